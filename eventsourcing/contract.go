@@ -1,0 +1,29 @@
+package eventsourcing
+
+import (
+	"encoding/json"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Codec maps a domain's events to and from the store's type names and JSON bodies.
+// Decode fails for a type the codec does not know; callers that read a shared log skip
+// events whose types they do not handle by asking Handles first.
+type Codec[E any] interface {
+	// Encode returns the event's type name and JSON body.
+	Encode(e E) (typ string, data json.RawMessage, err error)
+	// Decode parses a body of the given type.
+	Decode(typ string, data json.RawMessage) (E, error)
+	// Handles reports whether Decode knows the type.
+	Handles(typ string) bool
+}
+
+// Projection is a read model fed from the global log in position order.
+//
+// Apply is called once per event, from one goroutine, for every event in the log (including
+// the ones it ignores), with positions strictly increasing. An error stops the projection
+// and is reported in its status.
+type Projection interface {
+	Name() string
+	Apply(e store.Event) error
+}

@@ -1,0 +1,44 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrConflict means the stream's version did not match the expected version.
+	// A *ConflictError carrying the details unwraps to it.
+	ErrConflict = errors.New("store: version conflict")
+	// ErrInvalid means an argument was invalid: an empty stream id, an empty event type,
+	// invalid JSON data, no events, or an event over the size limit.
+	ErrInvalid = errors.New("store: invalid argument")
+	// ErrClosed means the store was closed.
+	ErrClosed = errors.New("store: closed")
+)
+
+// ConflictError describes a failed optimistic-concurrency check.
+type ConflictError struct {
+	Stream   string
+	Expected Version
+	Actual   Version
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("store: version conflict on stream %q: expected %s, actual %d",
+		e.Stream, expectedString(e.Expected), e.Actual)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+func expectedString(v Version) string {
+	switch v {
+	case Any:
+		return "any"
+	case NoStream:
+		return "no stream"
+	case StreamExists:
+		return "stream exists"
+	}
+	return fmt.Sprint(int64(v))
+}

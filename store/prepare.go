@@ -1,0 +1,77 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	"github.com/google/uuid"
+)
+
+// DefaultMaxEventSize is the default limit on one event's encoded size (data plus metadata).
+const DefaultMaxEventSize = 1 << 20
+
+// CheckVersion returns a *ConflictError when a stream at version actual does not satisfy
+// the expected version, and nil when it does. Stores call it under their write lock.
+func CheckVersion(stream string, expected, actual Version) error {
+	ok := false
+	switch {
+	case expected == Any:
+		ok = true
+	case expected == StreamExists:
+		ok = actual > 0
+	case expected >= 0:
+		ok = actual == expected
+	}
+	if ok {
+		return nil
+	}
+	return &ConflictError{Stream: stream, Expected: expected, Actual: actual}
+}
+
+// Prepare validates an append's arguments and returns copies of the events ready to store:
+// ids generated where empty, Data compacted (as json.Compact does) and Metadata copied, so
+// the caller may reuse its slices. maxSize limits len(Data) plus the metadata's size; 0 means
+// DefaultMaxEventSize. Every failure wraps ErrInvalid.
+func Prepare(stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxEventSize
+	}
+	if stream == "" {
+		return nil, fmt.Errorf("%w: empty stream id", ErrInvalid)
+	}
+	if expected < StreamExists {
+		return nil, fmt.Errorf("%w: expected version %d", ErrInvalid, expected)
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("%w: no events to append to %q", ErrInvalid, stream)
+	}
+	out := make([]EventData, len(events))
+	for i, e := range events {
+		if e.Type == "" {
+			return nil, fmt.Errorf("%w: event %d of %q has an empty type", ErrInvalid, i, stream)
+		}
+		var buf bytes.Buffer
+		data := e.Data
+		if len(data) == 0 {
+			return nil, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
+		}
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
+		}
+		size := buf.Len()
+		for k, v := range e.Metadata {
+			size += len(k) + len(v)
+		}
+		if size > maxSize {
+			return nil, fmt.Errorf("%w: event %d (%s) of %q is %d bytes, over the limit of %d", ErrInvalid, i, e.Type, stream, size, maxSize)
+		}
+		id := e.ID
+		if id == "" {
+			id = uuid.NewString()
+		}
+		out[i] = EventData{ID: id, Type: e.Type, Data: buf.Bytes(), Metadata: maps.Clone(e.Metadata)}
+	}
+	return out, nil
+}
