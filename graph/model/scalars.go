@@ -1,0 +1,94 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// MarshalTime writes t as an RFC 3339 string in UTC with nanoseconds when it has them.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalTime parses an RFC 3339 string.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("Time must be an RFC 3339 string, not %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("Time must be an RFC 3339 string: %q", s)
+	}
+	return t, nil
+}
+
+// MarshalInt64 writes i as a JSON number.
+func MarshalInt64(i int64) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.FormatInt(i, 10))
+	})
+}
+
+// UnmarshalInt64 accepts an integer literal or variable (a JSON number without a fraction),
+// or a string of decimal digits for clients that cannot send 64-bit numbers.
+func UnmarshalInt64(v any) (int64, error) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case int64:
+		return v, nil
+	case json.Number:
+		return parseInt64(string(v))
+	case string:
+		return parseInt64(v)
+	case float64:
+		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
+			return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %v", v)
+		}
+		return int64(v), nil
+	}
+	return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %T", v)
+}
+
+func parseInt64(s string) (int64, error) {
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %q", s)
+	}
+	return i, nil
+}
+
+// JSON is any JSON value, kept as its encoding and sent to clients as JSON itself.
+type JSON json.RawMessage
+
+// MarshalGQL writes the value's JSON as is (null when empty).
+func (j JSON) MarshalGQL(w io.Writer) {
+	if len(j) == 0 {
+		_, _ = io.WriteString(w, "null")
+		return
+	}
+	_, _ = w.Write(j)
+}
+
+// UnmarshalGQL encodes an input value (from a literal or a variable) as JSON.
+func (j *JSON) UnmarshalGQL(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return errors.New("JSON: value cannot be encoded as JSON")
+	}
+	*j = JSON(bytes.Clone(b))
+	return nil
+}
