@@ -1,0 +1,55 @@
+package order
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Codec maps order events to and from the store's type names and JSON bodies. It
+// implements eventsourcing.Codec[Event]. The zero value is ready to use.
+type Codec struct{}
+
+// Handles reports whether typ is an order event type.
+func (Codec) Handles(typ string) bool {
+	switch typ {
+	case OrderCreated{}.EventType(), OrderPrepared{}.EventType():
+		return true
+	}
+	return false
+}
+
+// Encode returns the event's type name and JSON body. It fails for an event that is not
+// one of this package's event values (such as a nil Event or a pointer to an event).
+func (Codec) Encode(e Event) (string, json.RawMessage, error) {
+	switch e.(type) {
+	case OrderCreated, OrderPrepared:
+	default:
+		return "", nil, fmt.Errorf("order: cannot encode event %T", e)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return "", nil, fmt.Errorf("order: encode %s: %w", e.EventType(), err)
+	}
+	return e.EventType(), data, nil
+}
+
+// Decode parses the JSON body of an event of type typ. It fails for a type that Handles
+// rejects and for a body that is not a JSON object of the event's shape.
+func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
+	switch typ {
+	case OrderCreated{}.EventType():
+		return decode[OrderCreated](typ, data)
+	case OrderPrepared{}.EventType():
+		return decode[OrderPrepared](typ, data)
+	default:
+		return nil, fmt.Errorf("order: unknown event type %q", typ)
+	}
+}
+
+func decode[T Event](typ string, data json.RawMessage) (Event, error) {
+	var e T
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("order: decode %s: %w", typ, err)
+	}
+	return e, nil
+}

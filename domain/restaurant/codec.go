@@ -1,0 +1,57 @@
+package restaurant
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Codec maps restaurant events to and from the store's type names and JSON bodies. It
+// implements eventsourcing.Codec[Event]. The zero value is ready to use.
+type Codec struct{}
+
+// Handles reports whether typ is a restaurant event type.
+func (Codec) Handles(typ string) bool {
+	switch typ {
+	case RestaurantCreated{}.EventType(), RestaurantMenuChanged{}.EventType(), RestaurantOrderPlaced{}.EventType():
+		return true
+	}
+	return false
+}
+
+// Encode returns the event's type name and JSON body. It fails for an event that is not
+// one of this package's event values (such as a nil Event or a pointer to an event).
+func (Codec) Encode(e Event) (string, json.RawMessage, error) {
+	switch e.(type) {
+	case RestaurantCreated, RestaurantMenuChanged, RestaurantOrderPlaced:
+	default:
+		return "", nil, fmt.Errorf("restaurant: cannot encode event %T", e)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return "", nil, fmt.Errorf("restaurant: encode %s: %w", e.EventType(), err)
+	}
+	return e.EventType(), data, nil
+}
+
+// Decode parses the JSON body of an event of type typ. It fails for a type that Handles
+// rejects and for a body that is not a JSON object of the event's shape.
+func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
+	switch typ {
+	case RestaurantCreated{}.EventType():
+		return decode[RestaurantCreated](typ, data)
+	case RestaurantMenuChanged{}.EventType():
+		return decode[RestaurantMenuChanged](typ, data)
+	case RestaurantOrderPlaced{}.EventType():
+		return decode[RestaurantOrderPlaced](typ, data)
+	default:
+		return nil, fmt.Errorf("restaurant: unknown event type %q", typ)
+	}
+}
+
+func decode[T Event](typ string, data json.RawMessage) (Event, error) {
+	var e T
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("restaurant: decode %s: %w", typ, err)
+	}
+	return e, nil
+}

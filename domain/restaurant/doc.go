@@ -1,0 +1,7 @@
+// Package restaurant is the restaurant aggregate: its commands, events, decider, view and
+// event codec.
+//
+// A restaurant is created with a name and a menu, may change its menu, and takes orders for
+// items on its current menu. The package is pure: it imports only the standard library and
+// the decider kernel, performs no I/O and reads no clock; ids arrive on the commands.
+package restaurant

@@ -1,0 +1,131 @@
+package restaurant
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/eventgraph/eventgraph/decider"
+)
+
+// Input limits, as the API documents them.
+const (
+	MaxIDLength    = 64  // characters of [A-Za-z0-9_.:-] in an id
+	MaxNameLength  = 200 // Unicode characters in a trimmed name
+	MaxMenuItems   = 500 // items on one menu
+	MaxOrderItems  = 100 // items in one order
+	maxPriceDigits = 9   // integer digits of a price
+)
+
+// ValidateID checks that id is 1–64 characters of [A-Za-z0-9_.:-]; field names the input
+// in the returned *decider.ValidationError.
+func ValidateID(field, id string) error {
+	if id == "" {
+		return &decider.ValidationError{Field: field, Reason: "must not be empty"}
+	}
+	if len(id) > MaxIDLength {
+		return &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", MaxIDLength)}
+	}
+	for i := 0; i < len(id); i++ {
+		if !idByte(id[i]) {
+			return &decider.ValidationError{Field: field, Reason: "may contain only letters, digits and _ . : -"}
+		}
+	}
+	return nil
+}
+
+func idByte(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return b == '_' || b == '.' || b == ':' || b == '-'
+}
+
+// NormalizeName trims name and checks that it is valid UTF-8 of 1–200 characters.
+func NormalizeName(field, name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", &decider.ValidationError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", &decider.ValidationError{Field: field, Reason: "must not be blank"}
+	}
+	if utf8.RuneCountInString(name) > MaxNameLength {
+		return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", MaxNameLength)}
+	}
+	return name, nil
+}
+
+// ValidatePrice checks that price is a non-negative decimal with at most nine integer
+// digits, no leading zero, and at most two fraction digits, such as "0", "8.9" or "8.99".
+func ValidatePrice(field, price string) error {
+	intPart, frac, hasFrac := strings.Cut(price, ".")
+	ok := digits(intPart) && len(intPart) <= maxPriceDigits && (intPart == "0" || intPart[0] != '0')
+	if hasFrac {
+		ok = ok && digits(frac) && len(frac) <= 2
+	}
+	if !ok {
+		return &decider.ValidationError{Field: field, Reason: `must be a non-negative decimal with at most two fraction digits, such as "8.99"`}
+	}
+	return nil
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizeItem checks a menu item and returns it with its name trimmed.
+func NormalizeItem(field string, it MenuItem) (MenuItem, error) {
+	if err := ValidateID(field+".menuItemId", it.MenuItemID); err != nil {
+		return MenuItem{}, err
+	}
+	name, err := NormalizeName(field+".name", it.Name)
+	if err != nil {
+		return MenuItem{}, err
+	}
+	if err := ValidatePrice(field+".price", it.Price); err != nil {
+		return MenuItem{}, err
+	}
+	it.Name = name
+	return it, nil
+}
+
+// NormalizeMenu checks a menu — an id, a known cuisine, 1–500 valid items with unique ids —
+// and returns a copy with the item names trimmed.
+func NormalizeMenu(field string, m Menu) (Menu, error) {
+	if err := ValidateID(field+".menuId", m.MenuID); err != nil {
+		return Menu{}, err
+	}
+	if !m.Cuisine.Valid() {
+		return Menu{}, &decider.ValidationError{Field: field + ".cuisine", Reason: fmt.Sprintf("unknown cuisine %q", string(m.Cuisine))}
+	}
+	if n := len(m.MenuItems); n == 0 || n > MaxMenuItems {
+		return Menu{}, &decider.ValidationError{Field: field + ".menuItems", Reason: fmt.Sprintf("must have 1 to %d items, has %d", MaxMenuItems, n)}
+	}
+	items := make([]MenuItem, len(m.MenuItems))
+	seen := make(map[string]struct{}, len(m.MenuItems))
+	for i, it := range m.MenuItems {
+		f := fmt.Sprintf("%s.menuItems[%d]", field, i)
+		it, err := NormalizeItem(f, it)
+		if err != nil {
+			return Menu{}, err
+		}
+		if _, dup := seen[it.MenuItemID]; dup {
+			return Menu{}, &decider.ValidationError{Field: f + ".menuItemId", Reason: fmt.Sprintf("duplicate menu item id %q", it.MenuItemID)}
+		}
+		seen[it.MenuItemID] = struct{}{}
+		items[i] = it
+	}
+	m.MenuItems = items
+	return m, nil
+}
