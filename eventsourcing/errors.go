@@ -1,0 +1,54 @@
+package eventsourcing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+var (
+	// ErrCommandIDReused means a command id was repeated with a different command: the
+	// command's fingerprint differs from the one recorded with the id's first use.
+	ErrCommandIDReused = errors.New("eventsourcing: command id reused with a different command")
+	// ErrConsistencyTimeout means WaitFor's context ended before the position was processed.
+	ErrConsistencyTimeout = errors.New("eventsourcing: consistency timeout")
+	// ErrProjectionStopped means a projection stopped on an error and will never reach the
+	// position WaitFor waits for.
+	ErrProjectionStopped = errors.New("eventsourcing: projection stopped")
+)
+
+// StoreError wraps a failure of the store (not a version conflict and not invalid input) met
+// while handling a command, so that callers can tell a transient failure from a rejection.
+type StoreError struct {
+	Op     string // "read" or "append"
+	Stream string
+	Err    error
+}
+
+func (e *StoreError) Error() string {
+	return fmt.Sprintf("eventsourcing: %s %s: %v", e.Op, e.Stream, e.Err)
+}
+
+// Unwrap returns the store's error.
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// IsTransient reports whether handling a command failed for a reason that may go away when
+// it is retried: a version conflict, a context error, or a *StoreError other than
+// store.ErrClosed and store.ErrInvalid. Domain rejections, ErrCommandIDReused and other
+// errors are not transient.
+func IsTransient(err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrClosed), errors.Is(err, store.ErrInvalid), errors.Is(err, ErrCommandIDReused):
+		return false
+	case errors.Is(err, store.ErrConflict):
+		return true
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	var se *StoreError
+	return errors.As(err, &se)
+}

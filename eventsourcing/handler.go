@@ -1,0 +1,308 @@
+package eventsourcing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// DefaultMaxRetries is how often a handler reloads and decides again after losing a race
+// for a stream, when the command does not pin an expected version.
+const DefaultMaxRetries = 10
+
+// Aggregate is what a handler needs to know about one kind of entity.
+type Aggregate[C, S, E any] struct {
+	Decider decider.Decider[C, S, E]
+	Codec   Codec[E]
+	// Stream names the stream a command addresses, e.g. "restaurant-" + id.
+	Stream func(C) string
+}
+
+// HandlerOption configures a Handler.
+type HandlerOption func(*handlerConfig)
+
+type handlerConfig struct {
+	index      *CommandIndex
+	maxRetries int
+	logger     *slog.Logger
+}
+
+// WithCommandIndex shares one command index between the handlers of a store, so a command
+// id is recognised whichever handler saw it first. Without it a handler has its own index.
+func WithCommandIndex(x *CommandIndex) HandlerOption {
+	return func(c *handlerConfig) { c.index = x }
+}
+
+// WithMaxRetries sets how often a lost race is retried (DefaultMaxRetries; 0 never retries).
+func WithMaxRetries(n int) HandlerOption {
+	return func(c *handlerConfig) { c.maxRetries = max(n, 0) }
+}
+
+// WithLogger sets the logger for retries (slog.Default when nil or unset).
+func WithLogger(l *slog.Logger) HandlerOption {
+	return func(c *handlerConfig) { c.logger = l }
+}
+
+// Handler handles the commands of one aggregate against a store: it loads the addressed
+// stream, folds its events, decides, and appends the new events with optimistic concurrency.
+//
+// Commands on one stream are serialised within the handler; a race lost to another process
+// or handler is retried (reload, decide again) up to the retry limit unless the command pins
+// an expected version. A command id makes the command idempotent (see Handle).
+//
+// A Handler is safe for concurrent use.
+type Handler[C, S, E any] struct {
+	store   store.Store
+	agg     Aggregate[C, S, E]
+	cfg     handlerConfig
+	streams keyedLock
+}
+
+// NewHandler returns a handler of agg's commands over s.
+func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
+	cfg := handlerConfig{maxRetries: DefaultMaxRetries}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.index == nil {
+		cfg.index = NewCommandIndex(s)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg}
+}
+
+// Handle decides cmd against the current state of its stream and appends the events.
+//
+// Events carry the metadata commandId, correlationId, causationId (see Meta) and
+// commandHash (see Fingerprint). When meta.CommandID was used before with the same command,
+// Handle writes nothing and returns the first use's result with Duplicate set; with a
+// different command it fails with ErrCommandIDReused.
+//
+// Errors, in this order: Decide's errors that wrap decider.ErrInvalid or decider.ErrNotFound;
+// a *store.ConflictError when meta.ExpectedVersion is set and differs from the stream's
+// version; Decide's other errors; a *store.ConflictError when the append lost the race
+// (pinned, or after the retries); a *StoreError when the store failed; ctx's error.
+// A Decide that returns no events writes nothing and returns the stream's current version.
+func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
+	hash, err := Fingerprint(cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	stream := h.agg.Stream(cmd)
+	if stream == "" {
+		return Result{}, fmt.Errorf("eventsourcing: %w: command %T addresses no stream", store.ErrInvalid, cmd)
+	}
+	idx := h.cfg.index
+	repeatable := meta.CommandID != ""
+	if !repeatable {
+		meta.CommandID = uuid.NewString()
+	} else {
+		unlock, err := idx.lockID(ctx, meta.CommandID)
+		if err != nil {
+			return Result{}, err
+		}
+		defer unlock()
+		if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
+			return res, err
+		}
+	}
+	if meta.CorrelationID == "" {
+		meta.CorrelationID = meta.CommandID
+	}
+	if meta.CausationID == "" {
+		meta.CausationID = meta.CommandID
+	}
+
+	unlock, err := h.streams.lock(ctx, stream)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+
+	var repeatID string
+	if repeatable {
+		repeatID = meta.CommandID
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID)
+		if err == nil || !errors.Is(err, store.ErrConflict) || meta.ExpectedVersion != nil || attempt >= h.cfg.maxRetries {
+			return res, err
+		}
+		h.cfg.logger.DebugContext(ctx, "eventsourcing: retrying command after a conflict",
+			"stream", stream, "commandId", meta.CommandID, "attempt", attempt+1, "err", err)
+		if err := sleep(ctx, retryDelay(attempt)); err != nil {
+			return Result{}, err
+		}
+		if repeatable {
+			// Another process may have handled the same command id meanwhile.
+			if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
+				return res, err
+			}
+		}
+	}
+}
+
+// duplicate looks the command id up; done reports that it was used before.
+func (h *Handler[C, S, E]) duplicate(ctx context.Context, id, hash string) (res Result, done bool, err error) {
+	rec, ok, err := h.cfg.index.Lookup(ctx, id)
+	if err != nil || !ok {
+		return Result{}, false, err
+	}
+	if rec.Hash != hash {
+		return Result{}, true, fmt.Errorf("%w: %q", ErrCommandIDReused, id)
+	}
+	res = Result{StreamID: rec.StreamID, Version: rec.LastVersion, Position: rec.Position, Duplicate: true}
+	for e, err := range h.store.ReadStream(ctx, rec.StreamID, rec.FirstVersion-1) {
+		if err != nil {
+			return Result{}, true, &StoreError{Op: "read", Stream: rec.StreamID, Err: err}
+		}
+		if e.Version > rec.LastVersion {
+			break
+		}
+		res.Events = append(res.Events, e)
+	}
+	return res, true, nil
+}
+
+// attempt loads, decides and appends once.
+//
+// repeatID is the command id when the caller chose it (the command may be a repeat).
+func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, stream, repeatID string) (Result, error) {
+	state, version, position, seen, err := h.load(ctx, stream, repeatID)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(seen) > 0 {
+		// Another process handled the same command id since the index was consulted.
+		if seen[0].Metadata[MetadataCommandHash] != hash {
+			return Result{}, fmt.Errorf("%w: %q", ErrCommandIDReused, meta.CommandID)
+		}
+		last := seen[len(seen)-1]
+		return Result{StreamID: stream, Version: last.Version, Position: last.Position, Events: seen, Duplicate: true}, nil
+	}
+	events, err := h.agg.Decider.Decide(cmd, state)
+	if err != nil && (errors.Is(err, decider.ErrInvalid) || errors.Is(err, decider.ErrNotFound)) {
+		return Result{}, err
+	}
+	if meta.ExpectedVersion != nil {
+		if cerr := store.CheckVersion(stream, *meta.ExpectedVersion, version); cerr != nil {
+			return Result{}, cerr
+		}
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if len(events) == 0 {
+		return Result{StreamID: stream, Version: version, Position: position}, nil
+	}
+	data := make([]store.EventData, len(events))
+	for i, e := range events {
+		typ, body, err := h.agg.Codec.Encode(e)
+		if err != nil {
+			return Result{}, fmt.Errorf("eventsourcing: encode event %d for %s: %w", i, stream, err)
+		}
+		data[i] = store.EventData{ID: uuid.NewString(), Type: typ, Data: body, Metadata: map[string]string{
+			MetadataCommandID:     meta.CommandID,
+			MetadataCorrelationID: meta.CorrelationID,
+			MetadataCausationID:   meta.CausationID,
+			MetadataCommandHash:   hash,
+		}}
+	}
+	app, err := h.store.Append(ctx, stream, version, data...)
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return Result{}, err
+		}
+		return Result{}, &StoreError{Op: "append", Stream: stream, Err: err}
+	}
+	first := version + 1
+	h.cfg.index.record(meta.CommandID, CommandRecord{
+		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
+	})
+	return Result{
+		StreamID: stream, Version: app.Version, Position: app.Position,
+		Events: h.readBack(ctx, stream, version, app, data),
+	}, nil
+}
+
+// load folds the stream's events into the state; it returns the stream's version, the
+// position of its last event, and the events written by the command id repeatID (if any).
+func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
+	state = h.agg.Decider.InitialState
+	for e, err := range h.store.ReadStream(ctx, stream, 0) {
+		if err != nil {
+			var zero S
+			return zero, 0, 0, nil, &StoreError{Op: "read", Stream: stream, Err: err}
+		}
+		version, position = e.Version, e.Position
+		if repeatID != "" && e.Metadata[MetadataCommandID] == repeatID &&
+			(len(seen) == 0 || seen[len(seen)-1].Version == e.Version-1) {
+			seen = append(seen, e)
+		}
+		if !h.agg.Codec.Handles(e.Type) {
+			continue
+		}
+		ev, err := h.agg.Codec.Decode(e.Type, e.Data)
+		if err != nil {
+			var zero S
+			return zero, 0, 0, nil, fmt.Errorf("eventsourcing: decode %s event %d of %s: %w", e.Type, e.Version, stream, err)
+		}
+		state = h.agg.Decider.Evolve(state, ev)
+	}
+	return state, version, position, seen, nil
+}
+
+// readBack returns the appended events as the store returns them. The append already
+// succeeded, so a failing read (say, ctx ended) falls back to the events as appended, with
+// the time of the fallback.
+func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before store.Version, app store.Appended, data []store.EventData) []store.Event {
+	out := make([]store.Event, 0, len(data))
+	for e, err := range h.store.ReadStream(context.WithoutCancel(ctx), stream, before) {
+		if err != nil || e.Version > app.Version {
+			break
+		}
+		out = append(out, e)
+	}
+	if len(out) == len(data) && out[len(out)-1].Position == app.Position {
+		return out
+	}
+	out = out[:0]
+	now := time.Now().UTC()
+	n := store.Version(len(data))
+	for i, d := range data {
+		out = append(out, store.Event{
+			ID: d.ID, StreamID: stream, Version: app.Version - n + 1 + store.Version(i),
+			Position: app.Position - store.Position(n) + 1 + store.Position(i),
+			Type:     d.Type, Time: now, Data: d.Data, Metadata: d.Metadata,
+		})
+	}
+	return out
+}
+
+// retryDelay is a small jittered backoff for lost races: up to 1ms, 2ms, 4ms, ... 32ms.
+func retryDelay(attempt int) time.Duration {
+	ceiling := time.Millisecond << min(attempt, 5)
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,324 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+func TestHandler_Handle(t *testing.T) {
+	t.Run("appends the decided events with metadata and returns them as stored", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		res := mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{
+			CommandID: "cmd-1", CorrelationID: "corr-1", CausationID: "cause-1",
+		})
+		stored := readStream(t, s, "counter-a")
+		if len(stored) != 3 {
+			t.Fatalf("stream has %d events, want 3", len(stored))
+		}
+		want := eventsourcing.Result{StreamID: "counter-a", Version: 3, Position: 3, Events: stored[1:]}
+		if !reflect.DeepEqual(res, want) {
+			t.Fatalf("got %+v\nwant %+v", res, want)
+		}
+		hash, err := eventsourcing.Fingerprint(addToCounter{ID: "a", N: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range res.Events {
+			wantMeta := map[string]string{"commandId": "cmd-1", "correlationId": "corr-1", "causationId": "cause-1", "commandHash": hash}
+			if !reflect.DeepEqual(e.Metadata, wantMeta) {
+				t.Errorf("metadata %v, want %v", e.Metadata, wantMeta)
+			}
+		}
+	})
+
+	t.Run("without ids it generates a command id and uses it as correlation and causation", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		r1 := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		r2 := mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{})
+		m1, m2 := r1.Events[0].Metadata, r2.Events[0].Metadata
+		if m1["commandId"] == "" || m1["commandId"] == m2["commandId"] {
+			t.Fatalf("command ids %q and %q: want distinct generated ids", m1["commandId"], m2["commandId"])
+		}
+		if m1["correlationId"] != m1["commandId"] || m1["causationId"] != m1["commandId"] {
+			t.Fatalf("metadata %v: want correlation and causation equal to the command id", m1)
+		}
+	})
+
+	t.Run("a decision without events writes nothing and reports the current version", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		res := mustHandle(t, h, addToCounter{ID: "a", N: 0}, eventsourcing.Meta{})
+		want := eventsourcing.Result{StreamID: "counter-a", Version: 1, Position: 1}
+		if !reflect.DeepEqual(res, want) {
+			t.Fatalf("got %+v, want %+v", res, want)
+		}
+		if n := len(readAll(t, s)); n != 1 {
+			t.Fatalf("log has %d events, want 1", n)
+		}
+	})
+}
+
+func TestHandler_Handle_errorOrder(t *testing.T) {
+	// Stream counter-a exists at version 1; counter-none does not exist.
+	tests := []struct {
+		name     string
+		cmd      counterCmd
+		expected *store.Version
+		wantIs   error
+	}{
+		{"invalid input beats a version conflict", addToCounter{ID: "a", N: -1}, version(7), decider.ErrInvalid},
+		{"not found beats a version conflict", addToCounter{ID: "none", N: 1}, version(7), decider.ErrNotFound},
+		{"a version conflict beats already exists", createCounter{ID: "a"}, version(7), store.ErrConflict},
+		{"a version conflict beats other rules", addToCounter{ID: "a", N: 5000}, version(0), store.ErrConflict},
+		{"a version conflict on an accepted command", addToCounter{ID: "a", N: 1}, version(2), store.ErrConflict},
+		{"already exists with the right version", createCounter{ID: "a"}, version(1), decider.ErrAlreadyExists},
+		{"other rules with the right version", addToCounter{ID: "a", N: 5000}, version(1), errTooBig},
+		{"already exists without a version", createCounter{ID: "a"}, nil, decider.ErrAlreadyExists},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			h := newCounterHandler(s)
+			mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+			_, err := h.Handle(context.Background(), tt.cmd, eventsourcing.Meta{ExpectedVersion: tt.expected})
+			if !errors.Is(err, tt.wantIs) {
+				t.Fatalf("got error %v, want one wrapping %v", err, tt.wantIs)
+			}
+			if errors.Is(tt.wantIs, store.ErrConflict) {
+				var ce *store.ConflictError
+				if !errors.As(err, &ce) || ce.Expected != *tt.expected || ce.Actual != 1 {
+					t.Fatalf("got %#v, want a *store.ConflictError expected %d actual 1", err, *tt.expected)
+				}
+			}
+			if n := len(readAll(t, s)); n != 1 {
+				t.Fatalf("log has %d events, want 1 (nothing written)", n)
+			}
+		})
+	}
+}
+
+func TestHandler_Handle_badInput(t *testing.T) {
+	s := newStore(t)
+	t.Run("a command without a stream", func(t *testing.T) {
+		agg := counterAggregate()
+		agg.Stream = func(counterCmd) string { return "" }
+		_, err := eventsourcing.NewHandler(s, agg).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("got %v, want store.ErrInvalid", err)
+		}
+	})
+	t.Run("a command that cannot be fingerprinted", func(t *testing.T) {
+		h := eventsourcing.NewHandler(s, eventsourcing.Aggregate[any, counterState, counterEvent]{
+			Decider: decider.Decider[any, counterState, counterEvent]{Decide: func(any, counterState) ([]counterEvent, error) { return nil, nil }},
+			Codec:   counterCodec{},
+			Stream:  func(any) string { return "x" },
+		})
+		if _, err := h.Handle(context.Background(), make(chan int), eventsourcing.Meta{}); err == nil {
+			t.Fatal("got nil error for a command JSON cannot encode")
+		}
+	})
+	t.Run("an event the codec cannot encode", func(t *testing.T) {
+		agg := counterAggregate()
+		agg.Codec = failingEncodeCodec{}
+		_, err := eventsourcing.NewHandler(s, agg).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		if !errors.Is(err, errFault) {
+			t.Fatalf("got %v, want the codec's error", err)
+		}
+	})
+	if n := len(readAll(t, s)); n != 0 {
+		t.Fatalf("log has %d events, want none", n)
+	}
+}
+
+type failingEncodeCodec struct{ counterCodec }
+
+func (failingEncodeCodec) Encode(counterEvent) (string, json.RawMessage, error) { return "", nil, errFault }
+
+func TestHandler_Handle_storeFailures(t *testing.T) {
+	t.Run("a failing read is a transient *StoreError", func(t *testing.T) {
+		f := &faultyStore{Store: newStore(t), readErrs: 1}
+		_, err := newCounterHandler(f).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		var se *eventsourcing.StoreError
+		if !errors.As(err, &se) || !errors.Is(err, errFault) || !eventsourcing.IsTransient(err) {
+			t.Fatalf("got %v, want a transient *StoreError wrapping the fault", err)
+		}
+	})
+	t.Run("a failing append is a transient *StoreError", func(t *testing.T) {
+		f := &faultyStore{Store: newStore(t), beforeAppend: func(string) error { return errFault }}
+		_, err := newCounterHandler(f).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		var se *eventsourcing.StoreError
+		if !errors.As(err, &se) || se.Op != "append" || !eventsourcing.IsTransient(err) {
+			t.Fatalf("got %v, want a transient *StoreError of the append", err)
+		}
+	})
+	t.Run("a closed store is not transient", func(t *testing.T) {
+		s := newStore(t)
+		_ = s.Close()
+		_, err := newCounterHandler(s).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		if !errors.Is(err, store.ErrClosed) || eventsourcing.IsTransient(err) {
+			t.Fatalf("got %v, want a non-transient store.ErrClosed", err)
+		}
+	})
+	t.Run("an undecodable stored event", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Append(context.Background(), "counter-a", store.NoStream, store.EventData{Type: "CounterCreated", Data: []byte(`[1]`)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := newCounterHandler(s).Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		if err == nil || eventsourcing.IsTransient(err) {
+			t.Fatalf("got %v, want a non-transient decode error", err)
+		}
+	})
+	t.Run("a cancelled context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := newCounterHandler(newStore(t)).Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c"})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	})
+	t.Run("unknown event types in the stream are skipped", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		if _, err := s.Append(context.Background(), "counter-a", 1, store.EventData{Type: "Annotated", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		res := mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		if res.Version != 3 {
+			t.Fatalf("version %d, want 3", res.Version)
+		}
+	})
+}
+
+// racer makes another writer append to the stream before each of the first n appends.
+func racer(tb testing.TB, inner store.Store, n int) *faultyStore {
+	tb.Helper()
+	f := &faultyStore{Store: inner}
+	left := n
+	f.beforeAppend = func(stream string) error {
+		if left == 0 {
+			return nil
+		}
+		left--
+		_, err := inner.Append(context.Background(), stream, store.Any, store.EventData{Type: "CounterAdded", Data: []byte(`{"id":"x","n":10}`)})
+		return err
+	}
+	return f
+}
+
+func TestHandler_Handle_lostRace(t *testing.T) {
+	t.Run("without an expected version the handler reloads and decides again", func(t *testing.T) {
+		s := newStore(t)
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+		f := racer(t, s, 3)
+		res := mustHandle(t, newCounterHandler(f), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		if res.Version != 5 || f.appends.Load() != 4 {
+			t.Fatalf("version %d after %d appends, want version 5 after 4", res.Version, f.appends.Load())
+		}
+	})
+	t.Run("with an expected version the conflict is returned", func(t *testing.T) {
+		s := newStore(t)
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+		f := racer(t, s, 1)
+		_, err := newCounterHandler(f).Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{ExpectedVersion: version(1)})
+		var ce *store.ConflictError
+		if !errors.As(err, &ce) || ce.Expected != 1 || ce.Actual != 2 {
+			t.Fatalf("got %v, want a conflict expected 1 actual 2", err)
+		}
+	})
+	t.Run("the retries are bounded", func(t *testing.T) {
+		s := newStore(t)
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+		f := racer(t, s, 100)
+		_, err := newCounterHandler(f, eventsourcing.WithMaxRetries(2)).Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		if !errors.Is(err, store.ErrConflict) || f.appends.Load() != 3 {
+			t.Fatalf("got %v after %d appends, want a conflict after 3", err, f.appends.Load())
+		}
+	})
+	t.Run("a cancelled context ends the retries", func(t *testing.T) {
+		s := newStore(t)
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+		ctx, cancel := context.WithCancel(context.Background())
+		f := racer(t, s, 100)
+		inner := f.beforeAppend
+		f.beforeAppend = func(stream string) error { cancel(); return inner(stream) }
+		_, err := newCounterHandler(f).Handle(ctx, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestHandler_Handle_concurrentCommandsOnOneStream(t *testing.T) {
+	const n = 64
+	s := newStore(t)
+	h := newCounterHandler(s)
+	mustHandle(t, h, createCounter{ID: "hot"}, eventsourcing.Meta{})
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			_, err := h.Handle(context.Background(), addToCounter{ID: "hot", N: 1}, eventsourcing.Meta{})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Handle: %v", err)
+		}
+	}
+	events := readStream(t, s, "counter-hot")
+	if len(events) != n+1 {
+		t.Fatalf("stream has %d events, want %d", len(events), n+1)
+	}
+	for i, e := range events {
+		if e.Version != store.Version(i+1) {
+			t.Fatalf("event %d has version %d", i, e.Version)
+		}
+	}
+}
+
+func TestHandler_Handle_concurrentCommandsAcrossHandlers(t *testing.T) {
+	// Two handlers over one store act like two processes: they only meet in the store.
+	const n = 32
+	s := newStore(t)
+	h1, h2 := newCounterHandler(s), newCounterHandler(s, eventsourcing.WithMaxRetries(100))
+	mustHandle(t, h1, createCounter{ID: "hot"}, eventsourcing.Meta{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range 2 * n {
+		h := []*counterHandler{h1, h2}[i%2]
+		if h == h1 {
+			h = newCounterHandler(s, eventsourcing.WithMaxRetries(100))
+		}
+		wg.Go(func() {
+			_, err := h.Handle(context.Background(), addToCounter{ID: "hot", N: 1}, eventsourcing.Meta{})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Handle: %v", err)
+		}
+	}
+	if got := len(readStream(t, s, "counter-hot")); got != 2*n+1 {
+		t.Fatalf("stream has %d events, want %d", got, 2*n+1)
+	}
+}

@@ -1,0 +1,54 @@
+package eventsourcing
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Metadata keys the command handler writes on every event it appends.
+const (
+	MetadataCommandID     = "commandId"     // the id of the command that wrote the event
+	MetadataCorrelationID = "correlationId" // the id shared by every command of one flow
+	MetadataCausationID   = "causationId"   // the id of the command or event that caused the command
+	MetadataCommandHash   = "commandHash"   // the command's fingerprint, to detect a reused command id
+)
+
+// Meta carries what a command handler needs besides the command itself.
+type Meta struct {
+	// CommandID makes the command idempotent: a repeat returns the first result. A new
+	// UUID is used when it is empty, which makes the command not repeatable.
+	CommandID string
+	// ExpectedVersion, when set, pins the stream's version the command was decided
+	// against; a mismatch fails with a *store.ConflictError and is not retried.
+	ExpectedVersion *store.Version
+	// CorrelationID groups the commands of one flow; the command id when empty.
+	CorrelationID string
+	// CausationID names what caused the command; the command id when empty.
+	CausationID string
+}
+
+// Result is what a handled command wrote.
+type Result struct {
+	StreamID  string
+	Version   store.Version  // the stream's version after the command
+	Position  store.Position // the global position of the command's last event
+	Events    []store.Event  // the events the command wrote, as the store returns them
+	Duplicate bool           // the command id was seen before; this is the first result
+}
+
+// Fingerprint returns a hex sha256 of the command's Go type and JSON encoding. Two commands
+// with equal fingerprints are treated as the same command for idempotency.
+func Fingerprint(cmd any) (string, error) {
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		return "", fmt.Errorf("eventsourcing: fingerprint %T: %w", cmd, err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%T\n", cmd)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

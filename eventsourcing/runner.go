@@ -1,0 +1,399 @@
+package eventsourcing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Kinds of processor in a ProcessorStatus.
+const (
+	KindProjection = "projection"
+	KindSaga       = "saga"
+)
+
+// ErrRunnerStarted means Run was called on a runner that has already been run.
+var ErrRunnerStarted = errors.New("eventsourcing: runner already started")
+
+// ProcessorStatus describes one projection or saga of a Runner.
+type ProcessorStatus struct {
+	Name      string
+	Kind      string         // KindProjection or KindSaga
+	Position  store.Position // the position of the last event processed
+	Failures  int64          // events a saga gave up on, errors of the subscription, a failed Apply
+	Retries   int64          // transient failures a saga retried
+	LastError string         // the last failure or retry, "" when none
+	Stopped   bool           // the processor stopped on an error and processes nothing more
+}
+
+// RunnerOption configures a Runner.
+type RunnerOption func(*Runner)
+
+// WithRunnerLogger sets the logger for failures (slog.Default when nil or unset).
+func WithRunnerLogger(l *slog.Logger) RunnerOption {
+	return func(r *Runner) {
+		if l != nil {
+			r.logger = l
+		}
+	}
+}
+
+// Runner feeds projections and sagas from the store's log, each from its own subscription
+// starting at position 0, and lets callers wait until a position has been processed.
+//
+// Add every projection and saga before Run. Run may be called once. The other methods are
+// safe for concurrent use at any time.
+type Runner struct {
+	store  store.Store
+	logger *slog.Logger
+
+	started chan struct{} // closed once Run knows the head it started at
+
+	mu        sync.Mutex
+	procs     []*processor
+	names     map[string]bool
+	running   bool
+	startHead store.Position
+	startErr  error
+	waiters   int
+	changed   chan struct{} // closed and replaced when a position advances and someone waits
+}
+
+// processor is one projection or saga; its mutable fields are guarded by Runner.mu.
+type processor struct {
+	name       string
+	kind       string
+	projection Projection
+	saga       SagaProcessor
+
+	pos      store.Position
+	failures int64
+	retries  int64
+	lastErr  string
+	stopped  bool
+	writes   []sagaWrite // a saga's writes not yet seen by every processor
+}
+
+// sagaWrite records that handling the events up to event made the saga write up to written.
+type sagaWrite struct{ event, written store.Position }
+
+// NewRunner returns a runner over s with no projections or sagas.
+func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
+	r := &Runner{
+		store: s, logger: slog.Default(), started: make(chan struct{}),
+		names: make(map[string]bool), changed: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// AddProjection adds a projection. It panics when called after Run or with a name already
+// in use: both are wiring mistakes.
+func (r *Runner) AddProjection(p Projection) {
+	r.add(&processor{name: p.Name(), kind: KindProjection, projection: p})
+}
+
+// AddSaga adds a saga built by NewSaga. It panics when called after Run or with a name
+// already in use: both are wiring mistakes.
+func (r *Runner) AddSaga(s SagaProcessor) {
+	r.add(&processor{name: s.Name(), kind: KindSaga, saga: s})
+}
+
+func (r *Runner) add(p *processor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running {
+		panic(fmt.Sprintf("eventsourcing: %s %q added after Run", p.kind, p.name))
+	}
+	if r.names[p.name] {
+		panic(fmt.Sprintf("eventsourcing: %s name %q already in use", p.kind, p.name))
+	}
+	r.names[p.name] = true
+	r.procs = append(r.procs, p)
+}
+
+// Run feeds every projection and saga until ctx ends, then returns nil once all of them
+// have stopped. A projection whose Apply fails (or panics) stops and reports the error in
+// Status; the others go on. Run fails with ErrRunnerStarted when called a second time, and
+// with the store's error when it cannot read the log's head.
+func (r *Runner) Run(ctx context.Context) error {
+	r.mu.Lock()
+	if r.running {
+		r.mu.Unlock()
+		return ErrRunnerStarted
+	}
+	r.running = true
+	procs := r.procs
+	r.mu.Unlock()
+
+	head, err := Head(ctx, r.store)
+	r.mu.Lock()
+	r.startHead, r.startErr = head, err
+	r.mu.Unlock()
+	close(r.started)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("eventsourcing: run: %w", err)
+	}
+
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(func() { r.runProcessor(ctx, p) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// CaughtUp waits until every projection and saga has processed the log as it was when Run
+// started (useful for readiness), or until ctx ends (see WaitFor).
+func (r *Runner) CaughtUp(ctx context.Context) error {
+	select {
+	case <-r.started:
+	case <-ctx.Done():
+		return consistencyError(ctx, 0)
+	}
+	r.mu.Lock()
+	head, err := r.startHead, r.startErr
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return r.WaitFor(ctx, head)
+}
+
+// WaitFor waits until every projection and saga has processed position p, and every
+// projection and saga has also processed what the sagas wrote while handling the events up
+// to p (so a read model reflects a command and the commands its sagas caused).
+//
+// When ctx ends first it returns an error wrapping ctx's error and, when ctx's deadline
+// passed, ErrConsistencyTimeout. When a processor stopped on an error before reaching the
+// position, it returns an error wrapping ErrProcessorStopped at once.
+func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for {
+		if done, err := r.reachedLocked(p); done || err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return consistencyError(ctx, p)
+		}
+		ch := r.changed
+		r.waiters++
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		r.mu.Lock()
+		r.waiters--
+	}
+}
+
+// ErrProcessorStopped means a projection or saga stopped on an error before reaching the
+// position WaitFor waits for.
+var ErrProcessorStopped = errors.New("eventsourcing: processor stopped")
+
+func consistencyError(ctx context.Context, p store.Position) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w: position %d not processed in time: %w", ErrConsistencyTimeout, p, ctx.Err())
+	}
+	return fmt.Errorf("eventsourcing: waiting for position %d: %w", p, ctx.Err())
+}
+
+// reachedLocked reports whether position p and what the sagas wrote for it are processed.
+func (r *Runner) reachedLocked(p store.Position) (bool, error) {
+	target := p
+	for {
+		next := target
+		for _, q := range r.procs {
+			next = max(next, q.writtenUpTo(target))
+		}
+		if next == target {
+			break
+		}
+		target = next
+	}
+	for _, q := range r.procs {
+		if q.pos >= target {
+			continue
+		}
+		if q.stopped {
+			return false, fmt.Errorf("%w: %s %q at position %d: %s", ErrProcessorStopped, q.kind, q.name, q.pos, q.lastErr)
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// writtenUpTo returns the highest position the saga wrote while handling events up to p.
+func (q *processor) writtenUpTo(p store.Position) store.Position {
+	var w store.Position
+	for _, x := range q.writes {
+		if x.event > p {
+			break
+		}
+		w = x.written
+	}
+	return w
+}
+
+// Status lists every projection and saga in the order they were added.
+func (r *Runner) Status() []ProcessorStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]ProcessorStatus, len(r.procs))
+	for i, q := range r.procs {
+		out[i] = ProcessorStatus{
+			Name: q.name, Kind: q.kind, Position: q.pos, Failures: q.failures,
+			Retries: q.retries, LastError: q.lastErr, Stopped: q.stopped,
+		}
+	}
+	return out
+}
+
+// Head returns the position of the log's last event: store.Header's Head when s implements
+// it, else the last position ReadAll yields.
+func Head(ctx context.Context, s store.Store) (store.Position, error) {
+	if h, ok := s.(store.Header); ok {
+		return h.Head(ctx)
+	}
+	var head store.Position
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			return 0, err
+		}
+		head = e.Position
+	}
+	return head, nil
+}
+
+// Backoff of a processor resubscribing after its subscription failed.
+const (
+	resubscribeMin = 10 * time.Millisecond
+	resubscribeMax = 2 * time.Second
+)
+
+// runProcessor feeds one processor until ctx ends or it stops.
+func (r *Runner) runProcessor(ctx context.Context, q *processor) {
+	delay := resubscribeMin
+	for {
+		r.mu.Lock()
+		after := q.pos
+		r.mu.Unlock()
+		err := r.consume(ctx, q, after)
+		if ctx.Err() != nil || err == nil {
+			return // ctx ended, or the processor stopped
+		}
+		closed := errors.Is(err, store.ErrClosed)
+		r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", after, "err", err)
+		r.mu.Lock()
+		q.failures++
+		q.lastErr = err.Error()
+		q.stopped = closed
+		r.notifyLocked()
+		r.mu.Unlock()
+		if closed || sleep(ctx, delay) != nil {
+			return
+		}
+		delay = min(delay*2, resubscribeMax)
+	}
+}
+
+// consume processes the subscription's events. It returns nil when the processor stopped on
+// an Apply error, and the subscription's error (or ctx's) otherwise.
+func (r *Runner) consume(ctx context.Context, q *processor, after store.Position) error {
+	for e, err := range r.store.Subscribe(ctx, after) {
+		if err != nil {
+			return err
+		}
+		if q.projection != nil {
+			if err := apply(q.projection, e); err != nil {
+				r.logger.Error("eventsourcing: projection failed", "projection", q.name,
+					"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
+				r.mu.Lock()
+				q.failures++
+				q.lastErr = err.Error()
+				q.stopped = true
+				r.notifyLocked()
+				r.mu.Unlock()
+				return nil
+			}
+			r.advance(q, e.Position, 0)
+			continue
+		}
+		written, err := q.saga.Process(ctx, e, func(err error) {
+			r.logger.Warn("eventsourcing: saga retrying", "saga", q.name, "eventId", e.ID, "position", e.Position, "err", err)
+			r.mu.Lock()
+			q.retries++
+			q.lastErr = err.Error()
+			r.mu.Unlock()
+		})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			r.logger.Error("eventsourcing: saga command failed", "saga", q.name,
+				"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
+			r.mu.Lock()
+			q.failures++
+			q.lastErr = err.Error()
+			r.mu.Unlock()
+		}
+		r.advance(q, e.Position, written)
+	}
+	return ctx.Err()
+}
+
+// apply calls Apply, turning a panic into an error.
+func apply(p Projection, e store.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("apply panicked: %v", v)
+		}
+	}()
+	return p.Apply(e)
+}
+
+// advance records that q processed the event at pos, during which it wrote up to written.
+func (r *Runner) advance(q *processor, pos, written store.Position) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q.pos = pos
+	if written > 0 {
+		if n := len(q.writes); n > 0 {
+			written = max(written, q.writes[n-1].written)
+		}
+		q.writes = append(q.writes, sagaWrite{event: pos, written: written})
+	}
+	if len(q.writes) > 0 {
+		// Forget writes every processor has processed: no WaitFor needs them any more.
+		low := q.pos
+		for _, o := range r.procs {
+			low = min(low, o.pos)
+		}
+		i := 0
+		for i < len(q.writes) && q.writes[i].written <= low {
+			i++
+		}
+		q.writes = q.writes[i:]
+	}
+	r.notifyLocked()
+}
+
+// notifyLocked wakes every WaitFor.
+func (r *Runner) notifyLocked() {
+	if r.waiters > 0 {
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
+}

@@ -1,0 +1,154 @@
+package eventsourcing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// SagaProcessor turns the log's events into commands for one saga; NewSaga builds one and a
+// Runner drives it (AddSaga) from its own subscription, one event at a time, in log order.
+type SagaProcessor interface {
+	// Name identifies the saga in Status and logs.
+	Name() string
+	// Process handles one event of the log. It returns the highest position the event's
+	// commands wrote (0 when none) and an error joining the commands that failed for good.
+	// It retries transient failures itself until ctx ends, telling onRetry (if not nil)
+	// about each; when ctx ends it returns ctx's error and the event counts as unprocessed.
+	Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error)
+}
+
+// SagaOption configures a saga built by NewSaga.
+type SagaOption func(*sagaConfig)
+
+type sagaConfig struct {
+	minBackoff, maxBackoff time.Duration
+}
+
+// Default backoff of a saga retrying a transient failure.
+const (
+	DefaultSagaMinBackoff = 10 * time.Millisecond
+	DefaultSagaMaxBackoff = 5 * time.Second
+)
+
+// WithSagaBackoff sets the first and the longest delay between retries of a transient
+// failure; the delay doubles from min up to max. Values ≤ 0 keep the defaults.
+func WithSagaBackoff(minDelay, maxDelay time.Duration) SagaOption {
+	return func(c *sagaConfig) {
+		if minDelay > 0 {
+			c.minBackoff = minDelay
+		}
+		if maxDelay > 0 {
+			c.maxBackoff = maxDelay
+		}
+	}
+}
+
+type sagaProcessor[E, C any] struct {
+	name     string
+	saga     decider.Saga[E, C]
+	codec    Codec[E]
+	dispatch func(ctx context.Context, c C, m Meta) (Result, error)
+	cfg      sagaConfig
+}
+
+// NewSaga returns a processor that decodes every event codec handles, asks saga.React for
+// the commands it causes, and dispatches each with
+//
+//	Meta{CommandID: SagaCommandID(name, event id, index), CausationID: event id,
+//	     CorrelationID: the event's correlationId metadata, else the event id}
+//
+// so that re-processing an event (after a retry or a restart from the log's start) repeats
+// the same command ids, which the handler recognises and does not write twice (a duplicate
+// result counts as success). Delivery is at least once: a transient failure (IsTransient)
+// is retried with capped exponential backoff until ctx ends; any other failure (a domain
+// rejection, a decode error, a panic in React) is reported by Process and not retried.
+func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dispatch func(ctx context.Context, c C, m Meta) (Result, error), opts ...SagaOption) SagaProcessor {
+	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
+	return &sagaProcessor[E, C]{name: name, saga: saga, codec: codec, dispatch: dispatch, cfg: cfg}
+}
+
+// sagaNamespace scopes the UUIDs of saga command ids.
+func sagaNamespace() uuid.UUID {
+	return uuid.UUID{0x6f, 0x1d, 0x4c, 0x3e, 0x2a, 0x7b, 0x5e, 0x8f, 0x9c, 0x0d, 0x1b, 0x2a, 0x3c, 0x4d, 0x5e, 0x6f}
+}
+
+// SagaCommandID returns the id of the index-th command that the named saga issues for the
+// event with the given id: a name-based (version 5) UUID, the same on every run.
+func SagaCommandID(saga, eventID string, index int) string {
+	return uuid.NewSHA1(sagaNamespace(), []byte(saga+"\x00"+eventID+"\x00"+strconv.Itoa(index))).String()
+}
+
+func (p *sagaProcessor[E, C]) Name() string { return p.name }
+
+func (p *sagaProcessor[E, C]) Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error) {
+	if !p.codec.Handles(e.Type) {
+		return 0, nil
+	}
+	ev, err := p.codec.Decode(e.Type, e.Data)
+	if err != nil {
+		return 0, fmt.Errorf("saga %s: decode %s: %w", p.name, e.Type, err)
+	}
+	cmds, err := p.react(ev)
+	if err != nil {
+		return 0, err
+	}
+	correlation := e.Metadata[MetadataCorrelationID]
+	if correlation == "" {
+		correlation = e.ID
+	}
+	var written store.Position
+	var failed []error
+	for i, c := range cmds {
+		meta := Meta{CommandID: SagaCommandID(p.name, e.ID, i), CausationID: e.ID, CorrelationID: correlation}
+		res, err := p.dispatchRetrying(ctx, c, meta, onRetry)
+		if err != nil {
+			if ctx.Err() != nil {
+				return written, ctx.Err()
+			}
+			failed = append(failed, fmt.Errorf("saga %s: command %d (%T): %w", p.name, i, c, err))
+			continue
+		}
+		written = max(written, res.Position)
+	}
+	return written, errors.Join(failed...)
+}
+
+// react calls React, turning a panic into an error.
+func (p *sagaProcessor[E, C]) react(ev E) (cmds []C, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("saga %s: react panicked: %v", p.name, r)
+		}
+	}()
+	return p.saga.React(ev), nil
+}
+
+// dispatchRetrying dispatches until the command succeeds, fails for good, or ctx ends.
+func (p *sagaProcessor[E, C]) dispatchRetrying(ctx context.Context, c C, meta Meta, onRetry func(error)) (Result, error) {
+	delay := p.cfg.minBackoff
+	for {
+		res, err := p.dispatch(ctx, c, meta)
+		if err == nil || !IsTransient(err) || ctx.Err() != nil {
+			return res, err
+		}
+		if onRetry != nil {
+			onRetry(err)
+		}
+		if err := sleep(ctx, delay); err != nil {
+			return Result{}, err
+		}
+		delay = min(delay*2, p.cfg.maxBackoff)
+	}
+}

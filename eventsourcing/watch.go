@@ -1,0 +1,87 @@
+package eventsourcing
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Snapshot is a view's state after a stream's event.
+type Snapshot[S any] struct {
+	State    S
+	Version  store.Version  // the stream's version the state reflects
+	Position store.Position // the position of the stream's last event the state reflects
+}
+
+// Watch yields the state of one stream's view, now and after each later change.
+//
+// It first reads the log's head H, folds the stream's events up to H and, when the stream
+// exists, yields that Snapshot: it reflects every event committed before the call. Then it
+// yields one Snapshot after each later event of the stream, as it is committed, until ctx
+// ends. Events whose type codec does not handle move the version on without changing the
+// state (and still yield a Snapshot).
+//
+// When ctx ends the sequence just ends: ctx's error is not yielded. Any other failure (of
+// the store, or a decode error) is yielded once as the error of a zero Snapshot and ends the
+// sequence. It holds one state at a time and leaks no goroutine when the caller stops early.
+func Watch[S, E any](ctx context.Context, s store.Store, stream string, view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
+	return func(yield func(Snapshot[S], error) bool) {
+		fail := func(err error) {
+			if ctx.Err() == nil {
+				yield(Snapshot[S]{}, err)
+			}
+		}
+		head, err := Head(ctx, s)
+		if err != nil {
+			fail(fmt.Errorf("eventsourcing: watch %s: head: %w", stream, err))
+			return
+		}
+		snap := Snapshot[S]{State: view.InitialState}
+		evolve := func(e store.Event) error {
+			if codec.Handles(e.Type) {
+				ev, err := codec.Decode(e.Type, e.Data)
+				if err != nil {
+					return fmt.Errorf("eventsourcing: watch %s: decode %s event %d: %w", stream, e.Type, e.Version, err)
+				}
+				snap.State = view.Evolve(snap.State, ev)
+			}
+			snap.Version, snap.Position = e.Version, e.Position
+			return nil
+		}
+		for e, err := range s.ReadStream(ctx, stream, 0) {
+			if err != nil {
+				fail(fmt.Errorf("eventsourcing: watch %s: read: %w", stream, err))
+				return
+			}
+			if e.Position > head {
+				break
+			}
+			if err := evolve(e); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if snap.Version > 0 && !yield(snap, nil) {
+			return
+		}
+		for e, err := range s.Subscribe(ctx, head) {
+			if err != nil {
+				fail(fmt.Errorf("eventsourcing: watch %s: subscribe: %w", stream, err))
+				return
+			}
+			if e.StreamID != stream {
+				continue
+			}
+			if err := evolve(e); err != nil {
+				fail(err)
+				return
+			}
+			if !yield(snap, nil) {
+				return
+			}
+		}
+	}
+}
