@@ -1,0 +1,361 @@
+package jsonl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"time"
+	"unicode/utf8"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// lineInfo is what recovery needs from a line.
+type lineInfo struct {
+	pos     int64
+	stream  []byte // the stream id as written, between the quotes
+	escaped bool   // stream holds escape sequences
+	version int64
+	batch   int64
+}
+
+// streamName returns the stream id of a line.
+func (l *lineInfo) streamName() (string, error) {
+	if !l.escaped {
+		return string(l.stream), nil
+	}
+	return unquote(l.stream)
+}
+
+// parseLine checks one line (without its '\n') completely: the field layout, every value,
+// and the checksum. When ev is not nil it also decodes the event into it; otherwise it
+// allocates nothing. Errors describe the problem and the column where it was found.
+func parseLine(line []byte, ev *store.Event) (lineInfo, error) {
+	var info lineInfo
+	n := len(line) - crcSuffixLen
+	if n < 0 || !bytes.HasPrefix(line[n:], []byte(`"crc":"`)) || line[len(line)-2] != '"' || line[len(line)-1] != '}' {
+		return info, errors.New(`line does not end with "crc":"<8 hex digits>"}`)
+	}
+	want, ok := parseHex32(line[n+len(`"crc":"`) : len(line)-2])
+	if !ok {
+		return info, errors.New("crc is not 8 lower-case hex digits")
+	}
+	if got := crc32.Checksum(line[:n], castagnoli); got != want {
+		return info, fmt.Errorf("checksum mismatch: line has %08x, content gives %08x", want, got)
+	}
+	p := parser{b: line[:n]}
+	var raw []byte
+	var escaped bool
+	ok = p.lit(`{"position":`) && p.int(&info.pos) &&
+		p.lit(`,"stream":`) && p.str(&info.stream, &info.escaped) &&
+		p.lit(`,"version":`) && p.int(&info.version) &&
+		p.lit(`,"id":`) && p.str(&raw, &escaped) && p.into(ev, raw, escaped, fieldID) &&
+		p.lit(`,"type":`) && p.str(&raw, &escaped) && p.into(ev, raw, escaped, fieldType) &&
+		p.lit(`,"time":`) && p.time(ev) &&
+		p.lit(`,"data":`) && p.data(ev) &&
+		p.lit(`,"metadata":`) && p.metadata(ev) &&
+		p.lit(`,"batch":`) && p.int(&info.batch) &&
+		p.lit(`,`) && p.i == len(p.b)
+	if !ok {
+		if p.err == nil {
+			p.fail("unexpected content")
+		}
+		return info, p.err
+	}
+	switch {
+	case info.pos < 1:
+		return info, errors.New("position is not positive")
+	case info.version < 1:
+		return info, errors.New("version is not positive")
+	case info.batch < 1:
+		return info, errors.New("batch is not positive")
+	case len(info.stream) == 0:
+		return info, errors.New("empty stream id")
+	}
+	if ev != nil {
+		ev.Position = store.Position(info.pos)
+		ev.Version = store.Version(info.version)
+		if ev.StreamID == "" {
+			name, err := info.streamName()
+			if err != nil {
+				return info, err
+			}
+			ev.StreamID = name
+		}
+	}
+	return info, nil
+}
+
+func parseHex32(b []byte) (uint32, bool) {
+	if len(b) != 8 {
+		return 0, false
+	}
+	var v uint32
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint32(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uint32(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+const (
+	fieldID = iota
+	fieldType
+)
+
+// parser walks one line. Each method reports success; the first failure is kept in err.
+type parser struct {
+	b   []byte
+	i   int
+	err error
+}
+
+func (p *parser) fail(what string) bool {
+	if p.err == nil {
+		p.err = fmt.Errorf("%s at column %d", what, p.i+1)
+	}
+	return false
+}
+
+func (p *parser) lit(s string) bool {
+	if len(p.b)-p.i < len(s) || string(p.b[p.i:p.i+len(s)]) != s {
+		return p.fail(fmt.Sprintf("expected %s", s))
+	}
+	p.i += len(s)
+	return true
+}
+
+// int parses a non-negative decimal integer of at most 18 digits.
+func (p *parser) int(v *int64) bool {
+	start := p.i
+	var n int64
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' && p.i-start < 18 {
+		n = n*10 + int64(p.b[p.i]-'0')
+		p.i++
+	}
+	if p.i == start || (p.b[start] == '0' && p.i-start > 1) {
+		return p.fail("expected a number")
+	}
+	*v = n
+	return true
+}
+
+// str parses a JSON string and returns its raw contents; escaped says whether they hold
+// escape sequences that must be decoded.
+func (p *parser) str(raw *[]byte, escaped *bool) bool {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return p.fail("expected a string")
+	}
+	p.i++
+	start := p.i
+	esc := false
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			*raw = p.b[start:p.i]
+			*escaped = esc
+			p.i++
+			if !esc && !utf8.Valid(*raw) {
+				return p.fail("string is not valid UTF-8")
+			}
+			if esc {
+				if _, err := unquote(*raw); err != nil {
+					return p.fail("bad escape in string")
+				}
+			}
+			return true
+		case c == '\\':
+			esc = true
+			p.i += 2
+		case c < 0x20:
+			return p.fail("control character in string")
+		default:
+			p.i++
+		}
+	}
+	return p.fail("unterminated string")
+}
+
+// unquote decodes the contents of a JSON string holding escape sequences.
+func unquote(raw []byte) (string, error) {
+	q := make([]byte, 0, len(raw)+2)
+	q = append(q, '"')
+	q = append(q, raw...)
+	q = append(q, '"')
+	var s string
+	if err := json.Unmarshal(q, &s); err != nil {
+		return "", err
+	}
+	if !utf8.Valid(raw) {
+		return "", errors.New("string is not valid UTF-8")
+	}
+	return s, nil
+}
+
+func (p *parser) into(ev *store.Event, raw []byte, escaped bool, field int) bool {
+	if ev == nil {
+		return true
+	}
+	var s string
+	if escaped {
+		s, _ = unquote(raw) // str checked it
+	} else {
+		s = string(raw)
+	}
+	switch field {
+	case fieldID:
+		ev.ID = s
+	case fieldType:
+		if s == "" {
+			return p.fail("empty type")
+		}
+		ev.Type = s
+	}
+	return true
+}
+
+// time parses the fixed-width UTC time the encoder writes.
+func (p *parser) time(ev *store.Event) bool {
+	const n = len(timeLayout) + 2
+	if len(p.b)-p.i < n {
+		return p.fail("expected a time")
+	}
+	b := p.b[p.i : p.i+n]
+	var d [9 + 6]int // year month day hour min sec + ns digits handled apart
+	num := func(from, to int) (int, bool) {
+		v := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	ok := b[0] == '"' && b[5] == '-' && b[8] == '-' && b[11] == 'T' && b[14] == ':' && b[17] == ':' &&
+		b[20] == '.' && b[30] == 'Z' && b[31] == '"'
+	fields := [...][2]int{{1, 5}, {6, 8}, {9, 11}, {12, 14}, {15, 17}, {18, 20}, {21, 30}}
+	for k, f := range fields {
+		if !ok {
+			break
+		}
+		d[k], ok = num(f[0], f[1])
+	}
+	if !ok || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59 {
+		return p.fail("expected a time like " + timeLayout)
+	}
+	p.i += n
+	if ev != nil {
+		ev.Time = time.Date(d[0], time.Month(d[1]), d[2], d[3], d[4], d[5], d[6], time.UTC)
+	}
+	return true
+}
+
+// data takes the JSON value of the data field.
+func (p *parser) data(ev *store.Event) bool {
+	start := p.i
+	if !p.skipValue() {
+		return false
+	}
+	v := p.b[start:p.i]
+	// Recovery checks the value once; readers trust what recovery or Append checked.
+	if ev == nil && !json.Valid(v) {
+		p.i = start
+		return p.fail("data is not valid JSON")
+	}
+	if ev != nil {
+		ev.Data = bytes.Clone(v)
+	}
+	return true
+}
+
+// skipValue moves past one compact JSON value, finding its end by its brackets and strings;
+// json.Valid checks the rest.
+func (p *parser) skipValue() bool {
+	start, depth := p.i, 0
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch c {
+		case '"':
+			var raw []byte
+			var esc bool
+			if !p.str(&raw, &esc) {
+				return false
+			}
+			if depth == 0 {
+				return true
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return p.fail("unbalanced brackets in data")
+			}
+			if depth == 0 {
+				p.i++
+				return true
+			}
+		case ',':
+			if depth == 0 {
+				if p.i == start {
+					return p.fail("expected a value")
+				}
+				return true
+			}
+		}
+		p.i++
+	}
+	return p.fail("unterminated data")
+}
+
+// metadata parses an object whose values are strings.
+func (p *parser) metadata(ev *store.Event) bool {
+	if !p.lit("{") {
+		return false
+	}
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return true
+	}
+	var m map[string]string
+	if ev != nil {
+		m = make(map[string]string, 4)
+		ev.Metadata = m
+	}
+	for {
+		var k, v []byte
+		var ke, ve bool
+		if !p.str(&k, &ke) || !p.lit(":") || !p.str(&v, &ve) {
+			return false
+		}
+		if m != nil {
+			m[decoded(k, ke)] = decoded(v, ve)
+		}
+		if p.i < len(p.b) && p.b[p.i] == '}' {
+			p.i++
+			return true
+		}
+		if !p.lit(",") {
+			return false
+		}
+	}
+}
+
+func decoded(raw []byte, escaped bool) string {
+	if !escaped {
+		return string(raw)
+	}
+	s, _ := unquote(raw)
+	return s
+}

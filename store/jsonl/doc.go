@@ -1,0 +1,58 @@
+// Package jsonl provides a durable event store: an append-only log of JSON lines in one
+// directory, with an in-memory index built when it is opened.
+//
+// # Files
+//
+// A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock) so
+// that a second Open of the directory, from any process, fails with ErrLocked.
+//
+// # Line format
+//
+// Each event is one line, a JSON object whose fields always come in this order:
+//
+//	{"position":7,"stream":"order-42","version":2,"id":"…","type":"OrderPrepared",
+//	 "time":"2026-11-23T10:42:25.123456789Z","data":{"orderId":"42"},
+//	 "metadata":{"commandId":"…"},"batch":1,"crc":"89abcdef"}
+//
+// (one line in the file). position is the event's place in the global log, version its
+// place in its stream; time is UTC with nine fraction digits; data is the event's JSON value
+// itself, compacted, so `jq '.data.orderId'` works on the file; metadata is an object of
+// strings with sorted keys. batch is the number of events the append that wrote the line
+// wrote: an append of n events is n consecutive lines of one stream, each with "batch":n.
+// crc is the CRC-32C (Castagnoli), in 8 lower-case hex digits, of the line's bytes before
+// `"crc"`, that is up to and including the comma after batch.
+//
+// # Durability and group commit
+//
+// Append returns once its lines are written and fdatasync'ed (unless WithNoSync). Appends
+// that arrive while a sync is in flight form the next group behind it; that group is then
+// written with one write and synced with one fdatasync, so concurrent appends share syncs.
+// Optimistic concurrency is checked in memory under the writer lock against the versions
+// of all appends, including those in flight. Readers see an event only once it is durable.
+//
+// When a write fails, the file is cut back to its last commit, the append and those queued
+// behind it fail, and later appends work. When a sync fails (or the cut does), the state of
+// the file is unknown (the kernel may have dropped the unsynced pages), so every later
+// append fails with ErrFailed; reads keep working, and reopening the store recovers.
+//
+// # Recovery
+//
+// Open reads the whole log and checks every line: layout, checksum, JSON, contiguous
+// positions from 1, contiguous versions per stream, and batches (n lines of one stream, all
+// with "batch":n). The torn tail, that is the bytes after the last whole batch (at most the
+// complete lines of a partially written batch followed by a line without its '\n'), is what
+// a crash in the middle of a write leaves: Open cuts it off and Recovery reports how much.
+// Any other damage, anywhere, including a complete but invalid last line, makes Open fail
+// with a *CorruptError naming the byte offset and line; Open then changes nothing. Verify
+// runs the same checks without changing anything, and the eventlog command
+// (cmd/eventlog) runs it from the shell.
+//
+// # Index and reads
+//
+// The index holds, per event, its file offset, line length and stream (16 bytes), and per
+// stream the positions of its events (8 bytes per event). Payloads stay in the file and are
+// read with ReadAt, concurrently with appends; adjacent lines are read together. ReadStream
+// costs O(the stream's events). Subscribers keep only a position and wait for a broadcast
+// after each commit, then read from the file, so a slow subscriber costs no memory and
+// never blocks appends.
+package jsonl

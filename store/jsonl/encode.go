@@ -1,0 +1,135 @@
+package jsonl
+
+import (
+	"hash/crc32"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// castagnoli is the CRC-32C table (hardware accelerated on amd64 and arm64).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// timeLayout writes times in UTC with a fixed nine-digit fraction, which is valid RFC 3339
+// and can be parsed without time.Parse.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// crcSuffixLen is the length of the fixed line ending `"crc":"xxxxxxxx"}` (without '\n').
+const crcSuffixLen = len(`"crc":"`) + 8 + len(`"}`)
+
+// appendLine appends one event line, '\n' included, to b. The event's strings must be valid
+// UTF-8 (see validUTF8) and its Data compact JSON.
+func appendLine(b []byte, pos store.Position, stream string, v store.Version, e *store.EventData, t time.Time, batch int) []byte {
+	start := len(b)
+	b = append(b, `{"position":`...)
+	b = strconv.AppendInt(b, int64(pos), 10)
+	b = append(b, `,"stream":`...)
+	b = appendString(b, stream)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, int64(v), 10)
+	b = append(b, `,"id":`...)
+	b = appendString(b, e.ID)
+	b = append(b, `,"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"time":"`...)
+	b = t.UTC().AppendFormat(b, timeLayout)
+	b = append(b, `","data":`...)
+	b = append(b, e.Data...)
+	b = append(b, `,"metadata":`...)
+	b = appendMetadata(b, e.Metadata)
+	b = append(b, `,"batch":`...)
+	b = strconv.AppendInt(b, int64(batch), 10)
+	b = append(b, ',')
+	sum := crc32.Checksum(b[start:], castagnoli)
+	b = append(b, `"crc":"`...)
+	b = appendHex32(b, sum)
+	b = append(b, "\"}\n"...)
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHex32(b []byte, v uint32) []byte {
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, hexDigits[(v>>uint(shift))&0xf])
+	}
+	return b
+}
+
+// appendMetadata writes the map as a JSON object with its keys sorted, so equal maps give
+// equal lines.
+func appendMetadata(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
+	if len(m) == 1 {
+		for k, v := range m {
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, v)
+		}
+	} else if len(m) > 1 {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, m[k])
+		}
+	}
+	return append(b, '}')
+}
+
+// appendString writes s as a JSON string. s must be valid UTF-8.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	last := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[last:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		last = i + 1
+	}
+	b = append(b, s[last:]...)
+	return append(b, '"')
+}
+
+// validStrings reports which string of an event, if any, is not valid UTF-8; JSON cannot
+// carry such strings unchanged.
+func invalidString(stream string, e *store.EventData) string {
+	switch {
+	case !utf8.ValidString(stream):
+		return "stream id"
+	case !utf8.ValidString(e.ID):
+		return "event id"
+	case !utf8.ValidString(e.Type):
+		return "type"
+	}
+	for k, v := range e.Metadata {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return "metadata"
+		}
+	}
+	return ""
+}

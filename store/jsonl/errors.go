@@ -1,0 +1,33 @@
+package jsonl
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrCorrupt means the log holds damaged data before its tail. Open refuses such a log;
+	// a *CorruptError carrying the byte offset unwraps to it.
+	ErrCorrupt = errors.New("jsonl: corrupt log")
+	// ErrLocked means another Store, in this process or another, has the directory open.
+	ErrLocked = errors.New("jsonl: directory is locked by another store")
+	// ErrFailed means an earlier write or sync failed in a way that leaves the file's state
+	// uncertain, so the Store refuses further appends. Reads keep working; close the Store
+	// and open it again to recover.
+	ErrFailed = errors.New("jsonl: store failed")
+)
+
+// CorruptError reports damage in the log file at a byte offset.
+type CorruptError struct {
+	Path   string // the log file
+	Offset int64  // byte offset of the start of the damaged line
+	Line   int64  // 1-based line number
+	Reason string // what is wrong
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("jsonl: corrupt log %s at byte offset %d (line %d): %s", e.Path, e.Offset, e.Line, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }

@@ -1,0 +1,53 @@
+package jsonl
+
+import (
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Option configures a Store.
+type Option func(*config)
+
+type config struct {
+	noSync  bool
+	maxSize int
+	now     func() time.Time
+	wrap    func(file) file
+}
+
+func defaultConfig() config {
+	return config{maxSize: store.DefaultMaxEventSize, now: time.Now}
+}
+
+// WithNoSync makes Append return once the events are written to the operating system,
+// without waiting for them to reach the disk: a crash of the process loses nothing, a crash
+// of the machine may lose the last acknowledged appends. For tests and benchmarks.
+func WithNoSync() Option {
+	return func(c *config) { c.noSync = true }
+}
+
+// WithMaxEventSize sets the limit on one event's size (its data plus its metadata's keys and
+// values); a bigger event fails with store.ErrInvalid. The default is store.DefaultMaxEventSize
+// (1 MiB). n <= 0 keeps the default.
+func WithMaxEventSize(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxSize = n
+		}
+	}
+}
+
+// WithClock sets the clock that stamps appended events (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// withFile wraps the log file, so tests can inject faults.
+func withFile(wrap func(file) file) Option {
+	return func(c *config) { c.wrap = wrap }
+}

@@ -1,0 +1,163 @@
+package jsonl
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+const (
+	// chunk is how many events a reader handles between looks at the index.
+	chunk = 256
+	// maxRead bounds one read of adjacent lines.
+	maxRead = 256 << 10
+)
+
+// ReadStream yields the stream's events with Version > after, in order, as committed when
+// the call began. It reads only the stream's own lines, found through the index.
+func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			yield(store.Event{}, fmt.Errorf("jsonl: read stream %s: %w", stream, store.ErrClosed))
+			return
+		}
+		var positions []int64
+		if id, ok := s.idx.lookup(stream); ok {
+			positions = s.idx.streams[id].positions
+		}
+		entries := s.idx.entries
+		s.mu.RUnlock()
+
+		r := reader{s: s, ctx: ctx, stream: stream}
+		es := make([]entry, 0, min(chunk, len(positions)))
+		for v := max(int(after), 0); v < len(positions); v += chunk {
+			es = es[:0]
+			for _, p := range positions[v:min(v+chunk, len(positions))] {
+				es = append(es, entries[p-1])
+			}
+			if !r.read(es, yield) {
+				return
+			}
+		}
+	}
+}
+
+// ReadAll yields every event with Position > after, in log order, up to the head at the
+// time of the call.
+func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		s.mu.RLock()
+		closed, entries := s.closed, s.idx.entries
+		s.mu.RUnlock()
+		if closed {
+			yield(store.Event{}, fmt.Errorf("jsonl: read all: %w", store.ErrClosed))
+			return
+		}
+		r := reader{s: s, ctx: ctx}
+		for p := max(int(after), 0); p < len(entries); p += chunk {
+			if !r.read(entries[p:min(p+chunk, len(entries))], yield) {
+				return
+			}
+		}
+	}
+}
+
+// Subscribe yields every event with Position > after: the history first, then each event
+// as it is committed, until ctx ends or the Store is closed. A subscriber keeps only its
+// position; it reads events from the file, so a slow one costs no memory and never holds
+// up appends.
+func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		r := reader{s: s, ctx: ctx}
+		cursor := max(int(after), 0)
+		for {
+			s.mu.RLock()
+			closed, entries, notify := s.closed, s.idx.entries, s.notify
+			s.mu.RUnlock()
+			if closed {
+				yield(store.Event{}, fmt.Errorf("jsonl: subscribe: %w", store.ErrClosed))
+				return
+			}
+			if cursor < len(entries) {
+				next := min(cursor+chunk, len(entries))
+				if !r.read(entries[cursor:next], yield) {
+					return
+				}
+				cursor = next
+				continue
+			}
+			select {
+			case <-notify:
+			case <-ctx.Done():
+				yield(store.Event{}, ctx.Err())
+				return
+			case <-s.done:
+			}
+		}
+	}
+}
+
+// reader reads and decodes indexed lines, reusing one buffer.
+type reader struct {
+	s      *Store
+	ctx    context.Context
+	stream string // the stream's id when all lines belong to it
+	buf    []byte
+}
+
+// read yields the events of es, reading adjacent lines with one ReadAt. It reports false
+// when iteration must stop: yield returned false, ctx ended, or an error was yielded.
+func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
+	for i := 0; i < len(es); {
+		start := es[i].off
+		end := start + int64(es[i].n)
+		j := i + 1
+		for j < len(es) && es[j].off == end && end-start+int64(es[j].n) <= maxRead {
+			end += int64(es[j].n)
+			j++
+		}
+		if int64(cap(r.buf)) < end-start {
+			r.buf = make([]byte, max(end-start, 64<<10))
+		}
+		b := r.buf[:end-start]
+		if _, err := r.s.f.ReadAt(b, start); err != nil {
+			return fail(yield, fmt.Errorf("jsonl: read log at byte %d: %w", start, r.s.closedOr(err)))
+		}
+		for k := i; k < j; k++ {
+			if err := r.ctx.Err(); err != nil {
+				return fail(yield, err)
+			}
+			o := es[k].off - start
+			ev := store.Event{StreamID: r.stream}
+			if _, err := parseLine(b[o:o+int64(es[k].n)-1], &ev); err != nil {
+				return fail(yield, fmt.Errorf("jsonl: read log at byte %d: %w", es[k].off, &CorruptError{Path: r.s.path, Offset: es[k].off, Reason: err.Error()}))
+			}
+			if !yield(ev, nil) {
+				return false
+			}
+		}
+		i = j
+	}
+	return true
+}
+
+
+// closedOr returns store.ErrClosed when the Store was closed under a reader, else err.
+func (s *Store) closedOr(err error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return err
+}
+
+// fail yields err as the iteration's last value.
+func fail(yield func(store.Event, error) bool, err error) bool {
+	yield(store.Event{}, err)
+	return false
+}

@@ -1,0 +1,163 @@
+package jsonl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Store is a durable event store in one directory: an append-only JSONL log file, a lock
+// file, and an in-memory index built at Open. It is safe for concurrent use.
+type Store struct {
+	path    string
+	lock    *os.File
+	f       file
+	noSync  bool
+	maxSize int
+	now     func() time.Time
+	report  Report
+
+	mu       sync.RWMutex
+	idle     *sync.Cond // signalled when flushing ends
+	idx      index      // committed events, plus each stream's pending version
+	end      int64      // size of the committed log
+	next     int64      // last position assigned, counting appends in flight
+	forming  *group     // appends waiting for the commit in flight
+	flushing bool       // a commit is in flight
+	notify   chan struct{}
+	closed   bool
+	done     chan struct{} // closed by Close
+	failed   error         // set when the file's state is uncertain
+}
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Header = (*Store)(nil)
+)
+
+// Open opens the store in dir, creating the directory and an empty log when needed. It
+// takes the directory's lock (a second Open fails with ErrLocked until Close), checks the
+// log and builds the index. A torn tail is cut back to the last whole commit; damage before
+// it fails with a *CorruptError naming the byte offset, and nothing is changed.
+func Open(dir string, opts ...Option) (*Store, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("jsonl: open: %w", err)
+	}
+	lock, err := lockFile(filepath.Join(dir, lockName))
+	if err != nil {
+		return nil, fmt.Errorf("jsonl: open %s: %w", dir, err)
+	}
+	s, err := open(dir, lock, cfg)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(dir string, lock *os.File, cfg config) (*Store, error) {
+	path := filepath.Join(dir, LogFile)
+	_, statErr := os.Stat(path)
+	osf, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("jsonl: open: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(dir); err != nil {
+			osf.Close()
+			return nil, fmt.Errorf("jsonl: open: sync directory: %w", err)
+		}
+	}
+	fi, err := osf.Stat()
+	if err != nil {
+		osf.Close()
+		return nil, fmt.Errorf("jsonl: open: %w", err)
+	}
+	var f file = newOSFile(osf)
+	if cfg.wrap != nil {
+		f = cfg.wrap(f)
+	}
+	idx, rep, err := scan(f, fi.Size(), path)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("jsonl: open: %w", err)
+	}
+	if rep.TornBytes > 0 {
+		if err := f.Truncate(rep.Valid); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("jsonl: open: cut torn tail at byte %d: %w", rep.Valid, err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("jsonl: open: cut torn tail at byte %d: %w", rep.Valid, err)
+		}
+	}
+	s := &Store{
+		path:    path,
+		lock:    lock,
+		f:       f,
+		noSync:  cfg.noSync,
+		maxSize: cfg.maxSize,
+		now:     cfg.now,
+		report:  rep,
+		idx:     idx,
+		end:     rep.Valid,
+		next:    int64(len(idx.entries)),
+		notify:  make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s.idle = sync.NewCond(&s.mu)
+	return s, nil
+}
+
+// Recovery reports what Open found in the log, including any torn tail it cut off.
+func (s *Store) Recovery() Report { return s.report }
+
+// Path returns the log file's path.
+func (s *Store) Path() string { return s.path }
+
+// Head returns the position of the last committed event, 0 for an empty log.
+func (s *Store) Head(ctx context.Context) (store.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, fmt.Errorf("jsonl: head: %w", store.ErrClosed)
+	}
+	return store.Position(len(s.idx.entries)), nil
+}
+
+// Close waits for appends in flight, then closes the log and releases the directory's lock.
+// After Close every method fails with store.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("jsonl: close: %w", store.ErrClosed)
+	}
+	s.closed = true
+	for s.flushing {
+		s.idle.Wait()
+	}
+	close(s.done)
+	err := s.f.Close()
+	if lerr := s.lock.Close(); err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return fmt.Errorf("jsonl: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package jsonl_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+func TestStore_AppendAndRead(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)
+	s := openStore(t, dir, jsonl.WithClock(func() time.Time { return clock }))
+	ctx := context.Background()
+
+	a := mustAppend(t, s, "order-1", store.NoStream, ev("OrderCreated", 1), ev("OrderPrepared", 2))
+	if a != (store.Appended{Version: 2, Position: 2}) {
+		t.Fatalf("Append = %+v, want version 2 position 2", a)
+	}
+	mustAppend(t, s, "order-2", store.NoStream, ev("OrderCreated", 3))
+	mustAppend(t, s, "order-1", 2, ev("Weird \"type\"\n\t\x01é", 4))
+
+	got := readAll(t, s)
+	if len(got) != 4 {
+		t.Fatalf("ReadAll: %d events, want 4", len(got))
+	}
+	for i, e := range got {
+		if e.Position != store.Position(i+1) || !e.Time.Equal(clock) || e.ID == "" {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+	stream := collect(t, s.ReadStream(ctx, "order-1", 1))
+	if len(stream) != 2 || stream[0].Version != 2 || stream[1].Version != 3 || stream[1].Type != "Weird \"type\"\n\t\x01é" {
+		t.Fatalf("ReadStream(order-1, 1) = %+v", stream)
+	}
+	if string(stream[0].Data) != `{"n":2,"orderId":"o-2"}` {
+		t.Errorf("Data = %s, want it compacted", stream[0].Data)
+	}
+	if h, err := s.Head(ctx); err != nil || h != 4 {
+		t.Errorf("Head = %d, %v; want 4", h, err)
+	}
+
+	t.Run("the same events after reopening", func(t *testing.T) {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s2 := openStore(t, dir)
+		if again := readAll(t, s2); !reflect.DeepEqual(again, got) {
+			t.Fatalf("after reopen:\n got %+v\nwant %+v", again, got)
+		}
+		if r := s2.Recovery(); r.Events != 4 || r.Commits != 3 || r.Streams != 2 || r.TornBytes != 0 {
+			t.Errorf("Recovery = %+v", r)
+		}
+		a := mustAppend(t, s2, "order-2", 1, ev("OrderPrepared", 5))
+		if a != (store.Appended{Version: 2, Position: 5}) {
+			t.Errorf("Append after reopen = %+v", a)
+		}
+	})
+}
+
+func TestStore_LineFormat(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, jsonl.WithNoSync(), jsonl.WithClock(func() time.Time {
+		return time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
+	}))
+	mustAppend(t, s, "order-42", store.NoStream, store.EventData{ID: "e1", Type: "OrderCreated",
+		Data: []byte(`{ "orderId" : "42", "n": 1.50 }`), Metadata: map[string]string{"b": "2", "a": "1"}})
+	b, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"position":1,"stream":"order-42","version":1,"id":"e1","type":"OrderCreated","time":"2026-01-02T02:04:05.000000006Z","data":{"orderId":"42","n":1.50},"metadata":{"a":"1","b":"2"},"batch":1,"crc":"`
+	if !strings.HasPrefix(string(b), want) || !strings.HasSuffix(string(b), "\"}\n") {
+		t.Fatalf("line:\n got %s\nwant %s…", b, want)
+	}
+}
+
+func TestOpen_Locked(t *testing.T) {
+	dir := t.TempDir()
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jsonl.Open(dir); !errors.Is(err, jsonl.ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	s2.Close()
+}
+
+func TestStore_Append_invalid(t *testing.T) {
+	big := make([]byte, 0, 200)
+	big = append(big, '"')
+	big = append(big, strings.Repeat("x", 150)...)
+	big = append(big, '"')
+	tests := []struct {
+		name   string
+		stream string
+		events []store.EventData
+	}{
+		{"empty stream", "", []store.EventData{ev("T", 1)}},
+		{"no events", "s", nil},
+		{"empty type", "s", []store.EventData{{Data: []byte(`{}`)}}},
+		{"invalid JSON", "s", []store.EventData{{Type: "T", Data: []byte(`{`)}}},
+		{"over the size limit", "s", []store.EventData{ev("T", 1), {Type: "T", Data: big}}},
+		{"stream not UTF-8", "s\xff", []store.EventData{ev("T", 1)}},
+		{"metadata not UTF-8", "s", []store.EventData{{Type: "T", Data: []byte(`1`), Metadata: map[string]string{"k": "\xfe"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openStore(t, dir, jsonl.WithMaxEventSize(100))
+			_, err := s.Append(context.Background(), tt.stream, store.Any, tt.events...)
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("Append: %v, want ErrInvalid", err)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, jsonl.LogFile)); err != nil || fi.Size() != 0 {
+				t.Errorf("log after a rejected append: %v, %v; want empty", fi.Size(), err)
+			}
+			mustAppend(t, s, "ok", store.NoStream, ev("T", 1))
+		})
+	}
+}
+
+func TestStore_Append_concurrentConflicts(t *testing.T) {
+	for _, durable := range []bool{true, false} {
+		t.Run(map[bool]string{true: "durable", false: "no sync"}[durable], func(t *testing.T) {
+			var opts []jsonl.Option
+			if !durable {
+				opts = append(opts, jsonl.WithNoSync())
+			}
+			dir := t.TempDir()
+			s := openStore(t, dir, opts...)
+			const writers, rounds = 8, 20
+			for r := range rounds {
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				wins := 0
+				for w := range writers {
+					wg.Go(func() {
+						_, err := s.Append(context.Background(), "contended", store.Version(r*2), ev("T", w), ev("T", w))
+						switch {
+						case err == nil:
+							mu.Lock()
+							wins++
+							mu.Unlock()
+						case !errors.Is(err, store.ErrConflict):
+							t.Errorf("writer %d round %d: %v", w, r, err)
+						}
+						// A stream of its own too, so groups mix streams.
+						mustAppend(t, s, fmt.Sprintf("own-%d", w), store.Any, ev("T", r))
+					})
+				}
+				wg.Wait()
+				if wins != 1 {
+					t.Fatalf("round %d: %d winners, want 1", r, wins)
+				}
+			}
+			s.Close()
+			s2 := openStore(t, dir)
+			all := readAll(t, s2)
+			if len(all) != rounds*2+writers*rounds {
+				t.Fatalf("%d events after reopen, want %d", len(all), rounds*2+writers*rounds)
+			}
+			versions := map[string]store.Version{}
+			for i, e := range all {
+				if e.Position != store.Position(i+1) || e.Version != versions[e.StreamID]+1 {
+					t.Fatalf("event %d: position %d version %d after %d", i, e.Position, e.Version, versions[e.StreamID])
+				}
+				versions[e.StreamID] = e.Version
+			}
+		})
+	}
+}
