@@ -1,0 +1,276 @@
+// Package memory provides an in-memory event store for tests and demos.
+//
+// The whole log lives in memory and is lost when the process ends. It implements the full
+// store.Store contract and store.Header, and passes the storetest conformance suite.
+package memory
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"iter"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Header = (*Store)(nil)
+)
+
+// Store is an in-memory event store. The zero value is not usable; create one with New.
+//
+// Appends take one lock and never wait for readers. Readers and subscribers keep only a
+// cursor into the log, so a slow subscriber costs no memory and never blocks an append.
+type Store struct {
+	maxSize int
+	now     func() time.Time
+	closed  atomic.Bool
+
+	mu      sync.RWMutex
+	log     []store.Event               // log[p-1] is the event at position p; only ever appended
+	streams map[string][]store.Position // a stream's positions; only ever appended
+	// changed is closed and set to nil on each commit and on Close. It is created lazily by
+	// a subscriber that has caught up, so appends with no waiting subscriber allocate nothing
+	// for it.
+	changed chan struct{}
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithMaxEventSize sets the limit on one event's size (data plus metadata), in bytes.
+// Values ≤ 0 select store.DefaultMaxEventSize.
+func WithMaxEventSize(n int) Option {
+	return func(s *Store) { s.maxSize = n }
+}
+
+// WithClock sets the clock that stamps appended events; the default is time.Now.
+// The store converts its readings to UTC.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// New returns an empty in-memory store.
+func New(opts ...Option) *Store {
+	s := &Store{now: time.Now, streams: make(map[string][]store.Position)}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.maxSize <= 0 {
+		s.maxSize = store.DefaultMaxEventSize
+	}
+	return s
+}
+
+// Append atomically appends events to stream if its version satisfies expected.
+// See store.Store for the contract.
+func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, err)
+	}
+	if s.closed.Load() {
+		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
+	}
+	prepared, err := store.Prepare(stream, expected, events, s.maxSize)
+	if err != nil {
+		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
+	}
+	positions := s.streams[stream]
+	version := store.Version(len(positions))
+	if err := store.CheckVersion(stream, expected, version); err != nil {
+		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
+	}
+	now := s.now().UTC()
+	pos := store.Position(len(s.log))
+	for _, e := range prepared {
+		version++
+		pos++
+		s.log = append(s.log, store.Event{
+			ID:       e.ID,
+			StreamID: stream,
+			Version:  version,
+			Position: pos,
+			Type:     e.Type,
+			Time:     now,
+			Data:     e.Data,
+			Metadata: e.Metadata,
+		})
+		positions = append(positions, pos)
+	}
+	s.streams[stream] = positions
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+	return store.Appended{Version: version, Position: pos}, nil
+}
+
+// Head returns the position of the last committed event, 0 for an empty log.
+func (s *Store) Head(ctx context.Context) (store.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("memory: head: %w", err)
+	}
+	if s.closed.Load() {
+		return 0, fmt.Errorf("memory: head: %w", store.ErrClosed)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return store.Position(len(s.log)), nil
+}
+
+// Close closes the store and wakes every waiting subscriber, which then yields ErrClosed.
+// Closing a closed store returns ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Swap(true) {
+		return fmt.Errorf("memory: close: %w", store.ErrClosed)
+	}
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+	return nil
+}
+
+// snapshot returns the log as committed so far. Committed elements never change, so the
+// returned slice may be read without the lock.
+func (s *Store) snapshot() []store.Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.log
+}
+
+// wait returns the log as committed so far and, when it holds no event past after, a
+// channel that is closed on the next commit or on Close.
+func (s *Store) wait(after store.Position) ([]store.Event, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if store.Position(len(s.log)) > after || s.closed.Load() {
+		return s.log, nil
+	}
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.log, s.changed
+}
+
+// check returns the error an iterator yields before its next event, if any.
+func (s *Store) check(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: %s: %w", op, err)
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("memory: %s: %w", op, store.ErrClosed)
+	}
+	return nil
+}
+
+// clone returns a copy of e that the caller may modify without affecting the store.
+func clone(e store.Event) store.Event {
+	e.Data = bytes.Clone(e.Data)
+	e.Metadata = maps.Clone(e.Metadata)
+	return e
+}
+
+// ReadStream yields the stream's events with Version > after, in order.
+func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		if err := s.check(ctx, "read stream "+stream); err != nil {
+			yield(store.Event{}, err)
+			return
+		}
+		s.mu.RLock()
+		positions, log := s.streams[stream], s.log
+		s.mu.RUnlock()
+		if after < 0 {
+			after = 0
+		}
+		for i := int64(after); i < int64(len(positions)); i++ {
+			if err := s.check(ctx, "read stream "+stream); err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if !yield(clone(log[positions[i]-1]), nil) {
+				return
+			}
+		}
+	}
+}
+
+// ReadAll yields every event with Position > after, in log order, up to the head at the
+// time of the call.
+func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		if err := s.check(ctx, "read all"); err != nil {
+			yield(store.Event{}, err)
+			return
+		}
+		log := s.snapshot()
+		if after < 0 {
+			after = 0
+		}
+		for i := int64(after); i < int64(len(log)); i++ {
+			if err := s.check(ctx, "read all"); err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if !yield(clone(log[i]), nil) {
+				return
+			}
+		}
+	}
+}
+
+// Subscribe yields every event with Position > after: first the history, then each event
+// as it is committed, until ctx ends (yielding its error) or the store is closed (yielding
+// ErrClosed). The subscriber holds only a cursor: it never buffers and never blocks appends.
+func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		if after < 0 {
+			after = 0
+		}
+		cursor := after
+		for {
+			if err := s.check(ctx, "subscribe"); err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			log := s.snapshot()
+			if int64(len(log)) <= int64(cursor) {
+				var changed <-chan struct{}
+				if log, changed = s.wait(cursor); changed != nil {
+					select {
+					case <-ctx.Done():
+					case <-changed:
+					}
+					continue
+				}
+			}
+			for ; int64(cursor) < int64(len(log)); cursor++ {
+				if err := s.check(ctx, "subscribe"); err != nil {
+					yield(store.Event{}, err)
+					return
+				}
+				if !yield(clone(log[cursor]), nil) {
+					return
+				}
+			}
+		}
+	}
+}

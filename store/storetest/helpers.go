@@ -1,0 +1,220 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"maps"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// open returns a new store from the harness that is closed when the test ends, and a
+// context that ends when the test does or after a generous bound.
+func open(tb testing.TB, h Harness) (context.Context, store.Store) {
+	tb.Helper()
+	s := h.New(tb)
+	if s == nil {
+		tb.Fatal("Harness.New returned nil")
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	ctx, cancel := context.WithTimeout(tb.Context(), 10*h.timeout())
+	tb.Cleanup(cancel)
+	return ctx, s
+}
+
+// reopen restarts s with the harness and registers the new store's Close.
+func reopen(tb testing.TB, h Harness, s store.Store) store.Store {
+	tb.Helper()
+	s2 := h.Reopen(tb, s)
+	if s2 == nil {
+		tb.Fatal("Harness.Reopen returned nil")
+	}
+	tb.Cleanup(func() { _ = s2.Close() })
+	return s2
+}
+
+// ev returns an EventData of type typ whose data is the JSON encoding of v.
+func ev(typ string, v any) store.EventData {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with values that encode
+	}
+	return store.EventData{Type: typ, Data: data}
+}
+
+// numbered returns n events of type typ with data {"n": from}, {"n": from+1}, ...
+func numbered(typ string, from, n int) []store.EventData {
+	out := make([]store.EventData, n)
+	for i := range out {
+		out[i] = ev(typ, map[string]int{"n": from + i})
+	}
+	return out
+}
+
+// mustAppend appends and fails the test on error.
+func mustAppend(tb testing.TB, ctx context.Context, s store.Store, stream string, expected store.Version, events ...store.EventData) store.Appended {
+	tb.Helper()
+	a, err := s.Append(ctx, stream, expected, events...)
+	if err != nil {
+		tb.Fatalf("Append(%q, %d, %d events): %v", stream, expected, len(events), err)
+	}
+	return a
+}
+
+// collect drains seq, returning its events and the first error (after which it stops).
+func collect(seq iter.Seq2[store.Event, error]) ([]store.Event, error) {
+	var out []store.Event
+	for e, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// mustCollect drains seq and fails the test on error.
+func mustCollect(tb testing.TB, what string, seq iter.Seq2[store.Event, error]) []store.Event {
+	tb.Helper()
+	out, err := collect(seq)
+	if err != nil {
+		tb.Fatalf("%s: unexpected error after %d events: %v", what, len(out), err)
+	}
+	return out
+}
+
+func readAll(tb testing.TB, ctx context.Context, s store.Store, after store.Position) []store.Event {
+	tb.Helper()
+	return mustCollect(tb, fmt.Sprintf("ReadAll(%d)", after), s.ReadAll(ctx, after))
+}
+
+func readStream(tb testing.TB, ctx context.Context, s store.Store, stream string, after store.Version) []store.Event {
+	tb.Helper()
+	return mustCollect(tb, fmt.Sprintf("ReadStream(%q, %d)", stream, after), s.ReadStream(ctx, stream, after))
+}
+
+// subscribeUntil subscribes after the position and collects events until one at or past
+// until arrives, the subscription fails, or ctx ends. It is safe to call from any goroutine.
+func subscribeUntil(ctx context.Context, s store.Store, after, until store.Position) ([]store.Event, error) {
+	var out []store.Event
+	if until <= after {
+		return out, nil
+	}
+	for e, err := range s.Subscribe(ctx, after) {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e)
+		if e.Position >= until {
+			return out, nil
+		}
+	}
+	return out, errors.New("subscription ended without an error")
+}
+
+// contiguous reports the first way events fail to be exactly the positions after+1..until
+// in order, or "" when they are.
+func contiguous(events []store.Event, after, until store.Position) string {
+	want := after + 1
+	for i, e := range events {
+		if e.Position != want {
+			return fmt.Sprintf("event %d has position %d, want %d (previous %s)", i, e.Position, want, prevPos(events, i))
+		}
+		want++
+	}
+	if want-1 != until {
+		return fmt.Sprintf("got positions %d..%d, want %d..%d (%d events missing at the end)", after+1, want-1, after+1, until, until-want+1)
+	}
+	return ""
+}
+
+func prevPos(events []store.Event, i int) string {
+	if i == 0 {
+		return "none"
+	}
+	return fmt.Sprint(events[i-1].Position)
+}
+
+// diffEvent describes how got differs from want, or returns "" when they are equal.
+// Times are compared with Time.Equal and nil metadata equals empty metadata.
+func diffEvent(want, got store.Event) string {
+	var d []string
+	if got.ID != want.ID {
+		d = append(d, fmt.Sprintf("ID %q, want %q", got.ID, want.ID))
+	}
+	if got.StreamID != want.StreamID {
+		d = append(d, fmt.Sprintf("StreamID %q, want %q", got.StreamID, want.StreamID))
+	}
+	if got.Version != want.Version {
+		d = append(d, fmt.Sprintf("Version %d, want %d", got.Version, want.Version))
+	}
+	if got.Position != want.Position {
+		d = append(d, fmt.Sprintf("Position %d, want %d", got.Position, want.Position))
+	}
+	if got.Type != want.Type {
+		d = append(d, fmt.Sprintf("Type %q, want %q", got.Type, want.Type))
+	}
+	if !got.Time.Equal(want.Time) {
+		d = append(d, fmt.Sprintf("Time %v, want %v", got.Time, want.Time))
+	}
+	if !bytes.Equal(got.Data, want.Data) {
+		d = append(d, fmt.Sprintf("Data %s, want %s", got.Data, want.Data))
+	}
+	if !sameMetadata(got.Metadata, want.Metadata) {
+		d = append(d, fmt.Sprintf("Metadata %v, want %v", got.Metadata, want.Metadata))
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return fmt.Sprint(d)
+}
+
+func sameMetadata(a, b map[string]string) bool {
+	return len(a) == len(b) && maps.Equal(a, b)
+}
+
+// sameEvents reports every difference between two event lists on tb.
+func sameEvents(tb testing.TB, what string, want, got []store.Event) {
+	tb.Helper()
+	if len(got) != len(want) {
+		tb.Errorf("%s: got %d events, want %d", what, len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if d := diffEvent(want[i], got[i]); d != "" {
+			tb.Errorf("%s: event %d: %s", what, i, d)
+			return
+		}
+	}
+}
+
+// compact returns json.Compact of s.
+func compact(s string) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		panic(err) // only called with valid JSON
+	}
+	return b.Bytes()
+}
+
+// wantConflict checks that err is a conflict with the given details.
+func wantConflict(tb testing.TB, err error, stream string, expected, actual store.Version) {
+	tb.Helper()
+	if !errors.Is(err, store.ErrConflict) {
+		tb.Errorf("Append(%q, expected %d): err = %v, want ErrConflict", stream, expected, err)
+		return
+	}
+	var ce *store.ConflictError
+	if !errors.As(err, &ce) {
+		tb.Errorf("Append(%q, expected %d): err = %v, want a *store.ConflictError behind it", stream, expected, err)
+		return
+	}
+	if ce.Stream != stream || ce.Expected != expected || ce.Actual != actual {
+		tb.Errorf("ConflictError = {Stream %q, Expected %d, Actual %d}, want {%q, %d, %d}",
+			ce.Stream, ce.Expected, ce.Actual, stream, expected, actual)
+	}
+}

@@ -1,0 +1,243 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// MaxAfterCancel is how many events an iterator may still yield after its context ends
+// before it must yield the context's error.
+const MaxAfterCancel = 16
+
+type iterKind struct {
+	name string
+	seq  func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error]
+}
+
+// iterKinds returns the store's three iterators, each over the stream or log from the start.
+func iterKinds() []iterKind {
+	return []iterKind{
+		{"ReadStream", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] {
+			return s.ReadStream(ctx, "long", 0)
+		}},
+		{"ReadAll", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] {
+			return s.ReadAll(ctx, 0)
+		}},
+		{"Subscribe", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] {
+			return s.Subscribe(ctx, 0)
+		}},
+	}
+}
+
+// drainAfterCancel reads seq until it ends and reports how many events came before an
+// error, the error, and whether anything came after the error.
+func drainAfterCancel(seq iter.Seq2[store.Event, error], cancelAfter int, cancel context.CancelFunc) (events int, err error, more bool) {
+	for e, e2 := range seq {
+		_ = e
+		if err != nil {
+			more = true
+			break
+		}
+		if e2 != nil {
+			err = e2
+			continue // a correct iterator ends here
+		}
+		events++
+		if events == cancelAfter {
+			cancel()
+		}
+		if events > cancelAfter+MaxAfterCancel {
+			break
+		}
+	}
+	return events, err, more
+}
+
+// checkCancel: every iterator, with its context canceled before or during iteration, stops
+// promptly and yields the context's error last; a live subscription waiting for new events
+// ends when its context does.
+func checkCancel(tb testing.TB, h Harness) {
+	const history = 200
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "long", store.NoStream, numbered("L", 0, history)...)
+	for _, k := range iterKinds() {
+		for _, cancelAfter := range []int{0, 1, 50} {
+			c, cancel := context.WithCancel(ctx)
+			if cancelAfter == 0 {
+				cancel()
+			}
+			n, err, more := drainAfterCancel(k.seq(c, s), cancelAfter, cancel)
+			cancel()
+			what := fmt.Sprintf("%s with its context canceled after %d events", k.name, cancelAfter)
+			switch {
+			case !errors.Is(err, context.Canceled):
+				tb.Errorf("%s: yielded %d events and error %v, want context.Canceled", what, n, err)
+			case more:
+				tb.Errorf("%s: yielded more after the context error", what)
+			case n > cancelAfter+MaxAfterCancel:
+				tb.Errorf("%s: yielded %d events, more than %d after the cancellation", what, n, MaxAfterCancel)
+			}
+		}
+	}
+
+	// A live subscription, waiting at the head, ends when its context does.
+	c, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan store.Event)
+	ended := make(chan error, 1)
+	go func() {
+		for e, err := range s.Subscribe(c, history) {
+			if err != nil {
+				ended <- err
+				return
+			}
+			got <- e
+		}
+		ended <- errors.New("subscription ended without an error")
+	}()
+	mustAppend(tb, ctx, s, "live", store.NoStream, numbered("Live", 0, 1)...)
+	select {
+	case <-got: // now it is live, waiting for the next event
+	case err := <-ended:
+		tb.Fatalf("live subscription ended early: %v", err)
+	case <-time.After(h.timeout()):
+		tb.Fatalf("live subscription did not deliver a new event within %v", h.timeout())
+	}
+	cancel()
+	select {
+	case err := <-ended:
+		if !errors.Is(err, context.Canceled) {
+			tb.Errorf("live subscription ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(h.timeout()):
+		tb.Errorf("live subscription did not end within %v of its context being canceled", h.timeout())
+	}
+}
+
+// checkCancelAppend: an Append with a canceled context fails with its error and writes nothing.
+func checkCancelAppend(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	c, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Append(c, "s", store.Any, numbered("T", 0, 1)...); !errors.Is(err, context.Canceled) {
+		tb.Errorf("Append with a canceled context: err = %v, want context.Canceled", err)
+	}
+	if got := readAll(tb, ctx, s, 0); len(got) != 0 {
+		tb.Errorf("the canceled append wrote %d events", len(got))
+	}
+}
+
+// checkNoLeak: breaking out of an iterator early, stopping a pulled iterator and ending a
+// live subscription leave no goroutine behind.
+func checkNoLeak(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "long", store.NoStream, numbered("L", 0, 50)...)
+	for _, k := range iterKinds() { // warm up: let the store start whatever it keeps running
+		for range k.seq(ctx, s) {
+			break
+		}
+	}
+	baseline := goleak.IgnoreCurrent()
+
+	for _, k := range iterKinds() {
+		for range k.seq(ctx, s) {
+			break
+		}
+		next, stop := iter.Pull2(k.seq(ctx, s))
+		if _, err, ok := next(); !ok || err != nil {
+			tb.Errorf("%s pulled: ok %v, err %v", k.name, ok, err)
+		}
+		stop()
+	}
+	// A live subscription stopped by its consumer, and one stopped by its context.
+	c, cancel := context.WithCancel(ctx)
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for range s.Subscribe(c, 50) {
+		}
+	}()
+	mustAppend(tb, ctx, s, "live", store.NoStream, numbered("Live", 0, 1)...)
+	for range s.Subscribe(ctx, 50) {
+		break // the event just appended
+	}
+	cancel()
+	select {
+	case <-ended:
+	case <-time.After(h.timeout()):
+		tb.Fatalf("live subscription did not end within %v of its context being canceled", h.timeout())
+	}
+	if err := goleak.Find(baseline); err != nil {
+		tb.Errorf("goroutines left running after the iterators stopped: %v", err)
+	}
+}
+
+// checkClosed: after Close every method fails with ErrClosed, iterators yield it, and a
+// live subscription ends with it.
+func checkClosed(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "s", store.NoStream, numbered("T", 0, 2)...)
+	ended := make(chan error, 1)
+	live := make(chan struct{})
+	go func() {
+		for e, err := range s.Subscribe(ctx, 0) {
+			if err != nil {
+				ended <- err
+				return
+			}
+			if e.Position == 2 {
+				close(live)
+			}
+		}
+		ended <- errors.New("subscription ended without an error")
+	}()
+	select {
+	case <-live:
+	case err := <-ended:
+		tb.Fatalf("subscription ended before Close: %v", err)
+	case <-time.After(h.timeout()):
+		tb.Fatalf("subscription did not deliver the history within %v", h.timeout())
+	}
+	if err := s.Close(); err != nil {
+		tb.Errorf("Close: %v", err)
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("live subscription ended with %v on Close, want ErrClosed", err)
+		}
+	case <-time.After(h.timeout()):
+		tb.Errorf("live subscription did not end within %v of Close", h.timeout())
+	}
+
+	if _, err := s.Append(ctx, "s", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) {
+		tb.Errorf("Append after Close: err = %v, want ErrClosed", err)
+	}
+	for _, k := range []struct {
+		name string
+		seq  iter.Seq2[store.Event, error]
+	}{
+		{"ReadStream", s.ReadStream(ctx, "s", 0)},
+		{"ReadAll", s.ReadAll(ctx, 0)},
+		{"Subscribe", s.Subscribe(ctx, 0)},
+	} {
+		evs, err := collect(k.seq)
+		if len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("%s after Close: %d events and error %v, want only ErrClosed", k.name, len(evs), err)
+		}
+	}
+	if hd, ok := s.(store.Header); ok {
+		if _, err := hd.Head(ctx); !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("Head after Close: err = %v, want ErrClosed", err)
+		}
+	}
+	_ = s.Close() // a second Close must not panic; its result is the store's choice
+}

@@ -1,0 +1,242 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// seedTwoStreams appends 5 events to "a" and 3 to "b", interleaved, and returns the log.
+func seedTwoStreams(tb testing.TB, ctx context.Context, s store.Store) []store.Event {
+	tb.Helper()
+	mustAppend(tb, ctx, s, "a", store.NoStream, numbered("A", 0, 2)...)
+	mustAppend(tb, ctx, s, "b", store.NoStream, numbered("B", 0, 1)...)
+	mustAppend(tb, ctx, s, "a", 2, numbered("A", 2, 3)...)
+	mustAppend(tb, ctx, s, "b", 1, numbered("B", 1, 2)...)
+	return readAll(tb, ctx, s, 0)
+}
+
+// checkReadStream: ReadStream yields exactly the stream's events after the version, in
+// order, and nothing (no error) for a missing stream or a version at or past the end.
+func checkReadStream(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	all := seedTwoStreams(tb, ctx, s)
+	tests := []struct {
+		stream string
+		after  store.Version
+		want   []store.Position // positions of the events expected, in order
+	}{
+		{"a", 0, []store.Position{1, 2, 4, 5, 6}},
+		{"a", 2, []store.Position{4, 5, 6}},
+		{"a", 4, []store.Position{6}},
+		{"a", 5, nil},
+		{"a", 9, nil},
+		{"b", 0, []store.Position{3, 7, 8}},
+		{"b", 1, []store.Position{7, 8}},
+		{"missing", 0, nil},
+		{"missing", 3, nil},
+	}
+	for _, tt := range tests {
+		var want []store.Event
+		for _, p := range tt.want {
+			if int(p) <= len(all) {
+				want = append(want, all[p-1])
+			}
+		}
+		sameEvents(tb, fmt.Sprintf("ReadStream(%q, %d)", tt.stream, tt.after), want, readStream(tb, ctx, s, tt.stream, tt.after))
+	}
+}
+
+// checkReadAll: ReadAll yields every event after the position, in log order.
+func checkReadAll(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	all := seedTwoStreams(tb, ctx, s)
+	if msg := contiguous(all, 0, 8); msg != "" {
+		tb.Fatalf("ReadAll(0): %s", msg)
+	}
+	for _, after := range []store.Position{0, 1, 3, 7, 8, 20} {
+		want := all[min(int(after), len(all)):]
+		sameEvents(tb, fmt.Sprintf("ReadAll(%d)", after), want, readAll(tb, ctx, s, after))
+	}
+	// Breaking out early is allowed and reading again starts afresh.
+	for range s.ReadAll(ctx, 0) {
+		break
+	}
+	sameEvents(tb, "ReadAll(0) after an early break", all, readAll(tb, ctx, s, 0))
+}
+
+// checkDataCompact: Data comes back as json.Compact of the input: key order, number
+// spelling and string escapes unchanged.
+func checkDataCompact(tb testing.TB, h Harness) {
+	inputs := []string{
+		`{"b": 1.50, "a":"\u00e9"}`,
+		"{\n  \"z\" : [1, 2.0 , 3e2, -0, 1E-7],\n  \"a\" : { \"nested\" : true }\n}",
+		`  "\u003chtml\u003e & \/ \"quoted\" é"  `,
+		`[ ]`,
+		`{}`,
+		`null`,
+		`false`,
+		`12345678901234567890123`,
+		`{"dup": 1, "dup": 2}`,
+		`"\ud83d\ude00 😀"`,
+		"\"line\u2028separator <b> & </b>\"",
+		"{\"tab\":\"a\\tb\",\t\"line\" :\r\n \"x\\ny\"}",
+	}
+	ctx, s := open(tb, h)
+	events := make([]store.EventData, len(inputs))
+	for i, in := range inputs {
+		events[i] = store.EventData{Type: "Raw", Data: []byte(in)}
+	}
+	mustAppend(tb, ctx, s, "raw", store.NoStream, events...)
+	check := func(what string, got []store.Event) {
+		tb.Helper()
+		if len(got) != len(inputs) {
+			tb.Errorf("%s yielded %d events, want %d", what, len(got), len(inputs))
+			return
+		}
+		for i, in := range inputs {
+			if want := compact(in); string(got[i].Data) != string(want) {
+				tb.Errorf("%s: data of %q = %s, want %s", what, in, got[i].Data, want)
+			}
+		}
+	}
+	check("ReadStream", readStream(tb, ctx, s, "raw", 0))
+	check("ReadAll", readAll(tb, ctx, s, 0))
+	sub, err := subscribeUntil(ctx, s, 0, store.Position(len(inputs)))
+	if err != nil {
+		tb.Errorf("Subscribe: %v", err)
+	}
+	check("Subscribe", sub)
+}
+
+// checkMetadata: metadata round-trips, including empty values and non-ASCII text; no
+// metadata comes back empty.
+func checkMetadata(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	metas := []map[string]string{
+		{"commandId": "c-1", "correlationId": "corr", "causationId": "cause"},
+		{"empty": "", "ünïcode": "日本語 \"quoted\" \n newline"},
+		nil,
+		{},
+	}
+	events := make([]store.EventData, len(metas))
+	for i, m := range metas {
+		events[i] = store.EventData{Type: "Meta", Data: []byte(`{}`), Metadata: m}
+	}
+	mustAppend(tb, ctx, s, "m", store.NoStream, events...)
+	got := readStream(tb, ctx, s, "m", 0)
+	if len(got) != len(metas) {
+		tb.Fatalf("ReadStream yielded %d events, want %d", len(got), len(metas))
+	}
+	for i, m := range metas {
+		if !sameMetadata(got[i].Metadata, m) {
+			tb.Errorf("event %d: metadata %q, want %q", i, got[i].Metadata, m)
+		}
+	}
+}
+
+// checkIDs: given ids are kept; empty ids are replaced by unique generated ones.
+func checkIDs(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "ids", store.NoStream,
+		store.EventData{Type: "T", Data: []byte(`1`)},
+		store.EventData{ID: "my-id", Type: "T", Data: []byte(`2`)},
+		store.EventData{Type: "T", Data: []byte(`3`)},
+	)
+	mustAppend(tb, ctx, s, "ids", 3, store.EventData{Type: "T", Data: []byte(`4`)})
+	got := readStream(tb, ctx, s, "ids", 0)
+	if len(got) != 4 {
+		tb.Fatalf("ReadStream yielded %d events, want 4", len(got))
+	}
+	if got[1].ID != "my-id" {
+		tb.Errorf("given id came back as %q, want %q", got[1].ID, "my-id")
+	}
+	seen := map[string]int{}
+	for i, e := range got {
+		if e.ID == "" {
+			tb.Errorf("event %d has an empty id", i)
+		}
+		if j, dup := seen[e.ID]; dup {
+			tb.Errorf("events %d and %d share the id %q", j, i, e.ID)
+		}
+		seen[e.ID] = i
+	}
+}
+
+// checkTime: every event carries a non-zero UTC time, the same in every reader.
+func checkTime(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "t", store.NoStream, numbered("T", 0, 3)...)
+	mustAppend(tb, ctx, s, "u", store.NoStream, numbered("U", 0, 1)...)
+	all := readAll(tb, ctx, s, 0)
+	for i, e := range all {
+		if e.Time.IsZero() {
+			tb.Errorf("event %d has a zero time", i)
+		}
+		if e.Time.Location() != time.UTC {
+			tb.Errorf("event %d has time %v in %v, want UTC", i, e.Time, e.Time.Location())
+		}
+	}
+	sameEvents(tb, "ReadStream(t)", all[:min(3, len(all))], readStream(tb, ctx, s, "t", 0))
+}
+
+// checkCopies: the store keeps its own copies: changing an appended EventData or a read
+// Event afterwards does not change what is read next.
+func checkCopies(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	in := store.EventData{Type: "T", Data: []byte(`{"k":"v"}`), Metadata: map[string]string{"m": "1"}}
+	mustAppend(tb, ctx, s, "c", store.NoStream, in)
+	in.Data[2] = 'X'
+	in.Metadata["m"] = "changed"
+	in.Metadata["new"] = "x"
+	first := readStream(tb, ctx, s, "c", 0)
+	if len(first) != 1 {
+		tb.Fatalf("ReadStream yielded %d events, want 1", len(first))
+	}
+	if string(first[0].Data) != `{"k":"v"}` || !sameMetadata(first[0].Metadata, map[string]string{"m": "1"}) {
+		tb.Errorf("changing the appended EventData changed the stored event: %s %v", first[0].Data, first[0].Metadata)
+	}
+	first[0].Data[2] = 'Y'
+	if first[0].Metadata != nil {
+		first[0].Metadata["m"] = "changed"
+	}
+	again := readAll(tb, ctx, s, 0)
+	if len(again) != 1 || string(again[0].Data) != `{"k":"v"}` || !sameMetadata(again[0].Metadata, map[string]string{"m": "1"}) {
+		tb.Errorf("changing a read event changed the stored event: %v", again)
+	}
+}
+
+// checkHead: a store that implements store.Header reports the last position.
+func checkHead(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	hd, ok := s.(store.Header)
+	if !ok {
+		tb.Logf("%T does not implement store.Header; checking only that ReadAll agrees with Append", s)
+	}
+	head := func() store.Position {
+		if !ok {
+			all := readAll(tb, ctx, s, 0)
+			if len(all) == 0 {
+				return 0
+			}
+			return all[len(all)-1].Position
+		}
+		p, err := hd.Head(ctx)
+		if err != nil {
+			tb.Fatalf("Head: %v", err)
+		}
+		return p
+	}
+	if p := head(); p != 0 {
+		tb.Errorf("Head of an empty store = %d, want 0", p)
+	}
+	for i := range 3 {
+		a := mustAppend(tb, ctx, s, fmt.Sprint("h", i), store.NoStream, numbered("H", 0, i+1)...)
+		if p := head(); p != a.Position {
+			tb.Errorf("Head after append %d = %d, want %d", i, p, a.Position)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+// Package storetest is the conformance suite every eventgraph store must pass.
+//
+// A store's test calls Run in one line:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{New: func(tb testing.TB) store.Store { return memory.New() }})
+//	}
+//
+// The suite is a list of named checks (see Checks), each a function of a testing.TB and a
+// Harness, so it can also be run against arbitrary or deliberately broken stores. Run must
+// not be called in parallel with other tests of the same package: its leak checks look at
+// every goroutine of the process.
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// DefaultTimeout is how long the suite waits, by default, for something a correct store
+// delivers at once (a subscription's next event, writers that must not block) before it
+// reports a failure instead of hanging.
+const DefaultTimeout = 10 * time.Second
+
+// Harness tells the suite how to create the store under test.
+type Harness struct {
+	// New returns a new, empty store. The suite closes it (possibly more than once: a second
+	// Close must not panic).
+	New func(tb testing.TB) store.Store
+	// Reopen, when set, closes s and opens the same data again, as after a restart.
+	// The restart checks run only when it is set.
+	Reopen func(tb testing.TB, s store.Store) store.Store
+	// MaxEventSize is the size limit of the stores New returns (as store.Prepare counts it);
+	// 0 means store.DefaultMaxEventSize.
+	MaxEventSize int
+	// Timeout bounds each wait for something a correct store delivers promptly; 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+}
+
+func (h Harness) maxEventSize() int {
+	if h.MaxEventSize > 0 {
+		return h.MaxEventSize
+	}
+	return store.DefaultMaxEventSize
+}
+
+func (h Harness) timeout() time.Duration {
+	if h.Timeout > 0 {
+		return h.Timeout
+	}
+	return DefaultTimeout
+}
+
+// Check is one named property of the store contract.
+type Check struct {
+	// Name is a short sentence naming the property, used as the subtest's name.
+	Name string
+	// Run checks the property, reporting failures on tb. It creates its own stores with
+	// the harness. It calls tb.FailNow (or Fatal) only from the goroutine that called it.
+	Run func(tb testing.TB, h Harness)
+}
+
+// Checks returns the checks that apply to the harness, in the order Run runs them:
+// every check of the contract, and the restart checks when h.Reopen is set.
+func Checks(h Harness) []Check {
+	checks := []Check{
+		{"append then read back", checkAppendReadBack},
+		{"expected version modes", checkExpectedVersion},
+		{"invalid arguments write nothing", checkInvalid},
+		{"event size limit", checkSizeLimit},
+		{"batch is all or nothing", checkBatchAtomic},
+		{"batch takes consecutive positions", checkBatchConsecutive},
+		{"large batch", checkLargeBatch},
+		{"read stream", checkReadStream},
+		{"read all", checkReadAll},
+		{"data round-trips compacted", checkDataCompact},
+		{"metadata round-trips", checkMetadata},
+		{"event ids", checkIDs},
+		{"time is UTC", checkTime},
+		{"events are copies", checkCopies},
+		{"head", checkHead},
+		{"racing appends with the same expected version", checkRace},
+		{"concurrent appends to one stream", checkConcurrentOneStream},
+		{"concurrent appends are gap-free in commit order", checkGapFree},
+		{"subscribe from start, middle and head", checkSubscribe},
+		{"slow subscriber does not block writers", checkSlowSubscriber},
+		{"context cancellation stops iterators", checkCancel},
+		{"canceled append writes nothing", checkCancelAppend},
+		{"stopping early leaks no goroutine", checkNoLeak},
+		{"closed store fails with ErrClosed", checkClosed},
+	}
+	if h.Reopen != nil {
+		checks = append(checks,
+			Check{"events survive a restart", checkReopen},
+			Check{"appends continue after a restart", checkReopenAppend},
+		)
+	}
+	return checks
+}
+
+// Run runs every check that applies to h as a subtest of t.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.New == nil {
+		t.Fatal("storetest: Harness.New is nil")
+	}
+	for _, c := range Checks(h) {
+		t.Run(c.Name, func(t *testing.T) { c.Run(t, h) })
+	}
+}
