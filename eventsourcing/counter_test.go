@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -150,9 +152,32 @@ type totals struct {
 	mu   sync.Mutex
 	m    map[string]int
 	seen []store.Position
+	more chan struct{} // closed and replaced on every Apply
 }
 
-func newTotals(name string) *totals { return &totals{name: name, m: make(map[string]int)} }
+func newTotals(name string) *totals {
+	return &totals{name: name, m: make(map[string]int), more: make(chan struct{})}
+}
+
+// waitSeen waits (bounded) until the projection has applied position p.
+func (t *totals) waitSeen(tb testing.TB, p store.Position) {
+	tb.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		t.mu.Lock()
+		done := len(t.seen) > 0 && t.seen[len(t.seen)-1] >= p
+		more := t.more
+		t.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-more:
+		case <-deadline:
+			tb.Fatalf("projection %s did not reach position %d", t.name, p)
+		}
+	}
+}
 
 func (t *totals) Name() string { return t.name }
 
@@ -160,6 +185,8 @@ func (t *totals) Apply(e store.Event) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seen = append(t.seen, e.Position)
+	close(t.more)
+	t.more = make(chan struct{})
 	if !(counterCodec{}).Handles(e.Type) {
 		return nil
 	}
@@ -181,4 +208,14 @@ func (t *totals) get(id string) (int, bool) {
 	defer t.mu.Unlock()
 	v, ok := t.m[id]
 	return v, ok
+}
+
+// bumpSaga adds 1 to every mirror counter created.
+func bumpSaga() decider.Saga[counterEvent, counterCmd] {
+	return decider.Saga[counterEvent, counterCmd]{React: func(e counterEvent) []counterCmd {
+		if c, ok := e.(counterCreated); ok && strings.HasPrefix(c.ID, "mirror-") {
+			return []counterCmd{addToCounter{ID: c.ID, N: 1}}
+		}
+		return nil
+	}}
 }

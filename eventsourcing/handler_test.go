@@ -144,7 +144,9 @@ func TestHandler_Handle_badInput(t *testing.T) {
 
 type failingEncodeCodec struct{ counterCodec }
 
-func (failingEncodeCodec) Encode(counterEvent) (string, json.RawMessage, error) { return "", nil, errFault }
+func (failingEncodeCodec) Encode(counterEvent) (string, json.RawMessage, error) {
+	return "", nil, errFault
+}
 
 func TestHandler_Handle_storeFailures(t *testing.T) {
 	t.Run("a failing read is a transient *StoreError", func(t *testing.T) {

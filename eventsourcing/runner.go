@@ -77,6 +77,7 @@ type processor struct {
 	lastErr  string
 	stopped  bool
 	writes   []sagaWrite // a saga's writes not yet seen by every processor
+	pruned   sagaWrite   // the last write dropped from writes
 }
 
 // sagaWrite records that handling the events up to event made the saga write up to written.
@@ -237,7 +238,12 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 
 // writtenUpTo returns the highest position the saga wrote while handling events up to p.
 func (q *processor) writtenUpTo(p store.Position) store.Position {
+	// Writes are dropped oldest first, and written only grows, so the last write for an
+	// event ≤ p is in writes or it is the last one dropped.
 	var w store.Position
+	if q.pruned.event > 0 && q.pruned.event <= p {
+		w = q.pruned.written
+	}
 	for _, x := range q.writes {
 		if x.event > p {
 			break
@@ -385,7 +391,10 @@ func (r *Runner) advance(q *processor, pos, written store.Position) {
 		for i < len(q.writes) && q.writes[i].written <= low {
 			i++
 		}
-		q.writes = q.writes[i:]
+		if i > 0 {
+			q.pruned = q.writes[i-1]
+			q.writes = q.writes[i:]
+		}
 	}
 	r.notifyLocked()
 }

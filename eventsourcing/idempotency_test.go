@@ -1,0 +1,172 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+func TestHandler_Handle_idempotency(t *testing.T) {
+	t.Run("a repeated command id returns the first result and writes nothing", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		first := mustHandle(t, h, addToCounter{ID: "a", N: 3}, eventsourcing.Meta{CommandID: "add-3"})
+		mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		again := mustHandle(t, h, addToCounter{ID: "a", N: 3}, eventsourcing.Meta{CommandID: "add-3"})
+		if !again.Duplicate || first.Duplicate {
+			t.Fatalf("Duplicate: first %v, again %v; want false, true", first.Duplicate, again.Duplicate)
+		}
+		again.Duplicate = false
+		if !reflect.DeepEqual(again, first) {
+			t.Fatalf("repeat got %+v\nwant %+v", again, first)
+		}
+		if n := len(readAll(t, s)); n != 5 {
+			t.Fatalf("log has %d events, want 5", n)
+		}
+	})
+
+	t.Run("a repeat with a pinned version that no longer matches is still a duplicate", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		m := eventsourcing.Meta{CommandID: "c", ExpectedVersion: version(1)}
+		mustHandle(t, h, addToCounter{ID: "a", N: 1}, m)
+		if res := mustHandle(t, h, addToCounter{ID: "a", N: 1}, m); !res.Duplicate || res.Version != 2 {
+			t.Fatalf("got %+v, want the duplicate first result at version 2", res)
+		}
+	})
+
+	t.Run("a command id reused with a different command is rejected", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c"})
+		for _, c := range []counterCmd{createCounter{ID: "b"}, addToCounter{ID: "a", N: 1}} {
+			if _, err := h.Handle(context.Background(), c, eventsourcing.Meta{CommandID: "c"}); !errors.Is(err, eventsourcing.ErrCommandIDReused) {
+				t.Fatalf("Handle(%+v): got %v, want ErrCommandIDReused", c, err)
+			}
+		}
+		if n := len(readAll(t, s)); n != 1 {
+			t.Fatalf("log has %d events, want 1", n)
+		}
+	})
+
+	t.Run("a rejected command does not use up its id", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		if _, err := h.Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{CommandID: "c"}); err == nil {
+			t.Fatal("adding to a missing counter succeeded")
+		}
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		if res := mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{CommandID: "c"}); res.Duplicate {
+			t.Fatal("the retried command is reported as a duplicate")
+		}
+	})
+
+	t.Run("command ids survive a restart and are shared by every handler of the index", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		first := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1"})
+		mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{CommandID: "c2"})
+
+		// A new process: a new index and new handlers over the same log.
+		idx := eventsourcing.NewCommandIndex(s)
+		h1 := newCounterHandler(s, eventsourcing.WithCommandIndex(idx))
+		h2 := newCounterHandler(s, eventsourcing.WithCommandIndex(idx))
+		res := mustHandle(t, h1, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1"})
+		if !res.Duplicate || !reflect.DeepEqual(res.Events, first.Events) {
+			t.Fatalf("after restart got %+v, want the first result as a duplicate", res)
+		}
+		rec, ok, err := idx.Lookup(context.Background(), "c2")
+		want := eventsourcing.CommandRecord{StreamID: "counter-a", FirstVersion: 2, LastVersion: 3, Position: 3, Hash: rec.Hash}
+		if err != nil || !ok || rec != want || rec.Hash == "" {
+			t.Fatalf("Lookup(c2) = %+v, %v, %v; want %+v", rec, ok, err, want)
+		}
+		mustHandle(t, h2, createCounter{ID: "b"}, eventsourcing.Meta{CommandID: "c3"})
+		if res := mustHandle(t, h1, createCounter{ID: "b"}, eventsourcing.Meta{CommandID: "c3"}); !res.Duplicate {
+			t.Fatal("a command id used through one handler is not a duplicate through another")
+		}
+		if n := len(readAll(t, s)); n != 4 {
+			t.Fatalf("log has %d events, want 4", n)
+		}
+	})
+
+	t.Run("a failing log read while looking an id up", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		_ = s.Close()
+		_, err := h.Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c"})
+		if !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("got %v, want store.ErrClosed", err)
+		}
+	})
+}
+
+func TestHandler_Handle_concurrentRepeats(t *testing.T) {
+	const n = 32
+	tests := []struct {
+		name     string
+		handlers func(s store.Store) []*counterHandler
+	}{
+		{"through one handler", func(s store.Store) []*counterHandler {
+			return []*counterHandler{newCounterHandler(s)}
+		}},
+		{"through handlers that share an index", func(s store.Store) []*counterHandler {
+			idx := eventsourcing.NewCommandIndex(s)
+			return []*counterHandler{
+				newCounterHandler(s, eventsourcing.WithCommandIndex(idx)),
+				newCounterHandler(s, eventsourcing.WithCommandIndex(idx)),
+			}
+		}},
+		{"through separate processes meeting only in the store", func(s store.Store) []*counterHandler {
+			hs := make([]*counterHandler, n)
+			for i := range hs {
+				hs[i] = newCounterHandler(s, eventsourcing.WithMaxRetries(100))
+			}
+			return hs
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+			hs := tt.handlers(s)
+			results := make([]eventsourcing.Result, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					results[i], errs[i] = hs[i%len(hs)].Handle(context.Background(), addToCounter{ID: "a", N: 2}, eventsourcing.Meta{CommandID: "same"})
+				})
+			}
+			wg.Wait()
+			firsts := 0
+			var want []store.Event
+			for i := range n {
+				if errs[i] != nil {
+					t.Fatalf("Handle %d: %v", i, errs[i])
+				}
+				if !results[i].Duplicate {
+					firsts++
+				}
+				if want == nil {
+					want = results[i].Events
+				}
+				if !reflect.DeepEqual(results[i].Events, want) || results[i].Version != 3 {
+					t.Fatalf("result %d: %+v, want version 3 and events %+v", i, results[i], want)
+				}
+			}
+			if firsts != 1 {
+				t.Fatalf("%d results are not duplicates, want 1", firsts)
+			}
+			if got := len(readAll(t, s)); got != 3 {
+				t.Fatalf("log has %d events, want 3", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,321 @@
+package eventsourcing_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// startRunner runs r until the test ends, and checks that Run returned nil.
+func startRunner(tb testing.TB, r *eventsourcing.Runner) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("Run: %v", err)
+		}
+	})
+}
+
+// waitFor waits (bounded) until r has processed p.
+func waitFor(tb testing.TB, r *eventsourcing.Runner, p store.Position) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, p); err != nil {
+		tb.Fatalf("WaitFor(%d): %v", p, err)
+	}
+}
+
+// quietLogger returns a logger writing into a buffer the test can read.
+func quietLogger() (*slog.Logger, *syncBuffer) {
+	var b syncBuffer
+	return slog.New(slog.NewTextHandler(&b, nil)), &b
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func statusOf(tb testing.TB, r *eventsourcing.Runner, name string) eventsourcing.ProcessorStatus {
+	tb.Helper()
+	for _, st := range r.Status() {
+		if st.Name == name {
+			return st
+		}
+	}
+	tb.Fatalf("no status for %q in %+v", name, r.Status())
+	return eventsourcing.ProcessorStatus{}
+}
+
+func TestRunner_projections(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	// History before Run, including an event no projection handles.
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	if _, err := s.Append(context.Background(), "other", store.NoStream, store.EventData{Type: "Other", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	t1, t2 := newTotals("t1"), newTotals("t2")
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(t1)
+	r.AddProjection(t2)
+	startRunner(t, r)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.CaughtUp(ctx); err != nil {
+		t.Fatalf("CaughtUp: %v", err)
+	}
+	if v, ok := t1.get("a"); !ok || v != 0 {
+		t.Fatalf("after CaughtUp t1 has a=%d (%v), want 0", v, ok)
+	}
+
+	res := mustHandle(t, h, addToCounter{ID: "a", N: 7}, eventsourcing.Meta{})
+	waitFor(t, r, res.Position)
+	for _, p := range []*totals{t1, t2} {
+		if v, _ := p.get("a"); v != 7 {
+			t.Fatalf("%s: a=%d after WaitFor, want 7", p.name, v)
+		}
+	}
+	want := []eventsourcing.ProcessorStatus{
+		{Name: "t1", Kind: eventsourcing.KindProjection, Position: 3},
+		{Name: "t2", Kind: eventsourcing.KindProjection, Position: 3},
+	}
+	if got := r.Status(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("Status() = %+v, want %+v", got, want)
+	}
+	t1.mu.Lock()
+	defer t1.mu.Unlock()
+	if len(t1.seen) != 3 || t1.seen[1] != 2 {
+		t.Fatalf("t1 saw positions %v, want [1 2 3] (the ignored event too)", t1.seen)
+	}
+}
+
+func TestRunner_WaitFor(t *testing.T) {
+	s := newStore(t)
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(newTotals("t"))
+	startRunner(t, r)
+	res := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	waitFor(t, r, res.Position)
+
+	t.Run("a position beyond the head times out", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		err := r.WaitFor(ctx, res.Position+1)
+		if !errors.Is(err, eventsourcing.ErrConsistencyTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want ErrConsistencyTimeout and DeadlineExceeded", err)
+		}
+	})
+	t.Run("a cancelled wait is not a timeout", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := r.WaitFor(ctx, res.Position+1)
+		if !errors.Is(err, context.Canceled) || errors.Is(err, eventsourcing.ErrConsistencyTimeout) {
+			t.Fatalf("got %v, want context.Canceled only", err)
+		}
+	})
+	t.Run("a processed position returns at once even with an ended context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := r.WaitFor(ctx, res.Position); err != nil {
+			t.Fatalf("got %v, want nil", err)
+		}
+	})
+	t.Run("many waiters are all woken by a later event", func(t *testing.T) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				errs <- r.WaitFor(ctx, res.Position+1)
+			})
+		}
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "b"}, eventsourcing.Meta{})
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// failing is a projection whose Apply fails (or panics) at one position.
+type failing struct {
+	name  string
+	at    store.Position
+	panic bool
+}
+
+func (f failing) Name() string { return f.name }
+func (f failing) Apply(e store.Event) error {
+	if e.Position != f.at {
+		return nil
+	}
+	if f.panic {
+		panic("boom")
+	}
+	return errFault
+}
+
+func TestRunner_failingProjection(t *testing.T) {
+	tests := []struct {
+		name      string
+		bad       failing
+		wantError string
+	}{
+		{"an Apply error stops the projection", failing{name: "bad", at: 2}, errFault.Error()},
+		{"a panic in Apply stops the projection", failing{name: "bad", at: 2, panic: true}, "boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			h := newCounterHandler(s)
+			log, buf := quietLogger()
+			r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+			good := newTotals("good")
+			r.AddProjection(tt.bad)
+			r.AddProjection(good)
+			startRunner(t, r)
+
+			mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+			res := mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := r.WaitFor(ctx, res.Position); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+				t.Fatalf("WaitFor: got %v, want ErrProcessorStopped", err)
+			}
+			st := statusOf(t, r, "bad")
+			if !st.Stopped || st.Failures != 1 || st.Position != 1 || !strings.Contains(st.LastError, tt.wantError) {
+				t.Fatalf("status %+v, want stopped at 1 with one failure naming %q", st, tt.wantError)
+			}
+			// The healthy projection goes on.
+			good.waitSeen(t, res.Position)
+			if !strings.Contains(buf.String(), "projection failed") {
+				t.Fatalf("log %q does not report the failure", buf.String())
+			}
+		})
+	}
+}
+
+func TestRunner_subscriptionFailures(t *testing.T) {
+	t.Run("a failed subscription is retried", func(t *testing.T) {
+		f := &faultyStore{Store: newStore(t), subscribeErrs: 2}
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(f, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(newTotals("t"))
+		startRunner(t, r)
+		res := mustHandle(t, newCounterHandler(f), createCounter{ID: "a"}, eventsourcing.Meta{})
+		waitFor(t, r, res.Position)
+		if st := statusOf(t, r, "t"); st.Failures != 2 || st.Stopped {
+			t.Fatalf("status %+v, want 2 failures and running", st)
+		}
+	})
+	t.Run("a closed store stops the processors", func(t *testing.T) {
+		s := newStore(t)
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(newTotals("t"))
+		startRunner(t, r)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.CaughtUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Close()
+		if err := r.WaitFor(ctx, 1); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+			t.Fatalf("WaitFor: got %v, want ErrProcessorStopped", err)
+		}
+	})
+	t.Run("Run fails when the head cannot be read", func(t *testing.T) {
+		s := newStore(t)
+		_ = s.Close()
+		r := eventsourcing.NewRunner(s)
+		if err := r.Run(context.Background()); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Run: got %v, want store.ErrClosed", err)
+		}
+		if err := r.CaughtUp(context.Background()); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("CaughtUp: got %v, want store.ErrClosed", err)
+		}
+	})
+}
+
+func TestRunner_misuse(t *testing.T) {
+	s := newStore(t)
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(newTotals("t"))
+	t.Run("a duplicate name panics", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		r.AddProjection(newTotals("t"))
+	})
+	startRunner(t, r)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.CaughtUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a second Run fails", func(t *testing.T) {
+		if err := r.Run(context.Background()); !errors.Is(err, eventsourcing.ErrRunnerStarted) {
+			t.Fatalf("got %v, want ErrRunnerStarted", err)
+		}
+	})
+	t.Run("adding after Run panics", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		r.AddProjection(newTotals("late"))
+	})
+	t.Run("CaughtUp before Run honours its context", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		err := eventsourcing.NewRunner(s).CaughtUp(ctx)
+		if !errors.Is(err, eventsourcing.ErrConsistencyTimeout) {
+			t.Fatalf("got %v, want ErrConsistencyTimeout", err)
+		}
+	})
+}
+
+func TestHead(t *testing.T) {
+	s := newStore(t)
+	mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	mustHandle(t, newCounterHandler(s), addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+	for name, st := range map[string]store.Store{"header": s, "no header": &faultyStore{Store: s}} {
+		if h, err := eventsourcing.Head(context.Background(), st); err != nil || h != 3 {
+			t.Errorf("%s: Head = %d, %v; want 3", name, h, err)
+		}
+	}
+}

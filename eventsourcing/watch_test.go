@@ -1,0 +1,164 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+type counterSnapshot = eventsourcing.Snapshot[counterState]
+
+// watchInto runs Watch in a goroutine and sends what it yields on a channel; it returns
+// when the watch has read the head, so later commands are "after the call".
+func watchInto(tb testing.TB, ctx context.Context, s store.Store, stream string) (<-chan counterSnapshot, <-chan error) {
+	tb.Helper()
+	snaps := make(chan counterSnapshot, 16)
+	errs := make(chan error, 1)
+	go func() {
+		defer close(snaps)
+		for snap, err := range eventsourcing.Watch(ctx, s, stream, counterView(), counterCodec{}) {
+			if err != nil {
+				errs <- err
+				return
+			}
+			snaps <- snap
+		}
+	}()
+	return snaps, errs
+}
+
+func next(tb testing.TB, snaps <-chan counterSnapshot) counterSnapshot {
+	tb.Helper()
+	select {
+	case s, ok := <-snaps:
+		if !ok {
+			tb.Fatal("the watch ended")
+		}
+		return s
+	case <-time.After(10 * time.Second):
+		tb.Fatal("no snapshot")
+	}
+	return counterSnapshot{}
+}
+
+func TestWatch(t *testing.T) {
+	t.Run("the current state first, then one snapshot per change of the stream", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+		ctx, cancel := context.WithCancel(context.Background())
+		snaps, errs := watchInto(t, ctx, s, "counter-a")
+		first := next(t, snaps)
+		want := counterSnapshot{State: counterState{Exists: true, Value: 2}, Version: 3, Position: 3}
+		if first != want {
+			t.Fatalf("first snapshot %+v, want %+v", first, want)
+		}
+		mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{}) // another stream: no snapshot
+		mustHandle(t, h, addToCounter{ID: "a", N: 10}, eventsourcing.Meta{})
+		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true, Value: 12}, Version: 4, Position: 5}); got != want {
+			t.Fatalf("next snapshot %+v, want %+v", got, want)
+		}
+		cancel()
+		for range snaps {
+		}
+		select {
+		case err := <-errs:
+			t.Fatalf("the watch yielded %v when its context ended, want nothing", err)
+		default:
+		}
+	})
+
+	t.Run("a stream that does not exist yet yields from its creation", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		snaps, _ := watchInto(t, ctx, s, "counter-late")
+		mustHandle(t, h, createCounter{ID: "other"}, eventsourcing.Meta{})
+		mustHandle(t, h, createCounter{ID: "late"}, eventsourcing.Meta{})
+		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 1, Position: 2}); got != want {
+			t.Fatalf("got %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("events committed after the head are not folded twice", func(t *testing.T) {
+		// Whatever the interleaving, the version increases by one per snapshot.
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 20 {
+				mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+			}
+		}()
+		var last counterSnapshot
+		for snap, err := range eventsourcing.Watch(ctx, s, "counter-a", counterView(), counterCodec{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last.Version != 0 && snap.Version != last.Version+1 {
+				t.Fatalf("version %d after %d", snap.Version, last.Version)
+			}
+			if snap.State.Value != int(snap.Version)-1 {
+				t.Fatalf("snapshot %+v: value does not match the version", snap)
+			}
+			last = snap
+			if snap.Version == 21 {
+				break
+			}
+		}
+		<-done
+	})
+
+	t.Run("failures are yielded once", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Append(context.Background(), "counter-a", store.NoStream, store.EventData{Type: "CounterCreated", Data: []byte(`[]`)}); err != nil {
+			t.Fatal(err)
+		}
+		for name, st := range map[string]store.Store{
+			"decode":    s,
+			"read":      &faultyStore{Store: s, readErrs: 1},
+			"subscribe": &faultyStore{Store: newStore(t), subscribeErrs: 1},
+		} {
+			n := 0
+			var got error
+			for _, err := range eventsourcing.Watch(context.Background(), st, "counter-a", counterView(), counterCodec{}) {
+				n++
+				got = err
+			}
+			if n != 1 || got == nil {
+				t.Errorf("%s: %d values, last error %v; want one error", name, n, got)
+			}
+		}
+		closed := newStore(t)
+		_ = closed.Close()
+		for _, err := range eventsourcing.Watch(context.Background(), closed, "counter-a", counterView(), counterCodec{}) {
+			if !errors.Is(err, store.ErrClosed) {
+				t.Errorf("closed store: got %v, want ErrClosed", err)
+			}
+		}
+	})
+}
+
+func TestRunner_WaitFor_sagaChains(t *testing.T) {
+	// mirror creates mirror-<id>; bump adds 1 to every mirror created. WaitFor on the
+	// original command covers both.
+	a := newCounterApp(t, newStore(t), nil)
+	bump := eventsourcing.NewSaga("bump", bumpSaga(), counterCodec{}, a.handler.Handle, fastBackoff)
+	a.runner.AddSaga(bump)
+	startRunner(t, a.runner)
+	res := mustHandle(t, a.handler, createCounter{ID: "a"}, eventsourcing.Meta{})
+	waitFor(t, a.runner, res.Position)
+	if v, ok := a.totals.get("mirror-a"); !ok || v != 1 {
+		t.Fatalf("mirror-a = %d (%v) after WaitFor, want 1", v, ok)
+	}
+}
