@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 type counterHandler = eventsourcing.Handler[counterCmd, counterState, counterEvent]
@@ -17,7 +18,7 @@ type counterHandler = eventsourcing.Handler[counterCmd, counterState, counterEve
 // newStore returns an empty store that is closed when the test ends.
 func newStore(tb testing.TB) store.Store {
 	tb.Helper()
-	s := newFakeStore()
+	s := memory.New()
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
