@@ -1,0 +1,176 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+)
+
+// DeciderSpec is a decider with its given history, waiting for a command.
+type DeciderSpec[C, S, E any] struct {
+	tb    testing.TB
+	d     decider.Decider[C, S, E]
+	given []E
+}
+
+// For starts a decider spec for d, with no events given yet.
+func For[C, S, E any](tb testing.TB, d decider.Decider[C, S, E]) *DeciderSpec[C, S, E] {
+	tb.Helper()
+	return &DeciderSpec[C, S, E]{tb: tb, d: d}
+}
+
+// Given returns the spec with events added to the stream's history. (It is a method
+// rather than an argument of For so that events of concrete types convert to E.)
+func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
+	g.tb.Helper()
+	given := append(g.given[:len(g.given):len(g.given)], events...)
+	return &DeciderSpec[C, S, E]{tb: g.tb, d: g.d, given: given}
+}
+
+// When decides c over the fold of the given events.
+func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
+	g.tb.Helper()
+	events, err := g.d.Compute(g.given, c)
+	return &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
+}
+
+// Outcome is what a decider decided, waiting to be checked.
+type Outcome[C, S, E any] struct {
+	spec    *DeciderSpec[C, S, E]
+	command C
+	events  []E
+	err     error
+}
+
+// Events returns the events Decide returned, for checks the Then methods don't cover.
+func (o *Outcome[C, S, E]) Events() []E { return o.events }
+
+// Err returns the error Decide returned, for checks the Then methods don't cover.
+func (o *Outcome[C, S, E]) Err() error { return o.err }
+
+// Then checks that the command was accepted with exactly the given events, compared with
+// reflect.DeepEqual (an empty and a nil list are equal).
+func (o *Outcome[C, S, E]) Then(want ...E) {
+	tb := o.spec.tb
+	tb.Helper()
+	if o.err != nil {
+		tb.Errorf("%s\nthen: want events\n%s\ngot error: %v (%T)", o.context(), indent(renderList(want)), o.err, o.err)
+		return
+	}
+	if len(want) == 0 && len(o.events) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(want, o.events) {
+		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), indent(diffValues(renderList(want), renderList(o.events))))
+	}
+}
+
+// ThenError checks that the command was rejected with an error matching target: the
+// error is target by errors.Is, or its chain holds an error of target's type equal to
+// target by reflect.DeepEqual (so target may be a structured error such as
+// &decider.NotFoundError{Entity: "restaurant", ID: "r1"}). It fails when Decide returned
+// no error.
+func (o *Outcome[C, S, E]) ThenError(target error) {
+	tb := o.spec.tb
+	tb.Helper()
+	if o.err == nil {
+		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, indent(renderList(o.events)))
+		return
+	}
+	if !matches(o.err, target) {
+		got := o.err
+		if same := sameType(o.err, target); same != nil && structured(target) {
+			got = same // compare the fields of the error of target's type
+		}
+		tb.Errorf("%s\nthen: want error %v\ngot error: %v\nerrors differ (- want, + got):\n%s",
+			o.context(), target, o.err, indent(diffValues(renderError(target), renderError(got))))
+	}
+}
+
+// ThenInvalid checks that the command was rejected as invalid input with a
+// *decider.ValidationError naming field, such as "menu.menuItems[0].price".
+func (o *Outcome[C, S, E]) ThenInvalid(field string) {
+	tb := o.spec.tb
+	tb.Helper()
+	var ve *decider.ValidationError
+	switch {
+	case o.err == nil:
+		tb.Errorf("%s\nthen: want invalid %s\ngot no error, events:\n%s", o.context(), field, indent(renderList(o.events)))
+	case !errors.As(o.err, &ve):
+		tb.Errorf("%s\nthen: want invalid %s\ngot error: %v (%T)", o.context(), field, o.err, o.err)
+	case ve.Field != field:
+		tb.Errorf("%s\nthen: want invalid %s\ngot invalid %s: %s", o.context(), field, ve.Field, ve.Reason)
+	}
+}
+
+// context describes the given events and the command.
+func (o *Outcome[C, S, E]) context() string {
+	return fmt.Sprintf("given:\n%s\nwhen:\n%s", indent(renderList(o.spec.given)), indent(render(o.command)))
+}
+
+// matches reports whether err matches target as ThenError describes.
+func matches(err, target error) bool {
+	if target == nil {
+		return false
+	}
+	if errors.Is(err, target) {
+		return true
+	}
+	want := reflect.TypeOf(target)
+	for _, e := range chain(err) {
+		if reflect.TypeOf(e) == want && reflect.DeepEqual(e, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameType returns the first error in err's chain of target's type, or nil.
+func sameType(err, target error) error {
+	want := reflect.TypeOf(target)
+	for _, e := range chain(err) {
+		if reflect.TypeOf(e) == want {
+			return e
+		}
+	}
+	return nil
+}
+
+// structured reports whether err is a pointer to a struct with exported fields.
+func structured(err error) bool {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	for _, f := range reflect.VisibleFields(v.Elem().Type()) {
+		if f.IsExported() {
+			return true
+		}
+	}
+	return false
+}
+
+// chain lists err and every error it wraps, depth first.
+func chain(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		out = append(out, e)
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		}
+	}
+	walk(err)
+	return out
+}

@@ -1,0 +1,95 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// render shows v as its Go type followed by its indented JSON, or %#v when v has no JSON
+// form.
+func render(v any) string {
+	if v == nil {
+		return "<nil>"
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Sprintf("%#v", v)
+	}
+	return fmt.Sprintf("%T %s", v, b)
+}
+
+// renderList shows each value of vs with its index, or "(none)".
+func renderList[T any](vs []T) string {
+	if len(vs) == 0 {
+		return "(none)"
+	}
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "[%d] %s", i, render(v))
+	}
+	return b.String()
+}
+
+// renderError shows an error with its message and its concrete type, and the fields of
+// a structured (pointer to struct) error.
+func renderError(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	s := fmt.Sprintf("%T: %v", err, err)
+	if structured(err) {
+		if b, jerr := json.MarshalIndent(err, "", "  "); jerr == nil {
+			s += "\n" + string(b)
+		}
+	}
+	return s
+}
+
+// indent indents every line of s by two spaces.
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// diffValues is a line diff of want and got: common lines start with "  ", lines only in
+// want with "- ", lines only in got with "+ ". When both render the same (values that
+// differ only in what JSON does not show, such as nil and empty slices), it says so.
+func diffValues(want, got string) string {
+	if want == got {
+		return want + "\n(the values render the same but differ, e.g. in nil versus empty slices or unexported fields)"
+	}
+	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	// lcs[i][j] is the length of the longest common subsequence of a[i:] and b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case i < len(a) && j < len(b) && a[i] == b[j]:
+			out = append(out, "  "+a[i])
+			i, j = i+1, j+1
+		case j == len(b) || (i < len(a) && lcs[i+1][j] >= lcs[i][j+1]):
+			out = append(out, "- "+a[i])
+			i++
+		default:
+			out = append(out, "+ "+b[j])
+			j++
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,47 @@
+package spec
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+)
+
+// SagaSpec is a saga waiting for an event.
+type SagaSpec[E, C any] struct {
+	tb testing.TB
+	s  decider.Saga[E, C]
+}
+
+// ForSaga starts a saga spec.
+func ForSaga[E, C any](tb testing.TB, s decider.Saga[E, C]) *SagaSpec[E, C] {
+	tb.Helper()
+	return &SagaSpec[E, C]{tb: tb, s: s}
+}
+
+// When lets the saga react to e.
+func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
+	g.tb.Helper()
+	return &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
+}
+
+// Reaction is what a saga issued, waiting to be checked.
+type Reaction[E, C any] struct {
+	tb       testing.TB
+	event    E
+	commands []C
+}
+
+// Then checks that the saga issued exactly the given commands (an empty and a nil list
+// are equal; call Then() to check that it issued none).
+func (r *Reaction[E, C]) Then(want ...C) {
+	r.tb.Helper()
+	if len(want) == 0 && len(r.commands) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(want, r.commands) {
+		r.tb.Errorf("%s\nthen: commands differ (- want, + got):\n%s",
+			fmt.Sprintf("when:\n%s", indent(render(r.event))), indent(diffValues(renderList(want), renderList(r.commands))))
+	}
+}

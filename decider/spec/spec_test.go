@@ -1,0 +1,303 @@
+package spec_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/decider/spec"
+)
+
+// recorder is a testing.TB that records failures instead of failing the test.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	logs   []string
+	failed bool
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+	r.failed = true
+}
+
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (r *recorder) Fail() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed = true
+}
+
+func (r *recorder) FailNow() {
+	r.Fail()
+	runtime.Goexit()
+}
+
+func (r *recorder) Failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+// record runs f with a recorder in its own goroutine (so FailNow can end it) and returns
+// what f reported.
+func record(t *testing.T, f func(tb testing.TB)) (failed bool, log string) {
+	t.Helper()
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	return r.Failed(), strings.Join(r.logs, "\n")
+}
+
+// A bank account: deposits of positive amounts, withdrawals up to the balance.
+type (
+	deposit   struct{ Amount int }
+	withdraw  struct{ Amount int }
+	deposited struct {
+		Amount int `json:"amount"`
+	}
+	withdrawn struct {
+		Amount int `json:"amount"`
+	}
+)
+
+var errInsufficient = errors.New("insufficient funds")
+
+type shortError struct{ Need, Have int }
+
+func (e *shortError) Error() string { return fmt.Sprintf("need %d, have %d", e.Need, e.Have) }
+func (e *shortError) Unwrap() error { return errInsufficient }
+
+func account() decider.Decider[any, int, any] {
+	return decider.Decider[any, int, any]{
+		Decide: func(c any, balance int) ([]any, error) {
+			switch c := c.(type) {
+			case deposit:
+				if c.Amount <= 0 {
+					return nil, &decider.ValidationError{Field: "amount", Reason: "must be positive"}
+				}
+				return []any{deposited{c.Amount}}, nil
+			case withdraw:
+				if c.Amount > balance {
+					return nil, fmt.Errorf("account: %w", &shortError{Need: c.Amount, Have: balance})
+				}
+				return []any{withdrawn{c.Amount}}, nil
+			}
+			return nil, decider.ErrUnhandled
+		},
+		Evolve: func(balance int, e any) int {
+			switch e := e.(type) {
+			case deposited:
+				return balance + e.Amount
+			case withdrawn:
+				return balance - e.Amount
+			}
+			return balance
+		},
+	}
+}
+
+func TestDeciderSpec(t *testing.T) {
+	tests := []struct {
+		name     string
+		spec     func(tb testing.TB)
+		wantFail bool
+		wantLog  []string // substrings of the failure report
+	}{
+		{
+			name: "passes when the events match",
+			spec: func(tb testing.TB) { spec.For(tb, account()).Given(deposited{5}).When(withdraw{3}).Then(withdrawn{3}) },
+		},
+		{
+			name:     "fails with a diff when the events differ",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).Given(deposited{5}).When(withdraw{3}).Then(withdrawn{4}) },
+			wantFail: true,
+			wantLog:  []string{"given:", "[0] spec_test.deposited {", "when:", "spec_test.withdraw {", "events differ", `-   "amount": 4`, `+   "amount": 3`},
+		},
+		{
+			name:     "fails when the command is rejected",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(withdraw{3}).Then(withdrawn{3}) },
+			wantFail: true,
+			wantLog:  []string{"got error: account: need 3, have 0"},
+		},
+		{
+			name:     "fails when more events happen than expected",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}).Then() },
+			wantFail: true,
+			wantLog:  []string{"(none)", "+ [0] spec_test.deposited"},
+		},
+		{
+			name: "ThenError passes for a sentinel by errors.Is",
+			spec: func(tb testing.TB) { spec.For(tb, account()).When(withdraw{3}).ThenError(errInsufficient) },
+		},
+		{
+			name: "ThenError passes for an equal structured error in the chain",
+			spec: func(tb testing.TB) {
+				spec.For(tb, account()).Given(deposited{1}).When(withdraw{3}).ThenError(&shortError{Need: 3, Have: 1})
+			},
+		},
+		{
+			name: "ThenError fails for a structured error with other fields",
+			spec: func(tb testing.TB) {
+				spec.For(tb, account()).Given(deposited{1}).When(withdraw{3}).ThenError(&shortError{Need: 3, Have: 2})
+			},
+			wantFail: true,
+			wantLog:  []string{"errors differ", `-   "Have": 2`, `+   "Have": 1`},
+		},
+		{
+			name:     "ThenError fails when no error happens",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{3}).ThenError(decider.ErrInvalid) },
+			wantFail: true,
+			wantLog:  []string{"got no error", "spec_test.deposited"},
+		},
+		{
+			name:     "ThenError fails for another error",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(withdraw{3}).ThenError(decider.ErrNotFound) },
+			wantFail: true,
+			wantLog:  []string{"want error not found", "- *errors.errorString: not found", "+ *fmt.wrapError: account: need 3, have 0"},
+		},
+		{
+			name:     "ThenError fails for a nil target",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(withdraw{3}).ThenError(nil) },
+			wantFail: true,
+		},
+		{
+			name: "ThenInvalid passes for the named field",
+			spec: func(tb testing.TB) { spec.For(tb, account()).When(deposit{0}).ThenInvalid("amount") },
+		},
+		{
+			name:     "ThenInvalid fails for another field",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{0}).ThenInvalid("total") },
+			wantFail: true,
+			wantLog:  []string{"want invalid total", "got invalid amount: must be positive"},
+		},
+		{
+			name:     "ThenInvalid fails for another error",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(withdraw{1}).ThenInvalid("amount") },
+			wantFail: true,
+			wantLog:  []string{"got error: account: need 1, have 0"},
+		},
+		{
+			name:     "ThenInvalid fails when no error happens",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}).ThenInvalid("amount") },
+			wantFail: true,
+			wantLog:  []string{"got no error"},
+		},
+		{
+			name: "a fatal failure ends the spec",
+			spec: func(tb testing.TB) {
+				tb.Fatalf("stop")
+				spec.For(tb, account()).When(deposit{1}).Then(deposited{1})
+			},
+			wantFail: true,
+			wantLog:  []string{"stop"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if failed != tt.wantFail {
+				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
+			}
+			for _, s := range tt.wantLog {
+				if !strings.Contains(log, s) {
+					t.Errorf("log lacks %q; log:\n%s", s, log)
+				}
+			}
+		})
+	}
+}
+
+func TestOutcome_Accessors(t *testing.T) {
+	o := spec.For(t, account()).When(withdraw{2})
+	if o.Events() != nil || !errors.Is(o.Err(), errInsufficient) {
+		t.Errorf("Events, Err = %v, %v; want nil, insufficient funds", o.Events(), o.Err())
+	}
+}
+
+func TestViewSpec(t *testing.T) {
+	balance := decider.View[int, any]{Evolve: account().Evolve}
+	tests := []struct {
+		name     string
+		spec     func(tb testing.TB)
+		wantFail bool
+		wantLog  []string
+	}{
+		{"passes when the state matches", func(tb testing.TB) { spec.ForView(tb, balance).Given(deposited{5}, withdrawn{2}).Then(3) }, false, nil},
+		{"fails when the state differs", func(tb testing.TB) { spec.ForView(tb, balance).Given(deposited{5}).Then(4) }, true,
+			[]string{"given:", "[0] spec_test.deposited", "- int 4", "+ int 5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if failed != tt.wantFail {
+				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
+			}
+			for _, s := range tt.wantLog {
+				if !strings.Contains(log, s) {
+					t.Errorf("log lacks %q; log:\n%s", s, log)
+				}
+			}
+		})
+	}
+}
+
+func TestViewSpec_SameRendering(t *testing.T) {
+	type hidden struct{ n int }
+	count := decider.View[hidden, int]{Evolve: func(s hidden, e int) hidden { return hidden{s.n + e} }}
+	failed, log := record(t, func(tb testing.TB) { spec.ForView(tb, count).Given(1, 2).Then(hidden{2}) })
+	if !failed || !strings.Contains(log, "render the same") {
+		t.Errorf("failed = %v, log:\n%s\nwant a failure that explains the values render the same", failed, log)
+	}
+}
+
+func TestSagaSpec(t *testing.T) {
+	refund := decider.Saga[any, any]{React: func(e any) []any {
+		if w, ok := e.(withdrawn); ok && w.Amount > 100 {
+			return []any{deposit{w.Amount - 100}}
+		}
+		return nil
+	}}
+	tests := []struct {
+		name     string
+		spec     func(tb testing.TB)
+		wantFail bool
+		wantLog  []string
+	}{
+		{"passes when the commands match", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then(deposit{50}) }, false, nil},
+		{"passes when no command is expected and none issued", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{50}).Then() }, false, nil},
+		{"fails when the commands differ", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then(deposit{40}) }, true,
+			[]string{"when:", "spec_test.withdrawn", "  [0] spec_test.deposit", `-   "Amount": 40`, `+   "Amount": 50`}},
+		{"fails when an unexpected command is issued", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then() }, true,
+			[]string{"- (none)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if failed != tt.wantFail {
+				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
+			}
+			for _, s := range tt.wantLog {
+				if !strings.Contains(log, s) {
+					t.Errorf("log lacks %q; log:\n%s", s, log)
+				}
+			}
+		})
+	}
+}
