@@ -26,6 +26,9 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("jsonl: corrupt log %s at byte offset %d: %s", e.Path, e.Offset, e.Reason)
+	}
 	return fmt.Sprintf("jsonl: corrupt log %s at byte offset %d (line %d): %s", e.Path, e.Offset, e.Line, e.Reason)
 }
 

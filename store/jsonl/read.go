@@ -145,7 +145,6 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 	return true
 }
 
-
 // closedOr returns store.ErrClosed when the Store was closed under a reader, else err.
 func (s *Store) closedOr(err error) error {
 	s.mu.RLock()

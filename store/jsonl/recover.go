@@ -140,7 +140,7 @@ const maxLine = 1 << 30
 // readLines calls fn for every line of the first size bytes of r, without the '\n'; the last
 // line may be incomplete. The slice passed to fn is valid only during the call.
 func readLines(r io.ReaderAt, size int64, fn func(off int64, line []byte, complete bool) error) error {
-	buf := make([]byte, 4<<20)
+	buf := make([]byte, min(size+1, 4<<20))
 	var base int64 // file offset of buf[0]
 	lo, hi := 0, 0 // unread data is buf[lo:hi]
 	for {

@@ -15,6 +15,7 @@ import (
 // Store is a durable event store in one directory: an append-only JSONL log file, a lock
 // file, and an in-memory index built at Open. It is safe for concurrent use.
 type Store struct {
+	dir     string
 	path    string
 	lock    *os.File
 	f       file
@@ -103,6 +104,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		}
 	}
 	s := &Store{
+		dir:     dir,
 		path:    path,
 		lock:    lock,
 		f:       f,
@@ -122,6 +124,9 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 
 // Recovery reports what Open found in the log, including any torn tail it cut off.
 func (s *Store) Recovery() Report { return s.report }
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
 
 // Path returns the log file's path.
 func (s *Store) Path() string { return s.path }

@@ -1,0 +1,156 @@
+package jsonl_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// crashEnv names the directory a child process appends to; set only in the child.
+const crashEnv = "JSONL_CRASH_CHILD_DIR"
+
+// TestCrashChild is the child of TestCrash: it appends batches from many goroutines until
+// it is killed, printing each acknowledged append. Without crashEnv it does nothing.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashEnv)
+	if dir == "" {
+		return // not the child
+	}
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		fmt.Printf("error %v\n", err)
+		os.Exit(2)
+	}
+	var out sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for seq := 0; ; seq++ {
+				n := 1 + (w+seq)%4
+				batch := fmt.Sprintf("%d-%d-%d", os.Getpid(), w, seq)
+				events := make([]store.EventData, n)
+				for i := range events {
+					events[i] = store.EventData{Type: "Crashed",
+						Data: fmt.Appendf(nil, `{"batch":%q,"i":%d,"n":%d}`, batch, i, n)}
+				}
+				stream := fmt.Sprintf("w%d-%d", w, seq%3)
+				a, err := s.Append(context.Background(), stream, store.Any, events...)
+				if err != nil {
+					fmt.Printf("error %v\n", err)
+					os.Exit(2)
+				}
+				out.Lock()
+				fmt.Printf("ack %s %d %d %d\n", stream, a.Version, a.Position, n)
+				out.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+type ack struct {
+	stream   string
+	version  store.Version
+	position store.Position
+	n        int
+}
+
+func TestCrash(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var acks []ack
+	for round := range 20 {
+		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		killAfter := 1 + rand.IntN(300)
+		sc := bufio.NewScanner(stdout)
+		seen := 0
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "error ") {
+				t.Errorf("round %d: child: %s", round, line)
+			}
+			var a ack
+			if _, err := fmt.Sscanf(line, "ack %s %d %d %d", &a.stream, &a.version, &a.position, &a.n); err != nil {
+				continue
+			}
+			acks = append(acks, a)
+			if seen++; seen == killAfter {
+				cmd.Process.Kill() // SIGKILL; the acks already in the pipe are still read
+			}
+		}
+		cmd.Wait()
+		checkCrashLog(t, dir, round, acks)
+	}
+}
+
+// checkCrashLog reopens the log and checks that every acknowledged append is there with
+// its positions and versions, that batches are whole, and that positions and versions are
+// contiguous.
+func checkCrashLog(t *testing.T, dir string, round int, acks []ack) {
+	t.Helper()
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("round %d: Open after kill: %v", round, err)
+	}
+	defer s.Close()
+	all := readAll(t, s)
+	versions := map[string]store.Version{}
+	for i, e := range all {
+		if e.Position != store.Position(i+1) || e.Version != versions[e.StreamID]+1 {
+			t.Fatalf("round %d: event %d at position %d has version %d after %d", round, i, e.Position, e.Version, versions[e.StreamID])
+		}
+		versions[e.StreamID] = e.Version
+		var d struct {
+			Batch string
+			I, N  int
+		}
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		first := i - d.I // the batch's first event
+		if first < 0 || first+d.N > len(all) {
+			t.Fatalf("round %d: batch %s at position %d is not whole", round, d.Batch, e.Position)
+		}
+		if !strings.Contains(string(all[first].Data), fmt.Sprintf(`"batch":%q,"i":0`, d.Batch)) ||
+			!strings.Contains(string(all[first+d.N-1].Data), fmt.Sprintf(`"batch":%q,"i":%d`, d.Batch, d.N-1)) {
+			t.Fatalf("round %d: batch %s around position %d is not whole and contiguous", round, d.Batch, e.Position)
+		}
+	}
+	for _, a := range acks {
+		for k := range a.n {
+			p := int(a.position) - a.n + 1 + k
+			if p < 1 || p > len(all) {
+				t.Fatalf("round %d: acknowledged %+v lost: the log has %d events", round, a, len(all))
+			}
+			e := all[p-1]
+			if e.StreamID != a.stream || e.Version != a.version-store.Version(a.n-1-k) {
+				t.Fatalf("round %d: acknowledged %+v: position %d holds %s version %d", round, a, p, e.StreamID, e.Version)
+			}
+		}
+	}
+	if rep := s.Recovery(); rep.TornBytes > 0 {
+		t.Logf("round %d: cut a torn tail of %d bytes (%d lines)", round, rep.TornBytes, rep.TornLines)
+	}
+}

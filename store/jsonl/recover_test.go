@@ -1,0 +1,157 @@
+package jsonl_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// buildLog writes a log of several commits and returns its bytes and, per commit, the
+// file size after it and the number of events up to it.
+func buildLog(tb testing.TB, batches []int) (data []byte, ends []int64, counts []int) {
+	tb.Helper()
+	dir := tb.TempDir()
+	s := openStore(tb, dir, jsonl.WithNoSync())
+	n := 0
+	for i, size := range batches {
+		var events []store.EventData
+		for range size {
+			n++
+			events = append(events, ev("T", n))
+		}
+		mustAppend(tb, s, []string{"a", "b", "c"}[i%3], store.Any, events...)
+		fi, err := os.Stat(filepath.Join(dir, jsonl.LogFile))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ends = append(ends, fi.Size())
+		counts = append(counts, n)
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data, ends, counts
+}
+
+// writeLog creates a store directory holding data as its log.
+func writeLog(tb testing.TB, data []byte) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, jsonl.LogFile), data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+func TestOpen_cutsTornTailAtEveryOffset(t *testing.T) {
+	batches := []int{2, 1, 3, 1, 2, 3, 1}
+	data, ends, counts := buildLog(t, batches)
+	const keep = 3 // commits always whole; the cuts fall in the last commits
+	for cut := ends[keep-1]; cut <= int64(len(data)); cut++ {
+		wantEvents, wantValid := 0, int64(0)
+		for i, end := range ends {
+			if end <= cut {
+				wantEvents, wantValid = counts[i], end
+			}
+		}
+		dir := writeLog(t, data[:cut])
+		rep, err := jsonl.Verify(dir)
+		if err != nil || rep.Valid != wantValid || rep.TornBytes != cut-wantValid || rep.Events != int64(wantEvents) {
+			t.Fatalf("cut at %d: Verify = %+v, %v; want %d events, %d valid bytes", cut, rep, err, wantEvents, wantValid)
+		}
+		s, err := jsonl.Open(dir)
+		if err != nil {
+			t.Fatalf("cut at %d: Open: %v", cut, err)
+		}
+		got := readAll(t, s)
+		if len(got) != wantEvents {
+			t.Fatalf("cut at %d: %d events, want %d", cut, len(got), wantEvents)
+		}
+		for i, e := range got {
+			if e.Position != store.Position(i+1) {
+				t.Fatalf("cut at %d: event %d has position %d", cut, i, e.Position)
+			}
+		}
+		s.Close()
+		after, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+		if err != nil || !bytes.Equal(after, data[:wantValid]) {
+			t.Fatalf("cut at %d: file after Open is %d bytes, want the %d of whole commits", cut, len(after), wantValid)
+		}
+	}
+}
+
+// lineStarts returns the byte offset of each line of data.
+func lineStarts(data []byte) []int64 {
+	starts := []int64{0}
+	for i, c := range data[:len(data)-1] {
+		if c == '\n' {
+			starts = append(starts, int64(i+1))
+		}
+	}
+	return starts
+}
+
+func TestOpen_refusesCorruption(t *testing.T) {
+	data, _, _ := buildLog(t, []int{2, 1, 3, 1})
+	starts := lineStarts(data)
+	lines := strings.SplitAfter(string(data), "\n")[:len(starts)]
+	join := func(ls ...string) []byte { return []byte(strings.Join(ls, "")) }
+	replaced := func(line int, old, new string) []byte {
+		ls := append([]string(nil), lines...)
+		ls[line] = strings.Replace(ls[line], old, new, 1)
+		return join(ls...)
+	}
+	tests := []struct {
+		name   string
+		data   []byte
+		offset int64
+	}{
+		{"a flipped byte in the data of line 2", replaced(1, `"n":2`, `"n":3`), starts[1]},
+		{"a flipped byte in the checksum", replaced(3, `"crc":"`, `"crc":"0`)[:len(data)], starts[3]},
+		{"a missing line inside a batch", join(append(lines[:3:3], lines[4:]...)...), starts[3]},
+		{"a missing whole batch", join(append(lines[:2:2], lines[3:]...)...), starts[2]},
+		{"lines swapped", join(lines[1], lines[0], lines[2]), 0},
+		{"a duplicated batch", join(lines[0], lines[1], lines[0], lines[1]), starts[2]},
+		{"zeros in the middle", append(append(join(lines[:2]...), make([]byte, 50)...), '\n'), starts[2]},
+		{"a complete garbage last line", append(append([]byte(nil), data...), "garbage\n"...), int64(len(data))},
+		{"an empty line", join(lines[0], lines[1], "\n", lines[2]), starts[2]},
+		{"not JSON lines", []byte("hello\nworld\n"), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeLog(t, tt.data)
+			_, err := jsonl.Open(dir)
+			var ce *jsonl.CorruptError
+			if !errors.As(err, &ce) || !errors.Is(err, jsonl.ErrCorrupt) {
+				t.Fatalf("Open: %v, want a *CorruptError", err)
+			}
+			if ce.Offset != tt.offset || !strings.Contains(err.Error(), "byte offset") {
+				t.Errorf("Open: %v; want offset %d", err, tt.offset)
+			}
+			if _, verr := jsonl.Verify(dir); !reflect.DeepEqual(verr, ce) {
+				t.Errorf("Verify: %v; want the same error as Open: %v", verr, ce)
+			}
+			after, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+			if !bytes.Equal(after, tt.data) {
+				t.Errorf("Open changed a corrupt log")
+			}
+		})
+	}
+}
+
+func TestVerify_missingLog(t *testing.T) {
+	if _, err := jsonl.Verify(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Verify of an empty directory: %v, want ErrNotExist", err)
+	}
+}
