@@ -24,6 +24,10 @@ type addToCounter struct {
 	N  int
 }
 
+// tick adds 1 to a counter, existing or not, in one event (for benchmarks).
+type tick struct{ ID string }
+
+func (c tick) stream() string          { return "counter-" + c.ID }
 func (c createCounter) stream() string { return "counter-" + c.ID }
 func (c addToCounter) stream() string  { return "counter-" + c.ID }
 
@@ -59,6 +63,8 @@ func counterDecider() decider.Decider[counterCmd, counterState, counterEvent] {
 					return nil, fmt.Errorf("counter %s: %w", c.ID, decider.ErrAlreadyExists)
 				}
 				return []counterEvent{counterCreated{ID: c.ID}}, nil
+			case tick:
+				return []counterEvent{counterAdded{ID: c.ID, N: 1}}, nil
 			case addToCounter:
 				if c.N < 0 {
 					return nil, &decider.ValidationError{Field: "n", Reason: "must not be negative"}

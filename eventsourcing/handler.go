@@ -33,6 +33,18 @@ type handlerConfig struct {
 	index      *CommandIndex
 	maxRetries int
 	logger     *slog.Logger
+	cacheSize  int
+}
+
+// DefaultStateCacheSize is how many streams' states a handler keeps by default.
+const DefaultStateCacheSize = 1024
+
+// WithStateCache sets how many streams' folded states the handler keeps (least recently
+// used first out), so that a command reads only the events appended since (default
+// DefaultStateCacheSize; 0 disables the cache). Evolve may update a state in place: the
+// handler never reuses a state it has evolved further.
+func WithStateCache(streams int) HandlerOption {
+	return func(c *handlerConfig) { c.cacheSize = max(streams, 0) }
 }
 
 // WithCommandIndex shares one command index between the handlers of a store, so a command
@@ -64,11 +76,12 @@ type Handler[C, S, E any] struct {
 	agg     Aggregate[C, S, E]
 	cfg     handlerConfig
 	streams keyedLock
+	cache   *stateCache[S]
 }
 
 // NewHandler returns a handler of agg's commands over s.
 func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
-	cfg := handlerConfig{maxRetries: DefaultMaxRetries}
+	cfg := handlerConfig{maxRetries: DefaultMaxRetries, cacheSize: DefaultStateCacheSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -78,7 +91,7 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg}
+	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize)}
 }
 
 // Handle decides cmd against the current state of its stream and appends the events.
@@ -102,19 +115,15 @@ func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result
 	if stream == "" {
 		return Result{}, fmt.Errorf("eventsourcing: %w: command %T addresses no stream", store.ErrInvalid, cmd)
 	}
-	idx := h.cfg.index
 	repeatable := meta.CommandID != ""
-	if !repeatable {
-		meta.CommandID = uuid.NewString()
-	} else {
-		unlock, err := idx.lockID(ctx, meta.CommandID)
+	if repeatable {
+		unlock, err := h.cfg.index.lockID(ctx, meta.CommandID)
 		if err != nil {
 			return Result{}, err
 		}
 		defer unlock()
-		if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
-			return res, err
-		}
+	} else {
+		meta.CommandID = uuid.NewString()
 	}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = meta.CommandID
@@ -134,6 +143,13 @@ func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result
 		repeatID = meta.CommandID
 	}
 	for attempt := 0; ; attempt++ {
+		if repeatable {
+			// Looked up under the stream lock, so that whatever another process writes
+			// after the lookup is newer than the cached state and seen by load.
+			if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
+				return res, err
+			}
+		}
 		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID)
 		if err == nil || !errors.Is(err, store.ErrConflict) || meta.ExpectedVersion != nil || attempt >= h.cfg.maxRetries {
 			return res, err
@@ -142,12 +158,6 @@ func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result
 			"stream", stream, "commandId", meta.CommandID, "attempt", attempt+1, "err", err)
 		if err := sleep(ctx, retryDelay(attempt)); err != nil {
 			return Result{}, err
-		}
-		if repeatable {
-			// Another process may have handled the same command id meanwhile.
-			if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
-				return res, err
-			}
 		}
 	}
 }
@@ -235,14 +245,24 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	}, nil
 }
 
-// load folds the stream's events into the state; it returns the stream's version, the
-// position of its last event, and the events written by the command id repeatID (if any).
+// load folds the stream's events into the state, starting from the cached state when there
+// is one; it returns the stream's version, the position of its last event, and the events
+// written by the command id repeatID (if any) since the cached state. The caller holds the
+// stream's lock.
 func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
-	state = h.agg.Decider.InitialState
-	for e, err := range h.store.ReadStream(ctx, stream, 0) {
+	c, ok := h.cache.get(stream)
+	if !ok {
+		c = cachedState[S]{state: h.agg.Decider.InitialState}
+	}
+	state, version, position = c.state, c.version, c.position
+	fail := func(err error) (S, store.Version, store.Position, []store.Event, error) {
+		h.cache.remove(stream) // Evolve may have changed the cached state in place
+		var zero S
+		return zero, 0, 0, nil, err
+	}
+	for e, err := range h.store.ReadStream(ctx, stream, version) {
 		if err != nil {
-			var zero S
-			return zero, 0, 0, nil, &StoreError{Op: "read", Stream: stream, Err: err}
+			return fail(&StoreError{Op: "read", Stream: stream, Err: err})
 		}
 		version, position = e.Version, e.Position
 		if repeatID != "" && e.Metadata[MetadataCommandID] == repeatID &&
@@ -254,10 +274,12 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 		}
 		ev, err := h.agg.Codec.Decode(e.Type, e.Data)
 		if err != nil {
-			var zero S
-			return zero, 0, 0, nil, fmt.Errorf("eventsourcing: decode %s event %d of %s: %w", e.Type, e.Version, stream, err)
+			return fail(fmt.Errorf("eventsourcing: decode %s event %d of %s: %w", e.Type, e.Version, stream, err))
 		}
 		state = h.agg.Decider.Evolve(state, ev)
+	}
+	if version > 0 {
+		h.cache.put(stream, cachedState[S]{state: state, version: version, position: position})
 	}
 	return state, version, position, seen, nil
 }

@@ -1,0 +1,51 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+func TestHandler_Handle_stateCache(t *testing.T) {
+	for _, size := range []int{0, 1, 2, eventsourcing.DefaultStateCacheSize} {
+		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
+			s := newStore(t)
+			h := newCounterHandler(s, eventsourcing.WithStateCache(size))
+			other := newCounterHandler(s) // another writer the cache must not hide
+			for _, id := range []string{"a", "b", "c"} {
+				mustHandle(t, h, createCounter{ID: id}, eventsourcing.Meta{})
+			}
+			for range 3 {
+				for _, id := range []string{"a", "b", "c"} {
+					mustHandle(t, h, addToCounter{ID: id, N: 100}, eventsourcing.Meta{})
+					mustHandle(t, other, addToCounter{ID: id, N: 100}, eventsourcing.Meta{})
+				}
+			}
+			// Each counter is at 600: adding 401 must be refused, 400 accepted.
+			for _, id := range []string{"a", "b", "c"} {
+				if _, err := h.Handle(context.Background(), addToCounter{ID: id, N: 401}, eventsourcing.Meta{ExpectedVersion: version(7)}); err != errTooBig {
+					t.Fatalf("%s: got %v, want errTooBig (the state must be 600 at version 7)", id, err)
+				}
+				if res := mustHandle(t, h, addToCounter{ID: id, N: 400}, eventsourcing.Meta{}); res.Version != 8 {
+					t.Fatalf("%s: version %d, want 8", id, res.Version)
+				}
+			}
+		})
+	}
+	t.Run("a failed load is not cached", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		if _, err := s.Append(context.Background(), "counter-a", 1, store.EventData{Type: "CounterAdded", Data: []byte(`"bad"`)}); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := h.Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{}); err == nil {
+				t.Fatal("a stream with an undecodable event was decided on")
+			}
+		}
+	})
+}
