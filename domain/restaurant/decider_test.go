@@ -1,0 +1,118 @@
+package restaurant_test
+
+import (
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+)
+
+func TestCreateRestaurant(t *testing.T) {
+	d := restaurant.Decider()
+	t.Run("a new restaurant is created", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.CreateRestaurant{ID: "r1", Name: "Luigi's", Menu: menu()}).
+			Then(created())
+	})
+	t.Run("names are stored trimmed", func(t *testing.T) {
+		m := menuWith(func(m *restaurant.Menu) { m.MenuItems[0].Name = "\t Pizza  " })
+		spec.For(t, d).
+			When(restaurant.CreateRestaurant{ID: "r1", Name: "  Luigi's \n", Menu: m}).
+			Then(created())
+	})
+	t.Run("an existing restaurant is not created again", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.CreateRestaurant{ID: "r1", Name: "Other", Menu: otherMenu()}).
+			ThenError(&decider.AlreadyExistsError{Entity: "restaurant", ID: "r1"})
+	})
+	t.Run("invalid input is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.CreateRestaurant{ID: "r1", Name: " ", Menu: menu()}).
+			ThenInvalid("name")
+	})
+}
+
+func TestChangeRestaurantMenu(t *testing.T) {
+	d := restaurant.Decider()
+	t.Run("the menu of an existing restaurant is changed", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: otherMenu()}).
+			Then(menuChanged())
+	})
+	t.Run("it can be changed again", func(t *testing.T) {
+		spec.For(t, d).Given(created(), menuChanged()).
+			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: menu()}).
+			Then(restaurant.RestaurantMenuChanged{RestaurantID: "r1", Menu: menu()})
+	})
+	t.Run("a missing restaurant is not found", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: otherMenu()}).
+			ThenError(&decider.NotFoundError{Entity: "restaurant", ID: "r1"})
+	})
+	t.Run("invalid input is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: menuWith(func(m *restaurant.Menu) { m.Cuisine = "THAI" })}).
+			ThenInvalid("menu.cuisine")
+	})
+}
+
+func TestPlaceOrder(t *testing.T) {
+	d := restaurant.Decider()
+	m := menu()
+	t.Run("an order for items on the menu is placed with the items copied", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza", "water"}}).
+			Then(placed("o1", item(m, "pizza"), item(m, "water")))
+	})
+	t.Run("an item may be ordered twice", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza", "pasta", "pizza"}}).
+			Then(placed("o1", item(m, "pizza"), item(m, "pasta"), item(m, "pizza")))
+	})
+	t.Run("items come from the current menu", func(t *testing.T) {
+		spec.For(t, d).Given(created(), menuChanged()).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"water"}}).
+			Then(placed("o1", item(otherMenu(), "water")))
+	})
+	t.Run("another order id is placed too", func(t *testing.T) {
+		spec.For(t, d).Given(created(), placed("o1", item(m, "pizza"))).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o2", MenuItemIDs: []string{"pizza"}}).
+			Then(placed("o2", item(m, "pizza")))
+	})
+	t.Run("a missing restaurant is not found", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza"}}).
+			ThenError(&decider.NotFoundError{Entity: "restaurant", ID: "r1"})
+	})
+	t.Run("items not on the current menu are named, each once", func(t *testing.T) {
+		spec.For(t, d).Given(created(), menuChanged()).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza", "water", "sushi", "pizza"}}).
+			ThenError(&restaurant.MenuItemsNotAvailableError{RestaurantID: "r1", Missing: []string{"pizza", "sushi"}})
+	})
+	t.Run("missing items match ErrMenuItemsNotAvailable", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"sushi"}}).
+			ThenError(restaurant.ErrMenuItemsNotAvailable)
+	})
+	t.Run("an order id placed before already exists", func(t *testing.T) {
+		spec.For(t, d).Given(created(), placed("o1", item(m, "pizza"))).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pasta"}}).
+			ThenError(&decider.AlreadyExistsError{Entity: "order", ID: "o1", Scope: `restaurant "r1"`})
+	})
+	t.Run("already exists is checked before the menu", func(t *testing.T) {
+		spec.For(t, d).Given(created(), placed("o1", item(m, "pizza"))).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"sushi"}}).
+			ThenError(decider.ErrAlreadyExists)
+	})
+	t.Run("invalid input is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o 1", MenuItemIDs: []string{"pizza"}}).
+			ThenInvalid("orderId")
+	})
+}
+
+func TestDecide_UnknownCommand(t *testing.T) {
+	spec.For(t, restaurant.Decider()).When(nil).ThenError(decider.ErrInvalid)
+	spec.For(t, restaurant.Decider()).When(&restaurant.CreateRestaurant{ID: "r1", Name: "x", Menu: menu()}).ThenError(decider.ErrInvalid)
+}
