@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// appendFunc appends one event for one writer. Each writer owns its stream and remembers
+// the version (or sequence) it last wrote, which it passes as the expected version.
+type appendFunc func(ctx context.Context) error
+
+// writeTarget is a system under test for the write cases.
+type writeTarget interface {
+	// writer returns the append function of writer id; it is called once per writer, before
+	// the clock starts.
+	writer(id int) appendFunc
+	// close releases the target; it is called after the clock stops.
+	close() error
+}
+
+// readTarget is a system under test for the read cases: it holds one stream of n events.
+type readTarget interface {
+	// fill writes n events to stream (untimed).
+	fill(ctx context.Context, stream string, n int) error
+	// read reads the whole stream and returns the number of events it decoded.
+	read(ctx context.Context, stream string) (int, error)
+	close() error
+}
+
+// limits bounds one measured case.
+type limits struct {
+	duration  time.Duration // how long the writers run
+	maxEvents int64         // stop earlier once this many events were written (0 = no cap)
+}
+
+// measurement is the outcome of one case.
+type measurement struct {
+	events  int64
+	elapsed time.Duration
+}
+
+// rate returns events per second.
+func (m measurement) rate() float64 {
+	if m.elapsed <= 0 {
+		return 0
+	}
+	return float64(m.events) / m.elapsed.Seconds()
+}
+
+// measureWrites runs writers concurrently against t until the duration passes or the event
+// cap is reached, and counts the acknowledged appends.
+func measureWrites(ctx context.Context, t writeTarget, writers int, lim limits) (measurement, error) {
+	fns := make([]appendFunc, writers)
+	for i := range fns {
+		fns[i] = t.writer(i)
+	}
+	perWriter := int64(-1)
+	if lim.maxEvents > 0 {
+		perWriter = max(lim.maxEvents/int64(writers), 1)
+	}
+	runtime.GC()
+
+	var (
+		stop     atomic.Bool
+		total    atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+		gate     = make(chan struct{})
+	)
+	for _, fn := range fns {
+		wg.Go(func() {
+			<-gate
+			var n int64
+			for !stop.Load() && n != perWriter {
+				if err := fn(ctx); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					stop.Store(true)
+					break
+				}
+				n++
+			}
+			total.Add(n)
+		})
+	}
+	start := time.Now()
+	timer := time.AfterFunc(lim.duration, func() { stop.Store(true) })
+	close(gate)
+	wg.Wait()
+	elapsed := time.Since(start)
+	timer.Stop()
+	if firstErr != nil {
+		return measurement{}, firstErr
+	}
+	return measurement{events: total.Load(), elapsed: elapsed}, nil
+}
+
+// measureReads fills one stream with n events, then reads it whole, again and again, for the
+// duration (at least once), and counts the events read.
+func measureReads(ctx context.Context, t readTarget, n int, lim limits) (measurement, error) {
+	const stream = "read-stream"
+	if err := t.fill(ctx, stream, n); err != nil {
+		return measurement{}, fmt.Errorf("fill: %w", err)
+	}
+	runtime.GC()
+	var total int64
+	start := time.Now()
+	for {
+		got, err := t.read(ctx, stream)
+		if err != nil {
+			return measurement{}, err
+		}
+		if got != n {
+			return measurement{}, fmt.Errorf("read %d events, want %d", got, n)
+		}
+		total += int64(got)
+		if time.Since(start) >= lim.duration {
+			break
+		}
+	}
+	return measurement{events: total, elapsed: time.Since(start)}, nil
+}

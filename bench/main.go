@@ -1,0 +1,102 @@
+// Command bench measures eventgraph's stores side by side with raw file baselines and
+// embedded peers (NATS JetStream, SQLite, hallgren/eventsourcing) in one run, so that the
+// ratios hold on a noisy machine, and writes a Markdown report.
+//
+// Usage, from the bench directory (a Go module of its own, so the library never depends on
+// the peers):
+//
+//	go run .                      # full run, writes ../BENCHMARKS.md
+//	go run . -quick               # short smoke run
+//	go run . -duration 2s -writers 1,16 -rounds 3 -out /tmp/report.md
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config holds the command's flags.
+type config struct {
+	duration   time.Duration
+	writers    []int
+	out        string
+	dir        string
+	rounds     int
+	maxEvents  int64
+	readEvents int
+	only       string
+	quick      bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		c       config
+		writers string
+	)
+	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long each case runs")
+	fs.StringVar(&writers, "writers", "1,16,64", "comma-separated writer counts")
+	fs.StringVar(&c.out, "out", "../BENCHMARKS.md", "where to write the Markdown report (empty: do not write)")
+	fs.StringVar(&c.dir, "dir", os.TempDir(), "directory for the cases' data (use a real disk: fsync is measured)")
+	fs.IntVar(&c.rounds, "rounds", 1, "run every case this many times and report the median")
+	fs.Int64Var(&c.maxEvents, "max-events", 2_000_000, "stop a write case early after this many events (bounds memory)")
+	fs.IntVar(&c.readEvents, "read-events", 10_000, "events in the stream the read cases read")
+	fs.StringVar(&c.only, "only", "", "run only the cases whose key contains this string")
+	fs.BoolVar(&c.quick, "quick", false, "smoke run: 300ms per case, one round")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if c.quick {
+		c.duration = 300 * time.Millisecond
+		c.rounds = 1
+	}
+	for f := range strings.SplitSeq(writers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return config{}, fmt.Errorf("bench: -writers: %q is not a positive number", f)
+		}
+		c.writers = append(c.writers, n)
+	}
+	if c.duration <= 0 || c.rounds < 1 || c.readEvents < 1 {
+		return config{}, fmt.Errorf("bench: -duration, -rounds and -read-events must be positive")
+	}
+	return c, nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	res, err := runAll(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	report := renderReport(describeMachine(started), cfg, res, time.Since(started))
+	if cfg.out == "" {
+		return nil
+	}
+	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
+		return fmt.Errorf("bench: write report: %w", err)
+	}
+	fmt.Fprintf(stdout, "report written to %s\n", cfg.out)
+	return nil
+}

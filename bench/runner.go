@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// sample is one measured case.
+type sample struct {
+	rate        float64 // events/s
+	diskPerItem float64 // bytes on disk per event, 0 when the case keeps nothing on disk
+}
+
+// results collects every round's samples.
+type results struct {
+	writes map[string]map[int][]sample // case key → writers → samples
+	reads  map[string][]sample         // case key → samples
+}
+
+// write returns the median events/s of a write case, and whether it ran.
+func (r results) write(key string, writers int) (float64, bool) {
+	return median(r.writes[key][writers], func(s sample) float64 { return s.rate })
+}
+
+// disk returns the median bytes on disk per event of a write case.
+func (r results) disk(key string, writers int) (float64, bool) {
+	return median(r.writes[key][writers], func(s sample) float64 { return s.diskPerItem })
+}
+
+// read returns the median events/s of a read case, and whether it ran.
+func (r results) read(key string) (float64, bool) {
+	return median(r.reads[key], func(s sample) float64 { return s.rate })
+}
+
+func median(ss []sample, f func(sample) float64) (float64, bool) {
+	if len(ss) == 0 {
+		return 0, false
+	}
+	vs := make([]float64, len(ss))
+	for i, s := range ss {
+		vs[i] = f(s)
+	}
+	slices.Sort(vs)
+	if len(vs)%2 == 1 {
+		return vs[len(vs)/2], true
+	}
+	return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2, true
+}
+
+// plannedWrite is one write case at one writer count.
+type plannedWrite struct {
+	c       writeCase
+	writers int
+}
+
+func planWrites(cfg config) []plannedWrite {
+	var plan []plannedWrite
+	for _, c := range writeCases() {
+		if !strings.Contains(c.key, cfg.only) {
+			continue
+		}
+		for _, n := range cfg.writers {
+			if c.writers == nil || c.writers(n) {
+				plan = append(plan, plannedWrite{c: c, writers: n})
+			}
+		}
+	}
+	return plan
+}
+
+func planReads(cfg config) []readCase {
+	var plan []readCase
+	for _, c := range readCases() {
+		if strings.Contains(c.key, cfg.only) || strings.Contains("read", cfg.only) {
+			plan = append(plan, c)
+		}
+	}
+	return plan
+}
+
+// runAll runs every planned case cfg.rounds times, printing a progress line per case.
+func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
+	res := results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}}
+	base, err := os.MkdirTemp(cfg.dir, "eventgraph-bench-")
+	if err != nil {
+		return res, fmt.Errorf("bench: %w", err)
+	}
+	defer os.RemoveAll(base)
+	writes, reads := planWrites(cfg), planReads(cfg)
+	total, done := cfg.rounds*(len(writes)+len(reads)), 0
+	lim := limits{duration: cfg.duration, maxEvents: cfg.maxEvents}
+	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", total, cfg.duration, cfg.rounds, base)
+	for round := 1; round <= cfg.rounds; round++ {
+		for _, p := range writes {
+			s, m, err := runWrite(ctx, base, p, lim)
+			if err != nil {
+				return res, fmt.Errorf("bench: %s with %d writers: %w", p.c.key, p.writers, err)
+			}
+			if res.writes[p.c.key] == nil {
+				res.writes[p.c.key] = map[int][]sample{}
+			}
+			res.writes[p.c.key][p.writers] = append(res.writes[p.c.key][p.writers], s)
+			done++
+			fmt.Fprintf(out, "[%3d/%d] write %-16s %3d writers %12s events/s  (%d events in %.2fs)\n",
+				done, total, p.c.key, p.writers, thousands(s.rate), m.events, m.elapsed.Seconds())
+		}
+		for _, c := range reads {
+			s, m, err := runRead(ctx, base, c, cfg.readEvents, lim)
+			if err != nil {
+				return res, fmt.Errorf("bench: read %s: %w", c.key, err)
+			}
+			res.reads[c.key] = append(res.reads[c.key], s)
+			done++
+			fmt.Fprintf(out, "[%3d/%d] read  %-16s %11s %12s events/s  (%d events in %.2fs)\n",
+				done, total, c.key, "", thousands(s.rate), m.events, m.elapsed.Seconds())
+		}
+	}
+	return res, nil
+}
+
+func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sample, measurement, error) {
+	dir, err := os.MkdirTemp(base, p.c.key+"-")
+	if err != nil {
+		return sample{}, measurement{}, err
+	}
+	defer os.RemoveAll(dir)
+	t, err := p.c.open(ctx, dir)
+	if err != nil {
+		return sample{}, measurement{}, fmt.Errorf("open: %w", err)
+	}
+	m, err := measureWrites(ctx, t, p.writers, lim)
+	if cerr := t.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close: %w", cerr)
+	}
+	if err != nil {
+		return sample{}, measurement{}, err
+	}
+	s := sample{rate: m.rate()}
+	if size := dirSize(dir); size > 0 && m.events > 0 {
+		s.diskPerItem = float64(size) / float64(m.events)
+	}
+	return s, m, nil
+}
+
+func runRead(ctx context.Context, base string, c readCase, n int, lim limits) (sample, measurement, error) {
+	dir, err := os.MkdirTemp(base, "read-"+c.key+"-")
+	if err != nil {
+		return sample{}, measurement{}, err
+	}
+	defer os.RemoveAll(dir)
+	t, err := c.open(ctx, dir)
+	if err != nil {
+		return sample{}, measurement{}, fmt.Errorf("open: %w", err)
+	}
+	m, err := measureReads(ctx, t, n, lim)
+	if cerr := t.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close: %w", cerr)
+	}
+	if err != nil {
+		return sample{}, measurement{}, err
+	}
+	return sample{rate: m.rate()}, m, nil
+}
+
+// dirSize returns the bytes of the regular files under dir.
+func dirSize(dir string) int64 {
+	var size int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			size += info.Size()
+		}
+		return nil
+	})
+	return size
+}
