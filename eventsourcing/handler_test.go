@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -191,6 +193,14 @@ func TestHandler_Handle_storeFailures(t *testing.T) {
 			t.Fatalf("got %v, want context.Canceled", err)
 		}
 	})
+	t.Run("a failing read-back after the append still returns the events", func(t *testing.T) {
+		f := &faultyStore{Store: newStore(t), failRead: 2} // 1: load, 2: read back
+		res := mustHandle(t, newCounterHandler(f), createCounter{ID: "a"}, eventsourcing.Meta{})
+		stored := readStream(t, f, "counter-a")
+		if len(res.Events) != 1 || res.Events[0].ID != stored[0].ID || res.Events[0].Position != 1 || res.Events[0].Version != 1 || string(res.Events[0].Data) != string(stored[0].Data) {
+			t.Fatalf("got events %+v, want %+v", res.Events, stored)
+		}
+	})
 	t.Run("unknown event types in the stream are skipped", func(t *testing.T) {
 		s := newStore(t)
 		h := newCounterHandler(s)
@@ -226,9 +236,14 @@ func TestHandler_Handle_lostRace(t *testing.T) {
 		s := newStore(t)
 		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
 		f := racer(t, s, 3)
-		res := mustHandle(t, newCounterHandler(f), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+		var logs syncBuffer
+		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		res := mustHandle(t, newCounterHandler(f, eventsourcing.WithLogger(log)), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
 		if res.Version != 5 || f.appends.Load() != 4 {
 			t.Fatalf("version %d after %d appends, want version 5 after 4", res.Version, f.appends.Load())
+		}
+		if n := strings.Count(logs.String(), "retrying"); n != 3 {
+			t.Fatalf("logged %d retries, want 3:\n%s", n, logs.String())
 		}
 	})
 	t.Run("with an expected version the conflict is returned", func(t *testing.T) {

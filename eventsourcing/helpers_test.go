@@ -71,6 +71,9 @@ type faultyStore struct {
 	beforeAppend func(stream string) error
 	// readErrs fails that many ReadStream calls.
 	readErrs int
+	// failRead, if > 0, fails the failRead-th ReadStream call (counting from 1).
+	failRead  int
+	readCalls int
 	// subscribeErrs fails that many Subscribe calls at once.
 	subscribeErrs int
 	appends       atomic.Int64
@@ -93,8 +96,9 @@ func (f *faultyStore) Append(ctx context.Context, stream string, expected store.
 
 func (f *faultyStore) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
 	f.mu.Lock()
-	fail := f.readErrs > 0
-	if fail {
+	f.readCalls++
+	fail := f.readErrs > 0 || f.readCalls == f.failRead
+	if f.readErrs > 0 {
 		f.readErrs--
 	}
 	f.mu.Unlock()

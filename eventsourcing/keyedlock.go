@@ -52,10 +52,3 @@ func (k *keyedLock) release(key string, e *keyEntry) {
 	}
 	k.mu.Unlock()
 }
-
-// len reports how many keys are in use.
-func (k *keyedLock) len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return len(k.locks)
-}
