@@ -61,3 +61,31 @@ func benchmarkHandle(b *testing.B, goroutines int, hot bool) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkRunner measures how fast a projection catches up with a log of b.N events.
+func BenchmarkRunner(b *testing.B) {
+	s := memory.New()
+	defer s.Close()
+	h := newCounterHandler(s)
+	ctx := context.Background()
+	for i := range b.N {
+		if _, err := h.Handle(ctx, tick{ID: fmt.Sprintf("c%d", i%1024)}, eventsourcing.Meta{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(newTotals("totals"))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx) }()
+	if err := r.CaughtUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

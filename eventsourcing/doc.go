@@ -1,6 +1,19 @@
 // Package eventsourcing is eventgraph's application layer: it runs the pure deciders, views
-// and sagas of the domain against a store.Store. It holds the command handler (load, fold,
-// decide, append with optimistic concurrency, bounded retry, idempotency by command id), the
-// projection runner (read models fed by Subscribe, each tracking its position, with a way to
-// wait for a position) and the saga manager (at least once, command ids derived from event ids).
+// and sagas of the domain against a store.Store.
+//
+// A Handler handles one aggregate's commands: it loads the addressed stream (from a cached
+// state when it has one), folds it with the decider's Evolve, calls Decide and appends the
+// events with the loaded version as the expected one. Commands on one stream are serialised
+// in the handler; a race lost to another writer is retried (reload, decide again) a bounded
+// number of times, unless the command pins an expected version. Every event records the
+// command's id, correlation id, causation id and fingerprint in its metadata, and a
+// CommandIndex reads them back from the log: a repeated command id returns the first result
+// and writes nothing, also after a restart, and concurrent repeats all see the first result.
+//
+// A Runner feeds projections (read models) and sagas from the log, each from its own
+// subscription, and WaitFor lets a reader wait until a position — and whatever sagas wrote
+// because of it — is reflected everywhere. Sagas built by NewSaga run at least once: their
+// command ids are derived from the triggering event, so a retry or a restart that re-reads
+// the log does not write twice; a rejected command is logged and counted, never retried
+// forever. Watch streams one stream's view state: now, then after every change.
 package eventsourcing

@@ -14,9 +14,11 @@ var (
 	ErrCommandIDReused = errors.New("eventsourcing: command id reused with a different command")
 	// ErrConsistencyTimeout means WaitFor's context ended before the position was processed.
 	ErrConsistencyTimeout = errors.New("eventsourcing: consistency timeout")
-	// ErrProjectionStopped means a projection stopped on an error and will never reach the
+	// ErrProcessorStopped means a projection or saga stopped on an error before reaching the
 	// position WaitFor waits for.
-	ErrProjectionStopped = errors.New("eventsourcing: projection stopped")
+	ErrProcessorStopped = errors.New("eventsourcing: processor stopped")
+	// ErrRunnerStarted means Run was called on a runner that has already been run.
+	ErrRunnerStarted = errors.New("eventsourcing: runner already started")
 )
 
 // StoreError wraps a failure of the store (not a version conflict and not invalid input) met

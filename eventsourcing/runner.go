@@ -17,9 +17,6 @@ const (
 	KindSaga       = "saga"
 )
 
-// ErrRunnerStarted means Run was called on a runner that has already been run.
-var ErrRunnerStarted = errors.New("eventsourcing: runner already started")
-
 // ProcessorStatus describes one projection or saga of a Runner.
 type ProcessorStatus struct {
 	Name      string
@@ -199,10 +196,6 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 		r.waiters--
 	}
 }
-
-// ErrProcessorStopped means a projection or saga stopped on an error before reaching the
-// position WaitFor waits for.
-var ErrProcessorStopped = errors.New("eventsourcing: processor stopped")
 
 func consistencyError(ctx context.Context, p store.Position) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {

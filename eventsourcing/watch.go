@@ -27,6 +27,8 @@ type Snapshot[S any] struct {
 // When ctx ends the sequence just ends: ctx's error is not yielded. Any other failure (of
 // the store, or a decode error) is yielded once as the error of a zero Snapshot and ends the
 // sequence. It holds one state at a time and leaks no goroutine when the caller stops early.
+// When the view's Evolve updates maps or slices in place, a Snapshot's State shares them with
+// later snapshots: copy what must outlive the next iteration.
 func Watch[S, E any](ctx context.Context, s store.Store, stream string, view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
 	return func(yield func(Snapshot[S], error) bool) {
 		fail := func(err error) {
