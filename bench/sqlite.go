@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -29,7 +30,9 @@ const sqliteSchema = `CREATE TABLE IF NOT EXISTS events (
 )`
 
 func openSQLite(ctx context.Context, dir string) (*sqliteStore, error) {
-	dsn := "file:" + filepath.Join(dir, "events.db") +
+	// A file: URI: characters that would end the path are percent-encoded.
+	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.Join(dir, "events.db"))
+	dsn := "file:" + path +
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -41,10 +44,12 @@ func openSQLite(ctx context.Context, dir string) (*sqliteStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
 	}
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil || mode != "2" {
-		_ = db.Close()
-		return nil, fmt.Errorf("sqlite: synchronous is %q, want 2 (FULL): %v", mode, err)
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2"} {
+		var got string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
+			_ = db.Close()
+			return nil, fmt.Errorf("sqlite: %s is %q, want %q (%v)", pragma, got, want, err)
+		}
 	}
 	return &sqliteStore{db: db}, nil
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		check   func(t *testing.T, c config)
+	}{
+		{name: "defaults", check: func(t *testing.T, c config) {
+			if c.duration != 3*time.Second || !slices.Equal(c.writers, []int{1, 16, 64}) || c.rounds != 1 || c.out != "../BENCHMARKS.md" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "quick shortens the cases", args: []string{"-quick", "-rounds", "5"}, check: func(t *testing.T, c config) {
+			if c.duration != 300*time.Millisecond || c.rounds != 1 {
+				t.Errorf("got duration %s rounds %d, want 300ms and 1", c.duration, c.rounds)
+			}
+		}},
+		{name: "writer list", args: []string{"-writers", " 2, 8 "}, check: func(t *testing.T, c config) {
+			if !slices.Equal(c.writers, []int{2, 8}) {
+				t.Errorf("got writers %v, want [2 8]", c.writers)
+			}
+		}},
+		{name: "writer count not a number", args: []string{"-writers", "1,x"}, wantErr: true},
+		{name: "writer count zero", args: []string{"-writers", "0"}, wantErr: true},
+		{name: "negative duration", args: []string{"-duration", "-1s"}, wantErr: true},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseFlags(tt.args, io.Discard)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error %v", err, tt.wantErr)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func TestThousands(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"}, {999, "999"}, {1000, "1,000"}, {1234567.6, "1,234,568"}, {-45000, "-45,000"},
+	}
+	for _, tt := range tests {
+		if got := thousands(tt.in); got != tt.want {
+			t.Errorf("thousands(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	rate := func(s sample) float64 { return s.rate }
+	tests := []struct {
+		name   string
+		rates  []float64
+		want   float64
+		wantOK bool
+	}{
+		{name: "none", wantOK: false},
+		{name: "odd count", rates: []float64{9, 1, 5}, want: 5, wantOK: true},
+		{name: "even count", rates: []float64{4, 1, 2, 8}, want: 3, wantOK: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ss []sample
+			for _, r := range tt.rates {
+				ss = append(ss, sample{rate: r})
+			}
+			got, ok := median(ss, rate)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("got %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+// TestWriteCases runs every system briefly with several writers: each writer's optimistic
+// concurrency must hold (a conflict fails the case) and every system must make progress.
+func TestWriteCases(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range writeCases() {
+		for _, n := range []int{1, 3} {
+			if c.writers != nil && !c.writers(n) {
+				continue
+			}
+			t.Run(c.key, func(t *testing.T) {
+				tg, err := c.open(ctx, t.TempDir())
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := measureWrites(ctx, tg, n, limits{duration: 50 * time.Millisecond, maxEvents: 300})
+				if cerr := tg.close(); cerr != nil {
+					t.Errorf("close: %v", cerr)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.events == 0 || m.rate() <= 0 {
+					t.Errorf("got %d events at %v events/s, want progress", m.events, m.rate())
+				}
+				if m.events > 300 {
+					t.Errorf("got %d events, want the cap of 300 respected", m.events)
+				}
+			})
+		}
+	}
+}
+
+// TestReadCases fills and reads a stream in every system; measureReads fails when a read
+// returns a different number of events than were written.
+func TestReadCases(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range readCases() {
+		t.Run(c.key, func(t *testing.T) {
+			tg, err := c.open(ctx, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := measureReads(ctx, tg, 250, limits{duration: time.Millisecond})
+			if cerr := tg.close(); cerr != nil {
+				t.Errorf("close: %v", cerr)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.events < 250 || m.events%250 != 0 {
+				t.Errorf("read %d events, want whole reads of 250", m.events)
+			}
+		})
+	}
+}
+
+func TestRenderReport(t *testing.T) {
+	one := func(rate float64) []sample { return []sample{{rate: rate}} }
+	r := results{
+		writes: map[string]map[int][]sample{
+			keyJSONL:     {1: one(4500), 16: one(60_000)},
+			keyRawSync:   {1: one(5000)},
+			keyJetStream: {16: one(5000)},
+			keySQLite:    {16: one(10_000)},
+		},
+		reads: map[string][]sample{keyJSONL: one(2_000_000), keySQLite: one(500_000)},
+	}
+	cfg := config{duration: time.Second, writers: []int{1, 16}, rounds: 1, readEvents: 10_000}
+	out := renderReport(machine{CPU: "test cpu", Cores: 2, Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)}, cfg, r, time.Minute)
+	for _, want := range []string{
+		"| CPU | test cpu |",
+		"| JSONL durable, 16 writers ÷ JetStream sync always, 16 writers | 12.00× | ≥ 10.00× | PASS |",
+		"| JSONL durable, 16 writers ÷ SQLite synchronous=FULL, 16 writers | 6.00× | ≥ 10.00× | FAIL |",
+		"| JSONL durable, 16 writers | 60,000 events/s | ≥ 50,000 events/s | PASS |",
+		"| JSONL durable, 1 writer ÷ raw write+fdatasync loop | 90% | ≥ 90% | PASS |",
+		"| memory store ÷ map+mutex, 1 writer(s) | not measured | ≥ 60% | n/a |",
+		"| ReadStream of a 10,000-event stream, JSONL ÷ SQLite | 4.00× | ≥ 2.00× | PASS |",
+		"One write+fdatasync of a",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n%s", want, out)
+		}
+	}
+}
