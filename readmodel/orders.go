@@ -1,0 +1,186 @@
+package readmodel
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Order is an order as the queries return it.
+type Order struct {
+	ID           string
+	RestaurantID string
+	MenuItems    []restaurant.MenuItem
+	Status       order.Status
+	Version      store.Version // the order stream's version
+}
+
+func (o Order) clone() Order {
+	o.MenuItems = restaurant.CloneItems(o.MenuItems)
+	return o
+}
+
+// OrderFilter selects orders; a zero field selects every order.
+type OrderFilter struct {
+	RestaurantID string
+	Status       order.Status
+}
+
+// orderList is a list of orders in creation order (by index into Orders.list) with the
+// number of its orders in each status.
+type orderList struct {
+	seqs   []int
+	counts map[order.Status]int
+}
+
+// Orders is the orders read model. Create it with NewOrders.
+type Orders struct {
+	codec order.Codec
+
+	mu           sync.RWMutex
+	byID         map[string]int // id → index in list
+	list         []Order        // in creation order
+	counts       map[order.Status]int
+	byRestaurant map[string]*orderList
+}
+
+// NewOrders returns an empty orders read model.
+func NewOrders() *Orders {
+	return &Orders{byID: make(map[string]int), counts: make(map[order.Status]int), byRestaurant: make(map[string]*orderList)}
+}
+
+// Name returns "orders".
+func (*Orders) Name() string { return "orders" }
+
+// Apply folds one event of the log into the read model. It ignores events that are not
+// order events, and fails for an order event whose body does not decode.
+func (m *Orders) Apply(e store.Event) error {
+	if !m.codec.Handles(e.Type) {
+		return nil
+	}
+	ev, err := m.codec.Decode(e.Type, e.Data)
+	if err != nil {
+		return fmt.Errorf("readmodel: orders: event %d: %w", e.Position, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch ev := ev.(type) {
+	case order.OrderCreated:
+		if _, ok := m.byID[ev.OrderID]; ok {
+			return nil // an order stream starts with its one OrderCreated
+		}
+		seq := len(m.list)
+		m.byID[ev.OrderID] = seq
+		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version})
+		r := m.byRestaurant[ev.RestaurantID]
+		if r == nil {
+			r = &orderList{counts: make(map[order.Status]int)}
+			m.byRestaurant[ev.RestaurantID] = r
+		}
+		r.seqs = append(r.seqs, seq)
+		r.counts[order.Created]++
+		m.counts[order.Created]++
+	case order.OrderPrepared:
+		seq, ok := m.byID[ev.OrderID]
+		if !ok {
+			return nil
+		}
+		o := &m.list[seq]
+		if o.Status != order.Prepared {
+			r := m.byRestaurant[o.RestaurantID]
+			r.counts[o.Status]--
+			m.counts[o.Status]--
+			o.Status = order.Prepared
+			r.counts[o.Status]++
+			m.counts[o.Status]++
+		}
+		o.Version = e.Version
+	}
+	return nil
+}
+
+// Get returns the order with the given id.
+func (m *Orders) Get(id string) (Order, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i, ok := m.byID[id]
+	if !ok {
+		return Order{}, false
+	}
+	return m.list[i].clone(), true
+}
+
+// List returns up to first orders that match f, in creation order, after the one the
+// cursor after names (from the start when after is empty). It fails with a
+// *decider.ValidationError when first is outside 1..MaxFirst, and with ErrBadCursor for a
+// cursor it did not issue, or issued for another restaurant's list.
+//
+// A restaurant's orders are read from an index, not by scanning every order; a status
+// filter scans the (restaurant's) orders from the cursor until the page is full.
+func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], error) {
+	if err := checkFirst(first); err != nil {
+		return Page[Order]{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+
+	// The candidates: indexes into m.list, in creation order.
+	var (
+		n     int             // how many candidates
+		at    func(i int) int // the i-th candidate
+		total int
+	)
+	if f.RestaurantID != "" {
+		r := m.byRestaurant[f.RestaurantID]
+		if r == nil {
+			r = &orderList{}
+		}
+		n, at = len(r.seqs), func(i int) int { return r.seqs[i] }
+		total = len(r.seqs)
+		if f.Status != "" {
+			total = r.counts[f.Status]
+		}
+	} else {
+		n, at = len(m.list), func(i int) int { return i }
+		total = len(m.list)
+		if f.Status != "" {
+			total = m.counts[f.Status]
+		}
+	}
+
+	start := 0
+	if after != "" {
+		seq, id, err := decodeCursor("order", after)
+		if err != nil || seq >= len(m.list) || m.list[seq].ID != id {
+			return Page[Order]{}, ErrBadCursor
+		}
+		if f.RestaurantID != "" && m.list[seq].RestaurantID != f.RestaurantID {
+			return Page[Order]{}, ErrBadCursor
+		}
+		// The first candidate created after the cursor's order.
+		start = sort.Search(n, func(i int) bool { return at(i) > seq })
+	}
+
+	p := Page[Order]{Nodes: []Order{}, TotalCount: total}
+	last := -1
+	for i := start; i < n; i++ {
+		o := &m.list[at(i)]
+		if f.Status != "" && o.Status != f.Status {
+			continue
+		}
+		if len(p.Nodes) == first {
+			p.HasNextPage = true
+			break
+		}
+		p.Nodes = append(p.Nodes, o.clone())
+		last = at(i)
+	}
+	if last >= 0 {
+		p.EndCursor = encodeCursor("order", last, m.list[last].ID)
+	}
+	return p, nil
+}

@@ -1,0 +1,259 @@
+package readmodel_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+func TestOrders_Apply(t *testing.T) {
+	items := []restaurant.MenuItem{pizza(), pizza()}
+	l := newLog(t)
+	l.add(restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: menu("m1")})
+	l.add(order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: items})
+	l.add(order.OrderCreated{OrderID: "o2", RestaurantID: "r1", MenuItems: items})
+	l.raw("other-1", "SomethingElse", []byte(`[]`))
+	l.add(order.OrderPrepared{OrderID: "o1"})
+	l.add(order.OrderPrepared{OrderID: "ghost"})
+
+	m := readmodel.NewOrders()
+	if m.Name() != "orders" {
+		t.Errorf("Name() = %q", m.Name())
+	}
+	apply(t, m, l.events)
+
+	tests := []struct {
+		id   string
+		want readmodel.Order
+		ok   bool
+	}{
+		{"o1", readmodel.Order{ID: "o1", RestaurantID: "r1", MenuItems: items, Status: order.Prepared, Version: 2}, true},
+		{"o2", readmodel.Order{ID: "o2", RestaurantID: "r1", MenuItems: items, Status: order.Created, Version: 1}, true},
+		{"ghost", readmodel.Order{}, false},
+		{"r1", readmodel.Order{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := m.Get(tt.id)
+		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Get(%s) = %+v, %v; want %+v, %v", tt.id, got, ok, tt.want, tt.ok)
+		}
+	}
+	got, _ := m.Get("o1")
+	got.MenuItems[0].Price = "0"
+	if again, _ := m.Get("o1"); again.MenuItems[0].Price != "8.99" {
+		t.Error("the read model changed with a returned value")
+	}
+	p, _ := m.List(readmodel.OrderFilter{}, "", 10)
+	p.Nodes[0].MenuItems[0].Price = "0"
+	if again, _ := m.Get("o1"); again.MenuItems[0].Price != "8.99" {
+		t.Error("the read model changed with a listed value")
+	}
+}
+
+func TestOrders_ApplyBadBody(t *testing.T) {
+	l := newLog(t)
+	e := l.raw("order-o1", "OrderPrepared", []byte(`{"orderId": ["x"]}`))
+	if err := readmodel.NewOrders().Apply(e); err == nil {
+		t.Error("Apply of an undecodable order event succeeded")
+	}
+}
+
+func TestOrders_DuplicateCreateIsIgnored(t *testing.T) {
+	l := newLog(t)
+	l.add(order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: []restaurant.MenuItem{pizza()}})
+	l.add(order.OrderCreated{OrderID: "o1", RestaurantID: "r2", MenuItems: []restaurant.MenuItem{pizza()}})
+	m := readmodel.NewOrders()
+	apply(t, m, l.events)
+	p, err := m.List(readmodel.OrderFilter{}, "", 10)
+	if err != nil || p.TotalCount != 1 || len(p.Nodes) != 1 || p.Nodes[0].RestaurantID != "r1" {
+		t.Errorf("List = %+v, %v; want the first order only", p, err)
+	}
+}
+
+// world is a random mix of orders at a few restaurants, some prepared, with the expected
+// state of each order computed independently of the read model.
+type world struct {
+	orders  *readmodel.Orders
+	all     []readmodel.Order // in creation order
+	filters []readmodel.OrderFilter
+}
+
+func newWorld(t *testing.T, seed uint64, n int) world {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	l := newLog(t)
+	restaurants := []string{"r0", "r1", "r2", "r3"}
+	var all []readmodel.Order
+	for i := range n {
+		id := "o" + strconv.Itoa(i)
+		r := restaurants[rng.IntN(len(restaurants)-1)] // r3 has no orders
+		l.add(order.OrderCreated{OrderID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}})
+		all = append(all, readmodel.Order{ID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}, Status: order.Created, Version: 1})
+		if i > 0 && rng.IntN(2) == 0 { // prepare a random earlier order
+			j := rng.IntN(i)
+			if all[j].Status == order.Created {
+				l.add(order.OrderPrepared{OrderID: all[j].ID})
+				all[j].Status, all[j].Version = order.Prepared, 2
+			}
+		}
+	}
+	m := readmodel.NewOrders()
+	apply(t, m, l.events)
+	var filters []readmodel.OrderFilter
+	for _, r := range append([]string{""}, restaurants...) {
+		for _, s := range []order.Status{"", order.Created, order.Prepared} {
+			filters = append(filters, readmodel.OrderFilter{RestaurantID: r, Status: s})
+		}
+	}
+	return world{orders: m, all: all, filters: filters}
+}
+
+func (w world) want(f readmodel.OrderFilter) []readmodel.Order {
+	var out []readmodel.Order
+	for _, o := range w.all {
+		if (f.RestaurantID == "" || o.RestaurantID == f.RestaurantID) && (f.Status == "" || o.Status == f.Status) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func TestOrders_List(t *testing.T) {
+	w := newWorld(t, 42, 60)
+	for _, f := range w.filters {
+		for _, first := range []int{1, 4, 7, 100} {
+			t.Run(fmt.Sprintf("restaurant %q status %q pages of %d", f.RestaurantID, f.Status, first), func(t *testing.T) {
+				want := w.want(f)
+				var got []readmodel.Order
+				after := ""
+				for pages := 0; ; pages++ {
+					if pages > len(w.all) {
+						t.Fatal("too many pages")
+					}
+					p, err := w.orders.List(f, after, first)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.TotalCount != len(want) {
+						t.Errorf("TotalCount = %d, want %d", p.TotalCount, len(want))
+					}
+					if len(p.Nodes) > first || (p.HasNextPage && len(p.Nodes) != first) {
+						t.Fatalf("%d nodes on a page of %d (next page: %v)", len(p.Nodes), first, p.HasNextPage)
+					}
+					got = append(got, p.Nodes...)
+					if !p.HasNextPage {
+						break
+					}
+					after = p.EndCursor
+				}
+				if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+					t.Errorf("listed %d orders, want %d:\ngot  %v\nwant %v", len(got), len(want), ids(got), ids(want))
+				}
+			})
+		}
+	}
+}
+
+func ids(os []readmodel.Order) []string {
+	var out []string
+	for _, o := range os {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+func TestOrders_ListCursors(t *testing.T) {
+	l := newLog(t)
+	for i, r := range []string{"r1", "r2", "r1", "r2", "r1"} {
+		l.add(order.OrderCreated{OrderID: "o" + strconv.Itoa(i), RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}})
+	}
+	m := readmodel.NewOrders()
+	apply(t, m, l.events)
+	page := func(f readmodel.OrderFilter, after string, first int) readmodel.Page[readmodel.Order] {
+		t.Helper()
+		p, err := m.List(f, after, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	t.Run("a cursor of the whole list continues a status list", func(t *testing.T) {
+		c := page(readmodel.OrderFilter{}, "", 2).EndCursor // after o1
+		got := ids(page(readmodel.OrderFilter{Status: order.Created}, c, 10).Nodes)
+		if want := []string{"o2", "o3", "o4"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("a cursor of a restaurant's order continues that restaurant's list", func(t *testing.T) {
+		c := page(readmodel.OrderFilter{}, "", 1).EndCursor // o0 at r1
+		got := ids(page(readmodel.OrderFilter{RestaurantID: "r1"}, c, 10).Nodes)
+		if want := []string{"o2", "o4"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("a status list goes on when its last order changes status", func(t *testing.T) {
+		f := readmodel.OrderFilter{Status: order.Created}
+		p := page(f, "", 2) // o0, o1
+		if err := m.Apply(l.add(order.OrderPrepared{OrderID: "o1"})); err != nil {
+			t.Fatal(err)
+		}
+		rest := page(f, p.EndCursor, 10)
+		if got, want := ids(rest.Nodes), []string{"o2", "o3", "o4"}; !reflect.DeepEqual(got, want) || rest.TotalCount != 4 {
+			t.Errorf("got %v (total %d), want %v (total 4)", got, rest.TotalCount, want)
+		}
+	})
+	t.Run("a cursor of another restaurant's order is rejected", func(t *testing.T) {
+		c := page(readmodel.OrderFilter{RestaurantID: "r2"}, "", 1).EndCursor
+		if _, err := m.List(readmodel.OrderFilter{RestaurantID: "r1"}, c, 10); !errors.Is(err, readmodel.ErrBadCursor) {
+			t.Errorf("error = %v, want ErrBadCursor", err)
+		}
+	})
+	t.Run("a restaurant cursor is rejected", func(t *testing.T) {
+		rs := readmodel.NewRestaurants()
+		apply(t, rs, newLogWith(t, restaurant.RestaurantCreated{RestaurantID: "o0", Name: "R", Menu: menu("m")}))
+		p, err := rs.List("", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.List(readmodel.OrderFilter{}, p.EndCursor, 10); !errors.Is(err, readmodel.ErrBadCursor) {
+			t.Errorf("error = %v, want ErrBadCursor", err)
+		}
+	})
+	t.Run("garbage is rejected", func(t *testing.T) {
+		for _, c := range []string{"x", "%%%", page(readmodel.OrderFilter{}, "", 1).EndCursor + "A"} {
+			if _, err := m.List(readmodel.OrderFilter{}, c, 10); !errors.Is(err, readmodel.ErrBadCursor) || !errors.Is(err, decider.ErrInvalid) {
+				t.Errorf("List(%q) error = %v, want ErrBadCursor", c, err)
+			}
+		}
+	})
+	t.Run("first outside 1..100 is rejected", func(t *testing.T) {
+		for _, first := range []int{0, -5, 101} {
+			if _, err := m.List(readmodel.OrderFilter{}, "", first); !errors.Is(err, decider.ErrInvalid) {
+				t.Errorf("List(first=%d) error = %v, want ErrInvalid", first, err)
+			}
+		}
+	})
+	t.Run("an unknown restaurant has no orders", func(t *testing.T) {
+		p := page(readmodel.OrderFilter{RestaurantID: "nobody", Status: order.Created}, "", 5)
+		if len(p.Nodes) != 0 || p.TotalCount != 0 || p.HasNextPage || p.EndCursor != "" {
+			t.Errorf("got %+v", p)
+		}
+	})
+}
+
+func newLogWith(t *testing.T, events ...any) []store.Event {
+	l := newLog(t)
+	for _, e := range events {
+		l.add(e)
+	}
+	return l.events
+}

@@ -1,0 +1,112 @@
+package readmodel
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Restaurant is a restaurant as the queries return it.
+type Restaurant struct {
+	ID      string
+	Name    string
+	Menu    restaurant.Menu
+	Version store.Version // the restaurant stream's version: it changes with every restaurant event
+}
+
+func (r Restaurant) clone() Restaurant {
+	r.Menu = r.Menu.Clone()
+	return r
+}
+
+// Restaurants is the restaurants read model. Create it with NewRestaurants.
+type Restaurants struct {
+	codec restaurant.Codec
+
+	mu   sync.RWMutex
+	byID map[string]int // id → index in list
+	list []Restaurant   // in creation order
+}
+
+// NewRestaurants returns an empty restaurants read model.
+func NewRestaurants() *Restaurants {
+	return &Restaurants{byID: make(map[string]int)}
+}
+
+// Name returns "restaurants".
+func (*Restaurants) Name() string { return "restaurants" }
+
+// Apply folds one event of the log into the read model. It ignores events that are not
+// restaurant events, and fails for a restaurant event whose body does not decode.
+func (m *Restaurants) Apply(e store.Event) error {
+	if !m.codec.Handles(e.Type) {
+		return nil
+	}
+	ev, err := m.codec.Decode(e.Type, e.Data)
+	if err != nil {
+		return fmt.Errorf("readmodel: restaurants: event %d: %w", e.Position, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch ev := ev.(type) {
+	case restaurant.RestaurantCreated:
+		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version}
+		if i, ok := m.byID[ev.RestaurantID]; ok {
+			m.list[i] = r
+			return nil
+		}
+		m.byID[ev.RestaurantID] = len(m.list)
+		m.list = append(m.list, r)
+	case restaurant.RestaurantMenuChanged:
+		if i, ok := m.byID[ev.RestaurantID]; ok {
+			m.list[i].Menu = ev.Menu
+			m.list[i].Version = e.Version
+		}
+	case restaurant.RestaurantOrderPlaced:
+		if i, ok := m.byID[ev.RestaurantID]; ok {
+			m.list[i].Version = e.Version
+		}
+	}
+	return nil
+}
+
+// Get returns the restaurant with the given id.
+func (m *Restaurants) Get(id string) (Restaurant, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i, ok := m.byID[id]
+	if !ok {
+		return Restaurant{}, false
+	}
+	return m.list[i].clone(), true
+}
+
+// List returns up to first restaurants in creation order, after the one the cursor after
+// names (from the start when after is empty). It fails with a *decider.ValidationError
+// when first is outside 1..MaxFirst, and with ErrBadCursor for a cursor it did not issue.
+func (m *Restaurants) List(after string, first int) (Page[Restaurant], error) {
+	if err := checkFirst(first); err != nil {
+		return Page[Restaurant]{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	start := 0
+	if after != "" {
+		seq, id, err := decodeCursor("restaurant", after)
+		if err != nil || seq >= len(m.list) || m.list[seq].ID != id {
+			return Page[Restaurant]{}, ErrBadCursor
+		}
+		start = seq + 1
+	}
+	end := min(start+first, len(m.list))
+	p := Page[Restaurant]{Nodes: make([]Restaurant, 0, end-start), HasNextPage: end < len(m.list), TotalCount: len(m.list)}
+	for i := start; i < end; i++ {
+		p.Nodes = append(p.Nodes, m.list[i].clone())
+	}
+	if end > start {
+		p.EndCursor = encodeCursor("restaurant", end-1, m.list[end-1].ID)
+	}
+	return p, nil
+}

@@ -1,0 +1,186 @@
+package readmodel_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/readmodel"
+)
+
+func TestRestaurants_Apply(t *testing.T) {
+	l := newLog(t)
+	l.add(restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: menu("m1")})
+	l.add(restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")})
+	l.add(restaurant.RestaurantOrderPlaced{RestaurantID: "r1", OrderID: "o1", MenuItems: []restaurant.MenuItem{pizza()}})
+	l.add(order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: []restaurant.MenuItem{pizza()}})
+	l.raw("other-1", "SomethingElse", []byte(`{"x":1}`))
+	changed := menu("m3")
+	changed.Cuisine = restaurant.French
+	l.add(restaurant.RestaurantMenuChanged{RestaurantID: "r1", Menu: changed})
+
+	m := readmodel.NewRestaurants()
+	if m.Name() != "restaurants" {
+		t.Errorf("Name() = %q", m.Name())
+	}
+	apply(t, m, l.events)
+
+	t.Run("a restaurant reflects every event of its stream", func(t *testing.T) {
+		got, ok := m.Get("r1")
+		want := readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: changed, Version: 3}
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
+		}
+	})
+	t.Run("an untouched restaurant keeps version 1", func(t *testing.T) {
+		got, ok := m.Get("r2")
+		if !ok || got.Version != 1 || got.Menu.MenuID != "m2" {
+			t.Errorf("Get(r2) = %+v, %v", got, ok)
+		}
+	})
+	t.Run("a missing restaurant is not found", func(t *testing.T) {
+		if got, ok := m.Get("o1"); ok {
+			t.Errorf("Get(o1) = %+v, want not found", got)
+		}
+	})
+	t.Run("Get returns a copy", func(t *testing.T) {
+		got, _ := m.Get("r1")
+		got.Menu.MenuItems[0].Name = "changed"
+		if again, _ := m.Get("r1"); again.Menu.MenuItems[0].Name != "Pizza" {
+			t.Errorf("the read model changed with a returned value: %q", again.Menu.MenuItems[0].Name)
+		}
+	})
+	t.Run("events for a restaurant never created are ignored", func(t *testing.T) {
+		l2 := newLog(t)
+		l2.add(restaurant.RestaurantMenuChanged{RestaurantID: "ghost", Menu: menu("m")})
+		l2.add(restaurant.RestaurantOrderPlaced{RestaurantID: "ghost", OrderID: "o", MenuItems: []restaurant.MenuItem{pizza()}})
+		m2 := readmodel.NewRestaurants()
+		apply(t, m2, l2.events)
+		if _, ok := m2.Get("ghost"); ok {
+			t.Error("a ghost restaurant appeared")
+		}
+	})
+}
+
+func TestRestaurants_ApplyBadBody(t *testing.T) {
+	l := newLog(t)
+	e := l.raw("restaurant-r1", "RestaurantCreated", []byte(`{"restaurantId": 7}`))
+	if err := readmodel.NewRestaurants().Apply(e); err == nil {
+		t.Error("Apply of an undecodable restaurant event succeeded")
+	}
+}
+
+func TestRestaurants_List(t *testing.T) {
+	l := newLog(t)
+	var want []string
+	for i := range 7 {
+		id := "r" + strconv.Itoa(i)
+		want = append(want, id)
+		l.add(restaurant.RestaurantCreated{RestaurantID: id, Name: "R", Menu: menu("m")})
+		l.add(order.OrderCreated{OrderID: "o" + strconv.Itoa(i), RestaurantID: id, MenuItems: []restaurant.MenuItem{pizza()}})
+	}
+	m := readmodel.NewRestaurants()
+	apply(t, m, l.events)
+
+	for _, first := range []int{1, 2, 3, 6, 7, 100} {
+		t.Run("pages of "+strconv.Itoa(first), func(t *testing.T) {
+			var got []string
+			after := ""
+			for pages := 0; ; pages++ {
+				if pages > len(want) {
+					t.Fatal("too many pages")
+				}
+				p, err := m.List(after, first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.TotalCount != len(want) {
+					t.Errorf("TotalCount = %d, want %d", p.TotalCount, len(want))
+				}
+				if len(p.Nodes) > first {
+					t.Fatalf("%d nodes on a page of %d", len(p.Nodes), first)
+				}
+				for _, r := range p.Nodes {
+					got = append(got, r.ID)
+				}
+				if !p.HasNextPage {
+					break
+				}
+				after = p.EndCursor
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("listed %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("the last cursor gives an empty page", func(t *testing.T) {
+		p, err := m.List("", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end, err := m.List(p.EndCursor, 5)
+		if err != nil || len(end.Nodes) != 0 || end.HasNextPage || end.EndCursor != "" || end.TotalCount != 7 {
+			t.Errorf("List(end) = %+v, %v; want an empty last page", end, err)
+		}
+	})
+	t.Run("an empty read model lists nothing", func(t *testing.T) {
+		p, err := readmodel.NewRestaurants().List("", 20)
+		if err != nil || len(p.Nodes) != 0 || p.HasNextPage || p.EndCursor != "" || p.TotalCount != 0 {
+			t.Errorf("List = %+v, %v", p, err)
+		}
+	})
+}
+
+func TestRestaurants_ListErrors(t *testing.T) {
+	l := newLog(t)
+	for i := range 3 {
+		l.add(restaurant.RestaurantCreated{RestaurantID: "r" + strconv.Itoa(i), Name: "R", Menu: menu("m")})
+	}
+	m := readmodel.NewRestaurants()
+	apply(t, m, l.events)
+	p, err := m.List("", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := p.EndCursor
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	raw, _ := base64.RawURLEncoding.DecodeString(valid)
+
+	for _, first := range []int{0, -1, 101} {
+		if _, err := m.List("", first); !errors.Is(err, decider.ErrInvalid) {
+			t.Errorf("List(first=%d) error = %v, want ErrInvalid", first, err)
+		}
+	}
+	tests := []struct {
+		name, cursor string
+	}{
+		{"garbage", "not a cursor!"},
+		{"base64 of garbage", enc("hello")},
+		{"a tampered id", enc("c1|restaurant|0|r2")},
+		{"a tampered place", enc("c1|restaurant|1|r0")},
+		{"a place past the end", enc("c1|restaurant|9|r9")},
+		{"a negative place", enc("c1|restaurant|-1|r0")},
+		{"a place with a leading zero", enc("c1|restaurant|00|r0")},
+		{"no id", enc("c1|restaurant|0|")},
+		{"an order cursor", enc("c1|order|0|r0")},
+		{"another version", enc("c2|restaurant|0|r0")},
+		{"padded base64", base64.URLEncoding.EncodeToString(raw) + "=="},
+		{"a truncated cursor", valid[:len(valid)-2]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := m.List(tt.cursor, 10)
+			if !errors.Is(err, readmodel.ErrBadCursor) || !errors.Is(err, decider.ErrInvalid) {
+				t.Errorf("List(%q) error = %v, want ErrBadCursor wrapping ErrInvalid", tt.cursor, err)
+			}
+		})
+	}
+	if _, err := m.List(valid, 10); err != nil {
+		t.Errorf("a cursor the read model issued was rejected: %v", err)
+	}
+}
