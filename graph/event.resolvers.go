@@ -7,19 +7,44 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int) ([]*model.Event, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	n, err := pageSize(first, defaultEventPage, maxEventPage)
+	if err != nil {
+		return nil, err
+	}
+	after, err := position("afterPosition", afterPosition)
+	if err != nil {
+		return nil, err
+	}
+	from := store.Position(0)
+	if after != nil {
+		from = *after
+	}
+	es, err := r.svc.Events(ctx, from, fromEventFilter(streamID, types), n)
+	if err != nil {
+		return nil, err
+	}
+	return toEvents(es), nil
 }
 
 func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string) (<-chan *model.Event, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	after, err := position("afterPosition", afterPosition)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := r.svc.SubscribeEvents(ctx, after, fromEventFilter(streamID, types))
+	if err != nil {
+		return nil, err
+	}
+	return pump(ctx, r.logger, "events", seq, toEvent), nil
 }
 
-func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type subscriptionResolver struct{ *Resolver }

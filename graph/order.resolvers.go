@@ -7,23 +7,73 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/readmodel"
 )
 
 func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.MarkOrderAsPreparedInput) (*model.CommandResult, error) {
-	panic(fmt.Errorf("not implemented: MarkOrderAsPrepared - markOrderAsPrepared"))
+	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.svc.MarkOrderAsPrepared(ctx, order.MarkOrderAsPrepared{ID: input.ID}, meta)
+	if err != nil {
+		return nil, err
+	}
+	return toCommandResult(input.ID, res), nil
 }
 
 func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error) {
-	panic(fmt.Errorf("not implemented: Order - order"))
+	if err := r.await(ctx, minPosition); err != nil {
+		return nil, err
+	}
+	o, ok := r.svc.Orders().Get(id)
+	if !ok {
+		return nil, nil
+	}
+	return toOrder(o), nil
 }
 
 func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, minPosition *int64) (*model.OrderConnection, error) {
-	panic(fmt.Errorf("not implemented: Orders - orders"))
+	n, err := pageSize(first, defaultPageSize, maxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	if restaurantID != nil {
+		if err := restaurant.ValidateID("restaurantId", *restaurantID); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.await(ctx, minPosition); err != nil {
+		return nil, err
+	}
+	f := readmodel.OrderFilter{RestaurantID: deref(restaurantID), Status: fromOrderStatus(status)}
+	page, err := r.svc.Orders().List(f, deref(after), n)
+	if err != nil {
+		return nil, err
+	}
+	return toOrderConnection(page), nil
 }
 
 func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string) (<-chan *model.Order, error) {
-	panic(fmt.Errorf("not implemented: OrderChanged - orderChanged"))
+	switch {
+	case (id == nil) == (restaurantID == nil):
+		return nil, badInput("id", "give exactly one of id and restaurantId")
+	case id != nil:
+		if err := restaurant.ValidateID("id", *id); err != nil {
+			return nil, err
+		}
+		return pump(ctx, r.logger, "orderChanged", r.svc.WatchOrder(ctx, *id), toOrder), nil
+	}
+	if err := restaurant.ValidateID("restaurantId", *restaurantID); err != nil {
+		return nil, err
+	}
+	seq, err := r.svc.WatchRestaurantOrders(ctx, *restaurantID)
+	if err != nil {
+		return nil, err
+	}
+	return pump(ctx, r.logger, "orderChanged", seq, toOrder), nil
 }

@@ -7,35 +7,98 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
 )
 
 func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.CreateRestaurantInput) (*model.CommandResult, error) {
-	panic(fmt.Errorf("not implemented: CreateRestaurant - createRestaurant"))
+	meta, err := commandMeta(input.CommandID, nil)
+	if err != nil {
+		return nil, err
+	}
+	id, err := optionalID("input.id", input.ID, "restaurant", input.CommandID)
+	if err != nil {
+		return nil, err
+	}
+	menu, err := fromMenuInput("input.menu", input.Menu, input.CommandID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.svc.CreateRestaurant(ctx, restaurant.CreateRestaurant{ID: id, Name: input.Name, Menu: menu}, meta)
+	if err != nil {
+		return nil, err
+	}
+	return toCommandResult(id, res), nil
 }
 
 func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model.ChangeRestaurantMenuInput) (*model.CommandResult, error) {
-	panic(fmt.Errorf("not implemented: ChangeRestaurantMenu - changeRestaurantMenu"))
+	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	menu, err := fromMenuInput("input.menu", input.Menu, input.CommandID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.svc.ChangeRestaurantMenu(ctx, restaurant.ChangeRestaurantMenu{ID: input.ID, Menu: menu}, meta)
+	if err != nil {
+		return nil, err
+	}
+	return toCommandResult(input.ID, res), nil
 }
 
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.CommandResult, error) {
-	panic(fmt.Errorf("not implemented: PlaceOrder - placeOrder"))
+	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	if err != nil {
+		return nil, err
+	}
+	orderID, err := optionalID("input.orderId", input.OrderID, "order", input.CommandID)
+	if err != nil {
+		return nil, err
+	}
+	cmd := restaurant.PlaceOrder{ID: input.RestaurantID, OrderID: orderID, MenuItemIDs: input.MenuItemIds}
+	res, err := r.svc.PlaceOrder(ctx, cmd, meta)
+	if err != nil {
+		return nil, err
+	}
+	return toCommandResult(orderID, res), nil
 }
 
 func (r *queryResolver) Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error) {
-	panic(fmt.Errorf("not implemented: Restaurant - restaurant"))
+	if err := r.await(ctx, minPosition); err != nil {
+		return nil, err
+	}
+	rm, ok := r.svc.Restaurants().Get(id)
+	if !ok {
+		return nil, nil
+	}
+	return toRestaurant(rm), nil
 }
 
 func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *string, minPosition *int64) (*model.RestaurantConnection, error) {
-	panic(fmt.Errorf("not implemented: Restaurants - restaurants"))
+	n, err := pageSize(first, defaultPageSize, maxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.await(ctx, minPosition); err != nil {
+		return nil, err
+	}
+	page, err := r.svc.Restaurants().List(deref(after), n)
+	if err != nil {
+		return nil, err
+	}
+	return toRestaurantConnection(page), nil
 }
 
 func (r *subscriptionResolver) RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error) {
-	panic(fmt.Errorf("not implemented: RestaurantChanged - restaurantChanged"))
+	if err := restaurant.ValidateID("id", id); err != nil {
+		return nil, err
+	}
+	return pump(ctx, r.logger, "restaurantChanged", r.svc.WatchRestaurant(ctx, id), toRestaurant), nil
 }
 
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 type mutationResolver struct{ *Resolver }

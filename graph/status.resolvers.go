@@ -7,15 +7,19 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
+	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
 )
 
 func (r *queryResolver) Status(ctx context.Context) (*model.Status, error) {
-	panic(fmt.Errorf("not implemented: Status - status"))
+	head, err := r.svc.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toStatus(head, r.svc.Status()), nil
 }
 
-func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }

@@ -24,11 +24,11 @@ func MarshalTime(t time.Time) graphql.Marshaler {
 func UnmarshalTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("Time must be an RFC 3339 string, not %T", v)
+		return time.Time{}, &ScalarError{"Time", fmt.Sprintf("must be an RFC 3339 string, not %T", v)}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("Time must be an RFC 3339 string: %q", s)
+		return time.Time{}, &ScalarError{"Time", fmt.Sprintf("must be an RFC 3339 string, not %q", s)}
 	}
 	return t, nil
 }
@@ -56,17 +56,17 @@ func UnmarshalInt64(v any) (int64, error) {
 		return parseInt64(v)
 	case float64:
 		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
-			return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %v", v)
+			return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %v", v)}
 		}
 		return int64(v), nil
 	}
-	return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %T", v)
+	return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %T", v)}
 }
 
 func parseInt64(s string) (int64, error) {
 	i, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("Int64 must be a 64-bit integer, not %q", s)
+		return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %q", s)}
 	}
 	return i, nil
 }
@@ -87,8 +87,23 @@ func (j JSON) MarshalGQL(w io.Writer) {
 func (j *JSON) UnmarshalGQL(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return errors.New("JSON: value cannot be encoded as JSON")
+		return &ScalarError{"JSON", "value cannot be encoded as JSON"}
 	}
 	*j = JSON(bytes.Clone(b))
 	return nil
 }
+
+// ErrInvalidScalar means an input value is not valid for its custom scalar type.
+// A *ScalarError unwraps to it.
+var ErrInvalidScalar = errors.New("invalid scalar value")
+
+// ScalarError says why an input value is not valid for a custom scalar.
+type ScalarError struct {
+	Scalar string // "Time", "Int64" or "JSON"
+	Reason string
+}
+
+func (e *ScalarError) Error() string { return "invalid " + e.Scalar + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalidScalar) true.
+func (e *ScalarError) Unwrap() error { return ErrInvalidScalar }

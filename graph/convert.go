@@ -1,0 +1,151 @@
+package graph
+
+import (
+	"encoding/json"
+
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// This file is the one place where domain, read-model and store types are mapped to and
+// from the GraphQL models (nothing is autobound).
+
+func toRestaurant(r readmodel.Restaurant) *model.Restaurant {
+	return &model.Restaurant{ID: r.ID, Name: r.Name, Menu: toMenu(r.Menu), Version: int(r.Version)}
+}
+
+func toMenu(m restaurant.Menu) *model.RestaurantMenu {
+	return &model.RestaurantMenu{MenuID: m.MenuID, Cuisine: model.Cuisine(m.Cuisine), MenuItems: toMenuItems(m.MenuItems)}
+}
+
+func toMenuItems(items []restaurant.MenuItem) []*model.MenuItem {
+	out := make([]*model.MenuItem, len(items))
+	for i, it := range items {
+		out[i] = &model.MenuItem{MenuItemID: it.MenuItemID, Name: it.Name, Price: it.Price}
+	}
+	return out
+}
+
+func toOrder(o readmodel.Order) *model.Order {
+	return &model.Order{
+		ID:           o.ID,
+		RestaurantID: o.RestaurantID,
+		MenuItems:    toMenuItems(o.MenuItems),
+		Status:       model.OrderStatus(o.Status),
+		Version:      int(o.Version),
+	}
+}
+
+func toRestaurantConnection(p readmodel.Page[readmodel.Restaurant]) *model.RestaurantConnection {
+	nodes := make([]*model.Restaurant, len(p.Nodes))
+	for i, r := range p.Nodes {
+		nodes[i] = toRestaurant(r)
+	}
+	return &model.RestaurantConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount}
+}
+
+func toOrderConnection(p readmodel.Page[readmodel.Order]) *model.OrderConnection {
+	nodes := make([]*model.Order, len(p.Nodes))
+	for i, o := range p.Nodes {
+		nodes[i] = toOrder(o)
+	}
+	return &model.OrderConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount}
+}
+
+func toPageInfo(hasNext bool, endCursor string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	if endCursor != "" {
+		pi.EndCursor = &endCursor
+	}
+	return pi
+}
+
+func toEvent(e store.Event) *model.Event {
+	meta := e.Metadata
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	mj, _ := json.Marshal(meta) // a map[string]string always encodes
+	data := model.JSON(e.Data)
+	if len(data) == 0 {
+		data = model.JSON("null")
+	}
+	return &model.Event{
+		ID:       e.ID,
+		Position: int64(e.Position),
+		StreamID: e.StreamID,
+		Version:  int(e.Version),
+		Type:     e.Type,
+		Time:     e.Time,
+		Data:     data,
+		Metadata: model.JSON(mj),
+	}
+}
+
+func toEvents(es []store.Event) []*model.Event {
+	out := make([]*model.Event, len(es))
+	for i, e := range es {
+		out[i] = toEvent(e)
+	}
+	return out
+}
+
+// toCommandResult reports a command's result; id is the entity the command addressed.
+func toCommandResult(id string, r eventsourcing.Result) *model.CommandResult {
+	return &model.CommandResult{
+		ID:        id,
+		StreamID:  r.StreamID,
+		Version:   int(r.Version),
+		Position:  int64(r.Position),
+		Events:    toEvents(r.Events),
+		Duplicate: r.Duplicate,
+	}
+}
+
+func toStatus(head store.Position, ps []eventsourcing.ProcessorStatus) *model.Status {
+	out := &model.Status{Head: int64(head), Projections: make([]*model.ProjectionStatus, len(ps))}
+	for i, p := range ps {
+		out.Projections[i] = &model.ProjectionStatus{Name: p.Name, Position: int64(p.Position)}
+	}
+	return out
+}
+
+// fromMenuInput maps a menu input to the domain's menu; an omitted menuId is generated
+// (derived from the command id when there is one).
+func fromMenuInput(field string, in *model.RestaurantMenuInput, commandID *string) (restaurant.Menu, error) {
+	if in == nil {
+		return restaurant.Menu{}, badInput(field, "is required")
+	}
+	menuID, err := optionalID(field+".menuId", in.MenuID, "menu", commandID)
+	if err != nil {
+		return restaurant.Menu{}, err
+	}
+	items := make([]restaurant.MenuItem, len(in.MenuItems))
+	for i, it := range in.MenuItems {
+		if it == nil {
+			continue
+		}
+		items[i] = restaurant.MenuItem{MenuItemID: it.MenuItemID, Name: it.Name, Price: it.Price}
+	}
+	return restaurant.Menu{MenuID: menuID, Cuisine: restaurant.Cuisine(in.Cuisine), MenuItems: items}, nil
+}
+
+func fromOrderStatus(s *model.OrderStatus) order.Status {
+	if s == nil {
+		return ""
+	}
+	return order.Status(*s)
+}
+
+func fromEventFilter(streamID *string, types []string) service.EventFilter {
+	f := service.EventFilter{Types: types}
+	if streamID != nil {
+		f.StreamID = *streamID
+	}
+	return f
+}

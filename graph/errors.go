@@ -1,0 +1,125 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Error codes of the API, sent as extensions.code. gqlgen adds GRAPHQL_PARSE_FAILED,
+// GRAPHQL_VALIDATION_FAILED and COMPLEXITY_LIMIT_EXCEEDED itself.
+const (
+	CodeBadUserInput          = "BAD_USER_INPUT"
+	CodeNotFound              = "NOT_FOUND"
+	CodeAlreadyExists         = "ALREADY_EXISTS"
+	CodeMenuItemsNotAvailable = "MENU_ITEMS_NOT_AVAILABLE"
+	CodeOrderAlreadyPrepared  = "ORDER_ALREADY_PREPARED"
+	CodeVersionConflict       = "VERSION_CONFLICT"
+	CodeCommandIDReused       = "COMMAND_ID_REUSED"
+	CodeConsistencyTimeout    = "CONSISTENCY_TIMEOUT"
+	CodeInternal              = "INTERNAL_SERVER_ERROR"
+)
+
+// internalMessage is all a client learns about an unexpected failure.
+const internalMessage = "internal server error"
+
+// presenter maps every error a resolver returns to a GraphQL error with extensions.code.
+// It is the one place where domain, application and store errors meet the transport.
+type presenter struct{ logger *slog.Logger }
+
+func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
+	if gqlErr, ok := errors.AsType[*gqlerror.Error](err); ok && gqlErr.Err == nil {
+		return gqlErr // gqlgen's own (parse, validation, complexity) or already presented
+	}
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	code, message, ext := classify(err)
+	if code == CodeInternal {
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			level = slog.LevelDebug // the client went away
+		}
+		p.logger.Log(ctx, level, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	}
+	out := &gqlerror.Error{
+		Err:        err,
+		Message:    message,
+		Path:       gqlErr.Path,
+		Locations:  gqlErr.Locations,
+		Extensions: map[string]any{"code": code},
+	}
+	for k, v := range ext {
+		out.Extensions[k] = v
+	}
+	return out
+}
+
+// classify returns the code, the client-facing message and extra extensions for err.
+func classify(err error) (code, message string, ext map[string]any) {
+	if v, ok := errors.AsType[*decider.ValidationError](err); ok {
+		return CodeBadUserInput, v.Error(), map[string]any{"field": v.Field}
+	}
+	if m, ok := errors.AsType[*restaurant.MenuItemsNotAvailableError](err); ok {
+		return CodeMenuItemsNotAvailable, m.Error(), map[string]any{"missingMenuItemIds": m.Missing}
+	}
+	if c, ok := errors.AsType[*store.ConflictError](err); ok {
+		return CodeVersionConflict, fmt.Sprintf("version conflict on stream %q: expected version %d, actual %d", c.Stream, c.Expected, c.Actual),
+			map[string]any{"streamId": c.Stream, "expectedVersion": int64(c.Expected), "actualVersion": int64(c.Actual)}
+	}
+	switch {
+	case errors.Is(err, decider.ErrInvalid), errors.Is(err, model.ErrInvalidScalar):
+		return CodeBadUserInput, domainMessage(err, "invalid input"), nil
+	case errors.Is(err, decider.ErrNotFound):
+		return CodeNotFound, domainMessage(err, "not found"), nil
+	case errors.Is(err, decider.ErrAlreadyExists):
+		return CodeAlreadyExists, domainMessage(err, "already exists"), nil
+	case errors.Is(err, restaurant.ErrMenuItemsNotAvailable):
+		return CodeMenuItemsNotAvailable, "menu items not available", map[string]any{"missingMenuItemIds": []string{}}
+	case errors.Is(err, order.ErrAlreadyPrepared):
+		return CodeOrderAlreadyPrepared, domainMessage(err, "order already prepared"), nil
+	case errors.Is(err, store.ErrConflict):
+		return CodeVersionConflict, "version conflict", nil
+	case errors.Is(err, eventsourcing.ErrCommandIDReused):
+		return CodeCommandIDReused, "commandId was already used with a different command", nil
+	case errors.Is(err, eventsourcing.ErrConsistencyTimeout):
+		return CodeConsistencyTimeout, "the read models did not reach minPosition in time; retry later", nil
+	}
+	return CodeInternal, internalMessage, nil
+}
+
+// domainMessage returns the message of the domain error in err's chain (the innermost error
+// that is not just a wrapper added by the application layer), or fallback.
+func domainMessage(err error, fallback string) string {
+	if e, ok := errors.AsType[*decider.NotFoundError](err); ok {
+		return e.Error()
+	}
+	if e, ok := errors.AsType[*decider.AlreadyExistsError](err); ok {
+		return e.Error()
+	}
+	if e, ok := errors.AsType[*model.ScalarError](err); ok {
+		return e.Error()
+	}
+	return fallback
+}
+
+// badInput is an argument the GraphQL layer rejects itself (e.g. first out of range).
+func badInput(field, reason string) error {
+	return &decider.ValidationError{Field: field, Reason: reason}
+}
+
+// recoverer turns a panic in a resolver into INTERNAL_SERVER_ERROR, logging the real cause.
+func (p presenter) recover(ctx context.Context, v any) error {
+	p.logger.ErrorContext(ctx, "graphql: panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": CodeInternal}}
+}

@@ -1,0 +1,159 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/service"
+)
+
+// TestErrors_Codes checks every error code of the API, and that a rejected command writes
+// nothing.
+func TestErrors_Codes(t *testing.T) {
+	e := newEnv(t, withService(service.WithConsistencyTimeout(300*time.Millisecond)))
+	e.create(t, restaurantInput("r1", "pizza", "pasta"))
+	placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pizza"}})
+	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position}, nil)
+	e.must(t, `mutation { markOrderAsPrepared(input: {id: "o1", commandId: "prep-o1"}) { id } }`, nil, nil)
+
+	withID := func(id string) map[string]any { in := restaurantInput("x", "a"); in["id"] = id; return in }
+	badMenu := func(mutate func(m map[string]any)) map[string]any {
+		in := restaurantInput("x2", "a")
+		mutate(in["menu"].(map[string]any))
+		return in
+	}
+
+	tests := []struct {
+		name   string
+		code   string
+		query  string
+		vars   map[string]any
+		assert func(t *testing.T, err map[string]any, msg string)
+	}{
+		{name: "empty optional restaurant id", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": withID("")}},
+		{name: "bad restaurant id characters", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": withID("a b")}},
+		{name: "blank name", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": map[string]any{"id": "x", "name": "   ", "menu": menu("a")}}},
+		{name: "bad price", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": badMenu(func(m map[string]any) { m["menuItems"].([]map[string]any)[0]["price"] = "1.999" })},
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if !strings.Contains(msg, "price") {
+					t.Fatalf("message %q does not name the field", msg)
+				}
+			}},
+		{name: "empty optional menuId", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": badMenu(func(m map[string]any) { m["menuId"] = "" })}},
+		{name: "empty menu", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": badMenu(func(m map[string]any) { m["menuItems"] = []any{} })}},
+		{name: "empty optional orderId", code: graph.CodeBadUserInput, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "orderId": "", "menuItemIds": []string{"pizza"}}}},
+		{name: "order without items", code: graph.CodeBadUserInput, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{}}}},
+		{name: "empty commandId", code: graph.CodeBadUserInput, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "commandId": ""}}},
+		{name: "negative expectedVersion", code: graph.CodeBadUserInput, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": -1}}},
+		{name: "first 0", code: graph.CodeBadUserInput, query: `{ restaurants(first: 0) { totalCount } }`},
+		{name: "first 101", code: graph.CodeBadUserInput, query: `{ orders(first: 101) { totalCount } }`},
+		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
+		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
+		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`},
+		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},
+		{name: "negative minPosition", code: graph.CodeBadUserInput, query: `{ restaurant(id: "r1", minPosition: -1) { id } }`},
+		{name: "Int64 that is not an integer", code: graph.CodeBadUserInput, query: `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`,
+			vars: map[string]any{"p": "twelve"}},
+		{name: "unknown restaurant", code: graph.CodeNotFound, query: changeMenu,
+			vars: map[string]any{"in": map[string]any{"id": "nope", "menu": menu("a")}}},
+		{name: "order at unknown restaurant", code: graph.CodeNotFound, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "nope", "menuItemIds": []string{"a"}}}},
+		{name: "unknown order", code: graph.CodeNotFound, query: markPrepared,
+			vars: map[string]any{"in": map[string]any{"id": "nope"}}},
+		{name: "restaurant exists", code: graph.CodeAlreadyExists, query: createRestaurant,
+			vars: map[string]any{"in": restaurantInput("r1", "a")}},
+		{name: "order id already placed", code: graph.CodeAlreadyExists, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pizza"}}}},
+		{name: "items not on the menu", code: graph.CodeMenuItemsNotAvailable, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza", "sushi", "tacos", "sushi"}}},
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				got := fmt.Sprint(ext["missingMenuItemIds"])
+				if got != "[sushi tacos]" {
+					t.Fatalf("missingMenuItemIds %s", got)
+				}
+			}},
+		{name: "order prepared twice", code: graph.CodeOrderAlreadyPrepared, query: markPrepared,
+			vars: map[string]any{"in": map[string]any{"id": "o1"}}},
+		{name: "stale expectedVersion", code: graph.CodeVersionConflict, query: changeMenu,
+			vars: map[string]any{"in": map[string]any{"id": "r1", "menu": menu("a"), "expectedVersion": 1}},
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if fmt.Sprint(ext["actualVersion"]) != "2" || fmt.Sprint(ext["expectedVersion"]) != "1" {
+					t.Fatalf("extensions %v", ext)
+				}
+			}},
+		{name: "stale expectedVersion on an order", code: graph.CodeVersionConflict, query: markPrepared,
+			vars: map[string]any{"in": map[string]any{"id": "o1", "expectedVersion": 7}}},
+		{name: "commandId reused with another command", code: graph.CodeCommandIDReused, query: markPrepared,
+			vars: map[string]any{"in": map[string]any{"id": "o2", "commandId": "prep-o1"}}},
+		{name: "minPosition beyond the head", code: graph.CodeConsistencyTimeout, query: `{ restaurant(id: "r1", minPosition: 1000000) { id } }`},
+		{name: "syntax error", code: "GRAPHQL_PARSE_FAILED", query: `{ status { head }`},
+		{name: "unknown field", code: "GRAPHQL_VALIDATION_FAILED", query: `{ status { tail } }`},
+		{name: "unknown enum value", code: "GRAPHQL_VALIDATION_FAILED", query: `{ orders(status: EATEN) { totalCount } }`},
+		{name: "missing required argument", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant { id } }`},
+		{name: "500 aliased restaurants lists", code: "COMPLEXITY_LIMIT_EXCEEDED", query: aliased(500)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is "+tt.code, func(t *testing.T) {
+			before := e.head(t)
+			err := e.wantCode(t, tt.code, tt.query, tt.vars)
+			if err.Message == "" || strings.Contains(err.Message, "eventsourcing:") || strings.Contains(err.Message, "store:") {
+				t.Errorf("message %q is empty or leaks internals", err.Message)
+			}
+			if tt.assert != nil {
+				tt.assert(t, err.Extensions, err.Message)
+			}
+			if after := e.head(t); after != before {
+				t.Fatalf("a rejected operation wrote: head %d → %d", before, after)
+			}
+		})
+	}
+
+	t.Run("normal queries stay under the complexity limit", func(t *testing.T) {
+		e.must(t, `{ restaurants(first: 100) { nodes { `+restaurantFields+` } pageInfo { hasNextPage endCursor } totalCount }
+			orders(first: 100) { nodes { `+orderFields+` } totalCount }
+			events(first: 1000) { id position streamId version type time data metadata }
+			status { head projections { name position } } }`, nil, nil)
+		e.must(t, aliased(20), nil, nil)
+	})
+}
+
+// aliased returns a query with n aliased restaurants lists down to the menu items.
+func aliased(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, " r%d: restaurants { nodes { menu { menuItems { name } } } }", i)
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func TestErrors_InternalErrorsDoNotLeak(t *testing.T) {
+	e := newEnv(t)
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`mutation { createRestaurant(input: {id: "r1", name: "n", menu: {cuisine: GENERAL, menuItems: [{menuItemId: "a", name: "a", price: "1"}]}}) { id } }`,
+		`{ events { id } }`,
+		`{ status { head } }`,
+	} {
+		err := e.wantCode(t, graph.CodeInternal, q, nil)
+		if err.Message != "internal server error" {
+			t.Fatalf("message %q", err.Message)
+		}
+	}
+}

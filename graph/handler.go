@@ -1,0 +1,173 @@
+// Package graph is eventgraph's GraphQL API: the schema (*.graphqls), the code gqlgen
+// generates from it, thin resolvers that turn GraphQL operations into commands and queries
+// of a *service.Service, the one converter between domain and GraphQL types (convert.go),
+// the one map from errors to extensions.code (errors.go) and the HTTP handler.
+//
+// Regenerate with `go generate ./...` after editing the schema.
+package graph
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/eventgraph/eventgraph/graph/generated"
+	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/service"
+)
+
+// Defaults of Config.
+const (
+	DefaultComplexityLimit   = 20_000
+	DefaultKeepAlive         = 10 * time.Second
+	DefaultMaxBodyBytes      = 1 << 20
+	DefaultWebSocketReadSize = 1 << 20
+)
+
+// Config configures the GraphQL handler. The zero value is a good default.
+type Config struct {
+	// AllowedOrigins lists the browser origins ("https://app.example.com", scheme://host[:port])
+	// that may open a WebSocket besides the server's own host and loopback hosts. "*" allows
+	// every origin. Requests without an Origin header (non-browser clients) are always allowed.
+	AllowedOrigins []string
+	// ComplexityLimit rejects operations whose complexity exceeds it with
+	// COMPLEXITY_LIMIT_EXCEEDED (default DefaultComplexityLimit). List fields count their
+	// selection once per requested item (first).
+	ComplexityLimit int
+	// DisableIntrospection turns schema introspection off (it is on by default).
+	DisableIntrospection bool
+	// KeepAlive is the interval of WebSocket and SSE keep-alive pings (default DefaultKeepAlive).
+	KeepAlive time.Duration
+	// MaxBodyBytes limits a request body (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// WebSocketReadLimit limits one WebSocket message from a client (default DefaultWebSocketReadSize).
+	WebSocketReadLimit int64
+	// Logger receives internal errors and panics (default: the service's logger).
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults(svc *service.Service) Config {
+	if c.ComplexityLimit <= 0 {
+		c.ComplexityLimit = DefaultComplexityLimit
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.WebSocketReadLimit <= 0 {
+		c.WebSocketReadLimit = DefaultWebSocketReadSize
+	}
+	if c.Logger == nil {
+		c.Logger = svc.Logger()
+	}
+	return c
+}
+
+// NewHandler returns the GraphQL endpoint over svc; mount it at /graphql. It serves OPTIONS,
+// GET (queries only), POST, Server-Sent Events (POST with Accept: text/event-stream) and
+// WebSocket with the graphql-transport-ws and legacy graphql-ws subprotocols.
+//
+// Hijacked WebSocket connections outlive http.Server.Shutdown: give the server a BaseContext
+// that is cancelled on shutdown so their subscriptions end.
+func NewHandler(svc *service.Service, cfg Config) http.Handler {
+	cfg = cfg.withDefaults(svc)
+	p := presenter{logger: cfg.Logger}
+	srv := handler.New(generated.NewExecutableSchema(executableConfig(svc, cfg.Logger)))
+
+	readLimit := cfg.WebSocketReadLimit
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			// The origin is checked by originCheck before the upgrade.
+			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+		},
+		KeepAlivePingInterval: cfg.KeepAlive,
+		InitTimeout:           30 * time.Second,
+		PayloadReadLimit:      &readLimit,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: cfg.KeepAlive}) // before POST: both accept POST
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if !cfg.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.SetErrorPresenter(p.present)
+	srv.SetRecoverFunc(p.recover)
+
+	return http.MaxBytesHandler(originCheck(cfg.AllowedOrigins, srv), cfg.MaxBodyBytes)
+}
+
+// executableConfig builds gqlgen's configuration: the root resolver and the complexity
+// functions, which count a list's selection once per requested item.
+func executableConfig(svc *service.Service, logger *slog.Logger) generated.Config {
+	c := generated.Config{Resolvers: &Resolver{svc: svc, logger: logger}}
+	perItem := func(child int, first *int, def int) int {
+		n := def
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return 1 + n*child
+	}
+	c.Complexity.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
+		return perItem(child, first, defaultPageSize)
+	}
+	c.Complexity.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, _ *int64) int {
+		return perItem(child, first, defaultPageSize)
+	}
+	c.Complexity.Query.Events = func(child int, _ *int64, _ *string, _ []string, first *int) int {
+		return perItem(child, first, defaultEventPage)
+	}
+	return c
+}
+
+// originCheck rejects WebSocket upgrades from browser origins that are not allowed.
+func originCheck(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" && !originAllowed(r, allowed) {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func originAllowed(r *http.Request, allowed []string) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if slices.Contains(allowed, "*") || slices.ContainsFunc(allowed, func(a string) bool {
+		return strings.EqualFold(strings.TrimSuffix(a, "/"), origin)
+	}) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Limits of list arguments.
+const (
+	defaultPageSize  = 20
+	maxPageSize      = 100
+	defaultEventPage = 100
+	maxEventPage     = 1000
+)
+
+// optionalID returns the id the client gave, or generates one when it was omitted: derived
+// from the command id when there is one (so a retry addresses the same entity), random
+// otherwise. An empty string is not "omitted": it is invalid.
+func optionalID(field string, id *string, kind string, commandID *string) (string, error) {
+	if id != nil {
+		if *id == "" {
+			return "", badInput(field, "must not be empty (omit it to have one generated)")
+		}
+		return *id, nil
+	}
+	cid := ""
+	if commandID != nil {
+		cid = *commandID
+	}
+	return service.NewID(kind, cid), nil
+}
+
+// commandMeta builds the handler's metadata from the optional commandId and expectedVersion.
+func commandMeta(commandID *string, expectedVersion *int) (eventsourcing.Meta, error) {
+	var m eventsourcing.Meta
+	if commandID != nil {
+		if err := restaurant.ValidateID("input.commandId", *commandID); err != nil {
+			return m, err
+		}
+		m.CommandID = *commandID
+	}
+	if expectedVersion != nil {
+		if *expectedVersion < 0 {
+			return m, badInput("input.expectedVersion", "must not be negative")
+		}
+		v := store.Version(*expectedVersion)
+		m.ExpectedVersion = &v
+	}
+	return m, nil
+}
+
+// pageSize checks a connection's first argument (default when null).
+func pageSize(first *int, def, maxN int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 1 || *first > maxN {
+		return 0, badInput("first", fmt.Sprintf("must be between 1 and %d, got %d", maxN, *first))
+	}
+	return *first, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// position checks an optional position argument.
+func position(field string, p *int64) (*store.Position, error) {
+	if p == nil {
+		return nil, nil
+	}
+	if *p < 0 {
+		return nil, badInput(field, "must not be negative")
+	}
+	pos := store.Position(*p)
+	return &pos, nil
+}

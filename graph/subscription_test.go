@@ -1,0 +1,285 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// transports are the ways a client can subscribe.
+var transports = []string{string(graphtest.TransportWS), string(graphtest.LegacyWS), "sse"}
+
+func (e *env) subscribe(tb testing.TB, transport, query string, vars map[string]any) *graphtest.Subscription {
+	tb.Helper()
+	ctx := testContext(tb)
+	var sub *graphtest.Subscription
+	var err error
+	if transport == "sse" {
+		sub, err = e.client.SubscribeSSE(ctx, query, vars)
+	} else {
+		sub, err = e.client.SubscribeWS(ctx, graphtest.Protocol(transport), query, vars)
+	}
+	if err != nil {
+		tb.Fatalf("subscribe over %s: %v", transport, err)
+	}
+	tb.Cleanup(func() { _ = sub.Close() })
+	return sub
+}
+
+// next returns the subscription's next message decoded into v, failing after a while.
+func next(tb testing.TB, sub *graphtest.Subscription, v any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := sub.Next(ctx)
+	if err != nil {
+		tb.Fatalf("next: %v", err)
+	}
+	if err := r.Decode(v); err != nil {
+		tb.Fatalf("next: %v", err)
+	}
+}
+
+// tryNext returns the next message within d, or nil.
+func tryNext(tb testing.TB, sub *graphtest.Subscription, d time.Duration, v any) bool {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	r, err := sub.Next(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if err != nil {
+		tb.Fatalf("next: %v", err)
+	}
+	if err := r.Decode(v); err != nil {
+		tb.Fatalf("next: %v", err)
+	}
+	return true
+}
+
+const eventsSub = `subscription($a: Int64, $s: ID, $t: [String!]) { events(afterPosition: $a, streamId: $s, types: $t) { id position streamId version type time data metadata } }`
+
+func TestSubscription_EventsOverEveryTransport(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr+": history after the position, then live events made by another client, filtered", func(t *testing.T) {
+			e := newEnv(t)
+			e.create(t, restaurantInput("r1", "a"))
+			e.create(t, restaurantInput("r2", "a"))
+			sub := e.subscribe(t, tr, eventsSub, map[string]any{"a": 1, "t": []string{"RestaurantCreated", "RestaurantMenuChanged"}})
+			var got struct{ Events event }
+			next(t, sub, &got)
+			if got.Events.Position != 2 || got.Events.StreamID != "restaurant-r2" || got.Events.Type != "RestaurantCreated" {
+				t.Fatalf("history: %+v", got.Events)
+			}
+
+			other := graphtest.New(e.client.URL(), graphtest.WithHTTPClient(e.http))
+			if r, err := other.Query(testContext(t), `mutation { placeOrder(input: {restaurantId: "r1", menuItemIds: ["a"]}) { id } }`, nil); err != nil || r.Err() != nil {
+				t.Fatalf("placeOrder: %v %v", err, r.Err())
+			}
+			if r, err := other.Query(testContext(t), changeMenu, map[string]any{"in": map[string]any{"id": "r2", "menu": menu("b")}}); err != nil || r.Err() != nil {
+				t.Fatalf("changeMenu: %v %v", err, r.Err())
+			}
+			next(t, sub, &got)
+			if got.Events.StreamID != "restaurant-r2" || got.Events.Type != "RestaurantMenuChanged" || got.Events.Version != 2 {
+				t.Fatalf("live: %+v (the order's events must be filtered out)", got.Events)
+			}
+			var data map[string]any
+			if err := json.Unmarshal(got.Events.Data, &data); err != nil || data["restaurantId"] != "r2" {
+				t.Fatalf("data %s", got.Events.Data)
+			}
+			if got.Events.Metadata["commandId"] == "" || got.Events.Time.IsZero() {
+				t.Fatalf("event %+v", got.Events)
+			}
+		})
+	}
+}
+
+func TestSubscription_EventsInOrderWithoutGapsWhileTheClientIsSlow(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subscribe(t, string(graphtest.TransportWS), eventsSub, map[string]any{"a": 0, "s": "restaurant-r1"})
+	e.create(t, restaurantInput("r1", "a"))
+	// The client reads nothing while 100 commands run: they must not block.
+	for i := range 100 {
+		e.must(t, changeMenu, map[string]any{"in": map[string]any{"id": "r1", "menu": menu(fmt.Sprint("d", i))}}, nil)
+	}
+	for v := 1; v <= 101; v++ {
+		var got struct{ Events event }
+		next(t, sub, &got)
+		if got.Events.Version != v || got.Events.StreamID != "restaurant-r1" {
+			t.Fatalf("got version %d of %s, want %d", got.Events.Version, got.Events.StreamID, v)
+		}
+	}
+}
+
+func TestSubscription_EventsWithoutAfterPositionStartAtTheHead(t *testing.T) {
+	e := newEnv(t)
+	before := e.create(t, restaurantInput("r0", "a"))
+	sub := e.subscribe(t, string(graphtest.TransportWS), eventsSub, map[string]any{"t": []string{"RestaurantCreated"}})
+	// The subscription starts asynchronously: create restaurants until one arrives.
+	var got struct{ Events event }
+	for i := 0; ; i++ {
+		e.create(t, restaurantInput(fmt.Sprint("probe", i), "a"))
+		if tryNext(t, sub, 200*time.Millisecond, &got) {
+			break
+		}
+		if i == 50 {
+			t.Fatal("no live event arrived")
+		}
+	}
+	if got.Events.Position <= before.Position || !strings.HasPrefix(got.Events.StreamID, "restaurant-probe") {
+		t.Fatalf("first event %+v: want a live one, after position %d", got.Events, before.Position)
+	}
+}
+
+func TestSubscription_RestaurantChanged(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr+": current state first, then every restaurant event", func(t *testing.T) {
+			e := newEnv(t)
+			e.create(t, restaurantInput("r1", "a"))
+			sub := e.subscribe(t, tr, `subscription { restaurantChanged(id: "r1") { `+restaurantFields+` } }`, nil)
+			var got struct{ RestaurantChanged restaurantOut }
+			next(t, sub, &got)
+			if got.RestaurantChanged.Version != 1 || got.RestaurantChanged.Name != "Trattoria r1" {
+				t.Fatalf("current: %+v", got.RestaurantChanged)
+			}
+			e.must(t, changeMenu, map[string]any{"in": map[string]any{"id": "r1", "menu": menu("b")}}, nil)
+			next(t, sub, &got)
+			if got.RestaurantChanged.Version != 2 || got.RestaurantChanged.Menu.MenuItems[0].MenuItemID != "b" {
+				t.Fatalf("after menu change: %+v", got.RestaurantChanged)
+			}
+			e.place(t, map[string]any{"restaurantId": "r1", "menuItemIds": []string{"b"}})
+			next(t, sub, &got)
+			if got.RestaurantChanged.Version != 3 {
+				t.Fatalf("after an order: %+v", got.RestaurantChanged)
+			}
+		})
+	}
+
+	t.Run("a restaurant that does not exist yet is sent when it is created", func(t *testing.T) {
+		e := newEnv(t)
+		sub := e.subscribe(t, string(graphtest.LegacyWS), `subscription { restaurantChanged(id: "later") { id version } }`, nil)
+		e.create(t, restaurantInput("later", "a"))
+		var got struct{ RestaurantChanged restaurantOut }
+		next(t, sub, &got)
+		if got.RestaurantChanged.ID != "later" || got.RestaurantChanged.Version != 1 {
+			t.Fatalf("got %+v", got.RestaurantChanged)
+		}
+	})
+}
+
+func TestSubscription_OrderChanged(t *testing.T) {
+	t.Run("one order: current state first, then each change", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}})
+		e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position}, nil)
+		sub := e.subscribe(t, string(graphtest.TransportWS), `subscription { orderChanged(id: "o1") { `+orderFields+` } }`, nil)
+		var got struct{ OrderChanged orderOut }
+		next(t, sub, &got)
+		if got.OrderChanged.Status != "CREATED" || got.OrderChanged.Version != 1 || got.OrderChanged.RestaurantID != "r1" {
+			t.Fatalf("current: %+v", got.OrderChanged)
+		}
+		e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": "o1"}}, nil)
+		next(t, sub, &got)
+		if got.OrderChanged.Status != "PREPARED" || got.OrderChanged.Version != 2 {
+			t.Fatalf("after prepared: %+v", got.OrderChanged)
+		}
+	})
+
+	t.Run("a restaurant's orders: every change from the moment of subscribing", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		e.create(t, restaurantInput("r2", "a"))
+		early := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "early", "menuItemIds": []string{"a"}})
+		e.must(t, `query($p: Int64) { order(id: "early", minPosition: $p) { id } }`, map[string]any{"p": early.Position}, nil)
+
+		sub := e.subscribe(t, "sse", `subscription { orderChanged(restaurantId: "r1") { `+orderFields+` } }`, nil)
+		var got struct{ OrderChanged orderOut }
+		for i := 0; ; i++ { // the subscription starts asynchronously: place probes until one arrives
+			e.place(t, map[string]any{"restaurantId": "r1", "orderId": fmt.Sprint("probe", i), "menuItemIds": []string{"a"}})
+			if tryNext(t, sub, 200*time.Millisecond, &got) {
+				break
+			}
+			if i == 50 {
+				t.Fatal("no order change arrived")
+			}
+		}
+		if got.OrderChanged.ID == "early" {
+			t.Fatal("an order created before subscribing was sent")
+		}
+		e.place(t, map[string]any{"restaurantId": "r2", "orderId": "elsewhere", "menuItemIds": []string{"a"}})
+		mine := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "mine", "menuItemIds": []string{"a"}})
+		e.must(t, `query($p: Int64) { order(id: "mine", minPosition: $p) { id } }`, map[string]any{"p": mine.Position}, nil)
+		e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": "mine"}}, nil)
+		e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": "early"}}, nil)
+
+		var seen []string
+		for len(seen) < 3 {
+			next(t, sub, &got)
+			o := got.OrderChanged
+			if strings.HasPrefix(o.ID, "probe") {
+				continue
+			}
+			if o.RestaurantID != "r1" {
+				t.Fatalf("an order of another restaurant: %+v", o)
+			}
+			seen = append(seen, fmt.Sprintf("%s:%s:%d", o.ID, o.Status, o.Version))
+		}
+		if got, want := strings.Join(seen, " "), "mine:CREATED:1 mine:PREPARED:2 early:PREPARED:2"; got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+}
+
+func TestSubscription_BadArguments(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct{ name, query string }{
+		{"orderChanged with both id and restaurantId", `subscription { orderChanged(id: "o", restaurantId: "r") { id } }`},
+		{"orderChanged with neither", `subscription { orderChanged { id } }`},
+		{"restaurantChanged with an empty id", `subscription { restaurantChanged(id: "") { id } }`},
+		{"orderChanged with a bad restaurant id", `subscription { orderChanged(restaurantId: "a b") { id } }`},
+		{"events after a negative position", `subscription { events(afterPosition: -5) { id } }`},
+	}
+	for _, tt := range tests {
+		for _, tr := range transports {
+			t.Run(tt.name+" over "+tr+" is BAD_USER_INPUT", func(t *testing.T) {
+				sub := e.subscribe(t, tr, tt.query, nil)
+				ctx := testContext(t)
+				r, err := sub.Next(ctx)
+				if err != nil {
+					t.Fatalf("next: %v", err)
+				}
+				if r.Code() != graph.CodeBadUserInput {
+					t.Fatalf("got %s %v, want BAD_USER_INPUT", r.Data, r.Err())
+				}
+				if _, err := sub.Next(ctx); !errors.Is(err, io.EOF) {
+					t.Fatalf("after the error: %v, want io.EOF", err)
+				}
+			})
+		}
+	}
+}
+
+func TestSubscription_EndsWhenTheClientGoesAway(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	for _, tr := range transports {
+		sub := e.subscribe(t, tr, `subscription { restaurantChanged(id: "r1") { version } }`, nil)
+		var got struct{ RestaurantChanged restaurantOut }
+		next(t, sub, &got)
+		if err := sub.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Commands keep working; TestMain's goleak check proves the server-side pumps ended.
+	e.must(t, changeMenu, map[string]any{"in": map[string]any{"id": "r1", "menu": menu("b")}}, nil)
+}

@@ -1,0 +1,178 @@
+// Package service wires eventgraph's restaurant application over a store.Store: the command
+// index, one command handler per aggregate (restaurant, order), the read models, and the
+// runner that feeds the projections and the order saga (every RestaurantOrderPlaced becomes a
+// CreateOrder handled by the order handler).
+//
+// The GraphQL layer (package graph) talks only to a *Service:
+//
+//	svc := service.New(st, service.WithLogger(logger))
+//	go svc.Run(ctx) // projections and saga, until ctx ends
+//	res, err := svc.CreateRestaurant(ctx, cmd, eventsourcing.Meta{CommandID: "c1"})
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// DefaultConsistencyTimeout bounds how long WaitFor waits for the read models.
+const DefaultConsistencyTimeout = 5 * time.Second
+
+// OrderSagaName is the name of the saga that creates orders, as Status reports it.
+const OrderSagaName = "order-creation"
+
+// Option configures a Service.
+type Option func(*config)
+
+type config struct {
+	logger     *slog.Logger
+	timeout    time.Duration
+	maxRetries int
+}
+
+// WithLogger sets the logger of the service, its handlers and its runner (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithConsistencyTimeout sets how long WaitFor waits for the read models to reach a position
+// (default DefaultConsistencyTimeout). A non-positive d keeps the default.
+func WithConsistencyTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithMaxRetries sets how many times a handler retries a command that lost a race on its
+// stream (default eventsourcing.DefaultMaxRetries).
+func WithMaxRetries(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxRetries = n
+		}
+	}
+}
+
+// Service is the restaurant application over one store. Its methods are safe for concurrent use.
+type Service struct {
+	store        store.Store
+	logger       *slog.Logger
+	timeout      time.Duration
+	restaurants  *eventsourcing.Handler[restaurant.Command, restaurant.State, restaurant.Event]
+	orders       *eventsourcing.Handler[order.Command, order.State, order.Event]
+	restaurantRM *readmodel.Restaurants
+	orderRM      *readmodel.Orders
+	runner       *eventsourcing.Runner
+}
+
+// New wires the application over st. Commands can be handled at once; the read models and
+// the saga run only while Run runs.
+func New(st store.Store, opts ...Option) *Service {
+	cfg := config{logger: slog.Default(), timeout: DefaultConsistencyTimeout, maxRetries: eventsourcing.DefaultMaxRetries}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	index := eventsourcing.NewCommandIndex(st)
+	hopts := []eventsourcing.HandlerOption{
+		eventsourcing.WithCommandIndex(index),
+		eventsourcing.WithMaxRetries(cfg.maxRetries),
+		eventsourcing.WithLogger(cfg.logger),
+	}
+	s := &Service{
+		store:   st,
+		logger:  cfg.logger,
+		timeout: cfg.timeout,
+		restaurants: eventsourcing.NewHandler(st, eventsourcing.Aggregate[restaurant.Command, restaurant.State, restaurant.Event]{
+			Decider: restaurant.Decider(),
+			Codec:   restaurant.Codec{},
+			Stream:  func(c restaurant.Command) string { return c.Stream() },
+		}, hopts...),
+		orders: eventsourcing.NewHandler(st, eventsourcing.Aggregate[order.Command, order.State, order.Event]{
+			Decider: order.Decider(),
+			Codec:   order.Codec{},
+			Stream:  func(c order.Command) string { return c.Stream() },
+		}, hopts...),
+		restaurantRM: readmodel.NewRestaurants(),
+		orderRM:      readmodel.NewOrders(),
+		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger)),
+	}
+	s.runner.AddProjection(s.restaurantRM)
+	s.runner.AddProjection(s.orderRM)
+	s.runner.AddSaga(eventsourcing.NewSaga(OrderSagaName, order.Saga(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}),
+		func(ctx context.Context, c order.Command, m eventsourcing.Meta) (eventsourcing.Result, error) {
+			return s.orders.Handle(ctx, c, m)
+		}))
+	return s
+}
+
+// Run feeds the read models and runs the order saga until ctx ends. Call it once.
+func (s *Service) Run(ctx context.Context) error { return s.runner.Run(ctx) }
+
+// Store returns the store the service writes to.
+func (s *Service) Store() store.Store { return s.store }
+
+// Logger returns the service's logger.
+func (s *Service) Logger() *slog.Logger { return s.logger }
+
+// ConsistencyTimeout returns how long WaitFor waits.
+func (s *Service) ConsistencyTimeout() time.Duration { return s.timeout }
+
+// Restaurants returns the restaurants read model.
+func (s *Service) Restaurants() *readmodel.Restaurants { return s.restaurantRM }
+
+// Orders returns the orders read model.
+func (s *Service) Orders() *readmodel.Orders { return s.orderRM }
+
+// CreateRestaurant handles a CreateRestaurant command.
+func (s *Service) CreateRestaurant(ctx context.Context, cmd restaurant.CreateRestaurant, meta eventsourcing.Meta) (eventsourcing.Result, error) {
+	return s.restaurants.Handle(ctx, cmd, meta)
+}
+
+// ChangeRestaurantMenu handles a ChangeRestaurantMenu command.
+func (s *Service) ChangeRestaurantMenu(ctx context.Context, cmd restaurant.ChangeRestaurantMenu, meta eventsourcing.Meta) (eventsourcing.Result, error) {
+	return s.restaurants.Handle(ctx, cmd, meta)
+}
+
+// PlaceOrder handles a PlaceOrder command on the restaurant; the saga then creates the order.
+func (s *Service) PlaceOrder(ctx context.Context, cmd restaurant.PlaceOrder, meta eventsourcing.Meta) (eventsourcing.Result, error) {
+	return s.restaurants.Handle(ctx, cmd, meta)
+}
+
+// MarkOrderAsPrepared handles a MarkOrderAsPrepared command.
+func (s *Service) MarkOrderAsPrepared(ctx context.Context, cmd order.MarkOrderAsPrepared, meta eventsourcing.Meta) (eventsourcing.Result, error) {
+	return s.orders.Handle(ctx, cmd, meta)
+}
+
+// WaitFor waits until every projection and the saga (with the commands it issued for events
+// up to p) have processed position p, for at most the consistency timeout. Past the bound it
+// fails with an error wrapping eventsourcing.ErrConsistencyTimeout.
+func (s *Service) WaitFor(ctx context.Context, p store.Position) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.runner.WaitFor(ctx, p); err != nil {
+		return fmt.Errorf("service: wait for position %d: %w", p, err)
+	}
+	return nil
+}
+
+// Status reports every projection's and saga's progress.
+func (s *Service) Status() []eventsourcing.ProcessorStatus { return s.runner.Status() }
+
+// Head returns the position of the last committed event (0 for an empty log).
+func (s *Service) Head(ctx context.Context) (store.Position, error) {
+	return eventsourcing.Head(ctx, s.store)
+}

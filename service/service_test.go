@@ -1,0 +1,197 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// run starts svc.Run and stops it when the test ends.
+func run(tb testing.TB, svc *service.Service) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			tb.Errorf("Run: %v", err)
+		}
+	})
+}
+
+func newService(tb testing.TB, opts ...service.Option) *service.Service {
+	tb.Helper()
+	st := memory.New()
+	tb.Cleanup(func() { _ = st.Close() })
+	svc := service.New(st, opts...)
+	run(tb, svc)
+	return svc
+}
+
+func create(tb testing.TB, svc *service.Service, id string, items ...string) eventsourcing.Result {
+	tb.Helper()
+	var menu []restaurant.MenuItem
+	for _, it := range items {
+		menu = append(menu, restaurant.MenuItem{MenuItemID: it, Name: it, Price: "1.00"})
+	}
+	res, err := svc.CreateRestaurant(context.Background(), restaurant.CreateRestaurant{
+		ID: id, Name: "R " + id, Menu: restaurant.Menu{MenuID: "m", Cuisine: restaurant.Cuisine("GENERAL"), MenuItems: menu},
+	}, eventsourcing.Meta{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+func TestNewID(t *testing.T) {
+	tests := []struct {
+		name        string
+		kind1, cmd1 string
+		kind2, cmd2 string
+		wantSame    bool
+	}{
+		{"same kind and command id give the same id", "order", "c1", "order", "c1", true},
+		{"another command id gives another id", "order", "c1", "order", "c2", false},
+		{"another kind gives another id", "order", "c1", "menu", "c1", false},
+		{"without a command id ids are random", "order", "", "order", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := service.NewID(tt.kind1, tt.cmd1), service.NewID(tt.kind2, tt.cmd2)
+			if (a == b) != tt.wantSame || len(a) != 36 {
+				t.Fatalf("got %q and %q, want same=%v", a, b, tt.wantSame)
+			}
+			if err := restaurant.ValidateID("id", a); err != nil {
+				t.Fatalf("generated id is not a valid id: %v", err)
+			}
+		})
+	}
+}
+
+func TestService_PlaceOrderCreatesTheOrderThroughTheSaga(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	create(t, svc, "r1", "a")
+	res, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.WaitFor(ctx, res.Position); err != nil {
+		t.Fatal(err)
+	}
+	o, ok := svc.Orders().Get("o1")
+	if !ok || o.RestaurantID != "r1" || o.Version != 1 {
+		t.Fatalf("order %+v %v", o, ok)
+	}
+	names := map[string]bool{}
+	for _, p := range svc.Status() {
+		names[p.Name] = true
+	}
+	if !names["restaurants"] || !names["orders"] || !names[service.OrderSagaName] {
+		t.Fatalf("status %+v", svc.Status())
+	}
+}
+
+func TestService_WaitForBeyondTheHeadTimesOut(t *testing.T) {
+	svc := newService(t, service.WithConsistencyTimeout(50*time.Millisecond))
+	head, err := svc.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = svc.WaitFor(context.Background(), head+10)
+	if !errors.Is(err, eventsourcing.ErrConsistencyTimeout) {
+		t.Fatalf("got %v, want ErrConsistencyTimeout", err)
+	}
+	if svc.ConsistencyTimeout() != 50*time.Millisecond {
+		t.Fatalf("timeout %v", svc.ConsistencyTimeout())
+	}
+}
+
+func TestService_EventsFilters(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	create(t, svc, "r1", "a")
+	create(t, svc, "r2", "a")
+	create(t, svc, "r3", "a")
+	tests := []struct {
+		name  string
+		after store.Position
+		f     service.EventFilter
+		limit int
+		want  []store.Position
+	}{
+		{"all", 0, service.EventFilter{}, 10, []store.Position{1, 2, 3}},
+		{"after a position", 1, service.EventFilter{}, 10, []store.Position{2, 3}},
+		{"limited", 0, service.EventFilter{}, 2, []store.Position{1, 2}},
+		{"one stream", 0, service.EventFilter{StreamID: "restaurant-r2"}, 10, []store.Position{2}},
+		{"one stream after its event", 2, service.EventFilter{StreamID: "restaurant-r2"}, 10, nil},
+		{"types", 0, service.EventFilter{Types: []string{"OrderCreated"}}, 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es, err := svc.Events(ctx, tt.after, tt.f, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []store.Position
+			for _, e := range es {
+				got = append(got, e.Position)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestService_WatchRestaurantOrders(t *testing.T) {
+	svc := newService(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	create(t, svc, "r1", "a")
+	create(t, svc, "r2", "a")
+	early, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "early", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.WaitFor(ctx, early.Position); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := svc.WatchRestaurantOrders(ctx, "r1") // from the head, read now
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"r2", "r1"} {
+		if _, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: r, OrderID: "o-" + r, MenuItemIDs: []string{"a"}}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for o, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, o.ID+":"+string(o.Status))
+		break
+	}
+	if len(got) != 1 || got[0] != "o-r1:CREATED" {
+		t.Fatalf("got %v", got)
+	}
+}

@@ -1,0 +1,129 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// WatchRestaurant yields the restaurant's state: first its current state when it exists
+// (reflecting every event committed before the call), then its state after each later event.
+// It ends when ctx ends.
+func (s *Service) WatchRestaurant(ctx context.Context, id string) iter.Seq2[readmodel.Restaurant, error] {
+	return func(yield func(readmodel.Restaurant, error) bool) {
+		snaps := eventsourcing.Watch(ctx, s.store, restaurant.StreamID(id), restaurantView(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
+		for snap, err := range snaps {
+			if err != nil {
+				yield(readmodel.Restaurant{}, err)
+				return
+			}
+			r := snap.State
+			r.Version = snap.Version
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// WatchOrder yields the order's state: first its current state when it exists, then its
+// state after each later event. It ends when ctx ends.
+func (s *Service) WatchOrder(ctx context.Context, id string) iter.Seq2[readmodel.Order, error] {
+	return func(yield func(readmodel.Order, error) bool) {
+		snaps := eventsourcing.Watch(ctx, s.store, order.StreamID(id), order.View(), eventsourcing.Codec[order.Event](order.Codec{}))
+		for snap, err := range snaps {
+			if err != nil {
+				yield(readmodel.Order{}, err)
+				return
+			}
+			if !yield(orderOf(snap.State, snap.Version), nil) {
+				return
+			}
+		}
+	}
+}
+
+// WatchRestaurantOrders yields the state of an order of the restaurant after each event of
+// that order committed after the call (the head is read before it returns). It ends when ctx
+// ends. An order's restaurant is known from its OrderCreated event; for a later event of an
+// order created earlier, the order's stream is read up to that event.
+func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string) (iter.Seq2[readmodel.Order, error], error) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(yield func(readmodel.Order, error) bool) {
+		for e, err := range s.store.Subscribe(ctx, head) {
+			if err != nil {
+				yield(readmodel.Order{}, err)
+				return
+			}
+			if !strings.HasPrefix(e.StreamID, order.StreamID("")) || !(order.Codec{}).Handles(e.Type) {
+				continue
+			}
+			o, err := s.orderAt(ctx, e)
+			if err != nil {
+				yield(readmodel.Order{}, err)
+				return
+			}
+			if o.RestaurantID == restaurantID && !yield(o, nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+// orderAt returns the state of e's order right after e.
+func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, error) {
+	codec, view := order.Codec{}, order.View()
+	if e.Version == 1 { // the creation: no need to read the stream
+		ev, err := codec.Decode(e.Type, e.Data)
+		if err != nil {
+			return readmodel.Order{}, fmt.Errorf("service: decode %s at %d: %w", e.Type, e.Position, err)
+		}
+		return orderOf(view.Fold(ev), e.Version), nil
+	}
+	st := view.InitialState
+	for ev, err := range s.store.ReadStream(ctx, e.StreamID, 0) {
+		if err != nil {
+			return readmodel.Order{}, err
+		}
+		if ev.Version > e.Version {
+			break
+		}
+		d, err := codec.Decode(ev.Type, ev.Data)
+		if err != nil {
+			return readmodel.Order{}, fmt.Errorf("service: decode %s at %d: %w", ev.Type, ev.Position, err)
+		}
+		st = view.Evolve(st, d)
+	}
+	return orderOf(st, e.Version), nil
+}
+
+func orderOf(s order.Summary, v store.Version) readmodel.Order {
+	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v}
+}
+
+// restaurantView folds a restaurant's events into its read-model shape (Version is set by
+// the caller from the snapshot).
+func restaurantView() decider.View[readmodel.Restaurant, restaurant.Event] {
+	return decider.View[readmodel.Restaurant, restaurant.Event]{
+		Evolve: func(r readmodel.Restaurant, e restaurant.Event) readmodel.Restaurant {
+			switch e := e.(type) {
+			case restaurant.RestaurantCreated:
+				r = readmodel.Restaurant{ID: e.RestaurantID, Name: e.Name, Menu: e.Menu}
+			case restaurant.RestaurantMenuChanged:
+				r.Menu = e.Menu
+			}
+			return r
+		},
+	}
+}
