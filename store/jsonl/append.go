@@ -3,6 +3,7 @@ package jsonl
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -10,17 +11,38 @@ import (
 // group is a group commit: the lines of one or more appends, written with one write and
 // made durable with one sync.
 type group struct {
-	buf   []byte
-	lines []entry  // off relative to the start of buf
-	sids  []uint32 // streams touched, to roll back pending versions on failure
-	n     int      // events in the group
-	done  chan struct{}
-	lead  chan struct{} // receives one token when a waiter must write the group
-	err   error
+	buf     []byte
+	lines   []entry       // off relative to the start of buf
+	sids    []uint32      // streams touched, to roll back pending versions on failure
+	appends int           // appends in the group
+	led     bool          // the group has its writer and is gathering appends
+	expect  int           // appends it waits for while gathering
+	joined  chan struct{} // signalled when the expected appends have joined
+	done    chan struct{} // closed when the group is committed or failed
+	lead    chan struct{} // receives one token when a waiter must write the group
+	err     error
 }
 
-func newGroup() *group {
-	return &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
+// maxSpare bounds the buffer kept for the next group.
+const maxSpare = 4 << 20
+
+// maxGather bounds how long a group waits for more appends.
+const maxGather = time.Millisecond
+
+// newGroup returns an empty group, reusing the buffers of the last committed one.
+// Called with s.mu held.
+func (s *Store) newGroup() *group {
+	g := &group{}
+	if sp := s.spare; sp != nil {
+		g.buf, g.lines, g.sids = sp.buf[:0], sp.lines[:0], sp.sids[:0]
+		s.spare = nil
+	}
+	if !s.noSync {
+		g.done = make(chan struct{})
+		g.lead = make(chan struct{}, 1)
+		g.joined = make(chan struct{}, 1)
+	}
+	return g
 }
 
 // Append atomically appends events to a stream whose version equals expected (see
@@ -66,7 +88,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	g := s.forming
 	if g == nil {
-		g = newGroup()
+		g = s.newGroup()
 	}
 	for i := range evs {
 		off := len(g.buf)
@@ -74,21 +96,36 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		g.lines = append(g.lines, entry{off: int64(off), n: uint32(len(g.buf) - off), stream: sid})
 	}
 	g.sids = append(g.sids, sid)
-	g.n += len(evs)
+	g.appends++
 	st.pending += store.Version(len(evs))
 	s.next += int64(len(evs))
 	res := store.Appended{Version: st.pending, Position: store.Position(s.next)}
-	if s.flushing {
+
+	switch {
+	case s.noSync:
+		// Nothing to share but a write: write under the lock, without handing over.
+		s.write(g)
+		s.mu.Unlock()
+	case s.flushing:
+		// Join the group that forms behind the commit in flight.
 		s.forming = g
+		if g.led && g.appends == g.expect {
+			g.joined <- struct{}{}
+		}
 		s.mu.Unlock()
 		select {
 		case <-g.done:
 		case <-g.lead:
+			s.gather(g)
 			s.flush(g)
 		}
-	} else {
+	default:
+		// Write at once, but first let the writers the last commit released join.
 		s.flushing = true
+		s.forming = g
+		g.led, g.expect, s.released = true, s.released, 0
 		s.mu.Unlock()
+		s.gather(g)
 		s.flush(g)
 	}
 	if g.err != nil {
@@ -97,29 +134,85 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	return res, nil
 }
 
-// flush writes and syncs one group, then publishes it and hands the writer's role to the
-// group that formed meanwhile. Only one flush runs at a time.
-func (s *Store) flush(g *group) {
-	s.mu.RLock()
+// write writes a group under the lock (WithNoSync).
+func (s *Store) write(g *group) {
 	end := s.end
-	s.mu.RUnlock()
+	if _, err := s.f.WriteAt(g.buf, end); err != nil {
+		s.abort(g, end, fmt.Errorf("write log: %w", err), false)
+		return
+	}
+	s.publish(g, end)
+}
+
+// gather lets a group that is about to be written grow first. The writers the previous
+// commit just released are on their way back; letting them join this group, rather than
+// the one after it, lets a fixed set of writers share each sync instead of alternating
+// between two half-full groups. It waits until as many appends joined as the previous
+// commit released, or for half as long as the previous write and sync took, whichever
+// comes first. A lone writer does not wait.
+func (s *Store) gather(g *group) {
+	s.mu.Lock()
+	if g.appends >= g.expect {
+		s.mu.Unlock()
+		return
+	}
+	g.led = true
+	wait := min(s.lastFlush/2, maxGather)
+	s.mu.Unlock()
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-g.joined:
+	case <-t.C:
+	}
+}
+
+// flush writes and syncs one group outside the lock, then publishes it and hands the
+// writer's role to the group that formed meanwhile. Only one flush runs at a time.
+func (s *Store) flush(g *group) {
+	s.mu.Lock()
+	if s.forming == g {
+		s.forming = nil // appends from now on form the next group
+	}
+	end := s.end
+	s.mu.Unlock()
+
+	start := time.Now()
 	var err error
 	syncFailed := false
 	if _, werr := s.f.WriteAt(g.buf, end); werr != nil {
 		err = fmt.Errorf("write log: %w", werr)
-	} else if !s.noSync {
-		if serr := s.f.Sync(); serr != nil {
-			err = fmt.Errorf("sync log: %w", serr)
-			syncFailed = true
-		}
+	} else if serr := s.f.Sync(); serr != nil {
+		err = fmt.Errorf("sync log: %w", serr)
+		syncFailed = true
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lastFlush = time.Since(start)
 	if err != nil {
 		s.abort(g, end, err, syncFailed)
 		return
 	}
+	s.publish(g, end)
+	close(g.done)
+	if next := s.forming; next != nil {
+		// It stays s.forming, open to more appends, until its writer flushes it.
+		next.expect = next.appends + g.appends
+		next.lead <- struct{}{}
+		return
+	}
+	s.released = g.appends
+	s.flushing = false
+	s.idle.Broadcast()
+}
+
+// publish adds a written group, at offset end, to the index and wakes subscribers.
+// Called with s.mu held.
+func (s *Store) publish(g *group, end int64) {
 	for _, l := range g.lines {
 		l.off += end
 		s.idx.entries = append(s.idx.entries, l)
@@ -127,16 +220,11 @@ func (s *Store) flush(g *group) {
 		st.positions = append(st.positions, int64(len(s.idx.entries)))
 	}
 	s.end = end + int64(len(g.buf))
+	if cap(g.buf) <= maxSpare {
+		s.spare = &group{buf: g.buf, lines: g.lines, sids: g.sids}
+	}
 	close(s.notify)
 	s.notify = make(chan struct{})
-	close(g.done)
-	if next := s.forming; next != nil {
-		s.forming = nil
-		next.lead <- struct{}{}
-		return
-	}
-	s.flushing = false
-	s.idle.Broadcast()
 }
 
 // abort handles a failed write or sync of g: it cuts the file back to end, fails g and the
@@ -150,17 +238,19 @@ func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
 	}
 	g.err = err
 	groups := []*group{g}
-	if next := s.forming; next != nil {
-		s.forming = nil
+	if next := s.forming; next != nil && next != g {
 		next.err = fmt.Errorf("not written, an append committed with it failed: %w", err)
 		groups = append(groups, next)
 	}
+	s.forming = nil
 	for _, x := range groups {
 		for _, sid := range x.sids {
 			st := s.idx.streams[sid]
 			st.pending = store.Version(len(st.positions))
 		}
-		close(x.done)
+		if x.done != nil {
+			close(x.done)
+		}
 	}
 	s.next = int64(len(s.idx.entries))
 	s.flushing = false

@@ -70,7 +70,8 @@ func appendMetadata(b []byte, m map[string]string) []byte {
 			b = appendString(b, v)
 		}
 	} else if len(m) > 1 {
-		keys := make([]string, 0, len(m))
+		var arr [8]string
+		keys := arr[:0]
 		for k := range m {
 			keys = append(keys, k)
 		}

@@ -24,17 +24,20 @@ type Store struct {
 	now     func() time.Time
 	report  Report
 
-	mu       sync.RWMutex
-	idle     *sync.Cond // signalled when flushing ends
-	idx      index      // committed events, plus each stream's pending version
-	end      int64      // size of the committed log
-	next     int64      // last position assigned, counting appends in flight
-	forming  *group     // appends waiting for the commit in flight
-	flushing bool       // a commit is in flight
-	notify   chan struct{}
-	closed   bool
-	done     chan struct{} // closed by Close
-	failed   error         // set when the file's state is uncertain
+	mu        sync.RWMutex
+	idle      *sync.Cond // signalled when flushing ends
+	idx       index      // committed events, plus each stream's pending version
+	end       int64      // size of the committed log
+	next      int64      // last position assigned, counting appends in flight
+	forming   *group     // appends waiting for the commit in flight
+	flushing  bool       // a commit is in flight
+	notify    chan struct{}
+	closed    bool
+	done      chan struct{} // closed by Close
+	failed    error         // set when the file's state is uncertain
+	lastFlush time.Duration // how long the last write and sync took
+	released  int           // appends the last commit released, when no group followed it
+	spare     *group        // buffers of the last committed group, for reuse
 }
 
 var (

@@ -1,0 +1,226 @@
+package jsonl_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// benchEvent is a typical event: an order with two items (a line of about 400 bytes).
+func benchEvent() store.EventData {
+	return store.EventData{
+		Type: "OrderCreated",
+		Data: []byte(`{"orderId":"0b5c2a4e-6f1d-4a53-9c1e-2f6d8a7b9c10","restaurantId":"r-17","menuItems":[{"menuItemId":"m1","name":"Pizza Margherita","price":"8.99"},{"menuItemId":"m2","name":"Tiramisu","price":"4.50"}]}`),
+		Metadata: map[string]string{
+			"commandId":     "3f2a9b1c-0d4e-4f5a-8b6c-7d8e9f0a1b2c",
+			"correlationId": "3f2a9b1c-0d4e-4f5a-8b6c-7d8e9f0a1b2c",
+		},
+	}
+}
+
+// benchLine returns a log line of the size Append writes for benchEvent.
+func benchLine() []byte {
+	e := benchEvent()
+	e.ID = "6e0c1d2a-3b4c-4d5e-8f60-718293a4b5c6"
+	return jsonl.AppendLine(nil, 123456, "order-0b5c2a4e-6f1d-4a53-9c1e-2f6d8a7b9c10", 1, &e, time.Now(), 1)
+}
+
+// reportRate reports events per second over the benchmark's elapsed time.
+func reportRate(b *testing.B, events int) {
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// runWriters runs b.N calls of op spread over w goroutines.
+func runWriters(b *testing.B, w int, op func(writer, i int)) {
+	var wg sync.WaitGroup
+	for g := range w {
+		wg.Go(func() {
+			for i := g; i < b.N; i += w {
+				op(g, i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkJSONL measures the store and raw file baselines in one family, so ratios can be
+// computed from one run.
+func BenchmarkJSONL(b *testing.B) {
+	for _, durable := range []bool{true, false} {
+		mode := map[bool]string{true: "durable", false: "nosync"}[durable]
+		for _, writers := range []int{1, 16} {
+			b.Run(fmt.Sprintf("append/%s/writers=%d", mode, writers), func(b *testing.B) {
+				benchAppend(b, durable, writers)
+			})
+		}
+	}
+	b.Run("baseline/write+fdatasync", func(b *testing.B) { benchRaw(b, 1, true) })
+	b.Run("baseline/write16+fdatasync", func(b *testing.B) { benchRaw(b, 16, true) })
+	b.Run("baseline/write", func(b *testing.B) { benchRaw(b, 1, false) })
+	b.Run("readstream/10000", func(b *testing.B) { benchReadStream(b, 1) })
+	b.Run("readstream/10000-of-100000", func(b *testing.B) { benchReadStream(b, 10) })
+	b.Run("readall/100000", benchReadAll)
+	events := 1_000_000
+	if testing.Short() {
+		events = 100_000
+	}
+	b.Run(fmt.Sprintf("open/%d", events), func(b *testing.B) { benchOpen(b, events) })
+}
+
+func benchAppend(b *testing.B, durable bool, writers int) {
+	var opts []jsonl.Option
+	if !durable {
+		opts = append(opts, jsonl.WithNoSync())
+	}
+	s := openStore(b, b.TempDir(), opts...)
+	e := benchEvent()
+	ctx := context.Background()
+	b.ResetTimer()
+	runWriters(b, writers, func(w, i int) {
+		if _, err := s.Append(ctx, fmt.Sprintf("order-%d-%d", w, i%100), store.Any, e); err != nil {
+			b.Error(err)
+		}
+	})
+	b.StopTimer()
+	reportRate(b, b.N)
+}
+
+// benchRaw writes lines of the same size to a plain file, batch lines per write (and per
+// fdatasync when sync is set): the cost of the disk alone. b.N counts lines.
+func benchRaw(b *testing.B, batch int, sync bool) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "raw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	line := benchLine()
+	buf := make([]byte, 0, len(line)*batch)
+	for range batch {
+		buf = append(buf, line...)
+	}
+	fd := int(f.Fd())
+	b.ResetTimer()
+	for i := 0; i < b.N; i += batch {
+		if _, err := f.Write(buf[:len(line)*min(batch, b.N-i)]); err != nil {
+			b.Fatal(err)
+		}
+		if sync {
+			if err := syscall.Fdatasync(fd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	reportRate(b, b.N)
+}
+
+// fillStore appends n events round-robin over streams streams, in batches of 100 per stream.
+func fillStore(b *testing.B, s *jsonl.Store, n, streams int) {
+	b.Helper()
+	e := benchEvent()
+	batch := make([]store.EventData, 100)
+	for i := range batch {
+		batch[i] = e
+	}
+	for i := 0; i < n; i += len(batch) {
+		mustAppend(b, s, fmt.Sprintf("s-%d", (i/len(batch))%streams), store.Any, batch...)
+	}
+}
+
+func benchReadStream(b *testing.B, streams int) {
+	s := openStore(b, b.TempDir(), jsonl.WithNoSync())
+	fillStore(b, s, 10_000*streams, streams)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		n := 0
+		for _, err := range s.ReadStream(ctx, "s-0", 0) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 10_000 {
+			b.Fatalf("read %d events, want 10000", n)
+		}
+	}
+	reportRate(b, 10_000*b.N)
+}
+
+func benchReadAll(b *testing.B) {
+	const n = 100_000
+	s := openStore(b, b.TempDir(), jsonl.WithNoSync())
+	fillStore(b, s, n, 100)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		got := 0
+		for _, err := range s.ReadAll(ctx, 0) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			got++
+		}
+		if got != n {
+			b.Fatalf("read %d events, want %d", got, n)
+		}
+	}
+	reportRate(b, n*b.N)
+}
+
+// benchOpen opens a log of n events over n/1000 streams, written line by line with the
+// store's encoder, and reports the index's heap size per event.
+func benchOpen(b *testing.B, n int) {
+	dir := b.TempDir()
+	f, err := os.Create(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := benchEvent()
+	e.ID = "6e0c1d2a-3b4c-4d5e-8f60-718293a4b5c6"
+	streams := max(n/1000, 1)
+	versions := make([]store.Version, streams)
+	now := time.Now()
+	var buf []byte
+	for p := 1; p <= n; p++ {
+		sid := p % streams
+		versions[sid]++
+		buf = jsonl.AppendLine(buf, store.Position(p), fmt.Sprintf("order-%d", sid), versions[sid], &e, now, 1)
+		if len(buf) > 1<<20 || p == n {
+			if _, err := f.Write(buf); err != nil {
+				b.Fatal(err)
+			}
+			buf = buf[:0]
+		}
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	b.ResetTimer()
+	for b.Loop() {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		s, err := jsonl.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if h, _ := s.Head(context.Background()); h != store.Position(n) {
+			b.Fatalf("head %d, want %d", h, n)
+		}
+		s.Close()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "index-bytes/event")
+}
