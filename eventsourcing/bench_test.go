@@ -8,26 +8,45 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // BenchmarkHandler_Handle measures commands that each append one event, over the memory
-// store, from 1 and 16 goroutines, on distinct streams and on one hot stream.
+// store and the JSONL log without fsync, from 1 and 16 goroutines, on distinct streams and on one hot stream.
 func BenchmarkHandler_Handle(b *testing.B) {
-	for _, goroutines := range []int{1, 16} {
-		for _, hot := range []bool{false, true} {
-			name := fmt.Sprintf("goroutines=%d/streams=distinct", goroutines)
-			if hot {
-				name = fmt.Sprintf("goroutines=%d/streams=one", goroutines)
+	stores := []struct {
+		name string
+		open func(b *testing.B) store.Store
+	}{
+		{"memory", func(*testing.B) store.Store { return memory.New() }},
+		{"jsonl-nosync", func(b *testing.B) store.Store {
+			s, err := jsonl.Open(b.TempDir(), jsonl.WithNoSync())
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.Run(name, func(b *testing.B) { benchmarkHandle(b, goroutines, hot) })
+			return s
+		}},
+	}
+	for _, st := range stores {
+		for _, goroutines := range []int{1, 16} {
+			for _, hot := range []bool{false, true} {
+				name := fmt.Sprintf("store=%s/goroutines=%d/streams=distinct", st.name, goroutines)
+				if hot {
+					name = fmt.Sprintf("store=%s/goroutines=%d/streams=one", st.name, goroutines)
+				}
+				b.Run(name, func(b *testing.B) {
+					s := st.open(b)
+					defer s.Close()
+					benchmarkHandle(b, s, goroutines, hot)
+				})
+			}
 		}
 	}
 }
 
-func benchmarkHandle(b *testing.B, goroutines int, hot bool) {
-	s := memory.New()
-	defer s.Close()
+func benchmarkHandle(b *testing.B, s store.Store, goroutines int, hot bool) {
 	h := newCounterHandler(s)
 	ctx := context.Background()
 	var next atomic.Int64

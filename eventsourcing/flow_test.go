@@ -3,8 +3,10 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,6 +170,41 @@ func TestFlow_restart(t *testing.T) {
 	_, err = second.restaurants.Handle(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "bad id!", MenuItemIDs: []string{"tiramisu"}}, eventsourcing.Meta{ExpectedVersion: version(99)})
 	if !errors.Is(err, decider.ErrInvalid) {
 		t.Fatalf("got %v, want a validation error before the version conflict", err)
+	}
+}
+
+func TestFlow_concurrentPlacements(t *testing.T) {
+	const n = 64
+	ctx := context.Background()
+	s := newStore(t)
+	log, _ := quietLogger()
+	a := newRestaurantApp(t, s, log)
+	startRunner(t, a.runner)
+	mustOK(t)(a.restaurants.Handle(ctx, pizzeria("r1"), eventsourcing.Meta{}))
+	positions := make(chan store.Position, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res, err := a.restaurants.Handle(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: fmt.Sprintf("o%d", i), MenuItemIDs: []string{"tiramisu"}}, eventsourcing.Meta{})
+			if err != nil {
+				t.Errorf("placeOrder %d: %v", i, err)
+			}
+			positions <- res.Position
+		})
+	}
+	wg.Wait()
+	close(positions)
+	var last store.Position
+	for p := range positions {
+		last = max(last, p)
+	}
+	waitFor(t, a.runner, last)
+	page, err := a.orderViews.List(readmodel.OrderFilter{RestaurantID: "r1"}, "", 100)
+	if err != nil || page.TotalCount != n {
+		t.Fatalf("orders of r1: %d, %v; want %d", page.TotalCount, err, n)
+	}
+	if r, _ := a.views.Get("r1"); r.Version != n+1 {
+		t.Fatalf("restaurant version %d, want %d", r.Version, n+1)
 	}
 }
 

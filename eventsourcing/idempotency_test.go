@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 func TestHandler_Handle_idempotency(t *testing.T) {
@@ -105,6 +106,32 @@ func TestHandler_Handle_idempotency(t *testing.T) {
 			t.Fatalf("got %v, want store.ErrClosed", err)
 		}
 	})
+}
+
+func TestHandler_Handle_idempotencySurvivesReopeningTheLog(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *jsonl.Store {
+		s, err := jsonl.Open(dir, jsonl.WithNoSync())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	first := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1"})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close()
+	h := newCounterHandler(s)
+	again := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1"})
+	if !again.Duplicate || !reflect.DeepEqual(again.Events, first.Events) {
+		t.Fatalf("after reopening got %+v, want the first result %+v as a duplicate", again, first)
+	}
+	if _, err := h.Handle(context.Background(), createCounter{ID: "b"}, eventsourcing.Meta{CommandID: "c1"}); !errors.Is(err, eventsourcing.ErrCommandIDReused) {
+		t.Fatalf("got %v, want ErrCommandIDReused", err)
+	}
 }
 
 func TestHandler_Handle_concurrentRepeats(t *testing.T) {
