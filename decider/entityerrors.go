@@ -9,6 +9,7 @@ type NotFoundError struct {
 	ID     string // the id the command addressed
 }
 
+// Error describes the rejection.
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("%s %q not found", e.Entity, e.ID)
 }
@@ -24,6 +25,7 @@ type AlreadyExistsError struct {
 	Scope  string // optional: where the id is taken, e.g. `restaurant "r1"`
 }
 
+// Error describes the rejection.
 func (e *AlreadyExistsError) Error() string {
 	if e.Scope != "" {
 		return fmt.Sprintf("%s %q already exists at %s", e.Entity, e.ID, e.Scope)

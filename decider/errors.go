@@ -22,6 +22,7 @@ type ValidationError struct {
 	Reason string // a sentence fragment, e.g. "must have at most two fraction digits"
 }
 
+// Error describes the rejection.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
 }

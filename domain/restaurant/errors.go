@@ -16,6 +16,7 @@ type MenuItemsNotAvailableError struct {
 	Missing      []string // the missing menu item ids, each once, in order of first mention
 }
 
+// Error describes the rejection.
 func (e *MenuItemsNotAvailableError) Error() string {
 	return fmt.Sprintf("restaurant %q: menu items not available: %s", e.RestaurantID, strings.Join(e.Missing, ", "))
 }
