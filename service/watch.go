@@ -6,7 +6,6 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -19,14 +18,13 @@ import (
 // It ends when ctx ends.
 func (s *Service) WatchRestaurant(ctx context.Context, id string) iter.Seq2[readmodel.Restaurant, error] {
 	return func(yield func(readmodel.Restaurant, error) bool) {
-		snaps := eventsourcing.Watch(ctx, s.store, restaurant.StreamID(id), restaurantView(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
+		snaps := eventsourcing.Watch(ctx, s.store, restaurant.StreamID(id), restaurant.View(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
 		for snap, err := range snaps {
 			if err != nil {
 				yield(readmodel.Restaurant{}, err)
 				return
 			}
-			r := snap.State
-			r.Version = snap.Version
+			r := readmodel.Restaurant{ID: snap.State.ID, Name: snap.State.Name, Menu: snap.State.Menu, Version: snap.Version}
 			if !yield(r, nil) {
 				return
 			}
@@ -110,20 +108,4 @@ func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, 
 
 func orderOf(s order.Summary, v store.Version) readmodel.Order {
 	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v}
-}
-
-// restaurantView folds a restaurant's events into its read-model shape (Version is set by
-// the caller from the snapshot).
-func restaurantView() decider.View[readmodel.Restaurant, restaurant.Event] {
-	return decider.View[readmodel.Restaurant, restaurant.Event]{
-		Evolve: func(r readmodel.Restaurant, e restaurant.Event) readmodel.Restaurant {
-			switch e := e.(type) {
-			case restaurant.RestaurantCreated:
-				r = readmodel.Restaurant{ID: e.RestaurantID, Name: e.Name, Menu: e.Menu}
-			case restaurant.RestaurantMenuChanged:
-				r.Menu = e.Menu
-			}
-			return r
-		},
-	}
 }

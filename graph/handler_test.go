@@ -1,0 +1,118 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+func TestHandler_WebSocketOriginCheck(t *testing.T) {
+	e := newEnv(t, withConfig(graph.Config{AllowedOrigins: []string{"https://app.example.com"}}))
+	e.create(t, restaurantInput("r1", "a"))
+	tests := []struct {
+		origin string
+		allow  bool
+	}{
+		{"", true}, // not a browser
+		{e.srv.URL, true},
+		{"http://localhost:3000", true},
+		{"http://127.0.0.1:5173", true},
+		{"https://app.example.com", true},
+		{"https://evil.example.com", false},
+		{"null", false},
+	}
+	for _, tt := range tests {
+		name := "origin " + tt.origin
+		if tt.allow {
+			name += " is allowed"
+		} else {
+			name += " is refused"
+		}
+		t.Run(name, func(t *testing.T) {
+			var opts []graphtest.Option
+			opts = append(opts, graphtest.WithHTTPClient(e.http))
+			if tt.origin != "" {
+				opts = append(opts, graphtest.WithHeader("Origin", tt.origin))
+			}
+			c := graphtest.New(e.client.URL(), opts...)
+			sub, err := c.SubscribeWS(testContext(t), graphtest.TransportWS, `subscription { restaurantChanged(id: "r1") { version } }`, nil)
+			if !tt.allow {
+				if err == nil {
+					_ = sub.Close()
+					t.Fatal("the WebSocket was accepted")
+				}
+				if !strings.Contains(err.Error(), "403") {
+					t.Fatalf("got %v, want 403 Forbidden", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Close()
+			var got struct{ RestaurantChanged restaurantOut }
+			next(t, sub, &got)
+			if got.RestaurantChanged.Version != 1 {
+				t.Fatalf("got %+v", got)
+			}
+		})
+	}
+}
+
+func TestHandler_Introspection(t *testing.T) {
+	const q = `{ __schema { queryType { name } } }`
+	t.Run("on by default", func(t *testing.T) {
+		e := newEnv(t)
+		e.must(t, q, nil, nil)
+	})
+	t.Run("off when disabled", func(t *testing.T) {
+		e := newEnv(t, withConfig(graph.Config{DisableIntrospection: true}))
+		if r := e.do(t, q, nil); len(r.Errors) == 0 {
+			t.Fatalf("introspection answered: %s", r.Data)
+		}
+	})
+}
+
+func TestHandler_Limits(t *testing.T) {
+	e := newEnv(t, withConfig(graph.Config{MaxBodyBytes: 4096, WebSocketReadLimit: 4096}))
+	big := map[string]any{"in": restaurantInput("r1", "a")}
+	big["in"].(map[string]any)["name"] = strings.Repeat("x", 8000)
+
+	t.Run("a request body over the limit is refused and writes nothing", func(t *testing.T) {
+		r, err := e.client.Query(testContext(t), createRestaurant, big)
+		if err == nil && len(r.Errors) == 0 {
+			t.Fatalf("accepted: %s", r.Data)
+		}
+		if e.head(t) != 0 {
+			t.Fatal("it wrote")
+		}
+	})
+	t.Run("a WebSocket message over the read limit closes the connection", func(t *testing.T) {
+		sub, err := e.client.SubscribeWS(testContext(t), graphtest.TransportWS, `subscription($x: String) { events { id } }`, map[string]any{"x": strings.Repeat("y", 8000)})
+		if err != nil {
+			return // refused during setup
+		}
+		defer sub.Close()
+		if _, err := sub.Next(testContext(t)); err == nil || errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want the connection closed", err)
+		}
+	})
+	t.Run("OPTIONS is answered", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodOptions, e.client.URL(), nil)
+		res, err := e.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode >= 300 || !strings.Contains(res.Header.Get("Allow"), "POST") {
+			t.Fatalf("status %d allow %q", res.StatusCode, res.Header.Get("Allow"))
+		}
+	})
+}
