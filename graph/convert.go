@@ -110,7 +110,10 @@ func toCommandResult(id string, r eventsourcing.Result) *model.CommandResult {
 func toStatus(head store.Position, ps []eventsourcing.ProcessorStatus) *model.Status {
 	out := &model.Status{Head: int64(head), Projections: make([]*model.ProjectionStatus, len(ps))}
 	for i, p := range ps {
-		out.Projections[i] = &model.ProjectionStatus{Name: p.Name, Position: int64(p.Position)}
+		out.Projections[i] = &model.ProjectionStatus{
+			Name: p.Name, Position: int64(p.Position), Kind: p.Kind,
+			Failures: int(p.Failures), Retries: int(p.Retries), Stopped: p.Stopped,
+		}
 	}
 	return out
 }

@@ -319,3 +319,41 @@ func TestQueries_GETAndWireFormat(t *testing.T) {
 		}
 	})
 }
+
+func TestStatus_ShowsARejectedSagaCommand(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	e.create(t, restaurantInput("r2", "a"))
+	e.place(t, map[string]any{"restaurantId": "r1", "orderId": "shared", "menuItemIds": []string{"a"}})
+	// The same client-chosen order id at another restaurant: the placement is recorded...
+	second := e.place(t, map[string]any{"restaurantId": "r2", "orderId": "shared", "menuItemIds": []string{"a"}})
+
+	// ...but the saga's CreateOrder is rejected, and status says so.
+	var out struct {
+		Order *orderOut
+		Status struct {
+			Projections []struct {
+				Name     string `json:"name"`
+				Kind     string `json:"kind"`
+				Position int64  `json:"position"`
+				Failures int    `json:"failures"`
+				Stopped  bool   `json:"stopped"`
+			} `json:"projections"`
+		}
+	}
+	e.must(t, `query($p: Int64) { order(id: "shared", minPosition: $p) { restaurantId } status { projections { name kind position failures stopped } } }`,
+		map[string]any{"p": second.Position}, &out)
+	if out.Order == nil || out.Order.RestaurantID != "r1" {
+		t.Fatalf("order %+v: want the first restaurant's", out.Order)
+	}
+	for _, p := range out.Status.Projections {
+		if p.Name != service.OrderSagaName {
+			continue
+		}
+		if p.Kind != "saga" || p.Failures != 1 || p.Stopped || p.Position < second.Position {
+			t.Fatalf("saga status %+v", p)
+		}
+		return
+	}
+	t.Fatalf("no saga in %+v", out.Status.Projections)
+}

@@ -90,8 +90,12 @@ type ComplexityRoot struct {
 	}
 
 	ProjectionStatus struct {
+		Failures func(childComplexity int) int
+		Kind     func(childComplexity int) int
 		Name     func(childComplexity int) int
 		Position func(childComplexity int) int
+		Retries  func(childComplexity int) int
+		Stopped  func(childComplexity int) int
 	}
 
 	Query struct {
@@ -389,6 +393,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "ProjectionStatus.failures":
+		if e.ComplexityRoot.ProjectionStatus.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectionStatus.Failures(childComplexity), true
+	case "ProjectionStatus.kind":
+		if e.ComplexityRoot.ProjectionStatus.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectionStatus.Kind(childComplexity), true
 	case "ProjectionStatus.name":
 		if e.ComplexityRoot.ProjectionStatus.Name == nil {
 			break
@@ -401,6 +417,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectionStatus.Position(childComplexity), true
+	case "ProjectionStatus.retries":
+		if e.ComplexityRoot.ProjectionStatus.Retries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectionStatus.Retries(childComplexity), true
+	case "ProjectionStatus.stopped":
+		if e.ComplexityRoot.ProjectionStatus.Stopped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectionStatus.Stopped(childComplexity), true
 
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
@@ -777,7 +805,18 @@ scalar JSON
 scalar Int64
 `, BuiltIn: false},
 	{Name: "../status.graphqls", Input: `"How far one projection or saga has processed the global log."
-type ProjectionStatus { name: String!  position: Int64! }
+type ProjectionStatus {
+  name: String!
+  position: Int64!
+  "projection or saga"
+  kind: String!
+  "events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures"
+  failures: Int!
+  "transient failures that were retried"
+  retries: Int!
+  "the processor stopped on an error and processes nothing more"
+  stopped: Boolean!
+}
 
 "The server's progress: the log's head and every projection and saga."
 type Status { head: Int64!  projections: [ProjectionStatus!]! }
@@ -890,6 +929,14 @@ func (ec *executionContext) childFields_ProjectionStatus(ctx context.Context, fi
 		return ec.fieldContext_ProjectionStatus_name(ctx, field)
 	case "position":
 		return ec.fieldContext_ProjectionStatus_position(ctx, field)
+	case "kind":
+		return ec.fieldContext_ProjectionStatus_kind(ctx, field)
+	case "failures":
+		return ec.fieldContext_ProjectionStatus_failures(ctx, field)
+	case "retries":
+		return ec.fieldContext_ProjectionStatus_retries(ctx, field)
+	case "stopped":
+		return ec.fieldContext_ProjectionStatus_stopped(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectionStatus", field.Name)
 }
@@ -2303,6 +2350,98 @@ func (ec *executionContext) _ProjectionStatus_position(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ProjectionStatus_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ProjectionStatus_kind(ctx context.Context, field graphql.CollectedField, obj *model.ProjectionStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectionStatus_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectionStatus_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProjectionStatus_failures(ctx context.Context, field graphql.CollectedField, obj *model.ProjectionStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectionStatus_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectionStatus_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectionStatus_retries(ctx context.Context, field graphql.CollectedField, obj *model.ProjectionStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectionStatus_retries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectionStatus_retries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectionStatus_stopped(ctx context.Context, field graphql.CollectedField, obj *model.ProjectionStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectionStatus_stopped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stopped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectionStatus_stopped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Query_status(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4916,6 +5055,26 @@ func (ec *executionContext) _ProjectionStatus(ctx context.Context, sel ast.Selec
 			}
 		case "position":
 			out.Values[i] = ec._ProjectionStatus_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ProjectionStatus_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._ProjectionStatus_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retries":
+			out.Values[i] = ec._ProjectionStatus_retries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stopped":
+			out.Values[i] = ec._ProjectionStatus_stopped(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

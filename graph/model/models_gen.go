@@ -105,6 +105,14 @@ type PlaceOrderInput struct {
 type ProjectionStatus struct {
 	Name     string `json:"name"`
 	Position int64  `json:"position"`
+	// projection or saga
+	Kind string `json:"kind"`
+	// events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures
+	Failures int `json:"failures"`
+	// transient failures that were retried
+	Retries int `json:"retries"`
+	// the processor stopped on an error and processes nothing more
+	Stopped bool `json:"stopped"`
 }
 
 type Query struct {
