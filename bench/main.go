@@ -35,6 +35,7 @@ type config struct {
 	only       string
 	quick      bool
 	cpuProfile string
+	api        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -53,6 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.readEvents, "read-events", 10_000, "events in the stream the read cases read")
 	fs.StringVar(&c.only, "only", "", "run only the cases whose key contains this string")
 	fs.BoolVar(&c.quick, "quick", false, "smoke run: 300ms per case, one round")
+	fs.BoolVar(&c.api, "api", true, "also run the API-level cases (GraphQL over loopback HTTP)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cases to this file (combine with -only)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

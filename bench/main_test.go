@@ -173,3 +173,41 @@ func TestRenderReport(t *testing.T) {
 		}
 	}
 }
+
+// TestAPICases runs every GraphQL workload briefly against a real loopback server; a GraphQL
+// error in any response fails the case.
+func TestAPICases(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range apiCases() {
+		t.Run(c.key, func(t *testing.T) {
+			p := plannedAPI{c: c, clients: 3}
+			m, err := runAPI(ctx, t.TempDir(), p, 50*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.requests == 0 || m.p50 <= 0 || m.p99 < m.p50 {
+				t.Errorf("got %d requests, p50 %s, p99 %s; want progress and p99 ≥ p50", m.requests, m.p50, m.p99)
+			}
+		})
+	}
+}
+
+func TestMeasureRequests_failsOnGraphQLError(t *testing.T) {
+	ctx := context.Background()
+	a, err := startAPI(ctx, keyMemory, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := a.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
+	c := newGQLClient(a.url, 1)
+	defer c.close()
+	unknown := body(opPlaceOrder, map[string]any{"in": map[string]any{"restaurantId": "does-not-exist", "menuItemIds": []string{"m1"}}})
+	_, err = measureRequests(ctx, c, 1, time.Second, func(int, int) []byte { return unknown })
+	if err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
+		t.Errorf("got error %v, want the NOT_FOUND response reported", err)
+	}
+}

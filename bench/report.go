@@ -57,7 +57,54 @@ func goals(writers []int) []goal {
 		gs = append(gs, goal{fmt.Sprintf("memory store ÷ map+mutex, %d writer(s)", n), ratio(w(keyMemory, n), w(keyMapMutex, n)), 0.6, percent})
 	}
 	gs = append(gs, goal{"ReadStream of a 10,000-event stream, JSONL ÷ SQLite", ratio(rd(keyJSONL), rd(keySQLite)), 2, times})
+	for _, n := range writers {
+		gs = append(gs, goal{fmt.Sprintf("API: memory-store mutations ÷ no-op mutation floor, %d client(s)", n), ratio(api(keyAPIMemory, n), api(keyAPIFloor, n)), 0.6, percent})
+	}
+	gs = append(gs, goal{"API: JSONL durable mutations ÷ no-op mutation floor, 64 clients", ratio(api(keyAPIJSONL, 64), api(keyAPIFloor, 64)), 0.5, percent})
 	return gs
+}
+
+func api(key string, clients int) func(results) (float64, bool) {
+	return func(r results) (float64, bool) {
+		s, ok := r.apiResult(key, clients)
+		return s.rate, ok
+	}
+}
+
+// renderAPI writes the API table.
+func renderAPI(b *strings.Builder, cfg config, r results) {
+	if len(r.api) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## API: GraphQL over loopback HTTP\n\n")
+	fmt.Fprintf(b, "`graph.NewHandler` over `service.New` (projections and the order saga running) on a real loopback listener; each client sends one POST after the other for %s. The floor is `mutation { __typename }` on the same server: HTTP, parsing, validation and execution with no resolver.\n\n", cfg.duration)
+	fmt.Fprintf(b, "| workload | clients | requests/s | p50 | p99 | ÷ floor |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, c := range apiCases() {
+		for _, n := range cfg.writers {
+			s, ok := r.apiResult(c.key, n)
+			if !ok {
+				continue
+			}
+			rel := "–"
+			if f, ok := r.apiResult(keyAPIFloor, n); ok && f.rate > 0 && c.key != keyAPIFloor {
+				rel = percent(s.rate / f.rate)
+			}
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s |\n", c.title, n, thousands(s.rate), latency(s.p50), latency(s.p99), rel)
+		}
+	}
+	fmt.Fprintf(b, "\n")
+}
+
+// latency formats seconds as a rounded duration.
+func latency(sec float64) string {
+	d := time.Duration(sec * float64(time.Second))
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= 10*time.Microsecond:
+		return d.Round(time.Microsecond).String()
+	}
+	return d.String()
 }
 
 // renderReport returns the Markdown report of a run.
@@ -165,6 +212,8 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		p("| %s | %s | %s |\n", c.title, thousands(v), rel)
 	}
 	p("\n")
+
+	renderAPI(&b, cfg, r)
 
 	p("## Bytes on disk per event (largest writer count run)\n\n| system | bytes/event |\n|---|---:|\n")
 	for _, c := range writeCases() {

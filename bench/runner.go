@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"time"
 )
 
 // sample is one measured case.
@@ -17,10 +19,41 @@ type sample struct {
 	diskPerItem float64 // bytes on disk per event, 0 when the case keeps nothing on disk
 }
 
+// apiSample is one measured API case.
+type apiSample struct {
+	rate     float64 // requests/s
+	p50, p99 float64 // latency in seconds
+}
+
 // results collects every round's samples.
 type results struct {
-	writes map[string]map[int][]sample // case key → writers → samples
-	reads  map[string][]sample         // case key → samples
+	writes map[string]map[int][]sample    // case key → writers → samples
+	reads  map[string][]sample            // case key → samples
+	api    map[string]map[int][]apiSample // case key → clients → samples
+}
+
+// apiResult returns the medians of an API case's throughput and latencies, and whether it ran.
+func (r results) apiResult(key string, clients int) (apiSample, bool) {
+	ss := r.api[key][clients]
+	if len(ss) == 0 {
+		return apiSample{}, false
+	}
+	pick := func(f func(apiSample) float64) float64 {
+		vs := make([]float64, len(ss))
+		for i, s := range ss {
+			vs[i] = f(s)
+		}
+		slices.Sort(vs)
+		if len(vs)%2 == 1 {
+			return vs[len(vs)/2]
+		}
+		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
+	}
+	return apiSample{
+		rate: pick(func(s apiSample) float64 { return s.rate }),
+		p50:  pick(func(s apiSample) float64 { return s.p50 }),
+		p99:  pick(func(s apiSample) float64 { return s.p99 }),
+	}, true
 }
 
 // write returns the median events/s of a write case, and whether it ran.
@@ -74,6 +107,28 @@ func planWrites(cfg config) []plannedWrite {
 	return plan
 }
 
+// plannedAPI is one API case at one client count.
+type plannedAPI struct {
+	c       apiCase
+	clients int
+}
+
+func planAPI(cfg config) []plannedAPI {
+	if !cfg.api {
+		return nil
+	}
+	var plan []plannedAPI
+	for _, c := range apiCases() {
+		if !strings.Contains(c.key, cfg.only) {
+			continue
+		}
+		for _, n := range cfg.writers {
+			plan = append(plan, plannedAPI{c: c, clients: n})
+		}
+	}
+	return plan
+}
+
 func planReads(cfg config) []readCase {
 	var plan []readCase
 	for _, c := range readCases() {
@@ -86,14 +141,14 @@ func planReads(cfg config) []readCase {
 
 // runAll runs every planned case cfg.rounds times, printing a progress line per case.
 func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
-	res := results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}}
+	res := results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}, api: map[string]map[int][]apiSample{}}
 	base, err := os.MkdirTemp(cfg.dir, "eventgraph-bench-")
 	if err != nil {
 		return res, fmt.Errorf("bench: %w", err)
 	}
 	defer os.RemoveAll(base)
-	writes, reads := planWrites(cfg), planReads(cfg)
-	total, done := cfg.rounds*(len(writes)+len(reads)), 0
+	writes, reads, apis := planWrites(cfg), planReads(cfg), planAPI(cfg)
+	total, done := cfg.rounds*(len(writes)+len(reads)+len(apis)), 0
 	lim := limits{duration: cfg.duration, maxEvents: cfg.maxEvents}
 	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", total, cfg.duration, cfg.rounds, base)
 	for round := 1; round <= cfg.rounds; round++ {
@@ -120,8 +175,50 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 			fmt.Fprintf(out, "[%3d/%d] read  %-16s %11s %12s events/s  (%d events in %.2fs)\n",
 				done, total, c.key, "", thousands(s.rate), m.events, m.elapsed.Seconds())
 		}
+		for _, p := range apis {
+			m, err := runAPI(ctx, base, p, cfg.duration)
+			if err != nil {
+				return res, fmt.Errorf("bench: %s with %d clients: %w", p.c.key, p.clients, err)
+			}
+			if res.api[p.c.key] == nil {
+				res.api[p.c.key] = map[int][]apiSample{}
+			}
+			res.api[p.c.key][p.clients] = append(res.api[p.c.key][p.clients],
+				apiSample{rate: m.rate(), p50: m.p50.Seconds(), p99: m.p99.Seconds()})
+			done++
+			fmt.Fprintf(out, "[%3d/%d] api   %-20s %3d clients %9s req/s  p50 %-8s p99 %-8s (%d requests)\n",
+				done, total, p.c.key, p.clients, thousands(m.rate()), m.p50.Round(time.Microsecond), m.p99.Round(time.Microsecond), m.requests)
+		}
 	}
 	return res, nil
+}
+
+func runAPI(ctx context.Context, base string, p plannedAPI, d time.Duration) (apiMeasurement, error) {
+	dir, err := os.MkdirTemp(base, p.c.key+"-")
+	if err != nil {
+		return apiMeasurement{}, err
+	}
+	defer os.RemoveAll(dir)
+	a, err := startAPI(ctx, p.c.store, dir)
+	if err != nil {
+		return apiMeasurement{}, fmt.Errorf("start server: %w", err)
+	}
+	c := newGQLClient(a.url, p.clients)
+	defer c.close()
+	m, err := func() (apiMeasurement, error) {
+		if p.c.setup != nil {
+			if err := p.c.setup(ctx, a, c, p.clients); err != nil {
+				return apiMeasurement{}, fmt.Errorf("setup: %w", err)
+			}
+		}
+		runtime.GC()
+		return measureRequests(ctx, c, p.clients, d, p.c.next(p.clients))
+	}()
+	c.close()
+	if cerr := a.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close server: %w", cerr)
+	}
+	return m, err
 }
 
 func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sample, measurement, error) {

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// GraphQL operations of the API cases.
+const (
+	opFloor            = `mutation { __typename }`
+	opCreateRestaurant = `mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id version position } }`
+	opPlaceOrder       = `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id version position } }`
+	opRestaurant       = `query($id: ID!) { restaurant(id: $id) { id name version menu { cuisine menuItems { menuItemId name price } } } }`
+)
+
+// gqlRequest is a GraphQL request body.
+type gqlRequest struct {
+	Query     string         `json:"query"`
+	Variables map[string]any `json:"variables,omitempty"`
+}
+
+func body(query string, vars map[string]any) []byte {
+	b, err := json.Marshal(gqlRequest{Query: query, Variables: vars})
+	if err != nil {
+		panic(err) // the variables are built here from strings and slices: cannot fail
+	}
+	return b
+}
+
+func restaurantID(client, n int) string { return fmt.Sprintf("bench-c%d-r%d", client, n) }
+
+func createRestaurantBody(id string) []byte {
+	return body(opCreateRestaurant, map[string]any{"in": map[string]any{
+		"id":   id,
+		"name": "Bench Bistro",
+		"menu": map[string]any{"cuisine": "ITALIAN", "menuItems": []map[string]string{
+			{"menuItemId": "m1", "name": "Pizza Margherita", "price": "9.50"},
+			{"menuItemId": "m2", "name": "Tiramisu", "price": "5.00"},
+		}},
+	}})
+}
+
+func placeOrderBody(restaurant string) []byte {
+	return body(opPlaceOrder, map[string]any{"in": map[string]any{"restaurantId": restaurant, "menuItemIds": []string{"m1", "m2"}}})
+}
+
+// gqlClient posts GraphQL requests and fails on any error in the response.
+type gqlClient struct {
+	hc  *http.Client
+	url string
+}
+
+func newGQLClient(url string, conns int) *gqlClient {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute}
+	return &gqlClient{hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url}
+}
+
+// gqlResponse is the part of a response the client checks.
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func (c *gqlClient) do(ctx context.Context, b []byte) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var r gqlResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("status %d: %w: %s", resp.StatusCode, err, raw)
+	}
+	if resp.StatusCode != http.StatusOK || len(r.Errors) > 0 {
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, raw)
+	}
+	return r.Data, nil
+}
+
+func (c *gqlClient) close() { c.hc.CloseIdleConnections() }
+
+// nextRequest returns the body of client's i-th request (i from 0).
+type nextRequest func(client, i int) []byte
+
+// apiMeasurement is the outcome of one API case.
+type apiMeasurement struct {
+	requests int64
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+func (m apiMeasurement) rate() float64 {
+	if m.elapsed <= 0 {
+		return 0
+	}
+	return float64(m.requests) / m.elapsed.Seconds()
+}
+
+// measureRequests runs clients concurrently, each sending its requests one after the other
+// until the duration passes, and records every request's latency.
+func measureRequests(ctx context.Context, c *gqlClient, clients int, d time.Duration, next nextRequest) (apiMeasurement, error) {
+	var (
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+		gate     = make(chan struct{})
+		lat      = make([][]time.Duration, clients)
+	)
+	for id := range clients {
+		wg.Go(func() {
+			<-gate
+			for i := 0; !stop.Load(); i++ {
+				b := next(id, i)
+				t0 := time.Now()
+				if _, err := c.do(ctx, b); err != nil {
+					errOnce.Do(func() { firstErr = fmt.Errorf("client %d request %d: %w", id, i, err) })
+					stop.Store(true)
+					return
+				}
+				lat[id] = append(lat[id], time.Since(t0))
+			}
+		})
+	}
+	start := time.Now()
+	timer := time.AfterFunc(d, func() { stop.Store(true) })
+	close(gate)
+	wg.Wait()
+	elapsed := time.Since(start)
+	timer.Stop()
+	if firstErr != nil {
+		return apiMeasurement{}, firstErr
+	}
+	all := slices.Concat(lat...)
+	if len(all) == 0 {
+		return apiMeasurement{}, fmt.Errorf("no request completed in %s", d)
+	}
+	slices.Sort(all)
+	return apiMeasurement{
+		requests: int64(len(all)),
+		elapsed:  elapsed,
+		p50:      all[len(all)*50/100],
+		p99:      all[min(len(all)*99/100, len(all)-1)],
+	}, nil
+}
