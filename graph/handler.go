@@ -48,6 +48,7 @@ type Config struct {
 	// DisableIntrospection turns schema introspection off (it is on by default).
 	DisableIntrospection bool
 	// KeepAlive is the interval of WebSocket and SSE keep-alive pings (default DefaultKeepAlive).
+	// A graphql-transport-ws client that answers no ping for two intervals is disconnected.
 	KeepAlive time.Duration
 	// MaxBodyBytes limits a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -93,7 +94,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 			// The origin is checked by originCheck before the upgrade.
 			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
 		},
-		KeepAlivePingInterval: cfg.KeepAlive,
+		KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
+		PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
 		InitTimeout:           30 * time.Second,
 		PayloadReadLimit:      &readLimit,
 	})
