@@ -330,7 +330,7 @@ func TestStatus_ShowsARejectedSagaCommand(t *testing.T) {
 
 	// ...but the saga's CreateOrder is rejected, and status says so.
 	var out struct {
-		Order *orderOut
+		Order  *orderOut
 		Status struct {
 			Projections []struct {
 				Name     string `json:"name"`
