@@ -45,9 +45,9 @@ func encodeCursor(kind string, seq int, id string) string {
 // decodeCursor returns the place and id a cursor of the given kind names. It checks the
 // form only; the caller checks that the node at seq has the id.
 func decodeCursor(kind, cursor string) (seq int, id string, err error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return 0, "", ErrBadCursor
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != cursor {
+		return 0, "", ErrBadCursor // not base64, or not spelled as we spell it (e.g. with a newline)
 	}
 	parts := strings.SplitN(string(raw), "|", 4)
 	if len(parts) != 4 || parts[0] != cursorVersion || parts[1] != kind || parts[3] == "" {
