@@ -97,7 +97,7 @@ curl -sS -G --data-urlencode 'query={ status { head } }' "$URL" | pretty
 echo
 
 step "a subscription over Server-Sent Events: the order's events so far (ends after 2 s)"
-curl -sS -N --max-time 2 -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+curl -s -N --max-time 2 -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
   --data '{"query":"subscription { events(afterPosition: 0, streamId: \"order-'"$O"'\") { position type } }"}' \
   "$URL" || true
 echo

@@ -26,8 +26,9 @@ const ContentSecurityPolicy = "default-src 'self'; " +
 type Option func(*config)
 
 type config struct {
-	title    string
-	explorer bool
+	title      string
+	explorer   bool
+	stateInURL bool
 }
 
 // WithTitle sets the page title (default "eventgraph").
@@ -38,6 +39,13 @@ func WithTitle(title string) Option {
 // WithExplorer turns GraphiQL's explorer plugin on or off (default on).
 func WithExplorer(enable bool) Option {
 	return func(c *config) { c.explorer = enable }
+}
+
+// WithStateInURL turns on or off keeping the query, variables and headers in
+// the page's URL (default on), so /?query=... opens with that query and a
+// link shares what the editor holds.
+func WithStateInURL(enable bool) Option {
+	return func(c *config) { c.stateInURL = enable }
 }
 
 // Handler serves the GraphiQL page at "/" and its embedded assets below
@@ -55,7 +63,7 @@ func New(endpoint string, opts ...Option) (*Handler, error) {
 	if endpoint == "" {
 		return nil, errors.New("playground: empty endpoint")
 	}
-	c := config{title: "eventgraph", explorer: true}
+	c := config{title: "eventgraph", explorer: true, stateInURL: true}
 	for _, opt := range opts {
 		opt(&c)
 	}
@@ -72,6 +80,7 @@ func New(endpoint string, opts ...Option) (*Handler, error) {
 		gqlplayground.WithGraphiqlReactVersion(a[2].URL, a[3].URL, a[2].Integrity, a[3].Integrity),
 		gqlplayground.WithGraphiqlPluginExplorerVersion(a[4].URL, a[5].URL, a[4].Integrity, a[5].Integrity),
 		gqlplayground.WithGraphiqlEnablePluginExplorer(c.explorer),
+		gqlplayground.WithGraphiqlPersistStateInURL(c.stateInURL),
 		gqlplayground.WithStoragePrefix("eventgraph:"),
 	)
 	page, err := renderPage(render)

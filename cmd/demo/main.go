@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 )
 
@@ -80,11 +81,12 @@ type orderView struct {
 }
 
 func (o orderView) String() string {
-	s := fmt.Sprintf("order %s at %s: %s (version %d):", o.ID, o.RestaurantID, o.Status, o.Version)
-	for _, it := range o.MenuItems {
-		s += fmt.Sprintf(" %s %s;", it.Name, it.Price)
+	items := make([]string, len(o.MenuItems))
+	for i, it := range o.MenuItems {
+		items[i] = it.Name + " " + it.Price
 	}
-	return s
+	return fmt.Sprintf("order %s at %s: %s (version %d): %s",
+		o.ID, o.RestaurantID, o.Status, o.Version, strings.Join(items, ", "))
 }
 
 const resultFields = `id streamId version position duplicate events { type position }`

@@ -1,0 +1,67 @@
+// Command api is the eventgraph server: the restaurant GraphQL API at /graphql
+// (POST, GET, WebSocket with graphql-transport-ws and graphql-ws, Server-Sent
+// Events), a GraphiQL playground at / that works offline, and /healthz.
+//
+//	go run ./cmd/api                                  # JSONL store in ./data, on 127.0.0.1:8080
+//	go run ./cmd/api --store memory --addr :9090
+//	EVENTGRAPH_DATA=/var/lib/eventgraph go run ./cmd/api
+//
+// Every flag is also an environment variable EVENTGRAPH_<NAME> (--max-body-bytes
+// is EVENTGRAPH_MAX_BODY_BYTES); a flag wins over its variable. Invalid values
+// stop start-up with a one-line reason and exit status 2. SIGINT or SIGTERM
+// shuts the server down gracefully (in-flight requests finish, subscriptions
+// end, the log is synced and closed) with exit status 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// run runs the server until ctx ends and returns the exit status: 0 after a
+// clean shutdown, 2 for invalid flags or environment variables, 1 when the
+// server could not start or failed. stop is called once ctx has ended, so a
+// second signal ends the process at once.
+func run(ctx context.Context, stop func(), args []string, getenv func(string) string, stderr io.Writer) int {
+	m := NewMain()
+	m.Stderr = stderr
+	if err := m.ParseFlags(args, getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			Usage(stderr)
+			return 0
+		}
+		fmt.Fprintf(stderr, "eventgraph: %v (see --help)\n", err)
+		return 2
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "eventgraph: %v\n", err)
+		return 1
+	}
+	status := 0
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+	case err := <-m.Failed():
+		m.Logger.Error("server failed, shutting down", "err", err)
+		status = 1
+	}
+	stop()
+	if err := m.Close(); err != nil {
+		m.Logger.Error("shutdown", "err", err)
+		return 1
+	}
+	m.Logger.Info("stopped")
+	return status
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+)
+
+// Error codes of the errors the middleware writes itself, in the GraphQL
+// response format ({"errors":[{"message", "extensions":{"code"}}]}).
+const (
+	codeBadUserInput = "BAD_USER_INPUT"
+	codeInternal     = "INTERNAL_SERVER_ERROR"
+	codeShuttingDown = "SHUTTING_DOWN"
+)
+
+// writeError writes a GraphQL-style error response with the HTTP status.
+func writeError(w http.ResponseWriter, status int, code, message string, ext map[string]any) {
+	e := map[string]any{"code": code}
+	for k, v := range ext {
+		e[k] = v
+	}
+	body, _ := json.Marshal(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": e}},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// limitBody rejects a request whose body is over limit bytes with 413 Request
+// Entity Too Large and a BAD_USER_INPUT error, before next sees it. It reads a
+// body without Content-Length (chunked) into memory up to limit+1 bytes, so next
+// never sees a truncated body.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tooLarge := func() {
+			writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput,
+				fmt.Sprintf("request body too large: the limit is %d bytes", limit),
+				map[string]any{"limit": limit})
+		}
+		if r.ContentLength > limit {
+			tooLarge()
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				tooLarge()
+				return
+			}
+			writeError(w, http.StatusBadRequest, codeBadUserInput, "could not read the request body", nil)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic in next into a logged error with its stack and
+// a 500 response with an INTERNAL_SERVER_ERROR code and no internals; the
+// client never sees the panic value or the stack. http.ErrAbortHandler panics
+// pass through, as net/http expects.
+func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, codeInternal, "internal server error", nil)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isStream reports whether r opens a long-lived stream: a WebSocket upgrade or
+// a Server-Sent Events subscription.
+func isStream(r *http.Request) bool {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return true
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// streams ends subscription streams on shutdown. http.Server.Shutdown waits for
+// active requests, which an SSE stream stays forever, and does not track
+// hijacked WebSocket connections at all; so every stream request gets a
+// context that Close cancels, and Close waits for the stream handlers to return.
+// Other requests keep their context, so in-flight commands finish.
+type streams struct {
+	ctx    context.Context // cancelled by Close; never a request's parent otherwise
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newStreams() *streams {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &streams{ctx: ctx, cancel: cancel}
+}
+
+// wrap returns next with stream requests tracked and ended by Close.
+func (s *streams) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.add() {
+			writeError(w, http.StatusServiceUnavailable, codeShuttingDown, "the server is shutting down", nil)
+			return
+		}
+		defer s.wg.Done()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s.ctx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// add counts a new stream in, unless Close was called.
+func (s *streams) add() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// Close refuses new streams, cancels every stream's context and waits for
+// their handlers to return or ctx to end, whichever is first.
+func (s *streams) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for subscription streams to end: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// errorBody is the GraphQL-style error response the middleware writes.
+type errorBody struct {
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func decodeError(tb testing.TB, b []byte) errorBody {
+	tb.Helper()
+	var e errorBody
+	if err := json.Unmarshal(b, &e); err != nil {
+		tb.Fatalf("body %q is not a GraphQL error response: %v", b, err)
+	}
+	if len(e.Errors) != 1 {
+		tb.Fatalf("body %q: %d errors, want 1", b, len(e.Errors))
+	}
+	return e
+}
+
+// echo answers with the length of the body it read.
+var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	io.WriteString(w, strconv.Itoa(len(b)))
+})
+
+func TestLimitBody(t *testing.T) {
+	const limit = 16
+	tests := []struct {
+		name    string
+		body    string
+		chunked bool // no Content-Length
+		want    int
+	}{
+		{"a body under the limit passes", strings.Repeat("a", limit-1), false, http.StatusOK},
+		{"a body at the limit passes", strings.Repeat("a", limit), false, http.StatusOK},
+		{"a body over the limit is rejected", strings.Repeat("a", limit+1), false, http.StatusRequestEntityTooLarge},
+		{"a chunked body at the limit passes", strings.Repeat("a", limit), true, http.StatusOK},
+		{"a chunked body over the limit is rejected", strings.Repeat("a", limit+1), true, http.StatusRequestEntityTooLarge},
+		{"no body passes", "", false, http.StatusOK},
+	}
+	srv := httptest.NewServer(limitBody(limit, echo))
+	defer srv.Close()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(tt.body)
+			if tt.chunked {
+				body = io.MultiReader(body) // hides the length: sent chunked
+			}
+			req, err := http.NewRequest(http.MethodPost, srv.URL, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d (body %q)", resp.StatusCode, tt.want, b)
+			}
+			if tt.want == http.StatusOK {
+				if got, want := string(b), strconv.Itoa(len(tt.body)); got != want {
+					t.Errorf("handler read a body of length %s, want %s", got, want)
+				}
+				return
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+			e := decodeError(t, b)
+			if code := e.Errors[0].Extensions["code"]; code != "BAD_USER_INPUT" {
+				t.Errorf("extensions.code %v, want BAD_USER_INPUT", code)
+			}
+		})
+	}
+}
+
+func TestRecoverPanics(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	h := recoverPanics(logger, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("secret internal detail")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil))
+
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, leak := range []string{"secret", "goroutine", ".go:"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("response %q leaks %q", body, leak)
+		}
+	}
+	if code := decodeError(t, rec.Body.Bytes()).Errors[0].Extensions["code"]; code != "INTERNAL_SERVER_ERROR" {
+		t.Errorf("extensions.code %v, want INTERNAL_SERVER_ERROR", code)
+	}
+	if !strings.Contains(logs.String(), "secret internal detail") || !strings.Contains(logs.String(), "stack=") {
+		t.Errorf("log %q: want the panic and its stack", logs.String())
+	}
+}
+
+func TestRecoverPanics_abortHandlerPassesThrough(t *testing.T) {
+	h := recoverPanics(slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic(http.ErrAbortHandler)
+	}))
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+		}
+	}()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+}
+
+func TestStreams_closeEndsStreamsOnly(t *testing.T) {
+	s := newStreams()
+	started := make(chan struct{}, 1)
+	h := s.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		<-r.Context().Done()
+	}))
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	<-started
+
+	// A plain request's context is not the streams' context.
+	plain := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	var plainCtx context.Context
+	s.wrap(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { plainCtx = r.Context() })).
+		ServeHTTP(httptest.NewRecorder(), plain)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	select {
+	case <-streamDone:
+	default:
+		t.Fatal("Close returned before the stream handler did")
+	}
+	if plainCtx.Err() != nil {
+		t.Errorf("plain request's context ended: %v", plainCtx.Err())
+	}
+
+	// After Close, a new stream is refused.
+	req := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+	req.Header.Set("Upgrade", "websocket")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("stream after Close: status %d, want 503", rec.Code)
+	}
+}
+
+func TestIsStream(t *testing.T) {
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   bool
+	}{
+		{"a WebSocket upgrade", map[string]string{"Upgrade": "WebSocket", "Connection": "Upgrade"}, true},
+		{"an SSE request", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json"}, true},
+		{"a plain POST", map[string]string{"Accept": "application/json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			if got := isStream(r); got != tt.want {
+				t.Errorf("isStream = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

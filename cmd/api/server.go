@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/playground"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// Main is the server program: NewMain, then ParseFlags (or set Config), Run to
+// start serving and Close to shut down. Tests drive it the same way main does.
+type Main struct {
+	Config Config
+	// Stderr receives the logs (default os.Stderr).
+	Stderr io.Writer
+	// Logger is the server's logger; Run builds it from Config and Stderr when nil.
+	Logger *slog.Logger
+
+	store    store.Store
+	svc      *service.Service
+	srv      *http.Server
+	ln       net.Listener
+	streams  *streams
+	cancel   context.CancelFunc // ends the service runner and the server's base context
+	runDone  chan error         // the service runner's result
+	serveErr chan error         // the HTTP server's result
+	failed   chan error         // Failed's channel
+	stopOnce sync.Once
+	closeErr error
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Stderr: os.Stderr, failed: make(chan error, 2)}
+}
+
+// ParseFlags sets m.Config from args (without the program name) and the
+// environment read with getenv; see ParseConfig.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	c, err := ParseConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	m.Config = c
+	return nil
+}
+
+// newLogger returns the logger Config asks for, writing to w.
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the store Config asks for.
+func openStore(c Config) (store.Store, error) {
+	switch c.Store {
+	case StoreMemory:
+		return memory.New(), nil
+	case StoreJSONL:
+		st, err := jsonl.Open(c.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("unknown store %q", c.Store)
+}
+
+// Run opens the store, starts the service (its read models rebuild from the
+// start of the log) and the HTTP server, and returns once the server listens.
+// ctx bounds only the start-up; the server runs until Close. Run logs the
+// address it listens on; Addr returns it.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.Config.validate(); err != nil {
+		return err
+	}
+	if m.Stderr == nil {
+		m.Stderr = os.Stderr
+	}
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Config, m.Stderr)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	st, err := openStore(m.Config)
+	if err != nil {
+		return fmt.Errorf("open %s store: %w", m.Config.Store, err)
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	h, err := m.handler(st)
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+
+	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.store, m.ln, m.cancel = st, ln, cancel
+	m.runDone = make(chan error, 1)
+	m.serveErr = make(chan error, 1)
+	go func() {
+		err := m.svc.Run(base)
+		if err != nil && base.Err() == nil {
+			m.failed <- fmt.Errorf("service runner: %w", err)
+		}
+		m.runDone <- err
+	}()
+	m.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		err := m.srv.Serve(ln)
+		if !errors.Is(err, http.ErrServerClosed) {
+			m.failed <- fmt.Errorf("http server: %w", err)
+		}
+		m.serveErr <- err
+	}()
+	attrs := []any{"addr", ln.Addr().String(), "url", "http://" + ln.Addr().String() + "/", "store", m.Config.Store}
+	if m.Config.Store == StoreJSONL {
+		attrs = append(attrs, "data", m.Config.DataDir)
+	}
+	m.Logger.Info("listening", attrs...)
+	return nil
+}
+
+// handler builds the service over st and the server's routes.
+func (m *Main) handler(st store.Store) (http.Handler, error) {
+	m.svc = service.New(st,
+		service.WithLogger(m.Logger),
+		service.WithConsistencyTimeout(m.Config.ConsistencyTimeout),
+	)
+	m.streams = newStreams()
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	if m.Config.Playground {
+		pg, err := playground.New("/graphql")
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", pg)
+	}
+	return recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)), nil
+}
+
+// Addr returns the address the server listens on, or nil before Run.
+func (m *Main) Addr() net.Addr {
+	if m.ln == nil {
+		return nil
+	}
+	return m.ln.Addr()
+}
+
+// URL returns the server's base URL, e.g. "http://127.0.0.1:8080", or "" before Run.
+func (m *Main) URL() string {
+	if m.ln == nil {
+		return ""
+	}
+	return "http://" + m.ln.Addr().String()
+}
+
+// Failed returns a channel that receives an error if the HTTP server or the
+// service runner stops on its own; the caller should then Close.
+func (m *Main) Failed() <-chan error { return m.failed }
+
+// Close shuts the server down gracefully: it stops accepting connections, ends
+// every subscription stream (WebSocket and SSE), lets in-flight requests finish
+// for up to Config.ShutdownTimeout, then stops the service runner and closes
+// the store (the JSONL log is synced and closed). Calling it again returns the
+// first result; calling it without Run does nothing.
+func (m *Main) Close() error {
+	m.stopOnce.Do(func() { m.closeErr = m.shutdown() })
+	return m.closeErr
+}
+
+func (m *Main) shutdown() error {
+	if m.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	shutdownDone := make(chan error, 1)
+	go func() { shutdownDone <- m.srv.Shutdown(ctx) }() // stops accepting at once
+	if err := m.streams.Close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := <-shutdownDone; err != nil {
+		errs = append(errs, fmt.Errorf("drain requests: %w", err))
+		m.srv.Close()
+	}
+	<-m.serveErr
+	m.cancel() // ends anything left of the requests, and the service runner
+	if err := <-m.runDone; err != nil && !errors.Is(err, context.Canceled) {
+		errs = append(errs, fmt.Errorf("service runner: %w", err))
+	}
+	if err := m.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}

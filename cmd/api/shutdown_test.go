@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
+	for name, args := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ignore := goleak.IgnoreCurrent()
+			m := NewMain()
+			m.Stderr = &syncBuffer{}
+			if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--keep-alive", "1h"}, args...), env(nil)); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Run(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			transport := &http.Transport{}
+			c := graphtest.New(m.URL()+"/graphql", graphtest.WithHTTPClient(&http.Client{Transport: transport}))
+			gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Osteria", "menu": menu("a")}})
+
+			ctx := testCtx(t)
+			const events = `subscription { events(afterPosition: 0) { position type } }`
+			const changes = `subscription { restaurantChanged(id: "r1") { id version } }`
+			subs := map[string]*graphtest.Subscription{}
+			open := func(name string, s *graphtest.Subscription, err error) {
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				subs[name] = s
+				r, err := s.Next(ctx)
+				if err != nil || len(r.Errors) > 0 {
+					t.Fatalf("%s: first message: %v %v", name, err, r)
+				}
+			}
+			s, err := c.SubscribeWS(ctx, graphtest.TransportWS, events, nil)
+			open("graphql-transport-ws events", s, err)
+			s, err = c.SubscribeWS(ctx, graphtest.LegacyWS, changes, nil)
+			open("graphql-ws restaurantChanged", s, err)
+			s, err = c.SubscribeSSE(ctx, events, nil)
+			open("SSE events", s, err)
+
+			closed := make(chan error, 1)
+			go func() { closed <- m.Close() }()
+			for name, s := range subs {
+				for {
+					r, err := s.Next(ctx)
+					if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+						t.Fatalf("%s: still open after shutdown", name)
+					}
+					if err != nil {
+						break // the stream ended: completed or closed
+					}
+					if len(r.Errors) > 0 {
+						break // ended with an error message
+					}
+				}
+				s.Close()
+			}
+			select {
+			case err := <-closed:
+				if err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			case <-ctx.Done():
+				t.Fatal("Close did not return")
+			}
+			transport.CloseIdleConnections()
+			goleak.VerifyNone(t, ignore)
+		})
+	}
+}
+
+func TestMain_restartKeepsEverything(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+
+	m1, _ := startMain(t, "--data", dir)
+	c := graphtest.New(m1.URL() + "/graphql")
+	createVars := map[string]any{"in": map[string]any{"id": "r1", "name": "Da Mario", "menu": menu("pizza", "pasta"), "commandId": "create-r1"}}
+	first := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, createVars)).CreateRestaurant
+	placed := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{
+		"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pizza", "pasta"}},
+	})).PlaceOrder
+	// The saga creates the order; wait for it through the read model.
+	gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+	prepared := decode[struct{ MarkOrderAsPrepared result }](t, gql(t, c, markPrepared, map[string]any{
+		"in": map[string]any{"id": "o1"},
+	})).MarkOrderAsPrepared
+	if err := m1.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	m2, _ := startMain(t, "--data", dir)
+	c = graphtest.New(m2.URL() + "/graphql")
+	type state struct {
+		Restaurants struct {
+			TotalCount int
+			Nodes      []struct {
+				ID, Name string
+				Version  int
+			}
+		}
+		Orders struct {
+			TotalCount int
+			Nodes      []struct {
+				ID, RestaurantID, Status string
+				Version                  int
+			}
+		}
+		Status struct{ Head int64 }
+	}
+	got := decode[state](t, gql(t, c, `query($p: Int64) {
+		restaurants(minPosition: $p) { totalCount nodes { id name version } }
+		orders(minPosition: $p) { totalCount nodes { id restaurantId status version } }
+		status { head }
+	}`, map[string]any{"p": prepared.Position}))
+	if got.Status.Head != prepared.Position {
+		t.Errorf("head after restart %d, want %d", got.Status.Head, prepared.Position)
+	}
+	if got.Restaurants.TotalCount != 1 || len(got.Restaurants.Nodes) != 1 ||
+		got.Restaurants.Nodes[0].Name != "Da Mario" || got.Restaurants.Nodes[0].Version != 2 {
+		t.Errorf("restaurants after restart: %+v, want Da Mario at version 2 (created, order placed)", got.Restaurants)
+	}
+	if got.Orders.TotalCount != 1 || len(got.Orders.Nodes) != 1 || got.Orders.Nodes[0].ID != "o1" ||
+		got.Orders.Nodes[0].Status != "PREPARED" || got.Orders.Nodes[0].Version != 2 {
+		t.Errorf("orders after restart: %+v, want o1 PREPARED at version 2", got.Orders)
+	}
+
+	again := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, createVars)).CreateRestaurant
+	want := first
+	want.Duplicate = true
+	if again != want {
+		t.Errorf("repeated commandId after restart: %+v, want the first result %+v as a duplicate", again, want)
+	}
+	// Nothing was written by the duplicate, and the saga did not create the order twice.
+	status := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `{ status { head } }`, nil))
+	if status.Status.Head != prepared.Position {
+		t.Errorf("head after the duplicate %d, want %d", status.Status.Head, prepared.Position)
+	}
+}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/service"
+)
+
+// graphHandler returns the /graphql endpoint over svc, configured by c.
+func graphHandler(svc *service.Service, c Config, logger *slog.Logger) http.Handler {
+	return graph.NewHandler(svc, graph.Config{
+		AllowedOrigins:       c.AllowedOrigins,
+		ComplexityLimit:      c.ComplexityLimit,
+		DisableIntrospection: !c.Introspection,
+		KeepAlive:            c.KeepAlive,
+		MaxBodyBytes:         c.MaxBodyBytes,
+		WebSocketReadLimit:   c.MaxBodyBytes,
+		Logger:               logger,
+	})
+}
