@@ -145,10 +145,13 @@ func fromOrderStatus(s *model.OrderStatus) order.Status {
 	return order.Status(*s)
 }
 
-func fromEventFilter(streamID *string, types []string) service.EventFilter {
+func fromEventFilter(streamID *string, types []string) (service.EventFilter, error) {
 	f := service.EventFilter{Types: types}
 	if streamID != nil {
+		if *streamID == "" {
+			return f, badInput("streamId", "must not be empty (omit it for every stream)")
+		}
 		f.StreamID = *streamID
 	}
-	return f
+	return f, nil
 }

@@ -61,6 +61,7 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "first 0", code: graph.CodeBadUserInput, query: `{ restaurants(first: 0) { totalCount } }`},
 		{name: "first 101", code: graph.CodeBadUserInput, query: `{ orders(first: 101) { totalCount } }`},
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
+		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},

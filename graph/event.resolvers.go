@@ -26,7 +26,11 @@ func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, stream
 	if after != nil {
 		from = *after
 	}
-	es, err := r.svc.Events(ctx, from, fromEventFilter(streamID, types), n)
+	f, err := fromEventFilter(streamID, types)
+	if err != nil {
+		return nil, err
+	}
+	es, err := r.svc.Events(ctx, from, f, n)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +42,11 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	if err != nil {
 		return nil, err
 	}
-	seq, err := r.svc.SubscribeEvents(ctx, after, fromEventFilter(streamID, types))
+	f, err := fromEventFilter(streamID, types)
+	if err != nil {
+		return nil, err
+	}
+	seq, err := r.svc.SubscribeEvents(ctx, after, f)
 	if err != nil {
 		return nil, err
 	}

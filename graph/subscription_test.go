@@ -248,6 +248,7 @@ func TestSubscription_BadArguments(t *testing.T) {
 		{"restaurantChanged with an empty id", `subscription { restaurantChanged(id: "") { id } }`},
 		{"orderChanged with a bad restaurant id", `subscription { orderChanged(restaurantId: "a b") { id } }`},
 		{"events after a negative position", `subscription { events(afterPosition: -5) { id } }`},
+		{"events of an empty stream id", `subscription { events(streamId: "") { id } }`},
 	}
 	for _, tt := range tests {
 		for _, tr := range transports {
