@@ -1,9 +1,13 @@
 package restaurant_test
 
 import (
+	"errors"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 )
 
@@ -31,6 +35,35 @@ func FuzzValidateID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		if got, want := restaurant.ValidateID("id", id) == nil, pattern.MatchString(id); got != want {
 			t.Errorf("ValidateID(%q) accepts = %v, the pattern says %v", id, got, want)
+		}
+	})
+}
+
+// FuzzCreateRestaurant: any input is either accepted with its names trimmed and within the
+// limits, or rejected with a *decider.ValidationError; nothing panics.
+func FuzzCreateRestaurant(f *testing.F) {
+	f.Add("r1", "Luigi's", "m1", "ITALIAN", "pizza", " Pizza ", "8.99")
+	f.Add("", "", "", "", "", "", "")
+	f.Add("r1", "\xff", "m", "THAI", "a b", "\u00a0", "1.999")
+	f.Fuzz(func(t *testing.T, id, name, menuID, cuisine, itemID, itemName, price string) {
+		c := restaurant.CreateRestaurant{ID: id, Name: name, Menu: restaurant.Menu{
+			MenuID: menuID, Cuisine: restaurant.Cuisine(cuisine),
+			MenuItems: []restaurant.MenuItem{{MenuItemID: itemID, Name: itemName, Price: price}},
+		}}
+		events, err := restaurant.Decider().Decide(c, restaurant.State{})
+		if err != nil {
+			var ve *decider.ValidationError
+			if !errors.As(err, &ve) || len(events) != 0 {
+				t.Fatalf("Decide = %v, %v; want a validation error and no events", events, err)
+			}
+			return
+		}
+		e := events[0].(restaurant.RestaurantCreated)
+		if e.Name != strings.TrimSpace(name) || e.Menu.MenuItems[0].Name != strings.TrimSpace(itemName) || e.Menu.MenuItems[0].Price != price {
+			t.Errorf("accepted %+v from %+v", e, c)
+		}
+		if n := utf8.RuneCountInString(e.Name); n < 1 || n > restaurant.MaxNameLength {
+			t.Errorf("accepted a name of %d characters", n)
 		}
 	})
 }
