@@ -5,6 +5,8 @@ import (
 	"errors"
 	"iter"
 	"log/slog"
+
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // subscriptionBuffer is the capacity of a subscription's channel. gqlgen writes each value
@@ -23,10 +25,14 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 		defer close(ch)
 		for v, err := range seq {
 			if err != nil {
-				if ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+				switch {
+				case ctx.Err() != nil, errors.Is(err, context.Canceled):
+				case errors.Is(err, store.ErrClosed): // the server is shutting down
+					logger.InfoContext(ctx, "graphql: subscription ended: store closed", "subscription", name)
+				default:
 					logger.ErrorContext(ctx, "graphql: subscription failed", "subscription", name, "err", err)
 				}
-				return
+				return // the client sees the subscription complete
 			}
 			select {
 			case ch <- conv(v):
