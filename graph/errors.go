@@ -15,6 +15,7 @@ import (
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/readmodel"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -78,6 +79,8 @@ func classify(err error) (code, message string, ext map[string]any) {
 			map[string]any{"streamId": c.Stream, "expectedVersion": int64(c.Expected), "actualVersion": int64(c.Actual)}
 	}
 	switch {
+	case errors.Is(err, readmodel.ErrBadCursor):
+		return CodeBadUserInput, "invalid after: not a cursor this server issued for this list", map[string]any{"field": "after"}
 	case errors.Is(err, decider.ErrInvalid), errors.Is(err, model.ErrInvalidScalar):
 		return CodeBadUserInput, domainMessage(err, "invalid input"), nil
 	case errors.Is(err, decider.ErrNotFound):
@@ -118,7 +121,7 @@ func badInput(field, reason string) error {
 	return &decider.ValidationError{Field: field, Reason: reason}
 }
 
-// recoverer turns a panic in a resolver into INTERNAL_SERVER_ERROR, logging the real cause.
+// recover turns a panic in a resolver into INTERNAL_SERVER_ERROR, logging the real cause.
 func (p presenter) recover(ctx context.Context, v any) error {
 	p.logger.ErrorContext(ctx, "graphql: panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 	return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": CodeInternal}}

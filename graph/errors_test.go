@@ -63,7 +63,12 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
 		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
-		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`},
+		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if ext["field"] != "after" || !strings.Contains(msg, "after") {
+					t.Fatalf("message %q extensions %v", msg, ext)
+				}
+			}},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},
 		{name: "negative minPosition", code: graph.CodeBadUserInput, query: `{ restaurant(id: "r1", minPosition: -1) { id } }`},
 		{name: "Int64 that is not an integer", code: graph.CodeBadUserInput, query: `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`,
