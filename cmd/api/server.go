@@ -39,6 +39,9 @@ type Main struct {
 	failed   chan error         // Failed's channel
 	stopOnce sync.Once
 	closeErr error
+
+	// connState, when set before Run, observes the server's connections (tests).
+	connState func(net.Conn, http.ConnState)
 }
 
 // NewMain returns a Main with the default configuration.
@@ -134,6 +137,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		ConnState:         m.connState,
 	}
 	go func() {
 		err := m.srv.Serve(ln)
@@ -147,6 +151,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		attrs = append(attrs, "data", m.Config.DataDir)
 	}
 	m.Logger.Info("listening", attrs...)
+	if m.Config.Playground && !m.Config.Introspection {
+		m.Logger.Warn("the playground needs introspection, which --introspection=false turns off")
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -145,5 +146,51 @@ func TestMain_restartKeepsEverything(t *testing.T) {
 	status := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `{ status { head } }`, nil))
 	if status.Status.Head != prepared.Position {
 		t.Errorf("head after the duplicate %d, want %d", status.Status.Head, prepared.Position)
+	}
+}
+
+func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
+	m := NewMain()
+	m.Stderr = &syncBuffer{}
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--consistency-timeout", "300ms"}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	active := make(chan struct{}, 1)
+	m.connState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateActive {
+			select {
+			case active <- struct{}{}:
+			default:
+			}
+		}
+	}
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+
+	// A query that waits for a position the log never reaches: in flight until the
+	// consistency timeout.
+	c := graphtest.New(m.URL() + "/graphql")
+	type answer struct {
+		resp *graphtest.Response
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := c.Query(testCtx(t), `{ restaurant(id: "r1", minPosition: 1000) { id } }`, nil)
+		answered <- answer{resp, err}
+	}()
+	<-active
+	if err := m.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	// Had Close cut the connection, the client would see a transport error.
+	a := <-answered
+	if a.err != nil {
+		t.Fatalf("the in-flight query failed at the transport: %v", a.err)
+	}
+	if a.resp.Code() != "CONSISTENCY_TIMEOUT" {
+		t.Errorf("the in-flight query: %v, want its own answer, CONSISTENCY_TIMEOUT", a.resp.Errors)
 	}
 }

@@ -106,6 +106,10 @@ func TestBinary_sigtermShutsDownCleanly(t *testing.T) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	var l logLine
+	if err := json.Unmarshal([]byte(last), &l); err != nil || l.Msg != "stopped" {
+		t.Errorf("last log line %q, want msg stopped", last)
+	}
 	if _, err := sub.Next(ctx); err == nil {
 		t.Error("SSE subscription still delivers after the server exited")
 	}
