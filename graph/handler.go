@@ -113,21 +113,23 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 // functions, which count a list's selection once per requested item.
 func executableConfig(svc *service.Service, logger *slog.Logger) generated.Config {
 	c := generated.Config{Resolvers: &Resolver{svc: svc, logger: logger}}
-	perItem := func(child int, first *int, def int) int {
+	// perItem counts a list's selection once per item; first is clamped to the largest
+	// accepted value (the resolver rejects anything larger), so no product overflows.
+	perItem := func(child int, first *int, def, maxN int) int {
 		n := def
 		if first != nil && *first > 0 {
-			n = *first
+			n = min(*first, maxN)
 		}
 		return 1 + n*child
 	}
 	c.Complexity.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
-		return perItem(child, first, defaultPageSize)
+		return perItem(child, first, defaultPageSize, maxPageSize)
 	}
 	c.Complexity.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, _ *int64) int {
-		return perItem(child, first, defaultPageSize)
+		return perItem(child, first, defaultPageSize, maxPageSize)
 	}
 	c.Complexity.Query.Events = func(child int, _ *int64, _ *string, _ []string, first *int) int {
-		return perItem(child, first, defaultEventPage)
+		return perItem(child, first, defaultEventPage, maxEventPage)
 	}
 	return c
 }
