@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
 )
 
@@ -37,7 +38,8 @@ type Config struct {
 	ConsistencyTimeout time.Duration // how long a query with minPosition waits for the projections
 	MaxBodyBytes       int64         // request body and WebSocket message limit; larger bodies get 413
 	ComplexityLimit    int           // GraphQL query complexity limit
-	AllowedOrigins     []string      // browser origins allowed besides the server's own (WebSocket, CORS)
+	AllowedOrigins     []string      // browser origins that may open a WebSocket besides the server's own and loopback
+	MaxRetries         int           // how often a command that lost a race on its stream is retried
 	KeepAlive          time.Duration // interval of WebSocket and SSE keep-alive pings
 	Introspection      bool          // allow schema introspection (the playground needs it)
 	ShutdownTimeout    time.Duration // how long shutdown waits for in-flight requests
@@ -55,6 +57,7 @@ func DefaultConfig() Config {
 		ConsistencyTimeout: 5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		ComplexityLimit:    graph.DefaultComplexityLimit,
+		MaxRetries:         eventsourcing.DefaultMaxRetries,
 		KeepAlive:          graph.DefaultKeepAlive,
 		Introspection:      true,
 		ShutdownTimeout:    10 * time.Second,
@@ -75,15 +78,16 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("eventgraph", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // ParseFlags reports errors in one line of its own
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address` (host:port; port 0 picks a free port)")
-	fs.StringVar(&c.Store, "store", c.Store, "event store: jsonl (durable log in --data) or memory (lost on exit)")
+	fs.StringVar(&c.Store, "store", c.Store, "`kind` of event store: jsonl (durable log in --data) or memory (lost on exit)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "`directory` of the jsonl store (created if missing)")
 	fs.DurationVar(&c.ConsistencyTimeout, "consistency-timeout", c.ConsistencyTimeout, "how long a query with minPosition waits for the read models")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in `bytes`")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", c.ComplexityLimit, "GraphQL query complexity `limit`")
-	fs.Func("allowed-origins", "comma-separated browser `origins` allowed besides the server's own, e.g. https://app.example.com (* allows any)", func(s string) error {
+	fs.Func("allowed-origins", "comma-separated browser `origins` that may open a WebSocket besides the server's own and loopback, e.g. https://app.example.com (* allows any)", func(s string) error {
 		c.AllowedOrigins = splitList(s)
 		return nil
 	})
+	fs.IntVar(&c.MaxRetries, "max-retries", c.MaxRetries, "how often a command that lost a race on its stream is retried (without expectedVersion)")
 	fs.DurationVar(&c.KeepAlive, "keep-alive", c.KeepAlive, "interval of WebSocket and SSE keep-alive pings")
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow schema introspection (the playground needs it)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
@@ -155,6 +159,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --max-body-bytes %d: must be positive", c.MaxBodyBytes)
 	case c.ComplexityLimit <= 0:
 		return fmt.Errorf("invalid --complexity-limit %d: must be positive", c.ComplexityLimit)
+	case c.MaxRetries <= 0:
+		return fmt.Errorf("invalid --max-retries %d: must be positive", c.MaxRetries)
 	case c.KeepAlive <= 0:
 		return fmt.Errorf("invalid --keep-alive %v: must be positive", c.KeepAlive)
 	case c.ShutdownTimeout <= 0:
@@ -172,7 +178,10 @@ func Usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: eventgraph [flags]\n\nServes the eventgraph GraphQL API at /graphql and a GraphiQL playground at /.\n\nFlags (each also an environment variable; a flag wins over its variable):\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\t(%s)\n    \t%s", f.Name, name, EnvName(f.Name), usage)
+		if name != "" {
+			name = " " + name
+		}
+		fmt.Fprintf(w, "  --%s%s  (%s)\n    \t%s", f.Name, name, EnvName(f.Name), usage)
 		if f.DefValue != "" && f.DefValue != "false" {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}

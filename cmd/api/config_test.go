@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
 )
 
@@ -29,6 +30,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		ConsistencyTimeout: 5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		ComplexityLimit:    graph.DefaultComplexityLimit,
+		MaxRetries:         eventsourcing.DefaultMaxRetries,
 		KeepAlive:          10 * time.Second,
 		Introspection:      true,
 		ShutdownTimeout:    10 * time.Second,
@@ -132,6 +134,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"not a duration", []string{"--consistency-timeout", "5"}, nil, "consistency-timeout"},
 		{"zero consistency timeout", []string{"--consistency-timeout", "0s"}, nil, "--consistency-timeout"},
 		{"zero complexity limit", []string{"--complexity-limit", "0"}, nil, "--complexity-limit"},
+		{"zero retries", []string{"--max-retries", "0"}, nil, "--max-retries"},
 		{"zero keep-alive", []string{"--keep-alive", "0s"}, nil, "--keep-alive"},
 		{"zero shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
 		{"empty address", []string{"--addr", ""}, nil, "--addr"},

@@ -162,6 +162,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	m.svc = service.New(st,
 		service.WithLogger(m.Logger),
 		service.WithConsistencyTimeout(m.Config.ConsistencyTimeout),
+		service.WithMaxRetries(m.Config.MaxRetries),
 	)
 	m.streams = newStreams()
 	mux := http.NewServeMux()
