@@ -103,9 +103,11 @@ type nextRequest func(client, i int) []byte
 
 // apiMeasurement is the outcome of one API case.
 type apiMeasurement struct {
-	requests int64
-	elapsed  time.Duration
-	p50, p99 time.Duration
+	requests       int64
+	elapsed        time.Duration
+	p50, p99       time.Duration
+	lagP50, lagMax int64 // events the slowest processor trailed the head by (when sampled)
+	lagSampled     bool
 }
 
 func (m apiMeasurement) rate() float64 {

@@ -25,17 +25,18 @@ import (
 
 // config holds the command's flags.
 type config struct {
-	duration   time.Duration
-	writers    []int
-	out        string
-	dir        string
-	rounds     int
-	maxEvents  int64
-	readEvents int
-	only       string
-	quick      bool
-	cpuProfile string
-	api        bool
+	duration    time.Duration
+	writers     []int
+	out         string
+	dir         string
+	rounds      int
+	maxEvents   int64
+	readEvents  int
+	only        string
+	quick       bool
+	cpuProfile  string
+	api         bool
+	subscribers int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -55,6 +56,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.only, "only", "", "run only the cases whose key contains this string")
 	fs.BoolVar(&c.quick, "quick", false, "smoke run: 300ms per case, one round")
 	fs.BoolVar(&c.api, "api", true, "also run the API-level cases (GraphQL over loopback HTTP)")
+	fs.IntVar(&c.subscribers, "subscribers", 1000, "WebSocket subscribers of the fan-out case (0: skip it)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cases to this file (combine with -only)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

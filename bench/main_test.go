@@ -211,3 +211,23 @@ func TestMeasureRequests_failsOnGraphQLError(t *testing.T) {
 		t.Errorf("got error %v, want the NOT_FOUND response reported", err)
 	}
 }
+
+func TestMeasureFanout(t *testing.T) {
+	ctx := context.Background()
+	a, err := startAPI(ctx, keyMemory, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := a.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
+	m, err := measureFanout(ctx, a, 5, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.events < 20 || m.lastP50 <= 0 || m.lastP99 < m.lastP50 || m.eachP50 > m.lastP50 {
+		t.Errorf("got %+v; want ≥ 20 events, 0 < last p50 ≤ last p99, any-delivery p50 ≤ last-delivery p50", m)
+	}
+}

@@ -21,8 +21,9 @@ type sample struct {
 
 // apiSample is one measured API case.
 type apiSample struct {
-	rate     float64 // requests/s
-	p50, p99 float64 // latency in seconds
+	rate           float64 // requests/s
+	p50, p99       float64 // latency in seconds
+	lagP50, lagMax float64 // projection lag in events; -1 when not sampled
 }
 
 // results collects every round's samples.
@@ -30,6 +31,7 @@ type results struct {
 	writes map[string]map[int][]sample    // case key → writers → samples
 	reads  map[string][]sample            // case key → samples
 	api    map[string]map[int][]apiSample // case key → clients → samples
+	fanout []fanoutMeasurement            // one per round
 }
 
 // apiResult returns the medians of an API case's throughput and latencies, and whether it ran.
@@ -50,9 +52,11 @@ func (r results) apiResult(key string, clients int) (apiSample, bool) {
 		return (vs[len(vs)/2-1] + vs[len(vs)/2]) / 2
 	}
 	return apiSample{
-		rate: pick(func(s apiSample) float64 { return s.rate }),
-		p50:  pick(func(s apiSample) float64 { return s.p50 }),
-		p99:  pick(func(s apiSample) float64 { return s.p99 }),
+		rate:   pick(func(s apiSample) float64 { return s.rate }),
+		p50:    pick(func(s apiSample) float64 { return s.p50 }),
+		p99:    pick(func(s apiSample) float64 { return s.p99 }),
+		lagP50: pick(func(s apiSample) float64 { return s.lagP50 }),
+		lagMax: pick(func(s apiSample) float64 { return s.lagMax }),
 	}, true
 }
 
@@ -148,7 +152,11 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 	}
 	defer os.RemoveAll(base)
 	writes, reads, apis := planWrites(cfg), planReads(cfg), planAPI(cfg)
+	fanout := cfg.api && cfg.subscribers > 0 && strings.Contains("fanout", cfg.only)
 	total, done := cfg.rounds*(len(writes)+len(reads)+len(apis)), 0
+	if fanout {
+		total += cfg.rounds
+	}
 	lim := limits{duration: cfg.duration, maxEvents: cfg.maxEvents}
 	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", total, cfg.duration, cfg.rounds, base)
 	for round := 1; round <= cfg.rounds; round++ {
@@ -183,14 +191,39 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 			if res.api[p.c.key] == nil {
 				res.api[p.c.key] = map[int][]apiSample{}
 			}
-			res.api[p.c.key][p.clients] = append(res.api[p.c.key][p.clients],
-				apiSample{rate: m.rate(), p50: m.p50.Seconds(), p99: m.p99.Seconds()})
+			as := apiSample{rate: m.rate(), p50: m.p50.Seconds(), p99: m.p99.Seconds(), lagP50: -1, lagMax: -1}
+			if m.lagSampled {
+				as.lagP50, as.lagMax = float64(m.lagP50), float64(m.lagMax)
+			}
+			res.api[p.c.key][p.clients] = append(res.api[p.c.key][p.clients], as)
 			done++
 			fmt.Fprintf(out, "[%3d/%d] api   %-20s %3d clients %9s req/s  p50 %-8s p99 %-8s (%d requests)\n",
 				done, total, p.c.key, p.clients, thousands(m.rate()), m.p50.Round(time.Microsecond), m.p99.Round(time.Microsecond), m.requests)
 		}
+		if fanout {
+			f, err := runFanout(ctx, base, cfg.subscribers, cfg.duration)
+			if err != nil {
+				return res, fmt.Errorf("bench: fan-out to %d subscribers: %w", cfg.subscribers, err)
+			}
+			res.fanout = append(res.fanout, f)
+			done++
+			fmt.Fprintf(out, "[%3d/%d] fan-out to %d subscribers: commit → last delivery p50 %s p99 %s (%d events; connecting took %s)\n",
+				done, total, f.subscribers, f.lastP50.Round(time.Microsecond), f.lastP99.Round(time.Microsecond), f.events, f.connect.Round(time.Millisecond))
+		}
 	}
 	return res, nil
+}
+
+func runFanout(ctx context.Context, base string, subscribers int, d time.Duration) (fanoutMeasurement, error) {
+	a, err := startAPI(ctx, keyMemory, base)
+	if err != nil {
+		return fanoutMeasurement{}, err
+	}
+	m, err := measureFanout(ctx, a, subscribers, d)
+	if cerr := a.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close server: %w", cerr)
+	}
+	return m, err
 }
 
 func runAPI(ctx context.Context, base string, p plannedAPI, d time.Duration) (apiMeasurement, error) {
@@ -212,7 +245,15 @@ func runAPI(ctx context.Context, base string, p plannedAPI, d time.Duration) (ap
 			}
 		}
 		runtime.GC()
-		return measureRequests(ctx, c, p.clients, d, p.c.next(p.clients))
+		var lag *lagSampler
+		if p.c.lag {
+			lag = startLagSampler(ctx, a)
+		}
+		m, err := measureRequests(ctx, c, p.clients, d, p.c.next(p.clients))
+		if lag != nil {
+			m.lagP50, m.lagMax, m.lagSampled = lag.stop()
+		}
+		return m, err
 	}()
 	c.close()
 	if cerr := a.close(); err == nil && cerr != nil {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// opEventsSubscription is what every fan-out subscriber listens to: every new event, live.
+const opEventsSubscription = `subscription { events { position } }`
+
+// fanoutMeasurement is the outcome of the fan-out case.
+type fanoutMeasurement struct {
+	subscribers int
+	events      int
+	connect     time.Duration // time to open and start every subscription
+	lastP50     time.Duration // commit → last subscriber's delivery, median over the events
+	lastP99     time.Duration
+	eachP50     time.Duration // commit → one subscriber's delivery, over every delivery
+	eachP99     time.Duration
+}
+
+// fanoutEvent tracks the deliveries of one committed event.
+type fanoutEvent struct {
+	t0      time.Time
+	pending atomic.Int64
+	done    chan struct{}
+	mu      sync.Mutex
+	lat     []time.Duration
+}
+
+// measureFanout opens subscribers WebSocket subscriptions (graphql-transport-ws) to every
+// event, then commits events one at a time, each after the previous one reached every
+// subscriber, and records the time from the commit call to each delivery.
+func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Duration) (fanoutMeasurement, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer hc.CloseIdleConnections()
+	client := graphtest.New(a.url, graphtest.WithHTTPClient(hc))
+
+	var (
+		mu     sync.Mutex
+		events = map[store.Position]*fanoutEvent{}
+	)
+	lookup := func(p store.Position) *fanoutEvent {
+		mu.Lock()
+		defer mu.Unlock()
+		return events[p]
+	}
+
+	start := time.Now()
+	subs := make([]*graphtest.Subscription, 0, subscribers)
+	defer func() {
+		for _, s := range subs {
+			_ = s.Close()
+		}
+	}()
+	for range subscribers {
+		s, err := client.SubscribeWS(ctx, graphtest.TransportWS, opEventsSubscription, nil)
+		if err != nil {
+			return fanoutMeasurement{}, fmt.Errorf("subscriber %d: %w", len(subs), err)
+		}
+		subs = append(subs, s)
+	}
+	connect := time.Since(start)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, subscribers)
+	for _, s := range subs {
+		wg.Go(func() {
+			for {
+				r, err := s.Next(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						errs <- err
+					}
+					return
+				}
+				now := time.Now()
+				var v struct {
+					Events struct {
+						Position int64 `json:"position"`
+					} `json:"events"`
+				}
+				if err := r.Err(); err != nil {
+					errs <- err
+					return
+				}
+				if err := r.Decode(&v); err != nil {
+					errs <- err
+					return
+				}
+				ev := lookup(store.Position(v.Events.Position))
+				if ev == nil {
+					continue // an event committed before the clock (warm-up) or by the saga
+				}
+				ev.mu.Lock()
+				ev.lat = append(ev.lat, now.Sub(ev.t0))
+				ev.mu.Unlock()
+				if ev.pending.Add(-1) == 0 {
+					close(ev.done)
+				}
+			}
+		})
+	}
+	defer func() {
+		cancel()
+		for _, s := range subs {
+			_ = s.Close()
+		}
+		wg.Wait()
+	}()
+
+	commit := func(i int) (*fanoutEvent, error) {
+		ev := &fanoutEvent{done: make(chan struct{})}
+		ev.pending.Store(int64(subscribers))
+		// The position is known only after the commit, and a fast subscriber may see the event
+		// before Handle returns: register under the lock held across the commit.
+		mu.Lock()
+		ev.t0 = time.Now()
+		res, err := a.svc.CreateRestaurant(ctx, restaurant.CreateRestaurant{
+			ID:   fmt.Sprintf("fanout-%d", i),
+			Name: "Fan-out Bistro",
+			Menu: restaurant.Menu{MenuID: "menu", Cuisine: restaurant.Italian, MenuItems: []restaurant.MenuItem{{MenuItemID: "m1", Name: "Pizza", Price: "9.50"}}},
+		}, eventsourcing.Meta{})
+		if err == nil {
+			events[res.Position] = ev
+		}
+		mu.Unlock()
+		return ev, err
+	}
+	wait := func(ev *fanoutEvent) error {
+		select {
+		case <-ev.done:
+			return nil
+		case err := <-errs:
+			return err
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("event not delivered to %d of %d subscribers within 30s", ev.pending.Load(), subscribers)
+		}
+	}
+
+	// Warm-up: subscriptions start asynchronously on the server; retry until one event reaches all.
+	warm := false
+	for i := 0; i < 50 && !warm; i++ {
+		ev, err := commit(-1 - i)
+		if err != nil {
+			return fanoutMeasurement{}, err
+		}
+		select {
+		case <-ev.done:
+			warm = true
+		case err := <-errs:
+			return fanoutMeasurement{}, err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if !warm {
+		return fanoutMeasurement{}, errors.New("subscriptions did not all start within 10s")
+	}
+
+	var last, each []time.Duration
+	deadline := time.Now().Add(d)
+	for i := 0; i < 20 || time.Now().Before(deadline); i++ {
+		ev, err := commit(i)
+		if err != nil {
+			return fanoutMeasurement{}, err
+		}
+		if err := wait(ev); err != nil {
+			return fanoutMeasurement{}, err
+		}
+		ev.mu.Lock()
+		last = append(last, slices.Max(ev.lat))
+		each = append(each, ev.lat...)
+		ev.mu.Unlock()
+	}
+	slices.Sort(last)
+	slices.Sort(each)
+	return fanoutMeasurement{
+		subscribers: subscribers,
+		events:      len(last),
+		connect:     connect,
+		lastP50:     quantile(last, 0.50),
+		lastP99:     quantile(last, 0.99),
+		eachP50:     quantile(each, 0.50),
+		eachP99:     quantile(each, 0.99),
+	}, nil
+}
+
+// quantile returns the q-quantile of sorted durations.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(int(float64(len(sorted))*q), len(sorted)-1)]
+}
