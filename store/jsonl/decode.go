@@ -202,6 +202,9 @@ func unquote(raw []byte) (string, error) {
 }
 
 func (p *parser) into(ev *store.Event, raw []byte, escaped bool, field int) bool {
+	if field == fieldType && len(raw) == 0 {
+		return p.fail("empty type")
+	}
 	if ev == nil {
 		return true
 	}
@@ -215,9 +218,6 @@ func (p *parser) into(ev *store.Event, raw []byte, escaped bool, field int) bool
 	case fieldID:
 		ev.ID = s
 	case fieldType:
-		if s == "" {
-			return p.fail("empty type")
-		}
 		ev.Type = s
 	}
 	return true

@@ -61,11 +61,14 @@ func (f *faultyFile) Truncate(size int64) error {
 func TestStore_Append_faults(t *testing.T) {
 	tests := []struct {
 		name                  string
+		opts                  []jsonl.Option
 		write, sync, truncate bool
 		want                  error // what the failed append's error wraps
 		laterWork             bool  // appends after the fault (once cleared) succeed
 	}{
 		{name: "a failed write is cut back and later appends work", write: true, want: syscall.ENOSPC, laterWork: true},
+		{name: "a failed write without sync is cut back and later appends work", opts: []jsonl.Option{jsonl.WithNoSync()},
+			write: true, want: syscall.ENOSPC, laterWork: true},
 		{name: "a failed sync fails later appends", sync: true, want: syscall.EIO},
 		{name: "a failed write whose cut fails too fails later appends", write: true, truncate: true, want: syscall.ENOSPC},
 	}
@@ -73,10 +76,10 @@ func TestStore_Append_faults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			var ff *faultyFile
-			s, err := jsonl.Open(dir, jsonl.WithFile(func(f jsonl.File) jsonl.File {
+			s, err := jsonl.Open(dir, append(tt.opts, jsonl.WithFile(func(f jsonl.File) jsonl.File {
 				ff = &faultyFile{File: f}
 				return ff
-			}))
+			}))...)
 			if err != nil {
 				t.Fatal(err)
 			}

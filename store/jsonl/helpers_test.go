@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -54,4 +55,9 @@ func collect(tb testing.TB, seq func(func(store.Event, error) bool)) []store.Eve
 func readAll(tb testing.TB, s store.Store) []store.Event {
 	tb.Helper()
 	return collect(tb, s.ReadAll(context.Background(), 0))
+}
+
+// iterPull turns an event iterator into a pull function.
+func iterPull(seq func(func(store.Event, error) bool)) (func() (store.Event, error, bool), func()) {
+	return iter.Pull2(seq)
 }

@@ -1,0 +1,92 @@
+package jsonl
+
+import (
+	"fmt"
+	"hash/crc32"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// sealed returns body (a line up to and including the comma after batch) with its checksum.
+func sealed(body string) []byte {
+	return fmt.Appendf(nil, `%s"crc":"%08x"}`, body, crc32.Checksum([]byte(body), castagnoli))
+}
+
+func TestParseLine(t *testing.T) {
+	when := time.Date(2026, 11, 23, 10, 42, 25, 123456789, time.UTC)
+	e := store.EventData{ID: "id\u2028", Type: "T\"\\\x01", Data: []byte(`{"a":[1,"x\"]}",{}],"b":null}`),
+		Metadata: map[string]string{"k\n": "v\t", "z": "é"}}
+	line := appendLine(nil, 7, "s\x7f\"", 3, &e, when, 2)
+	line = line[:len(line)-1]
+
+	var got store.Event
+	info, err := parseLine(line, &got)
+	if err != nil {
+		t.Fatalf("parseLine(%s): %v", line, err)
+	}
+	want := store.Event{ID: e.ID, StreamID: "s\x7f\"", Version: 3, Position: 7, Type: e.Type, Time: when, Data: e.Data, Metadata: e.Metadata}
+	if !reflect.DeepEqual(got, want) || info.batch != 2 {
+		t.Fatalf("parseLine:\n got %+v\nwant %+v", got, want)
+	}
+	if _, err := parseLine(line, nil); err != nil {
+		t.Fatalf("parseLine without an event: %v", err)
+	}
+
+	body := string(line[:len(line)-crcSuffixLen])
+	tests := []struct {
+		name string
+		line []byte
+		want string
+	}{
+		{"empty", nil, "does not end with"},
+		{"bad crc digits", []byte(body + `"crc":"0000000G"}`), "8 lower-case hex"},
+		{"checksum mismatch", []byte(body + `"crc":"00000000"}`), "checksum mismatch"},
+		{"wrong field order", sealed(strings.Replace(body, `{"position":7,`, `{"pos":7,`, 1)), `expected {"position":`},
+		{"negative position", sealed(strings.Replace(body, `"position":7`, `"position":-7`, 1)), "expected a number"},
+		{"leading zero", sealed(strings.Replace(body, `"position":7`, `"position":07`, 1)), "expected a number"},
+		{"zero position", sealed(strings.Replace(body, `"position":7`, `"position":0`, 1)), "position is not positive"},
+		{"zero version", sealed(strings.Replace(body, `"version":3`, `"version":0`, 1)), "version is not positive"},
+		{"zero batch", sealed(strings.Replace(body, `"batch":2`, `"batch":0`, 1)), "batch is not positive"},
+		{"empty stream", sealed(strings.Replace(body, "\"stream\":\"s\x7f\\\"\"", `"stream":""`, 1)), "empty stream id"},
+		{"stream not a string", sealed(strings.Replace(body, "\"stream\":\"s\x7f\\\"\"", `"stream":1`, 1)), "expected a string"},
+		{"bad escape", sealed(strings.Replace(body, `"id":"id`, `"id":"\q`, 1)), "bad escape"},
+		{"raw control character", sealed(strings.Replace(body, `"id":"id`, "\"id\":\"\x01", 1)), "control character"},
+		{"invalid UTF-8", sealed(strings.Replace(body, `"id":"id`, "\"id\":\"\xff", 1)), "not valid UTF-8"},
+		{"empty type", sealed(strings.Replace(body, `"type":"T\"\\\u0001"`, `"type":""`, 1)), "empty type"},
+		{"bad time", sealed(strings.Replace(body, `2026-11-23T10`, `2026-13-23T10`, 1)), "expected a time"},
+		{"short time", sealed(strings.Replace(body, `.123456789Z`, `Z`, 1)), "expected a time"},
+		{"data not JSON", sealed(strings.Replace(body, `"b":null`, `"b":nul`, 1)), "data is not valid JSON"},
+		{"data unbalanced", sealed(strings.Replace(body, `"data":{`, `"data":]{`, 1)), "unbalanced"},
+		{"data missing", sealed(strings.Replace(body, `"data":{"a":[1,"x\"]}",{}],"b":null}`, `"data":`, 1)), "expected a value"},
+		{"metadata not strings", sealed(strings.Replace(body, `"z":"é"`, `"z":1`, 1)), "expected a string"},
+		{"trailing content", sealed(strings.Replace(body, `"batch":2,`, `"batch":2,"x":1,`, 1)), "unexpected content"},
+		{"unterminated string", sealed(`{"position":7,"stream":"abc`), "unterminated string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Recovery checks lines without decoding them.
+			_, err := parseLine(tt.line, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("parseLine(%s): %v, want an error containing %q", tt.line, err, tt.want)
+			}
+			// Readers decode lines that recovery checked; a damaged one must not panic them.
+			var ev store.Event
+			parseLine(tt.line, &ev)
+		})
+	}
+}
+
+func TestParseLine_scalarData(t *testing.T) {
+	for _, data := range []string{`1`, `-1.5e3`, `"x"`, `true`, `null`, `[]`} {
+		e := store.EventData{ID: "i", Type: "T", Data: []byte(data)}
+		line := appendLine(nil, 1, "s", 1, &e, time.Unix(0, 0), 1)
+		var ev store.Event
+		if _, err := parseLine(line[:len(line)-1], &ev); err != nil || string(ev.Data) != data || ev.Metadata != nil {
+			t.Errorf("data %s: got %s, %v, metadata %v", data, ev.Data, err, ev.Metadata)
+		}
+	}
+}

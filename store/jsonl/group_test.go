@@ -1,0 +1,138 @@
+package jsonl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// gatedFile holds the first Sync until released, then returns syncErr from it; it counts
+// syncs.
+type gatedFile struct {
+	file
+	entered chan struct{} // closed when the first Sync starts
+	release chan struct{}
+	syncErr error
+	syncs   atomic.Int32
+}
+
+func (f *gatedFile) Sync() error {
+	if f.syncs.Add(1) == 1 {
+		close(f.entered)
+		<-f.release
+		if f.syncErr != nil {
+			return f.syncErr
+		}
+	}
+	return f.file.Sync()
+}
+
+// openGated opens a store whose first sync blocks.
+func openGated(t *testing.T, syncErr error) (*Store, *gatedFile) {
+	t.Helper()
+	gf := &gatedFile{entered: make(chan struct{}), release: make(chan struct{}), syncErr: syncErr}
+	s, err := Open(t.TempDir(), withFile(func(f file) file { gf.file = f; return gf }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, gf
+}
+
+// waitQueued waits until n appends wait in the group behind the commit in flight. The
+// store offers no signal for this internal state, so it polls, with a deadline.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.RLock()
+		q := 0
+		if s.forming != nil {
+			q = s.forming.appends
+		}
+		s.mu.RUnlock()
+		if q == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d appends queued, want %d", q, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func event(i int) store.EventData {
+	return store.EventData{Type: "T", Data: fmt.Appendf(nil, `{"i":%d}`, i)}
+}
+
+func TestGroupCommit_sharesOneSync(t *testing.T) {
+	s, gf := openGated(t, nil)
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	go func() {
+		_, err := s.Append(ctx, "first", store.NoStream, event(0))
+		errs <- err
+	}()
+	<-gf.entered
+	var wg sync.WaitGroup
+	for i := 1; i < 16; i++ {
+		wg.Go(func() {
+			_, err := s.Append(ctx, fmt.Sprintf("s-%d", i), store.NoStream, event(i))
+			errs <- err
+		})
+	}
+	waitQueued(t, s, 15)
+	close(gf.release)
+	wg.Wait()
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := gf.syncs.Load(); n != 2 {
+		t.Fatalf("%d syncs for 16 appends, 1 of them alone in the first commit: want 2", n)
+	}
+	if h, _ := s.Head(ctx); h != 16 {
+		t.Fatalf("Head = %d, want 16", h)
+	}
+}
+
+func TestGroupCommit_failedSyncFailsTheQueue(t *testing.T) {
+	s, gf := openGated(t, syscall.EIO)
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, "a", store.NoStream, event(0))
+		first <- err
+	}()
+	<-gf.entered
+	queued := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, "a", 1, event(1)) // expects the first append's version
+		queued <- err
+	}()
+	waitQueued(t, s, 1)
+	close(gf.release)
+	if err := <-first; !errors.Is(err, syscall.EIO) {
+		t.Fatalf("append whose sync failed: %v, want EIO", err)
+	}
+	if err := <-queued; !errors.Is(err, syscall.EIO) {
+		t.Fatalf("append queued behind it: %v, want an error wrapping EIO", err)
+	}
+	if gf.syncs.Load() != 1 {
+		t.Fatalf("the queued append was synced")
+	}
+	if h, _ := s.Head(ctx); h != 0 {
+		t.Fatalf("Head = %d, want 0", h)
+	}
+	if _, err := s.Append(ctx, "a", store.NoStream, event(2)); !errors.Is(err, ErrFailed) {
+		t.Fatalf("append after a failed sync: %v, want ErrFailed", err)
+	}
+}
