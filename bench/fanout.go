@@ -28,6 +28,7 @@ type fanoutMeasurement struct {
 	lastP99     time.Duration
 	eachP50     time.Duration // commit → one subscriber's delivery, over every delivery
 	eachP99     time.Duration
+	perSub      float64 // heap+stack bytes per idle subscription (server and bench client)
 }
 
 // fanoutEvent tracks the deliveries of one committed event.
@@ -59,6 +60,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 		return events[p]
 	}
 
+	before := liveBytes()
 	start := time.Now()
 	subs := make([]*graphtest.Subscription, 0, subscribers)
 	defer func() {
@@ -170,6 +172,8 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 		return fanoutMeasurement{}, errors.New("subscriptions did not all start within 10s")
 	}
 
+	perSub := perItem(before, liveBytes(), subscribers)
+
 	var last, each []time.Duration
 	deadline := time.Now().Add(d)
 	for i := 0; i < 20 || time.Now().Before(deadline); i++ {
@@ -195,6 +199,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 		lastP99:     quantile(last, 0.99),
 		eachP50:     quantile(each, 0.50),
 		eachP99:     quantile(each, 0.99),
+		perSub:      perSub,
 	}, nil
 }
 

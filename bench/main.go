@@ -8,6 +8,8 @@
 //	go run .                      # full run, writes ../BENCHMARKS.md
 //	go run . -quick               # short smoke run
 //	go run . -duration 2s -writers 1,16 -rounds 3 -out /tmp/report.md
+//	go run . -only jsonl -api=false -cpuprofile cpu.out   # profile some cases
+//	go run . -soak 10m                                    # add the memory soak
 package main
 
 import (
@@ -37,6 +39,10 @@ type config struct {
 	cpuProfile  string
 	api         bool
 	subscribers int
+	resources   bool
+	indexEvents int
+	soak        time.Duration
+	soakRate    int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -57,6 +63,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "smoke run: 300ms per case, one round")
 	fs.BoolVar(&c.api, "api", true, "also run the API-level cases (GraphQL over loopback HTTP)")
 	fs.IntVar(&c.subscribers, "subscribers", 1000, "WebSocket subscribers of the fan-out case (0: skip it)")
+	fs.BoolVar(&c.resources, "resources", true, "measure index memory per event and memory per idle subscriber")
+	fs.IntVar(&c.indexEvents, "index-events", 200_000, "events in the log of the index-memory measurement")
+	fs.DurationVar(&c.soak, "soak", 0, "also run a soak of this length (constant mutation load on JSONL durable, memory sampled); 0 skips it")
+	fs.IntVar(&c.soakRate, "soak-rate", 500, "requests per second during the soak")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cases to this file (combine with -only)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -72,8 +82,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		c.writers = append(c.writers, n)
 	}
-	if c.duration <= 0 || c.rounds < 1 || c.readEvents < 1 {
-		return config{}, fmt.Errorf("bench: -duration, -rounds and -read-events must be positive")
+	if c.duration <= 0 || c.rounds < 1 || c.readEvents < 1 || c.indexEvents < 1 || c.soakRate < 1 || c.soak < 0 {
+		return config{}, fmt.Errorf("bench: -duration, -rounds, -read-events, -index-events and -soak-rate must be positive")
 	}
 	return c, nil
 }

@@ -231,3 +231,23 @@ func TestMeasureFanout(t *testing.T) {
 		t.Errorf("got %+v; want ≥ 20 events, 0 < last p50 ≤ last p99, any-delivery p50 ≤ last-delivery p50", m)
 	}
 }
+
+func TestMeasureResources(t *testing.T) {
+	r, err := measureResources(context.Background(), t.TempDir(), 5000, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.jsonlIndex <= 0 || r.memoryStore <= r.jsonlIndex || r.idleSubMemory <= 0 || r.idleSubJSONL <= 0 {
+		t.Errorf("got %+v; want positive sizes, the memory store holding more per event than the JSONL index", r)
+	}
+}
+
+func TestRunSoak(t *testing.T) {
+	s, err := runSoak(context.Background(), t.TempDir(), 1500*time.Millisecond, 200, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.samples) < 2 || s.samples[len(s.samples)-1].requests == 0 || s.samples[len(s.samples)-1].rss == 0 {
+		t.Errorf("got samples %+v; want at least two, with requests and RSS", s.samples)
+	}
+}

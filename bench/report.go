@@ -265,6 +265,8 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 
 	renderAPI(&b, cfg, r)
 
+	renderResources(&b, r)
+
 	p("## Bytes on disk per event (largest writer count run)\n\n| system | bytes/event |\n|---|---:|\n")
 	for _, c := range writeCases() {
 		for i := len(cfg.writers) - 1; i >= 0; i-- {
@@ -334,3 +336,38 @@ func thousands(v float64) string {
 	}
 	return b.String()
 }
+
+// renderResources writes the bounded-resource sections.
+func renderResources(b *strings.Builder, r results) {
+	if x := r.res; x != nil {
+		fmt.Fprintf(b, "## Bounded resources\n\n| measurement | value |\n|---|---:|\n")
+		fmt.Fprintf(b, "| JSONL index: live heap per event after Open (%s events, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.jsonlIndex)
+		fmt.Fprintf(b, "| memory store: live heap per event (same events) | %.0f B |\n", x.memoryStore)
+		fmt.Fprintf(b, "| idle store subscriber, memory store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubMemory)
+		fmt.Fprintf(b, "| idle store subscriber, JSONL store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubJSONL)
+		for _, f := range r.fanout {
+			fmt.Fprintf(b, "| idle GraphQL WebSocket subscription, server and bench client together (%s subscribers) | %.0f B |\n", thousands(float64(f.subscribers)), f.perSub)
+			break
+		}
+		fmt.Fprintf(b, "\n")
+	}
+	if s := r.soak; s != nil && len(s.samples) > 0 {
+		fmt.Fprintf(b, "## Soak\n\n%s of the createRestaurant / placeOrder mix at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and Go heap in use sampled along the way. The log's index and the read models grow with the events by design; the question is whether anything else grows.\n\n",
+			s.duration, s.rate, s.clients)
+		fmt.Fprintf(b, "| time | requests | events in the log | RSS (MiB) | heap in use (MiB) |\n|---:|---:|---:|---:|---:|\n")
+		for _, x := range s.samples {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", x.at.Round(time.Second), thousands(float64(x.requests)), thousands(float64(x.head)), mib(x.rss), mib(x.heap))
+		}
+		if len(s.samples) >= 3 {
+			mid, last := s.samples[len(s.samples)/2], s.samples[len(s.samples)-1]
+			if ev := last.head - mid.head; ev > 0 {
+				fmt.Fprintf(b, "\nSecond half of the soak: RSS grew %s MiB over %s events (%.0f B/event), heap in use %s MiB (%.0f B/event).\n",
+					signedMiB(int64(last.rss)-int64(mid.rss)), thousands(float64(ev)), float64(int64(last.rss)-int64(mid.rss))/float64(ev),
+					signedMiB(int64(last.heap)-int64(mid.heap)), float64(int64(last.heap)-int64(mid.heap))/float64(ev))
+			}
+		}
+		fmt.Fprintf(b, "\n")
+	}
+}
+
+func signedMiB(b int64) string { return fmt.Sprintf("%+.1f", float64(b)/(1<<20)) }

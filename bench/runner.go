@@ -32,6 +32,8 @@ type results struct {
 	reads  map[string][]sample            // case key → samples
 	api    map[string]map[int][]apiSample // case key → clients → samples
 	fanout []fanoutMeasurement            // one per round
+	res    *resources                     // nil when not measured
+	soak   *soakResult                    // nil when not run
 }
 
 // apiResult returns the medians of an API case's throughput and latencies, and whether it ran.
@@ -157,6 +159,13 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 	if fanout {
 		total += cfg.rounds
 	}
+	measureRes := cfg.resources && strings.Contains("resources", cfg.only)
+	if measureRes {
+		total++
+	}
+	if cfg.soak > 0 {
+		total++
+	}
 	lim := limits{duration: cfg.duration, maxEvents: cfg.maxEvents}
 	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", total, cfg.duration, cfg.rounds, base)
 	for round := 1; round <= cfg.rounds; round++ {
@@ -210,6 +219,28 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 			fmt.Fprintf(out, "[%3d/%d] fan-out to %d subscribers: commit → last delivery p50 %s p99 %s (%d events; connecting took %s)\n",
 				done, total, f.subscribers, f.lastP50.Round(time.Microsecond), f.lastP99.Round(time.Microsecond), f.events, f.connect.Round(time.Millisecond))
 		}
+	}
+	if measureRes {
+		r, err := measureResources(ctx, base, cfg.indexEvents, cfg.subscribers)
+		if err != nil {
+			return res, fmt.Errorf("bench: resources: %w", err)
+		}
+		res.res = &r
+		done++
+		fmt.Fprintf(out, "[%3d/%d] resources: JSONL index %.0f B/event, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL)\n",
+			done, total, r.jsonlIndex, r.memoryStore, r.idleSubMemory, r.idleSubJSONL)
+	}
+	if cfg.soak > 0 {
+		fmt.Fprintf(out, "soak: %s at %d requests/s...\n", cfg.soak, cfg.soakRate)
+		s, err := runSoak(ctx, base, cfg.soak, cfg.soakRate, 16)
+		if err != nil {
+			return res, fmt.Errorf("bench: soak: %w", err)
+		}
+		res.soak = &s
+		done++
+		first, last := s.samples[0], s.samples[len(s.samples)-1]
+		fmt.Fprintf(out, "[%3d/%d] soak: %d requests, RSS %s → %s MiB, heap %s → %s MiB\n",
+			done, total, last.requests, mib(first.rss), mib(last.rss), mib(first.heap), mib(last.heap))
 	}
 	return res, nil
 }
@@ -319,4 +350,9 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return size
+}
+
+// mkdir makes a fresh directory under base.
+func mkdir(base, prefix string) (string, error) {
+	return os.MkdirTemp(base, prefix+"-")
 }

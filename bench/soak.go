@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// soakSample is one observation of the process during the soak.
+type soakSample struct {
+	at       time.Duration
+	requests int64
+	head     int64  // events in the log
+	rss      uint64 // resident set size, bytes
+	heap     uint64 // Go heap in use, bytes
+}
+
+// soakResult is the outcome of the soak.
+type soakResult struct {
+	duration time.Duration
+	rate     int
+	clients  int
+	samples  []soakSample
+}
+
+// runSoak serves the mutation mix over the JSONL durable store at a constant request rate
+// for d and samples the process's memory at regular intervals.
+func runSoak(ctx context.Context, base string, d time.Duration, rate, clients int) (soakResult, error) {
+	res := soakResult{duration: d, rate: rate, clients: clients}
+	dir, err := mkdir(base, "soak")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	a, err := startAPI(ctx, keyJSONL, dir)
+	if err != nil {
+		return res, err
+	}
+	c := newGQLClient(a.url, clients)
+	ctx, cancel := context.WithCancel(ctx)
+
+	var (
+		requests atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+		next     = mutationMix(clients)
+		tick     = time.NewTicker(time.Second / time.Duration(rate))
+	)
+	for id := range clients {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				if _, err := c.do(ctx, next(id, i)); err != nil {
+					if ctx.Err() == nil {
+						errOnce.Do(func() { firstErr = err })
+						cancel()
+					}
+					return
+				}
+				requests.Add(1)
+			}
+		})
+	}
+	start := time.Now()
+	interval := max(d/20, time.Second)
+	sample := func() {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		head, _ := a.svc.Head(ctx)
+		res.samples = append(res.samples, soakSample{at: time.Since(start), requests: requests.Load(), head: int64(head), rss: rss(), heap: m.HeapInuse})
+	}
+	sample()
+	t := time.NewTicker(interval)
+loop:
+	for time.Since(start) < d {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-t.C:
+			sample()
+		}
+	}
+	t.Stop()
+	cancel()
+	wg.Wait()
+	tick.Stop()
+	c.close()
+	if err := a.close(); firstErr == nil && err != nil {
+		firstErr = err
+	}
+	return res, firstErr
+}
+
+// rss returns the process's resident set size from /proc/self/status, 0 when unknown.
+func rss() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// mib formats bytes in MiB.
+func mib(b uint64) string { return fmt.Sprintf("%.1f", float64(b)/(1<<20)) }
