@@ -55,7 +55,7 @@ func operations(tb testing.TB, file string) []operation {
 // queries and rejected commands.
 func TestExamples(t *testing.T) {
 	m, _ := startMain(t, "--store", "memory")
-	c := graphtest.New(m.URL() + "/graphql")
+	c := newClient(t, m.URL()+"/graphql")
 	ctx := testCtx(t)
 
 	subs := map[string]*graphtest.Subscription{}
@@ -72,7 +72,13 @@ func TestExamples(t *testing.T) {
 	names := make([]string, len(mutations))
 	for i, op := range mutations {
 		names[i] = op.name
-		gql(t, c, op.text, nil)
+		// As a user would, wait until the read models and the saga have caught
+		// up with the mutation (PlaceOrder's saga creates the order that
+		// MarkOrderAsPrepared needs).
+		res := decode[map[string]struct{ Position int64 }](t, gql(t, c, op.text, nil))
+		for _, r := range res {
+			gql(t, c, `query($p: Int64) { restaurants(first: 1, minPosition: $p) { totalCount } }`, map[string]any{"p": r.Position})
+		}
 	}
 	if want := "CreateRestaurant ChangeRestaurantMenu PlaceOrder MarkOrderAsPrepared"; strings.Join(names, " ") != want {
 		t.Errorf("mutations %v, want %s", names, want)

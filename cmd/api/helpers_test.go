@@ -54,6 +54,22 @@ func startMain(tb testing.TB, args ...string) (*Main, *syncBuffer) {
 	return m, logs
 }
 
+// newClient returns a GraphQL client for url with its own connection pool, so
+// no test reuses a kept-alive connection to another test's server (whose port
+// a later server may get again).
+func newClient(tb testing.TB, url string) *graphtest.Client {
+	tb.Helper()
+	return graphtest.New(url, graphtest.WithHTTPClient(httpClient(tb)))
+}
+
+// httpClient returns an HTTP client with its own connection pool, closed when
+// the test ends.
+func httpClient(tb testing.TB) *http.Client {
+	transport := &http.Transport{}
+	tb.Cleanup(transport.CloseIdleConnections)
+	return &http.Client{Transport: transport}
+}
+
 // testCtx returns a context that ends with the test or after a generous bound.
 func testCtx(tb testing.TB) context.Context {
 	tb.Helper()
@@ -100,7 +116,7 @@ func httpGet(tb testing.TB, url string) (*http.Response, []byte) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient(tb).Do(req)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", url, err)
 	}

@@ -35,7 +35,7 @@ func TestMain_servesTheAPI(t *testing.T) {
 				t.Errorf("GET /healthz: %d %q, want 200 ok", resp.StatusCode, body)
 			}
 
-			c := graphtest.New(m.URL() + "/graphql")
+			c := newClient(t, m.URL()+"/graphql")
 			created := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{
 				"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")},
 			})).CreateRestaurant
@@ -118,7 +118,7 @@ func TestMain_bodyLimit(t *testing.T) {
 			// A valid query padded with a comment up to the size.
 			prefix := `{"query":"{ status { head } } #`
 			body := prefix + strings.Repeat("x", tt.size-len(prefix)-2) + `"}`
-			resp, err := http.Post(m.URL()+"/graphql", "application/json", strings.NewReader(body))
+			resp, err := httpClient(t).Post(m.URL()+"/graphql", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func TestMain_bodyLimit(t *testing.T) {
 
 func TestMain_defaultBodyLimitIsOneMiB(t *testing.T) {
 	m, _ := startMain(t, "--store", "memory")
-	resp, err := http.Post(m.URL()+"/graphql", "application/json", strings.NewReader(strings.Repeat(" ", 1<<20+1)))
+	resp, err := httpClient(t).Post(m.URL()+"/graphql", "application/json", strings.NewReader(strings.Repeat(" ", 1<<20+1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestMain_restartKeepsEverything(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 
 	m1, _ := startMain(t, "--data", dir)
-	c := graphtest.New(m1.URL() + "/graphql")
+	c := newClient(t, m1.URL()+"/graphql")
 	createVars := map[string]any{"in": map[string]any{"id": "r1", "name": "Da Mario", "menu": menu("pizza", "pasta"), "commandId": "create-r1"}}
 	first := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, createVars)).CreateRestaurant
 	placed := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{
@@ -101,7 +101,7 @@ func TestMain_restartKeepsEverything(t *testing.T) {
 	}
 
 	m2, _ := startMain(t, "--data", dir)
-	c = graphtest.New(m2.URL() + "/graphql")
+	c = newClient(t, m2.URL()+"/graphql")
 	type state struct {
 		Restaurants struct {
 			TotalCount int
@@ -171,7 +171,7 @@ func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
 
 	// A query that waits for a position the log never reaches: in flight until the
 	// consistency timeout.
-	c := graphtest.New(m.URL() + "/graphql")
+	c := newClient(t, m.URL()+"/graphql")
 	type answer struct {
 		resp *graphtest.Response
 		err  error

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
@@ -78,7 +77,7 @@ func TestBinary_sigtermShutsDownCleanly(t *testing.T) {
 		}
 	}
 
-	c := graphtest.New("http://" + addr + "/graphql")
+	c := newClient(t, "http://"+addr+"/graphql")
 	created := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{
 		"in": map[string]any{"id": "r1", "name": "Chez Nous", "menu": menu("soup")},
 	})).CreateRestaurant
