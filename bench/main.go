@@ -43,6 +43,8 @@ type config struct {
 	indexEvents int
 	soak        time.Duration
 	soakRate    int
+	profileDir  string
+	notes       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -67,6 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.indexEvents, "index-events", 200_000, "events in the log of the index-memory measurement")
 	fs.DurationVar(&c.soak, "soak", 0, "also run a soak of this length (constant mutation load on JSONL durable, memory sampled); 0 skips it")
 	fs.IntVar(&c.soakRate, "soak-rate", 500, "requests per second during the soak")
+	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile per case into this directory and put the hot paths' top functions in the report")
+	fs.StringVar(&c.notes, "notes", "notes.md", "a Markdown file of findings to include in the report (skipped when missing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cases to this file (combine with -only)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -81,6 +85,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return config{}, fmt.Errorf("bench: -writers: %q is not a positive number", f)
 		}
 		c.writers = append(c.writers, n)
+	}
+	if c.profileDir != "" && c.cpuProfile != "" {
+		return config{}, fmt.Errorf("bench: -profile and -cpuprofile exclude each other")
 	}
 	if c.duration <= 0 || c.rounds < 1 || c.readEvents < 1 || c.indexEvents < 1 || c.soakRate < 1 || c.soak < 0 {
 		return config{}, fmt.Errorf("bench: -duration, -rounds, -read-events, -index-events and -soak-rate must be positive")

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -277,6 +279,20 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		}
 	}
 	p("\n")
+
+	if cfg.profileDir != "" {
+		p("## Profiles of the hot paths\n\nCPU profiles of this run (`-profile %s`), top functions by own time. Open one with `go tool pprof -http=: FILE`.\n\n", filepath.Base(cfg.profileDir))
+		for _, h := range hotPaths() {
+			if top := topFunctions(filepath.Join(cfg.profileDir, h.file), 15); top != "" {
+				p("### %s\n\n`%s`\n\n```text\n%s\n```\n\n", h.title, h.file, top)
+			}
+		}
+	}
+	if cfg.notes != "" {
+		if notes, err := os.ReadFile(cfg.notes); err == nil {
+			p("%s\n\n", strings.TrimSpace(string(notes)))
+		}
+	}
 
 	p("## Versions\n\n")
 	for _, line := range versions() {

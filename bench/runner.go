@@ -167,10 +167,18 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 		total++
 	}
 	lim := limits{duration: cfg.duration, maxEvents: cfg.maxEvents}
+	prof := profiler{dir: cfg.profileDir}
 	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", total, cfg.duration, cfg.rounds, base)
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, p := range writes {
-			s, m, err := runWrite(ctx, base, p, lim)
+			var (
+				s sample
+				m measurement
+			)
+			err := prof.around(profileName("write", p.c.key, p.writers), func() (err error) {
+				s, m, err = runWrite(ctx, base, p, lim)
+				return err
+			})
 			if err != nil {
 				return res, fmt.Errorf("bench: %s with %d writers: %w", p.c.key, p.writers, err)
 			}
@@ -183,7 +191,14 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 				done, total, p.c.key, p.writers, thousands(s.rate), m.events, m.elapsed.Seconds())
 		}
 		for _, c := range reads {
-			s, m, err := runRead(ctx, base, c, cfg.readEvents, lim)
+			var (
+				s sample
+				m measurement
+			)
+			err := prof.around(profileName("read", c.key, 0), func() (err error) {
+				s, m, err = runRead(ctx, base, c, cfg.readEvents, lim)
+				return err
+			})
 			if err != nil {
 				return res, fmt.Errorf("bench: read %s: %w", c.key, err)
 			}
@@ -193,7 +208,11 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 				done, total, c.key, "", thousands(s.rate), m.events, m.elapsed.Seconds())
 		}
 		for _, p := range apis {
-			m, err := runAPI(ctx, base, p, cfg.duration)
+			var m apiMeasurement
+			err := prof.around(profileName("api", p.c.key, p.clients), func() (err error) {
+				m, err = runAPI(ctx, base, p, cfg.duration)
+				return err
+			})
 			if err != nil {
 				return res, fmt.Errorf("bench: %s with %d clients: %w", p.c.key, p.clients, err)
 			}
@@ -210,7 +229,11 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 				done, total, p.c.key, p.clients, thousands(m.rate()), m.p50.Round(time.Microsecond), m.p99.Round(time.Microsecond), m.requests)
 		}
 		if fanout {
-			f, err := runFanout(ctx, base, cfg.subscribers, cfg.duration)
+			var f fanoutMeasurement
+			err := prof.around(profileName("fanout", "ws", 0), func() (err error) {
+				f, err = runFanout(ctx, base, cfg.subscribers, cfg.duration)
+				return err
+			})
 			if err != nil {
 				return res, fmt.Errorf("bench: fan-out to %d subscribers: %w", cfg.subscribers, err)
 			}
