@@ -58,7 +58,7 @@ func checkAppendReadBack(tb testing.TB, h Harness) {
 		}
 		sameEvents(tb, fmt.Sprintf("ReadStream(%q, 0)", stream), ws, readStream(tb, ctx, s, stream, 0))
 	}
-	sub, err := subscribeUntil(ctx, s, 0, store.Position(len(want)))
+	sub, err := subscribeUntil(ctx, h, s, 0, store.Position(len(want)))
 	if err != nil {
 		tb.Errorf("Subscribe(0): %v", err)
 	}

@@ -155,7 +155,7 @@ func checkGapFree(tb testing.TB, h Harness) {
 	}
 	subDone := make(chan subResult, 1)
 	go func() {
-		evs, err := subscribeUntil(subCtx, s, 0, store.Position(total))
+		evs, err := subscribeUntil(subCtx, h, s, 0, store.Position(total))
 		subDone <- subResult{evs, err}
 	}()
 
@@ -213,7 +213,10 @@ func checkGapFree(tb testing.TB, h Harness) {
 	for _, p := range <-pollDone {
 		tb.Error(p)
 	}
-	sub := <-subDone
+	sub, ok := await(h, subDone)
+	if !ok {
+		tb.Fatalf("subscriber did not finish within %v of the writers", h.timeout())
+	}
 	if sub.err != nil {
 		tb.Errorf("subscriber: %v", sub.err)
 	}

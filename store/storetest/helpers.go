@@ -9,6 +9,7 @@ import (
 	"iter"
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -99,12 +100,15 @@ func readStream(tb testing.TB, ctx context.Context, s store.Store, stream string
 }
 
 // subscribeUntil subscribes after the position and collects events until one at or past
-// until arrives, the subscription fails, or ctx ends. It is safe to call from any goroutine.
-func subscribeUntil(ctx context.Context, s store.Store, after, until store.Position) ([]store.Event, error) {
+// until arrives, the subscription fails, or ctx ends or the harness's timeout passes.
+// It is safe to call from any goroutine.
+func subscribeUntil(ctx context.Context, h Harness, s store.Store, after, until store.Position) ([]store.Event, error) {
 	var out []store.Event
 	if until <= after {
 		return out, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, h.timeout())
+	defer cancel()
 	for e, err := range s.Subscribe(ctx, after) {
 		if err != nil {
 			return out, err
@@ -216,5 +220,17 @@ func wantConflict(tb testing.TB, err error, stream string, expected, actual stor
 	if ce.Stream != stream || ce.Expected != expected || ce.Actual != actual {
 		tb.Errorf("ConflictError = {Stream %q, Expected %d, Actual %d}, want {%q, %d, %d}",
 			ce.Stream, ce.Expected, ce.Actual, stream, expected, actual)
+	}
+}
+
+// await receives from ch, waiting at most the harness's timeout. Channels passed to it are
+// buffered, so a goroutine that sends after a timeout does not block forever.
+func await[T any](h Harness, ch <-chan T) (T, bool) {
+	select {
+	case v := <-ch:
+		return v, true
+	case <-time.After(h.timeout()):
+		var zero T
+		return zero, false
 	}
 }

@@ -91,15 +91,19 @@ func checkCancel(tb testing.TB, h Harness) {
 	// A live subscription, waiting at the head, ends when its context does.
 	c, cancel := context.WithCancel(ctx)
 	defer cancel()
-	got := make(chan store.Event)
+	got := make(chan struct{})
 	ended := make(chan error, 1)
 	go func() {
-		for e, err := range s.Subscribe(c, history) {
+		first := true
+		for _, err := range s.Subscribe(c, history) {
 			if err != nil {
 				ended <- err
 				return
 			}
-			got <- e
+			if first {
+				close(got)
+				first = false
+			}
 		}
 		ended <- errors.New("subscription ended without an error")
 	}()

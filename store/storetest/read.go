@@ -105,7 +105,7 @@ func checkDataCompact(tb testing.TB, h Harness) {
 	}
 	check("ReadStream", readStream(tb, ctx, s, "raw", 0))
 	check("ReadAll", readAll(tb, ctx, s, 0))
-	sub, err := subscribeUntil(ctx, s, 0, store.Position(len(inputs)))
+	sub, err := subscribeUntil(ctx, h, s, 0, store.Position(len(inputs)))
 	if err != nil {
 		tb.Errorf("Subscribe: %v", err)
 	}

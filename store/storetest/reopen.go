@@ -38,7 +38,7 @@ func checkReopen(tb testing.TB, h Harness) {
 		}
 		sameEvents(tb, fmt.Sprintf("ReadStream(%q) after a restart", stream), want, readStream(tb, ctx, s, stream, 0))
 	}
-	sub, err := subscribeUntil(ctx, s, 0, 7)
+	sub, err := subscribeUntil(ctx, h, s, 0, 7)
 	if err != nil {
 		tb.Errorf("Subscribe after a restart: %v", err)
 	}

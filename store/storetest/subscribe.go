@@ -34,7 +34,7 @@ func checkSubscribe(tb testing.TB, h Harness) {
 	for i, after := range starts {
 		results[i] = make(chan result, 1)
 		go func() {
-			evs, err := subscribeUntil(subCtx, s, after, total)
+			evs, err := subscribeUntil(subCtx, h, s, after, total)
 			results[i] <- result{evs, err}
 		}()
 	}
@@ -55,7 +55,11 @@ func checkSubscribe(tb testing.TB, h Harness) {
 		tb.Fatalf("ReadAll: %s", msg)
 	}
 	for i, after := range starts {
-		r := <-results[i]
+		r, ok := await(h, results[i])
+		if !ok {
+			tb.Errorf("Subscribe(%d) did not finish within %v of the writers", after, h.timeout())
+			continue
+		}
 		if r.err != nil {
 			tb.Errorf("Subscribe(%d): %v", after, r.err)
 		}
@@ -81,6 +85,8 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 	subCtx, cancel := context.WithTimeout(ctx, 3*h.timeout())
 	defer cancel()
 	stalled, release := make(chan struct{}), make(chan struct{})
+	resume := sync.OnceFunc(func() { close(release) })
+	defer resume()
 	type result struct {
 		events []store.Event
 		err    error
@@ -104,7 +110,13 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 		}
 		done <- result{out, nil}
 	}()
-	<-stalled
+	select {
+	case <-stalled:
+	case r := <-done:
+		tb.Fatalf("subscription ended before its first event: %v", r.err)
+	case <-time.After(h.timeout()):
+		tb.Fatalf("subscription did not deliver the first event within %v", h.timeout())
+	}
 
 	writersDone := make(chan error, 1)
 	go func() {
@@ -123,16 +135,16 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 		}
 	case <-time.After(h.timeout()):
 		tb.Errorf("writers did not finish within %v while a subscriber was not reading: a slow subscriber blocks appends", h.timeout())
-		close(release)
+		resume()
 		if err := <-writersDone; err != nil {
 			tb.Errorf("writer: %v", err)
 		}
-		release = nil
 	}
-	if release != nil {
-		close(release)
+	resume()
+	r, ok := await(h, done)
+	if !ok {
+		tb.Fatalf("slow subscriber did not catch up within %v after the writers finished", h.timeout())
 	}
-	r := <-done
 	if r.err != nil {
 		tb.Errorf("slow subscriber: %v", r.err)
 	}

@@ -1,0 +1,214 @@
+package storetest_test
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// Deliberately broken stores, each wrapping a correct memory store and breaking one rule of
+// the contract, to prove the suite notices.
+
+// noVersionCheck appends whatever the expected version.
+type noVersionCheck struct{ *memory.Store }
+
+func (s noVersionCheck) Append(ctx context.Context, stream string, _ store.Version, events ...store.EventData) (store.Appended, error) {
+	return s.Store.Append(ctx, stream, store.Any, events...)
+}
+
+// reorder swaps neighbouring events in ReadAll and Subscribe.
+type reorder struct{ *memory.Store }
+
+func (s reorder) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return swapPairs(s.Store.ReadAll(ctx, after))
+}
+
+func (s reorder) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return swapPairs(s.Store.Subscribe(ctx, after))
+}
+
+// swapPairs yields each event at an odd position after the one that follows it.
+func swapPairs(seq iter.Seq2[store.Event, error]) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		var held *store.Event
+		for e, err := range seq {
+			if err == nil && held == nil && e.Position%2 == 1 {
+				held = &e
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+			if held != nil {
+				if !yield(*held, nil) {
+					return
+				}
+				held = nil
+			}
+		}
+		if held != nil {
+			yield(*held, nil)
+		}
+	}
+}
+
+// dropOne loses the event at position 2 in subscriptions.
+type dropOne struct{ *memory.Store }
+
+func (s dropOne) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if err == nil && e.Position == 2 {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// nonAtomic appends a batch one event at a time, checking the version only for the first.
+type nonAtomic struct{ *memory.Store }
+
+func (s nonAtomic) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	var last store.Appended
+	for i, e := range events {
+		if i > 0 {
+			expected = store.Any
+		}
+		a, err := s.Store.Append(ctx, stream, expected, e)
+		if err != nil {
+			return last, err
+		}
+		last = a
+	}
+	if len(events) == 0 {
+		return s.Store.Append(ctx, stream, expected)
+	}
+	return last, nil
+}
+
+// lockedYield holds a lock that appends need while a subscriber handles an event, so a
+// subscriber that stops reading blocks every writer.
+type lockedYield struct {
+	*memory.Store
+	mu *sync.RWMutex
+}
+
+func (s lockedYield) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+func (s lockedYield) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			s.mu.RLock()
+			ok := yield(e, err)
+			s.mu.RUnlock()
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// leaky feeds subscriptions through a goroutine that outlives a consumer that stops early
+// (it ends only when the subscription's context does).
+type leaky struct{ *memory.Store }
+
+func (s leaky) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		type item struct {
+			e   store.Event
+			err error
+		}
+		ch := make(chan item)
+		go func() {
+			defer close(ch)
+			for e, err := range s.Store.Subscribe(ctx, after) {
+				select {
+				case ch <- item{e, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		for it := range ch {
+			if !yield(it.e, it.err) || it.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// ignoresContext reads and subscribes with a context that never ends.
+type ignoresContext struct{ *memory.Store }
+
+func (s ignoresContext) ReadStream(_ context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return s.Store.ReadStream(context.Background(), stream, after)
+}
+
+func (s ignoresContext) ReadAll(_ context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.Store.ReadAll(context.Background(), after)
+}
+
+func (s ignoresContext) Subscribe(_ context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.Store.Subscribe(context.Background(), after)
+}
+
+// reencodes returns Data re-encoded by json.Marshal, which escapes <, >, & and U+2028.
+type reencodes struct{ *memory.Store }
+
+func (s reencodes) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return mapEvents(s.Store.ReadStream(ctx, stream, after), func(e store.Event) store.Event {
+		data, err := json.Marshal(e.Data)
+		if err == nil {
+			e.Data = data
+		}
+		return e
+	})
+}
+
+// localTime returns times in a zone other than UTC and loses metadata.
+type localTime struct{ *memory.Store }
+
+func (s localTime) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return mapEvents(s.Store.ReadAll(ctx, after), func(e store.Event) store.Event {
+		e.Time = e.Time.In(time.FixedZone("UTC+1", 3600))
+		return e
+	})
+}
+
+func (s localTime) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return mapEvents(s.Store.ReadStream(ctx, stream, after), func(e store.Event) store.Event {
+		e.Metadata = nil
+		return e
+	})
+}
+
+// neverCloses ignores Close.
+type neverCloses struct{ *memory.Store }
+
+func (neverCloses) Close() error { return nil }
+
+// mapEvents applies f to every event seq yields.
+func mapEvents(seq iter.Seq2[store.Event, error], f func(store.Event) store.Event) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range seq {
+			if err == nil {
+				e = f(e)
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}

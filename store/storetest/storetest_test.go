@@ -1,0 +1,204 @@
+package storetest_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+	"github.com/eventgraph/eventgraph/store/storetest"
+)
+
+// reopenMemory "restarts" a memory store by copying its log into a new one, so the restart
+// checks themselves are exercised here.
+func reopenMemory(tb testing.TB, s store.Store) store.Store {
+	tb.Helper()
+	ctx := tb.Context()
+	var events []store.Event
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			tb.Fatalf("reopen: %v", err)
+		}
+		events = append(events, e)
+	}
+	_ = s.Close()
+	i := 0
+	clock := func() time.Time { return events[i].Time } // replays the original times
+	s2 := memory.New(memory.WithClock(func() time.Time {
+		if i < len(events) {
+			return clock()
+		}
+		return time.Now()
+	}))
+	for ; i < len(events); i++ {
+		e := events[i]
+		d := store.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
+		if _, err := s2.Append(ctx, e.StreamID, e.Version-1, d); err != nil {
+			tb.Fatalf("reopen: %v", err)
+		}
+	}
+	return s2
+}
+
+func TestRun_Memory(t *testing.T) {
+	storetest.Run(t, storetest.Harness{
+		New:    func(testing.TB) store.Store { return memory.New() },
+		Reopen: reopenMemory,
+	})
+}
+
+func TestChecks_PassRecordedForMemory(t *testing.T) {
+	h := storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }, Reopen: reopenMemory}
+	for _, c := range storetest.Checks(h) {
+		t.Run(c.Name, func(t *testing.T) {
+			if failed, msgs := runRecorded(t, func(tb testing.TB) { c.Run(tb, h) }); failed {
+				t.Errorf("check failed for the memory store: %q", msgs)
+			}
+		})
+	}
+}
+
+func TestChecks_ReopenOnlyWithHarness(t *testing.T) {
+	names := func(h storetest.Harness) []string {
+		var out []string
+		for _, c := range storetest.Checks(h) {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	without := names(storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }})
+	with := names(storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }, Reopen: reopenMemory})
+	if len(with) <= len(without) || !slices.Equal(with[:len(without)], without) {
+		t.Errorf("checks with Reopen %q do not extend those without %q", with, without)
+	}
+	if slices.Contains(without, "events survive a restart") {
+		t.Errorf("restart check listed without Reopen: %q", without)
+	}
+}
+
+// TestChecks_FailBrokenStores proves the suite has teeth: for each deliberately broken
+// store, the checks that cover the broken rule must fail.
+func TestChecks_FailBrokenStores(t *testing.T) {
+	tests := []struct {
+		name     string
+		wrap     func(*memory.Store) store.Store
+		mustFail []string
+		maxSize  int
+		opts     []memory.Option
+	}{
+		{
+			name: "skips the version check",
+			wrap: func(s *memory.Store) store.Store { return noVersionCheck{s} },
+			mustFail: []string{
+				"expected version modes",
+				"batch is all or nothing",
+				"racing appends with the same expected version",
+				"appends continue after a restart",
+			},
+		},
+		{
+			name: "reorders events in ReadAll and Subscribe",
+			wrap: func(s *memory.Store) store.Store { return reorder{s} },
+			mustFail: []string{
+				"append then read back",
+				"read all",
+				"batch takes consecutive positions",
+				"concurrent appends are gap-free in commit order",
+				"subscribe from start, middle and head",
+				"slow subscriber does not block writers",
+			},
+		},
+		{
+			name: "drops an event under subscription",
+			wrap: func(s *memory.Store) store.Store { return dropOne{s} },
+			mustFail: []string{
+				"append then read back",
+				"concurrent appends are gap-free in commit order",
+				"subscribe from start, middle and head",
+				"slow subscriber does not block writers",
+			},
+		},
+		{
+			name: "appends a batch one event at a time",
+			wrap: func(s *memory.Store) store.Store { return nonAtomic{s} },
+			mustFail: []string{
+				"invalid arguments write nothing",
+				"batch is all or nothing",
+			},
+		},
+		{
+			name:     "blocks writers while a subscriber is not reading",
+			wrap:     func(s *memory.Store) store.Store { return lockedYield{s, new(sync.RWMutex)} },
+			mustFail: []string{"slow subscriber does not block writers"},
+		},
+		{
+			name:     "leaks a goroutine when a subscriber stops early",
+			wrap:     func(s *memory.Store) store.Store { return leaky{s} },
+			mustFail: []string{"stopping early leaks no goroutine"},
+		},
+		{
+			name:     "ignores the context of iterators",
+			wrap:     func(s *memory.Store) store.Store { return ignoresContext{s} },
+			mustFail: []string{"context cancellation stops iterators", "stopping early leaks no goroutine"},
+		},
+		{
+			name:     "re-encodes data",
+			wrap:     func(s *memory.Store) store.Store { return reencodes{s} },
+			mustFail: []string{"data round-trips compacted"},
+		},
+		{
+			name:     "returns local times and loses metadata",
+			wrap:     func(s *memory.Store) store.Store { return localTime{s} },
+			mustFail: []string{"time is UTC", "metadata round-trips", "append then read back"},
+		},
+		{
+			name:     "keeps working after Close",
+			wrap:     func(s *memory.Store) store.Store { return neverCloses{s} },
+			mustFail: []string{"closed store fails with ErrClosed"},
+		},
+		{
+			name:     "enforces a smaller size limit than the harness says",
+			wrap:     func(s *memory.Store) store.Store { return s },
+			opts:     []memory.Option{memory.WithMaxEventSize(1000)},
+			maxSize:  2000,
+			mustFail: []string{"event size limit"},
+		},
+		{
+			name:     "enforces a larger size limit than the harness says",
+			wrap:     func(s *memory.Store) store.Store { return s },
+			opts:     []memory.Option{memory.WithMaxEventSize(4000)},
+			maxSize:  2000,
+			mustFail: []string{"invalid arguments write nothing"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := storetest.Harness{
+				New:          func(testing.TB) store.Store { return tt.wrap(memory.New(tt.opts...)) },
+				Reopen:       func(tb testing.TB, s store.Store) store.Store { return tt.wrap(reopenMemory(tb, s).(*memory.Store)) },
+				MaxEventSize: tt.maxSize,
+				Timeout:      time.Second,
+			}
+			failed := map[string][]string{}
+			for _, c := range storetest.Checks(h) {
+				if !slices.Contains(tt.mustFail, c.Name) {
+					continue
+				}
+				t.Run(c.Name, func(t *testing.T) {
+					ok, msgs := runRecorded(t, func(tb testing.TB) { c.Run(tb, h) })
+					if ok {
+						failed[c.Name] = msgs
+						t.Logf("failed as it should: %s", msgs[0])
+					}
+				})
+			}
+			for _, name := range tt.mustFail {
+				if _, ok := failed[name]; !ok {
+					t.Errorf("check %q passed for a store that %s", name, tt.name)
+				}
+			}
+		})
+	}
+}
