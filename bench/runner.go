@@ -98,14 +98,13 @@ type plannedWrite struct {
 	writers int
 }
 
+// planWrites orders the write cases by writer count first, so that a system and the baselines
+// it is compared with run close together in time.
 func planWrites(cfg config) []plannedWrite {
 	var plan []plannedWrite
-	for _, c := range writeCases() {
-		if !strings.Contains(c.key, cfg.only) {
-			continue
-		}
-		for _, n := range cfg.writers {
-			if c.writers == nil || c.writers(n) {
+	for _, n := range cfg.writers {
+		for _, c := range writeCases() {
+			if strings.Contains(c.key, cfg.only) && (c.writers == nil || c.writers(n)) {
 				plan = append(plan, plannedWrite{c: c, writers: n})
 			}
 		}
@@ -124,12 +123,11 @@ func planAPI(cfg config) []plannedAPI {
 		return nil
 	}
 	var plan []plannedAPI
-	for _, c := range apiCases() {
-		if !strings.Contains(c.key, cfg.only) {
-			continue
-		}
-		for _, n := range cfg.writers {
-			plan = append(plan, plannedAPI{c: c, clients: n})
+	for _, n := range cfg.writers {
+		for _, c := range apiCases() {
+			if strings.Contains(c.key, cfg.only) {
+				plan = append(plan, plannedAPI{c: c, clients: n})
+			}
 		}
 	}
 	return plan
