@@ -233,7 +233,7 @@ func TestMeasureFanout(t *testing.T) {
 }
 
 func TestMeasureResources(t *testing.T) {
-	r, err := measureResources(context.Background(), t.TempDir(), 5000, 20)
+	r, err := measureResources(context.Background(), t.TempDir(), 5000, 300)
 	if err != nil {
 		t.Fatal(err)
 	}
