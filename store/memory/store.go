@@ -32,7 +32,7 @@ type Store struct {
 	closed  atomic.Bool
 
 	mu      sync.RWMutex
-	log     []store.Event               // log[p-1] is the event at position p; only ever appended
+	log     eventLog                    // log.at(p-1) is the event at position p
 	streams map[string][]store.Position // a stream's positions; only ever appended
 	// changed is closed and set to nil on each commit and on Close. It is created lazily by
 	// a subscriber that has caught up, so appends with no waiting subscriber allocate nothing
@@ -96,11 +96,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
 	}
 	now := s.now().UTC()
-	pos := store.Position(len(s.log))
+	pos := store.Position(s.log.len())
 	for _, e := range prepared {
 		version++
 		pos++
-		s.log = append(s.log, store.Event{
+		s.log.append(store.Event{
 			ID:       e.ID,
 			StreamID: stream,
 			Version:  version,
@@ -130,7 +130,7 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return store.Position(len(s.log)), nil
+	return store.Position(s.log.len()), nil
 }
 
 // Close closes the store and wakes every waiting subscriber, which then yields ErrClosed.
@@ -150,7 +150,7 @@ func (s *Store) Close() error {
 
 // snapshot returns the log as committed so far. Committed elements never change, so the
 // returned slice may be read without the lock.
-func (s *Store) snapshot() []store.Event {
+func (s *Store) snapshot() eventLog {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.log
@@ -158,10 +158,10 @@ func (s *Store) snapshot() []store.Event {
 
 // wait returns the log as committed so far and, when it holds no event past after, a
 // channel that is closed on the next commit or on Close.
-func (s *Store) wait(after store.Position) ([]store.Event, <-chan struct{}) {
+func (s *Store) wait(after store.Position) (eventLog, <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if store.Position(len(s.log)) > after || s.closed.Load() {
+	if store.Position(s.log.len()) > after || s.closed.Load() {
 		return s.log, nil
 	}
 	if s.changed == nil {
@@ -170,19 +170,20 @@ func (s *Store) wait(after store.Position) ([]store.Event, <-chan struct{}) {
 	return s.log, s.changed
 }
 
-// check returns the error an iterator yields before its next event, if any.
-func (s *Store) check(ctx context.Context, op string) error {
+// check returns the cause an iterator stops for before its next event, if any.
+func (s *Store) check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memory: %s: %w", op, err)
+		return err
 	}
 	if s.closed.Load() {
-		return fmt.Errorf("memory: %s: %w", op, store.ErrClosed)
+		return store.ErrClosed
 	}
 	return nil
 }
 
 // clone returns a copy of e that the caller may modify without affecting the store.
-func clone(e store.Event) store.Event {
+func clone(p *store.Event) store.Event {
+	e := *p
 	e.Data = bytes.Clone(e.Data)
 	e.Metadata = maps.Clone(e.Metadata)
 	return e
@@ -191,8 +192,8 @@ func clone(e store.Event) store.Event {
 // ReadStream yields the stream's events with Version > after, in order.
 func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
-		if err := s.check(ctx, "read stream "+stream); err != nil {
-			yield(store.Event{}, err)
+		if err := s.check(ctx); err != nil {
+			yield(store.Event{}, fmt.Errorf("memory: read stream %s: %w", stream, err))
 			return
 		}
 		s.mu.RLock()
@@ -202,11 +203,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 			after = 0
 		}
 		for i := int64(after); i < int64(len(positions)); i++ {
-			if err := s.check(ctx, "read stream "+stream); err != nil {
-				yield(store.Event{}, err)
+			if err := s.check(ctx); err != nil {
+				yield(store.Event{}, fmt.Errorf("memory: read stream %s: %w", stream, err))
 				return
 			}
-			if !yield(clone(log[positions[i]-1]), nil) {
+			if !yield(clone(log.at(int(positions[i]-1))), nil) {
 				return
 			}
 		}
@@ -217,20 +218,20 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 // time of the call.
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
-		if err := s.check(ctx, "read all"); err != nil {
-			yield(store.Event{}, err)
+		if err := s.check(ctx); err != nil {
+			yield(store.Event{}, fmt.Errorf("memory: read all: %w", err))
 			return
 		}
 		log := s.snapshot()
 		if after < 0 {
 			after = 0
 		}
-		for i := int64(after); i < int64(len(log)); i++ {
-			if err := s.check(ctx, "read all"); err != nil {
-				yield(store.Event{}, err)
+		for i := int64(after); i < int64(log.len()); i++ {
+			if err := s.check(ctx); err != nil {
+				yield(store.Event{}, fmt.Errorf("memory: read all: %w", err))
 				return
 			}
-			if !yield(clone(log[i]), nil) {
+			if !yield(clone(log.at(int(i))), nil) {
 				return
 			}
 		}
@@ -247,12 +248,12 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 		}
 		cursor := after
 		for {
-			if err := s.check(ctx, "subscribe"); err != nil {
-				yield(store.Event{}, err)
+			if err := s.check(ctx); err != nil {
+				yield(store.Event{}, fmt.Errorf("memory: subscribe: %w", err))
 				return
 			}
 			log := s.snapshot()
-			if int64(len(log)) <= int64(cursor) {
+			if int64(log.len()) <= int64(cursor) {
 				var changed <-chan struct{}
 				if log, changed = s.wait(cursor); changed != nil {
 					select {
@@ -262,12 +263,12 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 					continue
 				}
 			}
-			for ; int64(cursor) < int64(len(log)); cursor++ {
-				if err := s.check(ctx, "subscribe"); err != nil {
-					yield(store.Event{}, err)
+			for ; int64(cursor) < int64(log.len()); cursor++ {
+				if err := s.check(ctx); err != nil {
+					yield(store.Event{}, fmt.Errorf("memory: subscribe: %w", err))
 					return
 				}
-				if !yield(clone(log[cursor]), nil) {
+				if !yield(clone(log.at(int(cursor))), nil) {
 					return
 				}
 			}
