@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,12 +36,14 @@ type readTarget interface {
 type limits struct {
 	duration  time.Duration // how long the writers run
 	maxEvents int64         // stop earlier once this many events were written (0 = no cap)
+	latency   bool          // time every append (costs two clock reads per append)
 }
 
 // measurement is the outcome of one case.
 type measurement struct {
-	events  int64
-	elapsed time.Duration
+	events   int64
+	elapsed  time.Duration
+	p50, p99 time.Duration // append latency, when timed
 }
 
 // rate returns events per second.
@@ -72,15 +75,23 @@ func measureWrites(ctx context.Context, t writeTarget, writers int, lim limits) 
 		firstErr error
 		gate     = make(chan struct{})
 	)
-	for _, fn := range fns {
+	lat := make([][]time.Duration, writers)
+	for id, fn := range fns {
 		wg.Go(func() {
 			<-gate
 			var n int64
 			for !stop.Load() && n != perWriter {
+				var t0 time.Time
+				if lim.latency {
+					t0 = time.Now()
+				}
 				if err := fn(ctx); err != nil {
 					errOnce.Do(func() { firstErr = err })
 					stop.Store(true)
 					break
+				}
+				if lim.latency {
+					lat[id] = append(lat[id], time.Since(t0))
 				}
 				n++
 			}
@@ -96,7 +107,12 @@ func measureWrites(ctx context.Context, t writeTarget, writers int, lim limits) 
 	if firstErr != nil {
 		return measurement{}, firstErr
 	}
-	return measurement{events: total.Load(), elapsed: elapsed}, nil
+	m := measurement{events: total.Load(), elapsed: elapsed}
+	if all := slices.Concat(lat...); len(all) > 0 {
+		slices.Sort(all)
+		m.p50, m.p99 = quantile(all, 0.50), quantile(all, 0.99)
+	}
+	return m, nil
 }
 
 // measureReads fills one stream with n events, then reads it whole, again and again, for the

@@ -221,6 +221,16 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	}
 	p("\n")
 
+	p("## Durable append latency\n\nEach append timed from the call to the acknowledgement (after the sync).\n\n| system | writers | p50 | p99 |\n|---|---:|---:|---:|\n")
+	for _, c := range writeCases() {
+		for _, n := range cfg.writers {
+			if p50, p99, ok := r.latency(c.key, n); ok {
+				p("| %s | %d | %s | %s |\n", c.title, n, latency(p50), latency(p99))
+			}
+		}
+	}
+	p("\n")
+
 	p("## Ratios to the baselines (same run)\n\n")
 	p("Durable stores are compared with the raw write+fdatasync loop (1 writer) or naive group commit (many); the no-sync log with write-only; memory stores with the bare map+mutex.\n\n")
 	p("| system | writers | events/s | baseline | baseline events/s | ratio | ÷ JetStream | ÷ SQLite |\n|---|---:|---:|---|---:|---:|---:|---:|\n")

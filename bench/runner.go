@@ -17,6 +17,7 @@ import (
 type sample struct {
 	rate        float64 // events/s
 	diskPerItem float64 // bytes on disk per event, 0 when the case keeps nothing on disk
+	p50, p99    float64 // append latency in seconds, 0 when not timed
 }
 
 // apiSample is one measured API case.
@@ -70,6 +71,13 @@ func (r results) write(key string, writers int) (float64, bool) {
 // disk returns the median bytes on disk per event of a write case.
 func (r results) disk(key string, writers int) (float64, bool) {
 	return median(r.writes[key][writers], func(s sample) float64 { return s.diskPerItem })
+}
+
+// latency returns the median p50 and p99 append latency of a write case in seconds.
+func (r results) latency(key string, writers int) (p50, p99 float64, ok bool) {
+	p50, ok = median(r.writes[key][writers], func(s sample) float64 { return s.p50 })
+	p99, _ = median(r.writes[key][writers], func(s sample) float64 { return s.p99 })
+	return p50, p99, ok && p50 > 0
 }
 
 // read returns the median events/s of a read case, and whether it ran.
@@ -324,6 +332,7 @@ func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sam
 	if err != nil {
 		return sample{}, measurement{}, fmt.Errorf("open: %w", err)
 	}
+	lim.latency = p.c.durable
 	m, err := measureWrites(ctx, t, p.writers, lim)
 	if cerr := t.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close: %w", cerr)
@@ -331,7 +340,7 @@ func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sam
 	if err != nil {
 		return sample{}, measurement{}, err
 	}
-	s := sample{rate: m.rate()}
+	s := sample{rate: m.rate(), p50: m.p50.Seconds(), p99: m.p99.Seconds()}
 	if size := dirSize(dir); size > 0 && m.events > 0 {
 		s.diskPerItem = float64(size) / float64(m.events)
 	}
