@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+func TestCheckVersion(t *testing.T) {
+	tests := []struct {
+		expected, actual store.Version
+		ok               bool
+	}{
+		{store.Any, 0, true},
+		{store.Any, 7, true},
+		{store.NoStream, 0, true},
+		{store.NoStream, 1, false},
+		{store.StreamExists, 0, false},
+		{store.StreamExists, 3, true},
+		{3, 3, true},
+		{3, 2, false},
+		{3, 4, false},
+		{-3, 0, false},
+	}
+	for _, tt := range tests {
+		err := store.CheckVersion("s", tt.expected, tt.actual)
+		if tt.ok {
+			if err != nil {
+				t.Errorf("CheckVersion(expected %d, actual %d) = %v, want nil", tt.expected, tt.actual, err)
+			}
+			continue
+		}
+		var ce *store.ConflictError
+		if !errors.As(err, &ce) || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("CheckVersion(expected %d, actual %d) = %v, want a *ConflictError", tt.expected, tt.actual, err)
+			continue
+		}
+		if *ce != (store.ConflictError{Stream: "s", Expected: tt.expected, Actual: tt.actual}) {
+			t.Errorf("CheckVersion(expected %d, actual %d) = %+v", tt.expected, tt.actual, *ce)
+		}
+	}
+}
+
+func TestConflictError_Error(t *testing.T) {
+	tests := []struct {
+		expected store.Version
+		want     string
+	}{
+		{store.Any, `store: version conflict on stream "s": expected any, actual 2`},
+		{store.NoStream, `store: version conflict on stream "s": expected no stream, actual 2`},
+		{store.StreamExists, `store: version conflict on stream "s": expected stream exists, actual 2`},
+		{5, `store: version conflict on stream "s": expected 5, actual 2`},
+	}
+	for _, tt := range tests {
+		err := &store.ConflictError{Stream: "s", Expected: tt.expected, Actual: 2}
+		if got := err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestPrepare(t *testing.T) {
+	t.Run("compacts data, keeps given ids, generates missing ones and copies", func(t *testing.T) {
+		in := []store.EventData{
+			{ID: "given", Type: "A", Data: []byte(`{ "b": 1.50, "a" : "\u00e9" }`), Metadata: map[string]string{"k": "v"}},
+			{Type: "B", Data: []byte(" [1, 2] ")},
+		}
+		out, err := store.Prepare("s", store.Any, in, 0)
+		if err != nil {
+			t.Fatalf("Prepare: %v", err)
+		}
+		if string(out[0].Data) != `{"b":1.50,"a":"\u00e9"}` || string(out[1].Data) != `[1,2]` {
+			t.Errorf("data = %s, %s", out[0].Data, out[1].Data)
+		}
+		if out[0].ID != "given" || out[1].ID == "" {
+			t.Errorf("ids = %q, %q, want given and a generated one", out[0].ID, out[1].ID)
+		}
+		in[0].Metadata["k"] = "changed"
+		if out[0].Metadata["k"] != "v" {
+			t.Errorf("metadata not copied: %v", out[0].Metadata)
+		}
+	})
+	ok := store.EventData{Type: "T", Data: []byte(`{}`)}
+	tests := []struct {
+		name     string
+		stream   string
+		expected store.Version
+		events   []store.EventData
+		maxSize  int
+	}{
+		{"empty stream", "", store.Any, []store.EventData{ok}, 0},
+		{"bad expected version", "s", -3, []store.EventData{ok}, 0},
+		{"no events", "s", store.Any, nil, 0},
+		{"empty type", "s", store.Any, []store.EventData{{Data: []byte(`{}`)}}, 0},
+		{"no data", "s", store.Any, []store.EventData{{Type: "T"}}, 0},
+		{"invalid JSON", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`{`)}}, 0},
+		{"data over the limit", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`"` + strings.Repeat("x", 10) + `"`)}}, 11},
+		{"metadata over the limit", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`1`), Metadata: map[string]string{"key": "value"}}}, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := store.Prepare(tt.stream, tt.expected, tt.events, tt.maxSize); !errors.Is(err, store.ErrInvalid) {
+				t.Errorf("Prepare: err = %v, want ErrInvalid", err)
+			}
+		})
+	}
+	t.Run("an event exactly at the limit is accepted", func(t *testing.T) {
+		ev := store.EventData{Type: "T", Data: []byte(`"xx"`), Metadata: map[string]string{"k": "v"}}
+		if _, err := store.Prepare("s", store.Any, []store.EventData{ev}, 6); err != nil {
+			t.Errorf("Prepare: %v", err)
+		}
+	})
+}
