@@ -151,38 +151,67 @@ func (p *parser) int(v *int64) bool {
 // str parses a JSON string and returns its raw contents; escaped says whether they hold
 // escape sequences that must be decoded.
 func (p *parser) str(raw *[]byte, escaped *bool) bool {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
+	b := p.b
+	if p.i >= len(b) || b[p.i] != '"' {
 		return p.fail("expected a string")
 	}
-	p.i++
-	start := p.i
+	start := p.i + 1
+	i := start
+	var high byte // OR of all bytes: >= 0x80 when there is non-ASCII to check
 	esc := false
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			*raw = p.b[start:p.i]
-			*escaped = esc
-			p.i++
-			if !esc && !utf8.Valid(*raw) {
-				return p.fail("string is not valid UTF-8")
-			}
-			if esc {
-				if _, err := unquote(*raw); err != nil {
-					return p.fail("bad escape in string")
-				}
-			}
-			return true
-		case c == '\\':
-			esc = true
-			p.i += 2
-		case c < 0x20:
+	for ; i < len(b); i++ {
+		c := b[i]
+		high |= c
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		if c == '"' {
+			break
+		}
+		if c < 0x20 {
+			p.i = i
 			return p.fail("control character in string")
-		default:
-			p.i++
+		}
+		esc = true
+		i++ // skip the escaped character; unquote checks the escape
+	}
+	if i >= len(b) {
+		p.i = i
+		return p.fail("unterminated string")
+	}
+	p.i = i + 1
+	*raw, *escaped = b[start:i], esc
+	if esc {
+		if _, err := unquote(*raw); err != nil {
+			return p.fail("bad escape in string")
+		}
+	} else if high >= 0x80 && !utf8.Valid(*raw) {
+		return p.fail("string is not valid UTF-8")
+	}
+	return true
+}
+
+// skipString moves past a string inside data without checking it (json.Valid does).
+func (p *parser) skipString() bool {
+	b := p.b
+	i := p.i + 1
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			p.i = len(b)
+			return p.fail("unterminated string")
+		}
+		i += j
+		n := 0 // backslashes before the quote
+		for k := i - 1; k > p.i && b[k] == '\\'; k-- {
+			n++
+		}
+		i++
+		if n%2 == 0 {
+			p.i = i
+			return true
 		}
 	}
-	return p.fail("unterminated string")
 }
 
 // unquote decodes the contents of a JSON string holding escape sequences.
@@ -286,9 +315,7 @@ func (p *parser) skipValue() bool {
 		c := p.b[p.i]
 		switch c {
 		case '"':
-			var raw []byte
-			var esc bool
-			if !p.str(&raw, &esc) {
+			if !p.skipString() {
 				return false
 			}
 			if depth == 0 {

@@ -9,8 +9,8 @@ import (
 )
 
 const (
-	// chunk is how many events a reader handles between looks at the index.
-	chunk = 256
+	// readChunk is how many events a reader handles between looks at the index.
+	readChunk = 256
 	// maxRead bounds one read of adjacent lines.
 	maxRead = 256 << 10
 )
@@ -33,10 +33,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 		s.mu.RUnlock()
 
 		r := reader{s: s, ctx: ctx, stream: stream}
-		es := make([]entry, 0, min(chunk, len(positions)))
-		for v := max(int(after), 0); v < len(positions); v += chunk {
+		es := make([]entry, 0, min(readChunk, len(positions)))
+		for v := max(int(after), 0); v < len(positions); v += readChunk {
 			es = es[:0]
-			for _, p := range positions[v:min(v+chunk, len(positions))] {
+			for _, p := range positions[v:min(v+readChunk, len(positions))] {
 				es = append(es, entries[p-1])
 			}
 			if !r.read(es, yield) {
@@ -58,8 +58,8 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 			return
 		}
 		r := reader{s: s, ctx: ctx}
-		for p := max(int(after), 0); p < len(entries); p += chunk {
-			if !r.read(entries[p:min(p+chunk, len(entries))], yield) {
+		for p := max(int(after), 0); p < len(entries); p += readChunk {
+			if !r.read(entries[p:min(p+readChunk, len(entries))], yield) {
 				return
 			}
 		}
@@ -83,7 +83,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				return
 			}
 			if cursor < len(entries) {
-				next := min(cursor+chunk, len(entries))
+				next := min(cursor+readChunk, len(entries))
 				if !r.read(entries[cursor:next], yield) {
 					return
 				}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -54,11 +56,59 @@ func Verify(dir string) (Report, error) {
 
 // scan reads a whole log, checks it and builds its index. It fails with a *CorruptError for
 // damage before the tail and with other errors for I/O failures.
+//
+// Reading, checking lines (the costly part: checksums, layout, JSON) and building the index
+// run as a pipeline: one goroutine reads chunks of whole lines, workers check the chunks'
+// lines in parallel, and the caller's goroutine applies them in order.
 func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	sc := scanner{idx: newIndex(), rep: Report{Path: path, Size: size}}
-	err := readLines(r, size, sc.line)
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	ordered := make(chan *chunk, 2*workers)
+	work := make(chan *chunk, 2*workers)
+	free := make(chan []byte, 4*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for c := range work {
+				c.check()
+				close(c.ready)
+			}
+		})
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ordered)
+		defer close(work)
+		readErr <- readChunks(r, size, free, func(c *chunk) bool {
+			select {
+			case ordered <- c:
+			case <-stop:
+				return false
+			}
+			work <- c // workers always drain work
+			return true
+		})
+	}()
+	var err error
+	for c := range ordered {
+		<-c.ready
+		if err == nil {
+			if err = sc.apply(c); err != nil {
+				close(stop)
+			}
+		}
+		select {
+		case free <- c.buf[:0]:
+		default:
+		}
+	}
+	wg.Wait()
+	if rerr := <-readErr; err == nil {
+		err = rerr
+	}
 	if ce, ok := errors.AsType[*CorruptError](err); ok && ce.Path == "" {
-		ce.Path, ce.Line = path, sc.lineNo+1
+		ce.Path = path
 	}
 	if err != nil {
 		return sc.idx, sc.rep, err
@@ -70,7 +120,38 @@ func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	return sc.idx, sc.rep, nil
 }
 
-// scanner checks lines one by one and commits them to the index batch by batch.
+// chunk is a run of lines read together and checked by one worker.
+type chunk struct {
+	base    int64  // file offset of buf[0]
+	buf     []byte // whole lines, and at the end of the file possibly a partial one
+	partial bool   // the last line has no '\n'
+	ends    []int  // end of each line in buf, '\n' included
+	infos   []lineInfo
+	errAt   int   // index of the first line that failed its check, or len(ends)
+	err     error // why it failed
+	ready   chan struct{}
+}
+
+// check checks the chunk's whole lines up to the first bad one.
+func (c *chunk) check() {
+	c.infos = make([]lineInfo, len(c.ends))
+	c.errAt = len(c.ends)
+	if c.partial {
+		c.errAt-- // not checked: torn
+	}
+	start := 0
+	for i, end := range c.ends[:c.errAt] {
+		info, err := parseLine(c.buf[start:end-1], nil)
+		if err != nil {
+			c.errAt, c.err = i, err
+			return
+		}
+		c.infos[i] = info
+		start = end
+	}
+}
+
+// scanner applies checked lines in order and commits them to the index batch by batch.
 type scanner struct {
 	idx     index
 	rep     Report
@@ -80,22 +161,47 @@ type scanner struct {
 	name    string  // its stream
 }
 
-// line handles one line starting at off; complete says whether it ended with '\n'.
-func (sc *scanner) line(off int64, b []byte, complete bool) error {
-	sc.lineNo++
-	if !complete {
-		return nil // a partial last line: torn tail
+// apply applies a checked chunk.
+func (sc *scanner) apply(c *chunk) error {
+	start := 0
+	for i, end := range c.ends {
+		sc.lineNo++
+		off := c.base + int64(start)
+		if c.partial && i == len(c.ends)-1 {
+			return nil // a partial last line: torn tail
+		}
+		if i == c.errAt {
+			return &CorruptError{Path: sc.rep.Path, Offset: off, Line: sc.lineNo, Reason: c.err.Error()}
+		}
+		if err := sc.line(off, end-start, &c.infos[i]); err != nil {
+			return err
+		}
+		start = end
 	}
+	return nil
+}
+
+// line applies one checked line of n bytes ('\n' included) at offset off.
+func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 	corrupt := func(format string, args ...any) error {
 		return &CorruptError{Path: sc.rep.Path, Offset: off, Line: sc.lineNo, Reason: fmt.Sprintf(format, args...)}
 	}
-	info, err := parseLine(b, nil)
-	if err != nil {
-		return corrupt("%v", err)
-	}
-	name, err := info.streamName()
-	if err != nil {
-		return corrupt("stream id: %v", err)
+	// The stream's name, without allocating for a stream already known.
+	var name string
+	id, known := uint32(0), false
+	if info.escaped {
+		var err error
+		if name, err = info.streamName(); err != nil {
+			return corrupt("stream id: %v", err)
+		}
+		id, known = sc.idx.byName[name]
+	} else {
+		id, known = sc.idx.byName[string(info.stream)]
+		if known {
+			name = sc.idx.streams[id].name
+		} else {
+			name = string(info.stream)
+		}
 	}
 	if want := int64(len(sc.idx.entries)+len(sc.pending)) + 1; info.pos != want {
 		return corrupt("position %d, want %d", info.pos, want)
@@ -107,20 +213,19 @@ func (sc *scanner) line(off int64, b []byte, complete bool) error {
 			name, info.batch, sc.batch, sc.name, len(sc.pending))
 	}
 	var committed int64
-	if id, ok := sc.idx.lookup(name); ok {
+	if known {
 		committed = int64(len(sc.idx.streams[id].positions))
 	}
 	if want := committed + int64(len(sc.pending)) + 1; info.version != want {
 		return corrupt("stream %q version %d, want %d", name, info.version, want)
 	}
-	if len(b)+1 > maxLine {
-		return corrupt("line of %d bytes is over the limit of %d", len(b)+1, maxLine)
-	}
-	sc.pending = append(sc.pending, entry{off: off, n: uint32(len(b) + 1)})
+	sc.pending = append(sc.pending, entry{off: off, n: uint32(n)})
 	if int64(len(sc.pending)) < sc.batch {
 		return nil
 	}
-	id := sc.idx.add(name)
+	if !known {
+		id = sc.idx.add(name)
+	}
 	st := sc.idx.streams[id]
 	for _, e := range sc.pending {
 		e.stream = id
@@ -129,52 +234,81 @@ func (sc *scanner) line(off int64, b []byte, complete bool) error {
 	}
 	st.pending = store.Version(len(st.positions))
 	sc.rep.Commits++
-	sc.rep.Valid = off + int64(len(b)) + 1
+	sc.rep.Valid = off + int64(n)
 	sc.pending = sc.pending[:0]
 	return nil
 }
 
-// maxLine bounds one line so a damaged file cannot make recovery allocate without limit.
-const maxLine = 1 << 30
+const (
+	// maxLine bounds one line so a damaged file cannot make recovery allocate without limit.
+	maxLine = 1 << 30
+	// chunkSize is how much recovery reads at a time.
+	chunkSize = 1 << 20
+)
 
-// readLines calls fn for every line of the first size bytes of r, without the '\n'; the last
-// line may be incomplete. The slice passed to fn is valid only during the call.
-func readLines(r io.ReaderAt, size int64, fn func(off int64, line []byte, complete bool) error) error {
-	buf := make([]byte, min(size+1, 4<<20))
-	var base int64 // file offset of buf[0]
-	lo, hi := 0, 0 // unread data is buf[lo:hi]
-	for {
-		if i := bytes.IndexByte(buf[lo:hi], '\n'); i >= 0 {
-			if err := fn(base+int64(lo), buf[lo:lo+i], true); err != nil {
-				return err
-			}
-			lo += i + 1
-			continue
+// readChunks reads the first size bytes of r as chunks of whole lines (the last chunk may
+// end with a partial line) and passes them to fn in order, until fn returns false. Buffers
+// come from free when it has one.
+func readChunks(r io.ReaderAt, size int64, free chan []byte, fn func(*chunk) bool) error {
+	var carry []byte // a line begun in the previous chunk
+	var base int64   // file offset of carry[0]
+	for base+int64(len(carry)) < size || len(carry) > 0 {
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+			buf = make([]byte, 0, min(chunkSize, size+1))
 		}
-		if base+int64(hi) >= size {
-			if lo < hi {
-				return fn(base+int64(lo), buf[lo:hi], false)
+		buf = append(buf, carry...)
+		for {
+			at := base + int64(len(buf))
+			want := min(int64(cap(buf)-len(buf)), size-at)
+			if want == 0 && at < size {
+				// One line fills the buffer: grow it.
+				if len(buf) >= maxLine {
+					return &CorruptError{Offset: base, Reason: fmt.Sprintf("line longer than %d bytes", maxLine)}
+				}
+				buf = append(buf[:cap(buf)], 0)[:len(buf)]
+				continue
 			}
+			n, err := r.ReadAt(buf[len(buf):len(buf)+int(want)], at)
+			buf = buf[:len(buf)+n]
+			if err != nil && !(errors.Is(err, io.EOF) && int64(n) == want) {
+				if errors.Is(err, io.EOF) {
+					return fmt.Errorf("jsonl: read log: file shrank to %d bytes while reading", at+int64(n))
+				}
+				return fmt.Errorf("jsonl: read log: %w", err)
+			}
+			if bytes.IndexByte(buf[len(buf)-n:], '\n') >= 0 || base+int64(len(buf)) == size {
+				break
+			}
+		}
+		c := &chunk{base: base, buf: buf, ready: make(chan struct{})}
+		for i := 0; i < len(buf); {
+			j := bytes.IndexByte(buf[i:], '\n')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			c.ends = append(c.ends, i)
+		}
+		last := 0
+		if len(c.ends) > 0 {
+			last = c.ends[len(c.ends)-1]
+		}
+		carry = append(carry[:0], buf[last:]...)
+		c.buf = buf[:last]
+		if base+int64(len(buf)) == size && len(carry) > 0 {
+			// The end of the file: the rest is a partial line.
+			c.buf = buf
+			c.ends = append(c.ends, len(buf))
+			c.partial = true
+			carry = carry[:0]
+		}
+		base += int64(len(c.buf))
+		if !fn(c) {
 			return nil
 		}
-		// Move the partial line to the front, growing the buffer for long lines.
-		n := copy(buf, buf[lo:hi])
-		base += int64(lo)
-		lo, hi = 0, n
-		if hi == len(buf) {
-			if len(buf) >= maxLine {
-				return &CorruptError{Offset: base, Reason: "line too long"}
-			}
-			buf = append(buf, make([]byte, len(buf))...)
-		}
-		want := min(int64(len(buf)-hi), size-base-int64(hi))
-		m, err := r.ReadAt(buf[hi:hi+int(want)], base+int64(hi))
-		hi += m
-		if err != nil && !(errors.Is(err, io.EOF) && m == int(want)) {
-			if errors.Is(err, io.EOF) {
-				return fmt.Errorf("jsonl: read log: file shrank to %d bytes while reading", base+int64(hi))
-			}
-			return fmt.Errorf("jsonl: read log: %w", err)
-		}
 	}
+	return nil
 }
