@@ -200,7 +200,11 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	}
 	p("\n")
 
-	p("## Writes (events/s)\n\n| system | kind |")
+	p("## Writes (events/s)\n\n")
+	if cfg.rounds > 1 {
+		p("Median of %d rounds; ± is half the range of the rounds relative to the median.\n\n", cfg.rounds)
+	}
+	p("| system | kind |")
 	for _, n := range cfg.writers {
 		p(" %d writer(s) |", n)
 	}
@@ -212,7 +216,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		p("| %s | %s |", c.title, c.group)
 		for _, n := range cfg.writers {
 			if v, ok := r.write(c.key, n); ok {
-				p(" %s |", thousands(v))
+				p(" %s%s |", thousands(v), plusMinus(spread(r.writes[c.key][n])))
 			} else {
 				p(" – |")
 			}
@@ -271,7 +275,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		if sqok && sq > 0 {
 			rel = times(v / sq)
 		}
-		p("| %s | %s | %s |\n", c.title, thousands(v), rel)
+		p("| %s | %s%s | %s |\n", c.title, thousands(v), plusMinus(spread(r.reads[c.key])), rel)
 	}
 	p("\n")
 
@@ -397,3 +401,11 @@ func renderResources(b *strings.Builder, r results) {
 }
 
 func signedMiB(b int64) string { return fmt.Sprintf("%+.1f", float64(b)/(1<<20)) }
+
+// plusMinus formats a relative spread, or nothing when there is none.
+func plusMinus(v float64) string {
+	if v <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" ±%.0f%%", 100*v)
+}

@@ -85,6 +85,23 @@ func (r results) read(key string) (float64, bool) {
 	return median(r.reads[key], func(s sample) float64 { return s.rate })
 }
 
+// spread returns half the range of the samples' rates relative to their median (0 for fewer
+// than two samples).
+func spread(ss []sample) float64 {
+	if len(ss) < 2 {
+		return 0
+	}
+	lo, hi := ss[0].rate, ss[0].rate
+	for _, s := range ss[1:] {
+		lo, hi = min(lo, s.rate), max(hi, s.rate)
+	}
+	m, _ := median(ss, func(s sample) float64 { return s.rate })
+	if m == 0 {
+		return 0
+	}
+	return (hi - lo) / 2 / m
+}
+
 func median(ss []sample, f func(sample) float64) (float64, bool) {
 	if len(ss) == 0 {
 		return 0, false
