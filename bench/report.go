@@ -185,6 +185,10 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
 		eventType, len(eventData), len(logLine()))
 	p("- Data lives in a fresh directory under `-dir` per case (same disk for every system).\n")
+	p("- Baselines: the raw loop writes the line with write(2) on an O_APPEND file and calls fdatasync, under a mutex; naive group commit hands lines over a channel to one goroutine that writes everything pending in one write(2) and fdatasyncs once; write-only is the raw loop without the sync; map+mutex keeps records in a map of slices under one mutex with the same version check, without copying the data or generating ids.\n")
+	p("- NATS JetStream: embedded server (no listener) with an in-process client connection, file storage, `SyncAlways`; one subject per stream; every publish waits for its ack and carries `Nats-Expected-Last-Subject-Sequence`; reads use an ordered consumer filtered on the subject, one per read.\n")
+	p("- SQLite: the pure-Go modernc.org/sqlite driver, one connection (SQLite has one writer), WAL, synchronous=FULL (checked at open), `BEGIN IMMEDIATE`; an append is `SELECT MAX(version)` plus `INSERT` in one transaction on `events(position INTEGER PRIMARY KEY, stream, version, type, data, UNIQUE(stream, version))`.\n")
+	p("- hallgren/eventsourcing: its `eventstore/memory` store, `Save` of one `core.Event` at the next version (the store checks it); it keeps the caller's data slice and generates no id.\n")
 	p("- Reads: one stream of %s events, read whole again and again for %s; every event is decoded.\n\n", thousands(float64(cfg.readEvents)), cfg.duration)
 
 	p("## Targets (issue 5)\n\n| target | measured | required | result |\n|---|---:|---:|:---:|\n")
