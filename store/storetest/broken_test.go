@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,4 +212,15 @@ func mapEvents(seq iter.Seq2[store.Event, error], f func(store.Event) store.Even
 			}
 		}
 	}
+}
+
+// trimsStreamIDs treats stream ids that differ only in surrounding spaces as one stream.
+type trimsStreamIDs struct{ *memory.Store }
+
+func (s trimsStreamIDs) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	return s.Store.Append(ctx, strings.TrimSpace(stream), expected, events...)
+}
+
+func (s trimsStreamIDs) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return s.Store.ReadStream(ctx, strings.TrimSpace(stream), after)
 }

@@ -37,17 +37,16 @@ func iterKinds() []iterKind {
 	}
 }
 
-// drainAfterCancel reads seq until it ends and reports how many events came before an
-// error, the error, and whether anything came after the error.
-func drainAfterCancel(seq iter.Seq2[store.Event, error], cancelAfter int, cancel context.CancelFunc) (events int, err error, more bool) {
-	for e, e2 := range seq {
-		_ = e
+// drainAfterCancel reads seq, canceling its context after cancelAfter events, and reports
+// how many events came, whether anything came after an error, and the error.
+func drainAfterCancel(seq iter.Seq2[store.Event, error], cancelAfter int, cancel context.CancelFunc) (events int, more bool, err error) {
+	for _, e := range seq {
 		if err != nil {
 			more = true
 			break
 		}
-		if e2 != nil {
-			err = e2
+		if e != nil {
+			err = e
 			continue // a correct iterator ends here
 		}
 		events++
@@ -58,7 +57,7 @@ func drainAfterCancel(seq iter.Seq2[store.Event, error], cancelAfter int, cancel
 			break
 		}
 	}
-	return events, err, more
+	return events, more, err
 }
 
 // checkCancel: every iterator, with its context canceled before or during iteration, stops
@@ -74,7 +73,7 @@ func checkCancel(tb testing.TB, h Harness) {
 			if cancelAfter == 0 {
 				cancel()
 			}
-			n, err, more := drainAfterCancel(k.seq(c, s), cancelAfter, cancel)
+			n, more, err := drainAfterCancel(k.seq(c, s), cancelAfter, cancel)
 			cancel()
 			what := fmt.Sprintf("%s with its context canceled after %d events", k.name, cancelAfter)
 			switch {

@@ -27,6 +27,11 @@ func checkReopen(tb testing.TB, h Harness) {
 		tb.Errorf("data before the restart = %s, want %s", before[0].Data, compact(raw))
 	}
 
+	for i, id := range oddStreamIDs() {
+		mustAppend(tb, ctx, s, id, store.NoStream, numbered("T", 10*i, i%3+1)...)
+	}
+	before = append(before, readAll(tb, ctx, s, 7)...)
+
 	s = reopen(tb, h, s)
 	sameEvents(tb, "ReadAll after a restart", before, readAll(tb, ctx, s, 0))
 	for _, stream := range []string{"a", "b"} {
@@ -38,14 +43,14 @@ func checkReopen(tb testing.TB, h Harness) {
 		}
 		sameEvents(tb, fmt.Sprintf("ReadStream(%q) after a restart", stream), want, readStream(tb, ctx, s, stream, 0))
 	}
-	sub, err := subscribeUntil(ctx, h, s, 0, 7)
+	sub, err := subscribeUntil(ctx, h, s, 0, store.Position(len(before)))
 	if err != nil {
 		tb.Errorf("Subscribe after a restart: %v", err)
 	}
 	sameEvents(tb, "Subscribe after a restart", before, sub)
 	if hd, ok := s.(store.Header); ok {
-		if p, err := hd.Head(ctx); err != nil || p != 7 {
-			tb.Errorf("Head after a restart = %d, %v, want 7", p, err)
+		if p, err := hd.Head(ctx); err != nil || int(p) != len(before) {
+			tb.Errorf("Head after a restart = %d, %v, want %d", p, err, len(before))
 		}
 	}
 }

@@ -91,6 +91,8 @@ func Checks(h Harness) []Check {
 		{"canceled append writes nothing", checkCancelAppend},
 		{"stopping early leaks no goroutine", checkNoLeak},
 		{"closed store fails with ErrClosed", checkClosed},
+		{"close while appending", checkCloseWhileAppending},
+		{"stream ids are opaque strings", checkStreamIDs},
 	}
 	if h.Reopen != nil {
 		checks = append(checks,

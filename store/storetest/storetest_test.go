@@ -11,46 +11,16 @@ import (
 	"github.com/eventgraph/eventgraph/store/storetest"
 )
 
-// reopenMemory "restarts" a memory store by copying its log into a new one, so the restart
-// checks themselves are exercised here.
-func reopenMemory(tb testing.TB, s store.Store) store.Store {
-	tb.Helper()
-	ctx := tb.Context()
-	var events []store.Event
-	for e, err := range s.ReadAll(ctx, 0) {
-		if err != nil {
-			tb.Fatalf("reopen: %v", err)
-		}
-		events = append(events, e)
-	}
-	_ = s.Close()
-	i := 0
-	clock := func() time.Time { return events[i].Time } // replays the original times
-	s2 := memory.New(memory.WithClock(func() time.Time {
-		if i < len(events) {
-			return clock()
-		}
-		return time.Now()
-	}))
-	for ; i < len(events); i++ {
-		e := events[i]
-		d := store.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
-		if _, err := s2.Append(ctx, e.StreamID, e.Version-1, d); err != nil {
-			tb.Fatalf("reopen: %v", err)
-		}
-	}
-	return s2
+func TestRun_Memory(t *testing.T) {
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }})
 }
 
-func TestRun_Memory(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New:    func(testing.TB) store.Store { return memory.New() },
-		Reopen: reopenMemory,
-	})
+func TestRun_MemoryWithRestarts(t *testing.T) {
+	storetest.Run(t, durable(identity))
 }
 
 func TestChecks_PassRecordedForMemory(t *testing.T) {
-	h := storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }, Reopen: reopenMemory}
+	h := durable(identity)
 	for _, c := range storetest.Checks(h) {
 		t.Run(c.Name, func(t *testing.T) {
 			if failed, msgs := runRecorded(t, func(tb testing.TB) { c.Run(tb, h) }); failed {
@@ -69,7 +39,7 @@ func TestChecks_ReopenOnlyWithHarness(t *testing.T) {
 		return out
 	}
 	without := names(storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }})
-	with := names(storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }, Reopen: reopenMemory})
+	with := names(durable(identity))
 	if len(with) <= len(without) || !slices.Equal(with[:len(without)], without) {
 		t.Errorf("checks with Reopen %q do not extend those without %q", with, without)
 	}
@@ -154,20 +124,25 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"time is UTC", "metadata round-trips", "append then read back"},
 		},
 		{
+			name:     "trims stream ids",
+			wrap:     func(s *memory.Store) store.Store { return trimsStreamIDs{s} },
+			mustFail: []string{"stream ids are opaque strings"},
+		},
+		{
 			name:     "keeps working after Close",
 			wrap:     func(s *memory.Store) store.Store { return neverCloses{s} },
-			mustFail: []string{"closed store fails with ErrClosed"},
+			mustFail: []string{"closed store fails with ErrClosed", "close while appending"},
 		},
 		{
 			name:     "enforces a smaller size limit than the harness says",
-			wrap:     func(s *memory.Store) store.Store { return s },
+			wrap:     identity,
 			opts:     []memory.Option{memory.WithMaxEventSize(1000)},
 			maxSize:  2000,
 			mustFail: []string{"event size limit"},
 		},
 		{
 			name:     "enforces a larger size limit than the harness says",
-			wrap:     func(s *memory.Store) store.Store { return s },
+			wrap:     identity,
 			opts:     []memory.Option{memory.WithMaxEventSize(4000)},
 			maxSize:  2000,
 			mustFail: []string{"invalid arguments write nothing"},
@@ -175,12 +150,9 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := storetest.Harness{
-				New:          func(testing.TB) store.Store { return tt.wrap(memory.New(tt.opts...)) },
-				Reopen:       func(tb testing.TB, s store.Store) store.Store { return tt.wrap(reopenMemory(tb, s).(*memory.Store)) },
-				MaxEventSize: tt.maxSize,
-				Timeout:      time.Second,
-			}
+			h := durable(tt.wrap, tt.opts...)
+			h.MaxEventSize = tt.maxSize
+			h.Timeout = time.Second
 			failed := map[string][]string{}
 			for _, c := range storetest.Checks(h) {
 				if !slices.Contains(tt.mustFail, c.Name) {

@@ -1,0 +1,88 @@
+package storetest_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+	"github.com/eventgraph/eventgraph/store/storetest"
+)
+
+// keeper makes a memory store "durable" for the restart checks: on Close it keeps the log,
+// and reopening builds a new memory store holding the same events (ids, times and all).
+// The store the checks use may be the memory store wrapped by a broken layer; the log is
+// always taken from the memory store underneath.
+type keeper struct {
+	store.Store
+	mem   *memory.Store
+	mu    sync.RWMutex // Append holds it shared, Close exclusively, so no append slips past the save
+	saved []store.Event
+	done  bool
+}
+
+func (k *keeper) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.Store.Append(ctx, stream, expected, events...)
+}
+
+func (k *keeper) Head(ctx context.Context) (store.Position, error) { return k.mem.Head(ctx) }
+
+func (k *keeper) Close() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.done {
+		k.done = true
+		for e, err := range k.mem.ReadAll(context.Background(), 0) {
+			if err != nil {
+				break // already closed through another path: keep what was saved
+			}
+			k.saved = append(k.saved, e)
+		}
+	}
+	return k.Store.Close()
+}
+
+// durable returns a harness whose stores are memory stores wrapped by wrap and kept by a
+// keeper, so Reopen works.
+func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storetest.Harness {
+	newKeeper := func(mem *memory.Store) *keeper { return &keeper{Store: wrap(mem), mem: mem} }
+	return storetest.Harness{
+		New: func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
+		Reopen: func(tb testing.TB, s store.Store) store.Store {
+			tb.Helper()
+			k, ok := s.(*keeper)
+			if !ok {
+				tb.Fatalf("reopen: %T is not a keeper", s)
+			}
+			_ = k.Close()
+			k.mu.Lock()
+			events := k.saved
+			k.mu.Unlock()
+			var mu sync.Mutex
+			next := 0 // the clock replays the original times, then runs normally
+			clock := func() time.Time {
+				mu.Lock()
+				defer mu.Unlock()
+				if next < len(events) {
+					next++
+					return events[next-1].Time
+				}
+				return time.Now()
+			}
+			mem := memory.New(append(opts, memory.WithClock(clock))...)
+			for _, e := range events {
+				d := store.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
+				if _, err := mem.Append(context.Background(), e.StreamID, e.Version-1, d); err != nil {
+					tb.Fatalf("reopen: %v", err)
+				}
+			}
+			return newKeeper(mem)
+		},
+	}
+}
+
+func identity(s *memory.Store) store.Store { return s }
