@@ -15,9 +15,9 @@ type group struct {
 	lines   []entry       // off relative to the start of buf
 	sids    []uint32      // streams touched, to roll back pending versions on failure
 	appends int           // appends in the group
-	led     bool          // the group has its writer and is gathering appends
-	expect  int           // appends it waits for while gathering
-	joined  chan struct{} // signalled when the expected appends have joined
+	led     bool          // the group's writer is waiting for appends to join
+	taken   bool          // an append has taken the job of writing the group
+	expect  int           // appends the writer waits for
 	done    chan struct{} // closed when the group is committed or failed
 	lead    chan struct{} // receives one token when a waiter must write the group
 	err     error
@@ -40,7 +40,6 @@ func (s *Store) newGroup() *group {
 	if !s.noSync {
 		g.done = make(chan struct{})
 		g.lead = make(chan struct{}, 1)
-		g.joined = make(chan struct{}, 1)
 	}
 	return g
 }
@@ -69,7 +68,16 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 			return store.Appended{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
 		}
 	}
+	// Encode all but the position and version before taking the lock.
 	now := s.now()
+	pre := appendString(make([]byte, 0, 256*len(evs)), stream)
+	streamEnd := len(pre)
+	var endsArr [8]int
+	ends := endsArr[:0]
+	for i := range evs {
+		pre = appendBody(pre, &evs[i], now, len(evs))
+		ends = append(ends, len(pre))
+	}
 
 	s.mu.Lock()
 	if s.closed {
@@ -90,10 +98,12 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if g == nil {
 		g = s.newGroup()
 	}
-	for i := range evs {
+	from := streamEnd
+	for i, to := range ends {
 		off := len(g.buf)
-		g.buf = appendLine(g.buf, store.Position(s.next+1+int64(i)), stream, st.pending+1+store.Version(i), &evs[i], now, len(evs))
+		g.buf = appendSealed(g.buf, store.Position(s.next+1+int64(i)), pre[:streamEnd], st.pending+1+store.Version(i), pre[from:to])
 		g.lines = append(g.lines, entry{off: int64(off), n: uint32(len(g.buf) - off), stream: sid})
+		from = to
 	}
 	g.sids = append(g.sids, sid)
 	g.appends++
@@ -106,27 +116,32 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		// Nothing to share but a write: write under the lock, without handing over.
 		s.write(g)
 		s.mu.Unlock()
+	case s.flushing && g.led && !g.taken && g.appends >= g.expect:
+		// The last append the group's writer waits for writes the group itself.
+		s.forming = g
+		g.taken = true
+		s.mu.Unlock()
+		s.flush(g)
 	case s.flushing:
 		// Join the group that forms behind the commit in flight.
 		s.forming = g
-		if g.led && g.appends == g.expect {
-			g.joined <- struct{}{}
-		}
 		s.mu.Unlock()
 		select {
 		case <-g.done:
 		case <-g.lead:
-			s.gather(g)
-			s.flush(g)
+			if s.gather(g) {
+				s.flush(g)
+			}
 		}
 	default:
 		// Write at once, but first let the writers the last commit released join.
 		s.flushing = true
 		s.forming = g
-		g.led, g.expect, s.released = true, s.released, 0
+		g.expect, s.released = s.released, 0
 		s.mu.Unlock()
-		s.gather(g)
-		s.flush(g)
+		if s.gather(g) {
+			s.flush(g)
+		}
 	}
 	if g.err != nil {
 		return store.Appended{}, fmt.Errorf("jsonl: append %s: %w", stream, g.err)
@@ -144,30 +159,38 @@ func (s *Store) write(g *group) {
 	s.publish(g, end)
 }
 
-// gather lets a group that is about to be written grow first. The writers the previous
-// commit just released are on their way back; letting them join this group, rather than
-// the one after it, lets a fixed set of writers share each sync instead of alternating
-// between two half-full groups. It waits until as many appends joined as the previous
-// commit released, or for half as long as the previous write and sync took, whichever
-// comes first. A lone writer does not wait.
-func (s *Store) gather(g *group) {
+// gather lets a group that is about to be written grow first, and reports whether the
+// caller must write it. The writers the previous commit just released are on their way
+// back; letting them join this group, rather than the one after it, lets a fixed set of
+// writers share each sync instead of alternating between two half-full groups. The group
+// waits until as many appends joined as the previous commit released (the last of them
+// then writes the group, saving a wake-up) or for half as long as the previous write and
+// sync took, whichever comes first. A lone writer does not wait.
+func (s *Store) gather(g *group) bool {
 	s.mu.Lock()
-	if g.appends >= g.expect {
+	wait := min(s.lastFlush/2, maxGather)
+	if g.appends >= g.expect || wait <= 0 {
+		g.taken = true
 		s.mu.Unlock()
-		return
+		return true
 	}
 	g.led = true
-	wait := min(s.lastFlush/2, maxGather)
 	s.mu.Unlock()
-	if wait <= 0 {
-		return
-	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case <-g.joined:
+	case <-g.done: // the last append wrote it
+		return false
 	case <-t.C:
 	}
+	s.mu.Lock()
+	mine := !g.taken
+	g.taken = true
+	s.mu.Unlock()
+	if !mine {
+		<-g.done
+	}
+	return mine
 }
 
 // flush writes and syncs one group outside the lock, then publishes it and hands the
@@ -256,3 +279,4 @@ func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
 	s.flushing = false
 	s.idle.Broadcast()
 }
+

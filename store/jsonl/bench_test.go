@@ -84,9 +84,15 @@ func benchAppend(b *testing.B, durable bool, writers int) {
 	s := openStore(b, b.TempDir(), opts...)
 	e := benchEvent()
 	ctx := context.Background()
+	names := make([][]string, writers)
+	for w := range names {
+		for i := range 100 {
+			names[w] = append(names[w], fmt.Sprintf("order-%d-%d", w, i))
+		}
+	}
 	b.ResetTimer()
 	runWriters(b, writers, func(w, i int) {
-		if _, err := s.Append(ctx, fmt.Sprintf("order-%d-%d", w, i%100), store.Any, e); err != nil {
+		if _, err := s.Append(ctx, names[w][i%100], store.Any, e); err != nil {
 			b.Error(err)
 		}
 	})

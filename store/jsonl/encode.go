@@ -21,15 +21,15 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 const crcSuffixLen = len(`"crc":"`) + 8 + len(`"}`)
 
 // appendLine appends one event line, '\n' included, to b. The event's strings must be valid
-// UTF-8 (see validUTF8) and its Data compact JSON.
+// UTF-8 (see invalidString) and its Data compact JSON.
 func appendLine(b []byte, pos store.Position, stream string, v store.Version, e *store.EventData, t time.Time, batch int) []byte {
-	start := len(b)
-	b = append(b, `{"position":`...)
-	b = strconv.AppendInt(b, int64(pos), 10)
-	b = append(b, `,"stream":`...)
-	b = appendString(b, stream)
-	b = append(b, `,"version":`...)
-	b = strconv.AppendInt(b, int64(v), 10)
+	return appendSealed(b, pos, appendString(nil, stream), v, appendBody(nil, e, t, batch))
+}
+
+// appendBody appends the part of a line that does not depend on the event's position and
+// version: from `,"id":` to the comma after batch. Append encodes it before taking the
+// writer lock.
+func appendBody(b []byte, e *store.EventData, t time.Time, batch int) []byte {
 	b = append(b, `,"id":`...)
 	b = appendString(b, e.ID)
 	b = append(b, `,"type":`...)
@@ -42,12 +42,24 @@ func appendLine(b []byte, pos store.Position, stream string, v store.Version, e 
 	b = appendMetadata(b, e.Metadata)
 	b = append(b, `,"batch":`...)
 	b = strconv.AppendInt(b, int64(batch), 10)
-	b = append(b, ',')
+	return append(b, ',')
+}
+
+// appendSealed appends a whole line: its head (position, the stream as a JSON string,
+// version), the body, and the checksum.
+func appendSealed(b []byte, pos store.Position, stream []byte, v store.Version, body []byte) []byte {
+	start := len(b)
+	b = append(b, `{"position":`...)
+	b = strconv.AppendInt(b, int64(pos), 10)
+	b = append(b, `,"stream":`...)
+	b = append(b, stream...)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, int64(v), 10)
+	b = append(b, body...)
 	sum := crc32.Checksum(b[start:], castagnoli)
 	b = append(b, `"crc":"`...)
 	b = appendHex32(b, sum)
-	b = append(b, "\"}\n"...)
-	return b
+	return append(b, "\"}\n"...)
 }
 
 const hexDigits = "0123456789abcdef"
