@@ -70,6 +70,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	// Encode all but the position and version before taking the lock.
 	now := s.now()
+	if !validTime(now) {
+		return store.Appended{}, fmt.Errorf("jsonl: append %s: the clock's time %v is outside the years 0 to 9999", stream, now)
+	}
 	pre := appendString(make([]byte, 0, 256*len(evs)), stream)
 	streamEnd := len(pre)
 	var endsArr [8]int
@@ -279,4 +282,3 @@ func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
 	s.flushing = false
 	s.idle.Broadcast()
 }
-

@@ -27,8 +27,12 @@
 // Append returns once its lines are written and fdatasync'ed (unless WithNoSync). Appends
 // that arrive while a sync is in flight form the next group behind it; that group is then
 // written with one write and synced with one fdatasync, so concurrent appends share syncs.
-// Optimistic concurrency is checked in memory under the writer lock against the versions
-// of all appends, including those in flight. Readers see an event only once it is durable.
+// Before a group is written it may wait briefly for the writers the previous commit just
+// released (at most as many as it released, and at most half as long as the previous sync
+// took), so that a steady set of writers shares each sync rather than alternating between
+// two half-full groups. Optimistic concurrency is checked in memory under the writer lock
+// against the versions of all appends, including those in flight; lines are encoded before
+// the lock is taken. Readers see an event only once it is durable.
 //
 // When a write fails, the file is cut back to its last commit, the append and those queued
 // behind it fail, and later appends work. When a sync fails (or the cut does), the state of

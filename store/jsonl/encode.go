@@ -35,7 +35,7 @@ func appendBody(b []byte, e *store.EventData, t time.Time, batch int) []byte {
 	b = append(b, `,"type":`...)
 	b = appendString(b, e.Type)
 	b = append(b, `,"time":"`...)
-	b = t.UTC().AppendFormat(b, timeLayout)
+	b = appendTime(b, t)
 	b = append(b, `","data":`...)
 	b = append(b, e.Data...)
 	b = append(b, `,"metadata":`...)
@@ -63,6 +63,43 @@ func appendSealed(b []byte, pos store.Position, stream []byte, v store.Version, 
 }
 
 const hexDigits = "0123456789abcdef"
+
+// appendTime writes t in timeLayout. The year must be within 0 and 9999 (see validTime).
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond(), 9)
+	return append(b, 'Z')
+}
+
+// validTime reports whether appendTime can write t.
+func validTime(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+// appendDigits writes v, which must not be negative, in exactly n digits.
+func appendDigits(b []byte, v, n int) []byte {
+	var d [9]byte
+	for i := n - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:n]...)
+}
 
 func appendHex32(b []byte, v uint32) []byte {
 	for shift := 28; shift >= 0; shift -= 4 {

@@ -187,3 +187,13 @@ func TestStore_Append_concurrentConflicts(t *testing.T) {
 		})
 	}
 }
+
+func TestStore_Append_clockOutOfRange(t *testing.T) {
+	s := openStore(t, t.TempDir(), jsonl.WithClock(func() time.Time { return time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	if _, err := s.Append(context.Background(), "a", store.Any, ev("T", 1)); err == nil {
+		t.Fatal("Append with the clock in the year 10000 succeeded; its line could not be read back")
+	}
+	if h, _ := s.Head(context.Background()); h != 0 {
+		t.Fatalf("Head = %d, want 0", h)
+	}
+}
