@@ -1,0 +1,100 @@
+package main
+
+import "fmt"
+
+// goal is one target of issue 5, computed from the run's own numbers.
+type goal struct {
+	name    string
+	measure func(r results) (float64, bool)
+	limit   float64
+	format  func(float64) string
+	below   bool // the measured value must stay under limit (else reach at least limit)
+}
+
+// verdict returns the goal's comparison and result for value v.
+func (g goal) verdict(v float64) (required, result string) {
+	if g.below {
+		required, result = "< "+g.format(g.limit), "FAIL"
+		if v < g.limit {
+			result = "PASS"
+		}
+		return required, result
+	}
+	required, result = "≥ "+g.format(g.limit), "FAIL"
+	if v >= g.limit {
+		result = "PASS"
+	}
+	return required, result
+}
+
+// ratio returns a/b of two measured values, and whether both ran.
+func ratio(a, b func(results) (float64, bool)) func(results) (float64, bool) {
+	return func(r results) (float64, bool) {
+		x, ok1 := a(r)
+		y, ok2 := b(r)
+		if !ok1 || !ok2 || y == 0 {
+			return 0, false
+		}
+		return x / y, true
+	}
+}
+
+func w(key string, n int) func(results) (float64, bool) {
+	return func(r results) (float64, bool) { return r.write(key, n) }
+}
+
+func rd(key string) func(results) (float64, bool) {
+	return func(r results) (float64, bool) { return r.read(key) }
+}
+
+func times(v float64) string   { return fmt.Sprintf("%.2f×", v) }
+func percent(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
+func perSec(v float64) string  { return thousands(v) + " events/s" }
+
+func goals(writers []int) []goal {
+	gs := []goal{
+		{"JSONL durable, 16 writers ÷ JetStream sync always, 16 writers", ratio(w(keyJSONL, 16), w(keyJetStream, 16)), 10, times, false},
+		{"JSONL durable, 16 writers ÷ SQLite synchronous=FULL, 16 writers", ratio(w(keyJSONL, 16), w(keySQLite, 16)), 10, times, false},
+		{"JSONL durable, 16 writers", w(keyJSONL, 16), 50_000, perSec, false},
+		{"JSONL durable, 1 writer ÷ raw write+fdatasync loop", ratio(w(keyJSONL, 1), w(keyRawSync, 1)), 0.9, percent, false},
+	}
+	for _, n := range writers {
+		gs = append(gs, goal{fmt.Sprintf("JSONL no sync ÷ write-only, %d writer(s)", n), ratio(w(keyJSONLNoSync, n), w(keyWriteOnly, n)), 0.7, percent, false})
+	}
+	for _, n := range writers {
+		gs = append(gs, goal{fmt.Sprintf("memory store ÷ hallgren memory store, %d writer(s)", n), ratio(w(keyMemory, n), w(keyHallgren, n)), 2, times, false})
+	}
+	for _, n := range writers {
+		gs = append(gs, goal{fmt.Sprintf("memory store ÷ map+mutex, %d writer(s)", n), ratio(w(keyMemory, n), w(keyMapMutex, n)), 0.6, percent, false})
+	}
+	gs = append(gs, goal{"ReadStream of a 10,000-event stream, JSONL ÷ SQLite", ratio(rd(keyJSONL), rd(keySQLite)), 2, times, false})
+	for _, n := range writers {
+		gs = append(gs, goal{fmt.Sprintf("API: memory-store mutations ÷ no-op mutation floor, %d client(s)", n), ratio(api(keyAPIMemory, n), api(keyAPIFloor, n)), 0.6, percent, false})
+	}
+	gs = append(gs, goal{"API: JSONL durable mutations ÷ no-op mutation floor, 64 clients", ratio(api(keyAPIJSONL, 64), api(keyAPIFloor, 64)), 0.5, percent, false})
+	gs = append(gs, goal{name: "fan-out to 1,000 WebSocket subscribers: commit → last delivery, p99", measure: fanoutP99(1000), limit: 0.1, format: seconds, below: true})
+	return gs
+}
+
+// fanoutP99 returns the median over rounds of the fan-out p99, in seconds, when the case ran
+// with the given number of subscribers.
+func fanoutP99(subscribers int) func(results) (float64, bool) {
+	return func(r results) (float64, bool) {
+		var ss []sample
+		for _, f := range r.fanout {
+			if f.subscribers == subscribers {
+				ss = append(ss, sample{rate: f.lastP99.Seconds()})
+			}
+		}
+		return median(ss, func(s sample) float64 { return s.rate })
+	}
+}
+
+func seconds(v float64) string { return latency(v) }
+
+func api(key string, clients int) func(results) (float64, bool) {
+	return func(r results) (float64, bool) {
+		s, ok := r.apiResult(key, clients)
+		return s.rate, ok
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// renderAPI writes the API table.
+func renderAPI(b *strings.Builder, cfg config, r results) {
+	if len(r.api) == 0 && len(r.fanout) == 0 {
+		return
+	}
+	if len(r.api) > 0 {
+		fmt.Fprintf(b, "## API: GraphQL over loopback HTTP\n\n")
+		fmt.Fprintf(b, "`graph.NewHandler` over `service.New` (projections and the order saga running) on a real loopback listener; each client sends one POST after the other for %s. The floor is `mutation { __typename }` on the same server: HTTP, parsing, validation and execution with no resolver.\n\n", cfg.duration)
+		fmt.Fprintf(b, "| workload | clients | requests/s | p50 | p99 | ÷ floor | projection lag p50 / max (events) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, c := range apiCases() {
+			for _, n := range cfg.writers {
+				s, ok := r.apiResult(c.key, n)
+				if !ok {
+					continue
+				}
+				rel := "–"
+				if f, ok := r.apiResult(keyAPIFloor, n); ok && f.rate > 0 && c.key != keyAPIFloor {
+					rel = percent(s.rate / f.rate)
+				}
+				lag := "–"
+				if s.lagP50 >= 0 && c.lag {
+					lag = fmt.Sprintf("%s / %s", thousands(s.lagP50), thousands(s.lagMax))
+				}
+				fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s |\n", c.title, n, thousands(s.rate), latency(s.p50), latency(s.p99), rel, lag)
+			}
+		}
+		fmt.Fprintf(b, "\nProjection lag: every 5 ms during the mutation cases, the log's head minus the position of the slowest projection or saga.\n\n")
+	}
+	for i, f := range r.fanout {
+		if i == 0 {
+			fmt.Fprintf(b, "## Subscription fan-out\n\n")
+			fmt.Fprintf(b, "Subscribers open `%s` over WebSocket (graphql-transport-ws) against the memory-store server; events are committed one at a time (createRestaurant through the service), each after the previous one reached every subscriber. Time runs from the commit call to the delivery.\n\n", opEventsSubscription)
+			fmt.Fprintf(b, "| round | subscribers | events | commit → last delivery p50 | p99 | commit → any delivery p50 | p99 | connecting all took |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		}
+		fmt.Fprintf(b, "| %d | %s | %d | %s | %s | %s | %s | %s |\n", i+1, thousands(float64(f.subscribers)), f.events,
+			latency(f.lastP50.Seconds()), latency(f.lastP99.Seconds()), latency(f.eachP50.Seconds()), latency(f.eachP99.Seconds()), f.connect.Round(time.Millisecond))
+	}
+	if len(r.fanout) > 0 {
+		fmt.Fprintf(b, "\n")
+	}
+}
+
+// renderResources writes the bounded-resource sections.
+func renderResources(b *strings.Builder, r results) {
+	if x := r.res; x != nil {
+		fmt.Fprintf(b, "## Bounded resources\n\n| measurement | value |\n|---|---:|\n")
+		fmt.Fprintf(b, "| JSONL index: live heap per event after Open (%s events, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.jsonlIndex)
+		fmt.Fprintf(b, "| memory store: live heap per event (same events) | %.0f B |\n", x.memoryStore)
+		fmt.Fprintf(b, "| idle store subscriber, memory store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubMemory)
+		fmt.Fprintf(b, "| idle store subscriber, JSONL store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubJSONL)
+		for _, f := range r.fanout {
+			fmt.Fprintf(b, "| idle GraphQL WebSocket subscription, server and bench client together (%s subscribers) | %.0f B |\n", thousands(float64(f.subscribers)), f.perSub)
+			break
+		}
+		fmt.Fprintf(b, "\n")
+	}
+	if s := r.soak; s != nil && len(s.samples) > 0 {
+		fmt.Fprintf(b, "## Soak\n\n%s of the createRestaurant / placeOrder mix at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and Go heap in use sampled along the way. The log's index and the read models grow with the events by design; the question is whether anything else grows.\n\n",
+			s.duration, s.rate, s.clients)
+		fmt.Fprintf(b, "| time | requests | events in the log | RSS (MiB) | heap in use (MiB) |\n|---:|---:|---:|---:|---:|\n")
+		for _, x := range s.samples {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", x.at.Round(time.Second), thousands(float64(x.requests)), thousands(float64(x.head)), mib(x.rss), mib(x.heap))
+		}
+		if len(s.samples) >= 3 {
+			mid, last := s.samples[len(s.samples)/2], s.samples[len(s.samples)-1]
+			if ev := last.head - mid.head; ev > 0 {
+				fmt.Fprintf(b, "\nSecond half of the soak: RSS grew %s MiB over %s events (%.0f B/event), heap in use %s MiB (%.0f B/event).\n",
+					signedMiB(int64(last.rss)-int64(mid.rss)), thousands(float64(ev)), float64(int64(last.rss)-int64(mid.rss))/float64(ev),
+					signedMiB(int64(last.heap)-int64(mid.heap)), float64(int64(last.heap)-int64(mid.heap))/float64(ev))
+			}
+		}
+		fmt.Fprintf(b, "\n")
+	}
+}
+
+func signedMiB(b int64) string { return fmt.Sprintf("%+.1f", float64(b)/(1<<20)) }
