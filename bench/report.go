@@ -173,7 +173,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		}
 	}
 
-	p("## Versions\n\n")
+	p("## Versions\n\nThe peers as built into this run, pinned in `bench/go.mod` at the versions issue 5 names (all served by the Go module proxy; hallgren's memory store is the `eventstore/memory` package of the root module, which needs `github.com/hallgren/eventsourcing/core`):\n\n")
 	for _, line := range versions() {
 		p("- %s\n", line)
 	}
