@@ -6,9 +6,25 @@
 //		storetest.Run(t, storetest.Harness{New: func(tb testing.TB) store.Store { return memory.New() }})
 //	}
 //
+// The suite checks every semantic of the store contract (see package store): the four
+// expected-version modes and the *store.ConflictError they report; all-or-nothing batches
+// at consecutive positions; invalid arguments rejected with store.ErrInvalid and nothing
+// written; racing and concurrent appends with no version or position duplicated or
+// skipped; readers that never see position P+1 before P; subscriptions from any position
+// that deliver every event exactly once, in order, also while appends go on and when the
+// subscriber stalls (which must not block writers); ReadStream and ReadAll bounds; data
+// that round-trips as json.Compact of the input; metadata, ids and UTC times; iterators
+// that stop promptly when their context ends (yielding its error after at most
+// MaxAfterCancel more events) and leak no goroutine; store.ErrClosed after Close; stream
+// ids as opaque strings; and, when the harness can restart the store, the same events
+// after a restart.
+//
+// A store must also keep its own copies: changing an appended EventData, or an Event it
+// returned, must not change what it returns next.
+//
 // The suite is a list of named checks (see Checks), each a function of a testing.TB and a
 // Harness, so it can also be run against arbitrary or deliberately broken stores. Run must
-// not be called in parallel with other tests of the same package: its leak checks look at
+// not be called in parallel with other tests of the same package: its leak check looks at
 // every goroutine of the process.
 package storetest
 
