@@ -140,7 +140,7 @@ func checkGapFree(tb testing.TB, h Harness) {
 	)
 	ctx, s := open(tb, h)
 	total := 0
-	batch := func(w, i int) int { return 1 + (w+i)%3 }
+	batch := func(w, i int) int { return 1 + (w+i)%6 }
 	for w := range writers {
 		for i := range perWriter {
 			total += batch(w, i)
