@@ -73,7 +73,14 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if !validTime(now) {
 		return store.Appended{}, fmt.Errorf("jsonl: append %s: the clock's time %v is outside the years 0 to 9999", stream, now)
 	}
-	pre := appendString(make([]byte, 0, 256*len(evs)), stream)
+	size := 2 * len(stream)
+	for i := range evs {
+		size += 128 + len(evs[i].ID) + len(evs[i].Type) + len(evs[i].Data)
+		for k, v := range evs[i].Metadata {
+			size += 8 + len(k) + len(v)
+		}
+	}
+	pre := appendString(make([]byte, 0, size), stream)
 	streamEnd := len(pre)
 	var endsArr [8]int
 	ends := endsArr[:0]

@@ -35,8 +35,10 @@ func benchLine() []byte {
 }
 
 // reportRate reports events per second over the benchmark's elapsed time.
-func reportRate(b *testing.B, events int) {
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+func reportRate(b *testing.B, events int) float64 {
+	rate := float64(events) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, "events/s")
+	return rate
 }
 
 // runWriters runs b.N calls of op spread over w goroutines.
@@ -53,30 +55,48 @@ func runWriters(b *testing.B, w int, op func(writer, i int)) {
 }
 
 // BenchmarkJSONL measures the store and raw file baselines in one family, so ratios can be
-// computed from one run.
+// computed from one run; with -v it logs the ratios of the appends to their baselines:
+//
+//	go test -run '^$' -bench JSONL -v ./store/jsonl
+//
+// (-short opens a log of 100,000 events instead of 1,000,000).
 func BenchmarkJSONL(b *testing.B) {
+	rates := map[string]float64{} // events/s of each sub-benchmark's last run
+	run := func(name string, fn func(b *testing.B) float64) {
+		b.Run(name, func(b *testing.B) { rates[name] = fn(b) })
+	}
 	for _, durable := range []bool{true, false} {
 		mode := map[bool]string{true: "durable", false: "nosync"}[durable]
 		for _, writers := range []int{1, 16} {
-			b.Run(fmt.Sprintf("append/%s/writers=%d", mode, writers), func(b *testing.B) {
-				benchAppend(b, durable, writers)
+			run(fmt.Sprintf("append/%s/writers=%d", mode, writers), func(b *testing.B) float64 {
+				return benchAppend(b, durable, writers)
 			})
 		}
 	}
-	b.Run("baseline/write+fdatasync", func(b *testing.B) { benchRaw(b, 1, true) })
-	b.Run("baseline/write16+fdatasync", func(b *testing.B) { benchRaw(b, 16, true) })
-	b.Run("baseline/write", func(b *testing.B) { benchRaw(b, 1, false) })
-	b.Run("readstream/10000", func(b *testing.B) { benchReadStream(b, 1) })
-	b.Run("readstream/10000-of-100000", func(b *testing.B) { benchReadStream(b, 10) })
-	b.Run("readall/100000", benchReadAll)
+	run("baseline/write+fdatasync", func(b *testing.B) float64 { return benchRaw(b, 1, true) })
+	run("baseline/write16+fdatasync", func(b *testing.B) float64 { return benchRaw(b, 16, true) })
+	run("baseline/write", func(b *testing.B) float64 { return benchRaw(b, 1, false) })
+	run("readstream/10000", func(b *testing.B) float64 { return benchReadStream(b, 1) })
+	run("readstream/10000-of-100000", func(b *testing.B) float64 { return benchReadStream(b, 10) })
+	run("readall/100000", benchReadAll)
 	events := 1_000_000
 	if testing.Short() {
 		events = 100_000
 	}
-	b.Run(fmt.Sprintf("open/%d", events), func(b *testing.B) { benchOpen(b, events) })
+	run(fmt.Sprintf("open/%d", events), func(b *testing.B) float64 { return benchOpen(b, events) })
+
+	for _, r := range []struct{ what, num, den string }{
+		{"durable, 1 writer / write+fdatasync loop", "append/durable/writers=1", "baseline/write+fdatasync"},
+		{"durable, 16 writers / write16+fdatasync loop", "append/durable/writers=16", "baseline/write16+fdatasync"},
+		{"no sync, 1 writer / write loop", "append/nosync/writers=1", "baseline/write"},
+	} {
+		if rates[r.num] > 0 && rates[r.den] > 0 {
+			b.Logf("%s: %.0f%%", r.what, 100*rates[r.num]/rates[r.den])
+		}
+	}
 }
 
-func benchAppend(b *testing.B, durable bool, writers int) {
+func benchAppend(b *testing.B, durable bool, writers int) float64 {
 	var opts []jsonl.Option
 	if !durable {
 		opts = append(opts, jsonl.WithNoSync())
@@ -97,12 +117,12 @@ func benchAppend(b *testing.B, durable bool, writers int) {
 		}
 	})
 	b.StopTimer()
-	reportRate(b, b.N)
+	return reportRate(b, b.N)
 }
 
 // benchRaw writes lines of the same size to a plain file, batch lines per write (and per
 // fdatasync when sync is set): the cost of the disk alone. b.N counts lines.
-func benchRaw(b *testing.B, batch int, sync bool) {
+func benchRaw(b *testing.B, batch int, sync bool) float64 {
 	f, err := os.Create(filepath.Join(b.TempDir(), "raw"))
 	if err != nil {
 		b.Fatal(err)
@@ -126,7 +146,7 @@ func benchRaw(b *testing.B, batch int, sync bool) {
 		}
 	}
 	b.StopTimer()
-	reportRate(b, b.N)
+	return reportRate(b, b.N)
 }
 
 // fillStore appends n events round-robin over streams streams, in batches of 100 per stream.
@@ -142,7 +162,7 @@ func fillStore(b *testing.B, s *jsonl.Store, n, streams int) {
 	}
 }
 
-func benchReadStream(b *testing.B, streams int) {
+func benchReadStream(b *testing.B, streams int) float64 {
 	s := openStore(b, b.TempDir(), jsonl.WithNoSync())
 	fillStore(b, s, 10_000*streams, streams)
 	ctx := context.Background()
@@ -159,10 +179,10 @@ func benchReadStream(b *testing.B, streams int) {
 			b.Fatalf("read %d events, want 10000", n)
 		}
 	}
-	reportRate(b, 10_000*b.N)
+	return reportRate(b, 10_000*b.N)
 }
 
-func benchReadAll(b *testing.B) {
+func benchReadAll(b *testing.B) float64 {
 	const n = 100_000
 	s := openStore(b, b.TempDir(), jsonl.WithNoSync())
 	fillStore(b, s, n, 100)
@@ -180,12 +200,12 @@ func benchReadAll(b *testing.B) {
 			b.Fatalf("read %d events, want %d", got, n)
 		}
 	}
-	reportRate(b, n*b.N)
+	return reportRate(b, n*b.N)
 }
 
 // benchOpen opens a log of n events over n/1000 streams, written line by line with the
 // store's encoder, and reports the index's heap size per event.
-func benchOpen(b *testing.B, n int) {
+func benchOpen(b *testing.B, n int) float64 {
 	dir := b.TempDir()
 	f, err := os.Create(filepath.Join(dir, jsonl.LogFile))
 	if err != nil {
@@ -227,6 +247,6 @@ func benchOpen(b *testing.B, n int) {
 		}
 		s.Close()
 	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "index-bytes/event")
+	return reportRate(b, n*b.N)
 }
