@@ -55,6 +55,9 @@ func (s *Store) newGroup() *group {
 // and later appends work; after a failed sync (or a failed cut) the Store fails every later
 // append with ErrFailed, because the file's state is no longer known; reopening recovers.
 // Appends queued behind a failed group fail too, without being written.
+//
+// ctx is checked before anything is queued; once an append is queued it is written (or
+// fails) whatever ctx does, so that its outcome is never unknown to the caller.
 func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -101,6 +102,64 @@ func TestOpen_Locked(t *testing.T) {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	s2.Close()
+}
+
+// lockEnv names the directory a child process tries to open; set only in the child.
+const lockEnv = "JSONL_LOCK_CHILD_DIR"
+
+// TestOpenChild is the child of TestOpen_lockedAcrossProcesses: it prints what Open of
+// the directory returned. Without lockEnv it does nothing.
+func TestOpenChild(t *testing.T) {
+	dir := os.Getenv(lockEnv)
+	if dir == "" {
+		return // not the child
+	}
+	s, err := jsonl.Open(dir)
+	switch {
+	case errors.Is(err, jsonl.ErrLocked):
+		fmt.Println("result: locked:", err)
+	case err != nil:
+		fmt.Println("result: error:", err)
+	default:
+		s.Close()
+		fmt.Println("result: opened")
+	}
+}
+
+func TestOpen_lockedAcrossProcesses(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	child := func() string {
+		cmd := exec.Command(exe, "-test.run=^TestOpenChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), lockEnv+"="+dir)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if r, ok := strings.CutPrefix(line, "result: "); ok {
+				return r
+			}
+		}
+		t.Fatalf("child printed no result:\n%s", out)
+		return ""
+	}
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := child(); !strings.HasPrefix(got, "locked: ") || !strings.Contains(got, "locked by another store") {
+		t.Fatalf("Open in another process while this one has the store open: %q, want ErrLocked", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := child(); got != "opened" {
+		t.Fatalf("Open in another process after Close: %q, want opened", got)
+	}
 }
 
 func TestStore_Append_invalid(t *testing.T) {
