@@ -214,35 +214,44 @@ func BenchmarkReadAll(b *testing.B) {
 	})
 }
 
-// BenchmarkSubscribe measures a live subscriber keeping up with one writer.
+// BenchmarkSubscribe measures live subscribers keeping up with one writer; events/s counts
+// appended events, each delivered to every subscriber.
 func BenchmarkSubscribe(b *testing.B) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	s := memory.New()
-	defer s.Close()
-	b.ReportAllocs()
-	done := make(chan int)
-	go func() {
-		n := 0
-		for e, err := range s.Subscribe(ctx, 0) {
-			if err != nil {
-				break
+	for _, subscribers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("subscribers=%d", subscribers), func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := memory.New()
+			defer s.Close()
+			b.ReportAllocs()
+			counts := make(chan int, subscribers)
+			for range subscribers {
+				go func() {
+					n := 0
+					for e, err := range s.Subscribe(ctx, 0) {
+						if err != nil {
+							break
+						}
+						n++
+						if int(e.Position) == b.N {
+							break
+						}
+					}
+					counts <- n
+				}()
 			}
-			n++
-			if int(e.Position) == b.N {
-				break
+			start := time.Now()
+			for range b.N {
+				if _, err := s.Append(ctx, "live", store.Any, store.EventData{ID: "id", Type: "T", Data: benchData}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		done <- n
-	}()
-	start := time.Now()
-	for range b.N {
-		if _, err := s.Append(ctx, "live", store.Any, store.EventData{ID: "id", Type: "T", Data: benchData}); err != nil {
-			b.Fatal(err)
-		}
+			for range subscribers {
+				if n := <-counts; n != b.N {
+					b.Fatalf("a subscriber got %d events, want %d", n, b.N)
+				}
+			}
+			reportEvents(b, b.N, start)
+		})
 	}
-	if n := <-done; n != b.N {
-		b.Fatalf("subscriber got %d events, want %d", n, b.N)
-	}
-	reportEvents(b, b.N, start)
 }
