@@ -101,12 +101,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		s.mu.Unlock()
 		return store.Appended{}, fmt.Errorf("jsonl: append %s: %w: %w", stream, ErrFailed, s.failed)
 	}
-	sid := s.idx.add(stream)
-	st := s.idx.streams[sid]
-	if err := store.CheckVersion(stream, expected, st.pending); err != nil {
+	var current store.Version
+	sid, known := s.idx.lookup(stream)
+	if known {
+		current = s.idx.streams[sid].pending
+	}
+	if err := store.CheckVersion(stream, expected, current); err != nil {
 		s.mu.Unlock()
 		return store.Appended{}, err
 	}
+	if !known {
+		sid = s.idx.add(stream)
+	}
+	st := s.idx.streams[sid]
 	g := s.forming
 	if g == nil {
 		g = s.newGroup()
