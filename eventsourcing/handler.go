@@ -34,6 +34,7 @@ type handlerConfig struct {
 	maxRetries int
 	logger     *slog.Logger
 	cacheSize  int
+	observer   CommandObserver
 }
 
 // DefaultStateCacheSize is how many streams' states a handler keeps by default.
@@ -107,6 +108,16 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // (pinned, or after the retries); a *StoreError when the store failed; ctx's error.
 // A Decide that returns no events writes nothing and returns the stream's current version.
 func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
+	if h.cfg.observer == nil {
+		return h.handle(ctx, cmd, meta)
+	}
+	start := time.Now()
+	res, err := h.handle(ctx, cmd, meta)
+	h.observe(ctx, cmd, start, res, err)
+	return res, err
+}
+
+func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
 	hash, err := Fingerprint(cmd)
 	if err != nil {
 		return Result{}, err

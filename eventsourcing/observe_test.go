@@ -1,0 +1,88 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+)
+
+// observations records what a CommandObserver is told.
+type observations struct {
+	mu  sync.Mutex
+	all []eventsourcing.CommandObservation
+}
+
+func (o *observations) observe(_ context.Context, c eventsourcing.CommandObservation) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.all = append(o.all, c)
+}
+
+func (o *observations) last(tb testing.TB) eventsourcing.CommandObservation {
+	tb.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.all) == 0 {
+		tb.Fatal("no command observed")
+	}
+	return o.all[len(o.all)-1]
+}
+
+func TestWithCommandObserver(t *testing.T) {
+	obs := &observations{}
+	h := newCounterHandler(newStore(t), eventsourcing.WithCommandObserver(obs.observe))
+	ctx := context.Background()
+
+	tests := []struct {
+		name      string
+		cmd       counterCmd
+		meta      eventsourcing.Meta
+		wantType  string
+		wantErr   error
+		duplicate bool
+	}{
+		{name: "an accepted command", cmd: createCounter{ID: "a"}, meta: eventsourcing.Meta{CommandID: "c1"}, wantType: "createCounter"},
+		{name: "a repeated command id", cmd: createCounter{ID: "a"}, meta: eventsourcing.Meta{CommandID: "c1"}, wantType: "createCounter", duplicate: true},
+		{name: "a rejected command", cmd: createCounter{ID: "a"}, wantType: "createCounter", wantErr: decider.ErrAlreadyExists},
+		{name: "a command on a missing entity", cmd: addToCounter{ID: "b", N: 1}, wantType: "addToCounter", wantErr: decider.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.Handle(ctx, tt.cmd, tt.meta)
+			got := obs.last(t)
+			if got.Type != tt.wantType || got.Stream != tt.cmd.stream() || got.Duplicate != tt.duplicate {
+				t.Errorf("observed %+v, want type %s, stream %s, duplicate %v", got, tt.wantType, tt.cmd.stream(), tt.duplicate)
+			}
+			if !errors.Is(got.Err, tt.wantErr) || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (got.Err == nil) {
+				t.Errorf("observed error %v (Handle returned %v), want %v", got.Err, err, tt.wantErr)
+			}
+			if got.Duration <= 0 {
+				t.Errorf("duration %v, want > 0", got.Duration)
+			}
+		})
+	}
+	if n := len(obs.all); n != len(tests) {
+		t.Errorf("%d observations, want one per command (%d)", n, len(tests))
+	}
+}
+
+func TestCommandType(t *testing.T) {
+	tests := []struct {
+		cmd  any
+		want string
+	}{
+		{createCounter{ID: "a"}, "createCounter"},
+		{&createCounter{ID: "a"}, "createCounter"},
+		{nil, "nil"},
+		{struct{ X int }{}, "struct { X int }"},
+	}
+	for _, tt := range tests {
+		if got := eventsourcing.CommandType(tt.cmd); got != tt.want {
+			t.Errorf("CommandType(%#v) = %q, want %q", tt.cmd, got, tt.want)
+		}
+	}
+}
