@@ -36,6 +36,7 @@ type config struct {
 	logger     *slog.Logger
 	timeout    time.Duration
 	maxRetries int
+	observer   eventsourcing.CommandObserver
 }
 
 // WithLogger sets the logger of the service, its handlers and its runner (default: slog.Default()).
@@ -91,6 +92,9 @@ func New(st store.Store, opts ...Option) *Service {
 		eventsourcing.WithCommandIndex(index),
 		eventsourcing.WithMaxRetries(cfg.maxRetries),
 		eventsourcing.WithLogger(cfg.logger),
+	}
+	if cfg.observer != nil {
+		hopts = append(hopts, eventsourcing.WithCommandObserver(cfg.observer))
 	}
 	s := &Service{
 		store:   st,
