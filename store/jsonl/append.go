@@ -58,7 +58,10 @@ func (s *Store) newGroup() *group {
 //
 // ctx is checked before anything is queued; once an append is queued it is written (or
 // fails) whatever ctx does, so that its outcome is never unknown to the caller.
-func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (_ store.Appended, err error) {
+	if s.observer != nil {
+		defer s.observeAppend(time.Now(), len(events), &err)
+	}
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, err
 	}
@@ -228,7 +231,7 @@ func (s *Store) flush(g *group) {
 	syncFailed := false
 	if _, werr := s.f.WriteAt(g.buf, end); werr != nil {
 		err = fmt.Errorf("write log: %w", werr)
-	} else if serr := s.f.Sync(); serr != nil {
+	} else if serr := s.sync(g); serr != nil {
 		err = fmt.Errorf("sync log: %w", serr)
 		syncFailed = true
 	}

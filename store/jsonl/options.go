@@ -14,6 +14,8 @@ type config struct {
 	maxSize int
 	now     func() time.Time
 	wrap    func(file) file
+
+	observer Observer
 }
 
 func defaultConfig() config {

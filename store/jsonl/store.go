@@ -24,6 +24,8 @@ type Store struct {
 	now     func() time.Time
 	report  Report
 
+	observer Observer // nil when none
+
 	mu        sync.RWMutex
 	idle      *sync.Cond // signalled when flushing ends
 	idx       index      // committed events, plus each stream's pending version
@@ -122,6 +124,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		done:    make(chan struct{}),
 	}
 	s.idle = sync.NewCond(&s.mu)
+	s.observer = cfg.observer
 	return s, nil
 }
 
