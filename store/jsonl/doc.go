@@ -49,12 +49,20 @@
 // Any other damage, anywhere, including a complete but invalid last line, makes Open fail
 // with a *CorruptError naming the byte offset and line; Open then changes nothing. Verify
 // runs the same checks without changing anything, and the eventlog command
-// (cmd/eventlog) runs it from the shell.
+// (cmd/eventlog) runs it from the shell. The rule is strict on purpose: a process crash
+// (the case the tests exercise, down to every byte offset) only ever leaves a torn tail,
+// but a power loss on a file system that does not order data writes could leave garbage
+// lines after the last sync; Open then refuses rather than guess, and eventlog verify
+// shows where.
+//
+// Lines are checked in parallel chunks while the index is built in order, so Open of a
+// log of 1,000,000 events takes well under a second on two cores.
 //
 // # Index and reads
 //
 // The index holds, per event, its file offset, line length and stream (16 bytes), and per
-// stream the positions of its events (8 bytes per event). Payloads stay in the file and are
+// stream the positions of its events (8 bytes per event; an event's version is its place
+// there), about 28 bytes per event in all with slice growth. Payloads stay in the file and are
 // read with ReadAt, concurrently with appends; adjacent lines are read together. ReadStream
 // costs O(the stream's events). Subscribers keep only a position and wait for a broadcast
 // after each commit, then read from the file, so a slow subscriber costs no memory and
