@@ -1,0 +1,54 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/postgres"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
+	"github.com/eventgraph/eventgraph/store/storetest"
+)
+
+// open opens a store on a fresh schema that is dropped when the test ends.
+func open(tb testing.TB, opts ...postgres.Option) (*postgres.Store, string) {
+	tb.Helper()
+	url := pgtest.URL(tb)
+	schema := pgtest.Schema(tb, url)
+	s, err := postgres.Open(tb.Context(), url, append([]postgres.Option{postgres.WithSchema(schema)}, opts...)...)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return s, url
+}
+
+// harness runs the conformance suite on stores in fresh schemas; Reopen closes the store
+// (and its pool) and opens the same schema again.
+func harness(opts ...postgres.Option) storetest.Harness {
+	return storetest.Harness{
+		New: func(tb testing.TB) store.Store {
+			tb.Helper()
+			s, _ := open(tb, opts...)
+			return s
+		},
+		Reopen: func(tb testing.TB, s store.Store) store.Store {
+			tb.Helper()
+			ps := s.(*postgres.Store)
+			url := pgtest.URL(tb)
+			_ = ps.Close()
+			s2, err := postgres.Open(tb.Context(), url, append([]postgres.Option{postgres.WithSchema(ps.Schema())}, opts...)...)
+			if err != nil {
+				tb.Fatalf("reopen: %v", err)
+			}
+			return s2
+		},
+	}
+}
+
+func TestStore_conformance(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) { storetest.Run(t, harness()) })
+	// Small pages and a short poll make the paging and the polling fallback paths run too.
+	t.Run("small pages", func(t *testing.T) {
+		storetest.Run(t, harness(postgres.WithPageSize(3), postgres.WithPollInterval(20*time.Millisecond)))
+	})
+}

@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"time"
+)
+
+// DefaultSchema is the schema the store's tables live in unless WithSchema says otherwise.
+const DefaultSchema = "eventgraph"
+
+// DefaultPollInterval is how often a caught-up subscriber re-reads the table when no
+// notification arrives.
+const DefaultPollInterval = time.Second
+
+type options struct {
+	schema  string
+	maxSize int
+	now     func() time.Time
+	poll    time.Duration
+	page    int
+}
+
+// Option configures a Store.
+type Option func(*options)
+
+// WithSchema sets the schema that holds the store's tables; it is created when missing.
+// Stores with different schemas on one database are independent logs.
+func WithSchema(name string) Option {
+	return func(o *options) { o.schema = name }
+}
+
+// WithMaxEventSize sets the limit on one event's size (data plus metadata), in bytes.
+// Values ≤ 0 select store.DefaultMaxEventSize.
+func WithMaxEventSize(n int) Option {
+	return func(o *options) { o.maxSize = n }
+}
+
+// WithClock sets the clock that stamps appended events; the default is time.Now.
+// Readings are converted to UTC and truncated to microseconds, PostgreSQL's precision.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
+
+// WithPollInterval sets how often a caught-up subscriber re-reads the log when no
+// notification arrives (a safety net for lost notifications); values ≤ 0 select
+// DefaultPollInterval.
+func WithPollInterval(d time.Duration) Option {
+	return func(o *options) { o.poll = d }
+}
+
+// WithPageSize sets how many events a reader fetches per query; values ≤ 0 select 256.
+func WithPageSize(n int) Option {
+	return func(o *options) { o.page = n }
+}
+
+func buildOptions(opts []Option) options {
+	o := options{schema: DefaultSchema, now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.poll <= 0 {
+		o.poll = DefaultPollInterval
+	}
+	if o.page <= 0 {
+		o.page = 256
+	}
+	return o
+}

@@ -1,0 +1,30 @@
+package postgres
+
+import "github.com/jackc/pgx/v5"
+
+// queries holds the store's SQL, with table names qualified by its schema.
+type queries struct {
+	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
+	readAll, readStream                                                          string
+}
+
+const columns = `position, stream_id, version, id, type, time, data, metadata`
+
+func newQueries(schema string) queries {
+	t := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	return queries{
+		head:           `SELECT position FROM ` + t("log_head"),
+		lockHead:       `UPDATE ` + t("log_head") + ` SET position = position + $1 RETURNING position`,
+		streamVersion:  `SELECT version FROM ` + t("streams") + ` WHERE stream_id = $1`,
+		streamVersions: `SELECT stream_id, version FROM ` + t("streams") + ` WHERE stream_id = ANY($1::bytea[])`,
+		insert: `INSERT INTO ` + t("events") + ` (` + columns + `)
+			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[],
+				$6::timestamptz[], $7::bytea[], $8::bytea[])`,
+		upsertStreams: `INSERT INTO ` + t("streams") + ` (stream_id, version)
+			SELECT * FROM unnest($1::bytea[], $2::bigint[])
+			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
+		notify:     `SELECT pg_notify($1, $2)`,
+		readAll:    `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
+		readStream: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+	}
+}

@@ -1,0 +1,140 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Header = (*Store)(nil)
+)
+
+// Store is an event store on PostgreSQL. Create one with Open. It is safe for concurrent
+// use, and any number of Stores, in any number of processes, may share one database and
+// schema: they see one log.
+type Store struct {
+	pool    *pgxpool.Pool
+	opts    options
+	channel string // the NOTIFY channel of this schema
+	sql     queries
+
+	wake   *signal       // broadcast when the log may have grown
+	done   chan struct{} // closed by Close
+	once   sync.Once
+	stop   context.CancelFunc // stops the listener
+	listen sync.WaitGroup     // the listener goroutine
+}
+
+// Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
+// accepts, including pool settings such as pool_max_conns), creates or migrates the
+// store's schema, starts listening for appends of other Stores, and returns the store.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := buildOptions(opts)
+	if o.schema == "" {
+		return nil, fmt.Errorf("postgres: open: %w: empty schema name", store.ErrInvalid)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	cfg.MinConns = 0 // connections are made on demand and no goroutine keeps idle ones
+
+	// Migrate over one direct connection before the pool exists.
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: connect: %w", err)
+	}
+	err = migrate(ctx, conn, o.schema)
+	_ = conn.Close(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
+
+	channel := "eventgraph:" + o.schema
+	listener, err := connectListener(ctx, cfg.ConnConfig.Copy(), channel)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		_ = listener.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{
+		pool:    pool,
+		opts:    o,
+		channel: channel,
+		sql:     newQueries(o.schema),
+		wake:    newSignal(),
+		done:    make(chan struct{}),
+	}
+	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	s.listen.Go(func() { s.runListener(lctx, cfg.ConnConfig, listener) })
+	return s, nil
+}
+
+// Schema returns the schema the store's tables live in.
+func (s *Store) Schema() string { return s.opts.schema }
+
+// Pool returns the store's connection pool, for tools that query the tables directly.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close stops the listener, waits for the operations in flight and closes the pool.
+// Live subscriptions end with store.ErrClosed; every later call fails with it.
+func (s *Store) Close() error {
+	s.once.Do(func() {
+		close(s.done)
+		s.stop()
+		s.listen.Wait()
+		s.pool.Close()
+	})
+	return nil
+}
+
+func (s *Store) closed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Head returns the position of the last committed event, 0 for an empty log.
+func (s *Store) Head(ctx context.Context) (store.Position, error) {
+	if s.closed() {
+		return 0, fmt.Errorf("postgres: head: %w", store.ErrClosed)
+	}
+	var p int64
+	if err := s.pool.QueryRow(ctx, s.sql.head).Scan(&p); err != nil {
+		return 0, s.fail(ctx, "head", err)
+	}
+	return store.Position(p), nil
+}
+
+// fail wraps err for op: store.ErrClosed when the store was closed meanwhile, the
+// context's error when it ended, and the error itself otherwise.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	switch {
+	case s.closed():
+		return fmt.Errorf("postgres: %s: %w (%v)", op, store.ErrClosed, err)
+	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
+		return fmt.Errorf("postgres: %s: %w (%v)", op, ctx.Err(), err)
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// now returns the clock's reading as the store keeps it: UTC, in microseconds.
+func (s *Store) now() time.Time {
+	return s.opts.now().UTC().Truncate(time.Microsecond)
+}
