@@ -27,13 +27,18 @@ const (
 	DefaultKeepAlive         = 10 * time.Second
 	DefaultMaxBodyBytes      = 1 << 20
 	DefaultWebSocketReadSize = 1 << 20
+	// DefaultMaxDepth is the default of Config.MaxDepth.
+	DefaultMaxDepth = 12
+	// DefaultMaxSubscriptionsPerConnection is the default of Config.MaxSubscriptionsPerConnection.
+	DefaultMaxSubscriptionsPerConnection = 100
 )
 
 // Config configures the GraphQL handler. The zero value is a good default.
 type Config struct {
 	// AllowedOrigins lists the browser origins ("https://app.example.com", scheme://host[:port])
-	// that may open a WebSocket besides the server's own host and loopback hosts. "*" allows
-	// every origin. Requests without an Origin header (non-browser clients) are always allowed.
+	// that may call the API (CORS) and open a WebSocket besides the server's own host and
+	// loopback hosts; requests from other origins get 403 ORIGIN_NOT_ALLOWED. "*" allows every
+	// origin. Requests without an Origin header (non-browser clients) are always allowed.
 	AllowedOrigins []string
 	// ComplexityLimit rejects operations whose complexity exceeds it with
 	// COMPLEXITY_LIMIT_EXCEEDED (default DefaultComplexityLimit). List fields count their
@@ -50,6 +55,19 @@ type Config struct {
 	WebSocketReadLimit int64
 	// Logger receives internal errors and panics (default: the service's logger).
 	Logger *slog.Logger
+	// AuthTokens, when not empty, are the bearer tokens that mutations and subscriptions
+	// require (see auth.go): HTTP "Authorization: Bearer <token>", or for a WebSocket the
+	// connection_init payload or the upgrade request's header. Others get UNAUTHENTICATED.
+	AuthTokens []string
+	// AuthQueries makes queries require a token too (only with AuthTokens).
+	AuthQueries bool
+	// MaxDepth refuses operations nested deeper with DEPTH_LIMIT_EXCEEDED (default
+	// DefaultMaxDepth; negative: no limit).
+	MaxDepth int
+	// MaxSubscriptionsPerConnection refuses further subscriptions on one WebSocket
+	// connection with SUBSCRIPTION_LIMIT_EXCEEDED (default
+	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
+	MaxSubscriptionsPerConnection int
 }
 
 func (c Config) withDefaults(svc *service.Service) Config {
@@ -68,6 +86,12 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	if c.Logger == nil {
 		c.Logger = svc.Logger()
 	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = DefaultMaxDepth
+	}
+	if c.MaxSubscriptionsPerConnection == 0 {
+		c.MaxSubscriptionsPerConnection = DefaultMaxSubscriptionsPerConnection
+	}
 	return c
 }
 
@@ -80,6 +104,7 @@ func (c Config) withDefaults(svc *service.Service) Config {
 func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	cfg = cfg.withDefaults(svc)
 	p := presenter{logger: cfg.Logger}
+	auth := newTokens(cfg.AuthTokens)
 	srv := handler.New(generated.NewExecutableSchema(executableConfig(svc, cfg.Logger)))
 
 	readLimit := cfg.WebSocketReadLimit
@@ -91,6 +116,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 		PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
 		InitTimeout:           30 * time.Second,
+		InitFunc:              wsInit(auth, cfg.MaxSubscriptionsPerConnection),
 		PayloadReadLimit:      &readLimit,
 	})
 	srv.AddTransport(transport.Options{})
@@ -102,11 +128,18 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
+	if auth.enabled() {
+		srv.Use(authRequired{queries: cfg.AuthQueries})
+	}
+	if cfg.MaxDepth > 0 {
+		srv.Use(depthLimit{max: cfg.MaxDepth})
+	}
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(subscriptionLimit{})
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
-	return http.MaxBytesHandler(originCheck(cfg.AllowedOrigins, srv), cfg.MaxBodyBytes)
+	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, srv))), cfg.MaxBodyBytes)
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity

@@ -46,6 +46,7 @@ type Config struct {
 	LogFormat          string        // LogText or LogJSON
 	LogLevel           slog.Level    // minimum level logged
 	Playground         bool          // serve the GraphiQL playground at /
+	SecurityConfig                   // authentication, operation limits, timeouts
 }
 
 // DefaultConfig returns the configuration used when no flag or variable is set.
@@ -64,6 +65,7 @@ func DefaultConfig() Config {
 		LogFormat:          LogText,
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
+		SecurityConfig:     defaultSecurity(),
 	}
 }
 
@@ -94,6 +96,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
+	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }
 
@@ -168,7 +171,7 @@ func (c Config) validate() error {
 	case c.LogFormat != LogText && c.LogFormat != LogJSON:
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
-	return nil
+	return c.SecurityConfig.validate()
 }
 
 // Usage writes the flags, their environment variables and defaults to w.

@@ -37,6 +37,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		LogFormat:          "text",
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
+		SecurityConfig:     defaultSecurity(),
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/eventgraph/eventgraph/playground"
 	"github.com/eventgraph/eventgraph/service"
@@ -103,7 +102,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	st, err := openStore(m.Config)
 	if err != nil {
-		return fmt.Errorf("open %s store: %w", m.Config.Store, err)
+		return storeError(m.Config, err)
 	}
 	defer func() {
 		if err != nil {
@@ -133,8 +132,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	m.srv = &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: m.Config.ReadHeaderTimeout, // ReadTimeout and WriteTimeout: see deadlines
+		IdleTimeout:       m.Config.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 		ConnState:         m.connState,
@@ -151,6 +150,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		attrs = append(attrs, "data", m.Config.DataDir)
 	}
 	m.Logger.Info("listening", attrs...)
+	logSecurity(m.Logger, m.Config)
 	if m.Config.Playground && !m.Config.Introspection {
 		m.Logger.Warn("the playground needs introspection, which --introspection=false turns off")
 	}
@@ -178,7 +178,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		}
 		mux.Handle("/", pg)
 	}
-	return recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)), nil
+	return deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))), nil
 }
 
 // Addr returns the address the server listens on, or nil before Run.

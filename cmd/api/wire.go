@@ -11,12 +11,16 @@ import (
 // graphHandler returns the /graphql endpoint over svc, configured by c.
 func graphHandler(svc *service.Service, c Config, logger *slog.Logger) http.Handler {
 	return graph.NewHandler(svc, graph.Config{
-		AllowedOrigins:       c.AllowedOrigins,
-		ComplexityLimit:      c.ComplexityLimit,
-		DisableIntrospection: !c.Introspection,
-		KeepAlive:            c.KeepAlive,
-		MaxBodyBytes:         c.MaxBodyBytes,
-		WebSocketReadLimit:   c.MaxBodyBytes,
-		Logger:               logger,
+		AllowedOrigins:                c.AllowedOrigins,
+		ComplexityLimit:               c.ComplexityLimit,
+		DisableIntrospection:          !c.Introspection,
+		KeepAlive:                     c.KeepAlive,
+		MaxBodyBytes:                  c.MaxBodyBytes,
+		WebSocketReadLimit:            c.MaxBodyBytes,
+		Logger:                        logger,
+		AuthTokens:                    c.Tokens(),
+		AuthQueries:                   c.AuthQueries,
+		MaxDepth:                      graphLimit(c.MaxDepth),
+		MaxSubscriptionsPerConnection: graphLimit(c.MaxSubscriptionsPerConnection),
 	})
 }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/eventgraph/eventgraph/graph"
+)
+
+// MinTokenLength is the shortest bearer token --auth-tokens and --auth-token-file accept.
+const MinTokenLength = 16
+
+// SecurityConfig is the part of Config that protects the server: authentication, operation
+// limits and connection timeouts. Each protection is on by default or switched on by its
+// flag; each is off or permissive only by an explicit flag.
+type SecurityConfig struct {
+	// AuthTokens, when set, are the bearer tokens that mutations and subscriptions (and
+	// queries, with AuthQueries) require, besides those of AuthTokenFile. Never logged.
+	AuthTokens []string
+	// AuthTokenFile is a file of further tokens, one per line, read by ParseConfig.
+	AuthTokenFile string
+	fileTokens    []string // AuthTokenFile's tokens
+	// AuthQueries makes queries require a token too.
+	AuthQueries bool
+	// MaxDepth limits how deeply an operation's selections nest; 0: no limit.
+	MaxDepth int
+	// MaxSubscriptionsPerConnection limits the live subscriptions of one WebSocket
+	// connection; 0: no limit.
+	MaxSubscriptionsPerConnection int
+	// ReadHeaderTimeout bounds reading a request's headers; 0: no limit.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included; 0: no limit.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds a request from its start to the end of its response, except for
+	// subscription streams (WebSocket, Server-Sent Events), which live on; 0: no limit.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that waits longer for its next request; 0: no limit.
+	IdleTimeout time.Duration
+}
+
+// defaultSecurity returns the protections in force when no flag is given.
+func defaultSecurity() SecurityConfig {
+	return SecurityConfig{
+		MaxDepth:                      graph.DefaultMaxDepth,
+		MaxSubscriptionsPerConnection: graph.DefaultMaxSubscriptionsPerConnection,
+		ReadHeaderTimeout:             10 * time.Second,
+		ReadTimeout:                   30 * time.Second,
+		WriteTimeout:                  30 * time.Second,
+		IdleTimeout:                   2 * time.Minute,
+	}
+}
+
+// addSecurityFlags adds the flags of SecurityConfig to fs.
+func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
+	fs.Func("auth-tokens", "comma-separated bearer `tokens` (at least 16 characters each); when set, mutations and subscriptions need one", func(s string) error {
+		tokens := splitList(s)
+		if err := checkTokens(tokens); err != nil {
+			return err
+		}
+		c.AuthTokens = tokens
+		return nil
+	})
+	fs.Func("auth-token-file", "`file` of bearer tokens, one per line (blank lines and lines starting with # are ignored); like --auth-tokens", func(path string) error {
+		tokens, err := readTokenFile(path)
+		if err != nil {
+			return err
+		}
+		c.AuthTokenFile, c.fileTokens = path, tokens
+		return nil
+	})
+	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
+	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
+	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long a kept-alive connection may wait for its next request (0: no limit)")
+}
+
+// checkTokens refuses tokens that are too short to be secret or that hold whitespace or
+// control characters (which no Authorization header carries intact).
+func checkTokens(tokens []string) error {
+	for i, t := range tokens {
+		if n := len([]rune(t)); n < MinTokenLength {
+			return fmt.Errorf("token %d is %d characters long; at least %d are needed", i+1, n, MinTokenLength)
+		}
+		if strings.ContainsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+			return fmt.Errorf("token %d holds whitespace or a control character", i+1)
+		}
+	}
+	return nil
+}
+
+// readTokenFile reads the tokens of path, one per line.
+func readTokenFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var tokens []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		tokens = append(tokens, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("%s holds no token", path)
+	}
+	if err := checkTokens(tokens); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tokens, nil
+}
+
+// Tokens returns every accepted bearer token: AuthTokens and AuthTokenFile's.
+func (c SecurityConfig) Tokens() []string {
+	return slices.Concat(c.AuthTokens, c.fileTokens)
+}
+
+// validate checks values that parse but make no sense.
+func (c SecurityConfig) validate() error {
+	switch {
+	case c.AuthQueries && len(c.Tokens()) == 0:
+		return errors.New("invalid --auth-queries: needs --auth-tokens or --auth-token-file")
+	case c.MaxDepth < 0:
+		return fmt.Errorf("invalid --max-depth %d: must not be negative", c.MaxDepth)
+	case c.MaxSubscriptionsPerConnection < 0:
+		return fmt.Errorf("invalid --max-subscriptions-per-connection %d: must not be negative", c.MaxSubscriptionsPerConnection)
+	case c.ReadHeaderTimeout < 0, c.ReadTimeout < 0, c.WriteTimeout < 0, c.IdleTimeout < 0:
+		return errors.New("invalid timeout: --read-header-timeout, --read-timeout, --write-timeout and --idle-timeout must not be negative")
+	}
+	return nil
+}
+
+// graphLimit maps a limit whose 0 means "none" to graph.Config's convention (negative: none).
+func graphLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// logSecurity logs, once at start-up, the protections that are off or permissive.
+func logSecurity(logger *slog.Logger, c Config) {
+	if n := len(c.Tokens()); n > 0 {
+		scope := "mutations and subscriptions"
+		if c.AuthQueries {
+			scope = "every operation"
+		}
+		logger.Info("bearer token required", "for", scope, "tokens", n)
+	} else {
+		logger.Info("no --auth-tokens: anyone who reaches the server may run mutations")
+	}
+	if slices.Contains(c.AllowedOrigins, "*") {
+		logger.Warn("--allowed-origins=* lets every web site call the API from its visitors' browsers")
+	}
+	if c.MaxDepth == 0 {
+		logger.Warn("--max-depth=0: operations may nest without limit")
+	}
+	if c.WriteTimeout > 0 && c.WriteTimeout <= c.ConsistencyTimeout {
+		logger.Warn("--write-timeout is not above --consistency-timeout: queries waiting for minPosition may be cut off",
+			"write_timeout", c.WriteTimeout, "consistency_timeout", c.ConsistencyTimeout)
+	}
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// storeError explains in one line why the store of c did not open, and what to do. The
+// causes an operator meets are a damaged log (refused, never silently repaired), a data
+// directory another server holds, and one this user may not write.
+func storeError(c Config, err error) error {
+	var hint string
+	switch {
+	case errors.Is(err, jsonl.ErrCorrupt):
+		hint = fmt.Sprintf("nothing was changed; inspect the log with: go run ./cmd/eventlog verify %s", c.DataDir)
+	case errors.Is(err, jsonl.ErrLocked):
+		hint = fmt.Sprintf("another eventgraph server or tool has %s open: stop it or choose another --data", c.DataDir)
+	case errors.Is(err, fs.ErrPermission):
+		hint = fmt.Sprintf("this user may not write %s: fix its permissions or choose another --data", c.DataDir)
+	case errors.Is(err, fs.ErrExist), strings.Contains(err.Error(), "not a directory"):
+		hint = fmt.Sprintf("--data %s must be a directory (it is created if missing)", c.DataDir)
+	}
+	if hint == "" {
+		return fmt.Errorf("open %s store: %w", c.Store, err)
+	}
+	return fmt.Errorf("open %s store: %w (%s)", c.Store, err, hint)
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// deadlines enforces --read-timeout and --write-timeout per request, through
+// http.ResponseController, instead of http.Server's ReadTimeout and WriteTimeout, which
+// would cut every subscription stream off after the same time:
+//   - an ordinary request must be read within ReadTimeout and answered within WriteTimeout
+//     of its start;
+//   - a Server-Sent Events request must have its body read within ReadTimeout; then the
+//     stream lives on without deadlines (its keep-alive pings show a live client);
+//   - a WebSocket upgrade clears the deadlines an earlier request left on the connection
+//     (a write deadline stays on a kept-alive connection), as its connection lives on.
+//
+// http.Server's ReadHeaderTimeout and IdleTimeout bound the time before a request's
+// headers arrive. deadlines must wrap the server's own ResponseWriter (or one that unwraps
+// to it); where it cannot set a deadline, the request runs without one.
+func deadlines(c SecurityConfig, next http.Handler) http.Handler {
+	if c.ReadTimeout <= 0 && c.WriteTimeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		start := time.Now()
+		switch {
+		case strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
+			_ = rc.SetReadDeadline(time.Time{})
+			_ = rc.SetWriteDeadline(time.Time{})
+		case isStream(r):
+			_ = rc.SetWriteDeadline(time.Time{})
+			if c.ReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
+				_ = rc.SetReadDeadline(start.Add(c.ReadTimeout))
+				r.Body = &onEOF{ReadCloser: r.Body, fn: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+			}
+		default:
+			if c.ReadTimeout > 0 {
+				_ = rc.SetReadDeadline(start.Add(c.ReadTimeout))
+			}
+			if c.WriteTimeout > 0 {
+				_ = rc.SetWriteDeadline(start.Add(c.WriteTimeout))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// onEOF calls fn once, when the body has been read to its end.
+type onEOF struct {
+	io.ReadCloser
+	fn   func()
+	once sync.Once
+}
+
+func (b *onEOF) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.once.Do(b.fn)
+	}
+	return n, err
+}

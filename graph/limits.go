@@ -1,0 +1,117 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error codes of the operation limits.
+const (
+	// CodeDepthLimitExceeded refuses an operation nested deeper than Config.MaxDepth.
+	CodeDepthLimitExceeded = "DEPTH_LIMIT_EXCEEDED"
+	// CodeSubscriptionLimitExceeded refuses a subscription beyond
+	// Config.MaxSubscriptionsPerConnection on one WebSocket connection.
+	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
+)
+
+// depthLimit is the gqlgen extension that refuses, before execution, operations whose
+// selections nest deeper than max. A top-level field has depth 1; fragments count as the
+// fields they contain; introspection (__schema, __type) is not counted, as it is switched
+// on and off on its own (Config.DisableIntrospection).
+type depthLimit struct{ max int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimit{}
+
+func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
+func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (d depthLimit) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil {
+		return nil
+	}
+	got := selectionDepth(op.Operation.SelectionSet, map[string]int{})
+	if got <= d.max {
+		return nil
+	}
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf("operation has depth %d, which exceeds the limit of %d", got, d.max),
+		Extensions: map[string]any{"code": CodeDepthLimitExceeded, "depth": got, "limit": d.max},
+	}
+}
+
+// selectionDepth returns the depth of set. fragments memoises each named fragment's depth,
+// so fragments spread many times cost one walk each (validation has already refused cycles).
+func selectionDepth(set ast.SelectionSet, fragments map[string]int) int {
+	deepest := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
+			d = 1 + selectionDepth(s.SelectionSet, fragments)
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, fragments)
+		case *ast.FragmentSpread:
+			if s.Definition == nil {
+				continue
+			}
+			var ok bool
+			if d, ok = fragments[s.Name]; !ok {
+				fragments[s.Name] = 0 // guards against a cycle validation missed
+				d = selectionDepth(s.Definition.SelectionSet, fragments)
+				fragments[s.Name] = d
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
+
+// connKey is the context key of a WebSocket connection's *connSubscriptions, set by wsInit.
+type connKey struct{}
+
+// connSubscriptions counts the live subscriptions of one WebSocket connection.
+type connSubscriptions struct {
+	limit  int // <= 0: no limit
+	active atomic.Int64
+}
+
+// subscriptionLimit is the gqlgen extension that refuses a subscription beyond the limit
+// of its WebSocket connection. A subscription counts until its context ends (the client
+// stops it, it completes, or the connection closes).
+type subscriptionLimit struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = subscriptionLimit{}
+
+func (subscriptionLimit) ExtensionName() string                   { return "SubscriptionLimit" }
+func (subscriptionLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	c, _ := ctx.Value(connKey{}).(*connSubscriptions)
+	op := graphql.GetOperationContext(ctx)
+	if c == nil || c.limit <= 0 || op == nil || op.Operation == nil || op.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	if c.active.Add(1) > int64(c.limit) {
+		c.active.Add(-1)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+			Message:    fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit),
+			Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
+		}}})
+	}
+	context.AfterFunc(ctx, func() { c.active.Add(-1) })
+	return next(ctx)
+}
