@@ -52,12 +52,13 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 		if e.Type == "" {
 			return nil, fmt.Errorf("%w: event %d of %q has an empty type", ErrInvalid, i, stream)
 		}
-		var buf bytes.Buffer
 		data := e.Data
 		if len(data) == 0 {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
 		}
-		if err := json.Compact(&buf, data); err != nil {
+		// One allocation of the right size: compact output is never longer than its input.
+		buf := bytes.NewBuffer(make([]byte, 0, len(data)))
+		if err := json.Compact(buf, data); err != nil {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
 		}
 		size := buf.Len()
