@@ -1,0 +1,187 @@
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// namespace prefixes every metric of eventgraph.
+const namespace = "eventgraph"
+
+// Outcomes that are not error codes.
+const (
+	OutcomeOK        = "ok"
+	OutcomeDuplicate = "duplicate"
+	OutcomeError     = "error"
+)
+
+var (
+	// latencyBuckets span 100µs to 26s, four times apart.
+	latencyBuckets = prometheus.ExponentialBuckets(0.0001, 4, 10)
+	// sizeBuckets span 1 to 512 events, twice apart.
+	sizeBuckets = prometheus.ExponentialBuckets(1, 2, 10)
+)
+
+// Option configures Metrics.
+type Option func(*Metrics)
+
+// WithOutcome sets how a failed command's error becomes its outcome label, e.g. the API's
+// error code ("NOT_FOUND"). It must return a value from a small fixed set. The default
+// labels every failure OutcomeError.
+func WithOutcome(f func(error) string) Option {
+	return func(m *Metrics) {
+		if f != nil {
+			m.outcome = f
+		}
+	}
+}
+
+// Metrics holds eventgraph's metrics in a registry of its own. Its methods are safe for
+// concurrent use.
+type Metrics struct {
+	reg     *prometheus.Registry
+	outcome func(error) string
+
+	commands       *prometheus.CounterVec
+	commandSeconds *prometheus.HistogramVec
+
+	appends       *prometheus.CounterVec
+	appendSeconds prometheus.Histogram
+	appendEvents  prometheus.Histogram
+	fsyncSeconds  prometheus.Histogram
+	fsyncEvents   prometheus.Histogram
+	fsyncErrors   prometheus.Counter
+
+	subscriptions *prometheus.GaugeVec
+	operations    *prometheus.CounterVec
+	opSeconds     *prometheus.HistogramVec
+	requests      *prometheus.CounterVec
+	reqSeconds    *prometheus.HistogramVec
+}
+
+// New returns Metrics with a new registry holding eventgraph's families and the Go runtime
+// and process collectors.
+func New(opts ...Option) *Metrics {
+	m := &Metrics{
+		reg:     prometheus.NewRegistry(),
+		outcome: func(error) string { return OutcomeError },
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "commands_total",
+			Help: "Commands handled, by command type and outcome (ok, duplicate, or the error code).",
+		}, []string{"type", "outcome"}),
+		commandSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "command_duration_seconds", Buckets: latencyBuckets,
+			Help: "How long handling a command took, waiting for its stream and retries included.",
+		}, []string{"type", "outcome"}),
+		appends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "store_appends_total",
+			Help: "Appends to the event log by outcome (ok, conflict, invalid, closed, error).",
+		}, []string{"outcome"}),
+		appendSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_append_duration_seconds", Buckets: latencyBuckets,
+			Help: "Latency of committed appends, the group commit's write and fsync included.",
+		}),
+		appendEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_append_events", Buckets: sizeBuckets,
+			Help: "Events per committed append.",
+		}),
+		fsyncSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_fsync_duration_seconds", Buckets: latencyBuckets,
+			Help: "Latency of each group commit's fsync of the log.",
+		}),
+		fsyncEvents: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_fsync_events", Buckets: sizeBuckets,
+			Help: "Events made durable per fsync (the group commit's batch size).",
+		}),
+		fsyncErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "store_fsync_errors_total",
+			Help: "Failed fsyncs of the log.",
+		}),
+		subscriptions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "graphql_subscriptions",
+			Help: "Open GraphQL subscriptions by root field.",
+		}, []string{"kind"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "graphql_operations_total",
+			Help: "GraphQL operations by type and outcome (ok, or the first error code).",
+		}, []string{"type", "outcome"}),
+		opSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "graphql_operation_duration_seconds", Buckets: latencyBuckets,
+			Help: "Duration of GraphQL operations (of a subscription: how long it stayed open).",
+		}, []string{"type", "outcome"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "http_requests_total",
+			Help: "HTTP requests by method, route and status code.",
+		}, []string{"method", "route", "code"}),
+		reqSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "http_request_duration_seconds", Buckets: latencyBuckets,
+			Help: "Duration of HTTP requests (of a WebSocket or SSE stream: how long it stayed open).",
+		}, []string{"method", "route", "code"}),
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.commands, m.commandSeconds,
+		m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors,
+		m.subscriptions, m.operations, m.opSeconds, m.requests, m.reqSeconds,
+	)
+	return m
+}
+
+// Registry returns the registry holding the metrics, to add more or to gather them.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus exposition format (mount it at /metrics). A
+// collector that fails is left out of the scrape; the rest is still served.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true,
+	})
+}
+
+// ObserveHTTP counts a served HTTP request. route must come from a small fixed set (the
+// server's routes), never from the raw path.
+func (m *Metrics) ObserveHTTP(method, route string, code int, d time.Duration) {
+	c := strconv.Itoa(code)
+	m.requests.WithLabelValues(method, route, c).Inc()
+	m.reqSeconds.WithLabelValues(method, route, c).Observe(d.Seconds())
+}
+
+// ObserveOperation counts a finished GraphQL operation of the type ("query", "mutation",
+// "subscription", or "unknown" when it did not parse) with its outcome (OutcomeOK or an
+// error code) and duration.
+func (m *Metrics) ObserveOperation(opType, outcome string, d time.Duration) {
+	m.operations.WithLabelValues(opType, outcome).Inc()
+	m.opSeconds.WithLabelValues(opType, outcome).Observe(d.Seconds())
+}
+
+// SubscriptionStarted counts an open subscription of the kind (its root field) and returns
+// the function to call once when it ends.
+func (m *Metrics) SubscriptionStarted(kind string) (done func()) {
+	g := m.subscriptions.WithLabelValues(kind)
+	g.Inc()
+	return g.Dec
+}
+
+// WatchReady exports ready() at every scrape as eventgraph_ready (1 or 0). It fails when
+// called twice.
+func (m *Metrics) WatchReady(ready func() bool) error {
+	return m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "ready",
+		Help: "1 once the read models and sagas caught up with the log after start-up, else 0.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
+}

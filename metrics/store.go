@@ -1,0 +1,49 @@
+package metrics
+
+import (
+	"errors"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// StoreObserver returns the jsonl.Observer that records append latency and batch size and
+// fsync latency (pass it to jsonl.WithObserver).
+func (m *Metrics) StoreObserver() jsonl.Observer { return storeObserver{m} }
+
+type storeObserver struct{ m *Metrics }
+
+var _ jsonl.Observer = storeObserver{}
+
+func (o storeObserver) Appended(events int, d time.Duration, err error) {
+	o.m.appends.WithLabelValues(appendOutcome(err)).Inc()
+	if err == nil {
+		o.m.appendSeconds.Observe(d.Seconds())
+		o.m.appendEvents.Observe(float64(events))
+	}
+}
+
+func (o storeObserver) Synced(_, events int, d time.Duration, err error) {
+	if err != nil {
+		o.m.fsyncErrors.Inc()
+		return
+	}
+	o.m.fsyncSeconds.Observe(d.Seconds())
+	o.m.fsyncEvents.Observe(float64(events))
+}
+
+// appendOutcome labels an append's result.
+func appendOutcome(err error) string {
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.Is(err, store.ErrConflict):
+		return "conflict"
+	case errors.Is(err, store.ErrInvalid):
+		return "invalid"
+	case errors.Is(err, store.ErrClosed):
+		return "closed"
+	}
+	return OutcomeError
+}
