@@ -68,6 +68,8 @@ type Config struct {
 	// connection with SUBSCRIPTION_LIMIT_EXCEEDED (default
 	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
 	MaxSubscriptionsPerConnection int
+	// Observer, when set, is told about every operation and subscription (see observe.go).
+	Observer Observer
 }
 
 func (c Config) withDefaults(svc *service.Service) Config {
@@ -125,6 +127,9 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv.AddTransport(transport.POST{})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if cfg.Observer != nil {
+		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse
+	}
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}

@@ -1,0 +1,182 @@
+package graph
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Operation describes a finished GraphQL operation, for logs and metrics. It holds no
+// variables and no response data.
+type Operation struct {
+	// Type is "query", "mutation" or "subscription", or "" when the request was refused
+	// before its operation was known (it did not parse, or named no operation it holds).
+	Type string
+	// Name is the operation's name, "" when anonymous.
+	Name string
+	// Field is the first root field selected ("createRestaurant", "events"), "" when unknown.
+	Field string
+	// Codes are the extensions.code of the operation's errors, in order; for a subscription,
+	// of the errors of all its responses (at most maxObservedCodes). Empty when it succeeded.
+	Codes []string
+	// Duration is how long the operation took; for a subscription, how long it was open.
+	Duration time.Duration
+}
+
+// Observer is told about every GraphQL operation the handler serves (set Config.Observer).
+// Its methods are called on the request's goroutines; they must be quick and safe for
+// concurrent use.
+type Observer interface {
+	// OperationDone is called once per operation: a query or mutation after its response,
+	// a subscription when it ends, and a request refused before execution (parse,
+	// validation, limits) with its errors. ctx carries the request's context values.
+	OperationDone(ctx context.Context, op Operation)
+	// SubscriptionStarted is called when a subscription starts, with its root field; done is
+	// called exactly once when it ends (the stream completes, the client stops it, or the
+	// connection closes).
+	SubscriptionStarted(ctx context.Context, field string) (done func())
+}
+
+// ErrorCode returns the extensions.code the API reports for err, as the error presenter
+// would: INTERNAL_SERVER_ERROR for errors it does not know. Metrics use it to label a
+// command's outcome.
+func ErrorCode(err error) string {
+	code, _, _ := classify(err)
+	return code
+}
+
+// maxObservedCodes bounds the error codes an Operation collects.
+const maxObservedCodes = 16
+
+// observed is the gqlgen extension that reports operations to an Observer.
+type observed struct{ o Observer }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+	graphql.ResponseInterceptor
+} = observed{}
+
+// dispatchedKey marks the context of an operation that InterceptOperation reports, so
+// InterceptResponse reports only the requests refused before execution.
+type dispatchedKey struct{}
+
+func (observed) ExtensionName() string                   { return "Observer" }
+func (observed) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (x observed) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	ctx = context.WithValue(ctx, dispatchedKey{}, true)
+	opCtx := graphql.GetOperationContext(ctx)
+	op := describe(opCtx)
+	start := opCtx.Stats.OperationStart
+	if start.IsZero() {
+		start = time.Now()
+	}
+	if op.Type != string(ast.Subscription) {
+		h := next(ctx)
+		var once sync.Once
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			once.Do(func() {
+				op.Codes = appendCodes(nil, resp)
+				op.Duration = time.Since(start)
+				x.o.OperationDone(ctx, op)
+			})
+			return resp
+		}
+	}
+
+	done := x.o.SubscriptionStarted(ctx, op.Field)
+	var (
+		mu    sync.Mutex
+		codes []string
+		once  sync.Once
+	)
+	finish := func() {
+		once.Do(func() {
+			done()
+			mu.Lock()
+			op.Codes = codes
+			mu.Unlock()
+			op.Duration = time.Since(start)
+			x.o.OperationDone(ctx, op)
+		})
+	}
+	stop := context.AfterFunc(ctx, finish) // the transport may stop asking for responses
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if resp == nil {
+			stop()
+			finish()
+			return nil
+		}
+		if len(resp.Errors) > 0 {
+			mu.Lock()
+			codes = appendCodes(codes, resp)
+			mu.Unlock()
+		}
+		return resp
+	}
+}
+
+func (x observed) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || ctx.Value(dispatchedKey{}) != nil {
+		return resp
+	}
+	// Refused before execution: DispatchError builds this response.
+	var op Operation
+	if graphql.HasOperationContext(ctx) {
+		opCtx := graphql.GetOperationContext(ctx)
+		op = describe(opCtx)
+		if !opCtx.Stats.OperationStart.IsZero() {
+			op.Duration = time.Since(opCtx.Stats.OperationStart)
+		}
+	}
+	op.Codes = appendCodes(nil, resp)
+	x.o.OperationDone(ctx, op)
+	return resp
+}
+
+// describe returns the type, name and first root field of the operation, as far as known.
+func describe(opCtx *graphql.OperationContext) Operation {
+	if opCtx == nil {
+		return Operation{}
+	}
+	op := Operation{Name: opCtx.OperationName}
+	if o := opCtx.Operation; o != nil {
+		op.Type = string(o.Operation)
+		if o.Name != "" {
+			op.Name = o.Name
+		}
+		for _, sel := range o.SelectionSet {
+			if f, ok := sel.(*ast.Field); ok {
+				op.Field = f.Name
+				break
+			}
+		}
+	}
+	return op
+}
+
+// appendCodes appends the extensions.code of resp's errors to codes, up to maxObservedCodes.
+func appendCodes(codes []string, resp *graphql.Response) []string {
+	if resp == nil {
+		return codes
+	}
+	for _, e := range resp.Errors {
+		if len(codes) >= maxObservedCodes {
+			break
+		}
+		code, _ := e.Extensions["code"].(string)
+		if code == "" {
+			code = "UNKNOWN"
+		}
+		codes = append(codes, code)
+	}
+	return codes
+}

@@ -1,0 +1,188 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// opRecorder is a graph.Observer that hands every report to channels.
+type opRecorder struct {
+	ops     chan graph.Operation
+	started chan string
+	ended   chan string
+}
+
+func newOpRecorder() *opRecorder {
+	return &opRecorder{ops: make(chan graph.Operation, 100), started: make(chan string, 100), ended: make(chan string, 100)}
+}
+
+func (r *opRecorder) OperationDone(_ context.Context, op graph.Operation) { r.ops <- op }
+
+func (r *opRecorder) SubscriptionStarted(_ context.Context, field string) func() {
+	r.started <- field
+	var once sync.Once
+	return func() {
+		ended := false
+		once.Do(func() { ended = true })
+		if !ended {
+			panic("done called twice")
+		}
+		r.ended <- field
+	}
+}
+
+// recv returns the next value sent on ch, failing the test when none comes in time.
+func recv[T any](tb testing.TB, ch <-chan T) T {
+	tb.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-testContext(tb).Done():
+		tb.Fatal("nothing reported in time")
+		panic("unreachable")
+	}
+}
+
+func TestConfig_Observer(t *testing.T) {
+	rec := newOpRecorder()
+	e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+	e.create(t, restaurantInput("r1", "a"))
+	if op := recv(t, rec.ops); op.Type != "mutation" || op.Field != "createRestaurant" || len(op.Codes) != 0 || op.Duration <= 0 {
+		t.Errorf("accepted mutation reported as %+v", op)
+	}
+
+	tests := []struct {
+		name      string
+		query     string
+		vars      map[string]any
+		wantType  string
+		wantName  string
+		wantField string
+		wantCodes []string
+	}{
+		{
+			name:  "a rejected mutation reports its error code",
+			query: `mutation Again($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`, vars: map[string]any{"in": restaurantInput("r1", "a")},
+			wantType: "mutation", wantName: "Again", wantField: "createRestaurant", wantCodes: []string{graph.CodeAlreadyExists},
+		},
+		{
+			name:     "a named query",
+			query:    `query Find { restaurant(id: "r1") { name } }`,
+			wantType: "query", wantName: "Find", wantField: "restaurant",
+		},
+		{
+			name:      "a query that does not parse is reported before execution",
+			query:     `query {`,
+			wantCodes: []string{"GRAPHQL_PARSE_FAILED"},
+		},
+		{
+			name:      "a query that does not validate is reported before execution",
+			query:     `{ nope }`,
+			wantCodes: []string{"GRAPHQL_VALIDATION_FAILED"},
+		},
+		{
+			name:      "a query refused by the complexity limit",
+			query:     complexQuery(500),
+			wantType:  "query",
+			wantField: "restaurants",
+			wantCodes: []string{"COMPLEXITY_LIMIT_EXCEEDED"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do(t, tt.query, tt.vars)
+			op := recv(t, rec.ops)
+			if op.Type != tt.wantType || op.Name != tt.wantName || op.Field != tt.wantField || !slices.Equal(op.Codes, tt.wantCodes) {
+				t.Errorf("reported %+v, want type %q name %q field %q codes %v", op, tt.wantType, tt.wantName, tt.wantField, tt.wantCodes)
+			}
+			select {
+			case extra := <-rec.ops:
+				t.Errorf("a second report %+v for one operation", extra)
+			default:
+			}
+		})
+	}
+}
+
+// complexQuery selects n aliased restaurant lists, over any complexity limit for large n.
+func complexQuery(n int) string {
+	q := "{"
+	for i := range n {
+		q += fmt.Sprintf(" r%d: restaurants(first: 100) { nodes { menu { menuItems { name } } } }", i)
+	}
+	return q + " }"
+}
+
+func TestConfig_Observer_subscriptions(t *testing.T) {
+	for _, proto := range []graphtest.Protocol{graphtest.TransportWS, graphtest.LegacyWS} {
+		t.Run(string(proto), func(t *testing.T) {
+			rec := newOpRecorder()
+			e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+			sub, err := e.client.SubscribeWS(testContext(t), proto, `subscription Live { events { position } }`, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if field := recv(t, rec.started); field != "events" {
+				t.Errorf("SubscriptionStarted(%q), want events", field)
+			}
+			e.create(t, restaurantInput("r1", "a"))
+			if _, err := sub.Next(testContext(t)); err != nil {
+				t.Fatalf("first event: %v", err)
+			}
+			recv(t, rec.ops) // the mutation
+			select {
+			case f := <-rec.ended:
+				t.Fatalf("subscription %s reported ended while open", f)
+			default:
+			}
+
+			sub.Close()
+			if field := recv(t, rec.ended); field != "events" {
+				t.Errorf("ended %q, want events", field)
+			}
+			if op := recv(t, rec.ops); op.Type != "subscription" || op.Name != "Live" || op.Field != "events" || len(op.Codes) != 0 {
+				t.Errorf("subscription reported as %+v", op)
+			}
+		})
+	}
+}
+
+func TestConfig_Observer_subscriptionRefused(t *testing.T) {
+	rec := newOpRecorder()
+	e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+	sub, err := e.client.SubscribeSSE(testContext(t), `subscription { restaurantChanged(id: "") { name } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	recv(t, rec.started)
+	recv(t, rec.ended)
+	if op := recv(t, rec.ops); op.Type != "subscription" || !slices.Equal(op.Codes, []string{graph.CodeBadUserInput}) {
+		t.Errorf("refused subscription reported as %+v, want BAD_USER_INPUT", op)
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("restaurant r1: %w", decider.ErrNotFound), graph.CodeNotFound},
+		{&decider.ValidationError{Field: "id", Reason: "empty"}, graph.CodeBadUserInput},
+		{fmt.Errorf("x: %w", decider.ErrAlreadyExists), graph.CodeAlreadyExists},
+		{errors.New("disk on fire"), graph.CodeInternal},
+	}
+	for _, tt := range tests {
+		if got := graph.ErrorCode(tt.err); got != tt.want {
+			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
