@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -243,7 +244,7 @@ func TestMeasureResources(t *testing.T) {
 }
 
 func TestRunSoak(t *testing.T) {
-	s, err := runSoak(context.Background(), t.TempDir(), 1500*time.Millisecond, 200, 4)
+	s, err := runSoak(context.Background(), t.TempDir(), 1500*time.Millisecond, 200, 4, filepath.Join(t.TempDir(), "heap.pprof"))
 	if err != nil {
 		t.Fatal(err)
 	}

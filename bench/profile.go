@@ -56,6 +56,7 @@ func hotPaths() []hotPath {
 		{"GraphQL mutations (fold/decide, JSON, execution), memory store, 16 clients", profileName("api", keyAPIMemory, 16)},
 		{"GraphQL mutations, JSONL durable, 64 clients", profileName("api", keyAPIJSONL, 64)},
 		{"subscription fan-out", profileName("fanout", "ws", 0)},
+		{"soak: what the live heap holds at the end (in-use bytes, not CPU)", "soak-heap.pprof"},
 	}
 }
 

@@ -182,7 +182,14 @@ func (r *runner) resources(ctx context.Context) error {
 
 func (r *runner) soak(ctx context.Context) error {
 	fmt.Fprintf(r.out, "soak: %s at %d requests/s...\n", r.cfg.soak, r.cfg.soakRate)
-	s, err := runSoak(ctx, r.base, r.cfg.soak, r.cfg.soakRate, 16)
+	heap := ""
+	if r.cfg.profileDir != "" {
+		heap = filepath.Join(r.cfg.profileDir, "soak-heap.pprof")
+		if err := os.MkdirAll(r.cfg.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
+	s, err := runSoak(ctx, r.base, r.cfg.soak, r.cfg.soakRate, 16, heap)
 	if err != nil {
 		return fmt.Errorf("bench: soak: %w", err)
 	}

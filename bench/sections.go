@@ -63,16 +63,16 @@ func renderResources(b *strings.Builder, r results) {
 		fmt.Fprintf(b, "\n")
 	}
 	if s := r.soak; s != nil && len(s.samples) > 0 {
-		fmt.Fprintf(b, "## Soak\n\n%s of the createRestaurant / placeOrder mix at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and Go heap in use sampled along the way. The log's index and the read models grow with the events by design; the question is whether anything else grows.\n\n",
+		fmt.Fprintf(b, "## Soak\n\n%s of the createRestaurant / placeOrder mix at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and live Go heap (after a collection) sampled along the way. The log's index and the read models grow with the events by design; the question is whether anything else grows.\n\n",
 			s.duration, s.rate, s.clients)
-		fmt.Fprintf(b, "| time | requests | events in the log | RSS (MiB) | heap in use (MiB) |\n|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(b, "| time | requests | events in the log | RSS (MiB) | live heap (MiB) |\n|---:|---:|---:|---:|---:|\n")
 		for _, x := range s.samples {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", x.at.Round(time.Second), thousands(float64(x.requests)), thousands(float64(x.head)), mib(x.rss), mib(x.heap))
 		}
 		if len(s.samples) >= 3 {
 			mid, last := s.samples[len(s.samples)/2], s.samples[len(s.samples)-1]
 			if ev := last.head - mid.head; ev > 0 {
-				fmt.Fprintf(b, "\nSecond half of the soak: RSS grew %s MiB over %s events (%.0f B/event), heap in use %s MiB (%.0f B/event).\n",
+				fmt.Fprintf(b, "\nSecond half of the soak: RSS grew %s MiB over %s events (%.0f B/event), live heap %s MiB (%.0f B/event).\n",
 					signedMiB(int64(last.rss)-int64(mid.rss)), thousands(float64(ev)), float64(int64(last.rss)-int64(mid.rss))/float64(ev),
 					signedMiB(int64(last.heap)-int64(mid.heap)), float64(int64(last.heap)-int64(mid.heap))/float64(ev))
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ type soakSample struct {
 	requests int64
 	head     int64  // events in the log
 	rss      uint64 // resident set size, bytes
-	heap     uint64 // Go heap in use, bytes
+	heap     uint64 // live Go heap after a collection, bytes
 }
 
 // soakResult is the outcome of the soak.
@@ -31,8 +32,9 @@ type soakResult struct {
 }
 
 // runSoak serves the mutation mix over the JSONL durable store at a constant request rate
-// for d and samples the process's memory at regular intervals.
-func runSoak(ctx context.Context, base string, d time.Duration, rate, clients int) (soakResult, error) {
+// for d and samples the process's memory at regular intervals. When heapProfile is set, a
+// heap profile of the loaded server is written there at the end.
+func runSoak(ctx context.Context, base string, d time.Duration, rate, clients int, heapProfile string) (soakResult, error) {
 	res := soakResult{duration: d, rate: rate, clients: clients}
 	dir, err := mkdir(base, "soak")
 	if err != nil {
@@ -76,10 +78,11 @@ func runSoak(ctx context.Context, base string, d time.Duration, rate, clients in
 	start := time.Now()
 	interval := max(d/20, time.Second)
 	sample := func() {
+		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		head, _ := a.svc.Head(ctx)
-		res.samples = append(res.samples, soakSample{at: time.Since(start), requests: requests.Load(), head: int64(head), rss: rss(), heap: m.HeapInuse})
+		res.samples = append(res.samples, soakSample{at: time.Since(start), requests: requests.Load(), head: int64(head), rss: rss(), heap: m.HeapAlloc})
 	}
 	sample()
 	t := time.NewTicker(interval)
@@ -93,6 +96,11 @@ loop:
 		}
 	}
 	t.Stop()
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
 	cancel()
 	wg.Wait()
 	tick.Stop()
@@ -101,6 +109,20 @@ loop:
 		firstErr = err
 	}
 	return res, firstErr
+}
+
+// writeHeapProfile writes a heap profile after a collection.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // rss returns the process's resident set size from /proc/self/status, 0 when unknown.
