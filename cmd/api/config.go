@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/store/postgres"
 )
 
 // EnvPrefix prefixes the environment variable of every flag: --max-body-bytes
@@ -20,8 +21,9 @@ const EnvPrefix = "EVENTGRAPH_"
 
 // Store kinds accepted by --store.
 const (
-	StoreJSONL  = "jsonl"
-	StoreMemory = "memory"
+	StoreJSONL    = "jsonl"
+	StoreMemory   = "memory"
+	StorePostgres = "postgres"
 )
 
 // Log formats accepted by --log-format.
@@ -33,8 +35,10 @@ const (
 // Config is the server's configuration, as set by flags and environment variables.
 type Config struct {
 	Addr               string        // listen address, host:port; port 0 picks a free port
-	Store              string        // StoreJSONL or StoreMemory
+	Store              string        // StoreJSONL, StoreMemory or StorePostgres
 	DataDir            string        // the JSONL store's directory (created if missing)
+	PostgresURL        string        // the PostgreSQL store's database URL
+	PostgresSchema     string        // the schema of the PostgreSQL store's tables
 	ConsistencyTimeout time.Duration // how long a query with minPosition waits for the projections
 	MaxBodyBytes       int64         // request body and WebSocket message limit; larger bodies get 413
 	ComplexityLimit    int           // GraphQL query complexity limit
@@ -55,6 +59,7 @@ func DefaultConfig() Config {
 		Addr:               "127.0.0.1:8080",
 		Store:              StoreJSONL,
 		DataDir:            "data",
+		PostgresSchema:     postgres.DefaultSchema,
 		ConsistencyTimeout: 5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		ComplexityLimit:    graph.DefaultComplexityLimit,
@@ -80,8 +85,10 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs := flag.NewFlagSet("eventgraph", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // ParseFlags reports errors in one line of its own
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen `address` (host:port; port 0 picks a free port)")
-	fs.StringVar(&c.Store, "store", c.Store, "`kind` of event store: jsonl (durable log in --data) or memory (lost on exit)")
+	fs.StringVar(&c.Store, "store", c.Store, "`kind` of event store: jsonl (durable log in --data), memory (lost on exit) or postgres (--postgres-url, shared by several servers)")
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "`directory` of the jsonl store (created if missing)")
+	fs.StringVar(&c.PostgresURL, "postgres-url", c.PostgresURL, "PostgreSQL database `URL` of the postgres store, e.g. postgres://user:pass@host:5432/db")
+	fs.StringVar(&c.PostgresSchema, "postgres-schema", c.PostgresSchema, "`schema` of the postgres store's tables (created and migrated at start-up); servers sharing a log use the same one")
 	fs.DurationVar(&c.ConsistencyTimeout, "consistency-timeout", c.ConsistencyTimeout, "how long a query with minPosition waits for the read models")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in `bytes`")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", c.ComplexityLimit, "GraphQL query complexity `limit`")
@@ -152,10 +159,14 @@ func (c Config) validate() error {
 	switch {
 	case c.Addr == "":
 		return errors.New("invalid --addr: empty")
-	case c.Store != StoreJSONL && c.Store != StoreMemory:
-		return fmt.Errorf("invalid --store %q: want jsonl or memory", c.Store)
+	case c.Store != StoreJSONL && c.Store != StoreMemory && c.Store != StorePostgres:
+		return fmt.Errorf("invalid --store %q: want jsonl, memory or postgres", c.Store)
 	case c.Store == StoreJSONL && c.DataDir == "":
 		return errors.New("invalid --data: empty (the jsonl store needs a directory)")
+	case c.Store == StorePostgres && c.PostgresURL == "":
+		return errors.New("invalid --postgres-url: empty (the postgres store needs a database URL)")
+	case c.Store == StorePostgres && c.PostgresSchema == "":
+		return errors.New("invalid --postgres-schema: empty")
 	case c.ConsistencyTimeout <= 0:
 		return fmt.Errorf("invalid --consistency-timeout %v: must be positive", c.ConsistencyTimeout)
 	case c.MaxBodyBytes <= 0:

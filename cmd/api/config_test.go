@@ -27,6 +27,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		Addr:               "127.0.0.1:8080",
 		Store:              "jsonl",
 		DataDir:            "data",
+		PostgresSchema:     "eventgraph",
 		ConsistencyTimeout: 5 * time.Second,
 		MaxBodyBytes:       1 << 20,
 		ComplexityLimit:    graph.DefaultComplexityLimit,
@@ -124,7 +125,9 @@ func TestParseConfig_invalid(t *testing.T) {
 		env      map[string]string
 		wantText string // the error names the culprit
 	}{
-		{"unknown store", []string{"--store", "postgres"}, nil, "--store"},
+		{"unknown store", []string{"--store", "mysql"}, nil, "--store"},
+		{"postgres without a URL", []string{"--store", "postgres"}, nil, "--postgres-url"},
+		{"postgres with an empty schema", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", ""}, nil, "--postgres-schema"},
 		{"unknown store by variable", nil, map[string]string{"EVENTGRAPH_STORE": "sqlite"}, "--store"},
 		{"unknown log format", []string{"--log-format", "xml"}, nil, "--log-format"},
 		{"unknown log level", []string{"--log-level", "loud"}, nil, "log-level"},

@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/api                                  # JSONL store in ./data, on 127.0.0.1:8080
 //	go run ./cmd/api --store memory --addr :9090
+//	go run ./cmd/api --store postgres --postgres-url postgres://user:pass@db:5432/eventgraph
 //	EVENTGRAPH_DATA=/var/lib/eventgraph go run ./cmd/api
 //
 // Every flag is also an environment variable EVENTGRAPH_<NAME> (--max-body-bytes

@@ -16,6 +16,7 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 	"github.com/eventgraph/eventgraph/store/memory"
+	"github.com/eventgraph/eventgraph/store/postgres"
 )
 
 // Main is the server program: NewMain, then ParseFlags (or set Config), Run to
@@ -69,10 +70,16 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the store Config asks for.
-func openStore(c Config) (store.Store, error) {
+func openStore(ctx context.Context, c Config) (store.Store, error) {
 	switch c.Store {
 	case StoreMemory:
 		return memory.New(), nil
+	case StorePostgres:
+		st, err := postgres.Open(ctx, c.PostgresURL, postgres.WithSchema(c.PostgresSchema))
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	case StoreJSONL:
 		st, err := jsonl.Open(c.DataDir)
 		if err != nil {
@@ -100,7 +107,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, err := openStore(m.Config)
+	st, err := openStore(ctx, m.Config)
 	if err != nil {
 		return storeError(m.Config, err)
 	}
@@ -146,8 +153,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.serveErr <- err
 	}()
 	attrs := []any{"addr", ln.Addr().String(), "url", "http://" + ln.Addr().String() + "/", "store", m.Config.Store}
-	if m.Config.Store == StoreJSONL {
+	switch m.Config.Store {
+	case StoreJSONL:
 		attrs = append(attrs, "data", m.Config.DataDir)
+	case StorePostgres:
+		attrs = append(attrs, "schema", m.Config.PostgresSchema) // never the URL: it may hold a password
 	}
 	m.Logger.Info("listening", attrs...)
 	logSecurity(m.Logger, m.Config)
