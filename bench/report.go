@@ -191,6 +191,15 @@ func flagsLine(cfg config) string {
 	if cfg.only != "" {
 		s += " -only " + cfg.only
 	}
+	if !cfg.api {
+		s += " -api=false"
+	}
+	if cfg.soak > 0 {
+		s += fmt.Sprintf(" -soak %s -soak-rate %d", cfg.soak, cfg.soakRate)
+	}
+	if cfg.profileDir != "" {
+		s += " -profile DIR"
+	}
 	return s
 }
 
