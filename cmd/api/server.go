@@ -42,6 +42,8 @@ type Main struct {
 
 	// connState, when set before Run, observes the server's connections (tests).
 	connState func(net.Conn, http.ConnState)
+
+	obs *observability // metrics, readiness, request logs (observe.go); see observability()
 }
 
 // NewMain returns a Main with the default configuration.
@@ -70,7 +72,7 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens the store Config asks for.
-func openStore(ctx context.Context, c Config) (store.Store, error) {
+func openStore(ctx context.Context, c Config, jsonlOpts ...jsonl.Option) (store.Store, error) {
 	switch c.Store {
 	case StoreMemory:
 		return memory.New(), nil
@@ -81,7 +83,7 @@ func openStore(ctx context.Context, c Config) (store.Store, error) {
 		}
 		return st, nil
 	case StoreJSONL:
-		st, err := jsonl.Open(c.DataDir)
+		st, err := jsonl.Open(c.DataDir, jsonlOpts...)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +109,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, m.Config)
+	st, err := openStore(ctx, m.Config, m.observability().storeOptions()...)
 	if err != nil {
 		return storeError(m.Config, err)
 	}
@@ -131,7 +133,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.runDone = make(chan error, 1)
 	m.serveErr = make(chan error, 1)
 	go func() {
-		err := m.svc.Run(base)
+		err := m.runService(base)
 		if err != nil && base.Err() == nil {
 			m.failed <- fmt.Errorf("service runner: %w", err)
 		}
@@ -169,14 +171,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 // handler builds the service over st and the server's routes.
 func (m *Main) handler(st store.Store) (http.Handler, error) {
-	m.svc = service.New(st,
+	obs := m.observability()
+	m.svc = service.New(st, append([]service.Option{
 		service.WithLogger(m.Logger),
 		service.WithConsistencyTimeout(m.Config.ConsistencyTimeout),
 		service.WithMaxRetries(m.Config.MaxRetries),
-	)
+	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger)))
+	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver())))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -188,7 +191,10 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		}
 		mux.Handle("/", pg)
 	}
-	return deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))), nil
+	if err := obs.routes(mux, m.svc); err != nil {
+		return nil, err
+	}
+	return obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)))), nil
 }
 
 // Addr returns the address the server listens on, or nil before Run.

@@ -9,7 +9,7 @@ import (
 )
 
 // graphHandler returns the /graphql endpoint over svc, configured by c.
-func graphHandler(svc *service.Service, c Config, logger *slog.Logger) http.Handler {
+func graphHandler(svc *service.Service, c Config, logger *slog.Logger, observer graph.Observer) http.Handler {
 	return graph.NewHandler(svc, graph.Config{
 		AllowedOrigins:                c.AllowedOrigins,
 		ComplexityLimit:               c.ComplexityLimit,
@@ -18,6 +18,7 @@ func graphHandler(svc *service.Service, c Config, logger *slog.Logger) http.Hand
 		MaxBodyBytes:                  c.MaxBodyBytes,
 		WebSocketReadLimit:            c.MaxBodyBytes,
 		Logger:                        logger,
+		Observer:                      observer,
 		AuthTokens:                    c.Tokens(),
 		AuthQueries:                   c.AuthQueries,
 		MaxDepth:                      graphLimit(c.MaxDepth),

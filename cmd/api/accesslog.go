@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/graph"
+)
+
+// quietRoutes are logged at debug level: probes and scrapes would drown the other lines.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// maxNotedOperations bounds the operations one request's log line lists (a WebSocket
+// connection may run many).
+const maxNotedOperations = 8
+
+// maxNameLength bounds an operation name in the log (the client chooses it).
+const maxNameLength = 100
+
+// logRequests logs one line per HTTP request when it ends — method, path (never the query
+// string), status, duration, bytes written, remote address, and for GraphQL the operation
+// name, type, root field and error codes — and counts it in the metrics by route. Headers
+// (Authorization among them), variables and payloads are never logged. Probes and scrapes
+// (/healthz, /readyz, /metrics) are logged at debug level, server errors (5xx) at warn.
+// A WebSocket connection's line is written when it closes, with every operation it ran.
+func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		note := &requestNote{}
+		rec := &recorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+		d := time.Since(start)
+		status := rec.status()
+		route := routeOf(r)
+		o.metrics.ObserveHTTP(r.Method, route, status, d)
+
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelWarn
+		case quietRoutes[route]:
+			level = slog.LevelDebug
+		}
+		if !logger.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", d),
+			slog.Int64("bytes", rec.bytes()),
+			slog.String("remote", r.RemoteAddr),
+		}
+		attrs = append(attrs, note.attrs()...)
+		logger.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// routeOf returns the pattern of the route that served r ("/graphql", "/healthz"), without
+// its method, or "unmatched"; a small fixed set, fit for a metric label.
+func routeOf(r *http.Request) string {
+	p := r.Pattern
+	if i := strings.IndexByte(p, ' '); i >= 0 {
+		p = p[i+1:]
+	}
+	if p == "" {
+		return "unmatched"
+	}
+	return p
+}
+
+// noteKey is the context key of a request's *requestNote.
+type noteKey struct{}
+
+// noteFrom returns the request note in ctx, or nil.
+func noteFrom(ctx context.Context) *requestNote {
+	n, _ := ctx.Value(noteKey{}).(*requestNote)
+	return n
+}
+
+// requestNote collects what the GraphQL layer reports about a request, for its log line.
+type requestNote struct {
+	mu  sync.Mutex
+	ops []graph.Operation
+	n   int // operations reported, including those not kept
+}
+
+func (n *requestNote) addOperation(op graph.Operation) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.n++
+	if len(n.ops) < maxNotedOperations {
+		n.ops = append(n.ops, op)
+	}
+}
+
+// attrs returns the log attributes of the noted operations: for one, its name, type,
+// root field and error codes; for several, their count and each one's summary.
+func (n *requestNote) attrs() []slog.Attr {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch n.n {
+	case 0:
+		return nil
+	case 1:
+		op := n.ops[0]
+		attrs := []slog.Attr{slog.String("opType", orUnknown(op.Type))}
+		if op.Name != "" {
+			attrs = append(attrs, slog.String("op", truncate(op.Name, maxNameLength)))
+		}
+		if op.Field != "" {
+			attrs = append(attrs, slog.String("field", op.Field))
+		}
+		if len(op.Codes) > 0 {
+			attrs = append(attrs, slog.String("codes", strings.Join(op.Codes, ",")))
+		}
+		return attrs
+	}
+	summaries := make([]string, len(n.ops))
+	for i, op := range n.ops {
+		s := orUnknown(op.Type) + " " + op.Field
+		if op.Name != "" {
+			s += " (" + truncate(op.Name, maxNameLength) + ")"
+		}
+		if len(op.Codes) > 0 {
+			s += " " + strings.Join(op.Codes, ",")
+		}
+		summaries[i] = s
+	}
+	return []slog.Attr{slog.Int("operations", n.n), slog.Any("ops", summaries)}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// recorder records a response's status and size. It passes Flush (Server-Sent Events)
+// and Hijack (WebSocket) through, and Unwrap lets http.ResponseController reach the
+// server's writer.
+type recorder struct {
+	http.ResponseWriter
+	mu      sync.Mutex // Write may race with the log line of a hijacked connection
+	code    int
+	written int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.mu.Lock()
+	if r.code == 0 {
+		r.code = code
+	}
+	r.mu.Unlock()
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(p)
+	r.mu.Lock()
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	r.written += int64(n)
+	r.mu.Unlock()
+	return n, err
+}
+
+// Flush sends buffered data to the client, when the underlying writer can.
+func (r *recorder) Flush() {
+	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// Hijack takes the connection over (WebSocket), when the underlying writer can.
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.mu.Lock()
+		if r.code == 0 {
+			r.code = http.StatusSwitchingProtocols
+		}
+		r.mu.Unlock()
+	}
+	return conn, rw, err
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// status returns the response's status: 200 when the handler wrote nothing, as net/http
+// then sends.
+func (r *recorder) status() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.code == 0 {
+		return http.StatusOK
+	}
+	return r.code
+}
+
+func (r *recorder) bytes() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.written
+}
+
+var _ interface {
+	http.Flusher
+	http.Hijacker
+} = (*recorder)(nil)

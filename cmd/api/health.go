@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// readyz answers 200 once the projections and sagas caught up with the log after
+// start-up, and 503 while the log is being replayed. /healthz only says the process is up.
+func (o *observability) readyz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !o.isReady() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "replaying the log\n")
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// runService runs the service until ctx ends, watching its start-up replay meanwhile.
+func (m *Main) runService(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { m.observability().watchReplay(ctx, m.Logger, m.svc) })
+	err := m.svc.Run(ctx)
+	wg.Wait()
+	return err
+}
+
+// watchReplay waits until svc's projections and sagas caught up with the log as it was at
+// start-up, then marks the server ready and logs "caught up" with how long it took. Until
+// then it logs a "replaying log" line at every tick (every second) with the position of
+// the slowest projection or saga, the head, and the rate. It returns when caught up or
+// when ctx ends.
+func (o *observability) watchReplay(ctx context.Context, logger *slog.Logger, svc *service.Service) {
+	start := time.Now()
+	head, err := svc.Head(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.Error("reading the log's head", "err", err)
+		}
+		return
+	}
+	caught := make(chan error, 1)
+	go func() { caught <- svc.CaughtUp(ctx) }()
+	tick := o.tick
+	if tick == nil {
+		t := time.NewTicker(replayProgressEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	last, lastAt := store.Position(0), start
+	for {
+		select {
+		case err := <-caught:
+			if err != nil {
+				if ctx.Err() == nil {
+					logger.Error("the read models did not catch up with the log", "err", err)
+				}
+				return
+			}
+			o.readyOnce.Do(func() { close(o.ready) })
+			elapsed := time.Since(start)
+			logger.Info("caught up", "head", int64(head), "duration", elapsed.Round(time.Millisecond),
+				"rate", rate(int64(head), elapsed))
+			return
+		case now := <-tick:
+			pos := slowest(svc)
+			logger.Info("replaying log", "position", int64(pos), "head", int64(head),
+				"percent", percent(pos, head), "rate", rate(int64(pos-last), now.Sub(lastAt)))
+			last, lastAt = pos, now
+		}
+	}
+}
+
+// slowest returns the lowest position processed by any projection or saga.
+func slowest(svc *service.Service) store.Position {
+	status := svc.Status()
+	if len(status) == 0 {
+		return 0
+	}
+	low := status[0].Position
+	for _, s := range status[1:] {
+		low = min(low, s.Position)
+	}
+	return low
+}
+
+// percent returns how far pos is towards head, rounded down, 100 for an empty log.
+func percent(pos, head store.Position) int64 {
+	if head <= 0 {
+		return 100
+	}
+	return int64(min(pos, head)) * 100 / int64(head)
+}
+
+// rate returns events per second, rounded, as a log value such as "12345 events/s".
+func rate(events int64, d time.Duration) string {
+	if d <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f events/s", float64(events)/d.Seconds())
+}

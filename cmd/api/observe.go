@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/metrics"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// observability is the server's metrics, readiness and request logging: one per Main,
+// created by Main.observability before the store is opened.
+type observability struct {
+	metrics *metrics.Metrics
+
+	ready     chan struct{} // closed once the read models caught up after start-up
+	readyOnce sync.Once
+
+	// Test hooks, set before Run.
+	tick      <-chan time.Time                                        // replay progress ticks (default: every second)
+	onCommand func(context.Context, eventsourcing.CommandObservation) // called after each command is counted
+}
+
+// replayProgressEvery is how often a progress line is logged while the log is replayed.
+const replayProgressEvery = time.Second
+
+func newObservability() *observability {
+	return &observability{
+		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode)),
+		ready:   make(chan struct{}),
+	}
+}
+
+// observability returns m's observability, creating it on first use.
+func (m *Main) observability() *observability {
+	if m.obs == nil {
+		m.obs = newObservability()
+	}
+	return m.obs
+}
+
+// Ready returns a channel that is closed once the projections and sagas have caught up
+// with the log as it was at start-up; /readyz answers 200 from then on.
+func (m *Main) Ready() <-chan struct{} { return m.observability().ready }
+
+// storeOptions returns the JSONL store's options that feed the metrics.
+func (o *observability) storeOptions() []jsonl.Option {
+	return []jsonl.Option{jsonl.WithObserver(o.metrics.StoreObserver())}
+}
+
+// serviceOptions returns the service's options that feed the metrics.
+func (o *observability) serviceOptions() []service.Option {
+	return []service.Option{service.WithCommandObserver(o.observeCommand)}
+}
+
+func (o *observability) observeCommand(ctx context.Context, c eventsourcing.CommandObservation) {
+	o.metrics.ObserveCommand(ctx, c)
+	if o.onCommand != nil {
+		o.onCommand(ctx, c)
+	}
+}
+
+// isReady reports whether the read models caught up after start-up.
+func (o *observability) isReady() bool {
+	select {
+	case <-o.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// routes adds /metrics and /readyz to mux and starts exporting svc's progress.
+func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
+	if err := o.metrics.WatchProgress(svc); err != nil {
+		return err
+	}
+	if err := o.metrics.WatchReady(o.isReady); err != nil {
+		return err
+	}
+	mux.Handle("GET /metrics", o.metrics.Handler())
+	mux.HandleFunc("GET /readyz", o.readyz)
+	return nil
+}
+
+// graphObserver is the graph.Observer of the server: it counts operations and open
+// subscriptions and notes each operation on its HTTP request's log line.
+type graphObserver struct{ m *metrics.Metrics }
+
+var _ graph.Observer = graphObserver{}
+
+// graphObserver returns the observer to set as graph.Config.Observer.
+func (o *observability) graphObserver() graph.Observer { return graphObserver{o.metrics} }
+
+func (g graphObserver) OperationDone(ctx context.Context, op graph.Operation) {
+	typ := op.Type
+	if typ == "" {
+		typ = "unknown"
+	}
+	outcome := metrics.OutcomeOK
+	if len(op.Codes) > 0 {
+		outcome = op.Codes[0]
+	}
+	g.m.ObserveOperation(typ, outcome, op.Duration)
+	if n := noteFrom(ctx); n != nil {
+		n.addOperation(op)
+	}
+}
+
+func (g graphObserver) SubscriptionStarted(_ context.Context, field string) func() {
+	return g.m.SubscriptionStarted(field)
+}
