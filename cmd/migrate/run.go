@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/postgres"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// config is what the flags say.
+type config struct {
+	dir, url, schema string
+	batch            int
+	progress         bool
+}
+
+func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := config{url: getenv("EVENTGRAPH_POSTGRES_URL"), schema: getenv("EVENTGRAPH_POSTGRES_SCHEMA")}
+	if c.schema == "" {
+		c.schema = postgres.DefaultSchema
+	}
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: migrate [flags] DIR\n\nCopies the JSONL event log in DIR into PostgreSQL, keeping its positions.\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
+	fs.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
+	fs.IntVar(&c.batch, "batch", 1000, "events per transaction")
+	fs.BoolVar(&c.progress, "progress", true, "draw a progress bar on stderr")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	switch {
+	case fs.NArg() != 1:
+		fs.Usage()
+		return c, errors.New("want one log directory")
+	case c.url == "":
+		return c, errors.New("no destination: set --postgres-url or EVENTGRAPH_POSTGRES_URL")
+	case c.batch <= 0:
+		return c, fmt.Errorf("invalid --batch %d: must be positive", c.batch)
+	}
+	c.dir = fs.Arg(0)
+	return c, nil
+}
+
+// run runs the command and returns its exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	c, err := parse(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "migrate: %v\n", err)
+		return exitUsage
+	}
+	if err := migrate(ctx, c, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "migrate: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// migrate copies the log of c.dir into the destination, after the prefix it already holds.
+func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
+	src, err := jsonl.Open(c.dir)
+	if errors.Is(err, jsonl.ErrLocked) {
+		return fmt.Errorf("%w (stop the server that writes %s first)", err, c.dir)
+	}
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := postgres.Open(ctx, c.url, postgres.WithSchema(c.schema))
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+
+	srcHead, err := src.Head(ctx)
+	if err != nil {
+		return err
+	}
+	dstHead, err := dst.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if dstHead > srcHead {
+		return fmt.Errorf("the destination holds %d events, the log only %d: it is not a copy of this log", dstHead, srcHead)
+	}
+	if dstHead > 0 {
+		if err := samePrefix(ctx, src, dst, dstHead); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "the destination already holds events 1-%d of the log, identical; continuing after them\n", dstHead)
+	}
+
+	bar := newProgress(stderr, c.progress, int64(dstHead), int64(srcHead))
+	start := time.Now()
+	batch := make([]store.Event, 0, c.batch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if _, err := dst.Import(ctx, batch); err != nil {
+			return err
+		}
+		bar.set(int64(batch[len(batch)-1].Position))
+		batch = batch[:0]
+		return nil
+	}
+	for e, err := range src.ReadAll(ctx, dstHead) {
+		if err != nil {
+			bar.done()
+			return err
+		}
+		if e.Position > srcHead {
+			break // the log cannot grow while we hold it, but be exact
+		}
+		batch = append(batch, e)
+		if len(batch) == c.batch {
+			if err := flush(); err != nil {
+				bar.done()
+				return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		bar.done()
+		return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
+	}
+	bar.done()
+	copied := srcHead - dstHead
+	fmt.Fprintf(stdout, "copied %d events (positions %d-%d) into schema %s in %v; the destination's head is %d\n",
+		copied, min(dstHead+1, srcHead), srcHead, c.schema, time.Since(start).Round(time.Millisecond), srcHead)
+	return nil
+}
+
+// samePrefix checks that the destination's first n events equal the log's.
+func samePrefix(ctx context.Context, src, dst store.Store, n store.Position) error {
+	next, stop := iter.Pull2(dst.ReadAll(ctx, 0))
+	defer stop()
+	for a, err := range src.ReadAll(ctx, 0) {
+		if err != nil {
+			return err
+		}
+		if a.Position > n {
+			return nil
+		}
+		b, err, ok := next()
+		if !ok {
+			return fmt.Errorf("the destination ends before position %d", a.Position)
+		}
+		if err != nil {
+			return err
+		}
+		if d := differ(a, b); d != "" {
+			return fmt.Errorf("the destination differs from the log at position %d (%s): it is not a copy of this log; nothing was written", a.Position, d)
+		}
+	}
+	return nil
+}
+
+// differ names the first field in which two copies of an event differ, or returns "".
+func differ(a, b store.Event) string {
+	switch {
+	case a.Position != b.Position:
+		return fmt.Sprintf("position %d vs %d", a.Position, b.Position)
+	case a.ID != b.ID:
+		return fmt.Sprintf("id %q vs %q", a.ID, b.ID)
+	case a.StreamID != b.StreamID || a.Version != b.Version:
+		return fmt.Sprintf("%q version %d vs %q version %d", a.StreamID, a.Version, b.StreamID, b.Version)
+	case a.Type != b.Type:
+		return fmt.Sprintf("type %q vs %q", a.Type, b.Type)
+	case !bytes.Equal(a.Data, b.Data):
+		return "data"
+	case !maps.Equal(a.Metadata, b.Metadata):
+		return "metadata"
+	case !a.Time.Truncate(time.Microsecond).Equal(b.Time):
+		return fmt.Sprintf("time %v vs %v", a.Time, b.Time)
+	}
+	return ""
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/postgres"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
+)
+
+// writeLog appends n events after those already in the log at dir, spread over streams,
+// with data whose key order and number spelling must survive the copy.
+func writeLog(tb testing.TB, dir string, from, n int) {
+	tb.Helper()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	for i := from; i < from+n; i++ {
+		_, err := s.Append(tb.Context(), fmt.Sprint("stream-", i%7), store.Any, store.EventData{
+			Type:     "T",
+			Data:     []byte(fmt.Sprintf(`{"z": %d, "a": 1.50, "s": "\u00e9"}`, i)),
+			Metadata: map[string]string{"commandId": fmt.Sprint("c", i)},
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func readAll(tb testing.TB, s store.Store) []store.Event {
+	tb.Helper()
+	var out []store.Event
+	for e, err := range s.ReadAll(tb.Context(), 0) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// sameLog checks that the schema holds exactly the log's events.
+func sameLog(tb testing.TB, dir, url, schema string) {
+	tb.Helper()
+	src, err := jsonl.Open(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := postgres.Open(tb.Context(), url, postgres.WithSchema(schema))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer dst.Close()
+	want, got := readAll(tb, src), readAll(tb, dst)
+	if len(got) != len(want) {
+		tb.Fatalf("destination holds %d events, the log %d", len(got), len(want))
+	}
+	for i := range want {
+		if d := differ(want[i], got[i]); d != "" {
+			tb.Fatalf("event %d differs: %s", i+1, d)
+		}
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runMigrate(tb testing.TB, env map[string]string, args ...string) result {
+	tb.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+func TestRun_copiesTheLogWithItsPositions(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 250)
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
+
+	r := runMigrate(t, env, "--postgres-schema", schema, "--batch", "100", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "copied 250 events (positions 1-250)") {
+		t.Errorf("stdout %q: want the number of events copied", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "100.0%") || !strings.Contains(r.stderr, "250/250 events") {
+		t.Errorf("stderr %q: want a progress bar ending at 100%%", r.stderr)
+	}
+	sameLog(t, dir, url, schema)
+
+	t.Run("a second run finds the copy complete and writes nothing", func(t *testing.T) {
+		r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "copied 0 events") || r.stderr != "" {
+			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		sameLog(t, dir, url, schema)
+	})
+
+	t.Run("events appended to the log since are copied after the prefix", func(t *testing.T) {
+		writeLog(t, dir, 250, 40)
+		r := runMigrate(t, env, "--postgres-schema", schema, dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "already holds events 1-250") || !strings.Contains(r.stdout, "copied 40 events (positions 251-290)") {
+			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		sameLog(t, dir, url, schema)
+	})
+
+	t.Run("the copied store continues the log", func(t *testing.T) {
+		dst, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dst.Close()
+		a, err := dst.Append(t.Context(), "stream-0", store.Any, store.EventData{Type: "T", Data: []byte(`{}`)})
+		// stream-0 holds events 0, 7, ..., 287 of the 290: 42 of them.
+		if err != nil || a.Position != 291 || a.Version != 43 {
+			t.Errorf("Append after the copy = %+v, %v; want position 291, version 43", a, err)
+		}
+	})
+}
+
+func TestRun_refusesADestinationThatIsNotACopy(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 20)
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
+
+	for _, tc := range []struct {
+		name   string
+		events int // written to the destination first, through the store
+		want   string
+	}{
+		{"different events", 5, "differs from the log at position 1"},
+		{"more events than the log", 25, "not a copy of this log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := pgtest.Schema(t, url)
+			dst, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			for i := range tc.events {
+				if _, err := dst.Append(t.Context(), "other", store.Any, store.EventData{Type: "X", Data: []byte(fmt.Sprint(i))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := runMigrate(t, env, "--postgres-schema", schema, dir)
+			if r.code != exitFail || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 1 saying %q", r.code, r.stderr, tc.want)
+			}
+			if h, _ := dst.Head(t.Context()); h != store.Position(tc.events) {
+				t.Errorf("destination head %d after the refusal, want %d (unchanged)", h, tc.events)
+			}
+		})
+	}
+}
+
+func TestRun_resumesAnInterruptedCopy(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 30)
+	// An interrupted copy: the first 12 events, as a batch of an earlier run left them.
+	src, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := readAll(t, src)[:12]
+	src.Close()
+	dst, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Import(t.Context(), first); err != nil {
+		t.Fatal(err)
+	}
+	dst.Close()
+
+	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url, "EVENTGRAPH_POSTGRES_SCHEMA": schema}, "--batch", "7", dir)
+	if r.code != exitOK || !strings.Contains(r.stdout, "copied 18 events (positions 13-30)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	sameLog(t, dir, url, schema)
+}
+
+func TestRun_refusesALogAServerHolds(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", pgtest.Schema(t, url), dir)
+	if r.code != exitFail || !strings.Contains(r.stderr, "stop the server") {
+		t.Errorf("exit %d, stderr %q; want exit 1 asking to stop the server", r.code, r.stderr)
+	}
+}
+
+func TestRun_usage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no directory", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, nil, "one log directory"},
+		{"no destination", nil, []string{"dir"}, "--postgres-url"},
+		{"bad batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "0", "dir"}, "--batch"},
+		{"unknown flag", nil, []string{"--nope", "dir"}, "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runMigrate(t, tc.env, tc.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestProgress_drawsInPlace: the bar redraws on one line and ends it once.
+func TestProgress_drawsInPlace(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, true, 0, 10)
+	p.drawn = time.Time{}
+	p.set(5)
+	p.set(10)
+	p.done()
+	out := b.String()
+	if !strings.HasPrefix(out, "\r[") || !strings.HasSuffix(out, "\n") || strings.Count(out, "\n") != 1 ||
+		!strings.Contains(out, " 50.0%  5/10 events") || !strings.Contains(out, "100.0%  10/10 events") {
+		t.Errorf("progress output %q", out)
+	}
+	b.Reset()
+	p = newProgress(&b, false, 0, 10)
+	p.set(10)
+	p.done()
+	if b.Len() != 0 {
+		t.Errorf("progress with the bar off wrote %q", b.String())
+	}
+}
