@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/playground"
 )
 
 // quietRoutes are logged at debug level: probes and scrapes would drown the other lines.
@@ -63,17 +64,19 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 	})
 }
 
-// routeOf returns the pattern of the route that served r ("/graphql", "/healthz"), without
-// its method, or "unmatched"; a small fixed set, fit for a metric label.
+// routes are the paths of the server's routes, as metric labels.
+var routes = map[string]bool{"/graphql": true, "/healthz": true, "/readyz": true, "/metrics": true, "/": true}
+
+// routeOf returns the route that served r: its path when it is one of routes, the assets'
+// prefix for the playground's assets, or "other"; a small fixed set, fit for a metric label.
 func routeOf(r *http.Request) string {
-	p := r.Pattern
-	if i := strings.IndexByte(p, ' '); i >= 0 {
-		p = p[i+1:]
+	switch p := r.URL.Path; {
+	case routes[p]:
+		return p
+	case strings.HasPrefix(p, playground.AssetsPrefix):
+		return playground.AssetsPrefix
 	}
-	if p == "" {
-		return "unmatched"
-	}
-	return p
+	return "other"
 }
 
 // noteKey is the context key of a request's *requestNote.

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// scrapeMetrics fetches /metrics and returns every sample keyed by its name and labels as
+// written ("eventgraph_commands_total{outcome=\"ok\",type=\"CreateRestaurant\"}").
+func scrapeMetrics(tb testing.TB, m *Main) map[string]float64 {
+	tb.Helper()
+	resp, body := httpGet(tb, m.URL()+"/metrics")
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			tb.Fatalf("sample %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// sample returns a sample that must be there.
+func sample(tb testing.TB, samples map[string]float64, key string) float64 {
+	tb.Helper()
+	v, ok := samples[key]
+	if !ok {
+		tb.Fatalf("no sample %s", key)
+	}
+	return v
+}
+
+// awaitMetric scrapes until the sample has the value, failing after a deadline. Only for
+// what the server updates after its response (a subscription's end), where no signal reaches
+// the client.
+func awaitMetric(tb testing.TB, m *Main, key string, want float64) {
+	tb.Helper()
+	ctx := testCtx(tb)
+	for {
+		got, ok := scrapeMetrics(tb, m)[key]
+		if ok && got == want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("%s = %v (present %v), want %v", key, got, ok, want)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func TestMain_metrics(t *testing.T) {
+	for name, args := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			m, _ := startMain(t, args...)
+			c := newClient(t, m.URL()+"/graphql")
+			gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})
+			resp, err := c.Query(testCtx(t), createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Again", "menu": menu("pasta")}})
+			if err != nil || resp.Code() != "ALREADY_EXISTS" {
+				t.Fatalf("second createRestaurant: %v %v, want ALREADY_EXISTS", resp, err)
+			}
+			placed := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{
+				"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pasta"}},
+			})).PlaceOrder
+			// Wait for the saga's CreateOrder and every projection to see it.
+			gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+
+			sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription { events { position } }`, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sub.Close()
+			awaitMetric(t, m, `eventgraph_graphql_subscriptions{kind="events"}`, 1)
+
+			got := scrapeMetrics(t, m)
+			wantExactly := map[string]float64{
+				`eventgraph_commands_total{outcome="ok",type="CreateRestaurant"}`:               1,
+				`eventgraph_commands_total{outcome="ALREADY_EXISTS",type="CreateRestaurant"}`:   1,
+				`eventgraph_commands_total{outcome="ok",type="PlaceOrder"}`:                     1,
+				`eventgraph_commands_total{outcome="ok",type="CreateOrder"}`:                    1,
+				`eventgraph_command_duration_seconds_count{outcome="ok",type="PlaceOrder"}`:     1,
+				`eventgraph_graphql_operations_total{outcome="ALREADY_EXISTS",type="mutation"}`: 1,
+				`eventgraph_graphql_operations_total{outcome="ok",type="mutation"}`:             2,
+				`eventgraph_graphql_operations_total{outcome="ok",type="query"}`:                1,
+				`eventgraph_head_position`: float64(placed.Position + 1), // then the saga's OrderCreated
+				`eventgraph_ready`:         1,
+			}
+			for k, w := range wantExactly {
+				if v := sample(t, got, k); v != w {
+					t.Errorf("%s = %v, want %v", k, v, w)
+				}
+			}
+			for _, p := range []string{`{kind="projection",name="restaurants"}`, `{kind="projection",name="orders"}`, `{kind="saga",name="order-creation"}`} {
+				if lag := sample(t, got, `eventgraph_projection_lag_events`+p); lag != 0 {
+					t.Errorf("lag of %s = %v after catching up, want 0", p, lag)
+				}
+				if pos := sample(t, got, `eventgraph_projection_position`+p); pos != float64(placed.Position+1) {
+					t.Errorf("position of %s = %v, want %d", p, pos, placed.Position+1)
+				}
+			}
+			if v := sample(t, got, `eventgraph_saga_failures_total{name="order-creation"}`); v != 0 {
+				t.Errorf("saga failures %v, want 0", v)
+			}
+			if v := sample(t, got, `eventgraph_http_requests_total{code="200",method="POST",route="/graphql"}`); v < 3 {
+				t.Errorf("POST /graphql requests counted %v, want at least 3", v)
+			}
+			if _, ok := got[`go_goroutines`]; !ok {
+				t.Error("no Go runtime metrics")
+			}
+			if name == "jsonl store" {
+				// Three commands wrote one event each; each append was made durable.
+				if v := sample(t, got, `eventgraph_store_append_events_sum`); v != 3 {
+					t.Errorf("events appended %v, want 3", v)
+				}
+				if v := sample(t, got, `eventgraph_store_fsync_events_sum`); v != 3 {
+					t.Errorf("events synced %v, want 3", v)
+				}
+				if v := sample(t, got, `eventgraph_store_fsync_duration_seconds_count`); v < 1 || v > 3 {
+					t.Errorf("fsyncs %v, want 1 to 3", v)
+				}
+			}
+
+			sub.Close()
+			awaitMetric(t, m, `eventgraph_graphql_subscriptions{kind="events"}`, 0)
+		})
+	}
+}
+
+// signalBuffer is a syncBuffer that signals every write, so a test can wait for a log line.
+type signalBuffer struct {
+	syncBuffer
+	wrote chan struct{}
+}
+
+func newSignalBuffer() *signalBuffer { return &signalBuffer{wrote: make(chan struct{}, 1)} }
+
+func (s *signalBuffer) Write(p []byte) (int, error) {
+	n, err := s.syncBuffer.Write(p)
+	select {
+	case s.wrote <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+// await waits until a line satisfying match has been logged and returns it.
+func (s *signalBuffer) await(tb testing.TB, what string, match func(line string) bool) string {
+	tb.Helper()
+	ctx := testCtx(tb)
+	for {
+		for _, line := range strings.Split(s.String(), "\n") {
+			if match(line) {
+				return line
+			}
+		}
+		select {
+		case <-s.wrote:
+		case <-ctx.Done():
+			tb.Fatalf("no log line %s in:\n%s", what, s.String())
+		}
+	}
+}
+
+// runMain starts m (already configured) on a free loopback port with the flags, logging to
+// the returned buffer, and closes it when the test ends.
+func runMain(tb testing.TB, m *Main, args ...string) *signalBuffer {
+	tb.Helper()
+	logs := newSignalBuffer()
+	m.Stderr = logs
+	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil)); err != nil {
+		tb.Fatalf("ParseFlags: %v", err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatalf("Run: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return logs
+}
+
+func TestMain_readyz(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	args := []string{"--store", "jsonl", "--data", data}
+
+	// A first server writes a log with an order, whose CreateOrder the saga re-handles (as a
+	// duplicate) when the next server replays the log.
+	first := NewMain()
+	runMain(t, first, args...)
+	c := newClient(t, first.URL()+"/graphql")
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})
+	placed := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{
+		"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pasta"}},
+	})).PlaceOrder
+	gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+	if resp, body := httpGet(t, first.URL()+"/readyz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz of a caught-up server: %d %s", resp.StatusCode, body)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The second server's saga is held inside the replay until the test releases it.
+	m := NewMain()
+	held, release := make(chan struct{}), make(chan struct{})
+	var holdOnce, releaseOnce sync.Once
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before Close, which waits for the saga
+	m.observability().onCommand = func(_ context.Context, o eventsourcing.CommandObservation) {
+		if o.Type == "CreateOrder" {
+			holdOnce.Do(func() { close(held) })
+			<-release
+		}
+	}
+	tick := make(chan time.Time)
+	m.observability().tick = tick
+	logs := runMain(t, m, args...)
+	select {
+	case <-held:
+	case <-testCtx(t).Done():
+		t.Fatal("the saga never replayed the order")
+	}
+
+	if resp, body := httpGet(t, m.URL()+"/readyz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz while replaying: %d %s, want 503", resp.StatusCode, body)
+	}
+	if resp, _ := httpGet(t, m.URL()+"/healthz"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz while replaying: %d, want 200", resp.StatusCode)
+	}
+	got := scrapeMetrics(t, m)
+	if v := sample(t, got, `eventgraph_ready`); v != 0 {
+		t.Errorf("eventgraph_ready = %v while replaying, want 0", v)
+	}
+	if v := sample(t, got, `eventgraph_projection_lag_events{kind="saga",name="order-creation"}`); v < 1 {
+		t.Errorf("saga lag %v while it is held, want at least 1", v)
+	}
+	select {
+	case <-m.Ready():
+		t.Fatal("Ready closed while the saga is held")
+	default:
+	}
+
+	tick <- time.Now()
+	line := logs.await(t, `"replaying log"`, func(l string) bool { return strings.Contains(l, "replaying log") })
+	for _, want := range []string{"position=", "head=" + strconv.FormatInt(placed.Position+1, 10), "percent=", "rate="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line %q: want %s", line, want)
+		}
+	}
+
+	releaseOnce.Do(func() { close(release) })
+	select {
+	case <-m.Ready():
+	case <-testCtx(t).Done():
+		t.Fatal("never ready after the saga was released")
+	}
+	if resp, body := httpGet(t, m.URL()+"/readyz"); resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "ready" {
+		t.Errorf("GET /readyz after catching up: %d %q, want 200 ready", resp.StatusCode, body)
+	}
+	line = logs.await(t, `"caught up"`, func(l string) bool { return strings.Contains(l, "caught up") })
+	if !strings.Contains(line, "duration=") || !strings.Contains(line, "head=") {
+		t.Errorf("caught-up line %q: want duration and head", line)
+	}
+}
+
+func TestMain_requestLog(t *testing.T) {
+	const secret = "s3cret-token-never-logged"
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-format", "json")
+	c := graphtest.New(m.URL()+"/graphql", graphtest.WithHTTPClient(httpClient(t)), graphtest.WithHeader("Authorization", "Bearer "+secret))
+
+	gql(t, c, `mutation Create($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"id": "r1", "name": "Payload Name Never Logged", "menu": menu("pasta")}})
+	if resp, err := c.Query(testCtx(t), `mutation Again($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"id": "r1", "name": "x", "menu": menu("pasta")}}); err != nil || resp.Code() != "ALREADY_EXISTS" {
+		t.Fatalf("second createRestaurant: %v %v", resp, err)
+	}
+	if resp, _ := httpGet(t, m.URL()+"/graphql?query="+strings.ReplaceAll(`{ restaurant(id: "QueryStringNeverLogged") { id } }`, " ", "%20")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /graphql: %d", resp.StatusCode)
+	}
+	httpGet(t, m.URL()+"/healthz")
+
+	type line struct {
+		Msg      string  `json:"msg"`
+		Level    string  `json:"level"`
+		Method   string  `json:"method"`
+		Path     string  `json:"path"`
+		Status   int     `json:"status"`
+		Duration float64 `json:"duration"`
+		Bytes    int64   `json:"bytes"`
+		Op       string  `json:"op"`
+		OpType   string  `json:"opType"`
+		Field    string  `json:"field"`
+		Codes    string  `json:"codes"`
+	}
+	parse := func(l string) (line, bool) {
+		var v line
+		return v, json.Unmarshal([]byte(l), &v) == nil && v.Msg == "request"
+	}
+	tests := []struct {
+		name string
+		want line
+	}{
+		{"an accepted mutation", line{Method: "POST", Path: "/graphql", Status: 200, Op: "Create", OpType: "mutation", Field: "createRestaurant"}},
+		{"a rejected mutation names its error code", line{Method: "POST", Path: "/graphql", Status: 200, Op: "Again", OpType: "mutation", Field: "createRestaurant", Codes: "ALREADY_EXISTS"}},
+		{"a GET query logs its path only", line{Method: "GET", Path: "/graphql", Status: 200, OpType: "query", Field: "restaurant"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := logs.await(t, tt.name, func(l string) bool {
+				v, ok := parse(l)
+				return ok && v.Method == tt.want.Method && v.Op == tt.want.Op && v.OpType == tt.want.OpType
+			})
+			got, _ := parse(raw)
+			if got.Level != "INFO" || got.Path != tt.want.Path || got.Status != tt.want.Status || got.Field != tt.want.Field || got.Codes != tt.want.Codes {
+				t.Errorf("logged %s\nwant %+v at INFO", raw, tt.want)
+			}
+			if got.Duration <= 0 || got.Bytes <= 0 {
+				t.Errorf("logged %s: want a duration and the bytes written", raw)
+			}
+		})
+	}
+	out := logs.String()
+	for _, never := range []string{secret, "Authorization", "Payload Name Never Logged", "QueryStringNeverLogged"} {
+		if strings.Contains(out, never) {
+			t.Errorf("the logs contain %q:\n%s", never, out)
+		}
+	}
+	if strings.Contains(out, `"path":"/healthz"`) {
+		t.Errorf("a probe logged at info level:\n%s", out)
+	}
+}
+
+func TestMain_requestLogText(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-level", "debug")
+	httpGet(t, m.URL()+"/healthz")
+	line := logs.await(t, "for /healthz", func(l string) bool { return strings.Contains(l, "path=/healthz") })
+	for _, want := range []string{"level=DEBUG", "msg=request", "method=GET", "status=200", "duration=", "bytes=3"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line %q: want %s", line, want)
+		}
+	}
+}
