@@ -26,22 +26,34 @@
 // so a transaction that rolls back leaves a gap, and two transactions can commit in the
 // opposite order of their numbers, so a reader may see position 11 before 10 is visible —
 // and a subscriber that has moved past 11 never sees 10 (the bug of several PostgreSQL
-// event stores). Instead every append transaction starts with
+// event stores). Instead every append runs the SQL function append_events (migration
+// 0002), which starts with
 //
-//	UPDATE log_head SET position = position + n RETURNING position
+//	SELECT position FROM log_head FOR UPDATE
 //
-// which takes the row lock on the single log_head row and holds it until the transaction
-// commits or rolls back. A second append waits on that lock, and when it gets it, reads
-// the head the first one committed. So positions are handed out in commit order: the
-// transaction that holds positions P+1.. cannot commit before the one holding ..P has
-// committed (or rolled back, undoing its increment, so no gap is left). PostgreSQL makes a
-// transaction visible before it releases its locks, so a reader never sees P+1 before P.
-// The price is that appends commit one at a time: throughput is bounded by the commit
-// latency of the database (see the benchmarks), exactly like a single-writer log.
+// taking the row lock on the single log_head row, held until the transaction commits or
+// rolls back. Another append waits on that lock and, when it gets it, reads the head the
+// first one committed (READ COMMITTED re-reads a row it waited for). So positions are
+// handed out in commit order: the transaction that holds positions P+1.. cannot commit
+// before the one holding ..P has committed, or rolled back and so released its positions
+// unused. PostgreSQL makes a transaction visible before it releases its locks, so a reader
+// never sees P+1 before P.
 //
-// The stream's version is read after taking the head lock, in a new statement of a READ
-// COMMITTED transaction, so it reflects every append committed before; the expected-version
-// check therefore needs no further locking.
+// The function then reads the stream's version — in a new statement, so it reflects every
+// append committed before the lock was granted — and either reports a conflict without
+// writing, or inserts the events, advances log_head and the stream's version, and calls
+// pg_notify.
+//
+// # Group commit
+//
+// Because appends hold the head lock until they commit, only one transaction appends at a
+// time, and its commit (a WAL flush) bounds the rate. Each Store therefore has one
+// committer: appends that arrive while a group is committing form the next group, sent as
+// one pipelined batch of append_events calls that PostgreSQL runs as one implicit
+// transaction — one round trip, one lock acquisition, one WAL flush for the whole group. A
+// conflict is a call's result, not an error, so it fails only its own append; if the group
+// fails as a whole, each of its appends is retried alone. Several Stores (servers) on one
+// database contend for the head lock group by group.
 //
 // # Subscriptions across processes
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -101,4 +102,54 @@ func (s *Store) Import(ctx context.Context, events []store.Event) (store.Appende
 	}
 	s.wake.broadcast()
 	return a, nil
+}
+
+// write inserts the rows, sets the streams' versions and notifies the listeners of the
+// new head, in one round trip of the transaction that holds the head lock.
+func (s *Store) write(ctx context.Context, tx pgx.Tx, r *rowSet, streams [][]byte, versions []int64, head int64) error {
+	b := &pgx.Batch{}
+	b.Queue(s.sql.insert, r.positions, r.streams, r.versions, r.ids, r.types, r.times, r.data, r.metadata)
+	b.Queue(s.sql.upsertStreams, streams, versions)
+	b.Queue(s.sql.notify, s.channel, strconv.FormatInt(head, 10))
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// rowSet holds the columns of events to insert, as arrays for unnest.
+type rowSet struct {
+	positions []int64
+	streams   [][]byte
+	versions  []int64
+	ids       [][]byte
+	types     [][]byte
+	times     []time.Time
+	data      [][]byte
+	metadata  [][]byte
+}
+
+func newRows(n int) *rowSet {
+	return &rowSet{
+		positions: make([]int64, n),
+		versions:  make([]int64, n),
+		streams:   make([][]byte, 0, n),
+		ids:       make([][]byte, 0, n),
+		types:     make([][]byte, 0, n),
+		times:     make([]time.Time, 0, n),
+		data:      make([][]byte, 0, n),
+		metadata:  make([][]byte, 0, n),
+	}
+}
+
+// add appends an event's columns but its position and version, which the caller sets.
+func (r *rowSet) add(stream, id, typ string, t time.Time, data []byte, meta map[string]string) error {
+	m, err := encodeMetadata(meta)
+	if err != nil {
+		return err
+	}
+	r.streams = append(r.streams, []byte(stream))
+	r.ids = append(r.ids, []byte(id))
+	r.types = append(r.types, []byte(typ))
+	r.times = append(r.times, t)
+	r.data = append(r.data, data)
+	r.metadata = append(r.metadata, m)
+	return nil
 }

@@ -4,8 +4,9 @@ import "github.com/jackc/pgx/v5"
 
 // queries holds the store's SQL, with table names qualified by its schema.
 type queries struct {
-	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
-	readAll, readStream                                                          string
+	head, lockHead, streamVersions, insert, upsertStreams, notify string
+	readAll, readStream                                           string
+	appendEvents                                                  string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -15,7 +16,6 @@ func newQueries(schema string) queries {
 	return queries{
 		head:           `SELECT position FROM ` + t("log_head"),
 		lockHead:       `UPDATE ` + t("log_head") + ` SET position = position + $1 RETURNING position`,
-		streamVersion:  `SELECT version FROM ` + t("streams") + ` WHERE stream_id = $1`,
 		streamVersions: `SELECT stream_id, version FROM ` + t("streams") + ` WHERE stream_id = ANY($1::bytea[])`,
 		insert: `INSERT INTO ` + t("events") + ` (` + columns + `)
 			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[],
@@ -23,8 +23,9 @@ func newQueries(schema string) queries {
 		upsertStreams: `INSERT INTO ` + t("streams") + ` (stream_id, version)
 			SELECT * FROM unnest($1::bytea[], $2::bigint[])
 			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
-		notify:     `SELECT pg_notify($1, $2)`,
-		readAll:    `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
-		readStream: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+		notify:       `SELECT pg_notify($1, $2)`,
+		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
+		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
+		readStream:   `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
 	}
 }

@@ -27,11 +27,12 @@ type Store struct {
 	channel string // the NOTIFY channel of this schema
 	sql     queries
 
-	wake   *signal       // broadcast when the log may have grown
-	done   chan struct{} // closed by Close
-	once   sync.Once
-	stop   context.CancelFunc // stops the listener
-	listen sync.WaitGroup     // the listener goroutine
+	wake     *signal       // broadcast when the log may have grown
+	requests chan *request // appends for the committer
+	done     chan struct{} // closed by Close
+	once     sync.Once
+	stop     context.CancelFunc // stops the listener
+	workers  sync.WaitGroup     // the listener and the committer
 }
 
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
@@ -70,16 +71,18 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{
-		pool:    pool,
-		opts:    o,
-		channel: channel,
-		sql:     newQueries(o.schema),
-		wake:    newSignal(),
-		done:    make(chan struct{}),
+		pool:     pool,
+		opts:     o,
+		channel:  channel,
+		sql:      newQueries(o.schema),
+		wake:     newSignal(),
+		requests: make(chan *request),
+		done:     make(chan struct{}),
 	}
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.listen.Go(func() { s.runListener(lctx, cfg.ConnConfig, listener) })
+	s.workers.Go(func() { s.runListener(lctx, cfg.ConnConfig, listener) })
+	s.workers.Go(s.runCommitter)
 	return s, nil
 }
 
@@ -89,13 +92,14 @@ func (s *Store) Schema() string { return s.opts.schema }
 // Pool returns the store's connection pool, for tools that query the tables directly.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close stops the listener, waits for the operations in flight and closes the pool.
+// Close stops the listener, waits for the appends being committed and the reads in flight,
+// and closes the pool.
 // Live subscriptions end with store.ErrClosed; every later call fails with it.
 func (s *Store) Close() error {
 	s.once.Do(func() {
 		close(s.done)
 		s.stop()
-		s.listen.Wait()
+		s.workers.Wait()
 		s.pool.Close()
 	})
 	return nil
