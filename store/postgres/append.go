@@ -26,6 +26,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if s.closed() {
 		return store.Appended{}, fmt.Errorf("postgres: %s: %w", op, store.ErrClosed)
 	}
+	if len(stream) > MaxStreamIDBytes {
+		return store.Appended{}, fmt.Errorf("postgres: %s: %w: stream id of %d bytes, over the limit of %d", op, store.ErrInvalid, len(stream), MaxStreamIDBytes)
+	}
 	prepared, err := store.Prepare(stream, expected, events, s.opts.maxSize)
 	if err != nil {
 		return store.Appended{}, fmt.Errorf("postgres: %w", err)
@@ -68,6 +71,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	return r.result, nil
 }
+
+// MaxStreamIDBytes is the longest stream id the store accepts: PostgreSQL's B-tree index on
+// stream ids refuses keys of more than about 2.7 kB.
+const MaxStreamIDBytes = 2048
 
 // encodeMetadata returns the metadata as a JSON object.
 func encodeMetadata(meta map[string]string) ([]byte, error) {

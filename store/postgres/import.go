@@ -40,6 +40,9 @@ func (s *Store) Import(ctx context.Context, events []store.Event) (store.Appende
 		if want := events[0].Position + store.Position(i); e.Position != want {
 			return store.Appended{}, fmt.Errorf("postgres: import: %w: event %d has position %d, want %d", ErrNotContinuous, i, e.Position, want)
 		}
+		if len(e.StreamID) > MaxStreamIDBytes {
+			return store.Appended{}, fmt.Errorf("postgres: import: position %d: %w: stream id of %d bytes, over the limit of %d", e.Position, store.ErrInvalid, len(e.StreamID), MaxStreamIDBytes)
+		}
 		p, err := store.Prepare(e.StreamID, store.Any, []store.EventData{{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}}, s.opts.maxSize)
 		if err != nil {
 			return store.Appended{}, fmt.Errorf("postgres: import: position %d: %w", e.Position, err)

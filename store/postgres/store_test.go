@@ -355,6 +355,23 @@ func TestStore_Import(t *testing.T) {
 	}
 }
 
+// TestStore_Append_streamIDLimit: a stream id the index cannot hold is refused with
+// ErrInvalid, and nothing is written.
+func TestStore_Append_streamIDLimit(t *testing.T) {
+	s, _ := open(t)
+	ctx := t.Context()
+	ok := strings.Repeat("x", postgres.MaxStreamIDBytes)
+	if _, err := s.Append(ctx, ok, store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}); err != nil {
+		t.Fatalf("Append to a stream id of %d bytes: %v", len(ok), err)
+	}
+	if _, err := s.Append(ctx, ok+"x", store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("Append to a stream id of %d bytes: err = %v, want ErrInvalid", len(ok)+1, err)
+	}
+	if h, _ := s.Head(ctx); h != 1 {
+		t.Errorf("head = %d, want 1", h)
+	}
+}
+
 func readAllEvents(tb testing.TB, s store.Store) []store.Event {
 	tb.Helper()
 	var out []store.Event
