@@ -29,11 +29,13 @@ const maxNameLength = 100
 // name, type, root field and error codes — and counts it in the metrics by route. Headers
 // (Authorization among them), variables and payloads are never logged. Probes and scrapes
 // (/healthz, /readyz, /metrics) are logged at debug level, server errors (5xx) at warn.
-// A WebSocket connection's line is written when it closes, with every operation it ran.
+// A WebSocket connection's line (status 101) is written when the connection closes, with
+// the operations that ended by then; an operation that ends after it gets a "graphql
+// operation" line of its own.
 func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		note := &requestNote{}
+		note := &requestNote{remote: r.RemoteAddr}
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
 		d := time.Since(start)
@@ -49,6 +51,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 			level = slog.LevelDebug
 		}
 		if !logger.Enabled(r.Context(), level) {
+			note.markLogged()
 			return
 		}
 		attrs := []slog.Attr{
@@ -61,6 +64,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		}
 		attrs = append(attrs, note.attrs()...)
 		logger.LogAttrs(r.Context(), level, "request", attrs...)
+		note.markLogged()
 	})
 }
 
@@ -90,18 +94,59 @@ func noteFrom(ctx context.Context) *requestNote {
 
 // requestNote collects what the GraphQL layer reports about a request, for its log line.
 type requestNote struct {
-	mu  sync.Mutex
-	ops []graph.Operation
-	n   int // operations reported, including those not kept
+	remote string
+
+	mu     sync.Mutex
+	ops    []graph.Operation
+	n      int  // operations reported, including those not kept
+	logged bool // the request's line is written
 }
 
-func (n *requestNote) addOperation(op graph.Operation) {
+// addOperation notes op for the request's line; it reports false when that line is already
+// written (a WebSocket's operations outlive its upgrade request), so op needs its own.
+func (n *requestNote) addOperation(op graph.Operation) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.logged {
+		return false
+	}
 	n.n++
 	if len(n.ops) < maxNotedOperations {
 		n.ops = append(n.ops, op)
 	}
+	return true
+}
+
+func (n *requestNote) markLogged() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.logged = true
+}
+
+// logOperation logs op in a line of its own: an operation over a WebSocket connection,
+// whose upgrade request was logged when the connection opened.
+func logOperation(ctx context.Context, logger *slog.Logger, remote string, op graph.Operation) {
+	level := slog.LevelInfo
+	if !logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := append([]slog.Attr{slog.String("remote", remote), slog.Duration("duration", op.Duration)}, operationAttrs(op)...)
+	logger.LogAttrs(ctx, level, "graphql operation", attrs...)
+}
+
+// operationAttrs returns the log attributes of op: type, name, root field, error codes.
+func operationAttrs(op graph.Operation) []slog.Attr {
+	attrs := []slog.Attr{slog.String("opType", orUnknown(op.Type))}
+	if op.Name != "" {
+		attrs = append(attrs, slog.String("op", truncate(op.Name, maxNameLength)))
+	}
+	if op.Field != "" {
+		attrs = append(attrs, slog.String("field", op.Field))
+	}
+	if len(op.Codes) > 0 {
+		attrs = append(attrs, slog.String("codes", strings.Join(op.Codes, ",")))
+	}
+	return attrs
 }
 
 // attrs returns the log attributes of the noted operations: for one, its name, type,
@@ -113,18 +158,7 @@ func (n *requestNote) attrs() []slog.Attr {
 	case 0:
 		return nil
 	case 1:
-		op := n.ops[0]
-		attrs := []slog.Attr{slog.String("opType", orUnknown(op.Type))}
-		if op.Name != "" {
-			attrs = append(attrs, slog.String("op", truncate(op.Name, maxNameLength)))
-		}
-		if op.Field != "" {
-			attrs = append(attrs, slog.String("field", op.Field))
-		}
-		if len(op.Codes) > 0 {
-			attrs = append(attrs, slog.String("codes", strings.Join(op.Codes, ",")))
-		}
-		return attrs
+		return operationAttrs(n.ops[0])
 	}
 	summaries := make([]string, len(n.ops))
 	for i, op := range n.ops {

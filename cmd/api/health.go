@@ -14,10 +14,21 @@ import (
 )
 
 // readyz answers 200 once the projections and sagas caught up with the log after
-// start-up, and 503 while the log is being replayed. /healthz only says the process is up.
+// start-up; 503 while the log is being replayed, and when a projection or saga has stopped
+// on an error (its read model no longer follows the log: queries with minPosition fail).
+// /healthz only says the process is up.
 func (o *observability) readyz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if o.svc != nil {
+		for _, s := range o.svc.Status() {
+			if s.Stopped {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = fmt.Fprintf(w, "%s %s stopped at position %d\n", s.Kind, s.Name, s.Position)
+				return
+			}
+		}
+	}
 	if !o.isReady() {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "replaying the log\n")

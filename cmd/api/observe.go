@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -18,7 +19,8 @@ import (
 type observability struct {
 	metrics *metrics.Metrics
 
-	ready     chan struct{} // closed once the read models caught up after start-up
+	svc       *service.Service // set by routes
+	ready     chan struct{}    // closed once the read models caught up after start-up
 	readyOnce sync.Once
 
 	// Test hooks, set before Run.
@@ -77,6 +79,7 @@ func (o *observability) isReady() bool {
 
 // routes adds /metrics and /readyz to mux and starts exporting svc's progress.
 func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
+	o.svc = svc
 	if err := o.metrics.WatchProgress(svc); err != nil {
 		return err
 	}
@@ -90,12 +93,17 @@ func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
 
 // graphObserver is the graph.Observer of the server: it counts operations and open
 // subscriptions and notes each operation on its HTTP request's log line.
-type graphObserver struct{ m *metrics.Metrics }
+type graphObserver struct {
+	m      *metrics.Metrics
+	logger *slog.Logger
+}
 
 var _ graph.Observer = graphObserver{}
 
 // graphObserver returns the observer to set as graph.Config.Observer.
-func (o *observability) graphObserver() graph.Observer { return graphObserver{o.metrics} }
+func (o *observability) graphObserver(logger *slog.Logger) graph.Observer {
+	return graphObserver{m: o.metrics, logger: logger}
+}
 
 func (g graphObserver) OperationDone(ctx context.Context, op graph.Operation) {
 	typ := op.Type
@@ -107,8 +115,8 @@ func (g graphObserver) OperationDone(ctx context.Context, op graph.Operation) {
 		outcome = op.Codes[0]
 	}
 	g.m.ObserveOperation(typ, outcome, op.Duration)
-	if n := noteFrom(ctx); n != nil {
-		n.addOperation(op)
+	if n := noteFrom(ctx); n != nil && !n.addOperation(op) {
+		logOperation(ctx, g.logger, n.remote, op)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 // scrapeMetrics fetches /metrics and returns every sample keyed by its name and labels as
@@ -88,12 +90,14 @@ func TestMain_metrics(t *testing.T) {
 			// Wait for the saga's CreateOrder and every projection to see it.
 			gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
 
-			sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription { events { position } }`, nil)
+			sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription { events(afterPosition: 0) { position } }`, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer sub.Close()
-			awaitMetric(t, m, `eventgraph_graphql_subscriptions{kind="events"}`, 1)
+			if _, err := sub.Next(testCtx(t)); err != nil { // it runs
+				t.Fatal(err)
+			}
 
 			got := scrapeMetrics(t, m)
 			wantExactly := map[string]float64{
@@ -105,8 +109,9 @@ func TestMain_metrics(t *testing.T) {
 				`eventgraph_graphql_operations_total{outcome="ALREADY_EXISTS",type="mutation"}`: 1,
 				`eventgraph_graphql_operations_total{outcome="ok",type="mutation"}`:             2,
 				`eventgraph_graphql_operations_total{outcome="ok",type="query"}`:                1,
-				`eventgraph_head_position`: float64(placed.Position + 1), // then the saga's OrderCreated
-				`eventgraph_ready`:         1,
+				`eventgraph_head_position`:                        float64(placed.Position + 1), // then the saga's OrderCreated
+				`eventgraph_ready`:                                1,
+				`eventgraph_graphql_subscriptions{kind="events"}`: 1,
 			}
 			for k, w := range wantExactly {
 				if v := sample(t, got, k); v != w {
@@ -303,6 +308,14 @@ func TestMain_requestLog(t *testing.T) {
 		t.Fatalf("GET /graphql: %d", resp.StatusCode)
 	}
 	httpGet(t, m.URL()+"/healthz")
+	sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription Follow { events(afterPosition: 0) { position } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.Next(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	sub.Close() // the subscription's line is logged when it ends
 
 	type line struct {
 		Msg      string  `json:"msg"`
@@ -333,17 +346,36 @@ func TestMain_requestLog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := logs.await(t, tt.name, func(l string) bool {
 				v, ok := parse(l)
-				return ok && v.Method == tt.want.Method && v.Op == tt.want.Op && v.OpType == tt.want.OpType
+				return ok && v.Method == tt.want.Method && v.Op == tt.want.Op && v.OpType == tt.want.OpType && v.Status == tt.want.Status
 			})
 			got, _ := parse(raw)
 			if got.Level != "INFO" || got.Path != tt.want.Path || got.Status != tt.want.Status || got.Field != tt.want.Field || got.Codes != tt.want.Codes {
 				t.Errorf("logged %s\nwant %+v at INFO", raw, tt.want)
 			}
-			if got.Duration <= 0 || got.Bytes <= 0 {
+			if got.Duration <= 0 || (got.Bytes <= 0 && got.Status != http.StatusSwitchingProtocols) {
 				t.Errorf("logged %s: want a duration and the bytes written", raw)
 			}
 		})
 	}
+	t.Run("a WebSocket's operation is logged with its connection or on a line of its own", func(t *testing.T) {
+		// The connection's line is written when it closes; an operation that ended by then
+		// is on it, one that ends later gets a "graphql operation" line.
+		raw := logs.await(t, "naming the subscription", func(l string) bool { return strings.Contains(l, `"op":"Follow"`) })
+		var got line
+		if err := json.Unmarshal([]byte(raw), &got); err != nil {
+			t.Fatal(err)
+		}
+		onConn := got.Msg == "request" && got.Status == http.StatusSwitchingProtocols && got.Path == "/graphql"
+		if !onConn && got.Msg != "graphql operation" {
+			t.Errorf("logged %s, want the WebSocket's request line or a graphql operation line", raw)
+		}
+		if got.Level != "INFO" || got.OpType != "subscription" || got.Field != "events" || got.Duration <= 0 {
+			t.Errorf("logged %s, want the subscription on events at INFO with its duration", raw)
+		}
+		logs.await(t, "for the WebSocket upgrade", func(l string) bool {
+			return strings.Contains(l, `"msg":"request"`) && strings.Contains(l, `"status":101`)
+		})
+	})
 	out := logs.String()
 	for _, never := range []string{secret, "Authorization", "Payload Name Never Logged", "QueryStringNeverLogged"} {
 		if strings.Contains(out, never) {
@@ -364,5 +396,39 @@ func TestMain_requestLogText(t *testing.T) {
 		if !strings.Contains(line, want) {
 			t.Errorf("line %q: want %s", line, want)
 		}
+	}
+}
+
+func TestMain_readyzWhenAProjectionStopped(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	st, err := jsonl.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A restaurant event whose body the read model cannot decode stops its projection.
+	if _, err := st.Append(testCtx(t), "restaurant-bad", store.NoStream, store.EventData{
+		Type: "RestaurantCreated", Data: json.RawMessage(`{"restaurantId": 5}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m := NewMain()
+	logs := runMain(t, m, "--store", "jsonl", "--data", data)
+	logs.await(t, "saying the read models did not catch up", func(l string) bool {
+		return strings.Contains(l, "did not catch up")
+	})
+	resp, body := httpGet(t, m.URL()+"/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "projection restaurants stopped at position 0") {
+		t.Errorf("GET /readyz: %d %q, want 503 naming the stopped projection", resp.StatusCode, body)
+	}
+	got := scrapeMetrics(t, m)
+	if v := sample(t, got, `eventgraph_projection_stopped{kind="projection",name="restaurants"}`); v != 1 {
+		t.Errorf("projection_stopped = %v, want 1", v)
+	}
+	if v := sample(t, got, `eventgraph_projection_failures_total{name="restaurants"}`); v != 1 {
+		t.Errorf("projection_failures_total = %v, want 1", v)
 	}
 }

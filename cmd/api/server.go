@@ -179,7 +179,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver())))
+	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
