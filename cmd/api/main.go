@@ -1,6 +1,8 @@
 // Command api is the eventgraph server: the restaurant GraphQL API at /graphql
 // (POST, GET, WebSocket with graphql-transport-ws and graphql-ws, Server-Sent
-// Events), a GraphiQL playground at / that works offline, and /healthz.
+// Events), a GraphiQL playground at / that works offline, /healthz (alive),
+// /readyz (200 once the read models caught up after start-up) and /metrics
+// (Prometheus). It logs one line per request (--log-format text or json).
 //
 //	go run ./cmd/api                                  # JSONL store in ./data, on 127.0.0.1:8080
 //	go run ./cmd/api --store memory --addr :9090
