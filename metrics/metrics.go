@@ -51,6 +51,7 @@ type Metrics struct {
 	commandSeconds *prometheus.HistogramVec
 
 	appends       *prometheus.CounterVec
+	appendsOK     prometheus.Counter // appends{outcome="ok"}, looked up once
 	appendSeconds prometheus.Histogram
 	appendEvents  prometheus.Histogram
 	fsyncSeconds  prometheus.Histogram
@@ -123,6 +124,7 @@ func New(opts ...Option) *Metrics {
 			Help: "Duration of HTTP requests (of a WebSocket or SSE stream: how long it stayed open).",
 		}, []string{"method", "route", "code"}),
 	}
+	m.appendsOK = m.appends.WithLabelValues(OutcomeOK)
 	for _, o := range opts {
 		o(m)
 	}

@@ -17,11 +17,13 @@ type storeObserver struct{ m *Metrics }
 var _ jsonl.Observer = storeObserver{}
 
 func (o storeObserver) Appended(events int, d time.Duration, err error) {
-	o.m.appends.WithLabelValues(appendOutcome(err)).Inc()
-	if err == nil {
-		o.m.appendSeconds.Observe(d.Seconds())
-		o.m.appendEvents.Observe(float64(events))
+	if err != nil {
+		o.m.appends.WithLabelValues(appendOutcome(err)).Inc()
+		return
 	}
+	o.m.appendsOK.Inc()
+	o.m.appendSeconds.Observe(d.Seconds())
+	o.m.appendEvents.Observe(float64(events))
 }
 
 func (o storeObserver) Synced(_, events int, d time.Duration, err error) {
