@@ -66,6 +66,50 @@ func BenchmarkPostgres(b *testing.B) {
 		}
 		b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "events/s")
 	})
+	// Appends by 16 writers while 64 subscribers of the same Store receive every event; the
+	// rate counts events appended (each delivered 64 times).
+	b.Run("append/writers=16/subscribers=64", func(b *testing.B) {
+		s, url := open(b)
+		s.Close()
+		s = openSame(b, withPoolSize(url, 16), s)
+		const subscribers = 64
+		var subs sync.WaitGroup
+		errs := make(chan error, subscribers)
+		for range subscribers {
+			subs.Go(func() {
+				n := 0
+				for _, err := range s.Subscribe(b.Context(), 0) {
+					if err != nil {
+						errs <- err
+						return
+					}
+					if n++; n == b.N {
+						return
+					}
+				}
+			})
+		}
+		ev := benchEvent()
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for w := range 16 {
+			wg.Go(func() {
+				for i := w; i < b.N; i += 16 {
+					if _, err := s.Append(b.Context(), fmt.Sprint("order-", w), store.Any, ev); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		subs.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
 	b.Run("readstream/1000", func(b *testing.B) {
 		s, _ := open(b, postgres.WithPageSize(1000))
 		batch := make([]store.EventData, 1000)

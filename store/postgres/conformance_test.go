@@ -47,8 +47,9 @@ func harness(opts ...postgres.Option) storetest.Harness {
 
 func TestStore_conformance(t *testing.T) {
 	t.Run("defaults", func(t *testing.T) { storetest.Run(t, harness()) })
-	// Small pages and a short poll make the paging and the polling fallback paths run too.
+	// Small pages, a small cache of recent events and a short poll make the paging, the
+	// fall-back from the cache to the table and the polling paths run too.
 	t.Run("small pages", func(t *testing.T) {
-		storetest.Run(t, harness(postgres.WithPageSize(3), postgres.WithPollInterval(20*time.Millisecond)))
+		storetest.Run(t, harness(postgres.WithPageSize(3), postgres.WithTailSize(5), postgres.WithPollInterval(20*time.Millisecond)))
 	})
 }

@@ -57,13 +57,16 @@
 //
 // # Subscriptions across processes
 //
-// Each append sends pg_notify on the store's channel in its transaction (delivered on
-// commit). Every Store keeps one dedicated listener connection (LISTEN) and wakes its
-// subscribers when a notification arrives. Subscribers always read the events from the
-// table by position, in pages, so a missed or coalesced notification loses nothing and a
-// slow subscriber holds no buffer and never blocks an append. If notifications stop (the
-// listener connection drops and is being re-established), subscribers re-read the table
-// on a timer (WithPollInterval).
+// Each append calls pg_notify on the store's channel in its transaction (delivered on
+// commit). Every Store keeps one dedicated listener connection (LISTEN); a notification —
+// or a commit of the Store itself — wakes its tailer, which reads the new events from the
+// table by position, once, into a cache of the most recent events (WithTailSize).
+// Subscribers that have caught up take their events from that cache, so a commit costs one
+// query per Store however many subscribers it has; a subscriber behind the cache reads the
+// table in pages. Reading by position from the table means a missed or coalesced
+// notification loses nothing, and a slow subscriber holds no buffer and never blocks an
+// append. If notifications stop (the listener's connection dropped and is being
+// re-established), the tailer re-reads the table at the poll interval (WithPollInterval).
 //
 // Appends made through any Store on the same database and schema — in this process or
 // another — reach the subscribers of every Store.

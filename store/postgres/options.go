@@ -17,6 +17,7 @@ type options struct {
 	now     func() time.Time
 	poll    time.Duration
 	page    int
+	tail    int
 }
 
 // Option configures a Store.
@@ -56,6 +57,12 @@ func WithPageSize(n int) Option {
 	return func(o *options) { o.page = n }
 }
 
+// WithTailSize sets how many of the most recent events the store keeps in memory for
+// subscribers that have caught up; values ≤ 0 select 1024.
+func WithTailSize(n int) Option {
+	return func(o *options) { o.tail = n }
+}
+
 func buildOptions(opts []Option) options {
 	o := options{schema: DefaultSchema, now: time.Now}
 	for _, f := range opts {
@@ -66,6 +73,9 @@ func buildOptions(opts []Option) options {
 	}
 	if o.page <= 0 {
 		o.page = 256
+	}
+	if o.tail <= 0 {
+		o.tail = 1024
 	}
 	return o
 }

@@ -28,6 +28,7 @@ type Store struct {
 	sql     queries
 
 	wake     *signal       // broadcast when the log may have grown
+	tail     *tail         // the most recent events, for caught-up subscribers
 	requests chan *request // appends for the committer
 	done     chan struct{} // closed by Close
 	once     sync.Once
@@ -70,12 +71,19 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = listener.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	var head int64
+	if err := pool.QueryRow(ctx, newQueries(o.schema).head).Scan(&head); err != nil {
+		pool.Close()
+		_ = listener.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("postgres: open: read the head: %w", err)
+	}
 	s := &Store{
 		pool:     pool,
 		opts:     o,
 		channel:  channel,
 		sql:      newQueries(o.schema),
 		wake:     newSignal(),
+		tail:     newTail(o.tail, store.Position(head)),
 		requests: make(chan *request),
 		done:     make(chan struct{}),
 	}
@@ -83,6 +91,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s.stop = stop
 	s.workers.Go(func() { s.runListener(lctx, cfg.ConnConfig, listener) })
 	s.workers.Go(s.runCommitter)
+	s.workers.Go(func() { s.runTailer(lctx) })
 	return s, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -14,21 +13,30 @@ import (
 // and no duplicate, until ctx ends (yielding its error) or the store is closed (yielding
 // store.ErrClosed).
 //
-// The subscriber reads the events from the table by position, in pages; when it has caught
-// up it waits for a notification of a new commit or for the poll interval to pass. It holds
-// no connection and no buffer while it waits or while the caller handles an event, so a
-// slow subscriber costs the store nothing.
+// A subscriber behind the Store's cache of recent events (WithTailSize) reads the table by
+// position, in pages; once it has caught up it takes new events from the cache, which one
+// tailer per Store fills with one query per commit, however many subscribers there are. It
+// holds no connection and no buffer of its own while it waits or while the caller handles
+// an event, so a slow subscriber costs the store nothing: if it falls behind the cache, it
+// reads the table again.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		from := max(after, 0)
 		for {
-			wake := s.wake.wait() // before reading, so a commit after the read wakes us
-			page, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from), s.opts.page)
-			if err != nil {
-				yield(store.Event{}, err)
+			if s.closed() {
+				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", store.ErrClosed))
 				return
 			}
-			for _, e := range page {
+			events, cached, wait := s.tail.since(from, s.opts.page)
+			if !cached {
+				page, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from), s.opts.page)
+				if err != nil {
+					yield(store.Event{}, err)
+					return
+				}
+				events = page
+			}
+			for _, e := range events {
 				if err := ctx.Err(); err != nil {
 					yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", err))
 					return
@@ -38,23 +46,18 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				}
 				from = e.Position
 			}
-			if len(page) == s.opts.page {
-				continue // more history
+			if len(events) > 0 || wait == nil {
+				continue
 			}
-			t := time.NewTimer(s.opts.poll)
 			select {
-			case <-wake:
-			case <-t.C:
+			case <-wait:
 			case <-ctx.Done():
-				t.Stop()
 				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", ctx.Err()))
 				return
 			case <-s.done:
-				t.Stop()
 				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", store.ErrClosed))
 				return
 			}
-			t.Stop()
 		}
 	}
 }
