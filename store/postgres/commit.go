@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,6 +13,7 @@ import (
 const (
 	maxGroupAppends = 256
 	maxGroupEvents  = 4096
+	groupTimeout    = time.Minute // how long one group may take to commit
 )
 
 // runCommitter commits the appends handed to it until the store is closed. Appends that
@@ -74,8 +76,10 @@ func (s *Store) commitBatch(group []*request) error {
 	for _, r := range group {
 		b.Queue(s.sql.appendEvents, r.stream, r.expected, r.ids, r.types, r.time, r.data, r.metadata, s.channel)
 	}
-	// Not a caller's context: the group belongs to several callers, and Close waits for it.
-	ctx := context.Background()
+	// Not a caller's context: the group belongs to several callers, and Close waits for it;
+	// the bound keeps an unreachable database from holding Close forever.
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
 	br := s.pool.SendBatch(ctx, b)
 	type outcome struct {
 		ok            bool
