@@ -18,6 +18,7 @@ type options struct {
 	poll    time.Duration
 	page    int
 	tail    int
+	retry   time.Duration
 }
 
 // Option configures a Store.
@@ -63,6 +64,16 @@ func WithTailSize(n int) Option {
 	return func(o *options) { o.tail = n }
 }
 
+// DefaultRetryWindow is how long a subscription retries failed reads before it fails.
+const DefaultRetryWindow = 30 * time.Second
+
+// WithRetryWindow sets how long a subscription keeps retrying failed reads of the log (a
+// dropped connection, a database restart) before it yields the error; values ≤ 0 select
+// DefaultRetryWindow.
+func WithRetryWindow(d time.Duration) Option {
+	return func(o *options) { o.retry = d }
+}
+
 func buildOptions(opts []Option) options {
 	o := options{schema: DefaultSchema, now: time.Now}
 	for _, f := range opts {
@@ -73,6 +84,9 @@ func buildOptions(opts []Option) options {
 	}
 	if o.page <= 0 {
 		o.page = 256
+	}
+	if o.retry <= 0 {
+		o.retry = DefaultRetryWindow
 	}
 	if o.tail <= 0 {
 		o.tail = 1024

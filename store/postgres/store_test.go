@@ -228,6 +228,50 @@ func TestStore_listenerReconnects(t *testing.T) {
 	}
 }
 
+// TestStore_Subscribe_survivesDroppedConnections: a subscriber reading history while every
+// connection of its store's pool is killed (as in a database restart) still receives every
+// event, in order, without an error.
+func TestStore_Subscribe_survivesDroppedConnections(t *testing.T) {
+	const events = 600
+	a, url := open(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	victim := "eventgraph-victim-" + a.Schema()
+	b := openSame(t, url+sep+"application_name="+victim, a, postgres.WithPageSize(10), postgres.WithTailSize(4))
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	batch := make([]store.EventData, events)
+	for i := range batch {
+		batch[i] = store.EventData{Type: "T", Data: []byte(fmt.Sprint(i))}
+	}
+	if _, err := a.Append(ctx, "s", store.NoStream, batch...); err != nil {
+		t.Fatal(err)
+	}
+	kill := func() {
+		if _, err := a.Pool().Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, victim); err != nil {
+			t.Error(err)
+		}
+	}
+	next := store.Position(1)
+	for e, err := range b.Subscribe(ctx, 0) {
+		if err != nil {
+			t.Fatalf("subscription failed at position %d: %v", next, err)
+		}
+		if e.Position != next {
+			t.Fatalf("got position %d, want %d", e.Position, next)
+		}
+		if next%150 == 0 {
+			kill() // between pages: the next read meets a dead connection
+		}
+		if next == events {
+			break
+		}
+		next++
+	}
+}
+
 // TestOpen_migrations: concurrent Opens of a new schema migrate it once; a schema migrated
 // by a newer program is refused.
 func TestOpen_migrations(t *testing.T) {

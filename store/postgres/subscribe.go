@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -12,6 +13,9 @@ import (
 // as they are committed — through this Store or any other on the same schema — with no gap
 // and no duplicate, until ctx ends (yielding its error) or the store is closed (yielding
 // store.ErrClosed).
+//
+// A failed read of the table (a dropped connection, a database restart) is retried for up
+// to the store's retry window (WithRetryWindow) before the subscription yields the error.
 //
 // A subscriber behind the Store's cache of recent events (WithTailSize) reads the table by
 // position, in pages; once it has caught up it takes new events from the cache, which one
@@ -29,7 +33,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 			}
 			events, cached, wait := s.tail.since(from, s.opts.page)
 			if !cached {
-				page, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from), s.opts.page)
+				page, err := s.pageRetrying(ctx, from)
 				if err != nil {
 					yield(store.Event{}, err)
 					return
@@ -59,5 +63,27 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				return
 			}
 		}
+	}
+}
+
+// pageRetrying reads the page of the log after from, retrying a failure with a growing
+// delay until the retry window has passed, ctx ends or the store is closed.
+func (s *Store) pageRetrying(ctx context.Context, from store.Position) ([]store.Event, error) {
+	deadline := time.Now().Add(s.opts.retry)
+	delay := 50 * time.Millisecond
+	for {
+		page, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from), s.opts.page)
+		if err == nil || ctx.Err() != nil || s.closed() || time.Now().After(deadline) {
+			return page, err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		case <-s.done:
+			t.Stop()
+		}
+		delay = min(2*delay, 2*time.Second)
 	}
 }
