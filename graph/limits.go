@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -112,6 +113,17 @@ func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.Op
 			Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
 		}}})
 	}
-	context.AfterFunc(ctx, func() { c.active.Add(-1) })
-	return next(ctx)
+	// Released when the stream ends (before the transport sends complete, so a client that
+	// saw complete may subscribe again at once), or at the latest when ctx ends.
+	var once sync.Once
+	release := func() { once.Do(func() { c.active.Add(-1) }) }
+	context.AfterFunc(ctx, release)
+	responses := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		r := responses(ctx)
+		if r == nil {
+			release()
+		}
+		return r
+	}
 }
