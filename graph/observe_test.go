@@ -126,7 +126,7 @@ func TestConfig_Observer_subscriptions(t *testing.T) {
 		t.Run(string(proto), func(t *testing.T) {
 			rec := newOpRecorder()
 			e := newEnv(t, withConfig(graph.Config{Observer: rec}))
-			sub, err := e.client.SubscribeWS(testContext(t), proto, `subscription Live { events { position } }`, nil)
+			sub, err := e.client.SubscribeWS(testContext(t), proto, `subscription Live { events(afterPosition: 0) { position } }`, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
