@@ -132,6 +132,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	if auth.enabled() {
 		srv.Use(authRequired{queries: cfg.AuthQueries})

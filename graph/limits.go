@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -126,4 +127,54 @@ func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.Op
 		}
 		return r
 	}
+}
+
+// noIntrospection is the gqlgen extension that refuses, before execution, operations that
+// ask for __schema or __type when introspection is off (gqlgen itself would fail them in
+// the resolver, as an internal error).
+type noIntrospection struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = noIntrospection{}
+
+func (noIntrospection) ExtensionName() string                   { return "NoIntrospection" }
+func (noIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (noIntrospection) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil || !asksIntrospection(op.Operation.SelectionSet, map[string]bool{}) {
+		return nil
+	}
+	return &gqlerror.Error{
+		Message:    "introspection is disabled on this server",
+		Extensions: map[string]any{"code": errcode.ValidationFailed},
+	}
+}
+
+// asksIntrospection reports whether the root selections (through fragments) hold
+// __schema or __type. seen holds the fragments already searched (each once: a fragment
+// spread many times must not cost a walk per spread).
+func asksIntrospection(set ast.SelectionSet, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if asksIntrospection(s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition == nil || seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if asksIntrospection(s.Definition.SelectionSet, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
