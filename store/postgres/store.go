@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -61,7 +63,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 
-	channel := "eventgraph:" + o.schema
+	channel := channelName(o.schema)
 	listener, err := connectListener(ctx, cfg.ConnConfig.Copy(), channel)
 	if err != nil {
 		return nil, err
@@ -89,10 +91,23 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.workers.Go(func() { s.runListener(lctx, cfg.ConnConfig, listener) })
+	listenCfg := cfg.ConnConfig.Copy()
+	s.workers.Go(func() { s.runListener(lctx, listenCfg, listener) })
 	s.workers.Go(s.runCommitter)
 	s.workers.Go(func() { s.runTailer(lctx) })
 	return s, nil
+}
+
+// channelName returns the NOTIFY channel of a schema. Channel names are identifiers of at
+// most 63 bytes, so a long schema name is replaced by a hash of it.
+func channelName(schema string) string {
+	const maxIdentifier = 63
+	name := "eventgraph:" + schema
+	if len(name) <= maxIdentifier {
+		return name
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return "eventgraph:" + hex.EncodeToString(sum[:16])
 }
 
 // Schema returns the schema the store's tables live in.

@@ -272,6 +272,39 @@ func TestStore_Subscribe_survivesDroppedConnections(t *testing.T) {
 	}
 }
 
+// TestStore_longSchemaName: a schema name too long to be part of a NOTIFY channel name
+// still gets its notifications across Stores.
+func TestStore_longSchemaName(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url) + "_" + strings.Repeat("x", 40) // 58 bytes; the channel would be 69
+	pgtest.DropAtEnd(t, url, schema)
+	a, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := openSame(t, url, a, postgres.WithPollInterval(time.Hour))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	head, err := b.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		for _, err := range b.Subscribe(ctx, head) {
+			got <- err
+			return
+		}
+	}()
+	if _, err := a.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("subscriber on B: %v", err)
+	}
+}
+
 // TestOpen_migrations: concurrent Opens of a new schema migrate it once; a schema migrated
 // by a newer program is refused.
 func TestOpen_migrations(t *testing.T) {

@@ -50,18 +50,24 @@ func Schema(tb testing.TB, url string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "test_" + hex.EncodeToString(b[:])
+	DropAtEnd(tb, url, name)
+	return name
+}
+
+// DropAtEnd drops the schema (with everything in it) when the test ends.
+func DropAtEnd(tb testing.TB, url, schema string) {
+	tb.Helper()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
-			tb.Errorf("pgtest: drop schema %s: %v", name, err)
+			tb.Errorf("pgtest: drop schema %s: %v", schema, err)
 			return
 		}
 		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
-			tb.Errorf("pgtest: drop schema %s: %v", name, err)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("pgtest: drop schema %s: %v", schema, err)
 		}
 	})
-	return name
 }
