@@ -112,6 +112,10 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "the destination already holds events 1-%d of the log, identical; continuing after them\n", dstHead)
 	}
 
+	if dstHead == srcHead {
+		fmt.Fprintf(stdout, "nothing to copy: the destination holds all %d events of the log\n", srcHead)
+		return nil
+	}
 	bar := newProgress(stderr, c.progress, int64(dstHead), int64(srcHead))
 	start := time.Now()
 	batch := make([]store.Event, 0, c.batch)
@@ -149,7 +153,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	bar.done()
 	copied := srcHead - dstHead
 	fmt.Fprintf(stdout, "copied %d events (positions %d-%d) into schema %s in %v; the destination's head is %d\n",
-		copied, min(dstHead+1, srcHead), srcHead, c.schema, time.Since(start).Round(time.Millisecond), srcHead)
+		copied, dstHead+1, srcHead, c.schema, time.Since(start).Round(time.Millisecond), srcHead)
 	return nil
 }
 

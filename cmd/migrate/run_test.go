@@ -104,8 +104,8 @@ func TestRun_copiesTheLogWithItsPositions(t *testing.T) {
 	sameLog(t, dir, url, schema)
 
 	t.Run("a second run finds the copy complete and writes nothing", func(t *testing.T) {
-		r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
-		if r.code != exitOK || !strings.Contains(r.stdout, "copied 0 events") || r.stderr != "" {
+		r := runMigrate(t, env, "--postgres-schema", schema, dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "nothing to copy: the destination holds all 250 events") || r.stderr != "" {
 			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 		}
 		sameLog(t, dir, url, schema)
@@ -113,8 +113,8 @@ func TestRun_copiesTheLogWithItsPositions(t *testing.T) {
 
 	t.Run("events appended to the log since are copied after the prefix", func(t *testing.T) {
 		writeLog(t, dir, 250, 40)
-		r := runMigrate(t, env, "--postgres-schema", schema, dir)
-		if r.code != exitOK || !strings.Contains(r.stdout, "already holds events 1-250") || !strings.Contains(r.stdout, "copied 40 events (positions 251-290)") {
+		r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
+		if r.code != exitOK || r.stderr != "" || !strings.Contains(r.stdout, "already holds events 1-250") || !strings.Contains(r.stdout, "copied 40 events (positions 251-290)") {
 			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 		}
 		sameLog(t, dir, url, schema)
