@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,13 +30,15 @@ type Store struct {
 	channel string // the NOTIFY channel of this schema
 	sql     queries
 
-	wake     *signal       // broadcast when the log may have grown
-	tail     *tail         // the most recent events, for caught-up subscribers
-	requests chan *request // appends for the committer
-	done     chan struct{} // closed by Close
-	once     sync.Once
-	stop     context.CancelFunc // stops the listener
-	workers  sync.WaitGroup     // the listener and the committer
+	wake *signal // broadcast when the log may have grown
+	tail *tail   // the most recent events, for caught-up subscribers
+	// subscribers counts the running subscriptions; the tailer idles while it is 0.
+	subscribers atomic.Int64
+	requests    chan *request // appends for the committer
+	done        chan struct{} // closed by Close
+	once        sync.Once
+	stop        context.CancelFunc // stops the listener
+	workers     sync.WaitGroup     // the listener and the committer
 }
 
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx

@@ -25,6 +25,10 @@ import (
 // reads the table again.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
+		if s.subscribers.Add(1) == 1 {
+			s.wake.broadcast() // the tailer reads nothing while nobody subscribes
+		}
+		defer s.subscribers.Add(-1)
 		from := max(after, 0)
 		for {
 			if s.closed() {

@@ -48,6 +48,20 @@ func (t *tail) since(from store.Position, max int) (events []store.Event, cached
 	return events, true, nil
 }
 
+// reset empties the cache and starts it at position p, if p is past its end: for a cache
+// that fell far behind while nobody subscribed. Waiters are woken (and read the table).
+func (t *tail) reset(p store.Position) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p <= t.last {
+		return
+	}
+	clear(t.ring)
+	t.first, t.last = p, p
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
 // head returns the position of the last cached event.
 func (t *tail) head() store.Position {
 	t.mu.RLock()
@@ -78,19 +92,27 @@ func (t *tail) add(events []store.Event) {
 // runTailer reads every new commit into the tail, woken by this Store's commits and by
 // notifications of other Stores' commits, and at the poll interval in case a notification
 // was lost. It ends when ctx does. While the database cannot be read it retries at the poll
-// interval; subscribers wait meanwhile.
+// interval; subscribers wait meanwhile. While nobody subscribes it reads nothing; when the
+// first subscriber comes, a cache that fell more than its size behind restarts at the head.
 func (s *Store) runTailer(ctx context.Context) {
+	stale := false
 	for {
 		wake := s.wake.wait() // before reading, so a commit after the read wakes us
-		for {
-			page, err := s.page(ctx, "tail", s.sql.readAll, int64(s.tail.head()), s.opts.page)
-			if err != nil {
+		switch {
+		case s.subscribers.Load() == 0:
+			stale = true
+		case stale:
+			var head int64
+			if err := s.pool.QueryRow(ctx, s.sql.head).Scan(&head); err != nil {
 				break
 			}
-			s.tail.add(page)
-			if len(page) < s.opts.page {
-				break
+			if store.Position(head)-s.tail.head() > store.Position(len(s.tail.ring)) {
+				s.tail.reset(store.Position(head))
 			}
+			stale = false
+			fallthrough
+		default:
+			s.readTail(ctx)
 		}
 		t := time.NewTimer(s.opts.poll)
 		select {
@@ -101,5 +123,19 @@ func (s *Store) runTailer(ctx context.Context) {
 			return
 		}
 		t.Stop()
+	}
+}
+
+// readTail reads the events after the cache's end into it.
+func (s *Store) readTail(ctx context.Context) {
+	for {
+		page, err := s.page(ctx, "tail", s.sql.readAll, int64(s.tail.head()), s.opts.page)
+		if err != nil {
+			return
+		}
+		s.tail.add(page)
+		if len(page) < s.opts.page {
+			return
+		}
 	}
 }

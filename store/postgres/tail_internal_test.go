@@ -69,6 +69,29 @@ func TestTail(t *testing.T) {
 	})
 }
 
+func TestTail_reset(t *testing.T) {
+	tl := newTail(4, 0)
+	tl.add(eventsAt(1, 2))
+	_, _, wait := tl.since(2, 10)
+	tl.reset(1) // not past the end: nothing changes
+	if got, _, _ := tl.since(0, 10); !equal(positions(got), []store.Position{1, 2}) {
+		t.Fatalf("after reset(1): since(0) = %v, want [1 2]", positions(got))
+	}
+	tl.reset(100)
+	select {
+	case <-wait:
+	default:
+		t.Fatal("reset did not wake the waiters")
+	}
+	if _, cached, _ := tl.since(2, 10); cached {
+		t.Error("after reset(100): position 2 is still served from the cache")
+	}
+	tl.add(eventsAt(101))
+	if got, _, _ := tl.since(100, 10); !equal(positions(got), []store.Position{101}) {
+		t.Errorf("after reset(100) and add(101): since(100) = %v, want [101]", positions(got))
+	}
+}
+
 func equal(a, b []store.Position) bool {
 	if len(a) != len(b) {
 		return false
