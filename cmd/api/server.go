@@ -42,6 +42,8 @@ type Main struct {
 
 	// connState, when set before Run, observes the server's connections (tests).
 	connState func(net.Conn, http.ConnState)
+	// jsonlOptions, when set before Run, are further options of the JSONL store (tests: faults).
+	jsonlOptions []jsonl.Option
 
 	obs *observability // metrics, readiness, request logs (observe.go); see observability()
 }
@@ -109,7 +111,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, m.Config, m.observability().storeOptions()...)
+	st, err := openStore(ctx, m.Config, append(m.observability().storeOptions(), m.jsonlOptions...)...)
 	if err != nil {
 		return storeError(m.Config, err)
 	}

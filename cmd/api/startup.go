@@ -22,7 +22,7 @@ func storeError(c Config, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		hint = fmt.Sprintf("this user may not write %s: fix its permissions or choose another --data", c.DataDir)
 	case errors.Is(err, fs.ErrExist), strings.Contains(err.Error(), "not a directory"):
-		hint = fmt.Sprintf("--data %s must be a directory (it is created if missing)", c.DataDir)
+		hint = fmt.Sprintf("--data %s must be a directory; a missing one is created", c.DataDir)
 	}
 	if hint == "" {
 		return fmt.Errorf("open %s store: %w", c.Store, err)

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// faultyFile is a JSONL log file whose writes or syncs fail while told to.
+type faultyFile struct {
+	jsonl.File
+	failWrite atomic.Bool // write half the bytes, then fail with ENOSPC (a full disk)
+	failSync  atomic.Bool // fail with EIO
+}
+
+func (f *faultyFile) WriteAt(p []byte, off int64) (int, error) {
+	if f.failWrite.Load() {
+		n, _ := f.File.WriteAt(p[:len(p)/2], off)
+		return n, syscall.ENOSPC
+	}
+	return f.File.WriteAt(p, off)
+}
+
+func (f *faultyFile) Sync() error {
+	if f.failSync.Load() {
+		return syscall.EIO
+	}
+	return f.File.Sync()
+}
+
+// startFaulty starts a Main on a JSONL store in dir whose log file is the returned faultyFile.
+func startFaulty(t *testing.T, dir string) (*Main, *faultyFile, *syncBuffer) {
+	t.Helper()
+	ff := &faultyFile{}
+	m := NewMain()
+	logs := &syncBuffer{}
+	m.Stderr = logs
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "jsonl", "--data", dir}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { ff.File = f; return ff })}
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, ff, logs
+}
+
+// logEvents opens the JSONL log in dir (which fails on damage) and returns its events' streams.
+func logEvents(t *testing.T, dir string) []string {
+	t.Helper()
+	st, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("the log does not open: %v", err)
+	}
+	defer st.Close()
+	if _, err := jsonl.Verify(dir); err != nil {
+		t.Fatalf("the log does not verify: %v", err)
+	}
+	var streams []string
+	for e, err := range st.ReadAll(context.Background(), store.Position(0)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams = append(streams, e.StreamID)
+	}
+	return streams
+}
+
+func TestMain_appendFaults(t *testing.T) {
+	create := func(id string) map[string]any {
+		return map[string]any{"in": map[string]any{"id": id, "name": "Trattoria " + id, "menu": menu("m1")}}
+	}
+	const read = `{ restaurant(id: "r1") { name } restaurants { totalCount } }`
+
+	t.Run("a failed write is refused with an internal error, leaves the log valid and reads served", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		m, ff, logs := startFaulty(t, dir)
+		c := newClient(t, m.URL()+"/graphql")
+		gql(t, c, createRestaurant, create("r1"))
+
+		ff.failWrite.Store(true)
+		r, err := c.Query(testCtx(t), createRestaurant, create("r2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Code() != "INTERNAL_SERVER_ERROR" || r.Errors[0].Message != "internal server error" {
+			t.Fatalf("got %v, want INTERNAL_SERVER_ERROR", r.Errors)
+		}
+		if strings.Contains(strings.ToLower(r.Errors[0].Message+string(r.Data)), "space") {
+			t.Errorf("the response leaks the cause: %+v", r)
+		}
+		if !strings.Contains(logs.String(), "no space left on device") {
+			t.Errorf("the logs do not name the cause: %s", logs.String())
+		}
+		got := decode[struct {
+			Restaurant  struct{ Name string }
+			Restaurants struct{ TotalCount int }
+		}](t, gql(t, c, read, nil))
+		if got.Restaurant.Name != "Trattoria r1" || got.Restaurants.TotalCount != 1 {
+			t.Errorf("reads during the fault: %+v", got)
+		}
+
+		ff.failWrite.Store(false)
+		gql(t, c, createRestaurant, create("r3")) // the store recovered: the write was cut back
+		if err := m.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if got := logEvents(t, dir); strings.Join(got, " ") != "restaurant-r1 restaurant-r3" {
+			t.Errorf("log holds %v, want r1 and r3 only", got)
+		}
+	})
+
+	t.Run("a failed sync refuses further writes, keeps reads served, and a restart recovers", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		m, ff, logs := startFaulty(t, dir)
+		c := newClient(t, m.URL()+"/graphql")
+		gql(t, c, createRestaurant, create("r1"))
+
+		ff.failSync.Store(true)
+		for _, id := range []string{"r2", "r3"} {
+			r, err := c.Query(testCtx(t), createRestaurant, create(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Code() != "INTERNAL_SERVER_ERROR" || r.Errors[0].Message != "internal server error" {
+				t.Fatalf("create %s: got %v, want INTERNAL_SERVER_ERROR", id, r.Errors)
+			}
+			ff.failSync.Store(false) // a failed sync leaves the file uncertain: the store stays failed
+		}
+		if !strings.Contains(logs.String(), "input/output error") {
+			t.Errorf("the logs do not name the cause: %s", logs.String())
+		}
+		if name := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, c, read, nil)).Restaurant.Name; name != "Trattoria r1" {
+			t.Errorf("reads during the fault: %q", name)
+		}
+		if err := m.Close(); err != nil {
+			t.Logf("Close after a failed sync: %v", err)
+		}
+		logEvents(t, dir)
+
+		// A restart reopens the log (the unsynced write, if the OS kept it, is a whole commit).
+		m2, _ := startMain(t, "--store", "jsonl", "--data", dir)
+		gql(t, newClient(t, m2.URL()+"/graphql"), createRestaurant, create("r4"))
+	})
+}
+
+// runOnce runs the server's run function (as main does) with args, for a start-up that
+// fails, and returns its exit status and its stderr. (A server that starts would run until
+// the test's context ends, and fail the test with exit status 0.)
+func runOnce(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var stderr syncBuffer
+	status := run(testCtx(t), func() {}, append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil), &stderr)
+	return status, stderr.String()
+}
+
+// reasonLine returns the one line of out that starts with "eventgraph: ", failing the test
+// unless there is exactly one.
+func reasonLine(t *testing.T, out string) string {
+	t.Helper()
+	var lines []string
+	for l := range strings.Lines(out) {
+		if strings.HasPrefix(l, "eventgraph: ") {
+			lines = append(lines, strings.TrimSuffix(l, "\n"))
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("want one line of reason, got %q", out)
+	}
+	return lines[0]
+}
+
+func TestRun_startFailsWithAOneLineReason(t *testing.T) {
+	t.Run("a corrupted log names the offset and how to inspect it", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		st, err := jsonl.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"restaurant-a", "restaurant-b", "restaurant-c"} {
+			if _, err := st.Append(context.Background(), s, store.NoStream, store.EventData{Type: "T", Data: []byte(`{"k":1}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st.Close()
+		path := filepath.Join(dir, jsonl.LogFile)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := strings.IndexByte(string(b), '\n') + 1
+		copy(b[second:], "#garbage#") // damage the second of three lines
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+
+		status, out := runOnce(t, "--data", dir)
+		line := reasonLine(t, out)
+		if status != 1 {
+			t.Errorf("exit status %d, want 1", status)
+		}
+		for _, want := range []string{"corrupt", "byte offset " + strconv.Itoa(second), "go run ./cmd/eventlog verify " + dir} {
+			if !strings.Contains(line, want) {
+				t.Errorf("reason %q does not say %q", line, want)
+			}
+		}
+		after, _ := os.ReadFile(path)
+		if string(after) != string(b) {
+			t.Error("the refused log was changed")
+		}
+	})
+
+	t.Run("a data directory held by another store is refused", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		st, err := jsonl.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		status, out := runOnce(t, "--data", dir)
+		line := reasonLine(t, out)
+		if status != 1 || !strings.Contains(line, "locked") || !strings.Contains(line, "another eventgraph server") {
+			t.Errorf("exit %d, reason %q: want 1 and the lock named", status, line)
+		}
+	})
+
+	t.Run("a data path that is a file is refused", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "data")
+		if err := os.WriteFile(file, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		status, out := runOnce(t, "--data", file)
+		line := reasonLine(t, out)
+		if status != 1 || !strings.Contains(line, "must be a directory") {
+			t.Errorf("exit %d, reason %q: want 1 and what is wrong", status, line)
+		}
+	})
+
+	t.Run("a data directory this user may not write is refused", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root writes any directory whatever its permissions; covered when run as another user")
+		}
+		dir := filepath.Join(t.TempDir(), "data")
+		if err := os.Mkdir(dir, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		status, out := runOnce(t, "--data", dir)
+		line := reasonLine(t, out)
+		if status != 1 || !strings.Contains(line, "permission denied") || !strings.Contains(line, "may not write") {
+			t.Errorf("exit %d, reason %q: want 1 and the permission named", status, line)
+		}
+	})
+}
