@@ -1,0 +1,168 @@
+// Drives the eventgraph GraphiQL playground in a real Chromium: runs a mutation and a query
+// through the UI, starts a subscription and sees an event arrive from a mutation made by
+// another client, and saves a screenshot. It fails (exit status 1) if any step, asset or
+// request fails, or the page logs an error.
+//
+// Environment:
+//   BASE_URL    the server, e.g. http://127.0.0.1:8080 (required)
+//   SCREENSHOT  where to save the screenshot (default: playground.png in the OS temp dir)
+//   CHROMIUM    the browser executable (default /usr/bin/chromium)
+import { chromium } from 'playwright-core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL;
+if (!base) {
+  console.error('browser: BASE_URL is not set');
+  process.exit(2);
+}
+const screenshot = process.env.SCREENSHOT || join(tmpdir(), 'playground.png');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const stepTimeout = 20_000;
+
+const problems = [];
+const problem = (what) => {
+  problems.push(what);
+  console.error(`browser: ${what}`);
+};
+
+// graphql sends an operation as another client would (not through the page).
+async function graphql(query, variables) {
+  const res = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (!res.ok || body.errors) throw new Error(`graphql: ${res.status} ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+// edit puts the operation, named name, into GraphiQL's editor and waits until GraphiQL has
+// parsed it (its tab takes the operation's name), so the run button runs it with the right
+// transport (a subscription goes over the WebSocket only once GraphiQL knows it is one).
+async function edit(page, name, operation) {
+  await page.evaluate((op) => {
+    document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(op);
+  }, operation);
+  await page.waitForFunction((name) => [...document.querySelectorAll('.graphiql-tab')]
+    .some((t) => t.textContent.includes(name)), name, { timeout: stepTimeout, polling: 50 });
+}
+
+// run edits the operation, presses the run button and waits until the response pane shows
+// every string of want; it returns the pane's text.
+async function run(page, name, operation, want) {
+  await edit(page, name, operation);
+  await page.click('.graphiql-execute-button');
+  const handle = await page.waitForFunction((want) => {
+    const cm = document.querySelector('.graphiql-response .CodeMirror');
+    const text = cm ? cm.CodeMirror.getValue() : '';
+    return want.every((w) => text.includes(w)) ? text : false;
+  }, want, { timeout: stepTimeout, polling: 100 });
+  return handle.jsonValue();
+}
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-default-apps',
+    '--disable-sync',
+    '--no-first-run',
+    '--metrics-recording-only',
+  ],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('requestfailed', (r) => {
+    // A WebSocket or stream the page closes itself shows as aborted; anything else is a failure.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.url().endsWith('/graphql')) return;
+    problem(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+  });
+  // The browser asks for /favicon.ico on its own; the page references no icon, so its 404
+  // is no failure of the page.
+  const favicon = (url) => new URL(url).pathname === '/favicon.ico';
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !favicon(r.url())) problem(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
+  page.on('console', (m) => {
+    const url = m.location()?.url;
+    if (m.type() === 'error' && !(url && favicon(url))) problem(`console error: ${m.text()} (${url || 'no location'})`);
+  });
+  page.on('pageerror', (e) => problem(`page error: ${e.message}`));
+  let eventOverWebSocket = false;
+  let ackWS;
+  const wsAcked = new Promise((resolve) => { ackWS = resolve; });
+  page.on('websocket', (ws) => {
+    ws.on('socketerror', (e) => problem(`websocket error: ${e}`));
+    ws.on('framereceived', ({ payload }) => {
+      const text = String(payload);
+      if (text.includes('"connection_ack"')) ackWS();
+      if (text.includes('restaurant-browser-r2')) eventOverWebSocket = true;
+    });
+  });
+
+  const res = await page.goto(`${base}/`, { waitUntil: 'load' });
+  if (!res || res.status() !== 200) throw new Error(`GET /: ${res && res.status()}`);
+  await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: stepTimeout });
+  await page.waitForSelector('.graphiql-execute-button', { timeout: stepTimeout });
+  console.log('browser: the playground loaded');
+
+  // A mutation through the UI.
+  const created = await run(page, 'BrowserCreate', `mutation BrowserCreate {
+  createRestaurant(input: {
+    id: "browser-r1", name: "Browser Bistro", commandId: "browser-c1",
+    menu: {cuisine: FRENCH, menuItems: [{menuItemId: "m1", name: "Soupe", price: "6.50"}]}
+  }) { id streamId version position }
+}`, ['"streamId": "restaurant-browser-r1"']);
+  const position = JSON.parse(created).data.createRestaurant.position;
+  console.log(`browser: mutation ran in the UI (position ${position})`);
+
+  // A query through the UI, reading its own write.
+  await run(page, 'BrowserRead', `query BrowserRead { restaurant(id: "browser-r1", minPosition: ${position}) { name version menu { menuItems { name price } } } }`,
+    ['"name": "Browser Bistro"', '"price": "6.50"']);
+  console.log('browser: query ran in the UI');
+
+  // A subscription through the UI (from the current position: no race with the mutation
+  // below), and a mutation by another client that it must show.
+  const { status } = await graphql('{ status { head } }');
+  await edit(page, 'BrowserEvents', `subscription BrowserEvents { events(afterPosition: ${status.head}) { position type streamId } }`);
+  await page.click('.graphiql-execute-button');
+  // Wait until the server has acknowledged the subscription's WebSocket.
+  await wsAcked;
+  await graphql(`mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`, {
+    in: { id: 'browser-r2', name: 'Other Client', menu: { cuisine: 'ITALIAN', menuItems: [{ menuItemId: 'm1', name: 'Pizza', price: '9.00' }] } },
+  });
+  await page.waitForFunction(() => {
+    const cm = document.querySelector('.graphiql-response .CodeMirror');
+    return cm && cm.CodeMirror.getValue().includes('"streamId": "restaurant-browser-r2"');
+  }, null, { timeout: stepTimeout, polling: 100 });
+  if (!eventOverWebSocket) throw new Error('the event reached the page, but not over the subscription\'s WebSocket');
+  console.log('browser: the subscription in the UI showed the other client\'s event');
+
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(`browser: screenshot saved to ${screenshot}`);
+  // Stop the subscription (the run button is its stop button now) before closing.
+  await page.click('.graphiql-execute-button');
+} catch (e) {
+  failed = true;
+  console.error(`browser: ${e.stack || e}`);
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length) await pages[0].screenshot({ path: screenshot, fullPage: true });
+    console.error(`browser: screenshot of the failure saved to ${screenshot}`);
+  } catch { /* the browser is gone */ }
+} finally {
+  await browser.close();
+}
+if (failed || problems.length) {
+  console.error(`browser: FAILED (${problems.length} problem(s) on the page)`);
+  process.exit(1);
+}
+console.log('browser: ok');
