@@ -170,12 +170,12 @@ func TestTimeouts(t *testing.T) {
 		t.Cleanup(one.CloseIdleConnections)
 		sseClient := graphtest.New(m.URL()+"/graphql", graphtest.WithHTTPClient(one))
 		gql(t, sseClient, `{ status { head } }`, nil)
-		sse, err := sseClient.SubscribeSSE(testCtx(t), `subscription { events { type } }`, nil)
+		sse, err := sseClient.SubscribeSSE(testCtx(t), `subscription { events(afterPosition: 0) { type } }`, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer sse.Close()
-		ws, err := newClient(t, m.URL()+"/graphql").SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription { events { type } }`, nil)
+		ws, err := newClient(t, m.URL()+"/graphql").SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription { events(afterPosition: 0) { type } }`, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
