@@ -42,7 +42,7 @@ type Config struct {
 	ConsistencyTimeout time.Duration // how long a query with minPosition waits for the projections
 	MaxBodyBytes       int64         // request body and WebSocket message limit; larger bodies get 413
 	ComplexityLimit    int           // GraphQL query complexity limit
-	AllowedOrigins     []string      // browser origins that may open a WebSocket besides the server's own and loopback
+	AllowedOrigins     []string      // browser origins that may call the API (CORS) and open a WebSocket besides the server's own and loopback
 	MaxRetries         int           // how often a command that lost a race on its stream is retried
 	KeepAlive          time.Duration // interval of WebSocket and SSE keep-alive pings
 	Introspection      bool          // allow schema introspection (the playground needs it)
@@ -92,7 +92,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.DurationVar(&c.ConsistencyTimeout, "consistency-timeout", c.ConsistencyTimeout, "how long a query with minPosition waits for the read models")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in `bytes`")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", c.ComplexityLimit, "GraphQL query complexity `limit`")
-	fs.Func("allowed-origins", "comma-separated browser `origins` that may open a WebSocket besides the server's own and loopback, e.g. https://app.example.com (* allows any)", func(s string) error {
+	fs.Func("allowed-origins", "comma-separated browser `origins` that may call the API (CORS) and open a WebSocket besides the server's own and loopback, e.g. https://app.example.com (* allows any)", func(s string) error {
 		c.AllowedOrigins = splitList(s)
 		return nil
 	})
