@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -56,12 +54,11 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 		if len(data) == 0 {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
 		}
-		// One allocation of the right size: compact output is never longer than its input.
-		buf := bytes.NewBuffer(make([]byte, 0, len(data)))
-		if err := json.Compact(buf, data); err != nil {
+		compact, err := compactJSON(data)
+		if err != nil {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
 		}
-		size := buf.Len()
+		size := len(compact)
 		for k, v := range e.Metadata {
 			size += len(k) + len(v)
 		}
@@ -72,7 +69,7 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 		if id == "" {
 			id = uuid.NewString()
 		}
-		out[i] = EventData{ID: id, Type: e.Type, Data: buf.Bytes(), Metadata: maps.Clone(e.Metadata)}
+		out[i] = EventData{ID: id, Type: e.Type, Data: compact, Metadata: maps.Clone(e.Metadata)}
 	}
 	return out, nil
 }
