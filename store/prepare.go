@@ -33,6 +33,12 @@ func CheckVersion(stream string, expected, actual Version) error {
 // the caller may reuse its slices. maxSize limits len(Data) plus the metadata's size; 0 means
 // DefaultMaxEventSize. Every failure wraps ErrInvalid.
 func Prepare(stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
+	return PrepareWith(nil, stream, expected, events, maxSize)
+}
+
+// PrepareWith is Prepare with the ids it generates drawn from ids (see IDs), which is much
+// cheaper per event than crypto/rand; a nil ids draws them from crypto/rand as Prepare does.
+func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxEventSize
 	}
@@ -67,7 +73,11 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 		}
 		id := e.ID
 		if id == "" {
-			id = uuid.NewString()
+			if ids != nil {
+				id = ids.New()
+			} else {
+				id = uuid.NewString()
+			}
 		}
 		out[i] = EventData{ID: id, Type: e.Type, Data: compact, Metadata: maps.Clone(e.Metadata)}
 	}

@@ -22,6 +22,7 @@ type Store struct {
 	noSync  bool
 	maxSize int
 	now     func() time.Time
+	ids     *store.IDs
 	report  Report
 
 	observer Observer // nil when none
@@ -116,6 +117,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		noSync:  cfg.noSync,
 		maxSize: cfg.maxSize,
 		now:     cfg.now,
+		ids:     store.NewIDs(),
 		report:  rep,
 		idx:     idx,
 		end:     rep.Valid,

@@ -29,6 +29,7 @@ var (
 type Store struct {
 	maxSize int
 	now     func() time.Time
+	ids     *store.IDs
 	closed  atomic.Bool
 
 	mu      sync.RWMutex
@@ -61,7 +62,7 @@ func WithClock(now func() time.Time) Option {
 
 // New returns an empty in-memory store.
 func New(opts ...Option) *Store {
-	s := &Store{now: time.Now, streams: make(map[string][]store.Position)}
+	s := &Store{now: time.Now, ids: store.NewIDs(), streams: make(map[string][]store.Position)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -80,7 +81,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if s.closed.Load() {
 		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
-	prepared, err := store.Prepare(stream, expected, events, s.maxSize)
+	prepared, err := store.PrepareWith(s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
 		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
 	}
