@@ -21,12 +21,16 @@ var strSpecial = func() (t [256]bool) {
 	return t
 }()
 
-// compactJSON returns a new slice holding src compacted exactly as json.Compact does, or
-// json.Compact's error when src is not valid JSON. Input that is already compact (what
-// encoding/json produces) is validated in one pass and copied once.
-func compactJSON(src []byte) ([]byte, error) {
+// compactJSON returns src compacted exactly as json.Compact does, or json.Compact's error
+// when src is not valid JSON. Input that is already compact (what encoding/json produces) is
+// validated in one pass and copied once, or returned as is when share is set; otherwise the
+// result is a new slice.
+func compactJSON(src []byte, share bool) ([]byte, error) {
 	switch scanJSON(src) {
 	case scanCompact:
+		if share {
+			return src, nil
+		}
 		return bytes.Clone(src), nil
 	case scanSpaced:
 		out := make([]byte, 0, len(src))

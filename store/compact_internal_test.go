@@ -31,7 +31,7 @@ func checkCompact(t *testing.T, src []byte) {
 	t.Helper()
 	var want bytes.Buffer
 	wantErr := json.Compact(&want, src)
-	got, err := compactJSON(src)
+	got, err := compactJSON(src, false)
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("compactJSON(%q) error = %v, json.Compact error = %v", src, err, wantErr)
 	}
@@ -49,6 +49,9 @@ func checkCompact(t *testing.T, src []byte) {
 	}
 	if len(src) > 0 && len(got) > 0 && &got[0] == &src[0] {
 		t.Fatalf("compactJSON(%q) returned its input, want a copy", src)
+	}
+	if shared, err := compactJSON(src, true); err != nil || !bytes.Equal(shared, got) {
+		t.Fatalf("compactJSON(%q, share) = %q, %v; want %q", src, shared, err, got)
 	}
 }
 
@@ -74,7 +77,7 @@ func BenchmarkCompactJSON(b *testing.B) {
 	b.Run("impl=store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := compactJSON(data); err != nil {
+			if _, err := compactJSON(data, false); err != nil {
 				b.Fatal(err)
 			}
 		}

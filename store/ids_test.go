@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"sync"
 	"testing"
 
@@ -61,5 +62,30 @@ func TestPrepareWith_generatesIDsFromTheGenerator(t *testing.T) {
 	}
 	if string(out[0].Data) != `{"a":1}` || string(out[1].Data) != `[1,2]` {
 		t.Errorf("data = %s, %s; want compacted", out[0].Data, out[1].Data)
+	}
+}
+
+func TestPrepareShared_sharesWhatItNeedNotCopy(t *testing.T) {
+	compact, spaced := []byte(`{"a":1}`), []byte(`{ "a": 2 }`)
+	meta := map[string]string{"k": "v"}
+	out, err := store.PrepareShared(store.NewIDs(), "s", store.Any, []store.EventData{
+		{Type: "T", Data: compact, Metadata: meta},
+		{Type: "T", Data: spaced},
+	}, 0)
+	if err != nil {
+		t.Fatalf("PrepareShared: %v", err)
+	}
+	if &out[0].Data[0] != &compact[0] {
+		t.Errorf("compact data was copied, want it shared")
+	}
+	out[0].Metadata["k2"] = "x"
+	if meta["k2"] != "x" {
+		t.Errorf("metadata was copied, want it shared")
+	}
+	if string(out[1].Data) != `{"a":2}` || string(spaced) != `{ "a": 2 }` {
+		t.Errorf("spaced data became %s (input now %s), want a compacted copy", out[1].Data, spaced)
+	}
+	if _, err := store.PrepareShared(nil, "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`{`)}}, 0); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("PrepareShared of invalid JSON = %v, want ErrInvalid", err)
 	}
 }

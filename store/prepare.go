@@ -39,6 +39,17 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 // PrepareWith is Prepare with the ids it generates drawn from ids (see IDs), which is much
 // cheaper per event than crypto/rand; a nil ids draws them from crypto/rand as Prepare does.
 func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
+	return prepare(ids, stream, expected, events, maxSize, false)
+}
+
+// PrepareShared is PrepareWith for stores that encode the prepared events before Append
+// returns and keep nothing of them: the result may share Data (when it is already compact)
+// and Metadata with events instead of copying them.
+func PrepareShared(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
+	return prepare(ids, stream, expected, events, maxSize, true)
+}
+
+func prepare(ids *IDs, stream string, expected Version, events []EventData, maxSize int, share bool) ([]EventData, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxEventSize
 	}
@@ -60,7 +71,7 @@ func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, 
 		if len(data) == 0 {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
 		}
-		compact, err := compactJSON(data)
+		compact, err := compactJSON(data, share)
 		if err != nil {
 			return nil, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
 		}
@@ -79,7 +90,11 @@ func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, 
 				id = uuid.NewString()
 			}
 		}
-		out[i] = EventData{ID: id, Type: e.Type, Data: compact, Metadata: maps.Clone(e.Metadata)}
+		meta := e.Metadata
+		if !share {
+			meta = maps.Clone(meta)
+		}
+		out[i] = EventData{ID: id, Type: e.Type, Data: compact, Metadata: meta}
 	}
 	return out, nil
 }

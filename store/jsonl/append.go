@@ -65,7 +65,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, err
 	}
-	evs, err := store.PrepareWith(s.ids, stream, expected, events, s.maxSize)
+	evs, err := store.PrepareShared(s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
 		return store.Appended{}, err
 	}
