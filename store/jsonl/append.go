@@ -29,18 +29,29 @@ const maxSpare = 4 << 20
 // maxGather bounds how long a group waits for more appends.
 const maxGather = time.Millisecond
 
-// newGroup returns an empty group, reusing the buffers of the last committed one.
+// maxPre bounds the encoding buffer an append returns to the Store's pool.
+const maxPre = 64 << 10
+
+// spareBufs holds the buffers of the last committed group, for reuse.
+type spareBufs struct {
+	buf   []byte
+	lines []entry
+	sids  []uint32
+}
+
+// newGroup returns an empty group, reusing the buffers of the last committed one. WithNoSync
+// a group is written under the lock by the append that formed it, so one group is reused.
 // Called with s.mu held.
 func (s *Store) newGroup() *group {
-	g := &group{}
-	if sp := s.spare; sp != nil {
-		g.buf, g.lines, g.sids = sp.buf[:0], sp.lines[:0], sp.sids[:0]
-		s.spare = nil
+	var g *group
+	if s.noSync {
+		g = &s.scratch
+		*g = group{}
+	} else {
+		g = &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	}
-	if !s.noSync {
-		g.done = make(chan struct{})
-		g.lead = make(chan struct{}, 1)
-	}
+	g.buf, g.lines, g.sids = s.spare.buf[:0], s.spare.lines[:0], s.spare.sids[:0]
+	s.spare = spareBufs{}
 	return g
 }
 
@@ -86,7 +97,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 			size += 8 + len(k) + len(v)
 		}
 	}
-	pre := appendString(make([]byte, 0, size), stream)
+	var pre []byte
+	if p, ok := s.pres.Get().(*[]byte); ok && cap(*p) >= size {
+		pre = (*p)[:0]
+	} else {
+		pre = make([]byte, 0, size)
+	}
+	pre = appendString(pre, stream)
 	streamEnd := len(pre)
 	var endsArr [8]int
 	ends := endsArr[:0]
@@ -128,6 +145,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		g.lines = append(g.lines, entry{off: int64(off), n: uint32(len(g.buf) - off), stream: sid})
 		from = to
 	}
+	if cap(pre) <= maxPre {
+		s.pres.Put(&pre)
+	}
 	g.sids = append(g.sids, sid)
 	g.appends++
 	st.pending += store.Version(len(evs))
@@ -136,9 +156,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 
 	switch {
 	case s.noSync:
-		// Nothing to share but a write: write under the lock, without handing over.
+		// Nothing to share but a write: write under the lock, without handing over. The
+		// group is reused by the next append once the lock is released.
 		s.write(g)
+		err := g.err
 		s.mu.Unlock()
+		if err != nil {
+			return store.Appended{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
+		}
+		return res, nil
 	case s.flushing && g.led && !g.taken && g.appends >= g.expect:
 		// The last append the group's writer waits for writes the group itself.
 		s.forming = g
@@ -267,10 +293,12 @@ func (s *Store) publish(g *group, end int64) {
 	}
 	s.end = end + int64(len(g.buf))
 	if cap(g.buf) <= maxSpare {
-		s.spare = &group{buf: g.buf, lines: g.lines, sids: g.sids}
+		s.spare = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids}
 	}
-	close(s.notify)
-	s.notify = make(chan struct{})
+	if s.notify != nil {
+		close(s.notify)
+		s.notify = nil
+	}
 }
 
 // abort handles a failed write or sync of g: it cuts the file back to end, fails g and the

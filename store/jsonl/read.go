@@ -76,7 +76,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 		cursor := max(int(after), 0)
 		for {
 			s.mu.RLock()
-			closed, entries, notify := s.closed, s.idx.entries, s.notify
+			closed, entries := s.closed, s.idx.entries
 			s.mu.RUnlock()
 			if closed {
 				yield(store.Event{}, fmt.Errorf("jsonl: subscribe: %w", store.ErrClosed))
@@ -88,6 +88,10 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 					return
 				}
 				cursor = next
+				continue
+			}
+			notify := s.waitAfter(cursor)
+			if notify == nil {
 				continue
 			}
 			select {
@@ -159,4 +163,18 @@ func (s *Store) closedOr(err error) error {
 func fail(yield func(store.Event, error) bool, err error) bool {
 	yield(store.Event{}, err)
 	return false
+}
+
+// waitAfter returns a channel closed on the next commit, or nil when the log already holds
+// more than n events or the Store is closed.
+func (s *Store) waitAfter(n int) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.idx.entries) > n || s.closed {
+		return nil
+	}
+	if s.notify == nil {
+		s.notify = make(chan struct{})
+	}
+	return s.notify
 }

@@ -28,19 +28,21 @@ type Store struct {
 	observer Observer // nil when none
 
 	mu        sync.RWMutex
-	idle      *sync.Cond // signalled when flushing ends
-	idx       index      // committed events, plus each stream's pending version
-	end       int64      // size of the committed log
-	next      int64      // last position assigned, counting appends in flight
-	forming   *group     // appends waiting for the commit in flight
-	flushing  bool       // a commit is in flight
-	notify    chan struct{}
+	idle      *sync.Cond    // signalled when flushing ends
+	idx       index         // committed events, plus each stream's pending version
+	end       int64         // size of the committed log
+	next      int64         // last position assigned, counting appends in flight
+	forming   *group        // appends waiting for the commit in flight
+	flushing  bool          // a commit is in flight
+	notify    chan struct{} // closed on the next commit; created by a waiting subscriber
 	closed    bool
 	done      chan struct{} // closed by Close
 	failed    error         // set when the file's state is uncertain
 	lastFlush time.Duration // how long the last write and sync took
 	released  int           // appends the last commit released, when no group followed it
-	spare     *group        // buffers of the last committed group, for reuse
+	spare     spareBufs     // buffers of the last committed group, for reuse
+	scratch   group         // the group WithNoSync appends reuse
+	pres      sync.Pool     // *[]byte encoding buffers of appends
 }
 
 var (
@@ -122,7 +124,6 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		idx:     idx,
 		end:     rep.Valid,
 		next:    int64(len(idx.entries)),
-		notify:  make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	s.idle = sync.NewCond(&s.mu)
