@@ -33,6 +33,12 @@ func (l *lineInfo) streamName() (string, error) {
 // and the checksum. When ev is not nil it also decodes the event into it; otherwise it
 // allocates nothing. Errors describe the problem and the column where it was found.
 func parseLine(line []byte, ev *store.Event) (lineInfo, error) {
+	return parseLineWith(line, ev, nil)
+}
+
+// parseLineWith is parseLine taking the event's type and metadata keys from names, which
+// may be nil.
+func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error) {
 	var info lineInfo
 	n := len(line) - crcSuffixLen
 	if n < 0 || !bytes.HasPrefix(line[n:], []byte(`"crc":"`)) || line[len(line)-2] != '"' || line[len(line)-1] != '}' {
@@ -45,7 +51,7 @@ func parseLine(line []byte, ev *store.Event) (lineInfo, error) {
 	if got := crc32.Checksum(line[:n], castagnoli); got != want {
 		return info, fmt.Errorf("checksum mismatch: line has %08x, content gives %08x", want, got)
 	}
-	p := parser{b: line[:n]}
+	p := parser{b: line[:n], names: names}
 	var raw []byte
 	var escaped bool
 	ok = p.lit(`{"position":`) && p.int(&info.pos) &&
@@ -113,9 +119,35 @@ const (
 
 // parser walks one line. Each method reports success; the first failure is kept in err.
 type parser struct {
-	b   []byte
-	i   int
-	err error
+	b     []byte
+	i     int
+	err   error
+	names *names // nil: no interning
+}
+
+// maxNames bounds the strings one names keeps.
+const maxNames = 256
+
+// names interns the strings that repeat from event to event (types, metadata keys) for one
+// reader, so decoding them allocates only the first time.
+type names struct{ m map[string]string }
+
+// get returns raw as a string, the interned one when there is one.
+func (n *names) get(raw []byte) string {
+	if n == nil {
+		return string(raw)
+	}
+	if s, ok := n.m[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if n.m == nil {
+		n.m = make(map[string]string)
+	}
+	if len(n.m) < maxNames {
+		n.m[s] = s
+	}
+	return s
 }
 
 func (p *parser) fail(what string) bool {
@@ -237,17 +269,18 @@ func (p *parser) into(ev *store.Event, raw []byte, escaped bool, field int) bool
 	if ev == nil {
 		return true
 	}
-	var s string
-	if escaped {
-		s, _ = unquote(raw) // str checked it
-	} else {
-		s = string(raw)
-	}
-	switch field {
-	case fieldID:
-		ev.ID = s
-	case fieldType:
-		ev.Type = s
+	switch {
+	case escaped:
+		s, _ := unquote(raw) // str checked it
+		if field == fieldID {
+			ev.ID = s
+		} else {
+			ev.Type = s
+		}
+	case field == fieldID:
+		ev.ID = string(raw)
+	default:
+		ev.Type = p.names.get(raw)
 	}
 	return true
 }
@@ -289,9 +322,26 @@ func (p *parser) time(ev *store.Event) bool {
 	return true
 }
 
+// metadataField is what follows the data field. The data value may hold it too (a member
+// named metadata whose value is an object), but nothing after it can: metadata values are
+// strings, so a key's colon is followed by '"', and quotes inside strings are escaped. So in
+// a line written by the encoder its last occurrence ends the data value.
+const metadataField = `,"metadata":{`
+
 // data takes the JSON value of the data field.
 func (p *parser) data(ev *store.Event) bool {
 	start := p.i
+	if ev != nil {
+		// Readers only read lines that recovery or Append checked (and the checksum proves
+		// unchanged): find the value's end without walking it.
+		end := lastMetadataField(p.b[start:])
+		if end <= 0 {
+			return p.fail("expected a value")
+		}
+		p.i = start + end
+		ev.Data = bytes.Clone(p.b[start:p.i])
+		return true
+	}
 	if !p.skipValue() {
 		return false
 	}
@@ -305,6 +355,22 @@ func (p *parser) data(ev *store.Event) bool {
 		ev.Data = bytes.Clone(v)
 	}
 	return true
+}
+
+// lastMetadataField returns the index of the last metadataField in b, or -1. It looks only
+// at each '{' from the end, which finds the field at once in a well-formed line.
+func lastMetadataField(b []byte) int {
+	const k = len(metadataField) - 1 // index of the '{' in metadataField
+	for end := len(b); ; {
+		j := bytes.LastIndexByte(b[:end], '{')
+		if j < k {
+			return -1
+		}
+		if string(b[j-k:j+1]) == metadataField {
+			return j - k
+		}
+		end = j
+	}
 }
 
 // skipValue moves past one compact JSON value, finding its end by its brackets and strings;
@@ -367,7 +433,13 @@ func (p *parser) metadata(ev *store.Event) bool {
 			return false
 		}
 		if m != nil {
-			m[decoded(k, ke)] = decoded(v, ve)
+			var key string
+			if ke {
+				key = decoded(k, ke)
+			} else {
+				key = p.names.get(k)
+			}
+			m[key] = decoded(v, ve)
 		}
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++

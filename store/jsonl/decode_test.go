@@ -3,6 +3,7 @@ package jsonl
 import (
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -87,6 +88,31 @@ func TestParseLine_scalarData(t *testing.T) {
 		var ev store.Event
 		if _, err := parseLine(line[:len(line)-1], &ev); err != nil || string(ev.Data) != data || ev.Metadata != nil {
 			t.Errorf("data %s: got %s, %v, metadata %v", data, ev.Data, err, ev.Metadata)
+		}
+	}
+}
+
+// The reader finds the end of the data value by the last `,"metadata":{` of the line: data
+// and metadata holding look-alikes must still decode exactly.
+func TestParseLine_dataHoldingTheMetadataField(t *testing.T) {
+	tests := []struct {
+		data string
+		meta map[string]string
+	}{
+		{`{"a":1,"metadata":{"x":"y"}}`, map[string]string{"metadata": "{", "k": `,"metadata":{`}},
+		{`[{"b":2,"metadata":{}},",\"metadata\":{"]`, nil},
+		{`{"metadata":{"metadata":{}}}`, map[string]string{"{": "}"}},
+		{`",\"metadata\":{"`, map[string]string{",\"metadata\":{": ""}},
+	}
+	for _, tt := range tests {
+		e := store.EventData{ID: "i", Type: "T", Data: []byte(tt.data), Metadata: tt.meta}
+		line := appendLine(nil, 1, "s", 1, &e, time.Unix(0, 0), 1)
+		var ev store.Event
+		if _, err := parseLineWith(line[:len(line)-1], &ev, &names{}); err != nil {
+			t.Fatalf("data %s: %v", tt.data, err)
+		}
+		if string(ev.Data) != tt.data || !maps.Equal(ev.Metadata, tt.meta) {
+			t.Errorf("data %s, metadata %v: decoded %s, %v", tt.data, tt.meta, ev.Data, ev.Metadata)
 		}
 	}
 }

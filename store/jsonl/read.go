@@ -111,6 +111,7 @@ type reader struct {
 	ctx    context.Context
 	stream string // the stream's id when all lines belong to it
 	buf    []byte
+	names  names // types and metadata keys seen so far
 }
 
 // read yields the events of es, reading adjacent lines with one ReadAt. It reports false
@@ -137,7 +138,7 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 			}
 			o := es[k].off - start
 			ev := store.Event{StreamID: r.stream}
-			if _, err := parseLine(b[o:o+int64(es[k].n)-1], &ev); err != nil {
+			if _, err := parseLineWith(b[o:o+int64(es[k].n)-1], &ev, &r.names); err != nil {
 				return fail(yield, fmt.Errorf("jsonl: read log at byte %d: %w", es[k].off, &CorruptError{Path: r.s.path, Offset: es[k].off, Reason: err.Error()}))
 			}
 			if !yield(ev, nil) {
