@@ -31,7 +31,7 @@ id postgres >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell 
 # run_as_postgres runs a command as the postgres user (or as ourselves when we are not root).
 run_as_postgres() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")   # from /: the postgres user may not enter our work tree
   else
     "$@"
   fi
