@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -80,10 +81,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if err != nil {
 		return store.Appended{}, err
 	}
-	for i := range evs {
-		if what := invalidString(stream, &evs[i]); what != "" {
-			return store.Appended{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
-		}
+	if !utf8.ValidString(stream) {
+		return store.Appended{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
 	}
 	// Encode all but the position and version before taking the lock.
 	now := s.now()
@@ -92,10 +91,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	size := 2 * len(stream)
 	for i := range evs {
-		size += 128 + len(evs[i].ID) + len(evs[i].Type) + len(evs[i].Data)
-		for k, v := range evs[i].Metadata {
-			size += 8 + len(k) + len(v)
-		}
+		size += 128 + len(evs[i].ID) + len(evs[i].Type) + len(evs[i].Data) + 96*len(evs[i].Metadata)
 	}
 	var pre []byte
 	if p, ok := s.pres.Get().(*[]byte); ok && cap(*p) >= size {
@@ -107,8 +103,14 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	streamEnd := len(pre)
 	var endsArr [8]int
 	ends := endsArr[:0]
+	var pairsArr [8]metaPair
 	for i := range evs {
-		pre = appendBody(pre, &evs[i], now, len(evs))
+		// One pass over the metadata: sorted pairs, checked and encoded.
+		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0])
+		if what := invalidEventString(&evs[i], pairs); what != "" {
+			return store.Appended{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
+		}
+		pre = appendBodyPairs(pre, &evs[i], now, len(evs), pairs)
 		ends = append(ends, len(pre))
 	}
 

@@ -4,6 +4,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -21,7 +22,7 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 const crcSuffixLen = len(`"crc":"`) + 8 + len(`"}`)
 
 // appendLine appends one event line, '\n' included, to b. The event's strings must be valid
-// UTF-8 (see invalidString) and its Data compact JSON.
+// UTF-8 (see invalidEventString) and its Data compact JSON.
 func appendLine(b []byte, pos store.Position, stream string, v store.Version, e *store.EventData, t time.Time, batch int) []byte {
 	return appendSealed(b, pos, appendString(nil, stream), v, appendBody(nil, e, t, batch))
 }
@@ -30,6 +31,12 @@ func appendLine(b []byte, pos store.Position, stream string, v store.Version, e 
 // version: from `,"id":` to the comma after batch. Append encodes it before taking the
 // writer lock.
 func appendBody(b []byte, e *store.EventData, t time.Time, batch int) []byte {
+	var arr [8]metaPair
+	return appendBodyPairs(b, e, t, batch, sortedPairs(e.Metadata, arr[:0]))
+}
+
+// appendBodyPairs is appendBody with the event's metadata given as sortedPairs.
+func appendBodyPairs(b []byte, e *store.EventData, t time.Time, batch int, meta []metaPair) []byte {
 	b = append(b, `,"id":`...)
 	b = appendString(b, e.ID)
 	b = append(b, `,"type":`...)
@@ -39,7 +46,16 @@ func appendBody(b []byte, e *store.EventData, t time.Time, batch int) []byte {
 	b = append(b, `","data":`...)
 	b = append(b, e.Data...)
 	b = append(b, `,"metadata":`...)
-	b = appendMetadata(b, e.Metadata)
+	b = append(b, '{')
+	for i, p := range meta {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, p.k)
+		b = append(b, ':')
+		b = appendString(b, p.v)
+	}
+	b = append(b, '}')
 	b = append(b, `,"batch":`...)
 	b = strconv.AppendInt(b, int64(batch), 10)
 	return append(b, ',')
@@ -108,33 +124,19 @@ func appendHex32(b []byte, v uint32) []byte {
 	return b
 }
 
-// appendMetadata writes the map as a JSON object with its keys sorted, so equal maps give
-// equal lines.
-func appendMetadata(b []byte, m map[string]string) []byte {
-	b = append(b, '{')
-	if len(m) == 1 {
-		for k, v := range m {
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendString(b, v)
-		}
-	} else if len(m) > 1 {
-		var arr [8]string
-		keys := arr[:0]
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendString(b, m[k])
-		}
+// metaPair is one metadata entry.
+type metaPair struct{ k, v string }
+
+// sortedPairs appends the map's entries to dst sorted by key, so equal maps give equal
+// lines.
+func sortedPairs(m map[string]string, dst []metaPair) []metaPair {
+	for k, v := range m {
+		dst = append(dst, metaPair{k, v})
 	}
-	return append(b, '}')
+	if len(dst) > 1 {
+		slices.SortFunc(dst, func(a, b metaPair) int { return strings.Compare(a.k, b.k) })
+	}
+	return dst
 }
 
 // appendString writes s as a JSON string. s must be valid UTF-8.
@@ -165,19 +167,17 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// validStrings reports which string of an event, if any, is not valid UTF-8; JSON cannot
-// carry such strings unchanged.
-func invalidString(stream string, e *store.EventData) string {
+// invalidEventString reports which string of an event (its metadata given as sortedPairs),
+// if any, is not valid UTF-8; JSON cannot carry such strings unchanged.
+func invalidEventString(e *store.EventData, meta []metaPair) string {
 	switch {
-	case !utf8.ValidString(stream):
-		return "stream id"
 	case !utf8.ValidString(e.ID):
 		return "event id"
 	case !utf8.ValidString(e.Type):
 		return "type"
 	}
-	for k, v := range e.Metadata {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+	for _, p := range meta {
+		if !utf8.ValidString(p.k) || !utf8.ValidString(p.v) {
 			return "metadata"
 		}
 	}
