@@ -94,6 +94,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 			if notify == nil {
 				continue
 			}
+			r.buf = nil // an idle subscriber holds no read buffer
 			select {
 			case <-notify:
 			case <-ctx.Done():
@@ -126,7 +127,9 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 			j++
 		}
 		if int64(cap(r.buf)) < end-start {
-			r.buf = make([]byte, max(end-start, 64<<10))
+			// Sized to the read: a stream's few lines need a few hundred bytes, a run of a
+			// catch-up up to maxRead, reused for the next runs.
+			r.buf = make([]byte, end-start)
 		}
 		b := r.buf[:end-start]
 		if _, err := r.s.f.ReadAt(b, start); err != nil {
