@@ -239,7 +239,13 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 			MetadataCommandHash:   hash,
 		}}
 	}
-	app, err := h.store.Append(ctx, stream, version, data...)
+	var app store.Appended
+	var appended []store.Event // the committed events, when the store returns them
+	if ea, ok := h.store.(store.EventsAppender); ok {
+		app, appended, err = ea.AppendEvents(ctx, stream, version, data...)
+	} else {
+		app, err = h.store.Append(ctx, stream, version, data...)
+	}
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return Result{}, err
@@ -251,10 +257,10 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
 	h.cacheAppended(stream, state, version, app, data)
-	return Result{
-		StreamID: stream, Version: app.Version, Position: app.Position,
-		Events: h.readBack(ctx, stream, version, app, data),
-	}, nil
+	if len(appended) != len(data) {
+		appended = h.readBack(ctx, stream, version, app, data)
+	}
+	return Result{StreamID: stream, Version: app.Version, Position: app.Position, Events: appended}, nil
 }
 
 // load folds the stream's events into the state, starting from the cached state when there

@@ -74,20 +74,54 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if s.observer != nil {
 		defer s.observeAppend(time.Now(), len(events), &err)
 	}
+	app, _, _, err := s.append(ctx, stream, expected, events)
+	return app, err
+}
+
+// AppendEvents is Append returning the committed events as ReadStream yields them; they
+// share Data (when it was compact already) and Metadata with events. See
+// store.EventsAppender.
+func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (_ store.Appended, _ []store.Event, err error) {
+	if s.observer != nil {
+		defer s.observeAppend(time.Now(), len(events), &err)
+	}
+	app, evs, now, err := s.append(ctx, stream, expected, events)
+	if err != nil {
+		return app, nil, err
+	}
+	now = now.UTC() // as the log holds it: UTC, nanoseconds, no monotonic reading
+	out := make([]store.Event, len(evs))
+	n := len(evs)
+	for i, e := range evs {
+		back := n - 1 - i
+		meta := e.Metadata
+		if len(meta) == 0 {
+			meta = nil // an empty object decodes as no metadata
+		}
+		out[i] = store.Event{
+			ID: e.ID, StreamID: stream, Version: app.Version - store.Version(back), Position: app.Position - store.Position(back),
+			Type: e.Type, Time: now, Data: e.Data, Metadata: meta,
+		}
+	}
+	return app, out, nil
+}
+
+// append commits events and returns them as prepared, with their time.
+func (s *Store) append(ctx context.Context, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return store.Appended{}, err
+		return store.Appended{}, nil, time.Time{}, err
 	}
 	evs, err := store.PrepareShared(s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
-		return store.Appended{}, err
+		return store.Appended{}, nil, time.Time{}, err
 	}
 	if !utf8.ValidString(stream) {
-		return store.Appended{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
 	}
 	// Encode all but the position and version before taking the lock.
 	now := s.now()
 	if !validTime(now) {
-		return store.Appended{}, fmt.Errorf("jsonl: append %s: the clock's time %v is outside the years 0 to 9999", stream, now)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: the clock's time %v is outside the years 0 to 9999", stream, now)
 	}
 	size := 2 * len(stream)
 	for i := range evs {
@@ -108,7 +142,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		// One pass over the metadata: sorted pairs, checked and encoded.
 		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0])
 		if what := invalidEventString(&evs[i], pairs); what != "" {
-			return store.Appended{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
+			return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
 		}
 		pre = appendBodyPairs(pre, &evs[i], now, len(evs), pairs)
 		ends = append(ends, len(pre))
@@ -117,11 +151,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return store.Appended{}, fmt.Errorf("jsonl: append %s: %w", stream, store.ErrClosed)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, store.ErrClosed)
 	}
 	if s.failed != nil {
 		s.mu.Unlock()
-		return store.Appended{}, fmt.Errorf("jsonl: append %s: %w: %w", stream, ErrFailed, s.failed)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w: %w", stream, ErrFailed, s.failed)
 	}
 	var current store.Version
 	sid, known := s.idx.lookup(stream)
@@ -130,7 +164,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	if err := store.CheckVersion(stream, expected, current); err != nil {
 		s.mu.Unlock()
-		return store.Appended{}, err
+		return store.Appended{}, nil, time.Time{}, err
 	}
 	if !known {
 		sid = s.idx.add(stream)
@@ -164,9 +198,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		err := g.err
 		s.mu.Unlock()
 		if err != nil {
-			return store.Appended{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
+			return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
 		}
-		return res, nil
+		return res, evs, now, nil
 	case s.flushing && g.led && !g.taken && g.appends >= g.expect:
 		// The last append the group's writer waits for writes the group itself.
 		s.forming = g
@@ -195,9 +229,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		}
 	}
 	if g.err != nil {
-		return store.Appended{}, fmt.Errorf("jsonl: append %s: %w", stream, g.err)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, g.err)
 	}
-	return res, nil
+	return res, evs, now, nil
 }
 
 // write writes a group under the lock (WithNoSync).

@@ -46,8 +46,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Header = (*Store)(nil)
+	_ store.Store          = (*Store)(nil)
+	_ store.Header         = (*Store)(nil)
+	_ store.EventsAppender = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It

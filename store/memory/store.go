@@ -18,8 +18,9 @@ import (
 )
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Header = (*Store)(nil)
+	_ store.Store          = (*Store)(nil)
+	_ store.Header         = (*Store)(nil)
+	_ store.EventsAppender = (*Store)(nil)
 )
 
 // Store is an in-memory event store. The zero value is not usable; create one with New.
@@ -75,26 +76,51 @@ func New(opts ...Option) *Store {
 // Append atomically appends events to stream if its version satisfies expected.
 // See store.Store for the contract.
 func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	app, _, _, err := s.append(ctx, stream, expected, events)
+	return app, err
+}
+
+// AppendEvents is Append returning the committed events as ReadStream yields them (copies
+// the caller may modify). See store.EventsAppender.
+func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	app, prepared, now, err := s.append(ctx, stream, expected, events)
+	if err != nil {
+		return app, nil, err
+	}
+	out := make([]store.Event, len(prepared))
+	n := len(prepared)
+	for i, e := range prepared {
+		back := n - 1 - i
+		out[i] = clone(&store.Event{
+			ID: e.ID, StreamID: stream, Version: app.Version - store.Version(back), Position: app.Position - store.Position(back),
+			Type: e.Type, Time: now, Data: e.Data, Metadata: e.Metadata,
+		})
+	}
+	return app, out, nil
+}
+
+// append commits events and returns them as stored, with their time.
+func (s *Store) append(ctx context.Context, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, err)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, err)
 	}
 	if s.closed.Load() {
-		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
 	prepared, err := store.PrepareWith(s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
-		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed.Load() {
-		return store.Appended{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
 	positions := s.streams[stream]
 	version := store.Version(len(positions))
 	if err := store.CheckVersion(stream, expected, version); err != nil {
-		return store.Appended{}, fmt.Errorf("memory: append: %w", err)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
 	now := s.now().UTC()
 	pos := store.Position(s.log.len())
@@ -118,7 +144,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		close(s.changed)
 		s.changed = nil
 	}
-	return store.Appended{Version: version, Position: pos}, nil
+	return store.Appended{Version: version, Position: pos}, prepared, now, nil
 }
 
 // Head returns the position of the last committed event, 0 for an empty log.
