@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -78,6 +76,7 @@ type Handler[C, S, E any] struct {
 	cfg     handlerConfig
 	streams keyedLock
 	cache   *stateCache[S]
+	ids     *store.IDs // command and event ids
 }
 
 // NewHandler returns a handler of agg's commands over s.
@@ -92,7 +91,7 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize)}
+	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize), ids: store.NewIDs()}
 }
 
 // Handle decides cmd against the current state of its stream and appends the events.
@@ -134,7 +133,7 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 		}
 		defer unlock()
 	} else {
-		meta.CommandID = uuid.NewString()
+		meta.CommandID = h.ids.New()
 	}
 	if meta.CorrelationID == "" {
 		meta.CorrelationID = meta.CommandID
@@ -232,7 +231,7 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		if err != nil {
 			return Result{}, fmt.Errorf("eventsourcing: encode event %d for %s: %w", i, stream, err)
 		}
-		data[i] = store.EventData{ID: uuid.NewString(), Type: typ, Data: body, Metadata: map[string]string{
+		data[i] = store.EventData{ID: h.ids.New(), Type: typ, Data: body, Metadata: map[string]string{
 			MetadataCommandID:     meta.CommandID,
 			MetadataCorrelationID: meta.CorrelationID,
 			MetadataCausationID:   meta.CausationID,
