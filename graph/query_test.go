@@ -341,8 +341,11 @@ func TestStatus_ShowsARejectedSagaCommand(t *testing.T) {
 			} `json:"projections"`
 		}
 	}
-	e.must(t, `query($p: Int64) { order(id: "shared", minPosition: $p) { restaurantId } status { projections { name kind position failures stopped } } }`,
+	// Two requests: the root fields of one query resolve concurrently, so status must not
+	// be read before minPosition was awaited.
+	e.must(t, `query($p: Int64) { order(id: "shared", minPosition: $p) { restaurantId } }`,
 		map[string]any{"p": second.Position}, &out)
+	e.must(t, `{ status { projections { name kind position failures stopped } } }`, nil, &out)
 	if out.Order == nil || out.Order.RestaurantID != "r1" {
 		t.Fatalf("order %+v: want the first restaurant's", out.Order)
 	}
