@@ -59,7 +59,7 @@ func durableBaseline(n int) string {
 func same(key string) func(int) string { return func(int) string { return key } }
 
 func writeCases() []writeCase {
-	return []writeCase{
+	return append([]writeCase{
 		{key: keyRawSync, title: "raw write+fdatasync loop", durable: true, group: "baseline", writers: oneWriter,
 			open: func(_ context.Context, dir string) (writeTarget, error) { return openFileLog(dir, true) }},
 		{key: keyGroupCommit, title: "naive group commit (write all pending, one fdatasync)", durable: true, group: "baseline", writers: manyWriters,
@@ -80,11 +80,11 @@ func writeCases() []writeCase {
 			open: func(ctx context.Context, dir string) (writeTarget, error) { return openSQLite(ctx, dir) }},
 		{key: keyHallgren, title: "hallgren/eventsourcing memory store", group: "peer", baseline: same(keyMapMutex),
 			open: func(context.Context, string) (writeTarget, error) { return newHallgrenMemory(), nil }},
-	}
+	}, postgresWriteCases()...)
 }
 
 func readCases() []readCase {
-	return []readCase{
+	return append([]readCase{
 		{key: keyMemory, title: "eventgraph memory store",
 			open: func(context.Context, string) (readTarget, error) { return storeTarget{s: memory.New()}, nil }},
 		{key: keyJSONL, title: "eventgraph JSONL (durable)",
@@ -93,7 +93,7 @@ func readCases() []readCase {
 			open: func(ctx context.Context, dir string) (readTarget, error) { return openSQLite(ctx, dir) }},
 		{key: keyJetStream, title: "NATS JetStream (ordered consumer)",
 			open: func(ctx context.Context, dir string) (readTarget, error) { return openJetStream(ctx, dir) }},
-	}
+	}, postgresReadCases()...)
 }
 
 func openJSONL(dir string, opts ...jsonl.Option) (storeTarget, error) {

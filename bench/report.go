@@ -46,6 +46,11 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
 		eventType, len(eventData), len(logLine()))
 	p("- Data lives in a fresh directory under `-dir` per case (same disk for every system).\n")
+	if postgresURL() != "" {
+		p("- PostgreSQL: the eventgraph store in a fresh schema per case on the server named by `%s` (or `EVENTGRAPH_TEST_POSTGRES_URL`), on this machine's loopback.\n", postgresURLEnv)
+	} else {
+		p("- PostgreSQL: not measured in this run (set `%s`, or `source .ci/postgres.sh` in the repository root, to include it).\n", postgresURLEnv)
+	}
 	p("- Baselines: the raw loop writes the line with write(2) on an O_APPEND file and calls fdatasync, under a mutex; naive group commit hands lines over a channel to one goroutine that writes everything pending in one write(2) and fdatasyncs once; write-only is the raw loop without the sync; map+mutex keeps records in a map of slices under one mutex with the same version check, without copying the data or generating ids.\n")
 	p("- NATS JetStream: embedded server (no listener) with an in-process client connection, file storage, `SyncAlways`; one subject per stream; every publish waits for its ack and carries `Nats-Expected-Last-Subject-Sequence`; reads use an ordered consumer filtered on the subject, one per read.\n")
 	p("- SQLite: the pure-Go modernc.org/sqlite driver, one connection (SQLite has one writer), WAL, synchronous=FULL (checked at open), `BEGIN IMMEDIATE`; an append is `SELECT MAX(version)` plus `INSERT` in one transaction on `events(position INTEGER PRIMARY KEY, stream, version, type, data, UNIQUE(stream, version))`.\n")
