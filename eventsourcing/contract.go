@@ -9,6 +9,10 @@ import (
 // Codec maps a domain's events to and from the store's type names and JSON bodies.
 // Decode fails for a type the codec does not know; callers that read a shared log skip
 // events whose types they do not handle by asking Handles first.
+//
+// A Codec must round-trip: Decode of what Encode returned yields an event that Evolve treats
+// as the original. The Handler relies on it, folding the events it decided into its cached
+// state without decoding them again.
 type Codec[E any] interface {
 	// Encode returns the event's type name and JSON body.
 	Encode(e E) (typ string, data json.RawMessage, err error)

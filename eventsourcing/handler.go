@@ -255,7 +255,7 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	h.cfg.index.record(meta.CommandID, CommandRecord{
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
-	h.cacheAppended(stream, state, version, app, data)
+	h.cacheAppended(stream, state, version, app, events)
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)
 	}
@@ -302,23 +302,16 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 }
 
 // cacheAppended caches the stream's state after a successful append, folded from the events
-// as stored (decoded from the data appended), so the stream's next command reads nothing
-// back. It caches only when the append directly followed the loaded state; the stream's
+// just decided, so the stream's next command reads nothing back. The Codec round-trips (a
+// Codec's contract), so these fold to the state a reload would compute, without paying for
+// a decode. It caches only when the append directly followed the loaded state; the stream's
 // lock is held.
-func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.Version, app store.Appended, data []store.EventData) {
-	if app.Version != version+store.Version(len(data)) {
+func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.Version, app store.Appended, events []E) {
+	if app.Version != version+store.Version(len(events)) {
 		h.cache.remove(stream)
 		return
 	}
-	for _, d := range data {
-		if !h.agg.Codec.Handles(d.Type) {
-			continue
-		}
-		ev, err := h.agg.Codec.Decode(d.Type, d.Data)
-		if err != nil {
-			h.cache.remove(stream) // Evolve may have changed the cached state in place
-			return
-		}
+	for _, ev := range events {
 		state = h.agg.Decider.Evolve(state, ev)
 	}
 	h.cache.put(stream, cachedState[S]{state: state, version: app.Version, position: app.Position})
