@@ -41,20 +41,22 @@ func apiCases() []apiCase {
 
 // mutationMix has each client create a restaurant and then place orders at it.
 func mutationMix(int) nextRequest {
+	bodies := newMutationBodies()
 	return func(client, i int) []byte {
-		id := restaurantID(client, i/mutationsPerMenu)
+		n := i / mutationsPerMenu
 		if i%mutationsPerMenu == 0 {
-			return createRestaurantBody(id)
+			return bodies.createRestaurant(client, n)
 		}
-		return placeOrderBody(id)
+		return bodies.placeOrder(client, n)
 	}
 }
 
 // createOnePerClient creates restaurant 0 of every client and waits until the read models
 // have it.
 func createOnePerClient(ctx context.Context, a *apiServer, c *gqlClient, clients int) error {
+	bodies := newMutationBodies()
 	for id := range clients {
-		if _, err := c.do(ctx, createRestaurantBody(restaurantID(id, 0))); err != nil {
+		if _, err := c.do(ctx, bodies.createRestaurant(id, 0)); err != nil {
 			return fmt.Errorf("create restaurant: %w", err)
 		}
 	}

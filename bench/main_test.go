@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"path/filepath"
@@ -250,5 +251,20 @@ func TestRunSoak(t *testing.T) {
 	}
 	if len(s.samples) < 2 || s.samples[len(s.samples)-1].requests == 0 || s.samples[len(s.samples)-1].rss == 0 {
 		t.Errorf("got samples %+v; want at least two, with requests and RSS", s.samples)
+	}
+}
+
+func TestMutationBodies(t *testing.T) {
+	m := newMutationBodies()
+	for _, tc := range []struct {
+		name      string
+		got, want []byte
+	}{
+		{"createRestaurant", m.createRestaurant(3, 7), body(opCreateRestaurant, map[string]any{"in": createRestaurantInput("bench-c3-r7")})},
+		{"placeOrder", m.placeOrder(12, 0), body(opPlaceOrder, map[string]any{"in": placeOrderInput("bench-c12-r0")})},
+	} {
+		if !bytes.Equal(tc.got, tc.want) {
+			t.Errorf("%s: got %s, want %s", tc.name, tc.got, tc.want)
+		}
 	}
 }
