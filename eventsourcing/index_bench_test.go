@@ -1,0 +1,106 @@
+package eventsourcing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// indexMemoryCommands is how many commands BenchmarkCommandIndex_memory indexes per round:
+// enough for the map's growth steps to average out.
+const indexMemoryCommands = 200_000
+
+// BenchmarkCommandIndex_memory reports the heap an index keeps per command (bytes/command,
+// after a GC, the index alive), filled the two ways it is filled: by record, as the handler
+// does after each append (every string the index keeps is the caller's, as in the handler),
+// and by catching up with a reopened JSONL log (every string is freshly read). The log's
+// own memory is allocated before the measurement starts.
+func BenchmarkCommandIndex_memory(b *testing.B) {
+	b.Run("by=record", func(b *testing.B) {
+		ids := store.NewIDs()
+		var perCommand float64
+		for b.Loop() {
+			before := liveHeap()
+			x := NewCommandIndex(nil)
+			for i := range indexMemoryCommands {
+				// Fresh strings, as the handler passes them: a client's UUID, a hex sha256 and a
+				// stream id built from the command.
+				id, hash := ids.New(), fakeHash(i)
+				x.record(id, CommandRecord{
+					StreamID: fmt.Sprintf("counter-%d", i%1024), FirstVersion: store.Version(i/1024 + 1),
+					LastVersion: store.Version(i/1024 + 1), Position: store.Position(i + 1), Hash: hash,
+				})
+			}
+			perCommand += float64(liveHeap()-before) / indexMemoryCommands
+			runtime.KeepAlive(x)
+		}
+		b.ReportMetric(perCommand/float64(b.N), "bytes/command")
+	})
+
+	b.Run("by=catchup", func(b *testing.B) {
+		dir := b.TempDir()
+		fillLog(b, dir, indexMemoryCommands)
+		s, err := jsonl.Open(dir, jsonl.WithNoSync())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		var perCommand float64
+		for b.Loop() {
+			before := liveHeap()
+			x := NewCommandIndex(s)
+			if _, ok, err := x.Lookup(context.Background(), "absent"); err != nil || ok {
+				b.Fatalf("Lookup(absent) = %v, %v", ok, err)
+			}
+			perCommand += float64(liveHeap()-before) / indexMemoryCommands
+			runtime.KeepAlive(x)
+		}
+		b.ReportMetric(perCommand/float64(b.N), "bytes/command")
+	})
+}
+
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// fakeHash returns a fresh 64-character hex string, shaped like a Fingerprint.
+func fakeHash(i int) string {
+	return fmt.Sprintf("%064x", i)
+}
+
+// fillLog writes n one-event commands to a JSONL log in dir, each with a UUID command id and
+// a fingerprint, over 1024 streams.
+func fillLog(tb testing.TB, dir string, n int) {
+	tb.Helper()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	ids := store.NewIDs()
+	versions := make([]store.Version, 1024)
+	body := json.RawMessage(`{"n":1}`)
+	for i := range n {
+		stream := fmt.Sprintf("counter-%d", i%1024)
+		id := ids.New()
+		_, err := s.Append(context.Background(), stream, versions[i%1024], store.EventData{
+			Type: "Ticked", Data: body, Metadata: map[string]string{
+				MetadataCommandID: id, MetadataCorrelationID: id, MetadataCausationID: id,
+				MetadataCommandHash: fakeHash(i),
+			},
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		versions[i%1024]++
+	}
+}
