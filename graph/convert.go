@@ -102,7 +102,7 @@ func toCommandResult(id string, r eventsourcing.Result) *model.CommandResult {
 		StreamID:  r.StreamID,
 		Version:   int(r.Version),
 		Position:  int64(r.Position),
-		Events:    toEvents(r.Events),
+		Written:   r.Events,
 		Duplicate: r.Duplicate,
 	}
 }

@@ -28,6 +28,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CommandResult() CommandResultResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
@@ -142,6 +143,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CommandResultResolver interface {
+	Events(ctx context.Context, obj *model.CommandResult) ([]*model.Event, error)
+}
 type MutationResolver interface {
 	CreateRestaurant(ctx context.Context, input model.CreateRestaurantInput) (*model.CommandResult, error)
 	ChangeRestaurantMenu(ctx context.Context, input model.ChangeRestaurantMenuInput) (*model.CommandResult, error)
@@ -1574,7 +1578,7 @@ func (ec *executionContext) _CommandResult_events(ctx context.Context, field gra
 			return ec.fieldContext_CommandResult_events(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Events, nil
+			return ec.Resolvers.CommandResult().Events(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Event) graphql.Marshaler {
@@ -1588,8 +1592,8 @@ func (ec *executionContext) fieldContext_CommandResult_events(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "CommandResult",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Event(ctx, field)
 		},
@@ -4684,32 +4688,33 @@ func (ec *executionContext) _CommandResult(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._CommandResult_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "streamId":
 			out.Values[i] = ec._CommandResult_streamId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._CommandResult_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._CommandResult_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "events":
-			out.Values[i] = ec._CommandResult_events(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommandResult_events(ctx, field, obj)
+				})
 		case "duplicate":
 			out.Values[i] = ec._CommandResult_duplicate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

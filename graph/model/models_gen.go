@@ -17,22 +17,6 @@ type ChangeRestaurantMenuInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
 }
 
-// What a mutation did.
-type CommandResult struct {
-	// the entity the command addressed (for placeOrder: the new order's id)
-	ID string `json:"id"`
-	// the stream written
-	StreamID string `json:"streamId"`
-	// that stream's version after the command
-	Version int `json:"version"`
-	// global position of the last event written: pass it as minPosition
-	Position int64 `json:"position"`
-	// the events the command wrote
-	Events []*Event `json:"events"`
-	// true when the commandId was seen before: the first result, nothing written
-	Duplicate bool `json:"duplicate"`
-}
-
 type CreateRestaurantInput struct {
 	ID        *string              `json:"id,omitempty"`
 	Name      string               `json:"name"`
