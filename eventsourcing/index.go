@@ -2,6 +2,8 @@ package eventsourcing
 
 import (
 	"context"
+	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -21,20 +23,41 @@ type CommandRecord struct {
 // between every handler of that store (WithCommandIndex).
 //
 // The index catches up with the log on demand, reading only the events appended since its
-// last catch-up. It keeps every command id of the log in memory.
+// last catch-up. It keeps in memory only where each command of the log starts: a 64-bit
+// hash of the command id and the position of the command's first event (about 30 bytes a
+// command). Lookup reads the rest back from the log, and checks the command id there, so
+// two ids with the same hash are told apart by the log.
 type CommandIndex struct {
 	store store.Store
-	ids   keyedLock     // serialises the handling of one command id in this process
-	sem   chan struct{} // serialises catch-up
+	hash  func(id string) uint64 // a field so that a test can force collisions
+	ids   keyedLock              // serialises the handling of one command id in this process
+	sem   chan struct{}          // serialises catch-up
 
 	mu      sync.RWMutex
-	records map[string]CommandRecord
-	indexed store.Position // every event up to here is indexed
+	starts  map[uint64]store.Position   // id hash -> the first event of a command with that hash
+	more    map[uint64][]store.Position // further commands with a hash already in starts (rare)
+	indexed store.Position              // every event up to here is indexed
+	last    batchEnd                    // the last event indexed by catch-up
+}
+
+// batchEnd is an event read by catch-up, to tell the next event of the same command (a batch
+// takes consecutive versions and positions) from the first event of another. Only catch-up
+// uses it, under sem.
+type batchEnd struct {
+	commandID, stream string
+	version           store.Version
+	position          store.Position
 }
 
 // NewCommandIndex returns an empty index over s; it reads the log on first use.
 func NewCommandIndex(s store.Store) *CommandIndex {
-	return &CommandIndex{store: s, sem: make(chan struct{}, 1), records: make(map[string]CommandRecord)}
+	seed := maphash.MakeSeed()
+	return &CommandIndex{
+		store:  s,
+		hash:   func(id string) uint64 { return maphash.String(seed, id) },
+		sem:    make(chan struct{}, 1),
+		starts: make(map[uint64]store.Position),
+	}
 }
 
 // Lookup catches up with the log and returns the record of the command id, if any.
@@ -42,9 +65,54 @@ func (x *CommandIndex) Lookup(ctx context.Context, commandID string) (CommandRec
 	if err := x.catchUp(ctx); err != nil {
 		return CommandRecord{}, false, err
 	}
+	// The first use of the id is the candidate with the lowest position that the log says
+	// was written by this id; the others are other ids with the same hash, or later uses.
+	candidates := x.candidates(x.hash(commandID))
+	slices.Sort(candidates)
+	for _, p := range candidates {
+		r, ok, err := x.read(ctx, commandID, p)
+		if err != nil || ok {
+			return r, ok, err
+		}
+	}
+	return CommandRecord{}, false, nil
+}
+
+// candidates returns the positions of the commands whose id hashes to h.
+func (x *CommandIndex) candidates(h uint64) []store.Position {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	r, ok := x.records[commandID]
+	p, ok := x.starts[h]
+	if !ok {
+		return nil
+	}
+	return append([]store.Position{p}, x.more[h]...)
+}
+
+// read reads the command that starts at position p from the log; ok is false when the
+// event there was written by another command id.
+func (x *CommandIndex) read(ctx context.Context, commandID string, p store.Position) (r CommandRecord, ok bool, err error) {
+	for e, err := range x.store.ReadAll(ctx, p-1) {
+		if err != nil {
+			return CommandRecord{}, false, &StoreError{Op: "read log", Stream: "", Err: err}
+		}
+		if !ok {
+			if e.Position != p || e.Metadata[MetadataCommandID] != commandID {
+				return CommandRecord{}, false, nil
+			}
+			r = CommandRecord{
+				StreamID: e.StreamID, FirstVersion: e.Version, LastVersion: e.Version,
+				Position: e.Position, Hash: e.Metadata[MetadataCommandHash],
+			}
+			ok = true
+			continue
+		}
+		if e.StreamID != r.StreamID || e.Version != r.LastVersion+1 || e.Position != r.Position+1 ||
+			e.Metadata[MetadataCommandID] != commandID {
+			break
+		}
+		r.LastVersion, r.Position = e.Version, e.Position
+	}
 	return r, ok, nil
 }
 
@@ -69,38 +137,45 @@ func (x *CommandIndex) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// add indexes one event read from the log.
+// add indexes one event read from the log; the caller holds sem.
 func (x *CommandIndex) add(e store.Event) {
+	id := e.Metadata[MetadataCommandID]
+	prev := x.last
+	x.last = batchEnd{commandID: id, stream: e.StreamID, version: e.Version, position: e.Position}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if e.Position > x.indexed {
 		x.indexed = e.Position
 	}
-	id := e.Metadata[MetadataCommandID]
-	if id == "" {
-		return
+	if id == "" || id == prev.commandID && e.StreamID == prev.stream &&
+		e.Version == prev.version+1 && e.Position == prev.position+1 {
+		return // no command id, or the next event of the same command
 	}
-	r, ok := x.records[id]
-	switch {
-	case !ok:
-		x.records[id] = CommandRecord{
-			StreamID: e.StreamID, FirstVersion: e.Version, LastVersion: e.Version,
-			Position: e.Position, Hash: e.Metadata[MetadataCommandHash],
-		}
-	case r.StreamID == e.StreamID && e.Version == r.LastVersion+1 && e.Position == r.Position+1:
-		// The next event of the same batch (a batch takes consecutive versions and positions).
-		r.LastVersion, r.Position = e.Version, e.Position
-		x.records[id] = r
-	}
-	// Otherwise the event is already indexed, or a later use of the id: the first use wins.
+	x.insert(x.hash(id), e.Position)
 }
 
 // record indexes a command's own append right away, before the log is read again.
 func (x *CommandIndex) record(id string, r CommandRecord) {
+	// A batch takes consecutive versions and positions.
+	first := r.Position - store.Position(r.LastVersion-r.FirstVersion)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if _, ok := x.records[id]; !ok {
-		x.records[id] = r
+	x.insert(x.hash(id), first)
+}
+
+// insert adds a command that starts at position p and whose id hashes to h, unless it is
+// known; the caller holds mu. An id used again later also lands here, as another candidate:
+// Lookup keeps the first use, as the log tells.
+func (x *CommandIndex) insert(h uint64, p store.Position) {
+	q, ok := x.starts[h]
+	switch {
+	case !ok:
+		x.starts[h] = p
+	case q != p && !slices.Contains(x.more[h], p):
+		if x.more == nil {
+			x.more = make(map[uint64][]store.Position)
+		}
+		x.more[h] = append(x.more[h], p)
 	}
 }
 
