@@ -26,7 +26,8 @@ type Codec[E any] interface {
 //
 // Apply is called once per event, from one goroutine, for every event in the log (including
 // the ones it ignores), with positions strictly increasing. An error stops the projection
-// and is reported in its status.
+// and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
+// may pass events that share memory with the store (store.SubscribeReadOnly).
 type Projection interface {
 	Name() string
 	Apply(e store.Event) error

@@ -311,7 +311,7 @@ func (r *Runner) runProcessor(ctx context.Context, q *processor) {
 // consume processes the subscription's events. It returns nil when the processor stopped on
 // an Apply error, and the subscription's error (or ctx's) otherwise.
 func (r *Runner) consume(ctx context.Context, q *processor, after store.Position) error {
-	for e, err := range r.store.Subscribe(ctx, after) {
+	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
 		}

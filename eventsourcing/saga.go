@@ -22,6 +22,7 @@ type SagaProcessor interface {
 	// commands wrote (0 when none) and an error joining the commands that failed for good.
 	// It retries transient failures itself until ctx ends, telling onRetry (if not nil)
 	// about each; when ctx ends it returns ctx's error and the event counts as unprocessed.
+	// It must not modify e's Data or Metadata (they may be the store's own).
 	Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error)
 }
 

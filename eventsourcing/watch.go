@@ -69,7 +69,7 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 		if snap.Version > 0 && !yield(snap, nil) {
 			return
 		}
-		for e, err := range s.Subscribe(ctx, head) {
+		for e, err := range store.SubscribeReadOnly(ctx, s, head) {
 			if err != nil {
 				fail(fmt.Errorf("eventsourcing: watch %s: subscribe: %w", stream, err))
 				return

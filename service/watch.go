@@ -59,7 +59,7 @@ func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string
 		return nil, err
 	}
 	return func(yield func(readmodel.Order, error) bool) {
-		for e, err := range s.store.Subscribe(ctx, head) {
+		for e, err := range store.SubscribeReadOnly(ctx, s.store, head) {
 			if err != nil {
 				yield(readmodel.Order{}, err)
 				return

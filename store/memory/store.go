@@ -269,6 +269,17 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 // as it is committed, until ctx ends (yielding its error) or the store is closed (yielding
 // ErrClosed). The subscriber holds only a cursor: it never buffers and never blocks appends.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.subscribe(ctx, after, clone)
+}
+
+// SubscribeShared is Subscribe without the copy: the events share Data and Metadata with the
+// store, and the caller must not modify them. See store.SharedSubscriber.
+func (s *Store) SubscribeShared(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.subscribe(ctx, after, func(e *store.Event) store.Event { return *e })
+}
+
+// subscribe yields the events from after on, each as out returns it.
+func (s *Store) subscribe(ctx context.Context, after store.Position, out func(*store.Event) store.Event) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		if after < 0 {
 			after = 0
@@ -295,7 +306,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 					yield(store.Event{}, fmt.Errorf("memory: subscribe: %w", err))
 					return
 				}
-				if !yield(clone(log.at(int(cursor))), nil) {
+				if !yield(out(log.at(int(cursor))), nil) {
 					return
 				}
 			}
