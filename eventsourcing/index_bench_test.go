@@ -11,8 +11,8 @@ import (
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
-// indexMemoryCommands is how many commands BenchmarkCommandIndex_memory indexes per round:
-// enough for the map's growth steps to average out.
+// indexMemoryCommands is how many commands BenchmarkCommandIndex_memory indexes per round
+// when catching up, and in its first record case.
 const indexMemoryCommands = 200_000
 
 // BenchmarkCommandIndex_memory reports the heap an index keeps per command (bytes/command,
@@ -20,29 +20,16 @@ const indexMemoryCommands = 200_000
 // does after each append (every string the index keeps is the caller's, as in the handler),
 // and by catching up with a reopened JSONL log (every string is freshly read). The log's
 // own memory is allocated before the measurement starts.
+//
+// go test -run X -bench CommandIndex_memory -benchtime 1x ./eventsourcing/
 func BenchmarkCommandIndex_memory(b *testing.B) {
-	b.Run("by=record", func(b *testing.B) {
-		ids := store.NewIDs()
-		var perCommand float64
-		for b.Loop() {
-			before := liveHeap()
-			x := NewCommandIndex(nil)
-			for i := range indexMemoryCommands {
-				// Fresh strings, as the handler passes them: a client's UUID, a hex sha256 and a
-				// stream id built from the command.
-				id, hash := ids.New(), fakeHash(i)
-				x.record(id, CommandRecord{
-					StreamID: fmt.Sprintf("counter-%d", i%1024), FirstVersion: store.Version(i/1024 + 1),
-					LastVersion: store.Version(i/1024 + 1), Position: store.Position(i + 1), Hash: hash,
-				})
-			}
-			perCommand += float64(liveHeap()-before) / indexMemoryCommands
-			runtime.KeepAlive(x)
-		}
-		b.ReportMetric(perCommand/float64(b.N), "bytes/command")
-	})
+	// A map's bytes per entry depend on where it is between two growth steps: 200k is just
+	// before one, 300k just after, 1M between.
+	for _, n := range []int{indexMemoryCommands, 300_000, 1_000_000} {
+		b.Run(fmt.Sprintf("by=record/commands=%d", n), func(b *testing.B) { benchmarkRecordMemory(b, n) })
+	}
 
-	b.Run("by=catchup", func(b *testing.B) {
+	b.Run(fmt.Sprintf("by=catchup/commands=%d", indexMemoryCommands), func(b *testing.B) {
 		dir := b.TempDir()
 		fillLog(b, dir, indexMemoryCommands)
 		s, err := jsonl.Open(dir, jsonl.WithNoSync())
@@ -78,8 +65,8 @@ func fakeHash(i int) string {
 }
 
 // fillLog writes n one-event commands to a JSONL log in dir, each with a UUID command id and
-// a fingerprint, over 1024 streams.
-func fillLog(tb testing.TB, dir string, n int) {
+// a fingerprint, over 1024 streams, and returns their ids in log order.
+func fillLog(tb testing.TB, dir string, n int) []string {
 	tb.Helper()
 	s, err := jsonl.Open(dir, jsonl.WithNoSync())
 	if err != nil {
@@ -87,11 +74,13 @@ func fillLog(tb testing.TB, dir string, n int) {
 	}
 	defer s.Close()
 	ids := store.NewIDs()
+	out := make([]string, n)
 	versions := make([]store.Version, 1024)
 	body := json.RawMessage(`{"n":1}`)
 	for i := range n {
 		stream := fmt.Sprintf("counter-%d", i%1024)
 		id := ids.New()
+		out[i] = id
 		_, err := s.Append(context.Background(), stream, versions[i%1024], store.EventData{
 			Type: "Ticked", Data: body, Metadata: map[string]string{
 				MetadataCommandID: id, MetadataCorrelationID: id, MetadataCausationID: id,
@@ -103,4 +92,58 @@ func fillLog(tb testing.TB, dir string, n int) {
 		}
 		versions[i%1024]++
 	}
+	return out
+}
+
+// benchmarkRecordMemory reports the heap an index keeps per command after n calls of record.
+func benchmarkRecordMemory(b *testing.B, n int) {
+	ids := store.NewIDs()
+	var perCommand float64
+	for b.Loop() {
+		before := liveHeap()
+		x := NewCommandIndex(nil)
+		for i := range n {
+			// Fresh strings, as the handler passes them: a client's UUID, a hex sha256 and a
+			// stream id built from the command.
+			id, hash := ids.New(), fakeHash(i)
+			x.record(id, CommandRecord{
+				StreamID: fmt.Sprintf("counter-%d", i%1024), FirstVersion: store.Version(i/1024 + 1),
+				LastVersion: store.Version(i/1024 + 1), Position: store.Position(i + 1), Hash: hash,
+			})
+		}
+		perCommand += float64(liveHeap()-before) / float64(n)
+		runtime.KeepAlive(x)
+	}
+	b.ReportMetric(perCommand/float64(b.N), "bytes/command")
+}
+
+// BenchmarkCommandIndex_Lookup measures looking an id up in a caught-up index over a JSONL
+// log of 10,000 commands: an id of the log (a repeated command) and an absent one (a new
+// command, the common case).
+func BenchmarkCommandIndex_Lookup(b *testing.B) {
+	dir := b.TempDir()
+	ids := fillLog(b, dir, 10_000)
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	x := NewCommandIndex(s)
+	ctx := context.Background()
+	b.Run("id=present", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, ok, err := x.Lookup(ctx, ids[i%len(ids)]); err != nil || !ok {
+				b.Fatalf("Lookup = %v, %v", ok, err)
+			}
+			i += 7919 // a prime: ids all over the log
+		}
+	})
+	b.Run("id=absent", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok, err := x.Lookup(ctx, "absent"); err != nil || ok {
+				b.Fatalf("Lookup = %v, %v", ok, err)
+			}
+		}
+	})
 }
