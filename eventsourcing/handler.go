@@ -174,24 +174,16 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 
 // duplicate looks the command id up; done reports that it was used before.
 func (h *Handler[C, S, E]) duplicate(ctx context.Context, id, hash string) (res Result, done bool, err error) {
-	rec, ok, err := h.cfg.index.Lookup(ctx, id)
+	// The index reads the first use's events from the log to check the id; they are the
+	// result's events.
+	rec, events, ok, err := h.cfg.index.lookup(ctx, id)
 	if err != nil || !ok {
 		return Result{}, false, err
 	}
 	if rec.Hash != hash {
 		return Result{}, true, fmt.Errorf("%w: %q", ErrCommandIDReused, id)
 	}
-	res = Result{StreamID: rec.StreamID, Version: rec.LastVersion, Position: rec.Position, Duplicate: true}
-	for e, err := range h.store.ReadStream(ctx, rec.StreamID, rec.FirstVersion-1) {
-		if err != nil {
-			return Result{}, true, &StoreError{Op: "read", Stream: rec.StreamID, Err: err}
-		}
-		if e.Version > rec.LastVersion {
-			break
-		}
-		res.Events = append(res.Events, e)
-	}
-	return res, true, nil
+	return Result{StreamID: rec.StreamID, Version: rec.LastVersion, Position: rec.Position, Events: events, Duplicate: true}, true, nil
 }
 
 // attempt loads, decides and appends once.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -24,9 +25,11 @@ type CommandRecord struct {
 //
 // The index catches up with the log on demand, reading only the events appended since its
 // last catch-up. It keeps in memory only where each command of the log starts: a 64-bit
-// hash of the command id and the position of the command's first event (about 30 bytes a
-// command). Lookup reads the rest back from the log, and checks the command id there, so
-// two ids with the same hash are told apart by the log.
+// hash of the command id, and the stream (as a number; each stream id is kept once) and
+// version of the command's first event — one map entry of 16 bytes, 24-38 bytes a command
+// with the map's overhead, plus about 100 bytes a stream. Lookup reads the rest back from
+// the stream, O(the command's events), and checks the command id there, so two ids with the
+// same hash are told apart by the log.
 type CommandIndex struct {
 	store store.Store
 	hash  func(id string) uint64 // a field so that a test can force collisions
@@ -34,10 +37,50 @@ type CommandIndex struct {
 	sem   chan struct{}          // serialises catch-up
 
 	mu      sync.RWMutex
-	starts  map[uint64]store.Position   // id hash -> the first event of a command with that hash
-	more    map[uint64][]store.Position // further commands with a hash already in starts (rare)
-	indexed store.Position              // every event up to here is indexed
-	last    batchEnd                    // the last event indexed by catch-up
+	starts  map[uint64]uint64  // id hash -> a command with that hash, as packed by pack
+	more    map[uint64][]start // further commands with a hash in starts, or that do not pack (rare)
+	streams streamNumbers
+	indexed store.Position // every event up to here is indexed
+	last    batchEnd       // the last event indexed by catch-up
+}
+
+// start is where a command starts: the number of its stream and the version of its first
+// event.
+type start struct {
+	stream  int
+	version store.Version
+}
+
+// pack returns s in one word, the stream number above the version, when both fit in 32 bits.
+func pack(s start) (uint64, bool) {
+	if s.stream < 0 || s.stream > 1<<32-1 || s.version < 0 || s.version > 1<<32-1 {
+		return 0, false
+	}
+	return uint64(s.stream)<<32 | uint64(s.version), true
+}
+
+func unpack(w uint64) start {
+	return start{stream: int(w >> 32), version: store.Version(w & (1<<32 - 1))}
+}
+
+// streamNumbers numbers stream ids, so that the index keeps each id once however many
+// commands address it.
+type streamNumbers struct {
+	nums map[string]int
+	ids  []string
+}
+
+func (s *streamNumbers) number(id string) int {
+	if n, ok := s.nums[id]; ok {
+		return n
+	}
+	if s.nums == nil {
+		s.nums = make(map[string]int)
+	}
+	id = strings.Clone(id) // not a view into a larger buffer of the caller's
+	s.nums[id] = len(s.ids)
+	s.ids = append(s.ids, id)
+	return len(s.ids) - 1
 }
 
 // batchEnd is an event read by catch-up, to tell the next event of the same command (a batch
@@ -56,64 +99,91 @@ func NewCommandIndex(s store.Store) *CommandIndex {
 		store:  s,
 		hash:   func(id string) uint64 { return maphash.String(seed, id) },
 		sem:    make(chan struct{}, 1),
-		starts: make(map[uint64]store.Position),
+		starts: make(map[uint64]uint64),
 	}
 }
 
 // Lookup catches up with the log and returns the record of the command id, if any.
 func (x *CommandIndex) Lookup(ctx context.Context, commandID string) (CommandRecord, bool, error) {
+	r, _, ok, err := x.lookup(ctx, commandID)
+	return r, ok, err
+}
+
+// lookup is Lookup that also returns the command's events, as the store returns them.
+func (x *CommandIndex) lookup(ctx context.Context, commandID string) (CommandRecord, []store.Event, bool, error) {
 	if err := x.catchUp(ctx); err != nil {
-		return CommandRecord{}, false, err
+		return CommandRecord{}, nil, false, err
 	}
 	// The first use of the id is the candidate with the lowest position that the log says
 	// was written by this id; the others are other ids with the same hash, or later uses.
-	candidates := x.candidates(x.hash(commandID))
-	slices.Sort(candidates)
-	for _, p := range candidates {
-		r, ok, err := x.read(ctx, commandID, p)
-		if err != nil || ok {
-			return r, ok, err
+	var (
+		first  CommandRecord
+		events []store.Event
+		found  bool
+	)
+	for _, c := range x.candidates(x.hash(commandID)) {
+		r, es, ok, err := x.read(ctx, commandID, c.stream, c.version)
+		if err != nil {
+			return CommandRecord{}, nil, false, err
+		}
+		if ok && (!found || r.Position < first.Position) {
+			first, events, found = r, es, true
 		}
 	}
-	return CommandRecord{}, false, nil
+	return first, events, found, nil
 }
 
-// candidates returns the positions of the commands whose id hashes to h.
-func (x *CommandIndex) candidates(h uint64) []store.Position {
+// candidate is a start with its stream's id.
+type candidate struct {
+	stream  string
+	version store.Version
+}
+
+// candidates returns where the commands whose id hashes to h start.
+func (x *CommandIndex) candidates(h uint64) []candidate {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	p, ok := x.starts[h]
-	if !ok {
+	w, ok := x.starts[h]
+	more := x.more[h]
+	if !ok && len(more) == 0 {
 		return nil
 	}
-	return append([]store.Position{p}, x.more[h]...)
+	out := make([]candidate, 0, 1+len(more))
+	if ok {
+		s := unpack(w)
+		out = append(out, candidate{x.streams.ids[s.stream], s.version})
+	}
+	for _, s := range more {
+		out = append(out, candidate{x.streams.ids[s.stream], s.version})
+	}
+	return out
 }
 
-// read reads the command that starts at position p from the log; ok is false when the
-// event there was written by another command id.
-func (x *CommandIndex) read(ctx context.Context, commandID string, p store.Position) (r CommandRecord, ok bool, err error) {
-	for e, err := range x.store.ReadAll(ctx, p-1) {
+// read reads the command that starts at the stream's version from the log; ok is false when
+// the event there was written by another command id.
+func (x *CommandIndex) read(ctx context.Context, commandID, stream string, version store.Version) (r CommandRecord, events []store.Event, ok bool, err error) {
+	for e, err := range x.store.ReadStream(ctx, stream, version-1) {
 		if err != nil {
-			return CommandRecord{}, false, &StoreError{Op: "read log", Stream: "", Err: err}
+			return CommandRecord{}, nil, false, &StoreError{Op: "read", Stream: stream, Err: err}
 		}
 		if !ok {
-			if e.Position != p || e.Metadata[MetadataCommandID] != commandID {
-				return CommandRecord{}, false, nil
+			if e.Version != version || e.Metadata[MetadataCommandID] != commandID {
+				return CommandRecord{}, nil, false, nil
 			}
 			r = CommandRecord{
 				StreamID: e.StreamID, FirstVersion: e.Version, LastVersion: e.Version,
 				Position: e.Position, Hash: e.Metadata[MetadataCommandHash],
 			}
-			ok = true
+			events, ok = append(events, e), true
 			continue
 		}
-		if e.StreamID != r.StreamID || e.Version != r.LastVersion+1 || e.Position != r.Position+1 ||
-			e.Metadata[MetadataCommandID] != commandID {
+		if e.Version != r.LastVersion+1 || e.Position != r.Position+1 || e.Metadata[MetadataCommandID] != commandID {
 			break
 		}
 		r.LastVersion, r.Position = e.Version, e.Position
+		events = append(events, e)
 	}
-	return r, ok, nil
+	return r, events, ok, nil
 }
 
 // catchUp indexes every event appended since the last catch-up.
@@ -151,32 +221,32 @@ func (x *CommandIndex) add(e store.Event) {
 		e.Version == prev.version+1 && e.Position == prev.position+1 {
 		return // no command id, or the next event of the same command
 	}
-	x.insert(x.hash(id), e.Position)
+	x.insert(x.hash(id), start{x.streams.number(e.StreamID), e.Version})
 }
 
 // record indexes a command's own append right away, before the log is read again.
 func (x *CommandIndex) record(id string, r CommandRecord) {
-	// A batch takes consecutive versions and positions.
-	first := r.Position - store.Position(r.LastVersion-r.FirstVersion)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.insert(x.hash(id), first)
+	x.insert(x.hash(id), start{x.streams.number(r.StreamID), r.FirstVersion})
 }
 
-// insert adds a command that starts at position p and whose id hashes to h, unless it is
-// known; the caller holds mu. An id used again later also lands here, as another candidate:
-// Lookup keeps the first use, as the log tells.
-func (x *CommandIndex) insert(h uint64, p store.Position) {
-	q, ok := x.starts[h]
-	switch {
-	case !ok:
-		x.starts[h] = p
-	case q != p && !slices.Contains(x.more[h], p):
-		if x.more == nil {
-			x.more = make(map[uint64][]store.Position)
-		}
-		x.more[h] = append(x.more[h], p)
+// insert adds a command that starts at s and whose id hashes to h, unless it is known; the
+// caller holds mu. An id used again later also lands here, as another candidate: Lookup
+// keeps the first use, as the log tells.
+func (x *CommandIndex) insert(h uint64, s start) {
+	w, ok := x.starts[h]
+	if ok && unpack(w) == s || slices.Contains(x.more[h], s) {
+		return
 	}
+	if p, packs := pack(s); packs && !ok {
+		x.starts[h] = p
+		return
+	}
+	if x.more == nil {
+		x.more = make(map[uint64][]start)
+	}
+	x.more[h] = append(x.more[h], s)
 }
 
 // lockID serialises the handling of one command id in this process.

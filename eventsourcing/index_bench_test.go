@@ -24,9 +24,20 @@ const indexMemoryCommands = 200_000
 // go test -run X -bench CommandIndex_memory -benchtime 1x ./eventsourcing/
 func BenchmarkCommandIndex_memory(b *testing.B) {
 	// A map's bytes per entry depend on where it is between two growth steps: 200k is just
-	// before one, 300k just after, 1M between.
-	for _, n := range []int{indexMemoryCommands, 300_000, 1_000_000} {
-		b.Run(fmt.Sprintf("by=record/commands=%d", n), func(b *testing.B) { benchmarkRecordMemory(b, n) })
+	// before one, 300k just after, 1M between. The index keeps each stream id once: 1024
+	// streams cost nothing per command, a stream per order (3 commands: place, create,
+	// prepare) or per command costs the most.
+	cases := []struct{ commands, perStream int }{
+		{indexMemoryCommands, 0}, {300_000, 0}, {1_000_000, 0}, {indexMemoryCommands, 3}, {indexMemoryCommands, 1},
+	}
+	for _, c := range cases {
+		streams := "1024"
+		if c.perStream > 0 {
+			streams = fmt.Sprintf("%d-commands-each", c.perStream)
+		}
+		b.Run(fmt.Sprintf("by=record/commands=%d/streams=%s", c.commands, streams), func(b *testing.B) {
+			benchmarkRecordMemory(b, c.commands, c.perStream)
+		})
 	}
 
 	b.Run(fmt.Sprintf("by=catchup/commands=%d", indexMemoryCommands), func(b *testing.B) {
@@ -95,9 +106,17 @@ func fillLog(tb testing.TB, dir string, n int) []string {
 	return out
 }
 
-// benchmarkRecordMemory reports the heap an index keeps per command after n calls of record.
-func benchmarkRecordMemory(b *testing.B, n int) {
+// benchmarkRecordMemory reports the heap an index keeps per command after n calls of record,
+// over 1024 streams (perStream 0) or over streams of perStream commands each, named by UUIDs.
+func benchmarkRecordMemory(b *testing.B, n, perStream int) {
 	ids := store.NewIDs()
+	var names []string // allocated before the measurement: only the index's copies count
+	if perStream > 0 {
+		names = make([]string, n/perStream+1)
+		for i := range names {
+			names[i] = ids.New()
+		}
+	}
 	var perCommand float64
 	for b.Loop() {
 		before := liveHeap()
@@ -106,9 +125,12 @@ func benchmarkRecordMemory(b *testing.B, n int) {
 			// Fresh strings, as the handler passes them: a client's UUID, a hex sha256 and a
 			// stream id built from the command.
 			id, hash := ids.New(), fakeHash(i)
+			stream, version := fmt.Sprintf("counter-%d", i%1024), store.Version(i/1024+1)
+			if perStream > 0 {
+				stream, version = "order-"+names[i/perStream], store.Version(i%perStream+1)
+			}
 			x.record(id, CommandRecord{
-				StreamID: fmt.Sprintf("counter-%d", i%1024), FirstVersion: store.Version(i/1024 + 1),
-				LastVersion: store.Version(i/1024 + 1), Position: store.Position(i + 1), Hash: hash,
+				StreamID: stream, FirstVersion: version, LastVersion: version, Position: store.Position(i + 1), Hash: hash,
 			})
 		}
 		perCommand += float64(liveHeap()-before) / float64(n)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -182,22 +184,50 @@ func TestCommandIndex_Lookup_collisions(t *testing.T) {
 	})
 }
 
-// TestCommandIndex_memory fails when the index keeps much more than a hash and a position
-// per command (it kept ~230 bytes when it held every record's strings).
-func TestCommandIndex_memory(t *testing.T) {
-	const n, limit = 100_000, 64
-	ids := store.NewIDs()
-	before := liveHeap()
+func TestCommandIndex_record_largeVersions(t *testing.T) {
 	x := NewCommandIndex(nil)
-	for i := range n {
-		x.record(ids.New(), CommandRecord{
-			StreamID: fmt.Sprintf("counter-%d", i), FirstVersion: 1, LastVersion: 1,
-			Position: store.Position(i + 1), Hash: fakeHash(i),
-		})
+	x.hash = func(id string) uint64 { return uint64(len(id)) } // no collisions: every start in starts
+	want := []candidate{{"s", 1<<32 - 1}, {"s", 1 << 32}, {"t", 1 << 40}}
+	for i, c := range want {
+		x.record(strings.Repeat("x", i+1), CommandRecord{StreamID: c.stream, FirstVersion: c.version, LastVersion: c.version})
 	}
-	perCommand := float64(liveHeap()-before) / n
-	runtime.KeepAlive(x)
-	if perCommand > limit {
-		t.Fatalf("the index keeps %.1f bytes per command, want at most %d", perCommand, limit)
+	for i, c := range want {
+		if got := x.candidates(uint64(i + 1)); !slices.Equal(got, []candidate{c}) {
+			t.Fatalf("candidates = %v, want %v (versions that do not fit in 32 bits kept whole)", got, c)
+		}
+	}
+}
+
+// TestCommandIndex_memory fails when the index keeps much more than a hash, a stream number
+// and a version per command, and each stream id once (it kept ~230 bytes a command when it
+// held every record's strings).
+func TestCommandIndex_memory(t *testing.T) {
+	const n = 100_000
+	tests := []struct {
+		name   string
+		stream func(i int) string
+		limit  float64
+	}{
+		{"over 1024 streams", func(i int) string { return fmt.Sprintf("counter-%d", i%1024) }, 48},
+		{"a stream per command", func(i int) string { return fmt.Sprintf("order-%036d", i) }, 160},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ids := store.NewIDs()
+			before := liveHeap()
+			x := NewCommandIndex(nil)
+			for i := range n {
+				x.record(ids.New(), CommandRecord{
+					StreamID: tt.stream(i), FirstVersion: 1, LastVersion: 1,
+					Position: store.Position(i + 1), Hash: fakeHash(i),
+				})
+			}
+			perCommand := float64(liveHeap()-before) / n
+			runtime.KeepAlive(x)
+			if perCommand > tt.limit {
+				t.Fatalf("the index keeps %.1f bytes per command, want at most %.0f", perCommand, tt.limit)
+			}
+			t.Logf("%.1f bytes per command", perCommand)
+		})
 	}
 }
