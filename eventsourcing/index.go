@@ -4,7 +4,6 @@ import (
 	"context"
 	"hash/maphash"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -27,8 +26,9 @@ type CommandRecord struct {
 // last catch-up. It keeps in memory only where each command of the log starts: a 64-bit
 // hash of the command id, and the stream (as a number; each stream id is kept once) and
 // version of the command's first event — one map entry of 16 bytes, 24-38 bytes a command
-// with the map's overhead, plus about 100 bytes a stream. Lookup reads the rest back from
-// the stream, O(the command's events), and checks the command id there, so two ids with the
+// with the map's overhead, plus the stream's id and about 40 bytes a stream (see
+// streamNumbers); no pointer per command or stream. Lookup reads the rest back from the
+// stream, O(the command's events), and checks the command id there, so two ids with the
 // same hash are told apart by the log.
 type CommandIndex struct {
 	store store.Store
@@ -63,26 +63,6 @@ func unpack(w uint64) start {
 	return start{stream: int(w >> 32), version: store.Version(w & (1<<32 - 1))}
 }
 
-// streamNumbers numbers stream ids, so that the index keeps each id once however many
-// commands address it.
-type streamNumbers struct {
-	nums map[string]int
-	ids  []string
-}
-
-func (s *streamNumbers) number(id string) int {
-	if n, ok := s.nums[id]; ok {
-		return n
-	}
-	if s.nums == nil {
-		s.nums = make(map[string]int)
-	}
-	id = strings.Clone(id) // not a view into a larger buffer of the caller's
-	s.nums[id] = len(s.ids)
-	s.ids = append(s.ids, id)
-	return len(s.ids) - 1
-}
-
 // batchEnd is an event read by catch-up, to tell the next event of the same command (a batch
 // takes consecutive versions and positions) from the first event of another. Only catch-up
 // uses it, under sem.
@@ -96,10 +76,11 @@ type batchEnd struct {
 func NewCommandIndex(s store.Store) *CommandIndex {
 	seed := maphash.MakeSeed()
 	return &CommandIndex{
-		store:  s,
-		hash:   func(id string) uint64 { return maphash.String(seed, id) },
-		sem:    make(chan struct{}, 1),
-		starts: make(map[uint64]uint64),
+		store:   s,
+		hash:    func(id string) uint64 { return maphash.String(seed, id) },
+		sem:     make(chan struct{}, 1),
+		starts:  make(map[uint64]uint64),
+		streams: newStreamNumbers(),
 	}
 }
 
@@ -151,10 +132,10 @@ func (x *CommandIndex) candidates(h uint64) []candidate {
 	out := make([]candidate, 0, 1+len(more))
 	if ok {
 		s := unpack(w)
-		out = append(out, candidate{x.streams.ids[s.stream], s.version})
+		out = append(out, candidate{x.streams.id(s.stream), s.version})
 	}
 	for _, s := range more {
-		out = append(out, candidate{x.streams.ids[s.stream], s.version})
+		out = append(out, candidate{x.streams.id(s.stream), s.version})
 	}
 	return out
 }

@@ -209,7 +209,7 @@ func TestCommandIndex_memory(t *testing.T) {
 		limit  float64
 	}{
 		{"over 1024 streams", func(i int) string { return fmt.Sprintf("counter-%d", i%1024) }, 48},
-		{"a stream per command", func(i int) string { return fmt.Sprintf("order-%036d", i) }, 160},
+		{"a stream per command", func(i int) string { return fmt.Sprintf("order-%036d", i) }, 128},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
