@@ -40,14 +40,28 @@ func WithRunnerLogger(l *slog.Logger) RunnerOption {
 	}
 }
 
+// DefaultSagaParallelism is how many events a saga handles at once by default (see
+// WithSagaParallelism).
+const DefaultSagaParallelism = 64
+
+// WithSagaParallelism sets how many events each saga handles at once: events of one stream
+// are always handled one after the other, in log order; events of different streams
+// concurrently, up to n at once. A saga whose commands wait for a durable append then shares
+// the store's group commits instead of paying one sync per event, and keeps up with the
+// writers. n = 1 handles every event in log order, one at a time; n < 1 is taken as 1.
+func WithSagaParallelism(n int) RunnerOption {
+	return func(r *Runner) { r.sagaParallel = max(n, 1) }
+}
+
 // Runner feeds projections and sagas from the store's log, each from its own subscription
 // starting at position 0, and lets callers wait until a position has been processed.
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time.
 type Runner struct {
-	store  store.Store
-	logger *slog.Logger
+	store        store.Store
+	logger       *slog.Logger
+	sagaParallel int
 
 	started chan struct{} // closed once Run knows the head it started at
 
@@ -83,7 +97,7 @@ type sagaWrite struct{ event, written store.Position }
 // NewRunner returns a runner over s with no projections or sagas.
 func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
 	r := &Runner{
-		store: s, logger: slog.Default(), started: make(chan struct{}),
+		store: s, logger: slog.Default(), sagaParallel: DefaultSagaParallelism, started: make(chan struct{}),
 		names: make(map[string]bool), changed: make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -311,6 +325,9 @@ func (r *Runner) runProcessor(ctx context.Context, q *processor) {
 // consume processes the subscription's events. It returns nil when the processor stopped on
 // an Apply error, and the subscription's error (or ctx's) otherwise.
 func (r *Runner) consume(ctx context.Context, q *processor, after store.Position) error {
+	if q.saga != nil {
+		return r.consumeSaga(ctx, q, after)
+	}
 	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
@@ -328,27 +345,7 @@ func (r *Runner) consume(ctx context.Context, q *processor, after store.Position
 				return nil
 			}
 			r.advance(q, e.Position, 0)
-			continue
 		}
-		written, err := q.saga.Process(ctx, e, func(err error) {
-			r.logger.Warn("eventsourcing: saga retrying", "saga", q.name, "eventId", e.ID, "position", e.Position, "err", err)
-			r.mu.Lock()
-			q.retries++
-			q.lastErr = err.Error()
-			r.mu.Unlock()
-		})
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			r.logger.Error("eventsourcing: saga command failed", "saga", q.name,
-				"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
-			r.mu.Lock()
-			q.failures++
-			q.lastErr = err.Error()
-			r.mu.Unlock()
-		}
-		r.advance(q, e.Position, written)
 	}
 	return ctx.Err()
 }

@@ -1,0 +1,159 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// gateSaga is a SagaProcessor whose handling of an event can be held until the test lets it
+// go, and which records the order events start and finish in.
+type gateSaga struct {
+	mu       sync.Mutex
+	started  []store.Position
+	finished []store.Position
+	gates    map[store.Position]chan struct{} // handling waits for the gate when one is set
+	signals  map[store.Position]chan struct{} // closed when handling of the position starts
+	done     chan store.Position              // receives each position once handled
+}
+
+func newGateSaga() *gateSaga {
+	return &gateSaga{gates: map[store.Position]chan struct{}{}, signals: map[store.Position]chan struct{}{}, done: make(chan store.Position, 64)}
+}
+
+func (g *gateSaga) Name() string { return "gate" }
+
+// hold makes the handling of p wait until the returned function is called.
+func (g *gateSaga) hold(p store.Position) (release func()) {
+	ch := make(chan struct{})
+	g.gates[p] = ch
+	return func() { close(ch) }
+}
+
+// startOf returns a channel closed once the handling of p has started.
+func (g *gateSaga) startOf(p store.Position) <-chan struct{} {
+	ch := make(chan struct{})
+	g.signals[p] = ch
+	return ch
+}
+
+func (g *gateSaga) Process(ctx context.Context, e store.Event, _ func(error)) (store.Position, error) {
+	g.mu.Lock()
+	g.started = append(g.started, e.Position)
+	gate, signal := g.gates[e.Position], g.signals[e.Position]
+	g.mu.Unlock()
+	if signal != nil {
+		close(signal)
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	g.mu.Lock()
+	g.finished = append(g.finished, e.Position)
+	g.mu.Unlock()
+	g.done <- e.Position
+	return 0, nil
+}
+
+func (g *gateSaga) orders() (started, finished []store.Position) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.started), slices.Clone(g.finished)
+}
+
+// appendTo appends one event to each stream, in order.
+func appendTo(tb testing.TB, s store.Store, streams ...string) {
+	tb.Helper()
+	for _, id := range streams {
+		if _, err := s.Append(context.Background(), id, store.Any, store.EventData{Type: "Noted", Data: []byte(`{}`)}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// await waits for ch, failing the test if it takes unreasonably long (a deadlock).
+func await(tb testing.TB, ch <-chan struct{}, what string) {
+	tb.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		tb.Fatalf("%s did not happen", what)
+	}
+}
+
+func TestRunner_sagaParallelism(t *testing.T) {
+	t.Run("events of different streams are handled concurrently", func(t *testing.T) {
+		s := newStore(t)
+		appendTo(t, s, "a", "b")
+		g := newGateSaga()
+		release := g.hold(1)
+		bStarted := g.startOf(2)
+		r := eventsourcing.NewRunner(s)
+		r.AddSaga(g)
+		startRunner(t, r)
+		await(t, bStarted, "handling stream b's event while stream a's is held")
+		release()
+		waitFor(t, r, 2)
+	})
+
+	t.Run("one stream's events in log order; the position only over the handled prefix", func(t *testing.T) {
+		s := newStore(t)
+		appendTo(t, s, "a", "b", "a", "c")
+		g := newGateSaga()
+		release := g.hold(1)
+		r := eventsourcing.NewRunner(s)
+		r.AddSaga(g)
+		startRunner(t, r)
+		// Stream b's and c's events finish while a's first event is held.
+		for range 2 {
+			select {
+			case p := <-g.done:
+				if p != 2 && p != 4 {
+					t.Fatalf("event %d handled while event 1 is held", p)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("events 2 and 4 were not handled while event 1 was held")
+			}
+		}
+		started, _ := g.orders()
+		if slices.Contains(started, 3) {
+			t.Fatalf("stream a's second event started before its first finished: started %v", started)
+		}
+		if st := statusOf(t, r, "gate"); st.Position != 0 {
+			t.Fatalf("saga position %d while event 1 is still in flight, want 0", st.Position)
+		}
+		release()
+		waitFor(t, r, 4)
+		_, finished := g.orders()
+		if i1, i3 := slices.Index(finished, 1), slices.Index(finished, 3); i1 < 0 || i3 < i1 {
+			t.Fatalf("finished %v: want event 1 before event 3 (same stream)", finished)
+		}
+		if st := statusOf(t, r, "gate"); st.Position != 4 {
+			t.Fatalf("saga position %d, want 4", st.Position)
+		}
+	})
+
+	t.Run("parallelism 1 handles every event in log order", func(t *testing.T) {
+		s := newStore(t)
+		appendTo(t, s, "a", "b", "c", "a", "d", "b")
+		g := newGateSaga()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithSagaParallelism(1))
+		r.AddSaga(g)
+		startRunner(t, r)
+		waitFor(t, r, 6)
+		started, finished := g.orders()
+		want := []store.Position{1, 2, 3, 4, 5, 6}
+		if !slices.Equal(started, want) || !slices.Equal(finished, want) {
+			t.Fatalf("started %v, finished %v; want both %v", started, finished, want)
+		}
+	})
+}
