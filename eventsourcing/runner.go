@@ -332,20 +332,18 @@ func (r *Runner) consume(ctx context.Context, q *processor, after store.Position
 		if err != nil {
 			return err
 		}
-		if q.projection != nil {
-			if err := apply(q.projection, e); err != nil {
-				r.logger.Error("eventsourcing: projection failed", "projection", q.name,
-					"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
-				r.mu.Lock()
-				q.failures++
-				q.lastErr = err.Error()
-				q.stopped = true
-				r.notifyLocked()
-				r.mu.Unlock()
-				return nil
-			}
-			r.advance(q, e.Position, 0)
+		if err := apply(q.projection, e); err != nil {
+			r.logger.Error("eventsourcing: projection failed", "projection", q.name,
+				"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
+			r.mu.Lock()
+			q.failures++
+			q.lastErr = err.Error()
+			q.stopped = true
+			r.notifyLocked()
+			r.mu.Unlock()
+			return nil
 		}
+		r.advance(q, e.Position, 0)
 	}
 	return ctx.Err()
 }
