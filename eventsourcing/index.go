@@ -207,9 +207,15 @@ func (x *CommandIndex) add(e store.Event) {
 
 // record indexes a command's own append right away, before the log is read again.
 func (x *CommandIndex) record(id string, r CommandRecord) {
+	first := r.Position - store.Position(r.LastVersion-r.FirstVersion) // a batch's positions are consecutive
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.insert(x.hash(id), start{x.streams.number(r.StreamID), r.FirstVersion})
+	if first == x.indexed+1 {
+		// The append directly follows what is indexed: the next catch-up need not read it
+		// back. (Positions have no gaps, so nothing was skipped.)
+		x.indexed = r.Position
+	}
 }
 
 // insert adds a command that starts at s and whose id hashes to h, unless it is known; the

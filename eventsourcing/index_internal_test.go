@@ -138,6 +138,30 @@ func TestCommandIndex_Lookup(t *testing.T) {
 	})
 }
 
+func TestCommandIndex_record(t *testing.T) {
+	s := memory.New()
+	defer s.Close()
+	x := NewCommandIndex(s)
+	mustMiss(t, x, "a")
+	a := appendCommand(t, s, "s1", 0, "a", "ha", 2)
+	x.record("a", a)
+	if x.indexed != a.Position {
+		t.Fatalf("after recording an append that follows the index, indexed = %d, want %d", x.indexed, a.Position)
+	}
+	b := appendCommand(t, s, "s2", 0, "b", "hb", 1) // written by another process: never recorded
+	c := appendCommand(t, s, "s1", 2, "c", "hc", 1)
+	x.record("c", c)
+	if x.indexed != a.Position {
+		t.Fatalf("after recording an append past an unread one, indexed = %d, want %d", x.indexed, a.Position)
+	}
+	for id, r := range map[string]CommandRecord{"a": a, "b": b, "c": c} {
+		mustLookup(t, x, id, r)
+	}
+	if x.indexed != c.Position {
+		t.Fatalf("after a catch-up, indexed = %d, want %d", x.indexed, c.Position)
+	}
+}
+
 func TestCommandIndex_Lookup_collisions(t *testing.T) {
 	collide := func(x *CommandIndex) *CommandIndex {
 		x.hash = func(string) uint64 { return 42 } // every id has the same hash
