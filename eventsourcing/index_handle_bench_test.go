@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -53,4 +54,51 @@ func BenchmarkHandler_Handle_commandIDs(b *testing.B) {
 			i += 7919 // a prime: ids all over the log
 		}
 	})
+}
+
+// BenchmarkHandler_Handle_liveHeap reports the live heap that handling commands with client
+// command ids leaves behind, per command (bytes/command, after a GC): the JSONL store's own
+// index, the handler's state cache and the command index together, for 100,000 commands
+// over 1024 streams and over streams of 3 commands each.
+func BenchmarkHandler_Handle_liveHeap(b *testing.B) {
+	const n = 100_000
+	for _, perStream := range []int{0, 3} {
+		name := "streams=1024"
+		if perStream > 0 {
+			name = fmt.Sprintf("streams=%d-commands-each", perStream)
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			var perCommand float64
+			for b.Loop() {
+				s, err := jsonl.Open(b.TempDir(), jsonl.WithNoSync())
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := newCounterHandler(s)
+				before := liveHeap()
+				for i := range n {
+					stream := fmt.Sprint("c", i%1024)
+					if perStream > 0 {
+						stream = fmt.Sprintf("order-%030d", i/perStream)
+					}
+					if _, err := h.Handle(ctx, tick{ID: stream}, eventsourcing.Meta{CommandID: fmt.Sprintf("%036d", i)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				perCommand += float64(liveHeap()-before) / n
+				runtime.KeepAlive(h)
+				_ = s.Close()
+			}
+			b.ReportMetric(perCommand/float64(b.N), "bytes/command")
+		})
+	}
+}
+
+// liveHeap returns the bytes of live heap objects after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
