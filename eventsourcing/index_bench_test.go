@@ -24,9 +24,9 @@ const indexMemoryCommands = 200_000
 // go test -run X -bench CommandIndex_memory -benchtime 1x ./eventsourcing/
 func BenchmarkCommandIndex_memory(b *testing.B) {
 	// A map's bytes per entry depend on where it is between two growth steps: 200k is just
-	// before one, 300k just after, 1M between. The index keeps each stream id once: 1024
-	// streams cost nothing per command, a stream per order (3 commands: place, create,
-	// prepare) or per command costs the most.
+	// before one, 300k just after, 1M between. The index keeps each stream id once: over
+	// 1024 streams that costs next to nothing per command, over streams of few commands
+	// (3, or 1, each) the most.
 	cases := []struct{ commands, perStream int }{
 		{indexMemoryCommands, 0}, {300_000, 0}, {1_000_000, 0}, {indexMemoryCommands, 3}, {indexMemoryCommands, 1},
 	}
