@@ -2,56 +2,60 @@ package eventsourcing
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// consumeSaga feeds a saga from the subscription: the events of one stream one after the
-// other, in log order, and events of different streams concurrently, up to r.sagaParallel at
-// once. The saga's position advances over an event only once that event and every earlier
-// one are handled, so WaitFor and a restart never skip an event still in flight.
+// consumeSaga feeds a saga from the subscription through r.sagaParallel workers. Each
+// stream belongs to one worker (by a hash of its id), so the events of one stream are handled
+// one after the other, in log order, and events of different streams concurrently. The saga's
+// position advances over an event only once that event and every earlier one are handled, so
+// WaitFor and a restart never skip an event still in flight. Each worker queues at most
+// sagaQueue events: a busy worker holds the subscription back, which then catches up from
+// the log, so memory stays bounded.
 //
 // It returns the subscription's error or ctx's, after every event in flight has finished.
 func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Position) error {
 	c := &sagaConsumer{r: r, q: q, next: after + 1, done: make(map[store.Position]store.Position)}
-	sem := make(chan struct{}, r.sagaParallel)
-	tails := make(map[string]chan struct{}) // per stream: closed when its last event in flight is handled
+	n := r.sagaParallel
+	queues := make([]chan store.Event, n)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	for i := range queues {
+		queues[i] = make(chan store.Event, sagaQueue)
+		wg.Go(func() {
+			for e := range queues[i] {
+				c.handle(ctx, e)
+			}
+		})
+	}
+	defer func() {
+		for _, ch := range queues {
+			close(ch)
+		}
+		wg.Wait()
+	}()
+	seed := maphash.MakeSeed()
 	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
 		}
+		ch := queues[0]
+		if n > 1 {
+			ch = queues[maphash.String(seed, e.StreamID)%uint64(n)]
+		}
 		select {
-		case sem <- struct{}{}:
+		case ch <- e:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		prev := tails[e.StreamID]
-		mine := make(chan struct{})
-		tails[e.StreamID] = mine
-		if len(tails) > 2*r.sagaParallel {
-			// Forget the streams whose events are all handled, so the map stays small.
-			for id, ch := range tails {
-				select {
-				case <-ch:
-					delete(tails, id)
-				default:
-				}
-			}
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			defer close(mine)
-			if prev != nil {
-				<-prev // the stream's earlier event first (it always finishes: ctx ends its retries)
-			}
-			c.handle(ctx, e)
-		})
 	}
 	return ctx.Err()
 }
+
+// sagaQueue bounds the events waiting for one saga worker.
+const sagaQueue = 16
 
 // sagaConsumer records which events a saga handled and advances its position over the
 // handled prefix of the log.
