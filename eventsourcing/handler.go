@@ -33,6 +33,7 @@ type handlerConfig struct {
 	logger     *slog.Logger
 	cacheSize  int
 	observer   CommandObserver
+	decoded    *Decoded
 }
 
 // DefaultStateCacheSize is how many streams' states a handler keeps by default.
@@ -44,6 +45,12 @@ const DefaultStateCacheSize = 1024
 // handler never reuses a state it has evolved further.
 func WithStateCache(streams int) HandlerOption {
 	return func(c *handlerConfig) { c.cacheSize = max(streams, 0) }
+}
+
+// WithDecoded makes the handler remember the events it appends, decoded, in d, for the
+// sagas and projections of the same process (see Decoded).
+func WithDecoded(d *Decoded) HandlerOption {
+	return func(c *handlerConfig) { c.decoded = d }
 }
 
 // WithCommandIndex shares one command index between the handlers of a store, so a command
@@ -248,6 +255,12 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
 	h.cacheAppended(stream, state, version, app, events)
+	if d := h.cfg.decoded; d != nil {
+		first := app.Position - store.Position(len(events)) + 1
+		for i, ev := range events {
+			d.put(first+store.Position(i), data[i].ID, ev)
+		}
+	}
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)
 	}

@@ -31,6 +31,13 @@ type SagaOption func(*sagaConfig)
 
 type sagaConfig struct {
 	minBackoff, maxBackoff time.Duration
+	decoded                *Decoded
+}
+
+// WithSagaDecoded lets the saga take the events its process wrote from d instead of
+// decoding them (see Decoded).
+func WithSagaDecoded(d *Decoded) SagaOption {
+	return func(c *sagaConfig) { c.decoded = d }
 }
 
 // Default backoff of a saga retrying a transient failure.
@@ -97,7 +104,7 @@ func (p *sagaProcessor[E, C]) Process(ctx context.Context, e store.Event, onRetr
 	if !p.codec.Handles(e.Type) {
 		return 0, nil
 	}
-	ev, err := p.codec.Decode(e.Type, e.Data)
+	ev, err := DecodeEvent(p.cfg.decoded, p.codec, e)
 	if err != nil {
 		return 0, fmt.Errorf("saga %s: decode %s: %w", p.name, e.Type, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -39,7 +40,8 @@ type orderList struct {
 
 // Orders is the orders read model. Create it with NewOrders.
 type Orders struct {
-	codec order.Codec
+	codec   order.Codec
+	decoded *eventsourcing.Decoded // events this process wrote, already decoded
 
 	mu           sync.RWMutex
 	byID         map[string]int // id → index in list
@@ -49,8 +51,11 @@ type Orders struct {
 }
 
 // NewOrders returns an empty orders read model.
-func NewOrders() *Orders {
-	return &Orders{byID: make(map[string]int), counts: make(map[order.Status]int), byRestaurant: make(map[string]*orderList)}
+func NewOrders(opts ...Option) *Orders {
+	return &Orders{
+		byID: make(map[string]int), counts: make(map[order.Status]int), byRestaurant: make(map[string]*orderList),
+		decoded: collect(opts).decoded,
+	}
 }
 
 // Name returns "orders".
@@ -62,7 +67,7 @@ func (m *Orders) Apply(e store.Event) error {
 	if !m.codec.Handles(e.Type) {
 		return nil
 	}
-	ev, err := m.codec.Decode(e.Type, e.Data)
+	ev, err := eventsourcing.DecodeEvent(m.decoded, eventsourcing.Codec[order.Event](m.codec), e)
 	if err != nil {
 		return fmt.Errorf("readmodel: orders: event %d: %w", e.Position, err)
 	}

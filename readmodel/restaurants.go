@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -23,7 +24,8 @@ func (r Restaurant) clone() Restaurant {
 
 // Restaurants is the restaurants read model. Create it with NewRestaurants.
 type Restaurants struct {
-	codec restaurant.Codec
+	codec   restaurant.Codec
+	decoded *eventsourcing.Decoded // events this process wrote, already decoded
 
 	mu   sync.RWMutex
 	byID map[string]int // id → index in list
@@ -31,8 +33,8 @@ type Restaurants struct {
 }
 
 // NewRestaurants returns an empty restaurants read model.
-func NewRestaurants() *Restaurants {
-	return &Restaurants{byID: make(map[string]int)}
+func NewRestaurants(opts ...Option) *Restaurants {
+	return &Restaurants{byID: make(map[string]int), decoded: collect(opts).decoded}
 }
 
 // Name returns "restaurants".
@@ -44,7 +46,7 @@ func (m *Restaurants) Apply(e store.Event) error {
 	if !m.codec.Handles(e.Type) {
 		return nil
 	}
-	ev, err := m.codec.Decode(e.Type, e.Data)
+	ev, err := eventsourcing.DecodeEvent(m.decoded, eventsourcing.Codec[restaurant.Event](m.codec), e)
 	if err != nil {
 		return fmt.Errorf("readmodel: restaurants: event %d: %w", e.Position, err)
 	}

@@ -88,8 +88,11 @@ func New(st store.Store, opts ...Option) *Service {
 		o(&cfg)
 	}
 	index := eventsourcing.NewCommandIndex(st)
+	// The events the handlers write reach the read models and the saga already decoded.
+	decoded := eventsourcing.NewDecoded(eventsourcing.DefaultDecodedSize)
 	hopts := []eventsourcing.HandlerOption{
 		eventsourcing.WithCommandIndex(index),
+		eventsourcing.WithDecoded(decoded),
 		eventsourcing.WithMaxRetries(cfg.maxRetries),
 		eventsourcing.WithLogger(cfg.logger),
 	}
@@ -110,8 +113,8 @@ func New(st store.Store, opts ...Option) *Service {
 			Codec:   order.Codec{},
 			Stream:  func(c order.Command) string { return c.Stream() },
 		}, hopts...),
-		restaurantRM: readmodel.NewRestaurants(),
-		orderRM:      readmodel.NewOrders(),
+		restaurantRM: readmodel.NewRestaurants(readmodel.WithDecoded(decoded)),
+		orderRM:      readmodel.NewOrders(readmodel.WithDecoded(decoded)),
 		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger)),
 	}
 	s.runner.AddProjection(s.restaurantRM)
@@ -119,7 +122,7 @@ func New(st store.Store, opts ...Option) *Service {
 	s.runner.AddSaga(eventsourcing.NewSaga(OrderSagaName, order.Saga(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}),
 		func(ctx context.Context, c order.Command, m eventsourcing.Meta) (eventsourcing.Result, error) {
 			return s.orders.Handle(ctx, c, m)
-		}))
+		}, eventsourcing.WithSagaDecoded(decoded)))
 	return s
 }
 
