@@ -162,6 +162,9 @@ func TestQueries_ListsFiltersAndCursors(t *testing.T) {
 		last = e.place(t, map[string]any{"restaurantId": "r0", "orderId": fmt.Sprintf("o%d", i), "menuItemIds": []string{"a"}})
 	}
 	last = e.place(t, map[string]any{"restaurantId": "r1", "orderId": "x1", "menuItemIds": []string{"b"}})
+	// The saga creates the orders asynchronously: wait until it has (minPosition covers what
+	// the saga wrote for the placements) before preparing them.
+	e.must(t, `query($p: Int64) { orders(minPosition: $p) { totalCount } }`, map[string]any{"p": last.Position}, nil)
 	var prep struct{ MarkOrderAsPrepared result }
 	e.must(t, `mutation { markOrderAsPrepared(input: {id: "o1"}) { position } }`, nil, nil)
 	e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": "o2"}}, &prep)
