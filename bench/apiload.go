@@ -19,6 +19,7 @@ const (
 	opFloor            = `mutation { __typename }`
 	opCreateRestaurant = `mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id version position } }`
 	opPlaceOrder       = `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id version position } }`
+	opChangeMenu       = `mutation($in: ChangeRestaurantMenuInput!) { changeRestaurantMenu(input: $in) { id version position } }`
 	opRestaurant       = `query($id: ID!) { restaurant(id: $id) { id name version menu { cuisine menuItems { menuItemId name price } } } }`
 )
 

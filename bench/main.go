@@ -43,6 +43,7 @@ type config struct {
 	indexEvents int
 	soak        time.Duration
 	soakRate    int
+	soakLoad    string
 	profileDir  string
 	notes       string
 }
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.indexEvents, "index-events", 200_000, "events in the log of the index-memory measurement")
 	fs.DurationVar(&c.soak, "soak", 0, "also run a soak of this length (constant mutation load on JSONL durable, memory sampled); 0 skips it")
 	fs.IntVar(&c.soakRate, "soak-rate", 500, "requests per second during the soak")
+	fs.StringVar(&c.soakLoad, "soak-workload", soakSteady, "the soak's load: steady (each client changes its restaurant's menu and reads it: the data stays the same size) or mix (createRestaurant / placeOrder: the data grows)")
 	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile per case into this directory and put the hot paths' top functions in the report")
 	fs.StringVar(&c.notes, "notes", "notes.md", "a Markdown file of findings to include in the report (skipped when missing)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cases to this file (combine with -only)")
@@ -88,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.profileDir != "" && c.cpuProfile != "" {
 		return config{}, fmt.Errorf("bench: -profile and -cpuprofile exclude each other")
+	}
+	if c.soakLoad != soakSteady && c.soakLoad != soakMix {
+		return config{}, fmt.Errorf("bench: -soak-workload must be %s or %s", soakSteady, soakMix)
 	}
 	if c.duration <= 0 || c.rounds < 1 || c.readEvents < 1 || c.indexEvents < 1 || c.soakRate < 1 || c.soak < 0 {
 		return config{}, fmt.Errorf("bench: -duration, -rounds, -read-events, -index-events and -soak-rate must be positive")

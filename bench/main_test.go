@@ -245,12 +245,19 @@ func TestMeasureResources(t *testing.T) {
 }
 
 func TestRunSoak(t *testing.T) {
-	s, err := runSoak(context.Background(), t.TempDir(), 1500*time.Millisecond, 200, 4, filepath.Join(t.TempDir(), "heap.pprof"))
-	if err != nil {
-		t.Fatal(err)
+	for _, w := range []string{soakSteady, soakMix} {
+		t.Run(w, func(t *testing.T) {
+			s, err := runSoak(context.Background(), t.TempDir(), w, 1500*time.Millisecond, 200, 4, filepath.Join(t.TempDir(), "heap.pprof"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.samples) < 2 || s.samples[len(s.samples)-1].requests == 0 || s.samples[len(s.samples)-1].rss == 0 || s.samples[len(s.samples)-1].head == 0 {
+				t.Errorf("got samples %+v; want at least two, with requests, events and RSS", s.samples)
+			}
+		})
 	}
-	if len(s.samples) < 2 || s.samples[len(s.samples)-1].requests == 0 || s.samples[len(s.samples)-1].rss == 0 {
-		t.Errorf("got samples %+v; want at least two, with requests and RSS", s.samples)
+	if _, err := runSoak(context.Background(), t.TempDir(), "nope", time.Second, 1, 1, ""); err == nil {
+		t.Error("an unknown workload ran")
 	}
 }
 

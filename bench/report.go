@@ -200,7 +200,7 @@ func flagsLine(cfg config) string {
 		s += " -api=false"
 	}
 	if cfg.soak > 0 {
-		s += fmt.Sprintf(" -soak %s -soak-rate %d", cfg.soak, cfg.soakRate)
+		s += fmt.Sprintf(" -soak %s -soak-rate %d -soak-workload %s", cfg.soak, cfg.soakRate, cfg.soakLoad)
 	}
 	if cfg.profileDir != "" {
 		s += " -profile DIR"

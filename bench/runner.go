@@ -181,7 +181,7 @@ func (r *runner) resources(ctx context.Context) error {
 }
 
 func (r *runner) soak(ctx context.Context) error {
-	fmt.Fprintf(r.out, "soak: %s at %d requests/s...\n", r.cfg.soak, r.cfg.soakRate)
+	fmt.Fprintf(r.out, "soak: %s of the %s workload at %d requests/s...\n", r.cfg.soak, r.cfg.soakLoad, r.cfg.soakRate)
 	heap := ""
 	if r.cfg.profileDir != "" {
 		heap = filepath.Join(r.cfg.profileDir, "soak-heap.pprof")
@@ -189,7 +189,7 @@ func (r *runner) soak(ctx context.Context) error {
 			return err
 		}
 	}
-	s, err := runSoak(ctx, r.base, r.cfg.soak, r.cfg.soakRate, 16, heap)
+	s, err := runSoak(ctx, r.base, r.cfg.soakLoad, r.cfg.soak, r.cfg.soakRate, 16, heap)
 	if err != nil {
 		return fmt.Errorf("bench: soak: %w", err)
 	}

@@ -63,8 +63,12 @@ func renderResources(b *strings.Builder, r results) {
 		fmt.Fprintf(b, "\n")
 	}
 	if s := r.soak; s != nil && len(s.samples) > 0 {
-		fmt.Fprintf(b, "## Soak\n\n%s of the createRestaurant / placeOrder mix at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and live Go heap (after a collection) sampled along the way. The log's index and the read models grow with the events by design; the question is whether anything else grows.\n\n",
-			s.duration, s.rate, s.clients)
+		what := "the createRestaurant / placeOrder mix (the read models grow with the data)"
+		if s.workload == soakSteady {
+			what = "a steady load: each client changes its own restaurant's menu between two menus of the same size and reads it back, so the data stays the same size"
+		}
+		fmt.Fprintf(b, "## Soak\n\n%s of %s, at %d requests/s from %d clients, over the JSONL durable store; the process's RSS and live Go heap (after a collection) sampled along the way. Payloads stay on disk; what grows with the events by design is the log's in-memory index (one entry per event, see above) and the command-id index (a few bytes per command); the question is whether anything else grows.\n\n",
+			s.duration, what, s.rate, s.clients)
 		fmt.Fprintf(b, "| time | requests | events in the log | RSS (MiB) | live heap (MiB) |\n|---:|---:|---:|---:|---:|\n")
 		for _, x := range s.samples {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", x.at.Round(time.Second), thousands(float64(x.requests)), thousands(float64(x.head)), mib(x.rss), mib(x.heap))

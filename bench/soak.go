@@ -23,8 +23,19 @@ type soakSample struct {
 	heap     uint64 // live Go heap after a collection, bytes
 }
 
+// Soak workloads.
+const (
+	// soakSteady keeps the data constant: each client changes the menu of its own
+	// restaurant back and forth and reads it, so the read models keep their size and only
+	// the log (on disk) and its in-memory index grow.
+	soakSteady = "steady"
+	// soakMix is the createRestaurant / placeOrder mix: the read models grow with the data.
+	soakMix = "mix"
+)
+
 // soakResult is the outcome of the soak.
 type soakResult struct {
+	workload string
 	duration time.Duration
 	rate     int
 	clients  int
@@ -34,8 +45,8 @@ type soakResult struct {
 // runSoak serves the mutation mix over the JSONL durable store at a constant request rate
 // for d and samples the process's memory at regular intervals. When heapProfile is set, a
 // heap profile of the loaded server is written there at the end.
-func runSoak(ctx context.Context, base string, d time.Duration, rate, clients int, heapProfile string) (soakResult, error) {
-	res := soakResult{duration: d, rate: rate, clients: clients}
+func runSoak(ctx context.Context, base, workload string, d time.Duration, rate, clients int, heapProfile string) (soakResult, error) {
+	res := soakResult{workload: workload, duration: d, rate: rate, clients: clients}
 	dir, err := mkdir(base, "soak")
 	if err != nil {
 		return res, err
@@ -46,6 +57,22 @@ func runSoak(ctx context.Context, base string, d time.Duration, rate, clients in
 		return res, err
 	}
 	c := newGQLClient(a.url, clients)
+	var next nextRequest
+	switch workload {
+	case soakMix:
+		next = mutationMix(clients)
+	case soakSteady:
+		if err := createOnePerClient(ctx, a, c, clients); err != nil {
+			c.close()
+			_ = a.close()
+			return res, err
+		}
+		next = steadyMix(clients)
+	default:
+		c.close()
+		_ = a.close()
+		return res, fmt.Errorf("unknown soak workload %q", workload)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 
 	var (
@@ -53,7 +80,6 @@ func runSoak(ctx context.Context, base string, d time.Duration, rate, clients in
 		wg       sync.WaitGroup
 		errOnce  sync.Once
 		firstErr error
-		next     = mutationMix(clients)
 		tick     = time.NewTicker(time.Second / time.Duration(rate))
 	)
 	for id := range clients {
@@ -109,6 +135,34 @@ loop:
 		firstErr = err
 	}
 	return res, firstErr
+}
+
+// steadyMix has each client change its restaurant's menu between two menus of the same size
+// and read the restaurant back, one after the other.
+func steadyMix(clients int) nextRequest {
+	type bodies struct {
+		menus [2][]byte
+		read  []byte
+	}
+	all := make([]bodies, clients)
+	for id := range all {
+		rid := restaurantID(id, 0)
+		for k := range 2 {
+			price := []string{"9.50", "10.50"}[k]
+			all[id].menus[k] = body(opChangeMenu, map[string]any{"in": map[string]any{"id": rid, "menu": map[string]any{
+				"cuisine": "ITALIAN", "menuItems": []map[string]string{
+					{"menuItemId": "m1", "name": "Pizza Margherita", "price": price},
+					{"menuItemId": "m2", "name": "Tiramisu", "price": "5.00"},
+				}}}})
+		}
+		all[id].read = body(opRestaurant, map[string]any{"id": rid})
+	}
+	return func(client, i int) []byte {
+		if i%2 == 1 {
+			return all[client].read
+		}
+		return all[client].menus[(i/2)%2]
+	}
 }
 
 // writeHeapProfile writes a heap profile after a collection.
