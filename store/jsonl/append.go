@@ -10,7 +10,7 @@ import (
 )
 
 // group is a group commit: the lines of one or more appends, written with one write and
-// made durable with one sync.
+// (unless WithNoSync) made durable with one sync.
 type group struct {
 	buf     []byte
 	lines   []entry       // off relative to the start of buf
@@ -40,12 +40,12 @@ type spareBufs struct {
 	sids  []uint32
 }
 
-// newGroup returns an empty group, reusing the buffers of the last committed one. WithNoSync
-// a group is written under the lock by the append that formed it, so one group is reused.
-// Called with s.mu held.
-func (s *Store) newGroup() *group {
+// newGroup returns an empty group, reusing the buffers of the last committed one. A lone
+// group is written by the append that forms it without anyone else joining or waiting (see
+// append), so it needs no channels and the Store reuses one. Called with s.mu held.
+func (s *Store) newGroup(lone bool) *group {
 	var g *group
-	if s.noSync {
+	if lone {
 		g = &s.scratch
 		*g = group{}
 	} else {
@@ -58,8 +58,10 @@ func (s *Store) newGroup() *group {
 
 // Append atomically appends events to a stream whose version equals expected (see
 // store.Store). It returns once the events are durable (written and fdatasync'ed), unless
-// the Store was opened WithNoSync. Concurrent appends share one write and one sync: while
-// one group is being synced, the next one forms behind it.
+// the Store was opened WithNoSync, when it returns once the events are written (handed to
+// the kernel). Concurrent appends share one write and one sync: while one group is being
+// written and synced, the next one forms behind it. WithNoSync they share one write the
+// same way, but an append that finds no write in flight writes at once.
 //
 // Besides the errors of store.Store, Append fails with ErrInvalid for strings that are not
 // valid UTF-8, and with an I/O error when writing or syncing fails. Nothing is then
@@ -170,9 +172,12 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		sid = s.idx.add(stream)
 	}
 	st := s.idx.streams[sid]
+	// WithNoSync an append that finds no write in flight writes its group at once, alone:
+	// without a sync to share, waiting for company would only add latency.
+	lone := s.noSync && !s.flushing
 	g := s.forming
 	if g == nil {
-		g = s.newGroup()
+		g = s.newGroup(lone)
 	}
 	from := streamEnd
 	for i, to := range ends {
@@ -191,31 +196,28 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	res := store.Appended{Version: st.pending, Position: store.Position(s.next)}
 
 	switch {
-	case s.noSync:
-		// Nothing to share but a write: write under the lock, without handing over. The
-		// group is reused by the next append once the lock is released.
-		s.write(g)
-		err := g.err
-		s.mu.Unlock()
-		if err != nil {
-			return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
-		}
-		return res, evs, now, nil
+	case lone:
+		s.flushing = true
+		err = s.flush(g)
 	case s.flushing && g.led && !g.taken && g.appends >= g.expect:
 		// The last append the group's writer waits for writes the group itself.
 		s.forming = g
 		g.taken = true
-		s.mu.Unlock()
-		s.flush(g)
+		err = s.flush(g)
 	case s.flushing:
 		// Join the group that forms behind the commit in flight.
 		s.forming = g
 		s.mu.Unlock()
 		select {
 		case <-g.done:
+			err = g.err
 		case <-g.lead:
-			if s.gather(g) {
-				s.flush(g)
+			if s.noSync || s.gather(g) {
+				s.mu.Lock()
+				err = s.flush(g)
+			} else {
+				<-g.done
+				err = g.err
 			}
 		}
 	default:
@@ -225,23 +227,17 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		g.expect, s.released = s.released, 0
 		s.mu.Unlock()
 		if s.gather(g) {
-			s.flush(g)
+			s.mu.Lock()
+			err = s.flush(g)
+		} else {
+			<-g.done
+			err = g.err
 		}
 	}
-	if g.err != nil {
-		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, g.err)
+	if err != nil {
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
 	}
 	return res, evs, now, nil
-}
-
-// write writes a group under the lock (WithNoSync).
-func (s *Store) write(g *group) {
-	end := s.end
-	if _, err := s.f.WriteAt(g.buf, end); err != nil {
-		s.abort(g, end, fmt.Errorf("write log: %w", err), false)
-		return
-	}
-	s.publish(g, end)
 }
 
 // gather lets a group that is about to be written grow first, and reports whether the
@@ -278,44 +274,81 @@ func (s *Store) gather(g *group) bool {
 	return mine
 }
 
-// flush writes and syncs one group outside the lock, then publishes it and hands the
-// writer's role to the group that formed meanwhile. Only one flush runs at a time.
-func (s *Store) flush(g *group) {
-	s.mu.Lock()
+// flush writes one group outside the lock and, unless the Store was opened WithNoSync,
+// syncs it; then it publishes the group and hands the writer's role to the group that
+// formed meanwhile. Only one flush runs at a time. It is called with s.mu held and returns
+// with it released. It returns g's error as read under the lock, since a lone group is
+// reused as soon as the lock is released.
+//
+// WithNoSync the writer goes on to write the groups that formed behind it itself, up to
+// maxCarry of them, rather than waking one of their appends to do it: a write takes about
+// as long as waking a goroutine, so a hand-over per write would leave the log idle half
+// the time.
+func (s *Store) flush(g *group) error {
+	defer s.mu.Unlock()
+	own := g
+	for carried := 0; ; carried++ {
+		if err := s.commit(g); err != nil {
+			return own.err // g's abort failed the group behind it too
+		}
+		next := s.forming
+		if next == nil {
+			s.released = g.appends
+			s.flushing = false
+			s.idle.Broadcast()
+			return nil
+		}
+		if !s.noSync || carried == maxCarry {
+			// It stays s.forming, open to more appends, until its writer flushes it.
+			next.expect = next.appends + g.appends
+			next.lead <- struct{}{}
+			return nil
+		}
+		g = next
+	}
+}
+
+// maxCarry bounds the groups a writer WithNoSync writes after its own before it hands the
+// role over, so that its own append returns.
+const maxCarry = 8
+
+// commit writes g, and syncs it unless WithNoSync, with s.mu released, then publishes it
+// or, when that failed, aborts it (and the group formed behind it). Called with s.mu held.
+func (s *Store) commit(g *group) error {
 	if s.forming == g {
 		s.forming = nil // appends from now on form the next group
 	}
 	end := s.end
 	s.mu.Unlock()
 
-	start := time.Now()
+	var start time.Time
+	if !s.noSync {
+		start = time.Now()
+	}
 	var err error
 	syncFailed := false
 	if _, werr := s.f.WriteAt(g.buf, end); werr != nil {
 		err = fmt.Errorf("write log: %w", werr)
-	} else if serr := s.sync(g); serr != nil {
-		err = fmt.Errorf("sync log: %w", serr)
-		syncFailed = true
+	} else if !s.noSync {
+		if serr := s.sync(g); serr != nil {
+			err = fmt.Errorf("sync log: %w", serr)
+			syncFailed = true
+		}
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lastFlush = time.Since(start)
+	if !s.noSync {
+		s.lastFlush = time.Since(start)
+	}
 	if err != nil {
 		s.abort(g, end, err, syncFailed)
-		return
+		return err
 	}
 	s.publish(g, end)
-	close(g.done)
-	if next := s.forming; next != nil {
-		// It stays s.forming, open to more appends, until its writer flushes it.
-		next.expect = next.appends + g.appends
-		next.lead <- struct{}{}
-		return
+	if g.done != nil {
+		close(g.done)
 	}
-	s.released = g.appends
-	s.flushing = false
-	s.idle.Broadcast()
+	return nil
 }
 
 // publish adds a written group, at offset end, to the index and wakes subscribers.

@@ -19,6 +19,10 @@ import (
 // crashEnv names the directory a child process appends to; set only in the child.
 const crashEnv = "JSONL_CRASH_CHILD_DIR"
 
+// crashNoSyncEnv, set to 1 in the child, opens the store WithNoSync: an acknowledged append
+// has been written to the kernel, so killing the process must not lose it either.
+const crashNoSyncEnv = "JSONL_CRASH_CHILD_NOSYNC"
+
 // TestCrashChild is the child of TestCrash: it appends batches from many goroutines until
 // it is killed, printing each acknowledged append. Without crashEnv it does nothing.
 func TestCrashChild(t *testing.T) {
@@ -26,7 +30,11 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		return // not the child
 	}
-	s, err := jsonl.Open(dir)
+	var opts []jsonl.Option
+	if os.Getenv(crashNoSyncEnv) == "1" {
+		opts = append(opts, jsonl.WithNoSync())
+	}
+	s, err := jsonl.Open(dir, opts...)
 	if err != nil {
 		fmt.Printf("error %v\n", err)
 		os.Exit(2)
@@ -66,6 +74,13 @@ type ack struct {
 }
 
 func TestCrash(t *testing.T) {
+	t.Run("durable", func(t *testing.T) { testCrash(t, "0") })
+	t.Run("no sync", func(t *testing.T) { testCrash(t, "1") })
+}
+
+// testCrash kills a child appending to one log (WithNoSync when noSync is "1") 20 times
+// and checks the log after each kill.
+func testCrash(t *testing.T, noSync string) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +89,7 @@ func TestCrash(t *testing.T) {
 	var acks []ack
 	for round := range 20 {
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+		cmd.Env = append(os.Environ(), crashEnv+"="+dir, crashNoSyncEnv+"="+noSync)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)

@@ -41,7 +41,7 @@ type Store struct {
 	lastFlush time.Duration // how long the last write and sync took
 	released  int           // appends the last commit released, when no group followed it
 	spare     spareBufs     // buffers of the last committed group, for reuse
-	scratch   group         // the group WithNoSync appends reuse
+	scratch   group         // the group a lone append WithNoSync reuses
 	pres      sync.Pool     // *[]byte encoding buffers of appends
 }
 
