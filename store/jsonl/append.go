@@ -140,13 +140,15 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	var endsArr [8]int
 	ends := endsArr[:0]
 	var pairsArr [8]metaPair
+	var timeArr [len(timeLayout)]byte
+	nowText := s.times.appendTime(timeArr[:0], now)
 	for i := range evs {
 		// One pass over the metadata: sorted pairs, checked and encoded.
 		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0])
 		if what := invalidEventString(&evs[i], pairs); what != "" {
 			return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
 		}
-		pre = appendBodyPairs(pre, &evs[i], now, len(evs), pairs)
+		pre = appendBodyPairs(pre, &evs[i], nowText, len(evs), pairs)
 		ends = append(ends, len(pre))
 	}
 
@@ -356,9 +358,9 @@ func (s *Store) commit(g *group) error {
 func (s *Store) publish(g *group, end int64) {
 	for _, l := range g.lines {
 		l.off += end
-		s.idx.entries = append(s.idx.entries, l)
+		s.idx.entries = appendGrow(s.idx.entries, l)
 		st := s.idx.streams[l.stream]
-		st.positions = append(st.positions, int64(len(s.idx.entries)))
+		st.positions = appendGrow(st.positions, int64(len(s.idx.entries)))
 	}
 	s.end = end + int64(len(g.buf))
 	if cap(g.buf) <= maxSpare {

@@ -32,17 +32,19 @@ func appendLine(b []byte, pos store.Position, stream string, v store.Version, e 
 // writer lock.
 func appendBody(b []byte, e *store.EventData, t time.Time, batch int) []byte {
 	var arr [8]metaPair
-	return appendBodyPairs(b, e, t, batch, sortedPairs(e.Metadata, arr[:0]))
+	var tt [len(timeLayout)]byte
+	return appendBodyPairs(b, e, appendTime(tt[:0], t), batch, sortedPairs(e.Metadata, arr[:0]))
 }
 
-// appendBodyPairs is appendBody with the event's metadata given as sortedPairs.
-func appendBodyPairs(b []byte, e *store.EventData, t time.Time, batch int, meta []metaPair) []byte {
+// appendBodyPairs is appendBody with the time given as text (see appendTime) and the
+// event's metadata as sortedPairs.
+func appendBodyPairs(b []byte, e *store.EventData, t []byte, batch int, meta []metaPair) []byte {
 	b = append(b, `,"id":`...)
 	b = appendString(b, e.ID)
 	b = append(b, `,"type":`...)
 	b = appendString(b, e.Type)
 	b = append(b, `,"time":"`...)
-	b = appendTime(b, t)
+	b = append(b, t...)
 	b = append(b, `","data":`...)
 	b = append(b, e.Data...)
 	b = append(b, `,"metadata":`...)

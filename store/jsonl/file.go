@@ -26,7 +26,7 @@ type osFile struct {
 func newOSFile(f *os.File) *osFile { return &osFile{f: f, fd: int(f.Fd())} }
 
 func (o *osFile) ReadAt(p []byte, off int64) (int, error)  { return o.f.ReadAt(p, off) }
-func (o *osFile) WriteAt(p []byte, off int64) (int, error) { return o.f.WriteAt(p, off) }
+func (o *osFile) WriteAt(p []byte, off int64) (int, error) { return pwrite(o.f, o.fd, p, off) }
 func (o *osFile) Sync() error                              { return datasync(o.f, o.fd) }
 func (o *osFile) Truncate(size int64) error                { return o.f.Truncate(size) }
 func (o *osFile) Close() error                             { return o.f.Close() }

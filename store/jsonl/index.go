@@ -49,3 +49,20 @@ func (x *index) add(name string) uint32 {
 	x.byName[name] = id
 	return id
 }
+
+// appendGrow is append, except that a full slice of 1024 elements or more doubles its
+// capacity. append grows big slices by about 1.25×, so an index that grows by millions of
+// appended events copies each entry about four times over; doubling copies it about once
+// (growing an index of entries to 2M, in a fresh process on the 2-core test machine:
+// ~90-145 ns an entry with append, ~11-30 ns with appendGrow).
+// The capacity not yet used costs address space, not memory, until it is written. Open
+// builds the index with append, which leaves less spare capacity in a log that is only
+// read.
+func appendGrow[T any](s []T, v T) []T {
+	if len(s) == cap(s) && len(s) >= 1024 {
+		grown := make([]T, len(s), 2*len(s))
+		copy(grown, s)
+		s = grown
+	}
+	return append(s, v)
+}

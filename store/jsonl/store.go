@@ -43,6 +43,7 @@ type Store struct {
 	spare     spareBufs     // buffers of the last committed group, for reuse
 	scratch   group         // the group a lone append WithNoSync reuses
 	pres      sync.Pool     // *[]byte encoding buffers of appends
+	times     timeCache     // formats the times of appends
 }
 
 var (
