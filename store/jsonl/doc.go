@@ -34,6 +34,12 @@
 // against the versions of all appends, including those in flight; lines are encoded before
 // the lock is taken. Readers see an event only once it is durable.
 //
+// WithNoSync, Append returns once its lines are written (handed to the kernel), so a crash
+// of the process loses nothing acknowledged, and readers see an event only once it is
+// written. An append that finds no write in flight writes its lines at once; appends that
+// arrive during a write form the next group behind it, which the writer then writes too,
+// with one write, without waiting for more.
+//
 // When a write fails, the file is cut back to its last commit, the append and those queued
 // behind it fail, and later appends work. When a sync fails (or the cut does), the state of
 // the file is unknown (the kernel may have dropped the unsynced pages), so every later
