@@ -18,6 +18,7 @@ type gatedWrites struct {
 	file
 	entered chan struct{} // closed when the first WriteAt starts
 	release chan struct{}
+	opened  sync.Once
 	failAt  int32
 	writes  atomic.Int32
 	syncs   atomic.Int32
@@ -36,6 +37,9 @@ func (f *gatedWrites) WriteAt(p []byte, off int64) (int, error) {
 	return f.file.WriteAt(p, off)
 }
 
+// open lets the first write go on.
+func (f *gatedWrites) open() { f.opened.Do(func() { close(f.release) }) }
+
 func (f *gatedWrites) Sync() error {
 	f.syncs.Add(1)
 	return f.file.Sync()
@@ -50,6 +54,7 @@ func openGatedNoSync(t *testing.T, dir string, failAt int32) (*Store, *gatedWrit
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	t.Cleanup(gw.open) // before Close, should the test fail while the write is held
 	return s, gw
 }
 
@@ -73,7 +78,7 @@ func appendBehindGate(t *testing.T, s *Store, gw *gatedWrites, queued int) (firs
 		})
 	}
 	waitQueued(t, s, queued)
-	close(gw.release)
+	gw.open()
 	wg.Wait()
 	return <-firstErr, errs
 }
