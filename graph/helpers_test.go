@@ -31,8 +31,9 @@ type env struct {
 }
 
 type envOption struct {
-	svc []service.Option
-	cfg graph.Config
+	svc  []service.Option
+	cfg  graph.Config
+	wrap func(store.Store) store.Store // what the service sees instead of the memory store
 }
 
 // newEnv starts a server; everything it starts is stopped when the test ends.
@@ -48,7 +49,11 @@ func newEnv(tb testing.TB, opts ...func(*envOption)) *env {
 		o.cfg.Logger = logger
 	}
 	st := memory.New()
-	svc := service.New(st, o.svc...)
+	var seen store.Store = st
+	if o.wrap != nil {
+		seen = o.wrap(st)
+	}
+	svc := service.New(seen, o.svc...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
@@ -75,6 +80,10 @@ func newEnv(tb testing.TB, opts ...func(*envOption)) *env {
 
 func withService(opts ...service.Option) func(*envOption) {
 	return func(o *envOption) { o.svc = append(o.svc, opts...) }
+}
+
+func withStore(wrap func(store.Store) store.Store) func(*envOption) {
+	return func(o *envOption) { o.wrap = wrap }
 }
 
 func withConfig(cfg graph.Config) func(*envOption) {

@@ -5,6 +5,11 @@ import (
 	"errors"
 	"iter"
 	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -31,8 +36,9 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 					logger.InfoContext(ctx, "graphql: subscription ended: store closed", "subscription", name)
 				default:
 					logger.ErrorContext(ctx, "graphql: subscription failed", "subscription", name, "err", err)
+					failSubscription(ctx)
 				}
-				return // the client sees the subscription complete
+				return // the channel closes: the subscription ends
 			}
 			select {
 			case ch <- conv(v):
@@ -42,4 +48,33 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 		}
 	}()
 	return ch
+}
+
+// webSocketKey marks the context of a WebSocket connection's requests.
+type webSocketKey struct{}
+
+// markWebSocket marks the context of WebSocket upgrade requests, so that a subscription that
+// fails can tell whether its transport can report the failure (see failSubscription).
+func markWebSocket(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			r = r.WithContext(context.WithValue(r.Context(), webSocketKey{}, true))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// failSubscription makes a WebSocket subscription end with an error message (code
+// INTERNAL_SERVER_ERROR, no internals) instead of a normal completion, once its channel is
+// closed. gqlgen's AddSubscriptionError works only in the context its WebSocket transport
+// prepares (elsewhere it would dereference nil); over Server-Sent Events gqlgen has no way to
+// report an error after the stream started, so the stream just ends there.
+func failSubscription(ctx context.Context) {
+	if ws, _ := ctx.Value(webSocketKey{}).(bool); !ws {
+		return
+	}
+	transport.AddSubscriptionError(ctx, &gqlerror.Error{
+		Message:    internalMessage + ": the subscription failed",
+		Extensions: map[string]any{"code": CodeInternal},
+	})
 }

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // transports are the ways a client can subscribe.
@@ -283,4 +286,69 @@ func TestSubscription_EndsWhenTheClientGoesAway(t *testing.T) {
 	}
 	// Commands keep working; TestMain's goleak check proves the server-side pumps ended.
 	e.must(t, changeMenu, map[string]any{"in": map[string]any{"id": "r1", "menu": menu("b")}}, nil)
+}
+
+// poisonedStore fails the subscriptions begun after arm when they reach an event of
+// stream restaurant-poison, as a store whose log turned unreadable would.
+type poisonedStore struct {
+	store.Store
+	armed atomic.Bool
+}
+
+func (p *poisonedStore) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	armed := p.armed.Load()
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range p.Store.Subscribe(ctx, after) {
+			if err == nil && armed && e.StreamID == "restaurant-poison" {
+				yield(store.Event{}, errors.New("disk on fire at /var/lib/secret"))
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func TestSubscriptions_FailMidStream(t *testing.T) {
+	for _, tr := range []string{string(graphtest.TransportWS), string(graphtest.LegacyWS)} {
+		t.Run(tr+": an error with INTERNAL_SERVER_ERROR, no internals", func(t *testing.T) {
+			ps := &poisonedStore{}
+			e := newEnv(t, withStore(func(s store.Store) store.Store { ps.Store = s; return ps }))
+			ps.armed.Store(true)
+			sub := e.subscribe(t, tr, `subscription { events(afterPosition: 0) { streamId } }`, nil)
+			e.create(t, restaurantInput("ok", "a"))
+			var got struct{ Events struct{ StreamID string } }
+			next(t, sub, &got)
+			if got.Events.StreamID != "restaurant-ok" {
+				t.Fatalf("first event %+v", got)
+			}
+			e.create(t, restaurantInput("poison", "a"))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r, err := sub.Next(ctx)
+			if err != nil {
+				t.Fatalf("next: %v (want an error message, not the end of the stream)", err)
+			}
+			if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodeInternal || strings.Contains(r.Errors[0].Message, "secret") {
+				t.Fatalf("got %+v; want one INTERNAL_SERVER_ERROR without internals", r)
+			}
+			if _, err := sub.Next(ctx); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the error: %v, want the end of the stream", err)
+			}
+		})
+	}
+
+	t.Run("sse: the stream ends", func(t *testing.T) {
+		ps := &poisonedStore{}
+		e := newEnv(t, withStore(func(s store.Store) store.Store { ps.Store = s; return ps }))
+		ps.armed.Store(true)
+		sub := e.subscribe(t, "sse", `subscription { events(afterPosition: 0) { streamId } }`, nil)
+		e.create(t, restaurantInput("poison", "a"))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if r, err := sub.Next(ctx); !errors.Is(err, io.EOF) {
+			t.Fatalf("got %+v, %v; want the end of the stream", r, err)
+		}
+	})
 }
