@@ -3,7 +3,9 @@
 # installs Debian's Chromium and the pinned npm package playwright-core, builds and starts the
 # server (memory store, a free loopback port), and runs e2e/browser/playground.mjs, which
 # drives the playground in headless Chromium: a mutation, a query, a subscription that sees
-# another client's event, a screenshot. Fails if any step, asset or request fails.
+# another client's event, a screenshot; then again against a server that requires a bearer
+# token, which the page carries in GraphiQL's Headers tab (for its subscriptions too). Fails if
+# any step, asset or request fails.
 # The screenshot and the server's log go to $ARTIFACT_DIR (default: a new temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,38 +32,55 @@ mkdir -p "$artifacts"
 go build -o "$work/eventgraph" ./cmd/api
 
 server=""
-cleanup() {
+stop_server() {
   if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
   fi
+  server=""
 }
-trap cleanup EXIT
+trap stop_server EXIT
 
-"$work/eventgraph" --store memory --addr 127.0.0.1:0 --log-format json 2>"$artifacts/server.log" &
-server=$!
-
-# Wait (at most 30 s) for the server to log the address it listens on.
-addr=""
-for _ in $(seq 300); do
-  addr=$(sed -n 's/.*"msg":"listening".*"addr":"\([^"]*\)".*/\1/p' "$artifacts/server.log" | head -1)
-  [ -n "$addr" ] && break
-  kill -0 "$server" 2>/dev/null || { echo "browser: the server exited:" >&2; cat "$artifacts/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-if [ -z "$addr" ]; then
+# start_server LOG ARGS... starts the server (memory store, a free loopback port) and sets
+# addr to where it listens (waiting at most 30 s for its "listening" log line).
+start_server() {
+  local log=$1
+  shift
+  "$work/eventgraph" --store memory --addr 127.0.0.1:0 --log-format json "$@" 2>"$log" &
+  server=$!
+  addr=""
+  for _ in $(seq 300); do
+    addr=$(sed -n 's/.*"msg":"listening".*"addr":"\([^"]*\)".*/\1/p' "$log" | head -1)
+    [ -n "$addr" ] && return 0
+    kill -0 "$server" 2>/dev/null || { echo "browser: the server exited:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
   echo "browser: the server did not start listening in 30 s" >&2
-  cat "$artifacts/server.log" >&2
+  cat "$log" >&2
   exit 1
-fi
-echo "browser: server at http://$addr"
+}
 
-status=0
-BASE_URL="http://$addr" SCREENSHOT="$artifacts/playground.png" CHROMIUM="$(command -v chromium)" \
-  node e2e/browser/playground.mjs || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "browser: server log:" >&2
-  tail -50 "$artifacts/server.log" >&2
-fi
+# run_page LOG [AUTH_TOKEN] drives the playground of the running server.
+run_page() {
+  local log=$1 token=${2:-} shot=playground.png status=0
+  [ -n "$token" ] && shot=playground-auth.png
+  echo "browser: server at http://$addr${token:+ (bearer tokens required)}"
+  BASE_URL="http://$addr" AUTH_TOKEN="$token" SCREENSHOT="$artifacts/$shot" CHROMIUM="$(command -v chromium)" \
+    node e2e/browser/playground.mjs || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "browser: server log:" >&2
+    tail -50 "$log" >&2
+    echo "browser: artifacts in $artifacts"
+    exit "$status"
+  fi
+}
+
+# Without authentication, then with a bearer token that the page carries in its Headers tab
+# (for subscriptions too: GraphiQL sends the headers as the WebSocket's connection_init payload).
+start_server "$artifacts/server.log"
+run_page "$artifacts/server.log"
+stop_server
+token="browser-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+start_server "$artifacts/server-auth.log" --auth-tokens "$token"
+run_page "$artifacts/server-auth.log" "$token"
 echo "browser: artifacts in $artifacts"
-exit "$status"

@@ -7,6 +7,9 @@
 //   BASE_URL    the server, e.g. http://127.0.0.1:8080 (required)
 //   SCREENSHOT  where to save the screenshot (default: playground.png in the OS temp dir)
 //   CHROMIUM    the browser executable (default /usr/bin/chromium)
+//   AUTH_TOKEN  a bearer token the server requires (optional): the page gets it in GraphiQL's
+//               Headers tab (through the URL), which GraphiQL sends with queries and
+//               mutations and, for subscriptions, as the WebSocket's connection_init payload
 import { chromium } from 'playwright-core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,8 @@ if (!base) {
 const screenshot = process.env.SCREENSHOT || join(tmpdir(), 'playground.png');
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const stepTimeout = 20_000;
+const token = process.env.AUTH_TOKEN || '';
+const authHeaders = token ? { Authorization: `Bearer ${token}` } : {};
 
 const problems = [];
 const problem = (what) => {
@@ -30,7 +35,7 @@ const problem = (what) => {
 async function graphql(query, variables) {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...authHeaders },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
@@ -108,11 +113,12 @@ try {
     });
   });
 
-  const res = await page.goto(`${base}/`, { waitUntil: 'load' });
+  const page0 = token ? `${base}/?headers=${encodeURIComponent(JSON.stringify(authHeaders))}` : `${base}/`;
+  const res = await page.goto(page0, { waitUntil: 'load' });
   if (!res || res.status() !== 200) throw new Error(`GET /: ${res && res.status()}`);
   await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: stepTimeout });
   await page.waitForSelector('.graphiql-execute-button', { timeout: stepTimeout });
-  console.log('browser: the playground loaded');
+  console.log(`browser: the playground loaded${token ? ' (with a bearer token in its Headers tab)' : ''}`);
 
   // A mutation through the UI.
   const created = await run(page, 'BrowserCreate', `mutation BrowserCreate {
