@@ -62,9 +62,8 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 			slog.Int64("bytes", rec.bytes()),
 			slog.String("remote", r.RemoteAddr),
 		}
-		attrs = append(attrs, note.attrs()...)
+		attrs = append(attrs, note.seal()...)
 		logger.LogAttrs(r.Context(), level, "request", attrs...)
-		note.markLogged()
 	})
 }
 
@@ -149,11 +148,15 @@ func operationAttrs(op graph.Operation) []slog.Attr {
 	return attrs
 }
 
-// attrs returns the log attributes of the noted operations: for one, its name, type,
-// root field and error codes; for several, their count and each one's summary.
-func (n *requestNote) attrs() []slog.Attr {
+// seal returns the log attributes of the noted operations — for one, its name, type, root
+// field and error codes; for several, their count and each one's summary — and marks the
+// request's line as written: operations reported from now on get lines of their own.
+func (n *requestNote) seal() []slog.Attr {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// Sealed in the same critical section that reads the operations, so an operation that
+	// ends while the line is being written is either on it or gets a line of its own.
+	n.logged = true
 	switch n.n {
 	case 0:
 		return nil

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -430,5 +431,29 @@ func TestMain_readyzWhenAProjectionStopped(t *testing.T) {
 	}
 	if v := sample(t, got, `eventgraph_projection_failures_total{name="restaurants"}`); v != 1 {
 		t.Errorf("projection_failures_total = %v, want 1", v)
+	}
+}
+
+// TestMain_requestLog_everyWebSocketOperation opens and closes many subscriptions: each
+// operation must be logged, on its connection's line or on one of its own, however its end
+// interleaves with the writing of the connection's line (an operation that ended while the
+// line was being written was once on neither).
+func TestMain_requestLog_everyWebSocketOperation(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-format", "json")
+	c := graphtest.New(m.URL()+"/graphql", graphtest.WithHTTPClient(httpClient(t)))
+	gql(t, c, `mutation Create($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"id": "r1", "name": "x", "menu": menu("pasta")}})
+	for i := range 100 {
+		name := fmt.Sprintf("Follow%d", i)
+		sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription `+name+` { events(afterPosition: 0) { position } }`, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Next(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		sub.Close()
+		logs.await(t, "naming "+name, func(l string) bool { return strings.Contains(l, `"op":"`+name+`"`) })
 	}
 }

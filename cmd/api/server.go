@@ -40,8 +40,10 @@ type Main struct {
 	stopOnce sync.Once
 	closeErr error
 
-	// connState, when set before Run, observes the server's connections (tests).
-	connState func(net.Conn, http.ConnState)
+	// requestStarted, when set before Run, is told of each request as it reaches the
+	// handlers (tests: a request read just as Shutdown begins is dropped by net/http before
+	// any handler runs, so a connection's StateActive does not mean the request is in flight).
+	requestStarted func(*http.Request)
 	// jsonlOptions, when set before Run, are further options of the JSONL store (tests: faults).
 	jsonlOptions []jsonl.Option
 
@@ -147,7 +149,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		IdleTimeout:       m.Config.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-		ConnState:         m.connState,
 	}
 	go func() {
 		err := m.srv.Serve(ln)
@@ -196,7 +197,15 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	if err := obs.routes(mux, m.svc); err != nil {
 		return nil, err
 	}
-	return obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)))), nil
+	h := obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))))
+	if started := m.requestStarted; started != nil {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			started(r)
+			next.ServeHTTP(w, r)
+		})
+	}
+	return h, nil
 }
 
 // Addr returns the address the server listens on, or nil before Run.

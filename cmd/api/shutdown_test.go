@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -156,12 +155,10 @@ func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	active := make(chan struct{}, 1)
-	m.connState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateActive {
-			select {
-			case active <- struct{}{}:
-			default:
-			}
+	m.requestStarted = func(*http.Request) {
+		select {
+		case active <- struct{}{}:
+		default:
 		}
 	}
 	if err := m.Run(testCtx(t)); err != nil {
