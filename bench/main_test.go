@@ -239,7 +239,7 @@ func TestMeasureResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.jsonlIndex <= 0 || r.memoryStore <= r.jsonlIndex || r.idleSubMemory <= 0 || r.idleSubJSONL <= 0 {
+	if r.jsonlIndex <= 0 || r.commandIndex <= 0 || r.memoryStore <= r.jsonlIndex || r.idleSubMemory <= 0 || r.idleSubJSONL <= 0 {
 		t.Errorf("got %+v; want positive sizes, the memory store holding more per event than the JSONL index", r)
 	}
 }

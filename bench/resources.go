@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 	"github.com/eventgraph/eventgraph/store/memory"
@@ -15,6 +16,7 @@ import (
 type resources struct {
 	events           int     // events in the log for the index measurements
 	jsonlIndex       float64 // heap bytes per event held by an opened JSONL store
+	commandIndex     float64 // heap bytes per command held by the command-id index
 	memoryStore      float64 // heap bytes per event held by the memory store
 	idleSubscribers  int
 	idleSubMemory    float64 // heap+stack bytes per idle store subscriber (memory store)
@@ -92,6 +94,38 @@ func measureIndex(ctx context.Context, dir string, events, streams int) (jsonlPe
 	return jsonlPer, memoryPer, m.Close()
 }
 
+// measureCommandIndex appends one command of one event each, round robin over 1,000 streams,
+// with the metadata the command handler writes, and reports the heap a command-id index
+// holds per command once it has read the log.
+func measureCommandIndex(ctx context.Context, commands int) (float64, error) {
+	const streams = 1000
+	st := memory.New()
+	defer st.Close()
+	versions := make([]store.Version, streams)
+	hash := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" // a SHA-256 in hex, as Fingerprint writes
+	for i := range commands {
+		s := i % streams
+		a, err := st.Append(ctx, fmt.Sprintf("order-%d", s), versions[s], store.EventData{Type: eventType, Data: eventData, Metadata: map[string]string{
+			eventsourcing.MetadataCommandID:     fmt.Sprintf("command-%08d-4f1c-9a55-0d2f8c1e7b3a", i),
+			eventsourcing.MetadataCommandHash:   hash,
+			eventsourcing.MetadataCorrelationID: "c",
+			eventsourcing.MetadataCausationID:   "c",
+		}})
+		if err != nil {
+			return 0, err
+		}
+		versions[s] = a.Version
+	}
+	before := liveBytes()
+	x := eventsourcing.NewCommandIndex(st)
+	if _, _, err := x.Lookup(ctx, "absent"); err != nil { // reads the whole log
+		return 0, err
+	}
+	per := perItem(before, liveBytes(), commands)
+	runtime.KeepAlive(x)
+	return per, nil
+}
+
 // measureIdleSubscribers starts n subscribers on st, waits until each has received the last
 // event and is waiting for the next, and reports the heap and stack each one holds.
 func measureIdleSubscribers(ctx context.Context, st store.Store, n int) (float64, error) {
@@ -141,6 +175,9 @@ func measureResources(ctx context.Context, base string, events, subscribers int)
 	}
 	if r.jsonlIndex, r.memoryStore, err = measureIndex(ctx, dir, events, 1000); err != nil {
 		return r, fmt.Errorf("index: %w", err)
+	}
+	if r.commandIndex, err = measureCommandIndex(ctx, events); err != nil {
+		return r, fmt.Errorf("command index: %w", err)
 	}
 	m := memory.New()
 	r.idleSubMemory, err = measureIdleSubscribers(ctx, m, subscribers)

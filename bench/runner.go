@@ -175,8 +175,8 @@ func (r *runner) resources(ctx context.Context) error {
 		return fmt.Errorf("bench: resources: %w", err)
 	}
 	r.res.res = &x
-	r.progress("resources: JSONL index %.0f B/event, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL)",
-		x.jsonlIndex, x.memoryStore, x.idleSubMemory, x.idleSubJSONL)
+	r.progress("resources: JSONL index %.0f B/event, command index %.0f B/command, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL)",
+		x.jsonlIndex, x.commandIndex, x.memoryStore, x.idleSubMemory, x.idleSubJSONL)
 	return nil
 }
 

@@ -53,6 +53,7 @@ func renderResources(b *strings.Builder, r results) {
 	if x := r.res; x != nil {
 		fmt.Fprintf(b, "## Bounded resources\n\n| measurement | value |\n|---|---:|\n")
 		fmt.Fprintf(b, "| JSONL index: live heap per event after Open (%s events, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.jsonlIndex)
+		fmt.Fprintf(b, "| command-id index: live heap per command after reading the log (%s commands, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.commandIndex)
 		fmt.Fprintf(b, "| memory store: live heap per event (same events) | %.0f B |\n", x.memoryStore)
 		fmt.Fprintf(b, "| idle store subscriber, memory store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubMemory)
 		fmt.Fprintf(b, "| idle store subscriber, JSONL store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubJSONL)
