@@ -45,7 +45,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	p("- Each writer appends one-event batches to its own stream with optimistic concurrency: the expected version is the one it last got back (JetStream: the expected last subject sequence).\n")
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
 		eventType, len(eventData), len(logLine()))
-	p("- Data lives in a fresh directory under `-dir` per case (same disk for every system).\n")
+	p("- Data lives in a fresh directory under `-dir` per case (same disk for every system); before each write case the machine's dirty pages are flushed (sync(2)), so no case pays for writing back what an earlier one wrote without syncing.\n")
 	if postgresURL() != "" {
 		p("- PostgreSQL: the eventgraph store in a fresh schema per case on the server named by `%s` (or `EVENTGRAPH_TEST_POSTGRES_URL`), on this machine's loopback.\n", postgresURLEnv)
 	} else {

@@ -210,6 +210,7 @@ func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sam
 	if err != nil {
 		return sample{}, measurement{}, fmt.Errorf("open: %w", err)
 	}
+	settleDisk() // every case starts with nothing of the others' left to write back
 	lim.latency = p.c.durable
 	m, err := measureWrites(ctx, t, p.writers, lim)
 	if cerr := t.close(); err == nil && cerr != nil {
