@@ -64,6 +64,19 @@ func (g *gateSaga) Process(ctx context.Context, e store.Event, _ func(error)) (s
 	return 0, nil
 }
 
+// nextHandled returns the position of the next event handled, failing the test if none is
+// handled in a long while (a deadlock).
+func (g *gateSaga) nextHandled(tb testing.TB, what string) store.Position {
+	tb.Helper()
+	select {
+	case p := <-g.done:
+		return p
+	case <-time.After(10 * time.Second):
+		tb.Fatalf("not handled: %s", what)
+		return 0
+	}
+}
+
 func (g *gateSaga) orders() (started, finished []store.Position) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -103,11 +116,7 @@ func TestRunner_sagaParallelism(t *testing.T) {
 		r := eventsourcing.NewRunner(s)
 		r.AddSaga(g)
 		startRunner(t, r)
-		select {
-		case <-g.done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("no other stream's event was handled while stream a's was held")
-		}
+		g.nextHandled(t, "another stream's event, while stream a's is held")
 		release()
 		waitFor(t, r, store.Position(1+len(others)))
 	})
@@ -121,13 +130,8 @@ func TestRunner_sagaParallelism(t *testing.T) {
 		r := eventsourcing.NewRunner(s)
 		r.AddSaga(g)
 		startRunner(t, r)
-		select {
-		case p := <-g.done:
-			if p == 1 || p == last {
-				t.Fatalf("stream a's event %d was handled while event 1 was held", p)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("no other stream's event was handled while stream a's was held")
+		if p := g.nextHandled(t, "another stream's event, while stream a's is held"); p == 1 || p == last {
+			t.Fatalf("stream a's event %d was handled while event 1 was held", p)
 		}
 		started, _ := g.orders()
 		if slices.Contains(started, last) {
