@@ -161,6 +161,9 @@ func TestQueries_ListsFiltersAndCursors(t *testing.T) {
 	for i := range 3 {
 		last = e.place(t, map[string]any{"restaurantId": "r0", "orderId": fmt.Sprintf("o%d", i), "menuItemIds": []string{"a"}})
 	}
+	// Orders list in creation order, and the saga creates the orders of different restaurants
+	// concurrently: wait until o0..o2 exist so that x1 is created after them.
+	e.must(t, `query($p: Int64) { orders(minPosition: $p) { totalCount } }`, map[string]any{"p": last.Position}, nil)
 	last = e.place(t, map[string]any{"restaurantId": "r1", "orderId": "x1", "menuItemIds": []string{"b"}})
 	// The saga creates the orders asynchronously: wait until it has (minPosition covers what
 	// the saga wrote for the placements) before preparing them.
