@@ -134,11 +134,11 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 	}
 	repeatable := meta.CommandID != ""
 	if repeatable {
-		unlock, err := h.cfg.index.lockID(ctx, meta.CommandID)
+		held, err := h.cfg.index.lockID(ctx, meta.CommandID)
 		if err != nil {
 			return Result{}, err
 		}
-		defer unlock()
+		defer h.cfg.index.unlockID(held)
 	} else {
 		meta.CommandID = h.ids.New()
 	}
@@ -149,11 +149,11 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 		meta.CausationID = meta.CommandID
 	}
 
-	unlock, err := h.streams.lock(ctx, stream)
+	held, err := h.streams.lock(ctx, stream)
 	if err != nil {
 		return Result{}, err
 	}
-	defer unlock()
+	defer h.streams.unlock(held)
 
 	var repeatID string
 	if repeatable {
@@ -275,6 +275,17 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 	c, ok := h.cache.get(stream)
 	if !ok {
 		c = cachedState[S]{state: h.agg.Decider.InitialState}
+	} else if sv, can := h.store.(store.StreamVersioner); can {
+		// Most commands find their stream as they left it: a lookup then spares the read,
+		// whose iterator costs more than the rest of the load.
+		v, err := sv.StreamVersion(ctx, stream)
+		if err != nil {
+			var zero S
+			return zero, 0, 0, nil, &StoreError{Op: "read", Stream: stream, Err: err}
+		}
+		if v == c.version {
+			return c.state, c.version, c.position, nil, nil
+		}
 	}
 	state, version, position = c.state, c.version, c.position
 	fail := func(err error) (S, store.Version, store.Position, []store.Event, error) {

@@ -179,7 +179,7 @@ func (x *CommandIndex) catchUp(ctx context.Context) error {
 	x.mu.RLock()
 	after := x.indexed
 	x.mu.RUnlock()
-	for e, err := range x.store.ReadAll(ctx, after) {
+	for e, err := range store.ReadAllReadOnly(ctx, x.store, after) {
 		if err != nil {
 			return &StoreError{Op: "read log", Stream: "", Err: err}
 		}
@@ -236,7 +236,9 @@ func (x *CommandIndex) insert(h uint64, s start) {
 	x.more[h] = append(x.more[h], s)
 }
 
-// lockID serialises the handling of one command id in this process.
-func (x *CommandIndex) lockID(ctx context.Context, id string) (func(), error) {
+// lockID serialises the handling of one command id in this process; unlockID releases it.
+func (x *CommandIndex) lockID(ctx context.Context, id string) (*keyEntry, error) {
 	return x.ids.lock(ctx, id)
 }
+
+func (x *CommandIndex) unlockID(e *keyEntry) { x.ids.unlock(e) }

@@ -46,6 +46,23 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 	}
 }
 
+// StreamVersion returns the version of the stream's last committed event, 0 when it has
+// none; appends in flight do not count. See store.StreamVersioner.
+func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, fmt.Errorf("jsonl: stream version %s: %w", stream, store.ErrClosed)
+	}
+	if id, ok := s.idx.lookup(stream); ok {
+		return store.Version(len(s.idx.streams[id].positions)), nil
+	}
+	return 0, nil
+}
+
 // ReadAll yields every event with Position > after, in log order, up to the head at the
 // time of the call.
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {

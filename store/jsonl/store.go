@@ -47,9 +47,10 @@ type Store struct {
 }
 
 var (
-	_ store.Store          = (*Store)(nil)
-	_ store.Header         = (*Store)(nil)
-	_ store.EventsAppender = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Header          = (*Store)(nil)
+	_ store.EventsAppender  = (*Store)(nil)
+	_ store.StreamVersioner = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It

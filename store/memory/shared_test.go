@@ -67,3 +67,66 @@ func TestSubscribeReadOnly(t *testing.T) {
 		break
 	}
 }
+
+// sharedReads is a memory store whose ReadAll is ReadAllShared, so that the conformance
+// suite's read tests run against it too.
+type sharedReads struct{ *memory.Store }
+
+func (s sharedReads) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.ReadAllShared(ctx, after)
+}
+
+func TestStore_ReadAllShared(t *testing.T) {
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedReads{memory.New()} }})
+}
+
+func TestReadAllReadOnly(t *testing.T) {
+	ctx := t.Context()
+	s := memory.New()
+	for _, stream := range []string{"a", "b"} {
+		if _, err := s.Append(ctx, stream, store.NoStream, store.EventData{Type: "T", Data: []byte(`{"s":"` + stream + `"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(seq iter.Seq2[store.Event, error]) []store.Event {
+		var out []store.Event
+		for e, err := range seq {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+		}
+		return out
+	}
+	shared, again, copied := read(store.ReadAllReadOnly(ctx, s, 0)), read(store.ReadAllReadOnly(ctx, s, 1)), read(s.ReadAll(ctx, 0))
+	if len(shared) != 2 || len(again) != 1 || again[0].Position != 2 || string(shared[1].Data) != string(copied[1].Data) {
+		t.Fatalf("ReadAllReadOnly yielded %+v and from 1 %+v; ReadAll %+v", shared, again, copied)
+	}
+	if &again[0].Data[0] != &shared[1].Data[0] {
+		t.Error("ReadAllReadOnly copied the data of a store that shares it")
+	}
+	if &copied[1].Data[0] == &shared[1].Data[0] {
+		t.Error("ReadAll shared the store's data")
+	}
+}
+
+// ReadAllReadOnly falls back to ReadAll for stores that do not share.
+func TestReadAllReadOnly_fallback(t *testing.T) {
+	s := onlyStore{memory.New()}
+	if _, err := s.Append(t.Context(), "a", store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for e, err := range store.ReadAllReadOnly(t.Context(), s, 0) {
+		if err != nil || e.Position != 1 {
+			t.Fatalf("got %+v, %v", e, err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}
+
+// onlyStore hides every method of its store but store.Store's.
+type onlyStore struct{ store.Store }

@@ -18,9 +18,11 @@ import (
 )
 
 var (
-	_ store.Store          = (*Store)(nil)
-	_ store.Header         = (*Store)(nil)
-	_ store.EventsAppender = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Header          = (*Store)(nil)
+	_ store.EventsAppender  = (*Store)(nil)
+	_ store.SharedReader    = (*Store)(nil)
+	_ store.StreamVersioner = (*Store)(nil)
 )
 
 // Store is an in-memory event store. The zero value is not usable; create one with New.
@@ -80,8 +82,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	return app, err
 }
 
-// AppendEvents is Append returning the committed events as ReadStream yields them (copies
-// the caller may modify). See store.EventsAppender.
+// AppendEvents is Append returning the committed events as ReadStream yields them. They
+// share Data and Metadata with events (which the caller owns), never with the store: Data
+// is the caller's when it was already compact, else a copy of the compacted data. See
+// store.EventsAppender.
 func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
 	app, prepared, now, err := s.append(ctx, stream, expected, events)
 	if err != nil {
@@ -91,10 +95,14 @@ func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.
 	n := len(prepared)
 	for i, e := range prepared {
 		back := n - 1 - i
-		out[i] = clone(&store.Event{
+		data := events[i].Data
+		if !bytes.Equal(data, e.Data) {
+			data = bytes.Clone(e.Data)
+		}
+		out[i] = store.Event{
 			ID: e.ID, StreamID: stream, Version: app.Version - store.Version(back), Position: app.Position - store.Position(back),
-			Type: e.Type, Time: now, Data: e.Data, Metadata: e.Metadata,
-		})
+			Type: e.Type, Time: now, Data: data, Metadata: events[i].Metadata,
+		}
 	}
 	return app, out, nil
 }
@@ -208,6 +216,17 @@ func (s *Store) check(ctx context.Context) error {
 	return nil
 }
 
+// StreamVersion returns the version of the stream's last event, 0 when it has none. See
+// store.StreamVersioner.
+func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, fmt.Errorf("memory: stream version %s: %w", stream, err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return store.Version(len(s.streams[stream])), nil
+}
+
 // clone returns a copy of e that the caller may modify without affecting the store.
 func clone(p *store.Event) store.Event {
 	e := *p
@@ -244,6 +263,16 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 // ReadAll yields every event with Position > after, in log order, up to the head at the
 // time of the call.
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.readAll(ctx, after, clone)
+}
+
+// ReadAllShared is ReadAll without the copy: the events share Data and Metadata with the
+// store, and the caller must not modify them. See store.SharedReader.
+func (s *Store) ReadAllShared(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.readAll(ctx, after, func(e *store.Event) store.Event { return *e })
+}
+
+func (s *Store) readAll(ctx context.Context, after store.Position, copyOut func(*store.Event) store.Event) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		if err := s.check(ctx); err != nil {
 			yield(store.Event{}, fmt.Errorf("memory: read all: %w", err))
@@ -258,7 +287,7 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 				yield(store.Event{}, fmt.Errorf("memory: read all: %w", err))
 				return
 			}
-			if !yield(clone(log.at(int(i))), nil) {
+			if !yield(copyOut(log.at(int(i))), nil) {
 				return
 			}
 		}

@@ -224,3 +224,14 @@ func (s trimsStreamIDs) Append(ctx context.Context, stream string, expected stor
 func (s trimsStreamIDs) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
 	return s.Store.ReadStream(ctx, strings.TrimSpace(stream), after)
 }
+
+// staleVersion reports a stream's version one behind once it has two events.
+type staleVersion struct{ *memory.Store }
+
+func (s staleVersion) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	v, err := s.Store.StreamVersion(ctx, stream)
+	if v > 1 {
+		v--
+	}
+	return v, err
+}

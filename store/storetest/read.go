@@ -240,3 +240,43 @@ func checkHead(tb testing.TB, h Harness) {
 		}
 	}
 }
+
+// checkStreamVersion: a store that implements store.StreamVersioner reports each stream's
+// last committed version, 0 for a stream with no events.
+func checkStreamVersion(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	sv, ok := s.(store.StreamVersioner)
+	if !ok {
+		tb.Logf("%T does not implement store.StreamVersioner; nothing to check", s)
+		return
+	}
+	version := func(stream string) store.Version {
+		v, err := sv.StreamVersion(ctx, stream)
+		if err != nil {
+			tb.Fatalf("StreamVersion(%q): %v", stream, err)
+		}
+		return v
+	}
+	if v := version("a"); v != 0 {
+		tb.Errorf("StreamVersion of a stream with no events = %d, want 0", v)
+	}
+	seedTwoStreams(tb, ctx, s)
+	for stream, want := range map[string]store.Version{"a": 5, "b": 3, "missing": 0} {
+		if v := version(stream); v != want {
+			tb.Errorf("StreamVersion(%q) = %d, want %d", stream, v, want)
+		}
+	}
+	// A refused append changes nothing.
+	if _, err := s.Append(ctx, "a", 2, numbered("A", 9, 10)...); err == nil {
+		tb.Fatal("append with a stale expected version succeeded")
+	}
+	if v := version("a"); v != 5 {
+		tb.Errorf("StreamVersion after a refused append = %d, want 5", v)
+	}
+	for _, stream := range oddStreamIDs() {
+		mustAppend(tb, ctx, s, stream, store.NoStream, numbered("S", 0, 2)...)
+		if v := version(stream); v != 2 {
+			tb.Errorf("StreamVersion(%q) = %d, want 2", stream, v)
+		}
+	}
+}

@@ -98,6 +98,7 @@ func Checks(h Harness) []Check {
 		{"time is UTC", checkTime},
 		{"events are copies", checkCopies},
 		{"head", checkHead},
+		{"stream version", checkStreamVersion},
 		{"racing appends with the same expected version", checkRace},
 		{"concurrent appends to one stream", checkConcurrentOneStream},
 		{"concurrent appends are gap-free in commit order", checkGapFree},

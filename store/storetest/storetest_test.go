@@ -129,6 +129,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"stream ids are opaque strings"},
 		},
 		{
+			name:     "stream version one behind",
+			wrap:     func(s *memory.Store) store.Store { return staleVersion{s} },
+			mustFail: []string{"stream version"},
+		},
+		{
 			name:     "keeps working after Close",
 			wrap:     func(s *memory.Store) store.Store { return neverCloses{s} },
 			mustFail: []string{"closed store fails with ErrClosed", "close while appending"},
