@@ -1,35 +1,41 @@
 package eventsourcing
 
 import (
+	"hash/maphash"
 	"sync/atomic"
 
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// Decoded remembers the last events a process wrote, already decoded, by log position, so
-// that its sagas and projections, which read the same events back from the log moments
-// later, need not decode their JSON again. Share one between the handlers (WithDecoded), the
-// sagas (WithSagaDecoded) and the projections (DecodeEvent) of one store.
+// Decoded remembers the last events a process wrote, already decoded, by event id, so that
+// its sagas and projections, which read the same events back from the log moments later,
+// need not decode their JSON again. Share one between the handlers (WithDecoded), the sagas
+// (WithSagaDecoded) and the projections (DecodeEvent) of one store.
 //
-// It holds a fixed number of events, the latest written: a reader that trails the writers by
-// more falls back to decoding. The events it holds are shared, not copied: like every
+// A handler remembers its events before it appends them (their ids are its own), so a
+// subscriber that reads an event before the append has returned to the handler finds it
+// too; an event whose append fails is remembered but never read.
+//
+// It holds a fixed number of slots, each an event id's hash: a later event replaces the one
+// in its slot, so a reader that trails the writers by about as many events as there are
+// slots falls back to decoding. The events it holds are shared, not copied: like every
 // decided event, they must not be modified. A nil *Decoded holds nothing. It is safe for
 // concurrent use.
 type Decoded struct {
 	slots []atomic.Pointer[decodedEvent]
-	mask  store.Position
+	mask  uint64
+	seed  maphash.Seed
 }
 
 type decodedEvent struct {
-	pos store.Position
-	id  string
-	ev  any
+	id string
+	ev any
 }
 
-// DefaultDecodedSize is the number of events NewDecoded keeps when given a size below 1.
+// DefaultDecodedSize is the number of slots NewDecoded makes when given a size below 1.
 const DefaultDecodedSize = 4096
 
-// NewDecoded returns a Decoded keeping about size events (rounded up to a power of two).
+// NewDecoded returns a Decoded with about size slots (rounded up to a power of two).
 func NewDecoded(size int) *Decoded {
 	if size < 1 {
 		size = DefaultDecodedSize
@@ -38,24 +44,24 @@ func NewDecoded(size int) *Decoded {
 	for n < size {
 		n <<= 1
 	}
-	return &Decoded{slots: make([]atomic.Pointer[decodedEvent], n), mask: store.Position(n - 1)}
+	return &Decoded{slots: make([]atomic.Pointer[decodedEvent], n), mask: uint64(n - 1), seed: maphash.MakeSeed()}
 }
 
-// put remembers ev as the decoded form of the event with the given id at position pos.
-func (d *Decoded) put(pos store.Position, id string, ev any) {
-	if d == nil || pos <= 0 {
+// put remembers ev as the decoded form of the event with the given id.
+func (d *Decoded) put(id string, ev any) {
+	if d == nil || id == "" {
 		return
 	}
-	d.slots[pos&d.mask].Store(&decodedEvent{pos: pos, id: id, ev: ev})
+	d.slots[maphash.String(d.seed, id)&d.mask].Store(&decodedEvent{id: id, ev: ev})
 }
 
 // get returns the decoded form of e, if remembered.
 func (d *Decoded) get(e store.Event) (any, bool) {
-	if d == nil || e.Position <= 0 {
+	if d == nil || e.ID == "" {
 		return nil, false
 	}
-	x := d.slots[e.Position&d.mask].Load()
-	if x == nil || x.pos != e.Position || x.id != e.ID {
+	x := d.slots[maphash.String(d.seed, e.ID)&d.mask].Load()
+	if x == nil || x.id != e.ID {
 		return nil, false
 	}
 	return x.ev, true

@@ -237,6 +237,10 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 			MetadataCommandHash:   hash,
 		}}
 	}
+	// Before the append: subscribers may read the events before it returns.
+	for i, ev := range events {
+		h.cfg.decoded.put(data[i].ID, ev)
+	}
 	var app store.Appended
 	var appended []store.Event // the committed events, when the store returns them
 	if ea, ok := h.store.(store.EventsAppender); ok {
@@ -255,12 +259,6 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
 	h.cacheAppended(stream, state, version, app, events)
-	if d := h.cfg.decoded; d != nil {
-		first := app.Position - store.Position(len(events)) + 1
-		for i, ev := range events {
-			d.put(first+store.Position(i), data[i].ID, ev)
-		}
-	}
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)
 	}
