@@ -1,8 +1,7 @@
 package eventsourcing
 
 import (
-	"hash/maphash"
-	"sync/atomic"
+	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -16,43 +15,44 @@ import (
 // subscriber that reads an event before the append has returned to the handler finds it
 // too; an event whose append fails is remembered but never read.
 //
-// It holds a fixed number of slots, each an event id's hash: a later event replaces the one
-// in its slot, so a reader that trails the writers by about as many events as there are
-// slots falls back to decoding. The events it holds are shared, not copied: like every
-// decided event, they must not be modified. A nil *Decoded holds nothing. It is safe for
-// concurrent use.
+// It holds the last size events put, exactly: a reader that trails the writers by more falls
+// back to decoding. The events it holds are shared, not copied: like every decided event,
+// they must not be modified. A nil *Decoded holds nothing. It is safe for concurrent use.
 type Decoded struct {
-	slots []atomic.Pointer[decodedEvent]
-	mask  uint64
-	seed  maphash.Seed
+	mu   sync.Mutex
+	byID map[string]any
+	ids  []string // the ids put, oldest first from next, in a ring
+	next int
 }
 
-type decodedEvent struct {
-	id string
-	ev any
-}
-
-// DefaultDecodedSize is the number of slots NewDecoded makes when given a size below 1.
+// DefaultDecodedSize is the number of events NewDecoded keeps when given a size below 1.
 const DefaultDecodedSize = 4096
 
-// NewDecoded returns a Decoded with about size slots (rounded up to a power of two).
+// NewDecoded returns a Decoded keeping the last size events.
 func NewDecoded(size int) *Decoded {
 	if size < 1 {
 		size = DefaultDecodedSize
 	}
-	n := 1
-	for n < size {
-		n <<= 1
-	}
-	return &Decoded{slots: make([]atomic.Pointer[decodedEvent], n), mask: uint64(n - 1), seed: maphash.MakeSeed()}
+	return &Decoded{byID: make(map[string]any, size), ids: make([]string, size)}
 }
 
-// put remembers ev as the decoded form of the event with the given id.
+// put remembers ev as the decoded form of the event with the given id, forgetting the
+// oldest event when full.
 func (d *Decoded) put(id string, ev any) {
 	if d == nil || id == "" {
 		return
 	}
-	d.slots[maphash.String(d.seed, id)&d.mask].Store(&decodedEvent{id: id, ev: ev})
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old := d.ids[d.next]; old != "" {
+		delete(d.byID, old)
+	}
+	d.ids[d.next] = id
+	d.byID[id] = ev
+	d.next++
+	if d.next == len(d.ids) {
+		d.next = 0
+	}
 }
 
 // get returns the decoded form of e, if remembered.
@@ -60,11 +60,10 @@ func (d *Decoded) get(e store.Event) (any, bool) {
 	if d == nil || e.ID == "" {
 		return nil, false
 	}
-	x := d.slots[maphash.String(d.seed, e.ID)&d.mask].Load()
-	if x == nil || x.id != e.ID {
-		return nil, false
-	}
-	return x.ev, true
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ev, ok := d.byID[e.ID]
+	return ev, ok
 }
 
 // DecodeEvent returns e decoded: the event remembered by d when d holds it as an E, else
