@@ -20,13 +20,22 @@ type gateSaga struct {
 	gates    map[store.Position]chan struct{} // handling waits for the gate when one is set
 	signals  map[store.Position]chan struct{} // closed when handling of the position starts
 	done     chan store.Position              // receives each position once handled
+	routes   map[store.Position]string        // keys other than the event's stream
 }
 
 func newGateSaga() *gateSaga {
-	return &gateSaga{gates: map[store.Position]chan struct{}{}, signals: map[store.Position]chan struct{}{}, done: make(chan store.Position, 64)}
+	return &gateSaga{gates: map[store.Position]chan struct{}{}, signals: map[store.Position]chan struct{}{}, done: make(chan store.Position, 64), routes: map[store.Position]string{}}
 }
 
 func (g *gateSaga) Name() string { return "gate" }
+
+// Route keys events by their stream, or by route[position] when set ("" runs it alone).
+func (g *gateSaga) Route(e store.Event) string {
+	if k, ok := g.routes[e.Position]; ok {
+		return k
+	}
+	return e.StreamID
+}
 
 // hold makes the handling of p wait until the returned function is called.
 func (g *gateSaga) hold(p store.Position) (release func()) {

@@ -14,7 +14,8 @@ import (
 )
 
 // SagaProcessor turns the log's events into commands for one saga; NewSaga builds one and a
-// Runner drives it (AddSaga) from its own subscription, one event at a time, in log order.
+// Runner drives it (AddSaga) from its own subscription. A Runner hands a SagaProcessor one
+// event at a time, in log order, unless it is a SagaRouter (as NewSaga's processors are).
 type SagaProcessor interface {
 	// Name identifies the saga in Status and logs.
 	Name() string
@@ -24,6 +25,20 @@ type SagaProcessor interface {
 	// about each; when ctx ends it returns ctx's error and the event counts as unprocessed.
 	// It must not modify e's Data or Metadata (they may be the store's own).
 	Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error)
+}
+
+// SagaRouter is implemented by SagaProcessors that can process events concurrently. Before
+// the Runner hands it an event, it asks Route for the event's key: events with equal keys are
+// processed one after the other, in log order; events with different keys may be processed
+// concurrently (see WithSagaParallelism). An empty key makes the event wait for every earlier
+// one and run alone. Route is called on the Runner's dispatching goroutine, one event at a
+// time, in log order; it must be quick and must not modify e.
+//
+// The key should name what the event's commands change, such as their stream: then the
+// commands addressed to one stream run in the log order of the events that caused them.
+type SagaRouter interface {
+	SagaProcessor
+	Route(e store.Event) string
 }
 
 // SagaOption configures a saga built by NewSaga.
@@ -78,6 +93,10 @@ type sagaProcessor[E, C any] struct {
 // result counts as success). Delivery is at least once: a transient failure (IsTransient)
 // is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
+//
+// The processor is a SagaRouter: a Runner runs the commands for one stream in the log order
+// of the events that caused them, and commands for different streams concurrently, when
+// the command type has a Stream() string method (see Route).
 func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dispatch func(ctx context.Context, c C, m Meta) (Result, error), opts ...SagaOption) SagaProcessor {
 	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}
 	for _, o := range opts {
@@ -101,17 +120,68 @@ func SagaCommandID(saga, eventID string, index int) string {
 func (p *sagaProcessor[E, C]) Name() string { return p.name }
 
 func (p *sagaProcessor[E, C]) Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error) {
+	return p.prepare(e).run(ctx, onRetry)
+}
+
+// Route returns the stream the event's commands address, when they address one and say so
+// (their type has a Stream() string method, as a Handler's commands do): a Runner then runs
+// the commands for one stream in the log order of their events, so that, say, the first of
+// two placements that claim one order id creates the order. Events that cause no command
+// are keyed by their own stream; commands for several streams, or whose stream cannot be
+// told, run alone. See SagaRouter.
+func (p *sagaProcessor[E, C]) Route(e store.Event) string { return p.prepare(e).route }
+
+// prepare decodes e and asks the saga for its commands, without dispatching them. A Runner
+// calls it once per event (see sagaPreparer); Route and Process call it for other callers.
+func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 	if !p.codec.Handles(e.Type) {
-		return 0, nil
+		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
+	}
+	fail := func(err error) sagaJob {
+		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, err }}
 	}
 	ev, err := DecodeEvent(p.cfg.decoded, p.codec, e)
 	if err != nil {
-		return 0, fmt.Errorf("saga %s: decode %s: %w", p.name, e.Type, err)
+		return fail(fmt.Errorf("saga %s: decode %s: %w", p.name, e.Type, err))
 	}
 	cmds, err := p.react(ev)
 	if err != nil {
-		return 0, err
+		return fail(err)
 	}
+	route := e.StreamID
+	for i, c := range cmds {
+		sc, ok := any(c).(interface{ Stream() string })
+		if !ok {
+			route = ""
+			break
+		}
+		if i == 0 {
+			route = sc.Stream()
+		} else if sc.Stream() != route {
+			route = ""
+			break
+		}
+	}
+	return sagaJob{route: route, run: func(ctx context.Context, onRetry func(error)) (store.Position, error) {
+		return p.dispatchAll(ctx, e, cmds, onRetry)
+	}}
+}
+
+// sagaJob is an event prepared for a saga: the key it is routed by (see SagaRouter) and
+// the function that dispatches its commands.
+type sagaJob struct {
+	route string
+	run   func(ctx context.Context, onRetry func(error)) (store.Position, error)
+}
+
+// sagaPreparer is implemented by NewSaga's processors: the Runner prepares each event once,
+// routing and processing it without decoding it twice.
+type sagaPreparer interface {
+	prepare(e store.Event) sagaJob
+}
+
+// dispatchAll dispatches the commands e caused, in order.
+func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cmds []C, onRetry func(error)) (store.Position, error) {
 	correlation := e.Metadata[MetadataCorrelationID]
 	if correlation == "" {
 		correlation = e.ID

@@ -1,0 +1,146 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// claim is the command of the claims saga: it claims the stream Target for Source.
+type claim struct{ Source, Target string }
+
+func (c claim) Stream() string { return c.Target }
+
+// claimsLog records the order the claims saga's commands start and finish in, and can hold
+// the command for one source until the test lets it go.
+type claimsLog struct {
+	mu      sync.Mutex
+	log     []string // "start x", "finish x"
+	hold    map[string]chan struct{}
+	started map[string]chan struct{}
+}
+
+func (l *claimsLog) dispatch(ctx context.Context, c claim, _ eventsourcing.Meta) (eventsourcing.Result, error) {
+	l.mu.Lock()
+	l.log = append(l.log, "start "+c.Source)
+	gate, signal := l.hold[c.Source], l.started[c.Source]
+	l.mu.Unlock()
+	if signal != nil {
+		close(signal)
+	}
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return eventsourcing.Result{}, ctx.Err()
+		}
+	}
+	l.mu.Lock()
+	l.log = append(l.log, "finish "+c.Source)
+	l.mu.Unlock()
+	return eventsourcing.Result{}, nil
+}
+
+func (l *claimsLog) entries() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.log)
+}
+
+// TestRunner_sagaRoutesByCommandStream: NewSaga's processors run the commands for one stream
+// in the log order of the events that caused them, whatever streams those events are on,
+// and commands for different streams concurrently.
+func TestRunner_sagaRoutesByCommandStream(t *testing.T) {
+	targets := map[string]string{"x": "T", "y": "T", "z": "U"} // counter id → claimed stream
+	saga := decider.Saga[counterEvent, claim]{React: func(e counterEvent) []claim {
+		if c, ok := e.(counterCreated); ok {
+			return []claim{{Source: c.ID, Target: targets[c.ID]}}
+		}
+		return nil
+	}}
+	s := newStore(t)
+	for _, id := range []string{"x", "y", "z"} { // positions 1, 2, 3, on three streams
+		if _, err := s.Append(context.Background(), "counter-"+id, store.NoStream, store.EventData{Type: "CounterCreated", Data: []byte(`{"id":"` + id + `"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := make(chan struct{})
+	xStarted, zStarted := make(chan struct{}), make(chan struct{})
+	l := &claimsLog{hold: map[string]chan struct{}{"x": release}, started: map[string]chan struct{}{"x": xStarted, "z": zStarted}}
+	r := eventsourcing.NewRunner(s)
+	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
+	startRunner(t, r)
+
+	await(t, xStarted, "x's claim starting")
+	await(t, zStarted, "z's claim (another stream) starting while x's is held")
+	if got := l.entries(); slices.Contains(got, "start y") {
+		t.Fatalf("y's claim on T started while x's claim on T was held: %v", got)
+	}
+	close(release)
+	waitFor(t, r, 3)
+	got := l.entries()
+	if fx, sy := slices.Index(got, "finish x"), slices.Index(got, "start y"); fx < 0 || sy < fx {
+		t.Fatalf("order %v: want x's claim on T finished before y's started", got)
+	}
+}
+
+// TestRunner_sagaRoutes covers how the Runner uses a SagaRouter's keys, and that a plain
+// SagaProcessor gets one event at a time.
+func TestRunner_sagaRoutes(t *testing.T) {
+	t.Run("an event with an empty key waits for every earlier one and runs alone", func(t *testing.T) {
+		s := newStore(t)
+		appendTo(t, s, "a", "b", "c", "d", "e")
+		g := newGateSaga()
+		g.routes[3] = ""
+		release := g.hold(1)
+		r := eventsourcing.NewRunner(s)
+		r.AddSaga(g)
+		startRunner(t, r)
+		if p := g.nextHandled(t, "event 2 while event 1 is held"); p != 2 {
+			t.Fatalf("handled %d first, want 2", p)
+		}
+		if started, _ := g.orders(); slices.Contains(started, 3) || slices.Contains(started, 4) {
+			t.Fatalf("started %v while event 1 was held: events 3 (alone) and 4 (after it) must wait", started)
+		}
+		release()
+		waitFor(t, r, 5)
+		started, finished := g.orders()
+		at := func(list []store.Position, p store.Position) int { return slices.Index(list, p) }
+		// 3 starts after 1 and 2 finished, and 4 and 5 start after 3 finished.
+		if at(started, 3) != 2 || at(finished, 3) != 2 || at(started, 4) < 3 || at(started, 5) < 3 {
+			t.Fatalf("started %v, finished %v: want event 3 third to start and finish, after 1 and 2", started, finished)
+		}
+	})
+
+	t.Run("a plain SagaProcessor gets one event at a time, in log order", func(t *testing.T) {
+		s := newStore(t)
+		appendTo(t, s, "a", "b", "c", "a", "d", "b")
+		g := newGateSaga()
+		first := g.startOf(1)
+		release := g.hold(1)
+		r := eventsourcing.NewRunner(s) // default parallelism
+		r.AddSaga(plainSaga{g})
+		startRunner(t, r)
+		await(t, first, "event 1 starting")
+		release() // by now, run concurrently, the other streams' events would have overtaken it
+		waitFor(t, r, 6)
+		started, finished := g.orders()
+		want := []store.Position{1, 2, 3, 4, 5, 6}
+		if !slices.Equal(started, want) || !slices.Equal(finished, want) {
+			t.Fatalf("started %v, finished %v; want both %v", started, finished, want)
+		}
+	})
+}
+
+// plainSaga hides everything of its gateSaga but the SagaProcessor methods.
+type plainSaga struct{ g *gateSaga }
+
+func (p plainSaga) Name() string { return p.g.Name() }
+func (p plainSaga) Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error) {
+	return p.g.Process(ctx, e, onRetry)
+}
