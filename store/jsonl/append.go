@@ -117,9 +117,6 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, err
 	}
-	if !utf8.ValidString(stream) {
-		return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
-	}
 	// Encode all but the position and version before taking the lock.
 	now := s.now()
 	if !validTime(now) {
@@ -165,6 +162,10 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	sid, known := s.idx.lookup(stream)
 	if known {
 		current = s.idx.streams[sid].pending
+	} else if !utf8.ValidString(stream) {
+		// Checked only for new streams: a known one was checked when it was added.
+		s.mu.Unlock()
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
 	}
 	if err := store.CheckVersion(stream, expected, current); err != nil {
 		s.mu.Unlock()

@@ -1,6 +1,10 @@
 package jsonl
 
-import "github.com/eventgraph/eventgraph/store"
+import (
+	"slices"
+
+	"github.com/eventgraph/eventgraph/store"
+)
 
 // entry locates one event in the log file. The index holds one per event, in position
 // order; payloads stay on disk.
@@ -60,9 +64,7 @@ func (x *index) add(name string) uint32 {
 // read.
 func appendGrow[T any](s []T, v T) []T {
 	if len(s) == cap(s) && len(s) >= 1024 {
-		grown := make([]T, len(s), 2*len(s))
-		copy(grown, s)
-		s = grown
+		s = slices.Grow(s, len(s)) // zeroes only the new half, unlike make and copy
 	}
 	return append(s, v)
 }
