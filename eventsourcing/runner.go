@@ -45,9 +45,9 @@ func WithRunnerLogger(l *slog.Logger) RunnerOption {
 const DefaultSagaParallelism = 64
 
 // WithSagaParallelism sets how many events each saga that is a SagaRouter (as NewSaga's
-// are) handles at once: events with one key (for NewSaga's, the stream their commands
-// address) are always handled one after the other, in log order; events with different keys
-// concurrently, up to n at once. A saga whose commands wait for a durable append then shares
+// are) handles at once: events of one stream, and events with one key (for NewSaga's, the
+// stream their commands address), are always handled one after the other, in log order;
+// events that share neither concurrently, up to n at once. A saga whose commands wait for a durable append then shares
 // the store's group commits instead of paying one sync per event, and keeps up with the
 // writers. n = 1 handles every event in log order, one at a time; n < 1 is taken as 1.
 func WithSagaParallelism(n int) RunnerOption {

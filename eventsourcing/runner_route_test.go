@@ -2,9 +2,11 @@ package eventsourcing_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -19,10 +21,11 @@ func (c claim) Stream() string { return c.Target }
 // claimsLog records the order the claims saga's commands start and finish in, and can hold
 // the command for one source until the test lets it go.
 type claimsLog struct {
-	mu      sync.Mutex
-	log     []string // "start x", "finish x"
-	hold    map[string]chan struct{}
-	started map[string]chan struct{}
+	mu       sync.Mutex
+	log      []string // "start x", "finish x"
+	hold     map[string]chan struct{}
+	started  map[string]chan struct{}
+	finished chan string // receives each finished claim's source, when not nil
 }
 
 func (l *claimsLog) dispatch(ctx context.Context, c claim, _ eventsourcing.Meta) (eventsourcing.Result, error) {
@@ -43,8 +46,33 @@ func (l *claimsLog) dispatch(ctx context.Context, c claim, _ eventsourcing.Meta)
 	l.mu.Lock()
 	l.log = append(l.log, "finish "+c.Source)
 	l.mu.Unlock()
+	if l.finished != nil {
+		l.finished <- c.Source
+	}
 	return eventsourcing.Result{}, nil
 }
+
+// awaitFinished waits until each of sources has finished, failing after a long while.
+func (l *claimsLog) awaitFinished(tb testing.TB, sources ...string) {
+	tb.Helper()
+	want := map[string]bool{}
+	for _, s := range sources {
+		want[s] = true
+	}
+	for len(want) > 0 {
+		select {
+		case s := <-l.finished:
+			delete(want, s)
+		case <-time.After(10 * time.Second):
+			tb.Fatalf("claims of %v did not finish", want)
+		}
+	}
+}
+
+// others are events after the one a test holds back, on streams and with targets of their
+// own: once they have all been handled, an event dispatched before them that was free to run
+// would almost surely have run too.
+var others = []string{"o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"}
 
 func (l *claimsLog) entries() []string {
 	l.mu.Lock()
@@ -56,36 +84,83 @@ func (l *claimsLog) entries() []string {
 // in the log order of the events that caused them, whatever streams those events are on,
 // and commands for different streams concurrently.
 func TestRunner_sagaRoutesByCommandStream(t *testing.T) {
-	targets := map[string]string{"x": "T", "y": "T", "z": "U"} // counter id → claimed stream
 	saga := decider.Saga[counterEvent, claim]{React: func(e counterEvent) []claim {
 		if c, ok := e.(counterCreated); ok {
-			return []claim{{Source: c.ID, Target: targets[c.ID]}}
+			target := "t-" + c.ID
+			if c.ID == "x" || c.ID == "y" {
+				target = "T" // x and y claim the same stream
+			}
+			return []claim{{Source: c.ID, Target: target}}
 		}
 		return nil
 	}}
 	s := newStore(t)
-	for _, id := range []string{"x", "y", "z"} { // positions 1, 2, 3, on three streams
+	for _, id := range append([]string{"x", "y"}, others...) { // each on a stream of its own
 		if _, err := s.Append(context.Background(), "counter-"+id, store.NoStream, store.EventData{Type: "CounterCreated", Data: []byte(`{"id":"` + id + `"}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	release := make(chan struct{})
-	xStarted, zStarted := make(chan struct{}), make(chan struct{})
-	l := &claimsLog{hold: map[string]chan struct{}{"x": release}, started: map[string]chan struct{}{"x": xStarted, "z": zStarted}}
+	release, xStarted := make(chan struct{}), make(chan struct{})
+	l := &claimsLog{hold: map[string]chan struct{}{"x": release}, started: map[string]chan struct{}{"x": xStarted}, finished: make(chan string, 16)}
 	r := eventsourcing.NewRunner(s)
 	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
 	startRunner(t, r)
 
 	await(t, xStarted, "x's claim starting")
-	await(t, zStarted, "z's claim (another stream) starting while x's is held")
+	l.awaitFinished(t, others...) // other streams' claims run while x's is held
 	if got := l.entries(); slices.Contains(got, "start y") {
 		t.Fatalf("y's claim on T started while x's claim on T was held: %v", got)
 	}
 	close(release)
-	waitFor(t, r, 3)
+	waitFor(t, r, store.Position(2+len(others)))
 	got := l.entries()
 	if fx, sy := slices.Index(got, "finish x"), slices.Index(got, "start y"); fx < 0 || sy < fx {
 		t.Fatalf("order %v: want x's claim on T finished before y's started", got)
+	}
+}
+
+// TestRunner_sagaKeepsStreamOrder: events of one stream are handled in log order even when
+// their commands address different streams (a restaurant's placements create their orders in
+// the order they were placed).
+func TestRunner_sagaKeepsStreamOrder(t *testing.T) {
+	saga := decider.Saga[counterEvent, claim]{React: func(e counterEvent) []claim {
+		if a, ok := e.(counterAdded); ok {
+			return []claim{{Source: fmt.Sprint(a.ID, a.N), Target: fmt.Sprint("t-", a.ID, a.N)}}
+		}
+		return nil
+	}}
+	s := newStore(t)
+	add := func(id string, n int) {
+		data := fmt.Sprintf(`{"id":%q,"n":%d}`, id, n)
+		if _, err := s.Append(context.Background(), "counter-"+id, store.Any, store.EventData{Type: "CounterAdded", Data: []byte(data)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("a", 1)
+	add("a", 2) // same stream as a1, another target
+	for _, id := range others {
+		add(id, 1)
+	}
+	release, a1Started := make(chan struct{}), make(chan struct{})
+	l := &claimsLog{hold: map[string]chan struct{}{"a1": release}, started: map[string]chan struct{}{"a1": a1Started}, finished: make(chan string, 16)}
+	r := eventsourcing.NewRunner(s)
+	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
+	startRunner(t, r)
+
+	await(t, a1Started, "a's first claim starting")
+	var rest []string
+	for _, id := range others {
+		rest = append(rest, id+"1")
+	}
+	l.awaitFinished(t, rest...) // other streams' events run while a's first is held
+	if got := l.entries(); slices.Contains(got, "start a2") {
+		t.Fatalf("a's second event was handled while its first was held: %v", got)
+	}
+	close(release)
+	waitFor(t, r, store.Position(2+len(others)))
+	got := l.entries()
+	if f1, s2 := slices.Index(got, "finish a1"), slices.Index(got, "start a2"); f1 < 0 || s2 < f1 {
+		t.Fatalf("order %v: want a's first event handled before its second", got)
 	}
 }
 

@@ -2,21 +2,21 @@ package eventsourcing
 
 import (
 	"context"
-	"hash/maphash"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
 )
 
 // consumeSaga feeds a saga from the subscription. A saga that is a SagaRouter (NewSaga's
-// are) runs on r.sagaParallel workers: each event goes to the worker of its key (by a hash),
-// so events with one key are handled one after the other, in log order, and events with
-// different keys concurrently; an event with an empty key waits until every earlier one is
-// handled and runs alone. Any other saga gets one event at a time, in log order. The saga's
-// position advances over an event only once that event and every earlier one are handled,
-// so WaitFor and a restart never skip an event still in flight. Each worker queues at most
-// sagaQueue events: a busy worker holds the subscription back, which then catches up from
-// the log, so memory stays bounded.
+// are) handles up to r.sagaParallel events at once, each on its own goroutine, under one
+// rule: an event waits for every earlier event that shares its stream or its key (see
+// SagaRouter), so the events of one stream, and the events with one key, are handled one
+// after the other, in log order, and the others concurrently. An event with an empty key
+// waits until every earlier one is handled and runs alone. Any other saga gets one event at
+// a time, in log order. The saga's position advances over an event only once that event and
+// every earlier one are handled, so WaitFor and a restart never skip an event still in
+// flight. A full set of events in flight holds the subscription back (it catches up from
+// the log later), so memory stays bounded.
 //
 // It returns the subscription's error or ctx's, after every event in flight has finished.
 func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Position) error {
@@ -27,24 +27,10 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 	if !prepares && !routes {
 		n = 1
 	}
-	queues := make([]chan sagaEvent, n)
-	var wg, inFlight sync.WaitGroup
-	for i := range queues {
-		queues[i] = make(chan sagaEvent, sagaQueue)
-		wg.Go(func() {
-			for x := range queues[i] {
-				c.handle(ctx, x.e, x.job)
-				inFlight.Done()
-			}
-		})
-	}
-	defer func() {
-		for _, ch := range queues {
-			close(ch)
-		}
-		wg.Wait()
-	}()
-	seed := maphash.MakeSeed()
+	slots := make(chan struct{}, n)
+	var inFlight sync.WaitGroup
+	defer inFlight.Wait()
+	var chains sagaChains
 	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
@@ -62,34 +48,77 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 				return q.saga.Process(ctx, e, onRetry)
 			}}
 		}
-		ch := queues[0]
-		if n > 1 {
-			if job.route == "" {
-				inFlight.Wait() // only this goroutine adds, so nothing is added meanwhile
-				c.handle(ctx, e, job)
-				continue
-			}
-			ch = queues[maphash.String(seed, job.route)%uint64(n)]
+		switch {
+		case job.noop:
+			c.handle(ctx, e, job) // nothing to run: it only counts as handled
+			continue
+		case n == 1 || job.route == "":
+			inFlight.Wait() // only this goroutine adds, so nothing is added meanwhile
+			c.handle(ctx, e, job)
+			continue
 		}
-		inFlight.Add(1)
+		// Chained behind the earlier events of its stream and its key before it takes a
+		// slot: predecessors are always earlier, so waiting for them never deadlocks.
+		waits, done := chains.link(e.StreamID, job.route)
 		select {
-		case ch <- sagaEvent{e, job}:
+		case slots <- struct{}{}:
 		case <-ctx.Done():
-			inFlight.Done()
+			chains.unlink(e.StreamID, job.route, done)
 			return ctx.Err()
 		}
+		inFlight.Add(1)
+		go func() {
+			defer inFlight.Done()
+			defer func() { <-slots }()
+			defer chains.unlink(e.StreamID, job.route, done)
+			for _, w := range waits {
+				<-w // predecessors finish even when ctx ends
+			}
+			c.handle(ctx, e, job)
+		}()
 	}
 	return ctx.Err()
 }
 
-// sagaEvent is an event on its way to a saga worker.
-type sagaEvent struct {
-	e   store.Event
-	job sagaJob
+// sagaChains orders a saga's events per stream and per key: each key maps to the completion
+// of the last event dispatched with it, while that event is in flight.
+type sagaChains struct {
+	mu   sync.Mutex
+	last map[string]chan struct{}
 }
 
-// sagaQueue bounds the events waiting for one saga worker.
-const sagaQueue = 16
+// link makes done the last event of both keys and returns the completions to wait for.
+func (s *sagaChains) link(stream, route string) (waits []chan struct{}, done chan struct{}) {
+	done = make(chan struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = make(map[string]chan struct{})
+	}
+	for i, k := range [2]string{stream, route} {
+		if i == 1 && k == stream {
+			break
+		}
+		if prev, ok := s.last[k]; ok {
+			waits = append(waits, prev)
+		}
+		s.last[k] = done
+	}
+	return waits, done
+}
+
+// unlink closes done and forgets the keys whose last event it still is, so that the map
+// holds only keys with events in flight.
+func (s *sagaChains) unlink(stream, route string, done chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(done)
+	for _, k := range [2]string{stream, route} {
+		if s.last[k] == done {
+			delete(s.last, k)
+		}
+	}
+}
 
 // sagaConsumer records which events a saga handled and advances its position over the
 // handled prefix of the log.

@@ -28,14 +28,16 @@ type SagaProcessor interface {
 }
 
 // SagaRouter is implemented by SagaProcessors that can process events concurrently. Before
-// the Runner hands it an event, it asks Route for the event's key: events with equal keys are
-// processed one after the other, in log order; events with different keys may be processed
-// concurrently (see WithSagaParallelism). An empty key makes the event wait for every earlier
-// one and run alone. Route is called on the Runner's dispatching goroutine, one event at a
-// time, in log order; it must be quick and must not modify e.
+// the Runner hands it an event, it asks Route for the event's key. An event waits for every
+// earlier event on the same stream and every earlier event with the same key; events that
+// share neither may be processed concurrently (see WithSagaParallelism). An empty key makes
+// the event wait for every earlier one and run alone. Route is called on the Runner's
+// dispatching goroutine, one event at a time, in log order; it must be quick and must not
+// modify e.
 //
 // The key should name what the event's commands change, such as their stream: then the
-// commands addressed to one stream run in the log order of the events that caused them.
+// commands addressed to one stream run in the log order of the events that caused them, and
+// so do the commands caused by one stream's events.
 type SagaRouter interface {
 	SagaProcessor
 	Route(e store.Event) string
@@ -94,9 +96,9 @@ type sagaProcessor[E, C any] struct {
 // is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
-// The processor is a SagaRouter: a Runner runs the commands for one stream in the log order
-// of the events that caused them, and commands for different streams concurrently, when
-// the command type has a Stream() string method (see Route).
+// The processor is a SagaRouter keyed by the stream its commands address, when the command
+// type has a Stream() string method (see Route): a Runner runs the commands for one stream,
+// and the commands caused by one stream's events, in log order, and the others concurrently.
 func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dispatch func(ctx context.Context, c C, m Meta) (Result, error), opts ...SagaOption) SagaProcessor {
 	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}
 	for _, o := range opts {
@@ -126,16 +128,17 @@ func (p *sagaProcessor[E, C]) Process(ctx context.Context, e store.Event, onRetr
 // Route returns the stream the event's commands address, when they address one and say so
 // (their type has a Stream() string method, as a Handler's commands do): a Runner then runs
 // the commands for one stream in the log order of their events, so that, say, the first of
-// two placements that claim one order id creates the order. Events that cause no command
-// are keyed by their own stream; commands for several streams, or whose stream cannot be
-// told, run alone. See SagaRouter.
+// two placements that claim one order id creates the order (and, as for every event, one
+// restaurant's placements create their orders in the order they were placed). Events that
+// cause no command are keyed by their own stream; commands for several streams, or whose
+// stream cannot be told, run alone. See SagaRouter.
 func (p *sagaProcessor[E, C]) Route(e store.Event) string { return p.prepare(e).route }
 
 // prepare decodes e and asks the saga for its commands, without dispatching them. A Runner
 // calls it once per event (see sagaPreparer); Route and Process call it for other callers.
 func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 	if !p.codec.Handles(e.Type) {
-		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
+		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
 	}
 	fail := func(err error) sagaJob {
 		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, err }}
@@ -147,6 +150,9 @@ func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 	cmds, err := p.react(ev)
 	if err != nil {
 		return fail(err)
+	}
+	if len(cmds) == 0 {
+		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
 	}
 	route := e.StreamID
 	for i, c := range cmds {
@@ -171,6 +177,7 @@ func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 // the function that dispatches its commands.
 type sagaJob struct {
 	route string
+	noop  bool // the event causes no command: nothing to run, only to count as handled
 	run   func(ctx context.Context, onRetry func(error)) (store.Position, error)
 }
 
