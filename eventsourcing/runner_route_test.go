@@ -80,6 +80,30 @@ func (l *claimsLog) entries() []string {
 	return slices.Clone(l.log)
 }
 
+// holdBack runs saga over s, holds the claim of source held, waits until the claims of
+// others have finished, checks that the claim of blocked has not started, then releases held
+// and checks that blocked started only after held finished. last is the log's last position.
+func holdBack(t *testing.T, s store.Store, saga decider.Saga[counterEvent, claim], held, blocked string, others []string, last store.Position) {
+	t.Helper()
+	release, started := make(chan struct{}), make(chan struct{})
+	l := &claimsLog{hold: map[string]chan struct{}{held: release}, started: map[string]chan struct{}{held: started}, finished: make(chan string, 16)}
+	r := eventsourcing.NewRunner(s)
+	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
+	startRunner(t, r)
+
+	await(t, started, held+"'s claim starting")
+	l.awaitFinished(t, others...) // independent claims run while held's is held
+	if got := l.entries(); slices.Contains(got, "start "+blocked) {
+		t.Fatalf("%s's claim started while %s's was held: %v", blocked, held, got)
+	}
+	close(release)
+	waitFor(t, r, last)
+	got := l.entries()
+	if fh, sb := slices.Index(got, "finish "+held), slices.Index(got, "start "+blocked); fh < 0 || sb < fh {
+		t.Fatalf("order %v: want %s's claim finished before %s's started", got, held, blocked)
+	}
+}
+
 // TestRunner_sagaRoutesByCommandStream: NewSaga's processors run the commands for one stream
 // in the log order of the events that caused them, whatever streams those events are on,
 // and commands for different streams concurrently.
@@ -100,23 +124,7 @@ func TestRunner_sagaRoutesByCommandStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	release, xStarted := make(chan struct{}), make(chan struct{})
-	l := &claimsLog{hold: map[string]chan struct{}{"x": release}, started: map[string]chan struct{}{"x": xStarted}, finished: make(chan string, 16)}
-	r := eventsourcing.NewRunner(s)
-	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
-	startRunner(t, r)
-
-	await(t, xStarted, "x's claim starting")
-	l.awaitFinished(t, others...) // other streams' claims run while x's is held
-	if got := l.entries(); slices.Contains(got, "start y") {
-		t.Fatalf("y's claim on T started while x's claim on T was held: %v", got)
-	}
-	close(release)
-	waitFor(t, r, store.Position(2+len(others)))
-	got := l.entries()
-	if fx, sy := slices.Index(got, "finish x"), slices.Index(got, "start y"); fx < 0 || sy < fx {
-		t.Fatalf("order %v: want x's claim on T finished before y's started", got)
-	}
+	holdBack(t, s, saga, "x", "y", others, store.Position(2+len(others)))
 }
 
 // TestRunner_sagaKeepsStreamOrder: events of one stream are handled in log order even when
@@ -141,27 +149,11 @@ func TestRunner_sagaKeepsStreamOrder(t *testing.T) {
 	for _, id := range others {
 		add(id, 1)
 	}
-	release, a1Started := make(chan struct{}), make(chan struct{})
-	l := &claimsLog{hold: map[string]chan struct{}{"a1": release}, started: map[string]chan struct{}{"a1": a1Started}, finished: make(chan string, 16)}
-	r := eventsourcing.NewRunner(s)
-	r.AddSaga(eventsourcing.NewSaga("claims", saga, counterCodec{}, l.dispatch))
-	startRunner(t, r)
-
-	await(t, a1Started, "a's first claim starting")
 	var rest []string
 	for _, id := range others {
 		rest = append(rest, id+"1")
 	}
-	l.awaitFinished(t, rest...) // other streams' events run while a's first is held
-	if got := l.entries(); slices.Contains(got, "start a2") {
-		t.Fatalf("a's second event was handled while its first was held: %v", got)
-	}
-	close(release)
-	waitFor(t, r, store.Position(2+len(others)))
-	got := l.entries()
-	if f1, s2 := slices.Index(got, "finish a1"), slices.Index(got, "start a2"); f1 < 0 || s2 < f1 {
-		t.Fatalf("order %v: want a's first event handled before its second", got)
-	}
+	holdBack(t, s, saga, "a1", "a2", rest, store.Position(2+len(others)))
 }
 
 // TestRunner_sagaRoutes covers how the Runner uses a SagaRouter's keys, and that a plain

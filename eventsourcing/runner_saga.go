@@ -36,17 +36,15 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 			return err
 		}
 		var job sagaJob
-		switch {
-		case prepares:
+		if prepares {
 			job = prep.prepare(e)
-		case routes:
-			job = sagaJob{route: router.Route(e), run: func(ctx context.Context, onRetry func(error)) (store.Position, error) {
+		} else {
+			job.run = func(ctx context.Context, onRetry func(error)) (store.Position, error) {
 				return q.saga.Process(ctx, e, onRetry)
-			}}
-		default:
-			job = sagaJob{run: func(ctx context.Context, onRetry func(error)) (store.Position, error) {
-				return q.saga.Process(ctx, e, onRetry)
-			}}
+			}
+			if routes {
+				job.route = router.Route(e)
+			}
 		}
 		switch {
 		case job.noop:
