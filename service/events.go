@@ -49,7 +49,9 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 // SubscribeEvents yields the events that pass the filter: with after set, every one after
 // that position and then each new one; with after nil, only those committed after the call
 // (from the current head). It ends when ctx ends. The store's subscription is pulled, so a
-// slow consumer only holds back its own cursor.
+// slow consumer only holds back its own cursor. The events may share Data and Metadata with
+// the store (store.SubscribeReadOnly): the caller must not modify them, which spares a copy
+// of every event for every subscriber.
 func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f EventFilter) (iter.Seq2[store.Event, error], error) {
 	from := store.Position(0)
 	if after != nil {
@@ -62,7 +64,7 @@ func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f 
 		from = head
 	}
 	return func(yield func(store.Event, error) bool) {
-		for e, err := range s.store.Subscribe(ctx, from) {
+		for e, err := range store.SubscribeReadOnly(ctx, s.store, from) {
 			if err != nil {
 				yield(store.Event{}, err)
 				return

@@ -22,6 +22,10 @@ type group struct {
 	done    chan struct{} // closed when the group is committed or failed
 	lead    chan struct{} // receives one token when a waiter must write the group
 	err     error
+	// events are the group's events for the tail cache, one per line, unless uncached: an
+	// append encoded while no one subscribed did not make them.
+	events   []store.Event
+	uncached bool
 }
 
 // maxSpare bounds the buffer kept for the next group.
@@ -38,6 +42,7 @@ type spareBufs struct {
 	buf   []byte
 	lines []entry
 	sids  []uint32
+	evs   []store.Event
 }
 
 // newGroup returns an empty group, reusing the buffers of the last committed one. A lone
@@ -51,7 +56,7 @@ func (s *Store) newGroup(lone bool) *group {
 	} else {
 		g = &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	}
-	g.buf, g.lines, g.sids = s.spare.buf[:0], s.spare.lines[:0], s.spare.sids[:0]
+	g.buf, g.lines, g.sids, g.events = s.spare.buf[:0], s.spare.lines[:0], s.spare.sids[:0], s.spare.evs[:0]
 	s.spare = spareBufs{}
 	return g
 }
@@ -148,6 +153,10 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		pre = appendBodyPairs(pre, &evs[i], nowText, len(evs), pairs)
 		ends = append(ends, len(pre))
 	}
+	var cached []store.Event
+	if s.tailOn && s.subs.Load() > 0 {
+		cached = cachedEvents(stream, evs, now.UTC())
+	}
 
 	s.mu.Lock()
 	if s.closed {
@@ -191,6 +200,15 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	}
 	if cap(pre) <= maxPre {
 		s.pres.Put(&pre)
+	}
+	if cached == nil {
+		g.uncached = true
+	} else {
+		for i := range cached {
+			cached[i].Version = st.pending + 1 + store.Version(i)
+			cached[i].Position = store.Position(s.next + 1 + int64(i))
+		}
+		g.events = append(g.events, cached...)
 	}
 	g.sids = append(g.sids, sid)
 	g.appends++
@@ -364,8 +382,12 @@ func (s *Store) publish(g *group, end int64) {
 		st.positions = appendGrow(st.positions, int64(len(s.idx.entries)))
 	}
 	s.end = end + int64(len(g.buf))
+	if s.tailOn {
+		s.tail.publish(g.events, !g.uncached, store.Position(len(s.idx.entries)))
+		clear(g.events) // the cache holds them now; the reused slice must not
+	}
 	if cap(g.buf) <= maxSpare {
-		s.spare = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids}
+		s.spare = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids, evs: g.events}
 	}
 	if s.notify != nil {
 		close(s.notify)

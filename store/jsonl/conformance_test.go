@@ -1,6 +1,8 @@
 package jsonl_test
 
 import (
+	"context"
+	"iter"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -36,4 +38,25 @@ func harness(opts ...jsonl.Option) storetest.Harness {
 func TestStore_conformance(t *testing.T) {
 	t.Run("durable", func(t *testing.T) { storetest.Run(t, harness()) })
 	t.Run("no sync", func(t *testing.T) { storetest.Run(t, harness(jsonl.WithNoSync())) })
+}
+
+// sharedReads is a store whose Subscribe and ReadAll are SubscribeShared and ReadAllShared,
+// so that the conformance suite's reads run through the shared variants too.
+type sharedReads struct{ *jsonl.Store }
+
+func (s sharedReads) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.SubscribeShared(ctx, after)
+}
+
+func (s sharedReads) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.ReadAllShared(ctx, after)
+}
+
+func TestStore_conformanceShared(t *testing.T) {
+	h := harness()
+	open := h.New
+	h.New = func(tb testing.TB) store.Store { return sharedReads{open(tb).(*jsonl.Store)} }
+	h.Reopen = nil
+	h.SharedEvents = true
+	storetest.Run(t, h)
 }

@@ -14,12 +14,13 @@ type config struct {
 	maxSize int
 	now     func() time.Time
 	wrap    func(file) file
+	tail    int
 
 	observer Observer
 }
 
 func defaultConfig() config {
-	return config{maxSize: store.DefaultMaxEventSize, now: time.Now}
+	return config{maxSize: store.DefaultMaxEventSize, now: time.Now, tail: DefaultTailCache}
 }
 
 // WithNoSync makes Append return once the events are written to the operating system,
@@ -47,6 +48,14 @@ func WithClock(now func() time.Time) Option {
 			c.now = now
 		}
 	}
+}
+
+// WithTailCache sets how many of the last committed events the Store keeps decoded in
+// memory, while anyone subscribes, for subscribers that keep up with the log (default
+// DefaultTailCache); n <= 0 turns the cache off, and subscribers then read every event back
+// from the file. See the package documentation.
+func WithTailCache(n int) Option {
+	return func(c *config) { c.tail = max(n, 0) }
 }
 
 // withFile wraps the log file, so tests can inject faults.

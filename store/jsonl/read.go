@@ -66,6 +66,16 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 // ReadAll yields every event with Position > after, in log order, up to the head at the
 // time of the call.
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.readAll(ctx, after, false)
+}
+
+// ReadAllShared is ReadAll, except that the events it takes from the tail cache share Data
+// and Metadata with it: the caller must not modify them. See store.SharedReader.
+func (s *Store) ReadAllShared(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.readAll(ctx, after, true)
+}
+
+func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		s.mu.RLock()
 		closed, entries := s.closed, s.idx.entries
@@ -74,22 +84,45 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 			yield(store.Event{}, fmt.Errorf("jsonl: read all: %w", store.ErrClosed))
 			return
 		}
-		r := reader{s: s, ctx: ctx}
-		for p := max(int(after), 0); p < len(entries); p += readChunk {
-			if !r.read(entries[p:min(p+readChunk, len(entries))], yield) {
+		r := reader{s: s, ctx: ctx, shared: shared}
+		for p := max(int(after), 0); p < len(entries); {
+			n, ok := r.cached(p, len(entries)-p, yield)
+			if !ok {
 				return
 			}
+			if n > 0 {
+				p += n
+				continue
+			}
+			next := min(p+readChunk, len(entries))
+			if !r.read(entries[p:next], yield) {
+				return
+			}
+			p = next
 		}
 	}
 }
 
 // Subscribe yields every event with Position > after: the history first, then each event
 // as it is committed, until ctx ends or the Store is closed. A subscriber keeps only its
-// position; it reads events from the file, so a slow one costs no memory and never holds
-// up appends.
+// position: it reads events from the file, or, while it keeps up with the log, takes them
+// from the tail cache; so a slow one costs no memory and never holds up appends. The events
+// are the caller's to modify.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.subscribe(ctx, after, false)
+}
+
+// SubscribeShared is Subscribe, except that the events it takes from the tail cache share
+// Data and Metadata with it: the caller must not modify them. See store.SharedSubscriber.
+func (s *Store) SubscribeShared(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.subscribe(ctx, after, true)
+}
+
+func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
-		r := reader{s: s, ctx: ctx}
+		s.subs.Add(1) // appends fill the tail cache from now on
+		defer s.subs.Add(-1)
+		r := reader{s: s, ctx: ctx, shared: shared}
 		cursor := max(int(after), 0)
 		for {
 			s.mu.RLock()
@@ -100,6 +133,14 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				return
 			}
 			if cursor < len(entries) {
+				n, ok := r.cached(cursor, len(entries)-cursor, yield)
+				if !ok {
+					return
+				}
+				if n > 0 {
+					cursor += n
+					continue
+				}
 				next := min(cursor+readChunk, len(entries))
 				if !r.read(entries[cursor:next], yield) {
 					return
@@ -111,7 +152,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 			if notify == nil {
 				continue
 			}
-			r.buf = nil // an idle subscriber holds no read buffer
+			r.buf, r.batch = nil, nil // an idle subscriber holds no buffers
 			select {
 			case <-notify:
 			case <-ctx.Done():
@@ -129,7 +170,34 @@ type reader struct {
 	ctx    context.Context
 	stream string // the stream's id when all lines belong to it
 	buf    []byte
-	names  names // types and metadata keys seen so far
+	names  names         // types and metadata keys seen so far
+	shared bool          // events from the tail cache are yielded without a copy
+	batch  []store.Event // events taken from the tail cache
+}
+
+// cached yields the events after position after from the tail cache, at most limit (and
+// readChunk) of them, and returns how many; 0 when the cache does not hold the next one. ok
+// is false when iteration must stop (see read).
+func (r *reader) cached(after, limit int, yield func(store.Event, error) bool) (n int, ok bool) {
+	if !r.s.tailOn {
+		return 0, true
+	}
+	r.s.mu.RLock()
+	r.batch, _ = r.s.tail.copyFrom(r.batch[:0], store.Position(after+1), min(limit, readChunk))
+	r.s.mu.RUnlock()
+	for i, e := range r.batch {
+		r.batch[i] = store.Event{} // the batch is reused; it must not keep events alive
+		if err := r.ctx.Err(); err != nil {
+			return i, fail(yield, err)
+		}
+		if !r.shared {
+			e = ownCopy(e)
+		}
+		if !yield(e, nil) {
+			return i + 1, false
+		}
+	}
+	return len(r.batch), true
 }
 
 // read yields the events of es, reading adjacent lines with one ReadAt. It reports false

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -44,13 +45,18 @@ type Store struct {
 	scratch   group         // the group a lone append WithNoSync reuses
 	pres      sync.Pool     // *[]byte encoding buffers of appends
 	times     timeCache     // formats the times of appends
+	tail      tail          // the last committed events, decoded, while anyone subscribes
+	tailOn    bool          // the tail cache is enabled; set by Open
+	subs      atomic.Int64  // subscriptions running: appends fill the tail cache only then
 }
 
 var (
-	_ store.Store           = (*Store)(nil)
-	_ store.Header          = (*Store)(nil)
-	_ store.EventsAppender  = (*Store)(nil)
-	_ store.StreamVersioner = (*Store)(nil)
+	_ store.Store            = (*Store)(nil)
+	_ store.Header           = (*Store)(nil)
+	_ store.EventsAppender   = (*Store)(nil)
+	_ store.StreamVersioner  = (*Store)(nil)
+	_ store.SharedSubscriber = (*Store)(nil)
+	_ store.SharedReader     = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It
@@ -128,6 +134,8 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		end:     rep.Valid,
 		next:    int64(len(idx.entries)),
 		done:    make(chan struct{}),
+		tail:    newTail(cfg.tail),
+		tailOn:  cfg.tail > 0,
 	}
 	s.idle = sync.NewCond(&s.mu)
 	s.observer = cfg.observer

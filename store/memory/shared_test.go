@@ -21,7 +21,7 @@ func (s sharedSubscriptions) Subscribe(ctx context.Context, after store.Position
 }
 
 func TestStore_SubscribeShared(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedSubscriptions{memory.New()} }})
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedSubscriptions{memory.New()} }, SharedEvents: true})
 }
 
 func TestSubscribeReadOnly(t *testing.T) {
@@ -77,7 +77,7 @@ func (s sharedReads) ReadAll(ctx context.Context, after store.Position) iter.Seq
 }
 
 func TestStore_ReadAllShared(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedReads{memory.New()} }})
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedReads{memory.New()} }, SharedEvents: true})
 }
 
 func TestReadAllReadOnly(t *testing.T) {

@@ -235,3 +235,11 @@ func (s staleVersion) StreamVersion(ctx context.Context, stream string) (store.V
 	}
 	return v, err
 }
+
+// sharesSubscribed yields subscribers the store's own events, which they then may change for
+// everyone.
+type sharesSubscribed struct{ *memory.Store }
+
+func (s sharesSubscribed) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.SubscribeShared(ctx, after)
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"iter"
 	"testing"
 	"time"
 
@@ -206,6 +207,67 @@ func checkCopies(tb testing.TB, h Harness) {
 	again := readAll(tb, ctx, s, 0)
 	if len(again) != 1 || string(again[0].Data) != `{"k":"v"}` || !sameMetadata(again[0].Metadata, map[string]string{"m": "1"}) {
 		tb.Errorf("changing a read event changed the stored event: %v", again)
+	}
+}
+
+// checkSubscribedCopies: what a subscriber gets is its own, as what the readers get is,
+// also while it keeps up with the log (a store may keep recent events in memory for such
+// subscribers): changing the appended EventData after Append does not change the event the
+// subscriber receives, and changing a received event changes nothing that anyone else
+// reads.
+func checkSubscribedCopies(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "before", store.NoStream, ev("T", marker{I: 0}))
+	next, stop := iter.Pull2(s.Subscribe(ctx, 0))
+	defer stop()
+	receive := func(what string) store.Event {
+		tb.Helper()
+		e, err, ok := next()
+		if !ok || err != nil {
+			tb.Fatalf("Subscribe: receiving %s: ok=%v err=%v", what, ok, err)
+		}
+		return e
+	}
+	first := receive("the event appended before subscribing")
+	first.Data[2] = 'X' // {"X":0,...}
+	if first.Metadata != nil {
+		first.Metadata["m"] = "changed"
+	}
+	in := store.EventData{Type: "T", Data: []byte(`{"k":"v"}`), Metadata: map[string]string{"m": "1"}}
+	mustAppend(tb, ctx, s, "c", store.NoStream, in)
+	in.Data[2] = 'X'
+	in.Metadata["m"] = "changed"
+	in.Metadata["new"] = "x"
+	got := receive("the event appended while subscribed")
+	if string(got.Data) != `{"k":"v"}` || !sameMetadata(got.Metadata, map[string]string{"m": "1"}) {
+		tb.Errorf("changing the appended EventData changed the event a subscriber received: %s %v", got.Data, got.Metadata)
+	}
+	got.Data[2] = 'Y'
+	got.Metadata["m"] = "changed by the subscriber"
+	mustAppend(tb, ctx, s, "c", 1, store.EventData{Type: "T", Data: []byte(`{}`)})
+	receive("the third event")
+	// Read from the start and from the second event: a store may keep only recent events
+	// in memory, and a reader that starts before them may read everything from elsewhere.
+	for _, after := range []store.Position{0, 1} {
+		all := readAll(tb, ctx, s, after)
+		again, err := subscribeUntil(ctx, h, s, after, 3)
+		if err != nil {
+			tb.Fatalf("a second Subscribe(%d): %v", after, err)
+		}
+		for name, evs := range map[string][]store.Event{"ReadAll": all, "a second Subscribe": again} {
+			name = fmt.Sprintf("%s(%d)", name, after)
+			if len(evs) != 3-int(after) {
+				tb.Errorf("%s yielded %d events, want %d", name, len(evs), 3-after)
+				continue
+			}
+			if after == 0 && string(evs[0].Data) == string(first.Data) {
+				tb.Errorf("%s: changing an event a subscriber received changed the stored event: %s", name, evs[0].Data)
+			}
+			second := evs[1-after]
+			if string(second.Data) != `{"k":"v"}` || !sameMetadata(second.Metadata, map[string]string{"m": "1"}) {
+				tb.Errorf("%s: the stored event changed with the appended EventData or a received event: %s %v", name, second.Data, second.Metadata)
+			}
+		}
 	}
 }
 

@@ -51,6 +51,11 @@ type Harness struct {
 	// MaxEventSize is the size limit of the stores New returns (as store.Prepare counts it);
 	// 0 means store.DefaultMaxEventSize.
 	MaxEventSize int
+	// SharedEvents says that the store's readers may yield events that share Data and
+	// Metadata with it (as store.SharedSubscriber and store.SharedReader do): the check
+	// that subscribers receive their own copies is then skipped. For wrappers that run
+	// the suite's reads through a store's shared variants.
+	SharedEvents bool
 	// Timeout bounds each wait for something a correct store delivers promptly; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
@@ -110,6 +115,9 @@ func Checks(h Harness) []Check {
 		{"closed store fails with ErrClosed", checkClosed},
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
+	}
+	if !h.SharedEvents {
+		checks = append(checks, Check{"subscribed events are copies", checkSubscribedCopies})
 	}
 	if h.Reopen != nil {
 		checks = append(checks,

@@ -114,6 +114,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"context cancellation stops iterators", "stopping early leaks no goroutine"},
 		},
 		{
+			name:     "subscriptions share the stored events",
+			wrap:     func(s *memory.Store) store.Store { return sharesSubscribed{s} },
+			mustFail: []string{"subscribed events are copies"},
+		},
+		{
 			name:     "re-encodes data",
 			wrap:     func(s *memory.Store) store.Store { return reencodes{s} },
 			mustFail: []string{"data round-trips compacted"},

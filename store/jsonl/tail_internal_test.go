@@ -1,0 +1,77 @@
+package jsonl
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// at returns events at the given positions.
+func at(positions ...store.Position) []store.Event {
+	out := make([]store.Event, len(positions))
+	for i, p := range positions {
+		out[i] = store.Event{Position: p, ID: string(rune('a' + p))}
+	}
+	return out
+}
+
+func TestTail_publish(t *testing.T) {
+	type group struct {
+		evs      []store.Event
+		complete bool
+		head     store.Position
+	}
+	tests := []struct {
+		name   string
+		size   int
+		groups []group
+		cached []store.Position // what copyFrom finds, each on its own
+		absent []store.Position
+	}{
+		{"empty", 4, nil, nil, []store.Position{0, 1, 2}},
+		{"starts at any group", 4, []group{{at(7, 8), true, 8}}, []store.Position{7, 8}, []store.Position{6, 9}},
+		{"keeps the last size events", 4, []group{{at(1, 2, 3), true, 3}, {at(4, 5, 6), true, 6}}, []store.Position{3, 4, 5, 6}, []store.Position{1, 2, 7}},
+		{"a group without events empties it", 4, []group{{at(1, 2), true, 2}, {at(3), false, 4}}, nil, []store.Position{1, 2, 3, 4}},
+		// An append that joined a group with no subscriber around left a hole in its events.
+		{"a group with a hole empties it", 8, []group{{at(1, 2), true, 2}, {at(3, 5), false, 5}}, nil, []store.Position{1, 2, 3, 4, 5}},
+		{"starts again after an incomplete group", 8, []group{{at(1), true, 1}, {at(2), false, 3}, {at(4, 5), true, 5}}, []store.Position{4, 5}, []store.Position{1, 2, 3}},
+		{"off keeps nothing", 0, []group{{at(1), true, 1}}, nil, []store.Position{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := newTail(tt.size)
+			for _, g := range tt.groups {
+				tl.publish(g.evs, g.complete, g.head)
+			}
+			for _, p := range tt.cached {
+				got, ok := tl.copyFrom(nil, p, 1)
+				if !ok || len(got) != 1 || got[0].Position != p || got[0].ID != string(rune('a'+p)) {
+					t.Errorf("copyFrom(%d) = %+v, %v; want the event at %d", p, got, ok, p)
+				}
+			}
+			for _, p := range tt.absent {
+				if got, ok := tl.copyFrom(nil, p, 1); ok {
+					t.Errorf("copyFrom(%d) = %+v, want nothing cached", p, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTail_copyFromBoundsTheBatch(t *testing.T) {
+	tl := newTail(8)
+	tl.publish(at(1, 2, 3, 4, 5), true, 5)
+	got, ok := tl.copyFrom(nil, 2, 3)
+	var positions []store.Position
+	for _, e := range got {
+		positions = append(positions, e.Position)
+	}
+	if !ok || !slices.Equal(positions, []store.Position{2, 3, 4}) {
+		t.Fatalf("copyFrom(2, max 3) = %v, %v; want [2 3 4]", positions, ok)
+	}
+	got, _ = tl.copyFrom(got[:0], 4, 10)
+	if len(got) != 2 || got[1].Position != 5 {
+		t.Fatalf("copyFrom(4, max 10) = %+v; want positions 4 and 5", got)
+	}
+}
