@@ -62,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.rounds, "rounds", 1, "run every case this many times and report the median")
 	fs.Int64Var(&c.maxEvents, "max-events", 2_000_000, "stop a write case early after this many events (bounds memory)")
 	fs.IntVar(&c.readEvents, "read-events", 10_000, "events in the stream the read cases read")
-	fs.StringVar(&c.only, "only", "", "run only the cases whose key contains this string")
+	fs.StringVar(&c.only, "only", "", "run only the cases whose key contains one of these comma-separated strings")
 	fs.BoolVar(&c.quick, "quick", false, "smoke run: 300ms per case, one round")
 	fs.BoolVar(&c.api, "api", true, "also run the API-level cases (GraphQL over loopback HTTP)")
 	fs.IntVar(&c.subscribers, "subscribers", 1000, "WebSocket subscribers of the fan-out case (0: skip it)")

@@ -275,3 +275,29 @@ func TestMutationBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig_selects(t *testing.T) {
+	tests := []struct {
+		only  string
+		key   string
+		alias []string
+		want  bool
+	}{
+		{"", "memory", nil, true},
+		{"", "", []string{"fanout"}, true},
+		{"memory", "memory", nil, true},
+		{"memory", "hallgren-memory", nil, true},
+		{"memory", "map-mutex", nil, false},
+		{"map-mutex,memory", "map-mutex", nil, true},
+		{"map-mutex,memory", "memory", nil, true},
+		{"map-mutex,memory", "jsonl-durable", nil, false},
+		{"api", "", []string{"fanout"}, false},
+		{"api,fanout", "", []string{"fanout"}, true},
+		{"read", "sqlite", []string{"read"}, true},
+	}
+	for _, tt := range tests {
+		if got := (config{only: tt.only}).selects(tt.key, tt.alias...); got != tt.want {
+			t.Errorf("-only %q selects(%q, %q) = %v, want %v", tt.only, tt.key, tt.alias, got, tt.want)
+		}
+	}
+}

@@ -2,6 +2,24 @@ package main
 
 import "strings"
 
+// selects reports whether -only selects the case with the given key: -only is a
+// comma-separated list, and a case runs when its key contains one of the list's strings, or
+// when one of them is part of a name the case also goes by (alias: "read", "fanout",
+// "resources"). An empty -only selects every case.
+func (c config) selects(key string, alias ...string) bool {
+	for _, p := range strings.Split(c.only, ",") {
+		if strings.Contains(key, p) {
+			return true
+		}
+		for _, a := range alias {
+			if strings.Contains(a, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // plannedWrite is one write case at one writer count.
 type plannedWrite struct {
 	c       writeCase
@@ -14,7 +32,7 @@ func planWrites(cfg config) []plannedWrite {
 	var plan []plannedWrite
 	for _, n := range cfg.writers {
 		for _, c := range writeCases() {
-			if strings.Contains(c.key, cfg.only) && (c.writers == nil || c.writers(n)) {
+			if cfg.selects(c.key) && (c.writers == nil || c.writers(n)) {
 				plan = append(plan, plannedWrite{c: c, writers: n})
 			}
 		}
@@ -35,7 +53,7 @@ func planAPI(cfg config) []plannedAPI {
 	var plan []plannedAPI
 	for _, n := range cfg.writers {
 		for _, c := range apiCases() {
-			if strings.Contains(c.key, cfg.only) {
+			if cfg.selects(c.key) {
 				plan = append(plan, plannedAPI{c: c, clients: n})
 			}
 		}
@@ -46,7 +64,7 @@ func planAPI(cfg config) []plannedAPI {
 func planReads(cfg config) []readCase {
 	var plan []readCase
 	for _, c := range readCases() {
-		if strings.Contains(c.key, cfg.only) || strings.Contains("read", cfg.only) {
+		if cfg.selects(c.key, "read") {
 			plan = append(plan, c)
 		}
 	}

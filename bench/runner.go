@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 )
 
@@ -46,8 +45,8 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 		res:  results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}, api: map[string]map[int][]apiSample{}},
 	}
 	writes, reads, apis := planWrites(cfg), planReads(cfg), planAPI(cfg)
-	fanout := cfg.api && cfg.subscribers > 0 && strings.Contains("fanout", cfg.only)
-	measureRes := cfg.resources && strings.Contains("resources", cfg.only)
+	fanout := cfg.api && cfg.subscribers > 0 && cfg.selects("", "fanout")
+	measureRes := cfg.resources && cfg.selects("", "resources")
 	r.total = cfg.rounds * (len(writes) + len(reads) + len(apis))
 	if fanout {
 		r.total += cfg.rounds
