@@ -48,3 +48,16 @@ func TestFingerprint_unencodable(t *testing.T) {
 		t.Fatal("a func has a fingerprint")
 	}
 }
+
+func BenchmarkFingerprint(b *testing.B) {
+	cmd := order.CreateOrder{ID: "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b", RestaurantID: "r0-12", MenuItems: []restaurant.MenuItem{
+		{MenuItemID: "m1", Name: "Pizza Margherita", Price: "9.50"},
+		{MenuItemID: "m2", Name: "Tiramisu", Price: "5.00"},
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := eventsourcing.Fingerprint(cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

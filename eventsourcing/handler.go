@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -84,6 +85,7 @@ type Handler[C, S, E any] struct {
 	streams keyedLock
 	cache   *stateCache[S]
 	ids     *store.IDs // command and event ids
+	prints  sync.Pool  // *fingerprinter
 }
 
 // NewHandler returns a handler of agg's commands over s.
@@ -124,7 +126,7 @@ func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result
 }
 
 func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
-	hash, err := Fingerprint(cmd)
+	hash, err := h.fingerprint(cmd)
 	if err != nil {
 		return Result{}, err
 	}
@@ -177,6 +179,19 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 			return Result{}, err
 		}
 	}
+}
+
+// fingerprint is Fingerprint with a reused buffer.
+func (h *Handler[C, S, E]) fingerprint(cmd C) (string, error) {
+	f, ok := h.prints.Get().(*fingerprinter)
+	if !ok {
+		f = newFingerprinter()
+	}
+	hash, err := f.sum(cmd)
+	if f.buf.Cap() <= maxKeptFingerprint {
+		h.prints.Put(f)
+	}
+	return hash, err
 }
 
 // duplicate looks the command id up; done reports that it was used before.
@@ -273,9 +288,10 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 	c, ok := h.cache.get(stream)
 	if !ok {
 		c = cachedState[S]{state: h.agg.Decider.InitialState}
-	} else if sv, can := h.store.(store.StreamVersioner); can {
-		// Most commands find their stream as they left it: a lookup then spares the read,
-		// whose iterator costs more than the rest of the load.
+	}
+	if sv, can := h.store.(store.StreamVersioner); can {
+		// Most commands find their stream as they left it, or, creating it, empty: a
+		// lookup then spares the read, whose iterator costs more than the rest of the load.
 		v, err := sv.StreamVersion(ctx, stream)
 		if err != nil {
 			var zero S

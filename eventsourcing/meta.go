@@ -1,6 +1,7 @@
 package eventsourcing
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -47,19 +48,41 @@ type Result struct {
 // Fingerprints are stored in the log (MetadataCommandHash), so the formula is fixed:
 // sha256 of fmt.Sprintf("%T\n", cmd) followed by json.Marshal(cmd).
 func Fingerprint(cmd any) (string, error) {
-	b, err := json.Marshal(cmd)
-	if err != nil {
-		return "", fmt.Errorf("eventsourcing: fingerprint %T: %w", cmd, err)
-	}
-	// Every command pays for this, so it is built with three allocations rather than the
-	// hash.Hash, fmt and hex.EncodeToString way's six.
+	return newFingerprinter().sum(cmd)
+}
+
+// fingerprinter computes fingerprints in a buffer it keeps, with a JSON encoder writing into
+// it. Every command pays for a fingerprint, and under load the garbage collector's share of
+// an allocation costs more than the hash, so a Handler reuses fingerprinters: the result
+// string is then the one allocation.
+type fingerprinter struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newFingerprinter() *fingerprinter {
+	f := &fingerprinter{}
+	f.enc = json.NewEncoder(&f.buf) // escapes HTML as json.Marshal does
+	return f
+}
+
+// maxKeptFingerprint bounds the buffer a fingerprinter keeps for the next command.
+const maxKeptFingerprint = 64 << 10
+
+// sum returns cmd's fingerprint.
+func (f *fingerprinter) sum(cmd any) (string, error) {
+	defer f.buf.Reset()
 	name := "<nil>" // what %T prints for nil
 	if t := reflect.TypeOf(cmd); t != nil {
 		name = t.String()
 	}
-	buf := make([]byte, 0, len(name)+1+len(b))
-	buf = append(append(append(buf, name...), '\n'), b...)
-	sum := sha256.Sum256(buf)
+	f.buf.WriteString(name)
+	f.buf.WriteByte('\n')
+	if err := f.enc.Encode(cmd); err != nil { // what json.Marshal returns, and a newline
+		return "", fmt.Errorf("eventsourcing: fingerprint %T: %w", cmd, err)
+	}
+	b := f.buf.Bytes()
+	sum := sha256.Sum256(b[:len(b)-1])
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
 	return string(out[:]), nil
