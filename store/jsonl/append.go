@@ -377,13 +377,13 @@ func (s *Store) commit(g *group) error {
 func (s *Store) publish(g *group, end int64) {
 	for _, l := range g.lines {
 		l.off += end
-		s.idx.entries = appendGrow(s.idx.entries, l)
+		s.idx.entries.append(l)
 		st := s.idx.streams[l.stream]
-		st.positions = appendGrow(st.positions, int64(len(s.idx.entries)))
+		st.positions = appendGrow(st.positions, int64(s.idx.entries.len()))
 	}
 	s.end = end + int64(len(g.buf))
 	if s.tailOn {
-		s.tail.publish(g.events, !g.uncached, store.Position(len(s.idx.entries)))
+		s.tail.publish(g.events, !g.uncached, store.Position(s.idx.entries.len()))
 		clear(g.events) // the cache holds them now; the reused slice must not
 	}
 	if cap(g.buf) <= maxSpare {
@@ -420,7 +420,7 @@ func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
 			close(x.done)
 		}
 	}
-	s.next = int64(len(s.idx.entries))
+	s.next = int64(s.idx.entries.len())
 	s.flushing = false
 	s.idle.Broadcast()
 }

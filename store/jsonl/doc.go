@@ -68,7 +68,9 @@
 //
 // The index holds, per event, its file offset, line length and stream (16 bytes), and per
 // stream the positions of its events (8 bytes per event; an event's version is its place
-// there), about 28 bytes per event in all with slice growth. Payloads stay in the file and are
+// there), about 28 bytes per event in all with slice growth. The entries are kept in chunks
+// of 16,384, so the index grows without ever copying itself under the writer's lock. Payloads
+// stay in the file and are
 // read with ReadAt, concurrently with appends; adjacent lines are read together. ReadStream
 // costs O(the stream's events). Subscribers keep only a position and wait for a broadcast
 // after each commit, then read from the file, so a slow subscriber costs no memory and

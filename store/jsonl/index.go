@@ -25,10 +25,11 @@ type stream struct {
 }
 
 // index is the in-memory index of a log: committed entries in position order and the
-// streams. Committed elements of both slices never change once appended, so readers may
-// take a slice header under the lock and read it after releasing the lock.
+// streams. Committed entries and positions never change once appended, so readers may copy
+// the entries list or a stream's positions slice header under the lock and read them after
+// releasing the lock.
 type index struct {
-	entries []entry
+	entries entryList
 	streams []*stream
 	byName  map[string]uint32
 }

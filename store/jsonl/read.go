@@ -37,7 +37,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 		for v := max(int(after), 0); v < len(positions); v += readChunk {
 			es = es[:0]
 			for _, p := range positions[v:min(v+readChunk, len(positions))] {
-				es = append(es, entries[p-1])
+				es = append(es, entries.at(int(p-1)))
 			}
 			if !r.read(es, yield) {
 				return
@@ -85,8 +85,8 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 			return
 		}
 		r := reader{s: s, ctx: ctx, shared: shared}
-		for p := max(int(after), 0); p < len(entries); {
-			n, ok := r.cached(p, len(entries)-p, yield)
+		for p := max(int(after), 0); p < entries.len(); {
+			n, ok := r.cached(p, entries.len()-p, yield)
 			if !ok {
 				return
 			}
@@ -94,8 +94,8 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 				p += n
 				continue
 			}
-			next := min(p+readChunk, len(entries))
-			if !r.read(entries[p:next], yield) {
+			next := min(p+readChunk, entries.len())
+			if !r.readRange(&entries, p, next, yield) {
 				return
 			}
 			p = next
@@ -132,8 +132,8 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 				yield(store.Event{}, fmt.Errorf("jsonl: subscribe: %w", store.ErrClosed))
 				return
 			}
-			if cursor < len(entries) {
-				n, ok := r.cached(cursor, len(entries)-cursor, yield)
+			if cursor < entries.len() {
+				n, ok := r.cached(cursor, entries.len()-cursor, yield)
 				if !ok {
 					return
 				}
@@ -141,8 +141,8 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 					cursor += n
 					continue
 				}
-				next := min(cursor+readChunk, len(entries))
-				if !r.read(entries[cursor:next], yield) {
+				next := min(cursor+readChunk, entries.len())
+				if !r.readRange(&entries, cursor, next, yield) {
 					return
 				}
 				cursor = next
@@ -152,7 +152,7 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 			if notify == nil {
 				continue
 			}
-			r.buf, r.batch = nil, nil // an idle subscriber holds no buffers
+			r.buf, r.batch, r.es = nil, nil, nil // an idle subscriber holds no buffers
 			select {
 			case <-notify:
 			case <-ctx.Done():
@@ -173,6 +173,13 @@ type reader struct {
 	names  names         // types and metadata keys seen so far
 	shared bool          // events from the tail cache are yielded without a copy
 	batch  []store.Event // events taken from the tail cache
+	es     []entry       // the entries readRange reads
+}
+
+// readRange reads the events at positions from+1 to to (from < to) with read.
+func (r *reader) readRange(l *entryList, from, to int, yield func(store.Event, error) bool) bool {
+	r.es = l.appendRange(r.es[:0], from, to)
+	return r.read(r.es, yield)
 }
 
 // cached yields the events after position after from the tail cache, at most limit (and
@@ -259,7 +266,7 @@ func fail(yield func(store.Event, error) bool, err error) bool {
 func (s *Store) waitAfter(n int) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.idx.entries) > n || s.closed {
+	if s.idx.entries.len() > n || s.closed {
 		return nil
 	}
 	if s.notify == nil {

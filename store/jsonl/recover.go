@@ -115,7 +115,7 @@ func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	}
 	sc.rep.TornBytes = size - sc.rep.Valid
 	sc.rep.TornLines = len(sc.pending)
-	sc.rep.Events = int64(len(sc.idx.entries))
+	sc.rep.Events = int64(sc.idx.entries.len())
 	sc.rep.Streams = len(sc.idx.streams)
 	return sc.idx, sc.rep, nil
 }
@@ -203,7 +203,7 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 			name = string(info.stream)
 		}
 	}
-	if want := int64(len(sc.idx.entries)+len(sc.pending)) + 1; info.pos != want {
+	if want := int64(sc.idx.entries.len()+len(sc.pending)) + 1; info.pos != want {
 		return corrupt("position %d, want %d", info.pos, want)
 	}
 	if len(sc.pending) == 0 {
@@ -229,8 +229,8 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 	st := sc.idx.streams[id]
 	for _, e := range sc.pending {
 		e.stream = id
-		sc.idx.entries = append(sc.idx.entries, e)
-		st.positions = append(st.positions, int64(len(sc.idx.entries)))
+		sc.idx.entries.append(e)
+		st.positions = append(st.positions, int64(sc.idx.entries.len()))
 	}
 	st.pending = store.Version(len(st.positions))
 	sc.rep.Commits++

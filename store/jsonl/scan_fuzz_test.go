@@ -44,10 +44,11 @@ func FuzzScan(f *testing.F) {
 			}
 			return
 		}
-		if rep.Valid > int64(len(data)) || rep.TornBytes != int64(len(data))-rep.Valid || rep.Events != int64(len(idx.entries)) {
+		if rep.Valid > int64(len(data)) || rep.TornBytes != int64(len(data))-rep.Valid || rep.Events != int64(idx.entries.len()) {
 			t.Fatalf("inconsistent report %+v for %d bytes", rep, len(data))
 		}
-		for i, en := range idx.entries {
+		for i := range idx.entries.len() {
+			en := idx.entries.at(i)
 			var ev store.Event
 			if _, err := parseLine(data[en.off:en.off+int64(en.n)-1], &ev); err != nil || ev.Position != store.Position(i+1) {
 				t.Fatalf("indexed line %d: %v (position %d)", i+1, err, ev.Position)
@@ -57,8 +58,8 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 		idx2, rep2, err := scan(bytes.NewReader(data[:rep.Valid]), rep.Valid, "fuzz")
-		if err != nil || rep2.TornBytes != 0 || len(idx2.entries) != len(idx.entries) {
-			t.Fatalf("the kept prefix scans to %+v, %v; want the same %d events and no torn tail", rep2, err, len(idx.entries))
+		if err != nil || rep2.TornBytes != 0 || idx2.entries.len() != idx.entries.len() {
+			t.Fatalf("the kept prefix scans to %+v, %v; want the same %d events and no torn tail", rep2, err, idx.entries.len())
 		}
 	})
 }

@@ -132,7 +132,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		report:  rep,
 		idx:     idx,
 		end:     rep.Valid,
-		next:    int64(len(idx.entries)),
+		next:    int64(idx.entries.len()),
 		done:    make(chan struct{}),
 		tail:    newTail(cfg.tail),
 		tailOn:  cfg.tail > 0,
@@ -161,7 +161,7 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 	if s.closed {
 		return 0, fmt.Errorf("jsonl: head: %w", store.ErrClosed)
 	}
-	return store.Position(len(s.idx.entries)), nil
+	return store.Position(s.idx.entries.len()), nil
 }
 
 // Close waits for appends in flight, then closes the log and releases the directory's lock.
