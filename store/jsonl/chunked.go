@@ -16,7 +16,7 @@ const listChunk = 1 << listChunkBits
 // past its length, into the same chunks or into new ones, and never change a pointer or an
 // entry it covers.
 type entryList struct {
-	first []entry              // entries 0 to listChunk-1
+	first []entry             // entries 0 to listChunk-1
 	rest  []*[listChunk]entry // the entries from listChunk on
 	n     int
 }
