@@ -85,20 +85,10 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 			return
 		}
 		r := reader{s: s, ctx: ctx, shared: shared}
-		for p := max(int(after), 0); p < entries.len(); {
-			n, ok := r.cached(p, entries.len()-p, yield)
-			if !ok {
+		for p, ok := max(int(after), 0), true; p < entries.len(); {
+			if p, ok = r.step(&entries, p, yield); !ok {
 				return
 			}
-			if n > 0 {
-				p += n
-				continue
-			}
-			next := min(p+readChunk, entries.len())
-			if !r.readRange(&entries, p, next, yield) {
-				return
-			}
-			p = next
 		}
 	}
 }
@@ -133,19 +123,10 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 				return
 			}
 			if cursor < entries.len() {
-				n, ok := r.cached(cursor, entries.len()-cursor, yield)
-				if !ok {
+				var ok bool
+				if cursor, ok = r.step(&entries, cursor, yield); !ok {
 					return
 				}
-				if n > 0 {
-					cursor += n
-					continue
-				}
-				next := min(cursor+readChunk, entries.len())
-				if !r.readRange(&entries, cursor, next, yield) {
-					return
-				}
-				cursor = next
 				continue
 			}
 			notify := s.waitAfter(cursor)
@@ -173,13 +154,20 @@ type reader struct {
 	names  names         // types and metadata keys seen so far
 	shared bool          // events from the tail cache are yielded without a copy
 	batch  []store.Event // events taken from the tail cache
-	es     []entry       // the entries readRange reads
+	es     []entry       // the entries step reads from the file
 }
 
-// readRange reads the events at positions from+1 to to (from < to) with read.
-func (r *reader) readRange(l *entryList, from, to int, yield func(store.Event, error) bool) bool {
+// step yields the events after position from (from < l.len()), at most readChunk of them:
+// from the tail cache when it holds the next one, else read from the file. It returns the
+// position it reached, and false when iteration must stop (see read).
+func (r *reader) step(l *entryList, from int, yield func(store.Event, error) bool) (int, bool) {
+	n, ok := r.cached(from, l.len()-from, yield)
+	if !ok || n > 0 {
+		return from + n, ok
+	}
+	to := min(from+readChunk, l.len())
 	r.es = l.appendRange(r.es[:0], from, to)
-	return r.read(r.es, yield)
+	return to, r.read(r.es, yield)
 }
 
 // cached yields the events after position after from the tail cache, at most limit (and

@@ -15,24 +15,20 @@ const DefaultTailCache = 4096
 // tail holds the last committed events, decoded, while anyone subscribes: a subscriber that
 // keeps up with the log (the projections, sagas and live queries of the same process) then
 // takes each event from memory instead of reading its line back and parsing it, once per
-// subscriber. It holds at most len(ring) events, with Data and Metadata the Store's own
+// subscriber. It holds at most size events, with Data and Metadata the Store's own
 // copies, so its memory is bounded whatever the log's size; anything older is read from the
 // file. Guarded by Store.mu.
 type tail struct {
-	ring []store.Event // the event at position p is in ring[(p-1)%len(ring)], for lo <= p <= hi
+	size int           // the most events it holds; 0: off
+	ring []store.Event // made on first use; position p is in ring[(p-1)%size], for lo <= p <= hi
 	lo   store.Position
 	hi   store.Position // lo > hi: empty
 }
 
-func newTail(n int) tail {
-	if n <= 0 {
-		return tail{lo: 1}
-	}
-	return tail{ring: make([]store.Event, n), lo: 1}
-}
+func newTail(n int) tail { return tail{size: max(n, 0), lo: 1} }
 
 // on reports whether the cache keeps events at all.
-func (t *tail) on() bool { return len(t.ring) > 0 }
+func (t *tail) on() bool { return t.size > 0 }
 
 // publish adds a committed group's events, which follow position hi; head is the log's
 // head after the group. A group committed without all of its events (an append encoded
@@ -49,6 +45,9 @@ func (t *tail) publish(evs []store.Event, complete bool, head store.Position) {
 		t.lo, t.hi = head+1, head
 		return
 	}
+	if t.ring == nil {
+		t.ring = make([]store.Event, t.size)
+	}
 	if t.lo > t.hi || evs[0].Position != t.hi+1 {
 		t.lo = evs[0].Position // an empty cache starts at any group
 	}
@@ -56,7 +55,7 @@ func (t *tail) publish(evs []store.Event, complete bool, head store.Position) {
 		t.ring[int(e.Position-1)%len(t.ring)] = e
 	}
 	t.hi = evs[len(evs)-1].Position
-	t.lo = max(t.lo, t.hi-store.Position(len(t.ring))+1)
+	t.lo = max(t.lo, t.hi-store.Position(t.size)+1)
 }
 
 // copyFrom appends to dst the cached events from position from on, at most max of them, and
