@@ -79,6 +79,9 @@ func BenchmarkJSONL(b *testing.B) {
 	run("readstream/10000", func(b *testing.B) float64 { return benchReadStream(b, 1) })
 	run("readstream/10000-of-100000", func(b *testing.B) float64 { return benchReadStream(b, 10) })
 	run("readall/100000", benchReadAll)
+	for _, cache := range []int{jsonl.DefaultTailCache, 0} {
+		run(fmt.Sprintf("follow/3-subscribers/tail-cache=%d", cache), func(b *testing.B) float64 { return benchFollow(b, cache) })
+	}
 	events := 1_000_000
 	if testing.Short() {
 		events = 100_000
@@ -89,6 +92,7 @@ func BenchmarkJSONL(b *testing.B) {
 		{"durable, 1 writer / write+fdatasync loop", "append/durable/writers=1", "baseline/write+fdatasync"},
 		{"durable, 16 writers / write16+fdatasync loop", "append/durable/writers=16", "baseline/write16+fdatasync"},
 		{"no sync, 1 writer / write loop", "append/nosync/writers=1", "baseline/write"},
+		{"3 subscribers following the log, tail cache on / off", "follow/3-subscribers/tail-cache=4096", "follow/3-subscribers/tail-cache=0"},
 	} {
 		if rates[r.num] > 0 && rates[r.den] > 0 {
 			b.Logf("%s: %.0f%%", r.what, 100*rates[r.num]/rates[r.den])
@@ -249,4 +253,43 @@ func benchOpen(b *testing.B, n int) float64 {
 	}
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "index-bytes/event")
 	return reportRate(b, n*b.N)
+}
+
+// benchFollow appends b.N events one at a time (no sync), each after three subscribers that
+// share events (as a server's projections and saga do) received the one before: subscribers
+// that keep up. With the tail cache they take each new event from memory; without it each
+// reads the line back and parses it.
+func benchFollow(b *testing.B, cache int) float64 {
+	s := openStore(b, b.TempDir(), jsonl.WithNoSync(), jsonl.WithTailCache(cache))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := benchEvent()
+	var got [3]chan store.Position
+	var followers sync.WaitGroup
+	for i := range got {
+		got[i] = make(chan store.Position, 1)
+		followers.Go(func() {
+			for ev, err := range s.SubscribeShared(ctx, 0) {
+				if err != nil {
+					return
+				}
+				got[i] <- ev.Position
+			}
+		})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.Append(ctx, "order-1", store.Any, e); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range got {
+			if p := <-c; p != store.Position(i+1) {
+				b.Fatalf("a subscriber got position %d, want %d", p, i+1)
+			}
+		}
+	}
+	b.StopTimer()
+	cancel()
+	followers.Wait()
+	return reportRate(b, b.N)
 }
