@@ -21,6 +21,7 @@
 //	store_fsync_duration_seconds                      latency of each group commit's fsync
 //	store_fsync_events                                events per group commit (fsync)
 //	store_fsync_errors_total                          failed fsyncs
+//	store_read_events_total{source}                   events subscribers got from the tail cache or the file
 //	head_position                                     the log's last position
 //	projection_position{name,kind}                    each projection's (and saga's) last processed position
 //	projection_lag_events{name,kind}                  head_position minus that position

@@ -57,6 +57,9 @@ type Metrics struct {
 	fsyncSeconds  prometheus.Histogram
 	fsyncEvents   prometheus.Histogram
 	fsyncErrors   prometheus.Counter
+	reads         *prometheus.CounterVec
+	readsCache    prometheus.Counter // reads{source="cache"}
+	readsFile     prometheus.Counter // reads{source="file"}
 
 	subscriptions *prometheus.GaugeVec
 	operations    *prometheus.CounterVec
@@ -103,6 +106,10 @@ func New(opts ...Option) *Metrics {
 			Namespace: namespace, Name: "store_fsync_errors_total",
 			Help: "Failed fsyncs of the log.",
 		}),
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "store_read_events_total",
+			Help: "Events the log's subscribers and full reads got, by source: the tail cache of recent events, or read back from the file.",
+		}, []string{"source"}),
 		subscriptions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: namespace, Name: "graphql_subscriptions",
 			Help: "Open GraphQL subscriptions by root field.",
@@ -125,6 +132,7 @@ func New(opts ...Option) *Metrics {
 		}, []string{"method", "route", "code"}),
 	}
 	m.appendsOK = m.appends.WithLabelValues(OutcomeOK)
+	m.readsCache, m.readsFile = m.reads.WithLabelValues("cache"), m.reads.WithLabelValues("file")
 	for _, o := range opts {
 		o(m)
 	}
@@ -132,7 +140,7 @@ func New(opts ...Option) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.commands, m.commandSeconds,
-		m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors,
+		m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors, m.reads,
 		m.subscriptions, m.operations, m.opSeconds, m.requests, m.reqSeconds,
 	)
 	return m

@@ -15,6 +15,7 @@ import (
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/metrics"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 // scrape serves m's metrics over HTTP and returns every sample of the text format, keyed
@@ -102,6 +103,13 @@ func TestMetrics_StoreObserver(t *testing.T) {
 	o.Appended(1, time.Millisecond, errors.New("disk full"))
 	o.Synced(2, 4, 3*time.Millisecond, nil)
 	o.Synced(1, 1, time.Millisecond, errors.New("EIO"))
+	ro, ok := o.(jsonl.ReadObserver)
+	if !ok {
+		t.Fatalf("StoreObserver %T is not a jsonl.ReadObserver", o)
+	}
+	ro.Read(5, 0)
+	ro.Read(0, 2)
+	ro.Read(1, 0)
 	want(t, scrape(t, m), map[string]float64{
 		`eventgraph_store_appends_total{outcome="ok"}`:       2,
 		`eventgraph_store_appends_total{outcome="conflict"}`: 1,
@@ -115,6 +123,8 @@ func TestMetrics_StoreObserver(t *testing.T) {
 		`eventgraph_store_fsync_duration_seconds_sum`:        0.003,
 		`eventgraph_store_fsync_events_sum`:                  4,
 		`eventgraph_store_fsync_errors_total`:                1,
+		`eventgraph_store_read_events_total{source="cache"}`: 6,
+		`eventgraph_store_read_events_total{source="file"}`:  2,
 	})
 }
 

@@ -8,13 +8,23 @@ import (
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
-// StoreObserver returns the jsonl.Observer that records append latency and batch size and
-// fsync latency (pass it to jsonl.WithObserver).
+// StoreObserver returns the jsonl.Observer that records append latency and batch size, fsync
+// latency, and where subscribers' events come from (it is a jsonl.ReadObserver; pass it to
+// jsonl.WithObserver).
 func (m *Metrics) StoreObserver() jsonl.Observer { return storeObserver{m} }
 
 type storeObserver struct{ m *Metrics }
 
-var _ jsonl.Observer = storeObserver{}
+var _ jsonl.ReadObserver = storeObserver{}
+
+func (o storeObserver) Read(cached, fromFile int) {
+	if cached > 0 {
+		o.m.readsCache.Add(float64(cached))
+	}
+	if fromFile > 0 {
+		o.m.readsFile.Add(float64(fromFile))
+	}
+}
 
 func (o storeObserver) Appended(events int, d time.Duration, err error) {
 	if err != nil {

@@ -16,8 +16,20 @@ type Observer interface {
 	Synced(appends, events int, d time.Duration, err error)
 }
 
+// ReadObserver is an Observer that also hears where the events that Subscribe, ReadAll and
+// their shared variants yield come from: the tail cache, or read back from the file. A
+// subscriber that keeps up with the log should find nearly all of them in the cache (see
+// WithTailCache). The same rules as for Observer apply.
+type ReadObserver interface {
+	Observer
+	// Read is called after each run of events a reader yields, with how many came from the
+	// tail cache and how many from the file.
+	Read(cached, fromFile int)
+}
+
 // WithObserver sets an observer told about every Append and every group commit's fsync
-// (latency, batch size, errors). A nil observer is ignored.
+// (latency, batch size, errors), and, when it is a ReadObserver, about where readers' events
+// come from. A nil observer is ignored.
 func WithObserver(o Observer) Option {
 	return func(c *config) { c.observer = o }
 }

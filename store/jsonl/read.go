@@ -147,14 +147,15 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 
 // reader reads and decodes indexed lines, reusing one buffer.
 type reader struct {
-	s      *Store
-	ctx    context.Context
-	stream string // the stream's id when all lines belong to it
-	buf    []byte
-	names  names         // types and metadata keys seen so far
-	shared bool          // events from the tail cache are yielded without a copy
-	batch  []store.Event // events taken from the tail cache
-	es     []entry       // the entries step reads from the file
+	s       *Store
+	ctx     context.Context
+	stream  string // the stream's id when all lines belong to it
+	buf     []byte
+	names   names         // types and metadata keys seen so far
+	shared  bool          // events from the tail cache are yielded without a copy
+	batch   []store.Event // events taken from the tail cache
+	es      []entry       // the entries step reads from the file
+	yielded int           // events read yielded, counted for the ReadObserver
 }
 
 // step yields the events after position from (from < l.len()), at most readChunk of them:
@@ -163,11 +164,19 @@ type reader struct {
 func (r *reader) step(l *entryList, from int, yield func(store.Event, error) bool) (int, bool) {
 	n, ok := r.cached(from, l.len()-from, yield)
 	if !ok || n > 0 {
+		if r.s.reads != nil {
+			r.s.reads.Read(n, 0)
+		}
 		return from + n, ok
 	}
 	to := min(from+readChunk, l.len())
 	r.es = l.appendRange(r.es[:0], from, to)
-	return to, r.read(r.es, yield)
+	r.yielded = 0
+	ok = r.read(r.es, yield)
+	if r.s.reads != nil {
+		r.s.reads.Read(0, r.yielded)
+	}
+	return to, ok
 }
 
 // cached yields the events after position after from the tail cache, at most limit (and
@@ -224,6 +233,7 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 			if _, err := parseLineWith(b[o:o+int64(es[k].n)-1], &ev, &r.names); err != nil {
 				return fail(yield, fmt.Errorf("jsonl: read log at byte %d: %w", es[k].off, &CorruptError{Path: r.s.path, Offset: es[k].off, Reason: err.Error()}))
 			}
+			r.yielded++
 			if !yield(ev, nil) {
 				return false
 			}

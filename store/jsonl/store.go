@@ -26,7 +26,8 @@ type Store struct {
 	ids     *store.IDs
 	report  Report
 
-	observer Observer // nil when none
+	observer Observer     // nil when none
+	reads    ReadObserver // the observer, when it is one; else nil
 
 	mu        sync.RWMutex
 	idle      *sync.Cond    // signalled when flushing ends
@@ -139,6 +140,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	}
 	s.idle = sync.NewCond(&s.mu)
 	s.observer = cfg.observer
+	s.reads, _ = cfg.observer.(ReadObserver)
 	return s, nil
 }
 

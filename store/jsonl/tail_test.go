@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -24,6 +25,16 @@ type countingFile struct {
 func (f *countingFile) ReadAt(p []byte, off int64) (int, error) {
 	f.reads.Add(1)
 	return f.File.ReadAt(p, off)
+}
+
+// readCounter is a jsonl.ReadObserver that counts where readers' events came from.
+type readCounter struct{ cached, fromFile atomic.Int64 }
+
+func (*readCounter) Appended(int, time.Duration, error)    {}
+func (*readCounter) Synced(int, int, time.Duration, error) {}
+func (c *readCounter) Read(cached, fromFile int) {
+	c.cached.Add(int64(cached))
+	c.fromFile.Add(int64(fromFile))
 }
 
 // tailEvents are appends of every shape the cache must reproduce exactly as a reader parses
@@ -119,7 +130,9 @@ func TestStore_tailCache_readsFileOtherwise(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &countingFile{}
-			s := openStore(t, t.TempDir(), append(tt.opts, jsonl.WithFile(func(inner jsonl.File) jsonl.File { f.File = inner; return f }))...)
+			obs := &readCounter{}
+			s := openStore(t, t.TempDir(), append(tt.opts, jsonl.WithObserver(obs),
+				jsonl.WithFile(func(inner jsonl.File) jsonl.File { f.File = inner; return f }))...)
 			next, stop := iter.Pull2(s.Subscribe(t.Context(), 0))
 			defer stop()
 			// The subscription begins with the first pull, after the first event.
@@ -140,6 +153,18 @@ func TestStore_tailCache_readsFileOtherwise(t *testing.T) {
 			}
 			if got := f.reads.Load() > 0; got != tt.wantReads {
 				t.Errorf("subscriber read the file: %v (%d reads), want %v", got, f.reads.Load(), tt.wantReads)
+			}
+			// The observer heard the same, once the subscription ended (a run is reported
+			// when the reader is done with it): the first event from the file, the next
+			// three from wherever the subscriber found them.
+			stop()
+			wantCached, wantFile := int64(3), int64(1)
+			if tt.wantReads {
+				wantCached, wantFile = 0, 4
+			}
+			if obs.cached.Load() != wantCached || obs.fromFile.Load() != wantFile {
+				t.Errorf("observer heard %d events from the cache and %d from the file, want %d and %d",
+					obs.cached.Load(), obs.fromFile.Load(), wantCached, wantFile)
 			}
 		})
 	}
