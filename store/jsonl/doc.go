@@ -79,12 +79,12 @@
 // # Tail cache
 //
 // While anyone subscribes, the Store also keeps the last DefaultTailCache committed events
-// (WithTailCache changes the number; 0 turns it off) decoded in memory, with its own copies
-// of their data and metadata. A subscriber that keeps up with the log, as the projections,
+// (WithTailCache changes the number; 0 turns it off), at most DefaultTailCacheBytes of them
+// (WithTailCacheBytes), decoded in memory, with its own copies of their data and metadata. A subscriber that keeps up with the log, as the projections,
 // sagas and live queries of a server do, takes each new event from there instead of reading
 // its line back and parsing it once per subscriber; Subscribe and ReadAll copy what they
 // yield, SubscribeShared and ReadAllShared (for callers that only read) do not. Older
 // events, and those committed while no one subscribed, are read from the file as before, so
-// the memory the cache takes is bounded (a few megabytes at the default) whatever the log's
-// size. ReadStream always reads the file.
+// the memory the cache takes is bounded (16 MiB at most by default, a few megabytes for
+// events of a few hundred bytes) whatever the log's size. ReadStream always reads the file.
 package jsonl

@@ -10,17 +10,18 @@ import (
 type Option func(*config)
 
 type config struct {
-	noSync  bool
-	maxSize int
-	now     func() time.Time
-	wrap    func(file) file
-	tail    int
+	noSync    bool
+	maxSize   int
+	now       func() time.Time
+	wrap      func(file) file
+	tail      int
+	tailBytes int
 
 	observer Observer
 }
 
 func defaultConfig() config {
-	return config{maxSize: store.DefaultMaxEventSize, now: time.Now, tail: DefaultTailCache}
+	return config{maxSize: store.DefaultMaxEventSize, now: time.Now, tail: DefaultTailCache, tailBytes: DefaultTailCacheBytes}
 }
 
 // WithNoSync makes Append return once the events are written to the operating system,
@@ -56,6 +57,17 @@ func WithClock(now func() time.Time) Option {
 // from the file. See the package documentation.
 func WithTailCache(n int) Option {
 	return func(c *config) { c.tail = max(n, 0) }
+}
+
+// WithTailCacheBytes bounds the size of the events in the tail cache (their data, metadata
+// and ids; default DefaultTailCacheBytes): past it the oldest are dropped, though the newest
+// event is always kept. n <= 0 keeps the default.
+func WithTailCacheBytes(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.tailBytes = n
+		}
+	}
 }
 
 // withFile wraps the log file, so tests can inject faults.

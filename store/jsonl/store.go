@@ -135,7 +135,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		end:     rep.Valid,
 		next:    int64(idx.entries.len()),
 		done:    make(chan struct{}),
-		tail:    newTail(cfg.tail),
+		tail:    newTail(cfg.tail, cfg.tailBytes),
 		tailOn:  cfg.tail > 0,
 	}
 	s.idle = sync.NewCond(&s.mu)

@@ -12,23 +12,50 @@ import (
 // subscribers unless WithTailCache says otherwise.
 const DefaultTailCache = 4096
 
+// DefaultTailCacheBytes bounds the size of the events in the tail cache unless
+// WithTailCacheBytes says otherwise: with events of up to store.DefaultMaxEventSize (1 MiB),
+// a count alone would let 4,096 of them take 4 GiB.
+const DefaultTailCacheBytes = 16 << 20
+
 // tail holds the last committed events, decoded, while anyone subscribes: a subscriber that
 // keeps up with the log (the projections, sagas and live queries of the same process) then
 // takes each event from memory instead of reading its line back and parsing it, once per
-// subscriber. It holds at most size events, with Data and Metadata the Store's own
-// copies, so its memory is bounded whatever the log's size; anything older is read from the
-// file. Guarded by Store.mu.
+// subscriber. It holds at most size events and, but for the newest, maxBytes of them (as
+// eventSize counts), with Data and Metadata the Store's own copies, so its memory is bounded
+// whatever the log's size; anything older is read from the file. Guarded by Store.mu.
 type tail struct {
-	size int           // the most events it holds; 0: off
-	ring []store.Event // made on first use; position p is in ring[(p-1)%size], for lo <= p <= hi
-	lo   store.Position
-	hi   store.Position // lo > hi: empty
+	size     int // the most events it holds; 0: off
+	maxBytes int
+	ring     []store.Event // made on first use; position p is in ring[(p-1)%size], for lo <= p <= hi
+	lo       store.Position
+	hi       store.Position // lo > hi: empty
+	bytes    int            // eventSize of the events from lo to hi
 }
 
-func newTail(n int) tail { return tail{size: max(n, 0), lo: 1} }
+func newTail(events, maxBytes int) tail {
+	return tail{size: max(events, 0), maxBytes: maxBytes, lo: 1}
+}
 
 // on reports whether the cache keeps events at all.
 func (t *tail) on() bool { return t.size > 0 }
+
+// eventSize is what an event in the cache is counted as: its strings, data and metadata, and
+// a fixed share for the rest of the struct and the map.
+func eventSize(e *store.Event) int {
+	n := 128 + len(e.ID) + len(e.StreamID) + len(e.Type) + len(e.Data)
+	for k, v := range e.Metadata {
+		n += 16 + len(k) + len(v)
+	}
+	return n
+}
+
+// empty forgets every event; the next one cached is at position next.
+func (t *tail) empty(next store.Position) {
+	if t.lo <= t.hi {
+		clear(t.ring) // let the forgotten events go
+	}
+	t.lo, t.hi, t.bytes = next, next-1, 0
+}
 
 // publish adds a committed group's events, which follow position hi; head is the log's
 // head after the group. A group committed without all of its events (an append encoded
@@ -39,23 +66,31 @@ func (t *tail) publish(evs []store.Event, complete bool, head store.Position) {
 		return
 	}
 	if !complete || len(evs) == 0 || evs[len(evs)-1].Position != evs[0].Position+store.Position(len(evs)-1) {
-		if t.lo <= t.hi {
-			clear(t.ring) // let the forgotten events go
-		}
-		t.lo, t.hi = head+1, head
+		t.empty(head + 1)
 		return
 	}
 	if t.ring == nil {
 		t.ring = make([]store.Event, t.size)
 	}
 	if t.lo > t.hi || evs[0].Position != t.hi+1 {
-		t.lo = evs[0].Position // an empty cache starts at any group
+		t.empty(evs[0].Position) // an empty cache starts at any group
 	}
-	for _, e := range evs {
-		t.ring[int(e.Position-1)%len(t.ring)] = e
+	for i := range evs {
+		slot := &t.ring[int(evs[i].Position-1)%t.size]
+		if slot.Position >= t.lo && slot.Position <= t.hi {
+			t.bytes -= eventSize(slot) // the oldest event, pushed out by count
+		}
+		*slot = evs[i]
+		t.bytes += eventSize(slot)
 	}
 	t.hi = evs[len(evs)-1].Position
 	t.lo = max(t.lo, t.hi-store.Position(t.size)+1)
+	for t.bytes > t.maxBytes && t.lo < t.hi {
+		slot := &t.ring[int(t.lo-1)%t.size]
+		t.bytes -= eventSize(slot)
+		*slot = store.Event{}
+		t.lo++
+	}
 }
 
 // copyFrom appends to dst the cached events from position from on, at most max of them, and
@@ -66,7 +101,7 @@ func (t *tail) copyFrom(dst []store.Event, from store.Position, max int) ([]stor
 	}
 	to := min(t.hi, from+store.Position(max)-1)
 	for p := from; p <= to; p++ {
-		dst = append(dst, t.ring[int(p-1)%len(t.ring)])
+		dst = append(dst, t.ring[int(p-1)%t.size])
 	}
 	return dst, true
 }

@@ -40,7 +40,7 @@ func TestTail_publish(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tl := newTail(tt.size)
+			tl := newTail(tt.size, 1<<30)
 			for _, g := range tt.groups {
 				tl.publish(g.evs, g.complete, g.head)
 			}
@@ -60,7 +60,7 @@ func TestTail_publish(t *testing.T) {
 }
 
 func TestTail_copyFromBoundsTheBatch(t *testing.T) {
-	tl := newTail(8)
+	tl := newTail(8, 1<<30)
 	tl.publish(at(1, 2, 3, 4, 5), true, 5)
 	got, ok := tl.copyFrom(nil, 2, 3)
 	var positions []store.Position
@@ -74,4 +74,68 @@ func TestTail_copyFromBoundsTheBatch(t *testing.T) {
 	if len(got) != 2 || got[1].Position != 5 {
 		t.Fatalf("copyFrom(4, max 10) = %+v; want positions 4 and 5", got)
 	}
+}
+
+// checkBytes fails unless the tail's byte count is that of the events it holds.
+func checkBytes(tb testing.TB, tl *tail) {
+	tb.Helper()
+	n := 0
+	for p := tl.lo; p <= tl.hi; p++ {
+		n += eventSize(&tl.ring[int(p-1)%tl.size])
+	}
+	if n != tl.bytes {
+		tb.Fatalf("the tail counts %d bytes for positions %d to %d, which take %d", tl.bytes, tl.lo, tl.hi, n)
+	}
+}
+
+// sized returns events at positions from..to with data of n bytes each.
+func sized(from, to store.Position, n int) []store.Event {
+	var out []store.Event
+	for p := from; p <= to; p++ {
+		out = append(out, store.Event{Position: p, ID: "id", Data: make([]byte, n), Metadata: map[string]string{"k": "v"}})
+	}
+	return out
+}
+
+func TestTail_byteBudget(t *testing.T) {
+	one := eventSize(&sized(1, 1, 1000)[0])
+	t.Run("drops the oldest past the budget", func(t *testing.T) {
+		tl := newTail(100, 3*one)
+		for p := store.Position(1); p <= 10; p++ {
+			tl.publish(sized(p, p, 1000), true, p)
+			checkBytes(t, &tl)
+		}
+		if tl.lo != 8 || tl.hi != 10 {
+			t.Fatalf("the tail holds positions %d to %d, want 8 to 10 (three events fit)", tl.lo, tl.hi)
+		}
+		if _, ok := tl.copyFrom(nil, 7, 1); ok {
+			t.Error("position 7 is still cached past the budget")
+		}
+	})
+	t.Run("keeps the newest event even when it alone is over the budget", func(t *testing.T) {
+		tl := newTail(100, one/2)
+		tl.publish(sized(1, 2, 1000), true, 2)
+		checkBytes(t, &tl)
+		if got, ok := tl.copyFrom(nil, 2, 1); !ok || got[0].Position != 2 {
+			t.Fatalf("the newest event is not cached: %v", ok)
+		}
+		if _, ok := tl.copyFrom(nil, 1, 1); ok {
+			t.Error("an older event over the budget is still cached")
+		}
+	})
+	t.Run("events pushed out by count leave the count", func(t *testing.T) {
+		tl := newTail(4, 1<<30)
+		for p := store.Position(1); p <= 10; p += 2 {
+			tl.publish(sized(p, p+1, 1000), true, p+1)
+			checkBytes(t, &tl)
+		}
+		if tl.bytes != 4*one {
+			t.Fatalf("the tail counts %d bytes for its 4 events, want %d", tl.bytes, 4*one)
+		}
+		tl.publish(nil, false, 11)
+		checkBytes(t, &tl)
+		if tl.bytes != 0 {
+			t.Fatalf("an emptied tail counts %d bytes", tl.bytes)
+		}
+	})
 }

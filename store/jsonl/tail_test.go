@@ -173,8 +173,17 @@ func TestStore_tailCache_readsFileOtherwise(t *testing.T) {
 // A subscriber that falls further behind than the cache holds reads the older events from
 // the file and the rest from the cache, with no gap and no duplicate.
 func TestStore_tailCache_subscriberFallsBehind(t *testing.T) {
+	for name, limit := range map[string]jsonl.Option{
+		"by count": jsonl.WithTailCache(4),
+		"by size":  jsonl.WithTailCacheBytes(1), // only the newest event fits
+	} {
+		t.Run(name, func(t *testing.T) { subscriberFallsBehind(t, limit) })
+	}
+}
+
+func subscriberFallsBehind(t *testing.T, limit jsonl.Option) {
 	const cache = 4
-	s := openStore(t, t.TempDir(), jsonl.WithTailCache(cache), jsonl.WithNoSync())
+	s := openStore(t, t.TempDir(), limit, jsonl.WithNoSync())
 	next, stop := iter.Pull2(s.Subscribe(t.Context(), 0))
 	defer stop()
 	mustAppend(t, s, "s", store.Any, ev("E", 0))
