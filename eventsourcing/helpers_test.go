@@ -122,3 +122,20 @@ func (f *faultyStore) Subscribe(ctx context.Context, after store.Position) iter.
 }
 
 func version(v store.Version) *store.Version { return &v }
+
+// enterHeld is how a test saga's step starts: it closes signal (when not nil) to say the step
+// started, then waits until gate (when not nil) is closed, or ctx ends.
+func enterHeld(ctx context.Context, signal, gate chan struct{}) error {
+	if signal != nil {
+		close(signal)
+	}
+	if gate == nil {
+		return nil
+	}
+	select {
+	case <-gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -33,15 +33,8 @@ func (l *claimsLog) dispatch(ctx context.Context, c claim, _ eventsourcing.Meta)
 	l.log = append(l.log, "start "+c.Source)
 	gate, signal := l.hold[c.Source], l.started[c.Source]
 	l.mu.Unlock()
-	if signal != nil {
-		close(signal)
-	}
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return eventsourcing.Result{}, ctx.Err()
-		}
+	if err := enterHeld(ctx, signal, gate); err != nil {
+		return eventsourcing.Result{}, err
 	}
 	l.mu.Lock()
 	l.log = append(l.log, "finish "+c.Source)

@@ -56,15 +56,8 @@ func (g *gateSaga) Process(ctx context.Context, e store.Event, _ func(error)) (s
 	g.started = append(g.started, e.Position)
 	gate, signal := g.gates[e.Position], g.signals[e.Position]
 	g.mu.Unlock()
-	if signal != nil {
-		close(signal)
-	}
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
+	if err := enterHeld(ctx, signal, gate); err != nil {
+		return 0, err
 	}
 	g.mu.Lock()
 	g.finished = append(g.finished, e.Position)
