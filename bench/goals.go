@@ -27,24 +27,55 @@ func (g goal) verdict(v float64) (required, result string) {
 	return required, result
 }
 
-// ratio returns a/b of two measured values, and whether both ran.
-func ratio(a, b func(results) (float64, bool)) func(results) (float64, bool) {
+// series returns a case's value in each round, in round order, and whether the case ran.
+type series func(r results) ([]float64, bool)
+
+// ratio returns the median over rounds of a/b, each round's a divided by the same round's b.
+// The two cases of a pair run a few seconds apart in every round, while a round takes
+// minutes, so a per-round ratio cancels the machine's drift between rounds that a ratio of
+// two medians would keep.
+func ratio(a, b series) func(results) (float64, bool) {
 	return func(r results) (float64, bool) {
-		x, ok1 := a(r)
-		y, ok2 := b(r)
-		if !ok1 || !ok2 || y == 0 {
+		xs, ok1 := a(r)
+		ys, ok2 := b(r)
+		if !ok1 || !ok2 {
 			return 0, false
 		}
-		return x / y, true
+		var rs []float64
+		for i := range min(len(xs), len(ys)) {
+			if ys[i] > 0 {
+				rs = append(rs, xs[i]/ys[i])
+			}
+		}
+		return medianOf(rs, func(v float64) float64 { return v })
 	}
 }
 
-func w(key string, n int) func(results) (float64, bool) {
-	return func(r results) (float64, bool) { return r.write(key, n) }
+// med returns the median of a series.
+func med(s series) func(results) (float64, bool) {
+	return func(r results) (float64, bool) {
+		vs, ok := s(r)
+		if !ok {
+			return 0, false
+		}
+		return medianOf(vs, func(v float64) float64 { return v })
+	}
 }
 
-func rd(key string) func(results) (float64, bool) {
-	return func(r results) (float64, bool) { return r.read(key) }
+func rates(ss []sample) ([]float64, bool) {
+	vs := make([]float64, len(ss))
+	for i, s := range ss {
+		vs[i] = s.rate
+	}
+	return vs, len(vs) > 0
+}
+
+func w(key string, n int) series {
+	return func(r results) ([]float64, bool) { return rates(r.writes[key][n]) }
+}
+
+func rd(key string) series {
+	return func(r results) ([]float64, bool) { return rates(r.reads[key]) }
 }
 
 func times(v float64) string   { return fmt.Sprintf("%.2f×", v) }
@@ -55,7 +86,7 @@ func goals(writers []int) []goal {
 	gs := []goal{
 		{"JSONL durable, 16 writers ÷ JetStream sync always, 16 writers", ratio(w(keyJSONL, 16), w(keyJetStream, 16)), 10, times, false},
 		{"JSONL durable, 16 writers ÷ SQLite synchronous=FULL, 16 writers", ratio(w(keyJSONL, 16), w(keySQLite, 16)), 10, times, false},
-		{"JSONL durable, 16 writers", w(keyJSONL, 16), 50_000, perSec, false},
+		{"JSONL durable, 16 writers", med(w(keyJSONL, 16)), 50_000, perSec, false},
 		{"JSONL durable, 1 writer ÷ raw write+fdatasync loop", ratio(w(keyJSONL, 1), w(keyRawSync, 1)), 0.9, percent, false},
 	}
 	for _, n := range writers {
@@ -92,9 +123,13 @@ func fanoutP99(subscribers int) func(results) (float64, bool) {
 
 func seconds(v float64) string { return latency(v) }
 
-func api(key string, clients int) func(results) (float64, bool) {
-	return func(r results) (float64, bool) {
-		s, ok := r.apiResult(key, clients)
-		return s.rate, ok
+func api(key string, clients int) series {
+	return func(r results) ([]float64, bool) {
+		ss := r.api[key][clients]
+		vs := make([]float64, len(ss))
+		for i, s := range ss {
+			vs[i] = s.rate
+		}
+		return vs, len(vs) > 0
 	}
 }

@@ -40,7 +40,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	}
 
 	p("## How it is measured\n\n")
-	p("- Every write case runs for %s (or until %s events), %d round(s), median reported; all cases in one process, one after the other, so the ratios compare numbers taken minutes apart on the same machine.\n",
+	p("- Every write case runs for %s (or until %s events), %d round(s), median reported; all cases in one process, one after the other, ordered by writer count, so that a system and its baselines run seconds apart in every round. A ratio is the median over rounds of each round's ratio, which cancels the machine's drift between rounds.\n",
 		cfg.duration, thousands(float64(cfg.maxEvents)), cfg.rounds)
 	p("- Each writer appends one-event batches to its own stream with optimistic concurrency: the expected version is the one it last got back (JetStream: the expected last subject sequence).\n")
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
@@ -120,8 +120,8 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 			bk := c.baseline(n)
 			bv, bok := r.write(bk, n)
 			cell := func(key string) string {
-				if x, ok := r.write(key, n); ok && x > 0 && c.key == keyJSONL {
-					return times(v / x)
+				if x, ok := ratio(w(c.key, n), w(key, n))(r); ok && c.key == keyJSONL {
+					return times(x)
 				}
 				return ""
 			}
@@ -129,21 +129,21 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 				p("| %s | %d | %s | %s | – | – | %s | %s |\n", c.title, n, thousands(v), bk, cell(keyJetStream), cell(keySQLite))
 				continue
 			}
-			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", c.title, n, thousands(v), bk, thousands(bv), percent(v/bv), cell(keyJetStream), cell(keySQLite))
+			rel, _ := ratio(w(c.key, n), w(bk, n))(r)
+			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", c.title, n, thousands(v), bk, thousands(bv), percent(rel), cell(keyJetStream), cell(keySQLite))
 		}
 	}
 	p("\n")
 
 	p("## Reading a %s-event stream\n\n| system | events/s | ÷ SQLite |\n|---|---:|---:|\n", thousands(float64(cfg.readEvents)))
-	sq, sqok := r.read(keySQLite)
 	for _, c := range readCases() {
 		v, ok := r.read(c.key)
 		if !ok {
 			continue
 		}
 		rel := "–"
-		if sqok && sq > 0 {
-			rel = times(v / sq)
+		if x, ok := ratio(rd(c.key), rd(keySQLite))(r); ok {
+			rel = times(x)
 		}
 		p("| %s | %s%s | %s |\n", c.title, thousands(v), plusMinus(spread(r.reads[c.key])), rel)
 	}

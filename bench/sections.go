@@ -22,8 +22,8 @@ func renderAPI(b *strings.Builder, cfg config, r results) {
 					continue
 				}
 				rel := "–"
-				if f, ok := r.apiResult(keyAPIFloor, n); ok && f.rate > 0 && c.key != keyAPIFloor {
-					rel = percent(s.rate / f.rate)
+				if x, ok := ratio(api(c.key, n), api(keyAPIFloor, n))(r); ok && c.key != keyAPIFloor {
+					rel = percent(x)
 				}
 				lag := "–"
 				if s.lagP50 >= 0 && c.lag {
