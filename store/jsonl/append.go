@@ -279,7 +279,7 @@ func (s *Store) gather(g *group) bool {
 	}
 	g.led = true
 	s.mu.Unlock()
-	if awaitDone(g.done, wait) { // the last append wrote it
+	if awaitDone(g.done, wait, runtime.Gosched) { // the last append wrote it
 		return false
 	}
 	s.mu.Lock()
@@ -293,28 +293,54 @@ func (s *Store) gather(g *group) bool {
 }
 
 // awaitDone waits until done is closed or d has passed, and reports whether done closed.
+// yield is runtime.Gosched (tests pass a slower one).
 //
-// It yields the processor in a loop rather than sleeping on a timer: d is about half a sync,
-// tens to hundreds of microseconds, and the runtime keeps a timer that short only while it
-// has other work. With every goroutine asleep it waits in the network poller, whose timeout
-// has a resolution of a millisecond, so a 100 µs timer fired after ~1.1 ms, and a lone writer
-// waiting for a second one that appends rarely took five times as long as a sync (see
-// BenchmarkJSONL/mixed). Yielding hands the processor to any goroutine that can run (the
-// writers being waited for among them) and costs at most d of processor time when none can.
-func awaitDone(done <-chan struct{}, d time.Duration) bool {
+// d is about half a sync, tens to hundreds of microseconds, and the runtime keeps a timer
+// that short only while it has other work: with every goroutine asleep it waits in the
+// network poller, whose timeout has a resolution of a millisecond, so a 100 µs timer fired
+// after ~1.1 ms, and a lone writer waiting for a second one that appends rarely took five
+// times as long as a sync (see BenchmarkJSONL/mixed). So awaitDone yields the processor in a
+// loop while yielding returns at once (nothing else can run: the loop costs at most d of
+// processor time, which nothing else wanted), and sleeps on a timer once yields take long
+// (other goroutines ran, the writers being waited for among them: the runtime is busy and
+// keeps the timer, and a loop would take processor time from them).
+func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 	deadline := time.Now().Add(d)
-	for {
+	for busy := 0; busy < busyYields; {
 		select {
 		case <-done:
 			return true
 		default:
 		}
-		if !time.Now().Before(deadline) {
+		now := time.Now()
+		if !now.Before(deadline) {
 			return false
 		}
-		runtime.Gosched()
+		yield()
+		if time.Since(now) > busyYield {
+			busy++
+		} else {
+			busy = 0
+		}
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
 	}
 }
+
+// busyYield is how long a yield takes when other goroutines ran meanwhile (a yield with
+// nothing else to run takes well under a microsecond); after busyYields such yields in a
+// row the runtime counts as busy. One alone is not enough: under a light load the writer
+// that just appended, or the garbage collector, may run once.
+const (
+	busyYield  = 10 * time.Microsecond
+	busyYields = 3
+)
 
 // flush writes one group outside the lock and, unless the Store was opened WithNoSync,
 // syncs it; then it publishes the group and hands the writer's role to the group that
