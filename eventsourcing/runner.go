@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -247,18 +248,16 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 // writtenUpTo returns the highest position the saga wrote while handling events up to p.
 func (q *processor) writtenUpTo(p store.Position) store.Position {
 	// Writes are dropped oldest first, and written only grows, so the last write for an
-	// event ≤ p is in writes or it is the last one dropped.
-	var w store.Position
+	// event ≤ p is in writes or it is the last one dropped. Writes are in event order (a
+	// saga advances in log order) and a lagging processor keeps thousands of them, while a
+	// WaitFor asks again at every step of every processor: a binary search.
+	if i := sort.Search(len(q.writes), func(i int) bool { return q.writes[i].event > p }); i > 0 {
+		return q.writes[i-1].written
+	}
 	if q.pruned.event > 0 && q.pruned.event <= p {
-		w = q.pruned.written
+		return q.pruned.written
 	}
-	for _, x := range q.writes {
-		if x.event > p {
-			break
-		}
-		w = x.written
-	}
-	return w
+	return 0
 }
 
 // Status lists every projection and saga in the order they were added.
