@@ -49,7 +49,9 @@ func (s *Store) gather(g *group) bool {
 // loop while yielding returns at once (nothing else can run: the loop costs at most d of
 // processor time, which nothing else wanted), and sleeps on a timer once yields take long
 // (other goroutines ran, the writers being waited for among them: the runtime is busy and
-// keeps the timer, and a loop would take processor time from them).
+// keeps the timer, and a loop would take processor time from them). With GOMAXPROCS=1 the
+// loop also keeps the one processor from polling the network, for at most d: the group is
+// then written as it would have been after a timer.
 func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 	deadline := time.Now().Add(d)
 	for busy := 0; busy < busyYields; {
