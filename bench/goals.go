@@ -62,20 +62,23 @@ func med(s series) func(results) (float64, bool) {
 	}
 }
 
-func rates(ss []sample) ([]float64, bool) {
+// rates returns the rate of each round's sample, and whether there is any.
+func rates[T any](ss []T, rate func(T) float64) ([]float64, bool) {
 	vs := make([]float64, len(ss))
 	for i, s := range ss {
-		vs[i] = s.rate
+		vs[i] = rate(s)
 	}
 	return vs, len(vs) > 0
 }
 
+func sampleRate(s sample) float64 { return s.rate }
+
 func w(key string, n int) series {
-	return func(r results) ([]float64, bool) { return rates(r.writes[key][n]) }
+	return func(r results) ([]float64, bool) { return rates(r.writes[key][n], sampleRate) }
 }
 
 func rd(key string) series {
-	return func(r results) ([]float64, bool) { return rates(r.reads[key]) }
+	return func(r results) ([]float64, bool) { return rates(r.reads[key], sampleRate) }
 }
 
 func times(v float64) string   { return fmt.Sprintf("%.2f×", v) }
@@ -125,11 +128,6 @@ func seconds(v float64) string { return latency(v) }
 
 func api(key string, clients int) series {
 	return func(r results) ([]float64, bool) {
-		ss := r.api[key][clients]
-		vs := make([]float64, len(ss))
-		for i, s := range ss {
-			vs[i] = s.rate
-		}
-		return vs, len(vs) > 0
+		return rates(r.api[key][clients], func(s apiSample) float64 { return s.rate })
 	}
 }
