@@ -82,6 +82,15 @@ func BenchmarkCompactJSON(b *testing.B) {
 			}
 		}
 	})
+	// What a store that shares compact data (PrepareShared) does: validate only.
+	b.Run("impl=store/shared", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := compactJSON(data, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("impl=json.Compact", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -89,3 +89,13 @@ func TestPrepareShared_sharesWhatItNeedNotCopy(t *testing.T) {
 		t.Errorf("PrepareShared of invalid JSON = %v, want ErrInvalid", err)
 	}
 }
+
+func BenchmarkIDs_New(b *testing.B) {
+	ids := store.NewIDs()
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(ids.New()) != 36 {
+			b.Fatal("not a canonical UUID")
+		}
+	}
+}

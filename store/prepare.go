@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -39,48 +40,55 @@ func Prepare(stream string, expected Version, events []EventData, maxSize int) (
 // PrepareWith is Prepare with the ids it generates drawn from ids (see IDs), which is much
 // cheaper per event than crypto/rand; a nil ids draws them from crypto/rand as Prepare does.
 func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
-	return prepare(ids, stream, expected, events, maxSize, false)
+	return prepare(nil, ids, stream, expected, events, maxSize, false)
 }
 
 // PrepareShared is PrepareWith for stores that encode the prepared events before Append
 // returns and keep nothing of them: the result may share Data (when it is already compact)
 // and Metadata with events instead of copying them.
 func PrepareShared(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
-	return prepare(ids, stream, expected, events, maxSize, true)
+	return prepare(nil, ids, stream, expected, events, maxSize, true)
 }
 
-func prepare(ids *IDs, stream string, expected Version, events []EventData, maxSize int, share bool) ([]EventData, error) {
+// AppendPrepared is PrepareShared appending the prepared events to dst and returning the
+// extended slice, so that a store can prepare into memory it owns (an array on its stack)
+// instead of allocating. On failure it returns dst unchanged.
+func AppendPrepared(dst []EventData, ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
+	return prepare(dst, ids, stream, expected, events, maxSize, true)
+}
+
+func prepare(dst []EventData, ids *IDs, stream string, expected Version, events []EventData, maxSize int, share bool) ([]EventData, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxEventSize
 	}
 	if stream == "" {
-		return nil, fmt.Errorf("%w: empty stream id", ErrInvalid)
+		return dst, fmt.Errorf("%w: empty stream id", ErrInvalid)
 	}
 	if expected < StreamExists {
-		return nil, fmt.Errorf("%w: expected version %d", ErrInvalid, expected)
+		return dst, fmt.Errorf("%w: expected version %d", ErrInvalid, expected)
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: no events to append to %q", ErrInvalid, stream)
+		return dst, fmt.Errorf("%w: no events to append to %q", ErrInvalid, stream)
 	}
-	out := make([]EventData, len(events))
+	out := slices.Grow(dst, len(events))
 	for i, e := range events {
 		if e.Type == "" {
-			return nil, fmt.Errorf("%w: event %d of %q has an empty type", ErrInvalid, i, stream)
+			return dst, fmt.Errorf("%w: event %d of %q has an empty type", ErrInvalid, i, stream)
 		}
 		data := e.Data
 		if len(data) == 0 {
-			return nil, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
+			return dst, fmt.Errorf("%w: event %d (%s) of %q has no data", ErrInvalid, i, e.Type, stream)
 		}
 		compact, err := compactJSON(data, share)
 		if err != nil {
-			return nil, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
+			return dst, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
 		}
 		size := len(compact)
 		for k, v := range e.Metadata {
 			size += len(k) + len(v)
 		}
 		if size > maxSize {
-			return nil, fmt.Errorf("%w: event %d (%s) of %q is %d bytes, over the limit of %d", ErrInvalid, i, e.Type, stream, size, maxSize)
+			return dst, fmt.Errorf("%w: event %d (%s) of %q is %d bytes, over the limit of %d", ErrInvalid, i, e.Type, stream, size, maxSize)
 		}
 		id := e.ID
 		if id == "" {
@@ -94,7 +102,7 @@ func prepare(ids *IDs, stream string, expected Version, events []EventData, maxS
 		if !share {
 			meta = maps.Clone(meta)
 		}
-		out[i] = EventData{ID: id, Type: e.Type, Data: compact, Metadata: meta}
+		out = append(out, EventData{ID: id, Type: e.Type, Data: compact, Metadata: meta})
 	}
 	return out, nil
 }

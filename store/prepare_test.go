@@ -113,3 +113,42 @@ func TestPrepare(t *testing.T) {
 		}
 	})
 }
+
+func TestAppendPrepared(t *testing.T) {
+	ids := store.NewIDs()
+	var arr [4]store.EventData
+	kept := store.EventData{ID: "kept", Type: "T", Data: []byte(`{}`)}
+	dst := append(arr[:0], kept)
+	data := []byte(`{"a":1}`)
+	out, err := store.AppendPrepared(dst, ids, "s", store.Any, []store.EventData{
+		{Type: "A", Data: data},
+		{Type: "B", Data: []byte(` [1, 2] `)},
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 || out[0].ID != "kept" || out[1].Type != "A" || out[2].Type != "B" {
+		t.Fatalf("got %+v, want the kept event then A and B", out)
+	}
+	if &out[0] != &arr[0] {
+		t.Error("the events were not appended in dst's array, which had room")
+	}
+	if &out[1].Data[0] != &data[0] {
+		t.Error("compact data was copied, want it shared as PrepareShared does")
+	}
+	if string(out[2].Data) != `[1,2]` || out[1].ID == "" || out[2].ID == "" {
+		t.Errorf("got %+v, want compacted data and generated ids", out[1:])
+	}
+
+	// A failure leaves dst as it was.
+	out, err = store.AppendPrepared(dst, ids, "s", store.Any, []store.EventData{
+		{Type: "A", Data: data},
+		{Type: "B", Data: []byte(`{`)},
+	}, 0)
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	if len(out) != 1 || out[0].ID != "kept" {
+		t.Fatalf("after a failure got %+v, want dst unchanged", out)
+	}
+}

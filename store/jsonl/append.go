@@ -78,7 +78,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if s.observer != nil {
 		defer s.observeAppend(time.Now(), len(events), &err)
 	}
-	app, _, _, err := s.append(ctx, stream, expected, events)
+	var prepared [4]store.EventData
+	app, _, _, err := s.append(ctx, prepared[:0], stream, expected, events)
 	return app, err
 }
 
@@ -89,7 +90,8 @@ func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.
 	if s.observer != nil {
 		defer s.observeAppend(time.Now(), len(events), &err)
 	}
-	app, evs, now, err := s.append(ctx, stream, expected, events)
+	var prepared [4]store.EventData
+	app, evs, now, err := s.append(ctx, prepared[:0], stream, expected, events)
 	if err != nil {
 		return app, nil, err
 	}
@@ -110,12 +112,13 @@ func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.
 	return app, out, nil
 }
 
-// append commits events and returns them as prepared, with their time.
-func (s *Store) append(ctx context.Context, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
+// append commits events and returns them as prepared (appended to dst, which the callers
+// keep on their stacks: an append allocates as little as it can), with their time.
+func (s *Store) append(ctx context.Context, dst []store.EventData, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, nil, time.Time{}, err
 	}
-	evs, err := store.PrepareShared(s.ids, stream, expected, events, s.maxSize)
+	evs, err := store.AppendPrepared(dst, s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, err
 	}
@@ -128,10 +131,16 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	for i := range evs {
 		size += 128 + len(evs[i].ID) + len(evs[i].Type) + len(evs[i].Data) + 96*len(evs[i].Metadata)
 	}
+	// The buffer comes back to the pool by the same pointer: putting &pre would allocate.
+	pp, _ := s.pres.Get().(*[]byte)
 	var pre []byte
-	if p, ok := s.pres.Get().(*[]byte); ok && cap(*p) >= size {
-		pre = (*p)[:0]
-	} else {
+	switch {
+	case pp == nil:
+		pp = new([]byte)
+		pre = make([]byte, 0, size)
+	case cap(*pp) >= size:
+		pre = (*pp)[:0]
+	default:
 		pre = make([]byte, 0, size)
 	}
 	pre = appendString(pre, stream)
@@ -196,7 +205,8 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		from = to
 	}
 	if cap(pre) <= maxPre {
-		s.pres.Put(&pre)
+		*pp = pre
+		s.pres.Put(pp)
 	}
 	if cached == nil {
 		g.uncached = true
