@@ -52,13 +52,9 @@ func create(c CreateOrder, s State) ([]Event, error) {
 	if n := len(c.MenuItems); n == 0 || n > restaurant.MaxOrderItems {
 		return nil, &decider.ValidationError{Field: "menuItems", Reason: fmt.Sprintf("must have 1 to %d items, has %d", restaurant.MaxOrderItems, n)}
 	}
-	items := make([]restaurant.MenuItem, len(c.MenuItems))
-	for i, it := range c.MenuItems {
-		it, err := restaurant.NormalizeItem(fmt.Sprintf("menuItems[%d]", i), it)
-		if err != nil {
-			return nil, err
-		}
-		items[i] = it
+	items, err := restaurant.NormalizeItems("menuItems", c.MenuItems)
+	if err != nil {
+		return nil, err
 	}
 	if s.Exists {
 		return nil, &decider.AlreadyExistsError{Entity: "order", ID: c.ID}

@@ -26,3 +26,28 @@ func BenchmarkPlaceOrder(b *testing.B) {
 	}
 	b.ReportMetric(float64(folded)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkDecide measures deciding one command over a folded state, as the command
+// handler does with its cached state: its allocations are paid by every request.
+func BenchmarkDecide(b *testing.B) {
+	d := restaurant.Decider()
+	state := d.Evolve(d.InitialState, created())
+	cases := []struct {
+		name string
+		cmd  restaurant.Command
+		s    restaurant.State
+	}{
+		{"CreateRestaurant", restaurant.CreateRestaurant{ID: "r1", Name: "Luigi's", Menu: menu()}, d.InitialState},
+		{"PlaceOrder", restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza", "water"}}, state},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Decide(c.cmd, c.s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

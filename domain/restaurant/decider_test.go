@@ -1,6 +1,7 @@
 package restaurant_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -89,6 +90,20 @@ func TestPlaceOrder(t *testing.T) {
 		spec.For(t, d).Given(created(), menuChanged()).
 			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza", "water", "sushi", "pizza"}}).
 			ThenError(&restaurant.MenuItemsNotAvailableError{RestaurantID: "r1", Missing: []string{"pizza", "sushi"}})
+	})
+	t.Run("items are found on a big menu too", func(t *testing.T) {
+		big := menuWith(func(m *restaurant.Menu) {
+			for i := range 30 {
+				m.MenuItems = append(m.MenuItems, restaurant.MenuItem{MenuItemID: fmt.Sprint("dish-", i), Name: fmt.Sprint("Dish ", i), Price: "1"})
+			}
+		})
+		given := restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: big}
+		spec.For(t, d).Given(given).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"dish-29", "pizza", "dish-3"}}).
+			Then(placed("o1", item(big, "dish-29"), item(big, "pizza"), item(big, "dish-3")))
+		spec.For(t, d).Given(given).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"dish-30", "pizza", "sushi"}}).
+			ThenError(&restaurant.MenuItemsNotAvailableError{RestaurantID: "r1", Missing: []string{"dish-30", "sushi"}})
 	})
 	t.Run("missing items match ErrMenuItemsNotAvailable", func(t *testing.T) {
 		spec.For(t, d).Given(created()).

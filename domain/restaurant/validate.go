@@ -86,6 +86,9 @@ func digits(s string) bool {
 
 // NormalizeItem checks a menu item and returns it with its name trimmed.
 func NormalizeItem(field string, it MenuItem) (MenuItem, error) {
+	if n, ok := normalizeItem(it); ok {
+		return n, nil
+	}
 	if err := ValidateID(field+".menuItemId", it.MenuItemID); err != nil {
 		return MenuItem{}, err
 	}
@@ -100,11 +103,41 @@ func NormalizeItem(field string, it MenuItem) (MenuItem, error) {
 	return it, nil
 }
 
+// normalizeItem is NormalizeItem reporting only whether the item is valid. Every menu and
+// every order checks its items, and naming the fields of an item (as an error must) costs
+// allocations, so they are named only once an item fails.
+func normalizeItem(it MenuItem) (MenuItem, bool) {
+	if ValidateID("", it.MenuItemID) != nil || ValidatePrice("", it.Price) != nil {
+		return it, false
+	}
+	name, err := NormalizeName("", it.Name)
+	if err != nil {
+		return it, false
+	}
+	it.Name = name
+	return it, true
+}
+
+// NormalizeItems checks items (see NormalizeItem) and returns a copy with their names
+// trimmed; an error names the first invalid item field[i].
+func NormalizeItems(field string, items []MenuItem) ([]MenuItem, error) {
+	out := make([]MenuItem, len(items))
+	for i, it := range items {
+		n, ok := normalizeItem(it)
+		if !ok {
+			_, err := NormalizeItem(fmt.Sprintf("%s[%d]", field, i), it)
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
 // NormalizeMenu checks a menu — an id, a known cuisine, 1–500 valid items with unique ids —
 // and returns a copy with the item names trimmed.
 func NormalizeMenu(field string, m Menu) (Menu, error) {
-	if err := ValidateID(field+".menuId", m.MenuID); err != nil {
-		return Menu{}, err
+	if ValidateID("", m.MenuID) != nil {
+		return Menu{}, ValidateID(field+".menuId", m.MenuID)
 	}
 	if !m.Cuisine.Valid() {
 		return Menu{}, &decider.ValidationError{Field: field + ".cuisine", Reason: fmt.Sprintf("unknown cuisine %q", string(m.Cuisine))}
@@ -115,13 +148,13 @@ func NormalizeMenu(field string, m Menu) (Menu, error) {
 	items := make([]MenuItem, len(m.MenuItems))
 	seen := make(map[string]struct{}, len(m.MenuItems))
 	for i, it := range m.MenuItems {
-		f := fmt.Sprintf("%s.menuItems[%d]", field, i)
-		it, err := NormalizeItem(f, it)
-		if err != nil {
+		it, ok := normalizeItem(it)
+		if !ok {
+			_, err := NormalizeItem(fmt.Sprintf("%s.menuItems[%d]", field, i), m.MenuItems[i])
 			return Menu{}, err
 		}
 		if _, dup := seen[it.MenuItemID]; dup {
-			return Menu{}, &decider.ValidationError{Field: f + ".menuItemId", Reason: fmt.Sprintf("duplicate menu item id %q", it.MenuItemID)}
+			return Menu{}, &decider.ValidationError{Field: fmt.Sprintf("%s.menuItems[%d].menuItemId", field, i), Reason: fmt.Sprintf("duplicate menu item id %q", it.MenuItemID)}
 		}
 		seen[it.MenuItemID] = struct{}{}
 		items[i] = it

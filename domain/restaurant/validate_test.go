@@ -1,9 +1,11 @@
 package restaurant_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/decider/spec"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 )
@@ -106,5 +108,28 @@ func TestDecide_Validation(t *testing.T) {
 				t.Errorf("got %v, %v; want one event", o.Events(), o.Err())
 			}
 		})
+	}
+}
+
+func TestNormalizeItems(t *testing.T) {
+	in := []restaurant.MenuItem{
+		{MenuItemID: "pizza", Name: " Pizza\t", Price: "8.99"},
+		{MenuItemID: "water", Name: "Water", Price: "0"},
+	}
+	out, err := restaurant.NormalizeItems("items", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Name != "Pizza" || out[1] != in[1] {
+		t.Errorf("got %+v, want the names trimmed", out)
+	}
+	if in[0].Name != " Pizza\t" || &out[0] == &in[0] {
+		t.Error("the input was changed or shared, want a copy")
+	}
+	in[1].Price = "1.999"
+	_, err = restaurant.NormalizeItems("items", in)
+	var verr *decider.ValidationError
+	if !errors.As(err, &verr) || verr.Field != "items[1].price" {
+		t.Errorf("err = %v, want a ValidationError naming items[1].price", err)
 	}
 }
