@@ -8,7 +8,7 @@ import (
 )
 
 // consumeSaga feeds a saga from the subscription. A saga that is a SagaRouter (NewSaga's
-// are) handles up to r.sagaParallel events at once, each on its own goroutine, under one
+// are) handles up to r.sagaParallel events at once, on as many workers, under one
 // rule: an event waits for every earlier event that shares its stream or its key (see
 // SagaRouter), so the events of one stream, and the events with one key, are handled one
 // after the other, in log order, and the others concurrently. An event with an empty key
@@ -28,6 +28,8 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 		n = 1
 	}
 	slots := make(chan struct{}, n)
+	pool := newWorkers(slots)
+	defer pool.close()
 	var inFlight sync.WaitGroup
 	defer inFlight.Wait()
 	var chains sagaChains
@@ -65,15 +67,14 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 			return ctx.Err()
 		}
 		inFlight.Add(1)
-		go func() {
+		pool.run(func() {
 			defer inFlight.Done()
-			defer func() { <-slots }()
 			defer chains.unlink(e.StreamID, job.route, done)
 			for _, w := range waits {
 				<-w // predecessors finish even when ctx ends
 			}
 			c.handle(ctx, e, job)
-		}()
+		})
 	}
 	return ctx.Err()
 }
