@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
-
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -66,11 +64,6 @@ func toPageInfo(hasNext bool, endCursor string) *model.PageInfo {
 }
 
 func toEvent(e store.Event) *model.Event {
-	meta := e.Metadata
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	mj, _ := json.Marshal(meta) // a map[string]string always encodes
 	data := model.JSON(e.Data)
 	if len(data) == 0 {
 		data = model.JSON("null")
@@ -83,7 +76,7 @@ func toEvent(e store.Event) *model.Event {
 		Type:     e.Type,
 		Time:     e.Time,
 		Data:     data,
-		Metadata: model.JSON(mj),
+		Meta:     e.Metadata, // encoded by the metadata field, when selected
 	}
 }
 

@@ -1794,7 +1794,7 @@ func (ec *executionContext) _Event_metadata(ctx context.Context, field graphql.C
 			return ec.fieldContext_Event_metadata(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Metadata, nil
+			return obj.Metadata(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.JSON) graphql.Marshaler {
@@ -1805,7 +1805,7 @@ func (ec *executionContext) _Event_metadata(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Event_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, false, false, "JSON")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "JSON")
 }
 
 func (ec *executionContext) _MenuItem_menuItemId(ctx context.Context, field graphql.CollectedField, obj *model.MenuItem) (ret graphql.Marshaler) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 )
 
 type ChangeRestaurantMenuInput struct {
@@ -22,18 +21,6 @@ type CreateRestaurantInput struct {
 	Name      string               `json:"name"`
 	Menu      *RestaurantMenuInput `json:"menu"`
 	CommandID *string              `json:"commandId,omitempty"`
-}
-
-// An event of the global log.
-type Event struct {
-	ID       string    `json:"id"`
-	Position int64     `json:"position"`
-	StreamID string    `json:"streamId"`
-	Version  int       `json:"version"`
-	Type     string    `json:"type"`
-	Time     time.Time `json:"time"`
-	Data     JSON      `json:"data"`
-	Metadata JSON      `json:"metadata"`
 }
 
 type MarkOrderAsPreparedInput struct {
