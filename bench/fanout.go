@@ -12,7 +12,6 @@ import (
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
-	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -48,7 +47,6 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 	defer cancel()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	defer hc.CloseIdleConnections()
-	client := graphtest.New(a.url, graphtest.WithHTTPClient(hc))
 
 	var (
 		mu     sync.Mutex
@@ -62,14 +60,18 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 
 	before := liveBytes()
 	start := time.Now()
-	subs := make([]*graphtest.Subscription, 0, subscribers)
-	defer func() {
+	subs := make([]*wsSubscriber, 0, subscribers)
+	closeAll := func() {
+		cctx, ccancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer ccancel()
 		for _, s := range subs {
-			_ = s.Close()
+			_ = s.close(cctx)
 		}
-	}()
+		subs = nil
+	}
+	defer closeAll()
 	for range subscribers {
-		s, err := client.SubscribeWS(ctx, graphtest.TransportWS, opEventsSubscription, nil)
+		s, err := dialSubscriber(ctx, hc, a.url, opEventsSubscription)
 		if err != nil {
 			return fanoutMeasurement{}, fmt.Errorf("subscriber %d: %w", len(subs), err)
 		}
@@ -82,7 +84,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 	for _, s := range subs {
 		wg.Go(func() {
 			for {
-				r, err := s.Next(ctx)
+				pos, err := s.next(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
 						errs <- err
@@ -90,20 +92,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 					return
 				}
 				now := time.Now()
-				var v struct {
-					Events struct {
-						Position int64 `json:"position"`
-					} `json:"events"`
-				}
-				if err := r.Err(); err != nil {
-					errs <- err
-					return
-				}
-				if err := r.Decode(&v); err != nil {
-					errs <- err
-					return
-				}
-				ev := lookup(store.Position(v.Events.Position))
+				ev := lookup(store.Position(pos))
 				if ev == nil {
 					continue // an event committed before the clock (warm-up) or by the saga
 				}
@@ -117,10 +106,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 		})
 	}
 	defer func() {
-		cancel()
-		for _, s := range subs {
-			_ = s.Close()
-		}
+		cancel() // ends every read, which closes its connection
 		wg.Wait()
 	}()
 
