@@ -146,7 +146,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
-	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(srv)))), cfg.MaxBodyBytes)
+	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(guardStreams(srv))))), cfg.MaxBodyBytes)
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity
