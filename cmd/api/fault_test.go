@@ -79,13 +79,20 @@ func TestMain_appendFaults(t *testing.T) {
 	create := func(id string) map[string]any {
 		return map[string]any{"in": map[string]any{"id": id, "name": "Trattoria " + id, "menu": menu("m1")}}
 	}
-	const read = `{ restaurant(id: "r1") { name } restaurants { totalCount } }`
+	// Reads wait for r1's position: they come right after its creation, and the projections
+	// follow the log asynchronously.
+	const read = `query($min: Int64) { restaurant(id: "r1", minPosition: $min) { name } restaurants(minPosition: $min) { totalCount } }`
+	created := func(t *testing.T, data []byte) map[string]any {
+		t.Helper()
+		p := decode[struct{ CreateRestaurant struct{ Position int64 } }](t, data).CreateRestaurant.Position
+		return map[string]any{"min": p}
+	}
 
 	t.Run("a failed write is refused with an internal error, leaves the log valid and reads served", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")
 		m, ff, logs := startFaulty(t, dir)
 		c := newClient(t, m.URL()+"/graphql")
-		gql(t, c, createRestaurant, create("r1"))
+		afterR1 := created(t, gql(t, c, createRestaurant, create("r1")))
 
 		ff.failWrite.Store(true)
 		r, err := c.Query(testCtx(t), createRestaurant, create("r2"))
@@ -104,7 +111,7 @@ func TestMain_appendFaults(t *testing.T) {
 		got := decode[struct {
 			Restaurant  struct{ Name string }
 			Restaurants struct{ TotalCount int }
-		}](t, gql(t, c, read, nil))
+		}](t, gql(t, c, read, afterR1))
 		if got.Restaurant.Name != "Trattoria r1" || got.Restaurants.TotalCount != 1 {
 			t.Errorf("reads during the fault: %+v", got)
 		}
@@ -123,7 +130,7 @@ func TestMain_appendFaults(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")
 		m, ff, logs := startFaulty(t, dir)
 		c := newClient(t, m.URL()+"/graphql")
-		gql(t, c, createRestaurant, create("r1"))
+		afterR1 := created(t, gql(t, c, createRestaurant, create("r1")))
 
 		ff.failSync.Store(true)
 		for _, id := range []string{"r2", "r3"} {
@@ -139,7 +146,7 @@ func TestMain_appendFaults(t *testing.T) {
 		if !strings.Contains(logs.String(), "input/output error") {
 			t.Errorf("the logs do not name the cause: %s", logs.String())
 		}
-		if name := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, c, read, nil)).Restaurant.Name; name != "Trattoria r1" {
+		if name := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, c, read, afterR1)).Restaurant.Name; name != "Trattoria r1" {
 			t.Errorf("reads during the fault: %q", name)
 		}
 		if err := m.Close(); err != nil {
