@@ -31,6 +31,10 @@ const (
 	CodeCommandIDReused       = "COMMAND_ID_REUSED"
 	CodeConsistencyTimeout    = "CONSISTENCY_TIMEOUT"
 	CodeInternal              = "INTERNAL_SERVER_ERROR"
+	// CodeBadRequest marks a request this endpoint does not serve as sent: a body that is
+	// not a GraphQL request, variables that are not a JSON object, a method or content type
+	// no transport takes, a mutation over GET, a subscription over plain POST or GET.
+	CodeBadRequest = "BAD_REQUEST"
 )
 
 // internalMessage is all a client learns about an unexpected failure.
@@ -42,6 +46,9 @@ type presenter struct{ logger *slog.Logger }
 
 func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	if gqlErr, ok := errors.AsType[*gqlerror.Error](err); ok && gqlErr.Err == nil {
+		if _, coded := gqlErr.Extensions["code"]; !coded {
+			return badRequest(gqlErr) // a transport's refusal of the request itself
+		}
 		return gqlErr // gqlgen's own (parse, validation, complexity) or already presented
 	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)

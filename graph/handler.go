@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -110,21 +111,27 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv := handler.New(generated.NewExecutableSchema(executableConfig(svc, cfg.Logger)))
 
 	readLimit := cfg.WebSocketReadLimit
-	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{
-			// The origin is checked by originCheck before the upgrade.
-			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+	// In gqlgen's order: the first transport that supports a request serves it.
+	transports := []graphql.Transport{
+		transport.Websocket{
+			Implementation: transport.CoderWebsocketImplementation{
+				// The origin is checked by originCheck before the upgrade.
+				AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+			},
+			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
+			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
+			InitTimeout:           30 * time.Second,
+			InitFunc:              wsInit(auth, cfg.MaxSubscriptionsPerConnection),
+			PayloadReadLimit:      &readLimit,
 		},
-		KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
-		PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
-		InitTimeout:           30 * time.Second,
-		InitFunc:              wsInit(auth, cfg.MaxSubscriptionsPerConnection),
-		PayloadReadLimit:      &readLimit,
-	})
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.SSE{KeepAlivePingInterval: cfg.KeepAlive}) // before POST: both accept POST
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+		transport.Options{},
+		transport.SSE{KeepAlivePingInterval: cfg.KeepAlive}, // before POST: both accept POST
+		transport.GET{},
+		transport.POST{},
+	}
+	for _, t := range transports {
+		srv.AddTransport(t)
+	}
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if cfg.Observer != nil {
@@ -143,10 +150,11 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(subscriptionLimit{})
+	srv.Use(transportRules{})
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
-	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(guardStreams(srv))))), cfg.MaxBodyBytes)
+	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(routeTransports(transports, guardStreams(srv)))))), cfg.MaxBodyBytes)
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity

@@ -1,0 +1,148 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// transportKind is the gqlgen transport that serves a request.
+type transportKind uint8
+
+const (
+	kindNone transportKind = iota
+	kindWebSocket
+	kindOptions
+	kindSSE
+	kindGET
+	kindPOST
+)
+
+// transportKey is the context key of a request's transportKind.
+type transportKey struct{}
+
+func transportFrom(ctx context.Context) transportKind {
+	k, _ := ctx.Value(transportKey{}).(transportKind)
+	return k
+}
+
+// allowedMethods is what the endpoint serves, for the Allow header of a 405.
+const allowedMethods = "OPTIONS, GET, POST"
+
+// routeTransports finds the transport that will serve a request, the way gqlgen's server does
+// (the first of transports that supports it), and notes it in the request's context for
+// transportRules. It answers what gqlgen would refuse without an error code: a request no
+// transport takes (405 for another method, 415 for a POST that is not JSON) and a GET whose
+// variables or extensions are not JSON objects (400), each with extensions.code BAD_REQUEST.
+func routeTransports(transports []graphql.Transport, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind := kindNone
+		for _, t := range transports {
+			if t.Supports(r) {
+				kind = kindOf(t)
+				break
+			}
+		}
+		switch kind {
+		case kindNone:
+			if r.Method != http.MethodPost && r.Method != http.MethodGet {
+				w.Header().Set("Allow", allowedMethods)
+				writeJSONError(w, http.StatusMethodNotAllowed, CodeBadRequest,
+					"method "+r.Method+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
+				return
+			}
+			writeJSONError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
+				"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")
+			return
+		case kindGET:
+			q := r.URL.Query()
+			for _, param := range []string{"variables", "extensions"} {
+				if v := q.Get(param); v != "" && !isJSONObject(v) {
+					writeJSONError(w, http.StatusBadRequest, CodeBadRequest, "the "+param+" parameter must be a JSON object")
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), transportKey{}, kind)))
+	})
+}
+
+func kindOf(t graphql.Transport) transportKind {
+	switch t.(type) {
+	case transport.Websocket:
+		return kindWebSocket
+	case transport.Options:
+		return kindOptions
+	case transport.SSE:
+		return kindSSE
+	case transport.GET:
+		return kindGET
+	case transport.POST:
+		return kindPOST
+	}
+	return kindNone
+}
+
+// isJSONObject reports whether s decodes as gqlgen decodes a GET's variables: one JSON
+// object (or null), numbers kept as written.
+func isJSONObject(s string) bool {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var m map[string]any
+	return d.Decode(&m) == nil
+}
+
+// transportRules is the gqlgen extension that refuses, with BAD_REQUEST, an operation its
+// transport cannot carry: anything but a query over GET (gqlgen's own refusal has no code),
+// and a subscription over plain POST or GET, which gqlgen would hold open until the first
+// event and then answer with that one event.
+type transportRules struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = transportRules{}
+
+func (transportRules) ExtensionName() string                   { return "TransportRules" }
+func (transportRules) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	kind := transportFrom(ctx)
+	switch op := rc.Operation.Operation; {
+	case kind == kindGET && op != ast.Query:
+		return &gqlerror.Error{
+			Message:    "GET serves queries only: send a " + string(op) + " with POST",
+			Extensions: map[string]any{"code": CodeBadRequest},
+		}
+	case op == ast.Subscription && kind != kindWebSocket && kind != kindSSE:
+		return &gqlerror.Error{
+			Message:    "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (POST with Accept: text/event-stream)",
+			Extensions: map[string]any{"code": CodeBadRequest},
+		}
+	}
+	return nil
+}
+
+// badRequest gives a code to an error gqlgen's transports report without one. Their only
+// such errors are refusals of the request itself; the one for a body that is not a GraphQL
+// request quotes the whole body and Go's type names, so it is replaced.
+func badRequest(err *gqlerror.Error) *gqlerror.Error {
+	out := *err
+	out.Extensions = map[string]any{"code": CodeBadRequest}
+	for k, v := range err.Extensions {
+		out.Extensions[k] = v
+	}
+	if strings.HasPrefix(err.Message, "json request body could not be decoded") || strings.HasPrefix(err.Message, "could not get json request body") {
+		out.Message = `the body is not a GraphQL request: a JSON object with a "query" string, and optionally "operationName" (a string), "variables" and "extensions" (objects)`
+	}
+	return &out
+}

@@ -1,0 +1,100 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	neturl "net/url"
+	"strings"
+	"testing"
+)
+
+// TestHandler_requestsNoTransportServes covers what the endpoint refuses before or instead of
+// running an operation: each refusal a JSON error with code BAD_REQUEST, none hanging.
+func TestHandler_requestsNoTransportServes(t *testing.T) {
+	e := newEnv(t)
+	url := e.srv.URL + "/graphql"
+	get := func(q string, extra ...string) string {
+		v := neturl.Values{"query": {q}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		return url + "?" + v.Encode()
+	}
+	tests := []struct {
+		name        string
+		method, url string
+		contentType string
+		body        string
+		wantStatus  int
+		wantMessage string // a part of the error's message
+	}{
+		{name: "another method", method: http.MethodPut, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"}`,
+			wantStatus: http.StatusMethodNotAllowed, wantMessage: "method PUT not allowed"},
+		{name: "a POST that is not JSON", method: http.MethodPost, url: url, contentType: "text/plain", body: `{"query":"{ status { head } }"}`,
+			wantStatus: http.StatusUnsupportedMediaType, wantMessage: "Content-Type: application/json"},
+		{name: "a body that is not a GraphQL request", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query": 5, "secret": "do not echo"}`,
+			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
+		{name: "an empty body", method: http.MethodPost, url: url, contentType: "application/json",
+			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
+		{name: "a mutation over GET", method: http.MethodGet, url: get(`mutation { markOrderAsPrepared(input: {id: "o1"}) { id } }`),
+			wantStatus: http.StatusOK, wantMessage: "GET serves queries only"},
+		{name: "GET variables that are not an object", method: http.MethodGet, url: get(`query($id: ID!) { restaurant(id: $id) { name } }`, "variables", `["r1"]`),
+			wantStatus: http.StatusBadRequest, wantMessage: "variables parameter must be a JSON object"},
+		{name: "GET extensions that are not JSON", method: http.MethodGet, url: get(`{ status { head } }`, "extensions", `{`),
+			wantStatus: http.StatusBadRequest, wantMessage: "extensions parameter must be a JSON object"},
+		{name: "a subscription over POST", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"subscription { events { id } }"}`,
+			wantStatus: http.StatusOK, wantMessage: "a subscription needs a WebSocket"},
+		{name: "a subscription over GET", method: http.MethodGet, url: get(`subscription { events { id } }`),
+			wantStatus: http.StatusOK, wantMessage: "GET serves queries only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(testContext(t), tt.method, tt.url, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := e.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			var r struct {
+				Data   json.RawMessage
+				Errors []struct {
+					Message    string
+					Extensions struct{ Code string }
+				}
+			}
+			if err := json.Unmarshal(b, &r); err != nil {
+				t.Fatalf("status %d, body %s: %v", resp.StatusCode, b, err)
+			}
+			if resp.StatusCode != tt.wantStatus || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_REQUEST" ||
+				!strings.Contains(r.Errors[0].Message, tt.wantMessage) {
+				t.Fatalf("got status %d, body %s; want status %d and one BAD_REQUEST error saying %q", resp.StatusCode, b, tt.wantStatus, tt.wantMessage)
+			}
+			if strings.Contains(string(b), "do not echo") || strings.Contains(string(b), "RawParams") {
+				t.Errorf("the error quotes the body or Go types: %s", b)
+			}
+			if tt.method == http.MethodPut && resp.Header.Get("Allow") != "OPTIONS, GET, POST" {
+				t.Errorf("Allow = %q", resp.Header.Get("Allow"))
+			}
+		})
+	}
+
+	t.Run("a query over GET is still served", func(t *testing.T) {
+		resp, err := e.http.Get(get(`query($x: Int64) { status { head } events(afterPosition: $x) { id } }`, "variables", `{"x": 0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"head":0`) || strings.Contains(string(b), "errors") {
+			t.Fatalf("got %d %s", resp.StatusCode, b)
+		}
+	})
+}
