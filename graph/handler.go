@@ -154,7 +154,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
-	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(routeTransports(transports, guardStreams(srv)))))), cfg.MaxBodyBytes)
+	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(routeTransports(transports, cfg.MaxBodyBytes, guardStreams(srv)))))), cfg.MaxBodyBytes)
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity

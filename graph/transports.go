@@ -1,8 +1,12 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -40,8 +44,19 @@ const allowedMethods = "OPTIONS, GET, POST"
 // transportRules. It answers what gqlgen would refuse without an error code: a request no
 // transport takes (405 for another method, 415 for a POST that is not JSON) and a GET whose
 // variables or extensions are not JSON objects (400), each with extensions.code BAD_REQUEST.
-func routeTransports(transports []graphql.Transport, next http.Handler) http.Handler {
+//
+// A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
+// so, and the body of a Server-Sent Events request is checked here: gqlgen's SSE transport
+// would log a body that is not a GraphQL request, whole, with the standard library's logger.
+func routeTransports(transports []graphql.Transport, limit int64, next http.Handler) http.Handler {
+	tooLarge := func(w http.ResponseWriter) {
+		writeJSONError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			tooLarge(w)
+			return
+		}
 		kind := kindNone
 		for _, t := range transports {
 			if t.Supports(r) {
@@ -60,6 +75,20 @@ func routeTransports(transports []graphql.Transport, next http.Handler) http.Han
 			writeJSONError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
 				"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")
 			return
+		case kindSSE:
+			body, err := io.ReadAll(r.Body)
+			switch {
+			case errors.As(err, new(*http.MaxBytesError)):
+				tooLarge(w)
+				return
+			case err != nil:
+				writeJSONError(w, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
+				return
+			case !isGraphQLRequest(body):
+				writeJSONError(w, http.StatusBadRequest, CodeBadRequest, notARequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		case kindGET:
 			q := r.URL.Query()
 			for _, param := range []string{"variables", "extensions"} {
@@ -97,6 +126,24 @@ func isJSONObject(s string) bool {
 	var m map[string]any
 	return d.Decode(&m) == nil
 }
+
+// isGraphQLRequest reports whether body decodes as gqlgen decodes a request's body: one JSON
+// object whose query and operationName are strings and whose variables and extensions are
+// objects (each may be absent or null).
+func isGraphQLRequest(body []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var req struct {
+		Query         string         `json:"query"`
+		OperationName string         `json:"operationName"`
+		Variables     map[string]any `json:"variables"`
+		Extensions    map[string]any `json:"extensions"`
+	}
+	return d.Decode(&req) == nil
+}
+
+// notARequest is the message for a body that is not a GraphQL request.
+const notARequest = `the body is not a GraphQL request: a JSON object with a "query" string, and optionally "operationName" (a string), "variables" and "extensions" (objects)`
 
 // transportRules is the gqlgen extension that refuses, with BAD_REQUEST, an operation its
 // transport cannot carry: anything but a query over GET (gqlgen's own refusal has no code),
@@ -142,7 +189,7 @@ func badRequest(err *gqlerror.Error) *gqlerror.Error {
 		out.Extensions[k] = v
 	}
 	if strings.HasPrefix(err.Message, "json request body could not be decoded") || strings.HasPrefix(err.Message, "could not get json request body") {
-		out.Message = `the body is not a GraphQL request: a JSON object with a "query" string, and optionally "operationName" (a string), "variables" and "extensions" (objects)`
+		out.Message = notARequest
 	}
 	return &out
 }

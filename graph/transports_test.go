@@ -1,12 +1,17 @@
 package graph_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	neturl "net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/eventgraph/eventgraph/graph"
 )
 
 // TestHandler_requestsNoTransportServes covers what the endpoint refuses before or instead of
@@ -97,4 +102,72 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			t.Fatalf("got %d %s", resp.StatusCode, b)
 		}
 	})
+}
+
+// lockedBuffer is a bytes.Buffer safe for the standard logger's concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestHandler_badBodies checks the bodies refused before gqlgen reads them: a Server-Sent
+// Events request whose body is not a GraphQL request (which gqlgen would log, whole, with the
+// standard logger) and a body whose Content-Length is over the limit.
+func TestHandler_badBodies(t *testing.T) {
+	logged, prev := &lockedBuffer{}, log.Writer()
+	log.SetOutput(logged) // gqlgen's transports log with the standard logger
+	t.Cleanup(func() { log.SetOutput(prev) })
+
+	e := newEnv(t, withConfig(graph.Config{MaxBodyBytes: 200}))
+	post := func(t *testing.T, body string, header map[string]string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := e.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	sse := map[string]string{"Accept": "text/event-stream"}
+
+	for _, body := range []string{`{"query": ["private"]}`, `not json at all, private`, ``} {
+		status, b := post(t, body, sse)
+		if status != http.StatusBadRequest || !strings.Contains(b, `"code":"BAD_REQUEST"`) || strings.Contains(b, "private") {
+			t.Errorf("SSE body %q: got %d %s, want 400 BAD_REQUEST without the body", body, status, b)
+		}
+	}
+	big := `{"query":"{ status { head } }","variables":{"pad":"` + strings.Repeat("x", 300) + `"}}`
+	for name, header := range map[string]map[string]string{"POST": nil, "SSE": sse} {
+		status, b := post(t, big, header)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(b, `"code":"BAD_USER_INPUT"`) || !strings.Contains(b, "the limit is 200 bytes") {
+			t.Errorf("%s over the limit: got %d %s, want 413 BAD_USER_INPUT", name, status, b)
+		}
+	}
+	if status, b := post(t, `{"query":"subscription { events(afterPosition: 0, types: [\"None\"]) { id } }"}`, nil); status != http.StatusOK || !strings.Contains(b, "BAD_REQUEST") {
+		t.Errorf("a subscription over POST: %d %s", status, b)
+	}
+	if s := logged.String(); s != "" {
+		t.Errorf("the standard logger got %q", s)
+	}
 }
