@@ -40,8 +40,8 @@ func transportFrom(ctx context.Context) transportKind {
 const allowedMethods = "OPTIONS, GET, POST"
 
 // routeTransports finds the transport that will serve a request, the way gqlgen's server does
-// (the first of transports that supports it), and notes it in the request's context for
-// transportRules. It answers what gqlgen would refuse without an error code: a request no
+// (the first of transports that supports it), and notes GET and SSE in the request's context
+// for transportRules. It answers what gqlgen would refuse without an error code: a request no
 // transport takes (405 for another method, 415 for a POST that is not JSON) and a GET whose
 // variables or extensions are not JSON objects (400), each with extensions.code BAD_REQUEST.
 //
@@ -55,6 +55,13 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
 			tooLarge(w)
+			return
+		}
+		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
+			!strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			// The common case, which only the POST transport takes: served without the
+			// search below, or a context of its own (transportRules reads no mark as POST).
+			next.ServeHTTP(w, r)
 			return
 		}
 		kind := kindNone
@@ -98,7 +105,10 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 				}
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), transportKey{}, kind)))
+		if kind == kindGET || kind == kindSSE {
+			r = r.WithContext(context.WithValue(r.Context(), transportKey{}, kind))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -163,14 +173,15 @@ func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.Op
 	if rc.Operation == nil {
 		return nil
 	}
-	kind := transportFrom(ctx)
+	kind := transportFrom(ctx) // GET or SSE; a WebSocket is marked by markWebSocket
+	ws, _ := ctx.Value(webSocketKey{}).(bool)
 	switch op := rc.Operation.Operation; {
 	case kind == kindGET && op != ast.Query:
 		return &gqlerror.Error{
 			Message:    "GET serves queries only: send a " + string(op) + " with POST",
 			Extensions: map[string]any{"code": CodeBadRequest},
 		}
-	case op == ast.Subscription && kind != kindWebSocket && kind != kindSSE:
+	case op == ast.Subscription && !ws && kind != kindSSE:
 		return &gqlerror.Error{
 			Message:    "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (POST with Accept: text/event-stream)",
 			Extensions: map[string]any{"code": CodeBadRequest},
