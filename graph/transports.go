@@ -42,7 +42,8 @@ const allowedMethods = "OPTIONS, GET, POST"
 // routeTransports finds the transport that will serve a request, the way gqlgen's server does
 // (the first of transports that supports it), and notes GET and SSE in the request's context
 // for transportRules. It answers what gqlgen would refuse without an error code: a request no
-// transport takes (405 for another method, 415 for a POST that is not JSON) and a GET whose
+// transport takes (405 for another method, 415 for a POST that is not JSON, 400 for another
+// Upgrade than a WebSocket's) and a GET whose
 // variables or extensions are not JSON objects (400), each with extensions.code BAD_REQUEST.
 //
 // A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
@@ -58,10 +59,16 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			return
 		}
 		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
-			!strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			// The common case, which only the POST transport takes: served without the
 			// search below, or a context of its own (transportRules reads no mark as POST).
 			next.ServeHTTP(w, r)
+			return
+		}
+		if up := r.Header.Get("Upgrade"); up != "" && !strings.Contains(strings.ToLower(up), "websocket") {
+			// gqlgen would hand it to the WebSocket transport, which refuses it in plain text.
+			writeJSONError(w, http.StatusBadRequest, CodeBadRequest,
+				"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
 			return
 		}
 		kind := kindNone
@@ -73,14 +80,18 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 		}
 		switch kind {
 		case kindNone:
-			if r.Method != http.MethodPost && r.Method != http.MethodGet {
+			switch up := r.Header.Get("Upgrade"); {
+			case r.Method != http.MethodPost && r.Method != http.MethodGet:
 				w.Header().Set("Allow", allowedMethods)
 				writeJSONError(w, http.StatusMethodNotAllowed, CodeBadRequest,
 					"method "+r.Method+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
-				return
+			case up != "":
+				writeJSONError(w, http.StatusBadRequest, CodeBadRequest,
+					"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
+			default:
+				writeJSONError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
+					"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")
 			}
-			writeJSONError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
-				"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")
 			return
 		case kindSSE:
 			body, err := io.ReadAll(r.Body)

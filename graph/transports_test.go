@@ -30,6 +30,7 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		name        string
 		method, url string
 		contentType string
+		upgrade     string
 		body        string
 		wantStatus  int
 		wantMessage string // a part of the error's message
@@ -38,6 +39,10 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			wantStatus: http.StatusMethodNotAllowed, wantMessage: "method PUT not allowed"},
 		{name: "a POST that is not JSON", method: http.MethodPost, url: url, contentType: "text/plain", body: `{"query":"{ status { head } }"}`,
 			wantStatus: http.StatusUnsupportedMediaType, wantMessage: "Content-Type: application/json"},
+		{name: "a POST with another Upgrade", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"}`,
+			upgrade: "h2c", wantStatus: http.StatusBadRequest, wantMessage: "Upgrade: h2c is not served"},
+		{name: "a GET with another Upgrade", method: http.MethodGet, url: get(`{ status { head } }`),
+			upgrade: "h2c", wantStatus: http.StatusBadRequest, wantMessage: "Upgrade: h2c is not served"},
 		{name: "a body that is not a GraphQL request", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query": 5, "secret": "do not echo"}`,
 			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
 		{name: "an empty body", method: http.MethodPost, url: url, contentType: "application/json",
@@ -61,6 +66,10 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			}
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.upgrade != "" {
+				req.Header.Set("Connection", "Upgrade")
+				req.Header.Set("Upgrade", tt.upgrade)
 			}
 			resp, err := e.http.Do(req)
 			if err != nil {
