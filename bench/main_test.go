@@ -196,19 +196,11 @@ func TestAPICases(t *testing.T) {
 
 func TestMeasureRequests_failsOnGraphQLError(t *testing.T) {
 	ctx := context.Background()
-	a, err := startAPI(ctx, keyMemory, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := a.close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
+	a := startMemoryAPI(t)
 	c := newGQLClient(a.url, 1)
 	defer c.close()
 	unknown := body(opPlaceOrder, map[string]any{"in": map[string]any{"restaurantId": "does-not-exist", "menuItemIds": []string{"m1"}}})
-	_, err = measureRequests(ctx, c, 1, time.Second, func(int, int) []byte { return unknown })
+	_, err := measureRequests(ctx, c, 1, time.Second, func(int, int) []byte { return unknown })
 	if err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
 		t.Errorf("got error %v, want the NOT_FOUND response reported", err)
 	}
@@ -216,15 +208,7 @@ func TestMeasureRequests_failsOnGraphQLError(t *testing.T) {
 
 func TestMeasureFanout(t *testing.T) {
 	ctx := context.Background()
-	a, err := startAPI(ctx, keyMemory, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := a.close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
+	a := startMemoryAPI(t)
 	m, err := measureFanout(ctx, a, 5, time.Millisecond)
 	if err != nil {
 		t.Fatal(err)

@@ -17,15 +17,7 @@ import (
 func TestWSSubscriber(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := startAPI(ctx, keyMemory, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := a.close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
+	a := startMemoryAPI(t)
 	var want []int64
 	for i := range 3 {
 		res, err := a.svc.CreateRestaurant(ctx, restaurant.CreateRestaurant{
@@ -95,4 +87,19 @@ func TestPosition(t *testing.T) {
 			t.Errorf("position(%s): no error", m)
 		}
 	}
+}
+
+// startMemoryAPI starts the API over a memory store, closed when t ends.
+func startMemoryAPI(t *testing.T) *apiServer {
+	t.Helper()
+	a, err := startAPI(t.Context(), keyMemory, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := a.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return a
 }

@@ -16,16 +16,15 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// transportKind is the gqlgen transport that serves a request.
+// transportKind is what transportRules needs to know of the gqlgen transport that serves a
+// request (a WebSocket is marked by markWebSocket).
 type transportKind uint8
 
 const (
-	kindNone transportKind = iota
-	kindWebSocket
-	kindOptions
+	kindNone  transportKind = iota // no transport takes the request
+	kindOther                      // WebSocket, OPTIONS or POST
 	kindSSE
 	kindGET
-	kindPOST
 )
 
 // transportKey is the context key of a request's transportKind.
@@ -125,18 +124,12 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 
 func kindOf(t graphql.Transport) transportKind {
 	switch t.(type) {
-	case transport.Websocket:
-		return kindWebSocket
-	case transport.Options:
-		return kindOptions
 	case transport.SSE:
 		return kindSSE
 	case transport.GET:
 		return kindGET
-	case transport.POST:
-		return kindPOST
 	}
-	return kindNone
+	return kindOther
 }
 
 // isJSONObject reports whether s decodes as gqlgen decodes a GET's variables: one JSON
