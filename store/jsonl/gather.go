@@ -54,11 +54,34 @@ func (s *Store) gather(g *group) bool {
 // then written as it would have been after a timer.
 func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 	deadline := time.Now().Add(d)
+	if spin(done, nil, deadline, yield) {
+		return true
+	}
+	if !time.Now().Before(deadline) {
+		return false
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// spin yields the processor until done is closed or lead holds a token (a nil lead never
+// does), and reports whether one of them happened. It gives up, reporting false, at the
+// deadline or once the runtime is busy: after busyYields slow yields in a row.
+func spin(done <-chan struct{}, lead chan struct{}, deadline time.Time, yield func()) bool {
 	for busy := 0; busy < busyYields; {
 		select {
 		case <-done:
 			return true
 		default:
+		}
+		if len(lead) > 0 {
+			return true
 		}
 		now := time.Now()
 		if !now.Before(deadline) {
@@ -71,14 +94,7 @@ func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 			busy = 0
 		}
 	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
+	return false
 }
 
 // busyYield is how long a yield takes when other goroutines ran meanwhile (a yield with
