@@ -1,26 +1,39 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // goal is one target of issue 5, computed from the run's own numbers.
 type goal struct {
 	name    string
 	measure func(r results) (float64, bool)
 	limit   float64
-	format  func(float64) string
-	below   bool // the measured value must stay under limit (else reach at least limit)
+	format  func(v float64, fine bool) string // fine: with more digits
+	below   bool                              // the measured value must stay under limit (else reach at least limit)
+}
+
+// shown formats the measured value v. Where the format would round v onto the limit (a
+// ratio of 59.8 % shown as 60 % against "≥ 60 %", failed), it shows more digits.
+func (g goal) shown(v float64) string {
+	s := g.format(v, false)
+	if v != g.limit && s == g.format(g.limit, false) {
+		return g.format(v, true)
+	}
+	return s
 }
 
 // verdict returns the goal's comparison and result for value v.
 func (g goal) verdict(v float64) (required, result string) {
 	if g.below {
-		required, result = "< "+g.format(g.limit), "FAIL"
+		required, result = "< "+g.format(g.limit, false), "FAIL"
 		if v < g.limit {
 			result = "PASS"
 		}
 		return required, result
 	}
-	required, result = "≥ "+g.format(g.limit), "FAIL"
+	required, result = "≥ "+g.format(g.limit, false), "FAIL"
 	if v >= g.limit {
 		result = "PASS"
 	}
@@ -81,9 +94,26 @@ func rd(key string) series {
 	return func(r results) ([]float64, bool) { return rates(r.reads[key], sampleRate) }
 }
 
-func times(v float64) string   { return fmt.Sprintf("%.2f×", v) }
-func percent(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
-func perSec(v float64) string  { return thousands(v) + " events/s" }
+func times(v float64, fine bool) string {
+	if fine {
+		return fmt.Sprintf("%.4f×", v)
+	}
+	return fmt.Sprintf("%.2f×", v)
+}
+
+func percent(v float64, fine bool) string {
+	if fine {
+		return fmt.Sprintf("%.1f%%", 100*v)
+	}
+	return fmt.Sprintf("%.0f%%", 100*v)
+}
+
+func perSec(v float64, fine bool) string {
+	if fine {
+		return fmt.Sprintf("%.2f events/s", v)
+	}
+	return thousands(v) + " events/s"
+}
 
 func goals(writers []int) []goal {
 	gs := []goal{
@@ -124,7 +154,12 @@ func fanoutP99(subscribers int) func(results) (float64, bool) {
 	}
 }
 
-func seconds(v float64) string { return latency(v) }
+func seconds(v float64, fine bool) string {
+	if fine {
+		return time.Duration(v * float64(time.Second)).String()
+	}
+	return latency(v)
+}
 
 func api(key string, clients int) series {
 	return func(r results) ([]float64, bool) {

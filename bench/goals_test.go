@@ -39,3 +39,30 @@ func TestRatio_pairsRounds(t *testing.T) {
 		t.Fatalf("med = %v, %v; want 100, true", got, ok)
 	}
 }
+
+func TestGoal_shown(t *testing.T) {
+	atLeast := func(limit float64, format func(float64, bool) string) goal {
+		return goal{limit: limit, format: format}
+	}
+	cases := []struct {
+		name string
+		g    goal
+		v    float64
+		want string
+	}{
+		{"a miss that rounds onto the limit", atLeast(0.6, percent), 0.598, "59.8%"},
+		{"a pass that rounds onto the limit", atLeast(0.6, percent), 0.603, "60.3%"},
+		{"exactly the limit", atLeast(0.6, percent), 0.6, "60%"},
+		{"clear of the limit", atLeast(0.6, percent), 0.56, "56%"},
+		{"a ratio", atLeast(10, times), 9.996, "9.9960×"},
+		{"a rate", atLeast(50_000, perSec), 49_999.6, "49999.60 events/s"},
+		{"a latency under a bound", goal{limit: 0.1, format: seconds, below: true}, 0.0996, "99.6ms"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.g.shown(c.v); got != c.want {
+				t.Fatalf("shown(%v) = %q, want %q", c.v, got, c.want)
+			}
+		})
+	}
+}

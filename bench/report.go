@@ -66,7 +66,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 			continue
 		}
 		required, verdict := g.verdict(v)
-		p("| %s | %s | %s | %s |\n", g.name, g.format(v), required, verdict)
+		p("| %s | %s | %s | %s |\n", g.name, g.shown(v), required, verdict)
 	}
 	p("\n")
 
@@ -121,7 +121,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 			bv, bok := r.write(bk, n)
 			cell := func(key string) string {
 				if x, ok := ratio(w(c.key, n), w(key, n))(r); ok && c.key == keyJSONL {
-					return times(x)
+					return times(x, false)
 				}
 				return ""
 			}
@@ -130,7 +130,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 				continue
 			}
 			rel, _ := ratio(w(c.key, n), w(bk, n))(r)
-			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", c.title, n, thousands(v), bk, thousands(bv), percent(rel), cell(keyJetStream), cell(keySQLite))
+			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", c.title, n, thousands(v), bk, thousands(bv), percent(rel, false), cell(keyJetStream), cell(keySQLite))
 		}
 	}
 	p("\n")
@@ -143,7 +143,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 		}
 		rel := "–"
 		if x, ok := ratio(rd(c.key), rd(keySQLite))(r); ok {
-			rel = times(x)
+			rel = times(x, false)
 		}
 		p("| %s | %s%s | %s |\n", c.title, thousands(v), plusMinus(spread(r.reads[c.key])), rel)
 	}

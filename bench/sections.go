@@ -23,7 +23,7 @@ func renderAPI(b *strings.Builder, cfg config, r results) {
 				}
 				rel := "–"
 				if x, ok := ratio(api(c.key, n), api(keyAPIFloor, n))(r); ok && c.key != keyAPIFloor {
-					rel = percent(x)
+					rel = percent(x, false)
 				}
 				lag := "–"
 				if s.lagP50 >= 0 && c.lag {
