@@ -312,10 +312,10 @@ func (s *Store) flush(g *group) error {
 // processor, before it sleeps until the group is written. A write to the page cache
 // takes a few microseconds, about as long as putting a goroutine to sleep and waking it:
 // with 16 writers on two cores, sleeping appends left the processors idle between
-// writes and the log made 65–72 % of the write-only loop's rate, against 76–101 % when
-// they yielded (bench/notes.md, eighth session). The yields stop as soon as other
-// goroutines want the processor (see spin), and after maxJoinSpin in any case, should a
-// write block in the kernel.
+// writes and the log made 53–79 % of the write-only loop's rate, against 74–106 % when
+// they yielded (four alternating rounds, bench/notes.md, eighth session). The yields stop
+// as soon as other goroutines want the processor (see spin), and after maxJoinSpin in
+// any case, should a write block in the kernel.
 const maxJoinSpin = 50 * time.Microsecond
 
 // maxCarry bounds the groups a writer WithNoSync writes after its own before it hands the
