@@ -301,6 +301,14 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 			return c.state, c.version, c.position, nil, nil
 		}
 	}
+	return h.fold(ctx, stream, repeatID, c)
+}
+
+// fold is load reading the stream's events after the cached state c. It is a function of
+// its own because the loop's body is a closure handed to the store's iterator: every
+// variable it touches moves to the heap when the function starts, and load's common case,
+// a stream as the cache left it, would pay for that without reading anything.
+func (h *Handler[C, S, E]) fold(ctx context.Context, stream, repeatID string, c cachedState[S]) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
 	state, version, position = c.state, c.version, c.position
 	fail := func(err error) (S, store.Version, store.Position, []store.Event, error) {
 		h.cache.remove(stream) // Evolve may have changed the cached state in place
