@@ -12,6 +12,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -236,7 +237,7 @@ func TestHandler_Handle_lostRace(t *testing.T) {
 		s := newStore(t)
 		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
 		f := racer(t, s, 3)
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		res := mustHandle(t, newCounterHandler(f, eventsourcing.WithLogger(log)), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
 		if res.Version != 5 || f.appends.Load() != 4 {

@@ -1,7 +1,6 @@
 package eventsourcing_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -39,26 +39,9 @@ func waitFor(tb testing.TB, r *eventsourcing.Runner, p store.Position) {
 }
 
 // quietLogger returns a logger writing into a buffer the test can read.
-func quietLogger() (*slog.Logger, *syncBuffer) {
-	var b syncBuffer
+func quietLogger() (*slog.Logger, *syncbuf.Buffer) {
+	var b syncbuf.Buffer
 	return slog.New(slog.NewTextHandler(&b, nil)), &b
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func statusOf(tb testing.TB, r *eventsourcing.Runner, name string) eventsourcing.ProcessorStatus {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -21,7 +22,7 @@ type counterApp struct {
 	handler *counterHandler
 	totals  *totals
 	runner  *eventsourcing.Runner
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 }
 
 func newCounterApp(tb testing.TB, s store.Store, dispatch func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error)) *counterApp {

@@ -1,17 +1,16 @@
 package graph_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log"
 	"net/http"
 	neturl "net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
 
 // TestHandler_requestsNoTransportServes covers what the endpoint refuses before or instead of
@@ -113,29 +112,11 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a bytes.Buffer safe for the standard logger's concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestHandler_badBodies checks the bodies refused before gqlgen reads them: a Server-Sent
 // Events request whose body is not a GraphQL request (which gqlgen would log, whole, with the
 // standard logger) and a body whose Content-Length is over the limit.
 func TestHandler_badBodies(t *testing.T) {
-	logged, prev := &lockedBuffer{}, log.Writer()
+	logged, prev := &syncbuf.Buffer{}, log.Writer()
 	log.SetOutput(logged) // gqlgen's transports log with the standard logger
 	t.Cleanup(func() { log.SetOutput(prev) })
 

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -37,11 +38,11 @@ func (f *faultyFile) Sync() error {
 }
 
 // startFaulty starts a Main on a JSONL store in dir whose log file is the returned faultyFile.
-func startFaulty(t *testing.T, dir string) (*Main, *faultyFile, *syncBuffer) {
+func startFaulty(t *testing.T, dir string) (*Main, *faultyFile, *syncbuf.Buffer) {
 	t.Helper()
 	ff := &faultyFile{}
 	m := NewMain()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	m.Stderr = logs
 	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "jsonl", "--data", dir}, env(nil)); err != nil {
 		t.Fatal(err)
@@ -165,7 +166,7 @@ func TestMain_appendFaults(t *testing.T) {
 // the test's context ends, and fail the test with exit status 0.)
 func runOnce(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	status := run(testCtx(t), func() {}, append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil), &stderr)
 	return status, stderr.String()
 }

@@ -1,44 +1,25 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use, for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startMain starts a Main on a free loopback port with the given flags (after
 // --addr 127.0.0.1:0) and closes it when the test ends. Its logs go to the
 // returned buffer.
-func startMain(tb testing.TB, args ...string) (*Main, *syncBuffer) {
+func startMain(tb testing.TB, args ...string) (*Main, *syncbuf.Buffer) {
 	tb.Helper()
 	m := NewMain()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	m.Stderr = logs
 	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil)); err != nil {
 		tb.Fatalf("ParseFlags: %v", err)

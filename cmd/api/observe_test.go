@@ -16,6 +16,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -167,16 +168,16 @@ func TestMain_metrics(t *testing.T) {
 	}
 }
 
-// signalBuffer is a syncBuffer that signals every write, so a test can wait for a log line.
+// signalBuffer is a syncbuf.Buffer that signals every write, so a test can wait for a log line.
 type signalBuffer struct {
-	syncBuffer
+	syncbuf.Buffer
 	wrote chan struct{}
 }
 
 func newSignalBuffer() *signalBuffer { return &signalBuffer{wrote: make(chan struct{}, 1)} }
 
 func (s *signalBuffer) Write(p []byte) (int, error) {
-	n, err := s.syncBuffer.Write(p)
+	n, err := s.Buffer.Write(p)
 	select {
 	case s.wrote <- struct{}{}:
 	default:

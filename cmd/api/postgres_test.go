@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
@@ -142,7 +143,7 @@ func TestMain_severalServersOnOnePostgres(t *testing.T) {
 		}
 		wg.Wait()
 		awaitQuiet(t, ca, cb)
-		for name, logs := range map[string]*syncBuffer{"A": logsA, "B": logsB} {
+		for name, logs := range map[string]*syncbuf.Buffer{"A": logsA, "B": logsB} {
 			if l := logs.String(); strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") {
 				t.Errorf("server %s logged a problem:\n%s", name, l)
 			}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
 
 func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
@@ -17,7 +18,7 @@ func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ignore := goleak.IgnoreCurrent()
 			m := NewMain()
-			m.Stderr = &syncBuffer{}
+			m.Stderr = &syncbuf.Buffer{}
 			if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--keep-alive", "1h"}, args...), env(nil)); err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +151,7 @@ func TestMain_restartKeepsEverything(t *testing.T) {
 
 func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
 	m := NewMain()
-	m.Stderr = &syncBuffer{}
+	m.Stderr = &syncbuf.Buffer{}
 	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--consistency-timeout", "300ms"}, env(nil)); err != nil {
 		t.Fatal(err)
 	}
