@@ -35,7 +35,13 @@ const maxSpare = 4 << 20
 // maxPre bounds the encoding buffer an append returns to the Store's pool.
 const maxPre = 64 << 10
 
-// spareBufs holds the buffers of the last committed group, for reuse.
+// maxSpares bounds the committed groups' buffer sets kept for reuse. One is not enough:
+// the group that forms behind a write is made while that write's group still holds its
+// buffers, so with one set it started empty and grew by reallocating, under s.mu. The
+// spares hold at most maxSpares × maxSpare bytes.
+const maxSpares = 4
+
+// spareBufs holds the buffers of a committed group, for reuse.
 type spareBufs struct {
 	buf   []byte
 	lines []entry
@@ -43,9 +49,9 @@ type spareBufs struct {
 	evs   []store.Event
 }
 
-// newGroup returns an empty group, reusing the buffers of the last committed one. A lone
-// group is written by the append that forms it without anyone else joining or waiting (see
-// append), so it needs no channels and the Store reuses one. Called with s.mu held.
+// newGroup returns an empty group, reusing the buffers of a committed one. A lone group is
+// written by the append that forms it without anyone else joining or waiting (see append),
+// so it needs no channels and the Store reuses one. Called with s.mu held.
 func (s *Store) newGroup(lone bool) *group {
 	var g *group
 	if lone {
@@ -54,8 +60,12 @@ func (s *Store) newGroup(lone bool) *group {
 	} else {
 		g = &group{done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	}
-	g.buf, g.lines, g.sids, g.events = s.spare.buf[:0], s.spare.lines[:0], s.spare.sids[:0], s.spare.evs[:0]
-	s.spare = spareBufs{}
+	if s.nspare > 0 {
+		s.nspare--
+		sp := &s.spares[s.nspare]
+		g.buf, g.lines, g.sids, g.events = sp.buf[:0], sp.lines[:0], sp.sids[:0], sp.evs[:0]
+		*sp = spareBufs{}
+	}
 	return g
 }
 
@@ -375,8 +385,9 @@ func (s *Store) publish(g *group, end int64) {
 		s.tail.publish(g.events, !g.uncached, store.Position(s.idx.entries.len()))
 		clear(g.events) // the cache holds them now; the reused slice must not
 	}
-	if cap(g.buf) <= maxSpare {
-		s.spare = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids, evs: g.events}
+	if cap(g.buf) <= maxSpare && s.nspare < maxSpares {
+		s.spares[s.nspare] = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids, evs: g.events}
+		s.nspare++
 	}
 	if s.notify != nil {
 		close(s.notify)

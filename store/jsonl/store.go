@@ -38,17 +38,18 @@ type Store struct {
 	flushing  bool          // a commit is in flight
 	notify    chan struct{} // closed on the next commit; created by a waiting subscriber
 	closed    bool
-	done      chan struct{} // closed by Close
-	failed    error         // set when the file's state is uncertain
-	lastFlush time.Duration // how long the last write and sync took
-	released  int           // appends the last commit released, when no group followed it
-	spare     spareBufs     // buffers of the last committed group, for reuse
-	scratch   group         // the group a lone append WithNoSync reuses
-	pres      sync.Pool     // *[]byte encoding buffers of appends
-	times     timeCache     // formats the times of appends
-	tail      tail          // the last committed events, decoded, while anyone subscribes
-	tailOn    bool          // the tail cache is enabled; set by Open
-	subs      atomic.Int64  // subscriptions running: appends fill the tail cache only then
+	done      chan struct{}        // closed by Close
+	failed    error                // set when the file's state is uncertain
+	lastFlush time.Duration        // how long the last write and sync took
+	released  int                  // appends the last commit released, when no group followed it
+	spares    [maxSpares]spareBufs // buffers of committed groups, for reuse
+	nspare    int
+	scratch   group        // the group a lone append WithNoSync reuses
+	pres      sync.Pool    // *[]byte encoding buffers of appends
+	times     timeCache    // formats the times of appends
+	tail      tail         // the last committed events, decoded, while anyone subscribes
+	tailOn    bool         // the tail cache is enabled; set by Open
+	subs      atomic.Int64 // subscriptions running: appends fill the tail cache only then
 }
 
 var (
