@@ -23,7 +23,7 @@ func renderAPI(b *strings.Builder, cfg config, r results) {
 				}
 				rel := "–"
 				if x, ok := ratio(api(c.key, n), api(keyAPIFloor, n))(r); ok && c.key != keyAPIFloor {
-					rel = percent(x, false)
+					rel = percent(x, true) // one decimal: the targets sit at 50 and 60 %, and 59.6 % is not 60 %
 				}
 				lag := "–"
 				if s.lagP50 >= 0 && c.lag {
