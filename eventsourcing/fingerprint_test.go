@@ -21,6 +21,9 @@ func TestFingerprint_formula(t *testing.T) {
 		&addToCounter{ID: "p", N: -1},
 		order.CreateOrder{ID: "o1", RestaurantID: "r1", MenuItems: items},
 		restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"m1", "m1"}},
+		&restaurant.PlaceOrder{ID: "r2", OrderID: "o2"},
+		(*restaurant.PlaceOrder)(nil), // json.Marshal writes null; AppendJSON would panic
+		restaurant.CreateRestaurant{},
 		map[string]int{"x": 1},
 		nil,
 	} {
@@ -40,6 +43,22 @@ func TestFingerprint_formula(t *testing.T) {
 	const first = "64c8abeb67645387155f410c1a49b8aae8e82af83dfdf4555f29d59a44d3c34f"
 	if got, _ := eventsourcing.Fingerprint(addToCounter{ID: "a", N: 2}); got != first {
 		t.Errorf("Fingerprint(addToCounter{a 2}) = %s, want %s", got, first)
+	}
+}
+
+// loudCommand writes its own JSON, different from json.Marshal's on purpose, to show that
+// Fingerprint hashes what a JSONAppender writes.
+type loudCommand struct{ ID string }
+
+func (loudCommand) AppendJSON(b []byte) []byte { return append(b, `"loud"`...) }
+
+func TestFingerprint_usesJSONAppender(t *testing.T) {
+	sum := sha256.Sum256([]byte("eventsourcing_test.loudCommand\n\"loud\""))
+	want := hex.EncodeToString(sum[:])
+	for range 2 { // the second time with a reused buffer
+		if got, err := eventsourcing.Fingerprint(loudCommand{ID: "x"}); err != nil || got != want {
+			t.Errorf("Fingerprint(loudCommand) = %q, %v; want %q", got, err, want)
+		}
 	}
 }
 

@@ -188,7 +188,7 @@ func (h *Handler[C, S, E]) fingerprint(cmd C) (string, error) {
 		f = newFingerprinter()
 	}
 	hash, err := f.sum(cmd)
-	if f.buf.Cap() <= maxKeptFingerprint {
+	if f.buf.Cap() <= maxKeptFingerprint && cap(f.raw) <= maxKeptFingerprint {
 		h.prints.Put(f)
 	}
 	return hash, err

@@ -26,12 +26,11 @@ func (Codec) Encode(e Event) (string, json.RawMessage, error) {
 	default:
 		return "", nil, fmt.Errorf("order: cannot encode event %T", e)
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return "", nil, fmt.Errorf("order: encode %s: %w", e.EventType(), err)
-	}
-	return e.EventType(), data, nil
+	return e.EventType(), e.AppendJSON(make([]byte, 0, encodeSize)), nil
 }
+
+// encodeSize is the buffer Encode starts with: most events are smaller.
+const encodeSize = 256
 
 // Decode parses the JSON body of an event of type typ. It fails for a type that Handles
 // rejects and for a body that is not a JSON object of the event's shape.

@@ -16,6 +16,9 @@ const (
 type Command interface {
 	// Stream names the order's stream, StreamID(id).
 	Stream() string
+	// AppendJSON appends the command as json.Marshal writes it, for its fingerprint (see
+	// eventsourcing.JSONAppender).
+	AppendJSON(b []byte) []byte
 	isCommand()
 }
 

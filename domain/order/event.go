@@ -6,6 +6,8 @@ import "github.com/eventgraph/eventgraph/domain/restaurant"
 type Event interface {
 	// EventType is the event's type name in the store, e.g. "OrderCreated".
 	EventType() string
+	// AppendJSON appends the event as json.Marshal writes it: the Codec stores it so.
+	AppendJSON(b []byte) []byte
 	isEvent()
 }
 

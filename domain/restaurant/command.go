@@ -5,6 +5,9 @@ package restaurant
 type Command interface {
 	// Stream names the restaurant's stream, StreamID(id).
 	Stream() string
+	// AppendJSON appends the command as json.Marshal writes it, for its fingerprint (see
+	// eventsourcing.JSONAppender).
+	AppendJSON(b []byte) []byte
 	isCommand()
 }
 

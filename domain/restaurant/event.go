@@ -5,6 +5,8 @@ package restaurant
 type Event interface {
 	// EventType is the event's type name in the store, e.g. "RestaurantCreated".
 	EventType() string
+	// AppendJSON appends the event as json.Marshal writes it: the Codec stores it so.
+	AppendJSON(b []byte) []byte
 	isEvent()
 }
 
