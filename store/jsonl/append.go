@@ -215,10 +215,6 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 		g.lines = append(g.lines, entry{off: int64(off), n: uint32(len(g.buf) - off), stream: sid})
 		from = to
 	}
-	if cap(pre) <= maxPre {
-		*pp = pre
-		s.pres.Put(pp)
-	}
 	if cached == nil {
 		g.uncached = true
 	} else {
@@ -277,6 +273,12 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 			<-g.done
 			err = g.err
 		}
+	}
+	// The lines are in the group (written or failed by now): the buffer goes back to the
+	// pool, outside the lock.
+	if cap(pre) <= maxPre {
+		*pp = pre
+		s.pres.Put(pp)
 	}
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
