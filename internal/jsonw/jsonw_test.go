@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/internal/jsonw"
+	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
 )
 
 func marshal(t testing.TB, v any) []byte {
@@ -17,11 +18,7 @@ func marshal(t testing.TB, v any) []byte {
 	return b
 }
 
-var strs = []string{
-	"", "plain", `quote " and backslash \`, "<b>&amp;</b>", "tab\tnewline\nreturn\rback\bfeed\f",
-	"\x00\x01\x1f\x7f", "é ü 漢字 🍕", "\u2028\u2029", "bad \xff utf-8 \xc3", "\xed\xa0\x80 surrogate",
-	"ends in half a rune \xe6\xbc",
-}
+var strs = jsonwtest.Strings
 
 func TestAppendString_likeMarshal(t *testing.T) {
 	for _, s := range strs {
