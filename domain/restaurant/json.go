@@ -21,17 +21,7 @@ func (it MenuItem) AppendJSON(b []byte) []byte {
 
 // AppendItemsJSON appends items as json.Marshal writes them (null when nil).
 func AppendItemsJSON(b []byte, items []MenuItem) []byte {
-	if items == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, it := range items {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = it.AppendJSON(b)
-	}
-	return append(b, ']')
+	return jsonw.AppendSlice(b, items, func(b []byte, it MenuItem) []byte { return it.AppendJSON(b) })
 }
 
 // AppendJSON appends the menu as json.Marshal writes it.

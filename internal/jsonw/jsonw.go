@@ -1,7 +1,8 @@
 // Package jsonw appends JSON values to byte slices exactly as encoding/json's Marshal writes
 // them, for types that write their own JSON (see eventsourcing.JSONAppender): a command's
 // fingerprint hashes its json.Marshal bytes, so a hand-written encoding must not differ
-// from them by one byte.
+// from them by one byte. (The JSONL log encodes its lines with an encoder of its own, which
+// does not escape HTML characters: its bytes are not json.Marshal's and must not change.)
 package jsonw
 
 import "unicode/utf8"
@@ -76,16 +77,20 @@ func AppendString(dst []byte, s string) []byte {
 }
 
 // AppendStrings appends ss as a JSON array of strings, or null when ss is nil.
-func AppendStrings(dst []byte, ss []string) []byte {
-	if ss == nil {
+func AppendStrings(dst []byte, ss []string) []byte { return AppendSlice(dst, ss, AppendString) }
+
+// AppendSlice appends vs as a JSON array, each element written by appendOne, or null when
+// vs is nil (as json.Marshal writes a nil slice).
+func AppendSlice[T any](dst []byte, vs []T, appendOne func(dst []byte, v T) []byte) []byte {
+	if vs == nil {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '[')
-	for i, s := range ss {
+	for i, v := range vs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = AppendString(dst, s)
+		dst = appendOne(dst, v)
 	}
 	return append(dst, ']')
 }
