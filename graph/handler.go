@@ -127,7 +127,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		transport.Options{},
 		transport.SSE{KeepAlivePingInterval: cfg.KeepAlive}, // before POST: both accept POST
 		transport.GET{},
-		transport.POST{},
+		newPostTransport(), // transport.POST with a faster body decoder
 	}
 	for _, t := range transports {
 		srv.AddTransport(t)

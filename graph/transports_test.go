@@ -161,3 +161,53 @@ func TestHandler_badBodies(t *testing.T) {
 		t.Errorf("the standard logger got %q", s)
 	}
 }
+
+// TestHandler_POSTBodyDecoders checks that a body the endpoint's own decoder takes and one
+// it leaves to gqlgen's (here: the same request with "Query" spelled otherwise, which
+// encoding/json matches case-insensitively) get the same answer: status, content type and
+// body, for results and for errors, whatever the client accepts.
+func TestHandler_POSTBodyDecoders(t *testing.T) {
+	e := newEnv(t, withConfig(graph.Config{MaxBodyBytes: 300}))
+	post := func(t *testing.T, body io.Reader, accept string) (int, string, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, e.srv.URL+"/graphql", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := e.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	queries := []string{
+		`{ status { head } }`,
+		`{ nope }`,    // fails validation
+		`{ status { `, // fails parsing
+		`query A { status { head } } query B { status { head } }`, // no operation chosen
+	}
+	accepts := []string{"", "application/json", "application/graphql-response+json", "*/*", "text/html, application/*;q=0.9", "text/html"}
+	for _, q := range queries {
+		for _, accept := range accepts {
+			quoted, _ := json.Marshal(q)
+			fs, fct, fb := post(t, strings.NewReader(`{"query":`+string(quoted)+`}`), accept)
+			gs, gct, gb := post(t, strings.NewReader(`{"Query":`+string(quoted)+`}`), accept)
+			if fs != gs || fct != gct || fb != gb {
+				t.Errorf("%q, Accept %q:\n ours   %d %s %s\n gqlgen %d %s %s", q, accept, fs, fct, fb, gs, gct, gb)
+			}
+		}
+	}
+	t.Run("a body sent without a length and over the limit is refused with a code", func(t *testing.T) {
+		body := `{"query":"{ status { head } }","variables":{"pad":"` + strings.Repeat("x", 400) + `"}}`
+		status, _, b := post(t, io.MultiReader(strings.NewReader(body)), "")
+		if status >= 500 || !strings.Contains(b, `"code":`) || strings.Contains(b, `"data":{`) {
+			t.Errorf("got %d %s", status, b)
+		}
+	})
+}
