@@ -79,14 +79,27 @@ func placeOrder(c PlaceOrder, s State) ([]Event, error) {
 	if s.Placed(c.OrderID) {
 		return nil, &decider.AlreadyExistsError{Entity: "order", ID: c.OrderID, Scope: fmt.Sprintf("restaurant %q", c.ID)}
 	}
-	onMenu := make(map[string]MenuItem, len(s.Menu.MenuItems))
-	for _, it := range s.Menu.MenuItems {
-		onMenu[it.MenuItemID] = it
+	items, missing := itemsOnMenu(s.Menu.MenuItems, c.MenuItemIDs)
+	if len(missing) > 0 {
+		return nil, &MenuItemsNotAvailableError{RestaurantID: c.ID, Missing: missing}
 	}
-	items := make([]MenuItem, 0, len(c.MenuItemIDs))
-	var missing []string
-	for _, id := range c.MenuItemIDs {
-		it, ok := onMenu[id]
+	return []Event{RestaurantOrderPlaced{RestaurantID: c.ID, OrderID: c.OrderID, MenuItems: items}}, nil
+}
+
+// itemsOnMenu returns the menu's items with the given ids, in their order, and the ids that
+// are not on the menu (each once). A small order on a small menu is looked up by scanning:
+// building a map for it cost more than the scans.
+func itemsOnMenu(menu []MenuItem, ids []string) (items []MenuItem, missing []string) {
+	items = make([]MenuItem, 0, len(ids))
+	var onMenu map[string]MenuItem
+	if len(menu)*len(ids) > 64 {
+		onMenu = make(map[string]MenuItem, len(menu))
+		for _, it := range menu {
+			onMenu[it.MenuItemID] = it
+		}
+	}
+	for _, id := range ids {
+		it, ok := findItem(menu, onMenu, id)
 		if !ok {
 			if !contains(missing, id) {
 				missing = append(missing, id)
@@ -95,10 +108,21 @@ func placeOrder(c PlaceOrder, s State) ([]Event, error) {
 		}
 		items = append(items, it)
 	}
-	if len(missing) > 0 {
-		return nil, &MenuItemsNotAvailableError{RestaurantID: c.ID, Missing: missing}
+	return items, missing
+}
+
+// findItem finds id in onMenu, or by scanning menu when onMenu is nil.
+func findItem(menu []MenuItem, onMenu map[string]MenuItem, id string) (MenuItem, bool) {
+	if onMenu != nil {
+		it, ok := onMenu[id]
+		return it, ok
 	}
-	return []Event{RestaurantOrderPlaced{RestaurantID: c.ID, OrderID: c.OrderID, MenuItems: items}}, nil
+	for _, it := range menu {
+		if it.MenuItemID == id {
+			return it, true
+		}
+	}
+	return MenuItem{}, false
 }
 
 func validatePlaceOrder(c PlaceOrder) error {
@@ -112,8 +136,8 @@ func validatePlaceOrder(c PlaceOrder) error {
 		return &decider.ValidationError{Field: "menuItemIds", Reason: fmt.Sprintf("must have 1 to %d items, has %d", MaxOrderItems, n)}
 	}
 	for i, id := range c.MenuItemIDs {
-		if err := ValidateID(fmt.Sprintf("menuItemIds[%d]", i), id); err != nil {
-			return err
+		if ValidateID("", id) != nil { // named only once it fails: naming allocates
+			return ValidateID(fmt.Sprintf("menuItemIds[%d]", i), id)
 		}
 	}
 	return nil
