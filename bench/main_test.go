@@ -213,8 +213,34 @@ func TestMeasureFanout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.events < 20 || m.lastP50 <= 0 || m.lastP99 < m.lastP50 || m.eachP50 > m.lastP50 {
-		t.Errorf("got %+v; want ≥ 20 events, 0 < last p50 ≤ last p99, any-delivery p50 ≤ last-delivery p50", m)
+	if m.events < minFanoutEvents || m.lastP50 <= 0 || m.lastP99 < m.lastP50 || m.eachP50 > m.lastP50 {
+		t.Errorf("got %+v; want ≥ %d events, 0 < last p50 ≤ last p99, any-delivery p50 ≤ last-delivery p50", m, minFanoutEvents)
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	hundred := make([]time.Duration, 100)
+	for i := range hundred {
+		hundred[i] = time.Duration(i + 1) // 1 … 100
+	}
+	tests := []struct {
+		sorted []time.Duration
+		q      float64
+		want   time.Duration
+	}{
+		{nil, 0.5, 0},
+		{[]time.Duration{7}, 0.99, 7},
+		{[]time.Duration{1, 2}, 0.5, 1},
+		{[]time.Duration{1, 2, 3}, 0.5, 2},
+		{hundred, 0.5, 50},
+		{hundred, 0.99, 99}, // not the maximum
+		{hundred, 1, 100},
+		{hundred, 0, 1},
+	}
+	for _, tt := range tests {
+		if got := quantile(tt.sorted, tt.q); got != tt.want {
+			t.Errorf("quantile(%d values, %v) = %v, want %v", len(tt.sorted), tt.q, got, tt.want)
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ func renderAPI(b *strings.Builder, cfg config, r results) {
 	for i, f := range r.fanout {
 		if i == 0 {
 			fmt.Fprintf(b, "## Subscription fan-out\n\n")
-			fmt.Fprintf(b, "Subscribers open `%s` over WebSocket (graphql-transport-ws) against the memory-store server; events are committed one at a time (createRestaurant through the service), each after the previous one reached every subscriber. Time runs from the commit call to the delivery.\n\n", opEventsSubscription)
+			fmt.Fprintf(b, "Subscribers open `%s` over WebSocket (graphql-transport-ws) against the memory-store server; events are committed one at a time (createRestaurant through the service), each after the previous one reached every subscriber, for the case's duration and at least %d events a round. Time runs from the commit call to the delivery; quantiles are nearest-rank (a p99 is a value at least 99 %% of the samples do not exceed).\n\n", opEventsSubscription, minFanoutEvents)
 			fmt.Fprintf(b, "| round | subscribers | events | commit → last delivery p50 | p99 | commit → any delivery p50 | p99 | connecting all took |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		}
 		fmt.Fprintf(b, "| %d | %s | %d | %s | %s | %s | %s | %s |\n", i+1, thousands(float64(f.subscribers)), f.events,
