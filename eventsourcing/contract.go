@@ -14,7 +14,9 @@ import (
 // as the original. The Handler relies on it, folding the events it decided into its cached
 // state without decoding them again.
 type Codec[E any] interface {
-	// Encode returns the event's type name and JSON body.
+	// Encode returns the event's type name and JSON body. The body is the caller's: the
+	// Handler hands it to the store, which may keep it (see store.HandoverAppender), so it
+	// must not be a buffer Encode writes to again.
 	Encode(e E) (typ string, data json.RawMessage, err error)
 	// Decode parses a body of the given type.
 	Decode(typ string, data json.RawMessage) (E, error)

@@ -258,9 +258,14 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	}
 	var app store.Appended
 	var appended []store.Event // the committed events, when the store returns them
-	if ea, ok := h.store.(store.EventsAppender); ok {
-		app, appended, err = ea.AppendEvents(ctx, stream, version, data...)
-	} else {
+	// data and its maps were made for this append and are never changed: the store may keep
+	// them rather than copies.
+	switch st := h.store.(type) {
+	case store.HandoverAppender:
+		app, appended, err = st.AppendHandover(ctx, stream, version, data...)
+	case store.EventsAppender:
+		app, appended, err = st.AppendEvents(ctx, stream, version, data...)
+	default:
 		app, err = h.store.Append(ctx, stream, version, data...)
 	}
 	if err != nil {

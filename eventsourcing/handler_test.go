@@ -14,6 +14,7 @@ import (
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 func TestHandler_Handle(t *testing.T) {
@@ -338,5 +339,41 @@ func TestHandler_Handle_concurrentCommandsAcrossHandlers(t *testing.T) {
 	}
 	if got := len(readStream(t, s, "counter-hot")); got != 2*n+1 {
 		t.Fatalf("stream has %d events, want %d", got, 2*n+1)
+	}
+}
+
+// appendCounts is a memory store that counts which of its append methods are called.
+type appendCounts struct {
+	*memory.Store
+	handover, events, plain int
+}
+
+func (s *appendCounts) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	s.handover++
+	return s.Store.AppendHandover(ctx, stream, expected, events...)
+}
+
+func (s *appendCounts) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	s.events++
+	return s.Store.AppendEvents(ctx, stream, expected, events...)
+}
+
+func (s *appendCounts) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	s.plain++
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// The events a Handler decides are made for the append and never changed after it, so it
+// hands them over to a store that takes them (store.HandoverAppender) rather than have them
+// copied.
+func TestHandler_Handle_handsEventsOver(t *testing.T) {
+	s := &appendCounts{Store: memory.New()}
+	h := newCounterHandler(s)
+	res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	if s.handover != 1 || s.events != 0 || s.plain != 0 {
+		t.Fatalf("appends: %d handed over, %d AppendEvents, %d Append; want one handed over", s.handover, s.events, s.plain)
+	}
+	if stored := readStream(t, s, "counter-a"); !reflect.DeepEqual(res.Events, stored) {
+		t.Fatalf("result events %+v, stored %+v", res.Events, stored)
 	}
 }

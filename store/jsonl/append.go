@@ -90,7 +90,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		defer s.observeAppend(time.Now(), len(events), &err)
 	}
 	var prepared [4]store.EventData
-	app, _, _, err := s.append(ctx, prepared[:0], stream, expected, events)
+	app, _, _, err := s.append(ctx, prepared[:0], stream, expected, events, false)
 	return app, err
 }
 
@@ -98,11 +98,21 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 // share Data (when it was compact already) and Metadata with events. See
 // store.EventsAppender.
 func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (_ store.Appended, _ []store.Event, err error) {
+	return s.appendEvents(ctx, stream, expected, events, false)
+}
+
+// AppendHandover is AppendEvents letting the tail cache (see WithTailCache) keep events'
+// Data (when compact) and Metadata instead of copies. See store.HandoverAppender.
+func (s *Store) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (_ store.Appended, _ []store.Event, err error) {
+	return s.appendEvents(ctx, stream, expected, events, true)
+}
+
+func (s *Store) appendEvents(ctx context.Context, stream string, expected store.Version, events []store.EventData, handover bool) (_ store.Appended, _ []store.Event, err error) {
 	if s.observer != nil {
 		defer s.observeAppend(time.Now(), len(events), &err)
 	}
 	var prepared [4]store.EventData
-	app, evs, now, err := s.append(ctx, prepared[:0], stream, expected, events)
+	app, evs, now, err := s.append(ctx, prepared[:0], stream, expected, events, handover)
 	if err != nil {
 		return app, nil, err
 	}
@@ -124,8 +134,9 @@ func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.
 }
 
 // append commits events and returns them as prepared (appended to dst, which the callers
-// keep on their stacks: an append allocates as little as it can), with their time.
-func (s *Store) append(ctx context.Context, dst []store.EventData, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
+// keep on their stacks: an append allocates as little as it can), with their time. The tail
+// cache keeps a handed-over append's Data (when compact) and Metadata rather than copies.
+func (s *Store) append(ctx context.Context, dst []store.EventData, stream string, expected store.Version, events []store.EventData, handover bool) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, nil, time.Time{}, err
 	}
@@ -172,7 +183,7 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	}
 	var cached []store.Event
 	if s.tailOn && s.subs.Load() > 0 {
-		cached = cachedEvents(stream, evs, now.UTC())
+		cached = cachedEvents(stream, evs, now.UTC(), handover)
 	}
 
 	s.mu.Lock()

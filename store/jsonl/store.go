@@ -56,6 +56,7 @@ var (
 	_ store.Store            = (*Store)(nil)
 	_ store.Header           = (*Store)(nil)
 	_ store.EventsAppender   = (*Store)(nil)
+	_ store.HandoverAppender = (*Store)(nil)
 	_ store.StreamVersioner  = (*Store)(nil)
 	_ store.SharedSubscriber = (*Store)(nil)
 	_ store.SharedReader     = (*Store)(nil)

@@ -107,25 +107,36 @@ func (t *tail) copyFrom(dst []store.Event, from store.Position, max int) ([]stor
 }
 
 // cachedEvents returns an append's events as the cache keeps them, with their own copies of
-// Data (in one buffer) and Metadata, so that the appender may reuse its own; Version and
-// Position are set when the append takes its place in the log. evs come from
-// store.PrepareShared, which compacted their data. now is the append's time in UTC, as the
-// log holds it.
-func cachedEvents(stream string, evs []store.EventData, now time.Time) []store.Event {
-	size := 0
-	for i := range evs {
-		size += len(evs[i].Data)
-	}
-	buf := make([]byte, 0, size)
+// Data (in one buffer) and Metadata, so that the appender may reuse its own, unless shared:
+// the events were handed over (see store.HandoverAppender) and the cache keeps them as they
+// are. Version and Position are set when the append takes its place in the log. evs come
+// from store.PrepareShared, which compacted their data. now is the append's time in UTC, as
+// the log holds it.
+func cachedEvents(stream string, evs []store.EventData, now time.Time, shared bool) []store.Event {
 	out := make([]store.Event, len(evs))
+	var buf []byte
+	if !shared {
+		size := 0
+		for i := range evs {
+			size += len(evs[i].Data)
+		}
+		buf = make([]byte, 0, size)
+	}
 	for i, e := range evs {
-		start := len(buf)
-		buf = append(buf, e.Data...)
+		data := e.Data
+		if !shared {
+			start := len(buf)
+			buf = append(buf, e.Data...)
+			data = buf[start:len(buf):len(buf)]
+		}
 		var meta map[string]string
 		if len(e.Metadata) > 0 { // an empty object decodes as no metadata
-			meta = maps.Clone(e.Metadata)
+			meta = e.Metadata
+			if !shared {
+				meta = maps.Clone(meta)
+			}
 		}
-		out[i] = store.Event{ID: e.ID, StreamID: stream, Type: e.Type, Time: now, Data: buf[start:len(buf):len(buf)], Metadata: meta}
+		out[i] = store.Event{ID: e.ID, StreamID: stream, Type: e.Type, Time: now, Data: data, Metadata: meta}
 	}
 	return out
 }

@@ -18,11 +18,12 @@ import (
 )
 
 var (
-	_ store.Store           = (*Store)(nil)
-	_ store.Header          = (*Store)(nil)
-	_ store.EventsAppender  = (*Store)(nil)
-	_ store.SharedReader    = (*Store)(nil)
-	_ store.StreamVersioner = (*Store)(nil)
+	_ store.Store            = (*Store)(nil)
+	_ store.Header           = (*Store)(nil)
+	_ store.EventsAppender   = (*Store)(nil)
+	_ store.HandoverAppender = (*Store)(nil)
+	_ store.SharedReader     = (*Store)(nil)
+	_ store.StreamVersioner  = (*Store)(nil)
 )
 
 // Store is an in-memory event store. The zero value is not usable; create one with New.
@@ -78,7 +79,7 @@ func New(opts ...Option) *Store {
 // Append atomically appends events to stream if its version satisfies expected.
 // See store.Store for the contract.
 func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
-	app, _, _, err := s.append(ctx, stream, expected, events)
+	app, _, _, err := s.append(ctx, stream, expected, events, false)
 	return app, err
 }
 
@@ -87,35 +88,60 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 // is the caller's when it was already compact, else a copy of the compacted data. See
 // store.EventsAppender.
 func (s *Store) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
-	app, prepared, now, err := s.append(ctx, stream, expected, events)
+	app, prepared, now, err := s.append(ctx, stream, expected, events, false)
 	if err != nil {
 		return app, nil, err
 	}
-	out := make([]store.Event, len(prepared))
-	n := len(prepared)
-	for i, e := range prepared {
-		back := n - 1 - i
-		data := events[i].Data
-		if !bytes.Equal(data, e.Data) {
-			data = bytes.Clone(e.Data)
+	out := committed(stream, app, now, prepared)
+	for i := range out {
+		if bytes.Equal(events[i].Data, out[i].Data) {
+			out[i].Data = events[i].Data
+		} else {
+			out[i].Data = bytes.Clone(out[i].Data)
 		}
-		out[i] = store.Event{
-			ID: e.ID, StreamID: stream, Version: app.Version - store.Version(back), Position: app.Position - store.Position(back),
-			Type: e.Type, Time: now, Data: data, Metadata: events[i].Metadata,
-		}
+		out[i].Metadata = events[i].Metadata
 	}
 	return app, out, nil
 }
 
-// append commits events and returns them as stored, with their time.
-func (s *Store) append(ctx context.Context, stream string, expected store.Version, events []store.EventData) (store.Appended, []store.EventData, time.Time, error) {
+// AppendHandover is AppendEvents keeping events' Data (when compact) and Metadata instead of
+// copies; the returned events share them with the store. See store.HandoverAppender.
+func (s *Store) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	app, prepared, now, err := s.append(ctx, stream, expected, events, true)
+	if err != nil {
+		return app, nil, err
+	}
+	return app, committed(stream, app, now, prepared), nil
+}
+
+// committed returns the events of an append that ended at app as the store holds them.
+func committed(stream string, app store.Appended, now time.Time, prepared []store.EventData) []store.Event {
+	out := make([]store.Event, len(prepared))
+	n := len(prepared)
+	for i, e := range prepared {
+		back := n - 1 - i
+		out[i] = store.Event{
+			ID: e.ID, StreamID: stream, Version: app.Version - store.Version(back), Position: app.Position - store.Position(back),
+			Type: e.Type, Time: now, Data: e.Data, Metadata: e.Metadata,
+		}
+	}
+	return out
+}
+
+// append commits events and returns them as stored, with their time. A handed-over append
+// keeps events' Data (when compact) and Metadata rather than copies.
+func (s *Store) append(ctx context.Context, stream string, expected store.Version, events []store.EventData, handover bool) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, err)
 	}
 	if s.closed.Load() {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
-	prepared, err := store.PrepareWith(s.ids, stream, expected, events, s.maxSize)
+	prepare := store.PrepareWith
+	if handover {
+		prepare = store.PrepareShared
+	}
+	prepared, err := prepare(s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}

@@ -243,3 +243,15 @@ type sharesSubscribed struct{ *memory.Store }
 func (s sharesSubscribed) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return s.SubscribeShared(ctx, after)
 }
+
+// returnsRawData is a memory store whose handed-over appends return each event's data as it
+// was given rather than as the store holds it (compacted).
+type returnsRawData struct{ *memory.Store }
+
+func (s returnsRawData) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	app, evs, err := s.Store.AppendHandover(ctx, stream, expected, events...)
+	for i := range evs {
+		evs[i].Data = events[i].Data
+	}
+	return app, evs, err
+}

@@ -45,6 +45,17 @@ func (k *keeper) Append(ctx context.Context, stream string, expected store.Versi
 	return k.Store.Append(ctx, stream, expected, events...)
 }
 
+// AppendHandover passes a handed-over append to the wrapped store when it takes them, and
+// else to the memory store underneath, so that the suite checks it either way.
+func (k *keeper) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if ha, ok := k.Store.(store.HandoverAppender); ok {
+		return ha.AppendHandover(ctx, stream, expected, events...)
+	}
+	return k.mem.AppendHandover(ctx, stream, expected, events...)
+}
+
 func (k *keeper) Head(ctx context.Context) (store.Position, error) { return k.mem.Head(ctx) }
 
 func (k *keeper) Close() error {

@@ -115,6 +115,7 @@ func Checks(h Harness) []Check {
 		{"closed store fails with ErrClosed", checkClosed},
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
+		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},
 	}
 	if !h.SharedEvents {
 		checks = append(checks, Check{"subscribed events are copies", checkSubscribedCopies})

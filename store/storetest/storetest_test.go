@@ -139,6 +139,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"stream version"},
 		},
 		{
+			name:     "returns handed-over data as given, not compacted",
+			wrap:     func(s *memory.Store) store.Store { return returnsRawData{s} },
+			mustFail: []string{"handed-over events are committed as any (store.HandoverAppender)"},
+		},
+		{
 			name:     "keeps working after Close",
 			wrap:     func(s *memory.Store) store.Store { return neverCloses{s} },
 			mustFail: []string{"closed store fails with ErrClosed", "close while appending"},
