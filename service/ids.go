@@ -1,6 +1,10 @@
 package service
 
-import "github.com/google/uuid"
+import (
+	"github.com/google/uuid"
+
+	"github.com/eventgraph/eventgraph/store"
+)
 
 // idNamespace scopes the name-based UUIDs NewID derives from command ids.
 func idNamespace() uuid.UUID {
@@ -10,10 +14,11 @@ func idNamespace() uuid.UUID {
 // NewID returns an id for an entity of the given kind ("restaurant", "order", "menu") whose
 // id the client omitted. With a command id it is derived from it (a name-based UUID of
 // kind+":"+commandID), so a retried command addresses the same entity; without one it is a
-// random UUID.
+// random UUID (version 4, from the generator the stores draw event ids from: a read of
+// crypto/rand per id was ~1 % of a placeOrder without an order id).
 func NewID(kind, commandID string) string {
 	if commandID == "" {
-		return uuid.NewString()
+		return store.NewIDs().New()
 	}
 	return uuid.NewSHA1(idNamespace(), []byte(kind+":"+commandID)).String()
 }

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"github.com/google/uuid"
+
 	"context"
 	"errors"
 	"testing"
@@ -75,6 +77,13 @@ func TestNewID(t *testing.T) {
 			}
 			if err := restaurant.ValidateID("id", a); err != nil {
 				t.Fatalf("generated id is not a valid id: %v", err)
+			}
+			want := uuid.Version(5) // name-based (SHA-1)
+			if tt.cmd1 == "" {
+				want = 4 // random
+			}
+			if u, err := uuid.Parse(a); err != nil || u.Version() != want || u.Variant() != uuid.RFC4122 {
+				t.Fatalf("%q is not an RFC 4122 UUID of version %d: %v", a, want, err)
 			}
 		})
 	}
