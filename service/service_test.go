@@ -1,13 +1,12 @@
 package service_test
 
 import (
-	"github.com/google/uuid"
-
 	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"go.uber.org/goleak"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
