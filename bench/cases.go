@@ -34,7 +34,9 @@ type writeCase struct {
 	// durable cases also time every append (p50/p99): their appends take hundreds of µs, so
 	// the two clock reads do not matter.
 	durable bool
-	open    func(ctx context.Context, dir string) (writeTarget, error)
+	// inMemory cases write nothing to disk (see planWrites).
+	inMemory bool
+	open     func(ctx context.Context, dir string) (writeTarget, error)
 }
 
 // readCase is one system measured reading a whole stream.
@@ -66,9 +68,9 @@ func writeCases() []writeCase {
 			open: func(_ context.Context, dir string) (writeTarget, error) { return openGroupCommit(dir) }},
 		{key: keyWriteOnly, title: "write without sync (write(2) per line)", group: "baseline",
 			open: func(_ context.Context, dir string) (writeTarget, error) { return openFileLog(dir, false) }},
-		{key: keyMapMutex, title: "in-memory map + mutex", group: "baseline",
+		{key: keyMapMutex, title: "in-memory map + mutex", group: "baseline", inMemory: true,
 			open: func(context.Context, string) (writeTarget, error) { return newMapMutex(), nil }},
-		{key: keyMemory, title: "eventgraph memory store", group: "eventgraph", baseline: same(keyMapMutex),
+		{key: keyMemory, title: "eventgraph memory store", group: "eventgraph", baseline: same(keyMapMutex), inMemory: true,
 			open: func(context.Context, string) (writeTarget, error) { return storeTarget{s: memory.New()}, nil }},
 		{key: keyJSONL, title: "eventgraph JSONL, durable (fsync on ack)", durable: true, group: "eventgraph", baseline: durableBaseline,
 			open: func(_ context.Context, dir string) (writeTarget, error) { return openJSONL(dir) }},
@@ -78,7 +80,7 @@ func writeCases() []writeCase {
 			open: func(ctx context.Context, dir string) (writeTarget, error) { return openJetStream(ctx, dir) }},
 		{key: keySQLite, title: "SQLite (WAL, synchronous=FULL)", durable: true, group: "peer", baseline: durableBaseline,
 			open: func(ctx context.Context, dir string) (writeTarget, error) { return openSQLite(ctx, dir) }},
-		{key: keyHallgren, title: "hallgren/eventsourcing memory store", group: "peer", baseline: same(keyMapMutex),
+		{key: keyHallgren, title: "hallgren/eventsourcing memory store", group: "peer", baseline: same(keyMapMutex), inMemory: true,
 			open: func(context.Context, string) (writeTarget, error) { return newHallgrenMemory(), nil }},
 	}, postgresWriteCases()...)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -119,6 +120,43 @@ func TestWriteCases(t *testing.T) {
 					t.Errorf("got %d events, want the cap of 300 respected", m.events)
 				}
 			})
+		}
+	}
+}
+
+// TestPlanWrites checks the order of the write cases: by writer count, and within one the
+// durable cases, then those that write without a sync, then the in-memory ones; each case
+// once per writer count it runs at.
+func TestPlanWrites(t *testing.T) {
+	plan := planWrites(config{writers: []int{1, 16}})
+	kind := func(p plannedWrite) string {
+		return map[int]string{0: "durable", 1: "unsynced", 2: "in memory"}[writePhase(p.c)]
+	}
+	var got []string
+	for _, p := range plan {
+		got = append(got, fmt.Sprintf("%d %s %s", p.writers, kind(p), p.c.key))
+	}
+	for i := 1; i < len(plan); i++ {
+		a, b := plan[i-1], plan[i]
+		if a.writers > b.writers || a.writers == b.writers && writePhase(a.c) > writePhase(b.c) {
+			t.Fatalf("out of order at %d:\n%s", i, strings.Join(got, "\n"))
+		}
+	}
+	want := 0
+	for _, c := range writeCases() {
+		for _, n := range []int{1, 16} {
+			if c.writers == nil || c.writers(n) {
+				want++
+			}
+		}
+	}
+	if len(plan) != want {
+		t.Errorf("%d planned cases, want %d:\n%s", len(plan), want, strings.Join(got, "\n"))
+	}
+	phases := map[string]int{keyRawSync: 0, keyJSONL: 0, keyJetStream: 0, keyWriteOnly: 1, keyJSONLNoSync: 1, keyMemory: 2, keyMapMutex: 2, keyHallgren: 2}
+	for _, c := range writeCases() {
+		if p, ok := phases[c.key]; ok && writePhase(c) != p {
+			t.Errorf("%s is in phase %d, want %d", c.key, writePhase(c), p)
 		}
 	}
 }

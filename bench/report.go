@@ -40,7 +40,7 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	}
 
 	p("## How it is measured\n\n")
-	p("- Every write case runs for %s (or until %s events), %d round(s), median reported; all cases in one process, one after the other, ordered by writer count, so that a system and its baselines run seconds apart in every round. A ratio is the median over rounds of each round's ratio, which cancels the machine's drift between rounds.\n",
+	p("- Every write case runs for %s (or until %s events), %d round(s), median reported; all cases in one process, one after the other, ordered by writer count, so that a system and its baselines run seconds apart in every round; within a writer count the durable cases run first, then those that write without syncing, then the in-memory ones, so that no durable case runs right after hundreds of megabytes were written without a sync. A ratio is the median over rounds of each round's ratio, which cancels the machine's drift between rounds.\n",
 		cfg.duration, thousands(float64(cfg.maxEvents)), cfg.rounds)
 	p("- Each writer appends one-event batches to its own stream with optimistic concurrency: the expected version is the one it last got back (JetStream: the expected last subject sequence).\n")
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
