@@ -90,7 +90,7 @@ func runWriters(b *testing.B, writers int, appendOne func(w int) error) {
 
 func BenchmarkAppend(b *testing.B) {
 	ctx := context.Background()
-	for _, writers := range []int{1, 16} {
+	for _, writers := range []int{1, 16, 64} {
 		streams := make([]string, writers)
 		for w := range streams {
 			streams[w] = fmt.Sprintf("stream-%d", w)
