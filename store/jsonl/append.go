@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/eventgraph/eventgraph/internal/yieldlock"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -186,7 +187,8 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 		cached = cachedEvents(stream, evs, now.UTC(), handover)
 	}
 
-	s.mu.Lock()
+	// Many appenders parked on the lock would leave processors idle: see yieldlock.
+	yieldlock.Lock(&s.mu)
 	if s.closed {
 		s.mu.Unlock()
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, store.ErrClosed)
@@ -369,7 +371,9 @@ func (s *Store) commit(g *group) error {
 		}
 	}
 
-	s.mu.Lock()
+	// Back from its write, the writer competes with the appenders forming the next group;
+	// were it to park, the log would stand idle until it is woken.
+	yieldlock.Lock(&s.mu)
 	if !s.noSync {
 		s.lastFlush = time.Since(start)
 	}

@@ -5,11 +5,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/internal/yieldlock"
 	"github.com/eventgraph/eventgraph/store"
 )
 
 // An append that finds the write lock held past its yields waits for it, then commits.
-func TestLockAppend_waitsForAHeldLock(t *testing.T) {
+func TestAppend_waitsForTheWriteLock(t *testing.T) {
 	s := New()
 	defer s.Close()
 	s.mu.Lock()
@@ -20,7 +21,7 @@ func TestLockAppend_waitsForAHeldLock(t *testing.T) {
 	}()
 	// Give the appender many times its yields' worth of turns: were it to stop queuing
 	// after them without the lock, it would have committed by now.
-	for range 100 * appendLockYields {
+	for range 100 * yieldlock.Yields {
 		runtime.Gosched()
 	}
 	select {
@@ -39,7 +40,7 @@ func TestLockAppend_waitsForAHeldLock(t *testing.T) {
 
 // Contended appends, each yielding for the lock, commit every event exactly once, with
 // positions and versions in sequence.
-func TestLockAppend_contended(t *testing.T) {
+func TestAppend_contended(t *testing.T) {
 	s := New()
 	defer s.Close()
 	const writers, each = 16, 200
