@@ -6,11 +6,11 @@
 // idle, and every hand-off of the lock costs a wake-up that takes longer than the few
 // hundred nanoseconds an append holds it. A goroutine that yields instead lets another
 // one run meanwhile (one that prepares its own append outside the lock, say) and stays
-// runnable for the moment the lock is free. On the benchmark machine (two cores), the
-// memory store with 64 appenders kept 1.4 cores busy and made 480–740k events/s when
-// they parked, and 670–900k when they yielded; the JSONL log without sync, 16 and 64
-// appenders, went from 68–107 % of a bare write loop's rate to 93–130 %
-// (bench/notes.md, eleventh session).
+// runnable for the moment the lock is free. On the benchmark machine (two cores) the
+// memory store with 64 appenders kept 1.4 cores busy and made 478–832k events/s (median
+// 644k) when they parked, and 665–977k (737k) when they yielded; the JSONL log without
+// sync, with 16 and 64 appenders, went from 68–107 % of a bare write loop's rate to
+// 82–144 % (alternating pairs, bench/notes.md, eleventh session).
 package yieldlock
 
 import "runtime"
