@@ -210,16 +210,13 @@ func (d *paramDecoder) object() (map[string]any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		d.space()
-		if d.eat(',') {
-			d.space()
-			continue
-		}
-		if !d.eat('}') {
+		more, ok := d.next('}')
+		if !ok {
 			return nil, false
 		}
-		d.depth--
-		return m, true
+		if !more {
+			return m, true
+		}
 	}
 }
 
@@ -242,17 +239,29 @@ func (d *paramDecoder) array() ([]any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.eat(',') {
-			d.space()
-			continue
-		}
-		if !d.eat(']') {
+		more, ok := d.next(']')
+		if !ok {
 			return nil, false
 		}
-		d.depth--
-		return a, true
+		if !more {
+			return a, true
+		}
 	}
+}
+
+// next reads what follows a container's member: a comma (more follow) or closer (the
+// container ends, and with it one level of depth); anything else is not ok.
+func (d *paramDecoder) next(closer byte) (more, ok bool) {
+	d.space()
+	if d.eat(',') {
+		d.space()
+		return true, true
+	}
+	if !d.eat(closer) {
+		return false, false
+	}
+	d.depth--
+	return false, true
 }
 
 // number reads a number in JSON's grammar, kept as written.
