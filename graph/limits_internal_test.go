@@ -39,7 +39,7 @@ func TestSelectionDepth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := gqlparser.LoadQuery(schema, tt.query)
+			doc, err := gqlparser.LoadQueryWithRules(schema, tt.query, nil)
 			if err != nil {
 				t.Fatalf("query: %v", err)
 			}
@@ -51,7 +51,7 @@ func TestSelectionDepth(t *testing.T) {
 	t.Run("introspection is found through fragments spread many times", func(t *testing.T) {
 		q := strings.Replace(chain(40), "fragment F40 on Status { head projections { name } }", "fragment F40 on Status { head }", 1)
 		q = strings.Replace(q, "query { status { ...F0 } }", "query { status { ...F0 } ...I } fragment I on Query { __type(name: \"Query\") { name } }", 1)
-		doc, err := gqlparser.LoadQuery(schema, q)
+		doc, err := gqlparser.LoadQueryWithRules(schema, q, nil)
 		if err != nil {
 			t.Fatalf("query: %v", err)
 		}
