@@ -73,6 +73,18 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "negative minPosition", code: graph.CodeBadUserInput, query: `{ restaurant(id: "r1", minPosition: -1) { id } }`},
 		{name: "Int64 that is not an integer", code: graph.CodeBadUserInput, query: `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`,
 			vars: map[string]any{"p": "twelve"}},
+		// gqlparser checks an enum in a variable without regard to case; gqlgen does not.
+		{name: "cuisine in lower case", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": withCuisine(restaurantInput("r9", "a"), "italian")},
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if !strings.Contains(msg, "Cuisine") || !strings.Contains(msg, `"italian"`) || !strings.Contains(msg, "ITALIAN") {
+					t.Fatalf("message %q", msg)
+				}
+			}},
+		{name: "cuisine in title case", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": withCuisine(restaurantInput("r9", "a"), "Italian")}},
+		{name: "order status in lower case", code: graph.CodeBadUserInput, query: `query($s: OrderStatus) { orders(status: $s) { totalCount } }`,
+			vars: map[string]any{"s": "prepared"}},
 		{name: "unknown restaurant", code: graph.CodeNotFound, query: changeMenu,
 			vars: map[string]any{"in": map[string]any{"id": "nope", "menu": menu("a")}}},
 		{name: "order at unknown restaurant", code: graph.CodeNotFound, query: placeOrder,
@@ -110,6 +122,11 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "unknown enum value", code: "GRAPHQL_VALIDATION_FAILED", query: `{ orders(status: EATEN) { totalCount } }`},
 		{name: "missing required argument", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant { id } }`},
 		{name: "500 aliased restaurants lists", code: "COMPLEXITY_LIMIT_EXCEEDED", query: aliased(500)},
+		// Literals of the custom Int64 that no int64 holds: gqlgen's argument reading panicked.
+		{name: "Int64 literal beyond 64 bits", code: "GRAPHQL_VALIDATION_FAILED", query: `{ events(afterPosition: 99999999999999999999) { id } }`},
+		{name: "Int64 literal 2^63", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant(id: "r1", minPosition: 9223372036854775808) { id } }`},
+		{name: "Int64 float literal beyond float64", code: "GRAPHQL_VALIDATION_FAILED", query: `{ orders(minPosition: 1e999) { totalCount } }`},
+		{name: "Int64 literal as a variable's default", code: "GRAPHQL_VALIDATION_FAILED", query: `query($p: Int64 = -99999999999999999999) { events(afterPosition: $p) { id } }`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is "+tt.code, func(t *testing.T) {
@@ -162,4 +179,10 @@ func TestErrors_InternalErrorsDoNotLeak(t *testing.T) {
 			t.Fatalf("message %q", err.Message)
 		}
 	}
+}
+
+// withCuisine sets the cuisine of a restaurant input's menu.
+func withCuisine(in map[string]any, cuisine string) map[string]any {
+	in["menu"].(map[string]any)["cuisine"] = cuisine
+	return in
 }

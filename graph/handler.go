@@ -134,6 +134,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetValidationRulesFn(validationRules)
 	if cfg.Observer != nil {
 		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse
 	}

@@ -99,7 +99,7 @@ var ErrInvalidScalar = errors.New("invalid scalar value")
 
 // ScalarError says why an input value is not valid for a custom scalar.
 type ScalarError struct {
-	Scalar string // "Time", "Int64" or "JSON"
+	Scalar string // "Time", "Int64", "JSON", or an enum: "Cuisine", "OrderStatus"
 	Reason string
 }
 

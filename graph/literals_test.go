@@ -1,0 +1,43 @@
+package graph_test
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// A number literal that its custom scalar cannot hold is refused by validation, on every
+// transport, and a WebSocket keeps serving: gqlgen's argument reading panicked on it, which
+// closed the whole connection.
+func TestNumbersInRange_SubscriptionsOverEveryTransport(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			sub := e.subscribe(t, tr, `subscription { events(afterPosition: 99999999999999999999) { id } }`, nil)
+			ctx := testContext(t)
+			r, err := sub.Next(ctx)
+			if err != nil {
+				t.Fatalf("next: %v", err)
+			}
+			if r.Code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Err().Error(), "Int64 cannot represent 99999999999999999999") {
+				t.Fatalf("got %s %v, want GRAPHQL_VALIDATION_FAILED naming the literal", r.Data, r.Err())
+			}
+			if _, err := sub.Next(ctx); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the error: %v, want io.EOF", err)
+			}
+		})
+	}
+}
+
+func TestNumbersInRange_TheLargestInt64IsAccepted(t *testing.T) {
+	e := newEnv(t)
+	var out struct {
+		Events []struct{ ID string } `json:"events"`
+	}
+	e.must(t, `{ events(afterPosition: 9223372036854775807) { id } }`, nil, &out)
+	if len(out.Events) != 0 {
+		t.Fatalf("events after the largest position: %v", out.Events)
+	}
+}
