@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -159,6 +160,8 @@ func (c Config) validate() error {
 	switch {
 	case c.Addr == "":
 		return errors.New("invalid --addr: empty")
+	case !validAddr(c.Addr):
+		return fmt.Errorf("invalid --addr %q: want host:port (the host may be empty; port 0 picks a free port)", c.Addr)
 	case c.Store != StoreJSONL && c.Store != StoreMemory && c.Store != StorePostgres:
 		return fmt.Errorf("invalid --store %q: want jsonl, memory or postgres", c.Store)
 	case c.Store == StoreJSONL && c.DataDir == "":
@@ -183,6 +186,18 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}
 	return c.SecurityConfig.validate()
+}
+
+// validAddr reports whether addr is host:port with a port net.Listen takes: a number up to
+// 65535 or a service name. Checked here so that a typo is an invalid value (status 2), not
+// a failure to listen.
+func validAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return false
+	}
+	_, err = net.LookupPort("tcp", port)
+	return err == nil
 }
 
 // Usage writes the flags, their environment variables and defaults to w.
