@@ -118,6 +118,11 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 		if kind == kindGET || kind == kindSSE {
 			r = r.WithContext(context.WithValue(r.Context(), transportKey{}, kind))
 		}
+		if kind == kindGET {
+			gw := &getWriter{ResponseWriter: w}
+			r = r.WithContext(context.WithValue(r.Context(), getWriterKey{}, gw))
+			w = gw
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -181,15 +186,16 @@ func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.Op
 	ws, _ := ctx.Value(webSocketKey{}).(bool)
 	switch op := rc.Operation.Operation; {
 	case kind == kindGET && op != ast.Query:
-		return &gqlerror.Error{
-			Message:    "GET serves queries only: send a " + string(op) + " with POST",
-			Extensions: map[string]any{"code": CodeBadRequest},
+		if gw, ok := ctx.Value(getWriterKey{}).(*getWriter); ok {
+			gw.notQuery = true
 		}
+		msg := "GET serves queries only: send a mutation with POST"
+		if op == ast.Subscription {
+			msg = "GET serves queries only: " + subscriptionTransports
+		}
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadRequest}}
 	case op == ast.Subscription && !ws && kind != kindSSE:
-		return &gqlerror.Error{
-			Message:    "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (POST with Accept: text/event-stream)",
-			Extensions: map[string]any{"code": CodeBadRequest},
-		}
+		return &gqlerror.Error{Message: subscriptionTransports, Extensions: map[string]any{"code": CodeBadRequest}}
 	}
 	return nil
 }
@@ -208,3 +214,38 @@ func badRequest(err *gqlerror.Error) *gqlerror.Error {
 	}
 	return &out
 }
+
+// subscriptionTransports says how to send a subscription.
+const subscriptionTransports = "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (POST with Accept: text/event-stream)"
+
+// getWriterKey is the context key of a GET request's *getWriter.
+type getWriterKey struct{}
+
+// getWriter answers a GET that carries a mutation or a subscription with 405 Method Not
+// Allowed and Allow: POST, as GraphQL over HTTP requires; gqlgen answers transportRules'
+// refusal with 200. transportRules, which runs in the request's goroutine before anything is
+// written, marks the refusal.
+type getWriter struct {
+	http.ResponseWriter
+	notQuery bool
+	wrote    bool
+}
+
+func (w *getWriter) WriteHeader(code int) {
+	if !w.wrote && w.notQuery {
+		w.Header().Set("Allow", http.MethodPost)
+		code = http.StatusMethodNotAllowed
+	}
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *getWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *getWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

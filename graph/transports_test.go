@@ -47,7 +47,7 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		{name: "an empty body", method: http.MethodPost, url: url, contentType: "application/json",
 			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
 		{name: "a mutation over GET", method: http.MethodGet, url: get(`mutation { markOrderAsPrepared(input: {id: "o1"}) { id } }`),
-			wantStatus: http.StatusOK, wantMessage: "GET serves queries only"},
+			wantStatus: http.StatusMethodNotAllowed, wantMessage: "GET serves queries only"},
 		{name: "GET variables that are not an object", method: http.MethodGet, url: get(`query($id: ID!) { restaurant(id: $id) { name } }`, "variables", `["r1"]`),
 			wantStatus: http.StatusBadRequest, wantMessage: "variables parameter must be a JSON object"},
 		{name: "GET extensions that are not JSON", method: http.MethodGet, url: get(`{ status { head } }`, "extensions", `{`),
@@ -55,7 +55,7 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		{name: "a subscription over POST", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"subscription { events { id } }"}`,
 			wantStatus: http.StatusOK, wantMessage: "a subscription needs a WebSocket"},
 		{name: "a subscription over GET", method: http.MethodGet, url: get(`subscription { events { id } }`),
-			wantStatus: http.StatusOK, wantMessage: "GET serves queries only"},
+			wantStatus: http.StatusMethodNotAllowed, wantMessage: "GET serves queries only: a subscription needs a WebSocket"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +95,9 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			}
 			if tt.method == http.MethodPut && resp.Header.Get("Allow") != "OPTIONS, GET, POST" {
 				t.Errorf("Allow = %q", resp.Header.Get("Allow"))
+			}
+			if tt.method == http.MethodGet && tt.wantStatus == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != "POST" {
+				t.Errorf("Allow = %q, want POST", resp.Header.Get("Allow"))
 			}
 		})
 	}
