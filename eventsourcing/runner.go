@@ -55,8 +55,30 @@ func WithSagaParallelism(n int) RunnerOption {
 	return func(r *Runner) { r.sagaParallel = max(n, 1) }
 }
 
+// DefaultCheckpointInterval is how often a Runner saves its sagas' checkpoints by default.
+const DefaultCheckpointInterval = time.Second
+
+// WithCheckpointInterval sets how often the sagas' checkpoints are saved when the store is a
+// store.Checkpointer (see Runner); d <= 0 keeps the default. Each save of the JSONL store
+// writes and syncs a small file.
+func WithCheckpointInterval(d time.Duration) RunnerOption {
+	return func(r *Runner) {
+		if d > 0 {
+			r.checkpoints = d
+		}
+	}
+}
+
 // Runner feeds projections and sagas from the store's log, each from its own subscription
 // starting at position 0, and lets callers wait until a position has been processed.
+//
+// When the store is a store.Checkpointer, each saga's position is saved as a checkpoint
+// (named "saga:" and the saga's name) every WithCheckpointInterval and when Run ends, and
+// a saga starts after its checkpoint instead of at 0: an event it handled before a restart
+// is not handled again, so a command it had rejected is not decided anew. A crash loses at
+// most the interval's progress, which is handled again (saga commands are idempotent). A
+// checkpoint beyond the log's head, or whose event id is not the id of the log's event at
+// its position (a restored backup, another log), is ignored: that saga starts at 0.
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time.
@@ -64,6 +86,7 @@ type Runner struct {
 	store        store.Store
 	logger       *slog.Logger
 	sagaParallel int
+	checkpoints  time.Duration // how often sagas' checkpoints are saved
 
 	started chan struct{} // closed once Run knows the head it started at
 
@@ -89,8 +112,10 @@ type processor struct {
 	retries  int64
 	lastErr  string
 	stopped  bool
-	writes   []sagaWrite // a saga's writes not yet seen by every processor
-	pruned   sagaWrite   // the last write dropped from writes
+	writes   []sagaWrite    // a saga's writes not yet seen by every processor
+	pruned   sagaWrite      // the last write dropped from writes
+	posID    string         // the id of the event at pos
+	saved    store.Position // the saga's checkpoint as last saved or loaded
 }
 
 // sagaWrite records that handling the events up to event made the saga write up to written.
@@ -99,8 +124,9 @@ type sagaWrite struct{ event, written store.Position }
 // NewRunner returns a runner over s with no projections or sagas.
 func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
 	r := &Runner{
-		store: s, logger: slog.Default(), sagaParallel: DefaultSagaParallelism, started: make(chan struct{}),
-		names: make(map[string]bool), changed: make(chan struct{}),
+		store: s, logger: slog.Default(), sagaParallel: DefaultSagaParallelism, checkpoints: DefaultCheckpointInterval,
+		started: make(chan struct{}),
+		names:   make(map[string]bool), changed: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(r)
@@ -159,11 +185,29 @@ func (r *Runner) Run(ctx context.Context) error {
 		return fmt.Errorf("eventsourcing: run: %w", err)
 	}
 
+	cp, _ := r.store.(store.Checkpointer)
+	var sagas []*processor
+	for _, p := range procs {
+		if p.kind == KindSaga && cp != nil {
+			sagas = append(sagas, p)
+			r.resume(ctx, cp, p, head)
+		}
+	}
+
 	var wg sync.WaitGroup
 	for _, p := range procs {
 		wg.Go(func() { r.runProcessor(ctx, p) })
 	}
+	if len(sagas) > 0 {
+		wg.Go(func() { r.keepCheckpoints(ctx, cp, sagas) })
+	}
 	wg.Wait()
+	if len(sagas) > 0 {
+		// The processors have stopped: save where they stopped, for the next Run.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
+		defer cancel()
+		r.saveCheckpoints(sctx, cp, sagas)
+	}
 	return nil
 }
 
@@ -343,7 +387,7 @@ func (r *Runner) consume(ctx context.Context, q *processor, after store.Position
 			r.mu.Unlock()
 			return nil
 		}
-		r.advance(q, e.Position, 0)
+		r.advance(q, e.Position, e.ID, 0)
 	}
 	return ctx.Err()
 }
@@ -358,11 +402,12 @@ func apply(p Projection, e store.Event) (err error) {
 	return p.Apply(e)
 }
 
-// advance records that q processed the event at pos, during which it wrote up to written.
-func (r *Runner) advance(q *processor, pos, written store.Position) {
+// advance records that q processed the event at pos, whose id is id, during which it wrote
+// up to written.
+func (r *Runner) advance(q *processor, pos store.Position, id string, written store.Position) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	q.pos = pos
+	q.pos, q.posID = pos, id
 	if written > 0 {
 		if n := len(q.writes); n > 0 {
 			written = max(written, q.writes[n-1].written)

@@ -20,7 +20,7 @@ import (
 //
 // It returns the subscription's error or ctx's, after every event in flight has finished.
 func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Position) error {
-	c := &sagaConsumer{r: r, q: q, next: after + 1, done: make(map[store.Position]store.Position)}
+	c := &sagaConsumer{r: r, q: q, next: after + 1, done: make(map[store.Position]handledEvent)}
 	prep, prepares := q.saga.(sagaPreparer)
 	router, routes := q.saga.(SagaRouter)
 	n := r.sagaParallel
@@ -126,8 +126,14 @@ type sagaConsumer struct {
 	q *processor
 
 	mu   sync.Mutex
-	next store.Position                    // the first position not yet advanced over
-	done map[store.Position]store.Position // handled events past next: position → written
+	next store.Position                  // the first position not yet advanced over
+	done map[store.Position]handledEvent // handled events past next, by position
+}
+
+// handledEvent is an event a saga handled: its id and the last position its commands wrote.
+type handledEvent struct {
+	id      string
+	written store.Position
 }
 
 // handle lets the saga process e (job is e prepared) and records the outcome. An event
@@ -154,14 +160,14 @@ func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.done[e.Position] = written
+	c.done[e.Position] = handledEvent{id: e.ID, written: written}
 	for {
-		w, ok := c.done[c.next]
+		h, ok := c.done[c.next]
 		if !ok {
 			return
 		}
 		delete(c.done, c.next)
-		r.advance(q, c.next, w)
+		r.advance(q, c.next, h.id, h.written)
 		c.next++
 	}
 }

@@ -4,7 +4,9 @@
 // # Files
 //
 // A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock) so
-// that a second Open of the directory, from any process, fails with ErrLocked.
+// that a second Open of the directory, from any process, fails with ErrLocked; once a
+// checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
+// the sagas got and is not part of the log.
 //
 // # Line format
 //

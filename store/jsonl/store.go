@@ -50,6 +50,8 @@ type Store struct {
 	tail      tail         // the last committed events, decoded, while anyone subscribes
 	tailOn    bool         // the tail cache is enabled; set by Open
 	subs      atomic.Int64 // subscriptions running: appends fill the tail cache only then
+
+	checkpoints checkpoints // see Checkpoint; under a lock of their own
 }
 
 var (
@@ -60,6 +62,7 @@ var (
 	_ store.StreamVersioner  = (*Store)(nil)
 	_ store.SharedSubscriber = (*Store)(nil)
 	_ store.SharedReader     = (*Store)(nil)
+	_ store.Checkpointer     = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It
@@ -180,6 +183,7 @@ func (s *Store) Close() error {
 	for s.flushing {
 		s.idle.Wait()
 	}
+	s.closeCheckpoints() // before the lock file goes: no save may outlive it
 	close(s.done)
 	err := s.f.Close()
 	if lerr := s.lock.Close(); err == nil {

@@ -44,6 +44,8 @@ type Store struct {
 	// a subscriber that has caught up, so appends with no waiting subscriber allocate nothing
 	// for it.
 	changed chan struct{}
+
+	checkpoints map[string]store.Checkpoint // see Checkpoint; created by the first save
 }
 
 // Option configures a Store.

@@ -21,6 +21,27 @@ type keeper struct {
 	mu    sync.RWMutex // Append holds it shared, Close exclusively, so no append slips past the save
 	saved []store.Event
 	done  bool
+
+	checkpoints map[string]store.Checkpoint // saved through the keeper, kept across a restart
+}
+
+// Checkpoint and SaveCheckpoint keep checkpoints in the memory store underneath, and in the
+// keeper too, so that a restart keeps them.
+func (k *keeper) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
+	return k.mem.Checkpoint(ctx, name)
+}
+
+func (k *keeper) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.mem.SaveCheckpoint(ctx, name, c); err != nil {
+		return err
+	}
+	if k.checkpoints == nil {
+		k.checkpoints = make(map[string]store.Checkpoint)
+	}
+	k.checkpoints[name] = c
+	return nil
 }
 
 // StreamVersion passes the wrapped store's StreamVersion through, so that the suite checks
@@ -87,7 +108,7 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 			}
 			_ = k.Close()
 			k.mu.Lock()
-			events := k.saved
+			events, checkpoints := k.saved, k.checkpoints
 			k.mu.Unlock()
 			var mu sync.Mutex
 			next := 0 // the clock replays the original times, then runs normally
@@ -107,7 +128,14 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 					tb.Fatalf("reopen: %v", err)
 				}
 			}
-			return newKeeper(mem)
+			for name, c := range checkpoints {
+				if err := mem.SaveCheckpoint(context.Background(), name, c); err != nil {
+					tb.Fatalf("reopen: %v", err)
+				}
+			}
+			k2 := newKeeper(mem)
+			k2.checkpoints = checkpoints
+			return k2
 		},
 	}
 }

@@ -116,6 +116,7 @@ func Checks(h Harness) []Check {
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
 		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},
+		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
 	}
 	if !h.SharedEvents {
 		checks = append(checks, Check{"subscribed events are copies", checkSubscribedCopies})

@@ -1,0 +1,127 @@
+package eventsourcing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// finalSaveTimeout bounds the checkpoint save when Run ends.
+const finalSaveTimeout = 5 * time.Second
+
+// checkpointName is the name a saga's checkpoint is saved under.
+func checkpointName(q *processor) string { return "saga:" + q.name }
+
+// resume starts saga q after its checkpoint, when it has one that belongs to this log (see
+// Runner). head is the log's head when Run started.
+func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor, head store.Position) {
+	c, err := cp.Checkpoint(ctx, checkpointName(q))
+	switch {
+	case err != nil:
+		r.logger.Warn("eventsourcing: saga checkpoint unreadable; reading the log from the start", "saga", q.name, "err", err)
+		return
+	case c.Position <= 0:
+		return
+	case c.Head > head || c.Position > c.Head:
+		r.logger.Warn("eventsourcing: saga checkpoint beyond the log's head; reading the log from the start",
+			"saga", q.name, "checkpoint", c.Position, "checkpointHead", c.Head, "head", head)
+		return
+	}
+	// The event at the checkpoint, and the one that was the head when it was saved (after
+	// which the saga had written nothing for the events it handled), must be this log's.
+	for _, at := range []struct {
+		p  store.Position
+		id string
+	}{{c.Position, c.EventID}, {c.Head, c.HeadEventID}} {
+		id, err := eventIDAt(ctx, r.store, at.p)
+		switch {
+		case err != nil:
+			r.logger.Warn("eventsourcing: saga checkpoint not checked; reading the log from the start", "saga", q.name, "checkpoint", c.Position, "err", err)
+			return
+		case id != at.id:
+			r.logger.Warn("eventsourcing: saga checkpoint of another log; reading the log from the start",
+				"saga", q.name, "position", at.p, "checkpointEventId", at.id, "eventId", id)
+			return
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q.pos, q.posID, q.saved = c.Position, c.EventID, c.Position
+	// What the saga wrote for the events it skips is not known, only that it is in the log:
+	// a WaitFor meanwhile waits for the whole log as it was at the start.
+	q.writes = append(q.writes, sagaWrite{event: 1, written: head})
+	r.logger.Info("eventsourcing: saga resumes after its checkpoint", "saga", q.name, "position", c.Position)
+}
+
+// eventIDAt returns the id of the event at position p.
+func eventIDAt(ctx context.Context, s store.Store, p store.Position) (string, error) {
+	for e, err := range s.ReadAll(ctx, p-1) {
+		if err != nil {
+			return "", err
+		}
+		if e.Position != p {
+			break
+		}
+		return e.ID, nil
+	}
+	return "", nil
+}
+
+// keepCheckpoints saves the sagas' checkpoints every r.checkpoints until ctx ends.
+func (r *Runner) keepCheckpoints(ctx context.Context, cp store.Checkpointer, sagas []*processor) {
+	t := time.NewTicker(r.checkpoints)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.saveCheckpoints(ctx, cp, sagas)
+		}
+	}
+}
+
+// saveCheckpoints saves the checkpoint of every saga that advanced since its last one.
+func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sagas []*processor) {
+	type pending struct {
+		q *processor
+		c store.Checkpoint
+	}
+	var todo []pending
+	r.mu.Lock()
+	for _, q := range sagas {
+		if q.pos > q.saved && q.posID != "" {
+			todo = append(todo, pending{q, store.Checkpoint{Position: q.pos, EventID: q.posID}})
+		}
+	}
+	r.mu.Unlock()
+	if len(todo) == 0 {
+		return
+	}
+	// Read after the positions: the head covers what the sagas wrote for the events up to them.
+	head, err := Head(ctx, r.store)
+	var headID string
+	if err == nil {
+		headID, err = eventIDAt(ctx, r.store, head)
+	}
+	for _, t := range todo {
+		if err == nil {
+			t.c.Head, t.c.HeadEventID = head, headID
+			err = cp.SaveCheckpoint(ctx, checkpointName(t.q), t.c)
+		}
+		if err != nil {
+			level := slog.LevelWarn
+			if errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
+				level = slog.LevelDebug // shutting down: the next Run handles a little again
+			}
+			r.logger.Log(ctx, level, "eventsourcing: saga checkpoint not saved", "saga", t.q.name, "position", t.c.Position, "err", err)
+			return
+		}
+		r.mu.Lock()
+		t.q.saved = max(t.q.saved, t.c.Position)
+		r.mu.Unlock()
+	}
+}

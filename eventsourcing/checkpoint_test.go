@@ -1,0 +1,161 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// errDeclined is a rejection a saga's command may meet: not transient, so not retried.
+var errDeclined = errors.New("declined")
+
+// runUntilStopped runs r until the events up to last are processed, then stops it and
+// waits until Run has returned (and so saved its sagas' checkpoints).
+func runUntilStopped(tb testing.TB, r *eventsourcing.Runner, last store.Position) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(tb, r, last)
+	cancel()
+	if err := <-done; err != nil {
+		tb.Fatalf("Run: %v", err)
+	}
+}
+
+// countingDispatch counts the saga's commands and answers each with answer.
+func countingDispatch(calls *atomic.Int64, answer func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error)) func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
+	return func(ctx context.Context, c counterCmd, m eventsourcing.Meta) (eventsourcing.Result, error) {
+		calls.Add(1)
+		return answer(ctx, c, m)
+	}
+}
+
+func TestRunner_sagaCheckpoints(t *testing.T) {
+	decline := func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
+		return eventsourcing.Result{}, errDeclined
+	}
+
+	t.Run("a restart resumes after the checkpoint: a command rejected before is not decided again", func(t *testing.T) {
+		s := newStore(t)
+		var first atomic.Int64
+		a := newCounterApp(t, s, countingDispatch(&first, decline))
+		var last store.Position
+		for _, id := range []string{"a", "b"} {
+			last = mustHandle(t, a.handler, createCounter{ID: id}, eventsourcing.Meta{}).Position
+		}
+		runUntilStopped(t, a.runner, last)
+		if first.Load() != 2 || statusOf(t, a.runner, "mirror").Failures != 2 {
+			t.Fatalf("first run: %d commands, status %+v; want 2 commands, both rejected", first.Load(), statusOf(t, a.runner, "mirror"))
+		}
+		c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+		if id := readAll(t, s)[last-1].ID; err != nil || c != (store.Checkpoint{Position: last, EventID: id, Head: last, HeadEventID: id}) {
+			t.Fatalf("checkpoint after the run: %+v, %v; want position and head %d with its event's id", c, err, last)
+		}
+
+		var second atomic.Int64
+		b := newCounterApp(t, s, nil)
+		b.runner = eventsourcing.NewRunner(s)
+		b.runner.AddProjection(b.totals)
+		b.runner.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, countingDispatch(&second, b.handler.Handle), fastBackoff))
+		startRunner(t, b.runner)
+		waitFor(t, b.runner, last)
+		if second.Load() != 0 || len(readAll(t, s)) != 2 {
+			t.Fatalf("after the restart the saga dispatched %d commands and the log holds %d events; want none dispatched, 2 events", second.Load(), len(readAll(t, s)))
+		}
+		if st := statusOf(t, b.runner, "mirror"); st.Position != last || st.Failures != 0 {
+			t.Fatalf("saga status after the restart %+v, want position %d without failures", st, last)
+		}
+		res := mustHandle(t, b.handler, createCounter{ID: "c"}, eventsourcing.Meta{})
+		waitFor(t, b.runner, res.Position)
+		if _, ok := b.totals.get("mirror-c"); !ok || second.Load() != 1 {
+			t.Fatalf("a new event after the restart: %d commands, mirror-c found %v; want 1 and true", second.Load(), ok)
+		}
+	})
+
+	for _, tt := range []struct {
+		name string
+		c    func(evs []store.Event) store.Checkpoint
+	}{
+		{"a checkpoint of another log is ignored", func(evs []store.Event) store.Checkpoint {
+			return store.Checkpoint{Position: 2, EventID: "not-" + evs[1].ID, Head: 2, HeadEventID: evs[1].ID}
+		}},
+		{"a checkpoint saved at a later head is ignored", func(evs []store.Event) store.Checkpoint {
+			return store.Checkpoint{Position: 2, EventID: evs[1].ID, Head: 3, HeadEventID: "e3"}
+		}},
+		{"a checkpoint beyond the head is ignored, whatever its ids", func([]store.Event) store.Checkpoint {
+			return store.Checkpoint{Position: 5, Head: 5}
+		}},
+		// As in a backup restored over a log: the events the checkpoint names are there, but
+		// what the saga wrote for them, after, may not be.
+		{"a checkpoint whose head is not this log's is ignored", func(evs []store.Event) store.Checkpoint {
+			return store.Checkpoint{Position: 1, EventID: evs[0].ID, Head: 2, HeadEventID: "not-" + evs[1].ID}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			var calls atomic.Int64
+			a := newCounterApp(t, s, countingDispatch(&calls, decline))
+			var last store.Position
+			for _, id := range []string{"a", "b"} {
+				last = mustHandle(t, a.handler, createCounter{ID: id}, eventsourcing.Meta{}).Position
+			}
+			if err := s.(store.Checkpointer).SaveCheckpoint(context.Background(), "saga:mirror", tt.c(readAll(t, s))); err != nil {
+				t.Fatal(err)
+			}
+			startRunner(t, a.runner)
+			waitFor(t, a.runner, last)
+			if calls.Load() != 2 {
+				t.Fatalf("the saga dispatched %d commands, want 2: the log read from its start", calls.Load())
+			}
+			if !strings.Contains(a.logs.String(), "reading the log from the start") {
+				t.Errorf("no warning logged: %s", a.logs.String())
+			}
+		})
+	}
+
+	t.Run("checkpoints are saved while the runner runs", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		r := eventsourcing.NewRunner(s, eventsourcing.WithCheckpointInterval(time.Millisecond))
+		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		startRunner(t, r)
+		res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		waitFor(t, r, res.Position)
+		// A save follows the saga's progress within an interval; the store has no signal
+		// for it, so the test polls it, bounded.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Position >= res.Position {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("checkpoint %+v while running, want position %d", c, res.Position)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+
+	t.Run("a store without checkpoints runs sagas from the start", func(t *testing.T) {
+		s := struct{ store.Store }{newStore(t)} // hides store.Checkpointer
+		var calls atomic.Int64
+		a := newCounterApp(t, s, countingDispatch(&calls, decline))
+		res := mustHandle(t, a.handler, createCounter{ID: "a"}, eventsourcing.Meta{})
+		runUntilStopped(t, a.runner, res.Position)
+		b := newCounterApp(t, s, countingDispatch(&calls, decline))
+		runUntilStopped(t, b.runner, res.Position)
+		if calls.Load() != 2 {
+			t.Fatalf("%d commands over two runs, want 2: the second run decided the rejected one again", calls.Load())
+		}
+	})
+}

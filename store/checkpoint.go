@@ -1,0 +1,28 @@
+package store
+
+import "context"
+
+// Checkpoint records how far a named reader of the log has handled it. The event ids tell
+// a checkpoint of this log from one of another (a copy, a backup restored over it), whose
+// events at those positions differ or are missing.
+type Checkpoint struct {
+	Position Position // the reader handled every event up to this position
+	EventID  string   // the id of the event at Position
+	// Head is the log's head when the checkpoint was saved, and HeadEventID the id of the
+	// event there: whatever the reader wrote because of the events up to Position is at or
+	// before Head, so a log that holds the event at Head holds those writes too.
+	Head        Position
+	HeadEventID string
+}
+
+// Checkpointer is implemented by stores that keep checkpoints beside the log, so that a
+// reader which must not handle an event again after a restart (a saga, whose rejected
+// commands would be decided anew) resumes where it left off instead of at the start.
+// Checkpoints are not events: they are not in the log, and reading the log does not see them.
+type Checkpointer interface {
+	// Checkpoint returns the checkpoint saved under name, or the zero Checkpoint when none was.
+	Checkpoint(ctx context.Context, name string) (Checkpoint, error)
+	// SaveCheckpoint saves c under name in place of the one before. It returns once c is as
+	// durable as the store's appends are. After Close it fails with ErrClosed.
+	SaveCheckpoint(ctx context.Context, name string, c Checkpoint) error
+}

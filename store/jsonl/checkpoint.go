@@ -1,0 +1,151 @@
+package jsonl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// CheckpointFile is the name of the file, in a store's directory, that keeps checkpoints
+// (see store.Checkpointer): a JSON object of each name's positions and event ids. It is not
+// part of the log: deleting it only makes sagas read the log from its start again.
+const CheckpointFile = "checkpoints.json"
+
+// checkpoints holds a store's checkpoints, read from CheckpointFile when first needed.
+// Its own lock keeps a slow save (a write, a sync and a rename) from holding up appends.
+type checkpoints struct {
+	mu     sync.Mutex
+	loaded bool
+	byName map[string]checkpointJSON
+	closed bool // set by Close, which waits for a save in flight
+}
+
+type checkpointJSON struct {
+	Position    int64  `json:"position"`
+	EventID     string `json:"eventId"`
+	Head        int64  `json:"head"`
+	HeadEventID string `json:"headEventId"`
+}
+
+// Checkpoint returns the checkpoint saved under name (see store.Checkpointer). A
+// CheckpointFile that cannot be read or is not valid is an error.
+func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Checkpoint{}, err
+	}
+	cp := &s.checkpoints
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if err := s.loadCheckpoints(); err != nil {
+		return store.Checkpoint{}, err
+	}
+	c := cp.byName[name]
+	return store.Checkpoint{
+		Position: store.Position(c.Position), EventID: c.EventID,
+		Head: store.Position(c.Head), HeadEventID: c.HeadEventID,
+	}, nil
+}
+
+// SaveCheckpoint saves c under name (see store.Checkpointer): it writes the whole
+// CheckpointFile anew beside the old one, syncs it (unless WithNoSync) and renames it over
+// the old one, so a crash leaves either the old file or the new one, whole.
+func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cp := &s.checkpoints
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if err := s.loadCheckpoints(); err != nil {
+		// An unreadable file holds nothing worth keeping: the new one replaces it.
+		if errors.Is(err, store.ErrClosed) {
+			return err
+		}
+		cp.byName, cp.loaded = make(map[string]checkpointJSON), true
+	}
+	cp.byName[name] = checkpointJSON{Position: int64(c.Position), EventID: c.EventID, Head: int64(c.Head), HeadEventID: c.HeadEventID}
+	b, err := json.MarshalIndent(cp.byName, "", "  ")
+	if err != nil {
+		return fmt.Errorf("jsonl: save checkpoint: %w", err)
+	}
+	if err := s.writeCheckpoints(append(b, '\n')); err != nil {
+		delete(cp.byName, name) // what the file holds is no longer known: read it again
+		cp.loaded = false
+		return fmt.Errorf("jsonl: save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// loadCheckpoints reads CheckpointFile once. Called with s.checkpoints.mu held.
+func (s *Store) loadCheckpoints() error {
+	cp := &s.checkpoints
+	if cp.closed {
+		return fmt.Errorf("jsonl: checkpoints: %w", store.ErrClosed)
+	}
+	if cp.loaded {
+		return nil
+	}
+	path := filepath.Join(s.dir, CheckpointFile)
+	b, err := os.ReadFile(path)
+	byName := make(map[string]checkpointJSON)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("jsonl: checkpoints: %w", err)
+	default:
+		if err := json.Unmarshal(b, &byName); err != nil {
+			return fmt.Errorf("jsonl: checkpoints: %s is not valid: %w", path, err)
+		}
+	}
+	cp.byName, cp.loaded = byName, true
+	return nil
+}
+
+// writeCheckpoints replaces CheckpointFile with b. Called with s.checkpoints.mu held.
+func (s *Store) writeCheckpoints(b []byte) (err error) {
+	path := filepath.Join(s.dir, CheckpointFile)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if !s.noSync {
+		if err := f.Sync(); err != nil {
+			_ = f.Close()
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if s.noSync {
+		return nil
+	}
+	return syncDir(s.dir)
+}
+
+// closeCheckpoints makes later calls fail with ErrClosed, after a save in flight.
+func (s *Store) closeCheckpoints() {
+	s.checkpoints.mu.Lock()
+	s.checkpoints.closed = true
+	s.checkpoints.mu.Unlock()
+}
