@@ -114,10 +114,11 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	// In gqlgen's order: the first transport that supports a request serves it.
 	transports := []graphql.Transport{
 		transport.Websocket{
-			Implementation: transport.CoderWebsocketImplementation{
+			// wsGuard keeps gqlgen to the subprotocols' rules on operation ids and close codes.
+			Implementation: wsGuard{transport.CoderWebsocketImplementation{
 				// The origin is checked by originCheck before the upgrade.
 				AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
-			},
+			}},
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
 			InitTimeout:           30 * time.Second,

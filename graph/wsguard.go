@@ -1,0 +1,390 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+)
+
+// Close codes of the graphql-transport-ws protocol
+// (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md) that gqlgen's transport
+// does not send itself; 4401 is CloseUnauthorized.
+const (
+	closeBadRequest                    = 4400
+	closeSubscriberAlreadyExists       = 4409
+	closeTooManyInitialisationRequests = 4429
+)
+
+// maxCloseReason is the longest close reason a close frame carries: its payload is at most
+// 125 bytes, two of them the code.
+const maxCloseReason = 123
+
+// wsGuard is a transport.WebsocketImplementation that keeps gqlgen's WebSocket transport to
+// the rules of its subprotocols where gqlgen does not (see guardedConn).
+type wsGuard struct {
+	transport.WebsocketImplementation
+}
+
+var _ transport.WebsocketImplementation = wsGuard{}
+
+// Accept accepts the connection with the wrapped implementation and guards it.
+func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	conn, err := g.WebsocketImplementation.Accept(w, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &guardedConn{
+		WebsocketConn: conn,
+		transportWS:   conn.Subprotocol() == "graphql-transport-ws",
+		owner:         map[string]string{},
+		client:        map[string]string{},
+	}, nil
+}
+
+// guardedConn sits between gqlgen's WebSocket transport and the connection, and sees every
+// message both ways. gqlgen keeps a connection's operations in a map by the client's id and
+// overwrites an entry when a client reuses an id that is still active: both operations run
+// and deliver under the one id, and stop ends only the newer. Its teardown also races with
+// reuse: an operation sends complete before it deletes its id from that map, so an id reused
+// at once can lose its new entry (it cannot be stopped any more) and receive the old
+// operation's complete.
+//
+// So gqlgen never sees the client's ids: each start (subscribe) gets an id of its own,
+// unique on the connection, and every message gqlgen writes is sent under the client's id
+// of its operation, or dropped when that client id now belongs to a newer operation or the
+// operation already ended (gqlgen follows some errors with a complete, which neither
+// protocol wants). A reused id is then:
+//   - graphql-transport-ws: refused as the protocol says, closing the socket with 4409
+//     "Subscriber for <id> already exists" while the id is active (until the server sent
+//     complete or error for it, or the client sent complete);
+//   - graphql-ws (subscriptions-transport-ws): handled as its reference server does: the
+//     operation running under the id is stopped (its further messages, complete included,
+//     are dropped) and the new one started.
+//
+// For graphql-transport-ws it also closes with the protocol's codes where gqlgen would close
+// with 1002 or a normal 1000 (or not at all): 4400 for an invalid message (not JSON, an
+// unknown type, a subscribe or complete without id, a subscribe without a GraphQL request),
+// 4401 for a subscribe before the connection was initialised, 4429 for a second
+// connection_init; and it answers a ping sent before connection_init, which the protocol
+// allows and gqlgen refuses.
+//
+// Memory: owner and client hold an entry per operation gqlgen still runs or may still
+// write about, as gqlgen's own map does; pending holds at most one message.
+type guardedConn struct {
+	transport.WebsocketConn
+	transportWS bool // graphql-transport-ws; otherwise the legacy graphql-ws
+
+	// Used by the goroutine reading messages only (gqlgen reads one message at a time).
+	initialised bool   // connection_init was handed on: gqlgen acknowledged it before reading on
+	pending     []byte // a message to hand on before reading the next one
+
+	mu      sync.Mutex
+	seq     uint64
+	owner   map[string]string // client id → id of the operation that answers to it
+	client  map[string]string // operation id → its client id, while gqlgen may write about it
+	closing bool              // a close frame was sent: later WriteClose calls are ignored
+}
+
+var _ interface {
+	transport.WebsocketConn
+	transport.WebsocketReadLimiter
+	transport.WebsocketReadDeadliner
+} = (*guardedConn)(nil)
+
+// wsMessage is a message of either subprotocol, as far as the guard reads it.
+type wsMessage struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// decodeMessage decodes a message as gqlgen decodes a client's (the first JSON value, numbers
+// kept as written) into the same fields, but takes any type: every message gqlgen would take
+// for a start or stop is translated, so that gqlgen never sees a client's id.
+func decodeMessage(data []byte) (wsMessage, error) {
+	var m wsMessage
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	err := d.Decode(&m)
+	return m, err
+}
+
+// NextReader returns the next message for gqlgen: the client's, with its operation id
+// translated, or one the guard made. A message the protocol refuses closes the connection
+// and returns an error that wraps transport.ErrWebsocketClosed.
+func (c *guardedConn) NextReader() (int, io.Reader, error) {
+	if p := c.pending; p != nil {
+		c.pending = nil
+		return int(websocket.MessageText), bytes.NewReader(p), nil
+	}
+	for {
+		kind, r, err := c.WebsocketConn.NextReader()
+		if err != nil {
+			return kind, r, err
+		}
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return kind, nil, err
+		}
+		var out []byte
+		if c.transportWS {
+			out, err = c.transportWSMessage(data)
+		} else {
+			out = c.legacyMessage(data)
+		}
+		if err != nil {
+			return kind, nil, err
+		}
+		if out != nil {
+			return kind, bytes.NewReader(out), nil
+		}
+	}
+}
+
+// transportWSMessage checks a graphql-transport-ws message and returns what to hand on to
+// gqlgen, nil for nothing, or the error of a refusal that closed the connection.
+func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
+	m, err := decodeMessage(data)
+	if err != nil {
+		return nil, c.refuse(closeBadRequest, "Invalid message received: not a JSON message")
+	}
+	switch m.Type {
+	case "connection_init":
+		if c.initialised {
+			return nil, c.refuse(closeTooManyInitialisationRequests, "Too many initialisation requests")
+		}
+		if len(m.Payload) > 0 && !isObject(m.Payload) && string(m.Payload) != "null" {
+			// gqlgen would end the connection without closing the socket.
+			return nil, c.refuse(closeBadRequest, "Invalid message received: the connection_init payload must be an object")
+		}
+		c.initialised = true
+		return data, nil
+	case "ping", "pong":
+		if c.initialised {
+			return data, nil
+		}
+		if m.Type == "ping" { // gqlgen's initialisation would refuse it
+			if err := c.WebsocketConn.WriteJSON(wsMessage{Type: "pong", Payload: m.Payload}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	case "subscribe":
+		switch {
+		case !c.initialised:
+			return nil, c.refuse(CloseUnauthorized, "Unauthorized")
+		case m.ID == "":
+			return nil, c.refuse(closeBadRequest, "Invalid message received: subscribe needs an id")
+		case !isObject(m.Payload) || !isGraphQLRequest(m.Payload):
+			return nil, c.refuse(closeBadRequest, "Invalid message received: the subscribe payload must be a GraphQL request")
+		}
+		op, _, ok := c.start(m.ID, false)
+		if !ok {
+			return nil, c.refuse(closeSubscriberAlreadyExists, "Subscriber for "+m.ID+" already exists")
+		}
+		return encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload}), nil
+	case "complete":
+		if m.ID == "" {
+			return nil, c.refuse(closeBadRequest, "Invalid message received: complete needs an id")
+		}
+		if op, ok := c.stop(m.ID); ok {
+			return encodeMessage(wsMessage{ID: op, Type: m.Type}), nil
+		}
+		return nil, nil // no operation answers to the id: nothing to stop
+	default:
+		return nil, c.refuse(closeBadRequest, fmt.Sprintf("Invalid message received: unexpected type %q", m.Type))
+	}
+}
+
+// legacyMessage returns the graphql-ws message to hand on to gqlgen, or nil for nothing. It
+// translates the ids of start and stop and hands on everything else as it came (gqlgen
+// decides about it as before).
+func (c *guardedConn) legacyMessage(data []byte) []byte {
+	m, err := decodeMessage(data)
+	if err != nil {
+		return data
+	}
+	switch m.Type {
+	case "start":
+		op, old, _ := c.start(m.ID, true)
+		start := encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload})
+		if old == "" {
+			return start
+		}
+		c.pending = start // after gqlgen stopped the old operation
+		return encodeMessage(wsMessage{ID: old, Type: "stop"})
+	case "stop":
+		if op, ok := c.stop(m.ID); ok {
+			return encodeMessage(wsMessage{ID: op, Type: m.Type})
+		}
+		return nil // no operation answers to the id: nothing to stop
+	}
+	return data
+}
+
+// start gives a new operation under the client's id an id of its own, never "". While
+// another operation answers to the client's id, it fails, unless replace is set: then the
+// new operation takes the client's id and the other one is returned as old.
+func (c *guardedConn) start(clientID string, replace bool) (op, old string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old = c.owner[clientID]
+	if old != "" && !replace {
+		return "", old, false
+	}
+	c.seq++
+	op = strconv.FormatUint(c.seq, 10)
+	c.owner[clientID] = op
+	c.client[op] = clientID
+	return op, old, true
+}
+
+// stop frees the client's id: it returns the operation that answered to it, which keeps
+// sending under the id (gqlgen sends complete when it ended) until a new operation takes
+// the id.
+func (c *guardedConn) stop(clientID string) (op string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op, ok = c.owner[clientID]
+	delete(c.owner, clientID)
+	return op, ok
+}
+
+// route returns the client's id for a message gqlgen writes about operation op, and whether
+// to send it: not when a newer operation answers to that id, or op already ended. complete
+// and error end op.
+func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clientID, ok := c.client[op]
+	if !ok {
+		return "", false // e.g. the complete gqlgen sends after an error
+	}
+	current, owned := c.owner[clientID]
+	send = !owned || current == op
+	if typ == "complete" || typ == "error" {
+		delete(c.client, op)
+		if owned && current == op {
+			delete(c.owner, clientID)
+		}
+	}
+	return clientID, send
+}
+
+// WriteJSON sends a message gqlgen writes under its operation's client id, or drops it (see
+// route). Messages without an id (connection_ack, ka, ping, pong) pass unchanged.
+//
+// gqlgen writes a pointer to its unexported message struct; the guard reads and sets its ID
+// and Type fields by reflection rather than encoding and decoding every event message once
+// more. Should gqlgen's messages change shape, it falls back to their JSON.
+func (c *guardedConn) WriteJSON(v any) error {
+	id, typ, ok := messageFields(v)
+	if !ok {
+		return c.writeEncoded(v)
+	}
+	if id.String() == "" {
+		return c.WebsocketConn.WriteJSON(v)
+	}
+	clientID, send := c.route(id.String(), typ.String())
+	if !send {
+		return nil
+	}
+	id.SetString(clientID)
+	return c.WebsocketConn.WriteJSON(v)
+}
+
+// writeEncoded is WriteJSON for a message that is not gqlgen's struct, through its JSON.
+func (c *guardedConn) writeEncoded(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	m, err := decodeMessage(b)
+	if err != nil || m.ID == "" {
+		return c.WebsocketConn.WriteJSON(json.RawMessage(b))
+	}
+	clientID, send := c.route(m.ID, m.Type)
+	if !send {
+		return nil
+	}
+	m.ID = clientID
+	return c.WebsocketConn.WriteJSON(m)
+}
+
+// messageFields returns the settable string fields ID and Type of the struct v points to.
+func messageFields(v any) (id, typ reflect.Value, ok bool) {
+	p := reflect.ValueOf(v)
+	if p.Kind() != reflect.Pointer || p.Elem().Kind() != reflect.Struct {
+		return id, typ, false
+	}
+	id, typ = p.Elem().FieldByName("ID"), p.Elem().FieldByName("Type")
+	ok = id.Kind() == reflect.String && id.CanSet() && typ.Kind() == reflect.String
+	return id, typ, ok
+}
+
+// WriteClose sends a close frame, unless the guard already sent one: gqlgen closes the
+// connection too after a refusal, with a code of its own.
+func (c *guardedConn) WriteClose(code int, reason string) error {
+	c.mu.Lock()
+	closing := c.closing
+	c.closing = true
+	c.mu.Unlock()
+	if closing {
+		return nil
+	}
+	return c.WebsocketConn.WriteClose(code, reason)
+}
+
+// refuse closes the connection with code and reason and returns the error that ends
+// gqlgen's reading, which it takes for a closed connection.
+func (c *guardedConn) refuse(code int, reason string) error {
+	reason = closeReason(reason)
+	_ = c.WriteClose(code, reason)
+	return fmt.Errorf("graph: websocket closed with %d %q: %w", code, reason, transport.ErrWebsocketClosed)
+}
+
+// SetReadLimit passes gqlgen's PayloadReadLimit on.
+func (c *guardedConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+// SetReadDeadline passes gqlgen's ping-pong deadline on.
+func (c *guardedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}
+
+// closeReason cuts s to the length a close frame carries, at a character boundary.
+func closeReason(s string) string {
+	if len(s) <= maxCloseReason {
+		return s
+	}
+	s = s[:maxCloseReason]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isObject reports whether p, a JSON value, is an object.
+func isObject(p json.RawMessage) bool { return len(p) > 0 && p[0] == '{' }
+
+// encodeMessage encodes a message the guard hands on; it cannot fail.
+func encodeMessage(m wsMessage) []byte {
+	b, _ := json.Marshal(m)
+	return b
+}

@@ -1,0 +1,299 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// wsClient speaks GraphQL over a WebSocket message by message, for protocol tests.
+type wsClient struct {
+	tb   testing.TB
+	conn *websocket.Conn
+}
+
+type wsMsg struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// dialWS opens a WebSocket to the env's server with the subprotocol.
+func (e *env) dialWS(tb testing.TB, proto graphtest.Protocol) *wsClient {
+	tb.Helper()
+	conn, _, err := websocket.Dial(testContext(tb), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
+		HTTPClient:   e.http,
+		Subprotocols: []string{string(proto)},
+	})
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	if conn.Subprotocol() != string(proto) {
+		tb.Fatalf("subprotocol %q, want %q", conn.Subprotocol(), proto)
+	}
+	tb.Cleanup(func() { _ = conn.CloseNow() })
+	return &wsClient{tb: tb, conn: conn}
+}
+
+// sendRaw sends s as one text message.
+func (c *wsClient) sendRaw(s string) {
+	c.tb.Helper()
+	if err := c.conn.Write(testContext(c.tb), websocket.MessageText, []byte(s)); err != nil {
+		c.tb.Fatalf("write %s: %v", s, err)
+	}
+}
+
+func (c *wsClient) send(m wsMsg) {
+	c.tb.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	c.sendRaw(string(b))
+}
+
+// start sends a subscribe (graphql-transport-ws) or start (graphql-ws) of query under id.
+func (c *wsClient) start(typ, id, query string) {
+	c.tb.Helper()
+	c.send(wsMsg{ID: id, Type: typ, Payload: json.RawMessage(fmt.Sprintf(`{"query": %q}`, query))})
+}
+
+// read returns the next message other than a keep-alive, ping or pong, or the read error.
+func (c *wsClient) read() (wsMsg, error) {
+	for {
+		_, b, err := c.conn.Read(testContext(c.tb))
+		if err != nil {
+			return wsMsg{}, err
+		}
+		var m wsMsg
+		if err := json.Unmarshal(b, &m); err != nil {
+			return wsMsg{}, fmt.Errorf("message %s: %w", b, err)
+		}
+		if m.Type != "ka" && m.Type != "ping" && m.Type != "pong" {
+			return m, nil
+		}
+	}
+}
+
+// next returns the next message, failing the test unless it has the type and id.
+func (c *wsClient) next(typ, id string) wsMsg {
+	c.tb.Helper()
+	m, err := c.read()
+	if err != nil {
+		c.tb.Fatalf("read: %v; want %s %s", err, typ, id)
+	}
+	if m.Type != typ || m.ID != id {
+		c.tb.Fatalf("got %s %q %s, want %s %q", m.Type, m.ID, m.Payload, typ, id)
+	}
+	return m
+}
+
+// init initialises the connection.
+func (c *wsClient) init() {
+	c.tb.Helper()
+	c.send(wsMsg{Type: "connection_init", Payload: json.RawMessage(`{}`)})
+	c.next("connection_ack", "")
+}
+
+// closed reads until the server closes the connection and checks the close code and reason.
+func (c *wsClient) closed(code websocket.StatusCode, reason string) {
+	c.tb.Helper()
+	m, err := c.read()
+	if err == nil {
+		c.tb.Fatalf("got %s %q %s, want the connection closed with %d %q", m.Type, m.ID, m.Payload, code, reason)
+	}
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != code || ce.Reason != reason {
+		c.tb.Fatalf("read: %v; want the connection closed with %d %q", err, code, reason)
+	}
+}
+
+// eventPosition returns the event position of a data or next message of subscription
+// `events { <field>: position }`, failing the test when it has another field.
+func eventPosition(tb testing.TB, m wsMsg, field string) int {
+	tb.Helper()
+	var p struct {
+		Data   struct{ Events map[string]int }
+		Errors []any
+	}
+	if err := json.Unmarshal(m.Payload, &p); err != nil || len(p.Errors) > 0 || len(p.Data.Events) != 1 {
+		tb.Fatalf("payload %s: %v", m.Payload, err)
+	}
+	pos, ok := p.Data.Events[field]
+	if !ok {
+		tb.Fatalf("payload %s: want field %s", m.Payload, field)
+	}
+	return pos
+}
+
+func TestHandler_webSocketReusedOperationID(t *testing.T) {
+	const events = `subscription { events(afterPosition: 0) { position } }`
+
+	t.Run("graphql-transport-ws: a subscribe under an active id closes the socket with 4409", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.init()
+		c.start("subscribe", "s1", events)
+		c.next("next", "s1")
+		c.start("subscribe", "s1", events)
+		c.closed(4409, "Subscriber for s1 already exists")
+	})
+
+	t.Run("graphql-transport-ws: the close reason is cut to what a close frame carries", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.init()
+		id := "a" + strings.Repeat("é", 100) // the cut falls inside a character
+		c.start("subscribe", id, events)
+		c.start("subscribe", id, events)
+		c.closed(4409, ("Subscriber for " + id)[:122])
+	})
+
+	t.Run("graphql-transport-ws: an id is free once its operation completed or the client completed it", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.init()
+		for range 2 { // a query completes by itself
+			c.start("subscribe", "q", `{ status { head } }`)
+			c.next("next", "q")
+			c.next("complete", "q")
+		}
+		for range 2 { // a subscription the client completes, waiting for the server's complete
+			c.start("subscribe", "s", events)
+			c.next("next", "s")
+			c.send(wsMsg{ID: "s", Type: "complete"})
+			c.next("complete", "s")
+		}
+
+		// Reused at once: the old subscription's complete may come first, never after the
+		// new one's messages.
+		c.start("subscribe", "s", events)
+		c.next("next", "s")
+		c.send(wsMsg{ID: "s", Type: "complete"})
+		c.start("subscribe", "s", `subscription { events(afterPosition: 0) { again: position } }`)
+		m, err := c.read()
+		if err == nil && m.Type == "complete" && m.ID == "s" {
+			m, err = c.read()
+		}
+		if err != nil || m.Type != "next" || m.ID != "s" || eventPosition(t, m, "again") != 1 {
+			t.Fatalf("got %s %q %s %v, want the new subscription's first event", m.Type, m.ID, m.Payload, err)
+		}
+		e.create(t, restaurantInput("r2", "a"))
+		if m := c.next("next", "s"); eventPosition(t, m, "again") != 2 {
+			t.Fatalf("got %s", m.Payload)
+		}
+		c.send(wsMsg{ID: "s", Type: "complete"})
+		c.next("complete", "s")
+	})
+
+	t.Run("graphql-ws: a start under an active id stops its operation and starts the new one", func(t *testing.T) {
+		rec := newOpRecorder()
+		e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+		e.create(t, restaurantInput("r1", "a"))
+		c := e.dialWS(t, graphtest.LegacyWS)
+		c.init()
+		c.start("start", "x", `subscription { events(afterPosition: 0) { old: position } }`)
+		if m := c.next("data", "x"); eventPosition(t, m, "old") != 1 {
+			t.Fatalf("got %s", m.Payload)
+		}
+		c.start("start", "x", `subscription { events(afterPosition: 0) { new: position } }`)
+		recv(t, rec.ended) // the first subscription stopped (the second runs until stop)
+
+		// From now on only the new operation's messages: no duplicate, no complete of the old.
+		if m := c.next("data", "x"); eventPosition(t, m, "new") != 1 {
+			t.Fatalf("got %s", m.Payload)
+		}
+		e.create(t, restaurantInput("r2", "a"))
+		if m := c.next("data", "x"); eventPosition(t, m, "new") != 2 {
+			t.Fatalf("got %s", m.Payload)
+		}
+		c.send(wsMsg{ID: "x", Type: "stop"})
+		c.next("complete", "x")
+		recv(t, rec.ended)
+	})
+}
+
+func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
+	const subscribe = `{"id": "1", "type": "subscribe", "payload": {"query": "subscription { events { id } }"}}`
+	tests := []struct {
+		name       string
+		init       bool     // send connection_init first
+		send       []string // then these messages
+		wantCode   websocket.StatusCode
+		wantReason string
+	}{
+		{name: "a subscribe before connection_init is 4401", send: []string{subscribe},
+			wantCode: 4401, wantReason: "Unauthorized"},
+		{name: "a second connection_init is 4429", init: true, send: []string{`{"type": "connection_init"}`},
+			wantCode: 4429, wantReason: "Too many initialisation requests"},
+		{name: "a message that is not JSON is 4400", init: true, send: []string{`{"type": "ping"`},
+			wantCode: 4400, wantReason: "Invalid message received: not a JSON message"},
+		{name: "a message that is not JSON before connection_init is 4400", send: []string{`nope`},
+			wantCode: 4400, wantReason: "Invalid message received: not a JSON message"},
+		{name: "an id that is not a string is 4400", init: true, send: []string{`{"id": 1, "type": "complete"}`},
+			wantCode: 4400, wantReason: "Invalid message received: not a JSON message"},
+		{name: "an unknown type is 4400", init: true, send: []string{`{"type": "hello"}`},
+			wantCode: 4400, wantReason: `Invalid message received: unexpected type "hello"`},
+		{name: "a message without type is 4400", send: []string{`{}`},
+			wantCode: 4400, wantReason: `Invalid message received: unexpected type ""`},
+		{name: "a message of the server is 4400", init: true, send: []string{`{"id": "1", "type": "next", "payload": {}}`},
+			wantCode: 4400, wantReason: `Invalid message received: unexpected type "next"`},
+		{name: "a subscribe without id is 4400", init: true, send: []string{`{"type": "subscribe", "payload": {"query": "{ status { head } }"}}`},
+			wantCode: 4400, wantReason: "Invalid message received: subscribe needs an id"},
+		{name: "a subscribe without payload is 4400", init: true, send: []string{`{"id": "1", "type": "subscribe"}`},
+			wantCode: 4400, wantReason: "Invalid message received: the subscribe payload must be a GraphQL request"},
+		{name: "a subscribe whose query is not a string is 4400", init: true, send: []string{`{"id": "1", "type": "subscribe", "payload": {"query": 5}}`},
+			wantCode: 4400, wantReason: "Invalid message received: the subscribe payload must be a GraphQL request"},
+		{name: "a complete without id is 4400", init: true, send: []string{`{"type": "complete"}`},
+			wantCode: 4400, wantReason: "Invalid message received: complete needs an id"},
+		{name: "a connection_init whose payload is not an object is 4400", send: []string{`{"type": "connection_init", "payload": 5}`},
+			wantCode: 4400, wantReason: "Invalid message received: the connection_init payload must be an object"},
+	}
+	e := newEnv(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := e.dialWS(t, graphtest.TransportWS)
+			if tt.init {
+				c.init()
+			}
+			for _, s := range tt.send {
+				c.sendRaw(s)
+			}
+			c.closed(tt.wantCode, tt.wantReason)
+		})
+	}
+
+	t.Run("a ping before connection_init is answered, and a complete of no operation ignored", func(t *testing.T) {
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.sendRaw(`{"type": "ping", "payload": {"n": 1}}`)
+		_, b, err := c.conn.Read(testContext(t))
+		if err != nil || string(b) != `{"type":"pong","payload":{"n":1}}` {
+			t.Fatalf("got %s %v, want a pong with the ping's payload", b, err)
+		}
+		c.sendRaw(`{"type": "pong"}`)
+		c.send(wsMsg{ID: "nothing", Type: "complete"})
+		c.init()
+		c.start("subscribe", "1", `{ status { head } }`)
+		c.next("next", "1")
+		c.next("complete", "1")
+	})
+
+	t.Run("graphql-ws keeps gqlgen's answers", func(t *testing.T) {
+		c := e.dialWS(t, graphtest.LegacyWS)
+		c.init()
+		c.sendRaw(`{"type": "connection_init"}`)
+		if m := c.next("connection_error", ""); !strings.Contains(string(m.Payload), "unexpected message") {
+			t.Fatalf("got %s", m.Payload)
+		}
+		c.closed(websocket.StatusProtocolError, "unexpected message")
+	})
+}
