@@ -138,7 +138,9 @@ func TestRecoverPanics_abortHandlerPassesThrough(t *testing.T) {
 func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 	s := newStreams()
 	started := make(chan struct{}, 1)
+	handlerDone := make(chan struct{})
 	h := s.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(handlerDone)
 		started <- struct{}{}
 		<-r.Context().Done()
 	}))
@@ -163,10 +165,11 @@ func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	select {
-	case <-streamDone:
+	case <-handlerDone:
 	default:
 		t.Fatal("Close returned before the stream handler did")
 	}
+	<-streamDone // the goroutine serving it ends too
 	if plainCtx.Err() != nil {
 		t.Errorf("plain request's context ended: %v", plainCtx.Err())
 	}

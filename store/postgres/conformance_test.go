@@ -10,7 +10,8 @@ import (
 	"github.com/eventgraph/eventgraph/store/storetest"
 )
 
-// open opens a store on a fresh schema that is dropped when the test ends.
+// open opens a store on a fresh schema; the store is closed (Close may also be called
+// earlier) and the schema dropped when the test ends.
 func open(tb testing.TB, opts ...postgres.Option) (*postgres.Store, string) {
 	tb.Helper()
 	url := pgtest.URL(tb)
@@ -19,6 +20,7 @@ func open(tb testing.TB, opts ...postgres.Option) (*postgres.Store, string) {
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
+	tb.Cleanup(func() { _ = s.Close() }) // before the schema's drop: cleanups run last first
 	return s, url
 }
 

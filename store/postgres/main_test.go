@@ -1,0 +1,13 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests when a goroutine outlives them: the listener, the
+// group committer, a subscription's tail or the connection pool's background workers.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
