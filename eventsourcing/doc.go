@@ -15,11 +15,11 @@
 // because of it — is reflected everywhere. Sagas built by NewSaga run at least once: their
 // command ids are derived from the triggering event, so a retry or a restart that re-reads
 // the log does not write twice; a rejected command is logged and counted, never retried
-// forever. Over a store that keeps checkpoints (store.Checkpointer: the JSONL and memory
-// stores) the Runner saves each saga's position as it goes and when it stops, and after a
-// restart the saga resumes there, so an event it handled is not handled again. Over a store
-// that keeps none (PostgreSQL), and for what a crash left after the last checkpoint, a saga
-// reads again what it had read: a command it rejected then (which wrote nothing) is decided
+// forever. Over a store that keeps checkpoints (store.Checkpointer: eventgraph's JSONL,
+// memory and PostgreSQL stores) the Runner saves each saga's position as it goes and when it
+// stops, and after a restart the saga resumes there, so an event it handled is not handled
+// again. Over a store that keeps none, and for what a crash left after the last checkpoint,
+// a saga reads again what it had read: a command it rejected then (which wrote nothing) is decided
 // again, against the stream as it is by then, and written if the decider accepts it now.
 // Where a rejection must stand, let the decider record it as an event rather than return an
 // error. Likewise a saga must react to an old event with the commands it reacted with

@@ -4,7 +4,8 @@
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
 // advisory lock, so several servers may start at once), and returns a Store that
-// implements store.Store and store.Header and passes the storetest conformance suite.
+// implements store.Store, store.Header and store.Checkpointer and passes the storetest
+// conformance suite.
 //
 // # Tables
 //
@@ -13,6 +14,7 @@
 //	events(position, stream_id, version, id, type, time, data, metadata)
 //	streams(stream_id, version)      the current version of each stream
 //	log_head(position)               one row: the position of the last committed event
+//	checkpoints(name, position, ...)  how far each saga got (store.Checkpointer)
 //	schema_migrations(version, ...)  the migrations applied
 //
 // Data and metadata are stored as bytea holding exactly the bytes the store returns:

@@ -7,6 +7,7 @@ type queries struct {
 	head, lockHead, streamVersions, insert, upsertStreams, notify string
 	readAll, readStream                                           string
 	appendEvents                                                  string
+	checkpoint, saveCheckpoint                                    string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -27,5 +28,10 @@ func newQueries(schema string) queries {
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
 		readStream:   `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+		checkpoint:   `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
+		saveCheckpoint: `INSERT INTO ` + t("checkpoints") + ` (name, position, event_id, head, head_event_id)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id,
+				head = EXCLUDED.head, head_event_id = EXCLUDED.head_event_id`,
 	}
 }
