@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -32,7 +33,9 @@ func CheckVersion(stream string, expected, actual Version) error {
 // Prepare validates an append's arguments and returns copies of the events ready to store:
 // ids generated where empty, Data compacted (as json.Compact does) and Metadata copied, so
 // the caller may reuse its slices. maxSize limits len(Data) plus the metadata's size; 0 means
-// DefaultMaxEventSize. Every failure wraps ErrInvalid.
+// DefaultMaxEventSize. The stream id, the types, the ids given and the metadata's keys and
+// values must be valid UTF-8: a log of JSON lines cannot hold other strings unchanged, nor
+// can JSON carry them to a client, so no store takes them. Every failure wraps ErrInvalid.
 func Prepare(stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
 	return PrepareWith(nil, stream, expected, events, maxSize)
 }
@@ -70,10 +73,16 @@ func prepare(dst []EventData, ids *IDs, stream string, expected Version, events 
 	if len(events) == 0 {
 		return dst, fmt.Errorf("%w: no events to append to %q", ErrInvalid, stream)
 	}
+	if !utf8.ValidString(stream) {
+		return dst, fmt.Errorf("%w: stream id %q is not valid UTF-8", ErrInvalid, stream)
+	}
 	out := slices.Grow(dst, len(events))
 	for i, e := range events {
 		if e.Type == "" {
 			return dst, fmt.Errorf("%w: event %d of %q has an empty type", ErrInvalid, i, stream)
+		}
+		if what := invalidString(e); what != "" {
+			return dst, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", ErrInvalid, i, stream, what)
 		}
 		data := e.Data
 		if len(data) == 0 {
@@ -105,4 +114,20 @@ func prepare(dst []EventData, ids *IDs, stream string, expected Version, events 
 		out = append(out, EventData{ID: id, Type: e.Type, Data: compact, Metadata: meta})
 	}
 	return out, nil
+}
+
+// invalidString names the string of e, if any, that is not valid UTF-8.
+func invalidString(e EventData) string {
+	switch {
+	case !utf8.ValidString(e.Type):
+		return "type"
+	case !utf8.ValidString(e.ID):
+		return "event id"
+	}
+	for k, v := range e.Metadata {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return "metadata"
+		}
+	}
+	return ""
 }

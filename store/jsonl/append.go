@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"time"
-	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/internal/yieldlock"
 	"github.com/eventgraph/eventgraph/store"
@@ -77,9 +76,9 @@ func (s *Store) newGroup(lone bool) *group {
 // written and synced, the next one forms behind it. WithNoSync they share one write the
 // same way, but an append that finds no write in flight writes at once.
 //
-// Besides the errors of store.Store, Append fails with ErrInvalid for strings that are not
-// valid UTF-8, and with an I/O error when writing or syncing fails. Nothing is then
-// acknowledged and the index does not change. After a failed write the file is cut back
+// Besides the errors of store.Store, Append fails with an I/O error when writing or
+// syncing fails. Nothing is then acknowledged and the index does not change. After a
+// failed write the file is cut back
 // and later appends work; after a failed sync (or a failed cut) the Store fails every later
 // append with ErrFailed, because the file's state is no longer known; reopening recovers.
 // Appends queued behind a failed group fail too, without being written.
@@ -175,10 +174,7 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	nowText := s.times.appendTime(timeArr[:0], now)
 	for i := range evs {
 		// One pass over the metadata: sorted pairs, checked and encoded.
-		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0])
-		if what := invalidEventString(&evs[i], pairs); what != "" {
-			return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event %d of %q: %s is not valid UTF-8", store.ErrInvalid, i, stream, what)
-		}
+		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0]) // valid UTF-8: store.AppendPrepared checked
 		pre = appendBodyPairs(pre, &evs[i], nowText, len(evs), pairs)
 		ends = append(ends, len(pre))
 	}
@@ -201,10 +197,6 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	sid, known := s.idx.lookup(stream)
 	if known {
 		current = s.idx.streams[sid].pending
-	} else if !utf8.ValidString(stream) {
-		// Checked only for new streams: a known one was checked when it was added.
-		s.mu.Unlock()
-		return store.Appended{}, nil, time.Time{}, fmt.Errorf("%w: event 0 of %q: stream id is not valid UTF-8", store.ErrInvalid, stream)
 	}
 	if err := store.CheckVersion(stream, expected, current); err != nil {
 		s.mu.Unlock()

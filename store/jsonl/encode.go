@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -22,7 +21,7 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z"
 const crcSuffixLen = len(`"crc":"`) + 8 + len(`"}`)
 
 // appendLine appends one event line, '\n' included, to b. The event's strings must be valid
-// UTF-8 (see invalidEventString) and its Data compact JSON.
+// UTF-8 (store.Prepare checks them) and its Data compact JSON.
 func appendLine(b []byte, pos store.Position, stream string, v store.Version, e *store.EventData, t time.Time, batch int) []byte {
 	return appendSealed(b, pos, appendString(nil, stream), v, appendBody(nil, e, t, batch))
 }
@@ -167,21 +166,4 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[last:]...)
 	return append(b, '"')
-}
-
-// invalidEventString reports which string of an event (its metadata given as sortedPairs),
-// if any, is not valid UTF-8; JSON cannot carry such strings unchanged.
-func invalidEventString(e *store.EventData, meta []metaPair) string {
-	switch {
-	case !utf8.ValidString(e.ID):
-		return "event id"
-	case !utf8.ValidString(e.Type):
-		return "type"
-	}
-	for _, p := range meta {
-		if !utf8.ValidString(p.k) || !utf8.ValidString(p.v) {
-			return "metadata"
-		}
-	}
-	return ""
 }

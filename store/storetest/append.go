@@ -138,6 +138,12 @@ func checkInvalid(tb testing.TB, h Harness) {
 		{"unknown expected version", "s", -3, []store.EventData{good}},
 		{"invalid last event of a batch", "s", store.Any, []store.EventData{good, good, {Type: "T", Data: []byte(`nope`)}}},
 		{"empty type in a batch", "s", store.NoStream, []store.EventData{good, {Data: []byte(`1`)}}},
+		// Strings that are not UTF-8: a log of JSON lines cannot hold them, nor JSON carry them.
+		{"stream id not UTF-8", "s\xff", store.Any, []store.EventData{good}},
+		{"type not UTF-8", "s", store.Any, []store.EventData{{Type: "T\xc3", Data: []byte(`1`)}}},
+		{"event id not UTF-8", "s", store.Any, []store.EventData{{ID: "\xfe\xff", Type: "T", Data: []byte(`1`)}}},
+		{"metadata key not UTF-8", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`1`), Metadata: map[string]string{"k\x80": "v"}}}},
+		{"metadata value not UTF-8 in a batch", "s", store.NoStream, []store.EventData{good, {Type: "T", Data: []byte(`1`), Metadata: map[string]string{"k": "\xed\xa0\x80"}}}},
 	}
 	ctx, s := open(tb, h)
 	for _, tt := range tests {
