@@ -108,7 +108,9 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // Events carry the metadata commandId, correlationId, causationId (see Meta) and
 // commandHash (see Fingerprint). When meta.CommandID was used before with the same command,
 // Handle writes nothing and returns the first use's result with Duplicate set; with a
-// different command it fails with ErrCommandIDReused.
+// different command it fails with ErrCommandIDReused. The record of a command id is the
+// events it wrote: a command that was rejected, or decided no events, left none, so its id
+// may be used again and the command is then decided anew.
 //
 // Errors, in this order: Decide's errors that wrap decider.ErrInvalid or decider.ErrNotFound;
 // a *store.ConflictError when meta.ExpectedVersion is set and differs from the stream's

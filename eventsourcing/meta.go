@@ -43,7 +43,9 @@ type Result struct {
 }
 
 // Fingerprint returns a hex sha256 of the command's Go type and JSON encoding. Two commands
-// with equal fingerprints are treated as the same command for idempotency.
+// with equal fingerprints are treated as the same command for idempotency, so what the JSON
+// leaves out (unexported fields, fields tagged json:"-") does not tell two commands apart:
+// a command whose decision depends on such a field should encode it.
 //
 // Fingerprints are stored in the log (MetadataCommandHash), so the formula is fixed:
 // sha256 of fmt.Sprintf("%T\n", cmd) followed by json.Marshal(cmd).
