@@ -1,0 +1,233 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// A domain of one's own, end to end: bank accounts.
+
+// accountCmd is a command to an account; Stream names the stream it addresses.
+type accountCmd interface{ Stream() string }
+
+type openAccount struct{ ID string }
+type deposit struct {
+	ID     string
+	Amount int
+}
+type withdraw struct {
+	ID     string
+	Amount int
+}
+
+func (c openAccount) Stream() string { return "account-" + c.ID }
+func (c deposit) Stream() string     { return "account-" + c.ID }
+func (c withdraw) Stream() string    { return "account-" + c.ID }
+
+// accountEvent is a fact about an account; EventType names it in the log.
+type accountEvent interface{ EventType() string }
+
+type accountOpened struct {
+	ID string `json:"id"`
+}
+type deposited struct {
+	ID     string `json:"id"`
+	Amount int    `json:"amount"`
+}
+type withdrawn struct {
+	ID     string `json:"id"`
+	Amount int    `json:"amount"`
+}
+
+// withdrawalDeclined records a refusal that must stand: a saga that reads this event again
+// after a restart sees the same outcome, whatever the balance is by then.
+type withdrawalDeclined struct {
+	ID     string `json:"id"`
+	Amount int    `json:"amount"`
+}
+
+func (accountOpened) EventType() string      { return "AccountOpened" }
+func (deposited) EventType() string          { return "Deposited" }
+func (withdrawn) EventType() string          { return "Withdrawn" }
+func (withdrawalDeclined) EventType() string { return "WithdrawalDeclined" }
+
+type account struct {
+	Open    bool
+	Balance int
+}
+
+// accountDecider is the pure domain: Decide and Evolve, no I/O.
+func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
+	return decider.Decider[accountCmd, account, accountEvent]{
+		Decide: func(c accountCmd, s account) ([]accountEvent, error) {
+			if _, opening := c.(openAccount); !opening && !s.Open {
+				return nil, fmt.Errorf("%s: %w", c.Stream(), decider.ErrNotFound)
+			}
+			switch c := c.(type) {
+			case openAccount:
+				if s.Open {
+					return nil, fmt.Errorf("%s: %w", c.Stream(), decider.ErrAlreadyExists)
+				}
+				return []accountEvent{accountOpened{ID: c.ID}}, nil
+			case deposit:
+				if c.Amount <= 0 {
+					return nil, &decider.ValidationError{Field: "amount", Reason: "must be positive"}
+				}
+				return []accountEvent{deposited{ID: c.ID, Amount: c.Amount}}, nil
+			case withdraw:
+				if c.Amount > s.Balance {
+					return []accountEvent{withdrawalDeclined{ID: c.ID, Amount: c.Amount}}, nil
+				}
+				return []accountEvent{withdrawn{ID: c.ID, Amount: c.Amount}}, nil
+			}
+			return nil, fmt.Errorf("unknown command %T", c)
+		},
+		Evolve: func(s account, e accountEvent) account {
+			switch e := e.(type) {
+			case accountOpened:
+				s.Open = true
+			case deposited:
+				s.Balance += e.Amount
+			case withdrawn:
+				s.Balance -= e.Amount
+			}
+			return s
+		},
+	}
+}
+
+// accountCodec maps events to the log's type names and JSON bodies and back.
+type accountCodec struct{}
+
+func (accountCodec) Encode(e accountEvent) (string, json.RawMessage, error) {
+	b, err := json.Marshal(e)
+	return e.EventType(), b, err
+}
+
+func (accountCodec) Decode(typ string, data json.RawMessage) (accountEvent, error) {
+	switch typ {
+	case "AccountOpened":
+		return decodeAs[accountOpened](data)
+	case "Deposited":
+		return decodeAs[deposited](data)
+	case "Withdrawn":
+		return decodeAs[withdrawn](data)
+	case "WithdrawalDeclined":
+		return decodeAs[withdrawalDeclined](data)
+	}
+	return nil, fmt.Errorf("unknown event type %q", typ)
+}
+
+// decodeAs decodes an event of type E, as a value: the decider returned values.
+func decodeAs[E accountEvent](data json.RawMessage) (accountEvent, error) {
+	var e E
+	err := json.Unmarshal(data, &e)
+	return e, err
+}
+
+func (accountCodec) Handles(typ string) bool {
+	switch typ {
+	case "AccountOpened", "Deposited", "Withdrawn", "WithdrawalDeclined":
+		return true
+	}
+	return false
+}
+
+// balances is a read model: every account's balance, fed by a Runner.
+type balances struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (*balances) Name() string { return "balances" }
+
+func (b *balances) Apply(e store.Event) error {
+	codec := accountCodec{}
+	if !codec.Handles(e.Type) {
+		return nil // another aggregate's event
+	}
+	ev, err := codec.Decode(e.Type, e.Data)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch ev := ev.(type) {
+	case deposited:
+		b.m[ev.ID] += ev.Amount
+	case withdrawn:
+		b.m[ev.ID] -= ev.Amount
+	}
+	return nil
+}
+
+func (b *balances) of(id string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.m[id]
+}
+
+// welcomeBonus is a saga: every account opened gets a deposit of 10.
+func welcomeBonus() decider.Saga[accountEvent, accountCmd] {
+	return decider.Saga[accountEvent, accountCmd]{React: func(e accountEvent) []accountCmd {
+		if o, ok := e.(accountOpened); ok {
+			return []accountCmd{deposit{ID: o.ID, Amount: 10}}
+		}
+		return nil
+	}}
+}
+
+// A domain of one's own on the library: a decider, a codec, a command handler, a read
+// model and a saga, over the in-memory store (the JSONL store, jsonl.Open, is a drop-in).
+func Example() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := memory.New()
+	defer s.Close()
+
+	accounts := eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
+		Decider: accountDecider(),
+		Codec:   accountCodec{},
+		Stream:  accountCmd.Stream,
+	})
+	view := &balances{m: map[string]int{}}
+	runner := eventsourcing.NewRunner(s)
+	runner.AddProjection(view)
+	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec{}, accounts.Handle))
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+
+	opened, err := accounts.Handle(ctx, openAccount{ID: "alice"}, eventsourcing.Meta{CommandID: "open-alice"})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Read your own write: the balance once the read model, and the saga's deposit, caught up.
+	if err := runner.WaitFor(ctx, opened.Position); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println("alice:", view.of("alice"))
+
+	res, _ := accounts.Handle(ctx, withdraw{ID: "alice", Amount: 25}, eventsourcing.Meta{})
+	fmt.Println(res.Events[0].Type)
+	_, err = accounts.Handle(ctx, deposit{ID: "bob", Amount: 5}, eventsourcing.Meta{})
+	fmt.Println(errors.Is(err, decider.ErrNotFound))
+	again, _ := accounts.Handle(ctx, openAccount{ID: "alice"}, eventsourcing.Meta{CommandID: "open-alice"})
+	fmt.Println("duplicate:", again.Duplicate)
+
+	cancel()
+	fmt.Println(<-done)
+	// Output:
+	// alice: 10
+	// WithdrawalDeclined
+	// true
+	// duplicate: true
+	// <nil>
+}
