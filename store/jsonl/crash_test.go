@@ -24,7 +24,8 @@ const crashEnv = "JSONL_CRASH_CHILD_DIR"
 const crashNoSyncEnv = "JSONL_CRASH_CHILD_NOSYNC"
 
 // TestCrashChild is the child of TestCrash: it appends batches from many goroutines until
-// it is killed, printing each acknowledged append. Without crashEnv it does nothing.
+// it is killed, printing each acknowledged append, and saves a checkpoint over and over,
+// printing each saved one. Without crashEnv it does nothing.
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv(crashEnv)
 	if dir == "" {
@@ -41,6 +42,24 @@ func TestCrashChild(t *testing.T) {
 	}
 	var out sync.Mutex
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Each checkpoint names itself in every field, so a torn one shows; positions go on
+		// from the last run's.
+		c, err := s.Checkpoint(context.Background(), crashCheckpoint)
+		if err != nil {
+			fmt.Printf("error %v\n", err)
+			os.Exit(2)
+		}
+		for n := c.Position + 1; ; n++ {
+			if err := s.SaveCheckpoint(context.Background(), crashCheckpoint, crashCheckpointAt(n)); err != nil {
+				fmt.Printf("error %v\n", err)
+				os.Exit(2)
+			}
+			out.Lock()
+			fmt.Printf("checkpoint %d\n", n)
+			out.Unlock()
+		}
+	})
 	for w := range 8 {
 		wg.Go(func() {
 			for seq := 0; ; seq++ {
@@ -66,6 +85,14 @@ func TestCrashChild(t *testing.T) {
 	wg.Wait()
 }
 
+// crashCheckpoint is the name the crash child saves its checkpoints under.
+const crashCheckpoint = "saga:crash"
+
+// crashCheckpointAt is the checkpoint the crash child saves n-th.
+func crashCheckpointAt(n store.Position) store.Checkpoint {
+	return store.Checkpoint{Position: n, EventID: fmt.Sprintf("e%d", n), Head: n + 1, HeadEventID: fmt.Sprintf("h%d", n+1)}
+}
+
 type ack struct {
 	stream   string
 	version  store.Version
@@ -87,6 +114,7 @@ func testCrash(t *testing.T, noSync string) {
 	}
 	dir := t.TempDir()
 	var acks []ack
+	var saved store.Position // the last checkpoint a child acknowledged
 	for round := range 20 {
 		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir, crashNoSyncEnv+"="+noSync)
@@ -106,6 +134,11 @@ func testCrash(t *testing.T, noSync string) {
 			if strings.HasPrefix(line, "error ") {
 				t.Errorf("round %d: child: %s", round, line)
 			}
+			var n store.Position
+			if _, err := fmt.Sscanf(line, "checkpoint %d", &n); err == nil {
+				saved = n
+				continue
+			}
 			var a ack
 			if _, err := fmt.Sscanf(line, "ack %s %d %d %d", &a.stream, &a.version, &a.position, &a.n); err != nil {
 				continue
@@ -117,6 +150,7 @@ func testCrash(t *testing.T, noSync string) {
 		}
 		cmd.Wait()
 		checkCrashLog(t, dir, round, acks)
+		saved = checkCrashCheckpoint(t, dir, round, saved) // the next child goes on from it
 	}
 }
 
@@ -168,4 +202,27 @@ func checkCrashLog(t *testing.T, dir string, round int, acks []ack) {
 	if rep := s.Recovery(); rep.TornBytes > 0 {
 		t.Logf("round %d: cut a torn tail of %d bytes (%d lines)", round, rep.TornBytes, rep.TornLines)
 	}
+}
+
+// checkCrashCheckpoint reopens the log and checks that the checkpoint is whole and is the
+// last one acknowledged or the one being saved when the child was killed; it returns its
+// position.
+func checkCrashCheckpoint(t *testing.T, dir string, round int, saved store.Position) store.Position {
+	t.Helper()
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("round %d: Open after kill: %v", round, err)
+	}
+	defer s.Close()
+	c, err := s.Checkpoint(context.Background(), crashCheckpoint)
+	if err != nil {
+		t.Fatalf("round %d: the checkpoint after the kill: %v", round, err)
+	}
+	if c == (store.Checkpoint{}) && saved == 0 {
+		return 0 // killed before the first save
+	}
+	if c != crashCheckpointAt(c.Position) || c.Position < saved || c.Position > saved+1 {
+		t.Fatalf("round %d: checkpoint %+v after the kill; the last acknowledged was %d", round, c, saved)
+	}
+	return c.Position
 }
