@@ -37,6 +37,13 @@ func countingDispatch(calls *atomic.Int64, answer func(context.Context, counterC
 	}
 }
 
+// createTwo creates counters a and b and returns the position of the last event.
+func createTwo(tb testing.TB, h *counterHandler) store.Position {
+	tb.Helper()
+	mustHandle(tb, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	return mustHandle(tb, h, createCounter{ID: "b"}, eventsourcing.Meta{}).Position
+}
+
 func TestRunner_sagaCheckpoints(t *testing.T) {
 	decline := func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
 		return eventsourcing.Result{}, errDeclined
@@ -46,10 +53,7 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		s := newStore(t)
 		var first atomic.Int64
 		a := newCounterApp(t, s, countingDispatch(&first, decline))
-		var last store.Position
-		for _, id := range []string{"a", "b"} {
-			last = mustHandle(t, a.handler, createCounter{ID: id}, eventsourcing.Meta{}).Position
-		}
+		last := createTwo(t, a.handler)
 		runUntilStopped(t, a.runner, last)
 		if first.Load() != 2 || statusOf(t, a.runner, "mirror").Failures != 2 {
 			t.Fatalf("first run: %d commands, status %+v; want 2 commands, both rejected", first.Load(), statusOf(t, a.runner, "mirror"))
@@ -102,10 +106,7 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 			s := newStore(t)
 			var calls atomic.Int64
 			a := newCounterApp(t, s, countingDispatch(&calls, decline))
-			var last store.Position
-			for _, id := range []string{"a", "b"} {
-				last = mustHandle(t, a.handler, createCounter{ID: id}, eventsourcing.Meta{}).Position
-			}
+			last := createTwo(t, a.handler)
 			if err := s.(store.Checkpointer).SaveCheckpoint(context.Background(), "saga:mirror", tt.c(readAll(t, s))); err != nil {
 				t.Fatal(err)
 			}
