@@ -23,7 +23,11 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	case err != nil:
 		r.logger.Warn("eventsourcing: saga checkpoint unreadable; reading the log from the start", "saga", q.name, "err", err)
 		return
+	case c == (store.Checkpoint{}):
+		r.logger.Info("eventsourcing: saga has no checkpoint; reading the log from the start", "saga", q.name)
+		return
 	case c.Position <= 0:
+		r.logger.Warn("eventsourcing: saga checkpoint invalid; reading the log from the start", "saga", q.name, "checkpoint", c.Position)
 		return
 	case c.Head > head || c.Position > c.Head:
 		r.logger.Warn("eventsourcing: saga checkpoint beyond the log's head; reading the log from the start",
@@ -114,11 +118,19 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 		}
 		if err != nil {
 			level := slog.LevelWarn
-			if errors.Is(err, store.ErrClosed) || ctx.Err() != nil {
+			switch {
+			case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
 				level = slog.LevelDebug // shutting down: the next Run handles a little again
+			case r.saveFailing:
+				level = slog.LevelDebug // said once, not every interval
 			}
+			r.saveFailing = true
 			r.logger.Log(ctx, level, "eventsourcing: saga checkpoint not saved", "saga", t.q.name, "position", t.c.Position, "err", err)
 			return
+		}
+		if r.saveFailing {
+			r.saveFailing = false
+			r.logger.Info("eventsourcing: saga checkpoint saved again", "saga", t.q.name, "position", t.c.Position)
 		}
 		r.mu.Lock()
 		t.q.saved = max(t.q.saved, t.c.Position)

@@ -147,6 +147,23 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
+	t.Run("a save that keeps failing is reported once", func(t *testing.T) {
+		s := &failingSaves{Store: newStore(t), failed: make(chan struct{})}
+		h := newCounterHandler(s)
+		log, logs := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log), eventsourcing.WithCheckpointInterval(time.Millisecond))
+		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		startRunner(t, r)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		await(t, s.failed, "three failed saves")
+		if n := strings.Count(logs.String(), "checkpoint not saved"); n != 1 {
+			t.Fatalf("%d reports of the failing saves, want 1:\n%s", n, logs.String())
+		}
+		if !strings.Contains(logs.String(), "saga has no checkpoint") {
+			t.Errorf("no report of the missing checkpoint:\n%s", logs.String())
+		}
+	})
+
 	t.Run("a store without checkpoints runs sagas from the start", func(t *testing.T) {
 		s := struct{ store.Store }{newStore(t)} // hides store.Checkpointer
 		var calls atomic.Int64
@@ -159,4 +176,22 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 			t.Fatalf("%d commands over two runs, want 2: the second run decided the rejected one again", calls.Load())
 		}
 	})
+}
+
+// failingSaves keeps no checkpoint: every save fails; failed is closed at the third.
+type failingSaves struct {
+	store.Store
+	saves  atomic.Int64
+	failed chan struct{}
+}
+
+func (*failingSaves) Checkpoint(context.Context, string) (store.Checkpoint, error) {
+	return store.Checkpoint{}, nil
+}
+
+func (f *failingSaves) SaveCheckpoint(context.Context, string, store.Checkpoint) error {
+	if f.saves.Add(1) == 3 {
+		close(f.failed)
+	}
+	return errors.New("disk full")
 }

@@ -87,6 +87,7 @@ type Runner struct {
 	logger       *slog.Logger
 	sagaParallel int
 	checkpoints  time.Duration // how often sagas' checkpoints are saved
+	saveFailing  bool          // the last checkpoint save failed; used by the goroutine saving them
 
 	started chan struct{} // closed once Run knows the head it started at
 

@@ -103,6 +103,9 @@ func (s *Store) loadCheckpoints() error {
 		if err := json.Unmarshal(b, &byName); err != nil {
 			return fmt.Errorf("jsonl: checkpoints: %s is not valid: %w", path, err)
 		}
+		if byName == nil { // the file held null
+			byName = make(map[string]checkpointJSON)
+		}
 	}
 	cp.byName, cp.loaded = byName, true
 	return nil

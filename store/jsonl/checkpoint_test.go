@@ -47,6 +47,20 @@ func TestStore_checkpointFile(t *testing.T) {
 		t.Errorf("directory holds %q, want the log, the lock and %s (no temporary file)", names, jsonl.CheckpointFile)
 	}
 
+	t.Run("a file of null holds no checkpoint, and the next save replaces it", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, jsonl.CheckpointFile), []byte("null\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, dir)
+		if c, err := s.Checkpoint(ctx, "saga:order"); err != nil || c != (store.Checkpoint{}) {
+			t.Fatalf("Checkpoint from a file of null: %+v, %v; want none", c, err)
+		}
+		if err := s.SaveCheckpoint(ctx, "saga:order", store.Checkpoint{Position: 1, EventID: "e1"}); err != nil {
+			t.Fatalf("SaveCheckpoint over a file of null: %v", err)
+		}
+	})
+
 	t.Run("a damaged file is an error, and the next save replaces it", func(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
