@@ -64,6 +64,12 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			next.ServeHTTP(w, r)
 			return
 		}
+		if r.Method == http.MethodHead {
+			// gqlgen's Options transport answers it 405 without the Allow header a 405 needs.
+			w.Header().Set("Allow", allowedMethods)
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
 		if up := r.Header.Get("Upgrade"); up != "" && !strings.Contains(strings.ToLower(up), "websocket") {
 			// gqlgen would hand it to the WebSocket transport, which refuses it in plain text.
 			writeJSONError(w, http.StatusBadRequest, CodeBadRequest,

@@ -102,6 +102,21 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		})
 	}
 
+	t.Run("HEAD is 405 with the Allow header", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodHead, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "OPTIONS, GET, POST" {
+			t.Fatalf("HEAD: %d, Allow %q; want 405 and OPTIONS, GET, POST", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	})
+
 	t.Run("a query over GET is still served", func(t *testing.T) {
 		resp, err := e.http.Get(get(`query($x: Int64) { status { head } events(afterPosition: $x) { id } }`, "variables", `{"x": 0}`))
 		if err != nil {
