@@ -57,6 +57,7 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	// What the saga wrote for the events it skips is not known, only that it is in the log:
 	// a WaitFor meanwhile waits for the whole log as it was at the start.
 	q.writes = append(q.writes, sagaWrite{event: 1, written: head})
+	r.notifyLocked() // a WaitFor already waiting may be satisfied now
 	r.logger.Info("eventsourcing: saga resumes after its checkpoint", "saga", q.name, "position", c.Position)
 }
 
@@ -97,7 +98,7 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 	var todo []pending
 	r.mu.Lock()
 	for _, q := range sagas {
-		if q.pos > q.saved && q.posID != "" {
+		if q.pos > q.saved && q.posID != "" && !q.held {
 			todo = append(todo, pending{q, store.Checkpoint{Position: q.pos, EventID: q.posID}})
 		}
 	}

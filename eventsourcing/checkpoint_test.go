@@ -2,8 +2,10 @@ package eventsourcing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -147,6 +149,63 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
+	t.Run("CaughtUp started with Run returns after a resume", func(t *testing.T) {
+		// A runner of sagas only, resuming at the head: nothing moves its position after the
+		// resume, so a CaughtUp that looked before it must be woken by it (it hung in some starts).
+		s := newStore(t)
+		h := newCounterHandler(s)
+		last := createTwo(t, h)
+		first := eventsourcing.NewRunner(s)
+		first.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, decline, fastBackoff))
+		runUntilStopped(t, first, last)
+		for range 100 {
+			r := eventsourcing.NewRunner(s)
+			r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, decline, fastBackoff))
+			ctx, cancel := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			caught := make(chan error, 1)
+			go func() { caught <- r.CaughtUp(ctx) }()
+			go func() { ran <- r.Run(ctx) }()
+			select {
+			case err := <-caught:
+				if err != nil {
+					t.Fatalf("CaughtUp: %v", err)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatalf("CaughtUp still waiting 2 s after Run started; saga %+v, head %d", statusOf(t, r, "mirror"), last)
+			}
+			cancel()
+			if err := <-ran; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("an event the saga could not decode keeps the checkpoint before it", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		last := createTwo(t, h) // b, at last, is the event the broken codec cannot decode
+		var seen sync.Map       // the counters the saga mirrored
+		mirror := func(_ context.Context, c counterCmd, _ eventsourcing.Meta) (eventsourcing.Result, error) {
+			seen.Store(c.(createCounter).ID, true)
+			return eventsourcing.Result{}, errDeclined
+		}
+		broken := eventsourcing.NewRunner(s, eventsourcing.WithCheckpointInterval(time.Hour))
+		broken.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), brokenCodec{bad: `"b"`}, mirror, fastBackoff))
+		runUntilStopped(t, broken, last)
+		if c, _ := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror"); c.Position >= last {
+			t.Fatalf("checkpoint %+v past the event the saga could not decode (position %d)", c, last)
+		}
+		seen.Delete("mirror-a")
+
+		fixed := eventsourcing.NewRunner(s)
+		fixed.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, mirror, fastBackoff))
+		runUntilStopped(t, fixed, last)
+		if _, ok := seen.Load("mirror-b"); !ok {
+			t.Fatal("after the fix the saga did not handle the event it could not decode before")
+		}
+	})
+
 	t.Run("a save that keeps failing is reported once", func(t *testing.T) {
 		s := &failingSaves{Store: newStore(t), failed: make(chan struct{})}
 		h := newCounterHandler(s)
@@ -194,4 +253,17 @@ func (f *failingSaves) SaveCheckpoint(context.Context, string, store.Checkpoint)
 		close(f.failed)
 	}
 	return errors.New("disk full")
+}
+
+// brokenCodec fails to decode the events whose data contains bad.
+type brokenCodec struct {
+	counterCodec
+	bad string
+}
+
+func (c brokenCodec) Decode(typ string, data json.RawMessage) (counterEvent, error) {
+	if strings.Contains(string(data), c.bad) {
+		return nil, errors.New("broken codec")
+	}
+	return c.counterCodec.Decode(typ, data)
 }

@@ -77,8 +77,11 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // a saga starts after its checkpoint instead of at 0: an event it handled before a restart
 // is not handled again, so a command it had rejected is not decided anew. A crash loses at
 // most the interval's progress, which is handled again (saga commands are idempotent). A
-// checkpoint beyond the log's head, or whose event id is not the id of the log's event at
-// its position (a restored backup, another log), is ignored: that saga starts at 0.
+// checkpoint beyond the log's head, or whose event ids are not the log's at its positions
+// (a restored backup, another log), is ignored: that saga starts at 0. A saga that failed
+// to react to an event at all (its codec could not decode it, React panicked, the store was
+// closed) saves no checkpoint from then on, so that the next start handles that event
+// again; a command's outcome, rejections included, counts as handled.
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time.
@@ -117,6 +120,7 @@ type processor struct {
 	pruned   sagaWrite      // the last write dropped from writes
 	posID    string         // the id of the event at pos
 	saved    store.Position // the saga's checkpoint as last saved or loaded
+	held     bool           // the saga failed to handle an event for a fault of its own: save no more
 }
 
 // sagaWrite records that handling the events up to event made the saga write up to written.
@@ -175,6 +179,17 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Unlock()
 
 	head, err := Head(ctx, r.store)
+	cp, _ := r.store.(store.Checkpointer)
+	var sagas []*processor
+	if err == nil && cp != nil {
+		// Before started is closed: a CaughtUp or WaitFor sees the sagas where they resume.
+		for _, p := range procs {
+			if p.kind == KindSaga {
+				sagas = append(sagas, p)
+				r.resume(ctx, cp, p, head)
+			}
+		}
+	}
 	r.mu.Lock()
 	r.startHead, r.startErr = head, err
 	r.mu.Unlock()
@@ -184,15 +199,6 @@ func (r *Runner) Run(ctx context.Context) error {
 			return nil
 		}
 		return fmt.Errorf("eventsourcing: run: %w", err)
-	}
-
-	cp, _ := r.store.(store.Checkpointer)
-	var sagas []*processor
-	for _, p := range procs {
-		if p.kind == KindSaga && cp != nil {
-			sagas = append(sagas, p)
-			r.resume(ctx, cp, p, head)
-		}
 	}
 
 	var wg sync.WaitGroup

@@ -156,6 +156,11 @@ func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) {
 		r.mu.Lock()
 		q.failures++
 		q.lastErr = err.Error()
+		if holdsCheckpoint(err) && !q.held {
+			q.held = true
+			r.logger.Warn("eventsourcing: saga checkpoint held before this event, so that the next start handles it again",
+				"saga", q.name, "eventId", e.ID, "position", e.Position)
+		}
 		r.mu.Unlock()
 	}
 	c.mu.Lock()

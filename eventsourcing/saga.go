@@ -140,7 +140,8 @@ func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 	if !p.codec.Handles(e.Type) {
 		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
 	}
-	fail := func(err error) sagaJob {
+	fail := func(err error) sagaJob { // the saga could not react: a fault of its own, see sagaFault
+		err = sagaFault{err}
 		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, err }}
 	}
 	ev, err := DecodeEvent(p.cfg.decoded, p.codec, e)
@@ -236,4 +237,19 @@ func (p *sagaProcessor[E, C]) dispatchRetrying(ctx context.Context, c C, meta Me
 		}
 		delay = min(delay*2, p.cfg.maxBackoff)
 	}
+}
+
+// sagaFault is a saga's failure to react to an event at all (its codec could not decode
+// it, or React panicked), as against a command's outcome: a later run, with the fault
+// fixed, should handle the event again, so the saga's checkpoint stays before it.
+type sagaFault struct{ err error }
+
+func (f sagaFault) Error() string { return f.err.Error() }
+func (f sagaFault) Unwrap() error { return f.err }
+
+// holdsCheckpoint reports whether a saga's failure to handle an event must keep its
+// checkpoint before the event: a fault of its own, or a store closed under it.
+func holdsCheckpoint(err error) bool {
+	_, fault := errors.AsType[sagaFault](err)
+	return fault || errors.Is(err, store.ErrClosed)
 }

@@ -22,7 +22,9 @@ type Checkpoint struct {
 type Checkpointer interface {
 	// Checkpoint returns the checkpoint saved under name, or the zero Checkpoint when none was.
 	Checkpoint(ctx context.Context, name string) (Checkpoint, error)
-	// SaveCheckpoint saves c under name in place of the one before. It returns once c is as
+	// SaveCheckpoint saves c under name in place of the one before; a store that several
+	// servers share may keep the one before instead when it is further on and names events
+	// the log holds (any server's handling of an event counts). It returns once c is as
 	// durable as the store's appends are. After Close it fails with ErrClosed.
 	SaveCheckpoint(ctx context.Context, name string, c Checkpoint) error
 }

@@ -18,6 +18,9 @@ import (
 // part of the log: deleting it only makes sagas read the log from its start again.
 const CheckpointFile = "checkpoints.json"
 
+// errCheckpointsInvalid marks a CheckpointFile that is not a JSON object of checkpoints.
+var errCheckpointsInvalid = errors.New("is not valid")
+
 // checkpoints holds a store's checkpoints, read from CheckpointFile when first needed.
 // Its own lock keeps a slow save (a write, a sync and a rename) from holding up appends.
 type checkpoints struct {
@@ -64,10 +67,10 @@ func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpo
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if err := s.loadCheckpoints(); err != nil {
-		// An unreadable file holds nothing worth keeping: the new one replaces it.
-		if errors.Is(err, store.ErrClosed) {
-			return err
+		if !errors.Is(err, errCheckpointsInvalid) {
+			return err // e.g. the file could not be read: it may hold other names' checkpoints
 		}
+		// A file that is not valid holds nothing worth keeping: the new one replaces it.
 		cp.byName, cp.loaded = make(map[string]checkpointJSON), true
 	}
 	cp.byName[name] = checkpointJSON{Position: int64(c.Position), EventID: c.EventID, Head: int64(c.Head), HeadEventID: c.HeadEventID}
@@ -101,7 +104,7 @@ func (s *Store) loadCheckpoints() error {
 		return fmt.Errorf("jsonl: checkpoints: %w", err)
 	default:
 		if err := json.Unmarshal(b, &byName); err != nil {
-			return fmt.Errorf("jsonl: checkpoints: %s is not valid: %w", path, err)
+			return fmt.Errorf("jsonl: checkpoints: %s %w: %w", path, errCheckpointsInvalid, err)
 		}
 		if byName == nil { // the file held null
 			byName = make(map[string]checkpointJSON)

@@ -33,9 +33,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 }
 
 // SaveCheckpoint saves c under name (see store.Checkpointer). Servers on one schema share
-// their sagas' checkpoints: each saves how far it got, and a server that starts resumes
-// after the last one saved, since an event one server's saga handled counts as handled (the
-// others' commands for it are duplicates).
+// their sagas' checkpoints, and an event one server's saga handled counts as handled (the
+// others' commands for it are duplicates): so the checkpoint kept is the one further on, c
+// or the one saved before, unless the one before names events the log does not hold.
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if s.closed() {
 		return fmt.Errorf("postgres: save checkpoint: %w", store.ErrClosed)

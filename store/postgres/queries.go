@@ -29,9 +29,14 @@ func newQueries(schema string) queries {
 		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
 		readStream:   `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
 		checkpoint:   `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
-		saveCheckpoint: `INSERT INTO ` + t("checkpoints") + ` (name, position, event_id, head, head_event_id)
+		// Servers on one schema share a saga's checkpoint: a save keeps the one further on,
+		// unless that one names events the log does not hold (a restored backup).
+		saveCheckpoint: `INSERT INTO ` + t("checkpoints") + ` AS c (name, position, event_id, head, head_event_id)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id,
-				head = EXCLUDED.head, head_event_id = EXCLUDED.head_event_id`,
+				head = EXCLUDED.head, head_event_id = EXCLUDED.head_event_id
+			WHERE c.position < EXCLUDED.position
+				OR NOT EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = c.position AND e.id = c.event_id)
+				OR NOT EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = c.head AND e.id = c.head_event_id)`,
 	}
 }
