@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -82,15 +82,73 @@ func selectionDepth(set ast.SelectionSet, fragments map[string]int) int {
 // connKey is the context key of a WebSocket connection's *connSubscriptions, set by wsInit.
 type connKey struct{}
 
-// connSubscriptions counts the live subscriptions of one WebSocket connection.
+// connSubscriptions counts the live subscriptions of one WebSocket connection; ready to use
+// once limit is set.
 type connSubscriptions struct {
-	limit  int // <= 0: no limit
-	active atomic.Int64
+	limit int // <= 0: no limit
+
+	mu       sync.Mutex
+	active   int
+	released chan struct{} // closed at the next release; nil while nobody waits for one
+}
+
+// releaseWait is how long a subscription at the limit waits for a slot to be released
+// before it is refused. gqlgen cancels a stopped or replaced subscription when it reads the
+// client's message, but the slot is released asynchronously (see InterceptOperation), so a
+// client that stops one and starts another at once may otherwise find it still taken.
+const releaseWait = 250 * time.Millisecond
+
+// acquire takes a slot, waiting up to wait for a release while all are taken. It reports
+// false when no slot came free in time or ctx ended first.
+func (c *connSubscriptions) acquire(ctx context.Context, wait time.Duration) bool {
+	released, ok := c.take()
+	if ok {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		select {
+		case <-released:
+		case <-ctx.Done():
+			return false
+		}
+		if released, ok = c.take(); ok { // another waiter may have taken the slot
+			return true
+		}
+	}
+}
+
+// take takes a slot if one is free; otherwise it returns a channel closed at the next
+// release.
+func (c *connSubscriptions) take() (released <-chan struct{}, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.active < c.limit {
+		c.active++
+		return nil, true
+	}
+	if c.released == nil {
+		c.released = make(chan struct{})
+	}
+	return c.released, false
+}
+
+// release frees a slot taken by acquire and wakes those waiting for one.
+func (c *connSubscriptions) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.active--
+	if c.released != nil {
+		close(c.released)
+		c.released = nil
+	}
 }
 
 // subscriptionLimit is the gqlgen extension that refuses a subscription beyond the limit
 // of its WebSocket connection. A subscription counts until its context ends (the client
-// stops it, it completes, or the connection closes).
+// stops it, it completes, or the connection closes). One at the limit waits up to
+// releaseWait for a slot, so that replacing a subscription is not refused.
 type subscriptionLimit struct{}
 
 var _ interface {
@@ -107,8 +165,11 @@ func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.Op
 	if c == nil || c.limit <= 0 || op == nil || op.Operation == nil || op.Operation.Operation != ast.Subscription {
 		return next(ctx)
 	}
-	if c.active.Add(1) > int64(c.limit) {
-		c.active.Add(-1)
+	if !c.acquire(ctx, releaseWait) {
+		if ctx.Err() != nil {
+			// Stopped, or its connection closed, while it waited: there is nobody to answer.
+			return func(context.Context) *graphql.Response { return nil }
+		}
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 			Message:    fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit),
 			Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
@@ -117,7 +178,7 @@ func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.Op
 	// Released when the stream ends (before the transport sends complete, so a client that
 	// saw complete may subscribe again at once), or at the latest when ctx ends.
 	var once sync.Once
-	release := func() { once.Do(func() { c.active.Add(-1) }) }
+	release := func() { once.Do(c.release) }
 	context.AfterFunc(ctx, release)
 	responses := next(ctx)
 	return func(ctx context.Context) *graphql.Response {

@@ -1,11 +1,15 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/eventgraph/eventgraph/graph/generated"
 )
@@ -57,6 +61,84 @@ func TestSelectionDepth(t *testing.T) {
 		}
 		if !asksIntrospection(doc.Operations[0].SelectionSet, map[string]bool{}) {
 			t.Error("not found")
+		}
+	})
+}
+
+func TestConnSubscriptions_acquire(t *testing.T) {
+	const long = time.Minute // a wait that must not be waited out
+	t.Run("a free slot is taken at once, also with no wait", func(t *testing.T) {
+		c := &connSubscriptions{limit: 2}
+		if !c.acquire(context.Background(), 0) || !c.acquire(context.Background(), 0) {
+			t.Fatal("refused within the limit")
+		}
+	})
+	t.Run("at the limit, a slot released meanwhile is taken", func(t *testing.T) {
+		c := &connSubscriptions{limit: 1}
+		c.acquire(context.Background(), 0)
+		got := make(chan bool)
+		go func() { got <- c.acquire(context.Background(), long) }()
+		c.release()
+		if !<-got {
+			t.Fatal("refused after a release")
+		}
+	})
+	t.Run("at the limit, one of two waiters takes the released slot", func(t *testing.T) {
+		c := &connSubscriptions{limit: 1}
+		c.acquire(context.Background(), 0)
+		got := make(chan bool)
+		for range 2 {
+			go func() { got <- c.acquire(context.Background(), 50*time.Millisecond) }()
+		}
+		c.release()
+		if a, b := <-got, <-got; a == b {
+			t.Fatalf("got %v and %v, want one slot taken", a, b)
+		}
+	})
+	t.Run("at the limit, it is refused when no slot is released in time", func(t *testing.T) {
+		c := &connSubscriptions{limit: 1}
+		c.acquire(context.Background(), 0)
+		if c.acquire(context.Background(), time.Millisecond) {
+			t.Fatal("taken beyond the limit")
+		}
+	})
+	t.Run("at the limit, it is refused when ctx ends", func(t *testing.T) {
+		c := &connSubscriptions{limit: 1}
+		c.acquire(context.Background(), 0)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if c.acquire(ctx, long) {
+			t.Fatal("taken beyond the limit")
+		}
+	})
+}
+
+func TestSubscriptionLimit_InterceptOperation(t *testing.T) {
+	// subscription returns a subscription's context on a connection whose only slot is taken.
+	subscription := func(ctx context.Context) context.Context {
+		c := &connSubscriptions{limit: 1}
+		c.acquire(ctx, 0)
+		ctx = context.WithValue(ctx, connKey{}, c)
+		return graphql.WithOperationContext(ctx, &graphql.OperationContext{
+			Operation: &ast.OperationDefinition{Operation: ast.Subscription},
+		})
+	}
+	next := func(context.Context) graphql.ResponseHandler {
+		t.Fatal("started beyond the limit")
+		return nil
+	}
+	t.Run("a subscription beyond the limit is refused", func(t *testing.T) {
+		ctx := subscription(context.Background())
+		r := subscriptionLimit{}.InterceptOperation(ctx, next)(ctx)
+		if r == nil || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeSubscriptionLimitExceeded {
+			t.Fatalf("got %+v, want %s", r, CodeSubscriptionLimitExceeded)
+		}
+	})
+	t.Run("a subscription stopped while it waits ends without an answer", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(subscription(context.Background()))
+		cancel()
+		if r := (subscriptionLimit{}).InterceptOperation(ctx, next)(ctx); r != nil {
+			t.Fatalf("got %+v, want the stream ended", r)
 		}
 	})
 }

@@ -20,10 +20,15 @@ import (
 // (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md) that gqlgen's transport
 // does not send itself; 4401 is CloseUnauthorized.
 const (
-	closeBadRequest                    = 4400
-	closeSubscriberAlreadyExists       = 4409
-	closeTooManyInitialisationRequests = 4429
+	closeBadRequest                      = 4400
+	closeConnectionInitialisationTimeout = 4408
+	closeSubscriberAlreadyExists         = 4409
+	closeTooManyInitialisationRequests   = 4429
 )
+
+// gqlgenInitTimeout is the reason gqlgen closes with (code 1002) when no connection_init
+// came within its InitTimeout.
+const gqlgenInitTimeout = "connection initialisation timeout"
 
 // maxCloseReason is the longest close reason a close frame carries: its payload is at most
 // 125 bytes, two of them the code.
@@ -43,12 +48,17 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	if err != nil {
 		return nil, err
 	}
+	return newGuardedConn(conn), nil
+}
+
+// newGuardedConn guards conn, whose subprotocol was negotiated.
+func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 	return &guardedConn{
 		WebsocketConn: conn,
 		transportWS:   conn.Subprotocol() == "graphql-transport-ws",
-		owner:         map[string]string{},
+		owner:         map[string]binding{},
 		client:        map[string]string{},
-	}, nil
+	}
 }
 
 // guardedConn sits between gqlgen's WebSocket transport and the connection, and sees every
@@ -61,38 +71,52 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 //
 // So gqlgen never sees the client's ids: each start (subscribe) gets an id of its own,
 // unique on the connection, and every message gqlgen writes is sent under the client's id
-// of its operation, or dropped when that client id now belongs to a newer operation or the
-// operation already ended (gqlgen follows some errors with a complete, which neither
-// protocol wants). A reused id is then:
+// of its operation, or dropped once the guard forgot the operation: it ended (gqlgen follows
+// some errors with a complete, which neither protocol wants), a newer operation took its
+// client's id, or (graphql-transport-ws) the client completed it, after which the protocol
+// allows no further message for the id. Dropping by operation, not by client id, keeps a
+// late message of an old operation from reaching a client that reused the id. A reused id
+// is then:
 //   - graphql-transport-ws: refused as the protocol says, closing the socket with 4409
 //     "Subscriber for <id> already exists" while the id is active (until the server sent
 //     complete or error for it, or the client sent complete);
 //   - graphql-ws (subscriptions-transport-ws): handled as its reference server does: the
 //     operation running under the id is stopped (its further messages, complete included,
-//     are dropped) and the new one started.
+//     are dropped) and the new one started. An operation the client stopped still sends
+//     its complete, as the reference server's do, unless a new one took the id first.
 //
 // For graphql-transport-ws it also closes with the protocol's codes where gqlgen would close
 // with 1002 or a normal 1000 (or not at all): 4400 for an invalid message (not JSON, an
-// unknown type, a subscribe or complete without id, a subscribe without a GraphQL request),
-// 4401 for a subscribe before the connection was initialised, 4429 for a second
+// unknown type, a subscribe or complete without id, a subscribe without a GraphQL request,
+// a connection_init payload gqlgen cannot decode), 4401 for a subscribe before the
+// connection was initialised, 4408 when no connection_init came in time, 4429 for a second
 // connection_init; and it answers a ping sent before connection_init, which the protocol
-// allows and gqlgen refuses.
+// allows and gqlgen refuses. For graphql-ws it answers a connection_init payload gqlgen
+// cannot decode with connection_error and closes with 1002, as gqlgen does for a
+// connection_init that is not JSON (gqlgen would leave the socket open without an answer).
 //
-// Memory: owner and client hold an entry per operation gqlgen still runs or may still
-// write about, as gqlgen's own map does; pending holds at most one message.
+// Memory: owner and client hold an entry per client id whose latest operation may still
+// send, at most one per operation gqlgen runs; pending holds at most one message.
 type guardedConn struct {
 	transport.WebsocketConn
 	transportWS bool // graphql-transport-ws; otherwise the legacy graphql-ws
 
 	// Used by the goroutine reading messages only (gqlgen reads one message at a time).
-	initialised bool   // connection_init was handed on: gqlgen acknowledged it before reading on
+	initialised bool   // connection_init was handed on: gqlgen answers it before reading on
 	pending     []byte // a message to hand on before reading the next one
 
 	mu      sync.Mutex
 	seq     uint64
-	owner   map[string]string // client id → id of the operation that answers to it
-	client  map[string]string // operation id → its client id, while gqlgen may write about it
-	closing bool              // a close frame was sent: later WriteClose calls are ignored
+	owner   map[string]binding // client id → its latest operation, while that may send
+	client  map[string]string  // operation id → its client id, while its messages are sent
+	closing bool               // a close frame was sent: later WriteClose calls are ignored
+}
+
+// binding is the latest operation started under a client's id. An operation is in
+// guardedConn.client exactly when it is the op of its client id's binding.
+type binding struct {
+	op      string
+	stopped bool // graphql-ws: the client stopped it; it may still send its complete
 }
 
 var _ interface {
@@ -140,7 +164,7 @@ func (c *guardedConn) NextReader() (int, io.Reader, error) {
 		if c.transportWS {
 			out, err = c.transportWSMessage(data)
 		} else {
-			out = c.legacyMessage(data)
+			out, err = c.legacyMessage(data)
 		}
 		if err != nil {
 			return kind, nil, err
@@ -163,9 +187,8 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 		if c.initialised {
 			return nil, c.refuse(closeTooManyInitialisationRequests, "Too many initialisation requests")
 		}
-		if len(m.Payload) > 0 && !isObject(m.Payload) && string(m.Payload) != "null" {
-			// gqlgen would end the connection without closing the socket.
-			return nil, c.refuse(closeBadRequest, "Invalid message received: the connection_init payload must be an object")
+		if problem := initPayloadProblem(m.Payload); problem != "" {
+			return nil, c.refuse(closeBadRequest, "Invalid message received: "+problem)
 		}
 		c.initialised = true
 		return data, nil
@@ -197,7 +220,7 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 		if m.ID == "" {
 			return nil, c.refuse(closeBadRequest, "Invalid message received: complete needs an id")
 		}
-		if op, ok := c.stop(m.ID); ok {
+		if op, ok := c.stop(m.ID, true); ok { // the protocol wants nothing more sent for it
 			return encodeMessage(wsMessage{ID: op, Type: m.Type}), nil
 		}
 		return nil, nil // no operation answers to the id: nothing to stop
@@ -206,75 +229,117 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 	}
 }
 
-// legacyMessage returns the graphql-ws message to hand on to gqlgen, or nil for nothing. It
-// translates the ids of start and stop and hands on everything else as it came (gqlgen
-// decides about it as before).
-func (c *guardedConn) legacyMessage(data []byte) []byte {
+// legacyMessage returns the graphql-ws message to hand on to gqlgen, nil for nothing, or
+// the error of a refusal that closed the connection. It translates the ids of start and
+// stop, checks the first connection_init's payload, and hands on everything else as it came
+// (gqlgen decides about it as before).
+func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 	m, err := decodeMessage(data)
 	if err != nil {
-		return data
+		return data, nil
 	}
 	switch m.Type {
+	case "connection_init":
+		if c.initialised {
+			return data, nil // gqlgen refuses it
+		}
+		if problem := initPayloadProblem(m.Payload); problem != "" {
+			payload, _ := json.Marshal(struct {
+				Message string `json:"message"`
+			}{problem})
+			if err := c.WebsocketConn.WriteJSON(wsMessage{Type: "connection_error", Payload: payload}); err != nil {
+				return nil, err
+			}
+			return nil, c.refuse(transport.WebsocketCloseProtocolError, problem)
+		}
+		c.initialised = true
 	case "start":
 		op, old, _ := c.start(m.ID, true)
 		start := encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload})
 		if old == "" {
-			return start
+			return start, nil
 		}
 		c.pending = start // after gqlgen stopped the old operation
-		return encodeMessage(wsMessage{ID: old, Type: "stop"})
+		return encodeMessage(wsMessage{ID: old, Type: "stop"}), nil
 	case "stop":
-		if op, ok := c.stop(m.ID); ok {
-			return encodeMessage(wsMessage{ID: op, Type: m.Type})
+		if op, ok := c.stop(m.ID, false); ok {
+			return encodeMessage(wsMessage{ID: op, Type: m.Type}), nil
 		}
-		return nil // no operation answers to the id: nothing to stop
+		return nil, nil // no operation answers to the id: nothing to stop
 	}
-	return data
+	return data, nil
 }
 
-// start gives a new operation under the client's id an id of its own, never "". While
-// another operation answers to the client's id, it fails, unless replace is set: then the
-// new operation takes the client's id and the other one is returned as old.
+// initPayloadProblem says why gqlgen cannot decode a connection_init payload as it does (into
+// a map, numbers as float64), or returns "" when it can. gqlgen would end such a connection
+// without an answer and without closing the socket.
+func initPayloadProblem(p json.RawMessage) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if !isObject(p) && string(p) != "null" {
+		return "the connection_init payload must be an object"
+	}
+	var m map[string]any
+	if json.Unmarshal(p, &m) != nil { // e.g. a number beyond float64
+		return "the connection_init payload could not be decoded"
+	}
+	return ""
+}
+
+// start gives a new operation under the client's id an id of its own, never "", and forgets
+// the operation the client's id was bound to: nothing more of that one is sent. While that
+// operation is active (not stopped), start fails, unless replace is set: then the other
+// operation is returned as old, for gqlgen to stop.
 func (c *guardedConn) start(clientID string, replace bool) (op, old string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old = c.owner[clientID]
-	if old != "" && !replace {
-		return "", old, false
+	prev, bound := c.owner[clientID]
+	if bound && !prev.stopped {
+		if !replace {
+			return "", prev.op, false
+		}
+		old = prev.op
+	}
+	if bound {
+		delete(c.client, prev.op)
 	}
 	c.seq++
 	op = strconv.FormatUint(c.seq, 10)
-	c.owner[clientID] = op
+	c.owner[clientID] = binding{op: op}
 	c.client[op] = clientID
 	return op, old, true
 }
 
-// stop frees the client's id: it returns the operation that answered to it, which keeps
-// sending under the id (gqlgen sends complete when it ended) until a new operation takes
-// the id.
-func (c *guardedConn) stop(clientID string) (op string, ok bool) {
+// stop frees the client's id: it returns the active operation bound to it, for gqlgen to
+// stop. With forget, nothing more of the operation is sent; otherwise it still sends (gqlgen
+// completes it) until it ends or a new operation takes the id.
+func (c *guardedConn) stop(clientID string, forget bool) (op string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	op, ok = c.owner[clientID]
-	delete(c.owner, clientID)
-	return op, ok
+	b, bound := c.owner[clientID]
+	if !bound || b.stopped {
+		return "", false
+	}
+	if forget {
+		delete(c.owner, clientID)
+		delete(c.client, b.op)
+	} else {
+		c.owner[clientID] = binding{op: b.op, stopped: true}
+	}
+	return b.op, true
 }
 
 // route returns the client's id for a message gqlgen writes about operation op, and whether
-// to send it: not when a newer operation answers to that id, or op already ended. complete
-// and error end op.
+// to send it: only while the guard has not forgotten op (see start and stop) and op has not
+// ended. complete and error end op.
 func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	clientID, ok := c.client[op]
-	if !ok {
-		return "", false // e.g. the complete gqlgen sends after an error
-	}
-	current, owned := c.owner[clientID]
-	send = !owned || current == op
-	if typ == "complete" || typ == "error" {
+	clientID, send = c.client[op]
+	if send && (typ == "complete" || typ == "error") {
 		delete(c.client, op)
-		if owned && current == op {
+		if c.owner[clientID].op == op {
 			delete(c.owner, clientID)
 		}
 	}
@@ -333,8 +398,12 @@ func messageFields(v any) (id, typ reflect.Value, ok bool) {
 }
 
 // WriteClose sends a close frame, unless the guard already sent one: gqlgen closes the
-// connection too after a refusal, with a code of its own.
+// connection too after a refusal, with a code of its own. gqlgen's close for a missing
+// connection_init gets graphql-transport-ws's code and reason.
 func (c *guardedConn) WriteClose(code int, reason string) error {
+	if c.transportWS && code == transport.WebsocketCloseProtocolError && reason == gqlgenInitTimeout {
+		code, reason = closeConnectionInitialisationTimeout, "Connection initialisation timeout"
+	}
 	c.mu.Lock()
 	closing := c.closing
 	c.closing = true

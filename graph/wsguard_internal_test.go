@@ -1,33 +1,66 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+
+	"github.com/eventgraph/eventgraph/graph/generated"
 )
 
-// sentConn is a transport.WebsocketConn that records the messages written to it.
-type sentConn struct {
+// fakeConn is a transport.WebsocketConn that hands out queued client messages and records
+// what is written to it; its other methods are not used.
+type fakeConn struct {
 	transport.WebsocketConn
-	sent []string
+	proto  string
+	in     []string // client messages, read in order; then NextReader fails with io.EOF
+	sent   []string // messages written, as JSON
+	closed []string // close frames written, as "code reason"
 }
 
-func (c *sentConn) WriteJSON(v any) error {
+func (c *fakeConn) Subprotocol() string { return c.proto }
+
+func (c *fakeConn) NextReader() (int, io.Reader, error) {
+	if len(c.in) == 0 {
+		return 0, nil, io.EOF
+	}
+	m := c.in[0]
+	c.in = c.in[1:]
+	return int(websocket.MessageText), strings.NewReader(m), nil
+}
+
+func (c *fakeConn) WriteJSON(v any) error {
 	b, err := json.Marshal(v)
 	c.sent = append(c.sent, string(b))
 	return err
 }
 
+func (c *fakeConn) WriteClose(code int, reason string) error {
+	c.closed = append(c.closed, fmt.Sprintf("%d %s", code, reason))
+	return nil
+}
+
+// gqlgenMessage has the shape of gqlgen's graphqltransportwsMessage and graphqlwsMessage.
+type gqlgenMessage struct {
+	Payload json.RawMessage `json:"payload,omitempty"`
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+}
+
 // TestGuardedConn_WriteJSON checks both ways messages are routed: gqlgen's message struct
 // (fields set by reflection) and, should its shape change, any other value through its JSON.
 func TestGuardedConn_WriteJSON(t *testing.T) {
-	type gqlgenMessage struct { // the shape of gqlgen's graphqltransportwsMessage
-		Payload json.RawMessage `json:"payload,omitempty"`
-		ID      string          `json:"id,omitempty"`
-		Type    string          `json:"type"`
-	}
 	tests := []struct {
 		name    string
 		message func(id, typ string) any
@@ -58,8 +91,8 @@ func TestGuardedConn_WriteJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn := &sentConn{}
-			g := &guardedConn{WebsocketConn: conn, owner: map[string]string{}, client: map[string]string{}}
+			conn := &fakeConn{proto: "graphql-ws"}
+			g := newGuardedConn(conn)
 			a1, _, _ := g.start("a", false)
 			b1, _, _ := g.start("b", false)
 			a2, old, _ := g.start("a", true) // a1 replaced: its messages are dropped
@@ -78,8 +111,197 @@ func TestGuardedConn_WriteJSON(t *testing.T) {
 			if !slices.Equal(conn.sent, tt.want) {
 				t.Errorf("sent\n%q\nwant\n%q", conn.sent, tt.want)
 			}
-			if len(g.client) != 1 || g.client[a2] != "a" || len(g.owner) != 1 || g.owner["a"] != a2 {
+			if len(g.client) != 1 || g.client[a2] != "a" || len(g.owner) != 1 || g.owner["a"] != (binding{op: a2}) {
 				t.Errorf("after the ends of a1 and b1: client %v owner %v, want only a2 as a", g.client, g.owner)
+			}
+		})
+	}
+}
+
+// TestGuardedConn_routing runs conversations through the guard: client messages in, what
+// gqlgen reads from it, and messages gqlgen writes about its operations (named 1, 2, … in
+// the order the guard starts them; each message's payload names its operation). It checks
+// that a forgotten operation (replaced, or completed by a graphql-transport-ws client) sends
+// nothing, also after the id it had is free again.
+func TestGuardedConn_routing(t *testing.T) {
+	const (
+		transportWS = "graphql-transport-ws"
+		legacyWS    = "graphql-ws"
+		query       = `,"payload":{"query":"{ status { head } }"}}`
+	)
+	// client returns a client message of type typ under id; start and subscribe carry a query.
+	client := func(typ, id string) string {
+		if typ == "start" || typ == "subscribe" {
+			return `{"id":"` + id + `","type":"` + typ + `"` + query
+		}
+		return `{"id":"` + id + `","type":"` + typ + `"}`
+	}
+	tests := []struct {
+		name  string
+		proto string
+		steps []string // "client <type> <id>", or "gqlgen <type> <operation>": gqlgen writes
+		want  []string // "gqlgen reads <type> <operation>" and "client gets <type> <id> <operation>"
+	}{
+		{"graphql-transport-ws: nothing is sent for an operation the client completed", transportWS, []string{
+			"client subscribe s", "gqlgen next 1", "client complete s", "gqlgen next 1", "gqlgen complete 1",
+		}, []string{
+			"gqlgen reads subscribe 1", "client gets next s 1", "gqlgen reads complete 1",
+		}},
+		{"graphql-transport-ws: an id reused at once gets nothing of its completed operation", transportWS, []string{
+			"client subscribe s", "client complete s", "client subscribe s",
+			"gqlgen next 2", "gqlgen complete 1", "gqlgen complete 2", "gqlgen next 1",
+		}, []string{
+			"gqlgen reads subscribe 1", "gqlgen reads complete 1", "gqlgen reads subscribe 2",
+			"client gets next s 2", "client gets complete s 2",
+		}},
+		{"graphql-transport-ws: an operation that ended frees its id; gqlgen's complete after an error is dropped", transportWS, []string{
+			"client subscribe s", "gqlgen error 1", "gqlgen complete 1", "client subscribe s", "gqlgen next 2",
+		}, []string{
+			"gqlgen reads subscribe 1", "client gets error s 1", "gqlgen reads subscribe 2", "client gets next s 2",
+		}},
+		{"graphql-ws: a replaced operation sends nothing, also once its replacement completed", legacyWS, []string{
+			"client start x", "gqlgen data 1", "client start x",
+			"gqlgen data 2", "gqlgen complete 2", "gqlgen data 1", "gqlgen complete 1",
+		}, []string{
+			"gqlgen reads start 1", "client gets data x 1", "gqlgen reads stop 1", "gqlgen reads start 2",
+			"client gets data x 2", "client gets complete x 2",
+		}},
+		{"graphql-ws: a stopped operation completes", legacyWS, []string{
+			"client start x", "client stop x", "client stop x", "gqlgen data 1", "gqlgen complete 1",
+		}, []string{
+			"gqlgen reads start 1", "gqlgen reads stop 1", "client gets data x 1", "client gets complete x 1",
+		}},
+		{"graphql-ws: a stopped operation sends nothing once a new one took its id", legacyWS, []string{
+			"client start x", "client stop x", "client start x",
+			"gqlgen data 2", "gqlgen complete 2", "gqlgen complete 1",
+		}, []string{
+			"gqlgen reads start 1", "gqlgen reads stop 1", "gqlgen reads start 2",
+			"client gets data x 2", "client gets complete x 2",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := &fakeConn{proto: tt.proto}
+			g := newGuardedConn(conn)
+			g.initialised = true
+			var got []string
+			for _, step := range tt.steps {
+				var who, typ, id string
+				if _, err := fmt.Sscan(step, &who, &typ, &id); err != nil {
+					t.Fatalf("step %q: %v", step, err)
+				}
+				if who == "gqlgen" {
+					m := &gqlgenMessage{ID: id, Type: typ, Payload: json.RawMessage(`{"op":"` + id + `"}`)}
+					if err := g.WriteJSON(m); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, drainSent(t, conn)...)
+					continue
+				}
+				conn.in = append(conn.in, client(typ, id))
+				for {
+					_, r, err := g.NextReader()
+					if errors.Is(err, io.EOF) {
+						break
+					} else if err != nil {
+						t.Fatalf("step %q: %v", step, err)
+					}
+					var m wsMessage
+					if err := json.NewDecoder(r).Decode(&m); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, "gqlgen reads "+m.Type+" "+m.ID)
+				}
+				got = append(got, drainSent(t, conn)...)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
+
+// drainSent returns the messages sent to the client since the last call, as "client gets
+// <type> <id> <operation>".
+func drainSent(tb testing.TB, conn *fakeConn) []string {
+	tb.Helper()
+	var out []string
+	for _, s := range conn.sent {
+		var m struct {
+			ID      string
+			Type    string
+			Payload struct{ Op string }
+		}
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, "client gets "+m.Type+" "+m.ID+" "+m.Payload.Op)
+	}
+	conn.sent = nil
+	return out
+}
+
+func TestGuardedConn_WriteClose(t *testing.T) {
+	tests := []struct {
+		name   string
+		proto  string
+		code   int
+		reason string
+		want   string
+	}{
+		{"graphql-transport-ws: gqlgen's init timeout is 4408", "graphql-transport-ws",
+			1002, "connection initialisation timeout", "4408 Connection initialisation timeout"},
+		{"graphql-transport-ws: another protocol error is kept", "graphql-transport-ws",
+			1002, "unexpected message", "1002 unexpected message"},
+		{"graphql-ws: gqlgen's init timeout is kept", "graphql-ws",
+			1002, "connection initialisation timeout", "1002 connection initialisation timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := &fakeConn{proto: tt.proto}
+			g := newGuardedConn(conn)
+			if err := g.WriteClose(tt.code, tt.reason); err != nil {
+				t.Fatal(err)
+			}
+			_ = g.WriteClose(1000, "terminated") // gqlgen's own close after the guard's: ignored
+			if !slices.Equal(conn.closed, []string{tt.want}) {
+				t.Errorf("closed with %q, want %q", conn.closed, tt.want)
+			}
+		})
+	}
+}
+
+// TestWsGuard_initTimeout runs gqlgen's WebSocket transport behind the guard with a short
+// InitTimeout (the server's is 30 s), so that a change of gqlgen's close reason shows.
+func TestWsGuard_initTimeout(t *testing.T) {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
+	srv.AddTransport(transport.Websocket{
+		Implementation: wsGuard{transport.CoderWebsocketImplementation{}},
+		InitTimeout:    10 * time.Millisecond,
+	})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	tests := []struct {
+		proto      string
+		wantCode   websocket.StatusCode
+		wantReason string
+	}{
+		{"graphql-transport-ws", 4408, "Connection initialisation timeout"},
+		{"graphql-ws", websocket.StatusProtocolError, "connection initialisation timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.proto, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), &websocket.DialOptions{Subprotocols: []string{tt.proto}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.CloseNow()
+			_, b, err := conn.Read(ctx)
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != tt.wantCode || ce.Reason != tt.wantReason {
+				t.Fatalf("read %s %v, want the connection closed with %d %q", b, err, tt.wantCode, tt.wantReason)
 			}
 		})
 	}

@@ -167,32 +167,40 @@ func TestHandler_webSocketReusedOperationID(t *testing.T) {
 			c.next("next", "q")
 			c.next("complete", "q")
 		}
-		for range 2 { // a subscription the client completes, waiting for the server's complete
-			c.start("subscribe", "s", events)
-			c.next("next", "s")
+		// A subscription the client completes frees its id at once, and the server sends
+		// nothing more for it, not even complete: the first message under the reused id is
+		// the new subscription's (repeated, as the old one's complete would be a race).
+		for i := range 50 {
+			c.start("subscribe", "s", fmt.Sprintf(`subscription { events(afterPosition: 0) { n%d: position } }`, i))
+			if m := c.next("next", "s"); eventPosition(t, m, fmt.Sprintf("n%d", i)) != 1 {
+				t.Fatalf("got %s", m.Payload)
+			}
 			c.send(wsMsg{ID: "s", Type: "complete"})
-			c.next("complete", "s")
 		}
-
-		// Reused at once: the old subscription's complete may come first, never after the
-		// new one's messages.
-		c.start("subscribe", "s", events)
-		c.next("next", "s")
-		c.send(wsMsg{ID: "s", Type: "complete"})
 		c.start("subscribe", "s", `subscription { events(afterPosition: 0) { again: position } }`)
-		m, err := c.read()
-		if err == nil && m.Type == "complete" && m.ID == "s" {
-			m, err = c.read()
-		}
-		if err != nil || m.Type != "next" || m.ID != "s" || eventPosition(t, m, "again") != 1 {
-			t.Fatalf("got %s %q %s %v, want the new subscription's first event", m.Type, m.ID, m.Payload, err)
+		if m := c.next("next", "s"); eventPosition(t, m, "again") != 1 {
+			t.Fatalf("got %s", m.Payload)
 		}
 		e.create(t, restaurantInput("r2", "a"))
 		if m := c.next("next", "s"); eventPosition(t, m, "again") != 2 {
 			t.Fatalf("got %s", m.Payload)
 		}
-		c.send(wsMsg{ID: "s", Type: "complete"})
-		c.next("complete", "s")
+	})
+
+	t.Run("graphql-transport-ws: nothing is sent for an operation after the client's complete", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.init()
+		for i := range 20 { // repeated: the server's complete would be a race with the query
+			s, q := fmt.Sprint("s", i), fmt.Sprint("q", i)
+			c.start("subscribe", s, events)
+			c.next("next", s)
+			c.send(wsMsg{ID: s, Type: "complete"})
+			c.start("subscribe", q, `{ status { head } }`)
+			c.next("next", q) // not a message for s
+			c.next("complete", q)
+		}
 	})
 
 	t.Run("graphql-ws: a start under an active id stops its operation and starts the new one", func(t *testing.T) {
@@ -217,8 +225,26 @@ func TestHandler_webSocketReusedOperationID(t *testing.T) {
 			t.Fatalf("got %s", m.Payload)
 		}
 		c.send(wsMsg{ID: "x", Type: "stop"})
-		c.next("complete", "x")
+		c.next("complete", "x") // as subscriptions-transport-ws's reference server completes it
 		recv(t, rec.ended)
+	})
+
+	t.Run("graphql-ws: a replaced operation sends nothing, also once its replacement completed", func(t *testing.T) {
+		e := newEnv(t)
+		e.create(t, restaurantInput("r1", "a"))
+		c := e.dialWS(t, graphtest.LegacyWS)
+		c.init()
+		for i := range 100 { // repeated: the replaced subscription's complete would be a race
+			q := fmt.Sprint("q", i)
+			c.start("start", "x", events)
+			c.next("data", "x")
+			c.start("start", "x", `{ status { head } }`) // a query: it completes at once
+			c.next("data", "x")
+			c.next("complete", "x")
+			c.start("start", q, `{ status { head } }`)
+			c.next("data", q) // not a message for x
+			c.next("complete", q)
+		}
 	})
 }
 
@@ -257,6 +283,8 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 			wantCode: 4400, wantReason: "Invalid message received: complete needs an id"},
 		{name: "a connection_init whose payload is not an object is 4400", send: []string{`{"type": "connection_init", "payload": 5}`},
 			wantCode: 4400, wantReason: "Invalid message received: the connection_init payload must be an object"},
+		{name: "a connection_init whose payload gqlgen cannot decode is 4400", send: []string{`{"type": "connection_init", "payload": {"n": 1e400}}`},
+			wantCode: 4400, wantReason: "Invalid message received: the connection_init payload could not be decoded"},
 	}
 	e := newEnv(t)
 	for _, tt := range tests {
@@ -296,4 +324,19 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 		}
 		c.closed(websocket.StatusProtocolError, "unexpected message")
 	})
+
+	// gqlgen would leave the connection open without an answer.
+	for _, tt := range []struct{ payload, want string }{
+		{`5`, "the connection_init payload must be an object"},
+		{`{"n": 1e400}`, "the connection_init payload could not be decoded"},
+	} {
+		t.Run("graphql-ws: a connection_init with payload "+tt.payload+" is a connection_error", func(t *testing.T) {
+			c := e.dialWS(t, graphtest.LegacyWS)
+			c.sendRaw(`{"type": "connection_init", "payload": ` + tt.payload + `}`)
+			if m := c.next("connection_error", ""); string(m.Payload) != `{"message":"`+tt.want+`"}` {
+				t.Fatalf("got %s", m.Payload)
+			}
+			c.closed(websocket.StatusProtocolError, tt.want)
+		})
+	}
 }

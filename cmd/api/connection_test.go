@@ -65,10 +65,9 @@ func TestSubscriptionLimitPerConnection(t *testing.T) {
 		}
 	})
 	t.Run("a stopped subscription frees its slot", func(t *testing.T) {
+		// graphql-transport-ws sends nothing more for an operation the client completed; the
+		// slot it frees is awaited by the next subscription.
 		c.send(wsMsg{ID: "1", Type: "complete"})
-		if m := c.next(); m.ID != "1" || m.Type != "complete" {
-			t.Fatalf("got %s %s, want subscription 1 complete", m.ID, m.Type)
-		}
 		subscribed("4")
 	})
 	t.Run("another connection has its own limit", func(t *testing.T) {
