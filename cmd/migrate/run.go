@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -114,7 +115,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 
 	if dstHead == srcHead {
 		fmt.Fprintf(stdout, "nothing to copy: the destination holds all %d events of the log\n", srcHead)
-		return nil
+		return copyCheckpoints(ctx, src, dst, stdout)
 	}
 	bar := newProgress(stderr, c.progress, int64(dstHead), int64(srcHead))
 	start := time.Now()
@@ -154,6 +155,25 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	copied := srcHead - dstHead
 	fmt.Fprintf(stdout, "copied %d events (positions %d-%d) into schema %s in %v; the destination's head is %d\n",
 		copied, dstHead+1, srcHead, c.schema, time.Since(start).Round(time.Millisecond), srcHead)
+	return copyCheckpoints(ctx, src, dst, stdout)
+}
+
+// copyCheckpoints saves the log's saga checkpoints in the destination, which now holds the
+// events they name at the same positions, so the first server there resumes each saga where
+// it stopped instead of replaying the log (and deciding anew commands it had rejected).
+// PostgreSQL keeps a checkpoint already there that is further on.
+func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpointer, stdout io.Writer) error {
+	cps, err := src.Checkpoints(ctx)
+	if err != nil {
+		return fmt.Errorf("the events are copied, the saga checkpoints not: %w (move %s aside and run again: the sagas will then replay the log once)", err, jsonl.CheckpointFile)
+	}
+	for _, name := range slices.Sorted(maps.Keys(cps)) {
+		c := cps[name]
+		if err := dst.SaveCheckpoint(ctx, name, c); err != nil {
+			return fmt.Errorf("the events are copied, checkpoint %q not: %w (run again to retry)", name, err)
+		}
+		fmt.Fprintf(stdout, "saved checkpoint %q (position %d)\n", name, c.Position)
+	}
 	return nil
 }
 

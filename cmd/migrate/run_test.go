@@ -72,6 +72,37 @@ func sameLog(tb testing.TB, dir, url, schema string) {
 	}
 }
 
+// saveCheckpoint saves, in the log at dir, a checkpoint under name at position p, with the
+// log's head, as a saga would, and returns it.
+func saveCheckpoint(tb testing.TB, dir, name string, p store.Position) store.Checkpoint {
+	tb.Helper()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	events := readAll(tb, s)
+	head := events[len(events)-1]
+	c := store.Checkpoint{Position: p, EventID: events[p-1].ID, Head: head.Position, HeadEventID: head.ID}
+	if err := s.SaveCheckpoint(tb.Context(), name, c); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// sameCheckpoint checks that the schema holds checkpoint want under name.
+func sameCheckpoint(tb testing.TB, url, schema, name string, want store.Checkpoint) {
+	tb.Helper()
+	dst, err := postgres.Open(tb.Context(), url, postgres.WithSchema(schema))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer dst.Close()
+	if got, err := dst.Checkpoint(tb.Context(), name); err != nil || got != want {
+		tb.Fatalf("destination's checkpoint %q = %+v, %v; want %+v", name, got, err, want)
+	}
+}
+
 type result struct {
 	code           int
 	stdout, stderr string
@@ -89,6 +120,7 @@ func TestRun_copiesTheLogWithItsPositions(t *testing.T) {
 	schema := pgtest.Schema(t, url)
 	dir := filepath.Join(t.TempDir(), "data")
 	writeLog(t, dir, 0, 250)
+	want := saveCheckpoint(t, dir, "saga:test", 200)
 	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
 
 	r := runMigrate(t, env, "--postgres-schema", schema, "--batch", "100", dir)
@@ -98,10 +130,23 @@ func TestRun_copiesTheLogWithItsPositions(t *testing.T) {
 	if !strings.Contains(r.stdout, "copied 250 events (positions 1-250)") {
 		t.Errorf("stdout %q: want the number of events copied", r.stdout)
 	}
+	if !strings.Contains(r.stdout, `saved checkpoint "saga:test" (position 200)`) {
+		t.Errorf("stdout %q: want the checkpoint saved", r.stdout)
+	}
+	sameCheckpoint(t, url, schema, "saga:test", want)
 	if !strings.Contains(r.stderr, "100.0%") || !strings.Contains(r.stderr, "250/250 events") {
 		t.Errorf("stderr %q: want a progress bar ending at 100%%", r.stderr)
 	}
 	sameLog(t, dir, url, schema)
+
+	t.Run("a checkpoint saved since is copied though no event is", func(t *testing.T) {
+		want := saveCheckpoint(t, dir, "saga:test", 250)
+		r := runMigrate(t, env, "--postgres-schema", schema, dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "nothing to copy") || !strings.Contains(r.stdout, `saved checkpoint "saga:test" (position 250)`) {
+			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		sameCheckpoint(t, url, schema, "saga:test", want)
+	})
 
 	t.Run("a second run finds the copy complete and writes nothing", func(t *testing.T) {
 		r := runMigrate(t, env, "--postgres-schema", schema, dir)

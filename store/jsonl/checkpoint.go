@@ -37,6 +37,13 @@ type checkpointJSON struct {
 	HeadEventID string `json:"headEventId"`
 }
 
+func (c checkpointJSON) checkpoint() store.Checkpoint {
+	return store.Checkpoint{
+		Position: store.Position(c.Position), EventID: c.EventID,
+		Head: store.Position(c.Head), HeadEventID: c.HeadEventID,
+	}
+}
+
 // Checkpoint returns the checkpoint saved under name (see store.Checkpointer). A
 // CheckpointFile that cannot be read or is not valid is an error.
 func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
@@ -49,11 +56,26 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 	if err := s.loadCheckpoints(); err != nil {
 		return store.Checkpoint{}, err
 	}
-	c := cp.byName[name]
-	return store.Checkpoint{
-		Position: store.Position(c.Position), EventID: c.EventID,
-		Head: store.Position(c.Head), HeadEventID: c.HeadEventID,
-	}, nil
+	return cp.byName[name].checkpoint(), nil
+}
+
+// Checkpoints returns every checkpoint saved, by name: for tools that copy a store with its
+// positions (cmd/migrate), whose copy the checkpoints fit too. Errors as for Checkpoint.
+func (s *Store) Checkpoints(ctx context.Context) (map[string]store.Checkpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cp := &s.checkpoints
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if err := s.loadCheckpoints(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Checkpoint, len(cp.byName))
+	for name, c := range cp.byName {
+		out[name] = c.checkpoint()
+	}
+	return out, nil
 }
 
 // SaveCheckpoint saves c under name (see store.Checkpointer): it writes the whole

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,6 +86,65 @@ func TestStore_checkpointFile(t *testing.T) {
 		}
 		if c, err := s2.Checkpoint(ctx, "saga:order"); err != nil || c != (store.Checkpoint{}) {
 			t.Fatalf("the damaged file's entry: %+v, %v; want none", c, err)
+		}
+	})
+
+	t.Run("a file that cannot be read is an error, and a save does not replace it", func(t *testing.T) {
+		// A directory in the file's place: reading it fails (EISDIR) while what it holds
+		// stays as it was, as with a file the process may not read.
+		dir := t.TempDir()
+		path := filepath.Join(dir, jsonl.CheckpointFile)
+		if err := os.Mkdir(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(path, "kept"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, dir)
+		if _, err := s.Checkpoint(ctx, "saga:order"); err == nil {
+			t.Fatal("Checkpoint from an unreadable file: nil error")
+		}
+		if _, err := s.Checkpoints(ctx); err == nil {
+			t.Fatal("Checkpoints from an unreadable file: nil error")
+		}
+		err := s.SaveCheckpoint(ctx, "saga:order", store.Checkpoint{Position: 1, EventID: "e1"})
+		// The save must fail on reading what is there, before it writes anything; one that
+		// went on to replace the file would fail later, on the rename.
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Op != "read" {
+			t.Fatalf("SaveCheckpoint over an unreadable file: %v; want the read's error", err)
+		}
+		if _, err := os.Stat(filepath.Join(path, "kept")); err != nil {
+			t.Errorf("what the unreadable file held is gone: %v", err)
+		}
+		if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a temporary file was left: %v", err)
+		}
+	})
+
+	t.Run("Checkpoints returns every name's checkpoint", func(t *testing.T) {
+		s := openStore(t, t.TempDir())
+		want := map[string]store.Checkpoint{
+			"saga:order": {Position: 3, EventID: "e3", Head: 5, HeadEventID: "e5"},
+			"saga:other": {Position: 1, EventID: "e1", Head: 1, HeadEventID: "e1"},
+		}
+		got, err := s.Checkpoints(ctx)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("Checkpoints of a new store: %v, %v; want none", got, err)
+		}
+		for name, c := range want {
+			if err := s.SaveCheckpoint(ctx, name, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err = s.Checkpoints(ctx); err != nil || !maps.Equal(got, want) {
+			t.Fatalf("Checkpoints = %v, %v; want %v", got, err, want)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Checkpoints(ctx); !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Checkpoints after Close: %v; want ErrClosed", err)
 		}
 	})
 }
