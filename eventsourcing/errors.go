@@ -14,6 +14,9 @@ var (
 	ErrCommandIDReused = errors.New("eventsourcing: command id reused with a different command")
 	// ErrConsistencyTimeout means WaitFor's context ended before the position was processed.
 	ErrConsistencyTimeout = errors.New("eventsourcing: consistency timeout")
+	// ErrDraining means WaitFor was asked for a position beyond the log's head after Drain:
+	// the server is shutting down and will not see that position.
+	ErrDraining = errors.New("eventsourcing: draining for shutdown")
 	// ErrProcessorStopped means a projection or saga stopped on an error before reaching the
 	// position WaitFor waits for.
 	ErrProcessorStopped = errors.New("eventsourcing: processor stopped")

@@ -102,6 +102,8 @@ type Runner struct {
 	startErr  error
 	waiters   int
 	changed   chan struct{} // closed and replaced when a position advances and someone waits
+	draining  bool          // set by Drain: WaitFor beyond drainHead fails at once
+	drainHead store.Position
 }
 
 // processor is one projection or saga; its mutable fields are guarded by Runner.mu.
@@ -249,6 +251,9 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 		if done, err := r.reachedLocked(p); done || err != nil {
 			return err
 		}
+		if r.draining && p > r.drainHead {
+			return fmt.Errorf("%w: position %d is beyond the log's head %d", ErrDraining, p, r.drainHead)
+		}
 		if ctx.Err() != nil {
 			return consistencyError(ctx, p)
 		}
@@ -262,6 +267,19 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 		r.mu.Lock()
 		r.waiters--
 	}
+}
+
+// Drain makes WaitFor fail at once with ErrDraining, for the calls waiting now and those to
+// come, when they wait for a position beyond head; a server calls it as it shuts down, with
+// the log's head once it no longer takes requests. No request can then write such a position
+// or learn of it (it was a guess, or another server's beyond this one's head), and waiting for
+// it would hold the shutdown up for the caller's whole timeout. Waits for positions up to
+// head are not affected: the processors go on until Run's context ends.
+func (r *Runner) Drain(head store.Position) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.draining, r.drainHead = true, head
+	r.notifyLocked()
 }
 
 func consistencyError(ctx context.Context, p store.Position) error {

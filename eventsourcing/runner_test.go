@@ -151,6 +151,45 @@ func TestRunner_WaitFor(t *testing.T) {
 	})
 }
 
+func TestRunner_Drain(t *testing.T) {
+	s := newStore(t)
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(newTotals("t"))
+	startRunner(t, r)
+	res := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	waitFor(t, r, res.Position)
+	// The contexts bound the test only: without Drain these waits would last until they end.
+	bounded := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		t.Cleanup(cancel)
+		return ctx
+	}
+
+	beyond := make(chan error, 4)
+	for range cap(beyond) {
+		go func() { beyond <- r.WaitFor(bounded(), res.Position+5) }()
+	}
+	within := make(chan error, 1)
+	go func() { within <- r.WaitFor(bounded(), res.Position+1) }()
+
+	r.Drain(res.Position + 1) // as if a command in flight were still to write position +1
+	for range cap(beyond) {
+		if err := <-beyond; !errors.Is(err, eventsourcing.ErrDraining) || errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a wait beyond the head, after Drain: %v; want ErrDraining at once", err)
+		}
+	}
+	if err := r.WaitFor(bounded(), res.Position+2); !errors.Is(err, eventsourcing.ErrDraining) {
+		t.Fatalf("a wait beyond the head begun after Drain: %v; want ErrDraining", err)
+	}
+	if err := r.WaitFor(bounded(), res.Position); err != nil {
+		t.Fatalf("a wait for a processed position after Drain: %v", err)
+	}
+	mustHandle(t, newCounterHandler(s), createCounter{ID: "b"}, eventsourcing.Meta{})
+	if err := <-within; err != nil {
+		t.Fatalf("a wait up to the head, after Drain: %v; want it to end when the position is processed", err)
+	}
+}
+
 // failing is a projection whose Apply fails (or panics) at one position.
 type failing struct {
 	name  string

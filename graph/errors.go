@@ -102,6 +102,8 @@ func classify(err error) (code, message string, ext map[string]any) {
 		return CodeVersionConflict, "version conflict", nil
 	case errors.Is(err, eventsourcing.ErrCommandIDReused):
 		return CodeCommandIDReused, "commandId was already used with a different command", nil
+	case errors.Is(err, eventsourcing.ErrDraining):
+		return CodeConsistencyTimeout, "the server is shutting down and its read models have not reached minPosition; retry", nil
 	case errors.Is(err, eventsourcing.ErrConsistencyTimeout):
 		return CodeConsistencyTimeout, "the read models did not reach minPosition in time; retry later", nil
 	}

@@ -31,6 +31,7 @@ func TestClassify(t *testing.T) {
 		{"conflict", wrap(&store.ConflictError{Stream: "s", Expected: 1, Actual: 2}), CodeVersionConflict},
 		{"reused", wrap(eventsourcing.ErrCommandIDReused), CodeCommandIDReused},
 		{"timeout", wrap(eventsourcing.ErrConsistencyTimeout), CodeConsistencyTimeout},
+		{"draining for shutdown", wrap(eventsourcing.ErrDraining), CodeConsistencyTimeout},
 		{"anything else", errors.New("disk on fire at /var/lib/x"), CodeInternal},
 		{"a closed store", wrap(store.ErrClosed), CodeInternal},
 	}

@@ -176,6 +176,19 @@ func (s *Service) WaitFor(ctx context.Context, p store.Position) error {
 	return nil
 }
 
+// Drain readies the service for shutdown, once the server takes no more requests: from now
+// on WaitFor for a position beyond the log's present head fails at once with an error
+// wrapping eventsourcing.ErrDraining, instead of waiting out the consistency timeout (see
+// eventsourcing.Runner.Drain). Commands and other waits go on as before.
+func (s *Service) Drain(ctx context.Context) error {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("service: drain: %w", err)
+	}
+	s.runner.Drain(head)
+	return nil
+}
+
 // Status reports every projection's and saga's progress.
 func (s *Service) Status() []eventsourcing.ProcessorStatus { return s.runner.Status() }
 

@@ -229,8 +229,9 @@ func (m *Main) URL() string {
 func (m *Main) Failed() <-chan error { return m.failed }
 
 // Close shuts the server down gracefully: it stops accepting connections, ends
-// every subscription stream (WebSocket and SSE), lets in-flight requests finish
-// for up to Config.ShutdownTimeout, then stops the service runner and closes
+// every subscription stream (WebSocket and SSE), answers at once the queries that
+// wait for a position beyond the log's head (see service.Service.Drain), lets
+// in-flight requests finish for up to Config.ShutdownTimeout, then stops the service runner and closes
 // the store (the JSONL log is synced and closed). Calling it again returns the
 // first result; calling it without Run does nothing.
 func (m *Main) Close() error {
@@ -247,6 +248,11 @@ func (m *Main) shutdown() error {
 	var errs []error
 	shutdownDone := make(chan error, 1)
 	go func() { shutdownDone <- m.srv.Shutdown(ctx) }() // stops accepting at once
+	// A query in flight that waits for a position beyond the head would wait out its
+	// consistency timeout: no request can write that position now.
+	if err := m.svc.Drain(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if err := m.streams.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
@@ -149,46 +153,96 @@ func TestMain_restartKeepsEverything(t *testing.T) {
 	}
 }
 
+// heldFile is a JSONL log file whose next sync, once armed, waits until released.
+type heldFile struct {
+	jsonl.File
+	armed    atomic.Bool
+	entered  chan struct{} // closed when the armed sync begins
+	released chan struct{} // closed by the test to let it go on
+}
+
+func (f *heldFile) Sync() error {
+	if f.armed.CompareAndSwap(true, false) {
+		close(f.entered)
+		<-f.released
+	}
+	return f.File.Sync()
+}
+
+// TestMain_closeLetsInFlightRequestsFinish closes the server with two requests in flight: a
+// mutation whose append waits in its sync, which Close must let finish, and a query waiting
+// for a position beyond the head, which Close must answer at once instead of letting it wait
+// out its consistency timeout (an hour here).
 func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
+	hf := &heldFile{entered: make(chan struct{}), released: make(chan struct{})}
+	dir := t.TempDir()
 	m := NewMain()
 	m.Stderr = &syncbuf.Buffer{}
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--consistency-timeout", "300ms"}, env(nil)); err != nil {
+	args := []string{"--addr", "127.0.0.1:0", "--store", "jsonl", "--data", dir, "--consistency-timeout", "1h", "--shutdown-timeout", "1h"}
+	if err := m.ParseFlags(args, env(nil)); err != nil {
 		t.Fatal(err)
 	}
-	active := make(chan struct{}, 1)
-	m.requestStarted = func(*http.Request) {
-		select {
-		case active <- struct{}{}:
-		default:
-		}
-	}
+	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { hf.File = f; return hf })}
+	started := make(chan string, 2)
+	m.requestStarted = func(r *http.Request) { started <- r.Header.Get("X-Test") }
 	if err := m.Run(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(hf.released) }) }) // before Close, on failure
 
-	// A query that waits for a position the log never reaches: in flight until the
-	// consistency timeout.
-	c := newClient(t, m.URL()+"/graphql")
 	type answer struct {
 		resp *graphtest.Response
 		err  error
 	}
-	answered := make(chan answer, 1)
-	go func() {
-		resp, err := c.Query(testCtx(t), `{ restaurant(id: "r1", minPosition: 1000) { id } }`, nil)
-		answered <- answer{resp, err}
-	}()
-	<-active
-	if err := m.Close(); err != nil {
+	send := func(name, query string, vars map[string]any) <-chan answer {
+		c := graphtest.New(m.URL()+"/graphql", graphtest.WithHeader("X-Test", name))
+		answered := make(chan answer, 1)
+		go func() {
+			resp, err := c.Query(testCtx(t), query, vars)
+			answered <- answer{resp, err}
+		}()
+		if got := <-started; got != name {
+			t.Fatalf("request %q reached the handlers, want %q", got, name)
+		}
+		return answered
+	}
+	hf.armed.Store(true)
+	mutation := send("mutation", createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Osteria", "menu": menu("a")}})
+	<-hf.entered
+	query := send("query", `{ restaurant(id: "r1", minPosition: 1000) { id } }`, nil)
+
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	a := <-query
+	if a.err != nil {
+		t.Fatalf("the waiting query failed at the transport: %v", a.err)
+	}
+	if a.resp.Code() != "CONSISTENCY_TIMEOUT" || !strings.Contains(a.resp.Errors[0].Message, "shutting down") {
+		t.Fatalf("the waiting query: %v, want CONSISTENCY_TIMEOUT saying the server is shutting down", a.resp.Errors)
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) with a mutation in flight", err)
+	case a := <-mutation:
+		t.Fatalf("the mutation was answered (%v, %v) before its sync ended", a.resp, a.err)
+	default:
+	}
+
+	release.Do(func() { close(hf.released) })
+	// Had Close cut the connection, the client would see a transport error.
+	a = <-mutation
+	if a.err != nil {
+		t.Fatalf("the in-flight mutation failed at the transport: %v", a.err)
+	}
+	if len(a.resp.Errors) > 0 {
+		t.Fatalf("the in-flight mutation: %v, want it done", a.resp.Errors)
+	}
+	if err := <-closed; err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	// Had Close cut the connection, the client would see a transport error.
-	a := <-answered
-	if a.err != nil {
-		t.Fatalf("the in-flight query failed at the transport: %v", a.err)
-	}
-	if a.resp.Code() != "CONSISTENCY_TIMEOUT" {
-		t.Errorf("the in-flight query: %v, want its own answer, CONSISTENCY_TIMEOUT", a.resp.Errors)
+	if streams := logEvents(t, dir); len(streams) != 1 || streams[0] != "restaurant-r1" {
+		t.Errorf("the log holds %q, want the in-flight mutation's event", streams)
 	}
 }
