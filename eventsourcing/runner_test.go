@@ -99,13 +99,21 @@ func TestRunner_projections(t *testing.T) {
 	}
 }
 
-func TestRunner_WaitFor(t *testing.T) {
-	s := newStore(t)
+// runningTotals returns a store, a running Runner with one projection, and the result of a
+// first command that the projection has processed.
+func runningTotals(tb testing.TB) (store.Store, *eventsourcing.Runner, eventsourcing.Result) {
+	tb.Helper()
+	s := newStore(tb)
 	r := eventsourcing.NewRunner(s)
 	r.AddProjection(newTotals("t"))
-	startRunner(t, r)
-	res := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
-	waitFor(t, r, res.Position)
+	startRunner(tb, r)
+	res := mustHandle(tb, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	waitFor(tb, r, res.Position)
+	return s, r, res
+}
+
+func TestRunner_WaitFor(t *testing.T) {
+	s, r, res := runningTotals(t)
 
 	t.Run("a position beyond the head times out", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -152,12 +160,7 @@ func TestRunner_WaitFor(t *testing.T) {
 }
 
 func TestRunner_Drain(t *testing.T) {
-	s := newStore(t)
-	r := eventsourcing.NewRunner(s)
-	r.AddProjection(newTotals("t"))
-	startRunner(t, r)
-	res := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
-	waitFor(t, r, res.Position)
+	s, r, res := runningTotals(t)
 	// The contexts bound the test only: without Drain these waits would last until they end.
 	bounded := func() context.Context {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
