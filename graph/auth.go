@@ -32,8 +32,9 @@ type authKey struct{}
 // authState is what the server learned about the caller of one HTTP request or one
 // WebSocket connection.
 type authState struct {
-	authenticated atomic.Bool // a valid token was presented
-	refused       atomic.Bool // an operation was refused for want of one: answer 401
+	authenticated atomic.Bool            // a valid token was presented
+	refused       atomic.Bool            // an operation was refused for want of one: answer 401
+	refusal       atomic.Pointer[string] // the first refusal's message
 }
 
 func authFrom(ctx context.Context) *authState {
@@ -114,26 +115,47 @@ func writeUnauthenticated(w http.ResponseWriter, message string) {
 // authWriter turns the status of a response into 401 when an operation of the request was
 // refused for want of a token. gqlgen writes such a refusal with status 200 (or 422), always
 // after the refusal, so the status is still unwritten when the refusal is known.
+//
+// gqlgen's SSE transport answers a refused operation with an event stream that carries the
+// refusal as its one event. A client that gets 401 reads no stream (EventSource, graphql-sse:
+// it reads a failed response as JSON, if at all), so such a response is replaced by the same
+// JSON 401 as an invalid token gets, and the stream's bytes are dropped. (gqlgen's SSE writes
+// under a lock of its own, so the writer is not used concurrently.)
 type authWriter struct {
 	http.ResponseWriter
-	st    *authState
-	wrote bool
+	st      *authState
+	wrote   bool
+	discard bool // the response was replaced: drop what gqlgen writes
 }
 
 func (w *authWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote = true
-		if w.st.refused.Load() {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="eventgraph"`)
-			code = http.StatusUnauthorized
-		}
+	if w.wrote {
+		w.ResponseWriter.WriteHeader(code)
+		return
 	}
-	w.ResponseWriter.WriteHeader(code)
+	w.wrote = true
+	if !w.st.refused.Load() {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream") {
+		w.discard = true
+		for _, h := range []string{"Cache-Control", "Connection"} { // set by gqlgen's SSE
+			w.Header().Del(h)
+		}
+		writeUnauthenticated(w.ResponseWriter, *w.st.refusal.Load())
+		return
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="eventgraph"`)
+	w.ResponseWriter.WriteHeader(http.StatusUnauthorized)
 }
 
 func (w *authWriter) Write(p []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return len(p), nil
 	}
 	return w.ResponseWriter.Write(p)
 }
@@ -220,15 +242,14 @@ func (a authRequired) MutateOperationContext(ctx context.Context, op *graphql.Op
 	if st != nil && st.authenticated.Load() {
 		return nil
 	}
-	if st != nil {
-		st.refused.Store(true)
-	}
 	what := "mutations and subscriptions"
 	if a.queries {
 		what = "every operation"
 	}
-	return &gqlerror.Error{
-		Message:    "authentication required: " + what + " need an Authorization: Bearer <token> header",
-		Extensions: map[string]any{"code": CodeUnauthenticated},
+	msg := "authentication required: " + what + " need an Authorization: Bearer <token> header"
+	if st != nil {
+		st.refusal.CompareAndSwap(nil, &msg)
+		st.refused.Store(true)
 	}
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeUnauthenticated}}
 }

@@ -20,6 +20,7 @@ import (
 // (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md) that gqlgen's transport
 // does not send itself; 4401 is CloseUnauthorized.
 const (
+	closeGoingAway                       = 1001 // RFC 6455: the server is going down
 	closeBadRequest                      = 4400
 	closeConnectionInitialisationTimeout = 4408
 	closeSubscriberAlreadyExists         = 4409
@@ -29,6 +30,10 @@ const (
 // gqlgenInitTimeout is the reason gqlgen closes with (code 1002) when no connection_init
 // came within its InitTimeout.
 const gqlgenInitTimeout = "connection initialisation timeout"
+
+// gqlgenTerminated is the reason gqlgen closes with (code 1000) when the connection's
+// context ends, and when a graphql-ws client sends connection_terminate.
+const gqlgenTerminated = "terminated"
 
 // maxCloseReason is the longest close reason a close frame carries: its payload is at most
 // 125 bytes, two of them the code.
@@ -48,7 +53,9 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	if err != nil {
 		return nil, err
 	}
-	return newGuardedConn(conn), nil
+	gc := newGuardedConn(conn)
+	gc.ended = r.Context().Done()
+	return gc, nil
 }
 
 // newGuardedConn guards conn, whose subprotocol was negotiated.
@@ -99,7 +106,8 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 // send, at most one per operation gqlgen runs; pending holds at most one message.
 type guardedConn struct {
 	transport.WebsocketConn
-	transportWS bool // graphql-transport-ws; otherwise the legacy graphql-ws
+	transportWS bool            // graphql-transport-ws; otherwise the legacy graphql-ws
+	ended       <-chan struct{} // closed when the upgrade request's context ends (nil: never)
 
 	// Used by the goroutine reading messages only (gqlgen reads one message at a time).
 	initialised bool   // connection_init was handed on: gqlgen answers it before reading on
@@ -399,10 +407,16 @@ func messageFields(v any) (id, typ reflect.Value, ok bool) {
 
 // WriteClose sends a close frame, unless the guard already sent one: gqlgen closes the
 // connection too after a refusal, with a code of its own. gqlgen's close for a missing
-// connection_init gets graphql-transport-ws's code and reason.
+// connection_init gets graphql-transport-ws's code and reason, and its close when the
+// request's context ended (the server shuts down: see NewHandler) gets 1001 Going Away, the
+// code RFC 6455 gives a server going down, instead of 1000: a client takes 1000 with
+// operations still running for a server that ended them, and may not retry.
 func (c *guardedConn) WriteClose(code int, reason string) error {
-	if c.transportWS && code == transport.WebsocketCloseProtocolError && reason == gqlgenInitTimeout {
+	switch {
+	case c.transportWS && code == transport.WebsocketCloseProtocolError && reason == gqlgenInitTimeout:
 		code, reason = closeConnectionInitialisationTimeout, "Connection initialisation timeout"
+	case code == transport.WebsocketCloseNormalClosure && reason == gqlgenTerminated && c.requestEnded():
+		code, reason = closeGoingAway, "server shutting down"
 	}
 	c.mu.Lock()
 	closing := c.closing
@@ -412,6 +426,16 @@ func (c *guardedConn) WriteClose(code int, reason string) error {
 		return nil
 	}
 	return c.WebsocketConn.WriteClose(code, reason)
+}
+
+// requestEnded reports whether the upgrade request's context has ended.
+func (c *guardedConn) requestEnded() bool {
+	select {
+	case <-c.ended:
+		return true
+	default:
+		return false
+	}
 }
 
 // refuse closes the connection with code and reason and returns the error that ends

@@ -339,4 +339,13 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 			c.closed(websocket.StatusProtocolError, tt.want)
 		})
 	}
+
+	// A close the client asked for is a normal one; the server's shutdown is 1001 (see
+	// cmd/api's shutdown test).
+	t.Run("graphql-ws: connection_terminate closes with 1000", func(t *testing.T) {
+		c := e.dialWS(t, graphtest.LegacyWS)
+		c.init()
+		c.sendRaw(`{"type": "connection_terminate"}`)
+		c.closed(websocket.StatusNormalClosure, "terminated")
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	neturl "net/url"
 	"os"
@@ -80,6 +81,11 @@ func TestAuth_HTTP(t *testing.T) {
 				t.Fatalf("status %d code %q, want %d %q: %s", x.status, x.code(), tt.wantStatus, tt.wantCode, x.body)
 			}
 			if tt.wantStatus == http.StatusUnauthorized {
+				// A client that gets 401 reads the body as JSON, if at all: an SSE client
+				// (EventSource, graphql-sse) reads no event stream after a failed status.
+				if ct := x.header.Get("Content-Type"); ct != "application/json" || !json.Valid(x.body) {
+					t.Errorf("a 401 of Content-Type %q and body %q, want a JSON body", ct, x.body)
+				}
 				if !strings.HasPrefix(x.header.Get("WWW-Authenticate"), "Bearer") {
 					t.Errorf("WWW-Authenticate %q, want a Bearer challenge", x.header.Get("WWW-Authenticate"))
 				}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
@@ -63,10 +64,16 @@ func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
 						t.Fatalf("%s: still open after shutdown", name)
 					}
 					if err != nil {
-						break // the stream ended: completed or closed
+						// The stream ended: a WebSocket with 1001 Going Away, RFC 6455's code
+						// for a server going down (a client may reconnect elsewhere).
+						if strings.HasPrefix(name, "graphql") && websocket.CloseStatus(err) != websocket.StatusGoingAway {
+							t.Errorf("%s: ended with %v, want close status 1001", name, err)
+						}
+						break
 					}
 					if len(r.Errors) > 0 {
-						break // ended with an error message
+						t.Errorf("%s: ended with errors %v, want the stream closed", name, r.Errors)
+						break
 					}
 				}
 				s.Close()
