@@ -16,49 +16,11 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "browser: installing node and npm"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-fi
-chromium --version 2>/dev/null | tail -1
-echo "node $(node --version)"
 
+ci_name=browser
+# shellcheck source=server.sh
+source .ci/server.sh
 (cd e2e/browser && npm ci --no-audit --no-fund --loglevel=error)
-
-work=$(mktemp -d)
-artifacts=${ARTIFACT_DIR:-$work}
-mkdir -p "$artifacts"
-go build -o "$work/eventgraph" ./cmd/api
-
-server=""
-stop_server() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  server=""
-}
-trap stop_server EXIT
-
-# start_server LOG ARGS... starts the server (memory store, a free loopback port) and sets
-# addr to where it listens (waiting at most 30 s for its "listening" log line).
-start_server() {
-  local log=$1
-  shift
-  "$work/eventgraph" --store memory --addr 127.0.0.1:0 --log-format json "$@" 2>"$log" &
-  server=$!
-  addr=""
-  for _ in $(seq 300); do
-    addr=$(sed -n 's/.*"msg":"listening".*"addr":"\([^"]*\)".*/\1/p' "$log" | head -1)
-    [ -n "$addr" ] && return 0
-    kill -0 "$server" 2>/dev/null || { echo "browser: the server exited:" >&2; cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "browser: the server did not start listening in 30 s" >&2
-  cat "$log" >&2
-  exit 1
-}
 
 # run_page LOG [AUTH_TOKEN] drives the playground of the running server.
 run_page() {
