@@ -71,6 +71,11 @@ type Config struct {
 	MaxSubscriptionsPerConnection int
 	// Observer, when set, is told about every operation and subscription (see observe.go).
 	Observer Observer
+	// PersistedQueries is how many queries the server keeps for Automatic Persisted Queries
+	// (Apollo's protocol: a client sends a query's SHA-256 hash instead of the query; see
+	// persisted.go), the least recently used dropped first; 0 turns them off (a hash alone is
+	// then answered PERSISTED_QUERY_NOT_SUPPORTED).
+	PersistedQueries int
 }
 
 func (c Config) withDefaults(svc *service.Service) Config {
@@ -153,6 +158,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(subscriptionLimit{})
 	srv.Use(transportRules{})
+	// Last: it keeps a query only once every other extension let it through.
+	srv.Use(newPersistedQueries(cfg.PersistedQueries))
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 

@@ -51,6 +51,7 @@ type Config struct {
 	LogFormat          string        // LogText or LogJSON
 	LogLevel           slog.Level    // minimum level logged
 	Playground         bool          // serve the GraphiQL playground at /
+	PersistedQueries   int           // queries kept for Automatic Persisted Queries; 0 turns them off
 	SecurityConfig                   // authentication, operation limits, timeouts
 }
 
@@ -71,6 +72,7 @@ func DefaultConfig() Config {
 		LogFormat:          LogText,
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
+		PersistedQueries:   1000,
 		SecurityConfig:     defaultSecurity(),
 	}
 }
@@ -104,6 +106,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
+	fs.IntVar(&c.PersistedQueries, "persisted-queries", c.PersistedQueries, "how many queries to keep for Automatic Persisted Queries (a client sends a query's SHA-256 hash instead of the query); 0 turns them off")
 	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }
@@ -182,6 +185,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("invalid --keep-alive %v: must be positive", c.KeepAlive)
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("invalid --shutdown-timeout %v: must be positive", c.ShutdownTimeout)
+	case c.PersistedQueries < 0:
+		return fmt.Errorf("invalid --persisted-queries %d: must be 0 (off) or more", c.PersistedQueries)
 	case c.LogFormat != LogText && c.LogFormat != LogJSON:
 		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
 	}

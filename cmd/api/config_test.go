@@ -38,6 +38,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		LogFormat:          "text",
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
+		PersistedQueries:   1000,
 		SecurityConfig:     defaultSecurity(),
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -141,6 +142,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"zero retries", []string{"--max-retries", "0"}, nil, "--max-retries"},
 		{"zero keep-alive", []string{"--keep-alive", "0s"}, nil, "--keep-alive"},
 		{"zero shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
+		{"negative persisted queries", []string{"--persisted-queries=-1"}, nil, "--persisted-queries"},
 		{"empty address", []string{"--addr", ""}, nil, "--addr"},
 		{"address without a port", []string{"--addr", "nonsense"}, nil, "--addr"},
 		{"address with an empty port", []string{"--addr", "127.0.0.1:"}, nil, "--addr"},

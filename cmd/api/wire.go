@@ -23,5 +23,6 @@ func graphHandler(svc *service.Service, c Config, logger *slog.Logger, observer 
 		AuthQueries:                   c.AuthQueries,
 		MaxDepth:                      graphLimit(c.MaxDepth),
 		MaxSubscriptionsPerConnection: graphLimit(c.MaxSubscriptionsPerConnection),
+		PersistedQueries:              c.PersistedQueries,
 	})
 }
