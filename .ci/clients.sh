@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Interoperability test with the reference JavaScript GraphQL clients (runnable on its own):
 # installs node and npm if missing and the pinned npm packages of e2e/clients (graphql-ws,
-# subscriptions-transport-ws, graphql-sse, ws), builds and starts the server (memory store, a
-# free loopback port), and runs e2e/clients/clients.mjs, which follows events(afterPosition: 0),
-# restaurantChanged and orderChanged with each subscription client while mutations run over HTTP,
-# and checks the error paths and a clean end; then again against a server that requires a bearer
-# token, which every client carries (graphql-ws and the legacy client in the connection_init
-# payload, graphql-sse in the Authorization header), checking that a wrong or missing token is
-# refused in a way each client surfaces. Each run ends by stopping the server with SIGTERM while
-# every client holds a live subscription. Fails if any check fails or the server does not exit 0
-# (both runs go; the script fails at the end).
+# subscriptions-transport-ws, graphql-sse, ws, @apollo/client), builds and starts the server
+# (memory store, a free loopback port), and runs e2e/clients/clients.mjs, which follows
+# events(afterPosition: 0), restaurantChanged and orderChanged with each subscription client while
+# mutations run over HTTP, and checks the error paths and a clean end, and runs Apollo Client's
+# HttpLink and persisted-query link (e2e/clients/apollo.mjs); then again against a server that
+# requires a bearer token, which every client carries (graphql-ws and the legacy client in the
+# connection_init payload, graphql-sse and Apollo in the Authorization header), checking that a
+# wrong or missing token is refused in a way each client surfaces; then against a server with
+# --persisted-queries 0, where Apollo's persisted-query link must fall back to full queries. Each
+# run ends by stopping the server with SIGTERM while every client holds a live subscription. Fails
+# if any check fails or the server does not exit 0 (every run goes; the script fails at the end).
 # The server's logs go to $ARTIFACT_DIR (default: a new temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ source .ci/server.sh
 failed=0
 run_clients() {
   local log=$1 token=${2:-} status=0 exit_status=0
-  echo "clients: server at http://$addr${token:+ (bearer tokens required)}"
+  echo "clients: server at http://$addr${token:+ (bearer tokens required)}${EVENTGRAPH_PERSISTED_QUERIES:+ (--persisted-queries $EVENTGRAPH_PERSISTED_QUERIES)}"
   EVENTGRAPH_URL="http://$addr/graphql" EVENTGRAPH_AUTH_TOKEN="$token" EVENTGRAPH_SERVER_PID="$server" \
     node e2e/clients/clients.mjs || status=$?
   if grep -q '"msg":"shutting down"' "$log"; then
@@ -48,17 +50,19 @@ run_clients() {
     stop_server
   fi
   if [ "$status" -ne 0 ]; then
-    echo "clients: FAILED${token:+ (bearer tokens required)}; the server's log:" >&2
+    echo "clients: FAILED${token:+ (bearer tokens required)}${EVENTGRAPH_PERSISTED_QUERIES:+ (--persisted-queries $EVENTGRAPH_PERSISTED_QUERIES)}; the server's log:" >&2
     tail -50 "$log" >&2
     failed=$status
   fi
 }
 
-# Without authentication, then with a bearer token.
+# Without authentication, then with a bearer token, then without persisted queries.
 start_server "$artifacts/server.log"
 run_clients "$artifacts/server.log"
 token="clients-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 start_server "$artifacts/server-auth.log" --auth-tokens "$token"
 run_clients "$artifacts/server-auth.log" "$token"
+start_server "$artifacts/server-no-apq.log" --persisted-queries 0
+EVENTGRAPH_PERSISTED_QUERIES=0 run_clients "$artifacts/server-no-apq.log"
 echo "clients: artifacts in $artifacts"
 exit "$failed"

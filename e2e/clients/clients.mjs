@@ -3,6 +3,7 @@
 //   subscriptions-transport-ws  the legacy graphql-ws subprotocol (Apollo's deprecated client)
 //   graphql-sse                 Server-Sent Events, "distinct connections" mode
 //   fetch                       HTTP POST and GET
+//   Apollo Client               HttpLink and automatic persisted queries (apollo.mjs)
 // With each subscription client it follows events(afterPosition: 0), restaurantChanged(id) and
 // orderChanged(restaurantId) while mutations run over HTTP, and checks what arrives (order, shape,
 // no gap), the error paths (validation, parse and resolver errors, each with extensions.code) and a
@@ -14,6 +15,8 @@
 //   EVENTGRAPH_URL         the GraphQL endpoint, e.g. http://127.0.0.1:8080/graphql (required)
 //   EVENTGRAPH_AUTH_TOKEN  a bearer token the server requires (optional); every client carries it
 //                          and the refusal checks run
+//   EVENTGRAPH_PERSISTED_QUERIES  0 when the server runs with --persisted-queries 0 (Apollo's
+//                          persisted-query link must then fall back to full queries)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +24,7 @@ import WebSocket from 'ws';
 import { createClient as createWsClient } from 'graphql-ws';
 import { createClient as createSseClient, NetworkError } from 'graphql-sse';
 import legacy from 'subscriptions-transport-ws';
+import { apolloTests } from './apollo.mjs';
 
 const { SubscriptionClient } = legacy;
 
@@ -397,6 +401,11 @@ test('HTTP (fetch): POST, GET and error codes', TEST, async () => {
   const gm = await fetch(getMutation, { headers: authHeaders });
   assert.equal(gm.status, 405, 'a mutation over GET');
   checkCodes((await gm.json()).errors, 'BAD_REQUEST', 'a mutation over GET');
+});
+
+apolloTests({
+  url, authHeaders, token, wrongToken, run, TEST, pasta,
+  persistedQueries: process.env.EVENTGRAPH_PERSISTED_QUERIES !== '0',
 });
 
 for (const kind of clients) {
