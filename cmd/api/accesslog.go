@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,8 @@ const maxNameLength = 100
 // string), status, duration, bytes written, remote address, and for GraphQL the operation
 // name, type, root field and error codes — and counts it in the metrics by route. Headers
 // (Authorization among them), variables and payloads are never logged. Probes and scrapes
-// (/healthz, /readyz, /metrics) are logged at debug level, server errors (5xx) at warn.
+// (/healthz, /readyz, /metrics) are logged at debug level, server errors (5xx, and GraphQL
+// operations that failed with INTERNAL_SERVER_ERROR, which GraphQL answers with 200) at warn.
 // A WebSocket connection's line (status 101) is written when the connection closes, with
 // the operations that ended by then; an operation that ends after it gets a "graphql
 // operation" line of its own.
@@ -45,7 +47,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 
 		level := slog.LevelInfo
 		switch {
-		case status >= 500:
+		case status >= 500, note.failedInternally():
 			level = slog.LevelWarn
 		case quietRoutes[route]:
 			level = slog.LevelDebug
@@ -116,6 +118,19 @@ func (n *requestNote) addOperation(op graph.Operation) bool {
 	return true
 }
 
+// failedInternally reports whether a noted operation failed with INTERNAL_SERVER_ERROR: a
+// server error, though GraphQL answers it with HTTP 200, so it is logged as a 5xx is.
+func (n *requestNote) failedInternally() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, op := range n.ops {
+		if slices.Contains(op.Codes, graph.CodeInternal) {
+			return true
+		}
+	}
+	return false
+}
+
 func (n *requestNote) markLogged() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -126,6 +141,9 @@ func (n *requestNote) markLogged() {
 // whose upgrade request was logged when the connection opened.
 func logOperation(ctx context.Context, logger *slog.Logger, remote string, op graph.Operation) {
 	level := slog.LevelInfo
+	if slices.Contains(op.Codes, graph.CodeInternal) {
+		level = slog.LevelWarn
+	}
 	if !logger.Enabled(ctx, level) {
 		return
 	}

@@ -109,6 +109,14 @@ func TestMain_appendFaults(t *testing.T) {
 		if !strings.Contains(logs.String(), "no space left on device") {
 			t.Errorf("the logs do not name the cause: %s", logs.String())
 		}
+		// GraphQL answers it with HTTP 200, but it is a server error: logged as a 5xx is.
+		var warned bool
+		for line := range strings.Lines(logs.String()) {
+			warned = warned || strings.Contains(line, "level=WARN") && strings.Contains(line, `msg=request`) && strings.Contains(line, "codes=INTERNAL_SERVER_ERROR")
+		}
+		if !warned {
+			t.Errorf("no request line at WARN for the internal error: %s", logs.String())
+		}
 		got := decode[struct {
 			Restaurant  struct{ Name string }
 			Restaurants struct{ TotalCount int }

@@ -14,10 +14,11 @@ import (
 )
 
 // readyz answers 200 once the projections and sagas caught up with the log after
-// start-up; 503 while the log is being replayed, and when a projection or saga has stopped
-// on an error (its read model no longer follows the log: queries with minPosition fail).
-// /healthz only says the process is up.
-func (o *observability) readyz(w http.ResponseWriter, _ *http.Request) {
+// start-up; 503 while the log is being replayed, when a projection or saga has stopped
+// on an error (its read model no longer follows the log: queries with minPosition fail),
+// and when the event store does not answer within storeCheckTimeout (a PostgreSQL server
+// down: every command would fail). /healthz only says the process is up.
+func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if o.svc != nil {
@@ -28,6 +29,14 @@ func (o *observability) readyz(w http.ResponseWriter, _ *http.Request) {
 				return
 			}
 		}
+		ctx, cancel := context.WithTimeout(r.Context(), storeCheckTimeout)
+		_, err := o.svc.Head(ctx)
+		cancel()
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "the event store does not answer\n") // the cause is not the caller's business
+			return
+		}
 	}
 	if !o.isReady() {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -36,6 +45,9 @@ func (o *observability) readyz(w http.ResponseWriter, _ *http.Request) {
 	}
 	_, _ = io.WriteString(w, "ready\n")
 }
+
+// storeCheckTimeout bounds readyz's question to the store (the log's head).
+const storeCheckTimeout = 2 * time.Second
 
 // runService runs the service until ctx ends, watching its start-up replay meanwhile.
 func (m *Main) runService(ctx context.Context) error {

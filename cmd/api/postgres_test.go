@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
@@ -170,4 +173,35 @@ func TestMain_severalServersOnOnePostgres(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMain_readyzAsksTheStore: a server whose PostgreSQL schema is gone (as good as a
+// database that does not answer: every command fails) is not ready, so a load balancer
+// stops sending it requests.
+func TestMain_readyzAsksTheStore(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	m, _ := startMain(t, "--store", "postgres", "--postgres-url", url, "--postgres-schema", schema)
+	c := newClient(t, m.URL()+"/graphql")
+	created := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})).CreateRestaurant
+	gql(t, c, `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`, map[string]any{"p": created.Position})
+	if resp, body := httpGet(t, m.URL()+"/readyz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /readyz: %d %s, want 200", resp.StatusCode, body)
+	}
+
+	conn, err := pgx.Connect(testCtx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(testCtx(t))
+	if _, err := conn.Exec(testCtx(t), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := httpGet(t, m.URL()+"/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "store") {
+		t.Errorf("GET /readyz without the store: %d %s, want 503 naming the store", resp.StatusCode, body)
+	}
+	if strings.Contains(string(body), schema) {
+		t.Errorf("GET /readyz leaks the cause: %s", body)
+	}
 }

@@ -117,6 +117,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return storeError(m.Config, err)
 	}
+	if l, ok := st.(*jsonl.Store); ok {
+		logRecovery(m.Logger, l.Recovery())
+	}
 	defer func() {
 		if err != nil {
 			st.Close()
@@ -250,13 +253,16 @@ func (m *Main) shutdown() error {
 	go func() { shutdownDone <- m.srv.Shutdown(ctx) }() // stops accepting at once
 	// A query in flight that waits for a position beyond the head would wait out its
 	// consistency timeout: no request can write that position now.
-	if err := m.svc.Drain(ctx); err != nil {
-		errs = append(errs, err)
-	}
+	m.svc.Drain(ctx)
 	if err := m.streams.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := <-shutdownDone; err != nil {
+	if err := <-shutdownDone; errors.Is(err, context.DeadlineExceeded) {
+		// Requests still in flight (a client that stalls sending its body, a slow answer)
+		// are cut off: the shutdown did what it was configured to do, so it is no failure.
+		m.Logger.Warn("requests still in flight after the shutdown timeout were cut off", "shutdown_timeout", m.Config.ShutdownTimeout.String())
+		m.srv.Close()
+	} else if err != nil {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
 		m.srv.Close()
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -252,4 +253,33 @@ func TestMain_closeLetsInFlightRequestsFinish(t *testing.T) {
 	if streams := logEvents(t, dir); len(streams) != 1 || streams[0] != "restaurant-r1" {
 		t.Errorf("the log holds %q, want the in-flight mutation's event", streams)
 	}
+}
+
+// TestMain_closeCutsOffAStalledRequest: a client that stalls sending its body holds its
+// request in flight past --shutdown-timeout; Close then cuts it off, says so at WARN, and
+// still succeeds (SIGTERM exits 0).
+func TestMain_closeCutsOffAStalledRequest(t *testing.T) {
+	m := NewMain()
+	logs := &syncbuf.Buffer{}
+	m.Stderr = logs
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--shutdown-timeout", "100ms"}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	m.requestStarted = func(*http.Request) { started <- struct{}{} }
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+
+	conn := rawConn(t, m)
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+	<-started
+	if err := m.Close(); err != nil {
+		t.Fatalf("Close: %v; want the stalled request cut off without an error", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "cut off") {
+		t.Errorf("logs:\n%s\nwant a warning that requests were cut off", logs)
+	}
+	closedByServer(t, conn)
 }

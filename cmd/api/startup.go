@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"strings"
 
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -28,4 +29,15 @@ func storeError(c Config, err error) error {
 		return fmt.Errorf("open %s store: %w", c.Store, err)
 	}
 	return fmt.Errorf("open %s store: %w (%s)", c.Store, err, hint)
+}
+
+// logRecovery tells the operator what opening the JSONL log found: how much it holds and,
+// at WARN, a torn tail it cut off (the unacknowledged end of a write that a crash cut short:
+// no acknowledged event is in it, but an operator should know the file shrank, and where).
+func logRecovery(logger *slog.Logger, r jsonl.Report) {
+	logger.Info("log opened", "path", r.Path, "events", r.Events, "commits", r.Commits, "streams", r.Streams, "bytes", r.Valid)
+	if r.TornBytes > 0 {
+		logger.Warn("cut a torn tail off the log: the end of a write that did not complete (no acknowledged event is lost)",
+			"path", r.Path, "offset", r.Valid, "bytes", r.TornBytes, "lines", r.TornLines)
+	}
 }

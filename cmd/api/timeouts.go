@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -13,7 +14,7 @@ import (
 // http.ResponseController, instead of http.Server's ReadTimeout and WriteTimeout, which
 // would cut every subscription stream off after the same time:
 //   - an ordinary request must be read within ReadTimeout and answered within WriteTimeout
-//     of its start;
+//     of its start (its context ends shortly before, see answerMargin);
 //   - a Server-Sent Events request must have its body read within ReadTimeout; then the
 //     stream lives on without deadlines (its keep-alive pings show a live client);
 //   - a WebSocket upgrade clears the deadlines an earlier request left on the connection
@@ -45,10 +46,23 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 			}
 			if c.WriteTimeout > 0 {
 				_ = rc.SetWriteDeadline(start.Add(c.WriteTimeout))
+				// The request's context ends a little before the write deadline, so that a
+				// request that would outlast it (a minPosition query waiting for its
+				// consistency timeout) is answered with its error in time instead of losing
+				// its answer to the deadline: the client would see the connection cut.
+				ctx, cancel := context.WithDeadline(r.Context(), start.Add(c.WriteTimeout-answerMargin(c.WriteTimeout)))
+				defer cancel()
+				r = r.WithContext(ctx)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// answerMargin is how long before the write deadline of timeout a request's context ends: a
+// tenth of it, at most a second, time enough to write an error.
+func answerMargin(timeout time.Duration) time.Duration {
+	return min(timeout/10, time.Second)
 }
 
 // onEOF calls fn once, when the body has been read to its end.
