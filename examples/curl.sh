@@ -4,6 +4,9 @@
 #   go run ./cmd/api --store memory &      # or with the default JSONL store
 #   examples/curl.sh                       # URL=http://host:port/graphql examples/curl.sh
 #
+# Against a server started with --auth-tokens, set EVENTGRAPH_TOKEN to one of its
+# tokens: every request then carries "Authorization: Bearer $EVENTGRAPH_TOKEN".
+#
 # Each step prints the GraphQL response (pretty-printed when jq is installed).
 # Ids are suffixed with the process id, so the script can run again on the same
 # server. Mutations return `position`; queries pass it as minPosition to read
@@ -14,11 +17,21 @@ URL=${URL:-http://127.0.0.1:8080/graphql}
 R="napoli-$$"   # restaurant id
 O="order-$$"    # order id
 
+# api ARGS...: curl, with the bearer token of EVENTGRAPH_TOKEN when it is set (read
+# from a file descriptor, so that the token does not show in the process list).
+api() {
+  if [[ -n "${EVENTGRAPH_TOKEN:-}" ]]; then
+    curl -H @<(printf 'Authorization: Bearer %s\n' "$EVENTGRAPH_TOKEN") "$@"
+  else
+    curl "$@"
+  fi
+}
+
 # gql QUERY [VARIABLES_JSON]: POST a GraphQL request, print the response.
 gql() {
   local body
   body=$(printf '{"query":%s,"variables":%s}' "$(printf '%s' "$1" | json_string)" "${2:-{\}}")
-  curl -sS --fail-with-body -H 'Content-Type: application/json' --data "$body" "$URL" | pretty
+  api -sS --fail-with-body -H 'Content-Type: application/json' --data "$body" "$URL" | pretty
   echo
 }
 
@@ -64,7 +77,7 @@ gql 'mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id } }' \
   '{"in": {"restaurantId": "'"$R"'", "menuItemIds": ["calzone"]}}'
 
 step "order $O, waiting for the saga to create it (minPosition: the head)"
-HEAD=$(curl -sS -H 'Content-Type: application/json' --data '{"query":"{ status { head } }"}' "$URL" |
+HEAD=$(api -sS -H 'Content-Type: application/json' --data '{"query":"{ status { head } }"}' "$URL" |
   sed -n 's/.*"head":\([0-9]*\).*/\1/p')
 gql 'query($id: ID!, $pos: Int64) { order(id: $id, minPosition: $pos) { id restaurantId status version menuItems { name price } } }' \
   '{"id": "'"$O"'", "pos": '"${HEAD:-0}"'}'
@@ -93,11 +106,11 @@ step "status"
 gql '{ status { head projections { name position } } }'
 
 step "a query with GET"
-curl -sS -G --data-urlencode 'query={ status { head } }' "$URL" | pretty
+api -sS -G --data-urlencode 'query={ status { head } }' "$URL" | pretty
 echo
 
 step "a subscription over Server-Sent Events: the order's events so far (ends after 2 s)"
-curl -s -N --max-time 2 -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
+api -s -N --max-time 2 -H 'Content-Type: application/json' -H 'Accept: text/event-stream' \
   --data '{"query":"subscription { events(afterPosition: 0, streamId: \"order-'"$O"'\") { position type } }"}' \
   "$URL" || true
 echo

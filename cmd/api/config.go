@@ -7,8 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
@@ -95,7 +100,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.DurationVar(&c.ConsistencyTimeout, "consistency-timeout", c.ConsistencyTimeout, "how long a query with minPosition waits for the read models")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in `bytes`")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", c.ComplexityLimit, "GraphQL query complexity `limit`")
-	fs.Func("allowed-origins", "comma-separated browser `origins` that may call the API (CORS) and open a WebSocket besides the server's own and loopback, e.g. https://app.example.com (* allows any)", func(s string) error {
+	fs.Func("allowed-origins", "comma-separated browser `origins` (scheme://host[:port] as browsers send it, e.g. https://app.example.com; * allows any) that may call the API (CORS) and open a WebSocket besides the server's own and loopback", func(s string) error {
 		c.AllowedOrigins = splitList(s)
 		return nil
 	})
@@ -104,12 +109,20 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow schema introspection (the playground needs it)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
-	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "minimum log `level`: debug, info, warn or error")
+	fs.Var((*logLevel)(&c.LogLevel), "log-level", "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
 	fs.IntVar(&c.PersistedQueries, "persisted-queries", c.PersistedQueries, "how many queries to keep for Automatic Persisted Queries (a client sends a query's SHA-256 hash instead of the query); 0 turns them off")
 	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }
+
+// logLevel is the flag.Value of --log-level: a slog.Level that prints in lower case, as
+// the flag is documented and usually given ("info", not slog's "INFO").
+type logLevel slog.Level
+
+func (l *logLevel) String() string { return strings.ToLower(slog.Level(*l).String()) }
+
+func (l *logLevel) Set(s string) error { return (*slog.Level)(l).UnmarshalText([]byte(s)) }
 
 // splitList splits a comma-separated list, dropping blanks.
 func splitList(s string) []string {
@@ -124,25 +137,12 @@ func splitList(s string) []string {
 
 // ParseConfig returns the configuration set by args (without the program
 // name) over the environment variables read with getenv, over the defaults.
-// It returns flag.ErrHelp for -h or --help, and otherwise an error of one line
-// naming the bad flag or variable.
+// The variable of a flag given in args is ignored, not even parsed. It returns
+// flag.ErrHelp for -h or --help, and otherwise an error of one line naming the
+// bad flag or variable: the one the bad value came from.
 func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	fs := newFlagSet(&c)
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := EnvName(f.Name)
-		v := getenv(name)
-		if v == "" || envErr != nil {
-			return
-		}
-		if err := f.Value.Set(v); err != nil {
-			envErr = fmt.Errorf("invalid value %q for %s: %v", v, name, err)
-		}
-	})
-	if envErr != nil {
-		return Config{}, envErr
-	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, flag.ErrHelp
@@ -152,45 +152,155 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if err := c.validate(); err != nil {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	fromEnv := map[string]bool{}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := EnvName(f.Name)
+		v := getenv(name)
+		if v == "" || given[f.Name] || envErr != nil {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			envErr = fmt.Errorf("invalid value %q for %s: %v", v, name, err)
+			return
+		}
+		fromEnv[f.Name] = true
+	})
+	if envErr != nil {
+		return Config{}, envErr
+	}
+	source := func(flagName string) string {
+		if fromEnv[flagName] {
+			return EnvName(flagName)
+		}
+		return "--" + flagName
+	}
+	if err := c.check(source); err != nil {
 		return Config{}, err
 	}
 	return c, nil
 }
 
-// validate checks values that parse but make no sense.
-func (c Config) validate() error {
+// flagSource names every setting by its flag, for a Config not read by ParseConfig.
+func flagSource(flagName string) string { return "--" + flagName }
+
+// validate checks values that parse but make no sense; its errors name the flags.
+func (c Config) validate() error { return c.check(flagSource) }
+
+// check checks values that parse but make no sense. Its errors name each setting by
+// source(flag name): the flag or the environment variable the value came from.
+func (c Config) check(source func(flagName string) string) error {
 	switch {
 	case c.Addr == "":
-		return errors.New("invalid --addr: empty")
+		return fmt.Errorf("invalid %s: empty", source("addr"))
 	case !validAddr(c.Addr):
-		return fmt.Errorf("invalid --addr %q: want host:port (the host may be empty; port 0 picks a free port)", c.Addr)
+		return fmt.Errorf("invalid %s %q: want host:port (the host may be empty; port 0 picks a free port)", source("addr"), c.Addr)
 	case c.Store != StoreJSONL && c.Store != StoreMemory && c.Store != StorePostgres:
-		return fmt.Errorf("invalid --store %q: want jsonl, memory or postgres", c.Store)
+		return fmt.Errorf("invalid %s %q: want jsonl, memory or postgres", source("store"), c.Store)
 	case c.Store == StoreJSONL && c.DataDir == "":
-		return errors.New("invalid --data: empty (the jsonl store needs a directory)")
+		return fmt.Errorf("invalid %s: empty (the jsonl store needs a directory)", source("data"))
 	case c.Store == StorePostgres && c.PostgresURL == "":
-		return errors.New("invalid --postgres-url: empty (the postgres store needs a database URL)")
+		return fmt.Errorf("invalid %s: empty (the postgres store needs a database URL)", source("postgres-url"))
 	case c.Store == StorePostgres && c.PostgresSchema == "":
-		return errors.New("invalid --postgres-schema: empty")
+		return fmt.Errorf("invalid %s: empty", source("postgres-schema"))
 	case c.ConsistencyTimeout <= 0:
-		return fmt.Errorf("invalid --consistency-timeout %v: must be positive", c.ConsistencyTimeout)
+		return fmt.Errorf("invalid %s %v: must be positive", source("consistency-timeout"), c.ConsistencyTimeout)
 	case c.MaxBodyBytes <= 0:
-		return fmt.Errorf("invalid --max-body-bytes %d: must be positive", c.MaxBodyBytes)
+		return fmt.Errorf("invalid %s %d: must be positive", source("max-body-bytes"), c.MaxBodyBytes)
 	case c.ComplexityLimit <= 0:
-		return fmt.Errorf("invalid --complexity-limit %d: must be positive", c.ComplexityLimit)
+		return fmt.Errorf("invalid %s %d: must be positive", source("complexity-limit"), c.ComplexityLimit)
 	case c.MaxRetries <= 0:
-		return fmt.Errorf("invalid --max-retries %d: must be positive", c.MaxRetries)
+		return fmt.Errorf("invalid %s %d: must be positive", source("max-retries"), c.MaxRetries)
 	case c.KeepAlive <= 0:
-		return fmt.Errorf("invalid --keep-alive %v: must be positive", c.KeepAlive)
+		return fmt.Errorf("invalid %s %v: must be positive", source("keep-alive"), c.KeepAlive)
 	case c.ShutdownTimeout <= 0:
-		return fmt.Errorf("invalid --shutdown-timeout %v: must be positive", c.ShutdownTimeout)
+		return fmt.Errorf("invalid %s %v: must be positive", source("shutdown-timeout"), c.ShutdownTimeout)
 	case c.PersistedQueries < 0:
-		return fmt.Errorf("invalid --persisted-queries %d: must be 0 (off) or more", c.PersistedQueries)
+		return fmt.Errorf("invalid %s %d: must be 0 (off) or more", source("persisted-queries"), c.PersistedQueries)
 	case c.LogFormat != LogText && c.LogFormat != LogJSON:
-		return fmt.Errorf("invalid --log-format %q: want text or json", c.LogFormat)
+		return fmt.Errorf("invalid %s %q: want text or json", source("log-format"), c.LogFormat)
 	}
-	return c.SecurityConfig.validate()
+	if c.Store == StorePostgres {
+		if err := checkPostgresURL(c.PostgresURL); err != nil {
+			return fmt.Errorf("invalid %s: %v", source("postgres-url"), err) // never the URL: it may hold a password
+		}
+	}
+	for _, o := range c.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return fmt.Errorf("invalid %s %q: %v", source("allowed-origins"), o, err)
+		}
+	}
+	return c.SecurityConfig.check(source)
+}
+
+// checkOrigin checks an entry of --allowed-origins: "*" or a browser origin,
+// scheme://host[:port] with scheme http or https, which is what a browser's Origin header
+// holds (with the scheme's default port left out). Anything else would never match one.
+func checkOrigin(o string) error {
+	const want = "want scheme://host[:port] with scheme http or https, e.g. https://app.example.com, or *"
+	if o == "*" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	switch {
+	case err != nil || u.Opaque != "" || u.Scheme == "":
+		return errors.New(want)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("scheme %q: %s", u.Scheme, want)
+	case u.User != nil:
+		return fmt.Errorf("holds a user name or password: %s", want)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "" || u.ForceQuery, u.Fragment != "" || strings.HasSuffix(o, "#"):
+		return fmt.Errorf("holds a path, query or fragment: %s", want)
+	case u.Hostname() == "":
+		return fmt.Errorf("no host: %s", want)
+	case strings.Contains(u.Hostname(), "*"):
+		return fmt.Errorf("a wildcard matches no origin (only a lone * allows every origin): %s", want)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("empty port: %s", want)
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s: want 1 to 65535", p)
+		}
+		if u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443 {
+			return fmt.Errorf("browsers leave the default port %s of %s out of the origin: drop :%s", p, u.Scheme, p)
+		}
+	}
+	return nil
+}
+
+// checkPostgresURL checks the syntax of a PostgreSQL connection string as the postgres
+// store will parse it (a postgres:// URL or key=value settings), so that a typo is an
+// invalid value (status 2) rather than a failure to connect. Its error never holds the
+// string: that may hold a password.
+func checkPostgresURL(s string) error {
+	_, err := pgxpool.ParseConfig(s)
+	if err == nil {
+		return nil
+	}
+	const want = "want postgres://user:password@host:port/database or key=value settings"
+	var perr *pgconn.ParseConfigError
+	if !errors.As(err, &perr) {
+		return errors.New(want)
+	}
+	if !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") && !strings.Contains(s, "=") {
+		return errors.New("not a postgres:// URL: " + want)
+	}
+	// pgx's error quotes the string with the password masked at best effort; a copy
+	// without the string keeps only pgx's reason and its cause.
+	bare := *perr
+	bare.ConnString = ""
+	reason := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
+	if cause := perr.Unwrap(); cause != nil && strings.HasPrefix(reason, "failed to parse as keyword/value") {
+		// The key=value parser's errors may quote the string's start: a URL with a
+		// misspelt scheme, say, with its password.
+		reason = strings.TrimSuffix(reason, " ("+cause.Error()+")") + ": " + want
+	}
+	return errors.New(reason)
 }
 
 // validAddr reports whether addr is host:port with a port net.Listen takes: a number up to
@@ -209,7 +319,7 @@ func validAddr(addr string) bool {
 func Usage(w io.Writer) {
 	c := DefaultConfig()
 	fs := newFlagSet(&c)
-	fmt.Fprintf(w, "Usage: eventgraph [flags]\n\nServes the eventgraph GraphQL API at /graphql and a GraphiQL playground at /.\n\nFlags (each also an environment variable; a flag wins over its variable):\n")
+	fmt.Fprintf(w, "Usage: go run ./cmd/api [flags]\n\nServes the eventgraph GraphQL API at /graphql and a GraphiQL playground at /.\n\nFlags (each also an environment variable; a flag wins over its variable):\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		if name != "" {

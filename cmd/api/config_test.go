@@ -5,6 +5,8 @@ import (
 	"flag"
 	"log/slog"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,30 @@ func TestParseConfig_precedence(t *testing.T) {
 			check: func(c Config) (any, any) { return c.ConsistencyTimeout, 250 * time.Millisecond },
 		},
 		{
+			name:  "the variable of a given flag is ignored, not parsed",
+			args:  []string{"--consistency-timeout", "1s"},
+			env:   map[string]string{"EVENTGRAPH_CONSISTENCY_TIMEOUT": "abc"},
+			check: func(c Config) (any, any) { return c.ConsistencyTimeout, time.Second },
+		},
+		{
+			name:  "the variable of a given flag is not validated either",
+			args:  []string{"--store", "memory"},
+			env:   map[string]string{"EVENTGRAPH_STORE": "sqlite"},
+			check: func(c Config) (any, any) { return c.Store, "memory" },
+		},
+		{
+			name:  "the variable of a given function flag is ignored",
+			args:  []string{"--allowed-origins", "https://a.example"},
+			env:   map[string]string{"EVENTGRAPH_ALLOWED_ORIGINS": "not-an-origin"},
+			check: func(c Config) (any, any) { return c.AllowedOrigins, []string{"https://a.example"} },
+		},
+		{
+			name:  "the variable of a given flag that reads a file is ignored",
+			args:  []string{"--auth-tokens", token1},
+			env:   map[string]string{"EVENTGRAPH_AUTH_TOKENS": "short"},
+			check: func(c Config) (any, any) { return c.Tokens(), []string{token1} },
+		},
+		{
 			name:  "origins are a comma-separated list",
 			env:   map[string]string{"EVENTGRAPH_ALLOWED_ORIGINS": " https://a.example , ,https://b.example"},
 			check: func(c Config) (any, any) { return c.AllowedOrigins, []string{"https://a.example", "https://b.example"} },
@@ -129,7 +155,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"unknown store", []string{"--store", "mysql"}, nil, "--store"},
 		{"postgres without a URL", []string{"--store", "postgres"}, nil, "--postgres-url"},
 		{"postgres with an empty schema", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", ""}, nil, "--postgres-schema"},
-		{"unknown store by variable", nil, map[string]string{"EVENTGRAPH_STORE": "sqlite"}, "--store"},
+		{"unknown store by variable", nil, map[string]string{"EVENTGRAPH_STORE": "sqlite"}, "EVENTGRAPH_STORE"},
 		{"unknown log format", []string{"--log-format", "xml"}, nil, "--log-format"},
 		{"unknown log level", []string{"--log-level", "loud"}, nil, "log-level"},
 		{"zero body limit", []string{"--max-body-bytes", "0"}, nil, "--max-body-bytes"},
@@ -162,6 +188,206 @@ func TestParseConfig_invalid(t *testing.T) {
 				t.Errorf("error %q: want one line naming %s", msg, tt.wantText)
 			}
 		})
+	}
+}
+
+// TestParseConfig_invalidNamesTheSource gives each invalid value once by flag and once by
+// variable: the error names where it came from.
+func TestParseConfig_invalidNamesTheSource(t *testing.T) {
+	tests := []struct {
+		flag, value string
+		others      []string // further flags the check needs
+	}{
+		{"addr", "nonsense", nil},
+		{"store", "sqlite", nil},
+		{"postgres-url", "notaurl", []string{"--store", "postgres"}},
+		{"postgres-schema", "x", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", ""}},
+		{"consistency-timeout", "-1s", nil},
+		{"max-body-bytes", "0", nil},
+		{"complexity-limit", "0", nil},
+		{"max-retries", "0", nil},
+		{"keep-alive", "0s", nil},
+		{"shutdown-timeout", "0s", nil},
+		{"persisted-queries", "-1", nil},
+		{"log-format", "xml", nil},
+		{"allowed-origins", "app.example.com", nil},
+		{"auth-tokens", "short", nil},
+		{"auth-queries", "true", nil},
+		{"max-depth", "-1", nil},
+		{"max-subscriptions-per-connection", "-1", nil},
+		{"read-header-timeout", "-1s", nil},
+		{"read-timeout", "-1s", nil},
+		{"write-timeout", "-1s", nil},
+		{"idle-timeout", "-1s", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag, func(t *testing.T) {
+			if tt.flag == "postgres-schema" { // an empty variable is unset: only the flag can empty it
+				_, err := ParseConfig(tt.others, env(nil))
+				if err == nil || !strings.Contains(err.Error(), "invalid --postgres-schema") {
+					t.Errorf("error %v, want one naming --postgres-schema", err)
+				}
+				return
+			}
+			_, err := ParseConfig(append(slices.Clone(tt.others), "--"+tt.flag+"="+tt.value), env(nil))
+			if want := "invalid --" + tt.flag; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("by flag: error %v, want one containing %q", err, want)
+			}
+			_, err = ParseConfig(tt.others, env(map[string]string{EnvName(tt.flag): tt.value}))
+			if want := "invalid " + EnvName(tt.flag); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "--"+tt.flag) {
+				t.Errorf("by variable: error %v, want one containing %q, not --%s", err, want, tt.flag)
+			}
+		})
+	}
+	t.Run("the whole message", func(t *testing.T) {
+		_, err := ParseConfig(nil, env(map[string]string{"EVENTGRAPH_CONSISTENCY_TIMEOUT": "-1s"}))
+		if want := "invalid EVENTGRAPH_CONSISTENCY_TIMEOUT -1s: must be positive"; err == nil || err.Error() != want {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	})
+}
+
+func TestParseConfig_refusedTokensAreNotShown(t *testing.T) {
+	for _, bad := range []string{"s3cret", token1[:10] + " " + token1[10:], token1 + ",s3cret"} {
+		for _, by := range []struct {
+			args []string
+			env  map[string]string
+		}{
+			{[]string{"--auth-tokens", bad}, nil},
+			{nil, map[string]string{"EVENTGRAPH_AUTH_TOKENS": bad}},
+		} {
+			_, err := ParseConfig(by.args, env(by.env))
+			if err == nil {
+				t.Fatalf("ParseConfig(%q, %v): nil error, want one", by.args, by.env)
+			}
+			if msg := err.Error(); strings.Contains(msg, "s3cret") || strings.Contains(msg, token1[:10]) || strings.Contains(msg, token1[10:]) {
+				t.Errorf("error %q shows a token", msg)
+			}
+		}
+	}
+}
+
+func TestParseConfig_allowedOrigins(t *testing.T) {
+	valid := []string{
+		"*",
+		"https://app.example.com",
+		"http://localhost:3000",
+		"https://app.example.com/",
+		"http://[::1]:8080",
+		"HTTPS://App.Example.com",
+		"https://app.example.com:8443",
+	}
+	for _, o := range valid {
+		t.Run("accepts "+o, func(t *testing.T) {
+			c, err := ParseConfig([]string{"--allowed-origins", o}, env(nil))
+			if err != nil {
+				t.Fatalf("ParseConfig: %v", err)
+			}
+			if !reflect.DeepEqual(c.AllowedOrigins, []string{o}) {
+				t.Errorf("origins %q, want [%s]", c.AllowedOrigins, o)
+			}
+		})
+	}
+	invalid := []string{
+		"app2.example.com",
+		"app2.example.com:8080",
+		"//app.example.com",
+		"ftp://app.example.com",
+		"ws://app.example.com",
+		"https://",
+		"https://app.example.com/path",
+		"https://app.example.com?x=1",
+		"https://app.example.com#top",
+		"https://user:secret@app.example.com",
+		"https://app.example.com:",
+		"https://app.example.com:0",
+		"https://app.example.com:70000",
+		"https://app.example.com:443",
+		"http://app.example.com:80",
+		"https://*.example.com",
+		"null",
+	}
+	for _, o := range invalid {
+		t.Run("refuses "+o, func(t *testing.T) {
+			_, err := ParseConfig([]string{"--allowed-origins", "https://ok.example.com," + o}, env(nil))
+			if err == nil {
+				t.Fatal("nil error, want one")
+			}
+			if msg := err.Error(); !strings.Contains(msg, "invalid --allowed-origins "+strconv.Quote(o)) || strings.Contains(msg, "\n") {
+				t.Errorf("error %q: want one line naming %q", msg, o)
+			}
+		})
+	}
+}
+
+func TestParseConfig_postgresURL(t *testing.T) {
+	valid := []string{
+		"postgres://u:secret@db:5432/x",
+		"postgresql://db/x?pool_max_conns=4&sslmode=disable",
+		"postgres://db1:5432,db2:5433/x",
+		"host=db user=u password=secret dbname=x",
+	}
+	for _, u := range valid {
+		t.Run("accepts "+u, func(t *testing.T) {
+			if _, err := ParseConfig([]string{"--store", "postgres", "--postgres-url", u}, env(nil)); err != nil {
+				t.Errorf("ParseConfig: %v", err)
+			}
+		})
+	}
+	// Each holds the password s3cret, which no error may show.
+	invalid := []string{
+		"s3cret",
+		"u:s3cret@db/x",
+		"postgress://u:s3cret@db/x",
+		"postgress://u:s3cret@db/x sslmode=disable",
+		"postgres://u:s3cret@db:abc/x",
+		"postgres://u:s3cret@[::1/x",
+		"postgres://u:s3 cret@db/x",
+		"postgres://u:s3cret%zz@db/x",
+		"postgres://u:s3cret@db/x?sslmode=bogus",
+		"postgres://u:s3cret@db/x?pool_max_conns=many",
+		"postgres://u@db/x?password=s3cret&connect_timeout=soon",
+		"host=db password=s3cret port=abc",
+		"host=db password=s3 cret",
+	}
+	for _, u := range invalid {
+		t.Run("refuses "+u, func(t *testing.T) {
+			for _, by := range []struct {
+				args []string
+				env  map[string]string
+				name string
+			}{
+				{[]string{"--store", "postgres", "--postgres-url", u}, nil, "--postgres-url"},
+				{[]string{"--store", "postgres"}, map[string]string{"EVENTGRAPH_POSTGRES_URL": u}, "EVENTGRAPH_POSTGRES_URL"},
+			} {
+				_, err := ParseConfig(by.args, env(by.env))
+				if err == nil {
+					t.Fatalf("%s: nil error, want one", by.name)
+				}
+				msg := err.Error()
+				if !strings.HasPrefix(msg, "invalid "+by.name+": ") || strings.Contains(msg, "\n") {
+					t.Errorf("error %q: want one line naming %s", msg, by.name)
+				}
+				if strings.Contains(msg, "s3") || strings.Contains(msg, "cret") {
+					t.Errorf("error %q shows the password", msg)
+				}
+			}
+		})
+	}
+	t.Run("a bad URL exits with status 2", func(t *testing.T) {
+		var stderr strings.Builder
+		if code := run(t.Context(), func() {}, []string{"--store", "postgres", "--postgres-url", "notaurl"}, env(nil), &stderr); code != 2 {
+			t.Errorf("exit status %d, want 2; stderr %q", code, stderr.String())
+		}
+	})
+}
+
+func TestParseConfig_logLevel(t *testing.T) {
+	for in, want := range map[string]slog.Level{"debug": slog.LevelDebug, "INFO": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError, "info+2": slog.LevelInfo + 2} {
+		c, err := ParseConfig([]string{"--log-level", in}, env(nil))
+		if err != nil || c.LogLevel != want {
+			t.Errorf("--log-level %s: %v, %v; want %v", in, c.LogLevel, err, want)
+		}
 	}
 }
 
@@ -214,7 +440,17 @@ func TestRun_helpExitsWithStatus0(t *testing.T) {
 	if code := run(t.Context(), func() {}, []string{"--help"}, env(nil), &stderr); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
 	}
-	if !strings.Contains(stderr.String(), "EVENTGRAPH_ADDR") {
-		t.Errorf("help output lacks EVENTGRAPH_ADDR:\n%s", stderr.String())
+	// The command as the README gives it, and defaults as the README's table spells them.
+	for _, want := range []string{"Usage: go run ./cmd/api [flags]", "EVENTGRAPH_ADDR", "(default info)", "(default 127.0.0.1:8080)"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func TestRun_helpIgnoresBadVariables(t *testing.T) {
+	var stderr strings.Builder
+	if code := run(t.Context(), func() {}, []string{"--help"}, env(map[string]string{"EVENTGRAPH_MAX_BODY_BYTES": "lots"}), &stderr); code != 0 {
+		t.Errorf("exit status %d, want 0; stderr %q", code, stderr.String())
 	}
 }

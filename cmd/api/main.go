@@ -10,10 +10,12 @@
 //	EVENTGRAPH_DATA=/var/lib/eventgraph go run ./cmd/api
 //
 // Every flag is also an environment variable EVENTGRAPH_<NAME> (--max-body-bytes
-// is EVENTGRAPH_MAX_BODY_BYTES); a flag wins over its variable. Invalid values
-// stop start-up with a one-line reason and exit status 2. SIGINT or SIGTERM
-// shuts the server down gracefully (in-flight requests finish, subscriptions
-// end, the log is synced and closed) with exit status 0.
+// is EVENTGRAPH_MAX_BODY_BYTES); a flag wins over its variable, which is then
+// ignored. Invalid values stop start-up with a one-line reason and exit status
+// 2; a server that cannot start (its store does not open, its address is taken)
+// exits with status 1 and one line of reason, a JSON log line with --log-format
+// json. SIGINT or SIGTERM shuts the server down gracefully (in-flight requests
+// finish, subscriptions end, the log is synced and closed) with exit status 0.
 package main
 
 import (
@@ -22,9 +24,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -45,11 +50,13 @@ func run(ctx context.Context, stop func(), args []string, getenv func(string) st
 			Usage(stderr)
 			return 0
 		}
+		// Plain text: without a valid configuration there is no log format to follow.
 		fmt.Fprintf(stderr, "eventgraph: %v (see --help)\n", err)
 		return 2
 	}
+	m.Logger = newLogger(m.Config, stderr)
 	if err := m.Run(ctx); err != nil {
-		fmt.Fprintf(stderr, "eventgraph: %v\n", err)
+		startFailed(ctx, m, oneLine(err.Error()))
 		return 1
 	}
 	status := 0
@@ -67,4 +74,44 @@ func run(ctx context.Context, stop func(), args []string, getenv func(string) st
 	}
 	m.Logger.Info("stopped")
 	return status
+}
+
+// startFailed reports why the server did not start, in one line: a JSON log line (level
+// ERROR) with --log-format json, for whatever collects the logs; otherwise a plain
+// "eventgraph: reason" line for the operator at the terminal. The line is written
+// whatever --log-level says.
+func startFailed(ctx context.Context, m *Main, reason string) {
+	if m.Config.LogFormat != LogJSON {
+		fmt.Fprintf(m.Stderr, "eventgraph: %s\n", reason)
+		return
+	}
+	r := slog.NewRecord(time.Now(), slog.LevelError, "start-up failed", 0)
+	r.AddAttrs(slog.String("err", reason))
+	if err := m.Logger.Handler().Handle(context.WithoutCancel(ctx), r); err != nil {
+		fmt.Fprintf(m.Stderr, "eventgraph: %s\n", reason)
+	}
+}
+
+// oneLine joins the lines of a multi-line error message, such as pgx's list of the hosts
+// it failed to connect to, into one: "a:\n\tb\n\tc" becomes "a: b; c". A line that
+// repeats the one before it is dropped.
+func oneLine(msg string) string {
+	var b strings.Builder
+	prev := ""
+	for line := range strings.Lines(msg) {
+		line = strings.TrimSpace(line)
+		if line == "" || line == prev {
+			continue
+		}
+		switch {
+		case b.Len() == 0:
+		case strings.HasSuffix(prev, ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+		prev = line
+	}
+	return b.String()
 }

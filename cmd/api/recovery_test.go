@@ -40,7 +40,7 @@ func TestMain_logsATornTail(t *testing.T) {
 	if !warned || !opened {
 		t.Errorf("logs:\n%s\nwant the log opened with 1 event and a warning that a torn tail of %d bytes was cut", logs, len(torn))
 	}
-	got := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, newClient(t, m2.URL()+"/graphql"), `{ restaurant(id: "r1") { name } }`, nil))
+	got := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, newClient(t, m2.URL()+"/graphql"), `{ restaurant(id: "r1", minPosition: 1) { name } }`, nil))
 	if got.Restaurant.Name != "Da Mario" {
 		t.Errorf("after recovery: %+v, want the acknowledged restaurant", got)
 	}

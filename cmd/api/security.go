@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -25,6 +24,7 @@ type SecurityConfig struct {
 	// AuthTokens, when set, are the bearer tokens that mutations and subscriptions (and
 	// queries, with AuthQueries) require, besides those of AuthTokenFile. Never logged.
 	AuthTokens []string
+	tokensErr  error // why AuthTokens were refused, reported by check without them
 	// AuthTokenFile is a file of further tokens, one per line, read by ParseConfig.
 	AuthTokenFile string
 	fileTokens    []string // AuthTokenFile's tokens
@@ -61,11 +61,10 @@ func defaultSecurity() SecurityConfig {
 // addSecurityFlags adds the flags of SecurityConfig to fs.
 func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.Func("auth-tokens", "comma-separated bearer `tokens` (at least 16 characters each); when set, mutations and subscriptions need one", func(s string) error {
+		// An error returned here would be printed with the value, tokens and all: check
+		// reports it instead.
 		tokens := splitList(s)
-		if err := checkTokens(tokens); err != nil {
-			return err
-		}
-		c.AuthTokens = tokens
+		c.AuthTokens, c.tokensErr = tokens, checkTokens(tokens)
 		return nil
 	})
 	fs.Func("auth-token-file", "`file` of bearer tokens, one per line (blank lines and lines starting with # are ignored); like --auth-tokens", func(path string) error {
@@ -132,17 +131,31 @@ func (c SecurityConfig) Tokens() []string {
 	return slices.Concat(c.AuthTokens, c.fileTokens)
 }
 
-// validate checks values that parse but make no sense.
-func (c SecurityConfig) validate() error {
+// check checks values that parse but make no sense, naming each setting by
+// source(flag name); see Config.check.
+func (c SecurityConfig) check(source func(flagName string) string) error {
 	switch {
+	case c.tokensErr != nil:
+		return fmt.Errorf("invalid %s: %v", source("auth-tokens"), c.tokensErr)
 	case c.AuthQueries && len(c.Tokens()) == 0:
-		return errors.New("invalid --auth-queries: needs --auth-tokens or --auth-token-file")
+		return fmt.Errorf("invalid %s: needs --auth-tokens or --auth-token-file (or their variables)", source("auth-queries"))
 	case c.MaxDepth < 0:
-		return fmt.Errorf("invalid --max-depth %d: must not be negative", c.MaxDepth)
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-depth"), c.MaxDepth)
 	case c.MaxSubscriptionsPerConnection < 0:
-		return fmt.Errorf("invalid --max-subscriptions-per-connection %d: must not be negative", c.MaxSubscriptionsPerConnection)
-	case c.ReadHeaderTimeout < 0, c.ReadTimeout < 0, c.WriteTimeout < 0, c.IdleTimeout < 0:
-		return errors.New("invalid timeout: --read-header-timeout, --read-timeout, --write-timeout and --idle-timeout must not be negative")
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions-per-connection"), c.MaxSubscriptionsPerConnection)
+	}
+	for _, t := range []struct {
+		flag string
+		d    time.Duration
+	}{
+		{"read-header-timeout", c.ReadHeaderTimeout},
+		{"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout},
+		{"idle-timeout", c.IdleTimeout},
+	} {
+		if t.d < 0 {
+			return fmt.Errorf("invalid %s %v: must not be negative (0: no limit)", source(t.flag), t.d)
+		}
 	}
 	return nil
 }
@@ -155,7 +168,8 @@ func graphLimit(n int) int {
 	return n
 }
 
-// logSecurity logs, once at start-up, the protections that are off or permissive.
+// logSecurity logs, once at start-up, the protections that are off or permissive: a WARN
+// for each (validation refused negative values, so 0 is the only "off").
 func logSecurity(logger *slog.Logger, c Config) {
 	if n := len(c.Tokens()); n > 0 {
 		scope := "mutations and subscriptions"
@@ -172,8 +186,25 @@ func logSecurity(logger *slog.Logger, c Config) {
 	if c.MaxDepth == 0 {
 		logger.Warn("--max-depth=0: operations may nest without limit")
 	}
+	if c.MaxSubscriptionsPerConnection == 0 {
+		logger.Warn("--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions")
+	}
+	// http.Server reads a zero ReadHeaderTimeout or IdleTimeout as its ReadTimeout, which
+	// Main leaves 0 (deadlines applies --read-timeout per request): so 0 is no limit.
+	if c.ReadHeaderTimeout == 0 {
+		logger.Warn("--read-header-timeout=0: a client may take any time to send a request's headers")
+	}
+	if c.ReadTimeout == 0 {
+		logger.Warn("--read-timeout=0: a client may take any time to send a request")
+	}
+	if c.WriteTimeout == 0 {
+		logger.Warn("--write-timeout=0: a request may take any time until its response is written")
+	}
+	if c.IdleTimeout == 0 {
+		logger.Warn("--idle-timeout=0: a kept-alive connection may wait for its next request forever")
+	}
 	if c.WriteTimeout > 0 && c.WriteTimeout <= c.ConsistencyTimeout {
-		logger.Warn("--write-timeout is not above --consistency-timeout: queries waiting for minPosition may be cut off",
+		logger.Warn("--write-timeout is not above --consistency-timeout: queries waiting for minPosition may end with CONSISTENCY_TIMEOUT before --consistency-timeout",
 			"write_timeout", c.WriteTimeout, "consistency_timeout", c.ConsistencyTimeout)
 	}
 }

@@ -48,8 +48,9 @@ func (r response) err() error {
 // client sends GraphQL operations to one endpoint: queries and mutations with
 // HTTP POST, subscriptions over a WebSocket speaking graphql-transport-ws.
 type client struct {
-	url  string // http(s)://host/graphql
-	http *http.Client
+	url   string // http(s)://host/graphql
+	token string // bearer token sent with every operation, if not ""
+	http  *http.Client
 }
 
 // do sends a query or mutation and decodes its data into out.
@@ -64,6 +65,9 @@ func (c *client) do(ctx context.Context, query string, vars map[string]any, out 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -135,7 +139,15 @@ func (c *client) subscribe(ctx context.Context, query string, vars map[string]an
 	}
 	conn.SetReadLimit(1 << 20)
 	s := &subscription{conn: conn}
-	if err := wsjson.Write(ctx, conn, wsMessage{Type: "connection_init", Payload: json.RawMessage(`{}`)}); err != nil {
+	initPayload := json.RawMessage(`{}`)
+	if c.token != "" {
+		// The graphql-transport-ws way to authenticate: browsers cannot set headers on a WebSocket.
+		if initPayload, err = json.Marshal(map[string]string{"Authorization": "Bearer " + c.token}); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	if err := wsjson.Write(ctx, conn, wsMessage{Type: "connection_init", Payload: initPayload}); err != nil {
 		s.close()
 		return nil, fmt.Errorf("websocket: connection_init: %w", err)
 	}

@@ -7,6 +7,11 @@
 //	go run ./cmd/api --store memory &
 //	go run ./cmd/demo --url http://127.0.0.1:8080/graphql
 //
+// Against a server started with --auth-tokens, give one of its tokens with
+// --token or the environment variable EVENTGRAPH_TOKEN (the flag wins): the demo
+// sends it as "Authorization: Bearer <token>" over HTTP and in the WebSocket's
+// connection_init payload.
+//
 // It exits with status 1 when a step fails and 2 for invalid flags.
 package main
 
@@ -14,6 +19,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,24 +33,47 @@ import (
 // closeTimeout bounds the WebSocket close handshake.
 const closeTimeout = 2 * time.Second
 
+// TokenEnv is the environment variable of --token.
+const TokenEnv = "EVENTGRAPH_TOKEN"
+
 func main() {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	endpoint := fs.String("url", "http://127.0.0.1:8080/graphql", "the server's GraphQL endpoint")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
-	if err := fs.Parse(os.Args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			os.Exit(0)
-		}
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	os.Exit(runMain(ctx, os.Args[1:], os.Getenv, http.DefaultClient, os.Stdout, os.Stderr))
+}
+
+// runMain parses args (without the program name) and the environment read with getenv,
+// plays the demo with hc and returns the exit status: 0 when it ran (or for -h), 1 when a
+// step failed, 2 for invalid flags or arguments (after the usage).
+func runMain(ctx context.Context, args []string, getenv func(string) string, hc *http.Client, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	endpoint := fs.String("url", "http://127.0.0.1:8080/graphql", "the server's GraphQL endpoint")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
+	token := fs.String("token", "", "bearer `token` for a server started with --auth-tokens (default $"+TokenEnv+")")
+	if err := fs.Parse(args); err != nil { // the flag package printed the error and the usage
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	tokenGiven := false
+	fs.Visit(func(f *flag.Flag) { tokenGiven = tokenGiven || f.Name == "token" })
+	if !tokenGiven {
+		*token = getenv(TokenEnv)
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	if err := run(ctx, *endpoint, http.DefaultClient, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
-		os.Exit(1)
+	if err := run(ctx, &client{url: *endpoint, token: *token, http: hc}, stdout); err != nil {
+		fmt.Fprintf(stderr, "demo: %v\n", err)
+		return 1
 	}
+	return 0
 }
 
 // commandResult is what every mutation returns.
@@ -93,9 +122,8 @@ const resultFields = `id streamId version position duplicate events { type posit
 
 const orderFields = `id restaurantId status version menuItems { name price }`
 
-// run plays the demo against the GraphQL endpoint, writing each step to out.
-func run(ctx context.Context, endpoint string, hc *http.Client, out io.Writer) error {
-	c := &client{url: endpoint, http: hc}
+// run plays the demo with c, writing each step to out.
+func run(ctx context.Context, c *client, out io.Writer) error {
 	suffix := randomSuffix()
 	restaurantID := "demo-" + suffix
 	step := 0

@@ -18,9 +18,10 @@ import (
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
-// newServer serves the GraphQL endpoint over a memory store on loopback. The
+// newServer serves the GraphQL endpoint over a memory store on loopback; with tokens,
+// mutations and subscriptions need one of them (as with the server's --auth-tokens). The
 // returned stop shuts it down (it also runs when the test ends).
-func newServer(tb testing.TB) (*httptest.Server, func()) {
+func newServer(tb testing.TB, tokens ...string) (*httptest.Server, func()) {
 	tb.Helper()
 	st := memory.New()
 	svc := service.New(st, service.WithLogger(slog.New(slog.DiscardHandler)))
@@ -31,7 +32,7 @@ func newServer(tb testing.TB) (*httptest.Server, func()) {
 		_ = svc.Run(ctx)
 	}()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{}))
+	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{AuthTokens: tokens}))
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Config.BaseContext = func(net.Listener) context.Context { return ctx }
 	srv.Start()
@@ -56,7 +57,7 @@ func TestRun_followsAnOrderToPrepared(t *testing.T) {
 
 	var out strings.Builder
 	transport := &http.Transport{}
-	err := run(ctx, srv.URL+"/graphql", &http.Client{Transport: transport}, &out)
+	err := run(ctx, &client{url: srv.URL + "/graphql", http: &http.Client{Transport: transport}}, &out)
 	transport.CloseIdleConnections()
 	stop()
 	if err != nil {
@@ -89,7 +90,7 @@ func TestRun_twiceOnOneServer(t *testing.T) {
 	defer cancel()
 	for i := range 2 {
 		var out strings.Builder
-		if err := run(ctx, srv.URL+"/graphql", srv.Client(), &out); err != nil {
+		if err := run(ctx, &client{url: srv.URL + "/graphql", http: srv.Client()}, &out); err != nil {
 			t.Fatalf("run %d: %v\n%s", i+1, err, out.String())
 		}
 	}
@@ -113,8 +114,90 @@ func TestRun_fails(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var out strings.Builder
-			if err := run(ctx, tt.url, http.DefaultClient, &out); err == nil {
+			if err := run(ctx, &client{url: tt.url, http: http.DefaultClient}, &out); err == nil {
 				t.Errorf("run: nil error, want one\n%s", out.String())
+			}
+		})
+	}
+}
+
+// token is a bearer token of the servers the tests start with tokens.
+const token = "demo-token-0123456789abcdef"
+
+// env returns a getenv reading from vars.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestRun_withABearerToken(t *testing.T) {
+	srv, _ := newServer(t, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	t.Run("the token goes with the mutations, queries and the subscription", func(t *testing.T) {
+		var out strings.Builder
+		if err := run(ctx, &client{url: srv.URL + "/graphql", token: token, http: srv.Client()}, &out); err != nil {
+			t.Fatalf("run: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "done") {
+			t.Errorf("output lacks done:\n%s", out.String())
+		}
+	})
+	t.Run("without a token the first mutation is refused", func(t *testing.T) {
+		var out strings.Builder
+		err := run(ctx, &client{url: srv.URL + "/graphql", http: srv.Client()}, &out)
+		if err == nil || !strings.Contains(err.Error(), "UNAUTHENTICATED") {
+			t.Errorf("run: %v, want UNAUTHENTICATED", err)
+		}
+	})
+	t.Run("a subscription authenticates in its connection_init payload", func(t *testing.T) {
+		c := &client{url: srv.URL + "/graphql", token: token, http: srv.Client()}
+		sub, err := c.subscribe(ctx, `subscription { events { position } }`, nil)
+		if err != nil {
+			t.Fatalf("subscribe: %v", err)
+		}
+		sub.close()
+		c.token = token[:len(token)-1] + "X"
+		if sub, err := c.subscribe(ctx, `subscription { events { position } }`, nil); err == nil {
+			sub.close()
+			t.Error("subscribe with a wrong token: nil error, want the connection refused")
+		}
+	})
+}
+
+func TestRunMain(t *testing.T) {
+	srv, _ := newServer(t, token)
+	url := srv.URL + "/graphql"
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		wantStatus int
+		wantStderr string
+	}{
+		{"the token by flag", []string{"--url", url, "--token", token}, nil, 0, ""},
+		{"the token by environment variable", []string{"--url", url}, map[string]string{"EVENTGRAPH_TOKEN": token}, 0, ""},
+		{"the flag wins over the variable", []string{"--url", url, "--token", "wrong-token-0123456789abcdef"},
+			map[string]string{"EVENTGRAPH_TOKEN": token}, 1, "UNAUTHENTICATED"},
+		{"no token", []string{"--url", url}, nil, 1, "UNAUTHENTICATED"},
+		{"an extra argument", []string{"--url", url, "extra"}, nil, 2, `unexpected argument "extra"`},
+		{"an unknown flag", []string{"--nope"}, nil, 2, "-nope"},
+		{"help", []string{"-h"}, nil, 0, "-token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var stdout, stderr strings.Builder
+			status := runMain(ctx, tt.args, env(tt.env), srv.Client(), &stdout, &stderr)
+			if status != tt.wantStatus || !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("status %d, stderr %q: want %d and %q", status, stderr.String(), tt.wantStatus, tt.wantStderr)
+			}
+			if status == 2 && !strings.Contains(stderr.String(), "Usage of demo") {
+				t.Errorf("stderr %q: want the usage", stderr.String())
+			}
+			if strings.Contains(stderr.String(), token) {
+				t.Errorf("stderr %q shows the token", stderr.String())
 			}
 		})
 	}
