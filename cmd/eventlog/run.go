@@ -10,7 +10,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 // Exit codes.
 const (
 	exitOK      = 0
-	exitCorrupt = 1 // verify found damage, or the log could not be read
+	exitCorrupt = 1 // the log is damaged (stats and tail stopped at it), or it could not be read
 	exitUsage   = 2
 )
 
@@ -28,7 +27,23 @@ const usage = `usage:
   eventlog verify DIR       check the log; exit status 1 when it is damaged
   eventlog stats DIR        counts of events, streams and types
   eventlog tail [-n N] DIR  print the last N events (default 10)
+
+stats and tail show the whole commits before any damage, then say where it is and exit
+with status 1. Flags may come before or after DIR; "eventlog COMMAND -h" explains one.
 `
+
+// synopsis returns a command's usage, false for an unknown command.
+func synopsis(name string) (string, bool) {
+	switch name {
+	case "verify":
+		return "eventlog verify DIR\n\nChecks every line, batch, position and version of the log in DIR; exit status 1 when it is damaged.\n", true
+	case "stats":
+		return "eventlog stats DIR\n\nCounts the events, streams and event types of the log in DIR, and gives its time range.\n", true
+	case "tail":
+		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
+	}
+	return "", false
+}
 
 // run runs the command with its arguments and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -36,46 +51,88 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	switch args[0] {
-	case "verify":
-		return withDir(args[1:], stderr, func(dir string) int { return verify(dir, stdout, stderr) })
-	case "stats":
-		return withDir(args[1:], stderr, func(dir string) int { return stats(dir, stdout, stderr) })
-	case "tail":
-		fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		n := fs.Int("n", 10, "number of events")
-		if err := fs.Parse(args[1:]); err != nil || *n < 0 {
-			fmt.Fprint(stderr, usage)
-			return exitUsage
-		}
-		return withDir(fs.Args(), stderr, func(dir string) int { return tail(dir, *n, stdout, stderr) })
+	name := args[0]
+	switch name {
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "eventlog: unknown command %q\n%s", args[0], usage)
-	return exitUsage
-}
-
-func withDir(args []string, stderr io.Writer, fn func(dir string) int) int {
-	if len(args) != 1 {
-		fmt.Fprint(stderr, usage)
+	synopsis, ok := synopsis(name)
+	if !ok {
+		fmt.Fprintf(stderr, "eventlog: unknown command %q\n%s", name, usage)
 		return exitUsage
 	}
-	return fn(args[0])
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run reports errors and usage itself, each once
+	n := 10
+	if name == "tail" {
+		fs.IntVar(&n, "n", n, "print the last `N` events")
+	}
+	printUsage := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: %s", synopsis)
+		if name == "tail" {
+			fmt.Fprintln(w, "\nflags (before or after DIR):")
+		}
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	dirs, err := parseArgs(fs, args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
+		return exitOK
+	case err == nil && len(dirs) != 1:
+		err = fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
+	case err == nil && n < 0:
+		err = fmt.Errorf("invalid -n %d: must not be negative", n)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "eventlog %s: %v\n", name, err)
+		printUsage(stderr)
+		return exitUsage
+	}
+	switch dir := dirs[0]; name {
+	case "verify":
+		return verify(dir, stdout, stderr)
+	case "stats":
+		return stats(dir, stdout, stderr)
+	default:
+		return tail(dir, n, stdout, stderr)
+	}
+}
+
+// parseArgs parses fs's flags wherever they come among args ("tail DIR -n 2" as well as
+// "tail -n 2 DIR") and returns the other arguments; after "--" every argument is one of
+// them.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
 }
 
 // verify checks the log and prints what is wrong and where.
 func verify(dir string, stdout, stderr io.Writer) int {
 	rep, err := jsonl.Verify(dir)
 	if ce, ok := errors.AsType[*jsonl.CorruptError](err); ok {
-		fmt.Fprintf(stdout, "%s: CORRUPT at byte offset %d (line %d): %s\n", ce.Path, ce.Offset, ce.Line, ce.Reason)
+		fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
 		if line, err := lineAt(ce.Path, ce.Offset); err == nil {
 			fmt.Fprintf(stdout, "  line: %s\n", line)
 		}
-		fmt.Fprintf(stdout, "  the %d events (%d commits) before it are intact; the store refuses to open until the damage is repaired\n",
-			rep.Events, rep.Commits)
+		fmt.Fprintf(stdout, "  the %d events (%d commits, %d streams, %d bytes) before it are intact; the store refuses to open until the damage is repaired\n",
+			rep.Events, rep.Commits, rep.Streams, rep.Valid)
 		return exitCorrupt
 	}
 	if err != nil {
@@ -88,6 +145,14 @@ func verify(dir string, stdout, stderr io.Writer) int {
 			rep.TornBytes, rep.Valid, rep.TornLines)
 	}
 	return exitOK
+}
+
+// where names the place of damage: its byte offset, and its line when known.
+func where(ce *jsonl.CorruptError) string {
+	if ce.Line == 0 {
+		return fmt.Sprintf("byte offset %d", ce.Offset)
+	}
+	return fmt.Sprintf("byte offset %d (line %d)", ce.Offset, ce.Line)
 }
 
 // lineAt returns the start of the line at off, shortened for display.
@@ -109,7 +174,35 @@ func lineAt(path string, off int64) (string, error) {
 	return fmt.Sprintf("%q…", b), nil
 }
 
-// header is the part of a line stats and tail look at.
+// wholeCommits checks the log with jsonl.Verify and returns it opened, with the report:
+// stats and tail show the report's Valid bytes, the whole commits before any damage or
+// torn tail. damage is the damage, nil when there is none.
+func wholeCommits(dir string) (f *os.File, rep jsonl.Report, damage *jsonl.CorruptError, err error) {
+	rep, err = jsonl.Verify(dir)
+	damage, _ = errors.AsType[*jsonl.CorruptError](err)
+	if err != nil && damage == nil {
+		return nil, rep, nil, err
+	}
+	f, err = os.Open(rep.Path)
+	return f, rep, damage, err
+}
+
+// finish ends the output of stats or tail: it says on stderr what was not shown, and
+// returns the exit status, exitCorrupt when the log is damaged.
+func finish(dir string, rep jsonl.Report, damage *jsonl.CorruptError, stderr io.Writer) int {
+	if damage != nil {
+		fmt.Fprintf(stderr, "eventlog: the output stops at damage at %s of %s: %s; run `eventlog verify %s` for more\n",
+			where(damage), damage.Path, damage.Reason, dir)
+		return exitCorrupt
+	}
+	if rep.TornBytes > 0 {
+		fmt.Fprintf(stderr, "eventlog: not shown: a torn tail of %d bytes after byte offset %d (an unfinished commit, which the store cuts off when it opens)\n",
+			rep.TornBytes, rep.Valid)
+	}
+	return exitOK
+}
+
+// header is the part of a line stats looks at.
 type header struct {
 	Position int64     `json:"position"`
 	Stream   string    `json:"stream"`
@@ -117,38 +210,33 @@ type header struct {
 	Time     time.Time `json:"time"`
 }
 
-// eachLine calls fn for each line of the log, stopping at a torn or damaged line (verify
-// says more).
-func eachLine(dir string, fn func(line []byte, h header)) error {
-	f, err := os.Open(filepath.Join(dir, jsonl.LogFile))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		var h header
-		if json.Unmarshal(line, &h) != nil {
-			return nil
-		}
-		fn(line, h)
-	}
-}
-
 // stats prints counts of events, streams and types.
 func stats(dir string, stdout, stderr io.Writer) int {
+	f, rep, damage, err := wholeCommits(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventlog: %v\n", err)
+		return exitCorrupt
+	}
+	defer f.Close()
 	var events int64
 	var first, last time.Time
 	streams := map[string]int{}
 	types := map[string]int{}
-	err := eachLine(dir, func(_ []byte, h header) {
+	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, rep.Valid), 1<<20)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF && len(line) == 0 {
+			break
+		}
+		var h header
+		if err == nil {
+			err = json.Unmarshal(line, &h)
+		}
+		if err != nil {
+			// Verify checked these lines: the file changed since.
+			fmt.Fprintf(stderr, "eventlog: %s changed while read: %v\n", rep.Path, err)
+			return exitCorrupt
+		}
 		events++
 		if events == 1 {
 			first = h.Time
@@ -156,10 +244,6 @@ func stats(dir string, stdout, stderr io.Writer) int {
 		last = h.Time
 		streams[h.Stream]++
 		types[h.Type]++
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
 	}
 	fmt.Fprintf(stdout, "events:  %d\nstreams: %d\n", events, len(streams))
 	if events > 0 {
@@ -169,27 +253,48 @@ func stats(dir string, stdout, stderr io.Writer) int {
 	for _, t := range slices.Sorted(maps.Keys(types)) {
 		fmt.Fprintf(stdout, "  %-32s %d\n", t, types[t])
 	}
-	return exitOK
+	return finish(dir, rep, damage, stderr)
 }
 
-// tail prints the last n lines of the log.
+// tail prints the last n lines of the log's whole commits.
 func tail(dir string, n int, stdout, stderr io.Writer) int {
-	ring := make([][]byte, 0, n)
-	err := eachLine(dir, func(line []byte, _ header) {
-		if n == 0 {
-			return
-		}
-		if len(ring) == n {
-			ring = ring[1:]
-		}
-		ring = append(ring, line)
-	})
+	f, rep, damage, err := wholeCommits(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog: %v\n", err)
 		return exitCorrupt
 	}
-	for _, l := range ring {
-		stdout.Write(l)
+	defer f.Close()
+	lines, err := lastLines(f, rep.Valid, n)
+	if err != nil {
+		fmt.Fprintf(stderr, "eventlog: read %s: %v\n", rep.Path, err)
+		return exitCorrupt
 	}
-	return exitOK
+	stdout.Write(lines)
+	return finish(dir, rep, damage, stderr)
+}
+
+// lastLines returns the last n lines of the first size bytes of r, which end with a '\n',
+// reading backwards from size.
+func lastLines(r io.ReaderAt, size int64, n int) ([]byte, error) {
+	if n == 0 || size == 0 {
+		return nil, nil
+	}
+	for block := int64(64 << 10); ; block *= 2 {
+		start := max(size-block, 0)
+		buf := make([]byte, size-start)
+		if _, err := r.ReadAt(buf, start); err != nil {
+			return nil, err
+		}
+		found := 0
+		for i := len(buf) - 2; i >= 0; i-- { // the last byte ends the last line
+			if buf[i] == '\n' {
+				if found++; found == n {
+					return buf[i+1:], nil
+				}
+			}
+		}
+		if start == 0 {
+			return buf, nil
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,135 @@ func TestRun(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(ok, jsonl.LogFile))
 		if stdout.String() != string(b) {
 			t.Errorf("tail of a short log:\n%s\nwant the whole log:\n%s", &stdout, b)
+		}
+	})
+}
+
+// bigLog creates a store directory with n events in commits of one, two, three, one, ...
+// events, over five streams, and returns it with each line's byte offset.
+func bigLog(t *testing.T, n int) (dir string, starts []int64) {
+	t.Helper()
+	dir = t.TempDir()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, commit := 0, 0; i < n; commit++ {
+		var batch []store.EventData
+		for range min(1+commit%3, n-i) {
+			i++
+			batch = append(batch, store.EventData{Type: fmt.Sprint("Type", i%4), Data: []byte(fmt.Sprintf(`{"n":%d}`, i))})
+		}
+		if _, err := s.Append(t.Context(), fmt.Sprint("stream-", i%5), store.Any, batch...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts = append(starts, 0)
+	for i, c := range b[:len(b)-1] {
+		if c == '\n' {
+			starts = append(starts, int64(i+1))
+		}
+	}
+	return dir, starts
+}
+
+// runIn runs the command and returns its exit status, stdout and stderr.
+func runIn(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// In a log of 184 events whose line 101 starts with X instead of '{', the whole commits
+// before the damage hold the first 99 events in 50 commits: with commits of 1, 2 and 3
+// events in turn, 16 rounds end at event 96, then come commits 97, 98-99 and 100-102, which
+// line 101 breaks.
+func TestRun_damageInTheMiddle(t *testing.T) {
+	dir, starts := bigLog(t, 184)
+	const line = 101
+	edit(t, dir, func(b []byte) []byte { b[starts[line-1]] = 'X'; return b })
+	where := fmt.Sprintf("byte offset %d (line %d)", starts[line-1], line)
+
+	t.Run("verify counts the events before the damage", func(t *testing.T) {
+		code, out, _ := runIn("verify", dir)
+		if code != exitCorrupt || !strings.Contains(out, "CORRUPT at "+where) ||
+			!strings.Contains(out, fmt.Sprintf("the 99 events (50 commits, 5 streams, %d bytes) before it are intact", starts[99])) {
+			t.Errorf("exit %d, stdout:\n%s", code, out)
+		}
+	})
+	t.Run("stats counts what it read, then names the damage and fails", func(t *testing.T) {
+		code, out, errOut := runIn("stats", dir)
+		if code != exitCorrupt || !strings.Contains(out, "events:  99\n") {
+			t.Errorf("exit %d, stdout:\n%s", code, out)
+		}
+		if !strings.Contains(errOut, "stops at damage at "+where) || !strings.Contains(errOut, "eventlog verify "+dir) {
+			t.Errorf("stderr %q: want where the output stops and the verify command", errOut)
+		}
+	})
+	t.Run("tail prints the last events before the damage, then names it and fails", func(t *testing.T) {
+		code, out, errOut := runIn("tail", "-n", "2", dir)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if code != exitCorrupt || len(lines) != 2 || !strings.HasPrefix(lines[0], `{"position":98,`) || !strings.HasPrefix(lines[1], `{"position":99,`) {
+			t.Errorf("exit %d, stdout:\n%s", code, out)
+		}
+		if !strings.Contains(errOut, "stops at damage at "+where) {
+			t.Errorf("stderr %q: want where the output stops", errOut)
+		}
+	})
+}
+
+func TestRun_tornTail(t *testing.T) {
+	dir := newLog(t)
+	edit(t, dir, func(b []byte) []byte { return b[:len(b)-5] })
+	for _, cmd := range []string{"stats", "tail"} {
+		t.Run(cmd+" shows the whole commits and mentions the torn tail", func(t *testing.T) {
+			code, out, errOut := runIn(cmd, dir)
+			if code != exitOK || strings.Contains(out, "order-2") || !strings.Contains(errOut, "torn tail of") {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestRun_flagsAndHelp(t *testing.T) {
+	dir, _ := bigLog(t, 5)
+	t.Run("a flag after the directory", func(t *testing.T) {
+		code, out, errOut := runIn("tail", dir, "-n", "2")
+		if code != exitOK || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"position":5,`) {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	t.Run("a directory after --", func(t *testing.T) {
+		code, out, errOut := runIn("tail", "-n", "1", "--", dir)
+		if code != exitOK || strings.Count(out, "\n") != 1 {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	for _, cmd := range []string{"verify", "stats", "tail"} {
+		t.Run(cmd+" --help prints its usage once", func(t *testing.T) {
+			code, out, errOut := runIn(cmd, "--help")
+			if code != exitOK || strings.Count(out, "usage:") != 1 || !strings.Contains(out, "eventlog "+cmd) || errOut != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+	t.Run("a bad flag names it and shows the command's usage", func(t *testing.T) {
+		code, _, errOut := runIn("tail", dir, "-x")
+		if code != exitUsage || !strings.Contains(errOut, "-x") || strings.Count(errOut, "usage:") != 1 || !strings.Contains(errOut, "eventlog tail") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+	t.Run("two directories", func(t *testing.T) {
+		code, _, errOut := runIn("stats", dir, dir)
+		if code != exitUsage || !strings.Contains(errOut, "want one log directory") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
 		}
 	})
 }

@@ -11,12 +11,18 @@
 //	--batch N                events per transaction (default 1000)
 //	--progress=false         no progress bar on stderr
 //
-// Stop the server that writes DIR first: migrate opens the log as a store does and fails
-// while another process holds it. The destination must be empty or hold a prefix of the
-// log (an earlier, interrupted or completed copy); migrate checks that prefix event by event
-// and copies the rest, each batch in one transaction, so an interrupted copy is resumed by
-// running the command again. A destination that differs from the log is refused and left
-// unchanged. The exit status is 0 on success, 1 on failure and 2 for bad usage.
+// Flags may come before or after DIR.
+//
+// Stop the server that writes DIR first: migrate fails while a server holds the log (and
+// holds DIR/LOCK, when there is one, so that no server starts on it meanwhile). It opens the log read-only
+// (jsonl.OpenReadOnly) and changes nothing in DIR, so DIR may be a read-only backup; a
+// missing DIR or log is an error. A torn tail (an unfinished last commit, which a server
+// would cut off when it opens the log) is not copied, and migrate says how many bytes it
+// left. The destination must be empty or hold a prefix of the log (an earlier, interrupted
+// or completed copy); migrate checks that prefix event by event and copies the rest, each
+// batch in one transaction, so an interrupted copy is resumed by running the command again.
+// A destination that differs from the log is refused and left unchanged. The exit status is
+// 0 on success, 1 on failure and 2 for bad usage.
 package main
 
 import (

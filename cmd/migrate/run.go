@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"maps"
 	"slices"
@@ -36,30 +37,52 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	if c.schema == "" {
 		c.schema = postgres.DefaultSchema
 	}
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: migrate [flags] DIR\n\nCopies the JSONL event log in DIR into PostgreSQL, keeping its positions.\n\n")
-		fs.PrintDefaults()
+	flags := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "usage: migrate [flags] DIR\n\nCopies the JSONL event log in DIR into PostgreSQL, keeping its positions.\nFlags may come before or after DIR.\n\n")
+		flags.PrintDefaults()
 	}
-	fs.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
-	fs.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
-	fs.IntVar(&c.batch, "batch", 1000, "events per transaction")
-	fs.BoolVar(&c.progress, "progress", true, "draw a progress bar on stderr")
-	if err := fs.Parse(args); err != nil {
+	flags.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
+	flags.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
+	flags.IntVar(&c.batch, "batch", 1000, "events per transaction")
+	flags.BoolVar(&c.progress, "progress", true, "draw a progress bar on stderr")
+	dirs, err := parseArgs(flags, args)
+	if err != nil {
 		return c, err
 	}
 	switch {
-	case fs.NArg() != 1:
-		fs.Usage()
-		return c, errors.New("want one log directory")
+	case len(dirs) != 1:
+		flags.Usage()
+		return c, fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
 	case c.url == "":
 		return c, errors.New("no destination: set --postgres-url or EVENTGRAPH_POSTGRES_URL")
 	case c.batch <= 0:
 		return c, fmt.Errorf("invalid --batch %d: must be positive", c.batch)
 	}
-	c.dir = fs.Arg(0)
+	c.dir = dirs[0]
 	return c, nil
+}
+
+// parseArgs parses the flags wherever they come among args ("DIR --batch 10" as well as
+// "--batch 10 DIR") and returns the other arguments; after "--" every argument is one of
+// them.
+func parseArgs(flags *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		left := flags.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
 }
 
 // run runs the command and returns its exit status.
@@ -81,14 +104,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // migrate copies the log of c.dir into the destination, after the prefix it already holds.
 func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
-	src, err := jsonl.Open(c.dir)
+	// Read-only: the source is left as it is (a torn tail too), and may be a read-only backup.
+	src, err := jsonl.OpenReadOnly(c.dir)
 	if errors.Is(err, jsonl.ErrLocked) {
 		return fmt.Errorf("%w (stop the server that writes %s first)", err, c.dir)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			err = pe
+		}
+		return fmt.Errorf("no event log in %s: %w", c.dir, err)
 	}
 	if err != nil {
 		return err
 	}
 	defer src.Close()
+	if rep := src.Recovery(); rep.TornBytes > 0 {
+		fmt.Fprintf(stdout, "the log ends in a torn tail of %d bytes after byte offset %d (an unfinished commit, %d complete lines): it is not copied, and left in place\n",
+			rep.TornBytes, rep.Valid, rep.TornLines)
+	}
 	dst, err := postgres.Open(ctx, c.url, postgres.WithSchema(c.schema))
 	if err != nil {
 		return err
@@ -137,7 +171,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 			return err
 		}
 		if e.Position > srcHead {
-			break // the log cannot grow while we hold it, but be exact
+			break // the log cannot grow while we read it, but be exact
 		}
 		batch = append(batch, e)
 		if len(batch) == c.batch {

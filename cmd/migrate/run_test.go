@@ -3,8 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,10 +54,10 @@ func readAll(tb testing.TB, s store.Store) []store.Event {
 	return out
 }
 
-// sameLog checks that the schema holds exactly the log's events.
+// sameLog checks that the schema holds exactly the log's events (its whole commits).
 func sameLog(tb testing.TB, dir, url, schema string) {
 	tb.Helper()
-	src, err := jsonl.Open(dir)
+	src, err := jsonl.OpenReadOnly(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -269,6 +275,8 @@ func TestRun_usage(t *testing.T) {
 		{"no destination", nil, []string{"dir"}, "--postgres-url"},
 		{"bad batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "0", "dir"}, "--batch"},
 		{"unknown flag", nil, []string{"--nope", "dir"}, "nope"},
+		{"unknown flag after the directory", nil, []string{"dir", "--nope"}, "nope"},
+		{"two directories", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"dir", "--batch", "5", "other"}, `got 2 arguments ["dir" "other"]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runMigrate(t, tc.env, tc.args...)
@@ -299,4 +307,137 @@ func TestProgress_drawsInPlace(t *testing.T) {
 	if b.Len() != 0 {
 		t.Errorf("progress with the bar off wrote %q", b.String())
 	}
+}
+
+func TestParse_flagsAfterTheDirectory(t *testing.T) {
+	for _, args := range [][]string{
+		{"dir", "--postgres-url", "postgres://x", "--batch", "5"},
+		{"--batch", "5", "dir", "--postgres-url", "postgres://x"},
+		{"--postgres-url", "postgres://x", "--batch", "5", "--", "dir"},
+	} {
+		c, err := parse(args, func(string) string { return "" }, io.Discard)
+		if err != nil || c.dir != "dir" || c.url != "postgres://x" || c.batch != 5 {
+			t.Errorf("parse(%q) = %+v, %v; want dir, postgres://x, batch 5", args, c, err)
+		}
+	}
+}
+
+// TestRun_missingSource: a directory that holds no log is an error, before any connection,
+// and nothing is created.
+func TestRun_missingSource(t *testing.T) {
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://127.0.0.1:1/unreachable"}
+	t.Run("a missing directory", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "typo-dir")
+		r := runMigrate(t, env, dir)
+		if r.code != exitFail || !strings.Contains(r.stderr, "no event log in "+dir) || r.stdout != "" {
+			t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 saying there is no event log", r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("migrate created the directory: %v", err)
+		}
+	})
+	t.Run("an empty directory", func(t *testing.T) {
+		dir := t.TempDir()
+		r := runMigrate(t, env, dir)
+		if r.code != exitFail || !strings.Contains(r.stderr, "no event log in "+dir) {
+			t.Errorf("exit %d, stderr %q; want exit 1 saying there is no event log", r.code, r.stderr)
+		}
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Errorf("migrate created %q", names)
+		}
+	})
+}
+
+// dirNames returns the names of the files in dir.
+func dirNames(tb testing.TB, dir string) []string {
+	tb.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// snapshot returns the contents of every file in dir.
+func snapshot(tb testing.TB, dir string) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	for _, name := range dirNames(tb, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[name] = string(b)
+	}
+	return out
+}
+
+// TestRun_leavesTheSourceAsItIs: a log with a torn tail is copied up to its last whole
+// commit, migrate says what it left, and the directory is as it was: nothing cut, nothing
+// created.
+func TestRun_leavesTheSourceAsItIs(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 20)
+	saveCheckpoint(t, dir, "saga:test", 10)
+	path := filepath.Join(dir, jsonl.LogFile)
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An unfinished commit: half of the line of a 21st event.
+	writeLog(t, dir, 20, 1)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := (len(b) - len(whole)) / 2
+	if err := os.WriteFile(path, b[:len(whole)+torn], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+
+	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", dir)
+	if r.code != exitOK || !strings.Contains(r.stdout, "copied 20 events (positions 1-20)") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if want := fmt.Sprintf("torn tail of %d bytes after byte offset %d", torn, len(whole)); !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout %q: want %q", r.stdout, want)
+	}
+	if after := snapshot(t, dir); !maps.Equal(after, before) {
+		t.Errorf("the directory changed: it holds %q, held %q; %s is %d bytes, was %d",
+			slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)), jsonl.LogFile, len(after[jsonl.LogFile]), len(before[jsonl.LogFile]))
+	}
+	sameLog(t, dir, url, schema)
+}
+
+// TestRun_readOnlySource copies a log from a directory the process may only read, as a
+// backup on read-only media. Root may write anyway, so it skips as root.
+func TestRun_readOnlySource(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write to read-only files: run as another user")
+	}
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 5)
+	for _, name := range dirNames(t, dir) {
+		if err := os.Chmod(filepath.Join(dir, name), 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", dir)
+	if r.code != exitOK || !strings.Contains(r.stdout, "copied 5 events") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	sameLog(t, dir, url, schema)
 }

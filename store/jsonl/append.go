@@ -76,9 +76,9 @@ func (s *Store) newGroup(lone bool) *group {
 // written and synced, the next one forms behind it. WithNoSync they share one write the
 // same way, but an append that finds no write in flight writes at once.
 //
-// Besides the errors of store.Store, Append fails with an I/O error when writing or
-// syncing fails. Nothing is then acknowledged and the index does not change. After a
-// failed write the file is cut back
+// Besides the errors of store.Store, Append fails with ErrReadOnly when the Store was opened
+// with OpenReadOnly, and with an I/O error when writing or syncing fails. Nothing is then
+// acknowledged and the index does not change. After a failed write the file is cut back
 // and later appends work; after a failed sync (or a failed cut) the Store fails every later
 // append with ErrFailed, because the file's state is no longer known; reopening recovers.
 // Appends queued behind a failed group fail too, without being written.
@@ -139,6 +139,9 @@ func (s *Store) appendEvents(ctx context.Context, stream string, expected store.
 func (s *Store) append(ctx context.Context, dst []store.EventData, stream string, expected store.Version, events []store.EventData, handover bool) (store.Appended, []store.EventData, time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Appended{}, nil, time.Time{}, err
+	}
+	if s.readOnly {
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, s.readOnlyErr())
 	}
 	evs, err := store.AppendPrepared(dst, s.ids, stream, expected, events, s.maxSize)
 	if err != nil {

@@ -80,10 +80,14 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]store.Checkpoint, e
 
 // SaveCheckpoint saves c under name (see store.Checkpointer): it writes the whole
 // CheckpointFile anew beside the old one, syncs it (unless WithNoSync) and renames it over
-// the old one, so a crash leaves either the old file or the new one, whole.
+// the old one, so a crash leaves either the old file or the new one, whole. A Store opened
+// with OpenReadOnly fails with ErrReadOnly.
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return fmt.Errorf("jsonl: save checkpoint: %w", s.readOnlyErr())
 	}
 	cp := &s.checkpoints
 	cp.mu.Lock()

@@ -8,6 +8,11 @@
 // checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
 // the sagas got and is not part of the log.
 //
+// OpenReadOnly opens a log for tools that copy or inspect it: it creates, writes and cuts
+// nothing (a torn tail stays in place, unread), takes a shared lock on an existing LOCK so
+// that it fails while a writer holds the directory and a writer cannot start meanwhile,
+// and its Store fails every write with ErrReadOnly.
+//
 // # Line format
 //
 // Each event is one line, a JSON object whose fields always come in this order:

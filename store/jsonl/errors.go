@@ -9,12 +9,16 @@ var (
 	// ErrCorrupt means the log holds damaged data before its tail. Open refuses such a log;
 	// a *CorruptError carrying the byte offset unwraps to it.
 	ErrCorrupt = errors.New("jsonl: corrupt log")
-	// ErrLocked means another Store, in this process or another, has the directory open.
+	// ErrLocked means another Store, in this process or another, has the directory open:
+	// for Open, any Store; for OpenReadOnly, one opened with Open.
 	ErrLocked = errors.New("jsonl: directory is locked by another store")
 	// ErrFailed means an earlier write or sync failed in a way that leaves the file's state
 	// uncertain, so the Store refuses further appends. Reads keep working; close the Store
 	// and open it again to recover.
 	ErrFailed = errors.New("jsonl: store failed")
+	// ErrReadOnly means the Store was opened with OpenReadOnly: Append, AppendEvents,
+	// AppendHandover and SaveCheckpoint fail with it and change nothing.
+	ErrReadOnly = errors.New("jsonl: store is read-only")
 )
 
 // CorruptError reports damage in the log file at a byte offset.

@@ -2,6 +2,7 @@ package jsonl_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -55,4 +56,36 @@ func Example() {
 	// 1 order-42 1 OrderCreated {"orderId":"42","restaurantId":"r1"}
 	// 2 order-42 2 OrderPrepared {"orderId":"42"}
 	// verify: 2 events, 1 commit, error: <nil>
+}
+
+// A tool that copies or inspects a log, such as a backup, opens it read-only: nothing in
+// the directory is created, written or cut, and writes fail with ErrReadOnly.
+func ExampleOpenReadOnly() {
+	dir, err := os.MkdirTemp("", "eventlog")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	w, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := w.Append(ctx, "order-42", store.NoStream, store.EventData{Type: "OrderCreated", Data: []byte(`{}`)}); err != nil {
+		log.Fatal(err)
+	}
+	w.Close()
+
+	s, err := jsonl.OpenReadOnly(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	head, err := s.Head(ctx)
+	fmt.Println("head:", head, err)
+	_, err = s.Append(ctx, "order-42", store.Any, store.EventData{Type: "OrderPrepared", Data: []byte(`{}`)})
+	fmt.Println("append:", errors.Is(err, jsonl.ErrReadOnly))
+	// Output:
+	// head: 1 <nil>
+	// append: true
 }

@@ -2,10 +2,24 @@
 
 package jsonl
 
-import "os"
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
 
 // lockFile opens the lock file. Without flock the directory is not protected against a
 // second writer on this platform.
 func lockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+}
+
+// lockShared opens the lock file for reading, when it exists (else it returns nil and no
+// error). Without flock it does not exclude a writer on this platform.
+func lockShared(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return f, err
 }

@@ -16,6 +16,7 @@ type config struct {
 	wrap      func(file) file
 	tail      int
 	tailBytes int
+	readOnly  bool // set by OpenReadOnly, not by an Option
 
 	observer Observer
 }

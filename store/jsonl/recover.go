@@ -24,11 +24,12 @@ type Report struct {
 	Path    string // the log file
 	Size    int64  // bytes in the file
 	Valid   int64  // bytes of whole commits: the size Open keeps
-	Events  int64  // committed events
-	Commits int64  // committed appends (batches)
-	Streams int    // streams with at least one committed event
+	Events  int64  // committed events (before the damage, when there is any)
+	Commits int64  // committed appends (batches), counted the same way
+	Streams int    // streams with at least one committed event, counted the same way
 	// TornBytes is the size of the torn tail after the last whole commit (a partial line
-	// or the lines of a partially written batch), which Open cuts off.
+	// or the lines of a partially written batch), which Open cuts off and OpenReadOnly
+	// leaves in place.
 	TornBytes int64
 	// TornLines counts the complete lines in the torn tail (events of a partial batch).
 	TornLines int
@@ -36,7 +37,8 @@ type Report struct {
 
 // Verify checks the log in dir without changing it: every line's layout, checksum and
 // JSON, the batch structure, contiguous positions and per-stream versions. It returns the
-// report and, for damage before the tail, a *CorruptError naming the byte offset. A torn
+// report and, for damage before the tail, a *CorruptError naming the byte offset, with a
+// report of the whole commits before the damage (Valid is where they end). A torn
 // tail is not an error: the report's TornBytes says how much Open would cut. Verify takes no
 // lock; run it on a log no Store is writing, or expect a torn tail from writes in flight.
 func Verify(dir string) (Report, error) {
@@ -110,13 +112,14 @@ func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	if ce, ok := errors.AsType[*CorruptError](err); ok && ce.Path == "" {
 		ce.Path = path
 	}
+	// The whole commits before any damage, which an error report counts too.
+	sc.rep.Events = int64(sc.idx.entries.len())
+	sc.rep.Streams = len(sc.idx.streams)
 	if err != nil {
 		return sc.idx, sc.rep, err
 	}
 	sc.rep.TornBytes = size - sc.rep.Valid
 	sc.rep.TornLines = len(sc.pending)
-	sc.rep.Events = int64(sc.idx.entries.len())
-	sc.rep.Streams = len(sc.idx.streams)
 	return sc.idx, sc.rep, nil
 }
 

@@ -16,15 +16,16 @@ import (
 // Store is a durable event store in one directory: an append-only JSONL log file, a lock
 // file, and an in-memory index built at Open. It is safe for concurrent use.
 type Store struct {
-	dir     string
-	path    string
-	lock    *os.File
-	f       file
-	noSync  bool
-	maxSize int
-	now     func() time.Time
-	ids     *store.IDs
-	report  Report
+	dir      string
+	path     string
+	lock     *os.File // nil for a read-only Store of a directory without a LOCK file
+	f        file
+	noSync   bool
+	readOnly bool // opened with OpenReadOnly
+	maxSize  int
+	now      func() time.Time
+	ids      *store.IDs
+	report   Report
 
 	observer Observer     // nil when none
 	reads    ReadObserver // the observer, when it is one; else nil
@@ -70,37 +71,86 @@ var (
 // log and builds the index. A torn tail is cut back to the last whole commit; damage before
 // it fails with a *CorruptError naming the byte offset, and nothing is changed.
 func Open(dir string, opts ...Option) (*Store, error) {
+	return openStore(dir, false, opts)
+}
+
+// OpenReadOnly opens the log in dir for reading, for tools that copy or inspect a log
+// (cmd/migrate) and must leave it as they found it: it never creates, writes or cuts
+// anything, so it works on a read-only copy, such as a backup. The log must exist: a
+// missing directory or log file is an error that errors.Is(err, fs.ErrNotExist).
+//
+// A torn tail is left in place and not read: the Store holds the whole commits before it,
+// and Recovery reports its size. Damage before it fails with a *CorruptError naming the
+// byte offset, as in Open.
+//
+// While a Store opened with Open holds the directory, OpenReadOnly fails with ErrLocked.
+// When the directory has a LOCK file, OpenReadOnly takes a shared lock on it (flock on a
+// descriptor opened for reading, so nothing is created or written): read-only Stores of one
+// directory may be open together, but Open fails with ErrLocked until they are closed. A
+// directory without a LOCK file (a backup of the log file alone, say) has no writer, and
+// nothing then keeps a later Open from writing while the read-only Store reads (which
+// still sees the commits it found: a writer only appends, and cuts no more than the torn
+// tail).
+//
+// Reads, Head, Subscribe (which yields the history, then waits for ctx or Close, as the log
+// cannot grow through this Store) and Checkpoint(s) work as in a Store opened with Open;
+// Append, AppendEvents, AppendHandover and SaveCheckpoint fail with ErrReadOnly. Options
+// that concern writing (WithNoSync, WithClock, WithMaxEventSize) have no effect.
+func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
+	return openStore(dir, true, opts)
+}
+
+// openStore is Open, or OpenReadOnly when readOnly is set.
+func openStore(dir string, readOnly bool, opts []Option) (*Store, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("jsonl: open: %w", err)
+	cfg.readOnly = readOnly
+	lockPath := filepath.Join(dir, lockName)
+	var lock *os.File
+	var err error
+	if readOnly {
+		lock, err = lockShared(lockPath)
+	} else {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("jsonl: open: %w", err)
+		}
+		lock, err = lockFile(lockPath)
 	}
-	lock, err := lockFile(filepath.Join(dir, lockName))
 	if err != nil {
 		return nil, fmt.Errorf("jsonl: open %s: %w", dir, err)
 	}
 	s, err := open(dir, lock, cfg)
 	if err != nil {
-		lock.Close()
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, err
 	}
 	return s, nil
 }
 
+// open opens the log of dir, checks it and builds the index. lock is nil for a read-only
+// Store of a directory without a LOCK file.
 func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	path := filepath.Join(dir, LogFile)
-	_, statErr := os.Stat(path)
-	osf, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	var osf *os.File
+	var err error
+	if cfg.readOnly {
+		osf, err = os.Open(path)
+	} else {
+		_, statErr := os.Stat(path)
+		osf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+		if err == nil && errors.Is(statErr, os.ErrNotExist) {
+			if err = syncDir(dir); err != nil {
+				osf.Close()
+				return nil, fmt.Errorf("jsonl: open: sync directory: %w", err)
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("jsonl: open: %w", err)
-	}
-	if errors.Is(statErr, os.ErrNotExist) {
-		if err := syncDir(dir); err != nil {
-			osf.Close()
-			return nil, fmt.Errorf("jsonl: open: sync directory: %w", err)
-		}
 	}
 	fi, err := osf.Stat()
 	if err != nil {
@@ -116,7 +166,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("jsonl: open: %w", err)
 	}
-	if rep.TornBytes > 0 {
+	if rep.TornBytes > 0 && !cfg.readOnly {
 		if err := f.Truncate(rep.Valid); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("jsonl: open: cut torn tail at byte %d: %w", rep.Valid, err)
@@ -127,21 +177,22 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		}
 	}
 	s := &Store{
-		dir:     dir,
-		path:    path,
-		lock:    lock,
-		f:       f,
-		noSync:  cfg.noSync,
-		maxSize: cfg.maxSize,
-		now:     cfg.now,
-		ids:     store.NewIDs(),
-		report:  rep,
-		idx:     idx,
-		end:     rep.Valid,
-		next:    int64(idx.entries.len()),
-		done:    make(chan struct{}),
-		tail:    newTail(cfg.tail, cfg.tailBytes),
-		tailOn:  cfg.tail > 0,
+		dir:      dir,
+		path:     path,
+		lock:     lock,
+		f:        f,
+		noSync:   cfg.noSync,
+		readOnly: cfg.readOnly,
+		maxSize:  cfg.maxSize,
+		now:      cfg.now,
+		ids:      store.NewIDs(),
+		report:   rep,
+		idx:      idx,
+		end:      rep.Valid,
+		next:     int64(idx.entries.len()),
+		done:     make(chan struct{}),
+		tail:     newTail(cfg.tail, cfg.tailBytes),
+		tailOn:   cfg.tail > 0,
 	}
 	s.idle = sync.NewCond(&s.mu)
 	s.observer = cfg.observer
@@ -149,7 +200,8 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	return s, nil
 }
 
-// Recovery reports what Open found in the log, including any torn tail it cut off.
+// Recovery reports what Open found in the log, including any torn tail it cut off (or,
+// for a read-only Store, left in place).
 func (s *Store) Recovery() Report { return s.report }
 
 // Dir returns the store's directory.
@@ -171,6 +223,17 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 	return store.Position(s.idx.entries.len()), nil
 }
 
+// readOnlyErr is the error of a write to a read-only Store: store.ErrClosed once it is
+// closed, as for every method, else ErrReadOnly.
+func (s *Store) readOnlyErr() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	return ErrReadOnly
+}
+
 // Close waits for appends in flight, then closes the log and releases the directory's lock.
 // After Close every method fails with store.ErrClosed.
 func (s *Store) Close() error {
@@ -186,8 +249,10 @@ func (s *Store) Close() error {
 	s.closeCheckpoints() // before the lock file goes: no save may outlive it
 	close(s.done)
 	err := s.f.Close()
-	if lerr := s.lock.Close(); err == nil {
-		err = lerr
+	if s.lock != nil {
+		if lerr := s.lock.Close(); err == nil {
+			err = lerr
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("jsonl: close: %w", err)
