@@ -183,25 +183,22 @@ func logSecurity(logger *slog.Logger, c Config) {
 	if slices.Contains(c.AllowedOrigins, "*") {
 		logger.Warn("--allowed-origins=* lets every web site call the API from its visitors' browsers")
 	}
-	if c.MaxDepth == 0 {
-		logger.Warn("--max-depth=0: operations may nest without limit")
-	}
-	if c.MaxSubscriptionsPerConnection == 0 {
-		logger.Warn("--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions")
-	}
 	// http.Server reads a zero ReadHeaderTimeout or IdleTimeout as its ReadTimeout, which
 	// Main leaves 0 (deadlines applies --read-timeout per request): so 0 is no limit.
-	if c.ReadHeaderTimeout == 0 {
-		logger.Warn("--read-header-timeout=0: a client may take any time to send a request's headers")
-	}
-	if c.ReadTimeout == 0 {
-		logger.Warn("--read-timeout=0: a client may take any time to send a request")
-	}
-	if c.WriteTimeout == 0 {
-		logger.Warn("--write-timeout=0: a request may take any time until its response is written")
-	}
-	if c.IdleTimeout == 0 {
-		logger.Warn("--idle-timeout=0: a kept-alive connection may wait for its next request forever")
+	for _, off := range []struct {
+		off  bool
+		warn string
+	}{
+		{c.MaxDepth == 0, "--max-depth=0: operations may nest without limit"},
+		{c.MaxSubscriptionsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
+		{c.ReadHeaderTimeout == 0, "--read-header-timeout=0: a client may take any time to send a request's headers"},
+		{c.ReadTimeout == 0, "--read-timeout=0: a client may take any time to send a request"},
+		{c.WriteTimeout == 0, "--write-timeout=0: a request may take any time until its response is written"},
+		{c.IdleTimeout == 0, "--idle-timeout=0: a kept-alive connection may wait for its next request forever"},
+	} {
+		if off.off {
+			logger.Warn(off.warn)
+		}
 	}
 	if c.WriteTimeout > 0 && c.WriteTimeout <= c.ConsistencyTimeout {
 		logger.Warn("--write-timeout is not above --consistency-timeout: queries waiting for minPosition may end with CONSISTENCY_TIMEOUT before --consistency-timeout",

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/eventgraph/eventgraph/internal/cliargs"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
@@ -77,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
 	}
-	dirs, err := parseArgs(fs, args[1:])
+	dirs, err := cliargs.Parse(fs, args[1:])
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		printUsage(stdout)
@@ -99,27 +100,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return stats(dir, stdout, stderr)
 	default:
 		return tail(dir, n, stdout, stderr)
-	}
-}
-
-// parseArgs parses fs's flags wherever they come among args ("tail DIR -n 2" as well as
-// "tail -n 2 DIR") and returns the other arguments; after "--" every argument is one of
-// them.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		left := fs.Args()
-		if len(left) == 0 {
-			return rest, nil
-		}
-		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
-			return append(rest, left...), nil
-		}
-		rest = append(rest, left[0])
-		args = left[1:]
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/eventgraph/eventgraph/internal/cliargs"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 	"github.com/eventgraph/eventgraph/store/postgres"
@@ -47,7 +48,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	flags.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
 	flags.IntVar(&c.batch, "batch", 1000, "events per transaction")
 	flags.BoolVar(&c.progress, "progress", true, "draw a progress bar on stderr")
-	dirs, err := parseArgs(flags, args)
+	dirs, err := cliargs.Parse(flags, args)
 	if err != nil {
 		return c, err
 	}
@@ -62,27 +63,6 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	c.dir = dirs[0]
 	return c, nil
-}
-
-// parseArgs parses the flags wherever they come among args ("DIR --batch 10" as well as
-// "--batch 10 DIR") and returns the other arguments; after "--" every argument is one of
-// them.
-func parseArgs(flags *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := flags.Parse(args); err != nil {
-			return nil, err
-		}
-		left := flags.Args()
-		if len(left) == 0 {
-			return rest, nil
-		}
-		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
-			return append(rest, left...), nil
-		}
-		rest = append(rest, left[0])
-		args = left[1:]
-	}
 }
 
 // run runs the command and returns its exit status.
