@@ -21,6 +21,7 @@ func TestParse(t *testing.T) {
 		{name: "flags after", args: []string{"dir", "-n", "3"}, wantN: 3, wantRest: []string{"dir"}},
 		{name: "flags between", args: []string{"a", "-n", "4", "b"}, wantN: 4, wantRest: []string{"a", "b"}},
 		{name: "after -- nothing is a flag", args: []string{"a", "--", "-n", "5"}, wantN: 1, wantRest: []string{"a", "-n", "5"}},
+		{name: "after -- not even past an argument", args: []string{"a", "--", "b", "-n", "5"}, wantN: 1, wantRest: []string{"a", "b", "-n", "5"}},
 		{name: "no arguments", args: nil, wantN: 1, wantRest: nil},
 		{name: "an unknown flag after an argument", args: []string{"dir", "-x"}, wantErr: true},
 	}
