@@ -92,7 +92,7 @@ func authenticate(t tokens, next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := bearer(h)
 			if !ok || !t.valid(token) {
-				writeUnauthenticated(w, "invalid bearer token")
+				writeUnauthenticated(w, r, "invalid bearer token")
 				return
 			}
 			st.authenticated.Store(true)
@@ -102,14 +102,14 @@ func authenticate(t tokens, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // a WebSocket: wsInit decides, the writer must stay hijackable
 			return
 		}
-		next.ServeHTTP(&authWriter{ResponseWriter: w, st: st}, r)
+		next.ServeHTTP(&authWriter{ResponseWriter: w, r: r, st: st}, r)
 	})
 }
 
 // writeUnauthenticated answers 401 with an UNAUTHENTICATED GraphQL error.
-func writeUnauthenticated(w http.ResponseWriter, message string) {
+func writeUnauthenticated(w http.ResponseWriter, r *http.Request, message string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="eventgraph"`)
-	writeJSONError(w, http.StatusUnauthorized, CodeUnauthenticated, message)
+	writeJSONError(w, r, http.StatusUnauthorized, CodeUnauthenticated, message)
 }
 
 // authWriter turns the status of a response into 401 when an operation of the request was
@@ -123,6 +123,7 @@ func writeUnauthenticated(w http.ResponseWriter, message string) {
 // under a lock of its own, so the writer is not used concurrently.)
 type authWriter struct {
 	http.ResponseWriter
+	r       *http.Request // the request answered, for its Accept header
 	st      *authState
 	wrote   bool
 	discard bool // the response was replaced: drop what gqlgen writes
@@ -143,7 +144,7 @@ func (w *authWriter) WriteHeader(code int) {
 		for _, h := range []string{"Cache-Control", "Connection"} { // set by gqlgen's SSE
 			w.Header().Del(h)
 		}
-		writeUnauthenticated(w.ResponseWriter, *w.st.refusal.Load())
+		writeUnauthenticated(w.ResponseWriter, w.r, *w.st.refusal.Load())
 		return
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="eventgraph"`)

@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // CodeOriginNotAllowed is the extensions.code of a request refused (403) because its
@@ -24,7 +25,7 @@ func cors(allowed []string, next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		if !originAllowed(r, allowed) {
-			writeJSONError(w, http.StatusForbidden, CodeOriginNotAllowed,
+			writeJSONError(w, r, http.StatusForbidden, CodeOriginNotAllowed,
 				"origin "+origin+" is not allowed (see --allowed-origins)")
 			return
 		}
@@ -43,12 +44,24 @@ func cors(allowed []string, next http.Handler) http.Handler {
 }
 
 // writeJSONError writes a GraphQL-style error response ({"errors": [{"message",
-// "extensions": {"code"}}]}) with the HTTP status.
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+// "extensions": {"code"}}]}) to r with the HTTP status, as application/graphql-response+json
+// when r's Accept header asks for that before application/json (so a client that reads a
+// non-2xx GraphQL response only in that media type, as Apollo Client does, sees the error's
+// code), else as application/json.
+func writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	contentType := "application/json"
+	if strings.Contains(r.Header.Get("Accept"), graphQLResponseJSON) && responseContentType(r) == graphQLResponseJSON {
+		contentType = graphQLResponseJSON
+	}
+	writeError(w, contentType, status, code, message)
+}
+
+// writeError writes a GraphQL-style error response of the media type with the HTTP status.
+func writeError(w http.ResponseWriter, contentType string, status int, code, message string) {
 	body, _ := json.Marshal(map[string]any{
 		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
 	})
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

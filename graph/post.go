@@ -108,7 +108,7 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 	b, err := json.Marshal(resp)
 	if err != nil {
 		// Only data that is not JSON fails, which the executor never makes; gqlgen panics.
-		writeJSONError(w, http.StatusInternalServerError, CodeInternal, "the response could not be encoded")
+		writeError(w, w.Header().Get("Content-Type"), http.StatusInternalServerError, CodeInternal, "the response could not be encoded")
 		return
 	}
 	_, _ = w.Write(b)

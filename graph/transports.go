@@ -49,12 +49,12 @@ const allowedMethods = "OPTIONS, GET, POST"
 // so, and the body of a Server-Sent Events request is checked here: gqlgen's SSE transport
 // would log a body that is not a GraphQL request, whole, with the standard library's logger.
 func routeTransports(transports []graphql.Transport, limit int64, next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter) {
-		writeJSONError(w, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
+	tooLarge := func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			tooLarge(w)
+			tooLarge(w, r)
 			return
 		}
 		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
@@ -72,7 +72,7 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 		}
 		if up := r.Header.Get("Upgrade"); up != "" && !strings.Contains(strings.ToLower(up), "websocket") {
 			// gqlgen would hand it to the WebSocket transport, which refuses it in plain text.
-			writeJSONError(w, http.StatusBadRequest, CodeBadRequest,
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest,
 				"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
 			return
 		}
@@ -88,13 +88,13 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			switch up := r.Header.Get("Upgrade"); {
 			case r.Method != http.MethodPost && r.Method != http.MethodGet:
 				w.Header().Set("Allow", allowedMethods)
-				writeJSONError(w, http.StatusMethodNotAllowed, CodeBadRequest,
+				writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest,
 					"method "+r.Method+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
 			case up != "":
-				writeJSONError(w, http.StatusBadRequest, CodeBadRequest,
+				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest,
 					"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
 			default:
-				writeJSONError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
+				writeJSONError(w, r, http.StatusUnsupportedMediaType, CodeBadRequest,
 					"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")
 			}
 			return
@@ -102,13 +102,13 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			body, err := io.ReadAll(r.Body)
 			switch {
 			case errors.As(err, new(*http.MaxBytesError)):
-				tooLarge(w)
+				tooLarge(w, r)
 				return
 			case err != nil:
-				writeJSONError(w, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
+				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
 				return
 			case !isGraphQLRequest(body):
-				writeJSONError(w, http.StatusBadRequest, CodeBadRequest, notARequest)
+				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -116,7 +116,7 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			q := r.URL.Query()
 			for _, param := range []string{"variables", "extensions"} {
 				if v := q.Get(param); v != "" && !isJSONObject(v) {
-					writeJSONError(w, http.StatusBadRequest, CodeBadRequest, "the "+param+" parameter must be a JSON object")
+					writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+param+" parameter must be a JSON object")
 					return
 				}
 			}
