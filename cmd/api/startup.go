@@ -17,7 +17,7 @@ func storeError(c Config, err error) error {
 	var hint string
 	switch {
 	case errors.Is(err, jsonl.ErrCorrupt):
-		hint = fmt.Sprintf("nothing was changed; inspect the log with: go run ./cmd/eventlog verify %s", c.DataDir)
+		hint = fmt.Sprintf("nothing was changed; inspect the log with: eventlog verify %s (go run ./cmd/eventlog verify %s from the source tree)", c.DataDir, c.DataDir)
 	case errors.Is(err, jsonl.ErrLocked):
 		hint = fmt.Sprintf("another eventgraph server or tool has %s open: stop it or choose another --data", c.DataDir)
 	case errors.Is(err, fs.ErrPermission):
