@@ -19,8 +19,8 @@ func TestHandler_refusalMediaType(t *testing.T) {
 	const gqlJSON = "application/graphql-response+json"
 	tests := []struct {
 		name, contentType, accept, auth string
-		wantStatus                       int
-		wantCode, wantType               string
+		wantStatus                      int
+		wantCode, wantType              string
 	}{
 		{"415, graphql-response+json accepted", "text/plain", gqlJSON, "", http.StatusUnsupportedMediaType, "BAD_REQUEST", gqlJSON},
 		{"415, JSON accepted", "text/plain", "application/json", "", http.StatusUnsupportedMediaType, "BAD_REQUEST", "application/json"},
