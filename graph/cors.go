@@ -49,11 +49,18 @@ func cors(allowed []string, next http.Handler) http.Handler {
 // non-2xx GraphQL response only in that media type, as Apollo Client does, sees the error's
 // code), else as application/json.
 func writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	contentType := "application/json"
+	writeError(w, ErrorContentType(r), status, code, message)
+}
+
+// ErrorContentType is the media type of an error response to r that is not a GraphQL
+// execution's (a refusal of the request itself): application/graphql-response+json when r's
+// Accept header asks for that before application/json, else application/json. For servers
+// that answer such errors before the handler, as cmd/api does for bodies over its limit.
+func ErrorContentType(r *http.Request) string {
 	if strings.Contains(r.Header.Get("Accept"), graphQLResponseJSON) && responseContentType(r) == graphQLResponseJSON {
-		contentType = graphQLResponseJSON
+		return graphQLResponseJSON
 	}
-	writeError(w, contentType, status, code, message)
+	return "application/json"
 }
 
 // writeError writes a GraphQL-style error response of the media type with the HTTP status.

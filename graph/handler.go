@@ -12,10 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
@@ -139,7 +137,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		srv.AddTransport(t)
 	}
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(newQueryCache()) // bounded by bytes too: see queryCache
 	srv.SetValidationRulesFn(validationRules)
 	if cfg.Observer != nil {
 		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse

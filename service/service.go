@@ -179,15 +179,13 @@ func (s *Service) WaitFor(ctx context.Context, p store.Position) error {
 // Drain readies the service for shutdown, once the server takes no more requests: from now
 // on WaitFor for a position beyond the log's present head fails at once with an error
 // wrapping eventsourcing.ErrDraining, instead of waiting out the consistency timeout (see
-// eventsourcing.Runner.Drain). Commands and other waits go on as before. When the store
-// cannot tell its head (a database down), the furthest position a projection or saga
-// reached stands in for it: no wait for a later one could end before the shutdown anyway.
+// eventsourcing.Runner.Drain). Commands and other waits go on as before. Drain asks the
+// store for its head within ctx; when the store cannot tell it (a database that hangs),
+// every wait for a position not processed yet ends: none could end before the shutdown.
 func (s *Service) Drain(ctx context.Context) {
 	head, err := s.Head(ctx)
 	if err != nil {
-		for _, st := range s.runner.Status() {
-			head = max(head, st.Position)
-		}
+		head = 0
 	}
 	s.runner.Drain(head)
 }

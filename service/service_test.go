@@ -203,3 +203,52 @@ func TestService_WatchRestaurantOrders(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// stuckHead is a store whose Head does not answer until its context ends, as a database
+// that hangs.
+type stuckHead struct {
+	store.Store
+	stuck chan struct{} // closed to make Head hang
+}
+
+func (s *stuckHead) Head(ctx context.Context) (store.Position, error) {
+	select {
+	case <-s.stuck:
+		<-ctx.Done()
+		return 0, ctx.Err()
+	default:
+		return eventsourcing.Head(ctx, s.Store)
+	}
+}
+
+func TestService_Drain(t *testing.T) {
+	st := &stuckHead{Store: memory.New(), stuck: make(chan struct{})}
+	t.Cleanup(func() { _ = st.Store.Close() })
+	svc := service.New(st, service.WithConsistencyTimeout(time.Hour))
+	run(t, svc)
+	r1 := create(t, svc, "r1", "a")
+	if err := svc.WaitFor(context.Background(), r1.Position); err != nil {
+		t.Fatal(err)
+	}
+
+	// The store cannot tell its head: Drain ends with its context, and waits for what was
+	// not processed yet end.
+	close(st.stuck)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	drained := make(chan struct{})
+	go func() { svc.Drain(ctx); close(drained) }()
+	bound, cancelBound := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelBound()
+	select {
+	case <-drained:
+	case <-bound.Done():
+		t.Fatal("Drain did not return when its context ended")
+	}
+	if err := svc.WaitFor(bound, r1.Position+1); !errors.Is(err, eventsourcing.ErrDraining) {
+		t.Fatalf("a wait beyond the processed positions after Drain: %v; want ErrDraining at once", err)
+	}
+	if err := svc.WaitFor(bound, r1.Position); err != nil {
+		t.Fatalf("a wait for a processed position after Drain: %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+
+	"github.com/eventgraph/eventgraph/graph"
 )
 
 // Error codes of the errors the middleware writes itself, in the GraphQL
@@ -23,7 +25,7 @@ const (
 )
 
 // writeError writes a GraphQL-style error response with the HTTP status.
-func writeError(w http.ResponseWriter, status int, code, message string, ext map[string]any) {
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string, ext map[string]any) {
 	e := map[string]any{"code": code}
 	for k, v := range ext {
 		e[k] = v
@@ -31,7 +33,7 @@ func writeError(w http.ResponseWriter, status int, code, message string, ext map
 	body, _ := json.Marshal(map[string]any{
 		"errors": []map[string]any{{"message": message, "extensions": e}},
 	})
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", graph.ErrorContentType(r))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -48,7 +50,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		tooLarge := func() {
-			writeError(w, http.StatusRequestEntityTooLarge, codeBadUserInput,
+			writeError(w, r, http.StatusRequestEntityTooLarge, codeBadUserInput,
 				fmt.Sprintf("request body too large: the limit is %d bytes", limit),
 				map[string]any{"limit": limit})
 		}
@@ -63,7 +65,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 				tooLarge()
 				return
 			}
-			writeError(w, http.StatusBadRequest, codeBadUserInput, "could not read the request body", nil)
+			writeError(w, r, http.StatusBadRequest, codeBadUserInput, "could not read the request body", nil)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -88,16 +90,30 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 			logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			writeError(w, http.StatusInternalServerError, codeInternal, "internal server error", nil)
+			writeError(w, r, http.StatusInternalServerError, codeInternal, "internal server error", nil)
 		}()
 		next.ServeHTTP(w, r)
 	})
 }
 
+// isWebSocketUpgrade reports whether r asks to upgrade to a WebSocket: "websocket" among
+// the comma-separated tokens of its Upgrade header, in any case, as the WebSocket library
+// accepts it ("websocket, foo" too).
+func isWebSocketUpgrade(r *http.Request) bool {
+	for _, v := range r.Header.Values("Upgrade") {
+		for token := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isStream reports whether r opens a long-lived stream: a WebSocket upgrade or
 // a Server-Sent Events subscription.
 func isStream(r *http.Request) bool {
-	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+	if isWebSocketUpgrade(r) {
 		return true
 	}
 	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
@@ -130,7 +146,7 @@ func (s *streams) wrap(next http.Handler) http.Handler {
 			return
 		}
 		if !s.add() {
-			writeError(w, http.StatusServiceUnavailable, codeShuttingDown, "the server is shutting down", nil)
+			writeError(w, r, http.StatusServiceUnavailable, codeShuttingDown, "the server is shutting down", nil)
 			return
 		}
 		defer s.wg.Done()

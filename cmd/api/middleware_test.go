@@ -193,6 +193,12 @@ func TestIsStream(t *testing.T) {
 		{"a WebSocket upgrade", map[string]string{"Upgrade": "WebSocket", "Connection": "Upgrade"}, true},
 		{"an SSE request", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json"}, true},
 		{"a plain POST", map[string]string{"Accept": "application/json"}, false},
+		// The WebSocket library upgrades when "websocket" is one of the Upgrade header's
+		// tokens: such a request is a stream too (no request deadline, ended at shutdown).
+		{"a WebSocket upgrade among other protocols", map[string]string{"Upgrade": "websocket, foo", "Connection": "Upgrade"}, true},
+		{"a WebSocket upgrade after another protocol", map[string]string{"Upgrade": "foo,WEBSOCKET", "Connection": "Upgrade"}, true},
+		{"another upgrade", map[string]string{"Upgrade": "h2c", "Connection": "Upgrade"}, false},
+		{"a protocol named like one", map[string]string{"Upgrade": "websockets", "Connection": "Upgrade"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

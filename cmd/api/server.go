@@ -251,12 +251,16 @@ func (m *Main) shutdown() error {
 	var errs []error
 	shutdownDone := make(chan error, 1)
 	go func() { shutdownDone <- m.srv.Shutdown(ctx) }() // stops accepting at once
-	// A query in flight that waits for a position beyond the head would wait out its
-	// consistency timeout: no request can write that position now.
-	m.svc.Drain(ctx)
 	if err := m.streams.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	// A query in flight that waits for a position beyond the head would wait out its
+	// consistency timeout: no request can write that position now. Drain asks the store
+	// for its head, which a database that hangs would not answer: bounded, so the rest of
+	// the shutdown keeps its time (Drain then ends every wait for what is not processed yet).
+	drainCtx, cancelDrain := context.WithTimeout(ctx, storeCheckTimeout)
+	m.svc.Drain(drainCtx)
+	cancelDrain()
 	if err := <-shutdownDone; errors.Is(err, context.DeadlineExceeded) {
 		// Requests still in flight (a client that stalls sending its body, a slow answer)
 		// are cut off: the shutdown did what it was configured to do, so it is no failure.

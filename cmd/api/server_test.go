@@ -142,6 +142,22 @@ func TestMain_bodyLimit(t *testing.T) {
 	}
 }
 
+// TestMain_refusalsFollowAccept: the server's own refusals before GraphQL (a body over the
+// limit) come in the media type the client prefers, as the endpoint's do.
+func TestMain_refusalsFollowAccept(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory", "--max-body-bytes", "4096")
+	for accept, want := range map[string]string{
+		"":                                  "application/json",
+		"application/json":                  "application/json",
+		"application/graphql-response+json": "application/graphql-response+json",
+	} {
+		x := send(t, http.MethodPost, m.URL()+"/graphql", strings.Repeat(" ", 5000), map[string]string{"Accept": accept})
+		if x.status != http.StatusRequestEntityTooLarge || x.header.Get("Content-Type") != want || x.code() != "BAD_USER_INPUT" {
+			t.Errorf("Accept %q: %d %q %s; want 413 %q with BAD_USER_INPUT", accept, x.status, x.header.Get("Content-Type"), x.body, want)
+		}
+	}
+}
+
 func TestMain_defaultBodyLimitIsOneMiB(t *testing.T) {
 	m, _ := startMain(t, "--store", "memory")
 	resp, err := httpClient(t).Post(m.URL()+"/graphql", "application/json", strings.NewReader(strings.Repeat(" ", 1<<20+1)))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -31,7 +30,7 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 		rc := http.NewResponseController(w)
 		start := time.Now()
 		switch {
-		case strings.EqualFold(r.Header.Get("Upgrade"), "websocket"):
+		case isWebSocketUpgrade(r):
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})
 		case isStream(r):
