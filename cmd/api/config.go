@@ -263,8 +263,8 @@ func checkOrigin(o string) error {
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("port %s: want 1 to 65535", p)
+		if err != nil || n < 1 || n > 65535 || p[0] == '0' {
+			return fmt.Errorf("port %s: want 1 to 65535, written as browsers write it (no leading zero)", p)
 		}
 		if u.Scheme == "http" && n == 80 || u.Scheme == "https" && n == 443 {
 			return fmt.Errorf("browsers leave the default port %s of %s out of the origin: drop :%s", p, u.Scheme, p)

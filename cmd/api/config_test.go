@@ -301,6 +301,7 @@ func TestParseConfig_allowedOrigins(t *testing.T) {
 		"https://user:secret@app.example.com",
 		"https://app.example.com:",
 		"https://app.example.com:0",
+		"https://app.example.com:08080",
 		"https://app.example.com:70000",
 		"https://app.example.com:443",
 		"http://app.example.com:80",
