@@ -1,13 +1,10 @@
 package graph_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/graph"
-	"github.com/eventgraph/eventgraph/graph/graphtest"
 )
 
 // TestHandler_refusalMediaType: a request the endpoint refuses itself (before GraphQL) gets
@@ -33,26 +30,14 @@ func TestHandler_refusalMediaType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(`{"query": "{ status { head } }"}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", tt.contentType)
+			header := map[string]string{"Content-Type": tt.contentType}
 			if tt.accept != "" {
-				req.Header.Set("Accept", tt.accept)
+				header["Accept"] = tt.accept
 			}
 			if tt.auth != "" {
-				req.Header.Set("Authorization", tt.auth)
+				header["Authorization"] = tt.auth
 			}
-			resp, err := e.http.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var r graphtest.Response
-			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-				t.Fatal(err)
-			}
+			resp, r := e.post(t, `{"query": "{ status { head } }"}`, header)
 			if resp.StatusCode != tt.wantStatus || r.Code() != tt.wantCode || resp.Header.Get("Content-Type") != tt.wantType {
 				t.Errorf("got %d %s %q, want %d %s %q", resp.StatusCode, r.Code(), resp.Header.Get("Content-Type"), tt.wantStatus, tt.wantCode, tt.wantType)
 			}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +96,30 @@ func testContext(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// post sends body by POST with the headers (Content-Type application/json unless given) and
+// returns the response, its body read, and the body decoded as a GraphQL response.
+func (e *env) post(tb testing.TB, body string, header map[string]string) (*http.Response, *graphtest.Response) {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(testContext(tb), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r graphtest.Response
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		tb.Fatalf("status %d: the body is not a GraphQL response: %v", resp.StatusCode, err)
+	}
+	return resp, &r
 }
 
 // do runs an operation and returns the response; a transport failure fails the test.

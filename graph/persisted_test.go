@@ -151,22 +151,8 @@ func TestHandler_persistedQueries(t *testing.T) {
 		{"not an object", `"abc"`, "want an object"},
 	} {
 		t.Run("an extension with "+tt.name+" is BAD_REQUEST", func(t *testing.T) {
-			body := `{"extensions": {"persistedQuery": ` + tt.ext + `}}`
-			req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := e.http.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var r graphtest.Response
-			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-				t.Fatal(err)
-			}
-			wantCode(t, &r, graph.CodeBadRequest, tt.want)
+			_, r := e.post(t, `{"extensions": {"persistedQuery": `+tt.ext+`}}`, nil)
+			wantCode(t, r, graph.CodeBadRequest, tt.want)
 		})
 	}
 
