@@ -98,9 +98,9 @@ func testContext(tb testing.TB) context.Context {
 	return ctx
 }
 
-// post sends body by POST with the headers (Content-Type application/json unless given) and
-// returns the response, its body read, and the body decoded as a GraphQL response.
-func (e *env) post(tb testing.TB, body string, header map[string]string) (*http.Response, *graphtest.Response) {
+// postRaw sends body by POST with the headers (Content-Type application/json unless given)
+// and returns the response and its body.
+func (e *env) postRaw(tb testing.TB, body string, header map[string]string) (*http.Response, []byte) {
 	tb.Helper()
 	req, err := http.NewRequestWithContext(testContext(tb), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(body))
 	if err != nil {
@@ -115,9 +115,20 @@ func (e *env) post(tb testing.TB, body string, header map[string]string) (*http.
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, b
+}
+
+// post is postRaw with the body decoded as a GraphQL response.
+func (e *env) post(tb testing.TB, body string, header map[string]string) (*http.Response, *graphtest.Response) {
+	tb.Helper()
+	resp, b := e.postRaw(tb, body, header)
 	var r graphtest.Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		tb.Fatalf("status %d: the body is not a GraphQL response: %v", resp.StatusCode, err)
+	if err := json.Unmarshal(b, &r); err != nil {
+		tb.Fatalf("status %d: the body %q is not a GraphQL response: %v", resp.StatusCode, b, err)
 	}
 	return resp, &r
 }

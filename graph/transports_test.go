@@ -141,20 +141,7 @@ func TestHandler_badBodies(t *testing.T) {
 	e := newEnv(t, withConfig(graph.Config{MaxBodyBytes: 200}))
 	post := func(t *testing.T, body string, header map[string]string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(testContext(t), http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		resp, err := e.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := e.postRaw(t, body, header)
 		return resp.StatusCode, string(b)
 	}
 	sse := map[string]string{"Accept": "text/event-stream"}
