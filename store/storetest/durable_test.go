@@ -23,6 +23,30 @@ type keeper struct {
 	done  bool
 
 	checkpoints map[string]store.Checkpoint // saved through the keeper, kept across a restart
+	snapshots   map[string]store.Snapshot   // likewise
+}
+
+// Snapshot and SaveSnapshot keep snapshots in the memory store underneath, and what it
+// holds after each save in the keeper too, so that a restart keeps them.
+func (k *keeper) Snapshot(ctx context.Context, stream string) (store.Snapshot, bool, error) {
+	return k.mem.Snapshot(ctx, stream)
+}
+
+func (k *keeper) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.mem.SaveSnapshot(ctx, stream, snap); err != nil {
+		return err
+	}
+	kept, _, err := k.mem.Snapshot(ctx, stream)
+	if err != nil {
+		return err
+	}
+	if k.snapshots == nil {
+		k.snapshots = make(map[string]store.Snapshot)
+	}
+	k.snapshots[stream] = kept
+	return nil
 }
 
 // Checkpoint and SaveCheckpoint keep checkpoints in the memory store underneath, and in the
@@ -108,7 +132,7 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 			}
 			_ = k.Close()
 			k.mu.Lock()
-			events, checkpoints := k.saved, k.checkpoints
+			events, checkpoints, snapshots := k.saved, k.checkpoints, k.snapshots
 			k.mu.Unlock()
 			var mu sync.Mutex
 			next := 0 // the clock replays the original times, then runs normally
@@ -133,8 +157,13 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 					tb.Fatalf("reopen: %v", err)
 				}
 			}
+			for stream, snap := range snapshots {
+				if err := mem.SaveSnapshot(context.Background(), stream, snap); err != nil {
+					tb.Fatalf("reopen: %v", err)
+				}
+			}
 			k2 := newKeeper(mem)
-			k2.checkpoints = checkpoints
+			k2.checkpoints, k2.snapshots = checkpoints, snapshots
 			return k2
 		},
 	}

@@ -117,6 +117,7 @@ func Checks(h Harness) []Check {
 		{"stream ids are opaque strings", checkStreamIDs},
 		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},
 		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
+		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
 	}
 	if !h.SharedEvents {
 		checks = append(checks, Check{"subscribed events are copies", checkSubscribedCopies})
