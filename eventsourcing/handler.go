@@ -35,6 +35,8 @@ type handlerConfig struct {
 	cacheSize  int
 	observer   CommandObserver
 	decoded    *Decoded
+	snapEvery  int    // see WithSnapshots; 0: no snapshots
+	snapRev    string // the snapshots' revision
 }
 
 // DefaultStateCacheSize is how many streams' states a handler keeps by default.
@@ -84,8 +86,9 @@ type Handler[C, S, E any] struct {
 	cfg     handlerConfig
 	streams keyedLock
 	cache   *stateCache[S]
-	ids     *store.IDs // command and event ids
-	prints  sync.Pool  // *fingerprinter
+	ids     *store.IDs        // command and event ids
+	prints  sync.Pool         // *fingerprinter
+	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
 }
 
 // NewHandler returns a handler of agg's commands over s.
@@ -100,7 +103,11 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	return &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize), ids: store.NewIDs()}
+	h := &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize), ids: store.NewIDs()}
+	if sn, ok := s.(store.Snapshotter); ok && cfg.snapEvery > 0 {
+		h.snaps = sn
+	}
+	return h
 }
 
 // Handle decides cmd against the current state of its stream and appends the events.
@@ -280,7 +287,9 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	h.cfg.index.record(meta.CommandID, CommandRecord{
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
-	h.cacheAppended(stream, state, version, app, events)
+	if next, ok := h.cacheAppended(stream, state, version, app, events); ok && h.snapshotDue(version, app.Version) {
+		h.saveSnapshot(ctx, stream, next, app.Version, data[len(data)-1].ID)
+	}
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)
 	}
@@ -293,8 +302,12 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 // stream's lock.
 func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
 	c, ok := h.cache.get(stream)
+	snapped := false
 	if !ok {
 		c = cachedState[S]{state: h.agg.Decider.InitialState}
+		if h.snaps != nil {
+			c, snapped = h.fromSnapshot(ctx, stream, c)
+		}
 	}
 	if sv, can := h.store.(store.StreamVersioner); can {
 		// Most commands find their stream as they left it, or, creating it, empty: a
@@ -305,10 +318,18 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 			return zero, 0, 0, nil, &StoreError{Op: "read", Stream: stream, Err: err}
 		}
 		if v == c.version {
+			if snapped {
+				h.cache.put(stream, c)
+				return h.seenBeforeSnapshot(ctx, stream, repeatID, c)
+			}
 			return c.state, c.version, c.position, nil, nil
 		}
 	}
-	return h.fold(ctx, stream, repeatID, c)
+	state, version, position, seen, err = h.fold(ctx, stream, repeatID, c)
+	if err == nil && snapped && len(seen) == 0 {
+		return h.seenBeforeSnapshot(ctx, stream, repeatID, cachedState[S]{state: state, version: version, position: position})
+	}
+	return state, version, position, seen, err
 }
 
 // fold is load reading the stream's events after the cached state c. It is a function of
@@ -351,15 +372,17 @@ func (h *Handler[C, S, E]) fold(ctx context.Context, stream, repeatID string, c 
 // Codec's contract), so these fold to the state a reload would compute, without paying for
 // a decode. It caches only when the append directly followed the loaded state; the stream's
 // lock is held.
-func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.Version, app store.Appended, events []E) {
+func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.Version, app store.Appended, events []E) (S, bool) {
 	if app.Version != version+store.Version(len(events)) {
 		h.cache.remove(stream)
-		return
+		var zero S
+		return zero, false
 	}
 	for _, ev := range events {
 		state = h.agg.Decider.Evolve(state, ev)
 	}
 	h.cache.put(stream, cachedState[S]{state: state, version: app.Version, position: app.Position})
+	return state, true
 }
 
 // readBack returns the appended events as the store returns them. The append already

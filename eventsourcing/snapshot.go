@@ -1,0 +1,100 @@
+package eventsourcing
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// WithSnapshots makes the handler keep snapshots of its streams' states beside the log,
+// when the store keeps them (store.Snapshotter; the memory, JSONL and PostgreSQL stores
+// do), so that a stream whose state is not cached (after a restart, or pushed out of the
+// state cache) is not folded from its first event:
+//
+//   - a command that takes a stream past a multiple of every events saves the state it
+//     leaves, encoded with encoding/json; a failed save is logged and the command succeeds;
+//   - a command on a stream whose state is not cached decodes the stream's snapshot, checks
+//     that the log holds the event the snapshot names at its version, and folds only the
+//     events after it. A snapshot of another revision, one that does not decode, or one the
+//     log contradicts (a backup restored, a log that lost its unsynced tail) is ignored, and
+//     the stream is folded from its start.
+//
+// The state type must round-trip through encoding/json (exported fields, no pointers to
+// shared values). revision names the state's encoding and the Evolve that folds it: change
+// it whenever either changes, so that snapshots of the old fold are ignored. every < 1
+// turns snapshots off.
+func WithSnapshots(every int, revision string) HandlerOption {
+	return func(c *handlerConfig) { c.snapEvery, c.snapRev = max(every, 0), revision }
+}
+
+// snapshotDue reports whether an append that took a stream from version from to version to
+// passed a multiple of the snapshot interval.
+func (h *Handler[C, S, E]) snapshotDue(from, to store.Version) bool {
+	if h.snaps == nil {
+		return false
+	}
+	every := store.Version(h.cfg.snapEvery)
+	return to/every > from/every
+}
+
+// saveSnapshot saves state as the stream's snapshot at version v, whose event is eventID.
+// The stream's lock is held, so state is not evolved further meanwhile.
+func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, state S, v store.Version, eventID string) {
+	body, err := json.Marshal(state)
+	if err == nil {
+		err = h.snaps.SaveSnapshot(ctx, stream, store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body})
+	}
+	if err != nil && ctx.Err() == nil {
+		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot not saved", "stream", stream, "version", int64(v), "err", err)
+	}
+}
+
+// fromSnapshot returns the stream's state from its snapshot, and whether there was a
+// snapshot to use; otherwise it returns initial.
+func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, initial cachedState[S]) (cachedState[S], bool) {
+	snap, ok, err := h.snaps.Snapshot(ctx, stream)
+	if err != nil || !ok || snap.Revision != h.cfg.snapRev {
+		if err != nil && ctx.Err() == nil {
+			h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot not read; folding the stream from its start", "stream", stream, "err", err)
+		}
+		return initial, false
+	}
+	var state S
+	if err := json.Unmarshal(snap.State, &state); err != nil {
+		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot does not decode; folding the stream from its start",
+			"stream", stream, "version", int64(snap.Version), "revision", snap.Revision, "err", err)
+		return initial, false
+	}
+	// Only the event the snapshot names, at its version, proves it a snapshot of this log.
+	for e, err := range h.store.ReadStream(ctx, stream, snap.Version-1) {
+		if err == nil && e.Version == snap.Version && e.ID == snap.EventID {
+			return cachedState[S]{state: state, version: e.Version, position: e.Position}, true
+		}
+		break
+	}
+	if ctx.Err() == nil {
+		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot does not match the log; folding the stream from its start",
+			"stream", stream, "version", int64(snap.Version), "eventId", snap.EventID)
+	}
+	return initial, false
+}
+
+// seenBeforeSnapshot completes a load that started from a snapshot: the events of the
+// command id repeatID at or before the snapshot's version were not read, and another
+// process may have written them after the caller consulted the command index, so the
+// index (which catches up with the log) is asked again.
+func (h *Handler[C, S, E]) seenBeforeSnapshot(ctx context.Context, stream, repeatID string, c cachedState[S]) (S, store.Version, store.Position, []store.Event, error) {
+	if repeatID == "" {
+		return c.state, c.version, c.position, nil, nil
+	}
+	rec, events, ok, err := h.cfg.index.lookup(ctx, repeatID)
+	if err != nil {
+		var zero S
+		return zero, 0, 0, nil, err
+	}
+	if ok && rec.StreamID == stream {
+		return c.state, c.version, c.position, events, nil
+	}
+	return c.state, c.version, c.position, nil, nil
+}

@@ -1,0 +1,243 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// snapStore is a memory store that records where its streams are read from and can fail
+// snapshot saves or run a hook when a snapshot is read.
+type snapStore struct {
+	*memory.Store
+	mu             sync.Mutex
+	readsAfter     []store.Version // ReadStream's after, per call
+	saveErr        error
+	beforeSnapshot func()
+}
+
+func newSnapStore(tb testing.TB) *snapStore {
+	tb.Helper()
+	s := &snapStore{Store: memory.New()}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func (s *snapStore) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	s.mu.Lock()
+	s.readsAfter = append(s.readsAfter, after)
+	s.mu.Unlock()
+	return s.Store.ReadStream(ctx, stream, after)
+}
+
+func (s *snapStore) reads() []store.Version {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.readsAfter
+	s.readsAfter = nil
+	return out
+}
+
+func (s *snapStore) Snapshot(ctx context.Context, stream string) (store.Snapshot, bool, error) {
+	s.mu.Lock()
+	hook := s.beforeSnapshot
+	s.beforeSnapshot = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return s.Store.Snapshot(ctx, stream)
+}
+
+func (s *snapStore) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
+	if s.saveErr != nil {
+		return s.saveErr
+	}
+	return s.Store.SaveSnapshot(ctx, stream, snap)
+}
+
+type accountHandler = eventsourcing.Handler[accountCmd, account, accountEvent]
+
+func newAccounts(s store.Store, opts ...eventsourcing.HandlerOption) *accountHandler {
+	return eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
+		Decider: accountDecider(), Codec: accountCodec{}, Stream: accountCmd.Stream,
+	}, opts...)
+}
+
+func mustHandleAccount(tb testing.TB, h *accountHandler, c accountCmd, m eventsourcing.Meta) eventsourcing.Result {
+	tb.Helper()
+	res, err := h.Handle(context.Background(), c, m)
+	if err != nil {
+		tb.Fatalf("Handle(%+v): %v", c, err)
+	}
+	return res
+}
+
+func snapshotOf(tb testing.TB, s store.Snapshotter, stream string) (store.Snapshot, bool) {
+	tb.Helper()
+	snap, ok, err := s.Snapshot(context.Background(), stream)
+	if err != nil {
+		tb.Fatalf("Snapshot(%s): %v", stream, err)
+	}
+	return snap, ok
+}
+
+// Given snapshots every 3 events, the handler saves the state it leaves each time a command
+// takes the stream past a multiple of 3, naming the event at that version.
+func TestWithSnapshots_SavesEveryNEvents(t *testing.T) {
+	s := newSnapStore(t)
+	h := newAccounts(s, eventsourcing.WithSnapshots(3, "r1"))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+	mustHandleAccount(t, h, deposit{ID: "a", Amount: 10}, eventsourcing.Meta{})
+	if snap, ok := snapshotOf(t, s, "account-a"); ok {
+		t.Fatalf("a snapshot at version 2 (%+v), before the first multiple of 3", snap)
+	}
+	for i, want := range []struct {
+		version store.Version
+		state   string
+	}{{3, `{"Open":true,"Balance":11}`}, {3, `{"Open":true,"Balance":11}`}, {3, `{"Open":true,"Balance":11}`}, {6, `{"Open":true,"Balance":14}`}} {
+		mustHandleAccount(t, h, deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+		snap, ok := snapshotOf(t, s, "account-a")
+		events := readStream(t, s, "account-a")
+		if !ok || snap.Version != want.version || string(snap.State) != want.state || snap.Revision != "r1" ||
+			snap.EventID != events[want.version-1].ID {
+			t.Fatalf("after deposit %d (stream at version %d): snapshot %+v (state %s), %v; want version %d, state %s, revision r1, the id of event %d",
+				i+1, len(events), snap, snap.State, ok, want.version, want.state, want.version)
+		}
+	}
+}
+
+// A handler without the state cached (a restart) starts from the snapshot and reads only
+// the events after it. The planted snapshot's balance differs from the log's, so the
+// decision shows which one the handler used.
+func TestWithSnapshots_StartsFromTheSnapshot(t *testing.T) {
+	s := newSnapStore(t)
+	first := newAccounts(s)
+	for _, c := range []accountCmd{openAccount{ID: "a"}, deposit{ID: "a", Amount: 5}, deposit{ID: "a", Amount: 5}, deposit{ID: "a", Amount: 5}} {
+		mustHandleAccount(t, first, c, eventsourcing.Meta{})
+	}
+	events := readStream(t, s, "account-a")
+	plant := store.Snapshot{Version: 3, EventID: events[2].ID, Revision: "r1", State: json.RawMessage(`{"Open":true,"Balance":1000}`)}
+	if err := s.Store.SaveSnapshot(context.Background(), "account-a", plant); err != nil {
+		t.Fatal(err)
+	}
+	s.reads()
+
+	restarted := newAccounts(s, eventsourcing.WithSnapshots(100, "r1"))
+	res := mustHandleAccount(t, restarted, withdraw{ID: "a", Amount: 1005}, eventsourcing.Meta{})
+	if got := res.Events[0].Type; got != "Withdrawn" {
+		t.Fatalf("withdrawing 1005 from the snapshot's 1000 + 5: %s, want Withdrawn", got)
+	}
+	for _, after := range s.reads() {
+		if after < 2 {
+			t.Errorf("the handler read the stream after version %d; with a snapshot at 3 it needs nothing before", after)
+		}
+	}
+}
+
+// Snapshots that do not fit are ignored and the stream is folded from its start.
+func TestWithSnapshots_IgnoresSnapshotsThatDoNotFit(t *testing.T) {
+	tests := []struct {
+		name    string
+		snap    func(events []store.Event) store.Snapshot
+		wantLog string // in the handler's log, when a warning is due
+	}{
+		{"another revision", func(ev []store.Event) store.Snapshot {
+			return store.Snapshot{Version: 3, EventID: ev[2].ID, Revision: "r0", State: json.RawMessage(`{"Open":true,"Balance":1000}`)}
+		}, ""},
+		{"a state that does not decode", func(ev []store.Event) store.Snapshot {
+			return store.Snapshot{Version: 3, EventID: ev[2].ID, Revision: "r1", State: json.RawMessage(`{"Open":"yes","Balance":1000}`)}
+		}, "snapshot does not decode"},
+		{"another log's event", func(ev []store.Event) store.Snapshot {
+			return store.Snapshot{Version: 3, EventID: "not-" + ev[2].ID, Revision: "r1", State: json.RawMessage(`{"Open":true,"Balance":1000}`)}
+		}, "snapshot does not match the log"},
+		{"a version the log does not reach", func(ev []store.Event) store.Snapshot {
+			return store.Snapshot{Version: 9, EventID: ev[2].ID, Revision: "r1", State: json.RawMessage(`{"Open":true,"Balance":1000}`)}
+		}, "snapshot does not match the log"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSnapStore(t)
+			first := newAccounts(s)
+			for _, c := range []accountCmd{openAccount{ID: "a"}, deposit{ID: "a", Amount: 5}, deposit{ID: "a", Amount: 5}, deposit{ID: "a", Amount: 5}} {
+				mustHandleAccount(t, first, c, eventsourcing.Meta{})
+			}
+			if err := s.Store.SaveSnapshot(context.Background(), "account-a", tt.snap(readStream(t, s, "account-a"))); err != nil {
+				t.Fatal(err)
+			}
+			var logs syncbuf.Buffer
+			restarted := newAccounts(s, eventsourcing.WithSnapshots(100, "r1"), eventsourcing.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			res := mustHandleAccount(t, restarted, withdraw{ID: "a", Amount: 16}, eventsourcing.Meta{})
+			if got := res.Events[0].Type; got != "WithdrawalDeclined" {
+				t.Errorf("withdrawing 16 from the log's 15: %s, want WithdrawalDeclined (the snapshot's 1000 was used)", got)
+			}
+			if tt.wantLog != "" && !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("log %q lacks %q", logs.String(), tt.wantLog)
+			}
+		})
+	}
+}
+
+// A failed save is logged and the command still succeeds; over a store that keeps no
+// snapshots the option does nothing.
+func TestWithSnapshots_SaveFailuresAndStoresWithoutSnapshots(t *testing.T) {
+	s := newSnapStore(t)
+	s.saveErr = errors.New("disk full")
+	var logs syncbuf.Buffer
+	h := newAccounts(s, eventsourcing.WithSnapshots(1, "r1"), eventsourcing.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+	if !strings.Contains(logs.String(), "snapshot not saved") || !strings.Contains(logs.String(), "disk full") {
+		t.Errorf("log %q: want the failed save", logs.String())
+	}
+
+	plain := newStore(t)
+	type bare struct{ store.Store } // hides the memory store's Snapshotter
+	h = newAccounts(bare{plain}, eventsourcing.WithSnapshots(1, "r1"))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+	mustHandleAccount(t, h, deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+	if _, ok := snapshotOf(t, plain.(store.Snapshotter), "account-a"); ok {
+		t.Error("a snapshot saved through a store that does not offer snapshots")
+	}
+}
+
+// A command id that another process used, with its events at or before the snapshot the
+// handler starts from, is a repeat: the handler asks the command index again, since the
+// events it skips are not read.
+func TestWithSnapshots_RepeatWrittenBeforeTheSnapshot(t *testing.T) {
+	s := newSnapStore(t)
+	ctx := context.Background()
+	setup := newAccounts(s)
+	mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
+	mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
+
+	other := newAccounts(s, eventsourcing.WithSnapshots(3, "r1")) // another process
+	this := newAccounts(s, eventsourcing.WithSnapshots(3, "r1"))
+	cmd, meta := withdraw{ID: "a", Amount: 20}, eventsourcing.Meta{CommandID: "w-1"}
+	// After this handler consulted its command index, the other process handles the same
+	// command, taking the stream to version 3 and saving a snapshot there.
+	s.beforeSnapshot = func() {
+		if _, err := other.Handle(ctx, cmd, meta); err != nil {
+			t.Errorf("other: %v", err)
+		}
+	}
+	res, err := this.Handle(ctx, cmd, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Duplicate || res.Version != 3 {
+		t.Errorf("Handle = %+v, want the other process's result (version 3) as a duplicate", res)
+	}
+	if events := readStream(t, s, "account-a"); len(events) != 3 {
+		t.Errorf("the stream holds %d events, want 3: the command was written twice", len(events))
+	}
+}
