@@ -37,6 +37,7 @@ type config struct {
 	timeout    time.Duration
 	maxRetries int
 	observer   eventsourcing.CommandObserver
+	snapEvery  int
 }
 
 // WithLogger sets the logger of the service, its handlers and its runner (default: slog.Default()).
@@ -66,6 +67,14 @@ func WithMaxRetries(n int) Option {
 			c.maxRetries = n
 		}
 	}
+}
+
+// WithSnapshots makes the handlers keep a snapshot of a restaurant's or an order's state
+// each time its stream passes a multiple of every events, and start from it when the state is
+// not cached, over a store that keeps snapshots (see eventsourcing.WithSnapshots). Off by
+// default; every < 1 keeps it off.
+func WithSnapshots(every int) Option {
+	return func(c *config) { c.snapEvery = max(every, 0) }
 }
 
 // Service is the restaurant application over one store. Its methods are safe for concurrent use.
@@ -99,6 +108,8 @@ func New(st store.Store, opts ...Option) *Service {
 	if cfg.observer != nil {
 		hopts = append(hopts, eventsourcing.WithCommandObserver(cfg.observer))
 	}
+	ropts := append(hopts[:len(hopts):len(hopts)], eventsourcing.WithSnapshots(cfg.snapEvery, restaurant.StateRevision))
+	oopts := append(hopts[:len(hopts):len(hopts)], eventsourcing.WithSnapshots(cfg.snapEvery, order.StateRevision))
 	s := &Service{
 		store:   st,
 		logger:  cfg.logger,
@@ -107,12 +118,12 @@ func New(st store.Store, opts ...Option) *Service {
 			Decider: restaurant.Decider(),
 			Codec:   restaurant.Codec{},
 			Stream:  func(c restaurant.Command) string { return c.Stream() },
-		}, hopts...),
+		}, ropts...),
 		orders: eventsourcing.NewHandler(st, eventsourcing.Aggregate[order.Command, order.State, order.Event]{
 			Decider: order.Decider(),
 			Codec:   order.Codec{},
 			Stream:  func(c order.Command) string { return c.Stream() },
-		}, hopts...),
+		}, oopts...),
 		restaurantRM: readmodel.NewRestaurants(readmodel.WithDecoded(decoded)),
 		orderRM:      readmodel.NewOrders(readmodel.WithDecoded(decoded)),
 		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger)),

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/service"
@@ -250,5 +251,34 @@ func TestService_Drain(t *testing.T) {
 	}
 	if err := svc.WaitFor(bound, r1.Position); err != nil {
 		t.Fatalf("a wait for a processed position after Drain: %v", err)
+	}
+}
+
+// With snapshots, a restaurant's state is saved as its stream grows, and a service started
+// again over the same store decides from it: an order id already placed is still refused.
+func TestService_Snapshots(t *testing.T) {
+	ctx := context.Background()
+	st := memory.New()
+	t.Cleanup(func() { _ = st.Close() })
+	first := service.New(st, service.WithSnapshots(2))
+	create(t, first, "r1", "a")
+	for _, id := range []string{"o1", "o2", "o3"} {
+		if _, err := first.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: id, MenuItemIDs: []string{"a"}}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, ok, err := st.Snapshot(ctx, restaurant.StreamID("r1"))
+	if err != nil || !ok || snap.Version != 4 || snap.Revision != restaurant.StateRevision {
+		t.Fatalf("snapshot of r1 = %+v, %v, %v; want version 4, revision %s", snap, ok, err, restaurant.StateRevision)
+	}
+
+	restarted := service.New(st, service.WithSnapshots(2))
+	_, err = restarted.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o2", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+	if !errors.Is(err, decider.ErrAlreadyExists) {
+		t.Fatalf("placing o2 again after a restart: %v, want decider.ErrAlreadyExists", err)
+	}
+	res, err := restarted.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o4", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+	if err != nil || res.Version != 5 {
+		t.Fatalf("placing o4 after a restart: %+v, %v; want version 5", res, err)
 	}
 }

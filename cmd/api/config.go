@@ -57,6 +57,7 @@ type Config struct {
 	LogLevel           slog.Level    // minimum level logged
 	Playground         bool          // serve the GraphiQL playground at /
 	PersistedQueries   int           // queries kept for Automatic Persisted Queries; 0 turns them off
+	SnapshotEvery      int           // events of a stream between snapshots of its state; 0 turns them off
 	SecurityConfig                   // authentication, operation limits, timeouts
 }
 
@@ -78,6 +79,7 @@ func DefaultConfig() Config {
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
 		PersistedQueries:   1000,
+		SnapshotEvery:      1000,
 		SecurityConfig:     defaultSecurity(),
 	}
 }
@@ -112,6 +114,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.Var((*logLevel)(&c.LogLevel), "log-level", "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
 	fs.IntVar(&c.PersistedQueries, "persisted-queries", c.PersistedQueries, "how many queries to keep for Automatic Persisted Queries (a client sends a query's SHA-256 hash instead of the query); 0 turns them off")
+	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "save a snapshot of a restaurant's or an order's state every `n` events of its stream, so that a restart does not fold long streams from their first event; 0 turns snapshots off")
 	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }
@@ -219,6 +222,8 @@ func (c Config) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s %v: must be positive", source("shutdown-timeout"), c.ShutdownTimeout)
 	case c.PersistedQueries < 0:
 		return fmt.Errorf("invalid %s %d: must be 0 (off) or more", source("persisted-queries"), c.PersistedQueries)
+	case c.SnapshotEvery < 0:
+		return fmt.Errorf("invalid %s %d: must be 0 (off) or more", source("snapshot-every"), c.SnapshotEvery)
 	case c.LogFormat != LogText && c.LogFormat != LogJSON:
 		return fmt.Errorf("invalid %s %q: want text or json", source("log-format"), c.LogFormat)
 	}

@@ -41,6 +41,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		LogLevel:           slog.LevelInfo,
 		Playground:         true,
 		PersistedQueries:   1000,
+		SnapshotEvery:      1000,
 		SecurityConfig:     defaultSecurity(),
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -169,6 +170,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"zero keep-alive", []string{"--keep-alive", "0s"}, nil, "--keep-alive"},
 		{"zero shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
 		{"negative persisted queries", []string{"--persisted-queries=-1"}, nil, "--persisted-queries"},
+		{"negative snapshot interval", []string{"--snapshot-every=-1"}, nil, "--snapshot-every"},
 		{"empty address", []string{"--addr", ""}, nil, "--addr"},
 		{"address without a port", []string{"--addr", "nonsense"}, nil, "--addr"},
 		{"address with an empty port", []string{"--addr", "127.0.0.1:"}, nil, "--addr"},
@@ -209,6 +211,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"keep-alive", "0s", nil},
 		{"shutdown-timeout", "0s", nil},
 		{"persisted-queries", "-1", nil},
+		{"snapshot-every", "-5", nil},
 		{"log-format", "xml", nil},
 		{"allowed-origins", "app.example.com", nil},
 		{"auth-tokens", "short", nil},

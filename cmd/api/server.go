@@ -182,6 +182,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		service.WithLogger(m.Logger),
 		service.WithConsistencyTimeout(m.Config.ConsistencyTimeout),
 		service.WithMaxRetries(m.Config.MaxRetries),
+		service.WithSnapshots(m.Config.SnapshotEvery),
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	mux := http.NewServeMux()

@@ -1,6 +1,12 @@
 package restaurant
 
-// State is what the decider knows about one restaurant: the fold of its events.
+// StateRevision names State's JSON encoding and the Evolve that folds it, for snapshots of
+// the state (eventsourcing.WithSnapshots): change it whenever either changes, so that
+// snapshots of the old fold are ignored.
+const StateRevision = "restaurant.State/1"
+
+// State is what the decider knows about one restaurant: the fold of its events. It
+// round-trips through encoding/json (snapshots keep it so).
 type State struct {
 	Exists bool
 	ID     string
