@@ -159,8 +159,11 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // ObserveHTTP counts a served HTTP request. route must come from a small fixed set (the
-// server's routes), never from the raw path.
+// server's routes), never from the raw path. A method other than HTTP's standard ones is
+// counted as "OTHER": a client chooses the method, and each new label value would be a new
+// series kept for the life of the process.
 func (m *Metrics) ObserveHTTP(method, route string, code int, d time.Duration) {
+	method = methodLabel(method)
 	c := strconv.Itoa(code)
 	m.requests.WithLabelValues(method, route, c).Inc()
 	m.reqSeconds.WithLabelValues(method, route, c).Observe(d.Seconds())
@@ -194,4 +197,14 @@ func (m *Metrics) WatchReady(ready func() bool) error {
 		}
 		return 0
 	}))
+}
+
+// methodLabel returns method when it is one of HTTP's standard methods, else "OTHER".
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }

@@ -206,6 +206,25 @@ func TestMetrics_graphQLAndHTTP(t *testing.T) {
 	want(t, scrape(t, m), map[string]float64{`eventgraph_graphql_subscriptions{kind="events"}`: 0})
 }
 
+// Methods a client makes up are one series, not one each.
+func TestMetrics_HTTPMethodsAreBounded(t *testing.T) {
+	m := metrics.New()
+	for _, method := range []string{"XXXX", "FOO", strings.Repeat("Y", 4096), "get"} {
+		m.ObserveHTTP(method, "/healthz", 405, time.Millisecond)
+	}
+	m.ObserveHTTP(http.MethodOptions, "/graphql", 204, time.Millisecond)
+	got := scrape(t, m)
+	want(t, got, map[string]float64{
+		`eventgraph_http_requests_total{code="405",method="OTHER",route="/healthz"}`:   4,
+		`eventgraph_http_requests_total{code="204",method="OPTIONS",route="/graphql"}`: 1,
+	})
+	for k := range got {
+		if strings.Contains(k, "XXXX") || strings.Contains(k, "FOO") || strings.Contains(k, `"get"`) {
+			t.Errorf("a series for a made-up method: %s", k)
+		}
+	}
+}
+
 func TestMetrics_WatchReady(t *testing.T) {
 	m := metrics.New()
 	ready := false

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -100,6 +101,11 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 // the comma-separated tokens of its Upgrade header, in any case, as the WebSocket library
 // accepts it ("websocket, foo" too).
 func isWebSocketUpgrade(r *http.Request) bool {
+	// A handshake is a GET without a body (RFC 6455 §4.1). Anything else is no upgrade, so
+	// an Upgrade header cannot free a request that sends a body from its deadlines.
+	if r.Method != http.MethodGet || r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		return false
+	}
 	for _, v := range r.Header.Values("Upgrade") {
 		for token := range strings.SplitSeq(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(token), "websocket") {
@@ -110,13 +116,21 @@ func isWebSocketUpgrade(r *http.Request) bool {
 	return false
 }
 
+// isSSE reports whether r is a Server-Sent Events subscription: what gqlgen's SSE transport
+// takes (a POST of JSON that accepts text/event-stream). A GET query that accepts an event
+// stream gets an ordinary answer, and with it the ordinary deadlines.
+func isSSE(r *http.Request) bool {
+	if r.Method != http.MethodPost || !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		return false
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mediaType == "application/json"
+}
+
 // isStream reports whether r opens a long-lived stream: a WebSocket upgrade or
 // a Server-Sent Events subscription.
 func isStream(r *http.Request) bool {
-	if isWebSocketUpgrade(r) {
-		return true
-	}
-	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return isWebSocketUpgrade(r) || isSSE(r)
 }
 
 // streams ends subscription streams on shutdown. http.Server.Shutdown waits for
@@ -131,6 +145,8 @@ type streams struct {
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
+
+	ended func(*http.Request) // when set, told of each stream whose handler returned
 }
 
 func newStreams() *streams {
@@ -155,6 +171,9 @@ func (s *streams) wrap(next http.Handler) http.Handler {
 		stop := context.AfterFunc(s.ctx, cancel)
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))
+		if s.ended != nil {
+			s.ended(r)
+		}
 	})
 }
 

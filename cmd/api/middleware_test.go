@@ -149,6 +149,7 @@ func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 		defer close(streamDone)
 		req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
 		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Content-Type", "application/json")
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}()
 	<-started
@@ -185,24 +186,41 @@ func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 }
 
 func TestIsStream(t *testing.T) {
+	ws := func(upgrade string) map[string]string {
+		return map[string]string{"Upgrade": upgrade, "Connection": "Upgrade"}
+	}
+	sse := map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json"}
 	tests := []struct {
 		name   string
+		method string
+		body   string
 		header map[string]string
 		want   bool
 	}{
-		{"a WebSocket upgrade", map[string]string{"Upgrade": "WebSocket", "Connection": "Upgrade"}, true},
-		{"an SSE request", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json"}, true},
-		{"a plain POST", map[string]string{"Accept": "application/json"}, false},
+		{"a WebSocket upgrade", http.MethodGet, "", ws("WebSocket"), true},
+		{"an SSE request", http.MethodPost, "{}", sse, true},
+		{"an SSE request with a charset", http.MethodPost, "{}", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json; charset=utf-8"}, true},
+		{"a plain POST", http.MethodPost, "{}", map[string]string{"Accept": "application/json"}, false},
 		// The WebSocket library upgrades when "websocket" is one of the Upgrade header's
 		// tokens: such a request is a stream too (no request deadline, ended at shutdown).
-		{"a WebSocket upgrade among other protocols", map[string]string{"Upgrade": "websocket, foo", "Connection": "Upgrade"}, true},
-		{"a WebSocket upgrade after another protocol", map[string]string{"Upgrade": "foo,WEBSOCKET", "Connection": "Upgrade"}, true},
-		{"another upgrade", map[string]string{"Upgrade": "h2c", "Connection": "Upgrade"}, false},
-		{"a protocol named like one", map[string]string{"Upgrade": "websockets", "Connection": "Upgrade"}, false},
+		{"a WebSocket upgrade among other protocols", http.MethodGet, "", ws("websocket, foo"), true},
+		{"a WebSocket upgrade after another protocol", http.MethodGet, "", ws("foo,WEBSOCKET"), true},
+		{"another upgrade", http.MethodGet, "", ws("h2c"), false},
+		{"a protocol named like one", http.MethodGet, "", ws("websockets"), false},
+		// What no handshake is must keep its deadlines: a body that never comes, or an
+		// answer the client never reads, would otherwise hold the connection forever.
+		{"an Upgrade header on a POST", http.MethodPost, "", ws("websocket"), false},
+		{"an Upgrade header on a GET with a body", http.MethodGet, "x", ws("websocket"), false},
+		{"a GET query that accepts an event stream", http.MethodGet, "", map[string]string{"Accept": "text/event-stream"}, false},
+		{"an event stream asked for with a form", http.MethodPost, "a=b", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/x-www-form-urlencoded"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			r := httptest.NewRequest(tt.method, "/graphql", body)
 			for k, v := range tt.header {
 				r.Header.Set(k, v)
 			}

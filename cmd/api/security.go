@@ -42,6 +42,10 @@ type SecurityConfig struct {
 	// WriteTimeout bounds a request from its start to the end of its response, except for
 	// subscription streams (WebSocket, Server-Sent Events), which live on; 0: no limit.
 	WriteTimeout time.Duration
+	// StreamWriteTimeout bounds the writing of each message of a subscription stream: a
+	// client that stops reading is disconnected then, rather than holding the server's
+	// memory and goroutines forever; 0: no limit.
+	StreamWriteTimeout time.Duration
 	// IdleTimeout closes a kept-alive connection that waits longer for its next request; 0: no limit.
 	IdleTimeout time.Duration
 }
@@ -54,6 +58,7 @@ func defaultSecurity() SecurityConfig {
 		ReadHeaderTimeout:             10 * time.Second,
 		ReadTimeout:                   30 * time.Second,
 		WriteTimeout:                  30 * time.Second,
+		StreamWriteTimeout:            10 * time.Second,
 		IdleTimeout:                   2 * time.Minute,
 	}
 }
@@ -81,6 +86,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
+	fs.DurationVar(&c.StreamWriteTimeout, "stream-write-timeout", c.StreamWriteTimeout, "how long writing one message of a subscription stream (WebSocket or Server-Sent Events) may take; a client that does not read it is disconnected (0: no limit)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long a kept-alive connection may wait for its next request (0: no limit)")
 }
 
@@ -151,6 +157,7 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 		{"read-header-timeout", c.ReadHeaderTimeout},
 		{"read-timeout", c.ReadTimeout},
 		{"write-timeout", c.WriteTimeout},
+		{"stream-write-timeout", c.StreamWriteTimeout},
 		{"idle-timeout", c.IdleTimeout},
 	} {
 		if t.d < 0 {
@@ -194,6 +201,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 		{c.ReadHeaderTimeout == 0, "--read-header-timeout=0: a client may take any time to send a request's headers"},
 		{c.ReadTimeout == 0, "--read-timeout=0: a client may take any time to send a request"},
 		{c.WriteTimeout == 0, "--write-timeout=0: a request may take any time until its response is written"},
+		{c.StreamWriteTimeout == 0, "--stream-write-timeout=0: a subscriber that stops reading holds its stream open forever"},
 		{c.IdleTimeout == 0, "--idle-timeout=0: a kept-alive connection may wait for its next request forever"},
 	} {
 		if off.off {

@@ -44,6 +44,9 @@ type Main struct {
 	// handlers (tests: a request read just as Shutdown begins is dropped by net/http before
 	// any handler runs, so a connection's StateActive does not mean the request is in flight).
 	requestStarted func(*http.Request)
+	// streamEnded, when set before Run, is told of each subscription stream's request once
+	// its handler returned (tests: a stream the server cut off).
+	streamEnded func(*http.Request)
 	// jsonlOptions, when set before Run, are further options of the JSONL store (tests: faults).
 	jsonlOptions []jsonl.Option
 
@@ -185,6 +188,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		service.WithSnapshots(m.Config.SnapshotEvery),
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
+	m.streams.ended = m.streamEnded
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -15,15 +15,18 @@ import (
 //   - an ordinary request must be read within ReadTimeout and answered within WriteTimeout
 //     of its start (its context ends shortly before, see answerMargin);
 //   - a Server-Sent Events request must have its body read within ReadTimeout; then the
-//     stream lives on without deadlines (its keep-alive pings show a live client);
+//     stream lives on, each of its writes bounded by StreamWriteTimeout: a client that
+//     stops reading is cut off then (the stream's context ends), instead of holding the
+//     stream's goroutines and the message being written forever;
 //   - a WebSocket upgrade clears the deadlines an earlier request left on the connection
-//     (a write deadline stays on a kept-alive connection), as its connection lives on.
+//     (a write deadline stays on a kept-alive connection), as its connection lives on; the
+//     graph package bounds its writes (graph.Config's StreamWriteTimeout).
 //
 // http.Server's ReadHeaderTimeout and IdleTimeout bound the time before a request's
 // headers arrive. deadlines must wrap the server's own ResponseWriter (or one that unwraps
 // to it); where it cannot set a deadline, the request runs without one.
 func deadlines(c SecurityConfig, next http.Handler) http.Handler {
-	if c.ReadTimeout <= 0 && c.WriteTimeout <= 0 {
+	if c.ReadTimeout <= 0 && c.WriteTimeout <= 0 && c.StreamWriteTimeout <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,11 +36,17 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 		case isWebSocketUpgrade(r):
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})
-		case isStream(r):
+		case isSSE(r):
 			_ = rc.SetWriteDeadline(time.Time{})
 			if c.ReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
 				_ = rc.SetReadDeadline(start.Add(c.ReadTimeout))
 				r.Body = &onEOF{ReadCloser: r.Body, fn: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+			}
+			if c.StreamWriteTimeout > 0 {
+				ctx, cancel := context.WithCancel(r.Context())
+				defer cancel()
+				r = r.WithContext(ctx)
+				w = &streamWriter{ResponseWriter: w, rc: rc, timeout: c.StreamWriteTimeout, cut: cancel}
 			}
 		default:
 			if c.ReadTimeout > 0 {
@@ -78,3 +87,38 @@ func (b *onEOF) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// streamWriter bounds each write and flush of a stream by a deadline of its own, and ends
+// the stream's context when one fails: the transport writing the stream does not stop on a
+// failed write by itself, and would go on feeding a connection that can take no more.
+type streamWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	cut     context.CancelFunc
+}
+
+func (s *streamWriter) Write(p []byte) (int, error) {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	n, err := s.ResponseWriter.Write(p)
+	if err != nil {
+		s.cut()
+	}
+	return n, err
+}
+
+// Flush sends what was written; http.Flusher's Flush reports no error, FlushError does.
+func (s *streamWriter) Flush() { _ = s.FlushError() }
+
+// FlushError is Flush with its error, as http.ResponseController calls it.
+func (s *streamWriter) FlushError() error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	err := s.rc.Flush()
+	if err != nil {
+		s.cut()
+	}
+	return err
+}
+
+// Unwrap lets http.ResponseController reach the server's ResponseWriter.
+func (s *streamWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

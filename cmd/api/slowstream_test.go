@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
+)
+
+// An SSE subscriber that stops reading is cut off once a write to it has waited
+// --stream-write-timeout, and its stream ends: before, the stream and the message being
+// written were held until the client went away.
+func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
+	m := NewMain()
+	m.Stderr = &syncbuf.Buffer{}
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", "300ms"}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{}, 1)
+	m.streamEnded = func(r *http.Request) {
+		if r.Method == http.MethodPost {
+			ended <- struct{}{}
+		}
+	}
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+
+	conn, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	body := `{"query":"subscription { events(afterPosition: 0) { position data } }"}`
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s",
+		m.Addr().String(), len(body), body)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, "200") {
+		t.Fatalf("stream's status line %q, %v", status, err)
+	}
+
+	// Events of ~110 KB each, until the socket's buffers are full and a write waits.
+	c := newClient(t, "http://"+m.Addr().String()+"/graphql")
+	items := make([]string, 500)
+	for i := range items {
+		items[i] = fmt.Sprintf("i%d", i)
+	}
+	big := menu(items...)
+	for _, it := range big["menuItems"].([]map[string]any) {
+		it["name"] = strings.Repeat("x", 200)
+	}
+	// 400 of them (44 MB) are far more than loopback's socket buffers hold.
+	for range 400 {
+		select {
+		case <-ended:
+			return
+		default:
+		}
+		gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"name": "Big", "menu": big}})
+	}
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the stream of a client that stopped reading did not end within 20 s")
+	}
+}
+
+// A request whose body never comes is cut off after --read-timeout, also when it carries an
+// Upgrade header: only a GET without a body is a WebSocket handshake, freed of the
+// request's deadlines. Before, "Upgrade: websocket" on a POST held the connection forever.
+func TestReadTimeout_BodyThatNeverComes(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory", "--read-timeout", "500ms")
+	for _, tt := range []struct{ name, head string }{
+		{"a POST", "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\n"},
+		{"a POST with an Upgrade header", "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"},
+		{"a GET handshake with a body", "GET /graphql HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"},
+		{"an SSE POST", "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", m.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "%sHost: %s\r\nContent-Length: 1000\r\n\r\n{", tt.head, m.Addr())
+			// The server answers or closes within its read timeout; 10 s means it never will.
+			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, err = io.Copy(io.Discard, conn)
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("the connection was still open after 10 s: %v", err)
+			}
+		})
+	}
+}
