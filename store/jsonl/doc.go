@@ -6,7 +6,18 @@
 // A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock) so
 // that a second Open of the directory, from any process, fails with ErrLocked; once a
 // checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
-// the sagas got and is not part of the log.
+// the sagas got and is not part of the log; and once a snapshot was saved (see
+// Store.SaveSnapshot), also the subdirectory snapshots/, which is not part of the log either.
+// It holds one file per stream, named by the lower-case hex SHA-256 of the stream id followed
+// by ".json": a JSON object of the stream id, the version and event id the snapshot reflects,
+// its revision, and the folded state, written byte for byte as the handler encoded it. Each
+// file is replaced whole: written beside it as the same name plus ".tmp" (which a crash may
+// leave behind, and the stream's next save replaces), synced unless WithNoSync, and renamed
+// over it. The directory is a cache and may be deleted at any time: handlers then fold
+// streams from the log. A file that is not a valid snapshot, or that holds another stream's
+// (a hash collision), counts as no snapshot; and a reader checks a snapshot's event id
+// against the log before it trusts the state (see store.Snapshot), so snapshots that outlive
+// their events, after a backup of the log was restored, say, are not used.
 //
 // OpenReadOnly opens a log for tools that copy or inspect it: it creates, writes and cuts
 // nothing (a torn tail stays in place, unread), takes a shared lock on an existing LOCK so

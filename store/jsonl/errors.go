@@ -17,7 +17,7 @@ var (
 	// and open it again to recover.
 	ErrFailed = errors.New("jsonl: store failed")
 	// ErrReadOnly means the Store was opened with OpenReadOnly: Append, AppendEvents,
-	// AppendHandover and SaveCheckpoint fail with it and change nothing.
+	// AppendHandover, SaveCheckpoint and SaveSnapshot fail with it and change nothing.
 	ErrReadOnly = errors.New("jsonl: store is read-only")
 )
 

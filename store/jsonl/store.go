@@ -53,6 +53,7 @@ type Store struct {
 	subs      atomic.Int64 // subscriptions running: appends fill the tail cache only then
 
 	checkpoints checkpoints // see Checkpoint; under a lock of their own
+	snapshots   snapshots   // see SaveSnapshot; under a lock of their own
 }
 
 var (
@@ -64,6 +65,7 @@ var (
 	_ store.SharedSubscriber = (*Store)(nil)
 	_ store.SharedReader     = (*Store)(nil)
 	_ store.Checkpointer     = (*Store)(nil)
+	_ store.Snapshotter      = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It
@@ -93,9 +95,10 @@ func Open(dir string, opts ...Option) (*Store, error) {
 // tail).
 //
 // Reads, Head, Subscribe (which yields the history, then waits for ctx or Close, as the log
-// cannot grow through this Store) and Checkpoint(s) work as in a Store opened with Open;
-// Append, AppendEvents, AppendHandover and SaveCheckpoint fail with ErrReadOnly. Options
-// that concern writing (WithNoSync, WithClock, WithMaxEventSize) have no effect.
+// cannot grow through this Store), Checkpoint(s) and Snapshot work as in a Store opened
+// with Open; Append, AppendEvents, AppendHandover, SaveCheckpoint and SaveSnapshot fail with
+// ErrReadOnly. Options that concern writing (WithNoSync, WithClock, WithMaxEventSize) have
+// no effect.
 func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
 	return openStore(dir, true, opts)
 }
@@ -247,6 +250,7 @@ func (s *Store) Close() error {
 		s.idle.Wait()
 	}
 	s.closeCheckpoints() // before the lock file goes: no save may outlive it
+	s.closeSnapshots()   // likewise
 	close(s.done)
 	err := s.f.Close()
 	if s.lock != nil {

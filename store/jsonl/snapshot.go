@@ -1,0 +1,256 @@
+package jsonl
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// SnapshotDir is the name of the subdirectory, in a store's directory, that keeps snapshots
+// of streams' states (see store.Snapshotter). It holds one file per stream, named by the
+// lower-case hex SHA-256 of the stream id followed by ".json": one JSON object of the stream
+// id, the snapshot's version, event id and revision, and its state, written as saved. Like
+// CheckpointFile it is not part of the log but a cache: it may be deleted at any time, and
+// handlers then fold streams from the log. Open does not create it; the first SaveSnapshot
+// does.
+const SnapshotDir = "snapshots"
+
+// snapshotTail ends a snapshot file, after the state.
+const snapshotTail = "}\n"
+
+// snapshots serialises a store's snapshot saves. Like the checkpoints they have a lock of
+// their own, so a slow save (a write, a sync and a rename) does not hold up appends.
+type snapshots struct {
+	mu     sync.Mutex
+	closed bool // set by Close, which waits for a save in flight
+}
+
+// snapshotHeader is what a snapshot file holds besides the state, in the order written.
+type snapshotHeader struct {
+	Stream   string `json:"stream"`
+	Version  int64  `json:"version"`
+	EventID  string `json:"eventId"`
+	Revision string `json:"revision"`
+}
+
+// snapshotFile is the JSON object of a snapshot file.
+type snapshotFile struct {
+	snapshotHeader
+	State json.RawMessage `json:"state"`
+}
+
+// Snapshot returns the snapshot saved for stream (see store.Snapshotter). A missing file,
+// one that is not a valid snapshot and one of another stream (whose id has the same hash)
+// hold no snapshot; a file that cannot be read is an error. It works on a Store opened with
+// OpenReadOnly.
+func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Snapshot{}, false, err
+	}
+	if s.isClosed() {
+		return store.Snapshot{}, false, fmt.Errorf("jsonl: snapshot: %w", store.ErrClosed)
+	}
+	snap, ok, err := s.readSnapshot(stream)
+	if err != nil {
+		return store.Snapshot{}, false, fmt.Errorf("jsonl: snapshot: %w", err)
+	}
+	return snap, ok, nil
+}
+
+// SaveSnapshot saves snap for stream (see store.Snapshotter), unless the snapshot already
+// saved for stream has the same revision and a higher version. It writes the stream's file
+// anew beside the old one, syncs it (unless WithNoSync) and renames it over the old one, so
+// a crash leaves either the old file or the new one, whole. It creates SnapshotDir when it
+// is missing. A Store opened with OpenReadOnly fails with ErrReadOnly.
+func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := store.CheckSnapshot(stream, snap); err != nil {
+		return fmt.Errorf("jsonl: save snapshot: %w", err)
+	}
+	if s.readOnly {
+		return fmt.Errorf("jsonl: save snapshot: %w", s.readOnlyErr())
+	}
+	b, err := encodeSnapshot(stream, snap)
+	if err != nil {
+		return fmt.Errorf("jsonl: save snapshot: %w", err)
+	}
+	sn := &s.snapshots
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.closed {
+		return fmt.Errorf("jsonl: save snapshot: %w", store.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil { // it may have ended while another save held the lock
+		return err
+	}
+	old, ok, err := s.readSnapshot(stream)
+	if err != nil {
+		return fmt.Errorf("jsonl: save snapshot: %w", err)
+	}
+	if ok && store.KeepsSnapshot(old, snap) {
+		return nil
+	}
+	if err := s.writeSnapshot(stream, b); err != nil {
+		return fmt.Errorf("jsonl: save snapshot: %w", err)
+	}
+	return nil
+}
+
+// isClosed reports whether Close was called.
+func (s *Store) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+// snapshotName returns the name of stream's file in SnapshotDir.
+func snapshotName(stream string) string {
+	sum := sha256.Sum256([]byte(stream))
+	return hex.EncodeToString(sum[:]) + ".json"
+}
+
+// readSnapshot reads stream's snapshot file: ok is false when it is missing or holds no
+// valid snapshot of stream (see decodeSnapshot).
+func (s *Store) readSnapshot(stream string) (snap store.Snapshot, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, SnapshotDir, snapshotName(stream)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return store.Snapshot{}, false, nil
+	}
+	if err != nil {
+		return store.Snapshot{}, false, err
+	}
+	snap, ok = decodeSnapshot(stream, b)
+	return snap, ok, nil
+}
+
+// snapshotHead returns the bytes a snapshot file of h starts with: its JSON object up to
+// the state's key and colon.
+func snapshotHead(h snapshotHeader) ([]byte, error) {
+	b, err := json.Marshal(h)
+	if err != nil {
+		return nil, err
+	}
+	return append(b[:len(b)-1], `,"state":`...), nil // b ends with the object's '}'
+}
+
+// encodeSnapshot returns the contents of stream's snapshot file for snap: its head, then
+// the state as it is (json.Marshal would compact it), then snapshotTail.
+func encodeSnapshot(stream string, snap store.Snapshot) ([]byte, error) {
+	head, err := snapshotHead(snapshotHeader{
+		Stream: stream, Version: int64(snap.Version), EventID: snap.EventID, Revision: snap.Revision,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(head)+len(snap.State)+len(snapshotTail))
+	b = append(b, head...)
+	b = append(b, snap.State...)
+	return append(b, snapshotTail...), nil
+}
+
+// decodeSnapshot returns the snapshot of stream that b, a snapshot file, holds. ok is false
+// when b is not one JSON object, is of another stream, or holds a snapshot that
+// store.CheckSnapshot refuses. The state is the bytes between the head and the tail that
+// encodeSnapshot writes, surrounding spaces included, when b is laid out so; otherwise (a
+// file written by hand) it is the state's JSON value.
+func decodeSnapshot(stream string, b []byte) (store.Snapshot, bool) {
+	var f snapshotFile
+	if err := json.Unmarshal(b, &f); err != nil || f.Stream != stream {
+		return store.Snapshot{}, false
+	}
+	state := f.State
+	if head, err := snapshotHead(f.snapshotHeader); err == nil &&
+		bytes.HasPrefix(b, head) && bytes.HasSuffix(b, []byte(snapshotTail)) {
+		state = b[len(head) : len(b)-len(snapshotTail)]
+	}
+	snap := store.Snapshot{Version: store.Version(f.Version), EventID: f.EventID, Revision: f.Revision, State: state}
+	if store.CheckSnapshot(stream, snap) != nil {
+		return store.Snapshot{}, false
+	}
+	return snap, true
+}
+
+// writeSnapshot makes b stream's snapshot file, creating SnapshotDir when it is missing.
+// Called with s.snapshots.mu held.
+func (s *Store) writeSnapshot(stream string, b []byte) error {
+	dir := filepath.Join(s.dir, SnapshotDir)
+	if err := s.makeSnapshotDir(dir); err != nil {
+		return err
+	}
+	return replaceFile(dir, snapshotName(stream), b, !s.noSync)
+}
+
+// makeSnapshotDir creates dir, SnapshotDir, unless it exists, and syncs the store's
+// directory (unless WithNoSync) so that the new entry lasts. When the sync fails it removes
+// dir again, so the next save retries. A regular file in its place is not reported here:
+// writing a file in it then fails.
+func (s *Store) makeSnapshotDir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.noSync {
+		return nil
+	}
+	if err := syncDir(s.dir); err != nil {
+		_ = os.Remove(dir)
+		return err
+	}
+	return nil
+}
+
+// replaceFile replaces the file name in dir with b: it writes b to name+".tmp" in dir,
+// syncs it when sync is set, renames it over name and then syncs dir when sync is set. When
+// it fails before the rename, it removes the temporary file.
+func replaceFile(dir, name string, b []byte, sync bool) (err error) {
+	path := filepath.Join(dir, name)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp) // after the rename there is nothing left to remove
+		}
+	}()
+	_, err = f.Write(b)
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if !sync {
+		return nil
+	}
+	return syncDir(dir)
+}
+
+// closeSnapshots makes later saves fail with ErrClosed, after a save in flight.
+func (s *Store) closeSnapshots() {
+	s.snapshots.mu.Lock()
+	s.snapshots.closed = true
+	s.snapshots.mu.Unlock()
+}
