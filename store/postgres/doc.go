@@ -4,8 +4,8 @@
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
 // advisory lock, so several servers may start at once), and returns a Store that
-// implements store.Store, store.Header and store.Checkpointer and passes the storetest
-// conformance suite.
+// implements store.Store, store.Header, store.Checkpointer and store.Snapshotter and
+// passes the storetest conformance suite.
 //
 // # Tables
 //
@@ -15,12 +15,19 @@
 //	streams(stream_id, version)      the current version of each stream
 //	log_head(position)               one row: the position of the last committed event
 //	checkpoints(name, position, ...)  how far each saga got (store.Checkpointer)
+//	snapshots(stream, version, ...)   each stream's latest snapshot (store.Snapshotter)
 //	schema_migrations(version, ...)  the migrations applied
 //
 // Data and metadata are stored as bytea holding exactly the bytes the store returns:
 // Data compacted as json.Compact does (key order, number spelling and string escapes
 // kept — jsonb would reorder keys and respell numbers) and metadata as a JSON object. To
 // query them in SQL, use convert_from(data, 'UTF8')::jsonb.
+//
+// A snapshot's state is likewise bytea, holding the writer's bytes as they are (spacing
+// included), and so are its stream id, event id and revision (which may hold NUL). Servers
+// sharing a schema share snapshots: a save keeps the stored snapshot when it is of the same
+// revision and further on (store.KeepsSnapshot), a rule the saving statement applies to
+// the row itself, so a slower server cannot move a snapshot back.
 //
 // # Positions in commit order, with no gaps
 //

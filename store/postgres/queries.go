@@ -8,6 +8,7 @@ type queries struct {
 	readAll, readStream                                           string
 	appendEvents                                                  string
 	checkpoint, saveCheckpoint                                    string
+	snapshot, saveSnapshot                                        string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -38,5 +39,14 @@ func newQueries(schema string) queries {
 			WHERE c.position < EXCLUDED.position
 				OR NOT EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = c.position AND e.id = c.event_id)
 				OR NOT EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = c.head AND e.id = c.head_event_id)`,
+		snapshot: `SELECT version, event_id, revision, state FROM ` + t("snapshots") + ` WHERE stream = $1`,
+		// Servers on one schema share a stream's snapshot: a save keeps the one before when
+		// it is of the same revision and further on (store.KeepsSnapshot), checked on the
+		// row as it is when the save locks it.
+		saveSnapshot: `INSERT INTO ` + t("snapshots") + ` AS s (stream, version, event_id, revision, state)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version, event_id = EXCLUDED.event_id,
+				revision = EXCLUDED.revision, state = EXCLUDED.state
+			WHERE NOT (s.revision = EXCLUDED.revision AND s.version > EXCLUDED.version)`,
 	}
 }
