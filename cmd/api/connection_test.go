@@ -131,19 +131,19 @@ func TestTimeouts(t *testing.T) {
 
 	t.Run("headers that do not arrive in time close the connection", func(t *testing.T) {
 		conn := rawConn(t, m)
-		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\n") // and no more
+		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n") // and no more
 		closedByServer(t, conn)
 	})
 	t.Run("a body that does not arrive in time is refused", func(t *testing.T) {
 		conn := rawConn(t, m)
-		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":")
+		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":")
 		if got := closedByServer(t, conn); got != "" && !strings.HasPrefix(got, "HTTP/1.1 400") {
 			t.Fatalf("got %q, want a 400 or a closed connection", got)
 		}
 	})
 	t.Run("an idle kept-alive connection is closed", func(t *testing.T) {
 		conn := rawConn(t, m)
-		fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /healthz: %v %v", resp, err)

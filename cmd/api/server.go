@@ -205,7 +205,10 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	if err := obs.routes(mux, m.svc); err != nil {
 		return nil, err
 	}
-	h := obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))))
+	// guardHost inside deadlines: a refused request's unread body is then read away within
+	// the read deadline.
+	h := obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig,
+		guardHost(m.Config.Addr, m.Config.AllowedOrigins, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)))))
 	if started := m.requestStarted; started != nil {
 		next := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -273,7 +273,7 @@ func TestMain_closeCutsOffAStalledRequest(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 
 	conn := rawConn(t, m)
-	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
 	<-started
 	if err := m.Close(); err != nil {
 		t.Fatalf("Close: %v; want the stalled request cut off without an error", err)

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestIsLoopbackName(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "LOCALHOST": true, "localhost.": true, "app.localhost": true,
+		"127.0.0.1": true, "127.1.2.3": true, "::1": true,
+		"localhost.example": false, "example.localhostx": false, "10.0.0.1": false, "0.0.0.0": false,
+		"::": false, "": false, "attacker.example": false, "2130706433": false,
+	} {
+		if got := isLoopbackName(host); got != want {
+			t.Errorf("isLoopbackName(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+// A server listening on loopback answers requests for loopback names and the hosts of
+// --allowed-origins, and refuses the others: a DNS-rebound page's requests carry its own
+// name. A server listening elsewhere, or allowing every origin, is left alone.
+func TestGuardHost(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	tests := []struct {
+		name    string
+		listen  string
+		origins []string
+		host    string
+		want    int
+	}{
+		{"loopback address", "127.0.0.1:8080", nil, "127.0.0.1:8080", http.StatusNoContent},
+		{"localhost", "127.0.0.1:8080", nil, "localhost:8080", http.StatusNoContent},
+		{"a name under localhost", "127.0.0.1:8080", nil, "app.localhost:8080", http.StatusNoContent},
+		{"IPv6 loopback", "[::1]:8080", nil, "[::1]:8080", http.StatusNoContent},
+		{"no port", "localhost:8080", nil, "localhost", http.StatusNoContent},
+		{"a rebound name", "127.0.0.1:8080", nil, "attacker.example:8080", http.StatusForbidden},
+		{"a rebound name without a port", "127.0.0.1:8080", nil, "attacker.example", http.StatusForbidden},
+		{"a name like localhost", "127.0.0.1:8080", nil, "localhost.attacker.example", http.StatusForbidden},
+		{"a LAN address", "127.0.0.1:8080", nil, "192.168.1.20:8080", http.StatusForbidden},
+		{"an allowed origin's host", "127.0.0.1:8080", []string{"https://app.example.com"}, "app.example.com", http.StatusNoContent},
+		{"an allowed origin's host in capitals", "127.0.0.1:8080", []string{"https://app.example.com"}, "APP.example.com:443", http.StatusNoContent},
+		{"another host with allowed origins", "127.0.0.1:8080", []string{"https://app.example.com"}, "attacker.example", http.StatusForbidden},
+		{"every origin allowed", "127.0.0.1:8080", []string{"*"}, "attacker.example", http.StatusNoContent},
+		{"listening on every address", ":8080", nil, "attacker.example", http.StatusNoContent},
+		{"listening on a LAN address", "192.168.1.20:8080", nil, "attacker.example", http.StatusNoContent},
+		{"no Host header", "127.0.0.1:8080", nil, "", http.StatusNoContent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/graphql?query=%7B__typename%7D", nil)
+			r.Host = tt.host
+			rec := httptest.NewRecorder()
+			guardHost(tt.listen, tt.origins, ok).ServeHTTP(rec, r)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d (body %s)", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want == http.StatusForbidden {
+				var body struct {
+					Errors []struct {
+						Extensions struct{ Code string }
+					}
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || len(body.Errors) != 1 || body.Errors[0].Extensions.Code != codeHostNotAllowed {
+					t.Errorf("body %s, %v: want one %s error", rec.Body, err, codeHostNotAllowed)
+				}
+			}
+		})
+	}
+}
+
+// Over the real server: a mutation sent as a DNS-rebound page sends it (its own name as
+// Host and as Origin) is refused and writes nothing.
+func TestServer_refusesRequestsForOtherHosts(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory")
+	port := m.Addr().String()[strings.LastIndex(m.Addr().String(), ":"):]
+	do := func(host, origin string) (int, string) {
+		body := gqlBody(t, createRestaurant, map[string]any{"in": map[string]any{"name": "Pwned", "menu": menu("m1")}})
+		req, err := http.NewRequestWithContext(testCtx(t), http.MethodPost, m.URL()+"/graphql", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := httpClient(t).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := do("attacker.example"+port, "http://attacker.example"+port); code != http.StatusForbidden || !strings.Contains(body, codeHostNotAllowed) {
+		t.Errorf("a rebound page's mutation: %d %s, want 403 %s", code, body, codeHostNotAllowed)
+	}
+	if code, body := do("localhost"+port, "http://localhost"+port); code != http.StatusOK || !strings.Contains(body, `"createRestaurant"`) {
+		t.Errorf("the playground's own mutation: %d %s, want 200", code, body)
+	}
+	data := gql(t, newClient(t, m.URL()+"/graphql"), `{ restaurants(first: 10) { nodes { name } } }`, nil)
+	if strings.Contains(string(data), "Pwned") != true || strings.Count(string(data), "Pwned") != 1 {
+		t.Errorf("restaurants %s: want exactly the one allowed mutation's restaurant", data)
+	}
+}
