@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -55,6 +56,8 @@ func run(ctx context.Context, stop func(), args []string, getenv func(string) st
 		return 2
 	}
 	m.Logger = newLogger(m.Config, stderr)
+	log.SetFlags(0)
+	log.SetOutput(libraryLog{m.Logger})
 	if err := m.Run(ctx); err != nil {
 		startFailed(ctx, m, oneLine(err.Error()))
 		return 1
