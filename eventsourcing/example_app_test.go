@@ -143,18 +143,18 @@ func (accountCodec) Handles(typ string) bool {
 
 // balances is a read model: every account's balance, fed by a Runner.
 type balances struct {
-	mu sync.Mutex
-	m  map[string]int
+	codec eventsourcing.Codec[accountEvent]
+	mu    sync.Mutex
+	m     map[string]int
 }
 
 func (*balances) Name() string { return "balances" }
 
 func (b *balances) Apply(e store.Event) error {
-	codec := accountCodec{}
-	if !codec.Handles(e.Type) {
+	if !b.codec.Handles(e.Type) {
 		return nil // another aggregate's event
 	}
-	ev, err := codec.Decode(e.Type, e.Data)
+	ev, err := b.codec.Decode(e.Type, e.Data)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func Example() {
 		Codec:   accountCodec{},
 		Stream:  accountCmd.Stream,
 	})
-	view := &balances{m: map[string]int{}}
+	view := &balances{codec: accountCodec{}, m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)
 	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec{}, accounts.Handle))

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -246,7 +245,7 @@ func TestUpcast_OverALogOfAnEarlierRelease(t *testing.T) {
 
 	// The welcome-bonus saga reacts to the old "AccountCreatedV0" as to an AccountOpened, and a
 	// projection counts every deposit, old and new.
-	view := &codecBalances{codec: codec, m: map[string]int{}}
+	view := &balances{codec: codec, m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)
 	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), codec, accounts.Handle))
@@ -281,38 +280,4 @@ func TestUpcast_OverALogOfAnEarlierRelease(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
 	}
-}
-
-// codecBalances is Example's balances read model over a given codec.
-type codecBalances struct {
-	codec eventsourcing.Codec[accountEvent]
-	mu    sync.Mutex
-	m     map[string]int
-}
-
-func (*codecBalances) Name() string { return "balances" }
-
-func (b *codecBalances) Apply(e store.Event) error {
-	if !b.codec.Handles(e.Type) {
-		return nil
-	}
-	ev, err := b.codec.Decode(e.Type, e.Data)
-	if err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch ev := ev.(type) {
-	case deposited:
-		b.m[ev.ID] += ev.Amount
-	case withdrawn:
-		b.m[ev.ID] -= ev.Amount
-	}
-	return nil
-}
-
-func (b *codecBalances) of(id string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.m[id]
 }

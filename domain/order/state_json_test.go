@@ -1,11 +1,10 @@
 package order_test
 
 import (
-	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
 )
 
 // Snapshots keep a State as encoding/json writes it: every fold must come back equal.
@@ -22,17 +21,7 @@ func TestState_RoundTripsThroughJSON(t *testing.T) {
 			for _, e := range events {
 				s = d.Evolve(s, e)
 			}
-			b, err := json.Marshal(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var back order.State
-			if err := json.Unmarshal(b, &back); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(back, s) {
-				t.Errorf("%s came back as %#v, want %#v", b, back, s)
-			}
+			jsonwtest.RoundTrips(t, s)
 		})
 	}
 }

@@ -4,6 +4,7 @@ package jsonwtest
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -30,6 +31,23 @@ func LikeMarshal(t testing.TB, v Appender) {
 	const prefix = "prefix"
 	if got := v.AppendJSON([]byte(prefix)); !bytes.Equal(got, append([]byte(prefix), want...)) {
 		t.Errorf("%T.AppendJSON = %s\njson.Marshal   = %s", v, got[len(prefix):], want)
+	}
+}
+
+// RoundTrips fails t unless v comes back equal (reflect.DeepEqual) from json.Marshal and
+// json.Unmarshal: what a snapshot of a state needs.
+func RoundTrips[T any](t testing.TB, v T) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back T
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%s does not decode: %v", b, err)
+	}
+	if !reflect.DeepEqual(back, v) {
+		t.Errorf("%s came back as %#v, want %#v", b, back, v)
 	}
 }
 
