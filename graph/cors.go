@@ -25,8 +25,9 @@ func cors(allowed []string, next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		if !originAllowed(r, allowed) {
+			// The client's header is not echoed: it may be of any length or content.
 			writeJSONError(w, r, http.StatusForbidden, CodeOriginNotAllowed,
-				"origin "+origin+" is not allowed (see --allowed-origins)")
+				"the request's origin is not allowed (see --allowed-origins)")
 			return
 		}
 		h.Set("Access-Control-Allow-Origin", origin)

@@ -16,7 +16,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/eventgraph/eventgraph/graph/generated"
-	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/eventgraph/eventgraph/service"
 )
 
@@ -30,6 +29,8 @@ const (
 	DefaultMaxDepth = 12
 	// DefaultMaxSubscriptionsPerConnection is the default of Config.MaxSubscriptionsPerConnection.
 	DefaultMaxSubscriptionsPerConnection = 100
+	// DefaultStreamWriteTimeout is the default of Config.StreamWriteTimeout.
+	DefaultStreamWriteTimeout = 10 * time.Second
 )
 
 // Config configures the GraphQL handler. The zero value is a good default.
@@ -41,7 +42,9 @@ type Config struct {
 	AllowedOrigins []string
 	// ComplexityLimit rejects operations whose complexity exceeds it with
 	// COMPLEXITY_LIMIT_EXCEEDED (default DefaultComplexityLimit). List fields count their
-	// selection once per requested item (first).
+	// selection once per item they may hold: a paged list as many times as first asks for,
+	// a menu's items and an order's items as many times as the domain allows items
+	// (restaurant.MaxMenuItems, restaurant.MaxOrderItems); see complexityRoot.
 	ComplexityLimit int
 	// DisableIntrospection turns schema introspection off (it is on by default).
 	DisableIntrospection bool
@@ -67,6 +70,14 @@ type Config struct {
 	// connection with SUBSCRIPTION_LIMIT_EXCEEDED (default
 	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
 	MaxSubscriptionsPerConnection int
+	// StreamWriteTimeout bounds the writing of each message to a WebSocket (default
+	// DefaultStreamWriteTimeout; negative: no limit). A client that has not taken a message
+	// within it (it stopped reading, and the socket's buffers are full) is disconnected: its
+	// connection is closed, which ends its subscriptions, rather than holding them, their
+	// goroutines and the messages pending for them until it goes away. Server-Sent Events
+	// streams are written through the server's ResponseWriter: bound them with write
+	// deadlines there (as cmd/api does).
+	StreamWriteTimeout time.Duration
 	// Observer, when set, is told about every operation and subscription (see observe.go).
 	Observer Observer
 	// PersistedQueries is how many queries the server keeps for Automatic Persisted Queries
@@ -98,6 +109,9 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	if c.MaxSubscriptionsPerConnection == 0 {
 		c.MaxSubscriptionsPerConnection = DefaultMaxSubscriptionsPerConnection
 	}
+	if c.StreamWriteTimeout == 0 {
+		c.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
 	return c
 }
 
@@ -117,11 +131,15 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	// In gqlgen's order: the first transport that supports a request serves it.
 	transports := []graphql.Transport{
 		transport.Websocket{
-			// wsGuard keeps gqlgen to the subprotocols' rules on operation ids and close codes.
-			Implementation: wsGuard{transport.CoderWebsocketImplementation{
-				// The origin is checked by originCheck before the upgrade.
-				AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
-			}},
+			// wsGuard keeps gqlgen to the subprotocols' rules on operation ids and close
+			// codes, and bounds each write (gqlgen's adapter writes without a deadline).
+			Implementation: wsGuard{
+				WebsocketImplementation: transport.CoderWebsocketImplementation{
+					// The origin is checked by originCheck before the upgrade.
+					AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+				},
+				writeTimeout: cfg.StreamWriteTimeout, // negative: no limit
+			},
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
 			InitTimeout:           30 * time.Second,
@@ -165,28 +183,12 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity
-// functions, which count a list's selection once per requested item.
+// functions (see complexityRoot).
 func executableConfig(svc *service.Service, logger *slog.Logger) generated.Config {
-	c := generated.Config{Resolvers: &Resolver{svc: svc, logger: logger}}
-	// perItem counts a list's selection once per item; first is clamped to the largest
-	// accepted value (the resolver rejects anything larger), so no product overflows.
-	perItem := func(child int, first *int, def, maxN int) int {
-		n := def
-		if first != nil && *first > 0 {
-			n = min(*first, maxN)
-		}
-		return 1 + n*child
+	return generated.Config{
+		Resolvers:  &Resolver{svc: svc, logger: logger},
+		Complexity: complexityRoot(len(svc.Status())),
 	}
-	c.Complexity.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
-		return perItem(child, first, defaultPageSize, maxPageSize)
-	}
-	c.Complexity.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, _ *int64) int {
-		return perItem(child, first, defaultPageSize, maxPageSize)
-	}
-	c.Complexity.Query.Events = func(child int, _ *int64, _ *string, _ []string, first *int) int {
-		return perItem(child, first, defaultEventPage, maxEventPage)
-	}
-	return c
 }
 
 // originCheck rejects WebSocket upgrades from browser origins that are not allowed.

@@ -32,9 +32,10 @@ type env struct {
 }
 
 type envOption struct {
-	svc  []service.Option
-	cfg  graph.Config
-	wrap func(store.Store) store.Store // what the service sees instead of the memory store
+	svc    []service.Option
+	cfg    graph.Config
+	wrap   func(store.Store) store.Store // what the service sees instead of the memory store
+	served func(*http.Request)           // told of each request the handler has returned from
 }
 
 // newEnv starts a server; everything it starts is stopped when the test ends.
@@ -59,8 +60,16 @@ func newEnv(tb testing.TB, opts ...func(*envOption)) *env {
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
 
+	var h http.Handler = graph.NewHandler(svc, o.cfg)
+	if served := o.served; served != nil {
+		inner := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inner.ServeHTTP(w, r)
+			served(r)
+		})
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(svc, o.cfg))
+	mux.Handle("/graphql", h)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Config.BaseContext = func(net.Listener) context.Context { return ctx } // ends hijacked WebSockets
 	srv.Start()
@@ -89,6 +98,12 @@ func withStore(wrap func(store.Store) store.Store) func(*envOption) {
 
 func withConfig(cfg graph.Config) func(*envOption) {
 	return func(o *envOption) { o.cfg = cfg }
+}
+
+// withServed has f told of each request once the handler returned from it: for a
+// WebSocket, once the connection was torn down.
+func withServed(f func(*http.Request)) func(*envOption) {
+	return func(o *envOption) { o.served = f }
 }
 
 func testContext(tb testing.TB) context.Context {

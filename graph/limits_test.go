@@ -3,8 +3,10 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 )
@@ -75,4 +77,106 @@ func TestConfig_MaxSubscriptionsPerConnection(t *testing.T) {
 			}
 		}
 	})
+}
+
+// complexityCode is the extensions.code of an operation over Config.ComplexityLimit.
+const complexityCode = "COMPLEXITY_LIMIT_EXCEEDED"
+
+// TestConfig_ComplexityLimit_listsThatAreNotPaged checks that a list that is not paged costs
+// its selection once per item it may hold, as a paged list costs it once per item first
+// asks for: before, a menu's 500 items cost as much as one, and 300 aliases of one
+// restaurant's menu made a response of 92 MB.
+func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
+	t.Run("many aliases over a menu's items are refused, one is served whole", func(t *testing.T) {
+		e := newEnv(t)
+		items := make([]string, restaurant.MaxMenuItems)
+		for i := range items {
+			items[i] = fmt.Sprintf("m%d", i)
+		}
+		e.create(t, restaurantInput("big", items...))
+		placed := e.place(t, map[string]any{"restaurantId": "big", "orderId": "o1", "menuItemIds": items[:restaurant.MaxOrderItems]})
+
+		menuField := `restaurant(id: "big") { menu { menuItems { name } } }`
+		refused(t, e, aliases(300, menuField))
+		var one struct {
+			Restaurant struct {
+				Menu struct{ MenuItems []struct{ Name string } }
+			}
+		}
+		e.must(t, "{ "+menuField+" }", nil, &one)
+		if got := len(one.Restaurant.Menu.MenuItems); got != restaurant.MaxMenuItems {
+			t.Fatalf("got %d menu items, want %d", got, restaurant.MaxMenuItems)
+		}
+
+		// Two whole pages of events with their data: each may carry a menu.
+		refused(t, e, aliases(2, `events(first: 1000) { data }`))
+
+		orderField := fmt.Sprintf(`order(id: "o1", minPosition: %d) { menuItems { name } }`, placed.Position)
+		refused(t, e, aliases(300, orderField))
+		var o struct {
+			Order struct{ MenuItems []struct{ Name string } }
+		}
+		e.must(t, "{ "+orderField+" }", nil, &o)
+		if got := len(o.Order.MenuItems); got != restaurant.MaxOrderItems {
+			t.Fatalf("got %d order items, want %d", got, restaurant.MaxOrderItems)
+		}
+	})
+
+	// With a limit of 1 every operation is refused, and gqlgen's message says its cost.
+	e := newEnv(t, withConfig(graph.Config{ComplexityLimit: 1}))
+	processors := len(e.svc.Status())
+	if processors == 0 {
+		t.Fatal("the service runs no projection")
+	}
+	tests := []struct {
+		name  string
+		query string
+		want  int
+	}{
+		{"a menu's items count the menu's longest length", `{ restaurant(id: "r1") { menu { menuItems { name } } } }`,
+			1 + 1 + (1 + restaurant.MaxMenuItems*1)},
+		{"an order's items count the order's longest length", `{ order(id: "o1") { menuItems { name price } } }`,
+			1 + (1 + restaurant.MaxOrderItems*2)},
+		{"the status counts every projection and saga", `{ status { projections { name position } } }`,
+			1 + (1 + processors*2)},
+		{"a page of restaurants counts each one's menu in full", `{ restaurants(first: 2) { nodes { menu { menuItems { name } } } } }`,
+			1 + 2*(1+1+(1+restaurant.MaxMenuItems*1))},
+		{"a page of orders counts each one's items in full", `{ orders(first: 3) { nodes { menuItems { name } } } }`,
+			1 + 3*(1+(1+restaurant.MaxOrderItems*1))},
+		// An event's data may hold a whole menu: it costs as a small object, not a scalar.
+		{"an event's data counts ten", `{ events(first: 4) { position data } }`,
+			1 + 4*(1+10)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.wantCode(t, complexityCode, tt.query, nil)
+			var got, limit int
+			if _, serr := fmt.Sscanf(err.Message, "operation has complexity %d, which exceeds the limit of %d", &got, &limit); serr != nil {
+				t.Fatalf("message %q: %v", err.Message, serr)
+			}
+			if got != tt.want {
+				t.Fatalf("got complexity %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// refused checks that query is refused for its complexity; it does not print what a query
+// that was served returned (megabytes).
+func refused(tb testing.TB, e *env, query string) {
+	tb.Helper()
+	if r := e.do(tb, query, nil); r.Code() != complexityCode {
+		tb.Fatalf("got %d bytes of data and code %q, want %s", len(r.Data), r.Code(), complexityCode)
+	}
+}
+
+// aliases returns a query of n aliases of field.
+func aliases(n int, field string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: %s", i, field)
+	}
+	b.WriteString(" }")
+	return b.String()
 }

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -57,7 +56,7 @@ type webSocketKey struct{}
 // fails can tell whether its transport can report the failure (see failSubscription).
 func markWebSocket(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if headerHasToken(r.Header, "Upgrade", "websocket") { // as the handshake's check and the library read it
 			r = r.WithContext(context.WithValue(r.Context(), webSocketKey{}, true))
 		}
 		next.ServeHTTP(w, r)

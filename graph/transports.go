@@ -41,9 +41,10 @@ const allowedMethods = "OPTIONS, GET, POST"
 // routeTransports finds the transport that will serve a request, the way gqlgen's server does
 // (the first of transports that supports it), and notes GET and SSE in the request's context
 // for transportRules. It answers what gqlgen would refuse without an error code: a request no
-// transport takes (405 for another method, 415 for a POST that is not JSON, 400 for another
-// Upgrade than a WebSocket's) and a GET whose
-// variables or extensions are not JSON objects (400), each with extensions.code BAD_REQUEST.
+// transport takes (405 for another method, 415 for a POST that is not JSON), a request with
+// an Upgrade header that is no valid WebSocket handshake (see refuseHandshake), and a GET
+// whose variables or extensions are not JSON objects (400), each with extensions.code
+// BAD_REQUEST.
 //
 // A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
 // so, and the body of a Server-Sent Events request is checked here: gqlgen's SSE transport
@@ -70,10 +71,9 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
-		if up := r.Header.Get("Upgrade"); up != "" && !strings.Contains(strings.ToLower(up), "websocket") {
-			// gqlgen would hand it to the WebSocket transport, which refuses it in plain text.
-			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest,
-				"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
+		if r.Header.Get("Upgrade") != "" && refuseHandshake(w, r) {
+			// gqlgen hands every request with an Upgrade header to its WebSocket transport,
+			// whose refusal quotes (and logs) the request's headers.
 			return
 		}
 		kind := kindNone
@@ -84,15 +84,12 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			}
 		}
 		switch kind {
-		case kindNone:
-			switch up := r.Header.Get("Upgrade"); {
+		case kindNone: // the WebSocket transport takes every request with an Upgrade header
+			switch {
 			case r.Method != http.MethodPost && r.Method != http.MethodGet:
 				w.Header().Set("Allow", allowedMethods)
 				writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest,
 					"method "+r.Method+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
-			case up != "":
-				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest,
-					"Upgrade: "+up+" is not served: the endpoint upgrades a GET to a WebSocket only")
 			default:
 				writeJSONError(w, r, http.StatusUnsupportedMediaType, CodeBadRequest,
 					"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")

@@ -40,9 +40,11 @@ const gqlgenTerminated = "terminated"
 const maxCloseReason = 123
 
 // wsGuard is a transport.WebsocketImplementation that keeps gqlgen's WebSocket transport to
-// the rules of its subprotocols where gqlgen does not (see guardedConn).
+// the rules of its subprotocols where gqlgen does not (see guardedConn), and bounds each
+// write to a connection by writeTimeout (see writeTimeoutConn; not positive: no bound).
 type wsGuard struct {
 	transport.WebsocketImplementation
+	writeTimeout time.Duration
 }
 
 var _ transport.WebsocketImplementation = wsGuard{}
@@ -52,6 +54,10 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	conn, err := g.WebsocketImplementation.Accept(w, r, opts)
 	if err != nil {
 		return nil, err
+	}
+	if g.writeTimeout > 0 {
+		// Beneath the guard, so that the guard's own writes are bounded too.
+		conn = newWriteTimeoutConn(conn, g.writeTimeout)
 	}
 	gc := newGuardedConn(conn)
 	gc.ended = r.Context().Done()

@@ -276,7 +276,7 @@ func TestGuardedConn_WriteClose(t *testing.T) {
 func TestWsGuard_initTimeout(t *testing.T) {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{}}))
 	srv.AddTransport(transport.Websocket{
-		Implementation: wsGuard{transport.CoderWebsocketImplementation{}},
+		Implementation: wsGuard{WebsocketImplementation: transport.CoderWebsocketImplementation{}},
 		InitTimeout:    10 * time.Millisecond,
 	})
 	ts := httptest.NewServer(srv)

@@ -458,3 +458,19 @@ func TestRun_helpIgnoresBadVariables(t *testing.T) {
 		t.Errorf("exit status %d, want 0; stderr %q", code, stderr.String())
 	}
 }
+
+// The flags' 0 means no limit; graph.Config's 0 means its default and a negative value none.
+func TestGraphLimitAndTimeout(t *testing.T) {
+	if got := graphLimit(0); got != -1 {
+		t.Errorf("graphLimit(0) = %d, want -1", got)
+	}
+	if got := graphLimit(7); got != 7 {
+		t.Errorf("graphLimit(7) = %d, want 7", got)
+	}
+	if got := graphTimeout(0); got != -1 {
+		t.Errorf("graphTimeout(0) = %v, want -1ns", got)
+	}
+	if got := graphTimeout(3 * time.Second); got != 3*time.Second {
+		t.Errorf("graphTimeout(3s) = %v, want 3s", got)
+	}
+}

@@ -175,6 +175,15 @@ func graphLimit(n int) int {
 	return n
 }
 
+// graphTimeout maps a timeout whose 0 means "none" to graph.Config's convention (0: the
+// default; negative: none).
+func graphTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // logSecurity logs, once at start-up, the protections that are off or permissive: a WARN
 // for each (validation refused negative values, so 0 is the only "off").
 func logSecurity(logger *slog.Logger, c Config) {

@@ -24,5 +24,6 @@ func graphHandler(svc *service.Service, c Config, logger *slog.Logger, observer 
 		MaxDepth:                      graphLimit(c.MaxDepth),
 		MaxSubscriptionsPerConnection: graphLimit(c.MaxSubscriptionsPerConnection),
 		PersistedQueries:              c.PersistedQueries,
+		StreamWriteTimeout:            graphTimeout(c.StreamWriteTimeout),
 	})
 }

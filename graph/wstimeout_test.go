@@ -1,0 +1,155 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// subscriptionEnds is a graph.Observer that reports the name of each subscription that ends.
+type subscriptionEnds chan string
+
+func (s subscriptionEnds) OperationDone(_ context.Context, op graph.Operation) {
+	if op.Type != "subscription" {
+		return
+	}
+	select {
+	case s <- op.Name:
+	default: // never block the server
+	}
+}
+
+func (subscriptionEnds) SubscriptionStarted(context.Context, string) func() { return func() {} }
+
+// TestConfig_StreamWriteTimeout checks that a WebSocket subscriber that stops reading is
+// disconnected once a write to it has waited StreamWriteTimeout: the server tears its
+// connection down and its subscription ends, while a subscriber that reads is served on.
+// Before, the write waited forever, holding the connection's goroutines and the messages
+// pending for it (200 connections of 100 subscriptions took a server to 7 GB).
+func TestConfig_StreamWriteTimeout(t *testing.T) {
+	for _, proto := range []graphtest.Protocol{graphtest.TransportWS, graphtest.LegacyWS} {
+		t.Run(string(proto), func(t *testing.T) {
+			ended := make(subscriptionEnds, 8)
+			closed := make(chan struct{}) // closed once the stalled client's connection was torn down
+			var once sync.Once
+			e := newEnv(t, withConfig(graph.Config{
+				StreamWriteTimeout: 200 * time.Millisecond,
+				KeepAlive:          time.Hour, // no ping-pong deadline closes the stalled client
+				Observer:           ended,
+			}), withServed(func(r *http.Request) {
+				if r.Header.Get(stalledHeader) != "" {
+					once.Do(func() { close(closed) })
+				}
+			}))
+			reader := e.subscribe(t, string(proto), `subscription Reading { events(afterPosition: 0) { position } }`, nil)
+
+			stalled := dialStalled(t, e, proto)
+			stalled.init()
+			start := "subscribe"
+			if proto == graphtest.LegacyWS {
+				start = "start"
+			}
+			stalled.start(start, "1", `subscription Stalled { events(afterPosition: 0) { position data } }`)
+
+			// Events of ~110 KB each, until the socket's buffers are full, a write to the
+			// stalled client waits and the server gives up on it. The reader takes each.
+			// maxEvents (55 MB) is far more than the buffers hold.
+			const maxEvents = 500
+			big := bigMenu()
+			for n := 1; n <= maxEvents && !isClosed(closed); n++ {
+				res := e.create(t, map[string]any{"id": fmt.Sprintf("r%d", n), "name": "Big", "menu": big})
+				var got struct{ Events struct{ Position int64 } }
+				next(t, reader, &got)
+				if got.Events.Position != res.Position {
+					t.Fatalf("the reader got event %d, want %d", got.Events.Position, res.Position)
+				}
+			}
+			select {
+			case <-closed:
+			case <-testContext(t).Done():
+				t.Fatal("the connection of a client that stopped reading is still served")
+			}
+			if name := recv(t, ended); name != "Stalled" {
+				t.Fatalf("subscription %q ended, want Stalled", name)
+			}
+
+			// The reader is served on.
+			res := e.create(t, map[string]any{"id": "after", "name": "After", "menu": menu("a")})
+			var got struct{ Events struct{ Position int64 } }
+			next(t, reader, &got)
+			if got.Events.Position != res.Position {
+				t.Fatalf("the reader got event %d, want %d", got.Events.Position, res.Position)
+			}
+			select {
+			case name := <-ended:
+				t.Fatalf("subscription %q ended too", name)
+			default:
+			}
+		})
+	}
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// stalledHeader marks the upgrade request of dialStalled's connections.
+const stalledHeader = "X-Test-Stalled"
+
+// dialStalled opens a WebSocket to the env's server over a TCP connection with a small
+// receive buffer (4 KiB), so that a client that does not read makes the server's writes
+// wait soon. Its upgrade request carries stalledHeader.
+func dialStalled(tb testing.TB, e *env, proto graphtest.Protocol) *wsClient {
+	tb.Helper()
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(4096)
+			}
+			return conn, err
+		},
+	}}
+	tb.Cleanup(hc.CloseIdleConnections)
+	conn, _, err := websocket.Dial(testContext(tb), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
+		HTTPClient:   hc,
+		HTTPHeader:   http.Header{stalledHeader: {"1"}},
+		Subprotocols: []string{string(proto)},
+	})
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(func() { _ = conn.CloseNow() })
+	return &wsClient{tb: tb, conn: conn}
+}
+
+// bigMenu returns a menu input of the most items a menu holds, each with a name of 200
+// characters: its RestaurantCreated event is some 110 KB.
+func bigMenu() map[string]any {
+	items := make([]string, restaurant.MaxMenuItems)
+	for i := range items {
+		items[i] = fmt.Sprintf("i%d", i)
+	}
+	m := menu(items...)
+	for _, it := range m["menuItems"].([]map[string]any) {
+		it["name"] = strings.Repeat("x", restaurant.MaxNameLength)
+	}
+	return m
+}
