@@ -181,7 +181,7 @@ func (w *authWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // 4401, one with an invalid token with 4403.
 func wsInit(t tokens, maxSubscriptions int) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		ctx = context.WithValue(ctx, connKey{}, &connSubscriptions{limit: maxSubscriptions})
+		ctx = context.WithValue(ctx, connKey{}, &subscriptionSlots{limit: maxSubscriptions})
 		if !t.enabled() {
 			return ctx, nil, nil
 		}

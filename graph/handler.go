@@ -29,6 +29,8 @@ const (
 	DefaultMaxDepth = 12
 	// DefaultMaxSubscriptionsPerConnection is the default of Config.MaxSubscriptionsPerConnection.
 	DefaultMaxSubscriptionsPerConnection = 100
+	// DefaultMaxSubscriptions is the default of Config.MaxSubscriptions.
+	DefaultMaxSubscriptions = 10_000
 	// DefaultStreamWriteTimeout is the default of Config.StreamWriteTimeout.
 	DefaultStreamWriteTimeout = 10 * time.Second
 )
@@ -70,6 +72,11 @@ type Config struct {
 	// connection with SUBSCRIPTION_LIMIT_EXCEEDED (default
 	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
 	MaxSubscriptionsPerConnection int
+	// MaxSubscriptions refuses a subscription, over WebSocket or Server-Sent Events, while
+	// the endpoint serves that many, with SUBSCRIPTION_LIMIT_EXCEEDED (default
+	// DefaultMaxSubscriptions; negative: no limit): the per-connection limit does not bound
+	// what many connections hold together.
+	MaxSubscriptions int
 	// StreamWriteTimeout bounds the writing of each message to a WebSocket (default
 	// DefaultStreamWriteTimeout; negative: no limit). A client that has not taken a message
 	// within it (it stopped reading, and the socket's buffers are full) is disconnected: its
@@ -108,6 +115,9 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	}
 	if c.MaxSubscriptionsPerConnection == 0 {
 		c.MaxSubscriptionsPerConnection = DefaultMaxSubscriptionsPerConnection
+	}
+	if c.MaxSubscriptions == 0 {
+		c.MaxSubscriptions = DefaultMaxSubscriptions
 	}
 	if c.StreamWriteTimeout == 0 {
 		c.StreamWriteTimeout = DefaultStreamWriteTimeout
@@ -172,7 +182,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		srv.Use(depthLimit{max: cfg.MaxDepth})
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	srv.Use(subscriptionLimit{})
+	srv.Use(subscriptionLimit{server: &subscriptionSlots{limit: cfg.MaxSubscriptions}})
 	srv.Use(transportRules{})
 	// Last: it keeps a query only once every other extension let it through.
 	srv.Use(newPersistedQueries(cfg.PersistedQueries))

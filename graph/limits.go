@@ -17,7 +17,8 @@ const (
 	// CodeDepthLimitExceeded refuses an operation nested deeper than Config.MaxDepth.
 	CodeDepthLimitExceeded = "DEPTH_LIMIT_EXCEEDED"
 	// CodeSubscriptionLimitExceeded refuses a subscription beyond
-	// Config.MaxSubscriptionsPerConnection on one WebSocket connection.
+	// Config.MaxSubscriptionsPerConnection on one WebSocket connection, or beyond
+	// Config.MaxSubscriptions on the endpoint.
 	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
 )
 
@@ -79,12 +80,12 @@ func selectionDepth(set ast.SelectionSet, fragments map[string]int) int {
 	return deepest
 }
 
-// connKey is the context key of a WebSocket connection's *connSubscriptions, set by wsInit.
+// connKey is the context key of a WebSocket connection's *subscriptionSlots, set by wsInit.
 type connKey struct{}
 
-// connSubscriptions counts the live subscriptions of one WebSocket connection; ready to use
-// once limit is set.
-type connSubscriptions struct {
+// subscriptionSlots counts live subscriptions: those of one WebSocket connection, or of
+// the whole endpoint; ready to use once limit is set.
+type subscriptionSlots struct {
 	limit int // <= 0: no limit
 
 	mu       sync.Mutex
@@ -100,7 +101,7 @@ const releaseWait = 250 * time.Millisecond
 
 // acquire takes a slot, waiting up to wait for a release while all are taken. It reports
 // false when no slot came free in time or ctx ended first.
-func (c *connSubscriptions) acquire(ctx context.Context, wait time.Duration) bool {
+func (c *subscriptionSlots) acquire(ctx context.Context, wait time.Duration) bool {
 	released, ok := c.take()
 	if ok {
 		return true
@@ -121,7 +122,7 @@ func (c *connSubscriptions) acquire(ctx context.Context, wait time.Duration) boo
 
 // take takes a slot if one is free; otherwise it returns a channel closed at the next
 // release.
-func (c *connSubscriptions) take() (released <-chan struct{}, ok bool) {
+func (c *subscriptionSlots) take() (released <-chan struct{}, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active < c.limit {
@@ -135,7 +136,7 @@ func (c *connSubscriptions) take() (released <-chan struct{}, ok bool) {
 }
 
 // release frees a slot taken by acquire and wakes those waiting for one.
-func (c *connSubscriptions) release() {
+func (c *subscriptionSlots) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.active--
@@ -146,10 +147,13 @@ func (c *connSubscriptions) release() {
 }
 
 // subscriptionLimit is the gqlgen extension that refuses a subscription beyond the limit
-// of its WebSocket connection. A subscription counts until its context ends (the client
-// stops it, it completes, or the connection closes). One at the limit waits up to
-// releaseWait for a slot, so that replacing a subscription is not refused.
-type subscriptionLimit struct{}
+// of its WebSocket connection, or beyond the endpoint's limit (any transport). A
+// subscription counts until its context ends (the client stops it, it completes, or the
+// connection closes). One at its connection's limit waits up to releaseWait for a slot, so
+// that replacing a subscription is not refused.
+type subscriptionLimit struct {
+	server *subscriptionSlots // the endpoint's; nil: no server-wide limit
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -159,26 +163,53 @@ var _ interface {
 func (subscriptionLimit) ExtensionName() string                   { return "SubscriptionLimit" }
 func (subscriptionLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	c, _ := ctx.Value(connKey{}).(*connSubscriptions)
+func (l subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	op := graphql.GetOperationContext(ctx)
-	if c == nil || c.limit <= 0 || op == nil || op.Operation == nil || op.Operation.Operation != ast.Subscription {
+	if op == nil || op.Operation == nil || op.Operation.Operation != ast.Subscription {
 		return next(ctx)
 	}
-	if !c.acquire(ctx, releaseWait) {
-		if ctx.Err() != nil {
-			// Stopped, or its connection closed, while it waited: there is nobody to answer.
-			return func(context.Context) *graphql.Response { return nil }
+	var releases []func()
+	if c, _ := ctx.Value(connKey{}).(*subscriptionSlots); c != nil && c.limit > 0 {
+		if !c.acquire(ctx, releaseWait) {
+			if ctx.Err() != nil {
+				// Stopped, or its connection closed, while it waited: there is nobody to answer.
+				return func(context.Context) *graphql.Response { return nil }
+			}
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit),
+				Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
+			}}})
 		}
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-			Message:    fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit),
-			Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
-		}}})
+		releases = append(releases, c.release)
+	}
+	if l.server != nil && l.server.limit > 0 {
+		if !l.server.acquire(ctx, releaseWait) {
+			for _, r := range releases {
+				r()
+			}
+			if ctx.Err() != nil {
+				return func(context.Context) *graphql.Response { return nil }
+			}
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    fmt.Sprintf("too many subscriptions on this server: the limit is %d; try again later", l.server.limit),
+				Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": l.server.limit},
+			}}})
+		}
+		releases = append(releases, l.server.release)
+	}
+	if len(releases) == 0 {
+		return next(ctx)
 	}
 	// Released when the stream ends (before the transport sends complete, so a client that
 	// saw complete may subscribe again at once), or at the latest when ctx ends.
 	var once sync.Once
-	release := func() { once.Do(c.release) }
+	release := func() {
+		once.Do(func() {
+			for _, r := range releases {
+				r()
+			}
+		})
+	}
 	context.AfterFunc(ctx, release)
 	responses := next(ctx)
 	return func(ctx context.Context) *graphql.Response {

@@ -68,13 +68,13 @@ func TestSelectionDepth(t *testing.T) {
 func TestConnSubscriptions_acquire(t *testing.T) {
 	const long = time.Minute // a wait that must not be waited out
 	t.Run("a free slot is taken at once, also with no wait", func(t *testing.T) {
-		c := &connSubscriptions{limit: 2}
+		c := &subscriptionSlots{limit: 2}
 		if !c.acquire(context.Background(), 0) || !c.acquire(context.Background(), 0) {
 			t.Fatal("refused within the limit")
 		}
 	})
 	t.Run("at the limit, a slot released meanwhile is taken", func(t *testing.T) {
-		c := &connSubscriptions{limit: 1}
+		c := &subscriptionSlots{limit: 1}
 		c.acquire(context.Background(), 0)
 		got := make(chan bool)
 		go func() { got <- c.acquire(context.Background(), long) }()
@@ -84,7 +84,7 @@ func TestConnSubscriptions_acquire(t *testing.T) {
 		}
 	})
 	t.Run("at the limit, one of two waiters takes the released slot", func(t *testing.T) {
-		c := &connSubscriptions{limit: 1}
+		c := &subscriptionSlots{limit: 1}
 		c.acquire(context.Background(), 0)
 		got := make(chan bool)
 		for range 2 {
@@ -96,14 +96,14 @@ func TestConnSubscriptions_acquire(t *testing.T) {
 		}
 	})
 	t.Run("at the limit, it is refused when no slot is released in time", func(t *testing.T) {
-		c := &connSubscriptions{limit: 1}
+		c := &subscriptionSlots{limit: 1}
 		c.acquire(context.Background(), 0)
 		if c.acquire(context.Background(), time.Millisecond) {
 			t.Fatal("taken beyond the limit")
 		}
 	})
 	t.Run("at the limit, it is refused when ctx ends", func(t *testing.T) {
-		c := &connSubscriptions{limit: 1}
+		c := &subscriptionSlots{limit: 1}
 		c.acquire(context.Background(), 0)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -116,7 +116,7 @@ func TestConnSubscriptions_acquire(t *testing.T) {
 func TestSubscriptionLimit_InterceptOperation(t *testing.T) {
 	// subscription returns a subscription's context on a connection whose only slot is taken.
 	subscription := func(ctx context.Context) context.Context {
-		c := &connSubscriptions{limit: 1}
+		c := &subscriptionSlots{limit: 1}
 		c.acquire(ctx, 0)
 		ctx = context.WithValue(ctx, connKey{}, c)
 		return graphql.WithOperationContext(ctx, &graphql.OperationContext{

@@ -79,6 +79,37 @@ func TestConfig_MaxSubscriptionsPerConnection(t *testing.T) {
 	})
 }
 
+// The endpoint's limit counts subscriptions over every transport and connection together;
+// one stopped frees its slot for the next.
+func TestConfig_MaxSubscriptions(t *testing.T) {
+	const events = `subscription { events(afterPosition: 0) { position } }`
+	e := newEnv(t, withConfig(graph.Config{MaxSubscriptions: 2}))
+	e.create(t, restaurantInput("r1", "a")) // so that each subscription answers at once
+
+	var first struct{ Events struct{ Position int } }
+	ws := e.subscribe(t, string(graphtest.TransportWS), events, nil)
+	next(t, ws, &first)
+	sse := e.subscribe(t, "sse", events, nil)
+	next(t, sse, &first)
+	for _, transport := range transports {
+		third := e.subscribe(t, transport, events, nil)
+		r, err := third.Next(testContext(t))
+		if err != nil || r.Code() != graph.CodeSubscriptionLimitExceeded {
+			t.Fatalf("a third subscription over %s: %+v, %v; want %s", transport, r, err, graph.CodeSubscriptionLimitExceeded)
+		}
+		_ = third.Close()
+	}
+	if err := ws.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := e.subscribe(t, string(graphtest.LegacyWS), events, nil)
+	var got struct{ Events struct{ Position int } }
+	next(t, again, &got)
+	if got.Events.Position != 1 {
+		t.Errorf("after one stopped, a new subscription got %+v, want the first event", got)
+	}
+}
+
 // complexityCode is the extensions.code of an operation over Config.ComplexityLimit.
 const complexityCode = "COMPLEXITY_LIMIT_EXCEEDED"
 

@@ -35,6 +35,9 @@ type SecurityConfig struct {
 	// MaxSubscriptionsPerConnection limits the live subscriptions of one WebSocket
 	// connection; 0: no limit.
 	MaxSubscriptionsPerConnection int
+	// MaxSubscriptions limits the live subscriptions of the whole server, over WebSocket
+	// and Server-Sent Events; 0: no limit.
+	MaxSubscriptions int
 	// ReadHeaderTimeout bounds reading a request's headers; 0: no limit.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included; 0: no limit.
@@ -55,6 +58,7 @@ func defaultSecurity() SecurityConfig {
 	return SecurityConfig{
 		MaxDepth:                      graph.DefaultMaxDepth,
 		MaxSubscriptionsPerConnection: graph.DefaultMaxSubscriptionsPerConnection,
+		MaxSubscriptions:              graph.DefaultMaxSubscriptions,
 		ReadHeaderTimeout:             10 * time.Second,
 		ReadTimeout:                   30 * time.Second,
 		WriteTimeout:                  30 * time.Second,
@@ -83,6 +87,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit)")
+	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
@@ -149,6 +154,8 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-depth"), c.MaxDepth)
 	case c.MaxSubscriptionsPerConnection < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions-per-connection"), c.MaxSubscriptionsPerConnection)
+	case c.MaxSubscriptions < 0:
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions"), c.MaxSubscriptions)
 	}
 	for _, t := range []struct {
 		flag string
@@ -207,6 +214,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 	}{
 		{c.MaxDepth == 0, "--max-depth=0: operations may nest without limit"},
 		{c.MaxSubscriptionsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
+		{c.MaxSubscriptions == 0, "--max-subscriptions=0: the server may hold any number of subscriptions"},
 		{c.ReadHeaderTimeout == 0, "--read-header-timeout=0: a client may take any time to send a request's headers"},
 		{c.ReadTimeout == 0, "--read-timeout=0: a client may take any time to send a request"},
 		{c.WriteTimeout == 0, "--write-timeout=0: a request may take any time until its response is written"},

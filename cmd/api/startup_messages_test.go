@@ -26,9 +26,11 @@ func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 	for _, flag := range []string{
 		"max-depth",
 		"max-subscriptions-per-connection",
+		"max-subscriptions",
 		"read-header-timeout",
 		"read-timeout",
 		"write-timeout",
+		"stream-write-timeout",
 		"idle-timeout",
 	} {
 		t.Run("--"+flag+" 0", func(t *testing.T) {
