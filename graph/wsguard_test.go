@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -28,8 +29,14 @@ type wsMsg struct {
 // dialWS opens a WebSocket to the env's server with the subprotocol.
 func (e *env) dialWS(tb testing.TB, proto graphtest.Protocol) *wsClient {
 	tb.Helper()
+	return e.dialWSWith(tb, proto, e.http)
+}
+
+// dialWSWith is dialWS through the HTTP client hc.
+func (e *env) dialWSWith(tb testing.TB, proto graphtest.Protocol, hc *http.Client) *wsClient {
+	tb.Helper()
 	conn, _, err := websocket.Dial(testContext(tb), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
-		HTTPClient:   e.http,
+		HTTPClient:   hc,
 		Subprotocols: []string{string(proto)},
 	})
 	if err != nil {
@@ -348,4 +355,31 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 		c.sendRaw(`{"type": "connection_terminate"}`)
 		c.closed(websocket.StatusNormalClosure, "terminated")
 	})
+}
+
+// upgradeHeader is a RoundTripper that sends the handshake with another Upgrade header.
+type upgradeHeader struct {
+	next    http.RoundTripper
+	upgrade string
+}
+
+func (u upgradeHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Upgrade", u.upgrade)
+	return u.next.RoundTrip(r)
+}
+
+// A handshake whose Upgrade header lists websocket among other protocols is a WebSocket
+// (the library upgrades it), so its subscriptions are served: before, only an Upgrade of
+// exactly "websocket" marked the request, and they were refused as not over a WebSocket.
+func TestWebSocket_upgradeAmongOtherProtocols(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	hc := &http.Client{Transport: upgradeHeader{next: e.http.Transport, upgrade: "websocket, foo/2"}}
+	c := e.dialWSWith(t, graphtest.TransportWS, hc)
+	c.init()
+	c.start("subscribe", "a", `subscription { events(afterPosition: 0) { position } }`)
+	if m := c.next("next", "a"); eventPosition(t, m, "position") != 1 {
+		t.Fatalf("got %s, want the first event", m.Payload)
+	}
 }
