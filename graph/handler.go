@@ -77,13 +77,13 @@ type Config struct {
 	// DefaultMaxSubscriptions; negative: no limit): the per-connection limit does not bound
 	// what many connections hold together.
 	MaxSubscriptions int
-	// StreamWriteTimeout bounds the writing of each message to a WebSocket (default
-	// DefaultStreamWriteTimeout; negative: no limit). A client that has not taken a message
-	// within it (it stopped reading, and the socket's buffers are full) is disconnected: its
+	// StreamWriteTimeout bounds the progress of a WebSocket's writes (default
+	// DefaultStreamWriteTimeout; negative: no limit): each 32 KiB must reach the client
+	// within it (see progressConn). A client that stopped reading is disconnected: its
 	// connection is closed, which ends its subscriptions, rather than holding them, their
-	// goroutines and the messages pending for them until it goes away. Server-Sent Events
-	// streams are written through the server's ResponseWriter: bound them with write
-	// deadlines there (as cmd/api does).
+	// goroutines and the messages pending for them until it goes away; one that reads slowly
+	// is served on. Server-Sent Events streams are written through the server's
+	// ResponseWriter: bound them there (as cmd/api does, with StreamSendBuffer).
 	StreamWriteTimeout time.Duration
 	// Observer, when set, is told about every operation and subscription (see observe.go).
 	Observer Observer

@@ -32,6 +32,14 @@ func refuseHandshake(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// IsWebSocketHandshake reports whether r is a WebSocket handshake the endpoint accepts (see
+// handshakeProblem): a server may free such a request of its deadlines, since its
+// connection lives on. Any other request with an Upgrade header is refused at once.
+func IsWebSocketHandshake(r *http.Request) bool {
+	status, _ := handshakeProblem(r)
+	return status == 0
+}
+
 // handshakeProblem returns the status and message of the refusal of r, a request with an
 // Upgrade header, or 0 when r is a WebSocket handshake as RFC 6455 §4.2.1 has it (and as
 // coder/websocket checks it): a GET of HTTP/1.1 or later whose Upgrade holds the token

@@ -40,8 +40,9 @@ const gqlgenTerminated = "terminated"
 const maxCloseReason = 123
 
 // wsGuard is a transport.WebsocketImplementation that keeps gqlgen's WebSocket transport to
-// the rules of its subprotocols where gqlgen does not (see guardedConn), and bounds each
-// write to a connection by writeTimeout (see writeTimeoutConn; not positive: no bound).
+// the rules of its subprotocols where gqlgen does not (see guardedConn), and bounds the
+// progress of each write to a connection by writeTimeout (see progressConn; not positive:
+// no bound).
 type wsGuard struct {
 	transport.WebsocketImplementation
 	writeTimeout time.Duration
@@ -51,13 +52,13 @@ var _ transport.WebsocketImplementation = wsGuard{}
 
 // Accept accepts the connection with the wrapped implementation and guards it.
 func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	if g.writeTimeout > 0 {
+		// Beneath the library, so that every frame it writes is bounded, the guard's too.
+		w = boundedHijack{ResponseWriter: w, timeout: g.writeTimeout}
+	}
 	conn, err := g.WebsocketImplementation.Accept(w, r, opts)
 	if err != nil {
 		return nil, err
-	}
-	if g.writeTimeout > 0 {
-		// Beneath the guard, so that the guard's own writes are bounded too.
-		conn = newWriteTimeoutConn(conn, g.writeTimeout)
 	}
 	gc := newGuardedConn(conn)
 	gc.ended = r.Context().Done()

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -138,6 +139,58 @@ func dialStalled(tb testing.TB, e *env, proto graphtest.Protocol) *wsClient {
 	}
 	tb.Cleanup(func() { _ = conn.CloseNow() })
 	return &wsClient{tb: tb, conn: conn}
+}
+
+// slowConn reads at most 4 KiB at a time, 50 ms apart: a client on a slow link.
+type slowConn struct{ net.Conn }
+
+func (c slowConn) Read(p []byte) (int, error) {
+	time.Sleep(50 * time.Millisecond) // the link's pace, not a wait for the server
+	return c.Conn.Read(p[:min(len(p), 4096)])
+}
+
+// TestConfig_StreamWriteTimeout_slowButSteadyReader checks that a WebSocket subscriber that
+// keeps reading, but takes longer than StreamWriteTimeout for a message, is served on: the
+// timeout bounds each 32 KiB of a write, and the connection's small send buffer lets a
+// write progress as the client reads. A bound on whole messages cut such a client off at
+// every event of 110 KB.
+func TestConfig_StreamWriteTimeout_slowButSteadyReader(t *testing.T) {
+	ended := make(subscriptionEnds, 8)
+	e := newEnv(t, withConfig(graph.Config{StreamWriteTimeout: 2 * time.Second, KeepAlive: time.Hour, Observer: ended}))
+	big := bigMenu()
+	for n := range 40 { // 4.4 MB: more than the socket's buffers hold
+		e.create(t, map[string]any{"id": fmt.Sprintf("r%d", n), "name": "Big", "menu": big})
+	}
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(8192)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return slowConn{conn}, nil
+		},
+	}}
+	t.Cleanup(hc.CloseIdleConnections)
+	c := e.dialWSWith(t, graphtest.TransportWS, hc)
+	c.conn.SetReadLimit(1 << 20)
+	c.init()
+	c.start("subscribe", "1", `subscription Slow { events(afterPosition: 0) { position data } }`)
+	for want := 1; want <= 3; want++ { // ~110 KB each: longer than the timeout at this pace
+		var got struct {
+			Data struct{ Events struct{ Position int } }
+		}
+		if m := c.next("next", "1"); json.Unmarshal(m.Payload, &got) != nil || got.Data.Events.Position != want {
+			t.Fatalf("got event %d (%d bytes), want event %d", got.Data.Events.Position, len(m.Payload), want)
+		}
+	}
+	select {
+	case name := <-ended:
+		t.Fatalf("subscription %q ended although its client kept reading", name)
+	default:
+	}
 }
 
 // bigMenu returns a menu input of the most items a menu holds, each with a name of 200

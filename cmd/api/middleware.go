@@ -97,23 +97,14 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// isWebSocketUpgrade reports whether r asks to upgrade to a WebSocket: "websocket" among
-// the comma-separated tokens of its Upgrade header, in any case, as the WebSocket library
-// accepts it ("websocket, foo" too).
+// isWebSocketUpgrade reports whether r is a WebSocket handshake to the GraphQL endpoint, as
+// the endpoint accepts it (graph.IsWebSocketHandshake: a GET whose Upgrade header holds the
+// token websocket, in any case, with the handshake's other headers), without a body. Only
+// such a request is freed of its deadlines: an Upgrade header on another route, on a
+// request with a body, or on a handshake the endpoint refuses at once, changes nothing.
 func isWebSocketUpgrade(r *http.Request) bool {
-	// A handshake is a GET without a body (RFC 6455 §4.1). Anything else is no upgrade, so
-	// an Upgrade header cannot free a request that sends a body from its deadlines.
-	if r.Method != http.MethodGet || r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
-		return false
-	}
-	for _, v := range r.Header.Values("Upgrade") {
-		for token := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(token), "websocket") {
-				return true
-			}
-		}
-	}
-	return false
+	return r.URL.Path == graphPath && r.ContentLength == 0 && len(r.TransferEncoding) == 0 &&
+		graph.IsWebSocketHandshake(r)
 }
 
 // isSSE reports whether r is a Server-Sent Events subscription: what gqlgen's SSE transport

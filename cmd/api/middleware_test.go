@@ -177,7 +177,9 @@ func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 
 	// After Close, a new stream is refused.
 	req := httptest.NewRequest(http.MethodGet, "/graphql", nil)
-	req.Header.Set("Upgrade", "websocket")
+	for k, v := range handshake("websocket") {
+		req.Header.Set(k, v)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable {
@@ -186,9 +188,7 @@ func TestStreams_closeEndsStreamsOnly(t *testing.T) {
 }
 
 func TestIsStream(t *testing.T) {
-	ws := func(upgrade string) map[string]string {
-		return map[string]string{"Upgrade": upgrade, "Connection": "Upgrade"}
-	}
+	ws := func(upgrade string) map[string]string { return handshake(upgrade) }
 	sse := map[string]string{"Accept": "text/event-stream", "Content-Type": "application/json"}
 	tests := []struct {
 		name   string
@@ -212,6 +212,8 @@ func TestIsStream(t *testing.T) {
 		{"an Upgrade header on a POST", http.MethodPost, "", ws("websocket"), false},
 		{"an Upgrade header on a GET with a body", http.MethodGet, "x", ws("websocket"), false},
 		{"a GET query that accepts an event stream", http.MethodGet, "", map[string]string{"Accept": "text/event-stream"}, false},
+		{"a handshake the endpoint refuses (no key)", http.MethodGet, "", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}, false},
+		{"a handshake to another route", http.MethodGet, "", ws("websocket"), false},
 		{"an event stream asked for with a form", http.MethodPost, "a=b", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/x-www-form-urlencoded"}, false},
 	}
 	for _, tt := range tests {
@@ -220,7 +222,11 @@ func TestIsStream(t *testing.T) {
 			if tt.body != "" {
 				body = strings.NewReader(tt.body)
 			}
-			r := httptest.NewRequest(tt.method, "/graphql", body)
+			path := "/graphql"
+			if tt.name == "a handshake to another route" {
+				path = "/metrics"
+			}
+			r := httptest.NewRequest(tt.method, path, body)
 			for k, v := range tt.header {
 				r.Header.Set(k, v)
 			}
@@ -229,4 +235,10 @@ func TestIsStream(t *testing.T) {
 			}
 		})
 	}
+}
+
+// handshake is the headers of a WebSocket handshake whose Upgrade header is upgrade.
+func handshake(upgrade string) map[string]string {
+	return map[string]string{"Upgrade": upgrade, "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+		"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 }

@@ -45,9 +45,9 @@ type SecurityConfig struct {
 	// WriteTimeout bounds a request from its start to the end of its response, except for
 	// subscription streams (WebSocket, Server-Sent Events), which live on; 0: no limit.
 	WriteTimeout time.Duration
-	// StreamWriteTimeout bounds the writing of each message of a subscription stream: a
-	// client that stops reading is disconnected then, rather than holding the server's
-	// memory and goroutines forever; 0: no limit.
+	// StreamWriteTimeout bounds the progress of a subscription stream's writes (each 32 KiB
+	// of them): a client that stops reading is disconnected then, rather than holding the
+	// server's memory and goroutines forever; 0: no limit.
 	StreamWriteTimeout time.Duration
 	// IdleTimeout closes a kept-alive connection that waits longer for its next request; 0: no limit.
 	IdleTimeout time.Duration
@@ -91,7 +91,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
-	fs.DurationVar(&c.StreamWriteTimeout, "stream-write-timeout", c.StreamWriteTimeout, "how long writing one message of a subscription stream (WebSocket or Server-Sent Events) may take; a client that does not read it is disconnected (0: no limit)")
+	fs.DurationVar(&c.StreamWriteTimeout, "stream-write-timeout", c.StreamWriteTimeout, "how long a subscription stream (WebSocket or Server-Sent Events) may make no progress: each 32 KiB of its messages must reach the client within it, or the client is disconnected (0: no limit)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long a kept-alive connection may wait for its next request (0: no limit)")
 }
 

@@ -154,6 +154,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ReadHeaderTimeout: m.Config.ReadHeaderTimeout, // ReadTimeout and WriteTimeout: see deadlines
 		IdleTimeout:       m.Config.IdleTimeout,
 		BaseContext:       func(net.Listener) context.Context { return base },
+		ConnContext:       withConn, // deadlines sizes a stream's send buffer
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -178,6 +179,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// graphPath is the GraphQL endpoint's route.
+const graphPath = "/graphql"
+
 // handler builds the service over st and the server's routes.
 func (m *Main) handler(st store.Store) (http.Handler, error) {
 	obs := m.observability()
@@ -190,13 +194,13 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	m.streams = newStreams()
 	m.streams.ended = m.streamEnded
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
+	mux.Handle(graphPath, m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	if m.Config.Playground {
-		pg, err := playground.New("/graphql")
+		pg, err := playground.New(graphPath)
 		if err != nil {
 			return nil, err
 		}

@@ -49,14 +49,7 @@ func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
 
 	// Events of ~110 KB each, until the socket's buffers are full and a write waits.
 	c := newClient(t, "http://"+m.Addr().String()+"/graphql")
-	items := make([]string, 500)
-	for i := range items {
-		items[i] = fmt.Sprintf("i%d", i)
-	}
-	big := menu(items...)
-	for _, it := range big["menuItems"].([]map[string]any) {
-		it["name"] = strings.Repeat("x", 200)
-	}
+	big := bigMenu()
 	// 400 of them (44 MB) are far more than loopback's socket buffers hold.
 	for range 400 {
 		select {
@@ -98,5 +91,80 @@ func TestReadTimeout_BodyThatNeverComes(t *testing.T) {
 				t.Fatalf("the connection was still open after 10 s: %v", err)
 			}
 		})
+	}
+}
+
+// bigMenu is a menu input of the most items, each with the longest name: an event of
+// ~110 KB.
+func bigMenu() map[string]any {
+	items := make([]string, 500)
+	for i := range items {
+		items[i] = fmt.Sprintf("i%d", i)
+	}
+	big := menu(items...)
+	for _, it := range big["menuItems"].([]map[string]any) {
+		it["name"] = strings.Repeat("x", 200)
+	}
+	return big
+}
+
+// An SSE subscriber that reads steadily but takes longer than the timeout for a message is
+// served on: the timeout bounds each 32 KiB of a write, not a whole message, and the
+// stream's small send buffer lets a write progress as the client reads. Before, an event of
+// 110 KB cut off a client reading 4 KB every 50 ms under a 2 s timeout, again at each
+// reconnection.
+func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
+	m := NewMain()
+	m.Stderr = &syncbuf.Buffer{}
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", "2s"}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{}, 1)
+	m.streamEnded = func(r *http.Request) {
+		if r.Method == http.MethodPost {
+			ended <- struct{}{}
+		}
+	}
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	c := newClient(t, m.URL()+"/graphql")
+	big := bigMenu()
+	for range 40 { // 4.4 MB: more than the reader takes in the test's time
+		gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"name": "Big", "menu": big}})
+	}
+
+	conn, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.(*net.TCPConn).SetReadBuffer(8192)
+	body := `{"query":"subscription { events(afterPosition: 0) { position data } }"}`
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s",
+		m.Addr(), len(body), body)
+	// 4 KB every 50 ms for 3 s: a 110 KB event takes longer than the timeout to reach such a
+	// reader, 32 KiB less.
+	buf := make([]byte, 4096)
+	total := 0
+	for range 60 {
+		select {
+		case <-ended:
+			t.Fatalf("the stream ended after %d bytes although the client kept reading", total)
+		default:
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := io.ReadFull(conn, buf)
+		total += n
+		if err != nil {
+			t.Fatalf("read after %d bytes: %v", total, err)
+		}
+		time.Sleep(50 * time.Millisecond) // the reader's pace, not a wait for the server
+	}
+	select {
+	case <-ended:
+		t.Fatalf("the stream ended after %d bytes although the client kept reading", total)
+	default:
 	}
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/eventgraph/eventgraph/graph"
 )
 
 // deadlines enforces --read-timeout and --write-timeout per request, through
@@ -15,9 +18,10 @@ import (
 //   - an ordinary request must be read within ReadTimeout and answered within WriteTimeout
 //     of its start (its context ends shortly before, see answerMargin);
 //   - a Server-Sent Events request must have its body read within ReadTimeout; then the
-//     stream lives on, each of its writes bounded by StreamWriteTimeout: a client that
-//     stops reading is cut off then (the stream's context ends), instead of holding the
-//     stream's goroutines and the message being written forever;
+//     stream lives on, the progress of its writes bounded by StreamWriteTimeout (see
+//     streamWriter): a client that stops reading is cut off then (the stream's context
+//     ends), instead of holding the stream's goroutines and the message being written
+//     forever;
 //   - a WebSocket upgrade clears the deadlines an earlier request left on the connection
 //     (a write deadline stays on a kept-alive connection), as its connection lives on; the
 //     graph package bounds its writes (graph.Config's StreamWriteTimeout).
@@ -43,6 +47,9 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 				r.Body = &onEOF{ReadCloser: r.Body, fn: func() { _ = rc.SetReadDeadline(time.Time{}) }}
 			}
 			if c.StreamWriteTimeout > 0 {
+				if conn, ok := r.Context().Value(connKey{}).(interface{ SetWriteBuffer(int) error }); ok {
+					_ = conn.SetWriteBuffer(graph.StreamSendBuffer) // see there
+				}
 				ctx, cancel := context.WithCancel(r.Context())
 				defer cancel()
 				r = r.WithContext(ctx)
@@ -67,6 +74,15 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 	})
 }
 
+// connKey is the context key of a request's connection (see withConn).
+type connKey struct{}
+
+// withConn is http.Server's ConnContext: it keeps each connection in its requests'
+// context, so that deadlines can size a stream's socket send buffer.
+func withConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
 // answerMargin is how long before the write deadline of timeout a request's context ends: a
 // tenth of it, at most a second, time enough to write an error.
 func answerMargin(timeout time.Duration) time.Duration {
@@ -88,9 +104,15 @@ func (b *onEOF) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// streamWriter bounds each write and flush of a stream by a deadline of its own, and ends
-// the stream's context when one fails: the transport writing the stream does not stop on a
-// failed write by itself, and would go on feeding a connection that can take no more.
+// streamChunk is the most of a stream's write that goes out under one deadline.
+const streamChunk = 32 << 10
+
+// streamWriter bounds the progress of a stream's writes: each chunk of at most streamChunk
+// bytes, and each flush, must be taken by the client within the timeout. A client that
+// reads steadily but slowly is served however large a message is; one that stopped reading
+// is cut off. When a write fails, it ends the stream's context: the transport writing the
+// stream does not stop on a failed write by itself, and would go on feeding a connection
+// that can take no more.
 type streamWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
@@ -98,13 +120,19 @@ type streamWriter struct {
 	cut     context.CancelFunc
 }
 
-func (s *streamWriter) Write(p []byte) (int, error) {
-	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
-	n, err := s.ResponseWriter.Write(p)
-	if err != nil {
-		s.cut()
+func (s *streamWriter) Write(p []byte) (n int, err error) {
+	for len(p) > 0 {
+		chunk := p[:min(len(p), streamChunk)]
+		_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+		m, err := s.ResponseWriter.Write(chunk)
+		n += m
+		if err != nil {
+			s.cut()
+			return n, err
+		}
+		p = p[m:]
 	}
-	return n, err
+	return n, nil
 }
 
 // Flush sends what was written; http.Flusher's Flush reports no error, FlushError does.
