@@ -31,7 +31,9 @@ type Snapshotter interface {
 	// Snapshot returns the snapshot saved for stream; ok is false when none is.
 	Snapshot(ctx context.Context, stream string) (s Snapshot, ok bool, err error)
 	// SaveSnapshot saves s for stream in place of the one before, unless the one before has
-	// the same Revision and a higher Version (another writer got further). It fails with
+	// the same Revision and a higher Version (another writer got further) and the log holds
+	// the event it names at that version (one the log contradicts, after a restore, would
+	// otherwise keep every later snapshot out until the stream passed it). It fails with
 	// ErrInvalid, and saves nothing, for an empty stream id or one that is not valid UTF-8,
 	// a Version below 1, an empty EventID, a Revision or EventID that is not valid UTF-8,
 	// and a State that is not valid JSON or is over MaxSnapshotSize. After Close it fails
@@ -61,8 +63,21 @@ func CheckSnapshot(stream string, s Snapshot) error {
 	return nil
 }
 
-// KeepsSnapshot reports whether a store holding old for a stream keeps it when s is saved:
-// old is of the same revision and further on.
+// KeepsSnapshot reports whether a store holding old for a stream may keep it when s is
+// saved: old is of the same revision and further on. It keeps it only if the log also holds
+// the event old names (see SnapshotHolds).
 func KeepsSnapshot(old, s Snapshot) bool {
 	return old.Revision == s.Revision && old.Version > s.Version
+}
+
+// SnapshotHolds reports whether the stream of log s holds, at snap's version, the event
+// snap names.
+func SnapshotHolds(ctx context.Context, s Store, stream string, snap Snapshot) (bool, error) {
+	for e, err := range s.ReadStream(ctx, stream, snap.Version-1) {
+		if err != nil {
+			return false, err
+		}
+		return e.Version == snap.Version && e.ID == snap.EventID, nil
+	}
+	return false, nil
 }

@@ -100,7 +100,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 		return fmt.Errorf("jsonl: save snapshot: %w", err)
 	}
 	if ok && store.KeepsSnapshot(old, snap) {
-		return nil
+		holds, err := store.SnapshotHolds(ctx, s, stream, old)
+		if err != nil {
+			return fmt.Errorf("jsonl: save snapshot: %w", err)
+		}
+		if holds {
+			return nil
+		}
 	}
 	if err := s.writeSnapshot(stream, b); err != nil {
 		return fmt.Errorf("jsonl: save snapshot: %w", err)

@@ -245,7 +245,7 @@ func TestStore_snapshotLeavesNoTemporaryFile(t *testing.T) {
 				{"a", snap(1, "v1")},
 				{"b", snap(2, "v1")},
 				{"a", snap(3, "v1")}, // replaces
-				{"a", snap(2, "v1")}, // kept out
+				{"a", snap(2, "v1")}, // replaces too: the log holds no event of the one before
 				{"b", snap(1, "v2")}, // replaces
 			} {
 				if err := s.SaveSnapshot(ctx, save.stream, save.snap); err != nil {
@@ -255,7 +255,7 @@ func TestStore_snapshotLeavesNoTemporaryFile(t *testing.T) {
 			if got, want := inSnapshots(t, dir), names("a", "b"); !slices.Equal(got, want) {
 				t.Errorf("snapshots/ holds %q, want %q", got, want)
 			}
-			wantSnapshot(t, s, "a", snap(3, "v1"))
+			wantSnapshot(t, s, "a", snap(2, "v1"))
 			wantSnapshot(t, s, "b", snap(1, "v2"))
 		})
 	}
@@ -344,12 +344,21 @@ func TestStore_snapshotLeavesNoTemporaryFile(t *testing.T) {
 }
 
 // TestStore_snapshotConcurrentSaves saves snapshots of one stream from many goroutines:
-// the one furthest on is kept, whatever the order, and no temporary file is left.
+// the one furthest on (whose event the log holds) is kept, whatever the order, and no
+// temporary file is left.
 func TestStore_snapshotConcurrentSaves(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir, jsonl.WithNoSync())
 	const writers, each = 8, 25
+	// The log holds the events the snapshots name: only such a snapshot keeps older ones out.
+	events := make([]store.EventData, writers*each)
+	for i := range events {
+		events[i] = store.EventData{ID: fmt.Sprintf("e%d", i+1), Type: "T", Data: json.RawMessage(`{}`)}
+	}
+	if _, err := s.Append(ctx, "a", store.NoStream, events...); err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	for w := range writers {

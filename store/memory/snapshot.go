@@ -16,8 +16,8 @@ func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bo
 	if err := ctx.Err(); err != nil {
 		return store.Snapshot{}, false, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
 	if s.closed.Load() {
 		return store.Snapshot{}, false, fmt.Errorf("memory: snapshot: %w", store.ErrClosed)
 	}
@@ -35,13 +35,19 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 		return err
 	}
 	snap.State = bytes.Clone(snap.State) // the caller may reuse its buffer
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.snapMu.Lock()                      // a lock of their own: the check below reads the log
+	defer s.snapMu.Unlock()
 	if s.closed.Load() {
 		return fmt.Errorf("memory: save snapshot: %w", store.ErrClosed)
 	}
 	if old, ok := s.snapshots[stream]; ok && store.KeepsSnapshot(old, snap) {
-		return nil
+		holds, err := store.SnapshotHolds(ctx, s, stream, old)
+		if err != nil {
+			return fmt.Errorf("memory: save snapshot: %w", err)
+		}
+		if holds {
+			return nil
+		}
 	}
 	if s.snapshots == nil {
 		s.snapshots = make(map[string]store.Snapshot)

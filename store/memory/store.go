@@ -46,6 +46,7 @@ type Store struct {
 	changed chan struct{}
 
 	checkpoints map[string]store.Checkpoint // see Checkpoint; created by the first save
+	snapMu      sync.Mutex                  // guards snapshots
 	snapshots   map[string]store.Snapshot   // see Snapshot; created by the first save
 }
 

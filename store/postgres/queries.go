@@ -41,12 +41,13 @@ func newQueries(schema string) queries {
 				OR NOT EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = c.head AND e.id = c.head_event_id)`,
 		snapshot: `SELECT version, event_id, revision, state FROM ` + t("snapshots") + ` WHERE stream = $1`,
 		// Servers on one schema share a stream's snapshot: a save keeps the one before when
-		// it is of the same revision and further on (store.KeepsSnapshot), checked on the
-		// row as it is when the save locks it.
+		// it is of the same revision and further on (store.KeepsSnapshot) and the log holds
+		// the event it names, checked on the row as it is when the save locks it.
 		saveSnapshot: `INSERT INTO ` + t("snapshots") + ` AS s (stream, version, event_id, revision, state)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version, event_id = EXCLUDED.event_id,
 				revision = EXCLUDED.revision, state = EXCLUDED.state
-			WHERE NOT (s.revision = EXCLUDED.revision AND s.version > EXCLUDED.version)`,
+			WHERE NOT (s.revision = EXCLUDED.revision AND s.version > EXCLUDED.version
+				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.stream_id = s.stream AND e.version = s.version AND e.id = s.event_id))`,
 	}
 }

@@ -29,6 +29,19 @@ func snapshotAt(v int, rev string) store.Snapshot {
 		State: json.RawMessage(fmt.Sprintf(`{"v": %d}`, v))}
 }
 
+// appendNamed appends n events to stream, whose ids name their versions as snapshotAt's do:
+// a snapshot keeps an older one out only if the log holds the event it names.
+func appendNamed(tb testing.TB, s *postgres.Store, stream string, n int) {
+	tb.Helper()
+	events := make([]store.EventData, n)
+	for i := range events {
+		events[i] = store.EventData{ID: fmt.Sprint("e", i+1), Type: "T", Data: json.RawMessage(`{}`)}
+	}
+	if _, err := s.Append(tb.Context(), stream, store.NoStream, events...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // Servers sharing a schema share snapshots: one saved by either is read by both, and a
 // slower server's older snapshot of the same revision does not replace a further-on one.
 // One of the same version, or of another revision, does.
@@ -36,6 +49,7 @@ func TestStore_snapshotsAreSharedAndNeverGoBack(t *testing.T) {
 	ctx := t.Context()
 	a, url := open(t)
 	b := openSame(t, url, a)
+	appendNamed(t, a, "s", 4)
 	sameVersion := snapshotAt(3, "r1")
 	sameVersion.State = json.RawMessage(`{"v": 3, "again": true}`)
 	steps := []struct {
@@ -76,6 +90,7 @@ func TestStore_snapshotsNeverGoBackUnderConcurrentSaves(t *testing.T) {
 	a, url := open(t)
 	b := openSame(t, url, a)
 	const writers, n = 16, 400
+	appendNamed(t, a, "s", n)
 	versions := rand.Perm(n)
 	var wg sync.WaitGroup
 	errs := make(chan error, writers+2)

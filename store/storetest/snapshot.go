@@ -67,6 +67,12 @@ func checkSnapshots(tb testing.TB, h Harness) {
 	a2 := store.Snapshot{Version: 2, EventID: a[1].ID, Revision: "v2", State: json.RawMessage(`{"n":2}`)}
 	save("a", a2) // another revision replaces it, even at a lower version
 	want("after saving one of another revision", "a", a2)
+	// One further on that the log contradicts (a log restored from a backup) does not keep
+	// later ones out.
+	a9 := store.Snapshot{Version: 9, EventID: "not-" + a[2].ID, Revision: "v2", State: json.RawMessage(`{"n":9}`)}
+	save("a", a9)
+	save("a", a2)
+	want("after saving one over a snapshot the log contradicts", "a", a2)
 
 	for _, bad := range []struct {
 		stream string
