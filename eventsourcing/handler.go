@@ -301,14 +301,11 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 // written by the command id repeatID (if any) since the cached state. The caller holds the
 // stream's lock.
 func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
-	c, ok := h.cache.get(stream)
-	snapped := false
-	if !ok {
+	c, cached := h.cache.get(stream)
+	if !cached {
 		c = cachedState[S]{state: h.agg.Decider.InitialState}
-		if h.snaps != nil {
-			c, snapped = h.fromSnapshot(ctx, stream, c)
-		}
 	}
+	current := store.Version(-1) // unknown
 	if sv, can := h.store.(store.StreamVersioner); can {
 		// Most commands find their stream as they left it, or, creating it, empty: a
 		// lookup then spares the read, whose iterator costs more than the rest of the load.
@@ -318,18 +315,25 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 			return zero, 0, 0, nil, &StoreError{Op: "read", Stream: stream, Err: err}
 		}
 		if v == c.version {
-			if snapped {
-				h.cache.put(stream, c)
-				return h.seenBeforeSnapshot(ctx, stream, repeatID, c)
-			}
 			return c.state, c.version, c.position, nil, nil
 		}
+		current = v
 	}
-	state, version, position, seen, err = h.fold(ctx, stream, repeatID, c)
-	if err == nil && snapped && len(seen) == 0 {
-		return h.seenBeforeSnapshot(ctx, stream, repeatID, cachedState[S]{state: state, version: version, position: position})
+	// A stream shorter than the snapshot interval has none: its snapshot is not looked for.
+	if !cached && h.snaps != nil && (current < 0 || current >= store.Version(h.cfg.snapEvery)) {
+		if sc, ok := h.fromSnapshot(ctx, stream, c); ok {
+			if current == sc.version {
+				h.cache.put(stream, sc)
+				return h.seenBeforeSnapshot(ctx, stream, repeatID, sc)
+			}
+			state, version, position, seen, err = h.fold(ctx, stream, repeatID, sc)
+			if err == nil && len(seen) == 0 {
+				return h.seenBeforeSnapshot(ctx, stream, repeatID, cachedState[S]{state: state, version: version, position: position})
+			}
+			return state, version, position, seen, err
+		}
 	}
-	return state, version, position, seen, err
+	return h.fold(ctx, stream, repeatID, c)
 }
 
 // fold is load reading the stream's events after the cached state c. It is a function of

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -133,7 +134,7 @@ func TestWithSnapshots_StartsFromTheSnapshot(t *testing.T) {
 	}
 	s.reads()
 
-	restarted := newAccounts(s, eventsourcing.WithSnapshots(100, "r1"))
+	restarted := newAccounts(s, eventsourcing.WithSnapshots(3, "r1"))
 	res := mustHandleAccount(t, restarted, withdraw{ID: "a", Amount: 1005}, eventsourcing.Meta{})
 	if got := res.Events[0].Type; got != "Withdrawn" {
 		t.Fatalf("withdrawing 1005 from the snapshot's 1000 + 5: %s, want Withdrawn", got)
@@ -176,7 +177,7 @@ func TestWithSnapshots_IgnoresSnapshotsThatDoNotFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			var logs syncbuf.Buffer
-			restarted := newAccounts(s, eventsourcing.WithSnapshots(100, "r1"), eventsourcing.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			restarted := newAccounts(s, eventsourcing.WithSnapshots(3, "r1"), eventsourcing.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			res := mustHandleAccount(t, restarted, withdraw{ID: "a", Amount: 16}, eventsourcing.Meta{})
 			if got := res.Events[0].Type; got != "WithdrawalDeclined" {
 				t.Errorf("withdrawing 16 from the log's 15: %s, want WithdrawalDeclined (the snapshot's 1000 was used)", got)
@@ -219,12 +220,14 @@ func TestWithSnapshots_RepeatWrittenBeforeTheSnapshot(t *testing.T) {
 	setup := newAccounts(s)
 	mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
 	mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
+	mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
 
-	other := newAccounts(s, eventsourcing.WithSnapshots(3, "r1")) // another process
-	this := newAccounts(s, eventsourcing.WithSnapshots(3, "r1"))
+	other := newAccounts(s, eventsourcing.WithSnapshots(2, "r1")) // another process
+	this := newAccounts(s, eventsourcing.WithSnapshots(2, "r1"))
 	cmd, meta := withdraw{ID: "a", Amount: 20}, eventsourcing.Meta{CommandID: "w-1"}
-	// After this handler consulted its command index, the other process handles the same
-	// command, taking the stream to version 3 and saving a snapshot there.
+	// After this handler consulted its command index and the stream's version (3), the
+	// other process handles the same command, taking the stream to version 4 and saving a
+	// snapshot there.
 	s.beforeSnapshot = func() {
 		if _, err := other.Handle(ctx, cmd, meta); err != nil {
 			t.Errorf("other: %v", err)
@@ -234,10 +237,41 @@ func TestWithSnapshots_RepeatWrittenBeforeTheSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Duplicate || res.Version != 3 {
-		t.Errorf("Handle = %+v, want the other process's result (version 3) as a duplicate", res)
+	if !res.Duplicate || res.Version != 4 {
+		t.Errorf("Handle = %+v, want the other process's result (version 4) as a duplicate", res)
 	}
-	if events := readStream(t, s, "account-a"); len(events) != 3 {
-		t.Errorf("the stream holds %d events, want 3: the command was written twice", len(events))
+	if events := readStream(t, s, "account-a"); len(events) != 4 {
+		t.Errorf("the stream holds %d events, want 4: the command was written twice", len(events))
 	}
+}
+
+// A stream shorter than the snapshot interval has no snapshot, so a command on it (a new
+// stream's first, say) does not look for one: that would be a read of the store for nothing.
+func TestWithSnapshots_ShortStreamsAreNotLookedUp(t *testing.T) {
+	s := newSnapStore(t)
+	var lookups atomic.Int64
+	s.beforeSnapshot = nil
+	counting := &countingSnapStore{snapStore: s, lookups: &lookups}
+	h := newAccounts(counting, eventsourcing.WithSnapshots(3, "r1"))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+	mustHandleAccount(t, newAccounts(counting, eventsourcing.WithSnapshots(3, "r1")), deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+	if n := lookups.Load(); n != 0 {
+		t.Errorf("%d snapshot lookups for a stream of fewer than 3 events, want 0", n)
+	}
+	mustHandleAccount(t, newAccounts(counting, eventsourcing.WithSnapshots(3, "r1")), deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+	mustHandleAccount(t, newAccounts(counting, eventsourcing.WithSnapshots(3, "r1")), deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+	if n := lookups.Load(); n != 1 {
+		t.Errorf("%d snapshot lookups, want 1: for the command on the stream of 3 events", n)
+	}
+}
+
+// countingSnapStore counts snapshot lookups.
+type countingSnapStore struct {
+	*snapStore
+	lookups *atomic.Int64
+}
+
+func (c *countingSnapStore) Snapshot(ctx context.Context, stream string) (store.Snapshot, bool, error) {
+	c.lookups.Add(1)
+	return c.snapStore.Snapshot(ctx, stream)
 }

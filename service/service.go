@@ -69,10 +69,11 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithSnapshots makes the handlers keep a snapshot of a restaurant's or an order's state
-// each time its stream passes a multiple of every events, and start from it when the state is
-// not cached, over a store that keeps snapshots (see eventsourcing.WithSnapshots). Off by
-// default; every < 1 keeps it off.
+// WithSnapshots makes the restaurants' handler keep a snapshot of a restaurant's state each
+// time its stream passes a multiple of every events, and start from it when the state is
+// not cached, over a store that keeps snapshots (see eventsourcing.WithSnapshots). An
+// order's stream holds two events at most and gets none. Off by default; every < 1 keeps it
+// off.
 func WithSnapshots(every int) Option {
 	return func(c *config) { c.snapEvery = max(every, 0) }
 }
@@ -108,8 +109,8 @@ func New(st store.Store, opts ...Option) *Service {
 	if cfg.observer != nil {
 		hopts = append(hopts, eventsourcing.WithCommandObserver(cfg.observer))
 	}
+	// An order's stream holds two events at most: only restaurants' streams grow long.
 	ropts := append(hopts[:len(hopts):len(hopts)], eventsourcing.WithSnapshots(cfg.snapEvery, restaurant.StateRevision))
-	oopts := append(hopts[:len(hopts):len(hopts)], eventsourcing.WithSnapshots(cfg.snapEvery, order.StateRevision))
 	s := &Service{
 		store:   st,
 		logger:  cfg.logger,
@@ -123,7 +124,7 @@ func New(st store.Store, opts ...Option) *Service {
 			Decider: order.Decider(),
 			Codec:   order.Codec{},
 			Stream:  func(c order.Command) string { return c.Stream() },
-		}, oopts...),
+		}, hopts...),
 		restaurantRM: readmodel.NewRestaurants(readmodel.WithDecoded(decoded)),
 		orderRM:      readmodel.NewOrders(readmodel.WithDecoded(decoded)),
 		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger)),

@@ -7,13 +7,7 @@ import (
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 )
 
-// StateRevision names State's JSON encoding and the Evolve that folds it, for snapshots of
-// the state (eventsourcing.WithSnapshots): change it whenever either changes, so that
-// snapshots of the old fold are ignored.
-const StateRevision = "order.State/1"
-
-// State is what the decider knows about one order: the fold of its events. It round-trips
-// through encoding/json (snapshots keep it so).
+// State is what the decider knows about one order: the fold of its events.
 type State struct {
 	Exists       bool
 	ID           string
