@@ -17,31 +17,8 @@ import (
 // --stream-write-timeout, and its stream ends: before, the stream and the message being
 // written were held until the client went away.
 func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
-	m := NewMain()
-	m.Stderr = &syncbuf.Buffer{}
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", "300ms"}, env(nil)); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan struct{}, 1)
-	m.streamEnded = func(r *http.Request) {
-		if r.Method == http.MethodPost {
-			ended <- struct{}{}
-		}
-	}
-	if err := m.Run(testCtx(t)); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-
-	conn, err := net.Dial("tcp", m.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
-	body := `{"query":"subscription { events(afterPosition: 0) { position data } }"}`
-	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s",
-		m.Addr().String(), len(body), body)
+	m, ended := startStreams(t, "300ms")
+	conn := openSSE(t, m, 4096)
 	status, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.Contains(status, "200") {
 		t.Fatalf("stream's status line %q, %v", status, err)
@@ -114,36 +91,14 @@ func bigMenu() map[string]any {
 // 110 KB cut off a client reading 4 KB every 50 ms under a 2 s timeout, again at each
 // reconnection.
 func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
-	m := NewMain()
-	m.Stderr = &syncbuf.Buffer{}
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", "2s"}, env(nil)); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan struct{}, 1)
-	m.streamEnded = func(r *http.Request) {
-		if r.Method == http.MethodPost {
-			ended <- struct{}{}
-		}
-	}
-	if err := m.Run(testCtx(t)); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
+	m, ended := startStreams(t, "2s")
 	c := newClient(t, m.URL()+"/graphql")
 	big := bigMenu()
 	for range 40 { // 4.4 MB: more than the reader takes in the test's time
 		gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"name": "Big", "menu": big}})
 	}
 
-	conn, err := net.Dial("tcp", m.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.(*net.TCPConn).SetReadBuffer(8192)
-	body := `{"query":"subscription { events(afterPosition: 0) { position data } }"}`
-	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s",
-		m.Addr(), len(body), body)
+	conn := openSSE(t, m, 8192)
 	// 4 KB every 50 ms for 3 s: a 110 KB event takes longer than the timeout to reach such a
 	// reader, 32 KiB less.
 	buf := make([]byte, 4096)
@@ -167,4 +122,42 @@ func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
 		t.Fatalf("the stream ended after %d bytes although the client kept reading", total)
 	default:
 	}
+}
+
+// startStreams starts a Main over the memory store with --stream-write-timeout timeout; the
+// channel receives a value when an SSE stream's handler returns.
+func startStreams(t *testing.T, timeout string) (*Main, <-chan struct{}) {
+	t.Helper()
+	m := NewMain()
+	m.Stderr = &syncbuf.Buffer{}
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", timeout}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{}, 1)
+	m.streamEnded = func(r *http.Request) {
+		if r.Method == http.MethodPost {
+			ended <- struct{}{}
+		}
+	}
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	return m, ended
+}
+
+// openSSE subscribes to every event with their data over SSE on a raw connection whose
+// receive buffer is readBuffer bytes, and returns the connection, closed when the test ends.
+func openSSE(t *testing.T, m *Main, readBuffer int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.(*net.TCPConn).SetReadBuffer(readBuffer)
+	body := `{"query":"subscription { events(afterPosition: 0) { position data } }"}`
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: %d\r\n\r\n%s",
+		m.Addr(), len(body), body)
+	return conn
 }
