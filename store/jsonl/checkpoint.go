@@ -141,38 +141,8 @@ func (s *Store) loadCheckpoints() error {
 }
 
 // writeCheckpoints replaces CheckpointFile with b. Called with s.checkpoints.mu held.
-func (s *Store) writeCheckpoints(b []byte) (err error) {
-	path := filepath.Join(s.dir, CheckpointFile)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(b); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if !s.noSync {
-		if err := f.Sync(); err != nil {
-			_ = f.Close()
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if s.noSync {
-		return nil
-	}
-	return syncDir(s.dir)
+func (s *Store) writeCheckpoints(b []byte) error {
+	return replaceFile(s.dir, CheckpointFile, b, !s.noSync)
 }
 
 // closeCheckpoints makes later calls fail with ErrClosed, after a save in flight.
