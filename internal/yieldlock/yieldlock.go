@@ -7,10 +7,12 @@
 // hundred nanoseconds an append holds it. A goroutine that yields instead lets another
 // one run meanwhile (one that prepares its own append outside the lock, say) and stays
 // runnable for the moment the lock is free. On the benchmark machine (two cores) the
-// memory store with 64 appenders kept 1.4 cores busy and made 478–832k events/s (median
-// 644k) when they parked, and 665–977k (737k) when they yielded; the JSONL log without
-// sync, with 16 and 64 appenders, went from 68–107 % of a bare write loop's rate to
-// 82–144 % (alternating pairs, bench/notes.md, eleventh session).
+// JSONL log without sync, with 16 and 64 appenders, went from 68–107 % of a bare write
+// loop's rate to 82–144 % (alternating pairs, bench/notes.md, eleventh session), and
+// still makes 10–35 % more than with a plain Lock on a machine three times as fast
+// (sixteenth session). Whether yielding pays depends on how long the lock is held: the
+// memory store, which holds it for less, made 9–22 % more with a plain Lock there and
+// now uses one.
 package yieldlock
 
 import "runtime"

@@ -3,7 +3,6 @@ package jsonl
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/eventgraph/eventgraph/internal/yieldlock"
@@ -251,11 +250,8 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 		// Join the group that forms behind the commit in flight.
 		s.forming = g
 		s.mu.Unlock()
-		if s.noSync {
-			// The write in flight takes a few microseconds: while nothing else wants the
-			// processor, keep it rather than sleep, see maxJoinSpin.
-			spin(g.done, g.lead, time.Now().Add(maxJoinSpin), runtime.Gosched)
-		}
+		// WithNoSync the append sleeps until its group is written too, rather than yield
+		// the processor meanwhile: see the sixteenth session in bench/notes.md.
 		select {
 		case <-g.done:
 			err = g.err
@@ -327,16 +323,6 @@ func (s *Store) flush(g *group) error {
 		g = next
 	}
 }
-
-// maxJoinSpin bounds how long an append WithNoSync that joined a group yields the
-// processor, before it sleeps until the group is written. A write to the page cache
-// takes a few microseconds, about as long as putting a goroutine to sleep and waking it:
-// with 16 writers on two cores, sleeping appends left the processors idle between
-// writes and the log made 53–79 % of the write-only loop's rate, against 74–106 % when
-// they yielded (four alternating rounds, bench/notes.md, eighth session). The yields stop
-// as soon as other goroutines want the processor (see spin), and after maxJoinSpin in
-// any case, should a write block in the kernel.
-const maxJoinSpin = 50 * time.Microsecond
 
 // maxCarry bounds the groups a writer WithNoSync writes after its own before it hands the
 // role over, so that its own append returns.

@@ -54,7 +54,7 @@ func (s *Store) gather(g *group) bool {
 // then written as it would have been after a timer.
 func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 	deadline := time.Now().Add(d)
-	if spin(done, nil, deadline, yield) {
+	if spin(done, deadline, yield) {
 		return true
 	}
 	if !time.Now().Before(deadline) {
@@ -70,18 +70,15 @@ func awaitDone(done <-chan struct{}, d time.Duration, yield func()) bool {
 	}
 }
 
-// spin yields the processor until done is closed or lead holds a token (a nil lead never
-// does), and reports whether one of them happened. It gives up, reporting false, at the
-// deadline or once the runtime is busy: after busyYields slow yields in a row.
-func spin(done <-chan struct{}, lead chan struct{}, deadline time.Time, yield func()) bool {
+// spin yields the processor until done is closed, and reports whether it was. It gives
+// up, reporting false, at the deadline or once the runtime is busy: after busyYields slow
+// yields in a row.
+func spin(done <-chan struct{}, deadline time.Time, yield func()) bool {
 	for busy := 0; busy < busyYields; {
 		select {
 		case <-done:
 			return true
 		default:
-		}
-		if len(lead) > 0 {
-			return true
 		}
 		now := time.Now()
 		if !now.Before(deadline) {

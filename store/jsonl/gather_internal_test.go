@@ -58,35 +58,25 @@ func TestSpin(t *testing.T) {
 	// Far longer than a passing subtest takes, so that only what the subtest waits for ends
 	// spin, and short enough for a broken spin to fail rather than hang.
 	later := func() time.Time { return time.Now().Add(10 * time.Second) }
-	t.Run("token in lead", func(t *testing.T) {
-		lead := make(chan struct{}, 1)
-		lead <- struct{}{}
-		if !spin(make(chan struct{}), lead, later(), runtime.Gosched) {
-			t.Fatal("spin = false with a token in lead")
-		}
-		if len(lead) != 1 {
-			t.Fatal("spin took the token: the waiter must receive it")
-		}
-	})
-	t.Run("token sent while yielding", func(t *testing.T) {
-		lead, waiting := make(chan struct{}, 1), make(chan bool)
-		go func() { waiting <- spin(make(chan struct{}), lead, later(), runtime.Gosched) }()
-		lead <- struct{}{}
+	t.Run("closed while yielding", func(t *testing.T) {
+		done, waiting := make(chan struct{}), make(chan bool)
+		go func() { waiting <- spin(done, later(), runtime.Gosched) }()
+		close(done)
 		if !<-waiting {
-			t.Fatal("spin = false after a token was sent")
+			t.Fatal("spin = false after done closed")
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
-		if spin(make(chan struct{}), make(chan struct{}, 1), time.Now().Add(time.Millisecond), runtime.Gosched) {
-			t.Fatal("spin = true with nothing closed or sent")
+		if spin(make(chan struct{}), time.Now().Add(time.Millisecond), runtime.Gosched) {
+			t.Fatal("spin = true with nothing closed")
 		}
 	})
 	t.Run("busy", func(t *testing.T) {
 		// Only the busy yields can end it before the deadline.
 		calls := 0
 		yield := func() { calls++; slowYield() }
-		if spin(make(chan struct{}), nil, later(), yield) {
-			t.Fatal("spin = true with nothing closed or sent")
+		if spin(make(chan struct{}), later(), yield) {
+			t.Fatal("spin = true with nothing closed")
 		}
 		if calls != busyYields {
 			t.Fatalf("spin yielded %d times to a busy runtime, want %d", calls, busyYields)
