@@ -26,6 +26,12 @@ var (
 	_ store.StreamVersioner  = (*Store)(nil)
 )
 
+// streamIndex holds the positions of a stream's events, by version. A stream's entry in the
+// map is made once, so an append to a known stream only looks the stream up.
+type streamIndex struct {
+	positions []store.Position // only ever appended
+}
+
 // Store is an in-memory event store. The zero value is not usable; create one with New.
 //
 // Appends take one lock and never wait for readers. Readers and subscribers keep only a
@@ -37,8 +43,8 @@ type Store struct {
 	closed  atomic.Bool
 
 	mu      sync.RWMutex
-	log     eventLog                    // log.at(p-1) is the event at position p
-	streams map[string][]store.Position // a stream's positions; only ever appended
+	log     eventLog                // log.at(p-1) is the event at position p
+	streams map[string]*streamIndex // created by a stream's first append
 	// changed is closed and set to nil on each commit and on Close. It is created lazily by
 	// a subscriber that has caught up, so appends with no waiting subscriber allocate nothing
 	// for it.
@@ -70,7 +76,7 @@ func WithClock(now func() time.Time) Option {
 
 // New returns an empty in-memory store.
 func New(opts ...Option) *Store {
-	s := &Store{now: time.Now, ids: store.NewIDs(), streams: make(map[string][]store.Position)}
+	s := &Store{now: time.Now, ids: store.NewIDs(), streams: make(map[string]*streamIndex)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -149,6 +155,9 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
+	// Read before the lock, so the lock is held for less: concurrent appends may then commit
+	// with times out of their order, as appends to the JSONL log may.
+	now := s.now().UTC()
 
 	// A plain Lock, not internal/yieldlock: the lock is held for the few hundred nanoseconds
 	// of a map lookup and a copy, and appenders yielding for it cost more in the scheduler
@@ -159,12 +168,18 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	if s.closed.Load() {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
-	positions := s.streams[stream]
-	version := store.Version(len(positions))
+	idx := s.streams[stream]
+	var version store.Version
+	if idx != nil {
+		version = store.Version(len(idx.positions))
+	}
 	if err := store.CheckVersion(stream, expected, version); err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
-	now := s.now().UTC()
+	if idx == nil {
+		idx = new(streamIndex)
+		s.streams[stream] = idx
+	}
 	pos := store.Position(s.log.len())
 	for _, e := range prepared {
 		version++
@@ -179,9 +194,8 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 			Data:     e.Data,
 			Metadata: e.Metadata,
 		})
-		positions = append(positions, pos)
+		idx.positions = append(idx.positions, pos)
 	}
-	s.streams[stream] = positions
 	if s.changed != nil {
 		close(s.changed)
 		s.changed = nil
@@ -258,7 +272,15 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return store.Version(len(s.streams[stream])), nil
+	return s.version(stream), nil
+}
+
+// version returns the version of the stream's last event. Called with s.mu held.
+func (s *Store) version(stream string) store.Version {
+	if idx := s.streams[stream]; idx != nil {
+		return store.Version(len(idx.positions))
+	}
+	return 0
 }
 
 // clone returns a copy of e that the caller may modify without affecting the store.
@@ -277,7 +299,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 			return
 		}
 		s.mu.RLock()
-		positions, log := s.streams[stream], s.log
+		var positions []store.Position
+		if idx := s.streams[stream]; idx != nil {
+			positions = idx.positions
+		}
+		log := s.log
 		s.mu.RUnlock()
 		if after < 0 {
 			after = 0
