@@ -32,6 +32,14 @@ type streamIndex struct {
 	positions []store.Position // only ever appended
 }
 
+// list returns the stream's positions; none for a stream that has no index yet (nil).
+func (x *streamIndex) list() []store.Position {
+	if x == nil {
+		return nil
+	}
+	return x.positions
+}
+
 // Store is an in-memory event store. The zero value is not usable; create one with New.
 //
 // Appends take one lock and never wait for readers. Readers and subscribers keep only a
@@ -169,10 +177,7 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append %s: %w", stream, store.ErrClosed)
 	}
 	idx := s.streams[stream]
-	var version store.Version
-	if idx != nil {
-		version = store.Version(len(idx.positions))
-	}
+	version := store.Version(len(idx.list()))
 	if err := store.CheckVersion(stream, expected, version); err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
@@ -272,15 +277,7 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.version(stream), nil
-}
-
-// version returns the version of the stream's last event. Called with s.mu held.
-func (s *Store) version(stream string) store.Version {
-	if idx := s.streams[stream]; idx != nil {
-		return store.Version(len(idx.positions))
-	}
-	return 0
+	return store.Version(len(s.streams[stream].list())), nil
 }
 
 // clone returns a copy of e that the caller may modify without affecting the store.
@@ -299,11 +296,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 			return
 		}
 		s.mu.RLock()
-		var positions []store.Position
-		if idx := s.streams[stream]; idx != nil {
-			positions = idx.positions
-		}
-		log := s.log
+		positions, log := s.streams[stream].list(), s.log
 		s.mu.RUnlock()
 		if after < 0 {
 			after = 0
