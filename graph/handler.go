@@ -158,8 +158,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		},
 		transport.Options{},
 		transport.SSE{KeepAlivePingInterval: cfg.KeepAlive}, // before POST: both accept POST
-		transport.GET{},
-		newPostTransport(), // transport.POST with a faster body decoder
+		getTransport{},     // transport.GET with GraphQL over HTTP's statuses
+		newPostTransport(), // transport.POST with a faster body decoder and those statuses
 	}
 	for _, t := range transports {
 		srv.AddTransport(t)

@@ -2,21 +2,20 @@ package graph
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
-// postTransport is gqlgen's POST transport with a faster body decoder in front: a body that
-// decodeParams takes is served here, the way transport.POST serves it; any other body, and
-// a body that could not be read, goes to transport.POST itself.
+// postTransport is gqlgen's POST transport with a faster body decoder (decodeParams) and the
+// statuses of GraphQL over HTTP (requestErrorStatus); a body decodeParams does not take is
+// decoded as gqlgen decodes it (encoding/json with UseNumber).
 type postTransport struct {
 	transport.POST
 	bodies sync.Pool // of *bytes.Buffer; a body's strings are copied out of it
@@ -41,17 +40,17 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	if r.ContentLength > 0 {
 		buf.Grow(int(r.ContentLength) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(r.Body)
-	var params graphql.RawParams
-	if err != nil || !decodeParams(buf.Bytes(), &params) {
-		// gqlgen reads what was read, then the same error, and answers as it does.
-		rest := io.Reader(bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			rest = io.MultiReader(rest, errReader{err})
-		}
-		r.Body = io.NopCloser(rest)
-		t.POST.Do(w, r, exec)
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		refuseBody(w, r, err)
 		return
+	}
+	var params graphql.RawParams
+	if !decodeParams(buf.Bytes(), &params) {
+		params = graphql.RawParams{}
+		if !decodeParamsSlow(buf.Bytes(), &params) {
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
+			return
+		}
 	}
 	ctx := r.Context()
 	contentType := responseContentType(r)
@@ -60,24 +59,28 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	rc, opErr := exec.CreateOperationContext(ctx, &params)
 	if opErr != nil {
-		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
-			if contentType == graphQLResponseJSON {
-				w.WriteHeader(http.StatusBadRequest)
-			} else {
-				w.WriteHeader(http.StatusUnprocessableEntity)
-			}
-		}
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
 }
 
-// errReader fails every read with err.
-type errReader struct{ err error }
+// decodeParamsSlow decodes a body as gqlgen's POST transport does, for the bodies
+// decodeParams does not take, and reports whether it is a GraphQL request.
+func decodeParamsSlow(body []byte, p *graphql.RawParams) bool {
+	return decodeJSON(bytes.NewReader(body), p)
+}
 
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+// refuseBody answers a request whose body could not be read: 413 when it is over the
+// handler's limit (a body sent without its length), else 400.
+func refuseBody(w http.ResponseWriter, r *http.Request, err error) {
+	if tooLarge, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", tooLarge.Limit))
+		return
+	}
+	writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
+}
 
 const graphQLResponseJSON = "application/graphql-response+json"
 
@@ -101,15 +104,4 @@ func responseContentType(r *http.Request) string {
 		}
 	}
 	return graphQLResponseJSON
-}
-
-// writeResponse writes a response as transport.POST does.
-func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		// Only data that is not JSON fails, which the executor never makes; gqlgen panics.
-		writeError(w, w.Header().Get("Content-Type"), http.StatusInternalServerError, CodeInternal, "the response could not be encoded")
-		return
-	}
-	_, _ = w.Write(b)
 }

@@ -134,7 +134,7 @@ func kindOf(t graphql.Transport) transportKind {
 	switch t.(type) {
 	case transport.SSE:
 		return kindSSE
-	case transport.GET:
+	case getTransport:
 		return kindGET
 	}
 	return kindOther
@@ -143,25 +143,29 @@ func kindOf(t graphql.Transport) transportKind {
 // isJSONObject reports whether s decodes as gqlgen decodes a GET's variables: one JSON
 // object (or null), numbers kept as written.
 func isJSONObject(s string) bool {
-	d := json.NewDecoder(strings.NewReader(s))
-	d.UseNumber()
 	var m map[string]any
-	return d.Decode(&m) == nil
+	return decodeJSON(strings.NewReader(s), &m)
+}
+
+// decodeJSON decodes one JSON value from r into v as gqlgen decodes requests (numbers kept
+// as written, what follows the value ignored) and reports whether it could.
+func decodeJSON(r io.Reader, v any) bool {
+	d := json.NewDecoder(r)
+	d.UseNumber()
+	return d.Decode(v) == nil
 }
 
 // isGraphQLRequest reports whether body decodes as gqlgen decodes a request's body: one JSON
 // object whose query and operationName are strings and whose variables and extensions are
 // objects (each may be absent or null).
 func isGraphQLRequest(body []byte) bool {
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
 	var req struct {
 		Query         string         `json:"query"`
 		OperationName string         `json:"operationName"`
 		Variables     map[string]any `json:"variables"`
 		Extensions    map[string]any `json:"extensions"`
 	}
-	return d.Decode(&req) == nil
+	return decodeJSON(bytes.NewReader(body), &req)
 }
 
 // notARequest is the message for a body that is not a GraphQL request.

@@ -167,10 +167,10 @@ func TestHandler_badBodies(t *testing.T) {
 	}
 }
 
-// TestHandler_POSTBodyDecoders checks that a body the endpoint's own decoder takes and one
-// it leaves to gqlgen's (here: the same request with "Query" spelled otherwise, which
-// encoding/json matches case-insensitively) get the same answer: status, content type and
-// body, for results and for errors, whatever the client accepts.
+// TestHandler_POSTBodyDecoders checks that a body the endpoint's fast decoder takes and one
+// it leaves to encoding/json, as gqlgen decodes bodies (here: the same request with "Query"
+// spelled otherwise, which encoding/json matches case-insensitively), get the same answer:
+// status, content type and body, for results and for errors, whatever the client accepts.
 func TestHandler_POSTBodyDecoders(t *testing.T) {
 	e := newEnv(t, withConfig(graph.Config{MaxBodyBytes: 300}))
 	post := func(t *testing.T, body io.Reader, accept string) (int, string, string) {
@@ -208,11 +208,25 @@ func TestHandler_POSTBodyDecoders(t *testing.T) {
 			}
 		}
 	}
-	t.Run("a body sent without a length and over the limit is refused with a code", func(t *testing.T) {
+	t.Run("a body sent without a length and over the limit gets 413", func(t *testing.T) {
 		body := `{"query":"{ status { head } }","variables":{"pad":"` + strings.Repeat("x", 400) + `"}}`
 		status, _, b := post(t, io.MultiReader(strings.NewReader(body)), "")
-		if status >= 500 || !strings.Contains(b, `"code":`) || strings.Contains(b, `"data":{`) {
-			t.Errorf("got %d %s", status, b)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(b, `"code":"BAD_USER_INPUT"`) || !strings.Contains(b, "the limit is 300 bytes") {
+			t.Errorf("got %d %s, want 413 BAD_USER_INPUT", status, b)
+		}
+	})
+	t.Run("a body that is not a GraphQL request gets 400 without being quoted", func(t *testing.T) {
+		for _, body := range []string{`not json, private`, `{"query": ["private"]}`, `{"query": "{ status { head } }", "variables": "private"}`} {
+			for _, accept := range []string{"", "application/graphql-response+json"} {
+				status, ct, b := post(t, strings.NewReader(body), accept)
+				want := "application/json"
+				if accept != "" {
+					want = accept
+				}
+				if status != http.StatusBadRequest || ct != want || !strings.Contains(b, `"code":"BAD_REQUEST"`) || strings.Contains(b, "private") {
+					t.Errorf("%q, Accept %q: got %d %s %s, want 400 %s BAD_REQUEST", body, accept, status, ct, b, want)
+				}
+			}
 		}
 	})
 }

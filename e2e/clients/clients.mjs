@@ -4,6 +4,7 @@
 //   graphql-sse                 Server-Sent Events, "distinct connections" mode
 //   fetch                       HTTP POST and GET
 //   Apollo Client               HttpLink and automatic persisted queries (apollo.mjs)
+//   graphql-http                the GraphQL over HTTP audit suite (audit.mjs)
 // With each subscription client it follows events(afterPosition: 0), restaurantChanged(id) and
 // orderChanged(restaurantId) while mutations run over HTTP, and checks what arrives (order, shape,
 // no gap), the error paths (validation, parse and resolver errors, each with extensions.code) and a
@@ -25,6 +26,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { createClient as createSseClient, NetworkError } from 'graphql-sse';
 import legacy from 'subscriptions-transport-ws';
 import { apolloTests } from './apollo.mjs';
+import { httpAuditTests } from './audit.mjs';
 
 const { SubscriptionClient } = legacy;
 
@@ -402,6 +404,8 @@ test('HTTP (fetch): POST, GET and error codes', TEST, async () => {
   assert.equal(gm.status, 405, 'a mutation over GET');
   checkCodes((await gm.json()).errors, 'BAD_REQUEST', 'a mutation over GET');
 });
+
+httpAuditTests({ url, authHeaders, TEST });
 
 apolloTests({
   url, authHeaders, token, wrongToken, run, TEST, pasta,

@@ -1,0 +1,58 @@
+package graph
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// getTransport is gqlgen's GET transport with the statuses of GraphQL over HTTP
+// (requestErrorStatus) and responses without a data entry when there is no data, as
+// postTransport answers a POST. routeTransports has checked that variables and extensions,
+// when present, are JSON objects; transportRules refuses anything but a query.
+type getTransport struct{ transport.GET }
+
+func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	start := graphql.Now()
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's query string could not be parsed")
+		return
+	}
+	params := graphql.RawParams{
+		Query:         query.Get("query"),
+		OperationName: query.Get("operationName"),
+		Headers:       r.Header,
+	}
+	for _, p := range []struct {
+		name string
+		dst  *map[string]any
+	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
+		if v := query.Get(p.name); v != "" && !decodeJSON(strings.NewReader(v), p.dst) {
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+p.name+" parameter must be a JSON object")
+			return
+		}
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	ctx := r.Context()
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+	rc, opErr := exec.CreateOperationContext(ctx, &params)
+	if opErr != nil {
+		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		return
+	}
+	if rc.Operation == nil || rc.Operation.Operation != ast.Query {
+		// transportRules refused it already; this holds without it too.
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, "GET serves queries only: send a mutation with POST")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	writeResponse(w, responses(ctx))
+}
