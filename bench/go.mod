@@ -3,11 +3,12 @@ module github.com/eventgraph/eventgraph/bench
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/eventgraph/eventgraph v0.0.0
 	github.com/google/uuid v1.6.0
 	github.com/hallgren/eventsourcing v0.9.1
 	github.com/hallgren/eventsourcing/core v0.5.2
-	github.com/jackc/pgx/v5 v5.12.0
+	github.com/jackc/pgx/v5 v5.13.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.53.1
 	modernc.org/sqlite v1.61.1
@@ -17,7 +18,6 @@ require (
 	github.com/99designs/gqlgen v0.17.98 // indirect
 	github.com/agnivade/levenshtein v1.2.2 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
-	github.com/coder/websocket v1.8.15 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
