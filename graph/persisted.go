@@ -30,7 +30,7 @@ const MaxPersistedQueryBytes = 32 << 10
 // extensions.persistedQuery = {"version": 1, "sha256Hash": "<hex SHA-256 of the query>"}
 // instead of the query. When the server knows the hash it runs the query it kept; otherwise it
 // answers PERSISTED_QUERY_NOT_FOUND, the client sends the query with the hash once, and the
-// server keeps it. Works over every transport; a hash-only GET lets a CDN cache queries.
+// server keeps it. Works over every transport; a hash-only GET keeps URLs short.
 //
 // gqlgen's own extension (extension.AutomaticPersistedQuery) keeps a query before it is
 // parsed, so any text, valid or not, takes room in the cache; this one keeps a query only

@@ -17,6 +17,7 @@ import (
 // application/graphql-response+json 400; a body without a query is no GraphQL request (400);
 // a persisted query the server does not know or keep is 200 (Apollo's link stops sending
 // hashes after a 400). A response without data has no data entry; an executed one has it.
+// No cache may keep a GET's answer.
 func TestHandler_requestErrorStatuses(t *testing.T) {
 	const (
 		asJSON     = "application/json"
@@ -59,6 +60,9 @@ func TestHandler_requestErrorStatuses(t *testing.T) {
 					}
 					b, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
+					if cc := resp.Header.Get("Cache-Control"); method == http.MethodGet && cc != "no-store" {
+						t.Errorf("GET, Accept %s: Cache-Control %q, want no-store", accept, cc)
+					}
 					if resp.StatusCode != want || resp.Header.Get("Content-Type") != accept {
 						t.Errorf("%s, Accept %s: got %d %s, want %d %s: %s", method, accept, resp.StatusCode, resp.Header.Get("Content-Type"), want, accept, b)
 					}
@@ -125,4 +129,27 @@ func requestFor(tb testing.TB, endpoint, method, query, variables, extensions st
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req
+}
+
+// TestHandler_GETRefusalsAreNotCached checks that GET's refusals, too, forbid caches to keep
+// them: a 405 is cacheable by default.
+func TestHandler_GETRefusalsAreNotCached(t *testing.T) {
+	e := newEnv(t)
+	for name, query := range map[string]string{
+		"a mutation":                   "?query=" + url.QueryEscape(`mutation { markOrderAsPrepared(input: {id: "x"}) { id } }`),
+		"variables that are no object": "?query=" + url.QueryEscape(`{ status { head } }`) + "&variables=1",
+	} {
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, e.srv.URL+"/graphql"+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := e.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d, Cache-Control %q, want a refusal with no-store", name, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
 }

@@ -110,6 +110,10 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		case kindGET:
+			// A GET's answer reads live data (and may be a refusal): no cache may keep it,
+			// a browser's heuristic one included, or a client would read a stale answer
+			// after its own write. (A POST's is not stored without an explicit lifetime.)
+			w.Header().Set("Cache-Control", "no-store")
 			q := r.URL.Query()
 			for _, param := range []string{"variables", "extensions"} {
 				if v := q.Get(param); v != "" && !isJSONObject(v) {
