@@ -130,26 +130,3 @@ func requestFor(tb testing.TB, endpoint, method, query, variables, extensions st
 	}
 	return req
 }
-
-// TestHandler_GETRefusalsAreNotCached checks that GET's refusals, too, forbid caches to keep
-// them: a 405 is cacheable by default.
-func TestHandler_GETRefusalsAreNotCached(t *testing.T) {
-	e := newEnv(t)
-	for name, query := range map[string]string{
-		"a mutation":                   "?query=" + url.QueryEscape(`mutation { markOrderAsPrepared(input: {id: "x"}) { id } }`),
-		"variables that are no object": "?query=" + url.QueryEscape(`{ status { head } }`) + "&variables=1",
-	} {
-		req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, e.srv.URL+"/graphql"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := e.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode < 400 || resp.Header.Get("Cache-Control") != "no-store" {
-			t.Errorf("%s: %d, Cache-Control %q, want a refusal with no-store", name, resp.StatusCode, resp.Header.Get("Cache-Control"))
-		}
-	}
-}

@@ -99,6 +99,9 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			if tt.method == http.MethodGet && tt.wantStatus == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != "POST" {
 				t.Errorf("Allow = %q, want POST", resp.Header.Get("Allow"))
 			}
+			if cc := resp.Header.Get("Cache-Control"); tt.method == http.MethodGet && tt.upgrade == "" && cc != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store: a cache must not keep a refusal (a 405 is cacheable by default)", cc)
+			}
 		})
 	}
 
