@@ -12,8 +12,8 @@ import (
 
 // getTransport is gqlgen's GET transport with the statuses of GraphQL over HTTP
 // (requestErrorStatus) and responses without a data entry when there is no data, as
-// postTransport answers a POST. routeTransports has checked that variables and extensions,
-// when present, are JSON objects; transportRules refuses anything but a query.
+// postTransport answers a POST. Variables and extensions that are not JSON objects get 400
+// BAD_REQUEST; transportRules refuses anything but a query.
 type getTransport struct{ transport.GET }
 
 func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {

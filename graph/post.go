@@ -3,7 +3,6 @@ package graph
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -47,7 +46,8 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	var params graphql.RawParams
 	if !decodeParams(buf.Bytes(), &params) {
 		params = graphql.RawParams{}
-		if !decodeParamsSlow(buf.Bytes(), &params) {
+		// As gqlgen decodes a body: encoding/json with UseNumber.
+		if !decodeJSON(bytes.NewReader(buf.Bytes()), &params) {
 			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
 			return
 		}
@@ -66,17 +66,11 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	writeResponse(w, responses(ctx))
 }
 
-// decodeParamsSlow decodes a body as gqlgen's POST transport does, for the bodies
-// decodeParams does not take, and reports whether it is a GraphQL request.
-func decodeParamsSlow(body []byte, p *graphql.RawParams) bool {
-	return decodeJSON(bytes.NewReader(body), p)
-}
-
 // refuseBody answers a request whose body could not be read: 413 when it is over the
 // handler's limit (a body sent without its length), else 400.
 func refuseBody(w http.ResponseWriter, r *http.Request, err error) {
 	if tooLarge, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", tooLarge.Limit))
+		writeTooLarge(w, r, tooLarge.Limit)
 		return
 	}
 	writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the body could not be read")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,20 +41,17 @@ const allowedMethods = "OPTIONS, GET, POST"
 // (the first of transports that supports it), and notes GET and SSE in the request's context
 // for transportRules. It answers what gqlgen would refuse without an error code: a request no
 // transport takes (405 for another method, 415 for a POST that is not JSON), a request with
-// an Upgrade header that is no valid WebSocket handshake (see refuseHandshake), and a GET
-// whose variables or extensions are not JSON objects (400), each with extensions.code
-// BAD_REQUEST.
+// an Upgrade header that is no valid WebSocket handshake (see refuseHandshake), each with
+// extensions.code BAD_REQUEST (getTransport refuses a GET's variables or extensions that are
+// not JSON objects), and it marks every GET's answer as not to be cached.
 //
 // A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
 // so, and the body of a Server-Sent Events request is checked here: gqlgen's SSE transport
 // would log a body that is not a GraphQL request, whole, with the standard library's logger.
 func routeTransports(transports []graphql.Transport, limit int64, next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			tooLarge(w, r)
+			writeTooLarge(w, r, limit)
 			return
 		}
 		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
@@ -97,14 +93,11 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			return
 		case kindSSE:
 			body, err := io.ReadAll(r.Body)
-			switch {
-			case errors.As(err, new(*http.MaxBytesError)):
-				tooLarge(w, r)
+			if err != nil {
+				refuseBody(w, r, err)
 				return
-			case err != nil:
-				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the body could not be read")
-				return
-			case !isGraphQLRequest(body):
+			}
+			if !isGraphQLRequest(body) {
 				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
 				return
 			}
@@ -114,13 +107,6 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			// a browser's heuristic one included, or a client would read a stale answer
 			// after its own write. (A POST's is not stored without an explicit lifetime.)
 			w.Header().Set("Cache-Control", "no-store")
-			q := r.URL.Query()
-			for _, param := range []string{"variables", "extensions"} {
-				if v := q.Get(param); v != "" && !isJSONObject(v) {
-					writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+param+" parameter must be a JSON object")
-					return
-				}
-			}
 		}
 		if kind == kindGET || kind == kindSSE {
 			r = r.WithContext(context.WithValue(r.Context(), transportKey{}, kind))
@@ -144,11 +130,9 @@ func kindOf(t graphql.Transport) transportKind {
 	return kindOther
 }
 
-// isJSONObject reports whether s decodes as gqlgen decodes a GET's variables: one JSON
-// object (or null), numbers kept as written.
-func isJSONObject(s string) bool {
-	var m map[string]any
-	return decodeJSON(strings.NewReader(s), &m)
+// writeTooLarge answers a body over the limit with 413 and BAD_USER_INPUT.
+func writeTooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
 }
 
 // decodeJSON decodes one JSON value from r into v as gqlgen decodes requests (numbers kept
