@@ -3,6 +3,8 @@ package order
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/eventgraph/eventgraph/internal/jsonr"
 )
 
 // Codec maps order events to and from the store's type names and JSON bodies. It
@@ -37,15 +39,21 @@ const encodeSize = 256
 func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
 	switch typ {
 	case OrderCreated{}.EventType():
-		return decode[OrderCreated](typ, data)
+		return decode(typ, data, readCreated)
 	case OrderPrepared{}.EventType():
-		return decode[OrderPrepared](typ, data)
+		return decode(typ, data, readPrepared)
 	default:
 		return nil, fmt.Errorf("order: unknown event type %q", typ)
 	}
 }
 
-func decode[T Event](typ string, data json.RawMessage) (Event, error) {
+// decode reads data with read, which reads the JSON AppendJSON writes, or with
+// json.Unmarshal when data is in any other form.
+func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) T) (Event, error) {
+	r := jsonr.New(data)
+	if e := read(&r); r.Done() {
+		return e, nil
+	}
 	var e T
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("order: decode %s: %w", typ, err)

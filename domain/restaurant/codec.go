@@ -3,6 +3,8 @@ package restaurant
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/eventgraph/eventgraph/internal/jsonr"
 )
 
 // Codec maps restaurant events to and from the store's type names and JSON bodies. It
@@ -37,17 +39,23 @@ const encodeSize = 256
 func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
 	switch typ {
 	case RestaurantCreated{}.EventType():
-		return decode[RestaurantCreated](typ, data)
+		return decode(typ, data, readCreated)
 	case RestaurantMenuChanged{}.EventType():
-		return decode[RestaurantMenuChanged](typ, data)
+		return decode(typ, data, readMenuChanged)
 	case RestaurantOrderPlaced{}.EventType():
-		return decode[RestaurantOrderPlaced](typ, data)
+		return decode(typ, data, readOrderPlaced)
 	default:
 		return nil, fmt.Errorf("restaurant: unknown event type %q", typ)
 	}
 }
 
-func decode[T Event](typ string, data json.RawMessage) (Event, error) {
+// decode reads data with read, which reads the JSON AppendJSON writes, or with
+// json.Unmarshal when data is in any other form.
+func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) T) (Event, error) {
+	r := jsonr.New(data)
+	if e := read(&r); r.Done() {
+		return e, nil
+	}
 	var e T
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("restaurant: decode %s: %w", typ, err)

@@ -1,0 +1,14 @@
+package order_test
+
+import (
+	"testing"
+
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/internal/jsonr/jsonrtest"
+)
+
+// The Codec reads events on a fast path when their JSON is json.Marshal's: it must read
+// them as json.Unmarshal does, and take the fast path for what AppendJSON writes.
+func TestRead_likeUnmarshal(t *testing.T) { jsonrtest.Check(t, jsonValues, order.Readers...) }
+
+func FuzzRead(f *testing.F) { jsonrtest.Fuzz(f, jsonValues, order.Readers...) }
