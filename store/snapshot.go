@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/eventgraph/eventgraph/internal/jsonscan"
 )
 
 // MaxSnapshotSize bounds a snapshot's State: a state larger than this is cheaper to fold
@@ -57,7 +59,7 @@ func CheckSnapshot(stream string, s Snapshot) error {
 		return fmt.Errorf("%w: snapshot of %q: revision %q is not valid UTF-8", ErrInvalid, stream, s.Revision)
 	case len(s.State) > MaxSnapshotSize:
 		return fmt.Errorf("%w: snapshot of %q is %d bytes, over the limit of %d", ErrInvalid, stream, len(s.State), MaxSnapshotSize)
-	case scanJSON(s.State) == scanInvalid:
+	case jsonscan.Scan(s.State) == jsonscan.Invalid:
 		return fmt.Errorf("%w: snapshot of %q: state is not valid JSON", ErrInvalid, stream)
 	}
 	return nil

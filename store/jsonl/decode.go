@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/eventgraph/eventgraph/internal/jsonscan"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -51,7 +53,7 @@ func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error)
 	if got := crc32.Checksum(line[:n], castagnoli); got != want {
 		return info, fmt.Errorf("checksum mismatch: line has %08x, content gives %08x", want, got)
 	}
-	p := parser{b: line[:n], names: names}
+	p := parser{b: line[:n], names: names, trusted: ev != nil}
 	var raw []byte
 	var escaped bool
 	ok = p.lit(`{"position":`) && p.int(&info.pos) &&
@@ -123,6 +125,9 @@ type parser struct {
 	i     int
 	err   error
 	names *names // nil: no interning
+	// trusted: the line is one recovery or Append checked, read back by a reader (the
+	// checksum proves it unchanged), so strings need not be checked again.
+	trusted bool
 }
 
 // maxNames bounds the strings one names keeps.
@@ -130,7 +135,23 @@ const maxNames = 256
 
 // names interns the strings that repeat from event to event (types, metadata keys) for one
 // reader, so decoding them allocates only the first time.
-type names struct{ m map[string]string }
+type names struct {
+	m map[string]string
+	// keys are the metadata keys of the last event, by place: the next event's are
+	// most often the same, and comparing is cheaper than looking them up.
+	keys [8]string
+}
+
+// key returns raw, the metadata key at place i, as a string.
+func (n *names) key(i int, raw []byte) string {
+	if n == nil || i >= len(n.keys) {
+		return n.get(raw)
+	}
+	if n.keys[i] != string(raw) {
+		n.keys[i] = n.get(raw)
+	}
+	return n.keys[i]
+}
 
 // get returns raw as a string, the interned one when there is one.
 func (n *names) get(raw []byte) string {
@@ -188,6 +209,16 @@ func (p *parser) str(raw *[]byte, escaped *bool) bool {
 		return p.fail("expected a string")
 	}
 	start := p.i + 1
+	if p.trusted {
+		// A checked string without escapes ends at the first quote; IndexByte finds it
+		// many bytes at a time, where the loop below looks at each byte. Replay reads
+		// a handful of strings per line (stream, id, type, metadata).
+		if j := bytes.IndexByte(b[start:], '"'); j >= 0 && bytes.IndexByte(b[start:start+j], '\\') < 0 {
+			p.i = start + j + 1
+			*raw, *escaped = b[start:start+j], false
+			return true
+		}
+	}
 	i := start
 	var high byte // OR of all bytes: >= 0x80 when there is non-ASCII to check
 	esc := false
@@ -221,29 +252,6 @@ func (p *parser) str(raw *[]byte, escaped *bool) bool {
 		return p.fail("string is not valid UTF-8")
 	}
 	return true
-}
-
-// skipString moves past a string inside data without checking it (json.Valid does).
-func (p *parser) skipString() bool {
-	b := p.b
-	i := p.i + 1
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			p.i = len(b)
-			return p.fail("unterminated string")
-		}
-		i += j
-		n := 0 // backslashes before the quote
-		for k := i - 1; k > p.i && b[k] == '\\'; k-- {
-			n++
-		}
-		i++
-		if n%2 == 0 {
-			p.i = i
-			return true
-		}
-	}
 }
 
 // unquote decodes the contents of a JSON string holding escape sequences.
@@ -342,18 +350,20 @@ func (p *parser) data(ev *store.Event) bool {
 		ev.Data = bytes.Clone(p.b[start:p.i])
 		return true
 	}
-	if !p.skipValue() {
-		return false
-	}
-	v := p.b[start:p.i]
-	// Recovery checks the value once; readers trust what recovery or Append checked.
-	if ev == nil && !json.Valid(v) {
-		p.i = start
+	// Recovery checks the value once, in the pass that finds its end; readers trust what
+	// recovery or Append checked.
+	end, r := jsonscan.Value(p.b[start:])
+	if r == jsonscan.Invalid {
+		if start < len(p.b) && p.b[start] == ',' {
+			return p.fail("expected a value")
+		}
 		return p.fail("data is not valid JSON")
 	}
-	if ev != nil {
-		ev.Data = bytes.Clone(v)
+	// White space after the value belongs to it, as json.Valid took it when it was checked
+	// on its own; the encoder writes none.
+	for end += start; end < len(p.b) && strings.IndexByte(" \t\r\n", p.b[end]) >= 0; end++ {
 	}
+	p.i = end
 	return true
 }
 
@@ -373,45 +383,6 @@ func lastMetadataField(b []byte) int {
 	}
 }
 
-// skipValue moves past one compact JSON value, finding its end by its brackets and strings;
-// json.Valid checks the rest.
-func (p *parser) skipValue() bool {
-	start, depth := p.i, 0
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch c {
-		case '"':
-			if !p.skipString() {
-				return false
-			}
-			if depth == 0 {
-				return true
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth < 0 {
-				return p.fail("unbalanced brackets in data")
-			}
-			if depth == 0 {
-				p.i++
-				return true
-			}
-		case ',':
-			if depth == 0 {
-				if p.i == start {
-					return p.fail("expected a value")
-				}
-				return true
-			}
-		}
-		p.i++
-	}
-	return p.fail("unterminated data")
-}
-
 // metadata parses an object whose values are strings.
 func (p *parser) metadata(ev *store.Event) bool {
 	if !p.lit("{") {
@@ -426,6 +397,13 @@ func (p *parser) metadata(ev *store.Event) bool {
 		m = make(map[string]string, 4)
 		ev.Metadata = m
 	}
+	// Values repeat within a line (a command's id is its own correlation and causation
+	// id): an equal value reuses the string decoded before.
+	var seen [4]struct {
+		raw []byte
+		s   string
+	}
+	nseen, nkeys := 0, 0
 	for {
 		var k, v []byte
 		var ke, ve bool
@@ -437,9 +415,24 @@ func (p *parser) metadata(ev *store.Event) bool {
 			if ke {
 				key = decoded(k, ke)
 			} else {
-				key = p.names.get(k)
+				key = p.names.key(nkeys, k)
 			}
-			m[key] = decoded(v, ve)
+			nkeys++
+			val, found := "", false
+			for _, sv := range seen[:nseen] {
+				if bytes.Equal(sv.raw, v) {
+					val, found = sv.s, true
+					break
+				}
+			}
+			if !found {
+				val = decoded(v, ve)
+				if nseen < len(seen) {
+					seen[nseen].raw, seen[nseen].s = v, val
+					nseen++
+				}
+			}
+			m[key] = val
 		}
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++

@@ -61,7 +61,8 @@ func TestParseLine(t *testing.T) {
 		{"bad time", sealed(strings.Replace(body, `2026-11-23T10`, `2026-13-23T10`, 1)), "expected a time"},
 		{"short time", sealed(strings.Replace(body, `.123456789Z`, `Z`, 1)), "expected a time"},
 		{"data not JSON", sealed(strings.Replace(body, `"b":null`, `"b":nul`, 1)), "data is not valid JSON"},
-		{"data unbalanced", sealed(strings.Replace(body, `"data":{`, `"data":]{`, 1)), "unbalanced"},
+		{"data unbalanced", sealed(strings.Replace(body, `"data":{`, `"data":]{`, 1)), "data is not valid JSON"},
+		{"data closed twice", sealed(strings.Replace(body, `"b":null}`, `"b":null}}`, 1)), `expected ,"metadata":`},
 		{"data missing", sealed(strings.Replace(body, `"data":{"a":[1,"x\"]}",{}],"b":null}`, `"data":`, 1)), "expected a value"},
 		{"metadata not strings", sealed(strings.Replace(body, `"z":"é"`, `"z":1`, 1)), "expected a string"},
 		{"trailing content", sealed(strings.Replace(body, `"batch":2,`, `"batch":2,"x":1,`, 1)), "unexpected content"},
@@ -78,6 +79,23 @@ func TestParseLine(t *testing.T) {
 			var ev store.Event
 			parseLine(tt.line, &ev)
 		})
+	}
+}
+
+// Recovery takes white space around and inside data as json.Valid does: the encoder writes
+// none, but a log must not become unreadable over it.
+func TestParseLine_spacedData(t *testing.T) {
+	e := store.EventData{ID: "i", Type: "T", Data: []byte(`{"a":[1,2]}`)}
+	line := appendLine(nil, 1, "s", 1, &e, time.Unix(0, 0), 1)
+	body := string(line[:len(line)-1-crcSuffixLen])
+	const spaced = " {\"a\" : [1, 2]}\t "
+	line = sealed(strings.Replace(body, `{"a":[1,2]}`, spaced, 1))
+	if _, err := parseLine(line, nil); err != nil {
+		t.Fatalf("parseLine(%s): %v", line, err)
+	}
+	var ev store.Event
+	if _, err := parseLine(line, &ev); err != nil || string(ev.Data) != spaced {
+		t.Errorf("read back data %q, %v; want %q", ev.Data, err, spaced)
 	}
 }
 
