@@ -292,6 +292,26 @@ func TestMeasureResources(t *testing.T) {
 	}
 }
 
+// The restart log holds the restaurants and two events per order, the saga's included, and
+// every step is timed.
+func TestMeasureRestart(t *testing.T) {
+	r, err := measureRestart(context.Background(), t.TempDir(), 3000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.events != 3000 || r.streams != 2000 || r.rounds != 2 {
+		t.Errorf("restart log: %d events in %d streams, %d rounds; want 3000 events (1,000 restaurants, 1,000 orders placed and created) in 2000 streams, 2 rounds", r.events, r.streams, r.rounds)
+	}
+	if r.open <= 0 || r.catchUp <= 0 || r.readAll <= 0 {
+		t.Errorf("restart steps: open %s, catch-up %s, ReadAll %s; want each timed", r.open, r.catchUp, r.readAll)
+	}
+	var b strings.Builder
+	renderRestart(&b, r)
+	if !strings.Contains(b.String(), "| open the log (`jsonl.Open`) |") || !strings.Contains(b.String(), "3,000 events in 2,000 streams") {
+		t.Errorf("restart section:\n%s", b.String())
+	}
+}
+
 func TestRunSoak(t *testing.T) {
 	for _, w := range []string{soakSteady, soakMix} {
 		t.Run(w, func(t *testing.T) {

@@ -22,6 +22,7 @@ type resources struct {
 	idleSubMemory    float64 // heap+stack bytes per idle store subscriber (memory store)
 	idleSubJSONL     float64 // the same for the JSONL store
 	idleWSSubscriber float64 // heap+stack bytes per idle WebSocket subscription, server and client
+	restart          restart // a server's start on a log of the reference domain
 }
 
 // liveBytes returns the live heap plus goroutine stacks after two collections.

@@ -173,9 +173,14 @@ func (r *runner) resources(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bench: resources: %w", err)
 	}
+	// Three rounds at least: the steps take a fraction of a second each.
+	if x.restart, err = measureRestart(ctx, r.base, r.cfg.indexEvents, max(r.cfg.rounds, 3)); err != nil {
+		return fmt.Errorf("bench: restart: %w", err)
+	}
 	r.res.res = &x
-	r.progress("resources: JSONL index %.0f B/event, command index %.0f B/command, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL)",
-		x.jsonlIndex, x.commandIndex, x.memoryStore, x.idleSubMemory, x.idleSubJSONL)
+	r.progress("resources: JSONL index %.0f B/event, command index %.0f B/command, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL); restart on %d events: open %s, read models %s (one ReadAll %s)",
+		x.jsonlIndex, x.commandIndex, x.memoryStore, x.idleSubMemory, x.idleSubJSONL,
+		x.restart.events, x.restart.open.Round(time.Millisecond), x.restart.catchUp.Round(time.Millisecond), x.restart.readAll.Round(time.Millisecond))
 	return nil
 }
 

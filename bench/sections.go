@@ -62,6 +62,7 @@ func renderResources(b *strings.Builder, r results) {
 			break
 		}
 		fmt.Fprintf(b, "\n")
+		renderRestart(b, x.restart)
 	}
 	if s := r.soak; s != nil && len(s.samples) > 0 {
 		what := "the createRestaurant / placeOrder mix (the read models grow with the data)"
@@ -87,3 +88,23 @@ func renderResources(b *strings.Builder, r results) {
 }
 
 func signedMiB(b int64) string { return fmt.Sprintf("%+.1f", float64(b)/(1<<20)) }
+
+// renderRestart writes the restart section.
+func renderRestart(b *strings.Builder, x restart) {
+	if x.events == 0 {
+		return
+	}
+	rate := func(d time.Duration) string {
+		if d <= 0 {
+			return "–"
+		}
+		return thousands(float64(x.events) / d.Seconds())
+	}
+	fmt.Fprintf(b, "## Restart\n\nHow long the server takes to start on a JSONL log of the reference domain, written through the service as the server writes it: %s restaurants, orders placed at them from 16 clients and the orders the saga created, %s events in %s streams, its saga caught up. Each step is the median of %d rounds, with the log in the page cache. Opening checks every line (checksum, layout, JSON) and builds the index; the read models then rebuild from the log (each of the two projections reads it; the saga resumes after its checkpoint). The baseline is one `ReadAll` of the log on the opened store.\n\n",
+		thousands(restartRestaurants), thousands(float64(x.events)), thousands(float64(x.streams)), x.rounds)
+	fmt.Fprintf(b, "| step | time | events/s |\n|---|---:|---:|\n")
+	fmt.Fprintf(b, "| open the log (`jsonl.Open`) | %s | %s |\n", x.open.Round(time.Millisecond), rate(x.open))
+	fmt.Fprintf(b, "| read models caught up (`service.New`, `Run` until `CaughtUp`) | %s | %s |\n", x.catchUp.Round(time.Millisecond), rate(x.catchUp))
+	fmt.Fprintf(b, "| baseline: one `ReadAll` of the log | %s | %s |\n", x.readAll.Round(time.Millisecond), rate(x.readAll))
+	fmt.Fprintf(b, "| open and catch up together | %s | %s |\n\n", (x.open + x.catchUp).Round(time.Millisecond), rate(x.open+x.catchUp))
+}
