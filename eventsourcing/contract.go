@@ -27,8 +27,9 @@ type Codec[E any] interface {
 // Projection is a read model fed from the global log in position order.
 //
 // Apply is called once per event, from one goroutine, for every event in the log (including
-// the ones it ignores), with positions strictly increasing. An error stops the projection
-// and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
+// the ones it ignores), with positions strictly increasing. A Runner's projections share
+// that goroutine (see Runner), so Apply should only update memory: a slow one holds back
+// the others. An error stops the projection (only that one) and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
 // may pass events that share memory with the store (store.SubscribeReadOnly).
 type Projection interface {
 	Name() string

@@ -10,8 +10,9 @@
 // CommandIndex reads them back from the log: a repeated command id returns the first result
 // and writes nothing, also after a restart, and concurrent repeats all see the first result.
 //
-// A Runner feeds projections (read models) and sagas from the log, each from its own
-// subscription, and WaitFor lets a reader wait until a position — and whatever sagas wrote
+// A Runner feeds projections (read models) and sagas from the log (the projections from one
+// shared subscription, so the log is read once for all of them, each saga from its own),
+// and WaitFor lets a reader wait until a position — and whatever sagas wrote
 // because of it — is reflected everywhere. Sagas built by NewSaga run at least once: their
 // command ids are derived from the triggering event, so a retry or a restart that re-reads
 // the log does not write twice; a rejected command is logged and counted, never retried

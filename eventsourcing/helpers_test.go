@@ -76,6 +76,7 @@ type faultyStore struct {
 	readCalls int
 	// subscribeErrs fails that many Subscribe calls at once.
 	subscribeErrs int
+	subscribes    atomic.Int64 // Subscribe calls
 	appends       atomic.Int64
 }
 
@@ -109,6 +110,7 @@ func (f *faultyStore) ReadStream(ctx context.Context, stream string, after store
 }
 
 func (f *faultyStore) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	f.subscribes.Add(1)
 	f.mu.Lock()
 	fail := f.subscribeErrs > 0
 	if fail {

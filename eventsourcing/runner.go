@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -69,8 +70,14 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 	}
 }
 
-// Runner feeds projections and sagas from the store's log, each from its own subscription
-// starting at position 0, and lets callers wait until a position has been processed.
+// Runner feeds projections and sagas from the store's log, starting at position 0, and lets
+// callers wait until a position has been processed.
+//
+// The projections share one subscription: each event is read (and, from a JSONL log, parsed)
+// once and applied to every projection in the order they were added, so rebuilding the read
+// models at start costs one pass over the log however many there are. A projection's Apply
+// therefore holds the others back while it runs, as it holds back its own next event. Each
+// saga has a subscription of its own.
 //
 // When the store is a store.Checkpointer, each saga's position is saved as a checkpoint
 // (named "saga:" and the saga's name) every WithCheckpointInterval and when Run ends, and
@@ -101,8 +108,9 @@ type Runner struct {
 	startHead store.Position
 	startErr  error
 	waiters   int
-	changed   chan struct{} // closed and replaced when a position advances and someone waits
-	draining  bool          // set by Drain: WaitFor beyond drainHead fails at once
+	changed   chan struct{}  // closed and replaced when a position advances and someone waits
+	waitLow   store.Position // no WaitFor waiting on changed waits for less
+	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
 }
 
@@ -133,7 +141,7 @@ func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
 	r := &Runner{
 		store: s, logger: slog.Default(), sagaParallel: DefaultSagaParallelism, checkpoints: DefaultCheckpointInterval,
 		started: make(chan struct{}),
-		names:   make(map[string]bool), changed: make(chan struct{}),
+		names:   make(map[string]bool), changed: make(chan struct{}), waitLow: math.MaxInt64,
 	}
 	for _, o := range opts {
 		o(r)
@@ -204,8 +212,16 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
+	var projections []*processor
 	for _, p := range procs {
-		wg.Go(func() { r.runProcessor(ctx, p) })
+		if p.kind == KindProjection {
+			projections = append(projections, p)
+			continue
+		}
+		wg.Go(func() { r.runProcessor(ctx, []*processor{p}) })
+	}
+	if len(projections) > 0 {
+		wg.Go(func() { r.runProcessor(ctx, projections) })
 	}
 	if len(sagas) > 0 {
 		wg.Go(func() { r.keepCheckpoints(ctx, cp, sagas) })
@@ -258,6 +274,7 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 			return consistencyError(ctx, p)
 		}
 		ch := r.changed
+		r.waitLow = min(r.waitLow, p)
 		r.waiters++
 		r.mu.Unlock()
 		select {
@@ -365,23 +382,44 @@ const (
 	resubscribeMax = 2 * time.Second
 )
 
-// runProcessor feeds one processor until ctx ends or it stops.
-func (r *Runner) runProcessor(ctx context.Context, q *processor) {
+// runProcessor feeds a group of processors from one subscription (one saga, or every
+// projection) until ctx ends or every one of them has stopped. A failed subscription is
+// recorded against each processor of the group still running and retried after a backoff
+// from the lowest position among them, unless the store is closed, which stops them all.
+func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 	delay := resubscribeMin
 	for {
 		r.mu.Lock()
-		after := q.pos
+		live := make([]*processor, 0, len(group))
+		var after store.Position
+		for _, q := range group {
+			if q.stopped {
+				continue
+			}
+			if len(live) == 0 || q.pos < after {
+				after = q.pos
+			}
+			live = append(live, q)
+		}
 		r.mu.Unlock()
-		err := r.consume(ctx, q, after)
+		if len(live) == 0 {
+			return
+		}
+		err := r.consume(ctx, live, after)
 		if ctx.Err() != nil || err == nil {
-			return // ctx ended, or the processor stopped
+			return // ctx ended, or the processors stopped
 		}
 		closed := errors.Is(err, store.ErrClosed)
-		r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", after, "err", err)
 		r.mu.Lock()
-		q.failures++
-		q.lastErr = err.Error()
-		q.stopped = closed
+		for _, q := range live {
+			if q.stopped {
+				continue
+			}
+			r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", after, "err", err)
+			q.failures++
+			q.lastErr = err.Error()
+			q.stopped = closed
+		}
 		r.notifyLocked()
 		r.mu.Unlock()
 		if closed || sleep(ctx, delay) != nil {
@@ -391,30 +429,55 @@ func (r *Runner) runProcessor(ctx context.Context, q *processor) {
 	}
 }
 
-// consume processes the subscription's events. It returns nil when the processor stopped on
-// an Apply error, and the subscription's error (or ctx's) otherwise.
-func (r *Runner) consume(ctx context.Context, q *processor, after store.Position) error {
-	if q.saga != nil {
-		return r.consumeSaga(ctx, q, after)
+// consume feeds the group from a subscription after the given position. It returns nil when
+// every processor of the group stopped on an Apply error, and the subscription's error (or
+// ctx's) otherwise.
+func (r *Runner) consume(ctx context.Context, group []*processor, after store.Position) error {
+	if len(group) == 1 && group[0].saga != nil {
+		return r.consumeSaga(ctx, group[0], after)
 	}
+	live := group
 	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
 		}
-		if err := apply(q.projection, e); err != nil {
-			r.logger.Error("eventsourcing: projection failed", "projection", q.name,
-				"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
-			r.mu.Lock()
-			q.failures++
-			q.lastErr = err.Error()
-			q.stopped = true
-			r.notifyLocked()
-			r.mu.Unlock()
-			return nil
+		failed := false
+		for _, q := range live {
+			if q.pos >= e.Position {
+				continue // it resubscribed further on than the group's lowest
+			}
+			if err := apply(q.projection, e); err != nil {
+				r.stopProjection(q, e, err)
+				failed = true
+			}
 		}
-		r.advance(q, e.Position, e.ID, 0)
+		if failed {
+			// Only this goroutine stops a projection, so reading stopped needs no lock.
+			var kept []*processor
+			for _, q := range live {
+				if !q.stopped {
+					kept = append(kept, q)
+				}
+			}
+			if live = kept; len(live) == 0 {
+				return nil
+			}
+		}
+		r.advanceAll(live, e.Position, e.ID)
 	}
 	return ctx.Err()
+}
+
+// stopProjection records that q failed to apply e and stops it.
+func (r *Runner) stopProjection(q *processor, e store.Event, err error) {
+	r.logger.Error("eventsourcing: projection failed", "projection", q.name,
+		"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	q.failures++
+	q.lastErr = err.Error()
+	q.stopped = true
+	r.notifyLocked()
 }
 
 // apply calls Apply, turning a panic into an error.
@@ -454,13 +517,35 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 			q.writes = q.writes[i:]
 		}
 	}
-	r.notifyLocked()
+	r.notifyAtLocked(pos)
 }
 
-// notifyLocked wakes every WaitFor.
+// advanceAll records that the projections processed the event at pos, whose id is id.
+func (r *Runner) advanceAll(qs []*processor, pos store.Position, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, q := range qs {
+		if q.pos < pos {
+			q.pos, q.posID = pos, id
+		}
+	}
+	r.notifyAtLocked(pos)
+}
+
+// notifyLocked wakes every WaitFor. Each checks its position again and, when it must wait
+// on, waits on the new channel and lowers waitLow to its position.
 func (r *Runner) notifyLocked() {
 	if r.waiters > 0 {
 		close(r.changed)
-		r.changed = make(chan struct{})
+		r.changed, r.waitLow = make(chan struct{}), math.MaxInt64
+	}
+}
+
+// notifyAtLocked wakes every WaitFor when a processor has reached pos: a WaitFor for a later
+// position cannot be satisfied before every processor is there, so while the read models
+// catch up with a long log, a CaughtUp is not woken at every event.
+func (r *Runner) notifyAtLocked(pos store.Position) {
+	if pos >= r.waitLow {
+		r.notifyLocked()
 	}
 }

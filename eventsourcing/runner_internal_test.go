@@ -1,7 +1,10 @@
 package eventsourcing
 
 import (
+	"context"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -29,5 +32,61 @@ func TestProcessor_writtenUpTo(t *testing.T) {
 	onlyPruned := &processor{pruned: sagaWrite{event: 3, written: 10}}
 	if got := onlyPruned.writtenUpTo(5); got != 10 {
 		t.Errorf("writtenUpTo(5) with only a dropped write = %d, want 10", got)
+	}
+}
+
+// TestRunner_WaitForIsWokenAtItsPosition checks that a processor advancing short of every
+// waiting position wakes nobody (a CaughtUp during a long catch-up would be woken at every
+// event), and that reaching the lowest one wakes its waiter alone.
+func TestRunner_WaitForIsWokenAtItsPosition(t *testing.T) {
+	r := NewRunner(nil)
+	q := &processor{name: "p", kind: KindProjection}
+	r.procs = []*processor{q}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waiting := func(n int) chan struct{} {
+		for {
+			r.mu.Lock()
+			w, ch := r.waiters, r.changed
+			r.mu.Unlock()
+			if w == n {
+				return ch
+			}
+			runtime.Gosched()
+		}
+	}
+	far, near := make(chan error, 1), make(chan error, 1)
+	go func() { far <- r.WaitFor(ctx, 100) }()
+	waiting(1)
+	go func() { near <- r.WaitFor(ctx, 30) }()
+	ch := waiting(2)
+
+	r.advanceAll([]*processor{q}, 29, "e29")
+	r.mu.Lock()
+	woken := r.changed != ch
+	r.mu.Unlock()
+	if woken {
+		t.Fatal("advancing to 29 woke the waiters for 30 and 100")
+	}
+	r.advanceAll([]*processor{q}, 30, "e30")
+	if err := <-near; err != nil {
+		t.Fatalf("WaitFor(30): %v", err)
+	}
+	ch = waiting(1) // the waiter for 100, woken too, waits again
+	r.advanceAll([]*processor{q}, 99, "e99")
+	select {
+	case err := <-far:
+		t.Fatalf("WaitFor(100) returned %v at 99", err)
+	default:
+	}
+	r.mu.Lock()
+	woken = r.changed != ch
+	r.mu.Unlock()
+	if woken {
+		t.Fatal("advancing to 99 woke the waiter for 100")
+	}
+	r.advanceAll([]*processor{q}, 100, "e100")
+	if err := <-far; err != nil {
+		t.Fatalf("WaitFor(100): %v", err)
 	}
 }

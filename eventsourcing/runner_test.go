@@ -3,7 +3,9 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +98,65 @@ func TestRunner_projections(t *testing.T) {
 	defer t1.mu.Unlock()
 	if len(t1.seen) != 3 || t1.seen[1] != 2 {
 		t.Fatalf("t1 saw positions %v, want [1 2 3] (the ignored event too)", t1.seen)
+	}
+}
+
+// applyLog records, in one list, the events its projections apply.
+type applyLog struct {
+	mu      sync.Mutex
+	applied []string
+}
+
+// projection returns a projection named name that records into l.
+func (l *applyLog) projection(name string) eventsourcing.Projection {
+	return logProjection{name: name, log: l}
+}
+
+func (l *applyLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.applied)
+}
+
+type logProjection struct {
+	name string
+	log  *applyLog
+}
+
+func (p logProjection) Name() string { return p.name }
+func (p logProjection) Apply(e store.Event) error {
+	p.log.mu.Lock()
+	defer p.log.mu.Unlock()
+	p.log.applied = append(p.log.applied, fmt.Sprintf("%s@%d", p.name, e.Position))
+	return nil
+}
+
+// TestRunner_projectionsShareASubscription checks that the projections read the log once,
+// together: each event is applied to every projection, in the order they were added, before
+// the next event.
+func TestRunner_projectionsShareASubscription(t *testing.T) {
+	f := &faultyStore{Store: newStore(t)}
+	h := newCounterHandler(f)
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{}) // before Run: caught up
+	var l applyLog
+	r := eventsourcing.NewRunner(f)
+	for _, name := range []string{"c", "a", "b"} {
+		r.AddProjection(l.projection(name))
+	}
+	startRunner(t, r)
+	mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	res := mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+	waitFor(t, r, res.Position)
+
+	var want []string
+	for p := store.Position(1); p <= res.Position; p++ {
+		want = append(want, fmt.Sprintf("c@%d", p), fmt.Sprintf("a@%d", p), fmt.Sprintf("b@%d", p))
+	}
+	if got := l.list(); !slices.Equal(got, want) {
+		t.Fatalf("applied %v, want %v", got, want)
+	}
+	if n := f.subscribes.Load(); n != 1 {
+		t.Fatalf("%d subscriptions for three projections, want 1", n)
 	}
 }
 
@@ -262,6 +323,24 @@ func TestRunner_subscriptionFailures(t *testing.T) {
 		waitFor(t, r, res.Position)
 		if st := statusOf(t, r, "t"); st.Failures != 2 || st.Stopped {
 			t.Fatalf("status %+v, want 2 failures and running", st)
+		}
+	})
+	t.Run("each projection sharing the subscription records its failures", func(t *testing.T) {
+		f := &faultyStore{Store: newStore(t), subscribeErrs: 2}
+		log, buf := quietLogger()
+		r := eventsourcing.NewRunner(f, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(newTotals("t1"))
+		r.AddProjection(newTotals("t2"))
+		startRunner(t, r)
+		res := mustHandle(t, newCounterHandler(f), createCounter{ID: "a"}, eventsourcing.Meta{})
+		waitFor(t, r, res.Position)
+		for _, name := range []string{"t1", "t2"} {
+			if st := statusOf(t, r, name); st.Failures != 2 || st.Stopped || !strings.Contains(st.LastError, errFault.Error()) {
+				t.Errorf("status %+v, want 2 failures naming %q and running", st, errFault)
+			}
+		}
+		if n := strings.Count(buf.String(), "subscription failed"); n != 4 {
+			t.Errorf("%d subscription failures logged, want 2 for each projection", n)
 		}
 	})
 	t.Run("a closed store stops the processors", func(t *testing.T) {
