@@ -84,7 +84,8 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 			yield(store.Event{}, fmt.Errorf("jsonl: read all: %w", store.ErrClosed))
 			return
 		}
-		r := reader{s: s, ctx: ctx, shared: shared}
+		r := reader{s: s, ctx: ctx, shared: shared, aheadOK: true}
+		defer r.stopAhead()
 		for p, ok := max(int(after), 0), true; p < entries.len(); {
 			if p, ok = r.step(&entries, p, yield); !ok {
 				return
@@ -112,7 +113,8 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 	return func(yield func(store.Event, error) bool) {
 		s.subs.Add(1) // appends fill the tail cache from now on
 		defer s.subs.Add(-1)
-		r := reader{s: s, ctx: ctx, shared: shared}
+		r := reader{s: s, ctx: ctx, shared: shared, aheadOK: true}
+		defer r.stopAhead()
 		cursor := max(int(after), 0)
 		for {
 			s.mu.RLock()
@@ -156,18 +158,30 @@ type reader struct {
 	batch   []store.Event // events taken from the tail cache
 	es      []entry       // the entries step reads from the file
 	yielded int           // events read yielded, counted for the ReadObserver
+	aheadOK bool          // a long run of lines may be parsed on another goroutine (see readAhead)
+	ahead   *readAhead    // the read-ahead running, if any
 }
 
 // step yields the events after position from (from < l.len()), at most readChunk of them:
 // from the tail cache when it holds the next one, else read from the file. It returns the
 // position it reached, and false when iteration must stop (see read).
 func (r *reader) step(l *entryList, from int, yield func(store.Event, error) bool) (int, bool) {
+	if r.ahead != nil {
+		if r.ahead.next == from {
+			return r.fromAhead(from, yield)
+		}
+		r.stopAhead()
+	}
 	n, ok := r.cached(from, l.len()-from, yield)
 	if !ok || n > 0 {
 		if r.s.reads != nil {
 			r.s.reads.Read(n, 0)
 		}
 		return from + n, ok
+	}
+	if r.aheadOK && l.len()-from >= aheadMin && r.s.takeAhead() {
+		r.startAhead(*l, from)
+		return r.fromAhead(from, yield)
 	}
 	to := min(from+readChunk, l.len())
 	r.es = l.appendRange(r.es[:0], from, to)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,12 +46,13 @@ type Store struct {
 	released  int                  // appends the last commit released, when no group followed it
 	spares    [maxSpares]spareBufs // buffers of committed groups, for reuse
 	nspare    int
-	scratch   group        // the group a lone append WithNoSync reuses
-	pres      sync.Pool    // *[]byte encoding buffers of appends
-	times     timeCache    // formats the times of appends
-	tail      tail         // the last committed events, decoded, while anyone subscribes
-	tailOn    bool         // the tail cache is enabled; set by Open
-	subs      atomic.Int64 // subscriptions running: appends fill the tail cache only then
+	scratch   group         // the group a lone append WithNoSync reuses
+	pres      sync.Pool     // *[]byte encoding buffers of appends
+	times     timeCache     // formats the times of appends
+	tail      tail          // the last committed events, decoded, while anyone subscribes
+	tailOn    bool          // the tail cache is enabled; set by Open
+	subs      atomic.Int64  // subscriptions running: appends fill the tail cache only then
+	aheads    chan struct{} // a token for each read-ahead running (see readAhead)
 
 	checkpoints checkpoints // see Checkpoint; under a lock of their own
 	snapshots   snapshots   // see SaveSnapshot; under a lock of their own
@@ -196,6 +198,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		done:     make(chan struct{}),
 		tail:     newTail(cfg.tail, cfg.tailBytes),
 		tailOn:   cfg.tail > 0,
+		aheads:   make(chan struct{}, max(runtime.GOMAXPROCS(0), 1)),
 	}
 	s.idle = sync.NewCond(&s.mu)
 	s.observer = cfg.observer

@@ -1,0 +1,97 @@
+package jsonl
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// TestReader_readsAheadWhenFarBehind checks when a reader parses on a second goroutine: only
+// when it reads the file at least aheadMin events behind the head.
+func TestReader_readsAheadWhenFarBehind(t *testing.T) {
+	const extra = 10
+	s, entries := aheadStore(t, aheadMin+extra)
+	for _, tt := range []struct {
+		from    int
+		aheadOK bool
+		want    bool
+	}{
+		{0, true, true},
+		{extra, true, true}, // aheadMin behind
+		{extra + 1, true, false},
+		{0, false, false}, // a stream's reader never reads ahead
+	} {
+		r := reader{s: s, ctx: context.Background(), aheadOK: tt.aheadOK}
+		var got []store.Position
+		to, ok := r.step(&entries, tt.from, func(e store.Event, err error) bool {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, e.Position)
+			return true
+		})
+		if started := r.ahead != nil; started != tt.want || !ok || to != tt.from+len(got) || got[0] != store.Position(tt.from+1) {
+			t.Errorf("step from %d (aheadOK %v): read ahead %v, want %v; reached %d, %v, yielded %d from %v",
+				tt.from, tt.aheadOK, started, tt.want, to, ok, len(got), got[0])
+		}
+		r.stopAhead()
+	}
+}
+
+// aheadStore returns a store holding n events, with the tail cache off, and its index.
+func aheadStore(tb testing.TB, n int) (*Store, entryList) {
+	tb.Helper()
+	s, err := Open(tb.TempDir(), WithNoSync(), WithTailCache(0))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	for i := range n {
+		data := store.EventData{Type: "E", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		if _, err := s.Append(context.Background(), "s", store.Version(i), data); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s, s.idx.entries
+}
+
+// TestReader_boundsReadAheads checks that a Store runs at most GOMAXPROCS read-aheads at
+// once: a reader beyond them reads as it goes, and one that stops frees its place.
+func TestReader_boundsReadAheads(t *testing.T) {
+	s, entries := aheadStore(t, 2*aheadMin)
+	step := func() *reader {
+		r := &reader{s: s, ctx: context.Background(), aheadOK: true}
+		if _, ok := r.step(&entries, 0, func(store.Event, error) bool { return true }); !ok {
+			t.Fatal("step failed")
+		}
+		return r
+	}
+	limit := runtime.GOMAXPROCS(0)
+	var readers []*reader
+	for i := range limit {
+		if r := step(); r.ahead == nil {
+			t.Fatalf("reader %d of %d does not read ahead", i+1, limit)
+		} else {
+			readers = append(readers, r)
+		}
+	}
+	if r := step(); r.ahead != nil {
+		t.Fatalf("reader %d reads ahead, beyond the limit of %d", limit+1, limit)
+	}
+	readers[0].stopAhead()
+	r := step()
+	if r.ahead == nil {
+		t.Fatal("a reader does not read ahead after another stopped")
+	}
+	for _, r := range append(readers[1:], r) {
+		r.stopAhead()
+	}
+	if n := len(s.aheads); n != 0 {
+		t.Fatalf("%d read-aheads counted after all stopped", n)
+	}
+}
