@@ -100,24 +100,29 @@ func (r *reader) fromAhead(from int, yield func(store.Event, error) bool) (int, 
 	}
 	to := from + len(c.events)
 	a.next = to
-	if r.s.reads != nil {
-		r.s.reads.Read(0, len(c.events))
-	}
-	for i, e := range c.events {
+	n, ok := 0, true
+	for _, e := range c.events {
 		if err := r.ctx.Err(); err != nil {
-			r.stopAhead()
-			return from + i, fail(yield, err)
+			ok = fail(yield, err)
+			break
 		}
+		n++
 		if !yield(e, nil) {
-			r.stopAhead()
-			return from + i + 1, false
+			ok = false
+			break
 		}
 	}
-	if c.err != nil {
+	if r.s.reads != nil {
+		r.s.reads.Read(0, n)
+	}
+	switch {
+	case !ok:
+		r.stopAhead()
+		return from + n, false
+	case c.err != nil:
 		r.stopAhead()
 		return to, fail(yield, c.err)
-	}
-	if to == a.to {
+	case to == a.to:
 		r.stopAhead()
 	}
 	return to, true

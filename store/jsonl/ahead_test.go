@@ -44,10 +44,17 @@ func (f *failingReads) ReadAt(p []byte, off int64) (int, error) {
 // streams, with the tail cache off so that every reader reads the file, and the file's
 // wrapper.
 func longLog(tb testing.TB) (*jsonl.Store, *failingReads, string) {
+	s, fr, dir, _ := longLogCounted(tb)
+	return s, fr, dir
+}
+
+// longLogCounted is longLog, with a counter of the events readers yield.
+func longLogCounted(tb testing.TB) (*jsonl.Store, *failingReads, string, *readCounter) {
 	tb.Helper()
 	fr := &failingReads{}
+	rc := &readCounter{}
 	dir := tb.TempDir()
-	s := openStore(tb, dir, jsonl.WithNoSync(), jsonl.WithTailCache(0),
+	s := openStore(tb, dir, jsonl.WithNoSync(), jsonl.WithTailCache(0), jsonl.WithObserver(rc),
 		jsonl.WithFile(func(f jsonl.File) jsonl.File { fr.File = f; return fr }))
 	versions := map[string]store.Version{}
 	for n := 1; n <= aheadLog; {
@@ -59,7 +66,7 @@ func longLog(tb testing.TB) (*jsonl.Store, *failingReads, string) {
 		}
 		versions[stream] = mustAppend(tb, s, stream, versions[stream], batch...).Version
 	}
-	return s, fr, dir
+	return s, fr, dir, rc
 }
 
 // checkRun checks that events are the log's events after `after`, in order, whole.
@@ -134,10 +141,11 @@ func TestReadAhead_catchUp(t *testing.T) {
 // TestReadAhead_stopsWithTheCaller checks that a reader stopped anywhere in a catch-up (in
 // a chunk, at its end, in the last) leaves no goroutine behind.
 func TestReadAhead_stopsWithTheCaller(t *testing.T) {
-	s, _, _ := longLog(t)
+	s, _, _, rc := longLogCounted(t)
 	for _, stop := range []int{1, 255, 256, 257, 1024, 2000, aheadLog - 1} {
 		t.Run(fmt.Sprint("after ", stop, " events"), func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			rc.fromFile.Store(0)
 			n := 0
 			for _, err := range s.SubscribeShared(context.Background(), 0) {
 				if err != nil {
@@ -146,6 +154,9 @@ func TestReadAhead_stopsWithTheCaller(t *testing.T) {
 				if n++; n == stop {
 					break
 				}
+			}
+			if got := rc.fromFile.Load(); got != int64(stop) {
+				t.Errorf("the observer heard of %d events read, want the %d yielded", got, stop)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			n = 0
