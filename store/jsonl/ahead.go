@@ -10,6 +10,10 @@ import (
 // not find in the tail cache, before its reader parses on a second goroutine.
 const aheadMin = 4 * readChunk
 
+// aheadAfter is how many chunks a reader reads itself before it reads ahead: a caller that
+// stops early (a page of the events query) must not have had chunks parsed for nothing.
+const aheadAfter = 2
+
 // aheadDepth is how many parsed chunks a read-ahead keeps ready for its reader.
 const aheadDepth = 2
 
@@ -20,6 +24,7 @@ const aheadDepth = 2
 // bounded.
 type readAhead struct {
 	out    chan aheadChunk
+	free   chan []store.Event // chunks' slices the caller is done with, for reuse
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the goroutine has returned
 	next   int           // the position the next chunk starts after
@@ -48,7 +53,10 @@ func (s *Store) takeAhead() bool {
 // caller has taken a token (takeAhead); stopAhead gives it back.
 func (r *reader) startAhead(l entryList, from int) {
 	ctx, cancel := context.WithCancel(r.ctx)
-	a := &readAhead{out: make(chan aheadChunk, aheadDepth), cancel: cancel, done: make(chan struct{}), next: from, to: l.len()}
+	a := &readAhead{
+		out: make(chan aheadChunk, aheadDepth), free: make(chan []store.Event, aheadDepth+2),
+		cancel: cancel, done: make(chan struct{}), next: from, to: l.len(),
+	}
 	r.ahead = a
 	go func() {
 		defer close(a.done)
@@ -59,7 +67,12 @@ func (r *reader) startAhead(l entryList, from int) {
 		for p := from; p < a.to; {
 			end := min(p+readChunk, a.to)
 			es = l.appendRange(es[:0], p, end)
-			c := aheadChunk{events: make([]store.Event, 0, end-p)}
+			var c aheadChunk
+			select {
+			case c.events = <-a.free:
+			default:
+				c.events = make([]store.Event, 0, readChunk)
+			}
 			hr.read(es, func(e store.Event, err error) bool {
 				if err != nil {
 					c.err = err
@@ -114,6 +127,11 @@ func (r *reader) fromAhead(from int, yield func(store.Event, error) bool) (int, 
 	}
 	if r.s.reads != nil {
 		r.s.reads.Read(0, n)
+	}
+	clear(c.events) // the events are the caller's now: the slice must not keep them alive
+	select {
+	case a.free <- c.events[:0]:
+	default:
 	}
 	switch {
 	case !ok:

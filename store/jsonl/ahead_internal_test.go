@@ -10,21 +10,24 @@ import (
 )
 
 // TestReader_readsAheadWhenFarBehind checks when a reader parses on a second goroutine: only
-// when it reads the file at least aheadMin events behind the head.
+// when it has read aheadAfter chunks itself and reads the file at least aheadMin events
+// behind the head.
 func TestReader_readsAheadWhenFarBehind(t *testing.T) {
 	const extra = 10
 	s, entries := aheadStore(t, aheadMin+extra)
 	for _, tt := range []struct {
 		from    int
 		aheadOK bool
+		inline  int
 		want    bool
 	}{
-		{0, true, true},
-		{extra, true, true}, // aheadMin behind
-		{extra + 1, true, false},
-		{0, false, false}, // a stream's reader never reads ahead
+		{0, true, aheadAfter, true},
+		{extra, true, aheadAfter, true}, // aheadMin behind
+		{extra + 1, true, aheadAfter, false},
+		{0, true, aheadAfter - 1, false}, // it may stop soon
+		{0, false, aheadAfter, false},    // a stream's reader never reads ahead
 	} {
-		r := reader{s: s, ctx: context.Background(), aheadOK: tt.aheadOK}
+		r := reader{s: s, ctx: context.Background(), aheadOK: tt.aheadOK, inline: tt.inline}
 		var got []store.Position
 		to, ok := r.step(&entries, tt.from, func(e store.Event, err error) bool {
 			if err != nil {
@@ -65,7 +68,7 @@ func aheadStore(tb testing.TB, n int) (*Store, entryList) {
 func TestReader_boundsReadAheads(t *testing.T) {
 	s, entries := aheadStore(t, 2*aheadMin)
 	step := func() *reader {
-		r := &reader{s: s, ctx: context.Background(), aheadOK: true}
+		r := &reader{s: s, ctx: context.Background(), aheadOK: true, inline: aheadAfter}
 		if _, ok := r.step(&entries, 0, func(store.Event, error) bool { return true }); !ok {
 			t.Fatal("step failed")
 		}

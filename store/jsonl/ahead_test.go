@@ -92,14 +92,15 @@ func readingAhead() bool {
 }
 
 // drain reads seq until it ends or yields the event at last, and returns the events and
-// the first error. It checks that a reader more than aheadMin behind reads ahead.
+// the first error. It checks that a reader that has read two chunks itself (aheadAfter) and
+// is still aheadMin or more behind reads ahead.
 func drain(seq iter.Seq2[store.Event, error], last store.Position) ([]store.Event, error) {
 	var out []store.Event
 	for e, err := range seq {
 		if err != nil {
 			return out, err
 		}
-		if len(out) == 0 && last-e.Position+1 >= 4*256 && !readingAhead() { // aheadMin
+		if len(out) == 2*256 && last-(e.Position-1) >= 4*256 && !readingAhead() {
 			return out, fmt.Errorf("reading from %d with %d more to go, no read-ahead is running", e.Position, last-e.Position)
 		}
 		out = append(out, e)

@@ -94,10 +94,11 @@
 // after each commit, then read from the file, so a slow subscriber costs no memory and
 // never blocks appends.
 //
-// A subscriber or ReadAll more than 1,024 events behind the head parses the lines on a
-// second goroutine, a few chunks of 256 events ahead of the caller, so that rebuilding read
-// models at start parses on one processor and applies on another; the goroutine stops with
-// the caller, and holds at most three chunks besides the one the caller is handling.
+// A subscriber or ReadAll that has read 512 events from the file and is still 1,024 or more
+// behind the head parses the lines on a second goroutine, a few chunks of 256 events ahead
+// of the caller, so that rebuilding read models at start parses on one processor and
+// applies on another. The goroutine stops with the caller and holds at most three chunks
+// besides the one the caller is handling; a store runs at most GOMAXPROCS of them.
 //
 // # Tail cache
 //

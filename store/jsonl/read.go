@@ -160,6 +160,7 @@ type reader struct {
 	yielded int           // events read yielded, counted for the ReadObserver
 	aheadOK bool          // a long run of lines may be parsed on another goroutine (see readAhead)
 	ahead   *readAhead    // the read-ahead running, if any
+	inline  int           // chunks read from the file on the caller's goroutine
 }
 
 // step yields the events after position from (from < l.len()), at most readChunk of them:
@@ -179,10 +180,11 @@ func (r *reader) step(l *entryList, from int, yield func(store.Event, error) boo
 		}
 		return from + n, ok
 	}
-	if r.aheadOK && l.len()-from >= aheadMin && r.s.takeAhead() {
+	if r.aheadOK && r.inline >= aheadAfter && l.len()-from >= aheadMin && r.s.takeAhead() {
 		r.startAhead(*l, from)
 		return r.fromAhead(from, yield)
 	}
+	r.inline++
 	to := min(from+readChunk, l.len())
 	r.es = l.appendRange(r.es[:0], from, to)
 	r.yielded = 0
