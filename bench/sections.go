@@ -100,7 +100,7 @@ func renderRestart(b *strings.Builder, x restart) {
 		}
 		return thousands(float64(x.events) / d.Seconds())
 	}
-	fmt.Fprintf(b, "## Restart\n\nHow long the server takes to start on a JSONL log of the reference domain, written through the service as the server writes it: %s restaurants, orders placed at them from 16 clients and the orders the saga created, %s events in %s streams, its saga caught up. Each step is the median of %d rounds, with the log in the page cache. Opening checks every line (checksum, layout, JSON) and builds the index; the read models then rebuild from the log (each of the two projections reads it; the saga resumes after its checkpoint). The baseline is one `ReadAll` of the log on the opened store.\n\n",
+	fmt.Fprintf(b, "## Restart\n\nHow long the server takes to start on a JSONL log of the reference domain, written through the service as the server writes it: %s restaurants, orders placed at them from 16 clients and the orders the saga created, %s events in %s streams, its saga caught up. Each step is the median of %d rounds, with the log in the page cache. Opening checks every line (checksum, layout, JSON) and builds the index; the read models then rebuild from the log (the two projections share one subscription, which parses ahead on a second goroutine; the saga resumes after its checkpoint). The baseline is one `ReadAll` of the log on the opened store.\n\n",
 		thousands(restartRestaurants), thousands(float64(x.events)), thousands(float64(x.streams)), x.rounds)
 	fmt.Fprintf(b, "| step | time | events/s |\n|---|---:|---:|\n")
 	fmt.Fprintf(b, "| open the log (`jsonl.Open`) | %s | %s |\n", x.open.Round(time.Millisecond), rate(x.open))
