@@ -167,7 +167,8 @@ func Value(src []byte) (end int, r Result) {
 // when it is not a valid JSON string.
 func scanString(src []byte, i int) int {
 	n := len(src)
-	for i++; i < n; i++ {
+	i++
+	for i += Plain(src[i:]); i < n; i++ {
 		c := src[i]
 		if !strSpecial[c] {
 			continue

@@ -16,6 +16,11 @@ var seeds = []string{
 	``, ` `, `{}`, ` [ ] `, `null`, `nul`, `nullx`, `0`, `01`, `-`, `1.`, `1e+`, `1.5e3`, `"x"`, `"\"`,
 	`"\u00G9"`, "\"a\x01\"", "\"\xff\"", `{"a" : 1 , "b" : [ 1 , 2 ] }`, `{"a":1,}`, `[1 2]`, `[1]]`, `1 2`,
 	`{"a":"}"}`, `{"a":1},"metadata":{}`, `"x","metadata":{}`, `12,"metadata":{}`, `[1] ,`, `{"a":1`,
+	// Strings scanned 8 bytes at a time up to the first group holding a byte to look at.
+	`"0123456789abcdef"`, `"0123456789abcde\"x"`, `"0123456789abcdef\u00e9"`, "\"0123456789abcdef\x01\"",
+	"\"01234567\xc3\xa9abcdef\"", `"0123456789abcdef\q"`, `"0123456789abcdef`,
+	"\"0123456789abcdef\x01ghijklmnop\"", `"0123456789abcdef\qghijklmnop"`, `"0123456789abcdef\nghijklmnop"`,
+	`{"0123456789abcdef":"ghijklmnopqrstuvw"}`,
 	strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth),
 	strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1),
 }

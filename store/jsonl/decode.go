@@ -219,8 +219,8 @@ func (p *parser) str(raw *[]byte, escaped *bool) bool {
 			return true
 		}
 	}
-	i := start
-	var high byte // OR of all bytes: >= 0x80 when there is non-ASCII to check
+	i := start + jsonscan.Plain(b[start:]) // plain ASCII, 8 bytes at a time
+	var high byte                          // OR of the other bytes: >= 0x80 when there is non-ASCII to check
 	esc := false
 	for ; i < len(b); i++ {
 		c := b[i]

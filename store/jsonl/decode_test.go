@@ -57,6 +57,11 @@ func TestParseLine(t *testing.T) {
 		{"bad escape", sealed(strings.Replace(body, `"id":"id`, `"id":"\q`, 1)), "bad escape"},
 		{"raw control character", sealed(strings.Replace(body, `"id":"id`, "\"id\":\"\x01", 1)), "control character"},
 		{"invalid UTF-8", sealed(strings.Replace(body, `"id":"id`, "\"id\":\"\xff", 1)), "not valid UTF-8"},
+		// Strings are checked 8 bytes at a time up to a group holding a byte to look at.
+		{"bad escape after 16 bytes", sealed(strings.Replace(body, `"id":"id`, `"id":"0123456789abcdef\qghijklmnop`, 1)), "bad escape"},
+		{"raw control character after 16 bytes", sealed(strings.Replace(body, "\"id\":\"id\u2028\"", "\"id\":\"0123456789abcdef\x01ghijklmnop\"", 1)), "control character"},
+		{"invalid UTF-8 after 16 bytes", sealed(strings.Replace(body, "\"id\":\"id\u2028\"", "\"id\":\"0123456789abcdef\xffghijklmnop\"", 1)), "not valid UTF-8"},
+		{"unterminated long string", sealed(`{"position":7,"stream":"0123456789abcdef0123`), "unterminated string"},
 		{"empty type", sealed(strings.Replace(body, `"type":"T\"\\\u0001"`, `"type":""`, 1)), "empty type"},
 		{"bad time", sealed(strings.Replace(body, `2026-11-23T10`, `2026-13-23T10`, 1)), "expected a time"},
 		{"short time", sealed(strings.Replace(body, `.123456789Z`, `Z`, 1)), "expected a time"},
@@ -79,6 +84,31 @@ func TestParseLine(t *testing.T) {
 			var ev store.Event
 			parseLine(tt.line, &ev)
 		})
+	}
+}
+
+// TestParseLine_stringsAtEveryOffset round-trips strings with a byte to look at (an escape,
+// a quote, non-ASCII) at every offset of a long string: the parser passes over plain bytes
+// 8 at a time and must stop at the right group.
+func TestParseLine_stringsAtEveryOffset(t *testing.T) {
+	const plain = "0123456789abcdefghijklmnopqrstuv"
+	for _, c := range []string{"\x01", "\"", "\\", "\n", "é", "\x7f", "\u2028"} {
+		for p := 0; p <= 24; p++ {
+			s := plain[:p] + c + plain[p:24]
+			e := store.EventData{ID: s, Type: "T" + s, Data: []byte(`{}`), Metadata: map[string]string{s: s, "k": plain[:p]}}
+			line := appendLine(nil, 1, "s"+s, 1, &e, time.Unix(0, 0), 1)
+			line = line[:len(line)-1]
+			if _, err := parseLine(line, nil); err != nil {
+				t.Fatalf("%q at %d: recovery: %v", c, p, err)
+			}
+			var ev store.Event
+			if _, err := parseLineWith(line, &ev, &names{}); err != nil {
+				t.Fatalf("%q at %d: reader: %v", c, p, err)
+			}
+			if ev.ID != s || ev.Type != "T"+s || ev.StreamID != "s"+s || !maps.Equal(ev.Metadata, e.Metadata) {
+				t.Fatalf("%q at %d: decoded %+v from %s", c, p, ev, line)
+			}
+		}
 	}
 }
 
