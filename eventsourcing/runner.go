@@ -108,7 +108,7 @@ type Runner struct {
 	startHead store.Position
 	startErr  error
 	waiters   int
-	changed   chan struct{}  // closed and replaced when a position advances and someone waits
+	changed   chan struct{}  // closed and replaced when a processor reaches waitLow or stops, on Drain, and on a saga's resume
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
@@ -308,17 +308,7 @@ func consistencyError(ctx context.Context, p store.Position) error {
 
 // reachedLocked reports whether position p and what the sagas wrote for it are processed.
 func (r *Runner) reachedLocked(p store.Position) (bool, error) {
-	target := p
-	for {
-		next := target
-		for _, q := range r.procs {
-			next = max(next, q.writtenUpTo(target))
-		}
-		if next == target {
-			break
-		}
-		target = next
-	}
+	target := r.closureLocked(p)
 	for _, q := range r.procs {
 		if q.pos >= target {
 			continue
@@ -331,12 +321,29 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 	return true, nil
 }
 
+// closureLocked returns the highest position written because of the events up to p: what
+// the sagas wrote while handling them, what they wrote while handling that, and so on.
+func (r *Runner) closureLocked(p store.Position) store.Position {
+	for {
+		next := p
+		for _, q := range r.procs {
+			next = max(next, q.writtenUpTo(p))
+		}
+		if next == p {
+			return p
+		}
+		p = next
+	}
+}
+
 // writtenUpTo returns the highest position the saga wrote while handling events up to p.
 func (q *processor) writtenUpTo(p store.Position) store.Position {
 	// Writes are dropped oldest first, and written only grows, so the last write for an
-	// event ≤ p is in writes or it is the last one dropped. Writes are in event order (a
-	// saga advances in log order) and a lagging processor keeps thousands of them, while a
-	// WaitFor asks again at every step of every processor: a binary search.
+	// event ≤ p is in writes, or it is the last one dropped, or it was dropped earlier:
+	// then every processor had processed all it led to (see advance), and 0 does as well.
+	// Writes are in event order (a saga advances in log order) and a lagging processor
+	// keeps thousands of them, while a WaitFor asks again at every step of every
+	// processor: a binary search.
 	if i := sort.Search(len(q.writes), func(i int) bool { return q.writes[i].event > p }); i > 0 {
 		return q.writes[i-1].written
 	}
@@ -503,13 +510,16 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 		q.writes = append(q.writes, sagaWrite{event: pos, written: written})
 	}
 	if len(q.writes) > 0 {
-		// Forget writes every processor has processed: no WaitFor needs them any more.
+		// Forget writes every processor has processed, with all they led to (what another
+		// saga wrote because of them, and so on): no WaitFor needs them any more. A write
+		// processed while a write it caused is not must stay, or a WaitFor for its event
+		// would stop at the first hop.
 		low := q.pos
 		for _, o := range r.procs {
 			low = min(low, o.pos)
 		}
 		i := 0
-		for i < len(q.writes) && q.writes[i].written <= low {
+		for i < len(q.writes) && r.closureLocked(q.writes[i].written) <= low {
 			i++
 		}
 		if i > 0 {

@@ -90,3 +90,40 @@ func TestRunner_WaitForIsWokenAtItsPosition(t *testing.T) {
 		t.Fatalf("WaitFor(100): %v", err)
 	}
 }
+
+// TestRunner_keepsWritesOfAChainOfSagas checks that a saga's write is not forgotten while a
+// write it caused (another saga's, handling it) is not processed everywhere: a WaitFor for
+// the first event must wait for both hops, also once the first saga has gone on.
+func TestRunner_keepsWritesOfAChainOfSagas(t *testing.T) {
+	r := NewRunner(nil)
+	proj := &processor{name: "p", kind: KindProjection}
+	first := &processor{name: "first", kind: KindSaga}
+	second := &processor{name: "second", kind: KindSaga}
+	r.procs = []*processor{proj, first, second}
+	reached := func(p store.Position) (bool, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.reachedLocked(p)
+	}
+	r.advance(first, 906, "e906", 922)  // handling 906, the first saga wrote 922
+	r.advance(first, 910, "e910", 924)  // and handling 910, 924
+	r.advance(second, 922, "e922", 938) // handling 922, the second saga wrote 938
+	r.advanceAll([]*processor{proj}, 930, "e930")
+	r.advance(second, 930, "e930", 0)
+	r.advance(first, 930, "e930", 0) // every processor is past 922 and 924, none at 938
+	if done, err := reached(906); done || err != nil {
+		t.Fatalf("reached(906) = %v, %v with the projection at 930; want false: 906 led to 938", done, err)
+	}
+	r.advanceAll([]*processor{proj}, 938, "e938")
+	r.advance(second, 938, "e938", 0)
+	r.advance(first, 938, "e938", 0)
+	if done, err := reached(906); !done || err != nil {
+		t.Fatalf("reached(906) = %v, %v with every processor at 938; want true", done, err)
+	}
+	// A saga forgets its writes as it advances, once all they led to is processed.
+	r.advance(first, 939, "e939", 0)
+	r.advance(second, 939, "e939", 0)
+	if n := len(first.writes) + len(second.writes); n != 0 {
+		t.Errorf("%d writes kept once every processor processed all they led to, want 0", n)
+	}
+}

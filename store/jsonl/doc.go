@@ -91,14 +91,15 @@
 // stay in the file and are
 // read with ReadAt, concurrently with appends; adjacent lines are read together. ReadStream
 // costs O(the stream's events). Subscribers keep only a position and wait for a broadcast
-// after each commit, then read from the file, so a slow subscriber costs no memory and
-// never blocks appends.
+// after each commit, then read from the file a chunk at a time (at most 256 events), so a
+// slow subscriber holds no more than that chunk and never blocks appends.
 //
-// A subscriber or ReadAll that has read 512 events from the file and is still 1,024 or more
-// behind the head parses the lines on a second goroutine, a few chunks of 256 events ahead
-// of the caller, so that rebuilding read models at start parses on one processor and
-// applies on another. The goroutine stops with the caller and holds at most three chunks
-// besides the one the caller is handling; a store runs at most GOMAXPROCS of them.
+// A subscriber or ReadAll that has read two chunks from the file and is still 1,024 or more
+// events behind the head parses the lines on a second goroutine, a few chunks ahead of the
+// caller, so that rebuilding read models at start parses on one processor and applies on
+// another. The goroutine stops with the caller and holds at most three chunks besides the
+// one the caller is handling; a store runs at most GOMAXPROCS of them, and other readers
+// read as they go.
 //
 // # Tail cache
 //

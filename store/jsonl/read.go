@@ -95,10 +95,11 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 }
 
 // Subscribe yields every event with Position > after: the history first, then each event
-// as it is committed, until ctx ends or the Store is closed. A subscriber keeps only its
-// position: it reads events from the file, or, while it keeps up with the log, takes them
-// from the tail cache; so a slow one costs no memory and never holds up appends. The events
-// are the caller's to modify.
+// as it is committed, until ctx ends or the Store is closed. A subscriber keeps its
+// position and what it is reading: it reads events from the file a chunk at a time (a few
+// chunks ahead when far behind, see the package documentation), or, while it keeps up with
+// the log, takes them from the tail cache; so a slow one holds bounded memory and never
+// holds up appends. The events are the caller's to modify.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return s.subscribe(ctx, after, false)
 }
