@@ -309,16 +309,18 @@ func consistencyError(ctx context.Context, p store.Position) error {
 // reachedLocked reports whether position p and what the sagas wrote for it are processed.
 func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 	target := r.closureLocked(p)
+	behind := false
 	for _, q := range r.procs {
 		if q.pos >= target {
 			continue
 		}
 		if q.stopped {
+			// Whatever the others do, this one will never get there: say so at once.
 			return false, fmt.Errorf("%w: %s %q at position %d: %s", ErrProcessorStopped, q.kind, q.name, q.pos, q.lastErr)
 		}
-		return false, nil
+		behind = true
 	}
-	return true, nil
+	return !behind, nil
 }
 
 // closureLocked returns the highest position written because of the events up to p: what
@@ -514,9 +516,12 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 		// saga wrote because of them, and so on): no WaitFor needs them any more. A write
 		// processed while a write it caused is not must stay, or a WaitFor for its event
 		// would stop at the first hop.
-		low := q.pos
+		low, stoppedLow := q.pos, store.Position(math.MaxInt64)
 		for _, o := range r.procs {
 			low = min(low, o.pos)
+			if o.stopped {
+				stoppedLow = min(stoppedLow, o.pos)
+			}
 		}
 		i := 0
 		for i < len(q.writes) && r.closureLocked(q.writes[i].written) <= low {
@@ -525,6 +530,12 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 		if i > 0 {
 			q.pruned = q.writes[i-1]
 			q.writes = q.writes[i:]
+		}
+		// A stopped processor never moves again, so the writes above would be kept for ever.
+		// A WaitFor that reaches beyond its position fails whatever was written, so writes
+		// for events after it are never needed.
+		if j := sort.Search(len(q.writes), func(j int) bool { return q.writes[j].event > stoppedLow }); j < len(q.writes) {
+			q.writes = q.writes[:j]
 		}
 	}
 	r.notifyAtLocked(pos)

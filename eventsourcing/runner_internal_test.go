@@ -2,6 +2,7 @@ package eventsourcing
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 	"time"
@@ -125,5 +126,49 @@ func TestRunner_keepsWritesOfAChainOfSagas(t *testing.T) {
 	r.advance(second, 939, "e939", 0)
 	if n := len(first.writes) + len(second.writes); n != 0 {
 		t.Errorf("%d writes kept once every processor processed all they led to, want 0", n)
+	}
+}
+
+// TestRunner_stoppedProcessor checks what a stopped processor does to WaitFor: a WaitFor
+// it cannot satisfy fails at once with ErrProcessorStopped, wherever the processor is in
+// the list; and the sagas' writes after its position, which no WaitFor can need, are not
+// kept (they would grow for ever), while those before it are.
+func TestRunner_stoppedProcessor(t *testing.T) {
+	r := NewRunner(nil)
+	slow := &processor{name: "slow", kind: KindSaga} // running, behind everything asked
+	saga := &processor{name: "saga", kind: KindSaga}
+	proj := &processor{name: "p", kind: KindProjection}
+	r.procs = []*processor{slow, saga, proj} // running ones before the stopped one
+	reached := func(p store.Position) (bool, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.reachedLocked(p)
+	}
+	r.advance(saga, 5, "e5", 12) // handling 5, the saga wrote 12
+	r.advanceAll([]*processor{proj}, 10, "e10")
+	r.stopProjection(proj, store.Event{Position: 11}, errors.New("boom"))
+	for pos := store.Position(6); pos <= 5000; pos++ {
+		r.advance(saga, pos, "e", pos+1000) // every later event writes
+	}
+	if n := len(saga.writes); n != 6 {
+		t.Errorf("the saga keeps %d writes with a projection stopped at 10, want the 6 for events 5 to 10", n)
+	}
+	for _, tt := range []struct {
+		p    store.Position
+		want error
+	}{
+		{3, nil},                    // nothing written because of it: only the slow saga is behind
+		{5, ErrProcessorStopped},    // led to 12, beyond the stopped projection
+		{10, ErrProcessorStopped},   // the saga wrote 1010 handling events up to it
+		{4000, ErrProcessorStopped}, // beyond the stopped projection
+	} {
+		done, err := reached(tt.p)
+		if !errors.Is(err, tt.want) || done {
+			t.Errorf("reached(%d) = %v, %v; want false, %v", tt.p, done, err, tt.want)
+		}
+	}
+	r.advance(slow, 3, "e3", 0)
+	if done, err := reached(3); !done || err != nil {
+		t.Errorf("reached(3) = %v, %v once every processor is there; want true", done, err)
 	}
 }

@@ -50,7 +50,13 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 		}
 		switch {
 		case job.noop:
-			c.handle(ctx, e, job) // nothing to run: it only counts as handled
+			// Nothing to run: it only counts as handled. Until the events before it are, it
+			// is remembered, so behind an event in flight for long the subscription must
+			// not run on without bound.
+			if c.pending() >= maxPendingHandled {
+				inFlight.Wait()
+			}
+			c.handle(ctx, e, job)
 			continue
 		case n == 1 || job.route == "":
 			inFlight.Wait() // only this goroutine adds, so nothing is added meanwhile
@@ -78,6 +84,10 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 	}
 	return ctx.Err()
 }
+
+// maxPendingHandled bounds the events a saga has handled (or ignored) past one still in
+// flight; the subscription waits for the events in flight beyond it.
+const maxPendingHandled = 4096
 
 // sagaChains orders a saga's events per stream and per key: each key maps to the completion
 // of the last event dispatched with it, while that event is in flight.
@@ -128,6 +138,13 @@ type sagaConsumer struct {
 	mu   sync.Mutex
 	next store.Position                  // the first position not yet advanced over
 	done map[store.Position]handledEvent // handled events past next, by position
+}
+
+// pending returns how many handled events wait for an earlier one to be handled.
+func (c *sagaConsumer) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.done)
 }
 
 // handledEvent is an event a saga handled: its id and the last position its commands wrote.

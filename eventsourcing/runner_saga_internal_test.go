@@ -1,0 +1,120 @@
+package eventsourcing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// triggerCodec decodes only "trigger" events: a saga using it ignores every other event.
+type triggerCodec struct{}
+
+func (triggerCodec) Encode(e string) (string, json.RawMessage, error) {
+	return e, json.RawMessage(`{}`), nil
+}
+func (triggerCodec) Decode(typ string, _ json.RawMessage) (string, error) { return typ, nil }
+func (triggerCodec) Handles(typ string) bool                              { return typ == "trigger" }
+
+type streamCommand struct{ s string }
+
+func (c streamCommand) Stream() string { return c.s }
+
+// yieldCounter counts the events its subscriptions yield.
+type yieldCounter struct {
+	store.Store
+	yielded atomic.Int64
+}
+
+func (c *yieldCounter) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range c.Store.Subscribe(ctx, after) {
+			if err == nil {
+				c.yielded.Add(1)
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// sagaWaitsForInFlight reports whether a saga's subscription loop waits for its events in
+// flight.
+func sagaWaitsForInFlight() bool {
+	buf := make([]byte, 1<<20)
+	stacks := bytes.Split(buf[:runtime.Stack(buf, true)], []byte("\n\n"))
+	for _, g := range stacks {
+		if bytes.Contains(g, []byte("sync.(*WaitGroup).Wait")) && bytes.Contains(g, []byte("consumeSaga")) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRunner_sagaHoldsBackIgnoredEvents checks that events a saga ignores do not pile up
+// behind an event in flight: the subscription waits once maxPendingHandled of them wait
+// to be counted, and goes on when the event is handled.
+func TestRunner_sagaHoldsBackIgnoredEvents(t *testing.T) {
+	mem := memory.New()
+	defer mem.Close()
+	s := &yieldCounter{Store: mem}
+	release := make(chan struct{})
+	saga := NewSaga("s", decider.Saga[string, streamCommand]{React: func(string) []streamCommand { return []streamCommand{{s: "target"}} }},
+		triggerCodec{}, func(ctx context.Context, c streamCommand, m Meta) (Result, error) {
+			select {
+			case <-release:
+				return Result{}, nil
+			case <-ctx.Done():
+				return Result{}, ctx.Err()
+			}
+		})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := mem.Append(ctx, "a", store.NoStream, store.EventData{Type: "trigger", Data: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const ignored = 3 * maxPendingHandled
+	batch := make([]store.EventData, 512)
+	for i := range batch {
+		batch[i] = store.EventData{Type: "ignored", Data: json.RawMessage(`{}`)}
+	}
+	for i := range ignored / len(batch) {
+		if _, err := mem.Append(ctx, fmt.Sprint("b-", i), store.NoStream, batch...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := NewRunner(s)
+	r.AddSaga(saga)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+
+	// Until the trigger is released, the subscription reads on until it waits for it, or
+	// (were it not held back) to the end of the log.
+	for !sagaWaitsForInFlight() && s.yielded.Load() < ignored+1 {
+		if ctx.Err() != nil {
+			t.Fatal("the saga neither waited nor read the log")
+		}
+		runtime.Gosched()
+	}
+	if n := s.yielded.Load(); n > maxPendingHandled+2 {
+		t.Fatalf("the subscription read %d events past one in flight, want at most %d", n-1, maxPendingHandled+1)
+	}
+	close(release)
+	if err := r.CaughtUp(ctx); err != nil {
+		t.Fatalf("CaughtUp after the release: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
