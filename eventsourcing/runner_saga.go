@@ -53,10 +53,9 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 			// Nothing to run: it only counts as handled. Until the events before it are, it
 			// is remembered, so behind an event in flight for long the subscription must
 			// not run on without bound.
-			if c.pending() >= maxPendingHandled {
+			if c.handle(ctx, e, job) >= maxPendingHandled {
 				inFlight.Wait()
 			}
-			c.handle(ctx, e, job)
 			continue
 		case n == 1 || job.route == "":
 			inFlight.Wait() // only this goroutine adds, so nothing is added meanwhile
@@ -140,13 +139,6 @@ type sagaConsumer struct {
 	done map[store.Position]handledEvent // handled events past next, by position
 }
 
-// pending returns how many handled events wait for an earlier one to be handled.
-func (c *sagaConsumer) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.done)
-}
-
 // handledEvent is an event a saga handled: its id and the last position its commands wrote.
 type handledEvent struct {
 	id      string
@@ -154,8 +146,9 @@ type handledEvent struct {
 }
 
 // handle lets the saga process e (job is e prepared) and records the outcome. An event
-// whose handling ctx cut short counts as unhandled.
-func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) {
+// whose handling ctx cut short counts as unhandled. It returns how many handled events then
+// wait for an earlier one to be handled.
+func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) int {
 	r, q := c.r, c.q
 	written, err := job.run(ctx, func(err error) {
 		r.logger.Warn("eventsourcing: saga retrying", "saga", q.name, "eventId", e.ID, "position", e.Position, "err", err)
@@ -165,7 +158,7 @@ func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) {
 		r.mu.Unlock()
 	})
 	if ctx.Err() != nil {
-		return
+		return 0
 	}
 	if err != nil {
 		r.logger.Error("eventsourcing: saga command failed", "saga", q.name,
@@ -186,7 +179,7 @@ func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) {
 	for {
 		h, ok := c.done[c.next]
 		if !ok {
-			return
+			return len(c.done)
 		}
 		delete(c.done, c.next)
 		r.advance(q, c.next, h.id, h.written)
