@@ -1,6 +1,7 @@
 package jsonscan_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/internal/jsonscan"
@@ -46,4 +47,42 @@ func FuzzPlain(f *testing.F) {
 	f.Add([]byte("01234567\"9abcdef"))
 	f.Add([]byte("0123456789abcd\xc3\xa9"))
 	f.Fuzz(checkPlain)
+}
+
+// TestPlain_everyByte puts every byte at every place of a group, after 0..2 whole plain groups, with a tail; and
+// every pair of bytes at places 0 and 7, and random groups.
+func TestPlain_everyByte(t *testing.T) {
+	for pre := 0; pre <= 2; pre++ {
+		for pos := 0; pos < 8; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte("abcdefghABCDEFGH01234567xyz")[:pre*8]
+				g := []byte("~~~~~~~~")
+				g[pos] = byte(c)
+				b = append(b, g...)
+				b = append(b, "tail!"...)
+				checkPlain(t, b)
+			}
+		}
+	}
+	for c1 := 0; c1 < 256; c1++ {
+		for c2 := 0; c2 < 256; c2++ {
+			b := []byte("        ")
+			b[0], b[7] = byte(c1), byte(c2)
+			checkPlain(t, b)
+			b[0], b[7] = ' ', ' '
+			b[3], b[4] = byte(c1), byte(c2)
+			checkPlain(t, b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		b := make([]byte, 8+rng.IntN(17))
+		for i := range b {
+			b[i] = byte(0x1e + rng.IntN(0x64)) // mostly plain, around the edges
+			if rng.IntN(16) == 0 {
+				b[i] = byte(rng.IntN(256))
+			}
+		}
+		checkPlain(t, b)
+	}
 }

@@ -72,6 +72,11 @@ func (t *tail) publish(evs []store.Event, complete bool, head store.Position) {
 	if t.ring == nil {
 		t.ring = make([]store.Event, t.size)
 	}
+	if len(evs) > t.size {
+		// The older ones would be pushed out by the newer ones of the same group, which
+		// the loop below could not tell from the events they replace.
+		evs = evs[len(evs)-t.size:]
+	}
 	if t.lo > t.hi || evs[0].Position != t.hi+1 {
 		t.empty(evs[0].Position) // an empty cache starts at any group
 	}

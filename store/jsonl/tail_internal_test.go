@@ -1,7 +1,10 @@
 package jsonl
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -37,6 +40,7 @@ func TestTail_publish(t *testing.T) {
 		{"a group with a hole empties it", 8, []group{{at(1, 2), true, 2}, {at(3, 5), false, 5}}, nil, []store.Position{1, 2, 3, 4, 5}},
 		{"starts again after an incomplete group", 8, []group{{at(1), true, 1}, {at(2), false, 3}, {at(4, 5), true, 5}}, []store.Position{4, 5}, []store.Position{1, 2, 3}},
 		{"off keeps nothing", 0, []group{{at(1), true, 1}}, nil, []store.Position{1}},
+		{"keeps the last size events of a larger group", 4, []group{{at(1, 2), true, 2}, {at(3, 4, 5, 6, 7, 8), true, 8}}, []store.Position{5, 6, 7, 8}, []store.Position{2, 3, 4, 9}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,4 +142,68 @@ func TestTail_byteBudget(t *testing.T) {
 			t.Fatalf("an emptied tail counts %d bytes", tl.bytes)
 		}
 	})
+	// A group of more events than the cache holds pushes its own older events out: only
+	// what the cache keeps may count, or the excess, growing with each such group, would
+	// shrink the cache to one event for good.
+	t.Run("a group larger than the cache counts what it keeps", func(t *testing.T) {
+		tl := newTail(4, 4*one)
+		tl.publish(sized(1, 6, 1000), true, 6)
+		checkBytes(t, &tl)
+		if tl.lo != 3 || tl.hi != 6 {
+			t.Fatalf("the tail holds positions %d to %d, want 3 to 6", tl.lo, tl.hi)
+		}
+		for p := store.Position(7); p <= 20; p++ {
+			tl.publish(sized(p, p, 1000), true, p)
+			checkBytes(t, &tl)
+		}
+		if tl.lo != 17 || tl.hi != 20 {
+			t.Fatalf("the tail holds positions %d to %d, want 17 to 20 (four events fit)", tl.lo, tl.hi)
+		}
+	})
+}
+
+// TestTail_appendLargerThanTheCache appends more events at once than the cache holds while
+// someone subscribes (so the cache is filled), through a Store.
+func TestTail_appendLargerThanTheCache(t *testing.T) {
+	s, err := Open(t.TempDir(), WithNoSync(), WithTailCache(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	subscribed := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() {
+		first := true
+		for _, err := range s.Subscribe(ctx, 0) {
+			if first {
+				close(subscribed)
+				first = false
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	appendN := func(stream string, n int) {
+		t.Helper()
+		evs := make([]store.EventData, n)
+		for i := range evs {
+			evs[i] = store.EventData{Type: "E", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+		}
+		if _, err := s.Append(ctx, stream, store.Any, evs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendN("warm", 1)
+	<-subscribed // the subscriber runs: the next append fills the cache
+	appendN("big", 40)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	checkBytes(t, &s.tail)
+	if s.tail.lo != 26 || s.tail.hi != 41 {
+		t.Fatalf("the cache holds positions %d to %d, want 26 to 41", s.tail.lo, s.tail.hi)
+	}
 }
