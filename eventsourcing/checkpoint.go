@@ -56,7 +56,7 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	q.pos, q.posID, q.saved = c.Position, c.EventID, c.Position
 	// What the saga wrote for the events it skips is not known, only that it is in the log:
 	// a WaitFor meanwhile waits for the whole log as it was at the start.
-	q.writes = append(q.writes, sagaWrite{event: 1, written: head})
+	q.recordLocked(1, span{last: head})
 	r.notifyLocked() // a WaitFor already waiting may be satisfied now
 	r.logger.Info("eventsourcing: saga resumes after its checkpoint", "saga", q.name, "position", c.Position)
 }

@@ -123,7 +123,8 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // a *store.ConflictError when meta.ExpectedVersion is set and differs from the stream's
 // version; Decide's other errors; a *store.ConflictError when the append lost the race
 // (pinned, or after the retries); a *StoreError when the store failed; ctx's error.
-// A Decide that returns no events writes nothing and returns the stream's current version.
+// A Decide that returns no events writes nothing and returns the stream's current version
+// and position, with Events empty (not nil).
 func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
 	if h.cfg.observer == nil {
 		return h.handle(ctx, cmd, meta)
@@ -246,7 +247,8 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		return Result{}, err
 	}
 	if len(events) == 0 {
-		return Result{StreamID: stream, Version: version, Position: position}, nil
+		// Events empty, not nil: it says the command wrote nothing (see NewSaga).
+		return Result{StreamID: stream, Version: version, Position: position, Events: []store.Event{}}, nil
 	}
 	data := make([]store.EventData, len(events))
 	for i, e := range events {

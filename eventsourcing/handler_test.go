@@ -64,7 +64,7 @@ func TestHandler_Handle(t *testing.T) {
 		h := newCounterHandler(s)
 		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
 		res := mustHandle(t, h, addToCounter{ID: "a", N: 0}, eventsourcing.Meta{})
-		want := eventsourcing.Result{StreamID: "counter-a", Version: 1, Position: 1}
+		want := eventsourcing.Result{StreamID: "counter-a", Version: 1, Position: 1, Events: []store.Event{}}
 		if !reflect.DeepEqual(res, want) {
 			t.Fatalf("got %+v, want %+v", res, want)
 		}

@@ -38,7 +38,7 @@ type Result struct {
 	StreamID  string
 	Version   store.Version  // the stream's version after the command
 	Position  store.Position // the global position of the command's last event
-	Events    []store.Event  // the events the command wrote, as the store returns them
+	Events    []store.Event  // the events the command wrote, as the store returns them; empty, not nil, when none
 	Duplicate bool           // the command id was seen before; this is the first result
 }
 

@@ -112,6 +112,7 @@ type Runner struct {
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
+	open      []span // reachLocked's scratch
 }
 
 // processor is one projection or saga; its mutable fields are guarded by Runner.mu.
@@ -126,15 +127,26 @@ type processor struct {
 	retries  int64
 	lastErr  string
 	stopped  bool
-	writes   []sagaWrite    // a saga's writes not yet seen by every processor
-	pruned   sagaWrite      // the last write dropped from writes
+	writes   []sagaWrite    // a saga's writes, in event order, while a WaitFor may need them
+	cursor   int            // reachLocked's scratch: the next of writes to look at
 	posID    string         // the id of the event at pos
 	saved    store.Position // the saga's checkpoint as last saved or loaded
 	held     bool           // the saga failed to handle an event for a fault of its own: save no more
 }
 
-// sagaWrite records that handling the events up to event made the saga write up to written.
-type sagaWrite struct{ event, written store.Position }
+// span is the positions first to last, which a saga's command wrote. A first of 0 means the
+// saga did not say (see SagaProcessor): every position after the event it handled counts.
+type span struct{ first, last store.Position }
+
+// sagaWrite records that handling the event at event made the saga write the span (one
+// command's events; an event whose commands wrote several times has a sagaWrite for each).
+// upTo is the highest last of this write and every earlier one, so that a search can skip
+// the writes that lead nowhere beyond a position.
+type sagaWrite struct {
+	event store.Position
+	span
+	upTo store.Position
+}
 
 // NewRunner returns a runner over s with no projections or sagas.
 func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
@@ -255,7 +267,9 @@ func (r *Runner) CaughtUp(ctx context.Context) error {
 
 // WaitFor waits until every projection and saga has processed position p, and every
 // projection and saga has also processed what the sagas wrote while handling the events up
-// to p (so a read model reflects a command and the commands its sagas caused).
+// to p, what they wrote while handling that, and so on (so a read model reflects a command
+// and the commands its sagas caused). It does not wait for what the sagas wrote because of
+// later events, so a steady flow of commands does not hold it up.
 //
 // When ctx ends first it returns an error wrapping ctx's error and, when ctx's deadline
 // passed, ErrConsistencyTimeout. When a processor stopped on an error before reaching the
@@ -326,33 +340,56 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 // closureLocked returns the highest position written because of the events up to p: what
 // the sagas wrote while handling them, what they wrote while handling that, and so on.
 func (r *Runner) closureLocked(p store.Position) store.Position {
-	for {
-		next := p
-		for _, q := range r.procs {
-			next = max(next, q.writtenUpTo(p))
-		}
-		if next == p {
-			return p
-		}
-		p = next
-	}
+	return r.reachLocked(1, p)
 }
 
-// writtenUpTo returns the highest position the saga wrote while handling events up to p.
-func (q *processor) writtenUpTo(p store.Position) store.Position {
-	// Writes are dropped oldest first, and written only grows, so the last write for an
-	// event ≤ p is in writes, or it is the last one dropped, or it was dropped earlier:
-	// then every processor had processed all it led to (see advance), and 0 does as well.
-	// Writes are in event order (a saga advances in log order) and a lagging processor
-	// keeps thousands of them, while a WaitFor asks again at every step of every
-	// processor: a binary search.
-	if i := sort.Search(len(q.writes), func(i int) bool { return q.writes[i].event > p }); i > 0 {
-		return q.writes[i-1].written
+// reachLocked returns the highest position written because of the events from..to (to, when
+// nothing was): what the sagas wrote while handling them, and so on. Every write lies after
+// the event that caused it, so one pass over the sagas' writes in event order finds all: when
+// it comes to an event, every write that may have caused it has been seen.
+func (r *Runner) reachLocked(from, to store.Position) store.Position {
+	reach := to
+	open := r.open[:0] // what the events found so far wrote, as far as it may still cover one
+	for _, q := range r.procs {
+		// Writes before from were not caused by the events asked about, nor were those the
+		// events before to caused within from..to, which is covered already: both are skipped.
+		i := sort.Search(len(q.writes), func(i int) bool { return q.writes[i].event >= from })
+		j := sort.Search(len(q.writes), func(j int) bool { return q.writes[j].upTo > to })
+		q.cursor = max(i, j)
 	}
-	if q.pruned.event > 0 && q.pruned.event <= p {
-		return q.pruned.written
+	for {
+		var next *processor // the saga with the earliest event among the writes left
+		for _, q := range r.procs {
+			if q.cursor < len(q.writes) && (next == nil || q.writes[q.cursor].event < next.writes[next.cursor].event) {
+				next = q
+			}
+		}
+		if next == nil {
+			break
+		}
+		w := next.writes[next.cursor]
+		next.cursor++
+		if w.event > reach {
+			break // no event from here on was written because of those asked about
+		}
+		covered := w.event <= to
+		if !covered {
+			kept := open[:0]
+			for _, s := range open {
+				if s.last >= w.event { // the others end before every event still to come
+					kept = append(kept, s)
+					covered = covered || s.first <= w.event
+				}
+			}
+			open = kept
+		}
+		if covered {
+			reach = max(reach, w.last)
+			open = append(open, w.span)
+		}
 	}
-	return 0
+	r.open = open[:0]
+	return reach
 }
 
 // Status lists every projection and saga in the order they were added.
@@ -500,16 +537,13 @@ func apply(p Projection, e store.Event) (err error) {
 }
 
 // advance records that q processed the event at pos, whose id is id, during which it wrote
-// up to written.
-func (r *Runner) advance(q *processor, pos store.Position, id string, written store.Position) {
+// the spans in written.
+func (r *Runner) advance(q *processor, pos store.Position, id string, written []span) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q.pos, q.posID = pos, id
-	if written > 0 {
-		if n := len(q.writes); n > 0 {
-			written = max(written, q.writes[n-1].written)
-		}
-		q.writes = append(q.writes, sagaWrite{event: pos, written: written})
+	for _, s := range written {
+		q.recordLocked(pos, s)
 	}
 	if len(q.writes) > 0 {
 		// Forget writes every processor has processed, with all they led to (what another
@@ -524,13 +558,10 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 			}
 		}
 		i := 0
-		for i < len(q.writes) && r.closureLocked(q.writes[i].written) <= low {
+		for i < len(q.writes) && r.reachLocked(q.writes[i].first, q.writes[i].last) <= low {
 			i++
 		}
-		if i > 0 {
-			q.pruned = q.writes[i-1]
-			q.writes = q.writes[i:]
-		}
+		q.writes = q.writes[i:]
 		// A stopped processor never moves again, so the writes above would be kept for ever.
 		// A WaitFor that reaches beyond its position fails whatever was written, so writes
 		// for events after it are never needed.
@@ -539,6 +570,21 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written st
 		}
 	}
 	r.notifyAtLocked(pos)
+}
+
+// recordLocked records that handling the event at event, the saga wrote s. Only what lies
+// after the event counts: a command found to be a repeat returns the events it wrote the
+// first time, which every WaitFor that may need them waits for anyway.
+func (q *processor) recordLocked(event store.Position, s span) {
+	s.first = max(s.first, event+1)
+	if s.last < s.first {
+		return
+	}
+	upTo := s.last
+	if n := len(q.writes); n > 0 {
+		upTo = max(upTo, q.writes[n-1].upTo)
+	}
+	q.writes = append(q.writes, sagaWrite{event: event, span: s, upTo: upTo})
 }
 
 // advanceAll records that the projections processed the event at pos, whose id is id.

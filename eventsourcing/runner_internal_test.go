@@ -4,35 +4,58 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// TestProcessor_writtenUpTo checks the lookup against its definition: the highest position
-// written while handling the events up to p, from the writes kept and the last one dropped.
-func TestProcessor_writtenUpTo(t *testing.T) {
-	q := &processor{
-		pruned: sagaWrite{event: 3, written: 10},
-		writes: []sagaWrite{{event: 5, written: 12}, {event: 6, written: 14}, {event: 9, written: 20}},
+// TestRunner_reach checks the closure of events through the sagas' writes against its
+// definition: what the sagas wrote while handling the events asked about, what they wrote
+// while handling that, and so on, but nothing for other events, even those in between.
+func TestRunner_reach(t *testing.T) {
+	write := func(event, first, last store.Position) sagaWrite {
+		return sagaWrite{event: event, span: span{first, last}}
 	}
-	for p, want := range map[store.Position]store.Position{
-		0: 0, 2: 0, // before every write
-		3: 10, 4: 10, // the dropped write
-		5: 12, 6: 14, 7: 14, 8: 14, 9: 20, 100: 20,
+	a := &processor{name: "a", kind: KindSaga}
+	for _, w := range []sagaWrite{write(5, 7, 7), write(6, 9, 9), write(8, 12, 12), write(8, 13, 13)} {
+		a.recordLocked(w.event, w.span)
+	}
+	b := &processor{name: "b", kind: KindSaga}
+	for _, w := range []sagaWrite{write(7, 10, 11), write(10, 15, 15), write(12, 14, 14)} {
+		b.recordLocked(w.event, w.span)
+	}
+	r := NewRunner(nil)
+	r.procs = []*processor{{name: "p", kind: KindProjection}, a, b}
+	for _, tt := range []struct {
+		from, to, want store.Position
+	}{
+		{1, 0, 0},
+		{1, 4, 4},   // nothing written because of events 1 to 4
+		{1, 5, 15},  // 5 → 7 → 10..11 → 15; not 6 → 9 nor 8 → 12 → 14
+		{1, 6, 15},  // and 6 → 9
+		{1, 8, 15},  // and 8 → 12 → 14, 8 → 13
+		{6, 6, 9},   // 6 alone
+		{8, 8, 14},  // 8 → 12 and 13, 12 → 14
+		{7, 7, 15},  // 7 → 10..11 → 15
+		{9, 9, 9},   // 9 caused nothing
+		{1, 20, 20}, // beyond every write
+		{16, 20, 20},
 	} {
-		if got := q.writtenUpTo(p); got != want {
-			t.Errorf("writtenUpTo(%d) = %d, want %d", p, got, want)
+		if got := r.reachLocked(tt.from, tt.to); got != tt.want {
+			t.Errorf("reach(%d..%d) = %d, want %d", tt.from, tt.to, got, tt.want)
 		}
 	}
-	empty := &processor{}
-	if got := empty.writtenUpTo(5); got != 0 {
-		t.Errorf("writtenUpTo(5) with no writes = %d, want 0", got)
-	}
-	onlyPruned := &processor{pruned: sagaWrite{event: 3, written: 10}}
-	if got := onlyPruned.writtenUpTo(5); got != 10 {
-		t.Errorf("writtenUpTo(5) with only a dropped write = %d, want 10", got)
+	// A saga that does not say which positions its command wrote has written every one after
+	// the event; and a repeat's events, written before the event, count for nothing.
+	c := &processor{}
+	c.recordLocked(5, span{last: 9})
+	c.recordLocked(6, span{first: 2, last: 3})
+	c.recordLocked(7, span{first: 4, last: 8})
+	want := []sagaWrite{{event: 5, span: span{6, 9}, upTo: 9}, {event: 7, span: span{8, 8}, upTo: 9}}
+	if !slices.Equal(c.writes, want) {
+		t.Errorf("writes %+v, want %+v", c.writes, want)
 	}
 }
 
@@ -106,24 +129,24 @@ func TestRunner_keepsWritesOfAChainOfSagas(t *testing.T) {
 		defer r.mu.Unlock()
 		return r.reachedLocked(p)
 	}
-	r.advance(first, 906, "e906", 922)  // handling 906, the first saga wrote 922
-	r.advance(first, 910, "e910", 924)  // and handling 910, 924
-	r.advance(second, 922, "e922", 938) // handling 922, the second saga wrote 938
+	r.advance(first, 906, "e906", wrote(922))  // handling 906, the first saga wrote 922
+	r.advance(first, 910, "e910", wrote(924))  // and handling 910, 924
+	r.advance(second, 922, "e922", wrote(938)) // handling 922, the second saga wrote 938
 	r.advanceAll([]*processor{proj}, 930, "e930")
-	r.advance(second, 930, "e930", 0)
-	r.advance(first, 930, "e930", 0) // every processor is past 922 and 924, none at 938
+	r.advance(second, 930, "e930", nil)
+	r.advance(first, 930, "e930", nil) // every processor is past 922 and 924, none at 938
 	if done, err := reached(906); done || err != nil {
 		t.Fatalf("reached(906) = %v, %v with the projection at 930; want false: 906 led to 938", done, err)
 	}
 	r.advanceAll([]*processor{proj}, 938, "e938")
-	r.advance(second, 938, "e938", 0)
-	r.advance(first, 938, "e938", 0)
+	r.advance(second, 938, "e938", nil)
+	r.advance(first, 938, "e938", nil)
 	if done, err := reached(906); !done || err != nil {
 		t.Fatalf("reached(906) = %v, %v with every processor at 938; want true", done, err)
 	}
 	// A saga forgets its writes as it advances, once all they led to is processed.
-	r.advance(first, 939, "e939", 0)
-	r.advance(second, 939, "e939", 0)
+	r.advance(first, 939, "e939", nil)
+	r.advance(second, 939, "e939", nil)
 	if n := len(first.writes) + len(second.writes); n != 0 {
 		t.Errorf("%d writes kept once every processor processed all they led to, want 0", n)
 	}
@@ -144,11 +167,11 @@ func TestRunner_stoppedProcessor(t *testing.T) {
 		defer r.mu.Unlock()
 		return r.reachedLocked(p)
 	}
-	r.advance(saga, 5, "e5", 12) // handling 5, the saga wrote 12
+	r.advance(saga, 5, "e5", wrote(12)) // handling 5, the saga wrote 12
 	r.advanceAll([]*processor{proj}, 10, "e10")
 	r.stopProjection(proj, store.Event{Position: 11}, errors.New("boom"))
 	for pos := store.Position(6); pos <= 5000; pos++ {
-		r.advance(saga, pos, "e", pos+1000) // every later event writes
+		r.advance(saga, pos, "e", wrote(pos+1000)) // every later event writes
 	}
 	if n := len(saga.writes); n != 6 {
 		t.Errorf("the saga keeps %d writes with a projection stopped at 10, want the 6 for events 5 to 10", n)
@@ -167,8 +190,11 @@ func TestRunner_stoppedProcessor(t *testing.T) {
 			t.Errorf("reached(%d) = %v, %v; want false, %v", tt.p, done, err, tt.want)
 		}
 	}
-	r.advance(slow, 3, "e3", 0)
+	r.advance(slow, 3, "e3", nil)
 	if done, err := reached(3); !done || err != nil {
 		t.Errorf("reached(3) = %v, %v once every processor is there; want true", done, err)
 	}
 }
+
+// wrote returns what a saga that does not say which positions it wrote returns: up to last.
+func wrote(last store.Position) []span { return []span{{last: last}} }

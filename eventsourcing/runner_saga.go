@@ -16,7 +16,8 @@ import (
 // a time, in log order. The saga's position advances over an event only once that event and
 // every earlier one are handled, so WaitFor and a restart never skip an event still in
 // flight. A full set of events in flight holds the subscription back (it catches up from
-// the log later), so memory stays bounded.
+// the log later), and so do maxPendingHandled events handled (or ignored) behind one still
+// in flight, so memory stays bounded.
 //
 // It returns the subscription's error or ctx's, after every event in flight has finished.
 func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Position) error {
@@ -41,8 +42,12 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 		if prepares {
 			job = prep.prepare(e)
 		} else {
-			job.run = func(ctx context.Context, onRetry func(error)) (store.Position, error) {
-				return q.saga.Process(ctx, e, onRetry)
+			job.run = func(ctx context.Context, onRetry func(error)) ([]span, error) {
+				last, err := q.saga.Process(ctx, e, onRetry)
+				if last == 0 {
+					return nil, err
+				}
+				return []span{{last: last}}, err // which positions is not known: see span
 			}
 			if routes {
 				job.route = router.Route(e)
@@ -61,6 +66,10 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 			inFlight.Wait() // only this goroutine adds, so nothing is added meanwhile
 			c.handle(ctx, e, job)
 			continue
+		}
+		if c.pending() >= maxPendingHandled {
+			// Handled events wait for one in flight to be counted: as for ignored ones.
+			inFlight.Wait()
 		}
 		// Chained behind the earlier events of its stream and its key before it takes a
 		// slot: predecessors are always earlier, so waiting for them never deadlocks.
@@ -139,10 +148,17 @@ type sagaConsumer struct {
 	done map[store.Position]handledEvent // handled events past next, by position
 }
 
-// handledEvent is an event a saga handled: its id and the last position its commands wrote.
+// handledEvent is an event a saga handled: its id and what its commands wrote.
 type handledEvent struct {
 	id      string
-	written store.Position
+	written []span
+}
+
+// pending returns how many handled events wait for an earlier one to be handled.
+func (c *sagaConsumer) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.done)
 }
 
 // handle lets the saga process e (job is e prepared) and records the outcome. An event

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,5 +118,31 @@ func TestRunner_sagaHoldsBackIgnoredEvents(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSaga_writtenSpans checks what NewSaga's processor reports its commands wrote: each
+// command's events first to last; nothing for a command that wrote none (empty Events), or
+// failed; and, for a Result without Events, its position alone, the first left unknown.
+func TestSaga_writtenSpans(t *testing.T) {
+	results := map[string]Result{
+		"two":     {Position: 8, Events: []store.Event{{Position: 7}, {Position: 8}}},
+		"none":    {Position: 3, Events: []store.Event{}},
+		"unknown": {Position: 12},
+	}
+	saga := NewSaga("s", decider.Saga[string, streamCommand]{React: func(string) []streamCommand {
+		return []streamCommand{{"two"}, {"none"}, {"failed"}, {"unknown"}}
+	}}, triggerCodec{}, func(_ context.Context, c streamCommand, _ Meta) (Result, error) {
+		if c.s == "failed" {
+			return Result{}, errors.New("rejected")
+		}
+		return results[c.s], nil
+	})
+	got, err := saga.(sagaPreparer).prepare(store.Event{ID: "e", Position: 5, Type: "trigger"}).run(context.Background(), nil)
+	if err == nil {
+		t.Error("no error for the failed command")
+	}
+	if want := []span{{7, 8}, {0, 12}}; !slices.Equal(got, want) {
+		t.Errorf("spans %v, want %v", got, want)
 	}
 }

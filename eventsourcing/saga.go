@@ -21,6 +21,8 @@ type SagaProcessor interface {
 	Name() string
 	// Process handles one event of the log. It returns the highest position the event's
 	// commands wrote (0 when none) and an error joining the commands that failed for good.
+	// A Runner takes every position after the event up to that one as written by them
+	// (NewSaga's processors tell it exactly which, see NewSaga).
 	// It retries transient failures itself until ctx ends, telling onRetry (if not nil)
 	// about each; when ctx ends it returns ctx's error and the event counts as unprocessed.
 	// It must not modify e's Data or Metadata (they may be the store's own).
@@ -96,6 +98,13 @@ type sagaProcessor[E, C any] struct {
 // is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
+// dispatch should return what Handler.Handle returns: the Result's Events tell a Runner's
+// WaitFor exactly which positions the command wrote, so that it waits for them and for what
+// other sagas do because of them, and not for unrelated events logged meanwhile; empty
+// Events say that it wrote nothing. A Result with a Position and nil Events is taken to have
+// written every position after the event up to it, which under a steady flow of commands
+// can make a WaitFor wait for that flow to pause.
+//
 // The processor is a SagaRouter keyed by the stream its commands address, when the command
 // type has a Stream() string method (see Route): a Runner runs the commands for one stream,
 // and the commands caused by one stream's events, in log order, and the others concurrently.
@@ -122,7 +131,12 @@ func SagaCommandID(saga, eventID string, index int) string {
 func (p *sagaProcessor[E, C]) Name() string { return p.name }
 
 func (p *sagaProcessor[E, C]) Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error) {
-	return p.prepare(e).run(ctx, onRetry)
+	spans, err := p.prepare(e).run(ctx, onRetry)
+	var last store.Position
+	for _, s := range spans {
+		last = max(last, s.last)
+	}
+	return last, err
 }
 
 // Route returns the stream the event's commands address, when they address one and say so
@@ -138,11 +152,11 @@ func (p *sagaProcessor[E, C]) Route(e store.Event) string { return p.prepare(e).
 // calls it once per event (see sagaPreparer); Route and Process call it for other callers.
 func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 	if !p.codec.Handles(e.Type) {
-		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
+		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) ([]span, error) { return nil, nil }}
 	}
 	fail := func(err error) sagaJob { // the saga could not react: a fault of its own, see sagaFault
 		err = sagaFault{err}
-		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) (store.Position, error) { return 0, err }}
+		return sagaJob{route: e.StreamID, run: func(context.Context, func(error)) ([]span, error) { return nil, err }}
 	}
 	ev, err := DecodeEvent(p.cfg.decoded, p.codec, e)
 	if err != nil {
@@ -153,7 +167,7 @@ func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 		return fail(err)
 	}
 	if len(cmds) == 0 {
-		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) (store.Position, error) { return 0, nil }}
+		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) ([]span, error) { return nil, nil }}
 	}
 	route := e.StreamID
 	for i, c := range cmds {
@@ -169,17 +183,17 @@ func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
 			break
 		}
 	}
-	return sagaJob{route: route, run: func(ctx context.Context, onRetry func(error)) (store.Position, error) {
+	return sagaJob{route: route, run: func(ctx context.Context, onRetry func(error)) ([]span, error) {
 		return p.dispatchAll(ctx, e, cmds, onRetry)
 	}}
 }
 
 // sagaJob is an event prepared for a saga: the key it is routed by (see SagaRouter) and
-// the function that dispatches its commands.
+// the function that dispatches its commands and returns what they wrote.
 type sagaJob struct {
 	route string
 	noop  bool // the event causes no command: nothing to run, only to count as handled
-	run   func(ctx context.Context, onRetry func(error)) (store.Position, error)
+	run   func(ctx context.Context, onRetry func(error)) ([]span, error)
 }
 
 // sagaPreparer is implemented by NewSaga's processors: the Runner prepares each event once,
@@ -188,13 +202,15 @@ type sagaPreparer interface {
 	prepare(e store.Event) sagaJob
 }
 
-// dispatchAll dispatches the commands e caused, in order.
-func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cmds []C, onRetry func(error)) (store.Position, error) {
+// dispatchAll dispatches the commands e caused, in order, and returns the positions each
+// wrote: from its Result's events, or, when the dispatch did not return them, up to its
+// Result's position (see span).
+func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cmds []C, onRetry func(error)) ([]span, error) {
 	correlation := e.Metadata[MetadataCorrelationID]
 	if correlation == "" {
 		correlation = e.ID
 	}
-	var written store.Position
+	var written []span
 	var failed []error
 	for i, c := range cmds {
 		meta := Meta{CommandID: SagaCommandID(p.name, e.ID, i), CausationID: e.ID, CorrelationID: correlation}
@@ -206,7 +222,12 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 			failed = append(failed, fmt.Errorf("saga %s: command %d (%T): %w", p.name, i, c, err))
 			continue
 		}
-		written = max(written, res.Position)
+		switch n := len(res.Events); {
+		case n > 0:
+			written = append(written, span{first: res.Events[0].Position, last: max(res.Position, res.Events[n-1].Position)})
+		case res.Events == nil && res.Position > 0:
+			written = append(written, span{last: res.Position}) // which positions is not known
+		}
 	}
 	return written, errors.Join(failed...)
 }
