@@ -35,6 +35,10 @@ const (
 	// not a GraphQL request, variables that are not a JSON object, a method or content type
 	// no transport takes, a mutation over GET, a subscription over plain POST or GET.
 	CodeBadRequest = "BAD_REQUEST"
+	// CodeCanceled marks an operation that failed because its request or subscription ended
+	// first: the client went away, stopped the subscription, or its connection closed. The
+	// server did not fail, and the client does not read the answer; logs and metrics see it.
+	CodeCanceled = "CANCELED"
 )
 
 // internalMessage is all a client learns about an unexpected failure.
@@ -53,12 +57,12 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	code, message, ext := classify(err)
-	if code == CodeInternal {
-		level := slog.LevelError
-		if errors.Is(err, context.Canceled) {
-			level = slog.LevelDebug // the client went away
-		}
-		p.logger.Log(ctx, level, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	switch {
+	case code == CodeInternal && errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		code, message = CodeCanceled, "the operation was canceled"
+		p.logger.DebugContext(ctx, "graphql: operation canceled", "path", gqlErr.Path.String(), "err", err)
+	case code == CodeInternal:
+		p.logger.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
 	}
 	out := &gqlerror.Error{
 		Err:        err,

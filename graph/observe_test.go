@@ -186,3 +186,34 @@ func TestErrorCode(t *testing.T) {
 		}
 	}
 }
+
+// TestConfig_Observer_subscriptionCutShort checks that a subscription whose connection
+// closes as it starts (here: the client reused its id, which closes the socket with 4409)
+// is not reported as an internal error: the client went away, the server did not fail.
+func TestConfig_Observer_subscriptionCutShort(t *testing.T) {
+	for _, query := range []string{
+		`subscription { events { position } }`, // asks the store for its head as it starts
+		`subscription { events(afterPosition: 0) { position } }`,
+	} {
+		t.Run(query, func(t *testing.T) {
+			rec := newOpRecorder()
+			e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+			e.create(t, restaurantInput("r1", "a"))
+			recv(t, rec.ops) // the mutation
+			c := e.dialWS(t, graphtest.TransportWS)
+			c.init()
+			c.start("subscribe", "s1", query)
+			c.start("subscribe", "s1", query)
+			c.closed(4409, "Subscriber for s1 already exists")
+			for {
+				op := recv(t, rec.ops)
+				if slices.Contains(op.Codes, graph.CodeInternal) {
+					t.Fatalf("reported %+v", op)
+				}
+				if op.Type == "subscription" {
+					return
+				}
+			}
+		})
+	}
+}

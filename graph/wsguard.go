@@ -368,6 +368,14 @@ func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 // and Type fields by reflection rather than encoding and decoding every event message once
 // more. Should gqlgen's messages change shape, it falls back to their JSON.
 func (c *guardedConn) WriteJSON(v any) error {
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing {
+		// The close frame is on its way (gqlgen's WriteClose sends it from a goroutine of its
+		// own): nothing may follow it, such as the error of an operation its closing ended.
+		return nil
+	}
 	id, typ, ok := messageFields(v)
 	if !ok {
 		return c.writeEncoded(v)
