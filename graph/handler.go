@@ -183,8 +183,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		srv.Use(depthLimit{max: cfg.MaxDepth})
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	srv.Use(subscriptionLimit{server: &subscriptionSlots{limit: cfg.MaxSubscriptions}})
 	srv.Use(transportRules{})
+	srv.Use(newSubscriptionLimit(cfg.MaxSubscriptions)) // the last that may refuse: see there
 	// Last: it keeps a query only once every other extension let it through.
 	srv.Use(newPersistedQueries(cfg.PersistedQueries))
 	srv.SetErrorPresenter(p.present)

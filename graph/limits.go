@@ -149,66 +149,116 @@ func (c *subscriptionSlots) release() {
 // subscriptionLimit is the gqlgen extension that refuses a subscription beyond the limit
 // of its WebSocket connection, or beyond the endpoint's limit (any transport). A
 // subscription counts until its context ends (the client stops it, it completes, or the
-// connection closes). One at its connection's limit waits up to releaseWait for a slot, so
-// that replacing a subscription is not refused.
+// connection closes). One at a limit waits up to releaseWait for a slot, so that replacing
+// a subscription is not refused.
+//
+// Free slots are taken as the operation is created, in the order the client sent its
+// operations: gqlgen reads a connection's messages one at a time and creates each operation
+// before it reads the next, but runs each on a goroutine of its own, so slots taken as the
+// operations run would go to whichever ran first, refusing the first operation sent as often
+// as the second. An operation that finds no free slot waits for one as it runs, so that the
+// client's messages that free one (a complete sent right after it) are read meanwhile.
 type subscriptionLimit struct {
 	server *subscriptionSlots // the endpoint's; nil: no server-wide limit
+	held   *sync.Map          // *graphql.OperationContext → *heldSlots, until the operation runs
+}
+
+func newSubscriptionLimit(server int) subscriptionLimit {
+	return subscriptionLimit{server: &subscriptionSlots{limit: server}, held: new(sync.Map)}
+}
+
+// heldSlots are the slots an operation took when it was created.
+type heldSlots struct {
+	release func()      // frees them
+	stop    func() bool // stops freeing them when the request (connection) ends: it runs
 }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationContextMutator
 	graphql.OperationInterceptor
 } = subscriptionLimit{}
 
 func (subscriptionLimit) ExtensionName() string                   { return "SubscriptionLimit" }
 func (subscriptionLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
+// limits returns the slots a subscription in ctx needs.
+func (l subscriptionLimit) limits(ctx context.Context) []*subscriptionSlots {
+	var out []*subscriptionSlots
+	if c, _ := ctx.Value(connKey{}).(*subscriptionSlots); c != nil && c.limit > 0 {
+		out = append(out, c)
+	}
+	if l.server != nil && l.server.limit > 0 {
+		out = append(out, l.server)
+	}
+	return out
+}
+
+// MutateOperationContext takes the slots of a subscription as it is created, when they are
+// free. It must be the last extension that may refuse an operation, or an operation refused
+// after it would hold its slots until its request (WebSocket connection) ends.
+func (l subscriptionLimit) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil || op.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	limits := l.limits(ctx)
+	for i, c := range limits {
+		if _, ok := c.take(); !ok {
+			releaseAll(limits[:i])
+			return nil // it waits as it runs
+		}
+	}
+	if len(limits) == 0 {
+		return nil
+	}
+	h := &heldSlots{release: onceReleasing(limits)}
+	l.held.Store(op, h)
+	h.stop = context.AfterFunc(ctx, func() { // it never ran
+		if _, ok := l.held.LoadAndDelete(op); ok {
+			h.release()
+		}
+	})
+	return nil
+}
+
+// InterceptOperation takes the slots a subscription did not find free as it was created,
+// waiting up to releaseWait for each, and hands them over to its context: they are freed
+// when its stream ends (before the transport sends complete, so a client that saw complete
+// may subscribe again at once), or at the latest when its context ends.
 func (l subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	op := graphql.GetOperationContext(ctx)
 	if op == nil || op.Operation == nil || op.Operation.Operation != ast.Subscription {
 		return next(ctx)
 	}
-	var releases []func()
-	if c, _ := ctx.Value(connKey{}).(*subscriptionSlots); c != nil && c.limit > 0 {
-		if !c.acquire(ctx, releaseWait) {
+	var release func()
+	if v, ok := l.held.LoadAndDelete(op); ok {
+		h := v.(*heldSlots)
+		h.stop()
+		release = h.release
+	} else {
+		limits := l.limits(ctx)
+		if len(limits) == 0 {
+			return next(ctx)
+		}
+		for i, c := range limits {
+			if c.acquire(ctx, releaseWait) {
+				continue
+			}
+			releaseAll(limits[:i])
 			if ctx.Err() != nil {
 				// Stopped, or its connection closed, while it waited: there is nobody to answer.
 				return func(context.Context) *graphql.Response { return nil }
 			}
+			msg := fmt.Sprintf("too many subscriptions on this server: the limit is %d; try again later", c.limit)
+			if c != l.server {
+				msg = fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit)
+			}
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    fmt.Sprintf("too many subscriptions on this connection: the limit is %d; stop one or open another connection", c.limit),
+				Message:    msg,
 				Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": c.limit},
 			}}})
 		}
-		releases = append(releases, c.release)
-	}
-	if l.server != nil && l.server.limit > 0 {
-		if !l.server.acquire(ctx, releaseWait) {
-			for _, r := range releases {
-				r()
-			}
-			if ctx.Err() != nil {
-				return func(context.Context) *graphql.Response { return nil }
-			}
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    fmt.Sprintf("too many subscriptions on this server: the limit is %d; try again later", l.server.limit),
-				Extensions: map[string]any{"code": CodeSubscriptionLimitExceeded, "limit": l.server.limit},
-			}}})
-		}
-		releases = append(releases, l.server.release)
-	}
-	if len(releases) == 0 {
-		return next(ctx)
-	}
-	// Released when the stream ends (before the transport sends complete, so a client that
-	// saw complete may subscribe again at once), or at the latest when ctx ends.
-	var once sync.Once
-	release := func() {
-		once.Do(func() {
-			for _, r := range releases {
-				r()
-			}
-		})
+		release = onceReleasing(limits)
 	}
 	context.AfterFunc(ctx, release)
 	responses := next(ctx)
@@ -219,6 +269,19 @@ func (l subscriptionLimit) InterceptOperation(ctx context.Context, next graphql.
 		}
 		return r
 	}
+}
+
+// releaseAll frees a slot of each.
+func releaseAll(limits []*subscriptionSlots) {
+	for _, c := range limits {
+		c.release()
+	}
+}
+
+// onceReleasing returns a function that frees a slot of each the first time it is called.
+func onceReleasing(limits []*subscriptionSlots) func() {
+	var once sync.Once
+	return func() { once.Do(func() { releaseAll(limits) }) }
 }
 
 // noIntrospection is the gqlgen extension that refuses, before execution, operations that

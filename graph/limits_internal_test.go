@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/eventgraph/eventgraph/graph/generated"
 )
@@ -113,32 +114,88 @@ func TestConnSubscriptions_acquire(t *testing.T) {
 	})
 }
 
-func TestSubscriptionLimit_InterceptOperation(t *testing.T) {
-	// subscription returns a subscription's context on a connection whose only slot is taken.
-	subscription := func(ctx context.Context) context.Context {
+func TestSubscriptionLimit(t *testing.T) {
+	// connection returns a WebSocket connection's context, with one slot, and its slots.
+	connection := func(ctx context.Context) (context.Context, *subscriptionSlots) {
 		c := &subscriptionSlots{limit: 1}
-		c.acquire(ctx, 0)
-		ctx = context.WithValue(ctx, connKey{}, c)
-		return graphql.WithOperationContext(ctx, &graphql.OperationContext{
-			Operation: &ast.OperationDefinition{Operation: ast.Subscription},
-		})
+		return context.WithValue(ctx, connKey{}, c), c
+	}
+	subscription := func() *graphql.OperationContext {
+		return &graphql.OperationContext{Operation: &ast.OperationDefinition{Operation: ast.Subscription}}
+	}
+	code := func(err *gqlerror.Error) any {
+		if err == nil {
+			return nil
+		}
+		return err.Extensions["code"]
 	}
 	next := func(context.Context) graphql.ResponseHandler {
 		t.Fatal("started beyond the limit")
 		return nil
 	}
 	t.Run("a subscription beyond the limit is refused", func(t *testing.T) {
-		ctx := subscription(context.Background())
-		r := subscriptionLimit{}.InterceptOperation(ctx, next)(ctx)
-		if r == nil || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeSubscriptionLimitExceeded {
+		ctx, _ := connection(context.Background())
+		l := newSubscriptionLimit(0)
+		if err := l.MutateOperationContext(ctx, subscription()); err != nil {
+			t.Fatalf("the first: %v", err)
+		}
+		second := subscription()
+		if err := l.MutateOperationContext(ctx, second); err != nil {
+			t.Fatalf("the second is refused as it is created (%v): it waits as it runs", err)
+		}
+		ctx = graphql.WithOperationContext(ctx, second)
+		r := l.InterceptOperation(ctx, next)(ctx)
+		if r == nil || len(r.Errors) != 1 || code(r.Errors[0]) != CodeSubscriptionLimitExceeded {
 			t.Fatalf("got %+v, want %s", r, CodeSubscriptionLimitExceeded)
 		}
 	})
 	t.Run("a subscription stopped while it waits ends without an answer", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(subscription(context.Background()))
+		ctx, c := connection(context.Background())
+		c.acquire(ctx, 0)
+		ctx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, subscription()))
 		cancel()
-		if r := (subscriptionLimit{}).InterceptOperation(ctx, next)(ctx); r != nil {
+		if r := newSubscriptionLimit(0).InterceptOperation(ctx, next)(ctx); r != nil {
 			t.Fatalf("got %+v, want the stream ended", r)
+		}
+	})
+	t.Run("the slot is freed when the subscription's stream ends", func(t *testing.T) {
+		ctx, c := connection(context.Background())
+		l := newSubscriptionLimit(0)
+		op := subscription()
+		if err := l.MutateOperationContext(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+		opCtx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, op))
+		defer cancel()
+		ended := false
+		h := l.InterceptOperation(opCtx, func(context.Context) graphql.ResponseHandler {
+			return func(context.Context) *graphql.Response {
+				if ended {
+					return nil
+				}
+				ended = true
+				return &graphql.Response{}
+			}
+		})
+		for h(opCtx) != nil {
+			if c.active != 1 {
+				t.Fatalf("%d slots taken while the stream runs, want 1", c.active)
+			}
+		}
+		if c.active != 0 {
+			t.Fatalf("%d slots taken once the stream ended, want 0", c.active)
+		}
+	})
+	t.Run("the slot of a subscription that never runs is freed when its request ends", func(t *testing.T) {
+		ctx, c := connection(context.Background())
+		ctx, cancel := context.WithCancel(ctx)
+		l := newSubscriptionLimit(0)
+		if err := l.MutateOperationContext(ctx, subscription()); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if !c.acquire(context.Background(), time.Minute) {
+			t.Fatal("the slot is still taken")
 		}
 	})
 }

@@ -44,6 +44,33 @@ func TestConfig_MaxSubscriptionsPerConnection(t *testing.T) {
 		c.next("complete", "b")
 	})
 
+	// gqlgen runs each operation on a goroutine of its own: the slots must still go in the
+	// order the client sent its operations (repeated, as that was a race).
+	t.Run("of two subscriptions sent at once, the later is refused", func(t *testing.T) {
+		for range 20 {
+			c := e.dialWS(t, graphtest.TransportWS)
+			c.init()
+			c.start("subscribe", "a", events)
+			c.start("subscribe", "b", events)
+			for servedA, refusedB := false, false; !servedA || !refusedB; {
+				m, err := c.read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch code := errorCode(t, m); {
+				case m.ID == "a" && m.Type == "next" && code == "":
+					servedA = true
+				case m.ID == "b" && m.Type == "next" && code == graph.CodeSubscriptionLimitExceeded:
+					refusedB = true
+				case m.ID == "b" && m.Type == "complete" && refusedB:
+				default:
+					t.Fatalf("got %s %q %s; want a served and b refused", m.Type, m.ID, m.Payload)
+				}
+			}
+			c.conn.CloseNow()
+		}
+	})
+
 	// The slot of a stopped subscription is released asynchronously: the new one must not
 	// find it still taken, whether it comes before or after the client's complete (each
 	// repeated, as that is a race).
