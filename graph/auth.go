@@ -243,11 +243,11 @@ func (a authRequired) MutateOperationContext(ctx context.Context, op *graphql.Op
 	if st != nil && st.authenticated.Load() {
 		return nil
 	}
-	what := "mutations and subscriptions"
+	what := "every mutation and subscription"
 	if a.queries {
 		what = "every operation"
 	}
-	msg := "authentication required: " + what + " need an Authorization: Bearer <token> header"
+	msg := "authentication required: " + what + " needs an Authorization: Bearer <token> header"
 	if st != nil {
 		st.refusal.CompareAndSwap(nil, &msg)
 		st.refused.Store(true)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -53,10 +55,21 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if _, coded := gqlErr.Extensions["code"]; !coded {
 			return badRequest(gqlErr) // a transport's refusal of the request itself
 		}
+		if gqlErr.Message == "operation  not found" { // gqlgen's, for an operationName left out
+			out := *gqlErr
+			out.Message = "the document holds several operations: name the one to run in operationName"
+			return &out
+		}
 		return gqlErr // gqlgen's own (parse, validation, complexity) or already presented
 	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	code, message, ext := classify(err)
+	if v, ok := errors.AsType[*decider.ValidationError](err); ok && isMutation(ctx) && !strings.HasPrefix(v.Field, "input") {
+		// A command names its fields as the domain knows them; the client wrote them inside
+		// the mutation's input argument, as the graph layer's own checks say.
+		v = &decider.ValidationError{Field: "input." + v.Field, Reason: v.Reason}
+		message, ext["field"] = v.Error(), v.Field
+	}
 	switch {
 	case code == CodeInternal && errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		code, message = CodeCanceled, "the operation was canceled"
@@ -75,6 +88,15 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions[k] = v
 	}
 	return out
+}
+
+// isMutation reports whether ctx is a mutation's.
+func isMutation(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	return op != nil && op.Operation == ast.Mutation
 }
 
 // classify returns the code, the client-facing message and extra extensions for err.

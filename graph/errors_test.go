@@ -38,14 +38,11 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "bad restaurant id characters", code: graph.CodeBadUserInput, query: createRestaurant,
 			vars: map[string]any{"in": withID("a b")}},
 		{name: "blank name", code: graph.CodeBadUserInput, query: createRestaurant,
-			vars: map[string]any{"in": map[string]any{"id": "x", "name": "   ", "menu": menu("a")}}},
+			vars:   map[string]any{"in": map[string]any{"id": "x", "name": "   ", "menu": menu("a")}},
+			assert: field("input.name")},
 		{name: "bad price", code: graph.CodeBadUserInput, query: createRestaurant,
-			vars: map[string]any{"in": badMenu(func(m map[string]any) { m["menuItems"].([]map[string]any)[0]["price"] = "1.999" })},
-			assert: func(t *testing.T, ext map[string]any, msg string) {
-				if !strings.Contains(msg, "price") {
-					t.Fatalf("message %q does not name the field", msg)
-				}
-			}},
+			vars:   map[string]any{"in": badMenu(func(m map[string]any) { m["menuItems"].([]map[string]any)[0]["price"] = "1.999" })},
+			assert: field("input.menu.menuItems[0].price")},
 		{name: "empty optional menuId", code: graph.CodeBadUserInput, query: createRestaurant,
 			vars: map[string]any{"in": badMenu(func(m map[string]any) { m["menuId"] = "" })}},
 		{name: "empty menu", code: graph.CodeBadUserInput, query: createRestaurant,
@@ -53,22 +50,21 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "empty optional orderId", code: graph.CodeBadUserInput, query: placeOrder,
 			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "orderId": "", "menuItemIds": []string{"pizza"}}}},
 		{name: "order without items", code: graph.CodeBadUserInput, query: placeOrder,
-			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{}}}},
+			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{}}},
+			assert: field("input.menuItemIds")},
 		{name: "empty commandId", code: graph.CodeBadUserInput, query: placeOrder,
-			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "commandId": ""}}},
+			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "commandId": ""}},
+			assert: field("input.commandId")},
 		{name: "negative expectedVersion", code: graph.CodeBadUserInput, query: placeOrder,
-			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": -1}}},
+			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": -1}},
+			assert: field("input.expectedVersion")},
 		{name: "first 0", code: graph.CodeBadUserInput, query: `{ restaurants(first: 0) { totalCount } }`},
 		{name: "first 101", code: graph.CodeBadUserInput, query: `{ orders(first: 101) { totalCount } }`},
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
 		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
-			assert: func(t *testing.T, ext map[string]any, msg string) {
-				if ext["field"] != "after" || !strings.Contains(msg, "after") {
-					t.Fatalf("message %q extensions %v", msg, ext)
-				}
-			}},
+			assert: field("after")},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},
 		{name: "negative minPosition", code: graph.CodeBadUserInput, query: `{ restaurant(id: "r1", minPosition: -1) { id } }`},
 		{name: "Int64 that is not an integer", code: graph.CodeBadUserInput, query: `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`,
@@ -127,6 +123,12 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "Int64 literal 2^63", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant(id: "r1", minPosition: 9223372036854775808) { id } }`},
 		{name: "Int64 float literal beyond float64", code: "GRAPHQL_VALIDATION_FAILED", query: `{ orders(minPosition: 1e999) { totalCount } }`},
 		{name: "Int64 literal as a variable's default", code: "GRAPHQL_VALIDATION_FAILED", query: `query($p: Int64 = -99999999999999999999) { events(afterPosition: $p) { id } }`},
+		{name: "several operations and no operationName", code: "GRAPHQL_VALIDATION_FAILED", query: `query A { status { head } } query B { status { head } }`,
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if !strings.Contains(msg, "operationName") {
+					t.Fatalf("message %q does not say to name the operation", msg)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is "+tt.code, func(t *testing.T) {
@@ -192,4 +194,15 @@ func TestErrors_InternalErrorsDoNotLeak(t *testing.T) {
 func withCuisine(in map[string]any, cuisine string) map[string]any {
 	in["menu"].(map[string]any)["cuisine"] = cuisine
 	return in
+}
+
+// field returns an assertion that an error names the field path, in extensions.field and in
+// its message: the argument's path as the client wrote it (a mutation's inside its input).
+func field(path string) func(t *testing.T, ext map[string]any, msg string) {
+	return func(t *testing.T, ext map[string]any, msg string) {
+		t.Helper()
+		if ext["field"] != path || !strings.Contains(msg, path) {
+			t.Fatalf("message %q, extensions %v; want field %s", msg, ext, path)
+		}
+	}
 }

@@ -125,7 +125,12 @@ type logLevel slog.Level
 
 func (l *logLevel) String() string { return strings.ToLower(slog.Level(*l).String()) }
 
-func (l *logLevel) Set(s string) error { return (*slog.Level)(l).UnmarshalText([]byte(s)) }
+func (l *logLevel) Set(s string) error {
+	if (*slog.Level)(l).UnmarshalText([]byte(s)) != nil {
+		return errors.New("want debug, info, warn or error")
+	}
+	return nil
+}
 
 // splitList splits a comma-separated list, dropping blanks.
 func splitList(s string) []string {
@@ -150,7 +155,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, flag.ErrHelp
 		}
-		return Config{}, err
+		return Config{}, explainFlagError(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -166,7 +171,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
-			envErr = fmt.Errorf("invalid value %q for %s: %v", v, name, err)
+			envErr = fmt.Errorf("invalid %s %q: %s", name, v, valueProblem(f, err))
 			return
 		}
 		fromEnv[f.Name] = true
@@ -324,7 +329,7 @@ func validAddr(addr string) bool {
 func Usage(w io.Writer) {
 	c := DefaultConfig()
 	fs := newFlagSet(&c)
-	fmt.Fprintf(w, "Usage: go run ./cmd/api [flags]\n\nServes the eventgraph GraphQL API at /graphql and a GraphiQL playground at /.\n\nFlags (each also an environment variable; a flag wins over its variable):\n")
+	fmt.Fprintf(w, "Usage: api [flags]   (from a checkout: go run ./cmd/api [flags])\n\nServes the eventgraph GraphQL API at /graphql and a GraphiQL playground at /.\n\nFlags (each also an environment variable; a flag wins over its variable):\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		name, usage := flag.UnquoteUsage(f)
 		if name != "" {

@@ -243,6 +243,28 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a value that does not parse: what the flag wants", func(t *testing.T) {
+		for _, tt := range []struct {
+			args []string
+			env  map[string]string
+			want string
+		}{
+			{[]string{"--max-body-bytes", "lots"}, nil, `invalid --max-body-bytes "lots": want a whole number`},
+			{[]string{"--max-body-bytes", "99999999999999999999"}, nil, `invalid --max-body-bytes "99999999999999999999": out of range`},
+			{nil, map[string]string{"EVENTGRAPH_MAX_BODY_BYTES": "lots"}, `invalid EVENTGRAPH_MAX_BODY_BYTES "lots": want a whole number`},
+			{[]string{"--consistency-timeout", "5"}, nil, `invalid --consistency-timeout "5": want a duration such as 250ms, 5s or 1m30s`},
+			{[]string{"--playground=maybe"}, nil, `invalid --playground "maybe": want true or false`},
+			{nil, map[string]string{"EVENTGRAPH_PLAYGROUND": "maybe"}, `invalid EVENTGRAPH_PLAYGROUND "maybe": want true or false`},
+			{[]string{"--log-level", "loud"}, nil, `invalid --log-level "loud": want debug, info, warn or error`},
+			{nil, map[string]string{"EVENTGRAPH_LOG_LEVEL": "loud"}, `invalid EVENTGRAPH_LOG_LEVEL "loud": want debug, info, warn or error`},
+			{[]string{"--nope"}, nil, `unknown flag --nope`},
+			{[]string{"--max-body-bytes"}, nil, `--max-body-bytes needs a value`},
+		} {
+			if _, err := ParseConfig(tt.args, env(tt.env)); err == nil || err.Error() != tt.want {
+				t.Errorf("ParseConfig(%q, %v): error %v, want %q", tt.args, tt.env, err, tt.want)
+			}
+		}
+	})
 	t.Run("the whole message", func(t *testing.T) {
 		_, err := ParseConfig(nil, env(map[string]string{"EVENTGRAPH_CONSISTENCY_TIMEOUT": "-1s"}))
 		if want := "invalid EVENTGRAPH_CONSISTENCY_TIMEOUT -1s: must be positive"; err == nil || err.Error() != want {
@@ -446,7 +468,7 @@ func TestRun_helpExitsWithStatus0(t *testing.T) {
 		t.Errorf("exit status %d, want 0", code)
 	}
 	// The command as the README gives it, and defaults as the README's table spells them.
-	for _, want := range []string{"Usage: go run ./cmd/api [flags]", "EVENTGRAPH_ADDR", "(default info)", "(default 127.0.0.1:8080)"} {
+	for _, want := range []string{"Usage: api [flags]", "EVENTGRAPH_ADDR", "(default info)", "(default 127.0.0.1:8080)"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help output lacks %q:\n%s", want, stderr.String())
 		}
