@@ -15,19 +15,19 @@ import (
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
-// streamNameCodec decodes "trigger" events into the stream name their body holds.
-type streamNameCodec struct{}
+// triggerCodecOf decodes "trigger" events into the JSON value of their body.
+type triggerCodecOf[T any] struct{}
 
-func (streamNameCodec) Encode(e string) (string, json.RawMessage, error) {
-	b, _ := json.Marshal(e)
-	return "trigger", b, nil
+func (triggerCodecOf[T]) Encode(v T) (string, json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	return "trigger", b, err
 }
-func (streamNameCodec) Decode(_ string, data json.RawMessage) (string, error) {
-	var s string
-	err := json.Unmarshal(data, &s)
-	return s, err
+func (triggerCodecOf[T]) Decode(_ string, data json.RawMessage) (T, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
 }
-func (streamNameCodec) Handles(typ string) bool { return typ == "trigger" }
+func (triggerCodecOf[T]) Handles(typ string) bool { return typ == "trigger" }
 
 // TestRunner_sagaHoldsBackHandledEvents checks that the events a saga handles behind one
 // still in flight (its command retries a transient failure, say) do not pile up without
@@ -40,7 +40,7 @@ func TestRunner_sagaHoldsBackHandledEvents(t *testing.T) {
 	release := make(chan struct{})
 	var completed atomic.Int64
 	saga := NewSaga("s", decider.Saga[string, streamCommand]{React: func(s string) []streamCommand { return []streamCommand{{s: "cmd-" + s}} }},
-		streamNameCodec{}, func(ctx context.Context, c streamCommand, m Meta) (Result, error) {
+		triggerCodecOf[string]{}, func(ctx context.Context, c streamCommand, m Meta) (Result, error) {
 			if c.s == "cmd-stuck" {
 				select {
 				case <-release:
@@ -91,20 +91,6 @@ func TestRunner_sagaHoldsBackHandledEvents(t *testing.T) {
 	}
 }
 
-// numberCodec decodes "trigger" events into the number in their body.
-type numberCodec struct{}
-
-func (numberCodec) Encode(k int) (string, json.RawMessage, error) {
-	b, _ := json.Marshal(k)
-	return "trigger", b, nil
-}
-func (numberCodec) Decode(_ string, data json.RawMessage) (int, error) {
-	var k int
-	err := json.Unmarshal(data, &k)
-	return k, err
-}
-func (numberCodec) Handles(typ string) bool { return typ == "trigger" }
-
 type echoCommand struct{ k int }
 
 func (c echoCommand) Stream() string { return fmt.Sprint("echo-", c.k) }
@@ -141,7 +127,7 @@ func newSteadyLoad(t *testing.T, ctx context.Context, n int) *steadyLoad {
 		z.appended = append(z.appended, make(chan struct{}))
 	}
 	saga := NewSaga("echo", decider.Saga[int, echoCommand]{React: func(k int) []echoCommand { return []echoCommand{{k}} }},
-		numberCodec{}, func(ctx context.Context, c echoCommand, m Meta) (Result, error) {
+		triggerCodecOf[int]{}, func(ctx context.Context, c echoCommand, m Meta) (Result, error) {
 			close(z.started[c.k])
 			gate := z.appended[c.k+1]
 			if c.k == z.n {
