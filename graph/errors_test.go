@@ -66,6 +66,9 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
 			assert: field("after")},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},
+		// An empty page's endCursor is null: an empty cursor is not one the server issued.
+		{name: "empty cursor", code: graph.CodeBadUserInput, query: `{ restaurants(after: "") { totalCount } }`, assert: field("after")},
+		{name: "empty order cursor", code: graph.CodeBadUserInput, query: `{ orders(after: "") { totalCount } }`, assert: field("after")},
 		{name: "negative minPosition", code: graph.CodeBadUserInput, query: `{ restaurant(id: "r1", minPosition: -1) { id } }`},
 		{name: "Int64 that is not an integer", code: graph.CodeBadUserInput, query: `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`,
 			vars: map[string]any{"p": "twelve"}},

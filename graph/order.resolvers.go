@@ -47,11 +47,15 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 			return nil, err
 		}
 	}
+	from, err := cursor(after)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}
 	f := readmodel.OrderFilter{RestaurantID: deref(restaurantID), Status: fromOrderStatus(status)}
-	page, err := r.svc.Orders().List(f, deref(after), n)
+	page, err := r.svc.Orders().List(f, from, n)
 	if err != nil {
 		return nil, err
 	}

@@ -82,10 +82,14 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
+	from, err := cursor(after)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}
-	page, err := r.svc.Restaurants().List(deref(after), n)
+	page, err := r.svc.Restaurants().List(from, n)
 	if err != nil {
 		return nil, err
 	}

@@ -13,11 +13,12 @@ import (
 )
 
 func (r *queryResolver) Status(ctx context.Context) (*model.Status, error) {
+	procs := r.svc.Status() // before the head: no position is then beyond it
 	head, err := r.svc.Head(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return toStatus(head, r.svc.Status()), nil
+	return toStatus(head, procs), nil
 }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
