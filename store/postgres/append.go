@@ -17,7 +17,9 @@ import (
 // Append returns once the transaction holding its events has committed, so they are as
 // durable as the database's commit (synchronous_commit). If ctx ends after the events were
 // handed to the committer, Append returns ctx's error without knowing whether they
-// commit; likewise when the connection fails during the commit.
+// commit. When the connection fails during the commit, Append looks for its events in the
+// log (on another connection): found, it succeeded; otherwise it returns the error, which
+// says that the append may still commit. It is never committed a second time.
 func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
 	op := "append " + strconv.Quote(stream)
 	if err := ctx.Err(); err != nil {

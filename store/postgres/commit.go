@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -49,23 +53,100 @@ func (s *Store) runCommitter() {
 }
 
 // commitGroup commits the group and reports each append's outcome. When the group fails as
-// a whole (it was rolled back) it commits each append alone, so an append that the database
-// refuses fails alone.
+// a whole, how it failed decides what each append is told:
+//   - the database refused it (the transaction was rolled back) or it was never sent: no
+//     append committed, so each is committed alone, and one the database refuses fails alone;
+//   - the connection failed during the commit: the group may have committed (the database
+//     may have committed before the connection broke, or may yet commit). An append whose
+//     events the log holds succeeded; the others fail with an error that says they may
+//     still commit. Committing them again could write their events twice, or report a
+//     conflict with their own events.
 func (s *Store) commitGroup(group []*request) {
-	err := s.commitBatch(group)
-	if err != nil && len(group) > 1 {
-		for _, r := range group {
-			if err := s.commitBatch([]*request{r}); err != nil {
-				r.err = err
+	if err := s.commitBatch(group); err != nil {
+		if len(group) > 1 && notCommitted(err) {
+			for _, r := range group {
+				if err := s.commitBatch([]*request{r}); err != nil {
+					s.settle(r, err)
+				}
+			}
+		} else {
+			for _, r := range group {
+				s.settle(r, err)
 			}
 		}
-	} else if err != nil {
-		group[0].err = err
 	}
 	s.wake.broadcast()
 	for _, r := range group {
 		close(r.done)
 	}
+}
+
+// notCommitted reports whether a batch that failed with err certainly did not commit: the
+// database reported an error (it rolled the transaction back), or nothing was sent.
+func notCommitted(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+}
+
+// settleTimeout bounds the look-up of an append whose commit failed.
+const settleTimeout = 10 * time.Second
+
+// settle sets the outcome of r, whose commit failed with err: when it may have committed,
+// and the log holds its events, it succeeded.
+func (s *Store) settle(r *request, err error) {
+	r.err = err
+	if notCommitted(err) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
+	defer cancel()
+	res, found, lerr := s.committed(ctx, r)
+	switch {
+	case found:
+		r.result, r.err = res, nil
+	case lerr != nil:
+		r.err = fmt.Errorf("%w (the append may have committed; looking it up failed: %v)", err, lerr)
+	default:
+		r.err = fmt.Errorf("%w (the append may still commit)", err)
+	}
+}
+
+// committed looks for r's events in the log: its first and last event, at consecutive
+// versions and positions of its stream, are proof enough that its batch committed.
+func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool, error) {
+	first, last := r.ids[0], r.ids[len(r.ids)-1]
+	rows, err := s.pool.Query(ctx, s.sql.eventsByID, r.stream, [][]byte{first, last})
+	if err != nil {
+		return store.Appended{}, false, err
+	}
+	defer rows.Close()
+	type at struct{ version, position int64 }
+	var firstAt, lastAt []at
+	for rows.Next() {
+		var id []byte
+		var a at
+		if err := rows.Scan(&id, &a.version, &a.position); err != nil {
+			return store.Appended{}, false, err
+		}
+		if bytes.Equal(id, first) {
+			firstAt = append(firstAt, a)
+		}
+		if bytes.Equal(id, last) {
+			lastAt = append(lastAt, a)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return store.Appended{}, false, err
+	}
+	n := int64(len(r.ids) - 1)
+	for _, f := range firstAt {
+		for _, l := range lastAt {
+			if l.version-f.version == n && l.position-f.position == n {
+				return store.Appended{Version: store.Version(l.version), Position: store.Position(l.position)}, true, nil
+			}
+		}
+	}
+	return store.Appended{}, false, nil
 }
 
 // commitBatch runs the group's append_events calls as one pipelined batch, which

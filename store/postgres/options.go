@@ -25,7 +25,8 @@ type options struct {
 type Option func(*options)
 
 // WithSchema sets the schema that holds the store's tables; it is created when missing.
-// Stores with different schemas on one database are independent logs.
+// Stores with different schemas on one database are independent logs. A name is at most
+// MaxSchemaBytes long.
 func WithSchema(name string) Option {
 	return func(o *options) { o.schema = name }
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,13 +42,24 @@ type Store struct {
 	workers     sync.WaitGroup     // the listener and the committer
 }
 
+// MaxSchemaBytes is the longest schema name Open accepts: PostgreSQL cuts identifiers to
+// 63 bytes (its default NAMEDATALEN less one), which would make two longer names alike in
+// their first 63 bytes one schema.
+const MaxSchemaBytes = 63
+
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
 // accepts, including pool settings such as pool_max_conns), creates or migrates the
 // store's schema, starts listening for appends of other Stores, and returns the store.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	o := buildOptions(opts)
-	if o.schema == "" {
+	switch {
+	case o.schema == "":
 		return nil, fmt.Errorf("postgres: open: %w: empty schema name", store.ErrInvalid)
+	case len(o.schema) > MaxSchemaBytes:
+		// PostgreSQL would cut it, and two names alike in their first bytes would share a log.
+		return nil, fmt.Errorf("postgres: open: %w: schema name of %d bytes, over PostgreSQL's limit of %d", store.ErrInvalid, len(o.schema), MaxSchemaBytes)
+	case strings.ContainsRune(o.schema, 0):
+		return nil, fmt.Errorf("postgres: open: %w: schema name with a NUL byte", store.ErrInvalid)
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
