@@ -213,6 +213,8 @@ func (c Config) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s: empty (the postgres store needs a database URL)", source("postgres-url"))
 	case c.Store == StorePostgres && c.PostgresSchema == "":
 		return fmt.Errorf("invalid %s: empty", source("postgres-schema"))
+	case c.Store == StorePostgres && len(c.PostgresSchema) > postgres.MaxSchemaBytes:
+		return fmt.Errorf("invalid %s: %d bytes, over PostgreSQL's limit of %d", source("postgres-schema"), len(c.PostgresSchema), postgres.MaxSchemaBytes)
 	case c.ConsistencyTimeout <= 0:
 		return fmt.Errorf("invalid %s %v: must be positive", source("consistency-timeout"), c.ConsistencyTimeout)
 	case c.MaxBodyBytes <= 0:

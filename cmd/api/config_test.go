@@ -156,6 +156,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"unknown store", []string{"--store", "mysql"}, nil, "--store"},
 		{"postgres without a URL", []string{"--store", "postgres"}, nil, "--postgres-url"},
 		{"postgres with an empty schema", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", ""}, nil, "--postgres-schema"},
+		{"postgres with a schema PostgreSQL would cut", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", strings.Repeat("s", 64)}, nil, "--postgres-schema"},
 		{"unknown store by variable", nil, map[string]string{"EVENTGRAPH_STORE": "sqlite"}, "EVENTGRAPH_STORE"},
 		{"unknown log format", []string{"--log-format", "xml"}, nil, "--log-format"},
 		{"unknown log level", []string{"--log-level", "loud"}, nil, "log-level"},
