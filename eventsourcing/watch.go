@@ -30,6 +30,14 @@ type Snapshot[S any] struct {
 // When the view's Evolve updates maps or slices in place, a Snapshot's State shares them with
 // later snapshots: copy what must outlive the next iteration.
 func Watch[S, E any](ctx context.Context, s store.Store, stream string, view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
+	return WatchFrom(ctx, s, stream, Snapshot[S]{State: view.InitialState}, view, codec)
+}
+
+// WatchFrom is Watch starting from a state the caller already holds: start is the view's
+// state after the stream's first start.Version events (a read model's copy, say), read
+// before the call. Only the stream's later events are read and folded into it, so a watch
+// of a long stream does not fold it from its first event. start.Position is not used.
+func WatchFrom[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
 	return func(yield func(Snapshot[S], error) bool) {
 		fail := func(err error) {
 			if ctx.Err() == nil {
@@ -41,7 +49,7 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 			fail(fmt.Errorf("eventsourcing: watch %s: head: %w", stream, err))
 			return
 		}
-		snap := Snapshot[S]{State: view.InitialState}
+		snap := start
 		evolve := func(e store.Event) error {
 			if codec.Handles(e.Type) {
 				ev, err := codec.Decode(e.Type, e.Data)
@@ -53,7 +61,7 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 			snap.Version, snap.Position = e.Version, e.Position
 			return nil
 		}
-		for e, err := range s.ReadStream(ctx, stream, 0) {
+		for e, err := range s.ReadStream(ctx, stream, start.Version) {
 			if err != nil {
 				fail(fmt.Errorf("eventsourcing: watch %s: read: %w", stream, err))
 				return
@@ -74,8 +82,8 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 				fail(fmt.Errorf("eventsourcing: watch %s: subscribe: %w", stream, err))
 				return
 			}
-			if e.StreamID != stream {
-				continue
+			if e.StreamID != stream || e.Version <= snap.Version {
+				continue // another stream's, or already in start
 			}
 			if err := evolve(e); err != nil {
 				fail(err)

@@ -3,6 +3,8 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"iter"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,6 +149,50 @@ func TestWatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// streamReadCounter counts the events its ReadStream yields.
+type streamReadCounter struct {
+	store.Store
+	read atomic.Int64
+}
+
+func (c *streamReadCounter) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range c.Store.ReadStream(ctx, stream, after) {
+			c.read.Add(1)
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+func TestWatchFrom(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	for range 9 {
+		mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	}
+	// The state after the first 7 events, as a read model would hold it.
+	start := counterSnapshot{State: counterState{Exists: true, Value: 6}, Version: 7}
+	c := &streamReadCounter{Store: s}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next, stop := iter.Pull2(eventsourcing.WatchFrom(ctx, c, "counter-a", start, counterView(), counterCodec{}))
+	defer stop()
+	first, err, _ := next()
+	if want := (counterSnapshot{State: counterState{Exists: true, Value: 9}, Version: 10, Position: 10}); err != nil || first != want {
+		t.Fatalf("first snapshot %+v, %v; want %+v", first, err, want)
+	}
+	if n := c.read.Load(); n != 3 {
+		t.Errorf("read %d events of the stream, want the 3 after the start", n)
+	}
+	mustHandle(t, h, addToCounter{ID: "a", N: 5}, eventsourcing.Meta{})
+	if got, err, _ := next(); err != nil || got.State.Value != 14 || got.Version != 11 {
+		t.Fatalf("next snapshot %+v, %v; want value 14 at version 11", got, err)
+	}
 }
 
 func TestRunner_WaitFor_sagaChains(t *testing.T) {

@@ -3,6 +3,9 @@ package service_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"iter"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -280,5 +283,63 @@ func TestService_Snapshots(t *testing.T) {
 	res, err := restarted.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o4", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
 	if err != nil || res.Version != 5 {
 		t.Fatalf("placing o4 after a restart: %+v, %v; want version 5", res, err)
+	}
+}
+
+// streamReads counts the events its ReadStream yields.
+type streamReads struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (c *streamReads) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range c.Store.ReadStream(ctx, stream, after) {
+			c.n.Add(1)
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestService_WatchRestaurant_startsFromTheReadModel checks that watching a restaurant
+// whose stream is long (an event per order placed there) starts from the read model's copy
+// instead of reading the stream from its first event, and then follows it.
+func TestService_WatchRestaurant_startsFromTheReadModel(t *testing.T) {
+	mem := memory.New()
+	t.Cleanup(func() { _ = mem.Close() })
+	st := &streamReads{Store: mem}
+	svc := service.New(st)
+	run(t, svc)
+	ctx := t.Context()
+	create(t, svc, "r1", "a")
+	var last eventsourcing.Result
+	for i := range 50 {
+		var err error
+		last, err = svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: fmt.Sprint("o", i), MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.WaitFor(ctx, last.Position); err != nil {
+		t.Fatal(err)
+	}
+	before := st.n.Load()
+	next, stop := iter.Pull2(svc.WatchRestaurant(ctx, "r1"))
+	defer stop()
+	r, err, _ := next()
+	if err != nil || r.ID != "r1" || r.Name != "R r1" || r.Version != 51 || len(r.Menu.MenuItems) != 1 {
+		t.Fatalf("first %+v, %v; want r1 at version 51", r, err)
+	}
+	if n := st.n.Load() - before; n != 0 {
+		t.Errorf("read %d events of the stream, want none: the read model has them all", n)
+	}
+	menu := restaurant.Menu{MenuID: "m2", Cuisine: restaurant.Cuisine("ITALIAN"), MenuItems: []restaurant.MenuItem{{MenuItemID: "b", Name: "B", Price: "2.00"}}}
+	if _, err := svc.ChangeRestaurantMenu(ctx, restaurant.ChangeRestaurantMenu{ID: "r1", Menu: menu}, eventsourcing.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err, _ := next(); err != nil || r.Version != 52 || r.Menu.MenuID != "m2" {
+		t.Fatalf("after the menu change %+v, %v; want menu m2 at version 52", r, err)
 	}
 }

@@ -18,7 +18,15 @@ import (
 // It ends when ctx ends.
 func (s *Service) WatchRestaurant(ctx context.Context, id string) iter.Seq2[readmodel.Restaurant, error] {
 	return func(yield func(readmodel.Restaurant, error) bool) {
-		snaps := eventsourcing.Watch(ctx, s.store, restaurant.StreamID(id), restaurant.View(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
+		// From the read model's copy: a restaurant's stream grows with every order placed
+		// there, and each subscriber would otherwise read and decode all of it. The read
+		// model does not count orders, which the Summary does: that count is not used here.
+		start := eventsourcing.Snapshot[restaurant.Summary]{State: restaurant.View().InitialState}
+		if r, ok := s.Restaurants().Get(id); ok {
+			start.State = restaurant.Summary{Exists: true, ID: r.ID, Name: r.Name, Menu: r.Menu}
+			start.Version = r.Version
+		}
+		snaps := eventsourcing.WatchFrom(ctx, s.store, restaurant.StreamID(id), start, restaurant.View(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
 		for snap, err := range snaps {
 			if err != nil {
 				yield(readmodel.Restaurant{}, err)
