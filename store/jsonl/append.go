@@ -177,8 +177,13 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	for i := range evs {
 		// One pass over the metadata: sorted pairs, checked and encoded.
 		pairs := sortedPairs(evs[i].Metadata, pairsArr[:0]) // valid UTF-8: store.AppendPrepared checked
+		body := len(pre)
 		pre = appendBodyPairs(pre, &evs[i], nowText, len(evs), pairs)
 		ends = append(ends, len(pre))
+		if n := streamEnd + len(pre) - body + sealedOverhead; n > s.maxLine {
+			// Open would refuse the log with a line this long: see maxLine.
+			return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w: event %d would make a line of about %d bytes, over the limit of %d", stream, store.ErrInvalid, i, n, s.maxLine)
+		}
 	}
 	var cached []store.Event
 	if s.tailOn && s.subs.Load() > 0 {

@@ -62,6 +62,9 @@ func appendBodyPairs(b []byte, e *store.EventData, t []byte, batch int, meta []m
 	return append(b, ',')
 }
 
+// sealedOverhead bounds what appendSealed adds to the stream and the body.
+const sealedOverhead = 128
+
 // appendSealed appends a whole line: its head (position, the stream as a JSON string,
 // version), the body, and the checksum.
 func appendSealed(b []byte, pos store.Position, stream []byte, v store.Version, body []byte) []byte {

@@ -12,6 +12,7 @@ type Option func(*config)
 type config struct {
 	noSync    bool
 	maxSize   int
+	lineLimit int // the longest line Append writes: maxLine (tests set less)
 	now       func() time.Time
 	wrap      func(file) file
 	tail      int
@@ -22,7 +23,7 @@ type config struct {
 }
 
 func defaultConfig() config {
-	return config{maxSize: store.DefaultMaxEventSize, now: time.Now, tail: DefaultTailCache, tailBytes: DefaultTailCacheBytes}
+	return config{maxSize: store.DefaultMaxEventSize, lineLimit: maxLine, now: time.Now, tail: DefaultTailCache, tailBytes: DefaultTailCacheBytes}
 }
 
 // WithNoSync makes Append return once the events are written to the operating system,
@@ -34,7 +35,8 @@ func WithNoSync() Option {
 
 // WithMaxEventSize sets the limit on one event's size (its data plus its metadata's keys and
 // values); a bigger event fails with store.ErrInvalid. The default is store.DefaultMaxEventSize
-// (1 MiB). n <= 0 keeps the default.
+// (1 MiB). n <= 0 keeps the default. Whatever the limit, an event whose line in the log would
+// be over 1 GiB fails with store.ErrInvalid: Open refuses longer lines.
 func WithMaxEventSize(n int) Option {
 	return func(c *config) {
 		if n > 0 {

@@ -24,6 +24,7 @@ type Store struct {
 	noSync   bool
 	readOnly bool // opened with OpenReadOnly
 	maxSize  int
+	maxLine  int // see config.lineLimit
 	now      func() time.Time
 	ids      *store.IDs
 	report   Report
@@ -189,6 +190,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		noSync:   cfg.noSync,
 		readOnly: cfg.readOnly,
 		maxSize:  cfg.maxSize,
+		maxLine:  cfg.lineLimit,
 		now:      cfg.now,
 		ids:      store.NewIDs(),
 		report:   rep,
@@ -243,6 +245,11 @@ func (s *Store) readOnlyErr() error {
 // Close waits for appends in flight, then closes the log and releases the directory's lock.
 // After Close every method fails with store.ErrClosed.
 func (s *Store) Close() error {
+	// Saves of checkpoints and snapshots end first, before the lock file goes (no save may
+	// outlive it), and before s.mu is taken: a snapshot's save reads the log under its own
+	// lock, so taking them the other way round could wait for each other for ever.
+	s.closeCheckpoints()
+	s.closeSnapshots()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -252,8 +259,6 @@ func (s *Store) Close() error {
 	for s.flushing {
 		s.idle.Wait()
 	}
-	s.closeCheckpoints() // before the lock file goes: no save may outlive it
-	s.closeSnapshots()   // likewise
 	close(s.done)
 	err := s.f.Close()
 	if s.lock != nil {
