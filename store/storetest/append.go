@@ -175,6 +175,32 @@ func checkSizeLimit(tb testing.TB, h Harness) {
 	}
 }
 
+// checkSizeLimitSum: the size limit applies to an event's data and metadata together, as
+// store.Prepare counts them: an event whose data and metadata are each under the limit but
+// together over it fails with ErrInvalid and writes nothing, and one exactly at the limit
+// is accepted. checkInvalid tries data over the limit and metadata over the limit, each
+// alone.
+func checkSizeLimitSum(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	limit := h.maxEventSize()
+	half := limit / 2
+	data := []byte(`"` + strings.Repeat("d", half) + `"`) // half+2 bytes
+	meta := map[string]string{"k": strings.Repeat("m", half-1)}
+	// half+2 + 1 + half-1 bytes: limit+2, or limit+1 for an odd limit.
+	_, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: data, Metadata: meta})
+	if !errors.Is(err, store.ErrInvalid) {
+		tb.Errorf("Append of %d bytes of data and %d of metadata (limit %d): err = %v, want ErrInvalid",
+			len(data), 1+len(meta["k"]), limit, err)
+	}
+	if got := readAll(tb, ctx, s, 0); len(got) != 0 {
+		tb.Errorf("the log holds %d events after the refused append", len(got))
+	}
+	meta["k"] = strings.Repeat("m", limit-len(data)-1)
+	if _, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: data, Metadata: meta}); err != nil {
+		tb.Errorf("Append of data and metadata exactly at the limit: %v", err)
+	}
+}
+
 // checkBatchAtomic: a batch that conflicts or holds an invalid event writes none of its events.
 func checkBatchAtomic(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)

@@ -1,9 +1,13 @@
 package storetest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -254,4 +258,197 @@ func (s returnsRawData) AppendHandover(ctx context.Context, stream string, expec
 		evs[i].Data = events[i].Data
 	}
 	return app, evs, err
+}
+
+// visibleOneByOne validates a whole batch and checks its expected version first, holding
+// its own lock, so a batch is all or nothing for conflicts and invalid events and takes
+// consecutive positions; but it then commits the events one at a time, so readers can see
+// the first events of a batch without the rest.
+type visibleOneByOne struct {
+	*memory.Store
+	mu *sync.Mutex
+}
+
+func (s visibleOneByOne) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	if _, err := store.Prepare(stream, expected, events, 0); err != nil {
+		return store.Appended{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := s.StreamVersion(ctx, stream)
+	if err != nil {
+		return store.Appended{}, err
+	}
+	if err := store.CheckVersion(stream, expected, v); err != nil {
+		return store.Appended{}, err
+	}
+	var last store.Appended
+	for _, e := range events {
+		if last, err = s.Store.Append(ctx, stream, store.Any, e); err != nil {
+			return last, err
+		}
+		runtime.Gosched()
+	}
+	return last, nil
+}
+
+// buffersSubscribers pumps each subscription through a goroutine into an unbounded queue:
+// a stalled subscriber never blocks writers, but holds a copy of every event appended since.
+type buffersSubscribers struct{ *memory.Store }
+
+func (s buffersSubscribers) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type item struct {
+			e   store.Event
+			err error
+		}
+		var (
+			mu    sync.Mutex
+			queue []item
+			more  = make(chan struct{}, 1)
+		)
+		go func() {
+			for e, err := range s.Store.Subscribe(ctx, after) {
+				mu.Lock()
+				queue = append(queue, item{e, err})
+				mu.Unlock()
+				select {
+				case more <- struct{}{}:
+				default:
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for {
+			mu.Lock()
+			if len(queue) == 0 {
+				mu.Unlock()
+				<-more
+				continue
+			}
+			it := queue[0]
+			queue = queue[1:]
+			mu.Unlock()
+			if !yield(it.e, it.err) || it.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// clampsToHead starts a subscription past the head at the head instead.
+type clampsToHead struct{ *memory.Store }
+
+func (s clampsToHead) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	if h, err := s.Head(ctx); err == nil && after > h {
+		after = h
+	}
+	return s.Store.Subscribe(ctx, after)
+}
+
+// halfClosed fails with ErrClosed after Close in Append and the iterators, but its
+// StreamVersion and AppendHandover then report success, writing nothing.
+type halfClosed struct{ *memory.Store }
+
+func (s halfClosed) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	v, err := s.Store.StreamVersion(ctx, stream)
+	if errors.Is(err, store.ErrClosed) {
+		return v, nil
+	}
+	return v, err
+}
+
+func (s halfClosed) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	a, evs, err := s.Store.AppendHandover(ctx, stream, expected, events...)
+	if errors.Is(err, store.ErrClosed) {
+		return a, evs, nil
+	}
+	return a, evs, err
+}
+
+// checksAtCreation checks whether it is closed when ReadAll's iterator is made, not when it
+// runs: an iterator made on an open store yields the events there were then, whenever.
+type checksAtCreation struct{ *memory.Store }
+
+func (s checksAtCreation) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	if _, err := s.Head(ctx); errors.Is(err, store.ErrClosed) {
+		return s.Store.ReadAll(ctx, after)
+	}
+	var evs []store.Event
+	for e, err := range s.Store.ReadAll(ctx, after) {
+		if err != nil {
+			break
+		}
+		evs = append(evs, e)
+	}
+	return func(yield func(store.Event, error) bool) {
+		for _, e := range evs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// separateLimits holds data and metadata each to the limit, not their sum (the memory store
+// underneath has a larger limit).
+type separateLimits struct {
+	*memory.Store
+	limit int
+}
+
+func (s separateLimits) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	for _, e := range events {
+		var b bytes.Buffer
+		if err := json.Compact(&b, e.Data); err == nil && b.Len() > s.limit {
+			return store.Appended{}, fmt.Errorf("%w: data too big", store.ErrInvalid)
+		}
+		m := 0
+		for k, v := range e.Metadata {
+			m += len(k) + len(v)
+		}
+		if m > s.limit {
+			return store.Appended{}, fmt.Errorf("%w: metadata too big", store.ErrInvalid)
+		}
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// sharesReadAll yields ReadAll's callers the store's own events (as ReadAllShared does),
+// which they then may change for everyone.
+type sharesReadAll struct{ *memory.Store }
+
+func (s sharesReadAll) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.ReadAllShared(ctx, after)
+}
+
+// Broken restarts, for durableReloading: each changes how an event reads back after a
+// restart, as a store that encodes and decodes what it keeps would by mistake.
+
+// unescapesSlash turns \/ in data into /.
+func unescapesSlash(e store.Event) store.Event {
+	e.Data = bytes.ReplaceAll(e.Data, []byte(`\/`), []byte(`/`))
+	return e
+}
+
+// escapesLineSeparator turns U+2028 in data into \u2028.
+func escapesLineSeparator(e store.Event) store.Event {
+	e.Data = bytes.ReplaceAll(e.Data, []byte("\u2028"), []byte(`\u2028`))
+	return e
+}
+
+// flattensMetadata turns newlines in metadata values into spaces.
+func flattensMetadata(e store.Event) store.Event {
+	if e.Metadata != nil {
+		m := make(map[string]string, len(e.Metadata))
+		for k, v := range e.Metadata {
+			m[k] = strings.ReplaceAll(v, "\n", " ")
+		}
+		e.Metadata = m
+	}
+	return e
 }

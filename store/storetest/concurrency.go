@@ -262,3 +262,115 @@ func checkGapFree(tb testing.TB, h Harness) {
 		tb.Error("the check ran out of time")
 	}
 }
+
+// batchMark identifies one event of a batch in checkBatchVisibleWhole.
+type batchMark struct {
+	W int `json:"w"` // writer
+	I int `json:"i"` // the writer's append number
+	J int `json:"j"` // index in the batch
+	N int `json:"n"` // the batch's size
+}
+
+// checkBatchVisibleWhole: an append is atomic for readers too. While writers append
+// batches, readers polling ReadAll and ReadStream, each from where its last read ended,
+// never see the first events of a batch without its last: every read begins on the first
+// event of a batch and ends on the last. checkGapFree checks only that reads have no gap,
+// which a store that publishes a batch's events one at a time, at consecutive positions,
+// passes.
+func checkBatchVisibleWhole(tb testing.TB, h Harness) {
+	const (
+		writers   = 4
+		perWriter = 40
+	)
+	ctx, s := open(tb, h)
+	size := func(w, i int) int { return 2 + (w+i)%5 }
+
+	var problems sync.Map // the first problem of each reader
+	report := func(reader, msg string) { problems.LoadOrStore(reader, msg) }
+	checkRead := func(reader string, evs []store.Event) bool {
+		if len(evs) == 0 {
+			return true
+		}
+		var first, last batchMark
+		if err := json.Unmarshal(evs[0].Data, &first); err != nil {
+			report(reader, fmt.Sprintf("data %s: %v", evs[0].Data, err))
+			return false
+		}
+		if err := json.Unmarshal(evs[len(evs)-1].Data, &last); err != nil {
+			report(reader, fmt.Sprintf("data %s: %v", evs[len(evs)-1].Data, err))
+			return false
+		}
+		if first.J != 0 {
+			report(reader, fmt.Sprintf("a read began at position %d, event %d of a %d-event batch", evs[0].Position, first.J, first.N))
+			return false
+		}
+		if last.J != last.N-1 {
+			report(reader, fmt.Sprintf("a read ended at position %d, event %d of a %d-event batch: the rest of the batch was not visible", evs[len(evs)-1].Position, last.J, last.N))
+			return false
+		}
+		return true
+	}
+	writersDone := make(chan struct{})
+	// poll reads with read from where its last read ended until one last read after the
+	// writers are done.
+	poll := func(reader string, read func(after store.Event) ([]store.Event, error)) {
+		var last store.Event
+		for done := false; !done; {
+			select {
+			case <-writersDone:
+				done = true
+			default:
+			}
+			evs, err := read(last)
+			if err != nil {
+				report(reader, err.Error())
+				return
+			}
+			if !checkRead(reader, evs) {
+				return
+			}
+			if len(evs) > 0 {
+				last = evs[len(evs)-1]
+			}
+		}
+	}
+	var readers sync.WaitGroup
+	readers.Go(func() {
+		poll("ReadAll", func(last store.Event) ([]store.Event, error) {
+			return collect(s.ReadAll(ctx, last.Position))
+		})
+	})
+	readers.Go(func() { // the stream writers 0 and 2 share
+		poll("ReadStream", func(last store.Event) ([]store.Event, error) {
+			return collect(s.ReadStream(ctx, "whole-0", last.Version))
+		})
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				n := size(w, i)
+				evs := make([]store.EventData, n)
+				for j := range evs {
+					evs[j] = ev("M", batchMark{W: w, I: i, J: j, N: n})
+				}
+				if _, err := s.Append(ctx, fmt.Sprint("whole-", w%2), store.Any, evs...); err != nil {
+					errs <- fmt.Errorf("writer %d append %d: %w", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(writersDone)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Error(err)
+	}
+	problems.Range(func(reader, msg any) bool {
+		tb.Errorf("%s during appends: %s", reader, msg)
+		return true
+	})
+}

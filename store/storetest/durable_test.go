@@ -121,6 +121,12 @@ func (k *keeper) Close() error {
 // durable returns a harness whose stores are memory stores wrapped by wrap and kept by a
 // keeper, so Reopen works.
 func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storetest.Harness {
+	return durableReloading(wrap, nil, opts...)
+}
+
+// durableReloading is durable with a restart that passes each kept event through reload,
+// when it is not nil, before the new store holds it: a restart that changes events.
+func durableReloading(wrap func(*memory.Store) store.Store, reload func(store.Event) store.Event, opts ...memory.Option) storetest.Harness {
 	newKeeper := func(mem *memory.Store) *keeper { return &keeper{Store: wrap(mem), mem: mem} }
 	return storetest.Harness{
 		New: func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
@@ -147,6 +153,9 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 			}
 			mem := memory.New(append(opts, memory.WithClock(clock))...)
 			for _, e := range events {
+				if reload != nil {
+					e = reload(e)
+				}
 				d := store.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
 				if _, err := mem.Append(context.Background(), e.StreamID, e.Version-1, d); err != nil {
 					tb.Fatalf("reopen: %v", err)

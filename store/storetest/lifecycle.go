@@ -244,3 +244,73 @@ func checkClosed(tb testing.TB, h Harness) {
 	}
 	_ = s.Close() // a second Close must not panic; its result is the store's choice
 }
+
+// checkClosedOptional: after Close the optional methods a store implements fail with
+// ErrClosed too, as every method must: StreamVersion, AppendEvents, AppendHandover,
+// ReadAllShared and SubscribeShared, writing and yielding nothing. checkClosed covers
+// Append, the three iterators and Head, and checkCheckpoints and checkSnapshots their own
+// methods.
+func checkClosedOptional(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "s", store.NoStream, numbered("T", 0, 2)...)
+	if err := s.Close(); err != nil {
+		tb.Errorf("Close: %v", err)
+	}
+	checked := 0
+	if sv, ok := s.(store.StreamVersioner); ok {
+		checked++
+		if _, err := sv.StreamVersion(ctx, "s"); !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("StreamVersion after Close: err = %v, want ErrClosed", err)
+		}
+	}
+	if ea, ok := s.(store.EventsAppender); ok {
+		checked++
+		if _, evs, err := ea.AppendEvents(ctx, "s", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) || evs != nil {
+			tb.Errorf("AppendEvents after Close: %d events, err = %v, want ErrClosed", len(evs), err)
+		}
+	}
+	if ha, ok := s.(store.HandoverAppender); ok {
+		checked++
+		if _, evs, err := ha.AppendHandover(ctx, "s", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) || evs != nil {
+			tb.Errorf("AppendHandover after Close: %d events, err = %v, want ErrClosed", len(evs), err)
+		}
+	}
+	if sr, ok := s.(store.SharedReader); ok {
+		checked++
+		if evs, err := collect(sr.ReadAllShared(ctx, 0)); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("ReadAllShared after Close: %d events and error %v, want only ErrClosed", len(evs), err)
+		}
+	}
+	if ss, ok := s.(store.SharedSubscriber); ok {
+		checked++
+		if evs, err := collect(ss.SubscribeShared(ctx, 0)); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("SubscribeShared after Close: %d events and error %v, want only ErrClosed", len(evs), err)
+		}
+	}
+	tb.Logf("%T: %d optional methods checked", s, checked)
+}
+
+// checkClosedIteratorsMadeBefore: an iterator made before Close but ranged over after it
+// yields only ErrClosed: whether the store is closed is decided when the iterator runs,
+// not when it is made. checkClosed makes its iterators after Close.
+func checkClosedIteratorsMadeBefore(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "s", store.NoStream, numbered("T", 0, 2)...)
+	seqs := []struct {
+		name string
+		seq  iter.Seq2[store.Event, error]
+	}{
+		{"ReadStream", s.ReadStream(ctx, "s", 0)},
+		{"ReadAll", s.ReadAll(ctx, 0)},
+		{"Subscribe", s.Subscribe(ctx, 0)},
+	}
+	if err := s.Close(); err != nil {
+		tb.Errorf("Close: %v", err)
+	}
+	for _, k := range seqs {
+		evs, err := collect(k.seq)
+		if len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("%s made before Close, ranged over after: %d events and error %v, want only ErrClosed", k.name, len(evs), err)
+		}
+	}
+}

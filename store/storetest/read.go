@@ -69,10 +69,11 @@ func checkReadAll(tb testing.TB, h Harness) {
 	sameEvents(tb, "ReadAll(0) after an early break", all, readAll(tb, ctx, s, 0))
 }
 
-// checkDataCompact: Data comes back as json.Compact of the input: key order, number
-// spelling and string escapes unchanged.
-func checkDataCompact(tb testing.TB, h Harness) {
-	inputs := []string{
+// jsonSpellings returns JSON documents whose spelling a store must keep as json.Compact
+// makes it: key order, duplicate keys, number spellings, escapes (also of characters that
+// need none), U+2028, surrogate pairs and white space around and inside.
+func jsonSpellings() []string {
+	return []string{
 		`{"b": 1.50, "a":"\u00e9"}`,
 		"{\n  \"z\" : [1, 2.0 , 3e2, -0, 1E-7],\n  \"a\" : { \"nested\" : true }\n}",
 		`  "\u003chtml\u003e & \/ \"quoted\" é"  `,
@@ -85,7 +86,15 @@ func checkDataCompact(tb testing.TB, h Harness) {
 		`"\ud83d\ude00 😀"`,
 		"\"line\u2028separator <b> & </b>\"",
 		"{\"tab\":\"a\\tb\",\t\"line\" :\r\n \"x\\ny\"}",
+		`"\\\"\b\f\n\r\t\u0000\u001f"`,
+		`-1.0e+10`,
 	}
+}
+
+// checkDataCompact: Data comes back as json.Compact of the input: key order, number
+// spelling and string escapes unchanged.
+func checkDataCompact(tb testing.TB, h Harness) {
+	inputs := jsonSpellings()
 	ctx, s := open(tb, h)
 	events := make([]store.EventData, len(inputs))
 	for i, in := range inputs {
@@ -207,6 +216,38 @@ func checkCopies(tb testing.TB, h Harness) {
 	again := readAll(tb, ctx, s, 0)
 	if len(again) != 1 || string(again[0].Data) != `{"k":"v"}` || !sameMetadata(again[0].Metadata, map[string]string{"m": "1"}) {
 		tb.Errorf("changing a read event changed the stored event: %v", again)
+	}
+}
+
+// checkReadAllCopies: what ReadAll yields is the caller's, as what ReadStream yields is:
+// changing it changes nothing that anyone reads next. checkCopies changes what ReadStream
+// yielded and checkSubscribedCopies what Subscribe yielded, and both then read with
+// ReadAll, so a store whose ReadAll yields its own events passes them.
+func checkReadAllCopies(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	mustAppend(tb, ctx, s, "c", store.NoStream,
+		store.EventData{Type: "T", Data: []byte(`{"k":"v"}`), Metadata: map[string]string{"m": "1"}})
+	got := readAll(tb, ctx, s, 0)
+	if len(got) != 1 {
+		tb.Fatalf("ReadAll yielded %d events, want 1", len(got))
+	}
+	got[0].Data[2] = 'X'
+	if got[0].Metadata != nil {
+		got[0].Metadata["m"] = "changed"
+		got[0].Metadata["new"] = "x"
+	}
+	sub, err := subscribeUntil(ctx, h, s, 0, 1)
+	if err != nil {
+		tb.Fatalf("Subscribe: %v", err)
+	}
+	for name, evs := range map[string][]store.Event{
+		"ReadStream": readStream(tb, ctx, s, "c", 0),
+		"ReadAll":    readAll(tb, ctx, s, 0),
+		"Subscribe":  sub,
+	} {
+		if len(evs) != 1 || string(evs[0].Data) != `{"k":"v"}` || !sameMetadata(evs[0].Metadata, map[string]string{"m": "1"}) {
+			tb.Errorf("%s after a caller changed an event ReadAll yielded: %+v", name, evs)
+		}
 	}
 }
 

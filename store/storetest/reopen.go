@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -78,4 +79,71 @@ func checkReopenAppend(tb testing.TB, h Harness) {
 	if a := mustAppend(tb, ctx, s, "b", store.StreamExists, numbered("B", 1, 1)...); a != (store.Appended{Version: 2, Position: 5}) {
 		tb.Errorf("Append after a second restart = %+v, want {2 5}", a)
 	}
+}
+
+// checkReopenSpelling: after a restart every reader returns each event's data exactly as
+// json.Compact made it, for every spelling checkDataCompact tries, and metadata, types and
+// ids holding quotes, backslashes, newlines, control characters, U+2028 and non-ASCII text
+// unchanged: a store that encodes what it keeps must decode it to the same bytes.
+// checkReopen tries one object with \u00e9 and <&>, and metadata with an empty value.
+func checkReopenSpelling(tb testing.TB, h Harness) {
+	inputs := jsonSpellings()
+	metas := []map[string]string{
+		{"empty": "", "ünïcode": "日本語 \"quoted\" \n newline", `back\slash`: "\t\r\x00\u2028</script>"},
+		nil,
+		{"k": `{"json":"in a string"}`},
+	}
+	types := []string{"Raw", `Ty"pe\with` + "\nnewline", "Ünïcode 😀", "<&>"}
+	ids := []string{"", `id "quoted"\`, "id\nnewline\u2028", "ïd 😀"}
+	ctx, s := open(tb, h)
+	events := make([]store.EventData, len(inputs))
+	for i, in := range inputs {
+		events[i] = store.EventData{Type: types[i%len(types)], Data: []byte(in), Metadata: metas[i%len(metas)]}
+		if id := ids[i%len(ids)]; id != "" {
+			events[i].ID = fmt.Sprintf("%s-%d", id, i)
+		}
+	}
+	mustAppend(tb, ctx, s, "spell", store.NoStream, events[:5]...)
+	mustAppend(tb, ctx, s, "other", store.NoStream, numbered("O", 0, 1)...)
+	mustAppend(tb, ctx, s, "spell", 5, events[5:]...)
+	check := func(what string, got []store.Event) {
+		tb.Helper()
+		var spell []store.Event
+		for _, e := range got {
+			if e.StreamID == "spell" {
+				spell = append(spell, e)
+			}
+		}
+		if len(spell) != len(inputs) {
+			tb.Errorf("%s yielded %d events of the stream, want %d", what, len(spell), len(inputs))
+			return
+		}
+		for i, in := range inputs {
+			if want := compact(in); !bytes.Equal(spell[i].Data, want) {
+				tb.Errorf("%s: data of %q = %s, want %s", what, in, spell[i].Data, want)
+			}
+			if !sameMetadata(spell[i].Metadata, events[i].Metadata) {
+				tb.Errorf("%s: event %d metadata %q, want %q", what, i, spell[i].Metadata, events[i].Metadata)
+			}
+			if spell[i].Type != events[i].Type {
+				tb.Errorf("%s: event %d type %q, want %q", what, i, spell[i].Type, events[i].Type)
+			}
+			if events[i].ID != "" && spell[i].ID != events[i].ID {
+				tb.Errorf("%s: event %d id %q, want %q", what, i, spell[i].ID, events[i].ID)
+			}
+		}
+	}
+	before := readAll(tb, ctx, s, 0)
+	check("ReadAll before a restart", before)
+
+	s = reopen(tb, h, s)
+	all := readAll(tb, ctx, s, 0)
+	check("ReadAll after a restart", all)
+	sameEvents(tb, "ReadAll after a restart", before, all)
+	check("ReadStream after a restart", readStream(tb, ctx, s, "spell", 0))
+	sub, err := subscribeUntil(ctx, h, s, 0, store.Position(len(before)))
+	if err != nil {
+		tb.Errorf("Subscribe after a restart: %v", err)
+	}
+	check("Subscribe after a restart", sub)
 }

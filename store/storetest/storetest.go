@@ -8,16 +8,18 @@
 //
 // The suite checks every semantic of the store contract (see package store): the four
 // expected-version modes and the *store.ConflictError they report; all-or-nothing batches
-// at consecutive positions; invalid arguments rejected with store.ErrInvalid and nothing
-// written; racing and concurrent appends with no version or position duplicated or
-// skipped; readers that never see position P+1 before P; subscriptions from any position
-// that deliver every event exactly once, in order, also while appends go on and when the
-// subscriber stalls (which must not block writers); ReadStream and ReadAll bounds; data
-// that round-trips as json.Compact of the input; metadata, ids and UTC times; iterators
-// that stop promptly when their context ends (yielding its error after at most
-// MaxAfterCancel more events) and leak no goroutine; store.ErrClosed after Close; stream
-// ids as opaque strings; and, when the harness can restart the store, the same events
-// after a restart.
+// at consecutive positions, which readers see whole; invalid arguments (among them events
+// whose data and metadata together pass the size limit) rejected with store.ErrInvalid and
+// nothing written; racing and concurrent appends with no version or position duplicated or
+// skipped; readers that never see position P+1 before P; subscriptions from any position,
+// also past the head, that deliver every event exactly once, in order, also while appends
+// go on and when the subscriber stalls (which must neither block writers nor make the
+// store's memory grow); ReadStream and ReadAll bounds; data that round-trips as
+// json.Compact of the input; metadata, ids and UTC times; iterators that stop promptly
+// when their context ends (yielding its error after at most MaxAfterCancel more events)
+// and leak no goroutine; store.ErrClosed after Close, from every method and from iterators
+// made before it; stream ids as opaque strings; and, when the harness can restart the
+// store, the same events, spelled the same, after a restart.
 //
 // A store must also keep its own copies: changing an appended EventData, or an Event it
 // returned, must not change what it returns next.
@@ -25,7 +27,7 @@
 // The suite is a list of named checks (see Checks), each a function of a testing.TB and a
 // Harness, so it can also be run against arbitrary or deliberately broken stores. Run must
 // not be called in parallel with other tests of the same package: its leak check looks at
-// every goroutine of the process.
+// every goroutine of the process, and its memory check at the whole heap.
 package storetest
 
 import (
@@ -92,6 +94,7 @@ func Checks(h Harness) []Check {
 		{"expected version modes", checkExpectedVersion},
 		{"invalid arguments write nothing", checkInvalid},
 		{"event size limit", checkSizeLimit},
+		{"size limit counts data plus metadata", checkSizeLimitSum},
 		{"batch is all or nothing", checkBatchAtomic},
 		{"batch takes consecutive positions", checkBatchConsecutive},
 		{"large batch", checkLargeBatch},
@@ -107,12 +110,17 @@ func Checks(h Harness) []Check {
 		{"racing appends with the same expected version", checkRace},
 		{"concurrent appends to one stream", checkConcurrentOneStream},
 		{"concurrent appends are gap-free in commit order", checkGapFree},
+		{"readers never see part of a batch", checkBatchVisibleWhole},
 		{"subscribe from start, middle and head", checkSubscribe},
+		{"subscribe past the head", checkSubscribePastHead},
 		{"slow subscriber does not block writers", checkSlowSubscriber},
+		{"stalled subscribers keep memory bounded", checkStalledSubscriberMemory},
 		{"context cancellation stops iterators", checkCancel},
 		{"canceled append writes nothing", checkCancelAppend},
 		{"stopping early leaks no goroutine", checkNoLeak},
 		{"closed store fails with ErrClosed", checkClosed},
+		{"optional methods fail with ErrClosed after Close", checkClosedOptional},
+		{"iterators made before Close fail with ErrClosed", checkClosedIteratorsMadeBefore},
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
 		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},
@@ -120,12 +128,16 @@ func Checks(h Harness) []Check {
 		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
 	}
 	if !h.SharedEvents {
-		checks = append(checks, Check{"subscribed events are copies", checkSubscribedCopies})
+		checks = append(checks,
+			Check{"subscribed events are copies", checkSubscribedCopies},
+			Check{"events read by ReadAll are copies", checkReadAllCopies},
+		)
 	}
 	if h.Reopen != nil {
 		checks = append(checks,
 			Check{"events survive a restart", checkReopen},
 			Check{"appends continue after a restart", checkReopenAppend},
+			Check{"every spelling survives a restart", checkReopenSpelling},
 		)
 	}
 	return checks

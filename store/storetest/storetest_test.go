@@ -57,6 +57,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		mustFail []string
 		maxSize  int
 		opts     []memory.Option
+		reload   func(store.Event) store.Event // changes each event a restart reads back
 	}{
 		{
 			name: "skips the version check",
@@ -162,10 +163,70 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			maxSize:  2000,
 			mustFail: []string{"invalid arguments write nothing"},
 		},
+		{
+			name:     "publishes a batch one event at a time",
+			wrap:     func(s *memory.Store) store.Store { return visibleOneByOne{s, new(sync.Mutex)} },
+			mustFail: []string{"readers never see part of a batch"},
+		},
+		{
+			// It may also fail "context cancellation stops iterators", yielding what it
+			// buffered before the context's error, when its pump ran ahead: not listed.
+			name:     "buffers every event for a stalled subscriber",
+			wrap:     func(s *memory.Store) store.Store { return buffersSubscribers{s} },
+			mustFail: []string{"stalled subscribers keep memory bounded"},
+		},
+		{
+			// It fails "subscribe from start, middle and head" too when that check's
+			// subscriber past the head starts before the writers reach its position, which
+			// is up to the scheduler: not listed.
+			name:     "starts a subscription past the head at the head",
+			wrap:     func(s *memory.Store) store.Store { return clampsToHead{s} },
+			mustFail: []string{"subscribe past the head"},
+		},
+		{
+			name:     "keeps optional methods working after Close",
+			wrap:     func(s *memory.Store) store.Store { return halfClosed{s} },
+			mustFail: []string{"optional methods fail with ErrClosed after Close"},
+		},
+		{
+			name:     "checks for Close when an iterator is made",
+			wrap:     func(s *memory.Store) store.Store { return checksAtCreation{s} },
+			mustFail: []string{"iterators made before Close fail with ErrClosed", "context cancellation stops iterators"},
+		},
+		{
+			name:     "limits data and metadata separately",
+			wrap:     func(s *memory.Store) store.Store { return separateLimits{s, 2000} },
+			opts:     []memory.Option{memory.WithMaxEventSize(1 << 20)},
+			maxSize:  2000,
+			mustFail: []string{"size limit counts data plus metadata"},
+		},
+		{
+			name:     "ReadAll shares the stored events",
+			wrap:     func(s *memory.Store) store.Store { return sharesReadAll{s} },
+			mustFail: []string{"events read by ReadAll are copies"},
+		},
+		{
+			name:     "a restart unescapes \\/ in data",
+			wrap:     identity,
+			reload:   unescapesSlash,
+			mustFail: []string{"every spelling survives a restart"},
+		},
+		{
+			name:     "a restart escapes U+2028 in data",
+			wrap:     identity,
+			reload:   escapesLineSeparator,
+			mustFail: []string{"every spelling survives a restart"},
+		},
+		{
+			name:     "a restart turns newlines in metadata into spaces",
+			wrap:     identity,
+			reload:   flattensMetadata,
+			mustFail: []string{"every spelling survives a restart"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := durable(tt.wrap, tt.opts...)
+			h := durableReloading(tt.wrap, tt.reload, tt.opts...)
 			h.MaxEventSize = tt.maxSize
 			h.Timeout = time.Second
 			failed := map[string][]string{}
