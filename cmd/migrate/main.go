@@ -9,7 +9,7 @@
 //	--postgres-url URL       the destination database (or EVENTGRAPH_POSTGRES_URL)
 //	--postgres-schema NAME   the destination schema (or EVENTGRAPH_POSTGRES_SCHEMA; default eventgraph)
 //	--batch N                events per transaction (default 1000)
-//	--progress=false         no progress bar on stderr
+//	--progress=false         no progress on stderr (a bar on a terminal, else a line every 5 s)
 //
 // Flags may come before or after DIR.
 //

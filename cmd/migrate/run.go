@@ -131,7 +131,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "nothing to copy: the destination holds all %d events of the log\n", srcHead)
 		return copyCheckpoints(ctx, src, dst, stdout)
 	}
-	bar := newProgress(stderr, c.progress, int64(dstHead), int64(srcHead))
+	bar := newProgress(stderr, c.progress, isTerminal(stderr), int64(dstHead), int64(srcHead))
 	start := time.Now()
 	batch := make([]store.Event, 0, c.batch)
 	flush := func() error {

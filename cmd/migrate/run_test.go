@@ -287,10 +287,10 @@ func TestRun_usage(t *testing.T) {
 	}
 }
 
-// TestProgress_drawsInPlace: the bar redraws on one line and ends it once.
+// TestProgress_drawsInPlace: on a terminal the bar redraws on one line and ends it once.
 func TestProgress_drawsInPlace(t *testing.T) {
 	var b bytes.Buffer
-	p := newProgress(&b, true, 0, 10)
+	p := newProgress(&b, true, true, 0, 10)
 	p.drawn = time.Time{}
 	p.set(5)
 	p.set(10)
@@ -301,11 +301,38 @@ func TestProgress_drawsInPlace(t *testing.T) {
 		t.Errorf("progress output %q", out)
 	}
 	b.Reset()
-	p = newProgress(&b, false, 0, 10)
+	p = newProgress(&b, false, true, 0, 10)
 	p.set(10)
 	p.done()
 	if b.Len() != 0 {
 		t.Errorf("progress with the bar off wrote %q", b.String())
+	}
+}
+
+// TestProgress_writesLines: elsewhere than on a terminal (a log file, a pipe) the progress is
+// whole lines, one when it starts, at most one every linesEvery, and one at the end, with no
+// carriage return to leave every frame in the output.
+func TestProgress_writesLines(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, true, false, 0, 10)
+	for at := int64(1); at <= 10; at++ {
+		p.set(at) // all within linesEvery of the start: no line
+	}
+	p.done()
+	out := b.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if strings.Contains(out, "\r") || len(lines) != 2 || !strings.Contains(lines[0], "  0.0%  0/10 events") ||
+		!strings.Contains(lines[1], "100.0%  10/10 events") {
+		t.Errorf("progress output %q: want a line at the start and one at the end", out)
+	}
+	b.Reset()
+	p.drawn = p.drawn.Add(-linesEvery)
+	p.set(10)
+	if got := b.String(); !strings.HasSuffix(got, "\n") || strings.Count(got, "\n") != 1 {
+		t.Errorf("after linesEvery, set wrote %q; want one line", got)
+	}
+	if isTerminal(&b) {
+		t.Error("a buffer taken for a terminal")
 	}
 }
 
