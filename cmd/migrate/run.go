@@ -47,7 +47,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	flags.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
 	flags.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
 	flags.IntVar(&c.batch, "batch", 1000, "events per transaction")
-	flags.BoolVar(&c.progress, "progress", true, "draw a progress bar on stderr")
+	flags.BoolVar(&c.progress, "progress", true, "show progress on stderr (a bar on a terminal, else a line every 5 s)")
 	dirs, err := cliargs.Parse(flags, args)
 	if err != nil {
 		return c, err
