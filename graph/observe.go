@@ -34,9 +34,11 @@ type Observer interface {
 	// a subscription when it ends, and a request refused before execution (parse,
 	// validation, limits) with its errors. ctx carries the request's context values.
 	OperationDone(ctx context.Context, op Operation)
-	// SubscriptionStarted is called when a subscription starts, with its root field; done is
+	// SubscriptionStarted is called when a subscription starts, with its root field, once
+	// its resolver has started it: an event appended after the call reaches it. done is
 	// called exactly once when it ends (the stream completes, the client stops it, or the
-	// connection closes).
+	// connection closes). A subscription that ends while starting is reported to
+	// OperationDone only.
 	SubscriptionStarted(ctx context.Context, field string) (done func())
 }
 
@@ -89,24 +91,37 @@ func (x observed) InterceptOperation(ctx context.Context, next graphql.Operation
 		}
 	}
 
-	done := x.o.SubscriptionStarted(ctx, op.Field)
 	var (
 		mu    sync.Mutex
 		codes []string
+		done  func() // set once the subscription started, unless it ended first
+		ended bool
 		once  sync.Once
 	)
 	finish := func() {
 		once.Do(func() {
-			done()
 			mu.Lock()
+			ended = true
 			op.Codes = codes
+			d := done
 			mu.Unlock()
+			if d != nil {
+				d()
+			}
 			op.Duration = time.Since(start)
 			x.o.OperationDone(ctx, op)
 		})
 	}
 	stop := context.AfterFunc(ctx, finish) // the transport may stop asking for responses
+	// next runs the resolver, which starts the subscription at the store's head. Only then
+	// is it reported started: a client that waits for the report (the
+	// graphql_subscriptions gauge) knows that what it writes next will reach it.
 	h := next(ctx)
+	mu.Lock()
+	if !ended {
+		done = x.o.SubscriptionStarted(ctx, op.Field)
+	}
+	mu.Unlock()
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
 		if resp == nil {

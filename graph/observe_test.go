@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // opRecorder is a graph.Observer that hands every report to channels.
@@ -204,7 +207,7 @@ func TestConfig_Observer_subscriptionCutShort(t *testing.T) {
 			c.init()
 			c.start("subscribe", "s1", query)
 			c.start("subscribe", "s1", query)
-			c.closed(4409, "Subscriber for s1 already exists")
+			c.closedAfter(4409, "Subscriber for s1 already exists", "s1") // the first may send history first
 			for {
 				op := recv(t, rec.ops)
 				if slices.Contains(op.Codes, graph.CodeInternal) {
@@ -213,6 +216,58 @@ func TestConfig_Observer_subscriptionCutShort(t *testing.T) {
 				if op.Type == "subscription" {
 					return
 				}
+			}
+		})
+	}
+}
+
+// slowHeadStore is a store whose first Head call after arming answers only once an event
+// is appended, or after a while when none is: a subscription reported started before it
+// asked for the head would then start after the test's event.
+type slowHeadStore struct {
+	store.Store
+	armed    atomic.Bool
+	appended chan struct{}
+	once     sync.Once
+}
+
+func (s *slowHeadStore) Head(ctx context.Context) (store.Position, error) {
+	if s.armed.CompareAndSwap(true, false) {
+		t := time.NewTimer(300 * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-s.appended:
+		case <-t.C:
+		}
+	}
+	return s.Store.(store.Header).Head(ctx)
+}
+
+func (s *slowHeadStore) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	s.once.Do(func() { close(s.appended) })
+	return a, err
+}
+
+// TestConfig_Observer_subscriptionStartedOnceLive checks that SubscriptionStarted comes
+// after the subscription took its starting point: an event appended once it is reported
+// reaches a subscription to new events only.
+func TestConfig_Observer_subscriptionStartedOnceLive(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			rec := newOpRecorder()
+			slow := &slowHeadStore{appended: make(chan struct{})}
+			e := newEnv(t, withConfig(graph.Config{Observer: rec}), withStore(func(s store.Store) store.Store { slow.Store = s; return slow }))
+			slow.armed.Store(true)
+			sub := e.subscribe(t, tr, `subscription { events { streamId } }`, nil)
+			if got := recv(t, rec.started); got != "events" {
+				t.Fatalf("started %q", got)
+			}
+			e.create(t, restaurantInput("r1", "a"))
+			var got struct{ Events struct{ StreamID string } }
+			next(t, sub, &got)
+			if got.Events.StreamID != "restaurant-r1" {
+				t.Fatalf("got %+v", got)
 			}
 		})
 	}

@@ -112,7 +112,17 @@ func (c *wsClient) init() {
 // closed reads until the server closes the connection and checks the close code and reason.
 func (c *wsClient) closed(code websocket.StatusCode, reason string) {
 	c.tb.Helper()
+	c.closedAfter(code, reason, "")
+}
+
+// closedAfter is closed, letting through "next" messages of the subscription id first
+// (none when id is ""): what a subscription sent before the server closed.
+func (c *wsClient) closedAfter(code websocket.StatusCode, reason, id string) {
+	c.tb.Helper()
 	m, err := c.read()
+	for err == nil && id != "" && m.Type == "next" && m.ID == id {
+		m, err = c.read()
+	}
 	if err == nil {
 		c.tb.Fatalf("got %s %q %s, want the connection closed with %d %q", m.Type, m.ID, m.Payload, code, reason)
 	}

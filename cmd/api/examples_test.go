@@ -18,7 +18,10 @@ type operation struct {
 	name, text string
 }
 
-var operationStartRe = regexp.MustCompile(`^(query|mutation|subscription) (\w+)`)
+var (
+	operationStartRe = regexp.MustCompile(`^(query|mutation|subscription) (\w+)`)
+	rootFieldRe      = regexp.MustCompile(`\{\s*(\w+)`) // an operation's first root field
+)
 
 // operations returns the operations of an examples file in order: each starts
 // with a line "query|mutation|subscription Name" and ends with a line "}".
@@ -59,6 +62,7 @@ func TestExamples(t *testing.T) {
 	ctx := testCtx(t)
 
 	subs := map[string]*graphtest.Subscription{}
+	kinds := map[string]int{} // subscriptions by root field
 	for _, op := range operations(t, "subscriptions.graphql") {
 		s, err := c.SubscribeWS(ctx, graphtest.TransportWS, op.text, nil)
 		if err != nil {
@@ -66,6 +70,17 @@ func TestExamples(t *testing.T) {
 		}
 		defer s.Close()
 		subs[op.name] = s
+		f := rootFieldRe.FindStringSubmatch(op.text)
+		if f == nil {
+			t.Fatalf("subscription %s: no root field", op.name)
+		}
+		kinds[f[1]]++
+	}
+	// The server starts a subscription after SubscribeWS returns, and some of
+	// these see only what comes after their start: wait until it reports them
+	// all started (graphql_subscriptions counts one once it is live).
+	for kind, n := range kinds {
+		awaitMetric(t, m, `eventgraph_graphql_subscriptions{kind="`+kind+`"}`, float64(n))
 	}
 
 	mutations := operations(t, "mutations.graphql")
