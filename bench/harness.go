@@ -84,7 +84,9 @@ func measureWrites(ctx context.Context, t writeTarget, writers int, lim limits) 
 		wg.Go(func() {
 			<-gate
 			var n int64
-			for !stop.Load() && n != perWriter {
+			// At least one each: on a loaded machine a writer may first run after the
+			// duration, and a case must not measure nothing.
+			for n == 0 || (!stop.Load() && n != perWriter) {
 				var t0 time.Time
 				if lim.latency {
 					t0 = time.Now()

@@ -3,9 +3,9 @@ package eventsourcing_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.VerifyTestMain(m)
 }

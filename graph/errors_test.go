@@ -13,7 +13,9 @@ import (
 // TestErrors_Codes checks every error code of the API, and that a rejected command writes
 // nothing.
 func TestErrors_Codes(t *testing.T) {
-	e := newEnv(t, withService(service.WithConsistencyTimeout(300*time.Millisecond)))
+	// Long enough for the saga and the read models on a loaded machine, short enough for the
+	// case that waits it out.
+	e := newEnv(t, withService(service.WithConsistencyTimeout(2*time.Second)))
 	e.create(t, restaurantInput("r1", "pizza", "pasta"))
 	placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pizza"}})
 	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position}, nil)

@@ -150,10 +150,12 @@ func (c slowConn) Read(p []byte) (int, error) {
 }
 
 // TestConfig_StreamWriteTimeout_slowButSteadyReader checks that a WebSocket subscriber that
-// keeps reading, but takes longer than StreamWriteTimeout for a message, is served on: the
-// timeout bounds each 32 KiB of a write, and the connection's small send buffer lets a
-// write progress as the client reads. A bound on whole messages cut such a client off at
-// every event of 110 KB.
+// keeps reading, but slowly, is served on: the timeout bounds each 32 KiB of a write
+// (TestProgressConn_boundsEachChunk), and the connection's small send buffer lets a write
+// progress as the client reads. Before, such a client was cut off at every event of 110 KB.
+// Its receive buffer is 64 KiB, as loopback's segments are: with a smaller one the window
+// reopens only on the sender's zero-window probes, whose interval doubles whenever the
+// reader is descheduled (an overloaded machine), until 32 KiB take longer than the timeout.
 func TestConfig_StreamWriteTimeout_slowButSteadyReader(t *testing.T) {
 	ended := make(subscriptionEnds, 8)
 	e := newEnv(t, withConfig(graph.Config{StreamWriteTimeout: 2 * time.Second, KeepAlive: time.Hour, Observer: ended}))
@@ -165,7 +167,7 @@ func TestConfig_StreamWriteTimeout_slowButSteadyReader(t *testing.T) {
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 			if tcp, ok := conn.(*net.TCPConn); ok {
-				_ = tcp.SetReadBuffer(8192)
+				_ = tcp.SetReadBuffer(64 << 10)
 			}
 			if err != nil {
 				return nil, err
@@ -178,7 +180,7 @@ func TestConfig_StreamWriteTimeout_slowButSteadyReader(t *testing.T) {
 	c.conn.SetReadLimit(1 << 20)
 	c.init()
 	c.start("subscribe", "1", `subscription Slow { events(afterPosition: 0) { position data } }`)
-	for want := 1; want <= 3; want++ { // ~110 KB each: longer than the timeout at this pace
+	for want := 1; want <= 3; want++ { // ~110 KB each
 		var got struct {
 			Data struct{ Events struct{ Position int } }
 		}

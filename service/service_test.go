@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
 	"github.com/google/uuid"
-	"go.uber.org/goleak"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -20,7 +20,7 @@ import (
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { leakcheck.VerifyTestMain(m) }
 
 // run starts svc.Run and stops it when the test ends.
 func run(tb testing.TB, svc *service.Service) {

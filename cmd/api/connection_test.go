@@ -126,8 +126,10 @@ func closedByServer(tb testing.TB, conn net.Conn) string {
 }
 
 func TestTimeouts(t *testing.T) {
-	m, _ := startMain(t, "--store", "memory", "--read-header-timeout", "200ms", "--read-timeout", "300ms",
-		"--write-timeout", "500ms", "--idle-timeout", "300ms", "--consistency-timeout", "1s", "--keep-alive", "100ms")
+	// Short enough for a quick test, long enough for an overloaded machine: a request must
+	// still be served, and an error written, within them.
+	m, _ := startMain(t, "--store", "memory", "--read-header-timeout", "500ms", "--read-timeout", "700ms",
+		"--write-timeout", "2s", "--idle-timeout", "500ms", "--consistency-timeout", "4s", "--keep-alive", "1s")
 
 	t.Run("headers that do not arrive in time close the connection", func(t *testing.T) {
 		conn := rawConn(t, m)
@@ -152,8 +154,8 @@ func TestTimeouts(t *testing.T) {
 		closedByServer(t, conn)
 	})
 	t.Run("a request that would outlast the write timeout is answered in time", func(t *testing.T) {
-		// The query would wait up to --consistency-timeout (1s) for a position never
-		// reached: longer than --write-timeout (500ms), past which no answer can be written.
+		// The query would wait up to --consistency-timeout (4s) for a position never
+		// reached: longer than --write-timeout (2s), past which no answer can be written.
 		// Its context ends first, so it gets its error instead of a cut connection.
 		r, err := newClient(t, m.URL()+"/graphql").Query(testCtx(t), `{ restaurant(id: "r1", minPosition: 1000) { name } }`, nil)
 		if err != nil {
@@ -184,7 +186,7 @@ func TestTimeouts(t *testing.T) {
 		}
 		defer ws.Close()
 		// Let every timeout pass (this waits on purpose: the subject is time itself).
-		time.Sleep(time.Second)
+		time.Sleep(2500 * time.Millisecond)
 		gql(t, newClient(t, m.URL()+"/graphql"), createRestaurant, map[string]any{"in": map[string]any{"name": "Trattoria", "menu": menu("m1")}})
 		for name, s := range map[string]*graphtest.Subscription{"SSE": sse, "WebSocket": ws} {
 			ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Second)

@@ -14,6 +14,8 @@ import (
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
+
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -88,7 +90,7 @@ func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
 				t.Fatal("Close did not return")
 			}
 			transport.CloseIdleConnections()
-			goleak.VerifyNone(t, ignore)
+			leakcheck.VerifyNone(t, ignore)
 		})
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,15 +12,20 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
-// buildBinary builds this command into a temporary directory.
+// buildBinary builds this command into a temporary directory. It has minutes, not the
+// test context's seconds: beside the race-enabled tests of other packages, on a cold build
+// cache, a build took over 30 s.
 func buildBinary(tb testing.TB) string {
 	tb.Helper()
 	bin := filepath.Join(tb.TempDir(), "eventgraph")
-	out, err := exec.CommandContext(testCtx(tb), "go", "build", "-o", bin, ".").CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		tb.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -85,8 +85,8 @@ func bigMenu() map[string]any {
 	return big
 }
 
-// An SSE subscriber that reads steadily but takes longer than the timeout for a message is
-// served on: the timeout bounds each 32 KiB of a write, not a whole message, and the
+// An SSE subscriber that reads steadily but slowly is served on: the timeout bounds each
+// 32 KiB of a write, not a whole message (TestStreamWriter_boundsEachChunk), and the
 // stream's small send buffer lets a write progress as the client reads. Before, an event of
 // 110 KB cut off a client reading 4 KB every 50 ms under a 2 s timeout, again at each
 // reconnection.
@@ -98,12 +98,14 @@ func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
 		gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"name": "Big", "menu": big}})
 	}
 
-	conn := openSSE(t, m, 8192)
-	// 4 KB every 50 ms for 3 s: a 110 KB event takes longer than the timeout to reach such a
-	// reader, 32 KiB less.
+	// 4 KB every 50 ms for 5 s: some 400 KB, four events. The receive buffer is 64 KiB, as
+	// loopback's segments are: with a smaller one the window reopens only on the sender's
+	// zero-window probes, whose interval doubles whenever the reader is descheduled (an
+	// overloaded machine), until 32 KiB take longer than the timeout.
+	conn := openSSE(t, m, 64<<10)
 	buf := make([]byte, 4096)
 	total := 0
-	for range 60 {
+	for range 100 {
 		select {
 		case <-ended:
 			t.Fatalf("the stream ended after %d bytes although the client kept reading", total)

@@ -13,6 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
+
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store/memory"
@@ -63,7 +65,7 @@ func TestRun_followsAnOrderToPrepared(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
 	}
-	goleak.VerifyNone(t, ignore)
+	leakcheck.VerifyNone(t, ignore)
 	steps := []string{
 		"1. createRestaurant demo-",
 		"2. changeRestaurantMenu",

@@ -12,6 +12,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
+
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -30,7 +32,7 @@ func checkNumbered(e store.Event, p store.Position) error {
 // behind, with appends racing and a small tail cache, each stopping at a random point by
 // break or ctx; every one must see a gapless, duplicate-free run, and nothing must leak.
 func TestReadAhead_racingAppends(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	rc := &readCounter{}
 	s, err := jsonl.Open(t.TempDir(), jsonl.WithNoSync(), jsonl.WithTailCache(64), jsonl.WithObserver(rc))
 	if err != nil {
@@ -122,7 +124,7 @@ func TestReadAhead_racingAppends(t *testing.T) {
 // TestReadAhead_consumerPanics: a consumer that panics while a read-ahead runs leaves
 // no goroutine behind and gives its token back (later readers still read ahead).
 func TestReadAhead_consumerPanics(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	s, _, _ := longLog(t)
 	for i := range 2*runtime.GOMAXPROCS(0) + 1 {
 		func() {
@@ -153,7 +155,7 @@ func TestReadAhead_consumerPanics(t *testing.T) {
 // parked mid-iteration via iter.Pull) ends each with ErrClosed or a complete run, without
 // deadlock or leak.
 func TestReadAhead_closeUnderManyReaders(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	s, _, _ := longLog(t)
 	// Readers parked mid-run with their read-ahead full.
 	var nexts []func() (store.Event, error, bool)

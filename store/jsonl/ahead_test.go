@@ -15,6 +15,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
+
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -112,7 +114,7 @@ func drain(seq iter.Seq2[store.Event, error], last store.Position) ([]store.Even
 }
 
 func TestReadAhead_catchUp(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	s, _, _ := longLog(t)
 	for _, after := range []store.Position{0, 1, 255, 256, 1000, aheadLog - 1100, aheadLog - 1, aheadLog} {
 		t.Run(fmt.Sprint("after ", after), func(t *testing.T) {
@@ -145,7 +147,7 @@ func TestReadAhead_stopsWithTheCaller(t *testing.T) {
 	s, _, _, rc := longLogCounted(t)
 	for _, stop := range []int{1, 255, 256, 257, 1024, 2000, aheadLog - 1} {
 		t.Run(fmt.Sprint("after ", stop, " events"), func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 			rc.fromFile.Store(0)
 			n := 0
 			for _, err := range s.SubscribeShared(context.Background(), 0) {
@@ -185,7 +187,7 @@ func TestReadAhead_stopsWithTheCaller(t *testing.T) {
 // TestReadAhead_readError checks that a read failing deep in a catch-up ends it with the
 // error, after every event before the failed read and none after.
 func TestReadAhead_readError(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	s, fr, dir := longLog(t)
 	// Fail reads reaching into event 2100's line: read-ahead is under way by then.
 	log, err := os.ReadFile(filepath.Join(dir, "events.jsonl"))
@@ -217,7 +219,7 @@ func TestReadAhead_readError(t *testing.T) {
 // TestReadAhead_closedStore checks that closing the store under a catch-up ends it with
 // store.ErrClosed.
 func TestReadAhead_closedStore(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer leakcheck.VerifyNone(t, goleak.IgnoreCurrent())
 	s, _, _ := longLog(t)
 	n := 0
 	var last error

@@ -3,11 +3,11 @@ package jsonl_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
 )
 
 // TestMain fails the package's tests when a goroutine outlives them (iterators, the
 // recovery pipeline, group commit).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.VerifyTestMain(m)
 }

@@ -7,6 +7,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
+
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -42,5 +44,5 @@ func TestStore_Close_leavesNothingRunning(t *testing.T) {
 	if err := <-ended; !errors.Is(err, store.ErrClosed) {
 		t.Errorf("subscription ended with %v, want ErrClosed", err)
 	}
-	goleak.VerifyNone(t, ignore)
+	leakcheck.VerifyNone(t, ignore)
 }

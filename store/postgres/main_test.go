@@ -3,11 +3,11 @@ package postgres_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/eventgraph/eventgraph/internal/leakcheck"
 )
 
 // TestMain fails the package's tests when a goroutine outlives them: the listener, the
 // group committer, a subscription's tail or the connection pool's background workers.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.VerifyTestMain(m)
 }
