@@ -158,7 +158,7 @@ func (c slowConn) Read(p []byte) (int, error) {
 // reader is descheduled (an overloaded machine), until 32 KiB take longer than the timeout.
 func TestConfig_StreamWriteTimeout_slowButSteadyReader(t *testing.T) {
 	ended := make(subscriptionEnds, 8)
-	e := newEnv(t, withConfig(graph.Config{StreamWriteTimeout: 2 * time.Second, KeepAlive: time.Hour, Observer: ended}))
+	e := newEnv(t, withConfig(graph.Config{StreamWriteTimeout: 3 * time.Second, KeepAlive: time.Hour, Observer: ended}))
 	big := bigMenu()
 	for n := range 40 { // 4.4 MB: more than the socket's buffers hold
 		e.create(t, map[string]any{"id": fmt.Sprintf("r%d", n), "name": "Big", "menu": big})

@@ -91,7 +91,7 @@ func bigMenu() map[string]any {
 // 110 KB cut off a client reading 4 KB every 50 ms under a 2 s timeout, again at each
 // reconnection.
 func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
-	m, ended := startStreams(t, "2s")
+	m, ended := startStreams(t, "3s")
 	c := newClient(t, m.URL()+"/graphql")
 	big := bigMenu()
 	for range 40 { // 4.4 MB: more than the reader takes in the test's time
