@@ -9,6 +9,11 @@ package decider
 //
 // Decide must be pure: it returns the events that record the command's effect, or an error
 // that says why the command is rejected. Evolve folds one event into the state.
+//
+// InitialState is where every stream's fold starts, shared by all of them: Evolve must not
+// change it in place. A state that holds maps or slices starts with them nil and Evolve
+// makes them when first needed; a state Evolve made it may then change in place
+// (decider/spec fails a spec whose fold changed InitialState).
 type Decider[C, S, E any] struct {
 	Decide       func(c C, s S) ([]E, error)
 	Evolve       func(s S, e E) S
@@ -29,7 +34,8 @@ func (d Decider[C, S, E]) Compute(events []E, c C) ([]E, error) {
 	return d.Decide(c, d.Fold(events...))
 }
 
-// View folds events of type E into a read-model state S.
+// View folds events of type E into a read-model state S. As with a Decider, Evolve must not
+// change InitialState in place.
 type View[S, E any] struct {
 	Evolve       func(s S, e E) S
 	InitialState S

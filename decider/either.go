@@ -1,5 +1,11 @@
 package decider
 
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
 // Either holds a value of type A (a left value) or of type B (a right value). It is the
 // command and event type of deciders combined with CombineEither: a closed union of two
 // types that needs no type assertion. The zero value is a left zero A.
@@ -20,6 +26,46 @@ func (e Either[A, B]) Left() (A, bool) { return e.left, !e.isRight }
 
 // Right returns the right value, and whether e holds one.
 func (e Either[A, B]) Right() (B, bool) { return e.right, e.isRight }
+
+// MarshalJSON encodes e as {"left": a} or {"right": b}, so that logs and failing specs show
+// which value it holds and what it is.
+func (e Either[A, B]) MarshalJSON() ([]byte, error) {
+	if e.isRight {
+		return json.Marshal(struct {
+			Right B `json:"right"`
+		}{e.right})
+	}
+	return json.Marshal(struct {
+		Left A `json:"left"`
+	}{e.left})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes: an object with exactly one member, "left"
+// or "right".
+func (e *Either[A, B]) UnmarshalJSON(b []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return fmt.Errorf("decider: decode Either: %w", err)
+	}
+	left, isLeft := members["left"]
+	right, isRight := members["right"]
+	if len(members) != 1 || isLeft == isRight {
+		return errors.New(`decider: decode Either: want an object with exactly one member, "left" or "right"`)
+	}
+	var out Either[A, B]
+	var err error
+	if isLeft {
+		err = json.Unmarshal(left, &out.left)
+	} else {
+		out.isRight = true
+		err = json.Unmarshal(right, &out.right)
+	}
+	if err != nil {
+		return fmt.Errorf("decider: decode Either: %w", err)
+	}
+	*e = out
+	return nil
+}
 
 // CombineEither serves two deciders of any types as one, without type assertions: a left
 // command goes to a and a right command to b, each over its half of the state; a's events

@@ -1,6 +1,7 @@
 package decider_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -102,4 +103,33 @@ func ExampleCombineEither() {
 	fmt.Printf("%+v\n", d.Fold(history...))
 	// Output:
 	// {First:5 Second:true}
+}
+
+// TestEither_JSON checks that an Either encodes as the one value it holds, under "left" or
+// "right", that this decodes back to an equal Either, and that anything else is refused.
+func TestEither_JSON(t *testing.T) {
+	for _, tt := range []struct {
+		in   cmd
+		want string
+	}{
+		{decider.Left[Add, Flip](Add{N: 3}), `{"left":{"N":3}}`},
+		{decider.Right[Add](Flip{}), `{"right":{}}`},
+		{cmd{}, `{"left":{"N":0}}`}, // the zero value is a left zero
+	} {
+		b, err := json.Marshal(tt.in)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("Marshal(%+v) = %s, %v; want %s", tt.in, b, err, tt.want)
+			continue
+		}
+		var back cmd
+		if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, tt.in) {
+			t.Errorf("Unmarshal(%s) = %+v, %v; want %+v", b, back, err, tt.in)
+		}
+	}
+	for _, bad := range []string{`null`, `{}`, `[]`, `1`, `{"left":{"N":1},"right":{}}`, `{"middle":{}}`, `{"left":{"N":"x"}}`, `{"left":{},"x":1}`} {
+		var e cmd
+		if err := json.Unmarshal([]byte(bad), &e); err == nil {
+			t.Errorf("Unmarshal(%s) = %+v, nil; want an error", bad, e)
+		}
+	}
 }

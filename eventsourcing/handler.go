@@ -44,8 +44,9 @@ const DefaultStateCacheSize = 1024
 
 // WithStateCache sets how many streams' folded states the handler keeps (least recently
 // used first out), so that a command reads only the events appended since (default
-// DefaultStateCacheSize; 0 disables the cache). Evolve may update a state in place: the
-// handler never reuses a state it has evolved further.
+// DefaultStateCacheSize; 0 disables the cache). Evolve may update a state in place, but
+// not the decider's InitialState, which every stream starts from (see decider.Decider):
+// the handler never reuses a state it has evolved further.
 func WithStateCache(streams int) HandlerOption {
 	return func(c *handlerConfig) { c.cacheSize = max(streams, 0) }
 }

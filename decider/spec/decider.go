@@ -30,11 +30,24 @@ func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	return &DeciderSpec[C, S, E]{tb: g.tb, d: g.d, given: given}
 }
 
-// When decides c over the fold of the given events.
+// When decides c over the fold of the given events. The test fails if the outcome is never
+// looked at (by a Then method, Events or Err), and if folding or deciding changed the
+// decider's InitialState, which every stream's fold starts from.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
+	initial := render(g.d.InitialState)
 	events, err := g.d.Compute(g.given, c)
-	return &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
+	o := &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
+	if after := render(g.d.InitialState); after != initial {
+		g.tb.Errorf("%s\nInitialState was changed in place (- before, + after); every stream starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
+			o.context(), indent(diffValues(initial, after)))
+	}
+	g.tb.Cleanup(func() {
+		if !o.checked {
+			g.tb.Errorf("%s\nthe outcome was never checked: call Then, ThenError or ThenInvalid", o.context())
+		}
+	})
+	return o
 }
 
 // Outcome is what a decider decided, waiting to be checked.
@@ -43,19 +56,21 @@ type Outcome[C, S, E any] struct {
 	command C
 	events  []E
 	err     error
+	checked bool // looked at by a Then method, Events or Err
 }
 
 // Events returns the events Decide returned, for checks the Then methods don't cover.
-func (o *Outcome[C, S, E]) Events() []E { return o.events }
+func (o *Outcome[C, S, E]) Events() []E { o.checked = true; return o.events }
 
 // Err returns the error Decide returned, for checks the Then methods don't cover.
-func (o *Outcome[C, S, E]) Err() error { return o.err }
+func (o *Outcome[C, S, E]) Err() error { o.checked = true; return o.err }
 
 // Then checks that the command was accepted with exactly the given events, compared with
 // reflect.DeepEqual (an empty and a nil list are equal).
 func (o *Outcome[C, S, E]) Then(want ...E) {
 	tb := o.spec.tb
 	tb.Helper()
+	o.checked = true
 	if o.err != nil {
 		tb.Errorf("%s\nthen: want events\n%s\ngot error: %v (%T)", o.context(), indent(renderList(want)), o.err, o.err)
 		return
@@ -69,13 +84,16 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 }
 
 // ThenError checks that the command was rejected with an error matching target: the
-// error is target by errors.Is, or its chain holds an error of target's type equal to
-// target by reflect.DeepEqual (so target may be a structured error such as
-// &decider.NotFoundError{Entity: "restaurant", ID: "r1"}). It fails when Decide returned
-// no error.
+// error is target by errors.Is, or, when target is a structured error (a pointer to a
+// struct with exported fields, such as &decider.NotFoundError{Entity: "restaurant", ID:
+// "r1"}), its chain holds an error of target's type equal to target by
+// reflect.DeepEqual. A sentinel matches only by errors.Is: an error that merely has its
+// text (fmt.Errorf with %v instead of %w) would not get its code at the API's edge. It
+// fails when Decide returned no error.
 func (o *Outcome[C, S, E]) ThenError(target error) {
 	tb := o.spec.tb
 	tb.Helper()
+	o.checked = true
 	if o.err == nil {
 		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, indent(renderList(o.events)))
 		return
@@ -95,6 +113,7 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 	tb := o.spec.tb
 	tb.Helper()
+	o.checked = true
 	var ve *decider.ValidationError
 	switch {
 	case o.err == nil:
@@ -118,6 +137,9 @@ func matches(err, target error) bool {
 	}
 	if errors.Is(err, target) {
 		return true
+	}
+	if !structured(target) {
+		return false
 	}
 	want := reflect.TypeOf(target)
 	for _, e := range chain(err) {

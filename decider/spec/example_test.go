@@ -14,6 +14,9 @@ type printer struct{ testing.TB }
 func (printer) Helper()                           {}
 func (printer) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
 
+// Cleanup drops f: an example has no end to run it at (and checks every outcome).
+func (printer) Cleanup(func()) {}
+
 // A spec that fails shows the given events, the command, and a diff of the events.
 func ExampleFor() {
 	var t testing.TB = printer{}

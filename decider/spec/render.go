@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -16,7 +17,17 @@ func render(v any) string {
 	if err != nil {
 		return fmt.Sprintf("%#v", v)
 	}
-	return fmt.Sprintf("%T %s", v, b)
+	return fmt.Sprintf("%s %s", typeName(v), b)
+}
+
+// importPath matches the directories of an import path in a type's name.
+var importPath = regexp.MustCompile(`[\w.~-]+/`)
+
+// typeName is v's type as %T shows it, with the type arguments of a generic type named
+// by their packages' names rather than their whole import paths:
+// decider.Either[spec_test.add,spec_test.flip].
+func typeName(v any) string {
+	return importPath.ReplaceAllString(fmt.Sprintf("%T", v), "")
 }
 
 // renderList shows each value of vs with its index, or "(none)".

@@ -15,12 +15,19 @@ import (
 // recorder is a testing.TB that records failures instead of failing the test.
 type recorder struct {
 	testing.TB
-	mu     sync.Mutex
-	logs   []string
-	failed bool
+	mu       sync.Mutex
+	logs     []string
+	failed   bool
+	cleanups []func() // run when record's f returns, last first, as a test's are
 }
 
 func (r *recorder) Helper() {}
+
+func (r *recorder) Cleanup(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cleanups = append(r.cleanups, f)
+}
 
 func (r *recorder) Errorf(format string, args ...any) {
 	r.mu.Lock()
@@ -59,6 +66,11 @@ func record(t *testing.T, f func(tb testing.TB)) (failed bool, log string) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer func() {
+			for i := len(r.cleanups) - 1; i >= 0; i-- {
+				r.cleanups[i]()
+			}
+		}()
 		f(r)
 	}()
 	<-done
@@ -200,6 +212,59 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"got no error"},
 		},
 		{
+			name: "ThenError fails for an error that only has a sentinel's text",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) { return nil, fmt.Errorf("%v", errInsufficient) } // %v, not %w
+				spec.For(tb, d).When(withdraw{1}).ThenError(errInsufficient)
+			},
+			wantFail: true,
+			wantLog:  []string{"want error insufficient funds"},
+		},
+		{
+			name:     "fails when the outcome is never checked",
+			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}) },
+			wantFail: true,
+			wantLog:  []string{"the outcome was never checked"},
+		},
+		{
+			name: "Events and Err count as checking the outcome",
+			spec: func(tb testing.TB) {
+				o := spec.For(tb, account()).When(deposit{1})
+				if len(o.Events()) != 1 || o.Err() != nil {
+					tb.Errorf("unexpected outcome")
+				}
+			},
+		},
+		{
+			name: "fails when folding changes InitialState in place",
+			spec: func(tb testing.TB) {
+				d := decider.Decider[string, map[string]bool, string]{
+					Decide: func(c string, seen map[string]bool) ([]string, error) { return []string{c}, nil },
+					Evolve: func(seen map[string]bool, e string) map[string]bool {
+						seen[e] = true // in place: every stream would see it
+						return seen
+					},
+					InitialState: map[string]bool{},
+				}
+				spec.For(tb, d).Given("a").When("b").Then("b")
+			},
+			wantFail: true,
+			wantLog:  []string{"InitialState was changed in place", `+   "a": true`},
+		},
+		{
+			name: "shows what an Either holds",
+			spec: func(tb testing.TB) {
+				d := decider.CombineEither(account(), account())
+				spec.For(tb, d).When(decider.Left[any, any](deposit{3})).Then(decider.Left[any, any](any(deposited{4})))
+			},
+			wantFail: true,
+			wantLog: []string{
+				"decider.Either[interface {},interface {}] {\n    \"left\": {\n      \"Amount\": 3",
+				`-     "amount": 4`, `+     "amount": 3`,
+			},
+		},
+		{
 			name: "a fatal failure ends the spec",
 			spec: func(tb testing.TB) {
 				tb.Fatalf("stop")
@@ -242,6 +307,13 @@ func TestViewSpec(t *testing.T) {
 		{"passes when the state matches", func(tb testing.TB) { spec.ForView(tb, balance).Given(deposited{5}, withdrawn{2}).Then(3) }, false, nil},
 		{"fails when the state differs", func(tb testing.TB) { spec.ForView(tb, balance).Given(deposited{5}).Then(4) }, true,
 			[]string{"given:", "[0] spec_test.deposited", "- int 4", "+ int 5"}},
+		{"fails when folding changes InitialState in place", func(tb testing.TB) {
+			seen := decider.View[map[string]bool, string]{
+				Evolve:       func(s map[string]bool, e string) map[string]bool { s[e] = true; return s },
+				InitialState: map[string]bool{},
+			}
+			spec.ForView(tb, seen).Given("a").Then(map[string]bool{"a": true})
+		}, true, []string{"InitialState was changed in place", `+   "a": true`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,10 +27,16 @@ func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	return &ViewSpec[S, E]{tb: g.tb, v: g.v, given: given}
 }
 
-// Then checks that the view folds the given events into want (by reflect.DeepEqual).
+// Then checks that the view folds the given events into want (by reflect.DeepEqual), and
+// that folding left the view's InitialState as it was.
 func (g *ViewSpec[S, E]) Then(want S) {
 	g.tb.Helper()
+	initial := render(g.v.InitialState)
 	got := g.v.Fold(g.given...)
+	if after := render(g.v.InitialState); after != initial {
+		g.tb.Errorf("given:\n%s\nInitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
+			indent(renderList(g.given)), indent(diffValues(initial, after)))
+	}
 	if !reflect.DeepEqual(want, got) {
 		g.tb.Errorf("given:\n%s\nthen: states differ (- want, + got):\n%s", indent(renderList(g.given)), indent(diffValues(render(want), render(got))))
 	}

@@ -105,6 +105,8 @@ func TestCodec_Errors(t *testing.T) {
 		{"RestaurantCreated", `{}`},
 		{"OrderCreated", `{"menuItems": {}}`},
 		{"OrderPrepared", `nope`},
+		{"OrderCreated", `null`}, // json.Unmarshal alone takes it for an empty event
+		{"OrderPrepared", "\nnull"},
 	}
 	for _, tt := range tests {
 		if e, err := c.Decode(tt.typ, json.RawMessage(tt.data)); err == nil {

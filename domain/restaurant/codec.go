@@ -1,6 +1,7 @@
 package restaurant
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -56,9 +57,18 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 	if e := read(&r); r.Done() {
 		return e, nil
 	}
+	if !isObject(data) { // json.Unmarshal would take null for an empty event
+		return nil, fmt.Errorf("restaurant: decode %s: not a JSON object", typ)
+	}
 	var e T
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("restaurant: decode %s: %w", typ, err)
 	}
 	return e, nil
+}
+
+// isObject reports whether data starts as a JSON object does.
+func isObject(data []byte) bool {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && data[0] == '{'
 }

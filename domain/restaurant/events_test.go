@@ -150,6 +150,9 @@ func TestCodec_Errors(t *testing.T) {
 		{"RestaurantCreated", `{"name": 5}`},
 		{"RestaurantMenuChanged", `[`},
 		{"RestaurantOrderPlaced", `"text"`},
+		{"RestaurantCreated", `null`}, // json.Unmarshal alone takes it for an empty event
+		{"RestaurantMenuChanged", ` null`},
+		{"RestaurantOrderPlaced", `[]`},
 	}
 	for _, tt := range tests {
 		if c.Handles(tt.typ) && tt.typ == "" {
