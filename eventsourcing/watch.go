@@ -18,8 +18,10 @@ type Snapshot[S any] struct {
 
 // Watch yields the state of one stream's view, now and after each later change.
 //
-// It first reads the log's head H, folds the stream's events up to H and, when the stream
-// exists, yields that Snapshot: it reflects every event committed before the call. Then it
+// As iteration begins, it reads the log's head H, folds the stream's events up to H and,
+// when the stream exists, yields that Snapshot: it reflects every event committed before
+// then. (To start at an earlier moment, such as when a subscription is accepted, read the
+// head then and use WatchAt.) Then it
 // yields one Snapshot after each later event of the stream, as it is committed, until ctx
 // ends. Events whose type codec does not handle move the version on without changing the
 // state (and still yield a Snapshot).
@@ -39,59 +41,77 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 // of a long stream does not fold it from its first event. start.Position is not used.
 func WatchFrom[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
 	return func(yield func(Snapshot[S], error) bool) {
-		fail := func(err error) {
-			if ctx.Err() == nil {
-				yield(Snapshot[S]{}, err)
-			}
-		}
 		head, err := Head(ctx, s)
 		if err != nil {
-			fail(fmt.Errorf("eventsourcing: watch %s: head: %w", stream, err))
+			if ctx.Err() == nil {
+				yield(Snapshot[S]{}, fmt.Errorf("eventsourcing: watch %s: head: %w", stream, err))
+			}
 			return
 		}
-		snap := start
-		evolve := func(e store.Event) error {
-			if codec.Handles(e.Type) {
-				ev, err := codec.Decode(e.Type, e.Data)
-				if err != nil {
-					return fmt.Errorf("eventsourcing: watch %s: decode %s event %d: %w", stream, e.Type, e.Version, err)
-				}
-				snap.State = view.Evolve(snap.State, ev)
-			}
-			snap.Version, snap.Position = e.Version, e.Position
-			return nil
+		watch(ctx, s, stream, start, head, view, codec, yield)
+	}
+}
+
+// WatchAt is WatchFrom starting at a head the caller read (with Head) when the watch was to
+// start: the first Snapshot reflects the stream's events up to head, and one follows each
+// event after it. Watch and WatchFrom read the head only as iteration begins, which may be
+// later: a server that accepts a subscription and runs it on another goroutine reads the head
+// as it accepts, so that a client told the subscription is live gets every later change.
+func WatchAt[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], head store.Position, view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
+	return func(yield func(Snapshot[S], error) bool) {
+		watch(ctx, s, stream, start, head, view, codec, yield)
+	}
+}
+
+// watch is WatchAt's iteration.
+func watch[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], head store.Position, view decider.View[S, E], codec Codec[E], yield func(Snapshot[S], error) bool) {
+	fail := func(err error) {
+		if ctx.Err() == nil {
+			yield(Snapshot[S]{}, err)
 		}
-		for e, err := range s.ReadStream(ctx, stream, start.Version) {
+	}
+	snap := start
+	evolve := func(e store.Event) error {
+		if codec.Handles(e.Type) {
+			ev, err := codec.Decode(e.Type, e.Data)
 			if err != nil {
-				fail(fmt.Errorf("eventsourcing: watch %s: read: %w", stream, err))
-				return
+				return fmt.Errorf("eventsourcing: watch %s: decode %s event %d: %w", stream, e.Type, e.Version, err)
 			}
-			if e.Position > head {
-				break
-			}
-			if err := evolve(e); err != nil {
-				fail(err)
-				return
-			}
+			snap.State = view.Evolve(snap.State, ev)
 		}
-		if snap.Version > 0 && !yield(snap, nil) {
+		snap.Version, snap.Position = e.Version, e.Position
+		return nil
+	}
+	for e, err := range s.ReadStream(ctx, stream, start.Version) {
+		if err != nil {
+			fail(fmt.Errorf("eventsourcing: watch %s: read: %w", stream, err))
 			return
 		}
-		for e, err := range store.SubscribeReadOnly(ctx, s, head) {
-			if err != nil {
-				fail(fmt.Errorf("eventsourcing: watch %s: subscribe: %w", stream, err))
-				return
-			}
-			if e.StreamID != stream || e.Version <= snap.Version {
-				continue // another stream's, or already in start
-			}
-			if err := evolve(e); err != nil {
-				fail(err)
-				return
-			}
-			if !yield(snap, nil) {
-				return
-			}
+		if e.Position > head {
+			break
+		}
+		if err := evolve(e); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if snap.Version > 0 && !yield(snap, nil) {
+		return
+	}
+	for e, err := range store.SubscribeReadOnly(ctx, s, head) {
+		if err != nil {
+			fail(fmt.Errorf("eventsourcing: watch %s: subscribe: %w", stream, err))
+			return
+		}
+		if e.StreamID != stream || e.Version <= snap.Version {
+			continue // another stream's, or already in start
+		}
+		if err := evolve(e); err != nil {
+			fail(err)
+			return
+		}
+		if !yield(snap, nil) {
+			return
 		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,22 +221,32 @@ func TestConfig_Observer_subscriptionCutShort(t *testing.T) {
 	}
 }
 
-// slowHeadStore is a store whose first Head call after arming answers only once an event
-// is appended, or after a while when none is: a subscription reported started before it
-// asked for the head would then start after the test's event.
+// slowHeadStore is a store whose first Head call after arm answers only once an event is
+// appended after arm, or after a while when none is: a subscription reported started before
+// it asked for the head would then start after the test's event.
 type slowHeadStore struct {
 	store.Store
-	armed    atomic.Bool
-	appended chan struct{}
-	once     sync.Once
+	mu       sync.Mutex
+	armed    bool
+	appended chan struct{} // closed by the first append after arm
+}
+
+func (s *slowHeadStore) arm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armed, s.appended = true, make(chan struct{})
 }
 
 func (s *slowHeadStore) Head(ctx context.Context) (store.Position, error) {
-	if s.armed.CompareAndSwap(true, false) {
+	s.mu.Lock()
+	armed, appended := s.armed, s.appended
+	s.armed = false
+	s.mu.Unlock()
+	if armed {
 		t := time.NewTimer(300 * time.Millisecond)
 		defer t.Stop()
 		select {
-		case <-s.appended:
+		case <-appended:
 		case <-t.C:
 		}
 	}
@@ -245,30 +255,67 @@ func (s *slowHeadStore) Head(ctx context.Context) (store.Position, error) {
 
 func (s *slowHeadStore) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
 	a, err := s.Store.Append(ctx, stream, expected, events...)
-	s.once.Do(func() { close(s.appended) })
+	s.mu.Lock()
+	if s.appended != nil {
+		close(s.appended)
+		s.appended = nil
+	}
+	s.mu.Unlock()
 	return a, err
 }
 
 // TestConfig_Observer_subscriptionStartedOnceLive checks that SubscriptionStarted comes
-// after the subscription took its starting point: an event appended once it is reported
-// reaches a subscription to new events only.
+// after the subscription took its starting point, for every root field: what is written
+// once it is reported reaches the client as a change of its own (a subscription to new
+// events misses nothing; one that sends the current state first sends the state before the
+// write, then the write).
 func TestConfig_Observer_subscriptionStartedOnceLive(t *testing.T) {
-	for _, tr := range transports {
-		t.Run(tr, func(t *testing.T) {
-			rec := newOpRecorder()
-			slow := &slowHeadStore{appended: make(chan struct{})}
-			e := newEnv(t, withConfig(graph.Config{Observer: rec}), withStore(func(s store.Store) store.Store { slow.Store = s; return slow }))
-			slow.armed.Store(true)
-			sub := e.subscribe(t, tr, `subscription { events { streamId } }`, nil)
-			if got := recv(t, rec.started); got != "events" {
-				t.Fatalf("started %q", got)
-			}
-			e.create(t, restaurantInput("r1", "a"))
-			var got struct{ Events struct{ StreamID string } }
-			next(t, sub, &got)
-			if got.Events.StreamID != "restaurant-r1" {
-				t.Fatalf("got %+v", got)
-			}
-		})
+	changeMenu := `mutation { changeRestaurantMenu(input: {id: "r1", menu: {cuisine: ITALIAN, menuItems: [{menuItemId: "b", name: "B", price: "1.00"}]}}) { version } }`
+	tests := []struct {
+		name, query, write string
+		transports         []string
+		want               []string // a field of each message in turn
+	}{
+		{"events", `subscription { events { f: streamId } }`, `mutation { createRestaurant(input: {id: "r2", name: "Two", menu: {cuisine: ITALIAN, menuItems: [{menuItemId: "a", name: "A", price: "1.00"}]}}) { id } }`,
+			transports, []string{"restaurant-r2"}},
+		{"restaurantChanged", `subscription { restaurantChanged(id: "r1") { f: version } }`, changeMenu,
+			[]string{string(graphtest.TransportWS)}, []string{"2", "3"}}, // created, the order placed; the menu changed
+		{"orderChanged(id)", `subscription { orderChanged(id: "o1") { f: status } }`, `mutation { markOrderAsPrepared(input: {id: "o1"}) { id } }`,
+			[]string{string(graphtest.TransportWS)}, []string{"CREATED", "PREPARED"}},
+		{"orderChanged(restaurantId)", `subscription { orderChanged(restaurantId: "r1") { f: status } }`, `mutation { markOrderAsPrepared(input: {id: "o1"}) { id } }`,
+			[]string{"sse"}, []string{"PREPARED"}},
+	}
+	for _, tt := range tests {
+		for _, tr := range tt.transports {
+			t.Run(tt.name+" over "+tr, func(t *testing.T) {
+				rec := newOpRecorder()
+				slow := &slowHeadStore{}
+				e := newEnv(t, withConfig(graph.Config{Observer: rec}), withStore(func(s store.Store) store.Store { slow.Store = s; return slow }))
+				e.create(t, restaurantInput("r1", "a"))
+				placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}})
+				e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position}, nil)
+				for range 3 { // the mutations' own reports
+					recv(t, rec.ops)
+				}
+
+				slow.arm()
+				sub := e.subscribe(t, tr, tt.query, nil)
+				if got := recv(t, rec.started); !strings.HasPrefix(tt.name, got) {
+					t.Fatalf("started %q", got)
+				}
+				e.must(t, tt.write, nil, nil)
+				var got []string
+				for range tt.want {
+					var m map[string]map[string]any
+					next(t, sub, &m)
+					for _, v := range m {
+						got = append(got, fmt.Sprint(v["f"]))
+					}
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -70,7 +70,11 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 		if err := restaurant.ValidateID("id", *id); err != nil {
 			return nil, err
 		}
-		return pump(ctx, r.logger, "orderChanged", r.svc.WatchOrder(ctx, *id), toOrder), nil
+		seq, err := r.svc.WatchOrder(ctx, *id)
+		if err != nil {
+			return nil, err
+		}
+		return pump(ctx, r.logger, "orderChanged", seq, toOrder), nil
 	}
 	if err := restaurant.ValidateID("restaurantId", *restaurantID); err != nil {
 		return nil, err

@@ -100,7 +100,11 @@ func (r *subscriptionResolver) RestaurantChanged(ctx context.Context, id string)
 	if err := restaurant.ValidateID("id", id); err != nil {
 		return nil, err
 	}
-	return pump(ctx, r.logger, "restaurantChanged", r.svc.WatchRestaurant(ctx, id), toRestaurant), nil
+	seq, err := r.svc.WatchRestaurant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return pump(ctx, r.logger, "restaurantChanged", seq, toRestaurant), nil
 }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }

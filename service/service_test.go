@@ -326,7 +326,11 @@ func TestService_WatchRestaurant_startsFromTheReadModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := st.n.Load()
-	next, stop := iter.Pull2(svc.WatchRestaurant(ctx, "r1"))
+	seq, err := svc.WatchRestaurant(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, stop := iter.Pull2(seq)
 	defer stop()
 	r, err, _ := next()
 	if err != nil || r.ID != "r1" || r.Name != "R r1" || r.Version != 51 || len(r.Menu.MenuItems) != 1 {

@@ -14,19 +14,24 @@ import (
 )
 
 // WatchRestaurant yields the restaurant's state: first its current state when it exists
-// (reflecting every event committed before the call), then its state after each later event.
-// It ends when ctx ends.
-func (s *Service) WatchRestaurant(ctx context.Context, id string) iter.Seq2[readmodel.Restaurant, error] {
+// (reflecting every event committed before the call: the head is read before it returns),
+// then its state after each later event. It ends when ctx ends.
+func (s *Service) WatchRestaurant(ctx context.Context, id string) (iter.Seq2[readmodel.Restaurant, error], error) {
+	// From the read model's copy: a restaurant's stream grows with every order placed there,
+	// and each subscriber would otherwise read and decode all of it. The read model does not
+	// count orders, which the Summary does: that count is not used here. The copy is read
+	// before the head, so it reflects no event after it.
+	start := eventsourcing.Snapshot[restaurant.Summary]{State: restaurant.View().InitialState}
+	if r, ok := s.Restaurants().Get(id); ok {
+		start.State = restaurant.Summary{Exists: true, ID: r.ID, Name: r.Name, Menu: r.Menu}
+		start.Version = r.Version
+	}
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snaps := eventsourcing.WatchAt(ctx, s.store, restaurant.StreamID(id), start, head, restaurant.View(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
 	return func(yield func(readmodel.Restaurant, error) bool) {
-		// From the read model's copy: a restaurant's stream grows with every order placed
-		// there, and each subscriber would otherwise read and decode all of it. The read
-		// model does not count orders, which the Summary does: that count is not used here.
-		start := eventsourcing.Snapshot[restaurant.Summary]{State: restaurant.View().InitialState}
-		if r, ok := s.Restaurants().Get(id); ok {
-			start.State = restaurant.Summary{Exists: true, ID: r.ID, Name: r.Name, Menu: r.Menu}
-			start.Version = r.Version
-		}
-		snaps := eventsourcing.WatchFrom(ctx, s.store, restaurant.StreamID(id), start, restaurant.View(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}))
 		for snap, err := range snaps {
 			if err != nil {
 				yield(readmodel.Restaurant{}, err)
@@ -37,14 +42,20 @@ func (s *Service) WatchRestaurant(ctx context.Context, id string) iter.Seq2[read
 				return
 			}
 		}
-	}
+	}, nil
 }
 
-// WatchOrder yields the order's state: first its current state when it exists, then its
+// WatchOrder yields the order's state: first its current state when it exists (reflecting
+// every event committed before the call: the head is read before it returns), then its
 // state after each later event. It ends when ctx ends.
-func (s *Service) WatchOrder(ctx context.Context, id string) iter.Seq2[readmodel.Order, error] {
+func (s *Service) WatchOrder(ctx context.Context, id string) (iter.Seq2[readmodel.Order, error], error) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start := eventsourcing.Snapshot[order.Summary]{State: order.View().InitialState}
+	snaps := eventsourcing.WatchAt(ctx, s.store, order.StreamID(id), start, head, order.View(), eventsourcing.Codec[order.Event](order.Codec{}))
 	return func(yield func(readmodel.Order, error) bool) {
-		snaps := eventsourcing.Watch(ctx, s.store, order.StreamID(id), order.View(), eventsourcing.Codec[order.Event](order.Codec{}))
 		for snap, err := range snaps {
 			if err != nil {
 				yield(readmodel.Order{}, err)
@@ -54,7 +65,7 @@ func (s *Service) WatchOrder(ctx context.Context, id string) iter.Seq2[readmodel
 				return
 			}
 		}
-	}
+	}, nil
 }
 
 // WatchRestaurantOrders yields the state of an order of the restaurant after each event of
