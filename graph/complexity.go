@@ -23,7 +23,8 @@ import (
 //   - CommandResult.events: the events of one command, which in this domain decides one
 //     event, so gqlgen's default cost (1 + the selection's) already counts it in full.
 //
-// And one field that is not a list: Event.data (see eventDataCost).
+// And one field that is not a list: Event.data (see eventDataCost); and the filtered events
+// page, whose reading is not bounded by first (see filteredEventsCost).
 func complexityRoot(processors int) generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
@@ -32,8 +33,12 @@ func complexityRoot(processors int) generated.ComplexityRoot {
 	c.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, _ *int64) int {
 		return listCost(child, pageLength(first, defaultPageSize, maxPageSize))
 	}
-	c.Query.Events = func(child int, _ *int64, _ *string, _ []string, first *int) int {
-		return listCost(child, pageLength(first, defaultEventPage, maxEventPage))
+	c.Query.Events = func(child int, _ *int64, streamID *string, types []string, first *int) int {
+		cost := listCost(child, pageLength(first, defaultEventPage, maxEventPage))
+		if streamID != nil || types != nil {
+			cost = saturatingAdd(cost, filteredEventsCost)
+		}
+		return cost
 	}
 	c.RestaurantMenu.MenuItems = func(child int) int { return listCost(child, restaurant.MaxMenuItems) }
 	c.Order.MenuItems = func(child int) int { return listCost(child, restaurant.MaxOrderItems) }
@@ -48,6 +53,21 @@ func complexityRoot(processors int) generated.ComplexityRoot {
 // some 1,800 events, not of 20,000, while a whole page (first: 1000) with every field of its
 // events still fits.
 const eventDataCost = 10
+
+// filteredEventsCost is what a filtered events page costs beyond its items. Without a filter
+// a page reads first events; with one it reads the log (or the stream) until it has found
+// first matches, however far they are, up to the whole of it. Priced at 2 (one field, an id
+// each), a request of 2,000 aliases of a filter that matched nothing read a log of 2,000
+// events 2,000 times; at this cost the default limit admits some 20 such scans.
+const filteredEventsCost = 1000
+
+// saturatingAdd is a+b for costs, at most math.MaxInt.
+func saturatingAdd(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
 
 // pageLength is the most items a page of first items holds: def when first is not given,
 // and at most maxN (the resolver refuses anything larger).

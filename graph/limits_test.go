@@ -168,6 +168,11 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 
 		// Two whole pages of events with their data: each may carry a menu.
 		refused(t, e, aliases(2, `events(first: 1000) { data }`))
+		// A filtered page may read the whole log to find one match: 2,000 of them read it
+		// 2,000 times; 19 are served.
+		refused(t, e, aliases(2000, `events(types: ["NoSuchType"], first: 1) { id }`))
+		e.must(t, aliases(19, `events(types: ["NoSuchType"], first: 1) { id }`), nil, nil)
+		refused(t, e, aliases(21, `events(streamId: "restaurant-big", first: 1) { id }`))
 
 		orderField := fmt.Sprintf(`order(id: "o1", minPosition: %d) { menuItems { name } }`, placed.Position)
 		refused(t, e, aliases(300, orderField))
@@ -204,6 +209,11 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		// An event's data may hold a whole menu: it costs as a small object, not a scalar.
 		{"an event's data counts ten", `{ events(first: 4) { position data } }`,
 			1 + 4*(1+10)},
+		// A filtered page reads until it has first matches, however far they are.
+		{"a page filtered by type counts a thousand more", `{ events(types: ["X"], first: 2) { id } }`,
+			1 + 2*1 + 1000},
+		{"a page filtered by stream counts a thousand more", `{ events(streamId: "s", first: 2) { id } }`,
+			1 + 2*1 + 1000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,8 +22,12 @@ func (f EventFilter) Match(e store.Event) bool {
 	return f.Types == nil || slices.Contains(f.Types, e.Type)
 }
 
-// Events returns up to limit events with Position > after that pass the filter, in log order.
+// Events returns up to limit events with Position > after that pass the filter, in log order
+// (none for a limit below 1).
 func (s *Service) Events(ctx context.Context, after store.Position, f EventFilter, limit int) ([]store.Event, error) {
+	if limit < 1 {
+		return []store.Event{}, nil
+	}
 	var seq iter.Seq2[store.Event, error]
 	if f.StreamID != "" {
 		seq = s.store.ReadStream(ctx, f.StreamID, 0)
