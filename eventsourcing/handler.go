@@ -116,7 +116,9 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // Events carry the metadata commandId, correlationId, causationId (see Meta) and
 // commandHash (see Fingerprint). When meta.CommandID was used before with the same command,
 // Handle writes nothing and returns the first use's result with Duplicate set; with a
-// different command it fails with ErrCommandIDReused. The record of a command id is the
+// different command it fails with ErrCommandIDReused, unless the command fails on its own
+// with an error of the first three kinds below (its input, its entity's existence, its
+// expected version, which the order of checks puts first). The record of a command id is the
 // events it wrote: a command that was rejected, or decided no events, left none, so its id
 // may be used again and the command is then decided anew.
 //
@@ -177,6 +179,9 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 			// Looked up under the stream lock, so that whatever another process writes
 			// after the lookup is newer than the cached state and seen by load.
 			if res, done, err := h.duplicate(ctx, meta.CommandID, hash); done || err != nil {
+				if errors.Is(err, ErrCommandIDReused) {
+					err = h.beforeReuse(ctx, cmd, meta, stream, err)
+				}
 				return res, err
 			}
 		}
@@ -217,6 +222,28 @@ func (h *Handler[C, S, E]) duplicate(ctx context.Context, id, hash string) (res 
 		return Result{}, true, fmt.Errorf("%w: %q", ErrCommandIDReused, id)
 	}
 	return Result{StreamID: rec.StreamID, Version: rec.LastVersion, Position: rec.Position, Events: events, Duplicate: true}, true, nil
+}
+
+// beforeReuse returns the error cmd fails with on its own when the order of checks puts it
+// before a reused command id (invalid input, a missing entity, a mismatched expected version
+// or an entity that exists already), else reused: a client told COMMAND_ID_REUSED for a
+// command that could never succeed would fix the id only to meet the real error next. The
+// caller holds the stream's lock.
+func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, stream string, reused error) error {
+	state, version, _, _, err := h.load(ctx, stream, "")
+	if err != nil {
+		return reused
+	}
+	_, err = h.agg.Decider.Decide(cmd, state)
+	switch {
+	case err != nil && (errors.Is(err, decider.ErrInvalid) || errors.Is(err, decider.ErrNotFound)):
+		return err
+	case meta.ExpectedVersion != nil && store.CheckVersion(stream, *meta.ExpectedVersion, version) != nil:
+		return store.CheckVersion(stream, *meta.ExpectedVersion, version)
+	case err != nil && errors.Is(err, decider.ErrAlreadyExists):
+		return err
+	}
+	return reused
 }
 
 // attempt loads, decides and appends once.
