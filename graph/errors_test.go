@@ -119,7 +119,12 @@ func TestErrors_Codes(t *testing.T) {
 			vars: map[string]any{"in": func() map[string]any { in := restaurantInput("fresh", "a"); in["commandId"] = "prep-o1"; return in }()}},
 		// The order of checks puts a command's own input, existence and expected version first.
 		{name: "commandId reused with invalid input", code: graph.CodeBadUserInput, query: createRestaurant,
-			vars: map[string]any{"in": func() map[string]any { in := restaurantInput("fresh", "a"); in["commandId"] = "prep-o1"; in["name"] = "  "; return in }()}},
+			vars: map[string]any{"in": func() map[string]any {
+				in := restaurantInput("fresh", "a")
+				in["commandId"] = "prep-o1"
+				in["name"] = "  "
+				return in
+			}()}},
 		{name: "commandId reused for an order that does not exist", code: graph.CodeNotFound, query: markPrepared,
 			vars: map[string]any{"in": map[string]any{"id": "o2", "commandId": "prep-o1"}}},
 		{name: "commandId reused with a stale expectedVersion", code: graph.CodeVersionConflict, query: changeMenu,
