@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/eventgraph/eventgraph/internal/jsonr"
+	"github.com/eventgraph/eventgraph/domain/internal/jsonr"
 )
 
 // Codec maps order events to and from the store's type names and JSON bodies. It

@@ -1,8 +1,8 @@
 package order
 
 import (
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonw"
 )
 
 // The commands and events write their own JSON, byte for byte what json.Marshal writes for

@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
 )
 
 // jsonValues returns every command and event of the package built from a, b and c, with n

@@ -1,8 +1,8 @@
 package order
 
 import (
+	"github.com/eventgraph/eventgraph/domain/internal/jsonr"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonr"
 )
 
 // The events read back their own JSON as AppendJSON writes it (see the restaurant

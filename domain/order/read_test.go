@@ -3,8 +3,8 @@ package order_test
 import (
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/jsonr/jsonrtest"
 	"github.com/eventgraph/eventgraph/domain/order"
-	"github.com/eventgraph/eventgraph/internal/jsonr/jsonrtest"
 )
 
 // The Codec reads events on a fast path when their JSON is json.Marshal's: it must read

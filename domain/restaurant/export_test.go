@@ -1,6 +1,6 @@
 package restaurant
 
-import "github.com/eventgraph/eventgraph/internal/jsonr/jsonrtest"
+import "github.com/eventgraph/eventgraph/domain/internal/jsonr/jsonrtest"
 
 // Readers are the fast-path readers of the events and the menu types, for read_test.go.
 var Readers = []jsonrtest.Reader{

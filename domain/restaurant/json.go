@@ -1,6 +1,6 @@
 package restaurant
 
-import "github.com/eventgraph/eventgraph/internal/jsonw"
+import "github.com/eventgraph/eventgraph/domain/internal/jsonw"
 
 // The commands and events write their own JSON, byte for byte what json.Marshal writes for
 // them: a command's fingerprint hashes that JSON (see eventsourcing.JSONAppender), the

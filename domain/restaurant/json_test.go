@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
 )
 
 // jsonValues returns every command and event of the package (and the menu types) built

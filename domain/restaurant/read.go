@@ -1,6 +1,6 @@
 package restaurant
 
-import "github.com/eventgraph/eventgraph/internal/jsonr"
+import "github.com/eventgraph/eventgraph/domain/internal/jsonr"
 
 // The events read back their own JSON as AppendJSON writes it, so that replaying a log
 // does not pay for encoding/json's reflection; the Codec falls back to json.Unmarshal for

@@ -3,8 +3,8 @@ package restaurant_test
 import (
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/jsonr/jsonrtest"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonr/jsonrtest"
 )
 
 // The Codec reads events on a fast path when their JSON is json.Marshal's: it must read

@@ -3,8 +3,8 @@ package restaurant_test
 import (
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
-	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
 )
 
 // Snapshots keep a State as encoding/json writes it: every fold must come back equal.

@@ -6,8 +6,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/eventgraph/eventgraph/internal/jsonr"
-	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
+	"github.com/eventgraph/eventgraph/domain/internal/jsonr"
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 )
 
 // Reader is a fast-path reader of one type, as a package's tests reach it (through its

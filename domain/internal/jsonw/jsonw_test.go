@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/eventgraph/eventgraph/internal/jsonw"
-	"github.com/eventgraph/eventgraph/internal/jsonw/jsonwtest"
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw"
+	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 )
 
 func marshal(t testing.TB, v any) []byte {
