@@ -133,6 +133,11 @@ func TestErrors_Codes(t *testing.T) {
 			vars: map[string]any{"in": func() map[string]any { in := restaurantInput("r1", "a"); in["commandId"] = "prep-o1"; return in }()}},
 		{name: "commandId reused for an order of items not on the menu (a later rule)", code: graph.CodeCommandIDReused, query: placeOrder,
 			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"nope"}, "commandId": "prep-o1"}}},
+		// Input is checked before the wait: a malformed cursor is not answered by a timeout.
+		{name: "a malformed orders cursor with minPosition beyond the head", code: graph.CodeBadUserInput,
+			query: `{ orders(after: "bm90IGEgY3Vyc29y", minPosition: 1000000) { totalCount } }`},
+		{name: "a malformed restaurants cursor with minPosition beyond the head", code: graph.CodeBadUserInput,
+			query: `{ restaurants(after: "x", minPosition: 1000000) { totalCount } }`},
 		{name: "minPosition beyond the head", code: graph.CodeConsistencyTimeout, query: `{ restaurant(id: "r1", minPosition: 1000000) { id } }`},
 		{name: "syntax error", code: "GRAPHQL_PARSE_FAILED", query: `{ status { head }`},
 		{name: "unknown field", code: "GRAPHQL_VALIDATION_FAILED", query: `{ status { tail } }`},

@@ -51,6 +51,9 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	if err != nil {
 		return nil, err
 	}
+	if err := r.svc.Orders().CheckCursor(from); err != nil { // before waiting: input first
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}

@@ -86,6 +86,9 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
+	if err := r.svc.Restaurants().CheckCursor(from); err != nil { // before waiting: input first
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}

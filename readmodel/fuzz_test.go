@@ -34,6 +34,10 @@ func FuzzOrders_ListCursor(f *testing.F) {
 	f.Add("garbage")
 	f.Fuzz(func(t *testing.T, cursor string) {
 		p, err := m.List(readmodel.OrderFilter{}, cursor, 1)
+		// CheckCursor refuses only what List refuses, and as List does.
+		if cerr := m.CheckCursor(cursor); cerr != nil && (err == nil || !errors.Is(cerr, readmodel.ErrBadCursor)) {
+			t.Errorf("CheckCursor(%q) = %v, but List gave %v", cursor, cerr, err)
+		}
 		next, known := issued[cursor]
 		switch {
 		case cursor == "":

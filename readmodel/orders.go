@@ -119,6 +119,17 @@ func (m *Orders) Get(id string) (Order, bool) {
 	return m.list[i].clone(), true
 }
 
+// CheckCursor fails with ErrBadCursor when after is not empty and not of the form List's
+// cursors have. It reads no order: a caller checks its input with it before waiting for the
+// read model to catch up, so that a malformed cursor is not answered by a timeout.
+func (m *Orders) CheckCursor(after string) error {
+	if after == "" {
+		return nil
+	}
+	_, _, err := decodeCursor("order", after)
+	return err
+}
+
 // List returns up to first orders that match f, in creation order, after the one the
 // cursor after names (from the start when after is empty). It fails with a
 // *decider.ValidationError when first is outside 1..MaxFirst, and with ErrBadCursor for a

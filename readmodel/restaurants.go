@@ -85,6 +85,15 @@ func (m *Restaurants) Get(id string) (Restaurant, bool) {
 	return m.list[i].clone(), true
 }
 
+// CheckCursor is Orders.CheckCursor for the restaurants' cursors.
+func (m *Restaurants) CheckCursor(after string) error {
+	if after == "" {
+		return nil
+	}
+	_, _, err := decodeCursor("restaurant", after)
+	return err
+}
+
 // List returns up to first restaurants in creation order, after the one the cursor after
 // names (from the start when after is empty). It fails with a *decider.ValidationError
 // when first is outside 1..MaxFirst, and with ErrBadCursor for a cursor it did not issue.

@@ -172,15 +172,28 @@ func TestRestaurants_ListErrors(t *testing.T) {
 		{"padded base64", base64.URLEncoding.EncodeToString(raw) + "=="},
 		{"a truncated cursor", valid[:len(valid)-2]},
 	}
+	malformed := map[string]bool{ // what CheckCursor tells without reading a restaurant
+		"garbage": true, "base64 of garbage": true, "a negative place": true, "a place with a leading zero": true,
+		"no id": true, "an order cursor": true, "another version": true, "padded base64": true, "a truncated cursor": true,
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := m.List(tt.cursor, 10)
 			if !errors.Is(err, readmodel.ErrBadCursor) || !errors.Is(err, decider.ErrInvalid) {
 				t.Errorf("List(%q) error = %v, want ErrBadCursor wrapping ErrInvalid", tt.cursor, err)
 			}
+			if err := m.CheckCursor(tt.cursor); malformed[tt.name] != errors.Is(err, readmodel.ErrBadCursor) {
+				t.Errorf("CheckCursor(%q) = %v; malformed: %v", tt.cursor, err, malformed[tt.name])
+			}
 		})
 	}
 	if _, err := m.List(valid, 10); err != nil {
 		t.Errorf("a cursor the read model issued was rejected: %v", err)
+	}
+	if err := m.CheckCursor(valid); err != nil {
+		t.Errorf("CheckCursor of a cursor the read model issued: %v", err)
+	}
+	if err := m.CheckCursor(""); err != nil {
+		t.Errorf("CheckCursor of no cursor: %v", err)
 	}
 }
