@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/service"
@@ -345,5 +346,58 @@ func TestService_WatchRestaurant_startsFromTheReadModel(t *testing.T) {
 	}
 	if r, err, _ := next(); err != nil || r.Version != 52 || r.Menu.MenuID != "m2" {
 		t.Fatalf("after the menu change %+v, %v; want menu m2 at version 52", r, err)
+	}
+}
+
+// TestService_WatchRestaurantOrders_skipsOtherRestaurants checks that following one
+// restaurant's orders does not read the streams of other restaurants' orders as they change
+// (it read every prepared order's stream of the whole system to learn its restaurant), and
+// still yields its own.
+func TestService_WatchRestaurantOrders_skipsOtherRestaurants(t *testing.T) {
+	mem := memory.New()
+	t.Cleanup(func() { _ = mem.Close() })
+	st := &streamReads{Store: mem}
+	svc := service.New(st)
+	run(t, svc)
+	ctx := t.Context()
+	create(t, svc, "r1", "a")
+	create(t, svc, "r2", "a")
+	var last eventsourcing.Result
+	for i := range 20 {
+		var err error
+		if last, err = svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r2", OrderID: fmt.Sprint("other", i), MenuItemIDs: []string{"a"}}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "mine", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.WaitFor(ctx, max(last.Position, mine.Position)); err != nil {
+		t.Fatal(err)
+	}
+
+	seq, err := svc.WatchRestaurantOrders(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, stop := iter.Pull2(seq)
+	defer stop()
+	before := st.n.Load()
+	for i := range 20 {
+		if _, err := svc.MarkOrderAsPrepared(ctx, order.MarkOrderAsPrepared{ID: fmt.Sprint("other", i)}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.MarkOrderAsPrepared(ctx, order.MarkOrderAsPrepared{ID: "mine"}, eventsourcing.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	handled := st.n.Load() - before // the commands' own reads (none with the state cache)
+	o, err, _ := next()
+	if err != nil || o.ID != "mine" || o.Status != order.Prepared || o.Version != 2 {
+		t.Fatalf("first %+v, %v; want mine prepared at version 2", o, err)
+	}
+	if n := st.n.Load() - before - handled; n > 2 {
+		t.Errorf("read %d events of order streams to yield one change of r1's order, want its own 2 at most", n)
 	}
 }

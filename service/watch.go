@@ -86,6 +86,13 @@ func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string
 			if !strings.HasPrefix(e.StreamID, order.StreamID("")) || !(order.Codec{}).Handles(e.Type) {
 				continue
 			}
+			if e.Version > 1 {
+				// An order's restaurant never changes: when the read model has the order, an
+				// order of another restaurant is skipped without reading its stream.
+				if known, ok := s.Orders().Get(strings.TrimPrefix(e.StreamID, order.StreamID(""))); ok && known.RestaurantID != restaurantID {
+					continue
+				}
+			}
 			o, err := s.orderAt(ctx, e)
 			if err != nil {
 				yield(readmodel.Order{}, err)
