@@ -98,6 +98,7 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, indent(renderList(o.events)))
 		return
 	}
+	o.eventsWithError()
 	if !matches(o.err, target) {
 		got := o.err
 		if same := sameType(o.err, target); same != nil && structured(target) {
@@ -114,6 +115,7 @@ func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 	tb := o.spec.tb
 	tb.Helper()
 	o.checked = true
+	o.eventsWithError()
 	var ve *decider.ValidationError
 	switch {
 	case o.err == nil:
@@ -122,6 +124,17 @@ func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 		tb.Errorf("%s\nthen: want invalid %s\ngot error: %v (%T)", o.context(), field, o.err, o.err)
 	case ve.Field != field:
 		tb.Errorf("%s\nthen: want invalid %s\ngot invalid %s: %s", o.context(), field, ve.Field, ve.Reason)
+	}
+}
+
+// eventsWithError fails the spec when Decide returned events along with its error: a handler
+// discards them, so they are a mistake in the decider however the error is checked.
+func (o *Outcome[C, S, E]) eventsWithError() {
+	tb := o.spec.tb
+	tb.Helper()
+	if o.err != nil && len(o.events) > 0 {
+		tb.Errorf("%s\nthen: Decide returned events along with its error %v; they would be discarded:\n%s",
+			o.context(), o.err, indent(renderList(o.events)))
 	}
 }
 

@@ -222,6 +222,16 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"want error insufficient funds"},
 		},
 		{
+			name: "ThenError fails when Decide returned events along with the error",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) { return []any{deposited{1}}, errInsufficient }
+				spec.For(tb, d).When(withdraw{1}).ThenError(errInsufficient)
+			},
+			wantFail: true,
+			wantLog:  []string{"Decide returned events along with its error insufficient funds"},
+		},
+		{
 			name:     "fails when the outcome is never checked",
 			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}) },
 			wantFail: true,
