@@ -164,7 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.serveErr <- err
 	}()
-	attrs := []any{"addr", ln.Addr().String(), "url", "http://" + ln.Addr().String() + "/", "store", m.Config.Store}
+	attrs := []any{"addr", ln.Addr().String(), "url", browseURL(ln.Addr()), "store", m.Config.Store}
 	switch m.Config.Store {
 	case StoreJSONL:
 		attrs = append(attrs, "data", m.Config.DataDir)
@@ -291,4 +291,17 @@ func (m *Main) shutdown() error {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// browseURL is the URL to open for a server listening on addr: on every interface (":8080",
+// "0.0.0.0:8080", "[::]:8080") that is localhost's, as "http://[::]:8080/" opens nowhere.
+func browseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
