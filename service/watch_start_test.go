@@ -66,7 +66,7 @@ func TestWatchRestaurant_startsAtTheCall(t *testing.T) {
 	}
 
 	var got []int64
-	for _, r := range collectFor[readmodel.Restaurant](t, cancel, seq, 2, 2*time.Second) {
+	for _, r := range collectFor[readmodel.Restaurant](t, cancel, seq, 2, 10*time.Second) {
 		got = append(got, int64(r.Version))
 	}
 	if len(got) != 2 || got[0] != 1 || got[1] != 2 {
@@ -97,7 +97,7 @@ func TestWatchOrder_startsAtTheCall(t *testing.T) {
 	}
 
 	var got []string
-	for _, o := range collectFor[readmodel.Order](t, cancel, seq, 2, 2*time.Second) {
+	for _, o := range collectFor[readmodel.Order](t, cancel, seq, 2, 10*time.Second) {
 		got = append(got, string(o.Status))
 	}
 	if len(got) != 2 || got[0] != "CREATED" || got[1] != "PREPARED" {
