@@ -304,15 +304,22 @@ func (c *streamReads) ReadStream(ctx context.Context, stream string, after store
 	}
 }
 
+// newCountingService is newService over a store that counts the events ReadStream yields.
+func newCountingService(tb testing.TB) (*service.Service, *streamReads) {
+	tb.Helper()
+	mem := memory.New()
+	tb.Cleanup(func() { _ = mem.Close() })
+	st := &streamReads{Store: mem}
+	svc := service.New(st)
+	run(tb, svc)
+	return svc, st
+}
+
 // TestService_WatchRestaurant_startsFromTheReadModel checks that watching a restaurant
 // whose stream is long (an event per order placed there) starts from the read model's copy
 // instead of reading the stream from its first event, and then follows it.
 func TestService_WatchRestaurant_startsFromTheReadModel(t *testing.T) {
-	mem := memory.New()
-	t.Cleanup(func() { _ = mem.Close() })
-	st := &streamReads{Store: mem}
-	svc := service.New(st)
-	run(t, svc)
+	svc, st := newCountingService(t)
 	ctx := t.Context()
 	create(t, svc, "r1", "a")
 	var last eventsourcing.Result
@@ -354,11 +361,7 @@ func TestService_WatchRestaurant_startsFromTheReadModel(t *testing.T) {
 // (it read every prepared order's stream of the whole system to learn its restaurant), and
 // still yields its own.
 func TestService_WatchRestaurantOrders_skipsOtherRestaurants(t *testing.T) {
-	mem := memory.New()
-	t.Cleanup(func() { _ = mem.Close() })
-	st := &streamReads{Store: mem}
-	svc := service.New(st)
-	run(t, svc)
+	svc, st := newCountingService(t)
 	ctx := t.Context()
 	create(t, svc, "r1", "a")
 	create(t, svc, "r2", "a")
