@@ -25,7 +25,8 @@
 // Where a rejection must stand, let the decider record it as an event rather than return an
 // error. Likewise a saga must react to an old event with the commands it reacted with
 // before: another command under the same derived id fails with ErrCommandIDReused. Watch
-// streams one stream's view state: now, then after every change. Upcast wraps a Codec so that
+// streams one stream's view state: now, then after every change (WatchAt from a head read
+// when the watch was accepted, WatchFrom from a state already held). Upcast wraps a Codec so that
 // events an earlier release stored under other names or shapes are read in today's form, and
 // WithSnapshots lets a handler start a long stream from a snapshot of its state.
 package eventsourcing
