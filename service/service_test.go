@@ -46,6 +46,20 @@ func newService(tb testing.TB, opts ...service.Option) *service.Service {
 	return svc
 }
 
+// placeAndWait places an order of items at the restaurant and waits until the read models
+// and the saga (which creates the order) caught up with it.
+func placeAndWait(tb testing.TB, svc *service.Service, restaurantID, orderID string, items ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	res, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: restaurantID, OrderID: orderID, MenuItemIDs: items}, eventsourcing.Meta{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := svc.WaitFor(ctx, res.Position); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func create(tb testing.TB, svc *service.Service, id string, items ...string) eventsourcing.Result {
 	tb.Helper()
 	var menu []restaurant.MenuItem
@@ -95,15 +109,8 @@ func TestNewID(t *testing.T) {
 
 func TestService_PlaceOrderCreatesTheOrderThroughTheSaga(t *testing.T) {
 	svc := newService(t)
-	ctx := context.Background()
 	create(t, svc, "r1", "a")
-	res, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.WaitFor(ctx, res.Position); err != nil {
-		t.Fatal(err)
-	}
+	placeAndWait(t, svc, "r1", "o1", "a")
 	o, ok := svc.Orders().Get("o1")
 	if !ok || o.RestaurantID != "r1" || o.Version != 1 {
 		t.Fatalf("order %+v %v", o, ok)

@@ -80,13 +80,7 @@ func TestWatchOrder_startsAtTheCall(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	create(t, svc, "r1", "a")
-	res, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"a"}}, eventsourcing.Meta{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.WaitFor(ctx, res.Position); err != nil {
-		t.Fatal(err)
-	}
+	placeAndWait(t, svc, "r1", "o1", "a")
 
 	seq, err := svc.WatchOrder(ctx, "o1") // the call: o1 is CREATED
 	if err != nil {
