@@ -235,12 +235,15 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 		return reused
 	}
 	_, err = h.agg.Decider.Decide(cmd, state)
-	switch {
-	case err != nil && (errors.Is(err, decider.ErrInvalid) || errors.Is(err, decider.ErrNotFound)):
+	if err != nil && (errors.Is(err, decider.ErrInvalid) || errors.Is(err, decider.ErrNotFound)) {
 		return err
-	case meta.ExpectedVersion != nil && store.CheckVersion(stream, *meta.ExpectedVersion, version) != nil:
-		return store.CheckVersion(stream, *meta.ExpectedVersion, version)
-	case err != nil && errors.Is(err, decider.ErrAlreadyExists):
+	}
+	if meta.ExpectedVersion != nil {
+		if cerr := store.CheckVersion(stream, *meta.ExpectedVersion, version); cerr != nil {
+			return cerr
+		}
+	}
+	if err != nil && errors.Is(err, decider.ErrAlreadyExists) {
 		return err
 	}
 	return reused

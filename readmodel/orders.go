@@ -123,11 +123,7 @@ func (m *Orders) Get(id string) (Order, bool) {
 // cursors have. It reads no order: a caller checks its input with it before waiting for the
 // read model to catch up, so that a malformed cursor is not answered by a timeout.
 func (m *Orders) CheckCursor(after string) error {
-	if after == "" {
-		return nil
-	}
-	_, _, err := decodeCursor("order", after)
-	return err
+	return checkCursor("order", after)
 }
 
 // List returns up to first orders that match f, in creation order, after the one the

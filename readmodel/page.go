@@ -42,6 +42,16 @@ func encodeCursor(kind string, seq int, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
+// checkCursor fails with ErrBadCursor when after is neither empty nor of the form of a
+// cursor of the given kind.
+func checkCursor(kind, after string) error {
+	if after == "" {
+		return nil
+	}
+	_, _, err := decodeCursor(kind, after)
+	return err
+}
+
 // decodeCursor returns the place and id a cursor of the given kind names. It checks the
 // form only; the caller checks that the node at seq has the id.
 func decodeCursor(kind, cursor string) (seq int, id string, err error) {

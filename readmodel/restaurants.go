@@ -87,11 +87,7 @@ func (m *Restaurants) Get(id string) (Restaurant, bool) {
 
 // CheckCursor is Orders.CheckCursor for the restaurants' cursors.
 func (m *Restaurants) CheckCursor(after string) error {
-	if after == "" {
-		return nil
-	}
-	_, _, err := decodeCursor("restaurant", after)
-	return err
+	return checkCursor("restaurant", after)
 }
 
 // List returns up to first restaurants in creation order, after the one the cursor after

@@ -1,7 +1,6 @@
 package order
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -55,7 +54,7 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 	if e := read(&r); r.Done() {
 		return e, nil
 	}
-	if !isObject(data) { // json.Unmarshal would take null for an empty event
+	if !jsonr.IsObject(data) { // json.Unmarshal would take null for an empty event
 		return nil, fmt.Errorf("order: decode %s: not a JSON object", typ)
 	}
 	var e T
@@ -63,10 +62,4 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 		return nil, fmt.Errorf("order: decode %s: %w", typ, err)
 	}
 	return e, nil
-}
-
-// isObject reports whether data starts as a JSON object does.
-func isObject(data []byte) bool {
-	data = bytes.TrimLeft(data, " \t\r\n")
-	return len(data) > 0 && data[0] == '{'
 }

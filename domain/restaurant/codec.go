@@ -1,7 +1,6 @@
 package restaurant
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -57,7 +56,7 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 	if e := read(&r); r.Done() {
 		return e, nil
 	}
-	if !isObject(data) { // json.Unmarshal would take null for an empty event
+	if !jsonr.IsObject(data) { // json.Unmarshal would take null for an empty event
 		return nil, fmt.Errorf("restaurant: decode %s: not a JSON object", typ)
 	}
 	var e T
@@ -65,10 +64,4 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 		return nil, fmt.Errorf("restaurant: decode %s: %w", typ, err)
 	}
 	return e, nil
-}
-
-// isObject reports whether data starts as a JSON object does.
-func isObject(data []byte) bool {
-	data = bytes.TrimLeft(data, " \t\r\n")
-	return len(data) > 0 && data[0] == '{'
 }

@@ -8,7 +8,10 @@
 // checking the whole value, were most of that time.
 package jsonr
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // Reader reads one JSON value. A mismatch sticks: every later call does nothing and
 // returns zero values, and Done reports false.
@@ -96,4 +99,12 @@ func Slice[T any](r *Reader, elem func(*Reader) T) []T {
 		}
 		r.Lit(",")
 	}
+}
+
+// IsObject reports whether b starts as a JSON object does (after white space). A decoder
+// that falls back to json.Unmarshal checks it first: Unmarshal takes null into a struct as
+// its zero value.
+func IsObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
 }
