@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
@@ -64,7 +65,16 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 			slog.Int64("bytes", rec.bytes()),
 			slog.String("remote", r.RemoteAddr),
 		}
-		attrs = append(attrs, note.seal()...)
+		opAttrs := note.seal()
+		if len(opAttrs) == 0 {
+			// A request refused before any operation ran (a 4xx of the endpoint's own: wrong
+			// method or media type, a body over the limit, a missing token) names its code
+			// from the error body, as an operation's line does.
+			if codes := rec.errorCodes(); codes != "" {
+				opAttrs = []slog.Attr{slog.String("codes", codes)}
+			}
+		}
+		attrs = append(attrs, opAttrs...)
 		logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
@@ -209,14 +219,19 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// recorder records a response's status and size. It passes Flush (Server-Sent Events)
-// and Hijack (WebSocket) through, and Unwrap lets http.ResponseController reach the
-// server's writer.
+// maxErrorBody bounds the bytes of an error response a recorder keeps for its codes: the
+// endpoint's refusals are a single short error.
+const maxErrorBody = 2048
+
+// recorder records a response's status and size, and the start of a JSON error response's
+// body (errorCodes). It passes Flush (Server-Sent Events) and Hijack (WebSocket) through,
+// and Unwrap lets http.ResponseController reach the server's writer.
 type recorder struct {
 	http.ResponseWriter
 	mu      sync.Mutex // Write may race with the log line of a hijacked connection
 	code    int
 	written int64
+	errBody []byte // the start of a 4xx or 5xx JSON body
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -234,9 +249,40 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.code == 0 {
 		r.code = http.StatusOK
 	}
+	if r.code >= 400 && len(r.errBody) < maxErrorBody && strings.Contains(r.Header().Get("Content-Type"), "json") {
+		r.errBody = append(r.errBody, p[:min(n, maxErrorBody-len(r.errBody))]...)
+	}
 	r.written += int64(n)
 	r.mu.Unlock()
 	return n, err
+}
+
+// errorCodes returns the extensions.code of each error in a JSON error response's body,
+// comma-separated, or "" for any other response.
+func (r *recorder) errorCodes() string {
+	r.mu.Lock()
+	body := r.errBody
+	r.mu.Unlock()
+	if len(body) == 0 {
+		return ""
+	}
+	var resp struct {
+		Errors []struct {
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &resp) != nil {
+		return ""
+	}
+	var codes []string
+	for _, e := range resp.Errors {
+		if e.Extensions.Code != "" && len(codes) < maxNotedOperations {
+			codes = append(codes, truncate(e.Extensions.Code, maxNameLength))
+		}
+	}
+	return strings.Join(codes, ",")
 }
 
 // Flush sends buffered data to the client, when the underlying writer can.

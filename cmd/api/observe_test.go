@@ -476,3 +476,46 @@ func TestMain_requestLog_everyWebSocketOperation(t *testing.T) {
 		logs.await(t, "naming "+name, func(l string) bool { return strings.Contains(l, `"op":"`+name+`"`) })
 	}
 }
+
+// TestMain_requestLog_refusalCodes: a request the endpoint refuses before any operation runs
+// names its error's code on its line, as an operation's line does.
+func TestMain_requestLog_refusalCodes(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-format", "json", "--max-body-bytes", "1000")
+	tests := []struct {
+		method, contentType, body string
+		status                    int
+		codes                     string
+	}{
+		{http.MethodPut, "application/json", `{"query":"{ __typename }"}`, http.StatusMethodNotAllowed, "BAD_REQUEST"},
+		{http.MethodPost, "text/plain", `{"query":"{ __typename }"}`, http.StatusUnsupportedMediaType, "BAD_REQUEST"},
+		{http.MethodPost, "application/json", `{"query":"` + strings.Repeat(" ", 2000) + `{ __typename }"}`, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			req, err := http.NewRequestWithContext(testCtx(t), tt.method, m.URL()+"/graphql", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", tt.contentType)
+			resp, err := httpClient(t).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%s %s: status %d, want %d", tt.method, tt.contentType, resp.StatusCode, tt.status)
+			}
+			raw := logs.await(t, fmt.Sprintf("the %d's line", tt.status), func(l string) bool {
+				return strings.Contains(l, `"msg":"request"`) && strings.Contains(l, fmt.Sprintf(`"status":%d`, tt.status))
+			})
+			var got struct{ Codes string }
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Codes != tt.codes {
+				t.Errorf("logged %s\nwant codes %q", raw, tt.codes)
+			}
+		})
+	}
+}
