@@ -30,7 +30,11 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 	}
 	var seq iter.Seq2[store.Event, error]
 	if f.StreamID != "" {
-		seq = s.store.ReadStream(ctx, f.StreamID, 0)
+		from, err := s.streamVersionAt(ctx, f.StreamID, after)
+		if err != nil {
+			return nil, err
+		}
+		seq = s.store.ReadStream(ctx, f.StreamID, from)
 	} else {
 		seq = s.store.ReadAll(ctx, after)
 	}
@@ -48,6 +52,28 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 		}
 	}
 	return out, nil
+}
+
+// streamVersionAt returns the version of the stream's event at position after, so that a
+// page of one stream's events starts reading the stream behind it: a client pages with the
+// last event's position (a page's endCursor), and reading the stream from its first event
+// for every page would make paging through a long stream quadratic. For any other position
+// (none, or another stream's event) it returns 0: the stream is read from its start and
+// filtered by position.
+func (s *Service) streamVersionAt(ctx context.Context, stream string, after store.Position) (store.Version, error) {
+	if after < 1 {
+		return 0, nil
+	}
+	for e, err := range s.store.ReadAll(ctx, after-1) {
+		if err != nil {
+			return 0, err
+		}
+		if e.Position == after && e.StreamID == stream {
+			return e.Version, nil
+		}
+		break
+	}
+	return 0, nil
 }
 
 // SubscribeEvents yields the events that pass the filter: with after set, every one after
