@@ -193,11 +193,12 @@ func Example() {
 	s := memory.New()
 	defer s.Close()
 
+	ids := eventsourcing.NewCommandIndex(s) // one per store, shared by all of its handlers
 	accounts := eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
 		Decider: accountDecider(),
 		Codec:   accountCodec{},
 		Stream:  accountCmd.Stream,
-	})
+	}, eventsourcing.WithCommandIndex(ids))
 	view := &balances{codec: accountCodec{}, m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)

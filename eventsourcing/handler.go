@@ -58,7 +58,12 @@ func WithDecoded(d *Decoded) HandlerOption {
 }
 
 // WithCommandIndex shares one command index between the handlers of a store, so a command
-// id is recognised whichever handler saw it first. Without it a handler has its own index.
+// id is recognised whichever handler saw it first. Give every handler of a store the same
+// one (NewCommandIndex) as soon as a store has more than one handler. Without it a handler
+// has its own index, which reads the log, so it sees the commands others wrote before; but
+// two handlers with indexes of their own can each accept a different command under one id
+// when the two arrive at the same moment, where a shared index refuses the second with
+// ErrCommandIDReused.
 func WithCommandIndex(x *CommandIndex) HandlerOption {
 	return func(c *handlerConfig) { c.index = x }
 }
@@ -78,7 +83,12 @@ func WithLogger(l *slog.Logger) HandlerOption {
 //
 // Commands on one stream are serialised within the handler; a race lost to another process
 // or handler is retried (reload, decide again) up to the retry limit unless the command pins
-// an expected version. A command id makes the command idempotent (see Handle).
+// an expected version. A command id makes the command idempotent (see Handle); the handlers
+// of one store must share one CommandIndex for that (WithCommandIndex).
+//
+// Folding a stream, the handler skips its events of types the codec does not handle
+// (Codec.Handles): another release's, or another aggregate's sharing the stream. An event
+// the codec handles but cannot decode fails the command, writing nothing.
 //
 // A Handler is safe for concurrent use.
 type Handler[C, S, E any] struct {

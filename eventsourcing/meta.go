@@ -35,11 +35,15 @@ type Meta struct {
 
 // Result is what a handled command wrote.
 type Result struct {
-	StreamID  string
-	Version   store.Version  // the stream's version after the command
-	Position  store.Position // the global position of the command's last event
-	Events    []store.Event  // the events the command wrote, as the store returns them; empty, not nil, when none
-	Duplicate bool           // the command id was seen before; this is the first result
+	StreamID string
+	Version  store.Version  // the stream's version after the command
+	Position store.Position // the global position of the command's last event
+	// Events are the events the command wrote, as the store returns them; empty, not nil,
+	// when none. They are read-only: their Data and Metadata may be the very memory the store
+	// keeps (see store.HandoverAppender), so a change to them would change the log that
+	// readers, projections and idempotency see. Copy an event to modify it.
+	Events    []store.Event
+	Duplicate bool // the command id was seen before; this is the first result
 }
 
 // Fingerprint returns a hex sha256 of the command's Go type and JSON encoding. Two commands

@@ -189,7 +189,9 @@ func (r *Runner) add(p *processor) {
 // Run feeds every projection and saga until ctx ends, then returns nil once all of them
 // have stopped. A projection whose Apply fails (or panics) stops and reports the error in
 // Status; the others go on. Run fails with ErrRunnerStarted when called a second time, and
-// with the store's error when it cannot read the log's head.
+// with the store's error when it cannot read the log's head. A processor stopped by an
+// error, the store's closing among them, stays stopped and Run goes on until ctx ends:
+// watch Status (or a WaitFor's ErrProcessorStopped) to tell.
 func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.running {

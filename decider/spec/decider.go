@@ -3,7 +3,9 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -35,16 +37,18 @@ func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 // decider's InitialState, which every stream's fold starts from.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
-	initial := render(g.d.InitialState)
+	at := caller()
+	initial := takeSnapshot(g.d.InitialState)
 	events, err := g.d.Compute(g.given, c)
 	o := &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
-	if after := render(g.d.InitialState); after != initial {
+	if diff := initial.changedTo(takeSnapshot(g.d.InitialState)); diff != "" {
 		g.tb.Errorf("%s\nInitialState was changed in place (- before, + after); every stream starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
-			o.context(), indent(diffValues(initial, after)))
+			o.context(), indent(diff))
 	}
 	g.tb.Cleanup(func() {
 		if !o.checked {
-			g.tb.Errorf("%s\nthe outcome was never checked: call Then, ThenError or ThenInvalid", o.context())
+			// Reported when the test ends, from the testing package: name the spec's line.
+			g.tb.Errorf("%s: the outcome of this When was never checked: call Then, ThenError or ThenInvalid\n%s", at, o.context())
 		}
 	})
 	return o
@@ -208,4 +212,14 @@ func chain(err error) []error {
 	}
 	walk(err)
 	return out
+}
+
+// caller returns the file and line that called the function calling it, as a test
+// failure names them.
+func caller() string {
+	_, file, line, ok := runtime.Caller(2)
+	if !ok {
+		return "a spec"
+	}
+	return fmt.Sprintf("%s:%d", filepath.Base(file), line)
 }

@@ -232,10 +232,40 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"Decide returned events along with its error insufficient funds"},
 		},
 		{
-			name:     "fails when the outcome is never checked",
-			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}) },
+			name: "fails when folding changes InitialState in place where JSON does not look",
+			spec: func(tb testing.TB) {
+				// An unexported map, and a map behind a pointer in a field JSON skips: every
+				// stream would share what Evolve wrote into them.
+				type state struct {
+					seen   map[string]bool
+					Shared *map[string]bool `json:"-"`
+				}
+				shared := map[string]bool{}
+				d := decider.Decider[string, state, string]{
+					Decide: func(c string, _ state) ([]string, error) { return []string{c}, nil },
+					Evolve: func(s state, e string) state {
+						s.seen[e] = true
+						(*s.Shared)[e] = true
+						return s
+					},
+					InitialState: state{seen: map[string]bool{}, Shared: &shared},
+				}
+				spec.For(tb, d).Given("a").When("b").Then("b")
+			},
 			wantFail: true,
-			wantLog:  []string{"the outcome was never checked"},
+			wantLog: []string{"InitialState was changed in place", `+ state.seen = map[string]bool len 1`, `+ state.seen["a"] = true`,
+				`+ state.Shared.*["a"] = true`},
+		},
+		{
+			name: "a state JSON cannot encode is walked too",
+			spec: func(tb testing.TB) {
+				type state struct{ F func() }
+				d := decider.Decider[string, state, string]{
+					Decide: func(c string, _ state) ([]string, error) { return []string{c}, nil },
+					Evolve: func(s state, _ string) state { return s },
+				}
+				spec.For(tb, d).Given("a").When("b").Then("b")
+			},
 		},
 		{
 			name: "Events and Err count as checking the outcome",
@@ -296,6 +326,20 @@ func TestDeciderSpec(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeciderSpec_uncheckedOutcome: a When whose outcome is never checked fails the test
+// when it ends, from the testing package, so the failure names the When's own line.
+func TestDeciderSpec_uncheckedOutcome(t *testing.T) {
+	var line int
+	failed, log := record(t, func(tb testing.TB) {
+		_, _, line, _ = runtime.Caller(0)
+		spec.For(tb, account()).When(deposit{1})
+	})
+	want := fmt.Sprintf("spec_test.go:%d: the outcome of this When was never checked", line+1)
+	if !failed || !strings.Contains(log, want) {
+		t.Errorf("failed = %v, log:\n%s\nwant a failure saying %q", failed, log, want)
 	}
 }
 

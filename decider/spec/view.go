@@ -31,11 +31,11 @@ func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 // that folding left the view's InitialState as it was.
 func (g *ViewSpec[S, E]) Then(want S) {
 	g.tb.Helper()
-	initial := render(g.v.InitialState)
+	initial := takeSnapshot(g.v.InitialState)
 	got := g.v.Fold(g.given...)
-	if after := render(g.v.InitialState); after != initial {
+	if diff := initial.changedTo(takeSnapshot(g.v.InitialState)); diff != "" {
 		g.tb.Errorf("given:\n%s\nInitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
-			indent(renderList(g.given)), indent(diffValues(initial, after)))
+			indent(renderList(g.given)), indent(diff))
 	}
 	if !reflect.DeepEqual(want, got) {
 		g.tb.Errorf("given:\n%s\nthen: states differ (- want, + got):\n%s", indent(renderList(g.given)), indent(diffValues(render(want), render(got))))
