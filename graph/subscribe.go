@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -49,18 +50,61 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 	return ch
 }
 
-// webSocketKey marks the context of a WebSocket connection's requests.
+// webSocketKey marks the context of a WebSocket connection's requests; its value is the
+// connection's *upgrade.
 type webSocketKey struct{}
 
+// isWebSocket reports whether ctx is a WebSocket connection's (see markWebSocket).
+func isWebSocket(ctx context.Context) bool {
+	_, ok := ctx.Value(webSocketKey{}).(*upgrade)
+	return ok
+}
+
 // markWebSocket marks the context of WebSocket upgrade requests, so that a subscription that
-// fails can tell whether its transport can report the failure (see failSubscription).
+// fails can tell whether its transport can report the failure (see failSubscription), and
+// so that the connection's close can tell a server shutting down from a handler that
+// returned (see upgrade).
 func markWebSocket(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if headerHasToken(r.Header, "Upgrade", "websocket") { // as the handshake's check and the library read it
-			r = r.WithContext(context.WithValue(r.Context(), webSocketKey{}, true))
+		if !headerHasToken(r.Header, "Upgrade", "websocket") { // as the handshake's check and the library read it
+			next.ServeHTTP(w, r)
+			return
 		}
-		next.ServeHTTP(w, r)
+		u := &upgrade{ctx: r.Context()}
+		defer u.returned()
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), webSocketKey{}, u)))
 	})
+}
+
+// upgrade is a WebSocket upgrade request while its connection lives. net/http ends the
+// request's context when the handler returns, so an ended context says the server is
+// shutting down (its base context, or cmd/api's streams, ended) only if it ended while the
+// handler still ran: gqlgen's handler also returns on a message it cannot read, and its
+// close of the connection comes after that.
+type upgrade struct {
+	ctx context.Context
+
+	mu       sync.Mutex
+	done     bool // the handler returned
+	endedRun bool // the context had ended when it did
+}
+
+// returned records that the handler returned, and whether the context had ended by then.
+func (u *upgrade) returned() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.done = true
+	u.endedRun = u.ctx.Err() != nil
+}
+
+// shuttingDown reports whether the request's context ended while its handler ran.
+func (u *upgrade) shuttingDown() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.done {
+		return u.endedRun
+	}
+	return u.ctx.Err() != nil
 }
 
 // failSubscription makes a WebSocket subscription end with an error message (code
@@ -69,7 +113,7 @@ func markWebSocket(next http.Handler) http.Handler {
 // prepares (elsewhere it would dereference nil); over Server-Sent Events gqlgen has no way to
 // report an error after the stream started, so the stream just ends there.
 func failSubscription(ctx context.Context) {
-	if ws, _ := ctx.Value(webSocketKey{}).(bool); !ws {
+	if !isWebSocket(ctx) {
 		return
 	}
 	transport.AddSubscriptionError(ctx, &gqlerror.Error{

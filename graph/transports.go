@@ -178,7 +178,7 @@ func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.Op
 		return nil
 	}
 	kind := transportFrom(ctx) // GET or SSE; a WebSocket is marked by markWebSocket
-	ws, _ := ctx.Value(webSocketKey{}).(bool)
+	ws := isWebSocket(ctx)
 	switch op := rc.Operation.Operation; {
 	case kind == kindGET && op != ast.Query:
 		if gw, ok := ctx.Value(getWriterKey{}).(*getWriter); ok {

@@ -61,7 +61,7 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 		return nil, err
 	}
 	gc := newGuardedConn(conn)
-	gc.ended = r.Context().Done()
+	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	return gc, nil
 }
 
@@ -101,20 +101,23 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 //
 // For graphql-transport-ws it also closes with the protocol's codes where gqlgen would close
 // with 1002 or a normal 1000 (or not at all): 4400 for an invalid message (not JSON, an
-// unknown type, a subscribe or complete without id, a subscribe without a GraphQL request,
+// unknown type, a ping or pong whose payload is not an object, a subscribe or complete without id, a subscribe without a GraphQL request,
 // a connection_init payload gqlgen cannot decode), 4401 for a subscribe before the
 // connection was initialised, 4408 when no connection_init came in time, 4429 for a second
 // connection_init; and it answers a ping sent before connection_init, which the protocol
 // allows and gqlgen refuses. For graphql-ws it answers a connection_init payload gqlgen
 // cannot decode with connection_error and closes with 1002, as gqlgen does for a
-// connection_init that is not JSON (gqlgen would leave the socket open without an answer).
+// connection_init that is not JSON (gqlgen would leave the socket open without an answer);
+// after connection_init it answers a message that is not a JSON object with
+// connection_error, and one of a type the protocol does not have with error, and reads on,
+// as the reference server does (gqlgen would end the connection without an answer).
 //
 // Memory: owner and client hold an entry per client id whose latest operation may still
 // send, at most one per operation gqlgen runs; pending holds at most one message.
 type guardedConn struct {
 	transport.WebsocketConn
-	transportWS bool            // graphql-transport-ws; otherwise the legacy graphql-ws
-	ended       <-chan struct{} // closed when the upgrade request's context ends (nil: never)
+	transportWS bool     // graphql-transport-ws; otherwise the legacy graphql-ws
+	upgrade     *upgrade // the upgrade request (nil: the server never shuts down)
 
 	// Used by the goroutine reading messages only (gqlgen reads one message at a time).
 	initialised bool   // connection_init was handed on: gqlgen answers it before reading on
@@ -208,6 +211,9 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 		c.initialised = true
 		return data, nil
 	case "ping", "pong":
+		if len(m.Payload) > 0 && !isObject(m.Payload) && string(m.Payload) != "null" {
+			return nil, c.refuse(closeBadRequest, "Invalid message received: the "+m.Type+" payload must be an object")
+		}
 		if c.initialised {
 			return data, nil
 		}
@@ -250,8 +256,13 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 // (gqlgen decides about it as before).
 func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 	m, err := decodeMessage(data)
+	if c.initialised && (err != nil || !isObject(data)) {
+		// gqlgen would end the connection without a word; the reference server answers
+		// connection_error and reads on.
+		return nil, c.legacyAnswer(wsMessage{Type: "connection_error"}, "Invalid message received: not a JSON object")
+	}
 	if err != nil {
-		return data, nil
+		return data, nil // gqlgen answers connection_error and closes with 1002
 	}
 	switch m.Type {
 	case "connection_init":
@@ -281,8 +292,24 @@ func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 			return encodeMessage(wsMessage{ID: op, Type: m.Type}), nil
 		}
 		return nil, nil // no operation answers to the id: nothing to stop
+	case "connection_terminate":
+	default:
+		if c.initialised {
+			// gqlgen would end the connection without a word; the reference server answers
+			// an error under the message's id and reads on.
+			return nil, c.legacyAnswer(wsMessage{ID: m.ID, Type: "error"}, "Invalid message type!")
+		}
 	}
 	return data, nil
+}
+
+// legacyAnswer sends m with a payload carrying message, as the reference graphql-ws server
+// answers a message it cannot take, and returns the error of a failed write.
+func (c *guardedConn) legacyAnswer(m wsMessage, message string) error {
+	m.Payload, _ = json.Marshal(struct {
+		Message string `json:"message"`
+	}{message})
+	return c.WebsocketConn.WriteJSON(m)
 }
 
 // initPayloadProblem says why gqlgen cannot decode a connection_init payload as it does (into
@@ -430,7 +457,7 @@ func (c *guardedConn) WriteClose(code int, reason string) error {
 	switch {
 	case c.transportWS && code == transport.WebsocketCloseProtocolError && reason == gqlgenInitTimeout:
 		code, reason = closeConnectionInitialisationTimeout, "Connection initialisation timeout"
-	case code == transport.WebsocketCloseNormalClosure && reason == gqlgenTerminated && c.requestEnded():
+	case code == transport.WebsocketCloseNormalClosure && reason == gqlgenTerminated && c.shuttingDown():
 		code, reason = closeGoingAway, "server shutting down"
 	}
 	c.mu.Lock()
@@ -443,14 +470,10 @@ func (c *guardedConn) WriteClose(code int, reason string) error {
 	return c.WebsocketConn.WriteClose(code, reason)
 }
 
-// requestEnded reports whether the upgrade request's context has ended.
-func (c *guardedConn) requestEnded() bool {
-	select {
-	case <-c.ended:
-		return true
-	default:
-		return false
-	}
+// shuttingDown reports whether the upgrade request's context ended while its handler ran:
+// the server is shutting down (see upgrade).
+func (c *guardedConn) shuttingDown() bool {
+	return c.upgrade != nil && c.upgrade.shuttingDown()
 }
 
 // refuse closes the connection with code and reason and returns the error that ends

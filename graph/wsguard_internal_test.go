@@ -306,3 +306,33 @@ func TestWsGuard_initTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgrade_shuttingDown: an upgrade request's context that ends while its handler runs is
+// the server shutting down (its connection closes with 1001 Going Away); one that ends because
+// the handler returned (net/http ends it then) is not, however late the close comes.
+func TestUpgrade_shuttingDown(t *testing.T) {
+	t.Run("ended while the handler ran", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		u := &upgrade{ctx: ctx}
+		if u.shuttingDown() {
+			t.Fatal("shutting down before the context ended")
+		}
+		cancel()
+		if !u.shuttingDown() {
+			t.Fatal("not shutting down once the context ended while the handler ran")
+		}
+		u.returned()
+		if !u.shuttingDown() {
+			t.Fatal("not shutting down after the handler returned on the ended context")
+		}
+	})
+	t.Run("ended after the handler returned", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		u := &upgrade{ctx: ctx}
+		u.returned()
+		cancel()
+		if u.shuttingDown() {
+			t.Fatal("shutting down: the context ended only after the handler returned")
+		}
+	})
+}

@@ -296,6 +296,12 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 			wantCode: 4400, wantReason: "Invalid message received: the subscribe payload must be a GraphQL request"},
 		{name: "a subscribe whose query is not a string is 4400", init: true, send: []string{`{"id": "1", "type": "subscribe", "payload": {"query": 5}}`},
 			wantCode: 4400, wantReason: "Invalid message received: the subscribe payload must be a GraphQL request"},
+		{name: "a ping whose payload is not an object is 4400", init: true, send: []string{`{"type": "ping", "payload": "x"}`},
+			wantCode: 4400, wantReason: "Invalid message received: the ping payload must be an object"},
+		{name: "a ping whose payload is not an object before connection_init is 4400", send: []string{`{"type": "ping", "payload": [1]}`},
+			wantCode: 4400, wantReason: "Invalid message received: the ping payload must be an object"},
+		{name: "a pong whose payload is not an object is 4400", init: true, send: []string{`{"type": "pong", "payload": 1}`},
+			wantCode: 4400, wantReason: "Invalid message received: the pong payload must be an object"},
 		{name: "a complete without id is 4400", init: true, send: []string{`{"type": "complete"}`},
 			wantCode: 4400, wantReason: "Invalid message received: complete needs an id"},
 		{name: "a connection_init whose payload is not an object is 4400", send: []string{`{"type": "connection_init", "payload": 5}`},
@@ -392,4 +398,33 @@ func TestWebSocket_upgradeAmongOtherProtocols(t *testing.T) {
 	if m := c.next("next", "a"); eventPosition(t, m, "position") != 1 {
 		t.Fatalf("got %s, want the first event", m.Payload)
 	}
+}
+
+// TestHandler_graphqlWSAnswersWhatItCannotTake: after connection_init, a graphql-ws
+// (subscriptions-transport-ws) client's message that is not a JSON object gets
+// connection_error and one of a type the protocol does not have gets error under its id,
+// as the reference server answers them, and the connection goes on serving. gqlgen ended
+// the connection without a word, and its close came out as 1001 "server shutting down".
+func TestHandler_graphqlWSAnswersWhatItCannotTake(t *testing.T) {
+	e := newEnv(t)
+	c := e.dialWS(t, graphtest.LegacyWS)
+	c.init()
+	tests := []struct{ send, typ, id, message string }{
+		{`nope`, "connection_error", "", "Invalid message received: not a JSON object"},
+		{`[1]`, "connection_error", "", "Invalid message received: not a JSON object"},
+		{`{"id": "7", "type": "hello"}`, "error", "7", "Invalid message type!"},
+		{`{"type": "ping"}`, "error", "", "Invalid message type!"},
+		{`{"id": "1", "type": "data", "payload": {}}`, "error", "1", "Invalid message type!"},
+	}
+	for _, tt := range tests {
+		c.sendRaw(tt.send)
+		m := c.next(tt.typ, tt.id)
+		var p struct{ Message string }
+		if err := json.Unmarshal(m.Payload, &p); err != nil || p.Message != tt.message {
+			t.Errorf("%s: payload %s, want message %q", tt.send, m.Payload, tt.message)
+		}
+	}
+	c.start("start", "q", `{ status { head } }`)
+	c.next("data", "q")
+	c.next("complete", "q")
 }
