@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -20,24 +23,72 @@ var errStreamEnded = errors.New("graph: write after the event stream ended")
 // nil pointer it met there crashed the whole process. The guard holds a lock across each
 // write, so the handler returns only after a write in progress has finished, and the ones
 // that come later are dropped.
+//
+// It also keeps the stream's last event true: gqlgen ends every stream with a "complete"
+// event, which tells a graphql-sse client the operation has finished for good. A
+// subscription that failed (see failSubscription) gets a "next" event with the error first,
+// as a WebSocket subscription gets an error message; a stream the server cuts off because
+// it is shutting down (the request's context ended, or the store closed) ends without
+// "complete", so that the client sees a dropped connection and reconnects, as a WebSocket
+// client does after 1001 Going Away.
 func guardStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s := &streamWriter{w: w}
+		s := &streamWriter{w: w, ctx: r.Context()}
 		defer s.end()
-		next.ServeHTTP(s, r)
+		next.ServeHTTP(s, r.WithContext(context.WithValue(r.Context(), streamKey{}, s)))
 	})
 }
 
+// streamKey is the context key of a possible event stream's *streamWriter.
+type streamKey struct{}
+
+// streamFrom returns the event stream ctx is a request of, or nil.
+func streamFrom(ctx context.Context) *streamWriter {
+	s, _ := ctx.Value(streamKey{}).(*streamWriter)
+	return s
+}
+
+// sseComplete is the event gqlgen's SSE transport ends a stream with, in one write.
+var sseComplete = []byte("event: complete\n\n")
+
 // streamWriter passes writes through to w until end.
 type streamWriter struct {
-	w     http.ResponseWriter
-	mu    sync.Mutex
-	ended bool
+	w   http.ResponseWriter
+	ctx context.Context // the request's
+
+	mu        sync.Mutex
+	ended     bool
+	failed    bool // the subscription failed: its error goes before "complete"
+	goingAway bool // the store closed under the subscription: the server is shutting down
 }
+
+// fail records that the stream's subscription failed.
+func (s *streamWriter) fail() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failed = true
+}
+
+// goAway records that the stream's subscription ended because the server is shutting down.
+func (s *streamWriter) goAway() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.goingAway = true
+}
+
+// failedEvent is the event a failed subscription's stream gets before "complete": the error
+// a WebSocket subscription gets (see failSubscription).
+var failedEvent = func() []byte {
+	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{
+		"message":    internalMessage + ": the subscription failed",
+		"extensions": map[string]any{"code": CodeInternal},
+	}}})
+	return append(append([]byte("event: next\ndata: "), b...), "\n\n"...)
+}()
 
 // Header returns w's header map. gqlgen sets headers only from the handler's goroutine,
 // before it writes.
@@ -56,6 +107,16 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	if s.ended {
 		return 0, errStreamEnded
+	}
+	if bytes.Equal(p, sseComplete) {
+		switch {
+		case s.goingAway || s.ctx.Err() != nil:
+			return len(p), nil // cut off, not completed
+		case s.failed:
+			if _, err := s.w.Write(failedEvent); err != nil {
+				return 0, err
+			}
+		}
 	}
 	return s.w.Write(p)
 }

@@ -34,6 +34,9 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 				case ctx.Err() != nil, errors.Is(err, context.Canceled):
 				case errors.Is(err, store.ErrClosed): // the server is shutting down
 					logger.InfoContext(ctx, "graphql: subscription ended: store closed", "subscription", name)
+					if s := streamFrom(ctx); s != nil {
+						s.goAway()
+					}
 				default:
 					logger.ErrorContext(ctx, "graphql: subscription failed", "subscription", name, "err", err)
 					failSubscription(ctx)
@@ -107,13 +110,16 @@ func (u *upgrade) shuttingDown() bool {
 	return u.ctx.Err() != nil
 }
 
-// failSubscription makes a WebSocket subscription end with an error message (code
-// INTERNAL_SERVER_ERROR, no internals) instead of a normal completion, once its channel is
-// closed. gqlgen's AddSubscriptionError works only in the context its WebSocket transport
-// prepares (elsewhere it would dereference nil); over Server-Sent Events gqlgen has no way to
-// report an error after the stream started, so the stream just ends there.
+// failSubscription makes a subscription end with an error (code INTERNAL_SERVER_ERROR, no
+// internals) instead of a normal completion, once its channel is closed: over a WebSocket an
+// error message (gqlgen's AddSubscriptionError works only in the context its WebSocket
+// transport prepares; elsewhere it would dereference nil), over Server-Sent Events a "next"
+// event with the error before "complete" (see guardStreams).
 func failSubscription(ctx context.Context) {
 	if !isWebSocket(ctx) {
+		if s := streamFrom(ctx); s != nil {
+			s.fail()
+		}
 		return
 	}
 	transport.AddSubscriptionError(ctx, &gqlerror.Error{

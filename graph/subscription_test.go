@@ -273,8 +273,12 @@ func (p *poisonedStore) Subscribe(ctx context.Context, after store.Position) ite
 	}
 }
 
+// TestSubscriptions_FailMidStream: a subscription that cannot read the log ends with an
+// error, over every transport: an error message over a WebSocket, over Server-Sent Events a
+// next event with the error before complete (the stream had just ended with complete, as if
+// the subscription had finished).
 func TestSubscriptions_FailMidStream(t *testing.T) {
-	for _, tr := range []string{string(graphtest.TransportWS), string(graphtest.LegacyWS)} {
+	for _, tr := range []string{string(graphtest.TransportWS), string(graphtest.LegacyWS), "sse"} {
 		t.Run(tr+": an error with INTERNAL_SERVER_ERROR, no internals", func(t *testing.T) {
 			ps := &poisonedStore{}
 			e := newEnv(t, withStore(func(s store.Store) store.Store { ps.Store = s; return ps }))
@@ -302,16 +306,24 @@ func TestSubscriptions_FailMidStream(t *testing.T) {
 		})
 	}
 
-	t.Run("sse: the stream ends", func(t *testing.T) {
-		ps := &poisonedStore{}
-		e := newEnv(t, withStore(func(s store.Store) store.Store { ps.Store = s; return ps }))
-		ps.armed.Store(true)
-		sub := e.subscribe(t, "sse", `subscription { events(afterPosition: 0) { streamId } }`, nil)
-		e.create(t, restaurantInput("poison", "a"))
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if r, err := sub.Next(ctx); !errors.Is(err, io.EOF) {
-			t.Fatalf("got %+v, %v; want the end of the stream", r, err)
-		}
-	})
+}
+
+// TestSubscriptions_storeClosedCutsOffSSE: a subscription whose store closes under it (the
+// server is shutting down) ends its Server-Sent Events stream without "complete", which
+// would tell a graphql-sse client the subscription finished for good: the client sees a
+// dropped stream and reconnects.
+func TestSubscriptions_storeClosedCutsOffSSE(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	sub := e.subscribe(t, "sse", `subscription { events(afterPosition: 0) { streamId } }`, nil)
+	var got struct{ Events struct{ StreamID string } }
+	next(t, sub, &got)
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if r, err := sub.Next(ctx); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %+v, %v; want the stream cut off without complete", r, err)
+	}
 }

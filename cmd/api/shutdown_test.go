@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,11 @@ func TestMain_closeEndsSubscriptionsAndLeaksNothing(t *testing.T) {
 						// for a server going down (a client may reconnect elsewhere).
 						if strings.HasPrefix(name, "graphql") && websocket.CloseStatus(err) != websocket.StatusGoingAway {
 							t.Errorf("%s: ended with %v, want close status 1001", name, err)
+						}
+						// An SSE stream is cut off without "complete", which would tell a
+						// graphql-sse client the subscription finished for good.
+						if strings.HasPrefix(name, "SSE") && !errors.Is(err, io.ErrUnexpectedEOF) {
+							t.Errorf("%s: ended with %v, want the stream cut off without complete", name, err)
 						}
 						break
 					}
