@@ -126,7 +126,7 @@ func (c Config) withDefaults(svc *service.Service) Config {
 }
 
 // NewHandler returns the GraphQL endpoint over svc; mount it at /graphql. It serves OPTIONS,
-// GET (queries only), POST, Server-Sent Events (POST with Accept: text/event-stream) and
+// GET (queries only), POST, Server-Sent Events (POST, or GET, with Accept: text/event-stream) and
 // WebSocket with the graphql-transport-ws and legacy graphql-ws subprotocols. Over GET and
 // POST its statuses and bodies follow GraphQL over HTTP (see requestErrorStatus).
 //

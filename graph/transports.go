@@ -54,6 +54,14 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			writeTooLarge(w, r, limit)
 			return
 		}
+		if r.Method == http.MethodGet && IsEventStream(r) {
+			// An EventSource's GET: served by the SSE transport as the POST it stands for.
+			post, ok := streamFromGET(w, r)
+			if !ok {
+				return
+			}
+			r = post
+		}
 		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
 			r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
 			// The common case, which only the POST transport takes: served without the
@@ -189,6 +197,9 @@ func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.Op
 			msg = "GET serves queries only: " + subscriptionTransports
 		}
 		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadRequest}}
+	case kind == kindSSE && op == ast.Mutation && ctx.Value(sseGETKey{}) != nil:
+		// A persisted query's: streamFromGET refused those whose text the request carried.
+		return &gqlerror.Error{Message: getMutation, Extensions: map[string]any{"code": CodeBadRequest}}
 	case op == ast.Subscription && !ws && kind != kindSSE:
 		return &gqlerror.Error{Message: subscriptionTransports, Extensions: map[string]any{"code": CodeBadRequest}}
 	}
@@ -211,7 +222,7 @@ func badRequest(err *gqlerror.Error) *gqlerror.Error {
 }
 
 // subscriptionTransports says how to send a subscription.
-const subscriptionTransports = "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (POST with Accept: text/event-stream)"
+const subscriptionTransports = "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (a POST, or a GET, with Accept: text/event-stream)"
 
 // getWriterKey is the context key of a GET request's *getWriter.
 type getWriterKey struct{}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,20 @@ func TestTimeouts(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ws.Close()
+		// An EventSource's GET stream, too.
+		getCtx, cancelGet := context.WithTimeout(testCtx(t), 20*time.Second)
+		defer cancelGet()
+		req, err := http.NewRequestWithContext(getCtx, http.MethodGet,
+			m.URL()+"/graphql?query="+url.QueryEscape(`subscription { events(afterPosition: 0) { type } }`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		get, err := httpClient(t).Do(req)
+		if err != nil || get.StatusCode != http.StatusOK || get.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("GET stream: %v %v", get, err)
+		}
+		defer get.Body.Close()
 		// Let every timeout pass (this waits on purpose: the subject is time itself).
 		time.Sleep(2500 * time.Millisecond)
 		gql(t, newClient(t, m.URL()+"/graphql"), createRestaurant, map[string]any{"in": map[string]any{"name": "Trattoria", "menu": menu("m1")}})
@@ -195,6 +210,12 @@ func TestTimeouts(t *testing.T) {
 			if err != nil || !strings.Contains(string(r.Data), "RestaurantCreated") {
 				t.Errorf("%s after the timeouts: %v %+v", name, err, r)
 			}
+		}
+		sc := bufio.NewScanner(get.Body)
+		for sc.Scan() && !strings.Contains(sc.Text(), "RestaurantCreated") {
+		}
+		if sc.Err() != nil || !strings.Contains(sc.Text(), "RestaurantCreated") {
+			t.Errorf("GET stream after the timeouts: %v, last line %q", sc.Err(), sc.Text())
 		}
 	})
 }

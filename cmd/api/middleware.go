@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/graph"
@@ -107,16 +105,9 @@ func isWebSocketUpgrade(r *http.Request) bool {
 		graph.IsWebSocketHandshake(r)
 }
 
-// isSSE reports whether r is a Server-Sent Events subscription: what gqlgen's SSE transport
-// takes (a POST of JSON that accepts text/event-stream). A GET query that accepts an event
-// stream gets an ordinary answer, and with it the ordinary deadlines.
-func isSSE(r *http.Request) bool {
-	if r.Method != http.MethodPost || !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
-		return false
-	}
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mediaType == "application/json"
-}
+// isSSE reports whether r is a Server-Sent Events subscription (graph.IsEventStream): a POST
+// of JSON, or a GET, that accepts text/event-stream.
+func isSSE(r *http.Request) bool { return graph.IsEventStream(r) }
 
 // isStream reports whether r opens a long-lived stream: a WebSocket upgrade or
 // a Server-Sent Events subscription.

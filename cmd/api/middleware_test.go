@@ -211,7 +211,8 @@ func TestIsStream(t *testing.T) {
 		// answer the client never reads, would otherwise hold the connection forever.
 		{"an Upgrade header on a POST", http.MethodPost, "", ws("websocket"), false},
 		{"an Upgrade header on a GET with a body", http.MethodGet, "x", ws("websocket"), false},
-		{"a GET query that accepts an event stream", http.MethodGet, "", map[string]string{"Accept": "text/event-stream"}, false},
+		{"a GET that accepts an event stream (EventSource)", http.MethodGet, "", map[string]string{"Accept": "text/event-stream"}, true},
+		{"a GET that accepts an event stream and JSON", http.MethodGet, "", map[string]string{"Accept": "text/event-stream, application/json"}, false},
 		{"a handshake the endpoint refuses (no key)", http.MethodGet, "", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}, false},
 		{"a handshake to another route", http.MethodGet, "", ws("websocket"), false},
 		{"an event stream asked for with a form", http.MethodPost, "a=b", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/x-www-form-urlencoded"}, false},

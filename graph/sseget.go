@@ -1,0 +1,114 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// IsEventStream reports whether r asks for a Server-Sent Events stream: a POST of JSON that
+// accepts text/event-stream, or a GET that accepts text/event-stream and no JSON, as a
+// browser's EventSource sends it (a GET that also accepts JSON gets a JSON answer). A server
+// in front of the handler can tell such long-lived requests from others by it.
+func IsEventStream(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	if !strings.Contains(accept, "text/event-stream") || r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodPost:
+		return mediaTypeIs(r.Header.Get("Content-Type"), "application/json")
+	case http.MethodGet:
+		return !strings.Contains(accept, "json")
+	}
+	return false
+}
+
+// sseGETKey marks the context of an event stream a GET asked for (see streamFromGET).
+type sseGETKey struct{}
+
+// streamFromGET turns an event stream's GET into the POST gqlgen's SSE transport serves:
+// the URL's query, operationName, variables and extensions become its JSON body. A GET
+// may not carry a mutation (GraphQL over HTTP): one is answered 405 with Allow: POST here
+// when its query names it, and refused by transportRules when only the server knows the
+// query (a persisted query). It answers what it refuses itself and then returns false.
+func streamFromGET(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's query string could not be parsed")
+		return nil, false
+	}
+	body := map[string]any{"query": q.Get("query")}
+	if name := q.Get("operationName"); name != "" {
+		body["operationName"] = name
+	}
+	for _, p := range []string{"variables", "extensions"} {
+		v := q.Get(p)
+		if v == "" {
+			continue
+		}
+		var m map[string]any
+		if !decodeJSON(strings.NewReader(v), &m) {
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+p+" parameter must be a JSON object")
+			return nil, false
+		}
+		body[p] = json.RawMessage(v)
+	}
+	if namesMutation(q.Get("query"), q.Get("operationName")) {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
+		return nil, false
+	}
+	b, err := json.Marshal(body)
+	if err != nil { // variables or extensions that decode but do not encode: none do
+		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's parameters could not be read")
+		return nil, false
+	}
+	post := r.Clone(context.WithValue(r.Context(), sseGETKey{}, true))
+	post.Method = http.MethodPost
+	post.Header.Set("Content-Type", "application/json")
+	post.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	post.ContentLength = int64(len(b))
+	post.Body = io.NopCloser(bytes.NewReader(b))
+	return post, true
+}
+
+// getMutation is the refusal of a mutation sent with GET.
+const getMutation = "GET serves queries only: send a mutation with POST"
+
+// namesMutation reports whether the operation of query that a request with operationName
+// would run is a mutation. A query that does not parse, or names no such operation, is
+// left to the executor, which reports it.
+func namesMutation(query, operationName string) bool {
+	if query == "" {
+		return false
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	var op *ast.OperationDefinition
+	if operationName == "" {
+		if len(doc.Operations) == 1 {
+			op = doc.Operations[0]
+		}
+	} else {
+		op = doc.Operations.ForName(operationName)
+	}
+	return op != nil && op.Operation == ast.Mutation
+}
+
+// mediaTypeIs reports whether the Content-Type header value names the media type want.
+func mediaTypeIs(contentType, want string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mediaType == want
+}
