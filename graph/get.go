@@ -18,31 +18,17 @@ type getTransport struct{ transport.GET }
 
 func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	start := graphql.Now()
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's query string could not be parsed")
+	params, ok := urlParams(w, r)
+	if !ok {
 		return
 	}
-	params := graphql.RawParams{
-		Query:         query.Get("query"),
-		OperationName: query.Get("operationName"),
-		Headers:       r.Header,
-	}
-	for _, p := range []struct {
-		name string
-		dst  *map[string]any
-	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
-		if v := query.Get(p.name); v != "" && !decodeJSON(strings.NewReader(v), p.dst) {
-			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+p.name+" parameter must be a JSON object")
-			return
-		}
-	}
+	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
 	ctx := r.Context()
 	contentType := responseContentType(r)
 	w.Header().Set("Content-Type", contentType)
-	rc, opErr := exec.CreateOperationContext(ctx, &params)
+	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
 		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
@@ -50,9 +36,31 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	if rc.Operation == nil || rc.Operation.Operation != ast.Query {
 		// transportRules refused it already; this holds without it too.
 		w.Header().Set("Allow", http.MethodPost)
-		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, "GET serves queries only: send a mutation with POST")
+		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// urlParams reads a GET's request from its URL: query, operationName, and variables and
+// extensions, which must be JSON objects (decoded as gqlgen decodes a body: numbers kept as
+// written). It answers a URL it cannot read with 400 BAD_REQUEST and then returns false.
+func urlParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, bool) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's query string could not be parsed")
+		return nil, false
+	}
+	params := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName")}
+	for _, p := range []struct {
+		name string
+		dst  *map[string]any
+	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
+		if v := query.Get(p.name); v != "" && !decodeJSON(strings.NewReader(v), p.dst) {
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+p.name+" parameter must be a JSON object")
+			return nil, false
+		}
+	}
+	return params, true
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -42,34 +41,17 @@ type sseGETKey struct{}
 // when its query names it, and refused by transportRules when only the server knows the
 // query (a persisted query). It answers what it refuses itself and then returns false.
 func streamFromGET(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's query string could not be parsed")
+	params, ok := urlParams(w, r)
+	if !ok {
 		return nil, false
 	}
-	body := map[string]any{"query": q.Get("query")}
-	if name := q.Get("operationName"); name != "" {
-		body["operationName"] = name
-	}
-	for _, p := range []string{"variables", "extensions"} {
-		v := q.Get(p)
-		if v == "" {
-			continue
-		}
-		var m map[string]any
-		if !decodeJSON(strings.NewReader(v), &m) {
-			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the "+p+" parameter must be a JSON object")
-			return nil, false
-		}
-		body[p] = json.RawMessage(v)
-	}
-	if namesMutation(q.Get("query"), q.Get("operationName")) {
+	if namesMutation(params.Query, params.OperationName) {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
 		return nil, false
 	}
-	b, err := json.Marshal(body)
-	if err != nil { // variables or extensions that decode but do not encode: none do
+	b, err := json.Marshal(params) // json.Number keeps each number as the URL wrote it
+	if err != nil {                // decoded JSON encodes again: never
 		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, "the URL's parameters could not be read")
 		return nil, false
 	}

@@ -192,7 +192,7 @@ func (transportRules) MutateOperationContext(ctx context.Context, rc *graphql.Op
 		if gw, ok := ctx.Value(getWriterKey{}).(*getWriter); ok {
 			gw.notQuery = true
 		}
-		msg := "GET serves queries only: send a mutation with POST"
+		msg := getMutation
 		if op == ast.Subscription {
 			msg = "GET serves queries only: " + subscriptionTransports
 		}
