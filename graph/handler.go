@@ -173,6 +173,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
+		srv.Use(introspectionLimit{})
 	} else {
 		srv.Use(noIntrospection{})
 	}

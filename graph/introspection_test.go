@@ -1,0 +1,107 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/graph"
+)
+
+// standardIntrospection is graphql-js's getIntrospectionQuery with every option on (as
+// GraphiQL sends it): the query tools must always be able to run.
+const standardIntrospection = `query IntrospectionQuery {
+  __schema {
+    description
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives {
+      name
+      description
+      isRepeatable
+      locations
+      args(includeDeprecated: true) { ...InputValue }
+    }
+  }
+}
+fragment FullType on __Type {
+  kind
+  name
+  description
+  specifiedByURL
+  fields(includeDeprecated: true) {
+    name
+    description
+    args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated
+    deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name
+  description
+  type { ...TypeRef }
+  defaultValue
+  isDeprecated
+  deprecationReason
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+// TestIntrospection_bounded: an operation's introspection is bounded before it runs (gqlgen's
+// complexity limit does not count __schema): at most four __schema and __type fields, and
+// lists nested no deeper than the standard introspection query nests them. 10,000 aliases of
+// __schema had made a response of 54 MB.
+func TestIntrospection_bounded(t *testing.T) {
+	e := newEnv(t)
+	aliases := func(n int, field string) string {
+		var b strings.Builder
+		b.WriteString("{ ")
+		for i := range n {
+			fmt.Fprintf(&b, "a%d: %s ", i, field)
+		}
+		b.WriteString("}")
+		return b.String()
+	}
+	tests := []struct {
+		name, query string
+		refused     bool
+	}{
+		{"the standard introspection query", standardIntrospection, false},
+		{"four introspection fields", aliases(4, `__type(name: "Query") { name }`), false},
+		{"five introspection fields", aliases(5, `__type(name: "Query") { name }`), true},
+		{"10,000 aliases of __schema", aliases(10000, `__schema { types { name } }`), true},
+		{"aliases hidden in fragments", `{ ...A ...B } fragment A on Query { a: __schema { queryType { name } } b: __schema { queryType { name } } c: __type(name: "Query") { name } }
+			fragment B on Query { d: __type(name: "Order") { name } e: __type(name: "Event") { name } }`, true},
+		{"one fragment spread many times is one field", `{ ...A ...A ...A ...A ...A ...A } fragment A on Query { __schema { queryType { name } } }`, false},
+	}
+	t.Run("lists nested through types", func(t *testing.T) {
+		// Each level multiplies the response by a type's fields: gqlparser's validation
+		// (graphql-js's MaxIntrospectionDepthRule) refuses the third.
+		r := e.do(t, `{ __type(name: "Query") { fields { type { fields { type { fields { name } } } } } } }`, nil)
+		if r.Code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, "introspection depth") {
+			t.Fatalf("got %v; want the introspection depth refused", r.Errors)
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(t, tt.query, nil)
+			switch {
+			case tt.refused && r.Code() != graph.CodeComplexityLimitExceeded:
+				t.Fatalf("got %.300s; want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
+			case !tt.refused && (len(r.Errors) > 0 || len(r.Data) < 20):
+				t.Fatalf("errors %v, data %.200s; want an answer", r.Errors, r.Data)
+			}
+		})
+	}
+}
