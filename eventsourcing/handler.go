@@ -236,9 +236,10 @@ func (h *Handler[C, S, E]) duplicate(ctx context.Context, id, hash string) (res 
 
 // beforeReuse returns the error cmd fails with on its own when the order of checks puts it
 // before a reused command id (invalid input, a missing entity, a mismatched expected version
-// or an entity that exists already), else reused: a client told COMMAND_ID_REUSED for a
-// command that could never succeed would fix the id only to meet the real error next. The
-// caller holds the stream's lock.
+// or an entity that exists already, unless its id was derived from the command id: see
+// Meta.DerivedID), else reused: a client told COMMAND_ID_REUSED for a command that could
+// never succeed would fix the id only to meet the real error next. The caller holds the
+// stream's lock.
 func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, stream string, reused error) error {
 	state, version, _, _, err := h.load(ctx, stream, "")
 	if err != nil {
@@ -253,7 +254,7 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 			return cerr
 		}
 	}
-	if err != nil && errors.Is(err, decider.ErrAlreadyExists) {
+	if err != nil && errors.Is(err, decider.ErrAlreadyExists) && !meta.DerivedID {
 		return err
 	}
 	return reused

@@ -31,6 +31,13 @@ type Meta struct {
 	CorrelationID string
 	// CausationID names what caused the command; the command id when empty.
 	CausationID string
+	// DerivedID says that the id of the entity the command creates was derived from
+	// CommandID, not chosen by the client (as a server does for an omitted id, so that a
+	// retry addresses the same entity). An entity that exists under it was then created by
+	// an earlier use of the command id, so a different command under that id fails with
+	// ErrCommandIDReused rather than decider.ErrAlreadyExists, which would name an entity
+	// the client never chose.
+	DerivedID bool
 }
 
 // Result is what a handled command wrote.

@@ -20,6 +20,13 @@ func TestErrors_Codes(t *testing.T) {
 	placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pizza"}})
 	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position}, nil)
 	e.must(t, `mutation { markOrderAsPrepared(input: {id: "o1", commandId: "prep-o1"}) { id } }`, nil, nil)
+	// Entities whose ids the server derived from the command ids (the client omitted them).
+	derived := restaurantInput("", "pizza")
+	delete(derived, "id")
+	derived["commandId"] = "mk-derived"
+	e.must(t, createRestaurant, map[string]any{"in": derived}, nil)
+	e.create(t, restaurantInput("r2", "pizza", "pasta"))
+	e.place(t, map[string]any{"restaurantId": "r2", "menuItemIds": []string{"pizza"}, "commandId": "po-derived"})
 
 	withID := func(id string) map[string]any { in := restaurantInput("x", "a"); in["id"] = id; return in }
 	badMenu := func(mutate func(m map[string]any)) map[string]any {
@@ -131,6 +138,12 @@ func TestErrors_Codes(t *testing.T) {
 			vars: map[string]any{"in": map[string]any{"id": "r1", "menu": menu("x"), "expectedVersion": 7, "commandId": "prep-o1"}}},
 		{name: "commandId reused to create a restaurant that exists", code: graph.CodeAlreadyExists, query: createRestaurant,
 			vars: map[string]any{"in": func() map[string]any { in := restaurantInput("r1", "a"); in["commandId"] = "prep-o1"; return in }()}},
+		// An entity under an id derived from the command id was created by the command id's
+		// first use: ALREADY_EXISTS would name an entity the client never chose.
+		{name: "commandId reused to create a restaurant whose id it derives", code: graph.CodeCommandIDReused, query: createRestaurant,
+			vars: map[string]any{"in": map[string]any{"name": "Another", "menu": menu("pizza"), "commandId": "mk-derived"}}},
+		{name: "commandId reused to place an order whose id it derives", code: graph.CodeCommandIDReused, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r2", "menuItemIds": []string{"pasta"}, "commandId": "po-derived"}}},
 		{name: "commandId reused for an order of items not on the menu (a later rule)", code: graph.CodeCommandIDReused, query: placeOrder,
 			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"nope"}, "commandId": "prep-o1"}}},
 		// Input is checked before the wait: a malformed cursor is not answered by a timeout.

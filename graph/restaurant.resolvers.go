@@ -22,6 +22,7 @@ func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.Cre
 	if err != nil {
 		return nil, err
 	}
+	meta.DerivedID = input.ID == nil && input.CommandID != nil
 	menu, err := fromMenuInput("input.menu", input.Menu, input.CommandID)
 	if err != nil {
 		return nil, err
@@ -58,6 +59,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 	if err != nil {
 		return nil, err
 	}
+	meta.DerivedID = input.OrderID == nil && input.CommandID != nil
 	cmd := restaurant.PlaceOrder{ID: input.RestaurantID, OrderID: orderID, MenuItemIDs: input.MenuItemIds}
 	res, err := r.svc.PlaceOrder(ctx, cmd, meta)
 	if err != nil {
