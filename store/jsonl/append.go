@@ -401,11 +401,20 @@ func (s *Store) publish(g *group, end int64) {
 // abort handles a failed write or sync of g: it cuts the file back to end, fails g and the
 // group formed behind it (whose versions and positions assumed g), and rolls the pending
 // versions back. Called with s.mu held.
+//
+// A durable store syncs the cut before the appends learn that they failed: part of the
+// write may have reached the file (a full disk stops it midway, after whole lines), and
+// were the cut lost to a power failure, recovery would find those lines and commit appends
+// their callers were told had failed. A cut it cannot make durable fails the store.
 func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
 	if terr := s.f.Truncate(end); terr != nil {
 		s.failed = fmt.Errorf("%w; cutting the log back to %d bytes failed too: %w", err, end, terr)
 	} else if syncFailed {
 		s.failed = err
+	} else if !s.noSync {
+		if serr := s.f.Sync(); serr != nil {
+			s.failed = fmt.Errorf("%w; syncing the log cut back to %d bytes failed too: %w", err, end, serr)
+		}
 	}
 	g.err = err
 	groups := []*group{g}

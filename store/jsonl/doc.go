@@ -58,11 +58,12 @@
 // arrive during a write form the next group behind it, which the writer then writes too,
 // with one write, without waiting for more.
 //
-// When a write fails, the file is cut back to its last commit, the append and those queued
-// behind it fail, and later appends work. An append to the same stream that raced with a
+// When a write fails, the file is cut back to its last commit (and, unless WithNoSync, the
+// cut synced, so that a power failure cannot bring back what the failed appends had
+// written), the append and those queued behind it fail, and later appends work. An append to the same stream that raced with a
 // failed one, expecting the version the stream still has, may have failed with ErrConflict
 // meanwhile (versions are checked against the appends in flight); trying it again decides
-// it anew. When a sync fails (or the cut does), the state of
+// it anew. When a sync fails (or the cut, or its sync, does), the state of
 // the file is unknown (the kernel may have dropped the unsynced pages), so every later
 // append fails with ErrFailed; reads keep working, and reopening the store recovers.
 //
