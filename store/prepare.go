@@ -9,7 +9,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// DefaultMaxEventSize is the default limit on one event's encoded size (data plus metadata).
+// DefaultMaxEventSize is the default limit on one event's size: its stream id, type, event id
+// (when the caller gives one), data and metadata's keys and values, in bytes.
 const DefaultMaxEventSize = 1 << 20
 
 // CheckVersion returns a *ConflictError when a stream at version actual does not satisfy
@@ -32,7 +33,8 @@ func CheckVersion(stream string, expected, actual Version) error {
 
 // Prepare validates an append's arguments and returns copies of the events ready to store:
 // ids generated where empty, Data compacted (as json.Compact does) and Metadata copied, so
-// the caller may reuse its slices. maxSize limits len(Data) plus the metadata's size; 0 means
+// the caller may reuse its slices. maxSize limits each event's size as DefaultMaxEventSize
+// counts it (every string of the event, compacted Data, Metadata's keys and values); 0 means
 // DefaultMaxEventSize. The stream id, the types, the ids given and the metadata's keys and
 // values must be valid UTF-8: a log of JSON lines cannot hold other strings unchanged, nor
 // can JSON carry them to a client, so no store takes them. Every failure wraps ErrInvalid.
@@ -92,7 +94,7 @@ func prepare(dst []EventData, ids *IDs, stream string, expected Version, events 
 		if err != nil {
 			return dst, fmt.Errorf("%w: event %d (%s) of %q: data is not valid JSON: %v", ErrInvalid, i, e.Type, stream, err)
 		}
-		size := len(compact)
+		size := len(stream) + len(e.Type) + len(e.ID) + len(compact)
 		for k, v := range e.Metadata {
 			size += len(k) + len(v)
 		}

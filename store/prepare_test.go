@@ -107,9 +107,13 @@ func TestPrepare(t *testing.T) {
 		})
 	}
 	t.Run("an event exactly at the limit is accepted", func(t *testing.T) {
-		ev := store.EventData{Type: "T", Data: []byte(`"xx"`), Metadata: map[string]string{"k": "v"}}
-		if _, err := store.Prepare("s", store.Any, []store.EventData{ev}, 6); err != nil {
+		// Stream id, type, event id, data and metadata: 1 + 1 + 2 + 4 + 2 bytes.
+		ev := store.EventData{ID: "id", Type: "T", Data: []byte(`"xx"`), Metadata: map[string]string{"k": "v"}}
+		if _, err := store.Prepare("s", store.Any, []store.EventData{ev}, 10); err != nil {
 			t.Errorf("Prepare: %v", err)
+		}
+		if _, err := store.Prepare("s", store.Any, []store.EventData{ev}, 9); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Prepare one byte over the limit: err = %v, want ErrInvalid", err)
 		}
 	})
 }

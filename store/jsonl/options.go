@@ -33,8 +33,9 @@ func WithNoSync() Option {
 	return func(c *config) { c.noSync = true }
 }
 
-// WithMaxEventSize sets the limit on one event's size (its data plus its metadata's keys and
-// values); a bigger event fails with store.ErrInvalid. The default is store.DefaultMaxEventSize
+// WithMaxEventSize sets the limit on one event's size (its stream id, type, event id, data
+// and metadata, as store.DefaultMaxEventSize counts them); a bigger event fails with
+// store.ErrInvalid. The default is store.DefaultMaxEventSize
 // (1 MiB). n <= 0 keeps the default. Whatever the limit, an event whose line in the log would
 // be over 1 GiB fails with store.ErrInvalid: Open refuses longer lines.
 func WithMaxEventSize(n int) Option {

@@ -18,8 +18,8 @@ func TestWithMaxEventSize(t *testing.T) {
 		data string
 		ok   bool
 	}{
-		{`"12345678"`, true},   // 10 bytes
-		{`"123456789"`, false}, // 11 bytes
+		{`"123456"`, true},   // 8 bytes, and 2 of stream id and type
+		{`"1234567"`, false}, // 9 bytes
 	}
 	for _, tt := range tests {
 		_, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: []byte(tt.data)})

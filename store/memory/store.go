@@ -66,7 +66,8 @@ type Store struct {
 // Option configures a Store.
 type Option func(*Store)
 
-// WithMaxEventSize sets the limit on one event's size (data plus metadata), in bytes.
+// WithMaxEventSize sets the limit on one event's size in bytes (its stream id, type, event
+// id, data and metadata, as store.DefaultMaxEventSize counts them).
 // Values ≤ 0 select store.DefaultMaxEventSize.
 func WithMaxEventSize(n int) Option {
 	return func(s *Store) { s.maxSize = n }

@@ -31,7 +31,8 @@ func WithSchema(name string) Option {
 	return func(o *options) { o.schema = name }
 }
 
-// WithMaxEventSize sets the limit on one event's size (data plus metadata), in bytes.
+// WithMaxEventSize sets the limit on one event's size in bytes (its stream id, type, event
+// id, data and metadata, as store.DefaultMaxEventSize counts them).
 // Values ≤ 0 select store.DefaultMaxEventSize.
 func WithMaxEventSize(n int) Option {
 	return func(o *options) { o.maxSize = n }

@@ -167,7 +167,8 @@ func checkInvalid(tb testing.TB, h Harness) {
 // checkSizeLimit: an event exactly at the size limit is accepted.
 func checkSizeLimit(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
-	data := []byte(`"` + strings.Repeat("y", h.maxEventSize()-2) + `"`)
+	// Stream id, type and data together at the limit.
+	data := []byte(`"` + strings.Repeat("y", h.maxEventSize()-2-len("s")-len("AtLimit")) + `"`)
 	mustAppend(tb, ctx, s, "s", store.NoStream, store.EventData{Type: "AtLimit", Data: data})
 	got := readStream(tb, ctx, s, "s", 0)
 	if len(got) != 1 || string(got[0].Data) != string(data) {
@@ -175,29 +176,41 @@ func checkSizeLimit(tb testing.TB, h Harness) {
 	}
 }
 
-// checkSizeLimitSum: the size limit applies to an event's data and metadata together, as
-// store.Prepare counts them: an event whose data and metadata are each under the limit but
-// together over it fails with ErrInvalid and writes nothing, and one exactly at the limit
-// is accepted. checkInvalid tries data over the limit and metadata over the limit, each
-// alone.
+// checkSizeLimitSum: the size limit applies to the whole event, as store.Prepare counts it:
+// its stream id, type, event id, data and metadata. An event each of whose parts is under
+// the limit but that is over it as a whole fails with ErrInvalid and writes nothing, one
+// exactly at the limit is accepted, and a stream id, type or event id alone over the limit
+// fails. checkInvalid tries data over the limit and metadata over the limit, each alone.
 func checkSizeLimitSum(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
 	limit := h.maxEventSize()
 	half := limit / 2
 	data := []byte(`"` + strings.Repeat("d", half) + `"`) // half+2 bytes
 	meta := map[string]string{"k": strings.Repeat("m", half-1)}
-	// half+2 + 1 + half-1 bytes: limit+2, or limit+1 for an odd limit.
+	// 1 + 1 + half+2 + 1 + half-1 bytes: limit+4, or limit+3 for an odd limit.
 	_, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: data, Metadata: meta})
 	if !errors.Is(err, store.ErrInvalid) {
 		tb.Errorf("Append of %d bytes of data and %d of metadata (limit %d): err = %v, want ErrInvalid",
 			len(data), 1+len(meta["k"]), limit, err)
 	}
-	if got := readAll(tb, ctx, s, 0); len(got) != 0 {
-		tb.Errorf("the log holds %d events after the refused append", len(got))
+	long := strings.Repeat("x", limit)
+	for what, e := range map[string]store.EventData{
+		"a type":      {Type: long, Data: []byte(`1`)},
+		"an event id": {ID: long, Type: "T", Data: []byte(`1`)},
+	} {
+		if _, err := s.Append(ctx, "s", store.Any, e); !errors.Is(err, store.ErrInvalid) {
+			tb.Errorf("Append of %s of %d bytes (limit %d): err = %v, want ErrInvalid", what, limit, limit, err)
+		}
 	}
-	meta["k"] = strings.Repeat("m", limit-len(data)-1)
+	if _, err := s.Append(ctx, long, store.Any, store.EventData{Type: "T", Data: []byte(`1`)}); !errors.Is(err, store.ErrInvalid) {
+		tb.Errorf("Append to a stream id of %d bytes (limit %d): err = %v, want ErrInvalid", limit, limit, err)
+	}
+	if got := readAll(tb, ctx, s, 0); len(got) != 0 {
+		tb.Errorf("the log holds %d events after the refused appends", len(got))
+	}
+	meta["k"] = strings.Repeat("m", limit-len(data)-1-len("s")-len("T"))
 	if _, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: data, Metadata: meta}); err != nil {
-		tb.Errorf("Append of data and metadata exactly at the limit: %v", err)
+		tb.Errorf("Append of an event exactly at the limit: %v", err)
 	}
 }
 

@@ -94,7 +94,7 @@ func Checks(h Harness) []Check {
 		{"expected version modes", checkExpectedVersion},
 		{"invalid arguments write nothing", checkInvalid},
 		{"event size limit", checkSizeLimit},
-		{"size limit counts data plus metadata", checkSizeLimitSum},
+		{"size limit counts the whole event", checkSizeLimitSum},
 		{"batch is all or nothing", checkBatchAtomic},
 		{"batch takes consecutive positions", checkBatchConsecutive},
 		{"large batch", checkLargeBatch},

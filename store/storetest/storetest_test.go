@@ -198,7 +198,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			wrap:     func(s *memory.Store) store.Store { return separateLimits{s, 2000} },
 			opts:     []memory.Option{memory.WithMaxEventSize(1 << 20)},
 			maxSize:  2000,
-			mustFail: []string{"size limit counts data plus metadata"},
+			mustFail: []string{"size limit counts the whole event"},
 		},
 		{
 			name:     "ReadAll shares the stored events",
