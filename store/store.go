@@ -63,7 +63,7 @@ type Store interface {
 	// Append atomically appends events to a stream whose version equals expected,
 	// or fails with an error that errors.Is(err, ErrConflict) and changes nothing.
 	// It fails with ErrInvalid for an empty stream id, no events, an empty type, invalid
-	// JSON data, a stream id, type, event id or metadata string that is not valid UTF-8,
+	// JSON data, data, a stream id, type, event id or metadata string that is not valid UTF-8,
 	// or an event over the store's size limit, and writes nothing then either.
 	Append(ctx context.Context, stream string, expected Version, events ...EventData) (Appended, error)
 	// ReadStream yields the stream's events with Version > after, in order.

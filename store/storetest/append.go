@@ -144,6 +144,10 @@ func checkInvalid(tb testing.TB, h Harness) {
 		{"event id not UTF-8", "s", store.Any, []store.EventData{{ID: "\xfe\xff", Type: "T", Data: []byte(`1`)}}},
 		{"metadata key not UTF-8", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`1`), Metadata: map[string]string{"k\x80": "v"}}}},
 		{"metadata value not UTF-8 in a batch", "s", store.NoStream, []store.EventData{good, {Type: "T", Data: []byte(`1`), Metadata: map[string]string{"k": "\xed\xa0\x80"}}}},
+		// encoding/json's Valid takes such bytes inside a string; its decoding turns them into
+		// U+FFFD, so the data would not come back as the same JSON value.
+		{"data with a string not UTF-8", "s", store.Any, []store.EventData{{Type: "T", Data: []byte("{\"a\":\"\xff\xfe\"}")}}},
+		{"data with a key not UTF-8 in a batch", "s", store.NoStream, []store.EventData{good, {Type: "T", Data: []byte("{\"\xc3\":1}")}}},
 	}
 	ctx, s := open(tb, h)
 	for _, tt := range tests {
