@@ -74,7 +74,9 @@
 // with "batch":n). The torn tail, that is the bytes after the last whole batch (at most the
 // complete lines of a partially written batch followed by a line without its '\n'), is what
 // a crash in the middle of a write leaves: Open cuts it off and Recovery reports how much.
-// Any other damage, anywhere, including a complete but invalid last line, makes Open fail
+// Any other damage, anywhere, including a complete but invalid last line, or a whole last
+// line followed by a byte other than its '\n' (or the zero of a file grown before its data
+// landed), makes Open fail
 // with a *CorruptError naming the byte offset and line; Open then changes nothing. Verify
 // runs the same checks without changing anything, and the eventlog command
 // (cmd/eventlog) runs it from the shell. The rule is strict on purpose: a process crash

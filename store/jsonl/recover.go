@@ -141,6 +141,9 @@ func (c *chunk) check() {
 	c.errAt = len(c.ends)
 	if c.partial {
 		c.errAt-- // not checked: torn
+		if err := damagedNewline(c.buf, c.ends); err != nil {
+			c.errAt, c.err = len(c.ends)-1, err
+		}
 	}
 	start := 0
 	for i, end := range c.ends[:c.errAt] {
@@ -152,6 +155,27 @@ func (c *chunk) check() {
 		c.infos[i] = info
 		start = end
 	}
+}
+
+// damagedNewline tells a last line that lacks its newline because the newline was damaged
+// from one a crash tore: a whole record followed by one byte that is neither a newline nor
+// the zero a file extended before its data landed reads as. No write that stops midway
+// leaves that (the byte after a record is its newline), so cutting it off as a torn tail
+// would silently drop an acknowledged event. ends are the chunk's line ends; the last line
+// is the partial one.
+func damagedNewline(buf []byte, ends []int) error {
+	start := 0
+	if n := len(ends); n > 1 {
+		start = ends[n-2]
+	}
+	line := buf[start:ends[len(ends)-1]]
+	if len(line) < 2 || line[len(line)-1] == 0 {
+		return nil
+	}
+	if _, err := parseLine(line[:len(line)-1], nil); err != nil {
+		return nil // not a whole record: torn
+	}
+	return fmt.Errorf("a whole line followed by %q where its newline should be", line[len(line)-1])
 }
 
 // scanner applies checked lines in order and commits them to the index batch by batch.
@@ -170,7 +194,7 @@ func (sc *scanner) apply(c *chunk) error {
 	for i, end := range c.ends {
 		sc.lineNo++
 		off := c.base + int64(start)
-		if c.partial && i == len(c.ends)-1 {
+		if c.partial && i == len(c.ends)-1 && c.err == nil {
 			return nil // a partial last line: torn tail
 		}
 		if i == c.errAt {

@@ -127,6 +127,11 @@ func TestOpen_refusesCorruption(t *testing.T) {
 		{"a complete garbage last line", append(append([]byte(nil), data...), "garbage\n"...), int64(len(data))},
 		{"an empty line", join(lines[0], lines[1], "\n", lines[2]), starts[2]},
 		{"not JSON lines", []byte("hello\nworld\n"), 0},
+		// A write torn before the newline leaves the record without it, or a zero where the
+		// file grew before its data landed; never another byte. Cut off as a torn tail, it
+		// would drop an acknowledged event without a word (found by review).
+		{"the last newline turned into another byte", append(bytes.Clone(data[:len(data)-1]), 'x'), starts[len(starts)-1]},
+		{"the last newline turned into a space", append(bytes.Clone(data[:len(data)-1]), ' '), starts[len(starts)-1]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,5 +158,28 @@ func TestOpen_refusesCorruption(t *testing.T) {
 func TestVerify_missingLog(t *testing.T) {
 	if _, err := jsonl.Verify(t.TempDir()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Verify of an empty directory: %v, want ErrNotExist", err)
+	}
+}
+
+// TestOpen_zeroForTheLastNewlineIsTorn: a whole last line followed by a zero where its
+// newline should be is what a crash leaves when the file grew before the newline's byte
+// landed: a torn tail, cut off with its commit, as one without the newline is.
+func TestOpen_zeroForTheLastNewlineIsTorn(t *testing.T) {
+	data, ends, counts := buildLog(t, []int{2, 1})
+	for name, tail := range map[string][]byte{"a zero": {0}, "nothing": nil} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeLog(t, append(bytes.Clone(data[:len(data)-1]), tail...))
+			s, err := jsonl.Open(dir)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			if got := readAll(t, s); len(got) != counts[0] {
+				t.Fatalf("%d events, want the first commit's %d", len(got), counts[0])
+			}
+			if after, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); !bytes.Equal(after, data[:ends[0]]) {
+				t.Errorf("file after Open is %d bytes, want the first commit's %d", len(after), ends[0])
+			}
+		})
 	}
 }
