@@ -1,8 +1,12 @@
 package jsonl
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // file is what the Store needs from its log file. Every write goes through it, so tests can
@@ -39,4 +43,31 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// makeDir creates dir and any parents it lacks, syncing the parent of each directory it
+// created: the log's own directory entry is synced when the log is created, but a power
+// failure could still lose a directory that was only just made, with the log in it.
+func makeDir(dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := len(created) - 1; i >= 0; i-- { // the topmost first
+		if err := syncDir(filepath.Dir(created[i])); err != nil {
+			return fmt.Errorf("sync directory: %w", err)
+		}
+	}
+	return nil
 }

@@ -119,7 +119,7 @@ func openStore(dir string, readOnly bool, opts []Option) (*Store, error) {
 	if readOnly {
 		lock, err = lockShared(lockPath)
 	} else {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := makeDir(dir); err != nil {
 			return nil, fmt.Errorf("jsonl: open: %w", err)
 		}
 		lock, err = lockFile(lockPath)

@@ -256,3 +256,25 @@ func TestStore_Append_clockOutOfRange(t *testing.T) {
 		t.Fatalf("Head = %d, want 0", h)
 	}
 }
+
+// TestOpen_makesMissingDirectories: Open creates the data directory and the parents it lacks
+// (syncing each new directory's parent), and fails clearly when a parent is a file.
+func TestOpen_makesMissingDirectories(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b", "data")
+	s := openStore(t, dir)
+	mustAppend(t, s, "s", store.NoStream, ev("T", 1))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, jsonl.LogFile)); err != nil {
+		t.Fatalf("the log is not in the new directory: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := jsonl.Open(filepath.Join(root, "file", "data")); err == nil {
+		s.Close()
+		t.Fatal("Open under a file succeeded")
+	}
+}
