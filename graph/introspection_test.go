@@ -105,3 +105,51 @@ func TestIntrospection_bounded(t *testing.T) {
 		})
 	}
 }
+
+// TestSchema_described: what the playground's documentation shows: every type, field,
+// argument and input field of the schema has a description (enum values may speak for
+// themselves; the introspection types and built-in scalars are GraphQL's own).
+func TestSchema_described(t *testing.T) {
+	e := newEnv(t)
+	var got struct {
+		Schema struct {
+			Types []struct {
+				Name, Kind, Description string
+				Fields                  []struct {
+					Name, Description string
+					Args              []struct{ Name, Description string }
+				}
+				InputFields []struct{ Name, Description string }
+			}
+		} `json:"__schema"`
+	}
+	e.must(t, `{ __schema { types { name kind description fields { name description args { name description } } inputFields { name description } } } }`, nil, &got)
+	builtin := map[string]bool{"String": true, "Int": true, "Float": true, "Boolean": true, "ID": true}
+	var missing []string
+	for _, ty := range got.Schema.Types {
+		if strings.HasPrefix(ty.Name, "__") || builtin[ty.Name] {
+			continue
+		}
+		if ty.Description == "" && ty.Name != "Query" && ty.Name != "Mutation" && ty.Name != "Subscription" {
+			missing = append(missing, ty.Name)
+		}
+		for _, f := range ty.Fields {
+			if f.Description == "" {
+				missing = append(missing, ty.Name+"."+f.Name)
+			}
+			for _, a := range f.Args {
+				if a.Description == "" {
+					missing = append(missing, ty.Name+"."+f.Name+"("+a.Name+")")
+				}
+			}
+		}
+		for _, f := range ty.InputFields {
+			if f.Description == "" {
+				missing = append(missing, ty.Name+"."+f.Name)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("without a description: %s", strings.Join(missing, ", "))
+	}
+}

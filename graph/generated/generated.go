@@ -716,7 +716,12 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../common.graphqls", Input: `"Cursor pagination details of a connection."
-type PageInfo { hasNextPage: Boolean!  endCursor: String }
+type PageInfo {
+  "Whether a page follows this one."
+  hasNextPage: Boolean!
+  "Pass it as after for the next page; null for an empty page."
+  endCursor: String
+}
 
 "What a mutation did."
 type CommandResult {
@@ -734,71 +739,267 @@ type CommandResult {
   duplicate: Boolean!
 }
 `, BuiltIn: false},
-	{Name: "../event.graphqls", Input: `"An event of the global log."
-type Event { id: ID!  position: Int64!  streamId: ID!  version: Int!  type: String!  time: Time!  data: JSON!  metadata: JSON! }
+	{Name: "../event.graphqls", Input: `"An event of the global log: a fact a command recorded."
+type Event {
+  "A UUID."
+  id: ID!
+  "Its place in the global log, from 1, without gaps."
+  position: Int64!
+  "The stream (entity) it belongs to, e.g. restaurant-r1."
+  streamId: ID!
+  "Its place in its stream, from 1."
+  version: Int!
+  "e.g. RestaurantCreated, RestaurantMenuChanged, RestaurantOrderPlaced, OrderCreated, OrderPrepared."
+  type: String!
+  "When it was committed."
+  time: Time!
+  "Its body, as JSON."
+  data: JSON!
+  "An object of strings: commandId, correlationId, causationId."
+  metadata: JSON!
+}
 
 extend type Query {
   "Events after a position (default: from the start), optionally of one stream and of some types; first is 1–1000."
-  events(afterPosition: Int64, streamId: ID, types: [String!], first: Int = 100): [Event!]!
+  events(
+    "Only events after this position; pass the last event's position for the next page."
+    afterPosition: Int64
+    "Only this stream's events."
+    streamId: ID
+    "Only events of these types; an empty list matches none."
+    types: [String!]
+    "At most this many events, 1–1000."
+    first: Int = 100
+  ): [Event!]!
 }
 
 type Subscription {
   "History after the position, then live; without afterPosition, live from the current head."
-  events(afterPosition: Int64, streamId: ID, types: [String!]): Event!
+  events(
+    "Replay every event after this position (0: the whole log) before the live ones."
+    afterPosition: Int64
+    "Only this stream's events."
+    streamId: ID
+    "Only events of these types; an empty list matches none."
+    types: [String!]
+  ): Event!
 }
 `, BuiltIn: false},
-	{Name: "../order.graphqls", Input: `enum OrderStatus { CREATED PREPARED }
+	{Name: "../order.graphqls", Input: `"Where an order is."
+enum OrderStatus {
+  "Created by the saga after its placement."
+  CREATED
+  "Marked prepared."
+  PREPARED
+}
 
-type Order { id: ID!  restaurantId: ID!  menuItems: [MenuItem!]!  status: OrderStatus!  version: Int! }
-type OrderConnection { nodes: [Order!]!  pageInfo: PageInfo!  totalCount: Int! }
+"An order, as its read model holds it."
+type Order {
+  "Given when placed, or generated."
+  id: ID!
+  "The restaurant it was placed at."
+  restaurantId: ID!
+  "The items ordered, as the menu had them when the order was placed; an item may repeat."
+  menuItems: [MenuItem!]!
+  "Where it is."
+  status: OrderStatus!
+  "The order's stream version: its number of events. Pass it as expectedVersion."
+  version: Int!
+}
 
-input MarkOrderAsPreparedInput { id: ID!  expectedVersion: Int  commandId: ID }
+"A page of orders."
+type OrderConnection {
+  "In creation order."
+  nodes: [Order!]!
+  "Whether another page follows, and the cursor to it."
+  pageInfo: PageInfo!
+  "Every order the filters select, not only this page's."
+  totalCount: Int!
+}
+
+"An order to mark prepared."
+input MarkOrderAsPreparedInput {
+  "The order's id."
+  id: ID!
+  "The order's version the change was decided on (Order.version): another version is VERSION_CONFLICT."
+  expectedVersion: Int
+  "Makes the mutation idempotent (see CreateRestaurantInput.commandId)."
+  commandId: ID
+}
 
 extend type Query {
   "An order, or null; minPosition waits until the read models have processed that position."
-  order(id: ID!, minPosition: Int64): Order
+  order(
+    "The order's id."
+    id: ID!
+    "Wait until the read models, and the sagas' writes it caused, have processed this log position: after placeOrder, its position."
+    minPosition: Int64
+  ): Order
   "Orders in creation order, optionally of one restaurant and one status; first is 1–100."
-  orders(restaurantId: ID, status: OrderStatus, first: Int = 20, after: String, minPosition: Int64): OrderConnection!
+  orders(
+    "Only this restaurant's orders."
+    restaurantId: ID
+    "Only orders in this status."
+    status: OrderStatus
+    "Page size, 1–100."
+    first: Int = 20
+    "The endCursor of the page before; only a cursor this server issued for this list."
+    after: String
+    "Wait until the read models have processed this log position (see order)."
+    minPosition: Int64
+  ): OrderConnection!
 }
 
 extend type Mutation {
-  markOrderAsPrepared(input: MarkOrderAsPreparedInput!): CommandResult!
+  "Marks an order prepared. NOT_FOUND, ORDER_ALREADY_PREPARED, VERSION_CONFLICT."
+  markOrderAsPrepared("The order." input: MarkOrderAsPreparedInput!): CommandResult!
 }
 
 extend type Subscription {
   "One order (current state first when it exists, then every change), or every change of a restaurant's orders from now on. Exactly one of id and restaurantId."
-  orderChanged(id: ID, restaurantId: ID): Order!
+  orderChanged("One order's id." id: ID, "A restaurant's id: its orders' changes from now on." restaurantId: ID): Order!
 }
 `, BuiltIn: false},
-	{Name: "../restaurant.graphqls", Input: `enum Cuisine { GENERAL SERBIAN ITALIAN MEXICAN CHINESE INDIAN FRENCH }
+	{Name: "../restaurant.graphqls", Input: `"A restaurant's kind of cooking."
+enum Cuisine { GENERAL SERBIAN ITALIAN MEXICAN CHINESE INDIAN FRENCH }
 
-type MenuItem { menuItemId: ID!  name: String!  price: String! }
-type RestaurantMenu { menuId: ID!  cuisine: Cuisine!  menuItems: [MenuItem!]! }
-type Restaurant { id: ID!  name: String!  menu: RestaurantMenu!  version: Int! }
-type RestaurantConnection { nodes: [Restaurant!]!  pageInfo: PageInfo!  totalCount: Int! }
+"A dish on a menu, or in an order (as the menu had it when the order was placed)."
+type MenuItem {
+  "Unique within its menu."
+  menuItemId: ID!
+  "As given, trimmed."
+  name: String!
+  "A decimal string with at most two fraction digits, as given, e.g. \"9.50\"."
+  price: String!
+}
 
-input MenuItemInput { menuItemId: ID!  name: String!  price: String! }
-input RestaurantMenuInput { menuId: ID  cuisine: Cuisine!  menuItems: [MenuItemInput!]! }
-input CreateRestaurantInput { id: ID  name: String!  menu: RestaurantMenuInput!  commandId: ID }
-input ChangeRestaurantMenuInput { id: ID!  menu: RestaurantMenuInput!  expectedVersion: Int  commandId: ID }
-input PlaceOrderInput { restaurantId: ID!  orderId: ID  menuItemIds: [ID!]!  expectedVersion: Int  commandId: ID }
+"A restaurant's menu."
+type RestaurantMenu {
+  "Given, or generated when omitted."
+  menuId: ID!
+  "The kind of cooking."
+  cuisine: Cuisine!
+  "1–500 items."
+  menuItems: [MenuItem!]!
+}
+
+"A restaurant, as its read model holds it."
+type Restaurant {
+  "Given, or generated when omitted."
+  id: ID!
+  "As given, trimmed."
+  name: String!
+  "The current menu; orders keep the items they were placed with."
+  menu: RestaurantMenu!
+  "The restaurant's stream version: its number of events (creation, menu changes, placed orders). Pass it as expectedVersion."
+  version: Int!
+}
+
+"A page of restaurants."
+type RestaurantConnection {
+  "In creation order."
+  nodes: [Restaurant!]!
+  "Whether another page follows, and the cursor to it."
+  pageInfo: PageInfo!
+  "Every restaurant, not only this page's."
+  totalCount: Int!
+}
+
+"A dish of a menu to create or change."
+input MenuItemInput {
+  "1–64 characters of A–Z a–z 0–9 _ . : -; unique within the menu."
+  menuItemId: ID!
+  "1–200 characters after trimming; stored trimmed."
+  name: String!
+  "A non-negative decimal string with at most two fraction digits (^(0|[1-9][0-9]{0,8})(\\.[0-9]{1,2})?$), stored as given, e.g. \"9.50\"."
+  price: String!
+}
+
+"A menu to create or change."
+input RestaurantMenuInput {
+  "Omitted: generated (derived from commandId when there is one). Empty is invalid."
+  menuId: ID
+  "The kind of cooking."
+  cuisine: Cuisine!
+  "1–500 items with unique menuItemIds."
+  menuItems: [MenuItemInput!]!
+}
+
+"A restaurant to create."
+input CreateRestaurantInput {
+  "1–64 characters of A–Z a–z 0–9 _ . : -. Omitted: a UUID is generated (derived from commandId when there is one, so that a retry creates nothing new). Empty is invalid."
+  id: ID
+  "1–200 characters after trimming; stored trimmed."
+  name: String!
+  "Its first menu."
+  menu: RestaurantMenuInput!
+  "Makes the mutation idempotent: repeated, it returns the first result (duplicate: true) and writes nothing; reused with another command, it is COMMAND_ID_REUSED."
+  commandId: ID
+}
+
+"A new menu for a restaurant."
+input ChangeRestaurantMenuInput {
+  "The restaurant's id."
+  id: ID!
+  "Replaces the current menu whole."
+  menu: RestaurantMenuInput!
+  "The restaurant's version the change was decided on (Restaurant.version): another version is VERSION_CONFLICT. Omitted: the change applies to the latest version."
+  expectedVersion: Int
+  "Makes the mutation idempotent (see CreateRestaurantInput.commandId)."
+  commandId: ID
+}
+
+"An order to place at a restaurant."
+input PlaceOrderInput {
+  "The restaurant to order from."
+  restaurantId: ID!
+  "1–64 characters of A–Z a–z 0–9 _ . : -, not placed at this restaurant before. Omitted: a UUID is generated (derived from commandId when there is one). Empty is invalid."
+  orderId: ID
+  "1–100 items of the restaurant's current menu; an item may repeat (two of a dish)."
+  menuItemIds: [ID!]!
+  "The restaurant's version the order was decided on (Restaurant.version): another version is VERSION_CONFLICT."
+  expectedVersion: Int
+  "Makes the mutation idempotent (see CreateRestaurantInput.commandId)."
+  commandId: ID
+}
 
 extend type Query {
   "A restaurant, or null; minPosition waits until the read models have processed that position."
-  restaurant(id: ID!, minPosition: Int64): Restaurant
+  restaurant(
+    "The restaurant's id."
+    id: ID!
+    "Wait until the read models have processed this log position (a mutation's position): read your own write. Beyond the head: CONSISTENCY_TIMEOUT after the server's bound."
+    minPosition: Int64
+  ): Restaurant
   "Restaurants in creation order; first is 1–100."
-  restaurants(first: Int = 20, after: String, minPosition: Int64): RestaurantConnection!
+  restaurants(
+    "Page size, 1–100."
+    first: Int = 20
+    "The endCursor of the page before; only a cursor this server issued for this list."
+    after: String
+    "Wait until the read models have processed this log position (see restaurant)."
+    minPosition: Int64
+  ): RestaurantConnection!
 }
 
 type Mutation {
-  createRestaurant(input: CreateRestaurantInput!): CommandResult!
-  changeRestaurantMenu(input: ChangeRestaurantMenuInput!): CommandResult!
-  placeOrder(input: PlaceOrderInput!): CommandResult!
+  "Creates a restaurant with its menu. ALREADY_EXISTS when the id is taken; BAD_USER_INPUT names the field."
+  createRestaurant("The restaurant." input: CreateRestaurantInput!): CommandResult!
+  "Replaces a restaurant's menu (orders keep their items). NOT_FOUND, VERSION_CONFLICT."
+  changeRestaurantMenu("The restaurant and its new menu." input: ChangeRestaurantMenuInput!): CommandResult!
+  """
+  Places an order at a restaurant: its stream records the placement, and a saga then creates the
+  order, with the items copied from the menu, asynchronously (read it with order(id,
+  minPosition: position)). The result's id is the order's; its streamId the restaurant's.
+  NOT_FOUND, MENU_ITEMS_NOT_AVAILABLE (extensions.missingMenuItemIds), ALREADY_EXISTS (the
+  orderId was placed here before), VERSION_CONFLICT.
+  """
+  placeOrder("The order." input: PlaceOrderInput!): CommandResult!
 }
 
 extend type Subscription {
   "The restaurant's current state first (when it exists), then its state after every change."
-  restaurantChanged(id: ID!): Restaurant!
+  restaurantChanged("The restaurant's id." id: ID!): Restaurant!
 }
 `, BuiltIn: false},
 	{Name: "../scalars.graphqls", Input: `"An RFC 3339 date and time in UTC, e.g. 2026-01-02T15:04:05.123456789Z."
@@ -810,7 +1011,9 @@ scalar Int64
 `, BuiltIn: false},
 	{Name: "../status.graphqls", Input: `"How far one projection or saga has processed the global log."
 type ProjectionStatus {
+  "e.g. restaurants, orders, order-creation."
   name: String!
+  "The last log position it processed (events it ignores count too)."
   position: Int64!
   "projection or saga"
   kind: String!
@@ -823,7 +1026,12 @@ type ProjectionStatus {
 }
 
 "The server's progress: the log's head and every projection and saga."
-type Status { head: Int64!  projections: [ProjectionStatus!]! }
+type Status {
+  "The position of the log's last event; 0 for an empty log."
+  head: Int64!
+  "Every projection and saga the server runs."
+  projections: [ProjectionStatus!]!
+}
 
 type Query {
   "The log's head and the position of every projection and saga."

@@ -2,73 +2,115 @@
 
 package model
 
+// A new menu for a restaurant.
 type ChangeRestaurantMenuInput struct {
-	ID              string               `json:"id"`
-	Menu            *RestaurantMenuInput `json:"menu"`
-	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
-	CommandID       *string              `json:"commandId,omitempty"`
+	// The restaurant's id.
+	ID string `json:"id"`
+	// Replaces the current menu whole.
+	Menu *RestaurantMenuInput `json:"menu"`
+	// The restaurant's version the change was decided on (Restaurant.version): another version is VERSION_CONFLICT. Omitted: the change applies to the latest version.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Makes the mutation idempotent (see CreateRestaurantInput.commandId).
+	CommandID *string `json:"commandId,omitempty"`
 }
 
+// A restaurant to create.
 type CreateRestaurantInput struct {
-	ID        *string              `json:"id,omitempty"`
-	Name      string               `json:"name"`
-	Menu      *RestaurantMenuInput `json:"menu"`
-	CommandID *string              `json:"commandId,omitempty"`
+	// 1–64 characters of A–Z a–z 0–9 _ . : -. Omitted: a UUID is generated (derived from commandId when there is one, so that a retry creates nothing new). Empty is invalid.
+	ID *string `json:"id,omitempty"`
+	// 1–200 characters after trimming; stored trimmed.
+	Name string `json:"name"`
+	// Its first menu.
+	Menu *RestaurantMenuInput `json:"menu"`
+	// Makes the mutation idempotent: repeated, it returns the first result (duplicate: true) and writes nothing; reused with another command, it is COMMAND_ID_REUSED.
+	CommandID *string `json:"commandId,omitempty"`
 }
 
+// An order to mark prepared.
 type MarkOrderAsPreparedInput struct {
-	ID              string  `json:"id"`
-	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
-	CommandID       *string `json:"commandId,omitempty"`
+	// The order's id.
+	ID string `json:"id"`
+	// The order's version the change was decided on (Order.version): another version is VERSION_CONFLICT.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Makes the mutation idempotent (see CreateRestaurantInput.commandId).
+	CommandID *string `json:"commandId,omitempty"`
 }
 
+// A dish on a menu, or in an order (as the menu had it when the order was placed).
 type MenuItem struct {
+	// Unique within its menu.
 	MenuItemID string `json:"menuItemId"`
-	Name       string `json:"name"`
-	Price      string `json:"price"`
+	// As given, trimmed.
+	Name string `json:"name"`
+	// A decimal string with at most two fraction digits, as given, e.g. "9.50".
+	Price string `json:"price"`
 }
 
+// A dish of a menu to create or change.
 type MenuItemInput struct {
+	// 1–64 characters of A–Z a–z 0–9 _ . : -; unique within the menu.
 	MenuItemID string `json:"menuItemId"`
-	Name       string `json:"name"`
-	Price      string `json:"price"`
+	// 1–200 characters after trimming; stored trimmed.
+	Name string `json:"name"`
+	// A non-negative decimal string with at most two fraction digits (^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$), stored as given, e.g. "9.50".
+	Price string `json:"price"`
 }
 
 type Mutation struct {
 }
 
+// An order, as its read model holds it.
 type Order struct {
-	ID           string      `json:"id"`
-	RestaurantID string      `json:"restaurantId"`
-	MenuItems    []*MenuItem `json:"menuItems"`
-	Status       OrderStatus `json:"status"`
-	Version      int         `json:"version"`
+	// Given when placed, or generated.
+	ID string `json:"id"`
+	// The restaurant it was placed at.
+	RestaurantID string `json:"restaurantId"`
+	// The items ordered, as the menu had them when the order was placed; an item may repeat.
+	MenuItems []*MenuItem `json:"menuItems"`
+	// Where it is.
+	Status OrderStatus `json:"status"`
+	// The order's stream version: its number of events. Pass it as expectedVersion.
+	Version int `json:"version"`
 }
 
+// A page of orders.
 type OrderConnection struct {
-	Nodes      []*Order  `json:"nodes"`
-	PageInfo   *PageInfo `json:"pageInfo"`
-	TotalCount int       `json:"totalCount"`
+	// In creation order.
+	Nodes []*Order `json:"nodes"`
+	// Whether another page follows, and the cursor to it.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Every order the filters select, not only this page's.
+	TotalCount int `json:"totalCount"`
 }
 
 // Cursor pagination details of a connection.
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	// Whether a page follows this one.
+	HasNextPage bool `json:"hasNextPage"`
+	// Pass it as after for the next page; null for an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// An order to place at a restaurant.
 type PlaceOrderInput struct {
-	RestaurantID    string   `json:"restaurantId"`
-	OrderID         *string  `json:"orderId,omitempty"`
-	MenuItemIds     []string `json:"menuItemIds"`
-	ExpectedVersion *int     `json:"expectedVersion,omitempty"`
-	CommandID       *string  `json:"commandId,omitempty"`
+	// The restaurant to order from.
+	RestaurantID string `json:"restaurantId"`
+	// 1–64 characters of A–Z a–z 0–9 _ . : -, not placed at this restaurant before. Omitted: a UUID is generated (derived from commandId when there is one). Empty is invalid.
+	OrderID *string `json:"orderId,omitempty"`
+	// 1–100 items of the restaurant's current menu; an item may repeat (two of a dish).
+	MenuItemIds []string `json:"menuItemIds"`
+	// The restaurant's version the order was decided on (Restaurant.version): another version is VERSION_CONFLICT.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Makes the mutation idempotent (see CreateRestaurantInput.commandId).
+	CommandID *string `json:"commandId,omitempty"`
 }
 
 // How far one projection or saga has processed the global log.
 type ProjectionStatus struct {
-	Name     string `json:"name"`
-	Position int64  `json:"position"`
+	// e.g. restaurants, orders, order-creation.
+	Name string `json:"name"`
+	// The last log position it processed (events it ignores count too).
+	Position int64 `json:"position"`
 	// projection or saga
 	Kind string `json:"kind"`
 	// events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures
@@ -82,34 +124,53 @@ type ProjectionStatus struct {
 type Query struct {
 }
 
+// A restaurant, as its read model holds it.
 type Restaurant struct {
-	ID      string          `json:"id"`
-	Name    string          `json:"name"`
-	Menu    *RestaurantMenu `json:"menu"`
-	Version int             `json:"version"`
+	// Given, or generated when omitted.
+	ID string `json:"id"`
+	// As given, trimmed.
+	Name string `json:"name"`
+	// The current menu; orders keep the items they were placed with.
+	Menu *RestaurantMenu `json:"menu"`
+	// The restaurant's stream version: its number of events (creation, menu changes, placed orders). Pass it as expectedVersion.
+	Version int `json:"version"`
 }
 
+// A page of restaurants.
 type RestaurantConnection struct {
-	Nodes      []*Restaurant `json:"nodes"`
-	PageInfo   *PageInfo     `json:"pageInfo"`
-	TotalCount int           `json:"totalCount"`
+	// In creation order.
+	Nodes []*Restaurant `json:"nodes"`
+	// Whether another page follows, and the cursor to it.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Every restaurant, not only this page's.
+	TotalCount int `json:"totalCount"`
 }
 
+// A restaurant's menu.
 type RestaurantMenu struct {
-	MenuID    string      `json:"menuId"`
-	Cuisine   Cuisine     `json:"cuisine"`
+	// Given, or generated when omitted.
+	MenuID string `json:"menuId"`
+	// The kind of cooking.
+	Cuisine Cuisine `json:"cuisine"`
+	// 1–500 items.
 	MenuItems []*MenuItem `json:"menuItems"`
 }
 
+// A menu to create or change.
 type RestaurantMenuInput struct {
-	MenuID    *string          `json:"menuId,omitempty"`
-	Cuisine   Cuisine          `json:"cuisine"`
+	// Omitted: generated (derived from commandId when there is one). Empty is invalid.
+	MenuID *string `json:"menuId,omitempty"`
+	// The kind of cooking.
+	Cuisine Cuisine `json:"cuisine"`
+	// 1–500 items with unique menuItemIds.
 	MenuItems []*MenuItemInput `json:"menuItems"`
 }
 
 // The server's progress: the log's head and every projection and saga.
 type Status struct {
-	Head        int64               `json:"head"`
+	// The position of the log's last event; 0 for an empty log.
+	Head int64 `json:"head"`
+	// Every projection and saga the server runs.
 	Projections []*ProjectionStatus `json:"projections"`
 }
 
