@@ -3,6 +3,7 @@ package restaurant
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -42,7 +43,10 @@ func idByte(b byte) bool {
 	return b == '_' || b == '.' || b == ':' || b == '-'
 }
 
-// NormalizeName trims name and checks that it is valid UTF-8 of 1–200 characters.
+// NormalizeName trims name and checks that it is valid UTF-8 of 1–200 characters, without
+// control characters (a NUL, a line break, a tab), and with something to see: a letter, a
+// digit, a symbol or a punctuation mark, not only invisible formatting (a zero-width space,
+// direction marks) or a combining mark with nothing to combine with.
 func NormalizeName(field, name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", &decider.ValidationError{Field: field, Reason: "must be valid UTF-8"}
@@ -50,6 +54,16 @@ func NormalizeName(field, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", &decider.ValidationError{Field: field, Reason: "must not be blank"}
+	}
+	visible := false
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must not contain control characters (%U)", r)}
+		}
+		visible = visible || unicode.In(r, unicode.L, unicode.N, unicode.S, unicode.P)
+	}
+	if !visible {
+		return "", &decider.ValidationError{Field: field, Reason: "must not be blank (it has no visible character)"}
 	}
 	if utf8.RuneCountInString(name) > MaxNameLength {
 		return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", MaxNameLength)}

@@ -909,7 +909,7 @@ type RestaurantConnection {
 input MenuItemInput {
   "1–64 characters of A–Z a–z 0–9 _ . : -; unique within the menu."
   menuItemId: ID!
-  "1–200 characters after trimming; stored trimmed."
+  "1–200 characters after trimming, no control characters, at least one visible; stored trimmed."
   name: String!
   "A non-negative decimal string with at most two fraction digits (^(0|[1-9][0-9]{0,8})(\\.[0-9]{1,2})?$), stored as given, e.g. \"9.50\"."
   price: String!
@@ -929,7 +929,7 @@ input RestaurantMenuInput {
 input CreateRestaurantInput {
   "1–64 characters of A–Z a–z 0–9 _ . : -. Omitted: a UUID is generated (derived from commandId when there is one, so that a retry creates nothing new). Empty is invalid."
   id: ID
-  "1–200 characters after trimming; stored trimmed."
+  "1–200 characters after trimming, no control characters, at least one visible; stored trimmed."
   name: String!
   "Its first menu."
   menu: RestaurantMenuInput!

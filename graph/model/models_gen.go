@@ -18,7 +18,7 @@ type ChangeRestaurantMenuInput struct {
 type CreateRestaurantInput struct {
 	// 1–64 characters of A–Z a–z 0–9 _ . : -. Omitted: a UUID is generated (derived from commandId when there is one, so that a retry creates nothing new). Empty is invalid.
 	ID *string `json:"id,omitempty"`
-	// 1–200 characters after trimming; stored trimmed.
+	// 1–200 characters after trimming, no control characters, at least one visible; stored trimmed.
 	Name string `json:"name"`
 	// Its first menu.
 	Menu *RestaurantMenuInput `json:"menu"`
@@ -50,7 +50,7 @@ type MenuItem struct {
 type MenuItemInput struct {
 	// 1–64 characters of A–Z a–z 0–9 _ . : -; unique within the menu.
 	MenuItemID string `json:"menuItemId"`
-	// 1–200 characters after trimming; stored trimmed.
+	// 1–200 characters after trimming, no control characters, at least one visible; stored trimmed.
 	Name string `json:"name"`
 	// A non-negative decimal string with at most two fraction digits (^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$), stored as given, e.g. "9.50".
 	Price string `json:"price"`
