@@ -64,6 +64,21 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "empty commandId", code: graph.CodeBadUserInput, query: placeOrder,
 			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "commandId": ""}},
 			assert: field("input.commandId")},
+		// Variables are read as GraphQL's input coercion asks: a String is a string, an Int a
+		// whole number of 32 bits, an ID a string or a whole number.
+		{name: "price sent as a number", code: graph.CodeBadUserInput, query: createRestaurant,
+			vars: map[string]any{"in": func() map[string]any {
+				in := restaurantInput("x3", "a")
+				in["menu"].(map[string]any)["menuItems"].([]map[string]any)[0]["price"] = 1.10
+				return in
+			}()}},
+		{name: "expectedVersion sent as a string", code: graph.CodeBadUserInput, query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": "1"}}},
+		// gqlparser refuses it first (before the Int is read), as a validation failure.
+		{name: "expectedVersion of 1.5", code: "GRAPHQL_VALIDATION_FAILED", query: placeOrder,
+			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": 1.5}}},
+		{name: "expectedVersion beyond 32 bits", code: graph.CodeBadUserInput, query: `mutation { markOrderAsPrepared(input: {id: "o1", expectedVersion: 99999999999}) { id } }`},
+		{name: "an id of 1.5", code: graph.CodeBadUserInput, query: `query($id: ID!) { order(id: $id) { id } }`, vars: map[string]any{"id": 1.5}},
 		{name: "negative expectedVersion", code: graph.CodeBadUserInput, query: placeOrder,
 			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": -1}},
 			assert: field("input.expectedVersion")},
