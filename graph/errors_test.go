@@ -176,6 +176,10 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "Int64 literal beyond 64 bits", code: "GRAPHQL_VALIDATION_FAILED", query: `{ events(afterPosition: 99999999999999999999) { id } }`},
 		{name: "Int64 literal 2^63", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant(id: "r1", minPosition: 9223372036854775808) { id } }`},
 		{name: "Int64 float literal beyond float64", code: "GRAPHQL_VALIDATION_FAILED", query: `{ orders(minPosition: 1e999) { totalCount } }`},
+		// A literal of a custom scalar its reader refuses, refused before anything runs.
+		{name: "Int64 literal 1.5", code: "GRAPHQL_VALIDATION_FAILED", query: `{ restaurant(id: "r1", minPosition: 1.5) { id } }`},
+		{name: "Int64 literal that is not digits", code: "GRAPHQL_VALIDATION_FAILED", query: `{ events(afterPosition: "five") { id } }`},
+		{name: "Int64 literal true", code: "GRAPHQL_VALIDATION_FAILED", query: `{ events(afterPosition: true) { id } }`},
 		{name: "Int64 literal as a variable's default", code: "GRAPHQL_VALIDATION_FAILED", query: `query($p: Int64 = -99999999999999999999) { events(afterPosition: $p) { id } }`},
 		{name: "several operations and no operationName", code: "GRAPHQL_VALIDATION_FAILED", query: `query A { status { head } } query B { status { head } }`,
 			assert: func(t *testing.T, ext map[string]any, msg string) {

@@ -1,16 +1,52 @@
 package graph
 
 import (
+	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
-// validationRules are gqlparser's default rules plus numbersInRange.
+// validationRules are gqlparser's default rules plus numbersInRange and
+// customScalarLiterals.
 func validationRules() *rules.Rules {
 	r := rules.NewDefaultRules()
 	r.AddRule(numbersInRange.Name, numbersInRange.RuleFunc)
+	r.AddRule(customScalarLiterals.Name, customScalarLiterals.RuleFunc)
 	return r
+}
+
+// literalReaders read a literal of a custom scalar as its unmarshaller does.
+var literalReaders = map[string]func(any) error{
+	"Int64": func(v any) error { _, err := model.UnmarshalInt64(v); return err },
+	"Time":  func(v any) error { _, err := model.UnmarshalTime(v); return err },
+}
+
+// customScalarLiterals refuses a literal of a custom scalar that its unmarshaller refuses
+// (minPosition: 1.5, a Time that is not RFC 3339), as gqlparser refuses a bad literal of a
+// built-in scalar: a validation failure with the literal's location, before anything runs.
+// Left to execution, it was an error of the field alone, with data null and no location, and
+// a response of 200 even to a client that asked for application/graphql-response+json.
+var customScalarLiterals = core.Rule{
+	Name: "CustomScalarLiterals",
+	RuleFunc: func(observers *core.Events, addError core.AddErrFunc) {
+		observers.OnValue(func(_ *core.Walker, value *ast.Value) {
+			if value.Definition == nil || value.Definition.Kind != ast.Scalar || value.Kind == ast.Variable {
+				return
+			}
+			read, ok := literalReaders[value.Definition.Name]
+			if !ok {
+				return
+			}
+			v, err := value.Value(nil)
+			if err != nil {
+				return // numbersInRange's
+			}
+			if err := read(v); err != nil {
+				addError(core.Message("%s", err.Error()), core.At(value.Position))
+			}
+		})
+	},
 }
 
 // numbersInRange refuses a number literal that does not fit the number it is read as (an

@@ -41,3 +41,18 @@ func TestNumbersInRange_TheLargestInt64IsAccepted(t *testing.T) {
 		t.Fatalf("events after the largest position: %v", out.Events)
 	}
 }
+
+// TestCustomScalarLiterals: a literal of Int64 is read at validation as a variable is read:
+// a whole number (1.0 too) or a string of digits passes; 1.5 is refused with its location,
+// before anything runs.
+func TestCustomScalarLiterals(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	for _, lit := range []string{`1`, `1.0`, `"1"`} {
+		e.must(t, `{ restaurant(id: "r1", minPosition: `+lit+`) { id } }`, nil, nil)
+	}
+	r := e.do(t, `{ restaurant(id: "r1", minPosition: 1.5) { id } }`, nil)
+	if r.Code() != "GRAPHQL_VALIDATION_FAILED" || len(r.Errors[0].Locations) == 0 || r.Data != nil {
+		t.Fatalf("got %s %+v; want GRAPHQL_VALIDATION_FAILED with a location and no data", r.Data, r.Errors)
+	}
+}

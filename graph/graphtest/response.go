@@ -19,8 +19,15 @@ type Response struct {
 // Error is one GraphQL error.
 type Error struct {
 	Message    string         `json:"message"`
+	Locations  []Location     `json:"locations,omitempty"`
 	Path       []any          `json:"path,omitempty"`
 	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// Location is where in the query text an error was found.
+type Location struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
 }
 
 // Code returns the error's extensions.code, or "" when it has none.
