@@ -84,6 +84,10 @@ func TestIntrospection_bounded(t *testing.T) {
 		{"aliases hidden in fragments", `{ ...A ...B } fragment A on Query { a: __schema { queryType { name } } b: __schema { queryType { name } } c: __type(name: "Query") { name } }
 			fragment B on Query { d: __type(name: "Order") { name } e: __type(name: "Event") { name } }`, true},
 		{"one fragment spread many times is one field", `{ ...A ...A ...A ...A ...A ...A } fragment A on Query { __schema { queryType { name } } }`, false},
+		// One __schema with its lists aliased repeats the schema once an alias (1,000 made 13 MB).
+		{"aliases inside one __schema", `{ __schema { a0: types { name } a1: types { name } } }`, true},
+		{"an alias of a scalar field inside a list", `{ __schema { types { a0: name } } }`, true},
+		{"an alias inside a fragment", `{ __type(name: "Query") { ...F } } fragment F on __Type { fields { n: name } }`, true},
 	}
 	t.Run("lists nested through types", func(t *testing.T) {
 		// Each level multiplies the response by a type's fields: gqlparser's validation

@@ -31,7 +31,7 @@ var customScalarLiterals = core.Rule{
 	Name: "CustomScalarLiterals",
 	RuleFunc: func(observers *core.Events, addError core.AddErrFunc) {
 		observers.OnValue(func(_ *core.Walker, value *ast.Value) {
-			if value.Definition == nil || value.Definition.Kind != ast.Scalar || value.Kind == ast.Variable {
+			if value.Definition == nil || value.Definition.Kind != ast.Scalar || value.Kind == ast.Variable || value.Kind == ast.NullValue {
 				return
 			}
 			read, ok := literalReaders[value.Definition.Name]

@@ -43,12 +43,12 @@ func TestNumbersInRange_TheLargestInt64IsAccepted(t *testing.T) {
 }
 
 // TestCustomScalarLiterals: a literal of Int64 is read at validation as a variable is read:
-// a whole number (1.0 too) or a string of digits passes; 1.5 is refused with its location,
-// before anything runs.
+// a whole number (1.0 too), a string of digits or null (the argument is nullable) passes;
+// 1.5 is refused with its location, before anything runs.
 func TestCustomScalarLiterals(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, restaurantInput("r1", "a"))
-	for _, lit := range []string{`1`, `1.0`, `"1"`} {
+	for _, lit := range []string{`1`, `1.0`, `"1"`, `null`} {
 		e.must(t, `{ restaurant(id: "r1", minPosition: `+lit+`) { id } }`, nil, nil)
 	}
 	r := e.do(t, `{ restaurant(id: "r1", minPosition: 1.5) { id } }`, nil)

@@ -256,7 +256,7 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 // (gqlgen decides about it as before).
 func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 	m, err := decodeMessage(data)
-	if c.initialised && (err != nil || !isObject(data)) {
+	if c.initialised && (err != nil || !isObject(bytes.TrimLeft(data, " \t\r\n"))) {
 		// gqlgen would end the connection without a word; the reference server answers
 		// connection_error and reads on.
 		return nil, c.legacyAnswer(wsMessage{Type: "connection_error"}, "Invalid message received: not a JSON object")

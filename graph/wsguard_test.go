@@ -427,4 +427,8 @@ func TestHandler_graphqlWSAnswersWhatItCannotTake(t *testing.T) {
 	c.start("start", "q", `{ status { head } }`)
 	c.next("data", "q")
 	c.next("complete", "q")
+	// JSON may start with whitespace: a message that does is taken as any other.
+	c.sendRaw("\n {\"id\": \"w\", \"type\": \"start\", \"payload\": {\"query\": \"{ status { head } }\"}}")
+	c.next("data", "w")
+	c.next("complete", "w")
 }

@@ -106,8 +106,9 @@ func isWebSocketUpgrade(r *http.Request) bool {
 }
 
 // isSSE reports whether r is a Server-Sent Events subscription (graph.IsEventStream): a POST
-// of JSON, or a GET, that accepts text/event-stream.
-func isSSE(r *http.Request) bool { return graph.IsEventStream(r) }
+// of JSON, or a GET, to /graphql that accepts text/event-stream. Another route serves no
+// stream, whatever the request accepts, so it keeps its deadlines.
+func isSSE(r *http.Request) bool { return r.URL.Path == graphPath && graph.IsEventStream(r) }
 
 // isStream reports whether r opens a long-lived stream: a WebSocket upgrade or
 // a Server-Sent Events subscription.

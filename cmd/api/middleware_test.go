@@ -215,6 +215,8 @@ func TestIsStream(t *testing.T) {
 		{"a GET that accepts an event stream and JSON", http.MethodGet, "", map[string]string{"Accept": "text/event-stream, application/json"}, false},
 		{"a handshake the endpoint refuses (no key)", http.MethodGet, "", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}, false},
 		{"a handshake to another route", http.MethodGet, "", ws("websocket"), false},
+		{"an event stream asked of another route", http.MethodGet, "", map[string]string{"Accept": "text/event-stream"}, false},
+		{"an SSE request to another route", http.MethodPost, "{}", sse, false},
 		{"an event stream asked for with a form", http.MethodPost, "a=b", map[string]string{"Accept": "text/event-stream", "Content-Type": "application/x-www-form-urlencoded"}, false},
 	}
 	for _, tt := range tests {
@@ -224,7 +226,7 @@ func TestIsStream(t *testing.T) {
 				body = strings.NewReader(tt.body)
 			}
 			path := "/graphql"
-			if tt.name == "a handshake to another route" {
+			if strings.Contains(tt.name, "another route") {
 				path = "/metrics"
 			}
 			r := httptest.NewRequest(tt.method, path, body)

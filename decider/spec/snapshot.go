@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -14,7 +16,13 @@ import (
 // what a pointer or an interface holds.
 type snapshot struct{ json, deep string }
 
-func takeSnapshot(v any) snapshot { return snapshot{json: render(v), deep: deep(v)} }
+func takeSnapshot(v any) snapshot {
+	s := snapshot{deep: deep(v)}
+	if _, err := json.Marshal(v); err == nil { // else render's %#v, which orders NaN keys at random
+		s.json = render(v)
+	}
+	return s
+}
 
 // changedTo returns the diff from s to after (- before, + after), or "" when nothing changed.
 func (s snapshot) changedTo(after snapshot) string {
@@ -28,30 +36,53 @@ func (s snapshot) changedTo(after snapshot) string {
 	return ""
 }
 
-// deep renders everything v holds, unexported fields and what pointers point to included,
-// with a map's entries in the order of their rendered keys. A pointer met again on the way
-// (a cycle, or a value shared) is shown by its address; a channel or a function by its
-// identity.
+// deep renders everything v holds, unexported fields and what pointers point to included.
+// It is deterministic: a map's entries are in the order of their rendered keys, then of
+// their rendered values (keys such as NaN, or pointers to equal values, render alike), and a
+// value shared by two paths is rendered on both. A pointer, map or slice met again within
+// itself (a cycle) is shown by its address, and so is a channel or a function.
 func deep(v any) string {
-	return walk("state", reflect.ValueOf(v))
+	return walk("state", reflect.ValueOf(v), map[visit]bool{})
 }
 
-// walk renders v, a line for each value it holds, each named by its path from root.
-func walk(root string, v reflect.Value) string {
+// visit is a pointer, map or slice on the path being walked.
+type visit struct {
+	ptr  uintptr
+	kind reflect.Kind
+	len  int // a slice's: slices of one array differ by length
+}
+
+// walk renders v, a line for each value it holds, each named by its path from root. onPath
+// holds the containers being walked around v, to tell a cycle.
+func walk(root string, v reflect.Value, onPath map[visit]bool) string {
 	var b strings.Builder
-	walker{b: &b, root: root, seen: map[uintptr]bool{}}.value(v, "")
+	walker{b: &b, root: root, onPath: onPath}.value(v, "")
 	return b.String()
 }
 
 type walker struct {
-	b    *strings.Builder
-	root string
-	seen map[uintptr]bool // the pointers followed
+	b      *strings.Builder
+	root   string
+	onPath map[visit]bool
+}
+
+// enter marks a container as on the path; it reports false for one already on it (a cycle).
+func (w walker) enter(v reflect.Value) (visit, bool) {
+	k := visit{ptr: v.Pointer(), kind: v.Kind()}
+	if v.Kind() == reflect.Slice {
+		k.len = v.Len()
+	}
+	if w.onPath[k] {
+		return k, false
+	}
+	w.onPath[k] = true
+	return k, true
 }
 
 // value writes v on lines of its own, each prefixed with path.
 func (w walker) value(v reflect.Value, path string) {
 	line := func(s string) { fmt.Fprintf(w.b, "%s%s = %s\n", w.root, path, s) }
+	cycle := func() { line(fmt.Sprintf("(cycle) %s %#x", v.Type(), v.Pointer())) }
 	switch v.Kind() {
 	case reflect.Invalid:
 		line("nil")
@@ -68,15 +99,17 @@ func (w walker) value(v reflect.Value, path string) {
 	case reflect.String:
 		line(strconv.Quote(v.String()))
 	case reflect.Pointer:
-		switch {
-		case v.IsNil():
+		if v.IsNil() {
 			line("nil")
-		case w.seen[v.Pointer()]:
-			line(fmt.Sprintf("(seen) %#x", v.Pointer()))
-		default:
-			w.seen[v.Pointer()] = true
-			w.value(v.Elem(), path+".*")
+			return
 		}
+		k, ok := w.enter(v)
+		if !ok {
+			cycle()
+			return
+		}
+		defer delete(w.onPath, k)
+		w.value(v.Elem(), path+".*")
 	case reflect.Interface:
 		if v.IsNil() {
 			line("nil")
@@ -93,33 +126,49 @@ func (w walker) value(v reflect.Value, path string) {
 			line("nil")
 			return
 		}
-		fallthrough
-	case reflect.Array:
-		line(fmt.Sprintf("%s len %d", v.Type(), v.Len()))
-		for i := range v.Len() {
-			w.value(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		k, ok := w.enter(v)
+		if !ok {
+			cycle()
+			return
 		}
+		defer delete(w.onPath, k)
+		w.list(v, path)
+	case reflect.Array:
+		w.list(v, path)
 	case reflect.Map:
 		if v.IsNil() {
 			line("nil")
 			return
 		}
-		line(fmt.Sprintf("%s len %d", v.Type(), v.Len()))
-		type entry struct {
-			key string
-			v   reflect.Value
+		k, ok := w.enter(v)
+		if !ok {
+			cycle()
+			return
 		}
+		defer delete(w.onPath, k)
+		line(fmt.Sprintf("%s len %d", v.Type(), v.Len()))
+		type entry struct{ key, value string }
 		entries := make([]entry, 0, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			key := strings.TrimSuffix(walk("", it.Key()), "\n")
+			key := strings.TrimSuffix(walk("", it.Key(), w.onPath), "\n")
 			key = strings.ReplaceAll(strings.TrimPrefix(key, " = "), "\n", "; ")
-			entries = append(entries, entry{key, it.Value()})
+			entries = append(entries, entry{key, walk(w.root+path+"["+key+"]", it.Value(), w.onPath)})
 		}
-		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+		slices.SortFunc(entries, func(a, b entry) int {
+			return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))
+		})
 		for _, e := range entries {
-			w.value(e.v, path+"["+e.key+"]")
+			w.b.WriteString(e.value)
 		}
 	default: // chan, func, unsafe pointer: their identity
 		line(fmt.Sprintf("%s %#x", v.Type(), v.Pointer()))
+	}
+}
+
+// list writes a slice's or an array's length and then each element.
+func (w walker) list(v reflect.Value, path string) {
+	fmt.Fprintf(w.b, "%s%s = %s len %d\n", w.root, path, v.Type(), v.Len())
+	for i := range v.Len() {
+		w.value(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
 	}
 }

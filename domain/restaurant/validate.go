@@ -43,10 +43,18 @@ func idByte(b byte) bool {
 	return b == '_' || b == '.' || b == ':' || b == '-'
 }
 
+// blankLooking are letters and symbols that render as blank space: a name of them alone is
+// blank.
+var blankLooking = map[rune]bool{
+	'\u115f': true, '\u1160': true, '\u3164': true, '\uffa0': true, // Hangul fillers
+	'\u2800': true, // braille pattern blank
+}
+
 // NormalizeName trims name and checks that it is valid UTF-8 of 1–200 characters, without
-// control characters (a NUL, a line break, a tab), and with something to see: a letter, a
-// digit, a symbol or a punctuation mark, not only invisible formatting (a zero-width space,
-// direction marks) or a combining mark with nothing to combine with.
+// control characters or line breaks (a NUL, a tab, U+2028), and with something to see: a
+// letter, a digit, a symbol or a punctuation mark, not only invisible formatting (a
+// zero-width space, direction marks), a combining mark with nothing to combine with, or a
+// character that renders blank (blankLooking).
 func NormalizeName(field, name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", &decider.ValidationError{Field: field, Reason: "must be valid UTF-8"}
@@ -57,10 +65,10 @@ func NormalizeName(field, name string) (string, error) {
 	}
 	visible := false
 	for _, r := range name {
-		if unicode.IsControl(r) {
-			return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must not contain control characters (%U)", r)}
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must not contain control characters or line breaks (%U)", r)}
 		}
-		visible = visible || unicode.In(r, unicode.L, unicode.N, unicode.S, unicode.P)
+		visible = visible || unicode.In(r, unicode.L, unicode.N, unicode.S, unicode.P) && !blankLooking[r]
 	}
 	if !visible {
 		return "", &decider.ValidationError{Field: field, Reason: "must not be blank (it has no visible character)"}
