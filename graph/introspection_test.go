@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -64,15 +63,6 @@ fragment TypeRef on __Type {
 // __schema had made a response of 54 MB.
 func TestIntrospection_bounded(t *testing.T) {
 	e := newEnv(t)
-	aliases := func(n int, field string) string {
-		var b strings.Builder
-		b.WriteString("{ ")
-		for i := range n {
-			fmt.Fprintf(&b, "a%d: %s ", i, field)
-		}
-		b.WriteString("}")
-		return b.String()
-	}
 	tests := []struct {
 		name, query string
 		refused     bool

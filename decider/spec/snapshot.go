@@ -82,7 +82,6 @@ func (w walker) enter(v reflect.Value) (visit, bool) {
 // value writes v on lines of its own, each prefixed with path.
 func (w walker) value(v reflect.Value, path string) {
 	line := func(s string) { fmt.Fprintf(w.b, "%s%s = %s\n", w.root, path, s) }
-	cycle := func() { line(fmt.Sprintf("(cycle) %s %#x", v.Type(), v.Pointer())) }
 	switch v.Kind() {
 	case reflect.Invalid:
 		line("nil")
@@ -99,17 +98,7 @@ func (w walker) value(v reflect.Value, path string) {
 	case reflect.String:
 		line(strconv.Quote(v.String()))
 	case reflect.Pointer:
-		if v.IsNil() {
-			line("nil")
-			return
-		}
-		k, ok := w.enter(v)
-		if !ok {
-			cycle()
-			return
-		}
-		defer delete(w.onPath, k)
-		w.value(v.Elem(), path+".*")
+		w.within(v, line, func() { w.value(v.Elem(), path+".*") })
 	case reflect.Interface:
 		if v.IsNil() {
 			line("nil")
@@ -122,44 +111,11 @@ func (w walker) value(v reflect.Value, path string) {
 			w.value(v.Field(i), path+"."+v.Type().Field(i).Name)
 		}
 	case reflect.Slice:
-		if v.IsNil() {
-			line("nil")
-			return
-		}
-		k, ok := w.enter(v)
-		if !ok {
-			cycle()
-			return
-		}
-		defer delete(w.onPath, k)
-		w.list(v, path)
+		w.within(v, line, func() { w.list(v, path) })
 	case reflect.Array:
 		w.list(v, path)
 	case reflect.Map:
-		if v.IsNil() {
-			line("nil")
-			return
-		}
-		k, ok := w.enter(v)
-		if !ok {
-			cycle()
-			return
-		}
-		defer delete(w.onPath, k)
-		line(fmt.Sprintf("%s len %d", v.Type(), v.Len()))
-		type entry struct{ key, value string }
-		entries := make([]entry, 0, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			key := strings.TrimSuffix(walk("", it.Key(), w.onPath), "\n")
-			key = strings.ReplaceAll(strings.TrimPrefix(key, " = "), "\n", "; ")
-			entries = append(entries, entry{key, walk(w.root+path+"["+key+"]", it.Value(), w.onPath)})
-		}
-		slices.SortFunc(entries, func(a, b entry) int {
-			return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))
-		})
-		for _, e := range entries {
-			w.b.WriteString(e.value)
-		}
+		w.within(v, line, func() { w.entries(v, path, line) })
 	default: // chan, func, unsafe pointer: their identity
 		line(fmt.Sprintf("%s %#x", v.Type(), v.Pointer()))
 	}
@@ -170,5 +126,40 @@ func (w walker) list(v reflect.Value, path string) {
 	fmt.Fprintf(w.b, "%s%s = %s len %d\n", w.root, path, v.Type(), v.Len())
 	for i := range v.Len() {
 		w.value(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+	}
+}
+
+// within walks the pointer, slice or map v with inner, unless it is nil or already on the
+// path (a cycle), which line shows instead.
+func (w walker) within(v reflect.Value, line func(string), inner func()) {
+	if v.IsNil() {
+		line("nil")
+		return
+	}
+	k, ok := w.enter(v)
+	if !ok {
+		line(fmt.Sprintf("(cycle) %s %#x", v.Type(), v.Pointer()))
+		return
+	}
+	defer delete(w.onPath, k)
+	inner()
+}
+
+// entries writes a map's length and then each entry, ordered by rendered key, then by
+// rendered value.
+func (w walker) entries(v reflect.Value, path string, line func(string)) {
+	line(fmt.Sprintf("%s len %d", v.Type(), v.Len()))
+	type entry struct{ key, value string }
+	entries := make([]entry, 0, v.Len())
+	for it := v.MapRange(); it.Next(); {
+		key := strings.TrimSuffix(walk("", it.Key(), w.onPath), "\n")
+		key = strings.ReplaceAll(strings.TrimPrefix(key, " = "), "\n", "; ")
+		entries = append(entries, entry{key, walk(w.root+path+"["+key+"]", it.Value(), w.onPath)})
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))
+	})
+	for _, e := range entries {
+		w.b.WriteString(e.value)
 	}
 }
