@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/eventgraph/eventgraph/graph/model"
+)
+
+// scalarReaders read a variable's value of a scalar as the field's argument will be read.
+var scalarReaders = map[string]func(any) error{
+	"String": func(v any) error { _, err := model.UnmarshalString(v); return err },
+	"Int":    func(v any) error { _, err := model.UnmarshalInt(v); return err },
+	"ID":     func(v any) error { _, err := model.UnmarshalID(v); return err },
+	"Int64":  func(v any) error { _, err := model.UnmarshalInt64(v); return err },
+	"Time":   func(v any) error { _, err := model.UnmarshalTime(v); return err },
+}
+
+// variableTypes is the gqlgen extension that reads every variable, before anything runs, as
+// the arguments it fills will be read: a scalar by its reader (graph/model), an enum value as
+// spelt in the schema. gqlparser's own check takes the endpoint's json.Number for a string
+// and a string of digits for an Int, and lets enum values differ in case, so such a variable
+// failed only when its field ran: an error of that field, with data beside it, and 200 even
+// to a client that asked for application/graphql-response+json. Refused here, it is a
+// request that failed before it ran (BAD_USER_INPUT, no data), as GraphQL's variable
+// coercion asks. extensions.field names where, from the variable: in.menu.menuItems[0].price.
+type variableTypes struct{ schema *ast.Schema }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = (*variableTypes)(nil)
+
+func (*variableTypes) ExtensionName() string { return "VariableTypes" }
+
+func (v *variableTypes) Validate(s graphql.ExecutableSchema) error {
+	v.schema = s.Schema()
+	return nil
+}
+
+func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	for _, d := range rc.Operation.VariableDefinitions {
+		value, ok := rc.Variables[d.Variable]
+		if !ok {
+			continue
+		}
+		if field, err := v.check(d.Type, value, d.Variable); err != nil {
+			return &gqlerror.Error{
+				Message:    fmt.Sprintf("variable $%s: %v", field, err),
+				Extensions: map[string]any{"code": CodeBadUserInput, "field": field},
+			}
+		}
+	}
+	return nil
+}
+
+// check reads value as a value of typ and returns where it failed, and why.
+func (v *variableTypes) check(typ *ast.Type, value any, path string) (string, error) {
+	if value == nil {
+		return "", nil // gqlparser has refused a null for a non-null type
+	}
+	if typ.Elem != nil {
+		list, ok := value.([]any)
+		if !ok { // a single value stands for a list of one
+			return v.check(typ.Elem, value, path)
+		}
+		for i, e := range list {
+			if field, err := v.check(typ.Elem, e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return field, err
+			}
+		}
+		return "", nil
+	}
+	def := v.schema.Types[typ.NamedType]
+	if def == nil {
+		return "", nil
+	}
+	switch def.Kind {
+	case ast.Scalar:
+		if read, ok := scalarReaders[def.Name]; ok {
+			if err := read(value); err != nil {
+				return path, err
+			}
+		}
+	case ast.Enum:
+		s, isString := value.(string)
+		if !isString || def.EnumValues.ForName(s) == nil {
+			names := make([]string, len(def.EnumValues))
+			for i, e := range def.EnumValues {
+				names[i] = e.Name
+			}
+			got := fmt.Sprintf("%T", value)
+			if isString {
+				got = strconv.Quote(s)
+			}
+			return path, &model.ScalarError{Scalar: def.Name, Reason: fmt.Sprintf("must be one of %s (spelt so), not %s", strings.Join(names, ", "), got)}
+		}
+	case ast.InputObject:
+		fields, ok := value.(map[string]any)
+		if !ok {
+			return "", nil // gqlparser has refused it
+		}
+		for _, f := range def.Fields {
+			if fv, ok := fields[f.Name]; ok {
+				if field, err := v.check(f.Type, fv, path+"."+f.Name); err != nil {
+					return field, err
+				}
+			}
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,49 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// TestVariables_readBeforeRunning: a variable that its argument's reader refuses fails the
+// request before anything runs, as GraphQL's variable coercion asks: BAD_USER_INPUT naming
+// where (extensions.field), no data entry, and 400 to a client that prefers
+// application/graphql-response+json. Read only when their field ran, such variables had been
+// that field's error, with data beside it, answered 200.
+func TestVariables_readBeforeRunning(t *testing.T) {
+	e := newEnv(t)
+	create := `mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`
+	tests := []struct {
+		name, body, field string
+	}{
+		{"a price sent as a number", `{"query": "` + create + `", "variables": {"in": {"name": "x", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "a", "name": "a", "price": 9.5}]}}}}`,
+			"in.menu.menuItems[0].price"},
+		{"a cuisine in lower case", `{"query": "` + create + `", "variables": {"in": {"name": "x", "menu": {"cuisine": "italian", "menuItems": [{"menuItemId": "a", "name": "a", "price": "9.50"}]}}}}`,
+			"in.menu.cuisine"},
+		{"an id of 1.5", `{"query": "query($id: ID!) { order(id: $id) { id } }", "variables": {"id": 1.5}}`, "id"},
+		{"an Int beyond 32 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1099511627776}}`, "n"},
+		{"an Int64 that is not a number", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": "twelve"}}`, "p"},
+		{"a String in a list", `{"query": "query($t: [String!]) { events(types: $t) { id } }", "variables": {"t": ["A", 5]}}`, "t[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.head(t)
+			resp, raw := e.postRaw(t, tt.body, map[string]string{"Accept": "application/graphql-response+json"})
+			var r graphtest.Response
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatalf("status %d, body %s: %v", resp.StatusCode, raw, err)
+			}
+			if resp.StatusCode != http.StatusBadRequest || bytes.Contains(raw, []byte(`"data"`)) || r.Code() != graph.CodeBadUserInput || r.Errors[0].Extensions["field"] != tt.field {
+				t.Fatalf("status %d, body %s; want 400, BAD_USER_INPUT for field %s, no data", resp.StatusCode, raw, tt.field)
+			}
+			if after := e.head(t); after != before {
+				t.Fatalf("a refused request wrote: head %d → %d", before, after)
+			}
+		})
+	}
+}
