@@ -46,13 +46,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		route := routeOf(r)
 		o.metrics.ObserveHTTP(r.Method, route, status, d)
 
-		level := slog.LevelInfo
-		switch {
-		case status >= 500, note.failedInternally():
-			level = slog.LevelWarn
-		case quietRoutes[route]:
-			level = slog.LevelDebug
-		}
+		level := requestLevel(route, status, note.failedInternally())
 		if !logger.Enabled(r.Context(), level) {
 			note.markLogged()
 			return
@@ -77,6 +71,22 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		attrs = append(attrs, opAttrs...)
 		logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
+}
+
+// requestLevel is the level of a request's line: warn for a server error (a 5xx, or an
+// operation that failed internally), debug for probes and scrapes, info for the rest.
+// /readyz's 503 while the read models catch up is its answer, not a failure: a load
+// balancer polling through a long replay would otherwise fill the log with warnings.
+func requestLevel(route string, status int, failedInternally bool) slog.Level {
+	switch {
+	case route == "/readyz" && status == http.StatusServiceUnavailable:
+		return slog.LevelDebug
+	case status >= 500, failedInternally:
+		return slog.LevelWarn
+	case quietRoutes[route]:
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // routes are the paths of the server's routes, as metric labels.

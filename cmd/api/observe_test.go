@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -517,5 +518,31 @@ func TestMain_requestLog_refusalCodes(t *testing.T) {
 				t.Errorf("logged %s\nwant codes %q", raw, tt.codes)
 			}
 		})
+	}
+}
+
+func TestRequestLevel(t *testing.T) {
+	tests := []struct {
+		route    string
+		status   int
+		internal bool
+		want     slog.Level
+	}{
+		{"/graphql", 200, false, slog.LevelInfo},
+		{"/graphql", 200, true, slog.LevelWarn}, // INTERNAL_SERVER_ERROR, answered 200
+		{"/graphql", 500, false, slog.LevelWarn},
+		{"/graphql", 400, false, slog.LevelInfo},
+		{"/healthz", 200, false, slog.LevelDebug},
+		{"/metrics", 200, false, slog.LevelDebug},
+		{"/metrics", 500, false, slog.LevelWarn},
+		{"/readyz", 200, false, slog.LevelDebug},
+		// Not ready while the read models catch up: an answer, polled through a long replay.
+		{"/readyz", 503, false, slog.LevelDebug},
+		{"/readyz", 500, false, slog.LevelWarn},
+	}
+	for _, tt := range tests {
+		if got := requestLevel(tt.route, tt.status, tt.internal); got != tt.want {
+			t.Errorf("requestLevel(%s, %d, %v) = %v, want %v", tt.route, tt.status, tt.internal, got, tt.want)
+		}
 	}
 }
