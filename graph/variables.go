@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,10 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 		if !ok {
 			continue
 		}
-		if field, err := v.check(d.Type, value, d.Variable); err != nil {
+		if where, err := v.check(d.Type, value); err != nil {
+			// The path was gathered from the failing value outwards.
+			slices.Reverse(where)
+			field := d.Variable + strings.Join(where, "")
 			return &gqlerror.Error{
 				Message:    fmt.Sprintf("variable $%s: %v", field, err),
 				Extensions: map[string]any{"code": CodeBadUserInput, "field": field},
@@ -63,32 +67,34 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 	return nil
 }
 
-// check reads value as a value of typ and returns where it failed, and why.
-func (v *variableTypes) check(typ *ast.Type, value any, path string) (string, error) {
+// check reads value as a value of typ. When it fails, it returns why, and where within value
+// as path segments ("[1]", ".price") from the failing value outwards: built only then, so
+// that a request whose variables fit allocates nothing here.
+func (v *variableTypes) check(typ *ast.Type, value any) ([]string, error) {
 	if value == nil {
-		return "", nil // gqlparser has refused a null for a non-null type
+		return nil, nil // gqlparser has refused a null for a non-null type
 	}
 	if typ.Elem != nil {
 		list, ok := value.([]any)
 		if !ok { // a single value stands for a list of one
-			return v.check(typ.Elem, value, path)
+			return v.check(typ.Elem, value)
 		}
 		for i, e := range list {
-			if field, err := v.check(typ.Elem, e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return field, err
+			if where, err := v.check(typ.Elem, e); err != nil {
+				return append(where, "["+strconv.Itoa(i)+"]"), err
 			}
 		}
-		return "", nil
+		return nil, nil
 	}
 	def := v.schema.Types[typ.NamedType]
 	if def == nil {
-		return "", nil
+		return nil, nil
 	}
 	switch def.Kind {
 	case ast.Scalar:
 		if read, ok := scalarReaders[def.Name]; ok {
 			if err := read(value); err != nil {
-				return path, err
+				return nil, err
 			}
 		}
 	case ast.Enum:
@@ -102,20 +108,20 @@ func (v *variableTypes) check(typ *ast.Type, value any, path string) (string, er
 			if isString {
 				got = strconv.Quote(s)
 			}
-			return path, &model.ScalarError{Scalar: def.Name, Reason: fmt.Sprintf("must be one of %s (spelt so), not %s", strings.Join(names, ", "), got)}
+			return nil, &model.ScalarError{Scalar: def.Name, Reason: fmt.Sprintf("must be one of %s (spelt so), not %s", strings.Join(names, ", "), got)}
 		}
 	case ast.InputObject:
 		fields, ok := value.(map[string]any)
 		if !ok {
-			return "", nil // gqlparser has refused it
+			return nil, nil // gqlparser has refused it
 		}
 		for _, f := range def.Fields {
 			if fv, ok := fields[f.Name]; ok {
-				if field, err := v.check(f.Type, fv, path+"."+f.Name); err != nil {
-					return field, err
+				if where, err := v.check(f.Type, fv); err != nil {
+					return append(where, "."+f.Name), err
 				}
 			}
 		}
 	}
-	return "", nil
+	return nil, nil
 }
