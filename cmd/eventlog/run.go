@@ -11,7 +11,11 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/internal/cliargs"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -231,7 +235,8 @@ func stats(dir string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "types:")
 	for _, t := range slices.Sorted(maps.Keys(types)) {
-		fmt.Fprintf(stdout, "  %-32s %d\n", t, types[t])
+		name := printable(t)
+		fmt.Fprintf(stdout, "  %s%s %d\n", name, strings.Repeat(" ", max(32-utf8.RuneCountInString(name), 0)), types[t])
 	}
 	return finish(dir, rep, damage, stderr)
 }
@@ -277,4 +282,16 @@ func lastLines(r io.ReaderAt, size int64, n int) ([]byte, error) {
 			return buf, nil
 		}
 	}
+}
+
+// printable returns an event type as the terminal may show it: as it is when every character
+// of it is graphic, else quoted with Go's escapes, so that a type holding a line break or
+// an escape sequence cannot break the table or drive the terminal.
+func printable(t string) string {
+	for _, r := range t {
+		if !unicode.IsGraphic(r) {
+			return strconv.Quote(t)
+		}
+	}
+	return t
 }

@@ -231,3 +231,32 @@ func TestRun_flagsAndHelp(t *testing.T) {
 		}
 	})
 }
+
+// TestStats_typesAsTheTerminalMayShowThem: a type holding a line break or an escape sequence
+// is quoted (it broke the table, or drove the terminal), and the column is padded by
+// characters, not bytes.
+func TestStats_typesAsTheTerminalMayShowThem(t *testing.T) {
+	dir := t.TempDir()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, typ := range []string{"two\nlines", "Red\x1b[31mALERT", "ピザ"} {
+		if _, err := s.Append(context.Background(), fmt.Sprint("s", i), store.NoStream, store.EventData{Type: typ, Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"stats", dir}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{`  "two\nlines"` + strings.Repeat(" ", 32-len(`"two\nlines"`)) + " 1\n",
+		`  "Red\x1b[31mALERT"`, "  ピザ" + strings.Repeat(" ", 30) + " 1\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stats:\n%s\nwant a line with %q", out.String(), want)
+		}
+	}
+}

@@ -58,8 +58,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return c, fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
 	case c.url == "":
 		return c, errors.New("no destination: set --postgres-url or EVENTGRAPH_POSTGRES_URL")
-	case c.batch <= 0:
-		return c, fmt.Errorf("invalid --batch %d: must be positive", c.batch)
+	case c.batch <= 0 || c.batch > maxBatch:
+		return c, fmt.Errorf("invalid --batch %d: must be 1 to %d", c.batch, maxBatch)
 	}
 	c.dir = dirs[0]
 	return c, nil
@@ -133,7 +133,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	}
 	bar := newProgress(stderr, c.progress, isTerminal(stderr), int64(dstHead), int64(srcHead))
 	start := time.Now()
-	batch := make([]store.Event, 0, c.batch)
+	batch := make([]store.Event, 0, min(c.batch, 1024)) // grows to a batch as events come
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -157,13 +157,13 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		if len(batch) == c.batch {
 			if err := flush(); err != nil {
 				bar.done()
-				return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
+				return copyError(err)
 			}
 		}
 	}
 	if err := flush(); err != nil {
 		bar.done()
-		return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
+		return copyError(err)
 	}
 	bar.done()
 	copied := srcHead - dstHead
@@ -235,4 +235,17 @@ func differ(a, b store.Event) string {
 		return fmt.Sprintf("time %v vs %v", a.Time, b.Time)
 	}
 	return ""
+}
+
+// maxBatch bounds --batch: a batch is held in memory and written in one transaction.
+const maxBatch = 100_000
+
+// copyError is the error of a failed copy, saying what the destination holds and whether
+// running again can help: an event the destination refuses (store.ErrInvalid: over its size
+// limit, say) is refused again, while a lost connection or a full disk may not recur.
+func copyError(err error) error {
+	if errors.Is(err, store.ErrInvalid) {
+		return fmt.Errorf("copy: %w (the destination holds a consistent prefix, up to the event before; it refuses this one, so running again fails here again)", err)
+	}
+	return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
 }

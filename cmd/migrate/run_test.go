@@ -274,6 +274,9 @@ func TestRun_usage(t *testing.T) {
 		{"no directory", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, nil, "one log directory"},
 		{"no destination", nil, []string{"dir"}, "--postgres-url"},
 		{"bad batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "0", "dir"}, "--batch"},
+		// A batch is held in memory: a huge one had run out of memory, after making the schema.
+		{"huge batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "1000000000", "dir"}, "must be 1 to 100000"},
+		{"batch beyond int", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "9223372036854775807", "dir"}, "must be 1 to 100000"},
 		{"unknown flag", nil, []string{"--nope", "dir"}, "nope"},
 		{"unknown flag after the directory", nil, []string{"dir", "--nope"}, "nope"},
 		{"two directories", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"dir", "--batch", "5", "other"}, `got 2 arguments ["dir" "other"]`},
@@ -467,4 +470,18 @@ func TestRun_readOnlySource(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	sameLog(t, dir, url, schema)
+}
+
+// TestCopyError: a copy that failed on an event the destination refuses says that running
+// again fails there again (it said "run again to continue" forever); another failure says
+// to run again.
+func TestCopyError(t *testing.T) {
+	refused := copyError(fmt.Errorf("postgres: import: position 50: %w: event 0 is 4194380 bytes, over the limit", store.ErrInvalid))
+	if !errors.Is(refused, store.ErrInvalid) || !strings.Contains(refused.Error(), "running again fails here again") || strings.Contains(refused.Error(), "run again to continue") {
+		t.Errorf("an event the destination refuses: %v", refused)
+	}
+	lost := copyError(errors.New("postgres: import: connection reset"))
+	if !strings.Contains(lost.Error(), "run again to continue") {
+		t.Errorf("a lost connection: %v", lost)
+	}
 }

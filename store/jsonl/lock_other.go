@@ -16,10 +16,10 @@ func lockFile(path string) (*os.File, error) {
 
 // lockShared opens the lock file for reading, when it exists (else it returns nil and no
 // error). Without flock it does not exclude a writer on this platform.
-func lockShared(path string) (*os.File, error) {
+func lockShared(path string, _ bool) (*os.File, bool, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
-	return f, err
+	return f, false, err
 }

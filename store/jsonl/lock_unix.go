@@ -22,18 +22,31 @@ func lockFile(path string) (*os.File, error) {
 }
 
 // lockShared takes a shared, non-blocking flock on path, which excludes lockFile's
-// exclusive lock but not other shared ones. It opens the file for reading only and creates
-// nothing: when path does not exist it returns nil and no error, as no writer holds the
-// directory.
-func lockShared(path string) (*os.File, error) {
+// exclusive lock but not other shared ones. It opens the file for reading only. When path
+// does not exist it creates it empty if create is set and it can (created reports that it
+// did), and otherwise returns nil and no error: no writer holds the directory.
+func lockShared(path string, create bool) (lock *os.File, created bool, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		if !create {
+			return nil, false, nil
+		}
+		// A log copied without its LOCK (a backup of the file alone): make one, so that no
+		// Open can write while this reader reads. Where none can be made (a read-only
+		// directory), read without one.
+		if f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+			if errors.Is(err, fs.ErrExist) { // another reader made it meanwhile
+				return lockShared(path, false)
+			}
+			return nil, false, nil
+		}
+		created = true
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return flock(f, syscall.LOCK_SH)
+	lock, err = flock(f, syscall.LOCK_SH)
+	return lock, created && err == nil, err
 }
 
 // flock locks f with how (LOCK_EX or LOCK_SH) without blocking, and closes f when it cannot.

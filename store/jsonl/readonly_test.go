@@ -1,6 +1,7 @@
 package jsonl_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -136,6 +137,11 @@ func TestOpenReadOnly_leavesTheLogAsItIs(t *testing.T) {
 	if n := writes.Load(); n != 0 {
 		t.Errorf("%d writes, syncs or cuts of the log file", n)
 	}
+	// The one file it may make: an empty LOCK where the log came without one.
+	if lock, err := os.ReadFile(filepath.Join(dir, "LOCK")); err != nil || len(lock) != 0 {
+		t.Errorf("LOCK: %q, %v; want an empty file", lock, err)
+	}
+	before["LOCK"] = snapshot(t, dir)["LOCK"] // its mode follows the umask
 	unchanged(t, dir, before)
 }
 
@@ -296,5 +302,30 @@ func TestVerify_countsTheCommitsBeforeDamage(t *testing.T) {
 	if rep.Events != int64(counts[1]) || rep.Commits != 2 || rep.Streams != 2 || rep.Valid != ends[1] {
 		t.Errorf("Verify = %+v; want the %d events, 2 commits and 2 streams before the damage, ending at %d",
 			rep, counts[1], ends[1])
+	}
+}
+
+// TestOpenReadOnly_locksALogCopiedAlone: a directory holding the log file alone (a backup
+// of it, copied without its LOCK) gets an empty LOCK, so that no server opens the log to
+// write while a migration reads it (found by review: one started and took writes the
+// migration never copied).
+func TestOpenReadOnly_locksALogCopiedAlone(t *testing.T) {
+	data, _, _ := buildLog(t, []int{2, 1})
+	dir := writeLog(t, data)
+	r, err := jsonl.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jsonl.Open(dir); !errors.Is(err, jsonl.ErrLocked) {
+		t.Fatalf("Open while a read-only store reads a log copied alone: %v, want ErrLocked", err)
+	}
+	r.Close()
+	w, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("Open after the read-only store closed: %v", err)
+	}
+	w.Close()
+	if got, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); !bytes.Equal(got, data) {
+		t.Error("the log changed")
 	}
 }

@@ -80,8 +80,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 }
 
 // OpenReadOnly opens the log in dir for reading, for tools that copy or inspect a log
-// (cmd/migrate) and must leave it as they found it: it never creates, writes or cuts
-// anything, so it works on a read-only copy, such as a backup. The log must exist: a
+// (cmd/migrate) and must leave it as they found it: it never writes or cuts the log (the
+// one file it may create is an empty LOCK, below), so it works on a read-only copy, such
+// as a backup. The log must exist: a
 // missing directory or log file is an error that errors.Is(err, fs.ErrNotExist).
 //
 // A torn tail is left in place and not read: the Store holds the whole commits before it,
@@ -89,13 +90,13 @@ func Open(dir string, opts ...Option) (*Store, error) {
 // byte offset, as in Open.
 //
 // While a Store opened with Open holds the directory, OpenReadOnly fails with ErrLocked.
-// When the directory has a LOCK file, OpenReadOnly takes a shared lock on it (flock on a
-// descriptor opened for reading, so nothing is created or written): read-only Stores of one
-// directory may be open together, but Open fails with ErrLocked until they are closed. A
-// directory without a LOCK file (a backup of the log file alone, say) has no writer, and
-// nothing then keeps a later Open from writing while the read-only Store reads (which
-// still sees the commits it found: a writer only appends, and cuts no more than the torn
-// tail).
+// OpenReadOnly takes a shared lock on the directory's LOCK file (flock on a descriptor
+// opened for reading): read-only Stores of one directory may be open together, but Open
+// fails with ErrLocked until they are closed. A directory without a LOCK file (a backup of
+// the log file alone, say) gets an empty one, so that no server starts writing to a log
+// being copied; only where none can be created (a read-only directory, which no Open can
+// write to either) does it read without a lock (and still sees just the commits it found:
+// a writer only appends, and cuts no more than the torn tail).
 //
 // Reads, Head, Subscribe (which yields the history, then waits for ctx or Close, as the log
 // cannot grow through this Store), Checkpoint(s) and Snapshot work as in a Store opened
@@ -116,8 +117,10 @@ func openStore(dir string, readOnly bool, opts []Option) (*Store, error) {
 	lockPath := filepath.Join(dir, lockName)
 	var lock *os.File
 	var err error
+	created := false // a LOCK this read-only open made, removed again if the open fails
 	if readOnly {
-		lock, err = lockShared(lockPath)
+		_, statErr := os.Stat(filepath.Join(dir, LogFile))
+		lock, created, err = lockShared(lockPath, statErr == nil)
 	} else {
 		if err := makeDir(dir); err != nil {
 			return nil, fmt.Errorf("jsonl: open: %w", err)
@@ -131,6 +134,9 @@ func openStore(dir string, readOnly bool, opts []Option) (*Store, error) {
 	if err != nil {
 		if lock != nil {
 			lock.Close()
+		}
+		if created {
+			_ = os.Remove(lockPath)
 		}
 		return nil, err
 	}
