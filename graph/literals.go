@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -16,12 +15,6 @@ func validationRules() *rules.Rules {
 	return r
 }
 
-// literalReaders read a literal of a custom scalar as its unmarshaller does.
-var literalReaders = map[string]func(any) error{
-	"Int64": func(v any) error { _, err := model.UnmarshalInt64(v); return err },
-	"Time":  func(v any) error { _, err := model.UnmarshalTime(v); return err },
-}
-
 // customScalarLiterals refuses a literal of a custom scalar that its unmarshaller refuses
 // (minPosition: 1.5, a Time that is not RFC 3339), as gqlparser refuses a bad literal of a
 // built-in scalar: a validation failure with the literal's location, before anything runs.
@@ -34,8 +27,9 @@ var customScalarLiterals = core.Rule{
 			if value.Definition == nil || value.Definition.Kind != ast.Scalar || value.Kind == ast.Variable || value.Kind == ast.NullValue {
 				return
 			}
-			read, ok := literalReaders[value.Definition.Name]
-			if !ok {
+			// The built-in scalars' literals are ValuesOfCorrectType's to check.
+			read, ok := scalarReaders[value.Definition.Name]
+			if !ok || value.Definition.BuiltIn {
 				return
 			}
 			v, err := value.Value(nil)
