@@ -26,7 +26,10 @@ func TestErrors_Codes(t *testing.T) {
 	derived["commandId"] = "mk-derived"
 	e.must(t, createRestaurant, map[string]any{"in": derived}, nil)
 	e.create(t, restaurantInput("r2", "pizza", "pasta"))
-	e.place(t, map[string]any{"restaurantId": "r2", "menuItemIds": []string{"pizza"}, "commandId": "po-derived"})
+	derivedOrder := e.place(t, map[string]any{"restaurantId": "r2", "menuItemIds": []string{"pizza"}, "commandId": "po-derived"})
+	// The saga creates the order after the placement: wait for it, or its write would land
+	// during a case below that checks that nothing is written.
+	e.must(t, `query($p: Int64) { orders(minPosition: $p) { totalCount } }`, map[string]any{"p": derivedOrder.Position}, nil)
 
 	withID := func(id string) map[string]any { in := restaurantInput("x", "a"); in["id"] = id; return in }
 	badMenu := func(mutate func(m map[string]any)) map[string]any {
