@@ -87,6 +87,14 @@ func TestErrors_Codes(t *testing.T) {
 			assert: field("input.expectedVersion")},
 		{name: "first 0", code: graph.CodeBadUserInput, query: `{ restaurants(first: 0) { totalCount } }`},
 		{name: "first 101", code: graph.CodeBadUserInput, query: `{ orders(first: 101) { totalCount } }`},
+		// A lookup by an id no entity can have is a client's mistake, as a filter by one is.
+		{name: "restaurant of an empty id", code: graph.CodeBadUserInput, query: `{ restaurant(id: "") { id } }`, assert: field("id")},
+		{name: "order of an id with a space", code: graph.CodeBadUserInput, query: `{ order(id: "o 1") { id } }`, assert: field("id")},
+		{name: "orders of an empty restaurant id", code: graph.CodeBadUserInput, query: `{ orders(restaurantId: "") { totalCount } }`,
+			assert: field("restaurantId")},
+		// Input is checked before a minPosition wait, which would end in CONSISTENCY_TIMEOUT.
+		{name: "restaurant of a bad id beyond the head", code: graph.CodeBadUserInput,
+			query: `{ restaurant(id: "r 1", minPosition: 1000000000) { id } }`, assert: field("id")},
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
 		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},

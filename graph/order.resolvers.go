@@ -27,6 +27,9 @@ func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.
 }
 
 func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error) {
+	if err := restaurant.ValidateID("id", id); err != nil { // before waiting: input first
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}

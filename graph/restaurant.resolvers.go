@@ -69,6 +69,9 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 }
 
 func (r *queryResolver) Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error) {
+	if err := restaurant.ValidateID("id", id); err != nil { // before waiting: input first
+		return nil, err
+	}
 	if err := r.await(ctx, minPosition); err != nil {
 		return nil, err
 	}

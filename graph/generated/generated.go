@@ -830,7 +830,7 @@ input MarkOrderAsPreparedInput {
 extend type Query {
   "An order, or null; minPosition waits until the read models have processed that position."
   order(
-    "The order's id."
+    "The order's id (1-64 characters of A-Z a-z 0-9 _ . : -; any other is BAD_USER_INPUT)."
     id: ID!
     "Wait until the read models, and the sagas' writes it caused, have processed this log position: after placeOrder, its position."
     minPosition: Int64
@@ -966,7 +966,7 @@ input PlaceOrderInput {
 extend type Query {
   "A restaurant, or null; minPosition waits until the read models have processed that position."
   restaurant(
-    "The restaurant's id."
+    "The restaurant's id (1-64 characters of A-Z a-z 0-9 _ . : -; any other is BAD_USER_INPUT)."
     id: ID!
     "Wait until the read models have processed this log position (a mutation's position): read your own write. Beyond the head: CONSISTENCY_TIMEOUT after the server's bound."
     minPosition: Int64
