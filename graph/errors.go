@@ -55,6 +55,9 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if _, coded := gqlErr.Extensions["code"]; !coded {
 			return badRequest(gqlErr) // a transport's refusal of the request itself
 		}
+		if v, ok := variableRefusal(gqlErr); ok {
+			return v
+		}
 		if gqlErr.Message == "operation  not found" { // gqlgen's, for an operationName left out
 			out := *gqlErr
 			out.Message = "the document holds several operations: name the one to run in operationName"

@@ -77,9 +77,10 @@ func TestErrors_Codes(t *testing.T) {
 			}()}},
 		{name: "expectedVersion sent as a string", code: graph.CodeBadUserInput, query: placeOrder,
 			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": "1"}}},
-		// gqlparser refuses it first (before the Int is read), as a validation failure.
-		{name: "expectedVersion of 1.5", code: "GRAPHQL_VALIDATION_FAILED", query: placeOrder,
-			vars: map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": 1.5}}},
+		// gqlparser refuses it first (before the Int is read): the same code and field.
+		{name: "expectedVersion of 1.5", code: graph.CodeBadUserInput, query: placeOrder,
+			vars:   map[string]any{"in": map[string]any{"restaurantId": "r1", "menuItemIds": []string{"pizza"}, "expectedVersion": 1.5}},
+			assert: field("in.expectedVersion")},
 		{name: "expectedVersion beyond 32 bits", code: graph.CodeBadUserInput, query: `mutation { markOrderAsPrepared(input: {id: "o1", expectedVersion: 99999999999}) { id } }`},
 		{name: "an id of 1.5", code: graph.CodeBadUserInput, query: `query($id: ID!) { order(id: $id) { id } }`, vars: map[string]any{"id": 1.5}},
 		{name: "negative expectedVersion", code: graph.CodeBadUserInput, query: placeOrder,

@@ -41,7 +41,7 @@ func TestHandler_requestErrorStatuses(t *testing.T) {
 		{"executed, a non-null field failed: data null", request{query: `{ restaurants(after: "nope") { nodes { id } } }`}, graph.Config{}, "BAD_USER_INPUT", 200, 200, true},
 		{"document parsing failure", request{query: `{ status {`}, graph.Config{}, "GRAPHQL_PARSE_FAILED", 200, 400, false},
 		{"document validation failure", request{query: `{ nope }`}, graph.Config{}, "GRAPHQL_VALIDATION_FAILED", 200, 400, false},
-		{"variable coercion failure", request{query: `query ($id: ID!) { restaurant(id: $id) { id } }`, variables: `{"id": null}`}, graph.Config{}, "GRAPHQL_VALIDATION_FAILED", 200, 400, false},
+		{"variable coercion failure", request{query: `query ($id: ID!) { restaurant(id: $id) { id } }`, variables: `{"id": null}`}, graph.Config{}, "BAD_USER_INPUT", 200, 400, false},
 		{"over the complexity limit", request{query: `{ restaurants(first: 50) { nodes { id name } } }`}, graph.Config{ComplexityLimit: 2}, "COMPLEXITY_LIMIT_EXCEEDED", 200, 400, false},
 		{"no query", request{noQuery: true}, graph.Config{}, "GRAPHQL_VALIDATION_FAILED", 400, 400, false},
 		{"an unknown persisted query", request{noQuery: true, extensions: unknown}, graph.Config{PersistedQueries: 10}, "PERSISTED_QUERY_NOT_FOUND", 200, 200, false},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/graph"
@@ -20,15 +21,31 @@ func TestVariables_readBeforeRunning(t *testing.T) {
 	create := `mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`
 	tests := []struct {
 		name, body, field string
+		message           string // what the message says, besides the field
 	}{
 		{"a price sent as a number", `{"query": "` + create + `", "variables": {"in": {"name": "x", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "a", "name": "a", "price": 9.5}]}}}}`,
-			"in.menu.menuItems[0].price"},
+			"in.menu.menuItems[0].price", ""},
 		{"a cuisine in lower case", `{"query": "` + create + `", "variables": {"in": {"name": "x", "menu": {"cuisine": "italian", "menuItems": [{"menuItemId": "a", "name": "a", "price": "9.50"}]}}}}`,
-			"in.menu.cuisine"},
-		{"an id of 1.5", `{"query": "query($id: ID!) { order(id: $id) { id } }", "variables": {"id": 1.5}}`, "id"},
-		{"an Int beyond 32 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1099511627776}}`, "n"},
-		{"an Int64 that is not a number", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": "twelve"}}`, "p"},
-		{"a String in a list", `{"query": "query($t: [String!]) { events(types: $t) { id } }", "variables": {"t": ["A", 5]}}`, "t[1]"},
+			"in.menu.cuisine", ""},
+		{"an id of 1.5", `{"query": "query($id: ID!) { order(id: $id) { id } }", "variables": {"id": 1.5}}`, "id", ""},
+		{"an Int beyond 32 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1099511627776}}`, "n", ""},
+		{"an Int64 that is not a number", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": "twelve"}}`, "p", ""},
+		{"a String in a list", `{"query": "query($t: [String!]) { events(types: $t) { id } }", "variables": {"t": ["A", 5]}}`, "t[1]", ""},
+		// Refused by gqlparser's coercion, before the extension: the same code and field.
+		{"an Int of 1.5", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1.5}}`, "n", "whole number"},
+		{"an Int beyond 64 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1e20}}`, "n", "whole number"},
+		{"an Int sent as a boolean", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": true}}`, "n", "not a boolean"},
+		{"an Int of 1.5 in an input object", `{"query": "mutation($in: MarkOrderAsPreparedInput!) { markOrderAsPrepared(input: $in) { id } }", "variables": {"in": {"id": "o1", "expectedVersion": 1.5}}}`,
+			"in.expectedVersion", "whole number"},
+		{"a required variable left out", `{"query": "query($n: Int!) { restaurants(first: $n) { totalCount } }", "variables": {}}`, "n", "must be given"},
+		{"a required variable sent as null", `{"query": "query($n: Int!) { restaurants(first: $n) { totalCount } }", "variables": {"n": null}}`, "n", "cannot be null"},
+		{"an input field the type does not have", `{"query": "` + create + `", "variables": {"in": {"name": "x", "bogus": 1, "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "a", "name": "a", "price": "9.50"}]}}}}`,
+			"in.bogus", "unknown field"},
+		{"a required input field left out", `{"query": "` + create + `", "variables": {"in": {"name": "x", "menu": {"cuisine": "ITALIAN", "menuItems": [{"name": "a", "price": "9.50"}]}}}}`,
+			"in.menu.menuItems[0].menuItemId", "must be given"},
+		{"an input object sent as a list", `{"query": "` + create + `", "variables": {"in": [1]}}`, "in", "not a list"},
+		{"an enum sent as a number", `{"query": "query($s: OrderStatus) { orders(status: $s) { totalCount } }", "variables": {"s": 7}}`, "s", "OrderStatus"},
+		{"an enum sent as a boolean", `{"query": "query($s: OrderStatus) { orders(status: $s) { totalCount } }", "variables": {"s": true}}`, "s", "names one of the enum's values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,6 +57,9 @@ func TestVariables_readBeforeRunning(t *testing.T) {
 			}
 			if resp.StatusCode != http.StatusBadRequest || bytes.Contains(raw, []byte(`"data"`)) || r.Code() != graph.CodeBadUserInput || r.Errors[0].Extensions["field"] != tt.field {
 				t.Fatalf("status %d, body %s; want 400, BAD_USER_INPUT for field %s, no data", resp.StatusCode, raw, tt.field)
+			}
+			if msg := r.Errors[0].Message; !strings.HasPrefix(msg, "variable $"+tt.field+": ") || !strings.Contains(msg, tt.message) {
+				t.Fatalf("message %q: want it to name $%s and say %q", msg, tt.field, tt.message)
 			}
 			if after := e.head(t); after != before {
 				t.Fatalf("a refused request wrote: head %d → %d", before, after)
