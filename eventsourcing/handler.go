@@ -196,7 +196,19 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 			}
 		}
 		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID)
-		if err == nil || !errors.Is(err, store.ErrConflict) || meta.ExpectedVersion != nil || attempt >= h.cfg.maxRetries {
+		if err == nil || !errors.Is(err, store.ErrConflict) {
+			return res, err
+		}
+		if pinned(meta) || attempt >= h.cfg.maxRetries {
+			if repeatable {
+				// The race may have been lost to this very command, sent again to another
+				// process (a client retrying against another replica): its first result
+				// stands. A different command under the id keeps the conflict, which comes
+				// first in the order of checks.
+				if dup, done, derr := h.duplicate(ctx, meta.CommandID, hash); done && derr == nil {
+					return dup, nil
+				}
+			}
 			return res, err
 		}
 		h.cfg.logger.DebugContext(ctx, "eventsourcing: retrying command after a conflict",
@@ -205,6 +217,12 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 			return Result{}, err
 		}
 	}
+}
+
+// pinned reports whether meta pins the stream's version: a lost race is then the command's
+// answer, not retried. store.Any and store.StreamExists pin no version.
+func pinned(meta Meta) bool {
+	return meta.ExpectedVersion != nil && *meta.ExpectedVersion >= 0
 }
 
 // fingerprint is Fingerprint with a reused buffer.
