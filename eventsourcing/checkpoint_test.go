@@ -123,6 +123,27 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		})
 	}
 
+	t.Run("a panic while a command is dispatched is the saga's fault: counted, logged, the checkpoint held before it", func(t *testing.T) {
+		s := newStore(t)
+		// As a Decide, Evolve or Encode that panics on one command would. It killed the
+		// process, and every restart again, since the checkpoint stays before the event.
+		a := newCounterApp(t, s, func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
+			panic("dispatch blew up")
+		})
+		last := createTwo(t, a.handler)
+		runUntilStopped(t, a.runner, last)
+		if st := statusOf(t, a.runner, "mirror"); st.Failures != 2 || !strings.Contains(st.LastError, "dispatch blew up") {
+			t.Fatalf("saga status %+v, want two failures naming the panic", st)
+		}
+		c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+		if err != nil || c.Position != 0 {
+			t.Fatalf("checkpoint %+v, %v; want none: held before the first event", c, err)
+		}
+		if logs := a.logs.String(); !strings.Contains(logs, "panicked") || !strings.Contains(logs, "checkpoint held") {
+			t.Fatalf("logs %q: want the panic and the held checkpoint reported", logs)
+		}
+	})
+
 	t.Run("checkpoints are saved while the runner runs", func(t *testing.T) {
 		s := newStore(t)
 		h := newCounterHandler(s)

@@ -2,6 +2,8 @@ package eventsourcing
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -161,12 +163,28 @@ func (c *sagaConsumer) pending() int {
 	return len(c.done)
 }
 
+// run runs job, turning a panic (in a command's Decide, Evolve or Encode, or in a
+// SagaProcessor's Process) into the saga's fault, as a panic in React is: it fails the event
+// and holds the checkpoint before it, rather than killing the process, and again at every
+// restart. What the job's commands wrote before the panic is not known; WaitFor does not wait
+// for it.
+func (c *sagaConsumer) run(ctx context.Context, e store.Event, job sagaJob, onRetry func(error)) (written []span, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.r.logger.Error("eventsourcing: saga panicked", "saga", c.q.name, "eventId", e.ID,
+				"position", e.Position, "panic", v, "stack", string(debug.Stack()))
+			written, err = nil, sagaFault{fmt.Errorf("saga %s: panicked: %v", c.q.name, v)}
+		}
+	}()
+	return job.run(ctx, onRetry)
+}
+
 // handle lets the saga process e (job is e prepared) and records the outcome. An event
 // whose handling ctx cut short counts as unhandled. It returns how many handled events then
 // wait for an earlier one to be handled.
 func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) int {
 	r, q := c.r, c.q
-	written, err := job.run(ctx, func(err error) {
+	written, err := c.run(ctx, e, job, func(err error) {
 		r.logger.Warn("eventsourcing: saga retrying", "saga", q.name, "eventId", e.ID, "position", e.Position, "err", err)
 		r.mu.Lock()
 		q.retries++
