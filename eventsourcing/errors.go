@@ -18,7 +18,7 @@ var (
 	// the server is shutting down and will not see that position.
 	ErrDraining = errors.New("eventsourcing: draining for shutdown")
 	// ErrProcessorStopped means a projection or saga stopped on an error before reaching the
-	// position WaitFor waits for.
+	// position WaitFor waits for, or the Runner's Run returned before it was reached.
 	ErrProcessorStopped = errors.New("eventsourcing: processor stopped")
 	// ErrRunnerStarted means Run was called on a runner that has already been run.
 	ErrRunnerStarted = errors.New("eventsourcing: runner already started")

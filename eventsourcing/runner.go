@@ -112,6 +112,7 @@ type Runner struct {
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
+	ended     bool // Run has returned: no processor moves again
 	open      []span // reachLocked's scratch
 }
 
@@ -218,6 +219,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	r.startHead, r.startErr = head, err
 	r.mu.Unlock()
 	close(r.started)
+	defer r.end()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -250,6 +252,15 @@ func (r *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
+// end marks the runner ended once Run returns: a WaitFor for a position not reached, waiting
+// now or called later, fails at once rather than at its deadline.
+func (r *Runner) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ended = true
+	r.notifyLocked()
+}
+
 // CaughtUp waits until every projection and saga has processed the log as it was when Run
 // started (useful for readiness), or until ctx ends (see WaitFor).
 func (r *Runner) CaughtUp(ctx context.Context) error {
@@ -275,7 +286,7 @@ func (r *Runner) CaughtUp(ctx context.Context) error {
 //
 // When ctx ends first it returns an error wrapping ctx's error and, when ctx's deadline
 // passed, ErrConsistencyTimeout. When a processor stopped on an error before reaching the
-// position, it returns an error wrapping ErrProcessorStopped at once.
+// position, or Run has returned, it returns an error wrapping ErrProcessorStopped at once.
 func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -335,6 +346,9 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 			return false, fmt.Errorf("%w: %s %q at position %d: %s", ErrProcessorStopped, q.kind, q.name, q.pos, q.lastErr)
 		}
 		behind = true
+	}
+	if behind && r.ended {
+		return false, fmt.Errorf("%w: the runner has stopped (Run returned) before position %d was processed", ErrProcessorStopped, target)
 	}
 	return !behind, nil
 }

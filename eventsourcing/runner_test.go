@@ -423,3 +423,39 @@ func TestHead(t *testing.T) {
 		}
 	}
 }
+
+// Once Run has returned, no processor moves again: a WaitFor for a position not processed,
+// waiting then or called after, fails at once with ErrProcessorStopped. It waited for its
+// caller's whole deadline.
+func TestRunner_waitForAfterRunReturned(t *testing.T) {
+	s := newStore(t)
+	r := eventsourcing.NewRunner(s)
+	r.AddProjection(newTotals("totals"))
+	h := newCounterHandler(s)
+	first := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(t, r, first.Position)
+
+	// A wait in progress when Run returns. No deadline: without the fix it never returns,
+	// and the test's own timeout reports it.
+	waiting := make(chan error, 1)
+	go func() { waiting <- r.WaitFor(context.Background(), first.Position+1) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waiting; !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+		t.Fatalf("a WaitFor waiting as Run returned: %v, want ErrProcessorStopped", err)
+	}
+
+	later := mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	if err := r.WaitFor(context.Background(), later.Position); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+		t.Fatalf("a WaitFor after Run returned: %v, want ErrProcessorStopped", err)
+	}
+	// What was processed still is.
+	if err := r.WaitFor(context.Background(), first.Position); err != nil {
+		t.Fatalf("a WaitFor for a processed position after Run returned: %v", err)
+	}
+}
