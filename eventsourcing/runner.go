@@ -112,7 +112,7 @@ type Runner struct {
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
-	ended     bool // Run has returned: no processor moves again
+	ended     bool   // Run has returned: no processor moves again
 	open      []span // reachLocked's scratch
 }
 

@@ -13,7 +13,7 @@ import (
 type Snapshot[S any] struct {
 	State    S
 	Version  store.Version  // the stream's version the state reflects
-	Position store.Position // the position of the stream's last event the state reflects
+	Position store.Position // the position of the stream's last event the state reflects (see WatchFrom)
 }
 
 // Watch yields the state of one stream's view, now and after each later change.
@@ -38,7 +38,10 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 // WatchFrom is Watch starting from a state the caller already holds: start is the view's
 // state after the stream's first start.Version events (a read model's copy, say), read
 // before the call. Only the stream's later events are read and folded into it, so a watch
-// of a long stream does not fold it from its first event. start.Position is not used.
+// of a long stream does not fold it from its first event. When no event follows
+// start.Version, the first Snapshot is start as given, Position included: set it to the
+// position of the stream's event start.Version if Position matters to you (0 says unknown).
+// WatchFrom does not read it, which would cost a read of the stream per watch.
 func WatchFrom[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
 	return func(yield func(Snapshot[S], error) bool) {
 		head, err := Head(ctx, s)

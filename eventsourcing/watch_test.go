@@ -195,6 +195,28 @@ func TestWatchFrom(t *testing.T) {
 	}
 }
 
+// A start that no later event follows is yielded first as given, Position included (0 says
+// unknown: see WatchFrom). Its doc had said that start.Position is not used.
+func TestWatchFrom_startAsGiven(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	mustHandle(t, h, createCounter{ID: "other"}, eventsourcing.Meta{})
+	res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{}) // position 2
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, start := range []counterSnapshot{
+		{State: counterState{Exists: true}, Version: 1},
+		{State: counterState{Exists: true}, Version: 1, Position: res.Position},
+	} {
+		next, stop := iter.Pull2(eventsourcing.WatchFrom(ctx, s, "counter-a", start, counterView(), counterCodec{}))
+		first, err, _ := next()
+		stop()
+		if err != nil || first != start {
+			t.Errorf("first snapshot %+v, %v; want the start %+v", first, err, start)
+		}
+	}
+}
+
 func TestRunner_WaitFor_sagaChains(t *testing.T) {
 	// mirror creates mirror-<id>; bump adds 1 to every mirror created. WaitFor on the
 	// original command covers both.
