@@ -115,7 +115,7 @@ func (r *reader) fromAhead(from int, yield func(store.Event, error) bool) (int, 
 	a.next = to
 	n, ok := 0, true
 	for _, e := range c.events {
-		if err := r.ctx.Err(); err != nil {
+		if err := r.stopErr(); err != nil {
 			ok = fail(yield, err)
 			break
 		}

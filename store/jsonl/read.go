@@ -208,7 +208,7 @@ func (r *reader) cached(after, limit int, yield func(store.Event, error) bool) (
 	r.s.mu.RUnlock()
 	for i, e := range r.batch {
 		r.batch[i] = store.Event{} // the batch is reused; it must not keep events alive
-		if err := r.ctx.Err(); err != nil {
+		if err := r.stopErr(); err != nil {
 			return i, fail(yield, err)
 		}
 		if !r.shared {
@@ -242,7 +242,7 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 			return fail(yield, fmt.Errorf("jsonl: read log at byte %d: %w", start, r.s.closedOr(err)))
 		}
 		for k := i; k < j; k++ {
-			if err := r.ctx.Err(); err != nil {
+			if err := r.stopErr(); err != nil {
 				return fail(yield, err)
 			}
 			o := es[k].off - start
@@ -258,6 +258,20 @@ func (r *reader) read(es []entry, yield func(store.Event, error) bool) bool {
 		i = j
 	}
 	return true
+}
+
+// stopErr is why the reader must stop before its next event: its ctx's end, or the Store's
+// closing (an iterator running when Close returns hands out none of the events it holds).
+func (r *reader) stopErr() error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-r.s.done:
+		return fmt.Errorf("jsonl: read: %w", store.ErrClosed)
+	default:
+		return nil
+	}
 }
 
 // closedOr returns store.ErrClosed when the Store was closed under a reader, else err.

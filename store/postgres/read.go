@@ -27,7 +27,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 				return
 			}
 			for _, e := range page {
-				if err := ctx.Err(); err != nil {
+				if err := s.readErr(ctx); err != nil {
 					yield(store.Event{}, fmt.Errorf("postgres: %s: %w", op, err))
 					return
 				}
@@ -55,7 +55,7 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 				return
 			}
 			for _, e := range page {
-				if err := ctx.Err(); err != nil {
+				if err := s.readErr(ctx); err != nil {
 					yield(store.Event{}, fmt.Errorf("postgres: read all: %w", err))
 					return
 				}

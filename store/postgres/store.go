@@ -135,12 +135,29 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // and closes the pool.
 // Live subscriptions end with store.ErrClosed; every later call fails with it.
 func (s *Store) Close() error {
+	closed := true
 	s.once.Do(func() {
+		closed = false
 		close(s.done)
 		s.stop()
 		s.workers.Wait()
 		s.pool.Close()
 	})
+	if closed {
+		return fmt.Errorf("postgres: close: %w", store.ErrClosed)
+	}
+	return nil
+}
+
+// readErr is why an iterator must stop before its next event: ctx's end, or the store's
+// closing (a page in hand is not handed out after Close).
+func (s *Store) readErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed() {
+		return store.ErrClosed
+	}
 	return nil
 }
 

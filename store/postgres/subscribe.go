@@ -45,7 +45,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				events = page
 			}
 			for _, e := range events {
-				if err := ctx.Err(); err != nil {
+				if err := s.readErr(ctx); err != nil {
 					yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", err))
 					return
 				}

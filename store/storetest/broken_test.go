@@ -452,3 +452,126 @@ func flattensMetadata(e store.Event) store.Event {
 	}
 	return e
 }
+
+// localZoneLive returns times in a zone other than UTC from ReadStream and Subscribe (the
+// design says Event.Time is UTC). ReadAll is left correct.
+type localZoneLive struct{ *memory.Store }
+
+func (s localZoneLive) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return mapEvents(s.Store.ReadStream(ctx, stream, after), func(e store.Event) store.Event { e.Time = e.Time.In(time.FixedZone("UTC+1", 3600)); return e })
+}
+
+func (s localZoneLive) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return mapEvents(s.Store.Subscribe(ctx, after), func(e store.Event) store.Event { e.Time = e.Time.In(time.FixedZone("UTC+1", 3600)); return e })
+}
+
+// rawLive yields live subscribers (events committed after the subscription started) the
+// data as the caller appended it, not compacted: as a store that fans appends out to its
+// live subscribers from its append path before compaction would.
+type rawLive struct {
+	*memory.Store
+	mu  *sync.Mutex
+	raw map[store.Position][]byte
+}
+
+func (s rawLive) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	if err == nil {
+		s.mu.Lock()
+		for i, e := range events {
+			s.raw[a.Position-store.Position(len(events)-1-i)] = bytes.Clone(e.Data)
+		}
+		s.mu.Unlock()
+	}
+	return a, err
+}
+
+func (s rawLive) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		head, _ := s.Head(ctx)
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if err == nil && e.Position > head {
+				s.mu.Lock()
+				if r, ok := s.raw[e.Position]; ok {
+					e.Data = bytes.Clone(r)
+				}
+				s.mu.Unlock()
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// sharedBacklog keeps, while any subscription is running, a copy of every event appended
+// in one backlog shared by all subscriptions (as a fan-out queue trimmed only when the
+// slowest subscriber has read it would): a stalled subscriber makes it grow without bound,
+// with a copy of all the data appended, however many subscribers are stalled.
+type sharedBacklog struct {
+	*memory.Store
+	mu      *sync.Mutex
+	subs    *int
+	backlog *[][]byte
+}
+
+func (s sharedBacklog) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	if err == nil {
+		s.mu.Lock()
+		if *s.subs > 0 {
+			for _, e := range events {
+				*s.backlog = append(*s.backlog, bytes.Clone(e.Data))
+			}
+		}
+		s.mu.Unlock()
+	}
+	return a, err
+}
+
+func (s sharedBacklog) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		s.mu.Lock()
+		*s.subs++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			if *s.subs--; *s.subs == 0 {
+				*s.backlog = nil
+			}
+			s.mu.Unlock()
+		}()
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// yieldsAfterClose hands out the rest of what it read before Close: ReadAll reads the whole
+// log before yielding, and a second Close returns nil.
+type yieldsAfterClose struct{ *memory.Store }
+
+func (s yieldsAfterClose) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		var held []store.Event
+		for e, err := range s.Store.ReadAll(ctx, after) {
+			if err != nil {
+				yield(e, err)
+				return
+			}
+			held = append(held, e)
+		}
+		for _, e := range held {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s yieldsAfterClose) Close() error {
+	_ = s.Store.Close()
+	return nil
+}

@@ -165,6 +165,8 @@ func diffEvent(want, got store.Event) string {
 	}
 	if !got.Time.Equal(want.Time) {
 		d = append(d, fmt.Sprintf("Time %v, want %v", got.Time, want.Time))
+	} else if got.Time.Location() != time.UTC {
+		d = append(d, fmt.Sprintf("Time %v in %v, want UTC", got.Time, got.Time.Location()))
 	}
 	if !bytes.Equal(got.Data, want.Data) {
 		d = append(d, fmt.Sprintf("Data %s, want %s", got.Data, want.Data))

@@ -242,7 +242,40 @@ func checkClosed(tb testing.TB, h Harness) {
 			tb.Errorf("Head after Close: err = %v, want ErrClosed", err)
 		}
 	}
-	_ = s.Close() // a second Close must not panic; its result is the store's choice
+	if err := s.Close(); !errors.Is(err, store.ErrClosed) {
+		tb.Errorf("a second Close: %v, want ErrClosed (after Close every method fails with it)", err)
+	}
+}
+
+// checkClosedMidway: an iterator running when Close returns hands out no further event: its
+// next step yields ErrClosed, though it holds the rest of a page it read before.
+func checkClosedMidway(tb testing.TB, h Harness) {
+	for _, k := range []struct {
+		name string
+		seq  func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error]
+	}{
+		{"ReadStream", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] {
+			return s.ReadStream(ctx, "s", 0)
+		}},
+		{"ReadAll", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] { return s.ReadAll(ctx, 0) }},
+		{"Subscribe", func(ctx context.Context, s store.Store) iter.Seq2[store.Event, error] { return s.Subscribe(ctx, 0) }},
+	} {
+		ctx, s := open(tb, h)
+		mustAppend(tb, ctx, s, "s", store.NoStream, numbered("T", 0, 300)...)
+		next, stop := iter.Pull2(k.seq(ctx, s))
+		if _, err, ok := next(); !ok || err != nil {
+			stop()
+			tb.Fatalf("%s: first event: %v", k.name, err)
+		}
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+		e, err, ok := next()
+		stop()
+		if !ok || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("%s running when Close returned: next yields event %d, error %v (more: %v); want ErrClosed", k.name, e.Position, err, ok)
+		}
+	}
 }
 
 // checkClosedOptional: after Close the optional methods a store implements fail with

@@ -120,6 +120,28 @@ func checkDataCompact(tb testing.TB, h Harness) {
 		tb.Errorf("Subscribe: %v", err)
 	}
 	check("Subscribe", sub)
+
+	// Appended while a subscription runs: it gets them compacted too, whatever path new
+	// events take to it.
+	subCtx, cancel := context.WithTimeout(ctx, h.timeout())
+	defer cancel()
+	next, stop := iter.Pull2(s.Subscribe(subCtx, 0))
+	defer stop()
+	if _, err, ok := next(); !ok || err != nil {
+		tb.Fatalf("Subscribe: %v", err)
+	}
+	mustAppend(tb, ctx, s, "raw-live", store.NoStream, events...)
+	var live []store.Event
+	for p := 2; p <= 2*len(inputs); p++ {
+		e, err, ok := next()
+		if !ok || err != nil {
+			tb.Fatalf("Subscribe, at position %d: %v", p, err)
+		}
+		if e.Position > store.Position(len(inputs)) {
+			live = append(live, e)
+		}
+	}
+	check("Subscribe, appended while it ran", live)
 }
 
 // checkMetadata: metadata round-trips, including empty values and non-ASCII text; no

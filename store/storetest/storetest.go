@@ -121,6 +121,7 @@ func Checks(h Harness) []Check {
 		{"closed store fails with ErrClosed", checkClosed},
 		{"optional methods fail with ErrClosed after Close", checkClosedOptional},
 		{"iterators made before Close fail with ErrClosed", checkClosedIteratorsMadeBefore},
+		{"an iterator running when Close returns hands out no further event", checkClosedMidway},
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
 		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},

@@ -206,6 +206,30 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"events read by ReadAll are copies"},
 		},
 		{
+			name:     "returns local times from ReadStream and Subscribe",
+			wrap:     func(s *memory.Store) store.Store { return localZoneLive{s} },
+			mustFail: []string{"append then read back", "subscribe from start, middle and head"},
+		},
+		{
+			name: "gives live subscribers the data as appended",
+			wrap: func(s *memory.Store) store.Store {
+				return rawLive{Store: s, mu: new(sync.Mutex), raw: map[store.Position][]byte{}}
+			},
+			mustFail: []string{"data round-trips compacted"},
+		},
+		{
+			name: "keeps a backlog its stalled subscribers share",
+			wrap: func(s *memory.Store) store.Store {
+				return sharedBacklog{Store: s, mu: new(sync.Mutex), subs: new(int), backlog: new([][]byte)}
+			},
+			mustFail: []string{"stalled subscribers keep memory bounded"},
+		},
+		{
+			name:     "hands out what it read before Close, and a second Close succeeds",
+			wrap:     func(s *memory.Store) store.Store { return yieldsAfterClose{s} },
+			mustFail: []string{"closed store fails with ErrClosed", "an iterator running when Close returns hands out no further event"},
+		},
+		{
 			name:     "a restart unescapes \\/ in data",
 			wrap:     identity,
 			reload:   unescapesSlash,

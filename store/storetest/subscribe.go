@@ -216,7 +216,7 @@ func checkStalledSubscriberMemory(tb testing.TB, h Harness) {
 	)
 	eventData := min(2048, h.maxEventSize()) // bytes of data per event, within the size limit
 	dataBytes := uint64(events * eventData)
-	grow := func(stalled int) uint64 {
+	grow := func(stalled, events int) uint64 {
 		ctx, s := open(tb, h)
 		defer s.Close()
 		mustAppend(tb, ctx, s, "first", store.NoStream, numbered("First", 0, 1)...)
@@ -266,13 +266,30 @@ func checkStalledSubscriberMemory(tb testing.TB, h Harness) {
 		}
 		return after - before
 	}
-	one := grow(1)
-	five := grow(5)
+	one := grow(1, events)
+	five := grow(5, events)
 	tb.Logf("live heap grew by %d KiB with one stalled subscriber, %d KiB with five, for %d KiB of data",
 		one>>10, five>>10, dataBytes>>10)
 	if five > one && five-one > 4*dataBytes/8 {
 		tb.Errorf("four more stalled subscribers made the heap grow by %d KiB more while %d KiB of data were appended: stalled subscribers keep what they have not read",
 			(five-one)>>10, dataBytes>>10)
+	}
+	// What the subscribers share is invisible above: what one stalled subscriber makes the
+	// store keep, against none, must not grow with what is appended after it stalled. A
+	// bounded cache of recent events is the same size after twice as many events.
+	extra := func(events int) uint64 {
+		with, without := grow(1, events), grow(0, events)
+		if with < without {
+			return 0
+		}
+		return with - without
+	}
+	once, twice := extra(events), extra(2*events)
+	tb.Logf("one stalled subscriber made the store keep %d KiB more than none after %d events, %d KiB after %d",
+		once>>10, events, twice>>10, 2*events)
+	if twice > once && twice-once > dataBytes/4 {
+		tb.Errorf("one stalled subscriber made the store keep %d KiB more than none after %d events and %d KiB after twice as many: the store keeps what a stalled subscriber has not read",
+			once>>10, events, twice>>10)
 	}
 }
 
