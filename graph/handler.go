@@ -171,6 +171,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	if cfg.Observer != nil {
 		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse
 	}
+	srv.Use(operationCounter{})
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 		srv.Use(introspectionLimit{})

@@ -120,21 +120,30 @@ func isStream(r *http.Request) bool {
 // active requests, which an SSE stream stays forever, and does not track
 // hijacked WebSocket connections at all; so every stream request gets a
 // context that Close cancels, and Close waits for the stream handlers to return.
-// Other requests keep their context, so in-flight commands finish.
+// A query or mutation running on a stream (graphql-ws clients send every operation over
+// their connection) answers first: its stream's context is cancelled once it has, so an
+// in-flight command finishes and its client learns the result. Other requests keep their
+// context, so in-flight commands finish.
 type streams struct {
 	ctx    context.Context // cancelled by Close; never a request's parent otherwise
 	cancel context.CancelFunc
+	// hard is cancelled when Close gives up waiting: a stream whose operations have not
+	// answered by then is cancelled all the same.
+	hard       context.Context
+	cancelHard context.CancelFunc
 
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
 
-	ended func(*http.Request) // when set, told of each stream whose handler returned
+	ended   func(*http.Request) // when set, told of each stream whose handler returned
+	closing func()              // when set, told once Close has begun to end the streams
 }
 
 func newStreams() *streams {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &streams{ctx: ctx, cancel: cancel}
+	hard, cancelHard := context.WithCancel(context.Background())
+	return &streams{ctx: ctx, cancel: cancel, hard: hard, cancelHard: cancelHard}
 }
 
 // wrap returns next with stream requests tracked and ended by Close.
@@ -149,9 +158,17 @@ func (s *streams) wrap(next http.Handler) http.Handler {
 			return
 		}
 		defer s.wg.Done()
-		ctx, cancel := context.WithCancel(r.Context())
+		ops := new(graph.Operations)
+		ctx, cancel := context.WithCancel(graph.WithOperations(r.Context(), ops))
 		defer cancel()
-		stop := context.AfterFunc(s.ctx, cancel)
+		stop := context.AfterFunc(s.ctx, func() {
+			select {
+			case <-ops.Idle():
+			case <-s.hard.Done():
+			case <-ctx.Done():
+			}
+			cancel()
+		})
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))
 		if s.ended != nil {
@@ -171,13 +188,18 @@ func (s *streams) add() bool {
 	return true
 }
 
-// Close refuses new streams, cancels every stream's context and waits for
-// their handlers to return or ctx to end, whichever is first.
+// Close refuses new streams, cancels every stream's context once its queries and mutations
+// have answered, and waits for their handlers to return or ctx to end, whichever is first.
+// When ctx ends first it cancels the streams still waiting for an operation, and returns
+// ctx's error.
 func (s *streams) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
+	if s.closing != nil {
+		s.closing()
+	}
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
@@ -185,8 +207,10 @@ func (s *streams) Close(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		s.cancelHard()
 		return nil
 	case <-ctx.Done():
+		s.cancelHard()
 		return fmt.Errorf("waiting for subscription streams to end: %w", ctx.Err())
 	}
 }

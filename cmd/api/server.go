@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/eventgraph/eventgraph/playground"
 	"github.com/eventgraph/eventgraph/service"
@@ -47,6 +48,8 @@ type Main struct {
 	// streamEnded, when set before Run, is told of each subscription stream's request once
 	// its handler returned (tests: a stream the server cut off).
 	streamEnded func(*http.Request)
+	// streamsClosing, when set before Run, is told once Close has begun to end the streams.
+	streamsClosing func()
 	// jsonlOptions, when set before Run, are further options of the JSONL store (tests: faults).
 	jsonlOptions []jsonl.Option
 
@@ -193,6 +196,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	m.streams.ended = m.streamEnded
+	m.streams.closing = m.streamsClosing
 	mux := http.NewServeMux()
 	mux.Handle(graphPath, m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -263,9 +267,10 @@ func (m *Main) shutdown() error {
 	var errs []error
 	shutdownDone := make(chan error, 1)
 	go func() { shutdownDone <- m.srv.Shutdown(ctx) }() // stops accepting at once
-	if err := m.streams.Close(ctx); err != nil {
-		errs = append(errs, err)
-	}
+	// The streams end once the queries and mutations running on them have answered, so they
+	// close beside the drain below, which answers the queries among them that wait.
+	streamsDone := make(chan error, 1)
+	go func() { streamsDone <- m.streams.Close(ctx) }()
 	// A query in flight that waits for a position beyond the head would wait out its
 	// consistency timeout: no request can write that position now. Drain asks the store
 	// for its head, which a database that hangs would not answer: bounded, so the rest of
@@ -273,6 +278,12 @@ func (m *Main) shutdown() error {
 	drainCtx, cancelDrain := context.WithTimeout(ctx, storeCheckTimeout)
 	m.svc.Drain(drainCtx)
 	cancelDrain()
+	if err := <-streamsDone; err != nil {
+		// A stream still open after the timeout (a subscriber that stopped reading, its
+		// write waiting; an operation that outlasts it) is cut off, as requests in flight
+		// are: the shutdown did what it was configured to do.
+		m.Logger.Warn("subscription streams still open after the shutdown timeout were cut off", "shutdown_timeout", m.Config.ShutdownTimeout.String())
+	}
 	if err := <-shutdownDone; errors.Is(err, context.DeadlineExceeded) {
 		// Requests still in flight (a client that stalls sending its body, a slow answer)
 		// are cut off: the shutdown did what it was configured to do, so it is no failure.
@@ -287,11 +298,38 @@ func (m *Main) shutdown() error {
 	if err := <-m.runDone; err != nil && !errors.Is(err, context.Canceled) {
 		errs = append(errs, fmt.Errorf("service runner: %w", err))
 	}
-	if err := m.store.Close(); err != nil {
+	if err := m.closeStore(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	return errors.Join(errs...)
 }
+
+// closeStore closes the store, waiting for it until ctx's deadline but at least
+// minStoreClose: a database that hangs must not hold the exit past what an orchestrator
+// allows (pgx's pool waits up to a minute for a ping it gave up on). What the store
+// acknowledged is durable already; a close that does not end in time is logged, and the
+// process exits without it.
+func (m *Main) closeStore(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- m.store.Close() }()
+	wait := minStoreClose
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = max(wait, time.Until(deadline))
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		m.Logger.Warn("the event store did not close in time; exiting without waiting for it", "waited", wait.Round(time.Millisecond).String())
+		return nil
+	}
+}
+
+// minStoreClose is the least time shutdown gives the store to close, even when the shutdown
+// timeout is spent.
+const minStoreClose = time.Second
 
 // browseURL is the URL to open for a server listening on addr: on every interface (":8080",
 // "0.0.0.0:8080", "[::]:8080") that is localhost's, as "http://[::]:8080/" opens nowhere.

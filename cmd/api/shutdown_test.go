@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"go.uber.org/goleak"
@@ -290,4 +291,92 @@ func TestMain_closeCutsOffAStalledRequest(t *testing.T) {
 		t.Errorf("logs:\n%s\nwant a warning that requests were cut off", logs)
 	}
 	closedByServer(t, conn)
+}
+
+// startHeld starts a Main over a JSONL log whose next sync, once armed, waits until the test
+// releases it; released on cleanup if the test did not.
+func startHeld(t *testing.T, args ...string) (*Main, *heldFile, *syncbuf.Buffer, func()) {
+	t.Helper()
+	hf := &heldFile{entered: make(chan struct{}), released: make(chan struct{})}
+	m := NewMain()
+	logs := &syncbuf.Buffer{}
+	m.Stderr = logs
+	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...), env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { hf.File = f; return hf })}
+	var once sync.Once
+	release := func() { once.Do(func() { close(hf.released) }) }
+	t.Cleanup(func() { release(); m.Close() })
+	return m, hf, logs, release
+}
+
+// A mutation sent over a WebSocket (graphql-ws clients send every operation there) that is
+// in flight when the server shuts down finishes, and its client gets the result before the
+// connection closes with 1001. The connection was closed at once: the command was committed,
+// but its client never learnt it.
+func TestMain_closeLetsAMutationOverWebSocketAnswer(t *testing.T) {
+	m, hf, _, release := startHeld(t, "--shutdown-timeout", "1h")
+	closing := make(chan struct{})
+	m.streamsClosing = func() { close(closing) }
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	hf.armed.Store(true)
+	c := graphtest.New(m.URL() + "/graphql")
+	sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, createRestaurant,
+		map[string]any{"in": map[string]any{"id": "r1", "name": "Osteria", "menu": menu("a")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-hf.entered // the mutation's append waits in its sync
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	<-closing // the streams are being ended
+	release()
+
+	resp, err := sub.Next(testCtx(t))
+	if err != nil || resp == nil || len(resp.Errors) > 0 {
+		t.Fatalf("the in-flight mutation over WebSocket: %+v, %v; want its result", resp, err)
+	}
+	if !strings.Contains(string(resp.Data), `"r1"`) {
+		t.Errorf("result %s, want restaurant r1's", resp.Data)
+	}
+	if err := <-closed; err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
+
+// An operation on a stream that outlasts --shutdown-timeout (here a mutation whose sync
+// never ends) is cut off with a warning, and so is a store that does not close in time after
+// it: Close still succeeds (SIGTERM exits 0) and returns. A stream still open made Close fail,
+// and a store that hung (a PostgreSQL server that stopped answering) held it for a minute.
+func TestMain_closeCutsOffAStreamAndAStoreThatHang(t *testing.T) {
+	m, hf, logs, release := startHeld(t, "--shutdown-timeout", "100ms")
+	if err := m.Run(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	hf.armed.Store(true)
+	c := graphtest.New(m.URL() + "/graphql")
+	if _, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, createRestaurant,
+		map[string]any{"in": map[string]any{"id": "r1", "name": "Osteria", "menu": menu("a")}}); err != nil {
+		t.Fatal(err)
+	}
+	<-hf.entered // held until the test ends: the stream's mutation, then the log's Close, wait
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v; want the stream and the store cut off without an error", err)
+		}
+	case <-time.After(time.Minute): // a bound on a failure, not a measure of speed
+		t.Fatal("Close did not return while the store hung")
+	}
+	release()
+	for _, want := range []string{"subscription streams still open after the shutdown timeout were cut off", "the event store did not close in time"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs:\n%s\nwant %q", logs, want)
+		}
+	}
 }

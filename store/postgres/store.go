@@ -47,9 +47,13 @@ type Store struct {
 // their first 63 bytes one schema.
 const MaxSchemaBytes = 63
 
+// DefaultConnectTimeout bounds making a connection when url sets no connect_timeout.
+const DefaultConnectTimeout = 10 * time.Second
+
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
-// accepts, including pool settings such as pool_max_conns), creates or migrates the
-// store's schema, starts listening for appends of other Stores, and returns the store.
+// accepts, including pool settings such as pool_max_conns, and connect_timeout:
+// DefaultConnectTimeout when it has none), creates or migrates the store's schema, starts
+// listening for appends of other Stores, and returns the store.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	o := buildOptions(opts)
 	switch {
@@ -66,6 +70,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	cfg.MinConns = 0 // connections are made on demand and no goroutine keeps idle ones
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout, a connection to a server that stopped answering (its
+		// socket still accepts) waits for the kernel to give up, and Close with it.
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
 
 	// Migrate over one direct connection before the pool exists.
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig.Copy())

@@ -460,3 +460,21 @@ func readAllEvents(tb testing.TB, s store.Store) []store.Event {
 	}
 	return out
 }
+
+// A URL without connect_timeout gets DefaultConnectTimeout: without one, a connection to a
+// server that stopped answering waited for the kernel to give up, and Close with it. A URL
+// that sets one keeps it.
+func TestOpen_connectTimeout(t *testing.T) {
+	s, url := open(t)
+	if got := s.Pool().Config().ConnConfig.ConnectTimeout; got != postgres.DefaultConnectTimeout {
+		t.Errorf("connect timeout %v, want %v", got, postgres.DefaultConnectTimeout)
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s2 := openSame(t, url+sep+"connect_timeout=3", s)
+	if got := s2.Pool().Config().ConnConfig.ConnectTimeout; got != 3*time.Second {
+		t.Errorf("connect timeout %v with connect_timeout=3, want 3s", got)
+	}
+}

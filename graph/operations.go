@@ -1,0 +1,95 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Operations counts the queries and mutations running on one stream (a WebSocket connection,
+// or a Server-Sent Events request), so that a server shutting down can end the stream's
+// subscriptions only once they have answered: a mutation sent over graphql-ws is committed
+// and its client told, rather than cut off with the connection. Attach one to a stream
+// request's context with WithOperations; the endpoint counts what runs under it.
+type Operations struct {
+	mu      sync.Mutex
+	running int
+	idle    chan struct{} // made by Idle, closed once running is 0
+}
+
+type operationsKey struct{}
+
+// WithOperations returns ctx with ops attached: every query and mutation the endpoint runs
+// under it counts in ops until it has answered.
+func WithOperations(ctx context.Context, ops *Operations) context.Context {
+	return context.WithValue(ctx, operationsKey{}, ops)
+}
+
+// Idle returns a channel closed once no query or mutation is running (at once when none is).
+func (o *Operations) Idle() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.idle == nil {
+		o.idle = make(chan struct{})
+		if o.running == 0 {
+			close(o.idle)
+		}
+	}
+	return o.idle
+}
+
+func (o *Operations) begin() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.running++
+}
+
+func (o *Operations) end() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.running--; o.running == 0 && o.idle != nil {
+		select {
+		case <-o.idle:
+		default:
+			close(o.idle)
+		}
+	}
+}
+
+// operationCounter is the extension that counts queries and mutations in the Operations of
+// their stream, from the moment they are dispatched until their transport asks for a response
+// after the last (it has then sent that one) or their context ends.
+type operationCounter struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = operationCounter{}
+
+func (operationCounter) ExtensionName() string                   { return "OperationCounter" }
+func (operationCounter) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (operationCounter) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	ops, _ := ctx.Value(operationsKey{}).(*Operations)
+	if ops == nil {
+		return next(ctx) // a plain GET or POST: http.Server.Shutdown waits for it
+	}
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	ops.begin()
+	var once sync.Once
+	end := func() { once.Do(ops.end) }
+	stop := context.AfterFunc(ctx, end)
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if resp == nil {
+			stop()
+			end()
+		}
+		return resp
+	}
+}
