@@ -16,41 +16,49 @@ type DeciderSpec[C, S, E any] struct {
 	tb    testing.TB
 	d     decider.Decider[C, S, E]
 	given []E
+	used  *step // by Given or When
 }
 
-// For starts a decider spec for d, with no events given yet.
+// For starts a decider spec for d, with no events given yet. The test fails if the spec
+// never reaches a When.
 func For[C, S, E any](tb testing.TB, d decider.Decider[C, S, E]) *DeciderSpec[C, S, E] {
 	tb.Helper()
-	return &DeciderSpec[C, S, E]{tb: tb, d: d}
+	return newDeciderSpec(tb, d, nil, caller())
+}
+
+func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], given []E, at string) *DeciderSpec[C, S, E] {
+	g := &DeciderSpec[C, S, E]{tb: tb, d: d, given: given}
+	g.used = newStep(tb, at, "this spec was never given a command: call When, then check its outcome", func() string {
+		return fmt.Sprintf("given:\n%s", indent(renderList(g.given)))
+	})
+	return g
 }
 
 // Given returns the spec with events added to the stream's history. (It is a method
-// rather than an argument of For so that events of concrete types convert to E.)
+// rather than an argument of For so that events of concrete types convert to E.) The test
+// fails if the returned spec never reaches a When.
 func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	g.tb.Helper()
+	g.used.do()
 	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return &DeciderSpec[C, S, E]{tb: g.tb, d: g.d, given: given}
+	return newDeciderSpec(g.tb, g.d, given, caller())
 }
 
 // When decides c over the fold of the given events. The test fails if the outcome is never
-// looked at (by a Then method, Events or Err), and if folding or deciding changed the
-// decider's InitialState, which every stream's fold starts from.
+// looked at (by a Then method, Events or Err), and if the decider's InitialState, which
+// every stream's fold starts from, lets folds share memory: if folding or deciding changed
+// it in place, or if it holds a slice with spare capacity.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
+	g.used.do()
 	at := caller()
 	initial := takeSnapshot(g.d.InitialState)
 	events, err := g.d.Compute(g.given, c)
 	o := &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
-	if diff := initial.changedTo(takeSnapshot(g.d.InitialState)); diff != "" {
-		g.tb.Errorf("%s\nInitialState was changed in place (- before, + after); every stream starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
-			o.context(), indent(diff))
+	if msg := inPlace(initial, takeSnapshot(g.d.InitialState)); msg != "" {
+		g.tb.Errorf("%s\n%s", o.context(), msg)
 	}
-	g.tb.Cleanup(func() {
-		if !o.checked {
-			// Reported when the test ends, from the testing package: name the spec's line.
-			g.tb.Errorf("%s: the outcome of this When was never checked: call Then, ThenError or ThenInvalid\n%s", at, o.context())
-		}
-	})
+	o.checked = newStep(g.tb, at, "the outcome of this When was never checked: call Then, ThenError or ThenInvalid", o.context)
 	return o
 }
 
@@ -60,21 +68,21 @@ type Outcome[C, S, E any] struct {
 	command C
 	events  []E
 	err     error
-	checked bool // looked at by a Then method, Events or Err
+	checked *step // by a Then method, Events or Err
 }
 
 // Events returns the events Decide returned, for checks the Then methods don't cover.
-func (o *Outcome[C, S, E]) Events() []E { o.checked = true; return o.events }
+func (o *Outcome[C, S, E]) Events() []E { o.checked.do(); return o.events }
 
 // Err returns the error Decide returned, for checks the Then methods don't cover.
-func (o *Outcome[C, S, E]) Err() error { o.checked = true; return o.err }
+func (o *Outcome[C, S, E]) Err() error { o.checked.do(); return o.err }
 
 // Then checks that the command was accepted with exactly the given events, compared with
 // reflect.DeepEqual (an empty and a nil list are equal).
 func (o *Outcome[C, S, E]) Then(want ...E) {
 	tb := o.spec.tb
 	tb.Helper()
-	o.checked = true
+	o.checked.do()
 	if o.err != nil {
 		tb.Errorf("%s\nthen: want events\n%s\ngot error: %v (%T)", o.context(), indent(renderList(want)), o.err, o.err)
 		return
@@ -97,7 +105,7 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 func (o *Outcome[C, S, E]) ThenError(target error) {
 	tb := o.spec.tb
 	tb.Helper()
-	o.checked = true
+	o.checked.do()
 	if o.err == nil {
 		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, indent(renderList(o.events)))
 		return
@@ -118,7 +126,7 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 	tb := o.spec.tb
 	tb.Helper()
-	o.checked = true
+	o.checked.do()
 	o.eventsWithError()
 	var ve *decider.ValidationError
 	switch {

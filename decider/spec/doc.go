@@ -9,6 +9,18 @@
 // Given is a method, not an argument of For, so that events of concrete types convert to
 // the decider's event interface (Go's type inference would not convert them).
 //
+// A spec checks only at its last step, so one that stops short of it (For or Given with no
+// When, a When whose outcome or reaction no Then checks, a view spec with no Then) fails
+// the test when it ends, naming the line where it stopped.
+//
+// Every stream's fold starts from the same InitialState, so Evolve must not write into
+// memory InitialState holds: it builds a new state, making maps and slices as they are
+// first needed. When (and a view spec's Then) fails if folding changed InitialState in
+// place, and if InitialState holds a slice with spare capacity (len < cap, such as
+// make([]T, 0, n)): an append in Evolve would write into that slice's backing array,
+// which every fold shares, so the folds of two streams would overwrite each other's
+// elements without InitialState's own length or elements changing.
+//
 // A failing spec reports the given events, the command (or event), and a line diff of what
 // was expected against what happened, each value shown as its Go type and indented JSON.
 package spec

@@ -10,20 +10,27 @@ import (
 
 // SagaSpec is a saga waiting for an event.
 type SagaSpec[E, C any] struct {
-	tb testing.TB
-	s  decider.Saga[E, C]
+	tb   testing.TB
+	s    decider.Saga[E, C]
+	used *step // by When
 }
 
-// ForSaga starts a saga spec.
+// ForSaga starts a saga spec. The test fails if the spec never reaches a When.
 func ForSaga[E, C any](tb testing.TB, s decider.Saga[E, C]) *SagaSpec[E, C] {
 	tb.Helper()
-	return &SagaSpec[E, C]{tb: tb, s: s}
+	g := &SagaSpec[E, C]{tb: tb, s: s}
+	g.used = newStep(tb, caller(), "this saga spec was never given an event: call When, then Then", nil)
+	return g
 }
 
-// When lets the saga react to e.
+// When lets the saga react to e. The test fails if the reaction is never checked (by Then
+// or Commands).
 func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
 	g.tb.Helper()
-	return &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
+	g.used.do()
+	r := &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
+	r.checked = newStep(g.tb, caller(), "the reaction to this When was never checked: call Then", r.context)
+	return r
 }
 
 // Reaction is what a saga issued, waiting to be checked.
@@ -31,17 +38,25 @@ type Reaction[E, C any] struct {
 	tb       testing.TB
 	event    E
 	commands []C
+	checked  *step // by Then or Commands
 }
+
+// Commands returns the commands the saga issued, for checks Then doesn't cover.
+func (r *Reaction[E, C]) Commands() []C { r.checked.do(); return r.commands }
 
 // Then checks that the saga issued exactly the given commands (an empty and a nil list
 // are equal; call Then() to check that it issued none).
 func (r *Reaction[E, C]) Then(want ...C) {
 	r.tb.Helper()
+	r.checked.do()
 	if len(want) == 0 && len(r.commands) == 0 {
 		return
 	}
 	if !reflect.DeepEqual(want, r.commands) {
 		r.tb.Errorf("%s\nthen: commands differ (- want, + got):\n%s",
-			fmt.Sprintf("when:\n%s", indent(render(r.event))), indent(diffValues(renderList(want), renderList(r.commands))))
+			r.context(), indent(diffValues(renderList(want), renderList(r.commands))))
 	}
 }
+
+// context describes the event.
+func (r *Reaction[E, C]) context() string { return fmt.Sprintf("when:\n%s", indent(render(r.event))) }

@@ -13,11 +13,18 @@ import (
 // snapshot is a decider's InitialState as the checks that folding left it as it was see
 // it: its JSON (render), which a failure's diff shows, and a walk of every value it holds
 // (deep), which also sees what JSON leaves out: unexported fields, fields tagged json:"-",
-// what a pointer or an interface holds.
-type snapshot struct{ json, deep string }
+// what a pointer or an interface holds. spare lists the slices it holds with spare
+// capacity (see inPlace).
+type snapshot struct {
+	json, deep string
+	spare      []string
+}
 
 func takeSnapshot(v any) snapshot {
-	s := snapshot{deep: deep(v)}
+	var s snapshot
+	s.deep = walk("state", reflect.ValueOf(v), map[visit]bool{}, &s.spare)
+	slices.Sort(s.spare) // in the order of their paths, not of a map's walk
+
 	if _, err := json.Marshal(v); err == nil { // else render's %#v, which orders NaN keys at random
 		s.json = render(v)
 	}
@@ -36,13 +43,27 @@ func (s snapshot) changedTo(after snapshot) string {
 	return ""
 }
 
+// inPlace reports, for a failure, how InitialState lets folds share memory: how a fold
+// changed it in place (before and after being snapshots of it taken around the fold), and
+// the slices it holds with spare capacity; "" when there is neither.
+func inPlace(before, after snapshot) string {
+	var msgs []string
+	if diff := before.changedTo(after); diff != "" {
+		msgs = append(msgs, "InitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n"+indent(diff))
+	}
+	if len(before.spare) > 0 {
+		msgs = append(msgs, "InitialState holds a slice with spare capacity (len < cap); every fold starts from it, so an append in Evolve writes into the one backing array they share, and folds of different streams overwrite each other's elements. Make it nil, or clip it (slices.Clip) so that len == cap:\n"+indent(strings.Join(before.spare, "\n")))
+	}
+	return strings.Join(msgs, "\n")
+}
+
 // deep renders everything v holds, unexported fields and what pointers point to included.
 // It is deterministic: a map's entries are in the order of their rendered keys, then of
 // their rendered values (keys such as NaN, or pointers to equal values, render alike), and a
 // value shared by two paths is rendered on both. A pointer, map or slice met again within
 // itself (a cycle) is shown by its address, and so is a channel or a function.
 func deep(v any) string {
-	return walk("state", reflect.ValueOf(v), map[visit]bool{})
+	return walk("state", reflect.ValueOf(v), map[visit]bool{}, nil)
 }
 
 // visit is a pointer, map or slice on the path being walked.
@@ -53,10 +74,11 @@ type visit struct {
 }
 
 // walk renders v, a line for each value it holds, each named by its path from root. onPath
-// holds the containers being walked around v, to tell a cycle.
-func walk(root string, v reflect.Value, onPath map[visit]bool) string {
+// holds the containers being walked around v, to tell a cycle. When spare is not nil, walk
+// appends to it each slice with spare capacity (len < cap) that v holds.
+func walk(root string, v reflect.Value, onPath map[visit]bool, spare *[]string) string {
 	var b strings.Builder
-	walker{b: &b, root: root, onPath: onPath}.value(v, "")
+	walker{b: &b, root: root, onPath: onPath, spare: spare}.value(v, "")
 	return b.String()
 }
 
@@ -64,6 +86,7 @@ type walker struct {
 	b      *strings.Builder
 	root   string
 	onPath map[visit]bool
+	spare  *[]string
 }
 
 // enter marks a container as on the path; it reports false for one already on it (a cycle).
@@ -111,7 +134,12 @@ func (w walker) value(v reflect.Value, path string) {
 			w.value(v.Field(i), path+"."+v.Type().Field(i).Name)
 		}
 	case reflect.Slice:
-		w.within(v, line, func() { w.list(v, path) })
+		w.within(v, line, func() {
+			if w.spare != nil && v.Len() < v.Cap() {
+				*w.spare = append(*w.spare, fmt.Sprintf("%s%s: %s len %d cap %d", w.root, path, v.Type(), v.Len(), v.Cap()))
+			}
+			w.list(v, path)
+		})
 	case reflect.Array:
 		w.list(v, path)
 	case reflect.Map:
@@ -152,9 +180,9 @@ func (w walker) entries(v reflect.Value, path string, line func(string)) {
 	type entry struct{ key, value string }
 	entries := make([]entry, 0, v.Len())
 	for it := v.MapRange(); it.Next(); {
-		key := strings.TrimSuffix(walk("", it.Key(), w.onPath), "\n")
+		key := strings.TrimSuffix(walk("", it.Key(), w.onPath, nil), "\n")
 		key = strings.ReplaceAll(strings.TrimPrefix(key, " = "), "\n", "; ")
-		entries = append(entries, entry{key, walk(w.root+path+"["+key+"]", it.Value(), w.onPath)})
+		entries = append(entries, entry{key, walk(w.root+path+"["+key+"]", it.Value(), w.onPath, w.spare)})
 	}
 	slices.SortFunc(entries, func(a, b entry) int {
 		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.value, b.value))

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -12,32 +13,48 @@ type ViewSpec[S, E any] struct {
 	tb    testing.TB
 	v     decider.View[S, E]
 	given []E
+	used  *step // by Given or Then
 }
 
-// ForView starts a view spec for v, with no events given yet.
+// ForView starts a view spec for v, with no events given yet. The test fails if the spec
+// never reaches a Then.
 func ForView[S, E any](tb testing.TB, v decider.View[S, E]) *ViewSpec[S, E] {
 	tb.Helper()
-	return &ViewSpec[S, E]{tb: tb, v: v}
+	return newViewSpec(tb, v, nil, caller())
 }
 
-// Given returns the spec with events added to those the view folds.
+func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given []E, at string) *ViewSpec[S, E] {
+	g := &ViewSpec[S, E]{tb: tb, v: v, given: given}
+	g.used = newStep(tb, at, "this view spec was never checked: call Then", g.context)
+	return g
+}
+
+// Given returns the spec with events added to those the view folds. The test fails if the
+// returned spec never reaches a Then.
 func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	g.tb.Helper()
+	g.used.do()
 	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return &ViewSpec[S, E]{tb: g.tb, v: g.v, given: given}
+	return newViewSpec(g.tb, g.v, given, caller())
 }
 
 // Then checks that the view folds the given events into want (by reflect.DeepEqual), and
-// that folding left the view's InitialState as it was.
+// that the view's InitialState, which every fold starts from, does not let folds share
+// memory: that folding left it as it was, and that it holds no slice with spare capacity.
 func (g *ViewSpec[S, E]) Then(want S) {
 	g.tb.Helper()
+	g.used.do()
 	initial := takeSnapshot(g.v.InitialState)
 	got := g.v.Fold(g.given...)
-	if diff := initial.changedTo(takeSnapshot(g.v.InitialState)); diff != "" {
-		g.tb.Errorf("given:\n%s\nInitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n%s",
-			indent(renderList(g.given)), indent(diff))
+	if msg := inPlace(initial, takeSnapshot(g.v.InitialState)); msg != "" {
+		g.tb.Errorf("%s\n%s", g.context(), msg)
 	}
 	if !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("given:\n%s\nthen: states differ (- want, + got):\n%s", indent(renderList(g.given)), indent(diffValues(render(want), render(got))))
+		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", g.context(), indent(diffValues(render(want), render(got))))
 	}
+}
+
+// context describes the given events.
+func (g *ViewSpec[S, E]) context() string {
+	return fmt.Sprintf("given:\n%s", indent(renderList(g.given)))
 }

@@ -32,6 +32,11 @@ func TestCreateOrder(t *testing.T) {
 		c.MenuItems = nil
 		spec.For(t, d).Given(created()).When(c).ThenInvalid("menuItems")
 	})
+	t.Run("an invalid item price is rejected before existence", func(t *testing.T) {
+		c := createOrder()
+		c.MenuItems[2].Price = "1.999"
+		spec.For(t, d).Given(created()).When(c).ThenInvalid("menuItems[2].price")
+	})
 }
 
 func TestMarkOrderAsPrepared(t *testing.T) {
@@ -49,6 +54,14 @@ func TestMarkOrderAsPrepared(t *testing.T) {
 	})
 	t.Run("invalid input is rejected before existence", func(t *testing.T) {
 		spec.For(t, d).When(order.MarkOrderAsPrepared{ID: ""}).ThenInvalid("id")
+	})
+	t.Run("invalid input is rejected before being prepared", func(t *testing.T) {
+		spec.For(t, d).Given(created(), prepared()).When(order.MarkOrderAsPrepared{ID: "o/1"}).ThenInvalid("id")
+	})
+	t.Run("existence is checked before being prepared", func(t *testing.T) {
+		// A stream holding OrderPrepared without OrderCreated: the order does not exist.
+		spec.For(t, d).Given(prepared()).When(order.MarkOrderAsPrepared{ID: "o1"}).
+			ThenError(&decider.NotFoundError{Entity: "order", ID: "o1"})
 	})
 }
 

@@ -32,6 +32,16 @@ func TestCreateRestaurant(t *testing.T) {
 			When(restaurant.CreateRestaurant{ID: "r1", Name: " ", Menu: menu()}).
 			ThenInvalid("name")
 	})
+	t.Run("an invalid menu is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.CreateRestaurant{ID: "r1", Name: "Luigi's", Menu: menuWith(func(m *restaurant.Menu) { m.MenuItems[0].Price = "1.999" })}).
+			ThenInvalid("menu.menuItems[0].price")
+	})
+	t.Run("an invalid id is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).Given(created()).
+			When(restaurant.CreateRestaurant{ID: "r 1", Name: "Luigi's", Menu: menu()}).
+			ThenInvalid("id")
+	})
 }
 
 func TestChangeRestaurantMenu(t *testing.T) {
@@ -51,10 +61,20 @@ func TestChangeRestaurantMenu(t *testing.T) {
 			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: otherMenu()}).
 			ThenError(&decider.NotFoundError{Entity: "restaurant", ID: "r1"})
 	})
+	t.Run("item names are stored trimmed", func(t *testing.T) {
+		spec.For(t, d).Given(created(), menuChanged()).
+			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: menuWith(func(m *restaurant.Menu) { m.MenuItems[0].Name = "\t Pizza " })}).
+			Then(restaurant.RestaurantMenuChanged{RestaurantID: "r1", Menu: menu()})
+	})
 	t.Run("invalid input is rejected before existence", func(t *testing.T) {
 		spec.For(t, d).
 			When(restaurant.ChangeRestaurantMenu{ID: "r1", Menu: menuWith(func(m *restaurant.Menu) { m.Cuisine = "THAI" })}).
 			ThenInvalid("menu.cuisine")
+	})
+	t.Run("an invalid id is rejected before existence", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.ChangeRestaurantMenu{ID: "", Menu: menu()}).
+			ThenInvalid("id")
 	})
 }
 
@@ -124,6 +144,16 @@ func TestPlaceOrder(t *testing.T) {
 		spec.For(t, d).
 			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o 1", MenuItemIDs: []string{"pizza"}}).
 			ThenInvalid("orderId")
+	})
+	t.Run("too many items are rejected before a missing restaurant", func(t *testing.T) {
+		spec.For(t, d).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: ids(restaurant.MaxOrderItems+1, "pizza")}).
+			ThenInvalid("menuItemIds")
+	})
+	t.Run("no items are rejected before an order id placed before", func(t *testing.T) {
+		spec.For(t, d).Given(created(), placed("o1", item(m, "pizza"))).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1"}).
+			ThenInvalid("menuItemIds")
 	})
 }
 

@@ -89,7 +89,8 @@ func checkValues(t testing.TB, vs []jsonwtest.Appender, readers []Reader) {
 
 // Variants returns data and forms of it that json.Marshal does not write: white space,
 // a member name in other letter case, an unknown member, null for a value, invalid UTF-8
-// in a string, escaped characters, a truncation.
+// or a raw control character in a string, escaped characters, a truncation, and bytes
+// after the value (which json.Unmarshal refuses unless they are white space).
 func Variants(data []byte) [][]byte {
 	s := string(data)
 	vs := [][]byte{data}
@@ -98,6 +99,8 @@ func Variants(data []byte) [][]byte {
 		add(" " + s)
 		add(s + " ")
 		add(s[:len(s)-1])
+		add(s + "garbage")
+		add(s + s)
 		add(s[:1] + `"extra":1,` + s[1:])
 	}
 	for i := 0; i < len(s); i++ {
@@ -107,6 +110,8 @@ func Variants(data []byte) [][]byte {
 			add(s[:i+1] + "null" + skipValue(s, i+1))
 			if i+1 < len(s) && s[i+1] == '"' {
 				add(s[:i+2] + "\xff" + s[i+2:])
+				add(s[:i+2] + "\x01" + s[i+2:]) // json.Unmarshal refuses control characters
+				add(s[:i+2] + "\x1f" + s[i+2:]) // in a string unless escaped
 			}
 		case '"':
 			if i+1 < len(s) && s[i+1] >= 'a' && s[i+1] <= 'z' {

@@ -1,0 +1,32 @@
+package spec
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// step is one link of a spec's chain (For, Given, When) that checks nothing by itself: a
+// spec that ends there would pass however wrong the code under test is, so the test fails
+// when it ends unless the chain was carried on from the step.
+type step struct{ done atomic.Bool } // atomic: parallel subtests may carry on one step
+
+// newStep returns a step begun at the line at (see caller). When tb's test ends and the
+// step was never done, it fails, naming at, saying what to call (todo) and showing the
+// spec's context, when context is not nil.
+func newStep(tb testing.TB, at, todo string, context func() string) *step {
+	s := &step{}
+	tb.Cleanup(func() {
+		if !s.done.Load() {
+			// Reported when the test ends, from the testing package: name the spec's line.
+			msg := at + ": " + todo
+			if context != nil {
+				msg += "\n" + context()
+			}
+			tb.Errorf("%s", msg)
+		}
+	})
+	return s
+}
+
+// do records that the chain was carried on from s.
+func (s *step) do() { s.done.Store(true) }
