@@ -54,10 +54,11 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	if err != nil {
 		return nil, err
 	}
-	if err := r.svc.Orders().CheckCursor(from); err != nil { // before waiting: input first
+	created, err := r.svc.Orders().CursorPosition(from) // before waiting: input first
+	if err != nil {
 		return nil, err
 	}
-	if err := r.await(ctx, minPosition); err != nil {
+	if err := r.awaitCursor(ctx, minPosition, created); err != nil {
 		return nil, err
 	}
 	f := readmodel.OrderFilter{RestaurantID: deref(restaurantID), Status: fromOrderStatus(status)}

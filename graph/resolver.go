@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/eventgraph/eventgraph/readmodel"
 	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // Resolver is the root resolver: it holds the server's dependencies and nothing else.
@@ -20,6 +22,34 @@ func (r *Resolver) await(ctx context.Context, minPosition *int64) error {
 	pos, err := position("minPosition", minPosition)
 	if err != nil || pos == nil {
 		return err
+	}
+	return r.svc.WaitFor(ctx, *pos)
+}
+
+// awaitCursor is await for a list's page: it also waits until the read models have processed
+// created, the position of the node the page's cursor names (see readmodel.Orders.
+// CursorPosition), so that a cursor issued before a restart, or by a replica further ahead,
+// is found rather than refused while the log replays. A position beyond the log's head is
+// one no server of this log issued: BAD_USER_INPUT, not a wait for the consistency timeout.
+func (r *Resolver) awaitCursor(ctx context.Context, minPosition *int64, created store.Position) error {
+	pos, err := position("minPosition", minPosition)
+	if err != nil {
+		return err
+	}
+	if created > 0 {
+		head, err := r.svc.Head(ctx)
+		if err != nil {
+			return err
+		}
+		if created > head {
+			return readmodel.ErrBadCursor
+		}
+		if pos == nil || *pos < created {
+			pos = &created
+		}
+	}
+	if pos == nil {
+		return nil
 	}
 	return r.svc.WaitFor(ctx, *pos)
 }

@@ -91,10 +91,11 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	if err := r.svc.Restaurants().CheckCursor(from); err != nil { // before waiting: input first
+	created, err := r.svc.Restaurants().CursorPosition(from) // before waiting: input first
+	if err != nil {
 		return nil, err
 	}
-	if err := r.await(ctx, minPosition); err != nil {
+	if err := r.awaitCursor(ctx, minPosition, created); err != nil {
 		return nil, err
 	}
 	page, err := r.svc.Restaurants().List(from, n)

@@ -44,8 +44,9 @@ type Orders struct {
 	decoded *eventsourcing.Decoded // events this process wrote, already decoded
 
 	mu           sync.RWMutex
-	byID         map[string]int // id → index in list
-	list         []Order        // in creation order
+	byID         map[string]int   // id → index in list
+	list         []Order          // in creation order
+	created      []store.Position // of each order in list, its OrderCreated's position
 	counts       map[order.Status]int
 	byRestaurant map[string]*orderList
 }
@@ -81,6 +82,7 @@ func (m *Orders) Apply(e store.Event) error {
 		seq := len(m.list)
 		m.byID[ev.OrderID] = seq
 		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version})
+		m.created = append(m.created, e.Position)
 		r := m.byRestaurant[ev.RestaurantID]
 		if r == nil {
 			r = &orderList{counts: make(map[order.Status]int)}
@@ -123,6 +125,16 @@ func (m *Orders) Get(id string) (Order, bool) {
 // cursors have. It reads no order: a caller checks its input with it before waiting for the
 // read model to catch up, so that a malformed cursor is not answered by a timeout.
 func (m *Orders) CheckCursor(after string) error {
+	_, err := m.CursorPosition(after)
+	return err
+}
+
+// CursorPosition checks after as CheckCursor does, and returns the log position the read
+// model must have processed for List to find the order it names (0 when it names none, or
+// is of the first form, which does not say): a caller waits for it (a server replaying its
+// log after a restart has not reached every order a client was shown before). A position
+// beyond the log's head is one no server of this log issued.
+func (m *Orders) CursorPosition(after string) (store.Position, error) {
 	return checkCursor("order", after)
 }
 
@@ -166,10 +178,11 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 
 	start := 0
 	if after != "" {
-		seq, id, err := decodeCursor("order", after)
-		if err != nil || seq >= len(m.list) || m.list[seq].ID != id {
+		c, err := decodeCursor("order", after)
+		if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
 			return Page[Order]{}, ErrBadCursor
 		}
+		seq := c.seq
 		if f.RestaurantID != "" && m.list[seq].RestaurantID != f.RestaurantID {
 			return Page[Order]{}, ErrBadCursor
 		}
@@ -192,7 +205,7 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 		last = at(i)
 	}
 	if last >= 0 {
-		p.EndCursor = encodeCursor("order", last, m.list[last].ID)
+		p.EndCursor = encodeCursor("order", last, m.created[last], m.list[last].ID)
 	}
 	return p, nil
 }

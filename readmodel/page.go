@@ -3,10 +3,12 @@ package readmodel
 import (
 	"encoding/base64"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
 	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // Page limits: List takes 1 to MaxFirst nodes.
@@ -32,40 +34,90 @@ func checkFirst(first int) error {
 	return nil
 }
 
-// A cursor names a node by its kind, its place in creation order and its id, so that a
-// cursor survives restarts (the log replays to the same order) and a made-up or altered
-// cursor is detected: the node at that place must have that id.
-const cursorVersion = "c1"
+// A cursor names a node by its kind, its place in creation order, the log position of the
+// event that created it and its id, so that a cursor survives restarts (the log replays to
+// the same order) and a made-up or altered cursor is detected: the node at that place must
+// have that id and have been created at that position. The position also tells a server
+// whose read model has not got that far yet (replaying its log after a restart, or a replica
+// behind another) what to wait for: CursorPosition. Cursors of the first form ("c1", without
+// the position) are still read.
+const (
+	cursorVersion   = "c2"
+	cursorVersionV1 = "c1"
+)
 
-func encodeCursor(kind string, seq int, id string) string {
-	raw := cursorVersion + "|" + kind + "|" + strconv.Itoa(seq) + "|" + id
+func encodeCursor(kind string, seq int, created store.Position, id string) string {
+	raw := cursorVersion + "|" + kind + "|" + strconv.Itoa(seq) + "|" + strconv.FormatInt(int64(created), 10) + "|" + id
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
 // checkCursor fails with ErrBadCursor when after is neither empty nor of the form of a
-// cursor of the given kind.
-func checkCursor(kind, after string) error {
+// cursor of the given kind; else it returns the position the cursor's node was created at
+// (0 for an empty cursor, or one of the first form).
+func checkCursor(kind, after string) (store.Position, error) {
 	if after == "" {
-		return nil
+		return 0, nil
 	}
-	_, _, err := decodeCursor(kind, after)
-	return err
+	c, err := decodeCursor(kind, after)
+	return c.created, err
 }
 
-// decodeCursor returns the place and id a cursor of the given kind names. It checks the
-// form only; the caller checks that the node at seq has the id.
-func decodeCursor(kind, cursor string) (seq int, id string, err error) {
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
-	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != cursor {
-		return 0, "", ErrBadCursor // not base64, or not spelled as we spell it (e.g. with a newline)
+// cursor is what a cursor names.
+type cursor struct {
+	seq     int            // the node's place in creation order
+	created store.Position // the position of the event that created it; 0 when not given
+	id      string
+}
+
+// matches reports whether the node at c.seq, which has id and was created at created, is
+// the one c names.
+func (c cursor) matches(id string, created store.Position) bool {
+	return c.id == id && (c.created == 0 || c.created == created)
+}
+
+// decodeCursor returns what a cursor of the given kind names. It checks the form only; the
+// caller checks that the node at seq is the one named.
+func decodeCursor(kind, s string) (cursor, error) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != s {
+		return cursor{}, ErrBadCursor // not base64, or not spelled as we spell it (e.g. with a newline)
 	}
-	parts := strings.SplitN(string(raw), "|", 4)
-	if len(parts) != 4 || parts[0] != cursorVersion || parts[1] != kind || parts[3] == "" {
-		return 0, "", ErrBadCursor
+	var c cursor
+	switch parts := strings.SplitN(string(raw), "|", 5); {
+	case len(parts) == 5 && parts[0] == cursorVersion && parts[1] == kind:
+		p, ok := number(parts[3])
+		if !ok || p == 0 {
+			return cursor{}, ErrBadCursor
+		}
+		c.created, c.id = store.Position(p), parts[4]
+		c.seq, ok = number32(parts[2])
+		if !ok {
+			return cursor{}, ErrBadCursor
+		}
+	case len(parts) >= 4 && parts[0] == cursorVersionV1 && parts[1] == kind:
+		parts = strings.SplitN(string(raw), "|", 4)
+		var ok bool
+		c.id = parts[3]
+		if c.seq, ok = number32(parts[2]); !ok {
+			return cursor{}, ErrBadCursor
+		}
+	default:
+		return cursor{}, ErrBadCursor
 	}
-	seq, err = strconv.Atoi(parts[2])
-	if err != nil || seq < 0 || strconv.Itoa(seq) != parts[2] {
-		return 0, "", ErrBadCursor
+	if c.id == "" {
+		return cursor{}, ErrBadCursor
 	}
-	return seq, parts[3], nil
+	return c, nil
+}
+
+// number reads a non-negative decimal spelt as strconv spells it (no sign, no leading zero).
+func number(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 0 && strconv.FormatInt(n, 10) == s
+}
+
+// number32 is number within an int.
+func number32(s string) (int, bool) {
+	n, ok := number(s)
+	return int(n), ok && n <= math.MaxInt32
 }

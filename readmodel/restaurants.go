@@ -27,9 +27,10 @@ type Restaurants struct {
 	codec   restaurant.Codec
 	decoded *eventsourcing.Decoded // events this process wrote, already decoded
 
-	mu   sync.RWMutex
-	byID map[string]int // id → index in list
-	list []Restaurant   // in creation order
+	mu      sync.RWMutex
+	byID    map[string]int   // id → index in list
+	list    []Restaurant     // in creation order
+	created []store.Position // of each restaurant in list, its RestaurantCreated's position
 }
 
 // NewRestaurants returns an empty restaurants read model.
@@ -61,6 +62,7 @@ func (m *Restaurants) Apply(e store.Event) error {
 		}
 		m.byID[ev.RestaurantID] = len(m.list)
 		m.list = append(m.list, r)
+		m.created = append(m.created, e.Position)
 	case restaurant.RestaurantMenuChanged:
 		if i, ok := m.byID[ev.RestaurantID]; ok {
 			m.list[i].Menu = ev.Menu
@@ -87,6 +89,12 @@ func (m *Restaurants) Get(id string) (Restaurant, bool) {
 
 // CheckCursor is Orders.CheckCursor for the restaurants' cursors.
 func (m *Restaurants) CheckCursor(after string) error {
+	_, err := m.CursorPosition(after)
+	return err
+}
+
+// CursorPosition is Orders.CursorPosition for the restaurants' cursors.
+func (m *Restaurants) CursorPosition(after string) (store.Position, error) {
 	return checkCursor("restaurant", after)
 }
 
@@ -101,11 +109,11 @@ func (m *Restaurants) List(after string, first int) (Page[Restaurant], error) {
 	defer m.mu.RUnlock()
 	start := 0
 	if after != "" {
-		seq, id, err := decodeCursor("restaurant", after)
-		if err != nil || seq >= len(m.list) || m.list[seq].ID != id {
+		c, err := decodeCursor("restaurant", after)
+		if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
 			return Page[Restaurant]{}, ErrBadCursor
 		}
-		start = seq + 1
+		start = c.seq + 1
 	}
 	end := min(start+first, len(m.list))
 	p := Page[Restaurant]{Nodes: make([]Restaurant, 0, end-start), HasNextPage: end < len(m.list), TotalCount: len(m.list)}
@@ -113,7 +121,7 @@ func (m *Restaurants) List(after string, first int) (Page[Restaurant], error) {
 		p.Nodes = append(p.Nodes, m.list[i].clone())
 	}
 	if end > start {
-		p.EndCursor = encodeCursor("restaurant", end-1, m.list[end-1].ID)
+		p.EndCursor = encodeCursor("restaurant", end-1, m.created[end-1], m.list[end-1].ID)
 	}
 	return p, nil
 }

@@ -843,7 +843,7 @@ extend type Query {
     status: OrderStatus
     "Page size, 1–100."
     first: Int = 20
-    "The endCursor of the page before; only a cursor this server issued for this list."
+    "The endCursor of the page before, from a server of this log for this list (any other is BAD_USER_INPUT). It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
     after: String
     "Wait until the read models have processed this log position (see order)."
     minPosition: Int64
@@ -975,7 +975,7 @@ extend type Query {
   restaurants(
     "Page size, 1–100."
     first: Int = 20
-    "The endCursor of the page before; only a cursor this server issued for this list."
+    "The endCursor of the page before, from a server of this log for this list (any other is BAD_USER_INPUT). It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
     after: String
     "Wait until the read models have processed this log position (see restaurant)."
     minPosition: Int64

@@ -1,0 +1,108 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/base64"
+	"iter"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// heldReplay is a store whose subscriptions start only once released: a server replaying a
+// long log at start-up (cmd/api serves /graphql meanwhile; only /readyz says 503).
+type heldReplay struct {
+	store.Store
+	release chan struct{}
+}
+
+func (s *heldReplay) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return
+		}
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// A cursor a server issued before its restart names a node the restarted server's read model
+// may not have replayed yet: the page waits for it (CONSISTENCY_TIMEOUT, to retry, past the
+// bound) and then follows it. It was refused as BAD_USER_INPUT, "not a cursor this server
+// issued". A cursor naming a position beyond the log's head, or a node created elsewhere, is
+// still refused at once, and a cursor of the first form (without a position) still read.
+func TestCursors_issuedBeforeARestart(t *testing.T) {
+	held := &heldReplay{release: make(chan struct{})}
+	var first readmodel.Page[readmodel.Restaurant]
+	e := newEnv(t, withService(service.WithConsistencyTimeout(100*time.Millisecond)), withStore(func(st store.Store) store.Store {
+		// The log as the server's previous run left it, and the cursor it issued then.
+		prev := service.New(st)
+		for _, id := range []string{"r1", "r2", "r3"} {
+			if _, err := prev.CreateRestaurant(t.Context(), restaurant.CreateRestaurant{ID: id, Name: "R", Menu: restaurant.Menu{MenuID: "m", Cuisine: restaurant.Italian,
+				MenuItems: []restaurant.MenuItem{{MenuItemID: "a", Name: "A", Price: "1"}}}}, eventsourcing.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rm := readmodel.NewRestaurants()
+		for ev, err := range st.ReadAll(t.Context(), 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rm.Apply(ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var err error
+		if first, err = rm.List("", 2); err != nil {
+			t.Fatal(err)
+		}
+		held.Store = st
+		return held
+	}))
+	const page = `query($c: String) { restaurants(first: 2, after: $c) { nodes { id } } }`
+	cur := first.EndCursor
+	raw, err := base64.RawURLEncoding.DecodeString(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(string(raw), "|") // c2|restaurant|seq|position|id
+	spell := func(p ...string) string { return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(p, "|"))) }
+
+	if r := e.do(t, page, map[string]any{"c": cur}); r.Code() != graph.CodeConsistencyTimeout {
+		t.Fatalf("while the log replays: %s %v; want CONSISTENCY_TIMEOUT, to retry", r.Code(), r.Err())
+	}
+	beyond := spell(parts[0], parts[1], parts[2], "99", parts[4])
+	if r := e.do(t, page, map[string]any{"c": beyond}); r.Code() != graph.CodeBadUserInput {
+		t.Fatalf("a cursor beyond the log's head: %s %v; want BAD_USER_INPUT at once", r.Code(), r.Err())
+	}
+	close(held.release)
+
+	for _, tt := range []struct{ name, cursor string }{
+		{"the cursor issued", cur},
+		{"a cursor of the first form", spell("c1", parts[1], parts[2], parts[4])},
+	} {
+		var out struct {
+			Restaurants struct{ Nodes []struct{ ID string } }
+		}
+		e.must(t, page, map[string]any{"c": tt.cursor}, &out)
+		if len(out.Restaurants.Nodes) != 1 || out.Restaurants.Nodes[0].ID != "r3" {
+			t.Errorf("%s: page %+v, want r3", tt.name, out.Restaurants.Nodes)
+		}
+	}
+	elsewhere := spell(parts[0], parts[1], parts[2], "1", parts[4]) // r2 was created at 2
+	if r := e.do(t, page, map[string]any{"c": elsewhere}); r.Code() != graph.CodeBadUserInput {
+		t.Fatalf("a cursor naming r2 created at another position: %s %v; want BAD_USER_INPUT", r.Code(), r.Err())
+	}
+}
