@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,6 +143,21 @@ func TestMain_appendFaults(t *testing.T) {
 		c := newClient(t, m.URL()+"/graphql")
 		afterR1 := created(t, gql(t, c, createRestaurant, create("r1")))
 
+		health := func(path string) (int, string) {
+			t.Helper()
+			resp, err := http.Get(m.URL() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, body := health(path); code != http.StatusOK {
+				t.Fatalf("%s before the fault: %d %q", path, code, body)
+			}
+		}
 		ff.failSync.Store(true)
 		for _, id := range []string{"r2", "r3"} {
 			r, err := c.Query(testCtx(t), createRestaurant, create(id))
@@ -157,6 +174,12 @@ func TestMain_appendFaults(t *testing.T) {
 		}
 		if name := decode[struct{ Restaurant struct{ Name string } }](t, gql(t, c, read, afterR1)).Restaurant.Name; name != "Trattoria r1" {
 			t.Errorf("reads during the fault: %q", name)
+		}
+		// Only a restart recovers: the health checks say so, so that an orchestrator restarts it.
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, body := health(path); code != http.StatusServiceUnavailable || !strings.Contains(body, "restart") {
+				t.Errorf("%s after the failed sync: %d %q, want 503 asking for a restart", path, code, body)
+			}
 		}
 		if err := m.Close(); err != nil {
 			t.Logf("Close after a failed sync: %v", err)

@@ -16,11 +16,14 @@ import (
 // readyz answers 200 once the projections and sagas caught up with the log after
 // start-up; 503 while the log is being replayed, when a projection or saga has stopped
 // on an error (its read model no longer follows the log: queries with minPosition fail),
-// and when the event store does not answer within storeCheckTimeout (a PostgreSQL server
-// down: every command would fail). /healthz only says the process is up.
+// when the event store does not answer within storeCheckTimeout (a PostgreSQL server
+// down: every command would fail), and when it has failed for good (see healthz).
 func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if o.storeFailed(w) {
+		return
+	}
 	if o.svc != nil {
 		for _, s := range o.svc.Status() {
 			if s.Stopped {
@@ -44,6 +47,32 @@ func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.WriteString(w, "ready\n")
+}
+
+// healthz answers 200 while the process serves, and 503 once the event store has failed
+// for good (a JSONL log whose sync failed refuses every append until it is opened again):
+// only a restart recovers, which is what a liveness check is for.
+func (o *observability) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if o.storeFailed(w) {
+		return
+	}
+	_, _ = io.WriteString(w, "ok\n")
+}
+
+// storeFailed answers 503 and reports true when the event store has failed for good.
+func (o *observability) storeFailed(w http.ResponseWriter) bool {
+	if o.svc == nil {
+		return false
+	}
+	f, ok := o.svc.Store().(interface{ Failed() error })
+	if !ok || f.Failed() == nil {
+		return false
+	}
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = io.WriteString(w, "the event store has failed; restart the server to recover\n")
+	return true
 }
 
 // storeCheckTimeout bounds readyz's question to the store (the log's head).

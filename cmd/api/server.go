@@ -199,10 +199,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	m.streams.closing = m.streamsClosing
 	mux := http.NewServeMux()
 	mux.Handle(graphPath, m.streams.wrap(graphHandler(m.svc, m.Config, m.Logger, obs.graphObserver(m.Logger))))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
+	mux.HandleFunc("GET /healthz", obs.healthz)
 	if m.Config.Playground {
 		pg, err := playground.New(graphPath)
 		if err != nil {

@@ -104,9 +104,17 @@ func TestStore_Append_faults(t *testing.T) {
 				if err != nil || a != (store.Appended{Version: 3, Position: 3}) {
 					t.Fatalf("Append after the fault = %+v, %v; want version 3 position 3", a, err)
 				}
+				if err := s.Failed(); err != nil {
+					t.Errorf("Failed() after a fault it recovered from: %v", err)
+				}
 				acked = readAll(t, s)
-			} else if !errors.Is(err, jsonl.ErrFailed) {
-				t.Fatalf("Append after the fault: %v, want ErrFailed", err)
+			} else {
+				if !errors.Is(err, jsonl.ErrFailed) {
+					t.Fatalf("Append after the fault: %v, want ErrFailed", err)
+				}
+				if err := s.Failed(); !errors.Is(err, jsonl.ErrFailed) || !errors.Is(err, tt.want) {
+					t.Errorf("Failed() = %v, want ErrFailed naming the cause (%v)", err, tt.want)
+				}
 			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)

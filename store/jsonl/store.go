@@ -277,3 +277,16 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// Failed returns nil while the Store takes appends, and an error wrapping ErrFailed once a
+// write or sync failed in a way that leaves the file's state uncertain: every later append
+// fails, reads keep working, and only closing the Store and opening it again recovers. A
+// server reports it in its health checks, so that it is restarted.
+func (s *Store) Failed() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.failed == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrFailed, s.failed)
+}
