@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -62,6 +63,11 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				tooLarge()
+				return
+			}
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+				// The client is too slow, not wrong: 408, which it may retry.
+				writeError(w, r, http.StatusRequestTimeout, graph.CodeBadRequest, "the request body did not arrive within the server's read timeout", nil)
 				return
 			}
 			writeError(w, r, http.StatusBadRequest, codeBadUserInput, "could not read the request body", nil)

@@ -61,11 +61,15 @@ func TestReadTimeout_BodyThatNeverComes(t *testing.T) {
 			}
 			defer conn.Close()
 			fmt.Fprintf(conn, "%sHost: %s\r\nContent-Length: 1000\r\n\r\n{", tt.head, m.Addr())
-			// The server answers or closes within its read timeout; 10 s means it never will.
+			// The server answers and closes within its read timeout; 10 s means it never will.
 			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			_, err = io.Copy(io.Discard, conn)
+			got, err := io.ReadAll(conn)
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				t.Fatalf("the connection was still open after 10 s: %v", err)
+			}
+			// 408: the client was too slow, not wrong (it was 400 BAD_USER_INPUT).
+			if !strings.HasPrefix(string(got), "HTTP/1.1 408 ") || !strings.Contains(string(got), `"BAD_REQUEST"`) {
+				t.Errorf("answer %q, want 408 with BAD_REQUEST", got)
 			}
 		})
 	}
