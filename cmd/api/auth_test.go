@@ -218,6 +218,8 @@ func TestParseConfig_authTokens(t *testing.T) {
 		{name: "a token with a space is refused", args: []string{"--auth-tokens", token1[:10] + " " + token1[10:]}, wantErr: "whitespace"},
 		{name: "a short token in a file is refused", args: []string{"--auth-token-file", short}, wantErr: "at least 16"},
 		{name: "an empty token file is refused", args: []string{"--auth-token-file", empty}, wantErr: "no token"},
+		{name: "an empty list of tokens is refused", args: []string{"--auth-tokens", ""}, wantErr: "no token"},
+		{name: "a list of separators only is refused", args: []string{"--auth-tokens", " , "}, wantErr: "no token"},
 		{name: "a missing token file is refused", args: []string{"--auth-token-file", filepath.Join(dir, "missing")}, wantErr: "no such file"},
 		{name: "--auth-queries without tokens is refused", args: []string{"--auth-queries"}, wantErr: "--auth-queries"},
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -74,6 +75,11 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 		// reports it instead.
 		tokens := splitList(s)
 		c.AuthTokens, c.tokensErr = tokens, checkTokens(tokens)
+		if len(tokens) == 0 {
+			// As an empty token file is refused: given, but empty (a shell variable that
+			// was not set, say), it would turn authentication off without a word.
+			c.tokensErr = errors.New("holds no token; leave it out to run without bearer tokens")
+		}
 		return nil
 	})
 	fs.Func("auth-token-file", "`file` of bearer tokens, one per line (blank lines and lines starting with # are ignored); like --auth-tokens", func(path string) error {
