@@ -38,8 +38,16 @@ type logLine struct {
 	Addr string `json:"addr"`
 }
 
+// SIGTERM, SIGINT and SIGHUP (its terminal closed) shut the server down cleanly. SIGHUP
+// killed it on the spot, without syncing or closing the log.
 func TestBinary_sigtermShutsDownCleanly(t *testing.T) {
 	bin := buildBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { signalShutsDownCleanly(t, bin, sig) })
+	}
+}
+
+func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	dir := filepath.Join(t.TempDir(), "data")
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(os.Environ(), "EVENTGRAPH_DATA="+dir)
@@ -96,7 +104,7 @@ func TestBinary_sigtermShutsDownCleanly(t *testing.T) {
 		t.Fatalf("SSE subscription: %v", err)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	var last string
@@ -107,7 +115,7 @@ func TestBinary_sigtermShutsDownCleanly(t *testing.T) {
 	err = cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		t.Fatalf("exit status %d after SIGTERM, want 0; last log line: %s", exit.ExitCode(), last)
+		t.Fatalf("exit status %d after %v, want 0; last log line: %s", exit.ExitCode(), sig, last)
 	} else if err != nil {
 		t.Fatal(err)
 	}
