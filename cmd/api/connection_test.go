@@ -140,8 +140,8 @@ func TestTimeouts(t *testing.T) {
 	t.Run("a body that does not arrive in time is refused", func(t *testing.T) {
 		conn := rawConn(t, m)
 		fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":")
-		if got := closedByServer(t, conn); got != "" && !strings.HasPrefix(got, "HTTP/1.1 400") {
-			t.Fatalf("got %q, want a 400 or a closed connection", got)
+		if got := closedByServer(t, conn); got != "" && !strings.HasPrefix(got, "HTTP/1.1 408") {
+			t.Fatalf("got %q, want a 408 or a closed connection", got)
 		}
 	})
 	t.Run("an idle kept-alive connection is closed", func(t *testing.T) {
