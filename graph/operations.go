@@ -59,8 +59,12 @@ func (o *Operations) end() {
 }
 
 // operationCounter is the extension that counts queries and mutations in the Operations of
-// their stream, from the moment they are dispatched until their transport asks for a response
-// after the last (it has then sent that one) or their context ends.
+// their stream, from the moment they are dispatched until their context ends: the WebSocket
+// transport ends an operation's context once it has sent the operation's complete message,
+// and an SSE request's ends when its handler has written it and returned. (Ending the count at
+// the transport's request for a response after the last one let a shutdown close the
+// connection before that complete, and a graphql-ws client retries an operation that did not
+// complete.)
 type operationCounter struct{}
 
 var _ interface {
@@ -80,16 +84,6 @@ func (operationCounter) InterceptOperation(ctx context.Context, next graphql.Ope
 		return next(ctx)
 	}
 	ops.begin()
-	var once sync.Once
-	end := func() { once.Do(ops.end) }
-	stop := context.AfterFunc(ctx, end)
-	h := next(ctx)
-	return func(ctx context.Context) *graphql.Response {
-		resp := h(ctx)
-		if resp == nil {
-			stop()
-			end()
-		}
-		return resp
-	}
+	context.AfterFunc(ctx, ops.end)
+	return next(ctx)
 }
