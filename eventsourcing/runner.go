@@ -313,6 +313,15 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 	}
 }
 
+// Reached reports whether WaitFor(p) would return nil at once: every projection and saga
+// has processed p and what the sagas wrote for the events up to it. It does not wait.
+func (r *Runner) Reached(p store.Position) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	done, err := r.reachedLocked(p)
+	return done && err == nil
+}
+
 // Drain makes WaitFor fail at once with ErrDraining, for the calls waiting now and those to
 // come, when they wait for a position beyond head; a server calls it as it shuts down, with
 // the log's head once it no longer takes requests. No request can then write such a position

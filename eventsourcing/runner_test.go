@@ -437,6 +437,9 @@ func TestRunner_waitForAfterRunReturned(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	waitFor(t, r, first.Position)
+	if !r.Reached(first.Position) || r.Reached(first.Position+1) {
+		t.Fatalf("Reached(%d) = %v, Reached(%d) = %v; want true, false", first.Position, r.Reached(first.Position), first.Position+1, r.Reached(first.Position+1))
+	}
 
 	// A wait in progress when Run returns. No deadline: without the fix it never returns,
 	// and the test's own timeout reports it.

@@ -3,8 +3,10 @@ package graph_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"iter"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,5 +106,43 @@ func TestCursors_issuedBeforeARestart(t *testing.T) {
 	elsewhere := spell(parts[0], parts[1], parts[2], "1", parts[4]) // r2 was created at 2
 	if r := e.do(t, page, map[string]any{"c": elsewhere}); r.Code() != graph.CodeBadUserInput {
 		t.Fatalf("a cursor naming r2 created at another position: %s %v; want BAD_USER_INPUT", r.Code(), r.Err())
+	}
+}
+
+type headFails struct {
+	store.Store
+	fail atomic.Bool
+}
+
+func (s *headFails) Head(ctx context.Context) (store.Position, error) {
+	if s.fail.Load() {
+		return 0, errors.New("the store does not answer")
+	}
+	return s.Store.(store.Header).Head(ctx)
+}
+
+// A page after a cursor whose node the read models already hold is served from memory, as
+// the first page is: the log's head is asked for only when they are behind the cursor, not
+// for every page (a store that did not answer failed every page after the first).
+func TestCursors_pageOfAReplayedNodeNeedsNoStore(t *testing.T) {
+	var hs *headFails
+	e := newEnv(t, withStore(func(st store.Store) store.Store { hs = &headFails{Store: st}; return hs }))
+	for _, id := range []string{"r1", "r2", "r3"} {
+		e.create(t, restaurantInput(id, "a"))
+	}
+	const page = `query($c: String) { restaurants(first: 2, after: $c) { nodes { id } pageInfo { endCursor } } }`
+	var p1 struct {
+		Restaurants struct {
+			Nodes    []struct{ ID string }
+			PageInfo struct{ EndCursor string }
+		}
+	}
+	e.must(t, page, map[string]any{"c": nil}, &p1)
+	hs.fail.Store(true)
+	// The first page is still served.
+	e.must(t, page, map[string]any{"c": nil}, nil)
+	r := e.do(t, page, map[string]any{"c": p1.Restaurants.PageInfo.EndCursor})
+	if r.Err() != nil {
+		t.Errorf("the next page, its node long in the read model, with the store not answering Head: %s %v; want r3 from the read model", r.Code(), r.Err())
 	}
 }

@@ -36,7 +36,7 @@ func (r *Resolver) awaitCursor(ctx context.Context, minPosition *int64, created 
 	if err != nil {
 		return err
 	}
-	if created > 0 {
+	if created > 0 && !r.svc.Processed(created) { // the store is asked only when the read models are behind
 		head, err := r.svc.Head(ctx)
 		if err != nil {
 			return err

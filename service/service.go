@@ -188,6 +188,9 @@ func (s *Service) WaitFor(ctx context.Context, p store.Position) error {
 	return nil
 }
 
+// Processed reports whether WaitFor(p) would return at once (see eventsourcing.Runner.Reached).
+func (s *Service) Processed(p store.Position) bool { return s.runner.Reached(p) }
+
 // Drain readies the service for shutdown, once the server takes no more requests: from now
 // on WaitFor for a position beyond the log's present head fails at once with an error
 // wrapping eventsourcing.ErrDraining, instead of waiting out the consistency timeout (see
