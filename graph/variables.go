@@ -58,12 +58,16 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 			continue
 		}
 		if where, err := v.check(d.Type, value); err != nil {
-			// The path was gathered from the failing value outwards.
+			// The path was gathered from the failing value outwards. The refusal takes the
+			// shape of gqlparser's own (the presenter makes both BAD_USER_INPUT: see
+			// variableRefusal), so that a transport answers both alike: a graphql-ws error
+			// message, not a next with errors.
+			where = append(where, ast.PathName(d.Variable), ast.PathName("variable"))
 			slices.Reverse(where)
-			field := d.Variable + strings.Join(where, "")
 			return &gqlerror.Error{
-				Message:    fmt.Sprintf("variable $%s: %v", field, err),
-				Extensions: map[string]any{"code": CodeBadUserInput, "field": field},
+				Message:    err.Error(),
+				Path:       where,
+				Extensions: map[string]any{"code": errcode.ValidationFailed},
 			}
 		}
 	}
@@ -71,9 +75,9 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 }
 
 // check reads value as a value of typ. When it fails, it returns why, and where within value
-// as path segments ("[1]", ".price") from the failing value outwards: built only then, so
-// that a request whose variables fit allocates nothing here.
-func (v *variableTypes) check(typ *ast.Type, value any) ([]string, error) {
+// as path elements from the failing value outwards: built only then, so that a request whose
+// variables fit allocates nothing here.
+func (v *variableTypes) check(typ *ast.Type, value any) (ast.Path, error) {
 	if value == nil {
 		return nil, nil // gqlparser has refused a null for a non-null type
 	}
@@ -84,7 +88,7 @@ func (v *variableTypes) check(typ *ast.Type, value any) ([]string, error) {
 		}
 		for i, e := range list {
 			if where, err := v.check(typ.Elem, e); err != nil {
-				return append(where, "["+strconv.Itoa(i)+"]"), err
+				return append(where, ast.PathIndex(i)), err
 			}
 		}
 		return nil, nil
@@ -121,7 +125,7 @@ func (v *variableTypes) check(typ *ast.Type, value any) ([]string, error) {
 		for _, f := range def.Fields {
 			if fv, ok := fields[f.Name]; ok {
 				if where, err := v.check(f.Type, fv); err != nil {
-					return append(where, "."+f.Name), err
+					return append(where, ast.PathName(f.Name)), err
 				}
 			}
 		}
@@ -165,26 +169,33 @@ var (
 	kindNotType   = regexp.MustCompile(`^must be a ([A-Za-z0-9_]+), not a ([a-z0-9]+)$`)
 )
 
+// intReason is why a number is no Int: gqlparser takes only integers spelt without a fraction
+// or an exponent (1.0 and 1e1 too are refused), within 64 bits; the Int reader, 32 bits.
+var intReason = fmt.Sprintf("invalid Int: must be an integer from %d to %d, written without a fraction or an exponent", math.MinInt32, math.MaxInt32)
+
 // variableReason says what gqlparser's message says in GraphQL's words rather than Go's.
 func variableReason(msg string) string {
+	// The endpoint reads a JSON number as a json.Number, which gqlparser calls a string: the
+	// value may have been either, so a string is not named.
 	if m := numberMisread.FindStringSubmatch(msg); m != nil {
 		if m[1] == "Int" {
-			return fmt.Sprintf("invalid Int: must be a whole number from %d to %d", math.MinInt32, math.MaxInt32)
+			return intReason
 		}
 		return "invalid Float: must be a finite number"
 	}
 	if m := kindRefused.FindStringSubmatch(msg); m != nil {
-		if m[1] == "string" {
-			// The endpoint reads a JSON number as a json.Number, a string to gqlparser: the
-			// value may have been either.
-			if m[2] == "Int" {
-				return fmt.Sprintf("invalid Int: must be a whole number from %d to %d", math.MinInt32, math.MaxInt32)
-			}
+		switch {
+		case m[1] == "string" && m[2] == "Int":
+			return intReason
+		case m[1] == "string":
 			return "must be " + article(m[2])
 		}
 		return fmt.Sprintf("must be %s, not %s", article(m[2]), article(jsonKind(m[1])))
 	}
 	if m := kindNotType.FindStringSubmatch(msg); m != nil {
+		if m[2] == "string" {
+			return "must be " + article(m[1])
+		}
 		return fmt.Sprintf("must be %s, not %s", article(m[1]), article(jsonKind(m[2])))
 	}
 	switch msg {

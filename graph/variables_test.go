@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 )
@@ -32,11 +35,13 @@ func TestVariables_readBeforeRunning(t *testing.T) {
 		{"an Int64 that is not a number", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": "twelve"}}`, "p", ""},
 		{"a String in a list", `{"query": "query($t: [String!]) { events(types: $t) { id } }", "variables": {"t": ["A", 5]}}`, "t[1]", ""},
 		// Refused by gqlparser's coercion, before the extension: the same code and field.
-		{"an Int of 1.5", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1.5}}`, "n", "whole number"},
-		{"an Int beyond 64 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1e20}}`, "n", "whole number"},
+		{"an Int of 1.5", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1.5}}`, "n", "an integer from"},
+		{"an Int beyond 64 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1e20}}`, "n", "an integer from"},
 		{"an Int sent as a boolean", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": true}}`, "n", "not a boolean"},
 		{"an Int of 1.5 in an input object", `{"query": "mutation($in: MarkOrderAsPreparedInput!) { markOrderAsPrepared(input: $in) { id } }", "variables": {"in": {"id": "o1", "expectedVersion": 1.5}}}`,
-			"in.expectedVersion", "whole number"},
+			"in.expectedVersion", "an integer from"},
+		{"an Int of 1.0", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1.0}}`, "n", "without a fraction or an exponent"},
+		{"an input object sent as a number", `{"query": "` + create + `", "variables": {"in": 5}}`, "in", "must be a CreateRestaurantInput"},
 		{"a required variable left out", `{"query": "query($n: Int!) { restaurants(first: $n) { totalCount } }", "variables": {}}`, "n", "must be given"},
 		{"a required variable sent as null", `{"query": "query($n: Int!) { restaurants(first: $n) { totalCount } }", "variables": {"n": null}}`, "n", "cannot be null"},
 		{"an input field the type does not have", `{"query": "` + create + `", "variables": {"in": {"name": "x", "bogus": 1, "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "a", "name": "a", "price": "9.50"}]}}}}`,
@@ -65,5 +70,49 @@ func TestVariables_readBeforeRunning(t *testing.T) {
 				t.Fatalf("a refused request wrote: head %d → %d", before, after)
 			}
 		})
+	}
+}
+
+// Over graphql-transport-ws, a variable refused by gqlparser (an Int of 1.5) and one refused
+// by the endpoint's own check (an Int of 2^40) reach the client alike: an error message with
+// BAD_USER_INPUT. The second came as a next with errors, then complete.
+func TestVariables_refusalsAlikeOverWebSocket(t *testing.T) {
+	e := newEnv(t)
+	shape := func(n any) string {
+		conn, _, err := websocket.Dial(testContext(t), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.CloseNow()
+		ctx := testContext(t)
+		_ = wsjson.Write(ctx, conn, map[string]any{"type": "connection_init"})
+		var ack map[string]any
+		if err := wsjson.Read(ctx, conn, &ack); err != nil || ack["type"] != "connection_ack" {
+			t.Fatalf("ack %v %v", ack, err)
+		}
+		_ = wsjson.Write(ctx, conn, map[string]any{"type": "subscribe", "id": "1", "payload": map[string]any{
+			"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": map[string]any{"n": n}}})
+		var types []string
+		for {
+			var msg map[string]json.RawMessage
+			if err := wsjson.Read(ctx, conn, &msg); err != nil {
+				break
+			}
+			var typ string
+			_ = json.Unmarshal(msg["type"], &typ)
+			if typ == "ping" || typ == "pong" {
+				continue
+			}
+			types = append(types, typ+" "+string(msg["payload"]))
+			if typ == "complete" || typ == "error" {
+				break
+			}
+		}
+		return strings.Join(types, " / ")
+	}
+	for _, n := range []any{1.5, 1 << 40} {
+		if got := shape(n); !strings.HasPrefix(got, "error ") || !strings.Contains(got, `"BAD_USER_INPUT"`) || strings.Contains(got, " / ") {
+			t.Errorf("an Int of %v: %s; want one error message with BAD_USER_INPUT", n, got)
+		}
 	}
 }
