@@ -9,9 +9,9 @@
 // Given is a method, not an argument of For, so that events of concrete types convert to
 // the decider's event interface (Go's type inference would not convert them).
 //
-// A spec checks only at its last step, so one that stops short of it (For or Given with no
-// When, a When whose outcome or reaction no Then checks, a view spec with no Then) fails
-// the test when it ends, naming the line where it stopped.
+// A When whose outcome (or a saga's reaction) no Then checks fails the test when it ends,
+// naming the When's line: it would pass however wrong the code is. A spec stopped before its
+// When (a base that subtests carry on, which -run may filter out) does not fail.
 //
 // Every stream's fold starts from the same InitialState, so Evolve must not write into
 // memory InitialState holds: it builds a new state, making maps and slices as they are
