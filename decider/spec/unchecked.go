@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// step is one link of a spec's chain (For, Given, When) that checks nothing by itself: a
-// spec that ends there would pass however wrong the code under test is, so the test fails
-// when it ends unless the chain was carried on from the step.
+// step is a spec's outcome (a When's) that checks nothing by itself: a spec that ends there
+// would pass however wrong the code under test is, so the test fails when it ends unless the
+// outcome was checked.
 type step struct{ done atomic.Bool } // atomic: parallel subtests may carry on one step
 
 // newStep returns a step begun at the line at (see caller). When tb's test ends and the
