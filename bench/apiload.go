@@ -208,7 +208,7 @@ func measureRequests(ctx context.Context, c *gqlClient, clients int, d time.Dura
 	return apiMeasurement{
 		requests: int64(len(all)),
 		elapsed:  elapsed,
-		p50:      all[len(all)*50/100],
-		p99:      all[min(len(all)*99/100, len(all)-1)],
+		p50:      quantile(all, 0.50),
+		p99:      quantile(all, 0.99),
 	}, nil
 }

@@ -26,7 +26,8 @@ type fanoutMeasurement struct {
 	connect     time.Duration // time to open and start every subscription
 	lastP50     time.Duration // commit → last subscriber's delivery, median over the events
 	lastP99     time.Duration
-	eachP50     time.Duration // commit → one subscriber's delivery, over every delivery
+	last        []time.Duration // commit → last delivery of every event, sorted (pooled over rounds by the target)
+	eachP50     time.Duration   // commit → one subscriber's delivery, over every delivery
 	eachP99     time.Duration
 	perSub      float64 // heap+stack bytes per idle subscription (server and bench client)
 }
@@ -184,6 +185,7 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 		connect:     connect,
 		lastP50:     quantile(last, 0.50),
 		lastP99:     quantile(last, 0.99),
+		last:        last,
 		eachP50:     quantile(each, 0.50),
 		eachP99:     quantile(each, 0.99),
 		perSub:      perSub,

@@ -63,7 +63,7 @@ func postgresWriteCases() []writeCase {
 		return nil
 	}
 	return []writeCase{{key: keyPostgres, title: "eventgraph PostgreSQL (synchronous_commit on)", durable: true,
-		group: "eventgraph", baseline: durableBaseline,
+		group: "eventgraph", baselines: durableBaseline,
 		open: func(ctx context.Context, _ string) (writeTarget, error) { return openPostgres(ctx) }}}
 }
 

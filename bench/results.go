@@ -7,6 +7,7 @@ type sample struct {
 	rate        float64 // events/s
 	diskPerItem float64 // bytes on disk per event, 0 when the case keeps nothing on disk
 	p50, p99    float64 // append latency in seconds, 0 when not timed
+	perGroup    float64 // events per write(2) (and fdatasync) of a group baseline, 0 for others
 }
 
 // apiSample is one measured API case.

@@ -109,8 +109,12 @@ func (r *runner) write(ctx context.Context, p plannedWrite) error {
 		r.res.writes[p.c.key] = map[int][]sample{}
 	}
 	r.res.writes[p.c.key][p.writers] = append(r.res.writes[p.c.key][p.writers], s)
-	r.progress("write %-16s %3d writers %12s events/s  (%d events in %.2fs)",
-		p.c.key, p.writers, thousands(s.rate), m.events, m.elapsed.Seconds())
+	group := ""
+	if s.perGroup > 0 {
+		group = fmt.Sprintf(", %.1f events per write", s.perGroup)
+	}
+	r.progress("write %-16s %3d writers %12s events/s  (%d events in %.2fs%s)",
+		p.c.key, p.writers, thousands(s.rate), m.events, m.elapsed.Seconds(), group)
 	return nil
 }
 
@@ -199,8 +203,8 @@ func (r *runner) soak(ctx context.Context) error {
 	}
 	r.res.soak = &s
 	first, last := s.samples[0], s.samples[len(s.samples)-1]
-	r.progress("soak: %d requests, RSS %s → %s MiB, heap %s → %s MiB",
-		last.requests, mib(first.rss), mib(last.rss), mib(first.heap), mib(last.heap))
+	r.progress("soak: %d requests (%.0f/s), RSS %s → %s MiB, heap %s → %s MiB",
+		last.requests, s.achievedRate(), mib(first.rss), mib(last.rss), mib(first.heap), mib(last.heap))
 	return nil
 }
 
@@ -224,6 +228,9 @@ func runWrite(ctx context.Context, base string, p plannedWrite, lim limits) (sam
 		return sample{}, measurement{}, err
 	}
 	s := sample{rate: m.rate(), p50: m.p50.Seconds(), p99: m.p99.Seconds()}
+	if g, ok := t.(interface{ perGroup() float64 }); ok {
+		s.perGroup = g.perGroup()
+	}
 	if size := dirSize(dir); size > 0 && m.events > 0 {
 		s.diskPerItem = float64(size) / float64(m.events)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -37,9 +38,50 @@ const (
 type soakResult struct {
 	workload string
 	duration time.Duration
-	rate     int
+	rate     int // requests/s asked for (see achievedRate)
 	clients  int
 	samples  []soakSample
+}
+
+// achievedRate returns the requests per second the soak made up to its last sample. It can fall
+// short of the rate asked for: the clients share one ticker, and a tick that finds every client
+// busy is dropped.
+func (s soakResult) achievedRate() float64 {
+	if len(s.samples) == 0 {
+		return 0
+	}
+	last := s.samples[len(s.samples)-1]
+	if last.at <= 0 {
+		return 0
+	}
+	return float64(last.requests) / last.at.Seconds()
+}
+
+// halfGrowth is how the process grew over the second half of a soak.
+type halfGrowth struct {
+	from, to     soakSample // the second half's first and last samples
+	rssPerEvent  float64    // least-squares slope of the RSS over the events in the log, bytes per event
+	heapPerEvent float64    // the same for the live heap
+}
+
+// secondHalf returns the growth over the samples from the middle one on (the first half holds
+// the start: the read models filling, the heap finding its size), and false with fewer than
+// three samples or no events in the second half.
+func (s soakResult) secondHalf() (halfGrowth, bool) {
+	if len(s.samples) < 3 {
+		return halfGrowth{}, false
+	}
+	half := s.samples[len(s.samples)/2:]
+	xs, rs, hs := make([]float64, len(half)), make([]float64, len(half)), make([]float64, len(half))
+	for i, x := range half {
+		xs[i], rs[i], hs[i] = float64(x.head), float64(x.rss), float64(x.heap)
+	}
+	rssSlope, ok1 := slope(xs, rs)
+	heapSlope, ok2 := slope(xs, hs)
+	if !ok1 || !ok2 {
+		return halfGrowth{}, false
+	}
+	return halfGrowth{from: half[0], to: half[len(half)-1], rssPerEvent: rssSlope, heapPerEvent: heapSlope}, true
 }
 
 // runSoak serves the mutation mix over the JSONL durable store at a constant request rate
@@ -74,6 +116,12 @@ func runSoak(ctx context.Context, base, workload string, d time.Duration, rate, 
 		return res, fmt.Errorf("unknown soak workload %q", workload)
 	}
 	ctx, cancel := context.WithCancel(ctx)
+
+	// The soak runs after the other cases in the same process: what they left in the heap is
+	// collected and returned to the system first, so that the first sample does not carry it
+	// (the RSS would seem to shrink while the soak runs).
+	runtime.GC()
+	debug.FreeOSMemory()
 
 	var (
 		requests atomic.Int64
