@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -82,16 +83,25 @@ func (v *variableTypes) check(typ *ast.Type, value any) (ast.Path, error) {
 		return nil, nil // gqlparser has refused a null for a non-null type
 	}
 	if typ.Elem != nil {
-		list, ok := value.([]any)
-		if !ok { // a single value stands for a list of one
-			return v.check(typ.Elem, value)
-		}
-		for i, e := range list {
-			if where, err := v.check(typ.Elem, e); err != nil {
-				return append(where, ast.PathIndex(i)), err
+		if list, ok := value.([]any); ok {
+			for i, e := range list {
+				if where, err := v.check(typ.Elem, e); err != nil {
+					return append(where, ast.PathIndex(i)), err
+				}
 			}
+			return nil, nil
 		}
-		return nil, nil
+		// gqlparser's coercion makes a single value that stands for a list of one a list of
+		// its own type ([]string for "m1").
+		if rv := reflect.ValueOf(value); rv.Kind() == reflect.Slice {
+			for i := range rv.Len() {
+				if where, err := v.check(typ.Elem, rv.Index(i).Interface()); err != nil {
+					return append(where, ast.PathIndex(i)), err
+				}
+			}
+			return nil, nil
+		}
+		return v.check(typ.Elem, value) // a single value stands for a list of one
 	}
 	def := v.schema.Types[typ.NamedType]
 	if def == nil {

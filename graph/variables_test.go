@@ -34,6 +34,9 @@ func TestVariables_readBeforeRunning(t *testing.T) {
 		{"an Int beyond 32 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1099511627776}}`, "n", ""},
 		{"an Int64 that is not a number", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": "twelve"}}`, "p", ""},
 		{"a String in a list", `{"query": "query($t: [String!]) { events(types: $t) { id } }", "variables": {"t": ["A", 5]}}`, "t[1]", ""},
+		{"an Int64 sent as a boolean", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": true}}`, "p", "not a boolean"},
+		{"an Int64 of 1.5", `{"query": "query($p: Int64) { events(afterPosition: $p) { id } }", "variables": {"p": 1.5}}`, "p", "not the number 1.5"},
+		{"an ID list's item of 1.5", `{"query": "mutation($ids: [ID!]!) { placeOrder(input: {restaurantId: \"r1\", menuItemIds: $ids}) { id } }", "variables": {"ids": ["a", 1.5]}}`, "ids[1]", "not the number 1.5"},
 		// Refused by gqlparser's coercion, before the extension: the same code and field.
 		{"an Int of 1.5", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1.5}}`, "n", "an integer from"},
 		{"an Int beyond 64 bits", `{"query": "query($n: Int) { restaurants(first: $n) { totalCount } }", "variables": {"n": 1e20}}`, "n", "an integer from"},
@@ -114,5 +117,23 @@ func TestVariables_refusalsAlikeOverWebSocket(t *testing.T) {
 		if got := shape(n); !strings.HasPrefix(got, "error ") || !strings.Contains(got, `"BAD_USER_INPUT"`) || strings.Contains(got, " / ") {
 			t.Errorf("an Int of %v: %s; want one error message with BAD_USER_INPUT", n, got)
 		}
+	}
+}
+
+// A single value stands for a list of one, as GraphQL's input coercion asks: gqlparser makes
+// it a list of its own type, which the endpoint's own check refused ("must be a string, not
+// []string").
+func TestVariables_singleValueForAList(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	var placed struct{ PlaceOrder result }
+	e.must(t, `mutation($ids: [ID!]!) { placeOrder(input: {restaurantId: "r1", menuItemIds: $ids}) { id position } }`, map[string]any{"ids": "a"}, &placed)
+	var out struct{ Events []struct{ Type string } }
+	e.must(t, `query($t: [String!]) { events(types: $t) { type } }`, map[string]any{"t": "RestaurantCreated"}, &out)
+	if len(out.Events) != 1 || out.Events[0].Type != "RestaurantCreated" {
+		t.Fatalf("events of a single type given as a list of one: %+v", out.Events)
+	}
+	if r := e.do(t, `query($ids: [ID!]!) { placeOrder: __typename }`, map[string]any{"ids": true}); r.Code() == "" {
+		t.Errorf("a boolean for a list of IDs: %s, want a refusal", r.Data)
 	}
 }

@@ -1006,7 +1006,7 @@ extend type Subscription {
 scalar Time
 "Any JSON value, sent as JSON itself (an object stays an object, not a string)."
 scalar JSON
-"A 64-bit integer, sent as a JSON number: global log positions."
+"A 64-bit integer, sent as a JSON number (a string of digits is read too): global log positions."
 scalar Int64
 `, BuiltIn: false},
 	{Name: "../status.graphqls", Input: `"How far one projection or saga has processed the global log."

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,7 +15,7 @@ import (
 // which gqlparser's variable validation takes for a string, and gqlgen's own readers turn a
 // number into a String and a string into an Int; so a price sent as 1.10 was stored as
 // "1.10" and an expectedVersion sent as "1" was taken for 1. Here a String is a string, an
-// Int a whole number of 32 bits, an ID a string or a whole number.
+// Int an integer of 32 bits, an ID a string or an integer (see UnmarshalInt, UnmarshalID).
 
 // MarshalString writes a String.
 func MarshalString(s string) graphql.Marshaler { return graphql.MarshalString(s) }
@@ -85,7 +86,7 @@ func UnmarshalID(v any) (string, error) {
 			return string(v), nil
 		}
 	}
-	return "", &ScalarError{"ID", "must be a string or a whole number, not " + describe(v)}
+	return "", &ScalarError{"ID", "must be a string or an integer written without a fraction or an exponent, not " + describe(v)}
 }
 
 // describe names what a client sent in place of a scalar: a number as written, else its
@@ -105,6 +106,12 @@ func describe(v any) string {
 	case []any:
 		return "a list"
 	case map[string]any:
+		return "an object"
+	}
+	switch reflect.ValueOf(v).Kind() { // as a variable's value coerced by gqlparser may be
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)

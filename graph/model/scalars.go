@@ -51,24 +51,35 @@ func UnmarshalInt64(v any) (int64, error) {
 	case int64:
 		return v, nil
 	case json.Number:
-		return parseInt64(string(v))
+		return parseInt64(string(v), v)
 	case string:
-		return parseInt64(v)
+		return parseInt64(v, v)
 	case float64:
 		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
-			return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %v", v)}
+			return 0, int64Error(v)
 		}
 		return int64(v), nil
 	}
-	return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %T", v)}
+	return 0, int64Error(v)
 }
 
-func parseInt64(s string) (int64, error) {
+// parseInt64 reads a JSON number, or a string of digits, as an Int64. v is what the client
+// sent, for the error.
+func parseInt64(s string, v any) (int64, error) {
 	i, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, &ScalarError{"Int64", fmt.Sprintf("must be a 64-bit integer, not %q", s)}
+		return 0, int64Error(v)
 	}
 	return i, nil
+}
+
+// int64Error is the refusal of v, in the words of JSON, not of Go.
+func int64Error(v any) error {
+	what := describe(v)
+	if s, ok := v.(string); ok {
+		what = "the string " + strconv.Quote(s)
+	}
+	return &ScalarError{"Int64", "must be a 64-bit integer written without a fraction or an exponent, not " + what}
 }
 
 // JSON is any JSON value, kept as its encoding and sent to clients as JSON itself.
