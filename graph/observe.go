@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -43,10 +44,14 @@ type Observer interface {
 }
 
 // ErrorCode returns the extensions.code the API reports for err, as the error presenter
-// would: INTERNAL_SERVER_ERROR for errors it does not know. Metrics use it to label a
-// command's outcome.
+// would: CANCELED for an error that its context's end caused (a client gone, a shutdown),
+// INTERNAL_SERVER_ERROR for other errors it does not know. Metrics use it to label a
+// command's outcome, so that an alert on internal errors does not fire on disconnects.
 func ErrorCode(err error) string {
 	code, _, _ := classify(err)
+	if code == CodeInternal && errors.Is(err, context.Canceled) {
+		return CodeCanceled
+	}
 	return code
 }
 

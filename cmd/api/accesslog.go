@@ -44,7 +44,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		d := time.Since(start)
 		status := rec.status()
 		route := routeOf(r)
-		o.metrics.ObserveHTTP(r.Method, route, status, d)
+		o.metrics.ObserveHTTP(r.Method, metricRoute(r, route), status, d)
 
 		level := requestLevel(route, status, note.failedInternally())
 		if !logger.Enabled(r.Context(), level) {
@@ -102,6 +102,19 @@ func routeOf(r *http.Request) string {
 		return playground.AssetsPrefix
 	}
 	return "other"
+}
+
+// streamRoute is the route label of a subscription stream on /graphql (a WebSocket or an SSE
+// request): its duration is the stream's lifetime, which in /graphql's series would make the
+// latency of queries and mutations read as minutes.
+const streamRoute = graphPath + ":stream"
+
+// metricRoute is r's route as a metric label: route, or streamRoute for a stream.
+func metricRoute(r *http.Request, route string) string {
+	if route == graphPath && isStream(r) {
+		return streamRoute
+	}
+	return route
 }
 
 // noteKey is the context key of a request's *requestNote.

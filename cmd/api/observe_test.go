@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
@@ -544,5 +545,54 @@ func TestRequestLevel(t *testing.T) {
 		if got := requestLevel(tt.route, tt.status, tt.internal); got != tt.want {
 			t.Errorf("requestLevel(%s, %d, %v) = %v, want %v", tt.route, tt.status, tt.internal, got, tt.want)
 		}
+	}
+}
+
+// A subscription stream counts under route="/graphql:stream", its duration its lifetime: in
+// /graphql's series an SSE stream's minutes made the latency of queries and mutations.
+func TestMetrics_streamsHaveARouteOfTheirOwn(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory")
+	c := newClient(t, m.URL()+"/graphql")
+	sub, err := c.SubscribeSSE(testCtx(t), `subscription { events { position } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "T", "menu": menu("pasta")}})
+	if _, err := sub.Next(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	sub.Close()
+	awaitMetric(t, m, `eventgraph_http_requests_total{code="200",method="POST",route="/graphql:stream"}`, 1)
+	if v := sample(t, scrapeMetrics(t, m), `eventgraph_http_request_duration_seconds_count{code="200",method="POST",route="/graphql"}`); v != 1 {
+		t.Errorf("POST /graphql requests observed: %v, want 1 (the mutation; the stream has its own route)", v)
+	}
+}
+
+// A command cut short by its context's end (its client gone, a shutdown) counts as CANCELED,
+// as the API reports it, not as INTERNAL_SERVER_ERROR, on which an alert would fire.
+func TestMetrics_canceledCommand(t *testing.T) {
+	o := newObservability()
+	o.observeCommand(context.Background(), eventsourcing.CommandObservation{
+		Type: "PlaceOrder", Duration: time.Millisecond, Err: fmt.Errorf("lock stream: %w", context.Canceled),
+	})
+	mfs, err := o.metrics.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, mf := range mfs {
+		if mf.GetName() != "eventgraph_commands_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" {
+					outcomes = append(outcomes, l.GetValue())
+				}
+			}
+		}
+	}
+	if len(outcomes) != 1 || outcomes[0] != graph.CodeCanceled {
+		t.Errorf("outcomes %q, want [%s]", outcomes, graph.CodeCanceled)
 	}
 }
