@@ -8,6 +8,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Operation describes a finished GraphQL operation, for logs and metrics. It holds no
@@ -19,6 +20,8 @@ type Operation struct {
 	// Name is the operation's name, "" when anonymous.
 	Name string
 	// Field is the first root field selected ("createRestaurant", "events"), "" when unknown.
+	// For a document refused by validation it is what the document names, which the schema
+	// may not have: no metric label takes it.
 	Field string
 	// Codes are the extensions.code of the operation's errors, in order; for a subscription,
 	// of the errors of all its responses (at most maxObservedCodes). Empty when it succeeded.
@@ -153,6 +156,11 @@ func (x observed) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	if graphql.HasOperationContext(ctx) {
 		opCtx := graphql.GetOperationContext(ctx)
 		op = describe(opCtx)
+		if op.Type == "" && opCtx.RawQuery != "" {
+			// Validation failed before gqlgen picked the operation: a document that parses
+			// still says which operation a broken client sent.
+			op = describeRaw(opCtx.RawQuery, opCtx.OperationName)
+		}
 		if !opCtx.Stats.OperationStart.IsZero() {
 			op.Duration = time.Since(opCtx.Stats.OperationStart)
 		}
@@ -173,14 +181,57 @@ func describe(opCtx *graphql.OperationContext) Operation {
 		if o.Name != "" {
 			op.Name = o.Name
 		}
-		for _, sel := range o.SelectionSet {
-			if f, ok := sel.(*ast.Field); ok {
-				op.Field = f.Name
-				break
+		op.Field = firstField(o.SelectionSet, 0)
+	}
+	return op
+}
+
+// describeRaw describes the operation name picks from the document query, parsed without
+// validation: for a request refused before gqlgen picked its operation. Its size is bounded
+// by the request body limit; a document that does not parse is described by name alone.
+func describeRaw(query, name string) Operation {
+	op := Operation{Name: name}
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return op
+	}
+	o := doc.Operations.ForName(name)
+	if o == nil {
+		return op
+	}
+	op.Type = string(o.Operation)
+	if o.Name != "" {
+		op.Name = o.Name
+	}
+	op.Field = firstField(o.SelectionSet, 0)
+	return op
+}
+
+// firstField returns the name of the first field of set, looking into inline fragments and
+// fragment spreads (subscription { ... on Subscription { events { … } } } subscribes to
+// events); "" when there is none. depth bounds the walk: validation refuses fragment cycles,
+// but describe also sees documents that failed it.
+func firstField(set ast.SelectionSet, depth int) string {
+	if depth > 8 {
+		return ""
+	}
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			return sel.Name
+		case *ast.InlineFragment:
+			if name := firstField(sel.SelectionSet, depth+1); name != "" {
+				return name
+			}
+		case *ast.FragmentSpread:
+			if sel.Definition != nil {
+				if name := firstField(sel.Definition.SelectionSet, depth+1); name != "" {
+					return name
+				}
 			}
 		}
 	}
-	return op
+	return ""
 }
 
 // appendCodes appends the extensions.code of resp's errors to codes, up to maxObservedCodes.

@@ -87,8 +87,10 @@ func TestConfig_Observer(t *testing.T) {
 			wantCodes: []string{"GRAPHQL_PARSE_FAILED"},
 		},
 		{
-			name:      "a query that does not validate is reported before execution",
+			name:      "a query that does not validate is reported before execution, as far as it parses",
 			query:     `{ nope }`,
+			wantType:  "query",
+			wantField: "nope",
 			wantCodes: []string{"GRAPHQL_VALIDATION_FAILED"},
 		},
 		{
@@ -317,5 +319,47 @@ func TestConfig_Observer_subscriptionStartedOnceLive(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A subscription whose root field is selected through a fragment is reported with that field
+// (the subscriptions gauge's kind label, the log line's field); it was reported with "".
+func TestObserver_subscriptionFieldThroughAFragment(t *testing.T) {
+	for name, q := range map[string]string{
+		"inline": `subscription S { ... on Subscription { events { position } } }`,
+		"spread": `subscription S { ...F } fragment F on Subscription { events { position } }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := newOpRecorder()
+			e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+			sub, err := e.client.SubscribeWS(testContext(t), graphtest.TransportWS, q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if field := recv(t, rec.started); field != "events" {
+				t.Errorf("SubscriptionStarted(%q), want \"events\" (the gauge's kind label)", field)
+			}
+			sub.Close()
+			recv(t, rec.ended)
+			if op := recv(t, rec.ops); op.Field != "events" {
+				t.Errorf("Operation.Field = %q, want events", op.Field)
+			}
+		})
+	}
+}
+
+// A document that parses but fails validation is reported with its operation's type and name:
+// it was reported as type "unknown" without a name, the one thing that says which client's
+// query is broken.
+func TestObserver_validationFailureKeepsTypeAndName(t *testing.T) {
+	rec := newOpRecorder()
+	e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+	e.do(t, `mutation Broken { createRestaurant(input: {name: "x", menu: {cuisine: ITALIAN, menuItems: []}}) { nosuch } }`, nil)
+	op := recv(t, rec.ops)
+	if len(op.Codes) == 0 || op.Codes[0] != "GRAPHQL_VALIDATION_FAILED" {
+		t.Fatalf("codes %v, want GRAPHQL_VALIDATION_FAILED", op.Codes)
+	}
+	if op.Type != "mutation" || op.Name != "Broken" {
+		t.Errorf("validation failure reported as Type=%q Name=%q, want mutation Broken", op.Type, op.Name)
 	}
 }

@@ -191,7 +191,8 @@ func operationAttrs(op graph.Operation) []slog.Attr {
 		attrs = append(attrs, slog.String("op", truncate(op.Name, maxNameLength)))
 	}
 	if op.Field != "" {
-		attrs = append(attrs, slog.String("field", op.Field))
+		// Truncated as names are: a document refused by validation may name any field.
+		attrs = append(attrs, slog.String("field", truncate(op.Field, maxNameLength)))
 	}
 	if len(op.Codes) > 0 {
 		attrs = append(attrs, slog.String("codes", strings.Join(op.Codes, ",")))
@@ -216,7 +217,7 @@ func (n *requestNote) seal() []slog.Attr {
 	}
 	summaries := make([]string, len(n.ops))
 	for i, op := range n.ops {
-		s := orUnknown(op.Type) + " " + op.Field
+		s := orUnknown(op.Type) + " " + truncate(op.Field, maxNameLength)
 		if op.Name != "" {
 			s += " (" + truncate(op.Name, maxNameLength) + ")"
 		}
