@@ -56,9 +56,13 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
-			slog.Int64("bytes", rec.bytes()),
-			slog.String("remote", r.RemoteAddr),
 		}
+		if status != http.StatusSwitchingProtocols {
+			// A WebSocket's messages go over the hijacked connection, which the recorder
+			// does not see: it would say 0 bytes however many were sent.
+			attrs = append(attrs, slog.Int64("bytes", rec.bytes()))
+		}
+		attrs = append(attrs, slog.String("remote", r.RemoteAddr))
 		opAttrs := note.seal()
 		if len(opAttrs) == 0 {
 			// A request refused before any operation ran (a 4xx of the endpoint's own: wrong
