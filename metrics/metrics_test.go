@@ -252,3 +252,34 @@ func TestNew_runtimeCollectorsAndOwnRegistry(t *testing.T) {
 		}
 	}
 }
+
+// Duration histograms have buckets twice apart at most, from 100µs to minutes: four apart, a
+// p99 interpolated in a bucket read up to three times the real one, and subscriptions of
+// minutes all fell past the last bucket at 26 s.
+func TestMetrics_durationBuckets(t *testing.T) {
+	m := metrics.New()
+	m.ObserveCommand(context.Background(), eventsourcing.CommandObservation{Type: "X", Duration: time.Millisecond})
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "eventgraph_command_duration_seconds" {
+			continue
+		}
+		var bounds []float64
+		for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+			bounds = append(bounds, b.GetUpperBound())
+		}
+		if len(bounds) == 0 || bounds[0] > 0.0001 || bounds[len(bounds)-1] < 120 {
+			t.Fatalf("buckets %v: want 100µs to at least 2 minutes", bounds)
+		}
+		for i := 1; i < len(bounds); i++ {
+			if bounds[i] > 2.0001*bounds[i-1] {
+				t.Errorf("buckets %v and %v are more than twice apart", bounds[i-1], bounds[i])
+			}
+		}
+		return
+	}
+	t.Fatal("no eventgraph_command_duration_seconds family")
+}
