@@ -557,7 +557,7 @@ func TestRequestLevel(t *testing.T) {
 func TestMetrics_streamsHaveARouteOfTheirOwn(t *testing.T) {
 	m, _ := startMain(t, "--store", "memory")
 	c := newClient(t, m.URL()+"/graphql")
-	sub, err := c.SubscribeSSE(testCtx(t), `subscription { events { position } }`, nil)
+	sub, err := c.SubscribeSSE(testCtx(t), `subscription { events(afterPosition: 0) { position } }`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,9 +567,8 @@ func TestMetrics_streamsHaveARouteOfTheirOwn(t *testing.T) {
 	}
 	sub.Close()
 	awaitMetric(t, m, `eventgraph_http_requests_total{code="200",method="POST",route="/graphql:stream"}`, 1)
-	if v := sample(t, scrapeMetrics(t, m), `eventgraph_http_request_duration_seconds_count{code="200",method="POST",route="/graphql"}`); v != 1 {
-		t.Errorf("POST /graphql requests observed: %v, want 1 (the mutation; the stream has its own route)", v)
-	}
+	// The mutation alone: counted there too, the stream (observed by now) would make it 2.
+	awaitMetric(t, m, `eventgraph_http_request_duration_seconds_count{code="200",method="POST",route="/graphql"}`, 1)
 }
 
 // A command cut short by its context's end (its client gone, a shutdown) counts as CANCELED,
