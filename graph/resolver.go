@@ -19,11 +19,7 @@ type Resolver struct {
 
 // await waits until the read models have processed minPosition, when it is given.
 func (r *Resolver) await(ctx context.Context, minPosition *int64) error {
-	pos, err := position("minPosition", minPosition)
-	if err != nil || pos == nil {
-		return err
-	}
-	return r.svc.WaitFor(ctx, *pos)
+	return r.awaitCursor(ctx, minPosition, 0)
 }
 
 // awaitCursor is await for a list's page: it also waits until the read models have processed
