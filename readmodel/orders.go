@@ -32,10 +32,31 @@ type OrderFilter struct {
 }
 
 // orderList is a list of orders in creation order (by index into Orders.list) with the
-// number of its orders in each status.
+// number of its orders in each status and, for each status, the set of its orders (by
+// index into seqs) in that status.
 type orderList struct {
 	seqs   []int
 	counts map[order.Status]int
+	status map[order.Status]*bitset
+}
+
+// setStatus moves the order at index i of seqs from status from (none when "") to status to.
+func (l *orderList) setStatus(i int, from, to order.Status) {
+	if from != "" {
+		l.counts[from]--
+		l.status[from].remove(i)
+	}
+	l.counts[to]++
+	set := l.status[to]
+	if set == nil {
+		set = new(bitset)
+		l.status[to] = set
+	}
+	set.add(i)
+}
+
+func newOrderList() *orderList {
+	return &orderList{counts: make(map[order.Status]int), status: make(map[order.Status]*bitset)}
 }
 
 // Orders is the orders read model. Create it with NewOrders.
@@ -47,14 +68,14 @@ type Orders struct {
 	byID         map[string]int   // id → index in list
 	list         []Order          // in creation order
 	created      []store.Position // of each order in list, its OrderCreated's position
-	counts       map[order.Status]int
+	all          *orderList       // every order: seqs[i] == i
 	byRestaurant map[string]*orderList
 }
 
 // NewOrders returns an empty orders read model.
 func NewOrders(opts ...Option) *Orders {
 	return &Orders{
-		byID: make(map[string]int), counts: make(map[order.Status]int), byRestaurant: make(map[string]*orderList),
+		byID: make(map[string]int), all: newOrderList(), byRestaurant: make(map[string]*orderList),
 		decoded: collect(opts).decoded,
 	}
 }
@@ -85,12 +106,13 @@ func (m *Orders) Apply(e store.Event) error {
 		m.created = append(m.created, e.Position)
 		r := m.byRestaurant[ev.RestaurantID]
 		if r == nil {
-			r = &orderList{counts: make(map[order.Status]int)}
+			r = newOrderList()
 			m.byRestaurant[ev.RestaurantID] = r
 		}
 		r.seqs = append(r.seqs, seq)
-		r.counts[order.Created]++
-		m.counts[order.Created]++
+		r.setStatus(len(r.seqs)-1, "", order.Created)
+		m.all.seqs = append(m.all.seqs, seq)
+		m.all.setStatus(seq, "", order.Created)
 	case order.OrderPrepared:
 		seq, ok := m.byID[ev.OrderID]
 		if !ok {
@@ -99,11 +121,9 @@ func (m *Orders) Apply(e store.Event) error {
 		o := &m.list[seq]
 		if o.Status != order.Prepared {
 			r := m.byRestaurant[o.RestaurantID]
-			r.counts[o.Status]--
-			m.counts[o.Status]--
+			r.setStatus(sort.SearchInts(r.seqs, seq), o.Status, order.Prepared)
+			m.all.setStatus(seq, o.Status, order.Prepared)
 			o.Status = order.Prepared
-			r.counts[o.Status]++
-			m.counts[o.Status]++
 		}
 		o.Version = e.Version
 	}
@@ -143,8 +163,8 @@ func (m *Orders) CursorPosition(after string) (store.Position, error) {
 // *decider.ValidationError when first is outside 1..MaxFirst, and with ErrBadCursor for a
 // cursor it did not issue, or issued for another restaurant's list.
 //
-// A restaurant's orders are read from an index, not by scanning every order; a status
-// filter scans the (restaurant's) orders from the cursor until the page is full.
+// A restaurant's orders are read from an index, not by scanning every order, and a status
+// filter reads the orders in that status from a set of them, not by testing each order.
 func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], error) {
 	if err := checkFirst(first); err != nil {
 		return Page[Order]{}, err
@@ -153,27 +173,27 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 	defer m.mu.RUnlock()
 
 	// The candidates: indexes into m.list, in creation order.
-	var (
-		n     int             // how many candidates
-		at    func(i int) int // the i-th candidate
-		total int
-	)
+	l := m.all
 	if f.RestaurantID != "" {
-		r := m.byRestaurant[f.RestaurantID]
-		if r == nil {
-			r = &orderList{}
+		l = m.byRestaurant[f.RestaurantID]
+		if l == nil {
+			l = newOrderList()
 		}
-		n, at = len(r.seqs), func(i int) int { return r.seqs[i] }
-		total = len(r.seqs)
-		if f.Status != "" {
-			total = r.counts[f.Status]
+	}
+	n, total := len(l.seqs), len(l.seqs)
+	next := func(i int) int { // the first candidate at or after i that f selects, or -1
+		if i >= n {
+			return -1
 		}
-	} else {
-		n, at = len(m.list), func(i int) int { return i }
-		total = len(m.list)
-		if f.Status != "" {
-			total = m.counts[f.Status]
+		return i
+	}
+	if f.Status != "" {
+		total = l.counts[f.Status]
+		set := l.status[f.Status]
+		if set == nil {
+			set = new(bitset)
 		}
+		next = set.next
 	}
 
 	start := 0
@@ -187,22 +207,19 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 			return Page[Order]{}, ErrBadCursor
 		}
 		// The first candidate created after the cursor's order.
-		start = sort.Search(n, func(i int) bool { return at(i) > seq })
+		start = sort.SearchInts(l.seqs, seq+1)
 	}
 
 	p := Page[Order]{Nodes: []Order{}, TotalCount: total}
 	last := -1
-	for i := start; i < n; i++ {
-		o := &m.list[at(i)]
-		if f.Status != "" && o.Status != f.Status {
-			continue
-		}
+	for i := next(start); i >= 0; i = next(i + 1) {
 		if len(p.Nodes) == first {
 			p.HasNextPage = true
 			break
 		}
-		p.Nodes = append(p.Nodes, o.clone())
-		last = at(i)
+		seq := l.seqs[i]
+		p.Nodes = append(p.Nodes, m.list[seq].clone())
+		last = seq
 	}
 	if last >= 0 {
 		p.EndCursor = encodeCursor("order", last, m.created[last], m.list[last].ID)

@@ -127,10 +127,16 @@ func (w world) want(f readmodel.OrderFilter) []readmodel.Order {
 }
 
 func TestOrders_List(t *testing.T) {
-	w := newWorld(t, 42, 60)
+	// 300 orders: a restaurant's and a status's sets span several 64-bit words.
+	for _, n := range []int{60, 300} {
+		testOrdersList(t, newWorld(t, 42, n))
+	}
+}
+
+func testOrdersList(t *testing.T, w world) {
 	for _, f := range w.filters {
 		for _, first := range []int{1, 4, 7, 100} {
-			t.Run(fmt.Sprintf("restaurant %q status %q pages of %d", f.RestaurantID, f.Status, first), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%d orders, restaurant %q status %q pages of %d", len(w.all), f.RestaurantID, f.Status, first), func(t *testing.T) {
 				want := w.want(f)
 				var got []readmodel.Order
 				after := ""
