@@ -172,6 +172,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse
 	}
 	srv.Use(operationCounter{})
+	srv.Use(streamDispatch{})
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 		srv.Use(introspectionLimit{})

@@ -87,3 +87,23 @@ func (operationCounter) InterceptOperation(ctx context.Context, next graphql.Ope
 	context.AfterFunc(ctx, ops.end)
 	return next(ctx)
 }
+
+// streamDispatch is the extension that tells an SSE stream that its operation was dispatched
+// (see streamWriter.dispatch): until then, the stream's only "next" event can be a request
+// error.
+type streamDispatch struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = streamDispatch{}
+
+func (streamDispatch) ExtensionName() string                   { return "StreamDispatch" }
+func (streamDispatch) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (streamDispatch) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if s := streamFrom(ctx); s != nil {
+		s.dispatch()
+	}
+	return next(ctx)
+}

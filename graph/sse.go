@@ -55,15 +55,55 @@ func streamFrom(ctx context.Context) *streamWriter {
 // sseComplete is the event gqlgen's SSE transport ends a stream with, in one write.
 var sseComplete = []byte("event: complete\n\n")
 
+// sseNext starts the events gqlgen's SSE transport sends a response in, one write each.
+var sseNext = []byte("event: next\ndata: ")
+
+// withoutData returns the "next" event ev of a request error without the "data":null that
+// gqlgen's SSE transport writes beside the errors: GraphQL leaves data out of the response
+// to a request that failed before it ran, and POST, GET and WebSocket do. An event of
+// another shape is returned as it is.
+func withoutData(ev []byte) []byte {
+	body, ok := bytes.CutSuffix(ev[len(sseNext):], []byte("\n\n"))
+	if !ok {
+		return ev
+	}
+	var r struct {
+		Errors     json.RawMessage `json:"errors"`
+		Data       json.RawMessage `json:"data"`
+		Extensions json.RawMessage `json:"extensions,omitempty"`
+	}
+	if json.Unmarshal(body, &r) != nil || len(r.Errors) == 0 || string(r.Data) != "null" {
+		return ev
+	}
+	r.Data = nil
+	b, err := json.Marshal(struct {
+		Errors     json.RawMessage `json:"errors"`
+		Extensions json.RawMessage `json:"extensions,omitempty"`
+	}{r.Errors, r.Extensions})
+	if err != nil {
+		return ev
+	}
+	return append(append(append([]byte(nil), sseNext...), b...), "\n\n"...)
+}
+
 // streamWriter passes writes through to w until end.
 type streamWriter struct {
 	w   http.ResponseWriter
 	ctx context.Context // the request's
 
-	mu        sync.Mutex
-	ended     bool
-	failed    bool // the subscription failed: its error goes before "complete"
-	goingAway bool // the store closed under the subscription: the server is shutting down
+	mu         sync.Mutex
+	ended      bool
+	dispatched bool // the operation passed validation and runs (see streamDispatch)
+	failed     bool // the subscription failed: its error goes before "complete"
+	goingAway  bool // the store closed under the subscription: the server is shutting down
+}
+
+// dispatch records that the stream's operation was dispatched: an event written before was
+// a request error.
+func (s *streamWriter) dispatch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dispatched = true
 }
 
 // fail records that the stream's subscription failed.
@@ -108,6 +148,10 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	if s.ended {
 		return 0, errStreamEnded
 	}
+	n := len(p) // what the caller wrote, whatever withoutData made of it
+	if !s.dispatched && bytes.HasPrefix(p, sseNext) {
+		p = withoutData(p)
+	}
 	if bytes.Equal(p, sseComplete) {
 		switch {
 		case s.goingAway || s.ctx.Err() != nil:
@@ -118,7 +162,10 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 			}
 		}
 	}
-	return s.w.Write(p)
+	if _, err := s.w.Write(p); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // Flush sends what is buffered to the client (gqlgen's SSE transport requires an
