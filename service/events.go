@@ -1,8 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"iter"
+	"maps"
 	"slices"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -29,6 +32,7 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 		return []store.Event{}, nil
 	}
 	var seq iter.Seq2[store.Event, error]
+	shared := false // the events share Data and Metadata with the store: copy the ones kept
 	if f.StreamID != "" {
 		from, err := s.streamVersionAt(ctx, f.StreamID, after)
 		if err != nil {
@@ -36,7 +40,10 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 		}
 		seq = s.store.ReadStream(ctx, f.StreamID, from)
 	} else {
-		seq = s.store.ReadAll(ctx, after)
+		// A types filter may pass over most of the log before it fills the page: a store
+		// that copies every event it reads (the memory store) copies only those kept.
+		_, shared = s.store.(store.SharedReader)
+		seq = store.ReadAllReadOnly(ctx, s.store, after)
 	}
 	out := []store.Event{}
 	for e, err := range seq {
@@ -46,6 +53,9 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 		if e.Position <= after || !f.Match(e) {
 			continue
 		}
+		if shared {
+			e.Data, e.Metadata = bytes.Clone(e.Data), maps.Clone(e.Metadata)
+		}
 		out = append(out, e)
 		if len(out) == limit {
 			break
@@ -54,16 +64,17 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 	return out, nil
 }
 
-// streamVersionAt returns the version of the stream's event at position after, so that a
-// page of one stream's events starts reading the stream behind it: a client pages with the
-// last event's position (a page's endCursor), and reading the stream from its first event
-// for every page would make paging through a long stream quadratic. For any other position
-// (none, or another stream's event) it returns 0: the stream is read from its start and
-// filtered by position.
+// streamVersionAt returns the version of the stream's last event at or before position
+// after (0 when there is none), so that reading the stream's events after it starts behind
+// after instead of at the stream's first event: a client pages with the last event's
+// position (a page's endCursor), and reading the stream from its start for every page would
+// make paging through a long stream quadratic; a position of another stream's event (the
+// head, or what a mutation on another stream returned) read the whole stream for one page.
 func (s *Service) streamVersionAt(ctx context.Context, stream string, after store.Position) (store.Version, error) {
 	if after < 1 {
 		return 0, nil
 	}
+	// A page's endCursor: the event at after is the stream's.
 	for e, err := range s.store.ReadAll(ctx, after-1) {
 		if err != nil {
 			return 0, err
@@ -73,7 +84,41 @@ func (s *Service) streamVersionAt(ctx context.Context, stream string, after stor
 		}
 		break
 	}
-	return 0, nil
+	// Any other position: bisect the stream's versions, reading one event a probe.
+	sv, ok := s.store.(store.StreamVersioner)
+	if !ok {
+		return 0, nil // read from the start and filtered by position
+	}
+	hi, err := sv.StreamVersion(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	lo := store.Version(0) // the largest version known to be at or before after
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		pos, err := s.positionOf(ctx, stream, mid)
+		if err != nil {
+			return 0, err
+		}
+		if pos <= after {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
+}
+
+// positionOf returns the position of the stream's event at version v (at least 1, at most
+// the stream's version).
+func (s *Service) positionOf(ctx context.Context, stream string, v store.Version) (store.Position, error) {
+	for e, err := range s.store.ReadStream(ctx, stream, v-1) {
+		if err != nil {
+			return 0, err
+		}
+		return e.Position, nil
+	}
+	return 0, fmt.Errorf("service: stream %q has no event at version %d", stream, v)
 }
 
 // SubscribeEvents yields the events that pass the filter: with after set, every one after
@@ -83,6 +128,9 @@ func (s *Service) streamVersionAt(ctx context.Context, stream string, after stor
 // the store (store.SubscribeReadOnly): the caller must not modify them, which spares a copy
 // of every event for every subscriber.
 func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f EventFilter) (iter.Seq2[store.Event, error], error) {
+	if after != nil && f.StreamID != "" {
+		return s.subscribeStream(ctx, *after, f)
+	}
 	from := store.Position(0)
 	if after != nil {
 		from = *after
@@ -95,6 +143,44 @@ func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f 
 	}
 	return func(yield func(store.Event, error) bool) {
 		for e, err := range store.SubscribeReadOnly(ctx, s.store, from) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if f.Match(e) && !yield(e, nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+// subscribeStream is SubscribeEvents of one stream's events after a position: the history
+// is read from the stream, not by filtering the whole log after the position, and the live
+// events follow from the head as it was before that read.
+func (s *Service) subscribeStream(ctx context.Context, after store.Position, f EventFilter) (iter.Seq2[store.Event, error], error) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, err := s.streamVersionAt(ctx, f.StreamID, after)
+	if err != nil {
+		return nil, err
+	}
+	live := max(head, after)
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range s.store.ReadStream(ctx, f.StreamID, from) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if e.Position > live {
+				break // the live part yields it
+			}
+			if e.Position > after && f.Match(e) && !yield(e, nil) {
+				return
+			}
+		}
+		for e, err := range store.SubscribeReadOnly(ctx, s.store, live) {
 			if err != nil {
 				yield(store.Event{}, err)
 				return
