@@ -4,11 +4,11 @@ import "github.com/jackc/pgx/v5"
 
 // queries holds the store's SQL, with table names qualified by its schema.
 type queries struct {
-	head, lockHead, streamVersions, insert, upsertStreams, notify string
-	readAll, readStream, eventsByID                               string
-	appendEvents                                                  string
-	checkpoint, saveCheckpoint                                    string
-	snapshot, saveSnapshot                                        string
+	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
+	readAll, readStream, eventsByID                                              string
+	appendEvents                                                                 string
+	checkpoint, saveCheckpoint                                                   string
+	snapshot, saveSnapshot                                                       string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -18,6 +18,7 @@ func newQueries(schema string) queries {
 	return queries{
 		head:           `SELECT position FROM ` + t("log_head"),
 		lockHead:       `UPDATE ` + t("log_head") + ` SET position = position + $1 RETURNING position`,
+		streamVersion:  `SELECT version FROM ` + t("streams") + ` WHERE stream_id = $1`,
 		streamVersions: `SELECT stream_id, version FROM ` + t("streams") + ` WHERE stream_id = ANY($1::bytea[])`,
 		insert: `INSERT INTO ` + t("events") + ` (` + columns + `)
 			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[],

@@ -191,6 +191,24 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 	return store.Position(p), nil
 }
 
+// StreamVersion returns the version of the stream's last committed event, 0 when it has
+// none, from the streams table that each append's transaction updates: one indexed row, not
+// the stream's events (see store.StreamVersioner).
+func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	if s.closed() {
+		return 0, fmt.Errorf("postgres: stream version: %w", store.ErrClosed)
+	}
+	var v int64
+	err := s.pool.QueryRow(ctx, s.sql.streamVersion, []byte(stream)).Scan(&v)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, s.fail(ctx, "stream version", err)
+	}
+	return store.Version(v), nil
+}
+
 // fail wraps err for op: store.ErrClosed when the store was closed meanwhile, the
 // context's error when it ended, and the error itself otherwise.
 func (s *Store) fail(ctx context.Context, op string, err error) error {
