@@ -167,6 +167,30 @@ func (x *CommandIndex) read(ctx context.Context, commandID, stream string, versi
 	return r, events, ok, nil
 }
 
+// CommandIndexName is the name a CommandIndex has as a Runner's projection.
+const CommandIndexName = "command-ids"
+
+// Name returns CommandIndexName: a CommandIndex is a Projection.
+func (*CommandIndex) Name() string { return CommandIndexName }
+
+// Apply indexes e when it is the event after the last one indexed, and ignores it when a
+// catch-up (or a command's own append) indexed it already. Added to a Runner beside the read
+// models, the index follows the log from the one subscription they share, instead of
+// reading the whole log again on the first lookup: after a restart, the first command with
+// a command id (or the saga's first command) read the log from its first event, with every
+// other lookup waiting, some 1.25 µs an event. It never fails.
+func (x *CommandIndex) Apply(e store.Event) error {
+	x.sem <- struct{}{}
+	defer func() { <-x.sem }()
+	x.mu.RLock()
+	next := e.Position == x.indexed+1
+	x.mu.RUnlock()
+	if next {
+		x.add(e)
+	}
+	return nil
+}
+
 // catchUp indexes every event appended since the last catch-up.
 func (x *CommandIndex) catchUp(ctx context.Context) error {
 	select {

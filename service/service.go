@@ -131,6 +131,8 @@ func New(st store.Store, opts ...Option) *Service {
 	}
 	s.runner.AddProjection(s.restaurantRM)
 	s.runner.AddProjection(s.orderRM)
+	// The command-id index follows the log with the read models (see CommandIndex.Apply).
+	s.runner.AddProjection(index)
 	s.runner.AddSaga(eventsourcing.NewSaga(OrderSagaName, order.Saga(), eventsourcing.Codec[restaurant.Event](restaurant.Codec{}),
 		func(ctx context.Context, c order.Command, m eventsourcing.Meta) (eventsourcing.Result, error) {
 			return s.orders.Handle(ctx, c, m)
