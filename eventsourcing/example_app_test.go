@@ -202,6 +202,7 @@ func Example() {
 	view := &balances{codec: accountCodec{}, m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)
+	runner.AddProjection(ids) // the index follows the log too, instead of reading it on first use
 	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec{}, accounts.Handle))
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
