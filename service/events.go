@@ -141,17 +141,21 @@ func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f 
 		}
 		from = head
 	}
-	return func(yield func(store.Event, error) bool) {
-		for e, err := range store.SubscribeReadOnly(ctx, s.store, from) {
-			if err != nil {
-				yield(store.Event{}, err)
-				return
-			}
-			if f.Match(e) && !yield(e, nil) {
-				return
-			}
+	return func(yield func(store.Event, error) bool) { s.follow(ctx, from, f, yield) }, nil
+}
+
+// follow yields the log's events after from that pass f, as they are committed, until ctx
+// ends or yield returns false.
+func (s *Service) follow(ctx context.Context, from store.Position, f EventFilter, yield func(store.Event, error) bool) {
+	for e, err := range store.SubscribeReadOnly(ctx, s.store, from) {
+		if err != nil {
+			yield(store.Event{}, err)
+			return
 		}
-	}, nil
+		if f.Match(e) && !yield(e, nil) {
+			return
+		}
+	}
 }
 
 // subscribeStream is SubscribeEvents of one stream's events after a position: the history
@@ -180,14 +184,6 @@ func (s *Service) subscribeStream(ctx context.Context, after store.Position, f E
 				return
 			}
 		}
-		for e, err := range store.SubscribeReadOnly(ctx, s.store, live) {
-			if err != nil {
-				yield(store.Event{}, err)
-				return
-			}
-			if f.Match(e) && !yield(e, nil) {
-				return
-			}
-		}
+		s.follow(ctx, live, f, yield)
 	}, nil
 }
