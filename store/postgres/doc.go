@@ -4,8 +4,8 @@
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
 // advisory lock, so several servers may start at once), and returns a Store that
-// implements store.Store, store.Header, store.Checkpointer and store.Snapshotter and
-// passes the storetest conformance suite.
+// implements store.Store, store.Header, store.Checkpointer, store.Snapshotter and
+// store.StreamVersioner and passes the storetest conformance suite.
 //
 // # Tables
 //
