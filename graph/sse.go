@@ -75,7 +75,6 @@ func withoutData(ev []byte) []byte {
 	if json.Unmarshal(body, &r) != nil || len(r.Errors) == 0 || string(r.Data) != "null" {
 		return ev
 	}
-	r.Data = nil
 	b, err := json.Marshal(struct {
 		Errors     json.RawMessage `json:"errors"`
 		Extensions json.RawMessage `json:"extensions,omitempty"`
