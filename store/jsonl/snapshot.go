@@ -95,18 +95,12 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 	if err := ctx.Err(); err != nil { // it may have ended while another save held the lock
 		return err
 	}
-	old, ok, err := s.readSnapshot(stream)
+	keep, err := s.keepsSnapshot(ctx, stream, snap)
 	if err != nil {
 		return fmt.Errorf("jsonl: save snapshot: %w", err)
 	}
-	if ok && store.KeepsSnapshot(old, snap) {
-		holds, err := store.SnapshotHolds(ctx, s, stream, old)
-		if err != nil {
-			return fmt.Errorf("jsonl: save snapshot: %w", err)
-		}
-		if holds {
-			return nil
-		}
+	if keep {
+		return nil
 	}
 	if err := s.writeSnapshot(stream, b); err != nil {
 		return fmt.Errorf("jsonl: save snapshot: %w", err)
@@ -141,6 +135,29 @@ func (s *Store) readSnapshot(stream string) (snap store.Snapshot, ok bool, err e
 	return snap, ok, nil
 }
 
+// keepsSnapshot reports whether the snapshot saved for stream is to be kept when snap is
+// saved (store.KeepsSnapshot, store.SnapshotHolds). Most saves replace the one before, and
+// for them only the file's header is decoded: a state can be megabytes, and decoding the
+// old one was most of a save's time.
+func (s *Store) keepsSnapshot(ctx context.Context, stream string, snap store.Snapshot) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, SnapshotDir, snapshotName(stream)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if h, _, ok := splitSnapshot(b); ok && (h.Stream != stream ||
+		!store.KeepsSnapshot(store.Snapshot{Version: store.Version(h.Version), Revision: h.Revision}, snap)) {
+		return false, nil
+	}
+	old, ok := decodeSnapshot(stream, b)
+	if !ok || !store.KeepsSnapshot(old, snap) {
+		return false, nil
+	}
+	return store.SnapshotHolds(ctx, s, stream, old)
+}
+
 // snapshotHead returns the bytes a snapshot file of h starts with: its JSON object up to
 // the state's key and colon.
 func snapshotHead(h snapshotHeader) ([]byte, error) {
@@ -172,20 +189,48 @@ func encodeSnapshot(stream string, snap store.Snapshot) ([]byte, error) {
 // encodeSnapshot writes, surrounding spaces included, when b is laid out so; otherwise (a
 // file written by hand) it is the state's JSON value.
 func decodeSnapshot(stream string, b []byte) (store.Snapshot, bool) {
-	var f snapshotFile
-	if err := json.Unmarshal(b, &f); err != nil || f.Stream != stream {
+	h, state, ok := splitSnapshot(b)
+	if !ok {
+		var f snapshotFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return store.Snapshot{}, false
+		}
+		h, state = f.snapshotHeader, f.State
+	}
+	if h.Stream != stream {
 		return store.Snapshot{}, false
 	}
-	state := f.State
-	if head, err := snapshotHead(f.snapshotHeader); err == nil &&
-		bytes.HasPrefix(b, head) && bytes.HasSuffix(b, []byte(snapshotTail)) {
-		state = b[len(head) : len(b)-len(snapshotTail)]
-	}
-	snap := store.Snapshot{Version: store.Version(f.Version), EventID: f.EventID, Revision: f.Revision, State: state}
-	if store.CheckSnapshot(stream, snap) != nil {
+	snap := store.Snapshot{Version: store.Version(h.Version), EventID: h.EventID, Revision: h.Revision, State: state}
+	if store.CheckSnapshot(stream, snap) != nil { // it checks the state is one JSON value
 		return store.Snapshot{}, false
 	}
 	return snap, true
+}
+
+// stateKey ends a snapshot file's head. A quote inside a JSON string is escaped, so the
+// first occurrence of these bytes in a file encodeSnapshot wrote is the one after the
+// header.
+const stateKey = `,"state":`
+
+// splitSnapshot returns the header and the state of b when b is laid out as encodeSnapshot
+// writes it: the head snapshotHead writes for its header, the state, snapshotTail. It
+// decodes only the header, which is what lets a large state be read in one pass (by
+// store.CheckSnapshot) rather than two (encoding/json checks a whole document before it
+// decodes one), and a save look at the old file's header alone. It does not check the
+// state.
+func splitSnapshot(b []byte) (h snapshotHeader, state []byte, ok bool) {
+	i := bytes.Index(b, []byte(stateKey))
+	if i < 0 || !bytes.HasSuffix(b[i:], []byte(snapshotTail)) {
+		return snapshotHeader{}, nil, false
+	}
+	if json.Unmarshal(append(b[:i:i], '}'), &h) != nil {
+		return snapshotHeader{}, nil, false
+	}
+	head := b[:i+len(stateKey)]
+	if want, err := snapshotHead(h); err != nil || !bytes.Equal(want, head) {
+		return snapshotHeader{}, nil, false
+	}
+	return h, b[len(head) : len(b)-len(snapshotTail)], true
 }
 
 // writeSnapshot makes b stream's snapshot file, creating SnapshotDir when it is missing.

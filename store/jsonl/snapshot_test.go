@@ -203,6 +203,58 @@ func TestStore_snapshotUnusableFile(t *testing.T) {
 	})
 }
 
+// TestStore_snapshotFurtherOnFile checks a save over a file of a later version that the log
+// holds: a save looks at the old file's header first, and keeps the file only when the
+// whole of it is a valid snapshot.
+func TestStore_snapshotFurtherOnFile(t *testing.T) {
+	ctx := context.Background()
+	saved := store.Snapshot{Version: 3, EventID: "e3", Revision: "v1", State: json.RawMessage(`{"n": 3}`)}
+	further := `{"stream":"a","version":9,"eventId":"e9","revision":"v1","state":`
+	cases := []struct {
+		name, file string
+		kept       bool
+	}{
+		{"a valid one is kept", further + `{"n": 9}}` + "\n", true},
+		{"a valid one laid out otherwise is kept", `{"state":{"n": 9},"stream":"a","version":9,"eventId":"e9","revision":"v1"}`, true},
+		{"one whose state is not JSON is replaced", further + `{"n": ]}` + "\n", false},
+		{"one whose state is cut short is replaced", further + `{"n": 9` + "}\n", false},
+		{"one of another revision is replaced", strings.Replace(further, "v1", "v0", 1) + `{"n": 9}}` + "\n", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openStore(t, dir)
+			events := make([]store.EventData, 9)
+			for i := range events {
+				events[i] = store.EventData{ID: fmt.Sprintf("e%d", i+1), Type: "T", Data: json.RawMessage(`{}`)}
+			}
+			if _, err := s.Append(ctx, "a", store.NoStream, events...); err != nil {
+				t.Fatal(err)
+			}
+			path := snapshotPath(dir, "a")
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(c.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSnapshot(ctx, "a", saved); err != nil {
+				t.Fatalf("SaveSnapshot over the file: %v", err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.kept && string(b) != c.file {
+				t.Errorf("the file holds %q, want it kept: %q", b, c.file)
+			}
+			if !c.kept {
+				wantSnapshot(t, s, "a", saved)
+			}
+		})
+	}
+}
+
 // TestStore_snapshotLeavesNoTemporaryFile checks what the store's directory holds after
 // saves that succeed, are kept out by a further-on snapshot, or fail.
 func TestStore_snapshotLeavesNoTemporaryFile(t *testing.T) {
