@@ -1,8 +1,10 @@
 package eventsourcing
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -13,10 +15,13 @@ import (
 // state cache) is not folded from its first event:
 //
 //   - a command that takes a stream past a multiple of every events saves the state it
-//     leaves, encoded with encoding/json; a failed save is logged and the command succeeds;
+//     leaves, encoded with encoding/json (a state's own MarshalJSON is called directly,
+//     without encoding/json's second pass over what it returns); a failed save is logged
+//     and the command succeeds;
 //   - a command on a stream whose state is not cached decodes the stream's snapshot, checks
 //     that the log holds the event the snapshot names at its version, and folds only the
-//     events after it. A snapshot of another revision, one that does not decode, or one the
+//     events after it (a state's own UnmarshalJSON is called directly: the store checked
+//     the JSON). A snapshot of another revision, one that does not decode, or one the
 //     log contradicts (a backup restored, a log that lost its unsynced tail) is ignored, and
 //     the stream is folded from its start.
 //
@@ -41,7 +46,7 @@ func (h *Handler[C, S, E]) snapshotDue(from, to store.Version) bool {
 // saveSnapshot saves state as the stream's snapshot at version v, whose event is eventID.
 // The stream's lock is held, so state is not evolved further meanwhile.
 func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, state S, v store.Version, eventID string) {
-	body, err := json.Marshal(state)
+	body, err := encodeState(state)
 	if err == nil {
 		err = h.snaps.SaveSnapshot(ctx, stream, store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body})
 	}
@@ -61,7 +66,7 @@ func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, init
 		return initial, false
 	}
 	var state S
-	if err := json.Unmarshal(snap.State, &state); err != nil {
+	if err := decodeState(snap.State, &state); err != nil {
 		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot does not decode; folding the stream from its start",
 			"stream", stream, "version", int64(snap.Version), "revision", snap.Revision, "err", err)
 		return initial, false
@@ -78,6 +83,34 @@ func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, init
 			"stream", stream, "version", int64(snap.Version), "eventId", snap.EventID)
 	}
 	return initial, false
+}
+
+// encodeState returns state's JSON for a snapshot: what its MarshalJSON returns, when it
+// has one, else json.Marshal's. A state's own MarshalJSON is called directly because
+// json.Marshal would check and compact what it returns, another pass over a state that can
+// be megabytes (a restaurant's every order id); the store checks the JSON once.
+func encodeState[S any](state S) ([]byte, error) {
+	if m, ok := any(state).(json.Marshaler); ok && !nilPointer(state) {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(state)
+}
+
+// decodeState decodes a snapshot's JSON, which the store checked, into state: by its
+// UnmarshalJSON, called directly, when it has one (json.Unmarshal would check the whole
+// value first), else by json.Unmarshal. Like json.Unmarshal it hands UnmarshalJSON the
+// value without the white space around it.
+func decodeState[S any](b []byte, state *S) error {
+	if u, ok := any(state).(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(bytes.Trim(b, " \t\r\n"))
+	}
+	return json.Unmarshal(b, state)
+}
+
+// nilPointer reports whether v is a nil pointer, whose methods json.Marshal does not call.
+func nilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // seenBeforeSnapshot completes a load that started from a snapshot: the events of the

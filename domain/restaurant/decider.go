@@ -162,10 +162,7 @@ func evolve(s State, e Event) State {
 	case RestaurantMenuChanged:
 		s.Menu = e.Menu.Clone()
 	case RestaurantOrderPlaced:
-		if s.Orders == nil {
-			s.Orders = make(map[string]struct{})
-		}
-		s.Orders[e.OrderID] = struct{}{}
+		s.Orders.Add(e.OrderID)
 	}
 	return s
 }

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 )
 
-// jsonValues returns every command and event of the package (and the menu types) built
-// from a, b and c, with n menu items: none (a nil slice) when n is 0, an empty one when n
+// jsonValues returns every command and event of the package (and the menu types and the
+// state) built from a, b and c, with n menu items and n orders: none (a nil slice) when n is 0, an empty one when n
 // is negative.
 func jsonValues(a, b, c string, n int) []jsonwtest.Appender {
 	var items []restaurant.MenuItem
@@ -24,7 +25,12 @@ func jsonValues(a, b, c string, n int) []jsonwtest.Appender {
 		ids = append(ids, c+strconv.Itoa(i))
 	}
 	menu := restaurant.Menu{MenuID: a, Cuisine: restaurant.Cuisine(b), MenuItems: items}
+	var orders restaurant.OrderSet
+	for i := range n {
+		orders.Add(strings.ReplaceAll(c, " ", "_") + strconv.Itoa(i)) // an id the text can hold
+	}
 	return []jsonwtest.Appender{
+		restaurant.StateFields{Exists: n > 0, ID: a, Name: b, Menu: menu, Orders: orders},
 		restaurant.MenuItem{MenuItemID: a, Name: b, Price: c},
 		menu,
 		restaurant.CreateRestaurant{ID: a, Name: b, Menu: menu},

@@ -3,7 +3,7 @@ package restaurant
 // StateRevision names State's JSON encoding and the Evolve that folds it, for snapshots of
 // the state (eventsourcing.WithSnapshots): change it whenever either changes, so that
 // snapshots of the old fold are ignored.
-const StateRevision = "restaurant.State/1"
+const StateRevision = "restaurant.State/2"
 
 // State is what the decider knows about one restaurant: the fold of its events. It
 // round-trips through encoding/json (snapshots keep it so).
@@ -15,11 +15,10 @@ type State struct {
 	// Orders holds the ids of the orders placed at the restaurant. Evolve adds to this set
 	// in place (copying it per event would make a fold quadratic), so a State must not be
 	// used after it was passed to Evolve.
-	Orders map[string]struct{}
+	Orders OrderSet
 }
 
 // Placed reports whether an order with the given id was placed at the restaurant.
 func (s State) Placed(orderID string) bool {
-	_, ok := s.Orders[orderID]
-	return ok
+	return s.Orders.Has(orderID)
 }

@@ -1,6 +1,9 @@
 package restaurant_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/domain/internal/jsonw/jsonwtest"
@@ -25,5 +28,53 @@ func TestState_RoundTripsThroughJSON(t *testing.T) {
 			}
 			jsonwtest.RoundTrips(t, s)
 		})
+	}
+}
+
+// A snapshot writes the order ids as one string, each id followed by a space, in the order
+// they were placed.
+func TestOrderSet_text(t *testing.T) {
+	var orders restaurant.OrderSet
+	for _, id := range []string{"o-2", "o-1", "o-3", "o-1"} {
+		orders.Add(id)
+	}
+	b, err := json.Marshal(restaurant.State{Orders: orders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"Orders":"o-2 o-1 o-3 "`) {
+		t.Errorf("state encodes as %s, want Orders as the string \"o-2 o-1 o-3 \"", b)
+	}
+	if orders.Len() != 3 || !orders.Has("o-1") || orders.Has("o-4") {
+		t.Errorf("set of %d: Has(o-1) %v, Has(o-4) %v; want 3, true, false", orders.Len(), orders.Has("o-1"), orders.Has("o-4"))
+	}
+	var many restaurant.OrderSet
+	for i := range 1000 {
+		many.Add(fmt.Sprintf("r1:o-%d", i))
+	}
+	jsonwtest.RoundTrips(t, restaurant.State{Exists: true, ID: "r1", Orders: many})
+
+	for _, text := range []string{"o1", "o1 o2", " ", "o1  o2 ", " o1 ", "o1 o2 o1 "} {
+		var s restaurant.OrderSet
+		if err := s.UnmarshalText([]byte(text)); err == nil {
+			t.Errorf("UnmarshalText(%q) = nil error, set of %d; want an error", text, s.Len())
+		}
+	}
+}
+
+// An id the text cannot hold (no decider lets one be placed, but the log may hold events no
+// decider checked) makes the state fail to encode, so no snapshot is saved, rather than
+// encode as another set.
+func TestOrderSet_unwritableID(t *testing.T) {
+	for _, id := range []string{"", "o 1"} {
+		var orders restaurant.OrderSet
+		orders.Add("o-1")
+		orders.Add(id)
+		if b, err := json.Marshal(restaurant.State{Orders: orders}); err == nil {
+			t.Errorf("with id %q the state encodes as %s, want an error", id, b)
+		}
+		if !orders.Has(id) || orders.Len() != 2 {
+			t.Errorf("with id %q: Has %v, Len %d; want true, 2", id, orders.Has(id), orders.Len())
+		}
 	}
 }

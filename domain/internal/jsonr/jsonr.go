@@ -38,10 +38,13 @@ func (r *Reader) Lit(s string) {
 
 // String reads a string of valid UTF-8 without escape sequences: json.Unmarshal's result
 // is then its bytes as they are.
-func (r *Reader) String() string {
+func (r *Reader) String() string { return string(r.StringBytes()) }
+
+// StringBytes reads what String reads and returns its bytes within the input, not copied.
+func (r *Reader) StringBytes() []byte {
 	if !r.ok || r.i >= len(r.b) || r.b[r.i] != '"' {
 		r.ok = false
-		return ""
+		return nil
 	}
 	start := r.i + 1
 	var high byte // OR of the bytes: >= 0x80 when there is non-ASCII to check
@@ -51,7 +54,7 @@ func (r *Reader) String() string {
 			raw := r.b[start:i]
 			if high < utf8.RuneSelf || utf8.Valid(raw) {
 				r.i = i + 1
-				return string(raw)
+				return raw
 			}
 			break // json.Unmarshal replaces invalid UTF-8
 		}
@@ -61,7 +64,26 @@ func (r *Reader) String() string {
 		high |= c
 	}
 	r.ok = false
-	return ""
+	return nil
+}
+
+// Fail makes the read a mismatch: for a reader that finds the value read does not fit its
+// type, so that its caller falls back to encoding/json (which then reports the error).
+func (r *Reader) Fail() { r.ok = false }
+
+// Bool reads true or false.
+func (r *Reader) Bool() bool {
+	switch {
+	case !r.ok:
+	case len(r.b)-r.i >= 4 && string(r.b[r.i:r.i+4]) == "true":
+		r.i += 4
+		return true
+	case len(r.b)-r.i >= 5 && string(r.b[r.i:r.i+5]) == "false":
+		r.i += 5
+		return false
+	}
+	r.ok = false
+	return false
 }
 
 // null reads null when it comes next.

@@ -76,6 +76,18 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// Plain reports whether AppendString writes s as it is, between quotes: s is printable
+// ASCII without '"', '\\', '<', '>' and '&'. It checks a byte at a time, a few times
+// faster than AppendString copies.
+func Plain[T ~string | ~[]byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !safe[c] {
+			return false
+		}
+	}
+	return true
+}
+
 // AppendStrings appends ss as a JSON array of strings, or null when ss is nil.
 func AppendStrings(dst []byte, ss []string) []byte { return AppendSlice(dst, ss, AppendString) }
 

@@ -36,13 +36,36 @@ func TestAppendStrings_likeMarshal(t *testing.T) {
 	}
 }
 
+// ascii reports whether s is ASCII: Plain takes nothing else, though json.Marshal writes
+// most other UTF-8 as it is.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestPlain(t *testing.T) {
+	for _, s := range append(strs, "a-b_c.d:e 0123456789 ~!@#$%^*()=+[]{}|;',?/`", "\x7f") {
+		if got, want := jsonw.Plain(s), string(marshal(t, s)) == `"`+s+`"` && ascii(s); got != want {
+			t.Errorf("Plain(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func FuzzAppendString(f *testing.F) {
 	for _, s := range strs {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := jsonw.AppendString(nil, s), marshal(t, s); !bytes.Equal(got, want) {
+		got, want := jsonw.AppendString(nil, s), marshal(t, s)
+		if !bytes.Equal(got, want) {
 			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		}
+		if plain := string(want) == `"`+s+`"` && ascii(s); jsonw.Plain(s) != plain || jsonw.Plain([]byte(s)) != plain {
+			t.Errorf("Plain(%q) = %v, want %v: json.Marshal writes %s", s, jsonw.Plain(s), plain, want)
 		}
 	})
 }
