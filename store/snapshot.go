@@ -30,7 +30,9 @@ type Snapshot struct {
 
 // Snapshotter is implemented by stores that keep snapshots of streams' states.
 type Snapshotter interface {
-	// Snapshot returns the snapshot saved for stream; ok is false when none is.
+	// Snapshot returns the snapshot saved for stream; ok is false when none is. What it
+	// returns passes CheckSnapshot (its State is valid JSON, which a reader may rely on):
+	// a stored one that would not (damaged, or written by other means) is none.
 	Snapshot(ctx context.Context, stream string) (s Snapshot, ok bool, err error)
 	// SaveSnapshot saves s for stream in place of the one before, unless the one before has
 	// the same Revision and a higher Version (another writer got further) and the log holds

@@ -1,7 +1,9 @@
 package restaurant
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/eventgraph/eventgraph/domain/internal/jsonr"
@@ -76,6 +78,11 @@ func readState(r *jsonr.Reader) State {
 func (s OrderSet) appendJSON(b []byte) ([]byte, error) {
 	if s.unwritable {
 		return b, errUnwritable
+	}
+	if n := bytes.Count(s.text, []byte{' '}); n != len(s.ids) {
+		// Two copies of one set were added to (see Add): the text lost an id the set
+		// holds. Better no snapshot than one of another set.
+		return b, fmt.Errorf("restaurant: the order set's text holds %d ids, the set %d: a copy of the state was evolved after it was passed to Evolve", n, len(s.ids))
 	}
 	if !jsonw.Plain(s.text) {
 		return jsonw.AppendString(b, string(s.text)), nil

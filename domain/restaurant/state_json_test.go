@@ -78,3 +78,19 @@ func TestOrderSet_unwritableID(t *testing.T) {
 		}
 	}
 }
+
+// A state used after it was passed to Evolve (which the decider forbids) shares its order
+// set with the one Evolve returned; were both added to, the text would lose an id the set
+// holds. The state then fails to encode, so no snapshot of another set is saved.
+func TestOrderSet_evolvedTwice(t *testing.T) {
+	var s restaurant.State
+	s.Orders.Add("o-1")
+	a, b := s, s
+	a.Orders.Add("o-A")
+	b.Orders.Add("o-B") // overwrites o-A's place in the shared text
+	for name, st := range map[string]restaurant.State{"first copy": a, "second copy": b} {
+		if out, err := st.MarshalJSON(); err == nil {
+			t.Errorf("%s encodes as %s; want an error", name, out)
+		}
+	}
+}

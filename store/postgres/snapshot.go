@@ -30,7 +30,15 @@ func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bo
 	case err != nil:
 		return store.Snapshot{}, false, s.fail(ctx, "snapshot", err)
 	}
-	return store.Snapshot{Version: store.Version(version), EventID: string(id), Revision: string(revision), State: state}, true, nil
+	snap := store.Snapshot{Version: store.Version(version), EventID: string(id), Revision: string(revision), State: state}
+	if store.CheckSnapshot(stream, snap) != nil {
+		// A row no save would have written (edited by hand, or by a program of its own):
+		// a reader trusts a snapshot's state to be JSON (eventsourcing hands it to the
+		// state's UnmarshalJSON as it is), so it is no snapshot, as a damaged file is
+		// none in the JSONL store.
+		return store.Snapshot{}, false, nil
+	}
+	return snap, true, nil
 }
 
 // SaveSnapshot saves snap for stream (see store.Snapshotter). Servers on one schema share

@@ -185,6 +185,59 @@ func TestStore_snapshotsKeepEveryByte(t *testing.T) {
 	}
 }
 
+// A row that no save would have written (its state is not JSON, its version below 1,
+// edited by hand) is no snapshot: a reader trusts a snapshot's state to be JSON.
+func TestStore_snapshotRowsThatAreNotSnapshots(t *testing.T) {
+	ctx := t.Context()
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	s, err := postgres.Open(ctx, url, postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	q := pgx.Identifier{schema, "snapshots"}.Sanitize()
+	for i, c := range []struct {
+		name, set string
+		arg       any
+	}{
+		{"a state cut short", `state = $1`, []byte(`{"v": 3,`)},
+		{"a state of two values", `state = $1`, []byte(`{} {}`)},
+		{"an empty state", `state = $1`, []byte(``)},
+		{"a version below 1", `version = $1`, int64(0)},
+		{"an empty event id", `event_id = $1`, []byte(``)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stream := fmt.Sprint("s-", i)
+			appendNamed(t, s, stream, 3)
+			if err := s.SaveSnapshot(ctx, stream, snapshotAt(3, "r1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec(ctx, `UPDATE `+q+` SET `+c.set+` WHERE stream = $2`, c.arg, []byte(stream)); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok, err := s.Snapshot(ctx, stream); err != nil || ok {
+				t.Errorf("Snapshot = %+v (state %q), %v, %v; want none", got, got.State, ok, err)
+			}
+			// A save further on replaces it.
+			if _, err := s.Append(ctx, stream, 3, store.EventData{ID: "e4", Type: "T", Data: json.RawMessage(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSnapshot(ctx, stream, snapshotAt(4, "r1")); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok, err := s.Snapshot(ctx, stream); err != nil || !ok || !sameSnapshot(got, snapshotAt(4, "r1")) {
+				t.Errorf("after a save: Snapshot = %+v, %v, %v; want version 4", got, ok, err)
+			}
+		})
+	}
+}
+
 // A schema made by the program before snapshots (migrations 0001-0003, with a log and a
 // checkpoint in it) is migrated by Open: the snapshots table is added, and the log and the
 // checkpoint are as they were.
