@@ -6,6 +6,7 @@ import (
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // complexityRoot returns gqlgen's complexity functions. A list field costs its selection
@@ -23,9 +24,10 @@ import (
 //   - CommandResult.events: the events of one command, which in this domain decides one
 //     event, so gqlgen's default cost (1 + the selection's) already counts it in full.
 //
-// And one field that is not a list: Event.data (see eventDataCost); and the filtered events
-// page, whose reading is not bounded by first (see filteredEventsCost).
-func complexityRoot(processors int) generated.ComplexityRoot {
+// And one field that is not a list: Event.data (see eventDataCost); and a filtered events
+// page that the store cannot read without passing over events that do not match (see
+// filteredEventsCost and eventReads).
+func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
 		return listCost(child, pageLength(first, defaultPageSize, maxPageSize))
@@ -35,7 +37,7 @@ func complexityRoot(processors int) generated.ComplexityRoot {
 	}
 	c.Query.Events = func(child int, _ *int64, streamID *string, types []string, first *int) int {
 		cost := listCost(child, pageLength(first, defaultEventPage, maxEventPage))
-		if streamID != nil || types != nil {
+		if !reads.bounded(streamID != nil, types != nil) {
 			cost = saturatingAdd(cost, filteredEventsCost)
 		}
 		return cost
@@ -54,12 +56,46 @@ func complexityRoot(processors int) generated.ComplexityRoot {
 // events still fits.
 const eventDataCost = 10
 
-// filteredEventsCost is what a filtered events page costs beyond its items. Without a filter
-// a page reads first events; with one it reads the log (or the stream) until it has found
-// first matches, however far they are, up to the whole of it. Priced at 2 (one field, an id
-// each), a request of 2,000 aliases of a filter that matched nothing read a log of 2,000
-// events 2,000 times; at this cost the default limit admits some 20 such scans.
+// filteredEventsCost is what a filtered events page costs beyond its items when the store
+// cannot read just the matching events (see eventReads): the page then reads the log (or
+// the stream) until it has found first matches, however far they are, up to the whole of
+// it. Priced at 2 (one field, an id each), a request of 2,000 aliases of a filter that
+// matched nothing read a log of 2,000 events 2,000 times; at this cost the default limit
+// admits some 20 such scans.
 const filteredEventsCost = 1000
+
+// eventReads says which filtered events pages the store reads in work bounded by the page
+// (the service's Events), so that they cost only their items.
+type eventReads struct {
+	// byType: the store reads the events of some types alone (store.TypeReader).
+	byType bool
+	// streamAt: the store tells a stream's version (store.StreamVersioner), so a page of
+	// one stream's events after a position starts there, found by bisection, rather than at
+	// the stream's first event.
+	streamAt bool
+}
+
+// readsOf returns what st can read in work bounded by the page.
+func readsOf(st store.Store) eventReads {
+	_, byType := st.(store.TypeReader)
+	_, streamAt := st.(store.StreamVersioner)
+	return eventReads{byType: byType, streamAt: streamAt}
+}
+
+// bounded reports whether a page filtered by a stream, by types or both reads in work
+// bounded by the page. With both it is not: the stream is read and its events of other
+// types passed over.
+func (r eventReads) bounded(byStream, byType bool) bool {
+	switch {
+	case byStream && byType:
+		return false
+	case byStream:
+		return r.streamAt
+	case byType:
+		return r.byType
+	}
+	return true
+}
 
 // saturatingAdd is a+b for costs, at most math.MaxInt.
 func saturatingAdd(a, b int) int {

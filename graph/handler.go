@@ -202,7 +202,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 func executableConfig(svc *service.Service, logger *slog.Logger) generated.Config {
 	return generated.Config{
 		Resolvers:  &Resolver{svc: svc, logger: logger},
-		Complexity: complexityRoot(len(svc.Status())),
+		Complexity: complexityRoot(len(svc.Status()), readsOf(svc.Store())),
 	}
 }
 

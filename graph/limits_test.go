@@ -9,6 +9,7 @@ import (
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // errorCode returns the extensions.code of the first error of a next or data message, "" when
@@ -168,11 +169,13 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 
 		// Two whole pages of events with their data: each may carry a menu.
 		refused(t, e, aliases(2, `events(first: 1000) { data }`))
-		// A filtered page may read the whole log to find one match: 2,000 of them read it
-		// 2,000 times; 19 are served.
-		refused(t, e, aliases(2000, `events(types: ["NoSuchType"], first: 1) { id }`))
-		e.must(t, aliases(19, `events(types: ["NoSuchType"], first: 1) { id }`), nil, nil)
-		refused(t, e, aliases(21, `events(streamId: "restaurant-big", first: 1) { id }`))
+		// A page of one stream's events of some types may read the whole stream to find
+		// one match: 2,000 of them read it 2,000 times; 19 are served. By stream or by type
+		// alone the store reads only what the page holds.
+		refused(t, e, aliases(2000, `events(streamId: "restaurant-big", types: ["NoSuchType"], first: 1) { id }`))
+		e.must(t, aliases(19, `events(streamId: "restaurant-big", types: ["NoSuchType"], first: 1) { id }`), nil, nil)
+		e.must(t, aliases(2000, `events(types: ["NoSuchType"], first: 1) { id }`), nil, nil)
+		e.must(t, aliases(2000, `events(streamId: "restaurant-big", first: 1) { id }`), nil, nil)
 
 		orderField := fmt.Sprintf(`order(id: "o1", minPosition: %d) { menuItems { name } }`, placed.Position)
 		refused(t, e, aliases(300, orderField))
@@ -209,10 +212,14 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		// An event's data may hold a whole menu: it costs as a small object, not a scalar.
 		{"an event's data counts ten", `{ events(first: 4) { position data } }`,
 			1 + 4*(1+10)},
-		// A filtered page reads until it has first matches, however far they are.
-		{"a page filtered by type counts a thousand more", `{ events(types: ["X"], first: 2) { id } }`,
-			1 + 2*1 + 1000},
-		{"a page filtered by stream counts a thousand more", `{ events(streamId: "s", first: 2) { id } }`,
+		// The store reads a stream's events after a position, or the events of some types,
+		// in work bounded by the page; one stream's events of some types it reads until it
+		// has first matches, however far they are.
+		{"a page of some types counts its items", `{ events(types: ["X"], first: 2) { id } }`,
+			1 + 2*1},
+		{"a page of one stream counts its items", `{ events(streamId: "s", first: 2) { id } }`,
+			1 + 2*1},
+		{"a page of one stream's events of some types counts a thousand more", `{ events(streamId: "s", types: ["X"], first: 2) { id } }`,
 			1 + 2*1 + 1000},
 	}
 	for _, tt := range tests {
@@ -247,4 +254,28 @@ func aliases(n int, field string) string {
 	}
 	b.WriteString(" }")
 	return b.String()
+}
+
+// plainStore hides a store's optional methods: the service then filters ReadAll.
+type plainStore struct{ store.Store }
+
+// Over a store that can read neither by type nor a stream from a position, a page filtered
+// either way reads until it has first matches, and counts a thousand more.
+func TestConfig_ComplexityLimit_filteredPagesOverAPlainStore(t *testing.T) {
+	e := newEnv(t, withStore(func(s store.Store) store.Store { return plainStore{s} }), withConfig(graph.Config{ComplexityLimit: 1}))
+	for query, want := range map[string]int{
+		`{ events(types: ["X"], first: 2) { id } }`:                1 + 2*1 + 1000,
+		`{ events(streamId: "s", first: 2) { id } }`:               1 + 2*1 + 1000,
+		`{ events(streamId: "s", types: ["X"], first: 2) { id } }`: 1 + 2*1 + 1000,
+		`{ events(first: 2) { id } }`:                              1 + 2*1,
+	} {
+		err := e.wantCode(t, complexityCode, query, nil)
+		var got, limit int
+		if _, serr := fmt.Sscanf(err.Message, "operation has complexity %d, which exceeds the limit of %d", &got, &limit); serr != nil {
+			t.Fatalf("message %q: %v", err.Message, serr)
+		}
+		if got != want {
+			t.Errorf("%s: complexity %d, want %d", query, got, want)
+		}
+	}
 }

@@ -39,6 +39,9 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 			return nil, err
 		}
 		seq = s.store.ReadStream(ctx, f.StreamID, from)
+	} else if tr, ok := s.store.(store.TypeReader); ok && f.Types != nil {
+		// Only the events of the types asked for are read (and copied).
+		seq = tr.ReadAllTypes(ctx, after, f.Types)
 	} else {
 		// A types filter may pass over most of the log before it fills the page: a store
 		// that copies every event it reads (the memory store) copies only those kept.
@@ -131,6 +134,9 @@ func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f 
 	if after != nil && f.StreamID != "" {
 		return s.subscribeStream(ctx, *after, f)
 	}
+	if tr, ok := s.store.(store.TypeReader); ok && after != nil && f.Types != nil {
+		return s.subscribeHistory(ctx, *after, f, tr.ReadAllTypes(ctx, *after, f.Types))
+	}
 	from := store.Position(0)
 	if after != nil {
 		from = *after
@@ -159,20 +165,26 @@ func (s *Service) follow(ctx context.Context, from store.Position, f EventFilter
 }
 
 // subscribeStream is SubscribeEvents of one stream's events after a position: the history
-// is read from the stream, not by filtering the whole log after the position, and the live
-// events follow from the head as it was before that read.
+// is read from the stream, not by filtering the whole log after the position.
 func (s *Service) subscribeStream(ctx context.Context, after store.Position, f EventFilter) (iter.Seq2[store.Event, error], error) {
-	head, err := s.Head(ctx)
+	from, err := s.streamVersionAt(ctx, f.StreamID, after)
 	if err != nil {
 		return nil, err
 	}
-	from, err := s.streamVersionAt(ctx, f.StreamID, after)
+	return s.subscribeHistory(ctx, after, f, s.store.ReadStream(ctx, f.StreamID, from))
+}
+
+// subscribeHistory is SubscribeEvents with the events up to the head read from history (the
+// events of one stream, or of some types, rather than the whole log filtered), then the
+// live events, followed from the head as it was before history is ranged over.
+func (s *Service) subscribeHistory(ctx context.Context, after store.Position, f EventFilter, history iter.Seq2[store.Event, error]) (iter.Seq2[store.Event, error], error) {
+	head, err := s.Head(ctx)
 	if err != nil {
 		return nil, err
 	}
 	live := max(head, after)
 	return func(yield func(store.Event, error) bool) {
-		for e, err := range s.store.ReadStream(ctx, f.StreamID, from) {
+		for e, err := range history {
 			if err != nil {
 				yield(store.Event{}, err)
 				return

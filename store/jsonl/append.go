@@ -14,6 +14,7 @@ import (
 type group struct {
 	buf     []byte
 	lines   []entry       // off relative to the start of buf
+	types   []string      // the type of each line's event
 	sids    []uint32      // streams touched, to roll back pending versions on failure
 	appends int           // appends in the group
 	led     bool          // the group's writer is waiting for appends to join
@@ -67,6 +68,7 @@ const maxSpares = 4
 type spareBufs struct {
 	buf   []byte
 	lines []entry
+	types []string
 	sids  []uint32
 	evs   []store.Event
 }
@@ -85,7 +87,7 @@ func (s *Store) newGroup(lone bool) *group {
 	if s.nspare > 0 {
 		s.nspare--
 		sp := &s.spares[s.nspare]
-		g.buf, g.lines, g.sids, g.events = sp.buf[:0], sp.lines[:0], sp.sids[:0], sp.evs[:0]
+		g.buf, g.lines, g.types, g.sids, g.events = sp.buf[:0], sp.lines[:0], sp.types[:0], sp.sids[:0], sp.evs[:0]
 		*sp = spareBufs{}
 	}
 	return g
@@ -248,6 +250,7 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 		off := len(g.buf)
 		g.buf = appendSealed(g.buf, store.Position(s.next+1+int64(i)), pre[:streamEnd], st.pending+1+store.Version(i), pre[from:to])
 		g.lines = append(g.lines, entry{off: int64(off), n: uint32(len(g.buf) - off), stream: sid})
+		g.types = append(g.types, evs[i].Type)
 		from = to
 	}
 	if cached == nil {
@@ -406,19 +409,23 @@ func (s *Store) commit(g *group) error {
 // publish adds a written group, at offset end, to the index and wakes subscribers.
 // Called with s.mu held.
 func (s *Store) publish(g *group, end int64) {
-	for _, l := range g.lines {
+	for i, l := range g.lines {
 		l.off += end
 		s.idx.entries.append(l)
+		p := int64(s.idx.entries.len())
 		st := s.idx.streams[l.stream]
-		st.positions = appendGrow(st.positions, int64(s.idx.entries.len()))
+		st.positions = appendGrow(st.positions, p)
+		l := s.idx.typeList(g.types[i])
+		*l = appendGrow(*l, p)
 	}
+	clear(g.types) // the reused slice must not keep the strings alive
 	s.end = end + int64(len(g.buf))
 	if s.tailOn {
 		s.tail.publish(g.events, !g.uncached, store.Position(s.idx.entries.len()))
 		clear(g.events) // the cache holds them now; the reused slice must not
 	}
 	if cap(g.buf) <= maxSpare && s.nspare < maxSpares {
-		s.spares[s.nspare] = spareBufs{buf: g.buf, lines: g.lines, sids: g.sids, evs: g.events}
+		s.spares[s.nspare] = spareBufs{buf: g.buf, lines: g.lines, types: g.types, sids: g.sids, evs: g.events}
 		s.nspare++
 	}
 	if s.notify != nil {

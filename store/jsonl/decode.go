@@ -16,11 +16,13 @@ import (
 
 // lineInfo is what recovery needs from a line.
 type lineInfo struct {
-	pos     int64
-	stream  []byte // the stream id as written, between the quotes
-	escaped bool   // stream holds escape sequences
-	version int64
-	batch   int64
+	pos         int64
+	stream      []byte // the stream id as written, between the quotes
+	escaped     bool   // stream holds escape sequences
+	version     int64
+	typ         []byte // the event type as written, between the quotes
+	typeEscaped bool   // typ holds escape sequences
+	batch       int64
 }
 
 // streamName returns the stream id of a line.
@@ -29,6 +31,14 @@ func (l *lineInfo) streamName() (string, error) {
 		return string(l.stream), nil
 	}
 	return unquote(l.stream)
+}
+
+// typeName returns the event type of a line.
+func (l *lineInfo) typeName() (string, error) {
+	if !l.typeEscaped {
+		return string(l.typ), nil
+	}
+	return unquote(l.typ)
 }
 
 // parseLine checks one line (without its '\n') completely: the field layout, every value,
@@ -60,7 +70,7 @@ func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error)
 		p.lit(`,"stream":`) && p.str(&info.stream, &info.escaped) &&
 		p.lit(`,"version":`) && p.int(&info.version) &&
 		p.lit(`,"id":`) && p.str(&raw, &escaped) && p.into(ev, raw, escaped, fieldID) &&
-		p.lit(`,"type":`) && p.str(&raw, &escaped) && p.into(ev, raw, escaped, fieldType) &&
+		p.lit(`,"type":`) && p.str(&info.typ, &info.typeEscaped) && p.into(ev, info.typ, info.typeEscaped, fieldType) &&
 		p.lit(`,"time":`) && p.time(ev) &&
 		p.lit(`,"data":`) && p.data(ev) &&
 		p.lit(`,"metadata":`) && p.metadata(ev) &&

@@ -90,13 +90,14 @@
 //
 // # Index and reads
 //
-// The index holds, per event, its file offset, line length and stream (16 bytes), and per
+// The index holds, per event, its file offset, line length and stream (16 bytes), per
 // stream the positions of its events (8 bytes per event; an event's version is its place
-// there), about 28 bytes per event in all with slice growth. The entries are kept in chunks
-// of 16,384, so the index grows without ever copying itself under the writer's lock. Payloads
-// stay in the file and are
-// read with ReadAt, concurrently with appends; adjacent lines are read together. ReadStream
-// costs O(the stream's events). Subscribers keep only a position and wait for a broadcast
+// there), and per event type the positions of its events (8 bytes per event), about 37
+// bytes per event in all with slice growth. The entries are kept in chunks of 16,384, so
+// the index grows without ever copying itself under the writer's lock. Payloads stay in the
+// file and are read with ReadAt, concurrently with appends; adjacent lines are read
+// together. ReadStream costs O(the stream's events), ReadAllTypes O(the events of the types
+// read) (store.TypeReader). Subscribers keep only a position and wait for a broadcast
 // after each commit, then read from the file a chunk at a time (at most 256 events), so a
 // slow subscriber holds no more than that chunk and never blocks appends.
 //

@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -24,18 +25,23 @@ type stream struct {
 	pending store.Version
 }
 
-// index is the in-memory index of a log: committed entries in position order and the
-// streams. Committed entries and positions never change once appended, so readers may copy
-// the entries list or a stream's positions slice header under the lock and read them after
-// releasing the lock.
+// index is the in-memory index of a log: committed entries in position order, the streams,
+// and the positions of each event type's events. Committed entries and positions never
+// change once appended, so readers may copy the entries list or a positions slice header
+// under the lock and read them after releasing the lock.
 type index struct {
 	entries entryList
 	streams []*stream
 	byName  map[string]uint32
+	// types holds the positions of each event type's committed events, in log order, so
+	// that ReadAllTypes reads only the lines of the types asked for: a type that is rare in
+	// a long log was found by parsing every line (58 ms at 100,000 events). It costs 8
+	// bytes an event, as a stream's positions do.
+	types map[string]*[]int64
 }
 
 func newIndex() index {
-	return index{byName: make(map[string]uint32)}
+	return index{byName: make(map[string]uint32), types: make(map[string]*[]int64)}
 }
 
 // lookup returns the stream's id, or false when the stream is unknown.
@@ -53,6 +59,17 @@ func (x *index) add(name string) uint32 {
 	x.streams = append(x.streams, &stream{name: name})
 	x.byName[name] = id
 	return id
+}
+
+// typeList returns the positions of the events of type typ, making an empty list for a
+// type not seen before.
+func (x *index) typeList(typ string) *[]int64 {
+	l, ok := x.types[typ]
+	if !ok {
+		l = new([]int64)
+		x.types[strings.Clone(typ)] = l // typ may share the memory of a bigger buffer
+	}
+	return l
 }
 
 // appendGrow is append, except that a full slice of 1024 elements or more doubles its

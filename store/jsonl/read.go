@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
+	"github.com/eventgraph/eventgraph/internal/merge"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -302,4 +304,38 @@ func (s *Store) waitAfter(n int) <-chan struct{} {
 		s.notify = make(chan struct{})
 	}
 	return s.notify
+}
+
+// ReadAllTypes yields the events of the given types with Position > after, in log order,
+// up to the head at the time of the call (see store.TypeReader). It reads only their
+// lines, found through the index's positions of each type.
+func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			yield(store.Event{}, fmt.Errorf("jsonl: read all types: %w", store.ErrClosed))
+			return
+		}
+		lists := make([][]int64, 0, len(types))
+		for i, t := range types {
+			if l, ok := s.idx.types[t]; ok && !slices.Contains(types[:i], t) {
+				lists = append(lists, merge.After(*l, int64(after)))
+			}
+		}
+		entries := s.idx.entries
+		s.mu.RUnlock()
+
+		r := reader{s: s, ctx: ctx}
+		es := make([]entry, 0, readChunk)
+		for p := range merge.Ascending(lists) {
+			if es = append(es, entries.at(int(p-1))); len(es) == readChunk {
+				if !r.read(es, yield) {
+					return
+				}
+				es = es[:0]
+			}
+		}
+		r.read(es, yield)
+	}
 }

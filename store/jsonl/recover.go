@@ -183,9 +183,10 @@ type scanner struct {
 	idx     index
 	rep     Report
 	lineNo  int64
-	pending []entry // lines of the batch being read
-	batch   int64   // size of that batch
-	name    string  // its stream
+	pending []entry    // lines of the batch being read
+	types   []*[]int64 // the positions of each pending line's event type
+	batch   int64      // size of that batch
+	name    string     // its stream
 }
 
 // apply applies a checked chunk.
@@ -246,7 +247,17 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 	if want := committed + int64(len(sc.pending)) + 1; info.version != want {
 		return corrupt("stream %q version %d, want %d", name, info.version, want)
 	}
+	// The type's list, without allocating for a type already known.
+	typ, typeKnown := sc.idx.types[string(info.typ)]
+	if !typeKnown || info.typeEscaped {
+		name, err := info.typeName()
+		if err != nil {
+			return corrupt("event type: %v", err)
+		}
+		typ = sc.idx.typeList(name)
+	}
 	sc.pending = append(sc.pending, entry{off: off, n: uint32(n)})
+	sc.types = append(sc.types, typ)
 	if int64(len(sc.pending)) < sc.batch {
 		return nil
 	}
@@ -254,11 +265,15 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 		id = sc.idx.add(name)
 	}
 	st := sc.idx.streams[id]
-	for _, e := range sc.pending {
+	for i, e := range sc.pending {
 		e.stream = id
 		sc.idx.entries.append(e)
-		st.positions = append(st.positions, int64(sc.idx.entries.len()))
+		p := int64(sc.idx.entries.len())
+		st.positions = append(st.positions, p)
+		*sc.types[i] = append(*sc.types[i], p)
 	}
+	clear(sc.types)
+	sc.types = sc.types[:0]
 	st.pending = store.Version(len(st.positions))
 	sc.rep.Commits++
 	sc.rep.Valid = off + int64(n)

@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/eventgraph/eventgraph/internal/merge"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -24,6 +27,7 @@ var (
 	_ store.HandoverAppender = (*Store)(nil)
 	_ store.SharedReader     = (*Store)(nil)
 	_ store.StreamVersioner  = (*Store)(nil)
+	_ store.TypeReader       = (*Store)(nil)
 )
 
 // streamIndex holds the positions of a stream's events, by version. A stream's entry in the
@@ -53,6 +57,9 @@ type Store struct {
 	mu      sync.RWMutex
 	log     eventLog                // log.at(p-1) is the event at position p
 	streams map[string]*streamIndex // created by a stream's first append
+	// types holds the positions of each event type's events, so that ReadAllTypes finds a
+	// rare type's events without passing over the others.
+	types map[string]*[]store.Position
 	// changed is closed and set to nil on each commit and on Close. It is created lazily by
 	// a subscriber that has caught up, so appends with no waiting subscriber allocate nothing
 	// for it.
@@ -85,7 +92,7 @@ func WithClock(now func() time.Time) Option {
 
 // New returns an empty in-memory store.
 func New(opts ...Option) *Store {
-	s := &Store{now: time.Now, ids: store.NewIDs(), streams: make(map[string]*streamIndex)}
+	s := &Store{now: time.Now, ids: store.NewIDs(), streams: make(map[string]*streamIndex), types: make(map[string]*[]store.Position)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -201,6 +208,12 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 			Metadata: e.Metadata,
 		})
 		idx.positions = append(idx.positions, pos)
+		tl := s.types[e.Type]
+		if tl == nil {
+			tl = new([]store.Position)
+			s.types[strings.Clone(e.Type)] = tl // the type may share the memory of a bigger buffer
+		}
+		*tl = append(*tl, pos)
 	}
 	if s.changed != nil {
 		close(s.changed)
@@ -342,6 +355,36 @@ func (s *Store) readAll(ctx context.Context, after store.Position, copyOut func(
 				return
 			}
 			if !yield(copyOut(log.at(int(i))), nil) {
+				return
+			}
+		}
+	}
+}
+
+// ReadAllTypes yields the events of the given types with Position > after, in log order,
+// up to the head at the time of the call, found through the positions of each type (see
+// store.TypeReader).
+func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		if err := s.check(ctx); err != nil {
+			yield(store.Event{}, fmt.Errorf("memory: read all types: %w", err))
+			return
+		}
+		s.mu.RLock()
+		lists := make([][]store.Position, 0, len(types))
+		for i, t := range types {
+			if l, ok := s.types[t]; ok && !slices.Contains(types[:i], t) {
+				lists = append(lists, merge.After(*l, after))
+			}
+		}
+		log := s.log
+		s.mu.RUnlock()
+		for p := range merge.Ascending(lists) {
+			if err := s.check(ctx); err != nil {
+				yield(store.Event{}, fmt.Errorf("memory: read all types: %w", err))
+				return
+			}
+			if !yield(clone(log.at(int(p-1))), nil) {
 				return
 			}
 		}

@@ -4,8 +4,9 @@
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
 // advisory lock, so several servers may start at once), and returns a Store that
-// implements store.Store, store.Header, store.Checkpointer, store.Snapshotter and
-// store.StreamVersioner and passes the storetest conformance suite.
+// implements store.Store, store.Header, store.Checkpointer, store.Snapshotter,
+// store.StreamVersioner and store.TypeReader (over an index on the events' type and
+// position, migration 0005) and passes the storetest conformance suite.
 //
 // # Tables
 //

@@ -5,7 +5,7 @@ import "github.com/jackc/pgx/v5"
 // queries holds the store's SQL, with table names qualified by its schema.
 type queries struct {
 	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
-	readAll, readStream, eventsByID                                              string
+	readAll, readType, readStream, eventsByID                                    string
 	appendEvents                                                                 string
 	checkpoint, saveCheckpoint                                                   string
 	snapshot, saveSnapshot                                                       string
@@ -29,6 +29,7 @@ func newQueries(schema string) queries {
 		notify:       `SELECT pg_notify($1, $2)`,
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
+		readType:     `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE type = $1 AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`,
 		readStream:   `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
 		eventsByID:   `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
 		checkpoint:   `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,

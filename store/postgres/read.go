@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"time"
 
@@ -65,6 +66,67 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 				from = e.Position
 			}
 			if len(page) < s.opts.page {
+				return
+			}
+		}
+	}
+}
+
+// ReadAllTypes yields the events of the given types with Position > after, in log order,
+// up to the head at the time of the call (see store.TypeReader). Each type is read by its
+// own queries over the index on (type, position), a page at a time, and the pages merged in
+// position order; bounding every query by the head read first keeps what it yields a
+// prefix of the log: a type's later page cannot add an event past one another type's
+// query could no longer see.
+func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		head, err := s.Head(ctx)
+		if err != nil {
+			yield(store.Event{}, err)
+			return
+		}
+		type cursor struct {
+			typ  []byte
+			from int64
+			buf  []store.Event
+			done bool
+		}
+		var cs []cursor
+		for i, t := range types {
+			if !slices.Contains(types[:i], t) {
+				cs = append(cs, cursor{typ: []byte(t), from: int64(max(after, 0))})
+			}
+		}
+		for {
+			next := -1
+			for i := range cs {
+				c := &cs[i]
+				if len(c.buf) == 0 && !c.done {
+					page, err := s.page(ctx, "read all types", s.sql.readType, c.typ, c.from, int64(head), s.opts.page)
+					if err != nil {
+						yield(store.Event{}, err)
+						return
+					}
+					c.buf, c.done = page, len(page) < s.opts.page
+					if len(page) > 0 {
+						c.from = int64(page[len(page)-1].Position)
+					}
+				}
+				if len(c.buf) > 0 && (next < 0 || c.buf[0].Position < cs[next].buf[0].Position) {
+					next = i
+				}
+			}
+			if next < 0 {
+				return
+			}
+			if err := s.readErr(ctx); err != nil {
+				yield(store.Event{}, fmt.Errorf("postgres: read all types: %w", err))
+				return
+			}
+			e := cs[next].buf[0]
+			cs[next].buf[0] = store.Event{}
+			cs[next].buf = cs[next].buf[1:]
+			if !yield(e, nil) {
 				return
 			}
 		}

@@ -229,6 +229,25 @@ func (s trimsStreamIDs) ReadStream(ctx context.Context, stream string, after sto
 	return s.Store.ReadStream(ctx, strings.TrimSpace(stream), after)
 }
 
+// repeatsTypes yields a type's events once for every time the type is named.
+type repeatsTypes struct{ *memory.Store }
+
+func (s repeatsTypes) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range s.Store.ReadAll(ctx, after) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			for _, t := range types {
+				if e.Type == t && !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // staleVersion reports a stream's version one behind once it has two events.
 type staleVersion struct{ *memory.Store }
 

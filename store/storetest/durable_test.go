@@ -2,6 +2,8 @@ package storetest_test
 
 import (
 	"context"
+	"iter"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -82,6 +84,25 @@ func (k *keeper) StreamVersion(ctx context.Context, stream string) (store.Versio
 		v = e.Version
 	}
 	return v, nil
+}
+
+// ReadAllTypes passes the wrapped store's ReadAllTypes through, so that the suite checks
+// it; a wrapped store without one has ReadAll filtered.
+func (k *keeper) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	if tr, ok := k.Store.(store.TypeReader); ok {
+		return tr.ReadAllTypes(ctx, after, types)
+	}
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range k.ReadAll(ctx, after) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if slices.Contains(types, e.Type) && !yield(e, nil) {
+				return
+			}
+		}
+	}
 }
 
 func (k *keeper) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {

@@ -314,6 +314,15 @@ func checkClosedOptional(tb testing.TB, h Harness) {
 			tb.Errorf("ReadAllShared after Close: %d events and error %v, want only ErrClosed", len(evs), err)
 		}
 	}
+	if tr, ok := s.(store.TypeReader); ok {
+		checked++
+		if evs, err := collect(tr.ReadAllTypes(ctx, 0, []string{"T"})); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("ReadAllTypes after Close: %d events and error %v, want only ErrClosed", len(evs), err)
+		}
+		if evs, err := collect(tr.ReadAllTypes(ctx, 0, nil)); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("ReadAllTypes of no types after Close: %d events and error %v, want only ErrClosed", len(evs), err)
+		}
+	}
 	if ss, ok := s.(store.SharedSubscriber); ok {
 		checked++
 		if evs, err := collect(ss.SubscribeShared(ctx, 0)); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {

@@ -107,6 +107,7 @@ func Checks(h Harness) []Check {
 		{"events are copies", checkCopies},
 		{"head", checkHead},
 		{"stream version", checkStreamVersion},
+		{"read all of some types (store.TypeReader)", checkReadAllTypes},
 		{"racing appends with the same expected version", checkRace},
 		{"concurrent appends to one stream", checkConcurrentOneStream},
 		{"concurrent appends are gap-free in commit order", checkGapFree},

@@ -135,6 +135,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"stream ids are opaque strings"},
 		},
 		{
+			name:     "yields a type's events twice when it is named twice",
+			wrap:     func(s *memory.Store) store.Store { return repeatsTypes{s} },
+			mustFail: []string{"read all of some types (store.TypeReader)"},
+		},
+		{
 			name:     "stream version one behind",
 			wrap:     func(s *memory.Store) store.Store { return staleVersion{s} },
 			mustFail: []string{"stream version"},

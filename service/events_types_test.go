@@ -1,0 +1,182 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// typeReads passes a store.TypeReader through and counts the events that ReadAll and
+// Subscribe yield, which a read of some types should not need.
+type typeReads struct {
+	store.Store
+	tr        store.TypeReader
+	all, subs atomic.Int64
+}
+
+func (c *typeReads) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return counted(c.Store.ReadAll(ctx, after), &c.all)
+}
+
+func (c *typeReads) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return counted(c.Store.Subscribe(ctx, after), &c.subs)
+}
+
+func (c *typeReads) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return c.tr.ReadAllTypes(ctx, after, types)
+}
+
+func counted(seq iter.Seq2[store.Event, error], n *atomic.Int64) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range seq {
+			n.Add(1)
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// plainStore hides every optional method of a store: the service filters ReadAll.
+type plainStore struct{ store.Store }
+
+// typedLog appends n events of types T0 to T4 (T4 rare) over three streams.
+func typedLog(t *testing.T, st store.Store, n int) []store.Event {
+	t.Helper()
+	for i := range n {
+		typ := fmt.Sprint("T", i%4)
+		if i%50 == 7 {
+			typ = "T4"
+		}
+		if _, err := st.Append(t.Context(), fmt.Sprint("s-", i%3), store.Any, store.EventData{Type: typ, Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mustReadFrom(t, st, 0)
+}
+
+func ofTypes(all []store.Event, after store.Position, types []string) []store.Event {
+	var out []store.Event
+	for _, e := range all {
+		if e.Position > after && slices.Contains(types, e.Type) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func typeStores(t *testing.T) map[string]store.Store {
+	st, err := jsonl.Open(t.TempDir(), jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := map[string]store.Store{"memory": memory.New(), "jsonl": st, "without TypeReader": plainStore{memory.New()}}
+	for _, s := range stores {
+		t.Cleanup(func() { _ = s.Close() })
+	}
+	return stores
+}
+
+// A page of events of some types holds what filtering the log gives, whether the store
+// reads by type or not; a store that does is asked for those types' events alone.
+func TestService_Events_byType(t *testing.T) {
+	for name, st := range typeStores(t) {
+		t.Run(name, func(t *testing.T) {
+			all := typedLog(t, st, 400)
+			reads := &typeReads{Store: st}
+			svc := service.New(st)
+			if tr, ok := st.(store.TypeReader); ok {
+				reads.tr = tr
+				svc = service.New(reads)
+			}
+			head := all[len(all)-1].Position
+			for _, types := range [][]string{{"T4"}, {"T1", "T4"}, {"T2", "T2"}, {"none"}, {}} {
+				for _, after := range []store.Position{0, 8, head / 2, head} {
+					for _, limit := range []int{1, 3, 1000} {
+						want := ofTypes(all, after, types)
+						want = want[:min(limit, len(want))]
+						got, err := svc.Events(t.Context(), after, service.EventFilter{Types: types}, limit)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(got) != len(want) {
+							t.Fatalf("types %q after %d first %d: %d events, want %d", types, after, limit, len(got), len(want))
+						}
+						checkSame(t, got, want)
+					}
+				}
+			}
+			if reads.tr != nil && reads.all.Load() != 0 {
+				t.Errorf("the pages read %d events with ReadAll; want none (the store reads by type)", reads.all.Load())
+			}
+		})
+	}
+}
+
+// A subscription to some types after a position replays their events, read by type, then
+// goes on with new events of those types and nothing else, following the log from the head.
+func TestService_SubscribeEvents_byTypeAfterAPosition(t *testing.T) {
+	for name, st := range typeStores(t) {
+		t.Run(name, func(t *testing.T) {
+			all := typedLog(t, st, 300)
+			reads := &typeReads{Store: st}
+			svc := service.New(st)
+			if tr, ok := st.(store.TypeReader); ok {
+				reads.tr = tr
+				svc = service.New(reads)
+			}
+			types := []string{"T4", "T1"}
+			head := all[len(all)-1].Position
+			for _, after := range []store.Position{0, 9, head / 2, head, head + 3} {
+				ctx, cancel := context.WithCancel(t.Context())
+				subsBefore := reads.subs.Load()
+				seq, err := svc.SubscribeEvents(ctx, &after, service.EventFilter{Types: types})
+				if err != nil {
+					t.Fatal(err)
+				}
+				next, stop := iter.Pull2(seq)
+				want := ofTypes(all, after, types)
+				var got []store.Event
+				for range want {
+					e, err, ok := next()
+					if err != nil || !ok {
+						t.Fatalf("after %d: event %d: %v, %v", after, len(got), err, ok)
+					}
+					got = append(got, e)
+				}
+				checkSame(t, got, want)
+				// Live: an event of another type is skipped, one of the types comes.
+				if _, err := st.Append(ctx, "s-x", store.Any, store.EventData{Type: "T0", Data: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+				var app store.Appended
+				for app.Position <= after {
+					if app, err = st.Append(ctx, "s-x", store.Any, store.EventData{Type: "T4", Data: []byte(`{}`)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				e, err, ok := next()
+				if err != nil || !ok || e.Type != "T4" || e.Position != app.Position {
+					t.Fatalf("after %d: live event %+v, %v, %v; want T4 at %d", after, e, err, ok, app.Position)
+				}
+				if reads.tr != nil {
+					if n, live := reads.subs.Load()-subsBefore, app.Position-max(head, after); n > int64(live) {
+						t.Errorf("after %d: the subscription read %d events of the log, want at most the %d after the head", after, n, live)
+					}
+				}
+				stop()
+				cancel()
+				all = append(all, mustReadFrom(t, st, head)...)
+				head = all[len(all)-1].Position
+			}
+		})
+	}
+}

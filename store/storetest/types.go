@@ -1,0 +1,82 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// oddTypes are event types a store must keep apart, spelled as given.
+func oddTypes() []string {
+	return []string{"A", "a", "B", "ünïcödé 日本", `with "quotes" \ and/slash`, "tab\tnewline\n", strings.Repeat("long", 100)}
+}
+
+// filterTypes returns the events of all whose type is one of types, after position after.
+func filterTypes(all []store.Event, after store.Position, types []string) []store.Event {
+	var out []store.Event
+	for _, e := range all {
+		if e.Position > after && slices.Contains(types, e.Type) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkReadAllTypes: a store that implements store.TypeReader yields exactly what ReadAll
+// filtered by type yields, for any set of types (repeated, unknown, none) and any position,
+// also after a restart; with a canceled context it yields the context's error.
+func checkReadAllTypes(tb testing.TB, h Harness) {
+	ctx, s := open(tb, h)
+	if _, ok := s.(store.TypeReader); !ok {
+		tb.Logf("%T does not implement store.TypeReader; nothing to check", s)
+		return
+	}
+	types := oddTypes()
+	// Types interleaved over streams and batches: a batch may mix types.
+	for i := range 40 {
+		batch := []store.EventData{ev(types[i%len(types)], map[string]int{"n": i})}
+		if i%3 == 0 {
+			batch = append(batch, ev(types[(i*5+1)%len(types)], map[string]int{"n": 1000 + i}))
+		}
+		mustAppend(tb, ctx, s, fmt.Sprint("s-", i%4), store.Any, batch...)
+	}
+	check := func(when string, s store.Store) {
+		all := readAll(tb, ctx, s, 0)
+		tr := s.(store.TypeReader)
+		head := store.Position(len(all))
+		sets := [][]string{
+			{"A"}, {"a"}, {"B", "A"}, {types[3], types[4], types[5], types[6]}, {"A", "A", "B", "A"},
+			{"missing"}, {"A", "missing"}, nil, {}, types,
+		}
+		for _, set := range sets {
+			for _, after := range []store.Position{-1, 0, 1, 7, head / 2, head - 1, head, head + 5} {
+				got := mustCollect(tb, fmt.Sprintf("%s: ReadAllTypes(%d, %q)", when, after, set), tr.ReadAllTypes(ctx, after, set))
+				sameEvents(tb, fmt.Sprintf("%s: ReadAllTypes(%d, %q)", when, after, set), filterTypes(all, after, set), got)
+			}
+		}
+		// Stopping early: the iterator yields what it was asked for and stops.
+		n := 0
+		for _, err := range tr.ReadAllTypes(ctx, 0, []string{"A", "B"}) {
+			if err != nil {
+				tb.Fatalf("%s: ReadAllTypes stopped early: %v", when, err)
+			}
+			if n++; n == 2 {
+				break
+			}
+		}
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		if evs, err := collect(tr.ReadAllTypes(canceled, 0, []string{"A"})); !errors.Is(err, context.Canceled) || len(evs) > MaxAfterCancel {
+			tb.Errorf("%s: ReadAllTypes with a canceled context: %d events and error %v, want context.Canceled", when, len(evs), err)
+		}
+	}
+	check("before a restart", s)
+	if h.Reopen != nil {
+		check("after a restart", reopen(tb, h, s))
+	}
+}
