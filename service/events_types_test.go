@@ -45,6 +45,17 @@ func counted(seq iter.Seq2[store.Event, error], n *atomic.Int64) iter.Seq2[store
 	}
 }
 
+// typeService returns a service over st, through a typeReads when st reads by type (its
+// tr is then set).
+func typeService(st store.Store) (*service.Service, *typeReads) {
+	reads := &typeReads{Store: st}
+	if tr, ok := st.(store.TypeReader); ok {
+		reads.tr = tr
+		return service.New(reads), reads
+	}
+	return service.New(st), reads
+}
+
 // plainStore hides every optional method of a store: the service filters ReadAll.
 type plainStore struct{ store.Store }
 
@@ -91,12 +102,7 @@ func TestService_Events_byType(t *testing.T) {
 	for name, st := range typeStores(t) {
 		t.Run(name, func(t *testing.T) {
 			all := typedLog(t, st, 400)
-			reads := &typeReads{Store: st}
-			svc := service.New(st)
-			if tr, ok := st.(store.TypeReader); ok {
-				reads.tr = tr
-				svc = service.New(reads)
-			}
+			svc, reads := typeService(st)
 			head := all[len(all)-1].Position
 			for _, types := range [][]string{{"T4"}, {"T1", "T4"}, {"T2", "T2"}, {"none"}, {}} {
 				for _, after := range []store.Position{0, 8, head / 2, head} {
@@ -127,12 +133,7 @@ func TestService_SubscribeEvents_byTypeAfterAPosition(t *testing.T) {
 	for name, st := range typeStores(t) {
 		t.Run(name, func(t *testing.T) {
 			all := typedLog(t, st, 300)
-			reads := &typeReads{Store: st}
-			svc := service.New(st)
-			if tr, ok := st.(store.TypeReader); ok {
-				reads.tr = tr
-				svc = service.New(reads)
-			}
+			svc, reads := typeService(st)
 			types := []string{"T4", "T1"}
 			head := all[len(all)-1].Position
 			for _, after := range []store.Position{0, 9, head / 2, head, head + 3} {
