@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"fmt"
+
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -140,6 +142,11 @@ func fromOrderStatus(s *model.OrderStatus) order.Status {
 
 func fromEventFilter(streamID *string, types []string) (service.EventFilter, error) {
 	f := service.EventFilter{Types: types}
+	if len(types) > maxEventTypes {
+		// Each type is looked up on every page, and a list of thousands made one request
+		// cost as much as thousands.
+		return f, badInput("types", fmt.Sprintf("must name at most %d types, got %d", maxEventTypes, len(types)))
+	}
 	if streamID != nil {
 		if *streamID == "" {
 			return f, badInput("streamId", "must not be empty (omit it for every stream)")

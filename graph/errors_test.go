@@ -99,6 +99,8 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
 		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
+		{name: "events of 101 types", code: graph.CodeBadUserInput, query: `query($t: [String!]) { events(types: $t) { id } }`,
+			vars: map[string]any{"t": manyTypes(101)}, assert: field("types")},
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
 			assert: field("after")},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},
@@ -258,6 +260,15 @@ func TestErrors_InternalErrorsDoNotLeak(t *testing.T) {
 			t.Fatalf("message %q", err.Message)
 		}
 	}
+}
+
+// manyTypes returns n event type names.
+func manyTypes(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprint("T", i)
+	}
+	return out
 }
 
 // withCuisine sets the cuisine of a restaurant input's menu.

@@ -16,6 +16,7 @@ const (
 	maxPageSize      = 100
 	defaultEventPage = 100
 	maxEventPage     = 1000
+	maxEventTypes    = 100 // types in one events filter (the domain has five)
 )
 
 // optionalID returns the id the client gave, or generates one when it was omitted: derived

@@ -215,6 +215,7 @@ func TestSubscription_BadArguments(t *testing.T) {
 		{"orderChanged with a bad restaurant id", `subscription { orderChanged(restaurantId: "a b") { id } }`},
 		{"events after a negative position", `subscription { events(afterPosition: -5) { id } }`},
 		{"events of an empty stream id", `subscription { events(streamId: "") { id } }`},
+		{"events of 101 types", `subscription { events(types: [` + strings.Repeat(`"T", `, 101) + `]) { id } }`},
 	}
 	for _, tt := range tests {
 		for _, tr := range transports {

@@ -766,7 +766,7 @@ extend type Query {
     afterPosition: Int64
     "Only this stream's events."
     streamId: ID
-    "Only events of these types; an empty list matches none."
+    "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
     "At most this many events, 1–1000."
     first: Int = 100
@@ -780,7 +780,7 @@ type Subscription {
     afterPosition: Int64
     "Only this stream's events."
     streamId: ID
-    "Only events of these types; an empty list matches none."
+    "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
   ): Event!
 }

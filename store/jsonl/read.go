@@ -317,9 +317,14 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 			yield(store.Event{}, fmt.Errorf("jsonl: read all types: %w", store.ErrClosed))
 			return
 		}
-		lists := make([][]int64, 0, len(types))
-		for i, t := range types {
-			if l, ok := s.idx.types[t]; ok && !slices.Contains(types[:i], t) {
+		// One list per type the log holds, a type named twice taken once: compared with
+		// the lists already taken (as many as the log has types, at most), not with every
+		// name before it, which made a list of thousands of names quadratic.
+		var taken []*[]int64
+		var lists [][]int64
+		for _, t := range types {
+			if l, ok := s.idx.types[t]; ok && !slices.Contains(taken, l) {
+				taken = append(taken, l)
 				lists = append(lists, merge.After(*l, int64(after)))
 			}
 		}

@@ -371,9 +371,13 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 			return
 		}
 		s.mu.RLock()
-		lists := make([][]store.Position, 0, len(types))
-		for i, t := range types {
-			if l, ok := s.types[t]; ok && !slices.Contains(types[:i], t) {
+		// A type named twice is taken once, compared with the lists taken (see the JSONL
+		// store's ReadAllTypes).
+		var taken []*[]store.Position
+		var lists [][]store.Position
+		for _, t := range types {
+			if l, ok := s.types[t]; ok && !slices.Contains(taken, l) {
+				taken = append(taken, l)
 				lists = append(lists, merge.After(*l, after))
 			}
 		}

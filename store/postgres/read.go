@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"slices"
 	"strconv"
 	"time"
 
@@ -92,8 +91,10 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 			done bool
 		}
 		var cs []cursor
-		for i, t := range types {
-			if !slices.Contains(types[:i], t) {
+		seen := make(map[string]bool, len(types))
+		for _, t := range types {
+			if !seen[t] {
+				seen[t] = true
 				cs = append(cs, cursor{typ: []byte(t), from: int64(max(after, 0))})
 			}
 		}
