@@ -39,8 +39,12 @@ func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 		cost := listCost(child, pageLength(first, defaultEventPage, maxEventPage))
 		if !reads.bounded(streamID != nil, types != nil) {
 			cost = saturatingAdd(cost, filteredEventsCost)
+		} else if streamID != nil {
+			cost = saturatingAdd(cost, bisectionCost)
 		}
-		return cost
+		// Each type named is looked up for the page: PostgreSQL reads each by a query of
+		// its own.
+		return saturatingAdd(cost, typeCost*min(len(types), maxEventTypes+1))
 	}
 	c.RestaurantMenu.MenuItems = func(child int) int { return listCost(child, restaurant.MaxMenuItems) }
 	c.Order.MenuItems = func(child int) int { return listCost(child, restaurant.MaxOrderItems) }
@@ -63,6 +67,16 @@ const eventDataCost = 10
 // matched nothing read a log of 2,000 events 2,000 times; at this cost the default limit
 // admits some 20 such scans.
 const filteredEventsCost = 1000
+
+// bisectionCost is what finding where a stream's page starts costs (see eventReads): a
+// bisection of the stream's versions, reading one event a probe, about 20 for a stream of
+// a million events.
+const bisectionCost = 20
+
+// typeCost is what each type named in an events filter costs a page: a lookup in the
+// index, or for PostgreSQL a query. The resolver refuses more than maxEventTypes, but the
+// limit is checked first, so a list of any length is priced as one just too long.
+const typeCost = 10
 
 // eventReads says which filtered events pages the store reads in work bounded by the page
 // (the service's Events), so that they cost only their items.

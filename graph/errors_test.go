@@ -101,6 +101,10 @@ func TestErrors_Codes(t *testing.T) {
 		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
 		{name: "events of 101 types", code: graph.CodeBadUserInput, query: `query($t: [String!]) { events(types: $t) { id } }`,
 			vars: map[string]any{"t": manyTypes(101)}, assert: field("types")},
+		// A list variable longer than any argument takes is refused before the operation is
+		// priced (gqlgen coerces every alias's arguments to price it).
+		{name: "a variable list of 1001 items", code: graph.CodeBadUserInput, query: `query($t: [String!]) { events(types: $t) { id } }`,
+			vars: map[string]any{"t": manyTypes(1001)}, assert: field("t")},
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
 			assert: field("after")},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},

@@ -171,11 +171,14 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		refused(t, e, aliases(2, `events(first: 1000) { data }`))
 		// A page of one stream's events of some types may read the whole stream to find
 		// one match: 2,000 of them read it 2,000 times; 19 are served. By stream or by type
-		// alone the store reads only what the page holds.
+		// alone the store reads only what the page holds, besides a bisection of the stream
+		// or a lookup per type: 1,600 pages of one type are served, 900 of one stream.
 		refused(t, e, aliases(2000, `events(streamId: "restaurant-big", types: ["NoSuchType"], first: 1) { id }`))
 		e.must(t, aliases(19, `events(streamId: "restaurant-big", types: ["NoSuchType"], first: 1) { id }`), nil, nil)
-		e.must(t, aliases(2000, `events(types: ["NoSuchType"], first: 1) { id }`), nil, nil)
-		e.must(t, aliases(2000, `events(streamId: "restaurant-big", first: 1) { id }`), nil, nil)
+		refused(t, e, aliases(2000, `events(types: ["NoSuchType"], first: 1) { id }`))
+		e.must(t, aliases(1600, `events(types: ["NoSuchType"], first: 1) { id }`), nil, nil)
+		refused(t, e, aliases(1000, `events(streamId: "restaurant-big", first: 1) { id }`))
+		e.must(t, aliases(900, `events(streamId: "restaurant-big", first: 1) { id }`), nil, nil)
 
 		orderField := fmt.Sprintf(`order(id: "o1", minPosition: %d) { menuItems { name } }`, placed.Position)
 		refused(t, e, aliases(300, orderField))
@@ -215,12 +218,14 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		// The store reads a stream's events after a position, or the events of some types,
 		// in work bounded by the page; one stream's events of some types it reads until it
 		// has first matches, however far they are.
-		{"a page of some types counts its items", `{ events(types: ["X"], first: 2) { id } }`,
-			1 + 2*1},
-		{"a page of one stream counts its items", `{ events(streamId: "s", first: 2) { id } }`,
-			1 + 2*1},
+		{"a page of some types counts its items and ten a type", `{ events(types: ["X", "Y"], first: 2) { id } }`,
+			1 + 2*1 + 2*10},
+		{"a page of more types than are taken counts as one type too many", `{ events(types: [` + strings.Repeat(`"X", `, 500) + `], first: 2) { id } }`,
+			1 + 2*1 + 101*10},
+		{"a page of one stream counts its items and twenty for the bisection", `{ events(streamId: "s", first: 2) { id } }`,
+			1 + 2*1 + 20},
 		{"a page of one stream's events of some types counts a thousand more", `{ events(streamId: "s", types: ["X"], first: 2) { id } }`,
-			1 + 2*1 + 1000},
+			1 + 2*1 + 1000 + 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,9 +269,9 @@ type plainStore struct{ store.Store }
 func TestConfig_ComplexityLimit_filteredPagesOverAPlainStore(t *testing.T) {
 	e := newEnv(t, withStore(func(s store.Store) store.Store { return plainStore{s} }), withConfig(graph.Config{ComplexityLimit: 1}))
 	for query, want := range map[string]int{
-		`{ events(types: ["X"], first: 2) { id } }`:                1 + 2*1 + 1000,
+		`{ events(types: ["X"], first: 2) { id } }`:                1 + 2*1 + 1000 + 10,
 		`{ events(streamId: "s", first: 2) { id } }`:               1 + 2*1 + 1000,
-		`{ events(streamId: "s", types: ["X"], first: 2) { id } }`: 1 + 2*1 + 1000,
+		`{ events(streamId: "s", types: ["X"], first: 2) { id } }`: 1 + 2*1 + 1000 + 10,
 		`{ events(first: 2) { id } }`:                              1 + 2*1,
 	} {
 		err := e.wantCode(t, complexityCode, query, nil)

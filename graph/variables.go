@@ -75,6 +75,23 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 	return nil
 }
 
+// maxListItems bounds a list in a variable. No argument takes a longer one (a menu's 500
+// items are the longest), and gqlgen coerces every field's arguments to price it, so a
+// list of 100,000 names shared by thousands of aliases was coerced thousands of times
+// before the complexity limit refused the request.
+const maxListItems = 1000
+
+// listLen returns the length of value when it is a list (a slice), else 0.
+func listLen(value any) int {
+	if list, ok := value.([]any); ok {
+		return len(list)
+	}
+	if rv := reflect.ValueOf(value); rv.Kind() == reflect.Slice {
+		return rv.Len()
+	}
+	return 0
+}
+
 // check reads value as a value of typ. When it fails, it returns why, and where within value
 // as path elements from the failing value outwards: built only then, so that a request whose
 // variables fit allocates nothing here.
@@ -83,6 +100,9 @@ func (v *variableTypes) check(typ *ast.Type, value any) (ast.Path, error) {
 		return nil, nil // gqlparser has refused a null for a non-null type
 	}
 	if typ.Elem != nil {
+		if n := listLen(value); n > maxListItems {
+			return nil, fmt.Errorf("must hold at most %d items, got %d", maxListItems, n)
+		}
 		if list, ok := value.([]any); ok {
 			for i, e := range list {
 				if where, err := v.check(typ.Elem, e); err != nil {

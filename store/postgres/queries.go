@@ -29,10 +29,11 @@ func newQueries(schema string) queries {
 		notify:       `SELECT pg_notify($1, $2)`,
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
-		readType:     `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE type = $1 AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`,
-		readStream:   `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
-		eventsByID:   `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
-		checkpoint:   `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
+		readType: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE md5(type) = md5($1::bytea) AND type = $1
+			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`,
+		readStream: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
+		checkpoint: `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
 		// Servers on one schema share a saga's checkpoint: a save keeps the one further on,
 		// unless that one names events the log does not hold (a restored backup).
 		saveCheckpoint: `INSERT INTO ` + t("checkpoints") + ` AS c (name, position, event_id, head, head_event_id)

@@ -103,7 +103,10 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 			for i := range cs {
 				c := &cs[i]
 				if len(c.buf) == 0 && !c.done {
-					page, err := s.page(ctx, "read all types", s.sql.readType, c.typ, c.from, int64(head), s.opts.page)
+					// Planned for this type each time (an unnamed statement): a plan made
+					// once for any type (what a cached prepared statement comes to) reads a
+					// rare type by passing over every event after the position.
+					page, err := s.page(ctx, "read all types", s.sql.readType, pgx.QueryExecModeExec, c.typ, c.from, int64(head), s.opts.page)
 					if err != nil {
 						yield(store.Event{}, err)
 						return

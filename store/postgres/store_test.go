@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -476,5 +477,32 @@ func TestOpen_connectTimeout(t *testing.T) {
 	s2 := openSame(t, url+sep+"connect_timeout=3", s)
 	if got := s2.Pool().Config().ConnConfig.ConnectTimeout; got != 3*time.Second {
 		t.Errorf("connect timeout %v with connect_timeout=3, want 3s", got)
+	}
+}
+
+// An event type longer than a B-tree entry may be (about 2.7 kB, the limit of the index
+// ReadAllTypes reads by) is appended and read by type all the same: the index holds the
+// type's hash.
+func TestStore_longEventTypes(t *testing.T) {
+	ctx := t.Context()
+	s, _ := open(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	long := make([]byte, 3000) // letters that do not compress
+	for i := range long {
+		long[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.IntN(62)]
+	}
+	typ := string(long)
+	if _, err := s.Append(ctx, "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}, store.EventData{Type: typ, Data: []byte(`2`)}); err != nil {
+		t.Fatalf("Append of a type of %d bytes: %v", len(typ), err)
+	}
+	var got []store.Event
+	for e, err := range s.ReadAllTypes(ctx, 0, []string{typ}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != 1 || got[0].Type != typ || got[0].Position != 2 {
+		t.Errorf("ReadAllTypes of the long type: %d events (%+v), want the one at position 2", len(got), got)
 	}
 }
