@@ -178,8 +178,19 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	defer h.streams.unlock(held)
+	var snap pendingSnapshot
+	res, err := h.handleLocked(ctx, cmd, meta, hash, stream, repeatable, &snap)
+	// The state is encoded under the stream's lock (the next command evolves it), but the
+	// store writes it after: a restaurant's snapshot is megabytes, and the other commands
+	// on the stream need not wait for the file, its sync and its rename.
+	h.streams.unlock(held)
+	h.saveSnapshot(ctx, stream, snap)
+	return res, err
+}
 
+// handleLocked is handle with the stream's lock held: the command index's check, attempts
+// and their retries. A snapshot due is encoded into snap, for the caller to save.
+func (h *Handler[C, S, E]) handleLocked(ctx context.Context, cmd C, meta Meta, hash, stream string, repeatable bool, snap *pendingSnapshot) (Result, error) {
 	var repeatID string
 	if repeatable {
 		repeatID = meta.CommandID
@@ -195,7 +206,7 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 				return res, err
 			}
 		}
-		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID)
+		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID, snap)
 		if err == nil || !errors.Is(err, store.ErrConflict) {
 			return res, err
 		}
@@ -281,7 +292,7 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 // attempt loads, decides and appends once.
 //
 // repeatID is the command id when the caller chose it (the command may be a repeat).
-func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, stream, repeatID string) (Result, error) {
+func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, stream, repeatID string, snap *pendingSnapshot) (Result, error) {
 	state, version, position, seen, err := h.load(ctx, stream, repeatID)
 	if err != nil {
 		return Result{}, err
@@ -350,7 +361,7 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
 	if next, ok := h.cacheAppended(stream, state, version, app, events); ok && h.snapshotDue(version, app.Version) {
-		h.saveSnapshot(ctx, stream, next, app.Version, data[len(data)-1].ID)
+		*snap = h.encodeSnapshot(next, app.Version, data[len(data)-1].ID)
 	}
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)

@@ -16,8 +16,10 @@ import (
 //
 //   - a command that takes a stream past a multiple of every events saves the state it
 //     leaves, encoded with encoding/json (a state's own MarshalJSON is called directly,
-//     without encoding/json's second pass over what it returns); a failed save is logged
-//     and the command succeeds;
+//     without encoding/json's second pass over what it returns) under the stream's lock,
+//     and written by the store after it, so that the stream's next commands do not wait
+//     for the write; the command returns once it is saved. A failed save is logged and the
+//     command succeeds;
 //   - a command on a stream whose state is not cached decodes the stream's snapshot, checks
 //     that the log holds the event the snapshot names at its version, and folds only the
 //     events after it (a state's own UnmarshalJSON is called directly: the store checked
@@ -43,15 +45,33 @@ func (h *Handler[C, S, E]) snapshotDue(from, to store.Version) bool {
 	return to/every > from/every
 }
 
-// saveSnapshot saves state as the stream's snapshot at version v, whose event is eventID.
-// The stream's lock is held, so state is not evolved further meanwhile.
-func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, state S, v store.Version, eventID string) {
+// pendingSnapshot is a snapshot encoded under the stream's lock, to be saved after it.
+type pendingSnapshot struct {
+	snap store.Snapshot
+	err  error // the state did not encode
+	due  bool
+}
+
+// encodeSnapshot encodes state as the stream's snapshot at version v, whose event is
+// eventID. The caller holds the stream's lock, so state is not evolved meanwhile.
+func (h *Handler[C, S, E]) encodeSnapshot(state S, v store.Version, eventID string) pendingSnapshot {
 	body, err := encodeState(state)
+	return pendingSnapshot{snap: store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body}, err: err, due: true}
+}
+
+// saveSnapshot saves p, when a snapshot was due, and logs a failure: the command that made
+// it succeeded all the same. It runs after the stream's lock is released; a save that comes
+// after a further-on one of the stream keeps the further one (store.Snapshotter).
+func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, p pendingSnapshot) {
+	if !p.due {
+		return
+	}
+	err := p.err
 	if err == nil {
-		err = h.snaps.SaveSnapshot(ctx, stream, store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body})
+		err = h.snaps.SaveSnapshot(ctx, stream, p.snap)
 	}
 	if err != nil && ctx.Err() == nil {
-		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot not saved", "stream", stream, "version", int64(v), "err", err)
+		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot not saved", "stream", stream, "version", int64(p.snap.Version), "err", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
@@ -274,4 +275,65 @@ type countingSnapStore struct {
 func (c *countingSnapStore) Snapshot(ctx context.Context, stream string) (store.Snapshot, bool, error) {
 	c.lookups.Add(1)
 	return c.snapStore.Snapshot(ctx, stream)
+}
+
+// heldSaves is a memory store whose snapshot saves wait for release once they have said so
+// on entered.
+type heldSaves struct {
+	*memory.Store
+	entered chan store.Version
+	release chan struct{}
+}
+
+func (s heldSaves) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
+	s.entered <- snap.Version
+	<-s.release
+	return s.Store.SaveSnapshot(ctx, stream, snap)
+}
+
+// A snapshot is written after the stream's lock is released: while the store writes it,
+// the stream's next command is decided. The command that made it returns once it is saved.
+func TestWithSnapshots_SaveDoesNotHoldTheStream(t *testing.T) {
+	mem := memory.New()
+	t.Cleanup(func() { _ = mem.Close() })
+	s := heldSaves{Store: mem, entered: make(chan store.Version, 1), release: make(chan struct{})}
+	h := newAccounts(s, eventsourcing.WithSnapshots(2, "r1"))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+
+	saver := make(chan error, 1)
+	go func() {
+		_, err := h.Handle(t.Context(), deposit{ID: "a", Amount: 1}, eventsourcing.Meta{}) // version 2: a snapshot
+		saver <- err
+	}()
+	if v := <-s.entered; v != 2 {
+		t.Fatalf("snapshot saved at version %d, want 2", v)
+	}
+	next := make(chan error, 1)
+	go func() {
+		_, err := h.Handle(t.Context(), deposit{ID: "a", Amount: 1}, eventsourcing.Meta{}) // version 3
+		next <- err
+	}()
+	select {
+	case err := <-next:
+		if err != nil {
+			t.Fatalf("the next command: %v", err)
+		}
+	case err := <-saver:
+		t.Fatalf("the saving command returned (%v) before its snapshot was saved", err)
+	case <-time.After(10 * time.Second):
+		close(s.release)
+		t.Fatal("the next command on the stream waited for the snapshot's save")
+	}
+	select {
+	case err := <-saver:
+		t.Fatalf("the saving command returned (%v) before its snapshot was saved", err)
+	default:
+	}
+	close(s.release)
+	if err := <-saver; err != nil {
+		t.Fatalf("the saving command: %v", err)
+	}
+	if snap, ok := snapshotOf(t, mem, "account-a"); !ok || snap.Version != 2 {
+		t.Errorf("snapshot %+v, %v; want version 2", snap, ok)
+	}
 }
