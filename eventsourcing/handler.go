@@ -179,11 +179,13 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 		return Result{}, err
 	}
 	var snap pendingSnapshot
-	res, err := h.handleLocked(ctx, cmd, meta, hash, stream, repeatable, &snap)
+	res, err := func() (Result, error) {
+		defer h.streams.unlock(held) // also when Decide, Evolve or an encoding panics
+		return h.handleLocked(ctx, cmd, meta, hash, stream, repeatable, &snap)
+	}()
 	// The state is encoded under the stream's lock (the next command evolves it), but the
 	// store writes it after: a restaurant's snapshot is megabytes, and the other commands
 	// on the stream need not wait for the file, its sync and its rename.
-	h.streams.unlock(held)
 	h.saveSnapshot(ctx, stream, snap)
 	return res, err
 }

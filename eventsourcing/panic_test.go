@@ -1,0 +1,53 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// explode is a command whose Decide panics.
+type explode struct{ ID string }
+
+func (c explode) Stream() string { return "account-" + c.ID }
+
+// A panic in Decide (which gqlgen, the HTTP middleware and the saga runner recover) leaves
+// the stream's lock released: the stream's next command is decided, with or without a
+// command id.
+func TestHandler_panicReleasesTheStream(t *testing.T) {
+	mem := memory.New()
+	t.Cleanup(func() { _ = mem.Close() })
+	d := accountDecider()
+	decide := d.Decide
+	d.Decide = func(c accountCmd, s account) ([]accountEvent, error) {
+		if _, ok := c.(explode); ok {
+			panic("decide panicked")
+		}
+		return decide(c, s)
+	}
+	h := eventsourcing.NewHandler(mem, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
+		Decider: d, Codec: accountCodec{}, Stream: accountCmd.Stream,
+	}, eventsourcing.WithSnapshots(1, "r1"))
+	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+	for i, meta := range []eventsourcing.Meta{{}, {CommandID: "c1"}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("Decide's panic did not reach the caller")
+				}
+			}()
+			_, _ = h.Handle(t.Context(), explode{ID: "a"}, meta)
+		}()
+		// A hang here is the failure: the context's end turns it into an error.
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		res, err := h.Handle(ctx, deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+		cancel()
+		if err != nil || res.Version != store.Version(i+2) {
+			t.Fatalf("the stream's next command after a recovered panic: %+v, %v; want version %d", res, err, i+2)
+		}
+	}
+}
