@@ -105,6 +105,10 @@ func TestErrors_Codes(t *testing.T) {
 		// priced (gqlgen coerces every alias's arguments to price it).
 		{name: "a variable list of 1001 items", code: graph.CodeBadUserInput, query: `query($t: [String!]) { events(types: $t) { id } }`,
 			vars: map[string]any{"t": manyTypes(1001)}, assert: field("t")},
+		// So is a default of as many, before validation (which converts a default at every
+		// use of its variable): the refusal comes before the unknown field's.
+		{name: "a variable default list of 1001 items", code: graph.CodeBadUserInput,
+			query: `query($t: [String!] = [` + strings.Repeat(`"T", `, 1001) + `]) { events(types: $t) { id } nope }`, assert: field("t")},
 		{name: "cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ restaurants(after: "bogus") { totalCount } }`,
 			assert: field("after")},
 		{name: "order cursor the server did not issue", code: graph.CodeBadUserInput, query: `{ orders(after: "bogus") { totalCount } }`},

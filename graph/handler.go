@@ -185,6 +185,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	if cfg.MaxDepth > 0 {
 		srv.Use(depthLimit{max: cfg.MaxDepth})
 	}
+	srv.Use(listDefaults{})
 	srv.Use(&variableTypes{})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(transportRules{})
