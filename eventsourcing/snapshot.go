@@ -45,25 +45,25 @@ func (h *Handler[C, S, E]) snapshotDue(from, to store.Version) bool {
 	return to/every > from/every
 }
 
-// pendingSnapshot is a snapshot encoded under the stream's lock, to be saved after it.
+// pendingSnapshot is a snapshot encoded under the stream's lock, to be saved after it. Its
+// zero value is no snapshot due (a due one has a version).
 type pendingSnapshot struct {
 	snap store.Snapshot
 	err  error // the state did not encode
-	due  bool
 }
 
 // encodeSnapshot encodes state as the stream's snapshot at version v, whose event is
 // eventID. The caller holds the stream's lock, so state is not evolved meanwhile.
 func (h *Handler[C, S, E]) encodeSnapshot(state S, v store.Version, eventID string) pendingSnapshot {
 	body, err := encodeState(state)
-	return pendingSnapshot{snap: store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body}, err: err, due: true}
+	return pendingSnapshot{snap: store.Snapshot{Version: v, EventID: eventID, Revision: h.cfg.snapRev, State: body}, err: err}
 }
 
 // saveSnapshot saves p, when a snapshot was due, and logs a failure: the command that made
 // it succeeded all the same. It runs after the stream's lock is released; a save that comes
 // after a further-on one of the stream keeps the further one (store.Snapshotter).
 func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, p pendingSnapshot) {
-	if !p.due {
+	if p.snap.Version == 0 {
 		return
 	}
 	err := p.err

@@ -1,9 +1,7 @@
 package restaurant
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/eventgraph/eventgraph/domain/internal/jsonr"
@@ -15,8 +13,8 @@ import (
 // OrderSet for the orders), in one pass over its order ids each way. encoding/json would
 // check and compact what MarshalJSON returns, and check what UnmarshalJSON is given before
 // it calls it: more passes over megabytes, for a restaurant of a hundred thousand orders.
-// TestState_JSON_likeEncodingJSON holds both to encoding/json's reflection over
-// stateFields.
+// TestAppendJSON_likeMarshal, TestRead_likeUnmarshal and FuzzRead hold both to
+// encoding/json's reflection over stateFields (StateFields in export_test.go).
 
 // stateFields is State without its methods: encoding/json's encoding of its fields, the
 // reference for MarshalJSON and UnmarshalJSON's fallback.
@@ -76,13 +74,8 @@ func readState(r *jsonr.Reader) State {
 // appendJSON appends the set's text as a JSON string, as encoding/json writes what
 // MarshalText returns.
 func (s OrderSet) appendJSON(b []byte) ([]byte, error) {
-	if s.unwritable {
-		return b, errUnwritable
-	}
-	if n := bytes.Count(s.text, []byte{' '}); n != len(s.ids) {
-		// Two copies of one set were added to (see Add): the text lost an id the set
-		// holds. Better no snapshot than one of another set.
-		return b, fmt.Errorf("restaurant: the order set's text holds %d ids, the set %d: a copy of the state was evolved after it was passed to Evolve", n, len(s.ids))
+	if err := s.writable(); err != nil {
+		return b, err
 	}
 	if !jsonw.Plain(s.text) {
 		return jsonw.AppendString(b, string(s.text)), nil
