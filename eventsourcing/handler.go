@@ -25,6 +25,21 @@ type Aggregate[C, S, E any] struct {
 	Stream func(C) string
 }
 
+// missing names the first part of a that is nil, or returns "".
+func (a Aggregate[C, S, E]) missing() string {
+	switch {
+	case a.Decider.Decide == nil:
+		return "Decider.Decide"
+	case a.Decider.Evolve == nil:
+		return "Decider.Evolve"
+	case a.Codec == nil:
+		return "Codec"
+	case a.Stream == nil:
+		return "Stream"
+	}
+	return ""
+}
+
 // HandlerOption configures a Handler.
 type HandlerOption func(*handlerConfig)
 
@@ -102,8 +117,17 @@ type Handler[C, S, E any] struct {
 	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
 }
 
-// NewHandler returns a handler of agg's commands over s.
+// NewHandler returns a handler of agg's commands over s. It panics when s is nil or agg
+// lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream): a wiring
+// mistake, reported where it was made rather than as a nil dereference at the first command.
 func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
+	if missing := agg.missing(); s == nil || missing != "" {
+		if s == nil {
+			missing = "store"
+		}
+		var c C
+		panic(fmt.Sprintf("eventsourcing: NewHandler for %T: no %s", any(&c), missing))
+	}
 	cfg := handlerConfig{maxRetries: DefaultMaxRetries, cacheSize: DefaultStateCacheSize}
 	for _, o := range opts {
 		o(&cfg)
@@ -132,12 +156,18 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // events it wrote: a command that was rejected, or decided no events, left none, so its id
 // may be used again and the command is then decided anew.
 //
-// Errors, in this order: Decide's errors that wrap decider.ErrInvalid or decider.ErrNotFound;
-// a *store.ConflictError when meta.ExpectedVersion is set and differs from the stream's
-// version; Decide's other errors; a *store.ConflictError when the append lost the race
-// (pinned, or after the retries); a *StoreError when the store failed; ctx's error.
+// Errors, in this order: an error wrapping store.ErrInvalid when the command addresses no
+// stream or meta.ExpectedVersion is no version (below store.StreamExists); Decide's errors
+// that wrap decider.ErrInvalid or decider.ErrNotFound; a *store.ConflictError when
+// meta.ExpectedVersion is set and differs from the stream's version; Decide's other errors;
+// a *store.ConflictError when the append lost the race (pinned, or after the retries); a
+// *StoreError when the store failed; ctx's error.
 // A Decide that returns no events writes nothing and returns the stream's current version
 // and position, with Events empty (not nil).
+//
+// A panic in Decide, Evolve or the codec is not recovered: it reaches the caller with the
+// stream's lock released, so the handler goes on serving the stream's next commands once
+// the caller recovers (as a server's recovery middleware does).
 func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
 	if h.cfg.observer == nil {
 		return h.handle(ctx, cmd, meta)
@@ -156,6 +186,9 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 	stream := h.agg.Stream(cmd)
 	if stream == "" {
 		return Result{}, fmt.Errorf("eventsourcing: %w: command %T addresses no stream", store.ErrInvalid, cmd)
+	}
+	if meta.ExpectedVersion != nil && *meta.ExpectedVersion < store.StreamExists {
+		return Result{}, fmt.Errorf("eventsourcing: %w: expected version %d of %s (a version, store.Any or store.StreamExists)", store.ErrInvalid, *meta.ExpectedVersion, stream)
 	}
 	repeatable := meta.CommandID != ""
 	if repeatable {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -125,9 +126,12 @@ func TestHandler_Handle_badInput(t *testing.T) {
 	})
 	t.Run("a command that cannot be fingerprinted", func(t *testing.T) {
 		h := eventsourcing.NewHandler(s, eventsourcing.Aggregate[any, counterState, counterEvent]{
-			Decider: decider.Decider[any, counterState, counterEvent]{Decide: func(any, counterState) ([]counterEvent, error) { return nil, nil }},
-			Codec:   counterCodec{},
-			Stream:  func(any) string { return "x" },
+			Decider: decider.Decider[any, counterState, counterEvent]{
+				Decide: func(any, counterState) ([]counterEvent, error) { return nil, nil },
+				Evolve: func(s counterState, _ counterEvent) counterState { return s },
+			},
+			Codec:  counterCodec{},
+			Stream: func(any) string { return "x" },
 		})
 		if _, err := h.Handle(context.Background(), make(chan int), eventsourcing.Meta{}); err == nil {
 			t.Fatal("got nil error for a command JSON cannot encode")
@@ -141,8 +145,45 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			t.Fatalf("got %v, want the codec's error", err)
 		}
 	})
+	for _, v := range []store.Version{store.StreamExists - 1, -100} {
+		t.Run(fmt.Sprintf("expected version %d", v), func(t *testing.T) {
+			// Invalid input, not a conflict: no stream ever has such a version.
+			_, err := eventsourcing.NewHandler(s, counterAggregate()).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{ExpectedVersion: &v})
+			if !errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) {
+				t.Fatalf("got %v, want store.ErrInvalid and no conflict", err)
+			}
+		})
+	}
 	if n := len(readAll(t, s)); n != 0 {
 		t.Fatalf("log has %d events, want none", n)
+	}
+}
+
+func TestNewHandler_panicsOnAMissingPart(t *testing.T) {
+	tests := []struct {
+		name  string
+		store store.Store
+		agg   func(*eventsourcing.Aggregate[counterCmd, counterState, counterEvent])
+		want  string
+	}{
+		{"no store", nil, func(*eventsourcing.Aggregate[counterCmd, counterState, counterEvent]) {}, "no store"},
+		{"no Decide", newStore(t), func(a *eventsourcing.Aggregate[counterCmd, counterState, counterEvent]) { a.Decider.Decide = nil }, "no Decider.Decide"},
+		{"no Evolve", newStore(t), func(a *eventsourcing.Aggregate[counterCmd, counterState, counterEvent]) { a.Decider.Evolve = nil }, "no Decider.Evolve"},
+		{"no Codec", newStore(t), func(a *eventsourcing.Aggregate[counterCmd, counterState, counterEvent]) { a.Codec = nil }, "no Codec"},
+		{"no Stream", newStore(t), func(a *eventsourcing.Aggregate[counterCmd, counterState, counterEvent]) { a.Stream = nil }, "no Stream"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agg := counterAggregate()
+			tt.agg(&agg)
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tt.want) {
+					t.Fatalf("panic %q, want one saying %q", msg, tt.want)
+				}
+			}()
+			eventsourcing.NewHandler(tt.store, agg)
+		})
 	}
 }
 

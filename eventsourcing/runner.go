@@ -191,8 +191,9 @@ func (r *Runner) add(p *processor) {
 // have stopped. A projection whose Apply fails (or panics) stops and reports the error in
 // Status; the others go on. Run fails with ErrRunnerStarted when called a second time, and
 // with the store's error when it cannot read the log's head. A processor stopped by an
-// error, the store's closing among them, stays stopped and Run goes on until ctx ends:
-// watch Status (or a WaitFor's ErrProcessorStopped) to tell.
+// error, the store's closing among them, stays stopped, and Run goes on until ctx ends even
+// when every processor has stopped: watch Status (or a WaitFor's ErrProcessorStopped) to
+// tell.
 func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.running {
@@ -249,6 +250,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		defer cancel()
 		r.saveCheckpoints(sctx, cp, sagas)
 	}
+	// Every processor may have stopped on an error before ctx ended (each Apply failed, or
+	// the store closed under them): Run still returns only when ctx ends, so that a caller
+	// waiting for it does not take the processors' failure for a shutdown. Status tells.
+	<-ctx.Done()
 	return nil
 }
 
@@ -486,7 +491,7 @@ func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 			if q.stopped {
 				continue
 			}
-			r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", after, "err", err)
+			r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", q.pos, "err", err)
 			q.failures++
 			q.lastErr = err.Error()
 			q.stopped = closed

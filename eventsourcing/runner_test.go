@@ -372,6 +372,61 @@ func TestRunner_subscriptionFailures(t *testing.T) {
 	})
 }
 
+// TestRunner_runsUntilCtxEnds: Run returns when ctx ends, not when its processors have all
+// stopped on errors, so that a caller waiting for Run does not take their failure for a
+// shutdown.
+func TestRunner_runsUntilCtxEnds(t *testing.T) {
+	tests := []struct {
+		name string
+		proc eventsourcing.Projection
+		stop func(t *testing.T, s store.Store, h *counterHandler)
+		log  string // a line the runner logged when its processor stopped
+	}{
+		{"the only projection's Apply failed", failing{name: "bad", at: 2}, func(t *testing.T, _ store.Store, h *counterHandler) {
+			mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+		}, "projection failed"},
+		{"the store closed", newTotals("t"), func(t *testing.T, s store.Store, _ *counterHandler) {
+			_ = s.Close()
+		}, `subscription failed" kind=projection name=t position=1 `}, // where it stopped, not where its subscription began
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			h := newCounterHandler(s)
+			log, buf := quietLogger()
+			r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+			r.AddProjection(tt.proc)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- r.Run(ctx) }()
+
+			res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+			waitFor(t, r, res.Position)
+			tt.stop(t, s, h)
+			wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer wcancel()
+			if err := r.WaitFor(wctx, res.Position+1); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+				t.Fatalf("WaitFor: got %v, want ErrProcessorStopped", err)
+			}
+			if !strings.Contains(buf.String(), tt.log) {
+				t.Fatalf("log %q, want a line with %q", buf.String(), tt.log)
+			}
+			// Nothing signals the moment a Run that returned early would return: a grace
+			// period, which only a wrong Run can fail within.
+			select {
+			case err := <-done:
+				t.Fatalf("Run returned %v with every processor stopped but ctx live; want it to wait for ctx", err)
+			case <-time.After(100 * time.Millisecond):
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("Run: got %v after ctx ended, want nil", err)
+			}
+		})
+	}
+}
+
 func TestRunner_misuse(t *testing.T) {
 	s := newStore(t)
 	r := eventsourcing.NewRunner(s)

@@ -109,6 +109,15 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 		if same := sameType(o.err, target); same != nil && structured(target) {
 			got = same // compare the fields of the error of target's type
 		}
+		if same := sameType(o.err, target); same != nil && !structured(target) && reflect.TypeOf(target).Kind() == reflect.Pointer &&
+			renderError(same) == renderError(target) {
+			// Two such errors that render alike would make a diff without a difference: a
+			// pointer without exported fields is a sentinel, the same only if the same pointer.
+			tb.Errorf("%s\nthen: want error %v\ngot error: %v\nboth are %T, which has no exported fields, so it is matched by errors.Is alone: "+
+				"the same pointer, or an error wrapping it with %%w (export its fields to compare them instead)",
+				o.context(), target, o.err, target)
+			return
+		}
 		tb.Errorf("%s\nthen: want error %v\ngot error: %v\nerrors differ (- want, + got):\n%s",
 			o.context(), target, o.err, indent(diffValues(renderError(target), renderError(got))))
 	}

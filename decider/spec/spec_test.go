@@ -222,6 +222,24 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"want error insufficient funds"},
 		},
 		{
+			name: "ThenError fails for another instance of an error without exported fields, saying why",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) { return nil, fmt.Errorf("withdraw: %w", &opaqueError{code: 1}) }
+				spec.For(tb, d).When(withdraw{1}).ThenError(&opaqueError{code: 1})
+			},
+			wantFail: true,
+			wantLog:  []string{"both are *spec_test.opaqueError, which has no exported fields, so it is matched by errors.Is alone"},
+		},
+		{
+			name: "ThenError passes for the same instance of an error without exported fields",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) { return nil, fmt.Errorf("withdraw: %w", errOpaque) }
+				spec.For(tb, d).When(withdraw{1}).ThenError(errOpaque)
+			},
+		},
+		{
 			name: "ThenError fails when Decide returned events along with the error",
 			spec: func(tb testing.TB) {
 				d := account()
@@ -424,6 +442,13 @@ func TestViewSpec(t *testing.T) {
 		})
 	}
 }
+
+// opaqueError is an error whose fields a spec cannot compare.
+type opaqueError struct{ code int }
+
+func (e *opaqueError) Error() string { return fmt.Sprintf("opaque %d", e.code) }
+
+var errOpaque = &opaqueError{code: 2}
 
 func TestViewSpec_SameRendering(t *testing.T) {
 	type hidden struct{ n int }
