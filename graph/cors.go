@@ -3,7 +3,6 @@ package graph
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 )
 
 // CodeOriginNotAllowed is the extensions.code of a request refused (403) because its
@@ -55,11 +54,14 @@ func writeJSONError(w http.ResponseWriter, r *http.Request, status int, code, me
 
 // ErrorContentType is the media type of an error response to r that is not a GraphQL
 // execution's (a refusal of the request itself): application/graphql-response+json when r's
-// Accept header asks for that before application/json, else application/json. For servers
-// that answer such errors before the handler, as cmd/api does for bodies over its limit.
+// Accept header prefers it, as negotiated for a GraphQL response, else application/json. An
+// Accept header that allows neither (an SSE client's text/event-stream) gets
+// application/json: the client reads such a refusal as JSON if at all, where a GraphQL
+// response would take GraphQL over HTTP's default. For servers that answer such errors
+// before the handler, as cmd/api does for bodies over its limit.
 func ErrorContentType(r *http.Request) string {
-	if strings.Contains(r.Header.Get("Accept"), graphQLResponseJSON) && responseContentType(r) == graphQLResponseJSON {
-		return graphQLResponseJSON
+	if typ, ok := negotiate(r); ok {
+		return typ
 	}
 	return "application/json"
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -78,24 +79,78 @@ func refuseBody(w http.ResponseWriter, r *http.Request, err error) {
 
 const graphQLResponseJSON = "application/graphql-response+json"
 
-// responseContentType chooses the response's media type from the Accept header as
-// transport.POST does (with no ResponseHeaders and application/json by default).
+// responseContentType chooses the response's media type, application/json or
+// application/graphql-response+json, from the Accept header as HTTP content negotiation
+// does (RFC 9110, 12.5.1): each type takes the quality of the most specific range that
+// matches it (the type itself, application/*, */*), and the higher quality wins; between
+// equal ones, the type whose range is listed first, and application/json when one wildcard
+// range matches both. No Accept header means application/json (GraphQL over HTTP's legacy
+// default, which curl and fetch rely on); an Accept that allows neither type,
+// application/graphql-response+json (its default for a server that does not answer 406).
 func responseContentType(r *http.Request) string {
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return "application/json"
+	typ, _ := negotiate(r)
+	return typ
+}
+
+// negotiate is responseContentType, also reporting whether the Accept header allows the
+// type chosen (false for the default of a missing Accept header or one that allows neither).
+func negotiate(r *http.Request) (string, bool) {
+	accept := r.Header.Values("Accept")
+	if strings.TrimSpace(strings.Join(accept, "")) == "" {
+		return "application/json", false
 	}
-	for part := range strings.SplitSeq(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch mediaType {
-		case "*/*", "application/*", "application/json":
-			return "application/json"
-		case graphQLResponseJSON:
-			return graphQLResponseJSON
+	plain := acceptance{q: -1}
+	gql := acceptance{q: -1}
+	i := 0
+	for _, line := range accept {
+		for part := range strings.SplitSeq(line, ",") {
+			i++
+			mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if v, ok := params["q"]; ok {
+				if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+					continue
+				}
+			}
+			switch mediaType {
+			case "application/json":
+				plain.match(3, q, i)
+			case graphQLResponseJSON:
+				gql.match(3, q, i)
+			case "application/*":
+				plain.match(2, q, i)
+				gql.match(2, q, i)
+			case "*/*":
+				plain.match(1, q, i)
+				gql.match(1, q, i)
+			}
 		}
 	}
-	return graphQLResponseJSON
+	switch {
+	case plain.q <= 0 && gql.q <= 0:
+		return graphQLResponseJSON, false
+	case gql.q > plain.q || gql.q == plain.q && gql.at < plain.at:
+		return graphQLResponseJSON, true
+	}
+	return "application/json", true
+}
+
+// acceptance is the quality an Accept header gives a media type: that of the most specific
+// range matching it (q is -1 until one does), listed at position at.
+type acceptance struct {
+	specificity int
+	q           float64
+	at          int
+}
+
+// match takes a range of the given specificity, quality and position into account: a
+// more specific range overrides a less specific one, and among ranges as specific the
+// first listed counts.
+func (a *acceptance) match(specificity int, q float64, at int) {
+	if specificity > a.specificity {
+		*a = acceptance{specificity: specificity, q: q, at: at}
+	}
 }

@@ -143,12 +143,19 @@ func writeTooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
 	writeJSONError(w, r, http.StatusRequestEntityTooLarge, CodeBadUserInput, fmt.Sprintf("request body too large: the limit is %d bytes", limit))
 }
 
-// decodeJSON decodes one JSON value from r into v as gqlgen decodes requests (numbers kept
-// as written, what follows the value ignored) and reports whether it could.
+// decodeJSON decodes the JSON value r holds into v as gqlgen decodes requests (numbers
+// kept as written) and reports whether it could. Unlike gqlgen, it refuses anything but
+// white space after the value: a body of two requests run one after the other would
+// otherwise run the first alone, as if it were the whole body, and a client that glued them
+// by mistake would never learn that the second was dropped.
 func decodeJSON(r io.Reader, v any) bool {
 	d := json.NewDecoder(r)
 	d.UseNumber()
-	return d.Decode(v) == nil
+	if d.Decode(v) != nil {
+		return false
+	}
+	_, err := d.Token()
+	return err == io.EOF
 }
 
 // isGraphQLRequest reports whether body decodes as gqlgen decodes a request's body: one JSON

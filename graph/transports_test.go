@@ -46,6 +46,13 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
 		{name: "an empty body", method: http.MethodPost, url: url, contentType: "application/json",
 			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
+		{name: "a body with text after the request", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"} xyz`,
+			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
+		{name: "a body of two requests", method: http.MethodPost, url: url, contentType: "application/json",
+			body:       `{"query":"mutation { createRestaurant(input: {id: \"glued\", name: \"A\", menu: {cuisine: ITALIAN, menuItems: [{menuItemId: \"m1\", name: \"B\", price: \"1.00\"}]}}) { id } }"}{"query":"{ status { head } }"}`,
+			wantStatus: http.StatusBadRequest, wantMessage: "the body is not a GraphQL request"},
+		{name: "GET variables with text after the object", method: http.MethodGet, url: get(`query($id: ID!) { restaurant(id: $id) { name } }`, "variables", `{"id":"r1"} x`),
+			wantStatus: http.StatusBadRequest, wantMessage: "variables parameter must be a JSON object"},
 		{name: "a mutation over GET", method: http.MethodGet, url: get(`mutation { markOrderAsPrepared(input: {id: "o1"}) { id } }`),
 			wantStatus: http.StatusMethodNotAllowed, wantMessage: "GET serves queries only"},
 		{name: "GET variables that are not an object", method: http.MethodGet, url: get(`query($id: ID!) { restaurant(id: $id) { name } }`, "variables", `["r1"]`),
@@ -105,6 +112,12 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		})
 	}
 
+	t.Run("the first of two requests glued in one body did not run", func(t *testing.T) {
+		if _, r := e.post(t, `{"query":"{ restaurant(id: \"glued\") { id } }"}`, nil); string(r.Data) != `{"restaurant":null}` {
+			t.Fatalf("got %s, want no restaurant glued", r.Data)
+		}
+	})
+
 	t.Run("HEAD is 405 with the Allow header", func(t *testing.T) {
 		req, err := http.NewRequest(http.MethodHead, url, nil)
 		if err != nil {
@@ -149,7 +162,7 @@ func TestHandler_badBodies(t *testing.T) {
 	}
 	sse := map[string]string{"Accept": "text/event-stream"}
 
-	for _, body := range []string{`{"query": ["private"]}`, `not json at all, private`, ``} {
+	for _, body := range []string{`{"query": ["private"]}`, `not json at all, private`, ``, `{"query":"subscription { events { id } }"} private`} {
 		status, b := post(t, body, sse)
 		if status != http.StatusBadRequest || !strings.Contains(b, `"code":"BAD_REQUEST"`) || strings.Contains(b, "private") {
 			t.Errorf("SSE body %q: got %d %s, want 400 BAD_REQUEST without the body", body, status, b)
