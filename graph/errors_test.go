@@ -226,12 +226,12 @@ func TestErrors_Codes(t *testing.T) {
 		})
 	}
 
-	// Lists count their selection once per item they may hold: a page of 10 restaurants
-	// with their whole menus (up to 5,000 items) fits the default limit, as do a page of
-	// 20 orders with their items and a page of 1,000 events.
+	// Lists count their selection once per item they may hold: the default page of 20
+	// restaurants with their whole menus (up to 10,000 items) fits the default limit, as do
+	// a page of 20 orders with their items and a page of 1,000 events.
 	t.Run("normal queries stay under the complexity limit", func(t *testing.T) {
 		for _, q := range []string{
-			`{ restaurants(first: 10) { nodes { ` + restaurantFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`,
+			`{ restaurants { nodes { ` + restaurantFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`,
 			`{ orders(first: 20) { nodes { ` + orderFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`,
 			`{ events(first: 1000) { id position streamId version type time data metadata } }`,
 			`{ status { head projections { name position kind failures retries stopped } } }`,

@@ -21,7 +21,10 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultComplexityLimit   = 20_000
+	// DefaultComplexityLimit lets the default page of 20 restaurants with their whole
+	// menus through (30,241: each menu may hold 500 items), and so the queries a user
+	// writes first, while 500 aliased lists of menus count millions.
+	DefaultComplexityLimit   = 50_000
 	DefaultKeepAlive         = 10 * time.Second
 	DefaultMaxBodyBytes      = 1 << 20
 	DefaultWebSocketReadSize = 1 << 20

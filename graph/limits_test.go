@@ -147,7 +147,8 @@ const complexityCode = "COMPLEXITY_LIMIT_EXCEEDED"
 // restaurant's menu made a response of 92 MB.
 func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 	t.Run("many aliases over a menu's items are refused, one is served whole", func(t *testing.T) {
-		e := newEnv(t)
+		// The counts of aliases below are priced against a limit of 20,000.
+		e := newEnv(t, withConfig(graph.Config{ComplexityLimit: 20_000}))
 		items := make([]string, restaurant.MaxMenuItems)
 		for i := range items {
 			items[i] = fmt.Sprintf("m%d", i)
