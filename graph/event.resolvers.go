@@ -46,11 +46,15 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	if err != nil {
 		return nil, err
 	}
+	after, conv, err := sseEventIDs(ctx, after) // over SSE: ids, and resuming after the last
+	if err != nil {
+		return nil, err
+	}
 	seq, err := r.svc.SubscribeEvents(ctx, after, f)
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, r.logger, "events", seq, toEvent), nil
+	return pump(ctx, r.logger, "events", seq, conv), nil
 }
 
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // errStreamEnded is what a write to a Server-Sent Events stream returns once the request's
@@ -37,7 +40,7 @@ func guardStreams(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s := &streamWriter{w: w, ctx: r.Context()}
+		s := &streamWriter{w: w, ctx: r.Context(), lastEventID: r.Header.Get(lastEventIDHeader)}
 		defer s.end()
 		next.ServeHTTP(s, r.WithContext(context.WithValue(r.Context(), streamKey{}, s)))
 	})
@@ -95,6 +98,9 @@ type streamWriter struct {
 	dispatched bool // the operation passed validation and runs (see streamDispatch)
 	failed     bool // the subscription failed: its error goes before "complete"
 	goingAway  bool // the store closed under the subscription: the server is shutting down
+
+	lastEventID string           // the request's Last-Event-ID header (see resumeAfter)
+	ids         []store.Position // the SSE ids of the "next" events to come (see eventID)
 }
 
 // dispatch records that the stream's operation was dispatched: an event written before was
@@ -147,9 +153,13 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	if s.ended {
 		return 0, errStreamEnded
 	}
-	n := len(p) // what the caller wrote, whatever withoutData made of it
-	if !s.dispatched && bytes.HasPrefix(p, sseNext) {
-		p = withoutData(p)
+	n := len(p) // what the caller wrote, whatever withoutData and the id made of it
+	if bytes.HasPrefix(p, sseNext) {
+		if !s.dispatched {
+			p = withoutData(p)
+		} else if id, ok := s.nextID(); ok {
+			p = append(strconv.AppendInt([]byte("id: "), int64(id), 10), append([]byte{'\n'}, p...)...)
+		}
 	}
 	if bytes.Equal(p, sseComplete) {
 		switch {

@@ -15,7 +15,7 @@ import (
 )
 
 // sseEvent is an event of a Server-Sent Events stream.
-type sseEvent struct{ name, data string }
+type sseEvent struct{ name, data, id string }
 
 // getStream sends a GET of the URL parameters with the Accept header and returns the response,
 // its body closed when the test ends.
@@ -51,6 +51,8 @@ func readEvents(tb testing.TB, body io.Reader, n int) []sseEvent {
 			cur.name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
 			cur.data += strings.TrimPrefix(line, "data: ")
+		case strings.HasPrefix(line, "id: "):
+			cur.id = strings.TrimPrefix(line, "id: ")
 		}
 	}
 	return evs

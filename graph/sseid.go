@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// Server-Sent Events ids: each event of an events subscription over SSE carries its log
+// position as the SSE id ("id: 42"). A client that loses its connection sends the last id it
+// received in the Last-Event-ID header when it reconnects (a browser's EventSource does so by
+// itself), and the subscription resumes after that position: no event is lost or repeated,
+// whether it asked for afterPosition or for live events only.
+
+// lastEventIDHeader is the header of a reconnecting SSE client.
+const lastEventIDHeader = "Last-Event-ID"
+
+// sseEventIDs adapts an events subscription starting after the position after (nil: live
+// from the head) to its transport. Over SSE, it returns the position to start after, the
+// later of after and the client's Last-Event-ID, and a conversion that queues each event's
+// id; over another transport, after and the plain conversion.
+func sseEventIDs(ctx context.Context, after *store.Position) (*store.Position, func(store.Event) *model.Event, error) {
+	s := sseStream(ctx)
+	if s == nil {
+		return after, toEvent, nil
+	}
+	resume, err := s.resumeAfter()
+	if err != nil {
+		return nil, nil, err
+	}
+	if resume != nil && (after == nil || *after < *resume) {
+		after = resume
+	}
+	return after, func(e store.Event) *model.Event {
+		s.eventID(e.Position)
+		return toEvent(e)
+	}, nil
+}
+
+// sseStream returns the Server-Sent Events stream ctx's subscription is delivered on, or
+// nil for another transport (a WebSocket's request may accept text/event-stream too).
+func sseStream(ctx context.Context) *streamWriter {
+	if transportFrom(ctx) != kindSSE {
+		return nil
+	}
+	return streamFrom(ctx)
+}
+
+// resumeAfter returns the position the stream's client received last, from the
+// Last-Event-ID header of its request, or nil when it sent none.
+func (s *streamWriter) resumeAfter() (*store.Position, error) {
+	if s.lastEventID == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(s.lastEventID, 10, 64)
+	if err != nil || n < 0 {
+		return nil, badInput(lastEventIDHeader, "must be the id of an event this server sent (its position in the log)")
+	}
+	p := store.Position(n)
+	return &p, nil
+}
+
+// eventID queues the id of the next value the subscription yields: gqlgen writes one
+// "next" event for each value, in order, so Write pairs them first in, first out. The pump
+// holds at most one value in its channel and one in hand, so the queue stays that short.
+func (s *streamWriter) eventID(p store.Position) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids = append(s.ids, p)
+}
+
+// nextID removes and returns the queued id of the "next" event being written, if any. The
+// caller holds s.mu.
+func (s *streamWriter) nextID() (store.Position, bool) {
+	if len(s.ids) == 0 {
+		return 0, false
+	}
+	p := s.ids[0]
+	s.ids = s.ids[1:]
+	return p, true
+}
