@@ -1017,9 +1017,9 @@ type ProjectionStatus {
   position: Int64!
   "projection or saga"
   kind: String!
-  "events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures"
+  "Events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures, since the server started: the server's log names each one, and metrics count them."
   failures: Int!
-  "transient failures that were retried"
+  "Transient failures that were retried, since the server started."
   retries: Int!
   "the processor stopped on an error and processes nothing more"
   stopped: Boolean!

@@ -113,9 +113,9 @@ type ProjectionStatus struct {
 	Position int64 `json:"position"`
 	// projection or saga
 	Kind string `json:"kind"`
-	// events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures
+	// Events a saga gave up on (e.g. a CreateOrder the order decider rejected) and other failures, since the server started: the server's log names each one, and metrics count them.
 	Failures int `json:"failures"`
-	// transient failures that were retried
+	// Transient failures that were retried, since the server started.
 	Retries int `json:"retries"`
 	// the processor stopped on an error and processes nothing more
 	Stopped bool `json:"stopped"`
