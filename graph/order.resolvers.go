@@ -86,9 +86,9 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 	if err := restaurant.ValidateID("restaurantId", *restaurantID); err != nil {
 		return nil, err
 	}
-	seq, err := r.svc.WatchRestaurantOrders(ctx, *restaurantID)
+	seq, conv, err := watchRestaurantOrders(ctx, r.svc, *restaurantID) // over SSE: ids, and resuming
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, r.logger, "orderChanged", seq, toOrder), nil
+	return pump(ctx, r.logger, "orderChanged", seq, conv), nil
 }

@@ -2,17 +2,19 @@ package graph
 
 import (
 	"context"
+	"iter"
 	"strconv"
 
 	"github.com/eventgraph/eventgraph/graph/model"
+	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// Server-Sent Events ids: each event of an events subscription over SSE carries its log
-// position as the SSE id ("id: 42"). A client that loses its connection sends the last id it
+// Server-Sent Events ids: each event of an events or orderChanged(restaurantId:)
+// subscription over SSE carries its log position as the SSE id ("id: 42"). A client that loses its connection sends the last id it
 // received in the Last-Event-ID header when it reconnects (a browser's EventSource does so by
 // itself), and the subscription resumes after that position: no event is lost or repeated,
-// whether it asked for afterPosition or for live events only.
+// whether it asked for afterPosition or for live changes only.
 
 // lastEventIDHeader is the header of a reconnecting SSE client.
 const lastEventIDHeader = "Last-Event-ID"
@@ -22,21 +24,57 @@ const lastEventIDHeader = "Last-Event-ID"
 // later of after and the client's Last-Event-ID, and a conversion that queues each event's
 // id; over another transport, after and the plain conversion.
 func sseEventIDs(ctx context.Context, after *store.Position) (*store.Position, func(store.Event) *model.Event, error) {
-	s := sseStream(ctx)
-	if s == nil {
-		return after, toEvent, nil
-	}
-	resume, err := s.resumeAfter()
+	resume, err := sseResume(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	if resume != nil && (after == nil || *after < *resume) {
 		after = resume
 	}
-	return after, func(e store.Event) *model.Event {
-		s.eventID(e.Position)
-		return toEvent(e)
-	}, nil
+	return after, withSSEIDs(ctx, toEvent, func(e store.Event) store.Position { return e.Position }), nil
+}
+
+// watchRestaurantOrders is orderChanged(restaurantId:): the changes of the restaurant's
+// orders from the head on, or, over SSE, from the client's Last-Event-ID on, each change
+// carrying its event's position as its id.
+func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
+	after, err := sseResume(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if after == nil {
+		head, err := svc.Head(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		after = &head
+	}
+	conv := withSSEIDs(ctx, func(c service.OrderChange) *model.Order { return toOrder(c.Order) },
+		func(c service.OrderChange) store.Position { return c.Position })
+	return svc.WatchRestaurantOrdersAfter(ctx, restaurantID, *after), conv, nil
+}
+
+// sseResume returns the position an SSE client's Last-Event-ID header asks to resume
+// after, or nil over another transport or without the header.
+func sseResume(ctx context.Context) (*store.Position, error) {
+	s := sseStream(ctx)
+	if s == nil {
+		return nil, nil
+	}
+	return s.resumeAfter()
+}
+
+// withSSEIDs returns conv, which over SSE also queues the position of each value it
+// converts as the id of the event that value is written in.
+func withSSEIDs[T, M any](ctx context.Context, conv func(T) M, position func(T) store.Position) func(T) M {
+	s := sseStream(ctx)
+	if s == nil {
+		return conv
+	}
+	return func(v T) M {
+		s.eventID(position(v))
+		return conv(v)
+	}
 }
 
 // sseStream returns the Server-Sent Events stream ctx's subscription is delivered on, or

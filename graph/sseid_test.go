@@ -21,39 +21,13 @@ func TestSSE_eventIDs(t *testing.T) {
 	defer cancel()
 
 	const subscription = `subscription($after: Int64) { events(afterPosition: $after) { position } }`
-	// stream opens an events subscription over SSE, by GET (EventSource) or POST (graphql-sse).
 	stream := func(t *testing.T, method string, after *int, lastEventID string) *http.Response {
 		t.Helper()
 		vars := "{}"
 		if after != nil {
 			vars = fmt.Sprintf(`{"after": %d}`, *after)
 		}
-		var req *http.Request
-		var err error
-		if method == http.MethodGet {
-			q := url.Values{"query": {subscription}, "variables": {vars}}
-			req, err = http.NewRequestWithContext(ctx, method, e.srv.URL+"/graphql?"+q.Encode(), nil)
-		} else {
-			body := fmt.Sprintf(`{"query": %q, "variables": %s}`, subscription, vars)
-			req, err = http.NewRequestWithContext(ctx, method, e.srv.URL+"/graphql", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "text/event-stream")
-		if lastEventID != "" {
-			req.Header.Set("Last-Event-ID", lastEventID)
-		}
-		resp, err := e.http.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { resp.Body.Close() })
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d, want 200", resp.StatusCode)
-		}
-		return resp
+		return e.openSSE(t, ctx, method, subscription, vars, lastEventID)
 	}
 	// wantPositions reads len(want) events and checks each is a next event of the position
 	// it names as its id.
@@ -109,4 +83,74 @@ func TestSSE_eventIDs(t *testing.T) {
 			t.Fatalf("events %+v, want one next without an id", evs)
 		}
 	})
+}
+
+// openSSE opens a subscription over SSE, by GET (EventSource) or POST (graphql-sse), with
+// the Last-Event-ID header when lastEventID is not empty; its body is closed when the test
+// ends.
+func (e *env) openSSE(t *testing.T, ctx context.Context, method, query, vars, lastEventID string) *http.Response {
+	t.Helper()
+	var req *http.Request
+	var err error
+	if method == http.MethodGet {
+		q := url.Values{"query": {query}, "variables": {vars}}
+		req, err = http.NewRequestWithContext(ctx, method, e.srv.URL+"/graphql?"+q.Encode(), nil)
+	} else {
+		body := fmt.Sprintf(`{"query": %q, "variables": %s}`, query, vars)
+		req, err = http.NewRequestWithContext(ctx, method, e.srv.URL+"/graphql", strings.NewReader(body))
+		if req != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	return resp
+}
+
+// TestSSE_orderChangedIDs: the changes of a restaurant's orders, over SSE, carry their
+// events' positions as ids, and a client reconnecting with Last-Event-ID gets the changes
+// it missed (without the header, the subscription starts at the moment of subscribing).
+func TestSSE_orderChangedIDs(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	ctx, cancel := context.WithTimeout(testContext(t), 10*time.Second)
+	defer cancel()
+	const query = `subscription { orderChanged(restaurantId: "r1") { id status } }`
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		t.Run(method, func(t *testing.T) {
+			id := "o-" + strings.ToLower(method)
+			// From the head read here: a subscription without Last-Event-ID starts at the
+			// head it reads once its stream is open, and nothing tells the test when.
+			head := fmt.Sprint(e.head(t))
+			first := e.openSSE(t, ctx, method, query, "{}", head)
+			placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": id, "menuItemIds": []string{"a"}})
+			evs := readEvents(t, first.Body, 1)
+			created := fmt.Sprint(placed.Position + 1) // the saga's OrderCreated follows the placement
+			if len(evs) != 1 || evs[0].data != `{"data":{"orderChanged":{"id":"`+id+`","status":"CREATED"}}}` || evs[0].id != created {
+				t.Fatalf("events %+v, want %s CREATED with id %s", evs, id, created)
+			}
+			// The connection drops; meanwhile the order is prepared.
+			first.Body.Close()
+			var out struct{ MarkOrderAsPrepared result }
+			e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": id}}, &out)
+
+			evs = readEvents(t, e.openSSE(t, ctx, method, query, "{}", created).Body, 1)
+			if len(evs) != 1 || evs[0].data != `{"data":{"orderChanged":{"id":"`+id+`","status":"PREPARED"}}}` || evs[0].id != fmt.Sprint(out.MarkOrderAsPrepared.Position) {
+				t.Fatalf("after reconnecting: events %+v, want %s PREPARED with id %d", evs, id, out.MarkOrderAsPrepared.Position)
+			}
+		})
+	}
 }

@@ -78,9 +78,28 @@ func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string
 		return nil, err
 	}
 	return func(yield func(readmodel.Order, error) bool) {
-		for e, err := range store.SubscribeReadOnly(ctx, s.store, head) {
+		for c, err := range s.WatchRestaurantOrdersAfter(ctx, restaurantID, head) {
+			if !yield(c.Order, err) || err != nil {
+				return
+			}
+		}
+	}, nil
+}
+
+// OrderChange is an order's state right after one of its events, at Position in the log.
+type OrderChange struct {
+	readmodel.Order
+	Position store.Position
+}
+
+// WatchRestaurantOrdersAfter is WatchRestaurantOrders from the events after the position
+// after, rather than after the head: a client that has seen the changes up to after resumes
+// without a gap. Each change carries the position of its event.
+func (s *Service) WatchRestaurantOrdersAfter(ctx context.Context, restaurantID string, after store.Position) iter.Seq2[OrderChange, error] {
+	return func(yield func(OrderChange, error) bool) {
+		for e, err := range store.SubscribeReadOnly(ctx, s.store, after) {
 			if err != nil {
-				yield(readmodel.Order{}, err)
+				yield(OrderChange{}, err)
 				return
 			}
 			if !strings.HasPrefix(e.StreamID, order.StreamID("")) || !(order.Codec{}).Handles(e.Type) {
@@ -95,14 +114,14 @@ func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string
 			}
 			o, err := s.orderAt(ctx, e)
 			if err != nil {
-				yield(readmodel.Order{}, err)
+				yield(OrderChange{}, err)
 				return
 			}
-			if o.RestaurantID == restaurantID && !yield(o, nil) {
+			if o.RestaurantID == restaurantID && !yield(OrderChange{Order: o, Position: e.Position}, nil) {
 				return
 			}
 		}
-	}, nil
+	}
 }
 
 // orderAt returns the state of e's order right after e.
