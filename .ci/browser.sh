@@ -3,7 +3,8 @@
 # installs Debian's Chromium and the pinned npm package playwright-core, builds and starts the
 # server (memory store, a free loopback port), and runs e2e/browser/playground.mjs, which
 # drives the playground in headless Chromium: a mutation, a query, a subscription that sees
-# another client's event, a screenshot; then again against a server that requires a bearer
+# another client's event, an EventSource that sees the events' positions as SSE ids, a
+# screenshot; then again against a server that requires a bearer
 # token, which the page carries in GraphiQL's Headers tab (for its subscriptions too). Fails if
 # any step, asset or request fails.
 # The screenshot and the server's log go to $ARTIFACT_DIR (default: a new temporary directory).

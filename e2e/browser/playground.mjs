@@ -1,6 +1,6 @@
 // Drives the eventgraph GraphiQL playground in a real Chromium: runs a mutation and a query
 // through the UI, starts a subscription and sees an event arrive from a mutation made by
-// another client, and saves a screenshot. It fails (exit status 1) if any step, asset or
+// another client, checks that an EventSource sees SSE event ids, and saves a screenshot. It fails (exit status 1) if any step, asset or
 // request fails, or the page logs an error.
 //
 // Environment:
@@ -86,8 +86,9 @@ let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('requestfailed', (r) => {
-    // A WebSocket or stream the page closes itself shows as aborted; anything else is a failure.
-    if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.url().endsWith('/graphql')) return;
+    // A WebSocket or stream (an EventSource's) the page closes itself shows as aborted;
+    // anything else is a failure.
+    if (r.failure()?.errorText === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/graphql') return;
     problem(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   // The browser asks for /favicon.ico on its own; the page references no icon, so its 404
@@ -151,6 +152,33 @@ try {
   }, null, { timeout: stepTimeout, polling: 100 });
   if (!eventOverWebSocket) throw new Error('the event reached the page, but not over the subscription\'s WebSocket');
   console.log('browser: the subscription in the UI showed the other client\'s event');
+
+  // A browser's EventSource over SSE (without a token: it cannot send headers): each event
+  // carries its log position as its id, which the browser keeps (lastEventId) and sends back
+  // as Last-Event-ID when it reconnects.
+  if (!token) {
+    const ids = await page.evaluate(async ({ after, timeout }) => {
+      const url = new URL('/graphql', location.href);
+      url.searchParams.set('query', `subscription { events(afterPosition: ${after}) { position } }`);
+      const source = new EventSource(url);
+      try {
+        return await new Promise((resolve, reject) => {
+          const got = [];
+          setTimeout(() => reject(new Error(`EventSource: ${got.length} events in ${timeout} ms`)), timeout);
+          source.addEventListener('next', (e) => {
+            got.push({ id: e.lastEventId, position: JSON.parse(e.data).data.events.position });
+            if (got.length === 2) resolve(got);
+          });
+        });
+      } finally {
+        source.close();
+      }
+    }, { after: position - 1, timeout: stepTimeout });
+    for (const { id, position: p } of ids) {
+      if (id !== String(p)) throw new Error(`EventSource: an event of position ${p} has the id ${JSON.stringify(id)}`);
+    }
+    console.log(`browser: an EventSource saw the events' positions as their ids (${ids.map((e) => e.id).join(', ')})`);
+  }
 
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`browser: screenshot saved to ${screenshot}`);
