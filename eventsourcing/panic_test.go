@@ -2,6 +2,8 @@ package eventsourcing_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +51,39 @@ func TestHandler_panicReleasesTheStream(t *testing.T) {
 		if err != nil || res.Version != store.Version(i+2) {
 			t.Fatalf("the stream's next command after a recovered panic: %+v, %v; want version %d", res, err, i+2)
 		}
+	}
+}
+
+// panickyCodec panics decoding the events whose data contains bad, as a codec (or an
+// Upcaster given to eventsourcing.Upcast) meeting a shape it did not expect may.
+type panickyCodec struct {
+	counterCodec
+	bad string
+}
+
+func (c panickyCodec) Decode(typ string, data json.RawMessage) (counterEvent, error) {
+	if strings.Contains(string(data), c.bad) {
+		panic("unexpected shape")
+	}
+	return c.counterCodec.Decode(typ, data)
+}
+
+// TestRunner_sagaCodecPanic: a panic while a saga decodes an event is the saga's fault, as
+// one in React is: counted, the checkpoint held before the event; not the death of the
+// process on the subscription's goroutine (and again at every restart, from the checkpoint).
+func TestRunner_sagaCodecPanic(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	last := createTwo(t, h) // b, at last, is the event the codec panics on
+	log, buf := quietLogger()
+	r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+	r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), panickyCodec{bad: `"b"`}, h.Handle, fastBackoff))
+	startRunner(t, r)
+	waitFor(t, r, last)
+	if st := statusOf(t, r, "mirror"); st.Failures != 1 || !strings.Contains(st.LastError, "unexpected shape") {
+		t.Fatalf("saga status %+v, want one failure naming the panic", st)
+	}
+	if !strings.Contains(buf.String(), "unexpected shape") {
+		t.Fatalf("log %q does not report the panic", buf.String())
 	}
 }

@@ -82,8 +82,12 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // When the store is a store.Checkpointer, each saga's position is saved as a checkpoint
 // (named "saga:" and the saga's name) every WithCheckpointInterval and when Run ends, and
 // a saga starts after its checkpoint instead of at 0: an event it handled before a restart
-// is not handled again, so a command it had rejected is not decided anew. A crash loses at
-// most the interval's progress, which is handled again (saga commands are idempotent). A
+// is not handled again, so a command it had rejected is not decided anew. The checkpoint
+// is the position up to which every event was handled: with commands dispatched in parallel
+// (WithSagaParallelism), events handled after one still in flight when Run ends lie beyond it
+// and are handled again at the next start, as after a crash. A crash loses at
+// most the interval's progress, which is handled again (saga commands are idempotent: a
+// command that wrote returns its first result; one that was rejected is decided anew). A
 // checkpoint beyond the log's head, or whose event ids are not the log's at its positions
 // (a restored backup, another log), is ignored: that saga starts at 0. A saga that failed
 // to react to an event at all (its codec could not decode it, React panicked, the store was
@@ -306,7 +310,10 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 			return consistencyError(ctx, p)
 		}
 		ch := r.changed
-		r.waitLow = min(r.waitLow, p)
+		// Woken once a processor reaches what p waits for, what the sagas wrote because of the
+		// events up to p included: after a restart that is the head for every p, and a wait
+		// for p woken at p would be woken again at every event the read models replay.
+		r.waitLow = min(r.waitLow, r.closureLocked(p))
 		r.waiters++
 		r.mu.Unlock()
 		select {

@@ -52,7 +52,7 @@ func (r *Runner) consumeSaga(ctx context.Context, q *processor, after store.Posi
 				return []span{{last: last}}, err // which positions is not known: see span
 			}
 			if routes {
-				job.route = router.Route(e)
+				job.route = r.routeOf(q.name, router, e)
 			}
 		}
 		switch {
@@ -161,6 +161,19 @@ func (c *sagaConsumer) pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.done)
+}
+
+// routeOf is router.Route(e), or "" (the event runs alone, Process deciding its fate) when
+// Route panics: logged, not left to kill the process on the subscription's goroutine.
+func (r *Runner) routeOf(saga string, router SagaRouter, e store.Event) (route string) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.logger.Error("eventsourcing: saga's Route panicked; the event runs alone", "saga", saga,
+				"eventId", e.ID, "position", e.Position, "panic", v, "stack", string(debug.Stack()))
+			route = ""
+		}
+	}()
+	return router.Route(e)
 }
 
 // run runs job, turning a panic (in a command's Decide, Evolve or Encode, or in a

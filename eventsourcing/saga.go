@@ -123,7 +123,11 @@ func sagaNamespace() uuid.UUID {
 }
 
 // SagaCommandID returns the id of the index-th command that the named saga issues for the
-// event with the given id: a name-based (version 5) UUID, the same on every run.
+// event with the given id: a name-based (version 5) UUID, the same on every run. Command ids
+// share one CommandIndex, so a client that sends a command under this id before the saga
+// does (it can compute it from the event's id) takes it: the saga's command then fails with
+// ErrCommandIDReused, a failure counted and logged. Where clients are not trusted with
+// writes, require tokens (as the server's --auth-tokens does).
 func SagaCommandID(saga, eventID string, index int) string {
 	return uuid.NewSHA1(sagaNamespace(), []byte(saga+"\x00"+eventID+"\x00"+strconv.Itoa(index))).String()
 }
@@ -150,7 +154,17 @@ func (p *sagaProcessor[E, C]) Route(e store.Event) string { return p.prepare(e).
 
 // prepare decodes e and asks the saga for its commands, without dispatching them. A Runner
 // calls it once per event (see sagaPreparer); Route and Process call it for other callers.
-func (p *sagaProcessor[E, C]) prepare(e store.Event) sagaJob {
+//
+// A panic in the codec (an Upcaster's Up among them) is the saga's fault too, as one in
+// React is: prepare runs on the subscription's goroutine, where it would kill the process,
+// and the checkpoint being before the event, kill it again at every restart.
+func (p *sagaProcessor[E, C]) prepare(e store.Event) (job sagaJob) {
+	defer func() {
+		if v := recover(); v != nil {
+			err := sagaFault{fmt.Errorf("saga %s: panicked preparing %s at position %d: %v", p.name, e.Type, e.Position, v)}
+			job = sagaJob{route: e.StreamID, run: func(context.Context, func(error)) ([]span, error) { return nil, err }}
+		}
+	}()
 	if !p.codec.Handles(e.Type) {
 		return sagaJob{route: e.StreamID, noop: true, run: func(context.Context, func(error)) ([]span, error) { return nil, nil }}
 	}

@@ -56,9 +56,10 @@ func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 // eventDataCost is the cost of an event's data. An event's body may hold a whole menu (500
 // items: ~110 KB, up to ~600 KB of escaped names) where another field holds a few bytes, so
 // it counts as much as a small object: at the default limit a query may ask for the data of
-// some 1,800 events, not of 20,000, while a whole page (first: 1000) with every field of its
-// events still fits.
-const eventDataCost = 10
+// some 1,900 events, not of 50,000, while a whole page (first: 1000) with every field of its
+// events still fits. (The event costs were scaled with the default limit when it went from
+// 20,000 to 50,000, so that they admit as much reading as before.)
+const eventDataCost = 25
 
 // filteredEventsCost is what a filtered events page costs beyond its items when the store
 // cannot read just the matching events (see eventReads): the page then reads the log (or
@@ -66,17 +67,17 @@ const eventDataCost = 10
 // it. Priced at 2 (one field, an id each), a request of 2,000 aliases of a filter that
 // matched nothing read a log of 2,000 events 2,000 times; at this cost the default limit
 // admits some 20 such scans.
-const filteredEventsCost = 1000
+const filteredEventsCost = 2500
 
 // bisectionCost is what finding where a stream's page starts costs (see eventReads): a
 // bisection of the stream's versions, reading one event a probe, about 20 for a stream of
-// a million events.
-const bisectionCost = 20
+// a million events, priced at 50.
+const bisectionCost = 50
 
 // typeCost is what each type named in an events filter costs a page: a lookup in the
 // index, or for PostgreSQL a query. The resolver refuses more than maxEventTypes, but the
 // limit is checked first, so a list of any length is priced as one just too long.
-const typeCost = 10
+const typeCost = 25
 
 // eventReads says which filtered events pages the store reads in work bounded by the page
 // (the service's Events), so that they cost only their items.

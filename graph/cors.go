@@ -34,7 +34,7 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Last-Event-ID") // Last-Event-ID: a fetch-based SSE client resuming
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return

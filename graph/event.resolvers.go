@@ -46,7 +46,7 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	if err != nil {
 		return nil, err
 	}
-	after, conv, err := sseEventIDs(ctx, after) // over SSE: ids, and resuming after the last
+	after, conv, err := sseEventIDs(ctx, r.svc, after) // over SSE: ids, and resuming after the last
 	if err != nil {
 		return nil, err
 	}

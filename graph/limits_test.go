@@ -147,8 +147,7 @@ const complexityCode = "COMPLEXITY_LIMIT_EXCEEDED"
 // restaurant's menu made a response of 92 MB.
 func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 	t.Run("many aliases over a menu's items are refused, one is served whole", func(t *testing.T) {
-		// The counts of aliases below are priced against a limit of 20,000.
-		e := newEnv(t, withConfig(graph.Config{ComplexityLimit: 20_000}))
+		e := newEnv(t) // the default limit
 		items := make([]string, restaurant.MaxMenuItems)
 		for i := range items {
 			items[i] = fmt.Sprintf("m%d", i)
@@ -182,7 +181,7 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		e.must(t, aliases(900, `events(streamId: "restaurant-big", first: 1) { id }`), nil, nil)
 
 		orderField := fmt.Sprintf(`order(id: "o1", minPosition: %d) { menuItems { name } }`, placed.Position)
-		refused(t, e, aliases(300, orderField))
+		refused(t, e, aliases(600, orderField))
 		var o struct {
 			Order struct{ MenuItems []struct{ Name string } }
 		}
@@ -214,19 +213,19 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 		{"a page of orders counts each one's items in full", `{ orders(first: 3) { nodes { menuItems { name } } } }`,
 			1 + 3*(1+(1+restaurant.MaxOrderItems*1))},
 		// An event's data may hold a whole menu: it costs as a small object, not a scalar.
-		{"an event's data counts ten", `{ events(first: 4) { position data } }`,
-			1 + 4*(1+10)},
+		{"an event's data counts 25", `{ events(first: 4) { position data } }`,
+			1 + 4*(1+25)},
 		// The store reads a stream's events after a position, or the events of some types,
 		// in work bounded by the page; one stream's events of some types it reads until it
 		// has first matches, however far they are.
-		{"a page of some types counts its items and ten a type", `{ events(types: ["X", "Y"], first: 2) { id } }`,
-			1 + 2*1 + 2*10},
+		{"a page of some types counts its items and 25 a type", `{ events(types: ["X", "Y"], first: 2) { id } }`,
+			1 + 2*1 + 2*25},
 		{"a page of more types than are taken counts as one type too many", `{ events(types: [` + strings.Repeat(`"X", `, 500) + `], first: 2) { id } }`,
-			1 + 2*1 + 101*10},
-		{"a page of one stream counts its items and twenty for the bisection", `{ events(streamId: "s", first: 2) { id } }`,
-			1 + 2*1 + 20},
-		{"a page of one stream's events of some types counts a thousand more", `{ events(streamId: "s", types: ["X"], first: 2) { id } }`,
-			1 + 2*1 + 1000 + 10},
+			1 + 2*1 + 101*25},
+		{"a page of one stream counts its items and 50 for the bisection", `{ events(streamId: "s", first: 2) { id } }`,
+			1 + 2*1 + 50},
+		{"a page of one stream's events of some types counts 2,500 more", `{ events(streamId: "s", types: ["X"], first: 2) { id } }`,
+			1 + 2*1 + 2500 + 25},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,13 +265,13 @@ func aliases(n int, field string) string {
 type plainStore struct{ store.Store }
 
 // Over a store that can read neither by type nor a stream from a position, a page filtered
-// either way reads until it has first matches, and counts a thousand more.
+// either way reads until it has first matches, and counts 2,500 more.
 func TestConfig_ComplexityLimit_filteredPagesOverAPlainStore(t *testing.T) {
 	e := newEnv(t, withStore(func(s store.Store) store.Store { return plainStore{s} }), withConfig(graph.Config{ComplexityLimit: 1}))
 	for query, want := range map[string]int{
-		`{ events(types: ["X"], first: 2) { id } }`:                1 + 2*1 + 1000 + 10,
-		`{ events(streamId: "s", first: 2) { id } }`:               1 + 2*1 + 1000,
-		`{ events(streamId: "s", types: ["X"], first: 2) { id } }`: 1 + 2*1 + 1000 + 10,
+		`{ events(types: ["X"], first: 2) { id } }`:                1 + 2*1 + 2500 + 25,
+		`{ events(streamId: "s", first: 2) { id } }`:               1 + 2*1 + 2500,
+		`{ events(streamId: "s", types: ["X"], first: 2) { id } }`: 1 + 2*1 + 2500 + 25,
 		`{ events(first: 2) { id } }`:                              1 + 2*1,
 	} {
 		err := e.wantCode(t, complexityCode, query, nil)

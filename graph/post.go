@@ -111,7 +111,7 @@ func negotiate(r *http.Request) (string, bool) {
 			}
 			q := 1.0
 			if v, ok := params["q"]; ok {
-				if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
+				if q, ok = qvalue(v); !ok {
 					continue
 				}
 			}
@@ -136,6 +136,27 @@ func negotiate(r *http.Request) (string, bool) {
 		return graphQLResponseJSON, true
 	}
 	return "application/json", true
+}
+
+// qvalue parses a quality value as RFC 9110 (12.4.2) writes it: 0 or 1, with at most three
+// decimals ("0.5", "1.000"), and reports whether v is one (ParseFloat alone would take "NaN",
+// "1e-1" or "+.5").
+func qvalue(v string) (float64, bool) {
+	if len(v) == 0 || len(v) > 5 || v[0] != '0' && v[0] != '1' {
+		return 0, false
+	}
+	if len(v) > 1 {
+		if v[1] != '.' {
+			return 0, false
+		}
+		for i := 2; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' || v[0] == '1' && v[i] != '0' {
+				return 0, false
+			}
+		}
+	}
+	q, err := strconv.ParseFloat(v, 64)
+	return q, err == nil
 }
 
 // acceptance is the quality an Accept header gives a media type: that of the most specific

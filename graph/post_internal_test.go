@@ -40,6 +40,13 @@ func TestResponseContentType(t *testing.T) {
 		{[]string{"nonsense;;, " + gql}, gql, ""},
 		{[]string{gql + ";q=0.5", plain + ";q=0.8"}, plain, ""}, // two header lines
 		{[]string{gql + ";charset=utf-8"}, gql, ""},
+		{[]string{gql + ", " + plain + ";q=NaN"}, gql, ""}, // not a quality: the range is skipped
+		{[]string{gql + ";q=0.5, " + plain + ";q=1e-1"}, gql, ""},
+		{[]string{gql + ";q=0.5, " + plain + ";q=0.7777"}, gql, ""},
+		{[]string{gql + ";q=0.5, " + plain + ";q=1.5"}, gql, ""},
+		{[]string{gql + ";q=0.5, " + plain + ";q=0.75"}, plain, ""},
+		{[]string{gql + ";q=0.5, " + plain + ";q=1.000"}, plain, ""},
+		{[]string{gql + ";q=0., " + plain + ";q=0.001"}, plain, ""},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("POST", "/graphql", nil)

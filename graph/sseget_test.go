@@ -34,14 +34,25 @@ func (e *env) getStream(tb testing.TB, ctx context.Context, accept string, param
 	return resp
 }
 
-// readEvents reads events from an event stream until n have come or the stream ends.
+// readEvents reads events from an event stream until n have come or the stream ends. It
+// reads ahead: a body read again must be read through one sseReader.
 func readEvents(tb testing.TB, body io.Reader, n int) []sseEvent {
 	tb.Helper()
-	sc := bufio.NewScanner(body)
+	return newSSEReader(body).next(tb, n)
+}
+
+// sseReader reads the events of one stream, call after call.
+type sseReader struct{ sc *bufio.Scanner }
+
+func newSSEReader(body io.Reader) *sseReader { return &sseReader{sc: bufio.NewScanner(body)} }
+
+// next reads events until n have come or the stream ends.
+func (r *sseReader) next(tb testing.TB, n int) []sseEvent {
+	tb.Helper()
 	var evs []sseEvent
 	var cur sseEvent
-	for len(evs) < n && sc.Scan() {
-		switch line := sc.Text(); {
+	for len(evs) < n && r.sc.Scan() {
+		switch line := r.sc.Text(); {
 		case line == "":
 			if cur.name != "" {
 				evs = append(evs, cur)

@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"net/http"
 	"strconv"
 
 	"github.com/eventgraph/eventgraph/graph/model"
@@ -23,14 +25,26 @@ const lastEventIDHeader = "Last-Event-ID"
 // from the head) to its transport. Over SSE, it returns the position to start after, the
 // later of after and the client's Last-Event-ID, and a conversion that queues each event's
 // id; over another transport, after and the plain conversion.
-func sseEventIDs(ctx context.Context, after *store.Position) (*store.Position, func(store.Event) *model.Event, error) {
-	resume, err := sseResume(ctx)
+func sseEventIDs(ctx context.Context, svc *service.Service, after *store.Position) (*store.Position, func(store.Event) *model.Event, error) {
+	s := sseStream(ctx)
+	if s == nil {
+		return after, toEvent, nil
+	}
+	resume, err := sseResume(ctx, svc)
 	if err != nil {
 		return nil, nil, err
 	}
 	if resume != nil && (after == nil || *after < *resume) {
 		after = resume
 	}
+	if after == nil { // live: from the head, which its id names
+		head, err := svc.Head(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		after = &head
+	}
+	s.startAt(*after)
 	return after, withSSEIDs(ctx, toEvent, func(e store.Event) store.Position { return e.Position }), nil
 }
 
@@ -38,7 +52,7 @@ func sseEventIDs(ctx context.Context, after *store.Position) (*store.Position, f
 // orders from the head on, or, over SSE, from the client's Last-Event-ID on, each change
 // carrying its event's position as its id.
 func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
-	after, err := sseResume(ctx)
+	after, err := sseResume(ctx, svc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -49,19 +63,35 @@ func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurant
 		}
 		after = &head
 	}
+	if s := sseStream(ctx); s != nil {
+		s.startAt(*after)
+	}
 	conv := withSSEIDs(ctx, func(c service.OrderChange) *model.Order { return toOrder(c.Order) },
 		func(c service.OrderChange) store.Position { return c.Position })
 	return svc.WatchRestaurantOrdersAfter(ctx, restaurantID, *after), conv, nil
 }
 
 // sseResume returns the position an SSE client's Last-Event-ID header asks to resume
-// after, or nil over another transport or without the header.
-func sseResume(ctx context.Context) (*store.Position, error) {
+// after, or nil over another transport or without the header. A position beyond the log's
+// head is no event of this log (the client followed a log since restored from a backup, or
+// replaced): resuming there would skip the events up to it in silence, so it is refused.
+func sseResume(ctx context.Context, svc *service.Service) (*store.Position, error) {
 	s := sseStream(ctx)
 	if s == nil {
 		return nil, nil
 	}
-	return s.resumeAfter()
+	p, err := s.resumeAfter()
+	if err != nil || p == nil {
+		return nil, err
+	}
+	head, err := svc.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if *p > head {
+		return nil, badInput(lastEventIDHeader, fmt.Sprintf("names position %d, beyond the log's head %d: this log does not hold that event (it was restored or replaced); subscribe anew without it", *p, head))
+	}
+	return p, nil
 }
 
 // withSSEIDs returns conv, which over SSE also queues the position of each value it
@@ -98,6 +128,25 @@ func (s *streamWriter) resumeAfter() (*store.Position, error) {
 	}
 	p := store.Position(n)
 	return &p, nil
+}
+
+// startAt writes the id of the position the subscription starts after, in an event of its
+// own with no data, which a client takes as its last id without dispatching anything
+// (EventSource; graphql-sse's parser skips it): a client that loses the connection before
+// the first change then resumes there, and the changes of the outage are not lost.
+func (s *streamWriter) startAt(p store.Position) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	if _, err := s.w.Write(strconv.AppendInt([]byte("id: "), int64(p), 10)); err != nil {
+		return
+	}
+	if _, err := s.w.Write([]byte("\n\n")); err != nil {
+		return
+	}
+	_ = http.NewResponseController(s.w).Flush()
 }
 
 // eventID queues the id of the next value the subscription yields: gqlgen writes one

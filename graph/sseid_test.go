@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -15,8 +16,9 @@ import (
 // browser's EventSource does) resumes right after it: nothing lost, nothing repeated.
 func TestSSE_eventIDs(t *testing.T) {
 	e := newEnv(t)
-	e.create(t, restaurantInput("r1", "a"))                                                         // position 1
-	e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}}) // 2, and the saga's order 3
+	e.create(t, restaurantInput("r1", "a"))                                                                   // position 1
+	placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}}) // 2, and the saga's order 3
+	e.must(t, fmt.Sprintf(`{ order(id: "o1", minPosition: %d) { id } }`, placed.Position), nil, nil)          // the order written
 	ctx, cancel := context.WithTimeout(testContext(t), 10*time.Second)
 	defer cancel()
 
@@ -31,9 +33,9 @@ func TestSSE_eventIDs(t *testing.T) {
 	}
 	// wantPositions reads len(want) events and checks each is a next event of the position
 	// it names as its id.
-	wantPositions := func(t *testing.T, resp *http.Response, want ...int) {
+	wantPositions := func(t *testing.T, r *sseReader, want ...int) {
 		t.Helper()
-		evs := readEvents(t, resp.Body, len(want))
+		evs := r.next(t, len(want))
 		if len(evs) != len(want) {
 			t.Fatalf("got %d events %+v, want %d", len(evs), evs, len(want))
 		}
@@ -48,27 +50,34 @@ func TestSSE_eventIDs(t *testing.T) {
 
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		t.Run(method+": replayed and live events carry their positions as ids", func(t *testing.T) {
-			resp := stream(t, method, &zero, "")
-			wantPositions(t, resp, 1, 2, 3)
+			r := newSSEReader(stream(t, method, &zero, "").Body)
+			var replay []int // the whole log: the order's three events, and an earlier subtest's
+			for p := 1; p <= int(e.head(t)); p++ {
+				replay = append(replay, p)
+			}
+			if len(replay) < 3 {
+				t.Fatalf("head %d, want the saga's order written", len(replay))
+			}
+			wantPositions(t, r, replay...)
 			next := e.create(t, restaurantInput("r-"+method, "a"))
-			wantPositions(t, resp, int(next.Position))
+			wantPositions(t, r, int(next.Position))
 		})
 	}
 	head := int(e.head(t))
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		t.Run(method+": a reconnecting client resumes after its Last-Event-ID", func(t *testing.T) {
-			wantPositions(t, stream(t, method, &zero, "2"), 3, 4)
+			wantPositions(t, newSSEReader(stream(t, method, &zero, "2").Body), 3, 4)
 		})
 	}
 	t.Run("a live subscription resumes after its Last-Event-ID: the events of the outage are not lost", func(t *testing.T) {
-		wantPositions(t, stream(t, http.MethodGet, nil, fmt.Sprint(head-1)), head)
+		wantPositions(t, newSSEReader(stream(t, http.MethodGet, nil, fmt.Sprint(head-1)).Body), head)
 	})
 	t.Run("afterPosition past the Last-Event-ID wins: the client asked for nothing before it", func(t *testing.T) {
 		three := 3
-		wantPositions(t, stream(t, http.MethodGet, &three, "1"), 4)
+		wantPositions(t, newSSEReader(stream(t, http.MethodGet, &three, "1").Body), 4)
 	})
 	t.Run("a Last-Event-ID that is no position is refused", func(t *testing.T) {
-		for _, id := range []string{"abc", "-1", "1.5"} {
+		for _, id := range []string{"abc", "-1", "1.5", "1000"} { // 1000: beyond the head, no event of this log
 			evs := readEvents(t, stream(t, http.MethodGet, &zero, id).Body, 2)
 			if len(evs) != 2 || evs[0].name != "next" || evs[0].id != "" || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) ||
 				!strings.Contains(evs[0].data, "Last-Event-ID") || evs[1].name != "complete" {
@@ -150,6 +159,44 @@ func TestSSE_orderChangedIDs(t *testing.T) {
 			evs = readEvents(t, e.openSSE(t, ctx, method, query, "{}", created).Body, 1)
 			if len(evs) != 1 || evs[0].data != `{"data":{"orderChanged":{"id":"`+id+`","status":"PREPARED"}}}` || evs[0].id != fmt.Sprint(out.MarkOrderAsPrepared.Position) {
 				t.Fatalf("after reconnecting: events %+v, want %s PREPARED with id %d", evs, id, out.MarkOrderAsPrepared.Position)
+			}
+		})
+	}
+}
+
+// TestSSE_startID: a subscription over SSE names the position it starts after in an id of
+// its own as its stream opens, so that a client losing the connection before the first event
+// resumes there: the events of the outage are not lost.
+func TestSSE_startID(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "a"))
+	ctx, cancel := context.WithTimeout(testContext(t), 10*time.Second)
+	defer cancel()
+	for _, tt := range []struct{ name, query string }{
+		{"events", `subscription { events { position } }`},
+		{"orderChanged(restaurantId:)", `subscription { orderChanged(restaurantId: "r1") { id status } }`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			head := e.head(t)
+			first := e.openSSE(t, ctx, http.MethodGet, tt.query, "{}", "")
+			sc := bufio.NewScanner(first.Body)
+			var id string
+			for id == "" && sc.Scan() { // the stream's opening comment, then its start
+				if v, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
+					id = v
+				}
+			}
+			if id != fmt.Sprint(head) {
+				t.Fatalf("start id %q, want the head %d", id, head)
+			}
+			first.Body.Close() // the connection drops
+			placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o-" + tt.name[:6], "menuItemIds": []string{"a"}})
+			evs := readEvents(t, e.openSSE(t, ctx, http.MethodGet, tt.query, "{}", id).Body, 1)
+			if len(evs) != 1 || evs[0].name != "next" {
+				t.Fatalf("after reconnecting: %+v, want a change of the outage", evs)
+			}
+			if want := fmt.Sprint(placed.Position); tt.name == "events" && evs[0].id != want {
+				t.Fatalf("after reconnecting: %+v, want the outage's event %s first", evs, want)
 			}
 		})
 	}

@@ -57,7 +57,7 @@ func TestCORS(t *testing.T) {
 				t.Error("credentials allowed")
 			}
 			if tt.method == http.MethodOptions && tt.wantStatus == http.StatusNoContent {
-				if h := strings.ToLower(x.header.Get("Access-Control-Allow-Headers")); !strings.Contains(h, "authorization") || !strings.Contains(h, "content-type") {
+				if h := strings.ToLower(x.header.Get("Access-Control-Allow-Headers")); !strings.Contains(h, "authorization") || !strings.Contains(h, "content-type") || !strings.Contains(h, "last-event-id") {
 					t.Errorf("Access-Control-Allow-Headers %q", h)
 				}
 				if !strings.Contains(x.header.Get("Access-Control-Allow-Methods"), "POST") {
