@@ -158,7 +158,9 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 		if !s.dispatched {
 			p = withoutData(p)
 		} else if id, ok := s.nextID(); ok {
-			p = append(strconv.AppendInt([]byte("id: "), int64(id), 10), append([]byte{'\n'}, p...)...)
+			b := append(make([]byte, 0, 24+len(p)), "id: "...)
+			b = append(strconv.AppendInt(b, int64(id), 10), '\n')
+			p = append(b, p...)
 		}
 	}
 	if bytes.Equal(p, sseComplete) {

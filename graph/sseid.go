@@ -13,38 +13,23 @@ import (
 )
 
 // Server-Sent Events ids: each event of an events or orderChanged(restaurantId:)
-// subscription over SSE carries its log position as the SSE id ("id: 42"). A client that loses its connection sends the last id it
-// received in the Last-Event-ID header when it reconnects (a browser's EventSource does so by
-// itself), and the subscription resumes after that position: no event is lost or repeated,
-// whether it asked for afterPosition or for live changes only.
+// subscription over SSE carries its log position as the SSE id ("id: 42"). A client that
+// loses its connection sends the last id it received in the Last-Event-ID header when it
+// reconnects (a browser's EventSource does so by itself), and the subscription resumes after
+// that position: no event is lost or repeated, whether it asked for afterPosition or for live
+// changes only.
 
 // lastEventIDHeader is the header of a reconnecting SSE client.
 const lastEventIDHeader = "Last-Event-ID"
 
 // sseEventIDs adapts an events subscription starting after the position after (nil: live
-// from the head) to its transport. Over SSE, it returns the position to start after, the
-// later of after and the client's Last-Event-ID, and a conversion that queues each event's
-// id; over another transport, after and the plain conversion.
+// from the head) to its transport: where to start (see sseStart) and a conversion that, over
+// SSE, queues each event's id.
 func sseEventIDs(ctx context.Context, svc *service.Service, after *store.Position) (*store.Position, func(store.Event) *model.Event, error) {
-	s := sseStream(ctx)
-	if s == nil {
-		return after, toEvent, nil
-	}
-	resume, err := sseResume(ctx, svc)
+	after, err := sseStart(ctx, svc, after)
 	if err != nil {
 		return nil, nil, err
 	}
-	if resume != nil && (after == nil || *after < *resume) {
-		after = resume
-	}
-	if after == nil { // live: from the head, which its id names
-		head, err := svc.Head(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		after = &head
-	}
-	s.startAt(*after)
 	return after, withSSEIDs(ctx, toEvent, func(e store.Event) store.Position { return e.Position }), nil
 }
 
@@ -52,46 +37,54 @@ func sseEventIDs(ctx context.Context, svc *service.Service, after *store.Positio
 // orders from the head on, or, over SSE, from the client's Last-Event-ID on, each change
 // carrying its event's position as its id.
 func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
-	after, err := sseResume(ctx, svc)
+	after, err := sseStart(ctx, svc, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if after == nil {
+	if after == nil { // another transport: from the head
 		head, err := svc.Head(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		after = &head
 	}
-	if s := sseStream(ctx); s != nil {
-		s.startAt(*after)
-	}
 	conv := withSSEIDs(ctx, func(c service.OrderChange) *model.Order { return toOrder(c.Order) },
 		func(c service.OrderChange) store.Position { return c.Position })
 	return svc.WatchRestaurantOrdersAfter(ctx, restaurantID, *after), conv, nil
 }
 
-// sseResume returns the position an SSE client's Last-Event-ID header asks to resume
-// after, or nil over another transport or without the header. A position beyond the log's
-// head is no event of this log (the client followed a log since restored from a backup, or
-// replaced): resuming there would skip the events up to it in silence, so it is refused.
-func sseResume(ctx context.Context, svc *service.Service) (*store.Position, error) {
+// sseStart returns the position a subscription starts after. Over another transport it is
+// after as given. Over SSE it is the later of after and the position the client's
+// Last-Event-ID header names, or the head when neither is given, and the stream's first
+// line names it (see startAt). A Last-Event-ID beyond the log's head is no event of this log
+// (the client followed a log since restored from a backup, or replaced): resuming there
+// would skip the events up to it in silence, so it is refused.
+func sseStart(ctx context.Context, svc *service.Service, after *store.Position) (*store.Position, error) {
 	s := sseStream(ctx)
 	if s == nil {
-		return nil, nil
+		return after, nil
 	}
-	p, err := s.resumeAfter()
-	if err != nil || p == nil {
-		return nil, err
-	}
-	head, err := svc.Head(ctx)
+	resume, err := s.resumeAfter()
 	if err != nil {
 		return nil, err
 	}
-	if *p > head {
-		return nil, badInput(lastEventIDHeader, fmt.Sprintf("names position %d, beyond the log's head %d: this log does not hold that event (it was restored or replaced); subscribe anew without it", *p, head))
+	if resume != nil || after == nil {
+		head, err := svc.Head(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if resume != nil && *resume > head {
+			return nil, badInput(lastEventIDHeader, fmt.Sprintf("names position %d, beyond the log's head %d: this log does not hold that event (it was restored or replaced); subscribe anew without it", *resume, head))
+		}
+		switch {
+		case resume != nil && (after == nil || *after < *resume):
+			after = resume
+		case after == nil:
+			after = &head
+		}
 	}
-	return p, nil
+	s.startAt(*after)
+	return after, nil
 }
 
 // withSSEIDs returns conv, which over SSE also queues the position of each value it
@@ -140,10 +133,7 @@ func (s *streamWriter) startAt(p store.Position) {
 	if s.ended {
 		return
 	}
-	if _, err := s.w.Write(strconv.AppendInt([]byte("id: "), int64(p), 10)); err != nil {
-		return
-	}
-	if _, err := s.w.Write([]byte("\n\n")); err != nil {
+	if _, err := s.w.Write(append(strconv.AppendInt([]byte("id: "), int64(p), 10), "\n\n"...)); err != nil {
 		return
 	}
 	_ = http.NewResponseController(s.w).Flush()
