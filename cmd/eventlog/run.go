@@ -194,6 +194,18 @@ type header struct {
 	Time     time.Time `json:"time"`
 }
 
+// headerOf returns the part of a line before its data, as a JSON object: the store writes
+// position, stream, version, id, type and time first. The rest is not decoded: data may
+// nest as deep as encoding/json allows, and the line one level deeper, which it refuses.
+// The first `,"data":` is the key's: within a string the quotes would be escaped.
+func headerOf(line []byte) []byte {
+	i := bytes.Index(line, []byte(`,"data":`))
+	if i < 0 {
+		return line // not a line the store writes: Unmarshal says what is wrong
+	}
+	return append(line[:i:i], '}')
+}
+
 // stats prints counts of events, streams and types.
 func stats(dir string, stdout, stderr io.Writer) int {
 	f, rep, damage, err := wholeCommits(dir)
@@ -214,7 +226,7 @@ func stats(dir string, stdout, stderr io.Writer) int {
 		}
 		var h header
 		if err == nil {
-			err = json.Unmarshal(line, &h)
+			err = json.Unmarshal(headerOf(line), &h)
 		}
 		if err != nil {
 			// Verify checked these lines: the file changed since.

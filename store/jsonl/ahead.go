@@ -17,6 +17,23 @@ const aheadAfter = 2
 // aheadDepth is how many parsed chunks a read-ahead keeps ready for its reader.
 const aheadDepth = 2
 
+// aheadBytes bounds the lines of a read-ahead's chunk, which it holds parsed: 256 events of
+// 1 MiB each would be 256 MiB a chunk, and a subscriber that stops reading for a while (a
+// slow client) would hold four of them.
+const aheadBytes = 1 << 20
+
+// withinBytes returns the first entries of es whose lines take at most limit bytes, and at
+// least the first entry.
+func withinBytes(es []entry, limit int) []entry {
+	n := 0
+	for i, e := range es {
+		if n += int(e.n); n > limit && i > 0 {
+			return es[:i]
+		}
+	}
+	return es
+}
+
 // readAhead reads and parses a run of the log's lines in chunks on its own goroutine, while
 // the caller handles the chunk before: a subscriber catching up (read models rebuilt at
 // start) parses on one processor and applies on the other. Besides the chunk the caller
@@ -65,8 +82,8 @@ func (r *reader) startAhead(l entryList, from int) {
 		hr := reader{s: r.s, ctx: ctx, stream: r.stream}
 		var es []entry
 		for p := from; p < a.to; {
-			end := min(p+readChunk, a.to)
-			es = l.appendRange(es[:0], p, end)
+			es = withinBytes(l.appendRange(es[:0], p, min(p+readChunk, a.to)), aheadBytes)
+			end := p + len(es)
 			var c aheadChunk
 			select {
 			case c.events = <-a.free:

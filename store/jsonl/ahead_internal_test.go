@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -96,5 +97,59 @@ func TestReader_boundsReadAheads(t *testing.T) {
 	}
 	if n := len(s.aheads); n != 0 {
 		t.Fatalf("%d read-aheads counted after all stopped", n)
+	}
+}
+
+// TestReader_readAheadChunksAreBoundedInBytes: a read-ahead's chunks hold at most aheadBytes
+// of lines (and at least one event), whatever the events' size: 256 events a chunk of
+// events of 128 KiB was 32 MiB a chunk, four of them held for a subscriber that stopped
+// reading (found by review).
+func TestReader_readAheadChunksAreBoundedInBytes(t *testing.T) {
+	for _, size := range []int{64, 128 << 10, 3 * aheadBytes / 2} {
+		t.Run(fmt.Sprintf("events of %d bytes", size), func(t *testing.T) {
+			s, err := Open(t.TempDir(), WithNoSync(), WithTailCache(0), WithMaxEventSize(2*aheadBytes))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			data := []byte(`"` + strings.Repeat("x", size) + `"`)
+			batch := make([]store.EventData, 16)
+			for i := range batch {
+				batch[i] = store.EventData{Type: "E", Data: data}
+			}
+			for range (2*aheadMin*64/size + 8 + len(batch) - 1) / len(batch) {
+				if _, err := s.Append(context.Background(), "s", store.Any, batch...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.mu.RLock()
+			entries := s.idx.entries
+			s.mu.RUnlock()
+
+			r := reader{s: s, ctx: context.Background(), aheadOK: true}
+			if !s.takeAhead() {
+				t.Fatal("no read-ahead may start")
+			}
+			defer r.stopAhead()
+			r.startAhead(entries, 0)
+			events, chunks := 0, 0
+			for c := range r.ahead.out {
+				if c.err != nil {
+					t.Fatal(c.err)
+				}
+				bytes := 0
+				for _, e := range c.events {
+					bytes += len(e.Data)
+				}
+				if len(c.events) == 0 || len(c.events) > readChunk || (len(c.events) > 1 && bytes > aheadBytes) {
+					t.Fatalf("a chunk of %d events with %d bytes of data; want 1 to %d events, and more than one only within %d bytes", len(c.events), bytes, readChunk, aheadBytes)
+				}
+				events += len(c.events)
+				chunks++
+			}
+			if events != entries.len() {
+				t.Errorf("the read-ahead read %d events in %d chunks, want all %d", events, chunks, entries.len())
+			}
+		})
 	}
 }

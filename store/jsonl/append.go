@@ -167,6 +167,11 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	if s.readOnly {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, s.readOnlyErr())
 	}
+	select {
+	case <-s.done: // closed: the arguments are not looked at (checked again under the lock)
+		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, store.ErrClosed)
+	default:
+	}
 	evs, err := store.AppendPrepared(dst, s.ids, stream, expected, events, s.maxSize)
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, err
@@ -427,6 +432,11 @@ func (s *Store) publish(g *group, end int64) {
 	if cap(g.buf) <= maxSpare && s.nspare < maxSpares {
 		s.spares[s.nspare] = spareBufs{buf: g.buf, lines: g.lines, types: g.types, sids: g.sids, evs: g.events}
 		s.nspare++
+	}
+	if g == &s.scratch {
+		// The Store keeps the scratch group: it must not keep, beyond the spares, the
+		// buffers of a big batch written alone (one append of 100 MB kept 100 MB).
+		g.buf, g.lines, g.types, g.sids, g.events = nil, nil, nil, nil, nil
 	}
 	if s.notify != nil {
 		close(s.notify)

@@ -4,7 +4,8 @@
 // # Files
 //
 // A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock) so
-// that a second Open of the directory, from any process, fails with ErrLocked; once a
+// that a second Open of the directory, from any process, fails with ErrLocked (on unix
+// systems only: elsewhere no lock is taken, and two writers would damage the log); once a
 // checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
 // the sagas got and is not part of the log; and once a snapshot was saved (see
 // Store.SaveSnapshot), also the subdirectory snapshots/, which is not part of the log either.
@@ -98,15 +99,17 @@
 // file and are read with ReadAt, concurrently with appends; adjacent lines are read
 // together. ReadStream costs O(the stream's events), ReadAllTypes O(the events of the types
 // read) (store.TypeReader). Subscribers keep only a position and wait for a broadcast
-// after each commit, then read from the file a chunk at a time (at most 256 events), so a
-// slow subscriber holds no more than that chunk and never blocks appends.
+// after each commit, then read from the file a chunk at a time (at most 256 events, handed
+// out one by one as they are parsed), so a slow subscriber holds no more than that chunk's
+// index entries and one read of adjacent lines, and never blocks appends.
 //
 // A subscriber or ReadAll that has read two chunks from the file and is still 1,024 or more
 // events behind the head parses the lines on a second goroutine, a few chunks ahead of the
 // caller, so that rebuilding read models at start parses on one processor and applies on
-// another. The goroutine stops with the caller and holds at most three chunks besides the
-// one the caller is handling; a store runs at most GOMAXPROCS of them, and other readers
-// read as they go.
+// another. Its chunks hold at most 1 MiB of lines each (or one event, when it is bigger).
+// The goroutine stops with the caller and holds at most three chunks besides the one the
+// caller is handling; a store runs at most GOMAXPROCS of them, and other readers read as
+// they go.
 //
 // # Tail cache
 //

@@ -33,6 +33,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 		}
 		entries := s.idx.entries
 		s.mu.RUnlock()
+		if err := ctx.Err(); err != nil {
+			yield(store.Event{}, err) // also when there is nothing to read
+			return
+		}
 
 		r := reader{s: s, ctx: ctx, stream: stream}
 		es := make([]entry, 0, min(readChunk, len(positions)))
@@ -84,6 +88,10 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 		s.mu.RUnlock()
 		if closed {
 			yield(store.Event{}, fmt.Errorf("jsonl: read all: %w", store.ErrClosed))
+			return
+		}
+		if err := ctx.Err(); err != nil {
+			yield(store.Event{}, err) // also when there is nothing to read
 			return
 		}
 		r := reader{s: s, ctx: ctx, shared: shared, aheadOK: true}
@@ -330,6 +338,10 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 		}
 		entries := s.idx.entries
 		s.mu.RUnlock()
+		if err := ctx.Err(); err != nil {
+			yield(store.Event{}, err) // also when there is nothing to read
+			return
+		}
 
 		r := reader{s: s, ctx: ctx}
 		es := make([]entry, 0, readChunk)

@@ -158,25 +158,39 @@ func (c *chunk) check() {
 }
 
 // damagedNewline tells a last line that lacks its newline because the newline was damaged
-// from one a crash tore: a whole record followed by one byte that is neither a newline nor
-// the zero a file extended before its data landed reads as. No write that stops midway
-// leaves that (the byte after a record is its newline), so cutting it off as a torn tail
-// would silently drop an acknowledged event. ends are the chunk's line ends; the last line
-// is the partial one.
+// from one a crash tore: a whole record followed by a byte that is neither a newline nor the
+// zero a file extended before its data landed reads as. No write that stops midway leaves
+// that (the byte after a record is its newline), so cutting it off as a torn tail would
+// silently drop an acknowledged event, and so would the torn write that may follow the
+// damaged byte. The record ends where its fixed `"crc":"xxxxxxxx"}` ending does: each place
+// that ending's bytes occur in the line (the data may hold them too) is tried. ends are the
+// chunk's line ends; the last line is the partial one.
 func damagedNewline(buf []byte, ends []int) error {
 	start := 0
 	if n := len(ends); n > 1 {
 		start = ends[n-2]
 	}
 	line := buf[start:ends[len(ends)-1]]
-	if len(line) < 2 || line[len(line)-1] == 0 {
-		return nil
+	for from := 0; ; {
+		i := bytes.Index(line[from:], []byte(crcKey))
+		if i < 0 {
+			return nil
+		}
+		end := from + i + crcSuffixLen // the record's end, if the ending is here
+		if end >= len(line) {
+			return nil // no byte after it: a record torn before its newline
+		}
+		if line[end] != 0 && line[end-1] == '}' {
+			if _, err := parseLine(line[:end], nil); err == nil {
+				return fmt.Errorf("a whole line followed by %q where its newline should be", line[end])
+			}
+		}
+		from += i + 1
 	}
-	if _, err := parseLine(line[:len(line)-1], nil); err != nil {
-		return nil // not a whole record: torn
-	}
-	return fmt.Errorf("a whole line followed by %q where its newline should be", line[len(line)-1])
 }
+
+// crcKey starts a line's fixed ending (see crcSuffixLen).
+const crcKey = `"crc":"`
 
 // scanner applies checked lines in order and commits them to the index batch by batch.
 type scanner struct {

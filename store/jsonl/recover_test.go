@@ -132,6 +132,9 @@ func TestOpen_refusesCorruption(t *testing.T) {
 		// would drop an acknowledged event without a word (found by review).
 		{"the last newline turned into another byte", append(bytes.Clone(data[:len(data)-1]), 'x'), starts[len(starts)-1]},
 		{"the last newline turned into a space", append(bytes.Clone(data[:len(data)-1]), ' '), starts[len(starts)-1]},
+		// And so with a torn write after the damaged byte: the line then holds more than
+		// one byte after the record (found by review: it was cut off as torn).
+		{"the last newline damaged, a torn write after it", append(bytes.Clone(data[:len(data)-1]), `X{"position":8,"str`...), starts[len(starts)-1]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +169,7 @@ func TestVerify_missingLog(t *testing.T) {
 // landed: a torn tail, cut off with its commit, as one without the newline is.
 func TestOpen_zeroForTheLastNewlineIsTorn(t *testing.T) {
 	data, ends, counts := buildLog(t, []int{2, 1})
-	for name, tail := range map[string][]byte{"a zero": {0}, "nothing": nil} {
+	for name, tail := range map[string][]byte{"a zero": {0}, "nothing": nil, "a zero, then a torn write": []byte("\x00\x00{\"position\":4,\"str")} {
 		t.Run(name, func(t *testing.T) {
 			dir := writeLog(t, append(bytes.Clone(data[:len(data)-1]), tail...))
 			s, err := jsonl.Open(dir)

@@ -112,27 +112,35 @@ func (t *tail) copyFrom(dst []store.Event, from store.Position, max int) ([]stor
 }
 
 // cachedEvents returns an append's events as the cache keeps them, with their own copies of
-// Data (in one buffer) and Metadata, so that the appender may reuse its own, unless shared:
-// the events were handed over (see store.HandoverAppender) and the cache keeps them as they
-// are. Version and Position are set when the append takes its place in the log. evs come
-// from store.PrepareShared, which compacted their data. now is the append's time in UTC, as
-// the log holds it.
+// Data and Metadata, so that the appender may reuse its own, unless shared: the events were
+// handed over (see store.HandoverAppender) and the cache keeps them as they are. Version and
+// Position are set when the append takes its place in the log. evs come from
+// store.PrepareShared, which compacted their data. now is the append's time in UTC, as the
+// log holds it.
+//
+// The copies of Data share buffers of up to cacheBlock bytes: one allocation for a
+// command's few events, and an event the cache keeps holds on to at most one block of
+// others, so the cache's byte bound holds whatever a batch's size (one buffer for a whole
+// batch kept all of it alive through the few events the cache kept).
 func cachedEvents(stream string, evs []store.EventData, now time.Time, shared bool) []store.Event {
 	out := make([]store.Event, len(evs))
 	var buf []byte
+	left := 0 // bytes of data still to copy
 	if !shared {
-		size := 0
 		for i := range evs {
-			size += len(evs[i].Data)
+			left += len(evs[i].Data)
 		}
-		buf = make([]byte, 0, size)
 	}
 	for i, e := range evs {
 		data := e.Data
 		if !shared {
+			if len(buf)+len(data) > cap(buf) {
+				buf = make([]byte, 0, max(len(data), min(left, cacheBlock)))
+			}
 			start := len(buf)
-			buf = append(buf, e.Data...)
+			buf = append(buf, data...)
 			data = buf[start:len(buf):len(buf)]
+			left -= len(data)
 		}
 		var meta map[string]string
 		if len(e.Metadata) > 0 { // an empty object decodes as no metadata
@@ -145,6 +153,9 @@ func cachedEvents(stream string, evs []store.EventData, now time.Time, shared bo
 	}
 	return out
 }
+
+// cacheBlock bounds the buffers cachedEvents copies an append's data into.
+const cacheBlock = 64 << 10
 
 // ownCopy returns e with its own copies of Data and Metadata.
 func ownCopy(e store.Event) store.Event {

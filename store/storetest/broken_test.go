@@ -594,3 +594,30 @@ func (s yieldsAfterClose) Close() error {
 	_ = s.Store.Close()
 	return nil
 }
+
+// silentWhenEmpty yields nothing, not even its context's error, when there is nothing to
+// read, as the JSONL store's reads did before a review.
+type silentWhenEmpty struct{ *memory.Store }
+
+func (s silentWhenEmpty) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		if v, err := s.Store.StreamVersion(context.WithoutCancel(ctx), stream); err == nil && v <= after {
+			return
+		}
+		for e, err := range s.Store.ReadStream(ctx, stream, after) {
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// checksArgumentsFirst refuses an append's arguments before it looks for Close.
+type checksArgumentsFirst struct{ *memory.Store }
+
+func (s checksArgumentsFirst) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	if stream == "" || len(events) == 0 {
+		return store.Appended{}, fmt.Errorf("broken: %w", store.ErrInvalid)
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -84,6 +85,31 @@ func checkCancel(tb testing.TB, h Harness) {
 			case n > cancelAfter+MaxAfterCancel:
 				tb.Errorf("%s: yielded %d events, more than %d after the cancellation", what, n, MaxAfterCancel)
 			}
+		}
+	}
+
+	// With nothing to read, an iterator whose context has ended still yields its error: else
+	// a caller could not tell an empty stream from one that was not read (found by review).
+	// (Subscribe at the head: see the live subscription below.)
+	canceled, cancelNow := context.WithCancel(ctx)
+	cancelNow()
+	empty := []struct {
+		name string
+		seq  iter.Seq2[store.Event, error]
+	}{
+		{"ReadStream of a stream that does not exist", s.ReadStream(canceled, "missing", 0)},
+		{"ReadStream past the stream's end", s.ReadStream(canceled, "long", history)},
+		{"ReadAll at the head", s.ReadAll(canceled, history)},
+	}
+	if tr, ok := s.(store.TypeReader); ok {
+		empty = append(empty, struct {
+			name string
+			seq  iter.Seq2[store.Event, error]
+		}{"ReadAllTypes of a type the log does not hold", tr.ReadAllTypes(canceled, 0, []string{"missing"})})
+	}
+	for _, k := range empty {
+		if evs, err := collect(k.seq); len(evs) != 0 || !errors.Is(err, context.Canceled) {
+			tb.Errorf("%s with its context canceled: %d events and error %v, want only context.Canceled", k.name, len(evs), err)
 		}
 	}
 
@@ -223,6 +249,19 @@ func checkClosed(tb testing.TB, h Harness) {
 
 	if _, err := s.Append(ctx, "s", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) {
 		tb.Errorf("Append after Close: err = %v, want ErrClosed", err)
+	}
+	// Arguments a store would refuse are not looked at: the store is closed (found by review:
+	// they were ErrInvalid).
+	for name, events := range map[string][]store.EventData{
+		"no events":    nil,
+		"invalid JSON": {{Type: "T", Data: json.RawMessage(`{`)}},
+	} {
+		if _, err := s.Append(ctx, "s", store.Any, events...); !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("Append of %s after Close: err = %v, want ErrClosed", name, err)
+		}
+	}
+	if _, err := s.Append(ctx, "", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) {
+		tb.Errorf("Append to an empty stream id after Close: err = %v, want ErrClosed", err)
 	}
 	for _, k := range []struct {
 		name string

@@ -235,6 +235,16 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"closed store fails with ErrClosed", "an iterator running when Close returns hands out no further event"},
 		},
 		{
+			name:     "yields no context error when there is nothing to read",
+			wrap:     func(s *memory.Store) store.Store { return silentWhenEmpty{s} },
+			mustFail: []string{"context cancellation stops iterators"},
+		},
+		{
+			name:     "refuses an append's arguments before it looks for Close",
+			wrap:     func(s *memory.Store) store.Store { return checksArgumentsFirst{s} },
+			mustFail: []string{"closed store fails with ErrClosed"},
+		},
+		{
 			name:     "a restart unescapes \\/ in data",
 			wrap:     identity,
 			reload:   unescapesSlash,
