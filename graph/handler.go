@@ -130,8 +130,10 @@ func (c Config) withDefaults(svc *service.Service) Config {
 
 // NewHandler returns the GraphQL endpoint over svc; mount it at /graphql. It serves OPTIONS,
 // GET (queries only), POST, Server-Sent Events (POST, or GET, with Accept: text/event-stream) and
-// WebSocket with the graphql-transport-ws and legacy graphql-ws subprotocols. Over GET and
-// POST its statuses and bodies follow GraphQL over HTTP (see requestErrorStatus).
+// WebSocket with the graphql-transport-ws and legacy graphql-ws subprotocols: the one the
+// client lists first, graphql-ws for a client that offers none; a handshake that offers only
+// others is refused with 400 (see refuseHandshake). Over GET and POST its statuses and
+// bodies follow GraphQL over HTTP (see requestErrorStatus).
 //
 // Hijacked WebSocket connections outlive http.Server.Shutdown: give the server a BaseContext
 // that is cancelled on shutdown so their subscriptions end.
@@ -145,8 +147,9 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	// In gqlgen's order: the first transport that supports a request serves it.
 	transports := []graphql.Transport{
 		transport.Websocket{
-			// wsGuard keeps gqlgen to the subprotocols' rules on operation ids and close
-			// codes, and bounds each write (gqlgen's adapter writes without a deadline).
+			// wsGuard picks the subprotocol the client prefers, keeps gqlgen to the
+			// subprotocols' rules on operation ids, close codes and error codes, and bounds
+			// each write (gqlgen's adapter writes without a deadline).
 			Implementation: wsGuard{
 				WebsocketImplementation: transport.CoderWebsocketImplementation{
 					// The origin is checked by originCheck before the upgrade.

@@ -10,10 +10,15 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
 
@@ -22,7 +27,10 @@ import (
 // Sec-WebSocket-Version: 13 for another version of the protocol, else 400) that quotes none
 // of its headers, and that nothing is logged with the standard logger: gqlgen answered 426
 // with coder/websocket's text (quoting the header) followed by its own JSON, and logged
-// the whole header value. A valid handshake still upgrades.
+// the whole header value. A Sec-WebSocket-Protocol header that offers neither subprotocol is
+// refused so too: gqlgen upgraded it without a subprotocol and spoke graphql-ws. A valid
+// handshake still upgrades, with the subprotocol the client lists first of the two (gqlgen
+// chose graphql-ws whenever it was offered), or none without the header.
 func TestHandler_webSocketHandshakes(t *testing.T) {
 	logged, prev := &syncbuf.Buffer{}, log.Writer()
 	log.SetOutput(logged) // gqlgen's transports log with the standard logger
@@ -55,6 +63,7 @@ func TestHandler_webSocketHandshakes(t *testing.T) {
 		wantStatus   int
 		wantMessage  string // a part of the error's message
 		wantUpgraded bool
+		wantProtocol string // the subprotocol of the upgrade
 	}{
 		{name: "a Connection header without the upgrade token", header: with("Connection", "keep-alive, "+marker),
 			wantStatus: http.StatusBadRequest, wantMessage: "the token upgrade in its Connection header"},
@@ -86,11 +95,26 @@ func TestHandler_webSocketHandshakes(t *testing.T) {
 			wantStatus: http.StatusBadRequest, wantMessage: "one Sec-WebSocket-Key header"},
 		{name: "two keys", header: with("Sec-WebSocket-Key", key16, key16),
 			wantStatus: http.StatusBadRequest, wantMessage: "one Sec-WebSocket-Key header"},
+		{name: "a subprotocol the endpoint does not speak", header: with("Sec-WebSocket-Protocol", "graphql-transport-ws-v2, "+marker),
+			wantStatus: http.StatusBadRequest, wantMessage: "offer graphql-transport-ws or graphql-ws"},
+		{name: "a subprotocol in another case", header: with("Sec-WebSocket-Protocol", "GRAPHQL-WS"),
+			wantStatus: http.StatusBadRequest, wantMessage: "offer graphql-transport-ws or graphql-ws"},
 
-		{name: "a valid handshake", header: valid, wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true},
+		{name: "a valid handshake", header: valid,
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: "graphql-transport-ws"},
 		{name: "a valid handshake with tokens in lists and in any case",
 			header:     append(with("Connection", "keep-alive, UPGRADE"), "Upgrade: foo", "Upgrade: WebSocket"),
-			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true},
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: "graphql-transport-ws"},
+		{name: "no Sec-WebSocket-Protocol is graphql-ws without the header", header: with("Sec-WebSocket-Protocol"),
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: ""},
+		{name: "an empty Sec-WebSocket-Protocol offers none", header: with("Sec-WebSocket-Protocol", ""),
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: ""},
+		{name: "both subprotocols, graphql-transport-ws first", header: with("Sec-WebSocket-Protocol", "graphql-transport-ws, graphql-ws"),
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: "graphql-transport-ws"},
+		{name: "both subprotocols, graphql-ws first", header: with("Sec-WebSocket-Protocol", "graphql-ws", "graphql-transport-ws"),
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: "graphql-ws"},
+		{name: "an unknown subprotocol before graphql-transport-ws", header: with("Sec-WebSocket-Protocol", "foo, graphql-transport-ws, graphql-ws"),
+			wantStatus: http.StatusSwitchingProtocols, wantUpgraded: true, wantProtocol: "graphql-transport-ws"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,8 +124,8 @@ func TestHandler_webSocketHandshakes(t *testing.T) {
 				t.Fatalf("got %s %.200s, want %d", resp.Status, body, tt.wantStatus)
 			}
 			if tt.wantUpgraded {
-				if got := resp.Header.Get("Sec-WebSocket-Protocol"); got != "graphql-transport-ws" {
-					t.Fatalf("upgraded with subprotocol %q", got)
+				if got := resp.Header.Values("Sec-WebSocket-Protocol"); strings.Join(got, ", ") != tt.wantProtocol {
+					t.Fatalf("upgraded with subprotocol %q, want %q", got, tt.wantProtocol)
 				}
 				return
 			}
@@ -164,4 +188,73 @@ func rawRequest(tb testing.TB, e *env, line string, header []string) (*http.Resp
 		tb.Fatalf("%s: reading the body: %v", line, err)
 	}
 	return resp, body
+}
+
+// TestHandler_webSocketSubprotocolPreference checks that a client that offers both
+// subprotocols is spoken to in the one it lists first (RFC 6455 §4.1: "ordered by
+// preference"), through coder/websocket's client: gqlgen's transport chose graphql-ws
+// whenever a client offered it. An operation runs in the subprotocol chosen.
+func TestHandler_webSocketSubprotocolPreference(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		offer     []string
+		want      graphtest.Protocol
+		startType string // a start (subscribe) message of the subprotocol
+		dataType  string // its result message
+	}{
+		{[]string{"graphql-transport-ws", "graphql-ws"}, graphtest.TransportWS, "subscribe", "next"},
+		{[]string{"graphql-ws", "graphql-transport-ws"}, graphtest.LegacyWS, "start", "data"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.offer, ", "), func(t *testing.T) {
+			conn, _, err := websocket.Dial(testContext(t), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
+				HTTPClient: e.http, Subprotocols: tt.offer,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = conn.CloseNow() })
+			if got := conn.Subprotocol(); got != string(tt.want) {
+				t.Fatalf("offered %q: the server chose %q, want %q", tt.offer, got, tt.want)
+			}
+			c := &wsClient{tb: t, conn: conn}
+			c.init()
+			c.start(tt.startType, "1", `{ status { head } }`)
+			c.next(tt.dataType, "1")
+			c.next("complete", "1")
+		})
+	}
+}
+
+// TestHandler_webSocketUnknownSubprotocol checks that a client that offers only a
+// subprotocol the endpoint does not speak cannot open a WebSocket: the handshake is refused
+// with 400, and IsWebSocketHandshake says so, as cmd/api asks it before it frees the request
+// of its deadlines. gqlgen's transport upgraded it and spoke graphql-ws.
+func TestHandler_webSocketUnknownSubprotocol(t *testing.T) {
+	e := newEnv(t)
+	conn, resp, err := websocket.Dial(testContext(t), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
+		HTTPClient: e.http, Subprotocols: []string{"graphql-transport-ws-v2"},
+	})
+	if err == nil {
+		_ = conn.CloseNow()
+		t.Fatalf("offered only graphql-transport-ws-v2: upgraded with subprotocol %q", conn.Subprotocol())
+	}
+	if resp == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("dial: %v; want 400", err)
+	}
+
+	r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+	r.Header.Set("Connection", "Upgrade")
+	r.Header.Set("Upgrade", "websocket")
+	r.Header.Set("Sec-WebSocket-Version", "13")
+	r.Header.Set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString([]byte("0123456789abcdef")))
+	if !graph.IsWebSocketHandshake(r) {
+		t.Fatal("a handshake without Sec-WebSocket-Protocol is not one")
+	}
+	for offer, want := range map[string]bool{"graphql-ws": true, "graphql-transport-ws-v2": false, "foo, graphql-transport-ws": true} {
+		r.Header.Set("Sec-WebSocket-Protocol", offer)
+		if got := graph.IsWebSocketHandshake(r); got != want {
+			t.Errorf("with Sec-WebSocket-Protocol: %s, IsWebSocketHandshake is %v, want %v", offer, got, want)
+		}
+	}
 }

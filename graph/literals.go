@@ -7,9 +7,10 @@ import (
 )
 
 // validationRules are gqlparser's default rules plus numbersInRange and
-// customScalarLiterals.
+// customScalarLiterals, with singleSubscriptionRoot for gqlparser's rule of the same name.
 func validationRules() *rules.Rules {
 	r := rules.NewDefaultRules()
+	r.ReplaceRule(singleSubscriptionRoot.Name, singleSubscriptionRoot.RuleFunc)
 	r.AddRule(numbersInRange.Name, numbersInRange.RuleFunc)
 	r.AddRule(customScalarLiterals.Name, customScalarLiterals.RuleFunc)
 	return r

@@ -58,6 +58,12 @@ func streamFrom(ctx context.Context) *streamWriter {
 // sseComplete is the event gqlgen's SSE transport ends a stream with, in one write.
 var sseComplete = []byte("event: complete\n\n")
 
+// sseCompleteData is the "complete" event as the stream sends it: with an empty data line, as
+// graphql-sse's reference server writes it. An event without data is never dispatched by a
+// browser's EventSource (the WHATWG event stream rules), which then did not see the end and
+// reconnected, running the operation again every few seconds (found by review).
+var sseCompleteData = []byte("event: complete\ndata:\n\n")
+
 // sseNext starts the events gqlgen's SSE transport sends a response in, one write each.
 var sseNext = []byte("event: next\ndata: ")
 
@@ -172,6 +178,7 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 				return 0, err
 			}
 		}
+		p = sseCompleteData
 	}
 	if _, err := s.w.Write(p); err != nil {
 		return 0, err

@@ -98,6 +98,15 @@ func TestSSE_GET(t *testing.T) {
 			t.Fatalf("events %+v, want next with the head, then complete", evs)
 		}
 	})
+	t.Run("complete has a data line, so that an EventSource dispatches it", func(t *testing.T) {
+		// An event without data is never dispatched (WHATWG event streams): an EventSource
+		// did not see the end and reconnected, running the query again (found by review).
+		resp := e.getStream(t, ctx, "text/event-stream", url.Values{"query": {`{ status { head } }`}})
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || !strings.HasSuffix(string(b), "\n\nevent: complete\ndata:\n\n") {
+			t.Fatalf("stream %q (%v), want it to end with a complete event with an empty data line", b, err)
+		}
+	})
 	t.Run("a GET that also accepts JSON gets JSON", func(t *testing.T) {
 		resp := e.getStream(t, ctx, "application/json, text/event-stream", url.Values{"query": {`{ status { head } }`}})
 		b, _ := io.ReadAll(resp.Body)

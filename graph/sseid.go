@@ -56,9 +56,9 @@ func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurant
 // sseStart returns the position a subscription starts after. Over another transport it is
 // after as given. Over SSE it is the later of after and the position the client's
 // Last-Event-ID header names, or the head when neither is given, and the stream's first
-// line names it (see startAt). A Last-Event-ID beyond the log's head is no event of this log
-// (the client followed a log since restored from a backup, or replaced): resuming there
-// would skip the events up to it in silence, so it is refused.
+// line names it (see startAt). A Last-Event-ID beyond the log's head, and beyond after, is no
+// event of this log (the client followed a log since restored from a backup, or replaced):
+// resuming there would skip the events up to it in silence, so it is refused.
 func sseStart(ctx context.Context, svc *service.Service, after *store.Position) (*store.Position, error) {
 	s := sseStream(ctx)
 	if s == nil {
@@ -73,7 +73,9 @@ func sseStart(ctx context.Context, svc *service.Service, after *store.Position) 
 		if err != nil {
 			return nil, err
 		}
-		if resume != nil && *resume > head {
+		// An afterPosition at or beyond it wins (the stream's first id names that position,
+		// which may be beyond the head: a client sends it back as it reconnects).
+		if resume != nil && *resume > head && (after == nil || *after < *resume) {
 			return nil, badInput(lastEventIDHeader, fmt.Sprintf("names position %d, beyond the log's head %d: this log does not hold that event (it was restored or replaced); subscribe anew without it", *resume, head))
 		}
 		switch {

@@ -16,11 +16,12 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Close codes of the graphql-transport-ws protocol
-// (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md) that gqlgen's transport
-// does not send itself; 4401 is CloseUnauthorized.
+// Close codes that gqlgen's transport does not send itself: RFC 6455's, and those of the
+// graphql-transport-ws protocol (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md);
+// 4401 is CloseUnauthorized.
 const (
 	closeGoingAway                       = 1001 // RFC 6455: the server is going down
+	closeInvalidFramePayloadData         = 1007 // RFC 6455: a text message that is not UTF-8
 	closeBadRequest                      = 4400
 	closeConnectionInitialisationTimeout = 4408
 	closeSubscriberAlreadyExists         = 4409
@@ -50,8 +51,17 @@ type wsGuard struct {
 
 var _ transport.WebsocketImplementation = wsGuard{}
 
-// Accept accepts the connection with the wrapped implementation and guards it.
+// Accept accepts the connection with the wrapped implementation and guards it. The
+// connection speaks the subprotocol the client prefers (see subprotocol): coder/websocket
+// picks the first of the server's list that the client offers, and gqlgen lists graphql-ws
+// first, so a client that offered both in its order of preference got the legacy protocol.
+// The library is shown only the client's choice, so that it picks that one.
 func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	if proto, _ := subprotocol(r.Header); proto != "" {
+		// A copy: the original request's header is gqlgen's (a resolver may read it).
+		r = r.Clone(r.Context())
+		r.Header.Set("Sec-WebSocket-Protocol", proto)
+	}
 	if g.writeTimeout > 0 {
 		// Beneath the library, so that every frame it writes is bounded, the guard's too.
 		w = boundedHijack{ResponseWriter: w, timeout: g.writeTimeout}
@@ -69,7 +79,7 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 	return &guardedConn{
 		WebsocketConn: conn,
-		transportWS:   conn.Subprotocol() == "graphql-transport-ws",
+		transportWS:   conn.Subprotocol() == subprotocolTransportWS,
 		owner:         map[string]binding{},
 		client:        map[string]string{},
 	}
@@ -99,18 +109,29 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 //     are dropped) and the new one started. An operation the client stopped still sends
 //     its complete, as the reference server's do, unless a new one took the id first.
 //
+// A text message that is not UTF-8 closes the connection with 1007, as RFC 6455 §8.1 has
+// it, over either protocol: neither the library nor gqlgen checks, and gqlgen would echo
+// such bytes back (a ping's payload in its pong) in a text message of its own.
+//
 // For graphql-transport-ws it also closes with the protocol's codes where gqlgen would close
 // with 1002 or a normal 1000 (or not at all): 4400 for an invalid message (not JSON, an
-// unknown type, a ping or pong whose payload is not an object, a subscribe or complete without id, a subscribe without a GraphQL request,
-// a connection_init payload gqlgen cannot decode), 4401 for a subscribe before the
-// connection was initialised, 4408 when no connection_init came in time, 4429 for a second
-// connection_init; and it answers a ping sent before connection_init, which the protocol
-// allows and gqlgen refuses. For graphql-ws it answers a connection_init payload gqlgen
-// cannot decode with connection_error and closes with 1002, as gqlgen does for a
-// connection_init that is not JSON (gqlgen would leave the socket open without an answer);
-// after connection_init it answers a message that is not a JSON object with
-// connection_error, and one of a type the protocol does not have with error, and reads on,
-// as the reference server does (gqlgen would end the connection without an answer).
+// unknown type, a ping or pong whose payload is not an object, a subscribe or complete
+// without id, a subscribe without a GraphQL request, a connection_init payload gqlgen
+// cannot decode), 4401 for a subscribe before the connection was initialised, 4408 when no
+// connection_init came in time, 4429 for a second connection_init; and it answers a ping
+// sent before connection_init, which the protocol allows and gqlgen refuses.
+//
+// For graphql-ws, whose messages carry errors rather than close codes, every error and
+// connection_error has extensions.code (see legacyError), as the endpoint's other errors
+// do; gqlgen's carry none. The guard answers a connection_init payload gqlgen cannot
+// decode with connection_error and closes with 1002, as gqlgen does for a connection_init
+// that is not JSON (gqlgen would leave the socket open without an answer); after
+// connection_init it answers a message that is not a JSON object with connection_error, one
+// of a type the protocol does not have with error, and a start whose payload is no GraphQL
+// request with error under its id (BAD_REQUEST, as POST answers such a body; gqlgen would
+// answer "invalid json" without a code), stopping the operation that ran under the id, and
+// reads on, as the reference server does (gqlgen would end the connection without an
+// answer for the first two).
 //
 // Memory: owner and client hold an entry per client id whose latest operation may still
 // send, at most one per operation gqlgen runs; pending holds at most one message.
@@ -177,6 +198,9 @@ func (c *guardedConn) NextReader() (int, io.Reader, error) {
 		data, err := io.ReadAll(r)
 		if err != nil {
 			return kind, nil, err
+		}
+		if kind == int(websocket.MessageText) && !utf8.Valid(data) {
+			return kind, nil, c.refuse(closeInvalidFramePayloadData, "Invalid message received: a text message must be UTF-8")
 		}
 		var out []byte
 		if c.transportWS {
@@ -250,68 +274,6 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 	}
 }
 
-// legacyMessage returns the graphql-ws message to hand on to gqlgen, nil for nothing, or
-// the error of a refusal that closed the connection. It translates the ids of start and
-// stop, checks the first connection_init's payload, and hands on everything else as it came
-// (gqlgen decides about it as before).
-func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
-	m, err := decodeMessage(data)
-	if c.initialised && (err != nil || !isObject(bytes.TrimLeft(data, " \t\r\n"))) {
-		// gqlgen would end the connection without a word; the reference server answers
-		// connection_error and reads on.
-		return nil, c.legacyAnswer(wsMessage{Type: "connection_error"}, "Invalid message received: not a JSON object")
-	}
-	if err != nil {
-		return data, nil // gqlgen answers connection_error and closes with 1002
-	}
-	switch m.Type {
-	case "connection_init":
-		if c.initialised {
-			return data, nil // gqlgen refuses it
-		}
-		if problem := initPayloadProblem(m.Payload); problem != "" {
-			payload, _ := json.Marshal(struct {
-				Message string `json:"message"`
-			}{problem})
-			if err := c.WebsocketConn.WriteJSON(wsMessage{Type: "connection_error", Payload: payload}); err != nil {
-				return nil, err
-			}
-			return nil, c.refuse(transport.WebsocketCloseProtocolError, problem)
-		}
-		c.initialised = true
-	case "start":
-		op, old, _ := c.start(m.ID, true)
-		start := encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload})
-		if old == "" {
-			return start, nil
-		}
-		c.pending = start // after gqlgen stopped the old operation
-		return encodeMessage(wsMessage{ID: old, Type: "stop"}), nil
-	case "stop":
-		if op, ok := c.stop(m.ID, false); ok {
-			return encodeMessage(wsMessage{ID: op, Type: m.Type}), nil
-		}
-		return nil, nil // no operation answers to the id: nothing to stop
-	case "connection_terminate":
-	default:
-		if c.initialised {
-			// gqlgen would end the connection without a word; the reference server answers
-			// an error under the message's id and reads on.
-			return nil, c.legacyAnswer(wsMessage{ID: m.ID, Type: "error"}, "Invalid message type!")
-		}
-	}
-	return data, nil
-}
-
-// legacyAnswer sends m with a payload carrying message, as the reference graphql-ws server
-// answers a message it cannot take, and returns the error of a failed write.
-func (c *guardedConn) legacyAnswer(m wsMessage, message string) error {
-	m.Payload, _ = json.Marshal(struct {
-		Message string `json:"message"`
-	}{message})
-	return c.WebsocketConn.WriteJSON(m)
-}
-
 // initPayloadProblem says why gqlgen cannot decode a connection_init payload as it does (into
 // a map, numbers as float64), or returns "" when it can. gqlgen would end such a connection
 // without an answer and without closing the socket.
@@ -353,6 +315,20 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, ok b
 	return op, old, true
 }
 
+// release forgets the operation bound to the client's id, whether active or stopped: nothing
+// more of it is sent. It returns the operation and whether it is active, for gqlgen to stop.
+func (c *guardedConn) release(clientID string) (op string, active bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, bound := c.owner[clientID]
+	if !bound {
+		return "", false
+	}
+	delete(c.owner, clientID)
+	delete(c.client, b.op)
+	return b.op, !b.stopped
+}
+
 // stop frees the client's id: it returns the active operation bound to it, for gqlgen to
 // stop. With forget, nothing more of the operation is sent; otherwise it still sends (gqlgen
 // completes it) until it ends or a new operation takes the id.
@@ -389,7 +365,8 @@ func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 }
 
 // WriteJSON sends a message gqlgen writes under its operation's client id, or drops it (see
-// route). Messages without an id (connection_ack, ka, ping, pong) pass unchanged.
+// route). Messages without an id (connection_ack, ka, ping, pong) pass unchanged, but for
+// a graphql-ws connection_error, which gets a code (see withCode).
 //
 // gqlgen writes a pointer to its unexported message struct; the guard reads and sets its ID
 // and Type fields by reflection rather than encoding and decoding every event message once
@@ -408,6 +385,9 @@ func (c *guardedConn) WriteJSON(v any) error {
 		return c.writeEncoded(v)
 	}
 	if id.String() == "" {
+		if !c.transportWS && typ.String() == "connection_error" {
+			return c.writeEncoded(v) // rare: the connection closes after it
+		}
 		return c.WebsocketConn.WriteJSON(v)
 	}
 	clientID, send := c.route(id.String(), typ.String())
@@ -418,13 +398,17 @@ func (c *guardedConn) WriteJSON(v any) error {
 	return c.WebsocketConn.WriteJSON(v)
 }
 
-// writeEncoded is WriteJSON for a message that is not gqlgen's struct, through its JSON.
+// writeEncoded is WriteJSON through the message's JSON, for a message that is not gqlgen's
+// struct or a graphql-ws connection_error.
 func (c *guardedConn) writeEncoded(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	m, err := decodeMessage(b)
+	if err == nil && m.ID == "" && !c.transportWS && m.Type == "connection_error" {
+		return c.WebsocketConn.WriteJSON(withCode(m))
+	}
 	if err != nil || m.ID == "" {
 		return c.WebsocketConn.WriteJSON(json.RawMessage(b))
 	}

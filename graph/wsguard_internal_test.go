@@ -336,3 +336,28 @@ func TestUpgrade_shuttingDown(t *testing.T) {
 		}
 	})
 }
+
+// TestGuardedConn_connectionErrorCode checks that a graphql-ws connection_error gqlgen writes
+// gets extensions.code, whichever way it is written (see TestGuardedConn_WriteJSON), unless
+// it has one.
+func TestGuardedConn_connectionErrorCode(t *testing.T) {
+	tests := []struct{ payload, want string }{
+		{`{"message":"invalid json"}`, `{"message":"invalid json","extensions":{"code":"BAD_REQUEST"}}`},
+		{`{"message":"UNAUTHENTICATED: invalid bearer token"}`, `{"message":"UNAUTHENTICATED: invalid bearer token","extensions":{"code":"UNAUTHENTICATED"}}`},
+		{`{"message":"m","extensions":{"code":"X"}}`, `{"message":"m","extensions":{"code":"X"}}`},
+	}
+	for _, tt := range tests {
+		for _, m := range []any{
+			&gqlgenMessage{Type: "connection_error", Payload: json.RawMessage(tt.payload)},
+			map[string]any{"type": "connection_error", "payload": json.RawMessage(tt.payload)},
+		} {
+			conn := &fakeConn{proto: "graphql-ws"}
+			if err := newGuardedConn(conn).WriteJSON(m); err != nil {
+				t.Fatal(err)
+			}
+			if want := `{"type":"connection_error","payload":` + tt.want + `}`; len(conn.sent) != 1 || conn.sent[0] != want {
+				t.Errorf("%T with payload %s: sent %q, want %s", m, tt.payload, conn.sent, want)
+			}
+		}
+	}
+}

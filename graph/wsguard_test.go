@@ -338,12 +338,12 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 		c.next("complete", "1")
 	})
 
-	t.Run("graphql-ws keeps gqlgen's answers", func(t *testing.T) {
+	t.Run("graphql-ws keeps gqlgen's answers, with a code", func(t *testing.T) {
 		c := e.dialWS(t, graphtest.LegacyWS)
 		c.init()
 		c.sendRaw(`{"type": "connection_init"}`)
-		if m := c.next("connection_error", ""); !strings.Contains(string(m.Payload), "unexpected message") {
-			t.Fatalf("got %s", m.Payload)
+		if err := c.nextError("connection_error", ""); err.Code != "BAD_REQUEST" || !strings.Contains(err.Message, "unexpected message") {
+			t.Fatalf("got %+v", err)
 		}
 		c.closed(websocket.StatusProtocolError, "unexpected message")
 	})
@@ -356,7 +356,7 @@ func TestHandler_graphqlTransportWSCloseCodes(t *testing.T) {
 		t.Run("graphql-ws: a connection_init with payload "+tt.payload+" is a connection_error", func(t *testing.T) {
 			c := e.dialWS(t, graphtest.LegacyWS)
 			c.sendRaw(`{"type": "connection_init", "payload": ` + tt.payload + `}`)
-			if m := c.next("connection_error", ""); string(m.Payload) != `{"message":"`+tt.want+`"}` {
+			if m := c.next("connection_error", ""); string(m.Payload) != `{"message":"`+tt.want+`","extensions":{"code":"BAD_REQUEST"}}` {
 				t.Fatalf("got %s", m.Payload)
 			}
 			c.closed(websocket.StatusProtocolError, tt.want)
@@ -403,8 +403,9 @@ func TestWebSocket_upgradeAmongOtherProtocols(t *testing.T) {
 // TestHandler_graphqlWSAnswersWhatItCannotTake: after connection_init, a graphql-ws
 // (subscriptions-transport-ws) client's message that is not a JSON object gets
 // connection_error and one of a type the protocol does not have gets error under its id,
-// as the reference server answers them, and the connection goes on serving. gqlgen ended
-// the connection without a word, and its close came out as 1001 "server shutting down".
+// as the reference server answers them, each with code BAD_REQUEST, and the connection goes
+// on serving. gqlgen ended the connection without a word, and its close came out as 1001
+// "server shutting down".
 func TestHandler_graphqlWSAnswersWhatItCannotTake(t *testing.T) {
 	e := newEnv(t)
 	c := e.dialWS(t, graphtest.LegacyWS)
@@ -418,10 +419,8 @@ func TestHandler_graphqlWSAnswersWhatItCannotTake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c.sendRaw(tt.send)
-		m := c.next(tt.typ, tt.id)
-		var p struct{ Message string }
-		if err := json.Unmarshal(m.Payload, &p); err != nil || p.Message != tt.message {
-			t.Errorf("%s: payload %s, want message %q", tt.send, m.Payload, tt.message)
+		if err := c.nextError(tt.typ, tt.id); err.Message != tt.message || err.Code != "BAD_REQUEST" {
+			t.Errorf("%s: got %+v, want message %q with code BAD_REQUEST", tt.send, err, tt.message)
 		}
 	}
 	c.start("start", "q", `{ status { head } }`)
@@ -431,4 +430,47 @@ func TestHandler_graphqlWSAnswersWhatItCannotTake(t *testing.T) {
 	c.sendRaw("\n {\"id\": \"w\", \"type\": \"start\", \"payload\": {\"query\": \"{ status { head } }\"}}")
 	c.next("data", "w")
 	c.next("complete", "w")
+}
+
+// TestHandler_webSocketInvalidUTF8 checks that a text message that is not UTF-8 fails the
+// connection with 1007, as RFC 6455 §8.1 has it, over either subprotocol and before
+// connection_init too: gqlgen took such a message, and echoed a ping's bytes back in its
+// pong, itself sending a text message that is not UTF-8.
+func TestHandler_webSocketInvalidUTF8(t *testing.T) {
+	const reason = "Invalid message received: a text message must be UTF-8"
+	tests := []struct {
+		name  string
+		proto graphtest.Protocol
+		init  bool
+		send  string
+	}{
+		{"graphql-transport-ws: a ping", graphtest.TransportWS, true, "{\"type\": \"ping\", \"payload\": {\"a\": \"\xff\xfe\"}}"},
+		{"graphql-transport-ws: a ping before connection_init", graphtest.TransportWS, false, "{\"type\": \"ping\", \"payload\": {\"a\": \"\xff\"}}"},
+		{"graphql-transport-ws: a connection_init", graphtest.TransportWS, false, "{\"type\": \"connection_init\", \"payload\": {\"a\": \"\xc3\"}}"},
+		{"graphql-ws: a start", graphtest.LegacyWS, true, "{\"id\": \"1\", \"type\": \"start\", \"payload\": {\"query\": \"{ status { head } }\", \"operationName\": \"\xed\xa0\x80\"}}"},
+		{"graphql-ws: a message that is not JSON", graphtest.LegacyWS, true, "\xff"},
+		{"graphql-ws: a connection_init", graphtest.LegacyWS, false, "{\"type\": \"connection_init\", \"payload\": {\"a\": \"\xfe\"}}"},
+	}
+	e := newEnv(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := e.dialWS(t, tt.proto)
+			if tt.init {
+				c.init()
+			}
+			c.sendRaw(tt.send)
+			c.closed(websocket.StatusInvalidFramePayloadData, reason)
+		})
+	}
+
+	t.Run("a binary message is no text", func(t *testing.T) {
+		// gqlgen reads a binary message as JSON too; RFC 6455 asks UTF-8 of text only.
+		c := e.dialWS(t, graphtest.TransportWS)
+		c.init()
+		if err := c.conn.Write(testContext(t), websocket.MessageBinary, []byte("{\"type\": \"ping\", \"payload\": {\"a\": \"\xff\"}}")); err != nil {
+			t.Fatal(err)
+		}
+		c.start("subscribe", "1", `{ status { head } }`)
+		c.next("next", "1")
+	})
 }

@@ -1,6 +1,6 @@
 // Drives the eventgraph GraphiQL playground in a real Chromium: runs a mutation and a query
 // through the UI, starts a subscription and sees an event arrive from a mutation made by
-// another client, checks that an EventSource sees SSE event ids, and saves a screenshot. It fails (exit status 1) if any step, asset or
+// another client, checks that an EventSource sees SSE event ids and a query's complete, and saves a screenshot. It fails (exit status 1) if any step, asset or
 // request fails, or the page logs an error.
 //
 // Environment:
@@ -178,6 +178,27 @@ try {
       if (id !== String(p)) throw new Error(`EventSource: an event of position ${p} has the id ${JSON.stringify(id)}`);
     }
     console.log(`browser: an EventSource saw the events' positions as their ids (${ids.map((e) => e.id).join(', ')})`);
+
+    // A finished operation's "complete" reaches an EventSource, which can then close: one
+    // without data is never dispatched, and the EventSource reconnected, running the
+    // operation again every few seconds.
+    const seen = await page.evaluate(async (timeout) => {
+      const url = new URL('/graphql', location.href);
+      url.searchParams.set('query', '{ status { head } }');
+      const source = new EventSource(url);
+      try {
+        return await new Promise((resolve, reject) => {
+          const got = [];
+          setTimeout(() => reject(new Error(`EventSource: saw ${JSON.stringify(got)} in ${timeout} ms, no complete`)), timeout);
+          source.addEventListener('next', () => got.push('next'));
+          source.addEventListener('complete', () => { got.push('complete'); resolve(got); });
+        });
+      } finally {
+        source.close();
+      }
+    }, stepTimeout);
+    if (seen.join(' ') !== 'next complete') throw new Error(`EventSource: a query's stream dispatched ${JSON.stringify(seen)}, want next, complete`);
+    console.log('browser: an EventSource saw a query\'s next and complete');
   }
 
   await page.screenshot({ path: screenshot, fullPage: true });
