@@ -7,22 +7,35 @@
 //	migrate [flags] DIR
 //
 //	--postgres-url URL       the destination database (or EVENTGRAPH_POSTGRES_URL)
-//	--postgres-schema NAME   the destination schema (or EVENTGRAPH_POSTGRES_SCHEMA; default eventgraph)
-//	--batch N                events per transaction (default 1000)
+//	--postgres-schema NAME   the destination schema, 1 to 63 bytes (or EVENTGRAPH_POSTGRES_SCHEMA;
+//	                         default eventgraph)
+//	--batch N                events per transaction (default 1000; fewer when they add up to
+//	                         over 64 MiB)
+//	--max-event-size BYTES   the largest event the destination accepts (default 1048576,
+//	                         store.DefaultMaxEventSize): for a log written with a larger limit
+//	                         (jsonl.WithMaxEventSize), that limit
 //	--progress=false         no progress on stderr (a bar on a terminal, else a line every 5 s)
 //
 // Flags may come before or after DIR.
 //
-// Stop the server that writes DIR first: migrate fails while a server holds the log (and
-// holds DIR/LOCK, when there is one, so that no server starts on it meanwhile). It opens the log read-only
-// (jsonl.OpenReadOnly) and changes nothing in DIR, so DIR may be a read-only backup; a
-// missing DIR or log is an error. A torn tail (an unfinished last commit, which a server
-// would cut off when it opens the log) is not copied, and migrate says how many bytes it
-// left. The destination must be empty or hold a prefix of the log (an earlier, interrupted
-// or completed copy); migrate checks that prefix event by event and copies the rest, each
-// batch in one transaction, so an interrupted copy is resumed by running the command again.
-// A destination that differs from the log is refused and left unchanged. The exit status is
+// Stop the server that writes DIR first: migrate fails while a server holds the log, and
+// while it runs it holds a shared lock on DIR/LOCK, so that no server starts on the log. It
+// opens the log read-only (jsonl.OpenReadOnly) and neither writes to it nor cuts it, so DIR
+// may be a read-only backup. The one change it may make in DIR is to create DIR/LOCK, empty,
+// when the log has none (a backup of the log file alone) and DIR is writable, to lock it;
+// that file stays (where none can be made, it reads without a lock). A missing DIR or log
+// is an error. A torn tail (an unfinished last commit, which a server would cut off when it
+// opens the log) is not copied, and migrate says how many bytes it left. The destination
+// must be empty or hold a prefix of the log (an earlier, interrupted or completed copy);
+// migrate checks that prefix event by event and copies the rest, each batch in one
+// transaction, so an interrupted copy is resumed by running the command again. A
+// destination that differs from the log is refused and left unchanged. The exit status is
 // 0 on success, 1 on failure and 2 for bad usage.
+//
+// PostgreSQL limits a stream id to postgres.MaxStreamIDBytes (2048 bytes: its index on
+// stream ids cannot hold much longer keys), while a JSONL log limits only an event's whole
+// size, so a log with a longer stream id cannot be copied: migrate copies the batches before
+// the one that holds the first such event and fails on it, saying so, each time it is run.
 package main
 
 import (

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/eventgraph/eventgraph/internal/cliargs"
@@ -30,6 +31,8 @@ const (
 type config struct {
 	dir, url, schema string
 	batch            int
+	batchBytes       int // a batch ends before the event that would take it past this; not a flag
+	maxEventSize     int
 	progress         bool
 }
 
@@ -46,7 +49,8 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 	}
 	flags.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
 	flags.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
-	flags.IntVar(&c.batch, "batch", 1000, "events per transaction")
+	flags.IntVar(&c.batch, "batch", 1000, "events per transaction (fewer when they add up to over 64 MiB)")
+	flags.IntVar(&c.maxEventSize, "max-event-size", store.DefaultMaxEventSize, "the largest event the destination accepts, in `bytes` (the limit the log was written with)")
 	flags.BoolVar(&c.progress, "progress", true, "show progress on stderr (a bar on a terminal, else a line every 5 s)")
 	dirs, err := cliargs.Parse(flags, args)
 	if err != nil {
@@ -60,8 +64,14 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		return c, errors.New("no destination: set --postgres-url or EVENTGRAPH_POSTGRES_URL")
 	case c.batch <= 0 || c.batch > maxBatch:
 		return c, fmt.Errorf("invalid --batch %d: must be 1 to %d", c.batch, maxBatch)
+	case c.maxEventSize <= 0 || c.maxEventSize > maxEventSize:
+		return c, fmt.Errorf("invalid --max-event-size %d: must be 1 to %d", c.maxEventSize, maxEventSize)
+	case c.schema == "" || len(c.schema) > postgres.MaxSchemaBytes || strings.ContainsRune(c.schema, 0):
+		// postgres.Open refuses it too, but only after the log has been opened and read.
+		return c, fmt.Errorf("invalid --postgres-schema %q: must be 1 to %d bytes, with no NUL", c.schema, postgres.MaxSchemaBytes)
 	}
 	c.dir = dirs[0]
+	c.batchBytes = maxBatchBytes
 	return c, nil
 }
 
@@ -85,7 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // migrate copies the log of c.dir into the destination, after the prefix it already holds.
 func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	// Read-only: the source is left as it is (a torn tail too), and may be a read-only backup.
-	src, err := jsonl.OpenReadOnly(c.dir)
+	src, err := jsonl.OpenReadOnly(c.dir, jsonl.WithMaxEventSize(c.maxEventSize))
 	if errors.Is(err, jsonl.ErrLocked) {
 		return fmt.Errorf("%w (stop the server that writes %s first)", err, c.dir)
 	}
@@ -103,7 +113,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "the log ends in a torn tail of %d bytes after byte offset %d (an unfinished commit, %d complete lines): it is not copied, and left in place\n",
 			rep.TornBytes, rep.Valid, rep.TornLines)
 	}
-	dst, err := postgres.Open(ctx, c.url, postgres.WithSchema(c.schema))
+	dst, err := postgres.Open(ctx, c.url, postgres.WithSchema(c.schema), postgres.WithMaxEventSize(c.maxEventSize))
 	if err != nil {
 		return err
 	}
@@ -134,6 +144,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	bar := newProgress(stderr, c.progress, isTerminal(stderr), int64(dstHead), int64(srcHead))
 	start := time.Now()
 	batch := make([]store.Event, 0, min(c.batch, 1024)) // grows to a batch as events come
+	batchBytes := 0
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -142,7 +153,8 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 			return err
 		}
 		bar.set(int64(batch[len(batch)-1].Position))
-		batch = batch[:0]
+		clear(batch) // let the events go
+		batch, batchBytes = batch[:0], 0
 		return nil
 	}
 	for e, err := range src.ReadAll(ctx, dstHead) {
@@ -153,7 +165,17 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 		if e.Position > srcHead {
 			break // the log cannot grow while we read it, but be exact
 		}
-		batch = append(batch, e)
+		// A batch is held in memory and sent in one message, which PostgreSQL refuses past
+		// 1 GB: with events near 1 MiB, or a larger --max-event-size, --batch alone would
+		// let it get there.
+		size := eventSize(e)
+		if len(batch) > 0 && batchBytes+size > c.batchBytes {
+			if err := flush(); err != nil {
+				bar.done()
+				return copyError(err)
+			}
+		}
+		batch, batchBytes = append(batch, e), batchBytes+size
 		if len(batch) == c.batch {
 			if err := flush(); err != nil {
 				bar.done()
@@ -240,12 +262,28 @@ func differ(a, b store.Event) string {
 // maxBatch bounds --batch: a batch is held in memory and written in one transaction.
 const maxBatch = 100_000
 
+// maxBatchBytes bounds the size of a batch (eventSize), whatever --batch says.
+const maxBatchBytes = 64 << 20
+
+// maxEventSize bounds --max-event-size: no event of a JSONL log is bigger, as the log
+// refuses lines over 1 GiB.
+const maxEventSize = 1 << 30
+
+// eventSize is what an event counts for in a batch: its data, metadata and strings.
+func eventSize(e store.Event) int {
+	n := len(e.ID) + len(e.StreamID) + len(e.Type) + len(e.Data)
+	for k, v := range e.Metadata {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
 // copyError is the error of a failed copy, saying what the destination holds and whether
 // running again can help: an event the destination refuses (store.ErrInvalid: over its size
 // limit, say) is refused again, while a lost connection or a full disk may not recur.
 func copyError(err error) error {
 	if errors.Is(err, store.ErrInvalid) {
-		return fmt.Errorf("copy: %w (the destination holds a consistent prefix, up to the event before; it refuses this one, so running again fails here again)", err)
+		return fmt.Errorf("copy: %w (the destination holds a consistent prefix, up to the batch before the one holding this event; it refuses the event, so running again fails here again, unless the event is over the size limit and --max-event-size admits it)", err)
 	}
 	return fmt.Errorf("copy: %w (the destination holds a consistent prefix: run again to continue)", err)
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 	"github.com/eventgraph/eventgraph/store/postgres"
@@ -280,6 +282,13 @@ func TestRun_usage(t *testing.T) {
 		{"unknown flag", nil, []string{"--nope", "dir"}, "nope"},
 		{"unknown flag after the directory", nil, []string{"dir", "--nope"}, "nope"},
 		{"two directories", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"dir", "--batch", "5", "other"}, `got 2 arguments ["dir" "other"]`},
+		{"no max event size", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--max-event-size", "0", "dir"}, "--max-event-size"},
+		{"max event size over 1 GiB", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--max-event-size", "1073741825", "dir"}, "must be 1 to 1073741824"},
+		// Refused by the destination, the schema was an error (exit 1) after the log was read.
+		{"empty schema", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--postgres-schema", "", "dir"}, "--postgres-schema"},
+		{"schema over 63 bytes", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--postgres-schema", strings.Repeat("s", 70), "dir"}, "1 to 63 bytes"},
+		{"schema over 63 bytes from the environment", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x", "EVENTGRAPH_POSTGRES_SCHEMA": strings.Repeat("s", 64)}, []string{"dir"}, "--postgres-schema"},
+		{"schema with a NUL", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--postgres-schema", "a\x00b", "dir"}, "--postgres-schema"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runMigrate(t, tc.env, tc.args...)
@@ -483,5 +492,138 @@ func TestCopyError(t *testing.T) {
 	lost := copyError(errors.New("postgres: import: connection reset"))
 	if !strings.Contains(lost.Error(), "run again to continue") {
 		t.Errorf("a lost connection: %v", lost)
+	}
+}
+
+// writeEvents appends events to the log at dir, one append each, with a JSONL store opened
+// with opts.
+func writeEvents(tb testing.TB, dir string, opts []jsonl.Option, stream func(i int) string, data ...[]byte) {
+	tb.Helper()
+	s, err := jsonl.Open(dir, append([]jsonl.Option{jsonl.WithNoSync()}, opts...)...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	for i, d := range data {
+		if _, err := s.Append(tb.Context(), stream(i), store.Any, store.EventData{Type: "T", Data: d}); err != nil {
+			tb.Fatalf("the JSONL store refused event %d: %v", i, err)
+		}
+	}
+}
+
+// transactions returns how many transactions wrote the events of the schema.
+func transactions(tb testing.TB, url, schema string) int {
+	tb.Helper()
+	conn, err := pgx.Connect(tb.Context(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	q := `SELECT count(DISTINCT xmin::text) FROM ` + pgx.Identifier{schema, "events"}.Sanitize()
+	if err := conn.QueryRow(tb.Context(), q).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// TestRun_eventsOverTheDefaultSizeLimit: a log written with a size limit over the default
+// (jsonl.WithMaxEventSize) is copied with --max-event-size; without it the destination
+// refuses its big events. There was no way to copy such a log.
+func TestRun_eventsOverTheDefaultSizeLimit(t *testing.T) {
+	url := pgtest.URL(t)
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
+	dir := filepath.Join(t.TempDir(), "data")
+	big := []byte(`"` + strings.Repeat("x", 2<<20) + `"`) // 2 MiB
+	writeEvents(t, dir, []jsonl.Option{jsonl.WithMaxEventSize(4 << 20)}, func(int) string { return "s" },
+		[]byte(`1`), big, big, big)
+
+	t.Run("refused by default", func(t *testing.T) {
+		schema := pgtest.Schema(t, url)
+		r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
+		if r.code != exitFail || !strings.Contains(r.stderr, "over the limit of 1048576") {
+			t.Errorf("exit %d, stderr %q; want exit 1 saying the event is over the limit", r.code, r.stderr)
+		}
+	})
+	t.Run("copied with --max-event-size", func(t *testing.T) {
+		schema := pgtest.Schema(t, url)
+		r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", "--max-event-size", fmt.Sprint(4<<20), dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "copied 4 events") {
+			t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		sameLog(t, dir, url, schema)
+	})
+	// A batch is sent in one message, which PostgreSQL refuses past 1 GB: --batch alone let
+	// big events get there.
+	t.Run("batches end at a number of bytes", func(t *testing.T) {
+		schema := pgtest.Schema(t, url)
+		c, err := parse([]string{"--postgres-url", url, "--postgres-schema", schema, "--progress=false", "--max-event-size", fmt.Sprint(4 << 20), dir}, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.batchBytes = 3 << 20 // 1 and 2 MiB fit, 2 and 2 do not
+		if err := migrate(t.Context(), c, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		sameLog(t, dir, url, schema)
+		if n := transactions(t, url, schema); n != 3 {
+			t.Errorf("the copy took %d transactions, want 3 (events 1-2, 3, 4)", n)
+		}
+	})
+}
+
+// TestRun_streamIDOverPostgresLimit: a log with a stream id longer than PostgreSQL takes
+// (postgres.MaxStreamIDBytes) is copied up to the batch that holds it, and each run fails
+// on it saying why and that running again does not help (see the package documentation).
+func TestRun_streamIDOverPostgresLimit(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	long := strings.Repeat("s", postgres.MaxStreamIDBytes+1)
+	stream := func(i int) string {
+		if i == 2 {
+			return long
+		}
+		return "short"
+	}
+	writeEvents(t, dir, nil, stream, []byte(`1`), []byte(`2`), []byte(`3`), []byte(`4`))
+	for range 2 {
+		r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", "--batch", "2", dir)
+		if r.code != exitFail || !strings.Contains(r.stderr, "stream id of 2049 bytes, over the limit of 2048") || !strings.Contains(r.stderr, "running again fails here again") {
+			t.Errorf("exit %d, stderr %q; want exit 1 naming the stream id's limit", r.code, r.stderr)
+		}
+	}
+	dst, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if h, err := dst.Head(t.Context()); err != nil || h != 2 {
+		t.Errorf("destination head %d (%v), want 2: the batch before the long stream id's", h, err)
+	}
+}
+
+// TestRun_locksALogCopiedWithoutItsLock: beside a log that has no LOCK file (a backup of
+// the log file alone), migrate makes an empty one, to keep servers off the log while it
+// copies, and leaves it; the log itself is as it was. The package documentation said that
+// migrate changed nothing in DIR.
+func TestRun_locksALogCopiedWithoutItsLock(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 3)
+	if err := os.Remove(filepath.Join(dir, "LOCK")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", pgtest.Schema(t, url), "--progress=false", dir)
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	after := snapshot(t, dir)
+	lock, made := after["LOCK"]
+	delete(after, "LOCK")
+	if !made || lock != "" || !maps.Equal(after, before) {
+		t.Errorf("the directory held %q and holds %q (LOCK %q, made: %v); want the same and an empty LOCK",
+			slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)), lock, made)
 	}
 }

@@ -54,4 +54,9 @@ func TestStore_conformance(t *testing.T) {
 	t.Run("small pages", func(t *testing.T) {
 		storetest.Run(t, harness(postgres.WithPageSize(3), postgres.WithTailSize(5), postgres.WithPollInterval(20*time.Millisecond)))
 	})
+	// Pages and a cache bounded by bytes rather than by number: a few of the suite's events
+	// each, so the pages cut by size and the cache's pushing out by size run too.
+	t.Run("small byte bounds", func(t *testing.T) {
+		storetest.Run(t, harness(postgres.WithPageBytes(200), postgres.WithTailBytes(600), postgres.WithPollInterval(20*time.Millisecond)))
+	})
 }

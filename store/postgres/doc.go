@@ -3,7 +3,9 @@
 //
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
-// advisory lock, so several servers may start at once), and returns a Store that
+// advisory lock, so several servers may start at once; a schema already at the latest
+// version gets no DDL, so a role that may only use its tables can run the servers), and
+// returns a Store that
 // implements store.Store, store.Header, store.Checkpointer, store.Snapshotter,
 // store.StreamVersioner and store.TypeReader (over an index on the events' type and
 // position, migration 0005) and passes the storetest conformance suite.
@@ -43,11 +45,12 @@
 //
 // taking the row lock on the single log_head row, held until the transaction commits or
 // rolls back. Another append waits on that lock and, when it gets it, reads the head the
-// first one committed (READ COMMITTED re-reads a row it waited for). So positions are
-// handed out in commit order: the transaction that holds positions P+1.. cannot commit
-// before the one holding ..P has committed, or rolled back and so released its positions
-// unused. PostgreSQL makes a transaction visible before it releases its locks, so a reader
-// never sees P+1 before P.
+// first one committed (READ COMMITTED re-reads a row it waited for; the Store's connections
+// run at READ COMMITTED whatever the database's default, under which a stricter level
+// would fail the wait with a serialization error). So positions are handed out in commit
+// order: the transaction that holds positions P+1.. cannot commit before the one holding
+// ..P has committed, or rolled back and so released its positions unused. PostgreSQL makes
+// a transaction visible before it releases its locks, so a reader never sees P+1 before P.
 //
 // The function then reads the stream's version — in a new statement, so it reflects every
 // append committed before the lock was granted — and either reports a conflict without
@@ -70,13 +73,15 @@
 // Each append calls pg_notify on the store's channel in its transaction (delivered on
 // commit). Every Store keeps one dedicated listener connection (LISTEN); a notification —
 // or a commit of the Store itself — wakes its tailer, which reads the new events from the
-// table by position, once, into a cache of the most recent events (WithTailSize).
-// Subscribers that have caught up take their events from that cache, so a commit costs one
-// query per Store however many subscribers it has; a subscriber behind the cache reads the
-// table in pages. Reading by position from the table means a missed or coalesced
-// notification loses nothing, and a slow subscriber holds no buffer and never blocks an
-// append. If notifications stop (the listener's connection dropped and is being
-// re-established), the tailer re-reads the table at the poll interval (WithPollInterval).
+// table by position, once, into a cache of the most recent events (WithTailSize, and
+// WithTailBytes, 16 MiB by default), kept while anyone subscribes. Subscribers that have
+// caught up take their events from that cache, so a commit costs one query per Store
+// however many subscribers it has; a subscriber behind the cache reads the table in pages
+// (WithPageSize, and WithPageBytes, 4 MiB by default). Reading by position from the table
+// means a missed or coalesced notification loses nothing, and a slow subscriber holds no
+// more than the page it is handing out and never blocks an append. If notifications stop
+// (the listener's connection dropped and is being re-established), the tailer re-reads the
+// table at the poll interval (WithPollInterval).
 //
 // Appends made through any Store on the same database and schema — in this process or
 // another — reach the subscribers of every Store.

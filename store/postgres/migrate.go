@@ -57,13 +57,30 @@ func SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
-// migrate creates the schema if needed and applies the migrations it lacks, each in its own
-// transaction, holding a session advisory lock so concurrent Opens apply each migration
-// once. It refuses a schema migrated by a newer version of this package.
+// migrate brings the schema to the latest version, holding a session advisory lock so
+// concurrent Opens apply each migration once. It refuses a schema migrated by a newer
+// version of this package.
+//
+// A schema already at the latest version is left alone, without taking the lock or running
+// any DDL: CREATE SCHEMA IF NOT EXISTS and CREATE TABLE IF NOT EXISTS check the privilege
+// to create before they find that the object exists, so they would fail for a role that
+// may only use the tables (a migrated schema run by a least-privilege role). Likewise a
+// schema that exists (an administrator created it for the role, with CREATE SCHEMA ...
+// AUTHORIZATION) is not created again, so the role needs no CREATE privilege on the
+// database.
 func migrate(ctx context.Context, conn *pgx.Conn, schema string) (err error) {
 	ms, err := migrations()
 	if err != nil {
 		return err
+	}
+	latest := ms[len(ms)-1].version
+	// Versions only grow, so a schema found at the latest one needs nothing, lock or not.
+	st, err := readSchema(ctx, conn, schema)
+	if err != nil {
+		return err
+	}
+	if st.version >= latest {
+		return checkNotNewer(schema, st.version, latest)
 	}
 	// The lock key is derived from the schema, so independent schemas migrate independently.
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtextextended('eventgraph.migrate:' || $1, 0))`, schema); err != nil {
@@ -75,25 +92,29 @@ func migrate(ctx context.Context, conn *pgx.Conn, schema string) (err error) {
 			err = fmt.Errorf("postgres: migrate: unlock: %w", uerr)
 		}
 	}()
-	q := pgx.Identifier{schema}.Sanitize()
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+q); err != nil {
-		return fmt.Errorf("postgres: migrate: create schema %s: %w", schema, err)
+	// Under the lock, look again: another Open may have created or migrated it meanwhile.
+	if st, err = readSchema(ctx, conn, schema); err != nil {
+		return err
 	}
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+q+`.schema_migrations (
+	if err := checkNotNewer(schema, st.version, latest); err != nil {
+		return err
+	}
+	q := pgx.Identifier{schema}.Sanitize()
+	if !st.exists {
+		if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+q); err != nil {
+			return fmt.Errorf("postgres: migrate: create schema %s: %w", schema, err)
+		}
+	}
+	if !st.tracked {
+		if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+q+`.schema_migrations (
 		version    integer     PRIMARY KEY,
 		name       text        NOT NULL,
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("postgres: migrate: create schema_migrations: %w", err)
-	}
-	var current int
-	if err := conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM `+q+`.schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("postgres: migrate: read schema version: %w", err)
-	}
-	if latest := ms[len(ms)-1].version; current > latest {
-		return fmt.Errorf("postgres: schema %s is at version %d, newer than this program knows (%d): upgrade the program", schema, current, latest)
+			return fmt.Errorf("postgres: migrate: create schema_migrations in %s: %w", schema, err)
+		}
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= st.version {
 			continue
 		}
 		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
@@ -108,6 +129,42 @@ func migrate(ctx context.Context, conn *pgx.Conn, schema string) (err error) {
 		}); err != nil {
 			return fmt.Errorf("postgres: migrate %s to version %d (%s): %w", schema, m.version, m.name, err)
 		}
+	}
+	return nil
+}
+
+// schemaState is what migrate finds of a schema.
+type schemaState struct {
+	exists  bool // the schema exists
+	tracked bool // it holds a schema_migrations table
+	version int  // the newest migration recorded there; 0 when none
+}
+
+// readSchema looks the schema up in the catalogs, which every role may read (to_regclass
+// would need USAGE on the schema), and reads its version when it records one.
+func readSchema(ctx context.Context, conn *pgx.Conn, schema string) (schemaState, error) {
+	var st schemaState
+	err := conn.QueryRow(ctx, `SELECT
+		EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
+		EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = 'schema_migrations')`, schema).Scan(&st.exists, &st.tracked)
+	if err != nil {
+		return st, fmt.Errorf("postgres: migrate: look up schema %s: %w", schema, err)
+	}
+	if !st.tracked {
+		return st, nil
+	}
+	q := pgx.Identifier{schema, "schema_migrations"}.Sanitize()
+	if err := conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM `+q).Scan(&st.version); err != nil {
+		return st, fmt.Errorf("postgres: migrate: read the version of schema %s: %w", schema, err)
+	}
+	return st, nil
+}
+
+// checkNotNewer fails when the schema is at a version newer than this package knows.
+func checkNotNewer(schema string, current, latest int) error {
+	if current > latest {
+		return fmt.Errorf("postgres: schema %s is at version %d, newer than this program knows (%d): upgrade the program", schema, current, latest)
 	}
 	return nil
 }

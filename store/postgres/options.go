@@ -12,13 +12,15 @@ const DefaultSchema = "eventgraph"
 const DefaultPollInterval = time.Second
 
 type options struct {
-	schema  string
-	maxSize int
-	now     func() time.Time
-	poll    time.Duration
-	page    int
-	tail    int
-	retry   time.Duration
+	schema    string
+	maxSize   int
+	now       func() time.Time
+	poll      time.Duration
+	page      int
+	pageBytes int
+	tail      int
+	tailBytes int
+	retry     time.Duration
 }
 
 // Option configures a Store.
@@ -55,15 +57,44 @@ func WithPollInterval(d time.Duration) Option {
 	return func(o *options) { o.poll = d }
 }
 
-// WithPageSize sets how many events a reader fetches per query; values ≤ 0 select 256.
+// WithPageSize sets how many events a reader fetches per query at most (WithPageBytes
+// bounds a page too); values ≤ 0 select 256.
 func WithPageSize(n int) Option {
 	return func(o *options) { o.page = n }
 }
 
-// WithTailSize sets how many of the most recent events the store keeps in memory for
-// subscribers that have caught up; values ≤ 0 select 1024.
+// DefaultPageBytes bounds the size of a page of events unless WithPageBytes says otherwise.
+// A reader holds its page while its caller handles the events (a subscriber whose client
+// stalled holds it as long as it stalls), and with events of up to
+// store.DefaultMaxEventSize (1 MiB) a page of 256 could hold 256 MiB.
+const DefaultPageBytes = 4 << 20
+
+// WithPageBytes bounds the size of a page of events a reader fetches per query (their data,
+// metadata, ids, stream ids and types): a page ends with the event that brings it to n
+// bytes or over, and holds at least one event whatever its size. Values ≤ 0 select
+// DefaultPageBytes.
+func WithPageBytes(n int) Option {
+	return func(o *options) { o.pageBytes = n }
+}
+
+// WithTailSize sets how many of the most recent events the store keeps in memory, while
+// anyone subscribes, for subscribers that have caught up (WithTailBytes bounds them too);
+// values ≤ 0 select 1024.
 func WithTailSize(n int) Option {
 	return func(o *options) { o.tail = n }
+}
+
+// DefaultTailBytes bounds the size of the events in the cache of recent events unless
+// WithTailBytes says otherwise: with events of up to store.DefaultMaxEventSize (1 MiB), the
+// count alone would let the cache hold 1 GiB.
+const DefaultTailBytes = 16 << 20
+
+// WithTailBytes bounds the size of the recent events the store keeps in memory for
+// subscribers (as WithPageBytes counts them, plus a fixed share per event for the rest):
+// past it the oldest are dropped, though the newest is always kept. Values ≤ 0 select
+// DefaultTailBytes.
+func WithTailBytes(n int) Option {
+	return func(o *options) { o.tailBytes = n }
 }
 
 // DefaultRetryWindow is how long a subscription retries failed reads before it fails.
@@ -90,8 +121,14 @@ func buildOptions(opts []Option) options {
 	if o.retry <= 0 {
 		o.retry = DefaultRetryWindow
 	}
+	if o.pageBytes <= 0 {
+		o.pageBytes = DefaultPageBytes
+	}
 	if o.tail <= 0 {
 		o.tail = 1024
+	}
+	if o.tailBytes <= 0 {
+		o.tailBytes = DefaultTailBytes
 	}
 	return o
 }

@@ -28,10 +28,10 @@ func newQueries(schema string) queries {
 			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
 		notify:       `SELECT pg_notify($1, $2)`,
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
-		readAll:      `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE position > $1 ORDER BY position LIMIT $2`,
-		readType: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE md5(type) = md5($1::bytea) AND type = $1
-			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`,
-		readStream: `SELECT ` + columns + ` FROM ` + t("events") + ` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+		readAll:      paged(`SELECT `+columns+` FROM `+t("events")+` WHERE position > $1 ORDER BY position LIMIT $2`, "position", "$3"),
+		readType: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE md5(type) = md5($1::bytea) AND type = $1
+			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`, "position", "$5"),
+		readStream: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`, "version", "$4"),
 		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
 		checkpoint: `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
 		// Servers on one schema share a saga's checkpoint: a save keeps the one further on,
@@ -54,4 +54,20 @@ func newQueries(schema string) queries {
 			WHERE NOT (s.revision = EXCLUDED.revision AND s.version > EXCLUDED.version
 				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.stream_id = s.stream AND e.version = s.version AND e.id = s.event_id))`,
 	}
+}
+
+// rowBytes is the size of an event's row as a page counts it (WithPageBytes): the lengths
+// of its byte columns. page counts the same of the rows it reads.
+const rowBytes = `octet_length(stream_id) + octet_length(id) + octet_length(type) + octet_length(data) + octet_length(metadata)`
+
+// paged cuts the page a read query returns (its rows in the order of key, at most a number
+// of them) by size too: it keeps the rows whose predecessors in the page add up to fewer
+// bytes than the parameter maxBytes, the first row always. octet_length of a bytea reads
+// its size from its header without detoasting it, and the rows cut off are not sent.
+func paged(query, key, maxBytes string) string {
+	return `SELECT ` + columns + ` FROM (
+			SELECT ` + columns + `, coalesce(sum(` + rowBytes + `) OVER (ORDER BY ` + key + `
+				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+			FROM (` + query + `) page
+		) sized WHERE before < ` + maxBytes + ` ORDER BY ` + key
 }

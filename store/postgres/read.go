@@ -21,7 +21,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 		from := int64(max(after, 0))
 		id := []byte(stream)
 		for {
-			page, err := s.page(ctx, op, s.sql.readStream, id, from, s.opts.page)
+			page, more, err := s.page(ctx, op, s.sql.readStream, id, from)
 			if err != nil {
 				yield(store.Event{}, err)
 				return
@@ -36,7 +36,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 				}
 				from = int64(e.Version)
 			}
-			if len(page) < s.opts.page {
+			if !more {
 				return
 			}
 		}
@@ -49,7 +49,7 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 	return func(yield func(store.Event, error) bool) {
 		from := after
 		for {
-			page, err := s.page(ctx, "read all", s.sql.readAll, int64(max(from, 0)), s.opts.page)
+			page, more, err := s.page(ctx, "read all", s.sql.readAll, int64(max(from, 0)))
 			if err != nil {
 				yield(store.Event{}, err)
 				return
@@ -64,7 +64,7 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 				}
 				from = e.Position
 			}
-			if len(page) < s.opts.page {
+			if !more {
 				return
 			}
 		}
@@ -106,12 +106,12 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 					// Planned for this type each time (an unnamed statement): a plan made
 					// once for any type (what a cached prepared statement comes to) reads a
 					// rare type by passing over every event after the position.
-					page, err := s.page(ctx, "read all types", s.sql.readType, pgx.QueryExecModeExec, c.typ, c.from, int64(head), s.opts.page)
+					page, more, err := s.page(ctx, "read all types", s.sql.readType, pgx.QueryExecModeExec, c.typ, c.from, int64(head))
 					if err != nil {
 						yield(store.Event{}, err)
 						return
 					}
-					c.buf, c.done = page, len(page) < s.opts.page
+					c.buf, c.done = page, !more
 					if len(page) > 0 {
 						c.from = int64(page[len(page)-1].Position)
 					}
@@ -137,20 +137,25 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 	}
 }
 
-// page runs a read query and returns its events, having released the connection.
-func (s *Store) page(ctx context.Context, op, query string, args ...any) ([]store.Event, error) {
+// page runs a read query made by paged, whose last two parameters are the most events and
+// bytes of a page (added here to args), and returns its events, having released the
+// connection. more is false when the page holds every event the query could read, true when
+// it was cut short by either bound, so there may be more.
+func (s *Store) page(ctx context.Context, op, query string, args ...any) (events []store.Event, more bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: %s: %w", op, err)
+		return nil, false, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if s.closed() {
-		return nil, fmt.Errorf("postgres: %s: %w", op, store.ErrClosed)
+		return nil, false, fmt.Errorf("postgres: %s: %w", op, store.ErrClosed)
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
+	maxEvents, maxBytes := s.opts.page, int64(s.opts.pageBytes)
+	rows, err := s.pool.Query(ctx, query, append(args, maxEvents, maxBytes)...)
 	if err != nil {
-		return nil, s.fail(ctx, op, err)
+		return nil, false, s.fail(ctx, op, err)
 	}
 	var (
 		out               []store.Event
+		size              int64 // as rowBytes counts it
 		stream, id, typ   []byte
 		position, version int64
 		at                time.Time
@@ -172,10 +177,11 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) ([]stor
 			}
 		}
 		out = append(out, e)
+		size += int64(len(stream) + len(id) + len(typ) + len(data) + len(meta))
 		return nil
 	})
 	if err != nil {
-		return nil, s.fail(ctx, op, err)
+		return nil, false, s.fail(ctx, op, err)
 	}
-	return out, nil
+	return out, len(out) == maxEvents || size >= maxBytes, nil
 }

@@ -51,9 +51,17 @@ const MaxSchemaBytes = 63
 const DefaultConnectTimeout = 10 * time.Second
 
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
-// accepts, including pool settings such as pool_max_conns, and connect_timeout:
+// accepts, including pool settings such as pool_max_conns and pool_min_conns — 0 unless it
+// says otherwise, so connections are made on demand — and connect_timeout:
 // DefaultConnectTimeout when it has none), creates or migrates the store's schema, starts
 // listening for appends of other Stores, and returns the store.
+//
+// A schema already at the latest version is used as it is, with no DDL, so the role in url
+// then needs only USAGE on the schema, SELECT, INSERT and UPDATE on its tables and EXECUTE
+// on its function; creating or migrating a schema needs the privilege to create in it (and
+// to create the schema itself, unless an administrator created it for the role). The
+// store's connections run their transactions at READ COMMITTED, whatever the database's,
+// the role's or url's default_transaction_isolation: appends rely on it.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	o := buildOptions(opts)
 	switch {
@@ -69,7 +77,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	cfg.MinConns = 0 // connections are made on demand and no goroutine keeps idle ones
+	// Appends rely on READ COMMITTED (see the package documentation): a transaction that
+	// waited for the head lock must then see the append that held it. Under REPEATABLE READ
+	// or SERIALIZABLE it fails instead (SQLSTATE 40001), so a stricter default of the
+	// database, the role or the URL is overridden on every connection of the store.
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		// Without connect_timeout, a connection to a server that stopped answering (its
 		// socket still accepts) waits for the kernel to give up, and Close with it.
@@ -109,7 +124,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		channel:  channel,
 		sql:      newQueries(o.schema),
 		wake:     newSignal(),
-		tail:     newTail(o.tail, store.Position(head)),
+		tail:     newTail(o.tail, o.tailBytes, store.Position(head)),
 		requests: make(chan *request),
 		done:     make(chan struct{}),
 	}

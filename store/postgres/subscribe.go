@@ -17,25 +17,32 @@ import (
 // A failed read of the table (a dropped connection, a database restart) is retried for up
 // to the store's retry window (WithRetryWindow) before the subscription yields the error.
 //
-// A subscriber behind the Store's cache of recent events (WithTailSize) reads the table by
-// position, in pages; once it has caught up it takes new events from the cache, which one
-// tailer per Store fills with one query per commit, however many subscribers there are. It
-// holds no connection and no buffer of its own while it waits or while the caller handles
-// an event, so a slow subscriber costs the store nothing: if it falls behind the cache, it
-// reads the table again.
+// A subscriber behind the Store's cache of recent events (WithTailSize, WithTailBytes) reads
+// the table by position, in pages; once it has caught up it takes new events from the cache,
+// which one tailer per Store fills with one query per commit, however many subscribers there
+// are. It holds no connection while it waits or while the caller handles an event, and no
+// buffer but the page it is handing out (WithPageSize, WithPageBytes), so a slow subscriber
+// costs the store little: if it falls behind the cache, it reads the table again.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		if s.subscribers.Add(1) == 1 {
 			s.wake.broadcast() // the tailer reads nothing while nobody subscribes
 		}
-		defer s.subscribers.Add(-1)
+		defer func() {
+			if s.subscribers.Add(-1) == 0 {
+				// An idle Store keeps no events. The tailer, woken, drops those a read in
+				// flight adds after this.
+				s.tail.drop()
+				s.wake.broadcast()
+			}
+		}()
 		from := max(after, 0)
 		for {
 			if s.closed() {
 				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", store.ErrClosed))
 				return
 			}
-			events, cached, wait := s.tail.since(from, s.opts.page)
+			events, cached, wait := s.tail.since(from, s.opts.page, s.opts.pageBytes)
 			if !cached {
 				page, err := s.pageRetrying(ctx, from)
 				if err != nil {
@@ -76,7 +83,7 @@ func (s *Store) pageRetrying(ctx context.Context, from store.Position) ([]store.
 	deadline := time.Now().Add(s.opts.retry)
 	delay := 50 * time.Millisecond
 	for {
-		page, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from), s.opts.page)
+		page, _, err := s.page(ctx, "subscribe", s.sql.readAll, int64(from))
 		if err == nil || ctx.Err() != nil || s.closed() || time.Now().After(deadline) {
 			return page, err
 		}

@@ -13,22 +13,39 @@ import (
 // cost no query: one tailer per Store reads each new commit from the table once and every
 // caught-up subscriber takes its events from here. A subscriber behind the cached window
 // reads the table instead.
+//
+// Its memory is bounded by a number of events and by their size, and it is dropped when
+// the last subscriber ends, so an idle Store holds no events.
 type tail struct {
-	mu      sync.RWMutex
-	ring    []store.Event  // the event at position p is ring[p % len(ring)]
-	first   store.Position // the cache holds the events at positions first+1 .. last
-	last    store.Position
-	changed chan struct{} // closed when last advances
+	mu       sync.RWMutex
+	size     int            // the most events it holds
+	maxBytes int            // the most bytes (eventSize) it holds, but for the newest event
+	ring     []store.Event  // the event at position p is ring[p % size]; nil while empty
+	bytes    int            // the eventSize of the cached events
+	first    store.Position // the cache holds the events at positions first+1 .. last
+	last     store.Position
+	changed  chan struct{} // closed when last advances
 }
 
-func newTail(size int, head store.Position) *tail {
-	return &tail{ring: make([]store.Event, size), first: head, last: head, changed: make(chan struct{})}
+func newTail(size, maxBytes int, head store.Position) *tail {
+	return &tail{size: size, maxBytes: maxBytes, first: head, last: head, changed: make(chan struct{})}
 }
 
-// since returns copies of up to max cached events after position from. cached is false
-// when from is before the window (read the table); when there is nothing after from yet,
-// wait is a channel closed when there is.
-func (t *tail) since(from store.Position, max int) (events []store.Event, cached bool, wait <-chan struct{}) {
+// eventSize is what an event counts for in the cache: what a page counts (see
+// WithPageBytes) and a fixed share for the rest of the struct and the metadata's map.
+func eventSize(e *store.Event) int {
+	n := 128 + len(e.ID) + len(e.StreamID) + len(e.Type) + len(e.Data)
+	for k, v := range e.Metadata {
+		n += 16 + len(k) + len(v)
+	}
+	return n
+}
+
+// since returns copies of the cached events after position from, at most max of them and,
+// but for the first, while those before add up to less than maxBytes. cached is false when
+// from is before the window (read the table); when there is nothing after from yet, wait
+// is a channel closed when there is.
+func (t *tail) since(from store.Position, max, maxBytes int) (events []store.Event, cached bool, wait <-chan struct{}) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if from < t.first {
@@ -37,29 +54,43 @@ func (t *tail) since(from store.Position, max int) (events []store.Event, cached
 	if from >= t.last {
 		return nil, true, t.changed
 	}
-	n := min(int(t.last-from), max)
-	events = make([]store.Event, n)
-	for i := range events {
-		e := t.ring[int(from+1+store.Position(i))%len(t.ring)]
+	size := 0
+	for p := from + 1; p <= t.last && len(events) < max && size < maxBytes; p++ {
+		e := t.ring[int(p)%t.size]
+		size += eventSize(&e)
 		e.Data = append([]byte(nil), e.Data...) // the caller may change what it gets
 		e.Metadata = maps.Clone(e.Metadata)
-		events[i] = e
+		events = append(events, e)
 	}
 	return events, true, nil
 }
 
 // reset empties the cache and starts it at position p, if p is past its end: for a cache
-// that fell far behind while nobody subscribed. Waiters are woken (and read the table).
+// that was dropped while nobody subscribed. Waiters are woken (and read the table).
 func (t *tail) reset(p store.Position) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p <= t.last {
 		return
 	}
-	clear(t.ring)
+	t.empty()
 	t.first, t.last = p, p
 	close(t.changed)
 	t.changed = make(chan struct{})
+}
+
+// drop empties the cache, which goes on after the last position it held: for a Store whose
+// last subscriber ended. Nothing waits for the dropped events (a subscriber behind reads the
+// table), so no waiter is woken.
+func (t *tail) drop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.empty()
+}
+
+// empty forgets the cached events; their memory goes with the ring. t.mu is held.
+func (t *tail) empty() {
+	t.ring, t.bytes, t.first = nil, 0, t.last
 }
 
 // head returns the position of the last cached event.
@@ -69,8 +100,8 @@ func (t *tail) head() store.Position {
 	return t.last
 }
 
-// add caches events that continue the log from the last cached position, and wakes the
-// waiting subscribers.
+// add caches events that continue the log from the last cached position, pushing out the
+// oldest past the cache's bounds, and wakes the waiting subscribers.
 func (t *tail) add(events []store.Event) {
 	if len(events) == 0 {
 		return
@@ -81,34 +112,56 @@ func (t *tail) add(events []store.Event) {
 		if e.Position != t.last+1 {
 			continue // only a contiguous continuation is cached
 		}
-		t.ring[int(e.Position)%len(t.ring)] = e
+		if t.ring == nil {
+			t.ring = make([]store.Event, t.size)
+		}
+		if t.last-t.first == store.Position(t.size) {
+			t.pushOut() // its slot is the new event's
+		}
+		t.ring[int(e.Position)%t.size] = e
+		t.bytes += eventSize(&e)
 		t.last = e.Position
+		for t.bytes > t.maxBytes && t.last-t.first > 1 {
+			t.pushOut()
+		}
 	}
-	t.first = max(t.first, t.last-store.Position(len(t.ring)))
 	close(t.changed)
 	t.changed = make(chan struct{})
+}
+
+// pushOut forgets the oldest cached event. t.mu is held.
+func (t *tail) pushOut() {
+	slot := &t.ring[int(t.first+1)%t.size]
+	t.bytes -= eventSize(slot)
+	*slot = store.Event{}
+	t.first++
 }
 
 // runTailer reads every new commit into the tail, woken by this Store's commits and by
 // notifications of other Stores' commits, and at the poll interval in case a notification
 // was lost. It ends when ctx does. While the database cannot be read it retries at the poll
-// interval; subscribers wait meanwhile. While nobody subscribes it reads nothing; when the
-// first subscriber comes, a cache that fell more than its size behind restarts at the head.
+// interval; subscribers wait meanwhile. While nobody subscribes it reads nothing and keeps
+// nothing; when the first subscriber comes, the cache starts at the head.
 func (s *Store) runTailer(ctx context.Context) {
 	stale := false
 	for {
 		wake := s.wake.wait() // before reading, so a commit after the read wakes us
 		switch {
 		case s.subscribers.Load() == 0:
+			if !stale {
+				// The last subscriber dropped the cache as it ended; this drops what a read
+				// in flight then added.
+				s.tail.drop()
+			}
 			stale = true
 		case stale:
+			// The cache was dropped: it starts again at the head, and a subscriber behind
+			// reads the table.
 			var head int64
 			if err := s.pool.QueryRow(ctx, s.sql.head).Scan(&head); err != nil {
 				break
 			}
-			if store.Position(head)-s.tail.head() > store.Position(len(s.tail.ring)) {
-				s.tail.reset(store.Position(head))
-			}
+			s.tail.reset(store.Position(head))
 			stale = false
 			fallthrough
 		default:
@@ -129,12 +182,12 @@ func (s *Store) runTailer(ctx context.Context) {
 // readTail reads the events after the cache's end into it.
 func (s *Store) readTail(ctx context.Context) {
 	for {
-		page, err := s.page(ctx, "tail", s.sql.readAll, int64(s.tail.head()), s.opts.page)
+		page, more, err := s.page(ctx, "tail", s.sql.readAll, int64(s.tail.head()))
 		if err != nil {
 			return
 		}
 		s.tail.add(page)
-		if len(page) < s.opts.page {
+		if !more {
 			return
 		}
 	}
