@@ -28,10 +28,18 @@ func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], give
 	return &DeciderSpec[C, S, E]{tb: tb, d: d, given: given}
 }
 
+// In returns the spec reporting to tb: a base spec made for a test and carried on in its
+// subtests reports each subtest's failures to the subtest with
+// base.In(t).When(c).Then(...); without In they go to the test For was given.
+func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
+	tb.Helper()
+	return newDeciderSpec(tb, g.d, g.given, caller())
+}
+
 // Given returns the spec with events added to the stream's history. (It is a method
 // rather than an argument of For so that events of concrete types convert to E.) A spec
 // stopped short of a When checks nothing, but it does not fail: a base spec of a test may be
-// carried on only in subtests, which -run may filter out.
+// carried on only in subtests (see In), which -run may filter out.
 func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	g.tb.Helper()
 	given := append(g.given[:len(g.given):len(g.given)], events...)

@@ -493,3 +493,28 @@ func TestSagaSpec(t *testing.T) {
 		})
 	}
 }
+
+// TestIn: a base spec carried on in subtests reports, through In, to the subtest that holds
+// the expectation, not to the test it was made for (found by review: a wrong Then in a
+// subtest failed the parent, and the subtest passed).
+func TestIn(t *testing.T) {
+	balance := decider.View[int, any]{Evolve: account().Evolve}
+	for name, check := range map[string]func(parent, sub testing.TB){
+		"decider": func(parent, sub testing.TB) {
+			base := spec.For(parent, account()).Given(deposited{5})
+			base.In(sub).When(withdraw{3}).Then(withdrawn{4}) // wrong: 3 was withdrawn
+		},
+		"view": func(parent, sub testing.TB) {
+			base := spec.ForView(parent, balance).Given(deposited{5})
+			base.In(sub).Given(withdrawn{2}).Then(4) // wrong: 3 is left
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			parent := &recorder{TB: t}
+			subFailed, _ := record(t, func(sub testing.TB) { check(parent, sub) })
+			if !subFailed || parent.Failed() {
+				t.Errorf("the subtest failed: %v, the parent: %v (%s); want the subtest alone to fail", subFailed, parent.Failed(), strings.Join(parent.logs, "; "))
+			}
+		})
+	}
+}

@@ -25,6 +25,13 @@ func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given []E, at st
 	return &ViewSpec[S, E]{tb: tb, v: v, given: given}
 }
 
+// In returns the spec reporting to tb, for a base spec carried on in subtests (see
+// DeciderSpec.In).
+func (g *ViewSpec[S, E]) In(tb testing.TB) *ViewSpec[S, E] {
+	tb.Helper()
+	return newViewSpec(tb, g.v, g.given, caller())
+}
+
 // Given returns the spec with events added to those the view folds.
 func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	g.tb.Helper()

@@ -107,6 +107,11 @@ func TestCodec_Errors(t *testing.T) {
 		{"OrderPrepared", `nope`},
 		{"OrderCreated", `null`}, // json.Unmarshal alone takes it for an empty event
 		{"OrderPrepared", "\nnull"},
+		// Objects without the event's ids (found by review: read as empty ids).
+		{"OrderCreated", `{}`},
+		{"OrderCreated", ` {"orderId": "o1", "restaurant_id": "r1"}`},
+		{"OrderCreated", ` {"restaurantId": "r1"}`},
+		{"OrderPrepared", ` {"order_id": "o1"}`},
 	}
 	for _, tt := range tests {
 		if e, err := c.Decode(tt.typ, json.RawMessage(tt.data)); err == nil {

@@ -35,7 +35,9 @@ func (Codec) Encode(e Event) (string, json.RawMessage, error) {
 const encodeSize = 256
 
 // Decode parses the JSON body of an event of type typ. It fails for a type that Handles
-// rejects and for a body that is not a JSON object of the event's shape.
+// rejects and for a body that is not a JSON object of the event's shape (one without the
+// event's ids, among others; fields it does not know are ignored, so that an event a later
+// version wrote with more fields is read).
 func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
 	switch typ {
 	case RestaurantCreated{}.EventType():
@@ -50,7 +52,7 @@ func (Codec) Decode(typ string, data json.RawMessage) (Event, error) {
 }
 
 // decode reads data with read, which reads the JSON AppendJSON writes, or with
-// json.Unmarshal when data is in any other form.
+// json.Unmarshal when data is in any other form, which must hold the event's ids.
 func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) T) (Event, error) {
 	r := jsonr.New(data)
 	if e := read(&r); r.Done() {
@@ -63,5 +65,32 @@ func decode[T Event](typ string, data json.RawMessage, read func(*jsonr.Reader) 
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("restaurant: decode %s: %w", typ, err)
 	}
+	// json.Unmarshal takes any object, {} and misspelt keys too, as an event of zero
+	// values: a projection would then list an order of no restaurant. An event without its
+	// ids is of no shape this package writes.
+	if names := missingIDs(e); names != "" {
+		return nil, fmt.Errorf("restaurant: decode %s: no%s", typ, names)
+	}
 	return e, nil
+}
+
+// missingIDs names the ids e lacks, each after a space; "" when it has them all.
+func missingIDs(e Event) string {
+	switch e := e.(type) {
+	case RestaurantCreated:
+		return missing(e.RestaurantID, "restaurantId")
+	case RestaurantMenuChanged:
+		return missing(e.RestaurantID, "restaurantId")
+	case RestaurantOrderPlaced:
+		return missing(e.RestaurantID, "restaurantId") + missing(e.OrderID, "orderId")
+	}
+	return ""
+}
+
+// missing returns " name" when id is empty, else "".
+func missing(id, name string) string {
+	if id == "" {
+		return " " + name
+	}
+	return ""
 }

@@ -15,7 +15,8 @@ import (
 // every ordered item is on the current menu (a *MenuItemsNotAvailableError). Names are
 // stored trimmed; a placed order copies its items from the menu.
 //
-// Evolve updates a State in place where that is cheaper (see State.Orders).
+// Evolve leaves the State it is given as it was, so a fold may branch from any state (see
+// State.Orders).
 func Decider() decider.Decider[Command, State, Event] {
 	return decider.Decider[Command, State, Event]{
 		Decide:       decide,

@@ -150,6 +150,12 @@ func TestPlaceOrder(t *testing.T) {
 			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: ids(restaurant.MaxOrderItems+1, "pizza")}).
 			ThenInvalid("menuItemIds")
 	})
+	t.Run("a missing restaurant is not found before an order id placed before", func(t *testing.T) {
+		// A log may hold a placement without the creation (events no decider checked).
+		spec.For(t, d).Given(placed("o1", item(m, "pizza"))).
+			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1", MenuItemIDs: []string{"pizza"}}).
+			ThenError(&decider.NotFoundError{Entity: "restaurant", ID: "r1"})
+	})
 	t.Run("no items are rejected before an order id placed before", func(t *testing.T) {
 		spec.For(t, d).Given(created(), placed("o1", item(m, "pizza"))).
 			When(restaurant.PlaceOrder{ID: "r1", OrderID: "o1"}).
@@ -160,4 +166,38 @@ func TestPlaceOrder(t *testing.T) {
 func TestDecide_UnknownCommand(t *testing.T) {
 	spec.For(t, restaurant.Decider()).When(nil).ThenError(decider.ErrInvalid)
 	spec.For(t, restaurant.Decider()).When(&restaurant.CreateRestaurant{ID: "r1", Name: "x", Menu: menu()}).ThenError(decider.ErrInvalid)
+}
+
+// TestEvolve_leavesItsStateAsItWas: a fold may branch from any state: evolving it leaves it
+// as it was, and the state shares nothing with the events that made it (found by review: a
+// placement in one branch was seen by the state it branched from, which then refused that
+// order as placed).
+func TestEvolve_leavesItsStateAsItWas(t *testing.T) {
+	d := restaurant.Decider()
+	base := d.Fold(created(), placed("o1", item(menu(), "pizza")))
+	_ = d.Evolve(base, placed("o2", item(menu(), "pizza"))) // another branch of the fold
+	if base.Placed("o2") || base.Orders.Len() != 1 {
+		t.Fatalf("Evolve changed the state it was given: it holds o2: %v, %d orders", base.Placed("o2"), base.Orders.Len())
+	}
+	spec.For(t, d).Given(created(), placed("o1", item(menu(), "pizza"))).
+		When(restaurant.PlaceOrder{ID: "r1", OrderID: "o2", MenuItemIDs: []string{"pizza"}}).
+		Then(placed("o2", item(menu(), "pizza")))
+	if events, err := d.Decide(restaurant.PlaceOrder{ID: "r1", OrderID: "o2", MenuItemIDs: []string{"pizza"}}, base); err != nil || len(events) != 1 {
+		t.Errorf("on the state branched from: %v, %v; want o2 placed", events, err)
+	}
+
+	// The state's menu is its own: changing the events after the fold changes nothing.
+	ev, changed := created(), menuChanged()
+	for _, e := range []restaurant.Event{ev, changed} {
+		s := d.Evolve(d.InitialState, e)
+		switch e := e.(type) {
+		case restaurant.RestaurantCreated:
+			e.Menu.MenuItems[0].Name = "changed"
+		case restaurant.RestaurantMenuChanged:
+			e.Menu.MenuItems[0].Name = "changed"
+		}
+		if s.Menu.MenuItems[0].Name == "changed" {
+			t.Errorf("the state after %T shares its menu items with the event", e)
+		}
+	}
 }

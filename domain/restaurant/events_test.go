@@ -153,6 +153,12 @@ func TestCodec_Errors(t *testing.T) {
 		{"RestaurantCreated", `null`}, // json.Unmarshal alone takes it for an empty event
 		{"RestaurantMenuChanged", ` null`},
 		{"RestaurantOrderPlaced", `[]`},
+		// Objects without the event's ids: json.Unmarshal took them for events of empty ids,
+		// which a read model then listed (found by review).
+		{"RestaurantCreated", `{}`},
+		{"RestaurantMenuChanged", `{"restaurant_id": "r1", "menu": {}}`},
+		{"RestaurantOrderPlaced", ` {"restaurantId": "r1", "order_id": "o1"}`},
+		{"RestaurantOrderPlaced", ` {"orderId": "o1"}`},
 	}
 	for _, tt := range tests {
 		if c.Handles(tt.typ) && tt.typ == "" {

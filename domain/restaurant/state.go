@@ -12,9 +12,9 @@ type State struct {
 	ID     string
 	Name   string
 	Menu   Menu
-	// Orders holds the ids of the orders placed at the restaurant. Evolve adds to this set
-	// in place (copying it per event would make a fold quadratic), so a State must not be
-	// used after it was passed to Evolve.
+	// Orders holds the ids of the orders placed at the restaurant. Evolve adds to it without
+	// copying it (a copy per event would make a fold quadratic), yet leaves the State it is
+	// given as it was (see OrderSet).
 	Orders OrderSet
 }
 

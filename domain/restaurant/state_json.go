@@ -23,7 +23,7 @@ type stateFields State
 // MarshalJSON writes the state as encoding/json writes its fields. It fails when the
 // orders hold an id their text cannot (see OrderSet.AppendText).
 func (s State) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256+len(s.Orders.text))
+	b := make([]byte, 0, 256+len(s.Orders.text()))
 	b = append(b, `{"Exists":`...)
 	b = strconv.AppendBool(b, s.Exists)
 	b = append(b, `,"ID":`...)
@@ -77,10 +77,11 @@ func (s OrderSet) appendJSON(b []byte) ([]byte, error) {
 	if err := s.writable(); err != nil {
 		return b, err
 	}
-	if !jsonw.Plain(s.text) {
-		return jsonw.AppendString(b, string(s.text)), nil
+	text := s.text()
+	if !jsonw.Plain(text) {
+		return jsonw.AppendString(b, string(text)), nil
 	}
 	b = append(b, '"')
-	b = append(b, s.text...)
+	b = append(b, text...)
 	return append(b, '"'), nil
 }

@@ -79,18 +79,37 @@ func TestOrderSet_unwritableID(t *testing.T) {
 	}
 }
 
-// A state used after it was passed to Evolve (which the decider forbids) shares its order
-// set with the one Evolve returned; were both added to, the text would lose an id the set
-// holds. The state then fails to encode, so no snapshot of another set is saved.
-func TestOrderSet_evolvedTwice(t *testing.T) {
+// A set added to twice, through two copies, branches: each copy holds its own ids and not
+// the other's, and the set they were copied from is as it was; each encodes as itself.
+// (The copies shared one text, so the second add overwrote the first's id in it.)
+func TestOrderSet_branches(t *testing.T) {
 	var s restaurant.State
 	s.Orders.Add("o-1")
 	a, b := s, s
 	a.Orders.Add("o-A")
-	b.Orders.Add("o-B") // overwrites o-A's place in the shared text
-	for name, st := range map[string]restaurant.State{"first copy": a, "second copy": b} {
-		if out, err := st.MarshalJSON(); err == nil {
-			t.Errorf("%s encodes as %s; want an error", name, out)
+	b.Orders.Add("o-B")
+	a.Orders.Add("o-A2")
+	for _, tt := range []struct {
+		name string
+		st   restaurant.State
+		text string
+		not  []string
+	}{
+		{"the original", s, "o-1 ", []string{"o-A", "o-B", "o-A2"}},
+		{"the first copy", a, "o-1 o-A o-A2 ", []string{"o-B"}},
+		{"the second copy", b, "o-1 o-B ", []string{"o-A", "o-A2"}},
+	} {
+		out, err := tt.st.MarshalJSON()
+		if err != nil || !strings.Contains(string(out), `"Orders":"`+tt.text+`"`) {
+			t.Errorf("%s encodes as %s (%v), want Orders %q", tt.name, out, err, tt.text)
+		}
+		for _, id := range tt.not {
+			if tt.st.Placed(id) {
+				t.Errorf("%s holds %s", tt.name, id)
+			}
+		}
+		if n := strings.Count(tt.text, " "); tt.st.Orders.Len() != n {
+			t.Errorf("%s has %d orders, want %d", tt.name, tt.st.Orders.Len(), n)
 		}
 	}
 }
