@@ -178,8 +178,16 @@ func (w *authWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // subscription counter and, when tokens are set, requires a valid token, taken from the
 // init payload ({"Authorization": "Bearer <token>"} or {"authToken": "<token>"}) or else
 // the upgrade request's Authorization header. A connection without one is closed with
-// 4401, one with an invalid token with 4403.
-func wsInit(t tokens, maxSubscriptions int) transport.WebsocketInitFunc {
+// 4401, one with an invalid token with 4403; either refusal is reported to observer, when
+// set, as an Operation without a Type whose Codes are [CodeUnauthenticated]: no operation
+// ran, so a client that never gets in would otherwise leave no trace in the logs and
+// metrics but a status 101.
+func wsInit(t tokens, maxSubscriptions int, observer Observer) transport.WebsocketInitFunc {
+	refused := func(ctx context.Context) {
+		if observer != nil {
+			observer.OperationDone(ctx, Operation{Codes: []string{CodeUnauthenticated}})
+		}
+	}
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = context.WithValue(ctx, connKey{}, &subscriptionSlots{limit: maxSubscriptions})
 		if !t.enabled() {
@@ -193,12 +201,14 @@ func wsInit(t tokens, maxSubscriptions int) transport.WebsocketInitFunc {
 		token, present := initToken(payload)
 		switch {
 		case present && !t.valid(token):
+			refused(ctx)
 			ctx = transport.WithWebsocketCloseCode(ctx, CloseForbidden)
 			ctx = transport.AppendCloseReason(ctx, "Forbidden: invalid bearer token")
 			return ctx, nil, errors.New(CodeUnauthenticated + ": invalid bearer token")
 		case present:
 			st.authenticated.Store(true)
 		case !st.authenticated.Load():
+			refused(ctx)
 			ctx = transport.WithWebsocketCloseCode(ctx, CloseUnauthorized)
 			ctx = transport.AppendCloseReason(ctx, "Unauthorized: bearer token required")
 			return ctx, nil, errors.New(CodeUnauthenticated + `: bearer token required in the connection_init payload ({"Authorization": "Bearer <token>"})`)

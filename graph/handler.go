@@ -160,7 +160,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes
 			InitTimeout:           30 * time.Second,
-			InitFunc:              wsInit(auth, cfg.MaxSubscriptionsPerConnection),
+			InitFunc:              wsInit(auth, cfg.MaxSubscriptionsPerConnection, cfg.Observer),
 			PayloadReadLimit:      &readLimit,
 		},
 		transport.Options{},

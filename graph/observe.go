@@ -15,7 +15,9 @@ import (
 // variables and no response data.
 type Operation struct {
 	// Type is "query", "mutation" or "subscription", or "" when the request was refused
-	// before its operation was known (it did not parse, or named no operation it holds).
+	// before its operation was known (it did not parse, or named no operation it holds), or
+	// a WebSocket connection was refused at connection_init for want of a valid token, before
+	// any operation ran on it (Codes is then [CodeUnauthenticated]).
 	Type string
 	// Name is the operation's name, "" when anonymous.
 	Name string
@@ -57,6 +59,13 @@ func ErrorCode(err error) string {
 	}
 	return code
 }
+
+// CodeSlowConsumer marks a subscription the server cut off because its client stopped taking
+// what was written to it: a write made no progress within the stream write timeout (cmd/api's
+// --stream-write-timeout, for a Server-Sent Events stream). The client, cut off, never reads
+// it; logs and metrics do, so that an operator can tell a subscriber that was cut off from
+// one whose subscription ended well.
+const CodeSlowConsumer = "SLOW_CONSUMER"
 
 // maxObservedCodes bounds the error codes an Operation collects.
 const maxObservedCodes = 16

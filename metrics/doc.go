@@ -11,7 +11,8 @@
 //	m.WatchProgress(svc)
 //	mux.Handle("GET /metrics", m.Handler())
 //
-// The families, all prefixed eventgraph_:
+// The families, all prefixed eventgraph_ (store_ ones only once StoreObserver was called:
+// the JSONL store reports them, the memory and PostgreSQL stores do not):
 //
 //	commands_total{type,outcome}                      commands handled; outcome is ok, duplicate or an error code
 //	command_duration_seconds{type,outcome}            how long handling took (lock waits and retries included)
@@ -34,5 +35,5 @@
 //	graphql_operation_duration_seconds{type,outcome}  their duration (a subscription's: its lifetime)
 //	http_requests_total{method,route,code}            HTTP requests by route and status
 //	http_request_duration_seconds{method,route,code}  their duration
-//	ready                                             1 once the read models caught up after start-up
+//	ready                                             1 while the server's readiness check passes (see WatchReady)
 package metrics

@@ -1,8 +1,10 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +54,9 @@ type Metrics struct {
 	commands       *prometheus.CounterVec
 	commandSeconds *prometheus.HistogramVec
 
+	// The store's families are registered by StoreObserver, once: a server on a store that
+	// reports nothing to it would export them as zeros, read as "no writes".
+	storeOnce     sync.Once
 	appends       *prometheus.CounterVec
 	appendsOK     prometheus.Counter // appends{outcome="ok"}, looked up once
 	appendSeconds prometheus.Histogram
@@ -142,7 +147,6 @@ func New(opts ...Option) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.commands, m.commandSeconds,
-		m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors, m.reads,
 		m.subscriptions, m.operations, m.opSeconds, m.requests, m.reqSeconds,
 	)
 	return m
@@ -187,14 +191,18 @@ func (m *Metrics) SubscriptionStarted(kind string) (done func()) {
 	return g.Dec
 }
 
-// WatchReady exports ready() at every scrape as eventgraph_ready (1 or 0). It fails when
-// called twice.
-func (m *Metrics) WatchReady(ready func() bool) error {
+// WatchReady exports ready at every scrape as eventgraph_ready: 1 when it reports true, else
+// 0. ready must say what the server's readiness check says (not merely whether start-up
+// finished), so that an alert on the gauge agrees with a load balancer's probe. It may ask
+// the store: it gets a context that ends after scrapeTimeout. It fails when called twice.
+func (m *Metrics) WatchReady(ready func(ctx context.Context) bool) error {
 	return m.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "ready",
-		Help: "1 once the read models and sagas caught up with the log after start-up, else 0.",
+		Help: "1 while the server is ready to serve (what its readiness check, /readyz, answers 200 for), else 0.",
 	}, func() float64 {
-		if ready() {
+		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+		defer cancel()
+		if ready(ctx) {
 			return 1
 		}
 		return 0

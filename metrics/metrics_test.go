@@ -128,6 +128,40 @@ func TestMetrics_StoreObserver(t *testing.T) {
 	})
 }
 
+// The store's families are exported only once StoreObserver is attached: a server on a
+// store that reports nothing to it (memory, PostgreSQL) exported them as zeros, which a
+// dashboard read as "no writes".
+func TestMetrics_StoreObserver_familiesOnlyOnceAttached(t *testing.T) {
+	families := func(m *metrics.Metrics) []string {
+		t.Helper()
+		mfs, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, mf := range mfs {
+			if strings.HasPrefix(mf.GetName(), "eventgraph_store_") {
+				names = append(names, mf.GetName())
+			}
+		}
+		return names
+	}
+	m := metrics.New()
+	if got := families(m); len(got) != 0 {
+		t.Errorf("without a store observer: families %v, want none", got)
+	}
+	m.StoreObserver()
+	m.StoreObserver() // a second call registers nothing twice
+	wantFamilies := []string{
+		"eventgraph_store_append_duration_seconds", "eventgraph_store_append_events", "eventgraph_store_appends_total",
+		"eventgraph_store_fsync_duration_seconds", "eventgraph_store_fsync_errors_total", "eventgraph_store_fsync_events",
+		"eventgraph_store_read_events_total",
+	}
+	if got := families(m); strings.Join(got, " ") != strings.Join(wantFamilies, " ") {
+		t.Errorf("with a store observer: families %v, want %v", got, wantFamilies)
+	}
+}
+
 // progress is a fixed metrics.Progress.
 type progress struct {
 	head    store.Position
@@ -228,7 +262,14 @@ func TestMetrics_HTTPMethodsAreBounded(t *testing.T) {
 func TestMetrics_WatchReady(t *testing.T) {
 	m := metrics.New()
 	ready := false
-	if err := m.WatchReady(func() bool { return ready }); err != nil {
+	if err := m.WatchReady(func(ctx context.Context) bool {
+		// A readiness check may ask the store, at every scrape: a store that does not
+		// answer must not hold the scrape.
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("the readiness check got a context without a deadline")
+		}
+		return ready
+	}); err != nil {
 		t.Fatal(err)
 	}
 	want(t, scrape(t, m), map[string]float64{`eventgraph_ready`: 0})

@@ -18,8 +18,8 @@ type Progress interface {
 	Status() []eventsourcing.ProcessorStatus
 }
 
-// headTimeout bounds reading the head during a scrape.
-const headTimeout = 5 * time.Second
+// scrapeTimeout bounds what a scrape asks of the store: the head, readiness.
+const scrapeTimeout = 5 * time.Second
 
 // WatchProgress exports the log's head and each projection's and saga's position, lag,
 // failures and retries, read from p at every scrape. It fails when called twice.
@@ -58,7 +58,7 @@ func (c *progressCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *progressCollector) Collect(ch chan<- prometheus.Metric) {
 	// Status first: the head read after it is never behind a processor's position.
 	status := c.p.Status()
-	ctx, cancel := context.WithTimeout(context.Background(), headTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	head, err := c.p.Head(ctx)
 	if err != nil {

@@ -10,8 +10,15 @@ import (
 
 // StoreObserver returns the jsonl.Observer that records append latency and batch size, fsync
 // latency, and where subscribers' events come from (it is a jsonl.ReadObserver; pass it to
-// jsonl.WithObserver).
-func (m *Metrics) StoreObserver() jsonl.Observer { return storeObserver{m} }
+// jsonl.WithObserver). The store_ families are exported from its first call on: call it only
+// for a store that reports to it, so that a server on another store exports none, rather
+// than zeros that a dashboard reads as "no writes".
+func (m *Metrics) StoreObserver() jsonl.Observer {
+	m.storeOnce.Do(func() {
+		m.reg.MustRegister(m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors, m.reads)
+	})
+	return storeObserver{m}
+}
 
 type storeObserver struct{ m *Metrics }
 

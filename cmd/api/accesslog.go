@@ -53,7 +53,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		}
 		attrs := []slog.Attr{
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			slog.String("path", truncate(r.URL.Path, maxPathLength)),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
 		}
@@ -247,6 +247,11 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// maxPathLength bounds the characters of a request's path a log line holds: a path may be
+// as long as the server's header limit (1 MB), and log pipelines split or drop lines over
+// 16–256 KB.
+const maxPathLength = 256
+
 // maxErrorBody bounds the bytes of an error response a recorder keeps for its codes: the
 // endpoint's refusals are a single short error.
 const maxErrorBody = 2048
@@ -316,6 +321,13 @@ func (r *recorder) errorCodes() string {
 // Flush sends buffered data to the client, when the underlying writer can.
 func (r *recorder) Flush() {
 	_ = http.NewResponseController(r.ResponseWriter).Flush()
+}
+
+// FlushError flushes the response and returns the error of a flush that failed, which
+// recorder's Flush (an http.Flusher's) leaves out: without it, streamWriter never saw a
+// flush fail, and could not tell a client cut off for not reading small events.
+func (r *recorder) FlushError() error {
+	return http.NewResponseController(r.ResponseWriter).Flush()
 }
 
 // Hijack takes the connection over (WebSocket), when the underlying writer can.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	neturl "net/url"
 	"os"
@@ -250,4 +252,86 @@ func TestMain_tokensAreNeverLogged(t *testing.T) {
 	if strings.Contains(logs.String(), token1) || !strings.Contains(logs.String(), "bearer token required") {
 		t.Errorf("logs %q: want the auth setting without the token", logs.String())
 	}
+}
+
+// A WebSocket connection refused at connection_init is logged and counted as a refused HTTP
+// request is: its line (status 101) names UNAUTHENTICATED in codes, and
+// graphql_operations_total counts it (type "unknown": no operation ran). Before, the line
+// said status=101 only and no metric moved, so refused logins showed nowhere.
+func TestAuth_WebSocketRefusalIsLoggedAndCounted(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--auth-tokens", token1, "--log-format", "json")
+	const refused = `eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="unknown"}`
+	tests := []struct {
+		name      string
+		proto     string
+		payload   any
+		wantClose websocket.StatusCode // 0: accepted
+	}{
+		{"no token over graphql-transport-ws", "graphql-transport-ws", map[string]any{}, 4401},
+		{"an invalid token over graphql-transport-ws", "graphql-transport-ws", map[string]any{"Authorization": "Bearer token-nobody-0123456789ab"}, 4403},
+		{"no token over graphql-ws", "graphql-ws", map[string]any{}, 4401},
+		{"an invalid token over graphql-ws", "graphql-ws", map[string]any{"authToken": "token-nobody-0123456789ab"}, 4403},
+		{"a valid token is neither", "graphql-transport-ws", map[string]any{"Authorization": "Bearer " + token1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := scrapeMetrics(t, m)[refused]
+			c, local := dialWSFrom(t, m, tt.proto)
+			if ack, status, msg := c.init(tt.payload); ack != (tt.wantClose == 0) || status != tt.wantClose {
+				t.Fatalf("ack %v close %d (%q), want close %d", ack, status, msg, tt.wantClose)
+			}
+			// Counted before the connection was closed: no wait.
+			wantCount := before
+			if tt.wantClose != 0 {
+				wantCount++
+			}
+			if got := scrapeMetrics(t, m)[refused]; got != wantCount {
+				t.Errorf("%s = %v, want %v", refused, got, wantCount)
+			}
+			_ = c.conn.CloseNow() // the connection's line is written when it closes
+			raw := logs.await(t, "for the connection from "+local, func(l string) bool {
+				return strings.Contains(l, `"msg":"request"`) && strings.Contains(l, `"remote":"`+local+`"`)
+			})
+			var got struct {
+				Level  string
+				Status int
+				Codes  string
+			}
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatal(err)
+			}
+			wantCodes := ""
+			if tt.wantClose != 0 {
+				wantCodes = "UNAUTHENTICATED"
+			}
+			if got.Status != http.StatusSwitchingProtocols || got.Codes != wantCodes || got.Level != "INFO" {
+				t.Errorf("logged %s\nwant status 101 codes %q at INFO", raw, wantCodes)
+			}
+		})
+	}
+}
+
+// dialWSFrom is dialWS without headers that also returns the connection's local address:
+// the remote address the server logs for it.
+func dialWSFrom(tb testing.TB, m *Main, proto string) (*wsClient, string) {
+	tb.Helper()
+	local := make(chan string, 1)
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			local <- conn.LocalAddr().String()
+		}
+		return conn, err
+	}}
+	tb.Cleanup(transport.CloseIdleConnections)
+	conn, _, err := websocket.Dial(testCtx(tb), "ws"+strings.TrimPrefix(m.URL(), "http")+"/graphql", &websocket.DialOptions{
+		HTTPClient:   &http.Client{Transport: transport},
+		Subprotocols: []string{proto},
+	})
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(func() { _ = conn.CloseNow() })
+	return &wsClient{tb: tb, conn: conn}, <-local
 }

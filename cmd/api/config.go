@@ -241,10 +241,19 @@ func (c Config) check(source func(flagName string) string) error {
 	}
 	for _, o := range c.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
-			return fmt.Errorf("invalid %s %q: %v", source("allowed-origins"), o, err)
+			return fmt.Errorf("invalid %s %q: %v", source("allowed-origins"), redactedOrigin(o), err)
 		}
 	}
 	return c.SecurityConfig.check(source)
+}
+
+// redactedOrigin is o as an error may quote it: with the password of a user name and
+// password it holds (which checkOrigin refuses) masked.
+func redactedOrigin(o string) string {
+	if u, err := url.Parse(o); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return o
 }
 
 // checkOrigin checks an entry of --allowed-origins: "*" or a browser origin,

@@ -181,6 +181,9 @@ func TestMain_appendFaults(t *testing.T) {
 				t.Errorf("%s after the failed sync: %d %q, want 503 asking for a restart", path, code, body)
 			}
 		}
+		if v := sample(t, scrapeMetrics(t, m), `eventgraph_ready`); v != 0 {
+			t.Errorf("eventgraph_ready = %v after the failed sync, want 0 as /readyz says", v)
+		}
 		if err := m.Close(); err != nil {
 			t.Logf("Close after a failed sync: %v", err)
 		}

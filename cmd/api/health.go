@@ -13,40 +13,47 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// readyz answers 200 once the projections and sagas caught up with the log after
-// start-up; 503 while the log is being replayed, when a projection or saga has stopped
-// on an error (its read model no longer follows the log: queries with minPosition fail),
-// when the event store does not answer within storeCheckTimeout (a PostgreSQL server
-// down: every command would fail), and when it has failed for good (see healthz).
+// readyz answers 200 "ready" when notReady finds nothing wrong, else 503 with its reason.
 func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if o.storeFailed(w) {
+	if why := o.notReady(r.Context()); why != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, why+"\n")
 		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// notReady decides readiness, for /readyz and the eventgraph_ready gauge alike (one answer,
+// so an alert on the gauge fires when a load balancer polling /readyz stops sending
+// traffic): it returns "" once the projections and sagas caught up with the log after
+// start-up, and otherwise why not — the event store has failed for good (see healthz); a
+// projection or saga has stopped on an error (its read model no longer follows the log:
+// queries with minPosition fail); the event store does not tell its head within
+// storeCheckTimeout (a PostgreSQL server down: every command would fail); the log is still
+// being replayed. The reasons are fit for a client: they never hold the store's error.
+func (o *observability) notReady(ctx context.Context) string {
+	if why := o.storeFailure(); why != "" {
+		return why
 	}
 	if o.svc != nil {
 		for _, s := range o.svc.Status() {
 			if s.Stopped {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = fmt.Fprintf(w, "%s %s stopped at position %d\n", s.Kind, s.Name, s.Position)
-				return
+				return fmt.Sprintf("%s %s stopped at position %d", s.Kind, s.Name, s.Position)
 			}
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), storeCheckTimeout)
+		ctx, cancel := context.WithTimeout(ctx, storeCheckTimeout)
 		_, err := o.svc.Head(ctx)
 		cancel()
 		if err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "the event store does not answer\n") // the cause is not the caller's business
-			return
+			return "the event store does not answer" // the cause is not the caller's business
 		}
 	}
 	if !o.isReady() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "replaying the log\n")
-		return
+		return "replaying the log"
 	}
-	_, _ = io.WriteString(w, "ready\n")
+	return ""
 }
 
 // healthz answers 200 while the process serves, and 503 once the event store has failed
@@ -55,27 +62,27 @@ func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 func (o *observability) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if o.storeFailed(w) {
+	if why := o.storeFailure(); why != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, why+"\n")
 		return
 	}
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-// storeFailed answers 503 and reports true when the event store has failed for good.
-func (o *observability) storeFailed(w http.ResponseWriter) bool {
+// storeFailure returns why the event store has failed for good, or "" when it has not.
+func (o *observability) storeFailure() string {
 	if o.svc == nil {
-		return false
+		return ""
 	}
 	f, ok := o.svc.Store().(interface{ Failed() error })
 	if !ok || f.Failed() == nil {
-		return false
+		return ""
 	}
-	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = io.WriteString(w, "the event store has failed; restart the server to recover\n")
-	return true
+	return "the event store has failed; restart the server to recover"
 }
 
-// storeCheckTimeout bounds readyz's question to the store (the log's head).
+// storeCheckTimeout bounds notReady's question to the store (the log's head).
 const storeCheckTimeout = 2 * time.Second
 
 // runService runs the service until ctx ends, watching its start-up replay meanwhile.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,7 +52,8 @@ func (m *Main) observability() *observability {
 // with the log as it was at start-up; /readyz answers 200 from then on.
 func (m *Main) Ready() <-chan struct{} { return m.observability().ready }
 
-// storeOptions returns the JSONL store's options that feed the metrics.
+// storeOptions returns the JSONL store's options that feed the metrics; calling it exports
+// the store's metric families (see metrics.Metrics.StoreObserver).
 func (o *observability) storeOptions() []jsonl.Option {
 	return []jsonl.Option{jsonl.WithObserver(o.metrics.StoreObserver())}
 }
@@ -67,7 +70,8 @@ func (o *observability) observeCommand(ctx context.Context, c eventsourcing.Comm
 	}
 }
 
-// isReady reports whether the read models caught up after start-up.
+// isReady reports whether the read models caught up after start-up: the start-up latch,
+// one of the things notReady checks.
 func (o *observability) isReady() bool {
 	select {
 	case <-o.ready:
@@ -77,13 +81,14 @@ func (o *observability) isReady() bool {
 	}
 }
 
-// routes adds /metrics and /readyz to mux and starts exporting svc's progress.
+// routes adds /metrics and /readyz to mux and starts exporting svc's progress and
+// readiness (notReady, as /readyz answers).
 func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
 	o.svc = svc
 	if err := o.metrics.WatchProgress(svc); err != nil {
 		return err
 	}
-	if err := o.metrics.WatchReady(o.isReady); err != nil {
+	if err := o.metrics.WatchReady(func(ctx context.Context) bool { return o.notReady(ctx) == "" }); err != nil {
 		return err
 	}
 	mux.Handle("GET /metrics", o.metrics.Handler())
@@ -92,7 +97,9 @@ func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
 }
 
 // graphObserver is the graph.Observer of the server: it counts operations and open
-// subscriptions and notes each operation on its HTTP request's log line.
+// subscriptions and notes each operation on its HTTP request's log line. A subscription
+// whose stream the server cut off for a slow client (see streamWriter) gets
+// graph.CodeSlowConsumer among its codes, so its line and outcome say so.
 type graphObserver struct {
 	m      *metrics.Metrics
 	logger *slog.Logger
@@ -106,6 +113,9 @@ func (o *observability) graphObserver(logger *slog.Logger) graph.Observer {
 }
 
 func (g graphObserver) OperationDone(ctx context.Context, op graph.Operation) {
+	if errors.Is(context.Cause(ctx), errSlowConsumer) {
+		op.Codes = append(slices.Clip(op.Codes), graph.CodeSlowConsumer)
+	}
 	typ := op.Type
 	if typ == "" {
 		typ = "unknown"

@@ -163,6 +163,13 @@ func TestMain_metrics(t *testing.T) {
 				// reader reports a run of events once it is done with it.)
 				awaitMetricThat(t, m, `eventgraph_store_read_events_total{source="cache"}`, ">= 3",
 					func(v float64) bool { return v >= 3 })
+			} else {
+				// Only the JSONL store reports them: another's were zeros, read as "no writes".
+				for k := range got {
+					if strings.HasPrefix(k, "eventgraph_store_") {
+						t.Errorf("sample %s exported for a store that records none", k)
+					}
+				}
 			}
 
 			sub.Close()
@@ -597,5 +604,19 @@ func TestMetrics_canceledCommand(t *testing.T) {
 	}
 	if len(outcomes) != 1 || outcomes[0] != graph.CodeCanceled {
 		t.Errorf("outcomes %q, want [%s]", outcomes, graph.CodeCanceled)
+	}
+}
+
+// TestMain_requestLogBoundsThePath: a request's path is logged up to maxPathLength
+// characters: a path may be as long as the header limit, and log pipelines split or drop
+// lines that long (found by review: one request made a line of 900 KB).
+func TestMain_requestLogBoundsThePath(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory")
+	long := "/" + strings.Repeat("a", 100_000)
+	httpGet(t, m.URL()+long)
+	line := logs.await(t, "for the long path", func(l string) bool { return strings.Contains(l, "path=/aaa") })
+	if want := "path=" + long[:maxPathLength] + "…"; !strings.Contains(line, want) || len(line) > 2*maxPathLength+500 {
+		t.Errorf("a line of %d bytes: %.400s…; want the path cut at %d characters", len(line), line, maxPathLength)
 	}
 }

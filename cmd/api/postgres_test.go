@@ -204,4 +204,8 @@ func TestMain_readyzAsksTheStore(t *testing.T) {
 	if strings.Contains(string(body), schema) {
 		t.Errorf("GET /readyz leaks the cause: %s", body)
 	}
+	// The gauge says what /readyz says (it stayed 1: it knew only that start-up had finished).
+	if v := sample(t, scrapeMetrics(t, m), `eventgraph_ready`); v != 0 {
+		t.Errorf("eventgraph_ready = %v without the store, want 0", v)
+	}
 }

@@ -119,7 +119,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, m.Config, append(m.observability().storeOptions(), m.jsonlOptions...)...)
+	var jsonlOpts []jsonl.Option
+	if m.Config.Store == StoreJSONL {
+		// Only the JSONL store reports appends, fsyncs and reads: attaching the observer
+		// exports its metrics, which on another store would stay zeros ("no writes").
+		jsonlOpts = append(m.observability().storeOptions(), m.jsonlOptions...)
+	}
+	st, err := openStore(ctx, m.Config, jsonlOpts...)
 	if err != nil {
 		return storeError(m.Config, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -10,14 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventgraph/eventgraph/internal/syncbuf"
+	"github.com/eventgraph/eventgraph/graph"
 )
 
 // An SSE subscriber that stops reading is cut off once a write to it has waited
 // --stream-write-timeout, and its stream ends: before, the stream and the message being
-// written were held until the client went away.
+// written were held until the client went away. The cut is reported: the stream's log line
+// names SLOW_CONSUMER in codes, and graphql_operations_total counts the subscription with
+// that outcome (it said status=200 and outcome "ok", as for a subscription that ended well).
 func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
-	m, ended := startStreams(t, "300ms")
+	m, ended, logs := startStreams(t, "300ms")
 	conn := openSSE(t, m, 4096)
 	status, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.Contains(status, "200") {
@@ -28,18 +31,32 @@ func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
 	c := newClient(t, "http://"+m.Addr().String()+"/graphql")
 	big := bigMenu()
 	// 400 of them (44 MB) are far more than loopback's socket buffers hold.
-	for range 400 {
-		select {
-		case <-ended:
-			return
-		default:
-		}
+	for i := 0; i < 400 && len(ended) == 0; i++ {
 		gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"name": "Big", "menu": big}})
 	}
 	select {
 	case <-ended:
 	case <-time.After(20 * time.Second):
 		t.Fatal("the stream of a client that stopped reading did not end within 20 s")
+	}
+
+	// Counted before the stream's handler returned.
+	const cut = `eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`
+	if v := scrapeMetrics(t, m)[cut]; v != 1 {
+		t.Errorf("%s = %v, want 1", cut, v)
+	}
+	raw := logs.await(t, "for the stream", func(l string) bool {
+		return strings.Contains(l, `"msg":"request"`) && strings.Contains(l, `"opType":"subscription"`)
+	})
+	var line struct {
+		Status int
+		Codes  string
+	}
+	if err := json.Unmarshal([]byte(raw), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line.Status != http.StatusOK || line.Codes != graph.CodeSlowConsumer {
+		t.Errorf("logged %s\nwant status 200 with codes %s", raw, graph.CodeSlowConsumer)
 	}
 }
 
@@ -95,7 +112,7 @@ func bigMenu() map[string]any {
 // 110 KB cut off a client reading 4 KB every 50 ms under a 2 s timeout, again at each
 // reconnection.
 func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
-	m, ended := startStreams(t, "3s")
+	m, ended, _ := startStreams(t, "3s")
 	c := newClient(t, m.URL()+"/graphql")
 	big := bigMenu()
 	for range 40 { // 4.4 MB: more than the reader takes in the test's time
@@ -130,13 +147,15 @@ func TestSSE_SlowButSteadyReaderIsServed(t *testing.T) {
 	}
 }
 
-// startStreams starts a Main over the memory store with --stream-write-timeout timeout; the
-// channel receives a value when an SSE stream's handler returns.
-func startStreams(t *testing.T, timeout string) (*Main, <-chan struct{}) {
+// startStreams starts a Main over the memory store with --stream-write-timeout timeout and
+// JSON logs, which it returns; the channel receives a value when an SSE stream's handler
+// returns.
+func startStreams(t *testing.T, timeout string) (*Main, <-chan struct{}, *signalBuffer) {
 	t.Helper()
 	m := NewMain()
-	m.Stderr = &syncbuf.Buffer{}
-	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", timeout}, env(nil)); err != nil {
+	logs := newSignalBuffer()
+	m.Stderr = logs
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--store", "memory", "--stream-write-timeout", timeout, "--log-format", "json"}, env(nil)); err != nil {
 		t.Fatal(err)
 	}
 	ended := make(chan struct{}, 1)
@@ -149,7 +168,7 @@ func startStreams(t *testing.T, timeout string) (*Main, <-chan struct{}) {
 		t.Fatalf("Run: %v", err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
-	return m, ended
+	return m, ended, logs
 }
 
 // openSSE subscribes to every event with their data over SSE on a raw connection whose

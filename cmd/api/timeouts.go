@@ -50,10 +50,9 @@ func deadlines(c SecurityConfig, next http.Handler) http.Handler {
 				if conn, ok := r.Context().Value(connKey{}).(interface{ SetWriteBuffer(int) error }); ok {
 					_ = conn.SetWriteBuffer(graph.StreamSendBuffer) // see there
 				}
-				ctx, cancel := context.WithCancel(r.Context())
-				defer cancel()
-				r = r.WithContext(ctx)
-				w = &streamWriter{ResponseWriter: w, rc: rc, timeout: c.StreamWriteTimeout, cut: cancel}
+				sw, ctx, stop := newStreamWriter(r.Context(), w, c.StreamWriteTimeout)
+				defer stop()
+				r, w = r.WithContext(ctx), sw
 			}
 		default:
 			if c.ReadTimeout > 0 {
@@ -107,6 +106,11 @@ func (b *onEOF) Read(p []byte) (int, error) {
 // streamChunk is the most of a stream's write that goes out under one deadline.
 const streamChunk = 32 << 10
 
+// errSlowConsumer is the cause of the context of a stream that streamWriter cut off because
+// a write to it timed out: the client stopped taking what was written. graphObserver reports
+// such a stream's subscription with graph.CodeSlowConsumer.
+var errSlowConsumer = errors.New("the client took no part of a write within the stream write timeout")
+
 // streamWriter bounds the progress of a stream's writes: each chunk of at most streamChunk
 // bytes, and each flush, must be taken by the client within the timeout. A client that
 // reads steadily but slowly is served however large a message is; one that stopped reading
@@ -117,17 +121,41 @@ type streamWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
-	cut     context.CancelFunc
+	cut     context.CancelCauseFunc // ends the stream's context
+
+	// mu is held across each write to the connection, and by the stream's context when it
+	// follows the request's (see newStreamWriter).
+	mu sync.Mutex
+}
+
+// newStreamWriter returns a streamWriter over w that bounds the progress of each write by
+// timeout, and the stream's context, which ends when parent (the request's) ends or when a
+// write fails; its cause is then errSlowConsumer if the write timed out. stop releases the
+// context once the stream's handler has returned.
+//
+// The stream's context follows parent under s.mu, not as its child: net/http ends the
+// request's context inside a write that fails, before the writer learns of the failure, and
+// what watches the stream's end (the subscription's report to the observer) would then race
+// with cut to learn why it ended. Under the lock, a failed write has named its cause first.
+func newStreamWriter(parent context.Context, w http.ResponseWriter, timeout time.Duration) (s *streamWriter, ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	s = &streamWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: timeout, cut: cancel}
+	unfollow := context.AfterFunc(parent, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cancel(context.Cause(parent))
+	})
+	return s, ctx, func() {
+		unfollow()
+		cancel(nil)
+	}
 }
 
 func (s *streamWriter) Write(p []byte) (n int, err error) {
 	for len(p) > 0 {
-		chunk := p[:min(len(p), streamChunk)]
-		_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
-		m, err := s.ResponseWriter.Write(chunk)
+		m, err := s.writeChunk(p[:min(len(p), streamChunk)])
 		n += m
 		if err != nil {
-			s.cut()
 			return n, err
 		}
 		p = p[m:]
@@ -135,17 +163,41 @@ func (s *streamWriter) Write(p []byte) (n int, err error) {
 	return n, nil
 }
 
+// writeChunk writes p under a deadline of its own.
+func (s *streamWriter) writeChunk(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	n, err := s.ResponseWriter.Write(p)
+	if err != nil {
+		s.fail(err)
+	}
+	return n, err
+}
+
 // Flush sends what was written; http.Flusher's Flush reports no error, FlushError does.
 func (s *streamWriter) Flush() { _ = s.FlushError() }
 
 // FlushError is Flush with its error, as http.ResponseController calls it.
 func (s *streamWriter) FlushError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
 	err := s.rc.Flush()
 	if err != nil {
-		s.cut()
+		s.fail(err)
 	}
 	return err
+}
+
+// fail cuts the stream off after a write failed with err: with cause errSlowConsumer when
+// the write timed out, else with err (the client went away, say).
+func (s *streamWriter) fail(err error) {
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		s.cut(errSlowConsumer)
+		return
+	}
+	s.cut(err)
 }
 
 // Unwrap lets http.ResponseController reach the server's ResponseWriter.
