@@ -21,8 +21,8 @@ type State struct {
 // Decide checks, in this order: the command's input (a *decider.ValidationError wrapping
 // decider.ErrInvalid); that the order exists, for MarkOrderAsPrepared (a
 // *decider.NotFoundError); that it does not, for CreateOrder (a *decider.AlreadyExistsError);
-// and that it is not prepared yet, for MarkOrderAsPrepared (an error wrapping
-// ErrAlreadyPrepared). Evolve never changes the State it is given.
+// and that it is not prepared yet, for MarkOrderAsPrepared (an *AlreadyPreparedError,
+// wrapping ErrAlreadyPrepared). Evolve never changes the State it is given.
 func Decider() decider.Decider[Command, State, Event] {
 	return decider.Decider[Command, State, Event]{
 		Decide:       decide,
@@ -70,7 +70,7 @@ func markPrepared(c MarkOrderAsPrepared, s State) ([]Event, error) {
 		return nil, &decider.NotFoundError{Entity: "order", ID: c.ID}
 	}
 	if s.Status == Prepared {
-		return nil, fmt.Errorf("order %q: %w", c.ID, ErrAlreadyPrepared)
+		return nil, &AlreadyPreparedError{OrderID: c.ID}
 	}
 	return []Event{OrderPrepared{OrderID: c.ID}}, nil
 }

@@ -50,6 +50,8 @@ func TestMarkOrderAsPrepared(t *testing.T) {
 	})
 	t.Run("a prepared order is not prepared again", func(t *testing.T) {
 		spec.For(t, d).Given(created(), prepared()).When(order.MarkOrderAsPrepared{ID: "o1"}).
+			ThenError(&order.AlreadyPreparedError{OrderID: "o1"})
+		spec.For(t, d).Given(created(), prepared()).When(order.MarkOrderAsPrepared{ID: "o1"}).
 			ThenError(order.ErrAlreadyPrepared)
 	})
 	t.Run("invalid input is rejected before existence", func(t *testing.T) {
