@@ -56,8 +56,8 @@ func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 // eventDataCost is the cost of an event's data. An event's body may hold a whole menu (500
 // items: ~110 KB, up to ~600 KB of escaped names) where another field holds a few bytes, so
 // it counts as much as a small object: at the default limit a query may ask for the data of
-// some 1,900 events, not of 50,000, while a whole page (first: 1000) with every field of its
-// events still fits. (The event costs were scaled with the default limit when it went from
+// some 1,900 events, not of 50,000, while whole pages (first: 100) with every field of their
+// events still fit, some fifteen of them. (The event costs were scaled with the default limit when it went from
 // 20,000 to 50,000, so that they admit as much reading as before.)
 const eventDataCost = 25
 

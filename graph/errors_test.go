@@ -98,7 +98,7 @@ func TestErrors_Codes(t *testing.T) {
 			query: `{ restaurant(id: "r 1", minPosition: 1000000000) { id } }`, assert: field("id")},
 		{name: "events first 0", code: graph.CodeBadUserInput, query: `{ events(first: 0) { id } }`},
 		{name: "events of an empty stream id", code: graph.CodeBadUserInput, query: `{ events(streamId: "") { id } }`},
-		{name: "events first 1001", code: graph.CodeBadUserInput, query: `{ events(first: 1001) { id } }`},
+		{name: "events first 101", code: graph.CodeBadUserInput, query: `{ events(first: 101) { id } }`},
 		{name: "events of 101 types", code: graph.CodeBadUserInput, query: `query($t: [String!]) { events(types: $t) { id } }`,
 			vars: map[string]any{"t": manyTypes(101)}, assert: field("types")},
 		// A list variable longer than any argument takes is refused before the operation is
@@ -228,12 +228,12 @@ func TestErrors_Codes(t *testing.T) {
 
 	// Lists count their selection once per item they may hold: the default page of 20
 	// restaurants with their whole menus (up to 10,000 items) fits the default limit, as do
-	// a page of 20 orders with their items and a page of 1,000 events.
+	// a page of 20 orders with their items and a page of 100 events.
 	t.Run("normal queries stay under the complexity limit", func(t *testing.T) {
 		for _, q := range []string{
 			`{ restaurants { nodes { ` + restaurantFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`,
 			`{ orders(first: 20) { nodes { ` + orderFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`,
-			`{ events(first: 1000) { id position streamId version type time data metadata } }`,
+			`{ events(first: 100) { id position streamId version type time data metadata } }`,
 			`{ status { head projections { name position kind failures retries stopped } } }`,
 			`{ restaurant(id: "r1") { ` + restaurantFields + ` } order(id: "o1") { ` + orderFields + ` } }`,
 		} {

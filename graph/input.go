@@ -15,7 +15,7 @@ const (
 	defaultPageSize  = 20
 	maxPageSize      = 100
 	defaultEventPage = 100
-	maxEventPage     = 1000
+	maxEventPage     = 100 // as every page's first (design: 1–100); pass the last position for more
 	maxEventTypes    = 100 // types in one events filter (the domain has five)
 )
 

@@ -760,7 +760,7 @@ type Event {
 }
 
 extend type Query {
-  "Events after a position (default: from the start), optionally of one stream and of some types; first is 1–1000."
+  "Events after a position (default: from the start), optionally of one stream and of some types; first is 1–100."
   events(
     "Only events after this position; pass the last event's position for the next page."
     afterPosition: Int64
@@ -768,7 +768,7 @@ extend type Query {
     streamId: ID
     "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
-    "At most this many events, 1–1000."
+    "At most this many events, 1–100."
     first: Int = 100
   ): [Event!]!
 }
