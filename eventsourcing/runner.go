@@ -468,7 +468,9 @@ const (
 // runProcessor feeds a group of processors from one subscription (one saga, or every
 // projection) until ctx ends or every one of them has stopped. A failed subscription is
 // recorded against each processor of the group still running and retried after a backoff
-// from the lowest position among them, unless the store is closed, which stops them all.
+// from the lowest position among them, unless the store is closed, which stops them all. The
+// backoff doubles with each failure in a row, and starts again once a subscription moved
+// the group on.
 func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 	delay := resubscribeMin
 	for {
@@ -494,10 +496,12 @@ func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 		}
 		closed := errors.Is(err, store.ErrClosed)
 		r.mu.Lock()
+		progressed := true // the group's lowest position moved past after
 		for _, q := range live {
 			if q.stopped {
 				continue
 			}
+			progressed = progressed && q.pos > after
 			r.logger.Error("eventsourcing: subscription failed", "kind", q.kind, "name", q.name, "position", q.pos, "err", err)
 			q.failures++
 			q.lastErr = err.Error()
@@ -505,6 +509,12 @@ func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 		}
 		r.notifyLocked()
 		r.mu.Unlock()
+		if progressed {
+			// A subscription that delivered before it failed starts the backoff again: a
+			// few failures early in a process's life made every later one wait 2 s, the
+			// read models and the saga standing still meanwhile (found by review).
+			delay = resubscribeMin
+		}
 		if closed || sleep(ctx, delay) != nil {
 			return
 		}

@@ -298,13 +298,34 @@ func (m *Main) shutdown() error {
 	}
 	<-m.serveErr
 	m.cancel() // ends anything left of the requests, and the service runner
-	if err := <-m.runDone; err != nil && !errors.Is(err, context.Canceled) {
+	if err := m.awaitRunner(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		errs = append(errs, fmt.Errorf("service runner: %w", err))
 	}
 	if err := m.closeStore(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// awaitRunner waits for the service runner to return, until ctx's deadline but at least
+// minStoreClose. The runner waits for the saga's commands in flight and saves its
+// checkpoints, and a store whose disk hangs answers neither (a JSONL append waits for its
+// fsync whatever its context): the shutdown then logs it and goes on to close the store,
+// which fails what still waits, rather than hang for good.
+func (m *Main) awaitRunner(ctx context.Context) error {
+	wait := minStoreClose
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = max(wait, time.Until(deadline))
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case err := <-m.runDone:
+		return err
+	case <-t.C:
+		m.Logger.Warn("the service runner did not stop in time (a saga command or checkpoint waits for the store); closing the store under it", "waited", wait.Round(time.Millisecond).String())
+		return nil
+	}
 }
 
 // closeStore closes the store, waiting for it until ctx's deadline but at least
