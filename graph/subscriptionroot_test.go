@@ -1,34 +1,15 @@
 package graph_test
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
-
-// lockedLog is a log the server writes and the test reads.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestSingleSubscriptionRoot: a subscription selects one root field, counted by response
 // key through fragments, with no @skip or @include in its root selection; else validation
@@ -36,7 +17,7 @@ func (l *lockedLog) String() string {
 // counted root fields by name, so two aliases of one field passed validation and failed as
 // they ran: INTERNAL_SERVER_ERROR, logged as a server fault (found by review).
 func TestSingleSubscriptionRoot(t *testing.T) {
-	logs := &lockedLog{}
+	logs := &syncbuf.Buffer{}
 	e := newEnv(t, withConfig(graph.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))}))
 	e.create(t, restaurantInput("r1", "a"))
 	refused := []struct{ name, query, message string }{

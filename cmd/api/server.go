@@ -307,35 +307,28 @@ func (m *Main) shutdown() error {
 	return errors.Join(errs...)
 }
 
-// awaitRunner waits for the service runner to return, until ctx's deadline but at least
-// minStoreClose. The runner waits for the saga's commands in flight and saves its
-// checkpoints, and a store whose disk hangs answers neither (a JSONL append waits for its
-// fsync whatever its context): the shutdown then logs it and goes on to close the store,
-// which fails what still waits, rather than hang for good.
+// awaitRunner waits for the service runner to return (see awaitBounded). The runner waits
+// for the saga's commands in flight and saves its checkpoints, and a store whose disk hangs
+// answers neither (a JSONL append waits for its fsync whatever its context): the shutdown
+// then logs it and goes on to close the store, which fails what still waits, rather than
+// hang for good.
 func (m *Main) awaitRunner(ctx context.Context) error {
-	wait := minStoreClose
-	if deadline, ok := ctx.Deadline(); ok {
-		wait = max(wait, time.Until(deadline))
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case err := <-m.runDone:
-		return err
-	case <-t.C:
-		m.Logger.Warn("the service runner did not stop in time (a saga command or checkpoint waits for the store); closing the store under it", "waited", wait.Round(time.Millisecond).String())
-		return nil
-	}
+	return m.awaitBounded(ctx, m.runDone, "the service runner did not stop in time (a saga command or checkpoint waits for the store); closing the store under it")
 }
 
-// closeStore closes the store, waiting for it until ctx's deadline but at least
-// minStoreClose: a database that hangs must not hold the exit past what an orchestrator
-// allows (pgx's pool waits up to a minute for a ping it gave up on). What the store
-// acknowledged is durable already; a close that does not end in time is logged, and the
-// process exits without it.
+// closeStore closes the store (see awaitBounded): a database that hangs must not hold the
+// exit past what an orchestrator allows (pgx's pool waits up to a minute for a ping it gave
+// up on). What the store acknowledged is durable already; a close that does not end in
+// time is logged, and the process exits without it.
 func (m *Main) closeStore(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- m.store.Close() }()
+	return m.awaitBounded(ctx, done, "the event store did not close in time; exiting without waiting for it")
+}
+
+// awaitBounded returns what done yields, waiting until ctx's deadline but at least
+// minStoreClose; past that it logs late and returns nil.
+func (m *Main) awaitBounded(ctx context.Context, done <-chan error, late string) error {
 	wait := minStoreClose
 	if deadline, ok := ctx.Deadline(); ok {
 		wait = max(wait, time.Until(deadline))
@@ -346,7 +339,7 @@ func (m *Main) closeStore(ctx context.Context) error {
 	case err := <-done:
 		return err
 	case <-t.C:
-		m.Logger.Warn("the event store did not close in time; exiting without waiting for it", "waited", wait.Round(time.Millisecond).String())
+		m.Logger.Warn(late, "waited", wait.Round(time.Millisecond).String())
 		return nil
 	}
 }
