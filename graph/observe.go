@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,8 +62,9 @@ func ErrorCode(err error) string {
 }
 
 // CodeSlowConsumer marks a subscription the server cut off because its client stopped taking
-// what was written to it: a write made no progress within the stream write timeout (cmd/api's
-// --stream-write-timeout, for a Server-Sent Events stream). The client, cut off, never reads
+// what was written to it: a write made no progress within the stream write timeout
+// (Config.StreamWriteTimeout for a WebSocket, whose every operation then ends with it;
+// cmd/api's --stream-write-timeout for a Server-Sent Events stream). The client, cut off, never reads
 // it; logs and metrics do, so that an operator can tell a subscriber that was cut off from
 // one whose subscription ended well.
 const CodeSlowConsumer = "SLOW_CONSUMER"
@@ -124,6 +126,9 @@ func (x observed) InterceptOperation(ctx context.Context, next graphql.Operation
 			mu.Unlock()
 			if d != nil {
 				d()
+			}
+			if u, ok := ctx.Value(webSocketKey{}).(*upgrade); ok && u.slow.Load() {
+				op.Codes = append(slices.Clip(op.Codes), CodeSlowConsumer) // see progressConn
 			}
 			op.Duration = time.Since(start)
 			x.o.OperationDone(ctx, op)

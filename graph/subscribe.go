@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -86,6 +87,10 @@ func markWebSocket(next http.Handler) http.Handler {
 // close of the connection comes after that.
 type upgrade struct {
 	ctx context.Context
+	// slow is set when a write to the connection made no progress within the stream write
+	// timeout and the connection was cut (see progressConn): its operations then end with
+	// CodeSlowConsumer for the Observer.
+	slow atomic.Bool
 
 	mu       sync.Mutex
 	done     bool // the handler returned

@@ -64,7 +64,11 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	}
 	if g.writeTimeout > 0 {
 		// Beneath the library, so that every frame it writes is bounded, the guard's too.
-		w = boundedHijack{ResponseWriter: w, timeout: g.writeTimeout}
+		bh := boundedHijack{ResponseWriter: w, timeout: g.writeTimeout}
+		if u, ok := r.Context().Value(webSocketKey{}).(*upgrade); ok {
+			bh.slow = &u.slow
+		}
+		w = bh
 	}
 	conn, err := g.WebsocketImplementation.Accept(w, r, opts)
 	if err != nil {

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +35,7 @@ const StreamSendBuffer = 32 << 10
 type progressConn struct {
 	net.Conn
 	timeout time.Duration
+	slow    *atomic.Bool // set when a write timed out, if not nil (see upgrade.slow)
 }
 
 func (c *progressConn) Write(p []byte) (n int, err error) {
@@ -43,6 +47,9 @@ func (c *progressConn) Write(p []byte) (n int, err error) {
 		m, err := c.Conn.Write(chunk)
 		n += m
 		if err != nil {
+			if c.slow != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				c.slow.Store(true) // before the close, which ends the operations
+			}
 			// Part of a frame may be out: nothing more can be sent on the connection. The
 			// library does not close it on a failed write, and gqlgen goes on reading;
 			// closing it ends the read, and with it the connection's subscriptions.
@@ -61,6 +68,7 @@ func (c *progressConn) Write(p []byte) (n int, err error) {
 type boundedHijack struct {
 	http.ResponseWriter
 	timeout time.Duration
+	slow    *atomic.Bool // see progressConn
 }
 
 // Hijack hijacks the connection and bounds its writes.
@@ -73,7 +81,7 @@ func (h boundedHijack) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if b, ok := conn.(interface{ SetWriteBuffer(int) error }); ok {
 		_ = b.SetWriteBuffer(StreamSendBuffer)
 	}
-	pc := &progressConn{Conn: conn, timeout: h.timeout}
+	pc := &progressConn{Conn: conn, timeout: h.timeout, slow: h.slow}
 	// brw's writer writes to conn itself, and holds nothing yet (Hijack sent the response's
 	// header): the library gets one that writes through pc instead.
 	return pc, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(pc, brw.Writer.Size())), nil
