@@ -23,6 +23,9 @@ func TestAccountDecider(t *testing.T) {
 		spec.For(t, accounts).Given(opened).When(deposit{ID: "a", Amount: 0}).ThenInvalid("amount")
 		spec.For(t, accounts).Given(opened).When(deposit{ID: "a", Amount: 5}).Then(deposited{ID: "a", Amount: 5})
 	})
+	t.Run("input is checked before existence", func(t *testing.T) {
+		spec.For(t, accounts).When(deposit{ID: "a", Amount: 0}).ThenInvalid("amount")
+	})
 	t.Run("a withdrawal over the balance is declined", func(t *testing.T) {
 		spec.For(t, accounts).Given(opened, deposited{ID: "a", Amount: 5}).
 			When(withdraw{ID: "a", Amount: 9}).Then(withdrawalDeclined{ID: "a", Amount: 9})

@@ -68,6 +68,10 @@ type account struct {
 func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
 	return decider.Decider[accountCmd, account, accountEvent]{
 		Decide: func(c accountCmd, s account) ([]accountEvent, error) {
+			// Input first, then existence, then the rules (the order clients rely on).
+			if d, ok := c.(deposit); ok && d.Amount <= 0 {
+				return nil, &decider.ValidationError{Field: "amount", Reason: "must be positive"}
+			}
 			if _, opening := c.(openAccount); !opening && !s.Open {
 				return nil, fmt.Errorf("%s: %w", c.Stream(), decider.ErrNotFound)
 			}
@@ -78,9 +82,6 @@ func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
 				}
 				return []accountEvent{accountOpened{ID: c.ID}}, nil
 			case deposit:
-				if c.Amount <= 0 {
-					return nil, &decider.ValidationError{Field: "amount", Reason: "must be positive"}
-				}
 				return []accountEvent{deposited{ID: c.ID, Amount: c.Amount}}, nil
 			case withdraw:
 				if c.Amount > s.Balance {
@@ -88,7 +89,7 @@ func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
 				}
 				return []accountEvent{withdrawn{ID: c.ID, Amount: c.Amount}}, nil
 			}
-			return nil, fmt.Errorf("unknown command %T", c)
+			return nil, fmt.Errorf("%w: unknown command %T", decider.ErrInvalid, c)
 		},
 		Evolve: func(s account, e accountEvent) account {
 			switch e := e.(type) {
