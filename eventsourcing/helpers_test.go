@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
@@ -77,7 +78,11 @@ type faultyStore struct {
 	// subscribeErrs fails that many Subscribe calls at once.
 	subscribeErrs int
 	subscribes    atomic.Int64 // Subscribe calls
-	appends       atomic.Int64
+	// subscribed, if set, gets each Subscribe call's time (never blocking).
+	subscribed chan time.Time
+	// breakLive, when set, fails the running subscription at its next event, once.
+	breakLive atomic.Bool
+	appends   atomic.Int64
 }
 
 var errFault = errors.New("injected fault")
@@ -111,6 +116,10 @@ func (f *faultyStore) ReadStream(ctx context.Context, stream string, after store
 
 func (f *faultyStore) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	f.subscribes.Add(1)
+	select {
+	case f.subscribed <- time.Now():
+	default:
+	}
 	f.mu.Lock()
 	fail := f.subscribeErrs > 0
 	if fail {
@@ -120,7 +129,17 @@ func (f *faultyStore) Subscribe(ctx context.Context, after store.Position) iter.
 	if fail {
 		return func(yield func(store.Event, error) bool) { yield(store.Event{}, errFault) }
 	}
-	return f.Store.Subscribe(ctx, after)
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range f.Store.Subscribe(ctx, after) {
+			if err == nil && f.breakLive.CompareAndSwap(true, false) {
+				yield(store.Event{}, errFault)
+				return
+			}
+			if !yield(e, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 func version(v store.Version) *store.Version { return &v }
