@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"iter"
 	"strings"
 	"sync/atomic"
@@ -127,9 +128,12 @@ func (s *headFails) Head(ctx context.Context) (store.Position, error) {
 func TestCursors_pageOfAReplayedNodeNeedsNoStore(t *testing.T) {
 	var hs *headFails
 	e := newEnv(t, withStore(func(st store.Store) store.Store { hs = &headFails{Store: st}; return hs }))
+	var last int64
 	for _, id := range []string{"r1", "r2", "r3"} {
-		e.create(t, restaurantInput(id, "a"))
+		last = e.create(t, restaurantInput(id, "a")).Position
 	}
+	// The read models hold the three (else the first page could be empty, with no cursor).
+	e.must(t, fmt.Sprintf(`{ restaurants(minPosition: %d) { totalCount } }`, last), nil, nil)
 	const page = `query($c: String) { restaurants(first: 2, after: $c) { nodes { id } pageInfo { endCursor } } }`
 	var p1 struct {
 		Restaurants struct {
