@@ -136,6 +136,8 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 			return nil
 		case err := <-errs:
 			return err
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-time.After(30 * time.Second):
 			return fmt.Errorf("event not delivered to %d of %d subscribers within 30s", ev.pending.Load(), subscribers)
 		}
@@ -153,6 +155,8 @@ func measureFanout(ctx context.Context, a *apiServer, subscribers int, d time.Du
 			warm = true
 		case err := <-errs:
 			return fanoutMeasurement{}, err
+		case <-ctx.Done():
+			return fanoutMeasurement{}, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -106,12 +106,19 @@ func measureWrites(ctx context.Context, t writeTarget, writers int, lim limits) 
 	}
 	start := time.Now()
 	timer := time.AfterFunc(lim.duration, func() { stop.Store(true) })
+	// A cancelled run stops the writers too: not every target passes ctx on (the raw
+	// baselines write a file).
+	unhook := context.AfterFunc(ctx, func() { stop.Store(true) })
 	close(gate)
 	wg.Wait()
 	elapsed := time.Since(start)
 	timer.Stop()
+	unhook()
 	if firstErr != nil {
 		return measurement{}, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return measurement{}, err
 	}
 	m := measurement{events: total.Load(), elapsed: elapsed}
 	if all := slices.Concat(lat...); len(all) > 0 {
@@ -132,6 +139,9 @@ func measureReads(ctx context.Context, t readTarget, n int, lim limits) (measure
 	var total int64
 	start := time.Now()
 	for {
+		if err := ctx.Err(); err != nil {
+			return measurement{}, err
+		}
 		got, err := t.read(ctx, stream)
 		if err != nil {
 			return measurement{}, err

@@ -17,10 +17,15 @@ type machine struct {
 	Kernel    string
 	Memory    string
 	Date      time.Time
+	DataFS    string // the file system of -dir, "" when unknown
+	DataInRAM bool   // -dir keeps its files in memory: an fsync costs nothing there
 }
 
-func describeMachine(now time.Time) machine {
+func describeMachine(now time.Time, dataDir string) machine {
+	fs, inRAM := fileSystem(dataDir)
 	return machine{
+		DataFS:    fs,
+		DataInRAM: inRAM,
 		CPU:       procField("/proc/cpuinfo", "model name", "unknown"),
 		Cores:     runtime.NumCPU(),
 		GoVersion: runtime.Version(),

@@ -24,7 +24,7 @@ func TestParseFlags(t *testing.T) {
 				t.Errorf("got %+v", c)
 			}
 		}},
-		{name: "quick shortens the cases", args: []string{"-quick", "-rounds", "5"}, check: func(t *testing.T, c config) {
+		{name: "quick shortens the cases", args: []string{"-quick", "-rounds", "5", "-out", ""}, check: func(t *testing.T, c config) {
 			if c.duration != 300*time.Millisecond || c.rounds != 1 {
 				t.Errorf("got duration %s rounds %d, want 300ms and 1", c.duration, c.rounds)
 			}
@@ -38,6 +38,19 @@ func TestParseFlags(t *testing.T) {
 		{name: "writer count zero", args: []string{"-writers", "0"}, wantErr: true},
 		{name: "negative duration", args: []string{"-duration", "-1s"}, wantErr: true},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: true},
+		{name: "zero rounds", args: []string{"-rounds", "0"}, wantErr: true},
+		{name: "negative event cap", args: []string{"-max-events", "-1"}, wantErr: true},
+		{name: "negative subscribers", args: []string{"-subscribers", "-1"}, wantErr: true},
+		{name: "negative soak", args: []string{"-soak", "-1s"}, wantErr: true},
+		{name: "soak rate beyond the ticker", args: []string{"-soak-rate", "2000000000"}, wantErr: true},
+		{name: "a word that is no flag", args: []string{"jsonl"}, wantErr: true},
+		{name: "only without out would replace the committed report", args: []string{"-only", "jsonl"}, wantErr: true},
+		{name: "quick without out would replace the committed report", args: []string{"-quick"}, wantErr: true},
+		{name: "only with out", args: []string{"-only", "jsonl", "-out", ""}, check: func(t *testing.T, c config) {
+			if c.only != "jsonl" || c.out != "" {
+				t.Errorf("got only %q out %q", c.only, c.out)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,6 +432,9 @@ func TestConfig_selects(t *testing.T) {
 		{"api", "", []string{"fanout"}, false},
 		{"api,fanout", "", []string{"fanout"}, true},
 		{"read", "sqlite", []string{"read"}, true},
+		{"jsonl,", "memory", nil, false},
+		{",", "memory", []string{"fanout"}, false},
+		{"jsonl, memory", "memory", nil, true},
 	}
 	for _, tt := range tests {
 		if got := (config{only: tt.only}).selects(tt.key, tt.alias...); got != tt.want {

@@ -5,7 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,6 +31,49 @@ func postgresURL() string {
 		return u
 	}
 	return os.Getenv("EVENTGRAPH_TEST_POSTGRES_URL")
+}
+
+// checkPostgres connects once to the configured PostgreSQL server, when the run would
+// measure it, and returns why its cases must be skipped ("" when they run or none is
+// configured). An unreachable server is skipped with a warning, not a failure of the run.
+func checkPostgres(ctx context.Context, cfg config, stderr io.Writer) string {
+	if postgresURL() == "" || !(cfg.selects(keyPostgres) || cfg.selects(keyPostgres, "read")) {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, postgresURL())
+	if err == nil {
+		err = conn.Ping(ctx)
+		conn.Close(ctx)
+	}
+	if err == nil {
+		return ""
+	}
+	fmt.Fprintf(stderr, "bench: PostgreSQL (%s) could not be reached, its cases are skipped: %v\n", postgresURLEnv, err)
+	return "the server it names could not be reached when the run started"
+}
+
+// postgresHint is added to the list of -only's keys when no PostgreSQL server is configured.
+func postgresHint() string {
+	if postgresURL() != "" {
+		return ""
+	}
+	return "; postgres runs only with " + postgresURLEnv + " set"
+}
+
+// postgresLoopback reports whether the configured server is on this machine (a loopback
+// address or a unix socket).
+func postgresLoopback() bool {
+	c, err := pgx.ParseConfig(postgresURL())
+	if err != nil {
+		return false
+	}
+	if strings.HasPrefix(c.Host, "/") || c.Host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(c.Host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // pgTarget is the PostgreSQL store in a schema of its own, dropped when the case ends.

@@ -34,22 +34,42 @@ func renderReport(m machine, cfg config, r results, took time.Duration) string {
 	p("## Machine\n\n| | |\n|---|---|\n")
 	p("| CPU | %s |\n| cores | %d |\n| memory | %s |\n| kernel | %s |\n| OS/arch | %s |\n| Go | %s |\n| date | %s |\n\n",
 		m.CPU, m.Cores, m.Memory, m.Kernel, m.OS, m.GoVersion, m.Date.Format(time.RFC3339))
+	if m.DataFS != "" {
+		p("The cases' data (`-dir`) was on %s.", m.DataFS)
+		if m.DataInRAM {
+			p(" **That file system keeps its files in memory: an fsync costs nothing there, and the durable cases measured no disk.**")
+		}
+		p("\n\n")
+	}
 	if fsync, ok := r.write(keyRawSync, 1); ok && fsync > 0 {
 		p("One write+fdatasync of a %d-byte line costs %.0f µs here (the raw loop's inverse rate).\n\n",
 			len(logLine()), 1e6/fsync)
 	}
 
 	p("## How it is measured\n\n")
-	p("- Every write case runs for %s (or until %s events), %d round(s), median reported; all cases in one process, one after the other, ordered by writer count, so that a system and its baselines run seconds apart in every round; within a writer count the durable cases run first, then those that write without syncing, then the in-memory ones, so that no durable case runs right after hundreds of megabytes were written without a sync. A ratio is the median over rounds of each round's ratio, which cancels the machine's drift between rounds.\n",
-		cfg.duration, thousands(float64(cfg.maxEvents)), cfg.rounds)
+	upTo := ""
+	if cfg.maxEvents > 0 {
+		upTo = fmt.Sprintf(" (or until %s events)", thousands(float64(cfg.maxEvents)))
+	}
+	p("- Every write case runs for %s%s, %d round(s), median reported; all cases in one process, one after the other, ordered by writer count, so that a system and its baselines run seconds apart in every round; within a writer count the durable cases run first, then those that write without syncing, then the in-memory ones, so that no durable case runs right after hundreds of megabytes were written without a sync. A ratio is the median over rounds of each round's ratio, which cancels the machine's drift between rounds.\n",
+		cfg.duration, upTo, cfg.rounds)
 	p("- Each writer appends one-event batches to its own stream with optimistic concurrency: the expected version is the one it last got back (JetStream: the expected last subject sequence).\n")
 	p("- The event is a `%s` with a %d-byte JSON body; the raw baselines write a pre-built %d-byte line shaped like an eventgraph JSONL line. eventgraph generates the event id (UUID) and compacts the JSON on every append.\n",
 		eventType, len(eventData), len(logLine()))
 	p("- Data lives in a fresh directory under `-dir` per case (same disk for every system); before each write case the machine's dirty pages are flushed (sync(2)), so no case pays for writing back what an earlier one wrote without syncing.\n")
-	if postgresURL() != "" {
-		p("- PostgreSQL: the eventgraph store in a fresh schema per case on the server named by `%s` (or `EVENTGRAPH_TEST_POSTGRES_URL`), on this machine's loopback.\n", postgresURLEnv)
-	} else {
+	switch {
+	case r.writes[keyPostgres] != nil || r.reads[keyPostgres] != nil:
+		where := "on another machine"
+		if postgresLoopback() {
+			where = "on this machine"
+		}
+		p("- PostgreSQL: the eventgraph store in a fresh schema per case on the server named by `%s` (or `EVENTGRAPH_TEST_POSTGRES_URL`), %s.\n", postgresURLEnv, where)
+	case postgresURL() == "":
 		p("- PostgreSQL: not measured in this run (set `%s`, or `source .ci/postgres.sh` in the repository root, to include it).\n", postgresURLEnv)
+	case cfg.postgresDown != "":
+		p("- PostgreSQL: not measured in this run: %s.\n", cfg.postgresDown)
+	default:
+		p("- PostgreSQL: not measured in this run (not selected).\n")
 	}
 	p("- Baselines: the raw loop writes the line with write(2) on an O_APPEND file and calls fdatasync, under a mutex; naive group commit hands lines over a channel to one goroutine that writes what is already pending in one write(2) and fdatasyncs once — naive: it never waits for a group to form, so with many writers its groups are small (the events per fdatasync it made are given under the ratios); write-only is the raw loop without the sync; group write is naive group commit without the fdatasync; map+mutex keeps records in a map of slices under one mutex with the same version check, without copying the data or generating ids.\n")
 	p("- The no-sync log's baseline: write-only for one writer; for more, the faster (higher rate) of write-only and group write in each round. With many writers on few cores the write-only loop can turn into a convoy on its mutex (every goroutine makes its own write(2) while the others queue for it) and then runs slower than a log that batches, which makes it no floor; group write batches, naively, and in other rounds loses to the loop. The targets and the ratio table say which baseline each round used.\n")
@@ -225,6 +245,23 @@ func flagsLine(cfg config) string {
 	}
 	if !cfg.api {
 		s += " -api=false"
+	}
+	// The flags that change what is measured, when they differ from their defaults (not
+	// -dir, a path of the machine, which the report's method section names as "-dir").
+	if !cfg.resources {
+		s += " -resources=false"
+	}
+	if cfg.subscribers != defaultSubscribers {
+		s += fmt.Sprintf(" -subscribers %d", cfg.subscribers)
+	}
+	if cfg.maxEvents != defaultMaxEvents {
+		s += fmt.Sprintf(" -max-events %d", cfg.maxEvents)
+	}
+	if cfg.readEvents != defaultReadEvents {
+		s += fmt.Sprintf(" -read-events %d", cfg.readEvents)
+	}
+	if cfg.indexEvents != defaultIndexEvents {
+		s += fmt.Sprintf(" -index-events %d", cfg.indexEvents)
 	}
 	if cfg.soak > 0 {
 		s += fmt.Sprintf(" -soak %s -soak-rate %d -soak-workload %s", cfg.soak, cfg.soakRate, cfg.soakLoad)

@@ -180,6 +180,9 @@ func measureResources(ctx context.Context, base string, events, subscribers int)
 	if r.commandIndex, err = measureCommandIndex(ctx, events); err != nil {
 		return r, fmt.Errorf("command index: %w", err)
 	}
+	if subscribers == 0 {
+		return r, nil // -subscribers 0: no idle subscribers to measure
+	}
 	m := memory.New()
 	r.idleSubMemory, err = measureIdleSubscribers(ctx, m, subscribers)
 	if cerr := m.Close(); err == nil {

@@ -21,12 +21,46 @@ type runner struct {
 	res   results
 	done  int
 	total int
+	// For the estimate of the time left: when the run started, and how long the soak (whose
+	// length is known) took, once it ran.
+	start    time.Time
+	soakTook time.Duration
+	now      func() time.Time
 }
 
-// progress prints one progress line.
+// progress prints one progress line: the steps done of all, the time the run has taken, and
+// an estimate of the time left (the mean time of the steps done so far for each step left,
+// plus the soak's length if it is still to come).
 func (r *runner) progress(format string, args ...any) {
 	r.done++
-	fmt.Fprintf(r.out, "[%3d/%d] "+format+"\n", append([]any{r.done, r.total}, args...)...)
+	took := r.now().Sub(r.start)
+	var left time.Duration
+	others, othersLeft := r.done, r.total-r.done // the steps other than the soak
+	if r.cfg.soak > 0 {
+		if r.soakTook > 0 {
+			others--
+		} else {
+			left = r.cfg.soak
+			othersLeft--
+		}
+	}
+	if others > 0 && othersLeft > 0 {
+		left += (took - r.soakTook) / time.Duration(others) * time.Duration(othersLeft)
+	}
+	eta := "done"
+	if r.done < r.total {
+		eta = "~" + left.Round(time.Second).String() + " left"
+	}
+	fmt.Fprintf(r.out, "[%3d/%d %s, %s] "+format+"\n", append([]any{r.done, r.total, took.Round(time.Second), eta}, args...)...)
+}
+
+// interrupted returns the context's error once the run was cancelled (Ctrl-C), so that no
+// further case starts.
+func interrupted(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
 }
 
 // runAll runs every planned case cfg.rounds times, printing a progress line per case.
@@ -37,60 +71,62 @@ func runAll(ctx context.Context, cfg config, out io.Writer) (results, error) {
 	}
 	defer os.RemoveAll(base)
 	r := &runner{
-		cfg:  cfg,
-		out:  out,
-		base: base,
-		lim:  limits{duration: cfg.duration, maxEvents: cfg.maxEvents},
-		prof: profiler{dir: cfg.profileDir},
-		res:  results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}, api: map[string]map[int][]apiSample{}},
+		cfg:   cfg,
+		out:   out,
+		base:  base,
+		lim:   limits{duration: cfg.duration, maxEvents: cfg.maxEvents},
+		prof:  profiler{dir: cfg.profileDir},
+		res:   results{writes: map[string]map[int][]sample{}, reads: map[string][]sample{}, api: map[string]map[int][]apiSample{}},
+		start: time.Now(),
+		now:   time.Now,
 	}
-	writes, reads, apis := planWrites(cfg), planReads(cfg), planAPI(cfg)
-	fanout := cfg.api && cfg.subscribers > 0 && cfg.selects("", "fanout")
-	measureRes := cfg.resources && cfg.selects("", "resources")
-	r.total = cfg.rounds * (len(writes) + len(reads) + len(apis))
-	if fanout {
-		r.total += cfg.rounds
-	}
-	if measureRes {
-		r.total++
-	}
-	if cfg.soak > 0 {
-		r.total++
-	}
+	plan := planAll(cfg)
+	r.total = plan.steps(cfg)
 	fmt.Fprintf(out, "eventgraph bench: %d cases, %s each, %d round(s), data in %s\n", r.total, cfg.duration, cfg.rounds, base)
+	if postgresURL() == "" {
+		fmt.Fprintf(out, "PostgreSQL: not measured (set %s, or source .ci/postgres.sh in the repository root)\n", postgresURLEnv)
+	} else if cfg.postgresDown != "" {
+		fmt.Fprintf(out, "PostgreSQL: not measured: %s\n", cfg.postgresDown)
+	}
+	step := func(f func() error) error {
+		if err := interrupted(ctx); err != nil {
+			return err
+		}
+		return f()
+	}
 	for range cfg.rounds {
-		for _, p := range writes {
-			if err := r.write(ctx, p); err != nil {
+		for _, p := range plan.writes {
+			if err := step(func() error { return r.write(ctx, p) }); err != nil {
 				return r.res, err
 			}
 		}
-		for _, c := range reads {
-			if err := r.read(ctx, c); err != nil {
+		for _, c := range plan.reads {
+			if err := step(func() error { return r.read(ctx, c) }); err != nil {
 				return r.res, err
 			}
 		}
-		for _, p := range apis {
-			if err := r.api(ctx, p); err != nil {
+		for _, p := range plan.apis {
+			if err := step(func() error { return r.api(ctx, p) }); err != nil {
 				return r.res, err
 			}
 		}
-		if fanout {
-			if err := r.fanout(ctx); err != nil {
+		if plan.fanout {
+			if err := step(func() error { return r.fanout(ctx) }); err != nil {
 				return r.res, err
 			}
 		}
 	}
-	if measureRes {
-		if err := r.resources(ctx); err != nil {
+	if plan.resources {
+		if err := step(func() error { return r.resources(ctx) }); err != nil {
 			return r.res, err
 		}
 	}
 	if cfg.soak > 0 {
-		if err := r.soak(ctx); err != nil {
+		if err := step(func() error { return r.soak(ctx) }); err != nil {
 			return r.res, err
 		}
 	}
-	return r.res, nil
+	return r.res, interrupted(ctx)
 }
 
 func (r *runner) write(ctx context.Context, p plannedWrite) error {
@@ -182,8 +218,12 @@ func (r *runner) resources(ctx context.Context) error {
 		return fmt.Errorf("bench: restart: %w", err)
 	}
 	r.res.res = &x
-	r.progress("resources: JSONL index %.0f B/event, command index %.0f B/command, memory store %.0f B/event, idle subscriber %.0f B (memory) %.0f B (JSONL); restart on %d events: open %s, read models %s (one ReadAll %s)",
-		x.jsonlIndex, x.commandIndex, x.memoryStore, x.idleSubMemory, x.idleSubJSONL,
+	idle := "idle subscribers not measured (-subscribers 0)"
+	if x.idleSubscribers > 0 {
+		idle = fmt.Sprintf("idle subscriber %.0f B (memory) %.0f B (JSONL)", x.idleSubMemory, x.idleSubJSONL)
+	}
+	r.progress("resources: JSONL index %.0f B/event, command index %.0f B/command, memory store %.0f B/event, %s; restart on %d events: open %s, read models %s (one ReadAll %s)",
+		x.jsonlIndex, x.commandIndex, x.memoryStore, idle,
 		x.restart.events, x.restart.open.Round(time.Millisecond), x.restart.catchUp.Round(time.Millisecond), x.restart.readAll.Round(time.Millisecond))
 	return nil
 }
@@ -197,10 +237,12 @@ func (r *runner) soak(ctx context.Context) error {
 			return err
 		}
 	}
+	began := r.now()
 	s, err := runSoak(ctx, r.base, r.cfg.soakLoad, r.cfg.soak, r.cfg.soakRate, 16, heap)
 	if err != nil {
 		return fmt.Errorf("bench: soak: %w", err)
 	}
+	r.soakTook = max(r.now().Sub(began), 1)
 	r.res.soak = &s
 	first, last := s.samples[0], s.samples[len(s.samples)-1]
 	r.progress("soak: %d requests (%.0f/s), RSS %s → %s MiB, heap %s → %s MiB",

@@ -42,7 +42,7 @@ func renderAPI(b *strings.Builder, cfg config, cores int, r results) {
 			fmt.Fprintf(b, "Subscribers open `%s` over WebSocket (graphql-transport-ws) against the memory-store server; events are committed one at a time (createRestaurant through the service), each after the previous one reached every subscriber, for the case's duration and at least %d events a round. Time runs from the commit call to the delivery; quantiles are nearest-rank (a p99 is a value at least 99 %% of the samples do not exceed). The subscribers' clients (%s WebSocket connections and their reading goroutines) run in the same process as the server and share its %d cores, so the delivery times include the clients' own work and the scheduling between the two. The target takes the p99 of commit → last delivery over every round's events pooled (the last row), not a median of the rounds' p99s, in which one slow round would not count.\n\n", opEventsSubscription, minFanoutEvents, thousands(float64(cfg.subscribers)), cores)
 			fmt.Fprintf(b, "| round | subscribers | events | commit → last delivery p50 | p99 | commit → any delivery p50 | p99 | connecting all took |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		}
-		fmt.Fprintf(b, "| %d | %s | %d | %s | %s | %s | %s | %s |\n", i+1, thousands(float64(f.subscribers)), f.events,
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", i+1, thousands(float64(f.subscribers)), thousands(float64(f.events)),
 			latency(f.lastP50.Seconds()), latency(f.lastP99.Seconds()), latency(f.eachP50.Seconds()), latency(f.eachP99.Seconds()), f.connect.Round(time.Millisecond))
 	}
 	if len(r.fanout) > 0 {
@@ -56,7 +56,7 @@ func renderAPI(b *strings.Builder, cfg config, cores int, r results) {
 		}
 		if len(r.fanout) > 1 && len(last) > 0 {
 			slices.Sort(last)
-			fmt.Fprintf(b, "| all rounds pooled | %s | %d | %s | %s | | | |\n", thousands(float64(r.fanout[0].subscribers)), events,
+			fmt.Fprintf(b, "| all rounds pooled | %s | %s | %s | %s | | | |\n", thousands(float64(r.fanout[0].subscribers)), thousands(float64(events)),
 				latency(quantile(last, 0.50).Seconds()), latency(quantile(last, 0.99).Seconds()))
 		}
 		fmt.Fprintf(b, "\n")
@@ -70,8 +70,10 @@ func renderResources(b *strings.Builder, r results) {
 		fmt.Fprintf(b, "| JSONL index: live heap per event after Open (%s events, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.jsonlIndex)
 		fmt.Fprintf(b, "| command-id index: live heap per command after reading the log (%s commands, 1,000 streams) | %.0f B |\n", thousands(float64(x.events)), x.commandIndex)
 		fmt.Fprintf(b, "| memory store: live heap per event (same events) | %.0f B |\n", x.memoryStore)
-		fmt.Fprintf(b, "| idle store subscriber, memory store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubMemory)
-		fmt.Fprintf(b, "| idle store subscriber, JSONL store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubJSONL)
+		if x.idleSubscribers > 0 {
+			fmt.Fprintf(b, "| idle store subscriber, memory store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubMemory)
+			fmt.Fprintf(b, "| idle store subscriber, JSONL store (heap + stack, %s subscribers) | %.0f B |\n", thousands(float64(x.idleSubscribers)), x.idleSubJSONL)
+		}
 		for _, f := range r.fanout {
 			fmt.Fprintf(b, "| idle GraphQL WebSocket subscription, server and bench client together (%s subscribers) | %.0f B |\n", thousands(float64(f.subscribers)), f.perSub)
 			break

@@ -115,6 +115,7 @@ func runSoak(ctx context.Context, base, workload string, d time.Duration, rate, 
 		_ = a.close()
 		return res, fmt.Errorf("unknown soak workload %q", workload)
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 
 	// The soak runs after the other cases in the same process: what they left in the heap is
@@ -181,6 +182,9 @@ loop:
 	c.close()
 	if err := a.close(); firstErr == nil && err != nil {
 		firstErr = err
+	}
+	if err := parent.Err(); firstErr == nil && err != nil {
+		firstErr = err // cut short: its samples do not cover the soak's length
 	}
 	return res, firstErr
 }
