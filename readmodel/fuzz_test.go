@@ -1,6 +1,7 @@
 package readmodel_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"strconv"
 	"testing"
@@ -10,8 +11,9 @@ import (
 	"github.com/eventgraph/eventgraph/readmodel"
 )
 
-// FuzzOrders_ListCursor: any cursor is either one the read model issued (then the page
-// starts right after that order) or rejected with ErrBadCursor; nothing panics.
+// FuzzOrders_ListCursor: any cursor is either one the read model issued, or the first form
+// of one (then the page starts right after that order), or rejected with ErrBadCursor;
+// nothing panics.
 func FuzzOrders_ListCursor(f *testing.F) {
 	l := newLog(f)
 	for i := range 5 {
@@ -29,6 +31,17 @@ func FuzzOrders_ListCursor(f *testing.F) {
 		if err == nil && len(p.Nodes) > 0 {
 			issued[c] = p.Nodes[0].ID
 		}
+	}
+	// Cursors of the first form ("c1", without the position) are still read: each order's
+	// one spelling of it names that order as the issued cursor does.
+	for i := range 5 {
+		next := ""
+		if i < 4 {
+			next = "o" + strconv.Itoa(i+1)
+		}
+		c1 := base64.RawURLEncoding.EncodeToString([]byte("c1|order|" + strconv.Itoa(i) + "|o" + strconv.Itoa(i)))
+		issued[c1] = next
+		f.Add(c1)
 	}
 	f.Add("")
 	f.Add("garbage")
