@@ -12,7 +12,7 @@ package decider
 //
 // InitialState is where every stream's fold starts, shared by all of them: Evolve must not
 // change it in place. A state that holds maps or slices starts with them nil and Evolve
-// makes them when first needed; a state Evolve made it may then change in place
+// makes them when first needed; Evolve may then change in place the maps and slices it made
 // (decider/spec fails a spec whose fold changed InitialState).
 type Decider[C, S, E any] struct {
 	Decide       func(c C, s S) ([]E, error)

@@ -17,7 +17,8 @@ import (
 //
 // It holds the last size events put, exactly: a reader that trails the writers by more falls
 // back to decoding. The events it holds are shared, not copied: like every decided event,
-// they must not be modified. A nil *Decoded holds nothing. It is safe for concurrent use.
+// they must not be modified. A nil *Decoded holds nothing; the zero Decoded is ready to use
+// and keeps DefaultDecodedSize events. It is safe for concurrent use.
 type Decoded struct {
 	mu   sync.Mutex
 	byID map[string]any
@@ -25,7 +26,8 @@ type Decoded struct {
 	next int
 }
 
-// DefaultDecodedSize is the number of events NewDecoded keeps when given a size below 1.
+// DefaultDecodedSize is the number of events NewDecoded keeps when given a size below 1, and
+// the number the zero Decoded keeps.
 const DefaultDecodedSize = 4096
 
 // NewDecoded returns a Decoded keeping the last size events.
@@ -44,6 +46,9 @@ func (d *Decoded) put(id string, ev any) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.ids == nil { // the zero Decoded
+		d.byID, d.ids = make(map[string]any, DefaultDecodedSize), make([]string, DefaultDecodedSize)
+	}
 	if old := d.ids[d.next]; old != "" {
 		delete(d.byID, old)
 	}

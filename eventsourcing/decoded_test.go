@@ -99,6 +99,22 @@ func TestDecodeEvent(t *testing.T) {
 		}
 	})
 
+	t.Run("the zero Decoded is ready to use", func(t *testing.T) {
+		decodes.Store(0)
+		s := newStore(t)
+		d := &eventsourcing.Decoded{}
+		h := newCounterHandler(s, eventsourcing.WithDecoded(d))
+		mustHandle(t, h, createCounter{ID: "z"}, eventsourcing.Meta{})
+		for _, e := range readAll(t, s) {
+			if _, err := eventsourcing.DecodeEvent(d, eventsourcing.Codec[counterEvent](codec), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := decodes.Load(); n != 0 {
+			t.Errorf("%d decodes, want 0", n)
+		}
+	})
+
 	t.Run("a nil Decoded decodes everything", func(t *testing.T) {
 		decodes.Store(0)
 		e := store.Event{ID: "e", Position: 1, Type: "CounterCreated", Data: []byte(`{"id":"n"}`)}

@@ -32,6 +32,7 @@ type StoreError struct {
 	Err    error
 }
 
+// Error describes the failure: the operation, the stream and the store's error.
 func (e *StoreError) Error() string {
 	return fmt.Sprintf("eventsourcing: %s %s: %v", e.Op, e.Stream, e.Err)
 }

@@ -117,9 +117,10 @@ type Handler[C, S, E any] struct {
 	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
 }
 
-// NewHandler returns a handler of agg's commands over s. It panics when s is nil or agg
-// lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream): a wiring
-// mistake, reported where it was made rather than as a nil dereference at the first command.
+// NewHandler returns a handler of agg's commands over s. It panics when s is nil, agg
+// lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream), or
+// WithCommandIndex was given a CommandIndex not made by NewCommandIndex: a wiring mistake,
+// reported where it was made rather than as a nil dereference or a hang at the first command.
 func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
 	if missing := agg.missing(); s == nil || missing != "" {
 		if s == nil {
@@ -134,6 +135,9 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	}
 	if cfg.index == nil {
 		cfg.index = NewCommandIndex(s)
+	} else if cfg.index.sem == nil {
+		var c C
+		panic(fmt.Sprintf("eventsourcing: NewHandler for %T: WithCommandIndex given a CommandIndex not made by NewCommandIndex", any(&c)))
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
@@ -161,7 +165,10 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // that wrap decider.ErrInvalid or decider.ErrNotFound; a *store.ConflictError when
 // meta.ExpectedVersion is set and differs from the stream's version; Decide's other errors;
 // a *store.ConflictError when the append lost the race (pinned, or after the retries); a
-// *StoreError when the store failed; ctx's error.
+// *StoreError when the store failed; ctx's error. A command that encoding/json cannot
+// encode (for its fingerprint), an event the codec cannot encode, and a stored event it
+// cannot decode (an upcaster's failure is an *UpcastError) fail the command with an error
+// wrapping the cause, writing nothing.
 // A Decide that returns no events writes nothing and returns the stream's current version
 // and position, with Events empty (not nil).
 //

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -184,6 +185,25 @@ func TestNewHandler_panicsOnAMissingPart(t *testing.T) {
 			}()
 			eventsourcing.NewHandler(tt.store, agg)
 		})
+	}
+	t.Run("a zero CommandIndex", func(t *testing.T) {
+		defer func() {
+			msg, _ := recover().(string)
+			if want := "not made by NewCommandIndex"; !strings.Contains(msg, want) {
+				t.Fatalf("panic %q, want one saying %q", msg, want)
+			}
+		}()
+		eventsourcing.NewHandler(newStore(t), counterAggregate(), eventsourcing.WithCommandIndex(&eventsourcing.CommandIndex{}))
+	})
+}
+
+func TestCommandIndex_Lookup_zeroIndexFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var x eventsourcing.CommandIndex
+	_, _, err := x.Lookup(ctx, "c1")
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("Lookup = %v (context: %v), want an error at once", err, ctx.Err())
 	}
 }
 

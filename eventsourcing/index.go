@@ -2,6 +2,7 @@ package eventsourcing
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"slices"
 	"sync"
@@ -19,8 +20,9 @@ type CommandRecord struct {
 }
 
 // CommandIndex maps command ids to the events they wrote, read from the events' metadata,
-// so idempotency lives in the log and survives restarts. Create one per store and share it
-// between every handler of that store (WithCommandIndex).
+// so idempotency lives in the log and survives restarts. Create one per store with
+// NewCommandIndex (the zero CommandIndex is not usable: NewHandler refuses it, and Lookup
+// fails) and share it between every handler of that store (WithCommandIndex).
 //
 // The index catches up with the log on demand, reading only the events appended since its
 // last catch-up. It keeps in memory only where each command of the log starts: a 64-bit
@@ -198,8 +200,15 @@ func (x *CommandIndex) Apply(e store.Event) error {
 	return nil
 }
 
+// errZeroIndex is the error of a zero CommandIndex's Lookup, whose catch-up would wait for
+// ever.
+var errZeroIndex = errors.New("eventsourcing: a CommandIndex not made by NewCommandIndex")
+
 // catchUp indexes every event appended since the last catch-up.
 func (x *CommandIndex) catchUp(ctx context.Context) error {
+	if x.sem == nil {
+		return errZeroIndex
+	}
 	select {
 	case x.sem <- struct{}{}:
 	case <-ctx.Done():

@@ -108,7 +108,22 @@ type sagaProcessor[E, C any] struct {
 // The processor is a SagaRouter keyed by the stream its commands address, when the command
 // type has a Stream() string method (see Route): a Runner runs the commands for one stream,
 // and the commands caused by one stream's events, in log order, and the others concurrently.
+//
+// NewSaga panics when saga.React, codec or dispatch is nil: a wiring mistake, reported where
+// it was made rather than as a failure of every event the saga is given.
 func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dispatch func(ctx context.Context, c C, m Meta) (Result, error), opts ...SagaOption) SagaProcessor {
+	missing := ""
+	switch {
+	case saga.React == nil:
+		missing = "React"
+	case codec == nil:
+		missing = "codec"
+	case dispatch == nil:
+		missing = "dispatch"
+	}
+	if missing != "" {
+		panic(fmt.Sprintf("eventsourcing: NewSaga %q: no %s", name, missing))
+	}
 	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}
 	for _, o := range opts {
 		o(&cfg)

@@ -226,6 +226,32 @@ func TestSaga_Process(t *testing.T) {
 	})
 }
 
+func TestNewSaga_panicsOnAMissingPart(t *testing.T) {
+	h := newCounterHandler(newStore(t))
+	tests := []struct {
+		name     string
+		saga     decider.Saga[counterEvent, counterCmd]
+		codec    eventsourcing.Codec[counterEvent]
+		dispatch func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error)
+		want     string
+	}{
+		{"no React", decider.Saga[counterEvent, counterCmd]{}, counterCodec{}, h.Handle, "no React"},
+		{"no codec", mirrorSaga(), nil, h.Handle, "no codec"},
+		{"no dispatch", mirrorSaga(), counterCodec{}, nil, "no dispatch"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tt.want) {
+					t.Fatalf("panic %q, want one saying %q", msg, tt.want)
+				}
+			}()
+			eventsourcing.NewSaga("mirror", tt.saga, tt.codec, tt.dispatch)
+		})
+	}
+}
+
 func TestSagaCommandID(t *testing.T) {
 	a := eventsourcing.SagaCommandID("s", "e1", 0)
 	if a != eventsourcing.SagaCommandID("s", "e1", 0) {

@@ -35,6 +35,7 @@ type UpcastError struct {
 	Err  error
 }
 
+// Error describes the failure: the stored type name and the cause.
 func (e *UpcastError) Error() string {
 	return fmt.Sprintf("eventsourcing: upcast %q: %v", e.Type, e.Err)
 }

@@ -27,11 +27,16 @@ api() {
   fi
 }
 
-# gql QUERY [VARIABLES_JSON]: POST a GraphQL request, print the response.
-gql() {
+# gql_raw QUERY [VARIABLES_JSON]: POST a GraphQL request, print the response as it came.
+gql_raw() {
   local body
   body=$(printf '{"query":%s,"variables":%s}' "$(printf '%s' "$1" | json_string)" "${2:-{\}}")
-  api -sS --fail-with-body -H 'Content-Type: application/json' --data "$body" "$URL" | pretty
+  api -sS --fail-with-body -H 'Content-Type: application/json' --data "$body" "$URL"
+}
+
+# gql QUERY [VARIABLES_JSON]: POST a GraphQL request, print the response.
+gql() {
+  gql_raw "$@" | pretty
   echo
 }
 
@@ -69,18 +74,19 @@ gql 'mutation($in: ChangeRestaurantMenuInput!) { changeRestaurantMenu(input: $in
     {"menuItemId": "tiramisu", "name": "Tiramisu", "price": "4.50"}]}}}'
 
 step "placeOrder $O at $R"
-gql 'mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id streamId version position } }' \
-  '{"in": {"restaurantId": "'"$R"'", "orderId": "'"$O"'", "menuItemIds": ["margherita", "diavola", "margherita"]}}'
+PLACED=$(gql_raw 'mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id streamId version position } }' \
+  '{"in": {"restaurantId": "'"$R"'", "orderId": "'"$O"'", "menuItemIds": ["margherita", "diavola", "margherita"]}}')
+printf '%s\n' "$PLACED" | pretty
+echo
+POS=$(printf '%s' "$PLACED" | sed -n 's/.*"position":\([0-9]*\).*/\1/p')
 
 step "placeOrder with an item not on the menu: MENU_ITEMS_NOT_AVAILABLE"
 gql 'mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { id } }' \
   '{"in": {"restaurantId": "'"$R"'", "menuItemIds": ["calzone"]}}'
 
-step "order $O, waiting for the saga to create it (minPosition: the head)"
-HEAD=$(api -sS -H 'Content-Type: application/json' --data '{"query":"{ status { head } }"}' "$URL" |
-  sed -n 's/.*"head":\([0-9]*\).*/\1/p')
+step "order $O with minPosition $POS (placeOrder's position): the query waits for the read models and for the order the saga creates because of it"
 gql 'query($id: ID!, $pos: Int64) { order(id: $id, minPosition: $pos) { id restaurantId status version menuItems { name price } } }' \
-  '{"id": "'"$O"'", "pos": '"${HEAD:-0}"'}'
+  '{"id": "'"$O"'", "pos": '"${POS:?placeOrder returned no position}"'}'
 
 step "markOrderAsPrepared $O"
 gql 'mutation($in: MarkOrderAsPreparedInput!) { markOrderAsPrepared(input: $in) { id streamId version position } }' \

@@ -41,7 +41,9 @@ func TestCurlScript(t *testing.T) {
 		if err != nil {
 			t.Fatalf("curl.sh: %v\n%s", err, out)
 		}
-		for _, want := range []string{`"createRestaurant"`, `"markOrderAsPrepared"`, "ORDER_ALREADY_PREPARED", "MENU_ITEMS_NOT_AVAILABLE", "event: next"} {
+		for _, want := range []string{`"createRestaurant"`, `"markOrderAsPrepared"`, "ORDER_ALREADY_PREPARED", "MENU_ITEMS_NOT_AVAILABLE", "event: next",
+			`"CREATED"`, // the order read with placeOrder's position as minPosition: the saga created it
+		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %s:\n%s", want, out)
 			}

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -51,6 +52,7 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 	endpoint := fs.String("url", "http://127.0.0.1:8080/graphql", "the server's GraphQL endpoint")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
 	token := fs.String("token", "", "bearer `token` for a server started with --auth-tokens (default $"+TokenEnv+")")
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil { // the flag package printed the error and the usage
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -59,6 +61,11 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "demo: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if _, err := wsURL(*endpoint); err != nil {
+		fmt.Fprintf(stderr, "demo: --url: %v\n", err)
 		fs.Usage()
 		return 2
 	}
@@ -71,9 +78,26 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 	defer cancel()
 	if err := run(ctx, &client{url: *endpoint, token: *token, http: hc}, stdout); err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			fmt.Fprintf(stderr, "demo: is the server running at %s? Start one with: go run ./cmd/api --store memory\n", *endpoint)
+		}
 		return 1
 	}
 	return 0
+}
+
+// usage prints what the demo does and its flags.
+func usage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), `Usage: demo [flags]   (from a checkout: go run ./cmd/demo [flags])
+
+Plays the eventgraph scenario against a running server, printing each step: creates a
+restaurant, changes its menu, places an order, follows the order over a WebSocket
+subscription while the server's saga creates it, marks it prepared, and reads it back
+with minPosition. Start a server first, e.g. go run ./cmd/api --store memory
+
+Flags:
+`)
+	fs.PrintDefaults()
 }
 
 // commandResult is what every mutation returns.

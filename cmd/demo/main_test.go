@@ -170,6 +170,12 @@ func TestRun_withABearerToken(t *testing.T) {
 func TestRunMain(t *testing.T) {
 	srv, _ := newServer(t, token)
 	url := srv.URL + "/graphql"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noServer := "http://" + l.Addr().String() + "/graphql" // nothing listens there once closed
+	l.Close()
 	tests := []struct {
 		name       string
 		args       []string
@@ -185,6 +191,9 @@ func TestRunMain(t *testing.T) {
 		{"an extra argument", []string{"--url", url, "extra"}, nil, 2, `unexpected argument "extra"`},
 		{"an unknown flag", []string{"--nope"}, nil, 2, "-nope"},
 		{"help", []string{"-h"}, nil, 0, "-token"},
+		{"a URL without http://", []string{"--url", "127.0.0.1:8080/graphql"}, nil, 2, "demo: --url: "},
+		{"a URL of another scheme", []string{"--url", "localhost:8080/graphql"}, nil, 2, "want http or https"},
+		{"no server at the URL", []string{"--url", noServer}, nil, 1, "is the server running at " + noServer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +204,7 @@ func TestRunMain(t *testing.T) {
 			if status != tt.wantStatus || !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("status %d, stderr %q: want %d and %q", status, stderr.String(), tt.wantStatus, tt.wantStderr)
 			}
-			if status == 2 && !strings.Contains(stderr.String(), "Usage of demo") {
+			if (status == 2 || tt.name == "help") && !strings.Contains(stderr.String(), "Usage: demo") {
 				t.Errorf("stderr %q: want the usage", stderr.String())
 			}
 			if strings.Contains(stderr.String(), token) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -126,8 +127,8 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 				o.context(), target, o.err, target)
 			return
 		}
-		tb.Errorf("%s\nthen: want error %v\ngot error: %v\nerrors differ (- want, + got):\n%s",
-			o.context(), target, o.err, indent(diffValues(renderError(target), renderError(got))))
+		tb.Errorf("%s\nthen: want error %v\ngot error: %v\nerrors differ (- want, + got):\n%s%s",
+			o.context(), target, o.err, indent(diffValues(renderError(target), renderError(got))), textOnly(o.err, target))
 	}
 }
 
@@ -163,6 +164,16 @@ func (o *Outcome[C, S, E]) eventsWithError() {
 // context describes the given events and the command.
 func (o *Outcome[C, S, E]) context() string {
 	return fmt.Sprintf("given:\n%s\nwhen:\n%s", indent(renderList(o.spec.given)), indent(render(o.command)))
+}
+
+// textOnly returns a hint for a failure report when err's text holds the text of target, a
+// sentinel, but its chain does not hold target: the error was made with %v instead of %w.
+func textOnly(err, target error) string {
+	if target == nil || structured(target) || !strings.Contains(err.Error(), target.Error()) {
+		return ""
+	}
+	return "\nthe error's text holds the wanted error's, but the error does not wrap it: make it with fmt.Errorf's %w, not %v, " +
+		"so that errors.Is (and so the API's error codes) finds it"
 }
 
 // matches reports whether err matches target as ThenError describes.

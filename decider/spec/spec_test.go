@@ -222,6 +222,17 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"want error insufficient funds"},
 		},
 		{
+			name: "ThenError fails for an error that only quotes a sentinel's text, saying to wrap it",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) { return nil, fmt.Errorf("withdraw: %v", errInsufficient) } // %v, not %w
+				spec.For(tb, d).When(withdraw{1}).ThenError(errInsufficient)
+			},
+			wantFail: true,
+			wantLog: []string{"want error insufficient funds", "+ *errors.errorString: withdraw: insufficient funds",
+				"does not wrap it: make it with fmt.Errorf's %w, not %v"},
+		},
+		{
 			name: "ThenError fails for another instance of an error without exported fields, saying why",
 			spec: func(tb testing.TB) {
 				d := account()
