@@ -115,6 +115,30 @@ func TestDecodeEvent(t *testing.T) {
 		}
 	})
 
+	t.Run("the handler counts each event's encoded size against the byte bound", func(t *testing.T) {
+		s := newStore(t)
+		mustHandle(t, newCounterHandler(s), createCounter{ID: "c0"}, eventsourcing.Meta{})
+		one := len(readAll(t, s)[0].Data) // every createCounter{ID: "cN"} encodes to as many bytes
+
+		decodes.Store(0)
+		s = newStore(t)
+		d := eventsourcing.NewDecoded(16, eventsourcing.WithDecodedBytes(2*one))
+		h := newCounterHandler(s, eventsourcing.WithDecoded(d))
+		const n = 5
+		for i := range n {
+			mustHandle(t, h, createCounter{ID: fmt.Sprint("c", i)}, eventsourcing.Meta{})
+		}
+		for _, e := range readAll(t, s) {
+			if _, err := eventsourcing.DecodeEvent(d, eventsourcing.Codec[counterEvent](codec), e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Room for two events' bytes: the last two come back as written, the rest are decoded.
+		if got := decodes.Load(); got != n-2 {
+			t.Errorf("%d decodes, want %d", got, n-2)
+		}
+	})
+
 	t.Run("a nil Decoded decodes everything", func(t *testing.T) {
 		decodes.Store(0)
 		e := store.Event{ID: "e", Position: 1, Type: "CounterCreated", Data: []byte(`{"id":"n"}`)}

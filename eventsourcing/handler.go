@@ -378,7 +378,7 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	}
 	// Before the append: subscribers may read the events before it returns.
 	for i, ev := range events {
-		h.cfg.decoded.put(data[i].ID, ev)
+		h.cfg.decoded.put(data[i].ID, ev, len(data[i].Data))
 	}
 	var app store.Appended
 	var appended []store.Event // the committed events, when the store returns them
