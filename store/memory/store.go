@@ -1,7 +1,9 @@
 // Package memory provides an in-memory event store for tests and demos.
 //
-// The whole log lives in memory and is lost when the process ends. It implements the full
-// store.Store contract and store.Header, and passes the storetest conformance suite.
+// The whole log lives in memory and is lost when the process ends, as are the sagas'
+// checkpoints and the handlers' snapshots it keeps (store.Checkpointer, store.Snapshotter).
+// It implements the full store.Store contract and store.Header, and passes the storetest
+// conformance suite.
 package memory
 
 import (
