@@ -296,6 +296,8 @@ func (r *Runner) CaughtUp(ctx context.Context) error {
 // When ctx ends first it returns an error wrapping ctx's error and, when ctx's deadline
 // passed, ErrConsistencyTimeout. When a processor stopped on an error before reaching the
 // position, or Run has returned, it returns an error wrapping ErrProcessorStopped at once.
+// Before Run is called nothing is processed, so WaitFor waits for ctx (give it a deadline);
+// a Runner without processors has nothing to wait for and returns nil for any p.
 func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
