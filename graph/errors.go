@@ -55,6 +55,11 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		if _, coded := gqlErr.Extensions["code"]; !coded {
 			return badRequest(gqlErr) // a transport's refusal of the request itself
 		}
+		if gqlErr.Rule == fieldComparisonLimit { // validation's, refused for its cost
+			out := *gqlErr
+			out.Extensions = map[string]any{"code": CodeComplexityLimitExceeded}
+			return &out
+		}
 		if v, ok := variableRefusal(gqlErr); ok {
 			return v
 		}

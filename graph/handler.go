@@ -193,7 +193,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 	srv.Use(listDefaults{})
 	srv.Use(&variableTypes{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(&complexityLimit{limit: cfg.ComplexityLimit}) // gqlgen's, with each fragment priced once
 	srv.Use(transportRules{})
 	srv.Use(newSubscriptionLimit(cfg.MaxSubscriptions)) // the last that may refuse: see there
 	// Last: it keeps a query only once every other extension let it through.

@@ -7,10 +7,12 @@ import (
 )
 
 // validationRules are gqlparser's default rules plus numbersInRange and
-// customScalarLiterals, with singleSubscriptionRoot for gqlparser's rule of the same name.
+// customScalarLiterals, with singleSubscriptionRoot and boundedOverlaps for gqlparser's
+// rules of the same names.
 func validationRules() *rules.Rules {
 	r := rules.NewDefaultRules()
 	r.ReplaceRule(singleSubscriptionRoot.Name, singleSubscriptionRoot.RuleFunc)
+	r.ReplaceRule(boundedOverlaps.Name, boundedOverlaps.RuleFunc)
 	r.AddRule(numbersInRange.Name, numbersInRange.RuleFunc)
 	r.AddRule(customScalarLiterals.Name, customScalarLiterals.RuleFunc)
 	return r

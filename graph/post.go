@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -42,6 +43,10 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		refuseBody(w, r, err)
+		return
+	}
+	if !utf8.Valid(buf.Bytes()) {
+		writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notUTF8)
 		return
 	}
 	var params graphql.RawParams

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -105,6 +106,10 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 				refuseBody(w, r, err)
 				return
 			}
+			if !utf8.Valid(body) {
+				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notUTF8)
+				return
+			}
 			if !isGraphQLRequest(body) {
 				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
 				return
@@ -170,6 +175,11 @@ func isGraphQLRequest(body []byte) bool {
 	}
 	return decodeJSON(bytes.NewReader(body), &req)
 }
+
+// notUTF8 refuses a body that is not UTF-8, as JSON must be (RFC 8259). encoding/json
+// would read each invalid byte as U+FFFD, and a name sent in Latin-1 ("Caf\xe9") was
+// written to the log as "Caf\ufffd" without a word to the client.
+const notUTF8 = "the body is not valid UTF-8: send JSON in UTF-8"
 
 // notARequest is the message for a body that is not a GraphQL request.
 const notARequest = `the body is not a GraphQL request: a JSON object with a "query" string, and optionally "operationName" (a string), "variables" and "extensions" (objects)`
