@@ -53,6 +53,7 @@ type Config struct {
 	KeepAlive          time.Duration // interval of WebSocket and SSE keep-alive pings
 	Introspection      bool          // allow schema introspection (the playground needs it)
 	ShutdownTimeout    time.Duration // how long shutdown waits for in-flight requests
+	ShutdownDelay      time.Duration // how long /readyz answers 503 before shutdown stops accepting
 	LogFormat          string        // LogText or LogJSON
 	LogLevel           slog.Level    // minimum level logged
 	Playground         bool          // serve the GraphiQL playground at /
@@ -110,6 +111,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.DurationVar(&c.KeepAlive, "keep-alive", c.KeepAlive, "interval of WebSocket and SSE keep-alive pings")
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow schema introspection (the playground needs it)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "on SIGTERM, how long to go on serving with /readyz answering 503 before the shutdown stops accepting connections, so that a load balancer stops sending requests first; 0 stops at once")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 	fs.Var((*logLevel)(&c.LogLevel), "log-level", "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
@@ -227,6 +229,8 @@ func (c Config) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s %v: must be positive", source("keep-alive"), c.KeepAlive)
 	case c.ShutdownTimeout <= 0:
 		return fmt.Errorf("invalid %s %v: must be positive", source("shutdown-timeout"), c.ShutdownTimeout)
+	case c.ShutdownDelay < 0:
+		return fmt.Errorf("invalid %s %v: must be 0 (none) or more", source("shutdown-delay"), c.ShutdownDelay)
 	case c.PersistedQueries < 0:
 		return fmt.Errorf("invalid %s %d: must be 0 (off) or more", source("persisted-queries"), c.PersistedQueries)
 	case c.SnapshotEvery < 0:

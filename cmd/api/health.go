@@ -32,8 +32,13 @@ func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 // projection or saga has stopped on an error (its read model no longer follows the log:
 // queries with minPosition fail); the event store does not tell its head within
 // storeCheckTimeout (a PostgreSQL server down: every command would fail); the log is still
-// being replayed. The reasons are fit for a client: they never hold the store's error.
+// being replayed; the server is shutting down (from the signal on, through --shutdown-delay,
+// so that a load balancer stops sending requests before the listener closes). The reasons
+// are fit for a client: they never hold the store's error.
 func (o *observability) notReady(ctx context.Context) string {
+	if o.leaving.Load() {
+		return "shutting down"
+	}
 	if why := o.storeFailure(); why != "" {
 		return why
 	}

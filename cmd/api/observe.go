@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -24,6 +25,7 @@ type observability struct {
 	svc       *service.Service // set by routes
 	ready     chan struct{}    // closed once the read models caught up after start-up
 	readyOnce sync.Once
+	leaving   atomic.Bool // set when shutdown begins: /readyz answers 503 from then on
 
 	// Test hooks, set before Run.
 	tick      <-chan time.Time                                        // replay progress ticks (default: every second)

@@ -40,6 +40,8 @@ type Main struct {
 	failed   chan error         // Failed's channel
 	stopOnce sync.Once
 	closeErr error
+	// endDelay, closed, ends Close's --shutdown-delay early (tests).
+	endDelay chan struct{}
 
 	// requestStarted, when set before Run, is told of each request as it reaches the
 	// handlers (tests: a request read just as Shutdown begins is dropped by net/http before
@@ -58,7 +60,7 @@ type Main struct {
 
 // NewMain returns a Main with the default configuration.
 func NewMain() *Main {
-	return &Main{Config: DefaultConfig(), Stderr: os.Stderr, failed: make(chan error, 2)}
+	return &Main{Config: DefaultConfig(), Stderr: os.Stderr, failed: make(chan error, 2), endDelay: make(chan struct{})}
 }
 
 // ParseFlags sets m.Config from args (without the program name) and the
@@ -264,6 +266,19 @@ func (m *Main) Close() error {
 func (m *Main) shutdown() error {
 	if m.srv == nil {
 		return nil
+	}
+	m.observability().leaving.Store(true)
+	if d := m.Config.ShutdownDelay; d > 0 {
+		// Serve on while /readyz answers 503, so that a load balancer takes the server out
+		// of rotation before its listener closes (a connection refused mid-rotation is a
+		// failed request for someone).
+		m.Logger.Info("shutdown delayed: /readyz answers 503 meanwhile", "shutdown_delay", d.String())
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-m.endDelay:
+			t.Stop()
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()

@@ -454,3 +454,59 @@ func TestMain_closeCutsOffAStreamAndAStoreThatHang(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_shutdownDelayServesWhileNotReady: with --shutdown-delay, a shutdown first turns
+// /readyz (and the eventgraph_ready gauge) to 503 "shutting down" and goes on serving, so
+// that a load balancer polling /readyz stops sending requests before the listener closes;
+// then it shuts down as without the delay.
+func TestMain_shutdownDelayServesWhileNotReady(t *testing.T) {
+	m, logs := startMain(t, "--store", "memory", "--shutdown-delay", "1h")
+	select {
+	case <-m.Ready():
+	case <-testCtx(t).Done():
+		t.Fatal("never ready")
+	}
+	readiness(t, m, http.StatusOK, "ready", 1)
+
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	deadline := time.Now().Add(30 * time.Second) // Close marks the server as leaving first thing
+	for {
+		resp, _ := httpGet(t, m.URL()+"/readyz")
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 503 after Close began")
+		}
+	}
+	readiness(t, m, http.StatusServiceUnavailable, "shutting down", 0)
+	// Still serving, on new connections too: the delay is for the load balancer to notice.
+	c := newClient(t, m.URL()+"/graphql")
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Osteria", "menu": menu("a")}})
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned during the delay: %v", err)
+	default:
+	}
+
+	close(m.endDelay)
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := http.Get(m.URL() + "/readyz"); err == nil {
+		t.Error("the server still accepts connections after Close")
+	}
+	if !strings.Contains(logs.String(), "shutdown delayed") {
+		t.Errorf("no log line of the delay in:\n%s", logs)
+	}
+}
+
+// TestConfig_shutdownDelayNotNegative: a negative --shutdown-delay is refused.
+func TestConfig_shutdownDelayNotNegative(t *testing.T) {
+	m := NewMain()
+	err := m.ParseFlags([]string{"--shutdown-delay", "-1s"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "shutdown-delay") {
+		t.Fatalf("ParseFlags(--shutdown-delay -1s) = %v, want an error naming the flag", err)
+	}
+}
