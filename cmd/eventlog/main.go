@@ -7,13 +7,16 @@
 //	eventlog tail [-n N] DIR print the last N events (default 10) as they are stored
 //
 // verify runs jsonl.Verify: it names the byte offset and line of any damage, with the
-// number of events in the whole commits before it, and reports a torn tail (which the store
-// cuts off when it next opens). It changes nothing. Run it on a log no store is writing, or
-// expect a torn tail from writes in flight.
+// number of events in the whole commits before it (and says so when the damaged line ends
+// in CR LF: the file's line endings were converted), and reports a torn tail (which the
+// store cuts off when it next opens). It changes nothing. Run it on a log no store is
+// writing, or expect a torn tail from writes in flight.
 //
 // stats and tail check the log the same way first and show only its whole commits: when the
 // log is damaged, they show those before the damage, then say on stderr at which byte
 // offset they stopped and exit with status 1; a torn tail is left out with a note on stderr.
+// tail holds a block of the log or two in memory however many lines it prints. Output that
+// cannot be written (a full disk) is a failure: exit status 1, said on stderr.
 // Flags may come before or after DIR; "eventlog COMMAND -h" prints a command's usage.
 package main
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,8 +51,35 @@ func synopsis(name string) (string, bool) {
 	return "", false
 }
 
-// run runs the command with its arguments and returns the exit status.
+// run runs the command with its arguments and returns the exit status. Output that cannot
+// be written (a full disk) makes it exit with status 1, saying so.
 func run(args []string, stdout, stderr io.Writer) int {
+	out := &errWriter{w: stdout}
+	code := runTo(args, out, stderr)
+	if out.err != nil {
+		fmt.Fprintf(stderr, "eventlog: write output: %v\n", out.err)
+		return exitCorrupt
+	}
+	return code
+}
+
+// errWriter is a Writer that keeps its first error and writes nothing after it.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) Write(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.w.Write(p)
+	w.err = err
+	return n, err
+}
+
+// runTo is run, writing to stdout without checking that the writes succeed.
+func runTo(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -91,6 +119,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
 	case err == nil && n < 0:
 		err = fmt.Errorf("invalid -n %d: must not be negative", n)
+	case err == nil && dirs[0] == "":
+		err = errors.New(`empty log directory "" (an unset variable?); "." is the current directory`)
+	case err == nil:
+		if fi, serr := os.Stat(dirs[0]); serr == nil && !fi.IsDir() {
+			err = fmt.Errorf("%s is a file, not a log directory: give the directory that holds %s (here %s)",
+				dirs[0], jsonl.LogFile, filepath.Dir(dirs[0]))
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog %s: %v\n", name, err)
@@ -117,6 +152,9 @@ func verify(dir string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  the %d events (%d commits, %d streams, %d bytes) before it are intact; the store refuses to open until the damage is repaired\n",
 			rep.Events, rep.Commits, rep.Streams, rep.Valid)
+		if endsInCR(ce.Path, ce.Offset) {
+			fmt.Fprintf(stdout, "  the line ends in CR LF where the store writes LF only: the file's line endings were converted (a copy in text mode, an editor, git); keep a copy, then convert them back (sed -i 's/\\r$//' %s) and verify again\n", ce.Path)
+		}
 		return exitCorrupt
 	}
 	if err != nil {
@@ -156,6 +194,33 @@ func lineAt(path string, off int64) (string, error) {
 		return fmt.Sprintf("%q", b[:i]), nil
 	}
 	return fmt.Sprintf("%q…", b), nil
+}
+
+// endsInCR reports whether the line at off ends in "\r\n". A line the store writes never
+// does (JSON escapes a carriage return in a string), so it tells a file whose line endings
+// were converted to CR LF, where the store's reason names the line's ending only. It reads
+// forward to the end of the line, a block at a time.
+func endsInCR(path string, off int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	last := byte(0) // the byte before buf
+	for {
+		n, err := f.ReadAt(buf, off)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			if i > 0 {
+				last = buf[i-1]
+			}
+			return last == '\r'
+		}
+		if err != nil {
+			return false
+		}
+		last, off = buf[n-1], off+int64(n)
+	}
 }
 
 // wholeCommits checks the log with jsonl.Verify and returns it opened, with the report:
@@ -261,39 +326,70 @@ func tail(dir string, n int, stdout, stderr io.Writer) int {
 		return exitCorrupt
 	}
 	defer f.Close()
-	lines, err := lastLines(f, rep.Valid, n)
-	if err != nil {
-		fmt.Fprintf(stderr, "eventlog: read %s: %v\n", rep.Path, err)
+	if err := copyLastLines(stdout, f, rep.Valid, n); err != nil {
+		if !errors.Is(err, errWrite) { // run reports a failed write
+			fmt.Fprintf(stderr, "eventlog: read %s: %v\n", rep.Path, err)
+		}
 		return exitCorrupt
 	}
-	stdout.Write(lines)
 	return finish(dir, rep, damage, stderr)
 }
 
-// lastLines returns the last n lines of the first size bytes of r, which end with a '\n',
-// reading backwards from size.
-func lastLines(r io.ReaderAt, size int64, n int) ([]byte, error) {
-	if n == 0 || size == 0 {
-		return nil, nil
+// errWrite marks an error of copyLastLines that is the output's.
+var errWrite = errors.New("write output")
+
+// tailBlock is how much tail reads at a time.
+const tailBlock = 64 << 10
+
+// copyLastLines writes to w the last n lines of the first size bytes of r, which end with
+// a '\n'. It finds where they start reading backwards, a block at a time, then copies them,
+// so that it holds a block or two in memory however many lines are asked for.
+func copyLastLines(w io.Writer, r io.ReaderAt, size int64, n int) error {
+	start, err := tailStart(r, size, n)
+	if err != nil {
+		return err
 	}
-	for block := int64(64 << 10); ; block *= 2 {
-		start := max(size-block, 0)
-		buf := make([]byte, size-start)
-		if _, err := r.ReadAt(buf, start); err != nil {
-			return nil, err
-		}
-		found := 0
-		for i := len(buf) - 2; i >= 0; i-- { // the last byte ends the last line
-			if buf[i] == '\n' {
-				if found++; found == n {
-					return buf[i+1:], nil
-				}
+	buf := make([]byte, tailBlock)
+	for off := start; off < size; {
+		m, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if m > 0 {
+			if _, err := w.Write(buf[:m]); err != nil {
+				return fmt.Errorf("%w: %w", errWrite, err)
 			}
 		}
-		if start == 0 {
-			return buf, nil
+		if err != nil && !(errors.Is(err, io.EOF) && off+int64(m) == size) {
+			return fmt.Errorf("at byte offset %d: %w", off+int64(m), err)
 		}
+		off += int64(m)
 	}
+	return nil
+}
+
+// tailStart returns the offset of the last n lines of the first size bytes of r, which end
+// with a '\n', reading backwards a block at a time.
+func tailStart(r io.ReaderAt, size int64, n int) (int64, error) {
+	if n == 0 {
+		return size, nil
+	}
+	buf := make([]byte, tailBlock)
+	found := 0
+	for end := size - 1; end > 0; { // the last byte ends the last line
+		start := max(end-tailBlock, 0)
+		b := buf[:end-start]
+		if _, err := r.ReadAt(b, start); err != nil {
+			return 0, err
+		}
+		for i := len(b); ; {
+			if i = bytes.LastIndexByte(b[:i], '\n'); i < 0 {
+				break
+			}
+			if found++; found == n {
+				return start + int64(i) + 1, nil
+			}
+		}
+		end = start
+	}
+	return 0, nil
 }
 
 // printable returns an event type as the terminal may show it: as it is when every character

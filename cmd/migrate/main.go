@@ -16,7 +16,10 @@
 //	                         (jsonl.WithMaxEventSize), that limit
 //	--progress=false         no progress on stderr (a bar on a terminal, else a line every 5 s)
 //
-// Flags may come before or after DIR.
+// Flags may come before or after DIR; a flag wins over its environment variable.
+//
+// SIGINT or SIGTERM stops the copy after the batch in flight (its transaction commits or
+// rolls back whole), and a second one ends the process at once.
 //
 // Stop the server that writes DIR first: migrate fails while a server holds the log, and
 // while it runs it holds a shared lock on DIR/LOCK, so that no server starts on the log. It
@@ -32,6 +35,10 @@
 // destination that differs from the log is refused and left unchanged. The exit status is
 // 0 on success, 1 on failure and 2 for bad usage.
 //
+// The sagas' checkpoints (DIR/checkpoints.json) are copied after the events, except one
+// that does not belong to the copied log (beyond its head, or naming other events), which
+// migrate names and leaves out, as a server would ignore it.
+//
 // PostgreSQL limits a stream id to postgres.MaxStreamIDBytes (2048 bytes: its index on
 // stream ids cannot hold much longer keys), while a JSONL log limits only an event's whole
 // size, so a log with a longer stream id cannot be copied: migrate copies the batches before
@@ -40,6 +47,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,5 +56,16 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		// Reading a large log or waiting on a server that stopped answering may take long:
+		// a second signal ends the process at once, as the signal's default action does.
+		stop()
+		nl := ""
+		if isTerminal(os.Stderr) {
+			nl = "\n" // after the progress bar
+		}
+		fmt.Fprintf(os.Stderr, "%smigrate: interrupted: stopping; the destination keeps the batches copied so far, and running again continues after them (a second signal ends migrate at once)\n", nl)
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"iter"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -36,30 +38,59 @@ type config struct {
 	progress         bool
 }
 
-func parse(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	c := config{url: getenv("EVENTGRAPH_POSTGRES_URL"), schema: getenv("EVENTGRAPH_POSTGRES_SCHEMA")}
-	if c.schema == "" {
-		c.schema = postgres.DefaultSchema
-	}
+// synopsis is the usage's first lines; usage adds the flags.
+const synopsis = `usage: migrate [flags] DIR
+
+Copies the JSONL event log in DIR into PostgreSQL, keeping its positions.
+Flags may come before or after DIR; a flag wins over its environment variable.
+
+`
+
+// newFlags returns migrate's flags, set into c. Their defaults are the built-in ones, not
+// the environment's, so that the usage never shows EVENTGRAPH_POSTGRES_URL (it may hold a
+// password).
+func newFlags(c *config) *flag.FlagSet {
 	flags := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	flags.SetOutput(stderr)
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "usage: migrate [flags] DIR\n\nCopies the JSONL event log in DIR into PostgreSQL, keeping its positions.\nFlags may come before or after DIR.\n\n")
-		flags.PrintDefaults()
-	}
-	flags.StringVar(&c.url, "postgres-url", c.url, "destination database `URL` (EVENTGRAPH_POSTGRES_URL)")
-	flags.StringVar(&c.schema, "postgres-schema", c.schema, "destination `schema` (EVENTGRAPH_POSTGRES_SCHEMA)")
+	flags.SetOutput(io.Discard) // run reports errors and usage itself, each once
+	flags.Usage = func() {}
+	flags.StringVar(&c.url, "postgres-url", "", "destination database `URL` (or EVENTGRAPH_POSTGRES_URL)")
+	flags.StringVar(&c.schema, "postgres-schema", postgres.DefaultSchema, "destination `schema` (or EVENTGRAPH_POSTGRES_SCHEMA)")
 	flags.IntVar(&c.batch, "batch", 1000, "events per transaction (fewer when they add up to over 64 MiB)")
 	flags.IntVar(&c.maxEventSize, "max-event-size", store.DefaultMaxEventSize, "the largest event the destination accepts, in `bytes` (the limit the log was written with)")
 	flags.BoolVar(&c.progress, "progress", true, "show progress on stderr (a bar on a terminal, else a line every 5 s)")
+	return flags
+}
+
+// usage writes the usage with every flag.
+func usage(w io.Writer) {
+	fmt.Fprint(w, synopsis)
+	flags := newFlags(&config{})
+	flags.SetOutput(w)
+	flags.PrintDefaults()
+}
+
+// parse parses the command line, taking what the flags leave unset from the environment. It
+// returns flag.ErrHelp for -h and --help.
+func parse(args []string, getenv func(string) string) (config, error) {
+	var c config
+	flags := newFlags(&c)
 	dirs, err := cliargs.Parse(flags, args)
 	if err != nil {
 		return c, err
 	}
+	set := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["postgres-url"] {
+		c.url = getenv("EVENTGRAPH_POSTGRES_URL")
+	}
+	if v := getenv("EVENTGRAPH_POSTGRES_SCHEMA"); !set["postgres-schema"] && v != "" {
+		c.schema = v
+	}
 	switch {
 	case len(dirs) != 1:
-		flags.Usage()
 		return c, fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
+	case dirs[0] == "":
+		return c, errors.New(`empty log directory "" (an unset variable?); "." is the current directory`)
 	case c.url == "":
 		return c, errors.New("no destination: set --postgres-url or EVENTGRAPH_POSTGRES_URL")
 	case c.batch <= 0 || c.batch > maxBatch:
@@ -70,6 +101,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 		// postgres.Open refuses it too, but only after the log has been opened and read.
 		return c, fmt.Errorf("invalid --postgres-schema %q: must be 1 to %d bytes, with no NUL", c.schema, postgres.MaxSchemaBytes)
 	}
+	if fi, err := os.Stat(dirs[0]); err == nil && !fi.IsDir() {
+		return c, fmt.Errorf("%s is a file, not a log directory: give the directory that holds %s (here %s)",
+			dirs[0], jsonl.LogFile, filepath.Dir(dirs[0]))
+	}
 	c.dir = dirs[0]
 	c.batchBytes = maxBatchBytes
 	return c, nil
@@ -77,12 +112,17 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (config,
 
 // run runs the command and returns its exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c, err := parse(args, getenv, stderr)
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	c, err := parse(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "migrate: %v\n", err)
+		fmt.Fprintf(stderr, "migrate: %v (migrate --help shows the usage)\n", err)
 		return exitUsage
 	}
 	if err := migrate(ctx, c, stdout, stderr); err != nil {
@@ -139,7 +179,7 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 
 	if dstHead == srcHead {
 		fmt.Fprintf(stdout, "nothing to copy: the destination holds all %d events of the log\n", srcHead)
-		return copyCheckpoints(ctx, src, dst, stdout)
+		return copyCheckpoints(ctx, src, dst, srcHead, stdout)
 	}
 	bar := newProgress(stderr, c.progress, isTerminal(stderr), int64(dstHead), int64(srcHead))
 	start := time.Now()
@@ -191,26 +231,64 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	copied := srcHead - dstHead
 	fmt.Fprintf(stdout, "copied %d events (positions %d-%d) into schema %s in %v; the destination's head is %d\n",
 		copied, dstHead+1, srcHead, c.schema, time.Since(start).Round(time.Millisecond), srcHead)
-	return copyCheckpoints(ctx, src, dst, stdout)
+	return copyCheckpoints(ctx, src, dst, srcHead, stdout)
 }
 
 // copyCheckpoints saves the log's saga checkpoints in the destination, which now holds the
 // events they name at the same positions, so the first server there resumes each saga where
 // it stopped instead of replaying the log (and deciding anew commands it had rejected).
-// PostgreSQL keeps a checkpoint already there that is further on.
-func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpointer, stdout io.Writer) error {
+// PostgreSQL keeps a checkpoint already there that is further on. A checkpoint that does
+// not belong to the copied log (one beyond its head, or naming other events: a
+// checkpoints.json left beside a restored log, or copied after the log while a server ran)
+// is not copied, and it says so: a server would ignore it and read the log from its start.
+func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpointer, head store.Position, stdout io.Writer) error {
 	cps, err := src.Checkpoints(ctx)
 	if err != nil {
 		return fmt.Errorf("the events are copied, the saga checkpoints not: %w (move %s aside and run again: the sagas will then replay the log once)", err, jsonl.CheckpointFile)
 	}
 	for _, name := range slices.Sorted(maps.Keys(cps)) {
 		c := cps[name]
+		why, err := foreign(ctx, src, c, head)
+		if err != nil {
+			return fmt.Errorf("the events are copied, checkpoint %q not: %w (run again to retry)", name, err)
+		}
+		if why != "" {
+			fmt.Fprintf(stdout, "not copied: checkpoint %q (position %d), which does not belong to this log: %s\n", name, c.Position, why)
+			continue
+		}
 		if err := dst.SaveCheckpoint(ctx, name, c); err != nil {
 			return fmt.Errorf("the events are copied, checkpoint %q not: %w (run again to retry)", name, err)
 		}
 		fmt.Fprintf(stdout, "saved checkpoint %q (position %d)\n", name, c.Position)
 	}
 	return nil
+}
+
+// foreign says why checkpoint c does not belong to the first head events of the log, or
+// returns "" when it does: as a saga checks it when it resumes, the events at its position
+// and at the head it was saved with must be the ones it names.
+func foreign(ctx context.Context, src store.Store, c store.Checkpoint, head store.Position) (string, error) {
+	switch {
+	case c.Position <= 0 || c.Position > c.Head:
+		return fmt.Sprintf("position %d with head %d", c.Position, c.Head), nil
+	case c.Head > head:
+		return fmt.Sprintf("saved when the log's head was %d, beyond the %d events copied", c.Head, head), nil
+	}
+	for _, at := range []struct {
+		p  store.Position
+		id string
+	}{{c.Position, c.EventID}, {c.Head, c.HeadEventID}} {
+		for e, err := range src.ReadAll(ctx, at.p-1) {
+			if err != nil {
+				return "", err
+			}
+			if e.ID != at.id {
+				return fmt.Sprintf("it names event %q at position %d, where the log has %q", at.id, at.p, e.ID), nil
+			}
+			break
+		}
+	}
+	return "", nil
 }
 
 // samePrefix checks that the destination's first n events equal the log's.

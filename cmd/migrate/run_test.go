@@ -273,7 +273,8 @@ func TestRun_usage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no directory", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, nil, "one log directory"},
+		{"no arguments", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, nil, "usage: migrate [flags] DIR"},
+		{"no directory", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "5"}, "one log directory"},
 		{"no destination", nil, []string{"dir"}, "--postgres-url"},
 		{"bad batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "0", "dir"}, "--batch"},
 		// A batch is held in memory: a huge one had run out of memory, after making the schema.
@@ -296,6 +297,59 @@ func TestRun_usage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", r.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestRun_usageSaysItOnce: --help prints the usage on stdout (found by review: on stderr,
+// so "migrate --help | less" showed nothing); a usage error is one line (found by review:
+// the flag package's message, the whole usage, then the message again), and the log file
+// given for its directory is one that names the directory.
+func TestRun_usageSaysItOnce(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		r := runMigrate(t, nil, arg)
+		if r.code != exitOK || !strings.HasPrefix(r.stdout, "usage: migrate [flags] DIR\n") || !strings.Contains(r.stdout, "-postgres-url URL") || r.stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 0 and the usage on stdout", arg, r.code, r.stdout, r.stderr)
+		}
+	}
+	file := filepath.Join(t.TempDir(), jsonl.LogFile)
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--nope", "dir"}, "migrate: flag provided but not defined: -nope"},
+		{[]string{"dir", "--batch", "many"}, `migrate: invalid value "many" for flag -batch`},
+		{[]string{"dir", "other"}, "migrate: want one log directory"},
+		{[]string{file}, "is a file, not a log directory: give the directory that holds events.jsonl (here " + filepath.Dir(file) + ")"},
+		{[]string{""}, `empty log directory ""`}, // "$DIR" unset: the current directory's log had been copied
+	} {
+		r := runMigrate(t, env, tc.args...)
+		if r.code != exitUsage || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", tc.args, r.code, r.stdout, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestRun_usageNeverShowsTheURL: the URL may hold a password, and the usage showed the one
+// from EVENTGRAPH_POSTGRES_URL as the flag's default (found by review).
+func TestRun_usageNeverShowsTheURL(t *testing.T) {
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://app:s3cret@db/x", "EVENTGRAPH_POSTGRES_SCHEMA": "from_env"}
+	for _, args := range [][]string{{"--help"}, {}, {"--nope", "dir"}} {
+		r := runMigrate(t, env, args...)
+		if strings.Contains(r.stdout+r.stderr, "s3cret") {
+			t.Errorf("%q: the output shows the password:\n%s%s", args, r.stdout, r.stderr)
+		}
+	}
+	c, err := parse([]string{"dir"}, func(k string) string { return env[k] })
+	if err != nil || c.url != env["EVENTGRAPH_POSTGRES_URL"] || c.schema != "from_env" {
+		t.Errorf("parse = %+v, %v; want the URL and schema of the environment", c, err)
+	}
+	c, err = parse([]string{"--postgres-url", "postgres://other", "--postgres-schema", "flag", "dir"}, func(k string) string { return env[k] })
+	if err != nil || c.url != "postgres://other" || c.schema != "flag" {
+		t.Errorf("parse = %+v, %v; want the flags' URL and schema, which win over the environment", c, err)
 	}
 }
 
@@ -354,7 +408,7 @@ func TestParse_flagsAfterTheDirectory(t *testing.T) {
 		{"--batch", "5", "dir", "--postgres-url", "postgres://x"},
 		{"--postgres-url", "postgres://x", "--batch", "5", "--", "dir"},
 	} {
-		c, err := parse(args, func(string) string { return "" }, io.Discard)
+		c, err := parse(args, func(string) string { return "" })
 		if err != nil || c.dir != "dir" || c.url != "postgres://x" || c.batch != 5 {
 			t.Errorf("parse(%q) = %+v, %v; want dir, postgres://x, batch 5", args, c, err)
 		}
@@ -557,7 +611,7 @@ func TestRun_eventsOverTheDefaultSizeLimit(t *testing.T) {
 	// big events get there.
 	t.Run("batches end at a number of bytes", func(t *testing.T) {
 		schema := pgtest.Schema(t, url)
-		c, err := parse([]string{"--postgres-url", url, "--postgres-schema", schema, "--progress=false", "--max-event-size", fmt.Sprint(4 << 20), dir}, func(string) string { return "" }, io.Discard)
+		c, err := parse([]string{"--postgres-url", url, "--postgres-schema", schema, "--progress=false", "--max-event-size", fmt.Sprint(4 << 20), dir}, func(string) string { return "" })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -625,5 +679,82 @@ func TestRun_locksALogCopiedWithoutItsLock(t *testing.T) {
 	if !made || lock != "" || !maps.Equal(after, before) {
 		t.Errorf("the directory held %q and holds %q (LOCK %q, made: %v); want the same and an empty LOCK",
 			slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)), lock, made)
+	}
+}
+
+// savedCheckpoints is a store.Checkpointer that records what is saved.
+type savedCheckpoints map[string]store.Checkpoint
+
+func (m savedCheckpoints) Checkpoint(_ context.Context, name string) (store.Checkpoint, error) {
+	return m[name], nil
+}
+
+func (m savedCheckpoints) SaveCheckpoint(_ context.Context, name string, c store.Checkpoint) error {
+	m[name] = c
+	return nil
+}
+
+// TestCopyCheckpoints_onlyThoseOfThisLog: a checkpoint that does not belong to the copied log
+// (checkpoints.json left beside a restored log, or copied after the log from a running
+// server) is not copied, and migrate says why (found by review: it reported "saved
+// checkpoint (position 12)" into a destination that held no event).
+func TestCopyCheckpoints_onlyThoseOfThisLog(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 0, 5)
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readAll(t, s)
+	id := func(p int) string { return events[p-1].ID }
+	for name, c := range map[string]store.Checkpoint{
+		"saga:this":       {Position: 3, EventID: id(3), Head: 5, HeadEventID: id(5)},
+		"saga:beyond":     {Position: 5, EventID: id(5), Head: 7, HeadEventID: "later"},
+		"saga:other":      {Position: 2, EventID: "another", Head: 5, HeadEventID: id(5)},
+		"saga:otherHead":  {Position: 2, EventID: id(2), Head: 4, HeadEventID: "another"},
+		"saga:backwards":  {Position: 4, EventID: id(4), Head: 3, HeadEventID: id(3)},
+		"saga:notAtEvent": {Position: 0, Head: 0},
+	} {
+		if err := s.SaveCheckpoint(t.Context(), name, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, err := jsonl.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+
+	dst := savedCheckpoints{}
+	var out bytes.Buffer
+	if err := copyCheckpoints(t.Context(), src, dst, 5, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(dst)); !slices.Equal(got, []string{"saga:this"}) {
+		t.Errorf("copied %q; want only saga:this\n%s", got, &out)
+	}
+	for _, want := range []string{
+		`saved checkpoint "saga:this" (position 3)`,
+		`not copied: checkpoint "saga:beyond" (position 5), which does not belong to this log: saved when the log's head was 7, beyond the 5 events copied`,
+		`not copied: checkpoint "saga:other" (position 2), which does not belong to this log: it names event "another" at position 2, where the log has "` + id(2) + `"`,
+		`not copied: checkpoint "saga:otherHead" (position 2), which does not belong to this log: it names event "another" at position 4`,
+		`not copied: checkpoint "saga:backwards" (position 4)`,
+		`not copied: checkpoint "saga:notAtEvent" (position 0)`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+
+	// The same log copied up to position 4 (a torn tail held the fifth event, say).
+	dst, out = savedCheckpoints{}, bytes.Buffer{}
+	if err := copyCheckpoints(t.Context(), src, dst, 4, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(dst) != 0 {
+		t.Errorf("copied %q into a copy of 4 events; want none\n%s", slices.Sorted(maps.Keys(dst)), &out)
 	}
 }

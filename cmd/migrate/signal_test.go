@@ -1,0 +1,87 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// TestMain_secondSignalEndsAtOnce: reading the log does not watch for a signal (a large log
+// takes minutes, a log on a file system that hangs forever), so the first SIGINT is
+// acknowledged at once and a second one ends the process (found by review: migrate said
+// nothing, and took every further SIGINT as the first, so that nothing but SIGKILL ended it).
+// The log here is a named pipe that no one writes, whose opening never returns.
+func TestMain_secondSignalEndsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, jsonl.LogFile), 0o644); err != nil {
+		t.Skipf("no named pipe: %v", err)
+	}
+	cmd := exec.Command(os.Args[0], "--progress=false", "--postgres-url", "postgres://127.0.0.1:1/unreachable", dir)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	lines := make(chan string, 100) // more than migrate writes: the reader never blocks
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		exited <- cmd.Wait()
+	}()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+	time.Sleep(200 * time.Millisecond) // time to get to the log
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case line := <-lines:
+		if !strings.Contains(line, "migrate: interrupted") || !strings.Contains(line, "a second signal ends migrate at once") {
+			t.Fatalf("after SIGINT, stderr says %q; want that migrate is stopping", line)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("after SIGINT, nothing on stderr for 10 s")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if ok {
+				t.Logf("stderr: %s", line)
+			} else {
+				lines = nil
+			}
+			continue
+		case err := <-exited:
+			exited <- err // for the deferred wait
+			ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+				t.Errorf("after a second SIGINT, migrate ended with %v; want it killed by SIGINT", err)
+			}
+			return
+		case <-deadline:
+			t.Fatal("a second SIGINT did not end migrate within 10 s")
+		}
+	}
+}
