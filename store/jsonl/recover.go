@@ -295,6 +295,34 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 	return nil
 }
 
+// zeroedLine finishes readChunks at a line longer than a chunk that holds a zero byte, as a
+// file extended before its data landed reads (a crash on a file system that updates the size
+// first): gigabytes of zeros at the end of a log made recovery hold them all, several times
+// over. No record holds a zero byte (JSON escapes control characters), so what follows the
+// first one cannot make the line, or a record at its start, whole: only the newline that may
+// end the line matters, which zeroedLine looks for without keeping what it reads. A newline
+// makes the line damage; the end of the file makes it the partial last line, passed to fn as
+// head, its bytes up to and including the first zero, which damagedNewline judges as it would
+// the whole line.
+func zeroedLine(r io.ReaderAt, size, base int64, head []byte, fn func(*chunk) bool) error {
+	scratch := make([]byte, 64<<10)
+	for at := base + int64(len(head)); at < size; {
+		n, err := r.ReadAt(scratch[:min(int64(len(scratch)), size-at)], at)
+		if bytes.IndexByte(scratch[:n], '\n') >= 0 {
+			return &CorruptError{Offset: base, Reason: "a line holding a zero byte"}
+		}
+		at += int64(n)
+		if err != nil && !(errors.Is(err, io.EOF) && at == size) {
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("jsonl: read log: file shrank to %d bytes while reading", at)
+			}
+			return fmt.Errorf("jsonl: read log: %w", err)
+		}
+	}
+	fn(&chunk{base: base, buf: head, ends: []int{len(head)}, partial: true, ready: make(chan struct{})})
+	return nil
+}
+
 const (
 	// maxLine bounds one line so a damaged file cannot make recovery allocate without limit.
 	maxLine = 1 << 30
@@ -320,7 +348,12 @@ func readChunks(r io.ReaderAt, size int64, free chan []byte, fn func(*chunk) boo
 			at := base + int64(len(buf))
 			want := min(int64(cap(buf)-len(buf)), size-at)
 			if want == 0 && at < size {
-				// One line fills the buffer: grow it.
+				// One line fills the buffer (a line in progress: carry and what was read
+				// since hold no newline).
+				if k := bytes.IndexByte(buf, 0); k >= 0 {
+					return zeroedLine(r, size, base, buf[:k+1], fn)
+				}
+				// Grow it.
 				if len(buf) >= maxLine {
 					return &CorruptError{Offset: base, Reason: fmt.Sprintf("line longer than %d bytes", maxLine)}
 				}
@@ -352,14 +385,15 @@ func readChunks(r io.ReaderAt, size int64, free chan []byte, fn func(*chunk) boo
 		if len(c.ends) > 0 {
 			last = c.ends[len(c.ends)-1]
 		}
-		carry = append(carry[:0], buf[last:]...)
-		c.buf = buf[:last]
-		if base+int64(len(buf)) == size && len(carry) > 0 {
+		if base+int64(len(buf)) == size && last < len(buf) {
 			// The end of the file: the rest is a partial line.
 			c.buf = buf
 			c.ends = append(c.ends, len(buf))
 			c.partial = true
 			carry = carry[:0]
+		} else {
+			carry = append(carry[:0], buf[last:]...)
+			c.buf = buf[:last]
 		}
 		base += int64(len(c.buf))
 		if !fn(c) {

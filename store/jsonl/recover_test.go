@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -182,6 +183,76 @@ func TestOpen_zeroForTheLastNewlineIsTorn(t *testing.T) {
 			}
 			if after, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); !bytes.Equal(after, data[:ends[0]]) {
 				t.Errorf("file after Open is %d bytes, want the first commit's %d", len(after), ends[0])
+			}
+		})
+	}
+}
+
+// TestOpen_zeroedTailLongerThanAChunk: a crash on a file system that extends the file before
+// its data lands can leave megabytes of zeros after the last commit. They are a torn tail,
+// judged and cut off without reading them into memory: recovery held such a tail whole,
+// several times over (2.6 GB for a 1 GiB tail, found by an operator's review). A zero byte
+// cannot be part of a record, so only a newline after it would change the verdict.
+func TestOpen_zeroedTailLongerThanAChunk(t *testing.T) {
+	data, ends, counts := buildLog(t, []int{2, 1})
+	const tail = 64 << 20
+	lastLine := data[ends[0]:] // the second commit's one line
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	tests := []struct {
+		name          string
+		before, after []byte // the log is before, tail zero bytes (a sparse file), then after
+		corrupt       int64  // the offset of the damage, or -1 for a torn tail after the first commit
+	}{
+		{"zeros after a torn write", cat(data[:ends[0]], lastLine[:20]), nil, -1},
+		{"zeros for the last newline and on", data[:len(data)-1], nil, -1},
+		{"zeros, then a torn write", data[:ends[0]], []byte(`{"position":3,"str`), -1},
+		{"a whole record, a damaged newline, zeros", cat(data[:len(data)-1], []byte("x")), nil, ends[0]},
+		{"zeros, then a newline and a record", data[:ends[0]], cat([]byte("\n"), lastLine), ends[0]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeLog(t, tt.before)
+			size := int64(len(tt.before)) + tail + int64(len(tt.after))
+			f, err := os.OpenFile(filepath.Join(dir, jsonl.LogFile), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt(tt.after, size-int64(len(tt.after))); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Truncate(size); err != nil { // zeros where nothing was written
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			rep, err := jsonl.Verify(dir)
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("Verify allocated %d MiB for a log of %d MiB", alloc>>20, size>>20)
+			}
+			if tt.corrupt >= 0 {
+				var ce *jsonl.CorruptError
+				if !errors.As(err, &ce) || ce.Offset != tt.corrupt {
+					t.Fatalf("Verify: %v, want damage at offset %d", err, tt.corrupt)
+				}
+				return
+			}
+			if err != nil || rep.Events != int64(counts[0]) || rep.TornBytes != size-ends[0] {
+				t.Fatalf("Verify = %d events, %d torn bytes, %v; want %d events, %d torn bytes", rep.Events, rep.TornBytes, err, counts[0], size-ends[0])
+			}
+			s, err := jsonl.Open(dir)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			if got := readAll(t, s); len(got) != counts[0] {
+				t.Fatalf("%d events, want the first commit's %d", len(got), counts[0])
+			}
+			if fi, err := os.Stat(filepath.Join(dir, jsonl.LogFile)); err != nil || fi.Size() != ends[0] {
+				t.Errorf("file after Open: %v, %v; want %d bytes", fi.Size(), err, ends[0])
 			}
 		})
 	}
