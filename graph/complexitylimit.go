@@ -45,7 +45,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, op *graphq
 	if op.Operation == nil {
 		return nil
 	}
-	w := costWalker{ctx: ctx, es: c.es, schema: c.es.Schema(), vars: op.Variables, fragments: map[string]int{}}
+	w := costWalker{ctx: ctx, es: c.es, schema: c.es.Schema(), vars: op.Variables} // fragments made at the first
 	cost := w.selectionSet(op.Operation.SelectionSet)
 	op.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: cost, ComplexityLimit: c.limit})
 	if cost <= c.limit {
@@ -81,6 +81,9 @@ func (w *costWalker) selectionSet(set ast.SelectionSet) int {
 			}
 			fragment, ok := w.fragments[s.Name]
 			if !ok {
+				if w.fragments == nil {
+					w.fragments = map[string]int{}
+				}
 				w.fragments[s.Name] = 0 // guards against a cycle validation missed
 				fragment = w.selectionSet(s.Definition.SelectionSet)
 				w.fragments[s.Name] = fragment
