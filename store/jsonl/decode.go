@@ -54,6 +54,10 @@ func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error)
 	var info lineInfo
 	n := len(line) - crcSuffixLen
 	if n < 0 || !bytes.HasPrefix(line[n:], []byte(`"crc":"`)) || line[len(line)-2] != '"' || line[len(line)-1] != '}' {
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			// A copy through a tool that converts line endings: say so, for the operator.
+			return info, errors.New(`line ends in CR LF, not LF: were the file's line endings converted?`)
+		}
 		return info, errors.New(`line does not end with "crc":"<8 hex digits>"}`)
 	}
 	want, ok := parseHex32(line[n+len(`"crc":"`) : len(line)-2])

@@ -44,6 +44,7 @@ func TestParseLine(t *testing.T) {
 		want string
 	}{
 		{"empty", nil, "does not end with"},
+		{"CR LF", []byte(string(line) + "\r"), "line ends in CR LF"},
 		{"bad crc digits", []byte(body + `"crc":"0000000G"}`), "8 lower-case hex"},
 		{"checksum mismatch", []byte(body + `"crc":"00000000"}`), "checksum mismatch"},
 		{"wrong field order", sealed(strings.Replace(body, `{"position":7,`, `{"pos":7,`, 1)), `expected {"position":`},
