@@ -49,8 +49,9 @@ func PrepareWith(ids *IDs, stream string, expected Version, events []EventData, 
 }
 
 // PrepareShared is PrepareWith for stores that encode the prepared events before Append
-// returns and keep nothing of them: the result may share Data (when it is already compact)
-// and Metadata with events instead of copying them.
+// returns and keep nothing of them, or that take the events handed over (see
+// HandoverAppender): the result may share Data (when it is already compact) and Metadata
+// with events instead of copying them.
 func PrepareShared(ids *IDs, stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
 	return prepare(nil, ids, stream, expected, events, maxSize, true)
 }

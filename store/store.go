@@ -2,8 +2,8 @@
 // streams with per-stream versions and optimistic concurrency, one ordered global log, and
 // subscriptions that replay history and continue live with no gap and no duplicate.
 //
-// Implementations live in sub-packages (memory, jsonl); the storetest package holds the one
-// conformance suite each of them must pass.
+// Implementations live in sub-packages (memory, jsonl, postgres); the storetest package holds
+// the one conformance suite each of them must pass.
 package store
 
 import (
@@ -64,7 +64,8 @@ type Store interface {
 	// or fails with an error that errors.Is(err, ErrConflict) and changes nothing.
 	// It fails with ErrInvalid for an empty stream id, no events, an empty type, invalid
 	// JSON data, data, a stream id, type, event id or metadata string that is not valid UTF-8,
-	// or an event over the store's size limit, and writes nothing then either.
+	// an expected version below StreamExists, or an event over the store's size limit, and
+	// writes nothing then either.
 	Append(ctx context.Context, stream string, expected Version, events ...EventData) (Appended, error)
 	// ReadStream yields the stream's events with Version > after, in order.
 	// A stream that does not exist yields nothing.
@@ -74,7 +75,9 @@ type Store interface {
 	ReadAll(ctx context.Context, after Position) iter.Seq2[Event, error]
 	// Subscribe yields every event with Position > after: first the history, then new
 	// events as they are committed, with no gap and no duplicate, until ctx ends.
-	// A slow consumer never blocks appends.
+	// A slow consumer never blocks appends, also while it handles an event or appends from
+	// its loop, and never makes the store's memory grow without bound: one that falls far
+	// behind reads the log.
 	Subscribe(ctx context.Context, after Position) iter.Seq2[Event, error]
 	// Close releases the store. After Close every method fails with ErrClosed.
 	Close() error

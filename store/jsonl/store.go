@@ -69,6 +69,7 @@ var (
 	_ store.SharedReader     = (*Store)(nil)
 	_ store.Checkpointer     = (*Store)(nil)
 	_ store.Snapshotter      = (*Store)(nil)
+	_ store.TypeReader       = (*Store)(nil)
 )
 
 // Open opens the store in dir, creating the directory and an empty log when needed. It

@@ -2,8 +2,10 @@
 //
 // The whole log lives in memory and is lost when the process ends, as are the sagas'
 // checkpoints and the handlers' snapshots it keeps (store.Checkpointer, store.Snapshotter).
-// It implements the full store.Store contract and store.Header, and passes the storetest
-// conformance suite.
+// It implements the full store.Store contract and every optional interface of package store
+// (store.Header, store.EventsAppender, store.HandoverAppender, store.SharedReader,
+// store.SharedSubscriber, store.StreamVersioner, store.TypeReader, store.Checkpointer,
+// store.Snapshotter), and passes the storetest conformance suite.
 package memory
 
 import (
@@ -28,6 +30,7 @@ var (
 	_ store.EventsAppender   = (*Store)(nil)
 	_ store.HandoverAppender = (*Store)(nil)
 	_ store.SharedReader     = (*Store)(nil)
+	_ store.SharedSubscriber = (*Store)(nil)
 	_ store.StreamVersioner  = (*Store)(nil)
 	_ store.TypeReader       = (*Store)(nil)
 )
@@ -48,8 +51,9 @@ func (x *streamIndex) list() []store.Position {
 
 // Store is an in-memory event store. The zero value is not usable; create one with New.
 //
-// Appends take one lock and never wait for readers. Readers and subscribers keep only a
-// cursor into the log, so a slow subscriber costs no memory and never blocks an append.
+// Appends take one lock, which readers hold only to take a snapshot of the log, never while
+// they handle events. Readers and subscribers keep only a cursor into the log, so a slow
+// subscriber costs no memory and never blocks an append.
 type Store struct {
 	maxSize int
 	now     func() time.Time
@@ -329,8 +333,8 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 	}
 }
 
-// ReadAll yields every event with Position > after, in log order, up to the head at the
-// time of the call.
+// ReadAll yields every event with Position > after, in log order, up to the head when the
+// iteration begins.
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return s.readAll(ctx, after, clone)
 }
@@ -364,7 +368,7 @@ func (s *Store) readAll(ctx context.Context, after store.Position, copyOut func(
 }
 
 // ReadAllTypes yields the events of the given types with Position > after, in log order,
-// up to the head at the time of the call, found through the positions of each type (see
+// up to the head when the iteration begins, found through the positions of each type (see
 // store.TypeReader).
 func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {

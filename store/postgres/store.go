@@ -18,8 +18,10 @@ import (
 )
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Header = (*Store)(nil)
+	_ store.Store           = (*Store)(nil)
+	_ store.Header          = (*Store)(nil)
+	_ store.StreamVersioner = (*Store)(nil)
+	_ store.TypeReader      = (*Store)(nil)
 )
 
 // Store is an event store on PostgreSQL. Create one with Open. It is safe for concurrent

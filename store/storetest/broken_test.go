@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -620,4 +622,200 @@ func (s checksArgumentsFirst) Append(ctx context.Context, stream string, expecte
 		return store.Appended{}, fmt.Errorf("broken: %w", store.ErrInvalid)
 	}
 	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// dropsWhenFarBehind feeds each subscription through a buffer of 4,096 events (the store's
+// own, so it costs little memory, each copied as it is yielded) and drops the events that
+// do not fit: a subscriber never blocks writers and holds bounded memory, but one that falls
+// further behind than the buffer loses events.
+type dropsWhenFarBehind struct{ *memory.Store }
+
+func (s dropsWhenFarBehind) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type item struct {
+			e   store.Event
+			err error
+		}
+		buf := make(chan item, 4096)
+		go func() {
+			defer close(buf)
+			for e, err := range s.SubscribeShared(ctx, after) {
+				if err != nil {
+					select {
+					case buf <- item{e, err}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				select {
+				case buf <- item{e, nil}:
+				default: // full: the event is lost
+				}
+			}
+		}()
+		for it := range buf {
+			if it.err == nil {
+				if _, err := s.Head(ctx); err != nil { // closed, or the context ended
+					yield(store.Event{}, err)
+					return
+				}
+				it.e.Data = bytes.Clone(it.e.Data)
+				it.e.Metadata = maps.Clone(it.e.Metadata)
+			}
+			if !yield(it.e, it.err) || it.err != nil {
+				return
+			}
+		}
+		yield(store.Event{}, ctx.Err()) // the pump stopped for the context
+	}
+}
+
+// appendEventsHandsOver takes the events of AppendEvents as handed over: the store keeps
+// the caller's Data and Metadata, which the caller may still change.
+type appendEventsHandsOver struct{ *memory.Store }
+
+func (s appendEventsHandsOver) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.AppendHandover(ctx, stream, expected, events...)
+}
+
+// appendEventsMisnumbered returns the events of AppendEvents with the positions they would
+// have in their stream, not in the log.
+type appendEventsMisnumbered struct{ *memory.Store }
+
+func (s appendEventsMisnumbered) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	a, evs, err := s.Store.AppendEvents(ctx, stream, expected, events...)
+	for i := range evs {
+		evs[i].Position = store.Position(evs[i].Version)
+	}
+	return a, evs, err
+}
+
+// sharesTypes yields ReadAllTypes's callers the store's own events (ReadAllShared
+// filtered), which they then may change for everyone.
+type sharesTypes struct{ *memory.Store }
+
+func (s sharesTypes) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range s.ReadAllShared(ctx, after) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if slices.Contains(types, e.Type) && !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// leaksReadAhead reads ahead on another goroutine once a ReadAll has yielded 1,000 events,
+// and stops that goroutine only when the context ends, not when the caller stops early.
+type leaksReadAhead struct{ *memory.Store }
+
+func (s leaksReadAhead) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		n := 0
+		for e, err := range s.Store.ReadAll(ctx, after) {
+			if !yield(e, err) || err != nil {
+				return
+			}
+			if n++; n == 1000 {
+				break
+			}
+		}
+		if n < 1000 {
+			return
+		}
+		ahead := make(chan store.Event)
+		go func() {
+			defer close(ahead)
+			for e, err := range s.Store.ReadAll(ctx, after+1000) {
+				if err != nil {
+					return
+				}
+				select {
+				case ahead <- e:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		for e := range ahead {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(store.Event{}, err)
+		}
+	}
+}
+
+// lockedLiveYield holds a lock that appends need while a subscriber handles an event
+// committed after the subscription began (as a store that hands new events to its live
+// subscribers under its write lock would), so a live subscriber that stops reading, or
+// appends from its loop, blocks every writer.
+type lockedLiveYield struct {
+	*memory.Store
+	mu *sync.RWMutex
+}
+
+func (s lockedLiveYield) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+func (s lockedLiveYield) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		head, err := s.Head(ctx)
+		if err != nil {
+			yield(store.Event{}, err)
+			return
+		}
+		for e, err := range s.Store.Subscribe(ctx, after) {
+			live := err == nil && e.Position > head
+			if live {
+				s.mu.RLock()
+			}
+			ok := yield(e, err)
+			if live {
+				s.mu.RUnlock()
+			}
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// refusesNegative refuses a position or version below 0 in ReadStream, ReadAll and
+// Subscribe instead of reading from the start.
+type refusesNegative struct{ *memory.Store }
+
+func refused(yield func(store.Event, error) bool) {
+	yield(store.Event{}, fmt.Errorf("broken: negative: %w", store.ErrInvalid))
+}
+
+func (s refusesNegative) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	if after < 0 {
+		return refused
+	}
+	return s.Store.ReadStream(ctx, stream, after)
+}
+
+func (s refusesNegative) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	if after < 0 {
+		return refused
+	}
+	return s.Store.ReadAll(ctx, after)
+}
+
+func (s refusesNegative) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	if after < 0 {
+		return refused
+	}
+	return s.Store.Subscribe(ctx, after)
 }

@@ -122,6 +122,18 @@ func (k *keeper) AppendHandover(ctx context.Context, stream string, expected sto
 	return k.mem.AppendHandover(ctx, stream, expected, events...)
 }
 
+// AppendEvents passes an append that returns its events to the wrapped store when it
+// returns them, and else to the memory store underneath, so that the suite checks it either
+// way.
+func (k *keeper) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if ea, ok := k.Store.(store.EventsAppender); ok {
+		return ea.AppendEvents(ctx, stream, expected, events...)
+	}
+	return k.mem.AppendEvents(ctx, stream, expected, events...)
+}
+
 func (k *keeper) Head(ctx context.Context) (store.Position, error) { return k.mem.Head(ctx) }
 
 func (k *keeper) Close() error {

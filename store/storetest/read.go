@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"testing"
-	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -21,7 +20,8 @@ func seedTwoStreams(tb testing.TB, ctx context.Context, s store.Store) []store.E
 }
 
 // checkReadStream: ReadStream yields exactly the stream's events after the version, in
-// order, and nothing (no error) for a missing stream or a version at or past the end.
+// order (all of them after a negative version), and nothing (no error) for a missing stream
+// or a version at or past the end.
 func checkReadStream(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
 	all := seedTwoStreams(tb, ctx, s)
@@ -31,6 +31,7 @@ func checkReadStream(tb testing.TB, h Harness) {
 		want   []store.Position // positions of the events expected, in order
 	}{
 		{"a", 0, []store.Position{1, 2, 4, 5, 6}},
+		{"a", -1, []store.Position{1, 2, 4, 5, 6}},
 		{"a", 2, []store.Position{4, 5, 6}},
 		{"a", 4, []store.Position{6}},
 		{"a", 5, nil},
@@ -51,17 +52,23 @@ func checkReadStream(tb testing.TB, h Harness) {
 	}
 }
 
-// checkReadAll: ReadAll yields every event after the position, in log order.
+// checkReadAll: ReadAll yields every event after the position, in log order; ReadAll and
+// Subscribe after a negative position yield every event.
 func checkReadAll(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
 	all := seedTwoStreams(tb, ctx, s)
 	if msg := contiguous(all, 0, 8); msg != "" {
 		tb.Fatalf("ReadAll(0): %s", msg)
 	}
-	for _, after := range []store.Position{0, 1, 3, 7, 8, 20} {
-		want := all[min(int(after), len(all)):]
+	for _, after := range []store.Position{-1, 0, 1, 3, 7, 8, 20} {
+		want := all[min(max(int(after), 0), len(all)):]
 		sameEvents(tb, fmt.Sprintf("ReadAll(%d)", after), want, readAll(tb, ctx, s, after))
 	}
+	sub, err := subscribeUntil(ctx, h, s, -1, store.Position(len(all)))
+	if err != nil {
+		tb.Errorf("Subscribe(-1): %v", err)
+	}
+	sameEvents(tb, "Subscribe(-1)", all, sub)
 	// Breaking out early is allowed and reading again starts afresh.
 	for range s.ReadAll(ctx, 0) {
 		break
@@ -196,23 +203,6 @@ func checkIDs(tb testing.TB, h Harness) {
 		}
 		seen[e.ID] = i
 	}
-}
-
-// checkTime: every event carries a non-zero UTC time, the same in every reader.
-func checkTime(tb testing.TB, h Harness) {
-	ctx, s := open(tb, h)
-	mustAppend(tb, ctx, s, "t", store.NoStream, numbered("T", 0, 3)...)
-	mustAppend(tb, ctx, s, "u", store.NoStream, numbered("U", 0, 1)...)
-	all := readAll(tb, ctx, s, 0)
-	for i, e := range all {
-		if e.Time.IsZero() {
-			tb.Errorf("event %d has a zero time", i)
-		}
-		if e.Time.Location() != time.UTC {
-			tb.Errorf("event %d has time %v in %v, want UTC", i, e.Time, e.Time.Location())
-		}
-	}
-	sameEvents(tb, "ReadStream(t)", all[:min(3, len(all))], readStream(tb, ctx, s, "t", 0))
 }
 
 // checkCopies: the store keeps its own copies: changing an appended EventData or a read

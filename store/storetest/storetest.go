@@ -13,16 +13,22 @@
 // nothing written; racing and concurrent appends with no version or position duplicated or
 // skipped; readers that never see position P+1 before P; subscriptions from any position,
 // also past the head, that deliver every event exactly once, in order, also while appends
-// go on and when the subscriber stalls (which must neither block writers nor make the
-// store's memory grow); ReadStream and ReadAll bounds; data that round-trips as
-// json.Compact of the input; metadata, ids and UTC times; iterators that stop promptly
-// when their context ends (yielding its error after at most MaxAfterCancel more events)
-// and leak no goroutine; store.ErrClosed after Close, from every method and from iterators
-// made before it; stream ids as opaque strings; and, when the harness can restart the
-// store, the same events, spelled the same, after a restart.
+// go on, when the subscriber stalls on an event of the history or on a live one, when it
+// appends from its own loop and when it falls FarBehind (which must neither block writers
+// nor make the store's memory grow, nor lose events); ReadStream and ReadAll bounds; data
+// that round-trips as json.Compact of the input; metadata, ids, and the time of appending
+// in UTC; iterators that stop promptly when their context ends (yielding its error after
+// at most MaxAfterCancel more events) and leak no goroutine, also when stopped deep in a
+// long log;
+// store.ErrClosed after Close, from every method and from iterators made before it; stream
+// ids as opaque strings; the optional interfaces a store implements (store.Header,
+// store.StreamVersioner, store.TypeReader, store.EventsAppender, store.HandoverAppender,
+// store.Checkpointer, store.Snapshotter); and, when the harness can restart the store, the
+// same events, spelled the same, after a restart.
 //
 // A store must also keep its own copies: changing an appended EventData, or an Event it
-// returned, must not change what it returns next.
+// returned (from a reader, a subscription, ReadAllTypes or AppendEvents), must not change
+// what it returns next.
 //
 // The suite is a list of named checks (see Checks), each a function of a testing.TB and a
 // Harness, so it can also be run against arbitrary or deliberately broken stores. Run must
@@ -103,7 +109,7 @@ func Checks(h Harness) []Check {
 		{"data round-trips compacted", checkDataCompact},
 		{"metadata round-trips", checkMetadata},
 		{"event ids", checkIDs},
-		{"time is UTC", checkTime},
+		{"time is when appended, in UTC", checkTime},
 		{"events are copies", checkCopies},
 		{"head", checkHead},
 		{"stream version", checkStreamVersion},
@@ -115,10 +121,13 @@ func Checks(h Harness) []Check {
 		{"subscribe from start, middle and head", checkSubscribe},
 		{"subscribe past the head", checkSubscribePastHead},
 		{"slow subscriber does not block writers", checkSlowSubscriber},
+		{"a live subscriber does not block writers, nor its own appends", checkLiveStall},
+		{"a subscriber far behind gets every event", checkFarBehind},
 		{"stalled subscribers keep memory bounded", checkStalledSubscriberMemory},
 		{"context cancellation stops iterators", checkCancel},
 		{"canceled append writes nothing", checkCancelAppend},
 		{"stopping early leaks no goroutine", checkNoLeak},
+		{"stopping deep in a long log leaks no goroutine", checkNoLeakDeep},
 		{"closed store fails with ErrClosed", checkClosed},
 		{"optional methods fail with ErrClosed after Close", checkClosedOptional},
 		{"iterators made before Close fail with ErrClosed", checkClosedIteratorsMadeBefore},
@@ -126,6 +135,7 @@ func Checks(h Harness) []Check {
 		{"close while appending", checkCloseWhileAppending},
 		{"stream ids are opaque strings", checkStreamIDs},
 		{"handed-over events are committed as any (store.HandoverAppender)", checkHandover},
+		{"returned committed events are as read, and copies (store.EventsAppender)", checkEventsAppender},
 		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
 		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
 	}

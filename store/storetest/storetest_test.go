@@ -105,9 +105,22 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"slow subscriber does not block writers"},
 		},
 		{
+			// It passes every other check (found by review; checkSubscribedCopies would hang
+			// on it): they stall subscribers only on events of the history.
+			name:     "blocks writers while a subscriber handles a live event",
+			wrap:     func(s *memory.Store) store.Store { return lockedLiveYield{s, new(sync.RWMutex)} },
+			mustFail: []string{"a live subscriber does not block writers, nor its own appends"},
+		},
+		{
 			name:     "leaks a goroutine when a subscriber stops early",
 			wrap:     func(s *memory.Store) store.Store { return leaky{s} },
 			mustFail: []string{"stopping early leaks no goroutine"},
+		},
+		{
+			// checkNoLeak stops at the first event, before it reads ahead.
+			name:     "leaks its read-ahead goroutine when a reader stops deep in the log",
+			wrap:     func(s *memory.Store) store.Store { return leaksReadAhead{s} },
+			mustFail: []string{"stopping deep in a long log leaks no goroutine"},
 		},
 		{
 			name:     "ignores the context of iterators",
@@ -127,7 +140,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "returns local times and loses metadata",
 			wrap:     func(s *memory.Store) store.Store { return localTime{s} },
-			mustFail: []string{"time is UTC", "metadata round-trips", "append then read back"},
+			mustFail: []string{"time is when appended, in UTC", "metadata round-trips", "append then read back"},
 		},
 		{
 			name:     "trims stream ids",
@@ -137,6 +150,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "yields a type's events twice when it is named twice",
 			wrap:     func(s *memory.Store) store.Store { return repeatsTypes{s} },
+			mustFail: []string{"read all of some types (store.TypeReader)"},
+		},
+		{
+			name:     "ReadAllTypes shares the stored events",
+			wrap:     func(s *memory.Store) store.Store { return sharesTypes{s} },
 			mustFail: []string{"read all of some types (store.TypeReader)"},
 		},
 		{
@@ -243,6 +261,34 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			name:     "refuses an append's arguments before it looks for Close",
 			wrap:     func(s *memory.Store) store.Store { return checksArgumentsFirst{s} },
 			mustFail: []string{"closed store fails with ErrClosed"},
+		},
+		{
+			// It passes every other check (found by review): checkSlowSubscriber's subscriber
+			// falls 2,000 events behind, and a buffer of the store's own events costs little.
+			name:     "drops what overflows a bounded buffer of a subscriber's events",
+			wrap:     func(s *memory.Store) store.Store { return dropsWhenFarBehind{s} },
+			mustFail: []string{"a subscriber far behind gets every event"},
+		},
+		{
+			name:     "AppendEvents keeps the caller's data and metadata",
+			wrap:     func(s *memory.Store) store.Store { return appendEventsHandsOver{s} },
+			mustFail: []string{"returned committed events are as read, and copies (store.EventsAppender)"},
+		},
+		{
+			name:     "AppendEvents returns wrong positions",
+			wrap:     func(s *memory.Store) store.Store { return appendEventsMisnumbered{s} },
+			mustFail: []string{"returned committed events are as read, and copies (store.EventsAppender)"},
+		},
+		{
+			name:     "refuses to read after a negative position or version",
+			wrap:     func(s *memory.Store) store.Store { return refusesNegative{s} },
+			mustFail: []string{"read stream", "read all"},
+		},
+		{
+			name:     "stamps every event with one fixed time",
+			wrap:     identity,
+			opts:     []memory.Option{memory.WithClock(func() time.Time { return time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC) })},
+			mustFail: []string{"time is when appended, in UTC"},
 		},
 		{
 			name:     "a restart unescapes \\/ in data",

@@ -29,7 +29,8 @@ func filterTypes(all []store.Event, after store.Position, types []string) []stor
 
 // checkReadAllTypes: a store that implements store.TypeReader yields exactly what ReadAll
 // filtered by type yields, for any set of types (repeated, unknown, none) and any position,
-// also after a restart; with a canceled context it yields the context's error.
+// also after a restart; the events are the caller's; with a canceled context it yields the
+// context's error.
 func checkReadAllTypes(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
 	if _, ok := s.(store.TypeReader); !ok {
@@ -42,6 +43,9 @@ func checkReadAllTypes(tb testing.TB, h Harness) {
 		batch := []store.EventData{ev(types[i%len(types)], map[string]int{"n": i})}
 		if i%3 == 0 {
 			batch = append(batch, ev(types[(i*5+1)%len(types)], map[string]int{"n": 1000 + i}))
+		}
+		for j := range batch {
+			batch[j].Metadata = map[string]string{"i": fmt.Sprint(i)}
 		}
 		mustAppend(tb, ctx, s, fmt.Sprint("s-", i%4), store.Any, batch...)
 	}
@@ -69,6 +73,18 @@ func checkReadAllTypes(tb testing.TB, h Harness) {
 				break
 			}
 		}
+		// What it yields is the caller's: changing it changes nothing anyone reads next.
+		for _, e := range mustCollect(tb, when+": ReadAllTypes(0, [A B])", tr.ReadAllTypes(ctx, 0, []string{"A", "B"})) {
+			e.Data[2] = 'X'
+			if e.Metadata != nil {
+				e.Metadata["i"] = "changed"
+				e.Metadata["new"] = "x"
+			}
+		}
+		sameEvents(tb, when+": ReadAll after a caller changed what ReadAllTypes yielded", all, readAll(tb, ctx, s, 0))
+		sameEvents(tb, when+": ReadAllTypes after a caller changed what it yielded", filterTypes(all, 0, []string{"A", "B"}),
+			mustCollect(tb, when+": ReadAllTypes(0, [A B])", tr.ReadAllTypes(ctx, 0, []string{"A", "B"})))
+
 		canceled, cancel := context.WithCancel(ctx)
 		cancel()
 		if evs, err := collect(tr.ReadAllTypes(canceled, 0, []string{"A"})); !errors.Is(err, context.Canceled) || len(evs) > MaxAfterCancel {
