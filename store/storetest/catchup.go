@@ -36,19 +36,15 @@ func checkFarBehind(tb testing.TB, h Harness) {
 
 	subCtx, cancel := context.WithTimeout(ctx, 3*h.timeout())
 	defer cancel()
-	type result struct {
-		events []store.Event
-		err    error
-	}
 	stalled, release := make(chan struct{}), make(chan struct{})
 	resume := sync.OnceFunc(func() { close(release) })
 	defer resume()
-	stalledDone := make(chan result, 1)
+	stalledDone := make(chan received, 1)
 	go func() {
 		var out []store.Event
 		for e, err := range s.Subscribe(subCtx, 0) {
 			if err != nil {
-				stalledDone <- result{out, err}
+				stalledDone <- received{out, err}
 				return
 			}
 			out = append(out, e)
@@ -60,7 +56,7 @@ func checkFarBehind(tb testing.TB, h Harness) {
 				break
 			}
 		}
-		stalledDone <- result{out, nil}
+		stalledDone <- received{out, nil}
 	}()
 	select {
 	case <-stalled:
@@ -85,12 +81,12 @@ func checkFarBehind(tb testing.TB, h Harness) {
 		writerDone <- nil
 	}()
 	starts := []store.Position{0, FarBehind / 2, head - 1, head, head + liveAppends*liveBatch/2}
-	results := make([]chan result, len(starts))
+	results := make([]chan received, len(starts))
 	for i, after := range starts {
-		results[i] = make(chan result, 1)
+		results[i] = make(chan received, 1)
 		go func() {
 			evs, err := subscribeUntil(subCtx, h, s, after, total)
-			results[i] <- result{evs, err}
+			results[i] <- received{evs, err}
 		}()
 	}
 	resume()
@@ -116,19 +112,5 @@ func checkFarBehind(tb testing.TB, h Harness) {
 	} else {
 		sameEvents(tb, "the subscriber that fell behind", all, r.events)
 	}
-	for i, after := range starts {
-		r, ok := await(h, results[i])
-		if !ok {
-			tb.Errorf("Subscribe(%d), started during appends, did not finish within %v", after, h.timeout())
-			continue
-		}
-		if r.err != nil {
-			tb.Errorf("Subscribe(%d), started during appends: %v", after, r.err)
-		}
-		if msg := contiguous(r.events, after, total); msg != "" {
-			tb.Errorf("Subscribe(%d), started during appends: %s", after, msg)
-			continue
-		}
-		sameEvents(tb, fmt.Sprintf("Subscribe(%d), started during appends", after), all[after:], r.events)
-	}
+	checkStarted(tb, h, ", started during appends", starts, results, all, total)
 }

@@ -236,3 +236,73 @@ func await[T any](h Harness, ch <-chan T) (T, bool) {
 		return zero, false
 	}
 }
+
+// received is what a subscription yielded before it ended, and the error it ended with.
+type received struct {
+	events []store.Event
+	err    error
+}
+
+// appendWhileStalled appends appends batches of batch events from another goroutine while
+// a subscriber does not read: they must finish within h.timeout(), as a slow subscriber
+// holds no append up. Then it resumes the subscriber (named who in failures), which must
+// yield every event up to total, in order, on done.
+func appendWhileStalled(tb testing.TB, ctx context.Context, h Harness, s store.Store, appends, batch int, resume func(), done <-chan received, total store.Position, who string) {
+	tb.Helper()
+	writersDone := make(chan error, 1)
+	go func() {
+		for i := range appends {
+			if _, err := s.Append(ctx, fmt.Sprint("w-", i%7), store.Any, numbered("W", i*batch, batch)...); err != nil {
+				writersDone <- fmt.Errorf("append %d: %w", i, err)
+				return
+			}
+		}
+		writersDone <- nil
+	}()
+	select {
+	case err := <-writersDone:
+		if err != nil {
+			tb.Errorf("writer: %v", err)
+		}
+	case <-time.After(h.timeout()):
+		tb.Errorf("writers did not finish within %v while %s was not reading: a slow subscriber blocks appends", h.timeout(), who)
+		resume()
+		if err := <-writersDone; err != nil {
+			tb.Errorf("writer: %v", err)
+		}
+	}
+	resume()
+	r, ok := await(h, done)
+	if !ok {
+		tb.Fatalf("%s did not catch up within %v after the writers finished", who, h.timeout())
+	}
+	if r.err != nil {
+		tb.Errorf("%s: %v", who, r.err)
+	}
+	if msg := contiguous(r.events, 0, total); msg != "" {
+		tb.Errorf("%s: %s", who, msg)
+	}
+}
+
+// checkStarted checks that each subscription results[i], started after starts[i] (named
+// Subscribe(after) plus note in failures), yielded exactly the events of all after it, up to
+// total.
+func checkStarted(tb testing.TB, h Harness, note string, starts []store.Position, results []chan received, all []store.Event, total store.Position) {
+	tb.Helper()
+	for i, after := range starts {
+		name := fmt.Sprintf("Subscribe(%d)%s", after, note)
+		r, ok := await(h, results[i])
+		if !ok {
+			tb.Errorf("%s did not finish within %v", name, h.timeout())
+			continue
+		}
+		if r.err != nil {
+			tb.Errorf("%s: %v", name, r.err)
+		}
+		if msg := contiguous(r.events, after, total); msg != "" {
+			tb.Errorf("%s: %s", name, msg)
+			continue
+		}
+		sameEvents(tb, name, all[after:], r.events)
+	}
+}

@@ -32,13 +32,9 @@ func checkLiveStall(tb testing.TB, h Harness) {
 	resume := sync.OnceFunc(func() { close(release) })
 	defer resume()
 	loopAppend := make(chan error, 1)
-	type result struct {
-		events []store.Event
-		err    error
-	}
-	done := make(chan result, 1)
+	done := make(chan received, 1)
 	go func() {
-		var r result
+		var r received
 		defer func() { done <- r }()
 		for e, err := range s.Subscribe(subCtx, 0) {
 			if err != nil {
@@ -89,37 +85,5 @@ func checkLiveStall(tb testing.TB, h Harness) {
 	}
 	<-stalled
 
-	writersDone := make(chan error, 1)
-	go func() {
-		for i := range appends {
-			if _, err := s.Append(ctx, fmt.Sprint("w-", i%7), store.Any, numbered("W", i*batch, batch)...); err != nil {
-				writersDone <- fmt.Errorf("append %d: %w", i, err)
-				return
-			}
-		}
-		writersDone <- nil
-	}()
-	select {
-	case err := <-writersDone:
-		if err != nil {
-			tb.Errorf("writer: %v", err)
-		}
-	case <-time.After(h.timeout()):
-		tb.Errorf("writers did not finish within %v while a live subscriber was not reading: a slow subscriber blocks appends", h.timeout())
-		resume()
-		if err := <-writersDone; err != nil {
-			tb.Errorf("writer: %v", err)
-		}
-	}
-	resume()
-	r, ok := await(h, done)
-	if !ok {
-		tb.Fatalf("the stalled live subscriber did not catch up within %v after the writers finished", h.timeout())
-	}
-	if r.err != nil {
-		tb.Errorf("the stalled live subscriber: %v", r.err)
-	}
-	if msg := contiguous(r.events, 0, total); msg != "" {
-		tb.Errorf("the stalled live subscriber: %s", msg)
-	}
+	appendWhileStalled(tb, ctx, h, s, appends, batch, resume, done, total, "the stalled live subscriber")
 }

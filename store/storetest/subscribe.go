@@ -29,16 +29,12 @@ func checkSubscribe(tb testing.TB, h Harness) {
 	starts := []store.Position{0, 1, history / 2, history - 1, history, history + live/2}
 	subCtx, cancel := context.WithTimeout(ctx, h.timeout())
 	defer cancel()
-	type result struct {
-		events []store.Event
-		err    error
-	}
-	results := make([]chan result, len(starts))
+	results := make([]chan received, len(starts))
 	for i, after := range starts {
-		results[i] = make(chan result, 1)
+		results[i] = make(chan received, 1)
 		go func() {
 			evs, err := subscribeUntil(subCtx, h, s, after, total)
-			results[i] <- result{evs, err}
+			results[i] <- received{evs, err}
 		}()
 	}
 	var wg sync.WaitGroup
@@ -57,21 +53,7 @@ func checkSubscribe(tb testing.TB, h Harness) {
 	if msg := contiguous(all, 0, total); msg != "" {
 		tb.Fatalf("ReadAll: %s", msg)
 	}
-	for i, after := range starts {
-		r, ok := await(h, results[i])
-		if !ok {
-			tb.Errorf("Subscribe(%d) did not finish within %v of the writers", after, h.timeout())
-			continue
-		}
-		if r.err != nil {
-			tb.Errorf("Subscribe(%d): %v", after, r.err)
-		}
-		if msg := contiguous(r.events, after, total); msg != "" {
-			tb.Errorf("Subscribe(%d): %s", after, msg)
-			continue
-		}
-		sameEvents(tb, fmt.Sprintf("Subscribe(%d)", after), all[after:], r.events)
-	}
+	checkStarted(tb, h, "", starts, results, all, total)
 }
 
 // checkSlowSubscriber: a subscriber that stops reading for a while does not block writers;
@@ -90,16 +72,12 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 	stalled, release := make(chan struct{}), make(chan struct{})
 	resume := sync.OnceFunc(func() { close(release) })
 	defer resume()
-	type result struct {
-		events []store.Event
-		err    error
-	}
-	done := make(chan result, 1)
+	done := make(chan received, 1)
 	go func() {
 		var out []store.Event
 		for e, err := range s.Subscribe(subCtx, 0) {
 			if err != nil {
-				done <- result{out, err}
+				done <- received{out, err}
 				return
 			}
 			out = append(out, e)
@@ -111,7 +89,7 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 				break
 			}
 		}
-		done <- result{out, nil}
+		done <- received{out, nil}
 	}()
 	select {
 	case <-stalled:
@@ -121,39 +99,7 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 		tb.Fatalf("subscription did not deliver the first event within %v", h.timeout())
 	}
 
-	writersDone := make(chan error, 1)
-	go func() {
-		for i := range appends {
-			if _, err := s.Append(ctx, fmt.Sprint("w-", i%7), store.Any, numbered("W", i*batch, batch)...); err != nil {
-				writersDone <- fmt.Errorf("append %d: %w", i, err)
-				return
-			}
-		}
-		writersDone <- nil
-	}()
-	select {
-	case err := <-writersDone:
-		if err != nil {
-			tb.Errorf("writer: %v", err)
-		}
-	case <-time.After(h.timeout()):
-		tb.Errorf("writers did not finish within %v while a subscriber was not reading: a slow subscriber blocks appends", h.timeout())
-		resume()
-		if err := <-writersDone; err != nil {
-			tb.Errorf("writer: %v", err)
-		}
-	}
-	resume()
-	r, ok := await(h, done)
-	if !ok {
-		tb.Fatalf("slow subscriber did not catch up within %v after the writers finished", h.timeout())
-	}
-	if r.err != nil {
-		tb.Errorf("slow subscriber: %v", r.err)
-	}
-	if msg := contiguous(r.events, 0, total); msg != "" {
-		tb.Errorf("slow subscriber: %s", msg)
-	}
+	appendWhileStalled(tb, ctx, h, s, appends, batch, resume, done, total, "the slow subscriber")
 }
 
 // checkSubscribePastHead: a subscription that starts after a position the log has not
@@ -166,16 +112,12 @@ func checkSubscribePastHead(tb testing.TB, h Harness) {
 	ctx, s := open(tb, h)
 	mustAppend(tb, ctx, s, "a", store.NoStream, numbered("A", 0, 3)...) // head 3
 	const after, until = 8, 14
-	type result struct {
-		events []store.Event
-		err    error
-	}
-	done := make(chan result, 1)
+	done := make(chan received, 1)
 	starting := make(chan struct{})
 	go func() {
 		close(starting)
 		evs, err := subscribeUntil(ctx, h, s, after, until)
-		done <- result{evs, err}
+		done <- received{evs, err}
 	}()
 	// Most often the subscription then starts before the appends below.
 	<-starting
