@@ -111,7 +111,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.DurationVar(&c.KeepAlive, "keep-alive", c.KeepAlive, "interval of WebSocket and SSE keep-alive pings")
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow schema introspection (the playground needs it)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
-	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "on SIGTERM, how long to go on serving with /readyz answering 503 before the shutdown stops accepting connections, so that a load balancer stops sending requests first; 0 stops at once")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "on SIGINT, SIGTERM or SIGHUP, how long to go on serving with /readyz answering 503 before the shutdown stops accepting connections, so that a load balancer stops sending requests first (--shutdown-timeout starts after it); 0 stops at once")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text or json")
 	fs.Var((*logLevel)(&c.LogLevel), "log-level", "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")

@@ -18,8 +18,9 @@
 //
 // Flags may come before or after DIR; a flag wins over its environment variable.
 //
-// SIGINT or SIGTERM stops the copy after the batch in flight (its transaction commits or
-// rolls back whole), and a second one ends the process at once.
+// SIGINT or SIGTERM stops the copy at once (exit status 1): the batch in flight commits or
+// rolls back whole, and the destination keeps the batches before it, so that running again
+// continues after them. A second signal ends the process at once.
 //
 // Stop the server that writes DIR first: migrate fails while a server holds the log, and
 // while it runs it holds a shared lock on DIR/LOCK, so that no server starts on the log. It
