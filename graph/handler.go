@@ -192,6 +192,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		srv.Use(depthLimit{max: cfg.MaxDepth})
 	}
 	srv.Use(listDefaults{})
+	srv.Use(definitionLimit{})
 	srv.Use(&variableTypes{})
 	srv.Use(&complexityLimit{limit: cfg.ComplexityLimit}) // gqlgen's, with each fragment priced once
 	srv.Use(transportRules{})

@@ -66,9 +66,10 @@ type overlapEstimate struct {
 	doc       *ast.QueryDocument
 	fieldSize map[*ast.Field]int // the fields in a field's selection, and itself
 	fragments map[string]*ast.FragmentDefinition
-	fields    map[string]map[string]fieldStats // a fragment's own fields by response name
-	spreads   map[string][]string              // the fragments a fragment spreads
-	sizes     map[string]int                   // the fields in a fragment, nested ones included
+	fields    map[string]map[string]fieldStats     // a fragment's own fields by response name
+	spreads   map[string][]string                  // the fragments a fragment spreads
+	sizes     map[string]int                       // the fields in a fragment, nested ones included
+	nested    map[*ast.FragmentDefinition][]string // the fragments a fragment spreads anywhere in it
 	cost      int
 }
 
@@ -79,6 +80,7 @@ func newOverlapEstimate(doc *ast.QueryDocument) *overlapEstimate {
 		spreads:   map[string][]string{},
 		sizes:     map[string]int{},
 		fieldSize: map[*ast.Field]int{},
+		nested:    map[*ast.FragmentDefinition][]string{},
 	}
 	for _, f := range doc.Fragments {
 		if _, ok := e.fragments[f.Name]; !ok {
@@ -92,42 +94,132 @@ func newOverlapEstimate(doc *ast.QueryDocument) *overlapEstimate {
 // document returns the count for the whole document and whether it is within the bound.
 func (e *overlapEstimate) document() (int, bool) {
 	for _, op := range e.doc.Operations {
-		e.sets(op.SelectionSet)
+		var pairs int
+		e.sets(op.SelectionSet, &pairs, &pairs, &pairs)
 	}
+	fieldPairs := make(map[*ast.FragmentDefinition]int, len(e.doc.Fragments))
+	inlinePairs := make(map[*ast.FragmentDefinition]int, len(e.doc.Fragments))
 	for _, f := range e.doc.Fragments {
-		e.sets(f.SelectionSet)
+		var top, fields, inline int
+		e.sets(f.SelectionSet, &top, &fields, &inline)
+		fieldPairs[f], inlinePairs[f] = fields, inline
+	}
+	if e.cost > maxFieldComparisons {
+		return e.cost, false
+	}
+	// The rule compares the fields within a selection set each time the walk visits the set,
+	// and the walk visits a fragment's sets once for each operation that reaches the fragment
+	// (those under inline fragments once more for each fragment definition that does, its
+	// own included), not once: the sets above are counted once, here the other visits.
+	ops, frags := e.reach()
+	for _, f := range e.doc.Fragments {
+		e.add(mul(ops[f]-1, fieldPairs[f]), mul(ops[f]+frags[f]-1, inlinePairs[f]))
+		if e.cost > maxFieldComparisons {
+			break
+		}
 	}
 	return e.cost, e.cost <= maxFieldComparisons
 }
 
+// reach returns, for each fragment definition, the number of operations whose walk (that
+// of core.Walk) reaches it and the number of fragment definitions whose walk does, its own
+// included.
+func (e *overlapEstimate) reach() (ops, frags map[*ast.FragmentDefinition]int) {
+	ops = map[*ast.FragmentDefinition]int{}
+	frags = map[*ast.FragmentDefinition]int{}
+	visit := func(set ast.SelectionSet, count map[*ast.FragmentDefinition]int) {
+		seen := map[string]bool{}
+		stack := e.allSpreads(set)
+		for len(stack) > 0 {
+			name := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			f := e.fragments[name]
+			count[f]++
+			stack = append(stack, e.fragmentSpreads(f)...)
+		}
+	}
+	for _, op := range e.doc.Operations {
+		visit(op.SelectionSet, ops)
+	}
+	for _, f := range e.doc.Fragments {
+		frags[f]++
+		visit(f.SelectionSet, frags)
+	}
+	return ops, frags
+}
+
+// fragmentSpreads returns the names of the defined fragments f spreads anywhere in it.
+func (e *overlapEstimate) fragmentSpreads(f *ast.FragmentDefinition) []string {
+	names, ok := e.nested[f]
+	if !ok {
+		names = e.allSpreads(f.SelectionSet)
+		e.nested[f] = names
+	}
+	return names
+}
+
+// allSpreads returns the names of the defined fragments spread anywhere in set.
+func (e *overlapEstimate) allSpreads(set ast.SelectionSet) []string {
+	var names []string
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if _, ok := e.fragments[s.Name]; ok {
+					names = append(names, s.Name)
+				}
+			}
+		}
+	}
+	walk(set)
+	return names
+}
+
 // sets counts the comparisons within set and within each selection set nested in it (not
-// through fragment spreads: each fragment's own are counted once, by document).
-func (e *overlapEstimate) sets(set ast.SelectionSet) {
+// through fragment spreads: each fragment's own are counted once, by document). It adds
+// those between the fields of each set to pairs for set itself, to fieldPairs for a set
+// of a field's and to inlinePairs for one of an inline fragment's.
+func (e *overlapEstimate) sets(set ast.SelectionSet, pairs, fieldPairs, inlinePairs *int) {
 	if e.cost > maxFieldComparisons {
 		return
 	}
-	e.within(set)
+	*pairs = addCost(*pairs, e.within(set))
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			e.sets(s.SelectionSet)
+			e.sets(s.SelectionSet, fieldPairs, fieldPairs, inlinePairs)
 		case *ast.InlineFragment:
-			e.sets(s.SelectionSet)
+			e.sets(s.SelectionSet, inlinePairs, fieldPairs, inlinePairs)
 		}
 	}
 }
 
 // within counts the comparisons within set: its fields with each other, with the fields of
-// every fragment it reaches, and those fragments' fields with each other.
-func (e *overlapEstimate) within(set ast.SelectionSet) {
+// every fragment it reaches, and those fragments' fields with each other. It returns the
+// first of these, which the rule makes again at each visit of set (the others it makes
+// once).
+func (e *overlapEstimate) within(set ast.SelectionSet) int {
 	own := map[string]fieldStats{}
 	var spread []string
 	e.collect(set, own, &spread, map[string]bool{})
+	pairs := 0
 	for _, st := range own {
 		if st.n > 1 {
-			e.add(mul(st.n, st.n-1)/2, mul(st.n, st.size), mul(st.size, st.size)/2)
+			for _, c := range []int{mul(st.n, st.n-1) / 2, mul(st.n, st.size), mul(st.size, st.size) / 2} {
+				pairs = addCost(pairs, c)
+			}
 		}
 	}
+	e.add(pairs)
 	// The fragments set reaches, each once.
 	reached := map[string]bool{}
 	for i := 0; i < len(spread) && e.cost <= maxFieldComparisons; i++ {
@@ -149,6 +241,7 @@ func (e *overlapEstimate) within(set ast.SelectionSet) {
 			e.cross(e.fragmentFields(names[i]), e.fragmentFields(names[j]))
 		}
 	}
+	return pairs
 }
 
 // cross counts the comparisons between the fields of a and those of b.
