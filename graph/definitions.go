@@ -40,9 +40,9 @@ func (definitionLimit) MutateOperationParameters(_ context.Context, raw *graphql
 	if len(raw.Query) <= maxDefinitions*minDefinitionBytes {
 		return nil
 	}
-	if n := countDefinitions(raw.Query); n > maxDefinitions {
+	if countDefinitions(raw.Query) > maxDefinitions {
 		return &gqlerror.Error{
-			Message:    fmt.Sprintf("the document holds %d operations and fragments, over the limit of %d: send the operation you run with the fragments it uses", n, maxDefinitions),
+			Message:    fmt.Sprintf("the document holds more than %d operations and fragments: send the operation you run with the fragments it uses", maxDefinitions),
 			Extensions: map[string]any{"code": CodeComplexityLimitExceeded},
 		}
 	}

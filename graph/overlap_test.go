@@ -45,7 +45,7 @@ func TestValidation_repeatedResponseNames(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no answer: %v", err)
 		}
-		if r.Code() != complexityCode || !strings.Contains(r.Err().Error(), "over the limit of 1000") {
+		if r.Code() != complexityCode || !strings.Contains(r.Err().Error(), "more than 1000 operations and fragments") {
 			t.Fatalf("got %v, want %s for the number of definitions", r.Err(), complexityCode)
 		}
 	})
