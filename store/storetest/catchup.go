@@ -3,9 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -36,35 +34,8 @@ func checkFarBehind(tb testing.TB, h Harness) {
 
 	subCtx, cancel := context.WithTimeout(ctx, 3*h.timeout())
 	defer cancel()
-	stalled, release := make(chan struct{}), make(chan struct{})
-	resume := sync.OnceFunc(func() { close(release) })
+	stalledDone, resume := stalledSubscriber(tb, subCtx, h, s, total)
 	defer resume()
-	stalledDone := make(chan received, 1)
-	go func() {
-		var out []store.Event
-		for e, err := range s.Subscribe(subCtx, 0) {
-			if err != nil {
-				stalledDone <- received{out, err}
-				return
-			}
-			out = append(out, e)
-			if len(out) == 1 {
-				close(stalled)
-				<-release // stop reading until the log is far ahead
-			}
-			if e.Position >= total {
-				break
-			}
-		}
-		stalledDone <- received{out, nil}
-	}()
-	select {
-	case <-stalled:
-	case r := <-stalledDone:
-		tb.Fatalf("subscription ended before its first event: %v", r.err)
-	case <-time.After(h.timeout()):
-		tb.Fatalf("subscription did not deliver the first event within %v", h.timeout())
-	}
 	for i := 0; i < FarBehind; i += batch {
 		mustAppend(tb, ctx, s, fmt.Sprint("far-", i/batch%7), store.Any, numbered("Far", i, batch)...)
 	}

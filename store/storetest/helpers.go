@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"sync"
 	"testing"
 	"time"
 
@@ -305,4 +306,41 @@ func checkStarted(tb testing.TB, h Harness, note string, starts []store.Position
 		}
 		sameEvents(tb, name, all[after:], r.events)
 	}
+}
+
+// stalledSubscriber starts a subscription from the log's start, under subCtx, that stops
+// reading at its first event until resume is called (the caller must call it), and then
+// reads up to total; done yields what it received once it ended. It returns once the
+// subscriber has stalled.
+func stalledSubscriber(tb testing.TB, subCtx context.Context, h Harness, s store.Store, total store.Position) (done <-chan received, resume func()) {
+	tb.Helper()
+	stalled, release := make(chan struct{}), make(chan struct{})
+	resume = sync.OnceFunc(func() { close(release) })
+	out := make(chan received, 1)
+	go func() {
+		var events []store.Event
+		for e, err := range s.Subscribe(subCtx, 0) {
+			if err != nil {
+				out <- received{events, err}
+				return
+			}
+			events = append(events, e)
+			if len(events) == 1 {
+				close(stalled)
+				<-release
+			}
+			if e.Position >= total {
+				break
+			}
+		}
+		out <- received{events, nil}
+	}()
+	select {
+	case <-stalled:
+	case r := <-out:
+		tb.Fatalf("subscription ended before its first event: %v", r.err)
+	case <-time.After(h.timeout()):
+		tb.Fatalf("subscription did not deliver the first event within %v", h.timeout())
+	}
+	return out, resume
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -69,35 +68,8 @@ func checkSlowSubscriber(tb testing.TB, h Harness) {
 
 	subCtx, cancel := context.WithTimeout(ctx, 3*h.timeout())
 	defer cancel()
-	stalled, release := make(chan struct{}), make(chan struct{})
-	resume := sync.OnceFunc(func() { close(release) })
+	done, resume := stalledSubscriber(tb, subCtx, h, s, total)
 	defer resume()
-	done := make(chan received, 1)
-	go func() {
-		var out []store.Event
-		for e, err := range s.Subscribe(subCtx, 0) {
-			if err != nil {
-				done <- received{out, err}
-				return
-			}
-			out = append(out, e)
-			if len(out) == 1 {
-				close(stalled)
-				<-release // stop reading until the writers are done
-			}
-			if e.Position >= total {
-				break
-			}
-		}
-		done <- received{out, nil}
-	}()
-	select {
-	case <-stalled:
-	case r := <-done:
-		tb.Fatalf("subscription ended before its first event: %v", r.err)
-	case <-time.After(h.timeout()):
-		tb.Fatalf("subscription did not deliver the first event within %v", h.timeout())
-	}
 
 	appendWhileStalled(tb, ctx, h, s, appends, batch, resume, done, total, "the slow subscriber")
 }
