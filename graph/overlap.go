@@ -203,15 +203,17 @@ func (e *overlapEstimate) sets(set ast.SelectionSet, pairs, fieldPairs, inlinePa
 	}
 }
 
-// within counts the comparisons within set: its fields with each other, with the fields of
-// every fragment it reaches, and those fragments' fields with each other. It returns the
-// first of these, which the rule makes again at each visit of set (the others it makes
-// once).
+// within counts the comparisons within set: its fields with each other and its fragment
+// spreads with each other, its fields with those of every fragment it reaches, and those
+// fragments' fields with each other. It returns the first two, which the rule makes again
+// at each visit of set (the others it makes once).
 func (e *overlapEstimate) within(set ast.SelectionSet) int {
 	own := map[string]fieldStats{}
 	var spread []string
-	e.collect(set, own, &spread, map[string]bool{})
-	pairs := 0
+	spreads := e.collect(set, own, &spread, map[string]bool{})
+	// The rule steps through every two fragment spreads of the set, those of one fragment
+	// included (each comparison it then skips).
+	pairs := mul(spreads, spreads-1) / 2
 	for _, st := range own {
 		if st.n > 1 {
 			for _, c := range []int{mul(st.n, st.n-1) / 2, mul(st.n, st.size), mul(st.size, st.size) / 2} {
@@ -258,8 +260,10 @@ func (e *overlapEstimate) cross(a, b map[string]fieldStats) {
 }
 
 // collect adds set's fields (through inline fragments) to into by response name, and the
-// fragments it spreads, each once, to spread.
-func (e *overlapEstimate) collect(set ast.SelectionSet, into map[string]fieldStats, spread *[]string, seen map[string]bool) {
+// fragments it spreads, each once, to spread. It returns the number of its fragment spreads,
+// each counted.
+func (e *overlapEstimate) collect(set ast.SelectionSet, into map[string]fieldStats, spread *[]string, seen map[string]bool) int {
+	spreads := 0
 	for _, sel := range set {
 		e.add(1)
 		switch s := sel.(type) {
@@ -273,14 +277,16 @@ func (e *overlapEstimate) collect(set ast.SelectionSet, into map[string]fieldSta
 			st.size = addCost(st.size, e.sizeOf(s)-1)
 			into[key] = st
 		case *ast.InlineFragment:
-			e.collect(s.SelectionSet, into, spread, seen)
+			spreads = addCost(spreads, e.collect(s.SelectionSet, into, spread, seen))
 		case *ast.FragmentSpread:
+			spreads++
 			if _, ok := e.fragments[s.Name]; ok && !seen[s.Name] {
 				seen[s.Name] = true
 				*spread = append(*spread, s.Name)
 			}
 		}
 	}
+	return spreads
 }
 
 // fragmentFields returns a fragment's own fields by response name (those of the fragments
