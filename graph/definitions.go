@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // maxDefinitions bounds the operations and fragments of one document. Validation walks a
@@ -40,13 +41,100 @@ func (definitionLimit) MutateOperationParameters(_ context.Context, raw *graphql
 	if len(raw.Query) <= maxDefinitions*minDefinitionBytes {
 		return nil
 	}
-	if countDefinitions(raw.Query) > maxDefinitions {
+	n := countDefinitions(raw.Query)
+	if n > maxDefinitions {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("the document holds more than %d operations and fragments: send the operation you run with the fragments it uses", maxDefinitions),
 			Extensions: map[string]any{"code": CodeComplexityLimitExceeded},
 		}
 	}
+	if n < 2 {
+		return nil // one definition: validation walks each of its nodes once
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: raw.Query})
+	if err != nil {
+		return nil // the executor parses it again and reports the error
+	}
+	if walkVisits(doc) > maxWalkVisits {
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("validating the document would take more than %d steps: its fragments are reached from too many operations and fragments; send the operation you run with the fragments it uses", maxWalkVisits),
+			Extensions: map[string]any{"code": CodeComplexityLimitExceeded},
+		}
+	}
 	return nil
+}
+
+// maxWalkVisits bounds walkVisits: at some 230 ns a visit, about a quarter of a second of
+// validation. A client's document takes a few thousand.
+const maxWalkVisits = 1_000_000
+
+// walkVisits counts, up to maxWalkVisits+1, the nodes validation's walk visits in doc:
+// gqlparser walks each operation and each fragment definition, and from each of them every
+// fragment it reaches, once per definition; a fragment reached from a thousand definitions
+// is walked a thousand times, whatever the rules then find. A node is a selection, an
+// argument or a directive.
+func walkVisits(doc *ast.QueryDocument) int {
+	own := map[string]int{}          // a fragment's own nodes, not those of what it spreads
+	spreads := map[string][]string{} // the fragments a fragment spreads, anywhere in it
+	for _, f := range doc.Fragments {
+		if _, ok := own[f.Name]; !ok { // the walk takes a name's first definition
+			own[f.Name], spreads[f.Name] = nodes(f.SelectionSet, nil)
+		}
+	}
+	visits := 0
+	walk := func(set ast.SelectionSet) {
+		n, stack := nodes(set, nil)
+		visits += n
+		seen := map[string]bool{}
+		for len(stack) > 0 && visits <= maxWalkVisits {
+			name := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			if _, ok := own[name]; ok {
+				visits += own[name]
+				stack = append(stack, spreads[name]...)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		if walk(op.SelectionSet); visits > maxWalkVisits {
+			return visits
+		}
+	}
+	for _, f := range doc.Fragments {
+		if walk(f.SelectionSet); visits > maxWalkVisits {
+			return visits
+		}
+	}
+	return visits
+}
+
+// nodes returns the selections, arguments and directives in set, not following fragment
+// spreads, and the names of the fragments it spreads (appended to spread).
+func nodes(set ast.SelectionSet, spread []string) (int, []string) {
+	n := 0
+	for _, sel := range set {
+		n++
+		switch s := sel.(type) {
+		case *ast.Field:
+			n += len(s.Arguments) + len(s.Directives)
+			var m int
+			m, spread = nodes(s.SelectionSet, spread)
+			n += m
+		case *ast.InlineFragment:
+			n += len(s.Directives)
+			var m int
+			m, spread = nodes(s.SelectionSet, spread)
+			n += m
+		case *ast.FragmentSpread:
+			n += len(s.Directives)
+			spread = append(spread, s.Name)
+		}
+	}
+	return n, spread
 }
 
 // countDefinitions returns the number of selection sets query opens at its top level, up to

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 func TestCountDefinitions(t *testing.T) {
@@ -39,6 +41,29 @@ func TestDefinitionLimit(t *testing.T) {
 		}
 		if err != nil && err.Extensions["code"] != CodeComplexityLimitExceeded {
 			t.Errorf("%d definitions: code %v, want %s", n, err.Extensions["code"], CodeComplexityLimitExceeded)
+		}
+	}
+}
+
+func TestWalkVisits(t *testing.T) {
+	tests := []struct {
+		doc  string
+		want int
+	}{
+		{"{ a }", 1},
+		{"{ a(x: 1) @skip(if: true) { b c } }", 5},
+		// Q's two nodes, then F's and G's; F's, then G's again; G's: (2+2+2) + (2+2) + 2.
+		{"query Q { a ...F } fragment F on T { b ...G } fragment G on T { c d }", 12},
+		// F is walked once from Q however often Q spreads it, and once as a definition.
+		{"query Q { ...F ...F ... on T { ...F } } fragment F on T { a }", 6},
+	}
+	for _, tt := range tests {
+		doc, err := parser.ParseQuery(&ast.Source{Input: tt.doc})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.doc, err)
+		}
+		if got := walkVisits(doc); got != tt.want {
+			t.Errorf("walkVisits(%q) = %d, want %d", tt.doc, got, tt.want)
 		}
 	}
 }

@@ -91,6 +91,31 @@ func TestValidation_repeatedResponseNames(t *testing.T) {
 		}
 	})
 
+	// Validation walks a fragment from every operation and fragment definition that reaches
+	// it, whatever its rules then find: 999 fragments, each spreading the next inside a
+	// field, beside 60 fields of their own (935 KB), held a core for 8.7 s.
+	t.Run("a document whose walk would be long is refused unparsed", func(t *testing.T) {
+		var doc strings.Builder
+		doc.WriteString("{ ...F0 }")
+		fields := ""
+		for i := range 60 {
+			fields += fmt.Sprintf(" a%d: __typename", i)
+		}
+		for i := range 998 {
+			fmt.Fprintf(&doc, " fragment F%d on Query { status { ...F%d } %s }", i, i+1, fields)
+		}
+		doc.WriteString(" fragment F998 on Query { __typename }")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		r, err := e.client.Query(ctx, doc.String(), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		if r.Code() != complexityCode || !strings.Contains(r.Err().Error(), "validating the document would take") {
+			t.Fatalf("got %v, want %s for the walk", r.Err(), complexityCode)
+		}
+	})
+
 	t.Run("fields of one name that conflict are still refused", func(t *testing.T) {
 		e.wantCode(t, "GRAPHQL_VALIDATION_FAILED", `{ a: status { head } ...F } fragment F on Query { a: restaurants { totalCount } }`, nil)
 	})
