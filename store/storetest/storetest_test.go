@@ -108,7 +108,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			// It passes every other check (found by review; checkSubscribedCopies would hang
 			// on it): they stall subscribers only on events of the history.
 			name:     "blocks writers while a subscriber handles a live event",
-			wrap:     func(s *memory.Store) store.Store { return lockedLiveYield{s, new(sync.RWMutex)} },
+			wrap:     func(s *memory.Store) store.Store { return lockedLiveYield{lockedYield{s, new(sync.RWMutex)}} },
 			mustFail: []string{"a live subscriber does not block writers, nor its own appends"},
 		},
 		{
