@@ -247,6 +247,9 @@ func (h *Handler[C, S, E]) handleLocked(ctx context.Context, cmd C, meta Meta, h
 				}
 				return res, err
 			}
+			if res, done, err := h.former(ctx, meta.FormerCommandID, hash); done || err != nil {
+				return res, err
+			}
 		}
 		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID, snap)
 		if err == nil || !errors.Is(err, store.ErrConflict) {
@@ -303,6 +306,21 @@ func (h *Handler[C, S, E]) duplicate(ctx context.Context, id, hash string) (res 
 		return Result{}, true, fmt.Errorf("%w: %q", ErrCommandIDReused, id)
 	}
 	return Result{StreamID: rec.StreamID, Version: rec.LastVersion, Position: rec.Position, Events: events, Duplicate: true}, true, nil
+}
+
+// former looks up meta.FormerCommandID (see Meta): done reports that this command was
+// recorded under it. A different command under that id is not this command's record: it
+// is ignored rather than taken as a reused id, so that a client that took an id of the
+// former form cannot make the command fail.
+func (h *Handler[C, S, E]) former(ctx context.Context, id, hash string) (res Result, done bool, err error) {
+	if id == "" {
+		return Result{}, false, nil
+	}
+	res, done, err = h.duplicate(ctx, id, hash)
+	if errors.Is(err, ErrCommandIDReused) {
+		return Result{}, false, nil
+	}
+	return res, done, err
 }
 
 // beforeReuse returns the error cmd fails with on its own when the order of checks puts it

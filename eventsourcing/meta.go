@@ -41,6 +41,13 @@ type Meta struct {
 	// ErrCommandIDReused rather than decider.ErrAlreadyExists, which would name an entity
 	// the client never chose.
 	DerivedID bool
+	// FormerCommandID is an id under which an earlier release may have recorded this very
+	// command (NewSaga sets the id its commands had before SagaCommandID took today's form).
+	// When CommandID was never used, a use of FormerCommandID by a command with the same
+	// fingerprint is this command's first result (a Duplicate). A use by a different command
+	// is not this command's record and is ignored: the command is decided under CommandID.
+	// It is only looked up, never written.
+	FormerCommandID string
 }
 
 // Result is what a handled command wrote.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,11 +91,13 @@ type sagaProcessor[E, C any] struct {
 // the commands it causes, and dispatches each with
 //
 //	Meta{CommandID: SagaCommandID(name, event id, index), CausationID: event id,
-//	     CorrelationID: the event's correlationId metadata, else the event id}
+//	     CorrelationID: the event's correlationId metadata, else the event id,
+//	     FormerCommandID: the id the command had before SagaCommandID took its "saga/" prefix}
 //
 // so that re-processing an event (after a retry or a restart from the log's start) repeats
 // the same command ids, which the handler recognises and does not write twice (a duplicate
-// result counts as success). Delivery is at least once: a transient failure (IsTransient)
+// result counts as success; so does a command recorded under its former id, in a log
+// written before). Delivery is at least once: a transient failure (IsTransient)
 // is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
@@ -137,15 +140,33 @@ func sagaNamespace() uuid.UUID {
 	return uuid.UUID{0x6f, 0x1d, 0x4c, 0x3e, 0x2a, 0x7b, 0x5e, 0x8f, 0x9c, 0x0d, 0x1b, 0x2a, 0x3c, 0x4d, 0x5e, 0x6f}
 }
 
+// sagaIDPrefix begins every saga command id. Its '/' is outside the characters a server
+// accepts in a client's ids (the GraphQL server's are [A-Za-z0-9_.:-]), so that no client
+// can send a command under a saga's id.
+const sagaIDPrefix = "saga/"
+
 // SagaCommandID returns the id of the index-th command that the named saga issues for the
-// event with the given id: a name-based (version 5) UUID, the same on every run. Command ids
-// share one CommandIndex, so a client that sends a command under this id before the saga
-// does (it can compute it from the event's id) takes it: the saga's command then fails with
-// ErrCommandIDReused, a failure counted and logged. Where clients are not trusted with
-// writes, require tokens (as the server's --auth-tokens does).
+// event with the given id: "saga/" followed by a name-based (version 5) UUID, the same on
+// every run. Command ids share one CommandIndex, so a client that could send a command
+// under this id before the saga does (it can compute it from the event's id) would take it
+// and make the saga's command fail with ErrCommandIDReused. A server that takes command ids
+// from clients must therefore refuse those for which IsSagaCommandID holds, as eventgraph's
+// server does by accepting only [A-Za-z0-9_.:-].
 func SagaCommandID(saga, eventID string, index int) string {
+	return sagaIDPrefix + formerSagaCommandID(saga, eventID, index)
+}
+
+// formerSagaCommandID is the id SagaCommandID gave before it took its prefix: a bare UUID,
+// which a client could send too. NewSaga's processors look it up as Meta.FormerCommandID,
+// so that an event that a saga handled under it (in a log written before) is not handled
+// again after a restart that reads the event anew.
+func formerSagaCommandID(saga, eventID string, index int) string {
 	return uuid.NewSHA1(sagaNamespace(), []byte(saga+"\x00"+eventID+"\x00"+strconv.Itoa(index))).String()
 }
+
+// IsSagaCommandID reports whether id has the form of SagaCommandID's ids. A server that
+// takes command ids from clients should refuse them (see SagaCommandID).
+func IsSagaCommandID(id string) bool { return strings.HasPrefix(id, sagaIDPrefix) }
 
 func (p *sagaProcessor[E, C]) Name() string { return p.name }
 
@@ -242,7 +263,12 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 	var written []span
 	var failed []error
 	for i, c := range cmds {
-		meta := Meta{CommandID: SagaCommandID(p.name, e.ID, i), CausationID: e.ID, CorrelationID: correlation}
+		meta := Meta{
+			CommandID:       SagaCommandID(p.name, e.ID, i),
+			FormerCommandID: formerSagaCommandID(p.name, e.ID, i),
+			CausationID:     e.ID,
+			CorrelationID:   correlation,
+		}
 		res, err := p.dispatchRetrying(ctx, c, meta, onRetry)
 		if err != nil {
 			if ctx.Err() != nil {

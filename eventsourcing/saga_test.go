@@ -147,6 +147,43 @@ func TestSaga(t *testing.T) {
 		}
 	})
 
+	// Before SagaCommandID took its "saga/" prefix, a log recorded saga commands under bare
+	// UUIDs. A restart that reads such an event again (after a crash since the last
+	// checkpoint, or without checkpoints) must find the command under that id.
+	t.Run("a command recorded under its former id is not written again", func(t *testing.T) {
+		s := struct{ store.Store }{newStore(t)} // hides store.Checkpointer: the saga reads from the start
+		a := newCounterApp(t, s, nil)
+		res := mustHandle(t, a.handler, createCounter{ID: "a"}, eventsourcing.Meta{})
+		former := eventsourcing.FormerSagaCommandID("mirror", res.Events[0].ID, 0)
+		mustHandle(t, a.handler, createCounter{ID: "mirror-a"}, eventsourcing.Meta{CommandID: former, CausationID: res.Events[0].ID})
+		startRunner(t, a.runner)
+		waitFor(t, a.runner, res.Position)
+		if n := len(readAll(t, s)); n != 2 {
+			t.Fatalf("log has %d events, want 2: the saga wrote its command again", n)
+		}
+		if st := statusOf(t, a.runner, "mirror"); st.Failures != 0 || st.Position != 2 {
+			t.Fatalf("saga status %+v, want position 2 without failures", st)
+		}
+	})
+
+	t.Run("a different command under a saga command's former id does not stop it", func(t *testing.T) {
+		// A client could send any command under a bare UUID, the former form included.
+		s := newStore(t)
+		a := newCounterApp(t, s, nil)
+		res := mustHandle(t, a.handler, createCounter{ID: "a"}, eventsourcing.Meta{})
+		former := eventsourcing.FormerSagaCommandID("mirror", res.Events[0].ID, 0)
+		mustHandle(t, a.handler, createCounter{ID: "taken"}, eventsourcing.Meta{CommandID: former})
+		startRunner(t, a.runner)
+		waitFor(t, a.runner, res.Position)
+		mirror := readStream(t, s, "counter-mirror-a")
+		if len(mirror) != 1 || mirror[0].Metadata["commandId"] != eventsourcing.SagaCommandID("mirror", res.Events[0].ID, 0) {
+			t.Fatalf("mirror stream %+v, want one event under the saga's command id", mirror)
+		}
+		if st := statusOf(t, a.runner, "mirror"); st.Failures != 0 {
+			t.Fatalf("saga status %+v, want no failure", st)
+		}
+	})
+
 	t.Run("a stopped runner ends a retrying saga", func(t *testing.T) {
 		s := newStore(t)
 		retried := make(chan struct{}, 1)
@@ -265,6 +302,19 @@ func TestSagaCommandID(t *testing.T) {
 		if other == a {
 			t.Fatalf("%s collides", other)
 		}
+	}
+	// The "saga/" prefix puts the ids outside what a server takes from clients
+	// ([A-Za-z0-9_.:-]), so no client can send a command under one.
+	if !strings.HasPrefix(a, "saga/") || !eventsourcing.IsSagaCommandID(a) {
+		t.Fatalf("SagaCommandID = %q, want the saga/ prefix that IsSagaCommandID recognises", a)
+	}
+	former := eventsourcing.FormerSagaCommandID("s", "e1", 0)
+	if eventsourcing.IsSagaCommandID(former) || eventsourcing.IsSagaCommandID("3f2a9b1c-0d4e-4f5a-8b6c-7d8e9f0a1b2c") {
+		t.Fatal("IsSagaCommandID holds for a bare UUID")
+	}
+	// The former form is what logs written before hold: it must never change.
+	if former != "7db19148-ce61-596f-a1d5-94f5ab4c8422" || a != "saga/"+former {
+		t.Fatalf("former id %q, id %q: the former form changed", former, a)
 	}
 }
 
