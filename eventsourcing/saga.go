@@ -263,9 +263,10 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 	var written []span
 	var failed []error
 	for i, c := range cmds {
+		former := formerSagaCommandID(p.name, e.ID, i)
 		meta := Meta{
-			CommandID:       SagaCommandID(p.name, e.ID, i),
-			FormerCommandID: formerSagaCommandID(p.name, e.ID, i),
+			CommandID:       sagaIDPrefix + former, // SagaCommandID, without deriving it twice
+			FormerCommandID: former,
 			CausationID:     e.ID,
 			CorrelationID:   correlation,
 		}

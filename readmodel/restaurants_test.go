@@ -67,6 +67,34 @@ func TestRestaurants_Apply(t *testing.T) {
 	})
 }
 
+// TestRestaurants_DuplicateCreate: a log may hold a second RestaurantCreated in a stream
+// (events no decider checked); the restaurant is still listed once, in its first place, and
+// reads as the decider's fold of its stream does: the later creation's name and menu.
+func TestRestaurants_DuplicateCreate(t *testing.T) {
+	l := newLog(t)
+	l.add(restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: menu("m1")})
+	l.add(restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")})
+	again := restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's again", Menu: menu("m3")}
+	l.add(again)
+	m := readmodel.NewRestaurants()
+	apply(t, m, l.events)
+	p, err := m.List("", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, r := range p.Nodes {
+		listed = append(listed, r.ID)
+	}
+	if want := []string{"r1", "r2"}; !reflect.DeepEqual(listed, want) || p.TotalCount != 2 {
+		t.Errorf("listed %v (total %d), want %v (total 2)", listed, p.TotalCount, want)
+	}
+	want := readmodel.Restaurant{ID: "r1", Name: again.Name, Menu: again.Menu, Version: 2}
+	if got, ok := m.Get("r1"); !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
+	}
+}
+
 func TestRestaurants_ApplyBadBody(t *testing.T) {
 	l := newLog(t)
 	e := l.raw("restaurant-r1", "RestaurantCreated", []byte(`{"restaurantId": 7}`))
