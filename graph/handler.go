@@ -168,8 +168,9 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		getTransport{},     // transport.GET with GraphQL over HTTP's statuses
 		newPostTransport(), // transport.POST with a faster body decoder and those statuses
 	}
+	types := &variableTypes{}
 	for _, t := range transports {
-		srv.AddTransport(t)
+		srv.AddTransport(everyVariable{Transport: t, types: types})
 	}
 
 	srv.SetQueryCache(newQueryCache()) // bounded by bytes too: see queryCache
@@ -193,7 +194,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	}
 	srv.Use(listDefaults{})
 	srv.Use(definitionLimit{})
-	srv.Use(&variableTypes{})
+	srv.Use(types)
 	srv.Use(&complexityLimit{limit: cfg.ComplexityLimit}) // gqlgen's, with each fragment priced once
 	srv.Use(transportRules{})
 	srv.Use(newSubscriptionLimit(cfg.MaxSubscriptions)) // the last that may refuse: see there

@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -59,17 +58,7 @@ func (v *variableTypes) MutateOperationContext(_ context.Context, rc *graphql.Op
 			continue
 		}
 		if where, err := v.check(d.Type, value); err != nil {
-			// The path was gathered from the failing value outwards. The refusal takes the
-			// shape of gqlparser's own (the presenter makes both BAD_USER_INPUT: see
-			// variableRefusal), so that a transport answers both alike: a graphql-ws error
-			// message, not a next with errors.
-			where = append(where, ast.PathName(d.Variable), ast.PathName("variable"))
-			slices.Reverse(where)
-			return &gqlerror.Error{
-				Message:    err.Error(),
-				Path:       where,
-				Extensions: map[string]any{"code": errcode.ValidationFailed},
-			}
+			return variableError(d, where, err) // the others: see everyVariable
 		}
 	}
 	return nil
