@@ -32,6 +32,10 @@ const (
 	DefaultMaxDepth = 12
 	// DefaultMaxSubscriptionsPerConnection is the default of Config.MaxSubscriptionsPerConnection.
 	DefaultMaxSubscriptionsPerConnection = 100
+	// DefaultMaxOperationsPerConnection is the default of Config.MaxOperationsPerConnection:
+	// room for the subscriptions of DefaultMaxSubscriptionsPerConnection and as many queries
+	// and mutations beside them.
+	DefaultMaxOperationsPerConnection = 200
 	// DefaultMaxSubscriptions is the default of Config.MaxSubscriptions.
 	DefaultMaxSubscriptions = 10_000
 	// DefaultStreamWriteTimeout is the default of Config.StreamWriteTimeout.
@@ -75,6 +79,13 @@ type Config struct {
 	// connection with SUBSCRIPTION_LIMIT_EXCEEDED (default
 	// DefaultMaxSubscriptionsPerConnection; negative: no limit).
 	MaxSubscriptionsPerConnection int
+	// MaxOperationsPerConnection refuses an operation (query, mutation or subscription) on a
+	// WebSocket connection while that many run on it, with OPERATION_LIMIT_EXCEEDED, before
+	// it is parsed (default DefaultMaxOperationsPerConnection; negative: no limit). A
+	// subscription runs until it ends; count it in: keep this above
+	// MaxSubscriptionsPerConnection. Over HTTP every request in flight takes a connection
+	// of its own; over a WebSocket, without it, one client could start any number at once.
+	MaxOperationsPerConnection int
 	// MaxSubscriptions refuses a subscription, over WebSocket or Server-Sent Events, while
 	// the endpoint serves that many, with SUBSCRIPTION_LIMIT_EXCEEDED (default
 	// DefaultMaxSubscriptions; negative: no limit): the per-connection limit does not bound
@@ -119,6 +130,9 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	if c.MaxSubscriptionsPerConnection == 0 {
 		c.MaxSubscriptionsPerConnection = DefaultMaxSubscriptionsPerConnection
 	}
+	if c.MaxOperationsPerConnection == 0 {
+		c.MaxOperationsPerConnection = DefaultMaxOperationsPerConnection
+	}
 	if c.MaxSubscriptions == 0 {
 		c.MaxSubscriptions = DefaultMaxSubscriptions
 	}
@@ -155,7 +169,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 					// The origin is checked by originCheck before the upgrade.
 					AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
 				},
-				writeTimeout: cfg.StreamWriteTimeout, // negative: no limit
+				writeTimeout: cfg.StreamWriteTimeout,         // negative: no limit
+				maxOps:       cfg.MaxOperationsPerConnection, // negative: no limit
 			},
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes

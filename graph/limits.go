@@ -20,6 +20,9 @@ const (
 	// Config.MaxSubscriptionsPerConnection on one WebSocket connection, or beyond
 	// Config.MaxSubscriptions on the endpoint.
 	CodeSubscriptionLimitExceeded = "SUBSCRIPTION_LIMIT_EXCEEDED"
+	// CodeOperationLimitExceeded refuses an operation beyond Config.MaxOperationsPerConnection
+	// running at once on one WebSocket connection.
+	CodeOperationLimitExceeded = "OPERATION_LIMIT_EXCEEDED"
 )
 
 // depthLimit is the gqlgen extension that refuses, before execution, operations whose

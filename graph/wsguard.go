@@ -47,6 +47,7 @@ const maxCloseReason = 123
 type wsGuard struct {
 	transport.WebsocketImplementation
 	writeTimeout time.Duration
+	maxOps       int // operations running at once on a connection (not positive: no limit)
 }
 
 var _ transport.WebsocketImplementation = wsGuard{}
@@ -76,6 +77,7 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	}
 	gc := newGuardedConn(conn)
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
+	gc.maxOps = g.maxOps
 	return gc, nil
 }
 
@@ -86,6 +88,7 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 		transportWS:   conn.Subprotocol() == subprotocolTransportWS,
 		owner:         map[string]binding{},
 		client:        map[string]string{},
+		running:       map[string]struct{}{},
 	}
 }
 
@@ -137,8 +140,20 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 // reads on, as the reference server does (gqlgen would end the connection without an
 // answer for the first two).
 //
+// It bounds the operations running at once on the connection (maxOps): gqlgen starts a
+// goroutine for every subscribe (start) it is handed, query or subscription, with no limit
+// of its own, so one client sending 20,000 small messages made the server hold 20,000
+// goroutines, and, with queries whose answers it never read, gigabytes. An operation runs
+// from the guard handing it on until gqlgen writes its complete or error, which it does for
+// every operation it ends (also for one the client completed or stopped) while the
+// connection is open. One more is refused under its client's id, with an error message of
+// code OPERATION_LIMIT_EXCEEDED (a graphql-ws start that reuses an id still stops the
+// operation running under it, as a valid start does), and is never handed on: it costs no
+// goroutine, and the refusal's write holds the reading back from a client that does not read.
+//
 // Memory: owner and client hold an entry per client id whose latest operation may still
-// send, at most one per operation gqlgen runs; pending holds at most one message.
+// send, at most one per operation gqlgen runs; running one per operation gqlgen runs, at
+// most maxOps; pending holds at most one message.
 type guardedConn struct {
 	transport.WebsocketConn
 	transportWS bool     // graphql-transport-ws; otherwise the legacy graphql-ws
@@ -148,11 +163,14 @@ type guardedConn struct {
 	initialised bool   // connection_init was handed on: gqlgen answers it before reading on
 	pending     []byte // a message to hand on before reading the next one
 
+	maxOps int // operations running at once (not positive: no limit)
+
 	mu      sync.Mutex
 	seq     uint64
-	owner   map[string]binding // client id → its latest operation, while that may send
-	client  map[string]string  // operation id → its client id, while its messages are sent
-	closing bool               // a close frame was sent: later WriteClose calls are ignored
+	owner   map[string]binding  // client id → its latest operation, while that may send
+	client  map[string]string   // operation id → its client id, while its messages are sent
+	running map[string]struct{} // operations handed on whose complete or error gqlgen has not written
+	closing bool                // a close frame was sent: later WriteClose calls are ignored
 }
 
 // binding is the latest operation started under a client's id. An operation is in
@@ -260,11 +278,14 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 		case !isObject(m.Payload) || !isGraphQLRequest(m.Payload):
 			return nil, c.refuse(closeBadRequest, "Invalid message received: the subscribe payload must be a GraphQL request")
 		}
-		op, _, ok := c.start(m.ID, false)
-		if !ok {
+		switch op, _, res := c.start(m.ID, false); res {
+		case idActive:
 			return nil, c.refuse(closeSubscriberAlreadyExists, "Subscriber for "+m.ID+" already exists")
+		case atLimit:
+			return nil, c.refuseOperation(m.ID)
+		default:
+			return encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload}), nil
 		}
-		return encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload}), nil
 	case "complete":
 		if m.ID == "" {
 			return nil, c.refuse(closeBadRequest, "Invalid message received: complete needs an id")
@@ -295,28 +316,53 @@ func initPayloadProblem(p json.RawMessage) string {
 	return ""
 }
 
+// startResult is how start went.
+type startResult int
+
+const (
+	started  startResult = iota
+	idActive             // the client's id is bound to an active operation (without replace)
+	atLimit              // maxOps operations are running: none was started
+)
+
 // start gives a new operation under the client's id an id of its own, never "", and forgets
 // the operation the client's id was bound to: nothing more of that one is sent. While that
-// operation is active (not stopped), start fails, unless replace is set: then the other
-// operation is returned as old, for gqlgen to stop.
-func (c *guardedConn) start(clientID string, replace bool) (op, old string, ok bool) {
+// operation is active (not stopped), start fails with idActive, unless replace is set: then
+// the other operation is returned as old, for gqlgen to stop. While maxOps operations run,
+// start fails with atLimit; with replace it still forgets the operation bound to the id and
+// returns it as old when active.
+func (c *guardedConn) start(clientID string, replace bool) (op, old string, res startResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	prev, bound := c.owner[clientID]
 	if bound && !prev.stopped {
 		if !replace {
-			return "", prev.op, false
+			return "", prev.op, idActive
 		}
 		old = prev.op
 	}
 	if bound {
 		delete(c.client, prev.op)
 	}
+	if c.maxOps > 0 && len(c.running) >= c.maxOps {
+		if bound {
+			delete(c.owner, clientID)
+		}
+		return "", old, atLimit
+	}
 	c.seq++
 	op = strconv.FormatUint(c.seq, 10)
 	c.owner[clientID] = binding{op: op}
 	c.client[op] = clientID
-	return op, old, true
+	c.running[op] = struct{}{}
+	return op, old, started
+}
+
+// refuseOperation answers a subscribe (start) under the client's id beyond maxOps with an
+// error message, in the form of the connection's protocol, which ends the id for the client.
+func (c *guardedConn) refuseOperation(clientID string) error {
+	return c.WebsocketConn.WriteJSON(wsMessage{ID: clientID, Type: "error", Payload: legacyError("error", CodeOperationLimitExceeded,
+		fmt.Sprintf("at most %d operations may run at once on one connection: wait for one to end", c.maxOps))})
 }
 
 // release forgets the operation bound to the client's id, whether active or stopped: nothing
@@ -358,8 +404,12 @@ func (c *guardedConn) stop(clientID string, forget bool) (op string, ok bool) {
 func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	ends := typ == "complete" || typ == "error"
+	if ends {
+		delete(c.running, op) // also when the guard forgot op: it ran until now
+	}
 	clientID, send = c.client[op]
-	if send && (typ == "complete" || typ == "error") {
+	if send && ends {
 		delete(c.client, op)
 		if c.owner[clientID].op == op {
 			delete(c.owner, clientID)

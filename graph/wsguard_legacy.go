@@ -43,7 +43,13 @@ func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 			// Before connection_init gqlgen refuses any start, and the connection with it.
 			return c.refuseStart(m.ID)
 		}
-		op, old, _ := c.start(m.ID, true)
+		op, old, res := c.start(m.ID, true)
+		if res == atLimit {
+			if err := c.refuseOperation(m.ID); err != nil || old == "" {
+				return nil, err
+			}
+			return encodeMessage(wsMessage{ID: old, Type: "stop"}), nil
+		}
 		start := encodeMessage(wsMessage{ID: op, Type: m.Type, Payload: m.Payload})
 		if old == "" {
 			return start, nil

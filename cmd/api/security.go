@@ -36,6 +36,9 @@ type SecurityConfig struct {
 	// MaxSubscriptionsPerConnection limits the live subscriptions of one WebSocket
 	// connection; 0: no limit.
 	MaxSubscriptionsPerConnection int
+	// MaxOperationsPerConnection limits the operations (queries, mutations and
+	// subscriptions) running at once on one WebSocket connection; 0: no limit.
+	MaxOperationsPerConnection int
 	// MaxSubscriptions limits the live subscriptions of the whole server, over WebSocket
 	// and Server-Sent Events; 0: no limit.
 	MaxSubscriptions int
@@ -59,6 +62,7 @@ func defaultSecurity() SecurityConfig {
 	return SecurityConfig{
 		MaxDepth:                      graph.DefaultMaxDepth,
 		MaxSubscriptionsPerConnection: graph.DefaultMaxSubscriptionsPerConnection,
+		MaxOperationsPerConnection:    graph.DefaultMaxOperationsPerConnection,
 		MaxSubscriptions:              graph.DefaultMaxSubscriptions,
 		ReadHeaderTimeout:             10 * time.Second,
 		ReadTimeout:                   30 * time.Second,
@@ -93,6 +97,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit)")
+	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
@@ -160,6 +165,8 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-depth"), c.MaxDepth)
 	case c.MaxSubscriptionsPerConnection < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions-per-connection"), c.MaxSubscriptionsPerConnection)
+	case c.MaxOperationsPerConnection < 0:
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-operations-per-connection"), c.MaxOperationsPerConnection)
 	case c.MaxSubscriptions < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions"), c.MaxSubscriptions)
 	}
@@ -220,6 +227,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 	}{
 		{c.MaxDepth == 0, "--max-depth=0: operations may nest without limit"},
 		{c.MaxSubscriptionsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
+		{c.MaxOperationsPerConnection == 0, "--max-operations-per-connection=0: a WebSocket connection may run any number of operations at once"},
 		{c.MaxSubscriptions == 0, "--max-subscriptions=0: the server may hold any number of subscriptions"},
 		{c.ReadHeaderTimeout == 0, "--read-header-timeout=0: a client may take any time to send a request's headers"},
 		{c.ReadTimeout == 0, "--read-timeout=0: a client may take any time to send a request"},
@@ -230,6 +238,10 @@ func logSecurity(logger *slog.Logger, c Config) {
 		if off.off {
 			logger.Warn(off.warn)
 		}
+	}
+	if ops, subs := c.MaxOperationsPerConnection, c.MaxSubscriptionsPerConnection; ops > 0 && subs > 0 && ops <= subs {
+		logger.Warn("--max-operations-per-connection is not above --max-subscriptions-per-connection: a WebSocket connection that holds its subscriptions can run no query beside them",
+			"max_operations_per_connection", ops, "max_subscriptions_per_connection", subs)
 	}
 	if c.WriteTimeout > 0 && c.WriteTimeout <= c.ConsistencyTimeout {
 		logger.Warn("--write-timeout is not above --consistency-timeout: queries waiting for minPosition may end with CONSISTENCY_TIMEOUT before --consistency-timeout",

@@ -26,6 +26,7 @@ func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 	for _, flag := range []string{
 		"max-depth",
 		"max-subscriptions-per-connection",
+		"max-operations-per-connection",
 		"max-subscriptions",
 		"read-header-timeout",
 		"read-timeout",
@@ -46,6 +47,18 @@ func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--max-operations-per-connection not above --max-subscriptions-per-connection", func(t *testing.T) {
+		_, logs := startMain(t, "--store", "memory", "--log-format", "json", "--max-operations-per-connection", "50", "--max-subscriptions-per-connection", "50")
+		var warns []string
+		for _, l := range jsonLines(t, logs.String()) {
+			if l["level"] == "WARN" {
+				warns = append(warns, l["msg"].(string))
+			}
+		}
+		if len(warns) != 1 || !strings.HasPrefix(warns[0], "--max-operations-per-connection is not above --max-subscriptions-per-connection") {
+			t.Errorf("warnings %q, want one that the operations leave no room beside the subscriptions", warns)
+		}
+	})
 	t.Run("none by default", func(t *testing.T) {
 		_, logs := startMain(t, "--store", "memory", "--log-format", "json")
 		for _, l := range jsonLines(t, logs.String()) {

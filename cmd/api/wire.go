@@ -23,6 +23,7 @@ func graphHandler(svc *service.Service, c Config, logger *slog.Logger, observer 
 		AuthQueries:                   c.AuthQueries,
 		MaxDepth:                      graphLimit(c.MaxDepth),
 		MaxSubscriptionsPerConnection: graphLimit(c.MaxSubscriptionsPerConnection),
+		MaxOperationsPerConnection:    graphLimit(c.MaxOperationsPerConnection),
 		MaxSubscriptions:              graphLimit(c.MaxSubscriptions),
 		PersistedQueries:              c.PersistedQueries,
 		StreamWriteTimeout:            graphTimeout(c.StreamWriteTimeout),

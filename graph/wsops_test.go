@@ -1,0 +1,143 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// wsProtocols are the two WebSocket subprotocols, with the type of their subscribe message.
+var wsProtocols = []struct {
+	proto graphtest.Protocol
+	start string
+}{
+	{graphtest.TransportWS, "subscribe"},
+	{graphtest.LegacyWS, "start"},
+}
+
+// refusedCode returns the code of an error message's first error ("" when it has none).
+func refusedCode(tb testing.TB, m wsMsg) string {
+	tb.Helper()
+	var errs []graphtest.Error
+	if err := json.Unmarshal(m.Payload, &errs); err != nil || len(errs) == 0 {
+		tb.Fatalf("error message %s: want a list of errors (%v)", m.Payload, err)
+	}
+	code, _ := errs[0].Extensions["code"].(string)
+	return code
+}
+
+// TestWebSocket_operationsPerConnectionBounded: one WebSocket connection runs at most
+// MaxOperationsPerConnection operations at once, subscriptions and queries alike; one more
+// is refused under its id with OPERATION_LIMIT_EXCEEDED, before it runs. Without the bound a
+// client's 20,000 small subscribe messages made the server hold 20,000 goroutines.
+func TestWebSocket_operationsPerConnectionBounded(t *testing.T) {
+	const limit = 10
+	for _, p := range wsProtocols {
+		t.Run(string(p.proto), func(t *testing.T) {
+			// No keep-alive: a read that waits for a message that is not coming fails in time.
+			e := newEnv(t, withConfig(graph.Config{MaxOperationsPerConnection: limit, MaxSubscriptionsPerConnection: -1, KeepAlive: time.Hour}))
+			c := e.dialWS(t, p.proto)
+			c.init()
+			before := runtime.NumGoroutine()
+			const sent = 500
+			for i := range sent {
+				c.start(p.start, fmt.Sprint("s", i), `subscription { events { id } }`)
+			}
+			// The first limit run (live, silent); every later one is refused at once.
+			for i := limit; i < sent; i++ {
+				if m := c.next("error", fmt.Sprint("s", i)); refusedCode(t, m) != graph.CodeOperationLimitExceeded {
+					t.Fatalf("refusal %s, want %s", m.Payload, graph.CodeOperationLimitExceeded)
+				}
+			}
+			// The refused ones hold nothing: a subscription takes a few goroutines at most.
+			if n := runtime.NumGoroutine() - before; n > 5*limit {
+				t.Fatalf("%d more goroutines with %d operations running on the connection", n, limit)
+			}
+
+			// A query beside them is refused too, until an operation ends.
+			c.start(p.start, "q", `{ status { head } }`)
+			if m := c.next("error", "q"); refusedCode(t, m) != graph.CodeOperationLimitExceeded {
+				t.Fatalf("refusal %s, want %s", m.Payload, graph.CodeOperationLimitExceeded)
+			}
+			stop := map[graphtest.Protocol]string{graphtest.TransportWS: "complete", graphtest.LegacyWS: "stop"}[p.proto]
+			c.send(wsMsg{ID: "s0", Type: stop})
+			if p.proto == graphtest.LegacyWS {
+				c.next("complete", "s0") // graphql-ws still sends a stopped operation's complete
+			}
+			// The slot is free once gqlgen has ended s0's operation, which the client is not
+			// told of over graphql-transport-ws: ask until the query runs.
+			deadline := time.Now().Add(20 * time.Second)
+			for attempt := 0; ; attempt++ {
+				if time.Now().After(deadline) {
+					t.Fatal("the operation the client stopped still holds its slot")
+				}
+				id := fmt.Sprint("q", attempt)
+				c.start(p.start, id, `{ status { head } }`)
+				m, err := c.read()
+				if err != nil {
+					t.Fatalf("read: %v", err)
+				}
+				if m.Type == "error" && refusedCode(t, m) == graph.CodeOperationLimitExceeded {
+					continue
+				}
+				if m.Type != "next" && m.Type != "data" || m.ID != id {
+					t.Fatalf("got %s %q %s, want the query's result", m.Type, m.ID, m.Payload)
+				}
+				c.next("complete", id)
+				break
+			}
+			// A query that ended frees its slot: the next runs at once.
+			c.start(p.start, "again", `{ status { head } }`)
+			if m, err := c.read(); err != nil || m.ID != "again" || m.Type == "error" {
+				t.Fatalf("got %+v %v, want the query's result", m, err)
+			}
+		})
+	}
+}
+
+// TestWebSocket_operationLimitReplacingAnID: over graphql-ws a start under an id that runs
+// an operation replaces it, also at the limit: the old operation is stopped and the new one
+// refused, so the id is free and so is the old operation's slot.
+func TestWebSocket_operationLimitReplacingAnID(t *testing.T) {
+	e := newEnv(t, withConfig(graph.Config{MaxOperationsPerConnection: 2, KeepAlive: time.Hour}))
+	c := e.dialWS(t, graphtest.LegacyWS)
+	c.init()
+	c.start("start", "a", `subscription { events { id } }`)
+	c.start("start", "b", `subscription { events { id } }`)
+	c.start("start", "a", `subscription { events { id } }`)
+	if m := c.next("error", "a"); refusedCode(t, m) != graph.CodeOperationLimitExceeded {
+		t.Fatalf("refusal %s, want %s", m.Payload, graph.CodeOperationLimitExceeded)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for attempt := 0; ; attempt++ {
+		if time.Now().After(deadline) {
+			t.Fatal("the replaced operation still holds its slot")
+		}
+		id := fmt.Sprint("c", attempt)
+		c.start("start", id, `{ status { head } }`)
+		m := c.mustRead()
+		if m.Type == "error" && refusedCode(t, m) == graph.CodeOperationLimitExceeded {
+			continue
+		}
+		if m.Type != "data" || m.ID != id || !strings.Contains(string(m.Payload), "head") {
+			t.Fatalf("got %s %q %s, want the query's data: the old a's slot was not freed", m.Type, m.ID, m.Payload)
+		}
+		return
+	}
+}
+
+// mustRead is read, failing the test on an error.
+func (c *wsClient) mustRead() wsMsg {
+	c.tb.Helper()
+	m, err := c.read()
+	if err != nil {
+		c.tb.Fatalf("read: %v", err)
+	}
+	return m
+}
