@@ -59,3 +59,38 @@ func TestPresenter_RecoverHidesThePanic(t *testing.T) {
 		t.Fatalf("the panic was not logged: %s", logs.String())
 	}
 }
+
+// TestPresenter_canceled: an error of an operation whose own context ended (the client went
+// away) is CANCELED and logged at debug level only; a context.Canceled that reaches a live
+// request (a store's own cancellation, say) is a failure of the server: INTERNAL_SERVER_ERROR,
+// logged as an error, its text kept from the client.
+func TestPresenter_canceled(t *testing.T) {
+	err := fmt.Errorf("eventsourcing: lock stream restaurant-r1: %w", context.Canceled)
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		code     string
+		logLevel string
+	}{
+		{"the request ended", ended, CodeCanceled, "level=DEBUG"},
+		{"the request is live", context.Background(), CodeInternal, "level=ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			p := presenter{logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+			got := p.present(tt.ctx, err)
+			if code := got.Extensions["code"]; code != tt.code {
+				t.Errorf("code %v, want %s (message %q)", code, tt.code, got.Message)
+			}
+			if strings.Contains(got.Message, "eventsourcing") || strings.Contains(got.Message, "restaurant-r1") {
+				t.Errorf("message %q leaks internals", got.Message)
+			}
+			if !strings.Contains(logs.String(), tt.logLevel) || !strings.Contains(logs.String(), "restaurant-r1") {
+				t.Errorf("logged %q, want the error at %s", logs.String(), tt.logLevel)
+			}
+		})
+	}
+}

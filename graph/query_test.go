@@ -366,3 +366,59 @@ func TestStatus_ShowsARejectedSagaCommand(t *testing.T) {
 	}
 	t.Fatalf("no saga in %+v", out.Status.Projections)
 }
+
+// TestQueries_EmptyPageHasNoEndCursor: a page without nodes has a null endCursor, never an
+// empty string, which the server refuses as a cursor it did not issue: an empty list, a
+// filter that selects nothing, and the page after the last.
+func TestQueries_EmptyPageHasNoEndCursor(t *testing.T) {
+	e := newEnv(t)
+	type pageInfo struct {
+		HasNextPage bool    `json:"hasNextPage"`
+		EndCursor   *string `json:"endCursor"`
+	}
+	type conn struct {
+		Nodes    []struct{ ID string } `json:"nodes"`
+		PageInfo pageInfo              `json:"pageInfo"`
+	}
+	const restaurants = `query($a: String, $p: Int64) { restaurants(first: 1, after: $a, minPosition: $p) { nodes { id } pageInfo { hasNextPage endCursor } } }`
+	page := func(t *testing.T, query string, vars map[string]any) conn {
+		t.Helper()
+		var out map[string]conn
+		e.must(t, query, vars, &out)
+		for _, c := range out {
+			return c
+		}
+		t.Fatalf("no connection in %v", out)
+		return conn{}
+	}
+	empty := func(t *testing.T, c conn) {
+		t.Helper()
+		if len(c.Nodes) != 0 || c.PageInfo.HasNextPage || c.PageInfo.EndCursor != nil {
+			t.Errorf("got %d nodes, hasNextPage %v, endCursor %q; want an empty page with a null endCursor",
+				len(c.Nodes), c.PageInfo.HasNextPage, deref(c.PageInfo.EndCursor))
+		}
+	}
+	t.Run("no restaurants", func(t *testing.T) { empty(t, page(t, restaurants, nil)) })
+	t.Run("no orders", func(t *testing.T) {
+		empty(t, page(t, `{ orders(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } }`, nil))
+	})
+
+	created := e.create(t, restaurantInput("r1", "pizza"))
+	first := page(t, restaurants, map[string]any{"p": created.Position})
+	if len(first.Nodes) != 1 || first.PageInfo.EndCursor == nil {
+		t.Fatalf("first page %+v, want r1 and its cursor", first)
+	}
+	t.Run("the page after the last restaurant", func(t *testing.T) {
+		empty(t, page(t, restaurants, map[string]any{"a": *first.PageInfo.EndCursor}))
+	})
+	t.Run("orders of a restaurant without any", func(t *testing.T) {
+		empty(t, page(t, `{ orders(restaurantId: "r1", first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } }`, nil))
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<null>"
+	}
+	return *s
+}

@@ -509,32 +509,6 @@ func TestRun_leavesTheSourceAsItIs(t *testing.T) {
 	sameLog(t, dir, url, schema)
 }
 
-// TestRun_readOnlySource copies a log from a directory the process may only read, as a
-// backup on read-only media. Root may write anyway, so it skips as root.
-func TestRun_readOnlySource(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root may write to read-only files: run as another user")
-	}
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, url)
-	dir := filepath.Join(t.TempDir(), "data")
-	writeLog(t, dir, 0, 5)
-	for _, name := range dirNames(t, dir) {
-		if err := os.Chmod(filepath.Join(dir, name), 0o444); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Chmod(dir, 0o555); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Chmod(dir, 0o755) })
-	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", dir)
-	if r.code != exitOK || !strings.Contains(r.stdout, "copied 5 events") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
-	}
-	sameLog(t, dir, url, schema)
-}
-
 // TestCopyError: a copy that failed on an event the destination refuses says that running
 // again fails there again (it said "run again to continue" forever); another failure says
 // to run again.

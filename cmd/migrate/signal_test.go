@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,7 +49,7 @@ func TestMain_secondSignalEndsAtOnce(t *testing.T) {
 		cmd.Process.Kill()
 		<-exited
 	}()
-	time.Sleep(200 * time.Millisecond) // time to get to the log
+	awaitFIFOOpen(t, cmd.Process.Pid)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -83,5 +84,42 @@ func TestMain_secondSignalEndsAtOnce(t *testing.T) {
 		case <-deadline:
 			t.Fatal("a second SIGINT did not end migrate within 10 s")
 		}
+	}
+}
+
+// awaitFIFOOpen waits until a thread of process pid is blocked opening a named pipe
+// (Linux's /proc/PID/task/*/wchan names the kernel's wait_for_partner): migrate has installed
+// its signal handling and got to the log. A signal sent before would meet the runtime's
+// default action and end the process without a word. Where /proc does not tell (another
+// system, or wchan hidden: this process's own idle threads show none), it waits 200 ms
+// instead, and says so.
+func awaitFIFOOpen(tb testing.TB, pid int) {
+	tb.Helper()
+	wchans := func(pid string) []string {
+		paths, _ := filepath.Glob(filepath.Join("/proc", pid, "task", "*", "wchan"))
+		var out []string
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil && len(b) > 0 && string(b) != "0" {
+				out = append(out, string(b))
+			}
+		}
+		return out
+	}
+	if len(wchans("self")) == 0 {
+		tb.Log("no /proc/PID/task/*/wchan to tell that migrate waits on the log: waiting 200 ms instead")
+		time.Sleep(200 * time.Millisecond)
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, w := range wchans(strconv.Itoa(pid)) {
+			if w == "wait_for_partner" || w == "fifo_open" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("migrate did not get to opening the log within 30 s: its threads wait in %q", wchans(strconv.Itoa(pid)))
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
