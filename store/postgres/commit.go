@@ -54,6 +54,8 @@ func (s *Store) runCommitter() {
 
 // commitGroup commits the group and reports each append's outcome. When the group fails as
 // a whole, how it failed decides what each append is told:
+//   - no connection could be had: nothing was sent, and every append fails with that error,
+//     which says so;
 //   - the database refused it (the transaction was rolled back) or it was never sent: no
 //     append committed, so each is committed alone, and one the database refuses fails alone;
 //   - the connection failed during the commit: the group may have committed (the database
@@ -63,7 +65,8 @@ func (s *Store) runCommitter() {
 //     conflict with their own events.
 func (s *Store) commitGroup(group []*request) {
 	if err := s.commitBatch(group); err != nil {
-		if len(group) > 1 && notCommitted(err) {
+		var ns *notSentError
+		if len(group) > 1 && notCommitted(err) && !errors.As(err, &ns) {
 			for _, r := range group {
 				if err := s.commitBatch([]*request{r}); err != nil {
 					s.settle(r, err)
@@ -85,8 +88,20 @@ func (s *Store) commitGroup(group []*request) {
 // database reported an error (it rolled the transaction back), or nothing was sent.
 func notCommitted(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) || pgconn.SafeToRetry(err)
+	var ns *notSentError
+	return errors.As(err, &pgErr) || errors.As(err, &ns) || pgconn.SafeToRetry(err)
 }
+
+// notSentError is why a group got no connection (the database is down or unreachable, or
+// the pool stayed exhausted): none of it was sent, so nothing was written. The group's
+// appends fail with it together; each on its own would only wait for a connection again.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string {
+	return fmt.Sprintf("no connection to the database, nothing was written: %v", e.err)
+}
+
+func (e *notSentError) Unwrap() error { return e.err }
 
 // settleTimeout bounds the look-up of an append whose commit failed.
 const settleTimeout = 10 * time.Second
@@ -161,7 +176,14 @@ func (s *Store) commitBatch(group []*request) error {
 	// the bound keeps an unreachable database from holding Close forever.
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	br := s.pool.SendBatch(ctx, b)
+	// Acquired apart from sending, so that a failure to connect is known to have sent
+	// nothing: the pool's SendBatch returns it like any other error.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return &notSentError{err}
+	}
+	defer conn.Release()
+	br := conn.SendBatch(ctx, b)
 	type outcome struct {
 		ok            bool
 		version, head int64

@@ -235,3 +235,55 @@ func TestOpen_longSchemaName(t *testing.T) {
 		}
 	}
 }
+
+// shut stops the proxy: it refuses new connections and drops the ones it forwards, as a
+// database server that went down.
+func (p *cutProxy) shut() {
+	_ = p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+}
+
+// TestStore_Append_whileTheDatabaseIsDown: an append that gets no connection says that it
+// wrote nothing. Before, a failure to connect was taken for a commit whose outcome is
+// unknown: each append of the group was looked up in the log (another failed connection
+// attempt, each up to connect_timeout) and failed with "the append may have committed".
+func TestStore_Append_whileTheDatabaseIsDown(t *testing.T) {
+	base := pgtest.URL(t)
+	schema := pgtest.Schema(t, base)
+	proxy, purl := viaProxy(t, base)
+	s, err := postgres.Open(t.Context(), purl, postgres.WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := t.Context()
+	if _, err := s.Append(ctx, "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.shut()
+	s.Pool().Reset() // the pooled connections are gone with the server
+
+	const writers = 8
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			_, errs[w] = s.Append(ctx, fmt.Sprint("s-", w), store.Any, store.EventData{Type: "T", Data: []byte(`2`)})
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		switch {
+		case err == nil:
+			t.Errorf("writer %d: Append succeeded with the database down", w)
+		case strings.Contains(err.Error(), "may"):
+			t.Errorf("writer %d: %v: want an error that says nothing was written", w, err)
+		case !strings.Contains(err.Error(), "nothing was written"):
+			t.Errorf("writer %d: %v: want it to say that nothing was written", w, err)
+		}
+	}
+}

@@ -245,3 +245,38 @@ func TestOpen_poolSettingsFromTheURL(t *testing.T) {
 		})
 	}
 }
+
+// TestOpen_errorsNeverShowThePassword: a connection string Open cannot parse is not quoted
+// in its error, which programs print (cmd/migrate does). pgx masks the password at best
+// effort only: before, a password with a space in a keyword/value string, a URL with a
+// misspelt scheme followed by settings, or a password-like string alone showed in it.
+func TestOpen_errorsNeverShowThePassword(t *testing.T) {
+	// Each holds the password s3cret, which no error may show.
+	for _, raw := range []string{
+		"s3cret",
+		"u:s3cret@db/x",
+		"postgress://u:s3cret@db/x sslmode=disable",
+		"postgres://u:s3cret@db:abc/x",
+		"postgres://u:s3 cret@db/x",
+		"postgres://u:s3cret%zz@db/x",
+		"postgres://u@db/x?password=s3%zzcret",
+		"postgres://u:s3cret@db/x?sslmode=bogus",
+		"postgres://u:s3cret@db/x?pool_max_conns=many",
+		"host=db password=s3 cret",
+		"host=db password=s3cret port=abc",
+		"host=db password='s3cret",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			s, err := postgres.Open(t.Context(), raw)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if msg := err.Error(); strings.Contains(msg, "s3") || strings.Contains(msg, "cret") {
+				t.Errorf("error %q shows the password", msg)
+			} else if !strings.HasPrefix(msg, "postgres: open: invalid connection string") {
+				t.Errorf("error %q: want it to say the connection string is invalid", msg)
+			}
+		})
+	}
+}

@@ -139,8 +139,9 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 
 // page runs a read query made by paged, whose last two parameters are the most events and
 // bytes of a page (added here to args), and returns its events, having released the
-// connection. more is false when the page holds every event the query could read, true when
-// it was cut short by either bound, so there may be more.
+// connection; a query still running when the store closes ends with store.ErrClosed. more
+// is false when the page holds every event the query could read, true when it was cut
+// short by either bound, so there may be more.
 func (s *Store) page(ctx context.Context, op, query string, args ...any) (events []store.Event, more bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, fmt.Errorf("postgres: %s: %w", op, err)
@@ -148,6 +149,8 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) (events
 	if s.closed() {
 		return nil, false, fmt.Errorf("postgres: %s: %w", op, store.ErrClosed)
 	}
+	ctx, cancel := s.untilClosed(ctx)
+	defer cancel()
 	maxEvents, maxBytes := s.opts.page, int64(s.opts.pageBytes)
 	rows, err := s.pool.Query(ctx, query, append(args, maxEvents, maxBytes)...)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -37,8 +38,10 @@ type Store struct {
 	tail *tail   // the most recent events, for caught-up subscribers
 	// subscribers counts the running subscriptions; the tailer idles while it is 0.
 	subscribers atomic.Int64
-	requests    chan *request // appends for the committer
-	done        chan struct{} // closed by Close
+	requests    chan *request      // appends for the committer
+	done        chan struct{}      // closed by Close
+	closing     context.Context    // cancelled by Close, as done is closed (see untilClosed)
+	closeReads  context.CancelFunc // cancels closing
 	once        sync.Once
 	stop        context.CancelFunc // stops the listener
 	workers     sync.WaitGroup     // the listener and the committer
@@ -77,7 +80,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, fmt.Errorf("postgres: open: %w", parseError(err))
 	}
 	// Appends rely on READ COMMITTED (see the package documentation): a transaction that
 	// waited for the head lock must then see the append that held it. Under REPEATABLE READ
@@ -130,6 +133,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		requests: make(chan *request),
 		done:     make(chan struct{}),
 	}
+	s.closing, s.closeReads = context.WithCancel(context.Background())
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	listenCfg := cfg.ConnConfig.Copy()
@@ -137,6 +141,27 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	s.workers.Go(s.runCommitter)
 	s.workers.Go(func() { s.runTailer(lctx) })
 	return s, nil
+}
+
+// parseError is why a connection string could not be parsed, without the string: pgx's
+// error quotes it with its password masked only at best effort (a password with a space in
+// a keyword/value string, or a URL with a misspelt scheme, shows), and the reason the
+// parsers give may quote a piece of it. Programs print Open's error (cmd/migrate does).
+func parseError(err error) error {
+	const want = "invalid connection string: want postgres://user:password@host:port/database or key=value settings"
+	var perr *pgconn.ParseConfigError
+	if !errors.As(err, &perr) {
+		return errors.New(want)
+	}
+	bare := *perr
+	bare.ConnString = ""
+	reason := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
+	if cause := perr.Unwrap(); cause != nil && strings.HasPrefix(reason, "failed to parse as ") &&
+		(strings.HasPrefix(reason, "failed to parse as keyword/value") || strings.Contains(cause.Error(), `"`)) {
+		// The cause quotes the string, or a token of it.
+		reason = strings.TrimSuffix(reason, " ("+cause.Error()+")")
+	}
+	return errors.New("invalid connection string: " + reason)
 }
 
 // channelName returns the NOTIFY channel of a schema. Channel names are identifiers of at
@@ -157,14 +182,15 @@ func (s *Store) Schema() string { return s.opts.schema }
 // Pool returns the store's connection pool, for tools that query the tables directly.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close stops the listener, waits for the appends being committed and the reads in flight,
-// and closes the pool.
+// Close stops the listener, ends the reads in flight (their iterators yield
+// store.ErrClosed), waits for the appends being committed, and closes the pool.
 // Live subscriptions end with store.ErrClosed; every later call fails with it.
 func (s *Store) Close() error {
 	closed := true
 	s.once.Do(func() {
 		closed = false
 		close(s.done)
+		s.closeReads()
 		s.stop()
 		s.workers.Wait()
 		s.pool.Close()
@@ -185,6 +211,16 @@ func (s *Store) readErr(ctx context.Context) error {
 		return store.ErrClosed
 	}
 	return nil
+}
+
+// untilClosed returns ctx, cancelled also when the store closes. Close waits for the pool's
+// connections in use, so a read of a database that stopped answering (a network partition,
+// a host that froze) would otherwise hold Close, and the reader, until the reader's ctx
+// ends: for a subscription, perhaps never.
+func (s *Store) untilClosed(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.closing, cancel) // no goroutine until the store closes
+	return ctx, func() { stop(); cancel() }
 }
 
 func (s *Store) closed() bool {
