@@ -12,9 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/store/postgres"
@@ -303,29 +300,11 @@ func checkOrigin(o string) error {
 // invalid value (status 2) rather than a failure to connect. Its error never holds the
 // string: that may hold a password.
 func checkPostgresURL(s string) error {
-	_, err := pgxpool.ParseConfig(s)
-	if err == nil {
-		return nil
+	err := postgres.CheckURL(s)
+	if err != nil && !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") && !strings.Contains(s, "=") {
+		return errors.New("not a postgres:// URL: want postgres://user:password@host:port/database or key=value settings")
 	}
-	const want = "want postgres://user:password@host:port/database or key=value settings"
-	var perr *pgconn.ParseConfigError
-	if !errors.As(err, &perr) {
-		return errors.New(want)
-	}
-	if !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") && !strings.Contains(s, "=") {
-		return errors.New("not a postgres:// URL: " + want)
-	}
-	// pgx's error quotes the string with the password masked at best effort; a copy
-	// without the string keeps only pgx's reason and its cause.
-	bare := *perr
-	bare.ConnString = ""
-	reason := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
-	if cause := perr.Unwrap(); cause != nil && strings.HasPrefix(reason, "failed to parse as keyword/value") {
-		// The key=value parser's errors may quote the string's start: a URL with a
-		// misspelt scheme, say, with its password.
-		reason = strings.TrimSuffix(reason, " ("+cause.Error()+")") + ": " + want
-	}
-	return errors.New(reason)
+	return err
 }
 
 // validAddr reports whether addr is host:port with a port net.Listen takes: a number up to

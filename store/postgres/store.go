@@ -143,6 +143,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// CheckURL checks the syntax of a connection string (a postgres:// URL or key=value
+// settings) as Open parses it, without connecting. Its error never holds the string, which
+// may hold a password: a program may print it.
+func CheckURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return parseError(err)
+	}
+	return nil
+}
+
 // parseError is why a connection string could not be parsed, without the string: pgx's
 // error quotes it with its password masked only at best effort (a password with a space in
 // a keyword/value string, or a URL with a misspelt scheme, shows), and the reason the
