@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -32,6 +34,12 @@ func (c *typeReads) Subscribe(ctx context.Context, after store.Position) iter.Se
 
 func (c *typeReads) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
 	return c.tr.ReadAllTypes(ctx, after, types)
+}
+
+// Head passes the store's head through (memory and JSONL know it): without it the service
+// would find the head by reading the whole log.
+func (c *typeReads) Head(ctx context.Context) (store.Position, error) {
+	return c.Store.(store.Header).Head(ctx)
 }
 
 func counted(seq iter.Seq2[store.Event, error], n *atomic.Int64) iter.Seq2[store.Event, error] {
@@ -177,6 +185,48 @@ func TestService_SubscribeEvents_byTypeAfterAPosition(t *testing.T) {
 				cancel()
 				all = append(all, mustReadFrom(t, st, head)...)
 				head = all[len(all)-1].Position
+			}
+		})
+	}
+}
+
+// A restaurant's order changes from a position far behind the head (an SSE client resuming
+// with Last-Event-ID: 0) read the order events by type, not the whole log: every request
+// had read and filtered every event of a long log, menus and all.
+func TestService_WatchRestaurantOrdersAfter_readsOrderEventsOnly(t *testing.T) {
+	for name, st := range typeStores(t) {
+		t.Run(name, func(t *testing.T) {
+			svc, reads := typeService(st)
+			run(t, svc)
+			create(t, svc, "r1", "a")
+			create(t, svc, "r2", "a")
+			for i := range 200 { // restaurant events, none of them an order's
+				if _, err := svc.ChangeRestaurantMenu(t.Context(), restaurant.ChangeRestaurantMenu{ID: "r2", Menu: restaurant.Menu{
+					MenuID: "m", Cuisine: restaurant.Cuisine("GENERAL"), MenuItems: []restaurant.MenuItem{{MenuItemID: fmt.Sprint("m", i), Name: "x", Price: "1.00"}},
+				}}, eventsourcing.Meta{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			placeAndWait(t, svc, "r2", "o-r2", "m199")
+			placeAndWait(t, svc, "r1", "o1", "a")
+			placeAndWait(t, svc, "r1", "o2", "a")
+			reads.all.Store(0)
+			reads.subs.Store(0)
+			var got []string
+			for c, err := range svc.WatchRestaurantOrdersAfter(t.Context(), "r1", 0) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, c.ID)
+				if len(got) == 2 {
+					break
+				}
+			}
+			if !slices.Equal(got, []string{"o1", "o2"}) {
+				t.Fatalf("changes of orders %v, want o1 and o2", got)
+			}
+			if n := reads.all.Load() + reads.subs.Load(); reads.tr != nil && n > 0 {
+				t.Errorf("the history was read from the whole log (%d events); want the order events alone, by type", n)
 			}
 		})
 	}

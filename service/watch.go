@@ -95,22 +95,30 @@ type OrderChange struct {
 // WatchRestaurantOrdersAfter is WatchRestaurantOrders from the events after the position
 // after, rather than after the head: a client that has seen the changes up to after resumes
 // without a gap. Each change carries the position of its event.
+//
+// The history after after is read by type where the store can (store.TypeReader), so a
+// client resuming far behind the head (an SSE client's Last-Event-ID: 0) reads the order
+// events alone, not the whole log; and an event of an order the read model holds under
+// another restaurant is skipped without being decoded.
 func (s *Service) WatchRestaurantOrdersAfter(ctx context.Context, restaurantID string, after store.Position) iter.Seq2[OrderChange, error] {
 	return func(yield func(OrderChange, error) bool) {
-		for e, err := range store.SubscribeReadOnly(ctx, s.store, after) {
+		events, err := s.SubscribeEvents(ctx, &after, EventFilter{Types: order.EventTypes()})
+		if err != nil {
+			yield(OrderChange{}, err)
+			return
+		}
+		for e, err := range events {
 			if err != nil {
 				yield(OrderChange{}, err)
 				return
 			}
-			if !strings.HasPrefix(e.StreamID, order.StreamID("")) || !(order.Codec{}).Handles(e.Type) {
+			if !strings.HasPrefix(e.StreamID, order.StreamID("")) {
 				continue
 			}
-			if e.Version > 1 {
-				// An order's restaurant never changes: when the read model has the order, an
-				// order of another restaurant is skipped without reading its stream.
-				if known, ok := s.Orders().Get(strings.TrimPrefix(e.StreamID, order.StreamID(""))); ok && known.RestaurantID != restaurantID {
-					continue
-				}
+			// An order's restaurant never changes: when the read model has the order, an
+			// order of another restaurant is skipped without reading its events.
+			if known, ok := s.Orders().Get(strings.TrimPrefix(e.StreamID, order.StreamID(""))); ok && known.RestaurantID != restaurantID {
+				continue
 			}
 			o, err := s.orderAt(ctx, e)
 			if err != nil {

@@ -11,6 +11,11 @@ import (
 // implements eventsourcing.Codec[Event]. The zero value is ready to use.
 type Codec struct{}
 
+// EventTypes returns the order events' type names: those Handles accepts.
+func EventTypes() []string {
+	return []string{OrderCreated{}.EventType(), OrderPrepared{}.EventType()}
+}
+
 // Handles reports whether typ is an order event type.
 func (Codec) Handles(typ string) bool {
 	switch typ {

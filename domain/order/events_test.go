@@ -33,6 +33,9 @@ func TestEvents_EveryTypeIsHandled(t *testing.T) {
 	if declared := markedTypes(t, "isEvent"); !slices.Equal(declared, sampled) {
 		t.Fatalf("event types declared %v, sampled %v: add a sample for each event type", declared, sampled)
 	}
+	if types := order.EventTypes(); len(types) != len(sampled) {
+		t.Errorf("EventTypes() = %v, want the %d types sampled", types, len(sampled))
+	}
 	d, v, codec := order.Decider(), order.View(), order.Codec{}
 	for _, s := range samples() {
 		typ := s.event.EventType()
@@ -46,8 +49,8 @@ func TestEvents_EveryTypeIsHandled(t *testing.T) {
 			if before, after := v.Fold(s.before...), v.Evolve(v.Fold(s.before...), s.event); reflect.DeepEqual(before, after) {
 				t.Errorf("the view's Evolve ignores %s", typ)
 			}
-			if !codec.Handles(typ) {
-				t.Errorf("Handles(%q) = false", typ)
+			if !codec.Handles(typ) || !slices.Contains(order.EventTypes(), typ) {
+				t.Errorf("Handles(%q) = %v, EventTypes() = %v: want both to hold it", typ, codec.Handles(typ), order.EventTypes())
 			}
 			gotType, data, err := codec.Encode(s.event)
 			if err != nil || gotType != typ {
