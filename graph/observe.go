@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -137,10 +138,13 @@ func (x observed) InterceptOperation(ctx context.Context, next graphql.Operation
 	stop := context.AfterFunc(ctx, finish) // the transport may stop asking for responses
 	// next runs the resolver, which starts the subscription at the store's head. Only then
 	// is it reported started: a client that waits for the report (the
-	// graphql_subscriptions gauge) knows that what it writes next will reach it.
-	h := next(ctx)
+	// graphql_subscriptions gauge) knows that what it writes next will reach it. One that a
+	// limit refused, or whose resolver refused its arguments, never started (see
+	// markStarted): counted, it had made the gauge read hundreds over a limit of 100.
+	started := new(atomic.Bool)
+	h := next(context.WithValue(ctx, startedKey{}, started))
 	mu.Lock()
-	if !ended {
+	if !ended && started.Load() {
 		done = x.o.SubscriptionStarted(ctx, op.Field)
 	}
 	mu.Unlock()
@@ -157,6 +161,18 @@ func (x observed) InterceptOperation(ctx context.Context, next graphql.Operation
 			mu.Unlock()
 		}
 		return resp
+	}
+}
+
+// startedKey marks an observed subscription's context; its value, an *atomic.Bool, is set
+// by markStarted.
+type startedKey struct{}
+
+// markStarted tells the observer that the subscription of ctx started: its resolver
+// accepted it and began to stream (see pump).
+func markStarted(ctx context.Context) {
+	if started, ok := ctx.Value(startedKey{}).(*atomic.Bool); ok {
+		started.Store(true)
 	}
 }
 

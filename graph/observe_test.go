@@ -160,18 +160,39 @@ func TestConfig_Observer_subscriptions(t *testing.T) {
 	}
 }
 
+// A subscription refused (by its resolver, or by a limit before it) is reported as an
+// operation with its code, and never as started: the graphql_subscriptions gauge counts
+// those that stream. Counted, refusals had made the gauge read 679 with 100 streaming.
 func TestConfig_Observer_subscriptionRefused(t *testing.T) {
 	rec := newOpRecorder()
-	e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+	e := newEnv(t, withConfig(graph.Config{Observer: rec, MaxSubscriptionsPerConnection: 1}))
 	sub, err := e.client.SubscribeSSE(testContext(t), `subscription { restaurantChanged(id: "") { name } }`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	recv(t, rec.started)
-	recv(t, rec.ended)
 	if op := recv(t, rec.ops); op.Type != "subscription" || !slices.Equal(op.Codes, []string{graph.CodeBadUserInput}) {
 		t.Errorf("refused subscription reported as %+v, want BAD_USER_INPUT", op)
+	}
+
+	c := e.dialWS(t, graphtest.TransportWS)
+	c.init()
+	c.start("subscribe", "live", `subscription { events { id } }`)
+	if field := recv(t, rec.started); field != "events" {
+		t.Fatalf("SubscriptionStarted(%q), want events", field)
+	}
+	c.start("subscribe", "over", `subscription { events { id } }`)
+	for m := c.mustRead(); m.ID != "over" || m.Type != "complete"; m = c.mustRead() {
+	}
+	if op := recv(t, rec.ops); !slices.Equal(op.Codes, []string{graph.CodeSubscriptionLimitExceeded}) {
+		t.Errorf("subscription over the limit reported as %+v, want %s", op, graph.CodeSubscriptionLimitExceeded)
+	}
+	select {
+	case field := <-rec.started:
+		t.Errorf("a refused subscription was reported started (%s)", field)
+	case field := <-rec.ended:
+		t.Errorf("a refused subscription was reported ended (%s)", field)
+	default:
 	}
 }
 

@@ -26,6 +26,7 @@ const subscriptionBuffer = 1
 // seq fails (the failure is logged). Every send selects on ctx.Done(), so the goroutine
 // never blocks forever on a client that went away.
 func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq iter.Seq2[T, error], conv func(T) M) <-chan M {
+	markStarted(ctx) // every check passed: the subscription streams from here
 	ch := make(chan M, subscriptionBuffer)
 	go func() {
 		defer close(ch)
