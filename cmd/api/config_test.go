@@ -220,6 +220,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"max-depth", "-1", nil},
 		{"max-subscriptions-per-connection", "-1", nil},
 		{"max-operations-per-connection", "-1", nil},
+		{"max-connections", "-1", nil},
 		{"max-subscriptions", "-1", nil},
 		{"read-header-timeout", "-1s", nil},
 		{"read-timeout", "-1s", nil},

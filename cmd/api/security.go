@@ -42,6 +42,9 @@ type SecurityConfig struct {
 	// MaxSubscriptions limits the live subscriptions of the whole server, over WebSocket
 	// and Server-Sent Events; 0: no limit.
 	MaxSubscriptions int
+	// MaxConnections limits the client connections open at once; beyond it new ones wait
+	// until one closes. 0: no limit.
+	MaxConnections int
 	// ReadHeaderTimeout bounds reading a request's headers; 0: no limit.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, body included; 0: no limit.
@@ -64,6 +67,7 @@ func defaultSecurity() SecurityConfig {
 		MaxSubscriptionsPerConnection: graph.DefaultMaxSubscriptionsPerConnection,
 		MaxOperationsPerConnection:    graph.DefaultMaxOperationsPerConnection,
 		MaxSubscriptions:              graph.DefaultMaxSubscriptions,
+		MaxConnections:                defaultMaxConnections(),
 		ReadHeaderTimeout:             10 * time.Second,
 		ReadTimeout:                   30 * time.Second,
 		WriteTimeout:                  30 * time.Second,
@@ -99,6 +103,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit)")
 	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "client connections open at once; beyond it new ones wait until one closes (default: the open-file limit less 128; 0: no limit)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
@@ -167,6 +172,8 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions-per-connection"), c.MaxSubscriptionsPerConnection)
 	case c.MaxOperationsPerConnection < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-operations-per-connection"), c.MaxOperationsPerConnection)
+	case c.MaxConnections < 0:
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-connections"), c.MaxConnections)
 	case c.MaxSubscriptions < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions"), c.MaxSubscriptions)
 	}
@@ -186,6 +193,13 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 	}
 	return nil
 }
+
+// fdReserve is how many of the process's file descriptors the default of --max-connections
+// leaves to the store and the runtime; minMaxConnections its least default.
+const (
+	fdReserve         = 128
+	minMaxConnections = 64
+)
 
 // graphLimit maps a limit whose 0 means "none" to graph.Config's convention (negative: none).
 func graphLimit(n int) int {
@@ -229,6 +243,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 		{c.MaxSubscriptionsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
 		{c.MaxOperationsPerConnection == 0, "--max-operations-per-connection=0: a WebSocket connection may run any number of operations at once"},
 		{c.MaxSubscriptions == 0, "--max-subscriptions=0: the server may hold any number of subscriptions"},
+		{c.MaxConnections == 0 && defaultMaxConnections() > 0, "--max-connections=0: clients may open connections until the process has no file descriptor left for the store"},
 		{c.ReadHeaderTimeout == 0, "--read-header-timeout=0: a client may take any time to send a request's headers"},
 		{c.ReadTimeout == 0, "--read-timeout=0: a client may take any time to send a request"},
 		{c.WriteTimeout == 0, "--write-timeout=0: a request may take any time until its response is written"},

@@ -148,6 +148,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if n := m.Config.MaxConnections; n > 0 {
+		ln = newLimitListener(ln, n)
+	}
 
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.store, m.ln, m.cancel = st, ln, cancel

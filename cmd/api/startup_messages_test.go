@@ -27,6 +27,7 @@ func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 		"max-depth",
 		"max-subscriptions-per-connection",
 		"max-operations-per-connection",
+		"max-connections",
 		"max-subscriptions",
 		"read-header-timeout",
 		"read-timeout",
