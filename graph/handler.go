@@ -171,6 +171,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 				},
 				writeTimeout: cfg.StreamWriteTimeout,         // negative: no limit
 				maxOps:       cfg.MaxOperationsPerConnection, // negative: no limit
+				observer:     cfg.Observer,
 			},
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes

@@ -19,7 +19,9 @@ type Operation struct {
 	// Type is "query", "mutation" or "subscription", or "" when the request was refused
 	// before its operation was known (it did not parse, or named no operation it holds), or
 	// a WebSocket connection was refused at connection_init for want of a valid token, before
-	// any operation ran on it (Codes is then [CodeUnauthenticated]).
+	// any operation ran on it (Codes is then [CodeUnauthenticated]), or an operation was
+	// refused on a WebSocket over Config.MaxOperationsPerConnection before it was parsed
+	// (Codes is then [CodeOperationLimitExceeded]).
 	Type string
 	// Name is the operation's name, "" when anonymous.
 	Name string

@@ -47,7 +47,8 @@ const maxCloseReason = 123
 type wsGuard struct {
 	transport.WebsocketImplementation
 	writeTimeout time.Duration
-	maxOps       int // operations running at once on a connection (not positive: no limit)
+	maxOps       int      // operations running at once on a connection (not positive: no limit)
+	observer     Observer // told of each operation refused over maxOps (nil: none)
 }
 
 var _ transport.WebsocketImplementation = wsGuard{}
@@ -78,6 +79,10 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	gc := newGuardedConn(conn)
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	gc.maxOps = g.maxOps
+	if g.observer != nil {
+		ctx := r.Context() // the connection's: its requests' contexts derive from it
+		gc.overLimit = func() { g.observer.OperationDone(ctx, Operation{Codes: []string{CodeOperationLimitExceeded}}) }
+	}
 	return gc, nil
 }
 
@@ -163,7 +168,8 @@ type guardedConn struct {
 	initialised bool   // connection_init was handed on: gqlgen answers it before reading on
 	pending     []byte // a message to hand on before reading the next one
 
-	maxOps int // operations running at once (not positive: no limit)
+	maxOps    int    // operations running at once (not positive: no limit)
+	overLimit func() // reports an operation refused over maxOps (nil: none)
 
 	mu      sync.Mutex
 	seq     uint64
@@ -361,6 +367,9 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, res 
 // refuseOperation answers a subscribe (start) under the client's id beyond maxOps with an
 // error message, in the form of the connection's protocol, which ends the id for the client.
 func (c *guardedConn) refuseOperation(clientID string) error {
+	if c.overLimit != nil {
+		c.overLimit()
+	}
 	return c.WebsocketConn.WriteJSON(wsMessage{ID: clientID, Type: "error", Payload: legacyError("error", CodeOperationLimitExceeded,
 		fmt.Sprintf("at most %d operations may run at once on one connection: wait for one to end", c.maxOps))})
 }

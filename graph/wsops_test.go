@@ -141,3 +141,22 @@ func (c *wsClient) mustRead() wsMsg {
 	}
 	return m
 }
+
+// An operation refused over the limit is reported to the observer (metrics, the access
+// log) as an Operation without a Type, whose Codes are [OPERATION_LIMIT_EXCEEDED]: the guard
+// refuses it before gqlgen sees it.
+func TestWebSocket_operationLimitObserved(t *testing.T) {
+	rec := newOpRecorder()
+	e := newEnv(t, withConfig(graph.Config{Observer: rec, MaxOperationsPerConnection: 1}))
+	c := e.dialWS(t, graphtest.TransportWS)
+	c.init()
+	c.start("subscribe", "live", `subscription { events { id } }`)
+	recv(t, rec.started)
+	c.start("subscribe", "q", `{ status { head } }`)
+	if m := c.next("error", "q"); refusedCode(t, m) != graph.CodeOperationLimitExceeded {
+		t.Fatalf("refusal %s", m.Payload)
+	}
+	if op := recv(t, rec.ops); op.Type != "" || len(op.Codes) != 1 || op.Codes[0] != graph.CodeOperationLimitExceeded {
+		t.Fatalf("reported %+v, want an operation without a type refused with %s", op, graph.CodeOperationLimitExceeded)
+	}
+}
