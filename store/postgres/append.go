@@ -19,7 +19,8 @@ import (
 // handed to the committer, Append returns ctx's error without knowing whether they
 // commit. When the connection fails during the commit, Append looks for its events in the
 // log (on another connection): found, it succeeded; otherwise it returns the error, which
-// says that the append may still commit. It is never committed a second time.
+// says that the append may still commit. It is never committed a second time. An append
+// whose events total more than MaxAppendBytes fails with store.ErrInvalid.
 func (s *Store) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
 	op := "append " + strconv.Quote(stream)
 	if err := ctx.Err(); err != nil {
@@ -45,12 +46,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		metadata: make([][]byte, len(prepared)),
 		done:     make(chan struct{}),
 	}
+	size := len(stream)
 	for i, e := range prepared {
 		m, err := encodeMetadata(e.Metadata)
 		if err != nil {
 			return store.Appended{}, fmt.Errorf("postgres: %s: %w", op, err)
 		}
 		r.ids[i], r.types[i], r.data[i], r.metadata[i] = []byte(e.ID), []byte(e.Type), e.Data, m
+		size += len(e.ID) + len(e.Type) + len(e.Data) + len(m) + 4*4 // and a length in each array
+	}
+	// Refused here, before it joins a group: the server would drop the connection over it,
+	// and the whole group with it, which would then be told that it may have committed.
+	if size > s.opts.maxAppend {
+		return store.Appended{}, fmt.Errorf("postgres: %s: %w: %d events of %d bytes in all, over the limit of %d for one append", op, store.ErrInvalid, len(prepared), size, s.opts.maxAppend)
 	}
 	select {
 	case s.requests <- r:
@@ -73,6 +81,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	}
 	return r.result, nil
 }
+
+// MaxAppendBytes bounds the size of one append's events, all together (their ids, types,
+// data and encoded metadata, and the stream id): PostgreSQL refuses a protocol message of
+// 1 GiB or more by dropping the connection, and an append's events travel in one message
+// (as bytea arrays, which text encoding would double). A larger append fails with
+// store.ErrInvalid and writes nothing.
+const MaxAppendBytes = 256 << 20
 
 // MaxStreamIDBytes is the longest stream id the store accepts: PostgreSQL's B-tree index on
 // stream ids refuses keys of more than about 2.7 kB.

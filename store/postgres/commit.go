@@ -17,7 +17,7 @@ import (
 const (
 	maxGroupAppends = 256
 	maxGroupEvents  = 4096
-	groupTimeout    = time.Minute // how long one group may take to commit
+	groupTimeout    = time.Minute // how long one group may take to commit (its retries too)
 )
 
 // runCommitter commits the appends handed to it until the store is closed. Appends that
@@ -63,18 +63,31 @@ func (s *Store) runCommitter() {
 //     events the log holds succeeded; the others fail with an error that says they may
 //     still commit. Committing them again could write their events twice, or report a
 //     conflict with their own events.
+//
+// The committer, and so every other append and Close, waits for it: its commit, the
+// retries alone and the look-ups are each bounded as a whole, not append by append, so a
+// database that stopped answering holds it for the same time whatever the group's size.
 func (s *Store) commitGroup(group []*request) {
-	if err := s.commitBatch(group); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.groupTimeout)
+	err := s.commitBatch(ctx, group)
+	cancel()
+	if err != nil {
+		look := &lookups{timeout: s.opts.settleTimeout}
+		defer look.stop()
 		var ns *notSentError
 		if len(group) > 1 && notCommitted(err) && !errors.As(err, &ns) {
+			// One deadline for all the retries: once the database stops answering, each
+			// would otherwise wait out a deadline of its own, one after another.
+			ctx, cancel := context.WithTimeout(context.Background(), s.opts.groupTimeout)
+			defer cancel()
 			for _, r := range group {
-				if err := s.commitBatch([]*request{r}); err != nil {
-					s.settle(r, err)
+				if err := s.commitBatch(ctx, []*request{r}); err != nil {
+					s.settle(look, r, err)
 				}
 			}
 		} else {
 			for _, r := range group {
-				s.settle(r, err)
+				s.settle(look, r, err)
 			}
 		}
 	}
@@ -103,18 +116,48 @@ func (e *notSentError) Error() string {
 
 func (e *notSentError) Unwrap() error { return e.err }
 
-// settleTimeout bounds the look-up of an append whose commit failed.
+// settleTimeout bounds the look-ups of the appends of a group whose commit failed, all of
+// them together.
 const settleTimeout = 10 * time.Second
 
+// lookups is the deadline that the look-ups of one group's appends share, from the first
+// one on. During a network partition a look-up waits until its deadline; with one each, a
+// group of 256 appends held the committer (every other append, and Close) for 256 of them,
+// some 43 minutes.
+type lookups struct {
+	timeout time.Duration
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+func (l *lookups) context() context.Context {
+	if l.ctx == nil {
+		l.ctx, l.cancel = context.WithTimeout(context.Background(), l.timeout)
+	}
+	return l.ctx
+}
+
+func (l *lookups) stop() {
+	if l.cancel != nil {
+		l.cancel()
+	}
+}
+
 // settle sets the outcome of r, whose commit failed with err: when it may have committed,
-// and the log holds its events, it succeeded.
-func (s *Store) settle(r *request, err error) {
+// and the log holds its events, it succeeded. Its look-up runs within the group's
+// deadline, look.
+func (s *Store) settle(look *lookups, r *request, err error) {
 	r.err = err
 	if notCommitted(err) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
-	defer cancel()
+	ctx := look.context()
+	if ctx.Err() != nil {
+		// The database did not answer the group's earlier look-ups in time; this one is
+		// not tried, so that its append is told now.
+		r.err = fmt.Errorf("%w (the append may have committed; there was no time left to look it up)", err)
+		return
+	}
 	res, found, lerr := s.committed(ctx, r)
 	switch {
 	case found:
@@ -166,16 +209,14 @@ func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool
 
 // commitBatch runs the group's append_events calls as one pipelined batch, which
 // PostgreSQL runs as one implicit transaction committed at its end. It sets each append's
-// result or conflict only when the transaction committed.
-func (s *Store) commitBatch(group []*request) error {
+// result or conflict only when the transaction committed. ctx bounds it: it is not a
+// caller's context, as the group belongs to several callers, and Close waits for it; the
+// bound keeps an unreachable database from holding Close forever.
+func (s *Store) commitBatch(ctx context.Context, group []*request) error {
 	b := &pgx.Batch{}
 	for _, r := range group {
 		b.Queue(s.sql.appendEvents, r.stream, r.expected, r.ids, r.types, r.time, r.data, r.metadata, s.channel)
 	}
-	// Not a caller's context: the group belongs to several callers, and Close waits for it;
-	// the bound keeps an unreachable database from holding Close forever.
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
 	// Acquired apart from sending, so that a failure to connect is known to have sent
 	// nothing: the pool's SendBatch returns it like any other error.
 	conn, err := s.pool.Acquire(ctx)

@@ -21,6 +21,11 @@ type options struct {
 	tail      int
 	tailBytes int
 	retry     time.Duration
+
+	// Fixed, but for tests (export_test.go), which lower them to reach them in little time.
+	groupTimeout  time.Duration // bounds one group's commit
+	settleTimeout time.Duration // bounds the look-ups of one group's appends, together
+	maxAppend     int           // bounds one append's encoded size (MaxAppendBytes)
 }
 
 // Option configures a Store.
@@ -108,7 +113,7 @@ func WithRetryWindow(d time.Duration) Option {
 }
 
 func buildOptions(opts []Option) options {
-	o := options{schema: DefaultSchema, now: time.Now}
+	o := options{schema: DefaultSchema, now: time.Now, groupTimeout: groupTimeout, settleTimeout: settleTimeout, maxAppend: MaxAppendBytes}
 	for _, f := range opts {
 		f(&o)
 	}
