@@ -150,7 +150,9 @@ func (c Config) withDefaults(svc *service.Service) Config {
 // bodies follow GraphQL over HTTP (see requestErrorStatus).
 //
 // Hijacked WebSocket connections outlive http.Server.Shutdown: give the server a BaseContext
-// that is cancelled on shutdown so their subscriptions end.
+// that is cancelled on shutdown so their subscriptions end. A subscription whose store is
+// closed under it ends as at shutdown, so that its client reconnects: its WebSocket is
+// closed with 1001 Going Away, its Server-Sent Events stream cut off without complete.
 func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	cfg = cfg.withDefaults(svc)
 	p := presenter{logger: cfg.Logger}

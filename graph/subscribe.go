@@ -39,6 +39,9 @@ func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq i
 					if s := streamFrom(ctx); s != nil {
 						s.goAway()
 					}
+					if u, ok := ctx.Value(webSocketKey{}).(*upgrade); ok {
+						u.goAway()
+					}
 				default:
 					logger.ErrorContext(ctx, "graphql: subscription failed", "subscription", name, "err", err)
 					failSubscription(ctx)
@@ -93,9 +96,22 @@ type upgrade struct {
 	// CodeSlowConsumer for the Observer.
 	slow atomic.Bool
 
-	mu       sync.Mutex
-	done     bool // the handler returned
-	endedRun bool // the context had ended when it did
+	mu        sync.Mutex
+	done      bool   // the handler returned
+	endedRun  bool   // the context had ended when it did
+	closeConn func() // closes the connection as the server goes down (see goAway); nil before Accept
+}
+
+// goAway closes the connection with 1001 Going Away, as when the server shuts down: the store
+// closed under a subscription (a program that embeds the handler closed it first). A plain
+// complete would tell the client that its subscription ended for good; this one reconnects.
+func (u *upgrade) goAway() {
+	u.mu.Lock()
+	closeConn := u.closeConn
+	u.mu.Unlock()
+	if closeConn != nil {
+		closeConn()
+	}
 }
 
 // returned records that the handler returned, and whether the context had ended by then.

@@ -79,6 +79,11 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	gc := newGuardedConn(conn)
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	gc.maxOps = g.maxOps
+	if gc.upgrade != nil {
+		gc.upgrade.mu.Lock()
+		gc.upgrade.closeConn = func() { _ = gc.WriteClose(closeGoingAway, "server shutting down") }
+		gc.upgrade.mu.Unlock()
+	}
 	if g.observer != nil {
 		ctx := r.Context() // the connection's: its requests' contexts derive from it
 		gc.overLimit = func() { g.observer.OperationDone(ctx, Operation{Codes: []string{CodeOperationLimitExceeded}}) }
