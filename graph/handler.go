@@ -81,10 +81,12 @@ type Config struct {
 	MaxSubscriptionsPerConnection int
 	// MaxOperationsPerConnection refuses an operation (query, mutation or subscription) on a
 	// WebSocket connection while that many run on it, with OPERATION_LIMIT_EXCEEDED, before
-	// it is parsed (default DefaultMaxOperationsPerConnection; negative: no limit). A
-	// subscription runs until it ends; count it in: keep this above
-	// MaxSubscriptionsPerConnection. Over HTTP every request in flight takes a connection
-	// of its own; over a WebSocket, without it, one client could start any number at once.
+	// it is parsed (default DefaultMaxOperationsPerConnection, or 100 more than
+	// MaxSubscriptionsPerConnection when that is larger; negative: no limit). Over HTTP every
+	// request in flight takes a connection of its own; over a WebSocket, without it, one
+	// client could start any number at once. A subscription runs until it ends, and counts:
+	// keep this above MaxSubscriptionsPerConnection. With MaxSubscriptionsPerConnection
+	// negative (no limit of their own), subscriptions are still bounded by this.
 	MaxOperationsPerConnection int
 	// MaxSubscriptions refuses a subscription, over WebSocket or Server-Sent Events, while
 	// the endpoint serves that many, with SUBSCRIPTION_LIMIT_EXCEEDED (default
@@ -132,6 +134,10 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	}
 	if c.MaxOperationsPerConnection == 0 {
 		c.MaxOperationsPerConnection = DefaultMaxOperationsPerConnection
+		if subs := c.MaxSubscriptionsPerConnection; subs > 0 {
+			// Room for the subscriptions and as many others as the defaults leave.
+			c.MaxOperationsPerConnection = max(c.MaxOperationsPerConnection, subs+DefaultMaxOperationsPerConnection-DefaultMaxSubscriptionsPerConnection)
+		}
 	}
 	if c.MaxSubscriptions == 0 {
 		c.MaxSubscriptions = DefaultMaxSubscriptions

@@ -98,7 +98,7 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 		transportWS:   conn.Subprotocol() == subprotocolTransportWS,
 		owner:         map[string]binding{},
 		client:        map[string]string{},
-		running:       map[string]struct{}{},
+		running:       map[string]bool{},
 	}
 }
 
@@ -156,14 +156,18 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 // goroutines, and, with queries whose answers it never read, gigabytes. An operation runs
 // from the guard handing it on until gqlgen writes its complete or error, which it does for
 // every operation it ends (also for one the client completed or stopped) while the
-// connection is open. One more is refused under its client's id, with an error message of
-// code OPERATION_LIMIT_EXCEEDED (a graphql-ws start that reuses an id still stops the
-// operation running under it, as a valid start does), and is never handed on: it costs no
-// goroutine, and the refusal's write holds the reading back from a client that does not read.
+// connection is open. Once the guard handed gqlgen a stop for it (the client completed or
+// stopped it, or a graphql-ws start replaced it) it counts as stopping, not running: the
+// client, which the protocol does not tell when gqlgen is done with it, may start another
+// at once. At most maxOps run and at most maxOps are stopping; one more is refused under its
+// client's id, with an error message of code OPERATION_LIMIT_EXCEEDED, and is never handed
+// on: it costs no goroutine, and the refusal's write holds the reading back from a client
+// that does not read. A graphql-ws start that reuses an id stops the operation running under
+// it first, so restarting an operation is never refused for the running ones.
 //
 // Memory: owner and client hold an entry per client id whose latest operation may still
 // send, at most one per operation gqlgen runs; running one per operation gqlgen runs, at
-// most maxOps; pending holds at most one message.
+// most 2×maxOps; pending holds at most one message.
 type guardedConn struct {
 	transport.WebsocketConn
 	transportWS bool     // graphql-transport-ws; otherwise the legacy graphql-ws
@@ -176,12 +180,13 @@ type guardedConn struct {
 	maxOps    int    // operations running at once (not positive: no limit)
 	overLimit func() // reports an operation refused over maxOps (nil: none)
 
-	mu      sync.Mutex
-	seq     uint64
-	owner   map[string]binding  // client id → its latest operation, while that may send
-	client  map[string]string   // operation id → its client id, while its messages are sent
-	running map[string]struct{} // operations handed on whose complete or error gqlgen has not written
-	closing bool                // a close frame was sent: later WriteClose calls are ignored
+	mu       sync.Mutex
+	seq      uint64
+	owner    map[string]binding // client id → its latest operation, while that may send
+	client   map[string]string  // operation id → its client id, while its messages are sent
+	running  map[string]bool    // operations handed on whose complete or error gqlgen has not written; true: stopping
+	stopping int                // the operations in running that are stopping
+	closing  bool               // a close frame was sent: later WriteClose calls are ignored
 }
 
 // binding is the latest operation started under a client's id. An operation is in
@@ -333,29 +338,33 @@ type startResult int
 const (
 	started  startResult = iota
 	idActive             // the client's id is bound to an active operation (without replace)
-	atLimit              // maxOps operations are running: none was started
+	atLimit              // maxOps operations are running, or stopping: none was started
 )
 
 // start gives a new operation under the client's id an id of its own, never "", and forgets
 // the operation the client's id was bound to: nothing more of that one is sent. While that
 // operation is active (not stopped), start fails with idActive, unless replace is set: then
-// the other operation is returned as old, for gqlgen to stop. While maxOps operations run,
-// start fails with atLimit; with replace it still forgets the operation bound to the id and
-// returns it as old when active.
+// the other operation is returned as old, for gqlgen to stop (it is stopping from then on).
+// While maxOps operations run, or maxOps are stopping, start fails with atLimit; with
+// replace it still forgets the operation bound to the id and returns it as old when active.
 func (c *guardedConn) start(clientID string, replace bool) (op, old string, res startResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	prev, bound := c.owner[clientID]
+	if bound && !prev.stopped && !replace {
+		return "", prev.op, idActive
+	}
+	// The stopping are counted before the operation this start replaces joins them: a
+	// client may always restart an operation, but not pile up stopping ones.
+	full := c.maxOps > 0 && c.stopping >= c.maxOps
 	if bound && !prev.stopped {
-		if !replace {
-			return "", prev.op, idActive
-		}
 		old = prev.op
+		c.markStopping(old)
 	}
 	if bound {
 		delete(c.client, prev.op)
 	}
-	if c.maxOps > 0 && len(c.running) >= c.maxOps {
+	if full || c.maxOps > 0 && len(c.running)-c.stopping >= c.maxOps {
 		if bound {
 			delete(c.owner, clientID)
 		}
@@ -365,8 +374,17 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, res 
 	op = strconv.FormatUint(c.seq, 10)
 	c.owner[clientID] = binding{op: op}
 	c.client[op] = clientID
-	c.running[op] = struct{}{}
+	c.running[op] = false
 	return op, old, started
+}
+
+// markStopping counts op, which the guard hands gqlgen a stop for, as stopping rather than
+// running (see guardedConn). The caller holds mu.
+func (c *guardedConn) markStopping(op string) {
+	if stopping, ok := c.running[op]; ok && !stopping {
+		c.running[op] = true
+		c.stopping++
+	}
 }
 
 // refuseOperation answers a subscribe (start) under the client's id beyond maxOps with an
@@ -375,8 +393,12 @@ func (c *guardedConn) refuseOperation(clientID string) error {
 	if c.overLimit != nil {
 		c.overLimit()
 	}
+	what := "operations run"
+	if c.maxOps == 1 {
+		what = "operation runs"
+	}
 	return c.WebsocketConn.WriteJSON(wsMessage{ID: clientID, Type: "error", Payload: legacyError("error", CodeOperationLimitExceeded,
-		fmt.Sprintf("at most %d operations may run at once on one connection: wait for one to end", c.maxOps))})
+		fmt.Sprintf("at most %d %s at once on one connection: wait for one to end", c.maxOps, what))})
 }
 
 // release forgets the operation bound to the client's id, whether active or stopped: nothing
@@ -390,6 +412,9 @@ func (c *guardedConn) release(clientID string) (op string, active bool) {
 	}
 	delete(c.owner, clientID)
 	delete(c.client, b.op)
+	if !b.stopped {
+		c.markStopping(b.op) // the caller hands gqlgen its stop
+	}
 	return b.op, !b.stopped
 }
 
@@ -409,6 +434,7 @@ func (c *guardedConn) stop(clientID string, forget bool) (op string, ok bool) {
 	} else {
 		c.owner[clientID] = binding{op: b.op, stopped: true}
 	}
+	c.markStopping(b.op) // the caller hands gqlgen its stop
 	return b.op, true
 }
 
@@ -419,8 +445,11 @@ func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ends := typ == "complete" || typ == "error"
-	if ends {
-		delete(c.running, op) // also when the guard forgot op: it ran until now
+	if stopping, ok := c.running[op]; ok && ends { // also when the guard forgot op: it ran until now
+		if stopping {
+			c.stopping--
+		}
+		delete(c.running, op)
 	}
 	clientID, send = c.client[op]
 	if send && ends {

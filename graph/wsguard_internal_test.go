@@ -361,3 +361,57 @@ func TestGuardedConn_connectionErrorCode(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardedConn_operationBookkeeping: at most maxOps operations run and at most maxOps
+// are stopping (handed a stop, not yet ended by gqlgen's complete or error); one the client
+// stops frees its running slot at once, and a restart under an id is counted after its old
+// operation stops.
+func TestGuardedConn_operationBookkeeping(t *testing.T) {
+	for _, proto := range []string{"graphql-transport-ws", "graphql-ws"} {
+		t.Run(proto, func(t *testing.T) {
+			g := newGuardedConn(&fakeConn{proto: proto})
+			g.maxOps = 2
+			want := func(what string, got, want startResult) {
+				t.Helper()
+				if got != want {
+					t.Fatalf("%s: %d, want %d", what, got, want)
+				}
+			}
+			a, _, res := g.start("a", false)
+			want("a", res, started)
+			b, _, res := g.start("b", false)
+			want("b", res, started)
+			_, _, res = g.start("c", false)
+			want("c with a and b running", res, atLimit)
+
+			g.stop("a", proto == "graphql-transport-ws") // a is stopping: c may run
+			_, _, res = g.start("c", false)
+			want("c with a stopping", res, started)
+			g.stop("b", proto == "graphql-transport-ws")
+			_, _, res = g.start("d", false)
+			want("d with a and b stopping", res, atLimit)
+
+			g.route(a, "complete") // gqlgen ended a: one stopping left
+			_, _, res = g.start("d", false)
+			want("d once a ended", res, started)
+
+			// Running c and d, b stopping: a restart of c stops it first.
+			_, old, res := g.start("c", true)
+			want("c restarted", res, started)
+			if old == "" {
+				t.Fatal("the restart of c stopped nothing")
+			}
+			if g.stopping != 2 || len(g.running)-g.stopping != 2 {
+				t.Fatalf("%d stopping, %d running; want 2 and 2", g.stopping, len(g.running)-g.stopping)
+			}
+			_, _, res = g.start("d", true) // two stopping already: no room for a third
+			want("d restarted with two stopping", res, atLimit)
+			g.route(b, "complete")
+			g.route(old, "error")
+			g.route(old, "complete") // a second end of one operation counts once
+			if g.stopping != 1 {
+				t.Fatalf("%d stopping, want 1 (d's old operation)", g.stopping)
+			}
+		})
+	}
+}

@@ -135,7 +135,7 @@ func (s *Service) SubscribeEvents(ctx context.Context, after *store.Position, f 
 		return s.subscribeStream(ctx, *after, f)
 	}
 	if tr, ok := s.store.(store.TypeReader); ok && after != nil && f.Types != nil {
-		return s.subscribeHistory(ctx, *after, f, tr.ReadAllTypes(ctx, *after, f.Types))
+		return s.subscribeHistory(ctx, *after, f, func() iter.Seq2[store.Event, error] { return tr.ReadAllTypes(ctx, *after, f.Types) })
 	}
 	from := store.Position(0)
 	if after != nil {
@@ -171,20 +171,22 @@ func (s *Service) subscribeStream(ctx context.Context, after store.Position, f E
 	if err != nil {
 		return nil, err
 	}
-	return s.subscribeHistory(ctx, after, f, s.store.ReadStream(ctx, f.StreamID, from))
+	return s.subscribeHistory(ctx, after, f, func() iter.Seq2[store.Event, error] { return s.store.ReadStream(ctx, f.StreamID, from) })
 }
 
 // subscribeHistory is SubscribeEvents with the events up to the head read from history (the
 // events of one stream, or of some types, rather than the whole log filtered), then the
-// live events, followed from the head as it was before history is ranged over.
-func (s *Service) subscribeHistory(ctx context.Context, after store.Position, f EventFilter, history iter.Seq2[store.Event, error]) (iter.Seq2[store.Event, error], error) {
+// live events, followed from the head as it was before history is ranged over. history
+// makes the read once the head is known: a store's read holds the events up to its head
+// when it is made or later (store.TypeReader), never fewer than that head's.
+func (s *Service) subscribeHistory(ctx context.Context, after store.Position, f EventFilter, history func() iter.Seq2[store.Event, error]) (iter.Seq2[store.Event, error], error) {
 	head, err := s.Head(ctx)
 	if err != nil {
 		return nil, err
 	}
 	live := max(head, after)
 	return func(yield func(store.Event, error) bool) {
-		for e, err := range history {
+		for e, err := range history() {
 			if err != nil {
 				yield(store.Event{}, err)
 				return

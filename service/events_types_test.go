@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -229,5 +231,66 @@ func TestService_WatchRestaurantOrdersAfter_readsOrderEventsOnly(t *testing.T) {
 				t.Errorf("the history was read from the whole log (%d events); want the order events alone, by type", n)
 			}
 		})
+	}
+}
+
+// snapshotAtCall is a store whose reads by type hold the events up to the head when they are
+// made, as store.TypeReader allows, and whose Head sees one more event appended first, as
+// if a writer appended between a subscription's read and its look at the head.
+type snapshotAtCall struct {
+	store.Store
+	appendOnce sync.Once
+}
+
+func (s *snapshotAtCall) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	var events []store.Event
+	for e, err := range s.Store.(store.TypeReader).ReadAllTypes(ctx, after, types) {
+		if err != nil {
+			return func(yield func(store.Event, error) bool) { yield(store.Event{}, err) }
+		}
+		events = append(events, e)
+	}
+	return func(yield func(store.Event, error) bool) {
+		for _, e := range events {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *snapshotAtCall) Head(ctx context.Context) (store.Position, error) {
+	s.appendOnce.Do(func() {
+		_, _ = s.Store.Append(ctx, "s-late", store.Any, store.EventData{Type: "T4", Data: []byte(`{"late":true}`)})
+	})
+	return s.Store.(store.Header).Head(ctx)
+}
+
+// A subscription to some types misses no event appended while it starts: it looks at the
+// head before it reads the history, which then holds at least the events up to that head.
+func TestService_SubscribeEvents_byTypeNoGapAtTheStart(t *testing.T) {
+	st := memory.New()
+	t.Cleanup(func() { _ = st.Close() })
+	typedLog(t, st, 20)
+	svc := service.New(&snapshotAtCall{Store: st})
+	after := store.Position(0)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a gap would wait for good
+	defer cancel()
+	events, err := svc.SubscribeEvents(ctx, &after, service.EventFilter{Types: []string{"T4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for e, err := range events {
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		got = append(got, e.StreamID)
+		if e.StreamID == "s-late" || len(got) > 5 {
+			break
+		}
+	}
+	if len(got) == 0 || got[len(got)-1] != "s-late" {
+		t.Fatalf("events of streams %v: the one appended as the subscription started is missing", got)
 	}
 }

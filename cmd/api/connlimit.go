@@ -53,6 +53,17 @@ func (c *limitConn) Close() error {
 	return err
 }
 
+// CloseWrite passes the half-close on: net/http sends a response it will not read the body
+// of (413, 431) and then half-closes, so that the client reads it before the connection
+// ends; without it the connection was reset instead, which some clients take for a
+// failure before reading the response.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // SetWriteBuffer passes the call on to a TCP connection: the server sizes a subscription
 // stream's send buffer through it (see deadlines and graph.StreamSendBuffer).
 func (c *limitConn) SetWriteBuffer(n int) error {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,5 +136,33 @@ func TestMaxConnections(t *testing.T) {
 	_ = first.Close()
 	if err := <-second; err != nil {
 		t.Fatalf("second client, after the first closed: %v", err)
+	}
+}
+
+// TestMaxConnections_halfCloseAfterRefusal: a body over --max-body-bytes is refused with 413
+// and the connection half-closed (net/http's way of letting the client read the answer), also
+// through the connection limit's wrapper: it hid CloseWrite, so the connection was reset.
+func TestMaxConnections_halfCloseAfterRefusal(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory", "--max-connections", "100", "--max-body-bytes", "1000")
+	c, err := net.Dial("tcp", m.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := "POST /graphql HTTP/1.1\r\nHost: " + m.ln.Addr().String() + "\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n" + strings.Repeat("x", 4000)
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the 413: %v, want EOF (a half-close), not a reset", err)
 	}
 }

@@ -100,7 +100,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	})
 	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
-	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit)")
+	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit of their own; --max-operations-per-connection still bounds them)")
 	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
 	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "client connections open at once; beyond it new ones wait until one closes (default: the open-file limit less 128; 0: no limit)")
@@ -240,7 +240,8 @@ func logSecurity(logger *slog.Logger, c Config) {
 		warn string
 	}{
 		{c.MaxDepth == 0, "--max-depth=0: operations may nest without limit"},
-		{c.MaxSubscriptionsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
+		{c.MaxSubscriptionsPerConnection == 0 && c.MaxOperationsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
+		{c.MaxSubscriptionsPerConnection == 0 && c.MaxOperationsPerConnection > 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold as many subscriptions as --max-operations-per-connection lets it run"},
 		{c.MaxOperationsPerConnection == 0, "--max-operations-per-connection=0: a WebSocket connection may run any number of operations at once"},
 		{c.MaxSubscriptions == 0, "--max-subscriptions=0: the server may hold any number of subscriptions"},
 		{c.MaxConnections == 0 && defaultMaxConnections() > 0, "--max-connections=0: clients may open connections until the process has no file descriptor left for the store"},
