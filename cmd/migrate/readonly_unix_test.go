@@ -32,6 +32,15 @@ func TestRun_readOnlySource(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Above those, the temporary directory's own ancestors must let others through.
+		for d := filepath.Dir(filepath.Dir(base)); ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+				t.Fatalf("the unprivileged user cannot pass %s (%v): set TMPDIR to a directory that others may traverse", d, err)
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
 	}
 	dir := filepath.Join(base, "data")
 	writeLog(t, dir, 0, 5)
