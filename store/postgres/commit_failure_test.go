@@ -1,14 +1,9 @@
 package postgres_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,121 +14,6 @@ import (
 	"github.com/eventgraph/eventgraph/store/postgres"
 	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
-
-// cutProxy forwards TCP connections to a PostgreSQL server. Once armed, it kills the
-// connection that is about to deliver the ReadyForQuery of a pipelined group of at least
-// two append_events calls (recognised by their 3-column result rows): the server has
-// committed that group's implicit transaction, and the client never learns it.
-type cutProxy struct {
-	ln     net.Listener
-	target string
-	armed  atomic.Bool
-	cuts   atomic.Int32
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
-}
-
-func newCutProxy(tb testing.TB, target string) *cutProxy {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := &cutProxy{ln: ln, target: target}
-	p.wg.Go(p.serve)
-	tb.Cleanup(func() {
-		_ = ln.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			_ = c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *cutProxy) track(c net.Conn) {
-	p.mu.Lock()
-	p.conns = append(p.conns, c)
-	p.mu.Unlock()
-}
-
-func (p *cutProxy) serve() {
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = client.Close()
-			continue
-		}
-		p.track(client)
-		p.track(server)
-		p.wg.Go(func() {
-			_, _ = io.Copy(server, client)
-			_ = server.Close()
-			_ = client.Close()
-		})
-		p.wg.Go(func() { p.pump(client, server) })
-	}
-}
-
-// pump copies the server's messages to the client, message by message.
-func (p *cutProxy) pump(client, server net.Conn) {
-	defer client.Close()
-	defer server.Close()
-	r := bufio.NewReader(server)
-	w := bufio.NewWriter(client)
-	appendRows := 0
-	for {
-		var hdr [5]byte
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			return
-		}
-		body := make([]byte, binary.BigEndian.Uint32(hdr[1:])-4)
-		if _, err := io.ReadFull(r, body); err != nil {
-			return
-		}
-		switch hdr[0] {
-		case 'D':
-			if len(body) >= 2 && binary.BigEndian.Uint16(body) == 3 {
-				appendRows++
-			}
-		case 'Z':
-			if appendRows >= 2 && p.armed.CompareAndSwap(true, false) {
-				p.cuts.Add(1)
-				return // committed; the client never hears of it
-			}
-			appendRows = 0
-		}
-		if _, err := w.Write(hdr[:]); err != nil {
-			return
-		}
-		if _, err := w.Write(body); err != nil {
-			return
-		}
-		if r.Buffered() == 0 {
-			if err := w.Flush(); err != nil {
-				return
-			}
-		}
-	}
-}
-
-func viaProxy(tb testing.TB, raw string) (*cutProxy, string) {
-	tb.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := newCutProxy(tb, u.Host)
-	u.Host = p.ln.Addr().String()
-	return p, u.String()
-}
 
 // TestStore_connectionLostAfterAGroupCommitted cuts the connection after a group's
 // transaction committed but before the client read that it did. Before, the store then
@@ -146,18 +26,22 @@ func TestStore_connectionLostAfterAGroupCommitted(t *testing.T) {
 		expected store.Version
 	}{{"any", store.Any}, {"no stream", store.NoStream}} {
 		t.Run(mode.name, func(t *testing.T) {
-			base := pgtest.URL(t)
-			schema := pgtest.Schema(t, base)
-			proxy, purl := viaProxy(t, base)
-			s, err := postgres.Open(t.Context(), purl, postgres.WithSchema(schema))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
+			// Once armed, the proxy cuts the connection that is about to deliver the
+			// ReadyForQuery of a group of at least two appends: the server has committed
+			// that group's transaction, and the client never learns it.
+			var armed atomic.Bool
+			var cuts atomic.Int32
+			s, _ := openViaProxy(t, func(group int) verdict {
+				if group >= 2 && armed.CompareAndSwap(true, false) {
+					cuts.Add(1)
+					return cutConn
+				}
+				return deliver
+			})
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
 
-			proxy.armed.Store(true)
+			armed.Store(true)
 			const writers, perWriter = 16, 40
 			type outcome struct {
 				id  string
@@ -178,7 +62,7 @@ func TestStore_connectionLostAfterAGroupCommitted(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if proxy.cuts.Load() == 0 {
+			if cuts.Load() == 0 {
 				t.Fatal("no group of two or more appends formed: nothing was cut")
 			}
 			count := map[string]int{}
@@ -208,7 +92,7 @@ func TestStore_connectionLostAfterAGroupCommitted(t *testing.T) {
 					t.Errorf("append of event %s failed (%v): the log holds it %d times", o.id, o.err, n)
 				}
 			}
-			t.Logf("cuts=%d appends=%d duplicated=%d conflict-but-written=%d", proxy.cuts.Load(), len(outcomes), dup, conflictWritten)
+			t.Logf("cuts=%d appends=%d duplicated=%d conflict-but-written=%d", cuts.Load(), len(outcomes), dup, conflictWritten)
 		})
 	}
 }
@@ -236,35 +120,17 @@ func TestOpen_longSchemaName(t *testing.T) {
 	}
 }
 
-// shut stops the proxy: it refuses new connections and drops the ones it forwards, as a
-// database server that went down.
-func (p *cutProxy) shut() {
-	_ = p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-}
-
 // TestStore_Append_whileTheDatabaseIsDown: an append that gets no connection says that it
 // wrote nothing. Before, a failure to connect was taken for a commit whose outcome is
 // unknown: each append of the group was looked up in the log (another failed connection
 // attempt, each up to connect_timeout) and failed with "the append may have committed".
 func TestStore_Append_whileTheDatabaseIsDown(t *testing.T) {
-	base := pgtest.URL(t)
-	schema := pgtest.Schema(t, base)
-	proxy, purl := viaProxy(t, base)
-	s, err := postgres.Open(t.Context(), purl, postgres.WithSchema(schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s, proxy := openViaProxy(t, nil)
 	ctx := t.Context()
 	if _, err := s.Append(ctx, "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`1`)}); err != nil {
 		t.Fatal(err)
 	}
-	proxy.shut()
+	proxy.stop()
 	s.Pool().Reset() // the pooled connections are gone with the server
 
 	const writers = 8
