@@ -16,6 +16,9 @@ import (
 //
 // A failed read of the table (a dropped connection, a database restart) is retried for up
 // to the store's retry window (WithRetryWindow) before the subscription yields the error.
+// A subscriber that has caught up reads nothing while no event comes, so an outage while it
+// waits fails none of its reads: it waits on, and goes on once the database is back (the
+// store's tailer, which fills its cache, retries meanwhile).
 //
 // A subscriber behind the Store's cache of recent events (WithTailSize, WithTailBytes) reads
 // the table by position, in pages; once it has caught up it takes new events from the cache,
