@@ -11,8 +11,12 @@
 # connection_init payload, graphql-sse and Apollo in the Authorization header), checking that a
 # wrong or missing token is refused in a way each client surfaces; then against a server with
 # --persisted-queries 0, where Apollo's persisted-query link must fall back to full queries. Each
-# run ends by stopping the server with SIGTERM while every client holds a live subscription. Fails
-# if any check fails or the server does not exit 0 (every run goes; the script fails at the end).
+# of these runs ends by stopping the server with SIGTERM while every client holds a live
+# subscription. Last, against a server with --max-operations-per-connection 2,
+# e2e/clients/oplimit.mjs checks how graphql-ws and subscriptions-transport-ws surface an operation
+# refused over the limit (OPERATION_LIMIT_EXCEEDED), that the connection and its live subscriptions
+# go on, and that an operation the client completes frees its place. Fails if any check fails or
+# the server does not exit 0 after SIGTERM (every run goes; the script fails at the end).
 # The server's logs go to $ARTIFACT_DIR (default: a new temporary directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,15 +27,18 @@ ci_name=clients
 source .ci/server.sh
 (cd e2e/clients && npm ci --no-audit --no-fund --loglevel=error)
 
-# run_clients LOG [AUTH_TOKEN] runs the client tests against the running server. Their last test
-# stops the server with SIGTERM (EVENTGRAPH_SERVER_PID), which must then exit with status 0 within
-# 30 s. A failure is reported and remembered in failed; the next run still goes.
+# run_clients LOG [AUTH_TOKEN] runs the client tests ($CLIENT_TESTS, default e2e/clients/clients.mjs)
+# against the running server. The last test of clients.mjs stops the server with SIGTERM
+# (EVENTGRAPH_SERVER_PID), which must then exit with status 0 within 30 s; after tests that do
+# not, the server is stopped here. $SERVER_FLAGS describes the server's flags in the messages. A
+# failure is reported and remembered in failed; the next run still goes.
 failed=0
 run_clients() {
-  local log=$1 token=${2:-} status=0 exit_status=0
-  echo "clients: server at http://$addr${token:+ (bearer tokens required)}${EVENTGRAPH_PERSISTED_QUERIES:+ (--persisted-queries $EVENTGRAPH_PERSISTED_QUERIES)}"
+  local log=$1 token=${2:-} tests=${CLIENT_TESTS:-e2e/clients/clients.mjs} status=0 exit_status=0
+  local what="${token:+ (bearer tokens required)}${EVENTGRAPH_PERSISTED_QUERIES:+ (--persisted-queries $EVENTGRAPH_PERSISTED_QUERIES)}${SERVER_FLAGS:+ ($SERVER_FLAGS)}"
+  echo "clients: $tests, server at http://$addr$what"
   EVENTGRAPH_URL="http://$addr/graphql" EVENTGRAPH_AUTH_TOKEN="$token" EVENTGRAPH_SERVER_PID="$server" \
-    node e2e/clients/clients.mjs || status=$?
+    node "$tests" || status=$?
   if grep -q '"msg":"shutting down"' "$log"; then
     for _ in $(seq 300); do
       kill -0 "$server" 2>/dev/null || break
@@ -51,13 +58,14 @@ run_clients() {
     stop_server
   fi
   if [ "$status" -ne 0 ]; then
-    echo "clients: FAILED${token:+ (bearer tokens required)}${EVENTGRAPH_PERSISTED_QUERIES:+ (--persisted-queries $EVENTGRAPH_PERSISTED_QUERIES)}; the server's log:" >&2
+    echo "clients: $tests FAILED$what; the server's log:" >&2
     tail -50 "$log" >&2
     failed=$status
   fi
 }
 
-# Without authentication, then with a bearer token, then without persisted queries.
+# Without authentication, then with a bearer token, then without persisted queries, then with
+# at most 2 operations at once per WebSocket connection (the limit oplimit.mjs is written for).
 start_server "$artifacts/server.log"
 run_clients "$artifacts/server.log"
 token="clients-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -65,5 +73,8 @@ start_server "$artifacts/server-auth.log" --auth-tokens "$token"
 run_clients "$artifacts/server-auth.log" "$token"
 start_server "$artifacts/server-no-apq.log" --persisted-queries 0
 EVENTGRAPH_PERSISTED_QUERIES=0 run_clients "$artifacts/server-no-apq.log"
+oplimit=(--max-operations-per-connection 2)
+start_server "$artifacts/server-oplimit.log" "${oplimit[@]}"
+SERVER_FLAGS="${oplimit[*]}" CLIENT_TESTS=e2e/clients/oplimit.mjs run_clients "$artifacts/server-oplimit.log"
 echo "clients: artifacts in $artifacts"
 exit "$failed"
