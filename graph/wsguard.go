@@ -99,6 +99,7 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 		owner:         map[string]binding{},
 		client:        map[string]string{},
 		running:       map[string]bool{},
+		sent:          make(chan struct{}),
 	}
 }
 
@@ -159,7 +160,9 @@ func newGuardedConn(conn transport.WebsocketConn) *guardedConn {
 // connection is open. Once the guard handed gqlgen a stop for it (the client completed or
 // stopped it, or a graphql-ws start replaced it) it counts as stopping, not running: the
 // client, which the protocol does not tell when gqlgen is done with it, may start another
-// at once. At most maxOps run and at most maxOps are stopping; one more is refused under its
+// at once. At most maxOps run, and at most 2×maxOps are held, running or stopping: while
+// that many are held the guard reads no further start until one has ended (see awaitRoom),
+// which a stopped operation does promptly. One more than maxOps running is refused under its
 // client's id, with an error message of code OPERATION_LIMIT_EXCEEDED, and is never handed
 // on: it costs no goroutine, and the refusal's write holds the reading back from a client
 // that does not read. A graphql-ws start that reuses an id stops the operation running under
@@ -186,6 +189,8 @@ type guardedConn struct {
 	client   map[string]string  // operation id → its client id, while its messages are sent
 	running  map[string]bool    // operations handed on whose complete or error gqlgen has not written; true: stopping
 	stopping int                // the operations in running that are stopping
+	ended    chan struct{}      // closed (and set to nil) when an operation leaves running, if not nil: see awaitRoom
+	sent     chan struct{}      // closed once a WriteClose reached the library: see Close
 	closing  bool               // a close frame was sent: later WriteClose calls are ignored
 }
 
@@ -294,6 +299,7 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 		case !isObject(m.Payload) || !isGraphQLRequest(m.Payload):
 			return nil, c.refuse(closeBadRequest, "Invalid message received: the subscribe payload must be a GraphQL request")
 		}
+		c.awaitRoom()
 		switch op, _, res := c.start(m.ID, false); res {
 		case idActive:
 			return nil, c.refuse(closeSubscriberAlreadyExists, "Subscriber for "+m.ID+" already exists")
@@ -354,9 +360,6 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, res 
 	if bound && !prev.stopped && !replace {
 		return "", prev.op, idActive
 	}
-	// The stopping are counted before the operation this start replaces joins them: a
-	// client may always restart an operation, but not pile up stopping ones.
-	full := c.maxOps > 0 && c.stopping >= c.maxOps
 	if bound && !prev.stopped {
 		old = prev.op
 		c.markStopping(old)
@@ -364,7 +367,7 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, res 
 	if bound {
 		delete(c.client, prev.op)
 	}
-	if full || c.maxOps > 0 && len(c.running)-c.stopping >= c.maxOps {
+	if c.maxOps > 0 && (len(c.running)-c.stopping >= c.maxOps || len(c.running) >= 2*c.maxOps) {
 		if bound {
 			delete(c.owner, clientID)
 		}
@@ -376,6 +379,44 @@ func (c *guardedConn) start(clientID string, replace bool) (op, old string, res 
 	c.client[op] = clientID
 	c.running[op] = false
 	return op, old, started
+}
+
+// stoppingWait bounds awaitRoom: a stopped operation ends at once, unless a write of its
+// holds it (a client that does not read, until the stream write timeout cuts it off).
+const stoppingWait = 5 * time.Second
+
+// awaitRoom waits, at most stoppingWait, while the connection holds 2×maxOps operations of
+// which some are stopping: one of those ends soon, and start then has room for a new one.
+// A client that completes an operation and at once starts another (as graphql-ws clients
+// do when a subscription's variables change) is not refused for the stopped one; its
+// reading waits instead, which also keeps it from piling stopped operations up.
+func (c *guardedConn) awaitRoom() {
+	if c.maxOps <= 0 {
+		return
+	}
+	var timeout <-chan time.Time
+	for {
+		c.mu.Lock()
+		if len(c.running) < 2*c.maxOps || c.stopping == 0 {
+			c.mu.Unlock()
+			return
+		}
+		if c.ended == nil {
+			c.ended = make(chan struct{})
+		}
+		ended := c.ended
+		c.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(stoppingWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ended:
+		case <-timeout:
+			return // start refuses it
+		}
+	}
 }
 
 // markStopping counts op, which the guard hands gqlgen a stop for, as stopping rather than
@@ -450,6 +491,10 @@ func (c *guardedConn) route(op, typ string) (clientID string, send bool) {
 			c.stopping--
 		}
 		delete(c.running, op)
+		if c.ended != nil {
+			close(c.ended)
+			c.ended = nil
+		}
 	}
 	clientID, send = c.client[op]
 	if send && ends {
@@ -548,7 +593,22 @@ func (c *guardedConn) WriteClose(code int, reason string) error {
 	if closing {
 		return nil
 	}
+	defer close(c.sent)
 	return c.WebsocketConn.WriteClose(code, reason)
+}
+
+// Close closes the connection once a close frame the guard began to send (a refusal, or
+// goAway from a subscription's goroutine) has reached the library: gqlgen closes right after
+// its own WriteClose, which the guard ignores when it sent one first, and the library, asked
+// to close before its close handshake began, drops the connection without a close frame.
+func (c *guardedConn) Close() error {
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing {
+		<-c.sent // WriteClose returns at once: the library runs the handshake on its own
+	}
+	return c.WebsocketConn.Close()
 }
 
 // shuttingDown reports whether the upgrade request's context ended while its handler ran:

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,15 +364,17 @@ func TestGuardedConn_connectionErrorCode(t *testing.T) {
 	}
 }
 
-// TestGuardedConn_operationBookkeeping: at most maxOps operations run and at most maxOps
-// are stopping (handed a stop, not yet ended by gqlgen's complete or error); one the client
-// stops frees its running slot at once, and a restart under an id is counted after its old
-// operation stops.
+// TestGuardedConn_operationBookkeeping: at most maxOps operations run and at most 2×maxOps
+// are held, running or stopping (handed a stop, not yet ended by gqlgen's complete or
+// error); one the client stops frees its running place at once, a restart under an id
+// counts once its old operation stops, and awaitRoom waits while 2×maxOps are held until a
+// stopping one ends.
 func TestGuardedConn_operationBookkeeping(t *testing.T) {
 	for _, proto := range []string{"graphql-transport-ws", "graphql-ws"} {
 		t.Run(proto, func(t *testing.T) {
 			g := newGuardedConn(&fakeConn{proto: proto})
 			g.maxOps = 2
+			forget := proto == "graphql-transport-ws"
 			want := func(what string, got, want startResult) {
 				t.Helper()
 				if got != want {
@@ -384,34 +388,97 @@ func TestGuardedConn_operationBookkeeping(t *testing.T) {
 			_, _, res = g.start("c", false)
 			want("c with a and b running", res, atLimit)
 
-			g.stop("a", proto == "graphql-transport-ws") // a is stopping: c may run
+			g.stop("a", forget) // a is stopping: c may run
 			_, _, res = g.start("c", false)
 			want("c with a stopping", res, started)
-			g.stop("b", proto == "graphql-transport-ws")
+			g.stop("b", forget)
 			_, _, res = g.start("d", false)
-			want("d with a and b stopping", res, atLimit)
+			want("d with a and b stopping, c running", res, started)
+			_, _, res = g.start("e", false)
+			want("e with c and d running", res, atLimit)
 
-			g.route(a, "complete") // gqlgen ended a: one stopping left
-			_, _, res = g.start("d", false)
-			want("d once a ended", res, started)
+			// Four held, two of them stopping: awaitRoom waits until one ends.
+			g.stop("c", forget)
+			waited := make(chan struct{})
+			go func() { g.awaitRoom(); close(waited) }()
+			g.route(a, "complete") // gqlgen ended a
+			select {
+			case <-waited:
+			case <-time.After(stoppingWait / 2):
+				t.Fatal("awaitRoom did not return when a stopping operation ended")
+			}
+			_, _, res = g.start("e", false)
+			want("e once a ended", res, started)
 
-			// Running c and d, b stopping: a restart of c stops it first.
-			_, old, res := g.start("c", true)
-			want("c restarted", res, started)
+			// Running d and e, b and c stopping: a restart of d stops it first, and with
+			// four held waits for room like any start.
+			_, old, res := g.start("d", true)
+			want("d restarted with four held", res, atLimit)
 			if old == "" {
-				t.Fatal("the restart of c stopped nothing")
+				t.Fatal("the restart of d stopped nothing")
 			}
-			if g.stopping != 2 || len(g.running)-g.stopping != 2 {
-				t.Fatalf("%d stopping, %d running; want 2 and 2", g.stopping, len(g.running)-g.stopping)
+			g.route(b, "error")
+			g.route(b, "complete") // a second end of one operation counts once
+			if g.stopping != 2 || len(g.running) != 3 {
+				t.Fatalf("%d stopping of %d held; want 2 of 3 (c and d's old operation stopping, e running)", g.stopping, len(g.running))
 			}
-			_, _, res = g.start("d", true) // two stopping already: no room for a third
-			want("d restarted with two stopping", res, atLimit)
-			g.route(b, "complete")
-			g.route(old, "error")
-			g.route(old, "complete") // a second end of one operation counts once
-			if g.stopping != 1 {
-				t.Fatalf("%d stopping, want 1 (d's old operation)", g.stopping)
-			}
+			_, _, res = g.start("d", true)
+			want("d restarted with room", res, started)
 		})
+	}
+}
+
+// slowCloseConn records the order of WriteClose and Close; its WriteClose takes a while, as
+// the library's start of a close handshake may.
+type slowCloseConn struct {
+	fakeConn
+	mu     sync.Mutex
+	events []string
+}
+
+func (c *slowCloseConn) WriteClose(int, string) error {
+	for range 1000 {
+		runtime.Gosched()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, "WriteClose")
+	return nil
+}
+
+func (c *slowCloseConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.events = append(c.events, "Close")
+	return nil
+}
+
+// TestGuardedConn_closeAfterItsCloseFrame: gqlgen's Close, right after a WriteClose the
+// guard ignored because it had begun one of its own (goAway, from a subscription's
+// goroutine), reaches the library only after the guard's close frame did; before, the
+// library, closed first, dropped the connection without the frame (1006, not 1001).
+func TestGuardedConn_closeAfterItsCloseFrame(t *testing.T) {
+	for range 20 {
+		conn := &slowCloseConn{fakeConn: fakeConn{proto: "graphql-transport-ws"}}
+		g := newGuardedConn(conn)
+		var wg sync.WaitGroup
+		wg.Go(func() { _ = g.WriteClose(closeGoingAway, "server shutting down") })
+		wg.Go(func() {
+			for { // until the guard's WriteClose has begun
+				g.mu.Lock()
+				closing := g.closing
+				g.mu.Unlock()
+				if closing {
+					break
+				}
+				runtime.Gosched()
+			}
+			_ = g.WriteClose(1000, "terminated") // gqlgen's, ignored
+			_ = g.Close()
+		})
+		wg.Wait()
+		if !slices.Equal(conn.events, []string{"WriteClose", "Close"}) {
+			t.Fatalf("the library saw %v, want its WriteClose before its Close", conn.events)
+		}
 	}
 }

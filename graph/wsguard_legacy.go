@@ -43,6 +43,7 @@ func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 			// Before connection_init gqlgen refuses any start, and the connection with it.
 			return c.refuseStart(m.ID)
 		}
+		c.awaitRoom()
 		op, old, res := c.start(m.ID, true)
 		if res == atLimit {
 			if err := c.refuseOperation(m.ID); err != nil || old == "" {

@@ -139,3 +139,40 @@ func TestWebSocket_operationLimitObserved(t *testing.T) {
 		t.Fatalf("reported %+v, want an operation without a type refused with %s", op, graph.CodeOperationLimitExceeded)
 	}
 }
+
+// TestWebSocket_resubscribeAtTheLimit: a client that completes (stops) its operation and at
+// once starts another, as graphql-ws clients do when a subscription's variables change, is
+// never refused for the one it stopped, even at a limit of one operation. It was, nine times
+// in ten: the stopped operation held its place until the server had ended it.
+func TestWebSocket_resubscribeAtTheLimit(t *testing.T) {
+	for _, p := range wsProtocols {
+		t.Run(string(p.proto), func(t *testing.T) {
+			e := newEnv(t, withConfig(graph.Config{MaxOperationsPerConnection: 1, KeepAlive: time.Hour}))
+			e.create(t, restaurantInput("r1", "a"))
+			c := e.dialWS(t, p.proto)
+			c.init()
+			stop := map[graphtest.Protocol]string{graphtest.TransportWS: "complete", graphtest.LegacyWS: "stop"}[p.proto]
+			const q = `subscription { events(afterPosition: 0) { id } }`
+			prev := "s0"
+			c.start(p.start, prev, q)
+			for m := c.mustRead(); m.ID != prev || m.Type == "complete"; m = c.mustRead() {
+			}
+			for i := 1; i <= 30; i++ {
+				c.send(wsMsg{ID: prev, Type: stop})
+				id := fmt.Sprint("s", i)
+				c.start(p.start, id, q)
+				for {
+					m := c.mustRead()
+					if m.ID != id {
+						continue // the stopped one's complete (graphql-ws)
+					}
+					if m.Type == "error" {
+						t.Fatalf("round %d: %s, right after a %s of the only operation", i, m.Payload, stop)
+					}
+					break
+				}
+				prev = id
+			}
+		})
+	}
+}
