@@ -60,6 +60,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if size > s.opts.maxAppend {
 		return store.Appended{}, fmt.Errorf("postgres: %s: %w: %d events of %d bytes in all, over the limit of %d for one append", op, store.ErrInvalid, len(prepared), size, s.opts.maxAppend)
 	}
+	r.size = size
 	select {
 	case s.requests <- r:
 	case <-ctx.Done():
@@ -107,6 +108,7 @@ type request struct {
 	expected                   int64
 	time                       time.Time
 	ids, types, data, metadata [][]byte
+	size                       int // as MaxAppendBytes counts it; bounds groups (maxGroupBytes)
 
 	result store.Appended
 	err    error         // a *store.ConflictError, or why the commit failed

@@ -20,6 +20,14 @@ const (
 	groupTimeout    = time.Minute // how long one group may take to commit (its retries too)
 )
 
+// maxGroupBytes bounds a group by the size of its appends (as MaxAppendBytes counts them):
+// pgx encodes a whole batch into one buffer before it sends it, and without a bound a group
+// of 256 appends of up to MaxAppendBytes each could take 64 GiB. 64 MiB of appends is far
+// more than a group of maxGroupEvents ordinary events holds, so it leaves group commit as
+// it was for them, and it already spreads a commit's WAL flush over enough bytes that
+// larger groups would gain nothing. An append larger than it commits in a group of its own.
+const maxGroupBytes = 64 << 20
+
 // runCommitter commits the appends handed to it until the store is closed. Appends that
 // arrive while a group is committing form the next group: one round trip, one transaction
 // and one commit (one WAL flush) for all of them, which is what lets concurrent writers
@@ -27,22 +35,36 @@ const (
 //
 // Each append of a group is one call of append_events in the group's transaction; a
 // version conflict is that call's result, not an error, so it fails only its own append.
+//
+// An append that would take a group over its byte budget (maxGroupBytes) starts the next
+// group instead: it was taken from the channel, so it is the committer's to commit, and it
+// stays ahead of every append still waiting there.
 func (s *Store) runCommitter() {
 	var group []*request
+	var next *request // the append that the last group had no room for
 	for {
-		select {
-		case r := <-s.requests:
-			group = append(group[:0], r)
-		case <-s.done:
-			return
-		}
-		events := len(group[0].ids)
-	gather:
-		for len(group) < maxGroupAppends && events < maxGroupEvents {
+		if next != nil {
+			group, next = append(group[:0], next), nil
+		} else {
 			select {
 			case r := <-s.requests:
+				group = append(group[:0], r)
+			case <-s.done:
+				return
+			}
+		}
+		events, size := len(group[0].ids), group[0].size
+	gather:
+		for len(group) < maxGroupAppends && events < maxGroupEvents && size < s.opts.groupBytes {
+			select {
+			case r := <-s.requests:
+				if size+r.size > s.opts.groupBytes {
+					next = r
+					break gather
+				}
 				group = append(group, r)
 				events += len(r.ids)
+				size += r.size
 			default:
 				break gather
 			}

@@ -13,3 +13,9 @@ func WithTimeouts(commit, settle time.Duration) Option {
 func WithMaxAppendBytes(n int) Option {
 	return func(o *options) { o.maxAppend = n }
 }
+
+// WithMaxGroupBytes lowers maxGroupBytes, so that a test can fill a group with small
+// appends.
+func WithMaxGroupBytes(n int) Option {
+	return func(o *options) { o.groupBytes = n }
+}

@@ -26,6 +26,7 @@ type options struct {
 	groupTimeout  time.Duration // bounds one group's commit
 	settleTimeout time.Duration // bounds the look-ups of one group's appends, together
 	maxAppend     int           // bounds one append's encoded size (MaxAppendBytes)
+	groupBytes    int           // bounds a group's appends by their encoded size (maxGroupBytes)
 }
 
 // Option configures a Store.
@@ -113,7 +114,7 @@ func WithRetryWindow(d time.Duration) Option {
 }
 
 func buildOptions(opts []Option) options {
-	o := options{schema: DefaultSchema, now: time.Now, groupTimeout: groupTimeout, settleTimeout: settleTimeout, maxAppend: MaxAppendBytes}
+	o := options{schema: DefaultSchema, now: time.Now, groupTimeout: groupTimeout, settleTimeout: settleTimeout, maxAppend: MaxAppendBytes, groupBytes: maxGroupBytes}
 	for _, f := range opts {
 		f(&o)
 	}
