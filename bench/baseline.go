@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 )
 
 // errBaselineConflict reports a version check that failed in a baseline (a harness bug).
@@ -40,7 +39,7 @@ func (l *fileLog) writer(int) appendFunc {
 			return err
 		}
 		if l.sync {
-			return syscall.Fdatasync(int(l.f.Fd()))
+			return datasync(l.f)
 		}
 		return nil
 	}
@@ -100,7 +99,7 @@ func (g *groupCommit) loop() {
 		}
 		_, err := g.f.Write(buf)
 		if err == nil && g.sync {
-			err = syscall.Fdatasync(int(g.f.Fd()))
+			err = datasync(g.f)
 		}
 		g.groups.Add(1)
 		g.events.Add(int64(len(pending)))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	neturl "net/url"
@@ -194,6 +195,13 @@ func TestParseConfig_authTokens(t *testing.T) {
 	if err := os.WriteFile(file, []byte("# ops\n"+token1+"\n\n  "+token2+"  \n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The operating system's own words for a missing file ("no such file or directory" on
+	// Unix, others on Windows), which the refusal passes on.
+	_, notExist := os.Open(filepath.Join(dir, "missing"))
+	if notExist == nil {
+		t.Fatal("a file that was never written exists")
+	}
+	notExist = errors.Unwrap(notExist) // the cause alone, not the path
 	short := filepath.Join(dir, "short")
 	if err := os.WriteFile(short, []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -222,7 +230,7 @@ func TestParseConfig_authTokens(t *testing.T) {
 		{name: "an empty token file is refused", args: []string{"--auth-token-file", empty}, wantErr: "no token"},
 		{name: "an empty list of tokens is refused", args: []string{"--auth-tokens", ""}, wantErr: "no token"},
 		{name: "a list of separators only is refused", args: []string{"--auth-tokens", " , "}, wantErr: "no token"},
-		{name: "a missing token file is refused", args: []string{"--auth-token-file", filepath.Join(dir, "missing")}, wantErr: "no such file"},
+		{name: "a missing token file is refused", args: []string{"--auth-token-file", filepath.Join(dir, "missing")}, wantErr: notExist.Error()},
 		{name: "--auth-queries without tokens is refused", args: []string{"--auth-queries"}, wantErr: "--auth-queries"},
 	}
 	for _, tt := range tests {

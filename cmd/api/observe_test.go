@@ -19,6 +19,7 @@ import (
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/internal/clocktest"
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -381,7 +382,7 @@ func TestMain_requestLog(t *testing.T) {
 			if got.Level != "INFO" || got.Path != tt.want.Path || got.Status != tt.want.Status || got.Field != tt.want.Field || got.Codes != tt.want.Codes {
 				t.Errorf("logged %s\nwant %+v at INFO", raw, tt.want)
 			}
-			if got.Duration <= 0 || (got.Bytes <= 0 && got.Status != http.StatusSwitchingProtocols) {
+			if !clocktest.Measured(time.Duration(got.Duration)) || (got.Bytes <= 0 && got.Status != http.StatusSwitchingProtocols) {
 				t.Errorf("logged %s: want a duration and the bytes written", raw)
 			}
 		})
@@ -398,7 +399,7 @@ func TestMain_requestLog(t *testing.T) {
 		if !onConn && got.Msg != "graphql operation" {
 			t.Errorf("logged %s, want the WebSocket's request line or a graphql operation line", raw)
 		}
-		if got.Level != "INFO" || got.OpType != "subscription" || got.Field != "events" || got.Duration <= 0 {
+		if got.Level != "INFO" || got.OpType != "subscription" || got.Field != "events" || !clocktest.Measured(time.Duration(got.Duration)) {
 			t.Errorf("logged %s, want the subscription on events at INFO with its duration", raw)
 		}
 		upgrade := logs.await(t, "for the WebSocket upgrade", func(l string) bool {

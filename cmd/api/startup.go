@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"strings"
+	"syscall"
 
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -22,7 +22,7 @@ func storeError(c Config, err error) error {
 		hint = fmt.Sprintf("another eventgraph server or tool has %s open: stop it or choose another --data", c.DataDir)
 	case errors.Is(err, fs.ErrPermission):
 		hint = fmt.Sprintf("this user may not write %s: fix its permissions or choose another --data", c.DataDir)
-	case errors.Is(err, fs.ErrExist), strings.Contains(err.Error(), "not a directory"):
+	case errors.Is(err, fs.ErrExist), errors.Is(err, syscall.ENOTDIR):
 		hint = fmt.Sprintf("--data %s must be a directory; a missing one is created", c.DataDir)
 	}
 	if hint == "" {

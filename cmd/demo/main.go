@@ -27,7 +27,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -78,7 +77,7 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 	defer cancel()
 	if err := run(ctx, &client{url: *endpoint, token: *token, http: hc}, stdout); err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		if refused(err) {
 			fmt.Fprintf(stderr, "demo: is the server running at %s? Start one with: go run ./cmd/api --store memory\n", *endpoint)
 		}
 		return 1

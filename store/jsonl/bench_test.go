@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -198,7 +197,7 @@ func benchRaw(b *testing.B, batch int, sync bool) float64 {
 			b.Fatal(err)
 		}
 		if sync {
-			if err := syscall.Fdatasync(fd); err != nil {
+			if err := jsonl.Datasync(f, fd); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,9 +3,10 @@
 //
 // # Files
 //
-// A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock) so
-// that a second Open of the directory, from any process, fails with ErrLocked (on unix
-// systems only: elsewhere no lock is taken, and two writers would damage the log); once a
+// A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock on
+// unix systems, LockFileEx on Windows) so that a second Open of the directory, from any
+// process, fails with ErrLocked (on other systems no lock is taken, and two writers would
+// damage the log); once a
 // checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
 // the sagas got and is not part of the log; and once a snapshot was saved (see
 // Store.SaveSnapshot), also the subdirectory snapshots/, which is not part of the log either.

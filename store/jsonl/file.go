@@ -35,16 +35,6 @@ func (o *osFile) Sync() error                              { return datasync(o.f
 func (o *osFile) Truncate(size int64) error                { return o.f.Truncate(size) }
 func (o *osFile) Close() error                             { return o.f.Close() }
 
-// syncDir makes a directory entry (a newly created file) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // makeDir creates dir and any parents it lacks, syncing the parent of each directory it
 // created: the log's own directory entry is synced when the log is created, but a power
 // failure could still lose a directory that was only just made, with the log in it.

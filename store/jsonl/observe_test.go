@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventgraph/eventgraph/internal/clocktest"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
@@ -49,10 +50,10 @@ func TestWithObserver(t *testing.T) {
 		s := openStore(t, t.TempDir(), jsonl.WithObserver(rec))
 		mustAppend(t, s, "s-1", store.NoStream, ev("A", 1), ev("A", 2), ev("A", 3))
 
-		if len(rec.appends) != 1 || rec.appends[0].events != 3 || rec.appends[0].err != nil || rec.appends[0].d <= 0 {
+		if len(rec.appends) != 1 || rec.appends[0].events != 3 || rec.appends[0].err != nil || !clocktest.Measured(rec.appends[0].d) {
 			t.Errorf("appends observed %+v, want one of 3 events without error", rec.appends)
 		}
-		if len(rec.syncs) != 1 || rec.syncs[0] != (syncObs{appends: 1, events: 3, d: rec.syncs[0].d}) || rec.syncs[0].d <= 0 {
+		if len(rec.syncs) != 1 || rec.syncs[0] != (syncObs{appends: 1, events: 3, d: rec.syncs[0].d}) || !clocktest.Measured(rec.syncs[0].d) {
 			t.Errorf("syncs observed %+v, want one of 1 append and 3 events", rec.syncs)
 		}
 	})
