@@ -55,7 +55,7 @@ type start struct {
 
 // pack returns s in one word, the stream number above the version, when both fit in 32 bits.
 func pack(s start) (uint64, bool) {
-	if s.stream < 0 || s.stream > 1<<32-1 || s.version < 0 || s.version > 1<<32-1 {
+	if s.stream < 0 || int64(s.stream) > 1<<32-1 || s.version < 0 || s.version > 1<<32-1 {
 		return 0, false
 	}
 	return uint64(s.stream)<<32 | uint64(s.version), true

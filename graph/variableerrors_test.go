@@ -40,7 +40,7 @@ func TestVariables_everyRefusalReported(t *testing.T) {
 	}{
 		{"four refusals, by both checks", map[string]any{"first": 1.5, "status": "placed", "after": "twelve"},
 			[]string{"BAD_USER_INPUT first", "BAD_USER_INPUT status", "BAD_USER_INPUT id", "BAD_USER_INPUT after"}},
-		{"the endpoint's check only", map[string]any{"first": 1 << 40, "status": "placed", "id": "o1", "after": 1},
+		{"the endpoint's check only", map[string]any{"first": int64(1 << 40), "status": "placed", "id": "o1", "after": 1},
 			[]string{"BAD_USER_INPUT first", "BAD_USER_INPUT status"}},
 		{"one refusal", map[string]any{"id": "o1", "after": true}, []string{"BAD_USER_INPUT after"}},
 	}

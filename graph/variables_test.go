@@ -113,7 +113,7 @@ func TestVariables_refusalsAlikeOverWebSocket(t *testing.T) {
 		}
 		return strings.Join(types, " / ")
 	}
-	for _, n := range []any{1.5, 1 << 40} {
+	for _, n := range []any{1.5, int64(1 << 40)} {
 		if got := shape(n); !strings.HasPrefix(got, "error ") || !strings.Contains(got, `"BAD_USER_INPUT"`) || strings.Contains(got, " / ") {
 			t.Errorf("an Int of %v: %s; want one error message with BAD_USER_INPUT", n, got)
 		}

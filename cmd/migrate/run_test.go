@@ -8,9 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -279,7 +281,7 @@ func TestRun_usage(t *testing.T) {
 		{"bad batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "0", "dir"}, "--batch"},
 		// A batch is held in memory: a huge one had run out of memory, after making the schema.
 		{"huge batch", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "1000000000", "dir"}, "must be 1 to 100000"},
-		{"batch beyond int", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", "9223372036854775807", "dir"}, "must be 1 to 100000"},
+		{"batch of the largest int", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"--batch", strconv.Itoa(math.MaxInt), "dir"}, "must be 1 to 100000"},
 		{"unknown flag", nil, []string{"--nope", "dir"}, "nope"},
 		{"unknown flag after the directory", nil, []string{"dir", "--nope"}, "nope"},
 		{"two directories", map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}, []string{"dir", "--batch", "5", "other"}, `got 2 arguments ["dir" "other"]`},

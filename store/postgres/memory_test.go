@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -55,7 +56,7 @@ func TestStore_tailMemory(t *testing.T) {
 		// and one event; the subscriber holds nothing.
 		{"with a subscriber, bounded by bytes", nil, false, 48 * mib},
 		// With no bound by bytes that matters, only dropping the cache frees it.
-		{"after the last subscriber, dropped", []postgres.Option{postgres.WithTailBytes(1 << 40)}, true, 32 * mib},
+		{"after the last subscriber, dropped", []postgres.Option{postgres.WithTailBytes(math.MaxInt)}, true, 32 * mib},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, url := open(t, tc.opts...)
