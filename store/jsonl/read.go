@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 
 	"github.com/eventgraph/eventgraph/internal/merge"
@@ -40,7 +41,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after store.Versi
 
 		r := reader{s: s, ctx: ctx, stream: stream}
 		es := make([]entry, 0, min(readChunk, len(positions)))
-		for v := max(int(after), 0); v < len(positions); v += readChunk {
+		for v := toIndex(after); v < len(positions); v += readChunk {
 			es = es[:0]
 			for _, p := range positions[v:min(v+readChunk, len(positions))] {
 				es = append(es, entries.at(int(p-1)))
@@ -96,7 +97,7 @@ func (s *Store) readAll(ctx context.Context, after store.Position, shared bool) 
 		}
 		r := reader{s: s, ctx: ctx, shared: shared, aheadOK: true}
 		defer r.stopAhead()
-		for p, ok := max(int(after), 0), true; p < entries.len(); {
+		for p, ok := toIndex(after), true; p < entries.len(); {
 			if p, ok = r.step(&entries, p, yield); !ok {
 				return
 			}
@@ -126,7 +127,7 @@ func (s *Store) subscribe(ctx context.Context, after store.Position, shared bool
 		defer s.subs.Add(-1)
 		r := reader{s: s, ctx: ctx, shared: shared, aheadOK: true}
 		defer r.stopAhead()
-		cursor := max(int(after), 0)
+		cursor := toIndex(after)
 		for {
 			s.mu.RLock()
 			closed, entries := s.closed, s.idx.entries
@@ -355,4 +356,12 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 		}
 		r.read(es, yield)
 	}
+}
+
+// toIndex is a caller's after (a version or a position) as an index into what the Store
+// holds, which an int always counts: negative is 0, and beyond an int is the largest int
+// (int(after) on a 32-bit processor had wrapped 1<<32+1 to 1, and yielded events the caller
+// was already past).
+func toIndex[T ~int64](after T) int {
+	return int(min(max(after, 0), T(math.MaxInt)))
 }

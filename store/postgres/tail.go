@@ -56,7 +56,7 @@ func (t *tail) since(from store.Position, max, maxBytes int) (events []store.Eve
 	}
 	size := 0
 	for p := from + 1; p <= t.last && len(events) < max && size < maxBytes; p++ {
-		e := t.ring[int(p)%t.size]
+		e := t.ring[t.slot(p)]
 		size += eventSize(&e)
 		e.Data = append([]byte(nil), e.Data...) // the caller may change what it gets
 		e.Metadata = maps.Clone(e.Metadata)
@@ -118,7 +118,7 @@ func (t *tail) add(events []store.Event) {
 		if t.last-t.first == store.Position(t.size) {
 			t.pushOut() // its slot is the new event's
 		}
-		t.ring[int(e.Position)%t.size] = e
+		t.ring[t.slot(e.Position)] = e
 		t.bytes += eventSize(&e)
 		t.last = e.Position
 		for t.bytes > t.maxBytes && t.last-t.first > 1 {
@@ -131,7 +131,7 @@ func (t *tail) add(events []store.Event) {
 
 // pushOut forgets the oldest cached event. t.mu is held.
 func (t *tail) pushOut() {
-	slot := &t.ring[int(t.first+1)%t.size]
+	slot := &t.ring[t.slot(t.first+1)]
 	t.bytes -= eventSize(slot)
 	*slot = store.Event{}
 	t.first++
@@ -192,3 +192,7 @@ func (s *Store) readTail(ctx context.Context) {
 		}
 	}
 }
+
+// slot is where position p is kept in the ring. The remainder is taken in 64 bits: the
+// database's positions go beyond an int on a 32-bit processor, where int(p) turned negative.
+func (t *tail) slot(p store.Position) int { return int(p % store.Position(t.size)) }

@@ -191,3 +191,22 @@ func equal(a, b []store.Position) bool {
 	}
 	return true
 }
+
+// TestTail_positionsBeyondInt32: the database's positions go past what an int holds on a
+// 32-bit processor, where the ring's slot had been int(p)%size, negative past 1<<31 (the
+// tailer goroutine panicked, and the process with it). CI runs it built for 386.
+func TestTail_positionsBeyondInt32(t *testing.T) {
+	for _, first := range []store.Position{1<<31 - 2, 1<<32 - 2} {
+		tl := newTail(4, 1<<20, first)
+		tl.add(eventsAt(first+1, first+2, first+3))
+		got, cached, _ := tl.since(first, 10, 1<<20)
+		if want := []store.Position{first + 1, first + 2, first + 3}; !cached || !equal(positions(got), want) {
+			t.Errorf("since(%d): %v (cached %v), want %v from the cache", first, positions(got), cached, want)
+		}
+		tl.add(eventsAt(first+4, first+5)) // pushes the oldest out of a ring of 4
+		got, cached, _ = tl.since(first+1, 10, 1<<20)
+		if want := []store.Position{first + 2, first + 3, first + 4, first + 5}; !cached || !equal(positions(got), want) {
+			t.Errorf("since(%d): %v (cached %v), want %v from the cache", first+1, positions(got), cached, want)
+		}
+	}
+}

@@ -40,6 +40,9 @@ func checkReadStream(tb testing.TB, h Harness) {
 		{"b", 1, []store.Position{7, 8}},
 		{"missing", 0, nil},
 		{"missing", 3, nil},
+		// Beyond an int on a 32-bit processor: not wrapped to a small version.
+		{"a", 1 << 31, nil},
+		{"a", 1<<32 + 1, nil},
 	}
 	for _, tt := range tests {
 		var want []store.Event
@@ -60,8 +63,8 @@ func checkReadAll(tb testing.TB, h Harness) {
 	if msg := contiguous(all, 0, 8); msg != "" {
 		tb.Fatalf("ReadAll(0): %s", msg)
 	}
-	for _, after := range []store.Position{-1, 0, 1, 3, 7, 8, 20} {
-		want := all[min(max(int(after), 0), len(all)):]
+	for _, after := range []store.Position{-1, 0, 1, 3, 7, 8, 20, 1 << 31, 1<<32 + 1} {
+		want := all[min(max(after, 0), store.Position(len(all))):]
 		sameEvents(tb, fmt.Sprintf("ReadAll(%d)", after), want, readAll(tb, ctx, s, after))
 	}
 	sub, err := subscribeUntil(ctx, h, s, -1, store.Position(len(all)))
@@ -74,6 +77,43 @@ func checkReadAll(tb testing.TB, h Harness) {
 		break
 	}
 	sameEvents(tb, "ReadAll(0) after an early break", all, readAll(tb, ctx, s, 0))
+	checkSubscribeBeyondInt(tb, ctx, h, s, store.Position(len(all)))
+}
+
+// checkSubscribeBeyondInt: a subscription after a position beyond an int on a 32-bit
+// processor yields nothing of a log whose head is head, not the events after that position
+// wrapped to 32 bits. It is stopped once a subscription after the head has received an
+// event appended after both began; by then the first would long have read any history.
+func checkSubscribeBeyondInt(tb testing.TB, ctx context.Context, h Harness, s store.Store, head store.Position) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, h.timeout())
+	defer cancel()
+	for _, after := range []store.Position{1 << 31, 1<<32 + 1} {
+		beyond, stop := context.WithCancel(ctx)
+		got := make(chan []store.Event, 1)
+		go func() {
+			var out []store.Event
+			for e, err := range s.Subscribe(beyond, after) {
+				if err != nil {
+					break
+				}
+				out = append(out, e)
+			}
+			got <- out
+		}()
+		next, ok := iter.Pull2(s.Subscribe(ctx, head))
+		mustAppend(tb, ctx, s, "beyond", store.Any, numbered("C", 0, 1)...)
+		e, err, _ := next()
+		ok()
+		if err != nil || e.Position != head+1 {
+			tb.Fatalf("Subscribe(%d) while checking Subscribe(%d): %v, %v; want the event appended at %d", head, after, e.Position, err, head+1)
+		}
+		head++
+		stop()
+		if evs := <-got; len(evs) != 0 {
+			tb.Errorf("Subscribe(%d) yielded %d events (the first at position %d), want none", after, len(evs), evs[0].Position)
+		}
+	}
 }
 
 // jsonSpellings returns JSON documents whose spelling a store must keep as json.Compact
