@@ -31,7 +31,8 @@ fi
 
 work=$(mktemp -d)
 trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEARCH=win64
+# No Mono or Gecko (their installers would ask, on a machine with a display).
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml="
 wineboot --init >/dev/null 2>&1 || true
 system32="$WINEPREFIX/drive_c/windows/system32"
 [ -d "$system32" ] || { echo "windows: wineboot made no prefix at $WINEPREFIX" >&2; exit 1; }
@@ -52,11 +53,11 @@ EOF
 x86_64-w64-mingw32-gcc -shared -O2 -o "$system32/bcryptprimitives.dll" "$work/prng.c" -ladvapi32 -Wl,--kill-at
 
 at="$(go env GOROOT)/src/internal/syscall/windows/at_windows.go"
-overlay=()
+overlay=(-trimpath) # never empty: "${overlay[@]}" of an empty array fails under set -u before bash 4.4
 if grep -q $'^\t\tSTATUS_NOT_SUPPORTED:' "$at"; then
   sed $'s/^\\(\t\tSTATUS_NOT_SUPPORTED\\):/\\1, NTStatus(0xC0000002):/' "$at" > "$work/at_windows.go"
   printf '{"Replace":{"%s":"%s"}}' "$at" "$work/at_windows.go" > "$work/overlay.json"
-  overlay=(-overlay "$work/overlay.json")
+  overlay+=(-overlay "$work/overlay.json")
 else
   echo "windows: $at has changed; building without the RemoveAll work-around" >&2
 fi
@@ -64,7 +65,14 @@ fi
 patterns=("$@")
 [ ${#patterns[@]} -gt 0 ] || patterns=(./...)
 failed=()
-for pkg in $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' "${patterns[@]}"); do
+# An assignment, so that set -e stops the script when go list fails; and no package at all is
+# a failure too, not a pass.
+pkgs=$(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' "${patterns[@]}")
+if [ -z "$pkgs" ]; then
+  echo "windows: no package with tests matches ${patterns[*]}" >&2
+  exit 1
+fi
+for pkg in $pkgs; do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   exe="$work/$(echo "$pkg" | tr / _).test.exe"
   if ! GOOS=windows GOARCH=amd64 go test "${overlay[@]}" -c -o "$exe" "$pkg"; then

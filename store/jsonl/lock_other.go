@@ -23,3 +23,6 @@ func lockShared(path string, _ bool) (*os.File, bool, error) {
 	}
 	return f, false, err
 }
+
+// unlock closes the lock file.
+func unlock(f *os.File) error { return f.Close() }

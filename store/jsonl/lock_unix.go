@@ -67,3 +67,7 @@ func flock(f *os.File, how int) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// unlock releases a lock lockFile or lockShared took, by closing its file: flock locks end
+// with the last descriptor of their open file description.
+func unlock(f *os.File) error { return f.Close() }

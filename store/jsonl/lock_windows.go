@@ -64,3 +64,15 @@ func flock(f *os.File, flags uint32) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// unlock releases a lock lockFile or lockShared took, then closes its file. The lock is
+// released explicitly, as Microsoft advises: one left to the closing of its handle ends when
+// the system gets round to it, so an Open right after Close could still find it held.
+func unlock(f *os.File) error {
+	var ol windows.Overlapped
+	err := windows.UnlockFileEx(windows.Handle(f.Fd()), 0, ^uint32(0), ^uint32(0), &ol)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -134,7 +134,7 @@ func openStore(dir string, readOnly bool, opts []Option) (*Store, error) {
 	s, err := open(dir, lock, cfg)
 	if err != nil {
 		if lock != nil {
-			lock.Close()
+			unlock(lock)
 		}
 		if created {
 			_ = os.Remove(lockPath)
@@ -269,7 +269,7 @@ func (s *Store) Close() error {
 	close(s.done)
 	err := s.f.Close()
 	if s.lock != nil {
-		if lerr := s.lock.Close(); err == nil {
+		if lerr := unlock(s.lock); err == nil {
 			err = lerr
 		}
 	}

@@ -64,12 +64,12 @@
 // committer: appends that arrive while a group is committing form the next group, sent as
 // one pipelined batch of append_events calls that PostgreSQL runs as one implicit
 // transaction — one round trip, one lock acquisition, one WAL flush for the whole group. A
-// group holds at most 256 appends, 4096 events and 64 MiB of appends (as MaxAppendBytes
-// counts them), as the driver encodes the whole batch in memory before it sends it; an
-// append larger than that commits in a group of its own. A conflict is a call's result,
-// not an error, so it fails only its own append; if the group fails as a whole, each of
-// its appends is retried alone. Several Stores (servers) on one database contend for the
-// head lock group by group.
+// group holds at most 256 appends and 64 MiB of appends (as MaxAppendBytes counts them), as
+// the driver encodes the whole batch in memory before it sends it, and takes no more appends
+// once it holds 4096 events; an append over 64 MiB commits in a group of its own. A
+// conflict is a call's result, not an error, so it fails only its own append; if the group
+// fails as a whole, each of its appends is retried alone. Several Stores (servers) on one
+// database contend for the head lock group by group.
 //
 // # Subscriptions across processes
 //
