@@ -53,7 +53,7 @@ EOF
 x86_64-w64-mingw32-gcc -shared -O2 -o "$system32/bcryptprimitives.dll" "$work/prng.c" -ladvapi32 -Wl,--kill-at
 
 at="$(go env GOROOT)/src/internal/syscall/windows/at_windows.go"
-overlay=(-trimpath) # never empty: "${overlay[@]}" of an empty array fails under set -u before bash 4.4
+overlay=()
 if grep -q $'^\t\tSTATUS_NOT_SUPPORTED:' "$at"; then
   sed $'s/^\\(\t\tSTATUS_NOT_SUPPORTED\\):/\\1, NTStatus(0xC0000002):/' "$at" > "$work/at_windows.go"
   printf '{"Replace":{"%s":"%s"}}' "$at" "$work/at_windows.go" > "$work/overlay.json"
@@ -75,7 +75,8 @@ fi
 for pkg in $pkgs; do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   exe="$work/$(echo "$pkg" | tr / _).test.exe"
-  if ! GOOS=windows GOARCH=amd64 go test "${overlay[@]}" -c -o "$exe" "$pkg"; then
+  # ${overlay[@]+...}: an empty array is an unbound variable under set -u before bash 4.4.
+  if ! GOOS=windows GOARCH=amd64 go test ${overlay[@]+"${overlay[@]}"} -c -o "$exe" "$pkg"; then
     failed+=("$pkg (build)"); continue
   fi
   start=$SECONDS

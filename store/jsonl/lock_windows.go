@@ -71,6 +71,9 @@ func flock(f *os.File, flags uint32) (*os.File, error) {
 func unlock(f *os.File) error {
 	var ol windows.Overlapped
 	err := windows.UnlockFileEx(windows.Handle(f.Fd()), 0, ^uint32(0), ^uint32(0), &ol)
+	if err != nil {
+		err = fmt.Errorf("jsonl: unlock %s: %w", f.Name(), err)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -371,6 +371,30 @@ func (s clampsToHead) Subscribe(ctx context.Context, after store.Position) iter.
 	return s.Store.Subscribe(ctx, after)
 }
 
+// wraps32 takes the position or version a read starts after as a 32-bit int would hold it,
+// as the JSONL store did on a 32-bit processor.
+type wraps32 struct{ *memory.Store }
+
+func (s wraps32) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return s.Store.ReadStream(ctx, stream, store.Version(int32(after)))
+}
+
+func (s wraps32) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.Store.ReadAll(ctx, store.Position(int32(after)))
+}
+
+func (s wraps32) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.Store.Subscribe(ctx, store.Position(int32(after)))
+}
+
+// wrapsSubscribe32 is wraps32 in Subscribe alone, so that the subscription's check is seen
+// to fail on its own.
+type wrapsSubscribe32 struct{ *memory.Store }
+
+func (s wrapsSubscribe32) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.Store.Subscribe(ctx, store.Position(int32(after)))
+}
+
 // halfClosed fails with ErrClosed after Close in Append and the iterators, but its
 // StreamVersion and AppendHandover then report success, writing nothing.
 type halfClosed struct{ *memory.Store }

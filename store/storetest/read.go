@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -77,41 +78,30 @@ func checkReadAll(tb testing.TB, h Harness) {
 		break
 	}
 	sameEvents(tb, "ReadAll(0) after an early break", all, readAll(tb, ctx, s, 0))
-	checkSubscribeBeyondInt(tb, ctx, h, s, store.Position(len(all)))
+	checkSubscribeBeyondInt(tb, ctx, s)
 }
 
 // checkSubscribeBeyondInt: a subscription after a position beyond an int on a 32-bit
-// processor yields nothing of a log whose head is head, not the events after that position
-// wrapped to 32 bits. It is stopped once a subscription after the head has received an
-// event appended after both began; by then the first would long have read any history.
-func checkSubscribeBeyondInt(tb testing.TB, ctx context.Context, h Harness, s store.Store, head store.Position) {
+// processor yields nothing of the log, not the events after that position wrapped to 32
+// bits. Nothing signals that a subscription found no history, so each is given a tenth of
+// a second: a store that wraps the position yields its history at once, and a correct one
+// never yields, so the wait can make the check miss a defect but never fail a correct store.
+func checkSubscribeBeyondInt(tb testing.TB, ctx context.Context, s store.Store) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(ctx, h.timeout())
-	defer cancel()
 	for _, after := range []store.Position{1 << 31, 1<<32 + 1} {
-		beyond, stop := context.WithCancel(ctx)
-		got := make(chan []store.Event, 1)
-		go func() {
-			var out []store.Event
-			for e, err := range s.Subscribe(beyond, after) {
-				if err != nil {
-					break
-				}
-				out = append(out, e)
+		wait, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		var got []store.Event
+		for e, err := range s.Subscribe(wait, after) {
+			if err != nil {
+				break
 			}
-			got <- out
-		}()
-		next, ok := iter.Pull2(s.Subscribe(ctx, head))
-		mustAppend(tb, ctx, s, "beyond", store.Any, numbered("C", 0, 1)...)
-		e, err, _ := next()
-		ok()
-		if err != nil || e.Position != head+1 {
-			tb.Fatalf("Subscribe(%d) while checking Subscribe(%d): %v, %v; want the event appended at %d", head, after, e.Position, err, head+1)
+			if got = append(got, e); len(got) == 10 {
+				break
+			}
 		}
-		head++
-		stop()
-		if evs := <-got; len(evs) != 0 {
-			tb.Errorf("Subscribe(%d) yielded %d events (the first at position %d), want none", after, len(evs), evs[0].Position)
+		cancel()
+		if len(got) != 0 {
+			tb.Errorf("Subscribe(%d) yielded events (the first at position %d), want none", after, got[0].Position)
 		}
 	}
 }

@@ -207,6 +207,16 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"subscribe past the head"},
 		},
 		{
+			name:     "wraps the position or version a read starts after to 32 bits",
+			wrap:     func(s *memory.Store) store.Store { return wraps32{s} },
+			mustFail: []string{"read stream", "read all"},
+		},
+		{
+			name:     "wraps the position a subscription starts after to 32 bits",
+			wrap:     func(s *memory.Store) store.Store { return wrapsSubscribe32{s} },
+			mustFail: []string{"read all"},
+		},
+		{
 			name:     "keeps optional methods working after Close",
 			wrap:     func(s *memory.Store) store.Store { return halfClosed{s} },
 			mustFail: []string{"optional methods fail with ErrClosed after Close"},
