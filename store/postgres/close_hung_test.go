@@ -48,14 +48,5 @@ func TestStore_Close_endsReadsOfAHungDatabase(t *testing.T) {
 	case <-reading.C:
 		t.Fatal("the read has not ended 10 s after Close")
 	}
-	closing := time.NewTimer(30 * time.Second)
-	defer closing.Stop()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-closing.C:
-		t.Fatal("Close has not returned after 30 s")
-	}
+	awaitClosed(t, closed, 30*time.Second, "after it was called")
 }

@@ -103,15 +103,6 @@ func TestStore_Append_groupLosesItsConnectionInAPartition(t *testing.T) {
 	// pgx waits up to 15 s for the server to close a connection that failed, which a
 	// partition makes it wait in full; that is the pool's affair, not the committer's.
 	proxy.stop()
-	closing := time.NewTimer(10 * time.Second)
-	defer closing.Stop()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-closing.C:
-		t.Fatal("Close has not returned 10 s after the partition ended")
-	}
+	awaitClosed(t, closed, 10*time.Second, "after the partition ended")
 	t.Logf("group of %d: its appends returned %v after the partition began", lost.Load(), took)
 }

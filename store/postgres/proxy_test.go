@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store/postgres"
 	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
@@ -225,5 +226,22 @@ func (p *proxy) pump(client, server net.Conn) {
 				return
 			}
 		}
+	}
+}
+
+// awaitClosed waits for the error of a Close running in the background (sent on closed)
+// and fails the test when it is one, or when none came within d; when names the moment d
+// counts from, for the failure's message.
+func awaitClosed(t *testing.T, closed <-chan error, d time.Duration, when string) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-timer.C:
+		t.Fatalf("Close has not returned %v %s", d, when)
 	}
 }
