@@ -153,6 +153,7 @@ func TestMain_appendFaults(t *testing.T) {
 			b, _ := io.ReadAll(resp.Body)
 			return resp.StatusCode, string(b)
 		}
+		awaitReady(t, m)
 		for _, path := range []string{"/healthz", "/readyz"} {
 			if code, body := health(path); code != http.StatusOK {
 				t.Fatalf("%s before the fault: %d %q", path, code, body)

@@ -30,11 +30,7 @@ func readiness(tb testing.TB, m *Main, status int, body string, gauge float64) {
 // fired (found by an SRE review).
 func TestMain_readyGaugeAgreesWithReadyz(t *testing.T) {
 	m, _ := startMain(t, "--store", "memory")
-	select {
-	case <-m.Ready():
-	case <-testCtx(t).Done():
-		t.Fatal("never ready")
-	}
+	awaitReady(t, m)
 	readiness(t, m, http.StatusOK, "ready", 1)
 
 	// A restaurant event whose body the read model cannot decode stops its projection.

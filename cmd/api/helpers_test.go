@@ -138,3 +138,15 @@ type result struct {
 	Position  int64  `json:"position"`
 	Duplicate bool   `json:"duplicate"`
 }
+
+// awaitReady waits until m has caught up with its log after start-up (Main.Ready), which a
+// goroutine of the server marks on its own time: a test that expects /readyz 200 or
+// eventgraph_ready 1 soon after start waits for it first (two failed in CI under load).
+func awaitReady(tb testing.TB, m *Main) {
+	tb.Helper()
+	select {
+	case <-m.Ready():
+	case <-testCtx(tb).Done():
+		tb.Fatal("the server never became ready")
+	}
+}

@@ -90,11 +90,8 @@ func awaitMetricThat(tb testing.TB, m *Main, key, want string, ok func(float64) 
 func TestMain_metrics(t *testing.T) {
 	for name, args := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			m := NewMain()
-			logs := runMain(t, m, args...)
-			// eventgraph_ready is 1 once the read models caught up with the log after start-up,
-			// which a goroutine of the server marks on its own time (it failed in CI under load).
-			logs.await(t, "caught up", func(l string) bool { return strings.Contains(l, "caught up") })
+			m, _ := startMain(t, args...)
+			awaitReady(t, m)
 			c := newClient(t, m.URL()+"/graphql")
 			gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})
 			resp, err := c.Query(testCtx(t), createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Again", "menu": menu("pasta")}})
@@ -252,6 +249,7 @@ func TestMain_readyz(t *testing.T) {
 		"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"pasta"}},
 	})).PlaceOrder
 	gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+	awaitReady(t, first)
 	if resp, body := httpGet(t, first.URL()+"/readyz"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /readyz of a caught-up server: %d %s", resp.StatusCode, body)
 	}

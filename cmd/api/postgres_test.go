@@ -185,6 +185,7 @@ func TestMain_readyzAsksTheStore(t *testing.T) {
 	c := newClient(t, m.URL()+"/graphql")
 	created := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})).CreateRestaurant
 	gql(t, c, `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { id } }`, map[string]any{"p": created.Position})
+	awaitReady(t, m)
 	if resp, body := httpGet(t, m.URL()+"/readyz"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /readyz: %d %s, want 200", resp.StatusCode, body)
 	}
