@@ -163,7 +163,8 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	cfg = cfg.withDefaults(svc)
 	p := presenter{logger: cfg.Logger}
 	auth := newTokens(cfg.AuthTokens)
-	srv := handler.New(generated.NewExecutableSchema(executableConfig(svc, cfg.Logger)))
+	es := generated.NewExecutableSchema(executableConfig(svc, cfg.Logger))
+	srv := handler.New(es)
 
 	readLimit := cfg.WebSocketReadLimit
 	// In gqlgen's order: the first transport that supports a request serves it.
@@ -193,41 +194,52 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 		newPostTransport(), // transport.POST with a faster body decoder and those statuses
 	}
 	types := &variableTypes{}
-	for _, t := range transports {
-		srv.AddTransport(everyVariable{Transport: t, types: types})
-	}
-
-	srv.SetQueryCache(newQueryCache()) // bounded by bytes too: see queryCache
+	cache := newQueryCache() // bounded by bytes too: see queryCache
+	srv.SetQueryCache(cache)
 	srv.SetValidationRulesFn(validationRules)
-	if cfg.Observer != nil {
-		srv.Use(observed{cfg.Observer}) // first, so it sees what the other extensions refuse
+	extensions := handlerExtensions(cfg, auth, types)
+	for _, x := range extensions {
+		srv.Use(x)
 	}
-	srv.Use(operationCounter{})
-	srv.Use(streamDispatch{})
-	if !cfg.DisableIntrospection {
-		srv.Use(extension.Introspection{})
-		srv.Use(introspectionLimit{})
-	} else {
-		srv.Use(noIntrospection{})
+	cached := newCachedOperations(es.Schema(), cache, extensions)
+	for _, t := range transports {
+		srv.AddTransport(everyVariable{Transport: t, types: types, cached: cached})
 	}
-	if auth.enabled() {
-		srv.Use(authRequired{queries: cfg.AuthQueries})
-	}
-	if cfg.MaxDepth > 0 {
-		srv.Use(depthLimit{max: cfg.MaxDepth})
-	}
-	srv.Use(listDefaults{})
-	srv.Use(definitionLimit{})
-	srv.Use(types)
-	srv.Use(&complexityLimit{limit: cfg.ComplexityLimit}) // gqlgen's, with each fragment priced once
-	srv.Use(transportRules{})
-	srv.Use(newSubscriptionLimit(cfg.MaxSubscriptions)) // the last that may refuse: see there
-	// Last: it keeps a query only once every other extension let it through.
-	srv.Use(newPersistedQueries(cfg.PersistedQueries))
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
 	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, originCheck(cfg.AllowedOrigins, markWebSocket(routeTransports(transports, cfg.MaxBodyBytes, guardStreams(srv)))))), cfg.MaxBodyBytes)
+}
+
+// handlerExtensions returns the endpoint's gqlgen extensions, in the order the executor is
+// given them: its parameter and context mutators run in that order.
+func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.HandlerExtension {
+	var extensions []graphql.HandlerExtension
+	if cfg.Observer != nil {
+		extensions = append(extensions, observed{cfg.Observer}) // first, so it sees what the other extensions refuse
+	}
+	extensions = append(extensions, operationCounter{}, streamDispatch{})
+	if !cfg.DisableIntrospection {
+		extensions = append(extensions, extension.Introspection{}, introspectionLimit{})
+	} else {
+		extensions = append(extensions, noIntrospection{})
+	}
+	if auth.enabled() {
+		extensions = append(extensions, authRequired{queries: cfg.AuthQueries})
+	}
+	if cfg.MaxDepth > 0 {
+		extensions = append(extensions, depthLimit{max: cfg.MaxDepth})
+	}
+	return append(extensions,
+		listDefaults{},
+		definitionLimit{},
+		types,
+		&complexityLimit{limit: cfg.ComplexityLimit}, // gqlgen's, with each fragment priced once
+		transportRules{},
+		newSubscriptionLimit(cfg.MaxSubscriptions), // the last that may refuse: see there
+		// Last: it keeps a query only once every other extension let it through.
+		newPersistedQueries(cfg.PersistedQueries),
+	)
 }
 
 // executableConfig builds gqlgen's configuration: the root resolver and the complexity

@@ -21,22 +21,30 @@ const maxVariableErrors = 50
 // both stop at the first, so a client with three bad variables met them one request at a
 // time. The others are looked for only once a variable was refused, so a request whose
 // variables fit pays nothing for it.
+//
+// It also builds the operation contexts of cached documents itself (see cachedOperations).
 type everyVariable struct {
 	graphql.Transport
-	types *variableTypes
+	types  *variableTypes
+	cached *cachedOperations
 }
 
 func (t everyVariable) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	t.Transport.Do(w, r, everyVariableExecutor{GraphExecutor: exec, types: t.types})
+	t.Transport.Do(w, r, everyVariableExecutor{GraphExecutor: exec, types: t.types, cached: t.cached})
 }
 
 type everyVariableExecutor struct {
 	graphql.GraphExecutor
-	types *variableTypes
+	types  *variableTypes
+	cached *cachedOperations
 }
 
 func (x everyVariableExecutor) CreateOperationContext(ctx context.Context, params *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
-	rc, errs := x.GraphExecutor.CreateOperationContext(ctx, params)
+	rc, errs, ok := x.cached.create(ctx, params)
+	if !ok {
+		rc, errs = x.GraphExecutor.CreateOperationContext(ctx, params)
+		x.cached.learn(rc)
+	}
 	if len(errs) != 1 || !isVariableError(errs[0]) || rc == nil || rc.Operation == nil || x.types.schema == nil {
 		return rc, errs
 	}
