@@ -2,6 +2,8 @@ package graph
 
 import (
 	"math"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -46,5 +48,31 @@ func TestPageLength(t *testing.T) {
 				t.Fatalf("got %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCostReadsArguments: costReadsArguments names exactly the fields whose cost functions
+// in complexityRoot take arguments besides the selection's cost. A field it missed would
+// be priced without its arguments (a page of first: 100 as the default page).
+func TestCostReadsArguments(t *testing.T) {
+	root := reflect.ValueOf(complexityRoot(1, eventReads{}))
+	found := 0
+	for i := range root.NumField() {
+		object := root.Type().Field(i).Name
+		fields := root.Field(i)
+		for j := range fields.NumField() {
+			f := fields.Type().Field(j)
+			name := strings.ToLower(f.Name[:1]) + f.Name[1:]
+			reads := f.Type.Kind() == reflect.Func && !fields.Field(j).IsNil() && f.Type.NumIn() > 1
+			if reads {
+				found++
+			}
+			if got := costReadsArguments(object, name); got != reads {
+				t.Errorf("costReadsArguments(%q, %q) = %v, want %v", object, name, got, reads)
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no cost function reads arguments: the test reads ComplexityRoot wrongly")
 	}
 }

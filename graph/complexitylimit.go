@@ -107,7 +107,10 @@ func (w *costWalker) field(f *ast.Field) int {
 	case ast.Object, ast.Interface, ast.Union:
 		child = w.selectionSet(f.SelectionSet)
 	}
-	args := f.ArgumentMap(w.vars)
+	var args map[string]any
+	if f.ObjectDefinition.Kind == ast.Interface || costReadsArguments(f.ObjectDefinition.Name, f.Name) {
+		args = f.ArgumentMap(w.vars)
+	}
 	if f.ObjectDefinition.Kind != ast.Interface {
 		return w.fieldCost(f.ObjectDefinition, typ.Kind, f.Name, child, args)
 	}
