@@ -23,7 +23,7 @@ import (
 
 // operationsUnderTest returns gqlgen's executor, set up as NewHandler sets it up, and the
 // cachedOperations beside it, sharing its query cache and extensions.
-func operationsUnderTest(t *testing.T, cfg Config) (*executor.Executor, *cachedOperations) {
+func operationsUnderTest(t testing.TB, cfg Config) (*executor.Executor, *cachedOperations) {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(memory.New(), service.WithLogger(logger))
@@ -181,4 +181,50 @@ func sameErrors(a, b gqlerror.List) bool {
 		}
 	}
 	return true
+}
+
+// FuzzCachedOperations holds cachedOperations to gqlgen's executor for any document and
+// variables: once the executor has built a request's context (and so cached its document),
+// cachedOperations either leaves the request to it, unchanged, or builds the same context
+// with the same errors.
+func FuzzCachedOperations(f *testing.F) {
+	create := `mutation($in: CreateRestaurantInput!) { createRestaurant(input: $in) { id } }`
+	for _, seed := range []struct{ query, name, vars string }{
+		{create, "", `{"in": {"id": "r1", "name": "Bistro", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "m1", "name": "Pizza", "price": "9.50"}]}}}`},
+		{create, "", `{"in": {"name": "x", "menu": {"cuisine": "italian", "menuItems": [{"menuItemId": "a", "name": "a", "price": 9.5}]}}}`},
+		{`mutation A { __typename } mutation B($in: PlaceOrderInput!) { placeOrder(input: $in) { id } }`, "B", `{"in": {"restaurantId": "r1", "menuItemIds": "m1", "expectedVersion": 3}}`},
+		{`query($n: Int = 3, $s: OrderStatus) { orders(first: $n, status: $s) { totalCount } }`, "", `{"n": 5.5, "s": "PREPARED"}`},
+		{`query($p: Int64, $t: [String!]) { events(afterPosition: $p, types: $t) { id data } }`, "", `{"p": "12", "t": ["A", null]}`},
+		{`query($id: ID!) { order(id: $id) { id menuItems { name } } }`, "", `{"id": 12}`},
+		{`subscription($id: ID!) { restaurantChanged(id: $id) { name } }`, "", `{"id": "r1"}`},
+		{`{ __schema { queryType { name } } }`, "", ``},
+	} {
+		f.Add(seed.query, seed.name, []byte(seed.vars))
+	}
+	exec, cached := operationsUnderTest(f, Config{MaxSubscriptions: -1, PersistedQueries: 10})
+	ctx := graphql.StartOperationTrace(context.Background())
+	f.Fuzz(func(t *testing.T, query, name string, variables []byte) {
+		params := func() *graphql.RawParams {
+			p := &graphql.RawParams{Query: query, OperationName: name}
+			if vars, ok := decodeVariables(variables); ok {
+				p.Variables = vars
+			}
+			return p
+		}
+		want, wantErrs := exec.CreateOperationContext(ctx, params())
+		cached.learn(want)
+		p := params()
+		before := *p
+		got, gotErrs, taken := cached.create(ctx, p)
+		if !taken {
+			if !reflect.DeepEqual(*p, before) {
+				t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, before)
+			}
+			return
+		}
+		if !sameErrors(gotErrs, wantErrs) {
+			t.Fatalf("errors %v, the executor's %v", gotErrs, wantErrs)
+		}
+		sameContexts(t, got, want)
+	})
 }
