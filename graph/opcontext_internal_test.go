@@ -92,27 +92,13 @@ func TestCachedOperations_asTheExecutor(t *testing.T) {
 			if _, _, ok := cached.create(ctx, params(t, tt.query+" ", tt.operationName, tt.variables)); ok {
 				t.Fatal("took a document not in the cache")
 			}
-			want, wantErrs := exec.CreateOperationContext(ctx, params(t, tt.query, tt.operationName, tt.variables))
-			cached.learn(want)
-			p := params(t, tt.query, tt.operationName, tt.variables)
-			before := *p
-			got, gotErrs, taken := cached.create(ctx, p)
+			taken, got, wantErrs := againstExecutor(t, exec, cached, func() *graphql.RawParams { return params(t, tt.query, tt.operationName, tt.variables) })
 			if taken != (tt.outcome != "left") || taken && (len(wantErrs) > 0) != (tt.outcome == "refused") {
 				t.Fatalf("taken = %v, the executor's errors %v; want %s", taken, wantErrs, tt.outcome)
 			}
 			if !taken {
-				if !reflect.DeepEqual(*p, before) {
-					t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, before)
-				}
 				return
 			}
-			if !sameErrors(gotErrs, wantErrs) {
-				t.Fatalf("errors %v, the executor's %v", gotErrs, wantErrs)
-			}
-			if got.Doc != want.Doc || got.Operation != want.Operation {
-				t.Fatal("not the executor's cached document and operation")
-			}
-			sameContexts(t, got, want)
 			if got.Stats.OperationStart.IsZero() || got.Stats.Validation.End.Before(got.Stats.Parsing.Start) {
 				t.Fatalf("stats %+v", got.Stats)
 			}
@@ -202,7 +188,6 @@ func FuzzCachedOperations(f *testing.F) {
 		f.Add(seed.query, seed.name, []byte(seed.vars))
 	}
 	exec, cached := operationsUnderTest(f, Config{MaxSubscriptions: -1, PersistedQueries: 10})
-	ctx := graphql.StartOperationTrace(context.Background())
 	f.Fuzz(func(t *testing.T, query, name string, variables []byte) {
 		params := func() *graphql.RawParams {
 			p := &graphql.RawParams{Query: query, OperationName: name}
@@ -211,20 +196,33 @@ func FuzzCachedOperations(f *testing.F) {
 			}
 			return p
 		}
-		want, wantErrs := exec.CreateOperationContext(ctx, params())
-		cached.learn(want)
-		p := params()
-		before := *p
-		got, gotErrs, taken := cached.create(ctx, p)
-		if !taken {
-			if !reflect.DeepEqual(*p, before) {
-				t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, before)
-			}
-			return
-		}
-		if !sameErrors(gotErrs, wantErrs) {
-			t.Fatalf("errors %v, the executor's %v", gotErrs, wantErrs)
-		}
-		sameContexts(t, got, want)
+		againstExecutor(t, exec, cached, params)
 	})
+}
+
+// againstExecutor has exec build the context of params() and then cached.create, and fails
+// t unless create left it to the executor with params unchanged, or built the same context
+// with the same errors. It returns whether create took it, its context and the errors.
+func againstExecutor(t *testing.T, exec *executor.Executor, cached *cachedOperations, params func() *graphql.RawParams) (bool, *graphql.OperationContext, gqlerror.List) {
+	t.Helper()
+	ctx := graphql.StartOperationTrace(context.Background())
+	want, wantErrs := exec.CreateOperationContext(ctx, params())
+	cached.learn(want)
+	p := params()
+	before := *p
+	got, gotErrs, taken := cached.create(ctx, p)
+	if !taken {
+		if !reflect.DeepEqual(*p, before) {
+			t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, before)
+		}
+		return false, nil, wantErrs
+	}
+	if !sameErrors(gotErrs, wantErrs) {
+		t.Fatalf("errors %v, the executor's %v", gotErrs, wantErrs)
+	}
+	if got.Doc != want.Doc || got.Operation != want.Operation {
+		t.Fatal("not the executor's cached document and operation")
+	}
+	sameContexts(t, got, want)
+	return true, got, wantErrs
 }
