@@ -1,13 +1,16 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // TestErrors_Codes checks every error code of the API, and that a rejected command writes
@@ -292,6 +295,34 @@ func field(path string) func(t *testing.T, ext map[string]any, msg string) {
 		t.Helper()
 		if ext["field"] != path || !strings.Contains(msg, path) {
 			t.Fatalf("message %q, extensions %v; want field %s", msg, ext, path)
+		}
+	}
+}
+
+// panickingReads is a store whose reads of the log after position 424,000 panic.
+type panickingReads struct{ store.Store }
+
+func (s panickingReads) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	if after >= 424_000 {
+		panic("boom: a bug in the store")
+	}
+	return s.Store.ReadAll(ctx, after)
+}
+
+// TestHandler_panicInAResolver: a resolver's panic is answered INTERNAL_SERVER_ERROR with
+// none of the panic's text, on the field that panicked, the first time a query is sent and
+// each time after, once its document is cached (and the operation's context built by
+// cachedOperations with the recover function learnt from gqlgen's executor).
+func TestHandler_panicInAResolver(t *testing.T) {
+	e := newEnv(t, withStore(func(s store.Store) store.Store { return panickingReads{s} }))
+	for i := range 3 {
+		r := e.do(t, `query($p: Int64) { events(afterPosition: $p) { id } }`, map[string]any{"p": 424_242})
+		if len(r.Errors) != 1 || r.Code() != graph.CodeInternal || r.Errors[0].Message != "internal server error" ||
+			fmt.Sprint(r.Errors[0].Path) != "[events]" {
+			t.Fatalf("request %d: errors %+v, want one INTERNAL_SERVER_ERROR at events", i+1, r.Errors)
+		}
+		if strings.Contains(string(r.Data)+fmt.Sprint(r.Errors), "boom") {
+			t.Fatalf("request %d: the panic's text reached the client: %s %+v", i+1, r.Data, r.Errors)
 		}
 	}
 }

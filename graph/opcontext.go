@@ -60,7 +60,9 @@ func (c *cachedOperations) learn(rc *graphql.OperationContext) {
 }
 
 // create is the executor's CreateOperationContext for params, reporting false when it is
-// left to the executor; then params is as it was.
+// left to the executor; then params is as it was, and no extension has seen the request,
+// so that each sees it once (the parameter mutators bound what a document costs to parse
+// and validate: run twice, such a document would cost twice).
 func (c *cachedOperations) create(ctx context.Context, params *graphql.RawParams) (*graphql.OperationContext, gqlerror.List, bool) {
 	parts := c.executor.Load()
 	if parts == nil {
@@ -78,42 +80,70 @@ func (c *cachedOperations) create(ctx context.Context, params *graphql.RawParams
 	}
 	ctx = graphql.WithOperationContext(ctx, opCtx)
 
-	p := *params // the executor, given the request back, mutates params afresh
+	// A request that sends its query is looked up before the parameter mutators run (none of
+	// the endpoint's changes a query it was sent); one that sends only a persisted query's
+	// hash has its query from them.
+	var ready prepared
+	sent := params.Query != ""
+	if sent && !c.prepare(ctx, params, &ready) || !sent && params.Extensions["persistedQuery"] == nil {
+		return nil, nil, false
+	}
+	p := *params
 	for _, m := range c.params {
 		if err := m.MutateOperationParameters(ctx, &p); err != nil {
-			return nil, nil, false
+			*params = p
+			return opCtx, gqlerror.List{err}, true // as the executor answers it
 		}
 	}
-	opCtx.Stats.Parsing.Start = graphql.Now()
-	doc, ok := c.cache.Get(ctx, p.Query)
-	if !ok {
+	if sent && p.Query != params.Query || !sent && !c.prepare(ctx, &p, &ready) {
+		// An extension changed a query it was sent (none of the endpoint's does), or a
+		// persisted query's document is not cached or its variables need converting: the
+		// executor runs the parameter mutators again, for a hash alone a lookup.
 		return nil, nil, false
 	}
-	op := doc.Operations.ForName(p.OperationName)
-	if op == nil {
-		return nil, nil, false
-	}
-	now := graphql.Now()
-	opCtx.Stats.Parsing.End = now
-	opCtx.Stats.Validation.Start = now
-	vars, ok := coerceVariables(c.schema, op, p.Variables)
-	if !ok {
-		return nil, nil, false
-	}
-	opCtx.Stats.Validation.End = graphql.Now()
 
 	*params = p
 	opCtx.RawQuery = p.Query
 	opCtx.OperationName = p.OperationName
 	opCtx.Extensions = p.Extensions
 	opCtx.Headers = p.Headers
-	opCtx.Doc = doc
-	opCtx.Operation = op
-	opCtx.Variables = vars
+	opCtx.Doc, opCtx.Operation, opCtx.Variables = ready.doc, ready.op, ready.vars
+	opCtx.Stats.Parsing, opCtx.Stats.Validation = ready.parsing, ready.validation
 	for _, m := range c.contexts {
 		if err := m.MutateOperationContext(ctx, opCtx); err != nil {
 			return opCtx, gqlerror.List{err}, true
 		}
 	}
 	return opCtx, nil, true
+}
+
+// prepared is what create finds for a request before the extensions see it.
+type prepared struct {
+	doc                 *ast.QueryDocument
+	op                  *ast.OperationDefinition
+	vars                map[string]any
+	parsing, validation graphql.TraceTiming
+}
+
+// prepare finds p's cached document, the operation p names and p's variables as
+// coerceVariables takes them, reporting false if any is missing.
+func (c *cachedOperations) prepare(ctx context.Context, p *graphql.RawParams, ready *prepared) bool {
+	ready.parsing.Start = graphql.Now()
+	doc, ok := c.cache.Get(ctx, p.Query)
+	if !ok {
+		return false
+	}
+	op := doc.Operations.ForName(p.OperationName)
+	if op == nil {
+		return false
+	}
+	ready.parsing.End = graphql.Now()
+	ready.validation.Start = ready.parsing.End
+	vars, ok := coerceVariables(c.schema, op, p.Variables)
+	if !ok {
+		return false
+	}
+	ready.validation.End = graphql.Now()
+	ready.doc, ready.op, ready.vars = doc, op, vars
+	return true
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,10 +23,17 @@ import (
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
-// operationsUnderTest returns gqlgen's executor, set up as NewHandler sets it up, and the
-// cachedOperations beside it, sharing its query cache and extensions.
-func operationsUnderTest(t testing.TB, cfg Config) (*executor.Executor, *cachedOperations) {
-	t.Helper()
+// operationsUnderTest is gqlgen's executor, set up as NewHandler sets it up, and the
+// cachedOperations beside it, sharing its query cache and extensions; hooks counts the
+// extensions' calls.
+type operationsUnderTest struct {
+	exec   *executor.Executor
+	cached *cachedOperations
+	hooks  *hookCounter
+}
+
+func newOperationsUnderTest(tb testing.TB, cfg Config) operationsUnderTest {
+	tb.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(memory.New(), service.WithLogger(logger))
 	cfg = cfg.withDefaults(svc)
@@ -34,11 +43,34 @@ func operationsUnderTest(t testing.TB, cfg Config) (*executor.Executor, *cachedO
 	exec.SetQueryCache(cache)
 	exec.SetDefaultRulesFn(validationRules)
 	exec.SetRecoverFunc(presenter{logger: logger}.recover)
-	extensions := handlerExtensions(cfg, newTokens(cfg.AuthTokens), &variableTypes{})
+	hooks := &hookCounter{}
+	// First, so that it counts every round of the mutators, also those another refuses.
+	extensions := append([]graphql.HandlerExtension{hooks}, handlerExtensions(cfg, newTokens(cfg.AuthTokens), &variableTypes{})...)
 	for _, x := range extensions {
 		exec.Use(x)
 	}
-	return exec, newCachedOperations(es.Schema(), cache, extensions)
+	return operationsUnderTest{exec: exec, cached: newCachedOperations(es.Schema(), cache, extensions), hooks: hooks}
+}
+
+// hookCounter is an extension that counts the calls of its parameter and context mutators.
+type hookCounter struct{ params, contexts atomic.Int64 }
+
+func (*hookCounter) ExtensionName() string                   { return "hookCounter" }
+func (*hookCounter) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (h *hookCounter) MutateOperationParameters(context.Context, *graphql.RawParams) *gqlerror.Error {
+	h.params.Add(1)
+	return nil
+}
+
+func (h *hookCounter) MutateOperationContext(context.Context, *graphql.OperationContext) *gqlerror.Error {
+	h.contexts.Add(1)
+	return nil
+}
+
+// take returns the calls counted since the last take.
+func (h *hookCounter) take() (params, contexts int64) {
+	return h.params.Swap(0), h.contexts.Swap(0)
 }
 
 // TestCachedOperations_asTheExecutor: for a document the executor has cached, the
@@ -70,7 +102,7 @@ func TestCachedOperations_asTheExecutor(t *testing.T) {
 		{"a field the input does not have", create, "", `{"in": {"name": "x", "bogus": 1, ` + menu + `}}`, "left"},
 		{"an operation the document does not have", `query A { status { head } }`, "B", ``, "left"},
 	}
-	exec, cached := operationsUnderTest(t, Config{})
+	ops := newOperationsUnderTest(t, Config{})
 	ctx := graphql.StartOperationTrace(context.Background())
 	params := func(t *testing.T, query, name, variables string) *graphql.RawParams {
 		t.Helper()
@@ -84,15 +116,15 @@ func TestCachedOperations_asTheExecutor(t *testing.T) {
 		}
 		return p
 	}
-	if _, _, ok := cached.create(ctx, params(t, `{ status { head } }`, "", "")); ok {
+	if _, _, ok := ops.cached.create(ctx, params(t, `{ status { head } }`, "", "")); ok {
 		t.Fatal("took a request before the executor had built any")
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, _, ok := cached.create(ctx, params(t, tt.query+" ", tt.operationName, tt.variables)); ok {
+			if _, _, ok := ops.cached.create(ctx, params(t, tt.query+" ", tt.operationName, tt.variables)); ok {
 				t.Fatal("took a document not in the cache")
 			}
-			taken, got, wantErrs := againstExecutor(t, exec, cached, func() *graphql.RawParams { return params(t, tt.query, tt.operationName, tt.variables) })
+			taken, got, wantErrs := ops.againstExecutor(t, func() *graphql.RawParams { return params(t, tt.query, tt.operationName, tt.variables) })
 			if taken != (tt.outcome != "left") || taken && (len(wantErrs) > 0) != (tt.outcome == "refused") {
 				t.Fatalf("taken = %v, the executor's errors %v; want %s", taken, wantErrs, tt.outcome)
 			}
@@ -109,23 +141,36 @@ func TestCachedOperations_asTheExecutor(t *testing.T) {
 // TestCachedOperations_persistedQuery: a request that sends only a persisted query's hash
 // is built from the query it names, as the executor builds it.
 func TestCachedOperations_persistedQuery(t *testing.T) {
-	exec, cached := operationsUnderTest(t, Config{PersistedQueries: 10})
+	ops := newOperationsUnderTest(t, Config{PersistedQueries: 10})
 	ctx := graphql.StartOperationTrace(context.Background())
 	query := `query($n: Int) { restaurants(first: $n) { totalCount } }`
 	sum := sha256.Sum256([]byte(query))
 	hash := map[string]any{"persistedQuery": map[string]any{"version": json.Number("1"), "sha256Hash": hex.EncodeToString(sum[:])}}
-	first, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: query, Extensions: hash, Variables: map[string]any{"n": json.Number("2")}})
+	first, errs := ops.exec.CreateOperationContext(ctx, &graphql.RawParams{Query: query, Extensions: hash, Variables: map[string]any{"n": json.Number("2")}})
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	cached.learn(first)
+	ops.cached.learn(first)
+	ops.hooks.take()
 	p := &graphql.RawParams{Extensions: hash, Variables: map[string]any{"n": json.Number("2")}}
-	got, errs, taken := cached.create(ctx, p)
+	got, errs, taken := ops.cached.create(ctx, p)
 	if !taken || errs != nil {
 		t.Fatalf("taken %v, errors %v", taken, errs)
 	}
+	if params, contexts := ops.hooks.take(); params != 1 || contexts != 1 {
+		t.Fatalf("the extensions' mutators ran %d and %d times, want once", params, contexts)
+	}
 	if got.RawQuery != query || p.Query != query || got.Doc != first.Doc {
 		t.Fatalf("query %q (params %q), not the persisted one", got.RawQuery, p.Query)
+	}
+
+	// A hash that is not the query's: refused by an extension before any context is built.
+	wrong := map[string]any{"persistedQuery": map[string]any{"version": json.Number("1"), "sha256Hash": strings.Repeat("0", 64)}}
+	taken, _, wantErrs := ops.againstExecutor(t, func() *graphql.RawParams {
+		return &graphql.RawParams{Query: query, Extensions: wrong, Variables: map[string]any{"n": json.Number("2")}}
+	})
+	if !taken || len(wantErrs) != 1 {
+		t.Fatalf("taken %v, the executor's errors %v; want taken, refused", taken, wantErrs)
 	}
 }
 
@@ -187,35 +232,49 @@ func FuzzCachedOperations(f *testing.F) {
 	} {
 		f.Add(seed.query, seed.name, []byte(seed.vars))
 	}
-	exec, cached := operationsUnderTest(f, Config{MaxSubscriptions: -1, PersistedQueries: 10})
+	// The configurations whose extensions refuse or change what they see.
+	setups := []operationsUnderTest{
+		newOperationsUnderTest(f, Config{MaxSubscriptions: -1, PersistedQueries: 10}),
+		newOperationsUnderTest(f, Config{AuthTokens: []string{"secret"}, AuthQueries: true, DisableIntrospection: true, MaxDepth: 3, ComplexityLimit: 50, MaxSubscriptions: -1}),
+	}
 	f.Fuzz(func(t *testing.T, query, name string, variables []byte) {
-		params := func() *graphql.RawParams {
-			p := &graphql.RawParams{Query: query, OperationName: name}
-			if vars, ok := decodeVariables(variables); ok {
-				p.Variables = vars
-			}
-			return p
+		for _, ops := range setups {
+			ops.againstExecutor(t, func() *graphql.RawParams {
+				p := &graphql.RawParams{Query: query, OperationName: name}
+				if vars, ok := decodeVariables(variables); ok {
+					p.Variables = vars
+				}
+				return p
+			})
 		}
-		againstExecutor(t, exec, cached, params)
 	})
 }
 
-// againstExecutor has exec build the context of params() and then cached.create, and fails
-// t unless create left it to the executor with params unchanged, or built the same context
-// with the same errors. It returns whether create took it, its context and the errors.
-func againstExecutor(t *testing.T, exec *executor.Executor, cached *cachedOperations, params func() *graphql.RawParams) (bool, *graphql.OperationContext, gqlerror.List) {
+// againstExecutor has the executor build the context of params() and then cached.create,
+// and fails t unless create left it to the executor with params unchanged and no extension
+// called, or built the same context with the same errors, calling the extensions as often.
+// It returns whether create took it, its context and the errors.
+func (ops operationsUnderTest) againstExecutor(t *testing.T, params func() *graphql.RawParams) (bool, *graphql.OperationContext, gqlerror.List) {
 	t.Helper()
 	ctx := graphql.StartOperationTrace(context.Background())
-	want, wantErrs := exec.CreateOperationContext(ctx, params())
-	cached.learn(want)
+	ops.hooks.take()
+	want, wantErrs := ops.exec.CreateOperationContext(ctx, params())
+	ops.cached.learn(want)
+	wantParams, wantContexts := ops.hooks.take()
 	p := params()
-	before := *p
-	got, gotErrs, taken := cached.create(ctx, p)
+	got, gotErrs, taken := ops.cached.create(ctx, p)
+	gotParams, gotContexts := ops.hooks.take()
 	if !taken {
-		if !reflect.DeepEqual(*p, before) {
-			t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, before)
+		if before := params(); !reflect.DeepEqual(p, before) {
+			t.Fatalf("the params left to the executor changed: %+v, were %+v", *p, *before)
+		}
+		if gotParams != 0 || gotContexts != 0 {
+			t.Fatalf("left to the executor after the extensions' mutators ran (%d, %d times): they run twice", gotParams, gotContexts)
 		}
 		return false, nil, wantErrs
+	}
+	if gotParams != wantParams || gotContexts != wantContexts {
+		t.Fatalf("the extensions' mutators ran %d and %d times, by the executor %d and %d", gotParams, gotContexts, wantParams, wantContexts)
 	}
 	if !sameErrors(gotErrs, wantErrs) {
 		t.Fatalf("errors %v, the executor's %v", gotErrs, wantErrs)
