@@ -139,6 +139,9 @@ func TestSSE_GET(t *testing.T) {
 			if tt.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") != http.MethodPost {
 				t.Errorf("Allow %q, want POST", resp.Header.Get("Allow"))
 			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store: a GET's refusal must not be cached", cc)
+			}
 		})
 	}
 	t.Run("a persisted mutation is refused in the stream", func(t *testing.T) {

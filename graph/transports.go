@@ -56,7 +56,9 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			return
 		}
 		if r.Method == http.MethodGet && IsEventStream(r) {
-			// An EventSource's GET: served by the SSE transport as the POST it stands for.
+			// An EventSource's GET: served by the SSE transport as the POST it stands for
+			// (which marks its stream no-cache). A refusal is a GET's answer: not cached.
+			w.Header().Set("Cache-Control", "no-store")
 			post, ok := streamFromGET(w, r)
 			if !ok {
 				return
