@@ -87,7 +87,44 @@ func New(endpoint string, opts ...Option) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if page, err = keepHeadersPrivate(page, c.stateInURL); err != nil {
+		return nil, err
+	}
 	return &Handler{page: page, assets: fsys}, nil
+}
+
+// Edits of gqlgen's page (see keepHeadersPrivate).
+const (
+	headersToURL = `function onEditHeaders(headers) {
+        parameters.headers = headers;
+        updateURL();
+      }`
+	headersNotToURL = `function onEditHeaders() {
+        // eventgraph: the Headers tab (a bearer token) stays out of the URL and the history.
+      }`
+	headersPersisted    = `shouldPersistHeaders: true,`
+	headersNotPersisted = `shouldPersistHeaders: false,`
+)
+
+// keepHeadersPrivate edits gqlgen's page so that what a user types in GraphiQL's Headers
+// tab, typically "Authorization: Bearer <token>", is kept neither in the page's URL (gqlgen
+// copies it there with the query and variables, so a token went into the browser's history
+// and into every link copied from the address bar) nor in the browser's local storage.
+// A link the user makes with ?headers= still opens with those headers. It fails if
+// gqlgen's page no longer holds the code it edits, so that an upgrade cannot drop the edit
+// unnoticed.
+func keepHeadersPrivate(page []byte, stateInURL bool) ([]byte, error) {
+	edits := [][2]string{{headersPersisted, headersNotPersisted}}
+	if stateInURL {
+		edits = append(edits, [2]string{headersToURL, headersNotToURL})
+	}
+	for _, e := range edits {
+		if bytes.Count(page, []byte(e[0])) != 1 {
+			return nil, fmt.Errorf("playground: gqlgen's page has changed: %q not found once", e[0])
+		}
+		page = bytes.Replace(page, []byte(e[0]), []byte(e[1]), 1)
+	}
+	return page, nil
 }
 
 // ServeHTTP serves the page or one of its assets.

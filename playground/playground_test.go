@@ -206,3 +206,22 @@ func TestNew_emptyEndpoint(t *testing.T) {
 		t.Fatal("New(\"\"): nil error, want one")
 	}
 }
+
+// TestHandler_headersKeptPrivate: what a user types in the Headers tab (a bearer token) is
+// written neither into the page's URL nor into the browser's storage, with or without the
+// editor's state in the URL.
+func TestHandler_headersKeptPrivate(t *testing.T) {
+	for _, stateInURL := range []bool{true, false} {
+		_, body := get(t, newServer(t, playground.WithStateInURL(stateInURL)).URL+"/")
+		page := string(body)
+		if !strings.Contains(page, "shouldPersistHeaders: false") || strings.Contains(page, "shouldPersistHeaders: true") {
+			t.Errorf("state in URL %v: GraphiQL keeps the headers in local storage", stateInURL)
+		}
+		if strings.Contains(page, "parameters.headers = ") {
+			t.Errorf("state in URL %v: the page copies the headers into its URL", stateInURL)
+		}
+		if stateInURL && !strings.Contains(page, "parameters.query = query") {
+			t.Errorf("the page no longer keeps the query in its URL")
+		}
+	}
+}
