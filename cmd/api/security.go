@@ -103,7 +103,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit of their own; --max-operations-per-connection still bounds them)")
 	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
-	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "client connections open at once; beyond it new ones wait until one closes (default: the open-file limit less 128; 0: no limit)")
+	fs.IntVar(&c.MaxConnections, "max-connections", c.MaxConnections, "client connections open at once, by default the open-file limit less 128 (at least 64); beyond it new ones wait until one closes (0: no limit)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "how long reading a request's headers may take (0: no limit)")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "how long reading a whole request may take (0: no limit)")
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "how long a request may take until its response is written; subscription streams are exempt (0: no limit)")
