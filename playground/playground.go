@@ -87,13 +87,13 @@ func New(endpoint string, opts ...Option) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if page, err = keepHeadersPrivate(page, c.stateInURL); err != nil {
+	if page, err = editPage(page, c.stateInURL); err != nil {
 		return nil, err
 	}
 	return &Handler{page: page, assets: fsys}, nil
 }
 
-// Edits of gqlgen's page (see keepHeadersPrivate).
+// Edits of gqlgen's page (see editPage).
 const (
 	headersToURL = `function onEditHeaders(headers) {
         parameters.headers = headers;
@@ -106,15 +106,16 @@ const (
 	headersNotPersisted = `shouldPersistHeaders: false,`
 )
 
-// keepHeadersPrivate edits gqlgen's page so that what a user types in GraphiQL's Headers
+// editPage edits gqlgen's page so that what a user types in GraphiQL's Headers
 // tab, typically "Authorization: Bearer <token>", is kept neither in the page's URL (gqlgen
 // copies it there with the query and variables, so a token went into the browser's history
 // and into every link copied from the address bar) nor in the browser's local storage.
 // A link the user makes with ?headers= still opens with those headers. It fails if
 // gqlgen's page no longer holds the code it edits, so that an upgrade cannot drop the edit
 // unnoticed.
-func keepHeadersPrivate(page []byte, stateInURL bool) ([]byte, error) {
-	edits := [][2]string{{headersPersisted, headersNotPersisted}}
+func editPage(page []byte, stateInURL bool) ([]byte, error) {
+	// And an empty icon, so that a browser does not ask for /favicon.ico, which is 404.
+	edits := [][2]string{{headersPersisted, headersNotPersisted}, {"</head>", `  <link rel="icon" href="data:,">` + "\n  </head>"}}
 	if stateInURL {
 		edits = append(edits, [2]string{headersToURL, headersNotToURL})
 	}

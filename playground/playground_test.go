@@ -58,8 +58,8 @@ func resources(tb testing.TB, page string) []resource {
 	var rs []resource
 	for _, tag := range tagRe.FindAllString(page, -1) {
 		m := urlAttrRe.FindStringSubmatch(tag)
-		if m == nil {
-			continue // an inline script
+		if m == nil || strings.HasPrefix(m[1], "data:") {
+			continue // an inline script, or the page's empty icon
 		}
 		r := resource{url: html.UnescapeString(m[1])}
 		if i := integrityRe.FindStringSubmatch(tag); i != nil {
@@ -223,5 +223,14 @@ func TestHandler_headersKeptPrivate(t *testing.T) {
 		if stateInURL && !strings.Contains(page, "parameters.query = query") {
 			t.Errorf("the page no longer keeps the query in its URL")
 		}
+	}
+}
+
+// TestHandler_pageHasAnIcon: the page names an icon of its own (empty), so that a browser
+// does not ask for /favicon.ico, which the server does not serve.
+func TestHandler_pageHasAnIcon(t *testing.T) {
+	_, body := get(t, newServer(t).URL+"/")
+	if !strings.Contains(string(body), `<link rel="icon" href="data:,">`) {
+		t.Fatal("no icon: a browser asks for /favicon.ico and logs a 404")
 	}
 }

@@ -91,15 +91,13 @@ try {
     if (r.failure()?.errorText === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/graphql') return;
     problem(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
-  // The browser asks for /favicon.ico on its own; the page references no icon, so its 404
-  // is no failure of the page.
-  const favicon = (url) => new URL(url).pathname === '/favicon.ico';
+  // Every response is a success: the page names its own (empty) icon, so the browser does not
+  // ask for /favicon.ico either.
   page.on('response', (r) => {
-    if (r.status() >= 400 && !favicon(r.url())) problem(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    if (r.status() >= 400) problem(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   page.on('console', (m) => {
-    const url = m.location()?.url;
-    if (m.type() === 'error' && !(url && favicon(url))) problem(`console error: ${m.text()} (${url || 'no location'})`);
+    if (m.type() === 'error') problem(`console error: ${m.text()} (${m.location()?.url || 'no location'})`);
   });
   page.on('pageerror', (e) => problem(`page error: ${e.message}`));
   let eventOverWebSocket = false;
