@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -383,5 +385,32 @@ func TestObserver_validationFailureKeepsTypeAndName(t *testing.T) {
 	}
 	if op.Type != "mutation" || op.Name != "Broken" {
 		t.Errorf("validation failure reported as Type=%q Name=%q, want mutation Broken", op.Type, op.Name)
+	}
+}
+
+// TestConfig_Observer_mutationByGET: a mutation sent by GET is reported as the mutation it
+// is, refused, whether a plain GET (refused by the executor's extensions) or an event
+// stream's (refused before the stream opens).
+func TestConfig_Observer_mutationByGET(t *testing.T) {
+	rec := newOpRecorder()
+	e := newEnv(t, withConfig(graph.Config{Observer: rec}))
+	params := url.Values{"query": {`mutation M { createRestaurant(input: {name: "x", menu: {cuisine: ITALIAN, menuItems: [{menuItemId: "a", name: "a", price: "1"}]}}) { id } }`}}
+	for _, accept := range []string{"application/json", "text/event-stream"} {
+		t.Run(accept, func(t *testing.T) {
+			resp := e.getStream(t, testContext(t), accept, params)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Fatalf("status %d, want 405", resp.StatusCode)
+			}
+			op := recv(t, rec.ops)
+			if op.Type != "mutation" || op.Name != "M" || op.Field != "createRestaurant" || !slices.Equal(op.Codes, []string{graph.CodeBadRequest}) {
+				t.Errorf("reported %+v, want the mutation M of createRestaurant refused with BAD_REQUEST", op)
+			}
+			select {
+			case extra := <-rec.ops:
+				t.Errorf("a second report %+v for one operation", extra)
+			default:
+			}
+		})
 	}
 }

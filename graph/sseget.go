@@ -39,8 +39,10 @@ type sseGETKey struct{}
 // the URL's query, operationName, variables and extensions become its JSON body. A GET
 // may not carry a mutation (GraphQL over HTTP): one is answered 405 with Allow: POST here
 // when its query names it, and refused by transportRules when only the server knows the
-// query (a persisted query). It answers what it refuses itself and then returns false.
-func streamFromGET(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+// query (a persisted query). It answers what it refuses itself and then returns false; a
+// mutation it refuses is told to observer (when not nil), as the executor's refusal of a
+// plain GET's is.
+func streamFromGET(w http.ResponseWriter, r *http.Request, observer Observer) (*http.Request, bool) {
 	params, ok := urlParams(w, r)
 	if !ok {
 		return nil, false
@@ -48,6 +50,13 @@ func streamFromGET(w http.ResponseWriter, r *http.Request) (*http.Request, bool)
 	if namesMutation(params.Query, params.OperationName) {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
+		if observer != nil {
+			// Observed as a mutation sent by a plain GET is, whose refusal gqlgen's
+			// executor reports (transportRules).
+			op := describeRaw(params.Query, params.OperationName)
+			op.Codes = []string{CodeBadRequest}
+			observer.OperationDone(r.Context(), op)
+		}
 		return nil, false
 	}
 	b, err := json.Marshal(params) // json.Number keeps each number as the URL wrote it

@@ -49,7 +49,7 @@ const allowedMethods = "OPTIONS, GET, POST"
 // A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
 // so, and the body of a Server-Sent Events request is checked here: gqlgen's SSE transport
 // would log a body that is not a GraphQL request, whole, with the standard library's logger.
-func routeTransports(transports []graphql.Transport, limit int64, next http.Handler) http.Handler {
+func routeTransports(transports []graphql.Transport, limit int64, observer Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
 			writeTooLarge(w, r, limit)
@@ -59,7 +59,7 @@ func routeTransports(transports []graphql.Transport, limit int64, next http.Hand
 			// An EventSource's GET: served by the SSE transport as the POST it stands for
 			// (which marks its stream no-cache). A refusal is a GET's answer: not cached.
 			w.Header().Set("Cache-Control", "no-store")
-			post, ok := streamFromGET(w, r)
+			post, ok := streamFromGET(w, r, observer)
 			if !ok {
 				return
 			}
