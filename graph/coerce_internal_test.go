@@ -12,6 +12,8 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/eventgraph/eventgraph/graph/generated"
 )
 
 // coerceSchema has every kind of input coerceVariables meets: the built-in scalars, a
@@ -33,6 +35,14 @@ const coerceOperation = `query(
 	$order: Order!, $tree: Tree, $orders: [Order!], $withDefault: Int = 7, $dishDefault: Dish = PASTA
 ) { x }`
 
+// endpointOperation declares a variable of each of the endpoint's input types, for its own
+// schema.
+const endpointOperation = `query(
+	$create: CreateRestaurantInput, $change: ChangeRestaurantMenuInput!, $place: PlaceOrderInput,
+	$prepared: MarkOrderAsPreparedInput, $status: OrderStatus, $cuisines: [Cuisine!], $position: Int64,
+	$at: Time, $data: JSON, $ids: [ID!], $first: Int
+) { __typename }`
+
 // loadCoerceOperation returns the schema and the validated operation of coerceOperation.
 func loadCoerceOperation(tb testing.TB) (*ast.Schema, *ast.OperationDefinition) {
 	tb.Helper()
@@ -40,7 +50,21 @@ func loadCoerceOperation(tb testing.TB) (*ast.Schema, *ast.OperationDefinition) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: coerceOperation})
+	return schema, validOperation(tb, schema, coerceOperation)
+}
+
+// loadEndpointOperation returns the endpoint's schema and the validated endpointOperation.
+func loadEndpointOperation(tb testing.TB) (*ast.Schema, *ast.OperationDefinition) {
+	tb.Helper()
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	return schema, validOperation(tb, schema, endpointOperation)
+}
+
+// validOperation parses and validates the operation query, which may leave its variables
+// unused, against schema.
+func validOperation(tb testing.TB, schema *ast.Schema, query string) *ast.OperationDefinition {
+	tb.Helper()
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -49,7 +73,7 @@ func loadCoerceOperation(tb testing.TB) (*ast.Schema, *ast.OperationDefinition) 
 	if errs := validator.ValidateWithRules(schema, doc, r); len(errs) > 0 {
 		tb.Fatal(errs)
 	}
-	return schema, doc.Operations[0]
+	return doc.Operations[0]
 }
 
 // decodeVariables decodes a body's variables as the endpoint does: decodeParams, or else
@@ -185,21 +209,54 @@ func TestCoerceVariables_defaultsLeftToVariableValues(t *testing.T) {
 }
 
 // FuzzCoerceVariables holds coerceVariables to VariableValues (see checkCoerce) for any
-// variables a body may hold.
+// variables a body may hold, against a schema with every kind of input and against the
+// endpoint's own.
 func FuzzCoerceVariables(f *testing.F) {
 	for _, seed := range []string{
 		`{"intReq": 1, "idReq": "a", "idsReq": [], "order": {"id": "o", "items": [{"name": "n", "price": 9.5, "dish": "PIZZA", "tags": ["x"]}]}, "withDefault": 1, "dishDefault": "PASTA"}`,
 		`{"intReq": "1", "idReq": 1.0, "idsReq": [1e2], "order": {"id": "o", "items": []}, "grid": [1], "tree": {"children": [{"leaf": false}]}, "withDefault": null, "dishDefault": null}`,
 		`{"intReq": 9223372036854775808, "idReq": true, "idsReq": null, "order": {"id": "o", "items": {}}, "float": "NaN", "bool": false, "withDefault": 0, "dishDefault": "pasta"}`,
+		`{"change": {"id": "r1", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "m1", "name": "Pizza", "price": "9.50"}]}, "expectedVersion": 2}, "place": {"restaurantId": "r1", "menuItemIds": ["m1", "m1"]}, "status": "PREPARED", "cuisines": ["FRENCH"], "position": "12", "at": "2026-12-05T00:00:00Z", "data": {"a": [1]}, "ids": "x", "first": 5}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	schema, op := loadCoerceOperation(f)
+	endpoint, endpointOp := loadEndpointOperation(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		vars, ok := decodeVariables(body)
 		if !ok {
 			return
 		}
 		checkCoerce(t, schema, op, vars)
+		checkCoerce(t, endpoint, endpointOp, vars)
 	})
+}
+
+// TestCoerceVariables_endpoint: the endpoint's own inputs, as its clients send them, are
+// taken; what VariableValues converts is left to it.
+func TestCoerceVariables_endpoint(t *testing.T) {
+	schema, op := loadEndpointOperation(t)
+	change := `"change": {"id": "r1", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "m1", "name": "Pizza", "price": "9.50"}]}}`
+	tests := []struct {
+		name, vars string
+		taken      bool
+	}{
+		{"every input", `{` + change + `, "create": {"name": "Bistro", "menu": {"cuisine": "FRENCH", "menuItems": []}, "commandId": "c1"},
+			"place": {"restaurantId": "r1", "menuItemIds": ["m1", "m1"], "expectedVersion": 2}, "prepared": {"id": "o1"},
+			"status": "PREPARED", "cuisines": ["FRENCH"], "position": "12", "at": "2026-12-05T00:00:00Z", "data": {"a": [1]}, "ids": ["x"], "first": 5}`, true},
+		{"a single id for a list", `{` + change + `, "ids": "x"}`, false},
+		{"an order without its restaurant", `{` + change + `, "place": {"menuItemIds": []}}`, false},
+		{"the required input left out", `{}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars, ok := decodeVariables([]byte(tt.vars))
+			if !ok {
+				t.Fatalf("bad test: %s", tt.vars)
+			}
+			if taken := checkCoerce(t, schema, op, vars); taken != tt.taken {
+				t.Fatalf("taken = %v, want %v", taken, tt.taken)
+			}
+		})
+	}
 }
