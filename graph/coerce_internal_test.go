@@ -144,15 +144,34 @@ func checkCoerce(t *testing.T, schema *ast.Schema, op *ast.OperationDefinition, 
 	return true
 }
 
+// coerceCase is variables, as a body holds them, and whether coerceVariables takes them.
+type coerceCase struct {
+	name, vars string
+	taken      bool // by coerceVariables; false: left to VariableValues
+}
+
+// runCoerceCases checks each case with checkCoerce against op of schema.
+func runCoerceCases(t *testing.T, schema *ast.Schema, op *ast.OperationDefinition, cases []coerceCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			vars, ok := decodeVariables([]byte(tt.vars))
+			if !ok {
+				t.Fatalf("bad test: %s", tt.vars)
+			}
+			if taken := checkCoerce(t, schema, op, vars); taken != tt.taken {
+				t.Fatalf("taken = %v, want %v", taken, tt.taken)
+			}
+		})
+	}
+}
+
 func TestCoerceVariables(t *testing.T) {
 	schema, op := loadCoerceOperation(t)
 	// Every variable without a default that may not be null, and those with one (left out,
 	// their defaults are left to VariableValues).
 	required := `"intReq": 1, "idReq": "a", "idsReq": [], "order": {"id": "o", "items": []}, "withDefault": 2, "dishDefault": "PIZZA"`
-	tests := []struct {
-		name, vars string
-		taken      bool // by coerceVariables; false: left to VariableValues
-	}{
+	tests := []coerceCase{
 		{"the required ones", `{` + required + `}`, true},
 		{"an Int given as a number becomes an int64", `{` + required + `, "int": 5}`, true},
 		{"a Float given as a number becomes a float64", `{` + required + `, "float": 1.5e3}`, true},
@@ -185,17 +204,7 @@ func TestCoerceVariables(t *testing.T) {
 		{"an enum value it does not have", `{` + required + `, "dish": "SOUP"}`, false},
 		{"an input object given as a list", `{` + required + `, "item": [1]}`, false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vars, ok := decodeVariables([]byte(tt.vars))
-			if !ok {
-				t.Fatalf("bad test: %s", tt.vars)
-			}
-			if taken := checkCoerce(t, schema, op, vars); taken != tt.taken {
-				t.Fatalf("taken = %v, want %v", taken, tt.taken)
-			}
-		})
-	}
+	runCoerceCases(t, schema, op, tests)
 }
 
 // TestCoerceVariables_defaultsLeftToVariableValues: a variable left out whose definition
@@ -237,10 +246,7 @@ func FuzzCoerceVariables(f *testing.F) {
 func TestCoerceVariables_endpoint(t *testing.T) {
 	schema, op := loadEndpointOperation(t)
 	change := `"change": {"id": "r1", "menu": {"cuisine": "ITALIAN", "menuItems": [{"menuItemId": "m1", "name": "Pizza", "price": "9.50"}]}}`
-	tests := []struct {
-		name, vars string
-		taken      bool
-	}{
+	tests := []coerceCase{
 		{"every input", `{` + change + `, "create": {"name": "Bistro", "menu": {"cuisine": "FRENCH", "menuItems": []}, "commandId": "c1"},
 			"place": {"restaurantId": "r1", "menuItemIds": ["m1", "m1"], "expectedVersion": 2}, "prepared": {"id": "o1"},
 			"status": "PREPARED", "cuisines": ["FRENCH"], "position": "12", "at": "2026-12-05T00:00:00Z", "data": {"a": [1]}, "ids": ["x"], "first": 5}`, true},
@@ -248,15 +254,5 @@ func TestCoerceVariables_endpoint(t *testing.T) {
 		{"an order without its restaurant", `{` + change + `, "place": {"menuItemIds": []}}`, false},
 		{"the required input left out", `{}`, false},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vars, ok := decodeVariables([]byte(tt.vars))
-			if !ok {
-				t.Fatalf("bad test: %s", tt.vars)
-			}
-			if taken := checkCoerce(t, schema, op, vars); taken != tt.taken {
-				t.Fatalf("taken = %v, want %v", taken, tt.taken)
-			}
-		})
-	}
+	runCoerceCases(t, schema, op, tests)
 }
