@@ -1,0 +1,289 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/graph/graphtest"
+)
+
+// write is one mutation a client of TestBinary_killMidLoad sends, and what became of it.
+type write struct {
+	query  string
+	vars   map[string]any
+	stream string // the stream its event goes to
+	typ    string // the type of that event
+	acked  bool   // the killed server answered it
+	res    result // its answer: the killed server's, or else the new server's
+}
+
+// TestBinary_killMidLoad kills the server binary with SIGKILL while clients create
+// restaurants and place orders on the JSONL log (durable, the default), then starts a new
+// server on the same directory, as an operator would after a crash. Every write the killed
+// server acknowledged is in the log at the position it was acknowledged with, and the log has
+// no gap. Each client resends, with the same commandId, the write the kill left unanswered
+// (recorded now, or answered as a duplicate if the killed server had committed it) and every
+// acknowledged one (a duplicate with the first answer: the command index survived). The
+// saga finishes what the killed server left: every order placed gets exactly one
+// OrderCreated; and the read models, rebuilt from the log, agree with it.
+func TestBinary_killMidLoad(t *testing.T) {
+	bin := buildBinary(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	victim, addr := startBinary(t, bin, "--data", dir)
+	c := newClient(t, "http://"+addr+"/graphql")
+	ctx := testCtx(t)
+
+	const (
+		clients   = 8
+		rounds    = 200 // restaurants per client, far more than the kill lets through
+		killAfter = 120 // acknowledged writes before the kill
+	)
+	var (
+		mu     sync.Mutex
+		acked  int
+		killed = make(chan struct{})
+		kill   sync.Once
+		wg     sync.WaitGroup
+		writes = make([][]*write, clients) // each client's writes, in the order sent
+	)
+	for cl := range clients {
+		wg.Go(func() {
+			for i := range rounds {
+				rid := fmt.Sprintf("r%d-%d", cl, i)
+				batch := []*write{{
+					query:  createRestaurant,
+					vars:   map[string]any{"in": map[string]any{"id": rid, "name": "R " + rid, "menu": menu("a", "b"), "commandId": "create-" + rid}},
+					stream: "restaurant-" + rid, typ: "RestaurantCreated",
+				}}
+				for _, o := range []string{"x", "y"} {
+					oid := rid + o
+					batch = append(batch, &write{
+						query:  placeOrder,
+						vars:   map[string]any{"in": map[string]any{"restaurantId": rid, "orderId": oid, "menuItemIds": []string{"a", "b"}, "commandId": "place-" + oid}},
+						stream: "restaurant-" + rid, typ: "RestaurantOrderPlaced",
+					})
+				}
+				for _, w := range batch {
+					mu.Lock()
+					writes[cl] = append(writes[cl], w)
+					mu.Unlock()
+					res, err := sendWrite(c, w)
+					if err != nil {
+						mu.Lock() // the kill and its announcement happen under mu: no error falls between
+						defer mu.Unlock()
+						select {
+						case <-killed: // the kill cut it off: its fate is for the new server to tell
+						default:
+							t.Errorf("client %d, before the kill: %v", cl, err)
+						}
+						return
+					}
+					mu.Lock()
+					w.acked, w.res = true, res
+					acked++
+					if acked == killAfter {
+						kill.Do(func() {
+							if err := victim.Process.Kill(); err != nil { // no shutdown at all
+								t.Errorf("kill: %v", err)
+							}
+							close(killed)
+						})
+					}
+					mu.Unlock()
+				}
+			}
+			t.Errorf("client %d sent all its writes before the kill", cl)
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	_ = victim.Wait() // the process is gone, and with it its lock on the directory
+
+	m, _ := startMain(t, "--data", dir)
+	c = newClient(t, m.URL()+"/graphql")
+
+	// Resend every client's writes in the order it sent them: the acknowledged ones, then the
+	// one the kill left unanswered.
+	var unanswered, committedUnanswered int
+	for cl := range clients {
+		for _, w := range writes[cl] {
+			res, err := sendWrite(c, w)
+			if err != nil {
+				t.Fatalf("resending %v: %v", w.vars, err)
+			}
+			switch {
+			case w.acked && res != duplicateOf(w.res):
+				t.Errorf("resent acknowledged write %v: %+v, want %+v", w.vars, res, duplicateOf(w.res))
+			case !w.acked:
+				unanswered++
+				if res.Duplicate {
+					committedUnanswered++
+				}
+				w.res = res
+			}
+		}
+	}
+	t.Logf("%d writes acknowledged before the kill; of the %d it left unanswered, %d had been committed",
+		acked, unanswered, committedUnanswered)
+
+	// The log: no gap, and every write at the position it was answered with.
+	type event struct {
+		Position int64
+		StreamID string
+		Type     string
+		Data     struct{ OrderID string }
+	}
+	logged := readLog[event](t, c)
+	byPosition := map[int64]event{}
+	for i, e := range logged {
+		if e.Position != int64(i+1) {
+			t.Fatalf("the log's event %d has position %d", i+1, e.Position)
+		}
+		byPosition[e.Position] = e
+	}
+	for cl := range clients {
+		for _, w := range writes[cl] {
+			if e := byPosition[w.res.Position]; e.StreamID != w.stream || e.Type != w.typ {
+				t.Errorf("write %v answered with position %d: the log has %+v there", w.vars, w.res.Position, e)
+			}
+		}
+	}
+
+	// The saga: one OrderCreated for every order placed, whether before or after the kill.
+	placed := map[string]int64{} // orderId → position of its RestaurantOrderPlaced
+	var lastPlaced int64
+	var restaurants int
+	for _, e := range logged {
+		switch e.Type {
+		case "RestaurantOrderPlaced":
+			placed[e.Data.OrderID] = e.Position
+			lastPlaced = e.Position
+		case "RestaurantCreated":
+			restaurants++
+		}
+	}
+	sub, err := c.SubscribeSSE(ctx, `subscription { events(afterPosition: 0, types: ["OrderCreated"]) { data } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	created := map[string]bool{}
+	for len(created) < len(placed) {
+		r, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for the saga (%d of %d orders created): %v", len(created), len(placed), err)
+		}
+		e := decode[struct{ Events event }](t, r.Data).Events
+		if _, ok := placed[e.Data.OrderID]; !ok || created[e.Data.OrderID] {
+			t.Fatalf("OrderCreated for %q: placed %v, created before %v", e.Data.OrderID, ok, created[e.Data.OrderID])
+		}
+		created[e.Data.OrderID] = true
+	}
+	// Once the saga has passed the last placement, no second OrderCreated may follow.
+	type status struct {
+		Status struct {
+			Head        int64
+			Projections []struct {
+				Name, Kind string
+				Position   int64
+				Failures   int
+				Stopped    bool
+			}
+		}
+	}
+	var st status
+	for caughtUp := false; !caughtUp; {
+		st = decode[status](t, gql(t, c, `{ status { head projections { name kind position failures stopped } } }`, nil))
+		caughtUp = true
+		for _, p := range st.Status.Projections {
+			caughtUp = caughtUp && (p.Kind != "saga" || p.Position >= lastPlaced)
+		}
+		if !caughtUp {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("the saga never passed position %d: %+v", lastPlaced, st)
+			case <-time.After(10 * time.Millisecond): // status has no change to wait for
+			}
+		}
+	}
+	for _, p := range st.Status.Projections {
+		if p.Failures != 0 || p.Stopped {
+			t.Errorf("after the restart, %s: %d failures, stopped %v", p.Name, p.Failures, p.Stopped)
+		}
+	}
+	var orderCreated int
+	for _, e := range readLog[event](t, c) {
+		if e.Type == "OrderCreated" {
+			orderCreated++
+		}
+	}
+	if orderCreated != len(placed) {
+		t.Errorf("%d OrderCreated events for %d orders placed", orderCreated, len(placed))
+	}
+
+	// The read models, rebuilt from the log, agree with it.
+	counts := decode[struct {
+		Restaurants, Orders struct{ TotalCount int }
+	}](t, gql(t, c, `query($p: Int64) { restaurants(minPosition: $p) { totalCount } orders(minPosition: $p) { totalCount } }`,
+		map[string]any{"p": st.Status.Head}))
+	if counts.Restaurants.TotalCount != restaurants || counts.Orders.TotalCount != len(placed) {
+		t.Errorf("read models list %d restaurants and %d orders; the log has %d and %d",
+			counts.Restaurants.TotalCount, counts.Orders.TotalCount, restaurants, len(placed))
+	}
+}
+
+// duplicateOf is the answer to a command sent again: the first answer, marked a duplicate.
+func duplicateOf(r result) result {
+	r.Duplicate = true
+	return r
+}
+
+// sendWrite sends w and returns its answer: an error when the server gave none or refused it.
+func sendWrite(c *graphtest.Client, w *write) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Query(ctx, w.query, w.vars)
+	if err == nil {
+		err = resp.Err()
+	}
+	if err != nil {
+		return result{}, err
+	}
+	var data map[string]result
+	if err := json.Unmarshal(resp.Data, &data); err != nil {
+		return result{}, err
+	}
+	for _, r := range data {
+		return r, nil
+	}
+	return result{}, fmt.Errorf("no result in %s", resp.Data)
+}
+
+// readLog reads the whole log, page by page, through the events query.
+func readLog[E any](tb testing.TB, c *graphtest.Client) []E {
+	tb.Helper()
+	var all []E
+	var after int64
+	for {
+		page := decode[struct {
+			Events []json.RawMessage
+		}](tb, gql(tb, c, `query($a: Int64) { events(afterPosition: $a, first: 100) { position streamId type data } }`,
+			map[string]any{"a": after})).Events
+		if len(page) == 0 {
+			return all
+		}
+		for _, raw := range page {
+			all = append(all, decode[E](tb, raw))
+		}
+		after = decode[struct{ Position int64 }](tb, page[len(page)-1]).Position
+	}
+}
