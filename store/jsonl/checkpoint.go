@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -122,7 +121,7 @@ func (s *Store) loadCheckpoints() error {
 		return nil
 	}
 	path := filepath.Join(s.dir, CheckpointFile)
-	b, err := os.ReadFile(path)
+	b, err := readFileIn(s.dir, CheckpointFile)
 	byName := make(map[string]checkpointJSON)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

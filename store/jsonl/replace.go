@@ -1,23 +1,47 @@
 package jsonl
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // replaceFile replaces the file name in dir with b: it writes b to name+".tmp" in dir,
 // syncs it when sync is set, renames it over name and then syncs dir when sync is set. When
 // it fails before the rename, it removes the temporary file.
-func replaceFile(dir, name string, b []byte, sync bool) (err error) {
-	path := filepath.Join(dir, name)
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+//
+// It works through an os.Root of dir, whose rename replaces name even while a reader has it
+// open (readFileIn). On Windows, os.Rename (MoveFileEx) refuses to replace a file that
+// another handle holds, and nothing can replace a file that os.Open opened; an os.Root opens
+// files with FILE_SHARE_DELETE and renames with POSIX semantics, and where those are missing
+// renameOver waits for the reader. Elsewhere the two ways are alike.
+func replaceFile(dir, name string, b []byte, sync bool) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := writeAndRename(root, name, b, sync); err != nil {
+		return inDir(dir, err)
+	}
+	if !sync {
+		return nil
+	}
+	return syncDir(dir)
+}
+
+// writeAndRename is replaceFile's work inside root, up to the rename.
+func writeAndRename(root *os.Root, name string, b []byte, sync bool) (err error) {
+	tmp := name + ".tmp"
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			_ = os.Remove(tmp) // after the rename there is nothing left to remove
+			_ = root.Remove(tmp) // after the rename there is nothing left to remove
 		}
 	}()
 	_, err = f.Write(b)
@@ -30,11 +54,58 @@ func replaceFile(dir, name string, b []byte, sync bool) (err error) {
 	if err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	return renameOver(root, tmp, name)
+}
+
+// renameBound bounds renameOver's retries. A reader holds a snapshot or checkpoint file
+// only while it reads it once, so a rename that finds it open finds it closed soon after;
+// the bound ends the retries of a conflict that does not go away.
+const renameBound = 2 * time.Second
+
+// renameOver renames from over to, in root. Where Windows renames with its older semantics
+// (a file system without POSIX semantics, such as FAT, or Windows before 10 version 1809),
+// a rename over a file that a reader has open fails: it then tries again, after 1 ms and
+// then after longer waits (up to 50 ms each), until renameBound has passed. Elsewhere
+// sharingConflict is false and it renames once.
+func renameOver(root *os.Root, from, to string) error {
+	err := root.Rename(from, to)
+	if err == nil || !sharingConflict(err) {
 		return err
 	}
-	if !sync {
-		return nil
+	deadline := time.Now().Add(renameBound)
+	for wait := time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, 50*time.Millisecond) {
+		time.Sleep(wait)
+		if err = root.Rename(from, to); err == nil || !sharingConflict(err) {
+			return err
+		}
 	}
-	return syncDir(dir)
+	return err
+}
+
+// readFileIn reads the file name in dir, which replaceFile may be replacing meanwhile, through
+// an os.Root of dir: on Windows that opens it so that the rename can still replace it (see
+// replaceFile). A missing dir is fs.ErrNotExist, as a missing file is.
+func readFileIn(dir, name string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	b, err := root.ReadFile(name)
+	return b, inDir(dir, err)
+}
+
+// inDir returns err, an error of an operation inside an os.Root of dir, with the paths it
+// names (*fs.PathError's, *os.LinkError's) joined to dir, as os.ReadFile and os.Rename would
+// have named them: a root's errors name only what is inside it.
+func inDir(dir string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		pe.Path = filepath.Join(dir, pe.Path)
+	case errors.As(err, &le):
+		le.Old, le.New = filepath.Join(dir, le.Old), filepath.Join(dir, le.New)
+	}
+	return err
 }

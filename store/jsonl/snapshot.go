@@ -124,7 +124,7 @@ func snapshotName(stream string) string {
 // readSnapshot reads stream's snapshot file: ok is false when it is missing or holds no
 // valid snapshot of stream (see decodeSnapshot).
 func (s *Store) readSnapshot(stream string) (snap store.Snapshot, ok bool, err error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, SnapshotDir, snapshotName(stream)))
+	b, err := readFileIn(filepath.Join(s.dir, SnapshotDir), snapshotName(stream))
 	if errors.Is(err, fs.ErrNotExist) {
 		return store.Snapshot{}, false, nil
 	}
@@ -140,7 +140,7 @@ func (s *Store) readSnapshot(stream string) (snap store.Snapshot, ok bool, err e
 // for them only the file's header is decoded: a state can be megabytes, and decoding the
 // old one was most of a save's time.
 func (s *Store) keepsSnapshot(ctx context.Context, stream string, snap store.Snapshot) (bool, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, SnapshotDir, snapshotName(stream)))
+	b, err := readFileIn(filepath.Join(s.dir, SnapshotDir), snapshotName(stream))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -436,6 +436,58 @@ func TestStore_snapshotConcurrentSaves(t *testing.T) {
 	}
 }
 
+// TestStore_snapshotSavesRaceReads saves a stream's snapshot again and again while another
+// goroutine reads it again and again: every save and every read succeeds, and a read
+// returns one of the snapshots saved, whole. A save renames a new file over the one the
+// reader may have open, which Windows refuses with its older rename semantics (and Wine,
+// which CI runs this under, has only those): there the save waits for the reader.
+func TestStore_snapshotSavesRaceReads(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), jsonl.WithNoSync())
+	const saves = 300
+	events := make([]store.EventData, saves)
+	for i := range events {
+		events[i] = store.EventData{ID: fmt.Sprintf("e%d", i+1), Type: "T", Data: json.RawMessage(`{}`)}
+	}
+	if _, err := s.Append(ctx, "a", store.NoStream, events...); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func(v store.Version) store.Snapshot {
+		return store.Snapshot{Version: v, EventID: fmt.Sprintf("e%d", v), Revision: "v1", State: json.RawMessage(fmt.Sprintf(`{"n":%d}`, v))}
+	}
+	if err := s.SaveSnapshot(ctx, "a", snapshot(1)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for reads := 0; ; reads++ {
+			select {
+			case <-done:
+				if reads == 0 {
+					t.Error("the reader read nothing while the saves ran")
+				}
+				return
+			default:
+			}
+			got, ok, err := s.Snapshot(ctx, "a")
+			if err != nil || !ok || !bytes.Equal(got.State, snapshot(got.Version).State) || got.EventID != snapshot(got.Version).EventID {
+				t.Errorf("Snapshot during saves: %+v, %v, %v; want one of the snapshots saved", got, ok, err)
+				return
+			}
+		}
+	})
+	for v := store.Version(2); v <= saves; v++ {
+		if err := s.SaveSnapshot(ctx, "a", snapshot(v)); err != nil {
+			t.Errorf("SaveSnapshot of version %d during reads: %v", v, err)
+			break
+		}
+	}
+	close(done)
+	wg.Wait()
+	wantSnapshot(t, s, "a", snapshot(saves))
+}
+
 func TestOpenReadOnly_snapshots(t *testing.T) {
 	ctx := context.Background()
 	saved := store.Snapshot{Version: 1, EventID: "e1", Revision: "v1", State: json.RawMessage(`{"n": 1}`)}
