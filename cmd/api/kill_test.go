@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/graph/graphtest"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 // write is one mutation a client of TestBinary_killMidLoad sends, and what became of it.
@@ -32,11 +35,31 @@ type write struct {
 // (recorded now, or answered as a duplicate if the killed server had committed it) and every
 // acknowledged one (a duplicate with the first answer: the command index survived). The
 // saga finishes what the killed server left: every order placed gets exactly one
-// OrderCreated; and the read models, rebuilt from the log, agree with it.
+// OrderCreated; the read models, rebuilt from the log, agree with it. And every
+// restaurant's state is whole, whether the handler folds its stream from the start or from
+// a snapshot the killed server saved (and the events after it): each order placed there is
+// refused as ALREADY_EXISTS when placed again, and a new order gets the version that follows
+// the stream's last in the log.
 func TestBinary_killMidLoad(t *testing.T) {
 	bin := buildBinary(t)
+	for _, c := range []struct {
+		name      string
+		snapshots bool
+		args      []string
+	}{
+		{"default", false, nil},
+		{"snapshots every 2 events", true, []string{"--snapshot-every", "2"}},
+	} {
+		t.Run(c.name, func(t *testing.T) { killMidLoad(t, bin, c.snapshots, c.args...) })
+	}
+}
+
+// killMidLoad is TestBinary_killMidLoad with the server binary bin and its flags args,
+// under which the killed server saves snapshots if snapshots is set.
+func killMidLoad(t *testing.T, bin string, snapshots bool, args ...string) {
 	dir := filepath.Join(t.TempDir(), "data")
-	victim, addr := startBinary(t, bin, "--data", dir)
+	args = append([]string{"--data", dir}, args...)
+	victim, addr := startBinary(t, bin, args...)
 	c := newClient(t, "http://"+addr+"/graphql")
 	ctx := testCtx(t)
 
@@ -107,8 +130,11 @@ func TestBinary_killMidLoad(t *testing.T) {
 		return
 	}
 	_ = victim.Wait() // the process is gone, and with it its lock on the directory
+	if saved, _ := os.ReadDir(filepath.Join(dir, jsonl.SnapshotDir)); snapshots != (len(saved) > 0) {
+		t.Fatalf("the killed server saved %d snapshots; want some: %v", len(saved), snapshots)
+	}
 
-	m, _ := startMain(t, "--data", dir)
+	m, _ := startMain(t, args...)
 	c = newClient(t, m.URL()+"/graphql")
 
 	// Resend every client's writes in the order it sent them: the acknowledged ones, then the
@@ -159,13 +185,15 @@ func TestBinary_killMidLoad(t *testing.T) {
 	}
 
 	// The saga: one OrderCreated for every order placed, whether before or after the kill.
-	placed := map[string]int64{} // orderId → position of its RestaurantOrderPlaced
+	placed := map[string]int64{}      // orderId → position of its RestaurantOrderPlaced
+	placedAt := map[string][]string{} // restaurant stream → the orders placed there
 	var lastPlaced int64
 	var restaurants int
 	for _, e := range logged {
 		switch e.Type {
 		case "RestaurantOrderPlaced":
 			placed[e.Data.OrderID] = e.Position
+			placedAt[e.StreamID] = append(placedAt[e.StreamID], e.Data.OrderID)
 			lastPlaced = e.Position
 		case "RestaurantCreated":
 			restaurants++
@@ -239,6 +267,40 @@ func TestBinary_killMidLoad(t *testing.T) {
 		t.Errorf("read models list %d restaurants and %d orders; the log has %d and %d",
 			counts.Restaurants.TotalCount, counts.Orders.TotalCount, restaurants, len(placed))
 	}
+
+	// Every restaurant's state, folded from the log or from a snapshot and the events after
+	// it: each order placed there is known (placing it again, under a new commandId, is
+	// ALREADY_EXISTS), and a new order follows the stream's last version in the log.
+	versions := map[string]int{} // stream → its last version in the log
+	for _, e := range readLog[struct {
+		StreamID string
+		Version  int
+	}](t, c) {
+		versions[e.StreamID] = e.Version
+	}
+	for stream, v := range versions {
+		rid, ok := strings.CutPrefix(stream, "restaurant-")
+		if !ok {
+			continue
+		}
+		for _, oid := range placedAt[stream] {
+			resp, err := c.Query(ctx, placeOrder, map[string]any{"in": map[string]any{
+				"restaurantId": rid, "orderId": oid, "menuItemIds": []string{"a"},
+			}})
+			switch {
+			case err != nil:
+				t.Errorf("placing %s at %s again after the restart: %v", oid, rid, err)
+			case resp.Code() != "ALREADY_EXISTS":
+				t.Errorf("placing %s at %s again after the restart: data %s, errors %v; want ALREADY_EXISTS", oid, rid, resp.Data, resp.Errors)
+			}
+		}
+		res, err := sendWrite(c, &write{query: placeOrder, vars: map[string]any{"in": map[string]any{
+			"restaurantId": rid, "orderId": rid + "z", "menuItemIds": []string{"b"},
+		}}})
+		if err != nil || res.Version != v+1 {
+			t.Errorf("a new order at %s after the restart: %+v, %v; want version %d", rid, res, err, v+1)
+		}
+	}
 }
 
 // duplicateOf is the answer to a command sent again: the first answer, marked a duplicate.
@@ -276,7 +338,7 @@ func readLog[E any](tb testing.TB, c *graphtest.Client) []E {
 	for {
 		page := decode[struct {
 			Events []json.RawMessage
-		}](tb, gql(tb, c, `query($a: Int64) { events(afterPosition: $a, first: 100) { position streamId type data } }`,
+		}](tb, gql(tb, c, `query($a: Int64) { events(afterPosition: $a, first: 100) { position streamId version type data } }`,
 			map[string]any{"a": after})).Events
 		if len(page) == 0 {
 			return all
