@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,10 +29,10 @@ type write struct {
 }
 
 // TestBinary_killMidLoad kills the server binary with SIGKILL while clients create
-// restaurants and place orders on the JSONL log (durable, the default), then starts a new
-// server on the same directory, as an operator would after a crash. Every write the killed
-// server acknowledged is in the log at the position it was acknowledged with, and the log has
-// no gap. Each client resends, with the same commandId, the write the kill left unanswered
+// restaurants and place orders, on the JSONL log (durable, the default) or on PostgreSQL,
+// then starts a new server on the same directory or schema, as an operator would after a
+// crash. Every write the killed server acknowledged is in the log at the position it was
+// acknowledged with, and the log has no gap. Each client resends, with the same commandId, the write the kill left unanswered
 // (recorded now, or answered as a duplicate if the killed server had committed it) and every
 // acknowledged one (a duplicate with the first answer: the command index survived). The
 // saga finishes what the killed server left: every order placed gets exactly one
@@ -42,23 +43,33 @@ type write struct {
 // the stream's last in the log.
 func TestBinary_killMidLoad(t *testing.T) {
 	bin := buildBinary(t)
+	jsonlStore := func(tb testing.TB) ([]string, string) {
+		dir := filepath.Join(tb.TempDir(), "data")
+		return []string{"--data", dir}, filepath.Join(dir, jsonl.SnapshotDir)
+	}
+	postgresStore := func(tb testing.TB) ([]string, string) { return postgresArgs(tb), "" }
+	snapshotEvery2 := []string{"--snapshot-every", "2"}
 	for _, c := range []struct {
-		name      string
-		snapshots bool
-		args      []string
+		name  string
+		store func(testing.TB) (args []string, snapshotDir string)
+		args  []string
 	}{
-		{"default", false, nil},
-		{"snapshots every 2 events", true, []string{"--snapshot-every", "2"}},
+		{"jsonl", jsonlStore, nil},
+		{"jsonl, snapshots every 2 events", jsonlStore, snapshotEvery2},
+		{"postgres", postgresStore, nil},
+		{"postgres, snapshots every 2 events", postgresStore, snapshotEvery2},
 	} {
-		t.Run(c.name, func(t *testing.T) { killMidLoad(t, bin, c.snapshots, c.args...) })
+		t.Run(c.name, func(t *testing.T) {
+			args, snapshotDir := c.store(t)
+			killMidLoad(t, bin, snapshotDir, append(args, c.args...)...)
+		})
 	}
 }
 
-// killMidLoad is TestBinary_killMidLoad with the server binary bin and its flags args,
-// under which the killed server saves snapshots if snapshots is set.
-func killMidLoad(t *testing.T, bin string, snapshots bool, args ...string) {
-	dir := filepath.Join(t.TempDir(), "data")
-	args = append([]string{"--data", dir}, args...)
+// killMidLoad is TestBinary_killMidLoad with the server binary bin and its flags args. With
+// a snapshotDir (the JSONL store's), it also checks that the killed server saved snapshots
+// there if and only if args ask for them.
+func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	victim, addr := startBinary(t, bin, args...)
 	c := newClient(t, "http://"+addr+"/graphql")
 	ctx := testCtx(t)
@@ -130,8 +141,11 @@ func killMidLoad(t *testing.T, bin string, snapshots bool, args ...string) {
 		return
 	}
 	_ = victim.Wait() // the process is gone, and with it its lock on the directory
-	if saved, _ := os.ReadDir(filepath.Join(dir, jsonl.SnapshotDir)); snapshots != (len(saved) > 0) {
-		t.Fatalf("the killed server saved %d snapshots; want some: %v", len(saved), snapshots)
+	if snapshotDir != "" {
+		want := slices.Contains(args, "--snapshot-every")
+		if saved, _ := os.ReadDir(snapshotDir); want != (len(saved) > 0) {
+			t.Fatalf("the killed server saved %d snapshots; want some: %v", len(saved), want)
+		}
 	}
 
 	m, _ := startMain(t, args...)
