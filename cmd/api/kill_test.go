@@ -31,16 +31,19 @@ type write struct {
 // TestBinary_killMidLoad kills the server binary with SIGKILL while clients create
 // restaurants and place orders, on the JSONL log (durable, the default) or on PostgreSQL,
 // then starts a new server on the same directory or schema, as an operator would after a
-// crash. Every write the killed server acknowledged is in the log at the position it was
-// acknowledged with, and the log has no gap. Each client resends, with the same commandId, the write the kill left unanswered
-// (recorded now, or answered as a duplicate if the killed server had committed it) and every
-// acknowledged one (a duplicate with the first answer: the command index survived). The
-// saga finishes what the killed server left: every order placed gets exactly one
-// OrderCreated; the read models, rebuilt from the log, agree with it. And every
-// restaurant's state is whole, whether the handler folds its stream from the start or from
-// a snapshot the killed server saved (and the events after it): each order placed there is
-// refused as ALREADY_EXISTS when placed again, and a new order gets the version that follows
-// the stream's last in the log.
+// crash:
+//   - every write the killed server acknowledged is in the log at the position it was
+//     acknowledged with, and the log has no gap;
+//   - a subscriber to the log, cut off by the kill, resumes on the new server after the
+//     last event it received, and so has the whole log: every event once, under its id;
+//   - each client resends, with the same commandId, the write the kill left unanswered
+//     (recorded now, or answered as a duplicate if the killed server had committed it) and
+//     every acknowledged one (a duplicate with the first answer: the command index survived);
+//   - the saga finishes what the killed server left: every order placed gets exactly one
+//     OrderCreated, and the read models, rebuilt from the log, agree with it;
+//   - every restaurant's state is whole, whether the handler folds its stream from the start
+//     or from a snapshot the killed server saved (and the events after it): each order placed
+//     there is ALREADY_EXISTS when placed again, and a new order gets the next version.
 func TestBinary_killMidLoad(t *testing.T) {
 	bin := buildBinary(t)
 	jsonlStore := func(tb testing.TB) ([]string, string) {
@@ -73,6 +76,34 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	victim, addr := startBinary(t, bin, args...)
 	c := newClient(t, "http://"+addr+"/graphql")
 	ctx := testCtx(t)
+
+	// A subscriber follows the log until the kill cuts it off.
+	type seen struct {
+		ID       string
+		Position int64
+	}
+	live, err := c.SubscribeSSE(ctx, `subscription { events(afterPosition: 0) { id position } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	var received []seen
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		for {
+			r, err := live.Next(ctx)
+			if err != nil {
+				return // the kill ended the stream
+			}
+			var m struct{ Events seen }
+			if err := json.Unmarshal(r.Data, &m); err != nil {
+				t.Errorf("subscription before the kill: %v", err)
+				return
+			}
+			received = append(received, m.Events)
+		}
+	}()
 
 	const (
 		clients   = 8
@@ -141,6 +172,14 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		return
 	}
 	_ = victim.Wait() // the process is gone, and with it its lock on the directory
+	select {
+	case <-liveDone:
+	case <-ctx.Done():
+		t.Fatal("the subscription outlived the server")
+	}
+	if len(received) == 0 {
+		t.Fatal("the subscriber received nothing before the kill")
+	}
 	if snapshotDir != "" {
 		want := slices.Contains(args, "--snapshot-every")
 		if saved, _ := os.ReadDir(snapshotDir); want != (len(saved) > 0) {
@@ -172,11 +211,12 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 			}
 		}
 	}
-	t.Logf("%d writes acknowledged before the kill; of the %d it left unanswered, %d had been committed",
-		acked, unanswered, committedUnanswered)
+	t.Logf("%d writes acknowledged and %d events delivered to the subscriber before the kill; of the %d writes it left unanswered, %d had been committed",
+		acked, len(received), unanswered, committedUnanswered)
 
 	// The log: no gap, and every write at the position it was answered with.
 	type event struct {
+		ID       string
 		Position int64
 		StreamID string
 		Type     string
@@ -195,6 +235,28 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 			if e := byPosition[w.res.Position]; e.StreamID != w.stream || e.Type != w.typ {
 				t.Errorf("write %v answered with position %d: the log has %+v there", w.vars, w.res.Position, e)
 			}
+		}
+	}
+
+	// The subscriber resumes on the new server after the last event it received: with what it
+	// had before the kill, it has the log, every event once, in order, under the log's ids.
+	after := received[len(received)-1].Position
+	resumed, err := c.SubscribeSSE(ctx, `subscription($a: Int64) { events(afterPosition: $a) { id position } }`, map[string]any{"a": after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for last := after; last < int64(len(logged)); {
+		r, err := resumed.Next(ctx)
+		if err != nil {
+			t.Fatalf("resumed subscription, after %d of %d events: %v", last, len(logged), err)
+		}
+		received = append(received, decode[struct{ Events seen }](t, r.Data).Events)
+		last = received[len(received)-1].Position
+	}
+	_ = resumed.Close()
+	for i, e := range logged {
+		if got := received[i]; got.Position != e.Position || got.ID != e.ID {
+			t.Fatalf("the subscriber's event %d, before and after the kill: %+v; the log has %s at %d", i+1, got, e.ID, e.Position)
 		}
 	}
 
@@ -352,7 +414,7 @@ func readLog[E any](tb testing.TB, c *graphtest.Client) []E {
 	for {
 		page := decode[struct {
 			Events []json.RawMessage
-		}](tb, gql(tb, c, `query($a: Int64) { events(afterPosition: $a, first: 100) { position streamId version type data } }`,
+		}](tb, gql(tb, c, `query($a: Int64) { events(afterPosition: $a, first: 100) { id position streamId version type data } }`,
 			map[string]any{"a": after})).Events
 		if len(page) == 0 {
 			return all
