@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,21 +77,66 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	victim, addr := startBinary(t, bin, args...)
 	c := newClient(t, "http://"+addr+"/graphql")
 	ctx := testCtx(t)
-
-	// A subscriber follows the log until the kill cuts it off.
-	type seen struct {
-		ID       string
-		Position int64
+	sub := follow(t, ctx, c)
+	writes, acked := loadUntilKilled(t, c, victim)
+	if t.Failed() {
+		return
 	}
+	_ = victim.Wait() // the process is gone, and with it its lock on the directory
+	received := sub.wait(t, ctx)
+	if snapshotDir != "" {
+		want := slices.Contains(args, "--snapshot-every")
+		if saved, _ := os.ReadDir(snapshotDir); want != (len(saved) > 0) {
+			t.Fatalf("the killed server saved %d snapshots; want some: %v", len(saved), want)
+		}
+	}
+
+	m, _ := startMain(t, args...)
+	c = newClient(t, m.URL()+"/graphql")
+	unanswered, committed := resend(t, c, writes)
+	t.Logf("%d writes acknowledged and %d events delivered to the subscriber before the kill; of the %d writes it left unanswered, %d had been committed",
+		acked, len(received), unanswered, committed)
+
+	logged := readLog[loggedEvent](t, c)
+	checkLog(t, logged, writes)
+	checkResumed(t, ctx, c, received, logged)
+	head := checkSaga(t, ctx, c, logged)
+	checkReadModels(t, c, logged, head)
+	checkStates(t, ctx, c, logged)
+}
+
+// loggedEvent is what the checks of TestBinary_killMidLoad read of an event.
+type loggedEvent struct {
+	ID       string
+	Position int64
+	StreamID string
+	Version  int
+	Type     string
+	Data     struct{ OrderID string }
+}
+
+// seen is an event as a subscriber of TestBinary_killMidLoad receives it.
+type seen struct {
+	ID       string
+	Position int64
+}
+
+// follower is a subscriber to the whole log, from its start, until the server dies.
+type follower struct {
+	done     chan struct{}
+	received []seen // written by the subscription's goroutine until done is closed
+}
+
+// follow subscribes to the log from its start over SSE.
+func follow(t *testing.T, ctx context.Context, c *graphtest.Client) *follower {
 	live, err := c.SubscribeSSE(ctx, `subscription { events(afterPosition: 0) { id position } }`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer live.Close()
-	var received []seen
-	liveDone := make(chan struct{})
+	t.Cleanup(func() { _ = live.Close() })
+	f := &follower{done: make(chan struct{})}
 	go func() {
-		defer close(liveDone)
+		defer close(f.done)
 		for {
 			r, err := live.Next(ctx)
 			if err != nil {
@@ -101,10 +147,29 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 				t.Errorf("subscription before the kill: %v", err)
 				return
 			}
-			received = append(received, m.Events)
+			f.received = append(f.received, m.Events)
 		}
 	}()
+	return f
+}
 
+// wait waits for the subscription to end with the server and returns what it received.
+func (f *follower) wait(t *testing.T, ctx context.Context) []seen {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		t.Fatal("the subscription outlived the server")
+	}
+	if len(f.received) == 0 {
+		t.Fatal("the subscriber received nothing before the kill")
+	}
+	return f.received
+}
+
+// loadUntilKilled has 8 clients create restaurants and place two orders at each, and kills
+// victim once 120 writes are acknowledged. It returns each client's writes, in the order
+// sent (the last one, the kill's, unanswered), and how many were acknowledged.
+func loadUntilKilled(t *testing.T, c *graphtest.Client, victim *exec.Cmd) ([][]*write, int) {
 	const (
 		clients   = 8
 		rounds    = 200 // restaurants per client, far more than the kill lets through
@@ -116,7 +181,7 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		killed = make(chan struct{})
 		kill   sync.Once
 		wg     sync.WaitGroup
-		writes = make([][]*write, clients) // each client's writes, in the order sent
+		writes = make([][]*write, clients)
 	)
 	for cl := range clients {
 		wg.Go(func() {
@@ -168,33 +233,16 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		})
 	}
 	wg.Wait()
-	if t.Failed() {
-		return
-	}
-	_ = victim.Wait() // the process is gone, and with it its lock on the directory
-	select {
-	case <-liveDone:
-	case <-ctx.Done():
-		t.Fatal("the subscription outlived the server")
-	}
-	if len(received) == 0 {
-		t.Fatal("the subscriber received nothing before the kill")
-	}
-	if snapshotDir != "" {
-		want := slices.Contains(args, "--snapshot-every")
-		if saved, _ := os.ReadDir(snapshotDir); want != (len(saved) > 0) {
-			t.Fatalf("the killed server saved %d snapshots; want some: %v", len(saved), want)
-		}
-	}
+	return writes, acked
+}
 
-	m, _ := startMain(t, args...)
-	c = newClient(t, m.URL()+"/graphql")
-
-	// Resend every client's writes in the order it sent them: the acknowledged ones, then the
-	// one the kill left unanswered.
-	var unanswered, committedUnanswered int
-	for cl := range clients {
-		for _, w := range writes[cl] {
+// resend sends every client's writes again, in the order it sent them, with the same
+// commandIds: an acknowledged one must be a duplicate with the first answer; the one the
+// kill left unanswered is recorded now or, if the killed server had committed it, a
+// duplicate. It returns how many were unanswered and how many of those committed.
+func resend(t *testing.T, c *graphtest.Client, writes [][]*write) (unanswered, committed int) {
+	for _, ws := range writes {
+		for _, w := range ws {
 			res, err := sendWrite(c, w)
 			if err != nil {
 				t.Fatalf("resending %v: %v", w.vars, err)
@@ -205,46 +253,43 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 			case !w.acked:
 				unanswered++
 				if res.Duplicate {
-					committedUnanswered++
+					committed++
 				}
 				w.res = res
 			}
 		}
 	}
-	t.Logf("%d writes acknowledged and %d events delivered to the subscriber before the kill; of the %d writes it left unanswered, %d had been committed",
-		acked, len(received), unanswered, committedUnanswered)
+	return unanswered, committed
+}
 
-	// The log: no gap, and every write at the position it was answered with.
-	type event struct {
-		ID       string
-		Position int64
-		StreamID string
-		Type     string
-		Data     struct{ OrderID string }
-	}
-	logged := readLog[event](t, c)
-	byPosition := map[int64]event{}
+// checkLog checks that the log has no gap and every write is at the position it was
+// answered with.
+func checkLog(t *testing.T, logged []loggedEvent, writes [][]*write) {
 	for i, e := range logged {
 		if e.Position != int64(i+1) {
 			t.Fatalf("the log's event %d has position %d", i+1, e.Position)
 		}
-		byPosition[e.Position] = e
 	}
-	for cl := range clients {
-		for _, w := range writes[cl] {
-			if e := byPosition[w.res.Position]; e.StreamID != w.stream || e.Type != w.typ {
-				t.Errorf("write %v answered with position %d: the log has %+v there", w.vars, w.res.Position, e)
+	for _, ws := range writes {
+		for _, w := range ws {
+			if p := w.res.Position; p < 1 || p > int64(len(logged)) ||
+				logged[p-1].StreamID != w.stream || logged[p-1].Type != w.typ {
+				t.Errorf("write %v answered with position %d: the log (of %d events) does not have it there", w.vars, p, len(logged))
 			}
 		}
 	}
+}
 
-	// The subscriber resumes on the new server after the last event it received: with what it
-	// had before the kill, it has the log, every event once, in order, under the log's ids.
+// checkResumed resumes the subscriber on the new server after the last event it received:
+// with what it had before the kill, it must have the log, every event once, in order,
+// under the log's ids.
+func checkResumed(t *testing.T, ctx context.Context, c *graphtest.Client, received []seen, logged []loggedEvent) {
 	after := received[len(received)-1].Position
 	resumed, err := c.SubscribeSSE(ctx, `subscription($a: Int64) { events(afterPosition: $a) { id position } }`, map[string]any{"a": after})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resumed.Close()
 	for last := after; last < int64(len(logged)); {
 		r, err := resumed.Next(ctx)
 		if err != nil {
@@ -253,26 +298,23 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		received = append(received, decode[struct{ Events seen }](t, r.Data).Events)
 		last = received[len(received)-1].Position
 	}
-	_ = resumed.Close()
 	for i, e := range logged {
 		if got := received[i]; got.Position != e.Position || got.ID != e.ID {
 			t.Fatalf("the subscriber's event %d, before and after the kill: %+v; the log has %s at %d", i+1, got, e.ID, e.Position)
 		}
 	}
+}
 
-	// The saga: one OrderCreated for every order placed, whether before or after the kill.
-	placed := map[string]int64{}      // orderId → position of its RestaurantOrderPlaced
-	placedAt := map[string][]string{} // restaurant stream → the orders placed there
+// checkSaga checks that the saga finishes what the killed server left: exactly one
+// OrderCreated for every order placed, before or after the kill, and no failure. It returns
+// the log's head once the saga has passed the last placement.
+func checkSaga(t *testing.T, ctx context.Context, c *graphtest.Client, logged []loggedEvent) int64 {
+	placed := map[string]bool{}
 	var lastPlaced int64
-	var restaurants int
 	for _, e := range logged {
-		switch e.Type {
-		case "RestaurantOrderPlaced":
-			placed[e.Data.OrderID] = e.Position
-			placedAt[e.StreamID] = append(placedAt[e.StreamID], e.Data.OrderID)
+		if e.Type == "RestaurantOrderPlaced" {
+			placed[e.Data.OrderID] = true
 			lastPlaced = e.Position
-		case "RestaurantCreated":
-			restaurants++
 		}
 	}
 	sub, err := c.SubscribeSSE(ctx, `subscription { events(afterPosition: 0, types: ["OrderCreated"]) { data } }`, nil)
@@ -286,9 +328,9 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		if err != nil {
 			t.Fatalf("waiting for the saga (%d of %d orders created): %v", len(created), len(placed), err)
 		}
-		e := decode[struct{ Events event }](t, r.Data).Events
-		if _, ok := placed[e.Data.OrderID]; !ok || created[e.Data.OrderID] {
-			t.Fatalf("OrderCreated for %q: placed %v, created before %v", e.Data.OrderID, ok, created[e.Data.OrderID])
+		e := decode[struct{ Events loggedEvent }](t, r.Data).Events
+		if !placed[e.Data.OrderID] || created[e.Data.OrderID] {
+			t.Fatalf("OrderCreated for %q: placed %v, created before %v", e.Data.OrderID, placed[e.Data.OrderID], created[e.Data.OrderID])
 		}
 		created[e.Data.OrderID] = true
 	}
@@ -325,7 +367,7 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		}
 	}
 	var orderCreated int
-	for _, e := range readLog[event](t, c) {
+	for _, e := range readLog[loggedEvent](t, c) {
 		if e.Type == "OrderCreated" {
 			orderCreated++
 		}
@@ -333,32 +375,50 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	if orderCreated != len(placed) {
 		t.Errorf("%d OrderCreated events for %d orders placed", orderCreated, len(placed))
 	}
+	return st.Status.Head
+}
 
-	// The read models, rebuilt from the log, agree with it.
+// checkReadModels checks that the read models, rebuilt from the log, list a restaurant for
+// every RestaurantCreated in logged and an order for every RestaurantOrderPlaced, at head.
+func checkReadModels(t *testing.T, c *graphtest.Client, logged []loggedEvent, head int64) {
+	var restaurants, orders int
+	for _, e := range logged {
+		switch e.Type {
+		case "RestaurantCreated":
+			restaurants++
+		case "RestaurantOrderPlaced":
+			orders++
+		}
+	}
 	counts := decode[struct {
 		Restaurants, Orders struct{ TotalCount int }
 	}](t, gql(t, c, `query($p: Int64) { restaurants(minPosition: $p) { totalCount } orders(minPosition: $p) { totalCount } }`,
-		map[string]any{"p": st.Status.Head}))
-	if counts.Restaurants.TotalCount != restaurants || counts.Orders.TotalCount != len(placed) {
+		map[string]any{"p": head}))
+	if counts.Restaurants.TotalCount != restaurants || counts.Orders.TotalCount != orders {
 		t.Errorf("read models list %d restaurants and %d orders; the log has %d and %d",
-			counts.Restaurants.TotalCount, counts.Orders.TotalCount, restaurants, len(placed))
+			counts.Restaurants.TotalCount, counts.Orders.TotalCount, restaurants, orders)
 	}
+}
 
-	// Every restaurant's state, folded from the log or from a snapshot and the events after
-	// it: each order placed there is known (placing it again, under a new commandId, is
-	// ALREADY_EXISTS), and a new order follows the stream's last version in the log.
-	versions := map[string]int{} // stream → its last version in the log
-	for _, e := range readLog[struct {
-		StreamID string
-		Version  int
-	}](t, c) {
-		versions[e.StreamID] = e.Version
-	}
-	for stream, v := range versions {
-		rid, ok := strings.CutPrefix(stream, "restaurant-")
-		if !ok {
+// checkStates checks every restaurant's state, folded from the log or from a snapshot and
+// the events after it: each order placed there is known (placing it again, under a new
+// commandId, is ALREADY_EXISTS), and a new order follows the stream's last version in the
+// log. logged must hold every write to the restaurants' streams (the saga writes only to
+// the orders'); the new orders are placed last.
+func checkStates(t *testing.T, ctx context.Context, c *graphtest.Client, logged []loggedEvent) {
+	versions := map[string]int{}      // restaurant stream → its last version in the log
+	placedAt := map[string][]string{} // restaurant stream → the orders placed there
+	for _, e := range logged {
+		if !strings.HasPrefix(e.StreamID, "restaurant-") {
 			continue
 		}
+		versions[e.StreamID] = e.Version
+		if e.Type == "RestaurantOrderPlaced" {
+			placedAt[e.StreamID] = append(placedAt[e.StreamID], e.Data.OrderID)
+		}
+	}
+	for stream, v := range versions {
+		rid := strings.TrimPrefix(stream, "restaurant-")
 		for _, oid := range placedAt[stream] {
 			resp, err := c.Query(ctx, placeOrder, map[string]any{"in": map[string]any{
 				"restaurantId": rid, "orderId": oid, "menuItemIds": []string{"a"},
