@@ -18,6 +18,7 @@ import (
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/eventgraph/eventgraph/readmodel"
+	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -32,7 +33,10 @@ const (
 	CodeVersionConflict       = "VERSION_CONFLICT"
 	CodeCommandIDReused       = "COMMAND_ID_REUSED"
 	CodeConsistencyTimeout    = "CONSISTENCY_TIMEOUT"
-	CodeInternal              = "INTERNAL_SERVER_ERROR"
+	// CodeResponseTooLarge marks an events field of a query whose events, with those of the
+	// query's other events fields, pass Config.MaxEventsBytes.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
+	CodeInternal         = "INTERNAL_SERVER_ERROR"
 	// CodeBadRequest marks a request this endpoint does not serve as sent: a body that is
 	// not a GraphQL request, variables that are not a JSON object, a method or content type
 	// no transport takes, a mutation over GET, a subscription over plain POST or GET.
@@ -114,6 +118,10 @@ func classify(err error) (code, message string, ext map[string]any) {
 	}
 	if m, ok := errors.AsType[*restaurant.MenuItemsNotAvailableError](err); ok {
 		return CodeMenuItemsNotAvailable, m.Error(), map[string]any{"missingMenuItemIds": m.Missing}
+	}
+	if b, ok := errors.AsType[*service.ReadBudgetError](err); ok {
+		return CodeResponseTooLarge, fmt.Sprintf("the events of this query pass the %d bytes one response may hold: "+
+			"ask for them in fewer events fields (pages end early to fit), and page on with afterPosition", b.Budget), nil
 	}
 	if c, ok := errors.AsType[*store.ConflictError](err); ok {
 		return CodeVersionConflict, fmt.Sprintf("version conflict on stream %q: expected version %d, actual %d", c.Stream, c.Expected, c.Actual),

@@ -30,7 +30,7 @@ func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, stream
 	if err != nil {
 		return nil, err
 	}
-	es, err := r.svc.Events(ctx, from, f, n)
+	es, err := r.svc.EventsWithin(ctx, from, f, n, readBudgetOf(ctx), selectsEventBody(ctx))
 	if err != nil {
 		return nil, err
 	}

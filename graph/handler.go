@@ -38,6 +38,10 @@ const (
 	DefaultMaxOperationsPerConnection = 200
 	// DefaultMaxSubscriptions is the default of Config.MaxSubscriptions.
 	DefaultMaxSubscriptions = 10_000
+	// DefaultMaxEventsBytes is the default of Config.MaxEventsBytes: a page of a hundred
+	// events of a usual size (a few hundred bytes to a few KB) whole, fifty such pages in
+	// one query, or sixteen of the largest events the domain writes.
+	DefaultMaxEventsBytes = 16 << 20
 	// DefaultStreamWriteTimeout is the default of Config.StreamWriteTimeout.
 	DefaultStreamWriteTimeout = 10 * time.Second
 )
@@ -103,6 +107,16 @@ type Config struct {
 	StreamWriteTimeout time.Duration
 	// Observer, when set, is told about every operation and subscription (see observe.go).
 	Observer Observer
+	// MaxEventsBytes bounds the bytes of the events that the events fields of one query
+	// return together (default DefaultMaxEventsBytes; negative: no limit), counting each
+	// event's id, stream id and type, and its data and metadata where the field selects
+	// either (the page is read without them otherwise). The complexity limit counts an event's
+	// data as a small object, but it may be a MiB (a whole menu), so that a few aliases of
+	// pages of such events made a response of a gigabyte. A page ends early, with fewer
+	// events than first, before an event that does not fit what is left (a client pages on
+	// with afterPosition until a page is empty), and holds one event while any is left; an
+	// events field that finds it spent fails with RESPONSE_TOO_LARGE.
+	MaxEventsBytes int64
 	// PersistedQueries is how many queries the server keeps for Automatic Persisted Queries
 	// (Apollo's protocol: a client sends a query's SHA-256 hash instead of the query; see
 	// persisted.go), the least recently used dropped first; 0 turns them off (a hash alone is
@@ -144,6 +158,9 @@ func (c Config) withDefaults(svc *service.Service) Config {
 	}
 	if c.StreamWriteTimeout == 0 {
 		c.StreamWriteTimeout = DefaultStreamWriteTimeout
+	}
+	if c.MaxEventsBytes == 0 {
+		c.MaxEventsBytes = DefaultMaxEventsBytes
 	}
 	return c
 }
@@ -219,6 +236,9 @@ func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.
 		extensions = append(extensions, observed{cfg.Observer}) // first, so it sees what the other extensions refuse
 	}
 	extensions = append(extensions, operationCounter{}, streamDispatch{})
+	if cfg.MaxEventsBytes > 0 {
+		extensions = append(extensions, eventsBudget{bytes: cfg.MaxEventsBytes})
+	}
 	if !cfg.DisableIntrospection {
 		extensions = append(extensions, extension.Introspection{}, introspectionLimit{})
 	} else {

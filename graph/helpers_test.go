@@ -88,6 +88,22 @@ func newEnv(tb testing.TB, opts ...func(*envOption)) *env {
 	return e
 }
 
+// withHandler returns an env over e's service and store whose endpoint is configured by cfg
+// (its Logger left nil: e's service's), served until the test ends.
+func (e *env) withHandler(tb testing.TB, cfg graph.Config) *env {
+	tb.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(e.svc, cfg))
+	srv := httptest.NewServer(mux)
+	hc := &http.Client{Transport: &http.Transport{}}
+	tb.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		hc.CloseIdleConnections()
+	})
+	return &env{store: e.store, svc: e.svc, srv: srv, http: hc, client: graphtest.New(srv.URL+"/graphql", graphtest.WithHTTPClient(hc))}
+}
+
 func withService(opts ...service.Option) func(*envOption) {
 	return func(o *envOption) { o.svc = append(o.svc, opts...) }
 }

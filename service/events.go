@@ -28,6 +28,16 @@ func (f EventFilter) Match(e store.Event) bool {
 // Events returns up to limit events with Position > after that pass the filter, in log order
 // (none for a limit below 1).
 func (s *Service) Events(ctx context.Context, after store.Position, f EventFilter, limit int) ([]store.Event, error) {
+	return s.EventsWithin(ctx, after, f, limit, nil, true)
+}
+
+// EventsWithin is Events with the events' bytes charged to budget (nil: no budget; see
+// ReadBudget): the page ends before an event that does not fit what is left of it, so it may
+// hold fewer than limit events although more follow, but it holds one while any of the
+// budget is left. Once the budget is spent it fails with a *ReadBudgetError. Unless data is
+// set (the caller returns the events' data or metadata), the events come without their Data
+// and Metadata, which then count for nothing.
+func (s *Service) EventsWithin(ctx context.Context, after store.Position, f EventFilter, limit int, budget *ReadBudget, data bool) ([]store.Event, error) {
 	if limit < 1 {
 		return []store.Event{}, nil
 	}
@@ -56,7 +66,16 @@ func (s *Service) Events(ctx context.Context, after store.Position, f EventFilte
 		if e.Position <= after || !f.Match(e) {
 			continue
 		}
-		if shared {
+		if !data {
+			e.Data, e.Metadata = nil, nil
+		}
+		if budget != nil && !budget.take(eventBytes(e), len(out) == 0) {
+			if len(out) == 0 {
+				return nil, &ReadBudgetError{Budget: budget.size}
+			}
+			break
+		}
+		if shared && data {
 			e.Data, e.Metadata = bytes.Clone(e.Data), maps.Clone(e.Metadata)
 		}
 		out = append(out, e)

@@ -218,6 +218,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"auth-tokens", "short", nil},
 		{"auth-queries", "true", nil},
 		{"max-depth", "-1", nil},
+		{"max-events-bytes", "-1", nil},
 		{"max-subscriptions-per-connection", "-1", nil},
 		{"max-operations-per-connection", "-1", nil},
 		{"max-connections", "-1", nil},

@@ -148,3 +148,30 @@ func TestDepthLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsBytesLimit: --max-events-bytes reaches the endpoint. Under a limit of one byte
+// a page of the log holds its first event alone; 0 lifts the limit, and the default serves
+// a small log whole.
+func TestEventsBytesLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"--max-events-bytes=1", []string{"--max-events-bytes", "1"}, 1},
+		{"--max-events-bytes=0 lifts the limit", []string{"--max-events-bytes", "0"}, 2},
+		{"by default", nil, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := startMain(t, append([]string{"--store", "memory"}, tt.args...)...)
+			c := newClient(t, m.URL()+"/graphql")
+			for _, id := range []string{"r1", "r2"} {
+				gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": id, "name": "R", "menu": menu("a")}})
+			}
+			page := decode[struct{ Events []struct{ Position int64 } }](t, gql(t, c, `{ events(first: 100) { position data } }`, nil)).Events
+			if len(page) != tt.want {
+				t.Errorf("a page of %d events; want %d", len(page), tt.want)
+			}
+		})
+	}
+}

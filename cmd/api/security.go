@@ -33,6 +33,9 @@ type SecurityConfig struct {
 	AuthQueries bool
 	// MaxDepth limits how deeply an operation's selections nest; 0: no limit.
 	MaxDepth int
+	// MaxEventsBytes limits the bytes of the events that the events fields of one query
+	// return together (graph.Config.MaxEventsBytes); 0: no limit.
+	MaxEventsBytes int64
 	// MaxSubscriptionsPerConnection limits the live subscriptions of one WebSocket
 	// connection; 0: no limit.
 	MaxSubscriptionsPerConnection int
@@ -64,6 +67,7 @@ type SecurityConfig struct {
 func defaultSecurity() SecurityConfig {
 	return SecurityConfig{
 		MaxDepth:                      graph.DefaultMaxDepth,
+		MaxEventsBytes:                graph.DefaultMaxEventsBytes,
 		MaxSubscriptionsPerConnection: graph.DefaultMaxSubscriptionsPerConnection,
 		MaxOperationsPerConnection:    graph.DefaultMaxOperationsPerConnection,
 		MaxSubscriptions:              graph.DefaultMaxSubscriptions,
@@ -100,6 +104,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	})
 	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
+	fs.Int64Var(&c.MaxEventsBytes, "max-events-bytes", c.MaxEventsBytes, "bytes of events (ids, types, and data and metadata where selected) that the events fields of one query may return together: a page ends early, short of first, to fit, and a field that finds them spent fails with RESPONSE_TOO_LARGE (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit of their own; --max-operations-per-connection still bounds them)")
 	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
@@ -168,6 +173,8 @@ func (c SecurityConfig) check(source func(flagName string) string) error {
 		return fmt.Errorf("invalid %s: needs --auth-tokens or --auth-token-file (or their variables)", source("auth-queries"))
 	case c.MaxDepth < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-depth"), c.MaxDepth)
+	case c.MaxEventsBytes < 0:
+		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-events-bytes"), c.MaxEventsBytes)
 	case c.MaxSubscriptionsPerConnection < 0:
 		return fmt.Errorf("invalid %s %d: must not be negative (0: no limit)", source("max-subscriptions-per-connection"), c.MaxSubscriptionsPerConnection)
 	case c.MaxOperationsPerConnection < 0:
@@ -202,7 +209,7 @@ const (
 )
 
 // graphLimit maps a limit whose 0 means "none" to graph.Config's convention (negative: none).
-func graphLimit(n int) int {
+func graphLimit[N int | int64](n N) N {
 	if n == 0 {
 		return -1
 	}
@@ -240,6 +247,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 		warn string
 	}{
 		{c.MaxDepth == 0, "--max-depth=0: operations may nest without limit"},
+		{c.MaxEventsBytes == 0, "--max-events-bytes=0: a query of a few events fields may return gigabytes of events"},
 		{c.MaxSubscriptionsPerConnection == 0 && c.MaxOperationsPerConnection == 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold any number of subscriptions"},
 		{c.MaxSubscriptionsPerConnection == 0 && c.MaxOperationsPerConnection > 0, "--max-subscriptions-per-connection=0: a WebSocket connection may hold as many subscriptions as --max-operations-per-connection lets it run"},
 		{c.MaxOperationsPerConnection == 0, "--max-operations-per-connection=0: a WebSocket connection may run any number of operations at once"},

@@ -25,6 +25,7 @@ func jsonLines(tb testing.TB, out string) []map[string]any {
 func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 	for _, flag := range []string{
 		"max-depth",
+		"max-events-bytes",
 		"max-subscriptions-per-connection",
 		"max-operations-per-connection",
 		"max-connections",

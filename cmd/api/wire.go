@@ -22,6 +22,7 @@ func graphHandler(svc *service.Service, c Config, logger *slog.Logger, observer 
 		AuthTokens:                    c.Tokens(),
 		AuthQueries:                   c.AuthQueries,
 		MaxDepth:                      graphLimit(c.MaxDepth),
+		MaxEventsBytes:                graphLimit(c.MaxEventsBytes),
 		MaxSubscriptionsPerConnection: graphLimit(c.MaxSubscriptionsPerConnection),
 		MaxOperationsPerConnection:    graphLimit(c.MaxOperationsPerConnection),
 		MaxSubscriptions:              graphLimit(c.MaxSubscriptions),

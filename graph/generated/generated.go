@@ -768,7 +768,7 @@ extend type Query {
     streamId: ID
     "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
-    "At most this many events, 1–100."
+    "At most this many events, 1–100. A page holds fewer while more follow when their bytes would pass what one query may return (the server's --max-events-bytes), so page on until a page is empty."
     first: Int = 100
   ): [Event!]!
 }
