@@ -155,6 +155,9 @@ func verify(dir string, stdout, stderr io.Writer) int {
 		if endsInCR(ce.Path, ce.Offset) {
 			fmt.Fprintf(stdout, "  the line ends in CR LF where the store writes LF only: the file's line endings were converted (a copy in text mode, an editor, git); keep a copy, then convert them back (sed -i 's/\\r$//' %s) and verify again\n", ce.Path)
 		}
+		if ce.Offset == 0 && startsWithBOM(ce.Path) {
+			fmt.Fprintf(stdout, "  the file starts with a UTF-8 byte order mark that a tool added when it saved it (do not cut the file at offset 0: that drops every event); keep a copy, then remove those 3 bytes (tail -c +4 %[1]s > %[1]s.new && mv %[1]s.new %[1]s) and verify again\n", ce.Path)
+		}
 		return exitCorrupt
 	}
 	if err != nil {
@@ -194,6 +197,18 @@ func lineAt(path string, off int64) (string, error) {
 		return fmt.Sprintf("%q", b[:i]), nil
 	}
 	return fmt.Sprintf("%q…", b), nil
+}
+
+// startsWithBOM reports whether the file at path starts with a UTF-8 byte order mark.
+func startsWithBOM(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 3)
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == "\xef\xbb\xbf"
 }
 
 // endsInCR reports whether the line at off ends in "\r\n". A line the store writes never

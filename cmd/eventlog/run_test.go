@@ -378,3 +378,79 @@ func TestRun_theLogFileForItsDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestVerify_namesAByteOrderMark: a log that a tool saved as "UTF-8 with BOM" (Notepad,
+// PowerShell 5) is damaged at offset 0, where cutting the file, as the README's repair says,
+// would drop every event: verify names the mark and says how to remove its 3 bytes instead.
+// Before, it said "checksum mismatch" alone.
+func TestVerify_namesAByteOrderMark(t *testing.T) {
+	dir := newLog(t)
+	edit(t, dir, func(b []byte) []byte { return append([]byte("\xef\xbb\xbf"), b...) })
+	code, out, _ := runIn("verify", dir)
+	if code != exitCorrupt {
+		t.Fatalf("exit %d, want %d", code, exitCorrupt)
+	}
+	for _, want := range []string{"CORRUPT at byte offset 0 (line 1): line starts with a UTF-8 byte order mark", "tail -c +4 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify of a log that starts with a byte order mark:\n%s\nwant %q", out, want)
+		}
+	}
+	edit(t, dir, func(b []byte) []byte { return b[3:] })
+	if code, out, _ := runIn("verify", dir); code != exitOK {
+		t.Errorf("without the mark: exit %d\n%s", code, out)
+	}
+}
+
+// TestVerify_zeroedLongLineHasItsLineNumber: damage that the reader finds before a line is
+// checked (zeros over more than a read chunk, as a file system that lost blocks leaves) is
+// named with its line, as all other damage is. It had its byte offset only.
+func TestVerify_zeroedLongLineHasItsLineNumber(t *testing.T) {
+	dir, starts := bigLog(t, 100)
+	const line = 51
+	edit(t, dir, func(b []byte) []byte {
+		at := starts[line-1]
+		zeros := make([]byte, 2<<20) // a zeroed region, then the rest of the log
+		return append(append(bytes.Clone(b[:at]), zeros...), b[at:]...)
+	})
+	code, out, _ := runIn("verify", dir)
+	want := fmt.Sprintf("CORRUPT at byte offset %d (line %d)", starts[line-1], line)
+	if code != exitCorrupt || !strings.Contains(out, want) {
+		t.Errorf("exit %d, stdout:\n%.400s\nwant %q", code, out, want)
+	}
+}
+
+// TestCommands_linesLongerThanAChunk: events of several MiB (lines longer than a read chunk)
+// verify, count and tail, also when the last is torn.
+func TestCommands_linesLongerThanAChunk(t *testing.T) {
+	dir := t.TempDir()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync(), jsonl.WithMaxEventSize(8<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := []byte(`{"x":"` + strings.Repeat("y", 3<<20) + `"}`)
+	for i := range 5 {
+		if _, err := s.Append(context.Background(), fmt.Sprint("s", i%2), store.Any,
+			store.EventData{Type: "Big", Data: big}, store.EventData{Type: "Small", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	code, out, errOut := runIn("verify", dir)
+	if code != exitOK || !strings.Contains(out, "OK: 10 events in 5 commits, 2 streams") {
+		t.Errorf("verify: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runIn("stats", dir)
+	if code != exitOK || !strings.Contains(out, "events:  10\n") {
+		t.Errorf("stats: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runIn("tail", "-n", "3", dir)
+	if code != exitOK || strings.Count(out, "\n") != 3 || !strings.HasPrefix(out, `{"position":8,`) {
+		t.Errorf("tail: %d %.200s %s", code, out, errOut)
+	}
+	// torn in the middle of the last big line
+	edit(t, dir, func(b []byte) []byte { return b[:len(b)-(2<<20)] })
+	code, out, errOut = runIn("verify", dir)
+	if code != exitOK || !strings.Contains(out, "OK: 8 events in 4 commits") || !strings.Contains(out, "torn tail") {
+		t.Errorf("verify torn: %d %s %s", code, out, errOut)
+	}
+}

@@ -58,6 +58,9 @@ func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error)
 			// A copy through a tool that converts line endings: say so, for the operator.
 			return info, errors.New(`line ends in CR LF, not LF: were the file's line endings converted?`)
 		}
+		if err := byteOrderMark(line); err != nil {
+			return info, err
+		}
 		return info, errors.New(`line does not end with "crc":"<8 hex digits>"}`)
 	}
 	want, ok := parseHex32(line[n+len(`"crc":"`) : len(line)-2])
@@ -65,6 +68,9 @@ func parseLineWith(line []byte, ev *store.Event, names *names) (lineInfo, error)
 		return info, errors.New("crc is not 8 lower-case hex digits")
 	}
 	if got := crc32.Checksum(line[:n], castagnoli); got != want {
+		if err := byteOrderMark(line); err != nil {
+			return info, err
+		}
 		return info, fmt.Errorf("checksum mismatch: line has %08x, content gives %08x", want, got)
 	}
 	p := parser{b: line[:n], names: names, trusted: ev != nil}
@@ -464,4 +470,16 @@ func decoded(raw []byte, escaped bool) string {
 	}
 	s, _ := unquote(raw)
 	return s
+}
+
+// byteOrderMark names a line that starts with a UTF-8 byte order mark, which the store never
+// writes (a line starts with {) and a tool adds when it saves the file as "UTF-8 with BOM"
+// (Notepad, PowerShell 5): a plain checksum mismatch at offset 0 would leave an operator to
+// cut the whole log, where removing the mark's 3 bytes restores it. It returns nil for any
+// other line.
+func byteOrderMark(line []byte) error {
+	if !bytes.HasPrefix(line, []byte("\xef\xbb\xbf")) {
+		return nil
+	}
+	return errors.New("line starts with a UTF-8 byte order mark (EF BB BF), which the store never writes: a tool saved the file as UTF-8 with BOM; remove those 3 bytes")
 }

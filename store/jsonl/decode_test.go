@@ -45,6 +45,8 @@ func TestParseLine(t *testing.T) {
 	}{
 		{"empty", nil, "does not end with"},
 		{"CR LF", []byte(string(line) + "\r"), "line ends in CR LF"},
+		{"byte order mark", []byte("\xef\xbb\xbf" + string(line)), "UTF-8 byte order mark"},
+		{"byte order mark and no crc", []byte("\xef\xbb\xbf" + body), "UTF-8 byte order mark"},
 		{"bad crc digits", []byte(body + `"crc":"0000000G"}`), "8 lower-case hex"},
 		{"checksum mismatch", []byte(body + `"crc":"00000000"}`), "checksum mismatch"},
 		{"wrong field order", sealed(strings.Replace(body, `{"position":7,`, `{"pos":7,`, 1)), `expected {"position":`},

@@ -108,6 +108,11 @@ func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	wg.Wait()
 	if rerr := <-readErr; err == nil {
 		err = rerr
+		// The reader's damage (a zeroed line, one too long) is on the line after every line
+		// applied: the reader stopped there, and all it read before was applied.
+		if ce, ok := errors.AsType[*CorruptError](rerr); ok && ce.Line == 0 {
+			ce.Line = sc.lineNo + 1
+		}
 	}
 	if ce, ok := errors.AsType[*CorruptError](err); ok && ce.Path == "" {
 		ce.Path = path
