@@ -57,7 +57,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	told := make(chan struct{}) // closed once the operator is told of the signal
 	go func() {
+		defer close(told)
 		<-ctx.Done()
 		// Reading a large log or waiting on a server that stopped answering may take long:
 		// a second signal ends the process at once, as the signal's default action does.
@@ -68,5 +70,9 @@ func main() {
 		}
 		fmt.Fprintf(os.Stderr, "%smigrate: interrupted: stopping; the destination keeps the batches copied so far, and running again continues after them (a second signal ends migrate at once)\n", nl)
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if ctx.Err() != nil {
+		<-told // run returns as soon as the copy stops: say why before exiting
+	}
+	os.Exit(code)
 }

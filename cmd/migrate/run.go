@@ -200,7 +200,10 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	for e, err := range src.ReadAll(ctx, dstHead) {
 		if err != nil {
 			bar.done()
-			return err
+			if ctx.Err() != nil {
+				return copyError(err) // interrupted: what is copied stays
+			}
+			return fmt.Errorf("read the log: %w", err)
 		}
 		if e.Position > srcHead {
 			break // the log cannot grow while we read it, but be exact
