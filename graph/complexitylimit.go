@@ -112,7 +112,7 @@ func (w *costWalker) field(f *ast.Field) int {
 		args = f.ArgumentMap(w.vars)
 	}
 	if f.ObjectDefinition.Kind != ast.Interface {
-		return w.fieldCost(f.ObjectDefinition, typ.Kind, f.Name, child, args)
+		return addCost(w.fieldCost(f.ObjectDefinition, typ.Kind, f.Name, child, args), waitsCost(f))
 	}
 	// An interface's field costs what it costs on the dearest of its types.
 	dearest := 0
@@ -127,6 +127,22 @@ func (w *costWalker) fieldCost(object *ast.Definition, kind ast.DefinitionKind, 
 		return cost
 	}
 	return addCost(1, child)
+}
+
+// waitCost is what a field's minPosition costs beyond the field: the field waits, up to the
+// consistency timeout, and each field of a query resolves on a goroutine of its own while
+// it waits, so that 15,000 aliases of restaurant(id, minPosition) in one 800 KB request held
+// 15,000 goroutines and 120 MB for 5 s. At the default limit a query may wait in some 960
+// fields.
+const waitCost = 50
+
+// waitsCost is waitCost for a field given a minPosition (a literal or a variable; a null
+// one, which waits for nothing, is priced too), and 0 for any other.
+func waitsCost(f *ast.Field) int {
+	if f.Arguments.ForName("minPosition") != nil {
+		return waitCost
+	}
+	return 0
 }
 
 // addCost is gqlgen's sum of costs: it ignores a negative operand and saturates at
