@@ -78,7 +78,7 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	c := newClient(t, "http://"+addr+"/graphql")
 	ctx := testCtx(t)
 	sub := follow(t, ctx, c)
-	writes, acked := loadUntilKilled(t, c, victim)
+	writes, acked := loadUntilKilled(t, c, victim, sub.first)
 	if t.Failed() {
 		return
 	}
@@ -123,6 +123,7 @@ type seen struct {
 
 // follower is a subscriber to the whole log, from its start, until the server dies.
 type follower struct {
+	first    chan struct{} // closed once it has received an event
 	done     chan struct{}
 	received []seen // written by the subscription's goroutine until done is closed
 }
@@ -134,7 +135,7 @@ func follow(t *testing.T, ctx context.Context, c *graphtest.Client) *follower {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = live.Close() })
-	f := &follower{done: make(chan struct{})}
+	f := &follower{first: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		for {
@@ -148,6 +149,9 @@ func follow(t *testing.T, ctx context.Context, c *graphtest.Client) *follower {
 				return
 			}
 			f.received = append(f.received, m.Events)
+			if len(f.received) == 1 {
+				close(f.first)
+			}
 		}
 	}()
 	return f
@@ -167,13 +171,15 @@ func (f *follower) wait(t *testing.T, ctx context.Context) []seen {
 }
 
 // loadUntilKilled has 8 clients create restaurants and place two orders at each, and kills
-// victim once 120 writes are acknowledged. It returns each client's writes, in the order
-// sent (the last one, the kill's, unanswered), and how many were acknowledged.
-func loadUntilKilled(t *testing.T, c *graphtest.Client, victim *exec.Cmd) ([][]*write, int) {
+// victim once 120 writes are acknowledged and ready is closed (the subscriber has an event
+// to resume after: on a busy machine its first could come after the 120th write). It returns
+// each client's writes, in the order sent (the last one, the kill's, unanswered), and how
+// many were acknowledged.
+func loadUntilKilled(t *testing.T, c *graphtest.Client, victim *exec.Cmd, ready <-chan struct{}) ([][]*write, int) {
 	const (
 		clients   = 8
 		rounds    = 200 // restaurants per client, far more than the kill lets through
-		killAfter = 120 // acknowledged writes before the kill
+		killAfter = 120 // acknowledged writes before the kill, at least
 	)
 	var (
 		mu     sync.Mutex
@@ -218,7 +224,7 @@ func loadUntilKilled(t *testing.T, c *graphtest.Client, victim *exec.Cmd) ([][]*
 					mu.Lock()
 					w.acked, w.res = true, res
 					acked++
-					if acked == killAfter {
+					if acked >= killAfter && isClosed(ready) {
 						kill.Do(func() {
 							if err := victim.Process.Kill(); err != nil { // no shutdown at all
 								t.Errorf("kill: %v", err)
@@ -234,6 +240,16 @@ func loadUntilKilled(t *testing.T, c *graphtest.Client, victim *exec.Cmd) ([][]*
 	}
 	wg.Wait()
 	return writes, acked
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // resend sends every client's writes again, in the order it sent them, with the same
