@@ -110,7 +110,14 @@ func subscribeUntil(ctx context.Context, h Harness, s store.Store, after, until 
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.timeout())
 	defer cancel()
-	for e, err := range s.Subscribe(ctx, after) {
+	return collectUntil(s.Subscribe(ctx, after), until)
+}
+
+// collectUntil ranges over a subscription until it yields the position until, an error,
+// or ends, and returns what it yielded.
+func collectUntil(events iter.Seq2[store.Event, error], until store.Position) ([]store.Event, error) {
+	var out []store.Event
+	for e, err := range events {
 		if err != nil {
 			return out, err
 		}
