@@ -15,7 +15,10 @@
 # subscription. Last, against a server with --max-operations-per-connection 2,
 # e2e/clients/oplimit.mjs checks how graphql-ws and subscriptions-transport-ws surface an operation
 # refused over the limit (OPERATION_LIMIT_EXCEEDED), that the connection and its live subscriptions
-# go on, and that an operation the client completes frees its place. Fails if any check fails or
+# go on, and that an operation the client completes frees its place. Then, against a server with
+# --keep-alive 100ms, e2e/clients/keepalive.mjs checks that graphql-ws and
+# subscriptions-transport-ws answer the server's pings, so that an idle subscription keeps its
+# connection (the server cuts a peer that answers none within two intervals). Fails if any check fails or
 # the server does not exit 0 after SIGTERM (every run goes; the script fails at the end).
 # The server's logs go to $ARTIFACT_DIR (default: a new temporary directory).
 set -euo pipefail
@@ -65,7 +68,8 @@ run_clients() {
 }
 
 # Without authentication, then with a bearer token, then without persisted queries, then with
-# at most 2 operations at once per WebSocket connection (the limit oplimit.mjs is written for).
+# at most 2 operations at once per WebSocket connection (the limit oplimit.mjs is written for),
+# then with a keep-alive interval of 100 ms (the one keepalive.mjs is written for).
 start_server "$artifacts/server.log"
 run_clients "$artifacts/server.log"
 token="clients-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -76,5 +80,8 @@ EVENTGRAPH_PERSISTED_QUERIES=0 run_clients "$artifacts/server-no-apq.log"
 oplimit=(--max-operations-per-connection 2)
 start_server "$artifacts/server-oplimit.log" "${oplimit[@]}"
 SERVER_FLAGS="${oplimit[*]}" CLIENT_TESTS=e2e/clients/oplimit.mjs run_clients "$artifacts/server-oplimit.log"
+keepalive=(--keep-alive 100ms)
+start_server "$artifacts/server-keepalive.log" "${keepalive[@]}"
+SERVER_FLAGS="${keepalive[*]}" CLIENT_TESTS=e2e/clients/keepalive.mjs run_clients "$artifacts/server-keepalive.log"
 echo "clients: artifacts in $artifacts"
 exit "$failed"

@@ -62,7 +62,9 @@ type Config struct {
 	// DisableIntrospection turns schema introspection off (it is on by default).
 	DisableIntrospection bool
 	// KeepAlive is the interval of WebSocket and SSE keep-alive pings (default DefaultKeepAlive).
-	// A graphql-transport-ws client that answers no ping for two intervals is disconnected.
+	// A WebSocket client that answers no ping for two intervals is disconnected: the ping
+	// message of graphql-transport-ws, or an RFC 6455 ping on a legacy graphql-ws connection,
+	// whose protocol has none (browsers and WebSocket libraries answer those by themselves).
 	KeepAlive time.Duration
 	// MaxBodyBytes limits a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -191,13 +193,14 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 			// subprotocols' rules on operation ids, close codes and error codes, and bounds
 			// each write (gqlgen's adapter writes without a deadline).
 			Implementation: wsGuard{
-				WebsocketImplementation: transport.CoderWebsocketImplementation{
+				WebsocketImplementation: coderWebsocket{
 					// The origin is checked by originCheck before the upgrade.
-					AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+					opts: websocket.AcceptOptions{InsecureSkipVerify: true},
 				},
 				writeTimeout: cfg.StreamWriteTimeout,         // negative: no limit
 				maxOps:       cfg.MaxOperationsPerConnection, // negative: no limit
 				observer:     cfg.Observer,
+				pingInterval: cfg.KeepAlive, // RFC 6455 pings of graphql-ws, which has none of its own
 			},
 			KeepAlivePingInterval: cfg.KeepAlive, // "ka" messages of graphql-ws
 			PingPongInterval:      cfg.KeepAlive, // pings of graphql-transport-ws; no pong in 2 intervals closes

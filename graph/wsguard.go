@@ -47,8 +47,9 @@ const maxCloseReason = 123
 type wsGuard struct {
 	transport.WebsocketImplementation
 	writeTimeout time.Duration
-	maxOps       int      // operations running at once on a connection (not positive: no limit)
-	observer     Observer // told of each operation refused over maxOps (nil: none)
+	maxOps       int           // operations running at once on a connection (not positive: no limit)
+	observer     Observer      // told of each operation refused over maxOps (nil: none)
+	pingInterval time.Duration // of graphql-ws connections' pings (see keepPinging; not positive: none)
 }
 
 var _ transport.WebsocketImplementation = wsGuard{}
@@ -77,6 +78,9 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 		return nil, err
 	}
 	gc := newGuardedConn(conn)
+	if cc, ok := conn.(*coderConn); ok && !gc.transportWS && g.pingInterval > 0 {
+		go cc.keepPinging(g.pingInterval)
+	}
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	gc.maxOps = g.maxOps
 	if gc.upgrade != nil {

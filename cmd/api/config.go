@@ -105,7 +105,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 		return nil
 	})
 	fs.IntVar(&c.MaxRetries, "max-retries", c.MaxRetries, "how often a command that lost a race on its stream is retried (without expectedVersion)")
-	fs.DurationVar(&c.KeepAlive, "keep-alive", c.KeepAlive, "interval of WebSocket and SSE keep-alive pings")
+	fs.DurationVar(&c.KeepAlive, "keep-alive", c.KeepAlive, "interval of WebSocket and SSE keep-alive pings; a WebSocket client that answers none for two intervals is disconnected")
 	fs.BoolVar(&c.Introspection, "introspection", c.Introspection, "allow schema introspection (the playground needs it)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long shutdown waits for in-flight requests")
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", c.ShutdownDelay, "on SIGINT, SIGTERM or SIGHUP, how long to go on serving with /readyz answering 503 before the shutdown stops accepting connections, so that a load balancer stops sending requests first (--shutdown-timeout starts after it); 0 stops at once")

@@ -1,0 +1,178 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+)
+
+// coderWebsocket accepts WebSocket connections with coder/websocket as gqlgen's
+// transport.CoderWebsocketImplementation does, and keeps the library's connection at hand,
+// which gqlgen's adapter hides: the guard sends RFC 6455 pings on it (see keepPinging).
+type coderWebsocket struct {
+	opts websocket.AcceptOptions
+}
+
+var _ transport.WebsocketImplementation = coderWebsocket{}
+
+// Accept upgrades the request, offering gqlgen's subprotocols besides the configured ones.
+func (a coderWebsocket) Accept(w http.ResponseWriter, r *http.Request, options transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	for key, values := range options.ResponseHeader {
+		for _, v := range values {
+			w.Header().Add(key, v)
+		}
+	}
+	opts := a.opts
+	opts.Subprotocols = slices.Clone(opts.Subprotocols)
+	for _, p := range options.Subprotocols {
+		if !slices.Contains(opts.Subprotocols, p) {
+			opts.Subprotocols = append(opts.Subprotocols, p)
+		}
+	}
+	conn, err := websocket.Accept(w, r, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return &coderConn{conn: conn, done: make(chan struct{})}, nil
+}
+
+// coderConn is a coder/websocket connection as gqlgen's transport uses it.
+type coderConn struct {
+	conn *websocket.Conn
+
+	mu       sync.Mutex
+	deadline *time.Timer // cuts the connection when gqlgen's read deadline passes
+	closing  bool        // WriteClose began the close handshake, which ends the connection
+	done     chan struct{}
+	doneOnce sync.Once
+}
+
+var (
+	_ transport.WebsocketReadLimiter   = (*coderConn)(nil)
+	_ transport.WebsocketReadDeadliner = (*coderConn)(nil)
+)
+
+// NextReader reads the next message whole. A close by the peer with 1000 or without a
+// code is transport.ErrWebsocketClosed, as gqlgen expects of a normal close.
+func (c *coderConn) NextReader() (int, io.Reader, error) {
+	typ, data, err := c.conn.Read(context.Background())
+	if err != nil {
+		switch websocket.CloseStatus(err) {
+		case websocket.StatusNormalClosure, websocket.StatusNoStatusRcvd:
+			return int(typ), nil, transport.ErrWebsocketClosed
+		}
+		return int(typ), nil, err
+	}
+	return int(typ), bytes.NewReader(data), nil
+}
+
+// WriteJSON writes v as one text message. Its progress is bounded beneath the library (see
+// progressConn), not here.
+func (c *coderConn) WriteJSON(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.conn.Write(context.Background(), websocket.MessageText, data)
+}
+
+// WriteClose begins the close handshake and returns at once: the library waits up to 5 s
+// for the peer's close frame, and gqlgen's teardown (its CloseFunc too) should not wait on
+// a slow or vanished peer. Only the first call counts.
+func (c *coderConn) WriteClose(code int, reason string) error {
+	c.mu.Lock()
+	c.stopDeadline()
+	if c.closing {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closing = true
+	c.mu.Unlock()
+	c.finish()
+	go func() { _ = c.conn.Close(websocket.StatusCode(code), reason) }()
+	return nil
+}
+
+// Close drops the connection, unless WriteClose began the handshake: that ends it, and
+// dropping the connection now could cut its close frame off.
+func (c *coderConn) Close() error {
+	c.mu.Lock()
+	c.stopDeadline()
+	closing := c.closing
+	c.mu.Unlock()
+	c.finish()
+	if closing {
+		return nil
+	}
+	return c.conn.CloseNow()
+}
+
+// finish tells keepPinging to stop.
+func (c *coderConn) finish() { c.doneOnce.Do(func() { close(c.done) }) }
+
+// Subprotocol is the negotiated subprotocol.
+func (c *coderConn) Subprotocol() string { return c.conn.Subprotocol() }
+
+// SetReadLimit bounds a message's size (gqlgen's PayloadReadLimit).
+func (c *coderConn) SetReadLimit(limit int64) { c.conn.SetReadLimit(limit) }
+
+// SetReadDeadline cuts the connection at t unless it is moved again first (gqlgen's ping
+// and pong of graphql-transport-ws); the zero time removes the deadline. The library has
+// no read deadline of its own: its reads end when the connection is closed.
+func (c *coderConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopDeadline()
+	if t.IsZero() {
+		return nil
+	}
+	wait := time.Until(t)
+	if wait <= 0 {
+		return c.conn.CloseNow()
+	}
+	c.deadline = time.AfterFunc(wait, func() { _ = c.conn.CloseNow() })
+	return nil
+}
+
+// stopDeadline stops the read deadline's timer; c.mu is held.
+func (c *coderConn) stopDeadline() {
+	if c.deadline != nil {
+		c.deadline.Stop()
+		c.deadline = nil
+	}
+}
+
+// keepPinging sends an RFC 6455 ping every interval until the connection is closed, and
+// cuts the connection when the pong has not come 2 intervals after a ping was sent. The
+// legacy graphql-ws protocol has no ping of its own (its "ka" messages go one way), so
+// without these a peer that vanished without a word, such as a phone that lost its network,
+// would hold its connection and its subscriptions until TCP gave up on it, a quarter of an
+// hour or more. Browsers and WebSocket libraries answer a ping by themselves. As with
+// gqlgen's pings of graphql-transport-ws, the pong queues behind what the server sends, so a
+// client that needs over 2 intervals to read one message is cut too.
+func (c *coderConn) keepPinging(interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*interval)
+		err := c.conn.Ping(ctx) // reading goes on in gqlgen's loop, which takes the pong
+		cancel()
+		if err != nil {
+			_ = c.conn.CloseNow() // no close handshake with a peer that does not answer
+			return
+		}
+	}
+}
