@@ -64,7 +64,8 @@ type Config struct {
 	// KeepAlive is the interval of WebSocket and SSE keep-alive pings (default DefaultKeepAlive).
 	// A WebSocket client that answers no ping for two intervals is disconnected: the ping
 	// message of graphql-transport-ws, or an RFC 6455 ping on a legacy graphql-ws connection,
-	// whose protocol has none (browsers and WebSocket libraries answer those by themselves).
+	// whose protocol has none (browsers and WebSocket libraries answer those by themselves;
+	// they are sent while the connection is quiet, and StreamWriteTimeout judges a busy one).
 	KeepAlive time.Duration
 	// MaxBodyBytes limits a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64

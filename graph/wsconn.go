@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -53,6 +54,9 @@ type coderConn struct {
 	closing  bool        // WriteClose began the close handshake, which ends the connection
 	done     chan struct{}
 	doneOnce sync.Once
+
+	writing atomic.Int32 // WriteJSON calls in progress (see keepPinging)
+	written atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
 }
 
 var (
@@ -81,6 +85,9 @@ func (c *coderConn) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
+	c.writing.Add(1)
+	defer c.writing.Add(-1)
+	c.written.Add(int64(len(data)))
 	return c.conn.Write(context.Background(), websocket.MessageText, data)
 }
 
@@ -150,27 +157,55 @@ func (c *coderConn) stopDeadline() {
 	}
 }
 
-// keepPinging sends an RFC 6455 ping every interval until the connection is closed, and
-// cuts the connection when the pong has not come 2 intervals after a ping was sent. The
-// legacy graphql-ws protocol has no ping of its own (its "ka" messages go one way), so
-// without these a peer that vanished without a word, such as a phone that lost its network,
-// would hold its connection and its subscriptions until TCP gave up on it, a quarter of an
-// hour or more. Browsers and WebSocket libraries answer a ping by themselves. As with
-// gqlgen's pings of graphql-transport-ws, the pong queues behind what the server sends, so a
-// client that needs over 2 intervals to read one message is cut too.
-func (c *coderConn) keepPinging(interval time.Duration) {
+// busyBytes is what a connection's writes may add up to in one keep-alive interval and
+// still count as quiet: half the send buffer of a stream's connection (StreamSendBuffer),
+// far more than the keep-alive messages and a trickle of small events take.
+const busyBytes = StreamSendBuffer / 2
+
+// keepPinging sends an RFC 6455 ping every interval and cuts the connection when a ping
+// has had no pong for 2 intervals. The legacy graphql-ws protocol has no ping of its own
+// (its "ka" messages go one way), so without these a peer that vanished without a word,
+// such as a phone that lost its network, would hold its connection and its subscriptions
+// until TCP gave up on it, a quarter of an hour or more. Browsers and WebSocket libraries
+// answer a ping by themselves.
+//
+// It pings only a quiet connection: no write in progress, and less than busyBytes written
+// in each interval for the last quiet (the stream write timeout: by then a client that
+// keeps up with it has drained the send buffer). On a busy one a ping and its pong would
+// queue behind the data, so a client that reads slowly but steadily would be cut; there
+// progressConn judges the peer by its reading instead, as its writes fill the buffer.
+// The loop ends when the connection is closed (Close or WriteClose) or cut.
+func (c *coderConn) keepPinging(interval, quiet time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	var (
+		answer   chan error // the outstanding ping's end (nil: none outstanding)
+		since    time.Time  // when it was sent, or the connection last was busy
+		lastBusy time.Time
+	)
 	for {
+		var now time.Time
 		select {
 		case <-c.done:
 			return
-		case <-tick.C:
+		case <-answer:
+			// A pong, a ping that could not be written (the next tick sends another), or a
+			// closed connection (Close ends the loop).
+			answer = nil
+			continue
+		case now = <-tick.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*interval)
-		err := c.conn.Ping(ctx) // reading goes on in gqlgen's loop, which takes the pong
-		cancel()
-		if err != nil {
+		if c.writing.Load() > 0 || c.written.Swap(0) >= busyBytes {
+			lastBusy = now
+		}
+		switch {
+		case now.Sub(lastBusy) < quiet:
+			since = now // busy: a ping sent or about to be waits behind the data
+		case answer == nil:
+			answer = make(chan error, 1)
+			go func(answer chan<- error) { answer <- c.conn.Ping(context.Background()) }(answer)
+			since = now
+		case now.Sub(since) >= 2*interval:
 			_ = c.conn.CloseNow() // no close handshake with a peer that does not answer
 			return
 		}

@@ -79,7 +79,7 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 	}
 	gc := newGuardedConn(conn)
 	if cc, ok := conn.(*coderConn); ok && !gc.transportWS && g.pingInterval > 0 {
-		go cc.keepPinging(g.pingInterval)
+		go cc.keepPinging(g.pingInterval, max(g.writeTimeout, 2*g.pingInterval))
 	}
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	gc.maxOps = g.maxOps

@@ -2,7 +2,11 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +126,129 @@ func TestHandler_graphqlWSKeepsAPeerThatAnswersPings(t *testing.T) {
 		t.Fatalf("subscription %q ended although its client answered every ping", name)
 	default:
 	}
+}
+
+// TestHandler_keepsASteadySlowReaderOfALargeMessage checks that a client that reads slowly
+// but steadily (~80 KB/s) and answers every ping gets an answer of ~440 KB in one message
+// (over 5 s), over either protocol, with a ping due every second. Before, a graphql-ws
+// connection was cut: its RFC 6455 ping waited for the library's write lock behind the data
+// frame, and gave up (coder/websocket allows a ping 5 s) before it was even sent (found by
+// review).
+func TestHandler_keepsASteadySlowReaderOfALargeMessage(t *testing.T) {
+	for _, proto := range []graphtest.Protocol{graphtest.TransportWS, graphtest.LegacyWS} {
+		t.Run(string(proto), func(t *testing.T) {
+			t.Parallel()
+			slowReaderGetsItsAnswer(t, proto, graph.Config{KeepAlive: time.Second, StreamWriteTimeout: 3 * time.Second}, 4, 2500*time.Millisecond)
+		})
+	}
+}
+
+// dialSlow opens a WebSocket with the subprotocol over a slowConn (a steady reader of
+// ~80 KB/s, see wstimeout_test.go) with a 64 KiB receive buffer.
+func dialSlow(tb testing.TB, e *env, proto graphtest.Protocol) *websocket.Conn {
+	tb.Helper()
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(64 << 10)
+			}
+			return slowConn{conn}, nil
+		},
+	}}
+	tb.Cleanup(hc.CloseIdleConnections)
+	conn, _, err := websocket.Dial(testContext(tb), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
+		HTTPClient:   hc,
+		Subprotocols: []string{string(proto)},
+	})
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(func() { _ = conn.CloseNow() })
+	conn.SetReadLimit(64 << 20)
+	return conn
+}
+
+// slowReaderGetsItsAnswer runs a query of `events` big events over a steady slow reader that
+// answers every ping, idle for idle after connection_ack, and fails unless the whole answer
+// comes.
+func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.Config, events int, idle time.Duration) {
+	e := newEnv(t, withConfig(cfg))
+	big := bigMenu()
+	for n := range events { // ~110 KB each, all in one answer
+		e.create(t, map[string]any{"id": fmt.Sprintf("r%d", n), "name": "Big", "menu": big})
+	}
+	conn := dialSlow(t, e, proto)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	send := func(m wsMsg) error {
+		b, _ := json.Marshal(m)
+		return conn.Write(ctx, websocket.MessageText, b)
+	}
+	start, dataType := "subscribe", "next"
+	if proto == graphtest.LegacyWS {
+		start, dataType = "start", "data"
+	}
+	if err := send(wsMsg{Type: "connection_init", Payload: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// A well-behaved client: it reads all the time (the library answers RFC 6455 pings as
+	// it reads) and answers the protocol's pings.
+	got := make(chan wsMsg, 16)
+	errs := make(chan error, 1)
+	done := make(chan struct{})
+	defer func() {
+		_ = conn.CloseNow()
+		<-done
+	}()
+	go func() {
+		defer close(done)
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				errs <- err
+				return
+			}
+			var m wsMsg
+			if err := json.Unmarshal(b, &m); err != nil {
+				errs <- err
+				return
+			}
+			switch m.Type {
+			case "ka", "pong":
+			case "ping":
+				_ = send(wsMsg{Type: "pong"})
+			default:
+				got <- m
+			}
+		}
+	}()
+	wait := func(typ string) wsMsg {
+		t.Helper()
+		select {
+		case m := <-got:
+			if m.Type != typ {
+				t.Fatalf("got %s %s, want %s", m.Type, m.Payload, typ)
+			}
+			return m
+		case err := <-errs:
+			t.Fatalf("the connection of a client that read steadily and answered every ping ended: %v", err)
+		case <-ctx.Done():
+			t.Fatal("timed out")
+		}
+		return wsMsg{}
+	}
+	wait("connection_ack")
+	time.Sleep(idle) // idle: pings answered
+	query := fmt.Sprintf(`{"query":"query Big { events(first: %d) { position data } }"}`, events)
+	if err := send(wsMsg{ID: "1", Type: start, Payload: json.RawMessage(query)}); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	m := wait(dataType)
+	t.Logf("%d bytes in %v", len(m.Payload), time.Since(began))
+	wait("complete")
 }
