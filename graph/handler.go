@@ -64,8 +64,10 @@ type Config struct {
 	// KeepAlive is the interval of WebSocket and SSE keep-alive pings (default DefaultKeepAlive).
 	// A WebSocket client that answers no ping for two intervals is disconnected: the ping
 	// message of graphql-transport-ws, or an RFC 6455 ping on a legacy graphql-ws connection,
-	// whose protocol has none (browsers and WebSocket libraries answer those by themselves;
-	// they are sent while the connection is quiet, and StreamWriteTimeout judges a busy one).
+	// whose protocol has none (browsers and WebSocket libraries answer those by themselves).
+	// While large messages flow to a client its pong waits behind them, so then, and for the
+	// longer of StreamWriteTimeout and two intervals after the last, StreamWriteTimeout alone
+	// judges it.
 	KeepAlive time.Duration
 	// MaxBodyBytes limits a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64

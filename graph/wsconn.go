@@ -55,8 +55,14 @@ type coderConn struct {
 	done     chan struct{}
 	doneOnce sync.Once
 
-	writing atomic.Int32 // WriteJSON calls in progress (see keepPinging)
-	written atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
+	// A connection counts as busy while a write is in progress and for quiet after one of
+	// busyBytes or more (see busy), and its peer is then judged by progressConn alone: a
+	// ping and its pong would queue behind the data.
+	quiet     time.Duration
+	writing   atomic.Int32 // WriteJSON calls in progress
+	written   atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
+	lastLarge atomic.Int64 // when the last write of busyBytes or more ended (Unix ns; 0: none)
+	deadlines uint64       // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
 }
 
 var (
@@ -88,7 +94,11 @@ func (c *coderConn) WriteJSON(v any) error {
 	c.writing.Add(1)
 	defer c.writing.Add(-1)
 	c.written.Add(int64(len(data)))
-	return c.conn.Write(context.Background(), websocket.MessageText, data)
+	err = c.conn.Write(context.Background(), websocket.MessageText, data)
+	if len(data) >= busyBytes {
+		c.lastLarge.Store(time.Now().UnixNano())
+	}
+	return err
 }
 
 // WriteClose begins the close handshake and returns at once: the library waits up to 5 s
@@ -133,11 +143,15 @@ func (c *coderConn) SetReadLimit(limit int64) { c.conn.SetReadLimit(limit) }
 
 // SetReadDeadline cuts the connection at t unless it is moved again first (gqlgen's ping
 // and pong of graphql-transport-ws); the zero time removes the deadline. The library has
-// no read deadline of its own: its reads end when the connection is closed.
+// no read deadline of its own: its reads end when the connection is closed. A deadline that
+// passes while the connection is busy (see busy) moves on by its own length instead: gqlgen
+// waits for a pong to a ping that queues behind the data, so a client reading a large
+// message slowly but steadily would be cut although it answers every ping.
 func (c *coderConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stopDeadline()
+	c.deadlines++
 	if t.IsZero() {
 		return nil
 	}
@@ -145,8 +159,34 @@ func (c *coderConn) SetReadDeadline(t time.Time) error {
 	if wait <= 0 {
 		return c.conn.CloseNow()
 	}
-	c.deadline = time.AfterFunc(wait, func() { _ = c.conn.CloseNow() })
+	c.armDeadline(c.deadlines, wait)
 	return nil
+}
+
+// armDeadline starts the timer of deadline number n, wait from now; c.mu is held.
+func (c *coderConn) armDeadline(n uint64, wait time.Duration) {
+	c.deadline = time.AfterFunc(wait, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		switch {
+		case n != c.deadlines || c.deadline == nil: // moved or removed meanwhile
+		case c.busy(time.Now()):
+			c.armDeadline(n, wait)
+		default:
+			_ = c.conn.CloseNow()
+		}
+	})
+}
+
+// busy reports whether a write is in progress or one of busyBytes or more ended less than
+// quiet ago: by then a client that keeps up with the stream write timeout has drained the
+// send buffer, and read whatever ping was queued behind the data.
+func (c *coderConn) busy(now time.Time) bool {
+	if c.writing.Load() > 0 {
+		return true
+	}
+	last := c.lastLarge.Load()
+	return last != 0 && now.Sub(time.Unix(0, last)) < c.quiet
 }
 
 // stopDeadline stops the read deadline's timer; c.mu is held.
@@ -169,13 +209,12 @@ const busyBytes = StreamSendBuffer / 2
 // until TCP gave up on it, a quarter of an hour or more. Browsers and WebSocket libraries
 // answer a ping by themselves.
 //
-// It pings only a quiet connection: no write in progress, and less than busyBytes written
-// in each interval for the last quiet (the stream write timeout: by then a client that
-// keeps up with it has drained the send buffer). On a busy one a ping and its pong would
-// queue behind the data, so a client that reads slowly but steadily would be cut; there
-// progressConn judges the peer by its reading instead, as its writes fill the buffer.
+// It pings only a quiet connection: not busy (see busy), and less than busyBytes written in
+// each interval for the last c.quiet. On a busy one a ping and its pong would queue behind
+// the data, so a client that reads slowly but steadily would be cut; there progressConn
+// judges the peer by its reading instead, as the writes fill the send buffer.
 // The loop ends when the connection is closed (Close or WriteClose) or cut.
-func (c *coderConn) keepPinging(interval, quiet time.Duration) {
+func (c *coderConn) keepPinging(interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var (
@@ -195,11 +234,11 @@ func (c *coderConn) keepPinging(interval, quiet time.Duration) {
 			continue
 		case now = <-tick.C:
 		}
-		if c.writing.Load() > 0 || c.written.Swap(0) >= busyBytes {
+		if c.busy(now) || c.written.Swap(0) >= busyBytes {
 			lastBusy = now
 		}
 		switch {
-		case now.Sub(lastBusy) < quiet:
+		case now.Sub(lastBusy) < c.quiet:
 			since = now // busy: a ping sent or about to be waits behind the data
 		case answer == nil:
 			answer = make(chan error, 1)

@@ -78,8 +78,13 @@ func (g wsGuard) Accept(w http.ResponseWriter, r *http.Request, opts transport.W
 		return nil, err
 	}
 	gc := newGuardedConn(conn)
-	if cc, ok := conn.(*coderConn); ok && !gc.transportWS && g.pingInterval > 0 {
-		go cc.keepPinging(g.pingInterval, max(g.writeTimeout, 2*g.pingInterval))
+	if cc, ok := conn.(*coderConn); ok {
+		// After a large write, a client that keeps up with the write timeout has drained
+		// its send buffer within it.
+		cc.quiet = max(g.writeTimeout, 2*g.pingInterval)
+		if !gc.transportWS && g.pingInterval > 0 {
+			go cc.keepPinging(g.pingInterval)
+		}
 	}
 	gc.upgrade, _ = r.Context().Value(webSocketKey{}).(*upgrade)
 	gc.maxOps = g.maxOps

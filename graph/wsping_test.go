@@ -17,14 +17,14 @@ import (
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 )
 
-// dialPinged opens a graphql-ws connection whose client reports each RFC 6455 ping on the
-// returned channel and answers it with a pong only when answer is true.
-func dialPinged(tb testing.TB, e *env, answer bool) (*wsClient, <-chan struct{}) {
+// dialPinged opens a connection with the subprotocol whose client reports each RFC 6455
+// ping on the returned channel and answers it with a pong only when answer is true.
+func dialPinged(tb testing.TB, e *env, proto graphtest.Protocol, answer bool) (*wsClient, <-chan struct{}) {
 	tb.Helper()
 	pings := make(chan struct{}, 1000)
 	conn, _, err := websocket.Dial(testContext(tb), "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/graphql", &websocket.DialOptions{
 		HTTPClient:   e.http,
-		Subprotocols: []string{string(graphtest.LegacyWS)},
+		Subprotocols: []string{string(proto)},
 		OnPingReceived: func(context.Context, []byte) bool {
 			select {
 			case pings <- struct{}{}:
@@ -40,41 +40,57 @@ func dialPinged(tb testing.TB, e *env, answer bool) (*wsClient, <-chan struct{})
 	return &wsClient{tb: tb, conn: conn}, pings
 }
 
-// TestHandler_graphqlWSCutsAPeerThatAnswersNoPing checks that a graphql-ws client that
-// stops answering the server's WebSocket pings is cut off, and its subscription ended, two
-// keep-alive intervals after a ping. The legacy protocol has no ping of its own, and before,
-// such a client (a phone that lost its network) held its connection and subscriptions until
-// TCP gave up on it. The client here keeps reading (the "ka" messages), but sends no pong.
-func TestHandler_graphqlWSCutsAPeerThatAnswersNoPing(t *testing.T) {
-	ended := make(subscriptionEnds, 8)
-	e := newEnv(t, withConfig(graph.Config{KeepAlive: 50 * time.Millisecond, Observer: ended}))
-	c, pings := dialPinged(t, e, false)
-	c.init()
-	c.start("start", "1", `subscription Quiet { events(afterPosition: 0) { position } }`)
-	ctx := testContext(t) // one bound for every read: "ka" messages come all the time
-	var err error
-	for err == nil {
-		var b []byte
-		if _, b, err = c.conn.Read(ctx); err == nil && !strings.Contains(string(b), `"ka"`) {
-			t.Fatalf("got %s, want the connection cut", b)
-		}
-	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-		t.Fatalf("the connection was not cut: %v", err)
-	case websocket.CloseStatus(err) != -1:
-		t.Fatalf("closed with a close frame (%v), want the connection dropped", err)
-	}
-	if len(pings) == 0 {
-		t.Fatal("cut without a ping")
-	}
-	select {
-	case name := <-ended:
-		if name != "Quiet" {
-			t.Errorf("subscription ended as %q, want Quiet", name)
-		}
-	case <-testContext(t).Done():
-		t.Fatal("the subscription of the cut connection did not end")
+// TestHandler_cutsAPeerThatAnswersNoPing checks that a client that answers no ping is cut
+// off, and its subscription ended, some keep-alive intervals after a ping, over either
+// protocol: graphql-transport-ws has a ping message of its own, which gqlgen sends; the
+// legacy graphql-ws has none, and the server sends RFC 6455 pings. Before, such a legacy
+// client (a phone that lost its network) held its connection and subscriptions until TCP
+// gave up on it. The client here keeps reading (the "ka" or "ping" messages), but answers
+// none of them.
+func TestHandler_cutsAPeerThatAnswersNoPing(t *testing.T) {
+	for _, tt := range []struct {
+		proto        graphtest.Protocol
+		start, alive string // the message that starts a subscription, and the server's keep-alive
+	}{
+		{graphtest.TransportWS, "subscribe", `{"type":"ping"`},
+		{graphtest.LegacyWS, "start", `{"type":"ka"}`},
+	} {
+		t.Run(string(tt.proto), func(t *testing.T) {
+			ended := make(subscriptionEnds, 8)
+			e := newEnv(t, withConfig(graph.Config{KeepAlive: 50 * time.Millisecond, Observer: ended}))
+			c, rfcPings := dialPinged(t, e, tt.proto, false)
+			c.init()
+			c.start(tt.start, "1", `subscription Quiet { events(afterPosition: 0) { position } }`)
+			ctx := testContext(t) // one bound for every read: keep-alives come all the time
+			var err error
+			alives := 0
+			for err == nil {
+				var b []byte
+				if _, b, err = c.conn.Read(ctx); err == nil {
+					if !strings.HasPrefix(string(b), tt.alive) {
+						t.Fatalf("got %s, want the connection cut", b)
+					}
+					alives++
+				}
+			}
+			switch {
+			case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+				t.Fatalf("the connection was not cut: %v", err)
+			case websocket.CloseStatus(err) != -1:
+				t.Fatalf("closed with a close frame (%v), want the connection dropped", err)
+			}
+			if tt.proto == graphtest.LegacyWS && len(rfcPings) == 0 || tt.proto == graphtest.TransportWS && alives == 0 {
+				t.Fatal("cut without a ping")
+			}
+			select {
+			case name := <-ended:
+				if name != "Quiet" {
+					t.Errorf("subscription ended as %q, want Quiet", name)
+				}
+			case <-testContext(t).Done():
+				t.Fatal("the subscription of the cut connection did not end")
+			}
+		})
 	}
 }
 
@@ -84,7 +100,7 @@ func TestHandler_graphqlWSKeepsAPeerThatAnswersPings(t *testing.T) {
 	ended := make(subscriptionEnds, 8)
 	const interval = 200 * time.Millisecond
 	e := newEnv(t, withConfig(graph.Config{KeepAlive: interval, Observer: ended}))
-	c, pings := dialPinged(t, e, true)
+	c, pings := dialPinged(t, e, graphtest.LegacyWS, true)
 	c.init()
 	c.start("start", "1", `subscription Live { events(afterPosition: 0) { position } }`)
 	msgs := make(chan wsMsg, 8)
