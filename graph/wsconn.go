@@ -55,14 +55,17 @@ type coderConn struct {
 	done     chan struct{}
 	doneOnce sync.Once
 
-	// A connection counts as busy while a write is in progress and for quiet after one of
-	// busyBytes or more (see busy), and its peer is then judged by progressConn alone: a
-	// ping and its pong would queue behind the data.
-	quiet     time.Duration
-	writing   atomic.Int32 // WriteJSON calls in progress
-	written   atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
-	lastLarge atomic.Int64 // when the last write of busyBytes or more ended (Unix ns; 0: none)
-	deadlines uint64       // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
+	// A connection counts as busy while a write of busyBytes or more is in progress and for
+	// quiet after one (see busy), and its peer is then judged by progressConn alone: a ping
+	// and its pong would queue behind the data. A small write does not count: it takes long
+	// only when the send buffer is full, which large writes or many small ones (see
+	// keepPinging) filled; and gqlgen's keep-alive message, written at the very ticks of
+	// keepPinging, would otherwise be found in progress where writes are slow (under Wine).
+	quiet        time.Duration
+	writingLarge atomic.Int32 // WriteJSON calls of busyBytes or more in progress
+	written      atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
+	lastLarge    atomic.Int64 // when the last write of busyBytes or more ended (Unix ns; 0: none)
+	deadlines    uint64       // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
 }
 
 var (
@@ -91,14 +94,16 @@ func (c *coderConn) WriteJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	c.writing.Add(1)
-	defer c.writing.Add(-1)
 	c.written.Add(int64(len(data)))
-	err = c.conn.Write(context.Background(), websocket.MessageText, data)
-	if len(data) >= busyBytes {
-		c.lastLarge.Store(time.Now().UnixNano())
+	if len(data) < busyBytes {
+		return c.conn.Write(context.Background(), websocket.MessageText, data)
 	}
-	return err
+	c.writingLarge.Add(1)
+	defer func() {
+		c.lastLarge.Store(time.Now().UnixNano())
+		c.writingLarge.Add(-1)
+	}()
+	return c.conn.Write(context.Background(), websocket.MessageText, data)
 }
 
 // WriteClose begins the close handshake and returns at once: the library waits up to 5 s
@@ -178,11 +183,11 @@ func (c *coderConn) armDeadline(n uint64, wait time.Duration) {
 	})
 }
 
-// busy reports whether a write is in progress or one of busyBytes or more ended less than
+// busy reports whether a write of busyBytes or more is in progress or ended less than
 // quiet ago: by then a client that keeps up with the stream write timeout has drained the
 // send buffer, and read whatever ping was queued behind the data.
 func (c *coderConn) busy(now time.Time) bool {
-	if c.writing.Load() > 0 {
+	if c.writingLarge.Load() > 0 {
 		return true
 	}
 	last := c.lastLarge.Load()

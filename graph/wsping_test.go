@@ -121,11 +121,14 @@ func TestHandler_graphqlWSKeepsAPeerThatAnswersPings(t *testing.T) {
 		_ = c.conn.CloseNow()
 		<-done
 	}()
-	for range 5 { // over 2 intervals from the first ping to the last
+	wait := testContext(t)
+	for i := range 5 { // over 2 intervals from the first ping to the last
 		select {
 		case <-pings:
 		case err := <-errs:
 			t.Fatalf("connection ended: %v", err)
+		case <-wait.Done():
+			t.Fatalf("%d pings in %v", i, 20*time.Second)
 		}
 	}
 	e.create(t, restaurantInput("r1", "Pizza"))
