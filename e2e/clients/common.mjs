@@ -296,6 +296,17 @@ export const clients = [
   },
 ];
 
+// openCounted opens a connection with a WebSocket client kind (graphql-ws or
+// subscriptions-transport-ws) that counts the connections the client makes (each acknowledged
+// connection_init) in counted.connections; counted.conn is the connection.
+export function openCounted(kind) {
+  const counted = { connections: 0 };
+  counted.conn = kind.open(kind.name === 'graphql-ws'
+    ? { on: { connected: () => counted.connections++ } }
+    : { connectionCallback: (err) => { if (!err) counted.connections++; } });
+  return counted;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shape checks
 

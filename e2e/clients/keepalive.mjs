@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TEST, run, menu, createRestaurant, changeMenu, clients } from './common.mjs';
+import { TEST, run, menu, createRestaurant, changeMenu, clients, openCounted } from './common.mjs';
 
 const INTERVAL = 100; // ms: the server's --keep-alive (.ci/clients.sh)
 const RESTAURANT_CHANGED = 'subscription($id: ID!) { restaurantChanged(id: $id) { id version } }';
@@ -21,10 +21,8 @@ for (const kind of clients.filter((k) => k.name === 'graphql-ws' || k.name === '
   test(`${kind.name}: a client that answers the server's pings keeps its connection`, TEST, async () => {
     const rid = `${kind.name}-keepalive-${run}`;
     await createRestaurant(rid);
-    let connections = 0;
-    const conn = kind.open(kind.name === 'graphql-ws'
-      ? { on: { connected: () => connections++ } }
-      : { connectionCallback: (err) => { if (!err) connections++; } });
+    const counted = openCounted(kind);
+    const { conn } = counted;
     try {
       const restaurant = conn.subscribe(RESTAURANT_CHANGED, { id: rid });
       assert.deepEqual((await restaurant.take('the current state')).data.restaurantChanged, { id: rid, version: 1 });
@@ -33,7 +31,7 @@ for (const kind of clients.filter((k) => k.name === 'graphql-ws' || k.name === '
       assert.equal(restaurant.ended, null, `the subscription ended while idle (${restaurant.ended})`);
       await changeMenu(rid, menu(['m1', 'Carbonara', '9.50']));
       assert.deepEqual((await restaurant.take('the menu change')).data.restaurantChanged, { id: rid, version: 2 });
-      assert.equal(connections, 1, 'the subscription ran on one connection throughout');
+      assert.equal(counted.connections, 1, 'the subscription ran on one connection throughout');
       restaurant.dispose();
       await restaurant.complete$();
     } finally {

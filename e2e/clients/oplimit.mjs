@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   metricsUrl, TEST, run, menu, createRestaurant, changeMenu, placeOrder, openSubscriptions,
-  waitSubscriptions, describe, clients, checkCodes,
+  waitSubscriptions, describe, clients, checkCodes, openCounted,
 } from './common.mjs';
 
 const LIMIT = 2; // the server's --max-operations-per-connection (.ci/clients.sh)
@@ -58,10 +58,8 @@ for (const kind of clients.filter((k) => k.name === 'graphql-ws' || k.name === '
     const rid = `${kind.name}-oplimit-${run}`;
     await createRestaurant(rid);
     // count the connections the client makes (acknowledged connection_init): all of this runs on one
-    let connections = 0;
-    const conn = kind.open(kind.name === 'graphql-ws'
-      ? { on: { connected: () => connections++ } }
-      : { connectionCallback: (err) => { if (!err) connections++; } });
+    const counted = openCounted(kind);
+    const { conn } = counted;
     try {
       // LIMIT live subscriptions
       const restaurant = conn.subscribe(RESTAURANT_CHANGED, { id: rid });
@@ -108,7 +106,7 @@ for (const kind of clients.filter((k) => k.name === 'graphql-ws' || k.name === '
         await s.complete$();
       }
       await waitSubscriptions(base, 'after unsubscribing');
-      assert.equal(connections, 1, 'every operation ran on one connection');
+      assert.equal(counted.connections, 1, 'every operation ran on one connection');
       for (const s of [restaurant, orders, third, query, again, fourth]) assert.equal(s.late, undefined, s.late);
     } finally {
       await conn.close();
