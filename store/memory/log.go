@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"maps"
+	"math"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -11,8 +12,9 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// The log's default shape: chunks of 512 events (1<<chunkShift), of which the newest three
-// are live (see slot). Tests shape a log to pack after a few events (newLog).
+// The log's default shape: chunks of 512 events (1<<chunkShift), of which the newest eight
+// are live (see slot): the one being filled and the 3,584 events before it. Tests shape a
+// log to pack after a few events (newLog).
 const (
 	chunkShift = 9
 	liveChunks = 8
@@ -58,7 +60,7 @@ func newLog(shift uint, keep int) eventLog {
 func (l *eventLog) append(e store.Event) (old *slot) {
 	size := 1 << l.shift
 	if l.n&(size-1) == 0 {
-		if k := len(l.slots) - l.keep + 1; k >= 0 {
+		if k := len(l.slots) - l.keep; k >= 0 {
 			old = l.slots[k]
 		}
 		s := new(slot)
@@ -123,8 +125,14 @@ func (s *slot) pack() {
 	}
 	pk := packer{p: &packedChunk{buf: make([]byte, 0, size), offs: make([]uint32, len(c))}, words: make(map[string]uint64)}
 	for j := range c {
+		if len(pk.p.buf) > math.MaxUint32 {
+			return // events of many megabytes: too far apart for the offsets, so it stays live
+		}
 		pk.p.offs[j] = uint32(len(pk.p.buf))
 		pk.event(&c[j])
+	}
+	if len(pk.p.buf) > math.MaxUint32 {
+		return
 	}
 	pk.p.buf = bytes.Clone(pk.p.buf) // no spare capacity
 	s.packed = pk.p

@@ -3,6 +3,8 @@ package memory
 import (
 	"fmt"
 	"maps"
+	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"sync"
@@ -111,7 +113,9 @@ func TestStore_readersWhileChunksArePacked(t *testing.T) {
 	evs := packedEvents(total)
 	same := func(e store.Event, i int) error {
 		want := evs[i]
-		if e.ID != want.ID || e.Type != want.Type || e.Position != want.Position || string(e.Data) != string(want.Data) || !maps.Equal(e.Metadata, want.Metadata) {
+		// Each event is its own stream's first (see the appends below).
+		if e.ID != want.ID || e.StreamID != want.ID || e.Version != 1 || e.Type != want.Type || e.Position != want.Position || e.Time.IsZero() ||
+			string(e.Data) != string(want.Data) || !maps.Equal(e.Metadata, want.Metadata) {
 			return fmt.Errorf("event %d is %#v, want %#v", i, e, want)
 		}
 		return nil
@@ -237,4 +241,119 @@ func BenchmarkPackedChunk_event(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Random events, in logs of random shapes, read back exactly: long and empty strings, empty
+// keys, more metadata keys than the packer's recent words, keys that are also stream ids or
+// types, versions and times at the ends of their ranges.
+func TestEventLog_randomEventsReadBackExactly(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pool := []string{"", "a", "b", "commandId", "T", "stream-1", strings.Repeat("x", 130), strings.Repeat("y", 20000), "é✓", "\x00", "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"}
+	pick := func() string {
+		if r.IntN(4) == 0 {
+			return strings.Repeat(string(rune('a'+r.IntN(26))), r.IntN(300))
+		}
+		return pool[r.IntN(len(pool))]
+	}
+	times := []time.Time{{}, time.Unix(math.MaxInt64/2, 999999999).UTC(), time.Unix(math.MinInt64/2, 1).UTC(), time.Unix(0, 0).UTC(), time.Now().UTC(), time.Date(-5000, 1, 1, 0, 0, 0, 5, time.UTC)}
+	for round := 0; round < 20; round++ {
+		shift := uint(r.IntN(6))
+		l := newLog(shift, 2+r.IntN(3))
+		n := 1 + r.IntN(600)
+		evs := make([]store.Event, n)
+		for i := range evs {
+			e := store.Event{ID: pick(), StreamID: pick(), Type: pick(), Version: store.Version(r.Int64() - math.MaxInt64/2), Position: store.Position(i + 1), Time: times[r.IntN(len(times))], Data: []byte(pick() + "1")}
+			switch r.IntN(3) {
+			case 1:
+				e.Metadata = map[string]string{}
+			case 2:
+				e.Metadata = map[string]string{}
+				for range r.IntN(15) {
+					e.Metadata[pick()] = pick()
+				}
+			}
+			evs[i] = e
+			if old := l.append(e); old != nil {
+				old.pack()
+			}
+		}
+		for i, want := range evs {
+			for _, sh := range []bool{false, true} {
+				got := l.event(i, sh)
+				if !reflect.DeepEqual(got, want) || got.Time != want.Time {
+					t.Fatalf("round %d event %d shared %v:\n got %#v\nwant %#v", round, i, sh, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A log keeps its newest keep chunks live (the one being filled among them) and packs the
+// others.
+func TestEventLog_keepsItsNewestChunksLive(t *testing.T) {
+	for _, keep := range []int{2, 3, 8} {
+		l := newLog(1, keep)
+		for i := range 41 {
+			if old := l.append(store.Event{ID: fmt.Sprint(i), Data: []byte("1")}); old != nil {
+				old.pack()
+			}
+		}
+		for k, s := range l.slots {
+			if live, want := s.live.Load() != nil, k >= len(l.slots)-keep; live != want {
+				t.Errorf("keep %d: chunk %d of %d is live: %v, want %v", keep, k, len(l.slots), live, want)
+			}
+		}
+	}
+}
+
+// Close returns only once every chunk an append made old enough is packed: no goroutine of
+// the store outlives it, and (under -race) what packing wrote is ordered before Close
+// returns. One append crossing many chunk boundaries hands one goroutine many chunks to
+// pack, so that a Close that did not wait would return long before they are.
+func TestStore_closeWaitsForPacking(t *testing.T) {
+	s := New()
+	s.log = newLog(chunkShift, 2)
+	const chunks = 64
+	evs := make([]store.EventData, chunks<<chunkShift)
+	for i := range evs {
+		evs[i] = store.EventData{Type: "T", Data: []byte(fmt.Sprintf(`{"i":%d}`, i)),
+			Metadata: map[string]string{"commandId": fmt.Sprint("c-", i), "correlationId": "x"}}
+	}
+	if _, err := s.Append(t.Context(), "s", store.NoStream, evs...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i, sl := range s.log.slots[:len(s.log.slots)-s.log.keep] {
+		if sl.live.Load() != nil || sl.packed == nil {
+			t.Fatalf("chunk %d of %d is not packed when Close returns", i, len(s.log.slots))
+		}
+	}
+	if e := s.log.event(0, true); e.Version != 1 || string(e.Data) != `{"i":0}` {
+		t.Fatalf("first event after Close: %+v", e)
+	}
+}
+
+// A shared packed event's Data has no spare capacity: a reader that appends to it (which
+// does not modify the event) must not write into the packed buffer, whose next bytes back
+// the strings of the next event.
+func TestEventLog_sharedPackedDataHasNoCapacity(t *testing.T) {
+	l := newLog(1, 2)
+	for i := range 8 {
+		if old := l.append(store.Event{ID: fmt.Sprint("id-", i), StreamID: "s", Type: "T", Data: []byte(`{}`)}); old != nil {
+			old.pack()
+		}
+	}
+	e := l.event(0, true)
+	if l.slots[0].live.Load() != nil {
+		t.Fatal("chunk 0 is live")
+	}
+	if cap(e.Data) != len(e.Data) {
+		t.Fatalf("shared packed Data has len %d, cap %d", len(e.Data), cap(e.Data))
+	}
+	_ = append(e.Data, "XXXXXXXX"...)
+	if got := l.event(1, true); got.ID != "id-1" || got.StreamID != "s" {
+		t.Fatalf("event 1 after appending to event 0's shared Data: %+v", got)
+	}
 }

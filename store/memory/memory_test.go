@@ -12,7 +12,7 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }})
 }
 
-// The whole suite again on a log that packs all but its newest four events, as a store
+// The whole suite again on a log that packs all but its newest three or four events, as a store
 // packs its history (see eventLog), so that every read and subscription meets packed
 // events: copied, shared, and packed while they are read.
 func TestStore_packed(t *testing.T) {

@@ -67,7 +67,7 @@ type Store struct {
 	closed  atomic.Bool
 
 	mu      sync.RWMutex
-	log     eventLog                // log.at(p-1) is the event at position p
+	log     eventLog                // log.event(p-1, …) is the event at position p
 	streams map[string]*streamIndex // created by a stream's first append
 	// types holds the positions of each event type's events, so that ReadAllTypes finds a
 	// rare type's events without passing over the others.
