@@ -125,13 +125,13 @@ func (s *slot) pack() {
 	}
 	pk := packer{p: &packedChunk{buf: make([]byte, 0, size), offs: make([]uint32, len(c))}, words: make(map[string]uint64)}
 	for j := range c {
-		if len(pk.p.buf) > math.MaxUint32 {
+		if uint64(len(pk.p.buf)) > math.MaxUint32 {
 			return // events of many megabytes: too far apart for the offsets, so it stays live
 		}
 		pk.p.offs[j] = uint32(len(pk.p.buf))
 		pk.event(&c[j])
 	}
-	if len(pk.p.buf) > math.MaxUint32 {
+	if uint64(len(pk.p.buf)) > math.MaxUint32 {
 		return
 	}
 	pk.p.buf = bytes.Clone(pk.p.buf) // no spare capacity
