@@ -106,7 +106,7 @@ func clone(p *store.Event) store.Event {
 // mutations) would pay in every request.
 //
 // Stream ids, types and metadata keys, which repeat from event to event, are written once
-// per chunk and referred to after (see packer.word).
+// per chunk and referred to after (see packer.index).
 type packedChunk struct {
 	buf   []byte
 	offs  []uint32 // event j starts at buf[offs[j]]
@@ -125,14 +125,11 @@ func (s *slot) pack() {
 	}
 	pk := packer{p: &packedChunk{buf: make([]byte, 0, size), offs: make([]uint32, len(c))}, words: make(map[string]uint64)}
 	for j := range c {
-		if uint64(len(pk.p.buf)) > math.MaxUint32 {
-			return // events of many megabytes: too far apart for the offsets, so it stays live
-		}
 		pk.p.offs[j] = uint32(len(pk.p.buf))
 		pk.event(&c[j])
 	}
 	if uint64(len(pk.p.buf)) > math.MaxUint32 {
-		return
+		return // events of many megabytes: too far apart for the offsets, so it stays live
 	}
 	pk.p.buf = bytes.Clone(pk.p.buf) // no spare capacity
 	s.packed = pk.p
@@ -162,13 +159,13 @@ type recentWord struct {
 // event appends e without its position (which its place in the log gives).
 func (pk *packer) event(e *store.Event) {
 	pk.text(e.ID)
-	pk.word(e.StreamID)
+	pk.index(e.StreamID)
 	pk.key(e.Type)
 	b := binary.AppendUvarint(pk.p.buf, uint64(e.Version))
 	// Fixed widths: a varint of the seconds takes five bytes anyway, and a loop to decode.
 	b = binary.LittleEndian.AppendUint64(b, uint64(e.Time.Unix()))
 	pk.p.buf = binary.LittleEndian.AppendUint32(b, uint32(e.Time.Nanosecond()))
-	pk.bytes(e.Data)
+	pk.p.buf = appendText(pk.p.buf, e.Data)
 	if e.Metadata == nil {
 		pk.p.buf = binary.AppendUvarint(pk.p.buf, 0)
 		return
@@ -180,23 +177,16 @@ func (pk *packer) event(e *store.Event) {
 	}
 }
 
-// text appends s as its length (shifted left by one: the low bit clear) and its bytes.
-func (pk *packer) text(s string) {
-	pk.p.buf = binary.AppendUvarint(pk.p.buf, uint64(len(s))<<1)
-	pk.p.buf = append(pk.p.buf, s...)
+// text appends s as text (see appendText).
+func (pk *packer) text(s string) { pk.p.buf = appendText(pk.p.buf, s) }
+
+// appendText appends s as its length (shifted left by one: the low bit clear) and its bytes.
+func appendText[T ~string | ~[]byte](b []byte, s T) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s))<<1)
+	return append(b, s...)
 }
 
-// bytes is text for a byte slice.
-func (pk *packer) bytes(b []byte) {
-	pk.p.buf = binary.AppendUvarint(pk.p.buf, uint64(len(b))<<1)
-	pk.p.buf = append(pk.p.buf, b...)
-}
-
-// word appends a string that is likely to repeat: as text the first time, after that as
-// the index of that first copy (shifted left by one, with the low bit set).
-func (pk *packer) word(s string) { pk.index(s) }
-
-// key is word for the few strings that most events repeat (their type, metadata keys): they
+// key is index for the few strings that most events repeat (their type, metadata keys): they
 // are found among the recent ones, comparing strings that are most often the same constant,
 // before any hashing.
 func (pk *packer) key(s string) {
@@ -212,8 +202,9 @@ func (pk *packer) key(s string) {
 	pk.filled = min(pk.filled+1, len(pk.recent))
 }
 
-// index appends a reference to s, or s itself the first time it comes, and returns the
-// index of its first copy in p.words.
+// index appends a string that is likely to repeat: as text the first time, after that as
+// the index of that first copy in p.words (shifted left by one, with the low bit set). It
+// returns that index.
 func (pk *packer) index(s string) uint64 {
 	i, ok := pk.words[s]
 	if !ok {
@@ -239,7 +230,7 @@ func (p *packedChunk) event(j int, pos store.Position, shared bool) store.Event 
 	e.Version = store.Version(r.uvarint())
 	e.Time = r.time()
 	if data := r.bytes(); shared {
-		e.Data = data[:len(data):len(data)]
+		e.Data = data // without spare capacity (see reader.bytes)
 	} else {
 		e.Data = bytes.Clone(data)
 	}
@@ -271,7 +262,8 @@ func (r *reader) time() time.Time {
 	return time.Unix(int64(binary.LittleEndian.Uint64(b)), int64(binary.LittleEndian.Uint32(b[8:]))).UTC()
 }
 
-// bytes returns the next text or word.
+// bytes returns the next text or word, without spare capacity: a caller appending to it
+// must not write over the next field.
 func (r *reader) bytes() []byte {
 	tag := r.uvarint()
 	at := r.i
