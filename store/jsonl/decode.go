@@ -291,8 +291,12 @@ func unquote(raw []byte) (string, error) {
 }
 
 func (p *parser) into(ev *store.Event, raw []byte, escaped bool, field int) bool {
-	if field == fieldType && len(raw) == 0 {
-		return p.fail("empty type")
+	if len(raw) == 0 {
+		// The store writes neither: it refuses an empty type and makes an id when it has none.
+		if field == fieldType {
+			return p.fail("empty type")
+		}
+		return p.fail("empty event id")
 	}
 	if ev == nil {
 		return true
@@ -340,7 +344,9 @@ func (p *parser) time(ev *store.Event) bool {
 		}
 		d[k], ok = num(f[0], f[1])
 	}
-	if !ok || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > 31 || d[3] > 23 || d[4] > 59 || d[5] > 59 {
+	// A day the month lacks would read back as another (February 31 as March 3), so it is
+	// damage, as the hour 24 or the second 60 are: the store writes none of them.
+	if !ok || d[1] < 1 || d[1] > 12 || d[2] < 1 || d[2] > daysIn(d[1], d[0]) || d[3] > 23 || d[4] > 59 || d[5] > 59 {
 		return p.fail("expected a time like " + timeLayout)
 	}
 	p.i += n
@@ -348,6 +354,21 @@ func (p *parser) time(ev *store.Event) bool {
 		ev.Time = time.Date(d[0], time.Month(d[1]), d[2], d[3], d[4], d[5], d[6], time.UTC)
 	}
 	return true
+}
+
+// daysIn returns the number of days of month (1 to 12) in year, of the proleptic Gregorian
+// calendar that package time uses.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // metadataField is what follows the data field. The data value may hold it too (a member

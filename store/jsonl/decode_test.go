@@ -167,3 +167,33 @@ func TestParseLine_dataHoldingTheMetadataField(t *testing.T) {
 		}
 	}
 }
+
+// Recovery refuses what the store never writes and would read back as something else: a
+// day the month lacks (time.Date made 2026-02-31 March 3, found by a review) and an empty
+// event id.
+func TestParseLine_refusesImpossibleTimesAndEmptyIDs(t *testing.T) {
+	e := store.EventData{ID: "i", Type: "T", Data: []byte(`1`)}
+	line := appendLine(nil, 1, "s", 1, &e, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+	body := string(line[:len(line)-1-crcSuffixLen])
+	tests := []struct {
+		from, to string
+		ok       bool
+	}{
+		{"2026-01-01", "2026-01-31", true},
+		{"2026-01-01", "2024-02-29", true}, // a leap year
+		{"2026-01-01", "2000-02-29", true}, // divisible by 400
+		{"2026-01-01", "2026-02-29", false},
+		{"2026-01-01", "1900-02-29", false}, // divisible by 100
+		{"2026-01-01", "2026-02-31", false},
+		{"2026-01-01", "2026-04-31", false},
+		{"2026-01-01", "2026-12-32", false},
+		{"2026-01-01", "2026-00-10", false},
+		{`"id":"i"`, `"id":""`, false},
+	}
+	for _, tt := range tests {
+		line := sealed(strings.Replace(body, tt.from, tt.to, 1))
+		if _, err := parseLine(line, nil); (err == nil) != tt.ok {
+			t.Errorf("parseLine with %s: %v, want ok %v", tt.to, err, tt.ok)
+		}
+	}
+}

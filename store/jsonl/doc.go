@@ -6,7 +6,9 @@
 // A store's directory holds events.jsonl, the log, and LOCK, which Open locks (flock on
 // unix systems, LockFileEx on Windows) so that a second Open of the directory, from any
 // process, fails with ErrLocked (on other systems no lock is taken, and two writers would
-// damage the log); once a
+// damage the log). On unix systems Open locks events.jsonl with flock too, so that deleting
+// LOCK under a running Store lets no second writer in (Windows does not let LOCK be deleted
+// while it is open); once a
 // checkpoint was saved (see Store.SaveCheckpoint), also checkpoints.json, which says how far
 // the sagas got and is not part of the log; and once a snapshot was saved (see
 // Store.SaveSnapshot), also the subdirectory snapshots/, which is not part of the log either.
@@ -76,6 +78,11 @@
 // with "batch":n). The torn tail, that is the bytes after the last whole batch (at most the
 // complete lines of a partially written batch followed by a line without its '\n'), is what
 // a crash in the middle of a write leaves: Open cuts it off and Recovery reports how much.
+// That last line must be what a torn write leaves, the start of the line at the next
+// position (`{"position":N,"stream":…`), possibly followed by zeros; any other bytes there
+// are damage. Then, unless WithNoSync, Open syncs the log before anything reads it: a
+// writer killed between its write and its sync leaves whole lines that no append
+// acknowledged, and readers see an event only once it is durable.
 // Any other damage, anywhere, including a complete but invalid last line, or a whole last
 // line followed by a byte other than its '\n' (or the zero of a file grown before its data
 // landed), makes Open fail

@@ -13,17 +13,21 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// gatedFile holds the first Sync until released, then returns syncErr from it; it counts
-// syncs.
+// gatedFile holds the first Sync after Open until released, then returns syncErr from it;
+// it counts those syncs.
 type gatedFile struct {
 	file
 	entered chan struct{} // closed when the first Sync starts
 	release chan struct{}
 	syncErr error
 	syncs   atomic.Int32
+	opened  atomic.Bool // Open returned: its own sync is not counted
 }
 
 func (f *gatedFile) Sync() error {
+	if !f.opened.Load() {
+		return f.file.Sync()
+	}
 	if f.syncs.Add(1) == 1 {
 		close(f.entered)
 		<-f.release
@@ -42,6 +46,7 @@ func openGated(t *testing.T, syncErr error) (*Store, *gatedFile) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gf.opened.Store(true)
 	t.Cleanup(func() { s.Close() })
 	return s, gf
 }

@@ -24,5 +24,8 @@ func lockShared(path string, _ bool) (*os.File, bool, error) {
 	return f, false, err
 }
 
+// lockLog does nothing: there is no lock on this platform.
+func lockLog(*os.File, bool) error { return nil }
+
 // unlock closes the lock file.
 func unlock(f *os.File) error { return f.Close() }

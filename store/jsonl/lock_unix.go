@@ -12,6 +12,17 @@ import (
 // flock locks f, exclusively or shared, with flock(2) without blocking, and closes f when
 // it cannot.
 func flock(f *os.File, exclusive bool) (*os.File, error) {
+	if err := lockLog(f, exclusive); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// lockLog locks f, the log file, with flock(2) as flock locks LOCK, without blocking.
+// flock locks are advisory, so reads and writes of the file go on; they only exclude other
+// locks. The lock lasts until f is closed.
+func lockLog(f *os.File, exclusive bool) error {
 	how := syscall.LOCK_SH
 	if exclusive {
 		how = syscall.LOCK_EX
@@ -24,13 +35,12 @@ func flock(f *os.File, exclusive bool) (*os.File, error) {
 		}
 	}
 	if err != nil {
-		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w (%s)", ErrLocked, f.Name())
+			return fmt.Errorf("%w (%s)", ErrLocked, f.Name())
 		}
-		return nil, fmt.Errorf("jsonl: lock %s: %w", f.Name(), err)
+		return fmt.Errorf("jsonl: lock %s: %w", f.Name(), err)
 	}
-	return f, nil
+	return nil
 }
 
 // unlock releases a lock lockFile or lockShared took, by closing its file: flock locks end

@@ -29,6 +29,11 @@ func flock(f *os.File, exclusive bool) (*os.File, error) {
 	return f, nil
 }
 
+// lockLog does nothing on Windows: a lock there is on byte ranges and would stop other
+// handles' reads of the log, and LOCK cannot be deleted while a Store holds it open (Go
+// opens files without FILE_SHARE_DELETE), so LOCK's lock suffices.
+func lockLog(*os.File, bool) error { return nil }
+
 // unlock releases a lock lockFile or lockShared took, then closes its file. The lock is
 // released explicitly, as Microsoft advises: one left to the closing of its handle ends when
 // the system gets round to it, so an Open right after Close could still find it held.

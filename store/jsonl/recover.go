@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -215,7 +216,13 @@ func (sc *scanner) apply(c *chunk) error {
 		sc.lineNo++
 		off := c.base + int64(start)
 		if c.partial && i == len(c.ends)-1 && c.err == nil {
-			return nil // a partial last line: torn tail
+			// A partial last line: a torn tail, if a write of the log could have left it.
+			next := int64(sc.idx.entries.len()+len(sc.pending)) + 1
+			if !tornLine(c.buf[start:end], next) {
+				return &CorruptError{Path: sc.rep.Path, Offset: off, Line: sc.lineNo,
+					Reason: fmt.Sprintf("a last line without its newline that does not begin as the next line, %s, would: not a torn write", lineStart(next))}
+			}
+			return nil
 		}
 		if i == c.errAt {
 			return &CorruptError{Path: sc.rep.Path, Offset: off, Line: sc.lineNo, Reason: c.err.Error()}
@@ -300,6 +307,28 @@ func (sc *scanner) line(off int64, n int, info *lineInfo) error {
 	return nil
 }
 
+// tornLine reports whether line, the log's last line, without its newline, is what a write
+// of the line at position next could leave when torn: the bytes it wrote before it stopped,
+// a prefix of the line, maybe followed by zeros (a file extended before its data landed
+// reads as zeros). Anything else at the end of a log (a stale or foreign tail, say) is
+// damage, which Open refuses rather than cut, since a write of this log did not leave it.
+func tornLine(line []byte, next int64) bool {
+	if k := bytes.IndexByte(line, 0); k >= 0 {
+		line = line[:k]
+	}
+	want := lineStart(next)
+	n := min(len(line), len(want))
+	return string(line[:n]) == want[:n]
+}
+
+// lineStart returns how the line at position pos begins, up to the stream field.
+func lineStart(pos int64) string {
+	return `{"position":` + strconv.FormatInt(pos, 10) + `,"stream":`
+}
+
+// linePrefix is how every line begins.
+const linePrefix = `{"position":`
+
 // zeroedLine finishes readChunks at a line longer than a chunk that holds a zero byte, as a
 // file extended before its data landed reads (a crash on a file system that updates the size
 // first): gigabytes of zeros at the end of a log made recovery hold them all, several times
@@ -357,6 +386,12 @@ func readChunks(r io.ReaderAt, size int64, free chan []byte, fn func(*chunk) boo
 				// since hold no newline).
 				if k := bytes.IndexByte(buf, 0); k >= 0 {
 					return zeroedLine(r, size, base, buf[:k+1], fn)
+				}
+				// A line that does not begin as every line does is damage, whole or torn:
+				// refuse it before holding more of it (a gigabyte of garbage without a
+				// newline at the end of a log made recovery hold it all, several times over).
+				if n := min(len(buf), len(linePrefix)); string(buf[:n]) != linePrefix[:n] {
+					return &CorruptError{Offset: base, Reason: "a line longer than " + strconv.Itoa(len(buf)) + " bytes that does not begin " + linePrefix}
 				}
 				// Grow it.
 				if len(buf) >= maxLine {

@@ -165,6 +165,12 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jsonl: open: %w", err)
 	}
+	// The log file is locked too, where LOCK is locked with flock: LOCK alone would let a
+	// second writer in once someone deleted it under the first.
+	if err := lockLog(osf, !cfg.readOnly); err != nil {
+		osf.Close()
+		return nil, fmt.Errorf("jsonl: open %s: %w", dir, err)
+	}
 	fi, err := osf.Stat()
 	if err != nil {
 		osf.Close()
@@ -187,6 +193,14 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 		if err := f.Sync(); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("jsonl: open: cut torn tail at byte %d: %w", rep.Valid, err)
+		}
+	} else if !cfg.readOnly && !cfg.noSync {
+		// A writer killed between its write and its sync leaves whole lines that no append
+		// acknowledged and that a power failure could still take: readers (projections,
+		// sagas, clients) must not see them before they are durable, so sync once first.
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("jsonl: open: sync log: %w", err)
 		}
 	}
 	s := &Store{
