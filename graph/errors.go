@@ -45,6 +45,10 @@ const (
 	// first: the client went away, stopped the subscription, or its connection closed. The
 	// server did not fail, and the client does not read the answer; logs and metrics see it.
 	CodeCanceled = "CANCELED"
+	// CodeNotExecuted marks a root mutation field that was not run, and so wrote nothing,
+	// because an earlier one of the same request failed (see serialMutations), as
+	// graphql-js stops a mutation at its first failed field.
+	CodeNotExecuted = "NOT_EXECUTED"
 )
 
 // internalMessage is all a client learns about an unexpected failure.

@@ -262,6 +262,7 @@ func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.
 		types,
 		&complexityLimit{limit: cfg.ComplexityLimit}, // gqlgen's, with each fragment priced once
 		transportRules{},
+		serialMutations{}, // a failed mutation field stops the later ones, as in graphql-js
 		newSubscriptionLimit(cfg.MaxSubscriptions), // the last that may refuse: see there
 		// Last: it keeps a query only once every other extension let it through.
 		newPersistedQueries(cfg.PersistedQueries),

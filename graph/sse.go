@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -18,7 +17,10 @@ import (
 var errStreamEnded = errors.New("graph: write after the event stream ended")
 
 // guardStreams makes the writer of a request that may become a Server-Sent Events stream
-// (one that accepts text/event-stream) refuse every write once the handler has returned.
+// (one whose Accept header takes text/event-stream: see chooseStream) refuse every write once
+// the handler has returned. routeTransports has made the header say to gqlgen what
+// chooseStream decided (agreeAccept), so every stream is guarded; a request that accepts a
+// stream but is answered in JSON is guarded too, which changes nothing for it.
 //
 // gqlgen's SSE transport sends its keep-alive pings from a goroutine of its own, which
 // stops when the request's context ends, a moment after the handler returns. A ping due
@@ -36,7 +38,7 @@ var errStreamEnded = errors.New("graph: write after the event stream ended")
 // client does after 1001 Going Away.
 func guardStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		if chooseStream(r.Method, r.Header.Values("Accept")) == noStream {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -8,28 +8,26 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// IsEventStream reports whether r asks for a Server-Sent Events stream: a POST of JSON that
-// accepts text/event-stream, or a GET that accepts text/event-stream and no JSON, as a
-// browser's EventSource sends it (a GET that also accepts JSON gets a JSON answer). A server
-// in front of the handler can tell such long-lived requests from others by it.
+// IsEventStream reports whether r may be answered with a Server-Sent Events stream: a POST of
+// JSON that accepts text/event-stream, or a GET that accepts text/event-stream and names no
+// JSON type, as a browser's EventSource sends it (a GET that also accepts JSON gets a JSON
+// answer). Accept is read with its quality values, in any case (see chooseStream): q=0 is not
+// acceptable, and a wildcard does not name the stream. A POST that prefers JSON by its quality
+// values counts too, since its subscription is streamed; its query gets JSON. A server in
+// front of the handler can tell such long-lived requests from others by it.
 func IsEventStream(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	if !strings.Contains(accept, "text/event-stream") || r.Header.Get("Upgrade") != "" {
+	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return false
 	}
-	switch r.Method {
-	case http.MethodPost:
-		return mediaTypeIs(r.Header.Get("Content-Type"), "application/json")
-	case http.MethodGet:
-		return !strings.Contains(accept, "json")
+	if chooseStream(r.Method, r.Header.Values("Accept")) == noStream {
+		return false
 	}
-	return false
+	return r.Method == http.MethodGet || mediaTypeIs(r.Header.Get("Content-Type"), "application/json")
 }
 
 // sseGETKey marks the context of an event stream a GET asked for (see streamFromGET).
@@ -80,12 +78,18 @@ const getMutation = "GET serves queries only: send a mutation with POST"
 // would run is a mutation. A query that does not parse, or names no such operation, is
 // left to the executor, which reports it.
 func namesMutation(query, operationName string) bool {
+	return operationOf(query, operationName) == ast.Mutation
+}
+
+// operationOf returns the kind of the operation of query that a request with operationName
+// would run, or "" when query does not parse or names no such operation.
+func operationOf(query, operationName string) ast.Operation {
 	if query == "" {
-		return false
+		return ""
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return false
+		return ""
 	}
 	var op *ast.OperationDefinition
 	if operationName == "" {
@@ -95,7 +99,10 @@ func namesMutation(query, operationName string) bool {
 	} else {
 		op = doc.Operations.ForName(operationName)
 	}
-	return op != nil && op.Operation == ast.Mutation
+	if op == nil {
+		return ""
+	}
+	return op.Operation
 }
 
 // mediaTypeIs reports whether the Content-Type header value names the media type want.

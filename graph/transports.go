@@ -40,10 +40,12 @@ const allowedMethods = "OPTIONS, GET, POST"
 
 // routeTransports finds the transport that will serve a request, the way gqlgen's server does
 // (the first of transports that supports it), and notes GET and SSE in the request's context
-// for transportRules. It answers what gqlgen would refuse without an error code: a request no
-// transport takes (405 for another method, 415 for a POST that is not JSON), a request with
-// an Upgrade header that is no valid WebSocket handshake (see refuseHandshake), each with
-// extensions.code BAD_REQUEST (getTransport refuses a GET's variables or extensions that are
+// for transportRules. Whether a POST is a Server-Sent Events stream it decides by the Accept
+// header's quality values (postStream), and makes gqlgen's SSE transport agree (agreeAccept).
+// It answers what gqlgen would refuse without an error code: a request no transport takes
+// (405 for another method, 415 for a POST that is not JSON), a request with an Upgrade header
+// that is no valid WebSocket handshake (see refuseHandshake), each with extensions.code
+// BAD_REQUEST (getTransport refuses a GET's variables or extensions that are
 // not JSON objects), and it marks every GET's answer as not to be cached.
 //
 // A body over limit bytes is refused with 413 and BAD_USER_INPUT when its Content-Length says
@@ -65,8 +67,18 @@ func routeTransports(transports []graphql.Transport, limit int64, observer Obser
 			}
 			r = post
 		}
+		sse := false
+		if r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" {
+			// Decided once, by the Accept header's quality values (chooseStream), and told
+			// to gqlgen's SSE transport, which only looks for the string text/event-stream.
+			var ok bool
+			if sse, ok = postStream(w, r); !ok {
+				return
+			}
+			r = agreeAccept(r, sse)
+		}
 		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/json" &&
-			r.Header.Get("Upgrade") == "" && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			r.Header.Get("Upgrade") == "" && !sse {
 			// The common case, which only the POST transport takes: served without the
 			// search below, or a context of its own (transportRules reads no mark as POST).
 			next.ServeHTTP(w, r)
