@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -15,6 +16,12 @@ import (
 // maxVariableErrors bounds the variables' errors one response reports, as graphql-js does
 // (its maxErrors, 50): a document may declare thousands of variables.
 const maxVariableErrors = 50
+
+// maxErrors bounds the errors of one operation's refusal (validation's, the variables'):
+// validation reports each unknown field, argument or variable of a document, and a
+// response of thousands of errors helps no one. The first maxErrors are kept, and one more
+// says how many were left out.
+const maxErrors = 100
 
 // everyVariable is a transport whose executor reports every variable that cannot be read,
 // not only the first: gqlparser's coercion (run by gqlgen's executor) and variableTypes
@@ -45,6 +52,9 @@ func (x everyVariableExecutor) CreateOperationContext(ctx context.Context, param
 		rc, errs = x.GraphExecutor.CreateOperationContext(ctx, params)
 		x.cached.learn(rc)
 	}
+	if len(errs) > maxErrors {
+		return rc, fewerErrors(errs)
+	}
 	if len(errs) != 1 || !isVariableError(errs[0]) || rc == nil || rc.Operation == nil || x.types.schema == nil {
 		return rc, errs
 	}
@@ -52,6 +62,17 @@ func (x everyVariableExecutor) CreateOperationContext(ctx context.Context, param
 		return rc, all
 	}
 	return rc, errs
+}
+
+// fewerErrors returns the first maxErrors of errs and one that says how many more there were,
+// with the code of the last kept.
+func fewerErrors(errs gqlerror.List) gqlerror.List {
+	kept := slices.Clone(errs[:maxErrors])
+	more := &gqlerror.Error{Message: fmt.Sprintf("%d more errors not shown: this response holds the first %d", len(errs)-maxErrors, maxErrors)}
+	if code, ok := errs[maxErrors-1].Extensions["code"]; ok {
+		more.Extensions = map[string]any{"code": code}
+	}
+	return append(kept, more)
 }
 
 // isVariableError reports whether e is a variable's refusal, gqlparser's or variableTypes'.
