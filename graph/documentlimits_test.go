@@ -23,6 +23,47 @@ func bodyOf(tb testing.TB, query string) string {
 // response), and a large document within the limits is still served.
 func TestDocumentLimits(t *testing.T) {
 	e := newEnv(t)
+	aliases := func(from, n int, field string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, " a%d: %s", from+i, field)
+		}
+		return b.String()
+	}
+	t.Run("too many tokens", func(t *testing.T) {
+		for name, query := range map[string]string{
+			"unknown fields": "{" + strings.Repeat(" x", 400_000) + "}",
+			"aliases":        "{" + aliases(0, 49_900, "__typename") + "}",
+			"arguments":      "{ status(" + strings.Repeat("a: 1 ", 20_000) + ") { head } }",
+		} {
+			resp, body := e.postRaw(t, bodyOf(t, query), nil)
+			if len(body) > 1000 || !strings.Contains(string(body), "the document holds more than 50000 tokens") || !strings.Contains(string(body), `"code":"COMPLEXITY_LIMIT_EXCEEDED"`) {
+				t.Errorf("%s: status %d, %d bytes: %.300s; want one short COMPLEXITY_LIMIT_EXCEEDED naming the token limit", name, resp.StatusCode, len(body), body)
+			}
+		}
+	})
+	// gqlgen gathers a selection set's fields comparing each with those before it: 49,900
+	// aliases (within the complexity limit) held a core for 13 s. A set may gather 2,000.
+	t.Run("too many fields in one selection set", func(t *testing.T) {
+		for name, query := range map[string]string{
+			"aliases":                        "{" + aliases(0, 2001, "__typename") + "}",
+			"aliases under a field":          "{ status {" + aliases(0, 2001, "head") + " } }",
+			"fragments and inline fragments": "{ ...F ... on Query {" + aliases(1000, 1001, "__typename") + " } } fragment F on Query {" + aliases(0, 1000, "__typename") + " }",
+		} {
+			r := e.do(t, query, nil)
+			if r.Code() != "COMPLEXITY_LIMIT_EXCEEDED" || !strings.Contains(r.Errors[0].Message, "gathers more than 2000 fields") {
+				t.Errorf("%s: %.300v; want COMPLEXITY_LIMIT_EXCEEDED for the fields of one set", name, r.Errors)
+			}
+		}
+		for name, query := range map[string]string{
+			"2,000 aliases":                          "{" + aliases(0, 2000, "__typename") + "}",
+			"a fragment spread twice, gathered once": "{ ...F ...F } fragment F on Query {" + aliases(0, 1500, "__typename") + " }",
+		} {
+			if r := e.do(t, query, nil); len(r.Errors) > 0 {
+				t.Errorf("%s: %.300v; want it served", name, r.Errors)
+			}
+		}
+	})
 	t.Run("many errors", func(t *testing.T) {
 		_, r := e.post(t, bodyOf(t, "{"+strings.Repeat(" x", 5_000)+"}"), nil)
 		if len(r.Errors) != 101 {

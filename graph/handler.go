@@ -259,6 +259,7 @@ func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.
 	return append(extensions,
 		listDefaults{},
 		definitionLimit{},
+		selectionLimit{},
 		types,
 		&complexityLimit{limit: cfg.ComplexityLimit}, // gqlgen's, with each fragment priced once
 		transportRules{},
