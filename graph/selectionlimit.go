@@ -34,7 +34,7 @@ func (selectionLimit) MutateOperationContext(_ context.Context, op *graphql.Oper
 	if op.Operation == nil {
 		return nil
 	}
-	if got := widestSelection([]ast.SelectionSet{op.Operation.SelectionSet}); got > maxSelectionFields {
+	if got := widestSelection(op.Operation.SelectionSet); got > maxSelectionFields {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("a selection set gathers more than %d fields (aliases and fragments included): split the operation", maxSelectionFields),
 			Extensions: map[string]any{"code": CodeComplexityLimitExceeded, "limit": maxSelectionFields},
@@ -43,45 +43,49 @@ func (selectionLimit) MutateOperationContext(_ context.Context, op *graphql.Oper
 	return nil
 }
 
-// widestSelection returns the most fields gqlgen gathers into one selection set, in sets
-// and below them, as gqlgen gathers them: a set's own fields, its inline fragments' and,
+// widestSelection returns the most fields gqlgen gathers into one selection set, in set
+// and below it, as gqlgen gathers them: a set's own fields, its inline fragments' and,
 // once each, the fragments it spreads. It stops counting past maxSelectionFields. gqlgen
 // also merges the selections of the fields of one response name; those are counted apart,
 // since the overlap rule (boundedOverlaps) already refuses a merge that large: it compares
 // every two such fields' selections, over a million comparisons for 2,000 fields.
-func widestSelection(sets []ast.SelectionSet) int {
-	var fields []*ast.Field
-	spread := map[string]bool{}
-	var gather func(ast.SelectionSet)
-	gather = func(set ast.SelectionSet) {
-		for _, sel := range set {
-			if len(fields) > maxSelectionFields {
-				return
+func widestSelection(set ast.SelectionSet) int {
+	var g gathering
+	g.gather(set)
+	return max(g.fields, g.widest)
+}
+
+// gathering counts the fields of one selection set as gqlgen gathers them, and the widest
+// set below them. It allocates only for a set that spreads fragments: every request's
+// operation is counted.
+type gathering struct {
+	fields int
+	widest int             // the most fields a set below gathers
+	spread map[string]bool // the fragments gathered already
+}
+
+func (g *gathering) gather(set ast.SelectionSet) {
+	for _, sel := range set {
+		if g.fields > maxSelectionFields || g.widest > maxSelectionFields {
+			return
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			g.fields++
+			if len(s.SelectionSet) > 0 {
+				g.widest = max(g.widest, widestSelection(s.SelectionSet))
 			}
-			switch s := sel.(type) {
-			case *ast.Field:
-				fields = append(fields, s)
-			case *ast.InlineFragment:
-				gather(s.SelectionSet)
-			case *ast.FragmentSpread:
-				if s.Definition != nil && !spread[s.Name] {
-					spread[s.Name] = true
-					gather(s.Definition.SelectionSet)
-				}
+		case *ast.InlineFragment:
+			g.gather(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if s.Definition == nil || g.spread[s.Name] {
+				continue
 			}
+			if g.spread == nil {
+				g.spread = map[string]bool{}
+			}
+			g.spread[s.Name] = true
+			g.gather(s.Definition.SelectionSet)
 		}
 	}
-	for _, set := range sets {
-		gather(set)
-	}
-	most := len(fields)
-	for _, f := range fields {
-		if most > maxSelectionFields {
-			break
-		}
-		if len(f.SelectionSet) > 0 {
-			most = max(most, widestSelection([]ast.SelectionSet{f.SelectionSet}))
-		}
-	}
-	return most
 }
