@@ -30,6 +30,14 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	w.Header().Set("Content-Type", contentType)
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
+		// A mutation whose variables do not fit, or that does not validate, is still a
+		// mutation: GET refuses it with 405 before anything else is said of it (it was
+		// answered 200 or 400 with the variables' or validation's errors).
+		if op := operationOf(params.Query, params.OperationName); op == ast.Mutation {
+			w.Header().Set("Allow", http.MethodPost)
+			writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
+			return
+		}
 		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}

@@ -87,7 +87,7 @@ func operationOf(query, operationName string) ast.Operation {
 	if query == "" {
 		return ""
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxDocumentTokens)
 	if err != nil {
 		return ""
 	}
