@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // getTransport is gqlgen's GET transport with the statuses of GraphQL over HTTP
@@ -31,12 +32,14 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
 		// A mutation whose variables do not fit, or that does not validate, is still a
-		// mutation: GET refuses it with 405 before anything else is said of it (it was
-		// answered 200 or 400 with the variables' or validation's errors).
-		if op := operationOf(params.Query, params.OperationName); op == ast.Mutation {
-			w.Header().Set("Allow", http.MethodPost)
-			writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest, getMutation)
-			return
+		// mutation: GET refuses it as transportRules refuses one that validates (405),
+		// before anything else is said of it (it was answered 200 or 400 with the
+		// variables' or validation's errors).
+		if operationOf(params.Query, params.OperationName) == ast.Mutation {
+			if gw, ok := ctx.Value(getWriterKey{}).(*getWriter); ok {
+				gw.notQuery = true
+			}
+			opErr = gqlerror.List{{Message: getMutation, Extensions: map[string]any{"code": CodeBadRequest}}}
 		}
 		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
