@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,7 +41,10 @@ func MarshalInt64(i int64) graphql.Marshaler {
 }
 
 // UnmarshalInt64 accepts an integer literal or variable (a JSON number without a fraction),
-// or a string of decimal digits for clients that cannot send 64-bit numbers.
+// or a string of decimal digits, maybe after a minus sign, for clients that cannot send
+// 64-bit numbers. A float64 comes only from a Float literal (variables are decoded with
+// UseNumber, as json.Number), which has a fraction or an exponent: 1.0 and 1e2 are refused
+// as a variable's 1.0 and 1e2 are (they were taken as literals, found by a review).
 func UnmarshalInt64(v any) (int64, error) {
 	switch v := v.(type) {
 	case int:
@@ -53,12 +56,10 @@ func UnmarshalInt64(v any) (int64, error) {
 	case json.Number:
 		return parseInt64(string(v), v)
 	case string:
-		return parseInt64(v, v)
-	case float64:
-		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 {
+		if strings.HasPrefix(v, "+") { // strconv takes it; a JSON number has none
 			return 0, int64Error(v)
 		}
-		return int64(v), nil
+		return parseInt64(v, v)
 	}
 	return 0, int64Error(v)
 }

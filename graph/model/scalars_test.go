@@ -20,7 +20,9 @@ func TestUnmarshalInt64(t *testing.T) {
 		{in: 42, want: 42},
 		{in: json.Number("9223372036854775807"), want: 9223372036854775807},
 		{in: "12", want: 12},
-		{in: float64(3), want: 3},
+		{in: "-12", want: -12},
+		{in: "+5", wantErr: true},
+		{in: float64(3), wantErr: true}, // a Float literal: 3.0 or 3e0
 		{in: float64(3.5), wantErr: true},
 		{in: json.Number("1.5"), wantErr: true},
 		{in: "twelve", wantErr: true},
