@@ -3,7 +3,6 @@ package graph
 import (
 	"bytes"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -48,28 +47,14 @@ func chooseStream(method string, accept []string) streamChoice {
 	sse := acceptance{q: -1}
 	plain := acceptance{q: -1}
 	gql := acceptance{q: -1}
-	i := 0
-	for _, line := range accept {
-		for part := range strings.SplitSeq(line, ",") {
-			i++
-			mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
-				continue
-			}
-			q := 1.0
-			if v, ok := params["q"]; ok {
-				if q, ok = qvalue(v); !ok {
-					continue
-				}
-			}
-			switch mediaType { // lower case: ParseMediaType folds it
-			case eventStreamType:
-				sse.match(1, q, i)
-			case "application/json":
-				plain.match(1, q, i)
-			case graphQLResponseJSON:
-				gql.match(1, q, i)
-			}
+	for r := range acceptRanges(accept) {
+		switch r.mediaType {
+		case eventStreamType:
+			sse.match(1, r.q, r.at)
+		case "application/json":
+			plain.match(1, r.q, r.at)
+		case graphQLResponseJSON:
+			gql.match(1, r.q, r.at)
 		}
 	}
 	jsonQ := max(plain.q, gql.q)

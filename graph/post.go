@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"mime"
 	"net/http"
 	"strconv"
@@ -106,32 +107,18 @@ func negotiate(r *http.Request) (string, bool) {
 	}
 	plain := acceptance{q: -1}
 	gql := acceptance{q: -1}
-	i := 0
-	for _, line := range accept {
-		for part := range strings.SplitSeq(line, ",") {
-			i++
-			mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil {
-				continue
-			}
-			q := 1.0
-			if v, ok := params["q"]; ok {
-				if q, ok = qvalue(v); !ok {
-					continue
-				}
-			}
-			switch mediaType {
-			case "application/json":
-				plain.match(3, q, i)
-			case graphQLResponseJSON:
-				gql.match(3, q, i)
-			case "application/*":
-				plain.match(2, q, i)
-				gql.match(2, q, i)
-			case "*/*":
-				plain.match(1, q, i)
-				gql.match(1, q, i)
-			}
+	for r := range acceptRanges(accept) {
+		switch r.mediaType {
+		case "application/json":
+			plain.match(3, r.q, r.at)
+		case graphQLResponseJSON:
+			gql.match(3, r.q, r.at)
+		case "application/*":
+			plain.match(2, r.q, r.at)
+			gql.match(2, r.q, r.at)
+		case "*/*":
+			plain.match(1, r.q, r.at)
+			gql.match(1, r.q, r.at)
 		}
 	}
 	switch {
@@ -141,6 +128,41 @@ func negotiate(r *http.Request) (string, bool) {
 		return graphQLResponseJSON, true
 	}
 	return "application/json", true
+}
+
+// mediaRange is one range of an Accept header: its media type (lower case, without
+// parameters), its quality and its place in the header, counted from 1.
+type mediaRange struct {
+	mediaType string
+	q         float64
+	at        int
+}
+
+// acceptRanges yields the ranges of an Accept header's values (RFC 9110, 12.5.1), all of its
+// lines read as one list: types in any case, parameters allowed, q 1 unless given. A range
+// that does not parse, or whose q is not a quality value, is skipped but keeps its place.
+func acceptRanges(accept []string) iter.Seq[mediaRange] {
+	return func(yield func(mediaRange) bool) {
+		at := 0
+		for _, line := range accept {
+			for part := range strings.SplitSeq(line, ",") {
+				at++
+				mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+				if err != nil {
+					continue
+				}
+				q := 1.0
+				if v, ok := params["q"]; ok {
+					if q, ok = qvalue(v); !ok {
+						continue
+					}
+				}
+				if !yield(mediaRange{mediaType: mediaType, q: q, at: at}) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // qvalue parses a quality value as RFC 9110 (12.4.2) writes it: 0 or 1, with at most three
