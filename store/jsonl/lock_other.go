@@ -27,5 +27,8 @@ func lockShared(path string, _ bool) (*os.File, bool, error) {
 // lockLog does nothing: there is no lock on this platform.
 func lockLog(*os.File, bool) error { return nil }
 
+// unlockLog does nothing, as lockLog does nothing.
+func unlockLog(*os.File) {}
+
 // unlock closes the lock file.
 func unlock(f *os.File) error { return f.Close() }

@@ -19,6 +19,12 @@ func flock(f *os.File, exclusive bool) (*os.File, error) {
 	return f, nil
 }
 
+// unlockLog releases lockLog's lock on f (f stays open).
+func unlockLog(f *os.File) {
+	for syscall.Flock(int(f.Fd()), syscall.LOCK_UN) == syscall.EINTR {
+	}
+}
+
 // lockLog locks f, the log file, with flock(2) as flock locks LOCK, without blocking.
 // flock locks are advisory, so reads and writes of the file go on; they only exclude other
 // locks. The lock lasts until f is closed.

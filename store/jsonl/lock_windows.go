@@ -34,6 +34,9 @@ func flock(f *os.File, exclusive bool) (*os.File, error) {
 // opens files without FILE_SHARE_DELETE), so LOCK's lock suffices.
 func lockLog(*os.File, bool) error { return nil }
 
+// unlockLog does nothing, as lockLog does nothing.
+func unlockLog(*os.File) {}
+
 // unlock releases a lock lockFile or lockShared took, then closes its file. The lock is
 // released explicitly, as Microsoft advises: one left to the closing of its handle ends when
 // the system gets round to it, so an Open right after Close could still find it held.
