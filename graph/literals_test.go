@@ -57,5 +57,8 @@ func TestCustomScalarLiterals(t *testing.T) {
 		if r.Code() != "GRAPHQL_VALIDATION_FAILED" || len(r.Errors[0].Locations) == 0 || r.Data != nil {
 			t.Fatalf("%s: got %s %+v; want GRAPHQL_VALIDATION_FAILED with a location and no data", lit, r.Data, r.Errors)
 		}
+		if lit != `"+1"` && !strings.Contains(r.Errors[0].Message, "not a number written with a fraction or an exponent") {
+			t.Errorf("%s: %q, want the refusal to say the literal has a fraction or an exponent", lit, r.Errors[0].Message)
+		}
 	}
 }

@@ -34,7 +34,8 @@ func (selectionLimit) MutateOperationContext(_ context.Context, op *graphql.Oper
 	if op.Operation == nil {
 		return nil
 	}
-	if got := widestSelection(op.Operation.SelectionSet); got > maxSelectionFields {
+	var c fieldCounter
+	if got := c.widest(op.Operation.SelectionSet); got > maxSelectionFields {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("a selection set gathers more than %d fields (aliases and fragments included): split the operation", maxSelectionFields),
 			Extensions: map[string]any{"code": CodeComplexityLimitExceeded, "limit": maxSelectionFields},
@@ -43,49 +44,91 @@ func (selectionLimit) MutateOperationContext(_ context.Context, op *graphql.Oper
 	return nil
 }
 
-// widestSelection returns the most fields gqlgen gathers into one selection set, in set
-// and below it, as gqlgen gathers them: a set's own fields, its inline fragments' and,
-// once each, the fragments it spreads. It stops counting past maxSelectionFields. gqlgen
-// also merges the selections of the fields of one response name; those are counted apart,
-// since the overlap rule (boundedOverlaps) already refuses a merge that large: it compares
-// every two such fields' selections, over a million comparisons for 2,000 fields.
-func widestSelection(set ast.SelectionSet) int {
-	var g gathering
-	g.gather(set)
-	return max(g.fields, g.widest)
-}
-
-// gathering counts the fields of one selection set as gqlgen gathers them, and the widest
-// set below them. It allocates only for a set that spreads fragments: every request's
+// fieldCounter finds the most fields gqlgen gathers into one selection set of an operation,
+// as gqlgen gathers them: a set's own fields, its inline fragments' and, once each, the
+// fragments it spreads. It stops counting past maxSelectionFields. gqlgen also merges the
+// selections of the fields of one response name; those are counted apart, since the overlap
+// rule (boundedOverlaps) already refuses a merge that large: it compares every two such
+// fields' selections, over a million comparisons for 2,000 fields.
+//
+// What lies below a fragment's fields is counted once per fragment, wherever it is spread:
+// counted again at each spread, fragments spreading fragments under many fields took time
+// exponential in their nesting (120 aliases on four levels, 11 KB, took 14 s; found by a
+// review). It allocates only for operations that spread fragments: every request's
 // operation is counted.
-type gathering struct {
-	fields int
-	widest int             // the most fields a set below gathers
-	spread map[string]bool // the fragments gathered already
+type fieldCounter struct {
+	below map[string]int // a fragment's deepest (see deepest), once worked out
+	steps int            // selections looked at, for the tests
 }
 
-func (g *gathering) gather(set ast.SelectionSet) {
+// widest returns the most fields set, or a set below it, gathers.
+func (c *fieldCounter) widest(set ast.SelectionSet) int {
+	var seen map[string]bool
+	n := c.gathered(set, &seen, 0)
+	if n > maxSelectionFields {
+		return n
+	}
+	return max(n, c.deepest(set))
+}
+
+// gathered returns n plus the fields set gathers at its own level, counting each fragment
+// once (seen holds those counted, made when first needed).
+func (c *fieldCounter) gathered(set ast.SelectionSet, seen *map[string]bool, n int) int {
 	for _, sel := range set {
-		if g.fields > maxSelectionFields || g.widest > maxSelectionFields {
-			return
+		if n > maxSelectionFields {
+			break
 		}
+		c.steps++
 		switch s := sel.(type) {
 		case *ast.Field:
-			g.fields++
-			if len(s.SelectionSet) > 0 {
-				g.widest = max(g.widest, widestSelection(s.SelectionSet))
-			}
+			n++
 		case *ast.InlineFragment:
-			g.gather(s.SelectionSet)
+			n = c.gathered(s.SelectionSet, seen, n)
 		case *ast.FragmentSpread:
-			if s.Definition == nil || g.spread[s.Name] {
+			if s.Definition == nil || (*seen)[s.Name] {
 				continue
 			}
-			if g.spread == nil {
-				g.spread = map[string]bool{}
+			if *seen == nil {
+				*seen = map[string]bool{}
 			}
-			g.spread[s.Name] = true
-			g.gather(s.Definition.SelectionSet)
+			(*seen)[s.Name] = true
+			n = c.gathered(s.Definition.SelectionSet, seen, n)
 		}
 	}
+	return n
+}
+
+// deepest returns the most fields a set below set's fields gathers, through its inline
+// fragments and the fragments it spreads.
+func (c *fieldCounter) deepest(set ast.SelectionSet) int {
+	most := 0
+	for _, sel := range set {
+		if most > maxSelectionFields {
+			break
+		}
+		c.steps++
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) > 0 {
+				most = max(most, c.widest(s.SelectionSet))
+			}
+		case *ast.InlineFragment:
+			most = max(most, c.deepest(s.SelectionSet))
+		case *ast.FragmentSpread:
+			if s.Definition == nil {
+				continue
+			}
+			d, ok := c.below[s.Name]
+			if !ok {
+				if c.below == nil {
+					c.below = map[string]int{}
+				}
+				c.below[s.Name] = 0 // a cycle, which validation refuses, ends here
+				d = c.deepest(s.Definition.SelectionSet)
+				c.below[s.Name] = d
+			}
+			most = max(most, d)
+		}
+	}
+	return most
 }

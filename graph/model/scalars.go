@@ -77,8 +77,13 @@ func parseInt64(s string, v any) (int64, error) {
 // int64Error is the refusal of v, in the words of JSON, not of Go.
 func int64Error(v any) error {
 	what := describe(v)
-	if s, ok := v.(string); ok {
-		what = "the string " + strconv.Quote(s)
+	switch v := v.(type) {
+	case string:
+		what = "the string " + strconv.Quote(v)
+	case float64:
+		// Only a Float literal gives a float64 (see UnmarshalInt64): one with a fraction or an
+		// exponent, however whole its value ("not the number 1" read as a contradiction).
+		what = "a number written with a fraction or an exponent (" + strconv.FormatFloat(v, 'g', -1, 64) + ")"
 	}
 	return &ScalarError{"Int64", "must be a 64-bit integer written without a fraction or an exponent, not " + what}
 }
