@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/eventgraph/eventgraph/graph/generated"
+	"github.com/vektah/gqlparser/v2"
 )
 
 // fanDocument returns an operation of k aliases a level, each spreading the next level's
@@ -36,30 +36,12 @@ func fanDocument(k int) string {
 // work grows with the document (each set counts the fields it gathers), not with the number
 // of paths through its fragments.
 func TestFieldCounter_fragmentsCountedOnce(t *testing.T) {
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	for _, k := range []int{10, 120} {
-		doc, err := parser.ParseQuery(&ast.Source{Input: fanDocument(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Fragment spreads are resolved by validation; resolve them here.
-		frags := map[string]*ast.FragmentDefinition{}
-		for _, f := range doc.Fragments {
-			frags[f.Name] = f
-		}
-		var resolve func(ast.SelectionSet)
-		resolve = func(set ast.SelectionSet) {
-			for _, sel := range set {
-				switch s := sel.(type) {
-				case *ast.Field:
-					resolve(s.SelectionSet)
-				case *ast.FragmentSpread:
-					s.Definition = frags[s.Name]
-				}
-			}
-		}
-		resolve(doc.Operations[0].SelectionSet)
-		for _, f := range doc.Fragments {
-			resolve(f.SelectionSet)
+		// Loaded against the schema, as validation resolves the fragment spreads.
+		doc, errs := gqlparser.LoadQuery(schema, fanDocument(k))
+		if errs != nil {
+			t.Fatal(errs)
 		}
 		var c fieldCounter
 		if got := c.widest(doc.Operations[0].SelectionSet); got != k {
