@@ -23,17 +23,21 @@ type file interface {
 
 // osFile is the real log file.
 type osFile struct {
-	f  *os.File
-	fd int
+	f     *os.File
+	fd    int
+	guard closeGuard // between reads and Close, on Windows (see closeguard_windows.go)
 }
 
 func newOSFile(f *os.File) *osFile { return &osFile{f: f, fd: int(f.Fd())} }
 
-func (o *osFile) ReadAt(p []byte, off int64) (int, error)  { return o.f.ReadAt(p, off) }
+func (o *osFile) ReadAt(p []byte, off int64) (int, error) {
+	return o.guard.readAt(o.f.Name(), func() (int, error) { return o.f.ReadAt(p, off) })
+}
+
 func (o *osFile) WriteAt(p []byte, off int64) (int, error) { return pwrite(o.f, o.fd, p, off) }
 func (o *osFile) Sync() error                              { return datasync(o.f, o.fd) }
 func (o *osFile) Truncate(size int64) error                { return o.f.Truncate(size) }
-func (o *osFile) Close() error                             { return o.f.Close() }
+func (o *osFile) Close() error                             { return o.guard.close(o.f.Close) }
 
 // makeDir creates dir and any parents it lacks, syncing the parent of each directory it
 // created: the log's own directory entry is synced when the log is created, but a power
