@@ -43,8 +43,12 @@ func (e *StoreError) Unwrap() error { return e.Err }
 // IsTransient reports whether handling a command failed for a reason that may go away when
 // it is retried: a version conflict, a context error, or a *StoreError other than
 // store.ErrClosed and store.ErrInvalid. Domain rejections, ErrCommandIDReused and other
-// errors are not transient.
+// errors are not transient, nor is a conflict with the version the command pinned
+// (Meta.ExpectedVersion): the stream has moved past it, and the same command fails again.
 func IsTransient(err error) bool {
+	if _, ok := errors.AsType[*pinnedConflict](err); ok {
+		return false
+	}
 	switch {
 	case err == nil:
 		return false
@@ -57,4 +61,20 @@ func IsTransient(err error) bool {
 	}
 	var se *StoreError
 	return errors.As(err, &se)
+}
+
+// pinnedConflict is a version conflict with the version the command pinned: Handle returns
+// the *store.ConflictError in it (errors.As finds it), marked so that IsTransient can tell
+// it from a race lost after the retries, which a later try may win.
+type pinnedConflict struct{ err error }
+
+func (e *pinnedConflict) Error() string { return e.err.Error() }
+func (e *pinnedConflict) Unwrap() error { return e.err }
+
+// markPinned marks err, a version conflict, as the pinned version's when meta pins one.
+func markPinned(meta Meta, err error) error {
+	if pinned(meta) {
+		return &pinnedConflict{err}
+	}
+	return err
 }

@@ -52,6 +52,9 @@ type handlerConfig struct {
 	decoded    *Decoded
 	snapEvery  int    // see WithSnapshots; 0: no snapshots
 	snapRev    string // the snapshots' revision
+	// refuseUnknown fails a command whose stream holds an event of a type the codec does
+	// not handle (see WithUnknownEventsRefused).
+	refuseUnknown bool
 }
 
 // DefaultStateCacheSize is how many streams' states a handler keeps by default.
@@ -102,10 +105,13 @@ func WithLogger(l *slog.Logger) HandlerOption {
 // of one store must share one CommandIndex for that (WithCommandIndex).
 //
 // Folding a stream, the handler skips its events of types the codec does not handle
-// (Codec.Handles): another release's, or another aggregate's sharing the stream. An event
-// the codec handles but cannot decode fails the command, writing nothing.
+// (Codec.Handles): another release's, or another aggregate's sharing the stream; it logs
+// each such type once, as a warning. A renamed event whose upcaster was forgotten is skipped
+// too, and the command decided without it: WithUnknownEventsRefused fails such commands
+// instead. An event the codec handles but cannot decode fails the command, writing nothing.
 //
-// A Handler is safe for concurrent use.
+// A Handler is safe for concurrent use. Make one with NewHandler: the zero Handler has no
+// store or aggregate.
 type Handler[C, S, E any] struct {
 	store   store.Store
 	agg     Aggregate[C, S, E]
@@ -115,6 +121,7 @@ type Handler[C, S, E any] struct {
 	ids     *store.IDs        // command and event ids
 	prints  sync.Pool         // *fingerprinter
 	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
+	skipped skippedTypes      // the types folds left out, logged once each
 }
 
 // NewHandler returns a handler of agg's commands over s. It panics when s is nil, agg
@@ -265,7 +272,7 @@ func (h *Handler[C, S, E]) handleLocked(ctx context.Context, cmd C, meta Meta, h
 					return dup, nil
 				}
 			}
-			return res, err
+			return res, markPinned(meta, err)
 		}
 		h.cfg.logger.DebugContext(ctx, "eventsourcing: retrying command after a conflict",
 			"stream", stream, "commandId", meta.CommandID, "attempt", attempt+1, "err", err)
@@ -340,7 +347,7 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 	}
 	if meta.ExpectedVersion != nil {
 		if cerr := store.CheckVersion(stream, *meta.ExpectedVersion, version); cerr != nil {
-			return cerr
+			return markPinned(meta, cerr)
 		}
 	}
 	if err != nil && errors.Is(err, decider.ErrAlreadyExists) && !meta.DerivedID {
@@ -411,7 +418,9 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		app, err = h.store.Append(ctx, stream, version, data...)
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalid) {
+			// The store refused the events (too large, say): the command's fault, not the
+			// store's, so no *StoreError, which a caller may take for a failure to report.
 			return Result{}, err
 		}
 		return Result{}, &StoreError{Op: "append", Stream: stream, Err: err}
@@ -490,6 +499,10 @@ func (h *Handler[C, S, E]) fold(ctx context.Context, stream, repeatID string, c 
 			seen = append(seen, e)
 		}
 		if !h.agg.Codec.Handles(e.Type) {
+			if h.cfg.refuseUnknown {
+				return fail(&UnknownEventError{Stream: stream, Version: e.Version, Type: e.Type})
+			}
+			h.skip(ctx, stream, e)
 			continue
 		}
 		ev, err := h.agg.Codec.Decode(e.Type, e.Data)

@@ -2,6 +2,7 @@ package eventsourcing_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 
@@ -65,5 +66,56 @@ func TestHandler_expectedVersionAnyRetriesALostRace(t *testing.T) {
 		if err != nil {
 			t.Errorf("expected version %d: Handle: %v; want the lost race retried (Any/StreamExists pin no version)", ev, err)
 		}
+	}
+}
+
+// A conflict with the version the command pinned is not transient: the same command fails
+// again whatever the wait. One lost after the retries of an unpinned command is: a later
+// try may win. IsTransient said transient for both, so a saga (or a caller's retry loop)
+// whose command pinned a version it had missed retried it for ever.
+func TestHandler_pinnedConflictIsNotTransient(t *testing.T) {
+	otherWriter := func(s store.Store) func(string) error {
+		var once atomic.Bool
+		return func(stream string) error {
+			if once.CompareAndSwap(false, true) { // another writer wins the race
+				_, err := s.Append(context.Background(), stream, store.Any, store.EventData{Type: "Other", Data: []byte(`{}`)})
+				return err
+			}
+			return nil
+		}
+	}
+	tests := []struct {
+		name          string
+		meta          eventsourcing.Meta
+		race          bool // another writer appends between the load and the append
+		cmd           counterCmd
+		wantTransient bool
+	}{
+		{"a pinned version the stream has moved past", eventsourcing.Meta{ExpectedVersion: version(2)}, false, addToCounter{ID: "a", N: 1}, false},
+		{"a pinned version, the race lost at the append", eventsourcing.Meta{ExpectedVersion: version(1)}, true, addToCounter{ID: "a", N: 1}, false},
+		{"a reused command id under a pinned version", eventsourcing.Meta{CommandID: "first", ExpectedVersion: version(2)}, false, addToCounter{ID: "a", N: 2}, false},
+		{"an unpinned race lost after the retries", eventsourcing.Meta{}, true, addToCounter{ID: "a", N: 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			f := &faultyStore{Store: s}
+			h := newCounterHandler(f, eventsourcing.WithMaxRetries(0))
+			mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "first"})
+			if tt.race {
+				f.beforeAppend = otherWriter(s)
+			}
+			_, err := h.Handle(context.Background(), tt.cmd, tt.meta)
+			ce, ok := errors.AsType[*store.ConflictError](err)
+			if !ok || !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("Handle: %v; want a *store.ConflictError", err)
+			}
+			if tt.meta.ExpectedVersion != nil && ce.Expected != *tt.meta.ExpectedVersion {
+				t.Errorf("conflict %+v, want Expected %d (the pinned version)", ce, *tt.meta.ExpectedVersion)
+			}
+			if got := eventsourcing.IsTransient(err); got != tt.wantTransient {
+				t.Errorf("IsTransient(%v) = %v, want %v", err, got, tt.wantTransient)
+			}
+		})
 	}
 }

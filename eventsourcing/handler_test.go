@@ -146,6 +146,19 @@ func TestHandler_Handle_badInput(t *testing.T) {
 			t.Fatalf("got %v, want the codec's error", err)
 		}
 	})
+	t.Run("an event over the store's size limit", func(t *testing.T) {
+		// The store's refusal is the command's fault: no *StoreError, which a caller may
+		// report as the store failing, and not transient.
+		small := memory.New(memory.WithMaxEventSize(16))
+		t.Cleanup(func() { _ = small.Close() })
+		_, err := newCounterHandler(small).Handle(context.Background(), createCounter{ID: "a"}, eventsourcing.Meta{})
+		if _, isStore := errors.AsType[*eventsourcing.StoreError](err); !errors.Is(err, store.ErrInvalid) || isStore || eventsourcing.IsTransient(err) {
+			t.Fatalf("got %v (a *StoreError: %v), want store.ErrInvalid, no *StoreError, not transient", err, isStore)
+		}
+		if n := len(readAll(t, small)); n != 0 {
+			t.Fatalf("log has %d events, want none", n)
+		}
+	})
 	for _, v := range []store.Version{store.StreamExists - 1, -100} {
 		t.Run(fmt.Sprintf("expected version %d", v), func(t *testing.T) {
 			// Invalid input, not a conflict: no stream ever has such a version.

@@ -25,10 +25,10 @@ type Meta struct {
 	// UUID is used when it is empty, which makes the command not repeatable.
 	CommandID string
 	// ExpectedVersion, when set, pins the stream's version the command was decided
-	// against; a mismatch fails with a *store.ConflictError and is not retried (unless the
-	// race was lost to the same command under the same CommandID: its first result is
-	// returned). store.Any and store.StreamExists pin no version: they are checked, and a
-	// lost race is retried as without ExpectedVersion.
+	// against; a mismatch fails with a *store.ConflictError, is not retried and is not
+	// transient (IsTransient), unless the race was lost to the same command under the same
+	// CommandID: its first result is returned. store.Any and store.StreamExists pin no
+	// version: they are checked, and a lost race is retried as without ExpectedVersion.
 	ExpectedVersion *store.Version
 	// CorrelationID groups the commands of one flow; the command id when empty.
 	CorrelationID string

@@ -95,7 +95,8 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // again; a command's outcome, rejections included, counts as handled.
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
-// safe for concurrent use at any time.
+// safe for concurrent use at any time. Make a Runner with NewRunner: the zero Runner has no
+// store, and its WaitFor fails with ErrProcessorStopped.
 type Runner struct {
 	store        store.Store
 	logger       *slog.Logger
@@ -299,6 +300,10 @@ func (r *Runner) CaughtUp(ctx context.Context) error {
 // Before Run is called nothing is processed, so WaitFor waits for ctx (give it a deadline);
 // a Runner without processors has nothing to wait for and returns nil for any p.
 func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
+	if r.started == nil {
+		// A zero Runner processes nothing: nil would tell a reader its write is visible.
+		return fmt.Errorf("%w: the Runner was not made by NewRunner", ErrProcessorStopped)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for {

@@ -517,3 +517,12 @@ func TestRunner_waitForAfterRunReturned(t *testing.T) {
 		t.Fatalf("a WaitFor for a processed position after Run returned: %v", err)
 	}
 }
+
+// A zero Runner processes nothing: its WaitFor must not answer that a position was reached,
+// which a read-your-writes check would take for a visible write.
+func TestRunner_zeroValueWaitForFails(t *testing.T) {
+	var r eventsourcing.Runner
+	if err := r.WaitFor(context.Background(), 1); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+		t.Fatalf("WaitFor on a zero Runner: %v, want ErrProcessorStopped", err)
+	}
+}
