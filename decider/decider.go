@@ -8,7 +8,9 @@ package decider
 // Decider decides commands of type C over state S, producing events of type E.
 //
 // Decide must be pure: it returns the events that record the command's effect, or an error
-// that says why the command is rejected. Evolve folds one event into the state.
+// that says why the command is rejected. It must not change the state it is given, which a
+// command handler keeps for the stream's next command (decider/spec fails a spec whose
+// Decide changed it). Evolve folds one event into the state.
 //
 // InitialState is where every stream's fold starts, shared by all of them: Evolve must not
 // change it in place. A state that holds maps or slices starts with them nil and Evolve

@@ -48,17 +48,27 @@ func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 }
 
 // When decides c over the fold of the given events. The test fails if the outcome is never
-// looked at (by a Then method, Events or Err), and if the decider's InitialState, which
-// every stream's fold starts from, lets folds share memory: if folding or deciding changed
-// it in place, or if it holds a slice with spare capacity.
+// looked at (by a Then method, Events or Err); if the decider's InitialState, which every
+// stream's fold starts from, lets folds share memory: if folding or deciding changed it in
+// place, or if it holds a slice with spare capacity; and if Decide changed in place the
+// state it was given.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
 	at := caller()
 	initial := takeSnapshot(g.d.InitialState)
-	events, err := g.d.Compute(g.given, c)
+	state := g.d.Fold(g.given...)
+	folded := takeSnapshot(state)
+	events, err := g.d.Decide(c, state)
 	o := &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
 	if msg := inPlace(initial, takeSnapshot(g.d.InitialState)); msg != "" {
 		g.tb.Errorf("%s\n%s", o.context(), msg)
+	}
+	if diff := folded.changedTo(takeSnapshot(state)); diff != "" {
+		// A handler keeps the state it folded for the stream's next command: a change made
+		// there by a Decide whose command is then rejected, or whose events say something
+		// else, would make the next command decided over a state no event made.
+		g.tb.Errorf("%s\nDecide changed the state it was given in place (- before, + after); a command handler keeps that state for "+
+			"the stream's next command, so Decide must only read it and put what changes in its events:\n%s", o.context(), indent(diff))
 	}
 	o.checked = newStep(g.tb, at, "the outcome of this When was never checked: call Then, ThenError or ThenInvalid", o.context)
 	return o

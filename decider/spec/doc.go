@@ -21,6 +21,10 @@
 // which every fold shares, so the folds of two streams would overwrite each other's
 // elements without InitialState's own length or elements changing.
 //
+// Decide must only read the state it is given: a command handler keeps that state for the
+// stream's next command. When fails if Decide changed it in place (a map entry written, a
+// slice's element set, a field behind a pointer).
+//
 // A failing spec reports the given events, the command (or event), and a line diff of what
 // was expected against what happened, each value shown as its Go type and indented JSON.
 package spec

@@ -286,6 +286,51 @@ func TestDeciderSpec(t *testing.T) {
 				`+ state.Shared.*["a"] = true`},
 		},
 		{
+			name: "fails when Decide changes the state it was given in place",
+			spec: func(tb testing.TB) {
+				// A handler keeps the folded state for the stream's next command: the hold
+				// written by a rejected command would stay in it, though no event made it.
+				type state struct {
+					Balance int            `json:"balance"`
+					Holds   map[string]int `json:"holds"`
+				}
+				d := decider.Decider[withdraw, state, deposited]{
+					Decide: func(c withdraw, s state) ([]deposited, error) {
+						s.Holds["pending"] = c.Amount
+						if c.Amount > s.Balance {
+							return nil, errInsufficient
+						}
+						return nil, nil
+					},
+					Evolve: func(s state, e deposited) state {
+						holds := map[string]int{"opening": e.Amount}
+						return state{Balance: s.Balance + e.Amount, Holds: holds}
+					},
+				}
+				spec.For(tb, d).Given(deposited{5}).When(withdraw{9}).ThenError(errInsufficient)
+			},
+			wantFail: true,
+			wantLog:  []string{"Decide changed the state it was given in place", `+     "pending": 9`},
+		},
+		{
+			name: "passes when Decide changes only its own copy of the state",
+			spec: func(tb testing.TB) {
+				type state struct{ Balance int }
+				d := decider.Decider[withdraw, state, withdrawn]{
+					Decide: func(c withdraw, s state) ([]withdrawn, error) {
+						s.Balance -= c.Amount // a struct of values is Decide's own copy
+						if s.Balance < 0 {
+							return nil, errInsufficient
+						}
+						return []withdrawn{{c.Amount}}, nil
+					},
+					Evolve:       func(s state, e withdrawn) state { return state{s.Balance - e.Amount} },
+					InitialState: state{Balance: 10},
+				}
+				spec.For(tb, d).When(withdraw{3}).Then(withdrawn{3})
+			},
+		},
+		{
 			name: "a state JSON cannot encode is walked too",
 			spec: func(tb testing.TB) {
 				type state struct{ F func() }
