@@ -210,6 +210,19 @@ func TestParseConfig_authTokens(t *testing.T) {
 	if err := os.WriteFile(empty, []byte("# none\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// As Windows PowerShell 5's Out-File writes it: a byte order mark, CRLF line ends.
+	bom := filepath.Join(dir, "bom")
+	if err := os.WriteFile(bom, []byte("\ufeff# ops\r\n"+token1+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bomToken := filepath.Join(dir, "bom-token")
+	if err := os.WriteFile(bomToken, []byte("\ufeff"+token1+"\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	utf16 := filepath.Join(dir, "utf16")
+	if err := os.WriteFile(utf16, []byte("\xff\xfe1\x002\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		args    []string
@@ -223,6 +236,10 @@ func TestParseConfig_authTokens(t *testing.T) {
 			env: map[string]string{"EVENTGRAPH_AUTH_TOKENS": token1}, want: []string{token2}},
 		{name: "a token file, comments and blank lines ignored", args: []string{"--auth-token-file", file}, want: []string{token1, token2}},
 		{name: "a list and a file together", args: []string{"--auth-tokens", token1, "--auth-token-file", file}, want: []string{token1, token1, token2}},
+		{name: "a byte order mark before a comment is dropped", args: []string{"--auth-token-file", bom}, want: []string{token1}},
+		{name: "a byte order mark before a token is dropped", args: []string{"--auth-token-file", bomToken}, want: []string{token1}},
+		{name: "a token file in UTF-16 is refused", args: []string{"--auth-token-file", utf16}, wantErr: "UTF-16"},
+		{name: "a token with a zero-width space is refused", args: []string{"--auth-tokens", token1 + "\u200b"}, wantErr: "invisible"},
 		{name: "no tokens by default"},
 		{name: "a short token is refused", args: []string{"--auth-tokens", "short"}, wantErr: "at least 16"},
 		{name: "a token with a space is refused", args: []string{"--auth-tokens", token1[:10] + " " + token1[10:]}, wantErr: "whitespace"},

@@ -94,7 +94,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 		}
 		return nil
 	})
-	fs.Func("auth-token-file", "`file` of bearer tokens, one per line (blank lines and lines starting with # are ignored); like --auth-tokens", func(path string) error {
+	fs.Func("auth-token-file", "`file` of bearer tokens, one per line, in UTF-8 (blank lines, lines starting with # and a byte order mark are ignored); like --auth-tokens", func(path string) error {
 		tokens, err := readTokenFile(path)
 		if err != nil {
 			return err
@@ -123,14 +123,16 @@ func checkTokens(tokens []string) error {
 		if n := len([]rune(t)); n < MinTokenLength {
 			return fmt.Errorf("token %d is %d characters long; at least %d are needed", i+1, n, MinTokenLength)
 		}
-		if strings.ContainsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-			return fmt.Errorf("token %d holds whitespace or a control character", i+1)
+		if strings.ContainsFunc(t, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+			return fmt.Errorf("token %d holds whitespace, a control character or an invisible format character (such as U+FEFF or U+200B)", i+1)
 		}
 	}
 	return nil
 }
 
-// readTokenFile reads the tokens of path, one per line.
+// readTokenFile reads the tokens of path, one per line, in UTF-8. A byte order mark at the
+// start, which Windows tools (PowerShell 5's Out-File, older Notepad) write, is dropped: kept,
+// it would become part of the first token, which no client sends, or hide a first comment.
 func readTokenFile(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -139,8 +141,15 @@ func readTokenFile(path string) ([]string, error) {
 	defer f.Close()
 	var tokens []string
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for first := true; sc.Scan(); first = false {
+		text := sc.Text()
+		if first {
+			if strings.HasPrefix(text, "\xff\xfe") || strings.HasPrefix(text, "\xfe\xff") {
+				return nil, fmt.Errorf("%s is in UTF-16: save it in UTF-8", path)
+			}
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
+		line := strings.TrimSpace(text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
