@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"time"
 
@@ -125,8 +126,10 @@ type Handler[C, S, E any] struct {
 }
 
 // NewHandler returns a handler of agg's commands over s. It panics when s is nil, agg
-// lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream), or
-// WithCommandIndex was given a CommandIndex not made by NewCommandIndex: a wiring mistake,
+// lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream),
+// WithCommandIndex was given a CommandIndex not made by NewCommandIndex, or WithSnapshots was
+// given for a state that encoding/json does not round-trip (an unexported field, one tagged
+// json:"-", a function, unless a type has its own JSON or text methods): a wiring mistake,
 // reported where it was made rather than as a nil dereference or a hang at the first command.
 func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
 	if missing := agg.missing(); s == nil || missing != "" {
@@ -148,6 +151,12 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
+	}
+	if cfg.snapEvery > 0 {
+		if loss := jsonLoss(reflect.TypeFor[S]()); loss != "" {
+			panic(fmt.Sprintf("eventsourcing: NewHandler for %T: WithSnapshots needs a state that round-trips through encoding/json, and %s "+
+				"(export it, or give the type MarshalJSON and UnmarshalJSON methods)", any(new(C)), loss))
+		}
 	}
 	h := &Handler[C, S, E]{store: s, agg: agg, cfg: cfg, cache: newStateCache[S](cfg.cacheSize), ids: store.NewIDs()}
 	if sn, ok := s.(store.Snapshotter); ok && cfg.snapEvery > 0 {

@@ -208,6 +208,30 @@ func TestNewHandler_panicsOnAMissingPart(t *testing.T) {
 		}()
 		eventsourcing.NewHandler(newStore(t), counterAggregate(), eventsourcing.WithCommandIndex(&eventsourcing.CommandIndex{}))
 	})
+	t.Run("snapshots of a state that JSON loses part of", func(t *testing.T) {
+		// After a restart the snapshot would decode without the limit, and the handler would
+		// decide over a state its events never made.
+		type state struct {
+			Total int
+			limit int
+		}
+		agg := eventsourcing.Aggregate[counterCmd, state, counterEvent]{
+			Decider: decider.Decider[counterCmd, state, counterEvent]{
+				Decide: func(counterCmd, state) ([]counterEvent, error) { return nil, nil },
+				Evolve: func(s state, _ counterEvent) state { return s },
+			},
+			Codec:  counterCodec{},
+			Stream: func(counterCmd) string { return "x" },
+		}
+		eventsourcing.NewHandler(newStore(t), agg) // without snapshots it does not matter
+		defer func() {
+			msg, _ := recover().(string)
+			if want := "state.limit is unexported"; !strings.Contains(msg, want) {
+				t.Fatalf("panic %q, want one saying %q", msg, want)
+			}
+		}()
+		eventsourcing.NewHandler(newStore(t), agg, eventsourcing.WithSnapshots(10, "v1"))
+	})
 }
 
 func TestCommandIndex_Lookup_zeroIndexFails(t *testing.T) {
