@@ -101,6 +101,13 @@ type sagaProcessor[E, C any] struct {
 // is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
+// A rejected command is not given back to the saga, whose React sees events only: a refusal
+// the domain expects is best decided as an event the saga reacts to. To compensate for the
+// others, wrap dispatch: on an error IsTransient does not call transient, dispatch the
+// compensating command under a CommandID derived from m.CommandID (m.CommandID + "/undo"),
+// so that handling the event again repeats the compensation instead of doubling it, and
+// return its Result.
+//
 // dispatch should return what Handler.Handle returns: the Result's Events tell a Runner's
 // WaitFor exactly which positions the command wrote, so that it waits for them and for what
 // other sagas do because of them, and not for unrelated events logged meanwhile; empty
