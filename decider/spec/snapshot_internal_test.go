@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDeep_deterministic: two walks of one unchanged state render alike, also where map keys
@@ -45,5 +46,16 @@ func TestDeep_cycles(t *testing.T) {
 				t.Fatalf("walk:\n%s\nwant the cycle shown", got)
 			}
 		})
+	}
+}
+
+// A time's zone is walked by its identity: its insides are a cache that reading a time in it
+// fills (encoding a time.Local time for the first time set it up), so a spec whose state held
+// such a time reported it changed in place when nothing had changed it.
+func TestDeep_timeZoneByIdentity(t *testing.T) {
+	loc := time.FixedZone("X", 3600)
+	got := deep(struct{ At time.Time }{time.Unix(0, 0).In(loc)})
+	if !strings.Contains(got, "*time.Location 0x") || strings.Contains(got, "cache") {
+		t.Fatalf("deep walked into the time's zone:\n%s", got)
 	}
 }
