@@ -129,7 +129,9 @@ type Handler[C, S, E any] struct {
 // lacks a part a command needs (Decider.Decide, Decider.Evolve, Codec, Stream),
 // WithCommandIndex was given a CommandIndex not made by NewCommandIndex, or WithSnapshots was
 // given for a state that encoding/json does not round-trip (an unexported field, one tagged
-// json:"-", a function, unless a type has its own JSON or text methods): a wiring mistake,
+// json:"-", fields whose JSON names collide, an interface, a function, an embedded type whose
+// JSON methods become the state's; a type with its own JSON or text methods is taken at its
+// word): a wiring mistake,
 // reported where it was made rather than as a nil dereference or a hang at the first command.
 func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...HandlerOption) *Handler[C, S, E] {
 	if missing := agg.missing(); s == nil || missing != "" {
@@ -151,6 +153,11 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
+	}
+	if cfg.snapEvery > 0 && cfg.refuseUnknown {
+		// A snapshot made without the refusal may have folded past an event of a type the
+		// codec does not handle: its state is not one this handler may start from.
+		cfg.snapRev += "+unknown-events-refused"
 	}
 	if cfg.snapEvery > 0 {
 		if loss := jsonLoss(reflect.TypeFor[S]()); loss != "" {

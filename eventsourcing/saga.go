@@ -106,7 +106,8 @@ type sagaProcessor[E, C any] struct {
 // others, wrap dispatch: on an error IsTransient does not call transient, dispatch the
 // compensating command under a CommandID derived from m.CommandID (m.CommandID + "/undo"),
 // so that handling the event again repeats the compensation instead of doubling it, and
-// return its Result.
+// return its Result. A dispatch that pins Meta.ExpectedVersion meets a conflict that is not
+// transient when the stream has moved on: it is a failure, not retried.
 //
 // dispatch should return what Handler.Handle returns: the Result's Events tell a Runner's
 // WaitFor exactly which positions the command wrote, so that it waits for them and for what

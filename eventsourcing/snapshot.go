@@ -28,9 +28,10 @@ import (
 //     the stream is folded from its start.
 //
 // The state type must round-trip through encoding/json (exported fields, no pointers to
-// shared values). revision names the state's encoding and the Evolve that folds it: change
-// it whenever either changes, so that snapshots of the old fold are ignored. every < 1
-// turns snapshots off.
+// shared values): NewHandler panics when it finds a part that encoding/json leaves out or
+// cannot bring back (see NewHandler). revision names the state's encoding and the Evolve
+// that folds it: change it whenever either changes, so that snapshots of the old fold are
+// ignored. every < 1 turns snapshots off.
 func WithSnapshots(every int, revision string) HandlerOption {
 	return func(c *handlerConfig) { c.snapEvery, c.snapRev = max(every, 0), revision }
 }
@@ -109,11 +110,18 @@ func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, init
 // has one, else json.Marshal's. A state's own MarshalJSON is called directly because
 // json.Marshal would check and compact what it returns, another pass over a state that can
 // be megabytes (a restaurant's every order id); the store checks the JSON once.
+//
+// It encodes through a pointer, so that methods with pointer receivers are called, on the
+// state and on its fields, as NewHandler's check (jsonLoss) expects; encoded as a value they
+// were not, and a snapshot lost what only they encode.
 func encodeState[S any](state S) ([]byte, error) {
 	if m, ok := any(state).(json.Marshaler); ok && !nilPointer(state) {
 		return m.MarshalJSON()
 	}
-	return json.Marshal(state)
+	if m, ok := any(&state).(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(&state)
 }
 
 // decodeState decodes a snapshot's JSON, which the store checked, into state: by its

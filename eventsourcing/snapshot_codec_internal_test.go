@@ -46,3 +46,25 @@ func TestSnapshotCodec_callsTheStatesMethods(t *testing.T) {
 	}
 	var _ json.Marshaler = spaced{}
 }
+
+// Methods with pointer receivers are called, on the state and on its fields, as NewHandler's
+// check expects: encoded as a value, the state lost what only they encode (a review found a
+// limit of 50 saved as nothing, and a withdrawal of 500 let through after a restart).
+func TestSnapshotCodec_callsPointerReceiverMethods(t *testing.T) {
+	type withLimit struct {
+		Balance int
+		Limit   lossPtrJSON
+	}
+	in := withLimit{Balance: 1000, Limit: lossPtrJSON{n: 50}}
+	b, err := encodeState(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out withLimit
+	if err := decodeState(b, &out); err != nil || out != in {
+		t.Fatalf("round trip through %s: %+v, %v; want %+v", b, out, err, in)
+	}
+	if b, err := encodeState(lossPtrJSON{n: 7}); err != nil || string(b) != "7" {
+		t.Fatalf("encodeState of a state with pointer-receiver methods = %s, %v; want 7", b, err)
+	}
+}

@@ -18,7 +18,14 @@ type (
 	}
 )
 
-func (v lossOwnJSON) MarshalJSON() ([]byte, error) { return json.Marshal(v.n) }
+// lossPtrJSON encodes itself by methods with pointer receivers: encoding/json calls them
+// only where it can take the value's address.
+type lossPtrJSON struct{ n int }
+
+func (v *lossPtrJSON) MarshalJSON() ([]byte, error) { return json.Marshal(v.n) }
+func (v *lossPtrJSON) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.n) }
+
+func (v lossOwnJSON) MarshalJSON() ([]byte, error)  { return json.Marshal(v.n) }
 func (v *lossOwnJSON) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &v.n) }
 
 func TestJSONLoss(t *testing.T) {
@@ -47,8 +54,31 @@ func TestJSONLoss(t *testing.T) {
 			A int `json:"-"`
 		}](), `state.A is tagged json:"-"`},
 		{"an unexported field deep inside", reflect.TypeFor[struct{ M map[string][]*lossHidden }](), "state.M[key][].n is unexported"},
-		{"an embedded struct's unexported field", reflect.TypeFor[struct{ lossHidden }](), "state.n is unexported"},
+		{"an embedded struct's unexported field", reflect.TypeFor[struct{ lossHidden }](), "state.lossHidden.n is unexported"},
 		{"a function", reflect.TypeFor[struct{ F func() }](), "state.F is a func"},
+		{"pointer-receiver JSON methods on the state", reflect.TypeFor[lossPtrJSON](), ""},
+		{"pointer-receiver JSON methods in a field and a slice", reflect.TypeFor[struct {
+			V lossPtrJSON
+			L []lossPtrJSON
+		}](), ""},
+		{"pointer-receiver JSON methods in a map", reflect.TypeFor[struct{ M map[string]lossPtrJSON }](), "state.M[key].n is unexported"},
+		{"an embedded time.Time beside other fields", reflect.TypeFor[struct {
+			time.Time
+			Balance int
+		}](), "embeds time.Time"},
+		{"an interface", reflect.TypeFor[struct{ Last any }](), "state.Last is an interface"},
+		{"two fields with one JSON name", reflect.StructOf([]reflect.StructField{ // go vet refuses it written out
+			{Name: "A", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+			{Name: "B", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+		}), `JSON name "x"`},
+		{"an embedded struct's field shadowed by the outer one", reflect.TypeFor[struct {
+			N int
+			lossInner
+		}](), `state.lossInner.N has the JSON name "N", as state.N does`},
+		{"a tagged field wins over an untagged one at its depth", reflect.TypeFor[struct {
+			A int `json:"B"`
+			B int
+		}](), `state.B has the JSON name "B", as state.A does`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

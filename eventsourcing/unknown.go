@@ -28,12 +28,15 @@ func (e *UnknownEventError) Error() string {
 // (a rolling upgrade), but wrong when an event was renamed and its upcaster forgotten, as
 // the command is then decided over a state that leaves the event out (a withdrawal over a
 // balance its own history had spent). Refused, such a stream takes no command until the
-// codec handles the type.
+// codec handles the type. With WithSnapshots, the handler uses only snapshots that handlers
+// refusing such events made (their revision is marked): one made without the refusal may
+// have folded past such an event.
 func WithUnknownEventsRefused() HandlerOption {
 	return func(c *handlerConfig) { c.refuseUnknown = true }
 }
 
-// maxSkippedTypes bounds the types a handler remembers having warned about.
+// maxSkippedTypes bounds the types a handler remembers having warned about; beyond them,
+// it warns of no new type.
 const maxSkippedTypes = 256
 
 // skippedTypes is the types of events a handler's folds skipped, each logged once.

@@ -63,3 +63,20 @@ func TestHandler_unknownEventTypeRefused(t *testing.T) {
 	// Another stream, of known types only, is served.
 	mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{})
 }
+
+// A snapshot made by a handler that skipped the unknown event must not let a refusing
+// handler past it: the option is turned on exactly when a forgotten upcaster is suspected.
+func TestHandler_unknownEventTypeRefusedDespiteAnOlderSnapshot(t *testing.T) {
+	s := streamWithUnknownEvent(t)
+	old := newCounterHandler(s, eventsourcing.WithSnapshots(2, "v1"), eventsourcing.WithLogger(slog.New(slog.DiscardHandler)))
+	mustHandle(t, old, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{}) // version 3
+	mustHandle(t, old, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{}) // version 4: a snapshot
+	if _, ok, err := s.(store.Snapshotter).Snapshot(context.Background(), "counter-a"); !ok || err != nil {
+		t.Fatalf("no snapshot of counter-a (%v): the test needs one", err)
+	}
+	refusing := newCounterHandler(s, eventsourcing.WithSnapshots(2, "v1"), eventsourcing.WithUnknownEventsRefused())
+	_, err := refusing.Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	if _, ok := errors.AsType[*eventsourcing.UnknownEventError](err); !ok {
+		t.Fatalf("Handle: %v; want an *UnknownEventError, the snapshot made without the refusal ignored", err)
+	}
+}
