@@ -55,6 +55,13 @@ const MaxSchemaBytes = 63
 // DefaultConnectTimeout bounds making a connection when url sets no connect_timeout.
 const DefaultConnectTimeout = 10 * time.Second
 
+// keepalives are the server's TCP keepalive settings for the store's connections: a client
+// gone silent is dropped, and the locks its transaction held released, within about a
+// minute (30 s idle, then 3 probes 10 s apart). Connections over a Unix socket ignore them.
+func keepalives() map[string]string {
+	return map[string]string{"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+}
+
 // Open connects to the database at url (a PostgreSQL URL or keyword/value string, as pgx
 // accepts, including pool settings such as pool_max_conns and pool_min_conns — 0 unless it
 // says otherwise, so connections are made on demand — and connect_timeout:
@@ -90,6 +97,15 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	// The server must notice a client that vanished (a partition, a frozen machine) while
+	// its append holds the log's head lock, half a group sent: with the kernel's defaults it
+	// took two hours, and every other server's appends failed meanwhile (a review). A URL
+	// that sets them keeps its own.
+	for name, value := range keepalives() {
+		if _, set := cfg.ConnConfig.RuntimeParams[name]; !set {
+			cfg.ConnConfig.RuntimeParams[name] = value
+		}
+	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		// Without connect_timeout, a connection to a server that stopped answering (its
 		// socket still accepts) waits for the kernel to give up, and Close with it.
