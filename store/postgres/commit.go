@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +93,14 @@ func (s *Store) runCommitter() {
 func (s *Store) commitGroup(group []*request) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.groupTimeout)
 	err := s.commitBatch(ctx, group)
+	// A connection that the database ended while it sat idle in the pool (an administrator,
+	// a restart, a failover) fails the group before anything of it ran; the pool may hold
+	// more such, so others are tried, within the group's deadline. Reported, these had failed
+	// a healthy database's appends, one or two after each such event (a review).
+	var dropped *droppedError
+	for tries := 0; errors.As(err, &dropped) && tries < maxDroppedTries && ctx.Err() == nil; tries++ {
+		err = s.commitBatch(ctx, group)
+	}
 	cancel()
 	if err != nil {
 		look := &lookups{timeout: s.opts.settleTimeout}
@@ -120,11 +129,41 @@ func (s *Store) commitGroup(group []*request) {
 }
 
 // notCommitted reports whether a batch that failed with err certainly did not commit: the
-// database reported an error (it rolled the transaction back), or nothing was sent.
+// database reported an error (it rolled the transaction back), or nothing was sent. A PANIC
+// is not such an error: the server crashed, maybe as it committed, so the appends are looked
+// up instead.
 func notCommitted(err error) bool {
 	var pgErr *pgconn.PgError
 	var ns *notSentError
-	return errors.As(err, &pgErr) || errors.As(err, &ns) || pgconn.SafeToRetry(err)
+	if errors.As(err, &pgErr) {
+		return pgErr.SeverityUnlocalized != "PANIC" && pgErr.Severity != "PANIC"
+	}
+	return errors.As(err, &ns) || pgconn.SafeToRetry(err)
+}
+
+// maxDroppedTries bounds how often a group is tried again on another of the pool's
+// connections after the database had ended the one it took (see droppedError).
+const maxDroppedTries = 8
+
+// droppedError is a group's failure because the database had ended its connection (SQLSTATE
+// class 08 or 57P0, or any FATAL) before the group's first statement answered: none of it
+// ran, so nothing was written, and another connection may be alive.
+type droppedError struct{ err error }
+
+func (e *droppedError) Error() string {
+	return fmt.Sprintf("the database ended the connection, nothing was written: %v", e.err)
+}
+
+func (e *droppedError) Unwrap() error { return e.err }
+
+// droppedByServer reports whether err is the database ending the connection.
+func droppedByServer(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.SeverityUnlocalized == "FATAL" || pgErr.Severity == "FATAL" ||
+		strings.HasPrefix(pgErr.Code, "57P0") || strings.HasPrefix(pgErr.Code, "08")
 }
 
 // notSentError is why a group got no connection (the database is down or unreachable, or
@@ -255,6 +294,11 @@ func (s *Store) commitBatch(ctx context.Context, group []*request) error {
 	for i := range group {
 		if err := br.QueryRow().Scan(&out[i].ok, &out[i].version, &out[i].head); err != nil {
 			_ = br.Close()
+			if i == 0 && droppedByServer(err) {
+				// The group commits only after its last statement answers: ended before
+				// the first did, it ran nothing.
+				return &droppedError{err}
+			}
 			return err
 		}
 	}
