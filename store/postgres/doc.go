@@ -24,7 +24,8 @@
 // Data and metadata are stored as bytea holding exactly the bytes the store returns:
 // Data compacted as json.Compact does (key order, number spelling and string escapes
 // kept — jsonb would reorder keys and respell numbers) and metadata as a JSON object. To
-// query them in SQL, use convert_from(data, 'UTF8')::jsonb.
+// query them in SQL, use convert_from(data, 'UTF8')::jsonb; that cast fails for an event
+// whose data holds \u0000, which jsonb cannot hold and the store keeps as it was given.
 //
 // A snapshot's state is likewise bytea, holding the writer's bytes as they are (spacing
 // included), and so are its stream id, event id and revision (which may hold NUL). Servers
