@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -268,42 +267,64 @@ func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool
 	return store.Appended{}, false, nil
 }
 
-// commitBatch runs the group's append_events calls as one pipelined batch, which
-// PostgreSQL runs as one implicit transaction committed at its end. It sets each append's
-// result or conflict only when the transaction committed. ctx bounds it: it is not a
-// caller's context, as the group belongs to several callers, and Close waits for it; the
+// commitBatch runs the group's append_events calls, in order, in one statement
+// (queries.appendEvents), which PostgreSQL runs as one implicit transaction. It sets each
+// append's result or conflict only when the transaction committed. ctx bounds it: it is not
+// a caller's context, as the group belongs to several callers, and Close waits for it; the
 // bound keeps an unreachable database from holding Close forever.
 func (s *Store) commitBatch(ctx context.Context, group []*request) error {
-	b := &pgx.Batch{}
+	streams := make([][]byte, len(group))
+	expected := make([]int64, len(group))
+	times := make([]time.Time, len(group))
+	starts := make([]int32, len(group)+1)
+	n := 0
 	for _, r := range group {
-		b.Queue(s.sql.appendEvents, r.stream, r.expected, r.ids, r.types, r.time, r.data, r.metadata, s.channel)
+		n += len(r.ids)
 	}
+	ids, types := make([][]byte, 0, n), make([][]byte, 0, n)
+	data, metadata := make([][]byte, 0, n), make([][]byte, 0, n)
+	for i, r := range group {
+		streams[i], expected[i], times[i], starts[i] = r.stream, r.expected, r.time, int32(len(ids))
+		ids, types = append(ids, r.ids...), append(types, r.types...)
+		data, metadata = append(data, r.data...), append(metadata, r.metadata...)
+	}
+	starts[len(group)] = int32(len(ids))
 	// Acquired apart from sending, so that a failure to connect is known to have sent
-	// nothing: the pool's SendBatch returns it like any other error.
+	// nothing: the pool's Query returns it like any other error.
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return &notSentError{err}
 	}
 	defer conn.Release()
-	br := conn.SendBatch(ctx, b)
 	type outcome struct {
 		ok            bool
 		version, head int64
 	}
-	out := make([]outcome, len(group))
-	for i := range group {
-		if err := br.QueryRow().Scan(&out[i].ok, &out[i].version, &out[i].head); err != nil {
-			_ = br.Close()
-			if i == 0 && droppedByServer(err) {
-				// The group commits only after its last statement answers: ended before
-				// the first did, it ran nothing.
-				return &droppedError{err}
+	out := make([]outcome, 0, len(group))
+	rows, err := conn.Query(ctx, s.sql.appendEvents, streams, expected, starts, ids, types, data, metadata, times, s.channel)
+	if err == nil {
+		for rows.Next() {
+			var o outcome
+			if err = rows.Scan(&o.ok, &o.version, &o.head); err != nil {
+				break
 			}
-			return err
+			out = append(out, o)
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
 		}
 	}
-	if err := br.Close(); err != nil {
+	if err != nil {
+		if len(out) == 0 && droppedByServer(err) {
+			// The statement's rows come only once every append of it ran, and it commits
+			// after them: ended before the first row, it wrote nothing.
+			return &droppedError{err}
+		}
 		return err
+	}
+	if len(out) != len(group) {
+		return fmt.Errorf("postgres: append: %d results for a group of %d appends", len(out), len(group))
 	}
 	for i, r := range group {
 		if !out[i].ok {

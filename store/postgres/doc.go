@@ -63,8 +63,11 @@
 // Because appends hold the head lock until they commit, only one transaction appends at a
 // time, and its commit (a WAL flush) bounds the rate. Each Store therefore has one
 // committer: appends that arrive while a group is committing form the next group, sent as
-// one pipelined batch of append_events calls that PostgreSQL runs as one implicit
-// transaction — one round trip, one lock acquisition, one WAL flush for the whole group. A
+// one statement that calls append_events for each in turn (its arguments are arrays), which
+// PostgreSQL runs as one implicit transaction — one round trip, one lock acquisition, one
+// WAL flush for the whole group. PostgreSQL runs a statement only once all of it has
+// arrived, so a group cut off in the middle of its send holds no lock (sent as a pipeline of
+// calls, its first call had taken the head lock as soon as it arrived). A
 // group holds at most 256 appends and 64 MiB of appends (as MaxAppendBytes counts them), as
 // the driver encodes the whole batch in memory before it sends it, and takes no more appends
 // once it holds 4096 events; an append over 64 MiB commits in a group of its own. A

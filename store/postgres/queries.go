@@ -26,9 +26,24 @@ func newQueries(schema string) queries {
 		upsertStreams: `INSERT INTO ` + t("streams") + ` (stream_id, version)
 			SELECT * FROM unnest($1::bytea[], $2::bigint[])
 			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
-		notify:       `SELECT pg_notify($1, $2)`,
-		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
-		readAll:      paged(`SELECT `+columns+` FROM `+t("events")+` WHERE position > $1 ORDER BY position LIMIT $2`, "position", "$3"),
+		notify: `SELECT pg_notify($1, $2)`,
+		// A group's appends, in order, in one statement: PostgreSQL runs a statement only
+		// once its whole message has arrived, so no append of the group holds the log's
+		// head lock while the rest of it is still on its way. A group sent as a pipeline of
+		// calls had its first take the lock, and a client that vanished mid-send left it
+		// held until the server's keepalives gave up (a review). $3 holds each append's
+		// first event's index into the events' arrays ($4 to $7), from 0, and their count
+		// last; $8 is each append's time.
+		appendEvents: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)
+			CROSS JOIN LATERAL ` + t("append_events") + `(($1::bytea[])[g.i], ($2::bigint[])[g.i],
+				($4::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
+				($5::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
+				($8::timestamptz[])[g.i],
+				($6::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
+				($7::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
+				$9::text) AS r
+			ORDER BY g.i`,
+		readAll: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE position > $1 ORDER BY position LIMIT $2`, "position", "$3"),
 		readType: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE md5(type) = md5($1::bytea) AND type = $1
 			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`, "position", "$5"),
 		readStream: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`, "version", "$4"),
