@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -116,16 +117,7 @@ func testCrash(t *testing.T, noSync string) {
 	var acks []ack
 	var saved store.Position // the last checkpoint a child acknowledged
 	for round := range 20 {
-		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashEnv+"="+dir, crashNoSyncEnv+"="+noSync)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, stdout := startCrashChild(t, exe, dir, noSync)
 		killAfter := 1 + rand.IntN(300)
 		sc := bufio.NewScanner(stdout)
 		seen := 0
@@ -152,6 +144,30 @@ func testCrash(t *testing.T, noSync string) {
 		checkCrashLog(t, dir, round, acks)
 		saved = checkCrashCheckpoint(t, dir, round, saved) // the next child goes on from it
 	}
+}
+
+// startCrashChild starts a child appending to dir, and returns it with its standard output.
+// A start that fails is tried again, twice: Wine's process creation failed now and then
+// ("fork/exec ...: Internal error", once in a fresh-clone CI run, not again in the next), and a
+// child that never started wrote nothing, so the round is the same.
+func startCrashChild(t *testing.T, exe, dir, noSync string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	var err error
+	for attempt := range 3 {
+		cmd := exec.Command(exe, "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashEnv+"="+dir, crashNoSyncEnv+"="+noSync)
+		cmd.Stderr = os.Stderr
+		stdout, perr := cmd.StdoutPipe()
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		if err = cmd.Start(); err == nil {
+			return cmd, stdout
+		}
+		t.Logf("starting the child, attempt %d: %v", attempt+1, err)
+	}
+	t.Fatal(err)
+	return nil, nil
 }
 
 // checkCrashLog reopens the log and checks that every acknowledged append is there with
