@@ -268,27 +268,13 @@ func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool
 }
 
 // commitBatch runs the group's append_events calls, in order, in one statement
-// (queries.appendEvents), which PostgreSQL runs as one implicit transaction. It sets each
-// append's result or conflict only when the transaction committed. ctx bounds it: it is not
-// a caller's context, as the group belongs to several callers, and Close waits for it; the
-// bound keeps an unreachable database from holding Close forever.
+// (queries.appendGroup; a group of one calls it directly, which costs less), which
+// PostgreSQL runs as one implicit transaction. It sets each append's result or conflict only
+// when the transaction committed. ctx bounds it: it is not a caller's context, as the group
+// belongs to several callers, and Close waits for it; the bound keeps an unreachable database
+// from holding Close forever.
 func (s *Store) commitBatch(ctx context.Context, group []*request) error {
-	streams := make([][]byte, len(group))
-	expected := make([]int64, len(group))
-	times := make([]time.Time, len(group))
-	starts := make([]int32, len(group)+1)
-	n := 0
-	for _, r := range group {
-		n += len(r.ids)
-	}
-	ids, types := make([][]byte, 0, n), make([][]byte, 0, n)
-	data, metadata := make([][]byte, 0, n), make([][]byte, 0, n)
-	for i, r := range group {
-		streams[i], expected[i], times[i], starts[i] = r.stream, r.expected, r.time, int32(len(ids))
-		ids, types = append(ids, r.ids...), append(types, r.types...)
-		data, metadata = append(data, r.data...), append(metadata, r.metadata...)
-	}
-	starts[len(group)] = int32(len(ids))
+	sql, args := s.groupArgs(group)
 	// Acquired apart from sending, so that a failure to connect is known to have sent
 	// nothing: the pool's Query returns it like any other error.
 	conn, err := s.pool.Acquire(ctx)
@@ -301,7 +287,7 @@ func (s *Store) commitBatch(ctx context.Context, group []*request) error {
 		version, head int64
 	}
 	out := make([]outcome, 0, len(group))
-	rows, err := conn.Query(ctx, s.sql.appendEvents, streams, expected, starts, ids, types, data, metadata, times, s.channel)
+	rows, err := conn.Query(ctx, sql, args...)
 	if err == nil {
 		for rows.Next() {
 			var o outcome
@@ -334,4 +320,29 @@ func (s *Store) commitBatch(ctx context.Context, group []*request) error {
 		r.result = store.Appended{Version: store.Version(out[i].version), Position: store.Position(out[i].head)}
 	}
 	return nil
+}
+
+// groupArgs returns the statement that appends group and its arguments.
+func (s *Store) groupArgs(group []*request) (string, []any) {
+	if len(group) == 1 {
+		r := group[0]
+		return s.sql.appendEvents, []any{r.stream, r.expected, r.ids, r.types, r.time, r.data, r.metadata, s.channel}
+	}
+	streams := make([][]byte, len(group))
+	expected := make([]int64, len(group))
+	times := make([]time.Time, len(group))
+	starts := make([]int32, len(group)+1)
+	n := 0
+	for _, r := range group {
+		n += len(r.ids)
+	}
+	ids, types := make([][]byte, 0, n), make([][]byte, 0, n)
+	data, metadata := make([][]byte, 0, n), make([][]byte, 0, n)
+	for i, r := range group {
+		streams[i], expected[i], times[i], starts[i] = r.stream, r.expected, r.time, int32(len(ids))
+		ids, types = append(ids, r.ids...), append(types, r.types...)
+		data, metadata = append(data, r.data...), append(metadata, r.metadata...)
+	}
+	starts[len(group)] = int32(len(ids))
+	return s.sql.appendGroup, []any{streams, expected, starts, ids, types, data, metadata, times, s.channel}
 }

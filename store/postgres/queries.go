@@ -6,7 +6,7 @@ import "github.com/jackc/pgx/v5"
 type queries struct {
 	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
 	readAll, readType, readStream, eventsByID                                    string
-	appendEvents                                                                 string
+	appendEvents, appendGroup                                                    string
 	checkpoint, saveCheckpoint                                                   string
 	snapshot, saveSnapshot                                                       string
 }
@@ -26,7 +26,8 @@ func newQueries(schema string) queries {
 		upsertStreams: `INSERT INTO ` + t("streams") + ` (stream_id, version)
 			SELECT * FROM unnest($1::bytea[], $2::bigint[])
 			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
-		notify: `SELECT pg_notify($1, $2)`,
+		notify:       `SELECT pg_notify($1, $2)`,
+		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		// A group's appends, in order, in one statement: PostgreSQL runs a statement only
 		// once its whole message has arrived, so no append of the group holds the log's
 		// head lock while the rest of it is still on its way. A group sent as a pipeline of
@@ -34,7 +35,7 @@ func newQueries(schema string) queries {
 		// held until the server's keepalives gave up (a review). $3 holds each append's
 		// first event's index into the events' arrays ($4 to $7), from 0, and their count
 		// last; $8 is each append's time.
-		appendEvents: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)
+		appendGroup: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)
 			CROSS JOIN LATERAL ` + t("append_events") + `(($1::bytea[])[g.i], ($2::bigint[])[g.i],
 				($4::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
 				($5::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
