@@ -65,12 +65,14 @@
 // committer: appends that arrive while a group is committing form the next group, sent as
 // one statement that calls append_events for each in turn (its arguments are arrays), which
 // PostgreSQL runs as one implicit transaction — one round trip, one lock acquisition, one
-// WAL flush for the whole group. PostgreSQL runs a statement only once all of it has
-// arrived, so a group cut off in the middle of its send holds no lock (sent as a pipeline of
-// calls, its first call had taken the head lock as soon as it arrived). A
-// group holds at most 256 appends and 64 MiB of appends (as MaxAppendBytes counts them), as
+// WAL flush for the whole group. PostgreSQL runs a statement only once its arguments have
+// all arrived, so a group cut off in the middle of sending them holds no lock (sent as a
+// pipeline of calls, its first call had taken the head lock as soon as it arrived); only a
+// client that vanishes in the last few bytes, between the statement and its commit, leaves
+// the lock held, until the server's TCP keepalives drop it (about a minute, see Open). A
+// group holds at most 256 appends and 16 MiB of appends (as MaxAppendBytes counts them), as
 // the driver encodes the whole batch in memory before it sends it, and takes no more appends
-// once it holds 4096 events; an append over 64 MiB commits in a group of its own. A
+// once it holds 4096 events; an append over 16 MiB commits in a group of its own. A
 // conflict is a call's result, not an error, so it fails only its own append; if the group
 // fails as a whole, each of its appends is retried alone. Several Stores (servers) on one
 // database contend for the head lock group by group.

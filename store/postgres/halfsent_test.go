@@ -127,7 +127,8 @@ func (p *cutProxy) stop() {
 // log's head lock meanwhile: sent as a pipeline of calls, the group's first call ran (and
 // took the lock) as soon as it arrived, and every other server's appends failed until the
 // database noticed the dead client (two hours with the kernel's keepalive defaults). A group
-// is one statement now, which PostgreSQL runs only once all of it has arrived.
+// is one statement now, which PostgreSQL runs only once its arguments have all arrived. (The
+// proxy cuts the group inside them; a cut in the few bytes after them is left to keepalives.)
 func TestStore_Append_halfSentGroupHoldsNoLock(t *testing.T) {
 	raw := pgtest.URL(t)
 	schema := pgtest.Schema(t, raw)

@@ -29,8 +29,8 @@ func newQueries(schema string) queries {
 		notify:       `SELECT pg_notify($1, $2)`,
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		// A group's appends, in order, in one statement: PostgreSQL runs a statement only
-		// once its whole message has arrived, so no append of the group holds the log's
-		// head lock while the rest of it is still on its way. A group sent as a pipeline of
+		// once its arguments have all arrived, so no append of the group holds the log's
+		// head lock while the rest of it is still on its way (see the package doc). A group sent as a pipeline of
 		// calls had its first take the lock, and a client that vanished mid-send left it
 		// held until the server's keepalives gave up (a review). $3 holds each append's
 		// first event's index into the events' arrays ($4 to $7), from 0, and their count
