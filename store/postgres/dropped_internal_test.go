@@ -9,21 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/store"
-	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
 // The database ends the pool's idle connections (an administrator, a restart, a failover):
 // the next append, on a healthy database, is tried on another connection instead of failing
 // with the FATAL the ended connection held. Before, one or two appends failed each time.
 func TestAppend_afterTheDatabaseEndedIdleConnections(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, url)
+	s, url := openFresh(t)
 	ctx := context.Background()
-	s, err := Open(ctx, url, WithSchema(schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	admin, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -3,22 +3,14 @@ package postgres
 import (
 	"context"
 	"testing"
-
-	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
 // The store's connections ask the server for TCP keepalives: a client that vanished while
 // its append held the log's head lock (half a group sent) held it for the two hours of the
 // kernel's defaults, and every other server's appends failed meanwhile.
 func TestOpen_setsServerKeepalives(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, url)
+	s, _ := openFresh(t)
 	ctx := context.Background()
-	s, err := Open(ctx, url, WithSchema(schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	for name, want := range keepalives() {
 		var unix bool
 		if err := s.pool.QueryRow(ctx, "SELECT inet_client_addr() IS NULL").Scan(&unix); err != nil {
