@@ -1,9 +1,12 @@
 package postgres_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/postgres"
@@ -52,6 +55,47 @@ func BenchmarkPostgres(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+	// Appends by 16 writers while another connection holds a transaction open on an old
+	// snapshot all along, as pg_dump or a long report does: PostgreSQL then keeps every
+	// version of a row updated meanwhile, so an append that updated one row shared by all
+	// (the log's head, as migrations before 0006 did) walked a longer chain of them each time.
+	b.Run("append/writers=16/oldSnapshot", func(b *testing.B) {
+		s, url := open(b)
+		s.Close()
+		s = openSame(b, withPoolSize(url, 16), s)
+		ev := benchEvent()
+		if _, err := s.Append(b.Context(), "order-0", store.Any, ev); err != nil {
+			b.Fatal(err)
+		}
+		conn, err := pgx.Connect(b.Context(), url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close(context.WithoutCancel(b.Context()))
+		tx, err := conn.BeginTx(b.Context(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tx.Rollback(context.WithoutCancel(b.Context()))
+		var n int64 // the snapshot is taken by the transaction's first query
+		if err := tx.QueryRow(b.Context(), `SELECT count(*) FROM `+pgx.Identifier{s.Schema(), "events"}.Sanitize()).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for w := range 16 {
+			wg.Go(func() {
+				for i := w; i < b.N; i += 16 {
+					if _, err := s.Append(b.Context(), fmt.Sprint("order-", w), store.Any, ev); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
 	b.Run("append/batch=100", func(b *testing.B) {
 		s, _ := open(b)
 		batch := make([]store.EventData, 100)

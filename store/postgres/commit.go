@@ -34,7 +34,7 @@ const maxGroupBytes = 16 << 20
 // runCommitter commits the appends handed to it until the store is closed. Appends that
 // arrive while a group is committing form the next group: one round trip, one transaction
 // and one commit (one WAL flush) for all of them, which is what lets concurrent writers
-// through, as the log head lock lets only one transaction append at a time.
+// through, as the log's append lock lets only one transaction append at a time.
 //
 // Each append of a group is one call of append_events in the group's transaction; a
 // version conflict is that call's result, not an error, so it fails only its own append.

@@ -15,11 +15,14 @@
 // All tables live in one schema (WithSchema; "eventgraph" by default):
 //
 //	events(position, stream_id, version, id, type, time, data, metadata)
-//	streams(stream_id, version)      the current version of each stream
-//	log_head(position)               one row: the position of the last committed event
 //	checkpoints(name, position, ...)  how far each saga got (store.Checkpointer)
 //	snapshots(stream, version, ...)   each stream's latest snapshot (store.Snapshotter)
 //	schema_migrations(version, ...)  the migrations applied
+//
+// A stream's version and the log's head are read from the events' indexes (the unique
+// (stream_id, version) and the primary key), from their end. The views streams and
+// log_head show them as the tables of those names did before migration 0006, for a server
+// of an older release during an upgrade; the store itself does not use them.
 //
 // Data and metadata are stored as bytea holding exactly the bytes the store returns:
 // Data compacted as json.Compact does (key order, number spelling and string escapes
@@ -40,34 +43,36 @@
 // opposite order of their numbers, so a reader may see position 11 before 10 is visible —
 // and a subscriber that has moved past 11 never sees 10 (the bug of several PostgreSQL
 // event stores). Instead every append runs the SQL function append_events (migration
-// 0002), which starts with
+// 0006), which starts with
 //
-//	SELECT position FROM log_head FOR UPDATE
+//	SELECT pg_advisory_xact_lock(hashtextextended('eventgraph.append:' || <schema>, 0))
 //
-// taking the row lock on the single log_head row, held until the transaction commits or
-// rolls back. Another append waits on that lock and, when it gets it, reads the head the
-// first one committed (READ COMMITTED re-reads a row it waited for; the Store's connections
-// run at READ COMMITTED whatever the database's default, under which a stricter level
-// would fail the wait with a serialization error). So positions are handed out in commit
-// order: the transaction that holds positions P+1.. cannot commit before the one holding
-// ..P has committed, or rolled back and so released its positions unused. PostgreSQL makes
-// a transaction visible before it releases its locks, so a reader never sees P+1 before P.
+// taking the log's append lock, a transaction-level advisory lock of the schema, held until
+// the transaction commits or rolls back. Another append waits on that lock and, when it
+// gets it, reads the head (the largest position) in a new statement, which sees the append
+// that held the lock (the Store's connections run at READ COMMITTED whatever the database's
+// default; under a stricter level the snapshot would be older than the wait). So positions
+// are handed out in commit order: the transaction that takes positions P+1.. cannot commit
+// before the one holding ..P has committed, or rolled back and so released its positions
+// unused. PostgreSQL makes a transaction visible before it releases its locks, so a reader
+// never sees P+1 before P.
 //
-// The function then reads the stream's version — in a new statement, so it reflects every
-// append committed before the lock was granted — and either reports a conflict without
-// writing, or inserts the events, advances log_head and the stream's version, and calls
-// pg_notify.
+// The function then reads the stream's version, likewise, and either reports a conflict
+// without writing, or inserts the events and calls pg_notify. It updates no row: before
+// migration 0006 every append updated one row shared by all (the head) and its stream's
+// row, and while a long transaction ran (pg_dump, a report) PostgreSQL kept every version
+// of those rows, which each append then passed over, slower and slower.
 //
 // # Group commit
 //
-// Because appends hold the head lock until they commit, only one transaction appends at a
+// Because appends hold the append lock until they commit, only one transaction appends at a
 // time, and its commit (a WAL flush) bounds the rate. Each Store therefore has one
 // committer: appends that arrive while a group is committing form the next group, sent as
 // one statement that calls append_events for each in turn (its arguments are arrays), which
 // PostgreSQL runs as one implicit transaction — one round trip, one lock acquisition, one
 // WAL flush for the whole group. PostgreSQL runs a statement only once its arguments have
 // all arrived, so a group cut off in the middle of sending them holds no lock (sent as a
-// pipeline of calls, its first call had taken the head lock as soon as it arrived); only a
+// pipeline of calls, its first call had taken the lock as soon as it arrived); only a
 // client that vanishes in the last few bytes, between the statement and its commit, leaves
 // the lock held, until the server's TCP keepalives drop it (about a minute, see Open). A
 // group holds at most 256 appends and 16 MiB of appends (as MaxAppendBytes counts them), as
@@ -75,7 +80,7 @@
 // once it holds 4096 events; an append over 16 MiB commits in a group of its own. A
 // conflict is a call's result, not an error, so it fails only its own append; if the group
 // fails as a whole, each of its appends is retried alone. Several Stores (servers) on one
-// database contend for the head lock group by group.
+// database contend for the append lock group by group.
 //
 // # Subscriptions across processes
 //

@@ -124,7 +124,7 @@ func (p *cutProxy) stop() {
 }
 
 // A server whose group of appends is cut off in the middle of its send must not hold the
-// log's head lock meanwhile: sent as a pipeline of calls, the group's first call ran (and
+// log's append lock meanwhile: sent as a pipeline of calls, the group's first call ran (and
 // took the lock) as soon as it arrived, and every other server's appends failed until the
 // database noticed the dead client (two hours with the kernel's keepalive defaults). A group
 // is one statement now, which PostgreSQL runs only once its arguments have all arrived. (The

@@ -62,12 +62,17 @@ func (s *Store) Import(ctx context.Context, events []store.Event) (store.Appende
 	last := events[len(events)-1]
 	var a store.Appended
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var head int64
-		if err := tx.QueryRow(ctx, s.sql.lockHead, n).Scan(&head); err != nil {
+		// The lock appends take: no append runs until this transaction ends, and the head
+		// read after it is the last committed.
+		if _, err := tx.Exec(ctx, s.sql.lockAppends, s.opts.schema); err != nil {
 			return err
 		}
-		if head-n != int64(events[0].Position)-1 {
-			return fmt.Errorf("%w: the log ends at position %d, the events start at %d", ErrNotContinuous, head-n, events[0].Position)
+		var head int64
+		if err := tx.QueryRow(ctx, s.sql.head).Scan(&head); err != nil {
+			return err
+		}
+		if head != int64(events[0].Position)-1 {
+			return fmt.Errorf("%w: the log ends at position %d, the events start at %d", ErrNotContinuous, head, events[0].Position)
 		}
 		versions := make(map[string]int64, len(ids))
 		rs, err := tx.Query(ctx, s.sql.streamVersions, ids)
@@ -87,11 +92,7 @@ func (s *Store) Import(ctx context.Context, events []store.Event) (store.Appende
 			}
 			versions[e.StreamID]++
 		}
-		finals := make([]int64, len(ids))
-		for i, id := range ids {
-			finals[i] = versions[string(id)]
-		}
-		if err := s.write(ctx, tx, rows, ids, finals, head); err != nil {
+		if err := s.write(ctx, tx, rows, head+n); err != nil {
 			return err
 		}
 		a = store.Appended{Version: last.Version, Position: last.Position}
@@ -107,12 +108,11 @@ func (s *Store) Import(ctx context.Context, events []store.Event) (store.Appende
 	return a, nil
 }
 
-// write inserts the rows, sets the streams' versions and notifies the listeners of the
-// new head, in one round trip of the transaction that holds the head lock.
-func (s *Store) write(ctx context.Context, tx pgx.Tx, r *rowSet, streams [][]byte, versions []int64, head int64) error {
+// write inserts the rows and notifies the listeners of the new head, in one round trip of
+// the transaction that holds the appends' lock.
+func (s *Store) write(ctx context.Context, tx pgx.Tx, r *rowSet, head int64) error {
 	b := &pgx.Batch{}
 	b.Queue(s.sql.insert, r.positions, r.streams, r.versions, r.ids, r.types, r.times, r.data, r.metadata)
-	b.Queue(s.sql.upsertStreams, streams, versions)
 	b.Queue(s.sql.notify, s.channel, strconv.FormatInt(head, 10))
 	return tx.SendBatch(ctx, b).Close()
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // The store's connections ask the server for TCP keepalives: a client that vanished while
-// its append held the log's head lock (half a group sent) held it for the two hours of the
+// its append held the log's append lock (half a group sent) held it for the two hours of the
 // kernel's defaults, and every other server's appends failed meanwhile.
 func TestOpen_setsServerKeepalives(t *testing.T) {
 	s, _ := openFresh(t)

@@ -68,11 +68,17 @@ func SchemaVersion() int {
 // schema that exists (an administrator created it for the role, with CREATE SCHEMA ...
 // AUTHORIZATION) is not created again, so the role needs no CREATE privilege on the
 // database.
-func migrate(ctx context.Context, conn *pgx.Conn, schema string) (err error) {
+func migrate(ctx context.Context, conn *pgx.Conn, schema string) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
+	return apply(ctx, conn, schema, ms)
+}
+
+// apply is migrate with the migrations given, ms, sorted by version: its tests bring a
+// schema to an older version.
+func apply(ctx context.Context, conn *pgx.Conn, schema string, ms []migration) (err error) {
 	latest := ms[len(ms)-1].version
 	// Versions only grow, so a schema found at the latest one needs nothing, lock or not.
 	st, err := readSchema(ctx, conn, schema)

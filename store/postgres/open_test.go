@@ -169,7 +169,7 @@ func TestStore_Append_underAStricterDefaultIsolation(t *testing.T) {
 					t.Fatalf("Open: %v", err)
 				}
 				defer a.Close()
-				b := openSame(t, u, a) // two servers contend for the head lock
+				b := openSame(t, u, a) // two servers contend for the append lock
 				var got string
 				if err := b.Pool().QueryRow(ctx, `SHOW transaction_isolation`).Scan(&got); err != nil || got != "read committed" {
 					t.Errorf("the pool's transactions run at %q (%v), want read committed", got, err)

@@ -4,11 +4,11 @@ import "github.com/jackc/pgx/v5"
 
 // queries holds the store's SQL, with table names qualified by its schema.
 type queries struct {
-	head, lockHead, streamVersion, streamVersions, insert, upsertStreams, notify string
-	readAll, readType, readStream, eventsByID                                    string
-	appendEvents, appendGroup                                                    string
-	checkpoint, saveCheckpoint                                                   string
-	snapshot, saveSnapshot                                                       string
+	head, lockAppends, streamVersion, streamVersions, insert, notify string
+	readAll, readType, readStream, eventsByID                        string
+	appendEvents, appendGroup                                        string
+	checkpoint, saveCheckpoint                                       string
+	snapshot, saveSnapshot                                           string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -16,23 +16,24 @@ const columns = `position, stream_id, version, id, type, time, data, metadata`
 func newQueries(schema string) queries {
 	t := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
 	return queries{
-		head:           `SELECT position FROM ` + t("log_head"),
-		lockHead:       `UPDATE ` + t("log_head") + ` SET position = position + $1 RETURNING position`,
-		streamVersion:  `SELECT version FROM ` + t("streams") + ` WHERE stream_id = $1`,
-		streamVersions: `SELECT stream_id, version FROM ` + t("streams") + ` WHERE stream_id = ANY($1::bytea[])`,
+		// The head and the streams' versions come from the events' indexes, read backwards
+		// from the end (migration 0006).
+		head: `SELECT coalesce(max(position), 0) FROM ` + t("events"),
+		// The lock append_events takes (migration 0006), for Import; $1 is the schema.
+		lockAppends:   `SELECT pg_advisory_xact_lock(hashtextextended('eventgraph.append:' || $1::text, 0))`,
+		streamVersion: `SELECT coalesce(max(version), 0) FROM ` + t("events") + ` WHERE stream_id = $1`,
+		streamVersions: `SELECT s.id, coalesce((SELECT max(e.version) FROM ` + t("events") + ` e WHERE e.stream_id = s.id), 0)
+			FROM unnest($1::bytea[]) AS s(id)`,
 		insert: `INSERT INTO ` + t("events") + ` (` + columns + `)
 			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[],
 				$6::timestamptz[], $7::bytea[], $8::bytea[])`,
-		upsertStreams: `INSERT INTO ` + t("streams") + ` (stream_id, version)
-			SELECT * FROM unnest($1::bytea[], $2::bigint[])
-			ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version`,
 		notify:       `SELECT pg_notify($1, $2)`,
 		appendEvents: `SELECT ok, version, head FROM ` + t("append_events") + `($1, $2, $3, $4, $5, $6, $7, $8)`,
 		// A group's appends, in order, in one statement: PostgreSQL runs a statement only
 		// once its arguments have all arrived, so no append of the group holds the log's
-		// head lock while the rest of it is still on its way (see the package doc). A group sent as a pipeline of
-		// calls had its first take the lock, and a client that vanished mid-send left it
-		// held until the server's keepalives gave up (a review). $3 holds each append's
+		// append lock while the rest of it is still on its way (see the package doc). A
+		// group sent as a pipeline of calls had its first take the lock, and a client that
+		// vanished mid-send left it held until the server's keepalives gave up (a review). $3 holds each append's
 		// first event's index into the events' arrays ($4 to $7), from 0, and their count
 		// last; $8 is each append's time.
 		appendGroup: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)

@@ -54,7 +54,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 	if err := store.CheckSnapshot(stream, snap); err != nil {
 		return err
 	}
-	// The snapshots table is keyed by stream id, as the streams table is: the same limit.
+	// The snapshots table is keyed by stream id, as the events' (stream_id, version) index
+	// is: the same limit.
 	if len(stream) > MaxStreamIDBytes {
 		return fmt.Errorf("postgres: save snapshot: %w: stream id of %d bytes, over the limit of %d", store.ErrInvalid, len(stream), MaxStreamIDBytes)
 	}

@@ -90,15 +90,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", parseError(err))
 	}
 	// Appends rely on READ COMMITTED (see the package documentation): a transaction that
-	// waited for the head lock must then see the append that held it. Under REPEATABLE READ
-	// or SERIALIZABLE it fails instead (SQLSTATE 40001), so a stricter default of the
-	// database, the role or the URL is overridden on every connection of the store.
+	// waited for the log's append lock must then see the append that held it. Under
+	// REPEATABLE READ or SERIALIZABLE its snapshot is older than the wait, and it would
+	// take positions already taken, so a stricter default of the database, the role or the
+	// URL is overridden on every connection of the store.
 	if cfg.ConnConfig.RuntimeParams == nil {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	// The server must notice a client that vanished (a partition, a frozen machine) while
-	// its append holds the log's head lock, half a group sent: with the kernel's defaults it
+	// its append holds the log's append lock, half a group sent: with the kernel's defaults it
 	// took two hours, and every other server's appends failed meanwhile (a review). A URL
 	// that sets them keeps its own.
 	for name, value := range keepalives() {
@@ -271,18 +272,14 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 }
 
 // StreamVersion returns the version of the stream's last committed event, 0 when it has
-// none, from the streams table that each append's transaction updates: one indexed row, not
-// the stream's events (see store.StreamVersioner).
+// none, from the end of the events' (stream_id, version) index: one index entry, not the
+// stream's events (see store.StreamVersioner).
 func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
 	if s.closed() {
 		return 0, fmt.Errorf("postgres: stream version: %w", store.ErrClosed)
 	}
 	var v int64
-	err := s.pool.QueryRow(ctx, s.sql.streamVersion, []byte(stream)).Scan(&v)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return 0, nil
-	case err != nil:
+	if err := s.pool.QueryRow(ctx, s.sql.streamVersion, []byte(stream)).Scan(&v); err != nil {
 		return 0, s.fail(ctx, "stream version", err)
 	}
 	return store.Version(v), nil

@@ -1,0 +1,164 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
+)
+
+// callAppend appends n events to the stream by calling the schema's append_events in its own
+// statement on q, as a Store's group of one does, and returns the call's result.
+func callAppend(tb testing.TB, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, schema, stream string, expected int64, n int) (ok bool, version, head int64) {
+	tb.Helper()
+	ids, types, data, meta := make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
+	for i := range n {
+		ids[i], types[i], data[i], meta[i] = []byte(stream+"-"+strings.Repeat("x", i+1)), []byte("T"), []byte(`{}`), []byte(`{}`)
+	}
+	err := q.QueryRow(context.Background(), `SELECT ok, version, head FROM `+pgx.Identifier{schema, "append_events"}.Sanitize()+
+		`($1, $2, $3, $4, now(), $5, $6, 'test')`, []byte(stream), expected, ids, types, data, meta).Scan(&ok, &version, &head)
+	if err != nil {
+		tb.Fatalf("append_events(%s): %v", stream, err)
+	}
+	return ok, version, head
+}
+
+// TestMigration6_upgradesALogInUse: a schema at version 5, written to through the function of
+// that version (which kept the head and the streams' versions in tables), migrates to
+// version 6 with its head and versions intact, and the views that replace those tables show
+// what a server of the release before, still running, reads from them.
+func TestMigration6_upgradesALogInUse(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms[5].version != 6 {
+		t.Fatalf("migration 6 is %d (%s)", ms[5].version, ms[5].name)
+	}
+	if err := apply(ctx, conn, schema, ms[:5]); err != nil {
+		t.Fatal(err)
+	}
+	callAppend(t, conn, schema, "a", 0, 2)
+	callAppend(t, conn, schema, "b", 0, 1)
+	callAppend(t, conn, schema, "a", 2, 1)
+
+	s, err := Open(ctx, url, WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if h, err := s.Head(ctx); h != 4 || err != nil {
+		t.Errorf("Head after the migration = %d, %v; want 4", h, err)
+	}
+	for stream, want := range map[string]store.Version{"a": 3, "b": 1, "c": 0} {
+		if v, err := s.StreamVersion(ctx, stream); v != want || err != nil {
+			t.Errorf("StreamVersion(%s) = %d, %v; want %d", stream, v, err, want)
+		}
+	}
+	ev := store.EventData{Type: "T", Data: []byte(`{}`)}
+	if a, err := s.Append(ctx, "a", 3, ev); err != nil || a != (store.Appended{Version: 4, Position: 5}) {
+		t.Errorf("Append(a, 3) = %+v, %v; want version 4 at position 5", a, err)
+	}
+	var conflict *store.ConflictError
+	if _, err := s.Append(ctx, "b", store.NoStream, ev); !errors.As(err, &conflict) || conflict.Actual != 1 {
+		t.Errorf("Append(b, NoStream) = %v; want a conflict at version 1", err)
+	}
+
+	// What a server of the release before reads (its queries, word for word).
+	var head int64
+	if err := conn.QueryRow(ctx, `SELECT position FROM `+pgx.Identifier{schema, "log_head"}.Sanitize()).Scan(&head); err != nil || head != 5 {
+		t.Errorf("log_head view: %d, %v; want 5", head, err)
+	}
+	streams := `SELECT version FROM ` + pgx.Identifier{schema, "streams"}.Sanitize() + ` WHERE stream_id = $1`
+	for stream, want := range map[string]int64{"a": 4, "b": 1} {
+		var v int64
+		if err := conn.QueryRow(ctx, streams, []byte(stream)).Scan(&v); err != nil || v != want {
+			t.Errorf("streams view, %s: %d, %v; want %d", stream, v, err, want)
+		}
+	}
+	var v int64
+	if err := conn.QueryRow(ctx, streams, []byte("c")).Scan(&v); !errors.Is(err, pgx.ErrNoRows) {
+		t.Errorf("streams view, a stream with no events: %d, %v; want no row", v, err)
+	}
+	// Its import updated log_head: that fails now, writing nothing.
+	if _, err := conn.Exec(ctx, `UPDATE `+pgx.Identifier{schema, "log_head"}.Sanitize()+` SET position = position + 1`); err == nil {
+		t.Error("an update of the log_head view succeeded")
+	}
+}
+
+// Appends update no row: while a long transaction keeps old row versions alive (pg_dump),
+// each update of a row shared by all appends left one more version that the next append
+// had to pass over.
+func TestStore_Append_updatesNoRow(t *testing.T) {
+	s, _ := openFresh(t)
+	ctx := context.Background()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	callAppend(t, tx, s.Schema(), "a", 0, 2)
+	callAppend(t, tx, s.Schema(), "b", 0, 1)
+	callAppend(t, tx, s.Schema(), "a", 2, 1)
+	if ok, _, _ := callAppend(t, tx, s.Schema(), "a", 2, 1); ok {
+		t.Fatal("an append at a stale version succeeded")
+	}
+	// The transaction's own counts, before they are reported.
+	var inserted, updated int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n_tup_ins), 0), coalesce(sum(n_tup_upd), 0)
+		FROM pg_stat_xact_user_tables WHERE schemaname = $1`, s.Schema()).Scan(&inserted, &updated); err != nil {
+		t.Fatal(err)
+	}
+	if inserted != 4 || updated != 0 {
+		t.Errorf("four appended events inserted %d rows and updated %d; want 4 inserted, none updated", inserted, updated)
+	}
+}
+
+// Import takes the lock append_events takes (migration 6), so no append runs between its
+// reading the head and its commit: the two name the same advisory lock.
+func TestStore_Import_takesTheAppendLock(t *testing.T) {
+	s, _ := openFresh(t)
+	ctx := context.Background()
+	try := strings.Replace(s.sql.lockAppends, "pg_advisory_xact_lock", "pg_try_advisory_xact_lock", 1)
+	if try == s.sql.lockAppends {
+		t.Fatal("the lock's query does not call pg_advisory_xact_lock")
+	}
+	free := func() bool {
+		t.Helper()
+		var got bool
+		if err := s.pool.QueryRow(ctx, try, s.Schema()).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	callAppend(t, tx, s.Schema(), "a", 0, 1)
+	if free() {
+		t.Error("Import's lock was free while an append's transaction was open")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !free() {
+		t.Error("Import's lock was held after the append committed")
+	}
+}

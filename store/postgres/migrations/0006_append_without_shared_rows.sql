@@ -1,0 +1,58 @@
+-- Appends no longer update a row shared by all of them. Before, each group locked and
+-- updated the one log_head row, and the stream's row in streams. PostgreSQL keeps every
+-- version of an updated row that a transaction still open might see: while a long
+-- transaction ran (pg_dump, a report), each append had to pass over all the versions that
+-- the appends before it had left, and appends slowed down without end (16 writers went from
+-- about 5,000 to 1,650 appends/s over 20,000 appends in BenchmarkPostgres, oldSnapshot).
+--
+-- append_events now serialises appends with a transaction-level advisory lock, derived from
+-- the schema's name, and reads the head and the stream's version from the events' indexes
+-- (the primary key, and the unique (stream_id, version)), where appends only add entries.
+-- The lock is held until the transaction ends, and PostgreSQL makes a transaction visible
+-- before it releases its locks, so positions still follow commit order with no gap, as
+-- before: the next append takes the lock only once the one before is visible, and reads the
+-- head in a new statement (VOLATILE, READ COMMITTED), which sees it.
+--
+-- The two tables are replaced by views of the same names and columns, for a server of an
+-- older release still running while the new one starts (a rolling upgrade): it reads the
+-- right head and versions from them, and its import, which updated log_head, fails.
+CREATE OR REPLACE FUNCTION append_events(
+    p_stream   bytea,
+    p_expected bigint,
+    p_ids      bytea[],
+    p_types    bytea[],
+    p_time     timestamptz,
+    p_data     bytea[],
+    p_metadata bytea[],
+    p_channel  text
+) RETURNS TABLE (ok boolean, version bigint, head bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path FROM CURRENT
+AS $$
+DECLARE
+    n   bigint := cardinality(p_ids);
+    h   bigint;
+    cur bigint;
+BEGIN
+    -- The same key as the store's Import takes (import.go).
+    PERFORM pg_advisory_xact_lock(hashtextextended('eventgraph.append:' || current_schema(), 0));
+    SELECT coalesce(max(e.position), 0) INTO h FROM events e;
+    SELECT coalesce(max(e.version), 0) INTO cur FROM events e WHERE e.stream_id = p_stream;
+    IF NOT (p_expected = -1 OR (p_expected = -2 AND cur > 0) OR (p_expected >= 0 AND cur = p_expected)) THEN
+        RETURN QUERY SELECT false, cur, h;
+        RETURN;
+    END IF;
+    INSERT INTO events (position, stream_id, version, id, type, time, data, metadata)
+        SELECT h + u.o, p_stream, cur + u.o, u.id, u.type, p_time, u.data, u.metadata
+        FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS u(id, type, data, metadata, o);
+    PERFORM pg_notify(p_channel, (h + n)::text);
+    RETURN QUERY SELECT true, cur + n, h + n;
+END
+$$;
+
+-- log_head is locked by every append of an older release's function: dropping it waits for
+-- the appends in flight, so none of them interleaves with the function above.
+DROP TABLE log_head;
+DROP TABLE streams;
+CREATE VIEW log_head AS SELECT true AS one, coalesce(max(position), 0) AS position FROM events;
+CREATE VIEW streams AS SELECT stream_id, max(version) AS version FROM events GROUP BY stream_id;
