@@ -3,7 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -12,18 +15,27 @@ import (
 	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
-// callAppend appends n events to the stream by calling the schema's append_events in its own
-// statement on q, as a Store's group of one does, and returns the call's result.
-func callAppend(tb testing.TB, q interface {
+// queryRower is a connection or a transaction.
+type queryRower interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, schema, stream string, expected int64, n int) (ok bool, version, head int64) {
-	tb.Helper()
+}
+
+// appendCall appends n events to the stream by calling the schema's append_events in its own
+// statement on q, as a Store's group of one does, and returns the call's result.
+func appendCall(q queryRower, schema, stream string, expected int64, n int) (ok bool, version, head int64, err error) {
 	ids, types, data, meta := make([][]byte, n), make([][]byte, n), make([][]byte, n), make([][]byte, n)
 	for i := range n {
 		ids[i], types[i], data[i], meta[i] = []byte(stream+"-"+strings.Repeat("x", i+1)), []byte("T"), []byte(`{}`), []byte(`{}`)
 	}
-	err := q.QueryRow(context.Background(), `SELECT ok, version, head FROM `+pgx.Identifier{schema, "append_events"}.Sanitize()+
+	err = q.QueryRow(context.Background(), `SELECT ok, version, head FROM `+pgx.Identifier{schema, "append_events"}.Sanitize()+
 		`($1, $2, $3, $4, now(), $5, $6, 'test')`, []byte(stream), expected, ids, types, data, meta).Scan(&ok, &version, &head)
+	return ok, version, head, err
+}
+
+// callAppend is appendCall failing the test on an error.
+func callAppend(tb testing.TB, q queryRower, schema, stream string, expected int64, n int) (ok bool, version, head int64) {
+	tb.Helper()
+	ok, version, head, err := appendCall(q, schema, stream, expected, n)
 	if err != nil {
 		tb.Fatalf("append_events(%s): %v", stream, err)
 	}
@@ -56,6 +68,18 @@ func TestMigration6_upgradesALogInUse(t *testing.T) {
 	callAppend(t, conn, schema, "a", 0, 2)
 	callAppend(t, conn, schema, "b", 0, 1)
 	callAppend(t, conn, schema, "a", 2, 1)
+	// A server of the release before reads the head and versions from tables, through
+	// statements its connections prepared and keep (as pgx does by default); they must go
+	// on working once the tables are views.
+	oldHead := `SELECT position FROM ` + pgx.Identifier{schema, "log_head"}.Sanitize()
+	oldVersion := `SELECT version FROM ` + pgx.Identifier{schema, "streams"}.Sanitize() + ` WHERE stream_id = $1`
+	var head, v int64
+	if err := conn.QueryRow(ctx, oldHead).Scan(&head); err != nil || head != 4 {
+		t.Fatalf("log_head at version 5: %d, %v", head, err)
+	}
+	if err := conn.QueryRow(ctx, oldVersion, []byte("a")).Scan(&v); err != nil || v != 3 {
+		t.Fatalf("streams at version 5: %d, %v", v, err)
+	}
 
 	s, err := Open(ctx, url, WithSchema(schema))
 	if err != nil {
@@ -79,25 +103,94 @@ func TestMigration6_upgradesALogInUse(t *testing.T) {
 		t.Errorf("Append(b, NoStream) = %v; want a conflict at version 1", err)
 	}
 
-	// What a server of the release before reads (its queries, word for word).
-	var head int64
-	if err := conn.QueryRow(ctx, `SELECT position FROM `+pgx.Identifier{schema, "log_head"}.Sanitize()).Scan(&head); err != nil || head != 5 {
+	// What a server of the release before reads, through the statements prepared before.
+	if err := conn.QueryRow(ctx, oldHead).Scan(&head); err != nil || head != 5 {
 		t.Errorf("log_head view: %d, %v; want 5", head, err)
 	}
-	streams := `SELECT version FROM ` + pgx.Identifier{schema, "streams"}.Sanitize() + ` WHERE stream_id = $1`
 	for stream, want := range map[string]int64{"a": 4, "b": 1} {
-		var v int64
-		if err := conn.QueryRow(ctx, streams, []byte(stream)).Scan(&v); err != nil || v != want {
+		if err := conn.QueryRow(ctx, oldVersion, []byte(stream)).Scan(&v); err != nil || v != want {
 			t.Errorf("streams view, %s: %d, %v; want %d", stream, v, err, want)
 		}
 	}
-	var v int64
-	if err := conn.QueryRow(ctx, streams, []byte("c")).Scan(&v); !errors.Is(err, pgx.ErrNoRows) {
+	if err := conn.QueryRow(ctx, oldVersion, []byte("c")).Scan(&v); !errors.Is(err, pgx.ErrNoRows) {
 		t.Errorf("streams view, a stream with no events: %d, %v; want no row", v, err)
 	}
 	// Its import updated log_head: that fails now, writing nothing.
 	if _, err := conn.Exec(ctx, `UPDATE `+pgx.Identifier{schema, "log_head"}.Sanitize()+` SET position = position + 1`); err == nil {
 		t.Error("an update of the log_head view succeeded")
+	}
+}
+
+// TestMigration6_whileAppending: the migration runs while a server of the release before
+// appends through its own connections. Its appends in flight finish first (the migration
+// waits for them), those after it run the new function, one may fail as the table it was
+// waiting for is dropped; no position is taken twice or skipped, and no version either.
+func TestMigration6_whileAppending(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(ctx, conn, schema, ms[:5]); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 60
+	var wg sync.WaitGroup
+	migrated := make(chan struct{})
+	var written atomic.Int64
+	for w := range writers {
+		c, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		wg.Go(func() {
+			for i := range each {
+				if i == each/2 {
+					<-migrated // half before the migration ends, at the latest, half after
+				}
+				ok, _, _, err := appendCall(c, schema, fmt.Sprint("s", (w+i)%3), -1, 1+i%3)
+				if err == nil && ok {
+					written.Add(int64(1 + i%3))
+				}
+			}
+		})
+	}
+	s, err := Open(ctx, url, WithSchema(schema))
+	close(migrated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wg.Wait()
+	var events int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schema, "events"}.Sanitize()).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if int64(events) != written.Load() || events < writers*each/2 {
+		t.Errorf("%d events in the log, %d appended", events, written.Load())
+	}
+	if h, err := s.Head(ctx); err != nil || int(h) != events {
+		t.Errorf("Head = %d, %v; want %d", h, err, events)
+	}
+	next := store.Position(1)
+	versions := map[string]store.Version{}
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Position != next || e.Version != versions[e.StreamID]+1 {
+			t.Fatalf("event at position %d, version %d of %s; want position %d, version %d", e.Position, e.Version, e.StreamID, next, versions[e.StreamID]+1)
+		}
+		next++
+		versions[e.StreamID]++
 	}
 }
 
