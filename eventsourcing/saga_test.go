@@ -267,14 +267,18 @@ func TestNewSaga_panicsOnAMissingPart(t *testing.T) {
 	h := newCounterHandler(newStore(t))
 	tests := []struct {
 		name     string
-		saga     decider.Saga[counterEvent, counterCmd]
+		saga     string // the saga's name
+		react    decider.Saga[counterEvent, counterCmd]
 		codec    eventsourcing.Codec[counterEvent]
 		dispatch func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error)
 		want     string
 	}{
-		{"no React", decider.Saga[counterEvent, counterCmd]{}, counterCodec{}, h.Handle, "no React"},
-		{"no codec", mirrorSaga(), nil, h.Handle, "no codec"},
-		{"no dispatch", mirrorSaga(), counterCodec{}, nil, "no dispatch"},
+		{"no React", "mirror", decider.Saga[counterEvent, counterCmd]{}, counterCodec{}, h.Handle, "no React"},
+		{"no codec", "mirror", mirrorSaga(), nil, h.Handle, "no codec"},
+		{"no dispatch", "mirror", mirrorSaga(), counterCodec{}, nil, "no dispatch"},
+		// No store could keep its checkpoint (store.CheckCheckpoint): every save would fail.
+		{"a name of invalid UTF-8", "mirror\xff", mirrorSaga(), counterCodec{}, h.Handle, "not valid UTF-8"},
+		{"a name holding NUL", "mir\x00ror", mirrorSaga(), counterCodec{}, h.Handle, "NUL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,7 +288,7 @@ func TestNewSaga_panicsOnAMissingPart(t *testing.T) {
 					t.Fatalf("panic %q, want one saying %q", msg, tt.want)
 				}
 			}()
-			eventsourcing.NewSaga("mirror", tt.saga, tt.codec, tt.dispatch)
+			eventsourcing.NewSaga(tt.saga, tt.react, tt.codec, tt.dispatch)
 		})
 	}
 }

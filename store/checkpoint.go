@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
 // Checkpoint records how far a named reader of the log has handled it. The event ids tell
 // a checkpoint of this log from one of another (a copy, a backup restored over it), whose
@@ -19,6 +24,11 @@ type Checkpoint struct {
 // reader which must not handle an event again after a restart (a saga, whose rejected
 // commands would be decided anew) resumes where it left off instead of at the start.
 // Checkpoints are not events: they are not in the log, and reading the log does not see them.
+//
+// A name is valid UTF-8 without NUL, and so are a checkpoint's event ids; both methods
+// fail with ErrInvalid otherwise (see CheckCheckpoint), in every store alike: a file of
+// JSON would keep a name's invalid bytes as U+FFFD, losing it across a restart, and a
+// database's text column holds neither.
 type Checkpointer interface {
 	// Checkpoint returns the checkpoint saved under name, or the zero Checkpoint when none was.
 	Checkpoint(ctx context.Context, name string) (Checkpoint, error)
@@ -27,4 +37,18 @@ type Checkpointer interface {
 	// the log holds (any server's handling of an event counts). It returns once c is as
 	// durable as the store's appends are. After Close it fails with ErrClosed.
 	SaveCheckpoint(ctx context.Context, name string, c Checkpoint) error
+}
+
+// CheckCheckpoint returns the ErrInvalid error Checkpoint (with the zero Checkpoint) and
+// SaveCheckpoint fail with for these arguments, or nil when they are valid.
+func CheckCheckpoint(name string, c Checkpoint) error {
+	switch {
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%w: checkpoint name %q is not valid UTF-8", ErrInvalid, name)
+	case strings.IndexByte(name, 0) >= 0:
+		return fmt.Errorf("%w: checkpoint name %q holds a NUL byte", ErrInvalid, name)
+	case !utf8.ValidString(c.EventID) || !utf8.ValidString(c.HeadEventID):
+		return fmt.Errorf("%w: checkpoint %q: event id %q or %q is not valid UTF-8", ErrInvalid, name, c.EventID, c.HeadEventID)
+	}
+	return nil
 }

@@ -49,6 +49,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 	if err := ctx.Err(); err != nil {
 		return store.Checkpoint{}, err
 	}
+	if err := store.CheckCheckpoint(name, store.Checkpoint{}); err != nil {
+		return store.Checkpoint{}, fmt.Errorf("jsonl: checkpoint: %w", err)
+	}
 	cp := &s.checkpoints
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
@@ -84,6 +87,9 @@ func (s *Store) Checkpoints(ctx context.Context) (map[string]store.Checkpoint, e
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if err := store.CheckCheckpoint(name, c); err != nil {
+		return fmt.Errorf("jsonl: save checkpoint: %w", err)
 	}
 	if s.readOnly {
 		return fmt.Errorf("jsonl: save checkpoint: %w", s.readOnlyErr())

@@ -16,6 +16,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 	if err := ctx.Err(); err != nil {
 		return store.Checkpoint{}, err
 	}
+	if err := store.CheckCheckpoint(name, store.Checkpoint{}); err != nil {
+		return store.Checkpoint{}, fmt.Errorf("memory: checkpoint: %w", err)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed.Load() {
@@ -28,6 +31,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if err := store.CheckCheckpoint(name, c); err != nil {
+		return fmt.Errorf("memory: save checkpoint: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -18,6 +18,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 	if s.closed() {
 		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint: %w", store.ErrClosed)
 	}
+	if err := store.CheckCheckpoint(name, store.Checkpoint{}); err != nil {
+		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint: %w", err)
+	}
 	var c store.Checkpoint
 	var pos, head int64
 	var id, headID []byte
@@ -39,6 +42,9 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if s.closed() {
 		return fmt.Errorf("postgres: save checkpoint: %w", store.ErrClosed)
+	}
+	if err := store.CheckCheckpoint(name, c); err != nil {
+		return fmt.Errorf("postgres: save checkpoint: %w", err)
 	}
 	if _, err := s.pool.Exec(ctx, s.sql.saveCheckpoint, name, int64(c.Position), []byte(c.EventID), int64(c.Head), []byte(c.HeadEventID)); err != nil {
 		return s.fail(ctx, "save checkpoint", err)

@@ -49,6 +49,28 @@ func checkCheckpoints(tb testing.TB, h Harness) {
 		tb.Errorf("after saving checkpoints the log holds %d events, want 3", len(all))
 	}
 
+	// Names and event ids that a store could not keep as they are are refused alike by
+	// every store, and nothing is saved.
+	for _, bad := range []struct {
+		name string
+		c    store.Checkpoint
+	}{
+		{"saga:\xff", x1},
+		{"saga:\x00", x1},
+		{"saga:x", store.Checkpoint{Position: 1, EventID: "\xc3", Head: 2, HeadEventID: evs[1].ID}},
+		{"saga:x", store.Checkpoint{Position: 1, EventID: evs[0].ID, Head: 2, HeadEventID: "a\xffb"}},
+	} {
+		if err := cp().SaveCheckpoint(ctx, bad.name, bad.c); !errors.Is(err, store.ErrInvalid) {
+			tb.Errorf("SaveCheckpoint(%q, %+v) = %v, want ErrInvalid", bad.name, bad.c, err)
+		}
+		if bad.name != "saga:x" {
+			if c, err := cp().Checkpoint(ctx, bad.name); !errors.Is(err, store.ErrInvalid) || c != (store.Checkpoint{}) {
+				tb.Errorf("Checkpoint(%q) = %+v, %v; want ErrInvalid", bad.name, c, err)
+			}
+		}
+	}
+	want("after invalid saves", "saga:x", x3)
+
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := cp().SaveCheckpoint(canceled, "saga:x", x1); err == nil {
