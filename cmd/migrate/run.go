@@ -244,6 +244,8 @@ func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 // not belong to the copied log (one beyond its head, or naming other events: a
 // checkpoints.json left beside a restored log, or copied after the log while a server ran)
 // is not copied, and it says so: a server would ignore it and read the log from its start.
+// Nor is one whose name no store keeps (store.CheckCheckpoint; a file edited by hand), which
+// no saga can have.
 func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpointer, head store.Position, stdout io.Writer) error {
 	cps, err := src.Checkpoints(ctx)
 	if err != nil {
@@ -251,6 +253,10 @@ func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpoint
 	}
 	for _, name := range slices.Sorted(maps.Keys(cps)) {
 		c := cps[name]
+		if err := store.CheckCheckpoint(name, c); err != nil {
+			fmt.Fprintf(stdout, "not copied: checkpoint %q (position %d), which no saga can have: %v\n", name, c.Position, err)
+			continue
+		}
 		why, err := foreign(ctx, src, c, head)
 		if err != nil {
 			return fmt.Errorf("the events are copied, checkpoint %q not: %w (run again to retry)", name, err)
@@ -262,7 +268,16 @@ func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpoint
 		if err := dst.SaveCheckpoint(ctx, name, c); err != nil {
 			return fmt.Errorf("the events are copied, checkpoint %q not: %w (run again to retry)", name, err)
 		}
-		fmt.Fprintf(stdout, "saved checkpoint %q (position %d)\n", name, c.Position)
+		// The destination keeps a checkpoint further on that it held (a server there ran).
+		kept, err := dst.Checkpoint(ctx, name)
+		switch {
+		case err != nil:
+			return fmt.Errorf("the events are copied, checkpoint %q maybe not: %w (run again to retry)", name, err)
+		case kept != c:
+			fmt.Fprintf(stdout, "kept checkpoint %q at position %d, which the destination held, further on than the log's (%d)\n", name, kept.Position, c.Position)
+		default:
+			fmt.Fprintf(stdout, "saved checkpoint %q (position %d)\n", name, c.Position)
+		}
 	}
 	return nil
 }

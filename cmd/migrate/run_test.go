@@ -658,7 +658,8 @@ func TestRun_locksALogCopiedWithoutItsLock(t *testing.T) {
 	}
 }
 
-// savedCheckpoints is a store.Checkpointer that records what is saved.
+// savedCheckpoints is a store.Checkpointer that records what is saved; like PostgreSQL it
+// keeps a checkpoint it holds further on (with events the log holds, here always).
 type savedCheckpoints map[string]store.Checkpoint
 
 func (m savedCheckpoints) Checkpoint(_ context.Context, name string) (store.Checkpoint, error) {
@@ -666,8 +667,57 @@ func (m savedCheckpoints) Checkpoint(_ context.Context, name string) (store.Chec
 }
 
 func (m savedCheckpoints) SaveCheckpoint(_ context.Context, name string, c store.Checkpoint) error {
-	m[name] = c
+	if m[name].Position <= c.Position {
+		m[name] = c
+	}
 	return nil
+}
+
+// A destination that holds a checkpoint further on keeps it, and migrate says so instead of
+// "saved" (found by review); a checkpoint whose name no store keeps, in a file edited by
+// hand, is not copied and does not stop the copy.
+func TestCopyCheckpoints_keptAndInvalid(t *testing.T) {
+	dir := t.TempDir()
+	writeLog(t, dir, 0, 5)
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readAll(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	id := func(p int) string { return events[p-1].ID }
+	file := fmt.Sprintf(`{"saga:a\u0000b": {"position": 2, "eventId": %q, "head": 5, "headEventId": %q},
+		"saga:this": {"position": 2, "eventId": %q, "head": 5, "headEventId": %q}}`, id(2), id(5), id(2), id(5))
+	if err := os.WriteFile(filepath.Join(dir, jsonl.CheckpointFile), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := jsonl.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	further := store.Checkpoint{Position: 4, EventID: id(4), Head: 5, HeadEventID: id(5)}
+	dst := savedCheckpoints{"saga:this": further}
+	var out bytes.Buffer
+	if err := copyCheckpoints(t.Context(), src, dst, 5, &out); err != nil {
+		t.Fatalf("copyCheckpoints: %v\n%s", err, &out)
+	}
+	if len(dst) != 1 || dst["saga:this"] != further {
+		t.Errorf("destination holds %+v; want only saga:this as it was", dst)
+	}
+	for _, want := range []string{
+		`kept checkpoint "saga:this" at position 4, which the destination held, further on than the log's (2)`,
+		`not copied: checkpoint "saga:a\x00b" (position 2), which no saga can have:`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+	if strings.Contains(out.String(), "saved checkpoint") {
+		t.Errorf("output says a checkpoint was saved:\n%s", &out)
+	}
 }
 
 // TestCopyCheckpoints_onlyThoseOfThisLog: a checkpoint that does not belong to the copied log
