@@ -184,7 +184,8 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // may be used again and the command is then decided anew.
 //
 // Errors, in this order: an error wrapping store.ErrInvalid when the command addresses no
-// stream or meta.ExpectedVersion is no version (below store.StreamExists); Decide's errors
+// stream, meta.ExpectedVersion is no version (below store.StreamExists) or meta.Metadata
+// holds one of the handler's own keys; Decide's errors
 // that wrap decider.ErrInvalid or decider.ErrNotFound; a *store.ConflictError when
 // meta.ExpectedVersion is set and differs from the stream's version; Decide's other errors;
 // a *store.ConflictError when the append lost the race (pinned, or after the retries); a
@@ -219,6 +220,11 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 	}
 	if meta.ExpectedVersion != nil && *meta.ExpectedVersion < store.StreamExists {
 		return Result{}, fmt.Errorf("eventsourcing: %w: expected version %d of %s (a version, store.Any or store.StreamExists)", store.ErrInvalid, *meta.ExpectedVersion, stream)
+	}
+	for k := range meta.Metadata {
+		if ownMetadata(k) {
+			return Result{}, fmt.Errorf("eventsourcing: %w: Meta.Metadata holds %q, a key the handler writes itself", store.ErrInvalid, k)
+		}
 	}
 	repeatable := meta.CommandID != ""
 	if repeatable {
@@ -410,12 +416,7 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 		if err != nil {
 			return Result{}, fmt.Errorf("eventsourcing: encode event %d for %s: %w", i, stream, err)
 		}
-		data[i] = store.EventData{ID: h.ids.New(), Type: typ, Data: body, Metadata: map[string]string{
-			MetadataCommandID:     meta.CommandID,
-			MetadataCorrelationID: meta.CorrelationID,
-			MetadataCausationID:   meta.CausationID,
-			MetadataCommandHash:   hash,
-		}}
+		data[i] = store.EventData{ID: h.ids.New(), Type: typ, Data: body, Metadata: eventMetadata(meta, hash)}
 	}
 	// Before the append: subscribers may read the events before it returns.
 	for i, ev := range events {

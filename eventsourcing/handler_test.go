@@ -61,6 +61,44 @@ func TestHandler_Handle(t *testing.T) {
 		}
 	})
 
+	t.Run("Meta.Metadata is written on every event beside the handler's own keys", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		extra := map[string]string{"tenant": "t-1", "userId": "ada"}
+		res := mustHandle(t, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{CommandID: "cmd-1", Metadata: extra})
+		if len(res.Events) != 2 {
+			t.Fatalf("%d events, want 2", len(res.Events))
+		}
+		for _, e := range readStream(t, s, "counter-a")[1:] {
+			if e.Metadata["tenant"] != "t-1" || e.Metadata["userId"] != "ada" || e.Metadata["commandId"] != "cmd-1" || e.Metadata["commandHash"] == "" || len(e.Metadata) != 6 {
+				t.Errorf("metadata %v, want tenant, userId and the handler's four keys", e.Metadata)
+			}
+		}
+		if len(extra) != 2 {
+			t.Errorf("the caller's map was changed: %v", extra)
+		}
+		// Not part of the command's identity: a repeat with other metadata is a duplicate.
+		dup, err := h.Handle(t.Context(), addToCounter{ID: "a", N: 2}, eventsourcing.Meta{CommandID: "cmd-1", Metadata: map[string]string{"tenant": "t-2"}})
+		if err != nil || !dup.Duplicate || dup.Events[0].Metadata["tenant"] != "t-1" {
+			t.Errorf("repeat with other metadata = %+v, %v; want the first result, a duplicate", dup, err)
+		}
+	})
+
+	t.Run("Meta.Metadata may not hold the handler's own keys", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		for _, key := range []string{"commandId", "correlationId", "causationId", "commandHash"} {
+			_, err := h.Handle(t.Context(), createCounter{ID: "a"}, eventsourcing.Meta{Metadata: map[string]string{key: "x"}})
+			if !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), key) {
+				t.Errorf("Metadata holding %s: %v; want ErrInvalid naming it", key, err)
+			}
+		}
+		if n := len(readAll(t, s)); n != 0 {
+			t.Fatalf("log has %d events, want none", n)
+		}
+	})
+
 	t.Run("a decision without events writes nothing and reports the current version", func(t *testing.T) {
 		s := newStore(t)
 		h := newCounterHandler(s)

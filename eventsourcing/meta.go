@@ -48,6 +48,55 @@ type Meta struct {
 	// is not this command's record and is ignored: the command is decided under CommandID.
 	// It is only looked up, never written.
 	FormerCommandID string
+	// Metadata is written on every event the command appends, beside the handler's own
+	// keys (MetadataCommandID, MetadataCorrelationID, MetadataCausationID and
+	// MetadataCommandHash), which it may not hold: such a command fails with an error
+	// wrapping store.ErrInvalid, writing nothing. Keys and values are valid UTF-8, as the
+	// store requires, and count toward its event size limit. It is not part of the command's
+	// identity (Fingerprint): a repeat of a command id with other Metadata is a duplicate,
+	// whose result is the first one's events, with the first one's metadata. A saga's
+	// commands carry the Metadata of the event that caused them, but for the handler's keys
+	// (see NewSaga).
+	Metadata map[string]string
+}
+
+// ownMetadata reports whether key is one the command handler writes itself.
+func ownMetadata(key string) bool {
+	switch key {
+	case MetadataCommandID, MetadataCorrelationID, MetadataCausationID, MetadataCommandHash:
+		return true
+	}
+	return false
+}
+
+// eventMetadata is the metadata of an event the command appends: meta's own, then the
+// handler's keys.
+func eventMetadata(meta Meta, hash string) map[string]string {
+	m := make(map[string]string, 4+len(meta.Metadata))
+	for k, v := range meta.Metadata {
+		m[k] = v
+	}
+	m[MetadataCommandID] = meta.CommandID
+	m[MetadataCorrelationID] = meta.CorrelationID
+	m[MetadataCausationID] = meta.CausationID
+	m[MetadataCommandHash] = hash
+	return m
+}
+
+// userMetadata is the part of an event's metadata that is not the handler's own, nil when
+// there is none: what a saga's command caused by the event carries on.
+func userMetadata(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if ownMetadata(k) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(m))
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // Result is what a handled command wrote.

@@ -92,7 +92,8 @@ type sagaProcessor[E, C any] struct {
 //
 //	Meta{CommandID: SagaCommandID(name, event id, index), CausationID: event id,
 //	     CorrelationID: the event's correlationId metadata, else the event id,
-//	     FormerCommandID: the id the command had before SagaCommandID took its "saga/" prefix}
+//	     FormerCommandID: the id the command had before SagaCommandID took its "saga/" prefix,
+//	     Metadata: the event's metadata but for the handler's own keys (a tenant, a user)}
 //
 // so that re-processing an event (after a retry or a restart from the log's start) repeats
 // the same command ids, which the handler recognises and does not write twice (a duplicate
@@ -282,6 +283,7 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 			FormerCommandID: former,
 			CausationID:     e.ID,
 			CorrelationID:   correlation,
+			Metadata:        userMetadata(e.Metadata),
 		}
 		res, err := p.dispatchRetrying(ctx, c, meta, onRetry)
 		if err != nil {

@@ -61,6 +61,17 @@ func TestSaga(t *testing.T) {
 		}
 	})
 
+	t.Run("a saga's command carries the event's metadata but for the handler's keys", func(t *testing.T) {
+		a := newCounterApp(t, newStore(t), nil)
+		startRunner(t, a.runner)
+		res := mustHandle(t, a.handler, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "create-a", Metadata: map[string]string{"tenant": "t-1"}})
+		waitFor(t, a.runner, res.Position)
+		m := readStream(t, a.store, "counter-mirror-a")[0].Metadata
+		if m["tenant"] != "t-1" || m["causationId"] != res.Events[0].ID || m["commandId"] == "create-a" || len(m) != 5 {
+			t.Fatalf("saga command metadata %v: want tenant t-1 and the saga command's own four keys", m)
+		}
+	})
+
 	t.Run("the correlation id defaults to the triggering event's id", func(t *testing.T) {
 		s := newStore(t)
 		a := newCounterApp(t, s, nil)
