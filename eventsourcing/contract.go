@@ -1,6 +1,7 @@
 package eventsourcing
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -29,9 +30,24 @@ type Codec[E any] interface {
 // Apply is called once per event, from one goroutine, for every event in the log (including
 // the ones it ignores), with positions strictly increasing. A Runner's projections share
 // that goroutine (see Runner), so Apply should only update memory: a slow one holds back
-// the others. An error stops the projection (only that one) and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
+// the others. A read model kept in a database is a ResumableProjection. An error stops the projection (only that one) and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
 // may pass events that share memory with the store (store.SubscribeReadOnly).
 type Projection interface {
 	Name() string
 	Apply(e store.Event) error
+}
+
+// ResumableProjection is a Projection whose read model outlives the process (kept in a
+// database, say) together with the position of the last event it reflects: a Runner starts
+// it after that position instead of at the log's start, and runs it on a subscription of its
+// own, so that its Apply, which writes to the database, holds no other projection back.
+type ResumableProjection interface {
+	Projection
+	// Resume returns the position of the last event the read model reflects, 0 for none.
+	// Keep it with the read model, written in the same transaction as each Apply's changes,
+	// so that the two never disagree: an event applied but not counted is applied again
+	// after a restart. Run calls Resume once, before it feeds the projection. An error, or
+	// a position beyond the log's head (a read model of another log, or of a backup of this
+	// one restored since), stops the projection, reported in its Status.
+	Resume(ctx context.Context) (store.Position, error)
 }

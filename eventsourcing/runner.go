@@ -77,7 +77,8 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // once and applied to every projection in the order they were added, so rebuilding the read
 // models at start costs one pass over the log however many there are. A projection's Apply
 // therefore holds the others back while it runs, as it holds back its own next event. Each
-// saga has a subscription of its own.
+// saga has a subscription of its own, and so has each ResumableProjection, which starts
+// after the position its Resume returns.
 //
 // When the store is a store.Checkpointer, each saga's position is saved as a checkpoint
 // (named "saga:" and the saga's name) every WithCheckpointInterval and when Run ends, and
@@ -221,6 +222,13 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}
 	}
+	if err == nil {
+		for _, p := range procs {
+			if rp, ok := p.projection.(ResumableProjection); ok {
+				r.resumeProjection(ctx, p, rp, head)
+			}
+		}
+	}
 	r.mu.Lock()
 	r.startHead, r.startErr = head, err
 	r.mu.Unlock()
@@ -236,7 +244,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var projections []*processor
 	for _, p := range procs {
-		if p.kind == KindProjection {
+		if _, resumable := p.projection.(ResumableProjection); p.kind == KindProjection && !resumable {
 			projections = append(projections, p)
 			continue
 		}
@@ -578,6 +586,43 @@ func (r *Runner) stopProjection(q *processor, e store.Event, err error) {
 	q.lastErr = err.Error()
 	q.stopped = true
 	r.notifyLocked()
+}
+
+// resumeProjection starts q, whose read model is rp's, after the position Resume returns,
+// or stops it with the reason when there is none to start from. head is the log's head when
+// Run started.
+func (r *Runner) resumeProjection(ctx context.Context, q *processor, rp ResumableProjection, head store.Position) {
+	pos, err := resumePosition(ctx, rp)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("resume: %w", err)
+	case pos < 0:
+		err = fmt.Errorf("resume: position %d", pos)
+	case pos > head:
+		err = fmt.Errorf("resume: position %d is beyond the log's head %d: the read model is not of this log", pos, head)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.logger.Error("eventsourcing: projection failed", "projection", q.name, "err", err)
+		q.failures++
+		q.lastErr = err.Error()
+		q.stopped = true
+	} else {
+		q.pos = pos
+		r.logger.Info("eventsourcing: projection resumes", "projection", q.name, "position", pos)
+	}
+	r.notifyLocked()
+}
+
+// resumePosition calls Resume, turning a panic into an error.
+func resumePosition(ctx context.Context, rp ResumableProjection) (pos store.Position, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panicked: %v", v)
+		}
+	}()
+	return rp.Resume(ctx)
 }
 
 // apply calls Apply, turning a panic into an error.

@@ -1,0 +1,152 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// kept is a ResumableProjection as one kept in a database would be: it remembers the
+// positions it applied, and its Resume returns at, or fails with err, or panics.
+type kept struct {
+	name    string
+	at      store.Position
+	err     error
+	panics  bool
+	gate    chan struct{} // when not nil, each Apply waits for a receive
+	mu      sync.Mutex
+	applied []store.Position
+}
+
+func (k *kept) Name() string { return k.name }
+
+func (k *kept) Resume(ctx context.Context) (store.Position, error) {
+	if k.panics {
+		panic("lost the database")
+	}
+	return k.at, k.err
+}
+
+func (k *kept) Apply(e store.Event) error {
+	if k.gate != nil {
+		<-k.gate
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.applied = append(k.applied, e.Position)
+	return nil
+}
+
+func (k *kept) positions() []store.Position {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.applied)
+}
+
+var _ eventsourcing.ResumableProjection = (*kept)(nil)
+
+// fiveEvents returns a store holding five counter events.
+func fiveEvents(tb testing.TB) store.Store {
+	tb.Helper()
+	s := newStore(tb)
+	h := newCounterHandler(s)
+	mustHandle(tb, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	mustHandle(tb, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{}) // two events
+	mustHandle(tb, h, addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
+	if n := len(readAll(tb, s)); n != 5 {
+		tb.Fatalf("%d events, want 5", n)
+	}
+	return s
+}
+
+func TestRunner_resumableProjection(t *testing.T) {
+	t.Run("starts after the position Resume returns", func(t *testing.T) {
+		s := fiveEvents(t)
+		k := &kept{name: "db", at: 3}
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k)
+		startRunner(t, r)
+		waitFor(t, r, 5)
+		if got := k.positions(); !slices.Equal(got, []store.Position{4, 5}) {
+			t.Errorf("applied positions %v, want [4 5]", got)
+		}
+		if st := statusOf(t, r, "db"); st.Position != 5 || st.Stopped || st.Kind != eventsourcing.KindProjection {
+			t.Errorf("status %+v, want a projection at position 5", st)
+		}
+	})
+
+	t.Run("WaitFor up to the resumed position does not wait for Apply", func(t *testing.T) {
+		s := fiveEvents(t)
+		k := &kept{name: "db", at: 3, gate: make(chan struct{})}
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k)
+		startRunner(t, r)
+		t.Cleanup(func() { close(k.gate) }) // before the runner stops: cleanups run last first
+		waitFor(t, r, 3)
+		if got := k.positions(); len(got) != 0 {
+			t.Errorf("applied %v before the gate opened", got)
+		}
+	})
+
+	t.Run("runs on a subscription of its own: a slow Apply holds no other projection back", func(t *testing.T) {
+		s := fiveEvents(t)
+		k := &kept{name: "db", gate: make(chan struct{})}
+		tot := newTotals("totals")
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k) // added first: in a shared subscription it would hold totals back
+		r.AddProjection(tot)
+		startRunner(t, r)
+		t.Cleanup(func() { close(k.gate) })
+		tot.waitSeen(t, 5)
+		if got := k.positions(); len(got) != 0 {
+			t.Errorf("applied %v before the gate opened", got)
+		}
+	})
+
+	for _, tc := range []struct {
+		name, want string
+		k          *kept
+	}{
+		{"Resume fails", "the database is down", &kept{err: errors.New("the database is down")}},
+		{"Resume panics", "lost the database", &kept{panics: true}},
+		{"a position beyond the log's head", "beyond the log's head 5", &kept{at: 6}},
+		{"a negative position", "position -1", &kept{at: -1}},
+	} {
+		t.Run(tc.name+": the projection stops, the others go on", func(t *testing.T) {
+			s := fiveEvents(t)
+			tc.k.name = "db"
+			tot := newTotals("totals")
+			log, logs := quietLogger()
+			r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+			r.AddProjection(tc.k)
+			r.AddProjection(tot)
+			startRunner(t, r)
+			tot.waitSeen(t, 5)
+			st := statusOf(t, r, "db")
+			if !st.Stopped || st.Failures != 1 || !strings.Contains(st.LastError, tc.want) {
+				t.Errorf("status %+v, want stopped with an error saying %q", st, tc.want)
+			}
+			if got := tc.k.positions(); len(got) != 0 {
+				t.Errorf("applied %v", got)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := r.WaitFor(ctx, 5); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+				t.Errorf("WaitFor: %v, want ErrProcessorStopped", err)
+			}
+			if !strings.Contains(logs.String(), tc.want) {
+				t.Errorf("the log does not say %q:\n%s", tc.want, logs.String())
+			}
+		})
+	}
+}
