@@ -50,6 +50,13 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	if err != nil {
 		return nil, err
 	}
+	if after == nil { // live: from the head as the subscription was created, not as it runs
+		head, err := liveHead(ctx, r.svc)
+		if err != nil {
+			return nil, err
+		}
+		after = &head
+	}
 	seq, err := r.svc.SubscribeEvents(ctx, after, f)
 	if err != nil {
 		return nil, err

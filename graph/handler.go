@@ -220,7 +220,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	cache := newQueryCache() // bounded by bytes too: see queryCache
 	srv.SetQueryCache(cache)
 	srv.SetValidationRulesFn(validationRules)
-	extensions := handlerExtensions(cfg, auth, types)
+	extensions := handlerExtensions(cfg, svc, auth, types)
 	for _, x := range extensions {
 		srv.Use(x)
 	}
@@ -236,7 +236,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 
 // handlerExtensions returns the endpoint's gqlgen extensions, in the order the executor is
 // given them: its parameter and context mutators run in that order.
-func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.HandlerExtension {
+func handlerExtensions(cfg Config, svc *service.Service, auth tokens, types *variableTypes) []graphql.HandlerExtension {
 	var extensions []graphql.HandlerExtension
 	if cfg.Observer != nil {
 		extensions = append(extensions, observed{cfg.Observer}) // first, so it sees what the other extensions refuse
@@ -263,7 +263,8 @@ func handlerExtensions(cfg Config, auth tokens, types *variableTypes) []graphql.
 		types,
 		&complexityLimit{limit: cfg.ComplexityLimit}, // gqlgen's, with each fragment priced once
 		transportRules{},
-		serialMutations{}, // a failed mutation field stops the later ones, as in graphql-js
+		serialMutations{},                          // a failed mutation field stops the later ones, as in graphql-js
+		subscriptionStart{svc},                     // the head a live subscription starts after, in the client's order
 		newSubscriptionLimit(cfg.MaxSubscriptions), // the last that may refuse: see there
 		// Last: it keeps a query only once every other extension let it through.
 		newPersistedQueries(cfg.PersistedQueries),

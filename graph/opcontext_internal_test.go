@@ -45,7 +45,7 @@ func newOperationsUnderTest(tb testing.TB, cfg Config) operationsUnderTest {
 	exec.SetRecoverFunc(presenter{logger: logger}.recover)
 	hooks := &hookCounter{}
 	// First, so that it counts every round of the mutators, also those another refuses.
-	extensions := append([]graphql.HandlerExtension{hooks}, handlerExtensions(cfg, newTokens(cfg.AuthTokens), &variableTypes{})...)
+	extensions := append([]graphql.HandlerExtension{hooks}, handlerExtensions(cfg, svc, newTokens(cfg.AuthTokens), &variableTypes{})...)
 	for _, x := range extensions {
 		exec.Use(x)
 	}

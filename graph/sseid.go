@@ -41,8 +41,8 @@ func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurant
 	if err != nil {
 		return nil, nil, err
 	}
-	if after == nil { // another transport: from the head
-		head, err := svc.Head(ctx)
+	if after == nil { // another transport: from the head as the subscription was created
+		head, err := liveHead(ctx, svc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -69,7 +69,7 @@ func sseStart(ctx context.Context, svc *service.Service, after *store.Position) 
 		return nil, err
 	}
 	if resume != nil || after == nil {
-		head, err := svc.Head(ctx)
+		head, err := liveHead(ctx, svc)
 		if err != nil {
 			return nil, err
 		}

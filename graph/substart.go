@@ -1,0 +1,61 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/eventgraph/eventgraph/service"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// startHeadStat is the name under which subscriptionStart keeps a subscription's starting
+// head in its operation's Stats.
+const startHeadStat = "SubscriptionStartHead"
+
+// subscriptionStart is the gqlgen extension that reads the log's head as a subscription is
+// created, for the live subscriptions to start after (see liveHead): events without
+// afterPosition, and orderChanged(restaurantId:).
+//
+// gqlgen creates each operation of a WebSocket connection as it reads the client's message,
+// before it reads the next, but runs it on a goroutine of its own. A resolver that read the
+// head as it ran raced with the operations the client sent after the subscription: a
+// client that sent subscribe events, then a mutation, on one connection missed the
+// mutation's event about every other time (the mutation committed before the subscription's
+// goroutine read the head), and could not know when the subscription was live, as these
+// subscriptions send nothing until a change. Read here, the head is the one of the moment
+// the server took the subscription, in the order of the client's messages.
+type subscriptionStart struct{ svc *service.Service }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = subscriptionStart{}
+
+func (subscriptionStart) ExtensionName() string                   { return "SubscriptionStart" }
+func (subscriptionStart) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext records the head for a subscription. A head it cannot read is not
+// recorded: the resolver then reads it (and reports the failure) as it runs.
+func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	if op.Operation == nil || op.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	if head, err := s.svc.Head(ctx); err == nil {
+		op.Stats.SetExtension(startHeadStat, head)
+	}
+	return nil
+}
+
+// liveHead returns the position a live subscription starts after: the head when its
+// operation was created (see subscriptionStart), or else the head now.
+func liveHead(ctx context.Context, svc *service.Service) (store.Position, error) {
+	if graphql.HasOperationContext(ctx) {
+		if head, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(startHeadStat).(store.Position); ok {
+			return head, nil
+		}
+	}
+	return svc.Head(ctx)
+}
