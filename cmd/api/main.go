@@ -14,8 +14,10 @@
 // ignored. Invalid values stop start-up with a one-line reason and exit status
 // 2; a server that cannot start (its store does not open, its address is taken)
 // exits with status 1 and one line of reason, a JSON log line with --log-format
-// json. SIGINT or SIGTERM shuts the server down gracefully (in-flight requests
-// finish, subscriptions end, the log is synced and closed) with exit status 0.
+// json. SIGINT, SIGTERM or SIGHUP (not under nohup, which ignores it) shuts the
+// server down gracefully (in-flight requests finish, subscriptions end, the log is
+// synced and closed) with exit status 0; the log line "shutting down" names the
+// signal. A second signal during the shutdown ends the process at once.
 package main
 
 import (
@@ -34,15 +36,27 @@ import (
 )
 
 func main() {
-	// SIGHUP too: a server started from a terminal that closes shuts down as cleanly.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := signal.NotifyContext(context.Background(), shutdownSignals()...)
 	defer stop()
 	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stderr))
 }
 
+// shutdownSignals returns the signals that shut the server down gracefully: SIGINT,
+// SIGTERM, and SIGHUP, so that a server started from a terminal that closes shuts down as
+// cleanly — unless the process started with SIGHUP ignored, as nohup starts it: its
+// operator asked for it to outlive the terminal, and signal.Notify would undo that
+// (a handler replaces the inherited SIG_IGN).
+func shutdownSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
+}
+
 // run runs the server until ctx ends and returns the exit status: 0 after a
-// clean shutdown, 2 for invalid flags or environment variables, 1 when the
-// server could not start or failed. stop is called once ctx has ended, so a
+// clean shutdown (also when ctx ends during start-up), 2 for invalid flags or
+// environment variables, 1 when the server could not start or failed. stop is called once ctx has ended, so a
 // second signal ends the process at once.
 func run(ctx context.Context, stop func(), args []string, getenv func(string) string, stderr io.Writer) int {
 	m := NewMain()
@@ -60,13 +74,23 @@ func run(ctx context.Context, stop func(), args []string, getenv func(string) st
 	log.SetFlags(0)
 	log.SetOutput(libraryLog{m.Logger})
 	if err := m.Run(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			// A signal during start-up (the log still opening, the database not answering)
+			// is a stop the operator asked for, not a failure: nothing was served yet, and
+			// Run closed what it had opened.
+			stop()
+			m.Logger.Info("start-up interrupted", "cause", context.Cause(ctx).Error())
+			return 0
+		}
 		startFailed(ctx, m, oneLine(err.Error()))
 		return 1
 	}
 	status := 0
 	select {
 	case <-ctx.Done():
-		m.Logger.Info("shutting down")
+		// The cause names the signal ("terminated signal received"): which one stopped a
+		// server (an orchestrator's SIGTERM, a closed terminal's SIGHUP) is worth knowing.
+		m.Logger.Info("shutting down", "cause", context.Cause(ctx).Error())
 	case err := <-m.Failed():
 		m.Logger.Error("server failed, shutting down", "err", err)
 		status = 1

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -34,8 +35,9 @@ func buildBinary(tb testing.TB) string {
 
 // logLine is a JSON log line of the server.
 type logLine struct {
-	Msg  string `json:"msg"`
-	Addr string `json:"addr"`
+	Msg   string `json:"msg"`
+	Addr  string `json:"addr"`
+	Cause string `json:"cause"`
 }
 
 // SIGTERM, SIGINT and SIGHUP (its terminal closed) shut the server down cleanly. SIGHUP
@@ -51,45 +53,8 @@ func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	dir := filepath.Join(t.TempDir(), "data")
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(os.Environ(), "EVENTGRAPH_DATA="+dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	// Read the log until the server says where it listens; keep the rest.
-	lines := make(chan string, 64)
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		defer close(lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	addr, lines, readDone := startLogged(t, cmd)
 	ctx := testCtx(t)
-	var addr string
-	for addr == "" {
-		select {
-		case text, ok := <-lines:
-			if !ok {
-				t.Fatal("server exited before listening")
-			}
-			var l logLine
-			if err := json.Unmarshal([]byte(text), &l); err != nil {
-				t.Fatalf("log line is not JSON: %s", text)
-			}
-			if l.Msg == "listening" {
-				addr = l.Addr
-			}
-		case <-ctx.Done():
-			t.Fatal("server did not log its address")
-		}
-	}
 
 	c := newClient(t, "http://"+addr+"/graphql")
 	created := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{
@@ -107,11 +72,19 @@ func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	var last string
+	var last, cause string
 	for text := range lines { // drain the log until the process closes stderr
 		last = text
+		var l logLine
+		if json.Unmarshal([]byte(text), &l) == nil && l.Msg == "shutting down" {
+			cause = l.Cause
+		}
 	}
 	<-readDone
+	// The line names the signal, so that an operator knows what stopped the server.
+	if want := map[syscall.Signal]string{syscall.SIGTERM: "terminated", syscall.SIGHUP: "hangup"}[sig]; !strings.Contains(cause, want) {
+		t.Errorf("shutting down with cause %q, want it to name the signal (%s)", cause, want)
+	}
 	err = cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -145,5 +118,89 @@ func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	}
 	if n != 1 {
 		t.Errorf("%d events in the log, want 1", n)
+	}
+}
+
+// startLogged starts cmd, which must run the server with --log-format json, and reads its
+// log until the server says where it listens. It returns that address and the log's later
+// lines; lines is closed, and then readDone, once the process closed its stderr.
+func startLogged(t *testing.T, cmd *exec.Cmd) (addr string, lines <-chan string, readDone <-chan struct{}) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	// Read the log until the server says where it listens; keep the rest.
+	out := make(chan string, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			out <- sc.Text()
+		}
+	}()
+	ctx := testCtx(t)
+	for addr == "" {
+		select {
+		case text, ok := <-out:
+			if !ok {
+				t.Fatal("server exited before listening")
+			}
+			var l logLine
+			if err := json.Unmarshal([]byte(text), &l); err != nil {
+				t.Fatalf("log line is not JSON: %s", text)
+			}
+			if l.Msg == "listening" {
+				addr = l.Addr
+			}
+		case <-ctx.Done():
+			t.Fatal("server did not log its address")
+		}
+	}
+	return addr, out, done
+}
+
+// A server started with SIGHUP ignored, as nohup starts it, outlives the terminal it was
+// started from: the graceful shutdown on SIGHUP is for a server whose terminal would
+// otherwise kill it. signal.Notify replaced the inherited SIG_IGN, so the terminal that
+// closed shut down the server that nohup was meant to keep.
+func TestBinary_nohupOutlivesItsTerminal(t *testing.T) {
+	bin := buildBinary(t)
+	// The shell ignores SIGHUP, as nohup does, and the server inherits that through exec.
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" "$@"`, bin,
+		"--addr", "127.0.0.1:0", "--log-format", "json", "--store", "memory")
+	addr, lines, readDone := startLogged(t, cmd)
+
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	// The kernel drops the ignored SIGHUP. Were it caught, it would be handled before the
+	// SIGTERM sent after it: signals reach the program's handler in the order sent, and
+	// SIGHUP sorts first when both are pending.
+	c := newClient(t, "http://"+addr+"/graphql")
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Chez Nous", "menu": menu("soup")}})
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var causes []string
+	for text := range lines {
+		var l logLine
+		if json.Unmarshal([]byte(text), &l) == nil && l.Msg == "shutting down" {
+			causes = append(causes, l.Cause)
+		}
+	}
+	<-readDone
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGHUP and SIGTERM: %v, want status 0", err)
+	}
+	if len(causes) != 1 || !strings.Contains(causes[0], "terminated") {
+		t.Fatalf("shutting down for %q, want once, for SIGTERM (terminated): SIGHUP must be left ignored", causes)
 	}
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/eventgraph/eventgraph/internal/syncbuf"
 )
 
 // jsonLines decodes every line of a JSON log, failing the test on a line that is not JSON.
@@ -131,6 +135,37 @@ func TestRun_startFailureIsOneLine(t *testing.T) {
 			t.Errorf("exit status %d, stderr %q: want 2 and a plain line", code, stderr.String())
 		}
 	})
+}
+
+// A signal that arrives while the server starts (a large log opening, a database that does
+// not answer) stops it as one that arrives later does: exit status 0, no "start-up failed".
+// It exited with status 1 and a failure such as "listen: lookup localhost: operation was
+// canceled", which marks a systemd unit failed for a stop its operator asked for.
+func TestRun_signalDuringStartUpIsAStop(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
+		t.Run(addr, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			ctx, cancel := context.WithCancelCause(t.Context())
+			cancel(errors.New("terminated signal received")) // as signal.NotifyContext ends it
+			var stderr syncbuf.Buffer
+			stopped := false
+			code := run(ctx, func() { stopped = true }, []string{"--addr", addr, "--data", dir, "--log-format", "json"}, env(nil), &stderr)
+			if code != 0 {
+				t.Fatalf("exit status %d, want 0; stderr:\n%s", code, stderr.String())
+			}
+			if !stopped {
+				t.Error("stop not called: a second signal would not end the process at once")
+			}
+			for _, l := range jsonLines(t, stderr.String()) {
+				if l["level"] == "ERROR" {
+					t.Errorf("log line %v: want no error for a stop that was asked for", l)
+				}
+			}
+			if !strings.Contains(stderr.String(), "terminated signal received") {
+				t.Errorf("stderr %q does not say why the start-up ended", stderr.String())
+			}
+		})
+	}
 }
 
 func TestOneLine(t *testing.T) {
