@@ -162,6 +162,25 @@ func TestMetrics_StoreObserver_familiesOnlyOnceAttached(t *testing.T) {
 	}
 }
 
+// Every outcome of an append is exported at 0 from the start: a failure counted in a series
+// that appeared with it, at 1, is invisible to rate() and increase(), so an alert on failed
+// appends missed the first one (a disk that just filled up).
+func TestMetrics_StoreObserver_outcomesStartAtZero(t *testing.T) {
+	m := metrics.New()
+	o := m.StoreObserver()
+	got := scrape(t, m)
+	want(t, got, map[string]float64{
+		`eventgraph_store_appends_total{outcome="ok"}`:       0,
+		`eventgraph_store_appends_total{outcome="conflict"}`: 0,
+		`eventgraph_store_appends_total{outcome="invalid"}`:  0,
+		`eventgraph_store_appends_total{outcome="closed"}`:   0,
+		`eventgraph_store_appends_total{outcome="error"}`:    0,
+		`eventgraph_store_fsync_errors_total`:                0,
+	})
+	o.Appended(1, time.Millisecond, errors.New("no space left on device"))
+	want(t, scrape(t, m), map[string]float64{`eventgraph_store_appends_total{outcome="error"}`: 1})
+}
+
 // progress is a fixed metrics.Progress.
 type progress struct {
 	head    store.Position

@@ -15,6 +15,12 @@ import (
 // than zeros that a dashboard reads as "no writes".
 func (m *Metrics) StoreObserver() jsonl.Observer {
 	m.storeOnce.Do(func() {
+		// Every outcome is exported from the start, at 0: a series that first appears at 1
+		// is invisible to rate() and increase(), so an alert on failed appends would miss
+		// the first (a disk that just filled up) and see only those after it.
+		for _, o := range appendOutcomes() {
+			m.appends.WithLabelValues(o)
+		}
 		m.reg.MustRegister(m.appends, m.appendSeconds, m.appendEvents, m.fsyncSeconds, m.fsyncEvents, m.fsyncErrors, m.reads)
 	})
 	return storeObserver{m}
@@ -52,7 +58,13 @@ func (o storeObserver) Synced(_, events int, d time.Duration, err error) {
 	o.m.fsyncEvents.Observe(float64(events))
 }
 
-// appendOutcome labels an append's result.
+// appendOutcomes returns the values of store_appends_total's outcome label (see
+// appendOutcome).
+func appendOutcomes() []string {
+	return []string{OutcomeOK, "conflict", "invalid", "closed", OutcomeError}
+}
+
+// appendOutcome labels an append's result, one of appendOutcomes.
 func appendOutcome(err error) string {
 	switch {
 	case err == nil:
