@@ -108,3 +108,63 @@ func BenchmarkRunner(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkRunner_sagaCatchUp measures how fast a saga catches up with a backlog of b.N
+// events that each cause a command, written at the log's end (a server started after an
+// outage), with a projection beside it and a CaughtUp waiting, as a server's readiness does:
+// from the log's start, and after a checkpoint at its first event. The rate must not fall
+// as the backlog grows: compare -benchtime 10000x and 80000x.
+func BenchmarkRunner_sagaCatchUp(b *testing.B) {
+	for _, resumed := range []bool{false, true} {
+		name := "fromStart"
+		if resumed {
+			name = "afterCheckpoint"
+		}
+		b.Run(name, func(b *testing.B) { benchSagaCatchUp(b, resumed) })
+	}
+}
+
+func benchSagaCatchUp(b *testing.B, resumed bool) {
+	s := memory.New()
+	defer s.Close()
+	ctx := context.Background()
+	var first store.Event
+	for i := range b.N {
+		if _, err := s.Append(ctx, fmt.Sprintf("counter-c%d", i), store.NoStream,
+			store.EventData{Type: "CounterCreated", Data: fmt.Appendf(nil, `{"id":"c%d"}`, i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if resumed {
+		first = readAll(b, s)[0]
+		c := store.Checkpoint{Position: 1, EventID: first.ID, Head: 1, HeadEventID: first.ID}
+		if err := s.SaveCheckpoint(ctx, "saga:mirror", c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := newCounterHandler(s)
+	log, _ := quietLogger()
+	r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+	r.AddProjection(newTotals("totals"))
+	r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle))
+	b.ResetTimer()
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx) }()
+	if err := r.CaughtUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	want := 2 * b.N
+	if resumed {
+		want-- // the first event's mirror is not created: the checkpoint says it was handled
+	}
+	if n := len(readAll(b, s)); n != want {
+		b.Fatalf("%d events, want %d", n, want)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
