@@ -20,7 +20,8 @@ type kept struct {
 	at      store.Position
 	err     error
 	panics  bool
-	gate    chan struct{} // when not nil, each Apply waits for a receive
+	gate    chan struct{}         // when not nil, each Apply waits for a receive
+	before  func() store.Position // when not nil, Resume calls it and returns its position
 	mu      sync.Mutex
 	applied []store.Position
 }
@@ -30,6 +31,9 @@ func (k *kept) Name() string { return k.name }
 func (k *kept) Resume(ctx context.Context) (store.Position, error) {
 	if k.panics {
 		panic("lost the database")
+	}
+	if k.before != nil {
+		return k.before(), nil
 	}
 	return k.at, k.err
 }
@@ -110,6 +114,31 @@ func TestRunner_resumableProjection(t *testing.T) {
 		tot.waitSeen(t, 5)
 		if got := k.positions(); len(got) != 0 {
 			t.Errorf("applied %v before the gate opened", got)
+		}
+	})
+
+	t.Run("a position the log reached after Run read its head is not refused", func(t *testing.T) {
+		// Another server appends, and updates the read model both share, between Run's
+		// reading the head and Resume.
+		s := fiveEvents(t)
+		k := &kept{name: "db"}
+		k.before = func() store.Position {
+			a, err := s.Append(context.Background(), "counter-b", store.NoStream, store.EventData{Type: "CounterCreated", Data: []byte(`{"id":"b"}`)})
+			if err != nil {
+				t.Error(err)
+			}
+			return a.Position
+		}
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k)
+		startRunner(t, r)
+		waitFor(t, r, 6)
+		if st := statusOf(t, r, "db"); st.Position != 6 || st.Stopped {
+			t.Errorf("status %+v, want a projection at position 6", st)
+		}
+		if got := k.positions(); len(got) != 0 {
+			t.Errorf("applied %v, want nothing: the read model reflects the whole log", got)
 		}
 	})
 
