@@ -4,7 +4,9 @@
 // Open connects with a pgx connection pool, creates and migrates its schema (embedded,
 // versioned SQL migrations recorded in a schema_migrations table and applied under an
 // advisory lock, so several servers may start at once; a schema already at the latest
-// version gets no DDL, so a role that may only use its tables can run the servers), and
+// version gets no DDL, so a role that may only use its tables can run the servers; a
+// migration waits a few seconds at a time, five times, for a table another transaction
+// holds, such as a pg_dump, and Open then fails saying so), and
 // returns a Store that
 // implements store.Store, store.Header, store.Checkpointer, store.Snapshotter,
 // store.StreamVersioner and store.TypeReader (over an index on the events' type and

@@ -14,6 +14,12 @@ func WithMaxAppendBytes(n int) Option {
 	return func(o *options) { o.maxAppend = n }
 }
 
+// WithMigrationLocks sets how long a migration waits for a lock, how often it tries and
+// how long it pauses between tries, so that a test can wait its tries out.
+func WithMigrationLocks(timeout string, tries int, pause time.Duration) Option {
+	return func(o *options) { o.migrateLocks = lockPolicy{timeout: timeout, tries: tries, pause: pause} }
+}
+
 // WithMaxGroupBytes lowers maxGroupBytes, so that a test can fill a group with small
 // appends.
 func WithMaxGroupBytes(n int) Option {

@@ -3,13 +3,16 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed migrations/*.sql
@@ -68,17 +71,17 @@ func SchemaVersion() int {
 // schema that exists (an administrator created it for the role, with CREATE SCHEMA ...
 // AUTHORIZATION) is not created again, so the role needs no CREATE privilege on the
 // database.
-func migrate(ctx context.Context, conn *pgx.Conn, schema string) error {
+func migrate(ctx context.Context, conn *pgx.Conn, schema string, lp lockPolicy) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
-	return apply(ctx, conn, schema, ms)
+	return apply(ctx, conn, schema, ms, lp)
 }
 
 // apply is migrate with the migrations given, ms, sorted by version: its tests bring a
 // schema to an older version.
-func apply(ctx context.Context, conn *pgx.Conn, schema string, ms []migration) (err error) {
+func apply(ctx context.Context, conn *pgx.Conn, schema string, ms []migration, lp lockPolicy) (err error) {
 	latest := ms[len(ms)-1].version
 	// Versions only grow, so a schema found at the latest one needs nothing, lock or not.
 	st, err := readSchema(ctx, conn, schema)
@@ -123,8 +126,38 @@ func apply(ctx context.Context, conn *pgx.Conn, schema string, ms []migration) (
 		if m.version <= st.version {
 			continue
 		}
-		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := applyOne(ctx, conn, q, m, lp); err != nil {
+			return fmt.Errorf("postgres: migrate %s to version %d (%s): %w", schema, m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+// lockPolicy is how long a migration waits for a lock on a table (a PostgreSQL interval),
+// how often it tries, and how long it pauses between tries. A migration that changes a table
+// waits for the transactions using it, and while it waits every other use of the table waits
+// behind it: a pg_dump holds a lock on every table until it ends, so with no bound a
+// migration started during a dump stopped the other servers' appends for the whole dump (a
+// review). Past the last try, Open fails, naming the cause; a later start migrates.
+type lockPolicy struct {
+	timeout string
+	tries   int
+	pause   time.Duration
+}
+
+func defaultLockPolicy() lockPolicy {
+	return lockPolicy{timeout: "3s", tries: 5, pause: 2 * time.Second}
+}
+
+// applyOne applies migration m in a transaction of its own, recording it in
+// schema_migrations. q is the schema, quoted.
+func applyOne(ctx context.Context, conn *pgx.Conn, q string, m migration, lp lockPolicy) error {
+	for try := 1; ; try++ {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+q); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `SELECT set_config('lock_timeout', $1, true)`, lp.timeout); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
@@ -132,11 +165,22 @@ func apply(ctx context.Context, conn *pgx.Conn, schema string, ms []migration) (
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO `+q+`.schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
 			return err
-		}); err != nil {
-			return fmt.Errorf("postgres: migrate %s to version %d (%s): %w", schema, m.version, m.name, err)
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" { // lock_not_available
+			return err
+		}
+		if try >= lp.tries {
+			return fmt.Errorf("another transaction holds a table the migration changes (a pg_dump, a long report?), %d tries of %s: start again once it has ended: %w", try, lp.timeout, err)
+		}
+		t := time.NewTimer(lp.pause)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
 	}
-	return nil
 }
 
 // schemaState is what migrate finds of a schema.

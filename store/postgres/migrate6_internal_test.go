@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,7 +63,7 @@ func TestMigration6_upgradesALogInUse(t *testing.T) {
 	if ms[5].version != 6 {
 		t.Fatalf("migration 6 is %d (%s)", ms[5].version, ms[5].name)
 	}
-	if err := apply(ctx, conn, schema, ms[:5]); err != nil {
+	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
 		t.Fatal(err)
 	}
 	callAppend(t, conn, schema, "a", 0, 2)
@@ -138,7 +139,7 @@ func TestMigration6_whileAppending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(ctx, conn, schema, ms[:5]); err != nil {
+	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
 		t.Fatal(err)
 	}
 	const writers, each = 4, 60
@@ -253,5 +254,125 @@ func TestStore_Import_takesTheAppendLock(t *testing.T) {
 	}
 	if !free() {
 		t.Error("Import's lock was held after the append committed")
+	}
+}
+
+// schemaAt5 returns a schema at version 5, with two events appended, and a connection.
+func schemaAt5(t *testing.T) (url, schema string, conn *pgx.Conn) {
+	t.Helper()
+	url = pgtest.URL(t)
+	schema = pgtest.Schema(t, url)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	callAppend(t, conn, schema, "a", 0, 2)
+	return url, schema, conn
+}
+
+// A role that could read log_head and streams (one limited to its tables, running a server
+// of the release before) can read the views that replace them: dropping the tables dropped
+// its grants, and such a server failed every command once the migration committed.
+func TestMigration6_keepsReaders(t *testing.T) {
+	url, schema, conn := schemaAt5(t)
+	ctx := context.Background()
+	role := "reader_" + schema
+	q := func(n string) string { return pgx.Identifier{schema, n}.Sanitize() }
+	for _, sql := range []string{
+		`CREATE ROLE ` + role,
+		`GRANT USAGE ON SCHEMA ` + pgx.Identifier{schema}.Sanitize() + ` TO ` + role,
+		`GRANT SELECT, INSERT, UPDATE ON ` + q("events") + `, ` + q("streams") + `, ` + q("log_head") + ` TO ` + role,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { // the schema first: the grants in it depend on the role
+		for _, sql := range []string{`DROP SCHEMA IF EXISTS ` + pgx.Identifier{schema}.Sanitize() + ` CASCADE`, `DROP ROLE IF EXISTS ` + role} {
+			if _, err := conn.Exec(context.Background(), sql); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	s, err := Open(ctx, url, WithSchema(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL ROLE `+role); err != nil {
+		t.Fatal(err)
+	}
+	var head, version int64
+	if err := tx.QueryRow(ctx, `SELECT position FROM `+q("log_head")).Scan(&head); err != nil || head != 2 {
+		t.Errorf("the role's read of log_head: %d, %v; want 2", head, err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT version FROM `+q("streams")+` WHERE stream_id = $1`, []byte("a")).Scan(&version); err != nil || version != 2 {
+		t.Errorf("the role's read of streams: %d, %v; want 2", version, err)
+	}
+}
+
+// A migration that cannot get its locks (a pg_dump holds the tables until it ends) gives up
+// after a bounded wait, and Open fails saying why, instead of waiting for the dump while
+// every other server's appends wait behind it; once the dump is over, Open migrates.
+func TestMigration6_duringADump(t *testing.T) {
+	url, schema, conn := schemaAt5(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dump, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dump.Rollback(context.Background())
+	q := func(n string) string { return pgx.Identifier{schema, n}.Sanitize() }
+	// What pg_dump does first, for every table it dumps.
+	if _, err := dump.Exec(ctx, `LOCK TABLE `+q("events")+`, `+q("streams")+`, `+q("log_head")+` IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := Open(ctx, url, WithSchema(schema), WithMigrationLocks("200ms", 3, 50*time.Millisecond))
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	// A server of the release before goes on appending meanwhile, the dump still running.
+	old, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close(context.Background())
+	for i := range 5 {
+		if _, _, _, err := appendCall(old, schema, "b", -1, 1); err != nil {
+			t.Fatalf("append %d of a server of the release before, during the dump: %v", i, err)
+		}
+	}
+	if err := <-opened; err == nil || !strings.Contains(err.Error(), "another transaction holds a table") {
+		t.Fatalf("Open during the dump: %v; want a failure saying a transaction holds the tables", err)
+	}
+	if err := dump.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, url, WithSchema(schema))
+	if err != nil {
+		t.Fatalf("Open after the dump: %v", err)
+	}
+	defer s.Close()
+	if h, err := s.Head(ctx); err != nil || h != 7 {
+		t.Errorf("Head = %d, %v; want 7", h, err)
 	}
 }

@@ -27,6 +27,7 @@ type options struct {
 	settleTimeout time.Duration // bounds the look-ups of one group's appends, together
 	maxAppend     int           // bounds one append's encoded size (MaxAppendBytes)
 	groupBytes    int           // bounds a group's appends by their encoded size (maxGroupBytes)
+	migrateLocks  lockPolicy    // how a migration waits for the locks it needs
 }
 
 // Option configures a Store.
@@ -114,7 +115,8 @@ func WithRetryWindow(d time.Duration) Option {
 }
 
 func buildOptions(opts []Option) options {
-	o := options{schema: DefaultSchema, now: time.Now, groupTimeout: groupTimeout, settleTimeout: settleTimeout, maxAppend: MaxAppendBytes, groupBytes: maxGroupBytes}
+	o := options{schema: DefaultSchema, now: time.Now, groupTimeout: groupTimeout, settleTimeout: settleTimeout,
+		maxAppend: MaxAppendBytes, groupBytes: maxGroupBytes, migrateLocks: defaultLockPolicy()}
 	for _, f := range opts {
 		f(&o)
 	}

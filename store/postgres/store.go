@@ -118,7 +118,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: connect: %w", err)
 	}
-	err = migrate(ctx, conn, o.schema)
+	err = migrate(ctx, conn, o.schema, o.migrateLocks)
 	_ = conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, err

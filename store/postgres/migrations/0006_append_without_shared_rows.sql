@@ -51,8 +51,32 @@ END
 $$;
 
 -- log_head is locked by every append of an older release's function: dropping it waits for
--- the appends in flight, so none of them interleaves with the function above.
-DROP TABLE log_head;
-DROP TABLE streams;
-CREATE VIEW log_head AS SELECT true AS one, coalesce(max(position), 0) AS position FROM events;
-CREATE VIEW streams AS SELECT stream_id, max(version) AS version FROM events GROUP BY stream_id;
+-- the appends in flight, so none of them interleaves with the function above (and for a
+-- pg_dump, which holds every table until it ends: the migration waits for a lock at most
+-- a few seconds at a time, see migrate.go). The roles that could read the tables (a role
+-- limited to its tables, running a server of the release before) can read the views.
+DO $$
+DECLARE
+    readers text[];
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END), '{}')
+        INTO readers
+        FROM pg_class c
+        CROSS JOIN LATERAL aclexplode(c.relacl) a
+        LEFT JOIN pg_roles r ON r.oid = a.grantee
+        WHERE c.oid IN ('log_head'::regclass, 'streams'::regclass)
+            AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner;
+    DROP TABLE log_head;
+    DROP TABLE streams;
+    CREATE VIEW log_head AS SELECT true AS one, coalesce(max(position), 0) AS position FROM events;
+    -- A stream's row comes from its first event, and its version from the end of its index
+    -- (a condition on stream_id reaches both indexes): a view grouping the events by stream
+    -- read the whole stream for each lookup.
+    CREATE VIEW streams AS
+        SELECT e.stream_id, (SELECT max(m.version) FROM events m WHERE m.stream_id = e.stream_id) AS version
+        FROM events e WHERE e.version = 1;
+    IF cardinality(readers) > 0 THEN
+        EXECUTE format('GRANT SELECT ON log_head, streams TO %s', array_to_string(readers, ', '));
+    END IF;
+END
+$$;
