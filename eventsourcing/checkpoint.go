@@ -12,8 +12,11 @@ import (
 // finalSaveTimeout bounds the checkpoint save when Run ends.
 const finalSaveTimeout = 5 * time.Second
 
+// checkpointPrefix starts the name of every saga's checkpoint, followed by the saga's name.
+const checkpointPrefix = "saga:"
+
 // checkpointName is the name a saga's checkpoint is saved under.
-func checkpointName(q *processor) string { return "saga:" + q.name }
+func checkpointName(q *processor) string { return checkpointPrefix + q.name }
 
 // resume starts saga q after its checkpoint, when it has one that belongs to this log (see
 // Runner). head is the log's head when Run started.

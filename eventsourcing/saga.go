@@ -121,10 +121,10 @@ type sagaProcessor[E, C any] struct {
 // type has a Stream() string method (see Route): a Runner runs the commands for one stream,
 // and the commands caused by one stream's events, in log order, and the others concurrently.
 //
-// NewSaga panics when saga.React, codec or dispatch is nil, or when name is not valid UTF-8
-// or holds a NUL byte (no store could keep its checkpoint, see store.CheckCheckpoint): a
-// wiring mistake, reported where it was made rather than as a failure of every event the
-// saga is given or of every checkpoint saved.
+// NewSaga panics when saga.React, codec or dispatch is nil, or when name is not valid UTF-8,
+// holds a NUL byte or is too long (no store could keep its checkpoint, named "saga:" and the
+// name; see store.CheckCheckpoint): a wiring mistake, reported where it was made rather than
+// as a failure of every event the saga is given or of every checkpoint saved.
 func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dispatch func(ctx context.Context, c C, m Meta) (Result, error), opts ...SagaOption) SagaProcessor {
 	missing := ""
 	switch {
@@ -138,7 +138,7 @@ func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dis
 	if missing != "" {
 		panic(fmt.Sprintf("eventsourcing: NewSaga %q: no %s", name, missing))
 	}
-	if err := store.CheckCheckpoint(name, store.Checkpoint{}); err != nil {
+	if err := store.CheckCheckpoint(checkpointPrefix+name, store.Checkpoint{}); err != nil {
 		panic(fmt.Sprintf("eventsourcing: NewSaga: %v", err))
 	}
 	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}

@@ -290,6 +290,7 @@ func TestNewSaga_panicsOnAMissingPart(t *testing.T) {
 		// No store could keep its checkpoint (store.CheckCheckpoint): every save would fail.
 		{"a name of invalid UTF-8", "mirror\xff", mirrorSaga(), counterCodec{}, h.Handle, "not valid UTF-8"},
 		{"a name holding NUL", "mir\x00ror", mirrorSaga(), counterCodec{}, h.Handle, "NUL"},
+		{"a name too long for its checkpoint's", strings.Repeat("m", store.MaxCheckpointNameBytes-4), mirrorSaga(), counterCodec{}, h.Handle, "over the limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

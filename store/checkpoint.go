@@ -25,10 +25,11 @@ type Checkpoint struct {
 // commands would be decided anew) resumes where it left off instead of at the start.
 // Checkpoints are not events: they are not in the log, and reading the log does not see them.
 //
-// A name is valid UTF-8 without NUL, and so are a checkpoint's event ids; both methods
-// fail with ErrInvalid otherwise (see CheckCheckpoint), in every store alike: a file of
-// JSON would keep a name's invalid bytes as U+FFFD, losing it across a restart, and a
-// database's text column holds neither.
+// A name is valid UTF-8 without NUL, of at most MaxCheckpointNameBytes, and a checkpoint's
+// event ids are valid UTF-8; both methods fail with ErrInvalid otherwise (see
+// CheckCheckpoint), in every store alike: a file of JSON would keep a name's invalid bytes
+// as U+FFFD, losing it across a restart, and a database's text column holds neither, nor
+// its index a name of a few kilobytes.
 type Checkpointer interface {
 	// Checkpoint returns the checkpoint saved under name, or the zero Checkpoint when none was.
 	Checkpoint(ctx context.Context, name string) (Checkpoint, error)
@@ -39,10 +40,15 @@ type Checkpointer interface {
 	SaveCheckpoint(ctx context.Context, name string, c Checkpoint) error
 }
 
+// MaxCheckpointNameBytes is the longest checkpoint name a Checkpointer takes.
+const MaxCheckpointNameBytes = 1024
+
 // CheckCheckpoint returns the ErrInvalid error Checkpoint (with the zero Checkpoint) and
 // SaveCheckpoint fail with for these arguments, or nil when they are valid.
 func CheckCheckpoint(name string, c Checkpoint) error {
 	switch {
+	case len(name) > MaxCheckpointNameBytes:
+		return fmt.Errorf("%w: checkpoint name of %d bytes, over the limit of %d", ErrInvalid, len(name), MaxCheckpointNameBytes)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("%w: checkpoint name %q is not valid UTF-8", ErrInvalid, name)
 	case strings.IndexByte(name, 0) >= 0:

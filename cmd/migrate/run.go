@@ -274,7 +274,7 @@ func copyCheckpoints(ctx context.Context, src *jsonl.Store, dst store.Checkpoint
 		case err != nil:
 			return fmt.Errorf("the events are copied, checkpoint %q maybe not: %w (run again to retry)", name, err)
 		case kept != c:
-			fmt.Fprintf(stdout, "kept checkpoint %q at position %d, which the destination held, further on than the log's (%d)\n", name, kept.Position, c.Position)
+			fmt.Fprintf(stdout, "kept checkpoint %q at position %d, which the destination held (the log's is at %d)\n", name, kept.Position, c.Position)
 		default:
 			fmt.Fprintf(stdout, "saved checkpoint %q (position %d)\n", name, c.Position)
 		}

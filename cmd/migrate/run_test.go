@@ -708,7 +708,7 @@ func TestCopyCheckpoints_keptAndInvalid(t *testing.T) {
 		t.Errorf("destination holds %+v; want only saga:this as it was", dst)
 	}
 	for _, want := range []string{
-		`kept checkpoint "saga:this" at position 4, which the destination held, further on than the log's (2)`,
+		`kept checkpoint "saga:this" at position 4, which the destination held (the log's is at 2)`,
 		`not copied: checkpoint "saga:a\x00b" (position 2), which no saga can have:`,
 	} {
 		if !strings.Contains(out.String(), want) {

@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -57,18 +59,27 @@ func checkCheckpoints(tb testing.TB, h Harness) {
 	}{
 		{"saga:\xff", x1},
 		{"saga:\x00", x1},
+		{"saga:" + strings.Repeat("x", store.MaxCheckpointNameBytes-4), x1}, // one byte over
 		{"saga:x", store.Checkpoint{Position: 1, EventID: "\xc3", Head: 2, HeadEventID: evs[1].ID}},
 		{"saga:x", store.Checkpoint{Position: 1, EventID: evs[0].ID, Head: 2, HeadEventID: "a\xffb"}},
 	} {
+		short := bad.name
+		if len(short) > 24 {
+			short = fmt.Sprintf("%s… (%d bytes)", short[:16], len(short))
+		}
 		if err := cp().SaveCheckpoint(ctx, bad.name, bad.c); !errors.Is(err, store.ErrInvalid) {
-			tb.Errorf("SaveCheckpoint(%q, %+v) = %v, want ErrInvalid", bad.name, bad.c, err)
+			tb.Errorf("SaveCheckpoint(%q, %+v) = %v, want ErrInvalid", short, bad.c, err)
 		}
 		if bad.name != "saga:x" {
 			if c, err := cp().Checkpoint(ctx, bad.name); !errors.Is(err, store.ErrInvalid) || c != (store.Checkpoint{}) {
-				tb.Errorf("Checkpoint(%q) = %+v, %v; want ErrInvalid", bad.name, c, err)
+				tb.Errorf("Checkpoint(%q) = %+v, %v; want ErrInvalid", short, c, err)
 			}
 		}
 	}
+	// The longest name is kept.
+	longest := "saga:" + strings.Repeat("x", store.MaxCheckpointNameBytes-5)
+	save(longest, x1)
+	want("the longest name", longest, x1)
 	want("after invalid saves", "saga:x", x3)
 
 	canceled, cancel := context.WithCancel(ctx)
