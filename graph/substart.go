@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,16 +38,36 @@ var _ interface {
 func (subscriptionStart) ExtensionName() string                   { return "SubscriptionStart" }
 func (subscriptionStart) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext records the head for a subscription. A head it cannot read is not
-// recorded: the resolver then reads it (and reports the failure) as it runs.
+// subscriptionHeadWait bounds the head's read as a subscription is taken: it runs on the
+// WebSocket's read loop, which answers nothing else meanwhile (pings, complete), so a store
+// slow to answer (a database under load) would hold the whole connection up.
+const subscriptionHeadWait = time.Second
+
+// MutateOperationContext records the head for a subscription that may start live. A head it
+// cannot read in time is not recorded: the resolver then reads it (and reports a failure) as
+// it runs, on its own goroutine.
 func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	if op.Operation == nil || op.Operation.Operation != ast.Subscription {
+	if op.Operation == nil || op.Operation.Operation != ast.Subscription || !mayStartLive(op.Operation) {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, subscriptionHeadWait)
+	defer cancel()
 	if head, err := s.svc.Head(ctx); err == nil {
 		op.Stats.SetExtension(startHeadStat, head)
 	}
 	return nil
+}
+
+// mayStartLive reports whether the subscription may start at the head: any but
+// restaurantChanged, which sends the current state first and needs no head. (A selection
+// that is not a field, a fragment, is taken to.)
+func mayStartLive(op *ast.OperationDefinition) bool {
+	for _, sel := range op.SelectionSet {
+		if f, ok := sel.(*ast.Field); !ok || f.Name != "restaurantChanged" {
+			return true
+		}
+	}
+	return false
 }
 
 // liveHead returns the position a live subscription starts after: the head when its

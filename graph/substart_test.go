@@ -2,14 +2,17 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/store"
 )
 
@@ -167,5 +170,52 @@ func (c *keptReader) next(tb testing.TB, id string) wsMsg {
 			return m
 		}
 		c.kept = append(c.kept, m)
+	}
+}
+
+// stuckHead is a store whose Head, once armed, answers only once released (or its context
+// ends): a database that does not answer.
+type stuckHead struct {
+	store.Store
+	armed   atomic.Bool
+	release chan struct{}
+}
+
+func (s *stuckHead) Head(ctx context.Context) (store.Position, error) {
+	if s.armed.Load() {
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return s.Store.(store.Header).Head(ctx)
+}
+
+// The head a live subscription starts at is read as the server takes the subscribe message,
+// on the WebSocket's read loop: a store that does not answer must not hold that loop, which
+// answers the client's pings and completes, for longer than a moment. The read waited for
+// ever, and the connection was dropped for want of pongs.
+func TestSubscription_headReadDoesNotHoldTheConnection(t *testing.T) {
+	st := &stuckHead{release: make(chan struct{})}
+	e := newEnv(t, withStore(func(s store.Store) store.Store { st.Store = s; return st }))
+	ws := e.dialWS(t, graphtest.TransportWS)
+	ws.init()
+	st.armed.Store(true)
+	defer close(st.release) // before the server stops: deferred calls run before cleanups
+	ws.start("subscribe", "s", `subscription { events { type } }`)
+	ws.send(wsMsg{Type: "ping"})
+	for {
+		_, b, err := ws.conn.Read(testContext(t))
+		if err != nil {
+			t.Fatalf("no pong while the store did not tell its head: %v", err)
+		}
+		var m wsMsg
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Type == "pong" {
+			return
+		}
 	}
 }
