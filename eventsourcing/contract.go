@@ -46,8 +46,10 @@ type ResumableProjection interface {
 	// Resume returns the position of the last event the read model reflects, 0 for none.
 	// Keep it with the read model, written in the same transaction as each Apply's changes,
 	// so that the two never disagree: an event applied but not counted is applied again
-	// after a restart. Run calls Resume once, before it feeds the projection. An error, or
-	// a position beyond the log's head (a read model of another log, or of a backup of this
-	// one restored since), stops the projection, reported in its Status.
+	// after a restart. Run calls Resume before it feeds the projection, and again, with
+	// backoff, while it fails (its database not up yet), each failure counted in the
+	// projection's Status; a WaitFor waits meanwhile. A panic, or a position beyond the log's
+	// head (a read model of another log, or of a backup of this one restored since), stops
+	// the projection, reported in its Status.
 	Resume(ctx context.Context) (store.Position, error)
 }

@@ -14,14 +14,14 @@ import (
 )
 
 // kept is a ResumableProjection as one kept in a database would be: it remembers the
-// positions it applied, and its Resume returns at, or fails with err, or panics.
+// positions it applied, and its Resume returns at, or fails, or panics.
 type kept struct {
 	name    string
 	at      store.Position
-	err     error
 	panics  bool
 	gate    chan struct{}         // when not nil, each Apply waits for a receive
 	before  func() store.Position // when not nil, Resume calls it and returns its position
+	fails   int                   // Resume fails this many times first
 	mu      sync.Mutex
 	applied []store.Position
 }
@@ -29,13 +29,20 @@ type kept struct {
 func (k *kept) Name() string { return k.name }
 
 func (k *kept) Resume(ctx context.Context) (store.Position, error) {
+	k.mu.Lock()
+	failing := k.fails > 0
+	k.fails--
+	k.mu.Unlock()
+	if failing {
+		return 0, errors.New("the database is not up yet")
+	}
 	if k.panics {
 		panic("lost the database")
 	}
 	if k.before != nil {
 		return k.before(), nil
 	}
-	return k.at, k.err
+	return k.at, nil
 }
 
 func (k *kept) Apply(e store.Event) error {
@@ -142,11 +149,30 @@ func TestRunner_resumableProjection(t *testing.T) {
 		}
 	})
 
+	t.Run("a failing Resume is tried again; WaitFor waits meanwhile", func(t *testing.T) {
+		s := fiveEvents(t)
+		k := &kept{name: "db", at: 3, fails: 2}
+		log, logs := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k)
+		startRunner(t, r)
+		waitFor(t, r, 5)
+		if got := k.positions(); !slices.Equal(got, []store.Position{4, 5}) {
+			t.Errorf("applied positions %v, want [4 5]", got)
+		}
+		st := statusOf(t, r, "db")
+		if st.Position != 5 || st.Stopped || st.Failures != 2 || !strings.Contains(st.LastError, "not up yet") {
+			t.Errorf("status %+v, want a projection at position 5 that failed to resume twice", st)
+		}
+		if !strings.Contains(logs.String(), "cannot resume yet") {
+			t.Errorf("the log does not say the projection could not resume:\n%s", logs.String())
+		}
+	})
+
 	for _, tc := range []struct {
 		name, want string
 		k          *kept
 	}{
-		{"Resume fails", "the database is down", &kept{err: errors.New("the database is down")}},
 		{"Resume panics", "lost the database", &kept{panics: true}},
 		{"a position beyond the log's head", "beyond the log's head 5", &kept{at: 6}},
 		{"a negative position", "position -1", &kept{at: -1}},
@@ -160,6 +186,12 @@ func TestRunner_resumableProjection(t *testing.T) {
 			r.AddProjection(tc.k)
 			r.AddProjection(tot)
 			startRunner(t, r)
+			// WaitFor returns once the projection stopped (it fails at once from then on).
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := r.WaitFor(ctx, 5); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+				t.Errorf("WaitFor: %v, want ErrProcessorStopped", err)
+			}
 			tot.waitSeen(t, 5)
 			st := statusOf(t, r, "db")
 			if !st.Stopped || st.Failures != 1 || !strings.Contains(st.LastError, tc.want) {
@@ -167,11 +199,6 @@ func TestRunner_resumableProjection(t *testing.T) {
 			}
 			if got := tc.k.positions(); len(got) != 0 {
 				t.Errorf("applied %v", got)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := r.WaitFor(ctx, 5); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
-				t.Errorf("WaitFor: %v, want ErrProcessorStopped", err)
 			}
 			if !strings.Contains(logs.String(), tc.want) {
 				t.Errorf("the log does not say %q:\n%s", tc.want, logs.String())

@@ -223,13 +223,6 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}
 	}
-	if err == nil {
-		for _, p := range procs {
-			if rp, ok := p.projection.(ResumableProjection); ok {
-				r.resumeProjection(ctx, p, rp, head)
-			}
-		}
-	}
 	r.mu.Lock()
 	r.startHead, r.startErr = head, err
 	r.mu.Unlock()
@@ -245,11 +238,18 @@ func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	var projections []*processor
 	for _, p := range procs {
-		if _, resumable := p.projection.(ResumableProjection); p.kind == KindProjection && !resumable {
+		switch rp, resumable := p.projection.(ResumableProjection); {
+		case resumable:
+			wg.Go(func() {
+				if r.resumeProjection(ctx, p, rp, head) {
+					r.runProcessor(ctx, []*processor{p})
+				}
+			})
+		case p.kind == KindProjection:
 			projections = append(projections, p)
-			continue
+		default:
+			wg.Go(func() { r.runProcessor(ctx, []*processor{p}) })
 		}
-		wg.Go(func() { r.runProcessor(ctx, []*processor{p}) })
 	}
 	if len(projections) > 0 {
 		wg.Go(func() { r.runProcessor(ctx, projections) })
@@ -590,48 +590,69 @@ func (r *Runner) stopProjection(q *processor, e store.Event, err error) {
 	r.notifyLocked()
 }
 
-// resumeProjection starts q, whose read model is rp's, after the position Resume returns,
-// or stops it with the reason when there is none to start from. head is the log's head when
-// Run started.
-func (r *Runner) resumeProjection(ctx context.Context, q *processor, rp ResumableProjection, head store.Position) {
-	pos, err := resumePosition(ctx, rp)
-	if err == nil && pos > head {
-		// The log may have grown since Run read its head (another server's appends, which
-		// this read model may reflect when the servers share it): look again.
-		if now, herr := Head(ctx, r.store); herr == nil {
-			head = now
+// resumeProjection sets q's position to the one Resume returns, and reports whether q is
+// to run from there. Resume's errors (its database not up yet) are retried, with backoff,
+// until ctx ends, each counted in q's Status; q waits meanwhile at position 0, so a WaitFor
+// waits too. A panic, a negative position or one beyond the log's head stop q for good.
+// head is the log's head when Run started.
+func (r *Runner) resumeProjection(ctx context.Context, q *processor, rp ResumableProjection, head store.Position) bool {
+	delay := resubscribeMin
+	for {
+		pos, panicked, err := resumePosition(ctx, rp)
+		if err == nil && pos > head {
+			// The log may have grown since Run read its head (another server's appends, which
+			// this read model may reflect when the servers share it): look again.
+			head, err = Head(ctx, r.store)
 		}
+		var fatal error
+		switch {
+		case panicked:
+			fatal = fmt.Errorf("resume: %w", err)
+		case err != nil:
+		case pos < 0:
+			fatal = fmt.Errorf("resume: position %d", pos)
+		case pos > head:
+			fatal = fmt.Errorf("resume: position %d is beyond the log's head %d: the read model is not of this log", pos, head)
+		}
+		r.mu.Lock()
+		switch {
+		case fatal != nil:
+			r.logger.Error("eventsourcing: projection failed", "projection", q.name, "err", fatal)
+			q.failures++
+			q.lastErr = fatal.Error()
+			q.stopped = true
+		case err != nil && ctx.Err() == nil:
+			r.logger.Warn("eventsourcing: projection cannot resume yet; retrying", "projection", q.name, "err", err, "retryIn", delay)
+			q.failures++
+			q.lastErr = "resume: " + err.Error()
+		case err == nil:
+			q.pos = pos
+			r.logger.Info("eventsourcing: projection resumes", "projection", q.name, "position", pos)
+		}
+		r.notifyLocked()
+		r.mu.Unlock()
+		if fatal != nil {
+			return false
+		}
+		if err == nil {
+			return true
+		}
+		if sleep(ctx, delay) != nil {
+			return false
+		}
+		delay = min(delay*2, resubscribeMax)
 	}
-	switch {
-	case err != nil:
-		err = fmt.Errorf("resume: %w", err)
-	case pos < 0:
-		err = fmt.Errorf("resume: position %d", pos)
-	case pos > head:
-		err = fmt.Errorf("resume: position %d is beyond the log's head %d: the read model is not of this log", pos, head)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		r.logger.Error("eventsourcing: projection failed", "projection", q.name, "err", err)
-		q.failures++
-		q.lastErr = err.Error()
-		q.stopped = true
-	} else {
-		q.pos = pos
-		r.logger.Info("eventsourcing: projection resumes", "projection", q.name, "position", pos)
-	}
-	r.notifyLocked()
 }
 
 // resumePosition calls Resume, turning a panic into an error.
-func resumePosition(ctx context.Context, rp ResumableProjection) (pos store.Position, err error) {
+func resumePosition(ctx context.Context, rp ResumableProjection) (pos store.Position, panicked bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("panicked: %v", v)
+			panicked, err = true, fmt.Errorf("panicked: %v", v)
 		}
 	}()
-	return rp.Resume(ctx)
+	pos, err = rp.Resume(ctx)
+	return pos, false, err
 }
 
 // apply calls Apply, turning a panic into an error.
