@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -97,15 +98,27 @@ func readFileIn(dir, name string) ([]byte, error) {
 
 // inDir returns err, an error of an operation inside an os.Root of dir, with the paths it
 // names (*fs.PathError's, *os.LinkError's) joined to dir, as os.ReadFile and os.Rename would
-// have named them: a root's errors name only what is inside it.
+// have named them: a root's errors name only what is inside it. A file the root opened names
+// itself with dir already (its Name, and so its Read's and Write's errors): such a path is
+// left as it is, or a full disk's error named the directory twice (a review).
 func inDir(dir string, err error) error {
 	var pe *fs.PathError
 	var le *os.LinkError
+	join := func(p string) string {
+		prefix := dir
+		if !strings.HasSuffix(prefix, string(filepath.Separator)) {
+			prefix += string(filepath.Separator)
+		}
+		if strings.HasPrefix(p, prefix) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
 	switch {
 	case errors.As(err, &pe):
-		pe.Path = filepath.Join(dir, pe.Path)
+		pe.Path = join(pe.Path)
 	case errors.As(err, &le):
-		le.Old, le.New = filepath.Join(dir, le.Old), filepath.Join(dir, le.New)
+		le.Old, le.New = join(le.Old), join(le.New)
 	}
 	return err
 }
