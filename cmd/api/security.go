@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -243,8 +244,12 @@ func logSecurity(logger *slog.Logger, c Config) {
 			scope = "every operation"
 		}
 		logger.Info("bearer token required", "for", scope, "tokens", n)
-	} else {
+	} else if host, _, err := net.SplitHostPort(c.Addr); err == nil && isLoopbackName(strings.Trim(host, "[]")) {
 		logger.Info("no --auth-tokens: anyone who reaches the server may run mutations")
+	} else {
+		// Reachable from other machines with no token: an empty EVENTGRAPH_AUTH_TOKENS (a
+		// secret that was not filled in) counts as unset, and an INFO line went unnoticed.
+		logger.Warn("no --auth-tokens and --addr is not a loopback address: anyone on the network may run mutations", "addr", c.Addr)
 	}
 	if slices.Contains(c.AllowedOrigins, "*") {
 		logger.Warn("--allowed-origins=* lets every web site call the API from its visitors' browsers")
