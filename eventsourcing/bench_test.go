@@ -95,17 +95,7 @@ func BenchmarkRunner(b *testing.B) {
 	b.ResetTimer()
 	r := eventsourcing.NewRunner(s)
 	r.AddProjection(newTotals("totals"))
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(runCtx) }()
-	if err := r.CaughtUp(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	cancel()
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
+	timeCatchUp(b, r)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
@@ -148,17 +138,7 @@ func benchSagaCatchUp(b *testing.B, resumed bool) {
 	r.AddProjection(newTotals("totals"))
 	r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle))
 	b.ResetTimer()
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- r.Run(runCtx) }()
-	if err := r.CaughtUp(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	cancel()
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
+	timeCatchUp(b, r)
 	want := 2 * b.N
 	if resumed {
 		want-- // the first event's mirror is not created: the checkpoint says it was handled
@@ -167,4 +147,21 @@ func benchSagaCatchUp(b *testing.B, resumed bool) {
 		b.Fatalf("%d events, want %d", n, want)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// timeCatchUp runs r until it has caught up with the log, the benchmark's timer running
+// meanwhile only, and stops it.
+func timeCatchUp(b *testing.B, r *eventsourcing.Runner) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	if err := r.CaughtUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
 }

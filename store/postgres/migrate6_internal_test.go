@@ -43,19 +43,18 @@ func callAppend(tb testing.TB, q queryRower, schema, stream string, expected int
 	return ok, version, head
 }
 
-// TestMigration6_upgradesALogInUse: a schema at version 5, written to through the function of
-// that version (which kept the head and the streams' versions in tables), migrates to
-// version 6 with its head and versions intact, and the views that replace those tables show
-// what a server of the release before, still running, reads from them.
-func TestMigration6_upgradesALogInUse(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, url)
+// schemaAt5 returns a new schema at version 5, what a server of the release before migration
+// 6 runs on, and a connection, closed when the test ends.
+func schemaAt5(t *testing.T) (url, schema string, conn *pgx.Conn) {
+	t.Helper()
+	url = pgtest.URL(t)
+	schema = pgtest.Schema(t, url)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) })
 	ms, err := migrations()
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +65,16 @@ func TestMigration6_upgradesALogInUse(t *testing.T) {
 	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
 		t.Fatal(err)
 	}
+	return url, schema, conn
+}
+
+// TestMigration6_upgradesALogInUse: a schema at version 5, written to through the function of
+// that version (which kept the head and the streams' versions in tables), migrates to
+// version 6 with its head and versions intact, and the views that replace those tables show
+// what a server of the release before, still running, reads from them.
+func TestMigration6_upgradesALogInUse(t *testing.T) {
+	url, schema, conn := schemaAt5(t)
+	ctx := context.Background()
 	callAppend(t, conn, schema, "a", 0, 2)
 	callAppend(t, conn, schema, "b", 0, 1)
 	callAppend(t, conn, schema, "a", 2, 1)
@@ -127,21 +136,8 @@ func TestMigration6_upgradesALogInUse(t *testing.T) {
 // waits for them), those after it run the new function, one may fail as the table it was
 // waiting for is dropped; no position is taken twice or skipped, and no version either.
 func TestMigration6_whileAppending(t *testing.T) {
-	url := pgtest.URL(t)
-	schema := pgtest.Schema(t, url)
+	url, schema, conn := schemaAt5(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
-		t.Fatal(err)
-	}
 	const writers, each = 4, 60
 	var wg sync.WaitGroup
 	migrated := make(chan struct{})
@@ -257,34 +253,13 @@ func TestStore_Import_takesTheAppendLock(t *testing.T) {
 	}
 }
 
-// schemaAt5 returns a schema at version 5, with two events appended, and a connection.
-func schemaAt5(t *testing.T) (url, schema string, conn *pgx.Conn) {
-	t.Helper()
-	url = pgtest.URL(t)
-	schema = pgtest.Schema(t, url)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := apply(ctx, conn, schema, ms[:5], defaultLockPolicy()); err != nil {
-		t.Fatal(err)
-	}
-	callAppend(t, conn, schema, "a", 0, 2)
-	return url, schema, conn
-}
-
 // A role that could read log_head and streams (one limited to its tables, running a server
 // of the release before) can read the views that replace them: dropping the tables dropped
 // its grants, and such a server failed every command once the migration committed.
 func TestMigration6_keepsReaders(t *testing.T) {
 	url, schema, conn := schemaAt5(t)
 	ctx := context.Background()
+	callAppend(t, conn, schema, "a", 0, 2)
 	role := "reader_" + schema
 	q := func(n string) string { return pgx.Identifier{schema, n}.Sanitize() }
 	for _, sql := range []string{
@@ -330,6 +305,7 @@ func TestMigration6_keepsReaders(t *testing.T) {
 // every other server's appends wait behind it; once the dump is over, Open migrates.
 func TestMigration6_duringADump(t *testing.T) {
 	url, schema, conn := schemaAt5(t)
+	callAppend(t, conn, schema, "a", 0, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dump, err := conn.Begin(ctx)
