@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -53,6 +54,14 @@ func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	dir := filepath.Join(t.TempDir(), "data")
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(os.Environ(), "EVENTGRAPH_DATA="+dir)
+	if sig == syscall.SIGHUP {
+		// The tests may run with SIGHUP ignored (under nohup), and a child inherits that: the
+		// server would then leave SIGHUP ignored, as it should (see the nohup test). A handler
+		// here makes the child start with the default instead, as exec resets a handled signal.
+		handled := make(chan os.Signal, 1)
+		signal.Notify(handled, syscall.SIGHUP)
+		defer signal.Stop(handled)
+	}
 	addr, lines, readDone := startLogged(t, cmd)
 	ctx := testCtx(t)
 
