@@ -671,8 +671,21 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written []
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q.pos, q.posID = pos, id
+	var wrote store.Position // the furthest position written
 	for _, s := range written {
 		q.recordLocked(pos, s)
+		wrote = max(wrote, s.last)
+	}
+	if r.waiters > 0 && wrote > 0 {
+		// A WaitFor whose closure this write extends beyond a stopped processor can only
+		// fail: it must learn so now, not once every processor reached its target (see
+		// notifyAtLocked), which a slow one may take long to.
+		for _, o := range r.procs {
+			if o.stopped && o.pos < wrote {
+				r.notifyLocked()
+				break
+			}
+		}
 	}
 	if len(q.writes) > 0 {
 		// Forget writes every processor has processed, with all they led to (what another
