@@ -43,28 +43,54 @@ func (subscriptionStart) Validate(graphql.ExecutableSchema) error { return nil }
 // slow to answer (a database under load) would hold the whole connection up.
 const subscriptionHeadWait = time.Second
 
-// MutateOperationContext records the head for a subscription that may start live. A head it
-// cannot read in time is not recorded: the resolver then reads it (and reports a failure) as
-// it runs, on its own goroutine.
+// MutateOperationContext records the head for a subscription that starts live. A store that
+// cannot tell its head in time fails the subscription, and the client subscribes again: read
+// later, by the resolver, the head could be past a command the client sent after subscribing,
+// whose event the subscription would then miss without a word.
 func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	if op.Operation == nil || op.Operation.Operation != ast.Subscription || !mayStartLive(op.Operation) {
+	if op.Operation == nil || op.Operation.Operation != ast.Subscription || !startsLive(op) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, subscriptionHeadWait)
 	defer cancel()
-	if head, err := s.svc.Head(ctx); err == nil {
-		op.Stats.SetExtension(startHeadStat, head)
+	head, err := s.svc.Head(ctx)
+	if err != nil {
+		return &gqlerror.Error{
+			Message:    "the event store did not tell where the log ends in time: subscribe again",
+			Extensions: map[string]any{"code": CodeInternal},
+		}
 	}
+	op.Stats.SetExtension(startHeadStat, head)
 	return nil
 }
 
-// mayStartLive reports whether the subscription may start at the head: any but
-// restaurantChanged, which sends the current state first and needs no head. (A selection
-// that is not a field, a fragment, is taken to.)
-func mayStartLive(op *ast.OperationDefinition) bool {
-	for _, sel := range op.SelectionSet {
-		if f, ok := sel.(*ast.Field); !ok || f.Name != "restaurantChanged" {
+// startsLive reports whether the subscription starts at the log's head: events without
+// afterPosition, and orderChanged of a restaurant. The others send the current state first
+// or replay from a position, and need no head. (A selection that is not a field, a
+// fragment, is taken to.)
+func startsLive(op *graphql.OperationContext) bool {
+	given := func(f *ast.Field, name string) bool {
+		a := f.Arguments.ForName(name)
+		if a == nil || a.Value == nil {
+			return false
+		}
+		v, err := a.Value.Value(op.Variables)
+		return err != nil || v != nil
+	}
+	for _, sel := range op.Operation.SelectionSet {
+		f, ok := sel.(*ast.Field)
+		if !ok {
 			return true
+		}
+		switch f.Name {
+		case "events":
+			if !given(f, "afterPosition") {
+				return true
+			}
+		case "orderChanged":
+			if given(f, "restaurantId") {
+				return true
+			}
 		}
 	}
 	return false

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -194,28 +195,53 @@ func (s *stuckHead) Head(ctx context.Context) (store.Position, error) {
 
 // The head a live subscription starts at is read as the server takes the subscribe message,
 // on the WebSocket's read loop: a store that does not answer must not hold that loop, which
-// answers the client's pings and completes, for longer than a moment. The read waited for
-// ever, and the connection was dropped for want of pongs.
+// answers the client's pings and completes, for longer than a moment (the read waited for
+// ever, and the connection was dropped for want of pongs). The subscription then fails, and
+// the client subscribes again: started from a head read later it could miss a command the
+// client sent after it. A subscription that needs no head (from a position, or the state
+// first) does not wait for one.
 func TestSubscription_headReadDoesNotHoldTheConnection(t *testing.T) {
 	st := &stuckHead{release: make(chan struct{})}
 	e := newEnv(t, withStore(func(s store.Store) store.Store { st.Store = s; return st }))
+	e.create(t, restaurantInput("r1", "a"))
 	ws := e.dialWS(t, graphtest.TransportWS)
 	ws.init()
 	st.armed.Store(true)
 	defer close(st.release) // before the server stops: deferred calls run before cleanups
 	ws.start("subscribe", "s", `subscription { events { type } }`)
 	ws.send(wsMsg{Type: "ping"})
-	for {
+	var refused wsMsg // the subscription's first message, which may come before the pong
+	for ponged := false; !ponged || refused.ID == ""; {
 		_, b, err := ws.conn.Read(testContext(t))
 		if err != nil {
-			t.Fatalf("no pong while the store did not tell its head: %v", err)
+			t.Fatalf("no pong, or no answer to the subscription, while the store did not tell its head: %v", err)
 		}
 		var m wsMsg
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		if m.Type == "pong" {
-			return
+		switch {
+		case m.Type == "pong":
+			ponged = true
+		case m.ID == "s" && refused.ID == "":
+			refused = m
 		}
+	}
+	if !strings.Contains(string(refused.Payload), graph.CodeInternal) || !strings.Contains(string(refused.Payload), "subscribe again") {
+		t.Errorf("the live subscription's answer %s %s; want %s saying to subscribe again", refused.Type, refused.Payload, graph.CodeInternal)
+	}
+	ws.start("subscribe", "h", `subscription { events(afterPosition: 0) { type } }`)
+	for {
+		m, err := ws.read()
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if m.ID == "s" { // its complete
+			continue
+		}
+		if m.ID != "h" || m.Type != "next" || !strings.Contains(string(m.Payload), "RestaurantCreated") {
+			t.Errorf("a subscription from a position got %s %q %s; want the log's first event", m.Type, m.ID, m.Payload)
+		}
+		break
 	}
 }
