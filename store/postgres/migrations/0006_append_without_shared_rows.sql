@@ -54,18 +54,34 @@ $$;
 -- the appends in flight, so none of them interleaves with the function above (and for a
 -- pg_dump, which holds every table until it ends: the migration waits for a lock at most
 -- a few seconds at a time, see migrate.go). The roles that could read the tables (a role
--- limited to its tables, running a server of the release before) can read the views.
+-- limited to its tables, running a server of the release before) can read the views, which
+-- belong to the tables' owner, also when another role (a superuser) migrates.
 DO $$
 DECLARE
-    readers text[];
+    owner  text;
+    grants text[]; -- GRANT statements for the views, from the tables' SELECT grants
+    g      text;
 BEGIN
-    SELECT coalesce(array_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END), '{}')
-        INTO readers
-        FROM pg_class c
-        CROSS JOIN LATERAL aclexplode(c.relacl) a
-        LEFT JOIN pg_roles r ON r.oid = a.grantee
-        WHERE c.oid IN ('log_head'::regclass, 'streams'::regclass)
-            AND a.privilege_type = 'SELECT' AND a.grantee <> c.relowner;
+    SELECT c.relowner::regrole::text INTO owner FROM pg_class c WHERE c.oid = 'log_head'::regclass;
+    -- A grant of the table, or of one of its columns (the views have the same columns), to
+    -- PUBLIC or a role, with its grant option.
+    SELECT coalesce(array_agg(format('GRANT SELECT %s ON %I TO %s%s',
+            CASE WHEN x.col IS NULL THEN '' ELSE format('(%I)', x.col) END, x.tab,
+            CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END,
+            CASE WHEN x.grantable THEN ' WITH GRANT OPTION' ELSE '' END)), '{}')
+        INTO grants
+        FROM (
+            SELECT c.relname AS tab, NULL::name AS col, a.grantee, a.is_grantable AS grantable, c.relowner AS owner
+                FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+                WHERE c.oid IN ('log_head'::regclass, 'streams'::regclass) AND a.privilege_type = 'SELECT'
+            UNION ALL
+            SELECT c.relname, t.attname, a.grantee, a.is_grantable, c.relowner
+                FROM pg_class c JOIN pg_attribute t ON t.attrelid = c.oid
+                CROSS JOIN LATERAL aclexplode(t.attacl) a
+                WHERE c.oid IN ('log_head'::regclass, 'streams'::regclass) AND a.privilege_type = 'SELECT'
+        ) x
+        LEFT JOIN pg_roles r ON r.oid = x.grantee
+        WHERE x.grantee <> x.owner;
     DROP TABLE log_head;
     DROP TABLE streams;
     CREATE VIEW log_head AS SELECT true AS one, coalesce(max(position), 0) AS position FROM events;
@@ -75,8 +91,10 @@ BEGIN
     CREATE VIEW streams AS
         SELECT e.stream_id, (SELECT max(m.version) FROM events m WHERE m.stream_id = e.stream_id) AS version
         FROM events e WHERE e.version = 1;
-    IF cardinality(readers) > 0 THEN
-        EXECUTE format('GRANT SELECT ON log_head, streams TO %s', array_to_string(readers, ', '));
-    END IF;
+    EXECUTE format('ALTER VIEW log_head OWNER TO %s', owner);
+    EXECUTE format('ALTER VIEW streams OWNER TO %s', owner);
+    FOREACH g IN ARRAY grants LOOP
+        EXECUTE g;
+    END LOOP;
 END
 $$;
