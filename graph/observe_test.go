@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,24 +252,17 @@ func TestConfig_Observer_subscriptionCutShort(t *testing.T) {
 // appended after arm, or after a while when none is: a subscription reported started before
 // it asked for the head would then start after the test's event.
 type slowHeadStore struct {
-	store.Store
-	mu       sync.Mutex
-	armed    bool
-	appended chan struct{} // closed by the first append after arm
+	appendWatch
+	waited atomic.Bool // the first Head after arm has waited
 }
 
 func (s *slowHeadStore) arm() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.armed, s.appended = true, make(chan struct{})
+	s.waited.Store(false)
+	s.appendWatch.arm()
 }
 
 func (s *slowHeadStore) Head(ctx context.Context) (store.Position, error) {
-	s.mu.Lock()
-	armed, appended := s.armed, s.appended
-	s.armed = false
-	s.mu.Unlock()
-	if armed {
+	if appended := s.armed(); appended != nil && s.waited.CompareAndSwap(false, true) {
 		t := time.NewTimer(300 * time.Millisecond)
 		defer t.Stop()
 		select {
@@ -277,17 +271,6 @@ func (s *slowHeadStore) Head(ctx context.Context) (store.Position, error) {
 		}
 	}
 	return s.Store.(store.Header).Head(ctx)
-}
-
-func (s *slowHeadStore) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
-	a, err := s.Store.Append(ctx, stream, expected, events...)
-	s.mu.Lock()
-	if s.appended != nil {
-		close(s.appended)
-		s.appended = nil
-	}
-	s.mu.Unlock()
-	return a, err
 }
 
 // TestConfig_Observer_subscriptionStartedOnceLive checks that SubscriptionStarted comes

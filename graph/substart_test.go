@@ -17,28 +17,47 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// lateSubscriberHead is a store whose Head, once armed, answers a subscription's resolver
-// (a field of a subscription operation) only after the next Append has committed: the
-// widest of the race between a subscription that reads the log's head as it runs and a
-// command its client sent after it.
-type lateSubscriberHead struct {
+// appendWatch is a store whose appendedAfterArm channel is closed by the first Append
+// after arm: the signal the stores below wait for.
+type appendWatch struct {
 	store.Store
 
 	mu       sync.Mutex
 	appended chan struct{} // closed by the first Append after arm; nil: not armed
 }
 
-func (s *lateSubscriberHead) arm() {
+func (s *appendWatch) arm() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.appended = make(chan struct{})
 }
 
-func (s *lateSubscriberHead) Head(ctx context.Context) (store.Position, error) {
+// armed returns the channel the next Append closes, nil when not armed.
+func (s *appendWatch) armed() chan struct{} {
 	s.mu.Lock()
-	appended := s.appended
+	defer s.mu.Unlock()
+	return s.appended
+}
+
+func (s *appendWatch) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	s.mu.Lock()
+	if s.appended != nil {
+		close(s.appended)
+		s.appended = nil
+	}
 	s.mu.Unlock()
-	if appended != nil && graphql.HasOperationContext(ctx) && graphql.GetFieldContext(ctx) != nil {
+	return a, err
+}
+
+// lateSubscriberHead is a store whose Head, once armed, answers a subscription's resolver
+// (a field of a subscription operation) only after the next Append has committed: the
+// widest of the race between a subscription that reads the log's head as it runs and a
+// command its client sent after it.
+type lateSubscriberHead struct{ appendWatch }
+
+func (s *lateSubscriberHead) Head(ctx context.Context) (store.Position, error) {
+	if appended := s.armed(); appended != nil && graphql.HasOperationContext(ctx) && graphql.GetFieldContext(ctx) != nil {
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
 			select {
 			case <-appended:
@@ -48,17 +67,6 @@ func (s *lateSubscriberHead) Head(ctx context.Context) (store.Position, error) {
 		}
 	}
 	return s.Store.(store.Header).Head(ctx)
-}
-
-func (s *lateSubscriberHead) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
-	a, err := s.Store.Append(ctx, stream, expected, events...)
-	s.mu.Lock()
-	if s.appended != nil {
-		close(s.appended)
-		s.appended = nil
-	}
-	s.mu.Unlock()
-	return a, err
 }
 
 // A live subscription (events without afterPosition, orderChanged(restaurantId:)) starts
@@ -100,7 +108,7 @@ func TestSubscription_liveStartsWhereTheClientSubscribed(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(string(p.proto)+": "+tt.name, func(t *testing.T) {
 				var st *lateSubscriberHead
-				e := newEnv(t, withStore(func(s store.Store) store.Store { st = &lateSubscriberHead{Store: s}; return st }))
+				e := newEnv(t, withStore(func(s store.Store) store.Store { st = &lateSubscriberHead{appendWatch{Store: s}}; return st }))
 				e.create(t, restaurantInput("r1", "a"))
 				placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}})
 				// The saga has created the order (o1 exists for markOrderAsPrepared).
