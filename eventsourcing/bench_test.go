@@ -110,11 +110,23 @@ func BenchmarkRunner_sagaCatchUp(b *testing.B) {
 		if resumed {
 			name = "afterCheckpoint"
 		}
-		b.Run(name, func(b *testing.B) { benchSagaCatchUp(b, resumed) })
+		b.Run(name, func(b *testing.B) { benchSagaCatchUp(b, resumed, false) })
 	}
 }
 
-func benchSagaCatchUp(b *testing.B, resumed bool) {
+// BenchmarkRunner_chainedSagaCatchUp is BenchmarkRunner_sagaCatchUp with a second saga that
+// reacts to each command the first writes with one of its own: a chain of two sagas.
+func BenchmarkRunner_chainedSagaCatchUp(b *testing.B) {
+	for _, resumed := range []bool{false, true} {
+		name := "fromStart"
+		if resumed {
+			name = "afterCheckpoint"
+		}
+		b.Run(name, func(b *testing.B) { benchSagaCatchUp(b, resumed, true) })
+	}
+}
+
+func benchSagaCatchUp(b *testing.B, resumed, chained bool) {
 	s := memory.New()
 	defer s.Close()
 	ctx := context.Background()
@@ -128,8 +140,10 @@ func benchSagaCatchUp(b *testing.B, resumed bool) {
 	if resumed {
 		first = readAll(b, s)[0]
 		c := store.Checkpoint{Position: 1, EventID: first.ID, Head: 1, HeadEventID: first.ID}
-		if err := s.SaveCheckpoint(ctx, "saga:mirror", c); err != nil {
-			b.Fatal(err)
+		for _, saga := range []string{"saga:mirror", "saga:echo"} {
+			if err := s.SaveCheckpoint(ctx, saga, c); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	h := newCounterHandler(s)
@@ -137,11 +151,16 @@ func benchSagaCatchUp(b *testing.B, resumed bool) {
 	r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
 	r.AddProjection(newTotals("totals"))
 	r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle))
+	perEvent := 2
+	if chained {
+		r.AddSaga(eventsourcing.NewSaga("echo", echoSaga(), counterCodec{}, h.Handle))
+		perEvent = 3
+	}
 	b.ResetTimer()
 	timeCatchUp(b, r)
-	want := 2 * b.N
+	want := perEvent * b.N
 	if resumed {
-		want-- // the first event's mirror is not created: the checkpoint says it was handled
+		want -= perEvent - 1 // the first event's mirror (and echo) is not created: the checkpoint says it was handled
 	}
 	if n := len(readAll(b, s)); n != want {
 		b.Fatalf("%d events, want %d", n, want)

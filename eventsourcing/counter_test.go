@@ -152,6 +152,17 @@ func mirrorSaga() decider.Saga[counterEvent, counterCmd] {
 	}}
 }
 
+// echoSaga reacts to the mirror saga's counters (mirror-c<n>) with one of its own
+// (mirror-echo-c<n>), which neither saga reacts to.
+func echoSaga() decider.Saga[counterEvent, counterCmd] {
+	return decider.Saga[counterEvent, counterCmd]{React: func(e counterEvent) []counterCmd {
+		if c, ok := e.(counterCreated); ok && strings.HasPrefix(c.ID, "mirror-c") {
+			return []counterCmd{createCounter{ID: "mirror-echo-" + strings.TrimPrefix(c.ID, "mirror-")}}
+		}
+		return nil
+	}}
+}
+
 // totals is a projection: the value of every counter, by id.
 type totals struct {
 	name string

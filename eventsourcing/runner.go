@@ -118,9 +118,9 @@ type Runner struct {
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
-	ended     bool   // Run has returned: no processor moves again
-	open      []span // reachLocked's scratch
-	walked    int64  // the writes reachLocked looked at, all told: its work, which tests bound
+	ended     bool     // Run has returned: no processor moves again
+	starts    spanHeap // reachLocked's scratch
+	walked    int64    // the writes and spans reachLocked looked at, all told: its work, which tests bound
 }
 
 // processor is one projection or saga; its mutable fields are guarded by Runner.mu.
@@ -136,6 +136,7 @@ type processor struct {
 	lastErr  string
 	stopped  bool
 	writes   []sagaWrite    // a saga's writes, in event order, while a WaitFor may need them
+	reach0   store.Position // a reach of writes[0] (see reachLocked) found beyond every processor, or 0
 	cursor   int            // reachLocked's scratch: the next of writes to look at
 	posID    string         // the id of the event at pos
 	saved    store.Position // the saga's checkpoint as last saved or loaded
@@ -388,62 +389,6 @@ func (r *Runner) reachedLocked(p store.Position) (bool, error) {
 		return false, fmt.Errorf("%w: the runner has stopped (Run returned) before position %d was processed", ErrProcessorStopped, target)
 	}
 	return !behind, nil
-}
-
-// closureLocked returns the highest position written because of the events up to p: what
-// the sagas wrote while handling them, what they wrote while handling that, and so on.
-func (r *Runner) closureLocked(p store.Position) store.Position {
-	return r.reachLocked(1, p)
-}
-
-// reachLocked returns the highest position written because of the events from..to (to, when
-// nothing was): what the sagas wrote while handling them, and so on. Every write lies after
-// the event that caused it, so one pass over the sagas' writes in event order finds all: when
-// it comes to an event, every write that may have caused it has been seen.
-func (r *Runner) reachLocked(from, to store.Position) store.Position {
-	reach := to
-	open := r.open[:0] // what the events found so far wrote, as far as it may still cover one
-	for _, q := range r.procs {
-		// Writes before from were not caused by the events asked about, nor were those the
-		// events before to caused within from..to, which is covered already: both are skipped.
-		i := sort.Search(len(q.writes), func(i int) bool { return q.writes[i].event >= from })
-		j := sort.Search(len(q.writes), func(j int) bool { return q.writes[j].upTo > to })
-		q.cursor = max(i, j)
-	}
-	for {
-		var next *processor // the saga with the earliest event among the writes left
-		for _, q := range r.procs {
-			if q.cursor < len(q.writes) && (next == nil || q.writes[q.cursor].event < next.writes[next.cursor].event) {
-				next = q
-			}
-		}
-		if next == nil {
-			break
-		}
-		w := next.writes[next.cursor]
-		next.cursor++
-		r.walked++
-		if w.event > reach {
-			break // no event from here on was written because of those asked about
-		}
-		covered := w.event <= to
-		if !covered {
-			kept := open[:0]
-			for _, s := range open {
-				if s.last >= w.event { // the others end before every event still to come
-					kept = append(kept, s)
-					covered = covered || s.first <= w.event
-				}
-			}
-			open = kept
-		}
-		if covered {
-			reach = max(reach, w.last)
-			open = append(open, w.span)
-		}
-	}
-	r.open = open[:0]
-	return reach
 }
 
 // Status lists every projection and saga in the order they were added.
@@ -699,52 +644,38 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written []
 				stoppedLow = min(stoppedLow, o.pos)
 			}
 		}
-		i := 0
-		for i < len(q.writes) && !q.reachesBeyondLocked(i, low) && r.reachLocked(q.writes[i].first, q.writes[i].last) <= low {
-			i++
+		i, reach0 := 0, store.Position(0)
+		for ; i < len(q.writes); i++ {
+			if i == 0 && q.reach0 > low {
+				reach0 = q.reach0 // see below: the processors have not got there yet
+				break
+			}
+			if q.reachesBeyondLocked(i, low) {
+				break
+			}
+			if reach := r.reachLocked(q.writes[i].first, q.writes[i].last); reach > low {
+				// The reach only grows while the write is kept: the sagas' new writes add to
+				// it, and a write forgotten in the meantime took with it only positions every
+				// processor had passed. So until the processors pass this one, the write stays
+				// without walking the writes again. Without it, each event walked them all
+				// while a saga's writes caused another's (chained sagas catching up with a
+				// backlog): the catch-up was quadratic.
+				reach0 = reach
+				break
+			}
 		}
-		q.writes = q.writes[i:]
+		q.writes, q.reach0 = q.writes[i:], reach0
 		// A stopped processor never moves again, so the writes above would be kept for ever.
 		// A WaitFor that reaches beyond its position fails whatever was written, so writes
 		// for events after it are never needed.
 		if j := sort.Search(len(q.writes), func(j int) bool { return q.writes[j].event > stoppedLow }); j < len(q.writes) {
 			q.writes = q.writes[:j]
+			if j == 0 {
+				q.reach0 = 0 // it was another write's
+			}
 		}
 	}
 	r.notifyAtLocked()
-}
-
-// reachesBeyondLocked reports, at the cost of a binary search, that the reach of q's write i
-// (see reachLocked) may lie beyond low, so that it is not forgotten yet. The reach covers the
-// write's span and what the writes for the events in it wrote, and so on; upTo of the last
-// write of q for an event up to the span's end bounds the first step from above, with the
-// writes of q before it included. An answer of true may so keep a write a little longer than
-// needed, until every processor passed that bound, which it does (it is a position the log
-// held); false is checked by reachLocked.
-//
-// It spares advance a reachLocked, which walks the writes after the first: while a saga
-// caught up with a backlog, the first write (the one a resumed checkpoint records, say) could
-// not be forgotten, and walking all the writes for every event made the catch-up quadratic
-// (a review: 8,000 events/s falling to 450 with a backlog of 400,000).
-func (q *processor) reachesBeyondLocked(i int, low store.Position) bool {
-	w := q.writes[i]
-	k := sort.Search(len(q.writes), func(k int) bool { return q.writes[k].event > w.last }) - 1
-	return max(w.last, q.writes[max(k, i)].upTo) > low
-}
-
-// recordLocked records that handling the event at event, the saga wrote s. Only what lies
-// after the event counts: a command found to be a repeat returns the events it wrote the
-// first time, which every WaitFor that may need them waits for anyway.
-func (q *processor) recordLocked(event store.Position, s span) {
-	s.first = max(s.first, event+1)
-	if s.last < s.first {
-		return
-	}
-	upTo := s.last
-	if n := len(q.writes); n > 0 {
-		upTo = max(upTo, q.writes[n-1].upTo)
-	}
-	q.writes = append(q.writes, sagaWrite{event: event, span: s, upTo: upTo})
 }
 
 // advanceAll records that the projections processed the event at pos, whose id is id.
