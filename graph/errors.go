@@ -165,6 +165,9 @@ func domainMessage(err error, fallback string) string {
 	if e, ok := errors.AsType[*decider.AlreadyExistsError](err); ok {
 		return e.Error()
 	}
+	if e, ok := errors.AsType[*order.AlreadyPreparedError](err); ok {
+		return e.Error()
+	}
 	if e, ok := errors.AsType[*model.ScalarError](err); ok {
 		return e.Error()
 	}

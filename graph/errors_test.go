@@ -152,7 +152,12 @@ func TestErrors_Codes(t *testing.T) {
 				}
 			}},
 		{name: "order prepared twice", code: graph.CodeOrderAlreadyPrepared, query: markPrepared,
-			vars: map[string]any{"in": map[string]any{"id": "o1"}}},
+			vars: map[string]any{"in": map[string]any{"id": "o1"}},
+			assert: func(t *testing.T, ext map[string]any, msg string) {
+				if msg != `order "o1" is already prepared` { // it named no order
+					t.Fatalf("message %q", msg)
+				}
+			}},
 		{name: "stale expectedVersion", code: graph.CodeVersionConflict, query: changeMenu,
 			vars: map[string]any{"in": map[string]any{"id": "r1", "menu": menu("a"), "expectedVersion": 1}},
 			assert: func(t *testing.T, ext map[string]any, msg string) {

@@ -34,6 +34,11 @@ func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, stream
 	if err != nil {
 		return nil, err
 	}
+	if len(es) == 0 && from > 0 { // the end of the log, or beyond it
+		if err := checkHeld(ctx, r.svc, from); err != nil {
+			return nil, err
+		}
+	}
 	return toEvents(es), nil
 }
 
@@ -45,6 +50,11 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	f, err := fromEventFilter(streamID, types)
 	if err != nil {
 		return nil, err
+	}
+	if after != nil && *after > 0 {
+		if err := checkHeld(ctx, r.svc, *after); err != nil {
+			return nil, err
+		}
 	}
 	after, conv, err := sseEventIDs(ctx, r.svc, after) // over SSE: ids, and resuming after the last
 	if err != nil {

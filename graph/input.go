@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -96,4 +97,18 @@ func position(field string, p *int64) (*store.Position, error) {
 	}
 	pos := store.Position(*p)
 	return &pos, nil
+}
+
+// checkHeld refuses an afterPosition beyond the log's head: no server of this log issued it.
+// A client resuming after a log was restored from a backup (or replaced) would otherwise
+// wait, without a word, until the log grew past it, and then skip the events in between.
+func checkHeld(ctx context.Context, svc *service.Service, after store.Position) error {
+	head, err := svc.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if after > head {
+		return badInput("afterPosition", fmt.Sprintf("is %d, beyond the log's head %d: this log does not hold that position (it was restored or replaced); read it again from a position it holds, such as 0", after, head))
+	}
+	return nil
 }

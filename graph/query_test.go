@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/service"
 )
 
@@ -246,6 +247,26 @@ func TestQueries_ListsFiltersAndCursors(t *testing.T) {
 		for i := 1; i < len(out.Events); i++ {
 			if out.Events[i].Position != out.Events[i-1].Position+1 {
 				t.Fatalf("gap in %+v", out.Events)
+			}
+		}
+	})
+
+	t.Run("events after the head is an empty page, beyond it BAD_USER_INPUT", func(t *testing.T) {
+		head := int64(e.head(t))
+		var out struct{ Events []struct{ Position int64 } }
+		for _, q := range []string{
+			`query($a: Int64) { events(afterPosition: $a) { position } }`,
+			`query($a: Int64) { events(afterPosition: $a, types: ["NoSuchType"]) { position } }`,
+		} {
+			e.must(t, q, map[string]any{"a": head}, &out)
+			if len(out.Events) != 0 {
+				t.Fatalf("after the head %d got %+v", head, out.Events)
+			}
+			// A client that read a log since restored from a backup must learn so, not page on
+			// as if it had read everything.
+			ge := e.wantCode(t, graph.CodeBadUserInput, q, map[string]any{"a": head + 1})
+			if ge.Extensions["field"] != "afterPosition" || !strings.Contains(ge.Message, "beyond the log's head") {
+				t.Fatalf("got %+v, want an error naming afterPosition beyond the log's head", ge)
 			}
 		}
 	})

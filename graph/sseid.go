@@ -74,7 +74,7 @@ func sseStart(ctx context.Context, svc *service.Service, after *store.Position) 
 			return nil, err
 		}
 		// An afterPosition at or beyond it wins (the stream's first id names that position,
-		// which may be beyond the head: a client sends it back as it reconnects).
+		// which a client sends back as it reconnects).
 		if resume != nil && *resume > head && (after == nil || *after < *resume) {
 			return nil, badInput(lastEventIDHeader, fmt.Sprintf("names position %d, beyond the log's head %d: this log does not hold that event (it was restored or replaced); subscribe anew without it", *resume, head))
 		}

@@ -76,15 +76,15 @@ func TestSSE_eventIDs(t *testing.T) {
 		three := 3
 		wantPositions(t, newSSEReader(stream(t, http.MethodGet, &three, "1").Body), 4)
 	})
-	t.Run("an afterPosition beyond the head is resumed from the id the stream opened with", func(t *testing.T) {
-		// The stream's first id names its start, here beyond the head: a client cut off
-		// before the log reaches it sends that id back (found by review: it was refused).
+	t.Run("an afterPosition beyond the head is refused, as a Last-Event-ID beyond it is", func(t *testing.T) {
 		ahead := int(e.head(t)) + 2
-		r := newSSEReader(stream(t, http.MethodGet, &ahead, fmt.Sprint(ahead)).Body)
-		for i := range 3 {
-			e.create(t, restaurantInput(fmt.Sprint("ahead-", i), "a"))
+		for _, id := range []string{"", fmt.Sprint(ahead)} {
+			evs := readEvents(t, stream(t, http.MethodGet, &ahead, id).Body, 2)
+			if len(evs) != 2 || evs[0].name != "next" || evs[0].id != "" || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) ||
+				!strings.Contains(evs[0].data, `"field":"afterPosition"`) || evs[1].name != "complete" {
+				t.Fatalf("Last-Event-ID %q: events %+v, want a BAD_USER_INPUT error naming afterPosition, then complete", id, evs)
+			}
 		}
-		wantPositions(t, r, ahead+1)
 	})
 	t.Run("a Last-Event-ID that is no position is refused", func(t *testing.T) {
 		for _, id := range []string{"abc", "-1", "1.5", "1000"} { // 1000: beyond the head, no event of this log

@@ -214,6 +214,8 @@ func TestSubscription_BadArguments(t *testing.T) {
 		{"restaurantChanged with an empty id", `subscription { restaurantChanged(id: "") { id } }`},
 		{"orderChanged with a bad restaurant id", `subscription { orderChanged(restaurantId: "a b") { id } }`},
 		{"events after a negative position", `subscription { events(afterPosition: -5) { id } }`},
+		// A client resuming after a log was restored from a backup waited without a word.
+		{"events after a position beyond the head", `subscription { events(afterPosition: 1000000) { id } }`},
 		{"events of an empty stream id", `subscription { events(streamId: "") { id } }`},
 		{"events of 101 types", `subscription { events(types: [` + strings.Repeat(`"T", `, 101) + `]) { id } }`},
 	}

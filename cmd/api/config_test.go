@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -410,7 +411,7 @@ func TestParseConfig_postgresURL(t *testing.T) {
 	}
 	t.Run("a bad URL exits with status 2", func(t *testing.T) {
 		var stderr strings.Builder
-		if code := run(t.Context(), func() {}, []string{"--store", "postgres", "--postgres-url", "notaurl"}, env(nil), &stderr); code != 2 {
+		if code := run(t.Context(), func() {}, []string{"--store", "postgres", "--postgres-url", "notaurl"}, env(nil), io.Discard, &stderr); code != 2 {
 			t.Errorf("exit status %d, want 2; stderr %q", code, stderr.String())
 		}
 	})
@@ -458,7 +459,7 @@ func TestRun_invalidFlagsExitWithStatus2(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
-			code := run(t.Context(), func() {}, tt.args, env(tt.env), &stderr)
+			code := run(t.Context(), func() {}, tt.args, env(tt.env), io.Discard, &stderr)
 			if code != 2 {
 				t.Errorf("exit status %d, want 2", code)
 			}
@@ -470,21 +471,25 @@ func TestRun_invalidFlagsExitWithStatus2(t *testing.T) {
 }
 
 func TestRun_helpExitsWithStatus0(t *testing.T) {
-	var stderr strings.Builder
-	if code := run(t.Context(), func() {}, []string{"--help"}, env(nil), &stderr); code != 0 {
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), func() {}, []string{"--help"}, env(nil), &stdout, &stderr); code != 0 {
 		t.Errorf("exit status %d, want 0", code)
 	}
-	// The command as the README gives it, and defaults as the README's table spells them.
+	// The command as the README gives it, and defaults as the README's table spells them, on
+	// stdout: go run ./cmd/api --help | less showed nothing.
 	for _, want := range []string{"Usage: api [flags]", "EVENTGRAPH_ADDR", "(default info)", "(default 127.0.0.1:8080)"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("help output lacks %q:\n%s", want, stderr.String())
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help output on stdout lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q, want nothing", stderr.String())
 	}
 }
 
 func TestRun_helpIgnoresBadVariables(t *testing.T) {
 	var stderr strings.Builder
-	if code := run(t.Context(), func() {}, []string{"--help"}, env(map[string]string{"EVENTGRAPH_MAX_BODY_BYTES": "lots"}), &stderr); code != 0 {
+	if code := run(t.Context(), func() {}, []string{"--help"}, env(map[string]string{"EVENTGRAPH_MAX_BODY_BYTES": "lots"}), io.Discard, &stderr); code != 0 {
 		t.Errorf("exit status %d, want 0; stderr %q", code, stderr.String())
 	}
 }

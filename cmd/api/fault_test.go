@@ -202,7 +202,7 @@ func TestMain_appendFaults(t *testing.T) {
 func runOnce(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var stderr syncbuf.Buffer
-	status := run(testCtx(t), func() {}, append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil), &stderr)
+	status := run(testCtx(t), func() {}, append([]string{"--addr", "127.0.0.1:0"}, args...), env(nil), io.Discard, &stderr)
 	return status, stderr.String()
 }
 

@@ -38,7 +38,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), shutdownSignals()...)
 	defer stop()
-	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stderr))
+	os.Exit(run(ctx, stop, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
 // shutdownSignals returns the signals that shut the server down gracefully: SIGINT,
@@ -57,13 +57,14 @@ func shutdownSignals() []os.Signal {
 // run runs the server until ctx ends and returns the exit status: 0 after a
 // clean shutdown (also when ctx ends during start-up), 2 for invalid flags or
 // environment variables, 1 when the server could not start or failed. stop is called once ctx has ended, so a
-// second signal ends the process at once.
-func run(ctx context.Context, stop func(), args []string, getenv func(string) string, stderr io.Writer) int {
+// second signal ends the process at once. --help writes to stdout (so that it pipes into a
+// pager or grep), everything else to stderr.
+func run(ctx context.Context, stop func(), args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	m := NewMain()
 	m.Stderr = stderr
 	if err := m.ParseFlags(args, getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			Usage(stderr)
+			Usage(stdout)
 			return 0
 		}
 		// Plain text: without a valid configuration there is no log format to follow.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,7 +131,7 @@ func TestRun_startFailureIsOneLine(t *testing.T) {
 
 	t.Run("--log-format json: an invalid value is still plain text", func(t *testing.T) {
 		var stderr strings.Builder
-		code := run(t.Context(), func() {}, []string{"--log-format", "json", "--store", "nope"}, env(nil), &stderr)
+		code := run(t.Context(), func() {}, []string{"--log-format", "json", "--store", "nope"}, env(nil), io.Discard, &stderr)
 		if code != 2 || !strings.HasPrefix(stderr.String(), "eventgraph: invalid --store") {
 			t.Errorf("exit status %d, stderr %q: want 2 and a plain line", code, stderr.String())
 		}
@@ -149,7 +150,7 @@ func TestRun_signalDuringStartUpIsAStop(t *testing.T) {
 			cancel(errors.New("terminated signal received")) // as signal.NotifyContext ends it
 			var stderr syncbuf.Buffer
 			stopped := false
-			code := run(ctx, func() { stopped = true }, []string{"--addr", addr, "--data", dir, "--log-format", "json"}, env(nil), &stderr)
+			code := run(ctx, func() { stopped = true }, []string{"--addr", addr, "--data", dir, "--log-format", "json"}, env(nil), io.Discard, &stderr)
 			if code != 0 {
 				t.Fatalf("exit status %d, want 0; stderr:\n%s", code, stderr.String())
 			}

@@ -43,29 +43,32 @@ func main() {
 }
 
 // runMain parses args (without the program name) and the environment read with getenv,
-// plays the demo with hc and returns the exit status: 0 when it ran (or for -h), 1 when a
-// step failed, 2 for invalid flags or arguments (after the usage).
+// plays the demo with hc and returns the exit status: 0 when it ran (or for -h, whose usage
+// goes to stdout, to pipe into a pager), 1 when a step failed, 2 for invalid flags or
+// arguments (after the usage, on stderr).
 func runMain(ctx context.Context, args []string, getenv func(string) string, hc *http.Client, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // Parse's error and the usage are written below, where they belong
 	endpoint := fs.String("url", "http://127.0.0.1:8080/graphql", "the server's GraphQL endpoint")
 	timeout := fs.Duration("timeout", 30*time.Second, "give up after this long")
 	token := fs.String("token", "", "bearer `token` for a server started with --auth-tokens (default $"+TokenEnv+")")
-	fs.Usage = func() { usage(fs) }
-	if err := fs.Parse(args); err != nil { // the flag package printed the error and the usage
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
 			return 0
 		}
+		fmt.Fprintf(stderr, "demo: %v\n", err)
+		usage(fs, stderr)
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "demo: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
+		usage(fs, stderr)
 		return 2
 	}
 	if _, err := wsURL(*endpoint); err != nil {
 		fmt.Fprintf(stderr, "demo: --url: %v\n", err)
-		fs.Usage()
+		usage(fs, stderr)
 		return 2
 	}
 	tokenGiven := false
@@ -77,8 +80,12 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 	defer cancel()
 	if err := run(ctx, &client{url: *endpoint, token: *token, http: hc}, stdout); err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
-		if refused(err) {
+		var ge gqlError
+		switch {
+		case refused(err):
 			fmt.Fprintf(stderr, "demo: is the server running at %s? Start one with: go run ./cmd/api --store memory\n", *endpoint)
+		case errors.As(err, &ge) && ge.Extensions.Code == "UNAUTHENTICATED":
+			fmt.Fprintf(stderr, "demo: the server wants a token: give one of its --auth-tokens with --token or $%s\n", TokenEnv)
 		}
 		return 1
 	}
@@ -86,8 +93,9 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, hc 
 }
 
 // usage prints what the demo does and its flags.
-func usage(fs *flag.FlagSet) {
-	fmt.Fprint(fs.Output(), `Usage: demo [flags]   (from a checkout: go run ./cmd/demo [flags])
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fs.SetOutput(w) // for PrintDefaults
+	fmt.Fprint(w, `Usage: demo [flags]   (from a checkout: go run ./cmd/demo [flags])
 
 Plays the eventgraph scenario against a running server, printing each step: creates a
 restaurant, changes its menu, places an order, follows the order over a WebSocket

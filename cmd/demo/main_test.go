@@ -187,10 +187,10 @@ func TestRunMain(t *testing.T) {
 		{"the token by environment variable", []string{"--url", url}, map[string]string{"EVENTGRAPH_TOKEN": token}, 0, ""},
 		{"the flag wins over the variable", []string{"--url", url, "--token", "wrong-token-0123456789abcdef"},
 			map[string]string{"EVENTGRAPH_TOKEN": token}, 1, "UNAUTHENTICATED"},
-		{"no token", []string{"--url", url}, nil, 1, "UNAUTHENTICATED"},
+		{"no token", []string{"--url", url}, nil, 1, "the server wants a token: give one of its --auth-tokens with --token or $EVENTGRAPH_TOKEN"},
 		{"an extra argument", []string{"--url", url, "extra"}, nil, 2, `unexpected argument "extra"`},
 		{"an unknown flag", []string{"--nope"}, nil, 2, "-nope"},
-		{"help", []string{"-h"}, nil, 0, "-token"},
+		{"help", []string{"-h"}, nil, 0, ""},
 		{"a URL without http://", []string{"--url", "127.0.0.1:8080/graphql"}, nil, 2, "demo: --url: "},
 		{"a URL of another scheme", []string{"--url", "localhost:8080/graphql"}, nil, 2, "want http or https"},
 		{"no server at the URL", []string{"--url", noServer}, nil, 1, "is the server running at " + noServer},
@@ -204,8 +204,11 @@ func TestRunMain(t *testing.T) {
 			if status != tt.wantStatus || !strings.Contains(stderr.String(), tt.wantStderr) {
 				t.Errorf("status %d, stderr %q: want %d and %q", status, stderr.String(), tt.wantStatus, tt.wantStderr)
 			}
-			if (status == 2 || tt.name == "help") && !strings.Contains(stderr.String(), "Usage: demo") {
+			if status == 2 && !strings.Contains(stderr.String(), "Usage: demo") {
 				t.Errorf("stderr %q: want the usage", stderr.String())
+			}
+			if tt.name == "help" && (!strings.Contains(stdout.String(), "Usage: demo") || !strings.Contains(stdout.String(), "-token") || stderr.Len() != 0) {
+				t.Errorf("stdout %q, stderr %q: want the usage on stdout only (to pipe into a pager)", stdout.String(), stderr.String())
 			}
 			if strings.Contains(stderr.String(), token) {
 				t.Errorf("stderr %q shows the token", stderr.String())

@@ -15,7 +15,7 @@ type AlreadyPreparedError struct {
 }
 
 func (e *AlreadyPreparedError) Error() string {
-	return fmt.Sprintf("order %q: %v", e.OrderID, ErrAlreadyPrepared)
+	return fmt.Sprintf("order %q is already prepared", e.OrderID)
 }
 
 // Unwrap returns ErrAlreadyPrepared.
