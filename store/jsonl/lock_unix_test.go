@@ -45,6 +45,23 @@ func TestOpen_lockedWithoutTheLOCKFile(t *testing.T) {
 	}
 }
 
+// TestOpen_lockedWithTheLogFileMoved: with the log file moved away under an open Store (so
+// that the second Open makes and locks a new one), LOCK alone keeps a second writer out.
+func TestOpen_lockedWithTheLogFileMoved(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, jsonl.WithNoSync())
+	mustAppend(t, s, "a", store.NoStream, ev("T", 1))
+	if err := os.Rename(filepath.Join(dir, jsonl.LogFile), filepath.Join(dir, "moved.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := jsonl.Open(dir, jsonl.WithNoSync()); !errors.Is(err, jsonl.ErrLocked) {
+		if err == nil {
+			s2.Close()
+		}
+		t.Fatalf("Open with the log moved away under an open Store: %v, want ErrLocked", err)
+	}
+}
+
 // TestOpenReadOnly_sharesTheLogFile: read-only Stores share the log file's lock with each
 // other, and a writer cannot take it meanwhile, LOCK or not.
 func TestOpenReadOnly_sharesTheLogFile(t *testing.T) {

@@ -3,12 +3,14 @@ package jsonl_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -113,6 +115,28 @@ func TestOpen_refusesCorruption(t *testing.T) {
 		ls[line] = strings.Replace(ls[line], old, new, 1)
 		return join(ls...)
 	}
+	// Lines with valid checksums and positions whose streams, versions or batches do not
+	// follow (a writer's bug, two logs spliced, a hand edit): only these checks refuse them.
+	type l struct {
+		stream  string
+		version store.Version
+		batch   int
+	}
+	encoded := func(ls ...l) ([]byte, []int64) {
+		var b []byte
+		var starts []int64
+		for i, x := range ls {
+			starts = append(starts, int64(len(b)))
+			e := store.EventData{ID: fmt.Sprint("id-", i), Type: "T", Data: []byte(`{}`)}
+			b = jsonl.AppendLine(b, store.Position(i+1), x.stream, x.version, &e, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), x.batch)
+		}
+		return b, starts
+	}
+	repeated, repeatedAt := encoded(l{"a", 1, 1}, l{"a", 1, 1})
+	skipped, skippedAt := encoded(l{"a", 1, 1}, l{"a", 3, 1})
+	late, lateAt := encoded(l{"a", 1, 1}, l{"b", 2, 1})
+	foreign, foreignAt := encoded(l{"a", 1, 2}, l{"b", 2, 2})
+	resized, resizedAt := encoded(l{"a", 1, 2}, l{"a", 2, 3}, l{"a", 3, 3})
 	tests := []struct {
 		name   string
 		data   []byte
@@ -128,6 +152,12 @@ func TestOpen_refusesCorruption(t *testing.T) {
 		{"a complete garbage last line", append(append([]byte(nil), data...), "garbage\n"...), int64(len(data))},
 		{"an empty line", join(lines[0], lines[1], "\n", lines[2]), starts[2]},
 		{"not JSON lines", []byte("hello\nworld\n"), 0},
+		{"a stream's version repeated", repeated, repeatedAt[1]},
+		{"a stream's version skipped", skipped, skippedAt[1]},
+		{"a stream that starts at version 2", late, lateAt[1]},
+		// Indexed under the batch's last line's stream, a's event showed up in b's.
+		{"another stream's line inside a batch", foreign, foreignAt[1]},
+		{"another batch size inside a batch", resized, resizedAt[1]},
 		// A write torn before the newline leaves the record without it, or a zero where the
 		// file grew before its data landed; never another byte. Cut off as a torn tail, it
 		// would drop an acknowledged event without a word (found by review).

@@ -268,8 +268,14 @@ func checkClosed(tb testing.TB, h Harness) {
 		seq  iter.Seq2[store.Event, error]
 	}{
 		{"ReadStream", s.ReadStream(ctx, "s", 0)},
+		// Where there is nothing to read, a closed store must not pass for an empty stream.
+		{"ReadStream of a stream without events", s.ReadStream(ctx, "missing", 0)},
+		{"ReadStream from the stream's version", s.ReadStream(ctx, "s", 2)},
+		{"ReadStream beyond the stream's version", s.ReadStream(ctx, "s", 5)},
 		{"ReadAll", s.ReadAll(ctx, 0)},
+		{"ReadAll from the head", s.ReadAll(ctx, 2)},
 		{"Subscribe", s.Subscribe(ctx, 0)},
+		{"Subscribe from the head", s.Subscribe(ctx, 2)},
 	} {
 		evs, err := collect(k.seq)
 		if len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
@@ -360,6 +366,9 @@ func checkClosedOptional(tb testing.TB, h Harness) {
 		}
 		if evs, err := collect(tr.ReadAllTypes(ctx, 0, nil)); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
 			tb.Errorf("ReadAllTypes of no types after Close: %d events and error %v, want only ErrClosed", len(evs), err)
+		}
+		if evs, err := collect(tr.ReadAllTypes(ctx, 0, []string{"NoSuchType"})); len(evs) != 0 || !errors.Is(err, store.ErrClosed) {
+			tb.Errorf("ReadAllTypes of a type no event has after Close: %d events and error %v, want only ErrClosed", len(evs), err)
 		}
 	}
 	if ss, ok := s.(store.SharedSubscriber); ok {
