@@ -145,28 +145,17 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 	})
 
 	t.Run("checkpoints are saved while the runner runs", func(t *testing.T) {
-		s := newStore(t)
+		s := &savesSeen{Store: newStore(t), changed: make(chan struct{})}
 		h := newCounterHandler(s)
 		r := eventsourcing.NewRunner(s, eventsourcing.WithCheckpointInterval(time.Millisecond))
 		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
 		startRunner(t, r)
 		res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
 		waitFor(t, r, res.Position)
-		// A save follows the saga's progress within an interval; the store has no signal
-		// for it, so the test polls it, bounded.
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Position >= res.Position {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("checkpoint %+v while running, want position %d", c, res.Position)
-			}
-			time.Sleep(time.Millisecond)
+		s.waitSaved(t, res.Position) // a save follows the saga's progress within an interval
+		c, err := s.Checkpoint(context.Background(), "saga:mirror")
+		if err != nil || c.Position < res.Position {
+			t.Fatalf("checkpoint %+v, %v while running, want position %d", c, err, res.Position)
 		}
 	})
 
@@ -256,6 +245,49 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 			t.Fatalf("%d commands over two runs, want 2: the second run decided the rejected one again", calls.Load())
 		}
 	})
+}
+
+// savesSeen is a store that signals each checkpoint it saves.
+type savesSeen struct {
+	store.Store
+	mu      sync.Mutex
+	saved   store.Position // the furthest checkpoint saved
+	changed chan struct{}  // closed and replaced at every save
+}
+
+func (s *savesSeen) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
+	return s.Store.(store.Checkpointer).Checkpoint(ctx, name)
+}
+
+func (s *savesSeen) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
+	err := s.Store.(store.Checkpointer).SaveCheckpoint(ctx, name, c)
+	if err == nil {
+		s.mu.Lock()
+		s.saved = max(s.saved, c.Position)
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// waitSaved waits (bounded) until a checkpoint at p or beyond is saved.
+func (s *savesSeen) waitSaved(t *testing.T, p store.Position) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		saved, changed := s.saved, s.changed
+		s.mu.Unlock()
+		if saved >= p {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("checkpoint at %d saved while running, want position %d", saved, p)
+		}
+	}
 }
 
 // failingSaves keeps no checkpoint: every save fails; failed is closed at the third.

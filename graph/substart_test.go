@@ -17,13 +17,13 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// appendWatch is a store whose appendedAfterArm channel is closed by the first Append
-// after arm: the signal the stores below wait for.
+// appendWatch is a store whose armed channel (see arm) is closed once the first Append after
+// arm has committed: the signal the stores below wait for.
 type appendWatch struct {
 	store.Store
 
 	mu       sync.Mutex
-	appended chan struct{} // closed by the first Append after arm; nil: not armed
+	appended chan struct{} // closed by the first Append after arm to commit; nil: not armed
 }
 
 func (s *appendWatch) arm() {
@@ -32,7 +32,7 @@ func (s *appendWatch) arm() {
 	s.appended = make(chan struct{})
 }
 
-// armed returns the channel the next Append closes, nil when not armed.
+// armed returns the channel the next Append to commit closes, nil when not armed.
 func (s *appendWatch) armed() chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,7 +42,7 @@ func (s *appendWatch) armed() chan struct{} {
 func (s *appendWatch) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
 	a, err := s.Store.Append(ctx, stream, expected, events...)
 	s.mu.Lock()
-	if s.appended != nil {
+	if s.appended != nil && err == nil {
 		close(s.appended)
 		s.appended = nil
 	}

@@ -3,23 +3,13 @@ package jsonl
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// file is what the Store needs from its log file. Every write goes through it, so tests can
-// inject faults (see export_test.go).
-type file interface {
-	io.ReaderAt
-	io.WriterAt
-	// Sync makes everything written so far durable (fdatasync where available).
-	Sync() error
-	// Truncate changes the file's size.
-	Truncate(size int64) error
-	Close() error
-}
+// file is the package's own name for File, which its internal tests embed.
+type file = File
 
 // osFile is the real log file.
 type osFile struct {

@@ -8,7 +8,7 @@ import "io"
 type File interface {
 	io.ReaderAt
 	io.WriterAt
-	// Sync makes everything written so far durable.
+	// Sync makes everything written so far durable (fdatasync where available).
 	Sync() error
 	// Truncate changes the file's size.
 	Truncate(size int64) error
@@ -18,5 +18,5 @@ type File interface {
 // WithFile wraps the store's log file with wrap, which is called once, when Open has
 // opened the file. For fault-injection tests; a wrapper must keep the File contract.
 func WithFile(wrap func(File) File) Option {
-	return withFile(func(f file) file { return wrap(f) })
+	return withFile(wrap)
 }

@@ -74,7 +74,7 @@ func WithTailCacheBytes(n int) Option {
 	}
 }
 
-// withFile wraps the log file, so tests can inject faults.
-func withFile(wrap func(file) file) Option {
+// withFile is WithFile (see there).
+func withFile(wrap func(File) File) Option {
 	return func(c *config) { c.wrap = wrap }
 }
