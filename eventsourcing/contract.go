@@ -26,14 +26,17 @@ type Codec[E any] interface {
 }
 
 // Projection is a read model fed from the global log in position order.
-//
-// Apply is called once per event, from one goroutine, for every event in the log (including
-// the ones it ignores), with positions strictly increasing. A Runner's projections share
-// that goroutine (see Runner), so Apply should only update memory: a slow one holds back
-// the others. A read model kept in a database is a ResumableProjection. An error stops the projection (only that one) and is reported in its status. Apply must not modify e's Data or Metadata: the Runner
-// may pass events that share memory with the store (store.SubscribeReadOnly).
 type Projection interface {
+	// Name identifies the projection in a Runner's status, logs and metrics; it is unique
+	// within a Runner.
 	Name() string
+	// Apply is called once per event, from one goroutine, for every event in the log
+	// (including the ones it ignores), with positions strictly increasing. A Runner's plain
+	// projections share that goroutine (see Runner), so Apply should only update memory: a
+	// slow one holds back the others (a read model kept in a database is a
+	// ResumableProjection, which has a goroutine of its own). An error stops this projection
+	// only, and is reported in its status. Apply must not modify e's Data or Metadata: the
+	// Runner may pass events that share memory with the store (store.SubscribeReadOnly).
 	Apply(e store.Event) error
 }
 

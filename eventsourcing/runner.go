@@ -114,7 +114,7 @@ type Runner struct {
 	startHead store.Position
 	startErr  error
 	waiters   int
-	changed   chan struct{}  // closed and replaced when a processor reaches waitLow or stops, on Drain, and on a saga's resume
+	changed   chan struct{}  // closed and replaced by notifyLocked whenever a WaitFor waiting on it may now return or must fail (see its callers)
 	waitLow   store.Position // no WaitFor waiting on changed waits for less
 	draining  bool           // set by Drain: WaitFor beyond drainHead fails at once
 	drainHead store.Position
@@ -474,7 +474,7 @@ func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 		if progressed {
 			// A subscription that delivered before it failed starts the backoff again: a
 			// few failures early in a process's life made every later one wait 2 s, the
-			// read models and the saga standing still meanwhile (found by review).
+			// read models and the saga standing still meanwhile.
 			delay = resubscribeMin
 		}
 		if closed || sleep(ctx, delay) != nil {

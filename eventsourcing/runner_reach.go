@@ -82,7 +82,7 @@ func (r *Runner) reachLocked(from, to store.Position) store.Position {
 // It spares advance a reachLocked, which walks the writes after the first: while a saga
 // caught up with a backlog, the first write (the one a resumed checkpoint records, say) could
 // not be forgotten, and walking all the writes for every event made the catch-up quadratic
-// (a review: 8,000 events/s falling to 450 with a backlog of 400,000).
+// (8,000 events/s falling to 450 with a backlog of 400,000).
 func (q *processor) reachesBeyondLocked(i int, low store.Position) bool {
 	w := q.writes[i]
 	k := sort.Search(len(q.writes), func(k int) bool { return q.writes[k].event > w.last }) - 1

@@ -68,8 +68,7 @@ func cursor(after *string) (string, error) {
 // pageSize checks a list's first argument, whose default, def, the schema gives. first is
 // nil only when the client wrote null (gqlgen gives an argument left out its default): an
 // explicit null is no page size, and GraphQL gives it no default, so it is refused as
-// design.md refuses anything but 1 to maxN (it was taken for the default, found by a
-// review).
+// anything but 1 to maxN is (the schema's "first is 1–100"), not taken for the default.
 func pageSize(first *int, def, maxN int) (int, error) {
 	if first == nil {
 		return 0, badInput("first", fmt.Sprintf("must be between 1 and %d, not null (leave first out for the default of %d)", maxN, def))

@@ -63,7 +63,7 @@ var sseComplete = []byte("event: complete\n\n")
 // sseCompleteData is the "complete" event as the stream sends it: with an empty data line, as
 // graphql-sse's reference server writes it. An event without data is never dispatched by a
 // browser's EventSource (the WHATWG event stream rules), which then did not see the end and
-// reconnected, running the operation again every few seconds (found by review).
+// reconnected, running the operation again every few seconds.
 var sseCompleteData = []byte("event: complete\ndata:\n\n")
 
 // sseNext starts the events gqlgen's SSE transport sends a response in, one write each.

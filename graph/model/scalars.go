@@ -44,7 +44,7 @@ func MarshalInt64(i int64) graphql.Marshaler {
 // or a string of decimal digits, maybe after a minus sign, for clients that cannot send
 // 64-bit numbers. A float64 comes only from a Float literal (variables are decoded with
 // UseNumber, as json.Number), which has a fraction or an exponent: 1.0 and 1e2 are refused
-// as a variable's 1.0 and 1e2 are (they were taken as literals, found by a review).
+// as a variable's 1.0 and 1e2 are (they were taken as literals).
 func UnmarshalInt64(v any) (int64, error) {
 	switch v := v.(type) {
 	case int:

@@ -100,7 +100,7 @@ func readFileIn(dir, name string) ([]byte, error) {
 // names (*fs.PathError's, *os.LinkError's) joined to dir, as os.ReadFile and os.Rename would
 // have named them: a root's errors name only what is inside it. A file the root opened names
 // itself with dir already (its Name, and so its Read's and Write's errors): such a path is
-// left as it is, or a full disk's error named the directory twice (a review).
+// left as it is, or a full disk's error named the directory twice.
 func inDir(dir string, err error) error {
 	var pe *fs.PathError
 	var le *os.LinkError

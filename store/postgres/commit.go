@@ -23,9 +23,8 @@ const (
 // maxGroupBytes bounds a group by the size of its appends (as MaxAppendBytes counts them):
 // pgx encodes a whole group into one buffer before it sends it, and without a bound a group
 // of 256 appends of up to MaxAppendBytes each could take 64 GiB; and the database holds a
-// group's statement (queries.appendGroup) about four times over while it runs (a review
-// measured 260 MiB for a group of 64 MiB, against 6 MiB for the pipeline of calls it
-// replaced). 16 MiB of appends is far more than a group of maxGroupEvents ordinary events
+// group's statement (queries.appendGroup) about four times over while it runs (260 MiB for
+// a group of 64 MiB, against 6 MiB for the pipeline of calls it replaced). 16 MiB of appends is far more than a group of maxGroupEvents ordinary events
 // holds, so it leaves group commit as it was for them, and it already spreads a commit's WAL
 // flush over enough bytes that larger groups would gain little. An append larger than it
 // commits in a group of its own, through the single call, which holds no arrays.
@@ -98,7 +97,7 @@ func (s *Store) commitGroup(group []*request) {
 	// A connection that the database ended while it sat idle in the pool (an administrator,
 	// a restart, a failover) fails the group before anything of it ran; the pool may hold
 	// more such, so others are tried, within the group's deadline. Reported, these had failed
-	// a healthy database's appends, one or two after each such event (a review).
+	// a healthy database's appends, one or two after each such event.
 	var dropped *droppedError
 	for tries := 0; errors.As(err, &dropped) && tries < maxDroppedTries && ctx.Err() == nil; tries++ {
 		err = s.commitBatch(ctx, group)

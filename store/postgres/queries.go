@@ -33,7 +33,7 @@ func newQueries(schema string) queries {
 		// once its arguments have all arrived, so no append of the group holds the log's
 		// append lock while the rest of it is still on its way (see the package doc). A
 		// group sent as a pipeline of calls had its first take the lock, and a client that
-		// vanished mid-send left it held until the server's keepalives gave up (a review). $3 holds each append's
+		// vanished mid-send left it held until the server's keepalives gave up. $3 holds each append's
 		// first event's index into the events' arrays ($4 to $7), from 0, and their count
 		// last; $8 is each append's time.
 		appendGroup: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)

@@ -100,7 +100,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	// The server must notice a client that vanished (a partition, a frozen machine) while
 	// its append holds the log's append lock, half a group sent: with the kernel's defaults it
-	// took two hours, and every other server's appends failed meanwhile (a review). A URL
+	// took two hours, and every other server's appends failed meanwhile. A URL
 	// that sets them keeps its own.
 	for name, value := range keepalives() {
 		if _, set := cfg.ConnConfig.RuntimeParams[name]; !set {

@@ -89,7 +89,7 @@ func checkCancel(tb testing.TB, h Harness) {
 	}
 
 	// With nothing to read, an iterator whose context has ended still yields its error: else
-	// a caller could not tell an empty stream from one that was not read (found by review).
+	// a caller could not tell an empty stream from one that was not read.
 	// (Subscribe at the head: see the live subscription below.)
 	canceled, cancelNow := context.WithCancel(ctx)
 	cancelNow()
@@ -250,8 +250,8 @@ func checkClosed(tb testing.TB, h Harness) {
 	if _, err := s.Append(ctx, "s", store.Any, numbered("T", 2, 1)...); !errors.Is(err, store.ErrClosed) {
 		tb.Errorf("Append after Close: err = %v, want ErrClosed", err)
 	}
-	// Arguments a store would refuse are not looked at: the store is closed (found by review:
-	// they were ErrInvalid).
+	// Arguments a store would refuse are not looked at: the store is closed (they
+	// were ErrInvalid).
 	for name, events := range map[string][]store.EventData{
 		"no events":    nil,
 		"invalid JSON": {{Type: "T", Data: json.RawMessage(`{`)}},

@@ -13,12 +13,15 @@ type Appender interface {
 	AppendJSON(b []byte) []byte
 }
 
-// Strings are the cases a JSON string encoding gets wrong: HTML characters, quotes and
-// backslashes, control characters, non-ASCII, U+2028 and U+2029, invalid UTF-8.
-var Strings = []string{
-	"", "plain", `quote " and backslash \`, "<b>&amp;</b>", "tab\tnewline\nreturn\rback\bfeed\f",
-	"\x00\x01\x1f\x7f", "é ü 漢字 🍕", "\u2028\u2029", "bad \xff utf-8 \xc3", "\xed\xa0\x80 surrogate",
-	"ends in half a rune \xe6\xbc",
+// Strings returns the cases a JSON string encoding gets wrong: HTML characters, quotes and
+// backslashes, control characters, non-ASCII, U+2028 and U+2029, invalid UTF-8. Each call
+// returns a new slice, so that no test can change another's cases.
+func Strings() []string {
+	return []string{
+		"", "plain", `quote " and backslash \`, "<b>&amp;</b>", "tab\tnewline\nreturn\rback\bfeed\f",
+		"\x00\x01\x1f\x7f", "é ü 漢字 🍕", "\u2028\u2029", "bad \xff utf-8 \xc3", "\xed\xa0\x80 surrogate",
+		"ends in half a rune \xe6\xbc",
+	}
 }
 
 // LikeMarshal fails t unless v.AppendJSON appends exactly what json.Marshal returns for v.
@@ -55,12 +58,13 @@ func RoundTrips[T any](t testing.TB, v T) {
 // length of their slices: a nil slice when n is 0, an empty one when n is negative.
 type Values func(a, b, c string, n int) []Appender
 
-// Check runs LikeMarshal on the values built from every three consecutive Strings, with n of
+// Check runs LikeMarshal on the values built from every three consecutive Strings(), with n of
 // -1, 0, 1 and 3.
 func Check(t *testing.T, values Values) {
 	t.Helper()
-	for i := range Strings {
-		a, b, c := Strings[i], Strings[(i+1)%len(Strings)], Strings[(i+2)%len(Strings)]
+	strs := Strings()
+	for i := range strs {
+		a, b, c := strs[i], strs[(i+1)%len(strs)], strs[(i+2)%len(strs)]
 		for _, n := range []int{-1, 0, 1, 3} {
 			for _, v := range values(a, b, c, n) {
 				LikeMarshal(t, v)
