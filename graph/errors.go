@@ -79,18 +79,17 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr // gqlgen's own (parse, validation, complexity) or already presented
 	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-	code, message, ext := classify(err)
+	code, message, ext := classifyIn(ctx, err)
 	if v, ok := errors.AsType[*decider.ValidationError](err); ok && isMutation(ctx) && !strings.HasPrefix(v.Field, "input") {
 		// A command names its fields as the domain knows them; the client wrote them inside
 		// the mutation's input argument, as the graph layer's own checks say.
 		v = &decider.ValidationError{Field: "input." + v.Field, Reason: v.Reason}
 		message, ext["field"] = v.Error(), v.Field
 	}
-	switch {
-	case code == CodeInternal && errors.Is(err, context.Canceled) && ctx.Err() != nil:
-		code, message = CodeCanceled, "the operation was canceled"
+	switch code {
+	case CodeCanceled:
 		p.logger.DebugContext(ctx, "graphql: operation canceled", "path", gqlErr.Path.String(), "err", err)
-	case code == CodeInternal:
+	case CodeInternal:
 		p.logger.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
 	}
 	out := &gqlerror.Error{
@@ -113,6 +112,18 @@ func isMutation(ctx context.Context) bool {
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	return op != nil && op.Operation == ast.Mutation
+}
+
+// classifyIn is classify for an error of an operation running in ctx: an error that ctx's
+// end caused (a client gone, a shutdown) is CANCELED, not INTERNAL_SERVER_ERROR. A
+// context.Canceled while ctx is live came from inside (a store's own cancellation), which
+// is the server's failure. The presenter and ErrorCode (metrics) both decide so here.
+func classifyIn(ctx context.Context, err error) (code, message string, ext map[string]any) {
+	code, message, ext = classify(err)
+	if code == CodeInternal && errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return CodeCanceled, "the operation was canceled", ext
+	}
+	return code, message, ext
 }
 
 // classify returns the code, the client-facing message and extra extensions for err.

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -52,15 +51,13 @@ type Observer interface {
 	SubscriptionStarted(ctx context.Context, field string) (done func())
 }
 
-// ErrorCode returns the extensions.code the API reports for err, as the error presenter
-// would: CANCELED for an error that its context's end caused (a client gone, a shutdown),
-// INTERNAL_SERVER_ERROR for other errors it does not know. Metrics use it to label a
-// command's outcome, so that an alert on internal errors does not fire on disconnects.
-func ErrorCode(err error) string {
-	code, _, _ := classify(err)
-	if code == CodeInternal && errors.Is(err, context.Canceled) {
-		return CodeCanceled
-	}
+// ErrorCode returns the extensions.code the API reports for err, returned by an operation
+// running in ctx, as the error presenter does: CANCELED for an error that ctx's end caused
+// (a client gone, a shutdown), INTERNAL_SERVER_ERROR for other errors it does not know.
+// Metrics use it to label a command's outcome, so that an alert on internal errors does
+// not fire on disconnects, and does fire on a cancellation from inside the server.
+func ErrorCode(ctx context.Context, err error) string {
+	code, _, _ := classifyIn(ctx, err)
 	return code
 }
 

@@ -201,17 +201,26 @@ func TestConfig_Observer_subscriptionRefused(t *testing.T) {
 }
 
 func TestErrorCode(t *testing.T) {
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	live := context.Background()
+	canceled := fmt.Errorf("append: %w", context.Canceled)
 	tests := []struct {
+		ctx  context.Context
 		err  error
 		want string
 	}{
-		{fmt.Errorf("restaurant r1: %w", decider.ErrNotFound), graph.CodeNotFound},
-		{&decider.ValidationError{Field: "id", Reason: "empty"}, graph.CodeBadUserInput},
-		{fmt.Errorf("x: %w", decider.ErrAlreadyExists), graph.CodeAlreadyExists},
-		{errors.New("disk on fire"), graph.CodeInternal},
+		{live, fmt.Errorf("restaurant r1: %w", decider.ErrNotFound), graph.CodeNotFound},
+		{live, &decider.ValidationError{Field: "id", Reason: "empty"}, graph.CodeBadUserInput},
+		{live, fmt.Errorf("x: %w", decider.ErrAlreadyExists), graph.CodeAlreadyExists},
+		{live, errors.New("disk on fire"), graph.CodeInternal},
+		{ended, canceled, graph.CodeCanceled}, // the client went away, or the server shuts down
+		// A cancellation from inside while the request is live is the server's failure, as
+		// the client is told: metrics counted it CANCELED, which no alert watches.
+		{live, canceled, graph.CodeInternal},
 	}
 	for _, tt := range tests {
-		if got := graph.ErrorCode(tt.err); got != tt.want {
+		if got := graph.ErrorCode(tt.ctx, tt.err); got != tt.want {
 			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}

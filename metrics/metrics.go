@@ -34,10 +34,10 @@ var (
 // Option configures Metrics.
 type Option func(*Metrics)
 
-// WithOutcome sets how a failed command's error becomes its outcome label, e.g. the API's
-// error code ("NOT_FOUND"). It must return a value from a small fixed set. The default
-// labels every failure OutcomeError.
-func WithOutcome(f func(error) string) Option {
+// WithOutcome sets how a failed command's error, returned in the command's context, becomes
+// its outcome label, e.g. the API's error code ("NOT_FOUND"; see graph.ErrorCode). It must
+// return a value from a small fixed set. The default labels every failure OutcomeError.
+func WithOutcome(f func(context.Context, error) string) Option {
 	return func(m *Metrics) {
 		if f != nil {
 			m.outcome = f
@@ -49,7 +49,7 @@ func WithOutcome(f func(error) string) Option {
 // concurrent use.
 type Metrics struct {
 	reg     *prometheus.Registry
-	outcome func(error) string
+	outcome func(context.Context, error) string
 
 	commands       *prometheus.CounterVec
 	commandSeconds *prometheus.HistogramVec
@@ -80,7 +80,7 @@ type Metrics struct {
 func New(opts ...Option) *Metrics {
 	m := &Metrics{
 		reg:     prometheus.NewRegistry(),
-		outcome: func(error) string { return OutcomeError },
+		outcome: func(context.Context, error) string { return OutcomeError },
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "commands_total",
 			Help: "Commands handled, by command type and outcome (ok, duplicate, or the error code).",

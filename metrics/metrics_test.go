@@ -60,7 +60,7 @@ func want(tb testing.TB, got map[string]float64, wanted map[string]float64) {
 var errRejected = errors.New("rejected")
 
 func TestMetrics_ObserveCommand(t *testing.T) {
-	m := metrics.New(metrics.WithOutcome(func(err error) string {
+	m := metrics.New(metrics.WithOutcome(func(_ context.Context, err error) string {
 		if errors.Is(err, errRejected) {
 			return "ALREADY_EXISTS"
 		}
