@@ -157,7 +157,7 @@ func TestHandler_keepsASteadySlowReaderOfALargeMessage(t *testing.T) {
 	for _, proto := range []graphtest.Protocol{graphtest.TransportWS, graphtest.LegacyWS} {
 		t.Run(string(proto), func(t *testing.T) {
 			t.Parallel()
-			slowReaderGetsItsAnswer(t, proto, graph.Config{KeepAlive: time.Second, StreamWriteTimeout: 3 * time.Second}, 4, 2500*time.Millisecond)
+			slowReaderGetsItsAnswer(t, proto, graph.Config{KeepAlive: time.Second, StreamWriteTimeout: 3 * time.Second}, 4, 2)
 		})
 	}
 }
@@ -192,9 +192,9 @@ func dialSlow(tb testing.TB, e *env, proto graphtest.Protocol) *websocket.Conn {
 }
 
 // slowReaderGetsItsAnswer runs a query of `events` big events over a steady slow reader that
-// answers every ping, idle for idle after connection_ack, and fails unless the whole answer
-// comes.
-func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.Config, events int, idle time.Duration) {
+// answers every ping, idle after connection_ack until the server's keep-alive messages came
+// pings times, and fails unless the whole answer comes.
+func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.Config, events, pings int) {
 	e := newEnv(t, withConfig(cfg))
 	big := bigMenu()
 	for n := range events { // ~110 KB each, all in one answer
@@ -217,6 +217,7 @@ func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.C
 	// A well-behaved client: it reads all the time (the library answers RFC 6455 pings as
 	// it reads) and answers the protocol's pings.
 	got := make(chan wsMsg, 16)
+	keptAlive := make(chan struct{}, 16) // a keep-alive message came (ka, or a ping answered)
 	errs := make(chan error, 1)
 	done := make(chan struct{})
 	defer func() {
@@ -237,9 +238,15 @@ func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.C
 				return
 			}
 			switch m.Type {
-			case "ka", "pong":
-			case "ping":
-				_ = send(wsMsg{Type: "pong"})
+			case "pong":
+			case "ka", "ping":
+				if m.Type == "ping" {
+					_ = send(wsMsg{Type: "pong"})
+				}
+				select {
+				case keptAlive <- struct{}{}:
+				default: // the ones after the idle wait are not counted
+				}
 			default:
 				got <- m
 			}
@@ -261,7 +268,15 @@ func slowReaderGetsItsAnswer(t *testing.T, proto graphtest.Protocol, cfg graph.C
 		return wsMsg{}
 	}
 	wait("connection_ack")
-	time.Sleep(idle) // idle: pings answered
+	for range pings { // idle: the server's pings answered
+		select {
+		case <-keptAlive:
+		case err := <-errs:
+			t.Fatalf("the connection ended while idle: %v", err)
+		case <-ctx.Done():
+			t.Fatal("timed out waiting for the server's keep-alive messages")
+		}
+	}
 	query := fmt.Sprintf(`{"query":"query Big { events(first: %d) { position data } }"}`, events)
 	if err := send(wsMsg{ID: "1", Type: start, Payload: json.RawMessage(query)}); err != nil {
 		t.Fatal(err)

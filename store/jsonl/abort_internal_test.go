@@ -58,7 +58,8 @@ func (f *cutFile) WriteAt(p []byte, off int64) (int, error) {
 func TestAbort_syncsTheCut(t *testing.T) {
 	dir := t.TempDir()
 	cf := &cutFile{path: dir + "/" + LogFile, entered: make(chan struct{}), release: make(chan struct{})}
-	s, err := Open(dir, withFile(func(f file) file { cf.file = f; return cf }))
+	w := newQueueWatch()
+	s, err := Open(dir, withFile(func(f file) file { cf.file = f; return cf }), w.option())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestAbort_syncsTheCut(t *testing.T) {
 	errs := make([]error, 2)
 	for i, name := range []string{"a", "b"} {
 		wg.Go(func() { _, errs[i] = s.Append(ctx, name, store.NoStream, event(100+i)) })
-		waitQueued(t, s, i+1)
+		w.wait(t, i+1)
 	}
 	close(cf.release)
 	if err := <-first; err != nil {

@@ -287,6 +287,9 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 		s.forming = g
 		deputy := !g.deputy
 		g.deputy = true
+		if s.joined != nil {
+			s.joined(g.appends)
+		}
 		s.mu.Unlock()
 		// WithNoSync the append sleeps until its group is written too, rather than yield
 		// the processor meanwhile: see the sixteenth session in bench/notes.md.

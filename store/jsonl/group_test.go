@@ -38,42 +38,58 @@ func (f *gatedFile) Sync() error {
 	return f.file.Sync()
 }
 
-// openGated opens a store whose first sync blocks.
-func openGated(t *testing.T, syncErr error) (*Store, *gatedFile) {
+// openGated opens a store whose first sync blocks, and which reports to the queueWatch.
+func openGated(t *testing.T, syncErr error) (*Store, *gatedFile, *queueWatch) {
 	t.Helper()
 	gf := &gatedFile{entered: make(chan struct{}), release: make(chan struct{}), syncErr: syncErr}
-	s, err := Open(t.TempDir(), withFile(func(f file) file { gf.file = f; return gf }))
+	w := newQueueWatch()
+	s, err := Open(t.TempDir(), withFile(func(f file) file { gf.file = f; return gf }), w.option())
 	if err != nil {
 		t.Fatal(err)
 	}
 	gf.opened.Store(true)
 	t.Cleanup(func() { s.Close() })
-	return s, gf
+	return s, gf, w
 }
 
-// waitQueued waits until n appends wait in the group behind the commit in flight. The
-// store offers no signal for this internal state, so it polls, with a deadline. It only
-// tries the lock, so that a store that writes under its lock fails the test instead of
-// hanging it.
-func waitQueued(t *testing.T, s *Store, n int) {
+// queueWatch learns, through the store's join hook, how many appends wait in the group
+// that forms behind the commit in flight.
+type queueWatch struct {
+	mu      sync.Mutex
+	queued  int
+	changed chan struct{} // closed and replaced as an append joins
+}
+
+func newQueueWatch() *queueWatch { return &queueWatch{changed: make(chan struct{})} }
+
+// option is the Option that makes a store report to w.
+func (w *queueWatch) option() Option {
+	return withJoinHook(func(appends int) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.queued = appends
+		close(w.changed)
+		w.changed = make(chan struct{})
+	})
+}
+
+// wait waits (bounded, so that a store that writes under its lock fails the test rather
+// than hang it) until n appends wait in the group behind the commit in flight.
+func (w *queueWatch) wait(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for {
-		q := -1 // the lock is held
-		if s.mu.TryRLock() {
-			q = 0
-			if s.forming != nil {
-				q = s.forming.appends
-			}
-			s.mu.RUnlock()
-		}
-		if q == n {
+		w.mu.Lock()
+		queued, changed := w.queued, w.changed
+		w.mu.Unlock()
+		if queued == n {
 			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d appends queued, want %d", q, n)
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%d appends queued, want %d", queued, n)
 		}
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -82,7 +98,7 @@ func event(i int) store.EventData {
 }
 
 func TestGroupCommit_sharesOneSync(t *testing.T) {
-	s, gf := openGated(t, nil)
+	s, gf, w := openGated(t, nil)
 	ctx := context.Background()
 	errs := make(chan error, 16)
 	go func() {
@@ -97,7 +113,7 @@ func TestGroupCommit_sharesOneSync(t *testing.T) {
 			errs <- err
 		})
 	}
-	waitQueued(t, s, 15)
+	w.wait(t, 15)
 	close(gf.release)
 	wg.Wait()
 	for range 16 {
@@ -114,7 +130,7 @@ func TestGroupCommit_sharesOneSync(t *testing.T) {
 }
 
 func TestGroupCommit_failedSyncFailsTheQueue(t *testing.T) {
-	s, gf := openGated(t, syscall.EIO)
+	s, gf, w := openGated(t, syscall.EIO)
 	ctx := context.Background()
 	first := make(chan error, 1)
 	go func() {
@@ -127,7 +143,7 @@ func TestGroupCommit_failedSyncFailsTheQueue(t *testing.T) {
 		_, err := s.Append(ctx, "a", 1, event(1)) // expects the first append's version
 		queued <- err
 	}()
-	waitQueued(t, s, 1)
+	w.wait(t, 1)
 	close(gf.release)
 	if err := <-first; !errors.Is(err, syscall.EIO) {
 		t.Fatalf("append whose sync failed: %v, want EIO", err)

@@ -22,6 +22,7 @@ type gatedWrites struct {
 	failAt  int32
 	writes  atomic.Int32
 	syncs   atomic.Int32
+	queue   *queueWatch // the store's appends queued behind the write
 }
 
 func (f *gatedWrites) WriteAt(p []byte, off int64) (int, error) {
@@ -48,8 +49,8 @@ func (f *gatedWrites) Sync() error {
 // openGatedNoSync opens a store WithNoSync in dir whose first write blocks.
 func openGatedNoSync(t *testing.T, dir string, failAt int32) (*Store, *gatedWrites) {
 	t.Helper()
-	gw := &gatedWrites{entered: make(chan struct{}), release: make(chan struct{}), failAt: failAt}
-	s, err := Open(dir, WithNoSync(), withFile(func(f file) file { gw.file = f; return gw }))
+	gw := &gatedWrites{entered: make(chan struct{}), release: make(chan struct{}), failAt: failAt, queue: newQueueWatch()}
+	s, err := Open(dir, WithNoSync(), withFile(func(f file) file { gw.file = f; return gw }), gw.queue.option())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func appendBehindGate(t *testing.T, s *Store, gw *gatedWrites, queued int) (firs
 			_, errs[i] = s.Append(ctx, fmt.Sprintf("s-%d", i), store.NoStream, event(i+1))
 		})
 	}
-	waitQueued(t, s, queued)
+	gw.queue.wait(t, queued)
 	gw.open()
 	wg.Wait()
 	return <-firstErr, errs

@@ -20,6 +20,7 @@ type config struct {
 	readOnly  bool // set by OpenReadOnly, not by an Option
 
 	observer Observer
+	joined   func(appends int) // see withJoinHook
 }
 
 func defaultConfig() config {
@@ -72,6 +73,13 @@ func WithTailCacheBytes(n int) Option {
 			c.tailBytes = n
 		}
 	}
+}
+
+// withJoinHook calls joined, under the store's lock, each time an append joins the group
+// that forms behind the commit in flight, with the appends that group then holds: a signal
+// for tests of group commit, which otherwise could only poll the store's state.
+func withJoinHook(joined func(appends int)) Option {
+	return func(c *config) { c.joined = joined }
 }
 
 // withFile is WithFile (see there).

@@ -32,6 +32,7 @@ type Store struct {
 
 	observer Observer     // nil when none
 	reads    ReadObserver // the observer, when it is one; else nil
+	joined   func(int)    // see withJoinHook; nil but in tests
 
 	mu        sync.RWMutex
 	idle      *sync.Cond    // signalled when flushing ends
@@ -231,6 +232,7 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	s.idle = sync.NewCond(&s.mu)
 	s.observer = cfg.observer
 	s.reads, _ = cfg.observer.(ReadObserver)
+	s.joined = cfg.joined
 	return s, nil
 }
 
