@@ -110,7 +110,7 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 		return
 	}
 	// Read after the positions: the head covers what the sagas wrote for the events up to them.
-	head, err := Head(ctx, r.store)
+	head, err := store.Head(ctx, r.store)
 	var headID string
 	if err == nil {
 		headID, err = eventIDAt(ctx, r.store, head)

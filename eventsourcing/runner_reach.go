@@ -6,6 +6,20 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
+// span is the positions first to last, which a saga's command wrote. A first of 0 means the
+// saga did not say (see SagaProcessor): every position after the event it handled counts.
+type span struct{ first, last store.Position }
+
+// sagaWrite records that handling the event at event made the saga write the span (one
+// command's events; an event whose commands wrote several times has a sagaWrite for each).
+// upTo is the highest last of this write and every earlier one, so that a search can skip
+// the writes that lead nowhere beyond a position.
+type sagaWrite struct {
+	event store.Position
+	span
+	upTo store.Position
+}
+
 // closureLocked returns the highest position written because of the events up to p: what
 // the sagas wrote while handling them, what they wrote while handling that, and so on.
 func (r *Runner) closureLocked(p store.Position) store.Position {

@@ -468,17 +468,6 @@ func TestRunner_misuse(t *testing.T) {
 	})
 }
 
-func TestHead(t *testing.T) {
-	s := newStore(t)
-	mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
-	mustHandle(t, newCounterHandler(s), addToCounter{ID: "a", N: 2}, eventsourcing.Meta{})
-	for name, st := range map[string]store.Store{"header": s, "no header": &faultyStore{Store: s}} {
-		if h, err := eventsourcing.Head(context.Background(), st); err != nil || h != 3 {
-			t.Errorf("%s: Head = %d, %v; want 3", name, h, err)
-		}
-	}
-}
-
 // Once Run has returned, no processor moves again: a WaitFor for a position not processed,
 // waiting then or called after, fails at once with ErrProcessorStopped. It waited for its
 // caller's whole deadline.

@@ -251,7 +251,7 @@ func TestUpcast_OverALogOfAnEarlierRelease(t *testing.T) {
 	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), codec, accounts.Handle))
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
-	head, err := eventsourcing.Head(ctx, s)
+	head, err := store.Head(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func Watch[S, E any](ctx context.Context, s store.Store, stream string, view dec
 // WatchFrom does not read it, which would cost a read of the stream per watch.
 func WatchFrom[S, E any](ctx context.Context, s store.Store, stream string, start Snapshot[S], view decider.View[S, E], codec Codec[E]) iter.Seq2[Snapshot[S], error] {
 	return func(yield func(Snapshot[S], error) bool) {
-		head, err := Head(ctx, s)
+		head, err := store.Head(ctx, s)
 		if err != nil {
 			if ctx.Err() == nil {
 				yield(Snapshot[S]{}, fmt.Errorf("eventsourcing: watch %s: head: %w", stream, err))

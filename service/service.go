@@ -212,5 +212,5 @@ func (s *Service) Status() []eventsourcing.ProcessorStatus { return s.runner.Sta
 
 // Head returns the position of the last committed event (0 for an empty log).
 func (s *Service) Head(ctx context.Context) (store.Position, error) {
-	return eventsourcing.Head(ctx, s.store)
+	return store.Head(ctx, s.store)
 }

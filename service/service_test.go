@@ -229,7 +229,7 @@ func (s *stuckHead) Head(ctx context.Context) (store.Position, error) {
 		<-ctx.Done()
 		return 0, ctx.Err()
 	default:
-		return eventsourcing.Head(ctx, s.Store)
+		return store.Head(ctx, s.Store)
 	}
 }
 
