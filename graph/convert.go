@@ -119,7 +119,7 @@ func fromMenuInput(field string, in *model.RestaurantMenuInput, commandID *strin
 	if in == nil {
 		return restaurant.Menu{}, badInput(field, "is required")
 	}
-	menuID, err := optionalID(field+".menuId", in.MenuID, "menu", commandID)
+	menuID, _, err := optionalID(field+".menuId", in.MenuID, "menu", commandID)
 	if err != nil {
 		return restaurant.Menu{}, err
 	}

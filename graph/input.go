@@ -21,20 +21,20 @@ const (
 )
 
 // optionalID returns the id the client gave, or generates one when it was omitted: derived
-// from the command id when there is one (so a retry addresses the same entity), random
-// otherwise. An empty string is not "omitted": it is invalid.
-func optionalID(field string, id *string, kind string, commandID *string) (string, error) {
+// from the command id when there is one (so a retry addresses the same entity; derived then
+// says so, for Meta.DerivedID when the id is the created entity's), random otherwise. An
+// empty string is not "omitted": it is invalid.
+func optionalID(field string, id *string, kind string, commandID *string) (_ string, derived bool, _ error) {
 	if id != nil {
 		if *id == "" {
-			return "", badInput(field, "must not be empty (omit it to have one generated)")
+			return "", false, badInput(field, "must not be empty (omit it to have one generated)")
 		}
-		return *id, nil
+		return *id, false, nil
 	}
-	cid := ""
-	if commandID != nil {
-		cid = *commandID
+	if commandID == nil {
+		return service.NewID(kind, ""), false, nil
 	}
-	return service.NewID(kind, cid), nil
+	return service.NewID(kind, *commandID), true, nil
 }
 
 // commandMeta builds the handler's metadata from the optional commandId and expectedVersion.

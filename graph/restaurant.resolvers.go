@@ -18,11 +18,11 @@ func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.Cre
 	if err != nil {
 		return nil, err
 	}
-	id, err := optionalID("input.id", input.ID, "restaurant", input.CommandID)
+	id, derived, err := optionalID("input.id", input.ID, "restaurant", input.CommandID)
 	if err != nil {
 		return nil, err
 	}
-	meta.DerivedID = input.ID == nil && input.CommandID != nil
+	meta.DerivedID = derived
 	menu, err := fromMenuInput("input.menu", input.Menu, input.CommandID)
 	if err != nil {
 		return nil, err
@@ -55,11 +55,11 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 	if err != nil {
 		return nil, err
 	}
-	orderID, err := optionalID("input.orderId", input.OrderID, "order", input.CommandID)
+	orderID, derived, err := optionalID("input.orderId", input.OrderID, "order", input.CommandID)
 	if err != nil {
 		return nil, err
 	}
-	meta.DerivedID = input.OrderID == nil && input.CommandID != nil
+	meta.DerivedID = derived
 	cmd := restaurant.PlaceOrder{ID: input.RestaurantID, OrderID: orderID, MenuItemIDs: input.MenuItemIds}
 	res, err := r.svc.PlaceOrder(ctx, cmd, meta)
 	if err != nil {
