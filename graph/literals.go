@@ -40,7 +40,11 @@ var customScalarLiterals = core.Rule{
 				return // numbersInRange's
 			}
 			if err := read(v); err != nil {
-				addError(core.Message("%s", err.Error()), core.At(value.Position))
+				msg := err.Error()
+				if value.Kind == ast.FloatValue { // the value read no longer says how it was written
+					msg += " (" + value.Raw + ")"
+				}
+				addError(core.Message("%s", msg), core.At(value.Position))
 			}
 		})
 	},

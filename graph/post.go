@@ -55,7 +55,7 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 		params = graphql.RawParams{}
 		// As gqlgen decodes a body: encoding/json with UseNumber.
 		if !decodeJSON(bytes.NewReader(buf.Bytes()), &params) {
-			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
+			writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequestBecause(buf.Bytes()))
 			return
 		}
 	}

@@ -125,7 +125,7 @@ func routeTransports(transports []graphql.Transport, limit int64, observer Obser
 				return
 			}
 			if !isGraphQLRequest(body) {
-				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequest)
+				writeJSONError(w, r, http.StatusBadRequest, CodeBadRequest, notARequestBecause(body))
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -197,6 +197,30 @@ const notUTF8 = "the body is not valid UTF-8: send JSON in UTF-8"
 
 // notARequest is the message for a body that is not a GraphQL request.
 const notARequest = `the body is not a GraphQL request: a JSON object with a "query" string, and optionally "operationName" (a string), "variables" and "extensions" (objects)`
+
+// notARequestBecause is notARequest for body, naming the member of a JSON object that is of
+// the wrong kind: a client that sends variables as a string of JSON (a common mistake) is
+// told so, not given the general shape alone.
+func notARequestBecause(body []byte) string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return notARequest
+	}
+	for _, m := range []struct{ name, kind string }{{"query", "a string"}, {"operationName", "a string"}, {"variables", "an object"}, {"extensions", "an object"}} {
+		v := bytes.TrimSpace(members[m.name])
+		if len(v) == 0 || string(v) == "null" {
+			continue
+		}
+		switch first := v[0]; {
+		case m.kind == "a string" && first == '"', m.kind == "an object" && first == '{':
+			continue
+		case m.kind == "an object" && first == '"':
+			return fmt.Sprintf(`the body is not a GraphQL request: %q must be a JSON object, not a string (send the object itself, not its JSON text)`, m.name)
+		}
+		return fmt.Sprintf(`the body is not a GraphQL request: %q must be %s`, m.name, m.kind)
+	}
+	return notARequest
+}
 
 // transportRules is the gqlgen extension that refuses, with BAD_REQUEST, an operation its
 // transport cannot carry: anything but a query over GET (gqlgen's own refusal has no code),

@@ -88,7 +88,7 @@ func ValidatePrice(field, price string) error {
 		ok = ok && digits(frac) && len(frac) <= 2
 	}
 	if !ok {
-		return &decider.ValidationError{Field: field, Reason: `must be a non-negative decimal with at most two fraction digits, such as "8.99"`}
+		return &decider.ValidationError{Field: field, Reason: `must be a non-negative decimal of at most nine digits before the point, without a leading zero, and at most two after it, such as "8.99" or "0.50"`}
 	}
 	return nil
 }

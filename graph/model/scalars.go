@@ -82,8 +82,10 @@ func int64Error(v any) error {
 		what = "the string " + strconv.Quote(v)
 	case float64:
 		// Only a Float literal gives a float64 (see UnmarshalInt64): one with a fraction or an
-		// exponent, however whole its value ("not the number 1" read as a contradiction).
-		what = "a number written with a fraction or an exponent (" + strconv.FormatFloat(v, 'g', -1, 64) + ")"
+		// exponent, however whole its value ("not the number 1" read as a contradiction). Its
+		// text is gone (1.0 and 1e0 are both 1): the validation rule that refuses the literal
+		// quotes it.
+		what = "a number written with a fraction or an exponent"
 	}
 	return &ScalarError{"Int64", "must be a 64-bit integer written without a fraction or an exponent, not " + what}
 }
