@@ -51,7 +51,8 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, op *graphq
 	if cost <= c.limit {
 		return nil
 	}
-	err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", cost, c.limit)
+	// A list's cost is its page size (first) times its nodes' fields: say what lowers it.
+	err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d: ask for smaller pages (first) or fewer fields in each node", cost, c.limit)
 	errcode.Set(err, CodeComplexityLimitExceeded)
 	return err
 }

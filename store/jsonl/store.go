@@ -188,6 +188,9 @@ func open(dir string, lock *os.File, cfg config) (*Store, error) {
 	idx, rep, err := scan(f, fi.Size(), path)
 	if err != nil {
 		f.Close()
+		if _, ok := errors.AsType[*CorruptError](err); ok {
+			return nil, err // it names the log and the place, under jsonl: already
+		}
 		return nil, fmt.Errorf("jsonl: open: %w", err)
 	}
 	if rep.TornBytes > 0 && !cfg.readOnly {
