@@ -61,6 +61,15 @@ func ErrorCode(ctx context.Context, err error) string {
 	return code
 }
 
+// CommandErrorCodes returns the codes ErrorCode gives a command's errors: the domain's
+// rejections, its store's conflicts and refusals, a cancellation, and an internal error.
+func CommandErrorCodes() []string {
+	return []string{
+		CodeBadUserInput, CodeNotFound, CodeAlreadyExists, CodeMenuItemsNotAvailable, CodeOrderAlreadyPrepared,
+		CodeVersionConflict, CodeCommandIDReused, CodeCanceled, CodeInternal,
+	}
+}
+
 // CodeSlowConsumer marks a subscription the server cut off because its client stopped taking
 // what was written to it: a write made no progress within the stream write timeout
 // (Config.StreamWriteTimeout for a WebSocket, whose every operation then ends with it;

@@ -45,6 +45,21 @@ func WithOutcome(f func(context.Context, error) string) Option {
 	}
 }
 
+// WithCommands exports commands_total at 0, from the start, for each of the command types
+// with the outcomes ok and duplicate and each of failures (the error codes its WithOutcome
+// gives): a series that first appears at 1 shows no increase, so an alert on the rate of a
+// kind of failure missed its first occurrence. A command or outcome not listed is still
+// counted, from its first occurrence.
+func WithCommands(types, failures []string) Option {
+	return func(m *Metrics) {
+		for _, t := range types {
+			for _, o := range append([]string{OutcomeOK, OutcomeDuplicate}, failures...) {
+				m.commands.WithLabelValues(t, o)
+			}
+		}
+	}
+}
+
 // Metrics holds eventgraph's metrics in a registry of its own. Its methods are safe for
 // concurrent use.
 type Metrics struct {

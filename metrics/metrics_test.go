@@ -181,6 +181,19 @@ func TestMetrics_StoreObserver_outcomesStartAtZero(t *testing.T) {
 	want(t, scrape(t, m), map[string]float64{`eventgraph_store_appends_total{outcome="error"}`: 1})
 }
 
+// WithCommands exports each command's outcomes at 0 from the start, as for appends: the first
+// internal error of a command, counted in a series that appeared with it, at 1, was
+// invisible to rate() and increase().
+func TestMetrics_WithCommands_outcomesStartAtZero(t *testing.T) {
+	m := metrics.New(metrics.WithCommands([]string{"PlaceOrder"}, []string{"NOT_FOUND", "INTERNAL_SERVER_ERROR"}))
+	want(t, scrape(t, m), map[string]float64{
+		`eventgraph_commands_total{outcome="ok",type="PlaceOrder"}`:                    0,
+		`eventgraph_commands_total{outcome="duplicate",type="PlaceOrder"}`:             0,
+		`eventgraph_commands_total{outcome="NOT_FOUND",type="PlaceOrder"}`:             0,
+		`eventgraph_commands_total{outcome="INTERNAL_SERVER_ERROR",type="PlaceOrder"}`: 0,
+	})
+}
+
 // progress is a fixed metrics.Progress.
 type progress struct {
 	head    store.Position

@@ -3,8 +3,22 @@ package service
 import (
 	"context"
 
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 )
+
+// CommandTypes returns the types of the commands the service handles (the saga's
+// CreateOrder included), as a CommandObserver is told them (eventsourcing.CommandType).
+func CommandTypes() []string {
+	return []string{
+		eventsourcing.CommandType(restaurant.CreateRestaurant{}),
+		eventsourcing.CommandType(restaurant.ChangeRestaurantMenu{}),
+		eventsourcing.CommandType(restaurant.PlaceOrder{}),
+		eventsourcing.CommandType(order.CreateOrder{}),
+		eventsourcing.CommandType(order.MarkOrderAsPrepared{}),
+	}
+}
 
 // WithCommandObserver sets a function told about every command the service handles, the
 // saga's included (type, outcome, duration); see eventsourcing.WithCommandObserver.

@@ -37,7 +37,7 @@ const replayProgressEvery = time.Second
 
 func newObservability() *observability {
 	return &observability{
-		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode)),
+		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode), metrics.WithCommands(service.CommandTypes(), graph.CommandErrorCodes())),
 		ready:   make(chan struct{}),
 	}
 }
