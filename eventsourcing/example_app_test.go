@@ -2,7 +2,6 @@ package eventsourcing_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -106,40 +105,13 @@ func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
 }
 
 // accountCodec maps events to the log's type names and JSON bodies and back.
-type accountCodec struct{}
-
-func (accountCodec) Encode(e accountEvent) (string, json.RawMessage, error) {
-	b, err := json.Marshal(e)
-	return e.EventType(), b, err
-}
-
-func (accountCodec) Decode(typ string, data json.RawMessage) (accountEvent, error) {
-	switch typ {
-	case "AccountOpened":
-		return decodeAs[accountOpened](data)
-	case "Deposited":
-		return decodeAs[deposited](data)
-	case "Withdrawn":
-		return decodeAs[withdrawn](data)
-	case "WithdrawalDeclined":
-		return decodeAs[withdrawalDeclined](data)
-	}
-	return nil, fmt.Errorf("unknown event type %q", typ)
-}
-
-// decodeAs decodes an event of type E, as a value: the decider returned values.
-func decodeAs[E accountEvent](data json.RawMessage) (accountEvent, error) {
-	var e E
-	err := json.Unmarshal(data, &e)
-	return e, err
-}
-
-func (accountCodec) Handles(typ string) bool {
-	switch typ {
-	case "AccountOpened", "Deposited", "Withdrawn", "WithdrawalDeclined":
-		return true
-	}
-	return false
+func accountCodec() *eventsourcing.JSONCodec[accountEvent] {
+	return eventsourcing.NewJSONCodec(
+		eventsourcing.EventType[accountOpened, accountEvent]("AccountOpened"),
+		eventsourcing.EventType[deposited, accountEvent]("Deposited"),
+		eventsourcing.EventType[withdrawn, accountEvent]("Withdrawn"),
+		eventsourcing.EventType[withdrawalDeclined, accountEvent]("WithdrawalDeclined"),
+	)
 }
 
 // balances is a read model: every account's balance, fed by a Runner.
@@ -197,14 +169,14 @@ func Example() {
 	ids := eventsourcing.NewCommandIndex(s) // one per store, shared by all of its handlers
 	accounts := eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
 		Decider: accountDecider(),
-		Codec:   accountCodec{},
+		Codec:   accountCodec(),
 		Stream:  accountCmd.Stream,
 	}, eventsourcing.WithCommandIndex(ids))
-	view := &balances{codec: accountCodec{}, m: map[string]int{}}
+	view := &balances{codec: accountCodec(), m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)
 	runner.AddProjection(ids) // the index follows the log too, instead of reading it on first use
-	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec{}, accounts.Handle))
+	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec(), accounts.Handle))
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
 

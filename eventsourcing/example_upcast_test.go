@@ -21,7 +21,7 @@ func ExampleUpcast() {
 		store.EventData{Type: "AccountCreated", Data: json.RawMessage(`{"accountId":"alice"}`)},
 		store.EventData{Type: "MoneyDeposited", Data: json.RawMessage(`{"id":"alice","amount":30}`)})
 
-	codec, err := eventsourcing.Upcast[accountEvent](accountCodec{},
+	codec, err := eventsourcing.Upcast[accountEvent](accountCodec(),
 		eventsourcing.Upcaster{From: "AccountCreated", Up: func(data json.RawMessage) (string, json.RawMessage, error) {
 			var old struct {
 				AccountID string `json:"accountId"`

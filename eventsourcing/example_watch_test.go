@@ -18,13 +18,13 @@ func ExampleWatch() {
 	defer s.Close()
 	accounts := eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
 		Decider: accountDecider(),
-		Codec:   accountCodec{},
+		Codec:   accountCodec(),
 		Stream:  accountCmd.Stream,
 	})
 	_, _ = accounts.Handle(ctx, openAccount{ID: "alice"}, eventsourcing.Meta{})
 
 	view := decider.View[account, accountEvent]{Evolve: accountDecider().Evolve}
-	for snap, err := range eventsourcing.Watch(ctx, s, "account-alice", view, accountCodec{}) {
+	for snap, err := range eventsourcing.Watch(ctx, s, "account-alice", view, accountCodec()) {
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -32,7 +32,7 @@ func TestHandler_panicReleasesTheStream(t *testing.T) {
 		return decide(c, s)
 	}
 	h := eventsourcing.NewHandler(mem, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
-		Decider: d, Codec: accountCodec{}, Stream: accountCmd.Stream,
+		Decider: d, Codec: accountCodec(), Stream: accountCmd.Stream,
 	}, eventsourcing.WithSnapshots(1, "r1"))
 	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
 	for i, meta := range []eventsourcing.Meta{{}, {CommandID: "c1"}} {

@@ -72,7 +72,7 @@ type accountHandler = eventsourcing.Handler[accountCmd, account, accountEvent]
 
 func newAccounts(s store.Store, opts ...eventsourcing.HandlerOption) *accountHandler {
 	return eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
-		Decider: accountDecider(), Codec: accountCodec{}, Stream: accountCmd.Stream,
+		Decider: accountDecider(), Codec: accountCodec(), Stream: accountCmd.Stream,
 	}, opts...)
 }
 

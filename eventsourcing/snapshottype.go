@@ -63,7 +63,7 @@ func lossIn(t reflect.Type, path string, addr bool, seen map[typeAt]bool) string
 	case reflect.Map:
 		return lossIn(t.Elem(), path+"[key]", false, seen) // a map's values are not addressable
 	case reflect.Interface:
-		return fmt.Sprintf("%s is an interface, whose value a snapshot decodes as a map, a slice, a float64, a string or a bool, not as the type it held", path)
+		return fmt.Sprintf("%s is an interface, whose value encoding/json decodes as a map, a slice, a float64, a string or a bool, not as the type it held", path)
 	case reflect.Func, reflect.Chan, reflect.Complex64, reflect.Complex128, reflect.UnsafePointer:
 		return fmt.Sprintf("%s is a %s, which encoding/json cannot encode", path, t.Kind())
 	case reflect.Struct:
@@ -98,7 +98,7 @@ func promotedCodec(t reflect.Type, path string) string {
 		}
 		if ft := f.Type; ft.Implements(jsonMarshaler) || ft.Implements(textMarshaler) ||
 			reflect.PointerTo(ft).Implements(jsonMarshaler) || reflect.PointerTo(ft).Implements(textMarshaler) {
-			return fmt.Sprintf("%s embeds %s, whose JSON or text methods become its own, so a snapshot holds that field alone (name the field)", path, ft)
+			return fmt.Sprintf("%s embeds %s, whose JSON or text methods become its own, so encoding/json writes that field alone (name the field)", path, ft)
 		}
 	}
 	return ""
@@ -131,7 +131,7 @@ func collectFields(t reflect.Type, path string, depth int, out *[]jsonField) str
 		}
 		switch {
 		case f.Tag.Get("json") == "-":
-			return fmt.Sprintf("%s is tagged json:\"-\", so a snapshot leaves it out", fpath)
+			return fmt.Sprintf("%s is tagged json:\"-\", so encoding/json leaves it out", fpath)
 		case f.Anonymous && name == "" && ft.Kind() == reflect.Struct:
 			if !f.IsExported() && f.Type.Kind() == reflect.Pointer {
 				return fmt.Sprintf("%s is an embedded pointer to an unexported struct, which encoding/json cannot decode", fpath)
@@ -141,7 +141,7 @@ func collectFields(t reflect.Type, path string, depth int, out *[]jsonField) str
 				return loss
 			}
 		case !f.IsExported():
-			return fmt.Sprintf("%s is unexported, so a snapshot leaves it out", fpath)
+			return fmt.Sprintf("%s is unexported, so encoding/json leaves it out", fpath)
 		default:
 			if name == "" {
 				name = f.Name
@@ -170,7 +170,7 @@ func collisions(fields []jsonField) string {
 				continue
 			}
 			if o.depth < f.depth || o.depth == f.depth && !(f.tagged && !o.tagged) {
-				return fmt.Sprintf("%s has the JSON name %q, as %s does, so a snapshot leaves it out", f.path, f.name, o.path)
+				return fmt.Sprintf("%s has the JSON name %q, as %s does, so encoding/json leaves it out", f.path, f.name, o.path)
 			}
 		}
 	}

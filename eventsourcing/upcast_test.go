@@ -63,7 +63,7 @@ func accountUpcasters() []eventsourcing.Upcaster {
 
 func upcastAccountCodec(tb testing.TB) eventsourcing.Codec[accountEvent] {
 	tb.Helper()
-	c, err := eventsourcing.Upcast[accountEvent](accountCodec{}, accountUpcasters()...)
+	c, err := eventsourcing.Upcast[accountEvent](accountCodec(), accountUpcasters()...)
 	if err != nil {
 		tb.Fatalf("Upcast: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestUpcast_DecodeFailures(t *testing.T) {
 	nameless := eventsourcing.Upcaster{From: "Nameless", Up: func(d json.RawMessage) (string, json.RawMessage, error) {
 		return "", d, nil
 	}}
-	codec, err := eventsourcing.Upcast[accountEvent](accountCodec{}, failing, nameless,
+	codec, err := eventsourcing.Upcast[accountEvent](accountCodec(), failing, nameless,
 		eventsourcing.RenameEvent("Ping", "Pong"), eventsourcing.RenameEvent("Pong", "Ping"),
 		eventsourcing.RenameEvent("Lost", "NeverWritten"))
 	if err != nil {
@@ -167,7 +167,7 @@ func TestUpcast_RoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Encode(%#v): %v", e, err)
 		}
-		if wantTyp, wantData, _ := (accountCodec{}).Encode(e); typ != wantTyp || string(data) != string(wantData) {
+		if wantTyp, wantData, _ := accountCodec().Encode(e); typ != wantTyp || string(data) != string(wantData) {
 			t.Errorf("Encode(%#v) = %s %s, want the codec's %s %s", e, typ, data, wantTyp, wantData)
 		}
 		got, err := codec.Decode(typ, data)
@@ -186,9 +186,9 @@ func TestUpcast_InvalidUpcasters(t *testing.T) {
 		want  string
 	}{
 		{"no codec", nil, nil, "nil codec"},
-		{"no From", accountCodec{}, []eventsourcing.Upcaster{{Up: up}}, "upcaster 0 has no From"},
-		{"no Up", accountCodec{}, []eventsourcing.Upcaster{{From: "MoneyDeposited"}}, `from "MoneyDeposited" has no Up`},
-		{"two from one type", accountCodec{}, []eventsourcing.Upcaster{{From: "X", Up: up}, eventsourcing.RenameEvent("X", "Y")}, `two upcasters from "X"`},
+		{"no From", accountCodec(), []eventsourcing.Upcaster{{Up: up}}, "upcaster 0 has no From"},
+		{"no Up", accountCodec(), []eventsourcing.Upcaster{{From: "MoneyDeposited"}}, `from "MoneyDeposited" has no Up`},
+		{"two from one type", accountCodec(), []eventsourcing.Upcaster{{From: "X", Up: up}, eventsourcing.RenameEvent("X", "Y")}, `two upcasters from "X"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,7 +223,7 @@ func TestUpcast_OverALogOfAnEarlierRelease(t *testing.T) {
 	aggregate := eventsourcing.Aggregate[accountCmd, account, accountEvent]{Decider: accountDecider(), Codec: codec, Stream: accountCmd.Stream}
 
 	plain := aggregate
-	plain.Codec = accountCodec{}
+	plain.Codec = accountCodec()
 	if _, err := eventsourcing.NewHandler(s, plain).Handle(ctx, withdraw{ID: "alice", Amount: 1}, eventsourcing.Meta{}); err == nil || !strings.Contains(err.Error(), "decode Withdrawn event 3") {
 		t.Fatalf("without upcasters: Handle = %v, want the old withdrawal's decoding error", err)
 	}
