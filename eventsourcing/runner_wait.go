@@ -166,7 +166,8 @@ func (r *Runner) advance(q *processor, pos store.Position, id string, written []
 			if reach := r.reachLocked(q.writes[i].first, q.writes[i].last); reach > low {
 				// The reach only grows while the write is kept: the sagas' new writes add to
 				// it, and a write forgotten in the meantime took with it only positions every
-				// processor had passed. So until the processors pass this one, the write stays
+				// processor had passed (a cut below a stopped processor may lower it, which
+				// only keeps the write longer). So until the processors pass this one, the write stays
 				// without walking the writes again. Without it, each event walked them all
 				// while a saga's writes caused another's (chained sagas catching up with a
 				// backlog): the catch-up was quadratic.

@@ -31,7 +31,7 @@ func optionalID(field string, id *string, kind string, commandID *string) (_ str
 		}
 		return *id, false, nil
 	}
-	if commandID == nil {
+	if commandID == nil || *commandID == "" {
 		return service.NewID(kind, ""), false, nil
 	}
 	return service.NewID(kind, *commandID), true, nil
@@ -101,7 +101,12 @@ func position(field string, p *int64) (*store.Position, error) {
 // checkHeld refuses an afterPosition beyond the log's head: no server of this log issued it.
 // A client resuming after a log was restored from a backup (or replaced) would otherwise
 // wait, without a word, until the log grew past it, and then skip the events in between.
+// The store is asked only when the read models have not processed the position (a client
+// polling the end of the log asks nothing more of it).
 func checkHeld(ctx context.Context, svc *service.Service, after store.Position) error {
+	if svc.Processed(after) {
+		return nil
+	}
 	head, err := svc.Head(ctx)
 	if err != nil {
 		return err

@@ -762,7 +762,7 @@ type Event {
 extend type Query {
   "Events after a position (default: from the start), optionally of one stream and of some types; first is 1–100."
   events(
-    "Only events after this position; pass the last event's position for the next page."
+    "Only events after this position; pass the last event's position for the next page. A position beyond the log's head is BAD_USER_INPUT (the log was restored or replaced)."
     afterPosition: Int64
     "Only this stream's events."
     streamId: ID
@@ -776,7 +776,7 @@ extend type Query {
 type Subscription {
   "History after the position, then live; without afterPosition, live from the current head."
   events(
-    "Replay every event after this position (0: the whole log) before the live ones."
+    "Replay every event after this position (0: the whole log) before the live ones. A position beyond the log's head is BAD_USER_INPUT (the log was restored or replaced)."
     afterPosition: Int64
     "Only this stream's events."
     streamId: ID

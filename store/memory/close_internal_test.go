@@ -13,7 +13,7 @@ import (
 // Close every method fails with it.
 func TestAppend_overtakenByCloseFails(t *testing.T) {
 	var s *Store
-	armed := true
+	armed := true // read by the one Append only
 	s = New(WithClock(func() time.Time {
 		if armed {
 			armed = false
@@ -23,8 +23,19 @@ func TestAppend_overtakenByCloseFails(t *testing.T) {
 		}
 		return time.Now()
 	}))
-	if _, err := s.Append(t.Context(), "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`{}`)}); !errors.Is(err, store.ErrClosed) {
-		t.Fatalf("Append overtaken by Close: %v, want ErrClosed", err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(t.Context(), "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`{}`)})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, store.ErrClosed) {
+			t.Fatalf("Append overtaken by Close: %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		// Were the clock read under the store's lock, Close would wait for it.
+		t.Fatal("Append did not return: the clock is read under the lock Close takes; move this test's Close")
 	}
 	if n := s.log.len(); n != 0 {
 		t.Fatalf("%d events committed by an append that Close overtook", n)
