@@ -30,11 +30,7 @@ func TestRunner_sagaBacklogWorkIsLinear(t *testing.T) {
 				saga.pos = 1
 				saga.recordLocked(1, span{last: n})
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			caughtUp := make(chan error, 1)
-			go func() { caughtUp <- r.WaitFor(ctx, n) }()
-			settle := settler(r, caughtUp)
+			caughtUp, settle := waitingFor(t, r, n)
 			// The saga handles the backlog, each event's command written at the log's end,
 			// which the projection applies at once.
 			end := store.Position(n)
@@ -92,11 +88,7 @@ func TestRunner_chainedSagaBacklogWorkIsLinear(t *testing.T) {
 				first.recordLocked(1, span{last: n})
 				second.recordLocked(1, span{last: n})
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			caughtUp := make(chan error, 1)
-			go func() { caughtUp <- r.WaitFor(ctx, n) }()
-			settle := settler(r, caughtUp)
+			caughtUp, settle := waitingFor(t, r, n)
 			end := store.Position(n)
 			byFirst := make(map[store.Position]bool)
 			write := func() []span {
@@ -141,6 +133,16 @@ func TestRunner_chainedSagaBacklogWorkIsLinear(t *testing.T) {
 			t.Logf("walked %d writes and spans for %d events", walked, n)
 		})
 	}
+}
+
+// waitingFor starts the Runner's one WaitFor(p), bounded, and returns the channel it returns
+// on and its settler.
+func waitingFor(t *testing.T, r *Runner, p store.Position) (chan error, func()) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	caughtUp := make(chan error, 1)
+	go func() { caughtUp <- r.WaitFor(ctx, p) }()
+	return caughtUp, settler(r, caughtUp)
 }
 
 // settler returns a function that returns once the WaitFor that sends to caughtUp waits
