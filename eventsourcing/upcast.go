@@ -19,11 +19,15 @@ type Upcaster struct {
 	// the bodies the domain writes today as well and must return those unchanged (the Codec
 	// round-trip that Handler relies on), so test it with both.
 	Up func(data json.RawMessage) (typ string, body json.RawMessage, err error)
+
+	renamedTo string // set by RenameEvent, for Upcast's checks
 }
 
-// RenameEvent is an Upcaster for a type that was renamed and kept its body.
+// RenameEvent is an Upcaster for a type that was renamed and kept its body. Upcast checks
+// it against the codec: the old name must be one the codec no longer decodes, and the new
+// one one it decodes (or that another upcaster reads).
 func RenameEvent(from, to string) Upcaster {
-	return Upcaster{From: from, Up: func(data json.RawMessage) (string, json.RawMessage, error) {
+	return Upcaster{From: from, renamedTo: to, Up: func(data json.RawMessage) (string, json.RawMessage, error) {
 		return to, data, nil
 	}}
 }
@@ -52,7 +56,10 @@ var errUpcastLoop = errors.New("the upcasters lead in a circle")
 // Decode, and Handles reports true for their From types too. Give the result to the Handler,
 // the sagas and the projections alike, so that all of them read the old events the same way.
 //
-// Upcast fails for an Upcaster without a From or an Up, and for two with the same From.
+// Upcast fails for an Upcaster without a From or an Up, for two with the same From, and for a
+// RenameEvent from a name the codec still decodes (the events the domain writes under it
+// today would come back renamed) or to a name that neither the codec nor another upcaster
+// reads (every old event would fail to decode).
 func Upcast[E any](codec Codec[E], ups ...Upcaster) (Codec[E], error) {
 	if codec == nil {
 		return nil, errors.New("eventsourcing: Upcast: nil codec")
@@ -69,6 +76,17 @@ func Upcast[E any](codec Codec[E], ups ...Upcaster) (Codec[E], error) {
 			return nil, fmt.Errorf("eventsourcing: Upcast: two upcasters from %q", up.From)
 		}
 		u.ups[up.From] = up.Up
+	}
+	for _, up := range ups {
+		if up.renamedTo == "" {
+			continue
+		}
+		if codec.Handles(up.From) {
+			return nil, fmt.Errorf("eventsourcing: Upcast: RenameEvent(%q, %q): the codec still decodes %q, so the events written under that name today would come back as %q", up.From, up.renamedTo, up.From, up.renamedTo)
+		}
+		if _, next := u.ups[up.renamedTo]; !next && !codec.Handles(up.renamedTo) {
+			return nil, fmt.Errorf("eventsourcing: Upcast: RenameEvent(%q, %q): neither the codec nor an upcaster reads %q", up.From, up.renamedTo, up.renamedTo)
+		}
 	}
 	return u, nil
 }

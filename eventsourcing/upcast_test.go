@@ -104,9 +104,11 @@ func TestUpcast_DecodeFailures(t *testing.T) {
 	nameless := eventsourcing.Upcaster{From: "Nameless", Up: func(d json.RawMessage) (string, json.RawMessage, error) {
 		return "", d, nil
 	}}
+	lost := eventsourcing.Upcaster{From: "Lost", Up: func(d json.RawMessage) (string, json.RawMessage, error) {
+		return "NeverWritten", d, nil // RenameEvent would be refused by Upcast: nothing reads it
+	}}
 	codec, err := eventsourcing.Upcast[accountEvent](accountCodec(), failing, nameless,
-		eventsourcing.RenameEvent("Ping", "Pong"), eventsourcing.RenameEvent("Pong", "Ping"),
-		eventsourcing.RenameEvent("Lost", "NeverWritten"))
+		eventsourcing.RenameEvent("Ping", "Pong"), eventsourcing.RenameEvent("Pong", "Ping"), lost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +191,11 @@ func TestUpcast_InvalidUpcasters(t *testing.T) {
 		{"no From", accountCodec(), []eventsourcing.Upcaster{{Up: up}}, "upcaster 0 has no From"},
 		{"no Up", accountCodec(), []eventsourcing.Upcaster{{From: "MoneyDeposited"}}, `from "MoneyDeposited" has no Up`},
 		{"two from one type", accountCodec(), []eventsourcing.Upcaster{{From: "X", Up: up}, eventsourcing.RenameEvent("X", "Y")}, `two upcasters from "X"`},
+		// The events Deposit writes today would be read as Withdrawn.
+		{"a rename from a name the codec decodes", accountCodec(), []eventsourcing.Upcaster{eventsourcing.RenameEvent("Deposited", "Withdrawn")},
+			`RenameEvent("Deposited", "Withdrawn"): the codec still decodes "Deposited"`},
+		{"a rename to a name nothing reads", accountCodec(), []eventsourcing.Upcaster{eventsourcing.RenameEvent("MoneyDeposited", "Deposit")},
+			`RenameEvent("MoneyDeposited", "Deposit"): neither the codec nor an upcaster reads "Deposit"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
