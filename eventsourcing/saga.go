@@ -51,7 +51,6 @@ type SagaOption func(*sagaConfig)
 
 type sagaConfig struct {
 	minBackoff, maxBackoff time.Duration
-	retryLimit             int // < 0: none
 	decoded                *Decoded
 }
 
@@ -66,18 +65,6 @@ const (
 	DefaultSagaMinBackoff = 10 * time.Millisecond
 	DefaultSagaMaxBackoff = 5 * time.Second
 )
-
-// WithSagaRetryLimit bounds the retries of one command's transient failure (IsTransient) to
-// n: past them the command fails, counted and logged as the saga's other failures are, and
-// the saga's checkpoint is held before its event, so that the next start handles the event
-// again (the commands it already wrote are recognised by their ids). The saga goes on with
-// the events after it meanwhile. Without a limit (the default, or n < 0) a transient failure
-// is retried until the Runner stops, and the events of the command's stream, and a WaitFor
-// for its event, wait behind it: a limit trades that wait for a failure to see and a
-// restart to repair it.
-func WithSagaRetryLimit(n int) SagaOption {
-	return func(c *sagaConfig) { c.retryLimit = max(n, -1) }
-}
 
 // WithSagaBackoff sets the first and the longest delay between retries of a transient
 // failure; the delay doubles from min up to max. Values ≤ 0 keep the defaults.
@@ -112,8 +99,7 @@ type sagaProcessor[E, C any] struct {
 // the same command ids, which the handler recognises and does not write twice (a duplicate
 // result counts as success; so does a command recorded under its former id, in a log
 // written before). Delivery is at least once: a transient failure (IsTransient)
-// is retried with capped exponential backoff until ctx ends (or as often as
-// WithSagaRetryLimit allows); any other failure (a domain
+// is retried with capped exponential backoff until ctx ends; any other failure (a domain
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
 // A rejected command is not given back to the saga, whose React sees events only: a refusal
@@ -155,7 +141,7 @@ func NewSaga[E, C any](name string, saga decider.Saga[E, C], codec Codec[E], dis
 	if err := store.CheckCheckpoint(checkpointPrefix+name, store.Checkpoint{}); err != nil {
 		panic(fmt.Sprintf("eventsourcing: NewSaga: %v", err))
 	}
-	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff, retryLimit: -1}
+	cfg := sagaConfig{minBackoff: DefaultSagaMinBackoff, maxBackoff: DefaultSagaMaxBackoff}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -327,17 +313,13 @@ func (p *sagaProcessor[E, C]) react(ev E) (cmds []C, err error) {
 	return p.saga.React(ev), nil
 }
 
-// dispatchRetrying dispatches until the command succeeds, fails for good, runs out of
-// retries (see WithSagaRetryLimit), or ctx ends.
+// dispatchRetrying dispatches until the command succeeds, fails for good, or ctx ends.
 func (p *sagaProcessor[E, C]) dispatchRetrying(ctx context.Context, c C, meta Meta, onRetry func(error)) (Result, error) {
 	delay := p.cfg.minBackoff
-	for retries := 0; ; retries++ {
+	for {
 		res, err := p.dispatch(ctx, c, meta)
 		if err == nil || !IsTransient(err) || ctx.Err() != nil {
 			return res, err
-		}
-		if p.cfg.retryLimit >= 0 && retries >= p.cfg.retryLimit {
-			return res, retriesSpent{retries: retries, err: err}
 		}
 		if onRetry != nil {
 			onRetry(err)
@@ -357,23 +339,9 @@ type sagaFault struct{ err error }
 func (f sagaFault) Error() string { return f.err.Error() }
 func (f sagaFault) Unwrap() error { return f.err }
 
-// retriesSpent is a transient failure a saga gave up retrying (see WithSagaRetryLimit): it
-// holds the saga's checkpoint, so that the next start tries the event again.
-type retriesSpent struct {
-	retries int
-	err     error
-}
-
-func (r retriesSpent) Error() string {
-	return fmt.Sprintf("gave up after %d retries: %v", r.retries, r.err)
-}
-func (r retriesSpent) Unwrap() error { return r.err }
-
 // holdsCheckpoint reports whether a saga's failure to handle an event must keep its
-// checkpoint before the event: a fault of its own, a transient failure it gave up retrying,
-// or a store closed under it.
+// checkpoint before the event: a fault of its own, or a store closed under it.
 func holdsCheckpoint(err error) bool {
 	_, fault := errors.AsType[sagaFault](err)
-	_, spent := errors.AsType[retriesSpent](err)
-	return fault || spent || errors.Is(err, store.ErrClosed)
+	return fault || errors.Is(err, store.ErrClosed)
 }
