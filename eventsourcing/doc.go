@@ -26,7 +26,10 @@
 // error. Likewise a saga must react to an old event with the commands it reacted with
 // before: another command under the same derived id fails with ErrCommandIDReused. Watch
 // streams one stream's view state: now, then after every change (WatchAt from a head read
-// when the watch was accepted, WatchFrom from a state already held). Upcast wraps a Codec so that
-// events an earlier release stored under other names or shapes are read in today's form, and
-// WithSnapshots lets a handler start a long stream from a snapshot of its state.
+// when the watch was accepted, WatchFrom from a state already held). NewJSONCodec is the
+// Codec of events that encoding/json encodes, each Go type under a name of its own; Upcast
+// wraps a Codec so that events an earlier release stored under other names or shapes are
+// read in today's form; WithSnapshots lets a handler start a long stream from a snapshot of
+// its state; and a Router dispatches the commands of several aggregates, each to its
+// handler (a saga's dispatch function, say).
 package eventsourcing

@@ -31,8 +31,9 @@ func (c openAccount) Stream() string { return "account-" + c.ID }
 func (c deposit) Stream() string     { return "account-" + c.ID }
 func (c withdraw) Stream() string    { return "account-" + c.ID }
 
-// accountEvent is a fact about an account; EventType names it in the log.
-type accountEvent interface{ EventType() string }
+// accountEvent is a fact about an account (its names in the log are the codec's: see
+// accountCodec).
+type accountEvent interface{ isAccountEvent() }
 
 type accountOpened struct {
 	ID string `json:"id"`
@@ -53,10 +54,10 @@ type withdrawalDeclined struct {
 	Amount int    `json:"amount"`
 }
 
-func (accountOpened) EventType() string      { return "AccountOpened" }
-func (deposited) EventType() string          { return "Deposited" }
-func (withdrawn) EventType() string          { return "Withdrawn" }
-func (withdrawalDeclined) EventType() string { return "WithdrawalDeclined" }
+func (accountOpened) isAccountEvent()      {}
+func (deposited) isAccountEvent()          {}
+func (withdrawn) isAccountEvent()          {}
+func (withdrawalDeclined) isAccountEvent() {}
 
 type account struct {
 	Open    bool
@@ -107,10 +108,10 @@ func accountDecider() decider.Decider[accountCmd, account, accountEvent] {
 // accountCodec maps events to the log's type names and JSON bodies and back.
 func accountCodec() *eventsourcing.JSONCodec[accountEvent] {
 	return eventsourcing.NewJSONCodec(
-		eventsourcing.EventType[accountOpened, accountEvent]("AccountOpened"),
-		eventsourcing.EventType[deposited, accountEvent]("Deposited"),
-		eventsourcing.EventType[withdrawn, accountEvent]("Withdrawn"),
-		eventsourcing.EventType[withdrawalDeclined, accountEvent]("WithdrawalDeclined"),
+		eventsourcing.JSONEvent[accountOpened, accountEvent]("AccountOpened"),
+		eventsourcing.JSONEvent[deposited, accountEvent]("Deposited"),
+		eventsourcing.JSONEvent[withdrawn, accountEvent]("Withdrawn"),
+		eventsourcing.JSONEvent[withdrawalDeclined, accountEvent]("WithdrawalDeclined"),
 	)
 }
 
@@ -166,17 +167,18 @@ func Example() {
 	s := memory.New()
 	defer s.Close()
 
+	codec := accountCodec()                 // one, shared by the handler, the read model and the saga
 	ids := eventsourcing.NewCommandIndex(s) // one per store, shared by all of its handlers
 	accounts := eventsourcing.NewHandler(s, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
 		Decider: accountDecider(),
-		Codec:   accountCodec(),
+		Codec:   codec,
 		Stream:  accountCmd.Stream,
 	}, eventsourcing.WithCommandIndex(ids))
-	view := &balances{codec: accountCodec(), m: map[string]int{}}
+	view := &balances{codec: codec, m: map[string]int{}}
 	runner := eventsourcing.NewRunner(s)
 	runner.AddProjection(view)
 	runner.AddProjection(ids) // the index follows the log too, instead of reading it on first use
-	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), accountCodec(), accounts.Handle))
+	runner.AddSaga(eventsourcing.NewSaga("welcome-bonus", welcomeBonus(), codec, accounts.Handle))
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
 

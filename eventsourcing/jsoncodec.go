@@ -14,32 +14,32 @@ type JSONCodec[E any] struct {
 	decoders map[string]func(json.RawMessage) (E, error)
 }
 
-// JSONType names one event type of a JSONCodec; make it with EventType.
-type JSONType[E any] struct {
+// JSONEventType names one event type of a JSONCodec; make it with JSONEvent.
+type JSONEventType[E any] struct {
 	name   string
 	typ    reflect.Type
 	decode func(json.RawMessage) (E, error)
 }
 
-// EventType is the Go type T, an event of the domain's event type E, under name in the log.
+// JSONEvent is the Go type T, an event of the domain's event type E, under name in the log.
 // It panics when T is not an E (a wiring mistake, which Go's type parameters cannot rule out
 // at compile time), when name is empty, and when encoding/json does not round-trip a T (an
 // unexported field, a field tagged json:"-", an interface, a function...): the event would
 // come back from the log without that part, and Evolve fold something else than Decide
 // decided.
-func EventType[T, E any](name string) JSONType[E] {
+func JSONEvent[T, E any](name string) JSONEventType[E] {
 	typ := reflect.TypeFor[T]()
 	if !typ.AssignableTo(reflect.TypeFor[E]()) {
-		panic(fmt.Sprintf("eventsourcing: EventType %q: %v is not a %v", name, typ, reflect.TypeFor[E]()))
+		panic(fmt.Sprintf("eventsourcing: JSONEvent %q: %v is not a %v", name, typ, reflect.TypeFor[E]()))
 	}
 	if name == "" {
-		panic(fmt.Sprintf("eventsourcing: EventType of %v: an empty name", typ))
+		panic(fmt.Sprintf("eventsourcing: JSONEvent of %v: an empty name", typ))
 	}
 	// Encoded from an interface value: pointer-receiver methods of a value type are not called.
 	if loss := lossIn(typ, "event", false, map[typeAt]bool{}); loss != "" {
-		panic(fmt.Sprintf("eventsourcing: EventType %q: encoding/json does not round-trip %v: %s", name, typ, loss))
+		panic(fmt.Sprintf("eventsourcing: JSONEvent %q: encoding/json does not round-trip %v: %s", name, typ, loss))
 	}
-	return JSONType[E]{name: name, typ: typ, decode: func(data json.RawMessage) (E, error) {
+	return JSONEventType[E]{name: name, typ: typ, decode: func(data json.RawMessage) (E, error) {
 		var t T
 		if err := json.Unmarshal(data, &t); err != nil {
 			var zero E
@@ -53,11 +53,11 @@ func EventType[T, E any](name string) JSONType[E] {
 // Go type its name was given with (a value, or a pointer when that type is one), so that
 // Evolve and React see what Decide returned. It panics when two types share a name or a
 // type is given twice: the log could not tell them apart.
-func NewJSONCodec[E any](types ...JSONType[E]) *JSONCodec[E] {
+func NewJSONCodec[E any](types ...JSONEventType[E]) *JSONCodec[E] {
 	c := &JSONCodec[E]{names: make(map[reflect.Type]string, len(types)), decoders: make(map[string]func(json.RawMessage) (E, error), len(types))}
 	for _, t := range types {
 		if t.decode == nil {
-			panic("eventsourcing: NewJSONCodec: a JSONType not made by EventType")
+			panic("eventsourcing: NewJSONCodec: a JSONEventType not made by JSONEvent")
 		}
 		if other, ok := c.names[t.typ]; ok {
 			panic(fmt.Sprintf("eventsourcing: NewJSONCodec: %v is named both %q and %q", t.typ, other, t.name))
@@ -76,6 +76,10 @@ func (c *JSONCodec[E]) Encode(e E) (string, json.RawMessage, error) {
 	name, ok := c.names[reflect.TypeOf(e)]
 	if !ok {
 		return "", nil, fmt.Errorf("eventsourcing: JSONCodec: no name for events of type %T (give it to NewJSONCodec)", e)
+	}
+	if v := reflect.ValueOf(e); v.Kind() == reflect.Pointer && v.IsNil() {
+		// Written as null, it would come back as a nil event: every fold of the stream after.
+		return "", nil, fmt.Errorf("eventsourcing: JSONCodec: a nil %T event", e)
 	}
 	data, err := json.Marshal(e)
 	if err != nil {

@@ -55,6 +55,9 @@ func lossIn(t reflect.Type, path string, addr bool, seen map[typeAt]bool) string
 	if ownCodec(t, addr) {
 		return ""
 	}
+	if loss := oneWayCodec(t, path, addr); t.Kind() != reflect.Pointer && loss != "" {
+		return loss
+	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice:
 		return lossIn(t.Elem(), path+map[reflect.Kind]string{reflect.Pointer: "", reflect.Slice: "[]"}[t.Kind()], true, seen)
@@ -173,6 +176,24 @@ func collisions(fields []jsonField) string {
 				return fmt.Sprintf("%s has the JSON name %q, as %s does, so encoding/json leaves it out", f.path, f.name, o.path)
 			}
 		}
+	}
+	return ""
+}
+
+// oneWayCodec reports a type that encoding/json encodes with a method of its own but decodes
+// without one, or the reverse: what is written is not what is read.
+func oneWayCodec(t reflect.Type, path string, addr bool) string {
+	p := reflect.PointerTo(t)
+	enc := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || addr && (p.Implements(jsonMarshaler) || p.Implements(textMarshaler))
+	dec := p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler)
+	switch {
+	case dec && !enc:
+		if p.Implements(jsonMarshaler) || p.Implements(textMarshaler) {
+			return fmt.Sprintf("%s (%v) encodes itself only through a pointer, which encoding/json does not have here, but decodes itself: use a pointer, or value receivers", path, t)
+		}
+		return fmt.Sprintf("%s (%v) decodes itself (UnmarshalJSON or UnmarshalText) but encoding/json encodes it field by field", path, t)
+	case enc && !dec:
+		return fmt.Sprintf("%s (%v) encodes itself (MarshalJSON or MarshalText) but encoding/json decodes it field by field", path, t)
 	}
 	return ""
 }

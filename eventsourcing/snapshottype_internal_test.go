@@ -61,7 +61,7 @@ func TestJSONLoss(t *testing.T) {
 			V lossPtrJSON
 			L []lossPtrJSON
 		}](), ""},
-		{"pointer-receiver JSON methods in a map", reflect.TypeFor[struct{ M map[string]lossPtrJSON }](), "state.M[key].n is unexported"},
+		{"pointer-receiver JSON methods in a map", reflect.TypeFor[struct{ M map[string]lossPtrJSON }](), "state.M[key] (eventsourcing.lossPtrJSON) encodes itself only through a pointer"},
 		{"an embedded time.Time beside other fields", reflect.TypeFor[struct {
 			time.Time
 			Balance int
