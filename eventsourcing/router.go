@@ -14,9 +14,10 @@ var ErrNoRoute = errors.New("eventsourcing: no route for the command")
 // Router dispatches commands of several aggregates, each to the function routed for its type:
 // a saga's dispatch function when its commands address more than one aggregate (a Handler's
 // Handle each), or an application's single entry point for commands. Make it with NewRouter,
-// add routes with Route before use; Dispatch is safe for concurrent use.
+// add routes with Route; Route and Dispatch are safe for concurrent use.
 type Router struct {
-	routes []route
+	mu     sync.RWMutex // over routes, and over byType's filling: see Dispatch
+	routes []*route
 	byType sync.Map // reflect.Type of a command → *route, or an error
 }
 
@@ -37,21 +38,24 @@ func Route[C any](r *Router, handle func(context.Context, C, Meta) (Result, erro
 	if handle == nil {
 		panic(fmt.Sprintf("eventsourcing: Route of %v: a nil function", typ))
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, o := range r.routes {
 		if o.typ == typ {
 			panic(fmt.Sprintf("eventsourcing: Route: %v is routed twice", typ))
 		}
 	}
-	r.routes = append(r.routes, route{typ: typ, handle: func(ctx context.Context, cmd any, m Meta) (Result, error) {
+	r.routes = append(r.routes, &route{typ: typ, handle: func(ctx context.Context, cmd any, m Meta) (Result, error) {
 		return handle(ctx, cmd.(C), m)
 	}})
 	r.byType.Clear() // a type found without a route, or under an interface's, may have one now
 }
 
 // Dispatch sends cmd to the function routed for its type: the route of its very type, else
-// the one interface route it implements. A command that no route takes, or that implements
-// the interfaces of two routes and has no route of its own, is an error wrapping
-// ErrNoRoute, and nothing is dispatched.
+// the route of the narrowest interface it implements (one whose interface implements every
+// other's it matches, as an interface that embeds another does). A command that no route
+// takes, or whose interface routes have no narrowest, is an error wrapping ErrNoRoute, and
+// nothing is dispatched.
 func (r *Router) Dispatch(ctx context.Context, cmd any, m Meta) (Result, error) {
 	typ := reflect.TypeOf(cmd)
 	if typ == nil {
@@ -59,7 +63,12 @@ func (r *Router) Dispatch(ctx context.Context, cmd any, m Meta) (Result, error) 
 	}
 	found, ok := r.byType.Load(typ)
 	if !ok {
-		found, _ = r.byType.LoadOrStore(typ, r.find(typ))
+		// Found and stored under the read lock, so that a Route, which clears what is
+		// stored, cannot come between and leave a stale answer behind.
+		r.mu.RLock()
+		found = r.find(typ)
+		r.byType.Store(typ, found)
+		r.mu.RUnlock()
 	}
 	if err, ok := found.(error); ok {
 		return Result{}, err
@@ -69,25 +78,28 @@ func (r *Router) Dispatch(ctx context.Context, cmd any, m Meta) (Result, error) 
 
 // find returns the route of commands of type typ, or why there is none.
 func (r *Router) find(typ reflect.Type) any {
-	for i := range r.routes {
-		if r.routes[i].typ == typ {
-			return &r.routes[i]
+	var matches []*route
+	for _, o := range r.routes {
+		switch {
+		case o.typ == typ:
+			return o
+		case o.typ.Kind() == reflect.Interface && typ.Implements(o.typ):
+			matches = append(matches, o)
 		}
 	}
-	var match *route
-	for i := range r.routes {
-		o := &r.routes[i]
-		if o.typ.Kind() == reflect.Interface && typ.Implements(o.typ) {
-			if match != nil {
-				return fmt.Errorf("%w: %v implements both %v and %v (route %v itself)", ErrNoRoute, typ, match.typ, o.typ, typ)
-			}
-			match = o
-		}
-	}
-	if match == nil {
+	if len(matches) == 0 {
 		return fmt.Errorf("%w: %v", ErrNoRoute, typ)
 	}
-	return match
+	for _, m := range matches {
+		narrowest := true
+		for _, o := range matches {
+			narrowest = narrowest && m.typ.Implements(o.typ)
+		}
+		if narrowest {
+			return m
+		}
+	}
+	return fmt.Errorf("%w: %v implements both %v and %v, neither of which implements the other (route %v itself)", ErrNoRoute, typ, matches[0].typ, matches[1].typ, typ)
 }
 
 // DispatchTo returns r.Dispatch as the dispatch function of a saga whose commands are Cs

@@ -3,7 +3,9 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -108,4 +110,63 @@ func TestRoute_wiringMistakesPanic(t *testing.T) {
 			tt.route(eventsourcing.NewRouter())
 		})
 	}
+}
+
+// narrowCmd is an accountCmd of its own kind: an interface that embeds another.
+type narrowCmd interface {
+	accountCmd
+	narrow()
+}
+
+type audit struct{}
+
+func (audit) Stream() string { return "account-audit" }
+func (audit) narrow()        {}
+
+// The narrowest interface route takes a command that several take; a route of any is the
+// fallback; and routes may be added while commands are dispatched.
+func TestRouter_interfaceRoutes(t *testing.T) {
+	r := eventsourcing.NewRouter()
+	var got []string
+	var mu sync.Mutex
+	to := func(name string) func(context.Context, any, eventsourcing.Meta) (eventsourcing.Result, error) {
+		return func(context.Context, any, eventsourcing.Meta) (eventsourcing.Result, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, name)
+			return eventsourcing.Result{}, nil
+		}
+	}
+	eventsourcing.Route(r, func(ctx context.Context, c accountCmd, m eventsourcing.Meta) (eventsourcing.Result, error) {
+		return to("accountCmd")(ctx, c, m)
+	})
+	eventsourcing.Route(r, func(ctx context.Context, c narrowCmd, m eventsourcing.Meta) (eventsourcing.Result, error) {
+		return to("narrowCmd")(ctx, c, m)
+	})
+	eventsourcing.Route(r, to("any"))
+	ctx := context.Background()
+	for _, cmd := range []any{audit{}, deposit{}, createCounter{}} {
+		if _, err := r.Dispatch(ctx, cmd, eventsourcing.Meta{}); err != nil {
+			t.Fatalf("Dispatch(%#v): %v", cmd, err)
+		}
+	}
+	if want := []string{"narrowCmd", "accountCmd", "any"}; !slices.Equal(got, want) {
+		t.Fatalf("routes taken %v, want %v", got, want)
+	}
+
+	// Run with -race: Route and Dispatch may meet.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		eventsourcing.Route(r, func(context.Context, withdraw, eventsourcing.Meta) (eventsourcing.Result, error) {
+			return eventsourcing.Result{}, nil
+		})
+	})
+	for range 4 {
+		wg.Go(func() {
+			if _, err := r.Dispatch(ctx, withdraw{}, eventsourcing.Meta{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -96,7 +96,7 @@ func promotedCodec(t reflect.Type, path string) string {
 	}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.Anonymous || jsonName(f) != "" {
+		if !f.Anonymous { // a tag does not stop Go promoting the methods: encoding/json still calls them
 			continue
 		}
 		if ft := f.Type; ft.Implements(jsonMarshaler) || ft.Implements(textMarshaler) ||
@@ -180,20 +180,18 @@ func collisions(fields []jsonField) string {
 	return ""
 }
 
-// oneWayCodec reports a type that encoding/json encodes with a method of its own but decodes
-// without one, or the reverse: what is written is not what is read.
+// oneWayCodec reports a type that encoding/json encodes without its methods but decodes with
+// them: what is written is not what is read.
 func oneWayCodec(t reflect.Type, path string, addr bool) string {
+	// Only the case that is always a mismatch: a type with one direction alone (a
+	// validating UnmarshalJSON over the plain form, a MarshalJSON that adds a computed
+	// field) may well round-trip, which no look at the types can tell.
 	p := reflect.PointerTo(t)
-	enc := t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || addr && (p.Implements(jsonMarshaler) || p.Implements(textMarshaler))
-	dec := p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler)
-	switch {
-	case dec && !enc:
-		if p.Implements(jsonMarshaler) || p.Implements(textMarshaler) {
-			return fmt.Sprintf("%s (%v) encodes itself only through a pointer, which encoding/json does not have here, but decodes itself: use a pointer, or value receivers", path, t)
-		}
-		return fmt.Sprintf("%s (%v) decodes itself (UnmarshalJSON or UnmarshalText) but encoding/json encodes it field by field", path, t)
-	case enc && !dec:
-		return fmt.Sprintf("%s (%v) encodes itself (MarshalJSON or MarshalText) but encoding/json decodes it field by field", path, t)
+	if addr || t.Implements(jsonMarshaler) || t.Implements(textMarshaler) {
+		return ""
+	}
+	if p.Implements(jsonMarshaler) && p.Implements(jsonUnmarshaler) || p.Implements(textMarshaler) && p.Implements(textUnmarshaler) {
+		return fmt.Sprintf("%s (%v) has its JSON or text methods on its pointer, which encoding/json does not have here (a value in an interface or a map): it writes the fields and reads them with the methods; use a pointer, or value receivers for the encoding ones", path, t)
 	}
 	return ""
 }

@@ -77,9 +77,27 @@ func Upcast[E any](codec Codec[E], ups ...Upcaster) (Codec[E], error) {
 		}
 		u.ups[up.From] = up.Up
 	}
+	renames := make(map[string]string)
+	for _, up := range ups {
+		if up.renamedTo != "" {
+			renames[up.From] = up.renamedTo
+		}
+	}
 	for _, up := range ups {
 		if up.renamedTo == "" {
 			continue
+		}
+		// Renames that lead back to where they started leave every old event undecodable.
+		for seen, at := map[string]bool{up.From: true}, up.renamedTo; ; {
+			if seen[at] {
+				return nil, fmt.Errorf("eventsourcing: Upcast: RenameEvent(%q, %q): the renames lead back to %q", up.From, up.renamedTo, at)
+			}
+			seen[at] = true
+			next, ok := renames[at]
+			if !ok {
+				break
+			}
+			at = next
 		}
 		if codec.Handles(up.From) {
 			return nil, fmt.Errorf("eventsourcing: Upcast: RenameEvent(%q, %q): the codec still decodes %q, so the events written under that name today would come back as %q", up.From, up.renamedTo, up.From, up.renamedTo)

@@ -107,8 +107,12 @@ func TestUpcast_DecodeFailures(t *testing.T) {
 	lost := eventsourcing.Upcaster{From: "Lost", Up: func(d json.RawMessage) (string, json.RawMessage, error) {
 		return "NeverWritten", d, nil // RenameEvent would be refused by Upcast: nothing reads it
 	}}
-	codec, err := eventsourcing.Upcast[accountEvent](accountCodec(), failing, nameless,
-		eventsourcing.RenameEvent("Ping", "Pong"), eventsourcing.RenameEvent("Pong", "Ping"), lost)
+	to := func(typ string) func(json.RawMessage) (string, json.RawMessage, error) {
+		return func(d json.RawMessage) (string, json.RawMessage, error) { return typ, d, nil }
+	}
+	// Built by hand: Upcast refuses RenameEvents that lead in a circle.
+	ping, pong := eventsourcing.Upcaster{From: "Ping", Up: to("Pong")}, eventsourcing.Upcaster{From: "Pong", Up: to("Ping")}
+	codec, err := eventsourcing.Upcast[accountEvent](accountCodec(), failing, nameless, ping, pong, lost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +200,10 @@ func TestUpcast_InvalidUpcasters(t *testing.T) {
 			`RenameEvent("Deposited", "Withdrawn"): the codec still decodes "Deposited"`},
 		{"a rename to a name nothing reads", accountCodec(), []eventsourcing.Upcaster{eventsourcing.RenameEvent("MoneyDeposited", "Deposit")},
 			`RenameEvent("MoneyDeposited", "Deposit"): neither the codec nor an upcaster reads "Deposit"`},
+		{"a rename to itself", accountCodec(), []eventsourcing.Upcaster{eventsourcing.RenameEvent("Old", "Old")},
+			`RenameEvent("Old", "Old"): the renames lead back to "Old"`},
+		{"renames in a circle", accountCodec(), []eventsourcing.Upcaster{eventsourcing.RenameEvent("A", "B"), eventsourcing.RenameEvent("B", "A")},
+			`the renames lead back to`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
