@@ -132,8 +132,8 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		})
 		last := createTwo(t, a.handler)
 		runUntilStopped(t, a.runner, last)
-		if st := statusOf(t, a.runner, "mirror"); st.Failures != 2 || !strings.Contains(st.LastError, "dispatch blew up") {
-			t.Fatalf("saga status %+v, want two failures naming the panic", st)
+		if st := statusOf(t, a.runner, "mirror"); st.Failures != 2 || !strings.Contains(st.LastError, "dispatch blew up") || !st.CheckpointHeld {
+			t.Fatalf("saga status %+v, want two failures naming the panic, and the checkpoint held", st)
 		}
 		c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
 		if err != nil || c.Position != 0 {

@@ -26,6 +26,11 @@ type ProcessorStatus struct {
 	Retries   int64          // transient failures a saga retried
 	LastError string         // the last failure or retry, "" when none
 	Stopped   bool           // the processor stopped on an error and processes nothing more
+	// CheckpointHeld says that a saga failed to handle an event for a fault of its own (it
+	// could not decode the event, React or a command panicked) or its store closed: it saves
+	// no checkpoint for the rest of the run, so that the next start handles that event again.
+	// Until a restart, a later start re-reads everything since the last checkpoint saved.
+	CheckpointHeld bool
 }
 
 // RunnerOption configures a Runner.
@@ -273,7 +278,7 @@ func (r *Runner) Status() []ProcessorStatus {
 	for i, q := range r.procs {
 		out[i] = ProcessorStatus{
 			Name: q.name, Kind: q.kind, Position: q.pos, Failures: q.failures,
-			Retries: q.retries, LastError: q.lastErr, Stopped: q.stopped,
+			Retries: q.retries, LastError: q.lastErr, Stopped: q.stopped, CheckpointHeld: q.held,
 		}
 	}
 	return out

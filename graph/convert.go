@@ -107,7 +107,7 @@ func toStatus(head store.Position, ps []eventsourcing.ProcessorStatus) *model.St
 	for i, p := range ps {
 		out.Projections[i] = &model.ProjectionStatus{
 			Name: p.Name, Position: int64(p.Position), Kind: p.Kind,
-			Failures: int(p.Failures), Retries: int(p.Retries), Stopped: p.Stopped,
+			Failures: int(p.Failures), Retries: int(p.Retries), Stopped: p.Stopped, CheckpointHeld: p.CheckpointHeld,
 		}
 	}
 	return out

@@ -31,6 +31,7 @@ type progressCollector struct {
 	p                                  Progress
 	head, position, lag, stopped       *prometheus.Desc
 	projFailures, sagaRetries, sagaErr *prometheus.Desc
+	sagaHeld                           *prometheus.Desc
 }
 
 func newProgressCollector(p Progress) *progressCollector {
@@ -46,11 +47,12 @@ func newProgressCollector(p Progress) *progressCollector {
 		projFailures: desc("projection_failures_total", "Failed applies and subscriptions of each projection.", "name"),
 		sagaRetries:  desc("saga_retries_total", "Transient failures each saga retried.", "name"),
 		sagaErr:      desc("saga_failures_total", "Events each saga gave up on, and its failed subscriptions.", "name"),
+		sagaHeld:     desc("saga_checkpoint_held", "1 when a saga holds its checkpoint before an event it could not handle for a fault of its own: restart it (with the fault fixed) to handle the event again.", "name"),
 	}
 }
 
 func (c *progressCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.head, c.position, c.lag, c.stopped, c.projFailures, c.sagaRetries, c.sagaErr} {
+	for _, d := range []*prometheus.Desc{c.head, c.position, c.lag, c.stopped, c.projFailures, c.sagaRetries, c.sagaErr, c.sagaHeld} {
 		ch <- d
 	}
 }
@@ -80,6 +82,11 @@ func (c *progressCollector) Collect(ch chan<- prometheus.Metric) {
 		case eventsourcing.KindSaga:
 			ch <- prometheus.MustNewConstMetric(c.sagaRetries, prometheus.CounterValue, float64(s.Retries), s.Name)
 			ch <- prometheus.MustNewConstMetric(c.sagaErr, prometheus.CounterValue, float64(s.Failures), s.Name)
+			held := 0.0
+			if s.CheckpointHeld {
+				held = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.sagaHeld, prometheus.GaugeValue, held, s.Name)
 		default:
 			ch <- prometheus.MustNewConstMetric(c.projFailures, prometheus.CounterValue, float64(s.Failures), s.Name)
 		}

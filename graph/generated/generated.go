@@ -91,12 +91,13 @@ type ComplexityRoot struct {
 	}
 
 	ProjectionStatus struct {
-		Failures func(childComplexity int) int
-		Kind     func(childComplexity int) int
-		Name     func(childComplexity int) int
-		Position func(childComplexity int) int
-		Retries  func(childComplexity int) int
-		Stopped  func(childComplexity int) int
+		CheckpointHeld func(childComplexity int) int
+		Failures       func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Position       func(childComplexity int) int
+		Retries        func(childComplexity int) int
+		Stopped        func(childComplexity int) int
 	}
 
 	Query struct {
@@ -397,6 +398,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "ProjectionStatus.checkpointHeld":
+		if e.ComplexityRoot.ProjectionStatus.CheckpointHeld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectionStatus.CheckpointHeld(childComplexity), true
 	case "ProjectionStatus.failures":
 		if e.ComplexityRoot.ProjectionStatus.Failures == nil {
 			break
@@ -1023,6 +1030,8 @@ type ProjectionStatus {
   retries: Int!
   "the processor stopped on an error and processes nothing more"
   stopped: Boolean!
+  "A saga failed to handle an event for a fault of its own (it could not decode it, or panicked) and saves no checkpoint until a restart, which handles that event again; always false for a projection."
+  checkpointHeld: Boolean!
 }
 
 "The server's progress: the log's head and every projection and saga."
@@ -1149,6 +1158,8 @@ func (ec *executionContext) childFields_ProjectionStatus(ctx context.Context, fi
 		return ec.fieldContext_ProjectionStatus_retries(ctx, field)
 	case "stopped":
 		return ec.fieldContext_ProjectionStatus_stopped(ctx, field)
+	case "checkpointHeld":
+		return ec.fieldContext_ProjectionStatus_checkpointHeld(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectionStatus", field.Name)
 }
@@ -2653,6 +2664,29 @@ func (ec *executionContext) _ProjectionStatus_stopped(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ProjectionStatus_stopped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProjectionStatus_checkpointHeld(ctx context.Context, field graphql.CollectedField, obj *model.ProjectionStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectionStatus_checkpointHeld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckpointHeld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectionStatus_checkpointHeld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectionStatus", field, false, false, "Boolean")
 }
 
@@ -5288,6 +5322,11 @@ func (ec *executionContext) _ProjectionStatus(ctx context.Context, sel ast.Selec
 			}
 		case "stopped":
 			out.Values[i] = ec._ProjectionStatus_stopped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkpointHeld":
+			out.Values[i] = ec._ProjectionStatus_checkpointHeld(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

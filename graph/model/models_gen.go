@@ -119,6 +119,8 @@ type ProjectionStatus struct {
 	Retries int `json:"retries"`
 	// the processor stopped on an error and processes nothing more
 	Stopped bool `json:"stopped"`
+	// A saga failed to handle an event for a fault of its own (it could not decode it, or panicked) and saves no checkpoint until a restart, which handles that event again; always false for a projection.
+	CheckpointHeld bool `json:"checkpointHeld"`
 }
 
 type Query struct {
