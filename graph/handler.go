@@ -2,7 +2,6 @@ package graph
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/eventgraph/eventgraph/graph/generated"
+	"github.com/eventgraph/eventgraph/internal/loopback"
 	"github.com/eventgraph/eventgraph/service"
 )
 
@@ -50,8 +50,9 @@ const (
 type Config struct {
 	// AllowedOrigins lists the browser origins ("https://app.example.com", scheme://host[:port])
 	// that may call the API (CORS) and open a WebSocket besides the server's own host and
-	// loopback hosts; requests from other origins get 403 ORIGIN_NOT_ALLOWED. "*" allows every
-	// origin. Requests without an Origin header (non-browser clients) are always allowed.
+	// loopback hosts (localhost, *.localhost, loopback addresses); requests from other origins
+	// get 403 ORIGIN_NOT_ALLOWED. "*" allows every origin. Requests without an Origin header
+	// (non-browser clients) are always allowed.
 	AllowedOrigins []string
 	// ComplexityLimit rejects operations whose complexity exceeds it with
 	// COMPLEXITY_LIMIT_EXCEEDED (default DefaultComplexityLimit). List fields count their
@@ -308,10 +309,5 @@ func originAllowed(r *http.Request, allowed []string) bool {
 	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(u.Hostname())
 }

@@ -22,6 +22,8 @@ func TestHandler_WebSocketOriginCheck(t *testing.T) {
 		{"", true}, // not a browser
 		{e.srv.URL, true},
 		{"http://localhost:3000", true},
+		{"http://app.localhost:3000", true}, // RFC 6761: browsers resolve it to loopback
+		{"http://localhost.evil.example", false},
 		{"http://127.0.0.1:5173", true},
 		{"https://app.example.com", true},
 		{"https://evil.example.com", false},

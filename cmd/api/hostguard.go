@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/eventgraph/eventgraph/internal/loopback"
 )
 
 // codeHostNotAllowed is the code of a request refused by guardHost.
@@ -22,7 +24,7 @@ const codeHostNotAllowed = "HOST_NOT_ALLOWED"
 // reached by names it cannot know, and is left to its Origin check and its tokens.
 func guardHost(listen string, allowedOrigins []string, next http.Handler) http.Handler {
 	host, _, err := net.SplitHostPort(listen)
-	if err != nil || !isLoopbackName(host) || slices.Contains(allowedOrigins, "*") {
+	if err != nil || !loopback.Host(host) || slices.Contains(allowedOrigins, "*") {
 		return next
 	}
 	extra := map[string]bool{}
@@ -32,7 +34,7 @@ func guardHost(listen string, allowedOrigins []string, next http.Handler) http.H
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := requestHost(r.Host); h != "" && !isLoopbackName(h) && !extra[h] {
+		if h := requestHost(r.Host); h != "" && !loopback.Host(h) && !extra[h] {
 			writeError(w, r, http.StatusForbidden, codeHostNotAllowed,
 				"host not allowed: this server listens on a loopback address and answers requests for localhost or a loopback address only (add the name's origin to --allowed-origins to allow it)", nil)
 			return
@@ -50,15 +52,4 @@ func requestHost(hostport string) string {
 	}
 	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 	return strings.TrimSuffix(strings.ToLower(h), ".")
-}
-
-// isLoopbackName reports whether host, a name or an address, can only mean this machine:
-// localhost and the names under it (RFC 6761), and the loopback addresses.
-func isLoopbackName(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -14,6 +14,7 @@ import (
 	"unicode"
 
 	"github.com/eventgraph/eventgraph/graph"
+	"github.com/eventgraph/eventgraph/internal/loopback"
 )
 
 // MinTokenLength is the shortest bearer token --auth-tokens and --auth-token-file accept.
@@ -244,7 +245,7 @@ func logSecurity(logger *slog.Logger, c Config) {
 			scope = "every operation"
 		}
 		logger.Info("bearer token required", "for", scope, "tokens", n)
-	} else if host, _, err := net.SplitHostPort(c.Addr); err == nil && isLoopbackName(strings.Trim(host, "[]")) {
+	} else if host, _, err := net.SplitHostPort(c.Addr); err == nil && loopback.Host(strings.Trim(host, "[]")) {
 		logger.Info("no --auth-tokens: anyone who reaches the server may run mutations")
 	} else {
 		// Reachable from other machines with no token: an empty EVENTGRAPH_AUTH_TOKENS (a
