@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 )
 
@@ -55,7 +56,7 @@ func Route[C any](r *Router, handle func(context.Context, C, Meta) (Result, erro
 // the route of the narrowest interface it implements (one whose interface implements every
 // other's it matches, as an interface that embeds another does). A command that no route
 // takes, or whose interface routes have no narrowest, is an error wrapping ErrNoRoute, and
-// nothing is dispatched.
+// nothing is dispatched; so is a pointer to a command whose type has a route of its own.
 func (r *Router) Dispatch(ctx context.Context, cmd any, m Meta) (Result, error) {
 	typ := reflect.TypeOf(cmd)
 	if typ == nil {
@@ -86,6 +87,11 @@ func (r *Router) find(typ reflect.Type) any {
 		case o.typ.Kind() == reflect.Interface && typ.Implements(o.typ):
 			matches = append(matches, o)
 		}
+	}
+	if typ.Kind() == reflect.Pointer && slices.ContainsFunc(r.routes, func(o *route) bool { return o.typ == typ.Elem() }) {
+		// A pointer to a routed command is a slip: an interface route it matches would take
+		// it past its value's own route, to a decider that switches on values.
+		return fmt.Errorf("%w: %v (%v is routed: dispatch the value, not a pointer to it)", ErrNoRoute, typ, typ.Elem())
 	}
 	if len(matches) == 0 {
 		return fmt.Errorf("%w: %v", ErrNoRoute, typ)

@@ -55,6 +55,7 @@ func TestRouter(t *testing.T) {
 		{nil, "a nil command"},
 		{"a string", "string"},
 		{both{}, "implements both"},
+		{&withdraw{ID: "a", Amount: 1}, "dispatch the value, not a pointer"},
 	} {
 		if _, err := r.Dispatch(ctx, tt.cmd, eventsourcing.Meta{}); !errors.Is(err, eventsourcing.ErrNoRoute) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Dispatch(%#v): %v, want ErrNoRoute saying %q", tt.cmd, err, tt.want)
