@@ -3,6 +3,11 @@ package graph
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/eventgraph/eventgraph/internal/loopback"
 )
 
 // CodeOriginNotAllowed is the extensions.code of a request refused (403) because its
@@ -75,4 +80,27 @@ func writeError(w http.ResponseWriter, contentType string, status int, code, mes
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// originAllowed reports whether r may be served: it has no Origin (not a browser's), or its
+// Origin is in allowed (or allowed holds "*"), is the server's own (the request's Host), or
+// is a loopback one (see loopback.Host).
+func originAllowed(r *http.Request, allowed []string) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if slices.Contains(allowed, "*") || slices.ContainsFunc(allowed, func(a string) bool {
+		return strings.EqualFold(strings.TrimSuffix(a, "/"), origin)
+	}) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return loopback.Host(u.Hostname())
 }

@@ -86,9 +86,17 @@ func TestCursors_issuedBeforeARestart(t *testing.T) {
 	if r := e.do(t, page, map[string]any{"c": cur}); r.Code() != graph.CodeConsistencyTimeout {
 		t.Fatalf("while the log replays: %s %v; want CONSISTENCY_TIMEOUT, to retry", r.Code(), r.Err())
 	}
-	beyond := spell(parts[0], parts[1], parts[2], "99", parts[4])
-	if r := e.do(t, page, map[string]any{"c": beyond}); r.Code() != graph.CodeBadUserInput {
-		t.Fatalf("a cursor beyond the log's head: %s %v; want BAD_USER_INPUT at once", r.Code(), r.Err())
+	// A minPosition below the cursor's position does not lower what the page waits for.
+	const pageAt = `query($c: String, $m: Int64) { restaurants(first: 2, after: $c, minPosition: $m) { nodes { id } } }`
+	if r := e.do(t, pageAt, map[string]any{"c": cur, "m": 0}); r.Code() != graph.CodeConsistencyTimeout {
+		t.Fatalf("while the log replays, with minPosition 0: %s %v; want CONSISTENCY_TIMEOUT, to retry", r.Code(), r.Err())
+	}
+	head := e.head(t) // 3: the three restaurants
+	for _, p := range []store.Position{head + 1, 99} {
+		beyond := spell(parts[0], parts[1], parts[2], fmt.Sprint(p), parts[4])
+		if r := e.do(t, page, map[string]any{"c": beyond}); r.Code() != graph.CodeBadUserInput {
+			t.Fatalf("a cursor at %d, beyond the log's head %d: %s %v; want BAD_USER_INPUT at once", p, head, r.Code(), r.Err())
+		}
 	}
 	close(held.release)
 

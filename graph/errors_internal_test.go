@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/order"
@@ -90,6 +93,42 @@ func TestPresenter_canceled(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), tt.logLevel) || !strings.Contains(logs.String(), "restaurant-r1") {
 				t.Errorf("logged %q, want the error at %s", logs.String(), tt.logLevel)
+			}
+		})
+	}
+}
+
+// TestPresenter_uncodedRefusal: an error a transport raises about the request itself, which
+// gqlgen's transports (SSE's and the others') build without extensions.code, reaches the
+// client as BAD_REQUEST, its extensions kept, and a body that did not decode is told so
+// without gqlgen's dump of it; an error that has a code is passed on as it is. The endpoint's
+// own transports refuse such bodies before gqlgen sees them, so no request over HTTP gets
+// here today: this pins the presenter's fallback, so that every error keeps a code.
+func TestPresenter_uncodedRefusal(t *testing.T) {
+	p := presenter{logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	tests := []struct {
+		name, code, message string
+		err                 *gqlerror.Error
+		ext                 map[string]any
+	}{
+		{"a body that did not decode", CodeBadRequest, notARequest,
+			gqlerror.Errorf("json request body could not be decoded: invalid character 'x' body:x"), nil},
+		{"another refusal", CodeBadRequest, "could not cleanup body: EOF", gqlerror.Errorf("could not cleanup body: EOF"), nil},
+		{"a refusal with extensions", CodeBadRequest, "no",
+			&gqlerror.Error{Message: "no", Extensions: map[string]any{"limit": 3}}, map[string]any{"limit": 3}},
+		{"a coded error", CodeDepthLimitExceeded, "too deep",
+			&gqlerror.Error{Message: "too deep", Extensions: map[string]any{"code": CodeDepthLimitExceeded}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := p.present(context.Background(), tt.err)
+			if got.Extensions["code"] != tt.code || got.Message != tt.message {
+				t.Errorf("got %q with code %v, want %q with %s", got.Message, got.Extensions["code"], tt.message, tt.code)
+			}
+			for k, v := range tt.ext {
+				if got.Extensions[k] != v {
+					t.Errorf("extension %s = %v, want %v", k, got.Extensions[k], v)
+				}
 			}
 		})
 	}

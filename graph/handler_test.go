@@ -118,3 +118,68 @@ func TestHandler_Limits(t *testing.T) {
 		}
 	})
 }
+
+// TestHandler_OriginPolicy: which browser origins the endpoint serves (CORS), besides those
+// TestHandler_WebSocketOriginCheck dials: an allowed origin configured with a trailing
+// slash, the server's own host under a name that is not loopback (a deployment behind its
+// domain), and no private or public IP address but loopback's. A bare OPTIONS from an
+// allowed origin is no preflight: the endpoint answers it as without an Origin.
+func TestHandler_OriginPolicy(t *testing.T) {
+	e := newEnv(t, withConfig(graph.Config{AllowedOrigins: []string{"https://app.example.com/"}}))
+	tests := []struct {
+		name, method, host, origin string
+		preflight                  bool
+		wantStatus                 int
+	}{
+		{name: "an allowed origin configured with a trailing slash", method: http.MethodPost, origin: "https://app.example.com", wantStatus: http.StatusOK},
+		{name: "the server's own host, not loopback", method: http.MethodPost, host: "api.example.com:8080", origin: "http://api.example.com:8080", wantStatus: http.StatusOK},
+		{name: "the server's host on another port", method: http.MethodPost, host: "api.example.com:8080", origin: "http://api.example.com:9090", wantStatus: http.StatusForbidden},
+		{name: "a private IP address", method: http.MethodPost, origin: "http://10.0.0.7:3000", wantStatus: http.StatusForbidden},
+		{name: "a public IP address", method: http.MethodPost, origin: "http://203.0.113.9", wantStatus: http.StatusForbidden},
+		{name: "IPv6 loopback", method: http.MethodPost, origin: "http://[::1]:3000", wantStatus: http.StatusOK},
+		{name: "a name that starts with localhost", method: http.MethodPost, origin: "http://localhost.evil.example", wantStatus: http.StatusForbidden},
+		{name: "a preflight from an allowed origin", method: http.MethodOptions, origin: "https://app.example.com", preflight: true, wantStatus: http.StatusNoContent},
+		{name: "a bare OPTIONS from an allowed origin", method: http.MethodOptions, origin: "https://app.example.com", wantStatus: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader
+			if tt.method == http.MethodPost {
+				body = strings.NewReader(`{"query": "{ status { head } }"}`)
+			}
+			req, err := http.NewRequestWithContext(testContext(t), tt.method, e.client.URL(), body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", tt.origin)
+			if tt.preflight {
+				req.Header.Set("Access-Control-Request-Method", http.MethodPost)
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			res, err := e.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, tt.wantStatus, b)
+			}
+			acao := res.Header.Get("Access-Control-Allow-Origin")
+			switch {
+			case tt.wantStatus == http.StatusForbidden:
+				if acao != "" || !strings.Contains(string(b), graph.CodeOriginNotAllowed) {
+					t.Errorf("refused with Access-Control-Allow-Origin %q and body %s, want none and %s", acao, b, graph.CodeOriginNotAllowed)
+				}
+			case acao != tt.origin:
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", acao, tt.origin)
+			}
+			if preflight := res.Header.Get("Access-Control-Allow-Methods") != ""; tt.method == http.MethodOptions && preflight != tt.preflight {
+				t.Errorf("answered as a preflight: %v, want %v (Allow %q)", preflight, tt.preflight, res.Header.Get("Allow"))
+			}
+		})
+	}
+}

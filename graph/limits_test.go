@@ -39,8 +39,13 @@ func TestConfig_MaxSubscriptionsPerConnection(t *testing.T) {
 		c.start("subscribe", "a", events)
 		c.next("next", "a")
 		c.start("subscribe", "b", events)
-		if m := c.next("next", "b"); errorCode(t, m) != graph.CodeSubscriptionLimitExceeded {
+		m := c.next("next", "b")
+		if errorCode(t, m) != graph.CodeSubscriptionLimitExceeded {
 			t.Fatalf("got %s, want %s", m.Payload, graph.CodeSubscriptionLimitExceeded)
+		}
+		// The refusal tells the client what to do about this connection's limit.
+		if msg := string(m.Payload); !strings.Contains(msg, "on this connection") || !strings.Contains(msg, "open another connection") {
+			t.Errorf("got %s, want a message naming the connection's limit", msg)
 		}
 		c.next("complete", "b")
 	})
@@ -124,6 +129,10 @@ func TestConfig_MaxSubscriptions(t *testing.T) {
 		r, err := third.Next(testContext(t))
 		if err != nil || r.Code() != graph.CodeSubscriptionLimitExceeded {
 			t.Fatalf("a third subscription over %s: %+v, %v; want %s", transport, r, err, graph.CodeSubscriptionLimitExceeded)
+		}
+		// The endpoint's limit, not the connection's: another connection would not help.
+		if msg := r.Errors[0].Message; !strings.Contains(msg, "on this server") || strings.Contains(msg, "connection") {
+			t.Errorf("a third subscription over %s: message %q, want one naming the server's limit", transport, msg)
 		}
 		_ = third.Close()
 	}
@@ -300,4 +309,31 @@ func TestConfig_ComplexityLimit_minPositionWaits(t *testing.T) {
 	refused(t, e, aliases(1000, `order(id: "o1", minPosition: 1) { id }`))
 	e.must(t, aliases(900, `restaurant(id: "r1", minPosition: 1) { id }`), nil, nil)
 	e.must(t, aliases(1000, `restaurant(id: "r1") { id }`), nil, nil)
+}
+
+// A subscription that the endpoint's limit refuses does not keep the slot it took on its
+// connection as it was created: refused again and again, the connection holds none, and
+// each refusal names the endpoint's limit, not the connection's.
+func TestConfig_MaxSubscriptions_refusalFreesTheConnectionsSlot(t *testing.T) {
+	const events = `subscription { events(afterPosition: 0) { position } }`
+	e := newEnv(t, withConfig(graph.Config{MaxSubscriptions: 1, MaxSubscriptionsPerConnection: 1}))
+	e.create(t, restaurantInput("r1", "a")) // so that each subscription answers at once
+
+	holder := e.subscribe(t, string(graphtest.TransportWS), events, nil) // takes the endpoint's one slot
+	var first struct{ Events struct{ Position int } }
+	next(t, holder, &first)
+
+	c := e.dialWS(t, graphtest.TransportWS)
+	c.init()
+	for _, id := range []string{"b", "c"} {
+		c.start("subscribe", id, events)
+		m := c.next("next", id)
+		if errorCode(t, m) != graph.CodeSubscriptionLimitExceeded {
+			t.Fatalf("%s: got %s, want %s", id, m.Payload, graph.CodeSubscriptionLimitExceeded)
+		}
+		if msg := string(m.Payload); !strings.Contains(msg, "on this server") {
+			t.Fatalf("%s: got %s, want the endpoint's limit named: the connection holds no subscription", id, msg)
+		}
+		c.next("complete", id)
+	}
 }

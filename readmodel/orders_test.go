@@ -1,6 +1,7 @@
 package readmodel_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -237,6 +238,18 @@ func TestOrders_ListCursors(t *testing.T) {
 	t.Run("garbage is rejected", func(t *testing.T) {
 		for _, c := range []string{"x", "%%%", page(readmodel.OrderFilter{}, "", 1).EndCursor + "A"} {
 			if _, err := m.List(readmodel.OrderFilter{}, c, 10); !errors.Is(err, readmodel.ErrBadCursor) || !errors.Is(err, decider.ErrInvalid) {
+				t.Errorf("List(%q) error = %v, want ErrBadCursor", c, err)
+			}
+		}
+	})
+	t.Run("a place just past the end is rejected", func(t *testing.T) {
+		enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+		n := page(readmodel.OrderFilter{}, "", 100).TotalCount
+		for _, c := range []string{
+			enc("c1|order|" + strconv.Itoa(n) + "|o" + strconv.Itoa(n)),
+			enc("c2|order|" + strconv.Itoa(n) + "|1|o" + strconv.Itoa(n)),
+		} {
+			if _, err := m.List(readmodel.OrderFilter{}, c, 10); !errors.Is(err, readmodel.ErrBadCursor) {
 				t.Errorf("List(%q) error = %v, want ErrBadCursor", c, err)
 			}
 		}

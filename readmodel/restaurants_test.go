@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -178,6 +179,16 @@ func TestRestaurants_ListErrors(t *testing.T) {
 	valid := p.EndCursor
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	raw, _ := base64.RawURLEncoding.DecodeString(valid)
+	// The cursor the read model issued names r0 at place 0, created at some position: the
+	// same place and id at another position, or at none (0), is a cursor it did not issue.
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 5 || parts[2] != "0" || parts[4] != "r0" {
+		t.Fatalf("issued cursor %q: want c2|restaurant|0|<position>|r0", raw)
+	}
+	created, _ := strconv.Atoi(parts[3])
+	withPosition := func(p int) string {
+		return enc(strings.Join([]string{parts[0], parts[1], parts[2], strconv.Itoa(p), parts[4]}, "|"))
+	}
 
 	for _, first := range []int{0, -1, 101} {
 		if _, err := m.List("", first); !errors.Is(err, decider.ErrInvalid) {
@@ -197,12 +208,16 @@ func TestRestaurants_ListErrors(t *testing.T) {
 		{"no id", enc("c1|restaurant|0|")},
 		{"an order cursor", enc("c1|order|0|r0")},
 		{"another version", enc("c2|restaurant|0|r0")},
+		{"a tampered position", withPosition(created + 1)},
+		{"position 0", withPosition(0)},
+		{"a place beyond int32", enc("c1|restaurant|4294967296|r0")}, // on 32-bit, int() would wrap it to 0
 		{"padded base64", base64.URLEncoding.EncodeToString(raw) + "=="},
 		{"a truncated cursor", valid[:len(valid)-2]},
 	}
 	malformed := map[string]bool{ // what CheckCursor tells without reading a restaurant
 		"garbage": true, "base64 of garbage": true, "a negative place": true, "a place with a leading zero": true,
 		"no id": true, "an order cursor": true, "another version": true, "padded base64": true, "a truncated cursor": true,
+		"position 0": true, "a place beyond int32": true,
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,7 +128,17 @@ func TestService_SubscribeEvents_streamAfterAPosition(t *testing.T) {
 	all := interleaved(t, mem, 300)
 	head := all[len(all)-1].Position
 	stream := otherStreamThan(all)
-	for _, after := range []store.Position{0, 1, head / 2, head - 1, head, head + 5} {
+	// Each position is taken from the head as it is when its turn comes: the log grows as
+	// the test goes, and a position computed up front was no longer beyond the head.
+	for _, at := range []func(head store.Position) store.Position{
+		func(store.Position) store.Position { return 0 },
+		func(store.Position) store.Position { return 1 },
+		func(head store.Position) store.Position { return head / 2 },
+		func(head store.Position) store.Position { return head - 1 },
+		func(head store.Position) store.Position { return head },
+		func(head store.Position) store.Position { return head + 5 },
+	} {
+		after := at(head)
 		ctx, cancel := context.WithCancel(t.Context())
 		before, subscribedBefore := counting.n.Load(), subscribed.Load()
 		seq, err := svc.SubscribeEvents(ctx, &after, service.EventFilter{StreamID: stream})

@@ -146,7 +146,16 @@ func TestService_SubscribeEvents_byTypeAfterAPosition(t *testing.T) {
 			svc, reads := typeService(st)
 			types := []string{"T4", "T1"}
 			head := all[len(all)-1].Position
-			for _, after := range []store.Position{0, 9, head / 2, head, head + 3} {
+			// Each position is taken from the head as it is when its turn comes: the log grows
+			// as the test goes, and a position computed up front was no longer beyond the head.
+			for _, at := range []func(head store.Position) store.Position{
+				func(store.Position) store.Position { return 0 },
+				func(store.Position) store.Position { return 9 },
+				func(head store.Position) store.Position { return head / 2 },
+				func(head store.Position) store.Position { return head },
+				func(head store.Position) store.Position { return head + 3 },
+			} {
+				after := at(head)
 				ctx, cancel := context.WithCancel(t.Context())
 				subsBefore := reads.subs.Load()
 				seq, err := svc.SubscribeEvents(ctx, &after, service.EventFilter{Types: types})

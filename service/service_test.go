@@ -139,6 +139,17 @@ func TestService_WaitForBeyondTheHeadTimesOut(t *testing.T) {
 	}
 }
 
+// A consistency timeout that is not positive keeps the default: 0 (a flag or a config
+// field left unset) must not make every minPosition wait fail at once.
+func TestService_WithConsistencyTimeout_nonPositiveKeepsTheDefault(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second} {
+		svc := newService(t, service.WithConsistencyTimeout(d))
+		if got := svc.ConsistencyTimeout(); got != service.DefaultConsistencyTimeout {
+			t.Errorf("WithConsistencyTimeout(%v): timeout %v, want the default %v", d, got, service.DefaultConsistencyTimeout)
+		}
+	}
+}
+
 func TestService_EventsFilters(t *testing.T) {
 	svc := newService(t)
 	ctx := context.Background()
