@@ -91,6 +91,28 @@ func TestCombine_BothHandle(t *testing.T) {
 	if _, err := picky.Decide(Add{N: 1}, picky.InitialState); !errors.Is(err, decider.ErrNotFound) {
 		t.Errorf("error = %v, want ErrNotFound", err)
 	}
+	// And so does one by the first, whatever the second decides.
+	pickyFirst := decider.Combine(decider.Decider[Add, int, Added]{
+		Decide: func(Add, int) ([]Added, error) { return nil, decider.ErrNotFound },
+		Evolve: func(s int, _ Added) int { return s },
+	}, counter())
+	if got, err := pickyFirst.Decide(Add{N: 1}, pickyFirst.InitialState); !errors.Is(err, decider.ErrNotFound) || got != nil {
+		t.Errorf("Decide = %v, %v; want no events, ErrNotFound", got, err)
+	}
+	// The first decider's events are not appended to in place: a slice it returns with room
+	// to spare may be one it keeps (a precomputed answer), which b's events would overwrite.
+	kept := make([]Added, 1, 2)
+	kept[0] = Added{N: 7}
+	spare := decider.Combine(decider.Decider[Add, int, Added]{
+		Decide: func(Add, int) ([]Added, error) { return kept, nil },
+		Evolve: func(s int, _ Added) int { return s },
+	}, counter())
+	if got, err := spare.Decide(Add{N: 1}, spare.InitialState); err != nil || !reflect.DeepEqual(got, []Added{{N: 7}, {N: 1}}) {
+		t.Fatalf("Decide = %v, %v; want [{7} {1}], nil", got, err)
+	}
+	if extra := kept[:2][1]; extra != (Added{}) {
+		t.Errorf("the first decider's slice was written beyond its length: %v", extra)
+	}
 }
 
 func TestMapState(t *testing.T) {
@@ -138,5 +160,19 @@ func TestSagas(t *testing.T) {
 		if got := s.React(tt.event); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("React(%#v) = %#v, want %#v", tt.event, got, tt.want)
 		}
+	}
+}
+
+// MergeSagas keeps its own list of the sagas: a caller that reuses the slice it passed
+// (spread with ...) does not change the merged saga.
+func TestMergeSagas_copiesTheSlice(t *testing.T) {
+	say := func(c string) decider.Saga[any, string] {
+		return decider.Saga[any, string]{React: func(any) []string { return []string{c} }}
+	}
+	sagas := []decider.Saga[any, string]{say("a"), say("b")}
+	merged := decider.MergeSagas(sagas...)
+	sagas[0] = say("changed")
+	if got := merged.React(nil); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("React = %v, want [a b]", got)
 	}
 }

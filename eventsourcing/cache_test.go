@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -48,4 +49,27 @@ func TestHandler_Handle_stateCache(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHandler_Handle_stateCacheIsLeastRecentlyUsed: a full cache pushes out the stream used
+// least recently, a command that wrote nothing counting as a use; and it holds as many
+// streams as its size.
+func TestHandler_Handle_stateCacheIsLeastRecentlyUsed(t *testing.T) {
+	s := newSnapStore(t) // records the stream reads
+	h := newCounterHandler(s, eventsourcing.WithStateCache(2))
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{})
+	mustHandle(t, h, addToCounter{ID: "a", N: 0}, eventsourcing.Meta{}) // a used after b; nothing written
+	mustHandle(t, h, createCounter{ID: "c"}, eventsourcing.Meta{})      // pushes b out
+	s.reads()
+	for _, id := range []string{"a", "c"} {
+		mustHandle(t, h, addToCounter{ID: id, N: 0}, eventsourcing.Meta{})
+		if got := s.reads(); len(got) != 0 {
+			t.Fatalf("counter %s was read from %v: want it cached", id, got)
+		}
+	}
+	mustHandle(t, h, addToCounter{ID: "b", N: 0}, eventsourcing.Meta{})
+	if got := s.reads(); !slices.Equal(got, []store.Version{0}) {
+		t.Fatalf("counter b was read from %v, want from its start: the cache pushed it out", got)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,14 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		{"a checkpoint beyond the head is ignored, whatever its ids", func([]store.Event) store.Checkpoint {
 			return store.Checkpoint{Position: 5, Head: 5}
 		}},
+		// No save writes these (the head is read after the position, and a saga that handled
+		// nothing saves nothing): they are of another program, or damaged.
+		{"a checkpoint past the head it was saved at is ignored", func(evs []store.Event) store.Checkpoint {
+			return store.Checkpoint{Position: 2, EventID: evs[1].ID, Head: 1, HeadEventID: evs[0].ID}
+		}},
+		{"a checkpoint at position 0 is ignored", func(evs []store.Event) store.Checkpoint {
+			return store.Checkpoint{Head: 2, HeadEventID: evs[1].ID}
+		}},
 		// As in a backup restored over a log: the events the checkpoint names are there, but
 		// what the saga wrote for them, after, may not be.
 		{"a checkpoint whose head is not this log's is ignored", func(evs []store.Event) store.Checkpoint {
@@ -144,6 +153,24 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
+	t.Run("a command that meets a closed store holds the checkpoint before its event", func(t *testing.T) {
+		// The commands' store closed under the saga (it is not transient, so not retried):
+		// the event was not handled, and the next start must handle it again.
+		s := newStore(t)
+		a := newCounterApp(t, s, func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
+			return eventsourcing.Result{}, fmt.Errorf("dispatch: %w", store.ErrClosed)
+		})
+		last := createTwo(t, a.handler)
+		runUntilStopped(t, a.runner, last)
+		if st := statusOf(t, a.runner, "mirror"); st.Failures != 2 || !st.CheckpointHeld {
+			t.Fatalf("saga status %+v, want two failures and the checkpoint held", st)
+		}
+		c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+		if err != nil || c.Position != 0 {
+			t.Fatalf("checkpoint %+v, %v; want none: held before the first event", c, err)
+		}
+	})
+
 	t.Run("checkpoints are saved while the runner runs", func(t *testing.T) {
 		s := &savesSeen{Store: newStore(t), changed: make(chan struct{})}
 		h := newCounterHandler(s)
@@ -156,6 +183,48 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		c, err := s.Checkpoint(context.Background(), "saga:mirror")
 		if err != nil || c.Position < res.Position {
 			t.Fatalf("checkpoint %+v, %v while running, want position %d", c, err, res.Position)
+		}
+	})
+
+	t.Run("an interval of 0 keeps the default", func(t *testing.T) {
+		// WithCheckpointInterval(d <= 0) keeps DefaultCheckpointInterval: a ticker of 0
+		// panics, and on the goroutine keeping the checkpoints it would kill the process.
+		s := newStore(t)
+		h := newCounterHandler(s)
+		r := eventsourcing.NewRunner(s, eventsourcing.WithCheckpointInterval(0))
+		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		runUntilStopped(t, r, res.Position)
+		if c, err := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror"); err != nil || c.Position < res.Position {
+			t.Fatalf("checkpoint %+v, %v after the run, want position %d", c, err, res.Position)
+		}
+	})
+
+	t.Run("after a restart, an event before the checkpoint is reached only with what the saga wrote for it", func(t *testing.T) {
+		// What the saga wrote for the events it skips is not known, only that it is in the
+		// log: Reached(1) must wait for the projections to process the whole log as it was at
+		// the start, mirror-a (2) included, or a client reading its write from before the
+		// restart would not see the saga's effect.
+		s := newStore(t)
+		h := newCounterHandler(s)
+		first := eventsourcing.NewRunner(s)
+		first.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		created := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		runUntilStopped(t, first, created.Position+1) // 2: mirror-a, which the saga wrote
+
+		p := &stallAt{at: created.Position + 1, reached: make(chan struct{}), release: make(chan struct{})}
+		second := eventsourcing.NewRunner(s)
+		second.AddProjection(p)
+		second.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		startRunner(t, second)
+		t.Cleanup(func() { close(p.release) }) // before the runner stops: cleanups run last first
+		// Once it applies mirror-a, the projection has processed 1, and not 2.
+		await(t, p.reached, "the projection applying mirror-a")
+		if st := statusOf(t, second, "mirror"); st.Position != created.Position+1 {
+			t.Fatalf("saga status %+v, want it resumed at its checkpoint %d", st, created.Position+1)
+		}
+		if second.Reached(created.Position) {
+			t.Fatalf("Reached(%d) with the projection short of mirror-a (%d), which the saga wrote for it before the restart", created.Position, created.Position+1)
 		}
 	})
 
@@ -245,6 +314,23 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 			t.Fatalf("%d commands over two runs, want 2: the second run decided the rejected one again", calls.Load())
 		}
 	})
+}
+
+// stallAt is a projection whose Apply of the event at position at says so (closing reached)
+// and waits until release is closed.
+type stallAt struct {
+	at               store.Position
+	reached, release chan struct{}
+}
+
+func (*stallAt) Name() string { return "stall" }
+
+func (p *stallAt) Apply(e store.Event) error {
+	if e.Position == p.at {
+		close(p.reached)
+		<-p.release
+	}
+	return nil
 }
 
 // savesSeen is a store that signals each checkpoint it saves.

@@ -93,6 +93,8 @@ func TestHandler_pinnedConflictIsNotTransient(t *testing.T) {
 	}{
 		{"a pinned version the stream has moved past", eventsourcing.Meta{ExpectedVersion: version(2)}, false, addToCounter{ID: "a", N: 1}, false},
 		{"a pinned version, the race lost at the append", eventsourcing.Meta{ExpectedVersion: version(1)}, true, addToCounter{ID: "a", N: 1}, false},
+		// NoStream (0) pins a version too: the stream's absence.
+		{"a new stream, the race lost at the append", eventsourcing.Meta{ExpectedVersion: version(store.NoStream)}, true, createCounter{ID: "b"}, false},
 		{"a reused command id under a pinned version", eventsourcing.Meta{CommandID: "first", ExpectedVersion: version(2)}, false, addToCounter{ID: "a", N: 2}, false},
 		{"an unpinned race lost after the retries", eventsourcing.Meta{}, true, addToCounter{ID: "a", N: 1}, true},
 	}

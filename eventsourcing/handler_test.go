@@ -388,10 +388,17 @@ func TestHandler_Handle_lostRace(t *testing.T) {
 		s := newStore(t)
 		mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
 		f := racer(t, s, 1)
-		_, err := newCounterHandler(f).Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{ExpectedVersion: version(1)})
+		var logs syncbuf.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		_, err := newCounterHandler(f, eventsourcing.WithLogger(log)).Handle(context.Background(), addToCounter{ID: "a", N: 1}, eventsourcing.Meta{ExpectedVersion: version(1)})
 		var ce *store.ConflictError
 		if !errors.As(err, &ce) || ce.Expected != 1 || ce.Actual != 2 {
 			t.Fatalf("got %v, want a conflict expected 1 actual 2", err)
+		}
+		// Not retried: the stream moved past the pinned version, and every retry would meet
+		// the same conflict, after the backoff.
+		if n := strings.Count(logs.String(), "retrying"); n != 0 {
+			t.Fatalf("logged %d retries of a command with a pinned version, want none:\n%s", n, logs.String())
 		}
 	})
 	t.Run("the retries are bounded", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -54,6 +55,26 @@ func TestHandler_Handle_idempotency(t *testing.T) {
 		}
 		if n := len(readAll(t, s)); n != 1 {
 			t.Fatalf("log has %d events, want 1", n)
+		}
+	})
+
+	t.Run("a reused id is reported before an entity that exists, when the entity's id was derived from it", func(t *testing.T) {
+		// Meta.DerivedID: the server chose the entity's id from the command id, so an entity
+		// that exists under it was made by the id's first use, and ErrAlreadyExists would name
+		// an entity the client never chose. Without DerivedID, the entity's existence comes
+		// first in the order of checks.
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c"})
+		mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{})
+		for _, tt := range []struct {
+			derived bool
+			want    error
+		}{{false, decider.ErrAlreadyExists}, {true, eventsourcing.ErrCommandIDReused}} {
+			_, err := h.Handle(context.Background(), createCounter{ID: "b"}, eventsourcing.Meta{CommandID: "c", DerivedID: tt.derived})
+			if !errors.Is(err, tt.want) {
+				t.Errorf("DerivedID %v: got %v, want %v", tt.derived, err, tt.want)
+			}
 		}
 	})
 
@@ -193,6 +214,66 @@ func TestHandler_Handle_concurrentRepeats(t *testing.T) {
 			}
 			if got := len(readAll(t, s)); got != 3 {
 				t.Fatalf("log has %d events, want 3", got)
+			}
+		})
+	}
+}
+
+// TestHandler_Handle_commandIDUsedMeanwhile: another process handles a command under the same
+// id after this handler consulted its command index, and before it reads the stream. The
+// events the stream then holds under the id are the first use's: the same command's are its
+// result (a duplicate), a different command's make the id a reused one, on the stream read
+// through from the cache as on one started from a snapshot. A use on another stream in that
+// window is not seen: that is the documented limit of handlers that share no command index
+// (README: WithCommandIndex), pinned here so that a change to it is a decision.
+func TestHandler_Handle_commandIDUsedMeanwhile(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		snapshots bool
+		other     accountCmd // what the other process handles under the id, meanwhile
+		want      error      // nil: a duplicate of the other's result
+		wantNew   bool       // the command is decided and written
+	}{
+		{"the same command", false, withdraw{ID: "a", Amount: 20}, nil, false},
+		{"a different command", false, withdraw{ID: "a", Amount: 30}, eventsourcing.ErrCommandIDReused, false},
+		{"a different command, from a snapshot", true, withdraw{ID: "a", Amount: 30}, eventsourcing.ErrCommandIDReused, false},
+		{"a command on another stream, from a snapshot", true, openAccount{ID: "b"}, nil, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSnapStore(t)
+			ctx := context.Background()
+			var opts []eventsourcing.HandlerOption
+			if tt.snapshots {
+				opts = append(opts, eventsourcing.WithSnapshots(2, "r1"))
+			}
+			setup := newAccounts(s, opts...)
+			mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
+			mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{}) // a snapshot at 2, when kept
+			other, this := newAccounts(s, opts...), newAccounts(s, opts...)
+			meta := eventsourcing.Meta{CommandID: "w-1"}
+			s.beforeStreamVersion = func() {
+				if _, err := other.Handle(ctx, tt.other, meta); err != nil {
+					t.Errorf("other: %v", err)
+				}
+			}
+			res, err := this.Handle(ctx, withdraw{ID: "a", Amount: 20}, meta)
+			switch {
+			case tt.want != nil:
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("Handle = %+v, %v; want %v", res, err, tt.want)
+				}
+			case err != nil || res.Duplicate == tt.wantNew:
+				t.Fatalf("Handle = %+v, %v; want a new result %v", res, err, tt.wantNew)
+			}
+			wantEvents := 2
+			if tt.other.Stream() == "account-a" {
+				wantEvents++ // the other's
+			}
+			if tt.wantNew {
+				wantEvents++
+			}
+			if n := len(readStream(t, s, "account-a")); n != wantEvents {
+				t.Errorf("account-a holds %d events, want %d", n, wantEvents)
 			}
 		})
 	}

@@ -81,3 +81,28 @@ func TestCommandIndex_followsTheLogAsAProjection(t *testing.T) {
 		t.Errorf("Lookup(c-none) = %v, %v; want not found", ok, err)
 	}
 }
+
+// TestCommandIndex_ApplyIndexesOnlyTheNextEvent: Apply ignores the events it is given while a
+// lookup's catch-up runs, so an event it is given later may not be the one after those
+// indexed. Indexed, it would mark the events between indexed too, and their commands would
+// never be found: a repeat of one would be written again.
+func TestCommandIndex_ApplyIndexesOnlyTheNextEvent(t *testing.T) {
+	ctx := t.Context()
+	s := newStore(t)
+	for _, id := range []string{"c-1", "c-2"} {
+		meta := map[string]string{eventsourcing.MetadataCommandID: id}
+		if _, err := s.Append(ctx, "s-"+id, store.NoStream, store.EventData{Type: "T", Data: []byte(`{}`), Metadata: meta}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events := readAll(t, s)
+	x := eventsourcing.NewCommandIndex(s)
+	if err := x.Apply(events[1]); err != nil { // event 1 was not given: ignored while a catch-up ran
+		t.Fatal(err)
+	}
+	for _, id := range []string{"c-1", "c-2"} {
+		if rec, ok, err := x.Lookup(ctx, id); err != nil || !ok || rec.StreamID != "s-"+id {
+			t.Errorf("Lookup(%s) = %+v, %v, %v; want its command on s-%s", id, rec, ok, err, id)
+		}
+	}
+}

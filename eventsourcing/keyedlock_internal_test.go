@@ -2,6 +2,7 @@ package eventsourcing
 
 import (
 	"context"
+	"runtime"
 	"testing"
 )
 
@@ -35,6 +36,38 @@ func TestKeyedLock(t *testing.T) {
 		if err := <-got; err != nil {
 			t.Fatal(err)
 		}
+	})
+	t.Run("a key handed to a waiter stays locked", func(t *testing.T) {
+		// The entry must stay the key's while a waiter holds it: forgotten (and put in the
+		// free list) as its holder unlocks, it would let a third caller lock the key anew, or
+		// hand another key the lock the waiter holds.
+		var k keyedLock // of its own: a failure here leaves the others' lock as it was
+		h, err := k.lock(context.Background(), "h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan *keyEntry)
+		go func() {
+			e, err := k.lock(context.Background(), "h")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- e
+		}()
+		for waiting := false; !waiting; runtime.Gosched() { // until the second caller waits
+			k.mu.Lock()
+			waiting = k.locks["h"].refs == 2
+			k.mu.Unlock()
+		}
+		k.unlock(h)
+		w := <-got
+		k.mu.Lock()
+		e := k.locks["h"]
+		k.mu.Unlock()
+		if e != w || e.refs != 1 {
+			t.Fatalf("key h maps to %p (%+v) while the waiter holds %p, want that entry with one holder", e, e, w)
+		}
+		k.unlock(w)
 	})
 	k.unlock(b)
 	t.Run("unused keys are forgotten", func(t *testing.T) {

@@ -94,6 +94,22 @@ func TestRunner_resumableProjection(t *testing.T) {
 		}
 	})
 
+	t.Run("a read model that reflects nothing yet (Resume returns 0) gets every event", func(t *testing.T) {
+		s := fiveEvents(t)
+		k := &kept{name: "db"}
+		log, _ := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddProjection(k)
+		startRunner(t, r)
+		waitFor(t, r, 5)
+		if got := k.positions(); !slices.Equal(got, []store.Position{1, 2, 3, 4, 5}) {
+			t.Errorf("applied positions %v, want [1 2 3 4 5]", got)
+		}
+		if st := statusOf(t, r, "db"); st.Position != 5 || st.Stopped || st.Failures != 0 {
+			t.Errorf("status %+v, want a projection at position 5 without failures", st)
+		}
+	})
+
 	t.Run("WaitFor up to the resumed position does not wait for Apply", func(t *testing.T) {
 		s := fiveEvents(t)
 		k := &kept{name: "db", at: 3, gate: make(chan struct{})}

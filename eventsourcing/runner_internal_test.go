@@ -198,3 +198,46 @@ func TestRunner_stoppedProcessor(t *testing.T) {
 
 // wrote returns what a saga that does not say which positions it wrote returns: up to last.
 func wrote(last store.Position) []span { return []span{{last: last}} }
+
+// TestRunner_WaitForIsWokenAtItsPositionWhenAFartherOneWaitsToo is the test above with the
+// waiters in the other order: the lower position waits first. A later WaitFor for a farther
+// position must lower waitLow, never raise it, or the first waiter is not woken when the
+// processors reach its position, and waits until they reach the farther one.
+func TestRunner_WaitForIsWokenAtItsPositionWhenAFartherOneWaitsToo(t *testing.T) {
+	r := NewRunner(nil)
+	q := &processor{name: "p", kind: KindProjection}
+	r.procs = []*processor{q}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waiting := func(n int) chan struct{} {
+		for {
+			r.mu.Lock()
+			w, ch := r.waiters, r.changed
+			r.mu.Unlock()
+			if w == n {
+				return ch
+			}
+			runtime.Gosched()
+		}
+	}
+	near, far := make(chan error, 1), make(chan error, 1)
+	go func() { near <- r.WaitFor(ctx, 30) }()
+	waiting(1)
+	go func() { far <- r.WaitFor(ctx, 100) }()
+	ch := waiting(2)
+
+	r.advanceAll([]*processor{q}, 30, "e30")
+	r.mu.Lock()
+	woken := r.changed != ch
+	r.mu.Unlock()
+	if !woken {
+		t.Fatal("advancing to 30 did not wake the WaitFor(30) that waited before a WaitFor(100)")
+	}
+	if err := <-near; err != nil {
+		t.Fatalf("WaitFor(30): %v", err)
+	}
+	r.advanceAll([]*processor{q}, 100, "e100")
+	if err := <-far; err != nil {
+		t.Fatalf("WaitFor(100): %v", err)
+	}
+}

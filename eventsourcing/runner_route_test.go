@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,6 +178,27 @@ func TestRunner_sagaRoutes(t *testing.T) {
 		}
 	})
 
+	t.Run("an event whose Route panics runs alone, and the saga goes on", func(t *testing.T) {
+		// Route runs on the Runner's dispatching goroutine, where a panic would kill the
+		// process, and again at every restart.
+		s := newStore(t)
+		appendTo(t, s, "a", "b", "c")
+		g := newGateSaga()
+		log, logs := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		r.AddSaga(panickyRoute{g, 2})
+		startRunner(t, r)
+		waitFor(t, r, 3)
+		started, finished := g.orders()
+		want := []store.Position{1, 2, 3} // 2 waited for 1, and 3 for 2
+		if !slices.Equal(started, want) || !slices.Equal(finished, want) {
+			t.Fatalf("started %v, finished %v; want both %v", started, finished, want)
+		}
+		if !strings.Contains(logs.String(), "Route panicked") {
+			t.Errorf("the panic is not logged:\n%s", logs.String())
+		}
+	})
+
 	t.Run("a plain SagaProcessor gets one event at a time, in log order", func(t *testing.T) {
 		s := newStore(t)
 		appendTo(t, s, "a", "b", "c", "a", "d", "b")
@@ -197,10 +219,67 @@ func TestRunner_sagaRoutes(t *testing.T) {
 	})
 }
 
+// panickyRoute is its gateSaga with a Route that panics for the event at one position.
+type panickyRoute struct {
+	*gateSaga
+	at store.Position
+}
+
+func (p panickyRoute) Route(e store.Event) string {
+	if e.Position == p.at {
+		panic("no route")
+	}
+	return p.gateSaga.Route(e)
+}
+
 // plainSaga hides everything of its gateSaga but the SagaProcessor methods.
 type plainSaga struct{ g *gateSaga }
 
 func (p plainSaga) Name() string { return p.g.Name() }
 func (p plainSaga) Process(ctx context.Context, e store.Event, onRetry func(error)) (store.Position, error) {
 	return p.g.Process(ctx, e, onRetry)
+}
+
+// TestSaga_Route checks the keys NewSaga's processors give events (see Route): the stream
+// all their commands address, the event's own stream when they cause none, and "" (run
+// alone) when the commands address several streams or cannot tell theirs.
+func TestSaga_Route(t *testing.T) {
+	saga := decider.Saga[counterEvent, any]{React: func(e counterEvent) []any {
+		switch c, _ := e.(counterCreated); c.ID {
+		case "one":
+			return []any{claim{Source: "one", Target: "T1"}}
+		case "same":
+			return []any{claim{Source: "same", Target: "T1"}, claim{Source: "same", Target: "T1"}}
+		case "two":
+			return []any{claim{Source: "two", Target: "T1"}, claim{Source: "two", Target: "T2"}}
+		case "untold":
+			return []any{claim{Source: "untold", Target: "T1"}, createCounter{ID: "x"}} // no Stream method
+		}
+		return nil
+	}}
+	noDispatch := func(context.Context, any, eventsourcing.Meta) (eventsourcing.Result, error) {
+		t.Error("Route dispatched a command")
+		return eventsourcing.Result{}, nil
+	}
+	router, ok := eventsourcing.NewSaga("claims", saga, counterCodec{}, noDispatch).(eventsourcing.SagaRouter)
+	if !ok {
+		t.Fatal("NewSaga's processor is not a SagaRouter")
+	}
+	for _, tt := range []struct {
+		name, id, typ, want string
+	}{
+		{"commands for one stream: that stream", "one", "CounterCreated", "T1"},
+		{"several commands for one stream: that stream", "same", "CounterCreated", "T1"},
+		{"commands for two streams: run alone", "two", "CounterCreated", ""},
+		{"a command that does not tell its stream: run alone", "untold", "CounterCreated", ""},
+		{"no command: the event's stream", "none", "CounterCreated", "counter-none"},
+		{"a type the codec does not handle: the event's stream", "one", "Unknown", "counter-one"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := store.Event{ID: "e-" + tt.id, StreamID: "counter-" + tt.id, Version: 1, Position: 1, Type: tt.typ, Data: []byte(`{"id":"` + tt.id + `"}`)}
+			if got := router.Route(e); got != tt.want {
+				t.Errorf("Route = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

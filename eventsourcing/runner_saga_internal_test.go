@@ -146,3 +146,39 @@ func TestSaga_writtenSpans(t *testing.T) {
 		t.Errorf("spans %v, want %v", got, want)
 	}
 }
+
+// TestSagaChains checks the order sagaChains keeps: an event waits for the last event in
+// flight on its stream and the last with its key, and only for those; a key maps to an event
+// only while that event is in flight.
+func TestSagaChains(t *testing.T) {
+	var c sagaChains
+	waitsFor := func(got []chan struct{}, want ...chan struct{}) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Fatalf("waits for %d events %v, want %d %v", len(got), got, len(want), want)
+		}
+	}
+	w1, d1 := c.link("s", "k")
+	waitsFor(w1)
+	w2, d2 := c.link("s", "x") // the stream of 1
+	waitsFor(w2, d1)
+	w3, d3 := c.link("y", "k") // the key of 1
+	waitsFor(w3, d1)
+	c.unlink("s", "k", d1) // 2 and 3 are now the last of s and of k: they stay
+	w4, d4 := c.link("s", "k")
+	waitsFor(w4, d2, d3)
+	// A key that is the event's stream is one key: the event must not wait for itself.
+	w5, d5 := c.link("z", "z")
+	waitsFor(w5)
+	w6, d6 := c.link("z", "z")
+	waitsFor(w6, d5)
+	for _, u := range []struct {
+		stream, route string
+		done          chan struct{}
+	}{{"s", "x", d2}, {"y", "k", d3}, {"s", "k", d4}, {"z", "z", d5}, {"z", "z", d6}} {
+		c.unlink(u.stream, u.route, u.done)
+	}
+	if len(c.last) != 0 {
+		t.Fatalf("%d keys kept with no event in flight: %v", len(c.last), c.last)
+	}
+}

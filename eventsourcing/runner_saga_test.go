@@ -2,6 +2,7 @@ package eventsourcing_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -153,18 +154,21 @@ func TestRunner_sagaParallelism(t *testing.T) {
 		}
 	})
 
-	t.Run("parallelism 1 handles every event in log order", func(t *testing.T) {
-		s := newStore(t)
-		appendTo(t, s, "a", "b", "c", "a", "d", "b")
-		g := newGateSaga()
-		r := eventsourcing.NewRunner(s, eventsourcing.WithSagaParallelism(1))
-		r.AddSaga(g)
-		startRunner(t, r)
-		waitFor(t, r, 6)
-		started, finished := g.orders()
-		want := []store.Position{1, 2, 3, 4, 5, 6}
-		if !slices.Equal(started, want) || !slices.Equal(finished, want) {
-			t.Fatalf("started %v, finished %v; want both %v", started, finished, want)
-		}
-	})
+	// n < 1 is taken as 1 (see WithSagaParallelism): a pool of no workers handled nothing.
+	for _, n := range []int{1, 0, -3} {
+		t.Run(fmt.Sprintf("parallelism %d handles every event in log order", n), func(t *testing.T) {
+			s := newStore(t)
+			appendTo(t, s, "a", "b", "c", "a", "d", "b")
+			g := newGateSaga()
+			r := eventsourcing.NewRunner(s, eventsourcing.WithSagaParallelism(n))
+			r.AddSaga(g)
+			startRunner(t, r)
+			waitFor(t, r, 6)
+			started, finished := g.orders()
+			want := []store.Position{1, 2, 3, 4, 5, 6}
+			if !slices.Equal(started, want) || !slices.Equal(finished, want) {
+				t.Fatalf("started %v, finished %v; want both %v", started, finished, want)
+			}
+		})
+	}
 }

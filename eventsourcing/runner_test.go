@@ -507,6 +507,21 @@ func TestRunner_waitForAfterRunReturned(t *testing.T) {
 	}
 }
 
+// A Run whose ctx ends before it could read the log's head is a shutdown, not a failure: it
+// returns nil, as it does when ctx ends later.
+func TestRunner_runWithCtxEndedBeforeTheHead(t *testing.T) {
+	r := eventsourcing.NewRunner(newStore(t))
+	r.AddProjection(newTotals("totals"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the store's Head fails with ctx's error
+	if err := r.Run(ctx); err != nil {
+		t.Fatalf("Run with ctx ended: %v, want nil", err)
+	}
+	if err := r.WaitFor(context.Background(), 1); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+		t.Fatalf("WaitFor after such a Run: %v, want ErrProcessorStopped", err)
+	}
+}
+
 // A zero Runner processes nothing: its WaitFor must not answer that a position was reached,
 // which a read-your-writes check would take for a visible write.
 func TestRunner_zeroValueWaitForFails(t *testing.T) {

@@ -272,6 +272,20 @@ func TestSaga_Process(t *testing.T) {
 			t.Fatalf("got %v, want context.Canceled", err)
 		}
 	})
+	t.Run("a context ending during a retry dispatches none of the commands after it", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		two := decider.Saga[counterEvent, counterCmd]{React: func(counterEvent) []counterCmd {
+			return []counterCmd{createCounter{ID: "x"}, createCounter{ID: "y"}}
+		}}
+		var calls atomic.Int64
+		p := eventsourcing.NewSaga("s", two, counterCodec{}, countingDispatch(&calls, func(context.Context, counterCmd, eventsourcing.Meta) (eventsourcing.Result, error) {
+			return eventsourcing.Result{}, store.ErrConflict
+		}), eventsourcing.WithSagaBackoff(time.Hour, 0))
+		_, err := p.Process(ctx, created, func(error) { cancel() })
+		if !errors.Is(err, context.Canceled) || calls.Load() != 1 {
+			t.Fatalf("got %v after %d dispatches, want context.Canceled after 1", err, calls.Load())
+		}
+	})
 }
 
 func TestNewSaga_panicsOnAMissingPart(t *testing.T) {

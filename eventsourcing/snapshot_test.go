@@ -19,13 +19,15 @@ import (
 )
 
 // snapStore is a memory store that records where its streams are read from and can fail
-// snapshot saves or run a hook when a snapshot is read.
+// snapshot saves or run a hook when a snapshot or a stream's version is read.
 type snapStore struct {
 	*memory.Store
 	mu             sync.Mutex
 	readsAfter     []store.Version // ReadStream's after, per call
 	saveErr        error
 	beforeSnapshot func()
+	// beforeStreamVersion, when set, runs once, before the next StreamVersion.
+	beforeStreamVersion func()
 }
 
 func newSnapStore(tb testing.TB) *snapStore {
@@ -59,6 +61,17 @@ func (s *snapStore) Snapshot(ctx context.Context, stream string) (store.Snapshot
 		hook()
 	}
 	return s.Store.Snapshot(ctx, stream)
+}
+
+func (s *snapStore) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	s.mu.Lock()
+	hook := s.beforeStreamVersion
+	s.beforeStreamVersion = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return s.Store.StreamVersion(ctx, stream)
 }
 
 func (s *snapStore) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
@@ -116,6 +129,19 @@ func TestWithSnapshots_SavesEveryNEvents(t *testing.T) {
 			t.Fatalf("after deposit %d (stream at version %d): snapshot %+v (state %s), %v; want version %d, state %s, revision r1, the id of event %d",
 				i+1, len(events), snap, snap.State, ok, want.version, want.state, want.version)
 		}
+	}
+}
+
+// A command whose events take the stream past a multiple of the interval without landing on
+// it saves a snapshot too, at the version it leaves: the stream may never be at a multiple.
+func TestWithSnapshots_SavesWhenABatchPassesAMultiple(t *testing.T) {
+	s := newSnapStore(t)
+	h := newCounterHandler(s, eventsourcing.WithSnapshots(3, "r1"))
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	res := mustHandle(t, h, addToCounter{ID: "a", N: 3}, eventsourcing.Meta{}) // three events: versions 2 to 4
+	snap, ok := snapshotOf(t, s, "counter-a")
+	if !ok || snap.Version != 4 || snap.EventID != res.Events[2].ID || string(snap.State) != `{"Exists":true,"Value":3}` {
+		t.Fatalf("snapshot %+v (state %s), %v; want one at version 4, the command's last event, with the value 3", snap, snap.State, ok)
 	}
 }
 
@@ -216,33 +242,43 @@ func TestWithSnapshots_SaveFailuresAndStoresWithoutSnapshots(t *testing.T) {
 // handler starts from, is a repeat: the handler asks the command index again, since the
 // events it skips are not read.
 func TestWithSnapshots_RepeatWrittenBeforeTheSnapshot(t *testing.T) {
-	s := newSnapStore(t)
-	ctx := context.Background()
-	setup := newAccounts(s)
-	mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
-	mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
-	mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
+	// After this handler consulted its command index, the other process handles the same
+	// command, taking the stream to version 4 and saving a snapshot there: before this handler
+	// reads the stream's version (the snapshot is then at that version, and nothing is folded
+	// after it), or after (the version read, 3, is behind the snapshot's).
+	for _, when := range []string{"before the stream's version is read", "after the stream's version is read"} {
+		t.Run(when, func(t *testing.T) {
+			s := newSnapStore(t)
+			ctx := context.Background()
+			setup := newAccounts(s)
+			mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
+			mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
+			mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
 
-	other := newAccounts(s, eventsourcing.WithSnapshots(2, "r1")) // another process
-	this := newAccounts(s, eventsourcing.WithSnapshots(2, "r1"))
-	cmd, meta := withdraw{ID: "a", Amount: 20}, eventsourcing.Meta{CommandID: "w-1"}
-	// After this handler consulted its command index and the stream's version (3), the
-	// other process handles the same command, taking the stream to version 4 and saving a
-	// snapshot there.
-	s.beforeSnapshot = func() {
-		if _, err := other.Handle(ctx, cmd, meta); err != nil {
-			t.Errorf("other: %v", err)
-		}
-	}
-	res, err := this.Handle(ctx, cmd, meta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Duplicate || res.Version != 4 {
-		t.Errorf("Handle = %+v, want the other process's result (version 4) as a duplicate", res)
-	}
-	if events := readStream(t, s, "account-a"); len(events) != 4 {
-		t.Errorf("the stream holds %d events, want 4: the command was written twice", len(events))
+			other := newAccounts(s, eventsourcing.WithSnapshots(2, "r1")) // another process
+			this := newAccounts(s, eventsourcing.WithSnapshots(2, "r1"))
+			cmd, meta := withdraw{ID: "a", Amount: 20}, eventsourcing.Meta{CommandID: "w-1"}
+			hook := func() {
+				if _, err := other.Handle(ctx, cmd, meta); err != nil {
+					t.Errorf("other: %v", err)
+				}
+			}
+			if when == "before the stream's version is read" {
+				s.beforeStreamVersion = hook
+			} else {
+				s.beforeSnapshot = hook
+			}
+			res, err := this.Handle(ctx, cmd, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Duplicate || res.Version != 4 {
+				t.Errorf("Handle = %+v, want the other process's result (version 4) as a duplicate", res)
+			}
+			if events := readStream(t, s, "account-a"); len(events) != 4 {
+				t.Errorf("the stream holds %d events, want 4: the command was written twice", len(events))
+			}
+		})
 	}
 }
 

@@ -52,6 +52,12 @@ func (c lossComputed) MarshalJSON() ([]byte, error) {
 	}{plain(c), c.W * c.H})
 }
 
+// lossWriteOnly writes itself by a method, and has none to read itself back: encoding/json
+// reads it field by field, and its field is unexported.
+type lossWriteOnly struct{ n int }
+
+func (v lossWriteOnly) MarshalJSON() ([]byte, error) { return json.Marshal(v.n) }
+
 func TestJSONLoss(t *testing.T) {
 	tests := []struct {
 		name string
@@ -71,6 +77,9 @@ func TestJSONLoss(t *testing.T) {
 		// the thirty-eighth session's first version.
 		{"a string that validates itself as it is read", reflect.TypeFor[struct{ E lossEnum }](), ""},
 		{"a MarshalJSON that adds a computed field", reflect.TypeFor[struct{ C lossComputed }](), ""},
+		// Its own methods in one direction only are not its word for both: its fields are
+		// still checked.
+		{"a MarshalJSON alone over an unexported field", reflect.TypeFor[struct{ V lossWriteOnly }](), "state.V.n is unexported"},
 		// A tag does not stop Go promoting time.Time's methods: only the time was written.
 		{"an embedded time.Time with a json tag beside other fields", reflect.TypeFor[struct {
 			time.Time `json:"at"`

@@ -215,6 +215,25 @@ func TestUpcast_InvalidUpcasters(t *testing.T) {
 	}
 }
 
+// A rename may lead to a type that another upcaster reads (renamed twice over two
+// releases), in whatever order the upcasters are given: the old name is decoded through both.
+func TestUpcast_RenameToAnotherUpcastersType(t *testing.T) {
+	c, err := eventsourcing.Upcast(accountCodec(),
+		eventsourcing.RenameEvent("CashIn", "MoneyDeposited"),
+		eventsourcing.RenameEvent("MoneyDeposited", "Deposited"))
+	if err != nil {
+		t.Fatalf("Upcast: %v", err)
+	}
+	want := accountEvent(deposited{ID: "a", Amount: 5})
+	_, body, err := accountCodec().Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Decode("CashIn", body); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Decode(CashIn) = %#v, %v; want %#v", got, err, want)
+	}
+}
+
 // appendOld writes events as the earlier release wrote them.
 func appendOld(tb testing.TB, s store.Store, stream string, events ...store.EventData) {
 	tb.Helper()

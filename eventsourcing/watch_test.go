@@ -217,6 +217,28 @@ func TestWatchFrom_startAsGiven(t *testing.T) {
 	}
 }
 
+// A start read after the head given to WatchAt (a read model's copy, newer than the head
+// read as the subscription was accepted) holds events the live subscription yields again:
+// they are not folded twice, nor yielded.
+func TestWatchAt_startNewerThanTheHead(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	head := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{}).Position
+	added := mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	start := counterSnapshot{State: counterState{Exists: true, Value: 1}, Version: added.Version, Position: added.Position}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next, stop := iter.Pull2(eventsourcing.WatchAt(ctx, s, "counter-a", start, head, counterView(), counterCodec{}))
+	defer stop()
+	if first, err, _ := next(); err != nil || first != start {
+		t.Fatalf("first snapshot %+v, %v; want the start %+v", first, err, start)
+	}
+	mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	if got, err, _ := next(); err != nil || got.State.Value != 2 || got.Version != 3 {
+		t.Fatalf("next snapshot %+v, %v; want value 2 at version 3: the event of version 2 is in the start", got, err)
+	}
+}
+
 func TestRunner_WaitFor_sagaChains(t *testing.T) {
 	// mirror creates mirror-<id>; bump adds 1 to every mirror created. WaitFor on the
 	// original command covers both.

@@ -49,6 +49,22 @@ func TestDeep_cycles(t *testing.T) {
 	}
 }
 
+// TestDeep_longerSliceOfOneArray: a slice that holds a longer slice of its own array is not
+// a cycle: the longer one shows elements the shorter does not, and a fold that changed them
+// in place would go unseen if the walk stopped there.
+func TestDeep_longerSliceOfOneArray(t *testing.T) {
+	type elem struct {
+		Sub []elem
+		N   int
+	}
+	arr := make([]elem, 2)
+	arr[0].Sub = arr[:2]
+	arr[1].N = 7
+	if got := deep(arr[:1]); !strings.Contains(got, "state[0].Sub[1].N = 7") {
+		t.Fatalf("walk:\n%s\nwant the longer slice's second element walked", got)
+	}
+}
+
 // A time's zone is walked by its identity: its insides are a cache that reading a time in it
 // fills (encoding a time.Local time for the first time set it up), so a spec whose state held
 // such a time reported it changed in place when nothing had changed it.

@@ -163,6 +163,17 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"got error: account: need 3, have 0"},
 		},
 		{
+			// An empty and a nil list are equal (see Then): Then() takes no events as none.
+			name: "Then() passes when Decide returns an empty list",
+			spec: func(tb testing.TB) {
+				noop := decider.Decider[any, int, any]{
+					Decide: func(any, int) ([]any, error) { return []any{}, nil },
+					Evolve: func(s int, _ any) int { return s },
+				}
+				spec.For(tb, noop).When("nothing").Then()
+			},
+		},
+		{
 			name:     "fails when more events happen than expected",
 			spec:     func(tb testing.TB) { spec.For(tb, account()).When(deposit{1}).Then() },
 			wantFail: true,
@@ -176,6 +187,19 @@ func TestDeciderSpec(t *testing.T) {
 			name: "ThenError passes for an equal structured error in the chain",
 			spec: func(tb testing.TB) {
 				spec.For(tb, account()).Given(deposited{1}).When(withdraw{3}).ThenError(&shortError{Need: 3, Have: 1})
+			},
+		},
+		{
+			// errors.Join's chain is walked too, as errors.As walks it.
+			name: "ThenError passes for an equal structured error joined with another",
+			spec: func(tb testing.TB) {
+				joined := decider.Decider[any, int, any]{
+					Decide: func(any, int) ([]any, error) {
+						return nil, errors.Join(errors.New("first"), &shortError{Need: 3, Have: 1})
+					},
+					Evolve: func(s int, _ any) int { return s },
+				}
+				spec.For(tb, joined).When(withdraw{3}).ThenError(&shortError{Need: 3, Have: 1})
 			},
 		},
 		{
@@ -562,6 +586,9 @@ func TestSagaSpec(t *testing.T) {
 	}{
 		{"passes when the commands match", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then(deposit{50}) }, false, nil},
 		{"passes when no command is expected and none issued", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{50}).Then() }, false, nil},
+		{"passes when no command is expected and an empty list issued", func(tb testing.TB) {
+			spec.ForSaga(tb, decider.Saga[any, any]{React: func(any) []any { return []any{} }}).When(withdrawn{50}).Then()
+		}, false, nil},
 		{"fails when the commands differ", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then(deposit{40}) }, true,
 			[]string{"when:", "spec_test.withdrawn", "  [0] spec_test.deposit", `-   "Amount": 40`, `+   "Amount": 50`}},
 		{"fails when an unexpected command is issued", func(tb testing.TB) { spec.ForSaga(tb, refund).When(withdrawn{150}).Then() }, true,
