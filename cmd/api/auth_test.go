@@ -242,6 +242,9 @@ func TestParseConfig_authTokens(t *testing.T) {
 		{name: "a token with a zero-width space is refused", args: []string{"--auth-tokens", token1 + "\u200b"}, wantErr: "invisible"},
 		{name: "no tokens by default"},
 		{name: "a short token is refused", args: []string{"--auth-tokens", "short"}, wantErr: "at least 16"},
+		// Characters, not bytes: 15 of them in 30 bytes are too short.
+		{name: "a token of 15 two-byte characters is refused", args: []string{"--auth-tokens", strings.Repeat("é", 15)}, wantErr: "token 1 is 15 characters long"},
+		{name: "a token of 16 characters is enough", args: []string{"--auth-tokens", strings.Repeat("é", 16)}, want: []string{strings.Repeat("é", 16)}},
 		{name: "a token with a space is refused", args: []string{"--auth-tokens", token1[:10] + " " + token1[10:]}, wantErr: "whitespace"},
 		{name: "a short token in a file is refused", args: []string{"--auth-token-file", short}, wantErr: "at least 16"},
 		{name: "an empty token file is refused", args: []string{"--auth-token-file", empty}, wantErr: "no token"},

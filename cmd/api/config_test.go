@@ -147,6 +147,67 @@ func TestParseConfig_precedence(t *testing.T) {
 	}
 }
 
+// TestParseConfig_boundaryValuesAccepted: the least and greatest values each flag accepts,
+// and settings a store does not use, start the server (each had no test but its refusals).
+func TestParseConfig_boundaryValuesAccepted(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		check func(c Config) (got, want any)
+	}{
+		{"a schema of PostgreSQL's 63 bytes", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--postgres-schema", strings.Repeat("s", 63)},
+			func(c Config) (any, any) { return len(c.PostgresSchema), 63 }},
+		{"no --data for the memory store", []string{"--store", "memory", "--data", ""}, func(c Config) (any, any) { return c.Store, "memory" }},
+		{"no --data for the postgres store", []string{"--store", "postgres", "--postgres-url", "postgres://db/x", "--data", ""},
+			func(c Config) (any, any) { return c.Store, "postgres" }},
+		{"no shutdown delay", []string{"--shutdown-delay", "0s"}, func(c Config) (any, any) { return c.ShutdownDelay, time.Duration(0) }},
+		{"persisted queries off", []string{"--persisted-queries", "0"}, func(c Config) (any, any) { return c.PersistedQueries, 0 }},
+		{"snapshots off", []string{"--snapshot-every", "0"}, func(c Config) (any, any) { return c.SnapshotEvery, 0 }},
+		{"one retry", []string{"--max-retries", "1"}, func(c Config) (any, any) { return c.MaxRetries, 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig(tt.args, env(nil))
+			if err != nil {
+				t.Fatalf("ParseConfig(%q): %v", tt.args, err)
+			}
+			if got, want := tt.check(c); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestDefaultSecurity_asDocumented pins the protections' defaults to the README's table
+// (TestParseConfig_defaults compares with defaultSecurity itself).
+func TestDefaultSecurity_asDocumented(t *testing.T) {
+	c, err := ParseConfig(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SecurityConfig{
+		MaxDepth:                      12,
+		MaxEventsBytes:                16 << 20,
+		MaxSubscriptionsPerConnection: 100,
+		MaxOperationsPerConnection:    200,
+		MaxSubscriptions:              10000,
+		MaxConnections:                c.MaxConnections, // below
+		ReadHeaderTimeout:             10 * time.Second,
+		ReadTimeout:                   30 * time.Second,
+		WriteTimeout:                  30 * time.Second,
+		StreamWriteTimeout:            10 * time.Second,
+		IdleTimeout:                   2 * time.Minute,
+	}
+	if !reflect.DeepEqual(c.SecurityConfig, want) {
+		t.Errorf("got  %+v\nwant %+v", c.SecurityConfig, want)
+	}
+	if limit, ok := openFileLimit(); ok {
+		if want := max(limit-128, 64); c.MaxConnections != want {
+			t.Errorf("--max-connections defaults to %d, want the open-file limit %d less 128, at least 64: %d", c.MaxConnections, limit, want)
+		}
+	}
+}
+
 func TestParseConfig_invalid(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -212,6 +273,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"max-retries", "0", nil},
 		{"keep-alive", "0s", nil},
 		{"shutdown-timeout", "0s", nil},
+		{"shutdown-delay", "-1s", nil},
 		{"persisted-queries", "-1", nil},
 		{"snapshot-every", "-5", nil},
 		{"log-format", "xml", nil},
@@ -227,6 +289,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"read-header-timeout", "-1s", nil},
 		{"read-timeout", "-1s", nil},
 		{"write-timeout", "-1s", nil},
+		{"stream-write-timeout", "-1s", nil},
 		{"idle-timeout", "-1s", nil},
 	}
 	for _, tt := range tests {
@@ -307,6 +370,7 @@ func TestParseConfig_allowedOrigins(t *testing.T) {
 		"http://[::1]:8080",
 		"HTTPS://App.Example.com",
 		"https://app.example.com:8443",
+		"https://app.example.com:65535",
 	}
 	for _, o := range valid {
 		t.Run("accepts "+o, func(t *testing.T) {
@@ -334,6 +398,7 @@ func TestParseConfig_allowedOrigins(t *testing.T) {
 		"https://app.example.com:0",
 		"https://app.example.com:08080",
 		"https://app.example.com:70000",
+		"https://app.example.com:65536",
 		"https://app.example.com:443",
 		"http://app.example.com:80",
 		"https://*.example.com",
@@ -507,5 +572,25 @@ func TestGraphLimitAndTimeout(t *testing.T) {
 	}
 	if got := graphTimeout(3 * time.Second); got != 3*time.Second {
 		t.Errorf("graphTimeout(3s) = %v, want 3s", got)
+	}
+}
+
+// TestMain_runValidatesASetConfig: a Config set on Main rather than parsed from flags is
+// checked by Run too, which refuses it, naming the flag, before it opens anything.
+func TestMain_runValidatesASetConfig(t *testing.T) {
+	m := NewMain()
+	m.Stderr = io.Discard
+	m.Config.Store = StoreMemory
+	m.Config.MaxBodyBytes = 0
+	err := m.Run(t.Context())
+	if err == nil {
+		_ = m.Close()
+		t.Fatal("Run with --max-body-bytes 0: nil error, want it refused")
+	}
+	if want := "invalid --max-body-bytes 0: must be positive"; err.Error() != want {
+		t.Errorf("Run: %v, want %q", err, want)
+	}
+	if m.Addr() != nil {
+		t.Errorf("Run refused its Config but listens on %v", m.Addr())
 	}
 }

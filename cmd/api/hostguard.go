@@ -30,7 +30,9 @@ func guardHost(listen string, allowedOrigins []string, next http.Handler) http.H
 	extra := map[string]bool{}
 	for _, o := range allowedOrigins {
 		if u, err := url.Parse(o); err == nil {
-			extra[strings.ToLower(u.Hostname())] = true
+			// Keyed as requestHost makes a Host header, final dot and all: a page at
+			// https://app.example.com./ is the same host's.
+			extra[strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")] = true
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -33,6 +33,10 @@ func TestGuardHost(t *testing.T) {
 		{"an allowed origin's host", "127.0.0.1:8080", []string{"https://app.example.com"}, "app.example.com", http.StatusNoContent},
 		{"an allowed origin's host in capitals", "127.0.0.1:8080", []string{"https://app.example.com"}, "APP.example.com:443", http.StatusNoContent},
 		{"another host with allowed origins", "127.0.0.1:8080", []string{"https://app.example.com"}, "attacker.example", http.StatusForbidden},
+		{"an allowed origin given in capitals", "127.0.0.1:8080", []string{"HTTPS://App.Example.com"}, "app.example.com", http.StatusNoContent},
+		{"an allowed origin's host with a final dot", "127.0.0.1:8080", []string{"https://app.example.com"}, "app.example.com.:443", http.StatusNoContent},
+		{"a loopback name with a final dot", "127.0.0.1:8080", nil, "localhost.:8080", http.StatusNoContent},
+		{"a bracketed IPv6 loopback without a port", "[::1]:8080", nil, "[::1]", http.StatusNoContent},
 		{"every origin allowed", "127.0.0.1:8080", []string{"*"}, "attacker.example", http.StatusNoContent},
 		{"listening on every address", ":8080", nil, "attacker.example", http.StatusNoContent},
 		{"listening on a LAN address", "192.168.1.20:8080", nil, "attacker.example", http.StatusNoContent},
@@ -99,5 +103,24 @@ func TestServer_refusesRequestsForOtherHosts(t *testing.T) {
 		map[string]any{"p": created.Data.CreateRestaurant.Position})
 	if strings.Contains(string(data), "Pwned") != true || strings.Count(string(data), "Pwned") != 1 {
 		t.Errorf("restaurants %s: want exactly the one allowed mutation's restaurant", data)
+	}
+}
+
+// An allowed origin written with the root's final dot (what a browser sends for a page at
+// https://app.example.com./) lets its host through, with or without the dot: the guard
+// compares hosts as requestHost makes them.
+func TestGuardHost_allowedOriginWithAFinalDot(t *testing.T) {
+	if _, err := ParseConfig([]string{"--allowed-origins", "https://app.example.com."}, env(nil)); err != nil {
+		t.Fatalf("ParseConfig: %v", err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	for _, host := range []string{"app.example.com.", "app.example.com", "APP.example.com.:8080"} {
+		r := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+		r.Host = host
+		rec := httptest.NewRecorder()
+		guardHost("127.0.0.1:8080", []string{"https://app.example.com."}, ok).ServeHTTP(rec, r)
+		if rec.Code != http.StatusNoContent {
+			t.Errorf("Host %s: status %d, want 204 (its origin is allowed)", host, rec.Code)
+		}
 	}
 }

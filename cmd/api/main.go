@@ -60,7 +60,11 @@ func shutdownSignals() []os.Signal {
 // second signal ends the process at once. --help writes to stdout (so that it pipes into a
 // pager or grep), everything else to stderr.
 func run(ctx context.Context, stop func(), args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	m := NewMain()
+	return runWith(ctx, stop, NewMain(), args, getenv, stdout, stderr)
+}
+
+// runWith is run with the Main it runs given: tests give one with faults in its store.
+func runWith(ctx context.Context, stop func(), m *Main, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	m.Stderr = stderr
 	if err := m.ParseFlags(args, getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -130,6 +130,53 @@ func signalShutsDownCleanly(t *testing.T, bin string, sig syscall.Signal) {
 	}
 }
 
+// A second signal during the shutdown ends the process at once, as the signal's default
+// action does (status 128+15 for SIGTERM): here the shutdown waits out a --shutdown-delay of
+// an hour, which only the second signal cuts short.
+func TestBinary_secondSignalEndsTheShutdown(t *testing.T) {
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--log-format", "json", "--store", "memory", "--shutdown-delay", "1h")
+	_, lines, readDone := startLogged(t, cmd)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	for delayed := false; !delayed; {
+		select {
+		case text, ok := <-lines:
+			if !ok {
+				t.Fatal("the server exited before its shutdown delay")
+			}
+			var l logLine
+			delayed = json.Unmarshal([]byte(text), &l) == nil && strings.HasPrefix(l.Msg, "shutdown delayed")
+		case <-ctx.Done():
+			t.Fatal("no shutdown delayed line after SIGTERM")
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() {
+		for range lines { // drain the log until the process closes stderr
+		}
+		<-readDone
+		exited <- cmd.Wait()
+	}()
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("exit %v, want the process ended by SIGTERM", err)
+		}
+		if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+			t.Errorf("exit %v, want the process ended by SIGTERM (status 143 in a shell)", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the second SIGTERM did not end the shutdown")
+	}
+}
+
 // startLogged starts cmd, which must run the server with --log-format json, and reads its
 // log until the server says where it listens. It returns that address and the log's later
 // lines; lines is closed, and then readDone, once the process closed its stderr.

@@ -74,11 +74,38 @@ func TestMain_warnsOfEachProtectionTurnedOff(t *testing.T) {
 			t.Errorf("warnings %q, want one that the operations leave no room beside the subscriptions", warns)
 		}
 	})
+	t.Run("--introspection=false with the playground", func(t *testing.T) {
+		_, logs := startMain(t, "--store", "memory", "--log-format", "json", "--introspection=false")
+		var warns []string
+		for _, l := range jsonLines(t, logs.String()) {
+			if l["level"] == "WARN" {
+				warns = append(warns, l["msg"].(string))
+			}
+		}
+		if len(warns) != 1 || !strings.HasPrefix(warns[0], "the playground needs introspection") {
+			t.Errorf("warnings %q, want one that the playground needs introspection", warns)
+		}
+	})
 	t.Run("none by default", func(t *testing.T) {
 		_, logs := startMain(t, "--store", "memory", "--log-format", "json")
 		for _, l := range jsonLines(t, logs.String()) {
 			if l["level"] == "WARN" {
 				t.Errorf("warning %q with the defaults", l["msg"])
+			}
+		}
+	})
+	// A sound JSONL log, new or reopened, has no torn tail to warn of.
+	t.Run("none by default on a JSONL log", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		for range 2 {
+			m, logs := startMain(t, "--data", dir, "--log-format", "json")
+			if err := m.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range jsonLines(t, logs.String()) {
+				if l["level"] == "WARN" {
+					t.Errorf("warning %q with the defaults", l["msg"])
+				}
 			}
 		}
 	})

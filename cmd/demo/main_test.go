@@ -25,6 +25,13 @@ import (
 // returned stop shuts it down (it also runs when the test ends).
 func newServer(tb testing.TB, tokens ...string) (*httptest.Server, func()) {
 	tb.Helper()
+	return newServerWith(tb, nil, tokens...)
+}
+
+// newServerWith is newServer with the endpoint wrapped by wrap, when not nil: a server that
+// misbehaves in some way.
+func newServerWith(tb testing.TB, wrap func(http.Handler) http.Handler, tokens ...string) (*httptest.Server, func()) {
+	tb.Helper()
 	st := memory.New()
 	svc := service.New(st, service.WithLogger(slog.New(slog.DiscardHandler)))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -34,7 +41,11 @@ func newServer(tb testing.TB, tokens ...string) (*httptest.Server, func()) {
 		_ = svc.Run(ctx)
 	}()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(svc, graph.Config{AuthTokens: tokens}))
+	var h http.Handler = graph.NewHandler(svc, graph.Config{AuthTokens: tokens})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	mux.Handle("/graphql", h)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Config.BaseContext = func(net.Listener) context.Context { return ctx }
 	srv.Start()

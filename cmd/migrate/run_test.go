@@ -226,6 +226,90 @@ func TestRun_refusesADestinationThatIsNotACopy(t *testing.T) {
 	}
 }
 
+// TestRun_refusesADestinationAheadOfTheLog: a destination that holds the log's events and
+// more (a copy of the log as it was later on, the log since restored from an older backup)
+// is refused, not taken for a copy to continue.
+func TestRun_refusesADestinationAheadOfTheLog(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 25)
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
+	if r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir); r.code != exitOK {
+		t.Fatalf("first copy: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// The log as an older backup holds it: its first 20 events (one commit each).
+	edit := func(b []byte) []byte {
+		at := 0
+		for range 20 {
+			at += bytes.IndexByte(b[at:], '\n') + 1
+		}
+		return b[:at]
+	}
+	path := filepath.Join(dir, jsonl.LogFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, edit(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
+	if r.code != exitFail || !strings.Contains(r.stderr, "the destination holds 25 events, the log only 20") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 saying the destination holds more", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestRun_refusesAPrefixThatDiffersInAnyField: before it continues a copy, migrate compares
+// every event the destination holds with the log's, up to and including the last, field by
+// field: a destination whose last event differs in one field is refused and left unchanged.
+func TestRun_refusesAPrefixThatDiffersInAnyField(t *testing.T) {
+	url := pgtest.URL(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 20)
+	src, err := jsonl.OpenReadOnly(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := readAll(t, src)
+	src.Close()
+	env := map[string]string{"EVENTGRAPH_POSTGRES_URL": url}
+	for _, tc := range []struct {
+		field  string
+		change func(e *store.Event)
+	}{
+		{"id", func(e *store.Event) { e.ID = "another-id" }},
+		{"type", func(e *store.Event) { e.Type = "U" }},
+		{"data", func(e *store.Event) { e.Data = []byte(`{"z":-1}`) }},
+		{"metadata", func(e *store.Event) { e.Metadata = map[string]string{"commandId": "another"} }},
+		{"time", func(e *store.Event) { e.Time = e.Time.Add(time.Second) }},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			schema := pgtest.Schema(t, url)
+			prefix := slices.Clone(events[:10])
+			last := prefix[9]
+			last.Metadata = maps.Clone(last.Metadata)
+			tc.change(&last)
+			prefix[9] = last
+			dst, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			if _, err := dst.Import(t.Context(), prefix); err != nil {
+				t.Fatal(err)
+			}
+			r := runMigrate(t, env, "--postgres-schema", schema, "--progress=false", dir)
+			if r.code != exitFail || !strings.Contains(r.stderr, "differs from the log at position 10") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 naming position 10", r.code, r.stdout, r.stderr)
+			}
+			if h, _ := dst.Head(t.Context()); h != 10 {
+				t.Errorf("destination head %d after the refusal, want 10 (unchanged)", h)
+			}
+		})
+	}
+}
+
 func TestRun_resumesAnInterruptedCopy(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.Schema(t, url)
@@ -250,6 +334,41 @@ func TestRun_resumesAnInterruptedCopy(t *testing.T) {
 	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url, "EVENTGRAPH_POSTGRES_SCHEMA": schema}, "--batch", "7", dir)
 	if r.code != exitOK || !strings.Contains(r.stdout, "copied 18 events (positions 13-30)") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	sameLog(t, dir, url, schema)
+}
+
+// cancelOnWrite is a Writer that cancels a context at its first write.
+type cancelOnWrite struct {
+	cancel context.CancelFunc
+	bytes.Buffer
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.cancel()
+	return w.Buffer.Write(p)
+}
+
+// TestRun_interruptedWhileReadingTheLog: a signal that stops the copy while migrate reads
+// the log (here, as the progress starts: before the first event is read) is a failure, exit
+// status 1, saying that running again continues; the run that follows copies everything.
+func TestRun_interruptedWhileReadingTheLog(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	dir := filepath.Join(t.TempDir(), "data")
+	writeLog(t, dir, 0, 30)
+	env := func(k string) string { return map[string]string{"EVENTGRAPH_POSTGRES_URL": url}[k] }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelOnWrite{cancel: cancel}
+	var stdout bytes.Buffer
+	code := run(ctx, []string{"--postgres-schema", schema, dir}, env, &stdout, stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "context canceled") || !strings.Contains(stderr.String(), "run again to continue") {
+		t.Errorf("interrupted: exit %d, stdout %q, stderr %q; want exit 1 saying that running again continues", code, stdout.String(), stderr.String())
+	}
+	if r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", dir); r.code != exitOK || !strings.Contains(r.stdout, "positions 1-30") {
+		t.Fatalf("run again: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	sameLog(t, dir, url, schema)
 }
@@ -299,6 +418,27 @@ func TestRun_usage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", r.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestParse_acceptsTheBounds: the bounds the usage gives are accepted, as they are.
+func TestParse_acceptsTheBounds(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{"EVENTGRAPH_POSTGRES_URL": "postgres://x"}[k] }
+	for _, args := range [][]string{
+		{"--batch", "1"},
+		{"--batch", "100000"},
+		{"--max-event-size", "1"},
+		{"--max-event-size", "1073741824"},
+		{"--postgres-schema", strings.Repeat("s", 63)},
+	} {
+		c, err := parse(append(args, "dir"), getenv)
+		if err != nil {
+			t.Errorf("parse(%q): %v, want it accepted", args, err)
+			continue
+		}
+		if got := fmt.Sprint(map[string]any{"--batch": c.batch, "--max-event-size": c.maxEventSize, "--postgres-schema": c.schema}[args[0]]); got != args[1] {
+			t.Errorf("parse(%q): %s %s, want %s", args, args[0], got, args[1])
+		}
 	}
 }
 

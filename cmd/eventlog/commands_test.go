@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// TestRun_usageAndDefaults pins what the usage promises: tail prints the last 10 events
+// without -n, a negative -n is a usage error (it printed the whole log), and a sound log's
+// verify says nothing of a torn tail.
+func TestRun_usageAndDefaults(t *testing.T) {
+	dir, _ := bigLog(t, 25)
+	t.Run("tail prints the last 10 events by default", func(t *testing.T) {
+		code, out, errOut := runIn("tail", dir)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if code != exitOK || len(lines) != 10 || !strings.HasPrefix(lines[0], `{"position":16,`) || !strings.HasPrefix(lines[9], `{"position":25,`) {
+			t.Errorf("exit %d, %d lines, stderr %q; want positions 16 to 25:\n%s", code, len(lines), errOut, out)
+		}
+	})
+	t.Run("a negative -n is a usage error", func(t *testing.T) {
+		code, out, errOut := runIn("tail", "-n", "-1", dir)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "invalid -n -1: must not be negative") {
+			t.Errorf("exit %d, stdout %.100q, stderr %q; want exit 2 naming -n", code, out, errOut)
+		}
+	})
+	t.Run("verify of a sound log mentions no torn tail", func(t *testing.T) {
+		code, out, _ := runIn("verify", dir)
+		if code != exitOK || !strings.Contains(out, "OK: 25 events") || strings.Contains(out, "torn") {
+			t.Errorf("exit %d, stdout %q; want OK without a torn tail", code, out)
+		}
+	})
+}
+
+// TestStats_timeRange: stats gives the time of the first and of the last event.
+func TestStats_timeRange(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	s, err := jsonl.Open(dir, jsonl.WithNoSync(), jsonl.WithClock(func() time.Time { at = at.Add(time.Hour); return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.Append(context.Background(), fmt.Sprint("s", i), store.NoStream, store.EventData{Type: "T", Data: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runIn("stats", dir)
+	if code != exitOK || !strings.Contains(out, "first:   2024-05-01T13:00:00Z\nlast:    2024-05-01T15:00:00Z\n") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant the first event at 13:00 and the last at 15:00", code, errOut, out)
+	}
+}
+
+// TestEndsInCR: the CR LF hint finds the line's end a block at a time, also when the CR
+// ends one block and the LF starts the next.
+func TestEndsInCR(t *testing.T) {
+	const block = 64 << 10 // endsInCR's block
+	for _, tt := range []struct {
+		name string
+		file string
+		off  int64
+		want bool
+	}{
+		{"CR LF within a block", "abc\r\nnext\n", 0, true},
+		{"LF alone", "abc\nnext\r\n", 0, false},
+		{"CR ending a block, LF starting the next", strings.Repeat("x", block-1) + "\r\n", 0, true},
+		{"a line longer than a block, LF alone", strings.Repeat("x", block+10) + "\n", 0, false},
+		{"CR LF of a line at an offset", "a\r\nb\n", 3, false},
+		{"no line end", "abc", 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), jsonl.LogFile)
+			if err := os.WriteFile(path, []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if got := endsInCR(path, tt.off); got != tt.want {
+				t.Errorf("endsInCR = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
