@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -289,4 +290,32 @@ func TestRun_startFailsWithAOneLineReason(t *testing.T) {
 			t.Errorf("exit %d, reason %q: want 1 and what is wrong", status, line)
 		}
 	})
+}
+
+// A start-up that fails after the store opened (here the address is taken, so the listen
+// fails) closes the store again: the JSONL directory is not left locked by a Main that
+// never served, so a retry on another address, or eventlog, can open it.
+func TestMain_failedStartUpClosesTheStore(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	m := NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags([]string{"--addr", taken.Addr().String(), "--data", dir}, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(testCtx(t)); err == nil || !strings.Contains(err.Error(), "listen") {
+		m.Close()
+		t.Fatalf("Run on an address in use: %v, want a listen error", err)
+	}
+	st, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatalf("opening the data directory after the failed start-up: %v; want the store closed by Run", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

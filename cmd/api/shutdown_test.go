@@ -460,7 +460,13 @@ func TestMain_closeCutsOffAStreamAndAStoreThatHang(t *testing.T) {
 // that a load balancer polling /readyz stops sending requests before the listener closes;
 // then it shuts down as without the delay.
 func TestMain_shutdownDelayServesWhileNotReady(t *testing.T) {
-	m, logs := startMain(t, "--store", "memory", "--shutdown-delay", "1h")
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--shutdown-delay", "1h")
+	// Registered after runMain's Close, so it runs first: a check that fails while Close
+	// waits out the delay must not leave the test's Close waiting an hour for it.
+	var endOnce sync.Once
+	endDelay := func() { endOnce.Do(func() { close(m.endDelay) }) }
+	t.Cleanup(endDelay)
 	select {
 	case <-m.Ready():
 	case <-testCtx(t).Done():
@@ -470,16 +476,8 @@ func TestMain_shutdownDelayServesWhileNotReady(t *testing.T) {
 
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
-	deadline := time.Now().Add(30 * time.Second) // Close marks the server as leaving first thing
-	for {
-		resp, _ := httpGet(t, m.URL()+"/readyz")
-		if resp.StatusCode == http.StatusServiceUnavailable {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("/readyz never answered 503 after Close began")
-		}
-	}
+	// Close marks the server as leaving first thing, then logs the delay it waits out.
+	logs.await(t, "of the shutdown delay", func(line string) bool { return strings.Contains(line, "shutdown delayed") })
 	readiness(t, m, http.StatusServiceUnavailable, "shutting down", 0)
 	// Still serving, on new connections too: the delay is for the load balancer to notice.
 	c := newClient(t, m.URL()+"/graphql")
@@ -490,7 +488,7 @@ func TestMain_shutdownDelayServesWhileNotReady(t *testing.T) {
 	default:
 	}
 
-	close(m.endDelay)
+	endDelay()
 	if err := <-closed; err != nil {
 		t.Fatalf("Close: %v", err)
 	}
