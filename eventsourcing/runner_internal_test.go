@@ -3,7 +3,6 @@ package eventsourcing
 import (
 	"context"
 	"errors"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -68,22 +67,11 @@ func TestRunner_WaitForIsWokenAtItsPosition(t *testing.T) {
 	r.procs = []*processor{q}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	waiting := func(n int) chan struct{} {
-		for {
-			r.mu.Lock()
-			w, ch := r.waiters, r.changed
-			r.mu.Unlock()
-			if w == n {
-				return ch
-			}
-			runtime.Gosched()
-		}
-	}
 	far, near := make(chan error, 1), make(chan error, 1)
 	go func() { far <- r.WaitFor(ctx, 100) }()
-	waiting(1)
+	asleepOn(r, 1)
 	go func() { near <- r.WaitFor(ctx, 30) }()
-	ch := waiting(2)
+	ch := asleepOn(r, 2)
 
 	r.advanceAll([]*processor{q}, 29, "e29")
 	r.mu.Lock()
@@ -96,7 +84,7 @@ func TestRunner_WaitForIsWokenAtItsPosition(t *testing.T) {
 	if err := <-near; err != nil {
 		t.Fatalf("WaitFor(30): %v", err)
 	}
-	ch = waiting(1) // the waiter for 100, woken too, waits again
+	ch = asleepOn(r, 1) // the waiter for 100, woken too, waits again
 	r.advanceAll([]*processor{q}, 99, "e99")
 	select {
 	case err := <-far:
@@ -209,22 +197,11 @@ func TestRunner_WaitForIsWokenAtItsPositionWhenAFartherOneWaitsToo(t *testing.T)
 	r.procs = []*processor{q}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	waiting := func(n int) chan struct{} {
-		for {
-			r.mu.Lock()
-			w, ch := r.waiters, r.changed
-			r.mu.Unlock()
-			if w == n {
-				return ch
-			}
-			runtime.Gosched()
-		}
-	}
 	near, far := make(chan error, 1), make(chan error, 1)
 	go func() { near <- r.WaitFor(ctx, 30) }()
-	waiting(1)
+	asleepOn(r, 1)
 	go func() { far <- r.WaitFor(ctx, 100) }()
-	ch := waiting(2)
+	ch := asleepOn(r, 2)
 
 	r.advanceAll([]*processor{q}, 30, "e30")
 	r.mu.Lock()
