@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -833,4 +834,105 @@ func (s refusesNegative) Subscribe(ctx context.Context, after store.Position) it
 		return refused
 	}
 	return s.Store.Subscribe(ctx, after)
+}
+
+// typesAtCreation reads what ReadAllTypes yields when its iterator is made, as
+// checksAtCreation does for ReadAll: an iterator made before Close, or running when it
+// returns, hands out what the log held then.
+type typesAtCreation struct{ *memory.Store }
+
+func (s typesAtCreation) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	evs, err := collectAll(s.Store.ReadAllTypes(ctx, after, types))
+	return func(yield func(store.Event, error) bool) {
+		for _, e := range evs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(store.Event{}, err)
+		}
+	}
+}
+
+// typesWithoutCommonBound reads each type on its own, one event per read, and merges
+// them by position; a type whose reads found nothing more is done. Nothing bounds them
+// all, so an event appended meanwhile is missed by a type already done and yielded by
+// another: not a prefix of the log (the PostgreSQL store's paged reads before a review).
+type typesWithoutCommonBound struct{ *memory.Store }
+
+func (s typesWithoutCommonBound) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		type cursor struct {
+			typ  string
+			next store.Event
+			done bool
+		}
+		fetch := func(c *cursor, after store.Position) error {
+			for e, err := range s.Store.ReadAllTypes(ctx, after, []string{c.typ}) {
+				if err != nil {
+					return err
+				}
+				c.next = e
+				return nil
+			}
+			c.done = true
+			return nil
+		}
+		var cursors []*cursor
+		for _, t := range slices.Compact(slices.Sorted(slices.Values(types))) {
+			c := &cursor{typ: t}
+			if err := fetch(c, after); err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			cursors = append(cursors, c)
+		}
+		for {
+			var low *cursor
+			for _, c := range cursors {
+				if !c.done && (low == nil || c.next.Position < low.next.Position) {
+					low = c
+				}
+			}
+			if low == nil {
+				return
+			}
+			if !yield(low.next, nil) {
+				return
+			}
+			if err := fetch(low, low.next.Position); err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+		}
+	}
+}
+
+// writesWhenCanceled writes an append whose context has ended, then fails it with the
+// context's error, from its second such append on: as a store might that hands appends to
+// an idle committer in a select that also waits for the context, and so picks either.
+type writesWhenCanceled struct {
+	*memory.Store
+	canceled *atomic.Int64
+}
+
+func (s writesWhenCanceled) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	if ctx.Err() != nil && s.canceled.Add(1) > 1 {
+		_, _ = s.Store.Append(context.WithoutCancel(ctx), stream, expected, events...)
+		return store.Appended{}, ctx.Err()
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// collectAll drains seq, returning its events and the first error.
+func collectAll(seq iter.Seq2[store.Event, error]) ([]store.Event, error) {
+	var evs []store.Event
+	for e, err := range seq {
+		if err != nil {
+			return evs, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
 }

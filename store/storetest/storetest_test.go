@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,6 +157,21 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			name:     "ReadAllTypes shares the stored events",
 			wrap:     func(s *memory.Store) store.Store { return sharesTypes{s} },
 			mustFail: []string{"read all of some types (store.TypeReader)"},
+		},
+		{
+			name:     "reads ReadAllTypes's events when its iterator is made",
+			wrap:     func(s *memory.Store) store.Store { return typesAtCreation{s} },
+			mustFail: []string{"iterators made before Close fail with ErrClosed", "an iterator running when Close returns hands out no further event"},
+		},
+		{
+			name:     "reads each type of ReadAllTypes on its own, without a common bound",
+			wrap:     func(s *memory.Store) store.Store { return typesWithoutCommonBound{s} },
+			mustFail: []string{"read all of some types (store.TypeReader)"},
+		},
+		{
+			name:     "writes an append whose context ended, from the second on",
+			wrap:     func(s *memory.Store) store.Store { return writesWhenCanceled{s, new(atomic.Int64)} },
+			mustFail: []string{"canceled append writes nothing"},
 		},
 		{
 			name:     "stream version one behind",

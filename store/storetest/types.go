@@ -93,6 +93,40 @@ func checkReadAllTypes(tb testing.TB, h Harness) {
 	}
 	check("before a restart", s)
 	if h.Reopen != nil {
-		check("after a restart", reopen(tb, h, s))
+		s = reopen(tb, h, s)
+		check("after a restart", s)
 	}
+	checkReadAllTypesPrefix(tb, ctx, s)
+}
+
+// checkReadAllTypesPrefix: what ReadAllTypes yields while events are appended is a prefix
+// of the log's events of those types, as what ReadAll yields is of the log, and holds at
+// least those there were when it began. A store that reads each type on its own (an index
+// per type, a query per type and page) must bound them all by one position: a type whose
+// reads ended before an append would miss its event there, which another type's later read
+// then passes.
+func checkReadAllTypesPrefix(tb testing.TB, ctx context.Context, s store.Store) {
+	tr := s.(store.TypeReader)
+	after := readAll(tb, ctx, s, 0)
+	from := store.Position(len(after))
+	first := mustAppend(tb, ctx, s, "prefix", store.NoStream, ev("PrefixA", 1), ev("PrefixB", 2))
+	types := []string{"PrefixA", "PrefixB"}
+	var got []store.Event
+	for e, err := range tr.ReadAllTypes(ctx, from, types) {
+		if err != nil {
+			tb.Fatalf("ReadAllTypes while appending: %v", err)
+		}
+		got = append(got, e)
+		if len(got) == 2 {
+			for i := range 3 {
+				mustAppend(tb, ctx, s, "prefix", store.Any, ev("PrefixA", 3+2*i), ev("PrefixB", 4+2*i))
+			}
+		}
+	}
+	want := filterTypes(readAll(tb, ctx, s, from), from, types)
+	if len(got) < 2 || len(got) > len(want) {
+		tb.Fatalf("ReadAllTypes begun at head %d yielded %d events while 6 more were appended, want from 2 to %d",
+			first.Position, len(got), len(want))
+	}
+	sameEvents(tb, "ReadAllTypes while events of its types were appended (a prefix of the log's)", want[:len(got)], got)
 }
