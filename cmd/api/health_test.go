@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -46,4 +48,38 @@ func TestMain_readyGaugeAgreesWithReadyz(t *testing.T) {
 		t.Fatalf("WaitFor(%d) = %v, want ErrProcessorStopped", appended.Position, err)
 	}
 	readiness(t, m, http.StatusServiceUnavailable, "projection restaurants stopped at position 0", 0)
+}
+
+// silentHead is a store whose Head, once muted, answers only when its context ends: a
+// database that takes connections but no longer answers.
+type silentHead struct {
+	store.Store
+	muted *atomic.Bool
+}
+
+func (s silentHead) Head(ctx context.Context) (store.Position, error) {
+	if s.muted.Load() {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	return store.Head(ctx, s.Store)
+}
+
+// TestMain_readyzWhenTheStoreDoesNotAnswer: a server whose store does not tell its head
+// within storeCheckTimeout is not ready, on any store (TestMain_readyzAsksTheStore drops a
+// PostgreSQL schema; this one needs no database), says so without the cause, and is ready
+// again once the store answers.
+func TestMain_readyzWhenTheStoreDoesNotAnswer(t *testing.T) {
+	muted := new(atomic.Bool)
+	m := NewMain()
+	m.wrapStore = func(s store.Store) store.Store { return silentHead{s, muted} }
+	runMain(t, m, "--store", "memory")
+	awaitReady(t, m)
+	readiness(t, m, http.StatusOK, "ready", 1)
+
+	muted.Store(true)
+	readiness(t, m, http.StatusServiceUnavailable, "the event store does not answer", 0)
+
+	muted.Store(false)
+	readiness(t, m, http.StatusOK, "ready", 1)
 }

@@ -54,6 +54,9 @@ type Main struct {
 	streamsClosing func()
 	// jsonlOptions, when set before Run, are further options of the JSONL store (tests: faults).
 	jsonlOptions []jsonl.Option
+	// wrapStore, when set before Run, wraps the store once it is open (tests: a store that
+	// stops answering).
+	wrapStore func(store.Store) store.Store
 
 	obs *observability // metrics, readiness, request logs (observe.go); see observability()
 }
@@ -133,6 +136,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if l, ok := st.(*jsonl.Store); ok {
 		logRecovery(m.Logger, l.Recovery())
+	}
+	if m.wrapStore != nil {
+		st = m.wrapStore(st)
 	}
 	defer func() {
 		if err != nil {
