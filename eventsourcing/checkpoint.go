@@ -87,13 +87,14 @@ func (r *Runner) keepCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r.saveCheckpoints(ctx, cp, sagas)
+			r.saveCheckpoints(ctx, cp, sagas, false)
 		}
 	}
 }
 
-// saveCheckpoints saves the checkpoint of every saga that advanced since its last one.
-func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sagas []*processor) {
+// saveCheckpoints saves the checkpoint of every saga that advanced since its last one;
+// final is set for Run's save on its way out.
+func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sagas []*processor, final bool) {
 	type pending struct {
 		q *processor
 		c store.Checkpoint
@@ -121,15 +122,20 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 			err = cp.SaveCheckpoint(ctx, checkpointName(t.q), t.c)
 		}
 		if err != nil {
-			level := slog.LevelWarn
+			level, msg := slog.LevelWarn, "eventsourcing: saga checkpoint not saved"
 			switch {
+			case final && errors.Is(err, store.ErrClosed):
+				// The store was closed while Run was on its way out: the caller's order of
+				// shutdown, which a program that lives less than the interval repeats at
+				// every exit, its sagas never saving a checkpoint.
+				msg = "eventsourcing: saga checkpoint not saved: the store was closed before Run returned (cancel Run's context and wait for Run to return, then close the store); the next Run handles again every event after the saga's last checkpoint"
 			case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
-				level = slog.LevelDebug // shutting down: the next Run handles a little again
+				level = slog.LevelDebug // shutting down: Run saves once more on its way out
 			case r.saveFailing:
 				level = slog.LevelDebug // said once, not every interval
 			}
 			r.saveFailing = true
-			r.logger.Log(ctx, level, "eventsourcing: saga checkpoint not saved", "saga", t.q.name, "position", t.c.Position, "err", err)
+			r.logger.Log(ctx, level, msg, "saga", t.q.name, "position", t.c.Position, "err", err)
 			return
 		}
 		if r.saveFailing {

@@ -52,7 +52,7 @@ func TestRunner_saveCheckpointsSavesOnlyProgress(t *testing.T) {
 			e := appendOne()
 			r.advance(q, e.Position, e.ID, nil)
 		}
-		r.saveCheckpoints(ctx, s, []*processor{q})
+		r.saveCheckpoints(ctx, s, []*processor{q}, false)
 		if n := s.saves.Load(); n != step.wantSaves {
 			t.Fatalf("step %d: %d saves, want %d", i, n, step.wantSaves)
 		}

@@ -302,6 +302,30 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
+	t.Run("a store closed before Run's final save is reported, saying what to do", func(t *testing.T) {
+		s := closesOnSave{newStore(t)}
+		h := newCounterHandler(s)
+		log, logs := quietLogger()
+		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log), eventsourcing.WithCheckpointInterval(time.Hour))
+		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- r.Run(ctx) }()
+		res := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		if err := r.WaitFor(ctx, res.Position); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if err := <-ran; err != nil {
+			t.Fatal(err)
+		}
+		// A short-lived program that closed its store first saved no checkpoint and was
+		// told so only at debug level: its sagas handled the whole log at every start.
+		if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "the store was closed before Run returned") {
+			t.Errorf("no warning of the store closed before Run's final save:\n%s", logs.String())
+		}
+	})
+
 	t.Run("a store without checkpoints runs sagas from the start", func(t *testing.T) {
 		s := struct{ store.Store }{newStore(t)} // hides store.Checkpointer
 		var calls atomic.Int64
@@ -377,6 +401,19 @@ func (s *savesSeen) waitSaved(t *testing.T, p store.Position) {
 }
 
 // failingSaves keeps no checkpoint: every save fails; failed is closed at the third.
+// closesOnSave closes the store as a checkpoint is saved: a store closed before the save
+// (Run's final one, when the interval is long).
+type closesOnSave struct{ store.Store }
+
+func (c closesOnSave) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
+	return c.Store.(store.Checkpointer).Checkpoint(ctx, name)
+}
+
+func (c closesOnSave) SaveCheckpoint(ctx context.Context, name string, cp store.Checkpoint) error {
+	_ = c.Store.Close()
+	return c.Store.(store.Checkpointer).SaveCheckpoint(ctx, name, cp)
+}
+
 type failingSaves struct {
 	store.Store
 	saves  atomic.Int64

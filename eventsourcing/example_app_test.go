@@ -199,6 +199,8 @@ func Example() {
 	again, _ := accounts.Handle(ctx, openAccount{ID: "alice"}, eventsourcing.Meta{CommandID: "open-alice"})
 	fmt.Println("duplicate:", again.Duplicate)
 
+	// Stop Run and wait for it before the store closes (deferred above): on its way out Run
+	// saves the sagas' checkpoints, which a store closed first would not keep.
 	cancel()
 	fmt.Println(<-done)
 	// Output:

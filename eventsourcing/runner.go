@@ -191,6 +191,12 @@ func (r *Runner) add(p *processor) {
 // error, the store's closing among them, stays stopped, and Run goes on until ctx ends even
 // when every processor has stopped: watch Status (or a WaitFor's ErrProcessorStopped) to
 // tell.
+//
+// On its way out Run saves the sagas' checkpoints, so stop it before closing the store:
+// cancel its context, wait for Run to return, then Close. A store closed first keeps no
+// checkpoint (Run logs a warning), and the next Run's sagas handle again every event after
+// their last one, deciding anew the commands they had rejected; a program that runs for
+// less than WithCheckpointInterval would save none at all.
 func (r *Runner) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.running {
@@ -252,7 +258,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		// The processors have stopped: save where they stopped, for the next Run.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 		defer cancel()
-		r.saveCheckpoints(sctx, cp, sagas)
+		r.saveCheckpoints(sctx, cp, sagas, true)
 	}
 	// Every processor may have stopped on an error before ctx ended (each Apply failed, or
 	// the store closed under them): Run still returns only when ctx ends, so that a caller
