@@ -201,15 +201,17 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 // the caller recovers (as a server's recovery middleware does).
 func (h *Handler[C, S, E]) Handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
 	if h.cfg.observer == nil {
-		return h.handle(ctx, cmd, meta)
+		return h.handle(ctx, cmd, &meta)
 	}
 	start := time.Now()
-	res, err := h.handle(ctx, cmd, meta)
-	h.observe(ctx, cmd, start, res, err)
+	res, err := h.handle(ctx, cmd, &meta)
+	h.observe(ctx, cmd, meta, start, res, err)
 	return res, err
 }
 
-func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result, error) {
+// handle is Handle's work. It fills in meta's ids the caller left empty (a new command id;
+// the correlation and causation ids), for the observer to report.
+func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta *Meta) (Result, error) {
 	hash, err := h.fingerprint(cmd)
 	if err != nil {
 		return Result{}, err
@@ -250,7 +252,7 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta Meta) (Result
 	var snap pendingSnapshot
 	res, err := func() (Result, error) {
 		defer h.streams.unlock(held) // also when Decide, Evolve or an encoding panics
-		return h.handleLocked(ctx, cmd, meta, hash, stream, repeatable, &snap)
+		return h.handleLocked(ctx, cmd, *meta, hash, stream, repeatable, &snap)
 	}()
 	// The state is encoded under the stream's lock (the next command evolves it), but the
 	// store writes it after: a restaurant's snapshot is megabytes, and the other commands

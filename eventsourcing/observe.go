@@ -19,6 +19,14 @@ type CommandObservation struct {
 	Duplicate bool
 	// Err is Handle's error, nil when the command was accepted.
 	Err error
+	// CommandID is the id the command was handled under: Meta.CommandID, or the one the
+	// handler made when it was empty ("" when the command failed before it was made: an
+	// invalid stream, expected version or metadata). IsSagaCommandID tells a saga's
+	// commands from a client's.
+	CommandID string
+	// CorrelationID and CausationID are Meta's, or CommandID where they were empty, as
+	// written on the command's events.
+	CorrelationID, CausationID string
 }
 
 // CommandObserver is called once after every Handle, on the caller's goroutine. It must be
@@ -32,13 +40,14 @@ func WithCommandObserver(o CommandObserver) HandlerOption {
 }
 
 // observe reports a Handle that started at start to the observer, if any.
-func (h *Handler[C, S, E]) observe(ctx context.Context, cmd C, start time.Time, res Result, err error) {
+func (h *Handler[C, S, E]) observe(ctx context.Context, cmd C, meta Meta, start time.Time, res Result, err error) {
 	if h.cfg.observer == nil {
 		return
 	}
 	h.cfg.observer(ctx, CommandObservation{
 		Type: CommandType(cmd), Stream: h.agg.Stream(cmd), Duration: time.Since(start),
 		Duplicate: err == nil && res.Duplicate, Err: err,
+		CommandID: meta.CommandID, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID,
 	})
 }
 

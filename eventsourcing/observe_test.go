@@ -9,6 +9,7 @@ import (
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/internal/clocktest"
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // observations records what a CommandObserver is told.
@@ -68,6 +69,45 @@ func TestWithCommandObserver(t *testing.T) {
 	}
 	if n := len(obs.all); n != len(tests) {
 		t.Errorf("%d observations, want one per command (%d)", n, len(tests))
+	}
+}
+
+// TestWithCommandObserver_ids: the observer is told the ids the command ran under, as its
+// events carry them: the caller's, or those the handler filled in, so that it can tell a
+// saga's commands from a client's (IsSagaCommandID) and trace a flow.
+func TestWithCommandObserver_ids(t *testing.T) {
+	obs := &observations{}
+	h := newCounterHandler(newStore(t), eventsourcing.WithCommandObserver(obs.observe))
+	ctx := context.Background()
+
+	saga := eventsourcing.SagaCommandID("mirror", "e1", 0)
+	res, err := h.Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: saga, CorrelationID: "flow", CausationID: "e1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.last(t); got.CommandID != saga || got.CorrelationID != "flow" || got.CausationID != "e1" || !eventsourcing.IsSagaCommandID(got.CommandID) {
+		t.Errorf("observed ids %q %q %q, want the caller's %q flow e1", got.CommandID, got.CorrelationID, got.CausationID, saga)
+	}
+
+	res, err = h.Handle(ctx, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := obs.last(t)
+	written := res.Events[0].Metadata
+	if got.CommandID == "" || got.CommandID != written[eventsourcing.MetadataCommandID] ||
+		got.CorrelationID != got.CommandID || got.CausationID != got.CommandID {
+		t.Errorf("observed ids %q %q %q for a command without ids, want the one written (%q) for all three",
+			got.CommandID, got.CorrelationID, got.CausationID, written[eventsourcing.MetadataCommandID])
+	}
+
+	// Refused before an id was made: none to tell.
+	bad := store.Version(-5)
+	if _, err := h.Handle(ctx, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{ExpectedVersion: &bad}); err == nil {
+		t.Fatal("an invalid expected version was accepted")
+	}
+	if got := obs.last(t); got.CommandID != "" || got.Err == nil {
+		t.Errorf("observed %+v for a command refused before its id was made, want no id and the error", got)
 	}
 }
 

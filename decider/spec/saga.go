@@ -20,6 +20,13 @@ func ForSaga[E, C any](tb testing.TB, s decider.Saga[E, C]) *SagaSpec[E, C] {
 	return &SagaSpec[E, C]{tb: tb, s: s}
 }
 
+// In returns the spec reporting to tb, as DeciderSpec.In does: a base spec made for a test
+// and carried on in its subtests reports each subtest's failures to the subtest.
+func (g *SagaSpec[E, C]) In(tb testing.TB) *SagaSpec[E, C] {
+	tb.Helper()
+	return &SagaSpec[E, C]{tb: tb, s: g.s}
+}
+
 // When lets the saga react to e. The test fails if the reaction is never checked (by Then
 // or Commands).
 func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {

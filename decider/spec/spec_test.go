@@ -623,6 +623,10 @@ func TestIn(t *testing.T) {
 			base := spec.ForView(parent, balance).Given(deposited{5})
 			base.In(sub).Given(withdrawn{2}).Then(4) // wrong: 3 is left
 		},
+		"saga": func(parent, sub testing.TB) {
+			base := spec.ForSaga(parent, decider.Saga[any, any]{React: func(e any) []any { return []any{e} }})
+			base.In(sub).When(deposited{5}).Then(deposited{6}) // wrong: it passes the event on
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			parent := &recorder{TB: t}
