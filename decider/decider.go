@@ -36,6 +36,12 @@ func (d Decider[C, S, E]) Compute(events []E, c C) ([]E, error) {
 	return d.Decide(c, d.Fold(events...))
 }
 
+// View returns d's state and its evolution as a View: what folds the decider's stream for a
+// reader (eventsourcing.Load, Watch) and what spec.ForView specifies, without Decide.
+func (d Decider[C, S, E]) View() View[S, E] {
+	return View[S, E]{Evolve: d.Evolve, InitialState: d.InitialState}
+}
+
 // View folds events of type E into a read-model state S. As with a Decider, Evolve must not
 // change InitialState in place.
 type View[S, E any] struct {

@@ -19,6 +19,15 @@ func TestDecider_Compute(t *testing.T) {
 	}
 }
 
+func TestDecider_View(t *testing.T) {
+	d := counter()
+	d.InitialState = 10
+	v := d.View()
+	if got := v.Fold(Added{N: 2}, Added{N: 3}); got != 15 || got != d.Fold(Added{N: 2}, Added{N: 3}) {
+		t.Errorf("View().Fold = %d, want the decider's fold, 15", got)
+	}
+}
+
 func TestErrors_Unwrap(t *testing.T) {
 	tests := []struct {
 		err    error
