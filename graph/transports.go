@@ -277,7 +277,7 @@ func badRequest(err *gqlerror.Error) *gqlerror.Error {
 }
 
 // subscriptionTransports says how to send a subscription.
-const subscriptionTransports = "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (a POST, or a GET, with Accept: text/event-stream)"
+const subscriptionTransports = "a subscription needs a WebSocket (graphql-transport-ws or graphql-ws) or Server-Sent Events (a POST with Accept: text/event-stream, or a GET whose Accept names text/event-stream and no JSON type)"
 
 // getWriterKey is the context key of a GET request's *getWriter.
 type getWriterKey struct{}

@@ -98,7 +98,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.PostgresURL, "postgres-url", c.PostgresURL, "PostgreSQL database `URL` of the postgres store, e.g. postgres://user:pass@host:5432/db")
 	fs.StringVar(&c.PostgresSchema, "postgres-schema", c.PostgresSchema, "`schema` of the postgres store's tables (created and migrated at start-up); servers sharing a log use the same one")
 	fs.DurationVar(&c.ConsistencyTimeout, "consistency-timeout", c.ConsistencyTimeout, "how long a query with minPosition waits for the read models")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body limit in `bytes`")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "request body and WebSocket message limit in `bytes` (413 beyond; a larger WebSocket message closes its connection with 1009)")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", c.ComplexityLimit, "GraphQL query complexity `limit`")
 	fs.Func("allowed-origins", "comma-separated browser `origins` (scheme://host[:port] as browsers send it, e.g. https://app.example.com; * allows any) that may call the API (CORS) and open a WebSocket besides the server's own and loopback", func(s string) error {
 		c.AllowedOrigins = splitList(s)

@@ -106,7 +106,7 @@ func addSecurityFlags(fs *flag.FlagSet, c *SecurityConfig) {
 	})
 	fs.BoolVar(&c.AuthQueries, "auth-queries", c.AuthQueries, "require a bearer token for queries too (with --auth-tokens or --auth-token-file)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.MaxDepth, "deepest nesting of an operation's selections (0: no limit)")
-	fs.Int64Var(&c.MaxEventsBytes, "max-events-bytes", c.MaxEventsBytes, "bytes of events (ids, types, and data and metadata where selected) that the events fields of one query may return together: a page ends early, short of first, to fit, and a field that finds them spent fails with RESPONSE_TOO_LARGE (0: no limit)")
+	fs.Int64Var(&c.MaxEventsBytes, "max-events-bytes", c.MaxEventsBytes, "bytes of events (ids, stream ids, types, and data and metadata where selected) that the events fields of one query may return together: a page ends early, short of first, to fit, and a field that finds them spent fails with RESPONSE_TOO_LARGE (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptionsPerConnection, "max-subscriptions-per-connection", c.MaxSubscriptionsPerConnection, "live subscriptions one WebSocket connection may hold (0: no limit of their own; --max-operations-per-connection still bounds them)")
 	fs.IntVar(&c.MaxOperationsPerConnection, "max-operations-per-connection", c.MaxOperationsPerConnection, "operations (queries, mutations and subscriptions) one WebSocket connection may run at once; keep it above --max-subscriptions-per-connection (0: no limit)")
 	fs.IntVar(&c.MaxSubscriptions, "max-subscriptions", c.MaxSubscriptions, "live subscriptions the whole server may hold, over WebSocket and Server-Sent Events (0: no limit)")
