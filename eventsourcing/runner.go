@@ -19,13 +19,16 @@ const (
 
 // ProcessorStatus describes one projection or saga of a Runner.
 type ProcessorStatus struct {
-	Name      string
-	Kind      string         // KindProjection or KindSaga
-	Position  store.Position // the position of the last event processed
-	Failures  int64          // events a saga gave up on, errors of the subscription, a failed Apply
-	Retries   int64          // transient failures a saga retried
-	LastError string         // the last failure or retry, "" when none
-	Stopped   bool           // the processor stopped on an error and processes nothing more
+	Name     string
+	Kind     string         // KindProjection or KindSaga
+	Position store.Position // the position of the last event processed
+	Failures int64          // events a saga gave up on, errors of the subscription, a failed Apply
+	Retries  int64          // transient failures a saga retried
+	// Rejections counts a saga's commands refused as the saga expects (WithSagaExpected):
+	// handled, logged at Info, and not counted in Failures.
+	Rejections int64
+	LastError  string // the last failure or retry, "" when none
+	Stopped    bool   // the processor stopped on an error and processes nothing more
 	// CheckpointHeld says that a saga failed to handle an event for a fault of its own (it
 	// could not decode the event, React or a command panicked) or its store closed: it saves
 	// no checkpoint for the rest of the run, so that the next start handles that event again.
@@ -136,6 +139,7 @@ type processor struct {
 	pos      store.Position
 	failures int64
 	retries  int64
+	rejected int64
 	lastErr  string
 	stopped  bool
 	writes   []sagaWrite    // a saga's writes, in event order, while a WaitFor may need them
@@ -284,7 +288,7 @@ func (r *Runner) Status() []ProcessorStatus {
 	for i, q := range r.procs {
 		out[i] = ProcessorStatus{
 			Name: q.name, Kind: q.kind, Position: q.pos, Failures: q.failures,
-			Retries: q.retries, LastError: q.lastErr, Stopped: q.stopped, CheckpointHeld: q.held,
+			Retries: q.retries, Rejections: q.rejected, LastError: q.lastErr, Stopped: q.stopped, CheckpointHeld: q.held,
 		}
 	}
 	return out

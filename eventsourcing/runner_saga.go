@@ -207,6 +207,16 @@ func (c *sagaConsumer) handle(ctx context.Context, e store.Event, job sagaJob) i
 	if ctx.Err() != nil {
 		return 0
 	}
+	expected, err := splitExpected(err)
+	for _, x := range expected {
+		r.logger.Info("eventsourcing: saga command refused, as the saga expects", "saga", q.name,
+			"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", x)
+	}
+	if len(expected) > 0 {
+		r.mu.Lock()
+		q.rejected += int64(len(expected))
+		r.mu.Unlock()
+	}
 	if err != nil {
 		r.logger.Error("eventsourcing: saga command failed", "saga", q.name,
 			"eventId", e.ID, "type", e.Type, "stream", e.StreamID, "position", e.Position, "err", err)

@@ -52,6 +52,17 @@ type SagaOption func(*sagaConfig)
 type sagaConfig struct {
 	minBackoff, maxBackoff time.Duration
 	decoded                *Decoded
+	expected               func(error) bool
+}
+
+// WithSagaExpected names the refusals of the saga's commands that the domain expects, such
+// as a race the saga may lose to a client (the book it lends was lent meanwhile): a command
+// whose failure expected reports true is handled, as every command's outcome is, but logged
+// at Info and counted in ProcessorStatus.Rejections rather than Failures, which alerts
+// watch. expected sees the dispatch's error (errors.Is and errors.As work on it); transient
+// failures are retried before it is asked. A nil function expects nothing.
+func WithSagaExpected(expected func(err error) bool) SagaOption {
+	return func(c *sagaConfig) { c.expected = expected }
 }
 
 // WithSagaDecoded lets the saga take the events its process wrote from d instead of
@@ -103,7 +114,9 @@ type sagaProcessor[E, C any] struct {
 // rejection, a decode error, a panic in React) is reported by Process and not retried.
 //
 // A rejected command is not given back to the saga, whose React sees events only: a refusal
-// the domain expects is best decided as an event the saga reacts to. To compensate for the
+// the domain expects is best decided as an event the saga reacts to, and one that needs no
+// reaction (a race the saga may lose) can be named with WithSagaExpected, so that it is not
+// counted as a failure. To compensate for the
 // others, wrap dispatch: on an error IsTransient does not call transient, dispatch the
 // compensating command under a CommandID derived from m.CommandID (m.CommandID + "/undo"),
 // so that handling the event again repeats the compensation instead of doubling it, and
@@ -290,7 +303,12 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 			if ctx.Err() != nil {
 				return written, ctx.Err()
 			}
-			failed = append(failed, fmt.Errorf("saga %s: command %d (%T): %w", p.name, i, c, err))
+			wrapped := fmt.Errorf("saga %s: command %d (%T): %w", p.name, i, c, err)
+			if p.cfg.expected != nil && p.cfg.expected(err) {
+				failed = append(failed, expectedRefusal{wrapped})
+			} else {
+				failed = append(failed, wrapped)
+			}
 			continue
 		}
 		switch n := len(res.Events); {
@@ -329,6 +347,37 @@ func (p *sagaProcessor[E, C]) dispatchRetrying(ctx context.Context, c C, meta Me
 		}
 		delay = min(delay*2, p.cfg.maxBackoff)
 	}
+}
+
+// expectedRefusal is a command's failure that the saga expects (WithSagaExpected).
+type expectedRefusal struct{ err error }
+
+func (e expectedRefusal) Error() string { return e.err.Error() }
+func (e expectedRefusal) Unwrap() error { return e.err }
+
+// splitExpected separates, in the error of an event's handling (one error, or several
+// joined), the refusals the saga expects from the other failures, joined again (nil when
+// none).
+func splitExpected(err error) (expected []error, other error) {
+	if err == nil {
+		return nil, nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var others []error
+	for _, e := range errs {
+		if x, ok := e.(expectedRefusal); ok {
+			expected = append(expected, x.err)
+			continue
+		}
+		others = append(others, e)
+	}
+	if len(expected) == 0 {
+		return nil, err
+	}
+	return expected, errors.Join(others...)
 }
 
 // sagaFault is a saga's failure to react to an event at all (its codec could not decode
