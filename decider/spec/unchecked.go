@@ -14,8 +14,12 @@ type step struct{ done atomic.Bool } // atomic: parallel subtests may carry on o
 // step was never done, it fails, naming at, saying what to call (todo) and showing the
 // spec's context, when context is not nil.
 func newStep(tb testing.TB, at, todo string, context func() string) *step {
+	tb.Helper()
 	s := &step{}
 	tb.Cleanup(func() {
+		// A helper, as newStep and the spec's methods are: the testing package then names
+		// the spec's line before the message, not this one.
+		tb.Helper()
 		if !s.done.Load() {
 			// Reported when the test ends, from the testing package: name the spec's line.
 			msg := at + ": " + todo
