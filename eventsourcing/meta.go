@@ -118,7 +118,10 @@ type Result struct {
 // a command whose decision depends on such a field should encode it.
 //
 // Fingerprints are stored in the log (MetadataCommandHash), so the formula is fixed:
-// sha256 of fmt.Sprintf("%T\n", cmd) followed by json.Marshal(cmd).
+// sha256 of fmt.Sprintf("%T\n", cmd) followed by json.Marshal(cmd). So renaming a command's
+// type or its package, or changing its JSON, changes its fingerprint: a command id used
+// before the change, repeated after it (a client's retry, a saga handling an event again
+// after a crash), fails with ErrCommandIDReused instead of returning the first result.
 func Fingerprint(cmd any) (string, error) {
 	return newFingerprinter().sum(cmd)
 }
