@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/eventgraph/eventgraph/graph"
 )
@@ -43,6 +44,10 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, messag
 // Entity Too Large and a BAD_USER_INPUT error, before next sees it. It reads a
 // body without Content-Length (chunked) into memory up to limit+1 bytes, so next
 // never sees a truncated body.
+// lateAnswerWindow is how long the answer to a request past its deadlines (a body that did
+// not arrive in time) may take to write: an error of a few hundred bytes.
+const lateAnswerWindow = 2 * time.Second
+
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -66,7 +71,13 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 				return
 			}
 			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
-				// The client is too slow, not wrong: 408, which it may retry.
+				// The client is too slow, not wrong: 408, which it may retry. The read
+				// deadline has passed, and the write deadline too when --write-timeout is
+				// not longer than --read-timeout (the defaults are equal): without a moment
+				// more to write it, the 408 was logged and the client saw the connection cut.
+				// The connection closes after it: the body was not read to its end.
+				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(lateAnswerWindow))
+				w.Header().Set("Connection", "close")
 				writeError(w, r, http.StatusRequestTimeout, graph.CodeBadRequest, "the request body did not arrive within the server's read timeout", nil)
 				return
 			}

@@ -64,7 +64,20 @@ func TestSSE_SubscriberThatStopsReadingIsCutOff(t *testing.T) {
 // Upgrade header: only a GET without a body is a WebSocket handshake, freed of the
 // request's deadlines. Before, "Upgrade: websocket" on a POST held the connection forever.
 func TestReadTimeout_BodyThatNeverComes(t *testing.T) {
-	m, _ := startMain(t, "--store", "memory", "--read-timeout", "500ms")
+	// The write timeout longer than the read timeout, equal to it (as the defaults are:
+	// the 408 was written past the write deadline, so the client saw the connection cut
+	// while the server logged a 408), and shorter.
+	for _, flags := range [][]string{
+		{"--read-timeout", "500ms"},
+		{"--read-timeout", "500ms", "--write-timeout", "500ms"},
+		{"--read-timeout", "500ms", "--write-timeout", "300ms"},
+	} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) { bodyThatNeverComes(t, flags) })
+	}
+}
+
+func bodyThatNeverComes(t *testing.T, flags []string) {
+	m, _ := startMain(t, append([]string{"--store", "memory"}, flags...)...)
 	for _, tt := range []struct{ name, head string }{
 		{"a POST", "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\n"},
 		{"a POST with an Upgrade header", "POST /graphql HTTP/1.1\r\nContent-Type: application/json\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"},
