@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
@@ -71,5 +72,51 @@ func TestRun_exitStatusOfAFailure(t *testing.T) {
 				t.Errorf("the log does not say %q: %s", tt.want, logs.String())
 			}
 		})
+	}
+}
+
+// cancelingFile ends the start-up's context at the first read of the log: a signal while a
+// large log is being opened.
+type cancelingFile struct {
+	jsonl.File
+	cancel context.CancelFunc
+}
+
+func (f cancelingFile) ReadAt(p []byte, off int64) (int, error) {
+	f.cancel()
+	return f.File.ReadAt(p, off)
+}
+
+// TestRun_signalWhileTheLogOpens: a signal while the JSONL log is being read at start-up
+// stops the server there, exit status 0 with "start-up interrupted" (it went on opening the
+// log, about two seconds a gigabyte, then listened and shut down; found by a chaos test),
+// and releases the log for the next start.
+func TestRun_signalWhileTheLogOpens(t *testing.T) {
+	data := t.TempDir()
+	st, err := jsonl.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(testCtx(t), "s", store.NoStream, store.EventData{Type: "T", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	m := NewMain()
+	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { return cancelingFile{f, cancel} })}
+	logs := newSignalBuffer()
+	status := runWith(ctx, func() {}, m, []string{"--addr", "127.0.0.1:0", "--log-format", "json", "--data", data}, env(nil), io.Discard, logs)
+	if status != 0 || !strings.Contains(logs.String(), "start-up interrupted") || strings.Contains(logs.String(), `"msg":"listening"`) {
+		t.Errorf("exit status %d, log: %s; want 0 and start-up interrupted, never listening", status, logs.String())
+	}
+	again, err := jsonl.Open(data)
+	if err != nil {
+		t.Fatalf("the log after the interrupted start-up: %v", err)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

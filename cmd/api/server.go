@@ -98,7 +98,7 @@ func openStore(ctx context.Context, c Config, jsonlOpts ...jsonl.Option) (store.
 		}
 		return st, nil
 	case StoreJSONL:
-		st, err := jsonl.Open(c.DataDir, jsonlOpts...)
+		st, err := jsonl.OpenContext(ctx, c.DataDir, jsonlOpts...) // a signal stops a long open
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +65,11 @@ func Verify(dir string) (Report, error) {
 // run as a pipeline: one goroutine reads chunks of whole lines, workers check the chunks'
 // lines in parallel, and the caller's goroutine applies them in order.
 func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
+	return scanContext(context.Background(), r, size, path)
+}
+
+// scanContext is scan, stopped with ctx's error when ctx ends (checked at each chunk).
+func scanContext(ctx context.Context, r io.ReaderAt, size int64, path string) (index, Report, error) {
 	sc := scanner{idx: newIndex(), rep: Report{Path: path, Size: size}}
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	ordered := make(chan *chunk, 2*workers)
@@ -97,7 +103,10 @@ func scan(r io.ReaderAt, size int64, path string) (index, Report, error) {
 	for c := range ordered {
 		<-c.ready
 		if err == nil {
-			if err = sc.apply(c); err != nil {
+			if err = ctx.Err(); err == nil {
+				err = sc.apply(c)
+			}
+			if err != nil {
 				close(stop)
 			}
 		}
