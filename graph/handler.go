@@ -228,7 +228,7 @@ func NewHandler(svc *service.Service, cfg Config) http.Handler {
 	srv.SetErrorPresenter(p.present)
 	srv.SetRecoverFunc(p.recover)
 
-	return http.MaxBytesHandler(cors(cfg.AllowedOrigins, authenticate(auth, markWebSocket(routeTransports(transports, cfg.MaxBodyBytes, cfg.Observer, guardStreams(srv))))), cfg.MaxBodyBytes)
+	return http.MaxBytesHandler(ignoreH2C(cors(cfg.AllowedOrigins, authenticate(auth, markWebSocket(routeTransports(transports, cfg.MaxBodyBytes, cfg.Observer, guardStreams(srv)))))), cfg.MaxBodyBytes)
 }
 
 // handlerExtensions returns the endpoint's gqlgen extensions, in the order the executor is

@@ -39,9 +39,9 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 		{name: "a POST that is not JSON", method: http.MethodPost, url: url, contentType: "text/plain", body: `{"query":"{ status { head } }"}`,
 			wantStatus: http.StatusUnsupportedMediaType, wantMessage: "Content-Type: application/json"},
 		{name: "a POST with another Upgrade", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"}`,
-			upgrade: "h2c", wantStatus: http.StatusBadRequest, wantMessage: "the Upgrade header names no protocol this endpoint serves"},
+			upgrade: "foo/1", wantStatus: http.StatusBadRequest, wantMessage: "the Upgrade header names no protocol this endpoint serves"},
 		{name: "a GET with another Upgrade", method: http.MethodGet, url: get(`{ status { head } }`),
-			upgrade: "h2c", wantStatus: http.StatusBadRequest, wantMessage: "the Upgrade header names no protocol this endpoint serves"},
+			upgrade: "h2c, foo/1", wantStatus: http.StatusBadRequest, wantMessage: "the Upgrade header names no protocol this endpoint serves"},
 		{name: "a body that is not a GraphQL request", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query": 5, "secret": "do not echo"}`,
 			wantStatus: http.StatusBadRequest, wantMessage: `the body is not a GraphQL request: "query" must be a string`},
 		// A common client mistake, which the general shape alone did not point at.
@@ -120,6 +120,34 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 			}
 			if cc := resp.Header.Get("Cache-Control"); tt.method == http.MethodGet && tt.upgrade == "" && cc != "no-store" {
 				t.Errorf("Cache-Control = %q, want no-store: a cache must not keep a refusal (a 405 is cacheable by default)", cc)
+			}
+		})
+	}
+
+	// curl --http2 on an http:// URL offers h2c with each request: served as HTTP/1.1, as
+	// net/http serves it (it was refused with 400, the endpoint taking it for a handshake).
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		t.Run("a "+method+" that offers h2c only is served", func(t *testing.T) {
+			target, body := url, strings.NewReader(`{"query":"{ status { head } }"}`)
+			if method == http.MethodGet {
+				target, body = get(`{ status { head } }`), strings.NewReader("")
+			}
+			req, err := http.NewRequestWithContext(testContext(t), method, target, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Connection", "Upgrade, HTTP2-Settings")
+			req.Header.Set("Upgrade", "H2C")
+			req.Header.Set("HTTP2-Settings", "AAMAAABkAAQCAAAAAAIAAAAA")
+			resp, err := e.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"head"`) || strings.Contains(string(b), "errors") {
+				t.Fatalf("status %d, body %s; want 200 with the status", resp.StatusCode, b)
 			}
 		})
 	}

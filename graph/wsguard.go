@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -234,6 +235,18 @@ func decodeMessage(data []byte) (wsMessage, error) {
 	return m, err
 }
 
+// messageProblem says what is wrong with a message decodeMessage refused: a field of
+// another JSON type (an id sent as a number) is not a message that is not JSON.
+func messageProblem(err error) string {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if te.Field == "" {
+			return "not a JSON object"
+		}
+		return fmt.Sprintf("%s must be a string", te.Field)
+	}
+	return "not a JSON message"
+}
+
 // NextReader returns the next message for gqlgen: the client's, with its operation id
 // translated, or one the guard made. A message the protocol refuses closes the connection
 // and returns an error that wraps transport.ErrWebsocketClosed.
@@ -274,7 +287,7 @@ func (c *guardedConn) NextReader() (int, io.Reader, error) {
 func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 	m, err := decodeMessage(data)
 	if err != nil {
-		return nil, c.refuse(closeBadRequest, "Invalid message received: not a JSON message")
+		return nil, c.refuse(closeBadRequest, "Invalid message received: "+messageProblem(err))
 	}
 	switch m.Type {
 	case "connection_init":
