@@ -22,6 +22,15 @@ func ignoreH2C(next http.Handler) http.Handler {
 	})
 }
 
+// offersUpgrade reports whether h asks for a protocol upgrade the handler may serve or
+// refuse: an Upgrade header that names more than h2c, which the handler ignores (see
+// ignoreH2C). IsEventStream reads it, so that a server in front of the handler (its
+// deadlines, its shutdown of streams) tells a request from a stream as the handler does.
+func offersUpgrade(h http.Header) bool {
+	up := h.Values("Upgrade")
+	return len(up) > 0 && !onlyH2C(up)
+}
+
 // onlyH2C reports whether the Upgrade header's values name h2c and nothing else.
 func onlyH2C(values []string) bool {
 	for _, v := range values {

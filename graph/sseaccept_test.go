@@ -234,4 +234,30 @@ func TestIsEventStream(t *testing.T) {
 			t.Errorf("IsEventStream(%s, Accept %q, Content-Type %q) = %v, want %v", tt.method, tt.accept, tt.contentType, got, tt.want)
 		}
 	}
+
+	// An Upgrade header makes a request no stream, unless it offers only h2c, which the
+	// handler ignores: a server in front of it must count that one a stream too (it kept
+	// its request deadlines and was not ended at shutdown, the handler streaming it).
+	for _, tt := range []struct {
+		upgrade []string
+		want    bool
+	}{
+		{[]string{"h2c"}, true},
+		{[]string{"H2C"}, true},
+		{[]string{"h2c", " h2c "}, true},
+		{[]string{"websocket"}, false},
+		{[]string{"h2c, websocket"}, false},
+		{[]string{"h2c", "foo/1"}, false},
+	} {
+		req, err := http.NewRequest(http.MethodPost, "/graphql", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", eventStrm)
+		req.Header.Set("Content-Type", plainJSON)
+		req.Header["Upgrade"] = tt.upgrade
+		if got := graph.IsEventStream(req); got != tt.want {
+			t.Errorf("IsEventStream(POST with Upgrade %q) = %v, want %v", tt.upgrade, got, tt.want)
+		}
+	}
 }

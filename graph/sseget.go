@@ -18,10 +18,12 @@ import (
 // JSON type, as a browser's EventSource sends it (a GET that also accepts JSON gets a JSON
 // answer). Accept is read with its quality values, in any case (see chooseStream): q=0 is not
 // acceptable, and a wildcard does not name the stream. A POST that prefers JSON by its quality
-// values counts too, since its subscription is streamed; its query gets JSON. A server in
-// front of the handler can tell such long-lived requests from others by it.
+// values counts too, since its subscription is streamed; its query gets JSON. A request with
+// an Upgrade header is not one, unless the header offers only h2c, which the handler ignores
+// (curl --http2 offers it on every http:// request). A server in front of the handler can
+// tell such long-lived requests from others by it.
 func IsEventStream(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost && r.Method != http.MethodGet {
+	if offersUpgrade(r.Header) || r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return false
 	}
 	if chooseStream(r.Method, r.Header.Values("Accept")) == noStream {
