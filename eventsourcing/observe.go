@@ -20,12 +20,13 @@ type CommandObservation struct {
 	// Err is Handle's error, nil when the command was accepted.
 	Err error
 	// CommandID is the id the command was handled under: Meta.CommandID, or the one the
-	// handler made when it was empty ("" when the command failed before it was made: an
-	// invalid stream, expected version or metadata). IsSagaCommandID tells a saga's
+	// handler made when it was empty ("" when the command failed before it was made: a
+	// command encoding/json cannot encode, an invalid stream, expected version or
+	// metadata). IsSagaCommandID tells a saga's
 	// commands from a client's.
 	CommandID string
 	// CorrelationID and CausationID are Meta's, or CommandID where they were empty, as
-	// written on the command's events.
+	// written on the command's events; for a Duplicate, those of the first use's events.
 	CorrelationID, CausationID string
 }
 
@@ -43,6 +44,12 @@ func WithCommandObserver(o CommandObserver) HandlerOption {
 func (h *Handler[C, S, E]) observe(ctx context.Context, cmd C, meta Meta, start time.Time, res Result, err error) {
 	if h.cfg.observer == nil {
 		return
+	}
+	if err == nil && res.Duplicate && len(res.Events) > 0 {
+		// A repeat's result is the first use's: its events carry the ids the first use
+		// ran under, which the repeat's Meta may not repeat.
+		m := res.Events[0].Metadata
+		meta.CorrelationID, meta.CausationID = m[MetadataCorrelationID], m[MetadataCausationID]
 	}
 	h.cfg.observer(ctx, CommandObservation{
 		Type: CommandType(cmd), Stream: h.agg.Stream(cmd), Duration: time.Since(start),

@@ -111,6 +111,24 @@ func TestWithCommandObserver_ids(t *testing.T) {
 	}
 }
 
+// TestWithCommandObserver_idsOfADuplicate: a repeated command id is observed with the ids
+// its result's events carry, the first use's, not those the repeat was sent with.
+func TestWithCommandObserver_idsOfADuplicate(t *testing.T) {
+	obs := &observations{}
+	h := newCounterHandler(newStore(t), eventsourcing.WithCommandObserver(obs.observe))
+	ctx := context.Background()
+	if _, err := h.Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1", CorrelationID: "flow", CausationID: "e1"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c1"})
+	if err != nil || !res.Duplicate {
+		t.Fatalf("repeat: %+v, %v; want a duplicate", res, err)
+	}
+	if got := obs.last(t); got.CommandID != "c1" || got.CorrelationID != "flow" || got.CausationID != "e1" {
+		t.Errorf("observed ids %q %q %q for the duplicate, want those of its events: c1 flow e1", got.CommandID, got.CorrelationID, got.CausationID)
+	}
+}
+
 func TestCommandType(t *testing.T) {
 	tests := []struct {
 		cmd  any
