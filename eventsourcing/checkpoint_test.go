@@ -400,7 +400,6 @@ func (s *savesSeen) waitSaved(t *testing.T, p store.Position) {
 	}
 }
 
-// failingSaves keeps no checkpoint: every save fails; failed is closed at the third.
 // closesOnSave closes the store as a checkpoint is saved: a store closed before the save
 // (Run's final one, when the interval is long).
 type closesOnSave struct{ store.Store }
@@ -414,6 +413,7 @@ func (c closesOnSave) SaveCheckpoint(ctx context.Context, name string, cp store.
 	return c.Store.(store.Checkpointer).SaveCheckpoint(ctx, name, cp)
 }
 
+// failingSaves keeps no checkpoint: every save fails; failed is closed at the third.
 type failingSaves struct {
 	store.Store
 	saves  atomic.Int64

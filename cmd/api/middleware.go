@@ -40,14 +40,15 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, messag
 	_, _ = w.Write(body)
 }
 
-// limitBody rejects a request whose body is over limit bytes with 413 Request
-// Entity Too Large and a BAD_USER_INPUT error, before next sees it. It reads a
-// body without Content-Length (chunked) into memory up to limit+1 bytes, so next
-// never sees a truncated body.
 // lateAnswerWindow is how long the answer to a request past its deadlines (a body that did
 // not arrive in time) may take to write: an error of a few hundred bytes.
 const lateAnswerWindow = 2 * time.Second
 
+// limitBody rejects a request whose body is over limit bytes with 413 Request
+// Entity Too Large and a BAD_USER_INPUT error, before next sees it. It reads a
+// body without Content-Length (chunked) into memory up to limit+1 bytes, so next
+// never sees a truncated body. A body that does not arrive within the read deadline
+// is answered 408, and the connection closes after it.
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
