@@ -60,7 +60,9 @@ type sagaConfig struct {
 // whose failure expected reports true is handled, as every command's outcome is, but logged
 // at Info and counted in ProcessorStatus.Rejections rather than Failures, which alerts
 // watch. expected sees the dispatch's error (errors.Is and errors.As work on it); transient
-// failures are retried before it is asked. A nil function expects nothing.
+// failures are retried before it is asked, and a store.ErrClosed is never asked about: it
+// is no refusal, and holds the saga's checkpoint before the event (see
+// ProcessorStatus.CheckpointHeld). A nil function expects nothing.
 func WithSagaExpected(expected func(err error) bool) SagaOption {
 	return func(c *sagaConfig) { c.expected = expected }
 }
@@ -304,7 +306,9 @@ func (p *sagaProcessor[E, C]) dispatchAll(ctx context.Context, e store.Event, cm
 				return written, ctx.Err()
 			}
 			wrapped := fmt.Errorf("saga %s: command %d (%T): %w", p.name, i, c, err)
-			if p.cfg.expected != nil && p.cfg.expected(err) {
+			// A closed store is no refusal: it holds the checkpoint (holdsCheckpoint), so
+			// that the next start runs the command, whatever expected says of it.
+			if p.cfg.expected != nil && !holdsCheckpoint(err) && p.cfg.expected(err) {
 				failed = append(failed, expectedRefusal{wrapped})
 			} else {
 				failed = append(failed, wrapped)

@@ -71,3 +71,33 @@ func TestWithSagaExpected(t *testing.T) {
 		})
 	}
 }
+
+// TestWithSagaExpected_closedStoreIsNoRefusal: a closed store under the saga's commands holds
+// its checkpoint before the event, also when expected would take it for a refusal (one that
+// takes every error IsTransient does not call transient, as a closed store is not). Before,
+// the checkpoint was saved past events whose commands never ran.
+func TestWithSagaExpected_closedStoreIsNoRefusal(t *testing.T) {
+	for _, expected := range []bool{false, true} {
+		t.Run(fmt.Sprint("WithSagaExpected ", expected), func(t *testing.T) {
+			s := newStore(t)
+			h := newCounterHandler(s)
+			last := createTwo(t, h)
+			dispatch := func(_ context.Context, c counterCmd, _ eventsourcing.Meta) (eventsourcing.Result, error) {
+				return eventsourcing.Result{}, fmt.Errorf("the handler's store: %w", store.ErrClosed)
+			}
+			opts := []eventsourcing.SagaOption{fastBackoff}
+			if expected {
+				opts = append(opts, eventsourcing.WithSagaExpected(func(err error) bool { return !eventsourcing.IsTransient(err) }))
+			}
+			log, _ := quietLogger()
+			r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+			r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, dispatch, opts...))
+			runUntilStopped(t, r, last)
+			st := statusOf(t, r, "mirror")
+			c, _ := s.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+			if !st.CheckpointHeld || c.Position != 0 {
+				t.Errorf("a closed store under the saga's commands: checkpoint held %v, saved at %d; want held, none saved", st.CheckpointHeld, c.Position)
+			}
+		})
+	}
+}
