@@ -30,6 +30,7 @@
 //	projection_failures_total{name}                   failed applies and subscriptions of a projection
 //	saga_retries_total{name}                          transient failures a saga retried
 //	saga_failures_total{name}                         events a saga gave up on, failed subscriptions
+//	saga_rejections_total{name}                       a saga's commands refused as it expects (WithSagaExpected)
 //	saga_checkpoint_held{name}                        1 while a saga holds its checkpoint (a fault of its own)
 //	graphql_subscriptions{kind}                       open subscriptions by root field
 //	graphql_operations_total{type,outcome}            GraphQL operations; outcome is ok or the first error code

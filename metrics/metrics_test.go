@@ -209,7 +209,7 @@ func TestMetrics_WatchProgress(t *testing.T) {
 	p := progress{head: 10, status: []eventsourcing.ProcessorStatus{
 		{Name: "restaurants", Kind: eventsourcing.KindProjection, Position: 10},
 		{Name: "orders", Kind: eventsourcing.KindProjection, Position: 4, Failures: 1, Stopped: true},
-		{Name: "order-creation", Kind: eventsourcing.KindSaga, Position: 7, Retries: 3, Failures: 2, CheckpointHeld: true},
+		{Name: "order-creation", Kind: eventsourcing.KindSaga, Position: 7, Retries: 3, Failures: 2, Rejections: 5, CheckpointHeld: true},
 		{Name: "bonus", Kind: eventsourcing.KindSaga, Position: 10},
 	}}
 	if err := m.WatchProgress(p); err != nil {
@@ -227,6 +227,7 @@ func TestMetrics_WatchProgress(t *testing.T) {
 		`eventgraph_projection_lag_events{kind="saga",name="order-creation"}`:    3,
 		`eventgraph_saga_retries_total{name="order-creation"}`:                   3,
 		`eventgraph_saga_failures_total{name="order-creation"}`:                  2,
+		`eventgraph_saga_rejections_total{name="order-creation"}`:                5,
 		`eventgraph_saga_checkpoint_held{name="order-creation"}`:                 1,
 		`eventgraph_saga_checkpoint_held{name="bonus"}`:                          0,
 	})

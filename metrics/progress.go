@@ -31,7 +31,7 @@ type progressCollector struct {
 	p                                  Progress
 	head, position, lag, stopped       *prometheus.Desc
 	projFailures, sagaRetries, sagaErr *prometheus.Desc
-	sagaHeld                           *prometheus.Desc
+	sagaRejections, sagaHeld           *prometheus.Desc
 }
 
 func newProgressCollector(p Progress) *progressCollector {
@@ -39,20 +39,21 @@ func newProgressCollector(p Progress) *progressCollector {
 		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
 	}
 	return &progressCollector{
-		p:            p,
-		head:         desc("head_position", "Position of the last event in the log."),
-		position:     desc("projection_position", "Last position processed by each projection and saga.", "name", "kind"),
-		lag:          desc("projection_lag_events", "Events in the log not yet processed by each projection and saga.", "name", "kind"),
-		stopped:      desc("projection_stopped", "1 when a projection or saga stopped on an error.", "name", "kind"),
-		projFailures: desc("projection_failures_total", "Failed applies and subscriptions of each projection.", "name"),
-		sagaRetries:  desc("saga_retries_total", "Transient failures each saga retried.", "name"),
-		sagaErr:      desc("saga_failures_total", "Events each saga gave up on, and its failed subscriptions.", "name"),
-		sagaHeld:     desc("saga_checkpoint_held", "1 when a saga holds its checkpoint before an event it could not handle for a fault of its own: restart it (with the fault fixed) to handle the event again.", "name"),
+		p:              p,
+		head:           desc("head_position", "Position of the last event in the log."),
+		position:       desc("projection_position", "Last position processed by each projection and saga.", "name", "kind"),
+		lag:            desc("projection_lag_events", "Events in the log not yet processed by each projection and saga.", "name", "kind"),
+		stopped:        desc("projection_stopped", "1 when a projection or saga stopped on an error.", "name", "kind"),
+		projFailures:   desc("projection_failures_total", "Failed applies and subscriptions of each projection.", "name"),
+		sagaRetries:    desc("saga_retries_total", "Transient failures each saga retried.", "name"),
+		sagaErr:        desc("saga_failures_total", "Events each saga gave up on, and its failed subscriptions.", "name"),
+		sagaRejections: desc("saga_rejections_total", "Commands of each saga refused as the saga expects (eventsourcing.WithSagaExpected), not counted as failures.", "name"),
+		sagaHeld:       desc("saga_checkpoint_held", "1 when a saga holds its checkpoint before an event it could not handle for a fault of its own: restart it (with the fault fixed) to handle the event again.", "name"),
 	}
 }
 
 func (c *progressCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.head, c.position, c.lag, c.stopped, c.projFailures, c.sagaRetries, c.sagaErr, c.sagaHeld} {
+	for _, d := range []*prometheus.Desc{c.head, c.position, c.lag, c.stopped, c.projFailures, c.sagaRetries, c.sagaErr, c.sagaRejections, c.sagaHeld} {
 		ch <- d
 	}
 }
@@ -82,6 +83,7 @@ func (c *progressCollector) Collect(ch chan<- prometheus.Metric) {
 		case eventsourcing.KindSaga:
 			ch <- prometheus.MustNewConstMetric(c.sagaRetries, prometheus.CounterValue, float64(s.Retries), s.Name)
 			ch <- prometheus.MustNewConstMetric(c.sagaErr, prometheus.CounterValue, float64(s.Failures), s.Name)
+			ch <- prometheus.MustNewConstMetric(c.sagaRejections, prometheus.CounterValue, float64(s.Rejections), s.Name)
 			held := 0.0
 			if s.CheckpointHeld {
 				held = 1
