@@ -14,7 +14,12 @@ import (
 //
 // Names must be unique across a log's codecs, which neither codec can check alone: a name
 // that both handle fails Encode and Decode, saying so, rather than going to either.
+//
+// It panics when a or b is nil, a wiring mistake (as NewSaga and NewHandler panic on theirs).
 func EitherCodec[A, B any](a Codec[A], b Codec[B]) Codec[decider.Either[A, B]] {
+	if a == nil || b == nil {
+		panic("eventsourcing: EitherCodec: a nil codec")
+	}
 	return eitherCodec[A, B]{a: a, b: b}
 }
 
@@ -77,8 +82,15 @@ func bothHandle(typ string) error {
 
 // MapCodec returns the codec of events E that are c's events E1, as decider.MapEvent maps a
 // decider's events: Encode narrows an E to c's (one that narrow refuses is an error, so the
-// Handler writes nothing), and Decode widens what c decodes.
+// Handler writes nothing), and Decode widens what c decodes. It panics when c, narrow or
+// widen is nil, a wiring mistake.
 func MapCodec[E, E1 any](c Codec[E1], narrow func(E) (E1, bool), widen func(E1) E) Codec[E] {
+	switch {
+	case c == nil:
+		panic("eventsourcing: MapCodec: a nil codec")
+	case narrow == nil || widen == nil:
+		panic("eventsourcing: MapCodec: a nil narrow or widen")
+	}
 	return mapCodec[E, E1]{c: c, narrow: narrow, widen: widen}
 }
 

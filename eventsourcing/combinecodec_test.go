@@ -160,3 +160,27 @@ func TestEitherCodec_oneSagaForTwoAggregates(t *testing.T) {
 		t.Errorf("saga status %+v, want no failure", st)
 	}
 }
+
+// TestEitherCodec_nilParts: a nil codec, narrow or widen is a wiring mistake, refused when the
+// codec is made, as NewSaga and NewHandler refuse theirs; it was a nil call in the first
+// Encode or Decode, deep in a saga or a command.
+func TestEitherCodec_nilParts(t *testing.T) {
+	narrow := func(e any) (bookEvent, bool) { b, ok := e.(bookEvent); return b, ok }
+	widen := func(b bookEvent) any { return b }
+	for name, build := range map[string]func(){
+		"EitherCodec without its left codec":  func() { eventsourcing.EitherCodec[bookEvent, memberEvent](nil, memberCodec()) },
+		"EitherCodec without its right codec": func() { eventsourcing.EitherCodec[bookEvent, memberEvent](bookCodec(), nil) },
+		"MapCodec without its codec":          func() { eventsourcing.MapCodec[any, bookEvent](nil, narrow, widen) },
+		"MapCodec without narrow":             func() { eventsourcing.MapCodec[any](eventsourcing.Codec[bookEvent](bookCodec()), nil, widen) },
+		"MapCodec without widen":              func() { eventsourcing.MapCodec[any](eventsourcing.Codec[bookEvent](bookCodec()), narrow, nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			build()
+		})
+	}
+}
