@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // migrate copies the log of c.dir into the destination, after the prefix it already holds.
 func migrate(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	// Read-only: the source is left as it is (a torn tail too), and may be a read-only backup.
-	src, err := jsonl.OpenReadOnly(c.dir, jsonl.WithMaxEventSize(c.maxEventSize))
+	src, err := jsonl.OpenReadOnlyContext(ctx, c.dir, jsonl.WithMaxEventSize(c.maxEventSize)) // a signal stops a long open
 	if errors.Is(err, jsonl.ErrLocked) {
 		return fmt.Errorf("%w (stop the server that writes %s first)", err, c.dir)
 	}

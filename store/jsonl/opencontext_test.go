@@ -54,6 +54,13 @@ func TestOpenContext(t *testing.T) {
 	if _, err := jsonl.OpenContext(ctx, dir); !errors.Is(err, context.Canceled) {
 		t.Fatalf("OpenContext with an ended context: %v, want context.Canceled", err)
 	}
+	ctx, cancel = context.WithCancel(context.Background())
+	if _, err := jsonl.OpenReadOnlyContext(ctx, dir, jsonl.WithFile(func(f jsonl.File) jsonl.File { return cancelOnRead{f, cancel} })); !errors.Is(err, context.Canceled) {
+		t.Fatalf("OpenReadOnlyContext canceled while it reads the log: %v, want context.Canceled", err)
+	}
+	if _, err := jsonl.OpenReadOnlyContext(ctx, dir); !errors.Is(err, context.Canceled) {
+		t.Fatalf("OpenReadOnlyContext with an ended context: %v, want context.Canceled", err)
+	}
 	if after, err := os.ReadFile(path); err != nil || string(after) != string(before) {
 		t.Fatalf("the log changed under the canceled opens (%d bytes, then %d; %v)", len(before), len(after), err)
 	}

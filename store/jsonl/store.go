@@ -123,6 +123,15 @@ func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
 	return openStore(context.Background(), dir, true, opts)
 }
 
+// OpenReadOnlyContext is OpenReadOnly, stopped when ctx ends while it reads the log, as
+// OpenContext is: a tool copying a large log (cmd/migrate) stops at once on a signal.
+func OpenReadOnlyContext(ctx context.Context, dir string, opts ...Option) (*Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("jsonl: open: %w", err)
+	}
+	return openStore(ctx, dir, true, opts)
+}
+
 // openStore is Open, or OpenReadOnly when readOnly is set.
 func openStore(ctx context.Context, dir string, readOnly bool, opts []Option) (*Store, error) {
 	cfg := defaultConfig()
