@@ -128,7 +128,7 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 				// The store was closed while Run was on its way out: the caller's order of
 				// shutdown, which a program that lives less than the interval repeats at
 				// every exit, its sagas never saving a checkpoint.
-				msg = "eventsourcing: saga checkpoint not saved: the store was closed before Run returned (cancel Run's context and wait for Run to return, then close the store); the next Run handles again every event after the saga's last checkpoint"
+				msg = "eventsourcing: saga checkpoint not saved: the store was closed before Run returned; the next Run handles again every event after the saga's last checkpoint (close the store only once Run has returned)"
 			case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
 				level = slog.LevelDebug // shutting down: Run saves once more on its way out
 			case r.saveFailing:
