@@ -158,6 +158,7 @@ func verify(dir string, stdout, stderr io.Writer) int {
 		if ce.Offset == 0 && startsWithBOM(ce.Path) {
 			fmt.Fprintf(stdout, "  the file starts with a UTF-8 byte order mark that a tool added when it saved it (do not cut the file at offset 0: that drops every event); keep a copy, then remove those 3 bytes (tail -c +4 %[1]s > %[1]s.new && mv %[1]s.new %[1]s) and verify again\n", ce.Path)
 		}
+		noteHeld(dir, stdout)
 		return exitCorrupt
 	}
 	if err != nil {
@@ -169,7 +170,17 @@ func verify(dir string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  torn tail: %d bytes after byte offset %d (%d complete lines of an unfinished batch); the store cuts it off when it opens\n",
 			rep.TornBytes, rep.Valid, rep.TornLines)
 	}
+	noteHeld(dir, stdout)
 	return exitOK
+}
+
+// noteHeld says when a server (or another writer) holds dir: what verify read may have
+// grown since, or have been a write in progress, and a backup must not be copied into a
+// directory a server still writes to (it goes on writing to the file it has open).
+func noteHeld(dir string, stdout io.Writer) {
+	if held, err := jsonl.Held(dir); err == nil && held {
+		fmt.Fprintf(stdout, "  note: a server or tool holds %s and may be writing to its log: what was read may have grown since; stop it before restoring a backup into %s\n", dir, dir)
+	}
 }
 
 // where names the place of damage: its byte offset, and its line when known.

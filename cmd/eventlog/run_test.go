@@ -454,3 +454,37 @@ func TestCommands_linesLongerThanAChunk(t *testing.T) {
 		t.Errorf("verify torn: %d %s %s", code, out, errOut)
 	}
 }
+
+// TestVerify_saysWhenAServerHoldsTheLog: verify takes no lock and reads a log a server is
+// writing, and said OK on a directory a running server held, into which an operator then
+// restored a backup (the server went on writing to the file it had open; found by a review
+// of the README's restore). It now says that a server holds it; the exit status is the same.
+func TestVerify_saysWhenAServerHoldsTheLog(t *testing.T) {
+	dir := newLog(t)
+	if code, out, _ := runIn("verify", dir); code != exitOK || strings.Contains(out, "holds") {
+		t.Fatalf("exit %d, stdout %q for a log nothing holds; want OK without a note", code, out)
+	}
+	s, err := jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runIn("verify", dir)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && (code != exitOK || !strings.Contains(out, "a server or tool holds "+dir)) {
+		t.Errorf("exit %d, stdout %q for a log a store holds; want OK and a note that it is held", code, out)
+	}
+	// Deleting LOCK under the server does not hide it: the log file is locked too.
+	s, err = jsonl.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := os.Remove(filepath.Join(dir, "LOCK")); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := jsonl.Held(dir); runtime.GOOS != "windows" && (err != nil || !held) {
+		t.Errorf("Held after LOCK was deleted = %v, %v; want true", held, err)
+	}
+}
