@@ -371,6 +371,20 @@ func (s *Store) flush(g *group) error {
 	}
 }
 
+// changedUnder returns an error when the log file, before a durable write at end, is
+// shorter than end: it was cut, or a copy (a backup being restored) was written over it,
+// while the store had it open. Writing on would put the group past a gap of zeros, which
+// damages the log for good, and acknowledge appends that no restart finds; the store
+// fails instead (ErrFailed: /healthz tells, and a restart opens the file as it now is).
+// One fstat a group, against a sync a group; WithNoSync, for tests and benchmarks, skips it.
+func (s *Store) changedUnder(end int64) error {
+	fi, err := s.logLock.Stat()
+	if err != nil || fi.Size() >= end {
+		return nil // what cannot be told is left to the write, as before
+	}
+	return fmt.Errorf("the log file is %d bytes, shorter than the %d this store wrote: it was cut, or a copy was written over it, while the store had it open (stop the server before restoring a backup)", fi.Size(), end)
+}
+
 // maxCarry bounds the groups a writer WithNoSync writes after its own before it hands the
 // role over, so that its own append returns.
 const maxCarry = 8
@@ -389,8 +403,14 @@ func (s *Store) commit(g *group) error {
 		start = time.Now()
 	}
 	var err error
-	syncFailed := false
-	if _, werr := s.f.WriteAt(g.buf, end); werr != nil {
+	syncFailed, changed := false, false
+	if !s.noSync {
+		err = s.changedUnder(end)
+		changed = err != nil
+	}
+	if err != nil {
+		// Not written: the file is not the one the store wrote.
+	} else if _, werr := s.f.WriteAt(g.buf, end); werr != nil {
 		err = fmt.Errorf("write log: %w", werr)
 	} else if !s.noSync {
 		if serr := s.sync(g); serr != nil {
@@ -406,7 +426,7 @@ func (s *Store) commit(g *group) error {
 		s.lastFlush = time.Since(start)
 	}
 	if err != nil {
-		s.abort(g, end, err, syncFailed)
+		s.abort(g, end, err, syncFailed, changed)
 		return err
 	}
 	s.publish(g, end)
@@ -455,8 +475,12 @@ func (s *Store) publish(g *group, end int64) {
 // write may have reached the file (a full disk stops it midway, after whole lines), and
 // were the cut lost to a power failure, recovery would find those lines and commit appends
 // their callers were told had failed. A cut it cannot make durable fails the store.
-func (s *Store) abort(g *group, end int64, err error, syncFailed bool) {
-	if terr := s.f.Truncate(end); terr != nil {
+func (s *Store) abort(g *group, end int64, err error, syncFailed, changed bool) {
+	if changed {
+		// The file is not the one the store wrote (see changedUnder): cutting it, or
+		// writing to it, would damage what is there now. The store takes no more appends.
+		s.failed = err
+	} else if terr := s.f.Truncate(end); terr != nil {
 		s.failed = fmt.Errorf("%w; cutting the log back to %d bytes failed too: %w", err, end, terr)
 	} else if syncFailed {
 		s.failed = err

@@ -69,7 +69,10 @@
 // meanwhile (versions are checked against the appends in flight); trying it again decides
 // it anew. When a sync fails (or the cut, or its sync, does), the state of
 // the file is unknown (the kernel may have dropped the unsynced pages), so every later
-// append fails with ErrFailed; reads keep working, and reopening the store recovers.
+// append fails with ErrFailed; reads keep working, and reopening the store recovers. So
+// does a log file found, before a durable write, shorter than the store wrote it (cut, or a
+// backup copied over it while the store had it open): the store leaves it as it is rather
+// than write past its end, which would leave a gap of zeros that Open refuses.
 //
 // # Recovery
 //
