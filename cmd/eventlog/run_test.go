@@ -475,6 +475,9 @@ func TestVerify_saysWhenAServerHoldsTheLog(t *testing.T) {
 	if runtime.GOOS != "windows" && (code != exitOK || !strings.Contains(out, "a server or tool holds "+dir)) {
 		t.Errorf("exit %d, stdout %q for a log a store holds; want OK and a note that it is held", code, out)
 	}
+	if runtime.GOOS == "windows" {
+		return // a LOCK a store holds cannot be deleted there
+	}
 	// Deleting LOCK under the server does not hide it: the log file is locked too.
 	s, err = jsonl.Open(dir)
 	if err != nil {
@@ -484,7 +487,7 @@ func TestVerify_saysWhenAServerHoldsTheLog(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "LOCK")); err != nil {
 		t.Fatal(err)
 	}
-	if held, err := jsonl.Held(dir); runtime.GOOS != "windows" && (err != nil || !held) {
+	if held, err := jsonl.Held(dir); err != nil || !held {
 		t.Errorf("Held after LOCK was deleted = %v, %v; want true", held, err)
 	}
 }
