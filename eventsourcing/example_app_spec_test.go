@@ -42,3 +42,21 @@ func TestWelcomeBonus(t *testing.T) {
 	spec.ForSaga(t, welcomeBonus()).When(accountOpened{ID: "a"}).Then(deposit{ID: "a", Amount: 10})
 	spec.ForSaga(t, welcomeBonus()).When(deposited{ID: "a", Amount: 10}).Then()
 }
+
+// The Example's read model, fed a log as the Runner feeds it: other aggregates' events
+// and the declined withdrawals it ignores included.
+func TestBalances(t *testing.T) {
+	newBalances := func() *balances { return &balances{codec: accountCodec(), m: map[string]int{}} }
+	ofA := func(b *balances) int { return b.of("a") }
+	opened := spec.ForProjection(t, newBalances, accountCodec(), ofA).Given("account-a", accountOpened{ID: "a"})
+	t.Run("deposits and withdrawals move the balance", func(t *testing.T) {
+		opened.In(t).Given("account-a", deposited{ID: "a", Amount: 5}, withdrawn{ID: "a", Amount: 2}).Then(3)
+	})
+	t.Run("a declined withdrawal leaves it", func(t *testing.T) {
+		opened.In(t).Given("account-a", deposited{ID: "a", Amount: 5}, withdrawalDeclined{ID: "a", Amount: 9}).Then(5)
+	})
+	t.Run("other accounts and other aggregates' events leave it", func(t *testing.T) {
+		opened.In(t).Given("account-b", accountOpened{ID: "b"}, deposited{ID: "b", Amount: 7}).
+			GivenRaw("card-1", "CardIssued", []byte(`{"id":"1"}`)).Then(0)
+	})
+}

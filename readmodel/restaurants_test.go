@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/decider/spec"
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/readmodel"
@@ -94,6 +95,36 @@ func TestRestaurants_DuplicateCreate(t *testing.T) {
 	if got, ok := m.Get("r1"); !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
 	}
+}
+
+// TestRestaurants_spec: the read model's rules as given-when-then specs, fed the log as a
+// store hands it to the server's runner.
+func TestRestaurants_spec(t *testing.T) {
+	type got struct {
+		Restaurant readmodel.Restaurant
+		Found      bool
+	}
+	get := func(id string) func(*readmodel.Restaurants) got {
+		return func(m *readmodel.Restaurants) got { r, ok := m.Get(id); return got{r, ok} }
+	}
+	newRestaurants := func() *readmodel.Restaurants { return readmodel.NewRestaurants() }
+	created := restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: menu("m1")}
+	r1 := spec.ForProjection(t, newRestaurants, restaurant.Codec{}, get("r1")).Given(restaurant.StreamID("r1"), created)
+	t.Run("an order placed raises the restaurant's version", func(t *testing.T) {
+		placed := restaurant.RestaurantOrderPlaced{RestaurantID: "r1", OrderID: "o1", MenuItems: []restaurant.MenuItem{pizza()}}
+		r1.In(t).Given(restaurant.StreamID("r1"), placed).
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 2}, true})
+	})
+	t.Run("other events leave it as it was", func(t *testing.T) {
+		r1.In(t).Given(restaurant.StreamID("r2"), restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")}).
+			GivenRaw(order.StreamID("o1"), "OrderCreated", []byte(`{"orderId":"o1","restaurantId":"r1","menuItems":[]}`)).
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1}, true})
+	})
+	t.Run("a menu changed for a restaurant never created is ignored", func(t *testing.T) {
+		spec.ForProjection(t, newRestaurants, restaurant.Codec{}, get("ghost")).
+			Given(restaurant.StreamID("ghost"), restaurant.RestaurantMenuChanged{RestaurantID: "ghost", Menu: menu("m")}).
+			Then(got{})
+	})
 }
 
 func TestRestaurants_ApplyBadBody(t *testing.T) {

@@ -1,0 +1,235 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
+)
+
+// ProjectionSpec is a projection (a read model) with its given log, waiting for what a
+// query of it should return.
+//
+// Unlike a view, a projection is fed the log's events as a store hands them to a Runner:
+// encoded, in position order, the other aggregates' events and the types it ignores
+// included. Then and ThenError build that log in a memory store (which validates the events
+// as every store does), feed it to a new projection, and query it.
+type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
+	tb    testing.TB
+	newP  func() P
+	codec eventsourcing.Codec[E]
+	query func(P) S
+	given []givenEvent
+}
+
+// givenEvent is one event of a projection spec's log, as a store is asked to append it.
+type givenEvent struct {
+	stream   string
+	value    any // the event given, or nil for GivenRaw
+	typ      string
+	data     json.RawMessage
+	metadata map[string]string
+}
+
+// ForProjection starts a projection spec, with no events given yet: newP makes the projection
+// (each Then feeds a new one), codec encodes the events Given takes, and query reads the
+// projection for Then to compare.
+func ForProjection[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, codec eventsourcing.Codec[E], query func(P) S) *ProjectionSpec[P, S, E] {
+	tb.Helper()
+	if newP == nil || codec == nil || query == nil {
+		tb.Fatalf("spec.ForProjection needs a constructor, a codec and a query")
+	}
+	return &ProjectionSpec[P, S, E]{tb: tb, newP: newP, codec: codec, query: query}
+}
+
+// In returns the spec reporting to tb, for a base spec carried on in subtests (see
+// DeciderSpec.In).
+func (g *ProjectionSpec[P, S, E]) In(tb testing.TB) *ProjectionSpec[P, S, E] {
+	tb.Helper()
+	c := *g
+	c.tb = tb
+	return &c
+}
+
+// Given returns the spec with events appended to stream, encoded by the spec's codec. It
+// stops the test when the codec cannot encode one.
+func (g *ProjectionSpec[P, S, E]) Given(stream string, events ...E) *ProjectionSpec[P, S, E] {
+	g.tb.Helper()
+	return g.GivenMetadata(stream, nil, events...)
+}
+
+// GivenMetadata is Given with metadata on each event, as Meta.Metadata and the handler's
+// own keys (commandId, correlationId, causationId) put there.
+func (g *ProjectionSpec[P, S, E]) GivenMetadata(stream string, metadata map[string]string, events ...E) *ProjectionSpec[P, S, E] {
+	g.tb.Helper()
+	added := make([]givenEvent, 0, len(events))
+	for i, e := range events {
+		typ, data, err := g.codec.Encode(e)
+		if err != nil {
+			g.tb.Fatalf("spec: Given: event [%d] of stream %s: the codec cannot encode it: %v\n%s", i, stream, err, indent(render(e)))
+		}
+		added = append(added, givenEvent{stream: stream, value: e, typ: typ, data: data, metadata: maps.Clone(metadata)})
+	}
+	return g.with(added...)
+}
+
+// GivenRaw returns the spec with one event appended to stream as the log holds it: a type
+// name and its JSON. It gives what Given cannot: another aggregate's events (encoded by
+// its codec), a type no codec handles, an older form of an event that an Upcast codec
+// reads, or a body the projection should refuse.
+func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMessage) *ProjectionSpec[P, S, E] {
+	g.tb.Helper()
+	return g.with(givenEvent{stream: stream, typ: typ, data: bytes.Clone(data)})
+}
+
+// with returns a spec whose log is g's followed by added; g is left as it was, so that
+// specs carried on from one base share nothing.
+func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S, E] {
+	c := *g
+	c.given = append(g.given[:len(g.given):len(g.given)], added...)
+	return &c
+}
+
+// Then checks that a new projection fed the given log reads, through the spec's query, as
+// want (by reflect.DeepEqual). It fails when an Apply fails, and when an Apply changed the
+// event it was given (its Data or Metadata): a Runner's projections share the events they
+// are fed with each other and with the store.
+func (g *ProjectionSpec[P, S, E]) Then(want S) {
+	g.tb.Helper()
+	p, events, at, err := g.feed()
+	if err != nil {
+		g.tb.Errorf("%s\nthen: want\n%s\ngot: Apply of [%d] failed: %v (%T)", g.context(events), indent(render(want)), at, err, err)
+		return
+	}
+	if msg := g.unchanged(events); msg != "" {
+		g.tb.Errorf("%s\n%s", g.context(events), msg)
+		return
+	}
+	if got := g.query(p); !reflect.DeepEqual(want, got) {
+		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.context(events), indent(diffValues(render(want), render(got))))
+	}
+}
+
+// ThenError checks that feeding the given log to a new projection fails, with an error
+// matching target as DeciderSpec's Outcome.ThenError matches one. It fails when every Apply
+// succeeded.
+func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
+	g.tb.Helper()
+	p, events, at, err := g.feed()
+	if msg := g.unchanged(events); msg != "" {
+		g.tb.Errorf("%s\n%s", g.context(events), msg)
+		return
+	}
+	switch {
+	case err == nil:
+		g.tb.Errorf("%s\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s",
+			g.context(events), target, target, indent(render(g.query(p))))
+	case !matches(err, target):
+		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\nerrors differ (- want, + got):\n%s%s",
+			g.context(events), target, at, err, indent(diffValues(renderError(target), renderError(err))), textOnly(err, target))
+	}
+}
+
+// fed is an event a projection was fed, with copies of what it held before, to tell
+// whether Apply changed it.
+type fed struct {
+	store.Event
+	data     json.RawMessage
+	metadata map[string]string
+}
+
+// feed appends the given events to a new memory store and feeds the log to a new
+// projection until an Apply fails. It returns the projection, the events built (those fed
+// first), and the index and error of the Apply that failed. It stops the test when the
+// store refuses an event: the spec's log could not exist.
+func (g *ProjectionSpec[P, S, E]) feed() (P, []fed, int, error) {
+	g.tb.Helper()
+	events := g.log()
+	p := g.newP()
+	for i := range events {
+		if err := p.Apply(events[i].Event); err != nil {
+			return p, events, i, err
+		}
+	}
+	return p, events, -1, nil
+}
+
+// log appends the given events to a new memory store and reads them back, as a Runner
+// would get them: positions from 1, versions per stream, the event at position n with the
+// id 00000000-0000-4000-8000-<n in 12 digits> and the time 2000-01-01T00:00:00Z plus n
+// seconds.
+func (g *ProjectionSpec[P, S, E]) log() []fed {
+	g.tb.Helper()
+	ctx := context.Background()
+	next := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+	s := memory.New(memory.WithClock(func() time.Time { next = next.Add(time.Second); return next }))
+	defer s.Close()
+	for i, e := range g.given {
+		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
+		_, err := s.Append(ctx, e.stream, store.Any, store.EventData{ID: id, Type: e.typ, Data: e.data, Metadata: e.metadata})
+		if err != nil {
+			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(nil), i, err)
+		}
+	}
+	out := make([]fed, 0, len(g.given))
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			g.tb.Fatalf("spec: reading the given log back: %v", err)
+		}
+		out = append(out, fed{Event: e, data: bytes.Clone(e.Data), metadata: maps.Clone(e.Metadata)})
+	}
+	return out
+}
+
+// unchanged reports, for the events fed, those whose Data or Metadata an Apply changed.
+func (g *ProjectionSpec[P, S, E]) unchanged(events []fed) string {
+	var b strings.Builder
+	for i, e := range events {
+		if !bytes.Equal(e.data, e.Event.Data) {
+			fmt.Fprintf(&b, "then: Apply changed the Data of [%d] it was given: %s, now %s\n", i, e.data, e.Event.Data)
+		}
+		if !maps.Equal(e.metadata, e.Event.Metadata) {
+			fmt.Fprintf(&b, "then: Apply changed the Metadata of [%d] it was given: %v, now %v\n", i, e.metadata, e.Event.Metadata)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n") + "\n(a Runner's projections share the events they are fed: Apply must only read them)"
+}
+
+// context describes the given log: each event with its stream, version and position when
+// the log was built, and the value given (or the type and JSON of a raw one).
+func (g *ProjectionSpec[P, S, E]) context(events []fed) string {
+	if len(g.given) == 0 {
+		return "given: (no events)"
+	}
+	var b strings.Builder
+	b.WriteString("given:")
+	for i, e := range g.given {
+		where := "stream " + e.stream
+		if i < len(events) {
+			where += ", version " + strconv.FormatInt(int64(events[i].Version), 10) + ", position " + strconv.FormatInt(int64(events[i].Position), 10)
+		}
+		shown := e.typ + " " + string(e.data)
+		if e.value != nil {
+			shown = render(e.value)
+		}
+		if len(e.metadata) > 0 {
+			md, _ := json.Marshal(e.metadata)
+			shown += "\nmetadata " + string(md)
+		}
+		fmt.Fprintf(&b, "\n  [%d] (%s) %s", i, where, strings.ReplaceAll(shown, "\n", "\n  "))
+	}
+	return b.String()
+}

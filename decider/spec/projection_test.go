@@ -1,0 +1,226 @@
+package spec_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// accountCodec names the account's events in the log.
+func accountCodec() *eventsourcing.JSONCodec[any] {
+	return eventsourcing.NewJSONCodec(
+		eventsourcing.JSONEvent[deposited, any]("Deposited"),
+		eventsourcing.JSONEvent[withdrawn, any]("Withdrawn"),
+	)
+}
+
+var errOverdrawn = errors.New("overdrawn")
+
+// balances is a read model of every account's balance, as a program's projection is
+// written: it skips the types its codec does not handle and decodes the others.
+type balances struct {
+	codec  eventsourcing.Codec[any]
+	byID   map[string]int
+	tenant map[string]string // each account's last event's tenant metadata
+	seen   []store.Event     // every event Apply was given, for the tests of the log's form
+}
+
+func newBalances() *balances {
+	return &balances{codec: accountCodec(), byID: map[string]int{}, tenant: map[string]string{}}
+}
+
+func (b *balances) Name() string { return "balances" }
+
+func (b *balances) Apply(e store.Event) error {
+	b.seen = append(b.seen, e)
+	if !b.codec.Handles(e.Type) {
+		return nil
+	}
+	v, err := b.codec.Decode(e.Type, e.Data)
+	if err != nil {
+		return fmt.Errorf("balances: event %d: %w", e.Position, err)
+	}
+	switch v := v.(type) {
+	case deposited:
+		b.byID[e.StreamID] += v.Amount
+	case withdrawn:
+		if b.byID[e.StreamID] < v.Amount {
+			return fmt.Errorf("balances: %s: %w", e.StreamID, errOverdrawn)
+		}
+		b.byID[e.StreamID] -= v.Amount
+	}
+	if t, ok := e.Metadata["tenant"]; ok {
+		b.tenant[e.StreamID] = t
+	}
+	return nil
+}
+
+func (b *balances) all() map[string]int { return b.byID }
+
+// meddler is a projection that changes the events it is given.
+type meddler struct{ data, metadata bool }
+
+func (m *meddler) Name() string { return "meddler" }
+
+func (m *meddler) Apply(e store.Event) error {
+	if m.data {
+		e.Data[len(e.Data)-1] = ' '
+	}
+	if m.metadata {
+		e.Metadata["seen"] = "yes"
+	}
+	return nil
+}
+
+func TestProjectionSpec(t *testing.T) {
+	codec := accountCodec()
+	forBalances := func(tb testing.TB) *spec.ProjectionSpec[*balances, map[string]int, any] {
+		return spec.ForProjection(tb, newBalances, codec, (*balances).all)
+	}
+	tests := []struct {
+		name     string
+		spec     func(tb testing.TB)
+		wantFail bool
+		wantLog  []string
+	}{
+		{"passes when the read matches", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposited{5}, withdrawn{2}).Given("b", deposited{1}).Then(map[string]int{"a": 3, "b": 1})
+		}, false, nil},
+		{"fails when the read differs", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposited{5}).Given("b", deposited{1}, deposited{2}).Then(map[string]int{"a": 5, "b": 4})
+		}, true, []string{
+			"given:", "[0] (stream a, version 1, position 1) spec_test.deposited", "[2] (stream b, version 2, position 3) spec_test.deposited",
+			"then: reads differ (- want, + got):", `-   "b": 4`, `+   "b": 3`,
+		}},
+		{"passes with no events given", func(tb testing.TB) { forBalances(tb).Then(map[string]int{}) }, false, nil},
+		{"feeds the projection the types it ignores", func(tb testing.TB) {
+			s := forBalances(tb).Given("a", deposited{5}).GivenRaw("audit-1", "AuditNoted", []byte(`{"by": "x"}`))
+			spec.ForProjection(tb, newBalances, codec, func(b *balances) int { return len(b.seen) }).
+				Given("a", deposited{5}).GivenRaw("audit-1", "AuditNoted", []byte(`{"by": "x"}`)).Then(2)
+			s.Then(map[string]int{"a": 5})
+		}, false, nil},
+		{"fails when an Apply fails", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposited{1}, withdrawn{2}).Then(map[string]int{"a": 1})
+		}, true, []string{"then: want", "got: Apply of [1] failed: balances: a: overdrawn (*fmt.wrapError)"}},
+		{"ThenError passes when an Apply fails with the error", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposited{1}, withdrawn{2}).ThenError(errOverdrawn)
+		}, false, nil},
+		{"ThenError fails when every Apply succeeds", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposited{3}, withdrawn{2}).ThenError(errOverdrawn)
+		}, true, []string{"then: want an Apply to fail with overdrawn", "got no error; the query reads", `"a": 1`}},
+		{"ThenError fails when the error differs", func(tb testing.TB) {
+			forBalances(tb).GivenRaw("a", "Deposited", []byte(`{"amount": "x"}`)).ThenError(errOverdrawn)
+		}, true, []string{"got: Apply of [0] failed: balances: event 1:", "errors differ"}},
+		{"ThenError points at a sentinel's text without its wrapping", func(tb testing.TB) {
+			textOnly := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %v", errOverdrawn)} }, codec,
+				func(*failing) int { return 0 })
+			textOnly.Given("a", deposited{1}).ThenError(errOverdrawn)
+		}, true, []string{"make it with fmt.Errorf's %w"}},
+		{"fails when Apply changes the Data it was given", func(tb testing.TB) {
+			spec.ForProjection(tb, func() *meddler { return &meddler{data: true} }, codec, func(*meddler) int { return 0 }).
+				Given("a", deposited{1}).Then(0)
+		}, true, []string{`then: Apply changed the Data of [0] it was given: {"amount":1}, now {"amount":1 `, "Apply must only read them"}},
+		{"fails when Apply changes the Metadata it was given", func(tb testing.TB) {
+			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
+				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).ThenError(errOverdrawn)
+		}, true, []string{"then: Apply changed the Metadata of [0] it was given: map[tenant:t1], now map[seen:yes tenant:t1]"}},
+		{"gives each event its metadata", func(tb testing.TB) {
+			spec.ForProjection(tb, newBalances, codec, func(b *balances) map[string]string { return b.tenant }).
+				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).
+				Given("b", deposited{1}).
+				GivenMetadata("b", map[string]string{"tenant": "t2"}, deposited{1}).
+				Then(map[string]string{"a": "t1", "b": "t2"})
+		}, false, nil},
+		{"shows the metadata given", func(tb testing.TB) {
+			forBalances(tb).GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).Then(nil)
+		}, true, []string{`metadata {"tenant":"t1"}`}},
+		{"stops when the codec cannot encode an event", func(tb testing.TB) {
+			forBalances(tb).Given("a", deposit{1}).Then(nil)
+		}, true, []string{"spec: Given: event [0] of stream a: the codec cannot encode it", "spec_test.deposit"}},
+		{"stops when the store refuses an event", func(tb testing.TB) {
+			forBalances(tb).GivenRaw("a", "Deposited", []byte(`{"amount": 1`)).Then(nil)
+		}, true, []string{"spec: the store refuses given event [0]", "invalid"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if failed != tt.wantFail {
+				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
+			}
+			for _, s := range tt.wantLog {
+				if !strings.Contains(log, s) {
+					t.Errorf("log lacks %q; log:\n%s", s, log)
+				}
+			}
+		})
+	}
+}
+
+// failing is a projection whose every Apply fails with err.
+type failing struct{ err error }
+
+func (f *failing) Name() string            { return "failing" }
+func (f *failing) Apply(store.Event) error { return f.err }
+
+// TestProjectionSpec_log: the projection is fed the events as a store hands them over,
+// in the form the spec documents.
+func TestProjectionSpec_log(t *testing.T) {
+	type seen struct {
+		ID, Stream, Type, Data string
+		Version                store.Version
+		Position               store.Position
+		Time                   time.Time
+	}
+	read := func(b *balances) []seen {
+		var out []seen
+		for _, e := range b.seen {
+			out = append(out, seen{e.ID, e.StreamID, e.Type, string(e.Data), e.Version, e.Position, e.Time})
+		}
+		return out
+	}
+	at := func(s int) time.Time { return time.Date(2000, time.January, 1, 0, 0, s, 0, time.UTC) }
+	spec.ForProjection(t, newBalances, accountCodec(), read).
+		Given("a", deposited{5}).
+		GivenRaw("b", "Other", []byte(`{ "x" : [1, 2] }`)).
+		Given("a", withdrawn{2}).
+		Then([]seen{
+			{"00000000-0000-4000-8000-000000000001", "a", "Deposited", `{"amount":5}`, 1, 1, at(1)},
+			{"00000000-0000-4000-8000-000000000002", "b", "Other", `{"x":[1,2]}`, 1, 2, at(2)},
+			{"00000000-0000-4000-8000-000000000003", "a", "Withdrawn", `{"amount":2}`, 2, 3, at(3)},
+		})
+}
+
+// TestProjectionSpec_sharesNothing: specs carried on from one base, and two Thens of one
+// spec, each feed a projection of their own, so that none sees another's events.
+func TestProjectionSpec_sharesNothing(t *testing.T) {
+	// Three events given one at a time: a log that grew by appending has spare capacity.
+	base := spec.ForProjection(t, newBalances, accountCodec(), (*balances).all).
+		Given("a", deposited{3}).Given("a", deposited{1}).Given("a", deposited{1})
+	more := base.Given("a", deposited{1})
+	less := base.Given("a", withdrawn{1})
+	t.Run("more", func(t *testing.T) { more.In(t).Then(map[string]int{"a": 6}) })
+	t.Run("less", func(t *testing.T) { less.In(t).Then(map[string]int{"a": 4}) })
+	base.Then(map[string]int{"a": 5})
+	base.Then(map[string]int{"a": 5})
+}
+
+// TestProjectionSpec_In: a failure in a subtest is reported to the subtest.
+func TestProjectionSpec_In(t *testing.T) {
+	var base *spec.ProjectionSpec[*balances, map[string]int, any]
+	failed, _ := record(t, func(tb testing.TB) {
+		base = spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposited{5})
+	})
+	if failed {
+		t.Fatal("making the base failed")
+	}
+	failed, log := record(t, func(tb testing.TB) { base.In(tb).Then(map[string]int{"a": 4}) })
+	if !failed || !strings.Contains(log, `+   "a": 5`) {
+		t.Errorf("the subtest's spec: failed = %v, log:\n%s\nwant its failure", failed, log)
+	}
+}
