@@ -60,6 +60,21 @@ func WithCommands(types, failures []string) Option {
 	}
 }
 
+// WithOperations exports graphql_operations_total at 0, from the start, for each operation
+// type in outcomes with each of its outcomes (e.g. "subscription": OutcomeOK and
+// "SLOW_CONSUMER"): as for WithCommands, an alert on the rate of an outcome would miss its
+// first occurrence in a series that appeared with it. Others are still counted, from their
+// first occurrence.
+func WithOperations(outcomes map[string][]string) Option {
+	return func(m *Metrics) {
+		for typ, outs := range outcomes {
+			for _, o := range outs {
+				m.operations.WithLabelValues(typ, o)
+			}
+		}
+	}
+}
+
 // Metrics holds eventgraph's metrics in a registry of its own. Its methods are safe for
 // concurrent use.
 type Metrics struct {

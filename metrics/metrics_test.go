@@ -360,3 +360,18 @@ func TestMetrics_durationBuckets(t *testing.T) {
 	}
 	t.Fatal("no eventgraph_command_duration_seconds family")
 }
+
+// WithOperations exports the outcomes it is given at 0 from the start, as WithCommands does.
+func TestMetrics_WithOperations_outcomesStartAtZero(t *testing.T) {
+	m := metrics.New(metrics.WithOperations(map[string][]string{
+		"subscription": {metrics.OutcomeOK, "SLOW_CONSUMER"},
+		"unknown":      {"UNAUTHENTICATED"},
+	}))
+	want(t, scrape(t, m), map[string]float64{
+		`eventgraph_graphql_operations_total{outcome="ok",type="subscription"}`:            0,
+		`eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`: 0,
+		`eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="unknown"}`:    0,
+	})
+	m.ObserveOperation("subscription", "SLOW_CONSUMER", time.Second)
+	want(t, scrape(t, m), map[string]float64{`eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`: 1})
+}

@@ -37,8 +37,23 @@ const replayProgressEvery = time.Second
 
 func newObservability() *observability {
 	return &observability{
-		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode), metrics.WithCommands(service.CommandTypes(), graph.CommandErrorCodes())),
-		ready:   make(chan struct{}),
+		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode), metrics.WithCommands(service.CommandTypes(), graph.CommandErrorCodes()),
+			metrics.WithOperations(watchedOperations())),
+		ready: make(chan struct{}),
+	}
+}
+
+// watchedOperations returns the outcomes of GraphQL operations, by type, that
+// graphql_operations_total exports at 0 from the start, so that rate() and increase() see the
+// first of each: success, internal errors, refusals for want of a token (a WebSocket
+// connection refused at connection_init has no type: "unknown"), and subscribers cut off for
+// not reading (graph.CodeSlowConsumer), which the README's alerts watch.
+func watchedOperations() map[string][]string {
+	return map[string][]string{
+		"query":        {metrics.OutcomeOK, graph.CodeInternal, graph.CodeUnauthenticated},
+		"mutation":     {metrics.OutcomeOK, graph.CodeInternal, graph.CodeUnauthenticated},
+		"subscription": {metrics.OutcomeOK, graph.CodeInternal, graph.CodeUnauthenticated, graph.CodeSlowConsumer},
+		"unknown":      {graph.CodeUnauthenticated},
 	}
 }
 

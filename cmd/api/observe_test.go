@@ -643,3 +643,30 @@ func TestMain_requestLogBoundsThePath(t *testing.T) {
 		t.Errorf("a line of %d bytes: %.400s…; want the path cut at %d characters", len(line), line, maxPathLength)
 	}
 }
+
+// The outcomes of GraphQL operations that the README's alerts and a dashboard watch are
+// exported at 0 from the start: a series that first appears at 1 shows no increase, so
+// rate(eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER"}[5m]) > 0 missed the
+// first subscriber cut off (and, while no second one came, all of them), as an alert on
+// refused tokens or internal errors missed their first.
+func TestMetrics_operationOutcomesStartAtZero(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory")
+	got := scrapeMetrics(t, m)
+	for _, k := range []string{
+		`eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`,
+		`eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="unknown"}`,
+		`eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="query"}`,
+		`eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="mutation"}`,
+		`eventgraph_graphql_operations_total{outcome="UNAUTHENTICATED",type="subscription"}`,
+		`eventgraph_graphql_operations_total{outcome="INTERNAL_SERVER_ERROR",type="query"}`,
+		`eventgraph_graphql_operations_total{outcome="INTERNAL_SERVER_ERROR",type="mutation"}`,
+		`eventgraph_graphql_operations_total{outcome="INTERNAL_SERVER_ERROR",type="subscription"}`,
+		`eventgraph_graphql_operations_total{outcome="ok",type="query"}`,
+		`eventgraph_graphql_operations_total{outcome="ok",type="mutation"}`,
+		`eventgraph_graphql_operations_total{outcome="ok",type="subscription"}`,
+	} {
+		if v, ok := got[k]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v) at start, want 0", k, v, ok)
+		}
+	}
+}
