@@ -52,7 +52,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 			return
 		}
 		attrs := []slog.Attr{
-			slog.String("method", r.Method),
+			slog.String("method", truncate(r.Method, maxMethodLength)),
 			slog.String("path", truncate(r.URL.Path, maxPathLength)),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
@@ -251,6 +251,11 @@ func truncate(s string, n int) string {
 // as long as the server's header limit (1 MB), and log pipelines split or drop lines over
 // 16–256 KB.
 const maxPathLength = 256
+
+// maxMethodLength bounds the characters of a request's method a log line holds: the client
+// chooses it, and net/http takes any token up to its header limit. HTTP's own methods, and
+// WebDAV's, are far shorter.
+const maxMethodLength = 32
 
 // maxErrorBody bounds the bytes of an error response a recorder keeps for its codes: the
 // endpoint's refusals are a single short error.

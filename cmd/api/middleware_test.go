@@ -123,6 +123,22 @@ func TestRecoverPanics(t *testing.T) {
 	}
 }
 
+// The panic's line bounds the request's method and path, which the client chooses, as the
+// request's own line does.
+func TestRecoverPanics_boundsMethodAndPath(t *testing.T) {
+	var logs bytes.Buffer
+	h := recoverPanics(slog.New(slog.NewTextHandler(&logs, nil)), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("boom")
+	}))
+	r := httptest.NewRequest(http.MethodPost, "/"+strings.Repeat("p", 10_000), nil)
+	r.Method = strings.Repeat("M", 10_000)
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	line, _, _ := strings.Cut(logs.String(), " stack=")
+	if !strings.Contains(line, "method="+strings.Repeat("M", maxMethodLength)+"…") || len(line) > 1000 {
+		t.Errorf("logged %d bytes before the stack: %.300s…; want the method and path cut", len(line), line)
+	}
+}
+
 func TestRecoverPanics_abortHandlerPassesThrough(t *testing.T) {
 	h := recoverPanics(slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic(http.ErrAbortHandler)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -668,5 +669,32 @@ func TestMetrics_operationOutcomesStartAtZero(t *testing.T) {
 		if v, ok := got[k]; !ok || v != 0 {
 			t.Errorf("%s = %v (present %v) at start, want 0", k, v, ok)
 		}
+	}
+}
+
+// TestMain_requestLogBoundsTheMethod: a request's method is logged up to maxMethodLength
+// characters, as its path is: the client chooses it, it may be as long as the header limit
+// (a method of 200,000 characters made a log line of 200 KB, which log pipelines split or
+// drop), and the metrics already count every method but HTTP's own as OTHER.
+func TestMain_requestLogBoundsTheMethod(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory")
+	long := strings.Repeat("M", 200_000)
+	conn, err := net.Dial("tcp", m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "%s /graphql HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", long, m.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := bufio.NewReader(conn).ReadString('\n'); err != nil {
+		t.Fatalf("no answer: %v", err)
+	} else if !strings.HasPrefix(status, "HTTP/1.1 4") {
+		t.Fatalf("answered %q, want a 4xx", status)
+	}
+	line := logs.await(t, "for the long method", func(l string) bool { return strings.Contains(l, "method=MMM") })
+	if want := "method=" + long[:maxMethodLength] + "…"; !strings.Contains(line, want) || len(line) > 1000 {
+		t.Errorf("a line of %d bytes: %.400s…; want the method cut at %d characters", len(line), line, maxMethodLength)
 	}
 }
