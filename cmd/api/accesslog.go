@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -219,11 +220,14 @@ func (n *requestNote) seal() []slog.Attr {
 	case 1:
 		return operationAttrs(n.ops[0])
 	}
-	summaries := make([]string, len(n.ops))
+	summaries := make(opSummaries, len(n.ops))
 	for i, op := range n.ops {
-		s := orUnknown(op.Type) + " " + truncate(op.Field, maxNameLength)
+		s := orUnknown(op.Type)
+		if op.Field != "" {
+			s += " " + truncate(op.Field, maxNameLength)
+		}
 		if op.Name != "" {
-			s += " (" + truncate(op.Name, maxNameLength) + ")"
+			s += " (" + summaryName(op.Name) + ")"
 		}
 		if len(op.Codes) > 0 {
 			s += " " + strings.Join(op.Codes, ",")
@@ -232,6 +236,36 @@ func (n *requestNote) seal() []slog.Attr {
 	}
 	return []slog.Attr{slog.Int("operations", n.n), slog.Any("ops", summaries)}
 }
+
+// summaryName returns an operation's name for its summary, cut at maxNameLength: as it is
+// when it is a GraphQL name, else quoted. The client's operationName is any string when the
+// document holds no operation by that name; unquoted, it could close its parenthesis and
+// forge the codes of its operation ("x) INTERNAL_SERVER_ERROR") or the summaries of others.
+func summaryName(name string) string {
+	if isGraphQLName(name) {
+		return truncate(name, maxNameLength)
+	}
+	return strconv.Quote(truncate(name, maxNameLength))
+}
+
+// isGraphQLName reports whether s is a GraphQL name, /[_A-Za-z][_0-9A-Za-z]*/, as the name of
+// an operation in a document is.
+func isGraphQLName(s string) bool {
+	for i, c := range []byte(s) {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// opSummaries are the summaries of a line's operations: a JSON array in the JSON format; in
+// the text format, where a list's elements would stand side by side, separated by "; ".
+type opSummaries []string
+
+func (s opSummaries) MarshalText() ([]byte, error) { return []byte(strings.Join(s, "; ")), nil }
+
+func (s opSummaries) MarshalJSON() ([]byte, error) { return json.Marshal([]string(s)) }
 
 func orUnknown(s string) string {
 	if s == "" {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -696,5 +697,43 @@ func TestMain_requestLogBoundsTheMethod(t *testing.T) {
 	line := logs.await(t, "for the long method", func(l string) bool { return strings.Contains(l, "method=MMM") })
 	if want := "method=" + long[:maxMethodLength] + "…"; !strings.Contains(line, want) || len(line) > 1000 {
 		t.Errorf("a line of %d bytes: %.400s…; want the method cut at %d characters", len(line), line, maxMethodLength)
+	}
+}
+
+// A line with several operations (a WebSocket connection's) sums each up in an entry of ops:
+// "type field (name) codes". The name is the client's operationName when the document holds
+// no operation by that name, so any string: one that is not a GraphQL name is quoted, so
+// that it cannot close its parenthesis and forge codes ("x) INTERNAL_SERVER_ERROR") or
+// entries of other operations. In the text format the entries are separated by "; ": side
+// by side in brackets, where they were, no reader could tell where one ends.
+func TestRequestNote_opsCannotBeForged(t *testing.T) {
+	const evil = `x) INTERNAL_SERVER_ERROR; mutation createRestaurant (y`
+	n := &requestNote{}
+	n.addOperation(graph.Operation{Type: "", Name: evil, Codes: []string{"GRAPHQL_VALIDATION_FAILED"}})
+	n.addOperation(graph.Operation{Type: "subscription", Field: "events", Name: "Follow", Codes: []string{"CANCELED"}})
+	attrs := n.seal()
+	want := []string{
+		`unknown ("x) INTERNAL_SERVER_ERROR; mutation createRestaurant (y") GRAPHQL_VALIDATION_FAILED`,
+		`subscription events (Follow) CANCELED`,
+	}
+
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	slog.New(slog.NewJSONHandler(&js, nil)).LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+
+	var line struct{ Ops []string }
+	if err := json.Unmarshal(js.Bytes(), &line); err != nil {
+		t.Fatalf("JSON line %s: %v", js.Bytes(), err)
+	}
+	if !slices.Equal(line.Ops, want) {
+		t.Errorf("JSON ops %q\nwant %q", line.Ops, want)
+	}
+	_, ops, _ := strings.Cut(text.String(), " ops=")
+	ops, err := strconv.Unquote(strings.TrimSpace(ops))
+	if err != nil {
+		t.Fatalf("text line %s: ops is no quoted string: %v", text.Bytes(), err)
+	}
+	if w := strings.Join(want, "; "); ops != w {
+		t.Errorf("text ops %s\nwant %s", ops, w)
 	}
 }
