@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -183,5 +184,45 @@ func TestMetrics_asDocumented(t *testing.T) {
 		if !slices.Contains(all, base) {
 			t.Errorf("the README's Operations section names %s, which /metrics does not serve", name)
 		}
+	}
+}
+
+// No string a client chooses becomes a label value: operation names, root fields a document
+// names but the schema lacks (a subscription refused by validation included), ids, methods,
+// paths and outcome codes all stay out of /metrics, each label keeping to its small fixed set.
+func TestMetrics_clientStringsAreNoLabels(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory")
+	c := newClient(t, m.URL()+"/graphql")
+	const mark = "ClientChosen"
+	for _, q := range []string{
+		`query ` + mark + `Op { status { head } }`,
+		`query { ` + mark + `Field }`,
+		`subscription ` + mark + `Sub { ` + mark + `Root }`,
+		`{ restaurant(id: "` + mark + `Id") { id } }`,
+	} {
+		if _, err := c.Query(testCtx(t), q, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sub, err := c.SubscribeWS(testCtx(t), graphtest.TransportWS, `subscription `+mark+`Ws { `+mark+`Root }`, nil); err == nil {
+		if resp, err := sub.Next(testCtx(t)); err == nil && resp.Code() != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("a subscription to a root field the schema lacks: %v, want GRAPHQL_VALIDATION_FAILED", resp)
+		}
+		sub.Close()
+	}
+	for _, path := range []string{"/" + mark + "Path", "/graphql/" + mark} {
+		httpGet(t, m.URL()+path)
+	}
+	req, err := http.NewRequestWithContext(testCtx(t), mark+"METHOD", m.URL()+"/graphql", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := httpClient(t).Do(req); err == nil {
+		resp.Body.Close()
+	}
+	_, body := httpGet(t, m.URL()+"/metrics")
+	if i := strings.Index(strings.ToLower(string(body)), strings.ToLower(mark)); i >= 0 {
+		j := strings.LastIndexByte(string(body[:i]), '\n')
+		t.Errorf("/metrics serves a client's string: %.200s", body[j+1:])
 	}
 }
