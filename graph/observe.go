@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/eventgraph/eventgraph/graph/generated"
 )
 
 // Operation describes a finished GraphQL operation, for logs and metrics. It holds no
@@ -68,6 +71,18 @@ func CommandErrorCodes() []string {
 		CodeBadUserInput, CodeNotFound, CodeAlreadyExists, CodeMenuItemsNotAvailable, CodeOrderAlreadyPrepared,
 		CodeVersionConflict, CodeCommandIDReused, CodeCanceled, CodeInternal,
 	}
+}
+
+// SubscriptionFields returns the schema's subscription root fields, the kinds of
+// subscription Observer.SubscriptionStarted reports.
+func SubscriptionFields() []string {
+	var fields []string
+	for _, f := range generated.NewExecutableSchema(generated.Config{}).Schema().Subscription.Fields {
+		if !strings.HasPrefix(f.Name, "__") {
+			fields = append(fields, f.Name)
+		}
+	}
+	return fields
 }
 
 // CodeSlowConsumer marks a subscription the server cut off because its client stopped taking

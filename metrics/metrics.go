@@ -75,6 +75,17 @@ func WithOperations(outcomes map[string][]string) Option {
 	}
 }
 
+// WithSubscriptions exports graphql_subscriptions at 0, from the start, for each of kinds
+// (the schema's subscription root fields): absent until the first subscription, the gauge
+// reads as no data rather than none open. Another kind is still counted, from its first.
+func WithSubscriptions(kinds []string) Option {
+	return func(m *Metrics) {
+		for _, k := range kinds {
+			m.subscriptions.WithLabelValues(k)
+		}
+	}
+}
+
 // Metrics holds eventgraph's metrics in a registry of its own. Its methods are safe for
 // concurrent use.
 type Metrics struct {

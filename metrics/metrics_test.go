@@ -375,3 +375,15 @@ func TestMetrics_WithOperations_outcomesStartAtZero(t *testing.T) {
 	m.ObserveOperation("subscription", "SLOW_CONSUMER", time.Second)
 	want(t, scrape(t, m), map[string]float64{`eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`: 1})
 }
+
+// WithSubscriptions exports each kind's gauge at 0 from the start.
+func TestMetrics_WithSubscriptions_kindsStartAtZero(t *testing.T) {
+	m := metrics.New(metrics.WithSubscriptions([]string{"events", "orderChanged"}))
+	want(t, scrape(t, m), map[string]float64{
+		`eventgraph_graphql_subscriptions{kind="events"}`:       0,
+		`eventgraph_graphql_subscriptions{kind="orderChanged"}`: 0,
+	})
+	done := m.SubscriptionStarted("events")
+	want(t, scrape(t, m), map[string]float64{`eventgraph_graphql_subscriptions{kind="events"}`: 1})
+	done()
+}

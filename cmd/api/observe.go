@@ -38,7 +38,7 @@ const replayProgressEvery = time.Second
 func newObservability() *observability {
 	return &observability{
 		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode), metrics.WithCommands(service.CommandTypes(), graph.CommandErrorCodes()),
-			metrics.WithOperations(watchedOperations())),
+			metrics.WithOperations(watchedOperations()), metrics.WithSubscriptions(graph.SubscriptionFields())),
 		ready: make(chan struct{}),
 	}
 }

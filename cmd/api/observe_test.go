@@ -737,3 +737,17 @@ func TestRequestNote_opsCannotBeForged(t *testing.T) {
 		t.Errorf("text ops %s\nwant %s", ops, w)
 	}
 }
+
+// The open subscriptions of each root field are exported from the start, at 0: absent until
+// the first subscription, the gauge read as "no data" on a dashboard, and an alert on too few
+// subscribers (sum by (kind) ... < 1) could not fire before any had come.
+func TestMetrics_subscriptionKindsStartAtZero(t *testing.T) {
+	m, _ := startMain(t, "--store", "memory")
+	got := scrapeMetrics(t, m)
+	for _, kind := range []string{"events", "restaurantChanged", "orderChanged"} {
+		k := `eventgraph_graphql_subscriptions{kind="` + kind + `"}`
+		if v, ok := got[k]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v) at start, want 0", k, v, ok)
+		}
+	}
+}
