@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,14 +103,15 @@ func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S
 }
 
 // Then checks that a new projection fed the given log reads, through the spec's query, as
-// want (by reflect.DeepEqual). It fails when an Apply fails, and when an Apply changed the
-// event it was given (its Data or Metadata): a Runner's projections share the events they
-// are fed with each other and with the store.
+// want (by reflect.DeepEqual). It fails when an Apply fails or panics (a Runner takes a
+// panic as the Apply's failure), and when an Apply changed the event it was given (its Data
+// or Metadata): a Runner's projections share the events they are fed with each other and
+// with the store.
 func (g *ProjectionSpec[P, S, E]) Then(want S) {
 	g.tb.Helper()
 	p, events, at, err := g.feed()
 	if err != nil {
-		g.tb.Errorf("%s\nthen: want\n%s\ngot: Apply of [%d] failed: %v (%T)", g.context(events), indent(render(want)), at, err, err)
+		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s", g.context(events), indent(render(want)), applyFailure(at, err))
 		return
 	}
 	if msg := g.unchanged(events); msg != "" {
@@ -122,7 +125,7 @@ func (g *ProjectionSpec[P, S, E]) Then(want S) {
 
 // ThenError checks that feeding the given log to a new projection fails, with an error
 // matching target as DeciderSpec's Outcome.ThenError matches one. It fails when every Apply
-// succeeded.
+// succeeded, and when one panicked.
 func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
 	p, events, at, err := g.feed()
@@ -130,10 +133,13 @@ func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 		g.tb.Errorf("%s\n%s", g.context(events), msg)
 		return
 	}
+	var pe *panicError
 	switch {
 	case err == nil:
 		g.tb.Errorf("%s\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s",
 			g.context(events), target, target, indent(render(g.query(p))))
+	case errors.As(err, &pe):
+		g.tb.Errorf("%s\nthen: want error %v\ngot: %s", g.context(events), target, applyFailure(at, err))
 	case !matches(err, target):
 		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\nerrors differ (- want, + got):\n%s%s",
 			g.context(events), target, at, err, indent(diffValues(renderError(target), renderError(err))), textOnly(err, target))
@@ -150,18 +156,47 @@ type fed struct {
 
 // feed appends the given events to a new memory store and feeds the log to a new
 // projection until an Apply fails. It returns the projection, the events built (those fed
-// first), and the index and error of the Apply that failed. It stops the test when the
-// store refuses an event: the spec's log could not exist.
+// first), and the index and error of the Apply that failed (a *panicError when it
+// panicked). It stops the test when the store refuses an event: the spec's log could not
+// exist.
 func (g *ProjectionSpec[P, S, E]) feed() (P, []fed, int, error) {
 	g.tb.Helper()
 	events := g.log()
 	p := g.newP()
 	for i := range events {
-		if err := p.Apply(events[i].Event); err != nil {
+		if err := apply(p, events[i].Event); err != nil {
 			return p, events, i, err
 		}
 	}
 	return p, events, -1, nil
+}
+
+// panicError is the panic of an Apply, with the stack it panicked on.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panicked: %v", e.value) }
+
+// apply calls p.Apply, turning a panic into a *panicError, as a Runner turns it into the
+// projection's failure: the spec then reports it with the given log, and the other tests run.
+func apply(p eventsourcing.Projection, e store.Event) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return p.Apply(e)
+}
+
+// applyFailure describes the failure of the Apply of event [at].
+func applyFailure(at int, err error) string {
+	var pe *panicError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("Apply of [%d] panicked: %v\n%s", at, pe.value, indent(strings.TrimSuffix(string(pe.stack), "\n")))
+	}
+	return fmt.Sprintf("Apply of [%d] failed: %v (%T)", at, err, err)
 }
 
 // log appends the given events to a new memory store and reads them back, as a Runner

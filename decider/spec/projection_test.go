@@ -224,3 +224,53 @@ func TestProjectionSpec_In(t *testing.T) {
 		t.Errorf("the subtest's spec: failed = %v, log:\n%s\nwant its failure", failed, log)
 	}
 }
+
+// panicking is a projection whose Apply panics on its n-th event (from 0), as one that
+// writes into an event's nil Metadata does.
+type panicking struct {
+	n, seen int
+}
+
+func (p *panicking) Name() string { return "panicking" }
+
+func (p *panicking) Apply(e store.Event) error {
+	if p.seen == p.n {
+		e.Metadata["seen"] = "yes"
+	}
+	p.seen++
+	return nil
+}
+
+// TestProjectionSpec_panic: an Apply that panics fails the spec, which names the event and
+// shows the given log and the stack, as a Runner stops the projection rather than the
+// process; the test binary carries on.
+func TestProjectionSpec_panic(t *testing.T) {
+	forPanicking := func(tb testing.TB, n int) *spec.ProjectionSpec[*panicking, int, any] {
+		return spec.ForProjection(tb, func() *panicking { return &panicking{n: n} }, accountCodec(), func(p *panicking) int { return p.seen })
+	}
+	for _, tt := range []struct {
+		name string
+		spec func(tb testing.TB)
+	}{
+		{"Then", func(tb testing.TB) { forPanicking(tb, 1).Given("a", deposited{1}, deposited{2}).Then(1) }},
+		{"ThenError", func(tb testing.TB) {
+			forPanicking(tb, 1).Given("a", deposited{1}, deposited{2}).ThenError(errOverdrawn)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if !failed {
+				t.Fatalf("the spec passed; log:\n%s", log)
+			}
+			for _, s := range []string{
+				"[1] (stream a, version 2, position 2) spec_test.deposited",
+				"got: Apply of [1] panicked: assignment to entry in nil map",
+				"spec_test.(*panicking).Apply",
+			} {
+				if !strings.Contains(log, s) {
+					t.Errorf("log lacks %q; log:\n%s", s, log)
+				}
+			}
+		})
+	}
+}
