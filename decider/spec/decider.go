@@ -124,22 +124,26 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 	}
 	o.eventsWithError()
 	if !matches(o.err, target) {
-		got := o.err
-		if same := sameType(o.err, target); same != nil && structured(target) {
-			got = same // compare the fields of the error of target's type
-		}
-		if same := sameType(o.err, target); same != nil && !structured(target) && reflect.TypeOf(target).Kind() == reflect.Pointer &&
-			renderError(same) == renderError(target) {
-			// Two such errors that render alike would make a diff without a difference: a
-			// pointer without exported fields is a sentinel, the same only if the same pointer.
-			tb.Errorf("%s\nthen: want error %v\ngot error: %v\nboth are %T, which has no exported fields, so it is matched by errors.Is alone: "+
-				"the same pointer, or an error wrapping it with %%w (export its fields to compare them instead)",
-				o.context(), target, o.err, target)
-			return
-		}
-		tb.Errorf("%s\nthen: want error %v\ngot error: %v\nerrors differ (- want, + got):\n%s%s",
-			o.context(), target, o.err, indent(diffValues(renderError(target), renderError(got))), textOnly(o.err, target))
+		tb.Errorf("%s\nthen: want error %v\ngot error: %v\n%s", o.context(), target, o.err, mismatch(o.err, target))
 	}
+}
+
+// mismatch explains, for a failure report, how err differs from target, which it does not
+// match (see matches): a diff of the two, or of target and the error of its type in err's
+// chain when target is structured, with textOnly's hint.
+func mismatch(err, target error) string {
+	same := sameType(err, target)
+	if same != nil && !structured(target) && reflect.TypeOf(target).Kind() == reflect.Pointer && renderError(same) == renderError(target) {
+		// Two such errors that render alike would make a diff without a difference: a
+		// pointer without exported fields is a sentinel, the same only if the same pointer.
+		return fmt.Sprintf("both are %T, which has no exported fields, so it is matched by errors.Is alone: "+
+			"the same pointer, or an error wrapping it with %%w (export its fields to compare them instead)", target)
+	}
+	got := err
+	if same != nil && structured(target) {
+		got = same // compare the fields of the error of target's type
+	}
+	return "errors differ (- want, + got):\n" + indent(diffValues(renderError(target), renderError(got))) + textOnly(err, target)
 }
 
 // ThenInvalid checks that the command was rejected as invalid input with a

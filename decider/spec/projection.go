@@ -141,8 +141,7 @@ func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 	case errors.As(err, &pe):
 		g.tb.Errorf("%s\nthen: want error %v\ngot: %s", g.context(events), target, applyFailure(at, err))
 	case !matches(err, target):
-		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\nerrors differ (- want, + got):\n%s%s",
-			g.context(events), target, at, err, indent(diffValues(renderError(target), renderError(err))), textOnly(err, target))
+		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", g.context(events), target, at, err, mismatch(err, target))
 	}
 }
 

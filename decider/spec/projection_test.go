@@ -117,6 +117,15 @@ func TestProjectionSpec(t *testing.T) {
 		{"ThenError fails when the error differs", func(tb testing.TB) {
 			forBalances(tb).GivenRaw("a", "Deposited", []byte(`{"amount": "x"}`)).ThenError(errOverdrawn)
 		}, true, []string{"got: Apply of [0] failed: balances: event 1:", "errors differ"}},
+		{"ThenError compares a structured error's fields with those of the error of its type", func(tb testing.TB) {
+			wrapped := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &shortError{Need: 2, Have: 1})} }, codec,
+				func(*failing) int { return 0 })
+			wrapped.Given("a", deposited{1}).ThenError(&shortError{Need: 3, Have: 1})
+		}, true, []string{"got: Apply of [0] failed: apply: need 2, have 1", `-   "Need": 3,`, `+   "Need": 2,`}},
+		{"ThenError explains a pointer error without fields", func(tb testing.TB) {
+			other := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &opaqueError{code: 1})} }, codec, func(*failing) int { return 0 })
+			other.Given("a", deposited{1}).ThenError(&opaqueError{code: 1})
+		}, true, []string{"which has no exported fields, so it is matched by errors.Is alone"}},
 		{"ThenError points at a sentinel's text without its wrapping", func(tb testing.TB) {
 			textOnly := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %v", errOverdrawn)} }, codec,
 				func(*failing) int { return 0 })
