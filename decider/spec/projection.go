@@ -94,6 +94,22 @@ func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMess
 	return g.with(givenEvent{stream: stream, typ: typ, data: bytes.Clone(data)})
 }
 
+// WithCodec returns g giving the events of its later Given and GivenMetadata through codec,
+// with the log given so far: a projection that reads the events of two aggregates gets
+// each aggregate's as its own codec encodes them, rather than as JSON written by hand for
+// GivenRaw, which a change of the codec would leave behind. (A method cannot take a type
+// parameter of its own, so it is a function.) g is left as it was.
+//
+//	orders := spec.ForProjection(t, newP, restaurant.Codec{}, query).Given("restaurant-r1", created)
+//	spec.WithCodec(orders, order.Codec{}).Given("order-o1", placed).Then(want)
+func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P, S, E], codec eventsourcing.Codec[F]) *ProjectionSpec[P, S, F] {
+	g.tb.Helper()
+	if codec == nil {
+		g.tb.Fatalf("spec.WithCodec needs a codec")
+	}
+	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given[:len(g.given):len(g.given)]}
+}
+
 // with returns a spec whose log is g's followed by added; g is left as it was, so that
 // specs carried on from one base share nothing.
 func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S, E] {

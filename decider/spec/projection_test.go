@@ -283,3 +283,38 @@ func TestProjectionSpec_panic(t *testing.T) {
 		})
 	}
 }
+
+// cardIssued is an event of another aggregate than the account, with a codec of its own.
+type cardIssued struct {
+	ID string `json:"id"`
+}
+
+func cardCodec() *eventsourcing.JSONCodec[cardIssued] {
+	return eventsourcing.NewJSONCodec(eventsourcing.JSONEvent[cardIssued, cardIssued]("CardIssued"))
+}
+
+// TestWithCodec: a spec carried on with another aggregate's codec gives that aggregate's
+// events as its codec encodes them, after the events given before, and leaves the spec it
+// was made from as it was.
+func TestWithCodec(t *testing.T) {
+	types := func(b *balances) []string {
+		var out []string
+		for _, e := range b.seen {
+			out = append(out, e.StreamID+" "+e.Type+" "+string(e.Data))
+		}
+		return out
+	}
+	accounts := spec.ForProjection(t, newBalances, accountCodec(), types).Given("a", deposited{5})
+	cards := spec.WithCodec(accounts, cardCodec()).Given("card-1", cardIssued{ID: "1"})
+	cards.Then([]string{`a Deposited {"amount":5}`, `card-1 CardIssued {"id":"1"}`})
+	spec.WithCodec(cards, accountCodec()).Given("a", withdrawn{2}).
+		Then([]string{`a Deposited {"amount":5}`, `card-1 CardIssued {"id":"1"}`, `a Withdrawn {"amount":2}`})
+	accounts.Then([]string{`a Deposited {"amount":5}`})
+
+	failed, log := record(t, func(tb testing.TB) {
+		spec.WithCodec(accounts.In(tb), cardCodec()).Given("card-1", cardIssued{ID: "1"}).Then(nil)
+	})
+	if !failed || !strings.Contains(log, "[1] (stream card-1, version 1, position 2) spec_test.cardIssued") {
+		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the card's event as given", failed, log)
+	}
+}
