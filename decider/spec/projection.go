@@ -32,6 +32,7 @@ type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
 	codec eventsourcing.Codec[E]
 	query func(P) S
 	given []givenEvent
+	at    time.Time // of the next event given, set by At
 }
 
 // givenEvent is one event of a projection spec's log, as a store is asked to append it.
@@ -41,6 +42,7 @@ type givenEvent struct {
 	typ      string
 	data     json.RawMessage
 	metadata map[string]string
+	at       time.Time // its time, when At set it
 }
 
 // ForProjection starts a projection spec, with no events given yet: newP makes the projection
@@ -107,13 +109,27 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P,
 	if codec == nil {
 		g.tb.Fatalf("spec.WithCodec needs a codec")
 	}
-	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given[:len(g.given):len(g.given)]}
+	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given[:len(g.given):len(g.given)], at: g.at}
+}
+
+// At returns the spec with the next event given appended at t (in UTC), and each event
+// given after it a second after the one before, until another At: for a projection that
+// reads the events' times (a day's totals, how long a loan was held). Without At, the
+// event at position n has the time 2000-01-01T00:00:00Z plus n seconds. Times may go back,
+// as concurrent appends' may. The zero t changes nothing.
+func (g *ProjectionSpec[P, S, E]) At(t time.Time) *ProjectionSpec[P, S, E] {
+	c := *g
+	c.at = t
+	return &c
 }
 
 // with returns a spec whose log is g's followed by added; g is left as it was, so that
 // specs carried on from one base share nothing.
 func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S, E] {
 	c := *g
+	if !g.at.IsZero() && len(added) > 0 {
+		added[0].at, c.at = g.at, time.Time{}
+	}
 	c.given = append(g.given[:len(g.given):len(g.given)], added...)
 	return &c
 }
@@ -217,14 +233,24 @@ func applyFailure(at int, err error) string {
 // log appends the given events to a new memory store and reads them back, as a Runner
 // would get them: positions from 1, versions per stream, the event at position n with the
 // id 00000000-0000-4000-8000-<n in 12 digits> and the time 2000-01-01T00:00:00Z plus n
-// seconds.
+// seconds, or the time At set, or a second after the event before one with it.
 func (g *ProjectionSpec[P, S, E]) log() []fed {
 	g.tb.Helper()
 	ctx := context.Background()
+	times := make([]time.Time, len(g.given))
 	next := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
-	s := memory.New(memory.WithClock(func() time.Time { next = next.Add(time.Second); return next }))
+	for i, e := range g.given {
+		next = next.Add(time.Second)
+		if !e.at.IsZero() {
+			next = e.at
+		}
+		times[i] = next
+	}
+	appending := 0 // the index of the event appended, one an append
+	s := memory.New(memory.WithClock(func() time.Time { return times[appending] }))
 	defer s.Close()
 	for i, e := range g.given {
+		appending = i
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
 		_, err := s.Append(ctx, e.stream, store.Any, store.EventData{ID: id, Type: e.typ, Data: e.data, Metadata: e.metadata})
 		if err != nil {
@@ -270,6 +296,9 @@ func (g *ProjectionSpec[P, S, E]) context(events []fed) string {
 		where := "stream " + e.stream
 		if i < len(events) {
 			where += ", version " + strconv.FormatInt(int64(events[i].Version), 10) + ", position " + strconv.FormatInt(int64(events[i].Position), 10)
+		}
+		if !e.at.IsZero() {
+			where += ", at " + e.at.UTC().Format(time.RFC3339Nano)
 		}
 		shown := e.typ + " " + string(e.data)
 		if e.value != nil {

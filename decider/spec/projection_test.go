@@ -318,3 +318,31 @@ func TestWithCodec(t *testing.T) {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the card's event as given", failed, log)
 	}
 }
+
+// TestProjectionSpec_At: At sets the time of the next event given, and each later one is a
+// second after the one before, until another At; a spec carried on from one with At
+// keeps the times it gave, and the spec At was called on is left as it was.
+func TestProjectionSpec_At(t *testing.T) {
+	times := func(b *balances) []time.Time {
+		var out []time.Time
+		for _, e := range b.seen {
+			out = append(out, e.Time)
+		}
+		return out
+	}
+	at := func(s int) time.Time { return time.Date(2000, time.January, 1, 0, 0, s, 0, time.UTC) }
+	monday := time.Date(2026, time.March, 2, 9, 30, 0, 0, time.FixedZone("CET", 3600))
+	base := spec.ForProjection(t, newBalances, accountCodec(), times).Given("a", deposited{1})
+	later := base.At(monday).Given("a", deposited{1}, deposited{1}).GivenRaw("b", "Other", []byte(`{}`))
+	later.At(monday.AddDate(0, 0, 7)).Given("a", withdrawn{1}).Given("a", withdrawn{1}).
+		Then([]time.Time{at(1), monday.UTC(), monday.UTC().Add(time.Second), monday.UTC().Add(2 * time.Second),
+			monday.UTC().AddDate(0, 0, 7), monday.UTC().AddDate(0, 0, 7).Add(time.Second)})
+	later.Given("a", withdrawn{1}).Then([]time.Time{at(1), monday.UTC(), monday.UTC().Add(time.Second), monday.UTC().Add(2 * time.Second), monday.UTC().Add(3 * time.Second)})
+	base.Given("a", deposited{1}).Then([]time.Time{at(1), at(2)})
+	base.At(monday).Then([]time.Time{at(1)})
+
+	failed, log := record(t, func(tb testing.TB) { base.In(tb).At(monday).Given("a", deposited{2}).Then(nil) })
+	if !failed || !strings.Contains(log, "[1] (stream a, version 2, position 2, at 2026-03-02T08:30:00Z) spec_test.deposited") {
+		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the time At gave", failed, log)
+	}
+}
