@@ -25,7 +25,8 @@ import (
 // Unlike a view, a projection is fed the log's events as a store hands them to a Runner:
 // encoded, in position order, the other aggregates' events and the types it ignores
 // included. Then and ThenError build that log in a memory store (which validates the events
-// as every store does), feed it to a new projection, and query it.
+// as every store does), feed it to a new projection, and query it. A ResumableProjection is
+// fed, as a Runner feeds it, the events after the position its Resume returns.
 type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
 	tb    testing.TB
 	newP  func() P
@@ -136,44 +137,45 @@ func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S
 
 // Then checks that a new projection fed the given log reads, through the spec's query, as
 // want (by reflect.DeepEqual). It fails when an Apply fails or panics (a Runner takes a
-// panic as the Apply's failure), and when an Apply changed the event it was given (its Data
-// or Metadata): a Runner's projections share the events they are fed with each other and
-// with the store.
+// panic as the Apply's failure), when an Apply changed the event it was given (its Data or
+// Metadata): a Runner's projections share the events they are fed with each other and with
+// the store, and when a ResumableProjection's Resume fails, panics or returns a position the
+// log does not have.
 func (g *ProjectionSpec[P, S, E]) Then(want S) {
 	g.tb.Helper()
-	p, events, at, err := g.feed()
-	if err != nil {
-		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s", g.context(events), indent(render(want)), applyFailure(at, err))
+	f := g.feed()
+	if f.err != nil || f.resume != "" {
+		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s", g.fedContext(&f), indent(render(want)), f.failure())
 		return
 	}
-	if msg := g.unchanged(events); msg != "" {
-		g.tb.Errorf("%s\n%s", g.context(events), msg)
+	if msg := g.unchanged(f.events); msg != "" {
+		g.tb.Errorf("%s\n%s", g.fedContext(&f), msg)
 		return
 	}
-	if got := g.query(p); !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.context(events), indent(diffValues(render(want), render(got))))
+	if got := g.query(f.p); !reflect.DeepEqual(want, got) {
+		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.fedContext(&f), indent(diffValues(render(want), render(got))))
 	}
 }
 
 // ThenError checks that feeding the given log to a new projection fails, with an error
 // matching target as DeciderSpec's Outcome.ThenError matches one. It fails when every Apply
-// succeeded, and when one panicked.
+// succeeded, when one panicked, and when Resume failed as Then describes.
 func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
-	p, events, at, err := g.feed()
-	if msg := g.unchanged(events); msg != "" {
-		g.tb.Errorf("%s\n%s", g.context(events), msg)
+	f := g.feed()
+	if msg := g.unchanged(f.events); msg != "" {
+		g.tb.Errorf("%s\n%s", g.fedContext(&f), msg)
 		return
 	}
 	var pe *panicError
 	switch {
-	case err == nil:
+	case f.resume != "" || errors.As(f.err, &pe):
+		g.tb.Errorf("%s\nthen: want error %v\ngot: %s", g.fedContext(&f), target, f.failure())
+	case f.err == nil:
 		g.tb.Errorf("%s\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s",
-			g.context(events), target, target, indent(render(g.query(p))))
-	case errors.As(err, &pe):
-		g.tb.Errorf("%s\nthen: want error %v\ngot: %s", g.context(events), target, applyFailure(at, err))
-	case !matches(err, target):
-		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", g.context(events), target, at, err, mismatch(err, target))
+			g.fedContext(&f), target, target, indent(render(g.query(f.p))))
+	case !matches(f.err, target):
+		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", g.fedContext(&f), target, f.at, f.err, mismatch(f.err, target))
 	}
 }
 
@@ -185,21 +187,76 @@ type fed struct {
 	metadata map[string]string
 }
 
+// feeding is a projection fed the given log, and how that went.
+type feeding[P any] struct {
+	p      P
+	events []fed          // the log built
+	after  store.Position // where a ResumableProjection resumed: it was fed the events after it
+	at     int            // the index of the event whose Apply failed
+	err    error          // that Apply's error (a *panicError when it panicked), or Resume's
+	resume string         // why Resume stopped the projection before any Apply, or ""
+}
+
 // feed appends the given events to a new memory store and feeds the log to a new
-// projection until an Apply fails. It returns the projection, the events built (those fed
-// first), and the index and error of the Apply that failed (a *panicError when it
-// panicked). It stops the test when the store refuses an event: the spec's log could not
-// exist.
-func (g *ProjectionSpec[P, S, E]) feed() (P, []fed, int, error) {
+// projection until an Apply fails, as a Runner does: a ResumableProjection only the events
+// after the position its Resume returns. It stops the test when the store refuses an
+// event: the spec's log could not exist.
+func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 	g.tb.Helper()
-	events := g.log()
-	p := g.newP()
-	for i := range events {
-		if err := apply(p, events[i].Event); err != nil {
-			return p, events, i, err
+	f := feeding[P]{events: g.log(), at: -1}
+	f.p = g.newP()
+	if rp, ok := any(f.p).(eventsourcing.ResumableProjection); ok {
+		head := store.Position(len(f.events))
+		f.after, f.err = resume(rp)
+		var pe *panicError
+		switch {
+		case errors.As(f.err, &pe):
+			f.resume = fmt.Sprintf("Resume panicked: %v (a Runner stops the projection)\n%s", pe.value, indent(strings.TrimSuffix(string(pe.stack), "\n")))
+		case f.err != nil:
+			f.resume = fmt.Sprintf("Resume failed: %v (%T); a Runner tries it again, feeding the projection nothing meanwhile", f.err, f.err)
+		case f.after < 0:
+			f.resume = fmt.Sprintf("Resume returned position %d: a Runner stops the projection", f.after)
+		case f.after > head:
+			f.resume = fmt.Sprintf("Resume returned position %d, beyond the log's head %d: a Runner stops the projection", f.after, head)
+		}
+		if f.resume != "" {
+			return f
 		}
 	}
-	return p, events, -1, nil
+	for i := int(f.after); i < len(f.events); i++ {
+		if err := apply(f.p, f.events[i].Event); err != nil {
+			f.at, f.err = i, err
+			return f
+		}
+	}
+	return f
+}
+
+// fedContext describes the given log, and where the projection resumed.
+func (g *ProjectionSpec[P, S, E]) fedContext(f *feeding[P]) string {
+	s := g.context(f.events)
+	if f.after > 0 && f.resume == "" {
+		s += fmt.Sprintf("\nResume returned position %d: the projection was fed the events after it", f.after)
+	}
+	return s
+}
+
+// failure describes how feeding the projection failed.
+func (f *feeding[P]) failure() string {
+	if f.resume != "" {
+		return f.resume
+	}
+	return applyFailure(f.at, f.err)
+}
+
+// resume calls rp.Resume, turning a panic into a *panicError.
+func resume(rp eventsourcing.ResumableProjection) (pos store.Position, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return rp.Resume(context.Background())
 }
 
 // panicError is the panic of an Apply, with the stack it panicked on.

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -345,4 +346,69 @@ func TestProjectionSpec_At(t *testing.T) {
 	if !failed || !strings.Contains(log, "[1] (stream a, version 2, position 2, at 2026-03-02T08:30:00Z) spec_test.deposited") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the time At gave", failed, log)
 	}
+}
+
+// resuming is a read model kept elsewhere, which reflects the log up to from: a Runner
+// feeds it the events after that position only.
+type resuming struct {
+	*balances
+	from   store.Position
+	err    error
+	panics bool
+}
+
+func (r *resuming) Resume(context.Context) (store.Position, error) {
+	if r.panics {
+		panic("no database")
+	}
+	return r.from, r.err
+}
+
+// TestProjectionSpec_resume: a ResumableProjection is fed the events after the position
+// its Resume returns, as a Runner feeds it; a Resume that fails, panics or returns a
+// position the log does not have fails the spec.
+func TestProjectionSpec_resume(t *testing.T) {
+	var _ eventsourcing.ResumableProjection = (*resuming)(nil)
+	positions := func(r *resuming) []store.Position {
+		var out []store.Position
+		for _, e := range r.seen {
+			out = append(out, e.Position)
+		}
+		return out
+	}
+	from := func(tb testing.TB, r resuming) *spec.ProjectionSpec[*resuming, []store.Position, any] {
+		return spec.ForProjection(tb, func() *resuming { r.balances = newBalances(); return &r }, accountCodec(), positions).
+			Given("a", deposited{1}, deposited{2}, deposited{3})
+	}
+	from(t, resuming{from: 2}).Then([]store.Position{3})
+	from(t, resuming{from: 3}).Then(nil)
+	from(t, resuming{}).Then([]store.Position{1, 2, 3})
+	for _, tt := range []struct {
+		name string
+		r    resuming
+		want string
+	}{
+		{"a failing Resume", resuming{err: errOverdrawn}, "got: Resume failed: overdrawn"},
+		{"a panicking Resume", resuming{panics: true}, "got: Resume panicked: no database"},
+		{"a position beyond the log's head", resuming{from: 4}, "got: Resume returned position 4, beyond the log's head 3"},
+		{"a negative position", resuming{from: -1}, "got: Resume returned position -1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, then := range []func(s *spec.ProjectionSpec[*resuming, []store.Position, any]){
+				func(s *spec.ProjectionSpec[*resuming, []store.Position, any]) { s.Then(nil) },
+				func(s *spec.ProjectionSpec[*resuming, []store.Position, any]) { s.ThenError(errOverdrawn) },
+			} {
+				failed, log := record(t, func(tb testing.TB) { then(from(tb, tt.r)) })
+				if !failed || !strings.Contains(log, tt.want) {
+					t.Errorf("failed = %v, log:\n%s\nwant a failure with %q", failed, log, tt.want)
+				}
+			}
+		})
+	}
+	t.Run("a failure says where the projection resumed", func(t *testing.T) {
+		failed, log := record(t, func(tb testing.TB) { from(tb, resuming{from: 2}).Then(nil) })
+		if !failed || !strings.Contains(log, "Resume returned position 2: the projection was fed the events after it") {
+			t.Errorf("failed = %v, log:\n%s\nwant a failure saying where it resumed", failed, log)
+		}
+	})
 }
