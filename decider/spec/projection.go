@@ -32,8 +32,35 @@ type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
 	newP  func() P
 	codec eventsourcing.Codec[E]
 	query func(P) S
-	given []givenEvent
+	given *givenLog
 	at    time.Time // of the next event given, set by At
+}
+
+// givenLog is a spec's log: the log of the spec it was carried on from (prev), which no
+// spec changes, followed by the events given to it. So specs carried on from one base
+// share the base's log, and a Given costs its own events, not a copy of the log so far (a
+// loop giving events one at a time would be quadratic).
+type givenLog struct {
+	prev   *givenLog
+	events []givenEvent
+	n      int // the events of the whole log
+}
+
+// len returns the number of events in the log.
+func (l *givenLog) len() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
+}
+
+// all returns the log's events, first to last.
+func (l *givenLog) all() []givenEvent {
+	out := make([]givenEvent, l.len())
+	for ; l != nil; l = l.prev {
+		copy(out[l.n-len(l.events):], l.events)
+	}
+	return out
 }
 
 // givenEvent is one event of a projection spec's log, as a store is asked to append it.
@@ -110,7 +137,7 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P,
 	if codec == nil {
 		g.tb.Fatalf("spec.WithCodec needs a codec")
 	}
-	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given[:len(g.given):len(g.given)], at: g.at}
+	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given, at: g.at}
 }
 
 // At returns the spec with the next event given appended at t (in UTC), and each event
@@ -124,14 +151,14 @@ func (g *ProjectionSpec[P, S, E]) At(t time.Time) *ProjectionSpec[P, S, E] {
 	return &c
 }
 
-// with returns a spec whose log is g's followed by added; g is left as it was, so that
-// specs carried on from one base share nothing.
+// with returns a spec whose log is g's followed by added, which it takes; g is left as it
+// was, so that specs carried on from one base see none of each other's events.
 func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S, E] {
 	c := *g
 	if !g.at.IsZero() && len(added) > 0 {
 		added[0].at, c.at = g.at, time.Time{}
 	}
-	c.given = append(g.given[:len(g.given):len(g.given)], added...)
+	c.given = &givenLog{prev: g.given, events: added, n: g.given.len() + len(added)}
 	return &c
 }
 
@@ -190,6 +217,7 @@ type fed struct {
 // feeding is a projection fed the given log, and how that went.
 type feeding[P any] struct {
 	p      P
+	given  []givenEvent
 	events []fed          // the log built
 	after  store.Position // where a ResumableProjection resumed: it was fed the events after it
 	at     int            // the index of the event whose Apply failed
@@ -203,7 +231,8 @@ type feeding[P any] struct {
 // event: the spec's log could not exist.
 func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 	g.tb.Helper()
-	f := feeding[P]{events: g.log(), at: -1}
+	f := feeding[P]{given: g.given.all(), at: -1}
+	f.events = g.log(f.given)
 	f.p = g.newP()
 	if rp, ok := any(f.p).(eventsourcing.ResumableProjection); ok {
 		head := store.Position(len(f.events))
@@ -234,7 +263,7 @@ func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 
 // fedContext describes the given log, and where the projection resumed.
 func (g *ProjectionSpec[P, S, E]) fedContext(f *feeding[P]) string {
-	s := g.context(f.events)
+	s := g.context(f.given, f.events)
 	if f.after > 0 && f.resume == "" {
 		s += fmt.Sprintf("\nResume returned position %d: the projection was fed the events after it", f.after)
 	}
@@ -291,12 +320,12 @@ func applyFailure(at int, err error) string {
 // would get them: positions from 1, versions per stream, the event at position n with the
 // id 00000000-0000-4000-8000-<n in 12 digits> and the time 2000-01-01T00:00:00Z plus n
 // seconds, or the time At set, or a second after the event before one with it.
-func (g *ProjectionSpec[P, S, E]) log() []fed {
+func (g *ProjectionSpec[P, S, E]) log(given []givenEvent) []fed {
 	g.tb.Helper()
 	ctx := context.Background()
-	times := make([]time.Time, len(g.given))
+	times := make([]time.Time, len(given))
 	next := time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
-	for i, e := range g.given {
+	for i, e := range given {
 		next = next.Add(time.Second)
 		if !e.at.IsZero() {
 			next = e.at
@@ -306,15 +335,15 @@ func (g *ProjectionSpec[P, S, E]) log() []fed {
 	appending := 0 // the index of the event appended, one an append
 	s := memory.New(memory.WithClock(func() time.Time { return times[appending] }))
 	defer s.Close()
-	for i, e := range g.given {
+	for i, e := range given {
 		appending = i
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
 		_, err := s.Append(ctx, e.stream, store.Any, store.EventData{ID: id, Type: e.typ, Data: e.data, Metadata: e.metadata})
 		if err != nil {
-			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(nil), i, err)
+			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(given, nil), i, err)
 		}
 	}
-	out := make([]fed, 0, len(g.given))
+	out := make([]fed, 0, len(given))
 	for e, err := range s.ReadAll(ctx, 0) {
 		if err != nil {
 			g.tb.Fatalf("spec: reading the given log back: %v", err)
@@ -343,13 +372,13 @@ func (g *ProjectionSpec[P, S, E]) unchanged(events []fed) string {
 
 // context describes the given log: each event with its stream, version and position when
 // the log was built, and the value given (or the type and JSON of a raw one).
-func (g *ProjectionSpec[P, S, E]) context(events []fed) string {
-	if len(g.given) == 0 {
+func (g *ProjectionSpec[P, S, E]) context(given []givenEvent, events []fed) string {
+	if len(given) == 0 {
 		return "given: (no events)"
 	}
 	var b strings.Builder
 	b.WriteString("given:")
-	for i, e := range g.given {
+	for i, e := range given {
 		where := "stream " + e.stream
 		if i < len(events) {
 			where += ", version " + strconv.FormatInt(int64(events[i].Version), 10) + ", position " + strconv.FormatInt(int64(events[i].Position), 10)

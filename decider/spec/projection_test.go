@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -411,4 +412,24 @@ func TestProjectionSpec_resume(t *testing.T) {
 			t.Errorf("failed = %v, log:\n%s\nwant a failure saying where it resumed", failed, log)
 		}
 	})
+}
+
+// TestProjectionSpec_longLog: a log given one event at a time, as a loop gives it, costs
+// each Given its own event rather than a copy of the log so far (20,000 events took 20s).
+func TestProjectionSpec_longLog(t *testing.T) {
+	const n = 5000
+	s := spec.ForProjection(t, newBalances, accountCodec(), (*balances).all)
+	for range n {
+		s = s.Given("a", deposited{1})
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		s = s.Given("a", deposited{1})
+	}
+	runtime.ReadMemStats(&after)
+	if perGiven := (after.TotalAlloc - before.TotalAlloc) / 100; perGiven > 4096 {
+		t.Errorf("a Given on a log of %d events allocates %d bytes, want it not to copy the log", n, perGiven)
+	}
+	s.Then(map[string]int{"a": n + 100})
 }
