@@ -26,7 +26,9 @@ import (
 // encoded, in position order, the other aggregates' events and the types it ignores
 // included. Then and ThenError build that log in a memory store (which validates the events
 // as every store does), feed it to a new projection, and query it. A ResumableProjection is
-// fed, as a Runner feeds it, the events after the position its Resume returns.
+// fed, as a Runner feeds it, the events after the position its Resume returns. A failure
+// shows the given log: of more than 40 events, the first and last ten and those near the
+// event whose Apply failed.
 type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
 	tb    testing.TB
 	newP  func() P
@@ -263,7 +265,7 @@ func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 
 // fedContext describes the given log, and where the projection resumed.
 func (g *ProjectionSpec[P, S, E]) fedContext(f *feeding[P]) string {
-	s := g.context(f.given, f.events)
+	s := g.context(f.given, f.events, f.at)
 	if f.after > 0 && f.resume == "" {
 		s += fmt.Sprintf("\nResume returned position %d: the projection was fed the events after it", f.after)
 	}
@@ -340,7 +342,7 @@ func (g *ProjectionSpec[P, S, E]) log(given []givenEvent) []fed {
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
 		_, err := s.Append(ctx, e.stream, store.Any, store.EventData{ID: id, Type: e.typ, Data: e.data, Metadata: e.metadata})
 		if err != nil {
-			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(given, nil), i, err)
+			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(given, nil, i), i, err)
 		}
 	}
 	out := make([]fed, 0, len(given))
@@ -370,15 +372,33 @@ func (g *ProjectionSpec[P, S, E]) unchanged(events []fed) string {
 	return strings.TrimSuffix(b.String(), "\n") + "\n(a Runner's projections share the events they are fed: Apply must only read them)"
 }
 
+// Of a log longer than longLog events, a failure shows the first and last ends events, and
+// those within near of the event the failure is about.
+const (
+	longLog = 40
+	ends    = 10
+	near    = 3
+)
+
 // context describes the given log: each event with its stream, version and position when
-// the log was built, and the value given (or the type and JSON of a raw one).
-func (g *ProjectionSpec[P, S, E]) context(given []givenEvent, events []fed) string {
+// the log was built, and the value given (or the type and JSON of a raw one). Of a long log
+// it shows the ends and the events near the one at focus (-1 for none).
+func (g *ProjectionSpec[P, S, E]) context(given []givenEvent, events []fed, focus int) string {
 	if len(given) == 0 {
 		return "given: (no events)"
 	}
 	var b strings.Builder
 	b.WriteString("given:")
+	hidden := 0 // events not shown before i
 	for i, e := range given {
+		if len(given) > longLog && i >= ends && i < len(given)-ends && (focus < 0 || i < focus-near || i > focus+near) {
+			hidden++
+			continue
+		}
+		if hidden > 0 {
+			fmt.Fprintf(&b, "\n  ... [%d] to [%d]: %d events not shown", i-hidden, i-1, hidden)
+			hidden = 0
+		}
 		where := "stream " + e.stream
 		if i < len(events) {
 			where += ", version " + strconv.FormatInt(int64(events[i].Version), 10) + ", position " + strconv.FormatInt(int64(events[i].Position), 10)

@@ -433,3 +433,42 @@ func TestProjectionSpec_longLog(t *testing.T) {
 	}
 	s.Then(map[string]int{"a": n + 100})
 }
+
+// TestProjectionSpec_longLogReport: the failure of a spec of a long log shows its first and
+// last events and those around the one whose Apply failed, not every event.
+func TestProjectionSpec_longLogReport(t *testing.T) {
+	failed, log := record(t, func(tb testing.TB) {
+		s := spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all)
+		for range 50 {
+			s = s.Given("a", deposited{1})
+		}
+		s = s.Given("a", withdrawn{51})
+		for range 49 {
+			s = s.Given("a", deposited{1})
+		}
+		s.Then(nil)
+	})
+	if !failed {
+		t.Fatal("the spec passed")
+	}
+	for _, want := range []string{
+		"[0] (stream a, version 1, position 1)", "[9] (stream a, version 10, position 10)",
+		"... [10] to [46]: 37 events not shown",
+		"[47] (stream a", "[50] (stream a, version 51, position 51) spec_test.withdrawn", "[53] (stream a",
+		"... [54] to [89]: 36 events not shown",
+		"[90] (stream a", "[99] (stream a, version 100, position 100)",
+		"got: Apply of [50] failed: balances: a: overdrawn",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"[10] (", "[46] (", "[54] (", "[89] ("} {
+		if strings.Contains(log, unwanted) {
+			t.Errorf("log has %q", unwanted)
+		}
+	}
+	if t.Failed() {
+		t.Logf("log:\n%s", log)
+	}
+}
