@@ -173,12 +173,16 @@ func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S
 func (g *ProjectionSpec[P, S, E]) Then(want S) {
 	g.tb.Helper()
 	f := g.feed()
+	changed := g.unchanged(f.events)
 	if f.err != nil || f.resume != "" {
-		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s", g.fedContext(&f), indent(render(want)), f.failure())
+		if changed != "" {
+			changed = "\n" + changed
+		}
+		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s%s", g.fedContext(&f), indent(render(want)), f.failure(), changed)
 		return
 	}
-	if msg := g.unchanged(f.events); msg != "" {
-		g.tb.Errorf("%s\n%s", g.fedContext(&f), msg)
+	if changed != "" {
+		g.tb.Errorf("%s\n%s", g.fedContext(&f), changed)
 		return
 	}
 	if got := g.query(f.p); !reflect.DeepEqual(want, got) {

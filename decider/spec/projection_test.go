@@ -66,7 +66,10 @@ func (b *balances) Apply(e store.Event) error {
 func (b *balances) all() map[string]int { return b.byID }
 
 // meddler is a projection that changes the events it is given.
-type meddler struct{ data, metadata bool }
+type meddler struct {
+	data, metadata bool
+	err            error // returned by every Apply
+}
 
 func (m *meddler) Name() string { return "meddler" }
 
@@ -77,7 +80,7 @@ func (m *meddler) Apply(e store.Event) error {
 	if m.metadata {
 		e.Metadata["seen"] = "yes"
 	}
-	return nil
+	return m.err
 }
 
 func TestProjectionSpec(t *testing.T) {
@@ -141,6 +144,10 @@ func TestProjectionSpec(t *testing.T) {
 			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).ThenError(errOverdrawn)
 		}, true, []string{"then: Apply changed the Metadata of [0] it was given: map[tenant:t1], now map[seen:yes tenant:t1]"}},
+		{"fails when an Apply that fails changed the Data it was given, saying both", func(tb testing.TB) {
+			spec.ForProjection(tb, func() *meddler { return &meddler{data: true, err: errOverdrawn} }, codec, func(*meddler) int { return 0 }).
+				Given("a", deposited{1}).Then(0)
+		}, true, []string{"got: Apply of [0] failed: overdrawn", `then: Apply changed the Data of [0] it was given: {"amount":1}, now {"amount":1 `}},
 		{"gives each event its metadata", func(tb testing.TB) {
 			spec.ForProjection(tb, newBalances, codec, func(b *balances) map[string]string { return b.tenant }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).
