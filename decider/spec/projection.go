@@ -77,7 +77,9 @@ type givenEvent struct {
 
 // ForProjection starts a projection spec, with no events given yet: newP makes the projection
 // (each Then feeds a new one), codec encodes the events Given takes, and query reads the
-// projection for Then to compare.
+// projection for Then to compare. A constructor that takes options or returns an error is
+// not a func() P (Go then reports that it cannot infer P, S and E): wrap it, as in
+// func() *Balances { return NewBalances(WithLimit(3)) }.
 func ForProjection[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, codec eventsourcing.Codec[E], query func(P) S) *ProjectionSpec[P, S, E] {
 	tb.Helper()
 	if newP == nil || codec == nil || query == nil {
@@ -118,9 +120,10 @@ func (g *ProjectionSpec[P, S, E]) GivenMetadata(stream string, metadata map[stri
 }
 
 // GivenRaw returns the spec with one event appended to stream as the log holds it: a type
-// name and its JSON. It gives what Given cannot: another aggregate's events (encoded by
-// its codec), a type no codec handles, an older form of an event that an Upcast codec
-// reads, or a body the projection should refuse.
+// name and its JSON. It gives what no codec writes: a type the projection ignores, an
+// older form of an event that an Upcast codec reads, or a body the projection should
+// refuse. (Another aggregate's events are better given through WithCodec and that
+// aggregate's codec, which keeps them in the form the log holds.)
 func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMessage) *ProjectionSpec[P, S, E] {
 	g.tb.Helper()
 	return g.with(givenEvent{stream: stream, typ: typ, data: bytes.Clone(data)})
