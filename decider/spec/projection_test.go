@@ -479,3 +479,29 @@ func TestProjectionSpec_longLogReport(t *testing.T) {
 		t.Logf("log:\n%s", log)
 	}
 }
+
+// TestForProjection_missing: a spec without a constructor, a codec or a query stops the
+// test, as does WithCodec without a codec.
+func TestForProjection_missing(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		spec func(tb testing.TB)
+		want string
+	}{
+		{"no constructor", func(tb testing.TB) { spec.ForProjection(tb, nil, accountCodec(), (*balances).all) }, "spec.ForProjection needs a constructor, a codec and a query"},
+		{"no codec", func(tb testing.TB) {
+			spec.ForProjection[*balances, map[string]int, any](tb, newBalances, nil, (*balances).all)
+		}, "spec.ForProjection needs"},
+		{"no query", func(tb testing.TB) { spec.ForProjection[*balances, int](tb, newBalances, accountCodec(), nil) }, "spec.ForProjection needs"},
+		{"WithCodec without a codec", func(tb testing.TB) {
+			spec.WithCodec[cardIssued](spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all), nil)
+		}, "spec.WithCodec needs a codec"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			failed, log := record(t, tt.spec)
+			if !failed || !strings.Contains(log, tt.want) {
+				t.Errorf("failed = %v, log:\n%s\nwant %q", failed, log, tt.want)
+			}
+		})
+	}
+}
