@@ -149,7 +149,7 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P,
 // given after it a second after the one before, until another At: for a projection that
 // reads the events' times (a day's totals, how long a loan was held). Without At, the
 // event at position n has the time 2000-01-01T00:00:00Z plus n seconds. Times may go back,
-// as concurrent appends' may. The zero t changes nothing.
+// as concurrent appends' may. The zero t sets no time.
 func (g *ProjectionSpec[P, S, E]) At(t time.Time) *ProjectionSpec[P, S, E] {
 	c := *g
 	c.at = t
@@ -169,10 +169,10 @@ func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S
 
 // Then checks that a new projection fed the given log reads, through the spec's query, as
 // want (by reflect.DeepEqual). It fails when an Apply fails or panics (a Runner takes a
-// panic as the Apply's failure), when an Apply changed the event it was given (its Data or
-// Metadata): a Runner's projections share the events they are fed with each other and with
-// the store, and when a ResumableProjection's Resume fails, panics or returns a position the
-// log does not have.
+// panic as the Apply's failure); when an Apply changed the event it was given, its Data or
+// Metadata (a Runner's projections share the events they are fed with each other and with
+// the store); and when a ResumableProjection's Resume fails, panics or returns a position
+// the log does not have.
 func (g *ProjectionSpec[P, S, E]) Then(want S) {
 	g.tb.Helper()
 	f := g.feed()
