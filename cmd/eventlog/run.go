@@ -176,7 +176,8 @@ func verify(dir string, stdout, stderr io.Writer) int {
 
 // noteHeld says when a server (or another writer) holds dir: what verify read may have
 // grown since, or have been a write in progress, and a backup must not be copied into a
-// directory a server still writes to (it goes on writing to the file it has open).
+// directory a server still writes to (it writes to the file it has open, and fails every
+// command from the moment it finds that file moved, replaced or cut).
 func noteHeld(dir string, stdout io.Writer) {
 	if held, err := jsonl.Held(dir); err == nil && held {
 		fmt.Fprintf(stdout, "  note: a server or tool holds %s and may be writing to its log: what was read may have grown since; stop it before restoring a backup into %s\n", dir, dir)

@@ -2,7 +2,10 @@ package jsonl
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/eventgraph/eventgraph/internal/yieldlock"
@@ -376,13 +379,30 @@ func (s *Store) flush(g *group) error {
 // while the store had it open. Writing on would put the group past a gap of zeros, which
 // damages the log for good, and acknowledge appends that no restart finds; the store
 // fails instead (ErrFailed: /healthz tells, and a restart opens the file as it now is).
-// One fstat a group, against a sync a group; WithNoSync, for tests and benchmarks, skips it.
+//
+// It fails too when the log's path no longer names the file the store writes: the file was
+// moved aside or removed (by hand, or by a clean-up), or another file was moved into its
+// place. The store would write on into a file that no restart opens, acknowledging appends
+// that are lost to the log.
+//
+// One fstat and one stat of the path a group, against a sync a group; WithNoSync, for tests
+// and benchmarks, skips both.
 func (s *Store) changedUnder(end int64) error {
 	fi, err := s.logLock.Stat()
-	if err != nil || fi.Size() >= end {
+	if err != nil {
 		return nil // what cannot be told is left to the write, as before
 	}
-	return fmt.Errorf("the log file is %d bytes, shorter than the %d this store wrote: it was cut, or a copy was written over it, while the store had it open (stop the server before restoring a backup)", fi.Size(), end)
+	if fi.Size() < end {
+		return fmt.Errorf("the log file is %d bytes, shorter than the %d this store wrote: it was cut, or a copy was written over it, while the store had it open (stop the server before restoring a backup)", fi.Size(), end)
+	}
+	named, err := os.Stat(s.named)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the log file %s is gone: it was moved aside or removed while the store had it open, and what the store wrote would be lost to the log (stop the server before moving its log)", s.path)
+	case err == nil && !os.SameFile(fi, named):
+		return fmt.Errorf("%s names another file than the log this store writes: it was moved aside or replaced while the store had it open (stop the server before moving its log or restoring a backup)", s.path)
+	}
+	return nil // a path that cannot be looked up (a permission changed) is left to the write
 }
 
 // maxCarry bounds the groups a writer WithNoSync writes after its own before it hands the

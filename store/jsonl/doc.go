@@ -72,7 +72,11 @@
 // append fails with ErrFailed; reads keep working, and reopening the store recovers. So
 // does a log file found, before a durable write, shorter than the store wrote it (cut, or a
 // backup copied over it while the store had it open): the store leaves it as it is rather
-// than write past its end, which would leave a gap of zeros that Open refuses.
+// than write past its end, which would leave a gap of zeros that Open refuses. And so does
+// a log whose path, before a durable write, no longer names the file the store has open
+// (moved aside, removed, replaced, its directory moved; the path is the one Open was given,
+// made absolute then): the store would write on into a file no Open finds. WithNoSync
+// skips both checks.
 //
 // # Recovery
 //

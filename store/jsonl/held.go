@@ -11,7 +11,8 @@ import (
 // platform's locks tell: it tries, without waiting, the shared locks OpenReadOnly takes (on
 // LOCK and, on unix systems, on the log file itself, which holds even when LOCK was deleted)
 // and releases them at once. Verify takes no lock, so a tool that checks a log before a
-// restore asks Held too: a server still running keeps writing to the file it has open. It
+// restore asks Held too: a server still running writes to the file it has open (a durable
+// store fails, rather than write on, once it finds that file moved, replaced or cut). It
 // reports false for a directory without a log, and where the platform has no locks.
 func Held(dir string) (bool, error) {
 	lock, _, err := lockShared(filepath.Join(dir, lockName), false)

@@ -19,6 +19,7 @@ import (
 type Store struct {
 	dir      string
 	path     string
+	named    string   // path made absolute at Open: what changedUnder looks up (a Chdir does not move it)
 	lock     *os.File // nil for a read-only Store of a directory without a LOCK file
 	logLock  *os.File // the log file, whose flock Close releases itself (see Close)
 	f        file
@@ -231,9 +232,14 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 			return nil, fmt.Errorf("jsonl: open: sync log: %w", err)
 		}
 	}
+	named, err := filepath.Abs(path)
+	if err != nil {
+		named = path
+	}
 	s := &Store{
 		dir:      dir,
 		path:     path,
+		named:    named,
 		lock:     lock,
 		logLock:  osf,
 		f:        f,
