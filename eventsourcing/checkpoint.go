@@ -23,6 +23,8 @@ func checkpointName(q *processor) string { return checkpointPrefix + q.name }
 func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor, head store.Position) {
 	c, err := cp.Checkpoint(ctx, checkpointName(q))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return // Run is ending: the saga handles nothing more, and saves no checkpoint
 	case err != nil:
 		r.logger.Warn("eventsourcing: saga checkpoint unreadable; reading the log from the start", "saga", q.name, "err", err)
 		return
@@ -45,6 +47,8 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	}{{c.Position, c.EventID}, {c.Head, c.HeadEventID}} {
 		id, err := eventIDAt(ctx, r.store, at.p)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			return // Run is ending: the saga handles nothing more, and saves no checkpoint
 		case err != nil:
 			r.logger.Warn("eventsourcing: saga checkpoint not checked; reading the log from the start", "saga", q.name, "checkpoint", c.Position, "err", err)
 			return

@@ -302,6 +302,38 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
+	t.Run("a Run ended while it reads the checkpoints resumes nothing and says nothing", func(t *testing.T) {
+		base := newStore(t)
+		h := newCounterHandler(base)
+		first := eventsourcing.NewRunner(base)
+		first.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
+		var last store.Position
+		for _, id := range []string{"a", "b", "c"} {
+			last = mustHandle(t, h, createCounter{ID: id}, eventsourcing.Meta{}).Position
+		}
+		runUntilStopped(t, first, last+3) // the three mirrors too
+		saved, err := base.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror")
+		if err != nil || saved.Position < last {
+			t.Fatalf("the first Run's checkpoint: %+v, %v", saved, err)
+		}
+
+		// The program is stopped (a signal) while the next Run reads the checkpoint.
+		ctx, cancel := context.WithCancel(context.Background())
+		s := cancelsOnCheckpoint{base, cancel}
+		log, logs := quietLogger()
+		next := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log))
+		next.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, newCounterHandler(s).Handle, fastBackoff))
+		if err := next.Run(ctx); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if strings.Contains(logs.String(), "level=WARN") {
+			t.Errorf("a Run stopped at start-up warned:\n%s", logs.String())
+		}
+		if got, err := base.(store.Checkpointer).Checkpoint(context.Background(), "saga:mirror"); err != nil || got != saved {
+			t.Errorf("the checkpoint after the stopped Run: %+v, %v; want %+v as it was", got, err, saved)
+		}
+	})
+
 	t.Run("a store closed before Run's final save is reported, saying what to do", func(t *testing.T) {
 		s := closesOnSave{newStore(t)}
 		h := newCounterHandler(s)
@@ -402,6 +434,23 @@ func (s *savesSeen) waitSaved(t *testing.T, p store.Position) {
 
 // closesOnSave closes the store as a checkpoint is saved: a store closed before the save
 // (Run's final one, when the interval is long).
+// cancelsOnCheckpoint is a store whose checkpoints are read as the program stops: reading
+// one cancels the Run's context, and fails with it.
+type cancelsOnCheckpoint struct {
+	store.Store
+	cancel context.CancelFunc
+}
+
+func (c cancelsOnCheckpoint) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
+	c.cancel()
+	<-ctx.Done()
+	return store.Checkpoint{}, ctx.Err()
+}
+
+func (c cancelsOnCheckpoint) SaveCheckpoint(ctx context.Context, name string, cp store.Checkpoint) error {
+	return c.Store.(store.Checkpointer).SaveCheckpoint(ctx, name, cp)
+}
+
 type closesOnSave struct{ store.Store }
 
 func (c closesOnSave) Checkpoint(ctx context.Context, name string) (store.Checkpoint, error) {
