@@ -38,6 +38,21 @@ func transportFrom(ctx context.Context) transportKind {
 // allowedMethods is what the endpoint serves, for the Allow header of a 405.
 const allowedMethods = "OPTIONS, GET, POST"
 
+// maxQuotedMethod bounds the characters of a request's method that a 405's message quotes:
+// the client chooses it, and net/http takes any token up to its header limit (1 MB), which
+// the refusal echoed whole, and an access log that keeps the start of an error body to name
+// its code could not parse it.
+const maxQuotedMethod = 32
+
+// quotedMethod returns r's method for an error message, cut at maxQuotedMethod characters
+// (a method is a token: ASCII).
+func quotedMethod(r *http.Request) string {
+	if len(r.Method) > maxQuotedMethod {
+		return r.Method[:maxQuotedMethod] + "…"
+	}
+	return r.Method
+}
+
 // routeTransports finds the transport that will serve a request, the way gqlgen's server does
 // (the first of transports that supports it), and notes GET and SSE in the request's context
 // for transportRules. Whether a POST is a Server-Sent Events stream it decides by the Accept
@@ -108,7 +123,7 @@ func routeTransports(transports []graphql.Transport, limit int64, observer Obser
 			case r.Method != http.MethodPost && r.Method != http.MethodGet:
 				w.Header().Set("Allow", allowedMethods)
 				writeJSONError(w, r, http.StatusMethodNotAllowed, CodeBadRequest,
-					"method "+r.Method+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
+					"method "+quotedMethod(r)+" not allowed: send queries with GET or POST, mutations with POST, subscriptions over a WebSocket or Server-Sent Events")
 			default:
 				writeJSONError(w, r, http.StatusUnsupportedMediaType, CodeBadRequest,
 					"a POST needs Content-Type: application/json (a JSON object with a \"query\" string)")

@@ -36,6 +36,9 @@ func TestHandler_requestsNoTransportServes(t *testing.T) {
 	}{
 		{name: "another method", method: http.MethodPut, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"}`,
 			wantStatus: http.StatusMethodNotAllowed, wantMessage: "method PUT not allowed"},
+		// The client chooses the method, up to the header limit: the refusal quotes its start.
+		{name: "a method of 10,000 characters", method: strings.Repeat("M", 10_000), url: url,
+			wantStatus: http.StatusMethodNotAllowed, wantMessage: "method " + strings.Repeat("M", 32) + "… not allowed"},
 		{name: "a POST that is not JSON", method: http.MethodPost, url: url, contentType: "text/plain", body: `{"query":"{ status { head } }"}`,
 			wantStatus: http.StatusUnsupportedMediaType, wantMessage: "Content-Type: application/json"},
 		{name: "a POST with another Upgrade", method: http.MethodPost, url: url, contentType: "application/json", body: `{"query":"{ status { head } }"}`,
