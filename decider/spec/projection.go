@@ -195,23 +195,28 @@ func (g *ProjectionSpec[P, S, E]) Then(want S) {
 
 // ThenError checks that feeding the given log to a new projection fails, with an error
 // matching target as DeciderSpec's Outcome.ThenError matches one. It fails when every Apply
-// succeeded, when one panicked, and when Resume failed as Then describes.
+// succeeded, when one panicked, when Resume failed as Then describes, and when an Apply
+// changed the event it was given; a failure says each of these that happened.
 func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
 	f := g.feed()
-	if msg := g.unchanged(f.events); msg != "" {
-		g.tb.Errorf("%s\n%s", g.fedContext(&f), msg)
-		return
-	}
+	var got string
 	var pe *panicError
 	switch {
 	case f.resume != "" || errors.As(f.err, &pe):
-		g.tb.Errorf("%s\nthen: want error %v\ngot: %s", g.fedContext(&f), target, f.failure())
+		got = fmt.Sprintf("\nthen: want error %v\ngot: %s", target, f.failure())
 	case f.err == nil:
-		g.tb.Errorf("%s\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s",
-			g.fedContext(&f), target, target, indent(render(g.query(f.p))))
+		got = fmt.Sprintf("\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s", target, target, indent(render(g.query(f.p))))
 	case !matches(f.err, target):
-		g.tb.Errorf("%s\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", g.fedContext(&f), target, f.at, f.err, mismatch(f.err, target))
+		got = fmt.Sprintf("\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", target, f.at, f.err, mismatch(f.err, target))
+	}
+	// An Apply that changed an event is reported along with the failure, which the change
+	// may have caused: told one at a time, the other would appear once that one was fixed.
+	if changed := g.unchanged(f.events); changed != "" {
+		got += "\n" + changed
+	}
+	if got != "" {
+		g.tb.Errorf("%s%s", g.fedContext(&f), got)
 	}
 }
 

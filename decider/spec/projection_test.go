@@ -148,6 +148,16 @@ func TestProjectionSpec(t *testing.T) {
 			spec.ForProjection(tb, func() *meddler { return &meddler{data: true, err: errOverdrawn} }, codec, func(*meddler) int { return 0 }).
 				Given("a", deposited{1}).Then(0)
 		}, true, []string{"got: Apply of [0] failed: overdrawn", `then: Apply changed the Data of [0] it was given: {"amount":1}, now {"amount":1 `}},
+		{"ThenError fails when an Apply that fails otherwise changed the Metadata it was given, saying both", func(tb testing.TB) {
+			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true, err: errors.New("other")} }, codec, func(*meddler) int { return 0 }).
+				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).ThenError(errOverdrawn)
+		}, true, []string{"got: Apply of [0] failed: other", "errors differ", "then: Apply changed the Metadata of [0] it was given"}},
+		{"ThenError fails when an Apply panics after one changed the Metadata it was given, saying both", func(tb testing.TB) {
+			// The second event has no metadata: writing into it panics.
+			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
+				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).Given("a", deposited{2}).ThenError(errOverdrawn)
+		}, true, []string{"got: Apply of [1] panicked: assignment to entry in nil map", "spec_test.(*meddler).Apply",
+			"then: Apply changed the Metadata of [0] it was given"}},
 		{"gives each event its metadata", func(tb testing.TB) {
 			spec.ForProjection(tb, newBalances, codec, func(b *balances) map[string]string { return b.tenant }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).
