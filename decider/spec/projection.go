@@ -136,7 +136,7 @@ func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMess
 // parameter of its own, so it is a function.) g is left as it was.
 //
 //	orders := spec.ForProjection(t, newP, restaurant.Codec{}, query).Given("restaurant-r1", created)
-//	spec.WithCodec(orders, order.Codec{}).Given("order-o1", placed).Then(want)
+//	spec.WithCodec(orders, order.Codec{}).Given("order-o1", orderCreated).Then(want)
 func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P, S, E], codec eventsourcing.Codec[F]) *ProjectionSpec[P, S, F] {
 	g.tb.Helper()
 	if codec == nil {
