@@ -234,7 +234,7 @@ func describe(opCtx *graphql.OperationContext) Operation {
 		if o.Name != "" {
 			op.Name = o.Name
 		}
-		op.Field = firstField(o.SelectionSet, 0)
+		op.Field = firstField(o.SelectionSet, map[*ast.FragmentDefinition]bool{})
 	}
 	return op
 }
@@ -256,29 +256,30 @@ func describeRaw(query, name string) Operation {
 	if o.Name != "" {
 		op.Name = o.Name
 	}
-	op.Field = firstField(o.SelectionSet, 0)
+	op.Field = firstField(o.SelectionSet, map[*ast.FragmentDefinition]bool{})
 	return op
 }
 
 // firstField returns the name of the first field of set, looking into inline fragments and
 // fragment spreads (subscription { ... on Subscription { events { … } } } subscribes to
-// events); "" when there is none. depth bounds the walk: validation refuses fragment cycles,
-// but describe also sees documents that failed it.
-func firstField(set ast.SelectionSet, depth int) string {
-	if depth > 8 {
-		return ""
-	}
+// events); "" when there is none. It walks each fragment once, seen holding those it
+// walked, so a cycle (validation refuses them, but describe also sees documents that failed
+// it) ends the walk, and so does a document's end: nesting needs no bound of its own, the
+// parser went as deep. (A bound of 8 made a subscription behind fragments nested deeper
+// report the field "", so count in graphql_subscriptions{kind=""}.)
+func firstField(set ast.SelectionSet, seen map[*ast.FragmentDefinition]bool) string {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
 			return sel.Name
 		case *ast.InlineFragment:
-			if name := firstField(sel.SelectionSet, depth+1); name != "" {
+			if name := firstField(sel.SelectionSet, seen); name != "" {
 				return name
 			}
 		case *ast.FragmentSpread:
-			if sel.Definition != nil {
-				if name := firstField(sel.Definition.SelectionSet, depth+1); name != "" {
+			if d := sel.Definition; d != nil && !seen[d] {
+				seen[d] = true
+				if name := firstField(d.SelectionSet, seen); name != "" {
 					return name
 				}
 			}

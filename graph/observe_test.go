@@ -339,11 +339,23 @@ func TestConfig_Observer_subscriptionStartedOnceLive(t *testing.T) {
 }
 
 // A subscription whose root field is selected through a fragment is reported with that field
-// (the subscriptions gauge's kind label, the log line's field); it was reported with "".
+// (the subscriptions gauge's kind label, the log line's field); it was reported with "", also
+// behind fragments nested more than 8 deep, which a client may send (the server then exported
+// graphql_subscriptions{kind=""}, not one of graph.SubscriptionFields).
 func TestObserver_subscriptionFieldThroughAFragment(t *testing.T) {
+	const deep = 12
+	var spreads strings.Builder
+	spreads.WriteString("subscription S { ...F0 }")
+	for i := range deep {
+		fmt.Fprintf(&spreads, " fragment F%d on Subscription { ...F%d }", i, i+1)
+	}
+	fmt.Fprintf(&spreads, " fragment F%d on Subscription { events { position } }", deep)
 	for name, q := range map[string]string{
 		"inline": `subscription S { ... on Subscription { events { position } } }`,
 		"spread": `subscription S { ...F } fragment F on Subscription { events { position } }`,
+		"inline fragments nested deep": "subscription S { " + strings.Repeat("... on Subscription { ", deep) + "events { position }" +
+			strings.Repeat(" }", deep) + " }",
+		"spreads nested deep": spreads.String(),
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := newOpRecorder()
