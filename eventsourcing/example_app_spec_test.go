@@ -5,6 +5,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/eventsourcing/projectionspec"
 )
 
 // The Example's account rules as given-when-then specs: what the README's snippet shows.
@@ -48,7 +49,7 @@ func TestWelcomeBonus(t *testing.T) {
 func TestBalances(t *testing.T) {
 	newBalances := func() *balances { return &balances{codec: accountCodec(), m: map[string]int{}} }
 	ofA := func(b *balances) int { return b.of("a") }
-	opened := spec.ForProjection(t, newBalances, accountCodec(), ofA).Given("account-a", accountOpened{ID: "a"})
+	opened := projectionspec.For(t, newBalances, accountCodec(), ofA).Given("account-a", accountOpened{ID: "a"})
 	t.Run("deposits and withdrawals move the balance", func(t *testing.T) {
 		opened.In(t).Given("account-a", deposited{ID: "a", Amount: 5}, withdrawn{ID: "a", Amount: 2}).Then(3)
 	})

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
-	"github.com/eventgraph/eventgraph/decider/spec"
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/eventsourcing/projectionspec"
 	"github.com/eventgraph/eventgraph/readmodel"
 )
 
@@ -109,7 +109,7 @@ func TestRestaurants_spec(t *testing.T) {
 	}
 	newRestaurants := func() *readmodel.Restaurants { return readmodel.NewRestaurants() }
 	created := restaurant.RestaurantCreated{RestaurantID: "r1", Name: "Luigi's", Menu: menu("m1")}
-	r1 := spec.ForProjection(t, newRestaurants, restaurant.Codec{}, get("r1")).Given(restaurant.StreamID("r1"), created)
+	r1 := projectionspec.For(t, newRestaurants, restaurant.Codec{}, get("r1")).Given(restaurant.StreamID("r1"), created)
 	t.Run("an order placed raises the restaurant's version", func(t *testing.T) {
 		placed := restaurant.RestaurantOrderPlaced{RestaurantID: "r1", OrderID: "o1", MenuItems: []restaurant.MenuItem{pizza()}}
 		r1.In(t).Given(restaurant.StreamID("r1"), placed).
@@ -117,13 +117,13 @@ func TestRestaurants_spec(t *testing.T) {
 	})
 	t.Run("other events leave it as it was", func(t *testing.T) {
 		others := r1.In(t).Given(restaurant.StreamID("r2"), restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")})
-		spec.WithCodec(others, order.Codec{}).
+		projectionspec.WithCodec(others, order.Codec{}).
 			Given(order.StreamID("o1"), order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: []restaurant.MenuItem{pizza()}}).
 			GivenRaw("audit-1", "AuditNoted", []byte(`{"by":"ops"}`)).
 			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1}, true})
 	})
 	t.Run("a menu changed for a restaurant never created is ignored", func(t *testing.T) {
-		spec.ForProjection(t, newRestaurants, restaurant.Codec{}, get("ghost")).
+		projectionspec.For(t, newRestaurants, restaurant.Codec{}, get("ghost")).
 			Given(restaurant.StreamID("ghost"), restaurant.RestaurantMenuChanged{RestaurantID: "ghost", Menu: menu("m")}).
 			Then(got{})
 	})

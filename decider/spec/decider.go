@@ -3,13 +3,12 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
-	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
+
+	"github.com/eventgraph/eventgraph/internal/specfmt"
 )
 
 // DeciderSpec is a decider with its given history, waiting for a command.
@@ -22,7 +21,7 @@ type DeciderSpec[C, S, E any] struct {
 // For starts a decider spec for d, with no events given yet.
 func For[C, S, E any](tb testing.TB, d decider.Decider[C, S, E]) *DeciderSpec[C, S, E] {
 	tb.Helper()
-	return newDeciderSpec(tb, d, nil, caller())
+	return newDeciderSpec(tb, d, nil, specfmt.Caller())
 }
 
 func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], given []E, at string) *DeciderSpec[C, S, E] {
@@ -34,7 +33,7 @@ func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], give
 // base.In(t).When(c).Then(...); without In they go to the test For was given.
 func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
 	tb.Helper()
-	return newDeciderSpec(tb, g.d, g.given, caller())
+	return newDeciderSpec(tb, g.d, g.given, specfmt.Caller())
 }
 
 // Given returns the spec with events added to the stream's history. (It is a method
@@ -44,7 +43,7 @@ func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
 func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	g.tb.Helper()
 	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return newDeciderSpec(g.tb, g.d, given, caller())
+	return newDeciderSpec(g.tb, g.d, given, specfmt.Caller())
 }
 
 // When decides c over the fold of the given events. The test fails if the outcome is never
@@ -54,7 +53,7 @@ func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 // state it was given.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
-	at := caller()
+	at := specfmt.Caller()
 	initial := takeSnapshot(g.d.InitialState)
 	state := g.d.Fold(g.given...)
 	folded := takeSnapshot(state)
@@ -68,7 +67,7 @@ func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 		// there by a Decide whose command is then rejected, or whose events say something
 		// else, would make the next command decided over a state no event made.
 		g.tb.Errorf("%s\nDecide changed the state it was given in place (- before, + after); a command handler keeps that state for "+
-			"the stream's next command, so Decide must only read it and put what changes in its events:\n%s", o.context(), indent(diff))
+			"the stream's next command, so Decide must only read it and put what changes in its events:\n%s", o.context(), specfmt.Indent(diff))
 	}
 	o.checked = newStep(g.tb, at, "the outcome of this When was never checked: call Then, ThenError or ThenInvalid", o.context)
 	return o
@@ -96,14 +95,14 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 	tb.Helper()
 	o.checked.do()
 	if o.err != nil {
-		tb.Errorf("%s\nthen: want events\n%s\ngot error: %v (%T)", o.context(), indent(renderList(want)), o.err, o.err)
+		tb.Errorf("%s\nthen: want events\n%s\ngot error: %v (%T)", o.context(), specfmt.Indent(specfmt.RenderList(want)), o.err, o.err)
 		return
 	}
 	if len(want) == 0 && len(o.events) == 0 {
 		return
 	}
 	if !reflect.DeepEqual(want, o.events) {
-		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), indent(diffValues(renderList(want), renderList(o.events))))
+		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), specfmt.Indent(specfmt.DiffValues(specfmt.RenderList(want), specfmt.RenderList(o.events))))
 	}
 }
 
@@ -119,31 +118,13 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 	tb.Helper()
 	o.checked.do()
 	if o.err == nil {
-		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, indent(renderList(o.events)))
+		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, specfmt.Indent(specfmt.RenderList(o.events)))
 		return
 	}
 	o.eventsWithError()
-	if !matches(o.err, target) {
-		tb.Errorf("%s\nthen: want error %v\ngot error: %v\n%s", o.context(), target, o.err, mismatch(o.err, target))
+	if !specfmt.Matches(o.err, target) {
+		tb.Errorf("%s\nthen: want error %v\ngot error: %v\n%s", o.context(), target, o.err, specfmt.Mismatch(o.err, target))
 	}
-}
-
-// mismatch explains, for a failure report, how err differs from target, which it does not
-// match (see matches): a diff of the two, or of target and the error of its type in err's
-// chain when target is structured, with textOnly's hint.
-func mismatch(err, target error) string {
-	same := sameType(err, target)
-	if same != nil && !structured(target) && reflect.TypeOf(target).Kind() == reflect.Pointer && renderError(same) == renderError(target) {
-		// Two such errors that render alike would make a diff without a difference: a
-		// pointer without exported fields is a sentinel, the same only if the same pointer.
-		return fmt.Sprintf("both are %T, which has no exported fields, so it is matched by errors.Is alone: "+
-			"the same pointer, or an error wrapping it with %%w (export its fields to compare them instead)", target)
-	}
-	got := err
-	if same != nil && structured(target) {
-		got = same // compare the fields of the error of target's type
-	}
-	return "errors differ (- want, + got):\n" + indent(diffValues(renderError(target), renderError(got))) + textOnly(err, target)
 }
 
 // ThenInvalid checks that the command was rejected as invalid input with a
@@ -156,7 +137,7 @@ func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 	var ve *decider.ValidationError
 	switch {
 	case o.err == nil:
-		tb.Errorf("%s\nthen: want invalid %s\ngot no error, events:\n%s", o.context(), field, indent(renderList(o.events)))
+		tb.Errorf("%s\nthen: want invalid %s\ngot no error, events:\n%s", o.context(), field, specfmt.Indent(specfmt.RenderList(o.events)))
 	case !errors.As(o.err, &ve):
 		tb.Errorf("%s\nthen: want invalid %s\ngot error: %v (%T)", o.context(), field, o.err, o.err)
 	case ve.Field != field:
@@ -171,98 +152,11 @@ func (o *Outcome[C, S, E]) eventsWithError() {
 	tb.Helper()
 	if o.err != nil && len(o.events) > 0 {
 		tb.Errorf("%s\nthen: Decide returned events along with its error %v; they would be discarded:\n%s",
-			o.context(), o.err, indent(renderList(o.events)))
+			o.context(), o.err, specfmt.Indent(specfmt.RenderList(o.events)))
 	}
 }
 
 // context describes the given events and the command.
 func (o *Outcome[C, S, E]) context() string {
-	return fmt.Sprintf("given:\n%s\nwhen:\n%s", indent(renderList(o.spec.given)), indent(render(o.command)))
-}
-
-// textOnly returns a hint for a failure report when err's text holds the text of target, a
-// sentinel, but its chain does not hold target: the error was made with %v instead of %w.
-func textOnly(err, target error) string {
-	if target == nil || structured(target) || !strings.Contains(err.Error(), target.Error()) {
-		return ""
-	}
-	return "\nthe error's text holds the wanted error's, but the error does not wrap it: make it with fmt.Errorf's %w, not %v, " +
-		"so that errors.Is (and so the API's error codes) finds it"
-}
-
-// matches reports whether err matches target as ThenError describes.
-func matches(err, target error) bool {
-	if target == nil {
-		return false
-	}
-	if errors.Is(err, target) {
-		return true
-	}
-	if !structured(target) {
-		return false
-	}
-	want := reflect.TypeOf(target)
-	for _, e := range chain(err) {
-		if reflect.TypeOf(e) == want && reflect.DeepEqual(e, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameType returns the first error in err's chain of target's type, or nil.
-func sameType(err, target error) error {
-	want := reflect.TypeOf(target)
-	for _, e := range chain(err) {
-		if reflect.TypeOf(e) == want {
-			return e
-		}
-	}
-	return nil
-}
-
-// structured reports whether err is a pointer to a struct with exported fields.
-func structured(err error) bool {
-	v := reflect.ValueOf(err)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	for _, f := range reflect.VisibleFields(v.Elem().Type()) {
-		if f.IsExported() {
-			return true
-		}
-	}
-	return false
-}
-
-// chain lists err and every error it wraps, depth first.
-func chain(err error) []error {
-	var out []error
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		out = append(out, e)
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		}
-	}
-	walk(err)
-	return out
-}
-
-// caller returns the file and line that called the function calling it, as a test
-// failure names them.
-func caller() string {
-	_, file, line, ok := runtime.Caller(2)
-	if !ok {
-		return "a spec"
-	}
-	return fmt.Sprintf("%s:%d", filepath.Base(file), line)
+	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderList(o.spec.given)), specfmt.Indent(specfmt.Render(o.command)))
 }

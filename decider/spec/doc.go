@@ -1,20 +1,14 @@
-// Package spec holds given-when-then test helpers for deciders, views, sagas and
-// projections:
+// Package spec holds given-when-then test helpers for deciders, views and sagas:
 //
 //	spec.For(t, restaurant.Decider()).Given(created).When(placeOrder).Then(orderPlaced)
 //	spec.For(t, restaurant.Decider()).When(placeOrder).ThenError(decider.ErrNotFound)
 //	spec.For(t, restaurant.Decider()).When(badInput).ThenInvalid("menu.menuItems[0].price")
 //	spec.ForView(t, restaurant.View()).Given(created, menuChanged).Then(summary)
 //	spec.ForSaga(t, order.Saga()).When(orderPlaced).Then(createOrder)
-//	r1 := spec.ForProjection(t, newRestaurants, restaurant.Codec{}, get("r1")).Given(restaurant.StreamID("r1"), created)
-//	r1.Given(restaurant.StreamID("r1"), menuChanged).Then(want)
-//	spec.WithCodec(r1, order.Codec{}).Given(order.StreamID("o1"), orderCreated).Then(want)
 //
-// Deciders, views and sagas are pure, and so are their specs. A projection (an
-// eventsourcing.Projection, a read model) is fed encoded events from a store: its spec
-// encodes the events given with the codec (another aggregate's with theirs, through
-// WithCodec), appends them to a new in-memory store, feeds the log to a new projection and
-// compares what the query reads.
+// Deciders, views and sagas are pure, and so are their specs: the package depends on
+// package decider alone. A projection (a read model) is fed encoded events by a store; its
+// specs are in package eventsourcing/projectionspec.
 //
 // Given is a method, not an argument of For, so that events of concrete types convert to
 // the decider's event interface (Go's type inference would not convert them).

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
+
+	"github.com/eventgraph/eventgraph/internal/specfmt"
 )
 
 // SagaSpec is a saga waiting for an event.
@@ -32,7 +34,7 @@ func (g *SagaSpec[E, C]) In(tb testing.TB) *SagaSpec[E, C] {
 func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
 	g.tb.Helper()
 	r := &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
-	r.checked = newStep(g.tb, caller(), "the reaction to this When was never checked: call Then", r.context)
+	r.checked = newStep(g.tb, specfmt.Caller(), "the reaction to this When was never checked: call Then", r.context)
 	return r
 }
 
@@ -57,9 +59,11 @@ func (r *Reaction[E, C]) Then(want ...C) {
 	}
 	if !reflect.DeepEqual(want, r.commands) {
 		r.tb.Errorf("%s\nthen: commands differ (- want, + got):\n%s",
-			r.context(), indent(diffValues(renderList(want), renderList(r.commands))))
+			r.context(), specfmt.Indent(specfmt.DiffValues(specfmt.RenderList(want), specfmt.RenderList(r.commands))))
 	}
 }
 
 // context describes the event.
-func (r *Reaction[E, C]) context() string { return fmt.Sprintf("when:\n%s", indent(render(r.event))) }
+func (r *Reaction[E, C]) context() string {
+	return fmt.Sprintf("when:\n%s", specfmt.Indent(specfmt.Render(r.event)))
+}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/eventgraph/eventgraph/internal/specfmt"
 )
 
 // snapshot is a decider's InitialState as the checks that folding left it as it was see
@@ -27,7 +29,7 @@ func takeSnapshot(v any) snapshot {
 	slices.Sort(s.spare) // in the order of their paths, not of a map's walk
 
 	if _, err := json.Marshal(v); err == nil { // else render's %#v, which orders NaN keys at random
-		s.json = render(v)
+		s.json = specfmt.Render(v)
 	}
 	return s
 }
@@ -41,10 +43,10 @@ func (s snapshot) changedTo(after snapshot) string {
 	case s.deep == after.deep:
 		return ""
 	case s.json != after.json:
-		return diffValues(s.json, after.json)
+		return specfmt.DiffValues(s.json, after.json)
 	}
 	// JSON does not show the change: show the walks, a line each.
-	return diffValues(s.deep, after.deep)
+	return specfmt.DiffValues(s.deep, after.deep)
 }
 
 // inPlace reports, for a failure, how InitialState lets folds share memory: how a fold
@@ -53,10 +55,10 @@ func (s snapshot) changedTo(after snapshot) string {
 func inPlace(before, after snapshot) string {
 	var msgs []string
 	if diff := before.changedTo(after); diff != "" {
-		msgs = append(msgs, "InitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n"+indent(diff))
+		msgs = append(msgs, "InitialState was changed in place (- before, + after); every fold starts from it, so Evolve must build a new state from it (maps and slices made as first needed):\n"+specfmt.Indent(diff))
 	}
 	if len(before.spare) > 0 {
-		msgs = append(msgs, "InitialState holds a slice with spare capacity (len < cap); every fold starts from it, so an append in Evolve writes into the one backing array they share, and folds of different streams overwrite each other's elements. Make it nil, or clip it (slices.Clip) so that len == cap:\n"+indent(strings.Join(before.spare, "\n")))
+		msgs = append(msgs, "InitialState holds a slice with spare capacity (len < cap); every fold starts from it, so an append in Evolve writes into the one backing array they share, and folds of different streams overwrite each other's elements. Make it nil, or clip it (slices.Clip) so that len == cap:\n"+specfmt.Indent(strings.Join(before.spare, "\n")))
 	}
 	return strings.Join(msgs, "\n")
 }

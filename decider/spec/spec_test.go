@@ -5,79 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/internal/spectest"
 )
-
-// recorder is a testing.TB that records failures instead of failing the test.
-type recorder struct {
-	testing.TB
-	mu       sync.Mutex
-	logs     []string
-	failed   bool
-	cleanups []func() // run when record's f returns, last first, as a test's are
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Cleanup(f func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.cleanups = append(r.cleanups, f)
-}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.logs = append(r.logs, fmt.Sprintf(format, args...))
-	r.failed = true
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	runtime.Goexit()
-}
-
-func (r *recorder) Fail() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failed = true
-}
-
-func (r *recorder) FailNow() {
-	r.Fail()
-	runtime.Goexit()
-}
-
-func (r *recorder) Failed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failed
-}
-
-// record runs f with a recorder in its own goroutine (so FailNow can end it) and returns
-// what f reported.
-func record(t *testing.T, f func(tb testing.TB)) (failed bool, log string) {
-	t.Helper()
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() {
-			for i := len(r.cleanups) - 1; i >= 0; i-- {
-				r.cleanups[i]()
-			}
-		}()
-		f(r)
-	}()
-	<-done
-	return r.Failed(), strings.Join(r.logs, "\n")
-}
 
 // A bank account: deposits of positive amounts, withdrawals up to the balance.
 type (
@@ -494,7 +428,7 @@ func TestDeciderSpec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if failed != tt.wantFail {
 				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
 			}
@@ -542,7 +476,7 @@ func TestViewSpec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if failed != tt.wantFail {
 				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
 			}
@@ -565,7 +499,7 @@ var errOpaque = &opaqueError{code: 2}
 func TestViewSpec_SameRendering(t *testing.T) {
 	type hidden struct{ n int }
 	count := decider.View[hidden, int]{Evolve: func(s hidden, e int) hidden { return hidden{s.n + e} }}
-	failed, log := record(t, func(tb testing.TB) { spec.ForView(tb, count).Given(1, 2).Then(hidden{2}) })
+	failed, log := spectest.Record(t, func(tb testing.TB) { spec.ForView(tb, count).Given(1, 2).Then(hidden{2}) })
 	if !failed || !strings.Contains(log, "render the same") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure that explains the values render the same", failed, log)
 	}
@@ -596,7 +530,7 @@ func TestSagaSpec(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if failed != tt.wantFail {
 				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
 			}
@@ -629,10 +563,10 @@ func TestIn(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			parent := &recorder{TB: t}
-			subFailed, _ := record(t, func(sub testing.TB) { check(parent, sub) })
+			parent := &spectest.Recorder{TB: t}
+			subFailed, _ := spectest.Record(t, func(sub testing.TB) { check(parent, sub) })
 			if !subFailed || parent.Failed() {
-				t.Errorf("the subtest failed: %v, the parent: %v (%s); want the subtest alone to fail", subFailed, parent.Failed(), strings.Join(parent.logs, "; "))
+				t.Errorf("the subtest failed: %v, the parent: %v (%s); want the subtest alone to fail", subFailed, parent.Failed(), parent.Failures())
 			}
 		})
 	}

@@ -8,13 +8,14 @@ import (
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/internal/spectest"
 )
 
 // TestDeciderSpec_uncheckedOutcome: a When whose outcome is never checked fails the test
 // when it ends, from the testing package, so the failure names the When's own line.
 func TestDeciderSpec_uncheckedOutcome(t *testing.T) {
 	var line int
-	failed, log := record(t, func(tb testing.TB) {
+	failed, log := spectest.Record(t, func(tb testing.TB) {
 		_, _, line, _ = runtime.Caller(0)
 		spec.For(tb, account()).When(deposit{1})
 	})
@@ -37,11 +38,11 @@ func TestSpecs_baseStepsNeedNoOutcome(t *testing.T) {
 		"ForView, Given": func(tb testing.TB) { spec.ForView(tb, balance).Given(deposited{5}) },
 		"ForSaga":        func(tb testing.TB) { spec.ForSaga(tb, refund) },
 	} {
-		if failed, log := record(t, base); failed {
+		if failed, log := spectest.Record(t, base); failed {
 			t.Errorf("a base spec of %s, carried on nowhere, failed:\n%s", name, log)
 		}
 	}
-	failed, log := record(t, func(tb testing.TB) {
+	failed, log := spectest.Record(t, func(tb testing.TB) {
 		base := spec.For(tb, account())
 		rich := base.Given(deposited{5})
 		rich.When(withdraw{3}).Then(withdrawn{3})
@@ -61,7 +62,7 @@ func TestSpecs_baseStepsNeedNoOutcome(t *testing.T) {
 func TestSagaSpec_unchecked(t *testing.T) {
 	refund := decider.Saga[any, any]{React: func(any) []any { return []any{deposit{1}} }}
 	var line int
-	failed, log := record(t, func(tb testing.TB) {
+	failed, log := spectest.Record(t, func(tb testing.TB) {
 		_, _, line, _ = runtime.Caller(0)
 		spec.ForSaga(tb, refund).When(withdrawn{150})
 	})
@@ -69,7 +70,7 @@ func TestSagaSpec_unchecked(t *testing.T) {
 	if !failed || !strings.Contains(log, want) || !strings.Contains(log, "spec_test.withdrawn") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure saying %q with the event", failed, log, want)
 	}
-	failed, log = record(t, func(tb testing.TB) {
+	failed, log = spectest.Record(t, func(tb testing.TB) {
 		s := spec.ForSaga(tb, refund)
 		if got := s.When(withdrawn{150}).Commands(); len(got) != 1 {
 			tb.Errorf("Commands = %v, want one", got)

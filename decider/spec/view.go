@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
+
+	"github.com/eventgraph/eventgraph/internal/specfmt"
 )
 
 // ViewSpec is a view with its given events, waiting for the expected state.
@@ -18,7 +20,7 @@ type ViewSpec[S, E any] struct {
 // ForView starts a view spec for v, with no events given yet.
 func ForView[S, E any](tb testing.TB, v decider.View[S, E]) *ViewSpec[S, E] {
 	tb.Helper()
-	return newViewSpec(tb, v, nil, caller())
+	return newViewSpec(tb, v, nil, specfmt.Caller())
 }
 
 func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given []E, at string) *ViewSpec[S, E] {
@@ -29,14 +31,14 @@ func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given []E, at st
 // DeciderSpec.In).
 func (g *ViewSpec[S, E]) In(tb testing.TB) *ViewSpec[S, E] {
 	tb.Helper()
-	return newViewSpec(tb, g.v, g.given, caller())
+	return newViewSpec(tb, g.v, g.given, specfmt.Caller())
 }
 
 // Given returns the spec with events added to those the view folds.
 func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	g.tb.Helper()
 	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return newViewSpec(g.tb, g.v, given, caller())
+	return newViewSpec(g.tb, g.v, given, specfmt.Caller())
 }
 
 // Then checks that the view folds the given events into want (by reflect.DeepEqual), and
@@ -50,11 +52,11 @@ func (g *ViewSpec[S, E]) Then(want S) {
 		g.tb.Errorf("%s\n%s", g.context(), msg)
 	}
 	if !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", g.context(), indent(diffValues(render(want), render(got))))
+		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", g.context(), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 
 // context describes the given events.
 func (g *ViewSpec[S, E]) context() string {
-	return fmt.Sprintf("given:\n%s", indent(renderList(g.given)))
+	return fmt.Sprintf("given:\n%s", specfmt.Indent(specfmt.RenderList(g.given)))
 }

@@ -1,4 +1,7 @@
-package spec
+// Package specfmt formats the failure reports of the given-when-then specs (packages
+// decider/spec and eventsourcing/projectionspec): values as their Go type and indented JSON,
+// line diffs, errors and how one fails to match another, and the line a spec was written at.
+package specfmt
 
 import (
 	"encoding/json"
@@ -7,9 +10,9 @@ import (
 	"strings"
 )
 
-// render shows v as its Go type followed by its indented JSON, or %#v when v has no JSON
+// Render shows v as its Go type followed by its indented JSON, or %#v when v has no JSON
 // form.
-func render(v any) string {
+func Render(v any) string {
 	if v == nil {
 		return "<nil>"
 	}
@@ -17,21 +20,21 @@ func render(v any) string {
 	if err != nil {
 		return fmt.Sprintf("%#v", v)
 	}
-	return fmt.Sprintf("%s %s", typeName(v), b)
+	return fmt.Sprintf("%s %s", TypeName(v), b)
 }
 
 // importPath matches the directories of an import path in a type's name.
 var importPath = regexp.MustCompile(`[\w.~-]+/`)
 
-// typeName is v's type as %T shows it, with the type arguments of a generic type named
+// TypeName is v's type as %T shows it, with the type arguments of a generic type named
 // by their packages' names rather than their whole import paths:
 // decider.Either[spec_test.add,spec_test.flip].
-func typeName(v any) string {
+func TypeName(v any) string {
 	return importPath.ReplaceAllString(fmt.Sprintf("%T", v), "")
 }
 
-// renderList shows each value of vs with its index, or "(none)".
-func renderList[T any](vs []T) string {
+// RenderList shows each value of vs with its index, or "(none)".
+func RenderList[T any](vs []T) string {
 	if len(vs) == 0 {
 		return "(none)"
 	}
@@ -40,19 +43,19 @@ func renderList[T any](vs []T) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		fmt.Fprintf(&b, "[%d] %s", i, render(v))
+		fmt.Fprintf(&b, "[%d] %s", i, Render(v))
 	}
 	return b.String()
 }
 
-// renderError shows an error with its message and its concrete type, and the fields of
+// RenderError shows an error with its message and its concrete type, and the fields of
 // a structured (pointer to struct) error.
-func renderError(err error) string {
+func RenderError(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
 	s := fmt.Sprintf("%T: %v", err, err)
-	if structured(err) {
+	if Structured(err) {
 		if b, jerr := json.MarshalIndent(err, "", "  "); jerr == nil {
 			s += "\n" + string(b)
 		}
@@ -60,15 +63,15 @@ func renderError(err error) string {
 	return s
 }
 
-// indent indents every line of s by two spaces.
-func indent(s string) string {
+// Indent indents every line of s by two spaces.
+func Indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }
 
-// diffValues is a line diff of want and got: common lines start with "  ", lines only in
+// DiffValues is a line diff of want and got: common lines start with "  ", lines only in
 // want with "- ", lines only in got with "+ ". When both render the same (values that
 // differ only in what JSON does not show, such as nil and empty slices), it says so.
-func diffValues(want, got string) string {
+func DiffValues(want, got string) string {
 	if want == got {
 		return want + "\n(the values render the same but differ, e.g. in nil versus empty slices or unexported fields)"
 	}

@@ -1,4 +1,14 @@
-package spec
+// Package projectionspec holds given-when-then specs for projections (read models): the
+// events given are encoded by a codec, appended to a new in-memory store, and fed as the
+// log to a new projection, whose query Then compares with what it should read.
+//
+//	projectionspec.For(t, newRestaurants, restaurant.Codec{}, get("r1")).
+//		Given(restaurant.StreamID("r1"), created, menuChanged).Then(want)
+//
+// Deciders, views and sagas are pure, and package decider/spec specifies them; a
+// projection is fed encoded events by a Runner, so its spec needs a store, which is why it
+// lives beside package eventsourcing.
+package projectionspec
 
 import (
 	"bytes"
@@ -15,11 +25,12 @@ import (
 	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/specfmt"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/memory"
 )
 
-// ProjectionSpec is a projection (a read model) with its given log, waiting for what a
+// Spec is a projection (a read model) with its given log, waiting for what a
 // query of it should return.
 //
 // Unlike a view, a projection is fed the log's events as a store hands them to a Runner:
@@ -29,7 +40,7 @@ import (
 // fed, as a Runner feeds it, the events after the position its Resume returns. A failure
 // shows the given log: of more than 40 events, the first and last ten and those near the
 // event whose Apply failed.
-type ProjectionSpec[P eventsourcing.Projection, S, E any] struct {
+type Spec[P eventsourcing.Projection, S, E any] struct {
 	tb    testing.TB
 	newP  func() P
 	codec eventsourcing.Codec[E]
@@ -75,22 +86,22 @@ type givenEvent struct {
 	at       time.Time // its time, when At set it
 }
 
-// ForProjection starts a projection spec, with no events given yet: newP makes the projection
+// For starts a projection spec, with no events given yet: newP makes the projection
 // (each Then feeds a new one), codec encodes the events Given takes, and query reads the
 // projection for Then to compare. A constructor that takes options or returns an error is
 // not a func() P (Go then reports that it cannot infer P, S and E): wrap it, as in
 // func() *Balances { return NewBalances(WithLimit(3)) }.
-func ForProjection[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, codec eventsourcing.Codec[E], query func(P) S) *ProjectionSpec[P, S, E] {
+func For[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, codec eventsourcing.Codec[E], query func(P) S) *Spec[P, S, E] {
 	tb.Helper()
 	if newP == nil || codec == nil || query == nil {
-		tb.Fatalf("spec.ForProjection needs a constructor, a codec and a query")
+		tb.Fatalf("projectionspec.For needs a constructor, a codec and a query")
 	}
-	return &ProjectionSpec[P, S, E]{tb: tb, newP: newP, codec: codec, query: query}
+	return &Spec[P, S, E]{tb: tb, newP: newP, codec: codec, query: query}
 }
 
 // In returns the spec reporting to tb, for a base spec carried on in subtests (see
-// DeciderSpec.In).
-func (g *ProjectionSpec[P, S, E]) In(tb testing.TB) *ProjectionSpec[P, S, E] {
+// spec.DeciderSpec.In of package decider/spec).
+func (g *Spec[P, S, E]) In(tb testing.TB) *Spec[P, S, E] {
 	tb.Helper()
 	c := *g
 	c.tb = tb
@@ -99,20 +110,20 @@ func (g *ProjectionSpec[P, S, E]) In(tb testing.TB) *ProjectionSpec[P, S, E] {
 
 // Given returns the spec with events appended to stream, encoded by the spec's codec. It
 // stops the test when the codec cannot encode one.
-func (g *ProjectionSpec[P, S, E]) Given(stream string, events ...E) *ProjectionSpec[P, S, E] {
+func (g *Spec[P, S, E]) Given(stream string, events ...E) *Spec[P, S, E] {
 	g.tb.Helper()
 	return g.GivenMetadata(stream, nil, events...)
 }
 
 // GivenMetadata is Given with metadata on each event, as Meta.Metadata and the handler's
 // own keys (commandId, correlationId, causationId) put there.
-func (g *ProjectionSpec[P, S, E]) GivenMetadata(stream string, metadata map[string]string, events ...E) *ProjectionSpec[P, S, E] {
+func (g *Spec[P, S, E]) GivenMetadata(stream string, metadata map[string]string, events ...E) *Spec[P, S, E] {
 	g.tb.Helper()
 	added := make([]givenEvent, 0, len(events))
 	for i, e := range events {
 		typ, data, err := g.codec.Encode(e)
 		if err != nil {
-			g.tb.Fatalf("spec: Given: event [%d] of stream %s: the codec cannot encode it: %v\n%s", i, stream, err, indent(render(e)))
+			g.tb.Fatalf("projectionspec: Given: event [%d] of stream %s: the codec cannot encode it: %v\n%s", i, stream, err, specfmt.Indent(specfmt.Render(e)))
 		}
 		added = append(added, givenEvent{stream: stream, value: e, typ: typ, data: data, metadata: maps.Clone(metadata)})
 	}
@@ -124,7 +135,7 @@ func (g *ProjectionSpec[P, S, E]) GivenMetadata(stream string, metadata map[stri
 // older form of an event that an Upcast codec reads, or a body the projection should
 // refuse. (Another aggregate's events are better given through WithCodec and that
 // aggregate's codec, which keeps them in the form the log holds.)
-func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMessage) *ProjectionSpec[P, S, E] {
+func (g *Spec[P, S, E]) GivenRaw(stream, typ string, data json.RawMessage) *Spec[P, S, E] {
 	g.tb.Helper()
 	return g.with(givenEvent{stream: stream, typ: typ, data: bytes.Clone(data)})
 }
@@ -135,14 +146,14 @@ func (g *ProjectionSpec[P, S, E]) GivenRaw(stream, typ string, data json.RawMess
 // GivenRaw, which a change of the codec would leave behind. (A method cannot take a type
 // parameter of its own, so it is a function.) g is left as it was.
 //
-//	orders := spec.ForProjection(t, newP, restaurant.Codec{}, query).Given("restaurant-r1", created)
-//	spec.WithCodec(orders, order.Codec{}).Given("order-o1", orderCreated).Then(want)
-func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P, S, E], codec eventsourcing.Codec[F]) *ProjectionSpec[P, S, F] {
+//	orders := projectionspec.For(t, newP, restaurant.Codec{}, query).Given("restaurant-r1", created)
+//	projectionspec.WithCodec(orders, order.Codec{}).Given("order-o1", orderCreated).Then(want)
+func WithCodec[F any, P eventsourcing.Projection, S, E any](g *Spec[P, S, E], codec eventsourcing.Codec[F]) *Spec[P, S, F] {
 	g.tb.Helper()
 	if codec == nil {
-		g.tb.Fatalf("spec.WithCodec needs a codec")
+		g.tb.Fatalf("projectionspec.WithCodec needs a codec")
 	}
-	return &ProjectionSpec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given, at: g.at}
+	return &Spec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given, at: g.at}
 }
 
 // At returns the spec with the next event given appended at t (in UTC), and each event
@@ -150,7 +161,7 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *ProjectionSpec[P,
 // reads the events' times (a day's totals, how long a loan was held). Without At, the
 // event at position n has the time 2000-01-01T00:00:00Z plus n seconds. Times may go back,
 // as concurrent appends' may. The zero t sets no time.
-func (g *ProjectionSpec[P, S, E]) At(t time.Time) *ProjectionSpec[P, S, E] {
+func (g *Spec[P, S, E]) At(t time.Time) *Spec[P, S, E] {
 	c := *g
 	c.at = t
 	return &c
@@ -158,7 +169,7 @@ func (g *ProjectionSpec[P, S, E]) At(t time.Time) *ProjectionSpec[P, S, E] {
 
 // with returns a spec whose log is g's followed by added, which it takes; g is left as it
 // was, so that specs carried on from one base see none of each other's events.
-func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S, E] {
+func (g *Spec[P, S, E]) with(added ...givenEvent) *Spec[P, S, E] {
 	c := *g
 	if !g.at.IsZero() && len(added) > 0 {
 		added[0].at, c.at = g.at, time.Time{}
@@ -173,7 +184,7 @@ func (g *ProjectionSpec[P, S, E]) with(added ...givenEvent) *ProjectionSpec[P, S
 // Metadata (a Runner's projections share the events they are fed with each other and with
 // the store); and when a ResumableProjection's Resume fails, panics or returns a position
 // the log does not have.
-func (g *ProjectionSpec[P, S, E]) Then(want S) {
+func (g *Spec[P, S, E]) Then(want S) {
 	g.tb.Helper()
 	f := g.feed()
 	changed := g.unchanged(f.events)
@@ -181,7 +192,7 @@ func (g *ProjectionSpec[P, S, E]) Then(want S) {
 		if changed != "" {
 			changed = "\n" + changed
 		}
-		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s%s", g.fedContext(&f), indent(render(want)), f.failure(), changed)
+		g.tb.Errorf("%s\nthen: want\n%s\ngot: %s%s", g.fedContext(&f), specfmt.Indent(specfmt.Render(want)), f.failure(), changed)
 		return
 	}
 	if changed != "" {
@@ -189,15 +200,15 @@ func (g *ProjectionSpec[P, S, E]) Then(want S) {
 		return
 	}
 	if got := g.query(f.p); !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.fedContext(&f), indent(diffValues(render(want), render(got))))
+		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.fedContext(&f), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 
 // ThenError checks that feeding the given log to a new projection fails, with an error
-// matching target as DeciderSpec's Outcome.ThenError matches one. It fails when every Apply
+// matching target as decider/spec's Outcome.ThenError matches one (specfmt.Matches). It fails when every Apply
 // succeeded, when one panicked, when Resume failed as Then describes, and when an Apply
 // changed the event it was given; a failure says each of these that happened.
-func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
+func (g *Spec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
 	f := g.feed()
 	var got string
@@ -206,9 +217,9 @@ func (g *ProjectionSpec[P, S, E]) ThenError(target error) {
 	case f.resume != "" || errors.As(f.err, &pe):
 		got = fmt.Sprintf("\nthen: want error %v\ngot: %s", target, f.failure())
 	case f.err == nil:
-		got = fmt.Sprintf("\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s", target, target, indent(render(g.query(f.p))))
-	case !matches(f.err, target):
-		got = fmt.Sprintf("\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", target, f.at, f.err, mismatch(f.err, target))
+		got = fmt.Sprintf("\nthen: want an Apply to fail with %v (%T)\ngot no error; the query reads\n%s", target, target, specfmt.Indent(specfmt.Render(g.query(f.p))))
+	case !specfmt.Matches(f.err, target):
+		got = fmt.Sprintf("\nthen: want error %v\ngot: Apply of [%d] failed: %v\n%s", target, f.at, f.err, specfmt.Mismatch(f.err, target))
 	}
 	// An Apply that changed an event is reported along with the failure, which the change
 	// may have caused: told one at a time, the other would appear once that one was fixed.
@@ -243,7 +254,7 @@ type feeding[P any] struct {
 // projection until an Apply fails, as a Runner does: a ResumableProjection only the events
 // after the position its Resume returns. It stops the test when the store refuses an
 // event: the spec's log could not exist.
-func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
+func (g *Spec[P, S, E]) feed() feeding[P] {
 	g.tb.Helper()
 	f := feeding[P]{given: g.given.all(), at: -1}
 	f.events = g.log(f.given)
@@ -254,7 +265,7 @@ func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 		var pe *panicError
 		switch {
 		case errors.As(f.err, &pe):
-			f.resume = fmt.Sprintf("Resume panicked: %v (a Runner stops the projection)\n%s", pe.value, indent(strings.TrimSuffix(string(pe.stack), "\n")))
+			f.resume = fmt.Sprintf("Resume panicked: %v (a Runner stops the projection)\n%s", pe.value, specfmt.Indent(strings.TrimSuffix(string(pe.stack), "\n")))
 		case f.err != nil:
 			f.resume = fmt.Sprintf("Resume failed: %v (%T); a Runner tries it again, feeding the projection nothing meanwhile", f.err, f.err)
 		case f.after < 0:
@@ -276,7 +287,7 @@ func (g *ProjectionSpec[P, S, E]) feed() feeding[P] {
 }
 
 // fedContext describes the given log, and where the projection resumed.
-func (g *ProjectionSpec[P, S, E]) fedContext(f *feeding[P]) string {
+func (g *Spec[P, S, E]) fedContext(f *feeding[P]) string {
 	s := g.context(f.given, f.events, f.at)
 	if f.after > 0 && f.resume == "" {
 		s += fmt.Sprintf("\nResume returned position %d: the projection was fed the events after it", f.after)
@@ -325,7 +336,7 @@ func apply(p eventsourcing.Projection, e store.Event) (err error) {
 func applyFailure(at int, err error) string {
 	var pe *panicError
 	if errors.As(err, &pe) {
-		return fmt.Sprintf("Apply of [%d] panicked: %v\n%s", at, pe.value, indent(strings.TrimSuffix(string(pe.stack), "\n")))
+		return fmt.Sprintf("Apply of [%d] panicked: %v\n%s", at, pe.value, specfmt.Indent(strings.TrimSuffix(string(pe.stack), "\n")))
 	}
 	return fmt.Sprintf("Apply of [%d] failed: %v (%T)", at, err, err)
 }
@@ -334,7 +345,7 @@ func applyFailure(at int, err error) string {
 // would get them: positions from 1, versions per stream, the event at position n with the
 // id 00000000-0000-4000-8000-<n in 12 digits> and the time 2000-01-01T00:00:00Z plus n
 // seconds, or the time At set, or a second after the event before one with it.
-func (g *ProjectionSpec[P, S, E]) log(given []givenEvent) []fed {
+func (g *Spec[P, S, E]) log(given []givenEvent) []fed {
 	g.tb.Helper()
 	ctx := context.Background()
 	times := make([]time.Time, len(given))
@@ -354,13 +365,13 @@ func (g *ProjectionSpec[P, S, E]) log(given []givenEvent) []fed {
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
 		_, err := s.Append(ctx, e.stream, store.Any, store.EventData{ID: id, Type: e.typ, Data: e.data, Metadata: e.metadata})
 		if err != nil {
-			g.tb.Fatalf("%s\nspec: the store refuses given event [%d]: %v", g.context(given, nil, i), i, err)
+			g.tb.Fatalf("%s\nprojectionspec: the store refuses given event [%d]: %v", g.context(given, nil, i), i, err)
 		}
 	}
 	out := make([]fed, 0, len(given))
 	for e, err := range s.ReadAll(ctx, 0) {
 		if err != nil {
-			g.tb.Fatalf("spec: reading the given log back: %v", err)
+			g.tb.Fatalf("projectionspec: reading the given log back: %v", err)
 		}
 		out = append(out, fed{Event: e, data: bytes.Clone(e.Data), metadata: maps.Clone(e.Metadata)})
 	}
@@ -368,7 +379,7 @@ func (g *ProjectionSpec[P, S, E]) log(given []givenEvent) []fed {
 }
 
 // unchanged reports, for the events fed, those whose Data or Metadata an Apply changed.
-func (g *ProjectionSpec[P, S, E]) unchanged(events []fed) string {
+func (g *Spec[P, S, E]) unchanged(events []fed) string {
 	var b strings.Builder
 	for i, e := range events {
 		if !bytes.Equal(e.data, e.Event.Data) {
@@ -395,7 +406,7 @@ const (
 // context describes the given log: each event with its stream, version and position when
 // the log was built, and the value given (or the type and JSON of a raw one). Of a long log
 // it shows the ends and the events near the one at focus (-1 for none).
-func (g *ProjectionSpec[P, S, E]) context(given []givenEvent, events []fed, focus int) string {
+func (g *Spec[P, S, E]) context(given []givenEvent, events []fed, focus int) string {
 	if len(given) == 0 {
 		return "given: (no events)"
 	}
@@ -420,7 +431,7 @@ func (g *ProjectionSpec[P, S, E]) context(given []givenEvent, events []fed, focu
 		}
 		shown := e.typ + " " + string(e.data)
 		if e.value != nil {
-			shown = render(e.value)
+			shown = specfmt.Render(e.value)
 		}
 		if len(e.metadata) > 0 {
 			md, _ := json.Marshal(e.metadata)

@@ -1,4 +1,4 @@
-package spec_test
+package projectionspec_test
 
 import (
 	"context"
@@ -9,10 +9,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventgraph/eventgraph/decider/spec"
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/eventsourcing/projectionspec"
+	"github.com/eventgraph/eventgraph/internal/spectest"
 	"github.com/eventgraph/eventgraph/store"
 )
+
+// A bank account's events, and a command (which no codec encodes).
+type (
+	deposit   struct{ Amount int }
+	deposited struct {
+		Amount int `json:"amount"`
+	}
+	withdrawn struct {
+		Amount int `json:"amount"`
+	}
+)
+
+// shortError is a structured error: a spec compares its fields.
+type shortError struct{ Need, Have int }
+
+func (e *shortError) Error() string { return fmt.Sprintf("need %d, have %d", e.Need, e.Have) }
+
+// opaqueError is an error whose fields a spec cannot compare.
+type opaqueError struct{ code int }
+
+func (e *opaqueError) Error() string { return fmt.Sprintf("opaque %d", e.code) }
 
 // accountCodec names the account's events in the log.
 func accountCodec() *eventsourcing.JSONCodec[any] {
@@ -85,8 +107,8 @@ func (m *meddler) Apply(e store.Event) error {
 
 func TestProjectionSpec(t *testing.T) {
 	codec := accountCodec()
-	forBalances := func(tb testing.TB) *spec.ProjectionSpec[*balances, map[string]int, any] {
-		return spec.ForProjection(tb, newBalances, codec, (*balances).all)
+	forBalances := func(tb testing.TB) *projectionspec.Spec[*balances, map[string]int, any] {
+		return projectionspec.For(tb, newBalances, codec, (*balances).all)
 	}
 	tests := []struct {
 		name     string
@@ -100,13 +122,13 @@ func TestProjectionSpec(t *testing.T) {
 		{"fails when the read differs", func(tb testing.TB) {
 			forBalances(tb).Given("a", deposited{5}).Given("b", deposited{1}, deposited{2}).Then(map[string]int{"a": 5, "b": 4})
 		}, true, []string{
-			"given:", "[0] (stream a, version 1, position 1) spec_test.deposited", "[2] (stream b, version 2, position 3) spec_test.deposited",
+			"given:", "[0] (stream a, version 1, position 1) projectionspec_test.deposited", "[2] (stream b, version 2, position 3) projectionspec_test.deposited",
 			"then: reads differ (- want, + got):", `-   "b": 4`, `+   "b": 3`,
 		}},
 		{"passes with no events given", func(tb testing.TB) { forBalances(tb).Then(map[string]int{}) }, false, nil},
 		{"feeds the projection the types it ignores", func(tb testing.TB) {
 			s := forBalances(tb).Given("a", deposited{5}).GivenRaw("audit-1", "AuditNoted", []byte(`{"by": "x"}`))
-			spec.ForProjection(tb, newBalances, codec, func(b *balances) int { return len(b.seen) }).
+			projectionspec.For(tb, newBalances, codec, func(b *balances) int { return len(b.seen) }).
 				Given("a", deposited{5}).GivenRaw("audit-1", "AuditNoted", []byte(`{"by": "x"}`)).Then(2)
 			s.Then(map[string]int{"a": 5})
 		}, false, nil},
@@ -123,43 +145,43 @@ func TestProjectionSpec(t *testing.T) {
 			forBalances(tb).GivenRaw("a", "Deposited", []byte(`{"amount": "x"}`)).ThenError(errOverdrawn)
 		}, true, []string{"got: Apply of [0] failed: balances: event 1:", "errors differ"}},
 		{"ThenError compares a structured error's fields with those of the error of its type", func(tb testing.TB) {
-			wrapped := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &shortError{Need: 2, Have: 1})} }, codec,
+			wrapped := projectionspec.For(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &shortError{Need: 2, Have: 1})} }, codec,
 				func(*failing) int { return 0 })
 			wrapped.Given("a", deposited{1}).ThenError(&shortError{Need: 3, Have: 1})
 		}, true, []string{"got: Apply of [0] failed: apply: need 2, have 1", `-   "Need": 3,`, `+   "Need": 2,`}},
 		{"ThenError explains a pointer error without fields", func(tb testing.TB) {
-			other := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &opaqueError{code: 1})} }, codec, func(*failing) int { return 0 })
+			other := projectionspec.For(tb, func() *failing { return &failing{fmt.Errorf("apply: %w", &opaqueError{code: 1})} }, codec, func(*failing) int { return 0 })
 			other.Given("a", deposited{1}).ThenError(&opaqueError{code: 1})
 		}, true, []string{"which has no exported fields, so it is matched by errors.Is alone"}},
 		{"ThenError points at a sentinel's text without its wrapping", func(tb testing.TB) {
-			textOnly := spec.ForProjection(tb, func() *failing { return &failing{fmt.Errorf("apply: %v", errOverdrawn)} }, codec,
+			textOnly := projectionspec.For(tb, func() *failing { return &failing{fmt.Errorf("apply: %v", errOverdrawn)} }, codec,
 				func(*failing) int { return 0 })
 			textOnly.Given("a", deposited{1}).ThenError(errOverdrawn)
 		}, true, []string{"make it with fmt.Errorf's %w"}},
 		{"fails when Apply changes the Data it was given", func(tb testing.TB) {
-			spec.ForProjection(tb, func() *meddler { return &meddler{data: true} }, codec, func(*meddler) int { return 0 }).
+			projectionspec.For(tb, func() *meddler { return &meddler{data: true} }, codec, func(*meddler) int { return 0 }).
 				Given("a", deposited{1}).Then(0)
 		}, true, []string{`then: Apply changed the Data of [0] it was given: {"amount":1}, now {"amount":1 `, "Apply must only read them"}},
 		{"fails when Apply changes the Metadata it was given", func(tb testing.TB) {
-			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
+			projectionspec.For(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).ThenError(errOverdrawn)
 		}, true, []string{"then: Apply changed the Metadata of [0] it was given: map[tenant:t1], now map[seen:yes tenant:t1]"}},
 		{"fails when an Apply that fails changed the Data it was given, saying both", func(tb testing.TB) {
-			spec.ForProjection(tb, func() *meddler { return &meddler{data: true, err: errOverdrawn} }, codec, func(*meddler) int { return 0 }).
+			projectionspec.For(tb, func() *meddler { return &meddler{data: true, err: errOverdrawn} }, codec, func(*meddler) int { return 0 }).
 				Given("a", deposited{1}).Then(0)
 		}, true, []string{"got: Apply of [0] failed: overdrawn", `then: Apply changed the Data of [0] it was given: {"amount":1}, now {"amount":1 `}},
 		{"ThenError fails when an Apply that fails otherwise changed the Metadata it was given, saying both", func(tb testing.TB) {
-			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true, err: errors.New("other")} }, codec, func(*meddler) int { return 0 }).
+			projectionspec.For(tb, func() *meddler { return &meddler{metadata: true, err: errors.New("other")} }, codec, func(*meddler) int { return 0 }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).ThenError(errOverdrawn)
 		}, true, []string{"got: Apply of [0] failed: other", "errors differ", "then: Apply changed the Metadata of [0] it was given"}},
 		{"ThenError fails when an Apply panics after one changed the Metadata it was given, saying both", func(tb testing.TB) {
 			// The second event has no metadata: writing into it panics.
-			spec.ForProjection(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
+			projectionspec.For(tb, func() *meddler { return &meddler{metadata: true} }, codec, func(*meddler) int { return 0 }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).Given("a", deposited{2}).ThenError(errOverdrawn)
-		}, true, []string{"got: Apply of [1] panicked: assignment to entry in nil map", "spec_test.(*meddler).Apply",
+		}, true, []string{"got: Apply of [1] panicked: assignment to entry in nil map", "projectionspec_test.(*meddler).Apply",
 			"then: Apply changed the Metadata of [0] it was given"}},
 		{"gives each event its metadata", func(tb testing.TB) {
-			spec.ForProjection(tb, newBalances, codec, func(b *balances) map[string]string { return b.tenant }).
+			projectionspec.For(tb, newBalances, codec, func(b *balances) map[string]string { return b.tenant }).
 				GivenMetadata("a", map[string]string{"tenant": "t1"}, deposited{1}).
 				Given("b", deposited{1}).
 				GivenMetadata("b", map[string]string{"tenant": "t2"}, deposited{1}).
@@ -170,14 +192,14 @@ func TestProjectionSpec(t *testing.T) {
 		}, true, []string{`metadata {"tenant":"t1"}`}},
 		{"stops when the codec cannot encode an event", func(tb testing.TB) {
 			forBalances(tb).Given("a", deposit{1}).Then(nil)
-		}, true, []string{"spec: Given: event [0] of stream a: the codec cannot encode it", "spec_test.deposit"}},
+		}, true, []string{"projectionspec: Given: event [0] of stream a: the codec cannot encode it", "projectionspec_test.deposit"}},
 		{"stops when the store refuses an event", func(tb testing.TB) {
 			forBalances(tb).GivenRaw("a", "Deposited", []byte(`{"amount": 1`)).Then(nil)
-		}, true, []string{"spec: the store refuses given event [0]", "invalid"}},
+		}, true, []string{"projectionspec: the store refuses given event [0]", "invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if failed != tt.wantFail {
 				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
 			}
@@ -213,7 +235,7 @@ func TestProjectionSpec_log(t *testing.T) {
 		return out
 	}
 	at := func(s int) time.Time { return time.Date(2000, time.January, 1, 0, 0, s, 0, time.UTC) }
-	spec.ForProjection(t, newBalances, accountCodec(), read).
+	projectionspec.For(t, newBalances, accountCodec(), read).
 		Given("a", deposited{5}).
 		GivenRaw("b", "Other", []byte(`{ "x" : [1, 2] }`)).
 		Given("a", withdrawn{2}).
@@ -228,7 +250,7 @@ func TestProjectionSpec_log(t *testing.T) {
 // spec, each feed a projection of their own, so that none sees another's events.
 func TestProjectionSpec_sharesNothing(t *testing.T) {
 	// Three events given one at a time: a log that grew by appending has spare capacity.
-	base := spec.ForProjection(t, newBalances, accountCodec(), (*balances).all).
+	base := projectionspec.For(t, newBalances, accountCodec(), (*balances).all).
 		Given("a", deposited{3}).Given("a", deposited{1}).Given("a", deposited{1})
 	more := base.Given("a", deposited{1})
 	less := base.Given("a", withdrawn{1})
@@ -240,14 +262,14 @@ func TestProjectionSpec_sharesNothing(t *testing.T) {
 
 // TestProjectionSpec_In: a failure in a subtest is reported to the subtest.
 func TestProjectionSpec_In(t *testing.T) {
-	var base *spec.ProjectionSpec[*balances, map[string]int, any]
-	failed, _ := record(t, func(tb testing.TB) {
-		base = spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposited{5})
+	var base *projectionspec.Spec[*balances, map[string]int, any]
+	failed, _ := spectest.Record(t, func(tb testing.TB) {
+		base = projectionspec.For(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposited{5})
 	})
 	if failed {
 		t.Fatal("making the base failed")
 	}
-	failed, log := record(t, func(tb testing.TB) { base.In(tb).Then(map[string]int{"a": 4}) })
+	failed, log := spectest.Record(t, func(tb testing.TB) { base.In(tb).Then(map[string]int{"a": 4}) })
 	if !failed || !strings.Contains(log, `+   "a": 5`) {
 		t.Errorf("the subtest's spec: failed = %v, log:\n%s\nwant its failure", failed, log)
 	}
@@ -273,8 +295,8 @@ func (p *panicking) Apply(e store.Event) error {
 // shows the given log and the stack, as a Runner stops the projection rather than the
 // process; the test binary carries on.
 func TestProjectionSpec_panic(t *testing.T) {
-	forPanicking := func(tb testing.TB, n int) *spec.ProjectionSpec[*panicking, int, any] {
-		return spec.ForProjection(tb, func() *panicking { return &panicking{n: n} }, accountCodec(), func(p *panicking) int { return p.seen })
+	forPanicking := func(tb testing.TB, n int) *projectionspec.Spec[*panicking, int, any] {
+		return projectionspec.For(tb, func() *panicking { return &panicking{n: n} }, accountCodec(), func(p *panicking) int { return p.seen })
 	}
 	for _, tt := range []struct {
 		name string
@@ -286,14 +308,14 @@ func TestProjectionSpec_panic(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if !failed {
 				t.Fatalf("the spec passed; log:\n%s", log)
 			}
 			for _, s := range []string{
-				"[1] (stream a, version 2, position 2) spec_test.deposited",
+				"[1] (stream a, version 2, position 2) projectionspec_test.deposited",
 				"got: Apply of [1] panicked: assignment to entry in nil map",
-				"spec_test.(*panicking).Apply",
+				"projectionspec_test.(*panicking).Apply",
 			} {
 				if !strings.Contains(log, s) {
 					t.Errorf("log lacks %q; log:\n%s", s, log)
@@ -323,17 +345,17 @@ func TestWithCodec(t *testing.T) {
 		}
 		return out
 	}
-	accounts := spec.ForProjection(t, newBalances, accountCodec(), types).Given("a", deposited{5})
-	cards := spec.WithCodec(accounts, cardCodec()).Given("card-1", cardIssued{ID: "1"})
+	accounts := projectionspec.For(t, newBalances, accountCodec(), types).Given("a", deposited{5})
+	cards := projectionspec.WithCodec(accounts, cardCodec()).Given("card-1", cardIssued{ID: "1"})
 	cards.Then([]string{`a Deposited {"amount":5}`, `card-1 CardIssued {"id":"1"}`})
-	spec.WithCodec(cards, accountCodec()).Given("a", withdrawn{2}).
+	projectionspec.WithCodec(cards, accountCodec()).Given("a", withdrawn{2}).
 		Then([]string{`a Deposited {"amount":5}`, `card-1 CardIssued {"id":"1"}`, `a Withdrawn {"amount":2}`})
 	accounts.Then([]string{`a Deposited {"amount":5}`})
 
-	failed, log := record(t, func(tb testing.TB) {
-		spec.WithCodec(accounts.In(tb), cardCodec()).Given("card-1", cardIssued{ID: "1"}).Then(nil)
+	failed, log := spectest.Record(t, func(tb testing.TB) {
+		projectionspec.WithCodec(accounts.In(tb), cardCodec()).Given("card-1", cardIssued{ID: "1"}).Then(nil)
 	})
-	if !failed || !strings.Contains(log, "[1] (stream card-1, version 1, position 2) spec_test.cardIssued") {
+	if !failed || !strings.Contains(log, "[1] (stream card-1, version 1, position 2) projectionspec_test.cardIssued") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the card's event as given", failed, log)
 	}
 }
@@ -351,7 +373,7 @@ func TestProjectionSpec_At(t *testing.T) {
 	}
 	at := func(s int) time.Time { return time.Date(2000, time.January, 1, 0, 0, s, 0, time.UTC) }
 	monday := time.Date(2026, time.March, 2, 9, 30, 0, 0, time.FixedZone("CET", 3600))
-	base := spec.ForProjection(t, newBalances, accountCodec(), times).Given("a", deposited{1})
+	base := projectionspec.For(t, newBalances, accountCodec(), times).Given("a", deposited{1})
 	later := base.At(monday).Given("a", deposited{1}, deposited{1}).GivenRaw("b", "Other", []byte(`{}`))
 	later.At(monday.AddDate(0, 0, 7)).Given("a", withdrawn{1}).Given("a", withdrawn{1}).
 		Then([]time.Time{at(1), monday.UTC(), monday.UTC().Add(time.Second), monday.UTC().Add(2 * time.Second),
@@ -360,8 +382,8 @@ func TestProjectionSpec_At(t *testing.T) {
 	base.Given("a", deposited{1}).Then([]time.Time{at(1), at(2)})
 	base.At(monday).Then([]time.Time{at(1)})
 
-	failed, log := record(t, func(tb testing.TB) { base.In(tb).At(monday).Given("a", deposited{2}).Then(nil) })
-	if !failed || !strings.Contains(log, "[1] (stream a, version 2, position 2, at 2026-03-02T08:30:00Z) spec_test.deposited") {
+	failed, log := spectest.Record(t, func(tb testing.TB) { base.In(tb).At(monday).Given("a", deposited{2}).Then(nil) })
+	if !failed || !strings.Contains(log, "[1] (stream a, version 2, position 2, at 2026-03-02T08:30:00Z) projectionspec_test.deposited") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure showing the time At gave", failed, log)
 	}
 }
@@ -394,8 +416,8 @@ func TestProjectionSpec_resume(t *testing.T) {
 		}
 		return out
 	}
-	from := func(tb testing.TB, r resuming) *spec.ProjectionSpec[*resuming, []store.Position, any] {
-		return spec.ForProjection(tb, func() *resuming { r.balances = newBalances(); return &r }, accountCodec(), positions).
+	from := func(tb testing.TB, r resuming) *projectionspec.Spec[*resuming, []store.Position, any] {
+		return projectionspec.For(tb, func() *resuming { r.balances = newBalances(); return &r }, accountCodec(), positions).
 			Given("a", deposited{1}, deposited{2}, deposited{3})
 	}
 	from(t, resuming{from: 2}).Then([]store.Position{3})
@@ -412,11 +434,11 @@ func TestProjectionSpec_resume(t *testing.T) {
 		{"a negative position", resuming{from: -1}, "got: Resume returned position -1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, then := range []func(s *spec.ProjectionSpec[*resuming, []store.Position, any]){
-				func(s *spec.ProjectionSpec[*resuming, []store.Position, any]) { s.Then(nil) },
-				func(s *spec.ProjectionSpec[*resuming, []store.Position, any]) { s.ThenError(errOverdrawn) },
+			for _, then := range []func(s *projectionspec.Spec[*resuming, []store.Position, any]){
+				func(s *projectionspec.Spec[*resuming, []store.Position, any]) { s.Then(nil) },
+				func(s *projectionspec.Spec[*resuming, []store.Position, any]) { s.ThenError(errOverdrawn) },
 			} {
-				failed, log := record(t, func(tb testing.TB) { then(from(tb, tt.r)) })
+				failed, log := spectest.Record(t, func(tb testing.TB) { then(from(tb, tt.r)) })
 				if !failed || !strings.Contains(log, tt.want) {
 					t.Errorf("failed = %v, log:\n%s\nwant a failure with %q", failed, log, tt.want)
 				}
@@ -424,7 +446,7 @@ func TestProjectionSpec_resume(t *testing.T) {
 		})
 	}
 	t.Run("a failure says where the projection resumed", func(t *testing.T) {
-		failed, log := record(t, func(tb testing.TB) { from(tb, resuming{from: 2}).Then(nil) })
+		failed, log := spectest.Record(t, func(tb testing.TB) { from(tb, resuming{from: 2}).Then(nil) })
 		if !failed || !strings.Contains(log, "Resume returned position 2: the projection was fed the events after it") {
 			t.Errorf("failed = %v, log:\n%s\nwant a failure saying where it resumed", failed, log)
 		}
@@ -435,7 +457,7 @@ func TestProjectionSpec_resume(t *testing.T) {
 // each Given its own event rather than a copy of the log so far (20,000 events took 20s).
 func TestProjectionSpec_longLog(t *testing.T) {
 	const n = 5000
-	s := spec.ForProjection(t, newBalances, accountCodec(), (*balances).all)
+	s := projectionspec.For(t, newBalances, accountCodec(), (*balances).all)
 	for range n {
 		s = s.Given("a", deposited{1})
 	}
@@ -454,8 +476,8 @@ func TestProjectionSpec_longLog(t *testing.T) {
 // TestProjectionSpec_longLogReport: the failure of a spec of a long log shows its first and
 // last events and those around the one whose Apply failed, not every event.
 func TestProjectionSpec_longLogReport(t *testing.T) {
-	failed, log := record(t, func(tb testing.TB) {
-		s := spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all)
+	failed, log := spectest.Record(t, func(tb testing.TB) {
+		s := projectionspec.For(tb, newBalances, accountCodec(), (*balances).all)
 		for range 50 {
 			s = s.Given("a", deposited{1})
 		}
@@ -471,7 +493,7 @@ func TestProjectionSpec_longLogReport(t *testing.T) {
 	for _, want := range []string{
 		"[0] (stream a, version 1, position 1)", "[9] (stream a, version 10, position 10)",
 		"... [10] to [46]: 37 events not shown",
-		"[47] (stream a", "[50] (stream a, version 51, position 51) spec_test.withdrawn", "[53] (stream a",
+		"[47] (stream a", "[50] (stream a, version 51, position 51) projectionspec_test.withdrawn", "[53] (stream a",
 		"... [54] to [89]: 36 events not shown",
 		"[90] (stream a", "[99] (stream a, version 100, position 100)",
 		"got: Apply of [50] failed: balances: a: overdrawn",
@@ -498,17 +520,17 @@ func TestForProjection_missing(t *testing.T) {
 		spec func(tb testing.TB)
 		want string
 	}{
-		{"no constructor", func(tb testing.TB) { spec.ForProjection(tb, nil, accountCodec(), (*balances).all) }, "spec.ForProjection needs a constructor, a codec and a query"},
+		{"no constructor", func(tb testing.TB) { projectionspec.For(tb, nil, accountCodec(), (*balances).all) }, "projectionspec.For needs a constructor, a codec and a query"},
 		{"no codec", func(tb testing.TB) {
-			spec.ForProjection[*balances, map[string]int, any](tb, newBalances, nil, (*balances).all)
-		}, "spec.ForProjection needs"},
-		{"no query", func(tb testing.TB) { spec.ForProjection[*balances, int](tb, newBalances, accountCodec(), nil) }, "spec.ForProjection needs"},
+			projectionspec.For[*balances, map[string]int, any](tb, newBalances, nil, (*balances).all)
+		}, "projectionspec.For needs"},
+		{"no query", func(tb testing.TB) { projectionspec.For[*balances, int](tb, newBalances, accountCodec(), nil) }, "projectionspec.For needs"},
 		{"WithCodec without a codec", func(tb testing.TB) {
-			spec.WithCodec[cardIssued](spec.ForProjection(tb, newBalances, accountCodec(), (*balances).all), nil)
-		}, "spec.WithCodec needs a codec"},
+			projectionspec.WithCodec[cardIssued](projectionspec.For(tb, newBalances, accountCodec(), (*balances).all), nil)
+		}, "projectionspec.WithCodec needs a codec"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			failed, log := record(t, tt.spec)
+			failed, log := spectest.Record(t, tt.spec)
 			if !failed || !strings.Contains(log, tt.want) {
 				t.Errorf("failed = %v, log:\n%s\nwant %q", failed, log, tt.want)
 			}
