@@ -205,9 +205,11 @@ func (g *Spec[P, S, E]) Then(want S) {
 }
 
 // ThenError checks that feeding the given log to a new projection fails, with an error
-// matching target as decider/spec's Outcome.ThenError matches one (specfmt.Matches). It fails when every Apply
-// succeeded, when one panicked, when Resume failed as Then describes, and when an Apply
-// changed the event it was given; a failure says each of these that happened.
+// matching target as the decider specs' Outcome.ThenError matches one (package
+// decider/spec): target by errors.Is, or, for a structured error, one of its type and
+// fields in the chain. It fails when every Apply succeeded, when one panicked, when Resume
+// failed as Then describes, and when an Apply changed the event it was given; a failure
+// says each of these that happened.
 func (g *Spec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
 	f := g.feed()
