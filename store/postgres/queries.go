@@ -3,6 +3,15 @@ package postgres
 import "github.com/jackc/pgx/v5"
 
 // queries holds the store's SQL, with table names qualified by its schema.
+//
+// It runs with the connection's search_path, which the store does not choose (the URL, the
+// role or the database does), so it names pg_catalog's polymorphic functions (unnest of one
+// array, cardinality) with their schema: PostgreSQL prefers a function whose argument types
+// match exactly wherever it is on the path, and one in a schema other roles may create in
+// (public, on a database created before PostgreSQL 15) would otherwise run with the store's
+// role's privileges (CVE-2018-1058). The functions and operators it calls otherwise are
+// pg_catalog's with exact argument types, which the path searches first; unnest of several
+// arrays in FROM is expanded by the parser to the built-in one.
 type queries struct {
 	head, lockAppends, streamVersion, streamVersions, insert, notify string
 	readAll, readType, readStream, eventsByID                        string
@@ -23,7 +32,7 @@ func newQueries(schema string) queries {
 		lockAppends:   `SELECT pg_advisory_xact_lock(hashtextextended('eventgraph.append:' || $1::text, 0))`,
 		streamVersion: `SELECT coalesce(max(version), 0) FROM ` + t("events") + ` WHERE stream_id = $1`,
 		streamVersions: `SELECT s.id, coalesce((SELECT max(e.version) FROM ` + t("events") + ` e WHERE e.stream_id = s.id), 0)
-			FROM unnest($1::bytea[]) AS s(id)`,
+			FROM pg_catalog.unnest($1::bytea[]) AS s(id)`,
 		insert: `INSERT INTO ` + t("events") + ` (` + columns + `)
 			SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bytea[],
 				$6::timestamptz[], $7::bytea[], $8::bytea[])`,
@@ -36,7 +45,7 @@ func newQueries(schema string) queries {
 		// vanished mid-send left it held until the server's keepalives gave up. $3 holds each append's
 		// first event's index into the events' arrays ($4 to $7), from 0, and their count
 		// last; $8 is each append's time.
-		appendGroup: `SELECT r.ok, r.version, r.head FROM generate_series(1, cardinality($1::bytea[])) AS g(i)
+		appendGroup: `SELECT r.ok, r.version, r.head FROM generate_series(1, pg_catalog.cardinality($1::bytea[])) AS g(i)
 			CROSS JOIN LATERAL ` + t("append_events") + `(($1::bytea[])[g.i], ($2::bigint[])[g.i],
 				($4::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
 				($5::bytea[])[($3::int[])[g.i] + 1 : ($3::int[])[g.i + 1]],
