@@ -94,18 +94,33 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	// REPEATABLE READ or SERIALIZABLE its snapshot is older than the wait, and it would
 	// take positions already taken, so a stricter default of the database, the role or the
 	// URL is overridden on every connection of the store.
-	if cfg.ConnConfig.RuntimeParams == nil {
-		cfg.ConnConfig.RuntimeParams = map[string]string{}
-	}
-	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
+	//
 	// The server must notice a client that vanished (a partition, a frozen machine) while
 	// its append holds the log's append lock, half a group sent: with the kernel's defaults it
-	// took two hours, and every other server's appends failed meanwhile. A URL
-	// that sets them keeps its own.
-	for name, value := range keepalives() {
-		if _, set := cfg.ConnConfig.RuntimeParams[name]; !set {
-			cfg.ConnConfig.RuntimeParams[name] = value
+	// took two hours, and every other server's appends failed meanwhile. So the store sets
+	// the server's TCP keepalives; a URL that sets them keeps its own.
+	//
+	// Both are set once connected, not as startup parameters: a pooler such as PgBouncer
+	// refuses a connection whose startup message holds a parameter it does not track
+	// ("unsupported startup parameter"), and one told to ignore them drops them, so the
+	// role's default isolation applied.
+	delete(cfg.ConnConfig.RuntimeParams, "default_transaction_isolation")
+	set := []string{"SET default_transaction_isolation = 'read committed'"}
+	for _, name := range []string{"tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count"} {
+		if _, own := cfg.ConnConfig.RuntimeParams[name]; !own {
+			set = append(set, "SET "+name+" = "+keepalives()[name])
 		}
+	}
+	setup := strings.Join(set, "; ")
+	after := cfg.ConnConfig.AfterConnect
+	cfg.ConnConfig.AfterConnect = func(ctx context.Context, conn *pgconn.PgConn) error {
+		if err := conn.Exec(ctx, setup).Close(); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(ctx, conn)
+		}
+		return nil
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		// Without connect_timeout, a connection to a server that stopped answering (its
