@@ -208,6 +208,10 @@ func TestSSE_startID(t *testing.T) {
 			if want := fmt.Sprint(placed.Position); tt.name == "events" && evs[0].id != want {
 				t.Fatalf("after reconnecting: %+v, want the outage's event %s first", evs, want)
 			}
+			// The saga creates the order after the placement: wait for it (minPosition), or
+			// its write could move the head between the next subtest's read of it and its
+			// stream's.
+			e.must(t, `query($p: Int64) { orders(minPosition: $p) { totalCount } }`, map[string]any{"p": placed.Position}, nil)
 		})
 	}
 }
