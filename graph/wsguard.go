@@ -411,17 +411,18 @@ const stoppingWait = 5 * time.Second
 // which some are stopping: one of those ends soon, and start then has room for a new one.
 // A client that completes an operation and at once starts another (as graphql-ws clients
 // do when a subscription's variables change) is not refused for the stopped one; its
-// reading waits instead, which also keeps it from piling stopped operations up.
-func (c *guardedConn) awaitRoom() {
+// reading waits instead, which also keeps it from piling stopped operations up. It reports
+// false when it gave up at stoppingWait, true when it had no (more) reason to wait.
+func (c *guardedConn) awaitRoom() bool {
 	if c.maxOps <= 0 {
-		return
+		return true
 	}
 	var timeout <-chan time.Time
 	for {
 		c.mu.Lock()
 		if len(c.running) < 2*c.maxOps || c.stopping == 0 {
 			c.mu.Unlock()
-			return
+			return true
 		}
 		if c.ended == nil {
 			c.ended = make(chan struct{})
@@ -436,7 +437,7 @@ func (c *guardedConn) awaitRoom() {
 		select {
 		case <-ended:
 		case <-timeout:
-			return // start refuses it
+			return false // start refuses it
 		}
 	}
 }

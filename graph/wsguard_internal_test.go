@@ -399,13 +399,20 @@ func TestGuardedConn_operationBookkeeping(t *testing.T) {
 
 			// Four held, two of them stopping: awaitRoom waits until one ends.
 			g.stop("c", forget)
-			waited := make(chan struct{})
-			go func() { g.awaitRoom(); close(waited) }()
+			waited := make(chan bool)
+			go func() { waited <- g.awaitRoom() }()
+			for { // until awaitRoom waits (it made the channel an ending operation closes)
+				g.mu.Lock()
+				waiting := g.ended != nil
+				g.mu.Unlock()
+				if waiting {
+					break
+				}
+				runtime.Gosched()
+			}
 			g.route(a, "complete") // gqlgen ended a
-			select {
-			case <-waited:
-			case <-time.After(stoppingWait / 2):
-				t.Fatal("awaitRoom did not return when a stopping operation ended")
+			if !<-waited {
+				t.Fatalf("awaitRoom gave up after %v although a stopping operation had ended", stoppingWait)
 			}
 			_, _, res = g.start("e", false)
 			want("e once a ended", res, started)
