@@ -427,17 +427,7 @@ func TestDeciderSpec(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			failed, log := spectest.Record(t, tt.spec)
-			if failed != tt.wantFail {
-				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
-			}
-			for _, s := range tt.wantLog {
-				if !strings.Contains(log, s) {
-					t.Errorf("log lacks %q; log:\n%s", s, log)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, tt.wantFail, tt.wantLog...) })
 	}
 }
 
@@ -475,17 +465,7 @@ func TestViewSpec(t *testing.T) {
 		}, true, []string{"InitialState holds a slice with spare capacity", "state: []string len 0 cap 8"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			failed, log := spectest.Record(t, tt.spec)
-			if failed != tt.wantFail {
-				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
-			}
-			for _, s := range tt.wantLog {
-				if !strings.Contains(log, s) {
-					t.Errorf("log lacks %q; log:\n%s", s, log)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, tt.wantFail, tt.wantLog...) })
 	}
 }
 
@@ -529,17 +509,7 @@ func TestSagaSpec(t *testing.T) {
 			[]string{"- (none)"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			failed, log := spectest.Record(t, tt.spec)
-			if failed != tt.wantFail {
-				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
-			}
-			for _, s := range tt.wantLog {
-				if !strings.Contains(log, s) {
-					t.Errorf("log lacks %q; log:\n%s", s, log)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, tt.wantFail, tt.wantLog...) })
 	}
 }
 

@@ -198,17 +198,7 @@ func TestProjectionSpec(t *testing.T) {
 		}, true, []string{"projectionspec: the store refuses given event [0]", "invalid"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			failed, log := spectest.Record(t, tt.spec)
-			if failed != tt.wantFail {
-				t.Fatalf("failed = %v, want %v; log:\n%s", failed, tt.wantFail, log)
-			}
-			for _, s := range tt.wantLog {
-				if !strings.Contains(log, s) {
-					t.Errorf("log lacks %q; log:\n%s", s, log)
-				}
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, tt.wantFail, tt.wantLog...) })
 	}
 }
 

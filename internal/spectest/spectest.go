@@ -77,6 +77,21 @@ func Record(t *testing.T, f func(tb testing.TB)) (failed bool, log string) {
 	return r.Failed(), r.Failures()
 }
 
+// Expect runs spec with a Recorder (see Record) and fails t unless the spec failed as
+// wantFail says, with every string of wantLog in what it reported.
+func Expect(t *testing.T, spec func(tb testing.TB), wantFail bool, wantLog ...string) {
+	t.Helper()
+	failed, log := Record(t, spec)
+	if failed != wantFail {
+		t.Fatalf("failed = %v, want %v; log:\n%s", failed, wantFail, log)
+	}
+	for _, s := range wantLog {
+		if !strings.Contains(log, s) {
+			t.Errorf("log lacks %q; log:\n%s", s, log)
+		}
+	}
+}
+
 // Failures returns the failures recorded, one a line.
 func (r *Recorder) Failures() string {
 	r.mu.Lock()
