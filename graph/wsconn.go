@@ -66,6 +66,7 @@ type coderConn struct {
 	written      atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
 	lastLarge    atomic.Int64 // when the last write of busyBytes or more ended (Unix ns; 0: none)
 	deadlines    uint64       // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
+	armed        bool         // a deadline was set before (see SetReadDeadline); c.mu
 }
 
 var (
@@ -152,6 +153,12 @@ func (c *coderConn) SetReadLimit(limit int64) { c.conn.SetReadLimit(limit) }
 // passes while the connection is busy (see busy) moves on by its own length instead: gqlgen
 // waits for a pong to a ping that queues behind the data, so a client reading a large
 // message slowly but steadily would be cut although it answers every ping.
+//
+// The first deadline is moved on by half its length. gqlgen sets it two intervals from the
+// start and moves it at its second ping, also two intervals from the start, when the
+// first was answered: the timer and the ping fell due at the same moment, and on a busy
+// machine the timer could win and cut a client that had answered at once. From then on
+// each deadline is moved an interval before it falls due.
 func (c *coderConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -163,6 +170,10 @@ func (c *coderConn) SetReadDeadline(t time.Time) error {
 	wait := time.Until(t)
 	if wait <= 0 {
 		return c.conn.CloseNow()
+	}
+	if !c.armed {
+		c.armed = true
+		wait += wait / 2
 	}
 	c.armDeadline(c.deadlines, wait)
 	return nil
