@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -15,7 +16,7 @@ import (
 type DeciderSpec[C, S, E any] struct {
 	tb    testing.TB
 	d     decider.Decider[C, S, E]
-	given []E
+	given *specfmt.Log[E] // shared with the specs it was carried on from: see specfmt.Log
 }
 
 // For starts a decider spec for d, with no events given yet.
@@ -24,7 +25,7 @@ func For[C, S, E any](tb testing.TB, d decider.Decider[C, S, E]) *DeciderSpec[C,
 	return newDeciderSpec(tb, d, nil, specfmt.Caller())
 }
 
-func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], given []E, at string) *DeciderSpec[C, S, E] {
+func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], given *specfmt.Log[E], at string) *DeciderSpec[C, S, E] {
 	return &DeciderSpec[C, S, E]{tb: tb, d: d, given: given}
 }
 
@@ -42,8 +43,7 @@ func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
 // carried on only in subtests (see In), which -run may filter out.
 func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	g.tb.Helper()
-	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return newDeciderSpec(g.tb, g.d, given, specfmt.Caller())
+	return newDeciderSpec(g.tb, g.d, g.given.Add(slices.Clone(events)), specfmt.Caller())
 }
 
 // When decides c over the fold of the given events. The test fails if the outcome is never
@@ -55,10 +55,11 @@ func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
 	at := specfmt.Caller()
 	initial := takeSnapshot(g.d.InitialState)
-	state := g.d.Fold(g.given...)
+	given := g.given.All()
+	state := g.d.Fold(given...)
 	folded := takeSnapshot(state)
 	events, err := g.d.Decide(c, state)
-	o := &Outcome[C, S, E]{spec: g, command: c, events: events, err: err}
+	o := &Outcome[C, S, E]{spec: g, given: given, command: c, events: events, err: err}
 	if msg := inPlace(initial, takeSnapshot(g.d.InitialState)); msg != "" {
 		g.tb.Errorf("%s\n%s", o.context(), msg)
 	}
@@ -76,6 +77,7 @@ func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 // Outcome is what a decider decided, waiting to be checked.
 type Outcome[C, S, E any] struct {
 	spec    *DeciderSpec[C, S, E]
+	given   []E
 	command C
 	events  []E
 	err     error
@@ -158,5 +160,5 @@ func (o *Outcome[C, S, E]) eventsWithError() {
 
 // context describes the given events and the command.
 func (o *Outcome[C, S, E]) context() string {
-	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderList(o.spec.given)), specfmt.Indent(specfmt.Render(o.command)))
+	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderList(o.given)), specfmt.Indent(specfmt.Render(o.command)))
 }

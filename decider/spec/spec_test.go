@@ -541,3 +541,36 @@ func TestIn(t *testing.T) {
 		})
 	}
 }
+
+// TestGiven_sharesNothing: specs carried on from one base fold the base's events and their
+// own, never each other's, and a slice given by the caller and changed afterwards does not
+// change the history.
+func TestGiven_sharesNothing(t *testing.T) {
+	events := []any{deposited{10}}
+	base := spec.For(t, account()).Given(events...)
+	view := spec.ForView(t, decider.View[int, any]{Evolve: account().Evolve}).Given(events...)
+	events[0] = deposited{1000}
+
+	left := base.Given(withdrawn{3})
+	right := base.Given(deposited{5}, deposited{1})
+	left.When(withdraw{7}).Then(withdrawn{7})
+	left.When(withdraw{8}).ThenError(errInsufficient)
+	right.When(withdraw{16}).Then(withdrawn{16})
+	right.When(withdraw{17}).ThenError(errInsufficient)
+	base.When(withdraw{10}).Then(withdrawn{10})
+	base.When(withdraw{11}).ThenError(errInsufficient)
+
+	view.Given(withdrawn{3}).Then(7)
+	view.Given(deposited{5}).Then(15)
+	view.Then(10)
+}
+
+// BenchmarkGiven_loop gives a decider spec its events one at a time, as a loop building a
+// long history does: the cost per event stays flat as b.N grows.
+func BenchmarkGiven_loop(b *testing.B) {
+	s := spec.For(b, account())
+	for range b.N {
+		s = s.Given(deposited{1})
+	}
+	s.When(withdraw{b.N}).Then(withdrawn{b.N})
+}

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -14,7 +15,7 @@ import (
 type ViewSpec[S, E any] struct {
 	tb    testing.TB
 	v     decider.View[S, E]
-	given []E
+	given *specfmt.Log[E] // shared with the specs it was carried on from: see specfmt.Log
 }
 
 // ForView starts a view spec for v, with no events given yet.
@@ -23,7 +24,7 @@ func ForView[S, E any](tb testing.TB, v decider.View[S, E]) *ViewSpec[S, E] {
 	return newViewSpec(tb, v, nil, specfmt.Caller())
 }
 
-func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given []E, at string) *ViewSpec[S, E] {
+func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given *specfmt.Log[E], at string) *ViewSpec[S, E] {
 	return &ViewSpec[S, E]{tb: tb, v: v, given: given}
 }
 
@@ -37,8 +38,7 @@ func (g *ViewSpec[S, E]) In(tb testing.TB) *ViewSpec[S, E] {
 // Given returns the spec with events added to those the view folds.
 func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	g.tb.Helper()
-	given := append(g.given[:len(g.given):len(g.given)], events...)
-	return newViewSpec(g.tb, g.v, given, specfmt.Caller())
+	return newViewSpec(g.tb, g.v, g.given.Add(slices.Clone(events)), specfmt.Caller())
 }
 
 // Then checks that the view folds the given events into want (by reflect.DeepEqual), and
@@ -47,16 +47,17 @@ func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 func (g *ViewSpec[S, E]) Then(want S) {
 	g.tb.Helper()
 	initial := takeSnapshot(g.v.InitialState)
-	got := g.v.Fold(g.given...)
+	given := g.given.All()
+	got := g.v.Fold(given...)
 	if msg := inPlace(initial, takeSnapshot(g.v.InitialState)); msg != "" {
-		g.tb.Errorf("%s\n%s", g.context(), msg)
+		g.tb.Errorf("%s\n%s", givenContext(given), msg)
 	}
 	if !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", g.context(), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
+		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", givenContext(given), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 
-// context describes the given events.
-func (g *ViewSpec[S, E]) context() string {
-	return fmt.Sprintf("given:\n%s", specfmt.Indent(specfmt.RenderList(g.given)))
+// givenContext describes the given events.
+func givenContext[E any](given []E) string {
+	return fmt.Sprintf("given:\n%s", specfmt.Indent(specfmt.RenderList(given)))
 }

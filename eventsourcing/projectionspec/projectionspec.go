@@ -45,35 +45,8 @@ type Spec[P eventsourcing.Projection, S, E any] struct {
 	newP  func() P
 	codec eventsourcing.Codec[E]
 	query func(P) S
-	given *givenLog
-	at    time.Time // of the next event given, set by At
-}
-
-// givenLog is a spec's log: the log of the spec it was carried on from (prev), which no
-// spec changes, followed by the events given to it. So specs carried on from one base
-// share the base's log, and a Given costs its own events, not a copy of the log so far (a
-// loop giving events one at a time would be quadratic).
-type givenLog struct {
-	prev   *givenLog
-	events []givenEvent
-	n      int // the events of the whole log
-}
-
-// len returns the number of events in the log.
-func (l *givenLog) len() int {
-	if l == nil {
-		return 0
-	}
-	return l.n
-}
-
-// all returns the log's events, first to last.
-func (l *givenLog) all() []givenEvent {
-	out := make([]givenEvent, l.len())
-	for ; l != nil; l = l.prev {
-		copy(out[l.n-len(l.events):], l.events)
-	}
-	return out
+	given *specfmt.Log[givenEvent] // shared with the specs it was carried on from: see specfmt.Log
+	at    time.Time                // of the next event given, set by At
 }
 
 // givenEvent is one event of a projection spec's log, as a store is asked to append it.
@@ -174,7 +147,7 @@ func (g *Spec[P, S, E]) with(added ...givenEvent) *Spec[P, S, E] {
 	if !g.at.IsZero() && len(added) > 0 {
 		added[0].at, c.at = g.at, time.Time{}
 	}
-	c.given = &givenLog{prev: g.given, events: added, n: g.given.len() + len(added)}
+	c.given = g.given.Add(added)
 	return &c
 }
 
@@ -258,7 +231,7 @@ type feeding[P any] struct {
 // event: the spec's log could not exist.
 func (g *Spec[P, S, E]) feed() feeding[P] {
 	g.tb.Helper()
-	f := feeding[P]{given: g.given.all(), at: -1}
+	f := feeding[P]{given: g.given.All(), at: -1}
 	f.events = g.log(f.given)
 	f.p = g.newP()
 	if rp, ok := any(f.p).(eventsourcing.ResumableProjection); ok {
