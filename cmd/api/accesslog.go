@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/playground"
@@ -54,7 +56,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		}
 		attrs := []slog.Attr{
 			slog.String("method", truncate(r.Method, maxMethodLength)),
-			slog.String("path", truncate(r.URL.Path, maxPathLength)),
+			slog.String("path", visible(truncate(r.URL.Path, maxPathLength))),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
 		}
@@ -193,7 +195,7 @@ func logOperation(ctx context.Context, logger *slog.Logger, remote string, op gr
 func operationAttrs(op graph.Operation) []slog.Attr {
 	attrs := []slog.Attr{slog.String("opType", orUnknown(op.Type))}
 	if op.Name != "" {
-		attrs = append(attrs, slog.String("op", truncate(op.Name, maxNameLength)))
+		attrs = append(attrs, slog.String("op", visible(truncate(op.Name, maxNameLength))))
 	}
 	if op.Field != "" {
 		// Truncated as names are: a document refused by validation may name any field.
@@ -257,6 +259,22 @@ func isGraphQLName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// visible returns s as it is when every character of it shows as itself, else quoted (as
+// strconv.Quote does: a character that does not show is escaped, \u202e). The client
+// chooses a request's path and an operation's name: the JSON format escapes control
+// characters but writes format characters as they are, so a right-to-left override
+// (U+202E) in a path made a log viewer or a terminal show the rest of the line reversed,
+// and zero-width characters made two different paths look alike. The text format quotes
+// such a value itself.
+func visible(s string) string {
+	for _, c := range s {
+		if !unicode.IsPrint(c) || c == utf8.RuneError {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // opSummaries are the summaries of a line's operations: a JSON array in the JSON format; in

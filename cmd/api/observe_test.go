@@ -761,3 +761,43 @@ func TestMetrics_subscriptionKindsStartAtZero(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_requestLogShowsInvisibleCharacters: a path or an operation name holding a
+// character that does not show as itself (a right-to-left override, a zero-width space) is
+// logged quoted with that character escaped, in the JSON format too, which writes format
+// characters as they are: a log viewer showed the rest of the line reversed, and two paths
+// that differ alike. A path of printable characters, non-ASCII ones included, is logged as
+// it is.
+func TestMain_requestLogShowsInvisibleCharacters(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-format", "json")
+	base := "http://" + m.Addr().String()
+	for _, path := range []string{"/caf%C3%A9", "/x%E2%80%AEgnp.exe", "/a%E2%80%8Bb"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	body := `{"query": "{ __typename }", "operationName": "Q\u202eevil"}`
+	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	for _, tt := range []struct{ key, want string }{
+		{"path", "/café"},
+		{"path", `"/x\u202egnp.exe"`},
+		{"path", `"/a\u200bb"`},
+		{"op", `"Q\u202eevil"`},
+	} {
+		line := logs.await(t, tt.key+" "+tt.want, func(l string) bool {
+			var entry map[string]any
+			return json.Unmarshal([]byte(l), &entry) == nil && entry[tt.key] == tt.want
+		})
+		if strings.ContainsAny(line, "\u202e\u200b") {
+			t.Errorf("logged %s: holds a character that does not show", line)
+		}
+	}
+}
