@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -208,5 +209,46 @@ func TestMain_readyzAsksTheStore(t *testing.T) {
 	// The gauge says what /readyz says (it stayed 1: it knew only that start-up had finished).
 	if v := sample(t, scrapeMetrics(t, m), `eventgraph_ready`); v != 0 {
 		t.Errorf("eventgraph_ready = %v without the store, want 0", v)
+	}
+}
+
+// TestMain_healthzWhenPostgresLosesEvents: after the log lost events under the server (an
+// asynchronous failover that lost commits, a backup restored), its read models, sagas and
+// idempotency answers hold events the log no longer has. The store fails at the server's
+// next append, so /healthz answers 503 and a liveness probe restarts the server, which
+// rebuilds them from the log as it now is.
+func TestMain_healthzWhenPostgresLosesEvents(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t, url)
+	m, _ := startMain(t, "--store", "postgres", "--postgres-url", url, "--postgres-schema", schema)
+	c := newClient(t, m.URL()+"/graphql")
+	create := func(id string) json.RawMessage {
+		return gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": id, "name": "Trattoria", "menu": menu("pasta")}})
+	}
+	decode[struct{ CreateRestaurant result }](t, create("r1"))
+	decode[struct{ CreateRestaurant result }](t, create("r2"))
+	if resp, body := httpGet(t, m.URL()+"/healthz"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /healthz: %d %s, want 200", resp.StatusCode, body)
+	}
+
+	conn, err := pgx.Connect(testCtx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(testCtx(t))
+	if _, err := conn.Exec(testCtx(t), "DELETE FROM "+pgx.Identifier{schema, "events"}.Sanitize()+" WHERE position > 1"); err != nil {
+		t.Fatal(err)
+	}
+	// The append that finds the loss committed (at position 2 again): it is acknowledged.
+	if got := decode[struct{ CreateRestaurant result }](t, create("r3")).CreateRestaurant.Position; got != 2 {
+		t.Fatalf("the mutation after the loss wrote at position %d, want 2", got)
+	}
+	resp, body := httpGet(t, m.URL()+"/healthz")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "restart") {
+		t.Errorf("GET /healthz after the log lost events: %d %s, want 503 asking for a restart", resp.StatusCode, body)
+	}
+	r, err := c.Query(testCtx(t), createRestaurant, map[string]any{"in": map[string]any{"id": "r4", "name": "Trattoria", "menu": menu("pasta")}})
+	if err != nil || r.Code() != "INTERNAL_SERVER_ERROR" {
+		t.Errorf("a mutation after the store failed: %+v (%v), want INTERNAL_SERVER_ERROR", r, err)
 	}
 }

@@ -29,6 +29,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 	if s.closed() {
 		return store.Appended{}, fmt.Errorf("postgres: %s: %w", op, store.ErrClosed)
 	}
+	if err := s.Failed(); err != nil {
+		return store.Appended{}, fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	if len(stream) > MaxStreamIDBytes {
 		return store.Appended{}, fmt.Errorf("postgres: %s: %w: stream id of %d bytes, over the limit of %d", op, store.ErrInvalid, len(stream), MaxStreamIDBytes)
 	}
@@ -111,6 +114,10 @@ type request struct {
 	size                       int // as MaxAppendBytes counts it; bounds groups (maxGroupBytes)
 
 	result store.Appended
-	err    error         // a *store.ConflictError, or why the commit failed
-	done   chan struct{} // closed when result or err is set
+	err    error // a *store.ConflictError, or why the commit failed
+	// before is the log's head as the append read it, under the append lock, when known
+	// (it committed, or was refused for its version, in commitBatch).
+	before      int64
+	beforeKnown bool
+	done        chan struct{} // closed when result or err is set
 }

@@ -40,7 +40,7 @@ func TestTail_addSkipsWhatDoesNotContinueIt(t *testing.T) {
 	if got, cached, wait := tl.since(11, 10, 1<<20); len(got) != 0 || !cached || wait == nil {
 		t.Errorf("after adding 13 and 14 to a cache ending at 11: since(11) = %v, cached %v, wait %v; want nothing yet", positions(got), cached, wait != nil)
 	}
-	tl.reset(20)
+	tl.reset(20, "")
 	tl.add(eventsAt(18, 19, 20)) // read before the reset
 	if got, cached, wait := tl.since(20, 10, 1<<20); len(got) != 0 || !cached || wait == nil || tl.head() != 20 {
 		t.Errorf("after adding 18..20 to a cache reset to 20: since(20) = %v, cached %v, wait %v, head %d; want nothing, head 20",

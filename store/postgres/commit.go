@@ -92,6 +92,9 @@ func (s *Store) runCommitter() {
 // retries alone and the look-ups are each bounded as a whole, not append by append, so a
 // database that stopped answering holds it for the same time whatever the group's size.
 func (s *Store) commitGroup(group []*request) {
+	// Every position seen by now was committed before the group takes the append lock, so
+	// the head each append reads under it is at least this, unless the log lost events.
+	seen := s.seen.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.groupTimeout)
 	err := s.commitBatch(ctx, group)
 	// A connection that the database ended while it sat idle in the pool (an administrator,
@@ -123,6 +126,7 @@ func (s *Store) commitGroup(group []*request) {
 			}
 		}
 	}
+	s.checkGroup(group, seen)
 	s.wake.broadcast()
 	for _, r := range group {
 		close(r.done)
@@ -317,11 +321,28 @@ func (s *Store) commitBatch(ctx context.Context, group []*request) error {
 	for i, r := range group {
 		if !out[i].ok {
 			r.err = &store.ConflictError{Actual: store.Version(out[i].version)}
+			r.before, r.beforeKnown = out[i].head, true
 			continue
 		}
 		r.result = store.Appended{Version: store.Version(out[i].version), Position: store.Position(out[i].head)}
+		r.before, r.beforeKnown = out[i].head-int64(len(r.ids)), true
 	}
 	return nil
+}
+
+// checkGroup notes the positions the group's appends took, and fails the store when an
+// append read a head below seen, the highest position seen committed before the group
+// began (see ErrFailed). The group's own appends committed all the same: they are
+// acknowledged, and only later appends fail.
+func (s *Store) checkGroup(group []*request, seen int64) {
+	for _, r := range group {
+		if r.beforeKnown {
+			s.checkHead(r.before, seen)
+		}
+		if r.err == nil && r.result.Position > 0 {
+			s.saw(r.result.Position)
+		}
+	}
 }
 
 // groupArgs returns the statement that appends group and its arguments.

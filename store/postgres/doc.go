@@ -101,4 +101,18 @@
 //
 // Appends made through any Store on the same database and schema — in this process or
 // another — reach the subscribers of every Store.
+//
+// # A log that loses events
+//
+// An asynchronous failover that lost the primary's last commits, or a backup restored while
+// the servers run, takes the log back: new appends take the lost events' positions again.
+// A Store that had seen a lost event committed (its own append, or one its tailer read)
+// fails, with ErrFailed, rather than go on as if nothing happened, when it notices: at its
+// next append, which reads the head under the append lock (that append has committed and is
+// acknowledged; the ones after it fail); or, while anyone subscribes, when its tailer finds
+// the last event it read gone or replaced, which it checks at most once a poll interval, or
+// when the first subscription after an idle spell finds the head below what the Store saw.
+// Its subscriptions then end, and a caught-up subscriber is handed at most a poll interval's
+// worth of the new events first. Store.Failed reports it, so a server's liveness check can
+// have it restarted, which rebuilds what it derived from the log.
 package postgres

@@ -14,7 +14,7 @@ import "github.com/jackc/pgx/v5"
 // arrays in FROM is expanded by the parser to the built-in one.
 type queries struct {
 	head, lockAppends, streamVersion, streamVersions, insert, notify string
-	readAll, readType, readStream, eventsByID                        string
+	readAll, readType, readStream, eventsByID, eventID, headEvent    string
 	appendEvents, appendGroup                                        string
 	checkpoint, saveCheckpoint                                       string
 	snapshot, saveSnapshot                                           string
@@ -59,6 +59,8 @@ func newQueries(schema string) queries {
 			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`, "position", "$5"),
 		readStream: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`, "version", "$4"),
 		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
+		eventID:    `SELECT id FROM ` + t("events") + ` WHERE position = $1`,
+		headEvent:  `SELECT position, id FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,
 		checkpoint: `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
 		// Servers on one schema share a saga's checkpoint: a save keeps the one further on,
 		// unless that one names events the log does not hold (a restored backup).

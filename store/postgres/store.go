@@ -38,13 +38,18 @@ type Store struct {
 	tail *tail   // the most recent events, for caught-up subscribers
 	// subscribers counts the running subscriptions; the tailer idles while it is 0.
 	subscribers atomic.Int64
-	requests    chan *request      // appends for the committer
-	done        chan struct{}      // closed by Close
-	closing     context.Context    // cancelled by Close, as done is closed (see untilClosed)
-	closeReads  context.CancelFunc // cancels closing
-	once        sync.Once
-	stop        context.CancelFunc // stops the listener
-	workers     sync.WaitGroup     // the listener and the committer
+	// seen is the highest position the store has seen committed (the head at Open, its own
+	// appends, the tailer's reads): the log's head never goes below it unless the log lost
+	// events under the store, which fails it (see ErrFailed).
+	seen       atomic.Int64
+	failure    *failure
+	requests   chan *request      // appends for the committer
+	done       chan struct{}      // closed by Close
+	closing    context.Context    // cancelled by Close, as done is closed (see untilClosed)
+	closeReads context.CancelFunc // cancels closing
+	once       sync.Once
+	stop       context.CancelFunc // stops the listener
+	workers    sync.WaitGroup     // the listener and the committer
 }
 
 // MaxSchemaBytes is the longest schema name Open accepts: PostgreSQL cuts identifiers to
@@ -164,7 +169,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		tail:     newTail(o.tail, o.tailBytes, store.Position(head)),
 		requests: make(chan *request),
 		done:     make(chan struct{}),
+		failure:  newFailure(),
 	}
+	s.seen.Store(head)
 	s.closing, s.closeReads = context.WithCancel(context.Background())
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop

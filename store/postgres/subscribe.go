@@ -11,8 +11,9 @@ import (
 
 // Subscribe yields every event with Position > after: first the history, then new events
 // as they are committed — through this Store or any other on the same schema — with no gap
-// and no duplicate, until ctx ends (yielding its error) or the store is closed (yielding
-// store.ErrClosed).
+// and no duplicate, until ctx ends (yielding its error), the store is closed (yielding
+// store.ErrClosed) or it fails because the log lost events under it (yielding an error
+// wrapping ErrFailed).
 //
 // A failed read of the table (a dropped connection, a database restart) is retried for up
 // to the store's retry window (WithRetryWindow) before the subscription yields the error.
@@ -45,6 +46,10 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", store.ErrClosed))
 				return
 			}
+			if err := s.Failed(); err != nil {
+				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", err))
+				return
+			}
 			events, cached, wait := s.tail.since(from, s.opts.page, s.opts.pageBytes)
 			if !cached {
 				page, err := s.pageRetrying(ctx, from)
@@ -55,7 +60,11 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 				events = page
 			}
 			for _, e := range events {
-				if err := s.readErr(ctx); err != nil {
+				err := s.readErr(ctx)
+				if err == nil {
+					err = s.Failed()
+				}
+				if err != nil {
 					yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", err))
 					return
 				}
@@ -69,6 +78,7 @@ func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[s
 			}
 			select {
 			case <-wait:
+			case <-s.failure.done: // the loop's start yields why
 			case <-ctx.Done():
 				yield(store.Event{}, fmt.Errorf("postgres: subscribe: %w", ctx.Err()))
 				return

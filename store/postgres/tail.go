@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -24,6 +27,7 @@ type tail struct {
 	bytes    int            // the eventSize of the cached events
 	first    store.Position // the cache holds the events at positions first+1 .. last
 	last     store.Position
+	lastID   string        // the id of the event at last, "" when not known
 	changed  chan struct{} // closed when last advances
 }
 
@@ -65,16 +69,20 @@ func (t *tail) since(from store.Position, max, maxBytes int) (events []store.Eve
 	return events, true, nil
 }
 
-// reset empties the cache and starts it at position p, if p is past its end: for a cache
-// that was dropped while nobody subscribed. Waiters are woken (and read the table).
-func (t *tail) reset(p store.Position) {
+// reset empties the cache and starts it at position p, the event id's, if p is past its
+// end: for a cache that was dropped while nobody subscribed. Waiters are woken (and read
+// the table).
+func (t *tail) reset(p store.Position, id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p <= t.last {
+		if p == t.last && t.lastID == "" {
+			t.lastID = id // the cache starts at the head Open read, whose id it did not
+		}
 		return
 	}
 	t.empty()
-	t.first, t.last = p, p
+	t.first, t.last, t.lastID = p, p, id
 	close(t.changed)
 	t.changed = make(chan struct{})
 }
@@ -100,6 +108,14 @@ func (t *tail) head() store.Position {
 	return t.last
 }
 
+// lastEvent returns the position of the last event the cache took, or started at (see
+// reset), and its id ("" at Open); the event stays known after it is pushed out or dropped.
+func (t *tail) lastEvent() (store.Position, string) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.last, t.lastID
+}
+
 // add caches events that continue the log from the last cached position, pushing out the
 // oldest past the cache's bounds, and wakes the waiting subscribers.
 func (t *tail) add(events []store.Event) {
@@ -120,7 +136,7 @@ func (t *tail) add(events []store.Event) {
 		}
 		t.ring[t.slot(e.Position)] = e
 		t.bytes += eventSize(&e)
-		t.last = e.Position
+		t.last, t.lastID = e.Position, e.ID
 		for t.bytes > t.maxBytes && t.last-t.first > 1 {
 			t.pushOut()
 		}
@@ -142,8 +158,13 @@ func (t *tail) pushOut() {
 // was lost. It ends when ctx does. While the database cannot be read it retries at the poll
 // interval; subscribers wait meanwhile. While nobody subscribes it reads nothing and keeps
 // nothing; when the first subscriber comes, the cache starts at the head.
+//
+// It also checks, at most once a poll interval while anyone subscribes, that the last event
+// it read is still in the log, so that a log that lost events and grew past them again
+// fails the store (see ErrFailed) rather than have its subscribers skip the new events.
 func (s *Store) runTailer(ctx context.Context) {
 	stale := false
+	var checked time.Time
 	for {
 		wake := s.wake.wait() // before reading, so a commit after the read wakes us
 		switch {
@@ -157,14 +178,23 @@ func (s *Store) runTailer(ctx context.Context) {
 		case stale:
 			// The cache was dropped: it starts again at the head, and a subscriber behind
 			// reads the table.
+			seen := s.seen.Load()
 			var head int64
-			if err := s.pool.QueryRow(ctx, s.sql.head).Scan(&head); err != nil {
+			var id []byte
+			err := s.pool.QueryRow(ctx, s.sql.headEvent).Scan(&head, &id)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				break
 			}
-			s.tail.reset(store.Position(head))
+			s.checkHead(head, seen)
+			s.tail.reset(store.Position(head), string(id))
 			stale = false
 			fallthrough
 		default:
+			if time.Since(checked) >= s.opts.poll {
+				checked = time.Now()
+				p, id := s.tail.lastEvent()
+				s.checkLast(ctx, p, id)
+			}
 			s.readTail(ctx)
 		}
 		t := time.NewTimer(s.opts.poll)
@@ -187,6 +217,7 @@ func (s *Store) readTail(ctx context.Context) {
 			return
 		}
 		s.tail.add(page)
+		s.saw(s.tail.head())
 		if !more {
 			return
 		}

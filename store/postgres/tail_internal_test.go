@@ -73,11 +73,11 @@ func TestTail_reset(t *testing.T) {
 	tl := newTail(4, 1<<20, 0)
 	tl.add(eventsAt(1, 2))
 	_, _, wait := tl.since(2, 10, 1<<20)
-	tl.reset(1) // not past the end: nothing changes
+	tl.reset(1, "") // not past the end: nothing changes
 	if got, _, _ := tl.since(0, 10, 1<<20); !equal(positions(got), []store.Position{1, 2}) {
 		t.Fatalf("after reset(1): since(0) = %v, want [1 2]", positions(got))
 	}
-	tl.reset(100)
+	tl.reset(100, "")
 	select {
 	case <-wait:
 	default:
