@@ -132,6 +132,32 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		})
 	}
 
+	t.Run("a checkpoint saved behind the head resumes after its position: the events up to the head are handled too", func(t *testing.T) {
+		// As a periodic save under load leaves it, the process then killed: the clients'
+		// events up to the head it read were not all handled yet. The head only says that
+		// the log is this one; a resume after it would leave those events without commands.
+		s := newStore(t)
+		var calls atomic.Int64
+		a := newCounterApp(t, s, countingDispatch(&calls, decline))
+		for _, id := range []string{"a", "b", "c"} { // the saga not yet running
+			mustHandle(t, a.handler, createCounter{ID: id}, eventsourcing.Meta{})
+		}
+		evs := readAll(t, s)
+		last := evs[len(evs)-1].Position
+		c := store.Checkpoint{Position: 1, EventID: evs[0].ID, Head: last, HeadEventID: evs[last-1].ID}
+		if err := s.(store.Checkpointer).SaveCheckpoint(context.Background(), "saga:mirror", c); err != nil {
+			t.Fatal(err)
+		}
+		startRunner(t, a.runner)
+		waitFor(t, a.runner, last)
+		if calls.Load() != 2 {
+			t.Fatalf("the saga dispatched %d commands, want 2: for the events after position 1 (up to the head 3)", calls.Load())
+		}
+		if logs := a.logs.String(); !strings.Contains(logs, "resumes after its checkpoint") {
+			t.Errorf("the saga did not resume after its checkpoint: %s", logs)
+		}
+	})
+
 	t.Run("a panic while a command is dispatched is the saga's fault: counted, logged, the checkpoint held before it", func(t *testing.T) {
 		s := newStore(t)
 		// As a Decide, Evolve or Encode that panics on one command would. It killed the
