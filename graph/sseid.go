@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/eventgraph/eventgraph/service"
@@ -118,7 +119,7 @@ func (s *streamWriter) resumeAfter() (*store.Position, error) {
 		return nil, nil
 	}
 	n, err := strconv.ParseInt(s.lastEventID, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || strings.HasPrefix(s.lastEventID, "+") { // strconv takes "+1": no id the server sends
 		return nil, badInput(lastEventIDHeader, "must be the id of an event this server sent (its position in the log)")
 	}
 	p := store.Position(n)

@@ -87,7 +87,7 @@ func TestSSE_eventIDs(t *testing.T) {
 		}
 	})
 	t.Run("a Last-Event-ID that is no position is refused", func(t *testing.T) {
-		for _, id := range []string{"abc", "-1", "1.5", "1000"} { // 1000: beyond the head, no event of this log
+		for _, id := range []string{"abc", "-1", "+1", "1.5", "1000"} { // +1: strconv's, not an id; 1000: beyond the head, no event of this log
 			evs := readEvents(t, stream(t, http.MethodGet, &zero, id).Body, 2)
 			if len(evs) != 2 || evs[0].name != "next" || evs[0].id != "" || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) ||
 				!strings.Contains(evs[0].data, "Last-Event-ID") || evs[1].name != "complete" {
