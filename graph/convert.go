@@ -38,6 +38,7 @@ func toOrder(o readmodel.Order) *model.Order {
 		MenuItems:    toMenuItems(o.MenuItems),
 		Status:       model.OrderStatus(o.Status),
 		Version:      int(o.Version),
+		Position:     int64(o.Position),
 	}
 }
 

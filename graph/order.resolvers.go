@@ -69,13 +69,16 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	return toOrderConnection(page), nil
 }
 
-func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string) (<-chan *model.Order, error) {
+func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error) {
 	switch {
 	case (id == nil) == (restaurantID == nil):
 		return nil, badInput("id", "give exactly one of id and restaurantId")
 	case id != nil:
 		if err := restaurant.ValidateID("id", *id); err != nil {
 			return nil, err
+		}
+		if afterPosition != nil {
+			return nil, badInput("afterPosition", "goes with restaurantId: orderChanged(id:) sends the order's current state first, which leaves nothing to resume")
 		}
 		seq, err := r.svc.WatchOrder(ctx, *id)
 		if err != nil {
@@ -86,7 +89,16 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 	if err := restaurant.ValidateID("restaurantId", *restaurantID); err != nil {
 		return nil, err
 	}
-	seq, conv, err := watchRestaurantOrders(ctx, r.svc, *restaurantID) // over SSE: ids, and resuming
+	after, err := position("afterPosition", afterPosition)
+	if err != nil {
+		return nil, err
+	}
+	if after != nil && *after > 0 {
+		if err := checkHeld(ctx, r.svc, *after); err != nil {
+			return nil, err
+		}
+	}
+	seq, conv, err := watchRestaurantOrders(ctx, r.svc, *restaurantID, after) // over SSE: ids, and resuming
 	if err != nil {
 		return nil, err
 	}

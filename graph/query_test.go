@@ -33,12 +33,13 @@ type orderOut struct {
 		MenuItemID string `json:"menuItemId"`
 		Price      string `json:"price"`
 	} `json:"menuItems"`
-	Status  string `json:"status"`
-	Version int    `json:"version"`
+	Status   string `json:"status"`
+	Version  int    `json:"version"`
+	Position int64  `json:"position"` // of the order's latest event
 }
 
 const restaurantFields = `id name version menu { menuId cuisine menuItems { menuItemId name price } }`
-const orderFields = `id restaurantId status version menuItems { menuItemId price }`
+const orderFields = `id restaurantId status version position menuItems { menuItemId price }`
 
 func TestMutations_CreateAndChangeRestaurant(t *testing.T) {
 	e := newEnv(t)
@@ -126,7 +127,7 @@ func TestMutations_PlaceOrderReadYourWrites(t *testing.T) {
 	var out struct{ Order orderOut }
 	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { `+orderFields+` } }`, map[string]any{"p": res.Position}, &out)
 	o := out.Order
-	if o.ID != "o1" || o.RestaurantID != "r1" || o.Status != "CREATED" || o.Version != 1 || len(o.MenuItems) != 3 || o.MenuItems[0].Price != "1.50" {
+	if o.ID != "o1" || o.RestaurantID != "r1" || o.Status != "CREATED" || o.Version != 1 || o.Position != res.Position+1 || len(o.MenuItems) != 3 || o.MenuItems[0].Price != "1.50" {
 		t.Fatalf("order %+v", o)
 	}
 
@@ -136,7 +137,7 @@ func TestMutations_PlaceOrderReadYourWrites(t *testing.T) {
 		t.Fatalf("markOrderAsPrepared %+v", prep.MarkOrderAsPrepared)
 	}
 	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { `+orderFields+` } }`, map[string]any{"p": prep.MarkOrderAsPrepared.Position}, &out)
-	if out.Order.Status != "PREPARED" || out.Order.Version != 2 {
+	if out.Order.Status != "PREPARED" || out.Order.Version != 2 || out.Order.Position != prep.MarkOrderAsPrepared.Position {
 		t.Fatalf("order %+v", out.Order)
 	}
 

@@ -340,11 +340,11 @@ func TestSubscription_readModelsAfterAReconnect(t *testing.T) {
 	t.Run("orderChanged(restaurantId:) over SSE by Last-Event-ID", func(t *testing.T) {
 		e := newEnv(t)
 		wrote, stop := startWriters(t, e, 3)
-		const query = `subscription { orderChanged(restaurantId: "w1") { id restaurantId status version } }`
+		const query = `subscription { orderChanged(restaurantId: "w1") { id restaurantId status version position } }`
 		type change struct {
 			ID, RestaurantID, Status string
 			Version                  int
-			Position                 string
+			Position                 json.Number // the change's Order.position, checked against its SSE id
 		}
 		var got []change
 		var lastID string
@@ -370,7 +370,9 @@ func TestSubscription_readModelsAfterAReconnect(t *testing.T) {
 				if err := json.Unmarshal([]byte(data), &v); err != nil {
 					t.Fatal(err)
 				}
-				v.Data.OrderChanged.Position = id
+				if string(v.Data.OrderChanged.Position) != id {
+					t.Fatalf("a change at position %s came with the SSE id %s", v.Data.OrderChanged.Position, id)
+				}
 				got = append(got, v.Data.OrderChanged)
 			}
 			lastID = c.lastID
@@ -395,6 +397,72 @@ func TestSubscription_readModelsAfterAReconnect(t *testing.T) {
 			t.Fatal("no order was prepared: the test covers less than it should")
 		}
 	})
+}
+
+// TestSubscription_orderChangedResumesByAfterPosition: a client of orderChanged(restaurantId:)
+// over any transport that drops its connection again and again while others write, and
+// subscribes again with afterPosition set to the position of the last change it received
+// (Order.position), gets every change of the restaurant's orders, once, in the order of the
+// log, each the order's state at that event. Before afterPosition, a WebSocket client could
+// only start again from the head, missing the changes of the outage.
+func TestSubscription_orderChangedResumesByAfterPosition(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			e := newEnv(t)
+			wrote, stop := startWriters(t, e, 3)
+			const query = `subscription($a: Int64) { orderChanged(restaurantId: "w1", afterPosition: $a) { id restaurantId status version position } }`
+			type change struct {
+				ID, RestaurantID, Status string
+				Version                  int
+				Position                 int64
+			}
+			var got []change
+			start := int64(e.head(t))
+			after := func() int64 {
+				if len(got) == 0 {
+					return start
+				}
+				return got[len(got)-1].Position
+			}
+			ctx := testContext(t)
+			for round := range 6 {
+				s := e.subscribe(t, tr, query, map[string]any{"a": after()})
+				n := 5
+				if round == 5 { // the last: until the log's last change of w1's orders
+					stop()
+					if err := e.svc.WaitFor(ctx, e.head(t)); err != nil { // the saga's orders written
+						t.Fatal(err)
+					}
+					n = len(orderChanges(t, e, after(), "w1"))
+				}
+				for range n {
+					var v struct{ OrderChanged change }
+					next(t, s, &v)
+					got = append(got, v.OrderChanged)
+				}
+				_ = s.Close() // the connection drops
+				if round < 5 {
+					for range 10 {
+						<-wrote
+					}
+				}
+			}
+			want := orderChanges(t, e, start, "w1")
+			gotS, wantS := make([]string, len(got)), make([]string, len(want))
+			for i, c := range got {
+				gotS[i] = fmt.Sprintf("%d:%s:%s:%s:%d", c.Position, c.RestaurantID, c.ID, c.Status, c.Version)
+			}
+			for i, c := range want {
+				wantS[i] = fmt.Sprintf("%s:%s:%s:%s:%d", c.position, "w1", c.id, c.status, c.version)
+			}
+			if !slices.Equal(gotS, wantS) {
+				t.Fatalf("across the reconnections the client got\n%v\nwant\n%v", gotS, wantS)
+			}
+			if !slices.ContainsFunc(got, func(c change) bool { return c.Status == "PREPARED" }) {
+				t.Fatal("no order was prepared: the test covers less than it should")
+			}
+		})
+	}
 }
 
 // orderChange is a change of an order in the log.

@@ -35,10 +35,11 @@ func sseEventIDs(ctx context.Context, svc *service.Service, after *store.Positio
 }
 
 // watchRestaurantOrders is orderChanged(restaurantId:): the changes of the restaurant's
-// orders from the head on, or, over SSE, from the client's Last-Event-ID on, each change
-// carrying its event's position as its id.
-func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
-	after, err := sseStart(ctx, svc, nil)
+// orders after the position after, or from the head on when it is nil, or, over SSE, from
+// the client's Last-Event-ID on when that is later (see sseStart), each change carrying its
+// event's position as its id.
+func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string, after *store.Position) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
+	after, err := sseStart(ctx, svc, after)
 	if err != nil {
 		return nil, nil, err
 	}

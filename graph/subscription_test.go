@@ -213,6 +213,9 @@ func TestSubscription_BadArguments(t *testing.T) {
 		{"orderChanged with neither", `subscription { orderChanged { id } }`},
 		{"restaurantChanged with an empty id", `subscription { restaurantChanged(id: "") { id } }`},
 		{"orderChanged with a bad restaurant id", `subscription { orderChanged(restaurantId: "a b") { id } }`},
+		{"orderChanged of one order after a position", `subscription { orderChanged(id: "o1", afterPosition: 0) { id } }`},
+		{"orderChanged after a negative position", `subscription { orderChanged(restaurantId: "r1", afterPosition: -1) { id } }`},
+		{"orderChanged after a position beyond the head", `subscription { orderChanged(restaurantId: "r1", afterPosition: 1000000) { id } }`},
 		{"events after a negative position", `subscription { events(afterPosition: -5) { id } }`},
 		// A client resuming after a log was restored from a backup waited without a word.
 		{"events after a position beyond the head", `subscription { events(afterPosition: 1000000) { id } }`},

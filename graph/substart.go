@@ -17,8 +17,8 @@ import (
 const startHeadStat = "SubscriptionStartHead"
 
 // subscriptionStart is the gqlgen extension that reads the log's head as a subscription is
-// created, for the live subscriptions to start after (see liveHead): events without
-// afterPosition, and orderChanged(restaurantId:).
+// created, for the live subscriptions to start after (see liveHead): events and
+// orderChanged(restaurantId:) without afterPosition.
 //
 // gqlgen creates each operation of a WebSocket connection as it reads the client's message,
 // before it reads the next, but runs it on a goroutine of its own. A resolver that read the
@@ -65,7 +65,7 @@ func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graph
 }
 
 // startsLive reports whether the subscription starts at the log's head: events without
-// afterPosition, and orderChanged of a restaurant. The others send the current state first
+// afterPosition, and orderChanged of a restaurant without afterPosition. The others send the current state first
 // or replay from a position, and need no head. (A selection that is not a field, a
 // fragment, is taken to.)
 func startsLive(op *graphql.OperationContext) bool {
@@ -88,7 +88,7 @@ func startsLive(op *graphql.OperationContext) bool {
 				return true
 			}
 		case "orderChanged":
-			if given(f, "restaurantId") {
+			if given(f, "restaurantId") && !given(f, "afterPosition") {
 				return true
 			}
 		}

@@ -18,6 +18,9 @@ type Order struct {
 	MenuItems    []restaurant.MenuItem
 	Status       order.Status
 	Version      store.Version // the order stream's version
+	// Position is the log position of the order's latest event that the state reflects: a
+	// subscriber of a restaurant's order changes resumes after the last one it received.
+	Position store.Position
 }
 
 func (o Order) clone() Order {
@@ -102,7 +105,7 @@ func (m *Orders) Apply(e store.Event) error {
 		}
 		seq := len(m.list)
 		m.byID[ev.OrderID] = seq
-		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version})
+		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version, Position: e.Position})
 		m.created = append(m.created, e.Position)
 		r := m.byRestaurant[ev.RestaurantID]
 		if r == nil {
@@ -125,7 +128,7 @@ func (m *Orders) Apply(e store.Event) error {
 			m.all.setStatus(seq, o.Status, order.Prepared)
 			o.Status = order.Prepared
 		}
-		o.Version = e.Version
+		o.Version, o.Position = e.Version, e.Position
 	}
 	return nil
 }

@@ -37,8 +37,8 @@ func TestOrders_Apply(t *testing.T) {
 		want readmodel.Order
 		ok   bool
 	}{
-		{"o1", readmodel.Order{ID: "o1", RestaurantID: "r1", MenuItems: items, Status: order.Prepared, Version: 2}, true},
-		{"o2", readmodel.Order{ID: "o2", RestaurantID: "r1", MenuItems: items, Status: order.Created, Version: 1}, true},
+		{"o1", readmodel.Order{ID: "o1", RestaurantID: "r1", MenuItems: items, Status: order.Prepared, Version: 2, Position: 5}, true},
+		{"o2", readmodel.Order{ID: "o2", RestaurantID: "r1", MenuItems: items, Status: order.Created, Version: 1, Position: 3}, true},
 		{"ghost", readmodel.Order{}, false},
 		{"r1", readmodel.Order{}, false},
 	}
@@ -96,13 +96,13 @@ func newWorld(t *testing.T, seed uint64, n int) world {
 	for i := range n {
 		id := "o" + strconv.Itoa(i)
 		r := restaurants[rng.IntN(len(restaurants)-1)] // r3 has no orders
-		l.add(order.OrderCreated{OrderID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}})
-		all = append(all, readmodel.Order{ID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}, Status: order.Created, Version: 1})
+		e := l.add(order.OrderCreated{OrderID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}})
+		all = append(all, readmodel.Order{ID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}, Status: order.Created, Version: 1, Position: e.Position})
 		if i > 0 && rng.IntN(2) == 0 { // prepare a random earlier order
 			j := rng.IntN(i)
 			if all[j].Status == order.Created {
-				l.add(order.OrderPrepared{OrderID: all[j].ID})
-				all[j].Status, all[j].Version = order.Prepared, 2
+				e := l.add(order.OrderPrepared{OrderID: all[j].ID})
+				all[j].Status, all[j].Version, all[j].Position = order.Prepared, 2, e.Position
 			}
 		}
 	}

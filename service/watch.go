@@ -61,7 +61,7 @@ func (s *Service) WatchOrder(ctx context.Context, id string) (iter.Seq2[readmode
 				yield(readmodel.Order{}, err)
 				return
 			}
-			if !yield(orderOf(snap.State, snap.Version), nil) {
+			if !yield(orderOf(snap.State, snap.Version, snap.Position), nil) {
 				return
 			}
 		}
@@ -140,7 +140,7 @@ func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, 
 		if err != nil {
 			return readmodel.Order{}, fmt.Errorf("service: decode %s at %d: %w", e.Type, e.Position, err)
 		}
-		return orderOf(view.Fold(ev), e.Version), nil
+		return orderOf(view.Fold(ev), e.Version, e.Position), nil
 	}
 	st := view.InitialState
 	for ev, err := range s.store.ReadStream(ctx, e.StreamID, 0) {
@@ -156,9 +156,10 @@ func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, 
 		}
 		st = view.Evolve(st, d)
 	}
-	return orderOf(st, e.Version), nil
+	return orderOf(st, e.Version, e.Position), nil
 }
 
-func orderOf(s order.Summary, v store.Version) readmodel.Order {
-	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v}
+// orderOf returns the order s at version v, whose latest event is at position p.
+func orderOf(s order.Summary, v store.Version, p store.Position) readmodel.Order {
+	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v, Position: p}
 }

@@ -74,6 +74,7 @@ type ComplexityRoot struct {
 	Order struct {
 		ID           func(childComplexity int) int
 		MenuItems    func(childComplexity int) int
+		Position     func(childComplexity int) int
 		RestaurantID func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Version      func(childComplexity int) int
@@ -135,7 +136,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		Events            func(childComplexity int, afterPosition *int64, streamID *string, types []string) int
-		OrderChanged      func(childComplexity int, id *string, restaurantID *string) int
+		OrderChanged      func(childComplexity int, id *string, restaurantID *string, afterPosition *int64) int
 		RestaurantChanged func(childComplexity int, id string) int
 	}
 }
@@ -163,7 +164,7 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string) (<-chan *model.Event, error)
-	OrderChanged(ctx context.Context, id *string, restaurantID *string) (<-chan *model.Order, error)
+	OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error)
 	RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error)
 }
 
@@ -347,6 +348,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.MenuItems(childComplexity), true
+	case "Order.position":
+		if e.ComplexityRoot.Order.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Position(childComplexity), true
 	case "Order.restaurantId":
 		if e.ComplexityRoot.Order.RestaurantID == nil {
 			break
@@ -601,7 +608,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.OrderChanged(childComplexity, args["id"].(*string), args["restaurantId"].(*string)), true
+		return e.ComplexityRoot.Subscription.OrderChanged(childComplexity, args["id"].(*string), args["restaurantId"].(*string), args["afterPosition"].(*int64)), true
 	case "Subscription.restaurantChanged":
 		if e.ComplexityRoot.Subscription.RestaurantChanged == nil {
 			break
@@ -812,6 +819,8 @@ type Order {
   status: OrderStatus!
   "The order's stream version: its number of events. Pass it as expectedVersion."
   version: Int!
+  "The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition)."
+  position: Int64!
 }
 
 "A page of orders."
@@ -863,8 +872,15 @@ extend type Mutation {
 }
 
 extend type Subscription {
-  "One order (current state first when it exists, then every change), or every change of a restaurant's orders from now on. Exactly one of id and restaurantId."
-  orderChanged("One order's id." id: ID, "A restaurant's id: its orders' changes from now on." restaurantId: ID): Order!
+  "One order (current state first when it exists, then every change), or every change of a restaurant's orders from now on, or after afterPosition. Exactly one of id and restaurantId."
+  orderChanged(
+    "One order's id."
+    id: ID
+    "A restaurant's id: its orders' changes from now on, or after afterPosition."
+    restaurantId: ID
+    "With restaurantId: the changes of the orders' events after this log position, then live (resume with the last change's position; a position beyond the log's head is BAD_USER_INPUT). Without it, the changes from now on."
+    afterPosition: Int64
+  ): Order!
 }
 `, BuiltIn: false},
 	{Name: "../restaurant.graphqls", Input: `"A restaurant's kind of cooking."
@@ -1118,6 +1134,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_status(ctx, field)
 	case "version":
 		return ec.fieldContext_Order_version(ctx, field)
+	case "position":
+		return ec.fieldContext_Order_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -1605,6 +1623,14 @@ func (ec *executionContext) field_Subscription_orderChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["restaurantId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "afterPosition",
+		func(ctx context.Context, v any) (*int64, error) {
+			return ec.unmarshalOInt642ᚖint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["afterPosition"] = arg2
 	return args, nil
 }
 
@@ -2394,6 +2420,29 @@ func (ec *executionContext) _Order_version(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Order_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Order_position(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _OrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
@@ -3393,7 +3442,7 @@ func (ec *executionContext) _Subscription_orderChanged(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().OrderChanged(ctx, fc.Args["id"].(*string), fc.Args["restaurantId"].(*string))
+			return ec.Resolvers.Subscription().OrderChanged(ctx, fc.Args["id"].(*string), fc.Args["restaurantId"].(*string), fc.Args["afterPosition"].(*int64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
@@ -5183,6 +5232,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "version":
 			out.Values[i] = ec._Order_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._Order_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

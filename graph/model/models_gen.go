@@ -71,6 +71,8 @@ type Order struct {
 	Status OrderStatus `json:"status"`
 	// The order's stream version: its number of events. Pass it as expectedVersion.
 	Version int `json:"version"`
+	// The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition).
+	Position int64 `json:"position"`
 }
 
 // A page of orders.
