@@ -16,7 +16,7 @@ import (
 // from the GraphQL models (nothing is autobound).
 
 func toRestaurant(r readmodel.Restaurant) *model.Restaurant {
-	return &model.Restaurant{ID: r.ID, Name: r.Name, Menu: toMenu(r.Menu), Version: int(r.Version)}
+	return &model.Restaurant{ID: r.ID, Name: r.Name, Menu: toMenu(r.Menu), Version: int(r.Version), Position: int64(r.Position)}
 }
 
 func toMenu(m restaurant.Menu) *model.RestaurantMenu {

@@ -23,7 +23,8 @@ type restaurantOut struct {
 			Price      string `json:"price"`
 		} `json:"menuItems"`
 	} `json:"menu"`
-	Version int `json:"version"`
+	Version  int   `json:"version"`
+	Position int64 `json:"position"` // of the restaurant's latest event
 }
 
 type orderOut struct {
@@ -38,7 +39,7 @@ type orderOut struct {
 	Position int64  `json:"position"` // of the order's latest event
 }
 
-const restaurantFields = `id name version menu { menuId cuisine menuItems { menuItemId name price } }`
+const restaurantFields = `id name version position menu { menuId cuisine menuItems { menuItemId name price } }`
 const orderFields = `id restaurantId status version position menuItems { menuItemId price }`
 
 func TestMutations_CreateAndChangeRestaurant(t *testing.T) {
@@ -69,7 +70,7 @@ func TestMutations_CreateAndChangeRestaurant(t *testing.T) {
 		var out struct{ Restaurant restaurantOut }
 		e.must(t, `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { `+restaurantFields+` } }`, map[string]any{"p": res.Position}, &out)
 		r := out.Restaurant
-		if r.ID != "r1" || r.Name != "Trattoria r1" || r.Version != 1 || r.Menu.Cuisine != "ITALIAN" || len(r.Menu.MenuItems) != 2 || r.Menu.MenuItems[1].Price != "2.50" {
+		if r.ID != "r1" || r.Name != "Trattoria r1" || r.Version != 1 || r.Position != res.Position || r.Menu.Cuisine != "ITALIAN" || len(r.Menu.MenuItems) != 2 || r.Menu.MenuItems[1].Price != "2.50" {
 			t.Fatalf("restaurant %+v", r)
 		}
 		if r.Menu.MenuID != service.NewID("menu", "cmd-create-r1") {
@@ -101,7 +102,7 @@ func TestMutations_CreateAndChangeRestaurant(t *testing.T) {
 		}
 		var q struct{ Restaurant restaurantOut }
 		e.must(t, `query($p: Int64) { restaurant(id: "r1", minPosition: $p) { `+restaurantFields+` } }`, map[string]any{"p": res.Position}, &q)
-		if q.Restaurant.Version != 2 || q.Restaurant.Menu.MenuID != "m2" || q.Restaurant.Menu.MenuItems[0].MenuItemID != "risotto" {
+		if q.Restaurant.Version != 2 || q.Restaurant.Position != res.Position || q.Restaurant.Menu.MenuID != "m2" || q.Restaurant.Menu.MenuItems[0].MenuItemID != "risotto" {
 			t.Fatalf("restaurant %+v", q.Restaurant)
 		}
 	})

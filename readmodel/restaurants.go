@@ -15,6 +15,8 @@ type Restaurant struct {
 	Name    string
 	Menu    restaurant.Menu
 	Version store.Version // the restaurant stream's version: it changes with every restaurant event
+	// Position is the log position of the restaurant's latest event that the state reflects.
+	Position store.Position
 }
 
 func (r Restaurant) clone() Restaurant {
@@ -55,7 +57,7 @@ func (m *Restaurants) Apply(e store.Event) error {
 	defer m.mu.Unlock()
 	switch ev := ev.(type) {
 	case restaurant.RestaurantCreated:
-		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version}
+		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version, Position: e.Position}
 		if i, ok := m.byID[ev.RestaurantID]; ok {
 			m.list[i] = r
 			return nil
@@ -66,11 +68,11 @@ func (m *Restaurants) Apply(e store.Event) error {
 	case restaurant.RestaurantMenuChanged:
 		if i, ok := m.byID[ev.RestaurantID]; ok {
 			m.list[i].Menu = ev.Menu
-			m.list[i].Version = e.Version
+			m.list[i].Version, m.list[i].Position = e.Version, e.Position
 		}
 	case restaurant.RestaurantOrderPlaced:
 		if i, ok := m.byID[ev.RestaurantID]; ok {
-			m.list[i].Version = e.Version
+			m.list[i].Version, m.list[i].Position = e.Version, e.Position
 		}
 	}
 	return nil

@@ -34,7 +34,7 @@ func TestRestaurants_Apply(t *testing.T) {
 
 	t.Run("a restaurant reflects every event of its stream", func(t *testing.T) {
 		got, ok := m.Get("r1")
-		want := readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: changed, Version: 3}
+		want := readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: changed, Version: 3, Position: 6}
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
 		}
@@ -91,7 +91,7 @@ func TestRestaurants_DuplicateCreate(t *testing.T) {
 	if want := []string{"r1", "r2"}; !reflect.DeepEqual(listed, want) || p.TotalCount != 2 {
 		t.Errorf("listed %v (total %d), want %v (total 2)", listed, p.TotalCount, want)
 	}
-	want := readmodel.Restaurant{ID: "r1", Name: again.Name, Menu: again.Menu, Version: 2}
+	want := readmodel.Restaurant{ID: "r1", Name: again.Name, Menu: again.Menu, Version: 2, Position: 3}
 	if got, ok := m.Get("r1"); !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
 	}
@@ -113,14 +113,14 @@ func TestRestaurants_spec(t *testing.T) {
 	t.Run("an order placed raises the restaurant's version", func(t *testing.T) {
 		placed := restaurant.RestaurantOrderPlaced{RestaurantID: "r1", OrderID: "o1", MenuItems: []restaurant.MenuItem{pizza()}}
 		r1.In(t).Given(restaurant.StreamID("r1"), placed).
-			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 2}, true})
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 2, Position: 2}, true})
 	})
 	t.Run("other events leave it as it was", func(t *testing.T) {
 		others := r1.In(t).Given(restaurant.StreamID("r2"), restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")})
 		projectionspec.WithCodec(others, order.Codec{}).
 			Given(order.StreamID("o1"), order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: []restaurant.MenuItem{pizza()}}).
 			GivenRaw("audit-1", "AuditNoted", []byte(`{"by":"ops"}`)).
-			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1}, true})
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1, Position: 1}, true})
 	})
 	t.Run("a menu changed for a restaurant never created is ignored", func(t *testing.T) {
 		projectionspec.For(t, newRestaurants, restaurant.Codec{}, get("ghost")).

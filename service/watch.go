@@ -24,7 +24,7 @@ func (s *Service) WatchRestaurant(ctx context.Context, id string) (iter.Seq2[rea
 	start := eventsourcing.Snapshot[restaurant.Summary]{State: restaurant.View().InitialState}
 	if r, ok := s.Restaurants().Get(id); ok {
 		start.State = restaurant.Summary{Exists: true, ID: r.ID, Name: r.Name, Menu: r.Menu}
-		start.Version = r.Version
+		start.Version, start.Position = r.Version, r.Position
 	}
 	head, err := s.Head(ctx)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *Service) WatchRestaurant(ctx context.Context, id string) (iter.Seq2[rea
 				yield(readmodel.Restaurant{}, err)
 				return
 			}
-			r := readmodel.Restaurant{ID: snap.State.ID, Name: snap.State.Name, Menu: snap.State.Menu, Version: snap.Version}
+			r := readmodel.Restaurant{ID: snap.State.ID, Name: snap.State.Name, Menu: snap.State.Menu, Version: snap.Version, Position: snap.Position}
 			if !yield(r, nil) {
 				return
 			}

@@ -111,10 +111,11 @@ type ComplexityRoot struct {
 	}
 
 	Restaurant struct {
-		ID      func(childComplexity int) int
-		Menu    func(childComplexity int) int
-		Name    func(childComplexity int) int
-		Version func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Menu     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Position func(childComplexity int) int
+		Version  func(childComplexity int) int
 	}
 
 	RestaurantConnection struct {
@@ -529,6 +530,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Restaurant.Name(childComplexity), true
+	case "Restaurant.position":
+		if e.ComplexityRoot.Restaurant.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restaurant.Position(childComplexity), true
 	case "Restaurant.version":
 		if e.ComplexityRoot.Restaurant.Version == nil {
 			break
@@ -916,6 +923,8 @@ type Restaurant {
   menu: RestaurantMenu!
   "The restaurant's stream version: its number of events (creation, menu changes, placed orders). Pass it as expectedVersion."
   version: Int!
+  "The log position of the restaurant's latest event that this state reflects."
+  position: Int64!
 }
 
 "A page of restaurants."
@@ -1192,6 +1201,8 @@ func (ec *executionContext) childFields_Restaurant(ctx context.Context, field gr
 		return ec.fieldContext_Restaurant_menu(ctx, field)
 	case "version":
 		return ec.fieldContext_Restaurant_version(ctx, field)
+	case "position":
+		return ec.fieldContext_Restaurant_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Restaurant", field.Name)
 }
@@ -3166,6 +3177,29 @@ func (ec *executionContext) _Restaurant_version(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Restaurant_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Restaurant_position(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restaurant_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Restaurant_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _RestaurantConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
@@ -5515,6 +5549,11 @@ func (ec *executionContext) _Restaurant(ctx context.Context, sel ast.SelectionSe
 			}
 		case "version":
 			out.Values[i] = ec._Restaurant_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._Restaurant_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

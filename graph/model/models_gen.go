@@ -138,6 +138,8 @@ type Restaurant struct {
 	Menu *RestaurantMenu `json:"menu"`
 	// The restaurant's stream version: its number of events (creation, menu changes, placed orders). Pass it as expectedVersion.
 	Version int `json:"version"`
+	// The log position of the restaurant's latest event that this state reflects.
+	Position int64 `json:"position"`
 }
 
 // A page of restaurants.
