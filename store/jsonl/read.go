@@ -19,7 +19,8 @@ const (
 )
 
 // ReadStream yields the stream's events with Version > after, in order, as committed when
-// the call began. It reads only the stream's own lines, found through the index.
+// the iteration begins (not when ReadStream is called). It reads only the stream's own
+// lines, found through the index.
 func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		s.mu.RLock()
@@ -70,8 +71,8 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 	return 0, nil
 }
 
-// ReadAll yields every event with Position > after, in log order, up to the head at the
-// time of the call.
+// ReadAll yields every event with Position > after, in log order, up to the head when the
+// iteration begins (not when ReadAll is called).
 func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return s.readAll(ctx, after, false)
 }
@@ -316,7 +317,7 @@ func (s *Store) waitAfter(n int) <-chan struct{} {
 }
 
 // ReadAllTypes yields the events of the given types with Position > after, in log order,
-// up to the head at the time of the call (see store.TypeReader). It reads only their
+// up to the head when the iteration begins (see store.TypeReader). It reads only their
 // lines, found through the index's positions of each type.
 func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {

@@ -326,7 +326,8 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 	return store.Version(len(s.streams[stream].list())), nil
 }
 
-// ReadStream yields the stream's events with Version > after, in order.
+// ReadStream yields the stream's events with Version > after, in order, as committed when
+// the iteration begins.
 func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		if err := s.check(ctx); err != nil {
