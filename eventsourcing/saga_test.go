@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -358,6 +359,10 @@ func TestIsTransient(t *testing.T) {
 		{context.DeadlineExceeded, true},
 		{&eventsourcing.StoreError{Op: "append", Err: errFault}, true},
 		{&eventsourcing.StoreError{Op: "append", Err: store.ErrClosed}, false},
+		// A store that refuses its arguments refuses them again.
+		{&eventsourcing.StoreError{Op: "append", Err: fmt.Errorf("%w: event over the size limit", store.ErrInvalid)}, false},
+		{fmt.Errorf("handle: %w", &store.ConflictError{Stream: "s", Expected: 1, Actual: 2}), true},
+		{fmt.Errorf("handle: %w", context.Canceled), true},
 		{store.ErrInvalid, false},
 		{decider.ErrAlreadyExists, false},
 		{eventsourcing.ErrCommandIDReused, false},
