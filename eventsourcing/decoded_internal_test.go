@@ -66,3 +66,32 @@ func TestDecoded_zeroValueHasTheDefaultBounds(t *testing.T) {
 		t.Errorf("zero Decoded: %d slots, %d bytes; want %d, %d", len(d.ids), d.maxBytes, DefaultDecodedSize, DefaultDecodedBytes)
 	}
 }
+
+func TestNewDecoded_boundsBelowOneAreTheDefaults(t *testing.T) {
+	tests := []struct {
+		name      string
+		size      int
+		opts      []DecodedOption
+		wantSize  int
+		wantBytes int
+	}{
+		{"no options", 8, nil, 8, DefaultDecodedBytes},
+		{"size 0", 0, nil, DefaultDecodedSize, DefaultDecodedBytes},
+		{"a negative size", -1, nil, DefaultDecodedSize, DefaultDecodedBytes},
+		{"a byte bound", 8, []DecodedOption{WithDecodedBytes(100)}, 8, 100},
+		{"a byte bound of 0", 8, []DecodedOption{WithDecodedBytes(0)}, 8, DefaultDecodedBytes},
+		{"a negative byte bound", 8, []DecodedOption{WithDecodedBytes(-1)}, 8, DefaultDecodedBytes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDecoded(tt.size, tt.opts...)
+			if len(d.ids) != tt.wantSize || d.maxBytes != tt.wantBytes {
+				t.Fatalf("NewDecoded: %d slots, %d bytes; want %d, %d", len(d.ids), d.maxBytes, tt.wantSize, tt.wantBytes)
+			}
+			d.put("e", 1, 10) // a bound of 0 would keep nothing; 0 slots would divide by zero
+			if got := held(t, d); !slices.Equal(got, []string{"e"}) {
+				t.Errorf("holds %v, want [e]", got)
+			}
+		})
+	}
+}
