@@ -312,6 +312,34 @@ func TestRunner_failingProjection(t *testing.T) {
 	}
 }
 
+// useDefaultLogger makes slog's default logger write to the returned buffer until the test
+// ends. The package's tests do not run in parallel, so no other test logs there meanwhile.
+func useDefaultLogger(t *testing.T) *syncbuf.Buffer {
+	t.Helper()
+	log, buf := quietLogger()
+	before := slog.Default()
+	slog.SetDefault(log)
+	t.Cleanup(func() { slog.SetDefault(before) })
+	return buf
+}
+
+func TestWithRunnerLogger_nilIsTheDefaultLogger(t *testing.T) {
+	buf := useDefaultLogger(t)
+	s := newStore(t)
+	r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(nil))
+	r.AddProjection(failing{name: "bad", at: 1})
+	startRunner(t, r)
+	res := mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.WaitFor(ctx, res.Position); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
+		t.Fatalf("WaitFor: got %v, want ErrProcessorStopped", err)
+	}
+	if !strings.Contains(buf.String(), "projection failed") {
+		t.Fatalf("slog's default logger got %q, want the projection's failure", buf.String())
+	}
+}
+
 func TestRunner_subscriptionFailures(t *testing.T) {
 	t.Run("a failed subscription is retried", func(t *testing.T) {
 		f := &faultyStore{Store: newStore(t), subscribeErrs: 2}
