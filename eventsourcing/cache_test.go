@@ -73,3 +73,22 @@ func TestHandler_Handle_stateCacheIsLeastRecentlyUsed(t *testing.T) {
 		t.Fatalf("counter b was read from %v, want from its start: the cache pushed it out", got)
 	}
 }
+
+// TestWithStateCache_zeroDisablesTheCache: without a cache, every command folds its stream
+// from the first event, and a negative size is taken as 0.
+func TestWithStateCache_zeroDisablesTheCache(t *testing.T) {
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("size %d", size), func(t *testing.T) {
+			s := newSnapStore(t) // records the stream reads
+			h := newCounterHandler(s, eventsourcing.WithStateCache(size))
+			mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+			s.reads()
+			for range 2 {
+				mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+				if got := s.reads(); !slices.Equal(got, []store.Version{0}) {
+					t.Fatalf("counter a was read from %v, want from its start: no state is cached", got)
+				}
+			}
+		})
+	}
+}
