@@ -459,14 +459,28 @@ func TestRunner_misuse(t *testing.T) {
 	s := newStore(t)
 	r := eventsourcing.NewRunner(s)
 	r.AddProjection(newTotals("t"))
-	t.Run("a duplicate name panics", func(t *testing.T) {
-		defer func() {
-			if recover() == nil {
-				t.Fatal("no panic")
-			}
-		}()
-		r.AddProjection(newTotals("t"))
-	})
+	h := newCounterHandler(s)
+	r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle))
+	// A name is a processor's in Status, and a saga's names its checkpoint ("saga:" and the
+	// name), which two sagas of one name would overwrite each other's.
+	for _, tt := range []struct {
+		name string
+		add  func()
+	}{
+		{"a projection's name again panics", func() { r.AddProjection(newTotals("t")) }},
+		{"a saga's name again panics", func() { r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle)) }},
+		{"a saga named as a projection panics", func() { r.AddSaga(eventsourcing.NewSaga("t", mirrorSaga(), counterCodec{}, h.Handle)) }},
+		{"a projection named as a saga panics", func() { r.AddProjection(newTotals("mirror")) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tt.add()
+		})
+	}
 	startRunner(t, r)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -485,6 +499,14 @@ func TestRunner_misuse(t *testing.T) {
 			}
 		}()
 		r.AddProjection(newTotals("late"))
+	})
+	t.Run("adding a saga after Run panics", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		r.AddSaga(eventsourcing.NewSaga("late", mirrorSaga(), counterCodec{}, h.Handle))
 	})
 	t.Run("CaughtUp before Run honours its context", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
