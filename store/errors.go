@@ -21,10 +21,11 @@ var (
 // ConflictError describes a failed optimistic-concurrency check.
 type ConflictError struct {
 	Stream   string
-	Expected Version
-	Actual   Version
+	Expected Version // the version the append expected: a version, or Any, NoStream or StreamExists
+	Actual   Version // the stream's version when the append was checked
 }
 
+// Error describes the conflict: the stream and the expected and actual versions.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("store: version conflict on stream %q: expected %s, actual %d",
 		e.Stream, expectedString(e.Expected), e.Actual)

@@ -7,7 +7,8 @@ import (
 
 var (
 	// ErrCorrupt means the log holds damaged data before its tail. Open refuses such a log;
-	// a *CorruptError carrying the byte offset unwraps to it.
+	// a *CorruptError carrying the byte offset unwraps to it. A read that meets a line
+	// damaged after Open (the file changed under the Store) fails with one too.
 	ErrCorrupt = errors.New("jsonl: corrupt log")
 	// ErrLocked means another Store, in this process or another, has the directory open:
 	// for Open, any Store; for OpenReadOnly, one opened with Open.
@@ -25,10 +26,12 @@ var (
 type CorruptError struct {
 	Path   string // the log file
 	Offset int64  // byte offset of the start of the damaged line
-	Line   int64  // 1-based line number
+	Line   int64  // 1-based line number; 0 when a read after Open found the damage, which knows only the offset
 	Reason string // what is wrong
 }
 
+// Error describes the damage: the file, the byte offset, the line when known, and the
+// reason.
 func (e *CorruptError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("jsonl: corrupt log %s at byte offset %d: %s", e.Path, e.Offset, e.Reason)
