@@ -28,10 +28,9 @@ type CommandRecord struct {
 // last catch-up. It keeps in memory only where each command of the log starts: a 64-bit
 // hash of the command id, and the stream (as a number; each stream id is kept once) and
 // version of the command's first event — one map entry of 16 bytes, 24-38 bytes a command
-// with the map's overhead, plus the stream's id and about 40 bytes a stream (see
-// streamNumbers); no pointer per command or stream. Lookup reads the rest back from the
-// stream, O(the command's events), and checks the command id there, so two ids with the
-// same hash are told apart by the log.
+// with the map's overhead, plus the stream's id and about 40 bytes a stream; no pointer per
+// command or stream. Lookup reads the rest back from the stream, O(the command's events),
+// and checks the command id there, so two ids with the same hash are told apart by the log.
 type CommandIndex struct {
 	store store.Store
 	hash  func(id string) uint64 // a field so that a test can force collisions

@@ -65,7 +65,7 @@
 // When a write fails, the file is cut back to its last commit (and, unless WithNoSync, the
 // cut synced, so that a power failure cannot bring back what the failed appends had
 // written), the append and those queued behind it fail, and later appends work. An append to the same stream that raced with a
-// failed one, expecting the version the stream still has, may have failed with ErrConflict
+// failed one, expecting the version the stream still has, may have failed with store.ErrConflict
 // meanwhile (versions are checked against the appends in flight); trying it again decides
 // it anew. When a sync fails (or the cut, or its sync, does), the state of
 // the file is unknown (the kernel may have dropped the unsynced pages), so every later

@@ -266,8 +266,8 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 	return store.Position(s.log.len()), nil
 }
 
-// Close closes the store and wakes every waiting subscriber, which then yields ErrClosed.
-// Closing a closed store returns ErrClosed.
+// Close closes the store and wakes every waiting subscriber, which then yields
+// store.ErrClosed. Closing a closed store returns store.ErrClosed.
 func (s *Store) Close() error {
 	defer s.packing.Wait() // after the unlock: a store closed leaves no goroutine behind
 	s.mu.Lock()
@@ -422,7 +422,7 @@ func (s *Store) ReadAllTypes(ctx context.Context, after store.Position, types []
 
 // Subscribe yields every event with Position > after: first the history, then each event
 // as it is committed, until ctx ends (yielding its error) or the store is closed (yielding
-// ErrClosed). The subscriber holds only a cursor: it never buffers and never blocks appends.
+// store.ErrClosed). The subscriber holds only a cursor: it never buffers and never blocks appends.
 func (s *Store) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return s.subscribe(ctx, after, false)
 }
