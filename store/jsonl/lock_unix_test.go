@@ -91,3 +91,16 @@ func TestOpenReadOnly_sharesTheLogFile(t *testing.T) {
 		t.Fatalf("Open while read-only Stores hold the log, LOCK deleted: %v, want ErrLocked", err)
 	}
 }
+
+// TestHeld_withoutTheLOCKFile: Held still reports a directory a Store holds once LOCK was
+// deleted under it, through the Store's lock on the log file itself.
+func TestHeld_withoutTheLOCKFile(t *testing.T) {
+	dir := t.TempDir()
+	openStore(t, dir, jsonl.WithNoSync())
+	if err := os.Remove(filepath.Join(dir, "LOCK")); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := jsonl.Held(dir); err != nil || !held {
+		t.Fatalf("Held with LOCK deleted under an open Store = %v, %v; want true", held, err)
+	}
+}
