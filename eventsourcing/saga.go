@@ -80,7 +80,9 @@ const (
 )
 
 // WithSagaBackoff sets the first and the longest delay between retries of a transient
-// failure; the delay doubles from min up to max. Values ≤ 0 keep the defaults.
+// failure; the delay doubles from minDelay up to maxDelay. Values ≤ 0 keep the defaults
+// (DefaultSagaMinBackoff, DefaultSagaMaxBackoff); a first delay longer than the longest is
+// the longest too.
 func WithSagaBackoff(minDelay, maxDelay time.Duration) SagaOption {
 	return func(c *sagaConfig) {
 		if minDelay > 0 {
