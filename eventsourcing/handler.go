@@ -107,7 +107,8 @@ func WithLogger(l *slog.Logger) HandlerOption {
 //
 // Folding a stream, the handler skips its events of types the codec does not handle
 // (Codec.Handles): another release's, or another aggregate's sharing the stream; it logs
-// each such type once, as a warning. A renamed event whose upcaster was forgotten is skipped
+// each such type once, as a warning (the first 256 types it meets: past them it warns of no
+// new type, so that ever new type names do not grow its memory). A renamed event whose upcaster was forgotten is skipped
 // too, and the command decided without it: WithUnknownEventsRefused fails such commands
 // instead. An event the codec handles but cannot decode fails the command, writing nothing.
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -41,6 +42,30 @@ func TestHandler_unknownEventTypeSkippedWithAWarning(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("warning lacks %q: %s", want, logs.String())
 		}
+	}
+}
+
+// The handler remembers the types it warned of, up to MaxSkippedTypes of them: past them it
+// warns of no new type, so that a log of ever new type names does not grow its memory.
+func TestHandler_unknownEventTypesWarnedOfAreBounded(t *testing.T) {
+	s := newStore(t)
+	mustHandle(t, newCounterHandler(s), createCounter{ID: "a"}, eventsourcing.Meta{})
+	unknown := make([]store.EventData, eventsourcing.MaxSkippedTypes+2)
+	for i := range unknown {
+		unknown[i] = store.EventData{Type: fmt.Sprintf("CounterBumped%d", i), Data: []byte(`{}`)}
+	}
+	if _, err := s.Append(context.Background(), "counter-a", 1, unknown...); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := newCounterHandler(s, eventsourcing.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	if n := strings.Count(logs.String(), "level=WARN"); n != eventsourcing.MaxSkippedTypes {
+		t.Fatalf("%d warnings, want %d: one for each of the first types, none past them", n, eventsourcing.MaxSkippedTypes)
+	}
+	last := fmt.Sprintf("type=CounterBumped%d\n", eventsourcing.MaxSkippedTypes-1)
+	if !strings.Contains(logs.String(), last) || strings.Contains(logs.String(), fmt.Sprintf("type=CounterBumped%d\n", eventsourcing.MaxSkippedTypes)) {
+		t.Errorf("warned of other types than the first %d", eventsourcing.MaxSkippedTypes)
 	}
 }
 
