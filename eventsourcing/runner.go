@@ -103,7 +103,7 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time. Make a Runner with NewRunner: the zero Runner has no
-// store, and its WaitFor fails with ErrProcessorStopped.
+// store, its WaitFor fails with ErrProcessorStopped, and its Reached reports false.
 type Runner struct {
 	store        store.Store
 	logger       *slog.Logger

@@ -572,11 +572,17 @@ func TestRunner_runWithCtxEndedBeforeTheHead(t *testing.T) {
 	}
 }
 
-// A zero Runner processes nothing: its WaitFor must not answer that a position was reached,
-// which a read-your-writes check would take for a visible write.
-func TestRunner_zeroValueWaitForFails(t *testing.T) {
+// A zero Runner processes nothing: neither its WaitFor nor its Reached may answer that a
+// position was reached, which a read-your-writes check would take for a visible write.
+func TestRunner_zeroValueReachesNothing(t *testing.T) {
 	var r eventsourcing.Runner
 	if err := r.WaitFor(context.Background(), 1); !errors.Is(err, eventsourcing.ErrProcessorStopped) {
 		t.Fatalf("WaitFor on a zero Runner: %v, want ErrProcessorStopped", err)
+	}
+	// Reached says whether WaitFor would return nil at once, which it would not.
+	for _, p := range []store.Position{0, 1} {
+		if r.Reached(p) {
+			t.Errorf("Reached(%d) on a zero Runner = true, want false: its WaitFor fails", p)
+		}
 	}
 }

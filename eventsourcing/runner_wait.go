@@ -74,6 +74,9 @@ func (r *Runner) WaitFor(ctx context.Context, p store.Position) error {
 // Reached reports whether WaitFor(p) would return nil at once: every projection and saga
 // has processed p and what the sagas wrote for the events up to it. It does not wait.
 func (r *Runner) Reached(p store.Position) bool {
+	if r.started == nil {
+		return false // a zero Runner, whose WaitFor fails (see there)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	done, err := r.reachedLocked(p)
