@@ -30,8 +30,9 @@ type CommandObservation struct {
 	CorrelationID, CausationID string
 }
 
-// CommandObserver is called once after every Handle, on the caller's goroutine. It must be
-// quick and safe for concurrent use; it cannot change the outcome.
+// CommandObserver is called once after every Handle that returns, on the caller's goroutine;
+// a panic in Decide, Evolve or the codec, which reaches Handle's caller (see Handle), is not
+// observed. It must be quick and safe for concurrent use; it cannot change the outcome.
 type CommandObserver func(ctx context.Context, o CommandObservation)
 
 // WithCommandObserver sets a function told about every command the handler handles (its

@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func (c explode) Stream() string { return "account-" + c.ID }
 
 // A panic in Decide (which gqlgen, the HTTP middleware and the saga runner recover) leaves
 // the stream's lock released: the stream's next command is decided, with or without a
-// command id.
+// command id. The command observer hears of the commands that return, not of the panic.
 func TestHandler_panicReleasesTheStream(t *testing.T) {
 	mem := memory.New()
 	t.Cleanup(func() { _ = mem.Close() })
@@ -31,9 +32,11 @@ func TestHandler_panicReleasesTheStream(t *testing.T) {
 		}
 		return decide(c, s)
 	}
+	var observed []string
+	observe := func(_ context.Context, o eventsourcing.CommandObservation) { observed = append(observed, o.Type) }
 	h := eventsourcing.NewHandler(mem, eventsourcing.Aggregate[accountCmd, account, accountEvent]{
 		Decider: d, Codec: accountCodec(), Stream: accountCmd.Stream,
-	}, eventsourcing.WithSnapshots(1, "r1"))
+	}, eventsourcing.WithSnapshots(1, "r1"), eventsourcing.WithCommandObserver(observe))
 	mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
 	for i, meta := range []eventsourcing.Meta{{}, {CommandID: "c1"}} {
 		func() {
@@ -51,6 +54,9 @@ func TestHandler_panicReleasesTheStream(t *testing.T) {
 		if err != nil || res.Version != store.Version(i+2) {
 			t.Fatalf("the stream's next command after a recovered panic: %+v, %v; want version %d", res, err, i+2)
 		}
+	}
+	if want := []string{"openAccount", "deposit", "deposit"}; !slices.Equal(observed, want) {
+		t.Errorf("observed %v, want %v: the commands that returned", observed, want)
 	}
 }
 
