@@ -114,7 +114,8 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 // "r1"}), its chain holds an error of target's type equal to target by
 // reflect.DeepEqual. A sentinel matches only by errors.Is: an error that merely has its
 // text (fmt.Errorf with %v instead of %w) would not get its code at the API's edge. It
-// fails when Decide returned no error.
+// fails when Decide returned no error, and when it returned events along with its error
+// (a handler discards them, so they are a mistake in the decider).
 func (o *Outcome[C, S, E]) ThenError(target error) {
 	tb := o.spec.tb
 	tb.Helper()
@@ -130,7 +131,8 @@ func (o *Outcome[C, S, E]) ThenError(target error) {
 }
 
 // ThenInvalid checks that the command was rejected as invalid input with a
-// *decider.ValidationError naming field, such as "menu.menuItems[0].price".
+// *decider.ValidationError naming field, such as "menu.menuItems[0].price", and no events
+// (as ThenError does).
 func (o *Outcome[C, S, E]) ThenInvalid(field string) {
 	tb := o.spec.tb
 	tb.Helper()

@@ -233,6 +233,18 @@ func TestDeciderSpec(t *testing.T) {
 			wantLog:  []string{"Decide returned events along with its error insufficient funds"},
 		},
 		{
+			name: "ThenInvalid fails when Decide returned events along with the error",
+			spec: func(tb testing.TB) {
+				d := account()
+				d.Decide = func(any, int) ([]any, error) {
+					return []any{deposited{1}}, &decider.ValidationError{Field: "amount", Reason: "must be positive"}
+				}
+				spec.For(tb, d).When(withdraw{1}).ThenInvalid("amount")
+			},
+			wantFail: true,
+			wantLog:  []string{"Decide returned events along with its error"},
+		},
+		{
 			name: "fails when folding changes InitialState in place where JSON does not look",
 			spec: func(tb testing.TB) {
 				// An unexported map, and a map behind a pointer in a field JSON skips: every
