@@ -88,6 +88,28 @@ func TestWatch(t *testing.T) {
 		}
 	})
 
+	t.Run("an event the codec does not handle moves the version on and yields a snapshot", func(t *testing.T) {
+		s := newStore(t)
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		other := store.EventData{Type: "CounterRenamed", Data: []byte(`{"name":"x"}`)}
+		if _, err := s.Append(context.Background(), "counter-a", 1, other); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		snaps, _ := watchInto(t, ctx, s, "counter-a")
+		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 2, Position: 2}); got != want {
+			t.Fatalf("first snapshot %+v, want %+v", got, want)
+		}
+		if _, err := s.Append(context.Background(), "counter-a", 2, other); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 3, Position: 3}); got != want {
+			t.Fatalf("snapshot after an event the codec does not handle %+v, want %+v", got, want)
+		}
+	})
+
 	t.Run("events committed after the head are not folded twice", func(t *testing.T) {
 		// Whatever the interleaving, the version increases by one per snapshot.
 		s := newStore(t)
