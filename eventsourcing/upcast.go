@@ -56,10 +56,11 @@ var errUpcastLoop = errors.New("the upcasters lead in a circle")
 // Decode, and Handles reports true for their From types too. Give the result to the Handler,
 // the sagas and the projections alike, so that all of them read the old events the same way.
 //
-// Upcast fails for an Upcaster without a From or an Up, for two with the same From, and for a
-// RenameEvent from a name the codec still decodes (the events the domain writes under it
-// today would come back renamed) or to a name that neither the codec nor another upcaster
-// reads (every old event would fail to decode).
+// Upcast fails for a nil codec, for an Upcaster without a From or an Up, for two with the
+// same From, and for a RenameEvent from a name the codec still decodes (the events the domain
+// writes under it today would come back renamed), to a name that neither the codec nor
+// another upcaster reads (every old event would fail to decode), or whose renames lead back
+// to a name they rename (RenameEvent("A", "B") with RenameEvent("B", "A")).
 func Upcast[E any](codec Codec[E], ups ...Upcaster) (Codec[E], error) {
 	if codec == nil {
 		return nil, errors.New("eventsourcing: Upcast: nil codec")
