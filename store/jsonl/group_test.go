@@ -161,3 +161,44 @@ func TestGroupCommit_failedSyncFailsTheQueue(t *testing.T) {
 		t.Fatalf("append after a failed sync: %v, want ErrFailed", err)
 	}
 }
+
+// TestGroupCommit_unsyncedAppendIsNotRead: while an append's lines are written but not yet
+// synced, readers see none of it (Head, StreamVersion, ReadStream, ReadAll, ReadAllTypes),
+// as the package documents ("Readers see an event only once it is durable";
+// StreamVersion: "appends in flight do not count"); an append to the same stream is checked
+// against it, though ("versions are checked against the appends in flight").
+func TestGroupCommit_unsyncedAppendIsNotRead(t *testing.T) {
+	s, gf, _ := openGated(t, nil)
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Append(ctx, "a", store.NoStream, event(0))
+		first <- err
+	}()
+	<-gf.entered // written, its sync held
+	if h, err := s.Head(ctx); err != nil || h != 0 {
+		t.Errorf("Head during the sync = %d, %v; want 0", h, err)
+	}
+	if v, err := s.StreamVersion(ctx, "a"); err != nil || v != 0 {
+		t.Errorf("StreamVersion during the sync = %d, %v; want 0", v, err)
+	}
+	for name, seq := range map[string]func(yield func(store.Event, error) bool){
+		"ReadStream":   s.ReadStream(ctx, "a", 0),
+		"ReadAll":      s.ReadAll(ctx, 0),
+		"ReadAllTypes": s.ReadAllTypes(ctx, 0, []string{"T"}),
+	} {
+		for e, err := range seq {
+			t.Errorf("%s during the sync yielded %+v, %v; want nothing", name, e, err)
+		}
+	}
+	if _, err := s.Append(ctx, "a", store.NoStream, event(1)); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an append expecting no stream during the sync: %v, want ErrConflict", err)
+	}
+	close(gf.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.StreamVersion(ctx, "a"); err != nil || v != 1 {
+		t.Errorf("StreamVersion after the sync = %d, %v; want 1", v, err)
+	}
+}
