@@ -202,6 +202,18 @@ func TestProjectionSpec(t *testing.T) {
 	}
 }
 
+// TestProjectionSpec_GivenStopsTheTest: Given stops the test when the codec cannot encode
+// an event, as documented: nothing after it runs, so no Then passes over a log without it.
+func TestProjectionSpec_GivenStopsTheTest(t *testing.T) {
+	failed, log := spectest.Record(t, func(tb testing.TB) {
+		projectionspec.For(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposit{1})
+		tb.Errorf("the test went on after Given")
+	})
+	if !failed || !strings.Contains(log, "the codec cannot encode it") || strings.Contains(log, "went on") {
+		t.Errorf("failed = %v, log:\n%s\nwant the encoding's failure alone", failed, log)
+	}
+}
+
 // failing is a projection whose every Apply fails with err.
 type failing struct{ err error }
 
@@ -262,6 +274,18 @@ func TestProjectionSpec_In(t *testing.T) {
 	failed, log := spectest.Record(t, func(tb testing.TB) { base.In(tb).Then(map[string]int{"a": 4}) })
 	if !failed || !strings.Contains(log, `+   "a": 5`) {
 		t.Errorf("the subtest's spec: failed = %v, log:\n%s\nwant its failure", failed, log)
+	}
+
+	// The base still reports to its own test once a subtest has carried it on.
+	failed, log = spectest.Record(t, func(tb testing.TB) {
+		base := projectionspec.For(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposited{5})
+		if failed, log := spectest.Record(t, func(sub testing.TB) { base.In(sub).Then(map[string]int{"a": 5}) }); failed {
+			t.Errorf("the subtest's spec failed:\n%s", log)
+		}
+		base.Then(map[string]int{"a": 4})
+	})
+	if !failed || !strings.Contains(log, `+   "a": 5`) {
+		t.Errorf("the base after a subtest: failed = %v, log:\n%s\nwant its failure reported to its test", failed, log)
 	}
 }
 
@@ -371,6 +395,8 @@ func TestProjectionSpec_At(t *testing.T) {
 	later.Given("a", withdrawn{1}).Then([]time.Time{at(1), monday.UTC(), monday.UTC().Add(time.Second), monday.UTC().Add(2 * time.Second), monday.UTC().Add(3 * time.Second)})
 	base.Given("a", deposited{1}).Then([]time.Time{at(1), at(2)})
 	base.At(monday).Then([]time.Time{at(1)})
+	// A spec carried on through WithCodec keeps the time At gave its next event.
+	projectionspec.WithCodec(base.At(monday), accountCodec()).Given("a", deposited{1}).Then([]time.Time{at(1), monday.UTC()})
 
 	failed, log := spectest.Record(t, func(tb testing.TB) { base.In(tb).At(monday).Given("a", deposited{2}).Then(nil) })
 	if !failed || !strings.Contains(log, "[1] (stream a, version 2, position 2, at 2026-03-02T08:30:00Z) projectionspec_test.deposited") {
