@@ -586,3 +586,28 @@ func BenchmarkGiven_loop(b *testing.B) {
 	}
 	s.When(withdraw{b.N}).Then(withdrawn{b.N})
 }
+
+// TestGiven_branchesShareNothing: specs carried on from one base, as subtests carry it, each
+// hold their own history, however the base's was built. Given one at a time, the base's
+// history has spare capacity, which two specs appending to it in place would share: the
+// second's event would overwrite the first's.
+func TestGiven_branchesShareNothing(t *testing.T) {
+	balance := decider.View[int, any]{Evolve: account().Evolve}
+	t.Run("decider", func(t *testing.T) {
+		base := spec.For(t, account()).Given(deposited{5}).Given(deposited{1}).Given(deposited{1})
+		more := base.Given(deposited{3})
+		less := base.Given(withdrawn{3})
+		more.When(withdraw{10}).Then(withdrawn{10})                                         // 10 left
+		less.When(withdraw{5}).ThenError(&shortError{Need: 5, Have: 4})                     // 4 left
+		base.When(withdraw{8}).ThenError(&shortError{Need: 8, Have: 7})                     // 7 left
+		base.Given(withdrawn{1}).When(withdraw{7}).ThenError(&shortError{Need: 7, Have: 6}) // 6 left
+	})
+	t.Run("view", func(t *testing.T) {
+		base := spec.ForView(t, balance).Given(deposited{5}).Given(deposited{1}).Given(deposited{1})
+		more := base.Given(deposited{3})
+		less := base.Given(withdrawn{3})
+		more.Then(10)
+		less.Then(4)
+		base.Then(7)
+	})
+}
