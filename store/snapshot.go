@@ -25,7 +25,10 @@ type Snapshot struct {
 	// Revision names the state's encoding and the fold that produced it, as its writer
 	// chose: a reader ignores a snapshot of another revision.
 	Revision string
-	State    json.RawMessage // the state as its writer encoded it; the store keeps the bytes as they are
+	// State is the state as its writer encoded it. The store keeps the bytes as they are, in
+	// a copy of its own: the caller may reuse its buffer once SaveSnapshot returns, and change
+	// the State that Snapshot returned.
+	State json.RawMessage
 }
 
 // Snapshotter is implemented by stores that keep snapshots of streams' states.

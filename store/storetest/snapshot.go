@@ -13,7 +13,8 @@ import (
 
 // checkSnapshots: a store that keeps snapshots (store.Snapshotter) reports none for a
 // stream never snapshotted; returns the last one saved for each stream, independently of
-// the others, with State byte for byte as saved; keeps a further-on snapshot of the same
+// the others, with State byte for byte as saved (and kept apart from the caller's bytes,
+// saved and returned); keeps a further-on snapshot of the same
 // revision when an older one is saved, and replaces it with one of another revision;
 // refuses invalid snapshots with ErrInvalid and keeps the one before; keeps snapshots
 // across a restart when the harness can restart it; honours a cancelled context; and fails
@@ -58,6 +59,15 @@ func checkSnapshots(tb testing.TB, h Harness) {
 	save("a", a3)
 	want("after saving a later one", "a", a3)
 	want("after saving another stream's", "order/ü 1", o2)
+	// The store keeps its own copy of a State: the caller may reuse the buffer it saved once
+	// SaveSnapshot returns, and change the State Snapshot returned.
+	buf := []byte(`[]`)
+	save("order/ü 1", store.Snapshot{Version: 2, EventID: o[1].ID, State: buf})
+	copy(buf, `{}`)
+	if got, ok, err := sn().Snapshot(ctx, "order/ü 1"); err == nil && ok && len(got.State) > 0 {
+		got.State[0] = '{'
+	}
+	want("after the caller changed the State it saved and the one it got", "order/ü 1", o2)
 	if got, ok, err := sn().Snapshot(ctx, "A"); err != nil || ok {
 		tb.Errorf("Snapshot of stream %q (another case of %q) = %+v, %v, %v; want none", "A", "a", got, ok, err)
 	}
