@@ -33,7 +33,7 @@ func NewRouter() *Router { return &Router{} }
 
 // Route routes the commands of type C to handle. C is a command type, or an interface that
 // an aggregate's commands implement (a Handler's C), which takes every command of a type that
-// implements it. It panics when C is routed already: a wiring mistake.
+// implements it. It panics when C is routed already or handle is nil: a wiring mistake.
 func Route[C any](r *Router, handle func(context.Context, C, Meta) (Result, error)) {
 	typ := reflect.TypeFor[C]()
 	if handle == nil {
