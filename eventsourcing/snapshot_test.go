@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"log/slog"
 	"strings"
@@ -129,6 +130,23 @@ func TestWithSnapshots_SavesEveryNEvents(t *testing.T) {
 			t.Fatalf("after deposit %d (stream at version %d): snapshot %+v (state %s), %v; want version %d, state %s, revision r1, the id of event %d",
 				i+1, len(events), snap, snap.State, ok, want.version, want.state, want.version)
 		}
+	}
+}
+
+// WithSnapshots with an interval below 1 turns snapshots off: the handler saves none.
+func TestWithSnapshots_BelowOneIsOff(t *testing.T) {
+	for _, every := range []int{0, -1} {
+		t.Run(fmt.Sprint(every), func(t *testing.T) {
+			s := newSnapStore(t)
+			h := newAccounts(s, eventsourcing.WithSnapshots(every, "r1"))
+			mustHandleAccount(t, h, openAccount{ID: "a"}, eventsourcing.Meta{})
+			for range 3 {
+				mustHandleAccount(t, h, deposit{ID: "a", Amount: 1}, eventsourcing.Meta{})
+			}
+			if snap, ok := snapshotOf(t, s, "account-a"); ok {
+				t.Fatalf("WithSnapshots(%d): a snapshot %+v, want none", every, snap)
+			}
+		})
 	}
 }
 
