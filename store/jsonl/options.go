@@ -47,7 +47,8 @@ func WithMaxEventSize(n int) Option {
 	}
 }
 
-// WithClock sets the clock that stamps appended events (default time.Now).
+// WithClock sets the clock that stamps appended events (default time.Now, which a nil now
+// keeps). The store writes its readings in UTC.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now != nil {

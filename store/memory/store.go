@@ -93,8 +93,8 @@ func WithMaxEventSize(n int) Option {
 	return func(s *Store) { s.maxSize = n }
 }
 
-// WithClock sets the clock that stamps appended events; the default is time.Now.
-// The store converts its readings to UTC.
+// WithClock sets the clock that stamps appended events; the default is time.Now, which a
+// nil now keeps. The store converts its readings to UTC.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) {
 		if now != nil {
