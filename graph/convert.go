@@ -47,7 +47,7 @@ func toRestaurantConnection(p readmodel.Page[readmodel.Restaurant]) *model.Resta
 	for i, r := range p.Nodes {
 		nodes[i] = toRestaurant(r)
 	}
-	return &model.RestaurantConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount}
+	return &model.RestaurantConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
 }
 
 func toOrderConnection(p readmodel.Page[readmodel.Order]) *model.OrderConnection {
@@ -55,7 +55,7 @@ func toOrderConnection(p readmodel.Page[readmodel.Order]) *model.OrderConnection
 	for i, o := range p.Nodes {
 		nodes[i] = toOrder(o)
 	}
-	return &model.OrderConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount}
+	return &model.OrderConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
 }
 
 func toPageInfo(hasNext bool, endCursor string) *model.PageInfo {

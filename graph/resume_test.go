@@ -609,3 +609,103 @@ func TestSubscription_resumeOnTheSameConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestQueries_followAListFromItsPagePosition: a client that reads a restaurant's orders and
+// then follows their changes with orderChanged(restaurantId:, afterPosition:) set to the
+// page's position, while others write, gets the log's state: the page reflects every order
+// event up to its position and none after it, and the subscription brings each later change
+// once, in order.
+func TestQueries_followAListFromItsPagePosition(t *testing.T) {
+	type state struct {
+		ID, Status string
+		Version    int
+		Position   int64
+	}
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := testContext(t)
+			wrote, stop := startWriters(t, e, 3)
+			for range 15 {
+				<-wrote
+			}
+			var page struct {
+				Orders struct {
+					Position int64
+					Nodes    []state
+				}
+			}
+			e.must(t, `{ orders(restaurantId: "w1", first: 100) { position nodes { id status version position } } }`, nil, &page)
+			at := page.Orders.Position
+
+			// The page is the log's orders of w1 as of its position: each order created up to
+			// it, at the version its events up to it give, and no event after it.
+			of := map[string]string{} // order stream → restaurant
+			versions := map[string]int{}
+			orderEventAt := at == 0
+			for ev, err := range e.store.ReadAll(ctx, 0) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.Position > store.Position(at) {
+					break
+				}
+				if !strings.HasPrefix(ev.StreamID, "order-") {
+					continue
+				}
+				orderEventAt = orderEventAt || ev.Position == store.Position(at)
+				if ev.Type == "OrderCreated" {
+					var d struct{ RestaurantID string }
+					if err := json.Unmarshal(ev.Data, &d); err != nil {
+						t.Fatal(err)
+					}
+					of[ev.StreamID] = d.RestaurantID
+				}
+				if of[ev.StreamID] == "w1" {
+					versions[strings.TrimPrefix(ev.StreamID, "order-")] = int(ev.Version)
+				}
+			}
+			if !orderEventAt {
+				t.Fatalf("the page's position %d is not an order event's", at)
+			}
+			got := map[string]state{}
+			for _, n := range page.Orders.Nodes {
+				got[n.ID] = n
+				if n.Position > at || versions[n.ID] != n.Version {
+					t.Errorf("the page (position %d) holds %+v; the log has version %d of it up to that position", at, n, versions[n.ID])
+				}
+			}
+			if len(got) != len(versions) {
+				t.Fatalf("the page (position %d) holds %d orders; the log has %d of w1 up to it", at, len(got), len(versions))
+			}
+
+			s := e.subscribe(t, tr, `subscription($a: Int64) { orderChanged(restaurantId: "w1", afterPosition: $a) { id status version position } }`, map[string]any{"a": at})
+			for range 15 {
+				<-wrote
+			}
+			stop()
+			if err := e.svc.WaitFor(ctx, e.head(t)); err != nil { // the saga's orders written
+				t.Fatal(err)
+			}
+			for _, want := range orderChanges(t, e, at, "w1") {
+				var v struct{ OrderChanged state }
+				next(t, s, &v)
+				c := v.OrderChanged
+				if fmt.Sprint(c.Position) != want.position || c.ID != want.id || c.Version != got[c.ID].Version+1 {
+					t.Fatalf("after version %d of %s the client got %+v; the log's next change is %+v", got[c.ID].Version, c.ID, c, want)
+				}
+				got[c.ID] = c
+			}
+			var final struct{ Orders struct{ Nodes []state } }
+			e.must(t, `query($p: Int64) { orders(restaurantId: "w1", first: 100, minPosition: $p) { nodes { id status version position } } }`, map[string]any{"p": e.head(t)}, &final)
+			for _, n := range final.Orders.Nodes {
+				if got[n.ID] != n {
+					t.Errorf("the client holds %+v; the read model has %+v", got[n.ID], n)
+				}
+			}
+			if len(final.Orders.Nodes) != len(got) {
+				t.Errorf("the client holds %d orders; the read model has %d", len(got), len(final.Orders.Nodes))
+			}
+		})
+	}
+}

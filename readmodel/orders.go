@@ -71,6 +71,7 @@ type Orders struct {
 	byID         map[string]int   // id → index in list
 	list         []Order          // in creation order
 	created      []store.Position // of each order in list, its OrderCreated's position
+	last         store.Position   // of the latest order event applied (Page.Position)
 	all          *orderList       // every order: seqs[i] == i
 	byRestaurant map[string]*orderList
 }
@@ -98,6 +99,7 @@ func (m *Orders) Apply(e store.Event) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.last = e.Position
 	switch ev := ev.(type) {
 	case order.OrderCreated:
 		if _, ok := m.byID[ev.OrderID]; ok {
@@ -213,7 +215,7 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 		start = sort.SearchInts(l.seqs, seq+1)
 	}
 
-	p := Page[Order]{Nodes: []Order{}, TotalCount: total}
+	p := Page[Order]{Nodes: []Order{}, TotalCount: total, Position: m.last}
 	last := -1
 	for i := next(start); i >= 0; i = next(i + 1) {
 		if len(p.Nodes) == first {

@@ -54,6 +54,14 @@ func TestOrders_Apply(t *testing.T) {
 		t.Error("the read model changed with a returned value")
 	}
 	p, _ := m.List(readmodel.OrderFilter{}, "", 10)
+	// The page reflects the order events up to the last (an OrderPrepared of an order it
+	// does not hold, at 6), whatever page or filter.
+	if p.Position != 6 {
+		t.Errorf("a page's Position = %d, want 6, the last order event's", p.Position)
+	}
+	if p2, _ := m.List(readmodel.OrderFilter{RestaurantID: "nowhere"}, "", 1); p2.Position != 6 {
+		t.Errorf("an empty page's Position = %d, want 6", p2.Position)
+	}
 	p.Nodes[0].MenuItems[0].Price = "0"
 	if again, _ := m.Get("o1"); again.MenuItems[0].Price != "8.99" {
 		t.Error("the read model changed with a listed value")

@@ -24,6 +24,11 @@ type Page[T any] struct {
 	HasNextPage bool   // more nodes follow the last one
 	EndCursor   string // pass as after to get the next page; empty when Nodes is empty
 	TotalCount  int    // how many nodes the whole list (with its filter) has
+	// Position is the log position of the latest event of the read model's kind (an order
+	// event for orders) that the page reflects: it reflects every such event up to it and
+	// none after it, so a client that follows the list's changes after it (a subscription
+	// with afterPosition) misses none and gets none twice. 0 when the read model has none.
+	Position store.Position
 }
 
 // checkFirst rejects a page size outside 1..MaxFirst.

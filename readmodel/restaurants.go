@@ -33,6 +33,7 @@ type Restaurants struct {
 	byID    map[string]int   // id → index in list
 	list    []Restaurant     // in creation order
 	created []store.Position // of each restaurant in list, its RestaurantCreated's position
+	last    store.Position   // of the latest restaurant event applied (Page.Position)
 }
 
 // NewRestaurants returns an empty restaurants read model.
@@ -55,6 +56,7 @@ func (m *Restaurants) Apply(e store.Event) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.last = e.Position
 	switch ev := ev.(type) {
 	case restaurant.RestaurantCreated:
 		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version, Position: e.Position}
@@ -118,7 +120,7 @@ func (m *Restaurants) List(after string, first int) (Page[Restaurant], error) {
 		start = c.seq + 1
 	}
 	end := min(start+first, len(m.list))
-	p := Page[Restaurant]{Nodes: make([]Restaurant, 0, end-start), HasNextPage: end < len(m.list), TotalCount: len(m.list)}
+	p := Page[Restaurant]{Nodes: make([]Restaurant, 0, end-start), HasNextPage: end < len(m.list), TotalCount: len(m.list), Position: m.last}
 	for i := start; i < end; i++ {
 		p.Nodes = append(p.Nodes, m.list[i].clone())
 	}

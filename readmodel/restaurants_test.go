@@ -45,6 +45,16 @@ func TestRestaurants_Apply(t *testing.T) {
 			t.Errorf("Get(r2) = %+v, %v", got, ok)
 		}
 	})
+	t.Run("a page reflects the restaurant events up to the last", func(t *testing.T) {
+		// The menu change at 6; the OrderCreated at 4 and the other event at 5 are not the
+		// read model's.
+		if p, err := m.List("", 1); err != nil || p.Position != 6 {
+			t.Errorf("List: Position %d (%v), want 6", p.Position, err)
+		}
+		if p, err := readmodel.NewRestaurants().List("", 1); err != nil || p.Position != 0 {
+			t.Errorf("List of an empty read model: Position %d (%v), want 0", p.Position, err)
+		}
+	})
 	t.Run("a missing restaurant is not found", func(t *testing.T) {
 		if got, ok := m.Get("o1"); ok {
 			t.Errorf("Get(o1) = %+v, want not found", got)

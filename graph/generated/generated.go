@@ -83,6 +83,7 @@ type ComplexityRoot struct {
 	OrderConnection struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
+		Position   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
@@ -121,6 +122,7 @@ type ComplexityRoot struct {
 	RestaurantConnection struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
+		Position   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
@@ -386,6 +388,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderConnection.PageInfo(childComplexity), true
+	case "OrderConnection.position":
+		if e.ComplexityRoot.OrderConnection.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Position(childComplexity), true
 	case "OrderConnection.totalCount":
 		if e.ComplexityRoot.OrderConnection.TotalCount == nil {
 			break
@@ -555,6 +563,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestaurantConnection.PageInfo(childComplexity), true
+	case "RestaurantConnection.position":
+		if e.ComplexityRoot.RestaurantConnection.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestaurantConnection.Position(childComplexity), true
 	case "RestaurantConnection.totalCount":
 		if e.ComplexityRoot.RestaurantConnection.TotalCount == nil {
 			break
@@ -838,6 +852,8 @@ type OrderConnection {
   pageInfo: PageInfo!
   "Every order the filters select, not only this page's."
   totalCount: Int!
+  "The log position of the latest order event this page reflects (every one up to it, none after it). Follow the list from here with orderChanged(restaurantId:, afterPosition:) or events(afterPosition:): nothing is missed or repeated."
+  position: Int64!
 }
 
 "An order to mark prepared."
@@ -935,6 +951,8 @@ type RestaurantConnection {
   pageInfo: PageInfo!
   "Every restaurant, not only this page's."
   totalCount: Int!
+  "The log position of the latest restaurant event this page reflects (every one up to it, none after it). Follow the list from here with events(afterPosition:): nothing is missed or repeated."
+  position: Int64!
 }
 
 "A dish of a menu to create or change."
@@ -1157,6 +1175,8 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
+	case "position":
+		return ec.fieldContext_OrderConnection_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
 }
@@ -1215,6 +1235,8 @@ func (ec *executionContext) childFields_RestaurantConnection(ctx context.Context
 		return ec.fieldContext_RestaurantConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_RestaurantConnection_totalCount(ctx, field)
+	case "position":
+		return ec.fieldContext_RestaurantConnection_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestaurantConnection", field.Name)
 }
@@ -2543,6 +2565,29 @@ func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Co
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _OrderConnection_position(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int64")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3287,6 +3332,29 @@ func (ec *executionContext) _RestaurantConnection_totalCount(ctx context.Context
 }
 func (ec *executionContext) fieldContext_RestaurantConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestaurantConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RestaurantConnection_position(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestaurantConnection_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestaurantConnection_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestaurantConnection", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _RestaurantMenu_menuId(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantMenu) (ret graphql.Marshaler) {
@@ -5317,6 +5385,11 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "position":
+			out.Values[i] = ec._OrderConnection_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5597,6 +5670,11 @@ func (ec *executionContext) _RestaurantConnection(ctx context.Context, sel ast.S
 			}
 		case "totalCount":
 			out.Values[i] = ec._RestaurantConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._RestaurantConnection_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

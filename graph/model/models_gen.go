@@ -83,6 +83,8 @@ type OrderConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Every order the filters select, not only this page's.
 	TotalCount int `json:"totalCount"`
+	// The log position of the latest order event this page reflects (every one up to it, none after it). Follow the list from here with orderChanged(restaurantId:, afterPosition:) or events(afterPosition:): nothing is missed or repeated.
+	Position int64 `json:"position"`
 }
 
 // Cursor pagination details of a connection.
@@ -150,6 +152,8 @@ type RestaurantConnection struct {
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Every restaurant, not only this page's.
 	TotalCount int `json:"totalCount"`
+	// The log position of the latest restaurant event this page reflects (every one up to it, none after it). Follow the list from here with events(afterPosition:): nothing is missed or repeated.
+	Position int64 `json:"position"`
 }
 
 // A restaurant's menu.
