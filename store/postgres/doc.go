@@ -110,9 +110,10 @@
 // fails, with ErrFailed, rather than go on as if nothing happened, when it notices: at its
 // next append, which reads the head under the append lock (that append has committed and is
 // acknowledged; the ones after it fail); or, while anyone subscribes, when its tailer finds
-// the last event it read gone or replaced, which it checks at most once a poll interval, or
-// when the first subscription after an idle spell finds the head below what the Store saw.
-// Its subscriptions then end, and a caught-up subscriber is handed at most a poll interval's
-// worth of the new events first. Store.Failed reports it, so a server's liveness check can
+// the last event it read gone or replaced, which it checks before it takes in the events
+// after it and otherwise at most once a poll interval, or when the first subscription after
+// an idle spell finds the head below what the Store saw. Its subscriptions then end: a
+// caught-up subscriber is handed none of the new events, and one reading the table behind
+// the Store's cache at most a poll interval's worth. Store.Failed reports it, so a server's liveness check can
 // have it restarted, which rebuilds what it derived from the log.
 package postgres

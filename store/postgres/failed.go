@@ -73,11 +73,11 @@ func (s *Store) checkHead(head, seen int64) {
 }
 
 // checkLast fails the store when the event the tailer read last, at position p with id id,
-// is no longer in the log as it was: the log lost events and grew past p again before the
-// tailer's next read (see checkHead). A failed look-up (the database is down) tells nothing.
-func (s *Store) checkLast(ctx context.Context, p store.Position, id string) {
+// is no longer in the log as it was: the log lost events (see checkHead). A failed look-up
+// (the database is down) tells nothing, and is returned; otherwise it returns nil.
+func (s *Store) checkLast(ctx context.Context, p store.Position, id string) error {
 	if p <= 0 || id == "" {
-		return
+		return nil
 	}
 	var now []byte
 	err := s.pool.QueryRow(ctx, s.sql.eventID, int64(p)).Scan(&now)
@@ -90,5 +90,8 @@ func (s *Store) checkLast(ctx context.Context, p store.Position, id string) {
 		s.failure.set(fmt.Errorf("another event (id %q) now stands at position %d, where this store had seen event %q committed: "+
 			"the log lost events and new ones took their positions (an asynchronous failover lost the primary's last commits, or a backup was restored); "+
 			"restart every server on this log, so that it reads the log as it is now", now, p, id))
+	case err != nil:
+		return err
 	}
+	return nil
 }

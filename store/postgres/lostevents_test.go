@@ -115,6 +115,50 @@ func TestStore_failsWhenTheLogLosesEvents(t *testing.T) {
 		})
 	}
 
+	t.Run("the log grows past the last event a subscriber saw between two checks", func(t *testing.T) {
+		// The poll interval is long, so the tailer's periodic look at the last event it read
+		// runs once, as the subscription starts: a later read of the new events at reused
+		// positions must not pass unchecked, or the cache moves on to the new log and no
+		// check afterwards can tell that anything was lost.
+		s, url := open(t, postgres.WithPollInterval(time.Hour))
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		appendN(t, s, 5)
+		type item struct {
+			p   store.Position
+			err error
+		}
+		got := make(chan item, 16)
+		go func() {
+			for e, err := range s.Subscribe(ctx, 0) {
+				got <- item{e.Position, err}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for want := store.Position(1); want <= 5; want++ {
+			if it := <-got; it.err != nil || it.p != want {
+				t.Fatalf("subscriber got position %d (%v), want %d", it.p, it.err, want)
+			}
+		}
+		loseEvents(t, url, s, 2)
+		other := openSame(t, url, s)
+		appendN(t, other, 4) // positions 3 to 6: the log is past 5 again
+
+		select {
+		case it := <-got:
+			if !errors.Is(it.err, postgres.ErrFailed) {
+				t.Fatalf("after the loss the subscriber got position %d (%v), want an error wrapping ErrFailed", it.p, it.err)
+			}
+		case <-ctx.Done():
+			t.Fatal("the subscription went on after the log lost events it had handed out")
+		}
+		if err := s.Failed(); !errors.Is(err, postgres.ErrFailed) {
+			t.Errorf("Failed() = %v, want ErrFailed", err)
+		}
+	})
+
 	t.Run("a store that subscribes once the head went back", func(t *testing.T) {
 		s, url := open(t)
 		appendN(t, s, 5)

@@ -159,9 +159,10 @@ func (t *tail) pushOut() {
 // interval; subscribers wait meanwhile. While nobody subscribes it reads nothing and keeps
 // nothing; when the first subscriber comes, the cache starts at the head.
 //
-// It also checks, at most once a poll interval while anyone subscribes, that the last event
-// it read is still in the log, so that a log that lost events and grew past them again
-// fails the store (see ErrFailed) rather than have its subscribers skip the new events.
+// It also checks that the last event it read is still in the log, before it takes in the
+// events after it (see readTail) and otherwise at most once a poll interval while anyone
+// subscribes, so that a log that lost events fails the store (see ErrFailed) rather than
+// have its subscribers skip the new events at their positions.
 func (s *Store) runTailer(ctx context.Context) {
 	stale := false
 	var checked time.Time
@@ -191,9 +192,9 @@ func (s *Store) runTailer(ctx context.Context) {
 			fallthrough
 		default:
 			if time.Since(checked) >= s.opts.poll {
-				checked = time.Now()
-				p, id := s.tail.lastEvent()
-				s.checkLast(ctx, p, id)
+				if p, id := s.tail.lastEvent(); s.checkLast(ctx, p, id) == nil {
+					checked = time.Now()
+				}
 			}
 			s.readTail(ctx)
 		}
@@ -210,11 +211,21 @@ func (s *Store) runTailer(ctx context.Context) {
 }
 
 // readTail reads the events after the cache's end into it.
+//
+// Before it takes a page in, it looks up the cache's last event again, after the read: new
+// events at positions that a log which lost events gave out again (see ErrFailed) would
+// otherwise continue the cache, and once it had moved on to them no later check could tell
+// that anything was lost. Looked up before the read instead, it could miss a loss between
+// the two.
 func (s *Store) readTail(ctx context.Context) {
 	for {
-		page, more, err := s.page(ctx, "tail", s.sql.readAll, int64(s.tail.head()))
+		last, id := s.tail.lastEvent()
+		page, more, err := s.page(ctx, "tail", s.sql.readAll, int64(last))
 		if err != nil {
 			return
+		}
+		if len(page) > 0 && (s.checkLast(ctx, last, id) != nil || s.Failed() != nil) {
+			return // the database did not answer (the next read tries again), or it failed
 		}
 		s.tail.add(page)
 		s.saw(s.tail.head())
