@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -56,7 +57,7 @@ func (o *observability) logRequests(logger *slog.Logger, next http.Handler) http
 		}
 		attrs := []slog.Attr{
 			slog.String("method", truncate(r.Method, maxMethodLength)),
-			slog.String("path", visible(truncate(r.URL.Path, maxPathLength))),
+			slog.Any("path", shown(truncate(r.URL.Path, maxPathLength))),
 			slog.Int("status", status),
 			slog.Duration("duration", d),
 		}
@@ -195,7 +196,7 @@ func logOperation(ctx context.Context, logger *slog.Logger, remote string, op gr
 func operationAttrs(op graph.Operation) []slog.Attr {
 	attrs := []slog.Attr{slog.String("opType", orUnknown(op.Type))}
 	if op.Name != "" {
-		attrs = append(attrs, slog.String("op", visible(truncate(op.Name, maxNameLength))))
+		attrs = append(attrs, slog.Any("op", shown(truncate(op.Name, maxNameLength))))
 	}
 	if op.Field != "" {
 		// Truncated as names are: a document refused by validation may name any field.
@@ -261,13 +262,32 @@ func isGraphQLName(s string) bool {
 	return s != ""
 }
 
+// shown is a string the client chose, a request's path or an operation's name, as a log
+// attribute's value: each format writes it so that every character of it shows as itself.
+// The JSON format escapes control characters but writes format characters as they are, so
+// a right-to-left override (U+202E) in a path made a log viewer or a terminal show the rest
+// of the line reversed, and zero-width characters made two different paths look alike.
+type shown string
+
+// MarshalJSON, for the JSON format, writes s as a JSON string, quoted inside it when a
+// character does not show (see visible).
+func (s shown) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as slog's JSON handler writes a string
+	if err := enc.Encode(visible(string(s))); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// MarshalText, for the text format, returns s as it is: that format quotes a value holding
+// a character that does not show itself, as visible does (quoted again, it came out as
+// "\"/x\\u202egnp.exe\"").
+func (s shown) MarshalText() ([]byte, error) { return []byte(s), nil }
+
 // visible returns s as it is when every character of it shows as itself, else quoted (as
-// strconv.Quote does: a character that does not show is escaped, \u202e). The client
-// chooses a request's path and an operation's name: the JSON format escapes control
-// characters but writes format characters as they are, so a right-to-left override
-// (U+202E) in a path made a log viewer or a terminal show the rest of the line reversed,
-// and zero-width characters made two different paths look alike. The text format quotes
-// such a value itself.
+// strconv.Quote does: a character that does not show is escaped, \u202e).
 func visible(s string) string {
 	for _, c := range s {
 		if !unicode.IsPrint(c) || c == utf8.RuneError {

@@ -105,7 +105,7 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			logger.Error("panic serving request", "method", truncate(r.Method, maxMethodLength), "path", visible(truncate(r.URL.Path, maxPathLength)),
+			logger.Error("panic serving request", "method", truncate(r.Method, maxMethodLength), "path", shown(truncate(r.URL.Path, maxPathLength)),
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			writeError(w, r, http.StatusInternalServerError, codeInternal, "internal server error", nil)
 		}()

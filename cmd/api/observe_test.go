@@ -801,3 +801,34 @@ func TestMain_requestLogShowsInvisibleCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_requestLogShowsInvisibleCharactersInText: in the text format, which quotes a
+// value holding a character that does not show by itself, such a path or operation name is
+// quoted once, as in the JSON format (path="/x\u202egnp.exe"), not quoted again with its
+// quotes and backslashes escaped.
+func TestMain_requestLogShowsInvisibleCharactersInText(t *testing.T) {
+	m := NewMain()
+	logs := runMain(t, m, "--store", "memory", "--log-format", "text")
+	base := "http://" + m.Addr().String()
+	resp, err := http.Get(base + "/x%E2%80%AEgnp.exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	body := `{"query": "{ __typename }", "operationName": "Q\u202eevil"}`
+	resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	for _, tt := range []struct{ find, want string }{
+		{"gnp.exe", ` path="/x\u202egnp.exe" `},
+		{"evil", ` op="Q\u202eevil"`},
+	} {
+		line := logs.await(t, "with "+tt.find, func(l string) bool { return strings.Contains(l, tt.find) })
+		if !strings.Contains(line, tt.want) {
+			t.Errorf("logged %s\nwant it to hold %s", line, tt.want)
+		}
+	}
+}
