@@ -479,6 +479,16 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 		if v == c.version {
 			return c.state, c.version, c.position, nil, nil
 		}
+		if cached && v < c.version {
+			// The stream is shorter than the state cached from it: the log lost events under
+			// the handler (an asynchronous failover that lost the primary's last commits, a
+			// backup restored). Fold the stream as the log holds it now, so that the command is
+			// decided on the log, not on events it no longer holds (a lost restaurant would be
+			// ALREADY_EXISTS to the client retrying its creation), and its append, if any, lets
+			// the store notice the loss.
+			h.cache.remove(stream)
+			c, cached = cachedState[S]{state: h.agg.Decider.InitialState}, false
+		}
 		current = v
 	}
 	// A stream shorter than the snapshot interval has none: its snapshot is not looked for.
