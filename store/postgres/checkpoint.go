@@ -38,10 +38,16 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 // SaveCheckpoint saves c under name (see store.Checkpointer). Servers on one schema share
 // their sagas' checkpoints, and an event one server's saga handled counts as handled (the
 // others' commands for it are duplicates): so the checkpoint kept is the one further on, c
-// or the one saved before, unless the one before names events the log does not hold.
+// or the one saved before, unless the one before names events the log does not hold. A
+// store that failed (ErrFailed) saves none.
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpoint) error {
 	if s.closed() {
 		return fmt.Errorf("postgres: save checkpoint: %w", store.ErrClosed)
+	}
+	if err := s.failure.get(); err != nil {
+		// The checkpoint names what the reader handled of the log as it was: a position
+		// that the log lost, or that another event took since (see ErrFailed).
+		return fmt.Errorf("postgres: save checkpoint: %w", err)
 	}
 	if err := store.CheckCheckpoint(name, c); err != nil {
 		return fmt.Errorf("postgres: save checkpoint: %w", err)

@@ -46,7 +46,7 @@ func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bo
 // (store.KeepsSnapshot) is applied by the database in the one statement that saves, so a
 // slower server never moves a snapshot back. Besides the snapshots store.CheckSnapshot
 // refuses, it refuses with store.ErrInvalid a stream id over MaxStreamIDBytes, as Append
-// does: no stream of this store has one.
+// does: no stream of this store has one. A store that failed (ErrFailed) saves none.
 func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -61,6 +61,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 	}
 	if s.closed() {
 		return fmt.Errorf("postgres: save snapshot: %w", store.ErrClosed)
+	}
+	if err := s.failure.get(); err != nil {
+		// The state was folded from the log as it was, maybe from events it lost (see
+		// ErrFailed).
+		return fmt.Errorf("postgres: save snapshot: %w", err)
 	}
 	if _, err := s.pool.Exec(ctx, s.sql.saveSnapshot, []byte(stream), int64(snap.Version),
 		[]byte(snap.EventID), []byte(snap.Revision), []byte(snap.State)); err != nil {
