@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,42 @@ func TestStore_failsWhenTheLogLosesEvents(t *testing.T) {
 			t.Fatalf("Subscribe after the loss yielded %v, want ErrFailed", err)
 		}
 	})
+}
+
+// TestOpen_refusesAnEventsTableWithoutItsIndexes: a restore that failed midway (pg_restore
+// builds the indexes last, and servers still writing had added events at positions the copy
+// took again) leaves the events table without its primary key, perhaps with two events at a
+// position; Open refuses it, saying so, rather than read it without a word. So it does
+// without the unique (stream_id, version).
+func TestOpen_refusesAnEventsTableWithoutItsIndexes(t *testing.T) {
+	for _, tt := range []struct{ constraint, want string }{
+		{"events_pkey", "primary key"},
+		{"events_stream_id_version_key", "(stream_id, version)"},
+	} {
+		t.Run(tt.constraint, func(t *testing.T) {
+			s, url := open(t)
+			appendN(t, s, 2)
+			schema := s.Schema()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			conn, err := pgx.Connect(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.WithoutCancel(t.Context()))
+			table := pgx.Identifier{schema, "events"}.Sanitize()
+			if _, err := conn.Exec(t.Context(), "ALTER TABLE "+table+" DROP CONSTRAINT "+tt.constraint); err != nil {
+				t.Fatal(err)
+			}
+			s2, err := postgres.Open(t.Context(), url, postgres.WithSchema(schema))
+			if err == nil {
+				s2.Close()
+				t.Fatal("Open took an events table without its " + tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "restore") {
+				t.Errorf("Open: %v; want it to name the %s and a failed restore", err, tt.want)
+			}
+		})
+	}
 }

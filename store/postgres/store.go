@@ -139,6 +139,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: connect: %w", err)
 	}
 	err = migrate(ctx, conn, o.schema, o.migrateLocks)
+	if err == nil {
+		err = checkIndexes(ctx, conn, o.schema)
+	}
 	_ = conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, err
