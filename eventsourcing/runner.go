@@ -28,7 +28,7 @@ type ProcessorStatus struct {
 	// handled, logged at Info, and not counted in Failures.
 	Rejections int64
 	LastError  string // the last failure or retry, "" when none
-	Stopped    bool   // the processor stopped on an error and processes nothing more
+	Stopped    bool   // the processor stopped on an error (its own, or a store closed or failed for good) and processes nothing more
 	// CheckpointHeld says that a saga failed to handle an event for a fault of its own (it
 	// could not decode the event, React or a command panicked) or its store closed: it saves
 	// no checkpoint for the rest of the run, so that the next start handles that event again.
@@ -265,7 +265,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.saveCheckpoints(sctx, cp, sagas, true)
 	}
 	// Every processor may have stopped on an error before ctx ended (each Apply failed, or
-	// the store closed under them): Run still returns only when ctx ends, so that a caller
+	// the store closed, or failed for good, under them): Run still returns only when ctx ends, so that a caller
 	// waiting for it does not take the processors' failure for a shutdown. Status tells.
 	<-ctx.Done()
 	return nil

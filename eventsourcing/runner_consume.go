@@ -44,7 +44,11 @@ func (r *Runner) runProcessor(ctx context.Context, group []*processor) {
 		if ctx.Err() != nil || err == nil {
 			return // ctx ended, or the processors stopped
 		}
-		closed := errors.Is(err, store.ErrClosed)
+		// A store closed, or failed for good (it says so through a Failed method, as the
+		// JSONL and PostgreSQL stores do), fails every later subscription too: the
+		// processors stop, rather than resubscribe and log the same failure every
+		// resubscribeMax until the process is restarted.
+		closed := errors.Is(err, store.ErrClosed) || failedForGood(r.store)
 		r.mu.Lock()
 		progressed := true // the group's lowest position moved past after
 		for _, q := range live {
@@ -196,4 +200,11 @@ func apply(p Projection, e store.Event) (err error) {
 		}
 	}()
 	return p.Apply(e)
+}
+
+// failedForGood reports whether s says it has failed for good (a Failed method returning an
+// error): only closing and opening it again recovers.
+func failedForGood(s store.Store) bool {
+	f, ok := s.(interface{ Failed() error })
+	return ok && f.Failed() != nil
 }
