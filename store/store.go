@@ -67,11 +67,13 @@ type Store interface {
 	// an expected version below StreamExists, or an event over the store's size limit, and
 	// writes nothing then either.
 	Append(ctx context.Context, stream string, expected Version, events ...EventData) (Appended, error)
-	// ReadStream yields the stream's events with Version > after, in order.
-	// A stream that does not exist yields nothing.
+	// ReadStream yields the stream's events with Version > after, in order, up to the
+	// stream's end when the iteration begins or later (as ReadAll). A stream that does not
+	// exist yields nothing.
 	ReadStream(ctx context.Context, stream string, after Version) iter.Seq2[Event, error]
-	// ReadAll yields every event with Position > after, in log order, up to the head at the
-	// time of the call or later.
+	// ReadAll yields every event with Position > after, in log order, up to the head when
+	// the iteration begins or later: an iterator does nothing until it is ranged over, so
+	// it yields the events committed between the call and the range too.
 	ReadAll(ctx context.Context, after Position) iter.Seq2[Event, error]
 	// Subscribe yields every event with Position > after: first the history, then new
 	// events as they are committed, with no gap and no duplicate, until ctx ends.

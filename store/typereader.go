@@ -13,8 +13,8 @@ import (
 // nearly all the work.
 type TypeReader interface {
 	// ReadAllTypes yields, in log order, every event with Position > after whose Type is
-	// one of types, as ReadAll would yield them (up to the head at the time of the call or
-	// later; the events are the caller's). A type named twice counts once; no types yields
+	// one of types, as ReadAll would yield them (up to the head when the iteration begins
+	// or later; the events are the caller's). A type named twice counts once; no types yields
 	// nothing.
 	ReadAllTypes(ctx context.Context, after Position, types []string) iter.Seq2[Event, error]
 }

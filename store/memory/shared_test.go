@@ -21,7 +21,7 @@ func (s sharedSubscriptions) Subscribe(ctx context.Context, after store.Position
 }
 
 func TestStore_SubscribeShared(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedSubscriptions{memory.New()} }, SharedEvents: true})
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedSubscriptions{memory.New()} }, SharedEvents: true, ReadsEndAtIterationStart: true})
 }
 
 func TestSubscribeReadOnly(t *testing.T) {
@@ -77,7 +77,7 @@ func (s sharedReads) ReadAll(ctx context.Context, after store.Position) iter.Seq
 }
 
 func TestStore_ReadAllShared(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedReads{memory.New()} }, SharedEvents: true})
+	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return sharedReads{memory.New()} }, SharedEvents: true, ReadsEndAtIterationStart: true})
 }
 
 func TestReadAllReadOnly(t *testing.T) {

@@ -72,7 +72,7 @@ func (s *Store) ReadAll(ctx context.Context, after store.Position) iter.Seq2[sto
 }
 
 // ReadAllTypes yields the events of the given types with Position > after, in log order,
-// up to the head at the time of the call (see store.TypeReader). Each type is read by its
+// up to the head when the iteration begins (see store.TypeReader). Each type is read by its
 // own queries over the index on (md5(type), position), a page at a time, and the pages merged in
 // position order; bounding every query by the head read first keeps what it yields a
 // prefix of the log: a type's later page cannot add an event past one another type's

@@ -936,3 +936,42 @@ func collectAll(seq iter.Seq2[store.Event, error]) ([]store.Event, error) {
 	}
 	return evs, nil
 }
+
+// readsStreamAtCall reads the stream when ReadStream is called, not when its iterator is
+// ranged over: an event committed in between is missed.
+type readsStreamAtCall struct{ *memory.Store }
+
+func (s readsStreamAtCall) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	evs, err := collectAll(s.Store.ReadStream(ctx, stream, after))
+	return func(yield func(store.Event, error) bool) {
+		for _, e := range evs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(store.Event{}, err)
+		}
+	}
+}
+
+// chasesHead's ReadAll reads on after the head its iteration began at, until a read finds
+// nothing new: a store may, but not one whose harness says its reads end there.
+type chasesHead struct{ *memory.Store }
+
+func (s chasesHead) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for {
+			more := false
+			for e, err := range s.Store.ReadAll(ctx, after) {
+				if !yield(e, err) || err != nil {
+					return
+				}
+				after, more = e.Position, true
+			}
+			if !more {
+				return
+			}
+		}
+	}
+}

@@ -162,7 +162,8 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 func durableReloading(wrap func(*memory.Store) store.Store, reload func(store.Event) store.Event, opts ...memory.Option) storetest.Harness {
 	newKeeper := func(mem *memory.Store) *keeper { return &keeper{Store: wrap(mem), mem: mem} }
 	return storetest.Harness{
-		New: func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
+		New:                      func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
+		ReadsEndAtIterationStart: true,
 		Reopen: func(tb testing.TB, s store.Store) store.Store {
 			tb.Helper()
 			k, ok := s.(*keeper)
