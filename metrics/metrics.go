@@ -75,6 +75,23 @@ func WithOperations(outcomes map[string][]string) Option {
 	}
 }
 
+// WithRequests exports http_requests_total at 0, from the start, for each route with each of
+// its methods and each of codes (e.g. "/graphql": GET and POST, with 500 and 503): as for
+// WithCommands, an alert on the rate of server errors would miss the first in a series that
+// appeared with it. Methods are labelled as ObserveHTTP labels them. Other requests are
+// still counted, from their first occurrence.
+func WithRequests(routes map[string][]string, codes []int) Option {
+	return func(m *Metrics) {
+		for route, methods := range routes {
+			for _, method := range methods {
+				for _, code := range codes {
+					m.requests.WithLabelValues(methodLabel(method), route, strconv.Itoa(code))
+				}
+			}
+		}
+	}
+}
+
 // WithSubscriptions exports graphql_subscriptions at 0, from the start, for each of kinds
 // (the schema's subscription root fields): absent until the first subscription, the gauge
 // reads as no data rather than none open. Another kind is still counted, from its first.

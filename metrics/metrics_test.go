@@ -376,6 +376,23 @@ func TestMetrics_WithOperations_outcomesStartAtZero(t *testing.T) {
 	want(t, scrape(t, m), map[string]float64{`eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER",type="subscription"}`: 1})
 }
 
+// WithRequests exports each route's methods with each code at 0 from the start, and
+// ObserveHTTP counts into the same series.
+func TestMetrics_WithRequests_codesStartAtZero(t *testing.T) {
+	m := metrics.New(metrics.WithRequests(map[string][]string{"/graphql": {"GET", "POST"}}, []int{500, 503}))
+	want(t, scrape(t, m), map[string]float64{
+		`eventgraph_http_requests_total{code="500",method="GET",route="/graphql"}`:  0,
+		`eventgraph_http_requests_total{code="503",method="GET",route="/graphql"}`:  0,
+		`eventgraph_http_requests_total{code="500",method="POST",route="/graphql"}`: 0,
+		`eventgraph_http_requests_total{code="503",method="POST",route="/graphql"}`: 0,
+	})
+	m.ObserveHTTP("POST", "/graphql", 503, time.Millisecond)
+	want(t, scrape(t, m), map[string]float64{
+		`eventgraph_http_requests_total{code="503",method="POST",route="/graphql"}`: 1,
+		`eventgraph_http_requests_total{code="500",method="POST",route="/graphql"}`: 0,
+	})
+}
+
 // WithSubscriptions exports each kind's gauge at 0 from the start.
 func TestMetrics_WithSubscriptions_kindsStartAtZero(t *testing.T) {
 	m := metrics.New(metrics.WithSubscriptions([]string{"events", "orderChanged"}))

@@ -38,7 +38,8 @@ const replayProgressEvery = time.Second
 func newObservability() *observability {
 	return &observability{
 		metrics: metrics.New(metrics.WithOutcome(graph.ErrorCode), metrics.WithCommands(service.CommandTypes(), graph.CommandErrorCodes()),
-			metrics.WithOperations(watchedOperations()), metrics.WithSubscriptions(graph.SubscriptionFields())),
+			metrics.WithOperations(watchedOperations()), metrics.WithSubscriptions(graph.SubscriptionFields()),
+			metrics.WithRequests(watchedRequests())),
 		ready: make(chan struct{}),
 	}
 }
@@ -55,6 +56,17 @@ func watchedOperations() map[string][]string {
 		"subscription": {metrics.OutcomeOK, graph.CodeInternal, graph.CodeUnauthenticated, graph.CodeSlowConsumer},
 		"unknown":      {graph.CodeUnauthenticated},
 	}
+}
+
+// watchedRequests returns the routes, with their methods, and the server errors that
+// http_requests_total exports at 0 from the start, so that rate() and increase() see the
+// first: the API's requests and its streams (a WebSocket's upgrade is a GET; an SSE stream
+// a GET or a POST), with 500 (a panic the server recovered, a response it could not encode)
+// and 503 (shutting down).
+func watchedRequests() (routes map[string][]string, codes []int) {
+	both := []string{http.MethodGet, http.MethodPost}
+	return map[string][]string{graphPath: both, streamRoute: both},
+		[]int{http.StatusInternalServerError, http.StatusServiceUnavailable}
 }
 
 // observability returns m's observability, creating it on first use.

@@ -647,8 +647,8 @@ func TestMain_requestLogBoundsThePath(t *testing.T) {
 	}
 }
 
-// The outcomes of GraphQL operations that the README's alerts and a dashboard watch are
-// exported at 0 from the start: a series that first appears at 1 shows no increase, so
+// The outcomes of GraphQL operations, and the server errors of its HTTP requests, that the
+// README's alerts and a dashboard watch are exported at 0 from the start: a series that first appears at 1 shows no increase, so
 // rate(eventgraph_graphql_operations_total{outcome="SLOW_CONSUMER"}[5m]) > 0 missed the
 // first subscriber cut off (and, while no second one came, all of them), as an alert on
 // refused tokens or internal errors missed their first.
@@ -667,6 +667,15 @@ func TestMetrics_operationOutcomesStartAtZero(t *testing.T) {
 		`eventgraph_graphql_operations_total{outcome="ok",type="query"}`,
 		`eventgraph_graphql_operations_total{outcome="ok",type="mutation"}`,
 		`eventgraph_graphql_operations_total{outcome="ok",type="subscription"}`,
+		// Server errors, for an alert on their rate.
+		`eventgraph_http_requests_total{code="500",method="POST",route="/graphql"}`,
+		`eventgraph_http_requests_total{code="503",method="POST",route="/graphql"}`,
+		`eventgraph_http_requests_total{code="500",method="GET",route="/graphql"}`,
+		`eventgraph_http_requests_total{code="503",method="GET",route="/graphql"}`,
+		`eventgraph_http_requests_total{code="500",method="GET",route="/graphql:stream"}`,
+		`eventgraph_http_requests_total{code="503",method="GET",route="/graphql:stream"}`,
+		`eventgraph_http_requests_total{code="500",method="POST",route="/graphql:stream"}`,
+		`eventgraph_http_requests_total{code="503",method="POST",route="/graphql:stream"}`,
 	} {
 		if v, ok := got[k]; !ok || v != 0 {
 			t.Errorf("%s = %v (present %v) at start, want 0", k, v, ok)
