@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/marked"
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 )
@@ -30,7 +31,7 @@ func TestEvents_EveryTypeIsHandled(t *testing.T) {
 		sampled = append(sampled, reflect.TypeOf(s.event).Name())
 	}
 	slices.Sort(sampled)
-	if declared := markedTypes(t, "isEvent"); !slices.Equal(declared, sampled) {
+	if declared := marked.Types(t, "isEvent"); !slices.Equal(declared, sampled) {
 		t.Fatalf("event types declared %v, sampled %v: add a sample for each event type", declared, sampled)
 	}
 	if types := order.EventTypes(); len(types) != len(sampled) {
@@ -69,7 +70,7 @@ func TestEvents_EveryTypeIsHandled(t *testing.T) {
 
 func TestCommands_ClosedSet(t *testing.T) {
 	want := []string{"CreateOrder", "MarkOrderAsPrepared"}
-	if got := markedTypes(t, "isCommand"); !slices.Equal(got, want) {
+	if got := marked.Types(t, "isCommand"); !slices.Equal(got, want) {
 		t.Errorf("command types = %v, want %v (update the decider and this test together)", got, want)
 	}
 	for _, c := range []order.Command{order.CreateOrder{ID: "o1"}, order.MarkOrderAsPrepared{ID: "o1"}} {

@@ -2,15 +2,11 @@ package restaurant_test
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/domain/internal/marked"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 )
@@ -31,43 +27,13 @@ func samples() []sample {
 	}
 }
 
-// markedTypes lists the types of this package's source that have the given marker method.
-func markedTypes(t *testing.T, marker string) []string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv == nil || fd.Name.Name != marker {
-				continue
-			}
-			if id, ok := fd.Recv.List[0].Type.(*ast.Ident); ok {
-				names = append(names, id.Name)
-			}
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
 func TestEvents_EveryTypeIsHandled(t *testing.T) {
 	var sampled []string
 	for _, s := range samples() {
 		sampled = append(sampled, reflect.TypeOf(s.event).Name())
 	}
 	slices.Sort(sampled)
-	if declared := markedTypes(t, "isEvent"); !slices.Equal(declared, sampled) {
+	if declared := marked.Types(t, "isEvent"); !slices.Equal(declared, sampled) {
 		t.Fatalf("event types declared %v, sampled %v: add a sample for each event type", declared, sampled)
 	}
 	d, v, codec := restaurant.Decider(), restaurant.View(), restaurant.Codec{}
@@ -103,7 +69,7 @@ func TestEvents_EveryTypeIsHandled(t *testing.T) {
 
 func TestCommands_ClosedSet(t *testing.T) {
 	want := []string{"ChangeRestaurantMenu", "CreateRestaurant", "PlaceOrder"}
-	if got := markedTypes(t, "isCommand"); !slices.Equal(got, want) {
+	if got := marked.Types(t, "isCommand"); !slices.Equal(got, want) {
 		t.Errorf("command types = %v, want %v (update the decider and this test together)", got, want)
 	}
 	for _, c := range []restaurant.Command{
