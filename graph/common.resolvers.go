@@ -16,6 +16,34 @@ func (r *commandResultResolver) Events(ctx context.Context, obj *model.CommandRe
 	return toEvents(obj.Written), nil
 }
 
+func (r *commandResultResolver) Restaurant(ctx context.Context, obj *model.CommandResult) (*model.Restaurant, error) {
+	if obj.RestaurantID == "" {
+		return nil, nil
+	}
+	if err := r.await(ctx, &obj.Position); err != nil {
+		return nil, err
+	}
+	rm, ok := r.svc.Restaurants().Get(obj.RestaurantID)
+	if !ok {
+		return nil, nil
+	}
+	return toRestaurant(rm), nil
+}
+
+func (r *commandResultResolver) Order(ctx context.Context, obj *model.CommandResult) (*model.Order, error) {
+	if obj.OrderID == "" {
+		return nil, nil
+	}
+	if err := r.await(ctx, &obj.Position); err != nil {
+		return nil, err
+	}
+	o, ok := r.svc.Orders().Get(obj.OrderID)
+	if !ok || obj.RestaurantID != "" && o.RestaurantID != obj.RestaurantID { // placed here, but another restaurant's order
+		return nil, nil
+	}
+	return toOrder(o), nil
+}
+
 func (r *Resolver) CommandResult() generated.CommandResultResolver { return &commandResultResolver{r} }
 
 type commandResultResolver struct{ *Resolver }

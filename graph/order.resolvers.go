@@ -23,7 +23,9 @@ func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.
 	if err != nil {
 		return nil, err
 	}
-	return toCommandResult(input.ID, res), nil
+	out := toCommandResult(input.ID, res)
+	out.OrderID = input.ID
+	return out, nil
 }
 
 func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error) {

@@ -31,7 +31,9 @@ func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.Cre
 	if err != nil {
 		return nil, err
 	}
-	return toCommandResult(id, res), nil
+	out := toCommandResult(id, res)
+	out.RestaurantID = id
+	return out, nil
 }
 
 func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model.ChangeRestaurantMenuInput) (*model.CommandResult, error) {
@@ -47,7 +49,9 @@ func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	return toCommandResult(input.ID, res), nil
+	out := toCommandResult(input.ID, res)
+	out.RestaurantID = input.ID
+	return out, nil
 }
 
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.CommandResult, error) {
@@ -65,7 +69,9 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 	if err != nil {
 		return nil, err
 	}
-	return toCommandResult(orderID, res), nil
+	out := toCommandResult(orderID, res)
+	out.RestaurantID, out.OrderID = input.RestaurantID, orderID
+	return out, nil
 }
 
 func (r *queryResolver) Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error) {

@@ -39,12 +39,14 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	CommandResult struct {
-		Duplicate func(childComplexity int) int
-		Events    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Position  func(childComplexity int) int
-		StreamID  func(childComplexity int) int
-		Version   func(childComplexity int) int
+		Duplicate  func(childComplexity int) int
+		Events     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Order      func(childComplexity int) int
+		Position   func(childComplexity int) int
+		Restaurant func(childComplexity int) int
+		StreamID   func(childComplexity int) int
+		Version    func(childComplexity int) int
 	}
 
 	Event struct {
@@ -150,6 +152,9 @@ type ComplexityRoot struct {
 
 type CommandResultResolver interface {
 	Events(ctx context.Context, obj *model.CommandResult) ([]*model.Event, error)
+
+	Restaurant(ctx context.Context, obj *model.CommandResult) (*model.Restaurant, error)
+	Order(ctx context.Context, obj *model.CommandResult) (*model.Order, error)
 }
 type MutationResolver interface {
 	CreateRestaurant(ctx context.Context, input model.CreateRestaurantInput) (*model.CommandResult, error)
@@ -207,12 +212,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommandResult.ID(childComplexity), true
+	case "CommandResult.order":
+		if e.ComplexityRoot.CommandResult.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommandResult.Order(childComplexity), true
 	case "CommandResult.position":
 		if e.ComplexityRoot.CommandResult.Position == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CommandResult.Position(childComplexity), true
+	case "CommandResult.restaurant":
+		if e.ComplexityRoot.CommandResult.Restaurant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommandResult.Restaurant(childComplexity), true
 	case "CommandResult.streamId":
 		if e.ComplexityRoot.CommandResult.StreamID == nil {
 			break
@@ -772,6 +789,22 @@ type CommandResult {
   events: [Event!]!
   "true when the commandId was seen before: the first result, nothing written"
   duplicate: Boolean!
+  """
+  The restaurant the command wrote to (createRestaurant, changeRestaurantMenu, placeOrder), as
+  restaurant(id, minPosition: position) reads it: its state once the read models have processed
+  position, so that a client cache updates from the mutation without a refetch. Null for
+  markOrderAsPrepared. Its version is the one to pass as expectedVersion next (placing an order
+  changes it too). Selecting it makes the mutation wait for the read models (CONSISTENCY_TIMEOUT
+  on this field alone past the server's bound: the command was still done).
+  """
+  restaurant: Restaurant
+  """
+  The order the command wrote (markOrderAsPrepared) or placed (placeOrder), as order(id,
+  minPosition: position) reads it: for placeOrder, once the saga has created it. Null for the
+  other mutations, and for a placement whose order could not be created (an orderId used at
+  another restaurant). Selecting it waits as restaurant does.
+  """
+  order: Order
 }
 `, BuiltIn: false},
 	{Name: "../event.graphqls", Input: `"An event of the global log: a fact a command recorded."
@@ -1111,6 +1144,10 @@ func (ec *executionContext) childFields_CommandResult(ctx context.Context, field
 		return ec.fieldContext_CommandResult_events(ctx, field)
 	case "duplicate":
 		return ec.fieldContext_CommandResult_duplicate(ctx, field)
+	case "restaurant":
+		return ec.fieldContext_CommandResult_restaurant(ctx, field)
+	case "order":
+		return ec.fieldContext_CommandResult_order(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommandResult", field.Name)
 }
@@ -1900,6 +1937,70 @@ func (ec *executionContext) _CommandResult_duplicate(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CommandResult_duplicate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CommandResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CommandResult_restaurant(ctx context.Context, field graphql.CollectedField, obj *model.CommandResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommandResult_restaurant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommandResult().Restaurant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Restaurant) graphql.Marshaler {
+			return ec.marshalORestaurant2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommandResult_restaurant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommandResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Restaurant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommandResult_order(ctx context.Context, field graphql.CollectedField, obj *model.CommandResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommandResult_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CommandResult().Order(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommandResult_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommandResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -5109,6 +5210,18 @@ func (ec *executionContext) _CommandResult(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "restaurant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommandResult_restaurant(ctx, field, obj)
+				})
+		case "order":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CommandResult_order(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

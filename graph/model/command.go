@@ -18,4 +18,8 @@ type CommandResult struct {
 	Duplicate bool `json:"duplicate"`
 	// Written holds the events the command wrote (the first use's, when Duplicate).
 	Written []store.Event `json:"-"`
+	// RestaurantID is the restaurant the command wrote to, OrderID the order it wrote or
+	// placed; each empty when the command has none (they resolve restaurant and order).
+	RestaurantID string `json:"-"`
+	OrderID      string `json:"-"`
 }
