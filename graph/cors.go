@@ -39,13 +39,65 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			h.Set("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Last-Event-ID") // Last-Event-ID: a fetch-based SSE client resuming
+			h.Set("Access-Control-Allow-Headers", allowHeaders(r.Header.Get("Access-Control-Request-Headers")))
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// corsHeaders are the request headers a preflight always allows: those the API reads
+// (Last-Event-ID: a fetch-based SSE client resuming). Authorization must be named: a
+// wildcard would not cover it.
+const corsHeaders = "Accept, Authorization, Content-Type, Last-Event-ID"
+
+// Bounds of the requested header names a preflight allows besides corsHeaders.
+const (
+	maxRequestedHeaders   = 32
+	maxRequestedHeaderLen = 64
+)
+
+// allowHeaders returns the Access-Control-Allow-Headers of a preflight that asked for
+// requested (its Access-Control-Request-Headers): corsHeaders and every other header name it
+// asks for. Browser clients add headers the API does not read (Apollo Client's
+// apollographql-client-name and -version, tracing's traceparent and baggage, Sentry's
+// sentry-trace), and a browser sends no request whose preflight leaves one out, so a
+// dashboard failed with a CORS error before its first query. Allowing them gives a page of an
+// allowed origin nothing it could use: the server ignores them, and credentials are never
+// allowed. Only names that are HTTP tokens are repeated, at most maxRequestedHeaders of at
+// most maxRequestedHeaderLen bytes (a browser then refuses the request, as before).
+func allowHeaders(requested string) string {
+	allowed := corsHeaders
+	n := 0
+	for name := range strings.SplitSeq(requested, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "*" || len(name) > maxRequestedHeaderLen || !isToken(name) {
+			continue
+		}
+		switch name {
+		case "accept", "authorization", "content-type", "last-event-id":
+			continue
+		}
+		if n++; n > maxRequestedHeaders {
+			break
+		}
+		allowed += ", " + name
+	}
+	return allowed
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110, section 5.6.2), as header names are.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return s != ""
 }
 
 // writeJSONError writes a GraphQL-style error response ({"errors": [{"message",
