@@ -139,8 +139,11 @@ func classify(err error) (code, message string, ext map[string]any) {
 			"ask for them in fewer events fields (pages end early to fit), and page on with afterPosition", b.Budget), nil
 	}
 	if c, ok := errors.AsType[*store.ConflictError](err); ok {
-		return CodeVersionConflict, fmt.Sprintf("version conflict on stream %q: expected version %d, actual %d", c.Stream, c.Expected, c.Actual),
-			map[string]any{"streamId": c.Stream, "expectedVersion": int64(c.Expected), "actualVersion": int64(c.Actual)}
+		ext := map[string]any{"streamId": c.Stream, "expectedVersion": int64(c.Expected), "actualVersion": int64(c.Actual)}
+		if s, ok := errors.AsType[*conflictSeen](err); ok {
+			ext["position"] = int64(s.head) // pass it as minPosition to read the entity at actualVersion
+		}
+		return CodeVersionConflict, fmt.Sprintf("version conflict on stream %q: expected version %d, actual %d", c.Stream, c.Expected, c.Actual), ext
 	}
 	switch {
 	case errors.Is(err, readmodel.ErrBadCursor):

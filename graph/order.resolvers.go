@@ -21,7 +21,7 @@ func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.
 	}
 	res, err := r.svc.MarkOrderAsPrepared(ctx, order.MarkOrderAsPrepared{ID: input.ID}, meta)
 	if err != nil {
-		return nil, err
+		return nil, r.commandError(ctx, err)
 	}
 	out := toCommandResult(input.ID, res)
 	out.OrderID = input.ID

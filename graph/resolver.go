@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/eventgraph/eventgraph/readmodel"
@@ -49,3 +50,27 @@ func (r *Resolver) awaitCursor(ctx context.Context, minPosition *int64, created 
 	}
 	return r.svc.WaitFor(ctx, *pos)
 }
+
+// commandError returns the error of a command that failed: a version conflict gets the
+// log's head, read now, so that the client can read the entity the conflict found with
+// minPosition (the read models may lag behind the log that refused the command).
+func (r *Resolver) commandError(ctx context.Context, err error) error {
+	if !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	head, herr := r.svc.Head(ctx)
+	if herr != nil {
+		return err
+	}
+	return &conflictSeen{err: err, head: head}
+}
+
+// conflictSeen is a version conflict with the log's head after it was found: every event
+// that made the stream's version the one the conflict reports is at or before head.
+type conflictSeen struct {
+	err  error
+	head store.Position
+}
+
+func (e *conflictSeen) Error() string { return e.err.Error() }
+func (e *conflictSeen) Unwrap() error { return e.err }

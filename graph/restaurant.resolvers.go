@@ -29,7 +29,7 @@ func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.Cre
 	}
 	res, err := r.svc.CreateRestaurant(ctx, restaurant.CreateRestaurant{ID: id, Name: input.Name, Menu: menu}, meta)
 	if err != nil {
-		return nil, err
+		return nil, r.commandError(ctx, err)
 	}
 	out := toCommandResult(id, res)
 	out.RestaurantID = id
@@ -47,7 +47,7 @@ func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model
 	}
 	res, err := r.svc.ChangeRestaurantMenu(ctx, restaurant.ChangeRestaurantMenu{ID: input.ID, Menu: menu}, meta)
 	if err != nil {
-		return nil, err
+		return nil, r.commandError(ctx, err)
 	}
 	out := toCommandResult(input.ID, res)
 	out.RestaurantID = input.ID
@@ -67,7 +67,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 	cmd := restaurant.PlaceOrder{ID: input.RestaurantID, OrderID: orderID, MenuItemIDs: input.MenuItemIds}
 	res, err := r.svc.PlaceOrder(ctx, cmd, meta)
 	if err != nil {
-		return nil, err
+		return nil, r.commandError(ctx, err)
 	}
 	out := toCommandResult(orderID, res)
 	out.RestaurantID, out.OrderID = input.RestaurantID, orderID
