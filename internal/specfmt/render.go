@@ -75,7 +75,56 @@ func DiffValues(want, got string) string {
 	if want == got {
 		return want + "\n(the values render the same but differ, e.g. in nil versus empty slices or unexported fields)"
 	}
+	diff, _ := diffLines(want, got)
+	return diff
+}
+
+// diffLines is DiffValues of two renderings that differ; it reports whether it cut the diff
+// short (see elide).
+func diffLines(want, got string) (string, bool) {
 	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	// The lines before the first difference and after the last are common: the table of
+	// common subsequences is of the lines between, which for values that differ in a field
+	// or two are a few, however large the values.
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] {
+		suf++
+	}
+	out := make([]string, 0, len(a)+len(b))
+	for _, l := range a[:pre] {
+		out = append(out, "  "+l)
+	}
+	out = append(out, middle(a[pre:len(a)-suf], b[pre:len(b)-suf])...)
+	for _, l := range a[len(a)-suf:] {
+		out = append(out, "  "+l)
+	}
+	short := elide(out)
+	return strings.Join(short, "\n"), len(short) < len(out)
+}
+
+// maxTable is the most cells of the table of common subsequences a diff builds: past it,
+// the lines between the first difference and the last are shown as removed and added
+// without looking for common ones among them (a table of 30,000 lines each way took 7 GB).
+const maxTable = 4_000_000
+
+// middle diffs a and b, lines that begin and end differently, by their longest common
+// subsequence, or, when its table would have more than maxTable cells, as all of a
+// removed and all of b added.
+func middle(a, b []string) []string {
+	var out []string
+	if len(a)*len(b) > maxTable {
+		for _, l := range a {
+			out = append(out, "- "+l)
+		}
+		for _, l := range b {
+			out = append(out, "+ "+l)
+		}
+		return out
+	}
 	// lcs[i][j] is the length of the longest common subsequence of a[i:] and b[j:].
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
@@ -90,7 +139,6 @@ func DiffValues(want, got string) string {
 			}
 		}
 	}
-	var out []string
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
@@ -105,5 +153,70 @@ func DiffValues(want, got string) string {
 			j++
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
+}
+
+// Of a diff longer than longDiff lines, elide keeps the changed lines, context lines of
+// the common ones around each, and the lines that open the objects and lists each changed
+// line is in (which name the field or the index it is at); it replaces the other common
+// lines with a line saying how many there were.
+const (
+	longDiff = 50
+	context  = 3
+)
+
+// elide shortens a long diff (see longDiff): a large state that differs in one field
+// shows that field among its neighbours, not the whole state.
+func elide(lines []string) []string {
+	if len(lines) <= longDiff {
+		return lines
+	}
+	keep := make([]bool, len(lines))
+	for i, l := range lines {
+		if strings.HasPrefix(l, "  ") {
+			continue
+		}
+		for j := max(0, i-context); j <= min(len(lines)-1, i+context); j++ {
+			keep[j] = true
+		}
+		// The lines that open what line i is in: each less indented than the one after it,
+		// ending with { or [.
+		in := indent(l)
+		for j := i - 1; j >= 0 && in > 0; j-- {
+			if ij := indent(lines[j]); ij < in {
+				if o := strings.TrimRight(lines[j], " "); strings.HasSuffix(o, "{") || strings.HasSuffix(o, "[") {
+					keep[j] = true
+				}
+				in = ij
+			}
+		}
+	}
+	var out []string
+	for i := 0; i < len(lines); {
+		if keep[i] {
+			out = append(out, lines[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && !keep[j] {
+			j++
+		}
+		if j-i == 1 {
+			out = append(out, lines[i])
+		} else {
+			out = append(out, fmt.Sprintf("  %s... (%d lines the same)", strings.Repeat(" ", indent(lines[i])), j-i))
+		}
+		i = j
+	}
+	return out
+}
+
+// indent is the indentation of a diff line's text, after its two-character mark.
+func indent(line string) int {
+	if len(line) < 2 {
+		return 0
+	}
+	t := line[2:]
+	return len(t) - len(strings.TrimLeft(t, " "))
 }
