@@ -104,7 +104,7 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 		return
 	}
 	if !reflect.DeepEqual(want, o.events) {
-		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), specfmt.Indent(specfmt.DiffValues(specfmt.RenderList(want), specfmt.RenderList(o.events))))
+		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), specfmt.Indent(specfmt.DiffReport("events", specfmt.NonNil(want), specfmt.NonNil(o.events), specfmt.RenderList(want), specfmt.RenderList(o.events))))
 	}
 }
 
@@ -162,5 +162,5 @@ func (o *Outcome[C, S, E]) eventsWithError() {
 
 // context describes the given events and the command.
 func (o *Outcome[C, S, E]) context() string {
-	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderList(o.given)), specfmt.Indent(specfmt.Render(o.command)))
+	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderHistory(o.given)), specfmt.Indent(specfmt.Render(o.command)))
 }

@@ -492,8 +492,10 @@ func TestViewSpec_SameRendering(t *testing.T) {
 	type hidden struct{ n int }
 	count := decider.View[hidden, int]{Evolve: func(s hidden, e int) hidden { return hidden{s.n + e} }}
 	failed, log := spectest.Record(t, func(tb testing.TB) { spec.ForView(tb, count).Given(1, 2).Then(hidden{2}) })
-	if !failed || !strings.Contains(log, "render the same") {
-		t.Errorf("failed = %v, log:\n%s\nwant a failure that explains the values render the same", failed, log)
+	// It names the field they differ in (found by review: it said only that they render the
+	// same, leaving the reader to guess where).
+	if !failed || !strings.Contains(log, "render the same") || !strings.Contains(log, "at state.n: want 2, got 3") {
+		t.Errorf("failed = %v, log:\n%s\nwant a failure that explains the values render the same, and names state.n", failed, log)
 	}
 }
 

@@ -53,11 +53,11 @@ func (g *ViewSpec[S, E]) Then(want S) {
 		g.tb.Errorf("%s\n%s", givenContext(given), msg)
 	}
 	if !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", givenContext(given), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
+		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", givenContext(given), specfmt.Indent(specfmt.DiffReport("state", want, got, specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 
 // givenContext describes the given events.
 func givenContext[E any](given []E) string {
-	return fmt.Sprintf("given:\n%s", specfmt.Indent(specfmt.RenderList(given)))
+	return fmt.Sprintf("given:\n%s", specfmt.Indent(specfmt.RenderHistory(given)))
 }

@@ -173,7 +173,7 @@ func (g *Spec[P, S, E]) Then(want S) {
 		return
 	}
 	if got := g.query(f.p); !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.fedContext(&f), specfmt.Indent(specfmt.DiffValues(specfmt.Render(want), specfmt.Render(got))))
+		g.tb.Errorf("%s\nthen: reads differ (- want, + got):\n%s", g.fedContext(&f), specfmt.Indent(specfmt.DiffReport("read", want, got, specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 
@@ -373,8 +373,8 @@ func (g *Spec[P, S, E]) unchanged(events []fed) string {
 // Of a log longer than longLog events, a failure shows the first and last ends events, and
 // those within near of the event the failure is about.
 const (
-	longLog = 40
-	ends    = 10
+	longLog = specfmt.LongLog
+	ends    = specfmt.Ends
 	near    = 3
 )
 

@@ -48,6 +48,27 @@ func RenderList[T any](vs []T) string {
 	return b.String()
 }
 
+// Of a history longer than LongLog events, a failure shows the first and the last Ends.
+const (
+	LongLog = 40
+	Ends    = 10
+)
+
+// RenderHistory is RenderList for the events given to a spec, which its test lists: of more
+// than LongLog, it shows the first and last Ends, and how many it left out between them.
+func RenderHistory[T any](vs []T) string {
+	if len(vs) <= LongLog {
+		return RenderList(vs)
+	}
+	head := RenderList(vs[:Ends])
+	// RenderList numbers from 0: number the tail from its place in vs.
+	var b strings.Builder
+	for i, v := range vs[len(vs)-Ends:] {
+		fmt.Fprintf(&b, "\n[%d] %s", len(vs)-Ends+i, Render(v))
+	}
+	return fmt.Sprintf("%s\n... [%d] to [%d]: %d events not shown%s", head, Ends, len(vs)-Ends-1, len(vs)-2*Ends, b.String())
+}
+
 // RenderError shows an error with its message and its concrete type, and the fields of
 // a structured (pointer to struct) error.
 func RenderError(err error) string {

@@ -1,0 +1,137 @@
+package spec_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/decider"
+	"github.com/eventgraph/eventgraph/decider/spec"
+	"github.com/eventgraph/eventgraph/internal/spectest"
+)
+
+// A parking garage's entries, to check what a failing spec reports about values with times,
+// nested fields and many entries.
+type (
+	spot    struct{ Level, Row int }
+	entered struct {
+		Plate string
+		At    time.Time
+		Spot  spot
+	}
+)
+
+// entering decides a car's entry into the spot its number says, at the time the command
+// carries.
+func entering() decider.Decider[entered, int, entered] {
+	return decider.Decider[entered, int, entered]{
+		Decide: func(c entered, _ int) ([]entered, error) { return []entered{c}, nil },
+		Evolve: func(n int, _ entered) int { return n + 1 },
+	}
+}
+
+// parked folds entries into the spot of each plate.
+func parked() decider.View[map[string]entered, entered] {
+	return decider.View[map[string]entered, entered]{Evolve: func(s map[string]entered, e entered) map[string]entered {
+		next := make(map[string]entered, len(s)+1)
+		for k, v := range s {
+			next[k] = v
+		}
+		next[e.Plate] = e
+		return next
+	}}
+}
+
+// TestReport: what a failing spec says, found by review of specs written for a domain and
+// broken as a user would: each names where the values differ when the line diff alone would
+// not show it, and keeps a large value's diff short.
+func TestReport(t *testing.T) {
+	at := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		spec    func(tb testing.TB)
+		wantLog []string
+	}{
+		{
+			// Before, it said only that the values render the same.
+			name: "names a time in another location that renders the same",
+			spec: func(tb testing.TB) {
+				spec.For(tb, entering()).When(entered{Plate: "A", At: at}).Then(entered{Plate: "A", At: at.In(time.FixedZone("UTC", 0))})
+			},
+			wantLog: []string{"at events[0].At: the same instant 2026-01-02T08:00:00Z in two *time.Location values both named UTC"},
+		},
+		{
+			name: "names a time in another location",
+			spec: func(tb testing.TB) {
+				spec.For(tb, entering()).When(entered{Plate: "A", At: at}).Then(entered{Plate: "A", At: at.In(time.FixedZone("CET", 3600))})
+			},
+			wantLog: []string{"at events[0].At: the same instant 2026-01-02T08:00:00Z in other locations: want CET, got UTC"},
+		},
+		{
+			name: "names a time with a monotonic clock reading",
+			spec: func(tb testing.TB) {
+				now := time.Now()
+				spec.For(tb, entering()).When(entered{Plate: "A", At: now.Round(0)}).Then(entered{Plate: "A", At: now})
+			},
+			wantLog: []string{"at events[0].At: the same instant", "monotonic clock reading", "Round(0)"},
+		},
+		{
+			// Before, a state of 30 entries that differed in one field printed all 30, 370
+			// lines, with nothing to say where the one change was.
+			name: "cuts a large state's diff short, naming the place",
+			spec: func(tb testing.TB) {
+				var given []entered
+				want := map[string]entered{}
+				for i := range 30 {
+					e := entered{Plate: fmt.Sprintf("P%02d", i), At: at}
+					given = append(given, e)
+					want[e.Plate] = e
+				}
+				want["P17"] = entered{Plate: "P17", At: at, Spot: spot{Row: 2}}
+				spec.ForView(tb, parked()).Given(given...).Then(want)
+			},
+			wantLog: []string{`at state["P17"].Spot.Row: want 2, got 0`, "lines the same)", `  "P17": {`, `-       "Row": 2`, `+       "Row": 0`},
+		},
+		{
+			name: "shows the ends of a long history",
+			spec: func(tb testing.TB) {
+				s := spec.For(tb, entering())
+				for i := range 50 {
+					s = s.Given(entered{Plate: fmt.Sprintf("P%02d", i)})
+				}
+				s.When(entered{Plate: "X"}).Then(entered{Plate: "Y"})
+			},
+			wantLog: []string{`[9] spec_test.entered`, "... [10] to [39]: 30 events not shown", `[40] spec_test.entered`, `"Plate": "P49"`},
+		},
+		{
+			name: "names an event given as a pointer against the value",
+			spec: func(tb testing.TB) {
+				spec.For(tb, account()).When(deposit{1}).Then(&deposited{1})
+			},
+			wantLog: []string{"at events[0]: want &spec_test.deposited{...}, got spec_test.deposited{...} (a pointer against a value)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, true, tt.wantLog...) })
+	}
+}
+
+// TestReport_largeStateIsShort: a large state that differs in one field makes a report of a
+// few dozen lines, not of the whole state.
+func TestReport_largeStateIsShort(t *testing.T) {
+	_, log := spectest.Record(t, func(tb testing.TB) {
+		want := map[string]entered{}
+		var given []entered
+		for i := range 100 {
+			e := entered{Plate: fmt.Sprintf("P%02d", i)}
+			given = append(given, e)
+			want[e.Plate] = e
+		}
+		want["P50"] = entered{Plate: "P50", Spot: spot{Level: 1}}
+		spec.ForView(tb, parked()).Given(given...).Then(want)
+	})
+	if n := strings.Count(log, "\n"); n > 300 {
+		t.Errorf("the report has %d lines; want at most 300 (the given ends and the diff near the change):\n%s", n, log)
+	}
+}

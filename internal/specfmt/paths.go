@@ -1,0 +1,379 @@
+package specfmt
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxPlaces is how many places a report lists before it says that there are more.
+const maxPlaces = 10
+
+// place is where two values differ: its path and both values there (text), and whether
+// their JSON renderings may not show it (hidden): an unexported field, nil against empty, a
+// time's location.
+type place struct {
+	text   string
+	hidden bool
+}
+
+// places lists where want and got differ by reflect.DeepEqual: the path from root
+// (root.Items[2].Price, root["key"]) and both values there, as go-cmp names them. It sees
+// what JSON does not show (unexported fields, nil against empty, a time's location). It
+// lists at most maxPlaces, then that there are more; none when the values are equal.
+func places(root string, want, got any) []place {
+	d := &differ{seen: map[visitPair]bool{}}
+	d.diff(root, false, reflect.ValueOf(want), reflect.ValueOf(got))
+	if d.more {
+		d.out = append(d.out, place{text: "... and more"})
+	}
+	return d.out
+}
+
+// NonNil returns vs, or an empty slice when vs is nil: for lists whose nil and empty forms
+// are equal, so that a report does not tell them apart.
+func NonNil[T any](vs []T) []T {
+	if vs == nil {
+		return []T{}
+	}
+	return vs
+}
+
+// DiffReport is a failure's report of want against got, with wantText and gotText their
+// renderings: the line diff of the renderings (see DiffValues), preceded by the places the
+// values differ, each on a line starting "at " with its path from root and both values
+// there, when the diff alone would not show them: when the renderings are the same, when
+// one of the places is in what JSON does not show (an unexported field, nil against empty,
+// a time's location), and when the diff is long enough to be cut short.
+func DiffReport(root string, want, got any, wantText, gotText string) string {
+	ps := places(root, want, got)
+	diff := ""
+	show := wantText == gotText
+	if !show {
+		var elided bool
+		diff, elided = diffLines(wantText, gotText)
+		show = elided
+	}
+	for _, p := range ps {
+		show = show || p.hidden
+	}
+	var b strings.Builder
+	if show {
+		for _, p := range ps {
+			b.WriteString("at " + p.text + "\n")
+		}
+	}
+	if wantText == gotText {
+		b.WriteString(wantText + "\n(want and got render the same, as above: they differ only in what JSON does not show, at the places above)")
+		return b.String()
+	}
+	b.WriteString(diff)
+	return b.String()
+}
+
+type visitPair struct {
+	a, b uintptr
+	t    reflect.Type
+}
+
+type differ struct {
+	out  []place
+	more bool               // a place was found beyond maxPlaces: the walk stops
+	seen map[visitPair]bool // pointers, maps and slices compared, once each, as reflect.DeepEqual does: it ends cycles
+}
+
+func (d *differ) add(path string, hidden bool, format string, args ...any) {
+	if len(d.out) >= maxPlaces {
+		d.more = true
+		return
+	}
+	d.out = append(d.out, place{text: path + ": " + fmt.Sprintf(format, args...), hidden: hidden})
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// listItem matches the path of a list's element: root[n].
+var listItem = regexp.MustCompile(`^\w+\[\d+\]$`)
+
+// diff compares a and b as reflect.DeepEqual does, adding each place they differ; hidden
+// says that the path is one JSON does not show.
+func (d *differ) diff(path string, hidden bool, a, b reflect.Value) {
+	if d.more {
+		return
+	}
+	if !a.IsValid() || !b.IsValid() {
+		if a.IsValid() != b.IsValid() {
+			d.add(path, hidden, "want %s, got %s", short(a), short(b))
+		}
+		return
+	}
+	if a.Type() != b.Type() {
+		// A list's elements are rendered with their types; other values without.
+		sa, sb := short(a), short(b)
+		if sa == sb { // such as 1 and int64(1) in interfaces
+			sa, sb = TypeNameOf(a.Type())+" "+sa, TypeNameOf(b.Type())+" "+sb
+		}
+		// A pointer against the value it would point to differs by a * in a rendering.
+		pointer := a.Kind() == reflect.Pointer && a.Type().Elem() == b.Type() || b.Kind() == reflect.Pointer && b.Type().Elem() == a.Type()
+		if pointer {
+			sb += " (a pointer against a value)"
+		}
+		d.add(path, hidden || pointer || !listItem.MatchString(path), "want %s, got %s", sa, sb)
+		return
+	}
+	if a.Type() == timeType {
+		d.times(path, hidden, a, b)
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		if a.IsNil() != b.IsNil() {
+			// Nil against empty: JSON writes null against [] or {}, or nothing for both
+			// with omitempty.
+			d.add(path, hidden || a.Kind() != reflect.Pointer && a.Len()+b.Len() == 0, "want %s, got %s", short(a), short(b))
+			return
+		}
+		if a.IsNil() || a.UnsafePointer() == b.UnsafePointer() && (a.Kind() != reflect.Slice || a.Len() == b.Len()) {
+			return
+		}
+		k := visitPair{a.Pointer(), b.Pointer(), a.Type()}
+		if d.seen[k] {
+			return
+		}
+		d.seen[k] = true
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		d.diff(path, hidden, a.Elem(), b.Elem())
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				d.add(path, hidden, "want %s, got %s", short(a), short(b))
+			}
+			return
+		}
+		d.diff(path, hidden, a.Elem(), b.Elem())
+	case reflect.Struct:
+		for i := range a.NumField() {
+			f := a.Type().Field(i)
+			d.diff(path+"."+f.Name, hidden || !f.IsExported() || f.Tag.Get("json") == "-", a.Field(i), b.Field(i))
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range min(a.Len(), b.Len()) {
+			d.diff(fmt.Sprintf("%s[%d]", path, i), hidden, a.Index(i), b.Index(i))
+		}
+		for i := b.Len(); i < a.Len(); i++ {
+			d.add(fmt.Sprintf("%s[%d]", path, i), hidden, "want %s, got none", short(a.Index(i)))
+		}
+		for i := a.Len(); i < b.Len(); i++ {
+			d.add(fmt.Sprintf("%s[%d]", path, i), hidden, "want none, got %s", short(b.Index(i)))
+		}
+	case reflect.Map:
+		for _, k := range sortedKeys(a) {
+			at := path + "[" + keyString(k) + "]"
+			if bv := b.MapIndex(k); bv.IsValid() {
+				d.diff(at, hidden, a.MapIndex(k), bv)
+			} else {
+				d.add(at, hidden, "want %s, got no entry", short(a.MapIndex(k)))
+			}
+		}
+		for _, k := range sortedKeys(b) {
+			if !a.MapIndex(k).IsValid() {
+				d.add(path+"["+keyString(k)+"]", hidden, "want no entry, got %s", short(b.MapIndex(k)))
+			}
+		}
+	case reflect.Func:
+		if !a.IsNil() || !b.IsNil() {
+			d.add(path, true, "want %s, got %s (functions are equal only when both are nil)", short(a), short(b))
+		}
+	default:
+		if !equalScalar(a, b) {
+			note := ""
+			if (a.Kind() == reflect.Float32 || a.Kind() == reflect.Float64) && a.Float() != a.Float() {
+				note = " (NaN equals nothing, itself included)"
+			}
+			d.add(path, hidden || a.Kind() == reflect.Chan || a.Kind() == reflect.UnsafePointer, "want %s, got %s%s", short(a), short(b), note)
+		}
+	}
+}
+
+// times compares two time.Times as reflect.DeepEqual does (their wall clock, monotonic
+// reading and location), saying why two that are the same instant differ.
+func (d *differ) times(path string, hidden bool, a, b reflect.Value) {
+	ra, rb := rawTimeOf(a), rawTimeOf(b)
+	if ra == rb {
+		return
+	}
+	ta, tb := ra.time(), rb.time()
+	switch {
+	case !ta.Equal(tb):
+		d.add(path, hidden, "want %s, got %s", ta.Format(time.RFC3339Nano), tb.Format(time.RFC3339Nano))
+	case ra.loc != rb.loc && locName(ra.loc) == locName(rb.loc):
+		d.add(path, true, "the same instant %s in two *time.Location values both named %s (reflect.DeepEqual compares locations by pointer: make both UTC)",
+			ta.UTC().Format(time.RFC3339Nano), locName(ra.loc))
+	case ra.loc != rb.loc:
+		d.add(path, true, "the same instant %s in other locations: want %s, got %s (reflect.DeepEqual compares locations: make both UTC)",
+			ta.UTC().Format(time.RFC3339Nano), locName(ra.loc), locName(rb.loc))
+	default:
+		d.add(path, true, "the same instant %s, but one holds a monotonic clock reading (time.Now's), which reflect.DeepEqual compares: strip it with Round(0)",
+			ta.UTC().Format(time.RFC3339Nano))
+	}
+}
+
+// rawTime is what a time.Time holds, which reflect.DeepEqual compares.
+type rawTime struct {
+	wall uint64
+	ext  int64
+	loc  *time.Location
+}
+
+// rawTimeOf reads the time.Time v holds, also when v was reached through an unexported
+// field (which reflect will not turn back into a time.Time).
+func rawTimeOf(v reflect.Value) rawTime {
+	return rawTime{wall: v.Field(0).Uint(), ext: v.Field(1).Int(), loc: (*time.Location)(v.Field(2).UnsafePointer())}
+}
+
+// The time package's encoding of a time.Time (see its Time type).
+const (
+	hasMonotonic   = 1 << 63
+	nsecMask       = 1<<30 - 1
+	nsecShift      = 30
+	secondsPerDay  = 86400
+	unixToInternal = (1969*365 + 1969/4 - 1969/100 + 1969/400) * secondsPerDay
+	wallToInternal = (1884*365 + 1884/4 - 1884/100 + 1884/400) * secondsPerDay
+)
+
+// time returns the instant r holds, in its location, without its monotonic reading.
+func (r rawTime) time() time.Time {
+	sec := r.ext
+	if r.wall&hasMonotonic != 0 {
+		sec = wallToInternal + int64(r.wall<<1>>(nsecShift+1))
+	}
+	t := time.Unix(sec-unixToInternal, int64(r.wall&nsecMask))
+	if r.loc == nil {
+		return t.UTC()
+	}
+	return t.In(r.loc)
+}
+
+func locName(l *time.Location) string {
+	if l == nil {
+		return "UTC"
+	}
+	return l.String() // time.Local's is "Local"
+}
+
+func equalScalar(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	case reflect.Complex64, reflect.Complex128:
+		return a.Complex() == b.Complex()
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Chan, reflect.UnsafePointer:
+		return a.Pointer() == b.Pointer()
+	}
+	return true
+}
+
+// short shows a value for a place it differs at: a scalar as Go writes it, a container by
+// its type and length, a struct by its type.
+func short(v reflect.Value) string {
+	if !v.IsValid() {
+		return "nil"
+	}
+	t := TypeNameOf(v.Type())
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			return "nil"
+		}
+		return short(v.Elem())
+	case reflect.Pointer:
+		if v.IsNil() {
+			return "nil " + t
+		}
+		if v.Elem().Kind() == reflect.Struct {
+			return "&" + TypeNameOf(v.Elem().Type()) + "{...}"
+		}
+		return "&" + short(v.Elem())
+	case reflect.Slice, reflect.Map:
+		switch {
+		case v.IsNil():
+			return "nil " + t
+		case v.Len() == 0:
+			return "empty " + t
+		}
+		return fmt.Sprintf("%s (len %d)", t, v.Len())
+	case reflect.Array:
+		return fmt.Sprintf("%s (len %d)", t, v.Len())
+	case reflect.Struct:
+		if v.Type() == timeType {
+			return rawTimeOf(v).time().Format(time.RFC3339Nano)
+		}
+		return t + "{...}"
+	case reflect.String:
+		s := strconv.Quote(v.String())
+		if len(s) > 80 {
+			s = s[:70] + `..." (len ` + strconv.Itoa(v.Len()) + ")"
+		}
+		return s
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		if v.IsNil() {
+			return "nil " + t
+		}
+		return t
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(v.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	}
+	return t
+}
+
+// keyString shows a map key in a path: a string quoted, another scalar as Go writes it.
+func keyString(k reflect.Value) string {
+	if k.Kind() == reflect.Interface && !k.IsNil() {
+		k = k.Elem()
+	}
+	return short(k)
+}
+
+// sortedKeys returns m's keys in the order of their rendering, for a stable report.
+func sortedKeys(m reflect.Value) []reflect.Value {
+	keys := m.MapKeys()
+	names := make(map[int]string, len(keys))
+	for i, k := range keys {
+		names[i] = keyString(k)
+	}
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return strings.Compare(names[i], names[j]) })
+	out := make([]reflect.Value, len(keys))
+	for i, j := range idx {
+		out[i] = keys[j]
+	}
+	return out
+}
+
+// TypeNameOf is TypeName for a reflect.Type.
+func TypeNameOf(t reflect.Type) string {
+	return importPath.ReplaceAllString(t.String(), "")
+}
