@@ -50,12 +50,20 @@ func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 // looked at (by a Then method, Events or Err); if the decider's InitialState, which every
 // stream's fold starts from, lets folds share memory: if folding or deciding changed it in
 // place, or if it holds a slice with spare capacity; and if Decide changed in place the
-// state it was given.
+// state it was given. It stops the test when the decider has no Decide, or no Evolve and
+// events are given.
 func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 	g.tb.Helper()
 	at := specfmt.Caller()
-	initial := takeSnapshot(g.d.InitialState)
 	given := g.given.All()
+	// A nil function would panic, which ends every test of the package.
+	switch {
+	case g.d.Decide == nil:
+		g.tb.Fatalf("spec: the decider has no Decide")
+	case g.d.Evolve == nil && len(given) > 0:
+		g.tb.Fatalf("spec: the decider has no Evolve to fold the given events with")
+	}
+	initial := takeSnapshot(g.d.InitialState)
 	state := g.d.Fold(given...)
 	folded := takeSnapshot(state)
 	events, err := g.d.Decide(c, state)
@@ -70,7 +78,7 @@ func (g *DeciderSpec[C, S, E]) When(c C) *Outcome[C, S, E] {
 		g.tb.Errorf("%s\nDecide changed the state it was given in place (- before, + after); a command handler keeps that state for "+
 			"the stream's next command, so Decide must only read it and put what changes in its events:\n%s", o.context(), specfmt.Indent(diff))
 	}
-	o.checked = newStep(g.tb, at, "the outcome of this When was never checked: call Then, ThenError or ThenInvalid", o.context)
+	o.checked = newStep(g.tb, at, "the outcome of the When", "call Then, ThenError or ThenInvalid", o.context)
 	return o
 }
 
@@ -109,17 +117,23 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 }
 
 // ThenError checks that the command was rejected with an error matching target: the
-// error is target by errors.Is, or, when target is a structured error (a pointer to a
-// struct with exported fields, such as &decider.NotFoundError{Entity: "restaurant", ID:
-// "r1"}), its chain holds an error of target's type equal to target by
-// reflect.DeepEqual. A sentinel matches only by errors.Is: an error that merely has its
-// text (fmt.Errorf with %v instead of %w) would not get its code at the API's edge. It
-// fails when Decide returned no error, and when it returned events along with its error
-// (a handler discards them, so they are a mistake in the decider).
+// error is target by errors.Is, or, when target is a structured error (a struct with
+// exported fields or a pointer to one, such as &decider.NotFoundError{Entity:
+// "restaurant", ID: "r1"}), its chain holds an error of target's type equal to target by
+// reflect.DeepEqual. A pointer and a value are of different types: target must be in the
+// form Decide makes its error (a failure says so when it is in the other). A sentinel
+// matches only by errors.Is: an error that merely has its text (fmt.Errorf with %v
+// instead of %w) would not get its code at the API's edge. It fails when Decide returned
+// no error, and when it returned events along with its error (a handler discards them, so
+// they are a mistake in the decider), and when target is nil: Then checks an acceptance.
 func (o *Outcome[C, S, E]) ThenError(target error) {
 	tb := o.spec.tb
 	tb.Helper()
 	o.checked.do()
+	if target == nil {
+		tb.Errorf("%s\nthen: ThenError(nil) matches no error: call Then to check that the command was accepted, with its events", o.context())
+		return
+	}
 	if o.err == nil {
 		tb.Errorf("%s\nthen: want error %v (%T)\ngot no error, events:\n%s", o.context(), target, target, specfmt.Indent(specfmt.RenderList(o.events)))
 		return

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,7 +21,15 @@ type (
 		At    time.Time
 		Spot  spot
 	}
+	// fullError is an error type with a value receiver: Decide may return it as a value or
+	// as a pointer, and a spec may want either.
+	fullError struct{ Capacity int }
+	// fieldsError holds a slice: not comparable, so errors.Is never finds it.
+	fieldsError struct{ Fields []string }
 )
+
+func (e fullError) Error() string   { return fmt.Sprintf("full at %d", e.Capacity) }
+func (e fieldsError) Error() string { return "invalid " + strings.Join(e.Fields, ", ") }
 
 // entering decides a car's entry into the spot its number says, at the time the command
 // carries.
@@ -28,6 +37,14 @@ func entering() decider.Decider[entered, int, entered] {
 	return decider.Decider[entered, int, entered]{
 		Decide: func(c entered, _ int) ([]entered, error) { return []entered{c}, nil },
 		Evolve: func(n int, _ entered) int { return n + 1 },
+	}
+}
+
+// failing is a decider that rejects every command with err.
+func failing(err error) decider.Decider[int, int, int] {
+	return decider.Decider[int, int, int]{
+		Decide: func(int, int) ([]int, error) { return nil, err },
+		Evolve: func(s, _ int) int { return s },
 	}
 }
 
@@ -45,7 +62,7 @@ func parked() decider.View[map[string]entered, entered] {
 
 // TestReport: what a failing spec says, found by review of specs written for a domain and
 // broken as a user would: each names where the values differ when the line diff alone would
-// not show it, and keeps a large value's diff short.
+// not show it, keeps a large value's diff short, and tells a pointer from a value.
 func TestReport(t *testing.T) {
 	at := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -111,6 +128,39 @@ func TestReport(t *testing.T) {
 			},
 			wantLog: []string{"at events[0]: want &spec_test.deposited{...}, got spec_test.deposited{...} (a pointer against a value)"},
 		},
+		{
+			// Before, it wanted "error <nil>" and diffed <nil> against the error.
+			name: "says that ThenError(nil) matches nothing",
+			spec: func(tb testing.TB) {
+				spec.For(tb, failing(errors.New("no"))).When(1).ThenError(nil)
+			},
+			wantLog: []string{"ThenError(nil) matches no error: call Then"},
+		},
+		{
+			// Before, "errors differ" between two texts that read the same.
+			name: "tells a wanted pointer from the value in the chain",
+			spec: func(tb testing.TB) {
+				spec.For(tb, failing(fmt.Errorf("enter: %w", fullError{2}))).When(1).ThenError(&fullError{2})
+			},
+			wantLog: []string{"the error's chain holds a spec_test.fullError, a value, and the wanted error is a *spec_test.fullError, a pointer", "want the value"},
+		},
+		{
+			// Before, it also said the error did not wrap the wanted one, made with %v: it did,
+			// with %w.
+			name: "tells a wanted value from the pointer in the chain",
+			spec: func(tb testing.TB) {
+				spec.For(tb, failing(fmt.Errorf("enter: %w", &fullError{2}))).When(1).ThenError(fullError{2})
+			},
+			wantLog: []string{"the error's chain holds a *spec_test.fullError, a pointer, and the wanted error is a spec_test.fullError, a value", "want a pointer"},
+		},
+		{
+			// Before, it diffed the wanted error's text against the wrapping error's.
+			name: "diffs the fields of a structured error held as a value",
+			spec: func(tb testing.TB) {
+				spec.For(tb, failing(fmt.Errorf("enter: %w", fullError{2}))).When(1).ThenError(fullError{3})
+			},
+			wantLog: []string{"- spec_test.fullError: full at 3", "+ spec_test.fullError: full at 2", `-   "Capacity": 3`, `+   "Capacity": 2`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, true, tt.wantLog...) })
@@ -134,4 +184,36 @@ func TestReport_largeStateIsShort(t *testing.T) {
 	if n := strings.Count(log, "\n"); n > 300 {
 		t.Errorf("the report has %d lines; want at most 300 (the given ends and the diff near the change):\n%s", n, log)
 	}
+}
+
+// TestOutcome_ThenError_valueErrors: a structured error held as a value matches by its
+// fields, as one held by a pointer does; before, one that is not comparable (it holds a
+// slice) matched nothing, errors.Is being its only test.
+func TestOutcome_ThenError_valueErrors(t *testing.T) {
+	spec.For(t, failing(fmt.Errorf("open: %w", fieldsError{Fields: []string{"capacity"}}))).When(1).ThenError(fieldsError{Fields: []string{"capacity"}})
+	spec.For(t, failing(fmt.Errorf("enter: %w", fullError{2}))).When(1).ThenError(fullError{2})
+	spectest.Expect(t, func(tb testing.TB) {
+		spec.For(tb, failing(fieldsError{Fields: []string{"capacity"}})).When(1).ThenError(fieldsError{Fields: []string{"level"}})
+	}, true, `-     "level"`, `+     "capacity"`)
+}
+
+// TestSpecs_missingFunctions: a decider, view or saga without the function a spec calls
+// stops the test saying so; before, the nil function's panic ended every test of the
+// package.
+func TestSpecs_missingFunctions(t *testing.T) {
+	d := account()
+	d.Evolve = nil
+	for name, tt := range map[string]struct {
+		spec func(tb testing.TB)
+		want string
+	}{
+		"Decide":          {func(tb testing.TB) { spec.For(tb, decider.Decider[int, int, int]{}).When(1).Then(1) }, "spec: the decider has no Decide"},
+		"Evolve":          {func(tb testing.TB) { spec.For(tb, d).Given(deposited{1}).When(withdraw{1}).Then(withdrawn{1}) }, "spec: the decider has no Evolve"},
+		"a view's Evolve": {func(tb testing.TB) { spec.ForView(tb, decider.View[int, int]{}).Given(1).Then(1) }, "spec: the view has no Evolve"},
+		"React":           {func(tb testing.TB) { spec.ForSaga(tb, decider.Saga[int, int]{}).When(1).Then() }, "spec: the saga has no React"},
+	} {
+		t.Run(name, func(t *testing.T) { spectest.Expect(t, tt.spec, true, tt.want) })
+	}
+	// Without events to fold, Evolve is not needed.
+	spec.For(t, d).When(deposit{1}).Then(deposited{1})
 }

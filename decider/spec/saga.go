@@ -30,11 +30,14 @@ func (g *SagaSpec[E, C]) In(tb testing.TB) *SagaSpec[E, C] {
 }
 
 // When lets the saga react to e. The test fails if the reaction is never checked (by Then
-// or Commands).
+// or Commands). It stops the test when the saga has no React.
 func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
 	g.tb.Helper()
+	if g.s.React == nil {
+		g.tb.Fatalf("spec: the saga has no React") // rather than panic, which ends every test of the package
+	}
 	r := &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
-	r.checked = newStep(g.tb, specfmt.Caller(), "the reaction to this When was never checked: call Then", r.context)
+	r.checked = newStep(g.tb, specfmt.Caller(), "the reaction to the When", "call Then", r.context)
 	return r
 }
 

@@ -10,10 +10,11 @@ import (
 // outcome was checked.
 type step struct{ done atomic.Bool } // atomic: parallel subtests may carry on one step
 
-// newStep returns a step begun at the line at (see caller). When tb's test ends and the
-// step was never done, it fails, naming at, saying what to call (todo) and showing the
-// spec's context, when context is not nil.
-func newStep(tb testing.TB, at, todo string, context func() string) *step {
+// newStep returns a step begun at the line at (see specfmt.Caller). When tb's test ends
+// and the step was never done, it fails, saying that what (the outcome of the When) at that
+// line was never checked and what to call (todo), and showing the spec's context, when
+// context is not nil.
+func newStep(tb testing.TB, at, what, todo string, context func() string) *step {
 	tb.Helper()
 	s := &step{}
 	tb.Cleanup(func() {
@@ -22,7 +23,7 @@ func newStep(tb testing.TB, at, todo string, context func() string) *step {
 		tb.Helper()
 		if !s.done.Load() {
 			// Reported when the test ends, from the testing package: name the spec's line.
-			msg := at + ": " + todo
+			msg := what + " at " + at + " was never checked: " + todo
 			if context != nil {
 				msg += "\n" + context()
 			}

@@ -19,7 +19,7 @@ func TestDeciderSpec_uncheckedOutcome(t *testing.T) {
 		_, _, line, _ = runtime.Caller(0)
 		spec.For(tb, account()).When(deposit{1})
 	})
-	want := fmt.Sprintf("unchecked_test.go:%d: the outcome of this When was never checked", line+1)
+	want := fmt.Sprintf("the outcome of the When at unchecked_test.go:%d was never checked", line+1)
 	if !failed || !strings.Contains(log, want) {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure saying %q", failed, log, want)
 	}
@@ -66,7 +66,7 @@ func TestSagaSpec_unchecked(t *testing.T) {
 		_, _, line, _ = runtime.Caller(0)
 		spec.ForSaga(tb, refund).When(withdrawn{150})
 	})
-	want := fmt.Sprintf("unchecked_test.go:%d: the reaction to this When was never checked: call Then", line+1)
+	want := fmt.Sprintf("the reaction to the When at unchecked_test.go:%d was never checked: call Then", line+1)
 	if !failed || !strings.Contains(log, want) || !strings.Contains(log, "spec_test.withdrawn") {
 		t.Errorf("failed = %v, log:\n%s\nwant a failure saying %q with the event", failed, log, want)
 	}

@@ -44,10 +44,14 @@ func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 // Then checks that the view folds the given events into want (by reflect.DeepEqual), and
 // that the view's InitialState, which every fold starts from, does not let folds share
 // memory: that folding left it as it was, and that it holds no slice with spare capacity.
+// It stops the test when the view has no Evolve and events are given.
 func (g *ViewSpec[S, E]) Then(want S) {
 	g.tb.Helper()
-	initial := takeSnapshot(g.v.InitialState)
 	given := g.given.All()
+	if g.v.Evolve == nil && len(given) > 0 {
+		g.tb.Fatalf("spec: the view has no Evolve to fold the given events with") // rather than panic
+	}
+	initial := takeSnapshot(g.v.InitialState)
 	got := g.v.Fold(given...)
 	if msg := inPlace(initial, takeSnapshot(g.v.InitialState)); msg != "" {
 		g.tb.Errorf("%s\n%s", givenContext(given), msg)

@@ -82,7 +82,8 @@ func (g *Spec[P, S, E]) In(tb testing.TB) *Spec[P, S, E] {
 }
 
 // Given returns the spec with events appended to stream, encoded by the spec's codec. It
-// stops the test when the codec cannot encode one.
+// stops the test when the codec cannot encode one, saying so when the codec encodes its
+// other form (the value for a pointer, a pointer for a value).
 func (g *Spec[P, S, E]) Given(stream string, events ...E) *Spec[P, S, E] {
 	g.tb.Helper()
 	return g.GivenMetadata(stream, nil, events...)
@@ -96,11 +97,40 @@ func (g *Spec[P, S, E]) GivenMetadata(stream string, metadata map[string]string,
 	for i, e := range events {
 		typ, data, err := g.codec.Encode(e)
 		if err != nil {
-			g.tb.Fatalf("projectionspec: Given: event [%d] of stream %s: the codec cannot encode it: %v\n%s", i, stream, err, specfmt.Indent(specfmt.Render(e)))
+			g.tb.Fatalf("projectionspec: Given: event [%d] of stream %s: the codec cannot encode it: %v%s\n%s", i, stream, err, otherForm(g.codec, e), specfmt.Indent(specfmt.Render(e)))
 		}
 		added = append(added, givenEvent{stream: stream, value: e, typ: typ, data: data, metadata: maps.Clone(metadata)})
 	}
 	return g.with(added...)
+}
+
+// otherForm returns, for an event the codec cannot encode, a hint when it can encode the
+// event's other form: the value a pointer points to, or a pointer to the value.
+func otherForm[E any](codec eventsourcing.Codec[E], e E) string {
+	v := reflect.ValueOf(e)
+	var other reflect.Value
+	switch {
+	case !v.IsValid():
+		return ""
+	case v.Kind() == reflect.Pointer && !v.IsNil():
+		other = v.Elem()
+	case v.Kind() != reflect.Pointer:
+		other = reflect.New(v.Type())
+		other.Elem().Set(v)
+	default:
+		return ""
+	}
+	o, ok := other.Interface().(E)
+	if !ok {
+		return ""
+	}
+	if _, _, err := codec.Encode(o); err != nil {
+		return ""
+	}
+	if other.Kind() == reflect.Pointer {
+		return fmt.Sprintf("; the codec encodes %s: give a pointer", specfmt.TypeNameOf(other.Type()))
+	}
+	return fmt.Sprintf("; the codec encodes %s: give the value, not a pointer", specfmt.TypeNameOf(other.Type()))
 }
 
 // GivenRaw returns the spec with one event appended to stream as the log holds it: a type
@@ -182,9 +212,14 @@ func (g *Spec[P, S, E]) Then(want S) {
 // decider/spec): target by errors.Is, or, for a structured error, one of its type and
 // fields in the chain. It fails when every Apply succeeded, when one panicked, when Resume
 // failed as Then describes, and when an Apply changed the event it was given; a failure
-// says each of these that happened.
+// says each of these that happened. A nil target matches nothing: Then checks that every
+// Apply succeeded.
 func (g *Spec[P, S, E]) ThenError(target error) {
 	g.tb.Helper()
+	if target == nil {
+		g.tb.Errorf("projectionspec: ThenError(nil) matches no error: call Then to check that every Apply succeeded, and what the query reads")
+		return
+	}
 	f := g.feed()
 	var got string
 	var pe *panicError

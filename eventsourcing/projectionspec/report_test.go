@@ -1,16 +1,31 @@
 package projectionspec_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/eventsourcing/projectionspec"
 	"github.com/eventgraph/eventgraph/internal/spectest"
+	"github.com/eventgraph/eventgraph/store"
 )
+
+// limitError is an error type with a value receiver, which an Apply may return as a value or
+// as a pointer.
+type limitError struct{ Limit int }
+
+func (e limitError) Error() string { return fmt.Sprintf("over the limit of %d", e.Limit) }
+
+// limited is a projection whose every Apply fails with err.
+type limited struct{ err error }
+
+func (l *limited) Name() string            { return "limited" }
+func (l *limited) Apply(store.Event) error { return l.err }
 
 // TestProjectionSpec_report: what a failing projection spec says, found by review of specs
 // broken as a user would: it names where the read differs when its rendering does not show
-// it.
+// it, says that ThenError(nil) matches nothing, and tells a pointer from a value.
 func TestProjectionSpec_report(t *testing.T) {
 	// The first event's time, in a location that renders as UTC's does but is another.
 	first := time.Date(2000, time.January, 1, 0, 0, 1, 0, time.FixedZone("UTC", 0))
@@ -44,8 +59,35 @@ func TestProjectionSpec_report(t *testing.T) {
 			},
 			wantLog: []string{"at read.codec: want nil, got &eventsourcing.JSONCodec", `at read.byID["a"]: want 2, got 1`},
 		},
+		{
+			name: "says that ThenError(nil) matches nothing",
+			spec: func(tb testing.TB) {
+				projectionspec.For(tb, newBalances, accountCodec(), (*balances).all).Given("a", deposited{1}).ThenError(nil)
+			},
+			wantLog: []string{"ThenError(nil) matches no error: call Then"},
+		},
+		{
+			name: "tells a wanted pointer from the value an Apply returned",
+			spec: func(tb testing.TB) {
+				newP := func() *limited { return &limited{err: fmt.Errorf("apply: %w", limitError{3})} }
+				projectionspec.For(tb, newP, accountCodec(), func(*limited) int { return 0 }).Given("a", deposited{1}).ThenError(&limitError{3})
+			},
+			wantLog: []string{"the error's chain holds a projectionspec_test.limitError, a value, and the wanted error is a *projectionspec_test.limitError, a pointer"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { spectest.Expect(t, tt.spec, true, tt.wantLog...) })
 	}
+}
+
+// TestProjectionSpec_GivenOtherForm: an event given as a pointer to a type the codec has as
+// a value (or the other way round) stops the test saying which form the codec encodes.
+func TestProjectionSpec_GivenOtherForm(t *testing.T) {
+	spectest.Expect(t, func(tb testing.TB) {
+		projectionspec.For(tb, newBalances, accountCodec(), (*balances).all).Given("a", &deposited{1})
+	}, true, "the codec cannot encode it", "the codec encodes projectionspec_test.deposited: give the value, not a pointer")
+	pointers := eventsourcing.NewJSONCodec(eventsourcing.JSONEvent[*deposited, any]("Deposited"))
+	spectest.Expect(t, func(tb testing.TB) {
+		projectionspec.For(tb, newBalances, pointers, (*balances).all).Given("a", deposited{1})
+	}, true, "the codec encodes *projectionspec_test.deposited: give a pointer")
 }

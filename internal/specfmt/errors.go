@@ -31,7 +31,8 @@ func Matches(err, target error) bool {
 
 // Mismatch explains, for a failure report, how err differs from target, which it does not
 // match (see Matches): a diff of the two, or of target and the error of its type in err's
-// chain when target is structured, with TextOnly's hint.
+// chain when target is structured, with TextOnly's hint; or, when err's chain holds target's
+// type only in its other form (a value for a pointer, a pointer for a value), that.
 func Mismatch(err, target error) string {
 	same := SameType(err, target)
 	if same != nil && !Structured(target) && reflect.TypeOf(target).Kind() == reflect.Pointer && RenderError(same) == RenderError(target) {
@@ -40,6 +41,17 @@ func Mismatch(err, target error) string {
 		return fmt.Sprintf("both are %T, which has no exported fields, so it is matched by errors.Is alone: "+
 			"the same pointer, or an error wrapping it with %%w (export its fields to compare them instead)", target)
 	}
+	if other := OtherForm(err, target); same == nil && other != nil {
+		// A pointer where a value is wanted, or the other way round: their texts are alike,
+		// and a diff of them would not show the difference.
+		form, wantForm, fix := "a value", "a pointer", "want the value (or make the error a pointer)"
+		if reflect.TypeOf(other).Kind() == reflect.Pointer {
+			form, wantForm, fix = "a pointer", "a value", "want a pointer (or make the error a value)"
+		}
+		return fmt.Sprintf("the error's chain holds a %s, %s, and the wanted error is a %s, %s: errors.Is and errors.As "+
+			"tell them apart, so %s:\n%s",
+			TypeName(other), form, TypeName(target), wantForm, fix, Indent(DiffValues(RenderError(target), RenderError(other))))
+	}
 	got := err
 	if same != nil && Structured(target) {
 		got = same // compare the fields of the error of target's type
@@ -47,10 +59,26 @@ func Mismatch(err, target error) string {
 	return "errors differ (- want, + got):\n" + Indent(DiffValues(RenderError(target), RenderError(got))) + TextOnly(err, target)
 }
 
+// OtherForm returns the first error in err's chain whose type is target's type's other
+// form: T when target is a *T, *T when it is a T; or nil.
+func OtherForm(err, target error) error {
+	want := reflect.TypeOf(target)
+	if want == nil {
+		return nil
+	}
+	for _, e := range Chain(err) {
+		t := reflect.TypeOf(e)
+		if t.Kind() == reflect.Pointer && t.Elem() == want || want.Kind() == reflect.Pointer && want.Elem() == t {
+			return e
+		}
+	}
+	return nil
+}
+
 // TextOnly returns a hint for a failure report when err's text holds the text of target, a
 // sentinel, but its chain does not hold target: the error was made with %v instead of %w.
 func TextOnly(err, target error) string {
-	if target == nil || Structured(target) || !strings.Contains(err.Error(), target.Error()) {
+	if target == nil || Structured(target) || OtherForm(err, target) != nil || !strings.Contains(err.Error(), target.Error()) {
 		return ""
 	}
 	return "\nthe error's text holds the wanted error's, but the error does not wrap it: make it with fmt.Errorf's %w, not %v, " +
@@ -68,13 +96,16 @@ func SameType(err, target error) error {
 	return nil
 }
 
-// Structured reports whether err is a pointer to a struct with exported fields.
+// Structured reports whether err is a struct with exported fields, or a pointer to one.
 func Structured(err error) bool {
-	v := reflect.ValueOf(err)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+	t := reflect.TypeOf(err)
+	if t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
 		return false
 	}
-	for _, f := range reflect.VisibleFields(v.Elem().Type()) {
+	for _, f := range reflect.VisibleFields(t) {
 		if f.IsExported() {
 			return true
 		}
