@@ -122,6 +122,23 @@ func TestReport(t *testing.T) {
 			wantLog: []string{`[9] spec_test.entered`, "... [10] to [39]: 30 events not shown", `[40] spec_test.entered`, `"Plate": "P49"`},
 		},
 		{
+			// A map keyed by a struct has no JSON form: the value is rendered on one line.
+			// Before, the report was that line twice.
+			name: "names the place in a value without a JSON form",
+			spec: func(tb testing.TB) {
+				bySpot := decider.View[map[spot]string, entered]{Evolve: func(s map[spot]string, e entered) map[spot]string {
+					next := map[spot]string{e.Spot: e.Plate}
+					for k, v := range s {
+						next[k] = v
+					}
+					return next
+				}}
+				spec.ForView(tb, bySpot).Given(entered{Plate: "AB-1", Spot: spot{1, 2}}, entered{Plate: "CD-2", Spot: spot{1, 3}}).
+					Then(map[spot]string{{1, 2}: "AB-1", {1, 3}: "CD-3"})
+			},
+			wantLog: []string{`at state[{Level:1 Row:3}]: want "CD-3", got "CD-2"`},
+		},
+		{
 			name: "names an event given as a pointer against the value",
 			spec: func(tb testing.TB) {
 				spec.For(tb, account()).When(deposit{1}).Then(&deposited{1})

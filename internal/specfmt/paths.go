@@ -43,12 +43,17 @@ func NonNil[T any](vs []T) []T {
 	return vs
 }
 
+// longLine is the length of a diff's line past which a report names the places the values
+// differ at.
+const longLine = 100
+
 // DiffReport is a failure's report of want against got, with wantText and gotText their
 // renderings: the line diff of the renderings (see DiffValues), preceded by the places the
 // values differ, each on a line starting "at " with its path from root and both values
 // there, when the diff alone would not show them: when the renderings are the same, when
 // one of the places is in what JSON does not show (an unexported field, nil against empty,
-// a time's location), and when the diff is long enough to be cut short.
+// a time's location), when the diff is long enough to be cut short, and when it has a line
+// longer than longLine.
 func DiffReport(root string, want, got any, wantText, gotText string) string {
 	ps := places(root, want, got)
 	diff := ""
@@ -56,7 +61,9 @@ func DiffReport(root string, want, got any, wantText, gotText string) string {
 	if !show {
 		var elided bool
 		diff, elided = diffLines(wantText, gotText)
-		show = elided
+		// A diff cut short, or one with a line too long to read along (a value without a
+		// JSON form is rendered on one line), does not show the places by itself.
+		show = elided || slices.ContainsFunc(strings.Split(diff, "\n"), func(l string) bool { return len(l) > longLine })
 	}
 	for _, p := range ps {
 		show = show || p.hidden
@@ -346,12 +353,43 @@ func short(v reflect.Value) string {
 	return t
 }
 
-// keyString shows a map key in a path: a string quoted, another scalar as Go writes it.
+// keyString shows a map key in a path: a string quoted, another scalar as Go writes it, a
+// struct with its fields ({Level:1 Row:"B"}).
 func keyString(k reflect.Value) string {
+	var b strings.Builder
+	writeKey(&b, k, 0)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, k reflect.Value, depth int) {
 	if k.Kind() == reflect.Interface && !k.IsNil() {
 		k = k.Elem()
 	}
-	return short(k)
+	switch {
+	case depth > 3:
+		b.WriteString("...")
+	case k.Kind() == reflect.Struct && k.Type() != timeType:
+		b.WriteByte('{')
+		for i := range k.NumField() {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(k.Type().Field(i).Name + ":")
+			writeKey(b, k.Field(i), depth+1)
+		}
+		b.WriteByte('}')
+	case k.Kind() == reflect.Array:
+		b.WriteByte('[')
+		for i := range k.Len() {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeKey(b, k.Index(i), depth+1)
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteString(short(k))
+	}
 }
 
 // sortedKeys returns m's keys in the order of their rendering, for a stable report.

@@ -33,6 +33,8 @@ func TestPlaces(t *testing.T) {
 		{"a field", struct{ A, B int }{1, 2}, struct{ A, B int }{1, 3}, []string{"v.B: want 2, got 3"}, false},
 		{"a map entry", map[string]int{"a": 1, "b": 2}, map[string]int{"b": 2, "c": 3},
 			[]string{`v["a"]: want 1, got no entry`, `v["c"]: want no entry, got 3`}, false},
+		{"a map entry keyed by a struct", map[struct{ A, b int }]int{{1, 2}: 3}, map[struct{ A, b int }]int{{1, 2}: 4},
+			[]string{"v[{A:1 b:2}]: want 3, got 4"}, false},
 		{"a list's end", []int{1, 2}, []int{1}, []string{"v[1]: want 2, got none"}, false},
 		{"unexported time, tags and interface", inner{at: utc, tags: []string{}, any: 1}, inner{at: utc.In(time.FixedZone("CET", 3600)), any: int64(1)},
 			[]string{"v.at: the same instant 2026-01-02T08:00:00Z in other locations: want UTC, got CET (reflect.DeepEqual compares locations: make both UTC)", "v.tags: want empty []string, got nil []string", "v.any: want int 1, got int64 1"}, true},
