@@ -112,7 +112,7 @@ func (o *Outcome[C, S, E]) Then(want ...E) {
 		return
 	}
 	if !reflect.DeepEqual(want, o.events) {
-		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), specfmt.Indent(specfmt.DiffReport("events", specfmt.NonNil(want), specfmt.NonNil(o.events), specfmt.RenderList(want), specfmt.RenderList(o.events))))
+		tb.Errorf("%s\nthen: events differ (- want, + got):\n%s", o.context(), specfmt.Indent(specfmt.DiffList("events", want, o.events)))
 	}
 }
 

@@ -30,11 +30,12 @@
 // slice's element set, a field behind a pointer).
 //
 // A failing spec reports the given events, the command (or event), and a line diff of what
-// was expected against what happened, each value shown as its Go type and indented JSON. A
-// long diff keeps the lines near each change and those that open the objects and lists the
-// change is in; a long history, its first and last events. When the diff would not show
-// where the values differ (an unexported field, nil against empty, a time's location), is
-// cut short or has a line too long to read, the report names each place by its path:
+// was expected against what happened, each value shown as its Go type and indented JSON;
+// an event (or a command) missing, extra or out of place shows as that. A long diff keeps
+// the lines near each change and those that open the objects and lists the change is in; a
+// long history, its first and last events. When the diff would not show where the values
+// differ (an unexported field, nil against empty, a time's location), is cut short or has
+// a line too long to read, the report names each place by its path:
 //
 //	at state["P17"].Spot.Row: want "Z", got ""
 package spec

@@ -139,6 +139,44 @@ func TestReport(t *testing.T) {
 			wantLog: []string{`at state[{Level:1 Row:3}]: want "CD-3", got "CD-2"`},
 		},
 		{
+			// Before, each event after the missing one differed from the one before it, in
+			// the diff and the places both.
+			name: "shows an event missing from a long list as that",
+			spec: func(tb testing.TB) {
+				var want []entered
+				for i := range 30 {
+					if i != 12 {
+						want = append(want, entered{Plate: fmt.Sprintf("P%02d", i)})
+					}
+				}
+				var got []entered
+				d := decider.Decider[int, int, entered]{
+					Decide: func(int, int) ([]entered, error) { return got, nil },
+					Evolve: func(s int, _ entered) int { return s },
+				}
+				for i := range 30 {
+					got = append(got, entered{Plate: fmt.Sprintf("P%02d", i)})
+				}
+				spec.For(tb, d).When(1).Then(want...)
+			},
+			wantLog: []string{
+				// One place, then the diff.
+				"at events[12]: want none, got spec_test.entered{Plate:\"P12\" At:0001-01-01T00:00:00Z Spot:{Level:0 Row:0}}\n    ... (93 lines the same)",
+				"+ [12] spec_test.entered {", "+   \"Plate\": \"P12\",", "  [13] spec_test.entered {\n      \"Plate\": \"P13\"",
+			},
+		},
+		{
+			name: "shows events in the wrong order as moved",
+			spec: func(tb testing.TB) {
+				d := decider.Decider[int, int, any]{
+					Decide: func(int, int) ([]any, error) { return []any{deposited{1}, withdrawn{2}}, nil },
+					Evolve: func(s int, _ any) int { return s },
+				}
+				spec.For(tb, d).When(1).Then(withdrawn{2}, deposited{1})
+			},
+			wantLog: []string{"- [0] spec_test.withdrawn {", "  [0] spec_test.deposited {", "+ [1] spec_test.withdrawn {"},
+		},
+		{
 			name: "names an event given as a pointer against the value",
 			spec: func(tb testing.TB) {
 				spec.For(tb, account()).When(deposit{1}).Then(&deposited{1})

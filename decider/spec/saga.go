@@ -62,7 +62,7 @@ func (r *Reaction[E, C]) Then(want ...C) {
 	}
 	if !reflect.DeepEqual(want, r.commands) {
 		r.tb.Errorf("%s\nthen: commands differ (- want, + got):\n%s",
-			r.context(), specfmt.Indent(specfmt.DiffReport("commands", specfmt.NonNil(want), specfmt.NonNil(r.commands), specfmt.RenderList(want), specfmt.RenderList(r.commands))))
+			r.context(), specfmt.Indent(specfmt.DiffList("commands", want, r.commands)))
 	}
 }
 

@@ -1,6 +1,7 @@
 package specfmt
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -17,6 +18,7 @@ const maxPlaces = 10
 // their JSON renderings may not show it (hidden): an unexported field, nil against empty, a
 // time's location.
 type place struct {
+	path   string // "" for the line that says there are more
 	text   string
 	hidden bool
 }
@@ -29,14 +31,14 @@ func places(root string, want, got any) []place {
 	d := &differ{seen: map[visitPair]bool{}}
 	d.diff(root, false, reflect.ValueOf(want), reflect.ValueOf(got))
 	if d.more {
-		d.out = append(d.out, place{text: "... and more"})
+		d.out = append(d.out, place{text: "... and more places"})
 	}
 	return d.out
 }
 
-// NonNil returns vs, or an empty slice when vs is nil: for lists whose nil and empty forms
+// nonNil returns vs, or an empty slice when vs is nil: for lists whose nil and empty forms
 // are equal, so that a report does not tell them apart.
-func NonNil[T any](vs []T) []T {
+func nonNil[T any](vs []T) []T {
 	if vs == nil {
 		return []T{}
 	}
@@ -55,30 +57,40 @@ const longLine = 100
 // a time's location), when the diff is long enough to be cut short, and when it has a line
 // longer than longLine.
 func DiffReport(root string, want, got any, wantText, gotText string) string {
-	ps := places(root, want, got)
-	diff := ""
-	show := wantText == gotText
-	if !show {
-		var elided bool
-		diff, elided = diffLines(wantText, gotText)
-		// A diff cut short, or one with a line too long to read along (a value without a
-		// JSON form is rendered on one line), does not show the places by itself.
-		show = elided || slices.ContainsFunc(strings.Split(diff, "\n"), func(l string) bool { return len(l) > longLine })
+	return report(places(root, want, got), lineDiff(strings.Split(wantText, "\n"), strings.Split(gotText, "\n")))
+}
+
+// report is a failure's report of a diff (lines marked "  ", "- " and "+ "), cut short
+// (see elide), preceded by the places the values differ when the diff would not show them
+// (see DiffReport).
+func report(ps []place, lines []string) string {
+	short := elide(lines)
+	show := len(short) < len(lines)
+	changed := false
+	for _, l := range lines {
+		show = show || len(l) > longLine
+		changed = changed || !strings.HasPrefix(l, "  ")
 	}
 	for _, p := range ps {
 		show = show || p.hidden
 	}
 	var b strings.Builder
-	if show {
+	if show || !changed {
 		for _, p := range ps {
-			b.WriteString("at " + p.text + "\n")
+			if p.path != "" {
+				b.WriteString("at ")
+			}
+			b.WriteString(p.text + "\n")
 		}
 	}
-	if wantText == gotText {
-		b.WriteString(wantText + "\n(want and got render the same, as above: they differ only in what JSON does not show, at the places above)")
-		return b.String()
+	if !changed {
+		// Strip the marks: the lines are the one rendering of both.
+		for i, l := range short {
+			short[i] = strings.TrimPrefix(l, "  ")
+		}
+		short = append(short, "(want and got render the same, as above: they differ only in what JSON does not show, at the places above)")
 	}
-	b.WriteString(diff)
+	b.WriteString(strings.Join(short, "\n"))
 	return b.String()
 }
 
@@ -89,16 +101,25 @@ type visitPair struct {
 
 type differ struct {
 	out  []place
-	more bool               // a place was found beyond maxPlaces: the walk stops
+	max  int                // places to find, maxPlaces when 0
+	more bool               // a place was found beyond them: the walk stops
 	seen map[visitPair]bool // pointers, maps and slices compared, once each, as reflect.DeepEqual does: it ends cycles
 }
 
+// equal reports whether a and b are equal by reflect.DeepEqual (which a value read through
+// an unexported field cannot be given).
+func (d *differ) equal(a, b reflect.Value) bool {
+	e := &differ{seen: map[visitPair]bool{}, max: 1}
+	e.diff("", false, a, b)
+	return len(e.out) == 0
+}
+
 func (d *differ) add(path string, hidden bool, format string, args ...any) {
-	if len(d.out) >= maxPlaces {
+	if len(d.out) >= cmp.Or(d.max, maxPlaces) {
 		d.more = true
 		return
 	}
-	d.out = append(d.out, place{text: path + ": " + fmt.Sprintf(format, args...), hidden: hidden})
+	d.out = append(d.out, place{path: path, text: path + ": " + fmt.Sprintf(format, args...), hidden: hidden})
 }
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -170,14 +191,18 @@ func (d *differ) diff(path string, hidden bool, a, b reflect.Value) {
 			d.diff(path+"."+f.Name, hidden || !f.IsExported() || f.Tag.Get("json") == "-", a.Field(i), b.Field(i))
 		}
 	case reflect.Slice, reflect.Array:
-		for i := range min(a.Len(), b.Len()) {
-			d.diff(fmt.Sprintf("%s[%d]", path, i), hidden, a.Index(i), b.Index(i))
-		}
-		for i := b.Len(); i < a.Len(); i++ {
-			d.add(fmt.Sprintf("%s[%d]", path, i), hidden, "want %s, got none", short(a.Index(i)))
-		}
-		for i := a.Len(); i < b.Len(); i++ {
-			d.add(fmt.Sprintf("%s[%d]", path, i), hidden, "want none, got %s", short(b.Index(i)))
+		// Aligned, so that one element missing is that, not every element after it
+		// differing. A missing element is at its index in want, the others in got.
+		for _, s := range align(a.Len(), b.Len(), func(i, j int) bool { return d.equal(a.Index(i), b.Index(j)) }) {
+			switch {
+			case s.same:
+			case s.i >= 0 && s.j >= 0:
+				d.diff(fmt.Sprintf("%s[%d]", path, s.j), hidden, a.Index(s.i), b.Index(s.j))
+			case s.j < 0:
+				d.add(fmt.Sprintf("%s[%d]", path, s.i), hidden, "want %s, got none", oneLine(a.Index(s.i)))
+			default:
+				d.add(fmt.Sprintf("%s[%d]", path, s.j), hidden, "want none, got %s", oneLine(b.Index(s.j)))
+			}
 		}
 	case reflect.Map:
 		for _, k := range sortedKeys(a) {
@@ -185,12 +210,12 @@ func (d *differ) diff(path string, hidden bool, a, b reflect.Value) {
 			if bv := b.MapIndex(k); bv.IsValid() {
 				d.diff(at, hidden, a.MapIndex(k), bv)
 			} else {
-				d.add(at, hidden, "want %s, got no entry", short(a.MapIndex(k)))
+				d.add(at, hidden, "want %s, got no entry", oneLine(a.MapIndex(k)))
 			}
 		}
 		for _, k := range sortedKeys(b) {
 			if !a.MapIndex(k).IsValid() {
-				d.add(path+"["+keyString(k)+"]", hidden, "want no entry, got %s", short(b.MapIndex(k)))
+				d.add(path+"["+keyString(k)+"]", hidden, "want no entry, got %s", oneLine(b.MapIndex(k)))
 			}
 		}
 	case reflect.Func:
@@ -351,6 +376,23 @@ func short(v reflect.Value) string {
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 	}
 	return t
+}
+
+// oneLine shows a value on one line, its fields and elements included, cut at longLine: an
+// element or an entry that one of two values lacks.
+func oneLine(v reflect.Value) string {
+	var b strings.Builder
+	if v.Kind() == reflect.Interface && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.IsValid() && (v.Kind() == reflect.Struct && v.Type() != timeType || v.Kind() == reflect.Array) {
+		b.WriteString(TypeNameOf(v.Type()))
+	}
+	writeKey(&b, v, 0)
+	if s := b.String(); len(s) > longLine {
+		return s[:longLine-3] + "..."
+	}
+	return b.String()
 }
 
 // keyString shows a map key in a path: a string quoted, another scalar as Go writes it, a

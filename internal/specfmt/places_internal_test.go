@@ -35,6 +35,8 @@ func TestPlaces(t *testing.T) {
 			[]string{`v["a"]: want 1, got no entry`, `v["c"]: want no entry, got 3`}, false},
 		{"a map entry keyed by a struct", map[struct{ A, b int }]int{{1, 2}: 3}, map[struct{ A, b int }]int{{1, 2}: 4},
 			[]string{"v[{A:1 b:2}]: want 3, got 4"}, false},
+		{"a list's middle", []int{1, 2, 3, 4}, []int{1, 3, 4}, []string{"v[1]: want 2, got none"}, false},
+		{"an element of a list", []string{"a", "b", "c"}, []string{"a", "x", "c", "d"}, []string{`v[1]: want "b", got "x"`, `v[3]: want none, got "d"`}, false},
 		{"a list's end", []int{1, 2}, []int{1}, []string{"v[1]: want 2, got none"}, false},
 		{"unexported time, tags and interface", inner{at: utc, tags: []string{}, any: 1}, inner{at: utc.In(time.FixedZone("CET", 3600)), any: int64(1)},
 			[]string{"v.at: the same instant 2026-01-02T08:00:00Z in other locations: want UTC, got CET (reflect.DeepEqual compares locations: make both UTC)", "v.tags: want empty []string, got nil []string", "v.any: want int 1, got int64 1"}, true},
@@ -66,5 +68,16 @@ func TestPlaces_many(t *testing.T) {
 	ps := places("v", a, b)
 	if len(ps) != maxPlaces+1 || !strings.HasPrefix(ps[maxPlaces].text, "... and ") {
 		t.Errorf("places = %v; want %d and a count of the rest", ps, maxPlaces)
+	}
+}
+
+// TestPlaces_longLists: lists too long to align by their common elements are aligned by
+// index.
+func TestPlaces_longLists(t *testing.T) {
+	a, b := make([]int, 300), make([]int, 300)
+	a[0], a[299] = 1, 2
+	ps := places("v", a, b)
+	if len(ps) != 2 || ps[0].text != "v[0]: want 1, got 0" || ps[1].text != "v[299]: want 2, got 0" {
+		t.Errorf("places = %v; want v[0] and v[299]", ps)
 	}
 }

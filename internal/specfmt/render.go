@@ -103,7 +103,13 @@ func DiffValues(want, got string) string {
 // diffLines is DiffValues of two renderings that differ; it reports whether it cut the diff
 // short (see elide).
 func diffLines(want, got string) (string, bool) {
-	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
+	out := lineDiff(strings.Split(want, "\n"), strings.Split(got, "\n"))
+	short := elide(out)
+	return strings.Join(short, "\n"), len(short) < len(out)
+}
+
+// lineDiff is the line diff of a and b, each line marked "  ", "- " or "+ ".
+func lineDiff(a, b []string) []string {
 	// The lines before the first difference and after the last are common: the table of
 	// common subsequences is of the lines between, which for values that differ in a field
 	// or two are a few, however large the values.
@@ -123,8 +129,7 @@ func diffLines(want, got string) (string, bool) {
 	for _, l := range a[len(a)-suf:] {
 		out = append(out, "  "+l)
 	}
-	short := elide(out)
-	return strings.Join(short, "\n"), len(short) < len(out)
+	return out
 }
 
 // maxTable is the most cells of the table of common subsequences a diff builds: past it,
