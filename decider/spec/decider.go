@@ -15,6 +15,7 @@ import (
 // DeciderSpec is a decider with its given history, waiting for a command.
 type DeciderSpec[C, S, E any] struct {
 	tb    testing.TB
+	gid   uint64 // the goroutine tb was given in (see specfmt.Elsewhere)
 	d     decider.Decider[C, S, E]
 	given *specfmt.Log[E] // shared with the specs it was carried on from: see specfmt.Log
 }
@@ -22,19 +23,16 @@ type DeciderSpec[C, S, E any] struct {
 // For starts a decider spec for d, with no events given yet.
 func For[C, S, E any](tb testing.TB, d decider.Decider[C, S, E]) *DeciderSpec[C, S, E] {
 	tb.Helper()
-	return newDeciderSpec(tb, d, nil, specfmt.Caller())
-}
-
-func newDeciderSpec[C, S, E any](tb testing.TB, d decider.Decider[C, S, E], given *specfmt.Log[E], at string) *DeciderSpec[C, S, E] {
-	return &DeciderSpec[C, S, E]{tb: tb, d: d, given: given}
+	return &DeciderSpec[C, S, E]{tb: tb, gid: specfmt.Goroutine(), d: d}
 }
 
 // In returns the spec reporting to tb: a base spec made for a test and carried on in its
 // subtests reports each subtest's failures to the subtest with
-// base.In(t).When(c).Then(...); without In they go to the test For was given.
+// base.In(t).When(c).Then(...); without In they go to the test For was given, and say
+// that they come from another goroutine, as a subtest's.
 func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
 	tb.Helper()
-	return newDeciderSpec(tb, g.d, g.given, specfmt.Caller())
+	return &DeciderSpec[C, S, E]{tb: tb, gid: specfmt.Goroutine(), d: g.d, given: g.given}
 }
 
 // Given returns the spec with events added to the stream's history. (It is a method
@@ -43,7 +41,7 @@ func (g *DeciderSpec[C, S, E]) In(tb testing.TB) *DeciderSpec[C, S, E] {
 // carried on only in subtests (see In), which -run may filter out.
 func (g *DeciderSpec[C, S, E]) Given(events ...E) *DeciderSpec[C, S, E] {
 	g.tb.Helper()
-	return newDeciderSpec(g.tb, g.d, g.given.Add(slices.Clone(events)), specfmt.Caller())
+	return &DeciderSpec[C, S, E]{tb: g.tb, gid: g.gid, d: g.d, given: g.given.Add(slices.Clone(events))}
 }
 
 // When decides c over the fold of the given events. The test fails if the outcome is never
@@ -176,5 +174,5 @@ func (o *Outcome[C, S, E]) eventsWithError() {
 
 // context describes the given events and the command.
 func (o *Outcome[C, S, E]) context() string {
-	return fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderHistory(o.given)), specfmt.Indent(specfmt.Render(o.command)))
+	return specfmt.Elsewhere(o.spec.tb, o.spec.gid) + fmt.Sprintf("given:\n%s\nwhen:\n%s", specfmt.Indent(specfmt.RenderHistory(o.given)), specfmt.Indent(specfmt.Render(o.command)))
 }

@@ -272,3 +272,39 @@ func TestSpecs_missingFunctions(t *testing.T) {
 	// Without events to fold, Evolve is not needed.
 	spec.For(t, d).When(deposit{1}).Then(deposited{1})
 }
+
+// TestIn_forgotten: a base spec carried on in a subtest without In reports to the test it
+// was made for, which fails while the subtest passes; its failure says so. Found by review:
+// the report named the subtest's line under the parent test, with no word of why.
+func TestIn_forgotten(t *testing.T) {
+	for name, check := range map[string]func(parent testing.TB) func(sub testing.TB){
+		"decider": func(parent testing.TB) func(testing.TB) {
+			base := spec.For(parent, account()).Given(deposited{5})
+			return func(testing.TB) { base.When(withdraw{3}).Then(withdrawn{4}) }
+		},
+		"view": func(parent testing.TB) func(testing.TB) {
+			base := spec.ForView(parent, decider.View[int, any]{Evolve: account().Evolve})
+			return func(testing.TB) { base.Given(deposited{5}).Then(4) }
+		},
+		"saga": func(parent testing.TB) func(testing.TB) {
+			base := spec.ForSaga(parent, decider.Saga[any, any]{React: func(e any) []any { return []any{e} }})
+			return func(testing.TB) { base.When(deposited{5}).Then(deposited{6}) }
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			parent := &spectest.Recorder{TB: t}
+			sub := check(parent)
+			spectest.Record(t, sub) // in a goroutine of its own, as a subtest runs
+			want := "reported to " + t.Name() + ", the test this spec was made for, from another goroutine, as a subtest's"
+			if !strings.Contains(parent.Failures(), want) {
+				t.Errorf("the parent's failures:\n%s\nwant them to say %q", parent.Failures(), want)
+			}
+			// In its own goroutine, a failure does not say so.
+			parent = &spectest.Recorder{TB: t}
+			check(parent)(parent)
+			if !parent.Failed() || strings.Contains(parent.Failures(), "another goroutine") {
+				t.Errorf("failed = %v, failures:\n%s\nwant a failure without a word of goroutines", parent.Failed(), parent.Failures())
+			}
+		})
+	}
+}

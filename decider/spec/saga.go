@@ -12,21 +12,22 @@ import (
 
 // SagaSpec is a saga waiting for an event.
 type SagaSpec[E, C any] struct {
-	tb testing.TB
-	s  decider.Saga[E, C]
+	tb  testing.TB
+	gid uint64 // the goroutine tb was given in (see specfmt.Elsewhere)
+	s   decider.Saga[E, C]
 }
 
 // ForSaga starts a saga spec.
 func ForSaga[E, C any](tb testing.TB, s decider.Saga[E, C]) *SagaSpec[E, C] {
 	tb.Helper()
-	return &SagaSpec[E, C]{tb: tb, s: s}
+	return &SagaSpec[E, C]{tb: tb, gid: specfmt.Goroutine(), s: s}
 }
 
 // In returns the spec reporting to tb, as DeciderSpec.In does: a base spec made for a test
 // and carried on in its subtests reports each subtest's failures to the subtest.
 func (g *SagaSpec[E, C]) In(tb testing.TB) *SagaSpec[E, C] {
 	tb.Helper()
-	return &SagaSpec[E, C]{tb: tb, s: g.s}
+	return &SagaSpec[E, C]{tb: tb, gid: specfmt.Goroutine(), s: g.s}
 }
 
 // When lets the saga react to e. The test fails if the reaction is never checked (by Then
@@ -36,7 +37,7 @@ func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
 	if g.s.React == nil {
 		g.tb.Fatalf("spec: the saga has no React") // rather than panic, which ends every test of the package
 	}
-	r := &Reaction[E, C]{tb: g.tb, event: e, commands: g.s.React(e)}
+	r := &Reaction[E, C]{tb: g.tb, gid: g.gid, event: e, commands: g.s.React(e)}
 	r.checked = newStep(g.tb, specfmt.Caller(), "the reaction to the When", "call Then", r.context)
 	return r
 }
@@ -44,6 +45,7 @@ func (g *SagaSpec[E, C]) When(e E) *Reaction[E, C] {
 // Reaction is what a saga issued, waiting to be checked.
 type Reaction[E, C any] struct {
 	tb       testing.TB
+	gid      uint64 // the goroutine tb was given in (see specfmt.Elsewhere)
 	event    E
 	commands []C
 	checked  *step // by Then or Commands
@@ -68,5 +70,5 @@ func (r *Reaction[E, C]) Then(want ...C) {
 
 // context describes the event.
 func (r *Reaction[E, C]) context() string {
-	return fmt.Sprintf("when:\n%s", specfmt.Indent(specfmt.Render(r.event)))
+	return specfmt.Elsewhere(r.tb, r.gid) + fmt.Sprintf("when:\n%s", specfmt.Indent(specfmt.Render(r.event)))
 }

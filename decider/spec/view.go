@@ -14,6 +14,7 @@ import (
 // ViewSpec is a view with its given events, waiting for the expected state.
 type ViewSpec[S, E any] struct {
 	tb    testing.TB
+	gid   uint64 // the goroutine tb was given in (see specfmt.Elsewhere)
 	v     decider.View[S, E]
 	given *specfmt.Log[E] // shared with the specs it was carried on from: see specfmt.Log
 }
@@ -21,24 +22,20 @@ type ViewSpec[S, E any] struct {
 // ForView starts a view spec for v, with no events given yet.
 func ForView[S, E any](tb testing.TB, v decider.View[S, E]) *ViewSpec[S, E] {
 	tb.Helper()
-	return newViewSpec(tb, v, nil, specfmt.Caller())
-}
-
-func newViewSpec[S, E any](tb testing.TB, v decider.View[S, E], given *specfmt.Log[E], at string) *ViewSpec[S, E] {
-	return &ViewSpec[S, E]{tb: tb, v: v, given: given}
+	return &ViewSpec[S, E]{tb: tb, gid: specfmt.Goroutine(), v: v}
 }
 
 // In returns the spec reporting to tb, for a base spec carried on in subtests (see
 // DeciderSpec.In).
 func (g *ViewSpec[S, E]) In(tb testing.TB) *ViewSpec[S, E] {
 	tb.Helper()
-	return newViewSpec(tb, g.v, g.given, specfmt.Caller())
+	return &ViewSpec[S, E]{tb: tb, gid: specfmt.Goroutine(), v: g.v, given: g.given}
 }
 
 // Given returns the spec with events added to those the view folds.
 func (g *ViewSpec[S, E]) Given(events ...E) *ViewSpec[S, E] {
 	g.tb.Helper()
-	return newViewSpec(g.tb, g.v, g.given.Add(slices.Clone(events)), specfmt.Caller())
+	return &ViewSpec[S, E]{tb: g.tb, gid: g.gid, v: g.v, given: g.given.Add(slices.Clone(events))}
 }
 
 // Then checks that the view folds the given events into want (by reflect.DeepEqual), and
@@ -54,10 +51,10 @@ func (g *ViewSpec[S, E]) Then(want S) {
 	initial := takeSnapshot(g.v.InitialState)
 	got := g.v.Fold(given...)
 	if msg := inPlace(initial, takeSnapshot(g.v.InitialState)); msg != "" {
-		g.tb.Errorf("%s\n%s", givenContext(given), msg)
+		g.tb.Errorf("%s%s\n%s", specfmt.Elsewhere(g.tb, g.gid), givenContext(given), msg)
 	}
 	if !reflect.DeepEqual(want, got) {
-		g.tb.Errorf("%s\nthen: states differ (- want, + got):\n%s", givenContext(given), specfmt.Indent(specfmt.DiffReport("state", want, got, specfmt.Render(want), specfmt.Render(got))))
+		g.tb.Errorf("%s%s\nthen: states differ (- want, + got):\n%s", specfmt.Elsewhere(g.tb, g.gid), givenContext(given), specfmt.Indent(specfmt.DiffReport("state", want, got, specfmt.Render(want), specfmt.Render(got))))
 	}
 }
 

@@ -42,6 +42,7 @@ import (
 // event whose Apply failed.
 type Spec[P eventsourcing.Projection, S, E any] struct {
 	tb    testing.TB
+	gid   uint64 // the goroutine tb was given in (see specfmt.Elsewhere)
 	newP  func() P
 	codec eventsourcing.Codec[E]
 	query func(P) S
@@ -69,7 +70,7 @@ func For[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, cod
 	if newP == nil || codec == nil || query == nil {
 		tb.Fatalf("projectionspec.For needs a constructor, a codec and a query")
 	}
-	return &Spec[P, S, E]{tb: tb, newP: newP, codec: codec, query: query}
+	return &Spec[P, S, E]{tb: tb, gid: specfmt.Goroutine(), newP: newP, codec: codec, query: query}
 }
 
 // In returns the spec reporting to tb, for a base spec carried on in subtests (see
@@ -77,7 +78,7 @@ func For[P eventsourcing.Projection, S, E any](tb testing.TB, newP func() P, cod
 func (g *Spec[P, S, E]) In(tb testing.TB) *Spec[P, S, E] {
 	tb.Helper()
 	c := *g
-	c.tb = tb
+	c.tb, c.gid = tb, specfmt.Goroutine()
 	return &c
 }
 
@@ -156,7 +157,7 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *Spec[P, S, E], co
 	if codec == nil {
 		g.tb.Fatalf("projectionspec.WithCodec needs a codec")
 	}
-	return &Spec[P, S, F]{tb: g.tb, newP: g.newP, codec: codec, query: g.query, given: g.given, at: g.at}
+	return &Spec[P, S, F]{tb: g.tb, gid: g.gid, newP: g.newP, codec: codec, query: g.query, given: g.given, at: g.at}
 }
 
 // At returns the spec with the next event given appended at t (in UTC), and each event
@@ -417,11 +418,12 @@ const (
 // the log was built, and the value given (or the type and JSON of a raw one). Of a long log
 // it shows the ends and the events near the one at focus (-1 for none).
 func (g *Spec[P, S, E]) context(given []givenEvent, events []fed, focus int) string {
+	elsewhere := specfmt.Elsewhere(g.tb, g.gid)
 	if len(given) == 0 {
-		return "given: (no events)"
+		return elsewhere + "given: (no events)"
 	}
 	var b strings.Builder
-	b.WriteString("given:")
+	b.WriteString(elsewhere + "given:")
 	hidden := 0 // events not shown before i
 	for i, e := range given {
 		if len(given) > longLog && i >= ends && i < len(given)-ends && (focus < 0 || i < focus-near || i > focus+near) {

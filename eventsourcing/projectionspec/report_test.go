@@ -2,6 +2,7 @@ package projectionspec_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,15 @@ func TestProjectionSpec_GivenOtherForm(t *testing.T) {
 	spectest.Expect(t, func(tb testing.TB) {
 		projectionspec.For(tb, newBalances, pointers, (*balances).all).Given("a", deposited{1})
 	}, true, "the codec encodes *projectionspec_test.deposited: give a pointer")
+}
+
+// TestProjectionSpec_InForgotten: a base spec carried on in a subtest without In says, in
+// the failure it reports to the test it was made for, that it failed in another goroutine.
+func TestProjectionSpec_InForgotten(t *testing.T) {
+	parent := &spectest.Recorder{TB: t}
+	base := projectionspec.For(parent, newBalances, accountCodec(), (*balances).all).Given("a", deposited{1})
+	spectest.Record(t, func(testing.TB) { base.Then(map[string]int{"a": 2}) })
+	if want := "reported to " + t.Name() + ", the test this spec was made for, from another goroutine"; !strings.Contains(parent.Failures(), want) {
+		t.Errorf("the parent's failures:\n%s\nwant them to say %q", parent.Failures(), want)
+	}
 }
