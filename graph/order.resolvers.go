@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/graph/generated"
 	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/eventgraph/eventgraph/readmodel"
 )
@@ -26,6 +27,14 @@ func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.
 	out := toCommandResult(input.ID, res)
 	out.OrderID = input.ID
 	return out, nil
+}
+
+func (r *orderResolver) Restaurant(ctx context.Context, obj *model.Order) (*model.Restaurant, error) {
+	rm, ok := r.svc.Restaurants().Get(obj.RestaurantID)
+	if !ok {
+		return nil, nil
+	}
+	return toRestaurant(rm), nil
 }
 
 func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error) {
@@ -106,3 +115,7 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 	}
 	return pump(ctx, r.logger, "orderChanged", seq, conv), nil
 }
+
+func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
+
+type orderResolver struct{ *Resolver }

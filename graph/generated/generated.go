@@ -30,6 +30,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	CommandResult() CommandResultResolver
 	Mutation() MutationResolver
+	Order() OrderResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
 }
@@ -77,6 +78,7 @@ type ComplexityRoot struct {
 		ID           func(childComplexity int) int
 		MenuItems    func(childComplexity int) int
 		Position     func(childComplexity int) int
+		Restaurant   func(childComplexity int) int
 		RestaurantID func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Version      func(childComplexity int) int
@@ -161,6 +163,9 @@ type MutationResolver interface {
 	ChangeRestaurantMenu(ctx context.Context, input model.ChangeRestaurantMenuInput) (*model.CommandResult, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.CommandResult, error)
 	MarkOrderAsPrepared(ctx context.Context, input model.MarkOrderAsPreparedInput) (*model.CommandResult, error)
+}
+type OrderResolver interface {
+	Restaurant(ctx context.Context, obj *model.Order) (*model.Restaurant, error)
 }
 type QueryResolver interface {
 	Status(ctx context.Context) (*model.Status, error)
@@ -374,6 +379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Position(childComplexity), true
+	case "Order.restaurant":
+		if e.ComplexityRoot.Order.Restaurant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Restaurant(childComplexity), true
 	case "Order.restaurantId":
 		if e.ComplexityRoot.Order.RestaurantID == nil {
 			break
@@ -875,6 +886,8 @@ type Order {
   version: Int!
   "The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition)."
   position: Int64!
+  "The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that)."
+  restaurant: Restaurant
 }
 
 "A page of orders."
@@ -1200,6 +1213,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_version(ctx, field)
 	case "position":
 		return ec.fieldContext_Order_position(ctx, field)
+	case "restaurant":
+		return ec.fieldContext_Order_restaurant(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -2577,6 +2592,38 @@ func (ec *executionContext) _Order_position(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Order_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Order_restaurant(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_restaurant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Restaurant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Restaurant) graphql.Marshaler {
+			return ec.marshalORestaurant2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_restaurant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Restaurant(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
@@ -5428,33 +5475,39 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "id":
 			out.Values[i] = ec._Order_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "restaurantId":
 			out.Values[i] = ec._Order_restaurantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "menuItems":
 			out.Values[i] = ec._Order_menuItems(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Order_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._Order_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._Order_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "restaurant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_restaurant(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -73,6 +73,8 @@ type Order struct {
 	Version int `json:"version"`
 	// The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition).
 	Position int64 `json:"position"`
+	// The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that).
+	Restaurant *Restaurant `json:"restaurant,omitempty"`
 }
 
 // A page of orders.
