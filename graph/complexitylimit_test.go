@@ -45,9 +45,14 @@ func TestConfig_ComplexityLimit_fragments(t *testing.T) {
 		e := newEnv(t, withConfig(graph.Config{ComplexityLimit: 1}))
 		inline := `{ a: restaurants(first: 3) { nodes { name menu { cuisine } } } b: restaurants(first: 3) { nodes { name menu { cuisine } } } }`
 		spread := `{ a: restaurants(first: 3) { ...P } b: restaurants(first: 3) { ...P } } fragment P on RestaurantConnection { nodes { ...N } } fragment N on Restaurant { name ... on Restaurant { menu { cuisine } } }`
-		want := e.wantCode(t, complexityCode, inline, nil).Message
+		refused := e.wantCode(t, complexityCode, inline, nil)
+		want := refused.Message
 		if got := e.wantCode(t, complexityCode, spread, nil).Message; got != want {
 			t.Fatalf("with fragments: %q; inline: %q", got, want)
+		}
+		// The numbers are in the extensions too, for a client to shrink its pages to fit.
+		if c, l := refused.Extensions["complexity"], refused.Extensions["limit"]; c != 26.0 || l != 1.0 {
+			t.Errorf("extensions %v, want complexity 26 and limit 1", refused.Extensions)
 		}
 		// Each restaurant: nodes 1, name 1, menu 1 + cuisine 1; a page of 3: 1 + 3*4.
 		if want != "operation has complexity 26, which exceeds the limit of 1: ask for smaller pages (first) or fewer fields in each node" {
