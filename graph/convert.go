@@ -16,7 +16,7 @@ import (
 // from the GraphQL models (nothing is autobound).
 
 func toRestaurant(r readmodel.Restaurant) *model.Restaurant {
-	return &model.Restaurant{ID: r.ID, Name: r.Name, Menu: toMenu(r.Menu), Version: int(r.Version), Position: int64(r.Position)}
+	return &model.Restaurant{ID: r.ID, Name: r.Name, Menu: toMenu(r.Menu), Version: int(r.Version), Position: int64(r.Position), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func toMenu(m restaurant.Menu) *model.RestaurantMenu {
@@ -39,6 +39,8 @@ func toOrder(o readmodel.Order) *model.Order {
 		Status:       model.OrderStatus(o.Status),
 		Version:      int(o.Version),
 		Position:     int64(o.Position),
+		CreatedAt:    o.CreatedAt,
+		UpdatedAt:    o.UpdatedAt,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -21,6 +22,10 @@ type Order struct {
 	// Position is the log position of the order's latest event that the state reflects: a
 	// subscriber of a restaurant's order changes resumes after the last one it received.
 	Position store.Position
+	// CreatedAt is the time of the order's first event (its OrderCreated), UpdatedAt that of
+	// the latest one the state reflects (at Position): a dashboard shows how long an order
+	// has waited without reading its events.
+	CreatedAt, UpdatedAt time.Time
 }
 
 func (o Order) clone() Order {
@@ -107,7 +112,7 @@ func (m *Orders) Apply(e store.Event) error {
 		}
 		seq := len(m.list)
 		m.byID[ev.OrderID] = seq
-		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version, Position: e.Position})
+		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version, Position: e.Position, CreatedAt: e.Time, UpdatedAt: e.Time})
 		m.created = append(m.created, e.Position)
 		r := m.byRestaurant[ev.RestaurantID]
 		if r == nil {
@@ -130,7 +135,7 @@ func (m *Orders) Apply(e store.Event) error {
 			m.all.setStatus(seq, o.Status, order.Prepared)
 			o.Status = order.Prepared
 		}
-		o.Version, o.Position = e.Version, e.Position
+		o.Version, o.Position, o.UpdatedAt = e.Version, e.Position, e.Time
 	}
 	return nil
 }

@@ -37,8 +37,9 @@ func TestOrders_Apply(t *testing.T) {
 		want readmodel.Order
 		ok   bool
 	}{
-		{"o1", readmodel.Order{ID: "o1", RestaurantID: "r1", MenuItems: items, Status: order.Prepared, Version: 2, Position: 5}, true},
-		{"o2", readmodel.Order{ID: "o2", RestaurantID: "r1", MenuItems: items, Status: order.Created, Version: 1, Position: 3}, true},
+		// Created when its OrderCreated was appended, updated when its latest event was.
+		{"o1", readmodel.Order{ID: "o1", RestaurantID: "r1", MenuItems: items, Status: order.Prepared, Version: 2, Position: 5, CreatedAt: l.events[1].Time, UpdatedAt: l.events[4].Time}, true},
+		{"o2", readmodel.Order{ID: "o2", RestaurantID: "r1", MenuItems: items, Status: order.Created, Version: 1, Position: 3, CreatedAt: l.events[2].Time, UpdatedAt: l.events[2].Time}, true},
 		{"ghost", readmodel.Order{}, false},
 		{"r1", readmodel.Order{}, false},
 	}
@@ -105,12 +106,12 @@ func newWorld(t *testing.T, seed uint64, n int) world {
 		id := "o" + strconv.Itoa(i)
 		r := restaurants[rng.IntN(len(restaurants)-1)] // r3 has no orders
 		e := l.add(order.OrderCreated{OrderID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}})
-		all = append(all, readmodel.Order{ID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}, Status: order.Created, Version: 1, Position: e.Position})
+		all = append(all, readmodel.Order{ID: id, RestaurantID: r, MenuItems: []restaurant.MenuItem{pizza()}, Status: order.Created, Version: 1, Position: e.Position, CreatedAt: e.Time, UpdatedAt: e.Time})
 		if i > 0 && rng.IntN(2) == 0 { // prepare a random earlier order
 			j := rng.IntN(i)
 			if all[j].Status == order.Created {
 				e := l.add(order.OrderPrepared{OrderID: all[j].ID})
-				all[j].Status, all[j].Version, all[j].Position = order.Prepared, 2, e.Position
+				all[j].Status, all[j].Version, all[j].Position, all[j].UpdatedAt = order.Prepared, 2, e.Position, e.Time
 			}
 		}
 	}

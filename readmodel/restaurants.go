@@ -3,6 +3,7 @@ package readmodel
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -17,6 +18,9 @@ type Restaurant struct {
 	Version store.Version // the restaurant stream's version: it changes with every restaurant event
 	// Position is the log position of the restaurant's latest event that the state reflects.
 	Position store.Position
+	// CreatedAt is the time of the restaurant's creation, UpdatedAt that of its latest event
+	// the state reflects (at Position; a placed order is one).
+	CreatedAt, UpdatedAt time.Time
 }
 
 func (r Restaurant) clone() Restaurant {
@@ -59,8 +63,9 @@ func (m *Restaurants) Apply(e store.Event) error {
 	m.last = e.Position
 	switch ev := ev.(type) {
 	case restaurant.RestaurantCreated:
-		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version, Position: e.Position}
+		r := Restaurant{ID: ev.RestaurantID, Name: ev.Name, Menu: ev.Menu, Version: e.Version, Position: e.Position, CreatedAt: e.Time, UpdatedAt: e.Time}
 		if i, ok := m.byID[ev.RestaurantID]; ok {
+			r.CreatedAt = m.list[i].CreatedAt // created when it was first
 			m.list[i] = r
 			return nil
 		}
@@ -70,11 +75,11 @@ func (m *Restaurants) Apply(e store.Event) error {
 	case restaurant.RestaurantMenuChanged:
 		if i, ok := m.byID[ev.RestaurantID]; ok {
 			m.list[i].Menu = ev.Menu
-			m.list[i].Version, m.list[i].Position = e.Version, e.Position
+			m.list[i].Version, m.list[i].Position, m.list[i].UpdatedAt = e.Version, e.Position, e.Time
 		}
 	case restaurant.RestaurantOrderPlaced:
 		if i, ok := m.byID[ev.RestaurantID]; ok {
-			m.list[i].Version, m.list[i].Position = e.Version, e.Position
+			m.list[i].Version, m.list[i].Position, m.list[i].UpdatedAt = e.Version, e.Position, e.Time
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/domain/order"
@@ -34,7 +35,7 @@ func TestRestaurants_Apply(t *testing.T) {
 
 	t.Run("a restaurant reflects every event of its stream", func(t *testing.T) {
 		got, ok := m.Get("r1")
-		want := readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: changed, Version: 3, Position: 6}
+		want := readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: changed, Version: 3, Position: 6, CreatedAt: l.events[0].Time, UpdatedAt: l.events[5].Time}
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
 		}
@@ -101,7 +102,8 @@ func TestRestaurants_DuplicateCreate(t *testing.T) {
 	if want := []string{"r1", "r2"}; !reflect.DeepEqual(listed, want) || p.TotalCount != 2 {
 		t.Errorf("listed %v (total %d), want %v (total 2)", listed, p.TotalCount, want)
 	}
-	want := readmodel.Restaurant{ID: "r1", Name: again.Name, Menu: again.Menu, Version: 2, Position: 3}
+	// Created when it was first: a later creation is a change.
+	want := readmodel.Restaurant{ID: "r1", Name: again.Name, Menu: again.Menu, Version: 2, Position: 3, CreatedAt: l.events[0].Time, UpdatedAt: l.events[2].Time}
 	if got, ok := m.Get("r1"); !ok || !reflect.DeepEqual(got, want) {
 		t.Errorf("Get(r1) = %+v, %v; want %+v", got, ok, want)
 	}
@@ -123,14 +125,14 @@ func TestRestaurants_spec(t *testing.T) {
 	t.Run("an order placed raises the restaurant's version", func(t *testing.T) {
 		placed := restaurant.RestaurantOrderPlaced{RestaurantID: "r1", OrderID: "o1", MenuItems: []restaurant.MenuItem{pizza()}}
 		r1.In(t).Given(restaurant.StreamID("r1"), placed).
-			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 2, Position: 2}, true})
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 2, Position: 2, CreatedAt: specTime(1), UpdatedAt: specTime(2)}, true})
 	})
 	t.Run("other events leave it as it was", func(t *testing.T) {
 		others := r1.In(t).Given(restaurant.StreamID("r2"), restaurant.RestaurantCreated{RestaurantID: "r2", Name: "Mario's", Menu: menu("m2")})
 		projectionspec.WithCodec(others, order.Codec{}).
 			Given(order.StreamID("o1"), order.OrderCreated{OrderID: "o1", RestaurantID: "r1", MenuItems: []restaurant.MenuItem{pizza()}}).
 			GivenRaw("audit-1", "AuditNoted", []byte(`{"by":"ops"}`)).
-			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1, Position: 1}, true})
+			Then(got{readmodel.Restaurant{ID: "r1", Name: "Luigi's", Menu: menu("m1"), Version: 1, Position: 1, CreatedAt: specTime(1), UpdatedAt: specTime(1)}, true})
 	})
 	t.Run("a menu changed for a restaurant never created is ignored", func(t *testing.T) {
 		projectionspec.For(t, newRestaurants, restaurant.Codec{}, get("ghost")).
@@ -283,3 +285,6 @@ func TestRestaurants_ListErrors(t *testing.T) {
 		t.Errorf("CheckCursor of no cursor: %v", err)
 	}
 }
+
+// specTime is the time projectionspec gives the event at position n.
+func specTime(n int) time.Time { return time.Date(2000, 1, 1, 0, 0, n, 0, time.UTC) }

@@ -75,12 +75,14 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
+		CreatedAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		MenuItems    func(childComplexity int) int
 		Position     func(childComplexity int) int
 		Restaurant   func(childComplexity int) int
 		RestaurantID func(childComplexity int) int
 		Status       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 		Version      func(childComplexity int) int
 	}
 
@@ -116,11 +118,13 @@ type ComplexityRoot struct {
 	}
 
 	Restaurant struct {
-		ID       func(childComplexity int) int
-		Menu     func(childComplexity int) int
-		Name     func(childComplexity int) int
-		Position func(childComplexity int) int
-		Version  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Menu      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Position  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	RestaurantConnection struct {
@@ -361,6 +365,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
 
+	case "Order.createdAt":
+		if e.ComplexityRoot.Order.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -397,6 +407,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Status(childComplexity), true
+	case "Order.updatedAt":
+		if e.ComplexityRoot.Order.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.UpdatedAt(childComplexity), true
 	case "Order.version":
 		if e.ComplexityRoot.Order.Version == nil {
 			break
@@ -548,6 +564,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Status(childComplexity), true
 
+	case "Restaurant.createdAt":
+		if e.ComplexityRoot.Restaurant.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restaurant.CreatedAt(childComplexity), true
 	case "Restaurant.id":
 		if e.ComplexityRoot.Restaurant.ID == nil {
 			break
@@ -572,6 +594,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Restaurant.Position(childComplexity), true
+	case "Restaurant.updatedAt":
+		if e.ComplexityRoot.Restaurant.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restaurant.UpdatedAt(childComplexity), true
 	case "Restaurant.version":
 		if e.ComplexityRoot.Restaurant.Version == nil {
 			break
@@ -886,6 +914,10 @@ type Order {
   version: Int!
   "The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition)."
   position: Int64!
+  "When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream."
+  createdAt: Time!
+  "The time of its latest event that this state reflects (at position): when it was marked prepared, once it was."
+  updatedAt: Time!
   "The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that)."
   restaurant: Restaurant
 }
@@ -987,6 +1019,10 @@ type Restaurant {
   version: Int!
   "The log position of the restaurant's latest event that this state reflects."
   position: Int64!
+  "When it was created: the time its first event was appended."
+  createdAt: Time!
+  "The time of its latest event that this state reflects (at position): a menu change or a placed order."
+  updatedAt: Time!
 }
 
 "A page of restaurants."
@@ -1213,6 +1249,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_version(ctx, field)
 	case "position":
 		return ec.fieldContext_Order_position(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Order_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Order_updatedAt(ctx, field)
 	case "restaurant":
 		return ec.fieldContext_Order_restaurant(ctx, field)
 	}
@@ -1275,6 +1315,10 @@ func (ec *executionContext) childFields_Restaurant(ctx context.Context, field gr
 		return ec.fieldContext_Restaurant_version(ctx, field)
 	case "position":
 		return ec.fieldContext_Restaurant_position(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Restaurant_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Restaurant_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Restaurant", field.Name)
 }
@@ -2594,6 +2638,52 @@ func (ec *executionContext) fieldContext_Order_position(_ context.Context, field
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int64")
 }
 
+func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Order_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Order_restaurant(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3393,6 +3483,52 @@ func (ec *executionContext) _Restaurant_position(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Restaurant_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Restaurant_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restaurant_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Restaurant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Restaurant_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restaurant_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Restaurant_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Time")
 }
 
 func (ec *executionContext) _RestaurantConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
@@ -5502,6 +5638,16 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "createdAt":
+			out.Values[i] = ec._Order_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Order_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "restaurant":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -5793,6 +5939,16 @@ func (ec *executionContext) _Restaurant(ctx context.Context, sel ast.SelectionSe
 			}
 		case "position":
 			out.Values[i] = ec._Restaurant_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Restaurant_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Restaurant_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -2,6 +2,10 @@
 
 package model
 
+import (
+	"time"
+)
+
 // A new menu for a restaurant.
 type ChangeRestaurantMenuInput struct {
 	// The restaurant's id.
@@ -73,6 +77,10 @@ type Order struct {
 	Version int `json:"version"`
 	// The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition).
 	Position int64 `json:"position"`
+	// When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream.
+	CreatedAt time.Time `json:"createdAt"`
+	// The time of its latest event that this state reflects (at position): when it was marked prepared, once it was.
+	UpdatedAt time.Time `json:"updatedAt"`
 	// The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that).
 	Restaurant *Restaurant `json:"restaurant,omitempty"`
 }
@@ -144,6 +152,10 @@ type Restaurant struct {
 	Version int `json:"version"`
 	// The log position of the restaurant's latest event that this state reflects.
 	Position int64 `json:"position"`
+	// When it was created: the time its first event was appended.
+	CreatedAt time.Time `json:"createdAt"`
+	// The time of its latest event that this state reflects (at position): a menu change or a placed order.
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // A page of restaurants.
