@@ -52,7 +52,7 @@ func create(c CreateOrder, s State) ([]Event, error) {
 	if n := len(c.MenuItems); n == 0 || n > restaurant.MaxOrderItems {
 		return nil, &decider.ValidationError{Field: "menuItems", Reason: fmt.Sprintf("must have 1 to %d items, has %d", restaurant.MaxOrderItems, n)}
 	}
-	items, err := restaurant.NormalizeItems("menuItems", c.MenuItems)
+	items, err := restaurant.NormalizeOrderedItems("menuItems", c.MenuItems)
 	if err != nil {
 		return nil, err
 	}

@@ -155,6 +155,49 @@ func NormalizeItems(field string, items []MenuItem) ([]MenuItem, error) {
 	return out, nil
 }
 
+// NormalizeOrderedItems checks the items of an order, which its restaurant copied from its menu
+// (CreateOrder carries those of a RestaurantOrderPlaced), and returns a copy with their names trimmed; an
+// error names the first invalid item field[i]. Ids and prices are checked as NormalizeItem does,
+// names only by the rules every release has kept (valid UTF-8 of 1–200 characters after
+// trimming): releases before 2026-12-04 stored menu item names with a control character or line
+// break inside, or with nothing visible, which NormalizeName now refuses as input, and an order
+// placed from such a menu must still be created.
+func NormalizeOrderedItems(field string, items []MenuItem) ([]MenuItem, error) {
+	out := make([]MenuItem, len(items))
+	for i, it := range items {
+		name, err := normalizeStoredName("", it.Name)
+		if err != nil || ValidateID("", it.MenuItemID) != nil || ValidatePrice("", it.Price) != nil {
+			f := fmt.Sprintf("%s[%d]", field, i)
+			if err := ValidateID(f+".menuItemId", it.MenuItemID); err != nil {
+				return nil, err
+			}
+			if _, err := normalizeStoredName(f+".name", it.Name); err != nil {
+				return nil, err
+			}
+			return nil, ValidatePrice(f+".price", it.Price)
+		}
+		it.Name = name
+		out[i] = it
+	}
+	return out, nil
+}
+
+// normalizeStoredName trims name and checks it by the rules names have been held to since the
+// first release: valid UTF-8 of 1–200 characters (see NormalizeOrderedItems).
+func normalizeStoredName(field, name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", &decider.ValidationError{Field: field, Reason: "must be valid UTF-8"}
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", &decider.ValidationError{Field: field, Reason: "must not be blank"}
+	}
+	if utf8.RuneCountInString(name) > MaxNameLength {
+		return "", &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", MaxNameLength)}
+	}
+	return name, nil
+}
+
 // NormalizeMenu checks a menu — an id, a known cuisine, 1–500 valid items with unique ids —
 // and returns a copy with the item names trimmed.
 func NormalizeMenu(field string, m Menu) (Menu, error) {
