@@ -165,43 +165,60 @@ func TestMain_upgradeFromEarlierReleases(t *testing.T) {
 				}
 			})
 
-			t.Run("expected versions and the order set carry over", func(t *testing.T) {
+			t.Run("expected versions, the order set and the old menu carry over", func(t *testing.T) {
 				rm := decode[struct {
 					Restaurants struct {
 						Nodes []struct {
 							ID      string
 							Version int
+							Menu    struct {
+								MenuItems []struct{ MenuItemID, Name string }
+							}
 						}
 					}
 				}](t, fx.ReadModels)
 				var v int
+				var p1 string // the name of r1's item p1, as the old server stored it
 				for _, r := range rm.Restaurants.Nodes {
 					if r.ID == "r1" {
 						v = r.Version
+						for _, it := range r.Menu.MenuItems {
+							if it.MenuItemID == "p1" {
+								p1 = it.Name
+							}
+						}
 					}
 				}
-				in := map[string]any{"id": "r1", "menu": menu("p1", "p3"), "expectedVersion": v - 1}
-				if code := queryCode(t, c, changeMenu, map[string]any{"in": in}); code != "VERSION_CONFLICT" {
-					t.Errorf("menu change at version %d of %d: code %q, want VERSION_CONFLICT", v-1, v, code)
-				}
-				in["expectedVersion"] = v
-				gql(t, c, changeMenu, map[string]any{"in": in})
 				// o1 was placed at r1 by the old server (a snapshot of another revision, when there
 				// is one, is not read as today's).
-				po := map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"p1"}}
+				po := map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"p1"}, "expectedVersion": v}
 				if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "ALREADY_EXISTS" {
 					t.Errorf("o1 placed again at r1: code %q, want ALREADY_EXISTS", code)
 				}
+				po["expectedVersion"] = v - 1
 				po["orderId"] = "new"
+				if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "VERSION_CONFLICT" {
+					t.Errorf("placement at version %d of %d: code %q, want VERSION_CONFLICT", v-1, v, code)
+				}
+				// An item of the old menu whose name today's rules refuse as input (p1's has a tab:
+				// releases before 491ceb6 took one) is ordered, and the saga creates the order.
+				po["expectedVersion"] = v
 				res := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": po})).PlaceOrder
-				if res.Version != v+2 {
-					t.Errorf("r1 at version %d after a menu change and a placement, want %d", res.Version, v+2)
+				if res.Version != v+1 {
+					t.Errorf("r1 at version %d after a placement, want %d", res.Version, v+1)
 				}
-				o := decode[struct{ Order *struct{ Status string } }](t, gql(t, c,
-					`query($p: Int64) { order(id: "new", minPosition: $p) { status } }`, map[string]any{"p": res.Position})).Order
-				if o == nil || o.Status != "CREATED" {
-					t.Errorf("the saga's order for a placement after the upgrade: %+v, want CREATED", o)
+				o := decode[struct {
+					Order *struct {
+						Status    string
+						MenuItems []struct{ Name string }
+					}
+				}](t, gql(t, c, `query($p: Int64) { order(id: "new", minPosition: $p) { status menuItems { name } } }`,
+					map[string]any{"p": res.Position})).Order
+				if o == nil || o.Status != "CREATED" || len(o.MenuItems) != 1 || o.MenuItems[0].Name != p1 {
+					t.Errorf("the saga's order for a placement after the upgrade: %+v, want CREATED with %q", o, p1)
 				}
+				in := map[string]any{"id": "r1", "menu": menu("p1", "p3"), "expectedVersion": v + 1}
+				gql(t, c, changeMenu, map[string]any{"in": in})
 			})
 
 			t.Run("a subscription resumes after a position the old server gave", func(t *testing.T) {
