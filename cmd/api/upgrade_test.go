@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -162,6 +163,13 @@ func TestMain_upgradeFromEarlierReleases(t *testing.T) {
 				}
 				if got := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `{ status { head } }`, nil)).Status.Head; got != head {
 					t.Errorf("head after the repeats = %d, want %d", got, head)
+				}
+				// The first call's id (createRestaurant r1 under c1) for another restaurant is reused.
+				first := fx.Calls[0]
+				in := maps.Clone(first.Variables["in"].(map[string]any))
+				in["id"] = "another"
+				if code := queryCode(t, c, first.Query, map[string]any{"in": in}); code != "COMMAND_ID_REUSED" {
+					t.Errorf("command id %v with another command: code %q, want COMMAND_ID_REUSED", in["commandId"], code)
 				}
 			})
 
