@@ -3,6 +3,7 @@ package readmodel
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,11 +42,25 @@ type OrderFilter struct {
 
 // orderList is a list of orders in creation order (by index into Orders.list) with the
 // number of its orders in each status and, for each status, the set of its orders (by
-// index into seqs) in that status.
+// index into seqs) in that status. A restaurant's list also holds the events of its
+// orders, in log order (see Orders.RestaurantEvents).
 type orderList struct {
 	seqs   []int
 	counts map[order.Status]int
 	status map[order.Status]*bitset
+	events []orderEvent
+}
+
+// orderEvent is an event of the order at index seq of Orders.list, at position pos.
+type orderEvent struct {
+	pos store.Position
+	seq int
+}
+
+// OrderEvent locates an event of an order in the log.
+type OrderEvent struct {
+	OrderID  string
+	Position store.Position
 }
 
 // setStatus moves the order at index i of seqs from status from (none when "") to status to.
@@ -107,8 +122,11 @@ func (m *Orders) Apply(e store.Event) error {
 	m.last = e.Position
 	switch ev := ev.(type) {
 	case order.OrderCreated:
-		if _, ok := m.byID[ev.OrderID]; ok {
-			return nil // an order stream starts with its one OrderCreated
+		if seq, ok := m.byID[ev.OrderID]; ok {
+			// An order stream starts with its one OrderCreated: a second one changes
+			// nothing here, but is one of the order's events.
+			m.addEvent(seq, e)
+			return nil
 		}
 		seq := len(m.list)
 		m.byID[ev.OrderID] = seq
@@ -121,6 +139,7 @@ func (m *Orders) Apply(e store.Event) error {
 		}
 		r.seqs = append(r.seqs, seq)
 		r.setStatus(len(r.seqs)-1, "", order.Created)
+		m.addEvent(seq, e)
 		m.all.seqs = append(m.all.seqs, seq)
 		m.all.setStatus(seq, "", order.Created)
 	case order.OrderPrepared:
@@ -128,6 +147,7 @@ func (m *Orders) Apply(e store.Event) error {
 		if !ok {
 			return nil
 		}
+		m.addEvent(seq, e)
 		o := &m.list[seq]
 		if o.Status != order.Prepared {
 			r := m.byRestaurant[o.RestaurantID]
@@ -138,6 +158,40 @@ func (m *Orders) Apply(e store.Event) error {
 		o.Version, o.Position, o.UpdatedAt = e.Version, e.Position, e.Time
 	}
 	return nil
+}
+
+// addEvent records e, an event of the order at index seq of m.list, among the events of
+// the order's restaurant, when it is in the order's stream (as every event the order's
+// command handler writes is).
+func (m *Orders) addEvent(seq int, e store.Event) {
+	o := &m.list[seq]
+	prefix := order.StreamID("")
+	if len(e.StreamID) != len(prefix)+len(o.ID) || !strings.HasPrefix(e.StreamID, prefix) || e.StreamID[len(prefix):] != o.ID {
+		return // not order.StreamID(o.ID), tested without making it
+	}
+	r := m.byRestaurant[o.RestaurantID]
+	r.events = append(r.events, orderEvent{pos: e.Position, seq: seq})
+}
+
+// RestaurantEvents returns, in log order, up to max events of the restaurant's orders with
+// positions after after and up to upTo: every event in an order's stream that the read
+// model applied to an order of the restaurant (an order's OrderCreated, its OrderPrepared).
+// A caller pages with the last one's Position as after. It finds them in the restaurant's
+// own list, by bisection: a restaurant's order changes since a position are found without
+// reading the order events of the whole log.
+func (m *Orders) RestaurantEvents(restaurantID string, after, upTo store.Position, max int) []OrderEvent {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	r := m.byRestaurant[restaurantID]
+	if r == nil || max < 1 {
+		return nil
+	}
+	i := sort.Search(len(r.events), func(i int) bool { return r.events[i].pos > after })
+	var out []OrderEvent
+	for ; i < len(r.events) && r.events[i].pos <= upTo && len(out) < max; i++ {
+		out = append(out, OrderEvent{OrderID: m.list[r.events[i].seq].ID, Position: r.events[i].pos})
+	}
+	return out
 }
 
 // Get returns the order with the given id.

@@ -285,3 +285,43 @@ func newLogWith(t *testing.T, events ...any) []store.Event {
 	}
 	return l.events
 }
+
+// RestaurantEvents lists the events of a restaurant's orders in log order, within the
+// positions asked for, a page at a time; an event outside its order's stream is not one.
+func TestOrders_RestaurantEvents(t *testing.T) {
+	items := []restaurant.MenuItem{pizza()}
+	l := newLog(t)
+	l.add(order.OrderCreated{OrderID: "a1", RestaurantID: "a", MenuItems: items}) // 1
+	l.add(order.OrderCreated{OrderID: "b1", RestaurantID: "b", MenuItems: items}) // 2
+	l.add(order.OrderCreated{OrderID: "a2", RestaurantID: "a", MenuItems: items}) // 3
+	l.add(order.OrderPrepared{OrderID: "b1"})                                     // 4
+	l.add(order.OrderPrepared{OrderID: "a1"})                                     // 5
+	l.raw("elsewhere", "OrderPrepared", []byte(`{"orderId":"a2"}`))               // 6: not a2's stream
+	l.add(order.OrderPrepared{OrderID: "ghost"})                                  // 7
+	l.add(order.OrderPrepared{OrderID: "a2"})                                     // 8
+	m := readmodel.NewOrders()
+	apply(t, m, l.events)
+
+	ev := func(id string, p store.Position) readmodel.OrderEvent {
+		return readmodel.OrderEvent{OrderID: id, Position: p}
+	}
+	tests := []struct {
+		restaurant  string
+		after, upTo store.Position
+		max         int
+		want        []readmodel.OrderEvent
+	}{
+		{"a", 0, 8, 10, []readmodel.OrderEvent{ev("a1", 1), ev("a2", 3), ev("a1", 5), ev("a2", 8)}},
+		{"a", 1, 8, 2, []readmodel.OrderEvent{ev("a2", 3), ev("a1", 5)}},
+		{"a", 3, 7, 10, []readmodel.OrderEvent{ev("a1", 5)}},
+		{"a", 8, 100, 10, nil},
+		{"a", 0, 8, 0, nil},
+		{"b", 0, 8, 10, []readmodel.OrderEvent{ev("b1", 2), ev("b1", 4)}},
+		{"nobody", 0, 8, 10, nil},
+	}
+	for _, tt := range tests {
+		if got := m.RestaurantEvents(tt.restaurant, tt.after, tt.upTo, tt.max); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("RestaurantEvents(%s, %d, %d, %d) = %v, want %v", tt.restaurant, tt.after, tt.upTo, tt.max, got, tt.want)
+		}
+	}
+}
