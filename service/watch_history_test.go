@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"log/slog"
 	"reflect"
 	"sync/atomic"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/readmodel"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
 // allReads passes a store's reads through and counts every event they yield, whichever
@@ -162,6 +165,56 @@ func TestService_WatchRestaurantOrdersAfter_historyFromTheReadModel(t *testing.T
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("history then live: %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// BenchmarkService_WatchRestaurantOrdersAfter_history catches up with the three changes of
+// a small restaurant's two orders from the start of a log where another restaurant has n
+// orders: the work should not grow with n.
+func BenchmarkService_WatchRestaurantOrdersAfter_history(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprint("others=", n), func(b *testing.B) {
+			st, err := jsonl.Open(b.TempDir(), jsonl.WithNoSync())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			svc := service.New(st, service.WithLogger(slog.New(slog.DiscardHandler)))
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- svc.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			create(b, svc, "small", "a")
+			create(b, svc, "big", "a")
+			for i := range n {
+				if _, err := svc.PlaceOrder(ctx, restaurant.PlaceOrder{ID: "big", OrderID: fmt.Sprint("b", i), MenuItemIDs: []string{"a"}}, eventsourcing.Meta{}); err != nil {
+					b.Fatal(err)
+				}
+				if i == n/2 {
+					placeAndWait(b, svc, "small", "s1", "a")
+				}
+			}
+			placeAndWait(b, svc, "small", "s2", "a")
+			res, err := svc.MarkOrderAsPrepared(ctx, order.MarkOrderAsPrepared{ID: "s1"}, eventsourcing.Meta{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := svc.WaitFor(ctx, res.Position); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				got := 0
+				for _, err := range svc.WatchRestaurantOrdersAfter(ctx, "small", 0) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					if got++; got == 3 {
+						break
+					}
+				}
 			}
 		})
 	}
