@@ -109,6 +109,17 @@ type streamWriter struct {
 
 	lastEventID string           // the request's Last-Event-ID header (see resumeAfter)
 	ids         []store.Position // the SSE ids of the "next" events to come (see eventID)
+
+	// queued, once the subscription runs, says how many of its values wait in its channel
+	// for the transport (see Flush).
+	queued func() int
+}
+
+// follow tells the stream how many of its subscription's values wait to be written.
+func (s *streamWriter) follow(queued func() int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queued = queued
 }
 
 // dispatch records that the stream's operation was dispatched: an event written before was
@@ -189,13 +200,19 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 }
 
 // Flush sends what is buffered to the client (gqlgen's SSE transport requires an
-// http.Flusher), unless the stream ended.
+// http.Flusher), unless the stream ended, or the subscription's next value already waits:
+// the transport writes that one at once and flushes after it, so a burst (a history
+// replayed, a batch of events committed together) goes out in writes of the response's
+// buffer, not in one write(2) per event, which cost a subscriber catching up over a long
+// log a third of the server's processor. The last value of a burst is flushed as it is
+// written.
 func (s *streamWriter) Flush() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ended {
-		_ = http.NewResponseController(s.w).Flush()
+	if s.ended || s.queued != nil && s.queued() > 0 {
+		return
 	}
+	_ = http.NewResponseController(s.w).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer (for deadlines).

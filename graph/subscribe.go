@@ -28,6 +28,9 @@ const subscriptionBuffer = 1
 func pump[T, M any](ctx context.Context, logger *slog.Logger, name string, seq iter.Seq2[T, error], conv func(T) M) <-chan M {
 	markStarted(ctx) // every check passed: the subscription streams from here
 	ch := make(chan M, subscriptionBuffer)
+	if s := streamFrom(ctx); s != nil {
+		s.follow(func() int { return len(ch) })
+	}
 	go func() {
 		defer close(ch)
 		for v, err := range seq {
