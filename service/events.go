@@ -48,7 +48,14 @@ func (s *Service) EventsWithin(ctx context.Context, after store.Position, f Even
 		if err != nil {
 			return nil, err
 		}
-		seq = s.store.ReadStream(ctx, f.StreamID, from)
+		if tr, ok := s.store.(store.StreamTypeReader); ok && f.Types != nil {
+			// Only the stream's events of the types asked for are read: one type in a long
+			// stream (a restaurant's menu changes among its placed orders) read the whole
+			// stream to fill a page.
+			seq = tr.ReadStreamTypes(ctx, f.StreamID, from, f.Types)
+		} else {
+			seq = s.store.ReadStream(ctx, f.StreamID, from)
+		}
 	} else if tr, ok := s.store.(store.TypeReader); ok && f.Types != nil {
 		// Only the events of the types asked for are read (and copied).
 		seq = tr.ReadAllTypes(ctx, after, f.Types)

@@ -64,3 +64,52 @@ func TestAfter(t *testing.T) {
 		t.Errorf("After(nil, 3) = %v", got)
 	}
 }
+
+// Intersect yields what a naive intersection does, in order, whichever side is shorter, and
+// stops when the caller does.
+func TestIntersect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	sorted := func(n, max int) []int {
+		seen := map[int]bool{}
+		var out []int
+		for range n {
+			if v := rng.IntN(max); !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for i := range 500 {
+		l := sorted(rng.IntN(40), 100)
+		var lists [][]int
+		for range rng.IntN(4) {
+			lists = append(lists, sorted(rng.IntN(120), 100)) // shorter or longer than l
+		}
+		var want []int
+		for _, v := range l {
+			for _, x := range lists {
+				if slices.Contains(x, v) {
+					want = append(want, v)
+					break
+				}
+			}
+		}
+		got := slices.Collect(merge.Intersect(l, lists))
+		if !slices.Equal(got, want) {
+			t.Fatalf("case %d: Intersect(%v, %v) = %v, want %v", i, l, lists, got, want)
+		}
+		if len(want) > 1 {
+			var first []int
+			for v := range merge.Intersect(l, lists) {
+				if first = append(first, v); len(first) == 1 {
+					break
+				}
+			}
+			if !slices.Equal(first, want[:1]) {
+				t.Fatalf("case %d: stopped after the first: %v, want %v", i, first, want[:1])
+			}
+		}
+	}
+}

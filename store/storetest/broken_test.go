@@ -975,3 +975,11 @@ func (s chasesHead) ReadAll(ctx context.Context, after store.Position) iter.Seq2
 		}
 	}
 }
+
+// streamTypesFromStart's ReadStreamTypes reads the stream's events of the types from its
+// start, whatever version it is asked to read after.
+type streamTypesFromStart struct{ *memory.Store }
+
+func (s streamTypesFromStart) ReadStreamTypes(ctx context.Context, stream string, _ store.Version, types []string) iter.Seq2[store.Event, error] {
+	return s.Store.ReadStreamTypes(ctx, stream, 0, types)
+}

@@ -86,6 +86,25 @@ func (k *keeper) StreamVersion(ctx context.Context, stream string) (store.Versio
 	return v, nil
 }
 
+// ReadStreamTypes passes the wrapped store's ReadStreamTypes through, so that the suite checks
+// it; a wrapped store without one has ReadStream filtered.
+func (k *keeper) ReadStreamTypes(ctx context.Context, stream string, after store.Version, types []string) iter.Seq2[store.Event, error] {
+	if tr, ok := k.Store.(store.StreamTypeReader); ok {
+		return tr.ReadStreamTypes(ctx, stream, after, types)
+	}
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range k.ReadStream(ctx, stream, after) {
+			if err != nil {
+				yield(store.Event{}, err)
+				return
+			}
+			if slices.Contains(types, e.Type) && !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
 // ReadAllTypes passes the wrapped store's ReadAllTypes through, so that the suite checks
 // it; a wrapped store without one has ReadAll filtered.
 func (k *keeper) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {

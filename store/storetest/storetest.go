@@ -24,7 +24,7 @@
 // long log;
 // store.ErrClosed after Close, from every method and from iterators made before it; stream
 // ids as opaque strings; the optional interfaces a store implements (store.Header,
-// store.StreamVersioner, store.TypeReader, store.EventsAppender, store.HandoverAppender,
+// store.StreamVersioner, store.TypeReader, store.StreamTypeReader, store.EventsAppender, store.HandoverAppender,
 // store.Checkpointer, store.Snapshotter); and, when the harness can restart the store, the
 // same events, spelled the same, after a restart.
 //
@@ -124,6 +124,7 @@ func Checks(h Harness) []Check {
 		{"head", checkHead},
 		{"stream version", checkStreamVersion},
 		{"read all of some types (store.TypeReader)", checkReadAllTypes},
+		{"read a stream's events of some types (store.StreamTypeReader)", checkReadStreamTypes},
 		{"racing appends with the same expected version", checkRace},
 		{"concurrent appends to one stream", checkConcurrentOneStream},
 		{"concurrent appends are gap-free in commit order", checkGapFree},

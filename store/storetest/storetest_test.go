@@ -254,6 +254,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"reads end at the head as their iteration begins, or later"},
 		},
 		{
+			name:     "reads a stream's events of some types from the stream's start, whatever the version",
+			wrap:     func(s *memory.Store) store.Store { return streamTypesFromStart{s} },
+			mustFail: []string{"read a stream's events of some types (store.StreamTypeReader)"},
+		},
+		{
 			name:     "limits data and metadata separately",
 			wrap:     func(s *memory.Store) store.Store { return separateLimits{s, 2000} },
 			opts:     []memory.Option{memory.WithMaxEventSize(1 << 20)},
