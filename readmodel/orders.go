@@ -205,6 +205,19 @@ func (m *Orders) Get(id string) (Order, bool) {
 	return m.list[i].clone(), true
 }
 
+// RestaurantOf returns the id of the restaurant the order was placed at, without copying the
+// order as Get does: a subscriber to one restaurant's order changes asks it of every order
+// event of every restaurant.
+func (m *Orders) RestaurantOf(id string) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i, ok := m.byID[id]
+	if !ok {
+		return "", false
+	}
+	return m.list[i].RestaurantID, true
+}
+
 // CheckCursor fails with ErrBadCursor when after is not empty and not of the form List's
 // cursors have. It reads no order: a caller checks its input with it before waiting for the
 // read model to catch up, so that a malformed cursor is not answered by a timeout.

@@ -48,6 +48,9 @@ func TestOrders_Apply(t *testing.T) {
 		if ok != tt.ok || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Get(%s) = %+v, %v; want %+v, %v", tt.id, got, ok, tt.want, tt.ok)
 		}
+		if r, ok := m.RestaurantOf(tt.id); ok != tt.ok || r != tt.want.RestaurantID {
+			t.Errorf("RestaurantOf(%s) = %q, %v; want %q, %v", tt.id, r, ok, tt.want.RestaurantID, tt.ok)
+		}
 	}
 	got, _ := m.Get("o1")
 	got.MenuItems[0].Price = "0"

@@ -143,7 +143,7 @@ func (s *Service) WatchRestaurantOrdersAfter(ctx context.Context, restaurantID s
 			}
 			// An order's restaurant never changes: when the read model has the order, an
 			// order of another restaurant is skipped without reading its events.
-			if known, ok := s.Orders().Get(strings.TrimPrefix(e.StreamID, order.StreamID(""))); ok && known.RestaurantID != restaurantID {
+			if known, ok := s.Orders().RestaurantOf(strings.TrimPrefix(e.StreamID, order.StreamID(""))); ok && known != restaurantID {
 				continue
 			}
 			o, err := s.orderAt(ctx, e)
