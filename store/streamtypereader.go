@@ -6,7 +6,8 @@ import (
 )
 
 // StreamTypeReader is implemented by stores that find a stream's events of some types without
-// reading its others (the JSONL store from its index, the memory store before it copies them).
+// reading its others (the JSONL store from its index, the memory store before it copies them,
+// the PostgreSQL store in its query).
 // A query for one type in a long stream (a restaurant's menu changes among tens of thousands
 // of placed orders) otherwise reads, and decodes, the whole stream to fill a page.
 type StreamTypeReader interface {

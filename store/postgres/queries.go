@@ -14,7 +14,8 @@ import "github.com/jackc/pgx/v5"
 // arrays in FROM is expanded by the parser to the built-in one.
 type queries struct {
 	head, lockAppends, streamVersion, streamVersions, insert, notify string
-	readAll, readType, readStream, eventsByID, eventID, headEvent    string
+	readAll, readType, readStream, readStreamTypes                   string
+	eventsByID, eventID, headEvent                                   string
 	appendEvents, appendGroup                                        string
 	checkpoint, saveCheckpoint                                       string
 	snapshot, saveSnapshot                                           string
@@ -58,6 +59,8 @@ func newQueries(schema string) queries {
 		readType: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE md5(type) = md5($1::bytea) AND type = $1
 			AND position > $2 AND position <= $3 ORDER BY position LIMIT $4`, "position", "$5"),
 		readStream: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`, "version", "$4"),
+		readStreamTypes: paged(`SELECT `+columns+` FROM `+t("events")+` WHERE stream_id = $1 AND version > $2 AND type = ANY($3::bytea[])
+			ORDER BY version LIMIT $4`, "version", "$5"),
 		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
 		eventID:    `SELECT id FROM ` + t("events") + ` WHERE position = $1`,
 		headEvent:  `SELECT position, id FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,

@@ -16,12 +16,30 @@ import (
 // ReadStream yields the stream's events with Version > after, in order.
 // It reads in pages and holds no connection while the caller handles an event.
 func (s *Store) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
-	op := "read stream " + strconv.Quote(stream)
+	return s.readStream(ctx, "read stream "+strconv.Quote(stream), s.sql.readStream, stream, after)
+}
+
+var _ store.StreamTypeReader = (*Store)(nil)
+
+// ReadStreamTypes yields the stream's events of the given types with Version > after, in
+// order (see store.StreamTypeReader): the database leaves the stream's other events out, so
+// only those asked for travel. It reads in pages as ReadStream does.
+func (s *Store) ReadStreamTypes(ctx context.Context, stream string, after store.Version, types []string) iter.Seq2[store.Event, error] {
+	names := make([][]byte, len(types))
+	for i, t := range types {
+		names[i] = []byte(t)
+	}
+	return s.readStream(ctx, "read stream types "+strconv.Quote(stream), s.sql.readStreamTypes, stream, after, names)
+}
+
+// readStream yields the events query finds in the stream after the version, page after page:
+// query takes the stream, the version to read after, args, and the page's bounds.
+func (s *Store) readStream(ctx context.Context, op, query string, stream string, after store.Version, args ...any) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		from := int64(max(after, 0))
 		id := []byte(stream)
 		for {
-			page, more, err := s.page(ctx, op, s.sql.readStream, id, from)
+			page, more, err := s.page(ctx, op, query, append([]any{id, from}, args...)...)
 			if err != nil {
 				yield(store.Event{}, err)
 				return
