@@ -30,7 +30,10 @@ func Load[S, E any](ctx context.Context, s store.Store, stream string, view deci
 			}
 			snap.State = view.Evolve(snap.State, ev)
 		}
-		snap.Version, snap.Position = e.Version, e.Position
+		snap.Version, snap.Position, snap.Updated = e.Version, e.Position, e.Time
+		if e.Version == 1 {
+			snap.Created = e.Time
+		}
 	}
 	return snap, nil
 }

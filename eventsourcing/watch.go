@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/store"
@@ -14,6 +15,9 @@ type Snapshot[S any] struct {
 	State    S
 	Version  store.Version  // the stream's version the state reflects
 	Position store.Position // the position of the stream's last event the state reflects (see WatchFrom)
+	// Created is the time of the stream's first event and Updated that of its last event
+	// the state reflects: zero when no event was read, as of a start given without them.
+	Created, Updated time.Time
 }
 
 // Watch yields the state of one stream's view, now and after each later change.
@@ -82,7 +86,10 @@ func watch[S, E any](ctx context.Context, s store.Store, stream string, start Sn
 			}
 			snap.State = view.Evolve(snap.State, ev)
 		}
-		snap.Version, snap.Position = e.Version, e.Position
+		snap.Version, snap.Position, snap.Updated = e.Version, e.Position, e.Time
+		if e.Version == 1 {
+			snap.Created = e.Time
+		}
 		return nil
 	}
 	for e, err := range s.ReadStream(ctx, stream, start.Version) {

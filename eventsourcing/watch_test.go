@@ -47,6 +47,12 @@ func next(tb testing.TB, snaps <-chan counterSnapshot) counterSnapshot {
 	return counterSnapshot{}
 }
 
+// untimed returns snap without its times, which TestWatch_times checks.
+func untimed(snap counterSnapshot) counterSnapshot {
+	snap.Created, snap.Updated = time.Time{}, time.Time{}
+	return snap
+}
+
 func TestWatch(t *testing.T) {
 	t.Run("the current state first, then one snapshot per change of the stream", func(t *testing.T) {
 		s := newStore(t)
@@ -57,12 +63,12 @@ func TestWatch(t *testing.T) {
 		snaps, errs := watchInto(t, ctx, s, "counter-a")
 		first := next(t, snaps)
 		want := counterSnapshot{State: counterState{Exists: true, Value: 2}, Version: 3, Position: 3}
-		if first != want {
+		if untimed(first) != want {
 			t.Fatalf("first snapshot %+v, want %+v", first, want)
 		}
 		mustHandle(t, h, createCounter{ID: "b"}, eventsourcing.Meta{}) // another stream: no snapshot
 		mustHandle(t, h, addToCounter{ID: "a", N: 10}, eventsourcing.Meta{})
-		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true, Value: 12}, Version: 4, Position: 5}); got != want {
+		if got, want := untimed(next(t, snaps)), (counterSnapshot{State: counterState{Exists: true, Value: 12}, Version: 4, Position: 5}); got != want {
 			t.Fatalf("next snapshot %+v, want %+v", got, want)
 		}
 		cancel()
@@ -83,7 +89,7 @@ func TestWatch(t *testing.T) {
 		snaps, _ := watchInto(t, ctx, s, "counter-late")
 		mustHandle(t, h, createCounter{ID: "other"}, eventsourcing.Meta{})
 		mustHandle(t, h, createCounter{ID: "late"}, eventsourcing.Meta{})
-		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 1, Position: 2}); got != want {
+		if got, want := untimed(next(t, snaps)), (counterSnapshot{State: counterState{Exists: true}, Version: 1, Position: 2}); got != want {
 			t.Fatalf("got %+v, want %+v", got, want)
 		}
 	})
@@ -99,13 +105,13 @@ func TestWatch(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		snaps, _ := watchInto(t, ctx, s, "counter-a")
-		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 2, Position: 2}); got != want {
+		if got, want := untimed(next(t, snaps)), (counterSnapshot{State: counterState{Exists: true}, Version: 2, Position: 2}); got != want {
 			t.Fatalf("first snapshot %+v, want %+v", got, want)
 		}
 		if _, err := s.Append(context.Background(), "counter-a", 2, other); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := next(t, snaps), (counterSnapshot{State: counterState{Exists: true}, Version: 3, Position: 3}); got != want {
+		if got, want := untimed(next(t, snaps)), (counterSnapshot{State: counterState{Exists: true}, Version: 3, Position: 3}); got != want {
 			t.Fatalf("snapshot after an event the codec does not handle %+v, want %+v", got, want)
 		}
 	})
@@ -205,7 +211,7 @@ func TestWatchFrom(t *testing.T) {
 	next, stop := iter.Pull2(eventsourcing.WatchFrom(ctx, c, "counter-a", start, counterView(), counterCodec{}))
 	defer stop()
 	first, err, _ := next()
-	if want := (counterSnapshot{State: counterState{Exists: true, Value: 9}, Version: 10, Position: 10}); err != nil || first != want {
+	if want := (counterSnapshot{State: counterState{Exists: true, Value: 9}, Version: 10, Position: 10}); err != nil || untimed(first) != want {
 		t.Fatalf("first snapshot %+v, %v; want %+v", first, err, want)
 	}
 	if n := c.read.Load(); n != 3 {
@@ -273,4 +279,53 @@ func TestRunner_WaitFor_sagaChains(t *testing.T) {
 	if v, ok := a.totals.get("mirror-a"); !ok || v != 1 {
 		t.Fatalf("mirror-a = %d (%v) after WaitFor, want 1", v, ok)
 	}
+}
+
+// A snapshot carries the times of its stream's first event and of the last event it
+// reflects (a read model's createdAt and updatedAt, for a subscription that follows it).
+func TestWatch_times(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s)
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+	mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	times := func(t *testing.T) []time.Time {
+		t.Helper()
+		var out []time.Time
+		for e, err := range s.ReadStream(context.Background(), "counter-a", 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e.Time)
+		}
+		return out
+	}
+	check := func(t *testing.T, what string, snap counterSnapshot) {
+		t.Helper()
+		ts := times(t)
+		if !snap.Created.Equal(ts[0]) || !snap.Updated.Equal(ts[snap.Version-1]) {
+			t.Errorf("%s: created %v, updated %v; want %v and %v, the times of events 1 and %d", what, snap.Created, snap.Updated, ts[0], ts[snap.Version-1], snap.Version)
+		}
+	}
+	loaded, err := eventsourcing.Load(context.Background(), s, "counter-a", counterView(), counterCodec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "Load", loaded)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	snaps, _ := watchInto(t, ctx, s, "counter-a")
+	check(t, "Watch's first snapshot", next(t, snaps))
+	mustHandle(t, h, addToCounter{ID: "a", N: 1}, eventsourcing.Meta{})
+	check(t, "Watch's next snapshot", next(t, snaps))
+
+	// A start given with its times keeps its creation time: the stream is read after it.
+	start := counterSnapshot{State: counterState{Exists: true}, Version: 1, Created: times(t)[0], Updated: times(t)[0]}
+	from, stop := iter.Pull2(eventsourcing.WatchFrom(ctx, s, "counter-a", start, counterView(), counterCodec{}))
+	defer stop()
+	first, err, _ := from()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "WatchFrom's first snapshot", first)
 }

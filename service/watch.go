@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -24,7 +25,7 @@ func (s *Service) WatchRestaurant(ctx context.Context, id string) (iter.Seq2[rea
 	start := eventsourcing.Snapshot[restaurant.Summary]{State: restaurant.View().InitialState}
 	if r, ok := s.Restaurants().Get(id); ok {
 		start.State = restaurant.Summary{Exists: true, ID: r.ID, Name: r.Name, Menu: r.Menu}
-		start.Version, start.Position = r.Version, r.Position
+		start.Version, start.Position, start.Created, start.Updated = r.Version, r.Position, r.CreatedAt, r.UpdatedAt
 	}
 	head, err := s.Head(ctx)
 	if err != nil {
@@ -37,7 +38,8 @@ func (s *Service) WatchRestaurant(ctx context.Context, id string) (iter.Seq2[rea
 				yield(readmodel.Restaurant{}, err)
 				return
 			}
-			r := readmodel.Restaurant{ID: snap.State.ID, Name: snap.State.Name, Menu: snap.State.Menu, Version: snap.Version, Position: snap.Position}
+			r := readmodel.Restaurant{ID: snap.State.ID, Name: snap.State.Name, Menu: snap.State.Menu, Version: snap.Version, Position: snap.Position,
+				CreatedAt: snap.Created, UpdatedAt: snap.Updated}
 			if !yield(r, nil) {
 				return
 			}
@@ -61,7 +63,7 @@ func (s *Service) WatchOrder(ctx context.Context, id string) (iter.Seq2[readmode
 				yield(readmodel.Order{}, err)
 				return
 			}
-			if !yield(orderOf(snap.State, snap.Version, snap.Position), nil) {
+			if !yield(orderOf(snap.State, snap.Version, snap.Position, snap.Created, snap.Updated), nil) {
 				return
 			}
 		}
@@ -209,9 +211,9 @@ func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, 
 		if err != nil {
 			return readmodel.Order{}, fmt.Errorf("service: decode %s at %d: %w", e.Type, e.Position, err)
 		}
-		return orderOf(view.Fold(ev), e.Version, e.Position), nil
+		return orderOf(view.Fold(ev), e.Version, e.Position, e.Time, e.Time), nil
 	}
-	st := view.InitialState
+	st, created := view.InitialState, time.Time{}
 	for ev, err := range s.store.ReadStream(ctx, e.StreamID, 0) {
 		if err != nil {
 			return readmodel.Order{}, err
@@ -224,11 +226,16 @@ func (s *Service) orderAt(ctx context.Context, e store.Event) (readmodel.Order, 
 			return readmodel.Order{}, fmt.Errorf("service: decode %s at %d: %w", ev.Type, ev.Position, err)
 		}
 		st = view.Evolve(st, d)
+		if ev.Version == 1 {
+			created = ev.Time
+		}
 	}
-	return orderOf(st, e.Version, e.Position), nil
+	return orderOf(st, e.Version, e.Position, created, e.Time), nil
 }
 
-// orderOf returns the order s at version v, whose latest event is at position p.
-func orderOf(s order.Summary, v store.Version, p store.Position) readmodel.Order {
-	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v, Position: p}
+// orderOf returns the order s at version v, whose latest event is at position p, created
+// when its first event was appended and updated when its latest was (see readmodel.Order).
+func orderOf(s order.Summary, v store.Version, p store.Position, created, updated time.Time) readmodel.Order {
+	return readmodel.Order{ID: s.ID, RestaurantID: s.RestaurantID, MenuItems: s.MenuItems, Status: s.Status, Version: v, Position: p,
+		CreatedAt: created, UpdatedAt: updated}
 }
