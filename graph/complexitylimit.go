@@ -140,9 +140,11 @@ func (w *costWalker) fieldCost(object *ast.Definition, kind ast.DefinitionKind, 
 const waitCost = 50
 
 // waitsCost is waitCost for a field given a minPosition (a literal or a variable; a null
-// one, which waits for nothing, is priced too), and 0 for any other.
+// one, which waits for nothing, is priced too) and for a CommandResult's restaurant and
+// order, which wait for the command's position; 0 for any other.
 func waitsCost(f *ast.Field) int {
-	if f.Arguments.ForName("minPosition") != nil {
+	if f.Arguments.ForName("minPosition") != nil ||
+		f.ObjectDefinition.Name == "CommandResult" && (f.Name == "restaurant" || f.Name == "order") {
 		return waitCost
 	}
 	return 0

@@ -337,3 +337,20 @@ func TestConfig_MaxSubscriptions_refusalFreesTheConnectionsSlot(t *testing.T) {
 		c.next("complete", id)
 	}
 }
+
+// TestConfig_ComplexityLimit_commandResultWaits: a mutation's restaurant and order wait for
+// the read models to process its position, each on a goroutine of its own, as a field given
+// minPosition does, and cost as much: a thousand aliases of them in one mutation are refused
+// (nothing written), 900 are served.
+func TestConfig_ComplexityLimit_commandResultWaits(t *testing.T) {
+	e := newEnv(t) // the default limit
+	e.create(t, restaurantInput("r1", "a"))
+	const change = `mutation { changeRestaurantMenu(input: {id: "r1", menu: {cuisine: ITALIAN, menuItems: [{menuItemId: "a", name: "A", price: "1"}]}}) `
+	refused(t, e, change+aliases(1000, `restaurant { id }`)+" }")
+	refused(t, e, change+aliases(1000, `order { id }`)+" }")
+	var got struct{ Restaurant struct{ Version int } }
+	if e.must(t, `{ restaurant(id: "r1") { version } }`, nil, &got); got.Restaurant.Version != 1 {
+		t.Fatalf("restaurant at version %d, want 1: a refused mutation writes nothing", got.Restaurant.Version)
+	}
+	e.must(t, change+aliases(900, `restaurant { id }`)+" }", nil, nil)
+}
