@@ -88,10 +88,15 @@ func (r *Runner) Reached(p store.Position) bool {
 // the log's head once it no longer takes requests. No request can then write such a position
 // or learn of it (it was a guess, or another server's beyond this one's head), and waiting for
 // it would hold the shutdown up for the caller's whole timeout. Waits for positions up to
-// head are not affected: the processors go on until Run's context ends.
+// head are not affected: the processors go on until Run's context ends. Called again, it
+// keeps the higher of the two heads: a server raises it to a position that a request still
+// in flight wrote, and waits for.
 func (r *Runner) Drain(head store.Position) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.draining {
+		head = max(head, r.drainHead)
+	}
 	r.draining, r.drainHead = true, head
 	r.notifyLocked()
 }

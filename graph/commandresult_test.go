@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"testing"
 )
 
@@ -111,4 +112,19 @@ func TestCommandResult_CarriesTheEntitiesItWrote(t *testing.T) {
 			t.Fatalf("got order %+v and restaurant %+v, want no order (o1 is r1's) and r2", r.Order, r.Restaurant)
 		}
 	})
+}
+
+// A mutation in flight as the server drains for shutdown (its body still arriving, or its
+// command retrying) writes past the head Drain read: its restaurant and order are still read
+// once the read models, which run on until the requests have finished, process its position.
+func TestCommandResult_entitiesOfAMutationThatWritesWhileTheServerDrains(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, restaurantInput("r1", "m1"))
+	e.svc.Drain(context.Background())
+	var out struct{ PlaceOrder entityResult }
+	in := map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"m1"}}
+	e.must(t, `mutation($in: PlaceOrderInput!) { placeOrder(input: $in) { `+entityFields+` } }`, map[string]any{"in": in}, &out)
+	if r := out.PlaceOrder; r.Restaurant == nil || r.Restaurant.Version != 2 || r.Order == nil || r.Order.ID != "o1" {
+		t.Fatalf("got restaurant %+v and order %+v, want r1 at version 2 and o1", r.Restaurant, r.Order)
+	}
 }

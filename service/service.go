@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgraph/eventgraph/domain/order"
@@ -88,6 +89,7 @@ type Service struct {
 	restaurantRM *readmodel.Restaurants
 	orderRM      *readmodel.Orders
 	runner       *eventsourcing.Runner
+	draining     atomic.Bool // set by Drain: each command's position then raises the runner's drain head
 }
 
 // New wires the application over st. Commands can be handled at once; the read models and
@@ -160,22 +162,22 @@ func (s *Service) Orders() *readmodel.Orders { return s.orderRM }
 
 // CreateRestaurant handles a CreateRestaurant command.
 func (s *Service) CreateRestaurant(ctx context.Context, cmd restaurant.CreateRestaurant, meta eventsourcing.Meta) (eventsourcing.Result, error) {
-	return s.restaurants.Handle(ctx, cmd, meta)
+	return s.written(s.restaurants.Handle(ctx, cmd, meta))
 }
 
 // ChangeRestaurantMenu handles a ChangeRestaurantMenu command.
 func (s *Service) ChangeRestaurantMenu(ctx context.Context, cmd restaurant.ChangeRestaurantMenu, meta eventsourcing.Meta) (eventsourcing.Result, error) {
-	return s.restaurants.Handle(ctx, cmd, meta)
+	return s.written(s.restaurants.Handle(ctx, cmd, meta))
 }
 
 // PlaceOrder handles a PlaceOrder command on the restaurant; the saga then creates the order.
 func (s *Service) PlaceOrder(ctx context.Context, cmd restaurant.PlaceOrder, meta eventsourcing.Meta) (eventsourcing.Result, error) {
-	return s.restaurants.Handle(ctx, cmd, meta)
+	return s.written(s.restaurants.Handle(ctx, cmd, meta))
 }
 
 // MarkOrderAsPrepared handles a MarkOrderAsPrepared command.
 func (s *Service) MarkOrderAsPrepared(ctx context.Context, cmd order.MarkOrderAsPrepared, meta eventsourcing.Meta) (eventsourcing.Result, error) {
-	return s.orders.Handle(ctx, cmd, meta)
+	return s.written(s.orders.Handle(ctx, cmd, meta))
 }
 
 // WaitFor waits until every projection and the saga (with the commands it issued for events
@@ -199,12 +201,26 @@ func (s *Service) Processed(p store.Position) bool { return s.runner.Reached(p) 
 // eventsourcing.Runner.Drain). Commands and other waits go on as before. Drain asks the
 // store for its head within ctx; when the store cannot tell it (a database that hangs),
 // every wait for a position not processed yet ends: none could end before the shutdown.
+//
+// A request still in flight may write after the head was read (a mutation whose body was
+// arriving, or whose command retries), and a mutation's result waits for its own position:
+// each command handled from now on raises the head to the position it wrote.
 func (s *Service) Drain(ctx context.Context) {
+	s.draining.Store(true) // before the head is read: a command that did not see it wrote up to the head
 	head, err := s.Head(ctx)
 	if err != nil {
 		head = 0
 	}
 	s.runner.Drain(head)
+}
+
+// written returns a command's outcome, after raising the runner's drain head to the
+// position the command wrote when the service drains (see Drain).
+func (s *Service) written(res eventsourcing.Result, err error) (eventsourcing.Result, error) {
+	if err == nil && s.draining.Load() {
+		s.runner.Drain(res.Position)
+	}
+	return res, err
 }
 
 // Status reports every projection's and saga's progress.
