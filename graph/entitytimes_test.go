@@ -96,4 +96,16 @@ func TestSubscriptions_createdAtAndUpdatedAtAreTheirEventsTimes(t *testing.T) {
 	check(t, "orderChanged(id)'s change", o.OrderChanged, "order-o1")
 	next(t, orders, &o)
 	check(t, "orderChanged(restaurantId)'s change", o.OrderChanged, "order-o1")
+
+	// Resumed from the start, the history comes from the orders read model's list of the
+	// restaurant's order events, each order folded from its stream up to the event.
+	replay := e.subscribe(t, string(graphtest.TransportWS), `subscription { orderChanged(restaurantId: "r1", afterPosition: 0) { id createdAt updatedAt } }`, nil)
+	var created, prepared struct{ OrderChanged entity }
+	next(t, replay, &created)
+	next(t, replay, &prepared)
+	check(t, "orderChanged(restaurantId, afterPosition)'s replayed last change", prepared.OrderChanged, "order-o1")
+	if first, _ := times(t, "order-o1"); created.OrderChanged.CreatedAt != first || created.OrderChanged.UpdatedAt != first {
+		t.Errorf("orderChanged(restaurantId, afterPosition)'s replayed creation: createdAt %q, updatedAt %q; want both %q",
+			created.OrderChanged.CreatedAt, created.OrderChanged.UpdatedAt, first)
+	}
 }

@@ -180,7 +180,7 @@ func (s *Service) projected(name string) store.Position {
 // event and the log disagree: the log was replaced under the server).
 func (s *Service) orderChangeAt(ctx context.Context, ev readmodel.OrderEvent) (OrderChange, bool, error) {
 	codec, view := order.Codec{}, order.View()
-	st := view.InitialState
+	st, created := view.InitialState, time.Time{}
 	for e, err := range s.store.ReadStream(ctx, order.StreamID(ev.OrderID), 0) {
 		if err != nil {
 			return OrderChange{}, false, err
@@ -196,8 +196,11 @@ func (s *Service) orderChangeAt(ctx context.Context, ev readmodel.OrderEvent) (O
 			return OrderChange{}, false, fmt.Errorf("service: decode %s at %d: %w", e.Type, e.Position, err)
 		}
 		st = view.Evolve(st, d)
+		if e.Version == 1 {
+			created = e.Time
+		}
 		if e.Position == ev.Position {
-			return OrderChange{Order: orderOf(st, e.Version, e.Position), Position: e.Position}, true, nil
+			return OrderChange{Order: orderOf(st, e.Version, e.Position, created, e.Time), Position: e.Position}, true, nil
 		}
 	}
 	return OrderChange{}, false, nil
