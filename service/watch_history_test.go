@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -55,6 +56,7 @@ func wantOrderChanges(t *testing.T, st store.Store, restaurantID string, after s
 	t.Helper()
 	codec, view := order.Codec{}, order.View()
 	states := map[string]order.Summary{}
+	created := map[string]time.Time{} // each order's first event's time
 	var out []service.OrderChange
 	for _, e := range mustReadFrom(t, st, 0) {
 		if !codec.Handles(e.Type) {
@@ -66,8 +68,13 @@ func wantOrderChanges(t *testing.T, st store.Store, restaurantID string, after s
 		}
 		s := view.Evolve(states[e.StreamID], ev)
 		states[e.StreamID] = s
+		if e.Version == 1 {
+			created[e.StreamID] = e.Time
+		}
 		if e.Position > after && s.RestaurantID == restaurantID {
-			out = append(out, service.OrderChange{Position: e.Position, Order: orderOfSummary(s, e)})
+			o := orderOfSummary(s, e)
+			o.CreatedAt, o.UpdatedAt = created[e.StreamID], e.Time
+			out = append(out, service.OrderChange{Position: e.Position, Order: o})
 		}
 	}
 	return out
