@@ -163,9 +163,9 @@ func classify(err error) (code, message string, ext map[string]any) {
 	case errors.Is(err, eventsourcing.ErrCommandIDReused):
 		return CodeCommandIDReused, "commandId was already used with a different command", nil
 	case errors.Is(err, eventsourcing.ErrDraining):
-		return CodeConsistencyTimeout, "the server is shutting down and its read models have not reached minPosition; retry", nil
+		return CodeConsistencyTimeout, "the server is shutting down and its read models have not reached the position waited for (minPosition, or a mutation's own); retry", nil
 	case errors.Is(err, eventsourcing.ErrConsistencyTimeout):
-		return CodeConsistencyTimeout, "the read models did not reach minPosition in time; retry later", nil
+		return CodeConsistencyTimeout, "the read models did not reach the position waited for (minPosition, or a mutation's own) in time; retry later", nil
 	}
 	return CodeInternal, internalMessage, nil
 }
