@@ -842,17 +842,7 @@ func (s refusesNegative) Subscribe(ctx context.Context, after store.Position) it
 type typesAtCreation struct{ *memory.Store }
 
 func (s typesAtCreation) ReadAllTypes(ctx context.Context, after store.Position, types []string) iter.Seq2[store.Event, error] {
-	evs, err := collectAll(s.Store.ReadAllTypes(ctx, after, types))
-	return func(yield func(store.Event, error) bool) {
-		for _, e := range evs {
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err != nil {
-			yield(store.Event{}, err)
-		}
-	}
+	return replay(collectAll(s.Store.ReadAllTypes(ctx, after, types)))
 }
 
 // typesWithoutCommonBound reads each type on its own, one event per read, and merges
@@ -925,6 +915,21 @@ func (s writesWhenCanceled) Append(ctx context.Context, stream string, expected 
 	return s.Store.Append(ctx, stream, expected, events...)
 }
 
+// replay yields evs, then err when it is not nil: what a read gave when it ran, handed out
+// later.
+func replay(evs []store.Event, err error) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for _, e := range evs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(store.Event{}, err)
+		}
+	}
+}
+
 // collectAll drains seq, returning its events and the first error.
 func collectAll(seq iter.Seq2[store.Event, error]) ([]store.Event, error) {
 	var evs []store.Event
@@ -942,17 +947,7 @@ func collectAll(seq iter.Seq2[store.Event, error]) ([]store.Event, error) {
 type readsStreamAtCall struct{ *memory.Store }
 
 func (s readsStreamAtCall) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
-	evs, err := collectAll(s.Store.ReadStream(ctx, stream, after))
-	return func(yield func(store.Event, error) bool) {
-		for _, e := range evs {
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err != nil {
-			yield(store.Event{}, err)
-		}
-	}
+	return replay(collectAll(s.Store.ReadStream(ctx, stream, after)))
 }
 
 // chasesHead's ReadAll reads on after the head its iteration began at, until a read finds
