@@ -1,6 +1,8 @@
 package readmodel_test
 
 import (
+	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -75,4 +77,48 @@ func BenchmarkOrdersList(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOrdersMemory reports the heap the orders read model keeps per order (live-B/order)
+// after a replay, as a restarted server builds it: every event decoded from its JSON, with
+// ids as the server generates them (UUIDs), 100 restaurants of five dishes and orders of one
+// to three of them.
+func BenchmarkOrdersMemory(b *testing.B) {
+	const restaurants, orders = 100, 20000
+	uuid := func(kind, i int) string { return fmt.Sprintf("%08x-0000-4000-8000-%012x", kind, i) }
+	l := newLog(b)
+	dishes := func(r int) []restaurant.MenuItem {
+		var items []restaurant.MenuItem
+		for d := range 5 {
+			items = append(items, restaurant.MenuItem{MenuItemID: uuid(r, d), Name: "Dish number " + strconv.Itoa(d), Price: "1" + strconv.Itoa(d) + ".50"})
+		}
+		return items
+	}
+	for r := range restaurants {
+		l.add(restaurant.RestaurantCreated{RestaurantID: uuid(1, r), Name: "R", Menu: restaurant.Menu{MenuID: "m", Cuisine: restaurant.Italian, MenuItems: dishes(r)}})
+	}
+	for i := range orders {
+		r, id := i%restaurants, uuid(2, i)
+		menu := dishes(r)
+		items := menu[i%5 : i%5+1+i%3%(5-i%5)]
+		l.add(order.OrderCreated{OrderID: id, RestaurantID: uuid(1, r), MenuItems: items})
+		l.add(order.OrderPrepared{OrderID: id})
+	}
+	var live float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := readmodel.NewOrders()
+		for _, e := range l.events {
+			if err := m.Apply(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		live = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / orders
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(live, "live-B/order")
 }

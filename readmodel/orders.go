@@ -45,6 +45,7 @@ type OrderFilter struct {
 // index into seqs) in that status. A restaurant's list also holds the events of its
 // orders, in log order (see Orders.RestaurantEvents).
 type orderList struct {
+	id     string // the restaurant's id ("" for the list of every order), which its orders share
 	seqs   []int
 	counts map[order.Status]int
 	status map[order.Status]*bitset
@@ -78,8 +79,8 @@ func (l *orderList) setStatus(i int, from, to order.Status) {
 	set.add(i)
 }
 
-func newOrderList() *orderList {
-	return &orderList{counts: make(map[order.Status]int), status: make(map[order.Status]*bitset)}
+func newOrderList(id string) *orderList {
+	return &orderList{id: id, counts: make(map[order.Status]int), status: make(map[order.Status]*bitset)}
 }
 
 // Orders is the orders read model. Create it with NewOrders.
@@ -94,12 +95,13 @@ type Orders struct {
 	last         store.Position   // of the latest order event applied (Page.Position)
 	all          *orderList       // every order: seqs[i] == i
 	byRestaurant map[string]*orderList
+	items        *itemLists // the menu item lists of the orders in list
 }
 
 // NewOrders returns an empty orders read model.
 func NewOrders(opts ...Option) *Orders {
 	return &Orders{
-		byID: make(map[string]int), all: newOrderList(), byRestaurant: make(map[string]*orderList),
+		byID: make(map[string]int), all: newOrderList(""), byRestaurant: make(map[string]*orderList), items: newItemLists(),
 		decoded: collect(opts).decoded,
 	}
 }
@@ -128,15 +130,15 @@ func (m *Orders) Apply(e store.Event) error {
 			m.addEvent(seq, e)
 			return nil
 		}
-		seq := len(m.list)
-		m.byID[ev.OrderID] = seq
-		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: ev.RestaurantID, MenuItems: ev.MenuItems, Status: order.Created, Version: e.Version, Position: e.Position, CreatedAt: e.Time, UpdatedAt: e.Time})
-		m.created = append(m.created, e.Position)
 		r := m.byRestaurant[ev.RestaurantID]
 		if r == nil {
-			r = newOrderList()
+			r = newOrderList(ev.RestaurantID)
 			m.byRestaurant[ev.RestaurantID] = r
 		}
+		seq := len(m.list)
+		m.byID[ev.OrderID] = seq
+		m.list = append(m.list, Order{ID: ev.OrderID, RestaurantID: r.id, MenuItems: m.items.get(ev.MenuItems), Status: order.Created, Version: e.Version, Position: e.Position, CreatedAt: e.Time, UpdatedAt: e.Time})
+		m.created = append(m.created, e.Position)
 		r.seqs = append(r.seqs, seq)
 		r.setStatus(len(r.seqs)-1, "", order.Created)
 		m.addEvent(seq, e)
@@ -254,7 +256,7 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 	if f.RestaurantID != "" {
 		l = m.byRestaurant[f.RestaurantID]
 		if l == nil {
-			l = newOrderList()
+			l = newOrderList(f.RestaurantID)
 		}
 	}
 	n, total := len(l.seqs), len(l.seqs)

@@ -1,0 +1,57 @@
+package readmodel
+
+import (
+	"slices"
+	"testing"
+	"unsafe"
+
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+)
+
+// Lists whose strings run together alike are kept apart, and each comes back equal to what
+// was given.
+func TestItemLists_keysDoNotCollide(t *testing.T) {
+	l := newItemLists()
+	lists := [][]restaurant.MenuItem{
+		{{MenuItemID: "ab", Name: "c", Price: "1"}},
+		{{MenuItemID: "a", Name: "bc", Price: "1"}},
+		{{MenuItemID: "a", Name: "b", Price: "c1"}},
+		{{MenuItemID: "a", Name: "b", Price: "1"}, {MenuItemID: "c", Name: "d", Price: "2"}},
+		{{MenuItemID: "a", Name: "b", Price: "1c"}, {MenuItemID: "", Name: "d", Price: "2"}},
+		{{MenuItemID: "\x01a", Name: "", Price: ""}},
+		{{MenuItemID: "", Name: "\x01a", Price: ""}},
+	}
+	for range 2 {
+		for _, items := range lists {
+			if got := l.get(slices.Clone(items)); !slices.Equal(got, items) {
+				t.Errorf("get(%q) = %q", items, got)
+			}
+		}
+	}
+	if len(l.lists) != len(lists) {
+		t.Errorf("%d lists kept, want %d", len(l.lists), len(lists))
+	}
+}
+
+// Equal lists, and equal items in different lists, share one copy of their strings: the
+// point of keeping them (a decoded event's strings are its own).
+func TestItemLists_share(t *testing.T) {
+	decode := func(id, name, price string) restaurant.MenuItem { // fresh strings, as a decoder makes
+		return restaurant.MenuItem{MenuItemID: string([]byte(id)), Name: string([]byte(name)), Price: string([]byte(price))}
+	}
+	l := newItemLists()
+	a := l.get([]restaurant.MenuItem{decode("m1", "Pizza", "9.50")})
+	b := l.get([]restaurant.MenuItem{decode("m1", "Pizza", "9.50")})
+	c := l.get([]restaurant.MenuItem{decode("m2", "Water", "1"), decode("m1", "Pizza", "9.50")})
+	if &a[0] != &b[0] {
+		t.Error("two equal lists are kept twice")
+	}
+	for _, it := range []restaurant.MenuItem{b[0], c[1]} {
+		if unsafe.StringData(it.Name) != unsafe.StringData(a[0].Name) || unsafe.StringData(it.MenuItemID) != unsafe.StringData(a[0].MenuItemID) || unsafe.StringData(it.Price) != unsafe.StringData(a[0].Price) {
+			t.Errorf("%q does not share the strings of the first %q", it, a[0])
+		}
+	}
+	if got := l.get(nil); got != nil {
+		t.Errorf("get(nil) = %q", got)
+	}
+}
