@@ -1,7 +1,8 @@
 package readmodel
 
 import (
-	"encoding/binary"
+	"hash/maphash"
+	"slices"
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 )
@@ -11,14 +12,18 @@ import (
 // own, although a restaurant's orders hold a few dishes between them: at a million orders
 // these copies were most of the read model's heap. Orders share a list: Order.clone copies it
 // before a caller sees it, and nothing changes one in place.
+//
+// Lists are found by a hash of their items, so that a list costs a word of key however long
+// its strings: a load whose orders rarely repeat a list keeps little more than it did before.
 type itemLists struct {
-	lists map[string][]restaurant.MenuItem            // by key
-	items map[restaurant.MenuItem]restaurant.MenuItem // the one copy of each item in lists
-	key   []byte                                      // scratch: the key of the list looked up
+	seed  maphash.Seed
+	hash  func(l *itemLists, items []restaurant.MenuItem) uint64 // a field so that a test can force collisions
+	lists map[uint64][]restaurant.MenuItem                       // by hash
+	items map[restaurant.MenuItem]restaurant.MenuItem            // the one copy of each item in lists
 }
 
 func newItemLists() *itemLists {
-	return &itemLists{lists: make(map[string][]restaurant.MenuItem), items: make(map[restaurant.MenuItem]restaurant.MenuItem)}
+	return &itemLists{seed: maphash.MakeSeed(), hash: (*itemLists).hashOf, lists: make(map[uint64][]restaurant.MenuItem), items: make(map[restaurant.MenuItem]restaurant.MenuItem)}
 }
 
 // get returns the kept list equal to items, keeping a copy of items first if there is none.
@@ -27,19 +32,12 @@ func (l *itemLists) get(items []restaurant.MenuItem) []restaurant.MenuItem {
 	if len(items) == 0 {
 		return items
 	}
-	// Each string is prefixed with its length, so that no two lists have one key.
-	k := l.key[:0]
-	for _, it := range items {
-		for _, s := range [...]string{it.MenuItemID, it.Name, it.Price} {
-			k = binary.AppendUvarint(k, uint64(len(s)))
-			k = append(k, s...)
-		}
-	}
-	l.key = k
-	if kept, ok := l.lists[string(k)]; ok {
+	h := l.hash(l, items)
+	kept, ok := l.lists[h]
+	if ok && slices.Equal(kept, items) {
 		return kept
 	}
-	kept := make([]restaurant.MenuItem, len(items))
+	kept = make([]restaurant.MenuItem, len(items))
 	for i, it := range items {
 		one, ok := l.items[it]
 		if !ok {
@@ -48,6 +46,22 @@ func (l *itemLists) get(items []restaurant.MenuItem) []restaurant.MenuItem {
 		}
 		kept[i] = one
 	}
-	l.lists[string(k)] = kept
+	if !ok { // a list whose hash another list has (one in 2⁶⁴) shares only its items
+		l.lists[h] = kept
+	}
 	return kept
+}
+
+// hashOf hashes the items' strings, each with its length, so that strings which run together
+// alike in two lists do not make them hash alike.
+func (l *itemLists) hashOf(items []restaurant.MenuItem) uint64 {
+	var h maphash.Hash
+	h.SetSeed(l.seed)
+	for _, it := range items {
+		for _, s := range [...]string{it.MenuItemID, it.Name, it.Price} {
+			_ = h.WriteByte(byte(len(s))) // with the content, tells lengths apart well enough to hash
+			_, _ = h.WriteString(s)
+		}
+	}
+	return h.Sum64()
 }

@@ -9,9 +9,17 @@ import (
 )
 
 // Lists whose strings run together alike are kept apart, and each comes back equal to what
-// was given.
+// was given, also when every list hashes alike.
 func TestItemLists_keysDoNotCollide(t *testing.T) {
-	l := newItemLists()
+	t.Run("hashed", func(t *testing.T) { testItemListsApart(t, newItemLists(), true) })
+	t.Run("colliding", func(t *testing.T) {
+		l := newItemLists()
+		l.hash = func(*itemLists, []restaurant.MenuItem) uint64 { return 1 }
+		testItemListsApart(t, l, false)
+	})
+}
+
+func testItemListsApart(t *testing.T, l *itemLists, each bool) {
 	lists := [][]restaurant.MenuItem{
 		{{MenuItemID: "ab", Name: "c", Price: "1"}},
 		{{MenuItemID: "a", Name: "bc", Price: "1"}},
@@ -28,7 +36,7 @@ func TestItemLists_keysDoNotCollide(t *testing.T) {
 			}
 		}
 	}
-	if len(l.lists) != len(lists) {
+	if each && len(l.lists) != len(lists) {
 		t.Errorf("%d lists kept, want %d", len(l.lists), len(lists))
 	}
 }
