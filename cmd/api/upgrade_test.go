@@ -78,182 +78,192 @@ func TestMain_upgradeFromEarlierReleases(t *testing.T) {
 			m, _ := startMain(t, "--data", dir, "--snapshot-every", "2")
 			awaitReady(t, m)
 			c := newClient(t, m.URL()+"/graphql")
-
-			// The saga has handled every event up to the old head (minPosition waits for its
-			// commands too) and written nothing.
-			gql(t, c, `query($p: Int64) { orders(first: 1, minPosition: $p) { totalCount } }`, map[string]any{"p": head})
-			st := decode[struct {
-				Status struct {
-					Head        int64
-					Projections []struct {
-						Name     string
-						Position int64
-						Failures int
-					}
-				}
-			}](t, gql(t, c, `{ status { head projections { name position failures } } }`, nil)).Status
-			if st.Head != head {
-				t.Errorf("head after start = %d, want %d: the server wrote events of its own at start", st.Head, head)
-			}
-			for _, p := range st.Projections {
-				if p.Position != head {
-					t.Errorf("%s at position %d, want %d", p.Name, p.Position, head)
-				}
-				if p.Name == "order-creation" && p.Failures != tc.sagaFailures {
-					t.Errorf("order-creation failures = %d, want %d", p.Failures, tc.sagaFailures)
-				}
-			}
-
-			t.Run("every event reads back as the old server wrote it", func(t *testing.T) {
-				type event struct {
-					ID       string            `json:"id"`
-					Position int64             `json:"position"`
-					StreamID string            `json:"streamId"`
-					Version  int               `json:"version"`
-					Type     string            `json:"type"`
-					Time     time.Time         `json:"time"`
-					Data     any               `json:"data"`
-					Metadata map[string]string `json:"metadata"`
-				}
-				got := decode[struct{ Events []event }](t, gql(t, c,
-					`{ events(first: 100) { id position streamId version type time data metadata } }`, nil)).Events
-				if len(got) != len(lines) {
-					t.Fatalf("%d events, want %d", len(got), len(lines))
-				}
-				for i, l := range lines {
-					want := event{ID: l.ID, Position: l.Position, StreamID: l.Stream, Version: l.Version,
-						Type: l.Type, Time: l.Time, Data: l.Data, Metadata: l.Metadata}
-					g := got[i]
-					if !g.Time.Equal(want.Time) {
-						t.Errorf("event %d: time %v, want %v", i+1, g.Time, want.Time)
-					}
-					g.Time = want.Time
-					if !reflect.DeepEqual(g, want) {
-						t.Errorf("event %d:\n got %+v\nwant %+v", i+1, g, want)
-					}
-				}
-			})
-
-			t.Run("the read models answer as the old server did", func(t *testing.T) {
-				assertSameJSON(t, "read models", gql(t, c, readModelsQuery, nil), fx.ReadModels)
-			})
-
-			t.Run("every command id the old server answered is a duplicate with its result", func(t *testing.T) {
-				for _, call := range fx.Calls {
-					var old struct{ Data map[string]map[string]any }
-					if err := json.Unmarshal(call.Response, &old); err != nil {
-						t.Fatal(err)
-					}
-					for _, r := range old.Data {
-						r["duplicate"] = true
-					}
-					want, err := json.Marshal(old.Data)
-					if err != nil {
-						t.Fatal(err)
-					}
-					resp, err := c.Query(testCtx(t), call.Query, call.Variables)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if len(resp.Errors) > 0 {
-						t.Errorf("commandId %v: errors %v", call.Variables, resp.Errors)
-						continue
-					}
-					assertSameJSON(t, "result of "+string(call.Response), resp.Data, want)
-				}
-				if got := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `{ status { head } }`, nil)).Status.Head; got != head {
-					t.Errorf("head after the repeats = %d, want %d", got, head)
-				}
-				// The first call's id (createRestaurant r1 under c1) for another restaurant is reused.
-				first := fx.Calls[0]
-				in := maps.Clone(first.Variables["in"].(map[string]any))
-				in["id"] = "another"
-				if code := queryCode(t, c, first.Query, map[string]any{"in": in}); code != "COMMAND_ID_REUSED" {
-					t.Errorf("command id %v with another command: code %q, want COMMAND_ID_REUSED", in["commandId"], code)
-				}
-			})
-
-			t.Run("expected versions, the order set and the old menu carry over", func(t *testing.T) {
-				rm := decode[struct {
-					Restaurants struct {
-						Nodes []struct {
-							ID      string
-							Version int
-							Menu    struct {
-								MenuItems []struct{ MenuItemID, Name string }
-							}
-						}
-					}
-				}](t, fx.ReadModels)
-				var v int
-				var p1 string // the name of r1's item p1, as the old server stored it
-				for _, r := range rm.Restaurants.Nodes {
-					if r.ID == "r1" {
-						v = r.Version
-						for _, it := range r.Menu.MenuItems {
-							if it.MenuItemID == "p1" {
-								p1 = it.Name
-							}
-						}
-					}
-				}
-				// o1 was placed at r1 by the old server (a snapshot of another revision, when there
-				// is one, is not read as today's).
-				po := map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"p1"}, "expectedVersion": v}
-				if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "ALREADY_EXISTS" {
-					t.Errorf("o1 placed again at r1: code %q, want ALREADY_EXISTS", code)
-				}
-				po["expectedVersion"] = v - 1
-				po["orderId"] = "new"
-				if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "VERSION_CONFLICT" {
-					t.Errorf("placement at version %d of %d: code %q, want VERSION_CONFLICT", v-1, v, code)
-				}
-				// An item of the old menu whose name today's rules refuse as input (p1's has a tab:
-				// releases before 491ceb6 took one) is ordered, and the saga creates the order.
-				po["expectedVersion"] = v
-				res := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": po})).PlaceOrder
-				if res.Version != v+1 {
-					t.Errorf("r1 at version %d after a placement, want %d", res.Version, v+1)
-				}
-				o := decode[struct {
-					Order *struct {
-						Status    string
-						MenuItems []struct{ Name string }
-					}
-				}](t, gql(t, c, `query($p: Int64) { order(id: "new", minPosition: $p) { status menuItems { name } } }`,
-					map[string]any{"p": res.Position})).Order
-				if o == nil || o.Status != "CREATED" || len(o.MenuItems) != 1 || o.MenuItems[0].Name != p1 {
-					t.Errorf("the saga's order for a placement after the upgrade: %+v, want CREATED with %q", o, p1)
-				}
-				in := map[string]any{"id": "r1", "menu": menu("p1", "p3"), "expectedVersion": v + 1}
-				gql(t, c, changeMenu, map[string]any{"in": in})
-			})
-
-			t.Run("a subscription resumes after a position the old server gave", func(t *testing.T) {
-				s, err := c.SubscribeSSE(testCtx(t), `subscription($a: Int64) { events(afterPosition: $a) { id position } }`,
-					map[string]any{"a": head - 2})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				for _, want := range lines[head-2:] {
-					r, err := s.Next(testCtx(t))
-					if err != nil {
-						t.Fatal(err)
-					}
-					got := decode[struct {
-						Events struct {
-							ID       string
-							Position int64
-						}
-					}](t, r.Data).Events
-					if got.ID != want.ID || got.Position != want.Position {
-						t.Errorf("resumed with %+v, want event %s at %d", got, want.ID, want.Position)
-					}
-				}
-			})
+			checkUpgraded(t, c, fx, lines, tc.sagaFailures)
 		})
 	}
+}
+
+// checkUpgraded checks a server that today's code started on what a server of an earlier
+// commit left behind (see TestMain_upgradeFromEarlierReleases): fx is what that server was
+// sent and answered, lines the events it wrote, and sagaFailures how many commands the saga
+// has rejected once caught up.
+func checkUpgraded(t *testing.T, c *graphtest.Client, fx upgradeFixture, lines []fixtureLine, sagaFailures int) {
+	t.Helper()
+	head := int64(len(lines))
+
+	// The saga has handled every event up to the old head (minPosition waits for its
+	// commands too) and written nothing.
+	gql(t, c, `query($p: Int64) { orders(first: 1, minPosition: $p) { totalCount } }`, map[string]any{"p": head})
+	st := decode[struct {
+		Status struct {
+			Head        int64
+			Projections []struct {
+				Name     string
+				Position int64
+				Failures int
+			}
+		}
+	}](t, gql(t, c, `{ status { head projections { name position failures } } }`, nil)).Status
+	if st.Head != head {
+		t.Errorf("head after start = %d, want %d: the server wrote events of its own at start", st.Head, head)
+	}
+	for _, p := range st.Projections {
+		if p.Position != head {
+			t.Errorf("%s at position %d, want %d", p.Name, p.Position, head)
+		}
+		if p.Name == "order-creation" && p.Failures != sagaFailures {
+			t.Errorf("order-creation failures = %d, want %d", p.Failures, sagaFailures)
+		}
+	}
+
+	t.Run("every event reads back as the old server wrote it", func(t *testing.T) {
+		type event struct {
+			ID       string            `json:"id"`
+			Position int64             `json:"position"`
+			StreamID string            `json:"streamId"`
+			Version  int               `json:"version"`
+			Type     string            `json:"type"`
+			Time     time.Time         `json:"time"`
+			Data     any               `json:"data"`
+			Metadata map[string]string `json:"metadata"`
+		}
+		got := decode[struct{ Events []event }](t, gql(t, c,
+			`{ events(first: 100) { id position streamId version type time data metadata } }`, nil)).Events
+		if len(got) != len(lines) {
+			t.Fatalf("%d events, want %d", len(got), len(lines))
+		}
+		for i, l := range lines {
+			want := event{ID: l.ID, Position: l.Position, StreamID: l.Stream, Version: l.Version,
+				Type: l.Type, Time: l.Time, Data: l.Data, Metadata: l.Metadata}
+			g := got[i]
+			if !g.Time.Equal(want.Time) {
+				t.Errorf("event %d: time %v, want %v", i+1, g.Time, want.Time)
+			}
+			g.Time = want.Time
+			if !reflect.DeepEqual(g, want) {
+				t.Errorf("event %d:\n got %+v\nwant %+v", i+1, g, want)
+			}
+		}
+	})
+
+	t.Run("the read models answer as the old server did", func(t *testing.T) {
+		assertSameJSON(t, "read models", gql(t, c, readModelsQuery, nil), fx.ReadModels)
+	})
+
+	t.Run("every command id the old server answered is a duplicate with its result", func(t *testing.T) {
+		for _, call := range fx.Calls {
+			var old struct{ Data map[string]map[string]any }
+			if err := json.Unmarshal(call.Response, &old); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range old.Data {
+				r["duplicate"] = true
+			}
+			want, err := json.Marshal(old.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := c.Query(testCtx(t), call.Query, call.Variables)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Errors) > 0 {
+				t.Errorf("commandId %v: errors %v", call.Variables, resp.Errors)
+				continue
+			}
+			assertSameJSON(t, "result of "+string(call.Response), resp.Data, want)
+		}
+		if got := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `{ status { head } }`, nil)).Status.Head; got != head {
+			t.Errorf("head after the repeats = %d, want %d", got, head)
+		}
+		// The first call's id (createRestaurant r1 under c1) for another restaurant is reused.
+		first := fx.Calls[0]
+		in := maps.Clone(first.Variables["in"].(map[string]any))
+		in["id"] = "another"
+		if code := queryCode(t, c, first.Query, map[string]any{"in": in}); code != "COMMAND_ID_REUSED" {
+			t.Errorf("command id %v with another command: code %q, want COMMAND_ID_REUSED", in["commandId"], code)
+		}
+	})
+
+	t.Run("expected versions, the order set and the old menu carry over", func(t *testing.T) {
+		rm := decode[struct {
+			Restaurants struct {
+				Nodes []struct {
+					ID      string
+					Version int
+					Menu    struct {
+						MenuItems []struct{ MenuItemID, Name string }
+					}
+				}
+			}
+		}](t, fx.ReadModels)
+		var v int
+		var p1 string // the name of r1's item p1, as the old server stored it
+		for _, r := range rm.Restaurants.Nodes {
+			if r.ID == "r1" {
+				v = r.Version
+				for _, it := range r.Menu.MenuItems {
+					if it.MenuItemID == "p1" {
+						p1 = it.Name
+					}
+				}
+			}
+		}
+		// o1 was placed at r1 by the old server (a snapshot of another revision, when there
+		// is one, is not read as today's).
+		po := map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"p1"}, "expectedVersion": v}
+		if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "ALREADY_EXISTS" {
+			t.Errorf("o1 placed again at r1: code %q, want ALREADY_EXISTS", code)
+		}
+		po["expectedVersion"] = v - 1
+		po["orderId"] = "new"
+		if code := queryCode(t, c, placeOrder, map[string]any{"in": po}); code != "VERSION_CONFLICT" {
+			t.Errorf("placement at version %d of %d: code %q, want VERSION_CONFLICT", v-1, v, code)
+		}
+		// An item of the old menu whose name today's rules refuse as input (p1's has a tab:
+		// releases before 491ceb6 took one) is ordered, and the saga creates the order.
+		po["expectedVersion"] = v
+		res := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": po})).PlaceOrder
+		if res.Version != v+1 {
+			t.Errorf("r1 at version %d after a placement, want %d", res.Version, v+1)
+		}
+		o := decode[struct {
+			Order *struct {
+				Status    string
+				MenuItems []struct{ Name string }
+			}
+		}](t, gql(t, c, `query($p: Int64) { order(id: "new", minPosition: $p) { status menuItems { name } } }`,
+			map[string]any{"p": res.Position})).Order
+		if o == nil || o.Status != "CREATED" || len(o.MenuItems) != 1 || o.MenuItems[0].Name != p1 {
+			t.Errorf("the saga's order for a placement after the upgrade: %+v, want CREATED with %q", o, p1)
+		}
+		in := map[string]any{"id": "r1", "menu": menu("p1", "p3"), "expectedVersion": v + 1}
+		gql(t, c, changeMenu, map[string]any{"in": in})
+	})
+
+	t.Run("a subscription resumes after a position the old server gave", func(t *testing.T) {
+		s, err := c.SubscribeSSE(testCtx(t), `subscription($a: Int64) { events(afterPosition: $a) { id position } }`,
+			map[string]any{"a": head - 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for _, want := range lines[head-2:] {
+			r, err := s.Next(testCtx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decode[struct {
+				Events struct {
+					ID       string
+					Position int64
+				}
+			}](t, r.Data).Events
+			if got.ID != want.ID || got.Position != want.Position {
+				t.Errorf("resumed with %+v, want event %s at %d", got, want.ID, want.Position)
+			}
+		}
+	})
 }
 
 // fixtureLine is a line of a JSONL log as the store's documentation gives its fields.

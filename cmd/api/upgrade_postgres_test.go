@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/eventgraph/eventgraph/store/postgres"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
+)
+
+// TestMain_upgradeFromEarlierReleasesOnPostgres is TestMain_upgradeFromEarlierReleases on
+// PostgreSQL: it starts today's server on schemas that servers of earlier commits wrote, as an
+// operator upgrading in place does, and checks the same (events, read models, command ids, the
+// saga, expected versions, a subscription resuming), and that the schema is migrated to today's
+// version. Each testdata/upgrade-postgres/<commit> holds schema.sql, a pg_dump (--schema,
+// --no-owner, --no-privileges, --inserts) of the schema that commit's cmd/api wrote, taken
+// after its SIGTERM; server.json, the mutations it was sent with its answers, then its answer
+// to readModelsQuery; and events.json, its answer to an events query. Each was written by that
+// commit's cmd/api (git worktree add, go build ./cmd/api, curl, pg_dump), never by today's
+// code: do not regenerate them, add a directory for a later commit instead. The mutations are
+// those of testdata/upgrade/cffe413 (without the tab in a menu item's name, which these
+// commits refuse), then a placement without a command id and a rejected one.
+func TestMain_upgradeFromEarlierReleasesOnPostgres(t *testing.T) {
+	for _, tc := range []struct {
+		commit       string
+		what         string
+		sagaFailures int // see TestMain_upgradeFromEarlierReleases
+	}{
+		{"ea138ef", "2026-12-03: schema version 2 (no checkpoints: the saga reads the log from its start), bare saga command ids", 1},
+		{"b1bb84e", "2026-12-03: version 3, the saga's checkpoint, bare saga command ids", 0},
+		{"0a9f885", "2026-12-05: version 4, snapshots of the restaurant state's second revision, bare saga command ids", 0},
+		{"c92d268", "2026-12-06: version 5, the release before migration 6 (log_head and streams tables), saga/ command ids", 0},
+	} {
+		t.Run(tc.commit+", "+tc.what, func(t *testing.T) {
+			src := filepath.Join("testdata", "upgrade-postgres", tc.commit)
+			var fx upgradeFixture
+			readFixtureJSON(t, filepath.Join(src, "server.json"), &fx)
+			var events []struct {
+				ID       string            `json:"id"`
+				Position int64             `json:"position"`
+				StreamID string            `json:"streamId"`
+				Version  int               `json:"version"`
+				Type     string            `json:"type"`
+				Time     time.Time         `json:"time"`
+				Data     any               `json:"data"`
+				Metadata map[string]string `json:"metadata"`
+			}
+			readFixtureJSON(t, filepath.Join(src, "events.json"), &events)
+			lines := make([]fixtureLine, len(events))
+			for i, e := range events {
+				lines[i] = fixtureLine{Position: e.Position, Stream: e.StreamID, Version: e.Version, ID: e.ID,
+					Type: e.Type, Time: e.Time, Data: e.Data, Metadata: e.Metadata}
+			}
+
+			url := pgtest.URL(t)
+			schema := pgtest.Schema(t, url)
+			restoreDump(t, url, filepath.Join(src, "schema.sql"), schema)
+
+			m, _ := startMain(t, "--store", "postgres", "--postgres-url", url, "--postgres-schema", schema, "--snapshot-every", "2")
+			awaitReady(t, m)
+			if v := schemaVersion(t, url, schema); v != postgres.SchemaVersion() {
+				t.Errorf("schema at version %d after the start, want %d", v, postgres.SchemaVersion())
+			}
+			c := newClient(t, m.URL()+"/graphql")
+			checkUpgraded(t, c, fx, lines, tc.sagaFailures)
+		})
+	}
+}
+
+// readFixtureJSON decodes the JSON file at path into v.
+func readFixtureJSON(tb testing.TB, path string, v any) {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+}
+
+// dumpSchema finds the schema a pg_dump creates.
+var dumpSchema = regexp.MustCompile(`(?m)^CREATE SCHEMA ([a-z0-9_]+);$`)
+
+// restoreDump runs the plain pg_dump of one schema at path, as psql would, into the schema
+// named schema instead of the one it was taken of (it must not exist yet). The dump's psql
+// meta-commands (\restrict and \unrestrict, which newer pg_dumps write around it) are left out.
+func restoreDump(tb testing.TB, url, path, schema string) {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := dumpSchema.FindSubmatch(b)
+	if m == nil {
+		tb.Fatalf("%s creates no schema", path)
+	}
+	var sql strings.Builder
+	for line := range strings.Lines(string(b)) {
+		if !strings.HasPrefix(line, `\`) {
+			sql.WriteString(line)
+		}
+	}
+	// The dump names its schema, in statements and as the append function's search_path.
+	script := regexp.MustCompile(`\b`+string(m[1])+`\b`).ReplaceAllLiteralString(sql.String(), schema)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, script); err != nil { // no arguments: the simple protocol, many statements
+		tb.Fatalf("restore %s: %v", path, err)
+	}
+}
+
+// schemaVersion returns the newest migration the schema records.
+func schemaVersion(tb testing.TB, url, schema string) int {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var v int
+	if err := conn.QueryRow(ctx, `SELECT max(version) FROM `+pgx.Identifier{schema, "schema_migrations"}.Sanitize()).Scan(&v); err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
