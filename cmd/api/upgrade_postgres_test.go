@@ -37,6 +37,7 @@ func TestMain_upgradeFromEarlierReleasesOnPostgres(t *testing.T) {
 		{"ea138ef", "2026-12-03: schema version 2 (no checkpoints: the saga reads the log from its start), bare saga command ids", 1},
 		{"b1bb84e", "2026-12-03: version 3, the saga's checkpoint, bare saga command ids", 0},
 		{"0a9f885", "2026-12-05: version 4, snapshots of the restaurant state's second revision, bare saga command ids", 0},
+		{"2bceaa5", "2026-12-05: version 5 with migration 5 as that commit first wrote it (its index on the events' types themselves, which migration 7 rebuilds), bare saga command ids", 0},
 		{"c92d268", "2026-12-06: version 5, the release before migration 6 (log_head and streams tables), saga/ command ids", 0},
 	} {
 		t.Run(tc.commit+", "+tc.what, func(t *testing.T) {
@@ -68,6 +69,9 @@ func TestMain_upgradeFromEarlierReleasesOnPostgres(t *testing.T) {
 			awaitReady(t, m)
 			if v := schemaVersion(t, url, schema); v != postgres.SchemaVersion() {
 				t.Errorf("schema at version %d after the start, want %d", v, postgres.SchemaVersion())
+			}
+			if def := typeIndexDef(t, url, schema); !strings.Contains(def, "md5(type)") {
+				t.Errorf("the events' type index after the start: %s, want it on md5(type)", def)
 			}
 			c := newClient(t, m.URL()+"/graphql")
 			checkUpgraded(t, c, fx, lines, tc.sagaFailures)
@@ -125,15 +129,32 @@ func restoreDump(tb testing.TB, url, path, schema string) {
 // schemaVersion returns the newest migration the schema records.
 func schemaVersion(tb testing.TB, url, schema string) int {
 	tb.Helper()
+	var v int
+	queryOne(tb, url, `SELECT max(version) FROM `+pgx.Identifier{schema, "schema_migrations"}.Sanitize(), &v)
+	return v
+}
+
+// typeIndexDef returns the definition of the schema's index on the events' types.
+func typeIndexDef(tb testing.TB, url, schema string) string {
+	tb.Helper()
+	var def string
+	queryOne(tb, url, `SELECT pg_get_indexdef(to_regclass(`+quoteLiteral(pgx.Identifier{schema, "events_type_position"}.Sanitize())+`))`, &def)
+	return def
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// queryOne runs a query of one row and column on a connection of its own and scans it into v.
+func queryOne(tb testing.TB, url, query string, v any) {
+	tb.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	var v int
-	if err := conn.QueryRow(ctx, `SELECT max(version) FROM `+pgx.Identifier{schema, "schema_migrations"}.Sanitize()).Scan(&v); err != nil {
-		tb.Fatal(err)
+	if err := conn.QueryRow(ctx, query).Scan(v); err != nil {
+		tb.Fatalf("%s: %v", query, err)
 	}
-	return v
 }
