@@ -142,6 +142,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err == nil {
 		err = checkIndexes(ctx, conn, o.schema)
 	}
+	if err == nil {
+		err = checkAppendFunction(ctx, conn, o.schema)
+	}
 	_ = conn.Close(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, err
