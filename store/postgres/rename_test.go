@@ -57,3 +57,27 @@ func TestOpen_refusesARenamedSchema(t *testing.T) {
 		t.Errorf("the other log's head = %d, %v; want 0: nothing of the renamed schema's", h, err)
 	}
 }
+
+// TestOpen_schemaNamesThatNeedQuoting: a schema whose name PostgreSQL quotes in a search_path
+// (capitals, a space, a comma, a quote, non-ASCII letters) is opened, appended to and opened
+// again: its function's search_path is found to name it.
+func TestOpen_schemaNamesThatNeedQuoting(t *testing.T) {
+	ctx := t.Context()
+	url := pgtest.URL(t)
+	prefix := pgtest.Schema(t, url)
+	for _, suffix := range []string{"_Tenant", " a b", ",x", `"q"`, "_ünï", "$1"} {
+		name := prefix + suffix
+		pgtest.DropAtEnd(t, url, name)
+		for i := range 2 {
+			s, err := postgres.Open(ctx, url, postgres.WithSchema(name))
+			if err != nil {
+				t.Fatalf("Open %q (%d): %v", name, i+1, err)
+			}
+			a, err := s.Append(ctx, "a", store.Any, store.EventData{Type: "T", Data: []byte(`1`)})
+			s.Close()
+			if err != nil || a.Position != store.Position(i+1) {
+				t.Errorf("Append to %q (%d) = %+v, %v; want position %d", name, i+1, a, err, i+1)
+			}
+		}
+	}
+}
