@@ -62,3 +62,23 @@ func TestStore_conformanceShared(t *testing.T) {
 	h.SharedEvents = true
 	storetest.Run(t, h)
 }
+
+// TestStore_modelSmallTailCache runs the model check on a tail cache of three events, so that
+// its reads, subscriptions and type queries mostly fall back to the file.
+func TestStore_modelSmallTailCache(t *testing.T) {
+	h := harness(jsonl.WithNoSync(), jsonl.WithTailCache(3))
+	for _, c := range storetest.Checks(h) {
+		if c.Name == "random operations agree with a model" {
+			c.Run(t, h)
+			return
+		}
+	}
+	t.Fatal("no model check")
+}
+
+// FuzzModel runs random sequences of operations, restarts among them, against the store
+// and a model of the contract (see storetest.FuzzModel): `go test -fuzz FuzzModel
+// ./store/jsonl` explores beyond the conformance suite's fixed seeds.
+func FuzzModel(f *testing.F) {
+	storetest.FuzzModel(f, harness(jsonl.WithNoSync(), jsonl.WithTailCache(3)))
+}

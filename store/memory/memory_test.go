@@ -27,3 +27,11 @@ func TestStore_packed(t *testing.T) {
 		storetest.Run(t, storetest.Harness{New: func(tb testing.TB) store.Store { return sharedReads{newStore(tb)} }, SharedEvents: true, ReadsEndAtIterationStart: true})
 	})
 }
+
+// FuzzModel runs random sequences of operations against the memory store and a model of the
+// contract (see storetest.FuzzModel): `go test -fuzz FuzzModel ./store/memory` explores beyond
+// the conformance suite's fixed seeds. The log packs all but its newest events, so that reads
+// meet packed chunks too.
+func FuzzModel(f *testing.F) {
+	storetest.FuzzModel(f, storetest.Harness{New: func(testing.TB) store.Store { return memory.NewPacking(1) }, ReadsEndAtIterationStart: true})
+}

@@ -25,9 +25,11 @@ func open(tb testing.TB, opts ...postgres.Option) (*postgres.Store, string) {
 }
 
 // harness runs the conformance suite on stores in fresh schemas; Reopen closes the store
-// (and its pool) and opens the same schema again.
+// (and its pool) and opens the same schema again. Every operation of the model check is a
+// round trip or more, so its sequences are shorter than the suite's default.
 func harness(opts ...postgres.Option) storetest.Harness {
 	return storetest.Harness{
+		ModelSteps: 60,
 		New: func(tb testing.TB) store.Store {
 			tb.Helper()
 			s, _ := open(tb, opts...)

@@ -475,6 +475,25 @@ func (s sharesReadAll) ReadAll(ctx context.Context, after store.Position) iter.S
 // Broken restarts, for durableReloading: each changes how an event reads back after a
 // restart, as a store that encodes and decodes what it keeps would by mistake.
 
+// eachEvent returns a restart that passes each event through f.
+func eachEvent(f func(store.Event) store.Event) func([]store.Event) []store.Event {
+	return func(events []store.Event) []store.Event {
+		for i, e := range events {
+			events[i] = f(e)
+		}
+		return events
+	}
+}
+
+// losesLast loses the log's last event, as a recovery that cuts a torn tail one line too
+// far back would.
+func losesLast(events []store.Event) []store.Event {
+	if len(events) == 0 {
+		return events
+	}
+	return events[:len(events)-1]
+}
+
 // unescapesSlash turns \/ in data into /.
 func unescapesSlash(e store.Event) store.Event {
 	e.Data = bytes.ReplaceAll(e.Data, []byte(`\/`), []byte(`/`))
@@ -977,4 +996,49 @@ type streamTypesFromStart struct{ *memory.Store }
 
 func (s streamTypesFromStart) ReadStreamTypes(ctx context.Context, stream string, _ store.Version, types []string) iter.Seq2[store.Event, error] {
 	return s.Store.ReadStreamTypes(ctx, stream, 0, types)
+}
+
+// remembersRefused counts a stream as existing once an append has named it, also one that
+// was refused, so that StreamExists then passes on a stream with no events.
+type remembersRefused struct {
+	*memory.Store
+	mu    *sync.Mutex
+	named map[string]bool
+}
+
+func (s remembersRefused) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if expected == store.StreamExists && s.named[stream] {
+		expected = store.Any
+	}
+	s.named[stream] = true
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// versionsByAppend answers StreamVersion from versions of its own that Append keeps and
+// AppendEvents forgets: one write path that misses a cache.
+type versionsByAppend struct {
+	*memory.Store
+	mu       *sync.Mutex
+	versions map[string]store.Version
+}
+
+func (s versionsByAppend) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	if err == nil {
+		s.versions[stream] = a.Version
+	}
+	return a, err
+}
+
+func (s versionsByAppend) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	if _, err := s.Store.StreamVersion(ctx, stream); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.versions[stream], nil
 }

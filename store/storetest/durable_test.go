@@ -176,9 +176,10 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 	return durableReloading(wrap, nil, opts...)
 }
 
-// durableReloading is durable with a restart that passes each kept event through reload,
-// when it is not nil, before the new store holds it: a restart that changes events.
-func durableReloading(wrap func(*memory.Store) store.Store, reload func(store.Event) store.Event, opts ...memory.Option) storetest.Harness {
+// durableReloading is durable with a restart that passes the kept events through reload,
+// when it is not nil, before the new store holds them: a restart that changes or loses
+// events.
+func durableReloading(wrap func(*memory.Store) store.Store, reload func([]store.Event) []store.Event, opts ...memory.Option) storetest.Harness {
 	newKeeper := func(mem *memory.Store) *keeper { return &keeper{Store: wrap(mem), mem: mem} }
 	return storetest.Harness{
 		New:                      func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
@@ -193,6 +194,9 @@ func durableReloading(wrap func(*memory.Store) store.Store, reload func(store.Ev
 			k.mu.Lock()
 			events, checkpoints, snapshots := k.saved, k.checkpoints, k.snapshots
 			k.mu.Unlock()
+			if reload != nil {
+				events = reload(slices.Clone(events))
+			}
 			var mu sync.Mutex
 			next := 0 // the clock replays the original times, then runs normally
 			clock := func() time.Time {
@@ -206,9 +210,6 @@ func durableReloading(wrap func(*memory.Store) store.Store, reload func(store.Ev
 			}
 			mem := memory.New(append(opts, memory.WithClock(clock))...)
 			for _, e := range events {
-				if reload != nil {
-					e = reload(e)
-				}
 				d := store.EventData{ID: e.ID, Type: e.Type, Data: e.Data, Metadata: e.Metadata}
 				if _, err := mem.Append(context.Background(), e.StreamID, e.Version-1, d); err != nil {
 					tb.Fatalf("reopen: %v", err)

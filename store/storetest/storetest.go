@@ -26,7 +26,9 @@
 // ids as opaque strings; the optional interfaces a store implements (store.Header,
 // store.StreamVersioner, store.TypeReader, store.StreamTypeReader, store.EventsAppender, store.HandoverAppender,
 // store.Checkpointer, store.Snapshotter); and, when the harness can restart the store, the
-// same events, spelled the same, after a restart.
+// same events, spelled the same, after a restart. Besides these examples, random sequences
+// of appends, invalid appends, reads and restarts, from fixed seeds, must give the answers a
+// reference model of the contract gives (FuzzModel explores further).
 //
 // A store must also keep its own copies: changing an appended EventData, or an Event it
 // returned (from a reader, a subscription, ReadAllTypes or AppendEvents), must not change
@@ -76,6 +78,10 @@ type Harness struct {
 	// Timeout bounds each wait for something a correct store delivers promptly; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// ModelSteps is the number of operations in each of the model check's random
+	// sequences; 0 means DefaultModelSteps. A store whose every operation is a round trip
+	// to a server may ask for fewer.
+	ModelSteps int
 }
 
 func (h Harness) maxEventSize() int {
@@ -149,6 +155,7 @@ func Checks(h Harness) []Check {
 		{"returned committed events are as read, and copies (store.EventsAppender)", checkEventsAppender},
 		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
 		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
+		{"random operations agree with a model", checkModel},
 	}
 	if !h.SharedEvents {
 		checks = append(checks,
