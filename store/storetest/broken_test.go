@@ -760,11 +760,12 @@ type leaksReadAhead struct{ *memory.Store }
 
 func (s leaksReadAhead) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
-		n := 0
+		n, last := 0, after
 		for e, err := range s.Store.ReadAll(ctx, after) {
 			if !yield(e, err) || err != nil {
 				return
 			}
+			last = e.Position
 			if n++; n == 1000 {
 				break
 			}
@@ -775,7 +776,7 @@ func (s leaksReadAhead) ReadAll(ctx context.Context, after store.Position) iter.
 		ahead := make(chan store.Event)
 		go func() {
 			defer close(ahead)
-			for e, err := range s.Store.ReadAll(ctx, after+1000) {
+			for e, err := range s.Store.ReadAll(ctx, last) {
 				if err != nil {
 					return
 				}

@@ -17,6 +17,9 @@ import (
 // opSize is the number of bytes that encode one operation.
 const opSize = 8
 
+// bulkBatch is the size of the model check's few large batches.
+const bulkBatch = 500
+
 // Operation kinds, chosen by an operation's first byte modulo kindSpan: the spans give
 // appends about half the operations.
 type opKind int
@@ -33,6 +36,11 @@ const (
 	opHead
 	opStreamVersion
 	opReopen
+	opSaveSnapshot
+	opSnapshot
+	opSaveCheckpoint
+	opCheckpoint
+	opLive
 )
 
 // kindSpans maps an operation's first byte, modulo len, to its kind.
@@ -48,6 +56,8 @@ var kindSpans = []opKind{
 	opHead,
 	opStreamVersion, opStreamVersion,
 	opReopen,
+	opSaveSnapshot, opSnapshot, opSaveCheckpoint, opCheckpoint,
+	opLive, opLive, opLive,
 }
 
 // modelStreams are the streams the operations append to, opaque strings as any; reads ask
@@ -75,11 +85,15 @@ func modelMetadata() []map[string]string {
 // An event's ID and Time are learned from the store the first time it returns them when
 // the store chose them (an empty id given; every time), and must not change after.
 type model struct {
-	events   []store.Event // by position - 1
-	versions map[string]store.Version
+	events      []store.Event // by position - 1
+	versions    map[string]store.Version
+	snapshots   map[string]store.Snapshot
+	checkpoints map[string][]store.Checkpoint // those a store may hold (see saveCheckpoint)
 }
 
-func newModel() *model { return &model{versions: map[string]store.Version{}} }
+func newModel() *model {
+	return &model{versions: map[string]store.Version{}, snapshots: map[string]store.Snapshot{}, checkpoints: map[string][]store.Checkpoint{}}
+}
 
 func (m *model) head() store.Position { return store.Position(len(m.events)) }
 
@@ -267,9 +281,14 @@ func readLimit(b byte) int {
 // eventsFor builds the batch an append operation writes: n events whose types, data
 // spellings, metadata and ids (given or left to the store) come from the operation's bytes,
 // with data and ids that tell the operation (the step-th of its sequence) and the event apart.
+// A few batches are large, so that a sequence's log grows past what stores read in one
+// chunk or keep in a cache.
 func eventsFor(o opBytes, step int) []store.EventData {
 	n := int(o[3]%4) + 1
-	if o[3] >= 248 {
+	switch {
+	case o[3] >= 250:
+		n = bulkBatch
+	case o[3] >= 240:
 		n = 12
 	}
 	types, metas, spellings := modelTypes(), modelMetadata(), jsonSpellings()

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -103,14 +105,17 @@ func (f *modelFailure) String() string {
 }
 
 // shrinkModel drops operations from ops, which fail (with f), while the rest still fails:
-// first halves, then smaller runs, then one at a time, as long as that helps. It returns
-// the shortest failing sequence found and its failure.
+// first halves, then smaller runs, then one at a time, as long as that helps (and at most
+// 400 runs, or five of the harness's timeouts). It returns the shortest failing sequence
+// found and its failure.
 func shrinkModel(tb testing.TB, h Harness, ops []opBytes, f *modelFailure) ([]opBytes, *modelFailure) {
+	// Bounded, in runs and in time: a run that fails by a timeout takes that long.
 	const maxRuns = 400
-	runs := 0
-	for chunk := len(ops) / 2; chunk >= 1 && runs < maxRuns; {
+	runs, deadline := 0, time.Now().Add(5*h.timeout())
+	more := func() bool { return runs < maxRuns && time.Now().Before(deadline) }
+	for chunk := len(ops) / 2; chunk >= 1 && more(); {
 		shrunk := false
-		for at := 0; at+chunk <= len(ops) && runs < maxRuns; {
+		for at := 0; at+chunk <= len(ops) && more(); {
 			try := slices.Concat(ops[:at], ops[at+chunk:])
 			runs++
 			if tf := runModel(tb, h, try, nil); tf != nil {
@@ -136,12 +141,136 @@ type modelRun struct {
 	m   *model
 	ran []string
 	n   *modelTally
+
+	// sub is a subscription that lives across operations (see live), or nil.
+	sub *liveSub
+}
+
+// liveSub is a subscription that runs beside the model check's operations: between
+// appends, restarts (after which it subscribes again where it left off) and reads, the
+// check takes the events it received now and then. It reads on its own goroutine, as a
+// subscriber that keeps up does, so that a store that holds up writers while a subscriber
+// handles an event fails the check rather than hangs it.
+type liveSub struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the subscription's goroutine has returned
+	notify chan struct{} // signalled when got grows or the subscription ends
+	mu     sync.Mutex
+	got    []store.Event
+	err    error // what the subscription ended with
+	ended  bool
+	taken  int            // how many of got the check has compared
+	at     store.Position // the position of the last event taken
+}
+
+// stopLive stops the live subscription, if there is one, and waits for its goroutine (as
+// long as a store that ends subscriptions with their context takes).
+func (r *modelRun) stopLive() string {
+	sub := r.sub
+	if sub == nil {
+		return ""
+	}
+	r.sub = nil
+	sub.cancel()
+	select {
+	case <-sub.done:
+		return ""
+	case <-time.After(r.h.timeout()):
+		return fmt.Sprintf("the live subscription did not end within %v of its context", r.h.timeout())
+	}
+}
+
+// live takes, from the live subscription (started first, from a position the operation
+// picks, when there is none), up to as many events as the operation says of those committed
+// since it last took one, and compares them with the model's: a subscription keeps up with
+// the log, whatever happened between two takes.
+func (r *modelRun) live(o opBytes) string {
+	if r.sub == nil {
+		after := store.Position(afterVersion(o[2], o[3], store.Version(r.m.head())))
+		if after < 0 || after > r.m.head() {
+			after = r.m.head() // one past the head would wait for positions the log may never reach
+		}
+		ctx, cancel := context.WithCancel(r.ctx)
+		seq, what := r.s.Subscribe(ctx, after), "Subscribe"
+		if _, ok := r.s.(store.SharedSubscriber); ok && o[6]%2 == 0 {
+			seq, what = store.SubscribeReadOnly(ctx, r.s, after), "SubscribeShared"
+		}
+		sub := &liveSub{cancel: cancel, done: make(chan struct{}), notify: make(chan struct{}, 1), at: after}
+		go sub.run(seq)
+		r.sub = sub
+		r.did("%s(%d), kept running", what, after)
+	}
+	sub := r.sub
+	n := min(int(o[4]%8)+1, int(r.m.head()-sub.at))
+	if n == 0 {
+		return ""
+	}
+	r.did("take %d events from the subscription, at %d", n, sub.at)
+	timeout := time.NewTimer(r.h.timeout())
+	defer timeout.Stop()
+	for {
+		sub.mu.Lock()
+		got, err, ended := sub.got[sub.taken:], sub.err, sub.ended
+		sub.mu.Unlock()
+		for _, e := range got[:min(n, len(got))] {
+			if d := r.m.match(sub.at+1, e); d != "" {
+				return fmt.Sprintf("the subscription, after position %d: %s", sub.at, d)
+			}
+			sub.at++
+			sub.taken++
+			r.n.readEvents++
+			n--
+		}
+		switch {
+		case n == 0:
+			return ""
+		case err != nil:
+			return fmt.Sprintf("the subscription, after position %d: %v", sub.at, err)
+		case ended:
+			return fmt.Sprintf("the subscription ended after position %d", sub.at)
+		}
+		select {
+		case <-sub.notify:
+		case <-timeout.C:
+			return fmt.Sprintf("the subscription yielded no event after position %d within %v (the head is %d)", sub.at, r.h.timeout(), r.m.head())
+		}
+	}
+}
+
+// run reads the subscription until it ends, keeping what it yields.
+func (sub *liveSub) run(seq iter.Seq2[store.Event, error]) {
+	defer close(sub.done)
+	defer sub.signal()
+	for e, err := range seq {
+		sub.mu.Lock()
+		if err != nil {
+			sub.err = err
+		} else {
+			sub.got = append(sub.got, e)
+		}
+		sub.mu.Unlock()
+		sub.signal()
+		if err != nil {
+			break
+		}
+	}
+	sub.mu.Lock()
+	sub.ended = true
+	sub.mu.Unlock()
+}
+
+func (sub *liveSub) signal() {
+	select {
+	case sub.notify <- struct{}{}:
+	default:
+	}
 }
 
 // modelTally counts what the model check's sequences did, so that it can tell it tried
 // every kind of answer.
 type modelTally struct {
-	appended, conflicts, invalid, readEvents, emptyReads, restarts int
+	appended, conflicts, invalid, readEvents, emptyReads, restarts, saved int
+	longest                                                               store.Position // the longest log a sequence made
 }
 
 // runModel runs ops on a new store from h and returns the first disagreement with the
@@ -159,12 +288,14 @@ func runModel(tb testing.TB, h Harness, ops []opBytes, n *modelTally) *modelFail
 	}
 	r := &modelRun{tb: tb, h: h, ctx: ctx, s: s, m: newModel(), n: n}
 	defer func() { _ = r.s.Close() }()
+	defer r.stopLive()
 	tb.Cleanup(func() { _ = r.s.Close() })
 	for i, o := range ops {
 		if msg := r.step(i, o); msg != "" {
 			return &modelFailure{step: i, ran: r.ran, msg: msg}
 		}
 	}
+	n.longest = max(n.longest, r.m.head())
 	return nil
 }
 
@@ -179,10 +310,17 @@ func (r *modelRun) step(i int, o opBytes) string {
 	stream := streams[int(o[1])%len(streams)]
 	switch o.kind() {
 	case opAppend:
-		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), eventsFor(o, i), false)
+		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), eventsFor(o, i), plainAppend)
 	case opAppendEvents:
-		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), eventsFor(o, i), true)
+		how := eventsAppend
+		if o[7]&0x80 != 0 {
+			how = handoverAppend
+		}
+		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), eventsFor(o, i), how)
 	case opAppendInvalid:
+		if o[7]%4 == 0 {
+			return r.appendCanceled(stream, o, i)
+		}
 		return r.appendInvalid(invalidFor(o, i, stream, r.m.versions[stream], r.h.maxEventSize()))
 	case opReadStream, opReadStreamTypes:
 		if o[1]%8 == 7 {
@@ -214,8 +352,13 @@ func (r *modelRun) step(i int, o opBytes) string {
 				return r.read(tr.ReadAllTypes(r.ctx, after, types), want, limit)
 			}
 		}
+		want := r.m.positions(after, func(store.Event) bool { return true })
+		if _, ok := r.s.(store.SharedReader); ok && o[6]%2 == 0 {
+			r.did("ReadAllShared(%d), stopped after %d (0: all)", after, limit)
+			return r.read(store.ReadAllReadOnly(r.ctx, r.s, after), want, limit)
+		}
 		r.did("ReadAll(%d), stopped after %d (0: all)", after, limit)
-		return r.read(r.s.ReadAll(r.ctx, after), r.m.positions(after, func(store.Event) bool { return true }), limit)
+		return r.read(r.s.ReadAll(r.ctx, after), want, limit)
 	case opSubscribe:
 		after := store.Position(afterVersion(o[2], o[3], store.Version(r.m.head())))
 		want := r.m.positions(after, func(store.Event) bool { return true })
@@ -224,13 +367,19 @@ func (r *modelRun) step(i int, o opBytes) string {
 			// Nothing to receive: a subscription would wait for the next append.
 			return r.headOp()
 		}
-		r.did("Subscribe(%d), stopped after %d (0: at the head, %d)", after, limit, r.m.head())
 		ctx, cancel := context.WithTimeout(r.ctx, r.h.timeout())
 		defer cancel()
 		if limit == 0 || limit > len(want) {
 			limit = len(want)
 		}
+		if _, ok := r.s.(store.SharedSubscriber); ok && o[6]%2 == 0 {
+			r.did("SubscribeShared(%d), stopped after %d events", after, limit)
+			return r.read(store.SubscribeReadOnly(ctx, r.s, after), want, limit)
+		}
+		r.did("Subscribe(%d), stopped after %d events", after, limit)
 		return r.read(r.s.Subscribe(ctx, after), want, limit)
+	case opLive:
+		return r.live(o)
 	case opStreamVersion:
 		if o[1]%8 == 7 {
 			stream = neverStream
@@ -253,6 +402,9 @@ func (r *modelRun) step(i int, o opBytes) string {
 			return r.headOp()
 		}
 		r.did("restart")
+		if msg := r.stopLive(); msg != "" {
+			return msg
+		}
 		s := r.h.Reopen(r.tb, r.s)
 		if s == nil {
 			r.tb.Fatal("Harness.Reopen returned nil")
@@ -261,6 +413,27 @@ func (r *modelRun) step(i int, o opBytes) string {
 		r.n.restarts++
 		r.tb.Cleanup(func() { _ = s.Close() })
 		return r.head("Head after the restart")
+	case opSaveSnapshot, opSnapshot:
+		sn, ok := r.s.(store.Snapshotter)
+		if !ok {
+			return r.headOp()
+		}
+		if o.kind() == opSaveSnapshot {
+			return r.saveSnapshot(sn, stream, o, i)
+		}
+		if o[2]%8 == 7 {
+			stream = neverStream
+		}
+		return r.snapshot(sn, stream)
+	case opSaveCheckpoint, opCheckpoint:
+		cp, ok := r.s.(store.Checkpointer)
+		if !ok {
+			return r.headOp()
+		}
+		if o.kind() == opSaveCheckpoint {
+			return r.saveCheckpoint(cp, o)
+		}
+		return r.checkpoint(cp, o)
 	}
 	return r.headOp()
 }
@@ -271,24 +444,36 @@ func (r *modelRun) headOp() string {
 	return r.head("Head")
 }
 
-// append appends events to stream expecting a version, through AppendEvents when
-// returned is set and the store has it, and compares the result with the model's.
-func (r *modelRun) append(stream string, expected store.Version, events []store.EventData, returned bool) string {
-	ea, ok := r.s.(store.EventsAppender)
-	returned = returned && ok
-	name := "Append"
-	if returned {
-		name = "AppendEvents"
+// How the model check appends: Append, or, when the store has them, AppendEvents or
+// AppendHandover (which return the committed events).
+const (
+	plainAppend = iota
+	eventsAppend
+	handoverAppend
+)
+
+// append appends events to stream expecting a version, as how says (Append when the store
+// lacks the method), and compares the result with the model's.
+func (r *modelRun) append(stream string, expected store.Version, events []store.EventData, how int) string {
+	ea, _ := r.s.(store.EventsAppender)
+	ha, _ := r.s.(store.HandoverAppender)
+	if how == eventsAppend && ea == nil || how == handoverAppend && ha == nil {
+		how = plainAppend
 	}
+	returned := how != plainAppend
+	name := []string{"Append", "AppendEvents", "AppendHandover"}[how]
 	r.did("%s(%q, expected %s, %d events of types %q)", name, stream, fmtExpected(expected), len(events), eventTypes(events))
 	var (
 		a   store.Appended
 		got []store.Event
 		err error
 	)
-	if returned {
+	switch how {
+	case eventsAppend:
 		a, got, err = ea.AppendEvents(r.ctx, stream, expected, events...)
-	} else {
+	case handoverAppend:
+		a, got, err = ha.AppendHandover(r.ctx, stream, expected, events...)
+	default:
 		a, err = r.s.Append(r.ctx, stream, expected, events...)
 	}
 	actual := r.m.versions[stream]
@@ -316,7 +501,7 @@ func (r *modelRun) append(stream string, expected store.Version, events []store.
 	}
 	if returned {
 		if d := r.m.matchAll(r.m.positions(from, func(store.Event) bool { return true }), got, 0); d != "" {
-			return "AppendEvents returned events: " + d
+			return name + " returned events: " + d
 		}
 	}
 	return r.head("Head after the append")
@@ -331,6 +516,20 @@ func (r *modelRun) appendInvalid(in invalidAppend) string {
 	}
 	r.n.invalid++
 	return r.head("Head after the invalid append")
+}
+
+// appendCanceled makes an append, valid but for its context, which has ended: it must fail
+// with the context's error and write nothing.
+func (r *modelRun) appendCanceled(stream string, o opBytes, step int) string {
+	events := eventsFor(o, step)
+	r.did("Append(%q, expected Any, %d events) with a canceled context", stream, len(events))
+	ctx, cancel := context.WithCancel(r.ctx)
+	cancel()
+	if a, err := r.s.Append(ctx, stream, store.Any, events...); !errors.Is(err, context.Canceled) {
+		return fmt.Sprintf("Append with a canceled context = %+v, %v, want context.Canceled", a, err)
+	}
+	r.n.invalid++
+	return r.head("Head after the canceled append")
 }
 
 // read drains seq, stopping after limit events when limit > 0, and compares what it

@@ -131,7 +131,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "ignores the context of iterators",
 			wrap:     func(s *memory.Store) store.Store { return ignoresContext{s} },
-			mustFail: []string{"context cancellation stops iterators", "stopping early leaks no goroutine"},
+			mustFail: []string{"context cancellation stops iterators", "stopping early leaks no goroutine", model},
 		},
 		{
 			name:     "subscriptions share the stored events",
@@ -176,7 +176,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "writes an append whose context ended, from the second on",
 			wrap:     func(s *memory.Store) store.Store { return writesWhenCanceled{s, new(atomic.Int64)} },
-			mustFail: []string{"canceled append writes nothing"},
+			mustFail: []string{"canceled append writes nothing", model},
 		},
 		{
 			name:     "stream version one behind",
@@ -186,7 +186,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "returns handed-over data as given, not compacted",
 			wrap:     func(s *memory.Store) store.Store { return returnsRawData{s} },
-			mustFail: []string{"handed-over events are committed as any (store.HandoverAppender)"},
+			mustFail: []string{"handed-over events are committed as any (store.HandoverAppender)", model},
 		},
 		{
 			name:     "keeps working after Close",
