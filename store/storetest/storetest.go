@@ -27,8 +27,9 @@
 // store.StreamVersioner, store.TypeReader, store.StreamTypeReader, store.EventsAppender, store.HandoverAppender,
 // store.Checkpointer, store.Snapshotter); and, when the harness can restart the store, the
 // same events, spelled the same, after a restart. Besides these examples, random sequences
-// of appends, invalid appends, reads and restarts, from fixed seeds, must give the answers a
-// reference model of the contract gives (FuzzModel explores further).
+// of appends, invalid appends, reads, subscriptions, snapshots, checkpoints and restarts,
+// from fixed seeds, must give the answers a reference model of the contract gives
+// (FuzzModel explores further).
 //
 // A store must also keep its own copies: changing an appended EventData, or an Event it
 // returned (from a reader, a subscription, ReadAllTypes or AppendEvents), must not change

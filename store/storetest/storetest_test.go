@@ -225,7 +225,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			// is up to the scheduler: not listed.
 			name:     "starts a subscription past the head at the head",
 			wrap:     func(s *memory.Store) store.Store { return clampsToHead{s} },
-			mustFail: []string{"subscribe past the head"},
+			mustFail: []string{"subscribe past the head", model},
 		},
 		{
 			name:     "wraps the position or version a read starts after to 32 bits",
