@@ -63,10 +63,12 @@ func TestStore_conformanceShared(t *testing.T) {
 	storetest.Run(t, h)
 }
 
-// TestStore_modelSmallTailCache runs the model check on a tail cache of three events, so that
-// its reads, subscriptions and type queries mostly fall back to the file.
-func TestStore_modelSmallTailCache(t *testing.T) {
-	h := harness(jsonl.WithNoSync(), jsonl.WithTailCache(3))
+// TestStore_modelSmallBounds runs the model check on a tail cache of three events, so that
+// its subscriptions mostly fall back to the file, and a size limit of 4 KiB, so that it
+// appends events of exactly that size.
+func TestStore_modelSmallBounds(t *testing.T) {
+	h := harness(jsonl.WithNoSync(), jsonl.WithTailCache(3), jsonl.WithMaxEventSize(4096))
+	h.MaxEventSize = 4096
 	for _, c := range storetest.Checks(h) {
 		if c.Name == "random operations agree with a model" {
 			c.Run(t, h)
@@ -80,5 +82,7 @@ func TestStore_modelSmallTailCache(t *testing.T) {
 // and a model of the contract (see storetest.FuzzModel): `go test -fuzz FuzzModel
 // ./store/jsonl` explores beyond the conformance suite's fixed seeds.
 func FuzzModel(f *testing.F) {
-	storetest.FuzzModel(f, harness(jsonl.WithNoSync(), jsonl.WithTailCache(3)))
+	h := harness(jsonl.WithNoSync(), jsonl.WithTailCache(3), jsonl.WithMaxEventSize(4096))
+	h.MaxEventSize = 4096
+	storetest.FuzzModel(f, h)
 }

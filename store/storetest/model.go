@@ -310,6 +310,20 @@ func eventsFor(o opBytes, step int) []store.EventData {
 	return events
 }
 
+// maxAtLimit is the largest size limit at which the model check appends events of exactly
+// that size: at the default limit such events would make its reads slow.
+const maxAtLimit = 64 << 10
+
+// atLimit makes e's data a string that brings the event, in stream, to exactly limit bytes
+// as store.Prepare counts them.
+func atLimit(e *store.EventData, stream string, limit int) {
+	size := len(stream) + len(e.Type) + len(e.ID)
+	for k, v := range e.Metadata {
+		size += len(k) + len(v)
+	}
+	e.Data = []byte(`"` + strings.Repeat("x", max(limit-size-2, 0)) + `"`)
+}
+
 // invalidAppend is an append the contract refuses with store.ErrInvalid, writing nothing.
 type invalidAppend struct {
 	what     string

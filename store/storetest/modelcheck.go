@@ -316,7 +316,11 @@ func (r *modelRun) step(i int, o opBytes) string {
 	stream := streams[int(o[1])%len(streams)]
 	switch o.kind() {
 	case opAppend:
-		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), eventsFor(o, i), plainAppend)
+		events := eventsFor(o, i)
+		if limit := r.h.maxEventSize(); limit <= maxAtLimit && o[7]%16 == 15 {
+			atLimit(&events[len(events)-1], stream, limit)
+		}
+		return r.append(stream, expectedVersion(o[2], r.m.versions[stream]), events, plainAppend)
 	case opAppendEvents:
 		how := eventsAppend
 		if o[7]&0x80 != 0 {

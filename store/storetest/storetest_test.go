@@ -198,7 +198,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			wrap:     identity,
 			opts:     []memory.Option{memory.WithMaxEventSize(1000)},
 			maxSize:  2000,
-			mustFail: []string{"event size limit"},
+			mustFail: []string{"event size limit", model},
 		},
 		{
 			name:     "enforces a larger size limit than the harness says",
