@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +62,7 @@ func TestMain_upgradeFromEarlierReleasesOnPostgres(t *testing.T) {
 
 			url := pgtest.URL(t)
 			schema := pgtest.Schema(t, url)
-			restoreDump(t, url, filepath.Join(src, "schema.sql"), schema)
+			pgtest.RestoreDump(t, url, filepath.Join(src, "schema.sql"), schema)
 
 			m, _ := startMain(t, "--store", "postgres", "--postgres-url", url, "--postgres-schema", schema, "--snapshot-every", "2")
 			awaitReady(t, m)
@@ -88,41 +87,6 @@ func readFixtureJSON(tb testing.TB, path string, v any) {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		tb.Fatalf("%s: %v", path, err)
-	}
-}
-
-// dumpSchema finds the schema a pg_dump creates.
-var dumpSchema = regexp.MustCompile(`(?m)^CREATE SCHEMA ([a-z0-9_]+);$`)
-
-// restoreDump runs the plain pg_dump of one schema at path, as psql would, into the schema
-// named schema instead of the one it was taken of (it must not exist yet). The dump's psql
-// meta-commands (\restrict and \unrestrict, which newer pg_dumps write around it) are left out.
-func restoreDump(tb testing.TB, url, path, schema string) {
-	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m := dumpSchema.FindSubmatch(b)
-	if m == nil {
-		tb.Fatalf("%s creates no schema", path)
-	}
-	var sql strings.Builder
-	for line := range strings.Lines(string(b)) {
-		if !strings.HasPrefix(line, `\`) {
-			sql.WriteString(line)
-		}
-	}
-	// The dump names its schema, in statements and as the append function's search_path.
-	script := regexp.MustCompile(`\b`+string(m[1])+`\b`).ReplaceAllLiteralString(sql.String(), schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, script); err != nil { // no arguments: the simple protocol, many statements
-		tb.Fatalf("restore %s: %v", path, err)
 	}
 }
 

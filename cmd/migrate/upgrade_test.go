@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -66,7 +65,7 @@ func TestRun_logsOfEarlierReleases(t *testing.T) {
 func TestRun_continuesACopyAnEarlierReleaseBegan(t *testing.T) {
 	url := pgtest.URL(t)
 	schema := pgtest.Schema(t, url)
-	restoreDump(t, url, filepath.Join("testdata", "upgrade", "ea138ef", "schema.sql"), schema)
+	pgtest.RestoreDump(t, url, filepath.Join("testdata", "upgrade", "ea138ef", "schema.sql"), schema)
 	dir := copyUpgradeLog(t, "cffe413")
 	r := runMigrate(t, map[string]string{"EVENTGRAPH_POSTGRES_URL": url}, "--postgres-schema", schema, "--progress=false", dir)
 	if r.code != exitOK || r.stderr != "" || !strings.Contains(r.stdout, "already holds events 1-5 of the log, identical") ||
@@ -83,39 +82,5 @@ func TestRun_continuesACopyAnEarlierReleaseBegan(t *testing.T) {
 	var v int
 	if err := conn.QueryRow(ctx, `SELECT max(version) FROM `+pgx.Identifier{schema, "schema_migrations"}.Sanitize()).Scan(&v); err != nil || v != postgres.SchemaVersion() {
 		t.Errorf("schema at version %d (%v), want %d", v, err, postgres.SchemaVersion())
-	}
-}
-
-// dumpSchema finds the schema a pg_dump creates.
-var dumpSchema = regexp.MustCompile(`(?m)^CREATE SCHEMA ([a-z0-9_]+);$`)
-
-// restoreDump runs the plain pg_dump of one schema at path, as psql would, into the schema
-// named schema instead of the one it was taken of (it must not exist yet). The dump's psql
-// meta-commands (\restrict and \unrestrict, which newer pg_dumps write around it) are left out.
-func restoreDump(tb testing.TB, url, path, schema string) {
-	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m := dumpSchema.FindSubmatch(b)
-	if m == nil {
-		tb.Fatalf("%s creates no schema", path)
-	}
-	var sql strings.Builder
-	for line := range strings.Lines(string(b)) {
-		if !strings.HasPrefix(line, `\`) {
-			sql.WriteString(line)
-		}
-	}
-	script := regexp.MustCompile(`\b`+string(m[1])+`\b`).ReplaceAllLiteralString(sql.String(), schema)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, script); err != nil { // no arguments: the simple protocol, many statements
-		tb.Fatalf("restore %s: %v", path, err)
 	}
 }
