@@ -122,3 +122,37 @@ func BenchmarkOrdersMemory(b *testing.B) {
 	}
 	b.ReportMetric(live, "live-B/order")
 }
+
+// BenchmarkOrdersMemoryDistinctItems is BenchmarkOrdersMemory for a load whose orders share no
+// item (three dishes of their own each): what keeping one copy of each list costs when no
+// list or item repeats.
+func BenchmarkOrdersMemoryDistinctItems(b *testing.B) {
+	const orders = 20000
+	uuid := func(kind, i int) string { return fmt.Sprintf("%08x-0000-4000-8000-%012x", kind, i) }
+	l := newLog(b)
+	for i := range orders {
+		id := uuid(2, i)
+		items := make([]restaurant.MenuItem, 3)
+		for d := range items {
+			items[d] = restaurant.MenuItem{MenuItemID: uuid(3, 3*i+d), Name: "Dish number " + strconv.Itoa(3*i+d), Price: "1" + strconv.Itoa(d) + ".50"}
+		}
+		l.add(order.OrderCreated{OrderID: id, RestaurantID: uuid(1, i%100), MenuItems: items})
+	}
+	var live float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := readmodel.NewOrders()
+		for _, e := range l.events {
+			if err := m.Apply(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		live = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / orders
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(live, "live-B/order")
+}

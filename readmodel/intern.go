@@ -16,14 +16,19 @@ import (
 // Lists are found by a hash of their items, so that a list costs a word of key however long
 // its strings: a load whose orders rarely repeat a list keeps little more than it did before.
 type itemLists struct {
-	seed  maphash.Seed
-	hash  func(l *itemLists, items []restaurant.MenuItem) uint64 // a field so that a test can force collisions
-	lists map[uint64][]restaurant.MenuItem                       // by hash
-	items map[restaurant.MenuItem]restaurant.MenuItem            // the one copy of each item in lists
+	seed maphash.Seed
+	hash func(l *itemLists, items []restaurant.MenuItem) uint64 // a field so that a test can force collisions
+	// hashItem hashes one item, a field for the same reason.
+	hashItem func(l *itemLists, it restaurant.MenuItem) uint64
+	lists    map[uint64][]restaurant.MenuItem // by hash
+	// items finds, by a hash of an item, the one copy of it: an element of a list kept
+	// before. A word a value, not a copy of the item's strings' headers in key and value
+	// (three times an item's size, most of a load's cost when no two orders share an item).
+	items map[uint64]*restaurant.MenuItem
 }
 
 func newItemLists() *itemLists {
-	return &itemLists{seed: maphash.MakeSeed(), hash: (*itemLists).hashOf, lists: make(map[uint64][]restaurant.MenuItem), items: make(map[restaurant.MenuItem]restaurant.MenuItem)}
+	return &itemLists{seed: maphash.MakeSeed(), hash: (*itemLists).hashOf, hashItem: (*itemLists).hashOfItem, lists: make(map[uint64][]restaurant.MenuItem), items: make(map[uint64]*restaurant.MenuItem)}
 }
 
 // get returns the kept list equal to items, keeping a copy of items first if there is none.
@@ -39,18 +44,22 @@ func (l *itemLists) get(items []restaurant.MenuItem) []restaurant.MenuItem {
 	}
 	kept = make([]restaurant.MenuItem, len(items))
 	for i, it := range items {
-		one, ok := l.items[it]
-		if !ok {
-			one = it
-			l.items[it] = it
+		kept[i] = it
+		ih := l.hashItem(l, it)
+		if one, ok := l.items[ih]; !ok {
+			l.items[ih] = &kept[i]
+		} else if *one == it { // else an item whose hash another has keeps its strings
+			kept[i] = *one
 		}
-		kept[i] = one
 	}
 	if !ok { // a list whose hash another list has (one in 2⁶⁴) shares only its items
 		l.lists[h] = kept
 	}
 	return kept
 }
+
+// hashOfItem hashes an item's strings.
+func (l *itemLists) hashOfItem(it restaurant.MenuItem) uint64 { return maphash.Comparable(l.seed, it) }
 
 // hashOf hashes the items' strings, each with its length, so that strings which run together
 // alike in two lists do not make them hash alike.
