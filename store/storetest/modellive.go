@@ -14,8 +14,9 @@ import (
 // other operations.
 
 // liveSub is a subscription that runs beside the model check's operations: between
-// appends, restarts (after which it subscribes again where it left off) and reads, the
-// check takes the events it received now and then. It reads on its own goroutine, as a
+// appends and reads, the check takes the events it received now and then. A restart ends it
+// (stopLive); the next step that takes from a subscription starts a new one, from a position
+// that step picks. It reads on its own goroutine, as a
 // subscriber that keeps up does, so that a store that holds up writers while a subscriber
 // handles an event fails the check rather than hangs it.
 type liveSub struct {
