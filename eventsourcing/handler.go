@@ -265,9 +265,9 @@ func (h *Handler[C, S, E]) handle(ctx context.Context, cmd C, meta *Meta) (Resul
 // handleLocked is handle with the stream's lock held: the command index's check, attempts
 // and their retries. A snapshot due is encoded into snap, for the caller to save.
 func (h *Handler[C, S, E]) handleLocked(ctx context.Context, cmd C, meta Meta, hash, stream string, repeatable bool, snap *pendingSnapshot) (Result, error) {
-	var repeatID string
+	var rep repeat
 	if repeatable {
-		repeatID = meta.CommandID
+		rep = repeat{id: meta.CommandID, former: meta.FormerCommandID, hash: hash}
 	}
 	for attempt := 0; ; attempt++ {
 		if repeatable {
@@ -283,7 +283,7 @@ func (h *Handler[C, S, E]) handleLocked(ctx context.Context, cmd C, meta Meta, h
 				return res, err
 			}
 		}
-		res, err := h.attempt(ctx, cmd, meta, hash, stream, repeatID, snap)
+		res, err := h.attempt(ctx, cmd, meta, hash, stream, rep, snap)
 		if err == nil || !errors.Is(err, store.ErrConflict) {
 			return res, err
 		}
@@ -362,7 +362,7 @@ func (h *Handler[C, S, E]) former(ctx context.Context, id, hash string) (res Res
 // never succeed would fix the id only to meet the real error next. The caller holds the
 // stream's lock.
 func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, stream string, reused error) error {
-	state, version, _, _, err := h.load(ctx, stream, "")
+	state, version, _, _, err := h.load(ctx, stream, repeat{})
 	if err != nil {
 		return reused
 	}
@@ -381,16 +381,26 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 	return reused
 }
 
+// repeat names the ids under which a command may have been recorded before: its own, when the
+// caller chose it (the command may be a repeat), and its former one (Meta.FormerCommandID),
+// whose events are this command's record only when they are of this very command (hash).
+type repeat struct{ id, former, hash string }
+
+// recorded reports whether e was written under one of r's ids, as r's command.
+func (r repeat) recorded(e store.Event) bool {
+	id := e.Metadata[MetadataCommandID]
+	return r.id != "" && id == r.id || r.former != "" && id == r.former && e.Metadata[MetadataCommandHash] == r.hash
+}
+
 // attempt loads, decides and appends once.
-//
-// repeatID is the command id when the caller chose it (the command may be a repeat).
-func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, stream, repeatID string, snap *pendingSnapshot) (Result, error) {
-	state, version, position, seen, err := h.load(ctx, stream, repeatID)
+func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, stream string, rep repeat, snap *pendingSnapshot) (Result, error) {
+	state, version, position, seen, err := h.load(ctx, stream, rep)
 	if err != nil {
 		return Result{}, err
 	}
 	if len(seen) > 0 {
-		// Another process handled the same command id since the index was consulted.
+		// Another process handled the same command id (or this command under its former
+		// id: a server of an earlier release) since the index was consulted.
 		if seen[0].Metadata[MetadataCommandHash] != hash {
 			return Result{}, fmt.Errorf("%w: %q", ErrCommandIDReused, meta.CommandID)
 		}
@@ -460,9 +470,9 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 
 // load folds the stream's events into the state, starting from the cached state when there
 // is one; it returns the stream's version, the position of its last event, and the events
-// written by the command id repeatID (if any) since the cached state. The caller holds the
-// stream's lock.
-func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
+// written under rep's ids (if any) since the cached state. The caller holds the stream's
+// lock.
+func (h *Handler[C, S, E]) load(ctx context.Context, stream string, rep repeat) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
 	c, cached := h.cache.get(stream)
 	if !cached {
 		c = cachedState[S]{state: h.agg.Decider.InitialState}
@@ -496,23 +506,23 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream, repeatID string) (s
 		if sc, ok := h.fromSnapshot(ctx, stream, c); ok {
 			if current == sc.version {
 				h.cache.put(stream, sc)
-				return h.seenBeforeSnapshot(ctx, stream, repeatID, sc)
+				return h.seenBeforeSnapshot(ctx, stream, rep, sc)
 			}
-			state, version, position, seen, err = h.fold(ctx, stream, repeatID, sc)
+			state, version, position, seen, err = h.fold(ctx, stream, rep, sc)
 			if err == nil && len(seen) == 0 {
-				return h.seenBeforeSnapshot(ctx, stream, repeatID, cachedState[S]{state: state, version: version, position: position})
+				return h.seenBeforeSnapshot(ctx, stream, rep, cachedState[S]{state: state, version: version, position: position})
 			}
 			return state, version, position, seen, err
 		}
 	}
-	return h.fold(ctx, stream, repeatID, c)
+	return h.fold(ctx, stream, rep, c)
 }
 
 // fold is load reading the stream's events after the cached state c. It is a function of
 // its own because the loop's body is a closure handed to the store's iterator: every
 // variable it touches moves to the heap when the function starts, and load's common case,
 // a stream as the cache left it, would pay for that without reading anything.
-func (h *Handler[C, S, E]) fold(ctx context.Context, stream, repeatID string, c cachedState[S]) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
+func (h *Handler[C, S, E]) fold(ctx context.Context, stream string, rep repeat, c cachedState[S]) (state S, version store.Version, position store.Position, seen []store.Event, err error) {
 	state, version, position = c.state, c.version, c.position
 	fail := func(err error) (S, store.Version, store.Position, []store.Event, error) {
 		h.cache.remove(stream) // Evolve may have changed the cached state in place
@@ -524,8 +534,7 @@ func (h *Handler[C, S, E]) fold(ctx context.Context, stream, repeatID string, c 
 			return fail(&StoreError{Op: "read", Stream: stream, Err: err})
 		}
 		version, position = e.Version, e.Position
-		if repeatID != "" && e.Metadata[MetadataCommandID] == repeatID &&
-			(len(seen) == 0 || seen[len(seen)-1].Version == e.Version-1) {
+		if rep.recorded(e) && (len(seen) == 0 || seen[len(seen)-1].Version == e.Version-1) {
 			seen = append(seen, e)
 		}
 		if !h.agg.Codec.Handles(e.Type) {

@@ -278,3 +278,56 @@ func TestHandler_Handle_commandIDUsedMeanwhile(t *testing.T) {
 		})
 	}
 }
+
+// TestHandler_Handle_formerCommandIDUsedMeanwhile: another process (a server of an earlier
+// release, during a rolling upgrade) handles the command under its former id after this
+// handler consulted its command index for both ids, and before it reads the stream. The
+// events the stream then holds under the former id are this command's record, as the index
+// would have said a moment earlier: the result is a duplicate and nothing is decided again
+// (a withdrawal is not made twice). A different command under the former id is not this
+// command's record: this one is decided, as when the index finds it (see Meta).
+func TestHandler_Handle_formerCommandIDUsedMeanwhile(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		snapshots bool
+		other     accountCmd // what the other process handles under the former id, meanwhile
+		wantNew   bool       // the command is decided and written
+	}{
+		{"the same command", false, withdraw{ID: "a", Amount: 20}, false},
+		{"the same command, from a snapshot", true, withdraw{ID: "a", Amount: 20}, false},
+		{"a different command", false, withdraw{ID: "a", Amount: 5}, true},
+		{"a different command, from a snapshot", true, withdraw{ID: "a", Amount: 5}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSnapStore(t)
+			ctx := context.Background()
+			var opts []eventsourcing.HandlerOption
+			if tt.snapshots {
+				// The other's withdrawal, the stream's third event, makes a snapshot: this
+				// handler starts from it, without reading the withdrawal.
+				opts = append(opts, eventsourcing.WithSnapshots(3, "r1"))
+			}
+			setup := newAccounts(s, opts...)
+			mustHandleAccount(t, setup, openAccount{ID: "a"}, eventsourcing.Meta{})
+			mustHandleAccount(t, setup, deposit{ID: "a", Amount: 50}, eventsourcing.Meta{})
+			other, this := newAccounts(s, opts...), newAccounts(s, opts...)
+			s.beforeStreamVersion = func() {
+				s.beforeStreamVersion = nil
+				if _, err := other.Handle(ctx, tt.other, eventsourcing.Meta{CommandID: "w-old"}); err != nil {
+					t.Errorf("other: %v", err)
+				}
+			}
+			res, err := this.Handle(ctx, withdraw{ID: "a", Amount: 20}, eventsourcing.Meta{CommandID: "w-new", FormerCommandID: "w-old"})
+			if err != nil || res.Duplicate == tt.wantNew {
+				t.Fatalf("Handle = %+v, %v; want a new result %v", res, err, tt.wantNew)
+			}
+			want := 3 // opened, deposited, the other's withdrawal
+			if tt.wantNew {
+				want++
+			}
+			if n := len(readStream(t, s, "account-a")); n != want {
+				t.Errorf("account-a holds %d events, want %d", n, want)
+			}
+		})
+	}
+}

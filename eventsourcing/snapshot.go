@@ -141,21 +141,24 @@ func nilPointer(v any) bool {
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
-// seenBeforeSnapshot completes a load that started from a snapshot: the events of the
-// command id repeatID at or before the snapshot's version were not read, and another
+// seenBeforeSnapshot completes a load that started from a snapshot: the events written
+// under rep's ids at or before the snapshot's version were not read, and another
 // process may have written them after the caller consulted the command index, so the
 // index (which catches up with the log) is asked again.
-func (h *Handler[C, S, E]) seenBeforeSnapshot(ctx context.Context, stream, repeatID string, c cachedState[S]) (S, store.Version, store.Position, []store.Event, error) {
-	if repeatID == "" {
-		return c.state, c.version, c.position, nil, nil
-	}
-	rec, events, ok, err := h.cfg.index.lookup(ctx, repeatID)
-	if err != nil {
-		var zero S
-		return zero, 0, 0, nil, err
-	}
-	if ok && rec.StreamID == stream {
-		return c.state, c.version, c.position, events, nil
+func (h *Handler[C, S, E]) seenBeforeSnapshot(ctx context.Context, stream string, rep repeat, c cachedState[S]) (S, store.Version, store.Position, []store.Event, error) {
+	for _, id := range [...]string{rep.id, rep.former} {
+		if id == "" {
+			continue
+		}
+		rec, events, ok, err := h.cfg.index.lookup(ctx, id)
+		if err != nil {
+			var zero S
+			return zero, 0, 0, nil, err
+		}
+		// Under the former id, only this very command is its record (see repeat).
+		if ok && rec.StreamID == stream && (id == rep.id || rec.Hash == rep.hash) {
+			return c.state, c.version, c.position, events, nil
+		}
 	}
 	return c.state, c.version, c.position, nil, nil
 }
