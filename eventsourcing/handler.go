@@ -386,10 +386,14 @@ func (h *Handler[C, S, E]) beforeReuse(ctx context.Context, cmd C, meta Meta, st
 // whose events are this command's record only when they are of this very command (hash).
 type repeat struct{ id, former, hash string }
 
-// recorded reports whether e was written under one of r's ids, as r's command.
+// recorded reports whether e was written under one of r's ids, as r's command. A command
+// whose caller chose no id has no former one either.
 func (r repeat) recorded(e store.Event) bool {
+	if r.id == "" {
+		return false // no lookup for the events a fold of a command without an id reads
+	}
 	id := e.Metadata[MetadataCommandID]
-	return r.id != "" && id == r.id || r.former != "" && id == r.former && e.Metadata[MetadataCommandHash] == r.hash
+	return id == r.id || r.former != "" && id == r.former && e.Metadata[MetadataCommandHash] == r.hash
 }
 
 // attempt loads, decides and appends once.
