@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"unicode/utf8"
 )
 
 // JSONCodec is a Codec of events that encoding/json encodes, each Go type under one name in
@@ -23,10 +24,10 @@ type JSONEventType[E any] struct {
 
 // JSONEvent is the Go type T, an event of the domain's event type E, under name in the log.
 // It panics when T is not an E (a wiring mistake, which Go's type parameters cannot rule out
-// at compile time), when name is empty, and when encoding/json does not round-trip a T (an
-// unexported field, a field tagged json:"-", an interface, a function...): the event would
-// come back from the log without that part, and Evolve fold something else than Decide
-// decided.
+// at compile time), when name is empty or not valid UTF-8 (a store refuses it as an event's
+// type), and when encoding/json does not round-trip a T (an unexported field, a field tagged
+// json:"-", an interface, a function...): the event would come back from the log without
+// that part, and Evolve fold something else than Decide decided.
 func JSONEvent[T, E any](name string) JSONEventType[E] {
 	typ := reflect.TypeFor[T]()
 	if !typ.AssignableTo(reflect.TypeFor[E]()) {
@@ -34,6 +35,9 @@ func JSONEvent[T, E any](name string) JSONEventType[E] {
 	}
 	if name == "" {
 		panic(fmt.Sprintf("eventsourcing: JSONEvent of %v: an empty name", typ))
+	}
+	if !utf8.ValidString(name) {
+		panic(fmt.Sprintf("eventsourcing: JSONEvent of %v: the name %q is not valid UTF-8, which no store takes as an event type", typ, name))
 	}
 	// Encoded from an interface value: pointer-receiver methods of a value type are not called.
 	if loss := lossIn(typ, "event", false, map[typeAt]bool{}); loss != "" {

@@ -108,6 +108,8 @@ func TestJSONCodec_wiringMistakesPanic(t *testing.T) {
 			eventsourcing.JSONEvent[rect, shapeEvent]("RectDrawn") // its methods are *rect's
 		}},
 		{"an empty name", "an empty name", func() { eventsourcing.JSONEvent[square, shapeEvent]("") }},
+		// Every append of such an event failed with store.ErrInvalid, as the codec was used.
+		{"a name that is not UTF-8", `"Drawn\xff" is not valid UTF-8`, func() { eventsourcing.JSONEvent[square, shapeEvent]("Drawn\xff") }},
 		// Its hidden field would come back from the log as 0: Evolve folds another event.
 		{"a type that encoding/json does not round-trip", "event.hidden is unexported", func() {
 			eventsourcing.JSONEvent[lossy, shapeEvent]("LossyDrawn")
