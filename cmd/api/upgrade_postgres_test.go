@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -43,21 +42,11 @@ func TestMain_upgradeFromEarlierReleasesOnPostgres(t *testing.T) {
 			src := filepath.Join("testdata", "upgrade-postgres", tc.commit)
 			var fx upgradeFixture
 			readFixtureJSON(t, filepath.Join(src, "server.json"), &fx)
-			var events []struct {
-				ID       string            `json:"id"`
-				Position int64             `json:"position"`
-				StreamID string            `json:"streamId"`
-				Version  int               `json:"version"`
-				Type     string            `json:"type"`
-				Time     time.Time         `json:"time"`
-				Data     any               `json:"data"`
-				Metadata map[string]string `json:"metadata"`
-			}
+			var events []apiEvent
 			readFixtureJSON(t, filepath.Join(src, "events.json"), &events)
 			lines := make([]fixtureLine, len(events))
 			for i, e := range events {
-				lines[i] = fixtureLine{Position: e.Position, Stream: e.StreamID, Version: e.Version, ID: e.ID,
-					Type: e.Type, Time: e.Time, Data: e.Data, Metadata: e.Metadata}
+				lines[i] = e.line()
 			}
 
 			url := pgtest.URL(t)

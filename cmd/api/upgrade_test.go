@@ -117,25 +117,13 @@ func checkUpgraded(t *testing.T, c *graphtest.Client, fx upgradeFixture, lines [
 	}
 
 	t.Run("every event reads back as the old server wrote it", func(t *testing.T) {
-		type event struct {
-			ID       string            `json:"id"`
-			Position int64             `json:"position"`
-			StreamID string            `json:"streamId"`
-			Version  int               `json:"version"`
-			Type     string            `json:"type"`
-			Time     time.Time         `json:"time"`
-			Data     any               `json:"data"`
-			Metadata map[string]string `json:"metadata"`
-		}
-		got := decode[struct{ Events []event }](t, gql(t, c,
+		got := decode[struct{ Events []apiEvent }](t, gql(t, c,
 			`{ events(first: 100) { id position streamId version type time data metadata } }`, nil)).Events
 		if len(got) != len(lines) {
 			t.Fatalf("%d events, want %d", len(got), len(lines))
 		}
-		for i, l := range lines {
-			want := event{ID: l.ID, Position: l.Position, StreamID: l.Stream, Version: l.Version,
-				Type: l.Type, Time: l.Time, Data: l.Data, Metadata: l.Metadata}
-			g := got[i]
+		for i, want := range lines {
+			g := got[i].line()
 			if !g.Time.Equal(want.Time) {
 				t.Errorf("event %d: time %v, want %v", i+1, g.Time, want.Time)
 			}
@@ -276,6 +264,25 @@ type fixtureLine struct {
 	Time     time.Time         `json:"time"`
 	Data     any               `json:"data"`
 	Metadata map[string]string `json:"metadata"`
+}
+
+// apiEvent is an event as the events query answers it; a PostgreSQL fixture's events.json
+// holds such an answer.
+type apiEvent struct {
+	ID       string            `json:"id"`
+	Position int64             `json:"position"`
+	StreamID string            `json:"streamId"`
+	Version  int               `json:"version"`
+	Type     string            `json:"type"`
+	Time     time.Time         `json:"time"`
+	Data     any               `json:"data"`
+	Metadata map[string]string `json:"metadata"`
+}
+
+// line is e as a line of the log holds it.
+func (e apiEvent) line() fixtureLine {
+	return fixtureLine{Position: e.Position, Stream: e.StreamID, Version: e.Version, ID: e.ID,
+		Type: e.Type, Time: e.Time, Data: e.Data, Metadata: e.Metadata}
 }
 
 // fixtureLines reads the lines of the log at path.
