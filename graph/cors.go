@@ -17,7 +17,8 @@ const CodeOriginNotAllowed = "ORIGIN_NOT_ALLOWED"
 // cors applies the origin policy of Config.AllowedOrigins to every browser request (those
 // with an Origin header): requests from other origins are refused with 403, CORS preflight
 // requests from allowed origins are answered here (204), and responses to allowed origins
-// carry Access-Control-Allow-Origin. Requests without Origin (curl, servers) pass untouched.
+// carry Access-Control-Allow-Origin, and Access-Control-Expose-Headers naming RequestIDHeader
+// (a fetch reads no other header than a few simple ones without it). Requests without Origin (curl, servers) pass untouched.
 // Credentials (cookies) are never allowed: the API authenticates with bearer tokens.
 func cors(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +45,7 @@ func cors(allowed []string, next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		h.Set("Access-Control-Expose-Headers", RequestIDHeader)
 		next.ServeHTTP(w, r)
 	})
 }

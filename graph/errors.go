@@ -99,6 +99,9 @@ func (p presenter) present(ctx context.Context, err error) *gqlerror.Error {
 		Locations:  gqlErr.Locations,
 		Extensions: map[string]any{"code": code},
 	}
+	if code == CodeInternal {
+		out.Extensions = internalExtensions(ctx)
+	}
 	for k, v := range ext {
 		out.Extensions[k] = v
 	}
@@ -196,5 +199,5 @@ func badInput(field, reason string) error {
 // recover turns a panic in a resolver into INTERNAL_SERVER_ERROR, logging the real cause.
 func (p presenter) recover(ctx context.Context, v any) error {
 	p.logger.ErrorContext(ctx, "graphql: panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": CodeInternal}}
+	return &gqlerror.Error{Message: internalMessage, Extensions: internalExtensions(ctx)}
 }

@@ -176,6 +176,9 @@ func TestHandler_OriginPolicy(t *testing.T) {
 				}
 			case acao != tt.origin:
 				t.Errorf("Access-Control-Allow-Origin %q, want %q", acao, tt.origin)
+			case !tt.preflight && res.Header.Get("Access-Control-Expose-Headers") != graph.RequestIDHeader:
+				// A page reads no other header without it: the request's id among them.
+				t.Errorf("Access-Control-Expose-Headers %q, want %s", res.Header.Get("Access-Control-Expose-Headers"), graph.RequestIDHeader)
 			}
 			if preflight := res.Header.Get("Access-Control-Allow-Methods") != ""; tt.method == http.MethodOptions && preflight != tt.preflight {
 				t.Errorf("answered as a preflight: %v, want %v (Allow %q)", preflight, tt.preflight, res.Header.Get("Allow"))

@@ -144,15 +144,15 @@ func (s *streamWriter) goAway() {
 	s.goingAway = true
 }
 
-// failedEvent is the event a failed subscription's stream gets before "complete": the error
-// a WebSocket subscription gets (see failSubscription).
-var failedEvent = func() []byte {
+// failedEvent returns the event a failed subscription's stream in ctx gets before
+// "complete": the error a WebSocket subscription gets (see failSubscription).
+func failedEvent(ctx context.Context) []byte {
 	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{
 		"message":    internalMessage + ": the subscription failed",
-		"extensions": map[string]any{"code": CodeInternal},
+		"extensions": internalExtensions(ctx),
 	}}})
 	return append(append([]byte("event: next\ndata: "), b...), "\n\n"...)
-}()
+}
 
 // Header returns w's header map. gqlgen sets headers only from the handler's goroutine,
 // before it writes.
@@ -187,7 +187,7 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 		case s.goingAway || s.ctx.Err() != nil:
 			return len(p), nil // cut off, not completed
 		case s.failed:
-			if _, err := s.w.Write(failedEvent); err != nil {
+			if _, err := s.w.Write(failedEvent(s.ctx)); err != nil {
 				return 0, err
 			}
 		}

@@ -149,6 +149,6 @@ func failSubscription(ctx context.Context) {
 	}
 	transport.AddSubscriptionError(ctx, &gqlerror.Error{
 		Message:    internalMessage + ": the subscription failed",
-		Extensions: map[string]any{"code": CodeInternal},
+		Extensions: internalExtensions(ctx),
 	})
 }

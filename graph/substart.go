@@ -57,7 +57,7 @@ func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graph
 	if err != nil {
 		return &gqlerror.Error{
 			Message:    "the event store did not tell where the log ends in time: subscribe again",
-			Extensions: map[string]any{"code": CodeInternal},
+			Extensions: internalExtensions(ctx),
 		}
 	}
 	op.Stats.SetExtension(startHeadStat, head)

@@ -105,9 +105,9 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			logger.Error("panic serving request", "method", truncate(r.Method, maxMethodLength), "path", shown(truncate(r.URL.Path, maxPathLength)),
+			logger.ErrorContext(r.Context(), "panic serving request", "method", truncate(r.Method, maxMethodLength), "path", shown(truncate(r.URL.Path, maxPathLength)),
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			writeError(w, r, http.StatusInternalServerError, codeInternal, "internal server error", nil)
+			writeError(w, r, http.StatusInternalServerError, codeInternal, "internal server error", requestIDExtension(r))
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -99,12 +99,14 @@ func TestLimitBody(t *testing.T) {
 
 func TestRecoverPanics(t *testing.T) {
 	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	h := recoverPanics(logger, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	logger := slog.New(requestIDHandler{slog.NewTextHandler(&logs, nil)})
+	h := withRequestID(recoverPanics(logger, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal detail")
-	}))
+	})))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil))
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req.Header.Set("X-Request-Id", "panicking-1")
+	h.ServeHTTP(rec, req)
 
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", rec.Code)
@@ -115,11 +117,13 @@ func TestRecoverPanics(t *testing.T) {
 			t.Errorf("response %q leaks %q", body, leak)
 		}
 	}
-	if code := decodeError(t, rec.Body.Bytes()).Errors[0].Extensions["code"]; code != "INTERNAL_SERVER_ERROR" {
-		t.Errorf("extensions.code %v, want INTERNAL_SERVER_ERROR", code)
+	ext := decodeError(t, rec.Body.Bytes()).Errors[0].Extensions
+	if ext["code"] != "INTERNAL_SERVER_ERROR" || ext["requestId"] != "panicking-1" {
+		t.Errorf("extensions %v, want code INTERNAL_SERVER_ERROR and requestId panicking-1", ext)
 	}
-	if !strings.Contains(logs.String(), "secret internal detail") || !strings.Contains(logs.String(), "stack=") {
-		t.Errorf("log %q: want the panic and its stack", logs.String())
+	if !strings.Contains(logs.String(), "secret internal detail") || !strings.Contains(logs.String(), "stack=") ||
+		!strings.Contains(logs.String(), "requestId=panicking-1") {
+		t.Errorf("log %q: want the panic, its stack and the request's id", logs.String())
 	}
 }
 

@@ -81,9 +81,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 func newLogger(c Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == LogJSON {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(requestIDHandler{slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestIDHandler{slog.NewTextHandler(w, opts)})
 }
 
 // openStore opens the store Config asks for.
@@ -229,8 +229,8 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	}
 	// guardHost inside deadlines: a refused request's unread body is then read away within
 	// the read deadline.
-	h := obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig,
-		guardHost(m.Config.Addr, m.Config.AllowedOrigins, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)))))
+	h := withRequestID(obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig,
+		guardHost(m.Config.Addr, m.Config.AllowedOrigins, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))))))
 	if started := m.requestStarted; started != nil {
 		next := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
