@@ -30,7 +30,7 @@ func (o *osFile) Truncate(size int64) error                { return o.f.Truncate
 func (o *osFile) Close() error                             { return o.guard.close(o.f.Close) }
 
 // makeDir creates dir and any parents it lacks, syncing the parent of each directory it
-// created: the log's own directory entry is synced when the log is created, but a power
+// created: the log's own directory entry is synced by every durable Open, but a power
 // failure could still lose a directory that was only just made, with the log in it.
 func makeDir(dir string) error {
 	var created []string

@@ -21,10 +21,11 @@ type config struct {
 
 	observer Observer
 	joined   func(appends int) // see withJoinHook
+	syncDir  func(dir string) error
 }
 
 func defaultConfig() config {
-	return config{maxSize: store.DefaultMaxEventSize, lineLimit: maxLine, now: time.Now, tail: DefaultTailCache, tailBytes: DefaultTailCacheBytes}
+	return config{maxSize: store.DefaultMaxEventSize, lineLimit: maxLine, now: time.Now, tail: DefaultTailCache, tailBytes: DefaultTailCacheBytes, syncDir: syncDir}
 }
 
 // WithNoSync makes Append return once the events are written to the operating system,
@@ -81,6 +82,12 @@ func WithTailCacheBytes(n int) Option {
 // for tests of group commit, which otherwise could only poll the store's state.
 func withJoinHook(joined func(appends int)) Option {
 	return func(c *config) { c.joined = joined }
+}
+
+// withDirSync makes Open sync the log's directory with sync instead of syncDir: a signal
+// for tests of what the File seam does not see.
+func withDirSync(sync func(dir string) error) Option {
+	return func(c *config) { c.syncDir = sync }
 }
 
 // withFile is WithFile (see there).

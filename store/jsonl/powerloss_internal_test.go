@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -518,4 +519,55 @@ func TestPowerLoss(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpen_syncsTheLogsDirectory: the File seam does not see directories, so TestPowerLoss
+// cannot tell whether the log's directory entry is durable. Open syncs the directory when
+// it creates the log; but an Open killed between the two (or a log put there by hand) left
+// an entry that a power failure could still take, and the next Open, finding the log,
+// synced nothing: every append its Store acknowledged could vanish with the entry. A
+// durable Open syncs the directory whenever it opens the log, and fails when it cannot;
+// WithNoSync and OpenReadOnly do not.
+func TestOpen_syncsTheLogsDirectory(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name     string
+		open     func(string, ...Option) (*Store, error)
+		opts     []Option
+		fail     error
+		wantSync bool
+	}{
+		{name: "Open", open: Open, wantSync: true},
+		{name: "Open whose directory sync fails", open: Open, fail: boom, wantSync: true},
+		{name: "Open WithNoSync", open: Open, opts: []Option{WithNoSync()}},
+		{name: "OpenReadOnly", open: OpenReadOnly},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// What an Open killed before its directory sync leaves: LOCK and an empty log.
+			dir := t.TempDir()
+			for _, name := range []string{lockName, LogFile} {
+				if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var synced []string
+			s, err := tt.open(dir, append(tt.opts, withDirSync(func(d string) error {
+				synced = append(synced, d)
+				return tt.fail
+			}))...)
+			if err == nil {
+				err = s.Close()
+			}
+			if tt.fail != nil && !errors.Is(err, tt.fail) {
+				t.Errorf("Open: %v, want the directory sync's error", err)
+			}
+			if tt.fail == nil && err != nil {
+				t.Errorf("Open: %v", err)
+			}
+			if want := slices.Contains(synced, dir); want != tt.wantSync {
+				t.Errorf("directories synced: %q; want %s synced: %v", synced, dir, tt.wantSync)
+			}
+		})
+	}
 }

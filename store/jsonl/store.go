@@ -180,8 +180,12 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 	} else {
 		_, statErr := os.Stat(path)
 		osf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-		if err == nil && errors.Is(statErr, os.ErrNotExist) {
-			if err = syncDir(dir); err != nil {
+		// The log's directory entry must be durable before an append is acknowledged: it is
+		// synced when the log is created, and by every durable Open, since an Open killed
+		// between creating the log and syncing its directory left an entry that a power
+		// failure could still take, with every append of the Stores after it.
+		if err == nil && (errors.Is(statErr, os.ErrNotExist) || !cfg.noSync) {
+			if err = cfg.syncDir(dir); err != nil {
 				osf.Close()
 				return nil, fmt.Errorf("jsonl: open: sync directory: %w", err)
 			}
