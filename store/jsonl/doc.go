@@ -64,8 +64,11 @@
 //
 // When a write fails, the file is cut back to its last commit (and, unless WithNoSync, the
 // cut synced, so that a power failure cannot bring back what the failed appends had
-// written), the append and those queued behind it fail, and later appends work. An append to the same stream that raced with a
-// failed one, expecting the version the stream still has, may have failed with store.ErrConflict
+// written; on a file system that may show a file's former bytes in a block written after
+// the cut, as ext4 with data=writeback can, a power failure during a later write could
+// still show the failed lines there, whole, and Open would take them), the append and
+// those queued behind it fail, and later appends work. An append to the same stream that
+// raced with a failed one, expecting the version the stream still has, may have failed with store.ErrConflict
 // meanwhile (versions are checked against the appends in flight); trying it again decides
 // it anew. When a sync fails (or the cut, or its sync, does), the state of
 // the file is unknown (the kernel may have dropped the unsynced pages), so every later
