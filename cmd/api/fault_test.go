@@ -319,3 +319,75 @@ func TestMain_failedStartUpClosesTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMain_startOnAFullDisk starts a server whose log holds an order placed but not yet
+// created (the saga's write was lost) on a disk that is full: the saga cannot write the
+// order, so the start-up replay cannot end. /readyz says which saga holds it back and
+// that it retries failing commands, where it answered only "replaying the log", which
+// sent an operator waiting for a replay that waited for room. Once there is room the saga
+// writes the order and the server becomes ready.
+func TestMain_startOnAFullDisk(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	args := []string{"--store", "jsonl", "--data", dir}
+	first, _ := startMain(t, args...)
+	c := newClient(t, first.URL()+"/graphql")
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("m1")}})
+	placed := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{
+		"in": map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"m1"}},
+	})).PlaceOrder
+	gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Drop the saga's OrderCreated, the log's last line, and its checkpoint past it.
+	path := filepath.Join(dir, jsonl.LogFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := strings.LastIndexByte(string(b[:len(b)-1]), '\n') + 1
+	if !strings.Contains(string(b[last:]), `"type":"OrderCreated"`) {
+		t.Fatalf("the log's last line is not the saga's OrderCreated: %s", b[last:])
+	}
+	if err := os.Truncate(path, int64(last)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, jsonl.CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	ff := &faultyFile{}
+	ff.failWrite.Store(true)
+	m := NewMain()
+	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { ff.File = f; return ff })}
+	logs := runMain(t, m, args...)
+	// The saga logs a retry before it counts it: the second line comes after the first count.
+	logs.await(t, `"saga retrying" twice`, func(string) bool {
+		return strings.Count(logs.String(), "no space left on device") >= 2 &&
+			strings.Count(logs.String(), "saga retrying") >= 2
+	})
+	resp, body := httpGet(t, m.URL()+"/readyz")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("GET /readyz on a full disk: %d %s, want 503", resp.StatusCode, body)
+	}
+	for _, want := range []string{"saga order-creation", "at position " + strconv.FormatInt(placed.Position-1, 10), "retried failed commands"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("GET /readyz on a full disk: %q, want it to say %q", body, want)
+		}
+	}
+	if strings.Contains(string(body), "space") {
+		t.Errorf("GET /readyz leaks the store's error: %q", body)
+	}
+
+	ff.failWrite.Store(false) // room again
+	awaitReady(t, m)
+	if resp, body := httpGet(t, m.URL()+"/readyz"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /readyz once there is room: %d %s, want 200", resp.StatusCode, body)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(logEvents(t, dir), " "); got != "restaurant-r1 restaurant-r1 order-o1" {
+		t.Errorf("log holds %s, want the restaurant, the placement and the order once", got)
+	}
+}

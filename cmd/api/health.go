@@ -32,9 +32,9 @@ func (o *observability) readyz(w http.ResponseWriter, r *http.Request) {
 // projection or saga has stopped on an error (its read model no longer follows the log:
 // queries with minPosition fail); the event store does not tell its head within
 // storeCheckTimeout (a PostgreSQL server down: every command would fail); the log is still
-// being replayed; the server is shutting down (from the signal on, through --shutdown-delay,
-// so that a load balancer stops sending requests before the listener closes). The reasons
-// are fit for a client: they never hold the store's error.
+// being replayed (see replaying); the server is shutting down (from the signal on, through
+// --shutdown-delay, so that a load balancer stops sending requests before the listener
+// closes). The reasons are fit for a client: they never hold the store's error.
 func (o *observability) notReady(ctx context.Context) string {
 	if o.leaving.Load() {
 		return "shutting down"
@@ -56,9 +56,34 @@ func (o *observability) notReady(ctx context.Context) string {
 		}
 	}
 	if !o.isReady() {
-		return "replaying the log"
+		return replaying(o.svc)
 	}
 	return ""
+}
+
+// replaying returns notReady's reason while the start-up replay goes on: it names the
+// projection or saga furthest behind and its position, and says so when that one has
+// retried failed commands, as a saga does while its writes fail (a full disk): the replay
+// then waits for the cause to go away, not for the log to be read.
+func replaying(svc *service.Service) string {
+	if svc == nil {
+		return "replaying the log"
+	}
+	status := svc.Status()
+	if len(status) == 0 {
+		return "replaying the log"
+	}
+	low := status[0]
+	for _, s := range status[1:] {
+		if s.Position < low.Position {
+			low = s
+		}
+	}
+	why := fmt.Sprintf("replaying the log: %s %s at position %d", low.Kind, low.Name, low.Position)
+	if low.Retries > 0 {
+		why += fmt.Sprintf(" has retried failed commands %d times (the server's log says why)", low.Retries)
+	}
+	return why
 }
 
 // healthz answers 200 while the process serves, and 503 once the event store has failed
