@@ -16,6 +16,9 @@ func harness(opts ...jsonl.Option) storetest.Harness {
 	return storetest.Harness{
 		// The log's reads end at its head as their iteration begins (see ReadAll).
 		ReadsEndAtIterationStart: true,
+		// Versions are checked against the appends in flight too (see the package
+		// documentation): a conflict may report a version readers do not see yet.
+		ConflictsCountAppendsInFlight: true,
 		New: func(tb testing.TB) store.Store {
 			tb.Helper()
 			s, err := jsonl.Open(tb.TempDir(), opts...)

@@ -1043,3 +1043,266 @@ func (s versionsByAppend) StreamVersion(ctx context.Context, stream string) (sto
 	defer s.mu.Unlock()
 	return s.versions[stream], nil
 }
+
+// headCache answers Head and StreamVersion from values each append stores after it has
+// committed, the last to store winning, as a store that caches its head outside the lock
+// that orders its appends would: an append that took an earlier position but stores later
+// moves them back. One append at a time, they are always right.
+type headCache struct {
+	*memory.Store
+	head     *atomic.Int64
+	versions *sync.Map // stream → store.Version
+}
+
+func newHeadCache(s *memory.Store) headCache {
+	return headCache{s, new(atomic.Int64), new(sync.Map)}
+}
+
+func (s headCache) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, err := s.Store.Append(ctx, stream, expected, events...)
+	if err == nil {
+		runtime.Gosched() // the window in which a later append stores first
+		s.head.Store(int64(a.Position))
+		s.versions.Store(stream, a.Version)
+	}
+	return a, err
+}
+
+func (s headCache) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	a, evs, err := s.Store.AppendEvents(ctx, stream, expected, events...)
+	if err == nil {
+		runtime.Gosched()
+		s.head.Store(int64(a.Position))
+		s.versions.Store(stream, a.Version)
+	}
+	return a, evs, err
+}
+
+func (s headCache) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.AppendEvents(ctx, stream, expected, events...)
+}
+
+func (s headCache) Head(ctx context.Context) (store.Position, error) {
+	p, err := s.Store.Head(ctx)
+	if c := store.Position(s.head.Load()); err == nil && c != 0 {
+		return c, nil
+	}
+	return p, err
+}
+
+func (s headCache) StreamVersion(ctx context.Context, stream string) (store.Version, error) {
+	v, err := s.Store.StreamVersion(ctx, stream)
+	if c, ok := s.versions.Load(stream); err == nil && ok {
+		return c.(store.Version), nil
+	}
+	return v, err
+}
+
+// commitsOutOfOrder takes positions in order, under a lock, but makes each append's
+// events visible after it has released the lock, so that a later position can become
+// visible before an earlier one, as with positions from a sequence in a SQL event store;
+// its reads skip the positions not yet visible (as a query sees only committed rows), and
+// its subscriptions read on from the last position they yielded, so that a subscriber that
+// read P+1 before P was visible never gets P: the classic sequence-gap bug.
+type commitsOutOfOrder struct {
+	inner  *memory.Store
+	mu     *sync.Mutex // orders appends
+	hidden *hiddenPositions
+}
+
+// hiddenPositions are positions taken but not yet visible.
+type hiddenPositions struct {
+	mu      sync.Mutex
+	hidden  map[store.Position]bool
+	changed chan struct{} // closed, and replaced, when a position becomes visible
+}
+
+func newCommitsOutOfOrder(s *memory.Store) commitsOutOfOrder {
+	return commitsOutOfOrder{s, new(sync.Mutex), &hiddenPositions{hidden: map[store.Position]bool{}, changed: make(chan struct{})}}
+}
+
+func (h *hiddenPositions) set(from, to store.Position, hide bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := from; p <= to; p++ {
+		if hide {
+			h.hidden[p] = true
+		} else {
+			delete(h.hidden, p)
+		}
+	}
+	if !hide {
+		close(h.changed)
+		h.changed = make(chan struct{})
+	}
+}
+
+func (h *hiddenPositions) is(p store.Position) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.hidden[p]
+}
+
+func (h *hiddenPositions) wait() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.changed
+}
+
+func (s commitsOutOfOrder) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	var a store.Appended
+	err := s.commit(ctx, len(events), func() (err error) {
+		a, err = s.inner.Append(ctx, stream, expected, events...)
+		return err
+	})
+	return a, err
+}
+
+func (s commitsOutOfOrder) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	var (
+		a   store.Appended
+		evs []store.Event
+	)
+	err := s.commit(ctx, len(events), func() (err error) {
+		a, evs, err = s.inner.AppendEvents(ctx, stream, expected, events...)
+		return err
+	})
+	return a, evs, err
+}
+
+func (s commitsOutOfOrder) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.AppendEvents(ctx, stream, expected, events...)
+}
+
+// commit takes the positions of an append of n events, made by write, under the lock, and
+// makes them visible after it has released it.
+func (s commitsOutOfOrder) commit(ctx context.Context, n int, write func() error) error {
+	s.mu.Lock()
+	head, err := s.inner.Head(ctx)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	from, to := head+1, head+store.Position(n)
+	s.hidden.set(from, to, true)
+	if err := write(); err != nil {
+		s.hidden.set(from, to, false) // it took no position
+		s.mu.Unlock()
+		return err
+	}
+	s.mu.Unlock()
+	runtime.Gosched() // the commit, after the lock
+	s.hidden.set(from, to, false)
+	return nil
+}
+
+// Head is the last position visible.
+func (s commitsOutOfOrder) Head(ctx context.Context) (store.Position, error) {
+	p, err := s.inner.Head(ctx)
+	for err == nil && p > 0 && s.hidden.is(p) {
+		p--
+	}
+	return p, err
+}
+
+// visible yields what seq yields but the events not yet visible.
+func (s commitsOutOfOrder) visible(seq iter.Seq2[store.Event, error]) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range seq {
+			if err == nil && s.hidden.is(e.Position) {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+func (s commitsOutOfOrder) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return s.visible(s.inner.ReadStream(ctx, stream, after))
+}
+
+func (s commitsOutOfOrder) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.visible(s.inner.ReadAll(ctx, after))
+}
+
+func (s commitsOutOfOrder) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for {
+			changed := s.hidden.wait()
+			for e, err := range s.ReadAll(ctx, after) {
+				if !yield(e, err) || err != nil {
+					return
+				}
+				after = e.Position
+			}
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				yield(store.Event{}, ctx.Err())
+				return
+			}
+		}
+	}
+}
+
+func (s commitsOutOfOrder) Close() error { return s.inner.Close() }
+
+// countsInFlight checks an append's expected version against the appends in flight, not
+// only the committed ones, as the JSONL store does (and documents): a conflict may report a
+// version that readers do not see yet. Each append commits after it has released the lock
+// its check holds, in the order of the checks.
+type countsInFlight struct {
+	*memory.Store
+	mu       *sync.Mutex // held for the check
+	commits  *sync.Mutex // held while committing, taken under mu so commits keep its order
+	versions map[string]store.Version
+}
+
+func newCountsInFlight(s *memory.Store) countsInFlight {
+	return countsInFlight{s, new(sync.Mutex), new(sync.Mutex), map[string]store.Version{}}
+}
+
+func (s countsInFlight) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, _, err := s.append(ctx, stream, expected, events, func() (store.Appended, []store.Event, error) {
+		a, err := s.Store.Append(ctx, stream, store.Any, events...)
+		return a, nil, err
+	})
+	return a, err
+}
+
+func (s countsInFlight) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.append(ctx, stream, expected, events, func() (store.Appended, []store.Event, error) {
+		return s.Store.AppendEvents(ctx, stream, store.Any, events...)
+	})
+}
+
+func (s countsInFlight) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.AppendEvents(ctx, stream, expected, events...)
+}
+
+func (s countsInFlight) append(ctx context.Context, stream string, expected store.Version, events []store.EventData, commit func() (store.Appended, []store.Event, error)) (store.Appended, []store.Event, error) {
+	if _, err := store.Prepare(stream, expected, events, store.DefaultMaxEventSize); err != nil || ctx.Err() != nil {
+		return s.Store.AppendEvents(ctx, stream, expected, events...) // the memory store's error
+	}
+	s.mu.Lock()
+	v, ok := s.versions[stream]
+	if !ok {
+		var err error
+		if v, err = s.Store.StreamVersion(ctx, stream); err != nil {
+			s.mu.Unlock()
+			return store.Appended{}, nil, err
+		}
+	}
+	if err := store.CheckVersion(stream, expected, v); err != nil {
+		s.mu.Unlock()
+		return store.Appended{}, nil, fmt.Errorf("broken: %w", err)
+	}
+	s.versions[stream] = v + store.Version(len(events))
+	s.commits.Lock()
+	s.mu.Unlock()
+	defer s.commits.Unlock()
+	runtime.Gosched() // the write, while the next appends are checked
+	return commit()
+}

@@ -29,7 +29,9 @@
 // same events, spelled the same, after a restart. Besides these examples, random sequences
 // of appends, invalid appends, reads, subscriptions, snapshots, checkpoints and restarts,
 // from fixed seeds, must give the answers a reference model of the contract gives
-// (FuzzModel explores further).
+// (FuzzModel explores further); and histories of such operations run by several goroutines
+// at once, beside live subscriptions, must be linearizable against that model, with every
+// subscription yielding the whole log in order, with no gap and no duplicate.
 //
 // A store must also keep its own copies: changing an appended EventData, or an Event it
 // returned (from a reader, a subscription, ReadAllTypes or AppendEvents), must not change
@@ -76,6 +78,19 @@ type Harness struct {
 	// keeps: a read yields every event committed when its iteration began, and may go on
 	// with later ones (the PostgreSQL store reads page after page until none is left).
 	ReadsEndAtIterationStart bool
+	// ConflictsCountAppendsInFlight says that the store checks an append's expected
+	// version against the appends in flight too, not only against the committed ones (as
+	// the JSONL store documents): a conflict may then report a version that readers see
+	// only once the appends it lost to have committed, or never if they fail. The history
+	// check then asks of a conflict only that the version it reports be the stream's in a
+	// state no older than what the operations that returned before it began saw, made by
+	// appends that began before it returned; without it, a conflict is an observation like
+	// a read, which the operations that begin after it returns must see too.
+	ConflictsCountAppendsInFlight bool
+	// Another, when set, opens a second store on the log of s, as another server would
+	// (PostgreSQL stores on one database and schema); the suite closes it. The history
+	// check then runs half its goroutines, and one of its subscriptions, on it.
+	Another func(tb testing.TB, s store.Store) store.Store
 	// Timeout bounds each wait for something a correct store delivers promptly; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
@@ -157,6 +172,7 @@ func Checks(h Harness) []Check {
 		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
 		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
 		{"random operations agree with a model", checkModel},
+		{"concurrent operations are linearizable", checkHistory},
 	}
 	if !h.SharedEvents {
 		checks = append(checks,

@@ -52,7 +52,10 @@ func TestChecks_ReopenOnlyWithHarness(t *testing.T) {
 // TestChecks_FailBrokenStores proves the suite has teeth: for each deliberately broken
 // store, the checks that cover the broken rule must fail.
 func TestChecks_FailBrokenStores(t *testing.T) {
-	const model = "random operations agree with a model"
+	const (
+		model   = "random operations agree with a model"
+		history = "concurrent operations are linearizable"
+	)
 	tests := []struct {
 		name     string
 		wrap     func(*memory.Store) store.Store
@@ -377,6 +380,25 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			reload:   losesLast,
 			mustFail: []string{"events survive a restart", "appends continue after a restart", "every spelling survives a restart", model},
 		},
+		{
+			// It passes every other check: they ask for the head and stream versions one
+			// append at a time, or not while appends run.
+			name:     "caches its head and stream versions outside the lock that orders appends",
+			wrap:     func(s *memory.Store) store.Store { return newHeadCache(s) },
+			mustFail: []string{history},
+		},
+		{
+			// It passes every other check, and the history check when the harness says
+			// the store counts appends in flight (TestChecks_ConflictsMayCountAppendsInFlight).
+			name:     "checks expected versions against appends in flight",
+			wrap:     func(s *memory.Store) store.Store { return newCountsInFlight(s) },
+			mustFail: []string{history},
+		},
+		{
+			name:     "makes positions visible out of order, and subscribers skip the gaps",
+			wrap:     func(s *memory.Store) store.Store { return newCommitsOutOfOrder(s) },
+			mustFail: []string{history},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,4 +442,22 @@ func TestChecks_ReadsMayGoOnWithoutTheBound(t *testing.T) {
 		return
 	}
 	t.Fatal("no check of the reads' bound")
+}
+
+// TestChecks_ConflictsMayCountAppendsInFlight: a store that checks expected versions against
+// the appends in flight too (as the JSONL store does) passes the history check when its
+// harness says so.
+func TestChecks_ConflictsMayCountAppendsInFlight(t *testing.T) {
+	h := durable(func(s *memory.Store) store.Store { return newCountsInFlight(s) })
+	h.ConflictsCountAppendsInFlight = true
+	for _, c := range storetest.Checks(h) {
+		if c.Name != "concurrent operations are linearizable" {
+			continue
+		}
+		if failed, msgs := runRecorded(t, func(tb testing.TB) { c.Run(tb, h) }); failed {
+			t.Errorf("check failed for a store that counts appends in flight: %q", msgs)
+		}
+		return
+	}
+	t.Fatal("no history check")
 }
