@@ -35,6 +35,18 @@ func harness(opts ...postgres.Option) storetest.Harness {
 			s, _ := open(tb, opts...)
 			return s
 		},
+		// A second store on the same schema, as another server: the history check runs
+		// half its goroutines and a subscription on it, so that appends, reads and
+		// subscriptions cross stores (through the table, the notifications and the other
+		// store's tailer).
+		Another: func(tb testing.TB, s store.Store) store.Store {
+			tb.Helper()
+			s2, err := postgres.Open(tb.Context(), pgtest.URL(tb), append([]postgres.Option{postgres.WithSchema(s.(*postgres.Store).Schema())}, opts...)...)
+			if err != nil {
+				tb.Fatalf("Open another store: %v", err)
+			}
+			return s2
+		},
 		Reopen: func(tb testing.TB, s store.Store) store.Store {
 			tb.Helper()
 			ps := s.(*postgres.Store)
