@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -31,6 +32,15 @@ const (
 // historyStreams are the streams of the history check: few, so that appends conflict.
 func historyStreams() []string { return []string{"h-a", "h-b", "h-c"} }
 
+// historyTypes are the types of the events appended, and one that none has.
+func historyTypes() []string { return []string{"H", "G", "missing"} }
+
+// someTypes picks the types a read of some types asks for: one, two, or a missing one.
+func someTypes(r *rand.Rand) []string {
+	types := historyTypes()
+	return [][]string{types[:1], types[1:2], types[:2], types[2:]}[r.IntN(4)]
+}
+
 // hkind is the kind of a recorded operation.
 type hkind int
 
@@ -50,7 +60,8 @@ type hop struct {
 	how       string // the method called
 	stream    string
 	expected  store.Version
-	after     int64 // the position or version a read starts after
+	after     int64    // the position or version a read starts after
+	types     []string // the types a read asks for (ReadAllTypes, ReadStreamTypes), or nil for all
 	events    []store.EventData
 	inv, ret  int64
 
@@ -80,9 +91,9 @@ func (o *hop) String() string {
 		}
 		return b.String()
 	case hReadStream:
-		fmt.Fprintf(&b, "ReadStream(%q, after %d) = ", o.stream, o.after)
+		fmt.Fprintf(&b, "%s(%q, after %d%s) = ", o.how, o.stream, o.after, fmtTypes(o.types))
 	case hReadAll:
-		fmt.Fprintf(&b, "ReadAll(after %d) = ", o.after)
+		fmt.Fprintf(&b, "%s(after %d%s) = ", o.how, o.after, fmtTypes(o.types))
 	case hHead:
 		fmt.Fprintf(&b, "Head = %d", o.value)
 	case hStreamVersion:
@@ -95,6 +106,13 @@ func (o *hop) String() string {
 		fmt.Fprintf(&b, ", error %v", o.err)
 	}
 	return b.String()
+}
+
+func fmtTypes(types []string) string {
+	if types == nil {
+		return ""
+	}
+	return fmt.Sprintf(", types %q", types)
 }
 
 // readSummary lists what a read yielded as position/stream/version.
@@ -238,6 +256,8 @@ func (hs *history) client(ctx context.Context, s store.Store, c int, r *rand.Ran
 	ea, _ := s.(store.EventsAppender)
 	ha, _ := s.(store.HandoverAppender)
 	sv, _ := s.(store.StreamVersioner)
+	tr, _ := s.(store.TypeReader)
+	str, _ := s.(store.StreamTypeReader)
 	for n := range historyOps {
 		o := &hop{client: c, n: n, stream: streams[r.IntN(len(streams))]}
 		if c == 1 && n == historyOps/2 {
@@ -250,7 +270,7 @@ func (hs *history) client(ctx context.Context, s store.Store, c int, r *rand.Ran
 			o.expected = historyExpected(r, known[o.stream])
 			o.events = make([]store.EventData, 1+r.IntN(3))
 			for j := range o.events {
-				o.events[j] = ev("H", marker{W: c, I: n, J: j})
+				o.events[j] = ev(historyTypes()[r.IntN(2)], marker{W: c, I: n, J: j})
 				if r.IntN(2) == 0 {
 					o.events[j].ID = fmt.Sprintf("h-%d-%d-%d", c, n, j)
 				}
@@ -289,8 +309,15 @@ func (hs *history) client(ctx context.Context, s store.Store, c int, r *rand.Ran
 		case k < 13:
 			o.kind, o.how = hReadStream, "ReadStream"
 			o.after = int64([]store.Version{0, 0, known[o.stream], known[o.stream] - 1}[r.IntN(4)])
+			seq := func() iter.Seq2[store.Event, error] { return s.ReadStream(ctx, o.stream, store.Version(o.after)) }
+			if str != nil && r.IntN(3) == 0 {
+				o.how, o.types = "ReadStreamTypes", someTypes(r)
+				seq = func() iter.Seq2[store.Event, error] {
+					return str.ReadStreamTypes(ctx, o.stream, store.Version(o.after), o.types)
+				}
+			}
 			o.inv = hs.tick()
-			o.read, o.err = collect(s.ReadStream(ctx, o.stream, store.Version(o.after)))
+			o.read, o.err = collect(seq())
 			o.ret = hs.tick()
 			if len(o.read) > 0 {
 				known[o.stream] = o.read[len(o.read)-1].Version
@@ -298,8 +325,13 @@ func (hs *history) client(ctx context.Context, s store.Store, c int, r *rand.Ran
 		case k < 16:
 			o.kind, o.how = hReadAll, "ReadAll"
 			o.after = int64([]store.Position{0, seen, seen / 2}[r.IntN(3)])
+			seq := func() iter.Seq2[store.Event, error] { return s.ReadAll(ctx, store.Position(o.after)) }
+			if tr != nil && r.IntN(3) == 0 {
+				o.how, o.types = "ReadAllTypes", someTypes(r)
+				seq = func() iter.Seq2[store.Event, error] { return tr.ReadAllTypes(ctx, store.Position(o.after), o.types) }
+			}
 			o.inv = hs.tick()
-			o.read, o.err = collect(s.ReadAll(ctx, store.Position(o.after)))
+			o.read, o.err = collect(seq())
 			o.ret = hs.tick()
 			if len(o.read) > 0 {
 				seen = max(seen, o.read[len(o.read)-1].Position)

@@ -17,7 +17,8 @@ import (
 // operations on one store at once (or, when Harness.Another is set, half of them on a second
 // store on the same log): appends of batches to a few streams in every expected-version
 // mode, through Append, AppendEvents and AppendHandover; ReadStream; ReadAll; Head;
-// StreamVersion. Two subscriptions read live meanwhile, one from the start and one started
+// StreamVersion; ReadAllTypes and ReadStreamTypes (the optional ones on stores that have
+// them). Two subscriptions read live meanwhile, one from the start and one started
 // mid-run. Each operation's invocation and response, and each event a subscription yields,
 // is recorded on one logical clock. Then:
 //
@@ -33,9 +34,10 @@ import (
 //     goes back, a conflict is justified by an append before it or concurrent with it),
 //     and nothing an operation sees was appended by an operation that began after it
 //     returned (see Harness.ConflictsCountAppendsInFlight for a weaker rule for conflicts);
-//   - a read yields a prefix of the log (or stream) from where it starts, with no gap and
-//     no duplicate, each event as the log holds it, ending where its state's log ends (or,
-//     unless Harness.ReadsEndAtIterationStart, later);
+//   - a read yields the first of the events the log holds that it asks for (after its
+//     start, of its stream, of its types), with no gap and no duplicate, each as the log
+//     holds it: all those its state holds, and (unless Harness.ReadsEndAtIterationStart)
+//     maybe more;
 //   - every subscription yields each event after its start exactly once, in position
 //     order, up to the log's last event, and never an event before its append began, nor
 //     one that an operation beginning after it had been yielded does not see.
@@ -277,59 +279,52 @@ func (hs *history) item(h Harness, m *model, cs *cuts, o *hop) (*hitem, string) 
 	case hStreamVersion:
 		it.fits = func(c int) bool { return ver(c) == store.Version(o.value) }
 		it.fitsDesc = fmt.Sprintf("states where %q is at version %d", o.stream, o.value)
-	case hReadAll:
-		after := store.Position(max(o.after, 0))
-		end := after
-		if len(o.read) > 0 {
-			if msg := contiguous(o.read, after, o.read[len(o.read)-1].Position); msg != "" {
-				return nil, msg
-			}
-			end = o.read[len(o.read)-1].Position
-			if end > cs.heads[cs.last()] {
-				return nil, fmt.Sprintf("yielded position %d, past the log's end %d", end, cs.heads[cs.last()])
-			}
-			for _, e := range o.read {
-				if d := m.match(e.Position, e); d != "" {
-					return nil, fmt.Sprintf("position %d: %s", e.Position, d)
-				}
-			}
-			it.obs = cs.after(end)
-			if cs.heads[it.obs] != end {
-				return nil, fmt.Sprintf("ended at position %d, within a batch that ends at %d", end, cs.heads[it.obs])
-			}
+	case hReadAll, hReadStream:
+		return hs.readItem(h, m, cs, o, it)
+	}
+	return it, ""
+}
+
+// readItem makes the point to place for a read: what it yielded must be the first events
+// of those the log holds that it asks for (with no gap, each as the log holds it), and fits
+// the states in which those are all it asks for (unless Harness.ReadsEndAtIterationStart,
+// or at least all).
+func (hs *history) readItem(h Harness, m *model, cs *cuts, o *hop, it *hitem) (*hitem, string) {
+	keep := func(e store.Event) bool { return o.types == nil || slices.Contains(o.types, e.Type) }
+	var from store.Position
+	if o.kind == hReadAll {
+		from = store.Position(max(o.after, 0))
+	} else {
+		all := keep
+		keep = func(e store.Event) bool {
+			return e.StreamID == o.stream && e.Version > store.Version(o.after) && all(e)
 		}
-		exact := h.ReadsEndAtIterationStart && len(o.read) > 0
-		it.fits = func(c int) bool { return cs.heads[c] == end || !exact && cs.heads[c] <= end }
-		it.fitsDesc = fmt.Sprintf("states whose head is %d", end)
-		if !exact {
-			it.fitsDesc = fmt.Sprintf("states whose head is %d or less", end)
+	}
+	want := m.positions(from, keep)
+	for i, e := range o.read {
+		if i >= len(want) {
+			return nil, fmt.Sprintf("yielded %d events, but the log holds %d it asks for (positions %s)", len(o.read), len(want), fmtPositions(want))
 		}
-	case hReadStream:
-		after := store.Version(max(o.after, 0))
-		end := after
-		want := m.positions(0, func(e store.Event) bool { return e.StreamID == o.stream && e.Version > after })
-		for i, e := range o.read {
-			if i >= len(want) {
-				return nil, fmt.Sprintf("yielded %d events, past the stream's end in the log (version %d)", len(o.read), m.versions[o.stream])
-			}
-			if d := m.match(want[i], e); d != "" {
-				return nil, fmt.Sprintf("event %d (want position %d): %s", i, want[i], d)
-			}
+		if d := m.match(want[i], e); d != "" {
+			return nil, fmt.Sprintf("event %d (want position %d): %s", i, want[i], d)
 		}
-		if len(o.read) > 0 {
-			last := o.read[len(o.read)-1]
-			end = last.Version
-			it.obs = cs.after(last.Position)
-			if ver(it.obs) != end {
-				return nil, fmt.Sprintf("ended at version %d, within a batch that ends at %d", end, ver(it.obs))
-			}
+	}
+	k := len(o.read)
+	count := func(c int) int { // how many of want the state at cut c holds
+		n, _ := slices.BinarySearch(want, cs.heads[c]+1)
+		return n
+	}
+	if k > 0 {
+		it.obs = cs.after(want[k-1])
+		if count(it.obs) != k {
+			return nil, fmt.Sprintf("ended at position %d, within a batch whose events at positions %s it asks for too", want[k-1], fmtPositions(want[k:count(it.obs)]))
 		}
-		exact := h.ReadsEndAtIterationStart && len(o.read) > 0
-		it.fits = func(c int) bool { return ver(c) == end || !exact && ver(c) <= end }
-		it.fitsDesc = fmt.Sprintf("states where %q is at version %d", o.stream, end)
-		if !exact {
-			it.fitsDesc = fmt.Sprintf("states where %q is at version %d or less", o.stream, end)
-		}
+	}
+	exact := h.ReadsEndAtIterationStart
+	it.fits = func(c int) bool { return count(c) == k || !exact && count(c) < k }
+	it.fitsDesc = fmt.Sprintf("states that hold exactly the %d events it yielded of those it asks for", k)
+	if !exact {
+		it.fitsDesc = fmt.Sprintf("states that hold at most the %d events it yielded of those it asks for", k)
 	}
 	return it, ""
 }

@@ -264,7 +264,7 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 		{
 			name:     "reads a stream's events of some types from the stream's start, whatever the version",
 			wrap:     func(s *memory.Store) store.Store { return streamTypesFromStart{s} },
-			mustFail: []string{"read a stream's events of some types (store.StreamTypeReader)", model},
+			mustFail: []string{"read a stream's events of some types (store.StreamTypeReader)", model, history},
 		},
 		{
 			name:     "limits data and metadata separately",
