@@ -146,7 +146,7 @@ func (hs *history) check(h Harness, n *historyTally) string {
 	}
 	var items []*hitem
 	for i, o := range order {
-		items = append(items, &hitem{what: o.String(), inv: o.inv, ret: o.ret, isAppend: true, fits: func(c int) bool { return c == i }, fitsDesc: fmt.Sprintf("it is the %d-th append in position order", i+1), obs: i + 1})
+		items = append(items, &hitem{what: o.String(), inv: o.inv, ret: o.ret, isAppend: true, fits: func(c int) bool { return c == i }, fitsDesc: "only the state its events follow in the log", obs: i + 1})
 		n.appended++
 	}
 	for _, o := range hs.ops {
