@@ -1306,3 +1306,79 @@ func (s countsInFlight) append(ctx context.Context, stream string, expected stor
 	runtime.Gosched() // the write, while the next appends are checked
 	return commit()
 }
+
+// publishesEarly hands each append's events to subscribers as soon as they are written,
+// but lets readers (ReadStream, ReadAll, StreamVersion) see them only once the append is
+// about to return, as a store that fans appends out before it has made them readable would:
+// a subscriber can yield an event that a read begun after it then misses. One append at a
+// time, reads never miss one.
+type publishesEarly struct {
+	inner    *memory.Store
+	mu       *sync.Mutex   // orders appends
+	readable *atomic.Int64 // the last position readers see
+}
+
+func newPublishesEarly(s *memory.Store) publishesEarly {
+	readable := new(atomic.Int64)
+	head, _ := s.Head(context.Background()) // what a restart reloaded
+	readable.Store(int64(head))
+	return publishesEarly{s, new(sync.Mutex), readable}
+}
+
+func (s publishesEarly) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	a, _, err := s.append(func() (store.Appended, []store.Event, error) {
+		a, err := s.inner.Append(ctx, stream, expected, events...)
+		return a, nil, err
+	})
+	return a, err
+}
+
+func (s publishesEarly) AppendEvents(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.append(func() (store.Appended, []store.Event, error) {
+		return s.inner.AppendEvents(ctx, stream, expected, events...)
+	})
+}
+
+func (s publishesEarly) AppendHandover(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, []store.Event, error) {
+	return s.AppendEvents(ctx, stream, expected, events...)
+}
+
+func (s publishesEarly) append(write func() (store.Appended, []store.Event, error)) (store.Appended, []store.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, evs, err := write() // subscribers of the memory store get the events now
+	if err == nil {
+		runtime.Gosched() // the window in which only subscribers have them
+		s.readable.Store(int64(a.Position))
+	}
+	return a, evs, err
+}
+
+// upToReadable yields what seq yields up to the last readable position.
+func (s publishesEarly) upToReadable(seq iter.Seq2[store.Event, error]) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		limit := store.Position(s.readable.Load())
+		for e, err := range seq {
+			if err == nil && e.Position > limit {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+func (s publishesEarly) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return s.upToReadable(s.inner.ReadStream(ctx, stream, after))
+}
+
+func (s publishesEarly) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.upToReadable(s.inner.ReadAll(ctx, after))
+}
+
+func (s publishesEarly) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return s.inner.Subscribe(ctx, after)
+}
+
+func (s publishesEarly) Close() error { return s.inner.Close() }

@@ -395,6 +395,13 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{history},
 		},
 		{
+			// It passes every other check: none of them reads while a subscriber has an
+			// event that an append in progress has not yet made readable.
+			name:     "hands subscribers events before readers can read them",
+			wrap:     func(s *memory.Store) store.Store { return newPublishesEarly(s) },
+			mustFail: []string{history},
+		},
+		{
 			name:     "makes positions visible out of order, and subscribers skip the gaps",
 			wrap:     func(s *memory.Store) store.Store { return newCommitsOutOfOrder(s) },
 			mustFail: []string{history},
