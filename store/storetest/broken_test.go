@@ -1382,3 +1382,13 @@ func (s publishesEarly) Subscribe(ctx context.Context, after store.Position) ite
 }
 
 func (s publishesEarly) Close() error { return s.inner.Close() }
+
+// losesAll loses the whole log, as a restart that opens an empty directory would.
+func losesAll([]store.Event) []store.Event { return nil }
+
+// emptyReadAll's ReadAll yields nothing.
+type emptyReadAll struct{ *memory.Store }
+
+func (emptyReadAll) ReadAll(context.Context, store.Position) iter.Seq2[store.Event, error] {
+	return func(func(store.Event, error) bool) {}
+}

@@ -23,6 +23,9 @@ func checkCheckpoints(tb testing.TB, h Harness) {
 	cp := func() store.Checkpointer { return s.(store.Checkpointer) }
 	mustAppend(tb, ctx, s, "a", store.NoStream, numbered("T", 0, 3)...)
 	evs := readAll(tb, ctx, s, 0)
+	if len(evs) != 3 {
+		tb.Fatalf("ReadAll after appending 3 events yielded %d", len(evs))
+	}
 
 	if c, err := cp().Checkpoint(ctx, "saga:x"); err != nil || c != (store.Checkpoint{}) {
 		tb.Fatalf("Checkpoint of a name never saved = %+v, %v; want the zero Checkpoint", c, err)

@@ -381,6 +381,19 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"events survive a restart", "appends continue after a restart", "every spelling survives a restart", model},
 		},
 		{
+			// The checks of a stream's types and of checkpoints slice what the store read
+			// (which a panic, not a failure, would report).
+			name:     "a restart loses the whole log",
+			wrap:     identity,
+			reload:   losesAll,
+			mustFail: []string{"events survive a restart", "read a stream's events of some types (store.StreamTypeReader)"},
+		},
+		{
+			name:     "ReadAll yields nothing",
+			wrap:     func(s *memory.Store) store.Store { return emptyReadAll{s} },
+			mustFail: []string{"read all", "checkpoints are kept (store.Checkpointer)"},
+		},
+		{
 			// It passes every other check: they ask for the head and stream versions one
 			// append at a time, or not while appends run.
 			name:     "caches its head and stream versions outside the lock that orders appends",
