@@ -127,8 +127,13 @@ func ErrorContentType(r *http.Request) string {
 
 // writeError writes a GraphQL-style error response of the media type with the HTTP status.
 func writeError(w http.ResponseWriter, contentType string, status int, code, message string) {
+	writeErrorExtensions(w, contentType, status, map[string]any{"code": code}, message)
+}
+
+// writeErrorExtensions is writeError with the error's extensions (its code among them).
+func writeErrorExtensions(w http.ResponseWriter, contentType string, status int, extensions map[string]any, message string) {
 	body, _ := json.Marshal(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+		"errors": []map[string]any{{"message": message, "extensions": extensions}},
 	})
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")

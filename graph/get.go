@@ -41,7 +41,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 			}
 			opErr = gqlerror.List{{Message: getMutation, Extensions: map[string]any{"code": CodeBadRequest}}}
 		}
-		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		writeRequestError(ctx, w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
 	if rc.Operation == nil || rc.Operation.Operation != ast.Query {
@@ -51,7 +51,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, responses(ctx))
+	writeResponse(ctx, w, responses(ctx))
 }
 
 // urlParams reads a GET's request from its URL: query, operationName, and variables and

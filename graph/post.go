@@ -66,11 +66,11 @@ func (t *postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	rc, opErr := exec.CreateOperationContext(ctx, &params)
 	if opErr != nil {
-		writeRequestError(w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
+		writeRequestError(ctx, w, contentType, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, responses(ctx))
+	writeResponse(ctx, w, responses(ctx))
 }
 
 // refuseBody answers a request whose body could not be read: 413 when it is over the

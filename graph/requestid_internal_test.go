@@ -6,15 +6,18 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/eventgraph/eventgraph/decider"
 )
 
 // TestRequestID_internalErrorsNameIt: every INTERNAL_SERVER_ERROR the endpoint makes (a
 // resolver's failure, a panic, a subscription that fails over a WebSocket or SSE, a
-// subscription start the store did not answer) names the request's id when its context has
+// subscription start the store did not answer, a response that could not be encoded) names the request's id when its context has
 // one, and only then; other codes do not need it.
 func TestRequestID_internalErrorsNameIt(t *testing.T) {
 	p := presenter{logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -29,6 +32,18 @@ func TestRequestID_internalErrorsNameIt(t *testing.T) {
 		}
 		return r.Errors[0].Extensions
 	}
+	unencodable := func(ctx context.Context) map[string]any {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Content-Type", "application/json")
+		writeResponse(ctx, rec, &graphql.Response{Data: json.RawMessage(`{"cut off`)})
+		var r struct {
+			Errors []struct{ Extensions map[string]any }
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || len(r.Errors) != 1 {
+			t.Fatalf("response %d %q: %v", rec.Code, rec.Body, err)
+		}
+		return r.Errors[0].Extensions
+	}
 	tests := []struct {
 		name string
 		ext  func(context.Context) map[string]any
@@ -37,6 +52,7 @@ func TestRequestID_internalErrorsNameIt(t *testing.T) {
 		{"a resolver's failure", func(ctx context.Context) map[string]any { return p.present(ctx, errors.New("disk on fire")).Extensions }, CodeInternal},
 		{"a panic", func(ctx context.Context) map[string]any { return p.present(ctx, p.recover(ctx, "boom")).Extensions }, CodeInternal},
 		{"a failed SSE subscription", sse, CodeInternal},
+		{"a response that could not be encoded", unencodable, CodeInternal},
 		{"a refusal", func(ctx context.Context) map[string]any {
 			return p.present(ctx, &decider.NotFoundError{Entity: "restaurant", ID: "r"}).Extensions
 		}, CodeNotFound},

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -45,15 +46,16 @@ const noOperation = "no operation provided"
 
 // writeRequestError answers a request that failed before execution with resp, the
 // executor's DispatchError, and the status requestErrorStatus chooses.
-func writeRequestError(w http.ResponseWriter, contentType string, resp *graphql.Response) {
+func writeRequestError(ctx context.Context, w http.ResponseWriter, contentType string, resp *graphql.Response) {
 	w.WriteHeader(requestErrorStatus(contentType, resp.Errors))
-	writeResponse(w, resp)
+	writeResponse(ctx, w, resp)
 }
 
 // writeResponse writes a GraphQL response. One without data (a request that failed before
 // execution) has no data entry, as the GraphQL specification asks; gqlgen writes "data":
-// null, which to a client reads as an execution that produced null.
-func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
+// null, which to a client reads as an execution that produced null. ctx is the request's:
+// an INTERNAL_SERVER_ERROR names its id (see WithRequestID).
+func writeResponse(ctx context.Context, w http.ResponseWriter, resp *graphql.Response) {
 	var v any = resp
 	if resp.Data == nil {
 		v = responseWithoutData{Errors: resp.Errors, Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions}
@@ -61,7 +63,7 @@ func writeResponse(w http.ResponseWriter, resp *graphql.Response) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only data that is not JSON fails, which the executor never makes; gqlgen panics.
-		writeError(w, w.Header().Get("Content-Type"), http.StatusInternalServerError, CodeInternal, "the response could not be encoded")
+		writeErrorExtensions(w, w.Header().Get("Content-Type"), http.StatusInternalServerError, internalExtensions(ctx), "the response could not be encoded")
 		return
 	}
 	_, _ = w.Write(b)
