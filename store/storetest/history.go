@@ -245,6 +245,13 @@ func runHistory(tb testing.TB, h Harness, seed uint64) *history {
 	for _, sub := range hs.subs {
 		sub.wait(h, head)
 	}
+	// The run's stores are closed now, not when the test ends: the history holds all the
+	// check needs, and the stores of every run at once (a PostgreSQL store holds a pool of
+	// connections, and Harness.Another a second) took more connections than a server allows
+	// by default.
+	for _, st := range stores {
+		_ = st.Close()
+	}
 	return hs
 }
 
