@@ -93,7 +93,8 @@
 // are damage. Then, unless WithNoSync, Open syncs the log before anything reads it: a
 // writer killed between its write and its sync leaves whole lines that no append
 // acknowledged, and readers see an event only once it is durable. It syncs the directory
-// too, whose entry for the log an Open killed right after creating the log left unsynced.
+// too (where the file system can sync a directory), whose entry for the log an Open killed
+// right after creating the log left unsynced.
 // Any other damage, anywhere, including a complete but invalid last line, or a whole last
 // line followed by a byte other than its '\n' (or the zero of a file grown before its data
 // landed), makes Open fail
