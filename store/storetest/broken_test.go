@@ -1207,9 +1207,14 @@ func (s commitsOutOfOrder) Head(ctx context.Context) (store.Position, error) {
 
 // visible yields what seq yields but the events not yet visible.
 func (s commitsOutOfOrder) visible(seq iter.Seq2[store.Event, error]) iter.Seq2[store.Event, error] {
+	return skipPositions(seq, s.hidden.is)
+}
+
+// skipPositions yields what seq yields but the events at the positions skip reports.
+func skipPositions(seq iter.Seq2[store.Event, error], skip func(store.Position) bool) iter.Seq2[store.Event, error] {
 	return func(yield func(store.Event, error) bool) {
 		for e, err := range seq {
-			if err == nil && s.hidden.is(e.Position) {
+			if err == nil && skip(e.Position) {
 				continue
 			}
 			if !yield(e, err) {
@@ -1376,10 +1381,7 @@ func (s publishesEarly) upToReadable(seq iter.Seq2[store.Event, error]) iter.Seq
 	return func(yield func(store.Event, error) bool) {
 		s.reads.Add(1)
 		limit := store.Position(s.readable.Load())
-		for e, err := range seq {
-			if err == nil && e.Position > limit {
-				continue
-			}
+		for e, err := range skipPositions(seq, func(p store.Position) bool { return p > limit }) {
 			if !yield(e, err) {
 				return
 			}
