@@ -94,7 +94,8 @@
 // writer killed between its write and its sync leaves whole lines that no append
 // acknowledged, and readers see an event only once it is durable. It syncs the directory
 // too (where the file system can sync a directory), whose entry for the log an Open killed
-// right after creating the log left unsynced.
+// right after creating the log left unsynced, and the directory's parent (where the process
+// may read it), whose entry for the directory an Open killed right after making it left so.
 // Any other damage, anywhere, including a complete but invalid last line, or a whole last
 // line followed by a byte other than its '\n' (or the zero of a file grown before its data
 // landed), makes Open fail

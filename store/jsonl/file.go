@@ -30,9 +30,16 @@ func (o *osFile) Truncate(size int64) error                { return o.f.Truncate
 func (o *osFile) Close() error                             { return o.guard.close(o.f.Close) }
 
 // makeDir creates dir and any parents it lacks, syncing the parent of each directory it
-// created: the log's own directory entry is synced by every durable Open, but a power
-// failure could still lose a directory that was only just made, with the log in it.
-func makeDir(dir string) error {
+// created with sync: the log's own directory entry is synced by every durable Open, but a
+// power failure could still lose a directory that was only just made, with the log in it.
+//
+// A durable Open (durable set) also syncs the parent of a dir that already exists: an Open
+// killed between making dir and syncing its parent left an entry that the next Open would
+// find and trust, and a power failure could take it after that Open acknowledged appends.
+// That sync is best effort where the parent cannot be opened (a 0711 home directory, say):
+// refusing a log that opened before would be worse than the window it closes, and nothing
+// else could make the entry durable for a process that may not read the parent.
+func makeDir(dir string, durable bool, sync func(string) error) error {
 	var created []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		if _, err := os.Stat(d); err == nil {
@@ -49,8 +56,14 @@ func makeDir(dir string) error {
 		return err
 	}
 	for i := len(created) - 1; i >= 0; i-- { // the topmost first
-		if err := syncDir(filepath.Dir(created[i])); err != nil {
+		if err := sync(filepath.Dir(created[i])); err != nil {
 			return fmt.Errorf("sync directory: %w", err)
+		}
+	}
+	if len(created) == 0 && durable {
+		parent := filepath.Dir(filepath.Clean(dir))
+		if err := sync(parent); err != nil && !errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("sync directory %s: %w", parent, err)
 		}
 	}
 	return nil

@@ -84,7 +84,7 @@ func withJoinHook(joined func(appends int)) Option {
 	return func(c *config) { c.joined = joined }
 }
 
-// withDirSync makes Open sync the log's directory with sync instead of syncDir: a signal
+// withDirSync makes Open sync the log's directory and its parent with sync instead of syncDir: a signal
 // for tests of what the File seam does not see.
 func withDirSync(sync func(dir string) error) Option {
 	return func(c *config) { c.syncDir = sync }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -530,22 +531,49 @@ func TestPowerLoss(t *testing.T) {
 // WithNoSync and OpenReadOnly do not.
 func TestOpen_syncsTheLogsDirectory(t *testing.T) {
 	boom := errors.New("boom")
+	denied := &fs.PathError{Op: "open", Err: fs.ErrPermission}
 	tests := []struct {
-		name     string
-		open     func(string, ...Option) (*Store, error)
-		opts     []Option
-		fail     error
-		wantSync bool
+		name       string
+		open       func(string, ...Option) (*Store, error)
+		opts       []Option
+		fail       func(d, dir, parent string) error // the sync's error for d
+		wantErr    error
+		wantSync   bool // of the log's directory
+		wantParent bool // of the directory holding it
 	}{
-		{name: "Open", open: Open, wantSync: true},
-		{name: "Open whose directory sync fails", open: Open, fail: boom, wantSync: true},
+		{name: "Open", open: Open, wantSync: true, wantParent: true},
+		{name: "Open whose directory sync fails", open: Open, fail: func(d, dir, _ string) error {
+			if d == dir {
+				return boom
+			}
+			return nil
+		}, wantErr: boom, wantSync: true, wantParent: true},
+		{name: "Open whose parent sync fails", open: Open, fail: func(d, _, parent string) error {
+			if d == parent {
+				return boom
+			}
+			return nil
+		}, wantErr: boom, wantParent: true},
+		// A parent the process may not read (a 0711 home directory) cannot be synced by it:
+		// the log opens, as it did before the parent was synced at all.
+		{name: "Open whose parent cannot be opened", open: Open, fail: func(d, _, parent string) error {
+			if d == parent {
+				return denied
+			}
+			return nil
+		}, wantSync: true, wantParent: true},
 		{name: "Open WithNoSync", open: Open, opts: []Option{WithNoSync()}},
 		{name: "OpenReadOnly", open: OpenReadOnly},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// What an Open killed before its directory sync leaves: LOCK and an empty log.
-			dir := t.TempDir()
+			// What an Open killed before its directory syncs leaves: a directory holding
+			// LOCK and an empty log, its own entry in its parent not yet synced either.
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "data")
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			for _, name := range []string{lockName, LogFile} {
 				if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
 					t.Fatal(err)
@@ -554,19 +582,25 @@ func TestOpen_syncsTheLogsDirectory(t *testing.T) {
 			var synced []string
 			s, err := tt.open(dir, append(tt.opts, withDirSync(func(d string) error {
 				synced = append(synced, d)
-				return tt.fail
+				if tt.fail == nil {
+					return nil
+				}
+				return tt.fail(d, dir, parent)
 			}))...)
 			if err == nil {
 				err = s.Close()
 			}
-			if tt.fail != nil && !errors.Is(err, tt.fail) {
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Errorf("Open: %v, want the directory sync's error", err)
 			}
-			if tt.fail == nil && err != nil {
+			if tt.wantErr == nil && err != nil {
 				t.Errorf("Open: %v", err)
 			}
-			if want := slices.Contains(synced, dir); want != tt.wantSync {
+			if got := slices.Contains(synced, dir); got != tt.wantSync {
 				t.Errorf("directories synced: %q; want %s synced: %v", synced, dir, tt.wantSync)
+			}
+			if got := slices.Contains(synced, parent); got != tt.wantParent {
+				t.Errorf("directories synced: %q; want its parent %s synced: %v", synced, parent, tt.wantParent)
 			}
 		})
 	}

@@ -148,7 +148,7 @@ func openStore(ctx context.Context, dir string, readOnly bool, opts []Option) (*
 		_, statErr := os.Stat(filepath.Join(dir, LogFile))
 		lock, created, err = lockShared(lockPath, statErr == nil)
 	} else {
-		if err := makeDir(dir); err != nil {
+		if err := makeDir(dir, !cfg.noSync, cfg.syncDir); err != nil {
 			return nil, fmt.Errorf("jsonl: open: %w", err)
 		}
 		lock, err = lockFile(lockPath)
