@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/internal/syncbuf"
 	"github.com/eventgraph/eventgraph/store"
@@ -360,6 +361,8 @@ func TestMain_startOnAFullDisk(t *testing.T) {
 	ff.failWrite.Store(true)
 	m := NewMain()
 	m.jsonlOptions = []jsonl.Option{jsonl.WithFile(func(f jsonl.File) jsonl.File { ff.File = f; return ff })}
+	tick := make(chan time.Time)
+	m.observability().tick = tick
 	logs := runMain(t, m, args...)
 	// The saga logs a retry before it counts it: the second line comes after the first count.
 	logs.await(t, `"saga retrying" twice`, func(string) bool {
@@ -377,6 +380,18 @@ func TestMain_startOnAFullDisk(t *testing.T) {
 	}
 	if strings.Contains(string(body), "space") {
 		t.Errorf("GET /readyz leaks the store's error: %q", body)
+	}
+	// The once-a-second progress line says so too, for an operator reading the log.
+	select {
+	case tick <- time.Now():
+	case <-testCtx(t).Done():
+		t.Fatal("the replay's progress never ticked")
+	}
+	line := logs.await(t, `"replaying log"`, func(l string) bool { return strings.Contains(l, "replaying log") })
+	for _, want := range []string{`slowest="saga order-creation"`, "retries="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress line on a full disk %q: want %s", line, want)
+		}
 	}
 
 	ff.failWrite.Store(false) // room again

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -69,15 +70,9 @@ func replaying(svc *service.Service) string {
 	if svc == nil {
 		return "replaying the log"
 	}
-	status := svc.Status()
-	if len(status) == 0 {
+	low, ok := slowest(svc)
+	if !ok {
 		return "replaying the log"
-	}
-	low := status[0]
-	for _, s := range status[1:] {
-		if s.Position < low.Position {
-			low = s
-		}
 	}
 	why := fmt.Sprintf("replaying the log: %s %s at position %d", low.Kind, low.Name, low.Position)
 	if low.Retries > 0 {
@@ -127,8 +122,9 @@ func (m *Main) runService(ctx context.Context) error {
 // watchReplay waits until svc's projections and sagas caught up with the log as it was at
 // start-up, then marks the server ready and logs "caught up" with how long it took. Until
 // then it logs a "replaying log" line at every tick (every second) with the position of
-// the slowest projection or saga, the head, and the rate. It returns when caught up or
-// when ctx ends.
+// the slowest projection or saga, its kind and name (and its retries of failed commands,
+// when it has any: a saga whose writes fail holds the replay until their cause goes away),
+// the head, and the rate. It returns when caught up or when ctx ends.
 func (o *observability) watchReplay(ctx context.Context, logger *slog.Logger, svc *service.Service) {
 	start := time.Now()
 	head, err := svc.Head(ctx)
@@ -162,25 +158,36 @@ func (o *observability) watchReplay(ctx context.Context, logger *slog.Logger, sv
 				"rate", rate(int64(head), elapsed))
 			return
 		case now := <-tick:
-			pos := slowest(svc)
-			logger.Info("replaying log", "position", int64(pos), "head", int64(head),
-				"percent", percent(pos, head), "rate", rate(int64(pos-last), now.Sub(lastAt)))
+			low, _ := slowest(svc)
+			pos := low.Position
+			attrs := []any{"position", int64(pos), "head", int64(head),
+				"percent", percent(pos, head), "rate", rate(int64(pos-last), now.Sub(lastAt))}
+			if low.Name != "" {
+				attrs = append(attrs, "slowest", low.Kind+" "+low.Name)
+			}
+			if low.Retries > 0 {
+				attrs = append(attrs, "retries", low.Retries)
+			}
+			logger.Info("replaying log", attrs...)
 			last, lastAt = pos, now
 		}
 	}
 }
 
-// slowest returns the lowest position processed by any projection or saga.
-func slowest(svc *service.Service) store.Position {
+// slowest returns the status of the projection or saga at the lowest position (the first
+// of them in svc's order on a tie), and false when there is none.
+func slowest(svc *service.Service) (eventsourcing.ProcessorStatus, bool) {
 	status := svc.Status()
 	if len(status) == 0 {
-		return 0
+		return eventsourcing.ProcessorStatus{}, false
 	}
-	low := status[0].Position
+	low := status[0]
 	for _, s := range status[1:] {
-		low = min(low, s.Position)
+		if s.Position < low.Position {
+			low = s
+		}
 	}
-	return low
+	return low, true
 }
 
 // percent returns how far pos is towards head, rounded down, 100 for an empty log.

@@ -311,7 +311,7 @@ func TestMain_readyz(t *testing.T) {
 
 	tick <- time.Now()
 	line := logs.await(t, `"replaying log"`, func(l string) bool { return strings.Contains(l, "replaying log") })
-	for _, want := range []string{"position=", "head=" + strconv.FormatInt(placed.Position+1, 10), "percent=", "rate="} {
+	for _, want := range []string{"position=", "head=" + strconv.FormatInt(placed.Position+1, 10), "percent=", "rate=", `slowest="saga order-creation"`} {
 		if !strings.Contains(line, want) {
 			t.Errorf("progress line %q: want %s", line, want)
 		}
