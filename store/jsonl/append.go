@@ -495,6 +495,13 @@ func (s *Store) publish(g *group, end int64) {
 // write may have reached the file (a full disk stops it midway, after whole lines), and
 // were the cut lost to a power failure, recovery would find those lines and commit appends
 // their callers were told had failed. A cut it cannot make durable fails the store.
+//
+// It does not write zeros over the failed bytes before the cut, which would keep a file
+// system that shows a block's former bytes in a file grown before its new data landed
+// (ext4 with data=writeback) from showing the failed lines again: a power failure during
+// that write can zero the start of a line and keep its end, which Open refuses as damage
+// (TestPowerLoss finds it). Only a sector-sized write and a sync per 512 bytes, from the
+// end backwards, would be safe; doc.go documents the file systems where lines come back.
 func (s *Store) abort(g *group, end int64, err error, syncFailed, changed bool) {
 	if changed {
 		// The file is not the one the store wrote (see changedUnder): cutting it, or
