@@ -39,3 +39,23 @@ func (b bitset) next(i int) int {
 	}
 	return -1
 }
+
+// prev returns the largest member at or before i, or -1 when there is none (or i < 0).
+func (b bitset) prev(i int) int {
+	if i < 0 || len(b) == 0 {
+		return -1
+	}
+	w := i >> 6
+	if w >= len(b) {
+		w, i = len(b)-1, len(b)<<6-1
+	}
+	if word := b[w] << (63 - uint(i)&63); word != 0 {
+		return i - bits.LeadingZeros64(word)
+	}
+	for w--; w >= 0; w-- {
+		if b[w] != 0 {
+			return w<<6 + 63 - bits.LeadingZeros64(b[w])
+		}
+	}
+	return -1
+}

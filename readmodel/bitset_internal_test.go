@@ -25,7 +25,27 @@ func TestBitset_next(t *testing.T) {
 	}
 }
 
-// TestBitset_model holds the set to a map under random adds and removes over several words.
+func TestBitset_prev(t *testing.T) {
+	var b bitset
+	for _, i := range []int{0, 5, 63, 64, 200} {
+		b.add(i)
+	}
+	b.remove(5)
+	tests := []struct{ from, want int }{
+		{-1, -1}, {0, 0}, {1, 0}, {62, 0}, {63, 63}, {64, 64}, {65, 64}, {199, 64}, {200, 200}, {255, 200}, {10000, 200},
+	}
+	for _, tt := range tests {
+		if got := b.prev(tt.from); got != tt.want {
+			t.Errorf("prev(%d) = %d, want %d", tt.from, got, tt.want)
+		}
+	}
+	if got := (bitset(nil)).prev(5); got != -1 {
+		t.Errorf("empty set: prev(5) = %d, want -1", got)
+	}
+}
+
+// TestBitset_model holds the set, next and prev, to a map under random adds and removes over
+// several words.
 func TestBitset_model(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	var b bitset
@@ -50,6 +70,17 @@ func TestBitset_model(t *testing.T) {
 		}
 		if got := b.next(from); got != want {
 			t.Fatalf("next(%d) = %d, want %d", from, got, want)
+		}
+		from = rng.IntN(span+10) - 5
+		want = -1
+		for j := min(from, span-1); j >= 0; j-- {
+			if model[j] {
+				want = j
+				break
+			}
+		}
+		if got := b.prev(from); got != want {
+			t.Fatalf("prev(%d) = %d, want %d", from, got, want)
 		}
 	}
 }

@@ -41,5 +41,5 @@ func ExampleOrders_List() {
 	// Output:
 	// o1 PREPARED true 2
 	// o3 CREATED false 2
-	// bad cursor: invalid input
+	// bad cursor in after: invalid input
 }

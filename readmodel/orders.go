@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -238,16 +239,35 @@ func (m *Orders) CursorPosition(after string) (store.Position, error) {
 }
 
 // List returns up to first orders that match f, in creation order, after the one the
-// cursor after names (from the start when after is empty). It fails with a
-// *decider.ValidationError when first is outside 1..MaxFirst, and with ErrBadCursor for a
-// cursor it did not issue, or issued for another restaurant's list.
+// cursor after names (from the start when after is empty): Paginate(f, Paging{After: after,
+// First: first}).
+func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], error) {
+	return m.Paginate(f, Paging{After: after, First: first})
+}
+
+// Paginate returns the page of the orders that match f, in creation order, that p selects.
+// It fails with a *decider.ValidationError when p's page size is outside 1..MaxFirst or it
+// sets both First and Last, and with a *CursorError (ErrBadCursor) for a cursor it did not
+// issue, or issued for another restaurant's list. A cursor names an order's place in
+// creation order, not the filter it was listed with: it pages any list that holds the order.
 //
 // A restaurant's orders are read from an index, not by scanning every order, and a status
-// filter reads the orders in that status from a set of them, not by testing each order.
-func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], error) {
-	if err := checkFirst(first); err != nil {
+// filter reads the orders in that status from a set of them, not by testing each order; a
+// page of the Last before a cursor costs what a page of the First after it does.
+func (m *Orders) Paginate(f OrderFilter, p Paging) (Page[Order], error) {
+	if err := p.check(); err != nil {
 		return Page[Order]{}, err
 	}
+	page, err := m.paginate(f, p)
+	if err != nil {
+		return Page[Order]{}, err
+	}
+	page.setCursors() // outside the lock
+	return page, nil
+}
+
+// paginate is Paginate under the read lock, once p is checked; it leaves the cursors unset.
+func (m *Orders) paginate(f OrderFilter, p Paging) (Page[Order], error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 
@@ -260,11 +280,16 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 		}
 	}
 	n, total := len(l.seqs), len(l.seqs)
-	next := func(i int) int { // the first candidate at or after i that f selects, or -1
+	// next and prev return the first candidate at or after i, and the last at or before
+	// it, that f selects, or -1.
+	next := func(i int) int {
 		if i >= n {
 			return -1
 		}
 		return i
+	}
+	prev := func(i int) int {
+		return min(i, n-1)
 	}
 	if f.Status != "" {
 		total = l.counts[f.Status]
@@ -272,36 +297,62 @@ func (m *Orders) List(f OrderFilter, after string, first int) (Page[Order], erro
 		if set == nil {
 			set = new(bitset)
 		}
-		next = set.next
+		next, prev = set.next, set.prev
 	}
 
-	start := 0
-	if after != "" {
-		c, err := decodeCursor("order", after)
-		if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
-			return Page[Order]{}, ErrBadCursor
+	// The window [lo, hi) of candidates: those created after After's order and before
+	// Before's.
+	lo, hi := 0, n
+	if p.After != "" {
+		seq, ok := m.seqOf(l, p.After)
+		if !ok {
+			return Page[Order]{}, badCursor("after")
 		}
-		seq := c.seq
-		if f.RestaurantID != "" && m.list[seq].RestaurantID != f.RestaurantID {
-			return Page[Order]{}, ErrBadCursor
+		lo = sort.SearchInts(l.seqs, seq+1)
+	}
+	if p.Before != "" {
+		seq, ok := m.seqOf(l, p.Before)
+		if !ok {
+			return Page[Order]{}, badCursor("before")
 		}
-		// The first candidate created after the cursor's order.
-		start = sort.SearchInts(l.seqs, seq+1)
+		hi = max(sort.SearchInts(l.seqs, seq), lo)
 	}
 
-	p := Page[Order]{Nodes: []Order{}, TotalCount: total, Position: m.last}
-	last := -1
-	for i := next(start); i >= 0; i = next(i + 1) {
-		if len(p.Nodes) == first {
-			p.HasNextPage = true
-			break
-		}
+	page := Page[Order]{Nodes: []Order{}, TotalCount: total, Position: m.last, kind: "order"}
+	add := func(i int) {
 		seq := l.seqs[i]
-		p.Nodes = append(p.Nodes, m.list[seq].clone())
-		last = seq
+		page.Nodes = append(page.Nodes, m.list[seq].clone())
+		page.refs = append(page.refs, cursorRef{seq: seq, created: m.created[seq], id: m.list[seq].ID})
 	}
-	if last >= 0 {
-		p.EndCursor = encodeCursor("order", last, m.created[last], m.list[last].ID)
+	if p.Last == 0 {
+		i := next(lo)
+		for ; i >= 0 && i < hi && len(page.Nodes) < p.First; i = next(i + 1) {
+			add(i)
+		}
+		page.HasNextPage = i >= 0 && i < hi
+		page.HasPreviousPage = prev(lo-1) >= 0
+		return page, nil
 	}
-	return p, nil
+	i := prev(hi - 1)
+	for ; i >= lo && len(page.Nodes) < p.Last; i = prev(i - 1) {
+		add(i)
+	}
+	slices.Reverse(page.Nodes)
+	slices.Reverse(page.refs)
+	page.HasPreviousPage = i >= lo
+	page.HasNextPage = next(hi) >= 0
+	return page, nil
+}
+
+// seqOf returns the place in creation order of the order the cursor names, when it is one
+// this read model issued and l, a restaurant's list, holds it.
+func (m *Orders) seqOf(l *orderList, cur string) (int, bool) {
+	c, err := decodeCursor("order", cur)
+	if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
+		return 0, false
+	}
+	if l.id != "" && m.list[c.seq].RestaurantID != l.id {
+		return 0, false
+	}
+	return c.seq, true
 }

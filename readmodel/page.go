@@ -11,30 +11,98 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-// Page limits: List takes 1 to MaxFirst nodes.
+// Page limits: a page holds 1 to MaxFirst nodes.
 const MaxFirst = 100
 
-// ErrBadCursor means a List call was given a cursor this read model did not issue for
-// that list. It wraps decider.ErrInvalid, so it maps to BAD_USER_INPUT.
+// ErrBadCursor means a List or Paginate call was given a cursor this read model did not
+// issue for that list. It wraps decider.ErrInvalid, so it maps to BAD_USER_INPUT. The
+// error returned is a *CursorError, which names the argument.
 var ErrBadCursor = fmt.Errorf("bad cursor: %w", decider.ErrInvalid)
+
+// CursorError is ErrBadCursor for one argument of Paging: "after" or "before".
+type CursorError struct {
+	Field string
+}
+
+func (e *CursorError) Error() string {
+	return "bad cursor in " + e.Field + ": " + decider.ErrInvalid.Error()
+}
+
+// Unwrap returns ErrBadCursor.
+func (e *CursorError) Unwrap() error { return ErrBadCursor }
+
+// badCursor returns the error of a bad cursor in field.
+func badCursor(field string) error { return &CursorError{Field: field} }
+
+// Paging selects a page of a list, as a Relay connection's arguments do: of the nodes after
+// the one After names (from the list's start when empty) and before the one Before names
+// (to its end when empty), the First, or the Last. Exactly one of First and Last is set.
+type Paging struct {
+	After, Before string
+	First, Last   int
+}
+
+// check rejects a page size outside 1..MaxFirst, and both or neither of First and Last.
+func (p Paging) check() error {
+	switch {
+	case p.First != 0 && p.Last != 0:
+		return &decider.ValidationError{Field: "last", Reason: "must not be given with first"}
+	case p.Last != 0:
+		return checkSize("last", p.Last)
+	}
+	return checkSize("first", p.First)
+}
 
 // Page is one page of a list in creation order.
 type Page[T any] struct {
-	Nodes       []T
-	HasNextPage bool   // more nodes follow the last one
-	EndCursor   string // pass as after to get the next page; empty when Nodes is empty
-	TotalCount  int    // how many nodes the whole list (with its filter) has
+	Nodes []T
+	// HasNextPage: with First, the nodes selected (before Before) go on past the page; with
+	// Last, the list holds nodes after the page (after its last node, or, for an empty page,
+	// at or after Before's node).
+	HasNextPage bool
+	// HasPreviousPage: with Last, the nodes selected (after After) go on before the page;
+	// with First, the list holds nodes before the page (before its first node, or, for an
+	// empty page, at or before After's node).
+	HasPreviousPage bool
+	StartCursor     string // the first node's cursor: pass it as Before; empty when Nodes is empty
+	EndCursor       string // the last node's cursor: pass it as After; empty when Nodes is empty
+	TotalCount      int    // how many nodes the whole list (with its filter) has
 	// Position is the log position of the latest event of the read model's kind (an order
 	// event for orders) that the page reflects: it reflects every such event up to it and
 	// none after it, so a client that follows the list's changes after it (a subscription
 	// with afterPosition) misses none and gets none twice. 0 when the read model has none.
 	Position store.Position
+
+	kind string
+	refs []cursorRef // of each node, in Nodes' order
 }
 
-// checkFirst rejects a page size outside 1..MaxFirst.
-func checkFirst(first int) error {
-	if first < 1 || first > MaxFirst {
-		return &decider.ValidationError{Field: "first", Reason: fmt.Sprintf("must be 1 to %d, is %d", MaxFirst, first)}
+// Cursor returns the cursor of the node Nodes[i], the one a page after it is read with: a
+// Relay edge's cursor. Cursor(0) is StartCursor and Cursor(len(Nodes)-1) is EndCursor. It
+// is encoded when asked for, outside the read model's lock.
+func (p *Page[T]) Cursor(i int) string {
+	r := p.refs[i]
+	return encodeCursor(p.kind, r.seq, r.created, r.id)
+}
+
+// cursorRef is what a node's cursor is made of.
+type cursorRef struct {
+	seq     int
+	created store.Position
+	id      string
+}
+
+// setCursors sets the page's start and end cursors once its refs are set.
+func (p *Page[T]) setCursors() {
+	if n := len(p.refs); n > 0 {
+		p.StartCursor, p.EndCursor = p.Cursor(0), p.Cursor(n-1)
+	}
+}
+
+// checkSize rejects a page size outside 1..MaxFirst.
+func checkSize(field string, n int) error {
+	if n < 1 || n > MaxFirst {
+		return &decider.ValidationError{Field: field, Reason: fmt.Sprintf("must be 1 to %d, is %d", MaxFirst, n)}
 	}
 	return nil
 }

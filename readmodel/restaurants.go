@@ -108,29 +108,72 @@ func (m *Restaurants) CursorPosition(after string) (store.Position, error) {
 }
 
 // List returns up to first restaurants in creation order, after the one the cursor after
-// names (from the start when after is empty). It fails with a *decider.ValidationError
-// when first is outside 1..MaxFirst, and with ErrBadCursor for a cursor it did not issue.
+// names (from the start when after is empty): Paginate(Paging{After: after, First: first}).
 func (m *Restaurants) List(after string, first int) (Page[Restaurant], error) {
-	if err := checkFirst(first); err != nil {
+	return m.Paginate(Paging{After: after, First: first})
+}
+
+// Paginate returns the page of restaurants, in creation order, that p selects. It fails
+// with a *decider.ValidationError when p's page size is outside 1..MaxFirst or it sets both
+// First and Last, and with a *CursorError (ErrBadCursor) for a cursor it did not issue.
+func (m *Restaurants) Paginate(p Paging) (Page[Restaurant], error) {
+	if err := p.check(); err != nil {
 		return Page[Restaurant]{}, err
 	}
+	page, err := m.paginate(p)
+	if err != nil {
+		return Page[Restaurant]{}, err
+	}
+	page.setCursors() // outside the lock
+	return page, nil
+}
+
+// paginate is Paginate under the read lock, once p is checked; it leaves the cursors unset.
+func (m *Restaurants) paginate(p Paging) (Page[Restaurant], error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	start := 0
-	if after != "" {
-		c, err := decodeCursor("restaurant", after)
-		if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
-			return Page[Restaurant]{}, ErrBadCursor
+	// The window [lo, hi): the restaurants after After and before Before.
+	lo, hi := 0, len(m.list)
+	if p.After != "" {
+		seq, ok := m.seqOf(p.After)
+		if !ok {
+			return Page[Restaurant]{}, badCursor("after")
 		}
-		start = c.seq + 1
+		lo = seq + 1
 	}
-	end := min(start+first, len(m.list))
-	p := Page[Restaurant]{Nodes: make([]Restaurant, 0, end-start), HasNextPage: end < len(m.list), TotalCount: len(m.list), Position: m.last}
+	if p.Before != "" {
+		seq, ok := m.seqOf(p.Before)
+		if !ok {
+			return Page[Restaurant]{}, badCursor("before")
+		}
+		hi = max(seq, lo)
+	}
+	start, end := lo, min(lo+p.First, hi)
+	if p.Last != 0 {
+		start, end = max(hi-p.Last, lo), hi
+	}
+	page := Page[Restaurant]{
+		Nodes: make([]Restaurant, 0, end-start), TotalCount: len(m.list), Position: m.last, kind: "restaurant",
+		refs: make([]cursorRef, 0, end-start),
+	}
+	if p.Last != 0 {
+		page.HasPreviousPage, page.HasNextPage = start > lo, end < len(m.list)
+	} else {
+		page.HasPreviousPage, page.HasNextPage = start > 0, end < hi
+	}
 	for i := start; i < end; i++ {
-		p.Nodes = append(p.Nodes, m.list[i].clone())
+		page.Nodes = append(page.Nodes, m.list[i].clone())
+		page.refs = append(page.refs, cursorRef{seq: i, created: m.created[i], id: m.list[i].ID})
 	}
-	if end > start {
-		p.EndCursor = encodeCursor("restaurant", end-1, m.created[end-1], m.list[end-1].ID)
+	return page, nil
+}
+
+// seqOf returns the place in creation order of the restaurant the cursor names, when it is
+// one this read model issued.
+func (m *Restaurants) seqOf(cur string) (int, bool) {
+	c, err := decodeCursor("restaurant", cur)
+	if err != nil || c.seq >= len(m.list) || !c.matches(m.list[c.seq].ID, m.created[c.seq]) {
+		return 0, false
 	}
-	return p, nil
+	return c.seq, true
 }
