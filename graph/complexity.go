@@ -12,7 +12,7 @@ import (
 // complexityRoot returns gqlgen's complexity functions. A list field costs its selection
 // once per item it may hold, so that the limit bounds the size of the response and not
 // only the number of fields asked for: a paged list (restaurants, orders, events) as many
-// times as first asks for, and a list that is not paged as many times as the longest such
+// times as first (or last) asks for, and a list that is not paged as many times as the longest such
 // list can be. Without that, a menu's 500 items cost as much as one, and a few hundred
 // aliases of one restaurant's menu made a response of close to 100 MB.
 //
@@ -29,12 +29,16 @@ import (
 // filteredEventsCost and eventReads).
 func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 	var c generated.ComplexityRoot
-	c.Query.Restaurants = func(child int, first *int, _ *string, _ *int64) int {
-		return listCost(child, pageLength(first, defaultPageSize, maxPageSize))
+	c.Query.Restaurants = func(child int, first *int, _ *string, last *int, _ *string, _ *int64) int {
+		return listCost(child, connectionLength(first, last))
 	}
-	c.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, _ *int64) int {
-		return listCost(child, pageLength(first, defaultPageSize, maxPageSize))
+	c.Query.Orders = func(child int, _ *string, _ *model.OrderStatus, first *int, _ *string, last *int, _ *string, _ *int64) int {
+		return listCost(child, connectionLength(first, last))
 	}
+	// An edge costs what its node costs (and its cursor, when selected): edges { node { … } }
+	// costs what nodes { … } does, so that the page-size multiple above counts either alike.
+	c.RestaurantEdge.Node = func(child int) int { return child }
+	c.OrderEdge.Node = func(child int) int { return child }
 	c.Query.Events = func(child int, _ *int64, streamID *string, types []string, first *int) int {
 		cost := listCost(child, pageLength(first, defaultEventPage, maxEventPage))
 		if !reads.bounded(streamID != nil, types != nil) {
@@ -126,6 +130,16 @@ func saturatingAdd(a, b int) int {
 		return math.MaxInt
 	}
 	return a + b
+}
+
+// connectionLength is the most nodes a page of restaurants or orders holds: last nodes when
+// last is given, else first (with first's default). A query that gives both is refused by
+// the resolver, which reads nothing.
+func connectionLength(first, last *int) int {
+	if last != nil {
+		return pageLength(last, defaultPageSize, maxPageSize)
+	}
+	return pageLength(first, defaultPageSize, maxPageSize)
 }
 
 // pageLength is the most items a page of first items holds: def when first is not given,

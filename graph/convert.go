@@ -44,24 +44,45 @@ func toOrder(o readmodel.Order) *model.Order {
 	}
 }
 
-func toRestaurantConnection(p readmodel.Page[readmodel.Restaurant]) *model.RestaurantConnection {
+// toRestaurantConnection converts a page; its edges only when withEdges (each cursor is
+// encoded for its edge).
+func toRestaurantConnection(p readmodel.Page[readmodel.Restaurant], withEdges bool) *model.RestaurantConnection {
 	nodes := make([]*model.Restaurant, len(p.Nodes))
 	for i, r := range p.Nodes {
 		nodes[i] = toRestaurant(r)
 	}
-	return &model.RestaurantConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
+	edges := make([]*model.RestaurantEdge, 0)
+	if withEdges {
+		edges = make([]*model.RestaurantEdge, len(nodes))
+		for i, n := range nodes {
+			edges[i] = &model.RestaurantEdge{Cursor: p.Cursor(i), Node: n}
+		}
+	}
+	return &model.RestaurantConnection{Nodes: nodes, Edges: edges, PageInfo: toPageInfo(p.HasNextPage, p.HasPreviousPage, p.StartCursor, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
 }
 
-func toOrderConnection(p readmodel.Page[readmodel.Order]) *model.OrderConnection {
+// toOrderConnection is toRestaurantConnection for orders.
+func toOrderConnection(p readmodel.Page[readmodel.Order], withEdges bool) *model.OrderConnection {
 	nodes := make([]*model.Order, len(p.Nodes))
 	for i, o := range p.Nodes {
 		nodes[i] = toOrder(o)
 	}
-	return &model.OrderConnection{Nodes: nodes, PageInfo: toPageInfo(p.HasNextPage, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
+	edges := make([]*model.OrderEdge, 0)
+	if withEdges {
+		edges = make([]*model.OrderEdge, len(nodes))
+		for i, n := range nodes {
+			edges[i] = &model.OrderEdge{Cursor: p.Cursor(i), Node: n}
+		}
+	}
+	return &model.OrderConnection{Nodes: nodes, Edges: edges, PageInfo: toPageInfo(p.HasNextPage, p.HasPreviousPage, p.StartCursor, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
 }
 
-func toPageInfo(hasNext bool, endCursor string) *model.PageInfo {
-	pi := &model.PageInfo{HasNextPage: hasNext}
+// toPageInfo converts a page's place in its list; an empty cursor (an empty page's) is null.
+func toPageInfo(hasNext, hasPrevious bool, startCursor, endCursor string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrevious}
+	if startCursor != "" {
+		pi.StartCursor = &startCursor
+	}
 	if endCursor != "" {
 		pi.EndCursor = &endCursor
 	}

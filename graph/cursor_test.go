@@ -98,6 +98,15 @@ func TestCursors_issuedBeforeARestart(t *testing.T) {
 			t.Fatalf("a cursor at %d, beyond the log's head %d: %s %v; want BAD_USER_INPUT at once", p, head, r.Code(), r.Err())
 		}
 	}
+	// As before: a backward page waits for its cursor's node, and one beyond the head is refused.
+	const pageBefore = `query($c: String) { restaurants(last: 2, before: $c) { nodes { id } } }`
+	if r := e.do(t, pageBefore, map[string]any{"c": cur}); r.Code() != graph.CodeConsistencyTimeout {
+		t.Fatalf("before, while the log replays: %s %v; want CONSISTENCY_TIMEOUT, to retry", r.Code(), r.Err())
+	}
+	beyond := spell(parts[0], parts[1], parts[2], fmt.Sprint(head+1), parts[4])
+	if err := e.wantCode(t, graph.CodeBadUserInput, pageBefore, map[string]any{"c": beyond}); err.Extensions["field"] != "before" {
+		t.Fatalf("before at %d, beyond the log's head: %+v; want before named", head+1, err)
+	}
 	close(held.release)
 	// The replay goes on: a page that waited only for the cursor's node (r2) may come before
 	// r3 was applied, empty. Wait for the head, past the short consistency timeout if need be.
@@ -121,6 +130,10 @@ func TestCursors_issuedBeforeARestart(t *testing.T) {
 		e.must(t, page, map[string]any{"c": tt.cursor}, &out)
 		if len(out.Restaurants.Nodes) != 1 || out.Restaurants.Nodes[0].ID != "r3" {
 			t.Errorf("%s: page %+v, want r3", tt.name, out.Restaurants.Nodes)
+		}
+		e.must(t, pageBefore, map[string]any{"c": tt.cursor}, &out)
+		if len(out.Restaurants.Nodes) != 1 || out.Restaurants.Nodes[0].ID != "r1" {
+			t.Errorf("%s: page before it %+v, want r1", tt.name, out.Restaurants.Nodes)
 		}
 	}
 	elsewhere := spell(parts[0], parts[1], parts[2], "1", parts[4]) // r2 was created at 2

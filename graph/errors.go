@@ -150,7 +150,11 @@ func classify(err error) (code, message string, ext map[string]any) {
 	}
 	switch {
 	case errors.Is(err, readmodel.ErrBadCursor):
-		return CodeBadUserInput, "invalid after: not a cursor this server issued for this list", map[string]any{"field": "after"}
+		field := "after"
+		if c, ok := errors.AsType[*readmodel.CursorError](err); ok {
+			field = c.Field
+		}
+		return CodeBadUserInput, "invalid " + field + ": not a cursor this server issued for this list", map[string]any{"field": field}
 	case errors.Is(err, decider.ErrInvalid), errors.Is(err, model.ErrInvalidScalar):
 		return CodeBadUserInput, domainMessage(err, "invalid input"), nil
 	case errors.Is(err, decider.ErrNotFound):

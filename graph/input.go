@@ -6,7 +6,6 @@ import (
 
 	"github.com/eventgraph/eventgraph/domain/restaurant"
 	"github.com/eventgraph/eventgraph/eventsourcing"
-	"github.com/eventgraph/eventgraph/readmodel"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -54,15 +53,6 @@ func commandMeta(commandID *string, expectedVersion *int) (eventsourcing.Meta, e
 		m.ExpectedVersion = &v
 	}
 	return m, nil
-}
-
-// cursor checks a connection's after argument and returns it ("" when null: from the start).
-// An empty cursor is one the server never issues (an empty page's endCursor is null).
-func cursor(after *string) (string, error) {
-	if after != nil && *after == "" {
-		return "", readmodel.ErrBadCursor
-	}
-	return deref(after), nil
 }
 
 // pageSize checks a list's first argument, whose default, def, the schema gives. first is

@@ -51,8 +51,8 @@ func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64
 	return toOrder(o), nil
 }
 
-func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, minPosition *int64) (*model.OrderConnection, error) {
-	n, err := pageSize(first, defaultPageSize, maxPageSize)
+func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, last *int, before *string, minPosition *int64) (*model.OrderConnection, error) {
+	p, err := pageSizes(ctx, first, last)
 	if err != nil {
 		return nil, err
 	}
@@ -61,23 +61,19 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 			return nil, err
 		}
 	}
-	from, err := cursor(after)
+	cursors, err := pageCursors(&p, after, before, r.svc.Orders().CursorPosition) // before waiting: input first
 	if err != nil {
 		return nil, err
 	}
-	created, err := r.svc.Orders().CursorPosition(from) // before waiting: input first
-	if err != nil {
-		return nil, err
-	}
-	if err := r.awaitCursor(ctx, minPosition, created); err != nil {
+	if err := r.awaitCursor(ctx, minPosition, cursors...); err != nil {
 		return nil, err
 	}
 	f := readmodel.OrderFilter{RestaurantID: deref(restaurantID), Status: fromOrderStatus(status)}
-	page, err := r.svc.Orders().List(f, from, n)
+	page, err := r.svc.Orders().Paginate(f, p)
 	if err != nil {
 		return nil, err
 	}
-	return toOrderConnection(page), nil
+	return toOrderConnection(page, selectsEdges(ctx)), nil
 }
 
 func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error) {

@@ -20,29 +20,34 @@ type Resolver struct {
 
 // await waits until the read models have processed minPosition, when it is given.
 func (r *Resolver) await(ctx context.Context, minPosition *int64) error {
-	return r.awaitCursor(ctx, minPosition, 0)
+	return r.awaitCursor(ctx, minPosition)
 }
 
 // awaitCursor is await for a list's page: it also waits until the read models have processed
-// created, the position of the node the page's cursor names (see readmodel.Orders.
-// CursorPosition), so that a cursor issued before a restart, or by a replica further ahead,
-// is found rather than refused while the log replays. A position beyond the log's head is
-// one no server of this log issued: BAD_USER_INPUT, not a wait for the consistency timeout.
-func (r *Resolver) awaitCursor(ctx context.Context, minPosition *int64, created store.Position) error {
+// the positions of the nodes the page's cursors name (see readmodel.Orders.CursorPosition),
+// so that a cursor issued before a restart, or by a replica further ahead, is found rather
+// than refused while the log replays. A position beyond the log's head is one no server of
+// this log issued: BAD_USER_INPUT, not a wait for the consistency timeout.
+func (r *Resolver) awaitCursor(ctx context.Context, minPosition *int64, cursors ...cursorAt) error {
 	pos, err := position("minPosition", minPosition)
 	if err != nil {
 		return err
 	}
-	if created > 0 && !r.svc.Processed(created) { // the store is asked only when the read models are behind
-		head, err := r.svc.Head(ctx)
-		if err != nil {
-			return err
+	head := store.Position(-1) // not read yet
+	for _, c := range cursors {
+		if c.created == 0 || r.svc.Processed(c.created) { // the store is asked only when the read models are behind
+			continue
 		}
-		if created > head {
-			return readmodel.ErrBadCursor
+		if head < 0 {
+			if head, err = r.svc.Head(ctx); err != nil {
+				return err
+			}
 		}
-		if pos == nil || *pos < created {
-			pos = &created
+		if c.created > head {
+			return &readmodel.CursorError{Field: c.field}
+		}
+		if pos == nil || *pos < c.created {
+			pos = &c.created
 		}
 	}
 	if pos == nil {

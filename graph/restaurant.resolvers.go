@@ -88,27 +88,23 @@ func (r *queryResolver) Restaurant(ctx context.Context, id string, minPosition *
 	return toRestaurant(rm), nil
 }
 
-func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *string, minPosition *int64) (*model.RestaurantConnection, error) {
-	n, err := pageSize(first, defaultPageSize, maxPageSize)
+func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *string, last *int, before *string, minPosition *int64) (*model.RestaurantConnection, error) {
+	p, err := pageSizes(ctx, first, last)
 	if err != nil {
 		return nil, err
 	}
-	from, err := cursor(after)
+	cursors, err := pageCursors(&p, after, before, r.svc.Restaurants().CursorPosition) // before waiting: input first
 	if err != nil {
 		return nil, err
 	}
-	created, err := r.svc.Restaurants().CursorPosition(from) // before waiting: input first
+	if err := r.awaitCursor(ctx, minPosition, cursors...); err != nil {
+		return nil, err
+	}
+	page, err := r.svc.Restaurants().Paginate(p)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.awaitCursor(ctx, minPosition, created); err != nil {
-		return nil, err
-	}
-	page, err := r.svc.Restaurants().List(from, n)
-	if err != nil {
-		return nil, err
-	}
-	return toRestaurantConnection(page), nil
+	return toRestaurantConnection(page, selectsEdges(ctx)), nil
 }
 
 func (r *subscriptionResolver) RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error) {

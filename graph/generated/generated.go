@@ -87,15 +87,23 @@ type ComplexityRoot struct {
 	}
 
 	OrderConnection struct {
+		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		Position   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
+	OrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	ProjectionStatus struct {
@@ -111,9 +119,9 @@ type ComplexityRoot struct {
 	Query struct {
 		Events      func(childComplexity int, afterPosition *int64, streamID *string, types []string, first *int) int
 		Order       func(childComplexity int, id string, minPosition *int64) int
-		Orders      func(childComplexity int, restaurantID *string, status *model.OrderStatus, first *int, after *string, minPosition *int64) int
+		Orders      func(childComplexity int, restaurantID *string, status *model.OrderStatus, first *int, after *string, last *int, before *string, minPosition *int64) int
 		Restaurant  func(childComplexity int, id string, minPosition *int64) int
-		Restaurants func(childComplexity int, first *int, after *string, minPosition *int64) int
+		Restaurants func(childComplexity int, first *int, after *string, last *int, before *string, minPosition *int64) int
 		Status      func(childComplexity int) int
 	}
 
@@ -128,10 +136,16 @@ type ComplexityRoot struct {
 	}
 
 	RestaurantConnection struct {
+		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		Position   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	RestaurantEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	RestaurantMenu struct {
@@ -175,9 +189,9 @@ type QueryResolver interface {
 	Status(ctx context.Context) (*model.Status, error)
 	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int) ([]*model.Event, error)
 	Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error)
-	Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, minPosition *int64) (*model.OrderConnection, error)
+	Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, last *int, before *string, minPosition *int64) (*model.OrderConnection, error)
 	Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error)
-	Restaurants(ctx context.Context, first *int, after *string, minPosition *int64) (*model.RestaurantConnection, error)
+	Restaurants(ctx context.Context, first *int, after *string, last *int, before *string, minPosition *int64) (*model.RestaurantConnection, error)
 }
 type SubscriptionResolver interface {
 	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string) (<-chan *model.Event, error)
@@ -420,6 +434,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Order.Version(childComplexity), true
 
+	case "OrderConnection.edges":
+		if e.ComplexityRoot.OrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
 	case "OrderConnection.nodes":
 		if e.ComplexityRoot.OrderConnection.Nodes == nil {
 			break
@@ -445,6 +465,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
 
+	case "OrderEdge.cursor":
+		if e.ComplexityRoot.OrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Cursor(childComplexity), true
+	case "OrderEdge.node":
+		if e.ComplexityRoot.OrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderEdge.Node(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -457,6 +490,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "ProjectionStatus.checkpointHeld":
 		if e.ComplexityRoot.ProjectionStatus.CheckpointHeld == nil {
@@ -534,7 +579,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Orders(childComplexity, args["restaurantId"].(*string), args["status"].(*model.OrderStatus), args["first"].(*int), args["after"].(*string), args["minPosition"].(*int64)), true
+		return e.ComplexityRoot.Query.Orders(childComplexity, args["restaurantId"].(*string), args["status"].(*model.OrderStatus), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["minPosition"].(*int64)), true
 	case "Query.restaurant":
 		if e.ComplexityRoot.Query.Restaurant == nil {
 			break
@@ -556,7 +601,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Restaurants(childComplexity, args["first"].(*int), args["after"].(*string), args["minPosition"].(*int64)), true
+		return e.ComplexityRoot.Query.Restaurants(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["minPosition"].(*int64)), true
 	case "Query.status":
 		if e.ComplexityRoot.Query.Status == nil {
 			break
@@ -607,6 +652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Restaurant.Version(childComplexity), true
 
+	case "RestaurantConnection.edges":
+		if e.ComplexityRoot.RestaurantConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestaurantConnection.Edges(childComplexity), true
 	case "RestaurantConnection.nodes":
 		if e.ComplexityRoot.RestaurantConnection.Nodes == nil {
 			break
@@ -631,6 +682,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestaurantConnection.TotalCount(childComplexity), true
+
+	case "RestaurantEdge.cursor":
+		if e.ComplexityRoot.RestaurantEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestaurantEdge.Cursor(childComplexity), true
+	case "RestaurantEdge.node":
+		if e.ComplexityRoot.RestaurantEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestaurantEdge.Node(childComplexity), true
 
 	case "RestaurantMenu.cuisine":
 		if e.ComplexityRoot.RestaurantMenu.Cuisine == nil {
@@ -806,12 +870,16 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../common.graphqls", Input: `"Cursor pagination details of a connection."
+	{Name: "../common.graphqls", Input: `"Where a page lies in its list (Relay's PageInfo): the cursors to page on from, and whether there is more to page to."
 type PageInfo {
-  "Whether a page follows this one."
+  "Whether the list has nodes after this page: with first, before the before cursor when one is given (as Relay defines it); with last, any after the page, so false without before."
   hasNextPage: Boolean!
-  "Pass it as after for the next page; null for an empty page."
+  "The last edge's cursor: pass it as after for the next page. Null for an empty page: keep the cursor you paged with."
   endCursor: String
+  "Whether the list has nodes before this page: with last, after the after cursor when one is given (as Relay defines it); with first, any before the page (told exactly, not left false as Relay allows), so false without after."
+  hasPreviousPage: Boolean!
+  "The first edge's cursor: pass it as before for the previous page. Null for an empty page."
+  startCursor: String
 }
 
 "What a mutation did."
@@ -922,11 +990,21 @@ type Order {
   restaurant: Restaurant
 }
 
+"An order of a page, with its cursor (a Relay edge)."
+type OrderEdge {
+  "Pass it as after for the orders that follow this one, or as before for those that precede it."
+  cursor: String!
+  "The order: the node at the edge's place in nodes."
+  node: Order!
+}
+
 "A page of orders."
 type OrderConnection {
   "In creation order."
   nodes: [Order!]!
-  "Whether another page follows, and the cursor to it."
+  "The same orders as nodes, in the same order, each with its cursor (Relay's edges)."
+  edges: [OrderEdge!]!
+  "Whether pages follow or precede this one, and the cursors to them."
   pageInfo: PageInfo!
   "Every order the filters select, not only this page's."
   totalCount: Int!
@@ -952,16 +1030,20 @@ extend type Query {
     "Wait until the read models, and the sagas' writes it caused, have processed this log position: after placeOrder, its position."
     minPosition: Int64
   ): Order
-  "Orders in creation order, optionally of one restaurant and one status; first is 1–100."
+  "Orders in creation order, optionally of one restaurant and one status, a page at a time: the first 1–100 after a cursor, or the last 1–100 before one."
   orders(
     "Only this restaurant's orders."
     restaurantId: ID
     "Only orders in this status."
     status: OrderStatus
-    "Page size, 1–100."
+    "Page size, 1–100: the first orders after the after cursor (and before the before cursor, when given). Leave it out, or null, to page with last: given beside last, it is BAD_USER_INPUT."
     first: Int = 20
-    "The endCursor of the page before, from a server of this log for this list (any other is BAD_USER_INPUT). It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
+    "The endCursor of the page before, or any edge's cursor, from a server of this log for this list (any other is BAD_USER_INPUT): the page starts after its node. It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
     after: String
+    "Page backward, 1–100: the last orders before the before cursor (and after the after cursor, when given), still in creation order. Not with first."
+    last: Int
+    "The startCursor of the page after, or any edge's cursor, checked as after is: the page ends before its node."
+    before: String
     "Wait until the read models have processed this log position (see order)."
     minPosition: Int64
   ): OrderConnection!
@@ -1025,11 +1107,21 @@ type Restaurant {
   updatedAt: Time!
 }
 
+"A restaurant of a page, with its cursor (a Relay edge)."
+type RestaurantEdge {
+  "Pass it as after for the restaurants that follow this one, or as before for those that precede it."
+  cursor: String!
+  "The restaurant: the node at the edge's place in nodes."
+  node: Restaurant!
+}
+
 "A page of restaurants."
 type RestaurantConnection {
   "In creation order."
   nodes: [Restaurant!]!
-  "Whether another page follows, and the cursor to it."
+  "The same restaurants as nodes, in the same order, each with its cursor (Relay's edges)."
+  edges: [RestaurantEdge!]!
+  "Whether pages follow or precede this one, and the cursors to them."
   pageInfo: PageInfo!
   "Every restaurant, not only this page's."
   totalCount: Int!
@@ -1103,12 +1195,16 @@ extend type Query {
     "Wait until the read models have processed this log position (a mutation's position): read your own write. Beyond the head: CONSISTENCY_TIMEOUT after the server's bound."
     minPosition: Int64
   ): Restaurant
-  "Restaurants in creation order; first is 1–100."
+  "Restaurants in creation order, a page at a time: the first 1–100 after a cursor, or the last 1–100 before one."
   restaurants(
-    "Page size, 1–100."
+    "Page size, 1–100: the first restaurants after the after cursor (and before the before cursor, when given). Leave it out, or null, to page with last: given beside last, it is BAD_USER_INPUT."
     first: Int = 20
-    "The endCursor of the page before, from a server of this log for this list (any other is BAD_USER_INPUT). It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
+    "The endCursor of the page before, or any edge's cursor, from a server of this log for this list (any other is BAD_USER_INPUT): the page starts after its node. It survives restarts: while the read models replay the log up to its node, the page waits for them (CONSISTENCY_TIMEOUT past the bound)."
     after: String
+    "Page backward, 1–100: the last restaurants before the before cursor (and after the after cursor, when given), still in creation order. Not with first."
+    last: Int
+    "The startCursor of the page after, or any edge's cursor, checked as after is: the page ends before its node."
+    before: String
     "Wait until the read models have processed this log position (see restaurant)."
     minPosition: Int64
   ): RestaurantConnection!
@@ -1263,6 +1359,8 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 	switch field.Name {
 	case "nodes":
 		return ec.fieldContext_OrderConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_OrderConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -1273,12 +1371,26 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
@@ -1327,6 +1439,8 @@ func (ec *executionContext) childFields_RestaurantConnection(ctx context.Context
 	switch field.Name {
 	case "nodes":
 		return ec.fieldContext_RestaurantConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_RestaurantConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_RestaurantConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -1335,6 +1449,16 @@ func (ec *executionContext) childFields_RestaurantConnection(ctx context.Context
 		return ec.fieldContext_RestaurantConnection_position(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestaurantConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RestaurantEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RestaurantEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RestaurantEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestaurantEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_RestaurantMenu(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1640,14 +1764,30 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "minPosition",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "minPosition",
 		func(ctx context.Context, v any) (*int64, error) {
 			return ec.unmarshalOInt642ᚖint64(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["minPosition"] = arg4
+	args["minPosition"] = arg6
 	return args, nil
 }
 
@@ -1692,14 +1832,30 @@ func (ec *executionContext) field_Query_restaurants_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minPosition",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "minPosition",
 		func(ctx context.Context, v any) (*int64, error) {
 			return ec.unmarshalOInt642ᚖint64(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["minPosition"] = arg2
+	args["minPosition"] = arg4
 	return args, nil
 }
 
@@ -2748,6 +2904,38 @@ func (ec *executionContext) fieldContext_OrderConnection_nodes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+			return ec.marshalNOrderEdge2ᚕᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2826,6 +3014,61 @@ func (ec *executionContext) fieldContext_OrderConnection_position(_ context.Cont
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int64")
 }
 
+func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2869,6 +3112,52 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
@@ -3163,7 +3452,7 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Orders(ctx, fc.Args["restaurantId"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["minPosition"].(*int64))
+			return ec.Resolvers.Query().Orders(ctx, fc.Args["restaurantId"].(*string), fc.Args["status"].(*model.OrderStatus), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["minPosition"].(*int64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderConnection) graphql.Marshaler {
@@ -3251,7 +3540,7 @@ func (ec *executionContext) _Query_restaurants(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Restaurants(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["minPosition"].(*int64))
+			return ec.Resolvers.Query().Restaurants(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["minPosition"].(*int64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RestaurantConnection) graphql.Marshaler {
@@ -3563,6 +3852,38 @@ func (ec *executionContext) fieldContext_RestaurantConnection_nodes(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _RestaurantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestaurantConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RestaurantEdge) graphql.Marshaler {
+			return ec.marshalNRestaurantEdge2ᚕᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurantEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestaurantConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestaurantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestaurantEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RestaurantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3639,6 +3960,61 @@ func (ec *executionContext) _RestaurantConnection_position(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_RestaurantConnection_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestaurantConnection", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _RestaurantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestaurantEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestaurantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestaurantEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestaurantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestaurantEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Restaurant) graphql.Marshaler {
+			return ec.marshalNRestaurant2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestaurantEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestaurantEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Restaurant(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RestaurantMenu_menuId(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantMenu) (ret graphql.Marshaler) {
@@ -5687,6 +6063,11 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "edges":
+			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
 			out.Values[i] = ec._OrderConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5699,6 +6080,44 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 			}
 		case "position":
 			out.Values[i] = ec._OrderConnection_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orderEdgeImplementors = []string{"OrderEdge"}
+
+func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OrderEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderEdge")
+		case "cursor":
+			out.Values[i] = ec._OrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrderEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5737,6 +6156,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -5985,6 +6414,11 @@ func (ec *executionContext) _RestaurantConnection(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "edges":
+			out.Values[i] = ec._RestaurantConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "pageInfo":
 			out.Values[i] = ec._RestaurantConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5997,6 +6431,44 @@ func (ec *executionContext) _RestaurantConnection(ctx context.Context, sel ast.S
 			}
 		case "position":
 			out.Values[i] = ec._RestaurantConnection_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restaurantEdgeImplementors = []string{"RestaurantEdge"}
+
+func (ec *executionContext) _RestaurantEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RestaurantEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restaurantEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestaurantEdge")
+		case "cursor":
+			out.Values[i] = ec._RestaurantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RestaurantEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6715,6 +7187,30 @@ func (ec *executionContext) marshalNOrderConnection2ᚖgithubᚗcomᚋeventgraph
 	return ec._OrderConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrderEdge2ᚕᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderEdge2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderEdge2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v *model.OrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderEdge!")
+		return graphql.Null
+	}
+	return ec._OrderEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrderStatus2githubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, v any) (model.OrderStatus, error) {
 	var res model.OrderStatus
 	err := res.UnmarshalGQL(v)
@@ -6792,6 +7288,30 @@ func (ec *executionContext) marshalNRestaurantConnection2ᚖgithubᚗcomᚋevent
 		return graphql.Null
 	}
 	return ec._RestaurantConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRestaurantEdge2ᚕᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RestaurantEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRestaurantEdge2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurantEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRestaurantEdge2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurantEdge(ctx context.Context, sel ast.SelectionSet, v *model.RestaurantEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestaurantEdge!")
+		return graphql.Null
+	}
+	return ec._RestaurantEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRestaurantMenu2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurantMenu(ctx context.Context, sel ast.SelectionSet, v *model.RestaurantMenu) graphql.Marshaler {

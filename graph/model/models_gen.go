@@ -89,7 +89,9 @@ type Order struct {
 type OrderConnection struct {
 	// In creation order.
 	Nodes []*Order `json:"nodes"`
-	// Whether another page follows, and the cursor to it.
+	// The same orders as nodes, in the same order, each with its cursor (Relay's edges).
+	Edges []*OrderEdge `json:"edges"`
+	// Whether pages follow or precede this one, and the cursors to them.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Every order the filters select, not only this page's.
 	TotalCount int `json:"totalCount"`
@@ -97,12 +99,24 @@ type OrderConnection struct {
 	Position int64 `json:"position"`
 }
 
-// Cursor pagination details of a connection.
+// An order of a page, with its cursor (a Relay edge).
+type OrderEdge struct {
+	// Pass it as after for the orders that follow this one, or as before for those that precede it.
+	Cursor string `json:"cursor"`
+	// The order: the node at the edge's place in nodes.
+	Node *Order `json:"node"`
+}
+
+// Where a page lies in its list (Relay's PageInfo): the cursors to page on from, and whether there is more to page to.
 type PageInfo struct {
-	// Whether a page follows this one.
+	// Whether the list has nodes after this page: with first, before the before cursor when one is given (as Relay defines it); with last, any after the page, so false without before.
 	HasNextPage bool `json:"hasNextPage"`
-	// Pass it as after for the next page; null for an empty page.
+	// The last edge's cursor: pass it as after for the next page. Null for an empty page: keep the cursor you paged with.
 	EndCursor *string `json:"endCursor,omitempty"`
+	// Whether the list has nodes before this page: with last, after the after cursor when one is given (as Relay defines it); with first, any before the page (told exactly, not left false as Relay allows), so false without after.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The first edge's cursor: pass it as before for the previous page. Null for an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
 }
 
 // An order to place at a restaurant.
@@ -162,12 +176,22 @@ type Restaurant struct {
 type RestaurantConnection struct {
 	// In creation order.
 	Nodes []*Restaurant `json:"nodes"`
-	// Whether another page follows, and the cursor to it.
+	// The same restaurants as nodes, in the same order, each with its cursor (Relay's edges).
+	Edges []*RestaurantEdge `json:"edges"`
+	// Whether pages follow or precede this one, and the cursors to them.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// Every restaurant, not only this page's.
 	TotalCount int `json:"totalCount"`
 	// The log position of the latest restaurant event this page reflects (every one up to it, none after it). Follow the list from here with events(afterPosition:): nothing is missed or repeated.
 	Position int64 `json:"position"`
+}
+
+// A restaurant of a page, with its cursor (a Relay edge).
+type RestaurantEdge struct {
+	// Pass it as after for the restaurants that follow this one, or as before for those that precede it.
+	Cursor string `json:"cursor"`
+	// The restaurant: the node at the edge's place in nodes.
+	Node *Restaurant `json:"node"`
 }
 
 // A restaurant's menu.
