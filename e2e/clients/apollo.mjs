@@ -7,6 +7,9 @@
 //                             fetch wrapper records what goes over the wire. Against a server
 //                             started with --persisted-queries 0 the link must get
 //                             PERSISTED_QUERY_NOT_SUPPORTED, turn itself off and send queries in full.
+//   relayStylePagination      Apollo's Relay type policy over restaurants' edges: fetchMore after
+//                             endCursor to the end, an empty page after it, a restaurant created
+//                             since, and backward with last and before startCursor.
 //   bearer tokens             with EVENTGRAPH_AUTH_TOKEN: mutations carry the Authorization header;
 //                             a missing or wrong token is refused in a way Apollo surfaces.
 import { test } from 'node:test';
@@ -16,6 +19,7 @@ import {
   ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, ServerError, gql, version,
 } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { relayStylePagination } from '@apollo/client/utilities';
 
 const sha256 = (s) => createHash('sha256').update(s).digest('hex');
 
@@ -192,6 +196,106 @@ export function apolloTests({ url, authHeaders, token, wrongToken, run, TEST, pa
       });
       assert.ok(CombinedGraphQLErrors.is(all.error), `errorPolicy all: ${describeError(all.error)}`);
       assert.equal(all.error.errors[0].extensions.code, 'NOT_FOUND');
+    } finally {
+      stopAll();
+    }
+  });
+
+  // relayStylePagination() keeps one list of edges per field (keyArgs false: every restaurants
+  // page is one list), appends a page read with after to the edge whose cursor it was, and
+  // prepends one read with before: each edge's cursor must be the one the server pages from.
+  test('Apollo Client: relayStylePagination pages restaurants by their edges', TEST, async () => {
+    try {
+      const c = new ApolloClient({
+        link: new HttpLink({ uri: url, headers: authHeaders }),
+        cache: new InMemoryCache({ typePolicies: { Query: { fields: { restaurants: relayStylePagination() } } } }),
+      });
+      clients.push(c);
+      const d = docs('Relay');
+      const create = async (id) => (await c.mutate({ mutation: d.create, variables: restaurantInput(id) })).data.createRestaurant.position;
+      const mine = [];
+      let p;
+      for (let i = 0; i < 5; i++) {
+        mine.push(`apollo-relay-${run}-${i}`);
+        p = await create(mine[i]);
+      }
+      const fields = 'edges { cursor node { id name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount';
+      const forward = gql(`query RelayForward($first: Int, $after: String, $p: Int64) {
+        restaurants(first: $first, after: $after, minPosition: $p) { ${fields} } }`);
+      const backward = gql(`query RelayBackward($last: Int, $before: String, $p: Int64) {
+        restaurants(last: $last, before: $before, minPosition: $p) { ${fields} } }`);
+      const ids = (conn) => conn.edges.map((e) => e.node.id);
+      const firstResult = (obs) => new Promise((resolve, reject) => {
+        const sub = obs.subscribe({
+          next: (r) => { if (r.data && !r.loading) { resolve(r.data.restaurants); queueMicrotask(() => sub.unsubscribe()); } },
+          error: reject,
+        });
+      });
+      // What the cache holds now: the pages merged (an ObservableQuery's current result lags
+      // behind fetchMore in Apollo Client 4).
+      const cached = (query, variables) => c.readQuery({ query, variables }).restaurants;
+
+      // Forward: the first page, then fetchMore after endCursor until no page follows.
+      const vars = { first: 3, p };
+      const obs = c.watchQuery({ query: forward, variables: vars });
+      let list = await firstResult(obs);
+      assert.equal(list.edges.length, Math.min(3, list.totalCount));
+      assert.equal(list.pageInfo.hasPreviousPage, false, 'the first page has none before it');
+      for (let pages = 1; list.pageInfo.hasNextPage; pages++) {
+        assert.ok(pages <= list.totalCount, 'too many pages');
+        const { data } = await obs.fetchMore({ variables: { after: list.pageInfo.endCursor } });
+        assert.ok(data.restaurants.edges.length > 0 && data.restaurants.edges.length <= 3, `page ${pages}: ${data.restaurants.edges.length} edges`);
+        const merged = cached(forward, vars);
+        assert.deepEqual(ids(merged), [...ids(list), ...ids(data.restaurants)], `page ${pages} appended after the edges before it`);
+        list = merged;
+      }
+      const all = ids(list);
+      assert.equal(all.length, list.totalCount, 'every restaurant');
+      assert.equal(new Set(all).size, all.length, 'none twice');
+      assert.deepEqual(all.slice(-5), mine, 'in creation order');
+      assert.equal(list.pageInfo.startCursor, list.edges[0].cursor);
+      assert.equal(list.pageInfo.endCursor, list.edges.at(-1).cursor);
+      assert.equal(list.pageInfo.hasNextPage, false);
+
+      // An empty page after the end (endCursor null) keeps the edges, and relayStylePagination
+      // reads the last edge's cursor as endCursor: the cursor to poll for new restaurants with.
+      const empty = (await obs.fetchMore({ variables: { after: list.pageInfo.endCursor } })).data.restaurants;
+      assert.deepEqual({ edges: empty.edges, endCursor: empty.pageInfo.endCursor, startCursor: empty.pageInfo.startCursor },
+        { edges: [], endCursor: null, startCursor: null }, 'an empty page');
+      const polled = cached(forward, vars);
+      assert.deepEqual(ids(polled), all);
+      assert.equal(polled.pageInfo.endCursor, list.pageInfo.endCursor, 'the last edge\'s cursor');
+      const late = `apollo-relay-${run}-late`;
+      const lateAt = await create(late);
+      await obs.fetchMore({ variables: { after: polled.pageInfo.endCursor, p: lateAt } });
+      assert.deepEqual(ids(cached(forward, vars)), [...all, late], 'a restaurant created since is appended');
+      const cursors = cached(forward, vars).edges.map((e) => e.cursor);
+
+      // Backward: the last page, then fetchMore before startCursor until no page precedes
+      // (another client: one cache per direction, as keyArgs false keeps one list).
+      const back = new ApolloClient({
+        link: new HttpLink({ uri: url, headers: authHeaders }),
+        cache: new InMemoryCache({ typePolicies: { Query: { fields: { restaurants: relayStylePagination() } } } }),
+      });
+      clients.push(back);
+      const backVars = { last: 2, p: lateAt };
+      const obsBack = back.watchQuery({ query: backward, variables: backVars });
+      let tail = await firstResult(obsBack);
+      assert.deepEqual(ids(tail), [mine[4], late], 'the last two');
+      assert.equal(tail.pageInfo.hasNextPage, false, 'the last page has none after it');
+      for (let pages = 1; tail.pageInfo.hasPreviousPage; pages++) {
+        assert.ok(pages <= tail.totalCount, 'too many pages');
+        await obsBack.fetchMore({ variables: { before: tail.pageInfo.startCursor } });
+        tail = back.readQuery({ query: backward, variables: backVars }).restaurants;
+      }
+      assert.deepEqual(ids(tail), [...all, late], 'read backward, the whole list in creation order');
+      assert.deepEqual(tail.edges.map((e) => e.cursor), cursors, 'the same cursors either way');
+
+      // A page read after an edge inside the list replaces what follows that edge: the edge's
+      // cursor (not only a page's endCursor, which the policy copies onto its last edge) must
+      // page on right after its node.
+      await obs.fetchMore({ variables: { after: cursors[1] } });
+      assert.deepEqual(ids(cached(forward, vars)), [...all, late].slice(0, 2 + 3), 'the page after the second edge');
     } finally {
       stopAll();
     }

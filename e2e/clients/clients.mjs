@@ -3,7 +3,7 @@
 //   subscriptions-transport-ws  the legacy graphql-ws subprotocol (Apollo's deprecated client)
 //   graphql-sse                 Server-Sent Events, "distinct connections" mode
 //   fetch                       HTTP POST and GET
-//   Apollo Client               HttpLink and automatic persisted queries (apollo.mjs)
+//   Apollo Client               HttpLink, automatic persisted queries and relayStylePagination (apollo.mjs)
 //   graphql-http                the GraphQL over HTTP audit suite (audit.mjs)
 // With each subscription client it follows events(afterPosition: 0), restaurantChanged(id) and
 // orderChanged(restaurantId) while mutations run over HTTP, and checks what arrives (order, shape,
