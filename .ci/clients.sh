@@ -5,7 +5,7 @@
 # (memory store, a free loopback port), and runs e2e/clients/clients.mjs, which follows
 # events(afterPosition: 0), restaurantChanged and orderChanged with each subscription client while
 # mutations run over HTTP, and checks the error paths and a clean end, and runs Apollo Client's
-# HttpLink and persisted-query link (e2e/clients/apollo.mjs) and graphql-http's GraphQL over HTTP
+# HttpLink, persisted-query link and relayStylePagination (e2e/clients/apollo.mjs) and graphql-http's GraphQL over HTTP
 # audit, every audit of which must pass (e2e/clients/audit.mjs); then again against a server that
 # requires a bearer token, which every client carries (graphql-ws and the legacy client in the
 # connection_init payload, graphql-sse and Apollo in the Authorization header), checking that a
