@@ -11,7 +11,8 @@
 // connection is closed with 1000 when the client ends it, 1001 when the server shuts down,
 // 1007 for a text message that is not UTF-8, 1009 for a message over
 // Config.WebSocketReadLimit, 4401 or 4403 for a connection_init without a valid token (see
-// wsInit); over graphql-transport-ws with the protocol's 4400, 4401, 4408, 4409 and 4429.
+// wsInit); over graphql-transport-ws with the protocol's 4400 (an operation id over
+// MaxOperationIDBytes among the invalid messages), 4401, 4408, 4409 and 4429.
 // graphql-ws answers most refusals with an error or connection_error message and reads on,
 // and closes with 1002 after a connection_error where it cannot (before connection_init, a
 // message that is not JSON or not connection_init; a second connection_init); each carries

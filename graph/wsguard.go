@@ -318,6 +318,8 @@ func (c *guardedConn) transportWSMessage(data []byte) ([]byte, error) {
 			return nil, c.refuse(CloseUnauthorized, "Unauthorized")
 		case m.ID == "":
 			return nil, c.refuse(closeBadRequest, "Invalid message received: subscribe needs an id")
+		case len(m.ID) > MaxOperationIDBytes:
+			return nil, c.refuse(closeBadRequest, fmt.Sprintf("Invalid message received: an id must be at most %d bytes", MaxOperationIDBytes))
 		case !isObject(m.Payload) || !isGraphQLRequest(m.Payload):
 			return nil, c.refuse(closeBadRequest, "Invalid message received: the subscribe payload must be a GraphQL request")
 		}
@@ -359,6 +361,13 @@ func initPayloadProblem(p json.RawMessage) string {
 	}
 	return ""
 }
+
+// MaxOperationIDBytes bounds the id a WebSocket client gives an operation (graphql-ws
+// clients use a UUID or a counter). The guard keeps an operation's id while it runs, and the
+// server repeats it in every message of the operation: without a bound, a client's
+// operations each held an id of up to Config.WebSocketReadLimit (1 MiB), and every event of
+// a subscription carried it back.
+const MaxOperationIDBytes = 1024
 
 // startResult is how start went.
 type startResult int

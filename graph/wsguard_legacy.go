@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -39,6 +40,10 @@ func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 		}
 		c.initialised = true
 	case "start":
+		if c.initialised && len(m.ID) > MaxOperationIDBytes {
+			// Not under the id: the answer would repeat what the bound keeps out.
+			return nil, c.legacyAnswer(wsMessage{Type: "connection_error"}, fmt.Sprintf("Invalid message received: an id must be at most %d bytes", MaxOperationIDBytes))
+		}
 		if c.initialised && !(isObject(m.Payload) && isGraphQLRequest(m.Payload)) {
 			// Before connection_init gqlgen refuses any start, and the connection with it.
 			return c.refuseStart(m.ID)

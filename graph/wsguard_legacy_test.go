@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -68,6 +69,36 @@ func TestHandler_graphqlWSRefusesAStartWithoutARequest(t *testing.T) {
 	c.start("start", "1", `{ status { head } }`)
 	c.next("data", "1")
 	c.next("complete", "1")
+}
+
+// TestHandler_operationIDsAreBounded: an operation's id of up to MaxOperationIDBytes is
+// taken and repeated in its messages; a longer one is refused without being repeated: over
+// graphql-transport-ws with 4400 (see TestHandler_transportWSCloseCodes), over graphql-ws
+// with a connection_error, the connection serving on. Each operation held its id while it
+// ran, and each of its messages carried it, up to the read limit (1 MiB) each.
+func TestHandler_operationIDsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	longest := strings.Repeat("i", graph.MaxOperationIDBytes)
+	for _, tr := range []graphtest.Protocol{graphtest.TransportWS, graphtest.LegacyWS} {
+		c := e.dialWS(t, tr)
+		c.init()
+		kind := map[graphtest.Protocol]string{graphtest.TransportWS: "subscribe", graphtest.LegacyWS: "start"}[tr]
+		data := map[graphtest.Protocol]string{graphtest.TransportWS: "next", graphtest.LegacyWS: "data"}[tr]
+		c.start(kind, longest, `{ status { head } }`)
+		c.next(data, longest)
+		c.next("complete", longest)
+		if tr == graphtest.TransportWS {
+			continue
+		}
+		c.sendRaw(`{"id": "` + longest + `i", "type": "start", "payload": {"query": "{ status { head } }"}}`)
+		err := c.nextError("connection_error", "")
+		if want := fmt.Sprintf("an id must be at most %d bytes", graph.MaxOperationIDBytes); err.Code != "BAD_REQUEST" || !strings.Contains(err.Message, want) {
+			t.Errorf("a start with a longer id: got %+v, want BAD_REQUEST saying %q", err, want)
+		}
+		c.start(kind, "after", `{ status { head } }`)
+		c.next(data, "after")
+		c.next("complete", "after")
+	}
 }
 
 // TestHandler_graphqlWSRefusedStartStopsItsID: a start refused for its payload under the id
