@@ -301,8 +301,9 @@ func (m *Orders) paginate(f OrderFilter, p Paging) (Page[Order], error) {
 	}
 
 	// The window [lo, hi) of candidates: those created after After's order and before
-	// Before's.
-	lo, hi := 0, n
+	// Before's. at is where Before's order is (n without Before): with Last, what follows
+	// the page, even when After's order comes after Before's and the window is empty.
+	lo, hi, at := 0, n, n
 	if p.After != "" {
 		seq, ok := m.seqOf(l, p.After)
 		if !ok {
@@ -315,7 +316,8 @@ func (m *Orders) paginate(f OrderFilter, p Paging) (Page[Order], error) {
 		if !ok {
 			return Page[Order]{}, badCursor("before")
 		}
-		hi = max(sort.SearchInts(l.seqs, seq), lo)
+		at = sort.SearchInts(l.seqs, seq)
+		hi = max(at, lo)
 	}
 
 	page := Page[Order]{Nodes: []Order{}, TotalCount: total, Position: m.last, kind: "order"}
@@ -340,7 +342,7 @@ func (m *Orders) paginate(f OrderFilter, p Paging) (Page[Order], error) {
 	slices.Reverse(page.Nodes)
 	slices.Reverse(page.refs)
 	page.HasPreviousPage = i >= lo
-	page.HasNextPage = next(hi) >= 0
+	page.HasNextPage = next(at) >= 0
 	return page, nil
 }
 

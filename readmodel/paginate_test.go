@@ -80,12 +80,10 @@ func TestOrders_Paginate(t *testing.T) {
 						if !selected(seq) {
 							continue
 						}
-						switch {
-						case hasAfter && seq <= afterSeq:
-							before = true
-						case hasBefore && seq >= beforeSeq:
-							after = true
-						default:
+						// With after's order past before's, one may be both.
+						atOrBeforeAfter, atOrAfterBefore := hasAfter && seq <= afterSeq, hasBefore && seq >= beforeSeq
+						before, after = before || atOrBeforeAfter, after || atOrAfterBefore
+						if !atOrBeforeAfter && !atOrAfterBefore {
 							window = append(window, seq)
 						}
 					}
@@ -249,7 +247,8 @@ func TestRestaurants_Paginate(t *testing.T) {
 					wantPrev, wantNext := start > 0, end < hi
 					if backward {
 						start, end = max(hi-size, lo), hi
-						wantPrev, wantNext = start > lo, end < n
+						// Before's restaurant follows the page, even past after's.
+						wantPrev, wantNext = start > lo, b >= 0
 					}
 					got, err := m.Paginate(p)
 					if err != nil {

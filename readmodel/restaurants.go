@@ -132,8 +132,10 @@ func (m *Restaurants) Paginate(p Paging) (Page[Restaurant], error) {
 func (m *Restaurants) paginate(p Paging) (Page[Restaurant], error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	// The window [lo, hi): the restaurants after After and before Before.
-	lo, hi := 0, len(m.list)
+	// The window [lo, hi): the restaurants after After and before Before. at is Before's
+	// (len(m.list) without Before): with Last, what follows the page, even when After's
+	// restaurant comes after Before's and the window is empty.
+	lo, hi, at := 0, len(m.list), len(m.list)
 	if p.After != "" {
 		seq, ok := m.seqOf(p.After)
 		if !ok {
@@ -146,7 +148,7 @@ func (m *Restaurants) paginate(p Paging) (Page[Restaurant], error) {
 		if !ok {
 			return Page[Restaurant]{}, badCursor("before")
 		}
-		hi = max(seq, lo)
+		at, hi = seq, max(seq, lo)
 	}
 	start, end := lo, min(lo+p.First, hi)
 	if p.Last != 0 {
@@ -157,7 +159,7 @@ func (m *Restaurants) paginate(p Paging) (Page[Restaurant], error) {
 		refs: make([]cursorRef, 0, end-start),
 	}
 	if p.Last != 0 {
-		page.HasPreviousPage, page.HasNextPage = start > lo, end < len(m.list)
+		page.HasPreviousPage, page.HasNextPage = start > lo, at < len(m.list)
 	} else {
 		page.HasPreviousPage, page.HasNextPage = start > 0, end < hi
 	}
