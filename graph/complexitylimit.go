@@ -52,7 +52,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, op *graphq
 		return nil
 	}
 	// A list's cost is its page size (first) times its nodes' fields: say what lowers it.
-	err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d: ask for smaller pages (first) or fewer fields in each node", cost, c.limit)
+	err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d: ask for smaller pages (first or last) or fewer fields in each node", cost, c.limit)
 	errcode.Set(err, CodeComplexityLimitExceeded)
 	// In numbers too, so that a client can shrink its pages to fit without parsing the message.
 	err.Extensions["complexity"], err.Extensions["limit"] = cost, c.limit

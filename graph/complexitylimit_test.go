@@ -55,7 +55,7 @@ func TestConfig_ComplexityLimit_fragments(t *testing.T) {
 			t.Errorf("extensions %v, want complexity 26 and limit 1", refused.Extensions)
 		}
 		// Each restaurant: nodes 1, name 1, menu 1 + cuisine 1; a page of 3: 1 + 3*4.
-		if want != "operation has complexity 26, which exceeds the limit of 1: ask for smaller pages (first) or fewer fields in each node" {
+		if want != "operation has complexity 26, which exceeds the limit of 1: ask for smaller pages (first or last) or fewer fields in each node" {
 			t.Fatalf("got %q", want)
 		}
 	})
