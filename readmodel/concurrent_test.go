@@ -75,6 +75,23 @@ func TestConcurrentReadsDuringApply(t *testing.T) {
 						report("List(after): %v", err)
 					}
 				}
+				// Backward, of a status, before an edge's cursor (each encoded outside the
+				// lock, from what the page copied under it).
+				if len(p.Nodes) > 1 {
+					status := readmodel.OrderFilter{RestaurantID: filter.RestaurantID, Status: order.Created}
+					b, err := os.Paginate(status, readmodel.Paging{Before: p.Cursor(len(p.Nodes) - 1), Last: 10})
+					if err != nil {
+						report("Paginate(before): %v", err)
+					}
+					for i, o := range b.Nodes {
+						if o.Status != order.Created || i == len(b.Nodes)-1 && b.Cursor(i) != b.EndCursor {
+							report("a backward page's order %d: %s is %s, cursor %q, endCursor %q", i, o.ID, o.Status, b.Cursor(i), b.EndCursor)
+						}
+					}
+				}
+				if rp, err := rs.Paginate(readmodel.Paging{Last: 3}); err != nil || len(rp.Nodes) > 0 && rp.Cursor(0) != rp.StartCursor {
+					report("restaurants Paginate(last): %+v, %v", rp, err)
+				}
 				if r, ok := rs.Get(filter.RestaurantID); ok {
 					if int64(r.Version) < lastVersion {
 						report("version went back from %d to %d", lastVersion, r.Version)
