@@ -53,6 +53,7 @@ type handlerConfig struct {
 	decoded    *Decoded
 	snapEvery  int    // see WithSnapshots; 0: no snapshots
 	snapRev    string // the snapshots' revision
+	snapBudget int    // see WithSnapshotWriteBudget; 0: none
 	// refuseUnknown fails a command whose stream holds an event of a type the codec does
 	// not handle (see WithUnknownEventsRefused).
 	refuseUnknown bool
@@ -123,6 +124,7 @@ type Handler[C, S, E any] struct {
 	ids     *store.IDs        // command and event ids
 	prints  sync.Pool         // *fingerprinter
 	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
+	big     bigSnapshots      // the streams whose latest snapshot spaces the next (see WithSnapshotWriteBudget)
 	skipped skippedTypes      // the types folds left out, logged once each
 }
 
@@ -142,7 +144,7 @@ func NewHandler[C, S, E any](s store.Store, agg Aggregate[C, S, E], opts ...Hand
 		var c C
 		panic(fmt.Sprintf("eventsourcing: NewHandler for %T: no %s", any(&c), missing))
 	}
-	cfg := handlerConfig{maxRetries: DefaultMaxRetries, cacheSize: DefaultStateCacheSize}
+	cfg := handlerConfig{maxRetries: DefaultMaxRetries, cacheSize: DefaultStateCacheSize, snapBudget: DefaultSnapshotWriteBudget}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -463,8 +465,11 @@ func (h *Handler[C, S, E]) attempt(ctx context.Context, cmd C, meta Meta, hash, 
 	h.cfg.index.record(meta.CommandID, CommandRecord{
 		StreamID: stream, FirstVersion: first, LastVersion: app.Version, Position: app.Position, Hash: hash,
 	})
-	if next, ok := h.cacheAppended(stream, state, version, app, events); ok && h.snapshotDue(version, app.Version) {
+	if next, ok := h.cacheAppended(stream, state, version, app, events); ok && h.snapshotDue(stream, version, app.Version) {
 		*snap = h.encodeSnapshot(next, app.Version, data[len(data)-1].ID)
+		if snap.err == nil {
+			h.big.mark(stream, app.Version, len(snap.snap.State), h.cfg.snapEvery, h.cfg.snapBudget)
+		}
 	}
 	if len(appended) != len(data) {
 		appended = h.readBack(ctx, stream, version, app, data)

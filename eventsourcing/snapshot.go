@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"sync"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -32,18 +33,94 @@ import (
 // cannot bring back (see NewHandler). revision names the state's encoding and the Evolve
 // that folds it: change it whenever either changes, so that snapshots of the old fold are
 // ignored. every < 1 turns snapshots off.
+//
+// A state that grows with its stream (a restaurant's every order id) makes each snapshot
+// larger than the last; WithSnapshotWriteBudget spaces such a stream's snapshots further
+// apart, so that writing them stays in proportion to the events appended.
 func WithSnapshots(every int, revision string) HandlerOption {
 	return func(c *handlerConfig) { c.snapEvery, c.snapRev = max(every, 0), revision }
 }
 
-// snapshotDue reports whether an append that took a stream from version from to version to
-// passed a multiple of the snapshot interval.
-func (h *Handler[C, S, E]) snapshotDue(from, to store.Version) bool {
+// DefaultSnapshotWriteBudget is the default of WithSnapshotWriteBudget: a stream's
+// snapshots write, on average, at most 256 bytes for each event appended to it, about half
+// of what a typical event's line in the log takes.
+const DefaultSnapshotWriteBudget = 256
+
+// WithSnapshotWriteBudget bounds what a stream's snapshots (WithSnapshots) write, on
+// average, for each event appended to the stream: after a snapshot of n bytes, the next
+// one is saved at the first multiple of the interval at least n/bytesPerEvent events
+// later (DefaultSnapshotWriteBudget; below 1, at every multiple). Without it, a state that
+// grows with its stream is written whole at every interval: at 55,000 orders a
+// restaurant's snapshot is 2 MB, which every 1,000 events made 2 KB of snapshot writes for
+// each event of 400. The price is a longer fold for a stream that is not cached: at most
+// n/bytesPerEvent events after its snapshot instead of one interval. A state smaller than
+// the interval times the budget (256 KB with 1,000 and the default) is snapshotted at
+// every multiple, as without a budget.
+//
+// The handler remembers the latest snapshot of each stream that spaces the next one,
+// saved or started from by it, in memory; after a restart a stream's first snapshot is
+// saved at the first multiple, unless a command started from its snapshot before.
+func WithSnapshotWriteBudget(bytesPerEvent int) HandlerOption {
+	return func(c *handlerConfig) { c.snapBudget = max(bytesPerEvent, 0) }
+}
+
+// snapshotDue reports whether an append that took stream from version from to version to
+// passed a multiple of the snapshot interval, at least as far from the stream's latest
+// snapshot as the write budget asks.
+func (h *Handler[C, S, E]) snapshotDue(stream string, from, to store.Version) bool {
 	if h.snaps == nil {
 		return false
 	}
 	every := store.Version(h.cfg.snapEvery)
-	return to/every > from/every
+	if to/every <= from/every {
+		return false
+	}
+	if h.cfg.snapBudget <= 0 {
+		return true
+	}
+	last, ok := h.big.latest(stream)
+	return !ok || int64(to-last.version)*int64(h.cfg.snapBudget) >= int64(last.bytes)
+}
+
+// bigSnapshots remembers the latest snapshot of each stream whose snapshot is large enough
+// to space the next one beyond the interval (n bytes > every × budget): only those, so that
+// a handler of many streams with small states keeps nothing. Its methods are called at
+// most once per snapshot interval of a stream, apart from the handler's hot path.
+type bigSnapshots struct {
+	mu sync.Mutex
+	m  map[string]snapshotMark
+}
+
+// snapshotMark is a snapshot's version and size.
+type snapshotMark struct {
+	version store.Version
+	bytes   int
+}
+
+// latest returns the stream's latest snapshot, if it is a big one.
+func (b *bigSnapshots) latest(stream string) (snapshotMark, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m, ok := b.m[stream]
+	return m, ok
+}
+
+// mark records the stream's latest snapshot, of n bytes at version v, when the budget
+// spaces the next one beyond the interval, and forgets an earlier one otherwise.
+func (b *bigSnapshots) mark(stream string, v store.Version, n, every, budget int) {
+	if budget <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if int64(n) <= int64(every)*int64(budget) {
+		delete(b.m, stream)
+		return
+	}
+	if b.m == nil {
+		b.m = make(map[string]snapshotMark)
+	}
+	b.m[stream] = snapshotMark{version: v, bytes: n}
 }
 
 // pendingSnapshot is a snapshot encoded under the stream's lock, to be saved after it. Its
@@ -95,6 +172,7 @@ func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, init
 	// Only the event the snapshot names, at its version, proves it a snapshot of this log.
 	for e, err := range h.store.ReadStream(ctx, stream, snap.Version-1) {
 		if err == nil && e.Version == snap.Version && e.ID == snap.EventID {
+			h.big.mark(stream, snap.Version, len(snap.State), h.cfg.snapEvery, h.cfg.snapBudget)
 			return cachedState[S]{state: state, version: e.Version, position: e.Position}, true
 		}
 		break
