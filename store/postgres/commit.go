@@ -239,27 +239,31 @@ func (s *Store) settle(look *lookups, r *request, err error) {
 // versions and positions of its stream, are proof enough that its batch committed.
 func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool, error) {
 	first, last := r.ids[0], r.ids[len(r.ids)-1]
-	rows, err := s.pool.Query(ctx, s.sql.eventsByID, r.stream, [][]byte{first, last})
-	if err != nil {
-		return store.Appended{}, false, err
-	}
-	defer rows.Close()
 	type at struct{ version, position int64 }
 	var firstAt, lastAt []at
-	for rows.Next() {
-		var id []byte
-		var a at
-		if err := rows.Scan(&id, &a.version, &a.position); err != nil {
-			return store.Appended{}, false, err
+	err := onLiveConnection(ctx, func() error {
+		firstAt, lastAt = nil, nil
+		rows, err := s.pool.Query(ctx, s.sql.eventsByID, r.stream, [][]byte{first, last})
+		if err != nil {
+			return err
 		}
-		if bytes.Equal(id, first) {
-			firstAt = append(firstAt, a)
+		defer rows.Close()
+		for rows.Next() {
+			var id []byte
+			var a at
+			if err := rows.Scan(&id, &a.version, &a.position); err != nil {
+				return err
+			}
+			if bytes.Equal(id, first) {
+				firstAt = append(firstAt, a)
+			}
+			if bytes.Equal(id, last) {
+				lastAt = append(lastAt, a)
+			}
 		}
-		if bytes.Equal(id, last) {
-			lastAt = append(lastAt, a)
-		}
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return store.Appended{}, false, err
 	}
 	n := int64(len(r.ids) - 1)

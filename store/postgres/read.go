@@ -170,10 +170,7 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) (events
 	ctx, cancel := s.untilClosed(ctx)
 	defer cancel()
 	maxEvents, maxBytes := s.opts.page, int64(s.opts.pageBytes)
-	rows, err := s.pool.Query(ctx, query, append(args, maxEvents, maxBytes)...)
-	if err != nil {
-		return nil, false, s.fail(ctx, op, err)
-	}
+	args = append(args, maxEvents, maxBytes)
 	var (
 		out               []store.Event
 		size              int64 // as rowBytes counts it
@@ -182,7 +179,7 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) (events
 		at                time.Time
 		data, meta        []byte
 	)
-	_, err = pgx.ForEachRow(rows, []any{&position, &stream, &version, &id, &typ, &at, &data, &meta}, func() error {
+	collect := func() error {
 		e := store.Event{
 			ID:       string(id),
 			StreamID: string(stream),
@@ -200,6 +197,15 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) (events
 		out = append(out, e)
 		size += int64(len(stream) + len(id) + len(typ) + len(data) + len(meta))
 		return nil
+	}
+	err = onLiveConnection(ctx, func() error {
+		out, size = nil, 0 // what a try on a connection the database had ended read
+		rows, err := s.pool.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		_, err = pgx.ForEachRow(rows, []any{&position, &stream, &version, &id, &typ, &at, &data, &meta}, collect)
+		return err
 	})
 	if err != nil {
 		return nil, false, s.fail(ctx, op, err)

@@ -23,7 +23,9 @@ func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bo
 	}
 	var version int64
 	var id, revision, state []byte
-	err := s.pool.QueryRow(ctx, s.sql.snapshot, []byte(stream)).Scan(&version, &id, &revision, &state)
+	err := onLiveConnection(ctx, func() error {
+		return s.pool.QueryRow(ctx, s.sql.snapshot, []byte(stream)).Scan(&version, &id, &revision, &state)
+	})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return store.Snapshot{}, false, nil
@@ -67,8 +69,12 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 		// ErrFailed).
 		return fmt.Errorf("postgres: save snapshot: %w", err)
 	}
-	if _, err := s.pool.Exec(ctx, s.sql.saveSnapshot, []byte(stream), int64(snap.Version),
-		[]byte(snap.EventID), []byte(snap.Revision), []byte(snap.State)); err != nil {
+	err := onLiveConnection(ctx, func() error {
+		_, err := s.pool.Exec(ctx, s.sql.saveSnapshot, []byte(stream), int64(snap.Version),
+			[]byte(snap.EventID), []byte(snap.Revision), []byte(snap.State))
+		return err
+	})
+	if err != nil {
 		return s.fail(ctx, "save snapshot", err)
 	}
 	return nil
