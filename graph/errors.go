@@ -51,6 +51,9 @@ const (
 	CodeNotExecuted = "NOT_EXECUTED"
 )
 
+// canceledMessage is the message of a CANCELED error.
+const canceledMessage = "the operation was canceled"
+
 // internalMessage is all a client learns about an unexpected failure.
 const internalMessage = "internal server error"
 
@@ -124,7 +127,7 @@ func isMutation(ctx context.Context) bool {
 func classifyIn(ctx context.Context, err error) (code, message string, ext map[string]any) {
 	code, message, ext = classify(err)
 	if code == CodeInternal && errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return CodeCanceled, "the operation was canceled", ext
+		return CodeCanceled, canceledMessage, ext
 	}
 	return code, message, ext
 }

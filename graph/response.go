@@ -56,6 +56,12 @@ func writeRequestError(ctx context.Context, w http.ResponseWriter, contentType s
 // null, which to a client reads as an execution that produced null. ctx is the request's:
 // an INTERNAL_SERVER_ERROR names its id (see WithRequestID).
 func writeResponse(ctx context.Context, w http.ResponseWriter, resp *graphql.Response) {
+	if resp == nil {
+		// gqlgen ends the stream without a response when ctx ended before the operation ran
+		// (the client went away, or the server shuts down): CANCELED, as an operation that
+		// ctx's end stopped midway is.
+		resp = &graphql.Response{Errors: gqlerror.List{{Message: canceledMessage, Extensions: map[string]any{"code": CodeCanceled}}}}
+	}
 	var v any = resp
 	if resp.Data == nil {
 		v = responseWithoutData{Errors: resp.Errors, Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions}
