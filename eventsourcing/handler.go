@@ -584,11 +584,20 @@ func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.V
 }
 
 // readBack returns the appended events as the store returns them. The append already
-// succeeded, so a failing read (say, ctx ended) falls back to the events as appended, with
-// the time of the fallback.
+// succeeded, so a failing read falls back to the events as appended, with the time of the
+// fallback. The read outlives ctx's cancellation (a caller gone right after the commit still
+// gets the events as stored), but not its deadline: a database that stopped answering right
+// after the commit held the command, and its answer, past the request's deadline, until the
+// HTTP server's write timeout cut the response off.
 func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before store.Version, app store.Appended, data []store.EventData) []store.Event {
+	rctx := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithDeadline(rctx, deadline)
+		defer cancel()
+	}
 	out := make([]store.Event, 0, len(data))
-	for e, err := range h.store.ReadStream(context.WithoutCancel(ctx), stream, before) {
+	for e, err := range h.store.ReadStream(rctx, stream, before) {
 		if err != nil || e.Version > app.Version {
 			break
 		}

@@ -1,0 +1,67 @@
+package eventsourcing_test
+
+import (
+	"context"
+	"iter"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// stallingStore is a store that answers appends but, once one was made, no read: each
+// ReadStream then waits for its context to end, as a database that stopped answering right
+// after a commit does. It offers only store.Store, so the handler reads its appends back.
+type stallingStore struct {
+	store.Store
+	stalled atomic.Bool
+}
+
+func (s *stallingStore) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	app, err := s.Store.Append(ctx, stream, expected, events...)
+	s.stalled.Store(err == nil)
+	return app, err
+}
+
+func (s *stallingStore) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	if !s.stalled.Load() {
+		return s.Store.ReadStream(ctx, stream, after)
+	}
+	return func(yield func(store.Event, error) bool) {
+		<-ctx.Done()
+		yield(store.Event{}, ctx.Err())
+	}
+}
+
+// A command whose events are committed, and read back from a store that stopped answering,
+// returns at its context's deadline with the events as appended: the read back kept
+// waiting for the store past the deadline (it dropped the deadline with the cancellation),
+// so a request's answer came, if at all, after the HTTP server had cut the response off.
+func TestHandle_readBackKeepsTheDeadline(t *testing.T) {
+	s := &stallingStore{Store: newStore(t)}
+	h := newCounterHandler(s)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	type outcome struct {
+		events int
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := h.Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{})
+		done <- outcome{len(res.Events), err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil || o.events != 1 {
+			t.Fatalf("Handle: %d events, %v; want the one committed, as appended", o.events, o.err)
+		}
+	case <-time.After(10 * time.Second): // a hang guard, far past the 50 ms deadline
+		t.Fatal("Handle still waits for the read back, long past its context's deadline")
+	}
+	if got := readAll(t, s.Store); len(got) != 1 {
+		t.Fatalf("the log holds %d events, want the one committed", len(got))
+	}
+}
