@@ -32,8 +32,12 @@ type StoreError struct {
 	Err    error
 }
 
-// Error describes the failure: the operation, the stream and the store's error.
+// Error describes the failure: the operation, the stream (when it concerns one) and the
+// store's error.
 func (e *StoreError) Error() string {
+	if e.Stream == "" {
+		return fmt.Sprintf("eventsourcing: %s: %v", e.Op, e.Err)
+	}
 	return fmt.Sprintf("eventsourcing: %s %s: %v", e.Op, e.Stream, e.Err)
 }
 
