@@ -64,11 +64,11 @@ const (
 // allowHeaders returns the Access-Control-Allow-Headers of a preflight that asked for
 // requested (its Access-Control-Request-Headers): corsHeaders and every other header name it
 // asks for. Browser clients add headers the API does not read (Apollo Client's
-// apollographql-client-name and -version, tracing's traceparent and baggage, Sentry's
-// sentry-trace), and a browser sends no request whose preflight leaves one out, so a
-// dashboard failed with a CORS error before its first query. Allowing them gives a page of an
-// allowed origin nothing it could use: the server ignores them, and credentials are never
-// allowed. Only names that are HTTP tokens are repeated, at most maxRequestedHeaders of at
+// apollographql-client-name and -version, tracing's baggage, Sentry's sentry-trace; cmd/api
+// records tracing's traceparent), and a browser sends no request whose preflight leaves one
+// out, so a dashboard failed with a CORS error before its first query. Allowing them gives a
+// page of an allowed origin nothing it could use: the server ignores them or records them,
+// and credentials are never allowed. Only names that are HTTP tokens are repeated, at most maxRequestedHeaders of at
 // most maxRequestedHeaderLen bytes (a browser then refuses the request, as before).
 func allowHeaders(requested string) string {
 	allowed := corsHeaders

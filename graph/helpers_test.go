@@ -34,8 +34,9 @@ type env struct {
 type envOption struct {
 	svc    []service.Option
 	cfg    graph.Config
-	wrap   func(store.Store) store.Store // what the service sees instead of the memory store
-	served func(*http.Request)           // told of each request the handler has returned from
+	wrap   func(store.Store) store.Store   // what the service sees instead of the memory store
+	served func(*http.Request)             // told of each request the handler has returned from
+	around func(http.Handler) http.Handler // middleware in front of the handler
 }
 
 // newEnv starts a server; everything it starts is stopped when the test ends.
@@ -61,6 +62,9 @@ func newEnv(tb testing.TB, opts ...func(*envOption)) *env {
 	go func() { done <- svc.Run(ctx) }()
 
 	var h http.Handler = graph.NewHandler(svc, o.cfg)
+	if o.around != nil {
+		h = o.around(h)
+	}
 	if served := o.served; served != nil {
 		inner := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,6 +124,11 @@ func withConfig(cfg graph.Config) func(*envOption) {
 // WebSocket, once the connection was torn down.
 func withServed(f func(*http.Request)) func(*envOption) {
 	return func(o *envOption) { o.served = f }
+}
+
+// withMiddleware puts mw in front of the handler, as a server of its own would.
+func withMiddleware(mw func(http.Handler) http.Handler) func(*envOption) {
+	return func(o *envOption) { o.around = mw }
 }
 
 func testContext(tb testing.TB) context.Context {

@@ -36,9 +36,10 @@ func optionalID(field string, id *string, kind string, commandID *string) (_ str
 	return service.NewID(kind, *commandID), true, nil
 }
 
-// commandMeta builds the handler's metadata from the optional commandId and expectedVersion.
-func commandMeta(commandID *string, expectedVersion *int) (eventsourcing.Meta, error) {
-	var m eventsourcing.Meta
+// commandMeta builds the handler's metadata from the optional commandId and expectedVersion,
+// and the metadata ctx carries for the events (WithCommandMetadata).
+func commandMeta(ctx context.Context, commandID *string, expectedVersion *int) (eventsourcing.Meta, error) {
+	m := eventsourcing.Meta{Metadata: CommandMetadata(ctx)}
 	if commandID != nil {
 		if err := restaurant.ValidateID("input.commandId", *commandID); err != nil {
 			return m, err

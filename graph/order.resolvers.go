@@ -16,7 +16,7 @@ import (
 )
 
 func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.MarkOrderAsPreparedInput) (*model.CommandResult, error) {
-	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	meta, err := commandMeta(ctx, input.CommandID, input.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}

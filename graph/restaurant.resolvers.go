@@ -14,7 +14,7 @@ import (
 )
 
 func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.CreateRestaurantInput) (*model.CommandResult, error) {
-	meta, err := commandMeta(input.CommandID, nil)
+	meta, err := commandMeta(ctx, input.CommandID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (r *mutationResolver) CreateRestaurant(ctx context.Context, input model.Cre
 }
 
 func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model.ChangeRestaurantMenuInput) (*model.CommandResult, error) {
-	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	meta, err := commandMeta(ctx, input.CommandID, input.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (r *mutationResolver) ChangeRestaurantMenu(ctx context.Context, input model
 }
 
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.CommandResult, error) {
-	meta, err := commandMeta(input.CommandID, input.ExpectedVersion)
+	meta, err := commandMeta(ctx, input.CommandID, input.ExpectedVersion)
 	if err != nil {
 		return nil, err
 	}

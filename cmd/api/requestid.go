@@ -47,15 +47,22 @@ func validRequestID(id string) bool {
 }
 
 // requestIDHandler is a slog.Handler that adds the request's id (graph.RequestID of the
-// record's context) to every record logged in a request's context, as requestId: the
-// request's line, and the library's lines about it (an internal error's cause, a snapshot
-// not saved), which log with the request's context.
+// record's context) to every record logged in a request's context, as requestId, and its
+// trace id, when it came with one (see withTraceparent), as traceId: the request's line,
+// and the library's lines about it (an internal error's cause, a snapshot not saved), which
+// log with the request's context.
 type requestIDHandler struct{ slog.Handler }
 
 func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := graph.RequestID(ctx); id != "" {
+	id, trace := graph.RequestID(ctx), traceID(ctx)
+	if id != "" || trace != "" {
 		r = r.Clone()
-		r.AddAttrs(slog.String("requestId", id))
+		if id != "" {
+			r.AddAttrs(slog.String("requestId", id))
+		}
+		if trace != "" {
+			r.AddAttrs(slog.String("traceId", trace))
+		}
 	}
 	return h.Handler.Handle(ctx, r)
 }

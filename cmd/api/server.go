@@ -229,8 +229,8 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 	}
 	// guardHost inside deadlines: a refused request's unread body is then read away within
 	// the read deadline.
-	h := withRequestID(obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig,
-		guardHost(m.Config.Addr, m.Config.AllowedOrigins, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux))))))
+	h := withRequestID(withTraceparent(obs.logRequests(m.Logger, deadlines(m.Config.SecurityConfig,
+		guardHost(m.Config.Addr, m.Config.AllowedOrigins, recoverPanics(m.Logger, limitBody(m.Config.MaxBodyBytes, mux)))))))
 	if started := m.requestStarted; started != nil {
 		next := h
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
