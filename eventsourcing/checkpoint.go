@@ -133,6 +133,10 @@ func (r *Runner) saveCheckpoints(ctx context.Context, cp store.Checkpointer, sag
 				// shutdown, which a program that lives less than the interval repeats at
 				// every exit, its sagas never saving a checkpoint.
 				msg = "eventsourcing: saga checkpoint not saved: the store was closed before Run returned; the next Run handles again every event after the saga's last checkpoint (close the store only once Run has returned)"
+			case final:
+				// Said even when the saves were failing before (the store down at shutdown):
+				// it is the last word on where the next Run starts.
+				msg = "eventsourcing: saga checkpoint not saved as Run returned; the next Run handles again every event after the saga's last checkpoint"
 			case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
 				level = slog.LevelDebug // shutting down: Run saves once more on its way out
 			case r.saveFailing:

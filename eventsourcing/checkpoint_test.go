@@ -311,13 +311,19 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 	})
 
-	t.Run("a save that keeps failing is reported once", func(t *testing.T) {
+	t.Run("a save that keeps failing is reported once, and the last one again", func(t *testing.T) {
 		s := &failingSaves{Store: newStore(t), failed: make(chan struct{})}
 		h := newCounterHandler(s)
 		log, logs := quietLogger()
 		r := eventsourcing.NewRunner(s, eventsourcing.WithRunnerLogger(log), eventsourcing.WithCheckpointInterval(time.Millisecond))
 		r.AddSaga(eventsourcing.NewSaga("mirror", mirrorSaga(), counterCodec{}, h.Handle, fastBackoff))
-		startRunner(t, r)
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- r.Run(ctx) }()
+		defer func() {
+			cancel()
+			<-ran
+		}()
 		mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
 		await(t, s.failed, "three failed saves")
 		if n := strings.Count(logs.String(), "checkpoint not saved"); n != 1 {
@@ -325,6 +331,15 @@ func TestRunner_sagaCheckpoints(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), "saga has no checkpoint") {
 			t.Errorf("no report of the missing checkpoint:\n%s", logs.String())
+		}
+		// Run's save on its way out fails too: said, whatever was said before, at warn.
+		cancel()
+		if err := <-ran; err != nil {
+			t.Fatal(err)
+		}
+		ran <- nil // for the deferred wait
+		if !strings.Contains(logs.String(), "level=WARN msg=\"eventsourcing: saga checkpoint not saved as Run returned") {
+			t.Errorf("no warning of the last save's failure:\n%s", logs.String())
 		}
 	})
 
