@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -55,10 +56,11 @@ func (s subscriptionStart) MutateOperationContext(ctx context.Context, op *graph
 	defer cancel()
 	head, err := s.svc.Head(ctx)
 	if err != nil {
-		return &gqlerror.Error{
-			Message:    "the event store did not tell where the log ends in time: subscribe again",
-			Extensions: internalExtensions(ctx),
+		msg := "the event store could not tell where the log ends: subscribe again"
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg = "the event store did not tell where the log ends in time: subscribe again"
 		}
+		return &gqlerror.Error{Message: msg, Extensions: internalExtensions(ctx)}
 	}
 	op.Stats.SetExtension(startHeadStat, head)
 	return nil

@@ -235,8 +235,8 @@ func TestSubscription_headReadDoesNotHoldTheConnection(t *testing.T) {
 			refused = m
 		}
 	}
-	if !strings.Contains(string(refused.Payload), graph.CodeInternal) || !strings.Contains(string(refused.Payload), "subscribe again") {
-		t.Errorf("the live subscription's answer %s %s; want %s saying to subscribe again", refused.Type, refused.Payload, graph.CodeInternal)
+	if !strings.Contains(string(refused.Payload), graph.CodeInternal) || !strings.Contains(string(refused.Payload), "did not tell where the log ends in time: subscribe again") {
+		t.Errorf("the live subscription's answer %s %s; want %s saying the store did not answer in time, to subscribe again", refused.Type, refused.Payload, graph.CodeInternal)
 	}
 	ws.start("subscribe", "h", `subscription { events(afterPosition: 0) { type } }`)
 	for {
@@ -251,5 +251,20 @@ func TestSubscription_headReadDoesNotHoldTheConnection(t *testing.T) {
 			t.Errorf("a subscription from a position got %s %q %s; want the log's first event", m.Type, m.ID, m.Payload)
 		}
 		break
+	}
+}
+
+// A store that refuses to tell its head at once (a database that refuses connections) fails
+// a live subscription saying so, not that it did not answer in time.
+func TestSubscription_headReadRefused(t *testing.T) {
+	var hs *headFails
+	e := newEnv(t, withStore(func(st store.Store) store.Store { hs = &headFails{Store: st}; return hs }))
+	ws := e.dialWS(t, graphtest.TransportWS)
+	ws.init()
+	hs.fail.Store(true)
+	ws.start("subscribe", "s", `subscription { events { type } }`)
+	m := ws.next("next", "s")
+	if !strings.Contains(string(m.Payload), graph.CodeInternal) || !strings.Contains(string(m.Payload), "could not tell where the log ends: subscribe again") {
+		t.Errorf("the live subscription's answer %s; want %s saying the store could not tell its head, to subscribe again", m.Payload, graph.CodeInternal)
 	}
 }
