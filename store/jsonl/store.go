@@ -104,6 +104,10 @@ func OpenContext(ctx context.Context, dir string, opts ...Option) (*Store, error
 // and Recovery reports its size. Damage before it fails with a *CorruptError naming the
 // byte offset, as in Open.
 //
+// It syncs nothing either: after a writer was killed between a write and its sync, it reads
+// whole lines that no append acknowledged and that a power failure before the next Open
+// (which syncs them first) could still take. A copy made of them (cmd/migrate) keeps them.
+//
 // While a Store opened with Open holds the directory, OpenReadOnly fails with ErrLocked.
 // OpenReadOnly takes a shared lock on the directory's LOCK file (flock on a descriptor
 // opened for reading): read-only Stores of one directory may be open together, but Open
