@@ -584,8 +584,8 @@ func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.V
 }
 
 // readBack returns the appended events as the store returns them. The append already
-// succeeded, so a failing read falls back to the events as appended, with the time of the
-// fallback. The read outlives ctx's cancellation (a caller gone right after the commit still
+// succeeded, so a failing read falls back to the events as appended, with the time the read
+// began (not its end: a read that waited out the deadline would date them by it). The read outlives ctx's cancellation (a caller gone right after the commit still
 // gets the events as stored), but not its deadline: a database that stopped answering right
 // after the commit held the command, and its answer, past the request's deadline, until the
 // HTTP server's write timeout cut the response off.
@@ -596,6 +596,7 @@ func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before s
 		rctx, cancel = context.WithDeadline(rctx, deadline)
 		defer cancel()
 	}
+	now := time.Now().UTC()
 	out := make([]store.Event, 0, len(data))
 	for e, err := range h.store.ReadStream(rctx, stream, before) {
 		if err != nil || e.Version > app.Version {
@@ -607,7 +608,6 @@ func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before s
 		return out
 	}
 	out = out[:0]
-	now := time.Now().UTC()
 	n := store.Version(len(data))
 	for i, d := range data {
 		out = append(out, store.Event{

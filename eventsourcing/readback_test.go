@@ -65,3 +65,22 @@ func TestHandle_readBackKeepsTheDeadline(t *testing.T) {
 		t.Fatalf("the log holds %d events, want the one committed", len(got))
 	}
 }
+
+// The events a command returns when the read back fails carry a time from before the read,
+// not from its end: with a store that stopped answering, the read back waits until the
+// deadline, and events stamped then looked (in CommandResult.events[].time) appended up to
+// the request's whole deadline after they were.
+func TestHandle_readBackFallbackTimeIsNotTheReadsEnd(t *testing.T) {
+	s := &stallingStore{Store: newStore(t)}
+	h := newCounterHandler(s)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	res, err := h.Handle(ctx, createCounter{ID: "a"}, eventsourcing.Meta{})
+	if err != nil || len(res.Events) != 1 {
+		t.Fatalf("Handle: %d events, %v; want the one committed, as appended", len(res.Events), err)
+	}
+	// The read back began before the deadline and ended with it.
+	if deadline, _ := ctx.Deadline(); !res.Events[0].Time.Before(deadline) {
+		t.Errorf("the event's time %v is not before the deadline %v that ended the read back", res.Events[0].Time, deadline)
+	}
+}
