@@ -506,6 +506,7 @@ func (h *Handler[C, S, E]) load(ctx context.Context, stream string, rep repeat) 
 			// ALREADY_EXISTS to the client retrying its creation), and its append, if any, lets
 			// the store notice the loss.
 			h.cache.remove(stream)
+			h.big.forget(stream) // a snapshot at a version the stream no longer reaches spaces nothing
 			c, cached = cachedState[S]{state: h.agg.Decider.InitialState}, false
 		}
 		current = v

@@ -59,7 +59,10 @@ const DefaultSnapshotWriteBudget = 256
 //
 // The handler remembers the latest snapshot of each stream that spaces the next one,
 // saved or started from by it, in memory; after a restart a stream's first snapshot is
-// saved at the first multiple, unless a command started from its snapshot before.
+// saved at the first multiple, unless a command started from its snapshot before. It
+// forgets a snapshot whose save failed, and a stream's when a load finds no snapshot to use
+// or the log shorter than the state it cached (a failover that lost commits, a backup
+// restored): the next is then saved at the next multiple.
 func WithSnapshotWriteBudget(bytesPerEvent int) HandlerOption {
 	return func(c *handlerConfig) { c.snapBudget = max(bytesPerEvent, 0) }
 }
@@ -105,6 +108,25 @@ func (b *bigSnapshots) latest(stream string) (snapshotMark, bool) {
 	return m, ok
 }
 
+// forget forgets the stream's latest snapshot: the store may not hold it (a load found
+// none to use, or the log lost events under the handler), so the next is saved at the
+// next multiple of the interval, as after a restart.
+func (b *bigSnapshots) forget(stream string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, stream)
+}
+
+// unmark forgets the stream's latest snapshot if it is the one at version v, whose save
+// failed: the store still holds the one before, which spaced it.
+func (b *bigSnapshots) unmark(stream string, v store.Version) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if m, ok := b.m[stream]; ok && m.version == v {
+		delete(b.m, stream)
+	}
+}
+
 // mark records the stream's latest snapshot, of n bytes at version v, when the budget
 // spaces the next one beyond the interval, and forgets an earlier one otherwise.
 func (b *bigSnapshots) mark(stream string, v store.Version, n, every, budget int) {
@@ -148,14 +170,28 @@ func (h *Handler[C, S, E]) saveSnapshot(ctx context.Context, stream string, p pe
 	if err == nil {
 		err = h.snaps.SaveSnapshot(ctx, stream, p.snap)
 	}
+	if err != nil {
+		h.big.unmark(stream, p.snap.Version)
+	}
 	if err != nil && ctx.Err() == nil {
 		h.cfg.logger.WarnContext(ctx, "eventsourcing: snapshot not saved", "stream", stream, "version", int64(p.snap.Version), "err", err)
 	}
 }
 
 // fromSnapshot returns the stream's state from its snapshot, and whether there was a
-// snapshot to use; otherwise it returns initial.
+// snapshot to use; otherwise it returns initial. The snapshot it uses spaces the stream's
+// next one (see WithSnapshotWriteBudget); when it finds none to use, the next is due at
+// the next multiple of the interval.
 func (h *Handler[C, S, E]) fromSnapshot(ctx context.Context, stream string, initial cachedState[S]) (cachedState[S], bool) {
+	c, ok := h.snapshotState(ctx, stream, initial)
+	if !ok {
+		h.big.forget(stream)
+	}
+	return c, ok
+}
+
+// snapshotState is fromSnapshot but for what the snapshot spaces.
+func (h *Handler[C, S, E]) snapshotState(ctx context.Context, stream string, initial cachedState[S]) (cachedState[S], bool) {
 	snap, ok, err := h.snaps.Snapshot(ctx, stream)
 	if err != nil || !ok || snap.Revision != h.cfg.snapRev {
 		if err != nil && ctx.Err() == nil {

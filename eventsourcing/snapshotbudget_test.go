@@ -2,6 +2,7 @@ package eventsourcing_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/eventgraph/eventgraph/decider"
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // A notebook's state grows with its stream, as a restaurant's does with its orders: each
@@ -141,5 +143,78 @@ func TestWithSnapshotWriteBudget_smallStatesEveryInterval(t *testing.T) {
 	}
 	if got := len(s.saved()); got != 10 {
 		t.Errorf("%d snapshots of a state of at most ~1 KB in 200 events, want 10 (every 20)", got)
+	}
+}
+
+// A stream whose log lost events under the handler (an asynchronous failover, a backup
+// restored) is snapshotted again at the next multiple: the handler's mark of its last big
+// snapshot, at a version the log no longer reaches, put the next one off until the stream
+// grew past that version again, while every load that was not cached folded it from its start.
+//
+// So too when the stream was not cached when the log lost its events, so that the handler
+// learns of the loss only from the snapshot: none, or one the log contradicts.
+func TestWithSnapshotWriteBudget_logLostEvents(t *testing.T) {
+	t.Run("cached", func(t *testing.T) { testSnapshotsAfterLostEvents(t, 5, 2) })
+	t.Run("not cached", func(t *testing.T) {
+		// The snapshot at the first multiple is due before a load finds the stream has none.
+		testSnapshotsAfterLostEvents(t, 10, 1, eventsourcing.WithStateCache(0))
+	})
+}
+
+// testSnapshotsAfterLostEvents checks that, after the log lost a stream of big snapshots,
+// the next wantSaves multiples of the interval get a snapshot, the first at firstSave.
+func testSnapshotsAfterLostEvents(t *testing.T, firstSave store.Version, wantSaves int, opts ...eventsourcing.HandlerOption) {
+	t.Helper()
+	const every, budget = 5, 100
+	note := strings.Repeat("n", 90)
+	s := &savesRecorder{snapStore: newSnapStore(t)}
+	opts = append(opts, eventsourcing.WithSnapshots(every, "n1"), eventsourcing.WithSnapshotWriteBudget(budget))
+	h := eventsourcing.NewHandler(s, notebookAggregate(), opts...)
+	for range 100 {
+		if _, err := h.Handle(context.Background(), addNote{ID: "a", Text: note}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.saved()
+	lost := s.Store
+	s.Store = memory.New() // the log as the new primary holds it: without the stream's events
+	t.Cleanup(func() { _ = lost.Close(); _ = s.Store.Close() })
+	for range 2 * every {
+		if _, err := h.Handle(context.Background(), addNote{ID: "a", Text: "x"}, eventsourcing.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if saves := s.saved(); len(saves) != wantSaves || saves[0].Version != firstSave {
+		t.Errorf("after the log lost the stream, %d events saved %d snapshots (%+v); want %d, the first at %d", 2*every, len(saves), saves, wantSaves, firstSave)
+	}
+}
+
+// A snapshot that failed to save does not space the next one: the stream's snapshot is
+// still the one before, so the next multiple tries again.
+func TestWithSnapshotWriteBudget_failedSave(t *testing.T) {
+	const every, budget = 5, 100
+	note := strings.Repeat("n", 90)
+	s := &savesRecorder{snapStore: newSnapStore(t)}
+	h := eventsourcing.NewHandler(s, notebookAggregate(), eventsourcing.WithSnapshots(every, "n1"), eventsourcing.WithSnapshotWriteBudget(budget))
+	handle := func(n int) {
+		t.Helper()
+		for range n {
+			if _, err := h.Handle(context.Background(), addNote{ID: "a", Text: note}, eventsourcing.Meta{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	handle(4 * every) // the state is some 1,800 bytes by now: snapshots are spaced beyond the interval
+	s.saved()
+	s.snapStore.saveErr = errors.New("disk full")
+	var failed []store.Snapshot
+	for len(failed) == 0 {
+		handle(1)
+		failed = s.saved()
+	}
+	s.snapStore.saveErr = nil
+	handle(every)
+	if saves := s.saved(); len(saves) != 1 || saves[0].Version != failed[0].Version+every {
+		t.Errorf("after a failed save at %d, snapshots %+v; want one at the next multiple, %d", failed[0].Version, saves, failed[0].Version+every)
 	}
 }
