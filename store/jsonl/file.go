@@ -38,7 +38,8 @@ func (o *osFile) Close() error                             { return o.guard.clos
 // find and trust, and a power failure could take it after that Open acknowledged appends.
 // That sync is best effort where the parent cannot be opened (a 0711 home directory, say):
 // refusing a log that opened before would be worse than the window it closes, and nothing
-// else could make the entry durable for a process that may not read the parent.
+// else could make the entry durable for a process that may not read the parent. The
+// parent is the one that holds dir's entry (see entryDir).
 func makeDir(dir string, durable bool, sync func(string) error) error {
 	var created []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
@@ -61,10 +62,36 @@ func makeDir(dir string, durable bool, sync func(string) error) error {
 		}
 	}
 	if len(created) == 0 && durable {
-		parent := filepath.Dir(filepath.Clean(dir))
+		parent := entryDir(dir)
 		if err := sync(parent); err != nil && !errors.Is(err, fs.ErrPermission) {
 			return fmt.Errorf("sync directory %s: %w", parent, err)
 		}
 	}
 	return nil
 }
+
+// entryDir returns the directory that holds dir's entry: the parent of dir made absolute,
+// or of the directory dir links to. filepath.Dir(".") is "." itself (--data . holds the
+// log in the working directory, whose entry is in its parent), and a symbolic link's
+// parent holds the link, not its target. Only dir's own links are followed: a parent
+// named through a link is the same directory.
+func entryDir(dir string) string {
+	p, err := filepath.Abs(dir)
+	if err != nil {
+		return filepath.Dir(filepath.Clean(dir))
+	}
+	for range maxLinks {
+		target, err := os.Readlink(p)
+		if err != nil {
+			break // not a link
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = target
+	}
+	return filepath.Dir(p)
+}
+
+// maxLinks bounds the links entryDir follows, as the kernel bounds a path's (ELOOP).
+const maxLinks = 40
