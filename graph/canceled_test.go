@@ -23,12 +23,16 @@ func TestHandler_requestEndedBeforeItsOperationRan(t *testing.T) {
 	var logs syncbuf.Buffer
 	e := newEnv(t)
 	h := graph.NewHandler(e.svc, graph.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	for _, tt := range []struct{ method, query string }{
-		{http.MethodPost, `{ status { head } }`},
-		{http.MethodPost, `mutation { __typename }`},
-		{http.MethodGet, `{ status { head } }`},
+	for _, tt := range []struct{ method, query, accept string }{
+		{http.MethodPost, `{ status { head } }`, ""},
+		{http.MethodPost, `mutation { __typename }`, ""},
+		{http.MethodGet, `{ status { head } }`, ""},
+		// A response without data in this media type must have a 4xx or 5xx status
+		// (GraphQL over HTTP).
+		{http.MethodPost, `{ status { head } }`, "application/graphql-response+json"},
+		{http.MethodGet, `{ status { head } }`, "application/graphql-response+json"},
 	} {
-		query := tt.method + " " + tt.query
+		query := tt.method + " " + tt.query + " " + tt.accept
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		var req *http.Request
@@ -38,6 +42,9 @@ func TestHandler_requestEndedBeforeItsOperationRan(t *testing.T) {
 			body, _ := json.Marshal(map[string]string{"query": tt.query})
 			req = httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(string(body)))
 			req.Header.Set("Content-Type", "application/json")
+		}
+		if tt.accept != "" {
+			req.Header.Set("Accept", tt.accept)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -52,6 +59,9 @@ func TestHandler_requestEndedBeforeItsOperationRan(t *testing.T) {
 		}
 		if rec.Code == http.StatusInternalServerError {
 			t.Errorf("%s with its request ended: status %d", query, rec.Code)
+		}
+		if tt.accept != "" && rec.Code < 400 {
+			t.Errorf("%s with its request ended: status %d, want a 4xx or 5xx for a response without data", query, rec.Code)
 		}
 	}
 	if strings.Contains(logs.String(), "panic") {

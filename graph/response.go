@@ -59,7 +59,12 @@ func writeResponse(ctx context.Context, w http.ResponseWriter, resp *graphql.Res
 	if resp == nil {
 		// gqlgen ends the stream without a response when ctx ended before the operation ran
 		// (the client went away, or the server shuts down): CANCELED, as an operation that
-		// ctx's end stopped midway is.
+		// ctx's end stopped midway is. It has no data, which application/graphql-response+json
+		// must answer with a 4xx or 5xx (GraphQL over HTTP): 503, the server did not run it
+		// (a client still there when the request's deadline passed first may try again).
+		if w.Header().Get("Content-Type") == graphQLResponseJSON {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
 		resp = &graphql.Response{Errors: gqlerror.List{{Message: canceledMessage, Extensions: map[string]any{"code": CodeCanceled}}}}
 	}
 	var v any = resp
