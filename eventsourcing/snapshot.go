@@ -42,20 +42,26 @@ func WithSnapshots(every int, revision string) HandlerOption {
 }
 
 // DefaultSnapshotWriteBudget is the default of WithSnapshotWriteBudget: a stream's
-// snapshots write, on average, at most 256 bytes for each event appended to it, about half
-// of what a typical event's line in the log takes.
+// snapshots write, on average, about 256 bytes for each event appended to it (plus what an
+// event adds to the state), about half of what a typical event's line in the log takes.
 const DefaultSnapshotWriteBudget = 256
 
 // WithSnapshotWriteBudget bounds what a stream's snapshots (WithSnapshots) write, on
 // average, for each event appended to the stream: after a snapshot of n bytes, the next
 // one is saved at the first multiple of the interval at least n/bytesPerEvent events
-// later (DefaultSnapshotWriteBudget; below 1, at every multiple). Without it, a state that
-// grows with its stream is written whole at every interval: at 55,000 orders a
+// later (DefaultSnapshotWriteBudget; below 1, at every multiple). Each snapshot is larger
+// than the one that spaced it by what the events between them added, so the average is
+// about bytesPerEvent plus what an event adds to the state (some 280 bytes for a
+// restaurant's orders with the default), not at most bytesPerEvent. Without it, a state
+// that grows with its stream is written whole at every interval: at 55,000 orders a
 // restaurant's snapshot is 2 MB, which every 1,000 events made 2 KB of snapshot writes for
-// each event of 400. The price is a longer fold for a stream that is not cached: at most
-// n/bytesPerEvent events after its snapshot instead of one interval. A state smaller than
-// the interval times the budget (256 KB with 1,000 and the default) is snapshotted at
-// every multiple, as without a budget.
+// each event of 400. The price is a longer fold for a stream that is not cached: up to
+// n/bytesPerEvent events after its snapshot (rounded up to the interval) instead of one
+// interval. A state that grows by more than bytesPerEvent an event is snapshotted ever
+// more rarely in proportion to its stream (each snapshot at least twice as far into it as
+// the last), so that a load folds up to half the stream or more: raise the budget for such
+// a state. A state smaller than the interval times the budget (256 KB with 1,000 and the
+// default) is snapshotted at every multiple, as without a budget.
 //
 // The handler remembers the latest snapshot of each stream that spaces the next one,
 // saved or started from by it, in memory; after a restart a stream's first snapshot is
