@@ -24,7 +24,7 @@ func (s *Store) Checkpoint(ctx context.Context, name string) (store.Checkpoint, 
 	var c store.Checkpoint
 	var pos, head int64
 	var id, headID []byte
-	err := onLiveConnection(ctx, func() error {
+	err := s.onLiveConnection(ctx, func() error {
 		return s.pool.QueryRow(ctx, s.sql.checkpoint, name).Scan(&pos, &id, &head, &headID)
 	})
 	switch {
@@ -54,7 +54,7 @@ func (s *Store) SaveCheckpoint(ctx context.Context, name string, c store.Checkpo
 	if err := store.CheckCheckpoint(name, c); err != nil {
 		return fmt.Errorf("postgres: save checkpoint: %w", err)
 	}
-	err := onLiveConnection(ctx, func() error {
+	err := s.onLiveConnection(ctx, func() error {
 		_, err := s.pool.Exec(ctx, s.sql.saveCheckpoint, name, int64(c.Position), []byte(c.EventID), int64(c.Head), []byte(c.HeadEventID))
 		return err
 	})

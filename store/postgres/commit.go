@@ -102,7 +102,7 @@ func (s *Store) commitGroup(group []*request) {
 	// more such, so others are tried, within the group's deadline. Reported, these had failed
 	// a healthy database's appends, one or two after each such event.
 	var dropped *droppedError
-	for tries := 0; errors.As(err, &dropped) && tries < maxDroppedTries && ctx.Err() == nil; tries++ {
+	for tries := 0; errors.As(err, &dropped) && ctx.Err() == nil && tries < s.droppedTries(); tries++ {
 		err = s.commitBatch(ctx, group)
 	}
 	cancel()
@@ -147,7 +147,8 @@ func notCommitted(err error) bool {
 }
 
 // maxDroppedTries bounds how often a group is tried again on another of the pool's
-// connections after the database had ended the one it took (see droppedError).
+// connections after the database had ended the one it took (see droppedError), unless the
+// pool holds more connections (see droppedTries).
 const maxDroppedTries = 8
 
 // droppedError is a group's failure because the database had ended its connection (SQLSTATE
@@ -241,7 +242,7 @@ func (s *Store) committed(ctx context.Context, r *request) (store.Appended, bool
 	first, last := r.ids[0], r.ids[len(r.ids)-1]
 	type at struct{ version, position int64 }
 	var firstAt, lastAt []at
-	err := onLiveConnection(ctx, func() error {
+	err := s.onLiveConnection(ctx, func() error {
 		firstAt, lastAt = nil, nil
 		rows, err := s.pool.Query(ctx, s.sql.eventsByID, r.stream, [][]byte{first, last})
 		if err != nil {

@@ -3,12 +3,15 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
 // The database ends the pool's idle connections (an administrator, a restart, a failover):
@@ -165,4 +168,61 @@ func endIdleConnections(t *testing.T, s *Store, admin *pgx.Conn) int {
 		t.Fatalf("no idle connection of the pool was ended (%d idle): the test needs some", len(pids))
 	}
 	return ended
+}
+
+// A pool of more connections than maxDroppedTries, all of which the database ended while
+// they sat idle (a restart under load, a failover), still serves the next read and append:
+// each ended connection that a statement takes fails it and leaves the pool, so a caller
+// may meet every one of them before a live one. Bounded by maxDroppedTries alone, a read
+// failed with the FATAL of its ninth ended connection, on a healthy database, in a pool of
+// pgx's default size on a machine of nine or more processors.
+func TestReads_afterTheDatabaseEndedMoreIdleConnectionsThanTries(t *testing.T) {
+	url := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	big := url + sep + "pool_max_conns=" + strconv.Itoa(maxDroppedTries+4)
+	ctx := context.Background()
+	admin := connectAdmin(t, url)
+	for _, op := range []struct {
+		name string
+		run  func(s *Store) error
+	}{
+		{"Append", func(s *Store) error {
+			_, err := s.Append(ctx, "s", store.Any, store.EventData{Type: "T", Data: []byte(`{}`)})
+			return err
+		}},
+		{"Head", func(s *Store) error { _, err := s.Head(ctx); return err }},
+	} {
+		t.Run(op.name, func(t *testing.T) {
+			s, err := Open(ctx, big, WithSchema(pgtest.Schema(t, url)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			warmPool(t, s)
+			// Held while the database ends them, and released after: the pool hands out a
+			// connection released less than a second ago without checking it.
+			held := s.pool.AcquireAllIdle(ctx)
+			var pids []int32
+			for _, c := range held {
+				pids = append(pids, int32(c.Conn().PgConn().PID()))
+			}
+			var ended int
+			err = admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM unnest($1::int[]) AS pid`, pids).Scan(&ended)
+			for _, c := range held {
+				c.Release()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ended <= maxDroppedTries+1 {
+				t.Fatalf("the database ended %d idle connections: the test needs more than %d", ended, maxDroppedTries+1)
+			}
+			if err := op.run(s); err != nil {
+				t.Fatalf("after the database ended every idle connection of the pool: %v", err)
+			}
+		})
+	}
 }

@@ -80,7 +80,7 @@ func (s *Store) checkLast(ctx context.Context, p store.Position, id string) erro
 		return nil
 	}
 	var now []byte
-	err := onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.eventID, int64(p)).Scan(&now) })
+	err := s.onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.eventID, int64(p)).Scan(&now) })
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		s.failure.set(fmt.Errorf("the event at position %d, which this store had seen committed, is no longer in the log: "+

@@ -198,7 +198,7 @@ func (s *Store) page(ctx context.Context, op, query string, args ...any) (events
 		size += int64(len(stream) + len(id) + len(typ) + len(data) + len(meta))
 		return nil
 	}
-	err = onLiveConnection(ctx, func() error {
+	err = s.onLiveConnection(ctx, func() error {
 		out, size = nil, 0 // what a try on a connection the database had ended read
 		rows, err := s.pool.Query(ctx, query, args...)
 		if err != nil {

@@ -23,7 +23,7 @@ func (s *Store) Snapshot(ctx context.Context, stream string) (store.Snapshot, bo
 	}
 	var version int64
 	var id, revision, state []byte
-	err := onLiveConnection(ctx, func() error {
+	err := s.onLiveConnection(ctx, func() error {
 		return s.pool.QueryRow(ctx, s.sql.snapshot, []byte(stream)).Scan(&version, &id, &revision, &state)
 	})
 	switch {
@@ -69,7 +69,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, stream string, snap store.Snap
 		// ErrFailed).
 		return fmt.Errorf("postgres: save snapshot: %w", err)
 	}
-	err := onLiveConnection(ctx, func() error {
+	err := s.onLiveConnection(ctx, func() error {
 		_, err := s.pool.Exec(ctx, s.sql.saveSnapshot, []byte(stream), int64(snap.Version),
 			[]byte(snap.EventID), []byte(snap.Revision), []byte(snap.State))
 		return err

@@ -293,7 +293,7 @@ func (s *Store) Head(ctx context.Context) (store.Position, error) {
 		return 0, fmt.Errorf("postgres: head: %w", store.ErrClosed)
 	}
 	var p int64
-	if err := onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.head).Scan(&p) }); err != nil {
+	if err := s.onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.head).Scan(&p) }); err != nil {
 		return 0, s.fail(ctx, "head", err)
 	}
 	return store.Position(p), nil
@@ -307,7 +307,7 @@ func (s *Store) StreamVersion(ctx context.Context, stream string) (store.Version
 		return 0, fmt.Errorf("postgres: stream version: %w", store.ErrClosed)
 	}
 	var v int64
-	if err := onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.streamVersion, []byte(stream)).Scan(&v) }); err != nil {
+	if err := s.onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.streamVersion, []byte(stream)).Scan(&v) }); err != nil {
 		return 0, s.fail(ctx, "stream version", err)
 	}
 	return store.Version(v), nil

@@ -182,7 +182,7 @@ func (s *Store) runTailer(ctx context.Context) {
 			seen := s.seen.Load()
 			var head int64
 			var id []byte
-			err := onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.headEvent).Scan(&head, &id) })
+			err := s.onLiveConnection(ctx, func() error { return s.pool.QueryRow(ctx, s.sql.headEvent).Scan(&head, &id) })
 			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				break
 			}
