@@ -41,8 +41,9 @@ func (c *guardedConn) legacyMessage(data []byte) ([]byte, error) {
 		c.initialised = true
 	case "start":
 		if c.initialised && len(m.ID) > MaxOperationIDBytes {
-			// Not under the id: the answer would repeat what the bound keeps out.
-			return nil, c.legacyAnswer(wsMessage{Type: "connection_error"}, fmt.Sprintf("Invalid message received: an id must be at most %d bytes", MaxOperationIDBytes))
+			// An error under the id, once, ends the operation for the client (a
+			// connection_error would leave it waiting); nothing of it is kept.
+			return nil, c.legacyAnswer(wsMessage{ID: m.ID, Type: "error"}, fmt.Sprintf("Invalid message received: an id must be at most %d bytes", MaxOperationIDBytes))
 		}
 		if c.initialised && !(isObject(m.Payload) && isGraphQLRequest(m.Payload)) {
 			// Before connection_init gqlgen refuses any start, and the connection with it.

@@ -72,9 +72,10 @@ func TestHandler_graphqlWSRefusesAStartWithoutARequest(t *testing.T) {
 }
 
 // TestHandler_operationIDsAreBounded: an operation's id of up to MaxOperationIDBytes is
-// taken and repeated in its messages; a longer one is refused without being repeated: over
-// graphql-transport-ws with 4400 (see TestHandler_transportWSCloseCodes), over graphql-ws
-// with a connection_error, the connection serving on. Each operation held its id while it
+// taken and repeated in its messages; a longer one is refused and not kept: over
+// graphql-transport-ws with 4400 (see TestHandler_graphqlTransportWSCloseCodes), over
+// graphql-ws with one error under it, which ends the operation for the client, the
+// connection serving on. Each operation held its id while it
 // ran, and each of its messages carried it, up to the read limit (1 MiB) each.
 func TestHandler_operationIDsAreBounded(t *testing.T) {
 	e := newEnv(t)
@@ -91,7 +92,7 @@ func TestHandler_operationIDsAreBounded(t *testing.T) {
 			continue
 		}
 		c.sendRaw(`{"id": "` + longest + `i", "type": "start", "payload": {"query": "{ status { head } }"}}`)
-		err := c.nextError("connection_error", "")
+		err := c.nextError("error", longest+"i")
 		if want := fmt.Sprintf("an id must be at most %d bytes", graph.MaxOperationIDBytes); err.Code != "BAD_REQUEST" || !strings.Contains(err.Message, want) {
 			t.Errorf("a start with a longer id: got %+v, want BAD_REQUEST saying %q", err, want)
 		}

@@ -74,7 +74,7 @@ func WithMaxRetries(n int) Option {
 // time its stream passes a multiple of every events, and start from it when the state is
 // not cached, over a store that keeps snapshots (see eventsourcing.WithSnapshots). An
 // order's stream holds two events at most and gets none. A restaurant's state holds its
-// every order id, so a big one's snapshots are spaced further apart, to write at most
+// every order id, so a big one's snapshots are spaced further apart, to write about
 // eventsourcing.DefaultSnapshotWriteBudget bytes for each event of its stream (see
 // eventsourcing.WithSnapshotWriteBudget). Off by default; every < 1 keeps it off.
 func WithSnapshots(every int) Option {

@@ -113,7 +113,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.Var((*logLevel)(&c.LogLevel), "log-level", "minimum log `level`: debug, info, warn or error")
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
 	fs.IntVar(&c.PersistedQueries, "persisted-queries", c.PersistedQueries, "how many queries to keep for Automatic Persisted Queries (a client sends a query's SHA-256 hash instead of the query); 0 turns them off")
-	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "save a snapshot of a restaurant's state every `n` events of its stream, so that a restart does not fold long streams from their first event; 0 turns snapshots off")
+	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "save a snapshot of a restaurant's state every `n` events of its stream (a restaurant with very many orders less often, to write about 256 bytes of snapshot an event), so that a restart does not fold long streams from their first event; 0 turns snapshots off")
 	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }
