@@ -55,8 +55,10 @@ func TestHandler_commandMetadata(t *testing.T) {
 	var order struct {
 		Events []struct{ Metadata map[string]string }
 	}
-	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } events(streamId: "order-o1") { metadata } }`,
-		map[string]any{"p": placed.PlaceOrder.Position}, &order)
+	// Two queries: root fields resolve concurrently, and an events field beside the order one
+	// would read the log before minPosition's wait saw the saga write the order.
+	e.must(t, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.PlaceOrder.Position}, nil)
+	e.must(t, `{ events(streamId: "order-o1") { metadata } }`, nil, &order)
 	if len(order.Events) != 1 || order.Events[0].Metadata["tenant"] != "t1" {
 		t.Errorf("the order's events %+v: want OrderCreated with tenant t1", order.Events)
 	}

@@ -67,7 +67,12 @@ func TestMain_traceparent(t *testing.T) {
 			Type     string
 			Metadata map[string]string
 		}
-	}](t, gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } events(streamId: "order-o1") { type metadata } }`, map[string]any{"p": placed.Position}))
+	}](t, func() json.RawMessage {
+		// Two queries: root fields resolve concurrently, and an events field beside the order
+		// one would read the log before minPosition's wait saw the saga write the order.
+		gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": placed.Position})
+		return gql(t, c, `{ events(streamId: "order-o1") { type metadata } }`, nil)
+	}())
 	if len(created.Events) != 1 || created.Events[0].Metadata["traceparent"] != tp {
 		t.Errorf("the order's events %+v: want OrderCreated with traceparent %q", created.Events, tp)
 	}
