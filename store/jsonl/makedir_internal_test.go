@@ -3,6 +3,7 @@ package jsonl
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -25,6 +26,7 @@ func TestOpen_syncsTheParentOfTheLogsDirectory(t *testing.T) {
 			return filepath.Join("data", ".")
 		}},
 		{name: "a symbolic link", setup: func(t *testing.T, _, dir string) string {
+			skipLinksOnWindows(t)
 			link := filepath.Join(t.TempDir(), "link")
 			if err := os.Symlink(dir, link); err != nil {
 				t.Skipf("no symbolic links here: %v", err)
@@ -32,6 +34,7 @@ func TestOpen_syncsTheParentOfTheLogsDirectory(t *testing.T) {
 			return link
 		}},
 		{name: "a link to a relative link", setup: func(t *testing.T, parent, _ string) string {
+			skipLinksOnWindows(t)
 			links := t.TempDir()
 			rel, err := filepath.Rel(links, filepath.Join(parent, "data"))
 			if err != nil {
@@ -73,6 +76,16 @@ func TestOpen_syncsTheParentOfTheLogsDirectory(t *testing.T) {
 			}
 			t.Errorf("Open(%q) synced %q; want the directory holding its entry, %s", name, synced, parent)
 		})
+	}
+}
+
+// skipLinksOnWindows skips a case of a linked log directory on Windows, which syncs no
+// directory (syncDir does nothing there), so which one Open picks does not matter; under
+// Wine, which runs the Windows tests here, os.Readlink does not read the links os.Symlink
+// makes.
+func skipLinksOnWindows(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows syncs no directory")
 	}
 }
 
