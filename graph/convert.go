@@ -44,37 +44,38 @@ func toOrder(o readmodel.Order) *model.Order {
 	}
 }
 
-// toRestaurantConnection converts a page; its edges only when withEdges (each cursor is
-// encoded for its edge).
+// toRestaurantConnection converts a page; its edges only when withEdges.
 func toRestaurantConnection(p readmodel.Page[readmodel.Restaurant], withEdges bool) *model.RestaurantConnection {
-	nodes := make([]*model.Restaurant, len(p.Nodes))
-	for i, r := range p.Nodes {
-		nodes[i] = toRestaurant(r)
-	}
-	edges := make([]*model.RestaurantEdge, 0)
-	if withEdges {
-		edges = make([]*model.RestaurantEdge, len(nodes))
-		for i, n := range nodes {
-			edges[i] = &model.RestaurantEdge{Cursor: p.Cursor(i), Node: n}
-		}
-	}
+	nodes, edges := convertPage(p, toRestaurant, withEdges, func(cursor string, n *model.Restaurant) *model.RestaurantEdge {
+		return &model.RestaurantEdge{Cursor: cursor, Node: n}
+	})
 	return &model.RestaurantConnection{Nodes: nodes, Edges: edges, PageInfo: toPageInfo(p.HasNextPage, p.HasPreviousPage, p.StartCursor, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
 }
 
 // toOrderConnection is toRestaurantConnection for orders.
 func toOrderConnection(p readmodel.Page[readmodel.Order], withEdges bool) *model.OrderConnection {
-	nodes := make([]*model.Order, len(p.Nodes))
-	for i, o := range p.Nodes {
-		nodes[i] = toOrder(o)
+	nodes, edges := convertPage(p, toOrder, withEdges, func(cursor string, n *model.Order) *model.OrderEdge {
+		return &model.OrderEdge{Cursor: cursor, Node: n}
+	})
+	return &model.OrderConnection{Nodes: nodes, Edges: edges, PageInfo: toPageInfo(p.HasNextPage, p.HasPreviousPage, p.StartCursor, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
+}
+
+// convertPage converts a page's nodes, and makes their edges only when withEdges: each
+// cursor is encoded for its edge, which a query that selects no edges would pay for in
+// vain. Edges are an empty list, not null, when not made (the field is non-null).
+func convertPage[T, N, E any](p readmodel.Page[T], node func(T) *N, withEdges bool, edge func(cursor string, n *N) *E) ([]*N, []*E) {
+	nodes := make([]*N, len(p.Nodes))
+	for i, t := range p.Nodes {
+		nodes[i] = node(t)
 	}
-	edges := make([]*model.OrderEdge, 0)
+	edges := make([]*E, 0)
 	if withEdges {
-		edges = make([]*model.OrderEdge, len(nodes))
+		edges = make([]*E, len(nodes))
 		for i, n := range nodes {
-			edges[i] = &model.OrderEdge{Cursor: p.Cursor(i), Node: n}
+			edges[i] = edge(p.Cursor(i), n)
 		}
 	}
-	return &model.OrderConnection{Nodes: nodes, Edges: edges, PageInfo: toPageInfo(p.HasNextPage, p.HasPreviousPage, p.StartCursor, p.EndCursor), TotalCount: p.TotalCount, Position: int64(p.Position)}
+	return nodes, edges
 }
 
 // toPageInfo converts a page's place in its list; an empty cursor (an empty page's) is null.
