@@ -39,7 +39,7 @@ func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 	// costs what nodes { … } does, so that the page-size multiple above counts either alike.
 	c.RestaurantEdge.Node = func(child int) int { return child }
 	c.OrderEdge.Node = func(child int) int { return child }
-	c.Query.Events = func(child int, _ *int64, streamID *string, types []string, first *int) int {
+	c.Query.Events = func(child int, _ *int64, streamID *string, types []string, first *int, _ *string) int {
 		cost := listCost(child, pageLength(first, defaultEventPage, maxEventPage))
 		if !reads.bounded(streamID != nil, types != nil) {
 			cost = saturatingAdd(cost, filteredEventsCost)

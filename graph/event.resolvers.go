@@ -13,13 +13,16 @@ import (
 	"github.com/eventgraph/eventgraph/store"
 )
 
-func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int) ([]*model.Event, error) {
+func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int, afterEventID *string) ([]*model.Event, error) {
 	n, err := pageSize(first, defaultEventPage, maxEventPage)
 	if err != nil {
 		return nil, err
 	}
 	after, err := position("afterPosition", afterPosition)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAfterEvent(ctx, r.svc, after, afterEventID); err != nil {
 		return nil, err
 	}
 	from := store.Position(0)
@@ -42,7 +45,7 @@ func (r *queryResolver) Events(ctx context.Context, afterPosition *int64, stream
 	return toEvents(es), nil
 }
 
-func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string) (<-chan *model.Event, error) {
+func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, afterEventID *string) (<-chan *model.Event, error) {
 	after, err := position("afterPosition", afterPosition)
 	if err != nil {
 		return nil, err
@@ -55,6 +58,9 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 		if err := checkHeld(ctx, r.svc, *after); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkAfterEvent(ctx, r.svc, after, afterEventID); err != nil {
+		return nil, err
 	}
 	after, conv, err := sseEventIDs(ctx, r.svc, after) // over SSE: ids, and resuming after the last
 	if err != nil {

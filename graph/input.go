@@ -107,3 +107,32 @@ func checkHeld(ctx context.Context, svc *service.Service, after store.Position) 
 	}
 	return nil
 }
+
+// checkAfterEvent refuses an afterEventId that is not the id of the event at after in this
+// log. The client read that position from a log since restored from a backup (or replaced)
+// that has grown past it again: checkHeld no longer tells, and going on after it would skip,
+// in silence, the events that took the place of those the client read. Without an
+// afterEventId nothing is read; with one, the event at after is (its body is not).
+func checkAfterEvent(ctx context.Context, svc *service.Service, after *store.Position, eventID *string) error {
+	if eventID == nil {
+		return nil
+	}
+	if after == nil || *after == 0 {
+		return badInput("afterEventId", "is the id of the event at afterPosition: give that afterPosition too (above 0)")
+	}
+	es, err := svc.EventsWithin(ctx, *after-1, service.EventFilter{}, 1, nil, false)
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 || es[0].Position != *after {
+		if err := checkHeld(ctx, svc, *after); err != nil {
+			return err
+		}
+		return badInput("afterPosition", fmt.Sprintf("is %d, which this log holds no event at", *after))
+	}
+	if es[0].ID != *eventID {
+		// The client's id is not repeated: it may be long, and the log's tells it all.
+		return badInput("afterEventId", fmt.Sprintf("is not the id of the event at position %d, which this log holds as %s: the log was restored from a backup or replaced since the client read that position; read it again from a position whose event it knows, such as 0", *after, es[0].ID))
+	}
+	return nil
+}

@@ -117,7 +117,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Events      func(childComplexity int, afterPosition *int64, streamID *string, types []string, first *int) int
+		Events      func(childComplexity int, afterPosition *int64, streamID *string, types []string, first *int, afterEventID *string) int
 		Order       func(childComplexity int, id string, minPosition *int64) int
 		Orders      func(childComplexity int, restaurantID *string, status *model.OrderStatus, first *int, after *string, last *int, before *string, minPosition *int64) int
 		Restaurant  func(childComplexity int, id string, minPosition *int64) int
@@ -160,7 +160,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		Events            func(childComplexity int, afterPosition *int64, streamID *string, types []string) int
+		Events            func(childComplexity int, afterPosition *int64, streamID *string, types []string, afterEventID *string) int
 		OrderChanged      func(childComplexity int, id *string, restaurantID *string, afterPosition *int64) int
 		RestaurantChanged func(childComplexity int, id string) int
 	}
@@ -187,14 +187,14 @@ type OrderResolver interface {
 }
 type QueryResolver interface {
 	Status(ctx context.Context) (*model.Status, error)
-	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int) ([]*model.Event, error)
+	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, first *int, afterEventID *string) ([]*model.Event, error)
 	Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error)
 	Orders(ctx context.Context, restaurantID *string, status *model.OrderStatus, first *int, after *string, last *int, before *string, minPosition *int64) (*model.OrderConnection, error)
 	Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error)
 	Restaurants(ctx context.Context, first *int, after *string, last *int, before *string, minPosition *int64) (*model.RestaurantConnection, error)
 }
 type SubscriptionResolver interface {
-	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string) (<-chan *model.Event, error)
+	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, afterEventID *string) (<-chan *model.Event, error)
 	OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error)
 	RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error)
 }
@@ -556,7 +556,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Events(childComplexity, args["afterPosition"].(*int64), args["streamId"].(*string), args["types"].([]string), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.Events(childComplexity, args["afterPosition"].(*int64), args["streamId"].(*string), args["types"].([]string), args["first"].(*int), args["afterEventId"].(*string)), true
 
 	case "Query.order":
 		if e.ComplexityRoot.Query.Order == nil {
@@ -738,7 +738,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.Events(childComplexity, args["afterPosition"].(*int64), args["streamId"].(*string), args["types"].([]string)), true
+		return e.ComplexityRoot.Subscription.Events(childComplexity, args["afterPosition"].(*int64), args["streamId"].(*string), args["types"].([]string), args["afterEventId"].(*string)), true
 	case "Subscription.orderChanged":
 		if e.ComplexityRoot.Subscription.OrderChanged == nil {
 			break
@@ -945,6 +945,8 @@ extend type Query {
     types: [String!]
     "At most this many events, 1–100. A page holds fewer while more follow when their bytes would pass what one query may return (the server's --max-events-bytes), so page on until a page is empty."
     first: Int = 100
+    "The id of the event at afterPosition, as the client received it. When this log holds another event there (it was restored from a backup, or replaced, and has grown past that position again), the field is BAD_USER_INPUT instead of going on after a position whose events the client never saw. Needs an afterPosition above 0."
+    afterEventId: ID
   ): [Event!]!
 }
 
@@ -957,6 +959,8 @@ type Subscription {
     streamId: ID
     "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
+    "The id of the event at afterPosition, as the client received it. When this log holds another event there (it was restored from a backup, or replaced, and has grown past that position again), the field is BAD_USER_INPUT instead of going on after a position whose events the client never saw. Needs an afterPosition above 0."
+    afterEventId: ID
   ): Event!
 }
 `, BuiltIn: false},
@@ -1704,6 +1708,14 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "afterEventId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["afterEventId"] = arg4
 	return args, nil
 }
 
@@ -1886,6 +1898,14 @@ func (ec *executionContext) field_Subscription_events_args(ctx context.Context, 
 		return nil, err
 	}
 	args["types"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "afterEventId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["afterEventId"] = arg3
 	return args, nil
 }
 
@@ -3364,7 +3384,7 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Events(ctx, fc.Args["afterPosition"].(*int64), fc.Args["streamId"].(*string), fc.Args["types"].([]string), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().Events(ctx, fc.Args["afterPosition"].(*int64), fc.Args["streamId"].(*string), fc.Args["types"].([]string), fc.Args["first"].(*int), fc.Args["afterEventId"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Event) graphql.Marshaler {
@@ -4160,7 +4180,7 @@ func (ec *executionContext) _Subscription_events(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().Events(ctx, fc.Args["afterPosition"].(*int64), fc.Args["streamId"].(*string), fc.Args["types"].([]string))
+			return ec.Resolvers.Subscription().Events(ctx, fc.Args["afterPosition"].(*int64), fc.Args["streamId"].(*string), fc.Args["types"].([]string), fc.Args["afterEventId"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
