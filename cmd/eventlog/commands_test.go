@@ -89,3 +89,31 @@ func TestEndsInCR(t *testing.T) {
 		})
 	}
 }
+
+// TestBackup_opensAndIsNeverOverwritten: a backup is a log that verify passes and holds the
+// events of the log; a second backup into the same directory is refused and leaves the
+// first as it was.
+func TestBackup_opensAndIsNeverOverwritten(t *testing.T) {
+	dir, _ := bigLog(t, 25)
+	dest := filepath.Join(t.TempDir(), "backup")
+	if code, out, errOut := runIn("backup", dir, dest); code != exitOK || !strings.Contains(out, "backed up 25 events (positions up to 25)") {
+		t.Fatalf("backup: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, jsonl.LogFile)); err != nil || string(got) != string(want) {
+		t.Fatalf("the backup differs from the log (%v)", err)
+	}
+	if code, out, _ := runIn("verify", dest); code != exitOK || !strings.Contains(out, "OK: 25 events") {
+		t.Fatalf("verify of the backup: exit %d, %q", code, out)
+	}
+	code, out, errOut := runIn("backup", newLog(t), dest)
+	if code != exitCorrupt || !strings.Contains(errOut, "holds a log already") {
+		t.Fatalf("a second backup into %s: exit %d, stdout %q, stderr %q; want it refused", dest, code, out, errOut)
+	}
+	if got, err := os.ReadFile(filepath.Join(dest, jsonl.LogFile)); err != nil || string(got) != string(want) {
+		t.Fatalf("the refused backup changed the first (%v)", err)
+	}
+}

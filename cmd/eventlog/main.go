@@ -1,10 +1,14 @@
-// Command eventlog inspects a jsonl event store's log offline.
+// Command eventlog inspects a jsonl event store's log offline, and backs it up.
 //
 // Usage:
 //
 //	eventlog verify DIR      check every line, batch, position and version; exit 1 on damage
 //	eventlog stats DIR       counts of events, streams and event types, and the time range
 //	eventlog tail [-n N] DIR print the last N events (default 10) as they are stored
+//	eventlog backup DIR DEST copy the log's whole commits into DEST, checked and synced
+//
+// backup runs jsonl.Backup, also while a server writes the log: the copy holds the commits
+// finished before it began, none in flight, and never replaces a log DEST holds already.
 //
 // verify runs jsonl.Verify: it names the byte offset and line of any damage, with the
 // number of events in the whole commits before it (and says so when the damaged line ends

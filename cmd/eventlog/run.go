@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -33,6 +35,7 @@ const usage = `usage:
   eventlog verify DIR       check the log; exit status 1 when it is damaged
   eventlog stats DIR        counts of events, streams and types
   eventlog tail [-n N] DIR  print the last N events (default 10)
+  eventlog backup DIR DEST  copy the log's whole commits into DEST, synced and checked
 
 stats and tail show the whole commits before any damage, then say where it is and exit
 with status 1. Flags may come before or after DIR; "eventlog COMMAND -h" explains one.
@@ -47,6 +50,8 @@ func synopsis(name string) (string, bool) {
 		return "eventlog stats DIR\n\nCounts the events, streams and event types of the log in DIR, and gives its time range.\n", true
 	case "tail":
 		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
+	case "backup":
+		return "eventlog backup DIR DEST\n\nCopies the whole commits of the log in DIR into DEST (created when missing; one that holds a log already is refused),\nwhile a server runs on DIR or not: the copy is checked as verify checks a log, synced, and leaves out a commit in flight.\n", true
 	}
 	return "", false
 }
@@ -115,12 +120,16 @@ func runTo(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		printUsage(stdout)
 		return exitOK
-	case err == nil && len(dirs) != 1:
+	case err == nil && name == "backup" && len(dirs) != 2:
+		err = fmt.Errorf("want the log directory and the backup's directory, got %d arguments %q", len(dirs), dirs)
+	case err == nil && name != "backup" && len(dirs) != 1:
 		err = fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
 	case err == nil && n < 0:
 		err = fmt.Errorf("invalid -n %d: must not be negative", n)
 	case err == nil && dirs[0] == "":
 		err = errors.New(`empty log directory "" (an unset variable?); "." is the current directory`)
+	case err == nil && name == "backup" && dirs[1] == "":
+		err = errors.New(`empty backup directory "" (an unset variable?); "." is the current directory`)
 	case err == nil:
 		if fi, serr := os.Stat(dirs[0]); serr == nil && !fi.IsDir() {
 			err = fmt.Errorf("%s is a file, not a log directory: give the directory that holds %s (here %s)",
@@ -137,6 +146,8 @@ func runTo(args []string, stdout, stderr io.Writer) int {
 		return verify(dir, stdout, stderr)
 	case "stats":
 		return stats(dir, stdout, stderr)
+	case "backup":
+		return backup(dir, dirs[1], stdout, stderr)
 	default:
 		return tail(dir, n, stdout, stderr)
 	}
@@ -171,6 +182,32 @@ func verify(dir string, stdout, stderr io.Writer) int {
 			rep.TornBytes, rep.Valid, rep.TornLines)
 	}
 	noteHeld(dir, stdout)
+	return exitOK
+}
+
+// backup copies the log in dir into dest and says what the copy holds.
+func backup(dir, dest string, stdout, stderr io.Writer) int {
+	// An interrupt ends the copy and removes what it wrote (Backup's temporary file).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := jsonl.Backup(ctx, dir, dest)
+	if ce, ok := errors.AsType[*jsonl.CorruptError](err); ok {
+		fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
+		fmt.Fprintf(stdout, "  nothing was copied into %s; run `eventlog verify %s` for more\n", dest, dir)
+		return exitCorrupt
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "eventlog: %v\n", err)
+		return exitCorrupt
+	}
+	fmt.Fprintf(stdout, "%s: backed up %d events (positions up to %d) in %d commits, %d streams, %d bytes\n",
+		rep.Path, rep.Events, rep.Events, rep.Commits, rep.Streams, rep.Valid)
+	if rep.TornBytes > 0 {
+		fmt.Fprintf(stdout, "  left out: a torn tail of %d bytes after byte offset %d (a commit in flight)\n", rep.TornBytes, rep.Valid)
+	}
+	if held, err := jsonl.Held(dir); err == nil && held {
+		fmt.Fprintf(stdout, "  note: a server or tool holds %s: the copy holds the commits made before it began\n", dir)
+	}
 	return exitOK
 }
 

@@ -78,6 +78,10 @@ func TestRun(t *testing.T) {
 		{"a missing directory is a usage error", []string{"verify"}, exitUsage, nil},
 		{"a bad flag is a usage error", []string{"tail", "-n", "x", ok}, exitUsage, nil},
 		{"help", []string{"help"}, exitOK, []string{"usage:"}},
+		{"backup copies the whole commits", []string{"backup", torn, filepath.Join(t.TempDir(), "b")}, exitOK, []string{"backed up 2 events (positions up to 2) in 1 commits, 1 streams", "left out: a torn tail"}},
+		{"backup of a damaged log copies nothing", []string{"backup", corrupt, t.TempDir()}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", "nothing was copied"}},
+		{"backup without its destination is a usage error", []string{"backup", ok}, exitUsage, nil},
+		{"backup into an empty destination is a usage error", []string{"backup", ok, ""}, exitUsage, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
