@@ -117,3 +117,51 @@ func TestBackup_opensAndIsNeverOverwritten(t *testing.T) {
 		t.Fatalf("the refused backup changed the first (%v)", err)
 	}
 }
+
+// TestRestore_aBackupAfterMoreWasWritten: a backup restored over its log, which grew since,
+// is the log again as the backup holds it; the grown log is kept aside; while a store holds
+// the directory the restore is refused and changes nothing.
+func TestRestore_aBackupAfterMoreWasWritten(t *testing.T) {
+	dir, _ := bigLog(t, 25)
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	if code, out, errOut := runIn("backup", dir, backupDir); code != exitOK {
+		t.Fatalf("backup: exit %d, %q %q", code, out, errOut)
+	}
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(context.Background(), "later", store.NoStream, store.EventData{Type: "Later", Data: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	grown, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runIn("restore", backupDir, dir)
+	if code != exitCorrupt || !strings.Contains(errOut, "stop it and wait until it has exited") || !strings.Contains(errOut, "was not changed") {
+		t.Fatalf("restore while a store holds the directory: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); string(b) != string(grown) {
+		t.Fatal("the refused restore changed the log")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut = runIn("restore", backupDir, dir)
+	if code != exitOK || !strings.Contains(out, "restored 25 events (positions up to 25)") || !strings.Contains(out, "moved aside: "+filepath.Join(dir, jsonl.LogFile)+".replaced-") {
+		t.Fatalf("restore: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, _ := runIn("verify", dir); code != exitOK || !strings.Contains(out, "OK: 25 events") {
+		t.Fatalf("verify after the restore: exit %d, %q", code, out)
+	}
+	kept, err := filepath.Glob(filepath.Join(dir, jsonl.LogFile+".replaced-*"))
+	if err != nil || len(kept) != 1 {
+		t.Fatalf("kept aside: %q %v", kept, err)
+	}
+	if b, err := os.ReadFile(kept[0]); err != nil || string(b) != string(grown) {
+		t.Fatalf("the log kept aside differs from the replaced one (%v)", err)
+	}
+}

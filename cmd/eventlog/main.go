@@ -6,9 +6,13 @@
 //	eventlog stats DIR       counts of events, streams and event types, and the time range
 //	eventlog tail [-n N] DIR print the last N events (default 10) as they are stored
 //	eventlog backup DIR DEST copy the log's whole commits into DEST, checked and synced
+//	eventlog restore BACKUP DIR
+//	                         put BACKUP's log in place of DIR's, the server stopped
 //
 // backup runs jsonl.Backup, also while a server writes the log: the copy holds the commits
 // finished before it began, none in flight, and never replaces a log DEST holds already.
+// restore runs jsonl.Restore: refused while a server holds DIR, it checks the backup, puts
+// its whole commits in place and moves DIR's log, checkpoints and snapshots aside.
 //
 // verify runs jsonl.Verify: it names the byte offset and line of any damage, with the
 // number of events in the whole commits before it (and says so when the damaged line ends

@@ -36,6 +36,8 @@ const usage = `usage:
   eventlog stats DIR        counts of events, streams and types
   eventlog tail [-n N] DIR  print the last N events (default 10)
   eventlog backup DIR DEST  copy the log's whole commits into DEST, synced and checked
+  eventlog restore BACKUP DIR
+                            put BACKUP's log in place of DIR's (the server stopped)
 
 stats and tail show the whole commits before any damage, then say where it is and exit
 with status 1. Flags may come before or after DIR; "eventlog COMMAND -h" explains one.
@@ -50,6 +52,8 @@ func synopsis(name string) (string, bool) {
 		return "eventlog stats DIR\n\nCounts the events, streams and event types of the log in DIR, and gives its time range.\n", true
 	case "tail":
 		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
+	case "restore":
+		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused). The backup is checked as verify checks a log\nfirst (damage changes nothing). DIR's log, saga checkpoints and snapshots are moved aside, not deleted: renamed\nwith the suffix .replaced- and the time, for you to remove once the restored server runs.\n", true
 	case "backup":
 		return "eventlog backup DIR DEST\n\nCopies the whole commits of the log in DIR into DEST (created when missing; one that holds a log already is refused),\nwhile a server runs on DIR or not: the copy is checked as verify checks a log, synced, and leaves out a commit in flight.\n", true
 	}
@@ -122,7 +126,9 @@ func runTo(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case err == nil && name == "backup" && len(dirs) != 2:
 		err = fmt.Errorf("want the log directory and the backup's directory, got %d arguments %q", len(dirs), dirs)
-	case err == nil && name != "backup" && len(dirs) != 1:
+	case err == nil && name == "restore" && len(dirs) != 2:
+		err = fmt.Errorf("want the backup's directory and the log directory, got %d arguments %q", len(dirs), dirs)
+	case err == nil && name != "backup" && name != "restore" && len(dirs) != 1:
 		err = fmt.Errorf("want one log directory, got %d arguments %q", len(dirs), dirs)
 	case err == nil && n < 0:
 		err = fmt.Errorf("invalid -n %d: must not be negative", n)
@@ -130,6 +136,8 @@ func runTo(args []string, stdout, stderr io.Writer) int {
 		err = errors.New(`empty log directory "" (an unset variable?); "." is the current directory`)
 	case err == nil && name == "backup" && dirs[1] == "":
 		err = errors.New(`empty backup directory "" (an unset variable?); "." is the current directory`)
+	case err == nil && name == "restore" && dirs[1] == "":
+		err = errors.New(`empty log directory "" (an unset variable?); "." is the current directory`)
 	case err == nil:
 		if fi, serr := os.Stat(dirs[0]); serr == nil && !fi.IsDir() {
 			err = fmt.Errorf("%s is a file, not a log directory: give the directory that holds %s (here %s)",
@@ -148,6 +156,8 @@ func runTo(args []string, stdout, stderr io.Writer) int {
 		return stats(dir, stdout, stderr)
 	case "backup":
 		return backup(dir, dirs[1], stdout, stderr)
+	case "restore":
+		return restore(dir, dirs[1], stdout, stderr)
 	default:
 		return tail(dir, n, stdout, stderr)
 	}
@@ -207,6 +217,38 @@ func backup(dir, dest string, stdout, stderr io.Writer) int {
 	}
 	if held, err := jsonl.Held(dir); err == nil && held {
 		fmt.Fprintf(stdout, "  note: a server or tool holds %s: the copy holds the commits made before it began\n", dir)
+	}
+	return exitOK
+}
+
+// restore puts the log in backup in place of dir's and says what it did.
+func restore(backup, dir string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, moved, err := jsonl.Restore(ctx, backup, dir)
+	if ce, ok := errors.AsType[*jsonl.CorruptError](err); ok {
+		fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
+		fmt.Fprintf(stdout, "  %s was not changed; pick another backup (`eventlog verify %s` says more)\n", dir, backup)
+		return exitCorrupt
+	}
+	if errors.Is(err, jsonl.ErrLocked) {
+		fmt.Fprintf(stderr, "eventlog: %v: a server (or a tool) holds %s; stop it and wait until it has exited, then restore; %s was not changed\n", err, dir, dir)
+		return exitCorrupt
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "eventlog: %v\n", err)
+		return exitCorrupt
+	}
+	fmt.Fprintf(stdout, "%s: restored %d events (positions up to %d) in %d commits, %d streams, %d bytes from %s\n",
+		rep.Path, rep.Events, rep.Events, rep.Commits, rep.Streams, rep.Valid, backup)
+	if rep.TornBytes > 0 {
+		fmt.Fprintf(stdout, "  left out: the backup's torn tail of %d bytes after byte offset %d\n", rep.TornBytes, rep.Valid)
+	}
+	for _, p := range moved {
+		fmt.Fprintf(stdout, "  moved aside: %s\n", p)
+	}
+	if len(moved) > 0 {
+		fmt.Fprintln(stdout, "  (remove what was moved aside once the restored server runs)")
 	}
 	return exitOK
 }

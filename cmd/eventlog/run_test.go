@@ -82,6 +82,8 @@ func TestRun(t *testing.T) {
 		{"backup of a damaged log copies nothing", []string{"backup", corrupt, t.TempDir()}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", "nothing was copied"}},
 		{"backup without its destination is a usage error", []string{"backup", ok}, exitUsage, nil},
 		{"backup into an empty destination is a usage error", []string{"backup", ok, ""}, exitUsage, nil},
+		{"restore of a damaged backup changes nothing", []string{"restore", corrupt, t.TempDir()}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", "was not changed"}},
+		{"restore without its log directory is a usage error", []string{"restore", ok}, exitUsage, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

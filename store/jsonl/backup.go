@@ -62,7 +62,7 @@ func backup(ctx context.Context, src, dest string) (Report, error) {
 }
 
 // backupFrom is backup of the size bytes of src that in reads.
-func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string) (_ Report, err error) {
+func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string) (Report, error) {
 	if err := makeDir(dest, true, syncDir); err != nil {
 		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
 	}
@@ -72,11 +72,28 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
 	}
-
 	tmp := final + ".tmp"
+	rep, err := copyLog(ctx, in, size, src, tmp, final)
+	if err != nil {
+		return rep, err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return rep, fmt.Errorf("jsonl: backup: %w", err)
+	}
+	if err := syncDir(dest); err != nil {
+		return rep, fmt.Errorf("jsonl: backup: sync directory %s: %w", dest, err)
+	}
+	return rep, nil
+}
+
+// copyLog copies the size bytes of src that in reads to the file tmp, checks the copy as
+// Verify checks a log (its report names the log final), cuts its torn tail off and syncs
+// it. When it fails it removes tmp.
+func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, tmp, final string) (_ Report, err error) {
 	out, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
+		return Report{}, fmt.Errorf("jsonl: copy log: %w", err)
 	}
 	defer func() {
 		if out != nil {
@@ -86,16 +103,16 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 			_ = os.Remove(tmp)
 		}
 	}()
-	// The size read above bounds the copy: what a server appends meanwhile is left for
+	// The size read before bounds the copy: what a server appends meanwhile is left for
 	// the next backup, and a commit the bound cuts in two is a torn tail that the check
 	// below finds and leaves out.
 	n, err := copyContext(ctx, out, io.NewSectionReader(in, 0, size))
 	if err != nil {
-		return Report{}, fmt.Errorf("jsonl: backup: copy %s: %w", src, err)
+		return Report{}, fmt.Errorf("jsonl: copy log %s: %w", src, err)
 	}
 	if n < size {
 		// The server cut its log back (a write or its sync failed) while it was copied.
-		return Report{}, fmt.Errorf("jsonl: backup: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); back up again", src, size, n)
+		return Report{}, fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
 	}
 	_, rep, err := scanContext(ctx, out, size, final)
 	if err != nil {
@@ -103,22 +120,16 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 	}
 	if rep.TornBytes > 0 {
 		if err := out.Truncate(rep.Valid); err != nil {
-			return rep, fmt.Errorf("jsonl: backup: %w", err)
+			return rep, fmt.Errorf("jsonl: copy log: %w", err)
 		}
 	}
 	if err := out.Sync(); err != nil {
-		return rep, fmt.Errorf("jsonl: backup: sync %s: %w", tmp, err)
+		return rep, fmt.Errorf("jsonl: copy log: sync %s: %w", tmp, err)
 	}
 	cerr := out.Close()
 	out = nil
 	if cerr != nil {
-		return rep, fmt.Errorf("jsonl: backup: %w", cerr)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return rep, fmt.Errorf("jsonl: backup: %w", err)
-	}
-	if err := syncDir(dest); err != nil {
-		return rep, fmt.Errorf("jsonl: backup: sync directory %s: %w", dest, err)
+		return rep, fmt.Errorf("jsonl: copy log: %w", cerr)
 	}
 	return rep, nil
 }

@@ -1,0 +1,163 @@
+package jsonl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// replacedSuffix is added, with the time of the restore, to the names of what Restore moves
+// aside: events.jsonl.replaced-20261207T150405Z.
+const replacedSuffix = ".replaced-"
+
+// Restore puts the log in backup (a directory that Backup filled, or any copy of a log) in
+// place of the log in dir, for a server to start on, and returns the report of what it put
+// there, the backup's whole commits, and the paths of what it moved aside. It holds dir's lock while it works, so it fails with
+// ErrLocked, changing nothing, while a server runs on dir, and no server starts on dir
+// until it is done.
+//
+// Nothing is deleted: dir's log, its saga checkpoints (CheckpointFile) and its snapshots
+// (SnapshotDir) are renamed with the suffix ".replaced-" and the time of the restore, for
+// an operator to remove once the restored server runs. The checkpoints and snapshots are
+// of the log replaced, so the saga reads the restored log from its start (its commands are
+// recognised and write nothing) and the handlers fold their streams from the log.
+//
+// The backup's log is first copied into dir beside the log and checked as Verify checks a
+// log (damage is a *CorruptError naming the backup's log, and changes nothing in dir),
+// without its torn tail, and synced. Then the checkpoints and snapshots are moved aside,
+// then the log (kept under its new name by a hard link where the file system has them, so
+// that the copy then replaces it in one rename: at any moment dir holds one whole log),
+// and dir is synced. A backup in dir itself is refused.
+func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []string, _ error) {
+	src := filepath.Join(backup, LogFile)
+	if same, err := sameDir(backup, dir); err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	} else if same {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: the backup %s is the directory it would replace", backup)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	if err := makeDir(dir, true, syncDir); err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	lock, err := lockFile(filepath.Join(dir, lockName))
+	if err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
+	}
+	defer unlock(lock)
+	final := filepath.Join(dir, LogFile)
+	if held, err := logHeld(final); err != nil || held {
+		if err == nil {
+			err = ErrLocked // LOCK was deleted under a server that holds the log itself
+		}
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
+	}
+
+	tmp := final + ".tmp"
+	rep, err := copyLog(ctx, in, fi.Size(), src, tmp, final)
+	if err != nil {
+		if ce, ok := errors.AsType[*CorruptError](err); ok {
+			c := *ce
+			c.Path = src
+			err = &c
+		}
+		rep.Path = src
+		return rep, nil, err
+	}
+	suffix := replacedSuffix + time.Now().UTC().Format("20060102T150405Z")
+	moved, err := moveAside(ctx, dir, suffix, tmp, final)
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return rep, moved, err
+}
+
+// moveAside moves dir's checkpoints, snapshots and log aside with suffix, renames tmp, the
+// restored log, into place as final, and returns the new paths of what it moved.
+func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []string, _ error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{CheckpointFile, SnapshotDir} {
+		p := filepath.Join(dir, name)
+		err := os.Rename(p, p+suffix)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
+		}
+		moved = append(moved, p+suffix)
+	}
+	renamed := false // the log was renamed aside, not linked: put it back if the copy is not put in
+	_, err := os.Lstat(final)
+	switch {
+	case errors.Is(err, fs.ErrNotExist): // nothing to keep
+	case err != nil:
+		return moved, fmt.Errorf("jsonl: restore: %w", err)
+	default:
+		if err := os.Link(final, final+suffix); err != nil {
+			// No hard links here (FAT, some network file systems): rename, for a moment
+			// without a log in dir, which the lock keeps servers from finding.
+			if err := os.Rename(final, final+suffix); err != nil {
+				return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
+			}
+			renamed = true
+		}
+		moved = append(moved, final+suffix)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if renamed && os.Rename(final+suffix, final) == nil {
+			moved = moved[:len(moved)-1]
+		}
+		return moved, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return moved, fmt.Errorf("jsonl: restore: sync directory %s: %w", dir, err)
+	}
+	return moved, nil
+}
+
+// logHeld reports whether a Store holds the log file at path itself (see Held): a server
+// whose LOCK file was deleted still holds it.
+func logHeld(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := lockLog(f, false); errors.Is(err, ErrLocked) {
+		return true, nil
+	}
+	return false, nil
+}
+
+// sameDir reports whether a and b name one directory; false when either does not exist.
+func sameDir(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, nil // a missing backup is reported when it is opened
+	}
+	fb, err := os.Stat(b)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
+}
