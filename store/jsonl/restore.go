@@ -75,7 +75,11 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 		rep.Path = src
 		return rep, nil, err
 	}
-	suffix := replacedSuffix + time.Now().UTC().Format("20060102T150405Z")
+	suffix, err := freeSuffix(dir, replacedSuffix+time.Now().UTC().Format("20060102T150405Z"))
+	if err != nil {
+		_ = os.Remove(tmp)
+		return rep, nil, err
+	}
 	moved, err := moveAside(ctx, dir, suffix, tmp, final)
 	if err != nil {
 		_ = os.Remove(tmp)
@@ -107,7 +111,9 @@ func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []str
 	case err != nil:
 		return moved, fmt.Errorf("jsonl: restore: %w", err)
 	default:
-		if err := os.Link(final, final+suffix); err != nil {
+		if err := os.Link(final, final+suffix); errors.Is(err, fs.ErrExist) {
+			return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
+		} else if err != nil {
 			// No hard links here (FAT, some network file systems): rename, for a moment
 			// without a log in dir, which the lock keeps servers from finding.
 			if err := os.Rename(final, final+suffix); err != nil {
@@ -127,6 +133,32 @@ func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []str
 		return moved, fmt.Errorf("jsonl: restore: sync directory %s: %w", dir, err)
 	}
 	return moved, nil
+}
+
+// freeSuffix returns base, or base with "-2", "-3", ... added, whichever no name that
+// Restore moves aside in dir has yet: two restores within a second must not move the second
+// log aside over the first (a rename replaces a file), which the first had kept.
+func freeSuffix(dir, base string) (string, error) {
+	for i := 1; ; i++ {
+		suffix := base
+		if i > 1 {
+			suffix += fmt.Sprintf("-%d", i)
+		}
+		free := true
+		for _, name := range []string{LogFile, CheckpointFile, SnapshotDir} {
+			_, err := os.Lstat(filepath.Join(dir, name+suffix))
+			if err == nil {
+				free = false
+				break
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return "", fmt.Errorf("jsonl: restore: %w", err)
+			}
+		}
+		if free {
+			return suffix, nil
+		}
+	}
 }
 
 // logHeld reports whether a Store holds the log file at path itself (see Held): a server

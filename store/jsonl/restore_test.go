@@ -145,3 +145,28 @@ func TestRestore_intoANewDirectory(t *testing.T) {
 		t.Fatalf("a store on the directory reads %d events, want %d", n, counts[2])
 	}
 }
+
+// TestRestore_twiceWithinASecond: each restore keeps what it replaced under a name of its
+// own: the second, in the same second, did not move its log aside over the first one's.
+func TestRestore_twiceWithinASecond(t *testing.T) {
+	data, _, _ := buildLog(t, []int{2, 1, 3})
+	dir := liveDir(t)
+	original, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for range 3 {
+		_, moved, err := jsonl.Restore(context.Background(), writeLog(t, data), dir)
+		if err != nil {
+			t.Fatalf("Restore: %v", err)
+		}
+		kept = append(kept, moved[len(moved)-1])
+	}
+	if kept[0] == kept[1] || kept[1] == kept[2] || kept[0] == kept[2] {
+		t.Fatalf("the replaced logs were kept as %q: one name twice", kept)
+	}
+	if b, err := os.ReadFile(kept[0]); err != nil || !bytes.Equal(b, original) {
+		t.Fatalf("the first replaced log, kept as %s, is no longer the original (%v)", kept[0], err)
+	}
+}
