@@ -28,6 +28,11 @@
 // that it fails while a writer holds the directory and a writer cannot start meanwhile,
 // and its Store fails every write with ErrReadOnly.
 //
+// Backup copies a log's whole commits into another directory, also while a Store writes it,
+// checked, synced and renamed into place; Restore puts such a copy in place of a directory's
+// log with the directory's lock held, moving the log, checkpoints.json and snapshots/ it
+// replaces aside rather than deleting them. cmd/eventlog's backup and restore run them.
+//
 // # Line format
 //
 // Each event is one line, a JSON object whose fields always come in this order:
