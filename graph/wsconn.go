@@ -62,11 +62,11 @@ type coderConn struct {
 	// keepPinging) filled; and gqlgen's keep-alive message, written at the very ticks of
 	// keepPinging, would otherwise be found in progress where writes are slow (under Wine).
 	quiet        time.Duration
-	writingLarge atomic.Int32 // WriteJSON calls of busyBytes or more in progress
-	written      atomic.Int64 // bytes WriteJSON wrote since keepPinging last looked
-	lastLarge    atomic.Int64 // when the last write of busyBytes or more ended (Unix ns; 0: none)
-	deadlines    uint64       // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
-	armed        bool         // a deadline was set before (see SetReadDeadline); c.mu
+	writingLarge atomic.Int32              // WriteJSON calls of busyBytes or more in progress
+	written      atomic.Int64              // bytes WriteJSON wrote since keepPinging last looked
+	lastLarge    atomic.Pointer[time.Time] // when the last write of busyBytes or more ended (nil: none), with its monotonic reading
+	deadlines    uint64                    // SetReadDeadline calls, so that a timer knows it was replaced; c.mu
+	armed        bool                      // a deadline was set before (see SetReadDeadline); c.mu
 }
 
 var (
@@ -101,7 +101,7 @@ func (c *coderConn) WriteJSON(v any) error {
 	}
 	c.writingLarge.Add(1)
 	defer func() {
-		c.lastLarge.Store(time.Now().UnixNano())
+		c.noteLarge(time.Now())
 		c.writingLarge.Add(-1)
 	}()
 	return c.conn.Write(context.Background(), websocket.MessageText, data)
@@ -202,7 +202,15 @@ func (c *coderConn) busy(now time.Time) bool {
 		return true
 	}
 	last := c.lastLarge.Load()
-	return last != 0 && now.Sub(time.Unix(0, last)) < c.quiet
+	return last != nil && now.Sub(*last) < c.quiet
+}
+
+// noteLarge records that a write of busyBytes or more ended at now, a reading of time.Now
+// that busy compares by the monotonic clock: its Unix time, as before, kept a connection
+// busy for an hour after the system clock was stepped back an hour (no ping, and its read
+// deadline moved on and on, so a vanished peer held its subscriptions meanwhile).
+func (c *coderConn) noteLarge(now time.Time) {
+	c.lastLarge.Store(&now)
 }
 
 // stopDeadline stops the read deadline's timer; c.mu is held.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+
+	"github.com/eventgraph/eventgraph/internal/clocktest"
 )
 
 // TestCoderConn_firstDeadline: the first read deadline gqlgen sets (two ping intervals
@@ -50,5 +52,24 @@ func TestCoderConn_firstDeadline(t *testing.T) {
 	if cut := time.Since(start); cut < 3*interval {
 		t.Errorf("the first deadline, two intervals on, cut the connection after %v, before three intervals (%v): "+
 			"when gqlgen's second ping moves it", cut, 3*interval)
+	}
+}
+
+// TestCoderConn_busySteppedClock: how long ago a large write ended is measured by the
+// monotonic clock, so a system clock stepped meanwhile neither keeps the connection busy
+// (stepped back an hour, it counted as busy for that hour: no ping went out and its read
+// deadline kept moving on, so a vanished peer held its subscriptions) nor ends it early.
+func TestCoderConn_busySteppedClock(t *testing.T) {
+	const quiet = time.Second
+	for _, step := range []time.Duration{-time.Hour, time.Hour, 0} {
+		start := time.Now()
+		c := &coderConn{quiet: quiet}
+		c.noteLarge(start)
+		if !c.busy(clocktest.Stepped(start.Add(quiet/2), step)) {
+			t.Errorf("clock stepped by %v: not busy %v after a large write, want busy for %v", step, quiet/2, quiet)
+		}
+		if c.busy(clocktest.Stepped(start.Add(2*quiet), step)) {
+			t.Errorf("clock stepped by %v: still busy %v after a large write, want busy for %v", step, 2*quiet, quiet)
+		}
 	}
 }

@@ -1,5 +1,6 @@
 // Package clocktest helps tests check durations a program measured with the monotonic
-// clock, whose resolution differs between platforms.
+// clock, whose resolution differs between platforms, and what a program does when the
+// system clock is stepped (Stepped).
 package clocktest
 
 import (
