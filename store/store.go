@@ -44,7 +44,7 @@ type Event struct {
 	Version  Version  // 1-based within its stream
 	Position Position // 1-based in the global log, strictly increasing, no gaps
 	Type     string
-	Time     time.Time // when it was appended (UTC)
+	Time     time.Time // when it was appended (UTC); never before the time of the event before it in the log
 	Data     json.RawMessage
 	Metadata map[string]string
 }
@@ -62,6 +62,9 @@ type Appended struct {
 type Store interface {
 	// Append atomically appends events to a stream whose version equals expected,
 	// or fails with an error that errors.Is(err, ErrConflict) and changes nothing.
+	// It stamps the events with the store's clock, or with the time of the log's last
+	// event when the clock reads earlier (stepped back, or behind another server's on the
+	// same log), so that times never decrease in log order, nor within a stream.
 	// It fails with ErrInvalid for an empty stream id, no events, an empty type, invalid
 	// JSON data, data, a stream id, type, event id or metadata string that is not valid UTF-8,
 	// an expected version below StreamExists, or an event over the store's size limit, and

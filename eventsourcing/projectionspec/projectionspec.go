@@ -163,8 +163,9 @@ func WithCodec[F any, P eventsourcing.Projection, S, E any](g *Spec[P, S, E], co
 // At returns the spec with the next event given appended at t (in UTC), and each event
 // given after it a second after the one before, until another At: for a projection that
 // reads the events' times (a day's totals, how long a loan was held). Without At, the
-// event at position n has the time 2000-01-01T00:00:00Z plus n seconds. Times may go back,
-// as concurrent appends' may. The zero t sets no time.
+// event at position n has the time 2000-01-01T00:00:00Z plus n seconds. Times never go
+// back, as in every store's log: a t before the time of the event before it gives the event
+// that event's time. The zero t sets no time.
 func (g *Spec[P, S, E]) At(t time.Time) *Spec[P, S, E] {
 	c := *g
 	c.at = t

@@ -1,6 +1,7 @@
 package jsonl
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -179,8 +180,10 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, err
 	}
-	// Encode all but the position and version before taking the lock.
-	now := s.now()
+	// Encode all but the position and version before taking the lock. The time loses its
+	// monotonic reading, which would hide the wall clock's steps from the comparison with
+	// the log's last event's time under the lock.
+	now := s.now().Round(0)
 	if !validTime(now) {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: the clock's time %v is outside the years 0 to 9999", stream, now)
 	}
@@ -245,6 +248,16 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	if !known {
 		sid = s.idx.add(stream)
 	}
+	// Times never decrease along the log: a clock stepped back, or read before a concurrent
+	// append's that took the lock first, stamps the events with the last one's time.
+	if now.Before(s.last) {
+		now = s.last
+		restamp(pre, streamEnd, ends, now)
+		for i := range cached {
+			cached[i].Time = now.UTC()
+		}
+	}
+	s.last = now
 	st := s.idx.streams[sid]
 	// WithNoSync an append that finds no write in flight writes its group at once, alone:
 	// without a sync to share, waiting for company would only add latency.
@@ -339,6 +352,23 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	}
 	return res, evs, now, nil
 }
+
+// restamp rewrites the time of each event body encoded in pre (the bodies end at ends, the
+// first begins at from) as t. The time's text has a fixed width (timeLayout), and is the
+// first `,"time":"` of a body: the id and the type before it are JSON strings, in which a
+// quote is escaped.
+func restamp(pre []byte, from int, ends []int, t time.Time) {
+	var arr [len(timeLayout)]byte
+	text := appendTime(arr[:0], t)
+	for _, to := range ends {
+		at := from + bytes.Index(pre[from:to], []byte(timeKey)) + len(timeKey)
+		copy(pre[at:at+len(text)], text)
+		from = to
+	}
+}
+
+// timeKey precedes an event's time in its line.
+const timeKey = `,"time":"`
 
 // flush writes one group outside the lock and, unless the Store was opened WithNoSync,
 // syncs it; then it publishes the group and hands the writer's role to the group that

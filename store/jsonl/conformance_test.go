@@ -3,7 +3,9 @@ package jsonl_test
 import (
 	"context"
 	"iter"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
@@ -22,6 +24,14 @@ func harness(opts ...jsonl.Option) storetest.Harness {
 		New: func(tb testing.TB) store.Store {
 			tb.Helper()
 			s, err := jsonl.Open(tb.TempDir(), opts...)
+			if err != nil {
+				tb.Fatalf("Open: %v", err)
+			}
+			return s
+		},
+		NewClocked: func(tb testing.TB, now func() time.Time) store.Store {
+			tb.Helper()
+			s, err := jsonl.Open(tb.TempDir(), append(slices.Clip(opts), jsonl.WithClock(now))...)
 			if err != nil {
 				tb.Fatalf("Open: %v", err)
 			}

@@ -49,7 +49,9 @@ func WithMaxEventSize(n int) Option {
 }
 
 // WithClock sets the clock that stamps appended events (default time.Now, which a nil now
-// keeps). The store writes its readings in UTC.
+// keeps). The store writes its readings in UTC, and stamps an append with the log's last
+// event's time instead when the clock reads earlier, also than the last event an earlier
+// Open wrote (see store.Store's Append).
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now != nil {

@@ -40,6 +40,7 @@ type Store struct {
 	idx       index         // committed events, plus each stream's pending version
 	end       int64         // size of the committed log
 	next      int64         // last position assigned, counting appends in flight
+	last      time.Time     // the time of the log's last event, counting appends in flight (see append)
 	forming   *group        // appends waiting for the commit in flight
 	flushing  bool          // a commit is in flight
 	notify    chan struct{} // closed on the next commit; created by a waiting subscriber
@@ -240,6 +241,13 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 			return nil, fmt.Errorf("jsonl: open: sync log: %w", err)
 		}
 	}
+	var last time.Time
+	if !cfg.readOnly {
+		if last, err = lastTime(f, path, &idx); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	named, err := filepath.Abs(path)
 	if err != nil {
 		named = path
@@ -261,6 +269,7 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 		idx:      idx,
 		end:      rep.Valid,
 		next:     int64(idx.entries.len()),
+		last:     last,
 		done:     make(chan struct{}),
 		tail:     newTail(cfg.tail, cfg.tailBytes),
 		tailOn:   cfg.tail > 0,
@@ -271,6 +280,26 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 	s.reads, _ = cfg.observer.(ReadObserver)
 	s.joined = cfg.joined
 	return s, nil
+}
+
+// lastTime returns the time of the last event in the log idx indexes, the zero time for an
+// empty log: the next append is stamped no earlier, even when the clock was stepped back
+// while no server ran.
+func lastTime(f file, path string, idx *index) (time.Time, error) {
+	n := idx.entries.len()
+	if n == 0 {
+		return time.Time{}, nil
+	}
+	e := idx.entries.at(n - 1)
+	b := make([]byte, e.n)
+	if _, err := f.ReadAt(b, e.off); err != nil {
+		return time.Time{}, fmt.Errorf("jsonl: open: read the last event at byte %d: %w", e.off, err)
+	}
+	var ev store.Event
+	if _, err := parseLine(b[:len(b)-1], &ev); err != nil {
+		return time.Time{}, fmt.Errorf("jsonl: open: read the last event at byte %d: %w", e.off, &CorruptError{Path: path, Offset: e.off, Reason: err.Error()})
+	}
+	return ev.Time, nil
 }
 
 // Recovery reports what Open found in the log, including any torn tail it cut off (or,

@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/memory"
@@ -9,7 +10,11 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, storetest.Harness{New: func(testing.TB) store.Store { return memory.New() }, ReadsEndAtIterationStart: true})
+	storetest.Run(t, storetest.Harness{
+		New:                      func(testing.TB) store.Store { return memory.New() },
+		NewClocked:               func(_ testing.TB, now func() time.Time) store.Store { return memory.New(memory.WithClock(now)) },
+		ReadsEndAtIterationStart: true,
+	})
 }
 
 // The whole suite again on a log that packs all but its newest three or four events, as a store

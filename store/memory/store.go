@@ -68,6 +68,7 @@ type Store struct {
 
 	mu      sync.RWMutex
 	log     eventLog                // log.event(p-1, …) is the event at position p
+	last    time.Time               // the time of the log's last event (see append)
 	streams map[string]*streamIndex // created by a stream's first append
 	// types holds the positions of each event type's events, so that ReadAllTypes finds a
 	// rare type's events without passing over the others.
@@ -94,7 +95,8 @@ func WithMaxEventSize(n int) Option {
 }
 
 // WithClock sets the clock that stamps appended events; the default is time.Now, which a
-// nil now keeps. The store converts its readings to UTC.
+// nil now keeps. The store converts its readings to UTC, and stamps an append with the log's
+// last event's time instead when the clock reads earlier (see store.Store's Append).
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) {
 		if now != nil {
@@ -184,9 +186,10 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("memory: append: %w", err)
 	}
-	// Read before the lock, so the lock is held for less: concurrent appends may then commit
-	// with times out of their order, as appends to the JSONL log may.
-	now := s.now().UTC()
+	// Read before the lock, so the lock is held for less; the append is stamped under it
+	// with the later of this reading and the log's last event's time (without the monotonic
+	// reading, which would hide the wall clock's steps).
+	now := s.now().UTC().Round(0)
 
 	// A plain Lock, not internal/yieldlock: the lock is held for the few hundred nanoseconds
 	// of a map lookup and a copy, and appenders yielding for it cost more in the scheduler
@@ -219,6 +222,12 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 		idx = new(streamIndex)
 		s.streams[stream] = idx
 	}
+	// Times never decrease along the log: a clock stepped back, or read before a concurrent
+	// append's that committed first, stamps the events with the last one's time.
+	if now.Before(s.last) {
+		now = s.last
+	}
+	s.last = now
 	pos := store.Position(s.log.len())
 	for _, e := range prepared {
 		version++

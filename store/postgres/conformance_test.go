@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -33,6 +34,11 @@ func harness(opts ...postgres.Option) storetest.Harness {
 		New: func(tb testing.TB) store.Store {
 			tb.Helper()
 			s, _ := open(tb, opts...)
+			return s
+		},
+		NewClocked: func(tb testing.TB, now func() time.Time) store.Store {
+			tb.Helper()
+			s, _ := open(tb, append(slices.Clip(opts), postgres.WithClock(now))...)
 			return s
 		},
 		// A second store on the same schema, as another server: the history check runs

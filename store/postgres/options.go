@@ -48,7 +48,9 @@ func WithMaxEventSize(n int) Option {
 }
 
 // WithClock sets the clock that stamps appended events; the default is time.Now.
-// Readings are converted to UTC and truncated to microseconds, PostgreSQL's precision.
+// Readings are converted to UTC and truncated to microseconds, PostgreSQL's precision. The
+// database stamps an append with the log's last event's time instead when the clock reads
+// earlier than it, whichever server appended that event (see store.Store's Append).
 func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {

@@ -21,7 +21,9 @@
 // that round-trips as json.Compact of the input; metadata, ids, and the time of appending
 // in UTC; iterators that stop promptly when their context ends (yielding its error after
 // at most MaxAfterCancel more events) and leak no goroutine, also when stopped deep in a
-// long log;
+// long log; event times that never decrease along the log, also when the store's clock
+// goes back, after a restart and from another store on the log (when Harness.NewClocked
+// is set);
 // store.ErrClosed after Close, from every method and from iterators made before it; stream
 // ids as opaque strings; the optional interfaces a store implements (store.Header,
 // store.StreamVersioner, store.TypeReader, store.StreamTypeReader, store.EventsAppender, store.HandoverAppender,
@@ -91,6 +93,11 @@ type Harness struct {
 	// (PostgreSQL stores on one database and schema); the suite closes it. The history
 	// check then runs half its goroutines, and one of its subscriptions, on it.
 	Another func(tb testing.TB, s store.Store) store.Store
+	// NewClocked, when set, returns a new, empty store as New does, that stamps appended
+	// events with now's readings (as the stores' WithClock options do). The check that
+	// events' times never decrease along the log, also when the clock goes back, runs only
+	// when it is set.
+	NewClocked func(tb testing.TB, now func() time.Time) store.Store
 	// Timeout bounds each wait for something a correct store delivers promptly; 0 means
 	// DefaultTimeout.
 	Timeout time.Duration
@@ -179,6 +186,9 @@ func Checks(h Harness) []Check {
 			Check{"subscribed events are copies", checkSubscribedCopies},
 			Check{"events read by ReadAll are copies", checkReadAllCopies},
 		)
+	}
+	if h.NewClocked != nil {
+		checks = append(checks, Check{"times never decrease along the log, also when the clock goes back", checkTimeOrder})
 	}
 	if h.Reopen != nil {
 		checks = append(checks,
