@@ -926,7 +926,7 @@ type Event {
   version: Int!
   "e.g. RestaurantCreated, RestaurantMenuChanged, RestaurantOrderPlaced, OrderCreated, OrderPrepared."
   type: String!
-  "When it was committed."
+  "When it was committed (UTC); never before the time of the event before it in the log, even when the server's clock was stepped back."
   time: Time!
   "Its body, as JSON."
   data: JSON!
@@ -988,7 +988,7 @@ type Order {
   position: Int64!
   "When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream."
   createdAt: Time!
-  "The time of its latest event that this state reflects (at position): when it was marked prepared, once it was."
+  "The time of its latest event that this state reflects (at position): when it was marked prepared, once it was. Never before createdAt: times never go back along the log."
   updatedAt: Time!
   "The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that)."
   restaurant: Restaurant
@@ -1107,7 +1107,7 @@ type Restaurant {
   position: Int64!
   "When it was created: the time its first event was appended."
   createdAt: Time!
-  "The time of its latest event that this state reflects (at position): a menu change or a placed order."
+  "The time of its latest event that this state reflects (at position): a menu change or a placed order. Never before createdAt: times never go back along the log."
   updatedAt: Time!
 }
 

@@ -79,7 +79,7 @@ type Order struct {
 	Position int64 `json:"position"`
 	// When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream.
 	CreatedAt time.Time `json:"createdAt"`
-	// The time of its latest event that this state reflects (at position): when it was marked prepared, once it was.
+	// The time of its latest event that this state reflects (at position): when it was marked prepared, once it was. Never before createdAt: times never go back along the log.
 	UpdatedAt time.Time `json:"updatedAt"`
 	// The restaurant it was placed at (restaurantId), as the read models hold it now: null only while they have not yet processed its creation (a read with minPosition waits for that).
 	Restaurant *Restaurant `json:"restaurant,omitempty"`
@@ -168,7 +168,7 @@ type Restaurant struct {
 	Position int64 `json:"position"`
 	// When it was created: the time its first event was appended.
 	CreatedAt time.Time `json:"createdAt"`
-	// The time of its latest event that this state reflects (at position): a menu change or a placed order.
+	// The time of its latest event that this state reflects (at position): a menu change or a placed order. Never before createdAt: times never go back along the log.
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
