@@ -278,3 +278,65 @@ func TestOpen_makesMissingDirectories(t *testing.T) {
 		t.Fatal("Open under a file succeeded")
 	}
 }
+
+// TestStore_clockSteppedBack: an append whose clock reads before the log's last event is
+// written with that event's time, in every event of its batch, also when its id, type and
+// metadata spell a time field of their own, and as the tail cache of a subscriber holds it.
+func TestStore_clockSteppedBack(t *testing.T) {
+	dir := t.TempDir()
+	later := time.Date(2026, 12, 7, 15, 0, 0, 123456789, time.UTC)
+	clock := later
+	var mu sync.Mutex
+	s := openStore(t, dir, jsonl.WithClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub := s.Subscribe(ctx, 0) // the tail cache fills while someone subscribes
+	next, stop := iterPull(sub)
+	defer stop()
+
+	mustAppend(t, s, "a", store.NoStream, ev("A", 1))
+	mu.Lock()
+	clock = later.Add(-time.Hour)
+	mu.Unlock()
+	tricky := []store.EventData{
+		{ID: `,"time":"1999-01-01T00:00:00.000000000Z"`, Type: `,"time":"`, Data: []byte(`{"time":"x"}`), Metadata: map[string]string{"time": `","time":"`}},
+		{ID: "plain", Type: "B", Data: []byte(`{}`)},
+	}
+	mustAppend(t, s, `b,"time":"`, store.NoStream, tricky...)
+
+	check := func(what string, got []store.Event) {
+		t.Helper()
+		if len(got) != 3 {
+			t.Fatalf("%s: %d events, want 3", what, len(got))
+		}
+		for i, e := range got {
+			if !e.Time.Equal(later) {
+				t.Errorf("%s: event %d has time %v, want %v (the clock read an hour before the last event)", what, i, e.Time, later)
+			}
+		}
+		for i, d := range tricky {
+			if e := got[1+i]; e.ID != d.ID || e.Type != d.Type || string(e.Data) != string(d.Data) || len(e.Metadata) != len(d.Metadata) || e.Metadata["time"] != d.Metadata["time"] {
+				t.Errorf("%s: event %d is %+v, want %+v", what, 1+i, e, d)
+			}
+		}
+	}
+	var subscribed []store.Event
+	for range 3 {
+		e, err, ok := next()
+		if !ok || err != nil {
+			t.Fatalf("Subscribe ended: %v", err)
+		}
+		subscribed = append(subscribed, e)
+	}
+	check("Subscribe", subscribed)
+	check("ReadAll", readAll(t, s))
+	stop()
+	cancel()
+	s.Close()
+	s = openStore(t, dir)
+	check("ReadAll after a restart", readAll(t, s))
+}
