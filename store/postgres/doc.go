@@ -63,7 +63,10 @@
 // never sees P+1 before P.
 //
 // The function then reads the stream's version, likewise, and either reports a conflict
-// without writing, or inserts the events and calls pg_notify. It updates no row: before
+// without writing, or inserts the events and calls pg_notify. Since migration 0008 it reads
+// the head's time with the head, and stamps the events with the later of that time and the
+// appending server's clock, so that times never go back along the log, however the
+// servers' clocks differ or are stepped. It updates no row: before
 // migration 0006 every append updated one row shared by all (the head) and its stream's
 // row, and while a long transaction ran (pg_dump, a report) PostgreSQL kept every version
 // of those rows, which each append then passed over, slower and slower.
