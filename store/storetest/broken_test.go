@@ -1422,3 +1422,33 @@ type emptyReadAll struct{ *memory.Store }
 func (emptyReadAll) ReadAll(context.Context, store.Position) iter.Seq2[store.Event, error] {
 	return func(func(store.Event, error) bool) {}
 }
+
+// timesGoBack yields each event dated an hour before the one before it, as a store that
+// stamps events with a clock stepped back between its appends would.
+type timesGoBack struct{ *memory.Store }
+
+func (s timesGoBack) ReadAll(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return backdated(s.Store.ReadAll(ctx, after))
+}
+
+func (s timesGoBack) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	return backdated(s.Store.ReadStream(ctx, stream, after))
+}
+
+func (s timesGoBack) Subscribe(ctx context.Context, after store.Position) iter.Seq2[store.Event, error] {
+	return backdated(s.Store.Subscribe(ctx, after))
+}
+
+// backdated moves each event's time back by as many hours as its position.
+func backdated(seq iter.Seq2[store.Event, error]) iter.Seq2[store.Event, error] {
+	return func(yield func(store.Event, error) bool) {
+		for e, err := range seq {
+			if err == nil {
+				e.Time = e.Time.Add(-time.Duration(e.Position) * time.Hour)
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}

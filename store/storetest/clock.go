@@ -111,8 +111,12 @@ func checkTimeOrder(tb testing.TB, h Harness) {
 	}
 	for i, e := range all {
 		if !e.Time.Equal(want[i]) {
-			tb.Errorf("event %d, appended with %s (the log's last event at %v), has time %v, want %v",
-				i, what[i], all[max(i, 1)-1].Time.Format(time.RFC3339Nano), e.Time.Format(time.RFC3339Nano), want[i].Format(time.RFC3339Nano))
+			before := "the log was empty"
+			if i > 0 {
+				before = "the event before at " + all[i-1].Time.Format(time.RFC3339Nano)
+			}
+			tb.Errorf("event %d, appended with %s (%s), has time %v, want %v",
+				i, what[i], before, e.Time.Format(time.RFC3339Nano), want[i].Format(time.RFC3339Nano))
 		}
 	}
 	for _, stream := range []string{"a", "b"} {

@@ -182,7 +182,10 @@ func durable(wrap func(*memory.Store) store.Store, opts ...memory.Option) storet
 func durableReloading(wrap func(*memory.Store) store.Store, reload func([]store.Event) []store.Event, opts ...memory.Option) storetest.Harness {
 	newKeeper := func(mem *memory.Store) *keeper { return &keeper{Store: wrap(mem), mem: mem} }
 	return storetest.Harness{
-		New:                      func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
+		New: func(testing.TB) store.Store { return newKeeper(memory.New(opts...)) },
+		NewClocked: func(_ testing.TB, now func() time.Time) store.Store {
+			return newKeeper(memory.New(append(slices.Clip(opts), memory.WithClock(now))...))
+		},
 		ReadsEndAtIterationStart: true,
 		Reopen: func(tb testing.TB, s store.Store) store.Store {
 			tb.Helper()

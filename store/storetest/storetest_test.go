@@ -341,6 +341,11 @@ func TestChecks_FailBrokenStores(t *testing.T) {
 			mustFail: []string{"time is when appended, in UTC"},
 		},
 		{
+			name:     "dates each event before the one before it",
+			wrap:     func(s *memory.Store) store.Store { return timesGoBack{s} },
+			mustFail: []string{"times never decrease along the log, also when the clock goes back"},
+		},
+		{
 			name:     "a restart unescapes \\/ in data",
 			wrap:     identity,
 			reload:   eachEvent(unescapesSlash),
