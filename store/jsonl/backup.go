@@ -1,13 +1,16 @@
 package jsonl
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // ErrBackupExists is Backup's error when dest already holds a log: a backup never
@@ -25,9 +28,12 @@ const backupChunk = 4 << 20
 // writing, and its commits after the copy began are not in the copy.
 //
 // The copy is checked as Verify checks a log (damage in dir is a *CorruptError naming
-// dir's log, and nothing is kept), written to a temporary file in dest, synced, renamed
-// into place, and dest is synced, so that once Backup returns the copy survives a power
-// loss. It fails with ErrBackupExists, copying nothing, when dest holds a log already.
+// dir's log, and nothing is kept; damage in the copy that dir's log no longer holds, a
+// failed commit cut back and written over while it was copied, is an error that says to
+// back up again), written to a temporary file of its own in dest, synced,
+// moved into place, and dest is synced, so that once Backup returns the copy survives a
+// power loss. It fails with ErrBackupExists, keeping nothing, when dest holds a log already,
+// also one another backup into dest finished while this one copied.
 //
 // One caveat is that of any copy of a running server's log: when a write or its sync fails
 // (a full disk), the server cuts its log back, and a copy taken in between may hold the
@@ -72,14 +78,13 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
 	}
-	tmp := final + ".tmp"
-	rep, err := copyLog(ctx, in, size, src, tmp, final)
+	rep, tmp, err := copyLog(ctx, in, size, src, final)
 	if err != nil {
 		return rep, err
 	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := publish(tmp, final); err != nil {
 		_ = os.Remove(tmp)
-		return rep, fmt.Errorf("jsonl: backup: %w", err)
+		return rep, err
 	}
 	if err := syncDir(dest); err != nil {
 		return rep, fmt.Errorf("jsonl: backup: sync directory %s: %w", dest, err)
@@ -87,13 +92,15 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 	return rep, nil
 }
 
-// copyLog copies the size bytes of src that in reads to the file tmp, checks the copy as
-// Verify checks a log (its report names the log final), cuts its torn tail off and syncs
-// it. When it fails it removes tmp.
-func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, tmp, final string) (_ Report, err error) {
-	out, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+// copyLog copies the size bytes of src that in reads to a temporary file of its own beside
+// final, tmp, checks the copy as Verify checks a log (its report names the log final), cuts
+// its torn tail off and syncs it. When it fails it removes tmp.
+func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, final string) (_ Report, _ string, err error) {
+	// A temporary file of its own: another backup into the same directory at the same time
+	// must not write into this one's copy (nor this one into its).
+	out, tmp, err := createTemp(final)
 	if err != nil {
-		return Report{}, fmt.Errorf("jsonl: copy log: %w", err)
+		return Report{}, "", fmt.Errorf("jsonl: copy log: %w", err)
 	}
 	defer func() {
 		if out != nil {
@@ -108,30 +115,41 @@ func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, tmp, final st
 	// below finds and leaves out.
 	n, err := copyContext(ctx, out, io.NewSectionReader(in, 0, size))
 	if err != nil {
-		return Report{}, fmt.Errorf("jsonl: copy log %s: %w", src, err)
+		return Report{}, "", fmt.Errorf("jsonl: copy log %s: %w", src, err)
 	}
 	if n < size {
 		// The server cut its log back (a write or its sync failed) while it was copied.
-		return Report{}, fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
+		return Report{}, "", fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
 	}
 	_, rep, err := scanContext(ctx, out, size, final)
+	if _, ok := errors.AsType[*CorruptError](err); ok {
+		// The damage may be the copy's alone: a server that cut its log back (a write or its
+		// sync failed) and wrote the next commit in its place while the copy went on holds
+		// the start of one commit and the rest of another. The log is damaged when it still
+		// holds what was copied.
+		if same, cerr := sameBytes(ctx, out, in, size); cerr != nil {
+			return rep, "", fmt.Errorf("jsonl: copy log: recheck %s: %w", src, cerr)
+		} else if !same {
+			return Report{}, "", fmt.Errorf("jsonl: copy log: %s changed while it was copied (a failed write was cut back and written over); try again", src)
+		}
+	}
 	if err != nil {
-		return rep, err
+		return rep, "", err
 	}
 	if rep.TornBytes > 0 {
 		if err := out.Truncate(rep.Valid); err != nil {
-			return rep, fmt.Errorf("jsonl: copy log: %w", err)
+			return rep, "", fmt.Errorf("jsonl: copy log: %w", err)
 		}
 	}
 	if err := out.Sync(); err != nil {
-		return rep, fmt.Errorf("jsonl: copy log: sync %s: %w", tmp, err)
+		return rep, "", fmt.Errorf("jsonl: copy log: sync %s: %w", tmp, err)
 	}
 	cerr := out.Close()
 	out = nil
 	if cerr != nil {
-		return rep, fmt.Errorf("jsonl: copy log: %w", cerr)
+		return rep, "", fmt.Errorf("jsonl: copy log: %w", cerr)
 	}
-	return rep, nil
+	return rep, tmp, nil
 }
 
 // copyContext copies r to w a chunk at a time, stopping with ctx's error when ctx ends
@@ -157,4 +175,70 @@ func copyContext(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
 			return n, err
 		}
 	}
+}
+
+// createTemp creates a file of its own beside final, named after it, for a copy to be
+// renamed or linked to final.
+func createTemp(final string) (*os.File, string, error) {
+	for {
+		tmp := final + "." + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
+		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, tmp, err
+	}
+}
+
+// publish moves the finished copy tmp to final unless final exists by then: a backup that
+// began into dest while it was empty and finishes after another does not replace it. A
+// hard link is made, which fails when final exists, and tmp removed; where the file system
+// makes no hard links, final is checked and tmp renamed over it, which leaves a backup
+// finished in between at risk.
+func publish(tmp, final string) error {
+	err := os.Link(tmp, final)
+	if err == nil {
+		if err := os.Remove(tmp); err != nil {
+			return fmt.Errorf("jsonl: backup: %w", err)
+		}
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s (another backup finished into it first)", ErrBackupExists, final)
+	}
+	if _, err := os.Lstat(final); err == nil {
+		return fmt.Errorf("%w: %s (another backup finished into it first)", ErrBackupExists, final)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("jsonl: backup: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("jsonl: backup: %w", err)
+	}
+	return nil
+}
+
+// sameBytes reports whether the first size bytes of a and b are equal, a chunk at a time;
+// b holding fewer is a difference.
+func sameBytes(ctx context.Context, a, b io.ReaderAt, size int64) (bool, error) {
+	x, y := make([]byte, backupChunk), make([]byte, backupChunk)
+	for off := int64(0); off < size; off += backupChunk {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		n := int(min(backupChunk, size-off))
+		if _, err := a.ReadAt(x[:n], off); err != nil {
+			return false, err
+		}
+		m, err := b.ReadAt(y[:n], off)
+		if m < n {
+			if errors.Is(err, io.EOF) {
+				return false, nil
+			}
+			return false, err
+		}
+		if !bytes.Equal(x[:n], y[:n]) {
+			return false, nil
+		}
+	}
+	return true, nil
 }

@@ -3,10 +3,15 @@ package jsonl
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/eventgraph/eventgraph/store"
 )
 
 // TestBackup_logCutBackWhileCopied: a server cuts its log back when a write or its sync
@@ -24,5 +29,77 @@ func TestBackup_logCutBackWhileCopied(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dest, LogFile+".tmp")); !os.IsNotExist(err) {
 		t.Fatalf("temporary copy left: %v", err)
+	}
+}
+
+// gatedReader is a log's bytes whose first read waits: it says it began on started, and
+// goes on once release is closed.
+type gatedReader struct {
+	r       *bytes.Reader
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedReader) ReadAt(p []byte, off int64) (int, error) {
+	g.once.Do(func() {
+		close(g.started)
+		<-g.release
+	})
+	return g.r.ReadAt(p, off)
+}
+
+// logOf returns the bytes of a log of n events, in a store of its own.
+func logOf(tb testing.TB, n int) []byte {
+	tb.Helper()
+	dir := tb.TempDir()
+	s, err := Open(dir, WithNoSync())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range n {
+		if _, err := s.Append(context.Background(), "s", store.Any, store.EventData{Type: "T", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, LogFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// TestBackup_twoIntoOneDestination: of two backups into one destination at once, one is
+// kept whole and the other is refused; neither writes into the other's copy, and the one
+// that finishes second does not replace the first (a backup never replaces another).
+func TestBackup_twoIntoOneDestination(t *testing.T) {
+	first, second := logOf(t, 3), logOf(t, 3)
+	dest := t.TempDir()
+	g := &gatedReader{r: bytes.NewReader(first), started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := backupFrom(context.Background(), g, int64(len(first)), "first", dest)
+		done <- err
+	}()
+	<-g.started // the first backup has made its temporary file and is copying
+	if _, err := backupFrom(context.Background(), bytes.NewReader(second), int64(len(second)), "second", dest); err != nil {
+		t.Fatalf("the second backup, run while the first copies: %v", err)
+	}
+	close(g.release)
+	if err := <-done; !errors.Is(err, ErrBackupExists) {
+		t.Errorf("the first backup, finished after the second: %v, want ErrBackupExists", err)
+	}
+	got, err := os.ReadFile(filepath.Join(dest, LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, second) {
+		t.Fatalf("the destination's log is not the copy of the backup that finished first:\n%s\nwant\n%s", got, second)
+	}
+	if entries, err := os.ReadDir(dest); err != nil || len(entries) != 1 {
+		t.Fatalf("the destination holds %v (%v), want %s alone", entries, err, LogFile)
 	}
 }

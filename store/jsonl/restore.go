@@ -64,8 +64,7 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
 	}
 
-	tmp := final + ".tmp"
-	rep, err := copyLog(ctx, in, fi.Size(), src, tmp, final)
+	rep, tmp, err := copyLog(ctx, in, fi.Size(), src, final)
 	if err != nil {
 		if ce, ok := errors.AsType[*CorruptError](err); ok {
 			c := *ce
