@@ -2,7 +2,9 @@ package graph_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -108,4 +110,47 @@ func TestEvents_afterEventIdRefusesAPositionOfARestoredLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSSE_afterEventIdCoversLastEventID: over SSE, a reconnecting client sends the
+// Last-Event-ID of the last event it received (EventSource does so by itself) with the
+// request it first made, and that id, later than afterPosition, is where it resumes. The
+// afterEventId check covers it too: the ids of such a subscription name their events, and
+// a Last-Event-ID from the log the client read, resent to the log restored in its place and
+// grown past that position, is refused instead of skipping in silence what took its place.
+func TestSSE_afterEventIdCoversLastEventID(t *testing.T) {
+	before, after := restoredLogs(t)
+	ctx := testContext(t)
+	const sub = `subscription($a: Int64, $id: ID) { events(afterPosition: $a, afterEventId: $id) { position } }`
+	vars := func(e *env) string {
+		// Position 1 stands for the part of the log the backup kept: each log's own event.
+		return fmt.Sprintf(`{"a": 1, "id": %q}`, e.eventAtPosition(t, 1))
+	}
+	evs := newSSEReader(before.openSSE(t, ctx, http.MethodGet, sub, vars(before), "").Body).next(t, 2)
+	if len(evs) != 2 || evs[1].id == "" {
+		t.Fatalf("events %+v, want two with ids", evs)
+	}
+	last := evs[1].id // of position 3 in the log the client read
+
+	t.Run("the log the client read resumes after it", func(t *testing.T) {
+		evs := newSSEReader(before.openSSE(t, ctx, http.MethodGet, sub, vars(before), last).Body).next(t, 1)
+		if len(evs) != 1 || evs[0].data != `{"data":{"events":{"position":4}}}` {
+			t.Fatalf("events %+v, want position 4", evs)
+		}
+	})
+	t.Run("the restored log refuses it", func(t *testing.T) {
+		evs := readEvents(t, after.openSSE(t, ctx, http.MethodGet, sub, vars(after), last).Body, 2)
+		if len(evs) != 2 || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) || !strings.Contains(evs[0].data, `"field":"Last-Event-ID"`) ||
+			!strings.Contains(evs[0].data, "restored from a backup") || evs[1].name != "complete" {
+			t.Fatalf("events %+v, want a BAD_USER_INPUT error naming Last-Event-ID, then complete", evs)
+		}
+	})
+	t.Run("a Last-Event-ID that names no event is refused", func(t *testing.T) {
+		for _, id := range []string{"3/", "0/x", "x/y"} {
+			evs := readEvents(t, before.openSSE(t, ctx, http.MethodGet, sub, vars(before), id).Body, 2)
+			if len(evs) != 2 || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) || !strings.Contains(evs[0].data, `"field":"Last-Event-ID"`) {
+				t.Fatalf("Last-Event-ID %q: events %+v, want a BAD_USER_INPUT error naming Last-Event-ID", id, evs)
+			}
+		}
+	})
 }

@@ -62,7 +62,7 @@ func (r *subscriptionResolver) Events(ctx context.Context, afterPosition *int64,
 	if err := checkAfterEvent(ctx, r.svc, after, afterEventID); err != nil {
 		return nil, err
 	}
-	after, conv, err := sseEventIDs(ctx, r.svc, after) // over SSE: ids, and resuming after the last
+	after, conv, err := sseEventIDs(ctx, r.svc, after, afterEventID) // over SSE: ids, and resuming after the last
 	if err != nil {
 		return nil, err
 	}

@@ -120,19 +120,26 @@ func checkAfterEvent(ctx context.Context, svc *service.Service, after *store.Pos
 	if after == nil || *after == 0 {
 		return badInput("afterEventId", "is the id of the event at afterPosition: give that afterPosition too (above 0)")
 	}
-	es, err := svc.EventsWithin(ctx, *after-1, service.EventFilter{}, 1, nil, false)
+	return checkEventAt(ctx, svc, "afterPosition", "afterEventId", *after, *eventID)
+}
+
+// checkEventAt refuses an event id that is not the id of the event at position p (above 0)
+// in this log: a position the log holds no event at is posField's error, another event
+// there idField's.
+func checkEventAt(ctx context.Context, svc *service.Service, posField, idField string, p store.Position, eventID string) error {
+	es, err := svc.EventsWithin(ctx, p-1, service.EventFilter{}, 1, nil, false)
 	if err != nil {
 		return err
 	}
-	if len(es) == 0 || es[0].Position != *after {
-		if err := checkHeld(ctx, svc, *after); err != nil {
+	if len(es) == 0 || es[0].Position != p {
+		if err := checkHeld(ctx, svc, p); err != nil {
 			return err
 		}
-		return badInput("afterPosition", fmt.Sprintf("is %d, which this log holds no event at", *after))
+		return badInput(posField, fmt.Sprintf("is %d, which this log holds no event at", p))
 	}
-	if es[0].ID != *eventID {
+	if es[0].ID != eventID {
 		// The client's id is not repeated: it may be long, and the log's tells it all.
-		return badInput("afterEventId", fmt.Sprintf("is not the id of the event at position %d, which this log holds as %s: the log was restored from a backup or replaced since the client read that position; read it again from a position whose event it knows, such as 0", *after, es[0].ID))
+		return badInput(idField, fmt.Sprintf("is not the id of the event at position %d, which this log holds as %s: the log was restored from a backup or replaced since the client read that position; read it again from a position whose event it knows, such as 0", p, es[0].ID))
 	}
 	return nil
 }

@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"sync"
-
-	"github.com/eventgraph/eventgraph/store"
 )
 
 // errStreamEnded is what a write to a Server-Sent Events stream returns once the request's
@@ -107,8 +104,8 @@ type streamWriter struct {
 	failed     bool // the subscription failed: its error goes before "complete"
 	goingAway  bool // the store closed under the subscription: the server is shutting down
 
-	lastEventID string           // the request's Last-Event-ID header (see resumeAfter)
-	ids         []store.Position // the SSE ids of the "next" events to come (see eventID)
+	lastEventID string  // the request's Last-Event-ID header (see resumeAfter)
+	ids         []sseID // the SSE ids of the "next" events to come (see eventID)
 
 	// queued, once the subscription runs, says how many of its values wait in its channel
 	// for the transport (see Flush).
@@ -177,8 +174,8 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 		if !s.dispatched {
 			p = withoutData(p)
 		} else if id, ok := s.nextID(); ok {
-			b := append(make([]byte, 0, 24+len(p)), "id: "...)
-			b = append(strconv.AppendInt(b, int64(id), 10), '\n')
+			b := append(make([]byte, 0, 24+len(id.event)+len(p)), "id: "...)
+			b = append(id.append(b), '\n')
 			p = append(b, p...)
 		}
 	}

@@ -959,7 +959,7 @@ type Subscription {
     streamId: ID
     "Only events of these types, at most 100; an empty list matches none."
     types: [String!]
-    "The id of the event at afterPosition, as the client received it. When this log holds another event there (it was restored from a backup, or replaced, and has grown past that position again), the field is BAD_USER_INPUT instead of going on after a position whose events the client never saw. Needs an afterPosition above 0."
+    "The id of the event at afterPosition, as the client received it. When this log holds another event there (it was restored from a backup, or replaced, and has grown past that position again), the field is BAD_USER_INPUT instead of going on after a position whose events the client never saw. Needs an afterPosition above 0. Over Server-Sent Events the events' ids then name them too (42/<event id>), and a Last-Event-ID is checked the same way."
     afterEventId: ID
   ): Event!
 }
