@@ -112,7 +112,7 @@ func checkHeld(ctx context.Context, svc *service.Service, after store.Position) 
 // log. The client read that position from a log since restored from a backup (or replaced)
 // that has grown past it again: checkHeld no longer tells, and going on after it would skip,
 // in silence, the events that took the place of those the client read. Without an
-// afterEventId nothing is read; with one, the event at after is (its body is not).
+// afterEventId nothing is read; with one, the event at after is (see service.EventIDAt).
 func checkAfterEvent(ctx context.Context, svc *service.Service, after *store.Position, eventID *string) error {
 	if eventID == nil {
 		return nil
@@ -127,19 +127,19 @@ func checkAfterEvent(ctx context.Context, svc *service.Service, after *store.Pos
 // in this log: a position the log holds no event at is posField's error, another event
 // there idField's.
 func checkEventAt(ctx context.Context, svc *service.Service, posField, idField string, p store.Position, eventID string) error {
-	es, err := svc.EventsWithin(ctx, p-1, service.EventFilter{}, 1, nil, false)
+	held, ok, err := svc.EventIDAt(ctx, p)
 	if err != nil {
 		return err
 	}
-	if len(es) == 0 || es[0].Position != p {
+	if !ok {
 		if err := checkHeld(ctx, svc, p); err != nil {
 			return err
 		}
 		return badInput(posField, fmt.Sprintf("is %d, which this log holds no event at", p))
 	}
-	if es[0].ID != eventID {
+	if held != eventID {
 		// The client's id is not repeated: it may be long, and the log's tells it all.
-		return badInput(idField, fmt.Sprintf("is not the id of the event at position %d, which this log holds as %s: the log was restored from a backup or replaced since the client read that position; read it again from a position whose event it knows, such as 0", p, es[0].ID))
+		return badInput(idField, fmt.Sprintf("is not the id of the event at position %d, which this log holds as %s: the log was restored from a backup or replaced since the client read that position; read it again from a position whose event it knows, such as 0", p, held))
 	}
 	return nil
 }

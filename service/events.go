@@ -227,3 +227,20 @@ func (s *Service) subscribeHistory(ctx context.Context, after store.Position, f 
 		s.follow(ctx, live, f, yield)
 	}, nil
 }
+
+// EventIDAt returns the id of the event at position p, and false when the log holds none
+// there: for the price of that one event where the store tells it (store.EventIDReader),
+// else by reading the log after p-1 up to it.
+func (s *Service) EventIDAt(ctx context.Context, p store.Position) (string, bool, error) {
+	if r, ok := s.store.(store.EventIDReader); ok {
+		return r.EventIDAt(ctx, p)
+	}
+	if p < 1 {
+		return "", false, nil
+	}
+	es, err := s.EventsWithin(ctx, p-1, EventFilter{}, 1, nil, false)
+	if err != nil || len(es) == 0 || es[0].Position != p {
+		return "", false, err
+	}
+	return es[0].ID, true, nil
+}

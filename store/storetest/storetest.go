@@ -154,6 +154,7 @@ func Checks(h Harness) []Check {
 		{"stream version", checkStreamVersion},
 		{"read all of some types (store.TypeReader)", checkReadAllTypes},
 		{"read a stream's events of some types (store.StreamTypeReader)", checkReadStreamTypes},
+		{"the id of the event at a position (store.EventIDReader)", checkEventIDAt},
 		{"racing appends with the same expected version", checkRace},
 		{"concurrent appends to one stream", checkConcurrentOneStream},
 		{"concurrent appends are gap-free in commit order", checkGapFree},
