@@ -103,3 +103,44 @@ func TestBackup_twoIntoOneDestination(t *testing.T) {
 		t.Fatalf("the destination holds %v (%v), want %s alone", entries, err, LogFile)
 	}
 }
+
+// changingReader is a log that a server cut back and wrote over while it was copied: the
+// copy's read finds before, every later read after.
+type changingReader struct {
+	before, after []byte
+	reads         int
+}
+
+func (r *changingReader) ReadAt(p []byte, off int64) (int, error) {
+	r.reads++
+	if r.reads == 1 {
+		return bytes.NewReader(r.before).ReadAt(p, off)
+	}
+	return bytes.NewReader(r.after).ReadAt(p, off)
+}
+
+// TestBackup_logWrittenOverWhileCopied: a copy that holds the start of one commit and the
+// rest of another (the server cut a failed commit back and wrote the next in its place
+// while the copy went on) is refused as a log that changed, not blamed on the log as
+// damage, which the log does not hold; nothing is kept.
+func TestBackup_logWrittenOverWhileCopied(t *testing.T) {
+	log := logOf(t, 5)
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	mixed := bytes.Clone(log)
+	third := len(lines[0]) + len(lines[1]) + len(lines[2])/2 // the middle of the third line
+	copy(mixed[third:], `"garbage"`)
+	dest := t.TempDir()
+	_, err := backupFrom(context.Background(), &changingReader{before: mixed, after: log}, int64(len(log)), "events.jsonl", dest)
+	if _, ok := errors.AsType[*CorruptError](err); ok || err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
+		t.Fatalf("backup of a log written over while copied: %v, want it refused as changed", err)
+	}
+	if entries, err := os.ReadDir(dest); err != nil || len(entries) != 0 {
+		t.Fatalf("the destination holds %v (%v) after a refused backup", entries, err)
+	}
+
+	// A log that holds the damage still is damaged.
+	_, err = backupFrom(context.Background(), bytes.NewReader(mixed), int64(len(mixed)), "events.jsonl", dest)
+	if _, ok := errors.AsType[*CorruptError](err); !ok {
+		t.Fatalf("backup of a damaged log: %v, want a *CorruptError", err)
+	}
+}
