@@ -33,7 +33,9 @@ const backupChunk = 4 << 20
 // back up again), written to a temporary file of its own in dest, synced,
 // moved into place, and dest is synced, so that once Backup returns the copy survives a
 // power loss. It fails with ErrBackupExists, keeping nothing, when dest holds a log already,
-// also one another backup into dest finished while this one copied.
+// also one another backup into dest finished while this one copied. The check builds the
+// log's index, as Verify and Open do, so Backup's memory grows with the log's events, while
+// the copy itself goes a few MiB at a time.
 //
 // One caveat is that of any copy of a running server's log: when a write or its sync fails
 // (a full disk), the server cuts its log back, and a copy taken in between may hold the
