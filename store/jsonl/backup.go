@@ -70,7 +70,16 @@ func backup(ctx context.Context, src, dest string) (Report, error) {
 }
 
 // backupFrom is backup of the size bytes of src that in reads.
-func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string) (Report, error) {
+func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string) (_ Report, err error) {
+	if _, serr := os.Stat(dest); errors.Is(serr, fs.ErrNotExist) {
+		// A backup that fails leaves no empty directory of its own making behind (its
+		// parents, made too, stay: another backup may be using them).
+		defer func() {
+			if err != nil {
+				_ = os.Remove(dest) // only when it is empty
+			}
+		}()
+	}
 	if err := makeDir(dest, true, syncDir); err != nil {
 		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
 	}
