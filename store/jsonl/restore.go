@@ -32,7 +32,7 @@ const replacedSuffix = ".replaced-"
 // then the log (kept under its new name by a hard link where the file system has them, so
 // that the copy then replaces it in one rename: at any moment dir holds one whole log),
 // and dir is synced. A backup in dir itself is refused.
-func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []string, _ error) {
+func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []string, err error) {
 	src := filepath.Join(backup, LogFile)
 	if same, err := sameDir(backup, dir); err != nil {
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
@@ -47,6 +47,18 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 	fi, err := in.Stat()
 	if err != nil {
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+		// A restore that fails leaves no directory of its own making behind: once it released
+		// its lock it removes the LOCK it made there (Windows keeps one a server opened
+		// meanwhile; on unix such a server still holds its log's own lock), then the
+		// directory when it is empty. Its parents, made too, stay.
+		defer func() {
+			if err != nil {
+				_ = os.Remove(filepath.Join(dir, lockName))
+				_ = os.Remove(dir)
+			}
+		}()
 	}
 	if err := makeDir(dir, true, syncDir); err != nil {
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)

@@ -170,3 +170,18 @@ func TestRestore_twiceWithinASecond(t *testing.T) {
 		t.Fatalf("the first replaced log, kept as %s, is no longer the original (%v)", kept[0], err)
 	}
 }
+
+// TestRestore_refusedIntoAMissingDirectory: a restore that fails (here a damaged backup)
+// into a directory that did not exist leaves none behind, as a failed Backup leaves no DEST.
+func TestRestore_refusedIntoAMissingDirectory(t *testing.T) {
+	data, _, _ := buildLog(t, []int{2, 1, 3})
+	backup := writeLog(t, []byte(strings.Replace(string(data), `"n":4`, `"n":5`, 1)))
+	dir := filepath.Join(t.TempDir(), "data")
+	if _, _, err := jsonl.Restore(context.Background(), backup, dir); !errors.Is(err, jsonl.ErrCorrupt) {
+		t.Fatalf("Restore: %v, want a *CorruptError of the backup", err)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		entries, _ := os.ReadDir(dir)
+		t.Fatalf("the failed restore left %s behind (%v), holding %v", dir, err, entries)
+	}
+}
