@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -31,7 +32,10 @@ const replacedSuffix = ".replaced-"
 // without its torn tail, and synced. Then the checkpoints and snapshots are moved aside,
 // then the log (kept under its new name by a hard link where the file system has them, so
 // that the copy then replaces it in one rename: at any moment dir holds one whole log),
-// and dir is synced. A backup in dir itself is refused.
+// and dir is synced. A failure before the copy is in place puts back what was moved aside
+// (on Windows a handle open on the log, a backup's or a verify's, keeps the copy out; the
+// log's second name, which Windows does not remove while that handle is open, is then
+// returned as left aside). A backup in dir itself is refused.
 func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []string, err error) {
 	src := filepath.Join(backup, LogFile)
 	if same, err := sameDir(backup, dir); err != nil {
@@ -99,10 +103,32 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 }
 
 // moveAside moves dir's checkpoints, snapshots and log aside with suffix, renames tmp, the
-// restored log, into place as final, and returns the new paths of what it moved.
+// restored log, into place as final, and returns the new paths of what it moved. When it
+// fails before the restored log is in place it puts back what it moved (Windows refuses to
+// rename over a log that another handle holds open, a backup's or a verify's, which take no
+// lock), so that dir is as it was; it returns what it could not put back.
 func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []string, _ error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	linked := false // the log was kept by a hard link, which putting back removes
+	putBack := func(err error) ([]string, error) {
+		var left []string
+		for i := len(moved) - 1; i >= 0; i-- {
+			var perr error
+			if p := moved[i]; linked && p == final+suffix {
+				// Windows removes no name of a file that a handle holds open: the
+				// log then keeps a second name, reported with what is left aside.
+				perr = os.Remove(p)
+			} else {
+				perr = os.Rename(p, strings.TrimSuffix(p, suffix))
+			}
+			if perr != nil {
+				left = append([]string{moved[i]}, left...)
+				err = fmt.Errorf("%w (and put back: %w)", err, perr)
+			}
+		}
+		return left, err
 	}
 	for _, name := range []string{CheckpointFile, SnapshotDir} {
 		p := filepath.Join(dir, name)
@@ -111,34 +137,29 @@ func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []str
 			continue
 		}
 		if err != nil {
-			return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
+			return putBack(fmt.Errorf("jsonl: restore: move aside: %w", err))
 		}
 		moved = append(moved, p+suffix)
 	}
-	renamed := false // the log was renamed aside, not linked: put it back if the copy is not put in
 	_, err := os.Lstat(final)
 	switch {
 	case errors.Is(err, fs.ErrNotExist): // nothing to keep
 	case err != nil:
-		return moved, fmt.Errorf("jsonl: restore: %w", err)
+		return putBack(fmt.Errorf("jsonl: restore: %w", err))
 	default:
 		if err := os.Link(final, final+suffix); errors.Is(err, fs.ErrExist) {
-			return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
-		} else if err != nil {
-			// No hard links here (FAT, some network file systems): rename, for a moment
+			return putBack(fmt.Errorf("jsonl: restore: move aside: %w", err))
+		} else if err == nil {
+			linked = true
+		} else if err := os.Rename(final, final+suffix); err != nil {
+			// No hard links here (FAT, some network file systems): renamed, for a moment
 			// without a log in dir, which the lock keeps servers from finding.
-			if err := os.Rename(final, final+suffix); err != nil {
-				return moved, fmt.Errorf("jsonl: restore: move aside: %w", err)
-			}
-			renamed = true
+			return putBack(fmt.Errorf("jsonl: restore: move aside: %w", err))
 		}
 		moved = append(moved, final+suffix)
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		if renamed && os.Rename(final+suffix, final) == nil {
-			moved = moved[:len(moved)-1]
-		}
-		return moved, fmt.Errorf("jsonl: restore: %w", err)
+		return putBack(fmt.Errorf("jsonl: restore: %w", err))
 	}
 	if err := syncDir(dir); err != nil {
 		return moved, fmt.Errorf("jsonl: restore: sync directory %s: %w", dir, err)
