@@ -24,9 +24,9 @@ import (
 //   - CommandResult.events: the events of one command, which in this domain decides one
 //     event, so gqlgen's default cost (1 + the selection's) already counts it in full.
 //
-// And one field that is not a list: Event.data (see eventDataCost); and a filtered events
-// page that the store cannot read without passing over events that do not match (see
-// filteredEventsCost and eventReads).
+// And fields that are not lists: Event.data (see eventDataCost); the eventId of a state or
+// a page, read from the log (eventIDCost); and a filtered events page that the store cannot
+// read without passing over events that do not match (see filteredEventsCost and eventReads).
 func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Restaurants = func(child int, first *int, _ *string, last *int, _ *string, _ *int64) int {
@@ -54,6 +54,10 @@ func complexityRoot(processors int, reads eventReads) generated.ComplexityRoot {
 	c.Order.MenuItems = func(child int) int { return listCost(child, restaurant.MaxOrderItems) }
 	c.Status.Projections = func(child int) int { return listCost(child, processors) }
 	c.Event.Data = func(int) int { return eventDataCost }
+	c.Order.EventID = func(int) int { return eventIDCost }
+	c.Restaurant.EventID = func(int) int { return eventIDCost }
+	c.OrderConnection.EventID = func(int) int { return eventIDCost }
+	c.RestaurantConnection.EventID = func(int) int { return eventIDCost }
 	return c
 }
 

@@ -29,12 +29,20 @@ func (r *mutationResolver) MarkOrderAsPrepared(ctx context.Context, input model.
 	return out, nil
 }
 
+func (r *orderResolver) EventID(ctx context.Context, obj *model.Order) (string, error) {
+	return eventIDAt(ctx, r.svc, obj.Position, obj.EventID)
+}
+
 func (r *orderResolver) Restaurant(ctx context.Context, obj *model.Order) (*model.Restaurant, error) {
 	rm, ok := r.svc.Restaurants().Get(obj.RestaurantID)
 	if !ok {
 		return nil, nil
 	}
 	return toRestaurant(rm), nil
+}
+
+func (r *orderConnectionResolver) EventID(ctx context.Context, obj *model.OrderConnection) (*string, error) {
+	return pageEventID(ctx, r.svc, obj.Position)
 }
 
 func (r *queryResolver) Order(ctx context.Context, id string, minPosition *int64) (*model.Order, error) {
@@ -76,7 +84,7 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	return toOrderConnection(page, selectsEdges(ctx)), nil
 }
 
-func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error) {
+func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64, afterEventID *string) (<-chan *model.Order, error) {
 	switch {
 	case (id == nil) == (restaurantID == nil):
 		return nil, badInput("id", "give exactly one of id and restaurantId")
@@ -86,6 +94,9 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 		}
 		if afterPosition != nil {
 			return nil, badInput("afterPosition", "goes with restaurantId: orderChanged(id:) sends the order's current state first, which leaves nothing to resume")
+		}
+		if afterEventID != nil {
+			return nil, badInput("afterEventId", "goes with restaurantId and afterPosition: orderChanged(id:) sends the order's current state first, which leaves nothing to resume")
 		}
 		seq, err := r.svc.WatchOrder(ctx, *id)
 		if err != nil {
@@ -105,7 +116,10 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 			return nil, err
 		}
 	}
-	seq, conv, err := watchRestaurantOrders(ctx, r.svc, *restaurantID, after) // over SSE: ids, and resuming
+	if err := checkAfterEvent(ctx, r.svc, after, afterEventID); err != nil {
+		return nil, err
+	}
+	seq, conv, err := watchRestaurantOrders(ctx, r.svc, *restaurantID, after, afterEventID) // over SSE: ids, and resuming
 	if err != nil {
 		return nil, err
 	}
@@ -114,4 +128,11 @@ func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, res
 
 func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
 
-type orderResolver struct{ *Resolver }
+func (r *Resolver) OrderConnection() generated.OrderConnectionResolver {
+	return &orderConnectionResolver{r}
+}
+
+type (
+	orderResolver           struct{ *Resolver }
+	orderConnectionResolver struct{ *Resolver }
+)

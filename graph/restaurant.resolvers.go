@@ -107,6 +107,14 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 	return toRestaurantConnection(page, selectsEdges(ctx)), nil
 }
 
+func (r *restaurantResolver) EventID(ctx context.Context, obj *model.Restaurant) (string, error) {
+	return eventIDAt(ctx, r.svc, obj.Position, obj.EventID)
+}
+
+func (r *restaurantConnectionResolver) EventID(ctx context.Context, obj *model.RestaurantConnection) (*string, error) {
+	return pageEventID(ctx, r.svc, obj.Position)
+}
+
 func (r *subscriptionResolver) RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error) {
 	if err := restaurant.ValidateID("id", id); err != nil {
 		return nil, err
@@ -120,4 +128,14 @@ func (r *subscriptionResolver) RestaurantChanged(ctx context.Context, id string)
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+func (r *Resolver) Restaurant() generated.RestaurantResolver { return &restaurantResolver{r} }
+
+func (r *Resolver) RestaurantConnection() generated.RestaurantConnectionResolver {
+	return &restaurantConnectionResolver{r}
+}
+
+type (
+	mutationResolver             struct{ *Resolver }
+	restaurantResolver           struct{ *Resolver }
+	restaurantConnectionResolver struct{ *Resolver }
+)

@@ -20,10 +20,11 @@ import (
 // that position: no event is lost or repeated, whether it asked for afterPosition or for live
 // changes only.
 
-// An events subscription that passes afterEventId gets ids that name the event too, as
-// "42/<event id>": a client that reconnects with one to a log restored from a backup, or
-// replaced, and grown past that position again is refused (BAD_USER_INPUT) instead of
-// resuming after a position whose events it never saw, as afterEventId is.
+// An events or orderChanged(restaurantId:) subscription that passes afterEventId gets ids
+// that name the event too, as "42/<event id>": a client that reconnects with one to a log
+// restored from a backup, or replaced, and grown past that position again is refused
+// (BAD_USER_INPUT) instead of resuming after a position whose events it never saw, as
+// afterEventId is.
 
 // lastEventIDHeader is the header of a reconnecting SSE client.
 const lastEventIDHeader = "Last-Event-ID"
@@ -80,11 +81,15 @@ func positionOf(id *sseID) *store.Position {
 // watchRestaurantOrders is orderChanged(restaurantId:): the changes of the restaurant's
 // orders after the position after, or from the head on when it is nil, or, over SSE, from
 // the client's Last-Event-ID on when that is later (see sseStart), each change carrying its
-// event's position as its id.
-func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string, after *store.Position) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
+// event's position as its id, and naming the event too when the client passed afterEventID
+// (its event at after, checked already), as sseEventIDs does.
+func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurantID string, after *store.Position, afterEventID *string) (iter.Seq2[service.OrderChange, error], func(service.OrderChange) *model.Order, error) {
 	var start *sseID
 	if after != nil {
 		start = &sseID{pos: *after}
+		if afterEventID != nil {
+			start.event = *afterEventID
+		}
 	}
 	start, err := sseStart(ctx, svc, start)
 	if err != nil {
@@ -98,8 +103,15 @@ func watchRestaurantOrders(ctx context.Context, svc *service.Service, restaurant
 		}
 		after = &head
 	}
-	conv := withSSEIDs(ctx, func(c service.OrderChange) *model.Order { return toOrder(c.Order) },
-		func(c service.OrderChange) sseID { return sseID{pos: c.Position} })
+	id := func(c service.OrderChange) sseID { return sseID{pos: c.Position} }
+	if afterEventID != nil {
+		id = func(c service.OrderChange) sseID { return sseID{pos: c.Position, event: c.EventID} }
+	}
+	conv := withSSEIDs(ctx, func(c service.OrderChange) *model.Order {
+		o := toOrder(c.Order)
+		o.EventID = c.EventID // c.Position is o.Position: its eventId needs no read
+		return o
+	}, id)
 	return svc.WatchRestaurantOrdersAfter(ctx, restaurantID, *after), conv, nil
 }
 

@@ -88,10 +88,12 @@ func (s *Service) WatchRestaurantOrders(ctx context.Context, restaurantID string
 	}, nil
 }
 
-// OrderChange is an order's state right after one of its events, at Position in the log.
+// OrderChange is an order's state right after one of its events, at Position in the log,
+// whose id is EventID.
 type OrderChange struct {
 	readmodel.Order
 	Position store.Position
+	EventID  string
 }
 
 // WatchRestaurantOrdersAfter is WatchRestaurantOrders from the events after the position
@@ -153,7 +155,7 @@ func (s *Service) WatchRestaurantOrdersAfter(ctx context.Context, restaurantID s
 				yield(OrderChange{}, err)
 				return
 			}
-			if o.RestaurantID == restaurantID && !yield(OrderChange{Order: o, Position: e.Position}, nil) {
+			if o.RestaurantID == restaurantID && !yield(OrderChange{Order: o, Position: e.Position, EventID: e.ID}, nil) {
 				return
 			}
 		}
@@ -200,7 +202,7 @@ func (s *Service) orderChangeAt(ctx context.Context, ev readmodel.OrderEvent) (O
 			created = e.Time
 		}
 		if e.Position == ev.Position {
-			return OrderChange{Order: orderOf(st, e.Version, e.Position, created, e.Time), Position: e.Position}, true, nil
+			return OrderChange{Order: orderOf(st, e.Version, e.Position, created, e.Time), Position: e.Position, EventID: e.ID}, true, nil
 		}
 	}
 	return OrderChange{}, false, nil

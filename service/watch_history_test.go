@@ -74,7 +74,7 @@ func wantOrderChanges(t *testing.T, st store.Store, restaurantID string, after s
 		if e.Position > after && s.RestaurantID == restaurantID {
 			o := orderOfSummary(s, e)
 			o.CreatedAt, o.UpdatedAt = created[e.StreamID], e.Time
-			out = append(out, service.OrderChange{Position: e.Position, Order: o})
+			out = append(out, service.OrderChange{Position: e.Position, EventID: e.ID, Order: o})
 		}
 	}
 	return out

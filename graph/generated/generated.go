@@ -31,7 +31,10 @@ type ResolverRoot interface {
 	CommandResult() CommandResultResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
+	OrderConnection() OrderConnectionResolver
 	Query() QueryResolver
+	Restaurant() RestaurantResolver
+	RestaurantConnection() RestaurantConnectionResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -76,6 +79,7 @@ type ComplexityRoot struct {
 
 	Order struct {
 		CreatedAt    func(childComplexity int) int
+		EventID      func(childComplexity int) int
 		ID           func(childComplexity int) int
 		MenuItems    func(childComplexity int) int
 		Position     func(childComplexity int) int
@@ -88,6 +92,7 @@ type ComplexityRoot struct {
 
 	OrderConnection struct {
 		Edges      func(childComplexity int) int
+		EventID    func(childComplexity int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		Position   func(childComplexity int) int
@@ -127,6 +132,7 @@ type ComplexityRoot struct {
 
 	Restaurant struct {
 		CreatedAt func(childComplexity int) int
+		EventID   func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Menu      func(childComplexity int) int
 		Name      func(childComplexity int) int
@@ -137,6 +143,7 @@ type ComplexityRoot struct {
 
 	RestaurantConnection struct {
 		Edges      func(childComplexity int) int
+		EventID    func(childComplexity int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		Position   func(childComplexity int) int
@@ -161,7 +168,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		Events            func(childComplexity int, afterPosition *int64, streamID *string, types []string, afterEventID *string) int
-		OrderChanged      func(childComplexity int, id *string, restaurantID *string, afterPosition *int64) int
+		OrderChanged      func(childComplexity int, id *string, restaurantID *string, afterPosition *int64, afterEventID *string) int
 		RestaurantChanged func(childComplexity int, id string) int
 	}
 }
@@ -183,7 +190,12 @@ type MutationResolver interface {
 	MarkOrderAsPrepared(ctx context.Context, input model.MarkOrderAsPreparedInput) (*model.CommandResult, error)
 }
 type OrderResolver interface {
+	EventID(ctx context.Context, obj *model.Order) (string, error)
+
 	Restaurant(ctx context.Context, obj *model.Order) (*model.Restaurant, error)
+}
+type OrderConnectionResolver interface {
+	EventID(ctx context.Context, obj *model.OrderConnection) (*string, error)
 }
 type QueryResolver interface {
 	Status(ctx context.Context) (*model.Status, error)
@@ -193,9 +205,15 @@ type QueryResolver interface {
 	Restaurant(ctx context.Context, id string, minPosition *int64) (*model.Restaurant, error)
 	Restaurants(ctx context.Context, first *int, after *string, last *int, before *string, minPosition *int64) (*model.RestaurantConnection, error)
 }
+type RestaurantResolver interface {
+	EventID(ctx context.Context, obj *model.Restaurant) (string, error)
+}
+type RestaurantConnectionResolver interface {
+	EventID(ctx context.Context, obj *model.RestaurantConnection) (*string, error)
+}
 type SubscriptionResolver interface {
 	Events(ctx context.Context, afterPosition *int64, streamID *string, types []string, afterEventID *string) (<-chan *model.Event, error)
-	OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64) (<-chan *model.Order, error)
+	OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64, afterEventID *string) (<-chan *model.Order, error)
 	RestaurantChanged(ctx context.Context, id string) (<-chan *model.Restaurant, error)
 }
 
@@ -385,6 +403,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.eventId":
+		if e.ComplexityRoot.Order.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.EventID(childComplexity), true
 	case "Order.id":
 		if e.ComplexityRoot.Order.ID == nil {
 			break
@@ -440,6 +464,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.eventId":
+		if e.ComplexityRoot.OrderConnection.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.EventID(childComplexity), true
 	case "OrderConnection.nodes":
 		if e.ComplexityRoot.OrderConnection.Nodes == nil {
 			break
@@ -615,6 +645,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Restaurant.CreatedAt(childComplexity), true
+	case "Restaurant.eventId":
+		if e.ComplexityRoot.Restaurant.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restaurant.EventID(childComplexity), true
 	case "Restaurant.id":
 		if e.ComplexityRoot.Restaurant.ID == nil {
 			break
@@ -658,6 +694,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestaurantConnection.Edges(childComplexity), true
+	case "RestaurantConnection.eventId":
+		if e.ComplexityRoot.RestaurantConnection.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestaurantConnection.EventID(childComplexity), true
 	case "RestaurantConnection.nodes":
 		if e.ComplexityRoot.RestaurantConnection.Nodes == nil {
 			break
@@ -749,7 +791,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.OrderChanged(childComplexity, args["id"].(*string), args["restaurantId"].(*string), args["afterPosition"].(*int64)), true
+		return e.ComplexityRoot.Subscription.OrderChanged(childComplexity, args["id"].(*string), args["restaurantId"].(*string), args["afterPosition"].(*int64), args["afterEventId"].(*string)), true
 	case "Subscription.restaurantChanged":
 		if e.ComplexityRoot.Subscription.RestaurantChanged == nil {
 			break
@@ -986,6 +1028,8 @@ type Order {
   version: Int!
   "The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition)."
   position: Int64!
+  "The id of the event at position. A client that keeps its place passes it with the position as afterEventId (orderChanged(restaurantId:), events), so that a log restored from a backup since is noticed instead of resumed in silence."
+  eventId: ID!
   "When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream."
   createdAt: Time!
   "The time of its latest event that this state reflects (at position): when it was marked prepared, once it was. Never before createdAt: times never go back along the log."
@@ -1014,6 +1058,8 @@ type OrderConnection {
   totalCount: Int!
   "The log position of the latest order event this page reflects (every one up to it, none after it). Follow the list from here with orderChanged(restaurantId:, afterPosition:) or events(afterPosition:): nothing is missed or repeated."
   position: Int64!
+  "The id of the event at position, to pass with it as afterEventId (see Order.eventId); null when position is 0."
+  eventId: ID
 }
 
 "An order to mark prepared."
@@ -1067,6 +1113,8 @@ extend type Subscription {
     restaurantId: ID
     "With restaurantId: the changes of the orders' events after this log position, then live (resume with the last change's position; a position beyond the log's head is BAD_USER_INPUT). Without it, the changes from now on."
     afterPosition: Int64
+    "The id of the event at afterPosition, as the client received it (the last change's eventId). When this log holds another event there (it was restored from a backup, or replaced, and has grown past that position again), the field is BAD_USER_INPUT instead of going on after changes the client never saw. Needs an afterPosition above 0. Over Server-Sent Events the changes' ids then name their events too (42/<event id>), and a Last-Event-ID is checked the same way."
+    afterEventId: ID
   ): Order!
 }
 `, BuiltIn: false},
@@ -1105,6 +1153,8 @@ type Restaurant {
   version: Int!
   "The log position of the restaurant's latest event that this state reflects."
   position: Int64!
+  "The id of the event at position, to pass with it as afterEventId (see Order.eventId)."
+  eventId: ID!
   "When it was created: the time its first event was appended."
   createdAt: Time!
   "The time of its latest event that this state reflects (at position): a menu change or a placed order. Never before createdAt: times never go back along the log."
@@ -1131,6 +1181,8 @@ type RestaurantConnection {
   totalCount: Int!
   "The log position of the latest restaurant event this page reflects (every one up to it, none after it). Follow the list from here with events(afterPosition:): nothing is missed or repeated."
   position: Int64!
+  "The id of the event at position, to pass with it as afterEventId (see Order.eventId); null when position is 0."
+  eventId: ID
 }
 
 "A dish of a menu to create or change."
@@ -1349,6 +1401,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_version(ctx, field)
 	case "position":
 		return ec.fieldContext_Order_position(ctx, field)
+	case "eventId":
+		return ec.fieldContext_Order_eventId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Order_createdAt(ctx, field)
 	case "updatedAt":
@@ -1371,6 +1425,8 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 		return ec.fieldContext_OrderConnection_totalCount(ctx, field)
 	case "position":
 		return ec.fieldContext_OrderConnection_position(ctx, field)
+	case "eventId":
+		return ec.fieldContext_OrderConnection_eventId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrderConnection", field.Name)
 }
@@ -1431,6 +1487,8 @@ func (ec *executionContext) childFields_Restaurant(ctx context.Context, field gr
 		return ec.fieldContext_Restaurant_version(ctx, field)
 	case "position":
 		return ec.fieldContext_Restaurant_position(ctx, field)
+	case "eventId":
+		return ec.fieldContext_Restaurant_eventId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Restaurant_createdAt(ctx, field)
 	case "updatedAt":
@@ -1451,6 +1509,8 @@ func (ec *executionContext) childFields_RestaurantConnection(ctx context.Context
 		return ec.fieldContext_RestaurantConnection_totalCount(ctx, field)
 	case "position":
 		return ec.fieldContext_RestaurantConnection_position(ctx, field)
+	case "eventId":
+		return ec.fieldContext_RestaurantConnection_eventId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestaurantConnection", field.Name)
 }
@@ -1936,6 +1996,14 @@ func (ec *executionContext) field_Subscription_orderChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["afterPosition"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "afterEventId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["afterEventId"] = arg3
 	return args, nil
 }
 
@@ -2814,6 +2882,29 @@ func (ec *executionContext) fieldContext_Order_position(_ context.Context, field
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Int64")
 }
 
+func (ec *executionContext) _Order_eventId(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3032,6 +3123,29 @@ func (ec *executionContext) _OrderConnection_position(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_OrderConnection_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _OrderConnection_eventId(ctx context.Context, field graphql.CollectedField, obj *model.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderConnection().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderConnection", field, true, true, "ID")
 }
 
 func (ec *executionContext) _OrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OrderEdge) (ret graphql.Marshaler) {
@@ -3794,6 +3908,29 @@ func (ec *executionContext) fieldContext_Restaurant_position(_ context.Context, 
 	return graphql.NewScalarFieldContext("Restaurant", field, false, false, "Int64")
 }
 
+func (ec *executionContext) _Restaurant_eventId(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Restaurant_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Restaurant().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Restaurant_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Restaurant", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Restaurant_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3980,6 +4117,29 @@ func (ec *executionContext) _RestaurantConnection_position(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_RestaurantConnection_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestaurantConnection", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _RestaurantConnection_eventId(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestaurantConnection_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RestaurantConnection().EventID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestaurantConnection_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestaurantConnection", field, true, true, "ID")
 }
 
 func (ec *executionContext) _RestaurantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RestaurantEdge) (ret graphql.Marshaler) {
@@ -4224,7 +4384,7 @@ func (ec *executionContext) _Subscription_orderChanged(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().OrderChanged(ctx, fc.Args["id"].(*string), fc.Args["restaurantId"].(*string), fc.Args["afterPosition"].(*int64))
+			return ec.Resolvers.Subscription().OrderChanged(ctx, fc.Args["id"].(*string), fc.Args["restaurantId"].(*string), fc.Args["afterPosition"].(*int64), fc.Args["afterEventId"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
@@ -6034,6 +6194,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "eventId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_eventId(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Order_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -6081,28 +6247,34 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		case "nodes":
 			out.Values[i] = ec._OrderConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "edges":
 			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._OrderConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._OrderConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._OrderConnection_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "eventId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderConnection_eventId(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6369,37 +6541,43 @@ func (ec *executionContext) _Restaurant(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Restaurant_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Restaurant_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "menu":
 			out.Values[i] = ec._Restaurant_menu(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "version":
 			out.Values[i] = ec._Restaurant_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._Restaurant_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "eventId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Restaurant_eventId(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Restaurant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Restaurant_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -6432,28 +6610,34 @@ func (ec *executionContext) _RestaurantConnection(ctx context.Context, sel ast.S
 		case "nodes":
 			out.Values[i] = ec._RestaurantConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "edges":
 			out.Values[i] = ec._RestaurantConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._RestaurantConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._RestaurantConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "position":
 			out.Values[i] = ec._RestaurantConnection_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "eventId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RestaurantConnection_eventId(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -77,6 +77,8 @@ type Order struct {
 	Version int `json:"version"`
 	// The log position of the order's latest event that this state reflects. A client following orderChanged(restaurantId:) resumes after the last one it received (afterPosition).
 	Position int64 `json:"position"`
+	// The id of the event at position. A client that keeps its place passes it with the position as afterEventId (orderChanged(restaurantId:), events), so that a log restored from a backup since is noticed instead of resumed in silence.
+	EventID string `json:"eventId"`
 	// When the saga created it: the time its first event was appended, just after its placement on the restaurant's stream.
 	CreatedAt time.Time `json:"createdAt"`
 	// The time of its latest event that this state reflects (at position): when it was marked prepared, once it was. Never before createdAt: times never go back along the log.
@@ -97,6 +99,8 @@ type OrderConnection struct {
 	TotalCount int `json:"totalCount"`
 	// The log position of the latest order event this page reflects (every one up to it, none after it). Follow the list from here with orderChanged(restaurantId:, afterPosition:) or events(afterPosition:): nothing is missed or repeated.
 	Position int64 `json:"position"`
+	// The id of the event at position, to pass with it as afterEventId (see Order.eventId); null when position is 0.
+	EventID *string `json:"eventId,omitempty"`
 }
 
 // An order of a page, with its cursor (a Relay edge).
@@ -166,6 +170,8 @@ type Restaurant struct {
 	Version int `json:"version"`
 	// The log position of the restaurant's latest event that this state reflects.
 	Position int64 `json:"position"`
+	// The id of the event at position, to pass with it as afterEventId (see Order.eventId).
+	EventID string `json:"eventId"`
 	// When it was created: the time its first event was appended.
 	CreatedAt time.Time `json:"createdAt"`
 	// The time of its latest event that this state reflects (at position): a menu change or a placed order. Never before createdAt: times never go back along the log.
@@ -184,6 +190,8 @@ type RestaurantConnection struct {
 	TotalCount int `json:"totalCount"`
 	// The log position of the latest restaurant event this page reflects (every one up to it, none after it). Follow the list from here with events(afterPosition:): nothing is missed or repeated.
 	Position int64 `json:"position"`
+	// The id of the event at position, to pass with it as afterEventId (see Order.eventId); null when position is 0.
+	EventID *string `json:"eventId,omitempty"`
 }
 
 // A restaurant of a page, with its cursor (a Relay edge).
