@@ -30,12 +30,14 @@ const backupChunk = 4 << 20
 // The copy is checked as Verify checks a log (damage in dir is a *CorruptError naming
 // dir's log, and nothing is kept; damage in the copy that dir's log no longer holds, a
 // failed commit cut back and written over while it was copied, is an error that says to
-// back up again), written to a temporary file of its own in dest, synced,
-// moved into place, and dest is synced, so that once Backup returns the copy survives a
-// power loss. It fails with ErrBackupExists, keeping nothing, when dest holds a log already,
-// also one another backup into dest finished while this one copied. The check builds the
-// log's index, as Verify and Open do, so Backup's memory grows with the log's events, while
-// the copy itself goes a few MiB at a time.
+// back up again), written to a temporary file of its own in dest,
+// synced, moved into place, and dest is synced, so that once Backup returns the copy
+// survives a power loss. It fails with ErrBackupExists, keeping nothing, when dest holds a
+// log already, also one another backup into dest finished while this one copied. A backup
+// that fails removes dest when it made it and it is still empty; another backup into dest
+// at the same time, which found it gone before it created its copy there, makes it again.
+// The check builds the log's index, as Verify and Open do, so Backup's memory grows with
+// the log's events, while the copy itself goes a few MiB at a time.
 //
 // One caveat is that of any copy of a running server's log: when a write or its sync fails
 // (a full disk), the server cuts its log back, and a copy taken in between may hold the
@@ -66,30 +68,50 @@ func backup(ctx context.Context, src, dest string) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
 	}
-	return backupFrom(ctx, in, fi.Size(), src, dest)
+	return backupFrom(ctx, in, fi.Size(), src, dest, nil)
 }
 
-// backupFrom is backup of the size bytes of src that in reads.
-func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string) (_ Report, err error) {
-	if _, serr := os.Stat(dest); errors.Is(serr, fs.ErrNotExist) {
+// backupFrom is backup of the size bytes of src that in reads. destMade, when not nil, is
+// called each time dest is made or found, before the temporary copy is created in it: a
+// test's seam.
+func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest string, destMade func()) (_ Report, err error) {
+	made := false // this call made dest, as it is now
+	defer func() {
 		// A backup that fails leaves no empty directory of its own making behind (its
-		// parents, made too, stay: another backup may be using them).
-		defer func() {
-			if err != nil {
-				_ = os.Remove(dest) // only when it is empty
-			}
-		}()
-	}
-	if err := makeDir(dest, true, syncDir); err != nil {
-		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
-	}
+		// parents, made too, stay: another backup may be using them). A directory another
+		// call made is left to it, and one that holds anything (another backup's temporary
+		// copy) is not removed.
+		if err != nil && made {
+			_ = os.Remove(dest) // only when it is empty
+		}
+	}()
 	final := filepath.Join(dest, LogFile)
-	if _, err := os.Lstat(final); err == nil {
-		return Report{}, fmt.Errorf("%w: %s (back up into an empty directory)", ErrBackupExists, final)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return Report{}, fmt.Errorf("jsonl: backup: %w", err)
+	var out *os.File
+	var tmp string
+	for attempt := 1; ; attempt++ {
+		if made, err = makeDest(dest); err != nil {
+			return Report{}, fmt.Errorf("jsonl: backup: %w", err)
+		}
+		if destMade != nil {
+			destMade()
+		}
+		if _, err := os.Lstat(final); err == nil {
+			return Report{}, fmt.Errorf("%w: %s (back up into an empty directory)", ErrBackupExists, final)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return Report{}, fmt.Errorf("jsonl: backup: %w", err)
+		}
+		out, tmp, err = createTemp(final)
+		if err == nil {
+			break
+		}
+		made = false
+		if !errors.Is(err, fs.ErrNotExist) || attempt == makeDestAttempts {
+			return Report{}, fmt.Errorf("jsonl: backup: %w", err)
+		}
+		// Another backup into dest, which made it and failed, removed it while it was
+		// empty, between its making here and the copy's creation: make it again.
 	}
-	rep, tmp, err := copyLog(ctx, in, size, src, final)
+	rep, err := copyLogTo(ctx, in, size, src, final, out, tmp)
 	if err != nil {
 		return rep, err
 	}
@@ -103,16 +125,47 @@ func backupFrom(ctx context.Context, in io.ReaderAt, size int64, src, dest strin
 	return rep, nil
 }
 
+// makeDestAttempts bounds how many times Backup makes its destination again when another
+// backup removes it before the copy is created in it.
+const makeDestAttempts = 10
+
+// makeDest makes the directory dest, and its parents, when missing, durably, and reports
+// whether this call made dest itself (not when another did at the same time).
+func makeDest(dest string) (made bool, _ error) {
+	if _, err := os.Stat(dest); errors.Is(err, fs.ErrNotExist) {
+		if err := makeDir(filepath.Dir(filepath.Clean(dest)), false, syncDir); err != nil {
+			return false, err
+		}
+		if err := os.Mkdir(dest, 0o755); err == nil {
+			made = true
+		} else if !errors.Is(err, fs.ErrExist) {
+			return false, err
+		}
+	}
+	// dest exists: this syncs the directory that holds its entry, whoever made it.
+	return made, makeDir(dest, true, syncDir)
+}
+
 // copyLog copies the size bytes of src that in reads to a temporary file of its own beside
 // final, tmp, checks the copy as Verify checks a log (its report names the log final), cuts
 // its torn tail off and syncs it. When it fails it removes tmp.
-func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, final string) (_ Report, _ string, err error) {
+func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, final string) (Report, string, error) {
 	// A temporary file of its own: another backup into the same directory at the same time
 	// must not write into this one's copy (nor this one into its).
 	out, tmp, err := createTemp(final)
 	if err != nil {
 		return Report{}, "", fmt.Errorf("jsonl: copy log: %w", err)
 	}
+	rep, err := copyLogTo(ctx, in, size, src, final, out, tmp)
+	if err != nil {
+		return rep, "", err
+	}
+	return rep, tmp, nil
+}
+
+// copyLogTo is copyLog into out, the temporary file tmp that createTemp made. It closes
+// out, and removes tmp when it fails.
+func copyLogTo(ctx context.Context, in io.ReaderAt, size int64, src, final string, out *os.File, tmp string) (_ Report, err error) {
 	defer func() {
 		if out != nil {
 			_ = out.Close()
@@ -126,11 +179,11 @@ func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, final string)
 	// below finds and leaves out.
 	n, err := copyContext(ctx, out, io.NewSectionReader(in, 0, size))
 	if err != nil {
-		return Report{}, "", fmt.Errorf("jsonl: copy log %s: %w", src, err)
+		return Report{}, fmt.Errorf("jsonl: copy log %s: %w", src, err)
 	}
 	if n < size {
 		// The server cut its log back (a write or its sync failed) while it was copied.
-		return Report{}, "", fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
+		return Report{}, fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
 	}
 	_, rep, err := scanContext(ctx, out, size, final)
 	if _, ok := errors.AsType[*CorruptError](err); ok {
@@ -139,28 +192,28 @@ func copyLog(ctx context.Context, in io.ReaderAt, size int64, src, final string)
 		// the start of one commit and the rest of another. The log is damaged when it still
 		// holds what was copied.
 		if same, cerr := sameBytes(ctx, out, in, size); cerr != nil {
-			return rep, "", fmt.Errorf("jsonl: copy log: recheck %s: %w", src, cerr)
+			return rep, fmt.Errorf("jsonl: copy log: recheck %s: %w", src, cerr)
 		} else if !same {
-			return Report{}, "", fmt.Errorf("jsonl: copy log: %s changed while it was copied (a failed write was cut back and written over); try again", src)
+			return Report{}, fmt.Errorf("jsonl: copy log: %s changed while it was copied (a failed write was cut back and written over); try again", src)
 		}
 	}
 	if err != nil {
-		return rep, "", err
+		return rep, err
 	}
 	if rep.TornBytes > 0 {
 		if err := out.Truncate(rep.Valid); err != nil {
-			return rep, "", fmt.Errorf("jsonl: copy log: %w", err)
+			return rep, fmt.Errorf("jsonl: copy log: %w", err)
 		}
 	}
 	if err := out.Sync(); err != nil {
-		return rep, "", fmt.Errorf("jsonl: copy log: sync %s: %w", tmp, err)
+		return rep, fmt.Errorf("jsonl: copy log: sync %s: %w", tmp, err)
 	}
 	cerr := out.Close()
 	out = nil
 	if cerr != nil {
-		return rep, "", fmt.Errorf("jsonl: copy log: %w", cerr)
+		return rep, fmt.Errorf("jsonl: copy log: %w", cerr)
 	}
-	return rep, tmp, nil
+	return rep, nil
 }
 
 // copyContext copies r to w a chunk at a time, stopping with ctx's error when ctx ends

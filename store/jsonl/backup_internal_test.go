@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/store"
@@ -20,7 +21,7 @@ import (
 func TestBackup_logCutBackWhileCopied(t *testing.T) {
 	log := []byte(strings.Repeat("x", 100))
 	dest := t.TempDir()
-	_, err := backupFrom(context.Background(), bytes.NewReader(log[:60]), int64(len(log)), "events.jsonl", dest)
+	_, err := backupFrom(context.Background(), bytes.NewReader(log[:60]), int64(len(log)), "events.jsonl", dest, nil)
 	if err == nil || !strings.Contains(err.Error(), "shrank from 100 to 60 bytes") {
 		t.Fatalf("backup of a log cut back while copied: %v, want it refused", err)
 	}
@@ -81,11 +82,11 @@ func TestBackup_twoIntoOneDestination(t *testing.T) {
 	g := &gatedReader{r: bytes.NewReader(first), started: make(chan struct{}), release: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		_, err := backupFrom(context.Background(), g, int64(len(first)), "first", dest)
+		_, err := backupFrom(context.Background(), g, int64(len(first)), "first", dest, nil)
 		done <- err
 	}()
 	<-g.started // the first backup has made its temporary file and is copying
-	if _, err := backupFrom(context.Background(), bytes.NewReader(second), int64(len(second)), "second", dest); err != nil {
+	if _, err := backupFrom(context.Background(), bytes.NewReader(second), int64(len(second)), "second", dest, nil); err != nil {
 		t.Fatalf("the second backup, run while the first copies: %v", err)
 	}
 	close(g.release)
@@ -130,7 +131,7 @@ func TestBackup_logWrittenOverWhileCopied(t *testing.T) {
 	third := len(lines[0]) + len(lines[1]) + len(lines[2])/2 // the middle of the third line
 	copy(mixed[third:], `"garbage"`)
 	dest := t.TempDir()
-	_, err := backupFrom(context.Background(), &changingReader{before: mixed, after: log}, int64(len(log)), "events.jsonl", dest)
+	_, err := backupFrom(context.Background(), &changingReader{before: mixed, after: log}, int64(len(log)), "events.jsonl", dest, nil)
 	if _, ok := errors.AsType[*CorruptError](err); ok || err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
 		t.Fatalf("backup of a log written over while copied: %v, want it refused as changed", err)
 	}
@@ -139,8 +140,100 @@ func TestBackup_logWrittenOverWhileCopied(t *testing.T) {
 	}
 
 	// A log that holds the damage still is damaged.
-	_, err = backupFrom(context.Background(), bytes.NewReader(mixed), int64(len(mixed)), "events.jsonl", dest)
+	_, err = backupFrom(context.Background(), bytes.NewReader(mixed), int64(len(mixed)), "events.jsonl", dest, nil)
 	if _, ok := errors.AsType[*CorruptError](err); !ok {
 		t.Fatalf("backup of a damaged log: %v, want a *CorruptError", err)
 	}
+}
+
+// damagedLog returns the bytes of a log of 5 events with damage in its third line.
+func damagedLog(tb testing.TB) []byte {
+	tb.Helper()
+	log := logOf(tb, 5)
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	third := len(lines[0]) + len(lines[1]) + len(lines[2])/2
+	copy(log[third:], `"garbage"`)
+	return log
+}
+
+// TestBackup_aFailedBackupAndAnotherIntoOneMissingDestination: a backup that made its
+// missing destination and fails removes it when it is empty, which it still is while
+// another backup into it is between making it and creating its temporary copy there. That
+// other backup makes the destination again and finishes (it failed with the directory
+// gone); one that did not make the destination leaves it.
+func TestBackup_aFailedBackupAndAnotherIntoOneMissingDestination(t *testing.T) {
+	good, damaged := logOf(t, 3), damagedLog(t)
+	// gate returns a destMade seam that, the first time it is called, says the backup got
+	// there, then waits for release; calls counts every call.
+	gate := func(at, release chan struct{}, calls *atomic.Int32) func() {
+		return func() {
+			if calls.Add(1) == 1 {
+				close(at)
+				<-release
+			}
+		}
+	}
+
+	t.Run("the failed backup made the destination", func(t *testing.T) {
+		dest := filepath.Join(t.TempDir(), "backup")
+		failedAt, failedGo := make(chan struct{}), make(chan struct{})
+		failed := make(chan error, 1)
+		go func() {
+			_, err := backupFrom(context.Background(), bytes.NewReader(damaged), int64(len(damaged)), "damaged", dest, gate(failedAt, failedGo, new(atomic.Int32)))
+			failed <- err
+		}()
+		<-failedAt // it made the destination
+		otherAt, otherGo := make(chan struct{}), make(chan struct{})
+		other := make(chan error, 1)
+		var otherCalls atomic.Int32
+		go func() {
+			_, err := backupFrom(context.Background(), bytes.NewReader(good), int64(len(good)), "good", dest, gate(otherAt, otherGo, &otherCalls))
+			other <- err
+		}()
+		<-otherAt // it found the destination made, and has not created its copy yet
+		close(failedGo)
+		if err := <-failed; !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("the backup of the damaged log: %v, want a *CorruptError", err)
+		}
+		if _, err := os.Stat(dest); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the failed backup left the empty destination it made (%v)", err)
+		}
+		close(otherGo)
+		if err := <-other; err != nil {
+			t.Fatalf("the other backup, whose destination the failed one removed: %v", err)
+		}
+		if n := otherCalls.Load(); n != 2 {
+			t.Errorf("the other backup made its destination %d times, want 2 (once more after its removal)", n)
+		}
+		if got, err := os.ReadFile(filepath.Join(dest, LogFile)); err != nil || !bytes.Equal(got, good) {
+			t.Fatalf("the destination's log is not the other backup's copy (%v)", err)
+		}
+		if entries, err := os.ReadDir(dest); err != nil || len(entries) != 1 {
+			t.Fatalf("the destination holds %v (%v), want %s alone", entries, err, LogFile)
+		}
+	})
+
+	t.Run("the other backup made the destination", func(t *testing.T) {
+		dest := filepath.Join(t.TempDir(), "backup")
+		otherAt, otherGo := make(chan struct{}), make(chan struct{})
+		other := make(chan error, 1)
+		go func() {
+			_, err := backupFrom(context.Background(), bytes.NewReader(good), int64(len(good)), "good", dest, gate(otherAt, otherGo, new(atomic.Int32)))
+			other <- err
+		}()
+		<-otherAt // it made the destination and has not created its copy yet
+		if _, err := backupFrom(context.Background(), bytes.NewReader(damaged), int64(len(damaged)), "damaged", dest, nil); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("the backup of the damaged log: %v, want a *CorruptError", err)
+		}
+		if _, err := os.Stat(dest); err != nil {
+			t.Fatalf("the failed backup removed the destination the other made: %v", err)
+		}
+		close(otherGo)
+		if err := <-other; err != nil {
+			t.Fatalf("the other backup: %v", err)
+		}
+		if got, err := os.ReadFile(filepath.Join(dest, LogFile)); err != nil || !bytes.Equal(got, good) {
+			t.Fatalf("the destination's log is not the other backup's copy (%v)", err)
+		}
+	})
 }
