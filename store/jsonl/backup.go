@@ -17,6 +17,12 @@ import (
 // replaces another.
 var ErrBackupExists = errors.New("jsonl: backup: the destination holds a log already")
 
+// ErrLogChanged is Backup's and Restore's error when the log they copy changed while it was
+// copied in a way that no append makes (a server cut a failed write back, and may have
+// written the next commit in its place): nothing is kept, and copying again is expected
+// to succeed.
+var ErrLogChanged = errors.New("jsonl: the log changed while it was copied")
+
 // backupChunk is how much Backup copies between checks of its context.
 const backupChunk = 4 << 20
 
@@ -28,9 +34,9 @@ const backupChunk = 4 << 20
 // writing, and its commits after the copy began are not in the copy.
 //
 // The copy is checked as Verify checks a log (damage in dir is a *CorruptError naming
-// dir's log, and nothing is kept; damage in the copy that dir's log no longer holds, a
-// failed commit cut back and written over while it was copied, is an error that says to
-// back up again), written to a temporary file of its own in dest,
+// dir's log, and nothing is kept; a log cut back while it was copied, or damage in the copy
+// that dir's log no longer holds, a failed commit cut back and written over while it was
+// copied, is ErrLogChanged: back up again), written to a temporary file of its own in dest,
 // synced, moved into place, and dest is synced, so that once Backup returns the copy
 // survives a power loss. It fails with ErrBackupExists, keeping nothing, when dest holds a
 // log already, also one another backup into dest finished while this one copied. A backup
@@ -183,7 +189,7 @@ func copyLogTo(ctx context.Context, in io.ReaderAt, size int64, src, final strin
 	}
 	if n < size {
 		// The server cut its log back (a write or its sync failed) while it was copied.
-		return Report{}, fmt.Errorf("jsonl: copy log: %s shrank from %d to %d bytes while it was copied (a failed write was cut back); try again", src, size, n)
+		return Report{}, fmt.Errorf("%w: %s shrank from %d to %d bytes (a failed write was cut back); try again", ErrLogChanged, src, size, n)
 	}
 	_, rep, err := scanContext(ctx, out, size, final)
 	if _, ok := errors.AsType[*CorruptError](err); ok {
@@ -194,7 +200,7 @@ func copyLogTo(ctx context.Context, in io.ReaderAt, size int64, src, final strin
 		if same, cerr := sameBytes(ctx, out, in, size); cerr != nil {
 			return rep, fmt.Errorf("jsonl: copy log: recheck %s: %w", src, cerr)
 		} else if !same {
-			return Report{}, fmt.Errorf("jsonl: copy log: %s changed while it was copied (a failed write was cut back and written over); try again", src)
+			return Report{}, fmt.Errorf("%w: %s (a failed write was cut back and written over); try again", ErrLogChanged, src)
 		}
 	}
 	if err != nil {

@@ -22,7 +22,7 @@ func TestBackup_logCutBackWhileCopied(t *testing.T) {
 	log := []byte(strings.Repeat("x", 100))
 	dest := t.TempDir()
 	_, err := backupFrom(context.Background(), bytes.NewReader(log[:60]), int64(len(log)), "events.jsonl", dest, nil)
-	if err == nil || !strings.Contains(err.Error(), "shrank from 100 to 60 bytes") {
+	if !errors.Is(err, ErrLogChanged) || !strings.Contains(err.Error(), "shrank from 100 to 60 bytes") {
 		t.Fatalf("backup of a log cut back while copied: %v, want it refused", err)
 	}
 	if entries, err := os.ReadDir(dest); err != nil || len(entries) != 0 {
@@ -132,7 +132,7 @@ func TestBackup_logWrittenOverWhileCopied(t *testing.T) {
 	copy(mixed[third:], `"garbage"`)
 	dest := t.TempDir()
 	_, err := backupFrom(context.Background(), &changingReader{before: mixed, after: log}, int64(len(log)), "events.jsonl", dest, nil)
-	if _, ok := errors.AsType[*CorruptError](err); ok || err == nil || !strings.Contains(err.Error(), "changed while it was copied") {
+	if _, ok := errors.AsType[*CorruptError](err); ok || !errors.Is(err, ErrLogChanged) || !strings.Contains(err.Error(), "changed while it was copied") {
 		t.Fatalf("backup of a log written over while copied: %v, want it refused as changed", err)
 	}
 	if entries, err := os.ReadDir(dest); err != nil || len(entries) != 0 {
