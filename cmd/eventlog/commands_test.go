@@ -110,7 +110,7 @@ func TestBackup_opensAndIsNeverOverwritten(t *testing.T) {
 		t.Fatalf("verify of the backup: exit %d, %q", code, out)
 	}
 	code, out, errOut := runIn("backup", newLog(t), dest)
-	if code != exitCorrupt || !strings.Contains(errOut, "holds a log already") {
+	if code != exitExists || !strings.Contains(errOut, "holds a log already") || !strings.Contains(errOut, "nothing was done") {
 		t.Fatalf("a second backup into %s: exit %d, stdout %q, stderr %q; want it refused", dest, code, out, errOut)
 	}
 	if got, err := os.ReadFile(filepath.Join(dest, jsonl.LogFile)); err != nil || string(got) != string(want) {
@@ -140,7 +140,7 @@ func TestRestore_aBackupAfterMoreWasWritten(t *testing.T) {
 	}
 
 	code, out, errOut := runIn("restore", backupDir, dir)
-	if code != exitCorrupt || !strings.Contains(errOut, "stop it and wait until it has exited") || !strings.Contains(errOut, "was not changed") {
+	if code != exitLocked || !strings.Contains(errOut, "stop it and wait until it has exited") || !strings.Contains(errOut, "was not changed") {
 		t.Fatalf("restore while a store holds the directory: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); string(b) != string(grown) {

@@ -24,8 +24,18 @@
 // log is damaged, they show those before the damage, then say on stderr at which byte
 // offset they stopped and exit with status 1; a torn tail is left out with a note on stderr.
 // tail holds a block of the log or two in memory however many lines it prints. Output that
-// cannot be written (a full disk) is a failure: exit status 1, said on stderr.
+// cannot be written (a full disk) is a failure, said on stderr.
 // Flags may come before or after DIR; "eventlog COMMAND -h" prints a command's usage.
+//
+// The exit status is the same for every command, so that a script can act on it:
+//
+//	0  done (verify: the log is sound; a torn tail is not damage)
+//	1  the log is damaged (restore: the backup's); backup and restore changed nothing
+//	2  usage error
+//	3  any other failure: a missing or unreadable log, output that cannot be written, an interrupt
+//	4  backup: DEST holds a log already; nothing was done
+//	5  the log changed while it was copied (backup, restore) or read (stats, tail): run it again
+//	6  restore: a server or tool holds DIR; nothing was changed
 package main
 
 import (

@@ -24,12 +24,31 @@ import (
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
-// Exit codes.
+// Exit codes, the same for every command; usage's table explains them.
 const (
 	exitOK      = 0
-	exitCorrupt = 1 // the log is damaged (stats and tail stopped at it), or it could not be read
+	exitCorrupt = 1 // the log is damaged (stats and tail stopped at it; restore: the backup's)
 	exitUsage   = 2
+	exitError   = 3 // any other failure: a missing or unreadable log, output that cannot be written, an interrupt
+	exitExists  = 4 // backup: DEST holds a log already
+	exitChanged = 5 // the log changed while it was copied or read: run the command again
+	exitLocked  = 6 // restore: a server or tool holds DIR
 )
+
+// exitCode returns the exit status of a command that failed with err.
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, jsonl.ErrCorrupt):
+		return exitCorrupt
+	case errors.Is(err, jsonl.ErrBackupExists):
+		return exitExists
+	case errors.Is(err, jsonl.ErrLogChanged):
+		return exitChanged
+	case errors.Is(err, jsonl.ErrLocked):
+		return exitLocked
+	}
+	return exitError
+}
 
 const usage = `usage:
   eventlog verify DIR       check the log; exit status 1 when it is damaged
@@ -41,6 +60,18 @@ const usage = `usage:
 
 stats and tail show the whole commits before any damage, then say where it is and exit
 with status 1. Flags may come before or after DIR; "eventlog COMMAND -h" explains one.
+
+exit status, the same for every command:
+  0  done (verify: the log is sound; a torn tail is not damage)
+  1  the log is damaged (restore: the backup's); backup and restore changed nothing
+  2  usage error
+  3  any other failure: a missing or unreadable log, output that cannot be written,
+     an interrupt
+  4  backup: DEST holds a log already; nothing was done
+  5  the log changed while it was copied (backup, restore) or read (stats, tail): a
+     server cut a failed write back; nothing was kept: run the command again
+  6  restore: a server or tool holds DIR; nothing was changed: stop it, wait until it
+     has exited, and restore again
 `
 
 // synopsis returns a command's usage, false for an unknown command.
@@ -53,21 +84,21 @@ func synopsis(name string) (string, bool) {
 	case "tail":
 		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
 	case "restore":
-		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused). The backup is checked as verify checks a log\nfirst (damage changes nothing). DIR's log, saga checkpoints and snapshots are moved aside, not deleted: renamed\nwith the suffix .replaced- and the time, for you to remove once the restored server runs.\n", true
+		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused: exit status 6). The backup is checked as verify\nchecks a log first (damage changes nothing: exit status 1). DIR's log, saga checkpoints and snapshots are moved aside,\nnot deleted: renamed with the suffix .replaced- and the time, for you to remove once the restored server runs.\nOther exit statuses: eventlog -h.\n", true
 	case "backup":
-		return "eventlog backup DIR DEST\n\nCopies the whole commits of the log in DIR into DEST (created when missing; one that holds a log already is refused),\nwhile a server runs on DIR or not: the copy is checked as verify checks a log, synced, and leaves out a commit in flight.\n", true
+		return "eventlog backup DIR DEST\n\nCopies the whole commits of the log in DIR into DEST (created when missing), while a server runs on DIR or not:\nthe copy is checked as verify checks a log, synced, and leaves out a commit in flight. Exit status 0 when it is done,\n1 when the log is damaged, 3 for another failure, 4 when DEST holds a log already, 5 when the log changed while it\nwas copied (run it again); in each failure nothing is kept in DEST.\n", true
 	}
 	return "", false
 }
 
 // run runs the command with its arguments and returns the exit status. Output that cannot
-// be written (a full disk) makes it exit with status 1, saying so.
+// be written (a full disk) makes it exit with status 3 (exitError), saying so.
 func run(args []string, stdout, stderr io.Writer) int {
 	out := &errWriter{w: stdout}
 	code := runTo(args, out, stderr)
 	if out.err != nil {
 		fmt.Fprintf(stderr, "eventlog: write output: %v\n", out.err)
-		return exitCorrupt
+		return exitError
 	}
 	return code
 }
@@ -184,7 +215,7 @@ func verify(dir string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
+		return exitCode(err)
 	}
 	fmt.Fprintf(stdout, "%s: OK: %d events in %d commits, %d streams, %d bytes\n", rep.Path, rep.Events, rep.Commits, rep.Streams, rep.Valid)
 	if rep.TornBytes > 0 {
@@ -208,7 +239,15 @@ func backup(dir, dest string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
+		switch code := exitCode(err); code {
+		case exitExists:
+			fmt.Fprintf(stderr, "  nothing was done: %s was left as it was\n", dest)
+			return code
+		case exitChanged:
+			fmt.Fprintf(stderr, "  nothing was kept in %s: run the backup again\n", dest)
+			return code
+		}
+		return exitError
 	}
 	fmt.Fprintf(stdout, "%s: backed up %d events (positions up to %d) in %d commits, %d streams, %d bytes\n",
 		rep.Path, rep.Events, rep.Events, rep.Commits, rep.Streams, rep.Valid)
@@ -226,18 +265,26 @@ func restore(backup, dir string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, moved, err := jsonl.Restore(ctx, backup, dir)
-	if ce, ok := errors.AsType[*jsonl.CorruptError](err); ok {
-		fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
-		fmt.Fprintf(stdout, "  %s was not changed; pick another backup (`eventlog verify %s` says more)\n", dir, backup)
-		return exitCorrupt
-	}
-	if errors.Is(err, jsonl.ErrLocked) {
-		fmt.Fprintf(stderr, "eventlog: %v: a server (or a tool) holds %s; stop it and wait until it has exited, then restore; %s was not changed\n", err, dir, dir)
-		return exitCorrupt
-	}
+	return restored(backup, dir, rep, moved, err, stdout, stderr)
+}
+
+// restored says what a restore of backup into dir did, given jsonl.Restore's results, and
+// returns the exit status.
+func restored(backup, dir string, rep jsonl.Report, moved []string, err error, stdout, stderr io.Writer) int {
 	if err != nil {
-		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
+		code := exitCode(err)
+		switch ce, _ := errors.AsType[*jsonl.CorruptError](err); {
+		case ce != nil:
+			fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
+			fmt.Fprintf(stdout, "  %s was not changed; pick another backup (`eventlog verify %s` says more)\n", dir, backup)
+		case code == exitLocked:
+			fmt.Fprintf(stderr, "eventlog: %v: a server (or a tool) holds %s; stop it and wait until it has exited, then restore; %s was not changed\n", err, dir, dir)
+		case code == exitChanged:
+			fmt.Fprintf(stderr, "eventlog: %v\n  the backup changed while it was copied: restore again\n", err)
+		default:
+			fmt.Fprintf(stderr, "eventlog: %v\n", err)
+		}
+		return code
 	}
 	fmt.Fprintf(stdout, "%s: restored %d events (positions up to %d) in %d commits, %d streams, %d bytes from %s\n",
 		rep.Path, rep.Events, rep.Events, rep.Commits, rep.Streams, rep.Valid, backup)
@@ -382,7 +429,7 @@ func stats(dir string, stdout, stderr io.Writer) int {
 	f, rep, damage, err := wholeCommits(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
+		return exitCode(err)
 	}
 	defer f.Close()
 	var events int64
@@ -401,8 +448,8 @@ func stats(dir string, stdout, stderr io.Writer) int {
 		}
 		if err != nil {
 			// Verify checked these lines: the file changed since.
-			fmt.Fprintf(stderr, "eventlog: %s changed while read: %v\n", rep.Path, err)
-			return exitCorrupt
+			fmt.Fprintf(stderr, "eventlog: %s changed while read: %v; run it again\n", rep.Path, err)
+			return exitChanged
 		}
 		events++
 		if events == 1 {
@@ -429,14 +476,14 @@ func tail(dir string, n int, stdout, stderr io.Writer) int {
 	f, rep, damage, err := wholeCommits(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "eventlog: %v\n", err)
-		return exitCorrupt
+		return exitCode(err)
 	}
 	defer f.Close()
 	if err := copyLastLines(stdout, f, rep.Valid, n); err != nil {
 		if !errors.Is(err, errWrite) { // run reports a failed write
 			fmt.Fprintf(stderr, "eventlog: read %s: %v\n", rep.Path, err)
 		}
-		return exitCorrupt
+		return exitError
 	}
 	return finish(dir, rep, damage, stderr)
 }

@@ -68,11 +68,11 @@ func TestRun(t *testing.T) {
 		{"verify reports a sound log", []string{"verify", ok}, exitOK, []string{"OK: 3 events in 2 commits, 2 streams"}},
 		{"verify reports a torn tail", []string{"verify", torn}, exitOK, []string{"OK: 2 events in 1 commits", "torn tail:"}},
 		{"verify names the offset of damage", []string{"verify", corrupt}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", `line: "{\"position\":1`}},
-		{"verify of a directory without a log fails", []string{"verify", t.TempDir()}, exitCorrupt, nil},
+		{"verify of a directory without a log fails", []string{"verify", t.TempDir()}, exitError, nil},
 		{"stats counts events, streams and types", []string{"stats", ok}, exitOK, []string{"events:  3", "streams: 2", "OrderCreated                     2"}},
 		{"tail prints the last events", []string{"tail", "-n", "1", ok}, exitOK, []string{`"stream":"order-2"`}},
-		{"tail of a missing log fails", []string{"tail", t.TempDir()}, exitCorrupt, nil},
-		{"stats of a missing log fails", []string{"stats", t.TempDir()}, exitCorrupt, nil},
+		{"tail of a missing log fails", []string{"tail", t.TempDir()}, exitError, nil},
+		{"stats of a missing log fails", []string{"stats", t.TempDir()}, exitError, nil},
 		{"no command is a usage error", nil, exitUsage, nil},
 		{"an unknown command is a usage error", []string{"frobnicate", ok}, exitUsage, nil},
 		{"a missing directory is a usage error", []string{"verify"}, exitUsage, nil},
@@ -80,6 +80,7 @@ func TestRun(t *testing.T) {
 		{"help", []string{"help"}, exitOK, []string{"usage:"}},
 		{"backup copies the whole commits", []string{"backup", torn, filepath.Join(t.TempDir(), "b")}, exitOK, []string{"backed up 2 events (positions up to 2) in 1 commits, 1 streams", "left out: a torn tail"}},
 		{"backup of a damaged log copies nothing", []string{"backup", corrupt, t.TempDir()}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", "nothing was copied"}},
+		{"backup of a missing log fails", []string{"backup", t.TempDir(), t.TempDir()}, exitError, nil},
 		{"backup without its destination is a usage error", []string{"backup", ok}, exitUsage, nil},
 		{"backup into an empty destination is a usage error", []string{"backup", ok, ""}, exitUsage, nil},
 		{"restore of a damaged backup changes nothing", []string{"restore", corrupt, t.TempDir()}, exitCorrupt, []string{"CORRUPT at byte offset 0 (line 1): checksum mismatch", "was not changed"}},
@@ -344,8 +345,8 @@ func TestRun_outputThatCannotBeWritten(t *testing.T) {
 	for _, args := range [][]string{{"verify", dir}, {"stats", dir}, {"tail", dir}, {"--help"}} {
 		var stderr bytes.Buffer
 		code := run(args, failingWriter{}, &stderr)
-		if code != exitCorrupt || strings.Count(stderr.String(), "write output: no space left on device") != 1 {
-			t.Errorf("%q: exit %d, stderr %q; want exit 1 saying once that the output could not be written", args, code, &stderr)
+		if code != exitError || strings.Count(stderr.String(), "write output: no space left on device") != 1 {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d saying once that the output could not be written", args, code, &stderr, exitError)
 		}
 	}
 }
