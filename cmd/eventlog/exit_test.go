@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,5 +38,40 @@ func TestExitCode(t *testing.T) {
 		if !strings.Contains(usage, fmt.Sprintf("\n  %d  ", code)) {
 			t.Errorf("the usage's table of exit statuses lacks %d:\n%s", code, usage)
 		}
+	}
+}
+
+// TestRestored_listsWhatIsLeftAside: a restore that fails after it moved things aside lists
+// every path jsonl.Restore returns, which it could not put back (on Windows the log's second
+// name, while a handle holds the log open), and says that the log's second name is one.
+func TestRestored_listsWhatIsLeftAside(t *testing.T) {
+	dir := newLog(t)
+	const suffix = ".replaced-20261207T150405Z"
+	log := filepath.Join(dir, jsonl.LogFile)
+	if err := os.Link(log, log+suffix); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	checkpoints := filepath.Join(dir, jsonl.CheckpointFile+suffix)
+	if err := os.WriteFile(checkpoints, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	restoreErr := errors.New("jsonl: restore: rename events.jsonl.123.tmp events.jsonl: Access is denied. (and put back: remove events.jsonl" + suffix + ": Access is denied.)")
+
+	var stdout, stderr strings.Builder
+	code := restored("backup", dir, jsonl.Report{}, []string{checkpoints, log + suffix}, restoreErr, &stdout, &stderr)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	for _, want := range []string{
+		"Access is denied",
+		"moved aside and not put back: " + checkpoints + "\n",
+		"moved aside and not put back: " + log + suffix + ", a second name of " + log + " (the same file)",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, &stderr)
+		}
+	}
+	if strings.Contains(stdout.String(), "restored") {
+		t.Errorf("a failed restore says it restored: %s", &stdout)
 	}
 }

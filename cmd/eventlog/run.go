@@ -84,7 +84,7 @@ func synopsis(name string) (string, bool) {
 	case "tail":
 		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
 	case "restore":
-		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused: exit status 6). The backup is checked as verify\nchecks a log first (damage changes nothing: exit status 1). DIR's log, saga checkpoints and snapshots are moved aside,\nnot deleted: renamed with the suffix .replaced- and the time, for you to remove once the restored server runs.\nOther exit statuses: eventlog -h.\n", true
+		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused: exit status 6). The backup is checked as verify\nchecks a log first (damage changes nothing: exit status 1). DIR's log, saga checkpoints and snapshots are moved aside,\nnot deleted: renamed with the suffix .replaced- and the time, for you to remove once the restored server runs. A restore\nthat fails puts back what it moved aside; what it could not put back is listed. Other exit statuses: eventlog -h.\n", true
 	case "backup":
 		return "eventlog backup DIR DEST\n\nCopies the whole commits of the log in DIR into DEST (created when missing), while a server runs on DIR or not:\nthe copy is checked as verify checks a log, synced, and leaves out a commit in flight. Exit status 0 when it is done,\n1 when the log is damaged, 3 for another failure, 4 when DEST holds a log already, 5 when the log changed while it\nwas copied (run it again); in each failure nothing is kept in DEST.\n", true
 	}
@@ -269,21 +269,30 @@ func restore(backup, dir string, stdout, stderr io.Writer) int {
 }
 
 // restored says what a restore of backup into dir did, given jsonl.Restore's results, and
-// returns the exit status.
+// returns the exit status. Every path in moved is listed, also when the restore failed:
+// Restore returns there what it moved aside and could not put back (on Windows, a second
+// name of dir's log while a handle holds it open).
 func restored(backup, dir string, rep jsonl.Report, moved []string, err error, stdout, stderr io.Writer) int {
 	if err != nil {
 		code := exitCode(err)
 		switch ce, _ := errors.AsType[*jsonl.CorruptError](err); {
 		case ce != nil:
 			fmt.Fprintf(stdout, "%s: CORRUPT at %s: %s\n", ce.Path, where(ce), ce.Reason)
-			fmt.Fprintf(stdout, "  %s was not changed; pick another backup (`eventlog verify %s` says more)\n", dir, backup)
+			if len(moved) == 0 {
+				fmt.Fprintf(stdout, "  %s was not changed; pick another backup (`eventlog verify %s` says more)\n", dir, backup)
+			}
 		case code == exitLocked:
-			fmt.Fprintf(stderr, "eventlog: %v: a server (or a tool) holds %s; stop it and wait until it has exited, then restore; %s was not changed\n", err, dir, dir)
+			fmt.Fprintf(stderr, "eventlog: %v: a server (or a tool) holds %s; stop it and wait until it has exited, then restore", err, dir)
+			if len(moved) == 0 {
+				fmt.Fprintf(stderr, "; %s was not changed", dir)
+			}
+			fmt.Fprintln(stderr)
 		case code == exitChanged:
 			fmt.Fprintf(stderr, "eventlog: %v\n  the backup changed while it was copied: restore again\n", err)
 		default:
 			fmt.Fprintf(stderr, "eventlog: %v\n", err)
 		}
+		leftAside(dir, moved, stderr)
 		return code
 	}
 	fmt.Fprintf(stdout, "%s: restored %d events (positions up to %d) in %d commits, %d streams, %d bytes from %s\n",
@@ -298,6 +307,21 @@ func restored(backup, dir string, rep jsonl.Report, moved []string, err error, s
 		fmt.Fprintln(stdout, "  (remove what was moved aside once the restored server runs)")
 	}
 	return exitOK
+}
+
+// leftAside lists what a restore that failed moved aside and did not put back. A second
+// name of dir's log (kept by a hard link, which Windows does not remove while a handle
+// holds the log open) is said to be one: removing it removes nothing of the log.
+func leftAside(dir string, moved []string, w io.Writer) {
+	log, lerr := os.Stat(filepath.Join(dir, jsonl.LogFile))
+	for _, p := range moved {
+		if fi, err := os.Stat(p); lerr == nil && err == nil && os.SameFile(fi, log) {
+			fmt.Fprintf(w, "  moved aside and not put back: %s, a second name of %s (the same file): remove it once no process holds the log open\n",
+				p, filepath.Join(dir, jsonl.LogFile))
+			continue
+		}
+		fmt.Fprintf(w, "  moved aside and not put back: %s\n", p)
+	}
 }
 
 // noteHeld says when a server (or another writer) holds dir: what verify read may have
