@@ -78,11 +78,11 @@ exit status, the same for every command:
 func synopsis(name string) (string, bool) {
 	switch name {
 	case "verify":
-		return "eventlog verify DIR\n\nChecks every line, batch, position and version of the log in DIR; exit status 1 when it is damaged.\n", true
+		return "eventlog verify DIR\n\nChecks every line, batch, position and version of the log in DIR; exit status 1 when it is damaged\n(other exit statuses: eventlog -h).\n", true
 	case "stats":
-		return "eventlog stats DIR\n\nCounts the events, streams and event types of the log in DIR, and gives its time range.\n", true
+		return "eventlog stats DIR\n\nCounts the events, streams and event types of the log in DIR, and gives its time range. Exit status 1 when the log is damaged\n(it counts what comes before the damage); other exit statuses: eventlog -h.\n", true
 	case "tail":
-		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored.\n", true
+		return "eventlog tail [-n N] DIR\n\nPrints the last N events of the log in DIR as they are stored. Exit status 1 when the log is damaged\n(it prints what comes before the damage); other exit statuses: eventlog -h.\n", true
 	case "restore":
 		return "eventlog restore BACKUP DIR\n\nPuts the log in BACKUP (a directory eventlog backup filled) in place of the log in DIR, for the server to start on.\nThe server on DIR must have exited (while one holds DIR it is refused: exit status 6). The backup is checked as verify\nchecks a log first (damage changes nothing: exit status 1). DIR's log, saga checkpoints and snapshots are moved aside,\nnot deleted: renamed with the suffix .replaced- and the time, for you to remove once the restored server runs. A restore\nthat fails puts back what it moved aside; what it could not put back is listed. Other exit statuses: eventlog -h.\n", true
 	case "backup":
