@@ -250,7 +250,9 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	}
 	// Times never decrease along the log: a clock stepped back, or read before a concurrent
 	// append's that took the lock first, stamps the events with the last one's time.
+	var lead time.Duration // how much later than the clock read the events are stamped
 	if now.Before(s.last) {
+		lead = s.last.Sub(now)
 		now = s.last
 		restamp(pre, streamEnd, ends, now)
 		for i := range cached {
@@ -349,6 +351,9 @@ func (s *Store) append(ctx context.Context, dst []store.EventData, stream string
 	}
 	if err != nil {
 		return store.Appended{}, nil, time.Time{}, fmt.Errorf("jsonl: append %s: %w", stream, err)
+	}
+	if lead > 0 && s.restamped != nil {
+		s.restamped(lead)
 	}
 	return res, evs, now, nil
 }

@@ -19,9 +19,10 @@ type config struct {
 	tailBytes int
 	readOnly  bool // set by OpenReadOnly, not by an Option
 
-	observer Observer
-	joined   func(appends int) // see withJoinHook
-	syncDir  func(dir string) error
+	observer  Observer
+	restamped func(lead time.Duration) // see WithRestampObserver
+	joined    func(appends int)        // see withJoinHook
+	syncDir   func(dir string) error
 }
 
 func defaultConfig() config {
@@ -58,6 +59,20 @@ func WithClock(now func() time.Time) Option {
 			c.now = now
 		}
 	}
+}
+
+// WithRestampObserver sets f to be told of each committed append that the Store stamped
+// later than its clock read, because the log's last event is later (see WithClock), with
+// how much later (lead > 0): the clock was stepped back, or had been stepped forward and not
+// yet caught up (also before the Store was opened: the last event the log holds counts),
+// and the events are dated by the last one's time instead. A concurrent append that read
+// the clock later but took the lock first restamps the next one too, by the microseconds
+// the latter waited: a consumer that warns an operator should ignore leads that short. f is
+// called on the appending goroutine once its events are committed, without the Store's
+// lock; it must be quick and safe for concurrent use, and must not call the Store. A nil f
+// is ignored.
+func WithRestampObserver(f func(lead time.Duration)) Option {
+	return func(c *config) { c.restamped = f }
 }
 
 // WithTailCache sets how many of the last committed events the Store keeps decoded in

@@ -34,6 +34,8 @@ type Store struct {
 	observer Observer     // nil when none
 	reads    ReadObserver // the observer, when it is one; else nil
 	joined   func(int)    // see withJoinHook; nil but in tests
+	// restamped is told of appends stamped later than the clock read (WithRestampObserver).
+	restamped func(lead time.Duration)
 
 	mu        sync.RWMutex
 	idle      *sync.Cond    // signalled when flushing ends
@@ -123,8 +125,8 @@ func OpenContext(ctx context.Context, dir string, opts ...Option) (*Store, error
 // Reads, Head, Subscribe (which yields the history, then waits for ctx or Close, as the log
 // cannot grow through this Store), Checkpoint(s) and Snapshot work as in a Store opened
 // with Open; Append, AppendEvents, AppendHandover, SaveCheckpoint and SaveSnapshot fail with
-// ErrReadOnly. Options that concern writing (WithNoSync, WithClock, WithMaxEventSize) have
-// no effect.
+// ErrReadOnly. Options that concern writing (WithNoSync, WithClock, WithRestampObserver,
+// WithMaxEventSize) have no effect.
 func OpenReadOnly(dir string, opts ...Option) (*Store, error) {
 	return openStore(context.Background(), dir, true, opts)
 }
@@ -279,6 +281,7 @@ func open(ctx context.Context, dir string, lock *os.File, cfg config) (*Store, e
 	s.observer = cfg.observer
 	s.reads, _ = cfg.observer.(ReadObserver)
 	s.joined = cfg.joined
+	s.restamped = cfg.restamped
 	return s, nil
 }
 

@@ -61,10 +61,11 @@ func (x *streamIndex) list() []store.Position {
 // log grows. Reading packed events decodes them: a subscriber that has fallen that far
 // behind, and a read of old events, spend some tens of nanoseconds more per event.
 type Store struct {
-	maxSize int
-	now     func() time.Time
-	ids     *store.IDs
-	closed  atomic.Bool
+	maxSize   int
+	now       func() time.Time
+	restamped func(lead time.Duration) // see WithRestampObserver; nil: none
+	ids       *store.IDs
+	closed    atomic.Bool
 
 	mu      sync.RWMutex
 	log     eventLog                // log.event(p-1, …) is the event at position p
@@ -103,6 +104,19 @@ func WithClock(now func() time.Time) Option {
 			s.now = now
 		}
 	}
+}
+
+// WithRestampObserver sets f to be told of each append that the store stamped later than its
+// clock read, because the log's last event is later (see WithClock), with how much later
+// (lead > 0): the clock was stepped back, or had been stepped forward and not yet caught up,
+// and the events are dated by the last one's time instead. A concurrent append that read
+// the clock later but committed first restamps the next one too, by the microseconds the
+// latter waited for the lock: a consumer that warns an operator should ignore leads that
+// short. f is called after the append committed, on its goroutine, without the store's
+// lock; it must be quick and safe for concurrent use, and must not call the store. A nil f
+// is ignored.
+func WithRestampObserver(f func(lead time.Duration)) Option {
+	return func(s *Store) { s.restamped = f }
 }
 
 // New returns an empty in-memory store.
@@ -195,8 +209,12 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	// of a map lookup and a copy, and appenders yielding for it cost more in the scheduler
 	// than they saved (16 and 64 writers: 1.04–1.18 M and 1.11–1.16 M events/s yielding,
 	// 1.38–1.42 M and 1.23–1.27 M queuing; bench/notes.md, sixteenth session).
-	var old []*slot // chunks that this append made old enough to pack
-	defer func() {  // after the unlock below
+	var old []*slot        // chunks that this append made old enough to pack
+	var lead time.Duration // how much later than now the append was stamped
+	defer func() {         // after the unlock below
+		if lead > 0 && s.restamped != nil {
+			s.restamped(lead)
+		}
 		if old != nil {
 			// Packing takes a few hundred microseconds, which the append need not wait
 			// for: an idle core does it, and Close waits for it.
@@ -225,6 +243,7 @@ func (s *Store) append(ctx context.Context, stream string, expected store.Versio
 	// Times never decrease along the log: a clock stepped back, or read before a concurrent
 	// append's that committed first, stamps the events with the last one's time.
 	if now.Before(s.last) {
+		lead = s.last.Sub(now)
 		now = s.last
 	}
 	s.last = now
