@@ -12,7 +12,9 @@
 //	mux.Handle("GET /metrics", m.Handler())
 //
 // The families, all prefixed eventgraph_ (store_ ones only once StoreObserver was called:
-// the JSONL store reports them, the memory and PostgreSQL stores do not):
+// the JSONL store reports them, the memory and PostgreSQL stores do not; but
+// store_restamped_appends_total once RestampObserver was called: the JSONL and memory stores
+// report it, the PostgreSQL store does not):
 //
 //	commands_total{type,outcome}                      commands handled; outcome is ok, duplicate or an error code
 //	command_duration_seconds{type,outcome}            how long handling took (lock waits and retries included)
@@ -23,6 +25,7 @@
 //	store_fsync_events                                events per group commit (fsync)
 //	store_fsync_errors_total                          failed fsyncs
 //	store_read_events_total{source}                   events subscribers got from the tail cache or the file
+//	store_restamped_appends_total                     appends stamped over a second later than the clock read
 //	head_position                                     the log's last position
 //	projection_position{name,kind}                    each projection's (and saga's) last processed position
 //	projection_lag_events{name,kind}                  head_position minus that position

@@ -31,6 +31,7 @@ func full(tb testing.TB) *metrics.Metrics {
 	o.Appended(1, time.Millisecond, errors.New("disk full"))
 	o.Synced(1, 1, time.Millisecond, nil)
 	o.(jsonl.ReadObserver).Read(1, 1)
+	m.RestampObserver()(2 * metrics.RestampThreshold)
 	if err := m.WatchProgress(progress{head: 2, status: []eventsourcing.ProcessorStatus{
 		{Name: "orders", Kind: eventsourcing.KindProjection, Position: 1},
 		{Name: "order-creation", Kind: eventsourcing.KindSaga, Position: 2},

@@ -126,6 +126,10 @@ type Metrics struct {
 	readsCache    prometheus.Counter // reads{source="cache"}
 	readsFile     prometheus.Counter // reads{source="file"}
 
+	// store_restamped_appends_total, registered by RestampObserver, once (see there).
+	restampOnce sync.Once
+	restamped   prometheus.Counter
+
 	subscriptions *prometheus.GaugeVec
 	operations    *prometheus.CounterVec
 	opSeconds     *prometheus.HistogramVec
@@ -196,6 +200,7 @@ func New(opts ...Option) *Metrics {
 			Help: "Duration of HTTP requests (of a WebSocket or SSE stream: how long it stayed open).",
 		}, []string{"method", "route", "code"}),
 	}
+	m.restamped = newRestamped()
 	m.appendsOK = m.appends.WithLabelValues(OutcomeOK)
 	m.readsCache, m.readsFile = m.reads.WithLabelValues("cache"), m.reads.WithLabelValues("file")
 	for _, o := range opts {
