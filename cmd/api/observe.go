@@ -15,6 +15,7 @@ import (
 	"github.com/eventgraph/eventgraph/metrics"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // observability is the server's metrics, readiness and request logging: one per Main,
@@ -30,6 +31,8 @@ type observability struct {
 	// Test hooks, set before Run.
 	tick      <-chan time.Time                                        // replay progress ticks (default: every second)
 	onCommand func(context.Context, eventsourcing.CommandObservation) // called after each command is counted
+	// restampNow spaces the warnings of appends held behind the log (default time.Now).
+	restampNow func() time.Time
 }
 
 // replayProgressEvery is how often a progress line is logged while the log is replayed.
@@ -81,10 +84,29 @@ func (m *Main) observability() *observability {
 // with the log as it was at start-up; /readyz answers 200 from then on.
 func (m *Main) Ready() <-chan struct{} { return m.observability().ready }
 
-// storeOptions returns the JSONL store's options that feed the metrics; calling it exports
-// the store's metric families (see metrics.Metrics.StoreObserver).
-func (o *observability) storeOptions() []jsonl.Option {
-	return []jsonl.Option{jsonl.WithObserver(o.metrics.StoreObserver())}
+// storeOptions returns the JSONL store's options that feed the metrics and warn of appends
+// held behind the log's last event (see restampObserver); calling it exports the store's
+// metric families (see metrics.Metrics.StoreObserver).
+func (o *observability) storeOptions(logger *slog.Logger) []jsonl.Option {
+	return []jsonl.Option{jsonl.WithObserver(o.metrics.StoreObserver()), jsonl.WithRestampObserver(o.restampObserver(logger))}
+}
+
+// memoryOptions returns the memory store's options that count and warn of appends held
+// behind the log's last event (see restampObserver).
+func (o *observability) memoryOptions(logger *slog.Logger) []memory.Option {
+	return []memory.Option{memory.WithRestampObserver(o.restampObserver(logger))}
+}
+
+// restampObserver returns the function to pass to a store's WithRestampObserver, which
+// counts its appends held behind the log's last event and warns of them on logger (see
+// restampWarner); calling it exports store_restamped_appends_total.
+func (o *observability) restampObserver(logger *slog.Logger) func(lead time.Duration) {
+	now := o.restampNow
+	if now == nil {
+		now = time.Now
+	}
+	w := &restampWarner{count: o.metrics.RestampObserver(), logger: logger, now: now}
+	return w.observe
 }
 
 // serviceOptions returns the service's options that feed the metrics.

@@ -86,11 +86,11 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 	return slog.New(requestIDHandler{slog.NewTextHandler(w, opts)})
 }
 
-// openStore opens the store Config asks for.
-func openStore(ctx context.Context, c Config, jsonlOpts ...jsonl.Option) (store.Store, error) {
+// openStore opens the store Config asks for, with memOpts or jsonlOpts when it is that store.
+func openStore(ctx context.Context, c Config, memOpts []memory.Option, jsonlOpts []jsonl.Option) (store.Store, error) {
 	switch c.Store {
 	case StoreMemory:
-		return memory.New(), nil
+		return memory.New(memOpts...), nil
 	case StorePostgres:
 		st, err := postgres.Open(ctx, c.PostgresURL, postgres.WithSchema(c.PostgresSchema))
 		if err != nil {
@@ -124,13 +124,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	var memOpts []memory.Option
 	var jsonlOpts []jsonl.Option
-	if m.Config.Store == StoreJSONL {
+	switch m.Config.Store {
+	case StoreJSONL:
 		// Only the JSONL store reports appends, fsyncs and reads: attaching the observer
 		// exports its metrics, which on another store would stay zeros ("no writes").
-		jsonlOpts = append(m.observability().storeOptions(), m.jsonlOptions...)
+		jsonlOpts = append(m.observability().storeOptions(m.Logger), m.jsonlOptions...)
+	case StoreMemory:
+		// The memory store reports appends held behind the log's last event, as the JSONL
+		// store does; the PostgreSQL store cannot tell (the database stamps its appends).
+		memOpts = m.observability().memoryOptions(m.Logger)
 	}
-	st, err := openStore(ctx, m.Config, jsonlOpts...)
+	st, err := openStore(ctx, m.Config, memOpts, jsonlOpts)
 	if err != nil {
 		return storeError(m.Config, err)
 	}
