@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventgraph/eventgraph/decider"
@@ -126,6 +127,9 @@ type Handler[C, S, E any] struct {
 	snaps   store.Snapshotter // nil unless WithSnapshots and the store keeps snapshots
 	big     bigSnapshots      // the streams whose latest snapshot spaces the next (see WithSnapshotWriteBudget)
 	skipped skippedTypes      // the types folds left out, logged once each
+	// seen is the latest event time the handler's read backs found: a new append is
+	// stamped no earlier, so a failed read back dates its events no earlier.
+	seen latestTime
 }
 
 // NewHandler returns a handler of agg's commands over s. It panics when s is nil, agg
@@ -586,10 +590,15 @@ func (h *Handler[C, S, E]) cacheAppended(stream string, state S, version store.V
 
 // readBack returns the appended events as the store returns them. The append already
 // succeeded, so a failing read falls back to the events as appended, with the time the read
-// began (not its end: a read that waited out the deadline would date them by it). The read outlives ctx's cancellation (a caller gone right after the commit still
-// gets the events as stored), but not its deadline: a database that stopped answering right
-// after the commit held the command, and its answer, past the request's deadline, until the
-// HTTP server's write timeout cut the response off.
+// began (not its end: a read that waited out the deadline would date them by it), or the
+// latest time of the events the handler's earlier read backs found when that is later (the
+// store stamps an append no earlier than the log's last event: a clock stepped back, or a
+// database server's clock ahead of this one, dated them before the events they follow), or
+// the time of those of them it read before it failed. The read outlives ctx's cancellation
+// (a caller gone right after the commit still gets the events as stored), but not its
+// deadline: a database that stopped answering right after the commit held the command, and
+// its answer, past the request's deadline, until the HTTP server's write timeout cut the
+// response off.
 func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before store.Version, app store.Appended, data []store.EventData) []store.Event {
 	rctx := context.WithoutCancel(ctx)
 	if deadline, ok := ctx.Deadline(); ok {
@@ -606,7 +615,14 @@ func (h *Handler[C, S, E]) readBack(ctx context.Context, stream string, before s
 		out = append(out, e)
 	}
 	if len(out) == len(data) && out[len(out)-1].Position == app.Position {
+		h.seen.note(out[0].Time)
 		return out
+	}
+	switch seen := h.seen.get(); {
+	case len(out) > 0: // some were read: the versions after before are this append's
+		now = out[0].Time
+	case now.Before(seen):
+		now = seen
 	}
 	out = out[:0]
 	n := store.Version(len(data))
@@ -636,4 +652,35 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// latestTime holds the latest of the times noted in it; it is safe for concurrent use.
+type latestTime struct {
+	t atomic.Pointer[time.Time] // nil: none noted
+}
+
+// note makes t the latest time when it is later than the latest noted.
+func (l *latestTime) note(t time.Time) {
+	var p *time.Time // allocated only when t is the latest
+	for {
+		cur := l.t.Load()
+		if cur != nil && !t.After(*cur) {
+			return
+		}
+		if p == nil {
+			p = new(time.Time)
+			*p = t
+		}
+		if l.t.CompareAndSwap(cur, p) {
+			return
+		}
+	}
+}
+
+// get returns the latest time noted, the zero time when none was.
+func (l *latestTime) get() time.Time {
+	if t := l.t.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
 }

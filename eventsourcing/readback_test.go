@@ -2,13 +2,16 @@ package eventsourcing_test
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/internal/clocktest"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // stallingStore is a store that answers appends but, once one was made, no read: each
@@ -83,4 +86,80 @@ func TestHandle_readBackFallbackTimeIsNotTheReadsEnd(t *testing.T) {
 	if deadline, _ := ctx.Deadline(); !res.Events[0].Time.Before(deadline) {
 		t.Errorf("the event's time %v is not before the deadline %v that ended the read back", res.Events[0].Time, deadline)
 	}
+}
+
+// readBackFailing is a store that offers only store.Store, so the handler reads its appends
+// back, and fails that read back, once armed: after keep events it yields an error.
+type readBackFailing struct {
+	store.Store
+	armed atomic.Bool // set by the test: the next append's read back fails
+	fail  atomic.Bool // the next ReadStream fails
+	keep  int
+}
+
+func (s *readBackFailing) Append(ctx context.Context, stream string, expected store.Version, events ...store.EventData) (store.Appended, error) {
+	app, err := s.Store.Append(ctx, stream, expected, events...)
+	s.fail.Store(err == nil && s.armed.Swap(false))
+	return app, err
+}
+
+func (s *readBackFailing) ReadStream(ctx context.Context, stream string, after store.Version) iter.Seq2[store.Event, error] {
+	if !s.fail.Swap(false) {
+		return s.Store.ReadStream(ctx, stream, after)
+	}
+	return func(yield func(store.Event, error) bool) {
+		n := 0
+		for e, err := range s.Store.ReadStream(ctx, stream, after) {
+			if err != nil || n == s.keep {
+				break
+			}
+			n++
+			if !yield(e, nil) {
+				return
+			}
+		}
+		yield(store.Event{}, errors.New("connection reset"))
+	}
+}
+
+// The events a command returns when its read back fails are dated no earlier than the
+// events the log holds before them, as the store stamped them: a store whose clock is ahead
+// of the handler's (a database server's, or the handler's clock stepped back) stamps an
+// append with the later time, and the fallback dated the events by the handler's clock, a
+// day before the event before them.
+func TestHandle_readBackFallbackTimeFollowsTheLog(t *testing.T) {
+	const day = 24 * time.Hour
+	ahead := memory.New(memory.WithClock(func() time.Time { return clocktest.Stepped(time.Now(), day) }))
+	t.Cleanup(func() { ahead.Close() })
+	s := &readBackFailing{Store: ahead}
+	h := newCounterHandler(s)
+	ctx := context.Background()
+
+	t.Run("after a read back that found the time", func(t *testing.T) {
+		first := mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{})
+		s.armed.Store(true)
+		res, err := h.Handle(ctx, createCounter{ID: "b"}, eventsourcing.Meta{})
+		if err != nil || len(res.Events) != 1 {
+			t.Fatalf("Handle: %d events, %v; want the one committed, as appended", len(res.Events), err)
+		}
+		if got, before := res.Events[0].Time, first.Events[0].Time; got.Before(before) {
+			t.Errorf("the event's time %v precedes the time %v of the event before it in the log", got, before)
+		}
+	})
+	t.Run("a read back that found some of the events", func(t *testing.T) {
+		h := newCounterHandler(s)
+		mustHandle(t, h, createCounter{ID: "c"}, eventsourcing.Meta{})
+		s.armed.Store(true)
+		s.keep = 1
+		res, err := h.Handle(ctx, addToCounter{ID: "c", N: 2}, eventsourcing.Meta{})
+		if err != nil || len(res.Events) != 2 {
+			t.Fatalf("Handle: %d events, %v; want the two committed, as appended", len(res.Events), err)
+		}
+		stored := readAll(t, ahead)
+		for i, e := range res.Events {
+			if want := stored[len(stored)-2+i].Time; !e.Time.Equal(want) {
+				t.Errorf("event %d: time %v, want the time the store stamped, %v", i, e.Time, want)
+			}
+		}
+	})
 }
