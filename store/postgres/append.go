@@ -64,6 +64,14 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		return store.Appended{}, fmt.Errorf("postgres: %s: %w: %d events of %d bytes in all, over the limit of %d for one append", op, store.ErrInvalid, len(prepared), size, s.opts.maxAppend)
 	}
 	r.size = size
+	// How much later than r.time the database will stamp the events, at least: the log's
+	// last event is no earlier than stamped, read before the append is queued.
+	var lead time.Duration
+	if s.opts.restamped != nil {
+		if t, floor := r.time.UnixMicro(), s.stamped.Load(); t < floor {
+			lead = time.Duration(floor-t) * time.Microsecond
+		}
+	}
 	select {
 	case s.requests <- r:
 	case <-ctx.Done():
@@ -83,7 +91,25 @@ func (s *Store) Append(ctx context.Context, stream string, expected store.Versio
 		}
 		return store.Appended{}, s.fail(ctx, op, r.err)
 	}
+	if s.opts.restamped != nil {
+		s.noteStamped(r.time)
+		if lead > 0 {
+			s.opts.restamped(lead)
+		}
+	}
 	return r.result, nil
+}
+
+// noteStamped raises stamped to t, the clock's reading of an append that committed: the
+// database stamped its events no earlier.
+func (s *Store) noteStamped(t time.Time) {
+	us := t.UnixMicro()
+	for {
+		cur := s.stamped.Load()
+		if us <= cur || s.stamped.CompareAndSwap(cur, us) {
+			return
+		}
+	}
 }
 
 // MaxAppendBytes bounds the size of one append's events, all together (their ids, types,

@@ -66,7 +66,9 @@
 // without writing, or inserts the events and calls pg_notify. Since migration 0008 it reads
 // the head's time with the head, and stamps the events with the later of that time and the
 // appending server's clock, so that times never go back along the log, however the
-// servers' clocks differ or are stepped. It updates no row: before
+// servers' clocks differ or are stepped. It does not return that time: WithRestampObserver
+// learns of an append so held only from what the store knows of the log's last time (see
+// there). It updates no row: before
 // migration 0006 every append updated one row shared by all (the head) and its stream's
 // row, and while a long transaction ran (pg_dump, a report) PostgreSQL kept every version
 // of those rows, which each append then passed over, slower and slower.

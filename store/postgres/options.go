@@ -21,6 +21,7 @@ type options struct {
 	tail      int
 	tailBytes int
 	retry     time.Duration
+	restamped func(lead time.Duration) // see WithRestampObserver
 
 	// Fixed, but for tests (export_test.go), which lower them to reach them in little time.
 	groupTimeout  time.Duration // bounds one group's commit
@@ -57,6 +58,23 @@ func WithClock(now func() time.Time) Option {
 			o.now = now
 		}
 	}
+}
+
+// WithRestampObserver sets f to be told of committed appends that the database stamped
+// later than the store's clock read, because the log's last event is later (see
+// WithClock), with a lower bound of how much later (lead > 0). The database does not tell
+// the store its append's time, so the store compares its clock's reading with the latest
+// time it knows the log holds: the last event's at Open, and its own committed appends'
+// readings since. It learns so of a clock stepped back on this server (also across a
+// restart), but not of appends held behind events that another server, whose clock is
+// ahead, appended since Open. An append that read the clock before a concurrent one that
+// committed first may be reported too, with the microseconds between their readings: a
+// consumer that warns an operator should ignore leads that short. f is called on the
+// appending goroutine once its events are committed; it must be quick and safe for
+// concurrent use, and must not call the store. Open reads the log's last event's time for
+// it, one query more; a nil f is ignored.
+func WithRestampObserver(f func(lead time.Duration)) Option {
+	return func(o *options) { o.restamped = f }
 }
 
 // WithPollInterval sets how often a caught-up subscriber re-reads the log when no

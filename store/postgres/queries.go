@@ -15,7 +15,7 @@ import "github.com/jackc/pgx/v5"
 type queries struct {
 	head, lockAppends, streamVersion, streamVersions, insert, notify string
 	readAll, readType, readStream, readStreamTypes                   string
-	eventsByID, eventID, headEvent                                   string
+	eventsByID, eventID, headEvent, lastTime                         string
 	appendEvents, appendGroup                                        string
 	checkpoint, saveCheckpoint                                       string
 	snapshot, saveSnapshot                                           string
@@ -64,6 +64,7 @@ func newQueries(schema string) queries {
 		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
 		eventID:    `SELECT id FROM ` + t("events") + ` WHERE position = $1`,
 		headEvent:  `SELECT position, id FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,
+		lastTime:   `SELECT time FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,
 		checkpoint: `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
 		// Servers on one schema share a saga's checkpoint: a save keeps the one further on,
 		// unless that one names events the log does not hold (a restored backup).

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,7 +42,11 @@ type Store struct {
 	// seen is the highest position the store has seen committed (the head at Open, its own
 	// appends, the tailer's reads): the log's head never goes below it unless the log lost
 	// events under the store, which fails it (see ErrFailed).
-	seen       atomic.Int64
+	seen atomic.Int64
+	// stamped is a time, in Unix microseconds, no later than the log's last event's: the
+	// last event's at Open, raised by each committed append's clock reading. Kept only
+	// WithRestampObserver (see there); math.MinInt64 for none.
+	stamped    atomic.Int64
 	failure    *failure
 	requests   chan *request      // appends for the committer
 	done       chan struct{}      // closed by Close
@@ -166,6 +171,18 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = listener.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("postgres: open: read the head: %w", err)
 	}
+	stamped := int64(math.MinInt64)
+	if o.restamped != nil {
+		var last time.Time
+		switch err := pool.QueryRow(ctx, newQueries(o.schema).lastTime).Scan(&last); {
+		case err == nil:
+			stamped = last.UnixMicro()
+		case !errors.Is(err, pgx.ErrNoRows):
+			pool.Close()
+			_ = listener.Close(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("postgres: open: read the last event's time: %w", err)
+		}
+	}
 	s := &Store{
 		pool:     pool,
 		opts:     o,
@@ -178,6 +195,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		failure:  newFailure(),
 	}
 	s.seen.Store(head)
+	s.stamped.Store(stamped)
 	s.closing, s.closeReads = context.WithCancel(context.Background())
 	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
