@@ -13,8 +13,7 @@
 //
 // The families, all prefixed eventgraph_ (store_ ones only once StoreObserver was called:
 // the JSONL store reports them, the memory and PostgreSQL stores do not; but
-// store_restamped_appends_total once RestampObserver was called: the JSONL and memory stores
-// report it, the PostgreSQL store does not):
+// store_restamped_appends_total once RestampObserver was called: every store reports it):
 //
 //	commands_total{type,outcome}                      commands handled; outcome is ok, duplicate or an error code
 //	command_duration_seconds{type,outcome}            how long handling took (lock waits and retries included)

@@ -13,7 +13,7 @@ import (
 const RestampThreshold = time.Second
 
 // RestampObserver returns the function to pass to the stores' WithRestampObserver options
-// (jsonl, memory): it counts, in store_restamped_appends_total, each append that the store
+// (jsonl, memory, postgres): it counts, in store_restamped_appends_total, each append that the store
 // stamped more than RestampThreshold later than its clock read, because the log's last
 // event is later (the clock was stepped back, or had been stepped forward and is catching
 // up). The family is exported, at 0, from its first call on: call it only for a store that

@@ -15,7 +15,6 @@ import (
 	"github.com/eventgraph/eventgraph/metrics"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store/jsonl"
-	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // observability is the server's metrics, readiness and request logging: one per Main,
@@ -89,12 +88,6 @@ func (m *Main) Ready() <-chan struct{} { return m.observability().ready }
 // metric families (see metrics.Metrics.StoreObserver).
 func (o *observability) storeOptions(logger *slog.Logger) []jsonl.Option {
 	return []jsonl.Option{jsonl.WithObserver(o.metrics.StoreObserver()), jsonl.WithRestampObserver(o.restampObserver(logger))}
-}
-
-// memoryOptions returns the memory store's options that count and warn of appends held
-// behind the log's last event (see restampObserver).
-func (o *observability) memoryOptions(logger *slog.Logger) []memory.Option {
-	return []memory.Option{memory.WithRestampObserver(o.restampObserver(logger))}
 }
 
 // restampObserver returns the function to pass to a store's WithRestampObserver, which

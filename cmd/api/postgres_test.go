@@ -174,6 +174,14 @@ func TestMain_severalServersOnOnePostgres(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("on clocks that move on, no append is counted as held behind the log", func(t *testing.T) {
+		for name, m := range map[string]*Main{"A": a, "B": b} {
+			if v := sample(t, scrapeMetrics(t, m), `eventgraph_store_restamped_appends_total`); v != 0 {
+				t.Errorf("server %s: eventgraph_store_restamped_appends_total = %v, want 0", name, v)
+			}
+		}
+	})
 }
 
 // TestMain_readyzAsksTheStore: a server whose PostgreSQL schema is gone (as good as a

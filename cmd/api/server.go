@@ -86,19 +86,26 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 	return slog.New(requestIDHandler{slog.NewTextHandler(w, opts)})
 }
 
-// openStore opens the store Config asks for, with memOpts or jsonlOpts when it is that store.
-func openStore(ctx context.Context, c Config, memOpts []memory.Option, jsonlOpts []jsonl.Option) (store.Store, error) {
+// openOptions are the options of each store, beyond those Config sets.
+type openOptions struct {
+	memory   []memory.Option
+	postgres []postgres.Option
+	jsonl    []jsonl.Option
+}
+
+// openStore opens the store Config asks for, with its options from opts.
+func openStore(ctx context.Context, c Config, opts openOptions) (store.Store, error) {
 	switch c.Store {
 	case StoreMemory:
-		return memory.New(memOpts...), nil
+		return memory.New(opts.memory...), nil
 	case StorePostgres:
-		st, err := postgres.Open(ctx, c.PostgresURL, postgres.WithSchema(c.PostgresSchema))
+		st, err := postgres.Open(ctx, c.PostgresURL, append([]postgres.Option{postgres.WithSchema(c.PostgresSchema)}, opts.postgres...)...)
 		if err != nil {
 			return nil, err
 		}
 		return st, nil
 	case StoreJSONL:
-		st, err := jsonl.OpenContext(ctx, c.DataDir, jsonlOpts...) // a signal stops a long open
+		st, err := jsonl.OpenContext(ctx, c.DataDir, opts.jsonl...) // a signal stops a long open
 		if err != nil {
 			return nil, err
 		}
@@ -124,19 +131,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var memOpts []memory.Option
-	var jsonlOpts []jsonl.Option
+	var opts openOptions
 	switch m.Config.Store {
 	case StoreJSONL:
 		// Only the JSONL store reports appends, fsyncs and reads: attaching the observer
 		// exports its metrics, which on another store would stay zeros ("no writes").
-		jsonlOpts = append(m.observability().storeOptions(m.Logger), m.jsonlOptions...)
-	case StoreMemory:
-		// The memory store reports appends held behind the log's last event, as the JSONL
-		// store does; the PostgreSQL store cannot tell (the database stamps its appends).
-		memOpts = m.observability().memoryOptions(m.Logger)
+		opts.jsonl = append(m.observability().storeOptions(m.Logger), m.jsonlOptions...)
+	case StoreMemory, StorePostgres:
+		// They report appends held behind the log's last event, as the JSONL store does.
+		restamped := m.observability().restampObserver(m.Logger)
+		opts.memory = []memory.Option{memory.WithRestampObserver(restamped)}
+		opts.postgres = []postgres.Option{postgres.WithRestampObserver(restamped)}
 	}
-	st, err := openStore(ctx, m.Config, memOpts, jsonlOpts)
+	st, err := openStore(ctx, m.Config, opts)
 	if err != nil {
 		return storeError(m.Config, err)
 	}
