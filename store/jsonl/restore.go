@@ -36,7 +36,13 @@ const replacedSuffix = ".replaced-"
 // (on Windows a handle open on the log, a backup's or a verify's, keeps the copy out; the
 // log's second name, which Windows does not remove while that handle is open, is then
 // returned as left aside). A backup in dir itself is refused.
-func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []string, err error) {
+func Restore(ctx context.Context, backup, dir string) (Report, []string, error) {
+	return restore(ctx, backup, dir, nil)
+}
+
+// restore is Restore. dirMade, when not nil, is called once dir is made or found, before
+// its lock is taken: a test's seam.
+func restore(ctx context.Context, backup, dir string, dirMade func()) (_ Report, movedAside []string, err error) {
 	src := filepath.Join(backup, LogFile)
 	if same, err := sameDir(backup, dir); err != nil {
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
@@ -52,7 +58,20 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 	if err != nil {
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
 	}
-	if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+	made, err := makeDest(dir)
+	if err != nil {
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
+	}
+	if dirMade != nil {
+		dirMade()
+	}
+	lock, err := lockFile(filepath.Join(dir, lockName))
+	if err != nil {
+		// The LOCK is another's (a server, or a restore, that took dir meanwhile): this
+		// restore leaves it, and the directory, to them.
+		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
+	}
+	if made {
 		// A restore that fails leaves no directory of its own making behind: once it released
 		// its lock it removes the LOCK it made there (Windows keeps one a server opened
 		// meanwhile; on unix such a server still holds its log's own lock), then the
@@ -63,13 +82,6 @@ func Restore(ctx context.Context, backup, dir string) (_ Report, movedAside []st
 				_ = os.Remove(dir)
 			}
 		}()
-	}
-	if err := makeDir(dir, true, syncDir); err != nil {
-		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore: %w", err)
-	}
-	lock, err := lockFile(filepath.Join(dir, lockName))
-	if err != nil {
-		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
 	}
 	defer unlock(lock)
 	final := filepath.Join(dir, LogFile)
