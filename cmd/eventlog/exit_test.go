@@ -75,3 +75,48 @@ func TestRestored_listsWhatIsLeftAside(t *testing.T) {
 		t.Errorf("a failed restore says it restored: %s", &stdout)
 	}
 }
+
+// TestStatsAndTail_aLogCutBackWhileRead: a log cut back after Verify checked it (a server
+// cut a failed write back), at a line's end or within a line, is the log that changed while
+// it was read, exit status 5, for stats and tail alike: stats counted the lines left in
+// silence (exit 0) and tail failed as with any other error (exit 3).
+func TestStatsAndTail_aLogCutBackWhileRead(t *testing.T) {
+	for _, cut := range []struct {
+		name string
+		by   int // bytes cut off the end of the last line
+	}{{"at a line's end", 0}, {"within a line", 10}} {
+		t.Run(cut.name, func(t *testing.T) {
+			dir := newLog(t)
+			rep, err := jsonl.Verify(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, jsonl.LogFile)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lastLine := strings.LastIndexByte(string(b[:len(b)-1]), '\n') + 1 // the last commit's one line
+			if err := os.Truncate(path, int64(lastLine+cut.by)); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for _, cmd := range []struct {
+				name string
+				run  func(stdout, stderr *strings.Builder) int
+			}{
+				{"stats", func(stdout, stderr *strings.Builder) int { return statsOf(f, dir, rep, nil, stdout, stderr) }},
+				{"tail", func(stdout, stderr *strings.Builder) int { return tailOf(f, dir, 10, rep, nil, stdout, stderr) }},
+			} {
+				var stdout, stderr strings.Builder
+				if code := cmd.run(&stdout, &stderr); code != exitChanged || !strings.Contains(stderr.String(), "changed while read") {
+					t.Errorf("%s: exit %d, stderr %q; want exit %d saying the log changed while read", cmd.name, code, &stderr, exitChanged)
+				}
+			}
+		})
+	}
+}

@@ -456,14 +456,24 @@ func stats(dir string, stdout, stderr io.Writer) int {
 		return exitCode(err)
 	}
 	defer f.Close()
+	return statsOf(f, dir, rep, damage, stdout, stderr)
+}
+
+// statsOf is stats of the whole commits, rep.Valid bytes, that Verify found in the log f of
+// dir (up to damage, when not nil).
+func statsOf(f io.ReaderAt, dir string, rep jsonl.Report, damage *jsonl.CorruptError, stdout, stderr io.Writer) int {
 	var events int64
 	var first, last time.Time
 	streams := map[string]int{}
 	types := map[string]int{}
 	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, rep.Valid), 1<<20)
-	for {
+	for read := int64(0); ; {
 		line, err := r.ReadBytes('\n')
-		if err == io.EOF && len(line) == 0 {
+		read += int64(len(line))
+		if err == io.EOF && len(line) == 0 && read < rep.Valid {
+			// The file ends before the bytes Verify checked, at a line's end: cut back.
+			err = fmt.Errorf("it ends at byte offset %d, before %d: %w", read, rep.Valid, io.ErrUnexpectedEOF)
+		} else if err == io.EOF && len(line) == 0 {
 			break
 		}
 		var h header
@@ -503,8 +513,20 @@ func tail(dir string, n int, stdout, stderr io.Writer) int {
 		return exitCode(err)
 	}
 	defer f.Close()
+	return tailOf(f, dir, n, rep, damage, stdout, stderr)
+}
+
+// tailOf is tail of the whole commits, rep.Valid bytes, that Verify found in the log f of
+// dir (up to damage, when not nil).
+func tailOf(f io.ReaderAt, dir string, n int, rep jsonl.Report, damage *jsonl.CorruptError, stdout, stderr io.Writer) int {
 	if err := copyLastLines(stdout, f, rep.Valid, n); err != nil {
-		if !errors.Is(err, errWrite) { // run reports a failed write
+		switch {
+		case errors.Is(err, errWrite): // run reports a failed write
+		case errors.Is(err, io.EOF):
+			// The file ends before the bytes Verify checked: a server cut a failed write back.
+			fmt.Fprintf(stderr, "eventlog: %s changed while read: %v; run it again\n", rep.Path, err)
+			return exitChanged
+		default:
 			fmt.Fprintf(stderr, "eventlog: read %s: %v\n", rep.Path, err)
 		}
 		return exitError
