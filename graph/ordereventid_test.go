@@ -1,15 +1,18 @@
 package graph_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/graph"
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // restoredOrderLogs returns two servers whose logs hold the same order history at the same
@@ -198,5 +201,49 @@ func TestSSE_orderChangedAfterEventIdCoversLastEventID(t *testing.T) {
 	evs = readEvents(t, after.openSSE(t, ctx, http.MethodGet, sub, vars(after), last).Body, 2)
 	if len(evs) != 2 || !strings.Contains(evs[0].data, `"code":"BAD_USER_INPUT"`) || !strings.Contains(evs[0].data, `"field":"Last-Event-ID"`) || evs[1].name != "complete" {
 		t.Fatalf("the restored log: events %+v, want a BAD_USER_INPUT error naming Last-Event-ID, then complete", evs)
+	}
+}
+
+// eventIDReads is a memory store that counts the reads of store.EventIDReader.
+type eventIDReads struct {
+	*memory.Store
+	n *atomic.Int64
+}
+
+func (s eventIDReads) EventIDAt(ctx context.Context, p store.Position) (string, bool, error) {
+	s.n.Add(1)
+	return s.Store.EventIDAt(ctx, p)
+}
+
+// TestOrderChanged_eventIdOfAChangeIsNotRead: the changes of orderChanged(restaurantId:)
+// carry the id of their event, read with it, so a subscriber that selects eventId costs no
+// read of the log per change, from the history as from the live part.
+func TestOrderChanged_eventIdOfAChangeIsNotRead(t *testing.T) {
+	var reads atomic.Int64
+	e := newEnv(t, withStore(func(s store.Store) store.Store { return eventIDReads{Store: s.(*memory.Store), n: &reads} }))
+	e.create(t, restaurantInput("r1", "a"))
+	placed := e.place(t, map[string]any{"restaurantId": "r1", "orderId": "o1", "menuItemIds": []string{"a"}})
+	if err := e.svc.WaitFor(testContext(t), store.Position(placed.Position+1)); err != nil { // the saga's creation projected
+		t.Fatal(err)
+	}
+	reads.Store(0)
+	s := e.subscribe(t, "graphql-transport-ws", `subscription { orderChanged(restaurantId: "r1", afterPosition: 0) { position eventId } }`, nil)
+	var got struct {
+		OrderChanged struct {
+			Position int64
+			EventID  string
+		}
+	}
+	next(t, s, &got) // o1's creation, from the history
+	if got.OrderChanged.Position != 3 || got.OrderChanged.EventID != e.eventAtPosition(t, 3) {
+		t.Fatalf("the first change %+v, want o1's creation at 3 with its event's id", got.OrderChanged)
+	}
+	e.must(t, markPrepared, map[string]any{"in": map[string]any{"id": "o1"}}, nil)
+	next(t, s, &got) // o1 prepared, live
+	if got.OrderChanged.Position != 4 || got.OrderChanged.EventID != e.eventAtPosition(t, 4) {
+		t.Fatalf("the live change %+v, want o1 prepared at 4 with its event's id", got.OrderChanged)
+	}
+	if n := reads.Load(); n != 0 { // eventAtPosition reads a page of events, not this
+		t.Errorf("%d reads of an event id, want none: the changes' ids were read again", n)
 	}
 }
