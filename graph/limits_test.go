@@ -237,6 +237,13 @@ func TestConfig_ComplexityLimit_listsThatAreNotPaged(t *testing.T) {
 			1 + 2*1 + 50},
 		{"a page of one stream's events of some types counts 2,500 more", `{ events(streamId: "s", types: ["X"], first: 2) { id } }`,
 			1 + 2*1 + 2500 + 25},
+		// An eventId is read from the log, one event for each state or page that selects it.
+		{"a state's eventId counts 3", `{ restaurant(id: "r1") { eventId } order(id: "o1") { eventId } }`,
+			(1 + 3) + (1 + 3)},
+		{"a page's eventId and each node's count 3 (the page's selection once per node)", `{ orders(first: 2) { eventId nodes { eventId } } }`,
+			1 + 2*(3+1+3)},
+		{"the same for restaurants", `{ restaurants(first: 2) { eventId nodes { eventId } } }`,
+			1 + 2*(3+1+3)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
