@@ -67,8 +67,12 @@ func restore(ctx context.Context, backup, dir string, dirMade func()) (_ Report,
 	}
 	lock, err := lockFile(filepath.Join(dir, lockName))
 	if err != nil {
-		// The LOCK is another's (a server, or a restore, that took dir meanwhile): this
-		// restore leaves it, and the directory, to them.
+		// When the LOCK is another's (a server, or a restore, that took dir meanwhile), this
+		// restore leaves it, and the directory, to them. When it could not be made (no room,
+		// no file handles), the directory this restore made is removed, when empty.
+		if made && !errors.Is(err, ErrLocked) {
+			_ = os.Remove(dir)
+		}
 		return Report{Path: src}, nil, fmt.Errorf("jsonl: restore %s: %w", dir, err)
 	}
 	if made {
