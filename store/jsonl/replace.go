@@ -19,12 +19,18 @@ import (
 // files with FILE_SHARE_DELETE and renames with POSIX semantics, and where those are missing
 // renameOver waits for the reader. Elsewhere the two ways are alike.
 func replaceFile(dir, name string, b []byte, sync bool) error {
+	return replaceFileParts(dir, name, [][]byte{b}, sync)
+}
+
+// replaceFileParts is replaceFile of the parts written one after the other, so that a caller
+// need not join large parts into one buffer first.
+func replaceFileParts(dir, name string, parts [][]byte, sync bool) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	if err := writeAndRename(root, name, b, sync); err != nil {
+	if err := writeAndRename(root, name, parts, sync); err != nil {
 		return inDir(dir, err)
 	}
 	if !sync {
@@ -34,7 +40,7 @@ func replaceFile(dir, name string, b []byte, sync bool) error {
 }
 
 // writeAndRename is replaceFile's work inside root, up to the rename.
-func writeAndRename(root *os.Root, name string, b []byte, sync bool) (err error) {
+func writeAndRename(root *os.Root, name string, parts [][]byte, sync bool) (err error) {
 	tmp := name + ".tmp"
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -45,7 +51,11 @@ func writeAndRename(root *os.Root, name string, b []byte, sync bool) (err error)
 			_ = root.Remove(tmp) // after the rename there is nothing left to remove
 		}
 	}()
-	_, err = f.Write(b)
+	for _, b := range parts {
+		if _, err = f.Write(b); err != nil {
+			break
+		}
+	}
 	if err == nil && sync {
 		err = f.Sync()
 	}

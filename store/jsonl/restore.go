@@ -21,15 +21,16 @@ const replacedSuffix = ".replaced-"
 // ErrLocked, changing nothing, while a server runs on dir, and no server starts on dir
 // until it is done.
 //
-// Nothing is deleted: dir's log, its saga checkpoints (CheckpointFile) and its snapshots
-// (SnapshotDir) are renamed with the suffix ".replaced-" and the time of the restore, for
-// an operator to remove once the restored server runs. The checkpoints and snapshots are
-// of the log replaced, so the saga reads the restored log from its start (its commands are
-// recognised and write nothing) and the handlers fold their streams from the log.
+// Nothing is deleted: dir's log, its saga checkpoints (CheckpointFile), its snapshots
+// (SnapshotDir) and its projections' states (StateDir) are renamed with the suffix
+// ".replaced-" and the time of the restore, for an operator to remove once the restored
+// server runs. The checkpoints, snapshots and states are of the log replaced, so the saga
+// reads the restored log from its start (its commands are recognised and write nothing),
+// the handlers fold their streams from the log and the read models replay it.
 //
 // The backup's log is first copied into dir beside the log and checked as Verify checks a
 // log (damage is a *CorruptError naming the backup's log, and changes nothing in dir),
-// without its torn tail, and synced. Then the checkpoints and snapshots are moved aside,
+// without its torn tail, and synced. Then the checkpoints, snapshots and states are moved aside,
 // then the log (kept under its new name by a hard link where the file system has them, so
 // that the copy then replaces it in one rename: at any moment dir holds one whole log),
 // and dir is synced. A failure before the copy is in place puts back what was moved aside
@@ -146,7 +147,7 @@ func moveAside(ctx context.Context, dir, suffix, tmp, final string) (moved []str
 		}
 		return left, err
 	}
-	for _, name := range []string{CheckpointFile, SnapshotDir} {
+	for _, name := range []string{CheckpointFile, SnapshotDir, StateDir} {
 		p := filepath.Join(dir, name)
 		err := os.Rename(p, p+suffix)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -193,7 +194,7 @@ func freeSuffix(dir, base string) (string, error) {
 			suffix += fmt.Sprintf("-%d", i)
 		}
 		free := true
-		for _, name := range []string{LogFile, CheckpointFile, SnapshotDir} {
+		for _, name := range []string{LogFile, CheckpointFile, SnapshotDir, StateDir} {
 			_, err := os.Lstat(filepath.Join(dir, name+suffix))
 			if err == nil {
 				free = false

@@ -29,6 +29,10 @@ func liveDir(t *testing.T) string {
 	if err := s.SaveSnapshot(ctx, "a", store.Snapshot{Version: 5, EventID: all[4].ID, Revision: "1", State: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SaveProjectionStates(ctx, store.ProjectionStates{Position: a.Position, EventID: all[4].ID, Head: a.Position, HeadEventID: all[4].ID,
+		States: []store.ProjectionState{{Name: "p", Revision: "1", Data: []byte("x")}}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +58,10 @@ func TestRestore_putsTheBackupInPlaceAndKeepsWhatItReplaced(t *testing.T) {
 	if got, err := os.ReadFile(filepath.Join(dir, jsonl.LogFile)); err != nil || !bytes.Equal(got, data[:ends[1]]) {
 		t.Fatalf("the restored log holds %d bytes (%v), want the backup's %d of whole commits", len(got), err, ends[1])
 	}
-	if len(moved) != 3 {
-		t.Fatalf("moved aside %q, want the checkpoints, the snapshots and the log", moved)
+	if len(moved) != 4 {
+		t.Fatalf("moved aside %q, want the checkpoints, the snapshots, the projections' states and the log", moved)
 	}
-	for i, name := range []string{jsonl.CheckpointFile, jsonl.SnapshotDir, jsonl.LogFile} {
+	for i, name := range []string{jsonl.CheckpointFile, jsonl.SnapshotDir, jsonl.StateDir, jsonl.LogFile} {
 		if filepath.Dir(moved[i]) != dir || !strings.HasPrefix(filepath.Base(moved[i]), name+".replaced-") {
 			t.Fatalf("moved aside %q, want %s.replaced-TIME in %s", moved[i], name, dir)
 		}
@@ -65,8 +69,8 @@ func TestRestore_putsTheBackupInPlaceAndKeepsWhatItReplaced(t *testing.T) {
 			t.Fatalf("%s is still in place: %v", name, err)
 		}
 	}
-	if kept, err := os.ReadFile(moved[2]); err != nil || !bytes.Equal(kept, before) {
-		t.Fatalf("the replaced log kept as %s differs (%v)", moved[2], err)
+	if kept, err := os.ReadFile(moved[3]); err != nil || !bytes.Equal(kept, before) {
+		t.Fatalf("the replaced log kept as %s differs (%v)", moved[3], err)
 	}
 
 	s := openStore(t, dir)
@@ -76,6 +80,9 @@ func TestRestore_putsTheBackupInPlaceAndKeepsWhatItReplaced(t *testing.T) {
 	}
 	if cp, err := s.Checkpoint(context.Background(), "saga"); cp != (store.Checkpoint{}) || err != nil {
 		t.Fatalf("the replaced log's checkpoint is read: %+v %v", cp, err)
+	}
+	if ps, ok, err := s.ProjectionStates(context.Background()); ok || err != nil {
+		t.Fatalf("the replaced log's projection states are read: %+v %v", ps.Position, err)
 	}
 }
 

@@ -237,17 +237,17 @@ func splitSnapshot(b []byte) (h snapshotHeader, state []byte, ok bool) {
 // Called with s.snapshots.mu held.
 func (s *Store) writeSnapshot(stream string, b []byte) error {
 	dir := filepath.Join(s.dir, SnapshotDir)
-	if err := s.makeSnapshotDir(dir); err != nil {
+	if err := s.makeSubdir(dir); err != nil {
 		return err
 	}
 	return replaceFile(dir, snapshotName(stream), b, !s.noSync)
 }
 
-// makeSnapshotDir creates dir, SnapshotDir, unless it exists, and syncs the store's
+// makeSubdir creates dir, a subdirectory of the store's (SnapshotDir, StateDir), unless it exists, and syncs the store's
 // directory (unless WithNoSync) so that the new entry lasts. When the sync fails it removes
 // dir again, so the next save retries. A regular file in its place is not reported here:
 // writing a file in it then fails.
-func (s *Store) makeSnapshotDir(dir string) error {
+func (s *Store) makeSubdir(dir string) error {
 	err := os.Mkdir(dir, 0o755)
 	if errors.Is(err, fs.ErrExist) {
 		return nil

@@ -63,6 +63,7 @@ type Store struct {
 
 	checkpoints checkpoints // see Checkpoint; under a lock of their own
 	snapshots   snapshots   // see SaveSnapshot; under a lock of their own
+	states      states      // see SaveProjectionStates; under a lock of their own
 }
 
 var (
@@ -342,11 +343,12 @@ func (s *Store) readOnlyErr() error {
 // Close waits for appends in flight, then closes the log and releases the directory's lock.
 // After Close every method fails with store.ErrClosed.
 func (s *Store) Close() error {
-	// Saves of checkpoints and snapshots end first, before the lock file goes (no save may
+	// Saves of checkpoints, snapshots and projection states end first, before the lock file goes (no save may
 	// outlive it), and before s.mu is taken: a snapshot's save reads the log under its own
 	// lock, so taking them the other way round could wait for each other for ever.
 	s.closeCheckpoints()
 	s.closeSnapshots()
+	s.closeStates()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -26,6 +26,44 @@ type keeper struct {
 
 	checkpoints map[string]store.Checkpoint // saved through the keeper, kept across a restart
 	snapshots   map[string]store.Snapshot   // likewise
+	states      *store.ProjectionStates     // likewise; the memory store keeps none of its own
+}
+
+// ProjectionStates and SaveProjectionStates keep a set of projection states in the keeper,
+// so that the suite checks store.StateKeeper's contract on a memory store too.
+func (k *keeper) ProjectionStates(ctx context.Context) (store.ProjectionStates, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.ProjectionStates{}, false, err
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.done {
+		return store.ProjectionStates{}, false, store.ErrClosed
+	}
+	if k.states == nil {
+		return store.ProjectionStates{}, false, nil
+	}
+	return *k.states, true, nil
+}
+
+func (k *keeper) SaveProjectionStates(ctx context.Context, ps store.ProjectionStates) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := store.CheckProjectionStates(ps); err != nil {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.done {
+		return store.ErrClosed
+	}
+	ps.States = slices.Clone(ps.States)
+	for i := range ps.States {
+		ps.States[i].Data = slices.Clone(ps.States[i].Data)
+	}
+	k.states = &ps
+	return nil
 }
 
 // Snapshot and SaveSnapshot keep snapshots in the memory store underneath, and what it
@@ -195,7 +233,7 @@ func durableReloading(wrap func(*memory.Store) store.Store, reload func([]store.
 			}
 			_ = k.Close()
 			k.mu.Lock()
-			events, checkpoints, snapshots := k.saved, k.checkpoints, k.snapshots
+			events, checkpoints, snapshots, states := k.saved, k.checkpoints, k.snapshots, k.states
 			k.mu.Unlock()
 			if reload != nil {
 				events = reload(slices.Clone(events))
@@ -229,7 +267,7 @@ func durableReloading(wrap func(*memory.Store) store.Store, reload func([]store.
 				}
 			}
 			k2 := newKeeper(mem)
-			k2.checkpoints, k2.snapshots = checkpoints, snapshots
+			k2.checkpoints, k2.snapshots, k2.states = checkpoints, snapshots, states
 			return k2
 		},
 	}

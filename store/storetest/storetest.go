@@ -27,7 +27,7 @@
 // store.ErrClosed after Close, from every method and from iterators made before it; stream
 // ids as opaque strings; the optional interfaces a store implements (store.Header,
 // store.StreamVersioner, store.TypeReader, store.StreamTypeReader, store.EventsAppender, store.HandoverAppender,
-// store.Checkpointer, store.Snapshotter); and, when the harness can restart the store, the
+// store.Checkpointer, store.Snapshotter, store.StateKeeper); and, when the harness can restart the store, the
 // same events, spelled the same, after a restart. Besides these examples, random sequences
 // of appends, invalid appends, reads, subscriptions, snapshots, checkpoints and restarts,
 // from fixed seeds, must give the answers a reference model of the contract gives
@@ -179,6 +179,7 @@ func Checks(h Harness) []Check {
 		{"returned committed events are as read, and copies (store.EventsAppender)", checkEventsAppender},
 		{"checkpoints are kept (store.Checkpointer)", checkCheckpoints},
 		{"snapshots are kept (store.Snapshotter)", checkSnapshots},
+		{"projection states are kept (store.StateKeeper)", checkProjectionStates},
 		{"random operations agree with a model", checkModel},
 		{"concurrent operations are linearizable", checkHistory},
 	}
