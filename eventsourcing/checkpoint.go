@@ -68,8 +68,13 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	r.logger.Info("eventsourcing: saga resumes after its checkpoint", "saga", q.name, "position", c.Position)
 }
 
-// eventIDAt returns the id of the event at position p.
+// eventIDAt returns the id of the event at position p, "" when the log holds none there:
+// for the price of that one event where the store tells it (store.EventIDReader).
 func eventIDAt(ctx context.Context, s store.Store, p store.Position) (string, error) {
+	if r, ok := s.(store.EventIDReader); ok {
+		id, _, err := r.EventIDAt(ctx, p)
+		return id, err
+	}
 	for e, err := range s.ReadAll(ctx, p-1) {
 		if err != nil {
 			return "", err

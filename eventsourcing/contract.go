@@ -3,6 +3,7 @@ package eventsourcing
 import (
 	"context"
 	"encoding/json"
+	"io"
 
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -55,4 +56,27 @@ type ResumableProjection interface {
 	// head (a read model of another log, or of a backup of this one restored since), stops
 	// the projection, reported in its Status.
 	Resume(ctx context.Context) (store.Position, error)
+}
+
+// StatefulProjection is a Projection whose read model lives in memory and can be written out
+// and read back, so that a restarted process loads it instead of replaying the log from its
+// first event. A Runner over a store that keeps states (store.StateKeeper) saves the states
+// of its plain projections together, at one position of the log, when every one of them is
+// a StatefulProjection, and loads them at start (see Runner and WithStateInterval).
+type StatefulProjection interface {
+	Projection
+	// StateRevision names the format WriteState writes and the fold whose result it holds:
+	// change it whenever either changes, so that a state of another revision is not loaded
+	// (the log is replayed instead).
+	StateRevision() string
+	// WriteState writes the whole state to w. A Runner calls it between two Applies, from
+	// the goroutine that calls Apply, so that the states of its projections agree; the read
+	// model's readers may go on meanwhile. An error fails this save only: the Runner logs
+	// it and saves again later.
+	WriteState(w io.Writer) error
+	// ReadState replaces the whole state with the one in r, as WriteState of this revision
+	// wrote it (r holds exactly those bytes). A Runner calls it at start, before the first
+	// Apply. It fails for bytes it cannot decode, and then leaves the state as it was: a
+	// state that fails half-way never leaves a read model half-filled.
+	ReadState(r io.Reader) error
 }

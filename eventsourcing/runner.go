@@ -101,6 +101,17 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // closed) saves no checkpoint from then on, so that the next start handles that event
 // again; a command's outcome, rejections included, counts as handled.
 //
+// When the store keeps projections' states (store.StateKeeper) and every plain projection
+// is a StatefulProjection, their states are saved together, at one position of the log
+// between two Applies, every WithStateInterval (and every WithStateEvery events) and when
+// Run ends; Run loads them at start and starts the projections' subscription after their
+// position instead of at 0. It loads them only when the event at that position, and at the
+// head saved with them, are this log's, neither lies beyond the head, each projection has a
+// state of its StateRevision, and each ReadState succeeds; otherwise it logs a warning (an
+// Info when none was saved) and the projections, empty, replay the log from its start. A
+// save holds the projections back only while it encodes their states: appends and reads of
+// the read models go on. A failed save is logged and tried again at the next interval.
+//
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time. Make a Runner with NewRunner: the zero Runner has no
 // store, its WaitFor fails with ErrProcessorStopped, and its Reached reports false.
@@ -110,6 +121,15 @@ type Runner struct {
 	sagaParallel int
 	checkpoints  time.Duration // how often sagas' checkpoints are saved
 	saveFailing  bool          // the last checkpoint save failed; used by the goroutine saving them
+
+	// The plain projections' states (see runner_state.go).
+	stateInterval time.Duration  // how often they are saved; < 0: never, and none is loaded
+	stateEvery    int            // events applied between saves, besides the interval; 0: none
+	stateDue      chan struct{}  // the group's goroutine asks keepStates for a save
+	stateMu       sync.Mutex     // held by the group's goroutine while it applies an event, and by saveStates while it encodes
+	stateSaved    store.Position // the position of the states last saved or loaded
+	stateFailing  bool           // the last save failed
+	sinceState    int            // events the group applied since it last asked for a save
 
 	started chan struct{} // closed once Run knows the head it started at
 
@@ -146,6 +166,7 @@ type processor struct {
 	reach0   store.Position // a reach of writes[0] (see reachLocked) found beyond every processor, or 0
 	cursor   int            // reachLocked's scratch: the next of writes to look at
 	posID    string         // the id of the event at pos
+	shared   bool           // a plain projection of the group whose states are kept: its Apply holds Runner.stateMu
 	saved    store.Position // the saga's checkpoint as last saved or loaded
 	held     bool           // the saga failed to handle an event for a fault of its own: save no more
 }
@@ -154,6 +175,7 @@ type processor struct {
 func NewRunner(s store.Store, opts ...RunnerOption) *Runner {
 	r := &Runner{
 		store: s, logger: slog.Default(), sagaParallel: DefaultSagaParallelism, checkpoints: DefaultCheckpointInterval,
+		stateInterval: DefaultStateInterval, stateDue: make(chan struct{}, 1),
 		started: make(chan struct{}),
 		names:   make(map[string]bool), changed: make(chan struct{}), waitLow: math.MaxInt64,
 	}
@@ -223,6 +245,22 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		}
 	}
+	var projections []*processor // the plain projections, which share one subscription
+	for _, p := range procs {
+		if _, resumable := p.projection.(ResumableProjection); p.kind == KindProjection && !resumable {
+			projections = append(projections, p)
+		}
+	}
+	var sk store.StateKeeper
+	if err == nil {
+		if sk = r.stateKeeper(projections); sk != nil {
+			// Before started is closed: a CaughtUp or WaitFor sees the projections where they resume.
+			r.loadStates(ctx, sk, projections, head)
+			for _, p := range projections {
+				p.shared = true
+			}
+		}
+	}
 	r.mu.Lock()
 	r.startHead, r.startErr = head, err
 	r.mu.Unlock()
@@ -236,7 +274,6 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 
 	var wg sync.WaitGroup
-	var projections []*processor
 	for _, p := range procs {
 		switch rp, resumable := p.projection.(ResumableProjection); {
 		case resumable:
@@ -246,7 +283,6 @@ func (r *Runner) Run(ctx context.Context) error {
 				}
 			})
 		case p.kind == KindProjection:
-			projections = append(projections, p)
 		default:
 			wg.Go(func() { r.runProcessor(ctx, []*processor{p}) })
 		}
@@ -257,12 +293,20 @@ func (r *Runner) Run(ctx context.Context) error {
 	if len(sagas) > 0 {
 		wg.Go(func() { r.keepCheckpoints(ctx, cp, sagas) })
 	}
+	if sk != nil {
+		wg.Go(func() { r.keepStates(ctx, sk, projections) })
+	}
 	wg.Wait()
 	if len(sagas) > 0 {
 		// The processors have stopped: save where they stopped, for the next Run.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
 		defer cancel()
 		r.saveCheckpoints(sctx, cp, sagas, true)
+	}
+	if sk != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
+		defer cancel()
+		r.saveStates(sctx, sk, projections, true)
 	}
 	// Every processor may have stopped on an error before ctx ended (each Apply failed, or
 	// the store closed, or failed for good, under them): Run still returns only when ctx ends, so that a caller

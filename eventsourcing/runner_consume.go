@@ -84,35 +84,54 @@ func (r *Runner) consume(ctx context.Context, group []*processor, after store.Po
 		return r.consumeSaga(ctx, group[0], after)
 	}
 	live := group
+	shared := group[0].shared
 	for e, err := range store.SubscribeReadOnly(ctx, r.store, after) {
 		if err != nil {
 			return err
 		}
-		failed := false
-		for _, q := range live {
-			if q.pos >= e.Position {
-				continue // it resubscribed further on than the group's lowest
-			}
-			if err := apply(q.projection, e); err != nil {
-				r.stopProjection(q, e, err)
-				failed = true
-			}
+		if shared {
+			// The states are saved between two events (saveStates), so that they agree.
+			r.stateMu.Lock()
 		}
-		if failed {
-			// Only this goroutine stops a projection, so reading stopped needs no lock.
-			var kept []*processor
-			for _, q := range live {
-				if !q.stopped {
-					kept = append(kept, q)
-				}
-			}
-			if live = kept; len(live) == 0 {
-				return nil
-			}
+		live = r.applyAll(live, e)
+		if shared {
+			r.stateMu.Unlock()
+			r.stateApplied()
 		}
-		r.advanceAll(live, e.Position, e.ID)
+		if len(live) == 0 {
+			return nil
+		}
 	}
 	return ctx.Err()
+}
+
+// applyAll applies e to every projection of live and advances them, and returns those that
+// did not stop.
+func (r *Runner) applyAll(live []*processor, e store.Event) []*processor {
+	failed := false
+	for _, q := range live {
+		if q.pos >= e.Position {
+			continue // it resubscribed further on than the group's lowest
+		}
+		if err := apply(q.projection, e); err != nil {
+			r.stopProjection(q, e, err)
+			failed = true
+		}
+	}
+	if failed {
+		// Only this goroutine stops a projection, so reading stopped needs no lock.
+		var kept []*processor
+		for _, q := range live {
+			if !q.stopped {
+				kept = append(kept, q)
+			}
+		}
+		if live = kept; len(live) == 0 {
+			return nil
+		}
+	}
+	r.advanceAll(live, e.Position, e.ID)
+	return live
 }
 
 // stopProjection records that q failed to apply e and stops it.

@@ -1,0 +1,249 @@
+package eventsourcing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/eventgraph/eventgraph/store"
+)
+
+// DefaultStateInterval is how often a Runner saves its projections' states by default (see
+// WithStateInterval).
+const DefaultStateInterval = time.Minute
+
+// WithStateInterval sets how often the plain projections' states are saved when the store
+// keeps them (store.StateKeeper) and every plain projection is a StatefulProjection (see
+// Runner): every d, when the projections moved on since the last save. d < 0 turns states
+// off: none is loaded at start, none saved. d == 0 keeps the default.
+func WithStateInterval(d time.Duration) RunnerOption {
+	return func(r *Runner) {
+		if d != 0 {
+			r.stateInterval = d
+		}
+	}
+}
+
+// WithStateEvery makes the Runner also save the projections' states once every n events
+// they applied since the last save (see WithStateInterval), so that a log that grows fast
+// is not replayed far at the next start. n < 1, the default, saves by the interval only.
+func WithStateEvery(n int) RunnerOption {
+	return func(r *Runner) { r.stateEvery = max(n, 0) }
+}
+
+// stateKeeper returns the store's StateKeeper when states are on and every projection of
+// group keeps a state, or nil.
+func (r *Runner) stateKeeper(group []*processor) store.StateKeeper {
+	sk, ok := r.store.(store.StateKeeper)
+	if !ok || r.stateInterval < 0 || len(group) == 0 {
+		return nil
+	}
+	for _, q := range group {
+		if _, ok := q.projection.(StatefulProjection); !ok {
+			r.logger.Info("eventsourcing: projection keeps no state: the read models replay the log at every start", "projection", q.name)
+			return nil
+		}
+	}
+	return sk
+}
+
+// loadStates loads the group's states saved in sk, when they are valid for this log whose
+// head is head, and starts the group after their position; otherwise the projections stay
+// as they are, empty, and replay the log from its start.
+func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*processor, head store.Position) {
+	ps, ok, err := sk.ProjectionStates(ctx)
+	replay := func(msg string, args ...any) {
+		if ctx.Err() == nil {
+			r.logger.Warn("eventsourcing: projection states "+msg+"; replaying the log from the start", args...)
+		}
+	}
+	switch {
+	case err != nil:
+		replay("unreadable", "err", err)
+		return
+	case !ok:
+		r.logger.Info("eventsourcing: no projection states saved; replaying the log from the start")
+		return
+	case ps.Position > head || ps.Head > head:
+		replay("beyond the log's head", "position", ps.Position, "statesHead", ps.Head, "head", head)
+		return
+	}
+	for _, at := range []struct {
+		p  store.Position
+		id string
+	}{{ps.Position, ps.EventID}, {ps.Head, ps.HeadEventID}} {
+		id, err := eventIDAt(ctx, r.store, at.p)
+		switch {
+		case err != nil:
+			replay("not checked", "position", at.p, "err", err)
+			return
+		case id != at.id:
+			replay("of another log", "position", at.p, "statesEventId", at.id, "eventId", id)
+			return
+		}
+	}
+	byName := make(map[string]store.ProjectionState, len(ps.States))
+	for _, st := range ps.States {
+		byName[st.Name] = st
+	}
+	if len(byName) != len(group) {
+		replay("of other projections", "states", len(byName), "projections", len(group))
+		return
+	}
+	for _, q := range group {
+		st, ok := byName[q.name]
+		rev := q.projection.(StatefulProjection).StateRevision()
+		switch {
+		case !ok:
+			replay("of other projections", "missing", q.name)
+			return
+		case st.Revision != rev:
+			replay("of another revision", "projection", q.name, "revision", st.Revision, "want", rev)
+			return
+		}
+	}
+	// Each projection's state as it is, empty, to put back should a later one fail.
+	fresh := make([][]byte, 0, len(group))
+	for i, q := range group {
+		p := q.projection.(StatefulProjection)
+		var b bytes.Buffer
+		err := writeState(p, &b)
+		if err == nil {
+			fresh = append(fresh, b.Bytes())
+			err = readState(p, byName[q.name].Data)
+		}
+		if err != nil {
+			for j, done := range group[:i] {
+				if perr := readState(done.projection.(StatefulProjection), fresh[j]); perr != nil {
+					// A projection that cannot take back its own empty state is broken: it stops.
+					r.stopProjection(done, store.Event{}, fmt.Errorf("state: put back the empty state: %w", perr))
+				}
+			}
+			replay("not loaded", "projection", q.name, "err", err)
+			return
+		}
+	}
+	r.mu.Lock()
+	for _, q := range group {
+		q.pos, q.posID = ps.Position, ps.EventID
+	}
+	r.notifyLocked()
+	r.mu.Unlock()
+	r.stateSaved = ps.Position
+	r.logger.Info("eventsourcing: projections resume from their saved states", "position", ps.Position, "head", head)
+}
+
+// keepStates saves the group's states every r.stateInterval, and when the group's goroutine
+// asks (WithStateEvery), until ctx ends.
+func (r *Runner) keepStates(ctx context.Context, sk store.StateKeeper, group []*processor) {
+	t := time.NewTicker(r.stateInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-r.stateDue:
+		}
+		r.saveStates(ctx, sk, group, false)
+	}
+}
+
+// saveStates saves the group's states when it moved on since the last save and none of its
+// projections stopped; final is set for Run's save on its way out. Only the encoding holds
+// the group back (it takes stateMu, which the group's goroutine holds while it applies an
+// event); the write to the store does not.
+func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*processor, final bool) {
+	r.stateMu.Lock()
+	r.mu.Lock()
+	pos, id, ok := group[0].pos, group[0].posID, true
+	for _, q := range group {
+		ok = ok && !q.stopped && q.pos == pos
+	}
+	r.mu.Unlock()
+	if !ok || pos <= r.stateSaved || id == "" {
+		r.stateMu.Unlock()
+		return
+	}
+	ps := store.ProjectionStates{Position: pos, EventID: id, States: make([]store.ProjectionState, len(group))}
+	var err error
+	for i, q := range group {
+		p := q.projection.(StatefulProjection)
+		var b bytes.Buffer
+		if err = writeState(p, &b); err != nil {
+			err = fmt.Errorf("projection %s: %w", q.name, err)
+			break
+		}
+		ps.States[i] = store.ProjectionState{Name: q.name, Revision: p.StateRevision(), Data: b.Bytes()}
+	}
+	r.stateMu.Unlock()
+	if err == nil {
+		// Read after the states: a projection that read ahead of pos (CommandIndex) read no
+		// further than this head.
+		ps.Head, err = store.Head(ctx, r.store)
+		if err == nil {
+			ps.HeadEventID, err = eventIDAt(ctx, r.store, ps.Head)
+		}
+	}
+	if err == nil {
+		err = sk.SaveProjectionStates(ctx, ps)
+	}
+	if err != nil {
+		level, msg := slog.LevelWarn, "eventsourcing: projection states not saved; retrying at the next interval"
+		switch {
+		case final:
+			msg = "eventsourcing: projection states not saved as Run returned; the next Run replays the log from the states saved before"
+		case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
+			level = slog.LevelDebug // shutting down: Run saves once more on its way out
+		case r.stateFailing:
+			level = slog.LevelDebug // said once, not every interval
+		}
+		r.stateFailing = true
+		r.logger.Log(ctx, level, msg, "position", pos, "err", err)
+		return
+	}
+	if r.stateFailing {
+		r.stateFailing = false
+		r.logger.Info("eventsourcing: projection states saved again", "position", pos)
+	}
+	r.stateSaved = pos
+	r.logger.Debug("eventsourcing: projection states saved", "position", pos)
+}
+
+// stateApplied counts an event the shared group applied, and asks keepStates for a save
+// once WithStateEvery's count is reached. Called by the group's goroutine only.
+func (r *Runner) stateApplied() {
+	if r.stateEvery < 1 {
+		return
+	}
+	if r.sinceState++; r.sinceState >= r.stateEvery {
+		r.sinceState = 0
+		select {
+		case r.stateDue <- struct{}{}:
+		default: // a save is asked for already
+		}
+	}
+}
+
+// writeState calls WriteState, turning a panic into an error.
+func writeState(p StatefulProjection, b *bytes.Buffer) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("write state panicked: %v", v)
+		}
+	}()
+	return p.WriteState(b)
+}
+
+// readState calls ReadState, turning a panic into an error.
+func readState(p StatefulProjection, data []byte) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("read state panicked: %v", v)
+		}
+	}()
+	return p.ReadState(bytes.NewReader(data))
+}

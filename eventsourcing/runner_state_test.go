@@ -1,0 +1,331 @@
+package eventsourcing_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// idsProjection is a StatefulProjection that keeps the ids of the events it applied.
+type idsProjection struct {
+	name, rev string
+	failRead  bool // ReadState fails, after it decoded the state
+
+	mu      sync.Mutex
+	ids     []string
+	applied int // Apply calls in this process
+}
+
+func (p *idsProjection) Name() string          { return p.name }
+func (p *idsProjection) StateRevision() string { return p.rev }
+
+func (p *idsProjection) Apply(e store.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = append(p.ids, e.ID)
+	p.applied++
+	return nil
+}
+
+func (p *idsProjection) WriteState(w io.Writer) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return json.NewEncoder(w).Encode(p.ids)
+}
+
+func (p *idsProjection) ReadState(r io.Reader) error {
+	var ids []string
+	if err := json.NewDecoder(r).Decode(&ids); err != nil {
+		return err
+	}
+	if p.failRead {
+		return errors.New("cannot take this state")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = ids
+	return nil
+}
+
+func (p *idsProjection) state() ([]string, int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.ids), p.applied
+}
+
+// lockedBuffer is a log's output, written by the runner's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runUntilHead runs a Runner with the projections over s until they processed the log's
+// head, then stops it as a server does, and returns its log.
+func runUntilHead(t *testing.T, s store.Store, opts []eventsourcing.RunnerOption, ps ...eventsourcing.Projection) string {
+	t.Helper()
+	var logs lockedBuffer
+	opts = append([]eventsourcing.RunnerOption{eventsourcing.WithRunnerLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
+	r := eventsourcing.NewRunner(s, opts...)
+	for _, p := range ps {
+		r.AddProjection(p)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	head, err := store.Head(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := r.WaitFor(wctx, head); err != nil {
+		t.Fatalf("WaitFor(%d): %v\n%s", head, err, logs.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return logs.String()
+}
+
+func openJSONL(t *testing.T, dir string) *jsonl.Store {
+	t.Helper()
+	s, err := jsonl.Open(dir, jsonl.WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func appendN(t *testing.T, s store.Store, stream string, n int) {
+	t.Helper()
+	for i := range n {
+		if _, err := s.Append(context.Background(), stream, store.Any, store.EventData{Type: "T", Data: []byte(fmt.Sprintf(`{"n":%d}`, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ids(t *testing.T, s store.Store) []string {
+	t.Helper()
+	var out []string
+	for _, e := range readAll(t, s) {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func TestRunner_projectionStates(t *testing.T) {
+	// given a log of 10 events whose projections saved their states when Run ended, and 5
+	// events appended since
+	given := func(t *testing.T) (dir string) {
+		t.Helper()
+		dir = t.TempDir()
+		s := openJSONL(t, dir)
+		appendN(t, s, "a", 10)
+		runUntilHead(t, s, nil, &idsProjection{name: "a", rev: "1"}, &idsProjection{name: "b", rev: "1"})
+		appendN(t, s, "b", 5)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	t.Run("a restarted runner loads the states and applies only the events after them", func(t *testing.T) {
+		dir := given(t)
+		s := openJSONL(t, dir)
+		a, b := &idsProjection{name: "a", rev: "1"}, &idsProjection{name: "b", rev: "1"}
+		logs := runUntilHead(t, s, nil, a, b)
+		want := ids(t, s)
+		for _, p := range []*idsProjection{a, b} {
+			got, applied := p.state()
+			if !slices.Equal(got, want) || applied != 5 {
+				t.Errorf("projection %s holds %d ids (equal to the log's: %v) after %d Applies; want the log's %d after 5", p.name, len(got), slices.Equal(got, want), applied, len(want))
+			}
+		}
+		if !strings.Contains(logs, "projections resume from their saved states") {
+			t.Errorf("the log does not say the projections resumed:\n%s", logs)
+		}
+	})
+
+	for _, tc := range []struct {
+		name  string
+		alter func(t *testing.T, dir string, s *jsonl.Store)
+		projs func() []*idsProjection
+		log   string
+	}{
+		{name: "a state of another log is ignored", log: "of another log", alter: func(t *testing.T, _ string, s *jsonl.Store) {
+			ps, _, err := s.ProjectionStates(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps.EventID = "an event of another log"
+			if err := s.SaveProjectionStates(t.Context(), ps); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a state beyond the head is ignored", log: "beyond the log's head", alter: func(t *testing.T, _ string, s *jsonl.Store) {
+			ps, _, err := s.ProjectionStates(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps.Position, ps.Head = 99, 99
+			if err := s.SaveProjectionStates(t.Context(), ps); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a state of another revision is ignored", log: "of another revision", projs: func() []*idsProjection {
+			return []*idsProjection{{name: "a", rev: "1"}, {name: "b", rev: "2"}}
+		}},
+		{name: "states of other projections are ignored", log: "of other projections", projs: func() []*idsProjection {
+			return []*idsProjection{{name: "a", rev: "1"}, {name: "b", rev: "1"}, {name: "c", rev: "1"}}
+		}},
+		{name: "a damaged state is ignored", log: "unreadable", alter: func(t *testing.T, dir string, _ *jsonl.Store) {
+			path := filepath.Join(dir, jsonl.StateDir, jsonl.StateFile)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)-3] ^= 1
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a state that one projection fails to read leaves none half-loaded", log: "not loaded", projs: func() []*idsProjection {
+			return []*idsProjection{{name: "a", rev: "1"}, {name: "b", rev: "1", failRead: true}}
+		}},
+	} {
+		t.Run(tc.name+", and the log replayed", func(t *testing.T) {
+			dir := given(t)
+			s := openJSONL(t, dir)
+			if tc.alter != nil {
+				tc.alter(t, dir, s)
+			}
+			projs := []*idsProjection{{name: "a", rev: "1"}, {name: "b", rev: "1"}}
+			if tc.projs != nil {
+				projs = tc.projs()
+			}
+			var ps []eventsourcing.Projection
+			for _, p := range projs {
+				ps = append(ps, p)
+			}
+			logs := runUntilHead(t, s, nil, ps...)
+			want := ids(t, s)
+			for _, p := range projs {
+				if got, applied := p.state(); !slices.Equal(got, want) || applied != len(want) {
+					t.Errorf("projection %s holds %d ids (equal to the log's: %v) after %d Applies; want the log's %d after as many", p.name, len(got), slices.Equal(got, want), applied, len(want))
+				}
+			}
+			if !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, tc.log) || !strings.Contains(logs, "replaying the log from the start") {
+				t.Errorf("the log does not warn %q:\n%s", tc.log, logs)
+			}
+		})
+	}
+
+	t.Run("with states off none is loaded", func(t *testing.T) {
+		dir := given(t)
+		s := openJSONL(t, dir)
+		a := &idsProjection{name: "a", rev: "1"}
+		runUntilHead(t, s, []eventsourcing.RunnerOption{eventsourcing.WithStateInterval(-1)}, a, &idsProjection{name: "b", rev: "1"})
+		if _, applied := a.state(); applied != 15 {
+			t.Errorf("%d Applies, want the whole log's 15", applied)
+		}
+	})
+	t.Run("with no states saved the log is replayed, said at Info", func(t *testing.T) {
+		s := openJSONL(t, t.TempDir())
+		appendN(t, s, "a", 3)
+		logs := runUntilHead(t, s, nil, &idsProjection{name: "a", rev: "1"})
+		if !strings.Contains(logs, "level=INFO msg=\"eventsourcing: no projection states saved") || strings.Contains(logs, "level=WARN") {
+			t.Errorf("the log:\n%s", logs)
+		}
+	})
+}
+
+// failingStates is a JSONL store whose saves of projection states fail while fail is set,
+// and which reports each save's outcome on saved.
+type failingStates struct {
+	*jsonl.Store
+	mu    sync.Mutex
+	fail  bool
+	saved chan error
+}
+
+func (f *failingStates) SaveProjectionStates(ctx context.Context, ps store.ProjectionStates) error {
+	f.mu.Lock()
+	fail := f.fail
+	f.fail = false
+	f.mu.Unlock()
+	err := errors.New("disk full")
+	if !fail {
+		err = f.Store.SaveProjectionStates(ctx, ps)
+	}
+	select {
+	case f.saved <- err:
+	default:
+	}
+	return err
+}
+
+func TestRunner_projectionStatesSaved(t *testing.T) {
+	t.Run("every n events, and a failed save is retried while the projections go on", func(t *testing.T) {
+		s := &failingStates{Store: openJSONL(t, t.TempDir()), fail: true, saved: make(chan error, 1)}
+		a := &idsProjection{name: "a", rev: "1"}
+		var logs lockedBuffer
+		r := eventsourcing.NewRunner(s, eventsourcing.WithStateInterval(time.Hour), eventsourcing.WithStateEvery(3),
+			eventsourcing.WithRunnerLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		r.AddProjection(a)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+
+		appendN(t, s, "a", 3)
+		if err := <-s.saved; err == nil {
+			t.Fatal("the first save did not fail")
+		}
+		appendN(t, s, "a", 3)
+		if err := r.WaitFor(ctx, 6); err != nil {
+			t.Fatalf("the projection stood still after a failed save: %v", err)
+		}
+		if err := <-s.saved; err != nil {
+			t.Fatalf("the save after the failure: %v", err)
+		}
+		ps, ok, err := s.ProjectionStates(ctx)
+		if err != nil || !ok || ps.Position < 3 {
+			t.Fatalf("ProjectionStates = %+v, %v, %v; want a set at 3 or later", ps, ok, err)
+		}
+		if !strings.Contains(logs.String(), "projection states not saved") || !strings.Contains(logs.String(), "saved again") {
+			t.Errorf("the log does not tell the failure and the recovery:\n%s", logs.String())
+		}
+		cancel()
+		<-done
+	})
+}
