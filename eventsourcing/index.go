@@ -2,8 +2,9 @@ package eventsourcing
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
-	"hash/maphash"
 	"slices"
 	"sync"
 
@@ -31,13 +32,18 @@ type CommandRecord struct {
 // with the map's overhead, plus the stream's id and about 40 bytes a stream; no pointer per
 // command or stream. Lookup reads the rest back from the stream, O(the command's events),
 // and checks the command id there, so two ids with the same hash are told apart by the log.
+// The hash is keyed (SipHash-2-4, with a random key): ids chosen to collide are as hard to
+// find as under a random seed, and the key is written out with the index's state (it is a
+// StatefulProjection), so that a restart loads the index instead of reading the log again.
 type CommandIndex struct {
 	store store.Store
-	hash  func(id string) uint64 // a field so that a test can force collisions
+	hash  func(id string) uint64 // when set, used in place of sipHash under key: a test forces collisions with it
 	ids   keyedLock              // serialises the handling of one command id in this process
 	sem   chan struct{}          // serialises catch-up
 
 	mu      sync.RWMutex
+	key     [2]uint64          // the key of the ids' hashes (sipHash), random, or the one of a state read back
+	gen     uint64             // counts ReadState's replacements of the index, so that a lookup meanwhile looks again
 	starts  map[uint64]uint64  // id hash -> a command with that hash, as packed by pack
 	more    map[uint64][]start // further commands with a hash in starts, or that do not pack (rare)
 	streams streamNumbers
@@ -75,10 +81,11 @@ type batchEnd struct {
 
 // NewCommandIndex returns an empty index over s; it reads the log on first use.
 func NewCommandIndex(s store.Store) *CommandIndex {
-	seed := maphash.MakeSeed()
+	var k [16]byte
+	_, _ = rand.Read(k[:]) // never fails (crypto/rand)
 	return &CommandIndex{
 		store:   s,
-		hash:    func(id string) uint64 { return maphash.String(seed, id) },
+		key:     [2]uint64{binary.LittleEndian.Uint64(k[:8]), binary.LittleEndian.Uint64(k[8:])},
 		sem:     make(chan struct{}, 1),
 		starts:  make(map[uint64]uint64),
 		streams: newStreamNumbers(),
@@ -93,26 +100,58 @@ func (x *CommandIndex) Lookup(ctx context.Context, commandID string) (CommandRec
 
 // lookup is Lookup that also returns the command's events, as the store returns them.
 func (x *CommandIndex) lookup(ctx context.Context, commandID string) (CommandRecord, []store.Event, bool, error) {
-	if err := x.catchUp(ctx); err != nil {
-		return CommandRecord{}, nil, false, err
-	}
-	// The first use of the id is the candidate with the lowest position that the log says
-	// was written by this id; the others are other ids with the same hash, or later uses.
-	var (
-		first  CommandRecord
-		events []store.Event
-		found  bool
-	)
-	for _, c := range x.candidates(x.hash(commandID)) {
-		r, es, ok, err := x.read(ctx, commandID, c.stream, c.version)
-		if err != nil {
+	for {
+		gen := x.generation()
+		if err := x.catchUp(ctx); err != nil {
 			return CommandRecord{}, nil, false, err
 		}
-		if ok && (!found || r.Position < first.Position) {
-			first, events, found = r, es, true
+		cs, candGen := x.candidatesOf(commandID)
+		if candGen != gen {
+			// ReadState replaced the index after the catch-up, with one that may not have
+			// read as far: catch up again.
+			continue
 		}
+		// The first use of the id is the candidate with the lowest position that the log says
+		// was written by this id; the others are other ids with the same hash, or later uses.
+		var (
+			first  CommandRecord
+			events []store.Event
+			found  bool
+		)
+		for _, c := range cs {
+			r, es, ok, err := x.read(ctx, commandID, c.stream, c.version)
+			if err != nil {
+				return CommandRecord{}, nil, false, err
+			}
+			if ok && (!found || r.Position < first.Position) {
+				first, events, found = r, es, true
+			}
+		}
+		return first, events, found, nil
 	}
-	return first, events, found, nil
+}
+
+// generation returns x.gen.
+func (x *CommandIndex) generation() uint64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.gen
+}
+
+// hashLocked returns the hash of a command id; the caller holds mu (shared or not).
+func (x *CommandIndex) hashLocked(id string) uint64 {
+	if x.hash != nil {
+		return x.hash(id)
+	}
+	return sipHash(x.key, id)
+}
+
+// candidatesOf returns where the commands whose id hashes as commandID's start, and the
+// generation of the index they were found in.
+func (x *CommandIndex) candidatesOf(commandID string) ([]candidate, uint64) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.candidatesLocked(x.hashLocked(commandID)), x.gen
 }
 
 // candidate is a start with its stream's id.
@@ -125,6 +164,11 @@ type candidate struct {
 func (x *CommandIndex) candidates(h uint64) []candidate {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	return x.candidatesLocked(h)
+}
+
+// candidatesLocked is candidates with mu held.
+func (x *CommandIndex) candidatesLocked(h uint64) []candidate {
 	w, ok := x.starts[h]
 	more := x.more[h]
 	if !ok && len(more) == 0 {
@@ -241,7 +285,7 @@ func (x *CommandIndex) add(e store.Event) {
 		e.Version == prev.version+1 && e.Position == prev.position+1 {
 		return // no command id, or the next event of the same command
 	}
-	x.insert(x.hash(id), start{x.streams.number(e.StreamID), e.Version})
+	x.insert(x.hashLocked(id), start{x.streams.number(e.StreamID), e.Version})
 }
 
 // record indexes a command's own append right away, before the log is read again.
@@ -249,7 +293,7 @@ func (x *CommandIndex) record(id string, r CommandRecord) {
 	first := r.Position - store.Position(r.LastVersion-r.FirstVersion) // a batch's positions are consecutive
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.insert(x.hash(id), start{x.streams.number(r.StreamID), r.FirstVersion})
+	x.insert(x.hashLocked(id), start{x.streams.number(r.StreamID), r.FirstVersion})
 	if first == x.indexed+1 {
 		// The append directly follows what is indexed: the next catch-up need not read it
 		// back. (Positions have no gaps, so nothing was skipped.)

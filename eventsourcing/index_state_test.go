@@ -1,0 +1,74 @@
+package eventsourcing_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/eventsourcing"
+)
+
+func TestCommandIndex_state(t *testing.T) {
+	t.Run("a command retried after a restart from a state is a duplicate, and a new one writes", func(t *testing.T) {
+		// given commands handled and their index saved with the read models when Run ended
+		dir := t.TempDir()
+		s := openJSONL(t, dir)
+		x := eventsourcing.NewCommandIndex(s)
+		h := newCounterHandler(s, eventsourcing.WithCommandIndex(x))
+		first := make(map[string]eventsourcing.Result)
+		for i := range 20 {
+			id := fmt.Sprintf("cmd-%d", i)
+			first[id] = mustHandle(t, h, tick{ID: fmt.Sprint(i % 3)}, eventsourcing.Meta{CommandID: id})
+		}
+		runUntilHead(t, s, nil, x)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// when the process restarts and loads the state
+		s = openJSONL(t, dir)
+		x = eventsourcing.NewCommandIndex(s)
+		h = newCounterHandler(s, eventsourcing.WithCommandIndex(x))
+		logs := runUntilHead(t, s, nil, x)
+		if !strings.Contains(logs, "projections resume from their saved states") {
+			t.Fatalf("the index was not loaded:\n%s", logs)
+		}
+
+		// then each command retried is a duplicate with its first result, and a new one writes
+		for i := range 20 {
+			id := fmt.Sprintf("cmd-%d", i)
+			want := first[id]
+			got := mustHandle(t, h, tick{ID: fmt.Sprint(i % 3)}, eventsourcing.Meta{CommandID: id})
+			if !got.Duplicate || got.Position != want.Position || got.StreamID != want.StreamID {
+				t.Errorf("command %s retried: %+v; want a duplicate of %+v", id, got, want)
+			}
+		}
+		if got := mustHandle(t, h, tick{ID: "0"}, eventsourcing.Meta{CommandID: "new"}); got.Duplicate {
+			t.Errorf("a new command id after the restart: %+v, want written", got)
+		}
+	})
+
+	t.Run("a damaged state is refused and leaves the index as it was", func(t *testing.T) {
+		s := newStore(t)
+		x := eventsourcing.NewCommandIndex(s)
+		h := newCounterHandler(s, eventsourcing.WithCommandIndex(x))
+		mustHandle(t, h, tick{ID: "1"}, eventsourcing.Meta{CommandID: "a"})
+		var b bytes.Buffer
+		if err := x.WriteState(&b); err != nil {
+			t.Fatal(err)
+		}
+		y := eventsourcing.NewCommandIndex(s)
+		for _, bad := range [][]byte{b.Bytes()[:b.Len()-1], append(bytes.Clone(b.Bytes()), 7)} {
+			if err := y.ReadState(bytes.NewReader(bad)); err == nil {
+				t.Errorf("ReadState of %d bytes of %d: nil error", len(bad), b.Len())
+			}
+		}
+		if err := y.ReadState(bytes.NewReader(b.Bytes())); err != nil {
+			t.Fatalf("ReadState: %v", err)
+		}
+		if r, ok, err := y.Lookup(t.Context(), "a"); err != nil || !ok || r.StreamID != "counter-1" {
+			t.Errorf("Lookup(a) after ReadState = %+v, %v, %v", r, ok, err)
+		}
+	})
+}
