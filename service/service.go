@@ -39,6 +39,7 @@ type config struct {
 	maxRetries int
 	observer   eventsourcing.CommandObserver
 	snapEvery  int
+	stateEvery time.Duration
 }
 
 // WithLogger sets the logger of the service, its handlers and its runner (default: slog.Default()).
@@ -79,6 +80,17 @@ func WithMaxRetries(n int) Option {
 // eventsourcing.WithSnapshotWriteBudget). Off by default; every < 1 keeps it off.
 func WithSnapshots(every int) Option {
 	return func(c *config) { c.snapEvery = max(every, 0) }
+}
+
+// WithStateInterval sets how often the read models' and the command index's in-memory states
+// are saved beside the log, over a store that keeps them (the JSONL store), so that a restart
+// loads them instead of replaying the log from its first event (see eventsourcing.Runner and
+// eventsourcing.WithStateInterval); they are saved once more when Run ends. On by default,
+// every eventsourcing.DefaultStateInterval; d < 0 turns them off (none is saved or loaded);
+// d == 0 keeps the default. The PostgreSQL and memory stores keep none: their read models
+// replay the log at every start.
+func WithStateInterval(d time.Duration) Option {
+	return func(c *config) { c.stateEvery = d }
 }
 
 // Service is the restaurant application over one store. Its methods are safe for concurrent use.
@@ -131,7 +143,7 @@ func New(st store.Store, opts ...Option) *Service {
 		}, hopts...),
 		restaurantRM: readmodel.NewRestaurants(readmodel.WithDecoded(decoded)),
 		orderRM:      readmodel.NewOrders(readmodel.WithDecoded(decoded)),
-		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger)),
+		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger), eventsourcing.WithStateInterval(cfg.stateEvery)),
 	}
 	s.runner.AddProjection(s.restaurantRM)
 	s.runner.AddProjection(s.orderRM)

@@ -43,6 +43,7 @@ func TestParseConfig_defaults(t *testing.T) {
 		Playground:         true,
 		PersistedQueries:   1000,
 		SnapshotEvery:      1000,
+		StateInterval:      time.Minute,
 		SecurityConfig:     defaultSecurity(),
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -163,6 +164,8 @@ func TestParseConfig_boundaryValuesAccepted(t *testing.T) {
 		{"no shutdown delay", []string{"--shutdown-delay", "0s"}, func(c Config) (any, any) { return c.ShutdownDelay, time.Duration(0) }},
 		{"persisted queries off", []string{"--persisted-queries", "0"}, func(c Config) (any, any) { return c.PersistedQueries, 0 }},
 		{"snapshots off", []string{"--snapshot-every", "0"}, func(c Config) (any, any) { return c.SnapshotEvery, 0 }},
+		{"read-model states off", []string{"--state-interval", "0s"}, func(c Config) (any, any) { return c.StateInterval, time.Duration(0) }},
+		{"read-model states every 10s", []string{"--state-interval", "10s"}, func(c Config) (any, any) { return c.StateInterval, 10 * time.Second }},
 		{"one retry", []string{"--max-retries", "1"}, func(c Config) (any, any) { return c.MaxRetries, 1 }},
 	}
 	for _, tt := range tests {
@@ -234,6 +237,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"zero shutdown timeout", []string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
 		{"negative persisted queries", []string{"--persisted-queries=-1"}, nil, "--persisted-queries"},
 		{"negative snapshot interval", []string{"--snapshot-every=-1"}, nil, "--snapshot-every"},
+		{"negative state interval", []string{"--state-interval=-1s"}, nil, "--state-interval"},
 		{"empty address", []string{"--addr", ""}, nil, "--addr"},
 		{"address without a port", []string{"--addr", "nonsense"}, nil, "--addr"},
 		{"address with an empty port", []string{"--addr", "127.0.0.1:"}, nil, "--addr"},
@@ -276,6 +280,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"shutdown-delay", "-1s", nil},
 		{"persisted-queries", "-1", nil},
 		{"snapshot-every", "-5", nil},
+		{"state-interval", "-1m", nil},
 		{"log-format", "xml", nil},
 		{"allowed-origins", "app.example.com", nil},
 		{"auth-tokens", "short", nil},

@@ -212,6 +212,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// stateInterval is the service's state interval for --state-interval: 0 (off) is < 0 there.
+func stateInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // graphPath is the GraphQL endpoint's route.
 const graphPath = "/graphql"
 
@@ -223,6 +231,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		service.WithConsistencyTimeout(m.Config.ConsistencyTimeout),
 		service.WithMaxRetries(m.Config.MaxRetries),
 		service.WithSnapshots(m.Config.SnapshotEvery),
+		service.WithStateInterval(stateInterval(m.Config.StateInterval)),
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	m.streams.ended = m.streamEnded

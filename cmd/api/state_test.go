@@ -1,0 +1,84 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/eventgraph/eventgraph/store/jsonl"
+)
+
+// readModels is a query of both read models, by restaurant, by status and with a cursor.
+const readModels = `query($p: Int64, $after: String) {
+	restaurants(first: 1, minPosition: $p) { totalCount nodes { id name version menu { menuItems { menuItemId } } } pageInfo { hasNextPage endCursor } }
+	byRestaurant: orders(restaurantId: "r1", first: 2, minPosition: $p) { totalCount nodes { id restaurantId status version menuItems { menuItemId price } } pageInfo { hasNextPage endCursor } }
+	prepared: orders(status: PREPARED, minPosition: $p) { totalCount nodes { id status } }
+	next: orders(first: 2, after: $after, minPosition: $p) { totalCount nodes { id status } pageInfo { hasNextPage endCursor } }
+	order(id: "o1", minPosition: $p) { id status version }
+}`
+
+// A server stopped gracefully saves its read models' states in DIR/readmodels, and the
+// next one starts from them: its log says so, its queries answer as before (with a cursor
+// given out before the restart), and a command retried with its command id is a duplicate.
+func TestMain_readModelStates(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	m1, _ := startMain(t, "--data", dir)
+	c := newClient(t, m1.URL()+"/graphql")
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Da Mario", "menu": menu("pizza", "pasta")}})
+	gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r2", "name": "Chez Paul", "menu": menu("soup")}})
+	var last result
+	for i, o := range []struct{ id, restaurant, item string }{{"o1", "r1", "pizza"}, {"o2", "r2", "soup"}, {"o3", "r1", "pasta"}, {"o4", "r1", "pizza"}, {"o5", "r2", "soup"}} {
+		in := map[string]any{"restaurantId": o.restaurant, "orderId": o.id, "menuItemIds": []string{o.item}, "commandId": "place-" + o.id}
+		last = decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": in})).PlaceOrder
+		if i == 0 {
+			gql(t, c, `query($p: Int64) { order(id: "o1", minPosition: $p) { id } }`, map[string]any{"p": last.Position})
+			gql(t, c, markPrepared, map[string]any{"in": map[string]any{"id": "o1"}})
+		}
+	}
+	// minPosition waits for the saga's CreateOrders of the placements up to head too.
+	head := decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `query { status { head } }`, nil)).Status.Head
+	first := gql(t, c, readModels, map[string]any{"p": head})
+	cursor := decode[struct {
+		ByRestaurant struct{ PageInfo struct{ EndCursor string } }
+	}](t, first).ByRestaurant.PageInfo.EndCursor
+	before := gql(t, c, readModels, map[string]any{"p": head, "after": cursor})
+	head = decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `query { status { head } }`, nil)).Status.Head
+	if err := m1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, jsonl.StateDir, jsonl.StateFile)); err != nil || fi.Size() == 0 {
+		t.Fatalf("the states file after a graceful stop: %v, %v", fi, err)
+	}
+
+	m2, logs := startMain(t, "--data", dir)
+	c = newClient(t, m2.URL()+"/graphql")
+	after := gql(t, c, readModels, map[string]any{"p": head, "after": cursor})
+	if !jsonEqual(t, before, after) {
+		t.Errorf("after the restart the read models answer\n%s\nwant, as before it,\n%s", after, before)
+	}
+	again := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": map[string]any{
+		"restaurantId": "r2", "orderId": "o5", "menuItemIds": []string{"soup"}, "commandId": "place-o5"}})).PlaceOrder
+	if !again.Duplicate || again.Position != last.Position {
+		t.Errorf("a command retried after the restart: %+v; want a duplicate of %+v", again, last)
+	}
+	if !strings.Contains(logs.String(), "projections resume from their saved states") || strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("the restarted server's log does not say the read models resumed from their states, or warns:\n%s", logs)
+	}
+}
+
+// jsonEqual reports whether two JSON documents hold the same value.
+func jsonEqual(t *testing.T, a, b json.RawMessage) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
