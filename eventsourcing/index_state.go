@@ -66,7 +66,7 @@ func (x *CommandIndex) ReadState(r io.Reader) error {
 		}
 	}
 	nstarts := br.Count(math.MaxInt32)
-	starts := make(map[uint64]uint64, min(nstarts, 1<<20))
+	starts := make(map[uint64]uint64, br.Prealloc(nstarts))
 	for i := 0; i < nstarts && br.Err() == nil; i++ {
 		h, w := br.Uint(), br.Uint()
 		if unpack(w).stream >= n {

@@ -59,9 +59,9 @@ func (m *Restaurants) ReadState(r io.Reader) error {
 	br := binstate.NewReader(r)
 	last := store.Position(br.Int())
 	n := br.Count(maxItems)
-	byID := make(map[string]int, min(n, 1<<16))
-	list := make([]Restaurant, 0, min(n, 1<<16))
-	created := make([]store.Position, 0, min(n, 1<<16))
+	byID := make(map[string]int, br.Prealloc(n))
+	list := make([]Restaurant, 0, br.Prealloc(n))
+	created := make([]store.Position, 0, br.Prealloc(n))
 	for i := 0; i < n && br.Err() == nil; i++ {
 		r := Restaurant{ID: br.String(), Name: br.String(), Menu: readMenu(br)}
 		r.Version, r.Position = store.Version(br.Int()), store.Position(br.Int())
@@ -108,7 +108,7 @@ func readItems(r *binstate.Reader) []restaurant.MenuItem {
 	if n == 0 {
 		return nil
 	}
-	items := make([]restaurant.MenuItem, 0, min(n, 1<<10))
+	items := make([]restaurant.MenuItem, 0, r.Prealloc(n))
 	for i := 0; i < n && r.Err() == nil; i++ {
 		items = append(items, restaurant.MenuItem{MenuItemID: r.String(), Name: r.String(), Price: r.String()})
 	}
@@ -161,6 +161,10 @@ func (m *Orders) ReadState(r io.Reader) error {
 	fresh := NewOrders()
 	fresh.last = store.Position(br.Int())
 	n := br.Count(maxItems)
+	fresh.byID = make(map[string]int, br.Prealloc(n))
+	fresh.list = make([]Order, 0, br.Prealloc(n))
+	fresh.created = make([]store.Position, 0, br.Prealloc(n))
+	fresh.all.seqs = make([]int, 0, br.Prealloc(n))
 	for seq := 0; seq < n && br.Err() == nil; seq++ {
 		o := Order{ID: br.String(), RestaurantID: br.String()}
 		o.MenuItems = fresh.items.get(readItems(br))

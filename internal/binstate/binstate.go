@@ -71,11 +71,23 @@ func (w *Writer) Flush() error {
 // and Err returns it.
 type Reader struct {
 	r   *bufio.Reader
+	src io.Reader
 	err error
 }
 
 // NewReader returns a Reader of r.
-func NewReader(r io.Reader) *Reader { return &Reader{r: bufio.NewReaderSize(r, 64<<10)} }
+func NewReader(r io.Reader) *Reader { return &Reader{r: bufio.NewReaderSize(r, 64<<10), src: r} }
+
+// Prealloc returns how many of n items, each of at least one byte, to make room for at
+// once: n when the bytes left (known when the reader has a Len method, as a bytes.Reader
+// has) hold them, else fewer, so that a damaged count does not allocate much before the
+// reads fail.
+func (r *Reader) Prealloc(n int) int {
+	if l, ok := r.src.(interface{ Len() int }); ok {
+		return max(min(n, l.Len()+r.r.Buffered()), 0)
+	}
+	return max(min(n, 1<<16), 0)
+}
 
 // Uint reads an unsigned varint.
 func (r *Reader) Uint() uint64 {
