@@ -42,6 +42,8 @@ type write struct {
 //     every acknowledged one (a duplicate with the first answer: the command index survived);
 //   - the saga finishes what the killed server left: every order placed gets exactly one
 //     OrderCreated, and the read models, rebuilt from the log, agree with it;
+//   - with --state-interval, the new server loads the read models' states the killed one
+//     saved last (it may have died in a save) and replays only the log after them;
 //   - every restaurant's state is whole, whether the handler folds its stream from the start
 //     or from a snapshot the killed server saved (and the events after it): each order placed
 //     there is ALREADY_EXISTS when placed again, and a new order gets the next version.
@@ -60,6 +62,9 @@ func TestBinary_killMidLoad(t *testing.T) {
 	}{
 		{"jsonl", jsonlStore, nil},
 		{"jsonl, snapshots every 2 events", jsonlStore, snapshotEvery2},
+		// The killed server saves its read models' states all the time, and may die in a
+		// save: the new one loads the last whole one and replays the log after it.
+		{"jsonl, read-model states every 5ms", jsonlStore, []string{"--state-interval", "5ms"}},
 		{"postgres", postgresStore, nil},
 		{"postgres, snapshots every 2 events", postgresStore, snapshotEvery2},
 	} {
@@ -91,7 +96,7 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 		}
 	}
 
-	m, _ := startMain(t, args...)
+	m, logs := startMain(t, args...)
 	c = newClient(t, m.URL()+"/graphql")
 	unanswered, committed := resend(t, c, writes)
 	t.Logf("%d writes acknowledged and %d events delivered to the subscriber before the kill; of the %d writes it left unanswered, %d had been committed",
@@ -103,6 +108,10 @@ func killMidLoad(t *testing.T, bin, snapshotDir string, args ...string) {
 	head := checkSaga(t, ctx, c, logged)
 	checkReadModels(t, c, logged, head)
 	checkStates(t, ctx, c, logged)
+	// The read models have caught up (checkReadModels waited for them): they loaded first.
+	if slices.Contains(args, "--state-interval") && !strings.Contains(logs.String(), "projections resume from their saved states") {
+		t.Errorf("the new server did not load the read models' states the killed one saved:\n%s", logs)
+	}
 }
 
 // loggedEvent is what the checks of TestBinary_killMidLoad read of an event.
