@@ -1,9 +1,12 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -113,6 +116,35 @@ func BenchmarkRestart(b *testing.B) {
 			b.StartTimer()
 			for b.Loop() {
 				restart(b, dir, head)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, jsonl.StateDir, jsonl.StateFile)); err == nil {
+				b.ReportMetric(float64(fi.Size()), "state-bytes")
+			}
+		})
+		// The pause of the read models at each save: encoding the restaurants' and orders'
+		// states (the command index's is written alongside).
+		b.Run(fmt.Sprintf("events=%d/write-states", n), func(b *testing.B) {
+			st, err := jsonl.Open(dir, jsonl.WithNoSync())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			svc := service.New(st, service.WithLogger(slog.New(slog.DiscardHandler)))
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- svc.Run(ctx) }()
+			defer func() { cancel(); <-done }()
+			if err := svc.WaitFor(ctx, head); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := svc.Restaurants().WriteState(&buf); err != nil {
+					b.Fatal(err)
+				}
+				if err := svc.Orders().WriteState(&buf); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
