@@ -22,6 +22,9 @@
 // again. Over a store that keeps none, and for what a crash left after the last checkpoint,
 // a saga reads again what it had read: a command it rejected then (which wrote nothing) is decided
 // again, against the stream as it is by then, and written if the decider accepts it now.
+// Over a store that keeps projections' states (store.StateKeeper: the JSONL store), the
+// Runner saves the states of its plain projections when each is a StatefulProjection (the
+// read models, the CommandIndex), and a restart loads them and reads only the log after them.
 // Where a rejection must stand, let the decider record it as an event rather than return an
 // error. Likewise a saga must react to an old event with the commands it reacted with
 // before: another command under the same derived id fails with ErrCommandIDReused. Watch

@@ -23,6 +23,12 @@
 // against the log before it trusts the state (see store.Snapshot), so snapshots that outlive
 // their events, after a backup of the log was restored, say, are not used.
 //
+// Once projections' states were saved (see Store.SaveProjectionStates), the directory also
+// holds readmodels/states (StateDir, StateFile): a line of JSON (the position and event id
+// the states reflect, the head and its event id, and each state's name, revision, size and
+// CRC-32C checksum), then the states' bytes. It is replaced whole, as a snapshot file is, and
+// is a cache too: a reader checks the checksums, and the Runner the event ids against the log.
+//
 // OpenReadOnly opens a log for tools that copy or inspect it: it creates, writes and cuts
 // nothing (a torn tail stays in place, unread), takes a shared lock on an existing LOCK so
 // that it fails while a writer holds the directory and a writer cannot start meanwhile,
@@ -30,8 +36,8 @@
 //
 // Backup copies a log's whole commits into another directory, also while a Store writes it,
 // checked, synced and renamed into place; Restore puts such a copy in place of a directory's
-// log with the directory's lock held, moving the log, checkpoints.json and snapshots/ it
-// replaces aside rather than deleting them. cmd/eventlog's backup and restore run them.
+// log with the directory's lock held, moving the log, checkpoints.json, snapshots/ and
+// readmodels/ it replaces aside rather than deleting them. cmd/eventlog's backup and restore run them.
 //
 // # Line format
 //
