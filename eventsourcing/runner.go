@@ -283,6 +283,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				}
 			})
 		case p.kind == KindProjection:
+			// In projections, which share the subscription started below.
 		default:
 			wg.Go(func() { r.runProcessor(ctx, []*processor{p}) })
 		}
