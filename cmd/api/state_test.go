@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventgraph/eventgraph/graph/graphtest"
 	"github.com/eventgraph/eventgraph/store/jsonl"
 )
 
@@ -21,7 +22,8 @@ const readModels = `query($p: Int64, $after: String) {
 
 // A server stopped gracefully saves its read models' states in DIR/readmodels, and the
 // next one starts from them: its log says so, its queries answer as before (with a cursor
-// given out before the restart), and a command retried with its command id is a duplicate.
+// given out before the restart; a restaurant's order changes after a position, which the
+// orders read model finds in its state), and a command retried with its command id is a duplicate.
 func TestMain_readModelStates(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	m1, _ := startMain(t, "--data", dir)
@@ -44,6 +46,7 @@ func TestMain_readModelStates(t *testing.T) {
 		ByRestaurant struct{ PageInfo struct{ EndCursor string } }
 	}](t, first).ByRestaurant.PageInfo.EndCursor
 	before := gql(t, c, readModels, map[string]any{"p": head, "after": cursor})
+	changesBefore := orderChanges(t, c, 4) // r1's orders o1, o3 and o4 created, o1 prepared
 	head = decode[struct{ Status struct{ Head int64 } }](t, gql(t, c, `query { status { head } }`, nil)).Status.Head
 	if err := m1.Close(); err != nil {
 		t.Fatal(err)
@@ -57,6 +60,9 @@ func TestMain_readModelStates(t *testing.T) {
 	after := gql(t, c, readModels, map[string]any{"p": head, "after": cursor})
 	if !jsonEqual(t, before, after) {
 		t.Errorf("after the restart the read models answer\n%s\nwant, as before it,\n%s", after, before)
+	}
+	if changes := orderChanges(t, c, 4); !slicesEqualJSON(t, changes, changesBefore) {
+		t.Errorf("after the restart orderChanged(restaurantId: r1, afterPosition: 0) sends\n%s\nwant, as before it,\n%s", changes, changesBefore)
 	}
 	again := decode[struct{ PlaceOrder result }](t, gql(t, c, placeOrder, map[string]any{"in": map[string]any{
 		"restaurantId": "r2", "orderId": "o5", "menuItemIds": []string{"soup"}, "commandId": "place-o5"}})).PlaceOrder
@@ -81,4 +87,38 @@ func jsonEqual(t *testing.T, a, b json.RawMessage) bool {
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return string(xb) == string(yb)
+}
+
+// orderChanges returns the first n changes orderChanged(restaurantId: "r1", afterPosition: 0)
+// sends over Server-Sent Events.
+func orderChanges(t *testing.T, c *graphtest.Client, n int) []json.RawMessage {
+	t.Helper()
+	ctx := testCtx(t)
+	sub, err := c.SubscribeSSE(ctx, `subscription { orderChanged(restaurantId: "r1", afterPosition: 0) { id status version position } }`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var out []json.RawMessage
+	for range n {
+		r, err := sub.Next(ctx)
+		if err != nil || len(r.Errors) > 0 {
+			t.Fatalf("orderChanged: %v, %v", r, err)
+		}
+		out = append(out, r.Data)
+	}
+	return out
+}
+
+func slicesEqualJSON(t *testing.T, a, b []json.RawMessage) bool {
+	t.Helper()
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !jsonEqual(t, a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
