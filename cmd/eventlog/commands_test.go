@@ -165,3 +165,37 @@ func TestRestore_aBackupAfterMoreWasWritten(t *testing.T) {
 		t.Fatalf("the log kept aside differs from the replaced one (%v)", err)
 	}
 }
+
+// TestRun_restoreUsage: restore's usage names everything a restore moves aside (the read
+// models' states were moved and not named).
+func TestRun_restoreUsage(t *testing.T) {
+	backup, dir := newLog(t), newLog(t)
+	if err := os.WriteFile(filepath.Join(dir, jsonl.CheckpointFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{jsonl.SnapshotDir, jsonl.StateDir} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runIn("restore", backup, dir)
+	if code != exitOK {
+		t.Fatalf("restore: exit %d, stderr %q", code, errOut)
+	}
+	usage, _ := synopsis("restore")
+	moved := 0
+	for _, line := range strings.Split(out, "\n") {
+		p, ok := strings.CutPrefix(line, "  moved aside: ")
+		if !ok {
+			continue
+		}
+		moved++
+		name, _, _ := strings.Cut(filepath.Base(p), ".replaced-")
+		if name != jsonl.LogFile && !strings.Contains(usage, name) {
+			t.Errorf("restore moved %s aside; its usage does not name %s:\n%s", p, name, usage)
+		}
+	}
+	if moved != 4 {
+		t.Errorf("restore moved %d paths aside, want the log, checkpoints, snapshots and states:\n%s", moved, out)
+	}
+}

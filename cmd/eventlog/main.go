@@ -12,8 +12,9 @@
 // backup runs jsonl.Backup, also while a server writes the log: the copy holds the commits
 // finished before it began, none in flight, and never replaces a log DEST holds already.
 // restore runs jsonl.Restore: refused while a server holds DIR, it checks the backup, puts
-// its whole commits in place and moves DIR's log, checkpoints and snapshots aside. A
-// restore that fails lists on stderr what it moved aside and could not put back.
+// its whole commits in place and moves DIR's log, checkpoints, snapshots and read models'
+// states aside. A restore that fails lists on stderr what it moved aside and could not put
+// back.
 //
 // verify runs jsonl.Verify: it names the byte offset and line of any damage, with the
 // number of events in the whole commits before it (and says so when the damaged line ends

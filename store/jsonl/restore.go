@@ -119,7 +119,7 @@ func restore(ctx context.Context, backup, dir string, dirMade func()) (_ Report,
 	return rep, moved, err
 }
 
-// moveAside moves dir's checkpoints, snapshots and log aside with suffix, renames tmp, the
+// moveAside moves dir's checkpoints, snapshots, projections' states and log aside with suffix, renames tmp, the
 // restored log, into place as final, and returns the new paths of what it moved. When it
 // fails before the restored log is in place it puts back what it moved (Windows refuses to
 // rename over a log that another handle holds open, a backup's or a verify's, which take no
