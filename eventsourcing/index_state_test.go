@@ -72,3 +72,37 @@ func TestCommandIndex_state(t *testing.T) {
 		}
 	})
 }
+
+// TestCommandIndex_stateMidBatch: an index saved after any event of a command of three
+// events, the middle ones included (where the next event read looks like a command's first),
+// answers the command retried after ReadState as a duplicate of its first use.
+func TestCommandIndex_stateMidBatch(t *testing.T) {
+	s := newStore(t)
+	h := newCounterHandler(s, eventsourcing.WithCommandIndex(eventsourcing.NewCommandIndex(s)))
+	mustHandle(t, h, createCounter{ID: "a"}, eventsourcing.Meta{CommandID: "c0"})
+	want := mustHandle(t, h, addToCounter{ID: "a", N: 3}, eventsourcing.Meta{CommandID: "c1"})
+	events := readAll(t, s)
+	for cut := 1; cut <= len(events); cut++ {
+		x := eventsourcing.NewCommandIndex(s)
+		for _, e := range events[:cut] {
+			_ = x.Apply(e)
+		}
+		var b bytes.Buffer
+		if err := x.WriteState(&b); err != nil {
+			t.Fatal(err)
+		}
+		y := eventsourcing.NewCommandIndex(s)
+		if err := y.ReadState(&b); err != nil {
+			t.Fatal(err)
+		}
+		h := newCounterHandler(s, eventsourcing.WithCommandIndex(y))
+		got := mustHandle(t, h, addToCounter{ID: "a", N: 3}, eventsourcing.Meta{CommandID: "c1"})
+		if !got.Duplicate || got.Position != want.Position || got.Version != want.Version {
+			t.Errorf("cut %d: %+v, want a duplicate of %+v", cut, got, want)
+		}
+		r, ok, err := y.Lookup(t.Context(), "c1")
+		if err != nil || !ok || r.FirstVersion != 2 || r.LastVersion != 4 {
+			t.Errorf("cut %d: Lookup = %+v %v %v", cut, r, ok, err)
+		}
+	}
+}
