@@ -250,6 +250,45 @@ func TestRunner_projectionStates(t *testing.T) {
 		})
 	}
 
+	t.Run("states saved with a head the log was cut back below (a torn tail) are ignored, and the log replayed", func(t *testing.T) {
+		// given states at 10 saved with the head at 15 (as when the command index read ahead)
+		dir := given(t)
+		s := openJSONL(t, dir)
+		ps, _, err := s.ProjectionStates(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := ids(t, s)
+		ps.Head, ps.HeadEventID = 15, all[14]
+		if err := s.SaveProjectionStates(t.Context(), ps); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// when the log loses its last 3 events, between the states' position and their head
+		path := filepath.Join(dir, jsonl.LogFile)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.SplitAfter(b, []byte("\n"))
+		if err := os.WriteFile(path, bytes.Join(lines[:12], nil), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s = openJSONL(t, dir)
+		a, bp := &idsProjection{name: "a", rev: "1"}, &idsProjection{name: "b", rev: "1"}
+		logs := runUntilHead(t, s, nil, a, bp)
+		// then the projections replay the 12 events left
+		for _, p := range []*idsProjection{a, bp} {
+			if got, applied := p.state(); !slices.Equal(got, all[:12]) || applied != 12 {
+				t.Errorf("projection %s holds %d ids after %d Applies; want the 12 left after as many", p.name, len(got), applied)
+			}
+		}
+		if !strings.Contains(logs, "beyond the log's head") {
+			t.Errorf("the log does not warn of states beyond the head:\n%s", logs)
+		}
+	})
 	t.Run("with states off none is loaded", func(t *testing.T) {
 		dir := given(t)
 		s := openJSONL(t, dir)
