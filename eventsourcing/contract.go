@@ -70,13 +70,15 @@ type StatefulProjection interface {
 	// (the log is replayed instead).
 	StateRevision() string
 	// WriteState writes the whole state to w. A Runner calls it between two Applies, from
-	// the goroutine that calls Apply, so that the states of its projections agree; the read
-	// model's readers may go on meanwhile. An error fails this save only: the Runner logs
-	// it and saves again later.
+	// a goroutine of its own while it holds back the one that calls Apply (never during an
+	// Apply, and ordered with them as by a mutex), so that the states of its projections
+	// agree; the read model's readers may go on meanwhile. An error fails this save only:
+	// the Runner logs it and saves again later.
 	WriteState(w io.Writer) error
 	// ReadState replaces the whole state with the one in r, as WriteState of this revision
 	// wrote it (r holds exactly those bytes). A Runner calls it at start, before the first
-	// Apply. It fails for bytes it cannot decode, and then leaves the state as it was: a
-	// state that fails half-way never leaves a read model half-filled.
+	// Apply; the read model's readers may already be reading it. It fails for bytes it
+	// cannot decode, and then leaves the state as it was: a state that fails half-way never
+	// leaves a read model half-filled.
 	ReadState(r io.Reader) error
 }
