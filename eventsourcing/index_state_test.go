@@ -2,8 +2,10 @@ package eventsourcing_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
@@ -103,6 +105,54 @@ func TestCommandIndex_stateMidBatch(t *testing.T) {
 		r, ok, err := y.Lookup(t.Context(), "c1")
 		if err != nil || !ok || r.FirstVersion != 2 || r.LastVersion != 4 {
 			t.Errorf("cut %d: Lookup = %+v %v %v", cut, r, ok, err)
+		}
+	}
+}
+
+// TestCommandIndex_stateSavedUnderLoad: commands handled while the runner saves the index's
+// state after every event (the index reading ahead of the runner through lookups, or behind
+// it while a catch-up runs), then a restart from the last state: every command retried is a
+// duplicate of its first use.
+func TestCommandIndex_stateSavedUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	s := openJSONL(t, dir)
+	x := eventsourcing.NewCommandIndex(s)
+	h := newCounterHandler(s, eventsourcing.WithCommandIndex(x))
+	r := eventsourcing.NewRunner(s, eventsourcing.WithStateEvery(1))
+	r.AddProjection(x)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	mustHandle(t, h, createCounter{ID: "c"}, eventsourcing.Meta{CommandID: "create"})
+	first := make([]eventsourcing.Result, 200)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(first); i += 4 {
+				first[i] = mustHandle(t, h, addToCounter{ID: "c", N: 1 + i%3}, eventsourcing.Meta{CommandID: fmt.Sprint("add-", i)})
+			}
+		})
+	}
+	wg.Wait()
+	// Closed before Run ends, as by a crash: the last state saved is one the runner saved
+	// while the commands were handled, not one of the whole log.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+
+	s = openJSONL(t, dir)
+	x = eventsourcing.NewCommandIndex(s)
+	h = newCounterHandler(s, eventsourcing.WithCommandIndex(x))
+	logs := runUntilHead(t, s, nil, x)
+	if !strings.Contains(logs, "projections resume from their saved states") {
+		t.Fatalf("the index was not loaded:\n%s", logs)
+	}
+	for i, want := range first {
+		got := mustHandle(t, h, addToCounter{ID: "c", N: 1 + i%3}, eventsourcing.Meta{CommandID: fmt.Sprint("add-", i)})
+		if !got.Duplicate || got.Position != want.Position || got.Version != want.Version {
+			t.Errorf("add-%d retried: %+v; want a duplicate of %+v", i, got, want)
 		}
 	}
 }
