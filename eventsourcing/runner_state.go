@@ -193,15 +193,17 @@ func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*
 	}
 	if err != nil {
 		level, msg := slog.LevelWarn, "eventsourcing: projection states not saved; retrying at the next interval"
+		// Shutting down: Run saves once more on its way out, and that save is no recovery.
+		shutdown := !final && (errors.Is(err, store.ErrClosed) || ctx.Err() != nil)
 		switch {
 		case final:
 			msg = "eventsourcing: projection states not saved as Run returned; the next Run replays the log from the states saved before"
-		case errors.Is(err, store.ErrClosed) || ctx.Err() != nil:
-			level = slog.LevelDebug // shutting down: Run saves once more on its way out
+		case shutdown:
+			level = slog.LevelDebug
 		case r.stateFailing:
 			level = slog.LevelDebug // said once, not every interval
 		}
-		r.stateFailing = true
+		r.stateFailing = r.stateFailing || !shutdown
 		r.logger.Log(ctx, level, msg, "position", pos, "err", err)
 		return
 	}

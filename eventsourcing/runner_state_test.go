@@ -369,3 +369,45 @@ func TestRunner_projectionStatesSaved(t *testing.T) {
 		}
 	})
 }
+
+// blockingStates is a JSONL store whose first save of projection states waits for its
+// context to end, as a save in flight when Run's context is cancelled does.
+type blockingStates struct {
+	*jsonl.Store
+	once    sync.Once
+	entered chan struct{}
+}
+
+func (b *blockingStates) SaveProjectionStates(ctx context.Context, ps store.ProjectionStates) error {
+	first := false
+	b.once.Do(func() { first = true })
+	if first {
+		close(b.entered)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return b.Store.SaveProjectionStates(ctx, ps)
+}
+
+// A save cut short by the shutdown is no failure: the final save that follows it does not
+// say the states are "saved again".
+func TestRunner_projectionStatesShutdown(t *testing.T) {
+	s := &blockingStates{Store: openJSONL(t, t.TempDir()), entered: make(chan struct{})}
+	var logs lockedBuffer
+	r := eventsourcing.NewRunner(s, eventsourcing.WithStateInterval(time.Hour), eventsourcing.WithStateEvery(1),
+		eventsourcing.WithRunnerLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	r.AddProjection(&idsProjection{name: "a", rev: "1"})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	appendN(t, s, "a", 1)
+	<-s.entered
+	cancel()
+	<-done
+	if ps, ok, err := s.ProjectionStates(t.Context()); err != nil || !ok || ps.Position != 1 {
+		t.Errorf("ProjectionStates = %+v, %v, %v; want the final save's at 1", ps, ok, err)
+	}
+	if strings.Contains(logs.String(), "saved again") {
+		t.Errorf("a save cut short by the shutdown was taken for a failure:\n%s", logs.String())
+	}
+}
