@@ -110,7 +110,10 @@ func WithCheckpointInterval(d time.Duration) RunnerOption {
 // state of its StateRevision, and each ReadState succeeds; otherwise it logs a warning (an
 // Info when none was saved) and the projections, empty, replay the log from its start. A
 // save holds the projections back only while it encodes their states: appends and reads of
-// the read models go on. A failed save is logged and tried again at the next interval.
+// the read models go on, though a projection that locks itself to encode (CommandIndex
+// does, so that its state is whole) holds back whatever waits for that lock meanwhile, for
+// a time that grows with what it holds. A failed save is logged and tried again at the
+// next interval.
 //
 // Add every projection and saga before Run. Run may be called once. The other methods are
 // safe for concurrent use at any time. Make a Runner with NewRunner: the zero Runner has no
