@@ -3,6 +3,7 @@ package eventsourcing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -41,22 +42,16 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	}
 	// The event at the checkpoint, and the one that was the head when it was saved (after
 	// which the saga had written nothing for the events it handled), must be this log's.
-	for _, at := range []struct {
-		p  store.Position
-		id string
-	}{{c.Position, c.EventID}, {c.Head, c.HeadEventID}} {
-		id, err := eventIDAt(ctx, r.store, at.p)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return // Run is ending: the saga handles nothing more, and saves no checkpoint
-		case err != nil:
-			r.logger.Warn("eventsourcing: saga checkpoint not checked; reading the log from the start", "saga", q.name, "checkpoint", c.Position, "err", err)
-			return
-		case id != at.id:
-			r.logger.Warn("eventsourcing: saga checkpoint of another log; reading the log from the start",
-				"saga", q.name, "position", at.p, "checkpointEventId", at.id, "eventId", id)
-			return
-		}
+	switch other, err := otherEvent(ctx, r.store, c.Position, c.EventID, c.Head, c.HeadEventID); {
+	case err != nil && ctx.Err() != nil:
+		return // Run is ending: the saga handles nothing more, and saves no checkpoint
+	case err != nil:
+		r.logger.Warn("eventsourcing: saga checkpoint not checked; reading the log from the start", "saga", q.name, "checkpoint", c.Position, "err", err)
+		return
+	case other.at != 0:
+		r.logger.Warn("eventsourcing: saga checkpoint of another log; reading the log from the start",
+			"saga", q.name, "position", other.at, "checkpointEventId", other.want, "eventId", other.held)
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -66,6 +61,32 @@ func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor
 	q.recordLocked(1, span{last: head})
 	r.notifyLocked() // a WaitFor already waiting may be satisfied now
 	r.logger.Info("eventsourcing: saga resumes after its checkpoint", "saga", q.name, "position", c.Position)
+}
+
+// eventMismatch is where the log holds another event than a checkpoint or a set of states
+// names: at position at it holds held ("" for none), not want. The zero value: no mismatch.
+type eventMismatch struct {
+	at         store.Position
+	held, want string
+}
+
+// otherEvent checks that s holds the events a checkpoint or a set of states names at its
+// position (pos, posID) and at the head it was saved with (head, headID), and returns the
+// first that it does not hold.
+func otherEvent(ctx context.Context, s store.Store, pos store.Position, posID string, head store.Position, headID string) (eventMismatch, error) {
+	for _, want := range [2]struct {
+		p  store.Position
+		id string
+	}{{pos, posID}, {head, headID}} {
+		id, err := eventIDAt(ctx, s, want.p)
+		if err != nil {
+			return eventMismatch{}, fmt.Errorf("position %d: %w", want.p, err)
+		}
+		if id != want.id {
+			return eventMismatch{at: want.p, held: id, want: want.id}, nil
+		}
+	}
+	return eventMismatch{}, nil
 }
 
 // eventIDAt returns the id of the event at position p, "" when the log holds none there:

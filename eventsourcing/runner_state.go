@@ -71,19 +71,13 @@ func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*
 		replay("beyond the log's head", "position", ps.Position, "statesHead", ps.Head, "head", head)
 		return
 	}
-	for _, at := range []struct {
-		p  store.Position
-		id string
-	}{{ps.Position, ps.EventID}, {ps.Head, ps.HeadEventID}} {
-		id, err := eventIDAt(ctx, r.store, at.p)
-		switch {
-		case err != nil:
-			replay("not checked", "position", at.p, "err", err)
-			return
-		case id != at.id:
-			replay("of another log", "position", at.p, "statesEventId", at.id, "eventId", id)
-			return
-		}
+	switch other, err := otherEvent(ctx, r.store, ps.Position, ps.EventID, ps.Head, ps.HeadEventID); {
+	case err != nil:
+		replay("not checked", "err", err)
+		return
+	case other.at != 0:
+		replay("of another log", "position", other.at, "statesEventId", other.want, "eventId", other.held)
+		return
 	}
 	byName := make(map[string]store.ProjectionState, len(ps.States))
 	for _, st := range ps.States {
