@@ -7,9 +7,29 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eventgraph/eventgraph/eventsourcing"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/jsonl"
 )
+
+// savesTold is a JSONL store that tells on saved of each set of states it saved.
+type savesTold struct {
+	*jsonl.Store
+	saved chan struct{}
+}
+
+func (s savesTold) SaveProjectionStates(ctx context.Context, ps store.ProjectionStates) error {
+	err := s.Store.SaveProjectionStates(ctx, ps)
+	if err == nil {
+		select {
+		case s.saved <- struct{}{}:
+		default: // told already
+		}
+	}
+	return err
+}
 
 func TestCommandIndex_state(t *testing.T) {
 	t.Run("a command retried after a restart from a state is a duplicate, and a new one writes", func(t *testing.T) {
@@ -118,7 +138,8 @@ func TestCommandIndex_stateSavedUnderLoad(t *testing.T) {
 	s := openJSONL(t, dir)
 	x := eventsourcing.NewCommandIndex(s)
 	h := newCounterHandler(s, eventsourcing.WithCommandIndex(x))
-	r := eventsourcing.NewRunner(s, eventsourcing.WithStateEvery(1))
+	saves := savesTold{Store: s, saved: make(chan struct{}, 1)}
+	r := eventsourcing.NewRunner(saves, eventsourcing.WithStateEvery(1))
 	r.AddProjection(x)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -134,6 +155,13 @@ func TestCommandIndex_stateSavedUnderLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// A state was saved at some position (the runner may lag the commands: it failed 2 runs
+	// in 400 under stress when the store closed before its first save).
+	select {
+	case <-saves.saved:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no state saved")
+	}
 	// Closed before Run ends, as by a crash: the last state saved is one the runner saved
 	// while the commands were handled, not one of the whole log.
 	if err := s.Close(); err != nil {
