@@ -133,6 +133,7 @@ type Runner struct {
 	stateSaved    store.Position // the position of the states last saved or loaded
 	stateFailing  bool           // the last save failed
 	sinceState    int            // events the group applied since it last asked for a save
+	states        StatesStatus   // what StatesStatus reports; guarded by mu
 
 	started chan struct{} // closed once Run knows the head it started at
 
@@ -266,6 +267,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	r.mu.Lock()
 	r.startHead, r.startErr = head, err
+	r.states.Kept = sk != nil
 	r.mu.Unlock()
 	close(r.started)
 	defer r.end()

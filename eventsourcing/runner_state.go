@@ -124,6 +124,7 @@ func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*
 	for _, q := range group {
 		q.pos, q.posID = ps.Position, ps.EventID
 	}
+	r.states.Loaded, r.states.Position = ps.Position, ps.Position
 	r.notifyLocked()
 	r.mu.Unlock()
 	r.stateSaved = ps.Position
@@ -152,6 +153,7 @@ func (r *Runner) keepStates(ctx context.Context, sk store.StateKeeper, group []*
 // event); the write to the store does not.
 func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*processor, final bool) {
 	r.stateMu.Lock()
+	start := time.Now()
 	r.mu.Lock()
 	pos, id, ok := group[0].pos, group[0].posID, true
 	for _, q := range group {
@@ -174,6 +176,7 @@ func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*
 		ps.States[i] = store.ProjectionState{Name: q.name, Revision: p.StateRevision(), Data: b.Bytes()}
 	}
 	r.stateMu.Unlock()
+	encode := time.Since(start)
 	if err == nil {
 		// Read after the states: a projection that read ahead of pos (CommandIndex) read no
 		// further than this head.
@@ -199,8 +202,25 @@ func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*
 		}
 		r.stateFailing = r.stateFailing || !shutdown
 		r.logger.Log(ctx, level, msg, "position", pos, "err", err)
+		if !shutdown {
+			r.mu.Lock()
+			r.states.Failures++
+			r.states.LastError = err.Error()
+			r.states.Encode, r.states.Save = encode, time.Since(start)
+			r.mu.Unlock()
+		}
 		return
 	}
+	var size int64
+	for _, st := range ps.States {
+		size += int64(len(st.Data))
+	}
+	r.mu.Lock()
+	r.states.Position, r.states.SavedAt, r.states.Bytes = pos, time.Now(), size
+	r.states.Saves++
+	r.states.LastError = ""
+	r.states.Encode, r.states.Save = encode, time.Since(start)
+	r.mu.Unlock()
 	if r.stateFailing {
 		r.stateFailing = false
 		r.logger.Info("eventsourcing: projection states saved again", "position", pos)
@@ -242,4 +262,37 @@ func readState(p StatefulProjection, data []byte) (err error) {
 		}
 	}()
 	return p.ReadState(bytes.NewReader(data))
+}
+
+// StatesStatus reports on the plain projections' states (see WithStateInterval): whether
+// they are kept, which position a restart would load them at, and how their saves fare,
+// since Run started. A monitor compares Position with the projections' (Status): the
+// events between are those a restart replays.
+type StatesStatus struct {
+	// Kept says that states are loaded and saved: the store keeps them, every plain
+	// projection is a StatefulProjection, and WithStateInterval did not turn them off. It
+	// is false before Run has looked, and the other fields are then zero.
+	Kept bool
+	// Loaded is the position of the states Run loaded at start, 0 when it loaded none (the
+	// projections replayed the log from its start).
+	Loaded store.Position
+	// Position is the position of the states saved last, or loaded at start when none was
+	// saved since: a restart now would load them and replay the events after it.
+	Position store.Position
+	SavedAt  time.Time // when the last save succeeded; zero before the first
+	Bytes    int64     // the size of the states saved last, all projections' together
+	Saves    int64     // saves that succeeded (a save is skipped when the projections did not move)
+	Failures int64     // saves that failed, each logged
+	// LastError is the last failure, "" when the last save succeeded or none failed.
+	LastError string
+	// Encode is how long the last save held the projections back while it encoded their
+	// states, and Save how long it took in all, the write to the store included.
+	Encode, Save time.Duration
+}
+
+// StatesStatus reports on the plain projections' states (see StatesStatus).
+func (r *Runner) StatesStatus() StatesStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.states
 }

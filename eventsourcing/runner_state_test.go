@@ -19,6 +19,7 @@ import (
 	"github.com/eventgraph/eventgraph/eventsourcing"
 	"github.com/eventgraph/eventgraph/store"
 	"github.com/eventgraph/eventgraph/store/jsonl"
+	"github.com/eventgraph/eventgraph/store/memory"
 )
 
 // idsProjection is a StatefulProjection that keeps the ids of the events it applied.
@@ -367,6 +368,70 @@ func TestRunner_projectionStatesSaved(t *testing.T) {
 		if !strings.Contains(logs.String(), "projection states not saved") || !strings.Contains(logs.String(), "saved again") {
 			t.Errorf("the log does not tell the failure and the recovery:\n%s", logs.String())
 		}
+		st := r.StatesStatus()
+		if !st.Kept || st.Loaded != 0 || st.Position != 6 || st.Failures != 1 || st.Saves < 1 || st.LastError != "" ||
+			st.Bytes <= 0 || st.SavedAt.IsZero() || st.Encode <= 0 || st.Save < st.Encode {
+			t.Errorf("StatesStatus = %+v; want kept, none loaded, saved at 6, one failure, none last", st)
+		}
+	})
+}
+
+// StatesStatus tells whether states are kept, which were loaded, and what a save left.
+func TestRunner_statesStatus(t *testing.T) {
+	t.Run("a store that keeps no states", func(t *testing.T) {
+		s := memory.New()
+		appendN(t, s, "a", 2)
+		r := eventsourcing.NewRunner(s)
+		r.AddProjection(&idsProjection{name: "a", rev: "1"})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		if err := r.WaitFor(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		<-done
+		if st := r.StatesStatus(); st != (eventsourcing.StatesStatus{}) {
+			t.Errorf("StatesStatus = %+v; want the zero value", st)
+		}
+	})
+	t.Run("a failed save, then the states loaded by the next Run", func(t *testing.T) {
+		dir := t.TempDir()
+		s := &failingStates{Store: openJSONL(t, dir), fail: true, saved: make(chan error, 1)}
+		appendN(t, s, "a", 4)
+		runner := func() *eventsourcing.Runner {
+			r := eventsourcing.NewRunner(s, eventsourcing.WithStateInterval(time.Hour),
+				eventsourcing.WithRunnerLogger(slog.New(slog.DiscardHandler)))
+			r.AddProjection(&idsProjection{name: "a", rev: "1"})
+			return r
+		}
+		run := func(r *eventsourcing.Runner) {
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- r.Run(ctx) }()
+			if err := r.WaitFor(ctx, 4); err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := runner()
+		run(r) // its final save fails
+		if st := r.StatesStatus(); !st.Kept || st.Position != 0 || st.Saves != 0 || st.Failures != 1 || !strings.Contains(st.LastError, "disk full") || !st.SavedAt.IsZero() {
+			t.Errorf("after a failed final save: StatesStatus = %+v; want kept, nothing saved, the failure", st)
+		}
+		r = runner()
+		run(r) // its final save succeeds
+		if st := r.StatesStatus(); st.Loaded != 0 || st.Position != 4 || st.Saves != 1 || st.Failures != 0 || st.LastError != "" {
+			t.Errorf("after a final save: StatesStatus = %+v; want saved at 4", st)
+		}
+		r = runner()
+		run(r) // it loads the states at 4 and saves none: nothing moved
+		if st := r.StatesStatus(); !st.Kept || st.Loaded != 4 || st.Position != 4 || st.Saves != 0 || !st.SavedAt.IsZero() || st.Bytes != 0 {
+			t.Errorf("after a load: StatesStatus = %+v; want loaded at 4, no save", st)
+		}
 	})
 }
 
@@ -409,5 +474,8 @@ func TestRunner_projectionStatesShutdown(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "saved again") {
 		t.Errorf("a save cut short by the shutdown was taken for a failure:\n%s", logs.String())
+	}
+	if st := r.StatesStatus(); st.Failures != 0 || st.Saves != 1 || st.Position != 1 {
+		t.Errorf("StatesStatus = %+v; want the final save, and no failure", st)
 	}
 }

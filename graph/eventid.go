@@ -19,7 +19,14 @@ func eventIDAt(ctx context.Context, svc *service.Service, p int64, known string)
 	if known != "" {
 		return known, nil
 	}
-	id, ok, err := svc.EventIDAt(ctx, store.Position(p))
+	var id string
+	var ok bool
+	var err error
+	if l := loaderFrom(ctx); l != nil {
+		id, ok, err = l.get(ctx, store.Position(p)) // with the rest of its page (eventIDLoader)
+	} else {
+		id, ok, err = svc.EventIDAt(ctx, store.Position(p))
+	}
 	if err != nil {
 		return "", err
 	}

@@ -253,6 +253,9 @@ func handlerExtensions(cfg Config, svc *service.Service, auth tokens, types *var
 	if cfg.MaxDepth > 0 {
 		extensions = append(extensions, depthLimit{max: cfg.MaxDepth})
 	}
+	if svc.BatchesEventIDs() {
+		extensions = append(extensions, eventIDBatches{svc})
+	}
 	return append(extensions,
 		listDefaults{},
 		definitionLimit{},

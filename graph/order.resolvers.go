@@ -81,7 +81,9 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	if err != nil {
 		return nil, err
 	}
-	return toOrderConnection(page, selectsEdges(ctx)), nil
+	conn := toOrderConnection(page, selectsEdges(ctx))
+	registerOrders(ctx, conn)
+	return conn, nil
 }
 
 func (r *subscriptionResolver) OrderChanged(ctx context.Context, id *string, restaurantID *string, afterPosition *int64, afterEventID *string) (<-chan *model.Order, error) {

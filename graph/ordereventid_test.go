@@ -247,3 +247,76 @@ func TestOrderChanged_eventIdOfAChangeIsNotRead(t *testing.T) {
 		t.Errorf("%d reads of an event id, want none: the changes' ids were read again", n)
 	}
 }
+
+// eventIDBatchReads is a memory store that reads many event ids at once, as PostgreSQL's
+// does (store.EventIDsReader), and counts both kinds of reads.
+type eventIDBatchReads struct {
+	eventIDReads
+	batches *atomic.Int64
+	asked   *atomic.Int64 // positions the batches asked for
+}
+
+func (s eventIDBatchReads) EventIDsAt(ctx context.Context, ps []store.Position) (map[store.Position]string, error) {
+	s.batches.Add(1)
+	s.asked.Add(int64(len(ps)))
+	ids := map[store.Position]string{}
+	for _, p := range ps {
+		if id, ok, err := s.Store.EventIDAt(ctx, p); err != nil {
+			return nil, err
+		} else if ok {
+			ids[p] = id
+		}
+	}
+	return ids, nil
+}
+
+// TestEventID_aPageReadsItsIdsAtOnce: on a store that reads many event ids at once, a page of
+// orders whose nodes (and edges' nodes) select eventId reads them all, and the page's own,
+// in one read, not one each: on PostgreSQL one round trip instead of one a node.
+func TestEventID_aPageReadsItsIdsAtOnce(t *testing.T) {
+	var reads, batches, asked atomic.Int64
+	e := newEnv(t, withStore(func(s store.Store) store.Store {
+		return eventIDBatchReads{eventIDReads: eventIDReads{Store: s.(*memory.Store), n: &reads}, batches: &batches, asked: &asked}
+	}))
+	e.create(t, restaurantInput("r1", "a"))
+	var last int64
+	for i := range 5 {
+		last = e.place(t, map[string]any{"restaurantId": "r1", "orderId": fmt.Sprintf("o%d", i), "menuItemIds": []string{"a"}}).Position
+	}
+	if err := e.svc.WaitFor(testContext(t), store.Position(last+1)); err != nil { // the saga's creations projected
+		t.Fatal(err)
+	}
+	reads.Store(0)
+	var out struct {
+		Orders struct {
+			Position int64
+			EventID  *string
+			Nodes    []struct {
+				Position int64
+				EventID  string
+			}
+			Edges []struct {
+				Node struct {
+					Position int64
+					EventID  string
+				}
+			}
+		}
+	}
+	e.must(t, `{ orders(restaurantId: "r1", first: 10) { position eventId nodes { position eventId } edges { node { position eventId } } } }`, nil, &out)
+	if len(out.Orders.Nodes) != 5 || len(out.Orders.Edges) != 5 {
+		t.Fatalf("the page: %+v, want 5 orders", out.Orders)
+	}
+	if out.Orders.EventID == nil || *out.Orders.EventID != e.eventAtPosition(t, out.Orders.Position) {
+		t.Errorf("the page's eventId %v at %d, want the event's there", out.Orders.EventID, out.Orders.Position)
+	}
+	for i, n := range out.Orders.Nodes {
+		want := e.eventAtPosition(t, n.Position)
+		if n.EventID != want || out.Orders.Edges[i].Node.EventID != want {
+			t.Errorf("order %d at %d: eventId %q, its edge's %q, want %q", i, n.Position, n.EventID, out.Orders.Edges[i].Node.EventID, want)
+		}
+	}
+	if b, r, a := batches.Load(), reads.Load(), asked.Load(); b != 1 || r != 0 || a != 5 {
+		t.Errorf("%d reads of many ids (for %d positions) and %d of one, want one read of the page's 5 positions (its own is its last order's)", b, a, r)
+	}
+}

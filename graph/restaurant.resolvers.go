@@ -104,7 +104,9 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	return toRestaurantConnection(page, selectsEdges(ctx)), nil
+	conn := toRestaurantConnection(page, selectsEdges(ctx))
+	registerRestaurants(ctx, conn)
+	return conn, nil
 }
 
 func (r *restaurantResolver) EventID(ctx context.Context, obj *model.Restaurant) (string, error) {

@@ -228,6 +228,37 @@ func (s *Service) subscribeHistory(ctx context.Context, after store.Position, f 
 	}, nil
 }
 
+// BatchesEventIDs reports whether the store reads many events' ids at once
+// (store.EventIDsReader), where one read each costs more (a database round trip): then a
+// page of nodes is better served by one EventIDsAt than by an EventIDAt for each.
+func (s *Service) BatchesEventIDs() bool {
+	_, ok := s.store.(store.EventIDsReader)
+	return ok
+}
+
+// EventIDsAt returns the ids of the events at the positions ps, keyed by position, with no
+// key for a position the log holds no event at: in one read where the store tells many at
+// once (store.EventIDsReader), else one EventIDAt each.
+func (s *Service) EventIDsAt(ctx context.Context, ps []store.Position) (map[store.Position]string, error) {
+	if r, ok := s.store.(store.EventIDsReader); ok {
+		return r.EventIDsAt(ctx, ps)
+	}
+	ids := make(map[store.Position]string, len(ps))
+	for _, p := range ps {
+		if _, done := ids[p]; done {
+			continue
+		}
+		id, ok, err := s.EventIDAt(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ids[p] = id
+		}
+	}
+	return ids, nil
+}
+
 // EventIDAt returns the id of the event at position p, and false when the log holds none
 // there: for the price of that one event where the store tells it (store.EventIDReader),
 // else by reading the log after p-1 up to it.

@@ -240,6 +240,10 @@ func (s *Service) written(res eventsourcing.Result, err error) (eventsourcing.Re
 // Status reports every projection's and saga's progress.
 func (s *Service) Status() []eventsourcing.ProcessorStatus { return s.runner.Status() }
 
+// StatesStatus reports on the read models' saved states (see eventsourcing.StatesStatus and
+// WithStateInterval).
+func (s *Service) StatesStatus() eventsourcing.StatesStatus { return s.runner.StatesStatus() }
+
 // Head returns the position of the last committed event (0 for an empty log).
 func (s *Service) Head(ctx context.Context) (store.Position, error) {
 	return store.Head(ctx, s.store)

@@ -13,3 +13,15 @@ type EventIDReader interface {
 	// none there (p is 0 or less, or beyond the head).
 	EventIDAt(ctx context.Context, p Position) (id string, ok bool, err error)
 }
+
+// EventIDsReader is implemented by stores that tell the ids of the events at many positions
+// in one read, where one read per position would cost a round trip each (PostgreSQL): a page
+// of a read model whose nodes each give the id of the event they reflect asks for them all
+// at once. Stores that keep their log's ids in memory need not implement it.
+type EventIDsReader interface {
+	EventIDReader
+	// EventIDsAt returns the ids of the events at the positions ps, keyed by position; a
+	// position the log holds no event at (0 or less, beyond the head) has no key. ps may
+	// repeat a position and be in any order; an empty ps reads nothing.
+	EventIDsAt(ctx context.Context, ps []Position) (map[Position]string, error)
+}

@@ -132,6 +132,9 @@ func (o *observability) routes(mux *http.ServeMux, svc *service.Service) error {
 	if err := o.metrics.WatchProgress(svc); err != nil {
 		return err
 	}
+	if err := o.metrics.WatchStates(svc); err != nil {
+		return err
+	}
 	if err := o.metrics.WatchReady(func(ctx context.Context) bool { return o.notReady(ctx) == "" }); err != nil {
 		return err
 	}

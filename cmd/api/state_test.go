@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,8 +56,12 @@ func TestMain_readModelStates(t *testing.T) {
 		t.Fatalf("the states file after a graceful stop: %v, %v", fi, err)
 	}
 
-	m2, logs := startMain(t, "--data", dir)
+	m2, logs := startMain(t, "--data", dir, "--state-interval", "5ms")
 	c = newClient(t, m2.URL()+"/graphql")
+	awaitReady(t, m2)
+	if got := scrapeMetrics(t, m2)["eventgraph_projection_states_position"]; got != float64(head) {
+		t.Errorf("eventgraph_projection_states_position after the restart = %v, want the head %d the states were loaded at", got, head)
+	}
 	after := gql(t, c, readModels, map[string]any{"p": head, "after": cursor})
 	if !jsonEqual(t, before, after) {
 		t.Errorf("after the restart the read models answer\n%s\nwant, as before it,\n%s", after, before)
@@ -68,6 +73,13 @@ func TestMain_readModelStates(t *testing.T) {
 		"restaurantId": "r2", "orderId": "o5", "menuItemIds": []string{"soup"}, "commandId": "place-o5"}})).PlaceOrder
 	if !again.Duplicate || again.Position != last.Position {
 		t.Errorf("a command retried after the restart: %+v; want a duplicate of %+v", again, last)
+	}
+	// The states are saved again, every 5ms, once the read models moved on.
+	r3 := decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r3", "name": "Sushi Bar", "menu": menu("maki")}})).CreateRestaurant
+	awaitMetricThat(t, m2, "eventgraph_projection_states_position", fmt.Sprintf(">= %d", r3.Position), func(v float64) bool { return v >= float64(r3.Position) })
+	if got := scrapeMetrics(t, m2); got["eventgraph_projection_states_saves_total"] < 1 || got["eventgraph_projection_states_bytes"] <= 0 ||
+		got["eventgraph_projection_states_saved_timestamp_seconds"] <= 0 || got["eventgraph_projection_states_save_failures_total"] != 0 {
+		t.Errorf("the states' metrics after a save: %v", got)
 	}
 	if !strings.Contains(logs.String(), "projections resume from their saved states") || strings.Contains(logs.String(), "level=WARN") {
 		t.Errorf("the restarted server's log does not say the read models resumed from their states, or warns:\n%s", logs)

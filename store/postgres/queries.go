@@ -15,7 +15,7 @@ import "github.com/jackc/pgx/v5"
 type queries struct {
 	head, lockAppends, streamVersion, streamVersions, insert, notify string
 	readAll, readType, readStream, readStreamTypes                   string
-	eventsByID, eventID, headEvent, lastTime                         string
+	eventsByID, eventID, eventIDs, headEvent, lastTime               string
 	appendEvents, appendGroup                                        string
 	checkpoint, saveCheckpoint                                       string
 	snapshot, saveSnapshot                                           string
@@ -63,6 +63,7 @@ func newQueries(schema string) queries {
 			ORDER BY version LIMIT $4`, "version", "$5"),
 		eventsByID: `SELECT id, version, position FROM ` + t("events") + ` WHERE stream_id = $1 AND id = ANY($2::bytea[])`,
 		eventID:    `SELECT id FROM ` + t("events") + ` WHERE position = $1`,
+		eventIDs:   `SELECT position, id FROM ` + t("events") + ` WHERE position = ANY($1::bigint[])`,
 		headEvent:  `SELECT position, id FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,
 		lastTime:   `SELECT time FROM ` + t("events") + ` ORDER BY position DESC LIMIT 1`,
 		checkpoint: `SELECT position, event_id, head, head_event_id FROM ` + t("checkpoints") + ` WHERE name = $1`,
