@@ -83,12 +83,12 @@ func WithSnapshots(every int) Option {
 }
 
 // WithStateInterval sets how often the read models' and the command index's in-memory states
-// are saved beside the log, over a store that keeps them (the JSONL store), so that a restart
+// are saved beside the log, over a store that keeps them (the JSONL and PostgreSQL stores), so that a restart
 // loads them instead of replaying the log from its first event (see eventsourcing.Runner and
 // eventsourcing.WithStateInterval); they are saved once more when Run ends. On by default,
 // every eventsourcing.DefaultStateInterval; d < 0 turns them off (none is saved or loaded);
-// d == 0 keeps the default. The PostgreSQL and memory stores keep none: their read models
-// replay the log at every start.
+// d == 0 keeps the default. The memory store keeps none: its read models replay its log
+// (which a restart loses) at every start.
 func WithStateInterval(d time.Duration) Option {
 	return func(c *config) { c.stateEvery = d }
 }

@@ -36,8 +36,8 @@ type ProjectionStates struct {
 // log from its first event (see eventsourcing.StatefulProjection). A store keeps one set: a
 // save replaces the one before, whole, or leaves it as it was (also across a crash).
 //
-// The JSONL store keeps it; the memory store, which loses its log on restart, and the
-// PostgreSQL store do not (their read models replay the log as before).
+// The JSONL store keeps it in a file beside its log, the PostgreSQL store in a table, shared
+// by the servers of one schema; the memory store, which loses its log on restart, does not.
 type StateKeeper interface {
 	// ProjectionStates returns the set saved last; ok is false when none is. A set whose
 	// bytes are damaged (a checksum does not match, a file cut short) is an error, as a

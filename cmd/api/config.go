@@ -56,7 +56,7 @@ type Config struct {
 	Playground         bool          // serve the GraphiQL playground at /
 	PersistedQueries   int           // queries kept for Automatic Persisted Queries; 0 turns them off
 	SnapshotEvery      int           // events of a stream between snapshots of its state; 0 turns them off
-	StateInterval      time.Duration // how often the read models' states are saved beside a JSONL log; 0 turns them off
+	StateInterval      time.Duration // how often the read models' states are saved beside a JSONL or PostgreSQL log; 0 turns them off
 	SecurityConfig                   // authentication, operation limits, timeouts
 }
 
@@ -116,7 +116,7 @@ func newFlagSet(c *Config) *flag.FlagSet {
 	fs.BoolVar(&c.Playground, "playground", c.Playground, "serve the GraphiQL playground at /")
 	fs.IntVar(&c.PersistedQueries, "persisted-queries", c.PersistedQueries, "how many queries to keep for Automatic Persisted Queries (a client sends a query's SHA-256 hash instead of the query); 0 turns them off")
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "save a snapshot of a restaurant's state every `n` events of its stream (a restaurant with very many orders less often, to write about 256 bytes of snapshot an event), so that a restart does not fold long streams from their first event; 0 turns snapshots off")
-	fs.DurationVar(&c.StateInterval, "state-interval", c.StateInterval, "how often to save the read models' in-memory states beside the jsonl log (in DIR/readmodels/, and once more at shutdown), so that a restart loads them instead of replaying the whole log; 0 turns them off (every start replays the log)")
+	fs.DurationVar(&c.StateInterval, "state-interval", c.StateInterval, "how often to save the read models' in-memory states beside the log (jsonl: in DIR/readmodels/; postgres: in the table projection_states, shared by the servers of a schema), and once more at shutdown, so that a restart loads them instead of replaying the whole log; 0 turns them off (every start replays the log)")
 	addSecurityFlags(fs, &c.SecurityConfig)
 	return fs
 }

@@ -22,6 +22,7 @@
 //	events(position, stream_id, version, id, type, time, data, metadata)
 //	checkpoints(name, position, ...)  how far each saga got (store.Checkpointer)
 //	snapshots(stream, version, ...)   each stream's latest snapshot (store.Snapshotter)
+//	projection_states(id, position, ...)  the read models' states, one set in one row (store.StateKeeper)
 //	schema_migrations(version, ...)  the migrations applied
 //
 // A stream's version and the log's head are read from the events' indexes (the unique
@@ -39,7 +40,8 @@
 // included), and so are its stream id, event id and revision (which may hold NUL). Servers
 // sharing a schema share snapshots: a save keeps the stored snapshot when it is of the same
 // revision and further on (store.KeepsSnapshot), a rule the saving statement applies to
-// the row itself, so a slower server cannot move a snapshot back.
+// the row itself, so a slower server cannot move a snapshot back. The read models' states
+// are shared the same way: a save keeps a set further on whose events the log holds.
 //
 // # Positions in commit order, with no gaps
 //

@@ -21,6 +21,7 @@ var releasedMigrations = map[int]string{
 	6: "2c3082906c55287c8770ddc785d6e996f11a82d194acbb40f0aef3abc4df1c8c",
 	7: "f0bb3a0ca4f5213b919fd030e043e5fff1f3020f9b2b57dfbcb9b984d1e7870b",
 	8: "2de7ac907c97d12b7517015de0754c83d3f1400e561a13ab282534b16248d7fd",
+	9: "32d8bd04ba91f62f181164b2076ee6e209787ec7971ad09c63dae8130a6eeb07",
 }
 
 func TestMigrations_releasedOnesNeverChange(t *testing.T) {

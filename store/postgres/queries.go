@@ -19,6 +19,7 @@ type queries struct {
 	appendEvents, appendGroup                                        string
 	checkpoint, saveCheckpoint                                       string
 	snapshot, saveSnapshot                                           string
+	projectionStates, saveProjectionStates                           string
 }
 
 const columns = `position, stream_id, version, id, type, time, data, metadata`
@@ -86,6 +87,18 @@ func newQueries(schema string) queries {
 				revision = EXCLUDED.revision, state = EXCLUDED.state
 			WHERE NOT (s.revision = EXCLUDED.revision AND s.version > EXCLUDED.version
 				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.stream_id = s.stream AND e.version = s.version AND e.id = s.event_id))`,
+		projectionStates: `SELECT position, event_id, head, head_event_id, names, revisions, states FROM ` + t("projection_states") + ` WHERE id = 1`,
+		// Servers on one schema share the read models' states: a save keeps the set before
+		// when it is further on and the log holds the events it names, checked on the row as
+		// it is when the save locks it.
+		saveProjectionStates: `INSERT INTO ` + t("projection_states") + ` AS p (id, position, event_id, head, head_event_id, names, revisions, states)
+			VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (id) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id,
+				head = EXCLUDED.head, head_event_id = EXCLUDED.head_event_id,
+				names = EXCLUDED.names, revisions = EXCLUDED.revisions, states = EXCLUDED.states
+			WHERE NOT (p.position > EXCLUDED.position
+				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = p.position AND e.id = p.event_id)
+				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = p.head AND e.id = p.head_event_id))`,
 	}
 }
 

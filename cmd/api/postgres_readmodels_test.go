@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -24,11 +25,14 @@ type eventIDPage struct {
 	}
 }
 
-// placeOrders starts a server on a fresh PostgreSQL schema, creates a restaurant and places n
+// placeOrders starts a server with args (on a fresh PostgreSQL schema when nil), creates a restaurant and places n
 // orders at it, and returns the server with the head once the saga created them all.
-func placeOrders(tb testing.TB, n int) (*Main, int64) {
+func placeOrders(tb testing.TB, n int, args ...string) (*Main, int64) {
 	tb.Helper()
-	m, _ := startMain(tb, postgresArgs(tb)...)
+	if args == nil {
+		args = postgresArgs(tb)
+	}
+	m, _ := startMain(tb, args...)
 	c := newClient(tb, m.URL()+"/graphql")
 	gql(tb, c, createRestaurant, map[string]any{"in": map[string]any{"id": "r1", "name": "Trattoria", "menu": menu("pasta")}})
 	for i := range n {
@@ -77,5 +81,31 @@ func BenchmarkMain_postgresPageEventIDs(b *testing.B) {
 				gql(b, c, q.query, map[string]any{"p": head, "n": 100})
 			}
 		})
+	}
+}
+
+// A PostgreSQL server stopped gracefully saves its read models' states in the schema's
+// table projection_states, and the next server on the schema starts from them: its log says
+// so, and its read models answer as the first one's did.
+func TestMain_postgresReadModelStates(t *testing.T) {
+	args := postgresArgs(t)
+	m1, head := placeOrders(t, 3, args...)
+	c := newClient(t, m1.URL()+"/graphql")
+	before := gql(t, c, pageWithEventIDs, map[string]any{"p": head, "n": 10})
+	if err := m1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m2, logs := startMain(t, args...)
+	awaitReady(t, m2)
+	if got := scrapeMetrics(t, m2)["eventgraph_projection_states_position"]; got != float64(head) {
+		t.Errorf("eventgraph_projection_states_position after the restart = %v, want the head %d the states were loaded at", got, head)
+	}
+	c = newClient(t, m2.URL()+"/graphql")
+	if after := gql(t, c, pageWithEventIDs, map[string]any{"p": head, "n": 10}); !jsonEqual(t, before, after) {
+		t.Errorf("after the restart the orders read model answers\n%s\nwant, as before it,\n%s", after, before)
+	}
+	if !strings.Contains(logs.String(), "projections resume from their saved states") || strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("the restarted server's log does not say the read models resumed from their states, or warns:\n%s", logs)
 	}
 }
