@@ -7,7 +7,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/eventgraph/eventgraph/graph/model"
 	"github.com/eventgraph/eventgraph/service"
 	"github.com/eventgraph/eventgraph/store"
 )
@@ -116,29 +115,16 @@ func (l *eventIDLoader) get(ctx context.Context, p store.Position) (string, bool
 	return got[p], got[p] != "", nil
 }
 
-// registerOrders registers a page of orders' positions and its own with the operation's
+// registerPage registers the positions of a page's nodes and its own with the operation's
 // loader, if any.
-func registerOrders(ctx context.Context, c *model.OrderConnection) {
+func registerPage[N any](ctx context.Context, nodes []N, position func(N) int64, page int64) {
 	l := loaderFrom(ctx)
 	if l == nil {
 		return
 	}
-	ps := make([]store.Position, 0, len(c.Nodes)+1)
-	for _, n := range c.Nodes {
-		ps = append(ps, store.Position(n.Position))
+	ps := make([]store.Position, 0, len(nodes)+1)
+	for _, n := range nodes {
+		ps = append(ps, store.Position(position(n)))
 	}
-	l.register(append(ps, store.Position(c.Position))...)
-}
-
-// registerRestaurants is registerOrders for a page of restaurants.
-func registerRestaurants(ctx context.Context, c *model.RestaurantConnection) {
-	l := loaderFrom(ctx)
-	if l == nil {
-		return
-	}
-	ps := make([]store.Position, 0, len(c.Nodes)+1)
-	for _, n := range c.Nodes {
-		ps = append(ps, store.Position(n.Position))
-	}
-	l.register(append(ps, store.Position(c.Position))...)
+	l.register(append(ps, store.Position(page))...)
 }

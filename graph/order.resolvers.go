@@ -82,7 +82,7 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 		return nil, err
 	}
 	conn := toOrderConnection(page, selectsEdges(ctx))
-	registerOrders(ctx, conn)
+	registerPage(ctx, conn.Nodes, func(o *model.Order) int64 { return o.Position }, conn.Position)
 	return conn, nil
 }
 

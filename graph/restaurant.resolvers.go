@@ -105,7 +105,7 @@ func (r *queryResolver) Restaurants(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	conn := toRestaurantConnection(page, selectsEdges(ctx))
-	registerRestaurants(ctx, conn)
+	registerPage(ctx, conn.Nodes, func(r *model.Restaurant) int64 { return r.Position }, conn.Position)
 	return conn, nil
 }
 

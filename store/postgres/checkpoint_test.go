@@ -12,18 +12,7 @@ import (
 func TestStore_checkpointsAreSharedAndNeverGoBack(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)
-	if _, err := s.Append(ctx, "a", store.NoStream,
-		store.EventData{Type: "T", Data: []byte(`1`)}, store.EventData{Type: "T", Data: []byte(`2`)},
-		store.EventData{Type: "T", Data: []byte(`3`)}); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for e, err := range s.ReadAll(ctx, 0) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, e.ID)
-	}
+	ids := appendThree(t, s)
 	at := func(p, head int) store.Checkpoint {
 		return store.Checkpoint{Position: store.Position(p), EventID: ids[p-1], Head: store.Position(head), HeadEventID: ids[head-1]}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/postgres"
 )
 
 // Servers sharing a schema share the read models' states: a save never moves the set back
@@ -16,18 +17,7 @@ import (
 func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 	ctx := context.Background()
 	s, dbURL := open(t)
-	if _, err := s.Append(ctx, "a", store.NoStream,
-		store.EventData{Type: "T", Data: []byte(`1`)}, store.EventData{Type: "T", Data: []byte(`2`)},
-		store.EventData{Type: "T", Data: []byte(`3`)}); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for e, err := range s.ReadAll(ctx, 0) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, e.ID)
-	}
+	ids := appendThree(t, s)
 	at := func(p, head int, data string) store.ProjectionStates {
 		return store.ProjectionStates{Position: store.Position(p), EventID: ids[p-1], Head: store.Position(head), HeadEventID: ids[head-1],
 			States: []store.ProjectionState{{Name: "orders", Revision: "1", Data: []byte(data)}}}
@@ -90,4 +80,23 @@ func sameStates(a, b store.ProjectionStates) bool {
 		}
 	}
 	return true
+}
+
+// appendThree appends three events to stream "a" of the empty log of s and returns their ids.
+func appendThree(t *testing.T, s *postgres.Store) []string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Append(ctx, "a", store.NoStream,
+		store.EventData{Type: "T", Data: []byte(`1`)}, store.EventData{Type: "T", Data: []byte(`2`)},
+		store.EventData{Type: "T", Data: []byte(`3`)}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for e, err := range s.ReadAll(ctx, 0) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	return ids
 }
