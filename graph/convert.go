@@ -127,8 +127,16 @@ func toCommandResult(id string, r eventsourcing.Result) *model.CommandResult {
 	}
 }
 
-func toStatus(head store.Position, ps []eventsourcing.ProcessorStatus) *model.Status {
+func toStatus(head store.Position, ps []eventsourcing.ProcessorStatus, states eventsourcing.StatesStatus) *model.Status {
 	out := &model.Status{Head: int64(head), Projections: make([]*model.ProjectionStatus, len(ps))}
+	if states.Kept {
+		out.ReadModelStates = &model.ReadModelStates{Position: int64(states.Position), LoadedPosition: int64(states.Loaded),
+			Bytes: states.Bytes, Saves: int(states.Saves), Failures: int(states.Failures)}
+		if !states.SavedAt.IsZero() {
+			at := states.SavedAt.UTC()
+			out.ReadModelStates.SavedAt = &at
+		}
+	}
 	for i, p := range ps {
 		out.Projections[i] = &model.ProjectionStatus{
 			Name: p.Name, Position: int64(p.Position), Kind: p.Kind,

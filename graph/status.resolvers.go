@@ -18,7 +18,7 @@ func (r *queryResolver) Status(ctx context.Context) (*model.Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toStatus(head, procs), nil
+	return toStatus(head, procs, r.svc.StatesStatus()), nil
 }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }

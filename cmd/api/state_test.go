@@ -81,8 +81,47 @@ func TestMain_readModelStates(t *testing.T) {
 		got["eventgraph_projection_states_saved_timestamp_seconds"] <= 0 || got["eventgraph_projection_states_save_failures_total"] != 0 {
 		t.Errorf("the states' metrics after a save: %v", got)
 	}
+	st := decode[struct {
+		Status struct{ ReadModelStates *readModelStates }
+	}](t, gql(t, c, statesQuery, nil)).Status.ReadModelStates
+	if st == nil || st.LoadedPosition != head || st.Position < r3.Position || st.SavedAt == nil || st.Bytes <= 0 || st.Saves < 1 || st.Failures != 0 {
+		t.Errorf("status { readModelStates } = %+v; want loaded at %d, saved at %d or later", st, head, r3.Position)
+	}
 	if !strings.Contains(logs.String(), "projections resume from their saved states") || strings.Contains(logs.String(), "level=WARN") {
 		t.Errorf("the restarted server's log does not say the read models resumed from their states, or warns:\n%s", logs)
+	}
+}
+
+const statesQuery = `{ status { readModelStates { position loadedPosition savedAt bytes saves failures } } }`
+
+// readModelStates is a decoded ReadModelStates.
+type readModelStates struct {
+	Position, LoadedPosition, Bytes int64
+	SavedAt                         *string
+	Saves, Failures                 int
+}
+
+// A server that keeps no states says so: its status has no readModelStates.
+func TestMain_noReadModelStates(t *testing.T) {
+	for name, args := range map[string][]string{
+		"memory store":      {"--store", "memory"},
+		"jsonl, states off": {"--data", filepath.Join(t.TempDir(), "data"), "--state-interval", "0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, _ := startMain(t, args...)
+			awaitReady(t, m)
+			c := newClient(t, m.URL()+"/graphql")
+			if st := decode[struct {
+				Status struct{ ReadModelStates *readModelStates }
+			}](t, gql(t, c, statesQuery, nil)).Status.ReadModelStates; st != nil {
+				t.Errorf("status { readModelStates } = %+v; want null", st)
+			}
+			for k := range scrapeMetrics(t, m) {
+				if strings.HasPrefix(k, "eventgraph_projection_states_") {
+					t.Errorf("%s served by a server that keeps no states", k)
+				}
+			}
+		})
 	}
 }
 

@@ -130,6 +130,15 @@ type ComplexityRoot struct {
 		Status      func(childComplexity int) int
 	}
 
+	ReadModelStates struct {
+		Bytes          func(childComplexity int) int
+		Failures       func(childComplexity int) int
+		LoadedPosition func(childComplexity int) int
+		Position       func(childComplexity int) int
+		SavedAt        func(childComplexity int) int
+		Saves          func(childComplexity int) int
+	}
+
 	Restaurant struct {
 		CreatedAt func(childComplexity int) int
 		EventID   func(childComplexity int) int
@@ -162,8 +171,9 @@ type ComplexityRoot struct {
 	}
 
 	Status struct {
-		Head        func(childComplexity int) int
-		Projections func(childComplexity int) int
+		Head            func(childComplexity int) int
+		Projections     func(childComplexity int) int
+		ReadModelStates func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -639,6 +649,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Status(childComplexity), true
 
+	case "ReadModelStates.bytes":
+		if e.ComplexityRoot.ReadModelStates.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.Bytes(childComplexity), true
+	case "ReadModelStates.failures":
+		if e.ComplexityRoot.ReadModelStates.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.Failures(childComplexity), true
+	case "ReadModelStates.loadedPosition":
+		if e.ComplexityRoot.ReadModelStates.LoadedPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.LoadedPosition(childComplexity), true
+	case "ReadModelStates.position":
+		if e.ComplexityRoot.ReadModelStates.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.Position(childComplexity), true
+	case "ReadModelStates.savedAt":
+		if e.ComplexityRoot.ReadModelStates.SavedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.SavedAt(childComplexity), true
+	case "ReadModelStates.saves":
+		if e.ComplexityRoot.ReadModelStates.Saves == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadModelStates.Saves(childComplexity), true
+
 	case "Restaurant.createdAt":
 		if e.ComplexityRoot.Restaurant.CreatedAt == nil {
 			break
@@ -769,6 +816,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Status.Projections(childComplexity), true
+	case "Status.readModelStates":
+		if e.ComplexityRoot.Status.ReadModelStates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.ReadModelStates(childComplexity), true
 
 	case "Subscription.events":
 		if e.ComplexityRoot.Subscription.Events == nil {
@@ -1311,12 +1364,30 @@ type ProjectionStatus {
   checkpointHeld: Boolean!
 }
 
+"The read models' states as the server saves them beside the log (its --state-interval), so that a restart loads them and replays only the events after them."
+type ReadModelStates {
+  "The position of the states saved last, or loaded at start when none was saved since: a restart now replays the events after it."
+  position: Int64!
+  "The position of the states loaded at start; 0 when the read models replayed the log from its start."
+  loadedPosition: Int64!
+  "When the last save succeeded; null before the first since the server started. A server without writes skips its saves."
+  savedAt: Time
+  "The size of the states saved last, in bytes; 0 before the first save."
+  bytes: Int64!
+  "Saves that succeeded since the server started."
+  saves: Int!
+  "Saves that failed since the server started, each in the server's log."
+  failures: Int!
+}
+
 "The server's progress: the log's head and every projection and saga."
 type Status {
   "The position of the log's last event; 0 for an empty log."
   head: Int64!
   "Every projection and saga the server runs."
   projections: [ProjectionStatus!]!
+  "The read models' saved states; null when the server keeps none (the memory store, or --state-interval 0)."
+  readModelStates: ReadModelStates
 }
 
 type Query {
@@ -1475,6 +1546,24 @@ func (ec *executionContext) childFields_ProjectionStatus(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ProjectionStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_ReadModelStates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "position":
+		return ec.fieldContext_ReadModelStates_position(ctx, field)
+	case "loadedPosition":
+		return ec.fieldContext_ReadModelStates_loadedPosition(ctx, field)
+	case "savedAt":
+		return ec.fieldContext_ReadModelStates_savedAt(ctx, field)
+	case "bytes":
+		return ec.fieldContext_ReadModelStates_bytes(ctx, field)
+	case "saves":
+		return ec.fieldContext_ReadModelStates_saves(ctx, field)
+	case "failures":
+		return ec.fieldContext_ReadModelStates_failures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReadModelStates", field.Name)
+}
+
 func (ec *executionContext) childFields_Restaurant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1543,6 +1632,8 @@ func (ec *executionContext) childFields_Status(ctx context.Context, field graphq
 		return ec.fieldContext_Status_head(ctx, field)
 	case "projections":
 		return ec.fieldContext_Status_projections(ctx, field)
+	case "readModelStates":
+		return ec.fieldContext_Status_readModelStates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Status", field.Name)
 }
@@ -3784,6 +3875,144 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ReadModelStates_position(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ReadModelStates_loadedPosition(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_loadedPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoadedPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_loadedPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ReadModelStates_savedAt(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_savedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SavedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_savedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReadModelStates_bytes(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ReadModelStates_saves(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_saves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Saves, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_saves(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReadModelStates_failures(ctx context.Context, field graphql.CollectedField, obj *model.ReadModelStates) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadModelStates_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadModelStates_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadModelStates", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Restaurant_id(ctx context.Context, field graphql.CollectedField, obj *model.Restaurant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4325,6 +4554,38 @@ func (ec *executionContext) fieldContext_Status_projections(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProjectionStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Status_readModelStates(ctx context.Context, field graphql.CollectedField, obj *model.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_readModelStates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadModelStates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReadModelStates) graphql.Marshaler {
+			return ec.marshalOReadModelStates2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐReadModelStates(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Status_readModelStates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Status",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReadModelStates(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6527,6 +6788,64 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var readModelStatesImplementors = []string{"ReadModelStates"}
+
+func (ec *executionContext) _ReadModelStates(ctx context.Context, sel ast.SelectionSet, obj *model.ReadModelStates) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readModelStatesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadModelStates")
+		case "position":
+			out.Values[i] = ec._ReadModelStates_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadedPosition":
+			out.Values[i] = ec._ReadModelStates_loadedPosition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "savedAt":
+			out.Values[i] = ec._ReadModelStates_savedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._ReadModelStates_bytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "saves":
+			out.Values[i] = ec._ReadModelStates_saves(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._ReadModelStates_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var restaurantImplementors = []string{"Restaurant"}
 
 func (ec *executionContext) _Restaurant(ctx context.Context, sel ast.SelectionSet, obj *model.Restaurant) graphql.Marshaler {
@@ -6755,6 +7074,11 @@ func (ec *executionContext) _Status(ctx context.Context, sel ast.SelectionSet, o
 		case "projections":
 			out.Values[i] = ec._Status_projections(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "readModelStates":
+			out.Values[i] = ec._Status_readModelStates(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -7816,6 +8140,13 @@ func (ec *executionContext) marshalOOrderStatus2ᚖgithubᚗcomᚋeventgraphᚋe
 	return v
 }
 
+func (ec *executionContext) marshalOReadModelStates2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐReadModelStates(ctx context.Context, sel ast.SelectionSet, v *model.ReadModelStates) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReadModelStates(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORestaurant2ᚖgithubᚗcomᚋeventgraphᚋeventgraphᚋgraphᚋmodelᚐRestaurant(ctx context.Context, sel ast.SelectionSet, v *model.Restaurant) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -7873,6 +8204,24 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := model.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalTime(*v)
 	return res
 }
 

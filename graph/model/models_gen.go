@@ -158,6 +158,22 @@ type ProjectionStatus struct {
 type Query struct {
 }
 
+// The read models' states as the server saves them beside the log (its --state-interval), so that a restart loads them and replays only the events after them.
+type ReadModelStates struct {
+	// The position of the states saved last, or loaded at start when none was saved since: a restart now replays the events after it.
+	Position int64 `json:"position"`
+	// The position of the states loaded at start; 0 when the read models replayed the log from its start.
+	LoadedPosition int64 `json:"loadedPosition"`
+	// When the last save succeeded; null before the first since the server started. A server without writes skips its saves.
+	SavedAt *time.Time `json:"savedAt,omitempty"`
+	// The size of the states saved last, in bytes; 0 before the first save.
+	Bytes int64 `json:"bytes"`
+	// Saves that succeeded since the server started.
+	Saves int `json:"saves"`
+	// Saves that failed since the server started, each in the server's log.
+	Failures int `json:"failures"`
+}
+
 // A restaurant, as its read model holds it.
 type Restaurant struct {
 	// Given, or generated when omitted.
@@ -228,6 +244,8 @@ type Status struct {
 	Head int64 `json:"head"`
 	// Every projection and saga the server runs.
 	Projections []*ProjectionStatus `json:"projections"`
+	// The read models' saved states; null when the server keeps none (the memory store, or --state-interval 0).
+	ReadModelStates *ReadModelStates `json:"readModelStates,omitempty"`
 }
 
 type Subscription struct {
