@@ -39,7 +39,10 @@ type config struct {
 	maxRetries int
 	observer   eventsourcing.CommandObserver
 	snapEvery  int
-	stateEvery time.Duration
+	// The read models' states: how often they are saved (eventsourcing.WithStateInterval),
+	// and after how many events besides (eventsourcing.WithStateEvery).
+	stateInterval time.Duration
+	stateEvents   int
 }
 
 // WithLogger sets the logger of the service, its handlers and its runner (default: slog.Default()).
@@ -90,7 +93,15 @@ func WithSnapshots(every int) Option {
 // d == 0 keeps the default. The memory store keeps none: its read models replay its log
 // (which a restart loses) at every start.
 func WithStateInterval(d time.Duration) Option {
-	return func(c *config) { c.stateEvery = d }
+	return func(c *config) { c.stateInterval = d }
+}
+
+// WithStateEvery makes the service also save the read models' states once every n events
+// they applied since the last save (see eventsourcing.WithStateEvery), so that a log that
+// grows fast is not replayed far at the next start. n < 1, the default, saves by the
+// interval only (WithStateInterval).
+func WithStateEvery(n int) Option {
+	return func(c *config) { c.stateEvents = n }
 }
 
 // Service is the restaurant application over one store. Its methods are safe for concurrent use.
@@ -143,7 +154,7 @@ func New(st store.Store, opts ...Option) *Service {
 		}, hopts...),
 		restaurantRM: readmodel.NewRestaurants(readmodel.WithDecoded(decoded)),
 		orderRM:      readmodel.NewOrders(readmodel.WithDecoded(decoded)),
-		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger), eventsourcing.WithStateInterval(cfg.stateEvery)),
+		runner:       eventsourcing.NewRunner(st, eventsourcing.WithRunnerLogger(cfg.logger), eventsourcing.WithStateInterval(cfg.stateInterval), eventsourcing.WithStateEvery(cfg.stateEvents)),
 	}
 	s.runner.AddProjection(s.restaurantRM)
 	s.runner.AddProjection(s.orderRM)

@@ -166,6 +166,7 @@ func TestParseConfig_boundaryValuesAccepted(t *testing.T) {
 		{"snapshots off", []string{"--snapshot-every", "0"}, func(c Config) (any, any) { return c.SnapshotEvery, 0 }},
 		{"read-model states off", []string{"--state-interval", "0s"}, func(c Config) (any, any) { return c.StateInterval, time.Duration(0) }},
 		{"read-model states every 10s", []string{"--state-interval", "10s"}, func(c Config) (any, any) { return c.StateInterval, 10 * time.Second }},
+		{"read-model states every 50000 events", []string{"--state-every", "50000"}, func(c Config) (any, any) { return c.StateEvery, 50000 }},
 		{"one retry", []string{"--max-retries", "1"}, func(c Config) (any, any) { return c.MaxRetries, 1 }},
 	}
 	for _, tt := range tests {
@@ -238,6 +239,7 @@ func TestParseConfig_invalid(t *testing.T) {
 		{"negative persisted queries", []string{"--persisted-queries=-1"}, nil, "--persisted-queries"},
 		{"negative snapshot interval", []string{"--snapshot-every=-1"}, nil, "--snapshot-every"},
 		{"negative state interval", []string{"--state-interval=-1s"}, nil, "--state-interval"},
+		{"negative state event count", []string{"--state-every=-1"}, nil, "--state-every"},
 		{"empty address", []string{"--addr", ""}, nil, "--addr"},
 		{"address without a port", []string{"--addr", "nonsense"}, nil, "--addr"},
 		{"address with an empty port", []string{"--addr", "127.0.0.1:"}, nil, "--addr"},
@@ -281,6 +283,7 @@ func TestParseConfig_invalidNamesTheSource(t *testing.T) {
 		{"persisted-queries", "-1", nil},
 		{"snapshot-every", "-5", nil},
 		{"state-interval", "-1m", nil},
+		{"state-every", "-1", nil},
 		{"log-format", "xml", nil},
 		{"allowed-origins", "app.example.com", nil},
 		{"auth-tokens", "short", nil},

@@ -232,6 +232,7 @@ func (m *Main) handler(st store.Store) (http.Handler, error) {
 		service.WithMaxRetries(m.Config.MaxRetries),
 		service.WithSnapshots(m.Config.SnapshotEvery),
 		service.WithStateInterval(stateInterval(m.Config.StateInterval)),
+		service.WithStateEvery(m.Config.StateEvery),
 	}, obs.serviceOptions()...)...)
 	m.streams = newStreams()
 	m.streams.ended = m.streamEnded

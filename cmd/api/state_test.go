@@ -173,3 +173,15 @@ func slicesEqualJSON(t *testing.T, a, b []json.RawMessage) bool {
 	}
 	return true
 }
+
+// With --state-every, the states are saved once the read models applied that many events,
+// however long the interval.
+func TestMain_stateEvery(t *testing.T) {
+	m, _ := startMain(t, "--data", filepath.Join(t.TempDir(), "data"), "--state-interval", "1h", "--state-every", "3")
+	c := newClient(t, m.URL()+"/graphql")
+	var last result
+	for _, id := range []string{"r1", "r2", "r3"} {
+		last = decode[struct{ CreateRestaurant result }](t, gql(t, c, createRestaurant, map[string]any{"in": map[string]any{"id": id, "name": "Da " + id, "menu": menu("pizza")}})).CreateRestaurant
+	}
+	awaitMetricThat(t, m, "eventgraph_projection_states_position", fmt.Sprintf("= %d", last.Position), func(v float64) bool { return v == float64(last.Position) })
+}
