@@ -60,6 +60,13 @@ func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*
 			r.logger.Warn("eventsourcing: projection states "+msg+"; replaying the log from the start", args...)
 		}
 	}
+	// States of other projections, or of another revision of one, are what a release that
+	// changed the read models finds at its first start: expected, so said at Info.
+	upgraded := func(msg string, args ...any) {
+		if ctx.Err() == nil {
+			r.logger.Info("eventsourcing: projection states "+msg+" (as after an upgrade that changed the read models); replaying the log from the start", args...)
+		}
+	}
 	switch {
 	case err != nil:
 		replay("unreadable", "err", err)
@@ -84,7 +91,7 @@ func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*
 		byName[st.Name] = st
 	}
 	if len(byName) != len(group) {
-		replay("of other projections", "states", len(byName), "projections", len(group))
+		upgraded("of other projections", "states", len(byName), "projections", len(group))
 		return
 	}
 	for _, q := range group {
@@ -92,10 +99,10 @@ func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*
 		rev := q.projection.(StatefulProjection).StateRevision()
 		switch {
 		case !ok:
-			replay("of other projections", "missing", q.name)
+			upgraded("of other projections", "missing", q.name)
 			return
 		case st.Revision != rev:
-			replay("of another revision", "projection", q.name, "revision", st.Revision, "want", rev)
+			upgraded("of another revision", "projection", q.name, "revision", st.Revision, "want", rev)
 			return
 		}
 	}
