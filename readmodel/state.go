@@ -3,7 +3,9 @@ package readmodel
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/eventgraph/eventgraph/domain/order"
 	"github.com/eventgraph/eventgraph/domain/restaurant"
@@ -141,7 +143,9 @@ func (m *Orders) WriteState(w io.Writer) error {
 		bw.Int(int64(m.created[i]))
 	}
 	bw.Uint(uint64(len(m.byRestaurant)))
-	for id, r := range m.byRestaurant {
+	// In the order of their ids, so that the same read model always writes the same bytes.
+	for _, id := range slices.Sorted(maps.Keys(m.byRestaurant)) {
+		r := m.byRestaurant[id]
 		bw.String(id)
 		bw.Uint(uint64(len(r.events)))
 		var pos store.Position
