@@ -3,7 +3,14 @@ package main
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/eventgraph/eventgraph/domain/order"
+	"github.com/eventgraph/eventgraph/domain/restaurant"
+	"github.com/eventgraph/eventgraph/store"
+	"github.com/eventgraph/eventgraph/store/postgres"
+	"github.com/eventgraph/eventgraph/store/postgres/pgtest"
 )
 
 // pageWithEventIDs is a page of orders whose nodes and page give the ids of their events.
@@ -108,4 +115,88 @@ func TestMain_postgresReadModelStates(t *testing.T) {
 	if !strings.Contains(logs.String(), "projections resume from their saved states") || strings.Contains(logs.String(), "level=WARN") {
 		t.Errorf("the restarted server's log does not say the read models resumed from their states, or warns:\n%s", logs)
 	}
+}
+
+// BenchmarkMain_postgresRestart times a server's start on a PostgreSQL log of 100,000 events
+// of the reference domain (restaurants, orders created and one in two prepared), until it is
+// ready: replay, its read models folding the whole log (--state-interval 0), against states,
+// loading the states the server before saved when it stopped.
+func BenchmarkMain_postgresRestart(b *testing.B) {
+	const n = 100_000
+	url := pgtest.URL(b)
+	schema := pgtest.Schema(b, url)
+	args := []string{"--store", "postgres", "--postgres-url", url, "--postgres-schema", schema}
+	fillPostgres(b, url, schema, n)
+	start := func(b *testing.B, extra ...string) {
+		m, _ := startMain(b, append(append([]string{}, args...), extra...)...)
+		awaitReady(b, m)
+		b.StopTimer()
+		if err := m.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.Run(fmt.Sprintf("events=%d/replay", n), func(b *testing.B) {
+		for b.Loop() {
+			start(b, "--state-interval", "0")
+		}
+	})
+	b.Run(fmt.Sprintf("events=%d/states", n), func(b *testing.B) {
+		b.StopTimer()
+		start(b) // saves the states when it stops
+		b.StartTimer()
+		for b.Loop() {
+			start(b)
+		}
+	})
+}
+
+// fillPostgres appends about n events of the reference domain to the log in schema: 100
+// restaurants, then orders created and, one in two, prepared, from 16 writers at once.
+func fillPostgres(b *testing.B, url, schema string, n int) {
+	ctx := b.Context()
+	st, err := postgres.Open(ctx, url, postgres.WithSchema(schema))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	menu := restaurant.Menu{MenuID: "m1", Cuisine: restaurant.Italian, MenuItems: []restaurant.MenuItem{{MenuItemID: "pizza", Name: "Pizza", Price: "8.99"}}}
+	for r := range 100 {
+		id := fmt.Sprintf("r%d", r)
+		typ, data, err := restaurant.Codec{}.Encode(restaurant.RestaurantCreated{RestaurantID: id, Name: "Restaurant " + id, Menu: menu})
+		if err == nil {
+			_, err = st.Append(ctx, restaurant.StreamID(id), store.NoStream, store.EventData{Type: typ, Data: data})
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	const writers = 16
+	orders := (n - 100) * 2 / 3 // an order is 1.5 events on average
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := w; i < orders; i += writers {
+				o, r := fmt.Sprintf("0b5c2a4e-6f1d-4a53-9c1e-%012d", i), fmt.Sprintf("r%d", i%100)
+				evs := []order.Event{order.OrderCreated{OrderID: o, RestaurantID: r, MenuItems: menu.MenuItems}}
+				if i%2 == 0 {
+					evs = append(evs, order.OrderPrepared{OrderID: o})
+				}
+				var data []store.EventData
+				for _, e := range evs {
+					typ, body, err := order.Codec{}.Encode(e)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					data = append(data, store.EventData{Type: typ, Data: body})
+				}
+				if _, err := st.Append(ctx, order.StreamID(o), store.NoStream, data...); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
