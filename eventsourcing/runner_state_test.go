@@ -379,7 +379,7 @@ func TestRunner_projectionStatesSaved(t *testing.T) {
 		}
 		st := r.StatesStatus()
 		if !st.Kept || st.Loaded != 0 || st.Position != 6 || st.Failures != 1 || st.Saves < 1 || st.LastError != "" ||
-			st.Bytes <= 0 || st.SavedAt.IsZero() || st.Encode <= 0 || st.Save < st.Encode {
+			st.Bytes <= 0 || st.SavedAt.IsZero() || st.Encode < 0 || st.Save < st.Encode { // a coarse clock (Windows) may time a short encode as 0
 			t.Errorf("StatesStatus = %+v; want kept, none loaded, saved at 6, one failure, none last", st)
 		}
 	})
