@@ -316,7 +316,9 @@ func TestEventID_aPageReadsItsIdsAtOnce(t *testing.T) {
 			t.Errorf("order %d at %d: eventId %q, its edge's %q, want %q", i, n.Position, n.EventID, out.Orders.Edges[i].Node.EventID, want)
 		}
 	}
-	if b, r, a := batches.Load(), reads.Load(), asked.Load(); b != 1 || r != 0 || a != 5 {
-		t.Errorf("%d reads of many ids (for %d positions) and %d of one, want one read of the page's 5 positions (its own is its last order's)", b, a, r)
+	// The saga's checkpoint save (every second) reads an id or two of its own meanwhile; the
+	// page's nodes, read one by one, would make 5 reads and their edges 5 more.
+	if b, r, a := batches.Load(), reads.Load(), asked.Load(); b != 1 || r > 2 || a != 5 {
+		t.Errorf("%d reads of many ids (for %d positions) and %d of one, want one read of the page's 5 positions (its own is its last order's) and none of one", b, a, r)
 	}
 }
