@@ -128,3 +128,23 @@ func registerPage[N any](ctx context.Context, nodes []N, position func(N) int64,
 	}
 	l.register(append(ps, store.Position(page))...)
 }
+
+// selectsInNodes reports whether the connection being resolved selects the field at path
+// (from a node on) in its nodes or its edges' nodes, fragments included.
+func selectsInNodes(ctx context.Context, path ...string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx)
+	var selects func(fields []graphql.CollectedField, path []string) bool
+	selects = func(fields []graphql.CollectedField, path []string) bool {
+		for _, f := range fields {
+			if f.Name == path[0] && (len(path) == 1 || selects(graphql.CollectFields(op, f.Selections, nil), path[1:])) {
+				return true
+			}
+		}
+		return false
+	}
+	fields := graphql.CollectFieldsCtx(ctx, nil)
+	return selects(fields, append([]string{"nodes"}, path...)) || selects(fields, append([]string{"edges", "node"}, path...))
+}

@@ -83,6 +83,15 @@ func (r *queryResolver) Orders(ctx context.Context, restaurantID *string, status
 	}
 	conn := toOrderConnection(page, selectsEdges(ctx))
 	registerPage(ctx, conn.Nodes, func(o *model.Order) int64 { return o.Position }, conn.Position)
+	if l := loaderFrom(ctx); l != nil && selectsInNodes(ctx, "restaurant", "eventId") {
+		// Their restaurants' too, as Order.restaurant will read them (one a restaurant
+		// else); one that changes meanwhile reads its new position's id alone.
+		for _, o := range conn.Nodes {
+			if rm, ok := r.svc.Restaurants().Get(o.RestaurantID); ok {
+				l.register(rm.Position)
+			}
+		}
+	}
 	return conn, nil
 }
 

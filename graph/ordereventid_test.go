@@ -322,3 +322,55 @@ func TestEventID_aPageReadsItsIdsAtOnce(t *testing.T) {
 		t.Errorf("%d reads of many ids (for %d positions) and %d of one, want one read of the page's 5 positions (its own is its last order's) and none of one", b, a, r)
 	}
 }
+
+// TestEventID_aPageReadsItsRestaurantsIdsWithIt: a page of orders whose nodes select their
+// restaurant's eventId (here through a fragment, and in the edges) reads those ids with the
+// orders', in the one read of the page: not one read a restaurant.
+func TestEventID_aPageReadsItsRestaurantsIdsWithIt(t *testing.T) {
+	var reads, batches, asked atomic.Int64
+	e := newEnv(t, withStore(func(s store.Store) store.Store {
+		return eventIDBatchReads{eventIDReads: eventIDReads{Store: s.(*memory.Store), n: &reads}, batches: &batches, asked: &asked}
+	}))
+	var last int64
+	for i := range 3 {
+		r := fmt.Sprintf("r%d", i)
+		e.create(t, restaurantInput(r, "a"))
+		for j := range 2 {
+			last = e.place(t, map[string]any{"restaurantId": r, "orderId": fmt.Sprintf("o%d-%d", i, j), "menuItemIds": []string{"a"}}).Position
+		}
+	}
+	if err := e.svc.WaitFor(testContext(t), store.Position(last+1)); err != nil { // the saga's creations projected
+		t.Fatal(err)
+	}
+	reads.Store(0)
+	type node struct {
+		Position   int64
+		EventID    string
+		Restaurant struct {
+			ID       string
+			Position int64
+			EventID  string
+		}
+	}
+	var out struct {
+		Orders struct {
+			Nodes []node
+			Edges []struct{ Node node }
+		}
+	}
+	e.must(t, `fragment R on Order { restaurant { id position eventId } }
+		{ orders(first: 10) { nodes { position eventId ...R } edges { node { position eventId ... on Order { restaurant { id position eventId } } } } } }`, nil, &out)
+	if len(out.Orders.Nodes) != 6 || len(out.Orders.Edges) != 6 {
+		t.Fatalf("the page: %+v, want 6 orders", out.Orders)
+	}
+	for i, n := range append(out.Orders.Nodes, out.Orders.Edges[0].Node, out.Orders.Edges[5].Node) {
+		if n.EventID != e.eventAtPosition(t, n.Position) || n.Restaurant.EventID != e.eventAtPosition(t, n.Restaurant.Position) {
+			t.Errorf("order %d: %+v, want the events' ids at its position and its restaurant's", i, n)
+		}
+	}
+	// Six orders and three restaurants (each at its last placement); the saga's checkpoint
+	// save may read an id or two of its own meanwhile.
+	if b, r, a := batches.Load(), reads.Load(), asked.Load(); b != 1 || r > 2 || a != 9 {
+		t.Errorf("%d reads of many ids (for %d positions) and %d of one, want one read of 9 positions (6 orders, 3 restaurants) and none of one", b, a, r)
+	}
+}
