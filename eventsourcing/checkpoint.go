@@ -23,6 +23,13 @@ func checkpointName(q *processor) string { return checkpointPrefix + q.name }
 // Runner). head is the log's head when Run started.
 func (r *Runner) resume(ctx context.Context, cp store.Checkpointer, q *processor, head store.Position) {
 	c, err := cp.Checkpoint(ctx, checkpointName(q))
+	if err == nil && c.Head > head {
+		// Another server sharing the checkpoints (PostgreSQL) may have saved it after head
+		// was read: it is beyond the log's head only if it is beyond it now.
+		if h, herr := store.Head(ctx, r.store); herr == nil {
+			head = h
+		}
+	}
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return // Run is ending: the saga handles nothing more, and saves no checkpoint

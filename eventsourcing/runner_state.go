@@ -55,6 +55,13 @@ func (r *Runner) stateKeeper(group []*processor) store.StateKeeper {
 // as they are, empty, and replay the log from its start.
 func (r *Runner) loadStates(ctx context.Context, sk store.StateKeeper, group []*processor, head store.Position) {
 	ps, ok, err := sk.ProjectionStates(ctx)
+	if err == nil && ok && (ps.Position > head || ps.Head > head) {
+		// Another server sharing the states (PostgreSQL) may have saved them after head was
+		// read: they are beyond the log's head only if they are beyond it now.
+		if h, herr := store.Head(ctx, r.store); herr == nil {
+			head = h
+		}
+	}
 	replay := func(msg string, args ...any) {
 		if ctx.Err() == nil {
 			r.logger.Warn("eventsourcing: projection states "+msg+"; replaying the log from the start", args...)
