@@ -14,9 +14,11 @@ import (
 // eventIDLoader reads, for one operation, the ids of the events its pages' nodes reflect
 // (their eventId), many at once: a page registers its nodes' positions when it is made, and
 // the first eventId asked for reads the ids at every position registered and not read yet,
-// in one read of the store (store.EventIDsReader, PostgreSQL's); the others then find
-// theirs read. Without it a page of n nodes with eventId selected costs n reads, each a
-// round trip to the database.
+// in one read of the store (store.EventIDsReader, PostgreSQL's); the others wait for that
+// read and share its outcome, an error included (a failing database is asked once, not once
+// a node). Positions no page registered are each read alone, at once, as many as the
+// operation asks for together. Without it a page of n nodes with eventId selected costs n
+// reads, each a round trip to the database.
 //
 // Why pages register, rather than a dataloader gathering the keys asked for in a short
 // wait: gqlgen resolves a list's fields concurrently, with no signal that every sibling
@@ -24,11 +26,17 @@ import (
 // A page knows its nodes before any of them is resolved.
 type eventIDLoader struct {
 	svc *service.Service
-	sem chan struct{} // held by the read in flight; its waiters then find their ids read
 
 	mu      sync.Mutex
-	pending []store.Position          // registered, not read yet
-	ids     map[store.Position]string // read: "" where the log holds no event
+	pending []store.Position            // registered, not read yet
+	batch   map[store.Position]*idBatch // the read of each position asked for
+}
+
+// idBatch is one read of ids; its waiters share its outcome, an error included.
+type idBatch struct {
+	done chan struct{}
+	ids  map[store.Position]string
+	err  error
 }
 
 type eventIDLoaderKey struct{}
@@ -54,7 +62,7 @@ func (x eventIDBatches) InterceptResponse(ctx context.Context, next graphql.Resp
 	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Query {
 		return next(ctx)
 	}
-	l := &eventIDLoader{svc: x.svc, sem: make(chan struct{}, 1), ids: make(map[store.Position]string)}
+	l := &eventIDLoader{svc: x.svc, batch: make(map[store.Position]*idBatch)}
 	return next(context.WithValue(ctx, eventIDLoaderKey{}, l))
 }
 
@@ -72,79 +80,88 @@ func (l *eventIDLoader) register(ps ...store.Position) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, p := range ps {
-		if _, read := l.ids[p]; !read && p > 0 {
+		if _, read := l.batch[p]; !read && p > 0 {
 			l.pending = append(l.pending, p)
 		}
 	}
 }
 
-// get returns the id of the event at p, and false when the log holds none there: read
-// before, or read now with every position registered and not read yet.
+// get returns the id of the event at p, and false when the log holds none there: from the
+// read that has it, or read now with every position registered and not read yet.
 func (l *eventIDLoader) get(ctx context.Context, p store.Position) (string, bool, error) {
+	l.mu.Lock()
+	b, ok := l.batch[p]
+	if !ok {
+		b = &idBatch{done: make(chan struct{})}
+		ps := []store.Position{p}
+		l.batch[p] = b
+		for _, q := range l.pending {
+			if _, read := l.batch[q]; !read {
+				l.batch[q] = b
+				ps = append(ps, q)
+			}
+		}
+		l.pending = nil
+		l.mu.Unlock()
+		b.ids, b.err = l.svc.EventIDsAt(ctx, ps)
+		close(b.done)
+	} else {
+		l.mu.Unlock()
+	}
 	select {
-	case l.sem <- struct{}{}:
+	case <-b.done:
 	case <-ctx.Done():
 		return "", false, ctx.Err()
 	}
-	defer func() { <-l.sem }()
-	l.mu.Lock()
-	if id, read := l.ids[p]; read {
-		l.mu.Unlock()
-		return id, id != "", nil
+	if b.err != nil {
+		return "", false, b.err
 	}
-	ps := []store.Position{p}
-	asked := map[store.Position]bool{p: true}
-	for _, q := range l.pending { // a position may be registered by several pages
-		if _, read := l.ids[q]; !read && !asked[q] {
-			asked[q] = true
-			ps = append(ps, q)
-		}
-	}
-	l.pending = nil
-	l.mu.Unlock()
-	got, err := l.svc.EventIDsAt(ctx, ps)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err != nil {
-		l.pending = append(l.pending, ps...) // for the next to try
-		return "", false, err
-	}
-	for _, q := range ps {
-		l.ids[q] = got[q]
-	}
-	return got[p], got[p] != "", nil
+	id := b.ids[p]
+	return id, id != "", nil
 }
 
-// registerPage registers the positions of a page's nodes and its own with the operation's
-// loader, if any.
+// registerPage registers with the operation's loader, if any, the positions of a page's
+// nodes when they select eventId, and the page's own when it does: only those, so that
+// another eventId of the query does not read ids no field asks for.
 func registerPage[N any](ctx context.Context, nodes []N, position func(N) int64, page int64) {
 	l := loaderFrom(ctx)
 	if l == nil {
 		return
 	}
-	ps := make([]store.Position, 0, len(nodes)+1)
-	for _, n := range nodes {
-		ps = append(ps, store.Position(position(n)))
+	var ps []store.Position
+	if selectsInNodes(ctx, "eventId") {
+		ps = make([]store.Position, 0, len(nodes)+1)
+		for _, n := range nodes {
+			ps = append(ps, store.Position(position(n)))
+		}
 	}
-	l.register(append(ps, store.Position(page))...)
+	if selects(ctx, "eventId") {
+		ps = append(ps, store.Position(page))
+	}
+	l.register(ps...)
 }
 
 // selectsInNodes reports whether the connection being resolved selects the field at path
 // (from a node on) in its nodes or its edges' nodes, fragments included.
 func selectsInNodes(ctx context.Context, path ...string) bool {
+	return selects(ctx, append([]string{"nodes"}, path...)...) || selects(ctx, append([]string{"edges", "node"}, path...)...)
+}
+
+// selects reports whether the field being resolved selects the field at path below it,
+// fragments included.
+func selects(ctx context.Context, path ...string) bool {
 	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
 		return false
 	}
 	op := graphql.GetOperationContext(ctx)
-	var selects func(fields []graphql.CollectedField, path []string) bool
-	selects = func(fields []graphql.CollectedField, path []string) bool {
+	var in func(fields []graphql.CollectedField, path []string) bool
+	in = func(fields []graphql.CollectedField, path []string) bool {
 		for _, f := range fields {
-			if f.Name == path[0] && (len(path) == 1 || selects(graphql.CollectFields(op, f.Selections, nil), path[1:])) {
+			if f.Name == path[0] && (len(path) == 1 || in(graphql.CollectFields(op, f.Selections, nil), path[1:])) {
 				return true
 			}
 		}
 		return false
 	}
-	fields := graphql.CollectFieldsCtx(ctx, nil)
-	return selects(fields, append([]string{"nodes"}, path...)) || selects(fields, append([]string{"edges", "node"}, path...))
+	return in(graphql.CollectFieldsCtx(ctx, nil), path)
 }
