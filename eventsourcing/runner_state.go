@@ -28,8 +28,9 @@ func WithStateInterval(d time.Duration) RunnerOption {
 }
 
 // WithStateEvery makes the Runner also save the projections' states once every n events
-// they applied since the last save (see WithStateInterval), so that a log that grows fast
-// is not replayed far at the next start. n < 1, the default, saves by the interval only.
+// they apply (see WithStateInterval; the count goes on across the interval's saves, and
+// a Runner that keeps no states ignores it), so that a log that grows fast is not
+// replayed far at the next start. n < 1, the default, saves by the interval only.
 func WithStateEvery(n int) RunnerOption {
 	return func(r *Runner) { r.stateEvery = max(n, 0) }
 }

@@ -40,4 +40,15 @@
 //	http_requests_total{method,route,code}            HTTP requests by route and status
 //	http_request_duration_seconds{method,route,code}  their duration
 //	ready                                             1 while the server's readiness check passes (see WatchReady)
+//
+// And, while the read models' states are kept (see WatchStates; a server with
+// --state-interval 0 or a store that keeps none exports none of them):
+//
+//	projection_states_position                        the log position of the states last saved or loaded
+//	projection_states_saved_timestamp_seconds         when they were last saved (Unix time; 0: not since the start)
+//	projection_states_bytes                           the size of the states last saved
+//	projection_states_saves_total                     saves made
+//	projection_states_save_failures_total             saves that failed
+//	projection_states_encode_seconds                  the last save's encoding, which holds the read models back
+//	projection_states_save_seconds                    the last save's whole duration, the write to the store included
 package metrics

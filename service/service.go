@@ -97,7 +97,7 @@ func WithStateInterval(d time.Duration) Option {
 }
 
 // WithStateEvery makes the service also save the read models' states once every n events
-// they applied since the last save (see eventsourcing.WithStateEvery), so that a log that
+// they apply (see eventsourcing.WithStateEvery), so that a log that
 // grows fast is not replayed far at the next start. n < 1, the default, saves by the
 // interval only (WithStateInterval).
 func WithStateEvery(n int) Option {
