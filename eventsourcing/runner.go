@@ -133,6 +133,7 @@ type Runner struct {
 	stateSaved    store.Position // the position of the states last saved or loaded
 	stateFailing  bool           // the last save failed
 	sinceState    int            // events the group applied since it last asked for a save
+	stateReplay   store.Position // the head at Run's start: WithStateEvery counts no event up to it
 	states        StatesStatus   // what StatesStatus reports; guarded by mu
 
 	started chan struct{} // closed once Run knows the head it started at
@@ -260,6 +261,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if sk = r.stateKeeper(projections); sk != nil {
 			// Before started is closed: a CaughtUp or WaitFor sees the projections where they resume.
 			r.loadStates(ctx, sk, projections, head)
+			r.stateReplay = head
 			for _, p := range projections {
 				p.shared = true
 			}

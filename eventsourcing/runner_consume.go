@@ -96,7 +96,7 @@ func (r *Runner) consume(ctx context.Context, group []*processor, after store.Po
 		live = r.applyAll(live, e)
 		if shared {
 			r.stateMu.Unlock()
-			r.stateApplied()
+			r.stateApplied(e.Position)
 		}
 		if len(live) == 0 {
 			return nil

@@ -28,9 +28,10 @@ func WithStateInterval(d time.Duration) RunnerOption {
 }
 
 // WithStateEvery makes the Runner also save the projections' states once every n events
-// they apply (see WithStateInterval; the count goes on across the interval's saves, and
-// a Runner that keeps no states ignores it), so that a log that grows fast is not
-// replayed far at the next start. n < 1, the default, saves by the interval only.
+// they apply after the head at Run's start (see WithStateInterval; the count goes on
+// across the interval's saves, and a Runner that keeps no states ignores it), so that a
+// log that grows fast is not replayed far at the next start. The replay of the log up to
+// that head is saved by the interval alone. n < 1, the default, saves by the interval only.
 func WithStateEvery(n int) RunnerOption {
 	return func(r *Runner) { r.stateEvery = max(n, 0) }
 }
@@ -244,10 +245,15 @@ func (r *Runner) saveStates(ctx context.Context, sk store.StateKeeper, group []*
 	r.logger.Debug("eventsourcing: projection states saved", "position", pos)
 }
 
-// stateApplied counts an event the shared group applied, and asks keepStates for a save
-// once WithStateEvery's count is reached. Called by the group's goroutine only.
-func (r *Runner) stateApplied() {
-	if r.stateEvery < 1 {
+// stateApplied counts an event the shared group applied, at pos, and asks keepStates for a
+// save once WithStateEvery's count is reached. Called by the group's goroutine only.
+//
+// The events up to the head at Run's start are not counted: replaying them (a first start,
+// states of another revision) with a save every n events would encode and write the whole,
+// growing states over and over, O(the log² ÷ n) bytes, and hold the replay back at each
+// encoding. The interval's saves keep the replay's progress meanwhile.
+func (r *Runner) stateApplied(pos store.Position) {
+	if r.stateEvery < 1 || pos <= r.stateReplay {
 		return
 	}
 	if r.sinceState++; r.sinceState >= r.stateEvery {

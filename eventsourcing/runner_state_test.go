@@ -355,6 +355,9 @@ func TestRunner_projectionStatesSaved(t *testing.T) {
 		defer cancel()
 		done := make(chan error, 1)
 		go func() { done <- r.Run(ctx) }()
+		if err := r.CaughtUp(ctx); err != nil { // the count starts after the head at Run's start
+			t.Fatal(err)
+		}
 
 		appendN(t, s, "a", 3)
 		if err := <-s.saved; err == nil {
@@ -474,6 +477,9 @@ func TestRunner_projectionStatesShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
+	if err := r.CaughtUp(ctx); err != nil { // the count starts after the head at Run's start
+		t.Fatal(err)
+	}
 	appendN(t, s, "a", 1)
 	<-s.entered
 	cancel()
@@ -486,5 +492,48 @@ func TestRunner_projectionStatesShutdown(t *testing.T) {
 	}
 	if st := r.StatesStatus(); st.Failures != 0 || st.Saves != 1 || st.Position != 1 {
 		t.Errorf("StatesStatus = %+v; want the final save, and no failure", st)
+	}
+}
+
+// positionsSaved is a JSONL store that records the position of each set of states it saved.
+type positionsSaved struct {
+	*jsonl.Store
+	saved chan store.Position
+}
+
+func (s positionsSaved) SaveProjectionStates(ctx context.Context, ps store.ProjectionStates) error {
+	err := s.Store.SaveProjectionStates(ctx, ps)
+	if err == nil {
+		s.saved <- ps.Position
+	}
+	return err
+}
+
+// WithStateEvery counts the events applied after the head at Run's start: the replay of the
+// log up to it (a first start) is not saved every n events, which would encode the whole,
+// growing states over and over.
+func TestRunner_stateEveryAfterTheReplay(t *testing.T) {
+	s := positionsSaved{Store: openJSONL(t, t.TempDir()), saved: make(chan store.Position, 100)}
+	appendN(t, s, "a", 100)
+	r := eventsourcing.NewRunner(s, eventsourcing.WithStateInterval(time.Hour), eventsourcing.WithStateEvery(10))
+	r.AddProjection(&idsProjection{name: "a", rev: "1"})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	if err := r.CaughtUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, s, "a", 10)
+	select {
+	case p := <-s.saved:
+		if p != 110 {
+			t.Errorf("the first save was at %d, want at 110, ten events after the replay of the 100 at the start", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no save ten events after the replay")
 	}
 }
