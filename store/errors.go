@@ -10,9 +10,9 @@ var (
 	// A *ConflictError carrying the details unwraps to it.
 	ErrConflict = errors.New("store: version conflict")
 	// ErrInvalid means an argument was invalid: an empty stream id, no events, an empty
-	// event type, data that is not valid JSON, a string that is not valid UTF-8, an expected
-	// version that is none of the modes (below StreamExists), an event over the size limit,
-	// or a snapshot that CheckSnapshot refuses.
+	// event type, data that is not valid JSON or nests deeper than MaxDataDepth, a string
+	// that is not valid UTF-8, an expected version that is none of the modes (below
+	// StreamExists), an event over the size limit, or a snapshot that CheckSnapshot refuses.
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrClosed means the store was closed.
 	ErrClosed = errors.New("store: closed")

@@ -35,9 +35,10 @@ func CheckVersion(stream string, expected, actual Version) error {
 // ids generated where empty, Data compacted (as json.Compact does) and Metadata copied, so
 // the caller may reuse its slices. maxSize limits each event's size as DefaultMaxEventSize
 // counts it (every string of the event, compacted Data, Metadata's keys and values); 0 means
-// DefaultMaxEventSize. The stream id, the types, the ids given, the data and the metadata's
-// keys and values must be valid UTF-8: a log of JSON lines cannot hold other strings unchanged, nor
-// can JSON carry them to a client, so no store takes them. Every failure wraps ErrInvalid.
+// DefaultMaxEventSize, and Data may nest at most MaxDataDepth levels deep. The stream id,
+// the types, the ids given, the data and the metadata's keys and values must be valid UTF-8:
+// a log of JSON lines cannot hold other strings unchanged, nor can JSON carry them to a
+// client, so no store takes them. Every failure wraps ErrInvalid.
 func Prepare(stream string, expected Version, events []EventData, maxSize int) ([]EventData, error) {
 	return PrepareWith(nil, stream, expected, events, maxSize)
 }
@@ -97,6 +98,9 @@ func prepare(dst []EventData, ids *IDs, stream string, expected Version, events 
 		}
 		if !utf8.Valid(compact) { // encoding/json's Valid takes such bytes in strings
 			return dst, fmt.Errorf("%w: event %d (%s) of %q: data is not valid UTF-8", ErrInvalid, i, e.Type, stream)
+		}
+		if deeperThan(compact, MaxDataDepth) {
+			return dst, fmt.Errorf("%w: event %d (%s) of %q: data nests deeper than %d levels", ErrInvalid, i, e.Type, stream, MaxDataDepth)
 		}
 		size := len(stream) + len(e.Type) + len(e.ID) + len(compact)
 		for k, v := range e.Metadata {

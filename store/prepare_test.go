@@ -98,6 +98,8 @@ func TestPrepare(t *testing.T) {
 		{"invalid JSON", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`{`)}}, 0},
 		{"data over the limit", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`"` + strings.Repeat("x", 10) + `"`)}}, 11},
 		{"metadata over the limit", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(`1`), Metadata: map[string]string{"key": "value"}}}, 8},
+		{"data nested too deep", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(strings.Repeat("[", store.MaxDataDepth+1) + strings.Repeat("]", store.MaxDataDepth+1))}}, 0},
+		{"spaced data nested too deep", "s", store.Any, []store.EventData{ok, {Type: "T", Data: []byte(strings.Repeat(`{ "a" : `, store.MaxDataDepth+1) + "1" + strings.Repeat(" }", store.MaxDataDepth+1))}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +108,13 @@ func TestPrepare(t *testing.T) {
 			}
 		})
 	}
+	t.Run("data nested exactly MaxDataDepth deep is accepted", func(t *testing.T) {
+		data := strings.Repeat(`[{"a":`, store.MaxDataDepth/2) + "1" + strings.Repeat("}]", store.MaxDataDepth/2)
+		out, err := store.Prepare("s", store.Any, []store.EventData{{Type: "T", Data: []byte(data)}}, 0)
+		if err != nil || string(out[0].Data) != data {
+			t.Errorf("Prepare: %v", err)
+		}
+	})
 	t.Run("an event exactly at the limit is accepted", func(t *testing.T) {
 		// Stream id, type, event id, data and metadata: 1 + 1 + 2 + 4 + 2 bytes.
 		ev := store.EventData{ID: "id", Type: "T", Data: []byte(`"xx"`), Metadata: map[string]string{"k": "v"}}

@@ -148,6 +148,9 @@ func checkInvalid(tb testing.TB, h Harness) {
 		// U+FFFD, so the data would not come back as the same JSON value.
 		{"data with a string not UTF-8", "s", store.Any, []store.EventData{{Type: "T", Data: []byte("{\"a\":\"\xff\xfe\"}")}}},
 		{"data with a key not UTF-8 in a batch", "s", store.NoStream, []store.EventData{good, {Type: "T", Data: []byte("{\"\xc3\":1}")}}},
+		// Deeper than what reads the log or serves it takes (see store.MaxDataDepth).
+		{"data nested too deep", "s", store.Any, []store.EventData{{Type: "T", Data: []byte(nested(store.MaxDataDepth + 1))}}},
+		{"data nested too deep in a batch", "s", store.NoStream, []store.EventData{good, {Type: "T", Data: []byte(strings.Repeat("[", 9999) + strings.Repeat("]", 9999))}}},
 	}
 	ctx, s := open(tb, h)
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,8 +108,10 @@ func checkSubscribeBeyondInt(tb testing.TB, ctx context.Context, s store.Store) 
 }
 
 // jsonSpellings returns JSON documents whose spelling a store must keep as json.Compact
-// makes it: key order, duplicate keys, number spellings, escapes (also of characters that
-// need none), U+2028, surrogate pairs and white space around and inside.
+// makes it: key order, duplicate keys, number spellings (also beyond float64 and int64),
+// escapes (also of characters that need none, of NUL and of lone surrogates, which
+// decoding would replace), U+2028, surrogate pairs, white space around and inside, and
+// nesting as deep as store.MaxDataDepth.
 func jsonSpellings() []string {
 	return []string{
 		`{"b": 1.50, "a":"\u00e9"}`,
@@ -125,7 +128,31 @@ func jsonSpellings() []string {
 		"{\"tab\":\"a\\tb\",\t\"line\" :\r\n \"x\\ny\"}",
 		`"\\\"\b\f\n\r\t\u0000\u001f"`,
 		`-1.0e+10`,
+		`[1e400, -1e-400, 12345678901234567890, 1.0, -0.0, 1E2]`,
+		`{"lone": "\ud800 \udfff \uDC00\uD800", "nul\u0000": "\u0000"}`,
+		nested(store.MaxDataDepth),
 	}
+}
+
+// nested returns a JSON value whose objects and arrays nest depth levels deep.
+func nested(depth int) string {
+	var b strings.Builder
+	for i := range depth {
+		if i%2 == 0 {
+			b.WriteString(`[ 1, `)
+		} else {
+			b.WriteString(`{"a":`)
+		}
+	}
+	b.WriteString(`"x"`)
+	for i := depth - 1; i >= 0; i-- {
+		if i%2 == 0 {
+			b.WriteString(`]`)
+		} else {
+			b.WriteString(`}`)
+		}
+	}
+	return b.String()
 }
 
 // checkDataCompact: Data comes back as json.Compact of the input: key order, number
