@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -86,6 +87,9 @@ func (l *eventIDLoader) register(ps ...store.Position) {
 	}
 }
 
+// errReadPanicked is the error of the fields that waited for a read of ids that panicked.
+var errReadPanicked = errors.New("graph: the read of event ids they waited for panicked")
+
 // get returns the id of the event at p, and false when the log holds none there: from the
 // read that has it, or read now with every position registered and not read yet.
 func (l *eventIDLoader) get(ctx context.Context, p store.Position) (string, bool, error) {
@@ -103,8 +107,13 @@ func (l *eventIDLoader) get(ctx context.Context, p store.Position) (string, bool
 		}
 		l.pending = nil
 		l.mu.Unlock()
-		b.ids, b.err = l.svc.EventIDsAt(ctx, ps)
-		close(b.done)
+		// Its waiters are released however the read ends: a panic (which gqlgen turns into
+		// this field's error) leaves them errReadPanicked rather than waiting for ever.
+		b.err = errReadPanicked
+		func() {
+			defer close(b.done)
+			b.ids, b.err = l.svc.EventIDsAt(ctx, ps)
+		}()
 	} else {
 		l.mu.Unlock()
 	}

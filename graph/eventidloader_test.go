@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ type batchProbe struct {
 	*memory.Store
 	batches, asked atomic.Int64
 	failing        atomic.Bool
+	panics         atomic.Bool
 	together       int
 
 	mu       sync.Mutex
@@ -46,6 +48,9 @@ func (s *batchProbe) EventIDsAt(ctx context.Context, ps []store.Position) (map[s
 	}
 	if s.failing.Load() {
 		return nil, errors.New("statement timeout")
+	}
+	if s.panics.Load() {
+		panic("a driver's bug")
 	}
 	ids := map[store.Position]string{}
 	for _, p := range ps {
@@ -140,6 +145,22 @@ func TestEventID_aPageRegistersWhatItSelects(t *testing.T) {
 		e.must(t, tt.query, nil, nil)
 		if b, a := probe.batches.Load(), probe.asked.Load(); b != 1 || a != tt.asked {
 			t.Errorf("%s: %d reads of %d positions, want one of %d", tt.query, b, a, tt.asked)
+		}
+	}
+}
+
+// A batch read that panics fails the field that made it and releases the fields waiting for
+// it, with an error each: the query is answered, not held until the client gives up.
+func TestEventID_aPanickedBatchReleasesItsWaiters(t *testing.T) {
+	e, probe := probeEnv(t, 1, 5)
+	probe.panics.Store(true)
+	r := e.do(t, `{ orders(first: 50) { nodes { eventId } } }`, nil)
+	if len(r.Errors) != 5 {
+		t.Fatalf("errors %+v, want one at each of the 5 eventIds", r.Errors)
+	}
+	for _, err := range r.Errors {
+		if err.Code() != "INTERNAL_SERVER_ERROR" || strings.Contains(err.Message, "driver") {
+			t.Errorf("error %+v, want INTERNAL_SERVER_ERROR that tells nothing of the panic", err)
 		}
 	}
 }
