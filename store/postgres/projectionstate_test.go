@@ -13,7 +13,8 @@ import (
 
 // Servers sharing a schema share the read models' states: a save never moves the set back
 // past events the log holds, and a set naming events the log does not hold (a restored
-// backup) is replaced by any save.
+// backup), or of other projections or revisions (a release before or after, during a
+// rolling upgrade), is replaced by any save.
 func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 	ctx := context.Background()
 	s, dbURL := open(t)
@@ -21,6 +22,14 @@ func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 	at := func(p, head int, data string) store.ProjectionStates {
 		return store.ProjectionStates{Position: store.Position(p), EventID: ids[p-1], Head: store.Position(head), HeadEventID: ids[head-1],
 			States: []store.ProjectionState{{Name: "orders", Revision: "1", Data: []byte(data)}}}
+	}
+	revised := func(ps store.ProjectionStates) store.ProjectionStates {
+		ps.States = []store.ProjectionState{{Name: "orders", Revision: "2", Data: ps.States[0].Data}}
+		return ps
+	}
+	renamed := func(ps store.ProjectionStates) store.ProjectionStates {
+		ps.States = []store.ProjectionState{{Name: "orders", Revision: "1", Data: ps.States[0].Data}, {Name: "restaurants", Revision: "1", Data: []byte("r")}}
+		return ps
 	}
 	other := store.ProjectionStates{Position: 2, EventID: "other", Head: 3, HeadEventID: ids[2],
 		States: []store.ProjectionState{{Name: "orders", Revision: "1", Data: []byte("of another log")}}}
@@ -33,6 +42,9 @@ func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 		{"a save at the same position", at(2, 2, "two again"), at(2, 2, "two again")},
 		{"a save further on", at(3, 3, "three"), at(3, 3, "three")},
 		{"a set of another log, further back", other, at(3, 3, "three")},
+		{"a set of another revision, further back", revised(at(2, 3, "two, revision 2")), revised(at(2, 3, "two, revision 2"))},
+		{"a set of the revision before, further back", at(1, 3, "one"), at(1, 3, "one")},
+		{"a set of other projections, further back", renamed(at(1, 1, "one, renamed")), renamed(at(1, 1, "one, renamed"))},
 	}
 	for _, st := range steps {
 		if err := s.SaveProjectionStates(ctx, st.save); err != nil {

@@ -89,14 +89,16 @@ func newQueries(schema string) queries {
 				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.stream_id = s.stream AND e.version = s.version AND e.id = s.event_id))`,
 		projectionStates: `SELECT position, event_id, head, head_event_id, names, revisions, states FROM ` + t("projection_states") + ` WHERE id = 1`,
 		// Servers on one schema share the read models' states: a save keeps the set before
-		// when it is further on and the log holds the events it names, checked on the row as
-		// it is when the save locks it.
+		// when it is further on, of the same projections and revisions, and the log holds the
+		// events it names, checked on the row as it is when the save locks it. A set of
+		// another release's read models (a rolling upgrade) never keeps out this one's.
 		saveProjectionStates: `INSERT INTO ` + t("projection_states") + ` AS p (id, position, event_id, head, head_event_id, names, revisions, states)
 			VALUES (1, $1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (id) DO UPDATE SET position = EXCLUDED.position, event_id = EXCLUDED.event_id,
 				head = EXCLUDED.head, head_event_id = EXCLUDED.head_event_id,
 				names = EXCLUDED.names, revisions = EXCLUDED.revisions, states = EXCLUDED.states
 			WHERE NOT (p.position > EXCLUDED.position
+				AND p.names = EXCLUDED.names AND p.revisions = EXCLUDED.revisions
 				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = p.position AND e.id = p.event_id)
 				AND EXISTS (SELECT 1 FROM ` + t("events") + ` e WHERE e.position = p.head AND e.id = p.head_event_id))`,
 	}
