@@ -17,8 +17,8 @@ import (
 // the first eventId asked for reads the ids at every position registered and not read yet,
 // in one read of the store (store.EventIDsReader, PostgreSQL's); the others wait for that
 // read and share its outcome, an error included (a failing database is asked once, not once
-// a node). Positions no page registered are each read alone, at once, as many as the
-// operation asks for together. Without it a page of n nodes with eventId selected costs n
+// a node). A position no page registered starts a read of its own (with whatever pages
+// registered meanwhile and no read has taken), at once, beside the reads in flight. Without it a page of n nodes with eventId selected costs n
 // reads, each a round trip to the database.
 //
 // Why pages register, rather than a dataloader gathering the keys asked for in a short

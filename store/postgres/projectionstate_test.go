@@ -31,6 +31,10 @@ func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 		ps.States = []store.ProjectionState{{Name: "orders", Revision: "1", Data: ps.States[0].Data}, {Name: "restaurants", Revision: "1", Data: []byte("r")}}
 		return ps
 	}
+	moved := func(ps store.ProjectionStates) store.ProjectionStates {
+		ps.States = []store.ProjectionState{{Name: "orders2", Revision: "1", Data: ps.States[0].Data}}
+		return ps
+	}
 	other := store.ProjectionStates{Position: 2, EventID: "other", Head: 3, HeadEventID: ids[2],
 		States: []store.ProjectionState{{Name: "orders", Revision: "1", Data: []byte("of another log")}}}
 	steps := []struct {
@@ -45,6 +49,8 @@ func TestStore_projectionStatesAreSharedAndNeverGoBack(t *testing.T) {
 		{"a set of another revision, further back", revised(at(2, 3, "two, revision 2")), revised(at(2, 3, "two, revision 2"))},
 		{"a set of the revision before, further back", at(1, 3, "one"), at(1, 3, "one")},
 		{"a set of other projections, further back", renamed(at(1, 1, "one, renamed")), renamed(at(1, 1, "one, renamed"))},
+		{"a save further on again", at(3, 3, "three again"), at(3, 3, "three again")},
+		{"a set of another projection of the same revision, further back", moved(at(2, 3, "two, moved")), moved(at(2, 3, "two, moved"))},
 	}
 	for _, st := range steps {
 		if err := s.SaveProjectionStates(ctx, st.save); err != nil {
