@@ -41,6 +41,11 @@ func full(tb testing.TB) *metrics.Metrics {
 	if err := m.WatchReady(func(context.Context) bool { return true }); err != nil {
 		tb.Fatal(err)
 	}
+	states := &statesSource{}
+	states.set(eventsourcing.StatesStatus{Kept: true, Position: 1, Saves: 1})
+	if err := m.WatchStates(states); err != nil {
+		tb.Fatal(err)
+	}
 	m.SubscriptionStarted("events")
 	m.ObserveOperation("query", metrics.OutcomeOK, time.Millisecond)
 	m.ObserveHTTP(http.MethodPost, "/graphql", http.StatusOK, time.Millisecond)
